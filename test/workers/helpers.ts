@@ -1,0 +1,59 @@
+/** Test helpers: talk to the real Worker (workerd, real local D1) over fetch, as a client would. */
+import { env, SELF } from "cloudflare:test";
+
+export const BASE = "https://edge.test";
+
+export type Json = Record<string, unknown> & { error?: string; message?: string };
+export type ApiResponse = { status: number; body: Json; headers: Headers; text: string };
+
+export async function call(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: BodyInit } = {}): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  let body: BodyInit | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(options.body);
+  }
+  const response = await SELF.fetch(`${BASE}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: Json = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Json) : {};
+  } catch {
+    parsed = {};
+  }
+  return { status: response.status, body: parsed, headers: response.headers, text };
+}
+
+let counter = 0;
+/** A unique slug per call so tests never share state. */
+export function unique(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export type TestCompany = { id: string; ownerKey: string };
+
+export async function createCompany(): Promise<TestCompany> {
+  const id = unique("co");
+  const res = await call("POST", "/v1/companies", { token: env.PLATFORM_TOKEN, body: { id, name: `Company ${id}` } });
+  if (res.status !== 201) throw new Error(`createCompany failed: ${res.status} ${res.text}`);
+  const apiKey = res.body.api_key as { token: string };
+  return { id, ownerKey: apiKey.token };
+}
+
+export async function createUser(company: TestCompany, role: "owner" | "member" = "member") {
+  const email = `${unique("u")}@example.com`;
+  const password = "correct horse battery staple";
+  const created = await call("POST", "/v1/users", { token: company.ownerKey, body: { email, role, password } });
+  if (created.status !== 201) throw new Error(`createUser failed: ${created.status} ${created.text}`);
+  const signIn = await call("POST", "/v1/auth/sign-in", { body: { email, password } });
+  if (signIn.status !== 200) throw new Error(`signIn failed: ${signIn.status} ${signIn.text}`);
+  return { id: (created.body.user as { id: string }).id, email, password, token: signIn.body.token as string };
+}
+
+export async function createVault(token: string, name = unique("v")) {
+  const res = await call("POST", "/v1/vaults", { token, body: { name } });
+  if (res.status !== 201) throw new Error(`createVault failed: ${res.status} ${res.text}`);
+  return name;
+}

@@ -1,0 +1,28 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export default defineConfig(async () => ({
+  plugins: [
+    cloudflareTest({
+      main: path.join(root, "workers/index.ts"),
+      wrangler: { configPath: path.join(root, "wrangler.toml"), environment: "dev" },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations(path.join(root, "migrations")),
+          PLATFORM_TOKEN: "test-platform-token-0123456789abcdef",
+          // Two master keys so rotation can be exercised; tests swap MASTER_KEYS to rotate.
+          MASTER_KEYS: "v1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+        },
+      },
+    }),
+  ],
+  test: {
+    include: ["test/workers/**/*.spec.ts"],
+    setupFiles: [path.join(root, "test/workers/apply-migrations.ts")],
+    root,
+  },
+}));

@@ -1,0 +1,12 @@
+/** Hono environment shared by every router: bindings plus per-request variables. */
+import type { Database } from "./db/client.ts";
+import type { Env } from "./env.ts";
+import type { Principal } from "./lib/principal.ts";
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    db: Database;
+    principal: Principal;
+  };
+};

@@ -1,0 +1,98 @@
+/**
+ * Builds the edge API: per-request database, body limits, area routers, the OpenAPI document,
+ * and the one error handler that turns every failure into `{error, message}` JSON.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { Context } from "hono";
+import type { AppEnv } from "./app-env.ts";
+import { createDatabase } from "./db/client.ts";
+import { AppError } from "./lib/app-error.ts";
+import { validationError } from "./lib/validation-error.ts";
+import { auditRouter } from "./routes/audit.handlers.ts";
+import { authRouter } from "./routes/auth.handlers.ts";
+import { companiesRouter, platformRouter } from "./routes/companies.handlers.ts";
+import { credentialsRouter } from "./routes/credentials.handlers.ts";
+import { DOCS_CSP, renderDocsPage } from "./routes/docs-page.ts";
+import { health } from "./routes/meta.routes.ts";
+import { masterKeyRouter } from "./routes/master-key.handlers.ts";
+import { usersRouter } from "./routes/users.handlers.ts";
+import { vaultsRouter } from "./routes/vaults.handlers.ts";
+
+/** Control-plane request bodies are capped at 1 MiB. */
+export const CONTROL_PLANE_BODY_LIMIT = 1024 * 1024;
+
+export function buildApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error);
+    },
+  });
+
+  app.use("*", async (c, next) => {
+    c.set("db", createDatabase(c.env.DB));
+    await next();
+  });
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: CONTROL_PLANE_BODY_LIMIT,
+      onError: () => {
+        throw new AppError(413, "payload_too_large", `Request bodies are limited to ${CONTROL_PLANE_BODY_LIMIT} bytes`);
+      },
+    }),
+  );
+
+  app.openapi(health, (c) => c.json({ status: "ok" as const, environment: c.env.ENVIRONMENT }, 200));
+  for (const router of [platformRouter, companiesRouter, authRouter, usersRouter, vaultsRouter, credentialsRouter, auditRouter, masterKeyRouter]) {
+    app.route("/", router);
+  }
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+  const documentConfig = {
+    openapi: "3.1.0",
+    info: { title: "Edgevault API", version: "0.1.0", description: "Credential broker and identity provider for AI agents." },
+  };
+  app.doc31("/openapi.json", documentConfig);
+  app.get("/docs", (c) => {
+    const page = renderDocsPage(app.getOpenAPI31Document(documentConfig));
+    return c.html(page, 200, { "Content-Security-Policy": DOCS_CSP });
+  });
+
+  app.notFound(() => {
+    throw new AppError(404, "not_found", "No such route");
+  });
+  app.onError((error, c) => errorResponse(error, c));
+  return app;
+}
+
+/** The one place errors become responses. Unknown errors become a bare 500. */
+export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
+  const appError = toAppError(error);
+  if (appError.status >= 500) {
+    // Log the internal reason; never the request body or headers, which may carry secrets.
+    console.error(JSON.stringify({ level: "error", code: appError.code, path: new URL(c.req.url).pathname, reason: describeCause(error) }));
+  }
+  const body = { error: appError.code, message: appError.message, ...appError.extra };
+  return new Response(JSON.stringify(body), {
+    status: appError.status,
+    headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Edgevault-Error": appError.code, ...appError.headers },
+  });
+}
+
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof HTTPException) {
+    // Hono raises these for malformed JSON and similar request-level problems.
+    if (error.status === 400 && /json/i.test(error.message)) return new AppError(400, "malformed_json", "The request body is not valid JSON");
+    if (error.status === 413) return new AppError(413, "payload_too_large", "Request body too large");
+    return new AppError(error.status, "bad_request", error.message || "Bad request");
+  }
+  return new AppError(500, "internal_error", "Internal error", { cause: error });
+}
+
+function describeCause(error: unknown): string {
+  const cause = error instanceof AppError ? error.cause : error;
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}

@@ -1,0 +1,50 @@
+/** User and user-session queries. */
+import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "./client.ts";
+import { users, userSessions } from "./schema.ts";
+import { iso } from "../lib/openapi.ts";
+import { issueToken, newId } from "../lib/tokens.ts";
+
+export type UserRow = typeof users.$inferSelect;
+
+export const userView = (u: UserRow) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  role: u.role,
+  status: u.status,
+  company_id: u.companyId,
+  created_at: iso(u.createdAt) ?? "",
+});
+
+export const BEARER_SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+export const COOKIE_SESSION_TTL_MS = 12 * 3600 * 1000;
+
+export async function findUserInCompany(db: Database, companyId: string, id: string): Promise<UserRow | undefined> {
+  return db.select().from(users).where(and(eq(users.id, id), eq(users.companyId, companyId))).get();
+}
+
+export async function createUserSession(db: Database, user: UserRow, kind: "bearer" | "cookie", now = Date.now()) {
+  const issued = await issueToken("userSession");
+  const csrf = kind === "cookie" ? await issueToken("userSession") : undefined;
+  const expiresAt = now + (kind === "cookie" ? COOKIE_SESSION_TTL_MS : BEARER_SESSION_TTL_MS);
+  await db.insert(userSessions).values({
+    id: newId("uss"),
+    companyId: user.companyId,
+    userId: user.id,
+    tokenHash: issued.hash,
+    kind,
+    csrfHash: csrf?.hash ?? null,
+    createdAt: now,
+    expiresAt,
+  });
+  return { token: issued.token, csrfToken: csrf?.token, expiresAt };
+}
+
+/**
+ * SQL guard that keeps at least one active owner: true when the company has another active
+ * owner besides `userId`. Used inside the UPDATE/DELETE itself so two concurrent demotions
+ * cannot both pass.
+ */
+export const anotherActiveOwnerExists = (companyId: string, userId: string) =>
+  sql`(SELECT count(*) FROM ${users} WHERE ${users.companyId} = ${companyId} AND ${users.role} = 'owner' AND ${users.status} = 'active' AND ${users.id} != ${userId}) > 0`;

@@ -1,0 +1,22 @@
+/** The Worker's bindings, secrets and vars (see wrangler.toml; secrets via `wrangler secret put`). */
+import type { ActorGate } from "../durable-objects/actor-gate.ts";
+import type { ProposalWatch } from "../durable-objects/proposal-watch.ts";
+
+export interface Env {
+  DB: D1Database;
+  ACTOR_GATE: DurableObjectNamespace<ActorGate>;
+  PROPOSAL_WATCH: DurableObjectNamespace<ProposalWatch>;
+  /** "production" or "dev". */
+  ENVIRONMENT: string;
+  /** SPIFFE trust domain for agent IDs. */
+  TRUST_DOMAIN: string;
+  /** "true" only in local dev: services may point at loopback / plain-http upstreams. */
+  ALLOW_PRIVATE_UPSTREAMS: string;
+  /** Secret: the platform operator's token, required to create companies. */
+  PLATFORM_TOKEN: string;
+  /**
+   * Secret: versioned master keys, `v1:<base64 32 bytes>,v2:<base64 32 bytes>`.
+   * The last entry wraps new data keys; older entries still unwrap until rotation re-wraps.
+   */
+  MASTER_KEYS: string;
+}

@@ -1,0 +1,9 @@
+/** Worker entry: the Hono app's fetch plus the Durable Object classes wrangler binds. */
+import { buildApp } from "./app.ts";
+
+export { ActorGate } from "../durable-objects/actor-gate.ts";
+export { ProposalWatch } from "../durable-objects/proposal-watch.ts";
+
+const app = buildApp();
+
+export default { fetch: app.fetch } satisfies ExportedHandler<import("./env.ts").Env>;

@@ -1,0 +1,35 @@
+/**
+ * The one error type of the edge API. Handlers throw it; `onError` in app.ts turns it into
+ * `{error: code, message, ...extra}` with `Cache-Control: no-store`. `cause` is logged, never sent.
+ */
+export type AppErrorOptions = {
+  /** Extra JSON fields for the wire body (e.g. `proposal_hint`). Never secrets. */
+  extra?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  /** Internal reason for logs only. */
+  cause?: unknown;
+};
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = status;
+    this.code = code;
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** Shorthands for the errors every area raises. */
+export const badRequest = (code: string, message: string, extra?: Record<string, unknown>) =>
+  new AppError(400, code, message, { extra });
+export const unauthorized = (message = "Missing or invalid token") =>
+  new AppError(401, "unauthorized", message, { headers: { "WWW-Authenticate": 'Bearer realm="edgevault"' } });
+export const forbidden = (message: string, code = "forbidden") => new AppError(403, code, message);
+export const notFound = (what: string) => new AppError(404, "not_found", `${what} not found`);
+export const conflict = (code: string, message: string) => new AppError(409, code, message);

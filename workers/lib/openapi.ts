@@ -1,0 +1,52 @@
+/** Small helpers so each route declaration stays one readable block. */
+import { z } from "@hono/zod-openapi";
+import type { ZodType } from "zod";
+
+export const ErrorBody = z
+  .object({ error: z.string().openapi({ example: "not_found" }), message: z.string() })
+  .passthrough()
+  .openapi("Error");
+
+const errorContent = { "application/json": { schema: ErrorBody } };
+
+/** A required JSON request body: a missing or non-JSON body fails validation. */
+export function jsonBody<T extends ZodType>(schema: T, description?: string) {
+  return { body: { content: { "application/json": { schema } }, required: true, description } };
+}
+
+export function jsonResponse<T extends ZodType>(schema: T, description: string) {
+  return { content: { "application/json": { schema } }, description };
+}
+
+/** The error responses a route can answer, by status. */
+export function errors(...statuses: number[]) {
+  const out: Record<number, { content: typeof errorContent; description: string }> = {};
+  for (const status of statuses) out[status] = { content: errorContent, description: ERROR_DESCRIPTIONS[status] ?? "Error" };
+  return out;
+}
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "Bad input (malformed JSON, wrong types, unknown fields, bad names)",
+  401: "Missing, invalid, expired or revoked token",
+  403: "The caller's role does not allow this",
+  404: "Not found in the caller's company",
+  409: "Conflicts with the current state",
+  410: "Gone (used, expired or revoked)",
+  413: "Body too large",
+  429: "Too many requests",
+};
+
+export const bearerSecurity = [{ bearerAuth: [] }];
+
+/** Vault and agent names: lowercase letters, digits and hyphens. */
+export const ResourceName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$|^[a-z0-9]$/, "lowercase letters, digits and hyphens, 1-64 chars, not starting or ending with a hyphen");
+
+export const CredentialKey = z
+  .string()
+  .max(128)
+  .regex(/^[A-Z][A-Z0-9_]*$/, "must match ^[A-Z][A-Z0-9_]*$");
+
+export const Timestamp = z.string().openapi({ example: "2026-01-01T00:00:00.000Z" });
+export const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());

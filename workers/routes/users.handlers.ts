@@ -1,0 +1,148 @@
+/** Users: create or invite, accept, list, change role, remove. */
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { requireCompanyOwner } from "../auth/permissions.ts";
+import { auditStatement, isGuardFailure } from "../db/audit.queries.ts";
+import { invites, users, vaultMembers } from "../db/schema.ts";
+import { anotherActiveOwnerExists, findUserInCompany, userView } from "../db/users.queries.ts";
+import { AppError, conflict, notFound } from "../lib/app-error.ts";
+import { iso } from "../lib/openapi.ts";
+import { hashPassword } from "../lib/password.ts";
+import { createRouter } from "../lib/router.ts";
+import { issueToken, newId, sha256Hex, tokenSuffix } from "../lib/tokens.ts";
+import { authenticate } from "../middleware/authenticate.ts";
+import * as routes from "./users.routes.ts";
+
+const USER_INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
+/** Runs a batch whose audit guard keeps the company's last owner. */
+async function runGuarded<T>(batch: () => Promise<T>): Promise<T> {
+  try {
+    return await batch();
+  } catch (error) {
+    if (isGuardFailure(error)) throw conflict("last_owner", "A company must keep at least one owner");
+    throw error;
+  }
+}
+
+export const usersRouter = createRouter();
+usersRouter.use("/v1/users", authenticate);
+usersRouter.use("/v1/users/:id{(?!accept$)[^/]+}", authenticate);
+
+usersRouter
+  .openapi(routes.createUser, async (c) => {
+    const principal = c.var.principal;
+    requireCompanyOwner(principal);
+    const body = c.req.valid("json");
+    const db = c.var.db;
+    const email = body.email.toLowerCase();
+    if (await db.select({ id: users.id }).from(users).where(eq(users.email, email)).get()) {
+      throw conflict("user_exists", "A user with this email already exists");
+    }
+    const now = Date.now();
+    const user = {
+      id: newId("usr"),
+      companyId: principal.companyId,
+      email,
+      name: body.name ?? "",
+      role: body.role,
+      passwordHash: body.password ? await hashPassword(body.password) : null,
+      status: body.password ? ("active" as const) : ("invited" as const),
+      createdAt: now,
+      updatedAt: now,
+    };
+    const audit = auditStatement(db, principal, { action: body.password ? "user.create" : "user.invite", targetType: "user", targetId: user.id, detail: { email, role: body.role } });
+    if (body.password) {
+      await db.batch([db.insert(users).values(user), audit]);
+      return c.json({ user: userView(user) }, 201);
+    }
+    const invite = await issueToken("invite");
+    const expiresAt = now + USER_INVITE_TTL_MS;
+    await db.batch([
+      db.insert(users).values(user),
+      db.insert(invites).values({
+        id: newId("inv"),
+        companyId: principal.companyId,
+        kind: "user",
+        tokenHash: invite.hash,
+        tokenSuffix: tokenSuffix(invite.token),
+        email,
+        role: body.role,
+        createdBy: principal.id,
+        createdAt: now,
+        expiresAt,
+      }),
+      audit,
+    ]);
+    return c.json({ user: userView(user), invite: { token: invite.token, expires_at: iso(expiresAt) ?? "" } }, 201);
+  })
+  .openapi(routes.acceptUserInvite, async (c) => {
+    const body = c.req.valid("json");
+    const db = c.var.db;
+    const now = Date.now();
+    const hash = await sha256Hex(body.token);
+    const invite = await db.select().from(invites).where(and(eq(invites.tokenHash, hash), eq(invites.kind, "user"))).get();
+    if (!invite?.email) throw new AppError(410, "invite_invalid", "This invite does not exist");
+    if (invite.revokedAt) throw new AppError(410, "invite_revoked", "This invite was revoked");
+    if (invite.usedAt) throw new AppError(410, "invite_used", "This invite was already used");
+    if (invite.expiresAt <= now) throw new AppError(410, "invite_expired", "This invite has expired");
+    const passwordHash = await hashPassword(body.password);
+    // Claim the invite and activate the user in one batch; the guard makes a replay a no-op.
+    const [claimed] = await db.batch([
+      db
+        .update(invites)
+        .set({ usedAt: now })
+        .where(and(eq(invites.id, invite.id), isNull(invites.usedAt), isNull(invites.revokedAt), gt(invites.expiresAt, now)))
+        .returning({ id: invites.id }),
+      db
+        .update(users)
+        .set({ passwordHash, status: "active", updatedAt: now, ...(body.name ? { name: body.name } : {}) })
+        .where(and(eq(users.email, invite.email), eq(users.companyId, invite.companyId), eq(users.status, "invited"))),
+    ]);
+    if (claimed.length === 0) throw new AppError(410, "invite_used", "This invite was already used");
+    const user = await db.select().from(users).where(eq(users.email, invite.email)).get();
+    if (!user) throw new AppError(410, "invite_invalid", "The invited user was removed");
+    return c.json({ user: userView(user) }, 200);
+  })
+  .openapi(routes.listUsers, async (c) => {
+    const principal = c.var.principal;
+    requireCompanyOwner(principal);
+    const rows = await c.var.db.select().from(users).where(eq(users.companyId, principal.companyId)).orderBy(users.email).all();
+    return c.json({ users: rows.map(userView) }, 200);
+  })
+  .openapi(routes.updateUser, async (c) => {
+    const principal = c.var.principal;
+    requireCompanyOwner(principal);
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const db = c.var.db;
+    const user = await findUserInCompany(db, principal.companyId, id);
+    if (!user) throw notFound("User");
+    const now = Date.now();
+    const demoting = user.role === "owner" && body.role === "member";
+    const guard = demoting ? anotherActiveOwnerExists(principal.companyId, id) : undefined;
+    const [, updated] = await runGuarded(() =>
+      db.batch([
+        auditStatement(db, principal, { action: "user.update", targetType: "user", targetId: id, detail: { ...body } }, guard),
+        db.update(users).set({ ...body, updatedAt: now }).where(and(eq(users.id, id), eq(users.companyId, principal.companyId))).returning(),
+      ]),
+    );
+    const row = updated[0];
+    if (!row) throw notFound("User");
+    return c.json({ user: userView(row) }, 200);
+  })
+  .openapi(routes.deleteUser, async (c) => {
+    const principal = c.var.principal;
+    requireCompanyOwner(principal);
+    const { id } = c.req.valid("param");
+    const db = c.var.db;
+    const user = await findUserInCompany(db, principal.companyId, id);
+    if (!user) throw notFound("User");
+    const guard = user.role === "owner" ? anotherActiveOwnerExists(principal.companyId, id) : undefined;
+    await runGuarded(() =>
+      db.batch([
+        auditStatement(db, principal, { action: "user.delete", targetType: "user", targetId: id, detail: { email: user.email } }, guard),
+        db.delete(vaultMembers).where(and(eq(vaultMembers.principalType, "user"), eq(vaultMembers.principalId, id), eq(vaultMembers.companyId, principal.companyId))),
+        db.delete(users).where(and(eq(users.id, id), eq(users.companyId, principal.companyId))),
+      ]),
+    );
+    return c.json({ deleted: id }, 200);
+  });

@@ -1,0 +1,175 @@
+/** Vaults and per-vault user grants. */
+import { and, eq } from "drizzle-orm";
+import { findVault, requireHumanOrKey, requireVaultRole, type VaultRow } from "../auth/permissions.ts";
+import { auditStatement } from "../db/audit.queries.ts";
+import type { Database } from "../db/client.ts";
+import { users, vaultMembers, vaults, type VaultRole } from "../db/schema.ts";
+import { conflict, notFound } from "../lib/app-error.ts";
+import { iso } from "../lib/openapi.ts";
+import type { Principal } from "../lib/principal.ts";
+import { createRouter } from "../lib/router.ts";
+import { newId } from "../lib/tokens.ts";
+import { authenticate } from "../middleware/authenticate.ts";
+import * as routes from "./vaults.routes.ts";
+
+const vaultView = (v: VaultRow, role: VaultRole) => ({
+  id: v.id,
+  name: v.name,
+  unmatched_host_policy: v.unmatchedHostPolicy,
+  role,
+  created_at: iso(v.createdAt) ?? "",
+});
+
+export const vaultsRouter = createRouter();
+vaultsRouter.use("/v1/vaults", authenticate);
+vaultsRouter.use("/v1/vaults/*", authenticate);
+
+vaultsRouter
+  .openapi(routes.createVault, async (c) => {
+    const principal = c.var.principal;
+    requireHumanOrKey(principal);
+    const body = c.req.valid("json");
+    const db = c.var.db;
+    if (await findVault(db, principal.companyId, body.name)) throw conflict("vault_exists", `Vault "${body.name}" already exists`);
+    const now = Date.now();
+    const vault: VaultRow = {
+      id: newId("vlt"),
+      companyId: principal.companyId,
+      name: body.name,
+      unmatchedHostPolicy: body.unmatched_host_policy,
+      rateLimit: null,
+      createdBy: principal.id,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const audit = auditStatement(db, principal, { action: "vault.create", targetType: "vault", targetId: vault.id, detail: { name: vault.name } });
+    // Owners are admins of every vault already; a member who creates a vault is granted admin on it.
+    const grant =
+      principal.kind === "user" && principal.companyRole === "member"
+        ? [db.insert(vaultMembers).values({ vaultId: vault.id, companyId: principal.companyId, principalType: "user", principalId: principal.id, role: "admin", createdAt: now })]
+        : [];
+    await db.batch([db.insert(vaults).values(vault), audit, ...grant]);
+    return c.json({ vault: vaultView(vault, "admin") }, 201);
+  })
+  .openapi(routes.listVaults, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    return c.json({ vaults: await accessibleVaults(db, principal) }, 200);
+  })
+  .openapi(routes.getVault, async (c) => {
+    const { vault, role } = await requireVaultRole(c.var.db, c.var.principal, c.req.valid("param").vault, "proxy");
+    return c.json({ vault: vaultView(vault, role) }, 200);
+  })
+  .openapi(routes.updateVault, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const { vault, role } = await requireVaultRole(db, principal, c.req.valid("param").vault, "admin");
+    const body = c.req.valid("json");
+    const changes = { ...(body.unmatched_host_policy ? { unmatchedHostPolicy: body.unmatched_host_policy } : {}), updatedAt: Date.now() };
+    const [updated] = await db.batch([
+      db.update(vaults).set(changes).where(and(eq(vaults.id, vault.id), eq(vaults.companyId, principal.companyId))).returning(),
+      auditStatement(db, principal, { action: "vault.update", targetType: "vault", targetId: vault.id, detail: { ...body } }),
+    ]);
+    return c.json({ vault: vaultView(updated[0] ?? vault, role) }, 200);
+  })
+  .openapi(routes.deleteVault, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const { vault } = await requireVaultRole(db, principal, c.req.valid("param").vault, "admin");
+    // Services, credentials, grants, sessions and proposals go with it (ON DELETE CASCADE).
+    await db.batch([
+      db.delete(vaults).where(and(eq(vaults.id, vault.id), eq(vaults.companyId, principal.companyId))),
+      auditStatement(db, principal, { action: "vault.delete", targetType: "vault", targetId: vault.id, detail: { name: vault.name } }),
+    ]);
+    return c.json({ deleted: vault.name }, 200);
+  })
+  .openapi(routes.listVaultUsers, async (c) => {
+    const db = c.var.db;
+    const { vault } = await requireVaultRole(db, c.var.principal, c.req.valid("param").vault, "admin");
+    const rows = await db
+      .select({ user_id: users.id, email: users.email, role: vaultMembers.role })
+      .from(vaultMembers)
+      .innerJoin(users, eq(users.id, vaultMembers.principalId))
+      .where(and(eq(vaultMembers.vaultId, vault.id), eq(vaultMembers.principalType, "user")))
+      .orderBy(users.email)
+      .all();
+    return c.json({ users: rows }, 200);
+  })
+  .openapi(routes.grantVaultUser, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const { vault } = await requireVaultRole(db, principal, c.req.valid("param").vault, "admin");
+    const { email, role } = c.req.valid("json");
+    const user = await db.select().from(users).where(and(eq(users.email, email.toLowerCase()), eq(users.companyId, principal.companyId))).get();
+    if (!user) throw notFound("User");
+    await setUserGrant(c.var.db, principal, vault, user.id, role);
+    return c.json({ user: { user_id: user.id, email: user.email, role } }, 200);
+  })
+  .openapi(routes.updateVaultUser, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const params = c.req.valid("param");
+    const { vault } = await requireVaultRole(db, principal, params.vault, "admin");
+    const user = await grantedUser(c.var.db, vault, params.userId);
+    const { role } = c.req.valid("json");
+    await setUserGrant(db, principal, vault, user.id, role);
+    return c.json({ user: { user_id: user.id, email: user.email, role } }, 200);
+  })
+  .openapi(routes.removeVaultUser, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const params = c.req.valid("param");
+    const { vault } = await requireVaultRole(db, principal, params.vault, "admin");
+    const user = await grantedUser(db, vault, params.userId);
+    await db.batch([
+      db.delete(vaultMembers).where(and(eq(vaultMembers.vaultId, vault.id), eq(vaultMembers.principalType, "user"), eq(vaultMembers.principalId, user.id))),
+      auditStatement(db, principal, { action: "vault.user.remove", targetType: "vault", targetId: vault.id, detail: { user_id: user.id } }),
+    ]);
+    return c.json({ removed: user.id }, 200);
+  });
+
+async function accessibleVaults(db: Database, principal: Principal) {
+  if (principal.kind === "vault_session") {
+    const row = await db.select().from(vaults).where(and(eq(vaults.id, principal.vaultId), eq(vaults.companyId, principal.companyId))).get();
+    return row ? [vaultView(row, principal.role)] : [];
+  }
+  if (principal.companyRole === "owner") {
+    const rows = await db.select().from(vaults).where(eq(vaults.companyId, principal.companyId)).orderBy(vaults.name).all();
+    return rows.map((v) => vaultView(v, "admin"));
+  }
+  const rows = await db
+    .select({ vault: vaults, role: vaultMembers.role })
+    .from(vaultMembers)
+    .innerJoin(vaults, eq(vaults.id, vaultMembers.vaultId))
+    .where(
+      and(
+        eq(vaultMembers.companyId, principal.companyId),
+        eq(vaultMembers.principalType, principal.kind === "agent" ? "agent" : "user"),
+        eq(vaultMembers.principalId, principal.id),
+      ),
+    )
+    .orderBy(vaults.name)
+    .all();
+  return rows.map((r) => vaultView(r.vault, r.role));
+}
+
+async function grantedUser(db: Database, vault: VaultRow, userId: string) {
+  const row = await db
+    .select({ id: users.id, email: users.email })
+    .from(vaultMembers)
+    .innerJoin(users, eq(users.id, vaultMembers.principalId))
+    .where(and(eq(vaultMembers.vaultId, vault.id), eq(vaultMembers.principalType, "user"), eq(vaultMembers.principalId, userId)))
+    .get();
+  if (!row) throw notFound("User grant");
+  return row;
+}
+
+async function setUserGrant(db: Database, principal: Principal, vault: VaultRow, userId: string, role: VaultRole) {
+  await db.batch([
+    db
+      .insert(vaultMembers)
+      .values({ vaultId: vault.id, companyId: principal.companyId, principalType: "user", principalId: userId, role, createdAt: Date.now() })
+      .onConflictDoUpdate({ target: [vaultMembers.vaultId, vaultMembers.principalType, vaultMembers.principalId], set: { role } }),
+    auditStatement(db, principal, { action: "vault.user.grant", targetType: "vault", targetId: vault.id, detail: { user_id: userId, role } }),
+  ]);
+}
