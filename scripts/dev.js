@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the edge API on http://127.0.0.1:14321 with local D1 and Durable Objects.
+ * Creates `.dev.vars` (secrets) and a dev owner key once, applies migrations, seeds the `demo`
+ * company, then runs `wrangler dev` until SIGINT/SIGTERM. Everything stays on loopback.
+ */
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+const DEV_VARS = path.join(ROOT, ".dev.vars");
+const DEV_DIR = path.join(ROOT, ".edgevault-dev");
+const OWNER_KEY_FILE = path.join(DEV_DIR, "owner-key");
+const HOST = "127.0.0.1";
+const PORT = 14321;
+const URL_BASE = `http://${HOST}:${PORT}`;
+const COMPANY = { id: "demo", name: "Demo" };
+
+// Telemetry and Cloudflare's request.cf lookup would reach the internet; dev stays on loopback.
+const ENV = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+};
+
+/** @type {import("node:child_process").ChildProcess | undefined} */
+let current;
+let stopping = false;
+for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) {
+  process.on(signal, () => {
+    stopping = true;
+    // A terminal's Ctrl+C already reached the child (same process group); a kill(1) did not.
+    if (current && current.exitCode === null && current.signalCode === null) current.kill(signal);
+    else process.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
+
+const base64url = (bytes) => bytes.toString("base64").replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const sha256Hex = (value) => createHash("sha256").update(value, "utf8").digest("hex");
+const sqlString = (value) => `'${String(value).replace(/'/g, "''")}'`;
+
+/** Runs a wrangler step with captured output; resolves with it, rejects with it on failure. */
+function wrangler(args) {
+  return new Promise((resolve, reject) => {
+    // stdin is closed so wrangler answers its own confirmation prompts instead of waiting.
+    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+    current = child;
+    let output = "";
+    child.stdout?.on("data", (chunk) => (output += chunk));
+    child.stderr?.on("data", (chunk) => (output += chunk));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      current = undefined;
+      if (code === 0) resolve(output);
+      else reject(Object.assign(new Error(`wrangler ${args.slice(0, 3).join(" ")} failed (${signal ?? `exit ${code}`})`), { output, code, signal }));
+    });
+  });
+}
+
+/** `.dev.vars` holds the Worker's secrets; generated once so stored data stays decryptable. */
+function ensureDevVars() {
+  const existing = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : "";
+  const has = (name) => new RegExp(`^\\s*${name}\\s*=`, "m").test(existing);
+  const additions = [];
+  if (!has("PLATFORM_TOKEN")) additions.push(`PLATFORM_TOKEN=${base64url(randomBytes(32))}`);
+  if (!has("MASTER_KEYS")) additions.push(`MASTER_KEYS=v1:${base64url(randomBytes(32))}`);
+  if (additions.length === 0) return false;
+  const separator = existing && !existing.endsWith("\n") ? "\n" : "";
+  writeFileSync(DEV_VARS, `${existing}${separator}${additions.join("\n")}\n`, { mode: 0o600 });
+  chmodSync(DEV_VARS, 0o600);
+  return true;
+}
+
+/**
+ * The dev owner key: `$EDGEVAULT_DEV_OWNER_KEY` when set (the edge accepts any string as a
+ * company key, by SHA-256), otherwise `.edgevault-dev/owner-key`, minted on first run.
+ */
+function ownerKey() {
+  const fromEnv = process.env.EDGEVAULT_DEV_OWNER_KEY;
+  if (fromEnv) {
+    // It travels in `Authorization: Bearer <token>`, which ends at the first whitespace.
+    if (/\s/.test(fromEnv)) throw new Error("EDGEVAULT_DEV_OWNER_KEY must not contain whitespace");
+    return { token: fromEnv, source: "env", fresh: false };
+  }
+  if (existsSync(OWNER_KEY_FILE)) {
+    const token = readFileSync(OWNER_KEY_FILE, "utf8").trim();
+    if (token) return { token, source: "file", fresh: false };
+  }
+  // Same shape as workers/lib/tokens.ts: evk_<12 alnum public id>_<43 chars base64url secret>.
+  const publicId = base64url(randomBytes(9)).replace(/[-_]/g, "x");
+  const token = `evk_${publicId}_${base64url(randomBytes(32))}`;
+  mkdirSync(DEV_DIR, { recursive: true, mode: 0o700 });
+  writeFileSync(OWNER_KEY_FILE, `${token}\n`, { mode: 0o600 });
+  chmodSync(OWNER_KEY_FILE, 0o600);
+  return { token, source: "file", fresh: true };
+}
+
+function seedStatements(token) {
+  const hash = sha256Hex(token);
+  const now = Date.now();
+  // The row id derives from the hash so re-running is a no-op for the same key.
+  const keyId = `key_dev_${hash.slice(0, 16)}`;
+  return [
+    `INSERT OR IGNORE INTO companies(id, name, created_at) VALUES (${sqlString(COMPANY.id)}, ${sqlString(COMPANY.name)}, ${now})`,
+    `INSERT OR IGNORE INTO api_keys(id, company_id, label, prefix, token_hash, created_by, created_at) VALUES (${sqlString(keyId)}, ${sqlString(COMPANY.id)}, 'dev owner', ${sqlString(token.slice(0, 12))}, ${sqlString(hash)}, 'npm start', ${now})`,
+  ].join("; ");
+}
+
+function banner(key) {
+  const keyLine =
+    key.source === "env"
+      ? "Owner key: from $EDGEVAULT_DEV_OWNER_KEY"
+      : key.fresh
+        ? `Owner key (shown once, saved in .edgevault-dev/owner-key): ${key.token}`
+        : "Owner key: in .edgevault-dev/owner-key";
+  const keyExpr = key.source === "env" ? "$EDGEVAULT_DEV_OWNER_KEY" : "$(cat .edgevault-dev/owner-key)";
+  const auth = `-H "Authorization: Bearer $EDGEVAULT_API_KEY"`;
+  const json = `-H 'Content-Type: application/json'`;
+  return [
+    "",
+    `Edgevault dev edge: ${URL_BASE}  (company "${COMPANY.id}"; API reference at ${URL_BASE}/docs)`,
+    keyLine,
+    "",
+    `Try it, after: export EDGEVAULT_API_KEY=${keyExpr}`,
+    `  curl -s -X POST ${URL_BASE}/v1/vaults ${auth} ${json} -d '{"name":"default"}'`,
+    `  curl -s -X POST ${URL_BASE}/v1/credentials ${auth} ${json} -d '{"vault":"default","credentials":{"EXAMPLE_API_KEY":"sk-example"}}'`,
+    `  curl -s "${URL_BASE}/v1/credentials?vault=default" ${auth}`,
+    "",
+  ].join("\n");
+}
+
+async function main() {
+  if (ensureDevVars()) console.log("Wrote .dev.vars with fresh PLATFORM_TOKEN and MASTER_KEYS (keep it: stored data needs MASTER_KEYS).");
+
+  const migrated = await wrangler(["d1", "migrations", "apply", "DB", "--local", "--env", "dev"]);
+  console.log(/No migrations to apply/i.test(migrated) ? "Migrations: up to date." : "Migrations: applied.");
+
+  const key = ownerKey();
+  await wrangler(["d1", "execute", "DB", "--local", "--env", "dev", "--command", seedStatements(key.token)]);
+  if (stopping) return 130;
+
+  console.log(banner(key));
+  return runDev();
+}
+
+/** Runs `wrangler dev` in the foreground; resolves with the exit code to pass on. */
+function runDev() {
+  return new Promise((resolve, reject) => {
+    const args = ["dev", "--env", "dev", "--ip", HOST, "--port", String(PORT), "--log-level", "warn"];
+    // stdin stays closed: Ctrl+C then reaches wrangler as a plain SIGINT, not a raw-mode keypress.
+    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: ENV, stdio: ["ignore", "inherit", "inherit"] });
+    current = child;
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      current = undefined;
+      resolve(code ?? (signal === "SIGINT" ? 130 : signal === "SIGTERM" ? 143 : 1));
+    });
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    if (stopping) process.exit(130);
+    if (error?.output) process.stderr.write(error.output);
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(typeof error?.code === "number" && error.code > 0 ? error.code : 1);
+  },
+);
