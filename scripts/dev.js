@@ -135,11 +135,11 @@ function banner(key) {
 
 async function main() {
   if (ensureDevVars()) console.log("Wrote .dev.vars with fresh PLATFORM_TOKEN and MASTER_KEYS (keep it: stored data needs MASTER_KEYS).");
+  const key = ownerKey();
 
   const migrated = await wrangler(["d1", "migrations", "apply", "DB", "--local", "--env", "dev"]);
   console.log(/No migrations to apply/i.test(migrated) ? "Migrations: up to date." : "Migrations: applied.");
 
-  const key = ownerKey();
   await wrangler(["d1", "execute", "DB", "--local", "--env", "dev", "--command", seedStatements(key.token)]);
   if (stopping) return 130;
 
