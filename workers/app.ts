@@ -87,6 +87,7 @@ function toAppError(error: unknown): AppError {
     // Hono raises these for malformed JSON and similar request-level problems.
     if (error.status === 400 && /json/i.test(error.message)) return new AppError(400, "malformed_json", "The request body is not valid JSON");
     if (error.status === 413) return new AppError(413, "payload_too_large", "Request body too large");
+    if (error.status === 415) return new AppError(415, "unsupported_media_type", "Send a JSON body with Content-Type: application/json");
     return new AppError(error.status, "bad_request", error.message || "Bad request");
   }
   return new AppError(500, "internal_error", "Internal error", { cause: error });

@@ -9,7 +9,8 @@ export function validationError(error: ZodError): AppError {
   if (issue.code === "unrecognized_keys") {
     return new AppError(400, "unknown_field", `Unknown field: ${issue.keys.join(", ")}`);
   }
-  if (issue.code === "invalid_type" && issue.input === undefined) {
+  // zod omits the input from issues; a missing field reads "…received undefined".
+  if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) {
     return new AppError(400, "missing_field", `Missing field: ${where}`);
   }
   return new AppError(400, "invalid_request", `Invalid ${where}: ${issue.message}`);
