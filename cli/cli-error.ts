@@ -1,0 +1,33 @@
+/**
+ * The CLI's one error type. `main.ts` prints its message to stderr and exits with its code;
+ * anything else thrown is a bug and exits 1 with the error's message only.
+ */
+
+/** Exit codes, documented in `edgevault --help`. */
+export const EXIT = {
+  ok: 0,
+  /** The edge refused the request, could not be reached, or local state is missing. */
+  failure: 1,
+  /** The command line itself is wrong: unknown command or flag, missing or malformed argument. */
+  usage: 2,
+  /** The user interrupted a prompt (Ctrl+C). */
+  interrupted: 130,
+} as const;
+
+export class CliError extends Error {
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode: number = EXIT.failure, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CliError";
+    this.exitCode = exitCode;
+  }
+}
+
+/** A mistake on the command line; exits 2 and suggests `--help`. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+    this.name = "UsageError";
+  }
+}

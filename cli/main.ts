@@ -1,0 +1,120 @@
+/**
+ * `edgevault`: picks the command from the leading words of argv, prints help, and turns errors
+ * into a message on stderr and an exit code (see EXIT in cli-error.ts).
+ */
+import { readFileSync } from "node:fs";
+import { CliError, EXIT, UsageError } from "./cli-error.ts";
+import type { Command, CommandContext } from "./command.ts";
+import { login, logout, whoami } from "./commands/auth.ts";
+import { credentialDelete, credentialList, credentialSet } from "./commands/credential.ts";
+import { vaultCreate, vaultList } from "./commands/vault.ts";
+
+export const COMMANDS: readonly Command[] = [login, logout, whoami, vaultCreate, vaultList, credentialSet, credentialList, credentialDelete];
+
+const HELP_FLAGS = new Set(["--help", "-h"]);
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.path.join(" ").length));
+  const list = COMMANDS.map((c) => `  ${c.path.join(" ").padEnd(width)}  ${c.summary}`).join("\n");
+  return `edgevault: the companion CLI of the Edgevault edge API
+
+Usage: edgevault <command> [options]      edgevault <command> --help for details
+
+Commands:
+${list}
+
+Environment:
+  EDGEVAULT_ADDR      The edge's URL; overrides the saved one (default http://127.0.0.1:14321)
+  EDGEVAULT_API_KEY   A token to use instead of the saved login
+  EDGEVAULT_VAULT     The vault for "vault credential" commands when --vault is not given
+  XDG_CONFIG_HOME     The login is saved in $XDG_CONFIG_HOME/edgevault/config.json
+                      (default ~/.config/edgevault/config.json)
+
+Secrets (API keys, passwords, credential values) are read from stdin or a hidden prompt,
+never from arguments, and never printed.
+
+Exit codes: 0 success; 1 the edge refused the request or could not be reached;
+            2 bad command line; 130 interrupted at a prompt.
+
+Example:
+  cat .edgevault-dev/owner-key | edgevault login && edgevault vault create payments`;
+}
+
+function version(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  return typeof pkg === "object" && pkg !== null && "version" in pkg && typeof pkg.version === "string" ? pkg.version : "unknown";
+}
+
+/** The longest command path that argv starts with. */
+function findCommand(argv: readonly string[]): Command | undefined {
+  return [...COMMANDS].sort((a, b) => b.path.length - a.path.length).find((c) => c.path.every((word, i) => argv[i] === word));
+}
+
+/** Help flags count only before `--`, where everything after is an argument. */
+function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => HELP_FLAGS.has(arg));
+}
+
+function unknownCommand(argv: readonly string[]): UsageError {
+  // Suggest the commands under the longest known prefix, e.g. `vault credential`.
+  let depth = 0;
+  while (COMMANDS.some((c) => c.path.length > depth + 1 && c.path.slice(0, depth + 1).every((word, i) => argv[i] === word))) depth += 1;
+  const prefix = argv.slice(0, depth);
+  const candidates = COMMANDS.filter((c) => prefix.every((word, i) => c.path[i] === word)).map((c) => `edgevault ${c.path.join(" ")}`);
+  const asked = argv[depth];
+  const what = asked === undefined ? `"edgevault ${prefix.join(" ")}" needs a subcommand` : `Unknown command "${[...prefix, asked].join(" ")}"`;
+  return new UsageError(`${what}. Try one of:\n  ${candidates.join("\n  ")}`);
+}
+
+/** Runs the CLI; resolves with the process exit code. */
+export async function run(argv: readonly string[], context: CommandContext): Promise<number> {
+  try {
+    if (argv.length === 0 || (argv.length === 1 && (HELP_FLAGS.has(argv[0] ?? "") || argv[0] === "help"))) {
+      context.out(mainHelp());
+      return EXIT.ok;
+    }
+    if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+      context.out(version());
+      return EXIT.ok;
+    }
+    const command = findCommand(argv);
+    if (!command) {
+      if (wantsHelp(argv)) {
+        context.out(mainHelp());
+        return EXIT.ok;
+      }
+      throw unknownCommand(argv);
+    }
+    const rest = argv.slice(command.path.length);
+    if (wantsHelp(rest)) {
+      context.out(command.help);
+      return EXIT.ok;
+    }
+    await command.run(rest, context);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      context.err(`error: ${error.message}`);
+      context.err("(run with --help for usage)");
+      return error.exitCode;
+    }
+    if (error instanceof CliError) {
+      context.err(`error: ${error.message}`);
+      return error.exitCode;
+    }
+    // A bug: report the message only; stack traces could carry request data.
+    context.err(`error: unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT.failure;
+  }
+}
+
+export function processContext(): CommandContext {
+  return {
+    env: process.env,
+    stdin: process.stdin,
+    stderr: process.stderr,
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  };
+}

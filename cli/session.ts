@@ -1,0 +1,50 @@
+/**
+ * Which edge and which token a command uses. The environment wins over the saved config so a
+ * script or CI job can act without `edgevault login`: EDGEVAULT_ADDR, then EDGEVAULT_API_KEY.
+ */
+import { Addr, DEFAULT_ADDR } from "./addr.ts";
+import { ApiClient } from "./api-client.ts";
+import { CliError, UsageError } from "./cli-error.ts";
+import type { CommandContext } from "./command.ts";
+import { loadConfig, type Config } from "./config.ts";
+import { VaultName } from "./names.ts";
+
+/** The edge address: `--addr`, else EDGEVAULT_ADDR, else the saved one, else the local default. */
+export function resolveAddr(context: CommandContext, config: Config | undefined, flag?: string): string {
+  const [value, source] =
+    flag !== undefined
+      ? [flag, "--addr"]
+      : context.env.EDGEVAULT_ADDR
+        ? [context.env.EDGEVAULT_ADDR, "EDGEVAULT_ADDR"]
+        : [config?.addr ?? DEFAULT_ADDR, "the saved address"];
+  const result = Addr.safeParse(value);
+  if (!result.success) throw new UsageError(`${source} ${result.error.issues[0]?.message ?? "is not a valid address"}`);
+  return result.data;
+}
+
+export type Session = { client: ApiClient; tokenSource: "EDGEVAULT_API_KEY" | "config"; config: Config | undefined };
+
+/** A client carrying the caller's token, or a clear error when there is none. */
+export async function requireSession(context: CommandContext): Promise<Session> {
+  const config = await loadConfig(context.env);
+  const addr = resolveAddr(context, config);
+  const fromEnv = context.env.EDGEVAULT_API_KEY;
+  if (fromEnv) {
+    const client = new ApiClient({ addr, token: fromEnv, unauthorizedHint: "check EDGEVAULT_API_KEY" });
+    return { client, tokenSource: "EDGEVAULT_API_KEY", config };
+  }
+  if (config?.token) {
+    const client = new ApiClient({ addr, token: config.token, unauthorizedHint: "log in again with `edgevault login`" });
+    return { client, tokenSource: "config", config };
+  }
+  throw new CliError("Not logged in: run `edgevault login` or set EDGEVAULT_API_KEY");
+}
+
+/** The vault a vault-scoped command addresses: `--vault`, else EDGEVAULT_VAULT. */
+export function requireVault(context: CommandContext, flag: string | undefined): string {
+  const [value, source] = flag !== undefined ? [flag, "--vault"] : [context.env.EDGEVAULT_VAULT, "EDGEVAULT_VAULT"];
+  if (!value) throw new UsageError("Name the vault: --vault <name>, or set EDGEVAULT_VAULT");
+  const result = VaultName.safeParse(value);
+  if (!result.success) throw new UsageError(`${source} ${result.error.issues[0]?.message ?? "is not a vault name"}`);
+  return result.data;
+}
