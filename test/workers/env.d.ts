@@ -1,11 +1,7 @@
-import type { D1Migration } from "cloudflare:test";
-import type { Env } from "../../workers/env.ts";
-
-declare global {
-  namespace Cloudflare {
-    interface Env extends import("../../workers/env.ts").Env {
-      TEST_MIGRATIONS: D1Migration[];
-    }
+// Types the `env` of `cloudflare:test` as the Worker's Env plus the test-only bindings.
+type WorkerEnv = import("../../workers/env.ts").Env;
+declare namespace Cloudflare {
+  interface Env extends WorkerEnv {
+    TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }
-export type { Env };

@@ -6,17 +6,34 @@
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { actorGate, actorKeyOf } from "./actor-gate-client.ts";
 import { apiKeys, userSessions, users } from "../db/schema.ts";
 import type { Principal } from "../lib/principal.ts";
+import type { ActorKey } from "../db/actor-state.queries.ts";
 import { digestsEqual, parseToken, sha256Hex } from "../lib/tokens.ts";
 
-export async function resolvePrincipal(db: Database, token: string, viaCookie: boolean, now = Date.now()): Promise<Principal | undefined> {
+export async function resolvePrincipal(db: Database, env: Env, token: string, viaCookie: boolean, now = Date.now()): Promise<Principal | undefined> {
   const hash = await sha256Hex(token);
-  const kind = parseToken(token)?.kind;
-  if (kind === "userSession") return resolveUserSession(db, hash, viaCookie, now);
+  const parsed = parseToken(token);
+  if (parsed?.kind === "userSession") return resolveUserSession(db, hash, viaCookie, now);
   if (viaCookie) return undefined; // only user sessions live in cookies
-  if (kind === undefined || kind === "companyKey") return resolveCompanyKey(db, hash);
-  return undefined;
+  if (parsed === undefined || parsed.kind === "companyKey") return resolveCompanyKey(db, hash);
+  const actorKey = actorKeyOf(parsed);
+  return actorKey ? resolveActor(env, actorKey, hash) : undefined;
+}
+
+/** Agents and vault sessions: their Durable Object is the authority (no D1 once warm). */
+export async function resolveActor(env: Env, key: ActorKey, hash: string): Promise<Principal | undefined> {
+  const result = await actorGate(env, key).authenticate(key, hash);
+  if (!result.ok) return undefined;
+  const actor = result.actor;
+  if (actor.key.kind === "agent") {
+    return { kind: "agent", companyId: actor.companyId, id: actor.key.id, tokenId: actor.key.id, companyRole: actor.companyRole, name: actor.name };
+  }
+  const [vaultId, role] = Object.entries(actor.grants)[0] ?? [];
+  if (!vaultId || !role) return undefined;
+  return { kind: "vault_session", companyId: actor.companyId, id: actor.key.id, vaultId, companyRole: "member", role };
 }
 
 async function resolveCompanyKey(db: Database, hash: string): Promise<Principal | undefined> {

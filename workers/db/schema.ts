@@ -101,6 +101,7 @@ export const VAULT_ROLES = ["proxy", "member", "admin"] as const;
 export type VaultRole = (typeof VAULT_ROLES)[number];
 export const PRINCIPAL_TYPES = ["user", "agent"] as const;
 export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+export const SESSION_MINTERS = ["user", "agent", "company_key"] as const;
 
 export const vaultMembers = sqliteTable(
   "vault_members",
@@ -152,10 +153,13 @@ export const agents = sqliteTable(
   (t) => [uniqueIndex("agents_company_name").on(t.companyId, t.name), index("agents_realm").on(t.realmId)],
 );
 
+/**
+ * An agent's bearer tokens; at most one is unrevoked. The token string carries the agent's id
+ * (`eva_<agent public id>_<secret>`), which names the agent's Durable Object without a D1 read.
+ */
 export const agentTokens = sqliteTable(
   "agent_tokens",
   {
-    /** The token's public id: names the agent's Durable Object without a D1 read. */
     id: text("id").primaryKey(),
     companyId: text("company_id").notNull(),
     agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
@@ -173,7 +177,8 @@ export const vaultSessions = sqliteTable(
     id: text("id").primaryKey(),
     companyId: text("company_id").notNull(),
     vaultId: text("vault_id").notNull().references(() => vaults.id, { onDelete: "cascade" }),
-    principalType: text("principal_type", { enum: PRINCIPAL_TYPES }).notNull(),
+    /** Who minted it; the session dies with them. */
+    principalType: text("principal_type", { enum: SESSION_MINTERS }).notNull(),
     principalId: text("principal_id").notNull(),
     label: text("label").notNull().default(""),
     tokenHash: text("token_hash").notNull(),
@@ -197,7 +202,7 @@ export const invites = sqliteTable(
     agentId: text("agent_id"),
     email: text("email"),
     role: text("role", { enum: ["owner", "member"] }).notNull().default("member"),
-    vaultGrants: text("vault_grants", { mode: "json" }).$type<{ vault: string; role: VaultRole }[]>(),
+    vaultGrants: text("vault_grants", { mode: "json" }).$type<{ vaultId: string; vault: string; role: VaultRole }[]>(),
     createdBy: text("created_by"),
     createdAt: createdAt(),
     expiresAt: integer("expires_at").notNull(),

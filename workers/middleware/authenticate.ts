@@ -14,7 +14,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const presented = presentedToken(c);
   if (!presented) throw unauthorized();
-  const principal = await resolvePrincipal(c.var.db, presented.token, presented.viaCookie);
+  const principal = await resolvePrincipal(c.var.db, c.env, presented.token, presented.viaCookie);
   if (!principal) throw unauthorized("Invalid, expired or revoked token");
   if (principal.kind === "user" && principal.viaCookie && !SAFE_METHODS.has(c.req.method)) {
     const csrf = c.req.header("X-CSRF-Token");
