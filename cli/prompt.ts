@@ -16,7 +16,8 @@ export type SecretInput = {
 const MAX_PIPED_BYTES = 1024 * 1024;
 
 /**
- * Reads one secret; a single trailing newline from piped input is dropped.
+ * Reads one secret, named by `label` in prompts and errors ("API key", "password", "value for
+ * STRIPE_KEY"); a single trailing newline from piped input is dropped.
  * @example
  * const apiKey = await readSecret(io, "API key"); // `echo "$KEY" | edgevault login` or a hidden prompt
  */
@@ -60,7 +61,7 @@ function promptHidden(io: SecretInput, label: string): Promise<string> {
     };
     rl.on("SIGINT", () => finish(() => reject(new CliError("Interrupted", EXIT.interrupted))));
     rl.on("close", () => finish(() => reject(new CliError(`No ${label} given (end of input)`))));
-    rl.question(`${label}: `, (answer) => finish(() => resolve(answer)));
+    rl.question(`${label.charAt(0).toUpperCase()}${label.slice(1)}: `, (answer) => finish(() => resolve(answer)));
     muted = true;
   });
 }

@@ -88,7 +88,7 @@ Examples:
 };
 
 async function signIn(context: CommandContext, addr: string, email: string): Promise<string> {
-  const password = await readSecret(context, "Password");
+  const password = await readSecret(context, "password");
   const client = new ApiClient({ addr });
   const session = await client.request("POST", "/v1/auth/sign-in", SignedIn, { body: { email, password, mode: "bearer" } });
   return session.token;

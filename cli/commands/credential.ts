@@ -45,7 +45,7 @@ Examples:
     }
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const value = await readSecret(context, `Value for ${key}`);
+    const value = await readSecret(context, `value for ${key}`);
     if (Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES) throw new CliError(`The value is larger than ${MAX_VALUE_BYTES} bytes, the edge's limit`);
     const stored = await client.request("POST", "/v1/credentials", z.object({ vault: z.string(), set: z.array(z.string()) }), {
       body: { vault, credentials: { [key]: value } },

@@ -1,0 +1,163 @@
+/** login, whoami and logout against a real edge: what gets saved, where, and what wins. */
+import assert from "node:assert/strict";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { printed, runCli, tempConfigHome } from "./support/cli.ts";
+import { startEdge, type Edge, type TestCompany } from "./support/edge.ts";
+
+const configFile = (home: string) => path.join(home, "edgevault", "config.json");
+
+async function readConfig(home: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(configFile(home), "utf8")) as Record<string, unknown>;
+}
+
+/** A loopback address where nothing listens. */
+async function deadAddr(): Promise<string> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (!address || typeof address === "string") throw new Error("no port");
+  return `http://127.0.0.1:${address.port}`;
+}
+
+describe("edgevault login / whoami / logout", () => {
+  let edge: Edge;
+  let company: TestCompany;
+
+  before(async () => {
+    edge = await startEdge();
+    company = await edge.createCompany();
+  });
+  after(async () => {
+    await edge?.stop();
+  });
+
+  describe("login with an API key", () => {
+    it("reads the key from stdin, checks it with the edge, and whoami then uses it", async () => {
+      const home = await tempConfigHome();
+      const login = await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: `${company.ownerKey}\n` });
+      assert.equal(login.code, 0, printed(login));
+      assert.match(login.stdout, new RegExp(`Logged in to ${edge.addr} as company API key .*"${company.id}"`));
+
+      const whoami = await runCli(["whoami"], { configHome: home });
+      assert.equal(whoami.code, 0, printed(whoami));
+      assert.match(whoami.stdout, new RegExp(`Company: +${company.id} `));
+      assert.match(whoami.stdout, /Token: +saved in /);
+
+      const json = await runCli(["whoami", "--json"], { configHome: home });
+      const me = JSON.parse(json.stdout) as { kind: string; addr: string; company: { id: string } };
+      assert.deepEqual([me.kind, me.addr, me.company.id], ["company_key", edge.addr, company.id]);
+
+      for (const result of [login, whoami, json]) assert.ok(!printed(result).includes(company.ownerKey), "the key is never printed");
+    });
+
+    it("saves the token in config.json with mode 0600, inside a 0700 directory", async () => {
+      const home = await tempConfigHome();
+      const login = await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: company.ownerKey });
+      assert.equal(login.code, 0, printed(login));
+      assert.equal((await stat(configFile(home))).mode & 0o777, 0o600);
+      assert.equal((await stat(path.dirname(configFile(home)))).mode & 0o777, 0o700);
+      assert.deepEqual(await readConfig(home), { addr: edge.addr, token: company.ownerKey, kind: "company_key" });
+    });
+
+    it("refuses a wrong key, exits 1 and saves nothing", async () => {
+      const home = await tempConfigHome();
+      const login = await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: "evk_wrongwrongwr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n" });
+      assert.equal(login.code, 1);
+      assert.match(login.stderr, /did not accept that token.*nothing was saved/);
+      await assert.rejects(stat(configFile(home)), { code: "ENOENT" });
+    });
+
+    it("keeps a working login when a later login uses a wrong key", async () => {
+      const home = await tempConfigHome();
+      assert.equal((await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: company.ownerKey })).code, 0);
+      const wrong = await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: "not-a-key" });
+      assert.equal(wrong.code, 1);
+      assert.equal((await readConfig(home)).token, company.ownerKey);
+    });
+
+    it("refuses an empty key and an http address that is not loopback", async () => {
+      const home = await tempConfigHome();
+      const empty = await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: "\n" });
+      assert.equal(empty.code, 1);
+      assert.match(empty.stderr, /Empty API key/);
+      const plain = await runCli(["login", "--addr", "http://edgevault.example.com"], { configHome: home, stdin: company.ownerKey });
+      assert.equal(plain.code, 2);
+      assert.match(plain.stderr, /--addr must use https/);
+      await assert.rejects(stat(configFile(home)), { code: "ENOENT" });
+    });
+
+    it("says how to log in when there is no token at all", async () => {
+      const result = await runCli(["whoami"], { configHome: await tempConfigHome(), env: { EDGEVAULT_ADDR: edge.addr } });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /Not logged in: run `edgevault login` or set EDGEVAULT_API_KEY/);
+    });
+  });
+
+  describe("the environment overrides the saved login", () => {
+    it("EDGEVAULT_ADDR and EDGEVAULT_API_KEY win over config.json", async () => {
+      const home = await tempConfigHome();
+      await mkdir(path.join(home, "edgevault"), { recursive: true, mode: 0o700 });
+      await writeFile(configFile(home), JSON.stringify({ addr: await deadAddr(), token: "saved-token-that-is-wrong", kind: "company_key" }), { mode: 0o600 });
+
+      const both = await runCli(["whoami"], { configHome: home, env: { EDGEVAULT_ADDR: edge.addr, EDGEVAULT_API_KEY: company.ownerKey } });
+      assert.equal(both.code, 0, printed(both));
+      assert.match(both.stdout, /Token: +from EDGEVAULT_API_KEY/);
+      assert.match(both.stdout, new RegExp(`Edge: +${edge.addr}`));
+
+      // Only the address from the environment: the saved (wrong) token is used and refused.
+      const addrOnly = await runCli(["whoami"], { configHome: home, env: { EDGEVAULT_ADDR: edge.addr } });
+      assert.equal(addrOnly.code, 1);
+      assert.match(addrOnly.stderr, /unauthorized, HTTP 401.*log in again/);
+
+      // Nothing from the environment: the saved address, where nothing listens.
+      const saved = await runCli(["whoami"], { configHome: home });
+      assert.equal(saved.code, 1);
+      assert.match(saved.stderr, /Cannot reach the edge at http:\/\/127\.0\.0\.1:\d+/);
+    });
+
+    it("a wrong EDGEVAULT_API_KEY is reported as such", async () => {
+      const result = await runCli(["whoami"], { configHome: await tempConfigHome(), env: { EDGEVAULT_ADDR: edge.addr, EDGEVAULT_API_KEY: "wrong" } });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /check EDGEVAULT_API_KEY/);
+    });
+  });
+
+  describe("logout", () => {
+    it("removes a saved API key and keeps the address", async () => {
+      const home = await tempConfigHome();
+      assert.equal((await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: company.ownerKey })).code, 0);
+      const logout = await runCli(["logout"], { configHome: home });
+      assert.equal(logout.code, 0, printed(logout));
+      assert.deepEqual(await readConfig(home), { addr: edge.addr });
+      const whoami = await runCli(["whoami"], { configHome: home });
+      assert.equal(whoami.code, 1);
+      assert.match(whoami.stderr, /Not logged in/);
+    });
+
+    it("signs a user in with --email and the password on stdin, and revokes the session on logout", async () => {
+      const user = await edge.createUser(company);
+      const home = await tempConfigHome();
+      const wrong = await runCli(["login", "--addr", edge.addr, "--email", user.email], { configHome: home, stdin: "wrong password\n" });
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /Wrong email or password \(invalid_credentials, HTTP 401\)/);
+
+      const login = await runCli(["login", "--addr", edge.addr, "--email", user.email], { configHome: home, stdin: `${user.password}\n` });
+      assert.equal(login.code, 0, printed(login));
+      assert.match(login.stdout, new RegExp(`as ${user.email} \\(member of company "${company.id}"\\)`));
+      const saved = await readConfig(home);
+      assert.equal(saved.kind, "user");
+      const token = String(saved.token);
+      assert.ok(!printed(login).includes(token) && !printed(login).includes(user.password));
+
+      const logout = await runCli(["logout"], { configHome: home });
+      assert.equal(logout.code, 0, printed(logout));
+      assert.match(logout.stdout, /session is revoked/);
+      assert.equal((await edge.call("GET", "/v1/whoami", token)).status, 401);
+    });
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * A real edge for CLI tests: `wrangler dev --env dev` on a free loopback port, with its own
+ * persistence directory (migrated before start) and its own secrets. An empty `--env-file`
+ * keeps the developer's `.dev.vars` out of it. Readiness is wrangler's "Ready on" line.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+// Telemetry and the request.cf lookup would leave the machine; tests stay on loopback.
+const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+export type TestCompany = { id: string; ownerKey: string };
+export type TestUser = { email: string; password: string };
+
+export type Edge = {
+  /** e.g. http://127.0.0.1:40463 */
+  addr: string;
+  platformToken: string;
+  createCompany(): Promise<TestCompany>;
+  createUser(company: TestCompany, role?: "owner" | "member"): Promise<TestUser>;
+  /** Calls the edge directly, as a client other than the CLI would. */
+  call(method: string, urlPath: string, token?: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  stop(): Promise<void>;
+};
+
+const execFileAsync = promisify(execFile);
+const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
+
+export async function startEdge(): Promise<Edge> {
+  const dir = await mkdtemp(path.join(tmpdir(), "edgevault-cli-test-"));
+  const persistTo = path.join(dir, "state");
+  const envFile = path.join(dir, "empty.env");
+  await writeFile(envFile, "");
+  const platformToken = randomBytes(24).toString("base64url");
+  const masterKeys = `v1:${randomBytes(32).toString("base64url")}`;
+
+  await execFileAsync(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--env", "dev", "--persist-to", persistTo], {
+    cwd: ROOT,
+    env: WRANGLER_ENV,
+  });
+  const child = spawn(
+    process.execPath,
+    [
+      WRANGLER,
+      "dev",
+      "--env", "dev",
+      "--ip", "127.0.0.1",
+      "--port", "0",
+      "--persist-to", persistTo,
+      "--env-file", envFile,
+      "--var", `PLATFORM_TOKEN:${platformToken}`,
+      "--var", `MASTER_KEYS:${masterKeys}`,
+      "--log-level", "info",
+      "--show-interactive-dev-session=false",
+    ],
+    { cwd: ROOT, env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const stopChild = () => child.kill("SIGKILL");
+  process.once("exit", stopChild);
+
+  let addr: string;
+  try {
+    addr = await readyAddress(child);
+  } catch (error) {
+    child.kill("SIGKILL");
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+
+  const call: Edge["call"] = async (method, urlPath, token, body) => {
+    const headers: Record<string, string> = {};
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const response = await fetch(`${addr}${urlPath}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  };
+
+  let counter = 0;
+  return {
+    addr,
+    platformToken,
+    call,
+    async createCompany() {
+      counter += 1;
+      const id = `co-${counter}-${randomBytes(4).toString("hex")}`;
+      const res = await call("POST", "/v1/companies", platformToken, { id, name: `Company ${id}` });
+      const apiKey = (res.body as { api_key?: { token?: string } } | undefined)?.api_key?.token;
+      if (res.status !== 201 || !apiKey) throw new Error(`creating a company failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id, ownerKey: apiKey };
+    },
+    async createUser(company, role = "member") {
+      counter += 1;
+      const user = { email: `user-${counter}-${randomBytes(4).toString("hex")}@example.com`, password: "correct horse battery staple" };
+      const res = await call("POST", "/v1/users", company.ownerKey, { ...user, role });
+      if (res.status !== 201) throw new Error(`creating a user failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return user;
+    },
+    async stop() {
+      process.removeListener("exit", stopChild);
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, "exit");
+        child.kill("SIGINT");
+        const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves with the URL from wrangler's "Ready on" line; rejects if it exits or stalls first. */
+function readyAddress(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    let ready = false;
+    const onData = (chunk: Buffer) => {
+      // Kept short: wrangler logs every request, and only the startup lines matter for errors.
+      if (!ready) output = (output + stripAnsi(chunk.toString("utf8"))).slice(-20_000);
+      const match = /Ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1] && !ready) {
+        ready = true;
+        clearTimeout(timer);
+        child.off("exit", onExit);
+        resolve(match[1]);
+      }
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      clearTimeout(timer);
+      reject(new Error(`wrangler dev exited before it was ready (${signal ?? code}):\n${output}`));
+    };
+    const timer = setTimeout(() => reject(new Error(`wrangler dev was not ready within ${READY_TIMEOUT_MS} ms:\n${output}`)), READY_TIMEOUT_MS);
+    // Both streams must keep being drained for the whole run, or wrangler blocks on a full pipe.
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", onExit);
+  });
+}
