@@ -10,14 +10,20 @@ import type { AppEnv } from "./app-env.ts";
 import { createDatabase } from "./db/client.ts";
 import { AppError } from "./lib/app-error.ts";
 import { validationError } from "./lib/validation-error.ts";
+import { agentsRouter } from "./routes/agents.handlers.ts";
 import { auditRouter } from "./routes/audit.handlers.ts";
 import { authRouter } from "./routes/auth.handlers.ts";
 import { companiesRouter, platformRouter } from "./routes/companies.handlers.ts";
 import { credentialsRouter } from "./routes/credentials.handlers.ts";
 import { DOCS_CSP, renderDocsPage } from "./routes/docs-page.ts";
+import { identityRouter } from "./routes/identity.handlers.ts";
+import { invitesRouter } from "./routes/invites.handlers.ts";
 import { health } from "./routes/meta.routes.ts";
 import { masterKeyRouter } from "./routes/master-key.handlers.ts";
+import { tokenExchangeRouter } from "./routes/token-exchange.handlers.ts";
+import { sessionsRouter } from "./routes/sessions.handlers.ts";
 import { usersRouter } from "./routes/users.handlers.ts";
+import { vaultAgentsRouter } from "./routes/vault-agents.handlers.ts";
 import { vaultsRouter } from "./routes/vaults.handlers.ts";
 
 /** Control-plane request bodies are capped at 1 MiB. */
@@ -45,7 +51,9 @@ export function buildApp() {
   );
 
   app.openapi(health, (c) => c.json({ status: "ok" as const, environment: c.env.ENVIRONMENT }, 200));
-  for (const router of [platformRouter, companiesRouter, authRouter, usersRouter, vaultsRouter, credentialsRouter, auditRouter, masterKeyRouter]) {
+  for (const router of [platformRouter, companiesRouter, authRouter, usersRouter, vaultsRouter, credentialsRouter, auditRouter, masterKeyRouter, identityRouter, tokenExchangeRouter,
+    // invites before agents: `/v1/agents/invites` must not match `/v1/agents/{agentId}`.
+    invitesRouter, agentsRouter, vaultAgentsRouter, sessionsRouter]) {
     app.route("/", router);
   }
 

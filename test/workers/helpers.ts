@@ -57,3 +57,17 @@ export async function createVault(token: string, name = unique("v")) {
   if (res.status !== 201) throw new Error(`createVault failed: ${res.status} ${res.text}`);
   return name;
 }
+
+/** Invites an agent and redeems the invite, as the agent would; returns its token. */
+export async function inviteAgent(inviterToken: string, name = unique("agent").slice(0, 60), vaults: { vault: string; role?: string }[] = [], role?: "owner" | "member") {
+  const invite = await call("POST", "/v1/agents/invites", { token: inviterToken, body: { name, vaults, ...(role ? { role } : {}) } });
+  if (invite.status !== 201) throw new Error(`invite failed: ${invite.status} ${invite.text}`);
+  const redeemed = await redeem(invite.body.invite_url as string);
+  if (redeemed.status !== 200) throw new Error(`redeem failed: ${redeemed.status} ${redeemed.text}`);
+  return { name, token: redeemed.body.token as string, invite: invite.body, redeemed: redeemed.body };
+}
+
+/** POSTs to an invite URL exactly as an agent given the URL would. */
+export function redeem(inviteUrl: string) {
+  return call("POST", new URL(inviteUrl).pathname);
+}
