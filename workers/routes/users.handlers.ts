@@ -2,7 +2,8 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { requireCompanyOwner } from "../auth/permissions.ts";
 import { auditStatement, isGuardFailure } from "../db/audit.queries.ts";
-import { invites, users, vaultMembers } from "../db/schema.ts";
+import { invites, users, vaultMembers, vaultSessions } from "../db/schema.ts";
+import { invalidateActor } from "../auth/actor-gate-client.ts";
 import { anotherActiveOwnerExists, findUserInCompany, userView } from "../db/users.queries.ts";
 import { AppError, conflict, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
@@ -137,12 +138,15 @@ usersRouter
     const user = await findUserInCompany(db, principal.companyId, id);
     if (!user) throw notFound("User");
     const guard = user.role === "owner" ? anotherActiveOwnerExists(principal.companyId, id) : undefined;
-    await runGuarded(() =>
+    const [, , revokedSessions] = await runGuarded(() =>
       db.batch([
         auditStatement(db, principal, { action: "user.delete", targetType: "user", targetId: id, detail: { email: user.email } }, guard),
         db.delete(vaultMembers).where(and(eq(vaultMembers.principalType, "user"), eq(vaultMembers.principalId, id), eq(vaultMembers.companyId, principal.companyId))),
+        db.update(vaultSessions).set({ revokedAt: Date.now() }).where(and(eq(vaultSessions.principalType, "user"), eq(vaultSessions.principalId, id), isNull(vaultSessions.revokedAt))).returning({ id: vaultSessions.id }),
         db.delete(users).where(and(eq(users.id, id), eq(users.companyId, principal.companyId))),
       ]),
     );
+    // Sessions the user minted die with them, on their very next request.
+    await Promise.all(revokedSessions.map((s) => invalidateActor(c.env, { kind: "vault_session", id: s.id })));
     return c.json({ deleted: id }, 200);
   });
