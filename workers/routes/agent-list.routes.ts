@@ -1,0 +1,75 @@
+/** `GET /v1/agents`: the company's agents, filtered, sorted and paged (seed 004, Vaultys field names). */
+import { createRoute, z } from "@hono/zod-openapi";
+import { AGENT_SORT_KEYS, AGENT_STATUSES } from "../db/agent-list.queries.ts";
+import { CAPABILITIES } from "../lib/agent-names.ts";
+import { bearerSecurity, errors, jsonResponse, Timestamp } from "../lib/openapi.ts";
+import { authenticate } from "../middleware/authenticate.ts";
+import { RealmView } from "./realms.routes.ts";
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+export const ListedAgent = z
+  .object({
+    agentId: z.string().openapi({ description: "The agent's name (Vane's agentId)", example: "researcher-1" }),
+    id: z.string(),
+    name: z.string(),
+    spiffeId: z.string().openapi({ example: "spiffe://edgevault.dev/company/acme/agent/researcher-1" }),
+    companyId: z.string(),
+    role: z.enum(["owner", "member"]),
+    status: z.enum(AGENT_STATUSES),
+    capabilities: z.array(z.string()),
+    realm: RealmView.nullable(),
+    version: z.string().nullable(),
+    publicKey: z.string().nullable(),
+    isOnline: z.boolean(),
+    registeredAt: Timestamp,
+    lastSeen: Timestamp.nullable(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi("ListedAgent");
+
+export const listAgents = createRoute({
+  method: "get",
+  path: "/v1/agents",
+  tags: ["agents"],
+  summary: "List the company's agents (owners, members and API keys; agents and vault sessions are refused)",
+  description:
+    "`online` counts the online agents among all that match the filters, ignoring paging. An agent is online when it presented a valid token in the last 5 minutes. " +
+    "Never-seen agents sort as the oldest for `sortBy=lastSeen`; ties are broken by name.",
+  security: bearerSecurity,
+  middleware: authenticate,
+  request: {
+    query: z
+      .object({
+        q: z.string().max(64).optional().openapi({ description: "Case-insensitive substring of the name" }),
+        online: z.enum(["true", "false"]).optional(),
+        realm: z.string().min(1).max(100).optional().openapi({ description: "Realm id or slug" }),
+        capabilities: z
+          .string()
+          .max(500)
+          .optional()
+          .openapi({ description: `Comma-separated; the agent must have all of them. One of: ${CAPABILITIES.join(", ")}`, example: "api_call,file_access" }),
+        status: z.enum(AGENT_STATUSES).optional(),
+        page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+        pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+        sortBy: z.enum(AGENT_SORT_KEYS).default("name"),
+        sortDir: z.enum(["asc", "desc"]).default("asc"),
+      })
+      .strict(),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({
+        agents: z.array(ListedAgent),
+        total: z.number().int(),
+        page: z.number().int(),
+        pageSize: z.number().int(),
+        totalPages: z.number().int().openapi({ description: "0 when nothing matches" }),
+        online: z.number().int(),
+      }),
+      "A page of agents",
+    ),
+    ...errors(400, 401, 403, 404),
+  },
+});
