@@ -11,6 +11,7 @@ import { createDatabase } from "./db/client.ts";
 import { AppError } from "./lib/app-error.ts";
 import { validationError } from "./lib/validation-error.ts";
 import { agentsRouter } from "./routes/agents.handlers.ts";
+import { agentListRouter } from "./routes/agent-list.handlers.ts";
 import { auditRouter } from "./routes/audit.handlers.ts";
 import { authRouter } from "./routes/auth.handlers.ts";
 import { companiesRouter, platformRouter } from "./routes/companies.handlers.ts";
@@ -20,6 +21,8 @@ import { identityRouter } from "./routes/identity.handlers.ts";
 import { invitesRouter } from "./routes/invites.handlers.ts";
 import { health } from "./routes/meta.routes.ts";
 import { masterKeyRouter } from "./routes/master-key.handlers.ts";
+import { realmsRouter } from "./routes/realms.handlers.ts";
+import { registrationsRouter } from "./routes/registrations.handlers.ts";
 import { tokenExchangeRouter } from "./routes/token-exchange.handlers.ts";
 import { sessionsRouter } from "./routes/sessions.handlers.ts";
 import { usersRouter } from "./routes/users.handlers.ts";
@@ -51,7 +54,7 @@ export function buildApp() {
   );
 
   app.openapi(health, (c) => c.json({ status: "ok" as const, environment: c.env.ENVIRONMENT }, 200));
-  for (const router of [platformRouter, companiesRouter, authRouter, usersRouter, vaultsRouter, credentialsRouter, auditRouter, masterKeyRouter, identityRouter, tokenExchangeRouter,
+  for (const router of [platformRouter, companiesRouter, authRouter, usersRouter, vaultsRouter, credentialsRouter, auditRouter, masterKeyRouter, realmsRouter, agentListRouter, registrationsRouter, identityRouter, tokenExchangeRouter,
     // invites before agents: `/v1/agents/invites` must not match `/v1/agents/{agentId}`.
     invitesRouter, agentsRouter, vaultAgentsRouter, sessionsRouter]) {
     app.route("/", router);
