@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { createDatabase } from "./db/client.ts";
+import { countingD1 } from "./db/query-counter.ts";
 import { AppError } from "./lib/app-error.ts";
 import { validationError } from "./lib/validation-error.ts";
 import { agentsRouter } from "./routes/agents.handlers.ts";
@@ -40,7 +41,7 @@ export function buildApp() {
   });
 
   app.use("*", async (c, next) => {
-    c.set("db", createDatabase(c.env.DB));
+    c.set("db", createDatabase(countingD1(c.env.DB)));
     await next();
   });
   app.use(

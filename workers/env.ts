@@ -19,4 +19,6 @@ export interface Env {
    * The last entry wraps new data keys; older entries still unwrap until rotation re-wraps.
    */
   MASTER_KEYS: string;
+  /** Optional: milliseconds to wait for an upstream's response headers (default 30000). */
+  UPSTREAM_TIMEOUT_MS?: string;
 }
