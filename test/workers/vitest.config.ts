@@ -23,6 +23,8 @@ export default defineConfig(async () => ({
   test: {
     include: ["test/workers/**/*.spec.ts"],
     setupFiles: [path.join(root, "test/workers/apply-migrations.ts")],
+    // Starts the recording upstream (test/support/upstream-server.ts) in Node; specs get its port via inject().
+    globalSetup: [path.join(root, "test/workers/global-setup.ts")],
     root,
   },
 }));

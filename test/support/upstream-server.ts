@@ -1,0 +1,215 @@
+/**
+ * A recording upstream for proxy tests (plain Node `http`, started once by the Worker suite's
+ * globalSetup). Every request is recorded under a test-chosen id — the `x-test-id` header or
+ * a `/r/<id>/…` path prefix — so parallel tests never read each other's traffic. Bodies are
+ * streamed: counted and hashed, only the first 64 KiB kept as text, so 50 MB uploads are cheap.
+ *
+ * Behaviour by path (after the optional `/r/<id>` prefix):
+ * - `/status/<code>`   answers that status (with the echo body unless the status has none)
+ * - `/redirect`        302 to `?to=` or `/r/<id>/redirected`; a follower would be recorded there
+ * - `/set-cookie`      200 with `Set-Cookie`, `Set-Cookie2` and `Alt-Svc`
+ * - `/hop-by-hop`      200 with hop-by-hop headers and a `Connection`-named one
+ * - `/big/<bytes>`     streams that many bytes (`abc…` repeating), with Content-Length
+ * - `/slow/<ms>`       waits before sending headers, then echoes
+ * - `/hang`            never answers
+ * - anything else      200 JSON echo of what arrived
+ * Control: `GET /__recorded/<id>` returns that id's recorded requests as JSON.
+ */
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Socket } from "node:net";
+
+export type RecordedRequest = {
+  method: string;
+  /** Path and query as received, including any `/r/<id>` prefix. */
+  url: string;
+  /** Lower-case names; repeated headers keep every value. */
+  headers: Record<string, string | string[]>;
+  /** Raw header pairs in arrival order, as sent on the wire. */
+  rawHeaders: string[];
+  bodyBytes: number;
+  /** Hex SHA-256 of the whole body (final once `complete`). */
+  bodySha256: string;
+  /** The first 64 KiB of the body, decoded as UTF-8. */
+  bodyText: string;
+  /** False while the body is still arriving (or if the client went away). */
+  complete: boolean;
+  aborted: boolean;
+  receivedAt: number;
+};
+
+export type UpstreamServer = { port: number; url: string; close(): Promise<void> };
+
+const TEXT_LIMIT = 64 * 1024;
+const ANONYMOUS = "_";
+
+export async function startUpstreamServer(options: { port?: number } = {}): Promise<UpstreamServer> {
+  const recordings = new Map<string, RecordedRequest[]>();
+  const sockets = new Set<Socket>();
+
+  const server = createServer((req, res) => {
+    handle(req, res, recordings).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end(String(error));
+    });
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // `/hang` keeps sockets open forever; end them so the test run can exit.
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map<string, RecordedRequest[]>): Promise<void> {
+  const url = req.url ?? "/";
+  const pathname = url.split("?")[0] ?? "/";
+  const query = new URLSearchParams(url.includes("?") ? url.slice(url.indexOf("?") + 1) : "");
+
+  const control = /^\/__recorded\/([^/]+)$/.exec(pathname);
+  if (control) {
+    req.resume();
+    return json(res, 200, recordings.get(decodeURIComponent(control[1] ?? "")) ?? []);
+  }
+
+  const prefixed = /^\/r\/([^/]+)(\/.*)?$/.exec(pathname);
+  const headerId = req.headers["x-test-id"];
+  const id = (typeof headerId === "string" ? headerId : undefined) ?? (prefixed ? decodeURIComponent(prefixed[1] ?? "") : ANONYMOUS);
+  const route = prefixed ? (prefixed[2] ?? "/") : pathname;
+
+  const record: RecordedRequest = {
+    method: req.method ?? "GET",
+    url,
+    headers: { ...req.headers } as Record<string, string | string[]>,
+    rawHeaders: [...req.rawHeaders],
+    bodyBytes: 0,
+    bodySha256: "",
+    bodyText: "",
+    complete: false,
+    aborted: false,
+    receivedAt: Date.now(),
+  };
+  const list = recordings.get(id) ?? [];
+  list.push(record);
+  recordings.set(id, list);
+
+  const body = readBody(req, record);
+  const echo = () => ({ method: record.method, url, headers: record.headers, bodyBytes: record.bodyBytes, bodySha256: record.bodySha256, bodyText: record.bodyText });
+
+  if (route === "/hang") return; // never answers; the socket is destroyed on close()
+
+  const slow = /^\/slow\/(\d+)$/.exec(route);
+  if (slow) await new Promise((resolve) => setTimeout(resolve, Number(slow[1])));
+
+  const status = /^\/status\/(\d{3})$/.exec(route);
+  if (status) {
+    await body;
+    const code = Number(status[1]);
+    if (code === 204 || code === 304 || (code >= 100 && code < 200)) {
+      res.writeHead(code);
+      return void res.end();
+    }
+    return json(res, code, echo());
+  }
+
+  if (route === "/redirect") {
+    await body;
+    res.writeHead(302, { location: query.get("to") ?? `/r/${encodeURIComponent(id)}/redirected`, "content-type": "text/plain" });
+    return void res.end("redirecting");
+  }
+
+  if (route === "/set-cookie") {
+    await body;
+    res.setHeader("set-cookie", ["session=upstream-secret; Path=/; HttpOnly", "other=1"]);
+    res.setHeader("set-cookie2", "legacy=1");
+    res.setHeader("alt-svc", 'h3=":443"; ma=86400');
+    res.setHeader("x-upstream", "kept");
+    return json(res, 200, { ok: true });
+  }
+
+  if (route === "/hop-by-hop") {
+    await body;
+    res.setHeader("connection", "x-hop-named");
+    res.setHeader("x-hop-named", "dropped");
+    res.setHeader("keep-alive", "timeout=5");
+    res.setHeader("proxy-authenticate", 'Basic realm="upstream"');
+    res.setHeader("upgrade", "h2c");
+    res.setHeader("x-end-to-end", "kept");
+    return json(res, 200, { ok: true });
+  }
+
+  const big = /^\/big\/(\d+)$/.exec(route);
+  if (big) {
+    await body;
+    return streamBytes(res, Number(big[1]));
+  }
+
+  await body;
+  return json(res, 200, echo());
+}
+
+/** Counts, hashes and keeps a prefix of the body as it streams; never buffers it whole. */
+function readBody(req: IncomingMessage, record: RecordedRequest): Promise<void> {
+  const hash = createHash("sha256");
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  return new Promise((resolve) => {
+    req.on("data", (chunk: Buffer) => {
+      record.bodyBytes += chunk.length;
+      hash.update(chunk);
+      if (keptBytes < TEXT_LIMIT) {
+        const slice = chunk.subarray(0, TEXT_LIMIT - keptBytes);
+        kept.push(slice);
+        keptBytes += slice.length;
+      }
+    });
+    req.on("end", () => {
+      record.bodySha256 = hash.digest("hex");
+      record.bodyText = Buffer.concat(kept).toString("utf8");
+      record.complete = true;
+      resolve();
+    });
+    req.on("close", () => {
+      if (!record.complete) record.aborted = true;
+      resolve();
+    });
+    req.on("error", () => {
+      record.aborted = true;
+      resolve();
+    });
+  });
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Streams `total` bytes (byte i is `a` + i mod 26) in ~64 KiB chunks, honouring backpressure. */
+function streamBytes(res: ServerResponse, total: number): void {
+  const pattern = Buffer.alloc(26 * 2520); // a multiple of 26, so the pattern runs on across chunks
+  for (let i = 0; i < pattern.length; i++) pattern[i] = 97 + (i % 26);
+  res.writeHead(200, { "content-type": "application/octet-stream", "content-length": total });
+  let sent = 0;
+  const pump = () => {
+    while (sent < total) {
+      const n = Math.min(pattern.length, total - sent);
+      sent += n;
+      if (!res.write(pattern.subarray(0, n))) return void res.once("drain", pump);
+    }
+    res.end();
+  };
+  pump();
+}
