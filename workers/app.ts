@@ -25,6 +25,7 @@ import { masterKeyRouter } from "./routes/master-key.handlers.ts";
 import { realmsRouter } from "./routes/realms.handlers.ts";
 import { registrationsRouter } from "./routes/registrations.handlers.ts";
 import { tokenExchangeRouter } from "./routes/token-exchange.handlers.ts";
+import { servicesRouter } from "./routes/services.handlers.ts";
 import { sessionsRouter } from "./routes/sessions.handlers.ts";
 import { usersRouter } from "./routes/users.handlers.ts";
 import { vaultAgentsRouter } from "./routes/vault-agents.handlers.ts";
@@ -55,7 +56,7 @@ export function buildApp() {
   );
 
   app.openapi(health, (c) => c.json({ status: "ok" as const, environment: c.env.ENVIRONMENT }, 200));
-  for (const router of [platformRouter, companiesRouter, authRouter, usersRouter, vaultsRouter, credentialsRouter, auditRouter, masterKeyRouter, realmsRouter, agentListRouter, registrationsRouter, identityRouter, tokenExchangeRouter,
+  for (const router of [platformRouter, companiesRouter, authRouter, usersRouter, vaultsRouter, servicesRouter, credentialsRouter, auditRouter, masterKeyRouter, realmsRouter, agentListRouter, registrationsRouter, identityRouter, tokenExchangeRouter,
     // invites before agents: `/v1/agents/invites` must not match `/v1/agents/{agentId}`.
     invitesRouter, agentsRouter, vaultAgentsRouter, sessionsRouter]) {
     app.route("/", router);

@@ -53,7 +53,7 @@ describe("auth config schema", () => {
     [{ type: "custom", headers: { Host: "{{ K }}" } }, "Host in custom"],
     [{ type: "custom", headers: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`X-H${i}`, "{{ K }}"])) }, "too many headers"],
     [{ type: "passthrough", token: "K" }, "fields on passthrough"],
-  ])("refuses %j (%s)", (auth) => {
+  ])("refuses %j (%s)", (auth, _why) => {
     expect(ServiceAuthSchema.safeParse(auth).success).toBe(false);
   });
 });
