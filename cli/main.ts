@@ -5,11 +5,42 @@
 import { readFileSync } from "node:fs";
 import { CliError, EXIT, UsageError } from "./cli-error.ts";
 import type { Command, CommandContext } from "./command.ts";
+import { agentDelete, agentDisable, agentEnable, agentInfo, agentList, agentRename, agentRotate, agentSetRole } from "./commands/agent.ts";
+import { agentInvite, agentInviteList, agentInviteRevoke } from "./commands/agent-invite.ts";
 import { login, logout, whoami } from "./commands/auth.ts";
 import { credentialDelete, credentialList, credentialSet } from "./commands/credential.ts";
+import { agentApprove, agentRegistrations, agentReject } from "./commands/registration.ts";
 import { vaultCreate, vaultList } from "./commands/vault.ts";
+import { vaultAgentAdd, vaultAgentList, vaultAgentRemove, vaultAgentSetRole } from "./commands/vault-agent.ts";
 
-export const COMMANDS: readonly Command[] = [login, logout, whoami, vaultCreate, vaultList, credentialSet, credentialList, credentialDelete];
+export const COMMANDS: readonly Command[] = [
+  login,
+  logout,
+  whoami,
+  vaultCreate,
+  vaultList,
+  credentialSet,
+  credentialList,
+  credentialDelete,
+  vaultAgentList,
+  vaultAgentAdd,
+  vaultAgentSetRole,
+  vaultAgentRemove,
+  agentInvite,
+  agentInviteList,
+  agentInviteRevoke,
+  agentList,
+  agentInfo,
+  agentSetRole,
+  agentRename,
+  agentDelete,
+  agentRotate,
+  agentDisable,
+  agentEnable,
+  agentRegistrations,
+  agentApprove,
+  agentReject,
+];
 
 const HELP_FLAGS = new Set(["--help", "-h"]);
 
@@ -26,18 +57,21 @@ ${list}
 Environment:
   EDGEVAULT_ADDR      The edge's URL; overrides the saved one (default http://127.0.0.1:14321)
   EDGEVAULT_API_KEY   A token to use instead of the saved login
-  EDGEVAULT_VAULT     The vault for "vault credential" commands when --vault is not given
+  EDGEVAULT_VAULT     The vault for "vault credential" and "vault agent" commands when
+                      --vault is not given
   XDG_CONFIG_HOME     The login is saved in $XDG_CONFIG_HOME/edgevault/config.json
                       (default ~/.config/edgevault/config.json)
 
 Secrets (API keys, passwords, credential values) are read from stdin or a hidden prompt,
-never from arguments, and never printed.
+never from arguments, and never printed. Agent tokens never pass through the CLI: agents
+redeem their invites themselves.
 
 Exit codes: 0 success; 1 the edge refused the request or could not be reached;
             2 bad command line; 130 interrupted at a prompt.
 
-Example:
-  cat .edgevault-dev/owner-key | edgevault login && edgevault vault create payments`;
+Examples:
+  cat .edgevault-dev/owner-key | edgevault login && edgevault vault create payments
+  edgevault agent invite my-agent --vault payments:proxy`;
 }
 
 function version(): string {
