@@ -314,11 +314,11 @@ function statusCommand(status: "active" | "disabled"): Command {
 ${
   status === "active"
     ? "Enables a disabled agent again: its existing token works from its next request."
-    : "Disables an agent: its token and sessions are refused from the next request, but the agent,\nits token, vault grants and sessions are kept, so edgevault agent enable restores it as it was."
+    : "Disables an agent: its token is refused from its next request, but the agent, its token and\nits vault grants are kept, so edgevault agent enable restores it as it was."
 } Company owners only.
 
 Example:
-  ${usage} my-agent`,
+  edgevault agent ${verb} my-agent`,
     async run(argv, context) {
       const { args } = parseCommandLine(argv, {}, z.object({}).strict());
       const name = positional(args[0], "name", AgentName);

@@ -445,6 +445,7 @@ describe("edgevault agent", () => {
         assert.equal(await run([...command.path, "--help"], context), EXIT.ok);
         assert.match(out, new RegExp(`^Usage: edgevault ${command.path.join(" ")}`));
         assert.match(out, new RegExp(`Examples?:\\n  edgevault ${command.path.join(" ")}( |\\n|$)`));
+        assert.doesNotMatch(out.slice(out.search(/Examples?:/)), /</, `${command.path.join(" ")}: an example with a placeholder`);
       }
     });
 
