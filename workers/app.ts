@@ -17,6 +17,12 @@ import { auditRouter } from "./routes/audit.handlers.ts";
 import { authRouter } from "./routes/auth.handlers.ts";
 import { companiesRouter, platformRouter } from "./routes/companies.handlers.ts";
 import { credentialsRouter } from "./routes/credentials.handlers.ts";
+import { discoverRouter } from "./routes/discover.handlers.ts";
+import { logsRouter } from "./routes/logs.handlers.ts";
+import { proposalsRouter } from "./routes/proposals.handlers.ts";
+import { pagesRouter } from "./routes/pages.handlers.ts";
+import { proxyRouter } from "./routes/proxy.handlers.ts";
+import { webhooksRouter } from "./routes/webhooks.handlers.ts";
 import { DOCS_CSP, renderDocsPage } from "./routes/docs-page.ts";
 import { identityRouter } from "./routes/identity.handlers.ts";
 import { invitesRouter } from "./routes/invites.handlers.ts";
@@ -58,7 +64,7 @@ export function buildApp() {
   app.openapi(health, (c) => c.json({ status: "ok" as const, environment: c.env.ENVIRONMENT }, 200));
   for (const router of [platformRouter, companiesRouter, authRouter, usersRouter, vaultsRouter, servicesRouter, credentialsRouter, auditRouter, masterKeyRouter, realmsRouter, agentListRouter, registrationsRouter, identityRouter, tokenExchangeRouter,
     // invites before agents: `/v1/agents/invites` must not match `/v1/agents/{agentId}`.
-    invitesRouter, agentsRouter, vaultAgentsRouter, sessionsRouter]) {
+    invitesRouter, agentsRouter, vaultAgentsRouter, sessionsRouter, logsRouter, webhooksRouter, discoverRouter, proposalsRouter, proxyRouter, pagesRouter]) {
     app.route("/", router);
   }
 

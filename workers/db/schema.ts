@@ -63,8 +63,9 @@ export const userSessions = sqliteTable(
     companyId: text("company_id").notNull(),
     userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     tokenHash: text("token_hash").notNull(),
-    /** `bearer` for the CLI, `cookie` for the web pages (which also carry a CSRF token). */
+    /** `bearer` for the CLI, `cookie` for the web pages (CSRF token derived from it: auth/csrf.ts). */
     kind: text("kind", { enum: ["bearer", "cookie"] }).notNull(),
+    /** Unused since CSRF tokens are derived from the session token; kept to avoid a migration. */
     csrfHash: text("csrf_hash"),
     createdAt: createdAt(),
     expiresAt: integer("expires_at").notNull(),

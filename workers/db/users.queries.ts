@@ -2,6 +2,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { users, userSessions } from "./schema.ts";
+import { csrfTokenFor } from "../auth/csrf.ts";
 import { iso } from "../lib/openapi.ts";
 import { issueToken, newId } from "../lib/tokens.ts";
 
@@ -26,7 +27,7 @@ export async function findUserInCompany(db: Database, companyId: string, id: str
 
 export async function createUserSession(db: Database, user: UserRow, kind: "bearer" | "cookie", now = Date.now()) {
   const issued = await issueToken("userSession");
-  const csrf = kind === "cookie" ? await issueToken("userSession") : undefined;
+
   const expiresAt = now + (kind === "cookie" ? COOKIE_SESSION_TTL_MS : BEARER_SESSION_TTL_MS);
   await db.insert(userSessions).values({
     id: newId("uss"),
@@ -34,11 +35,11 @@ export async function createUserSession(db: Database, user: UserRow, kind: "bear
     userId: user.id,
     tokenHash: issued.hash,
     kind,
-    csrfHash: csrf?.hash ?? null,
+    csrfHash: null,
     createdAt: now,
     expiresAt,
   });
-  return { token: issued.token, csrfToken: csrf?.token, expiresAt };
+  return { token: issued.token, csrfToken: kind === "cookie" ? await csrfTokenFor(issued.token) : undefined, expiresAt };
 }
 
 /**

@@ -17,8 +17,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const principal = await resolvePrincipal(c.var.db, c.env, presented.token, presented.viaCookie);
   if (!principal) throw unauthorized("Invalid, expired or revoked token");
   if (principal.kind === "user" && principal.viaCookie && !SAFE_METHODS.has(c.req.method)) {
-    const csrf = c.req.header("X-CSRF-Token");
-    if (!csrf || !(await verifyCsrf(c.var.db, principal.sessionId, csrf))) {
+    if (!(await verifyCsrf(presented.token, c.req.header("X-CSRF-Token")))) {
       throw new AppError(403, "csrf_failed", "Missing or invalid CSRF token");
     }
   }

@@ -7,6 +7,7 @@ import { credentials } from "../db/schema.ts";
 import { associatedData, sealText } from "../lib/crypto-envelope.ts";
 import { createRouter } from "../lib/router.ts";
 import { authenticate } from "../middleware/authenticate.ts";
+import { forgetVaultConfig } from "../proxy/vault-config.ts";
 import * as routes from "./credentials.routes.ts";
 
 export const credentialsRouter = createRouter();
@@ -34,6 +35,7 @@ credentialsRouter
         .onConflictDoUpdate({ target: [credentials.vaultId, credentials.key], set: { ciphertext, updatedAt: now, updatedBy: principal.id } });
     });
     await db.batch([auditStatement(db, principal, { action: "credential.set", targetType: "vault", targetId: vault.id, detail: { keys } }), ...upserts]);
+    forgetVaultConfig(principal.companyId, vault.id);
     return c.json({ vault: vault.name, set: keys }, 200);
   })
   .openapi(routes.listCredentials, async (c) => {
@@ -56,5 +58,6 @@ credentialsRouter
       db.delete(credentials).where(where).returning({ key: credentials.key }),
       auditStatement(db, principal, { action: "credential.delete", targetType: "vault", targetId: vault.id, detail: { keys: body.keys } }),
     ]);
+    forgetVaultConfig(principal.companyId, vault.id);
     return c.json({ vault: vault.name, deleted: deleted.map((r) => r.key).sort() }, 200);
   });

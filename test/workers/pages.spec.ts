@@ -1,0 +1,128 @@
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { call, createCompany, createUser, createVault, inviteAgent } from "./helpers.ts";
+
+const ORIGIN = "https://edge.test";
+
+async function signIn(email: string, password: string, next = "/inbox") {
+  const res = await SELF.fetch(`${ORIGIN}/sign-in`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN },
+    body: new URLSearchParams({ email, password, next }).toString(),
+  });
+  return { res, cookie: (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "" };
+}
+
+async function setup() {
+  const company = await createCompany();
+  const vault = await createVault(company.ownerKey);
+  const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
+  const reviewer = await createUser(company);
+  await call("POST", `/v1/vaults/${vault}/users`, { token: company.ownerKey, body: { email: reviewer.email, role: "member" } });
+  const raised = await call("POST", "/v1/proposals", {
+    token: agent.token,
+    headers: { "X-Vault": vault },
+    body: {
+      services: [{ name: "github", host: "api.github.com", auth: { type: "bearer", token: "GITHUB_TOKEN" } }],
+      credentials: [{ key: "GITHUB_TOKEN", description: "A fine-grained token", obtain: "https://github.com/settings/tokens", obtain_instructions: "Read-only on one repo" }],
+      message: "<script>alert(1)</script> I need to read issues",
+    },
+  });
+  const approvalUrl = new URL(raised.body.approval_url as string);
+  return { company, vault, agent, reviewer, id: raised.body.id as string, approvalPath: approvalUrl.pathname + approvalUrl.search, token: approvalUrl.searchParams.get("token") ?? "" };
+}
+
+const csrfOf = (page: string) => /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? "";
+
+describe("web pages", () => {
+  it("the approval URL asks for sign-in, then shows the request with labelled fields and a strict CSP", async () => {
+    const s = await setup();
+    const anonymous = await SELF.fetch(`${ORIGIN}${s.approvalPath}`, { redirect: "manual" });
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get("location")).toBe(`/sign-in?next=${encodeURIComponent(s.approvalPath)}`);
+
+    const { res, cookie } = await signIn(s.reviewer.email, s.reviewer.password, s.approvalPath);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(s.approvalPath);
+    const page = await SELF.fetch(`${ORIGIN}${s.approvalPath}`, { headers: { Cookie: cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+    const text = await page.text();
+    expect(text).toContain("api.github.com");
+    expect(text).toContain('<label for="cred-GITHUB_TOKEN">');
+    expect(text).toContain('id="cred-GITHUB_TOKEN" name="cred_GITHUB_TOKEN" type="password"');
+    expect(text).toContain('href="https://github.com/settings/tokens" target="_blank" rel="noopener noreferrer"');
+    expect(text).not.toContain("<script>alert(1)</script>");
+    expect(text).toContain("&lt;script&gt;");
+    expect(text).not.toMatch(/(src|href)="https?:\/\/(?!github\.com)/);
+  });
+
+  it("approving through the form applies it; the typed value is never rendered back", async () => {
+    const s = await setup();
+    const { cookie } = await signIn(s.reviewer.email, s.reviewer.password);
+    const page = await (await SELF.fetch(`${ORIGIN}${s.approvalPath}`, { headers: { Cookie: cookie } })).text();
+    const form = new URLSearchParams({ csrf: csrfOf(page), token: s.token, action: "approve", cred_GITHUB_TOKEN: "ghp_typed_by_human" });
+    const posted = await SELF.fetch(`${ORIGIN}/approve/${s.id}`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { Cookie: cookie, Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded" },
+      body: form.toString(),
+    });
+    expect(posted.status).toBe(303);
+    const after = await SELF.fetch(`${ORIGIN}${posted.headers.get("location") ?? ""}`, { headers: { Cookie: cookie } });
+    const text = await after.text();
+    expect(text).toContain("Approved and applied");
+    expect(text).not.toContain("ghp_typed_by_human");
+    expect((await call("GET", `/v1/proposals/${s.id}`, { token: s.agent.token })).body.status).toBe("applied");
+  });
+
+  it("a forged CSRF token, a foreign origin or another proposal's token is refused and changes nothing", async () => {
+    const s = await setup();
+    const { cookie } = await signIn(s.reviewer.email, s.reviewer.password);
+    const page = await (await SELF.fetch(`${ORIGIN}${s.approvalPath}`, { headers: { Cookie: cookie } })).text();
+    const post = (fields: Record<string, string>, origin = ORIGIN) =>
+      SELF.fetch(`${ORIGIN}/approve/${s.id}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { Cookie: cookie, Origin: origin, "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(fields).toString(),
+      });
+    const forged = await post({ csrf: "forged", token: s.token, action: "reject", reason: "x" });
+    expect(forged.status).toBe(403);
+    const foreign = await post({ csrf: csrfOf(page), token: s.token, action: "reject", reason: "x" }, "https://evil.example");
+    expect(foreign.status).toBe(403);
+    const other = await call("POST", "/v1/proposals", { token: s.agent.token, headers: { "X-Vault": s.vault }, body: { credentials: [{ key: "OTHER" }] } });
+    const otherToken = new URL(other.body.approval_url as string).searchParams.get("token") ?? "";
+    const wrongToken = await post({ csrf: csrfOf(page), token: otherToken, action: "reject", reason: "x" });
+    expect(wrongToken.status).toBe(403);
+    expect(await wrongToken.text()).toContain("another proposal");
+    expect((await call("GET", `/v1/proposals/${s.id}`, { token: s.agent.token })).body.status).toBe("pending");
+  });
+
+  it("the inbox lists pending requests of vaults the reviewer can decide in", async () => {
+    const s = await setup();
+    const { cookie } = await signIn(s.reviewer.email, s.reviewer.password);
+    const inbox = await (await SELF.fetch(`${ORIGIN}/inbox`, { headers: { Cookie: cookie } })).text();
+    expect(inbox).toContain(`href="/approve/${s.id}"`);
+    const outsider = await createUser(s.company);
+    const other = await signIn(outsider.email, outsider.password);
+    const empty = await (await SELF.fetch(`${ORIGIN}/inbox`, { headers: { Cookie: other.cookie } })).text();
+    expect(empty).not.toContain(s.id);
+    expect(empty).toContain("Nothing is waiting for you.");
+    const direct = await SELF.fetch(`${ORIGIN}${s.approvalPath}`, { headers: { Cookie: other.cookie } });
+    expect(direct.status).toBe(403);
+  });
+
+  it("sign-in: wrong password re-renders with an error; `next` never leaves the site", async () => {
+    const s = await setup();
+    const wrong = await signIn(s.reviewer.email, "not the password");
+    expect(wrong.res.status).toBe(401);
+    expect(await wrong.res.text()).toContain("Wrong email or password");
+    for (const next of ["//evil.example/x", "https://evil.example/", "/\\evil.example"]) {
+      const { res } = await signIn(s.reviewer.email, s.reviewer.password, next);
+      expect(res.headers.get("location"), next).toBe("/inbox");
+    }
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * The approval page at `approval_url`: what the agent asks for, in the reviewer's words, with a
+ * field for each credential the human must provide. Values typed here are never rendered back.
+ */
+import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../lib/proposal-view.ts";
+import { credentialKeysOf } from "../lib/inject-auth.ts";
+import { html, layout, notice } from "./layout.ts";
+
+export type ApprovePageModel = {
+  view: ProposalView;
+  raisedBy: string;
+  token: string;
+  csrf: string;
+  signedInAs: string;
+  flash?: { kind: "ok" | "error" | "info"; text: string };
+};
+
+const slotField = (slot: ProposalSlotView) => {
+  const id = `cred-${slot.key}`;
+  const described = [slot.description ? `${id}-desc` : "", slot.obtain_instructions ? `${id}-how` : ""].filter(Boolean).join(" ");
+  return html`<li>
+  <label for="${id}"><code>${slot.key}</code></label>
+  ${slot.description ? html`<p class="hint" id="${id}-desc">${slot.description}</p>` : ""}
+  ${slot.obtain ? html`<p class="hint">Get it at <a href="${slot.obtain}" target="_blank" rel="noopener noreferrer">${slot.obtain}</a></p>` : ""}
+  ${slot.obtain_instructions ? html`<p class="hint" id="${id}-how">${slot.obtain_instructions}</p>` : ""}
+  <input id="${id}" name="cred_${slot.key}" type="password" autocomplete="off" spellcheck="false" required ${described ? html`aria-describedby="${described}"` : ""}>
+</li>`;
+};
+
+const serviceItem = (service: ProposalServiceView) => {
+  if (service.action === "delete") return html`<li><strong>Remove</strong> service <code>${service.name}</code></li>`;
+  const keys = service.auth ? credentialKeysOf(service.auth) : [];
+  return html`<li><strong>Allow</strong> <code>${service.host ?? ""}</code> as <code>${service.name}</code>
+  <span class="hint">— ${service.auth?.type ?? "passthrough"} auth${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}${service.upstream ? html`, forwarded to <code>${service.upstream}</code>` : ""}</span></li>`;
+};
+
+export function approvePage(model: ApprovePageModel) {
+  const { view } = model;
+  const toFill = view.credentials.filter((s) => s.action === "set" && !s.has_value);
+  const supplied = view.credentials.filter((s) => s.action === "set" && s.has_value);
+  const removed = view.credentials.filter((s) => s.action === "delete");
+  const pending = view.status === "pending";
+  const body = html`<h1>Request from ${model.raisedBy}</h1>
+${model.flash ? notice(model.flash.kind, model.flash.text) : ""}
+<section class="card" aria-labelledby="summary">
+  <h2 id="summary">Vault <code>${view.vault}</code> <span class="badge ${view.status}">${view.status}</span></h2>
+  <p class="meta">Raised ${view.created_at.slice(0, 16).replace("T", " ")} UTC · expires ${view.expires_at.slice(0, 10)}</p>
+  ${view.message ? html`<p class="message">${view.message}</p>` : ""}
+  ${view.user_message ? html`<p class="message">${view.user_message}</p>` : ""}
+  ${view.review_note ? html`<p class="meta">Review note: ${view.review_note}</p>` : ""}
+</section>
+${view.services.length ? html`<section class="card" aria-labelledby="hosts"><h2 id="hosts">Hosts</h2><ul class="plain">${view.services.map(serviceItem)}</ul></section>` : ""}
+${pending
+  ? html`<form method="post" action="/approve/${view.id}" class="card" aria-labelledby="approve-heading">
+  <h2 id="approve-heading">Approve</h2>
+  <input type="hidden" name="csrf" value="${model.csrf}">
+  <input type="hidden" name="token" value="${model.token}">
+  <input type="hidden" name="action" value="approve">
+  ${toFill.length ? html`<fieldset><legend>Credentials to provide</legend><ul class="plain">${toFill.map(slotField)}</ul></fieldset>` : ""}
+  ${supplied.length ? html`<p class="hint">The agent supplied ${supplied.map((s, i) => html`${i ? ", " : ""}<code>${s.key}</code>`)}; approving stores ${supplied.length === 1 ? "it" : "them"} (never shown).</p>` : ""}
+  ${removed.length ? html`<p class="hint">Approving deletes ${removed.map((s, i) => html`${i ? ", " : ""}<code>${s.key}</code>`)}.</p>` : ""}
+  <div class="actions"><button type="submit" class="primary">Approve and apply</button></div>
+</form>
+<form method="post" action="/approve/${view.id}" class="card" aria-labelledby="reject-heading">
+  <h2 id="reject-heading">Reject</h2>
+  <input type="hidden" name="csrf" value="${model.csrf}">
+  <input type="hidden" name="token" value="${model.token}">
+  <input type="hidden" name="action" value="reject">
+  <label for="reason">Reason (the agent sees it)</label>
+  <textarea id="reason" name="reason" required maxlength="2000"></textarea>
+  <div class="actions"><button type="submit" class="danger">Reject</button></div>
+</form>`
+  : ""}
+<p><a href="/inbox">Back to the inbox</a></p>`;
+  return layout(`Request ${view.id}`, body, { signedInAs: model.signedInAs, csrf: model.csrf });
+}

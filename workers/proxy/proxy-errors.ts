@@ -1,0 +1,32 @@
+/** The proxy's errors, worded and coded as seeds 000/001 define them. */
+import { AppError } from "../lib/app-error.ts";
+
+export const SUPPORTED_AUTH_TYPES = ["bearer", "basic", "api-key", "custom", "passthrough"] as const;
+
+export function noServiceForHost(host: string, vault: string, origin: string): AppError {
+  return new AppError(403, "forbidden", `No broker service matching host "${host}" in vault "${vault}"`, {
+    extra: {
+      proposal_hint: { host, endpoint: "POST /v1/proposals", supported_auth_types: SUPPORTED_AUTH_TYPES },
+      help: `Call GET ${origin}/discover to list the hosts this vault can reach; to ask for access, POST ${origin}/v1/proposals and show the user its approval_url.`,
+    },
+  });
+}
+
+export const serviceDisabled = (name: string, host: string) =>
+  new AppError(403, "service_disabled", `Service "${name}" for host "${host}" is disabled; ask a vault admin (do not raise a duplicate proposal)`);
+
+export const credentialNotFound = (key: string, service: string) =>
+  new AppError(502, "credential_not_found", `Credential "${key}" used by service "${service}" is not in the vault; ask the user to add it`, { extra: { key } });
+
+export const upstreamUnreachable = (host: string, cause: unknown) =>
+  new AppError(502, "upstream_unreachable", `Could not reach ${host}`, { cause });
+
+export const upstreamTimeout = (host: string, ms: number) =>
+  new AppError(504, "upstream_timeout", `${host} did not answer within ${Math.round(ms / 1000)} s`);
+
+export function tooManyRequests(retryAfterSeconds: number, limit: number, remaining: number, reason: "rate_limited" | "too_many_in_flight"): AppError {
+  const message = reason === "rate_limited" ? "Rate limit exceeded for this agent and vault" : "Too many requests in flight for this agent and vault";
+  return new AppError(429, "too_many_requests", message, {
+    headers: { "Retry-After": String(retryAfterSeconds), "X-RateLimit-Limit": String(limit), "X-RateLimit-Remaining": String(remaining) },
+  });
+}

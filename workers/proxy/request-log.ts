@@ -1,0 +1,53 @@
+/**
+ * The proxy's request log: one row per proxied request (never headers, query strings or
+ * bodies), buffered per isolate and written in batches after responses are sent, so logging
+ * never delays a request. Rows older than the retention are pruned as batches are written.
+ * A row buffered in an isolate that dies before its flush is lost; that is the price of keeping
+ * D1 off the hot path.
+ */
+import { and, inArray, lt } from "drizzle-orm";
+import { createDatabase } from "../db/client.ts";
+import { requestLog } from "../db/schema.ts";
+
+export const REQUEST_LOG_RETENTION_MS = 30 * 24 * 3600 * 1000;
+/** Flush when this many rows are waiting, or this long after the first one arrived. */
+const FLUSH_AT_ROWS = 100;
+const FLUSH_AFTER_MS = 2_000;
+
+export type RequestLogRow = typeof requestLog.$inferInsert;
+
+let buffer: RequestLogRow[] = [];
+let scheduled: Promise<void> | undefined;
+let database: D1Database | undefined;
+
+/** Queues a row; `waitUntil` keeps the eventual flush alive after the response. */
+export function logProxyRequest(d1: D1Database, row: RequestLogRow, waitUntil: (p: Promise<unknown>) => void): void {
+  database = d1;
+  buffer.push(row);
+  if (buffer.length >= FLUSH_AT_ROWS) {
+    waitUntil(flushRequestLog());
+    return;
+  }
+  if (!scheduled) {
+    scheduled = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_AFTER_MS)).then(() => flushRequestLog());
+    waitUntil(scheduled);
+  }
+}
+
+/** Writes every buffered row now (also the test hook: await it instead of sleeping). */
+export async function flushRequestLog(): Promise<void> {
+  scheduled = undefined;
+  const rows = buffer;
+  buffer = [];
+  if (rows.length === 0 || !database) return;
+  const db = createDatabase(database);
+  const vaultIds = [...new Set(rows.map((r) => r.vaultId))];
+  const inserts = rows.map((row) => db.insert(requestLog).values(row));
+  const first = inserts[0];
+  if (!first) return;
+  await db.batch([
+    first,
+    ...inserts.slice(1),
+    db.delete(requestLog).where(and(inArray(requestLog.vaultId, vaultIds), lt(requestLog.createdAt, Date.now() - REQUEST_LOG_RETENTION_MS))),
+  ]);
+}

@@ -1,0 +1,89 @@
+/** `GET /v1/vaults/{vault}/logs`: the proxy's request log for vault admins, newest first. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, desc, eq, isNotNull, lt } from "drizzle-orm";
+import { requireVaultRole } from "../auth/permissions.ts";
+import { requestLog } from "../db/schema.ts";
+import { bearerSecurity, errors, iso, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
+import { createRouter } from "../lib/router.ts";
+
+const LogEntry = z
+  .object({
+    id: z.number(),
+    actor_type: z.string(),
+    actor_id: z.string(),
+    service: z.string().nullable(),
+    method: z.string(),
+    host: z.string(),
+    path: z.string(),
+    status: z.number(),
+    latency_ms: z.number(),
+    bytes_in: z.number().nullable(),
+    bytes_out: z.number().nullable(),
+    denial: z.string().nullable(),
+    created_at: Timestamp,
+  })
+  .openapi("RequestLogEntry");
+
+export const listLogs = createRoute({
+  method: "get",
+  path: "/v1/vaults/{vault}/logs",
+  tags: ["vaults"],
+  summary: "Proxied requests of the vault (admin): never headers, query strings or bodies; pass next_cursor as `before`",
+  security: bearerSecurity,
+  request: {
+    params: z.object({ vault: ResourceName }),
+    query: z
+      .object({
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+        before: z.coerce.number().int().positive().optional(),
+        actor: z.string().max(64).optional(),
+        service: z.string().max(64).optional(),
+        status: z.coerce.number().int().min(100).max(599).optional(),
+        denied: z.enum(["true", "false"]).optional(),
+      })
+      .strict(),
+  },
+  responses: { 200: jsonResponse(z.object({ entries: z.array(LogEntry), next_cursor: z.number().nullable() }), "Entries"), ...errors(400, 401, 403, 404) },
+});
+
+/** Mounted behind `authenticate` by the vaults router's `/v1/vaults/*` middleware. */
+export const logsRouter = createRouter().openapi(listLogs, async (c) => {
+  const db = c.var.db;
+  const { vault } = await requireVaultRole(db, c.var.principal, c.req.valid("param").vault, "admin");
+  const q = c.req.valid("query");
+  const rows = await db
+    .select()
+    .from(requestLog)
+    .where(
+      and(
+        eq(requestLog.vaultId, vault.id),
+        eq(requestLog.companyId, vault.companyId),
+        q.before ? lt(requestLog.id, q.before) : undefined,
+        q.actor ? eq(requestLog.actorId, q.actor) : undefined,
+        q.service ? eq(requestLog.service, q.service) : undefined,
+        q.status ? eq(requestLog.status, q.status) : undefined,
+        q.denied === "true" ? isNotNull(requestLog.denial) : undefined,
+      ),
+    )
+    .orderBy(desc(requestLog.id))
+    .limit(q.limit + 1)
+    .all();
+  const page = rows.slice(0, q.limit);
+  const entries = page.map((r) => ({
+    id: r.id,
+    actor_type: r.actorType,
+    actor_id: r.actorId,
+    service: r.service ?? null,
+    method: r.method,
+    host: r.host,
+    path: r.path,
+    status: r.status,
+    latency_ms: r.latencyMs,
+    bytes_in: r.bytesIn ?? null,
+    bytes_out: r.bytesOut ?? null,
+    denial: r.denial ?? null,
+    created_at: iso(r.createdAt) ?? "",
+  }));
+  const last = page[page.length - 1];
+  return c.json({ entries, next_cursor: rows.length > q.limit && last ? last.id : null }, 200);
+});

@@ -1,0 +1,180 @@
+/**
+ * `ANY /proxy/<host>/<path>` (seeds 000/001): the hot path. One ActorGate round trip (token,
+ * grant, budget), vault config from the isolate cache, decrypt only the matched service's
+ * credentials, forward with both bodies streamed, log after the response. No D1 query once warm.
+ */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { actorGate, actorKeyOf } from "../auth/actor-gate-client.ts";
+import { presentedToken } from "../auth/bearer.ts";
+import type { GateAdmission } from "../../durable-objects/actor-gate.ts";
+import { clientResponseHeaders, upstreamRequestHeaders } from "../lib/forward-headers.ts";
+import { matchService, parseProxyTarget } from "../lib/host-pattern.ts";
+import { credentialKeysOf, injectedHeaders } from "../lib/inject-auth.ts";
+import { AppError, badRequest, forbidden, notFound, unauthorized } from "../lib/app-error.ts";
+import { parseToken, sha256Hex } from "../lib/tokens.ts";
+import * as errors from "../proxy/proxy-errors.ts";
+import { logProxyRequest, type RequestLogRow } from "../proxy/request-log.ts";
+import { openCredentials, vaultConfig } from "../proxy/vault-config.ts";
+
+/** Default bound on waiting for the upstream's response headers (override: UPSTREAM_TIMEOUT_MS). */
+export const UPSTREAM_TIMEOUT_MS = 30_000;
+
+type Admitted = Extract<GateAdmission, { ok: true }>;
+
+export const proxyRouter = new Hono<AppEnv>();
+
+proxyRouter.all("/proxy/*", async (c) => {
+  const startedAt = Date.now();
+  const url = new URL(c.req.url);
+  // Work on the raw path: percent-encoding in the host segment must be refused, not decoded.
+  const rest = url.pathname.slice("/proxy/".length);
+  const slash = rest.indexOf("/");
+  const hostSegment = slash === -1 ? rest : rest.slice(0, slash);
+  const path = slash === -1 ? "/" : rest.slice(slash);
+
+  const admission = await admitRequest(c);
+  const log = (row: Partial<RequestLogRow> & { status: number }) =>
+    logProxyRequest(
+      c.env.DB,
+      {
+        companyId: admission.actor.companyId,
+        vaultId: admission.vault.id,
+        actorType: admission.actor.kind,
+        actorId: admission.actor.id,
+        method: c.req.method,
+        host: hostSegment.slice(0, 255),
+        path: path.slice(0, 1024),
+        latencyMs: Date.now() - startedAt,
+        createdAt: startedAt,
+        bytesIn: Number(c.req.header("content-length") ?? 0) || null,
+        ...row,
+      },
+      (p) => c.executionCtx.waitUntil(p),
+    );
+  const releaseLease = () => c.executionCtx.waitUntil(actorGate(c.env, admission.actor).release(admission.vault.id, admission.leaseId));
+
+  try {
+    const target = parseProxyTarget(hostSegment, path, { allowPrivate: c.env.ALLOW_PRIVATE_UPSTREAMS === "true" });
+    const config = await vaultConfig(c.var.db, c.env, admission.actor.companyId, admission.vault.id, (p) => c.executionCtx.waitUntil(p));
+    const service = matchService(config.services, target);
+    if (!service) throw errors.noServiceForHost(hostSegment, admission.vault.name, url.origin);
+    if (!service.enabled) throw errors.serviceDisabled(service.name, hostSegment);
+    const opened = await openCredentials(config, credentialKeysOf(service.auth));
+    if ("missing" in opened) throw errors.credentialNotFound(opened.missing, service.name);
+    const injection = injectedHeaders(service.auth, opened.values);
+    if ("missing" in injection) throw errors.credentialNotFound(injection.missing, service.name);
+
+    const origin = service.upstream ?? `https://${target.hostname}${target.port ? `:${target.port}` : ""}`;
+    const upstreamUrl = `${origin}${target.path}${url.search}`;
+    const upstream = await forward(c, upstreamUrl, upstreamRequestHeaders(c.req.raw.headers, injection.headers), hostSegment);
+    const counted = countBytes(upstream.body, (p) => c.executionCtx.waitUntil(p), (bytesOut) => {
+      log({ service: service.name, status: upstream.status, bytesOut });
+      releaseLease();
+    });
+    return new Response(counted, { status: upstream.status, statusText: upstream.statusText, headers: clientResponseHeaders(upstream.headers) });
+  } catch (error) {
+    const appError = error instanceof AppError ? error : new AppError(500, "internal_error", "Internal error", { cause: error });
+    log({ status: appError.status, denial: appError.code });
+    releaseLease();
+    throw appError;
+  }
+});
+
+/** The one Durable Object round trip; every refusal becomes the seed's error. */
+async function admitRequest(c: Context<AppEnv>): Promise<Admitted> {
+  const presented = presentedToken(c);
+  if (!presented || presented.viaCookie) throw unauthorized();
+  const parsed = parseToken(presented.token);
+  const key = parsed ? actorKeyOf(parsed) : undefined;
+  if (!key) {
+    throw forbidden("The proxy takes an agent token or a vault session token (POST /v1/sessions, or `edgevault vault run`)", "agent_token_required");
+  }
+  const vaultName = c.req.header("X-Vault") ?? null;
+  const admission = await actorGate(c.env, key).admit(key, await sha256Hex(presented.token), vaultName);
+  if (admission.ok) return admission;
+  switch (admission.code) {
+    case "unauthorized":
+      throw unauthorized("Invalid, expired or revoked token");
+    case "vault_required":
+      throw badRequest("vault_required", "Agent tokens must name the vault: send the X-Vault header");
+    case "vault_not_found":
+      throw notFound(`Vault "${vaultName ?? ""}"`);
+    case "no_grant":
+      throw forbidden(`No access to vault "${vaultName ?? ""}"`);
+    case "rate_limited":
+    case "too_many_in_flight": {
+      const error = errors.tooManyRequests(admission.retryAfterSeconds, admission.limit, admission.remaining, admission.code);
+      logProxyRequest(
+        c.env.DB,
+        {
+          companyId: admission.actor.companyId,
+          vaultId: admission.vault.id,
+          actorType: admission.actor.kind,
+          actorId: admission.actor.id,
+          method: c.req.method,
+          host: new URL(c.req.url).pathname.split("/")[2]?.slice(0, 255) ?? "",
+          path: "",
+          status: 429,
+          latencyMs: 0,
+          denial: admission.code,
+          createdAt: Date.now(),
+        },
+        (p) => c.executionCtx.waitUntil(p),
+      );
+      throw error;
+    }
+  }
+}
+
+async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers, host: string): Promise<Response> {
+  const timeoutMs = Number(c.env.UPSTREAM_TIMEOUT_MS) || UPSTREAM_TIMEOUT_MS;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";
+  try {
+    return await fetch(upstreamUrl, {
+      method: c.req.method,
+      headers,
+      body: hasBody ? c.req.raw.body : undefined,
+      // Redirects go back to the agent as they are: following one could carry the credential elsewhere.
+      redirect: "manual",
+      signal: controller.signal,
+    });
+  } catch (cause) {
+    if (controller.signal.aborted) throw errors.upstreamTimeout(host, timeoutMs);
+    throw errors.upstreamUnreachable(host, cause);
+  } finally {
+    // Only the wait for response headers is bounded; a long download may stream for as long as it needs.
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Passes a body through untouched while counting its bytes; `done` runs once when the body has
+ * been handed on, failed or been cancelled (that is when the request's in-flight slot frees).
+ */
+function countBytes(
+  body: ReadableStream<Uint8Array> | null,
+  waitUntil: (p: Promise<unknown>) => void,
+  done: (bytes: number) => void,
+): ReadableStream<Uint8Array> | null {
+  if (!body) {
+    done(0);
+    return null;
+  }
+  let bytes = 0;
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      bytes += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  waitUntil(
+    body
+      .pipeTo(counter.writable)
+      .catch(() => undefined)
+      .finally(() => done(bytes)),
+  );
+  return counter.readable;
+}
