@@ -128,6 +128,17 @@ describe("agent management (seed 002)", () => {
     expect((await call("GET", "/v1/credentials", { token: sessionToken })).status).toBe(401);
   });
 
+  it("disabling an agent stops its sessions on their next request", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "member" }]);
+    const session = await call("POST", "/v1/sessions", { token: agent.token, body: { vault } });
+    const sessionToken = session.body.token as string;
+    expect((await call("GET", "/v1/credentials", { token: sessionToken })).status).toBe(200);
+    await call("PATCH", `/v1/agents/${agent.name}`, { token: company.ownerKey, body: { status: "disabled" } });
+    expect((await call("GET", "/v1/credentials", { token: sessionToken })).status).toBe(401);
+  });
+
   it("bad input and permissions", async () => {
     const company = await createCompany();
     const agent = await inviteAgent(company.ownerKey);

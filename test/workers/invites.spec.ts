@@ -154,6 +154,19 @@ describe("rotation", () => {
     expect((await call("GET", "/v1/whoami", { token: fresh })).body).toMatchObject({ kind: "agent", name: agent.name });
   });
 
+  it("redeeming a rotation revokes older pending rotation invites for the agent", async () => {
+    const company = await createCompany();
+    const agent = await inviteAgent(company.ownerKey);
+    const older = await call("POST", `/v1/agents/${agent.name}/rotate`, { token: company.ownerKey });
+    const newer = await call("POST", `/v1/agents/${agent.name}/rotate`, { token: company.ownerKey });
+    const fresh = await redeem(newer.body.invite_url as string);
+    expect(fresh.status).toBe(200);
+    const stale = await redeem(older.body.invite_url as string);
+    expect(stale.status).toBe(410);
+    expect(stale.body.error).toBe("invite_revoked");
+    expect((await call("GET", "/v1/whoami", { token: fresh.body.token as string })).status).toBe(200);
+  });
+
   it("rotating an unknown or another company's agent is 404", async () => {
     const company = await createCompany();
     const other = await createCompany();

@@ -50,3 +50,19 @@ export const CredentialKey = z
 
 export const Timestamp = z.string().openapi({ example: "2026-01-01T00:00:00.000Z" });
 export const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+
+/** Rate-limit overrides on the wire (snake_case); stored as RateLimitOverride. */
+export const RateLimitInput = z
+  .object({
+    rate_per_second: z.number().positive().max(10_000).optional(),
+    burst: z.number().int().min(1).max(100_000).optional(),
+    max_concurrent: z.number().int().min(1).max(10_000).optional(),
+  })
+  .strict()
+  .openapi("RateLimitOverride", { description: "Overrides of the defaults (20 req/s, burst 200, 64 concurrent); null clears them." });
+
+export const rateLimitFromInput = (input: z.infer<typeof RateLimitInput> | null) =>
+  input === null ? null : { ratePerSecond: input.rate_per_second, burst: input.burst, maxConcurrent: input.max_concurrent };
+
+export const rateLimitView = (stored: { ratePerSecond?: number; burst?: number; maxConcurrent?: number } | null | undefined) =>
+  stored ? { rate_per_second: stored.ratePerSecond, burst: stored.burst, max_concurrent: stored.maxConcurrent } : null;

@@ -10,7 +10,7 @@ import { agents, invites, realms, vaultMembers, vaultSessions } from "../db/sche
 import type { Env } from "../env.ts";
 import { AGENT_NAME_PATTERN } from "../lib/agent-names.ts";
 import { AppError, badRequest, conflict, forbidden, notFound } from "../lib/app-error.ts";
-import { iso } from "../lib/openapi.ts";
+import { iso, rateLimitFromInput } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
@@ -121,6 +121,7 @@ agentsRouter
       ...(body.capabilities ? { capabilities: [...new Set(body.capabilities)] } : {}),
       ...(realmId !== undefined ? { realmId } : {}),
       ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
+      ...(body.rate_limit !== undefined ? { rateLimit: rateLimitFromInput(body.rate_limit) } : {}),
       updatedAt: Date.now(),
     };
     let updated: AgentRow | undefined;
@@ -136,6 +137,8 @@ agentsRouter
     }
     if (!updated) throw notFound(`Agent "${agentId}"`);
     await invalidateActor(c.env, { kind: "agent", id: agent.id });
+    // Sessions the agent minted re-check their minter when their gate reloads.
+    if (body.status === "disabled") await invalidateAgentSessions(c.env, db, agent.id);
     const realm = updated.realmId ? await db.select().from(realms).where(eq(realms.id, updated.realmId)).get() : null;
     return c.json({ agent: viewOf(c.env, updated, realm ?? null) }, 200);
   })
@@ -159,8 +162,7 @@ agentsRouter
       auditStatement(db, principal, { action: "agent.delete", targetType: "agent", targetId: agent.name }),
     ]);
     await invalidateActor(c.env, { kind: "agent", id: agent.id });
-    const sessions = await db.select({ id: vaultSessions.id }).from(vaultSessions).where(and(eq(vaultSessions.principalType, "agent"), eq(vaultSessions.principalId, agent.id))).all();
-    await Promise.all(sessions.map((s) => invalidateActor(c.env, { kind: "vault_session", id: s.id })));
+    await invalidateAgentSessions(c.env, db, agent.id);
     return c.json({ deleted: agent.name }, 200);
   })
   .openapi(routes.rotateAgent, async (c) => {
@@ -182,6 +184,11 @@ agentsRouter
     });
     return c.json(view, 201);
   });
+
+async function invalidateAgentSessions(env: Env, db: Database, agentId: string): Promise<void> {
+  const sessions = await db.select({ id: vaultSessions.id }).from(vaultSessions).where(and(eq(vaultSessions.principalType, "agent"), eq(vaultSessions.principalId, agentId))).all();
+  await Promise.all(sessions.map((s) => invalidateActor(env, { kind: "vault_session", id: s.id })));
+}
 
 async function findRealm(db: Database, companyId: string, idOrSlug: string) {
   const realm = await db.select().from(realms).where(and(eq(realms.companyId, companyId), or(eq(realms.id, idOrSlug), eq(realms.slug, idOrSlug)))).get();

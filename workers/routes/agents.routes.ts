@@ -1,7 +1,7 @@
 /** Agents: Vane registration, details, SVIDs, management (seed 002), rotation. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { AgentName, Capability } from "../lib/agent-names.ts";
-import { bearerSecurity, errors, jsonBody, jsonResponse, Timestamp } from "../lib/openapi.ts";
+import { bearerSecurity, errors, jsonBody, jsonResponse, RateLimitInput, Timestamp } from "../lib/openapi.ts";
 
 export const AgentView = z
   .object({
@@ -80,6 +80,7 @@ export const updateAgent = createRoute({
           capabilities: z.array(Capability).max(8).optional(),
           realm: z.string().max(64).nullable().optional(),
           metadata: Metadata.nullable().optional(),
+          rate_limit: RateLimitInput.nullable().optional(),
         })
         .strict(),
     ),

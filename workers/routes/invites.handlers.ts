@@ -178,7 +178,12 @@ invitesRouter
         const agent = invite.agentId ? await db.select().from(agents).where(and(eq(agents.id, invite.agentId), eq(agents.companyId, invite.companyId))).get() : undefined;
         if (!agent) throw new AppError(410, "invite_revoked", "The agent this rotation was for no longer exists");
         const next = await newAgentTokenStatements(db, invite.companyId, agent.id, now);
-        await db.batch([auditStatement(db, redeemer, { action: "agent.rotate.redeem", targetType: "agent", targetId: agent.name }, guard), claim, ...next.statements]);
+        // Older rotation invites for this agent die with this one: redeeming them later would rotate again.
+        const others = db
+          .update(invites)
+          .set({ revokedAt: now })
+          .where(and(eq(invites.agentId, agent.id), eq(invites.kind, "rotation"), isNull(invites.usedAt), isNull(invites.revokedAt)));
+        await db.batch([auditStatement(db, redeemer, { action: "agent.rotate.redeem", targetType: "agent", targetId: agent.name }, guard), claim, others, ...next.statements]);
         issued = { token: next.token, agentId: agent.id };
         // The old token must fail on the very next request: drop the gate's cached token now.
         await actorGate(c.env, { kind: "agent", id: agent.id }).invalidate();

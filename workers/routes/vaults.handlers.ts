@@ -5,7 +5,7 @@ import { auditStatement } from "../db/audit.queries.ts";
 import type { Database } from "../db/client.ts";
 import { users, vaultMembers, vaults, type VaultRole } from "../db/schema.ts";
 import { conflict, notFound } from "../lib/app-error.ts";
-import { iso } from "../lib/openapi.ts";
+import { iso, rateLimitFromInput, rateLimitView } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { newId } from "../lib/tokens.ts";
@@ -16,6 +16,7 @@ const vaultView = (v: VaultRow, role: VaultRole) => ({
   id: v.id,
   name: v.name,
   unmatched_host_policy: v.unmatchedHostPolicy,
+  rate_limit: rateLimitView(v.rateLimit),
   role,
   created_at: iso(v.createdAt) ?? "",
 });
@@ -65,7 +66,11 @@ vaultsRouter
     const db = c.var.db;
     const { vault, role } = await requireVaultRole(db, principal, c.req.valid("param").vault, "admin");
     const body = c.req.valid("json");
-    const changes = { ...(body.unmatched_host_policy ? { unmatchedHostPolicy: body.unmatched_host_policy } : {}), updatedAt: Date.now() };
+    const changes = {
+      ...(body.unmatched_host_policy ? { unmatchedHostPolicy: body.unmatched_host_policy } : {}),
+      ...(body.rate_limit !== undefined ? { rateLimit: rateLimitFromInput(body.rate_limit) } : {}),
+      updatedAt: Date.now(),
+    };
     const [updated] = await db.batch([
       db.update(vaults).set(changes).where(and(eq(vaults.id, vault.id), eq(vaults.companyId, principal.companyId))).returning(),
       auditStatement(db, principal, { action: "vault.update", targetType: "vault", targetId: vault.id, detail: { ...body } }),

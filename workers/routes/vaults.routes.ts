@@ -1,7 +1,7 @@
 /** Vaults, their settings, and the users granted a role in each. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { VAULT_ROLES } from "../db/schema.ts";
-import { bearerSecurity, errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
+import { bearerSecurity, errors, jsonBody, jsonResponse, RateLimitInput, ResourceName, Timestamp } from "../lib/openapi.ts";
 
 export const VaultRole = z.enum(VAULT_ROLES);
 const Policy = z.enum(["passthrough", "deny"]).openapi({
@@ -9,7 +9,7 @@ const Policy = z.enum(["passthrough", "deny"]).openapi({
 });
 
 export const VaultView = z
-  .object({ id: z.string(), name: z.string(), unmatched_host_policy: Policy, role: VaultRole, created_at: Timestamp })
+  .object({ id: z.string(), name: z.string(), unmatched_host_policy: Policy, rate_limit: RateLimitInput.nullable(), role: VaultRole, created_at: Timestamp })
   .openapi("Vault");
 
 const VaultParams = z.object({ vault: ResourceName });
@@ -49,7 +49,7 @@ export const updateVault = createRoute({
   tags: ["vaults"],
   summary: "Change a vault's settings (admin)",
   security: bearerSecurity,
-  request: { params: VaultParams, ...jsonBody(z.object({ unmatched_host_policy: Policy.optional() }).strict()) },
+  request: { params: VaultParams, ...jsonBody(z.object({ unmatched_host_policy: Policy.optional(), rate_limit: RateLimitInput.nullable().optional() }).strict()) },
   responses: { 200: jsonResponse(z.object({ vault: VaultView }), "Updated"), ...errors(400, 401, 403, 404) },
 });
 

@@ -1,0 +1,137 @@
+import { SELF } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { flushRequestLog } from "../../workers/proxy/request-log.ts";
+import { call, createUser, createVault, inviteAgent } from "./helpers.ts";
+import { proxyFetch, proxySetup } from "./proxy-support.ts";
+import { requestId } from "./upstream.ts";
+
+type ErrorBody = { error: string; message: string } & Record<string, unknown>;
+const errorOf = async (res: Response) => ({ status: res.status, marked: res.headers.get("x-edgevault-error"), body: (await res.json()) as ErrorBody });
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("proxy errors as the seeds define them", () => {
+  it("401 for a missing, wrong or revoked token", async () => {
+    const s = await proxySetup();
+    const none = await SELF.fetch(`https://edge.test/proxy/${s.host}/x`, { headers: { "X-Vault": s.vault } });
+    expect((await errorOf(none)).status).toBe(401);
+    const wrong = await errorOf(await proxyFetch({ ...s, agent: { token: s.agent.token.slice(0, -2) + "xx" } }, "/x"));
+    expect(wrong).toMatchObject({ status: 401, marked: "unauthorized" });
+    await call("DELETE", `/v1/agents/${s.agent.name}`, { token: s.company.ownerKey });
+    expect((await errorOf(await proxyFetch(s, "/x"))).status).toBe(401);
+  });
+
+  it("X-Vault: missing 400, unknown 404, no grant 403", async () => {
+    const s = await proxySetup();
+    const other = await createVault(s.company.ownerKey);
+    const missing = await SELF.fetch(`https://edge.test/proxy/${s.host}/x`, { headers: { Authorization: `Bearer ${s.agent.token}` } });
+    expect(await errorOf(missing)).toMatchObject({ status: 400, body: { error: "vault_required" } });
+    expect((await errorOf(await proxyFetch({ ...s, vault: "no-such-vault" }, "/x"))).status).toBe(404);
+    expect(await errorOf(await proxyFetch({ ...s, vault: other }, "/x"))).toMatchObject({ status: 403, body: { error: "forbidden" } });
+  });
+
+  it("403 forbidden with a proposal_hint for a host without a service: the edge is not an open proxy, whatever the policy", async () => {
+    const s = await proxySetup();
+    await call("PATCH", `/v1/vaults/${s.vault}`, { token: s.company.ownerKey, body: { unmatched_host_policy: "passthrough" } });
+    const res = await errorOf(await proxyFetch(s, "/v1/x", {}, "api.not-configured.com"));
+    expect(res).toMatchObject({ status: 403, marked: "forbidden", body: { error: "forbidden", proposal_hint: { host: "api.not-configured.com", endpoint: "POST /v1/proposals" } } });
+    expect(res.body.message).toBe(`No broker service matching host "api.not-configured.com" in vault "${s.vault}"`);
+    expect((res.body.proposal_hint as { supported_auth_types: string[] }).supported_auth_types).toEqual(["bearer", "basic", "api-key", "custom", "passthrough"]);
+    expect(res.body.help as string).toContain("GET https://edge.test/discover");
+  });
+
+  it("403 service_disabled", async () => {
+    const s = await proxySetup();
+    await call("PATCH", `/v1/vaults/${s.vault}/services/svc`, { token: s.company.ownerKey, body: { enabled: false } });
+    expect(await errorOf(await proxyFetch(s, "/x"))).toMatchObject({ status: 403, marked: "service_disabled", body: { error: "service_disabled" } });
+  });
+
+  it("502 credential_not_found names the missing key", async () => {
+    const s = await proxySetup({ credentials: {} });
+    expect(await errorOf(await proxyFetch(s, "/x"))).toMatchObject({ status: 502, body: { error: "credential_not_found", key: "API_KEY" } });
+  });
+
+  it("502 upstream_unreachable and 504 upstream_timeout", async () => {
+    const closed = await proxySetup({ upstream: "http://127.0.0.1:9" });
+    expect(await errorOf(await proxyFetch(closed, "/x"))).toMatchObject({ status: 502, marked: "upstream_unreachable" });
+    const s = await proxySetup();
+    expect(await errorOf(await proxyFetch(s, `/r/${requestId()}/hang`))).toMatchObject({ status: 504, body: { error: "upstream_timeout" } });
+  });
+
+  it("API keys and user sessions are not proxy tokens", async () => {
+    const s = await proxySetup();
+    const user = await createUser(s.company, "owner");
+    for (const token of [s.company.ownerKey, user.token]) {
+      expect(await errorOf(await proxyFetch({ ...s, agent: { token } }, "/x"))).toMatchObject({ status: 403, body: { error: "agent_token_required" } });
+    }
+  });
+
+  it("refused targets never reach fetch: IP spellings, internal names, userinfo, trailing dots, encodings", async () => {
+    const s = await proxySetup();
+    const spy = vi.spyOn(globalThis, "fetch");
+    const targets = [
+      "10.0.0.1", "169.254.169.254", "2130706433", "0x7f000001", "0x7f.1", "0177.0.0.1", "127.1", "100.64.0.1", "192.168.1.1", "172.16.0.1", "0.0.0.0",
+      "[::1]", "[fc00::1]", "[fe80::1]", "[::ffff:127.0.0.1]", "[64:ff9b::7f00:1]", "[2002:7f00:1::]", "224.0.0.1",
+      "metadata.google.internal", "foo.internal", "localhost.", "example.com.", "a@b.example.com", "evil.com%40127.0.0.1", "api.example.com%2F..", "exa%6dple.com",
+    ];
+    for (const target of targets) {
+      const res = await proxyFetch(s, "/x", {}, target);
+      expect([400, 403], target).toContain(res.status);
+      expect(res.headers.get("x-edgevault-error"), target).toMatch(/invalid_host|forbidden_host|invalid_path|forbidden/);
+    }
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it("denials are visible to admins in the request log", async () => {
+    const s = await proxySetup();
+    await proxyFetch(s, "/x", {}, "api.not-configured.com");
+    await flushRequestLog();
+    const logs = await call("GET", `/v1/vaults/${s.vault}/logs?denied=true`, { token: s.company.ownerKey });
+    expect((logs.body.entries as { denial: string; status: number }[])[0]).toMatchObject({ denial: "forbidden", status: 403 });
+    const member = await createUser(s.company);
+    await call("POST", `/v1/vaults/${s.vault}/users`, { token: s.company.ownerKey, body: { email: member.email, role: "member" } });
+    expect((await call("GET", `/v1/vaults/${s.vault}/logs`, { token: member.token })).status).toBe(403);
+  });
+});
+
+describe("rate limits in the agent's Durable Object", () => {
+  it("under concurrent load exactly the budget is admitted; 429 carries Retry-After and X-RateLimit-*", async () => {
+    const s = await proxySetup();
+    const set = await call("PATCH", `/v1/vaults/${s.vault}`, { token: s.company.ownerKey, body: { rate_limit: { burst: 7, rate_per_second: 0.01 } } });
+    expect(set.body.vault).toMatchObject({ rate_limit: { burst: 7, rate_per_second: 0.01 } });
+    const results = await Promise.all(Array.from({ length: 25 }, () => proxyFetch(s, `/r/${requestId()}/x`)));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((x) => x === 200)).toHaveLength(7);
+    expect(statuses.filter((x) => x === 429)).toHaveLength(18);
+    const denied = results.find((r) => r.status === 429)!;
+    expect(Number(denied.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(denied.headers.get("x-ratelimit-limit")).toBe("7");
+    expect(denied.headers.get("x-ratelimit-remaining")).toBe("0");
+    expect(await denied.json()).toMatchObject({ error: "too_many_requests" });
+    await flushRequestLog();
+    const logs = await call("GET", `/v1/vaults/${s.vault}/logs?status=429`, { token: s.company.ownerKey });
+    expect((logs.body.entries as unknown[]).length).toBe(18);
+  });
+
+  it("an agent's own override beats the vault's; the budget is per (agent, vault)", async () => {
+    const s = await proxySetup();
+    await call("PATCH", `/v1/vaults/${s.vault}`, { token: s.company.ownerKey, body: { rate_limit: { burst: 10, rate_per_second: 0.01 } } });
+    await call("PATCH", `/v1/agents/${s.agent.name}`, { token: s.company.ownerKey, body: { rate_limit: { burst: 2 } } });
+    const mine = await Promise.all(Array.from({ length: 5 }, () => proxyFetch(s, `/r/${requestId()}/x`)));
+    expect(mine.filter((r) => r.status === 200)).toHaveLength(2);
+    const other = await inviteAgent(s.company.ownerKey, undefined, [{ vault: s.vault, role: "proxy" }]);
+    const theirs = await Promise.all(Array.from({ length: 12 }, () => proxyFetch({ ...s, agent: other }, `/r/${requestId()}/x`)));
+    expect(theirs.filter((r) => r.status === 200)).toHaveLength(10);
+  });
+
+  it("in-flight requests are limited and the slot frees when the response ends", async () => {
+    const s = await proxySetup();
+    await call("PATCH", `/v1/vaults/${s.vault}`, { token: s.company.ownerKey, body: { rate_limit: { max_concurrent: 2 } } });
+    const slow = await Promise.all(Array.from({ length: 5 }, () => proxyFetch(s, `/r/${requestId()}/slow/1000`)));
+    expect(slow.filter((r) => r.status === 200)).toHaveLength(2);
+    await Promise.all(slow.map((r) => r.arrayBuffer()));
+    // The slots are released after the bodies end (waitUntil): the next requests are admitted.
+    const later = await proxyFetch(s, `/r/${requestId()}/x`);
+    expect(later.status).toBe(200);
+  });
+});
