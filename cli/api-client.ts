@@ -33,6 +33,8 @@ export type ApiClientOptions = {
 export type RequestOptions = {
   body?: unknown;
   query?: Record<string, string | undefined>;
+  /** Overrides the client's timeout for this request (a long poll holds the answer back). */
+  timeoutMs?: number;
 };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -75,10 +77,10 @@ export class ApiClient {
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         redirect: "manual",
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: AbortSignal.timeout(options.timeoutMs ?? this.#timeoutMs),
       });
     } catch (error) {
-      throw this.#unreachable(error);
+      throw this.#unreachable(error, options.timeoutMs ?? this.#timeoutMs);
     }
     const text = await response.text();
     const json = parseJson(text);
@@ -100,9 +102,9 @@ export class ApiClient {
     return result.data;
   }
 
-  #unreachable(error: unknown): CliError {
+  #unreachable(error: unknown, timeoutMs: number): CliError {
     if (error instanceof Error && error.name === "TimeoutError") {
-      return new CliError(`${this.addr} did not answer within ${Math.round(this.#timeoutMs / 1000)} s`, undefined, { cause: error });
+      return new CliError(`${this.addr} did not answer within ${Math.round(timeoutMs / 1000)} s`, undefined, { cause: error });
     }
     const cause = error instanceof Error ? error.cause : undefined;
     const reason = cause instanceof Error ? (("code" in cause && typeof cause.code === "string" && cause.code) || cause.message) : error instanceof Error ? error.message : String(error);
