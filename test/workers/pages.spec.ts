@@ -48,7 +48,7 @@ describe("web pages", () => {
     const page = await SELF.fetch(`${ORIGIN}${s.approvalPath}`, { headers: { Cookie: cookie } });
     expect(page.status).toBe(200);
     expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
-    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(page.headers.get("referrer-policy")).toBe("same-origin");
     const text = await page.text();
     expect(text).toContain("api.github.com");
     expect(text).toContain('<label for="cred-GITHUB_TOKEN">');

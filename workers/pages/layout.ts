@@ -7,11 +7,15 @@ import type { HtmlEscapedString } from "hono/utils/html";
 
 export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/** Headers on every page: no framing, no referrer (approval URLs carry a token), no caching. */
+/**
+ * Headers on every page: no framing, no caching, and no referrer to other sites (approval URLs
+ * carry a token). `same-origin`, not `no-referrer`: under `no-referrer` browsers send
+ * `Origin: null` on form posts, which the pages' Origin check must refuse.
+ */
 export const PAGE_HEADERS: Record<string, string> = {
   "Content-Security-Policy": PAGE_CSP,
   "X-Frame-Options": "DENY",
-  "Referrer-Policy": "no-referrer",
+  "Referrer-Policy": "same-origin",
   "X-Content-Type-Options": "nosniff",
   "Cache-Control": "no-store",
 };
