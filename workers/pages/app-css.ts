@@ -11,9 +11,12 @@ main{max-width:44rem;margin:0 auto;padding:1rem}
 h1{font-size:1.4rem;margin:.5rem 0 1rem}
 h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
 .card{background:#fff;border:1px solid #d9dde3;border-radius:.5rem;padding:1rem;margin:0 0 1rem}
+.card>h2:first-child{margin-top:0}
 .meta{color:#4a5361;font-size:.95rem}
 .message{white-space:pre-wrap;overflow-wrap:anywhere;background:#f2f4f7;border-left:4px solid #8a94a6;padding:.5rem .75rem;margin:.5rem 0}
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}
+label code{font-weight:700}
+ul.plain li>label:first-child{margin-top:0}
 input[type=email],input[type=password],input[type=text],textarea{width:100%;padding:.65rem;font:inherit;border:1px solid #8a94a6;border-radius:.375rem;background:#fff}
 input:focus,textarea:focus,button:focus,a:focus{outline:3px solid #f4a261;outline-offset:2px}
 textarea{min-height:5rem}
@@ -35,5 +38,6 @@ ul.plain li:first-child{border-top:none}
 code{font:.9em ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:anywhere}
 fieldset{border:1px solid #d9dde3;border-radius:.5rem;padding:.5rem 1rem 1rem;margin:1rem 0}
 legend{font-weight:700;padding:0 .25rem}
+@media (max-width:39.99rem){.actions button{flex:1 1 100%}}
 @media (min-width:40rem){main{padding:1.5rem}h1{font-size:1.6rem}}
 `;
