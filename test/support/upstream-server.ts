@@ -13,11 +13,15 @@
  * - `/slow/<ms>`       waits before sending headers, then echoes
  * - `/hang`            never answers
  * - anything else      200 JSON echo of what arrived
+ * - WebSocket upgrade  recorded, then text frames are echoed back as `echo:<text>`
  * Control: `GET /__recorded/<id>` returns that id's recorded requests as JSON.
  */
 import { createHash } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { acceptWebSocket } from "./websocket-echo.ts";
 import type { Socket } from "node:net";
 
 export type RecordedRequest = {
@@ -42,6 +46,8 @@ export type RecordedRequest = {
 export type UpstreamServer = { port: number; url: string; close(): Promise<void> };
 
 const TEXT_LIMIT = 64 * 1024;
+/** Fires whenever a recording is added or finishes; the control endpoint waits on it. */
+const changes = new EventEmitter().setMaxListeners(0);
 const ANONYMOUS = "_";
 
 export async function startUpstreamServer(options: { port?: number } = {}): Promise<UpstreamServer> {
@@ -53,6 +59,15 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(String(error));
     });
+  });
+  // WebSocket upgrades are recorded like requests (so tests see the injected credential), then echoed.
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
+    const id = typeof req.headers["x-test-id"] === "string" ? req.headers["x-test-id"] : (/^\/r\/([^/]+)/.exec(req.url ?? "")?.[1] ?? ANONYMOUS);
+    const list = recordings.get(id) ?? [];
+    list.push({ method: req.method ?? "GET", url: req.url ?? "/", headers: { ...req.headers } as RecordedRequest["headers"], rawHeaders: [...req.rawHeaders], bodyBytes: 0, bodySha256: "", bodyText: "", complete: true, aborted: false, receivedAt: Date.now() });
+    recordings.set(id, list);
+    changes.emit("change");
+    acceptWebSocket(req, socket);
   });
   server.on("connection", (socket) => {
     sockets.add(socket);
@@ -80,7 +95,26 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
   const control = /^\/__recorded\/([^/]+)$/.exec(pathname);
   if (control) {
     req.resume();
-    return json(res, 200, recordings.get(decodeURIComponent(control[1] ?? "")) ?? []);
+    const id = decodeURIComponent(control[1] ?? "");
+    // `?count=N` holds the answer until N requests under this id have finished arriving (or
+    // `timeout_ms` passes), so tests await the event instead of polling.
+    const count = Number(query.get("count") ?? 0);
+    const settledCount = () => (recordings.get(id) ?? []).filter((r) => r.complete || r.aborted).length;
+    if (count > 0 && settledCount() < count) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(Number(query.get("timeout_ms") ?? 5000), 30_000));
+        function done() {
+          clearTimeout(timer);
+          changes.off("change", check);
+          resolve();
+        }
+        function check() {
+          if (settledCount() >= count) done();
+        }
+        changes.on("change", check);
+      });
+    }
+    return json(res, 200, recordings.get(id) ?? []);
   }
 
   const prefixed = /^\/r\/([^/]+)(\/.*)?$/.exec(pathname);
@@ -178,10 +212,12 @@ function readBody(req: IncomingMessage, record: RecordedRequest): Promise<void> 
       record.bodySha256 = hash.digest("hex");
       record.bodyText = Buffer.concat(kept).toString("utf8");
       record.complete = true;
+      changes.emit("change");
       resolve();
     });
     req.on("close", () => {
       if (!record.complete) record.aborted = true;
+      changes.emit("change");
       resolve();
     });
     req.on("error", () => {

@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createCompany, createUser, createVault, inviteAgent, unique } from "./helpers.ts";
-import { recorded, requestId, upstreamUrl } from "./upstream.ts";
+import { recorded, recordedSettled, requestId, upstreamUrl } from "./upstream.ts";
 
 async function setup() {
   const company = await createCompany();
@@ -214,13 +214,8 @@ describe("webhooks", () => {
     const raised = await raise(s, stripeProposal());
     const proposalId = raised.body.id as string;
     await call("POST", `/v1/proposals/${proposalId}/approve`, { token: s.reviewer.token, body: { credentials: { STRIPE_KEY: "sk_never_in_payload" } } });
-    // Deliveries go out from the proposal's Durable Object; wait for both to be recorded.
-    const deadline = Date.now() + 5000;
-    let got = await recorded(id);
-    while (got.length < 2 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-      got = await recorded(id);
-    }
+    // Deliveries go out from the proposal's Durable Object; the upstream answers once both arrived.
+    const got = await recordedSettled(id, 2);
     expect(got.map((r) => r.headers["x-edgevault-event"]).sort()).toEqual(["proposal.applied", "proposal.created"]);
     for (const delivery of got) {
       expect(delivery.bodyText).not.toContain("sk_never_in_payload");

@@ -133,3 +133,21 @@ describe("large bodies stream both ways", () => {
     expect(received).toBe(SIZE);
   });
 });
+
+describe("WebSocket upgrades", () => {
+  it("are forwarded with the credential on the handshake, and frames flow both ways", async () => {
+    const s = await proxySetup();
+    const id = requestId();
+    const res = await proxyFetch(s, `/r/${id}/socket`, { headers: { Upgrade: "websocket" } });
+    expect(res.status).toBe(101);
+    const socket = res.webSocket!;
+    socket.accept();
+    const reply = new Promise<string>((resolve) => socket.addEventListener("message", (event) => resolve(String(event.data))));
+    socket.send("hello");
+    expect(await reply).toBe("echo:hello");
+    socket.close();
+    const [handshake] = await recorded(id);
+    expect(handshake?.headers.authorization).toBe("Bearer secret-api-key-value");
+    expect(JSON.stringify(handshake?.headers)).not.toContain(s.agent.token);
+  });
+});

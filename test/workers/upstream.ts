@@ -40,13 +40,9 @@ export async function recorded(id: string): Promise<RecordedRequest[]> {
   return (await response.json()) as RecordedRequest[];
 }
 
-/** The recorded requests once `count` of them have finished arriving (bodies stream in). */
+/** The recorded requests once `count` of them have finished arriving (the upstream holds the answer until then). */
 export async function recordedSettled(id: string, count = 1, timeoutMs = 5_000): Promise<RecordedRequest[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const requests = await recorded(id);
-    if (requests.length >= count && requests.every((r) => r.complete || r.aborted)) return requests;
-    if (Date.now() > deadline) return requests;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const response = await fetch(upstreamUrl(`/__recorded/${encodeURIComponent(id)}?count=${count}&timeout_ms=${timeoutMs}`));
+  if (!response.ok) throw new Error(`upstream control endpoint answered ${response.status}`);
+  return (await response.json()) as RecordedRequest[];
 }

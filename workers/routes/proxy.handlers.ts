@@ -67,7 +67,17 @@ proxyRouter.all("/proxy/*", async (c) => {
 
     const origin = service.upstream ?? `https://${target.hostname}${target.port ? `:${target.port}` : ""}`;
     const upstreamUrl = `${origin}${target.path}${url.search}`;
-    const upstream = await forward(c, upstreamUrl, upstreamRequestHeaders(c.req.raw.headers, injection.headers), hostSegment);
+    const headers = upstreamRequestHeaders(c.req.raw.headers, injection.headers);
+    // A WebSocket upgrade is the one hop-by-hop header we pass on: the runtime then hands back
+    // the upstream's socket, and the credential rode on the handshake like on any request.
+    const websocket = c.req.header("Upgrade")?.toLowerCase() === "websocket";
+    if (websocket) headers.set("Upgrade", "websocket");
+    const upstream = await forward(c, upstreamUrl, headers, hostSegment);
+    if (websocket && upstream.webSocket) {
+      log({ service: service.name, status: 101 });
+      releaseLease();
+      return new Response(null, { status: 101, webSocket: upstream.webSocket });
+    }
     const counted = countBytes(upstream.body, (p) => c.executionCtx.waitUntil(p), (bytesOut) => {
       log({ service: service.name, status: upstream.status, bytesOut });
       releaseLease();
