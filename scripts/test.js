@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm test`: typecheck, the Worker suite (vitest in workerd), then the CLI suite (node:test
- * against a real `wrangler dev`). Every step runs even after a failure so one run reports
- * everything; the exit code is non-zero if any step failed. The last line sums both suites:
- * `N passed, N failed`.
+ * `npm test`: typecheck, the Worker suite (vitest in workerd), the CLI suite (node:test against
+ * a real `wrangler dev`), then the end-to-end suite (a real `wrangler dev` and headless
+ * Chromium). Every step runs even after a failure so one run reports everything; the exit code
+ * is non-zero if any step failed. The last line sums the suites: `N passed, N failed`.
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -15,6 +15,7 @@ const STEPS = [
   { name: "typecheck", script: "typecheck" },
   { name: "worker tests", script: "test:workers", parseCounts: vitestCounts },
   { name: "CLI tests", script: "test:cli", parseCounts: nodeTestCounts },
+  { name: "end-to-end tests", script: "test:e2e", parseCounts: nodeTestCounts },
 ];
 
 const ENV = {
