@@ -21,7 +21,7 @@ import { discoverRouter } from "./routes/discover.handlers.ts";
 import { logsRouter } from "./routes/logs.handlers.ts";
 import { proposalsRouter } from "./routes/proposals.handlers.ts";
 import { pagesRouter } from "./routes/pages.handlers.ts";
-import { proxyRouter } from "./routes/proxy.handlers.ts";
+import { PROXY_DOC, proxyRouter } from "./routes/proxy.handlers.ts";
 import { webhooksRouter } from "./routes/webhooks.handlers.ts";
 import { DOCS_CSP, renderDocsPage } from "./routes/docs-page.ts";
 import { identityRouter } from "./routes/identity.handlers.ts";
@@ -69,6 +69,7 @@ export function buildApp() {
   }
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+  for (const method of ["get", "post", "put", "patch", "delete"] as const) app.openAPIRegistry.registerPath({ ...PROXY_DOC, method });
   const documentConfig = {
     openapi: "3.1.0",
     info: { title: "Edgevault API", version: "0.1.0", description: "Credential broker and identity provider for AI agents." },

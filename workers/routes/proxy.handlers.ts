@@ -3,6 +3,7 @@
  * grant, budget), vault config from the isolate cache, decrypt only the matched service's
  * credentials, forward with both bodies streamed, log after the response. No D1 query once warm.
  */
+import { z, type RouteConfig } from "@hono/zod-openapi";
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { actorGate, actorKeyOf } from "../auth/actor-gate-client.ts";
@@ -188,3 +189,18 @@ function countBytes(
   );
   return counter.readable;
 }
+
+/** The proxy in the OpenAPI document (it is routed by hand: any method, raw path). */
+export const PROXY_DOC: Omit<RouteConfig, "method"> = {
+  path: "/proxy/{host}/{path}",
+  tags: ["agent protocol"],
+  summary: "Forward to <host> with the vault's credential injected (any method; query and body as-is)",
+  description:
+    "Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.",
+  security: [{ bearerAuth: [] }],
+  request: {
+    params: z.object({ host: z.string().openapi({ example: "api.stripe.com" }), path: z.string().openapi({ example: "v1/charges" }) }),
+    headers: z.object({ "X-Vault": z.string().optional() }),
+  },
+  responses: { default: { description: "The upstream's response, or an Edgevault error" } },
+};
