@@ -90,9 +90,10 @@ export function buildApp() {
 /** The one place errors become responses. Unknown errors become a bare 500. */
 export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
   const appError = toAppError(error);
-  if (appError.status >= 500) {
+  if (appError.status >= 500 && (appError.cause !== undefined || !(error instanceof AppError))) {
     // Log the internal reason; never the request body or headers, which may carry secrets.
-    console.error(JSON.stringify({ level: "error", code: appError.code, path: new URL(c.req.url).pathname, reason: describeCause(error) }));
+    const entry = { level: appError.status === 500 ? "error" : "warn", code: appError.code, path: new URL(c.req.url).pathname, reason: describeCause(error) };
+    (appError.status === 500 ? console.error : console.warn)(JSON.stringify(entry));
   }
   const body = { error: appError.code, message: appError.message, ...appError.extra };
   return new Response(JSON.stringify(body), {
