@@ -1,0 +1,158 @@
+/**
+ * `--auth` and `--header` of `vault service add|update`: a service's auth config (the edge's
+ * `ServiceAuth`, workers/lib/inject-auth.ts) written as flags. They name credential keys, never
+ * values, so nothing here is secret. Checked before any request, mirroring the edge's rules; the
+ * edge stays the authority (e.g. for headers the proxy sets itself).
+ */
+import { UsageError } from "./cli-error.ts";
+import { CredentialKey } from "./names.ts";
+import { oneLine } from "./terminal-text.ts";
+
+export type ServiceAuth =
+  | { type: "bearer"; token: string }
+  | { type: "basic"; username: string; password?: string }
+  | { type: "api-key"; key: string; header?: string; prefix?: string }
+  | { type: "custom"; headers: Record<string, string> }
+  | { type: "passthrough" };
+
+export const AUTH_TYPES = ["bearer", "basic", "api-key", "custom", "passthrough"] as const;
+
+/** The flag forms, for errors and help. */
+export const AUTH_FORMS = "bearer:<KEY>, basic:<USER_KEY>[:<PASS_KEY>], api-key:<KEY>[:<Header>[:<prefix>]], custom (with --header) or passthrough";
+
+/** For `--help` of add and update: every form with what the proxy sends. */
+export const AUTH_HELP = `Auth (--auth), naming credential keys of the vault, never values:
+  bearer:<KEY>                        Authorization: Bearer <KEY>
+  basic:<USER_KEY>[:<PASS_KEY>]       Authorization: Basic base64(<USER_KEY>:<PASS_KEY>);
+                                      no PASS_KEY means an empty password (Stripe style)
+  api-key:<KEY>[:<Header>[:<prefix>]] <Header>: <prefix><KEY>; Header defaults to
+                                      Authorization, prefix to nothing (it may hold
+                                      spaces and colons: api-key:KEY:Authorization:Token )
+  custom --header '<Header>: <template>'...
+                                      each header from its template, where {{ KEY }} is
+                                      replaced by the credential; repeat --header (up to 20).
+                                      custom:<Header>=<template> is short for one header.
+  passthrough                         nothing added: the host is reachable without a
+                                      credential (the agent's token is never forwarded)`;
+
+const HEADER_NAME = /^[A-Za-z0-9-]{1,128}$/;
+/** Header-safe literal text: visible ASCII, space and tab. */
+const HEADER_TEXT = /^[\t\x20-\x7e]*$/;
+const PLACEHOLDER = /\{\{\s*([^{}\s]*)\s*\}\}/g;
+const MAX_CUSTOM_HEADERS = 20;
+const MAX_TEMPLATE_LENGTH = 4096;
+const MAX_PREFIX_LENGTH = 256;
+
+const bad = (message: string) => new UsageError(`--auth: ${message} (forms: ${AUTH_FORMS})`);
+
+function key(value: string | undefined, role: string, form: string): string {
+  if (value === undefined || value === "") throw bad(`${form} needs ${role}`);
+  const parsed = CredentialKey.safeParse(value);
+  if (!parsed.success) throw bad(`${role} "${oneLine(value, 40)}" ${parsed.error.issues[0]?.message ?? "is not a credential key"}`);
+  return parsed.data;
+}
+
+function headerName(name: string, where: string): string {
+  if (!HEADER_NAME.test(name)) throw new UsageError(`${where}: the header name "${oneLine(name, 40)}" must be letters, digits and hyphens (e.g. X-Api-Key)`);
+  return name;
+}
+
+function template(text: string, name: string): string {
+  const where = `--header ${name}`;
+  if (text.length > MAX_TEMPLATE_LENGTH) throw new UsageError(`${where}: the template is longer than ${MAX_TEMPLATE_LENGTH} characters`);
+  for (const [, placeholder = ""] of text.matchAll(PLACEHOLDER)) {
+    if (!CredentialKey.safeParse(placeholder).success) throw new UsageError(`${where}: "{{ ${oneLine(placeholder, 40)} }}" is not a credential key (UPPER_SNAKE_CASE, like {{ API_KEY }})`);
+  }
+  const literal = text.replace(PLACEHOLDER, "");
+  if (literal.includes("{{") || literal.includes("}}")) throw new UsageError(`${where}: unbalanced "{{" or "}}"; write placeholders as {{ KEY }}`);
+  if (!HEADER_TEXT.test(literal)) throw new UsageError(`${where}: the template must be visible ASCII, without line breaks or control characters`);
+  return text;
+}
+
+/**
+ * One custom header, `Name: template` (as curl -H writes it) or `Name=template`: the name ends
+ * at the first ":" or "=", which a header name cannot contain.
+ * @example
+ * customHeader("X-Api-Key: {{ API_KEY }}") // ["X-Api-Key", "{{ API_KEY }}"]
+ */
+export function customHeader(text: string): [string, string] {
+  const end = text.search(/[:=]/);
+  if (end === -1) throw new UsageError(`--header: write it as '<Header>: <template>', e.g. --header 'X-Api-Key: {{ API_KEY }}'`);
+  const name = headerName(text.slice(0, end).trim(), "--header");
+  return [name, template(text.slice(end + 1).replace(/^[ \t]+/, ""), name)];
+}
+
+/**
+ * The auth config that `--auth` (and `--header`, with custom) describe; undefined when neither
+ * is given (an update that leaves auth alone).
+ * @example
+ * parseAuthFlags("api-key:OPENAI_KEY:Authorization:Bearer ", []) // { type: "api-key", key: "OPENAI_KEY", header: "Authorization", prefix: "Bearer " }
+ * parseAuthFlags("custom", ["X-Token: {{ TOKEN }}"])             // { type: "custom", headers: { "X-Token": "{{ TOKEN }}" } }
+ */
+export function parseAuthFlags(auth: string | undefined, headers: readonly string[]): ServiceAuth | undefined {
+  if (auth === undefined) {
+    if (headers.length > 0) throw new UsageError("--header goes with --auth custom: --auth custom --header 'X-Api-Key: {{ API_KEY }}'");
+    return undefined;
+  }
+  const colon = auth.indexOf(":");
+  const type = colon === -1 ? auth : auth.slice(0, colon);
+  const rest = colon === -1 ? undefined : auth.slice(colon + 1);
+  if (type !== "custom" && headers.length > 0) throw new UsageError(`--header goes with --auth custom, not with --auth ${oneLine(type, 20)}`);
+  switch (type) {
+    case "bearer": {
+      return { type, token: key(rest, "a credential key", "bearer:<KEY>") };
+    }
+    case "basic": {
+      const [user, password, ...extra] = (rest ?? "").split(":");
+      if (extra.length > 0) throw bad("basic takes at most two keys: basic:<USER_KEY>:<PASS_KEY>");
+      const username = key(user, "a username key", "basic:<USER_KEY>[:<PASS_KEY>]");
+      return password === undefined ? { type, username } : { type, username, password: key(password, "a password key", "basic:<USER_KEY>:<PASS_KEY>") };
+    }
+    case "api-key": {
+      const parts = (rest ?? "").split(":");
+      const apiKey = key(parts[0], "a credential key", "api-key:<KEY>[:<Header>[:<prefix>]]");
+      const header = parts[1] ? headerName(parts[1], "--auth") : undefined;
+      // The prefix is everything after the second colon, colons included ("Token: ").
+      const prefix = parts.length > 2 ? parts.slice(2).join(":") : undefined;
+      if (prefix !== undefined && (prefix.length > MAX_PREFIX_LENGTH || !HEADER_TEXT.test(prefix))) {
+        throw bad(`the api-key prefix must be at most ${MAX_PREFIX_LENGTH} visible ASCII characters`);
+      }
+      return { type, key: apiKey, ...(header === undefined ? {} : { header }), ...(prefix ? { prefix } : {}) };
+    }
+    case "custom": {
+      const all = [...(rest === undefined ? [] : [rest]), ...headers].map(customHeader);
+      if (all.length === 0) throw bad("custom needs at least one --header '<Header>: <template>'");
+      if (all.length > MAX_CUSTOM_HEADERS) throw bad(`custom takes at most ${MAX_CUSTOM_HEADERS} headers`);
+      const names = all.map(([name]) => name.toLowerCase());
+      const repeated = names.find((name, i) => names.indexOf(name) !== i);
+      if (repeated !== undefined) throw new UsageError(`--header: "${repeated}" is given twice (header names ignore case)`);
+      return { type, headers: Object.fromEntries(all) };
+    }
+    case "passthrough": {
+      if (rest !== undefined) throw bad("passthrough takes no keys");
+      return { type };
+    }
+    default:
+      throw bad(`unknown type "${oneLine(type, 20)}"`);
+  }
+}
+
+/**
+ * A service's auth in a few words, for tables: the type and what it sends.
+ * @example
+ * describeAuth({ type: "api-key", key: "OPENAI_KEY", header: "X-Api-Key" }) // "api-key X-Api-Key: OPENAI_KEY"
+ */
+export function describeAuth(auth: ServiceAuth): string {
+  switch (auth.type) {
+    case "bearer":
+      return `bearer ${auth.token}`;
+    case "basic":
+      return `basic ${auth.username}${auth.password ? `:${auth.password}` : ""}`;
+    case "api-key":
+      return `api-key ${auth.header ?? "Authorization"}: ${auth.prefix ?? ""}${auth.key}`;
+    case "custom":
+      return `custom ${Object.keys(auth.headers).join(", ")}`;
+    case "passthrough":
+      return "passthrough";
+  }
+}
