@@ -1,0 +1,305 @@
+/**
+ * A vault's settings and what it reports: `vault set` (unmatched-host policy, rate limit),
+ * `vault logs` (the proxy's request log) and `vault webhook add|list|remove` (proposal events).
+ * All of it is for vault admins.
+ */
+import { z } from "zod";
+import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
+import { UsageError } from "../cli-error.ts";
+import type { Command } from "../command.ts";
+import { table } from "../format.ts";
+import { VAULT_POLICIES } from "../names.ts";
+import { requireSession, requireVault } from "../session.ts";
+import { oneLine } from "../terminal-text.ts";
+
+const VAULT_OPTION_HELP = "  --vault <name>      The vault (default: EDGEVAULT_VAULT; one of the two is required)";
+const VaultFlag = { vault: { type: "string" } } as const;
+const vaultPath = (vault: string) => `/v1/vaults/${encodeURIComponent(vault)}`;
+
+/** `RateLimitInput` in workers/lib/openapi.ts: overrides of the defaults, any of them absent. */
+const RateLimit = z.object({ rate_per_second: z.number().optional(), burst: z.number().optional(), max_concurrent: z.number().optional() });
+type RateLimit = z.infer<typeof RateLimit>;
+
+/** What applies when a vault has no override (DEFAULT_* in workers/lib/rate-limit.ts). */
+const DEFAULT_RATE_LIMIT = { rate_per_second: 20, burst: 200, max_concurrent: 64 } as const;
+
+const VaultSettings = z.object({
+  name: z.string(),
+  unmatched_host_policy: z.enum(VAULT_POLICIES),
+  rate_limit: RateLimit.nullable(),
+});
+
+/** "5 req/s, burst 10, 64 concurrent (default)": the override, with the defaults it leaves alone named. */
+function describeRateLimit(limit: RateLimit | null): string {
+  const part = (value: number | undefined, fallback: number, unit: (n: number) => string) => (value === undefined ? `${unit(fallback)} (default)` : unit(value));
+  if (limit === null) return `default (${DEFAULT_RATE_LIMIT.rate_per_second} req/s, burst ${DEFAULT_RATE_LIMIT.burst}, ${DEFAULT_RATE_LIMIT.max_concurrent} concurrent)`;
+  return [
+    part(limit.rate_per_second, DEFAULT_RATE_LIMIT.rate_per_second, (n) => `${n} req/s`),
+    part(limit.burst, DEFAULT_RATE_LIMIT.burst, (n) => `burst ${n}`),
+    part(limit.max_concurrent, DEFAULT_RATE_LIMIT.max_concurrent, (n) => `${n} concurrent`),
+  ].join(", ");
+}
+
+/**
+ * `--rate-limit <rps>/<burst>[/<concurrent>]`, or `default` to drop the override (null).
+ * @example
+ * RateLimitFlag.parse("5/10")      // { rate_per_second: 5, burst: 10 }
+ * RateLimitFlag.parse("0.5/5/2")   // { rate_per_second: 0.5, burst: 5, max_concurrent: 2 }
+ */
+export const RateLimitFlag = z.string().transform((value, ctx): RateLimit | null => {
+  if (value === "default") return null;
+  const fail = (message: string) => {
+    ctx.addIssue({ code: "custom", message: `${message} (format: <rps>/<burst>[/<concurrent>], e.g. 5/10 or 5/10/4, or default)` });
+    return z.NEVER;
+  };
+  const parts = value.split("/");
+  if (parts.length < 2 || parts.length > 3) return fail(`"${oneLine(value, 40)}" is not a rate limit`);
+  const [rps = "", burst = "", concurrent] = parts;
+  if (!/^\d+(\.\d+)?$/.test(rps) || Number(rps) <= 0 || Number(rps) > 10_000) return fail("the rate must be a number of requests per second above 0, at most 10000");
+  if (!/^\d+$/.test(burst) || Number(burst) < 1 || Number(burst) > 100_000) return fail("the burst must be a whole number from 1 to 100000");
+  if (concurrent !== undefined && (!/^\d+$/.test(concurrent) || Number(concurrent) < 1 || Number(concurrent) > 10_000)) {
+    return fail("the concurrency must be a whole number from 1 to 10000");
+  }
+  return { rate_per_second: Number(rps), burst: Number(burst), ...(concurrent === undefined ? {} : { max_concurrent: Number(concurrent) }) };
+});
+
+const SET_USAGE = "edgevault vault set [--vault <name>] [--policy passthrough|deny] [--rate-limit <rps>/<burst>[/<concurrent>] | --rate-limit default]";
+
+export const vaultSet: Command = {
+  path: ["vault", "set"],
+  summary: "Change a vault's settings: unmatched-host policy, rate limit",
+  help: `Usage: ${SET_USAGE}
+
+Changes the vault's settings; what is not given is kept. Vault admins.
+
+Options:
+  --policy <policy>   What the local proxy (vault run) does with hosts no service matches:
+                      passthrough tunnels them, deny refuses them. The edge's /proxy never
+                      forwards such hosts either way.
+  --rate-limit <r/b[/c]>
+                      The proxy's budget for each agent or session in this vault: r requests
+                      per second sustained, bursts of b, at most c at once (default 64).
+                      "default" drops the override: ${DEFAULT_RATE_LIMIT.rate_per_second} req/s, burst ${DEFAULT_RATE_LIMIT.burst}, ${DEFAULT_RATE_LIMIT.max_concurrent} concurrent.
+${VAULT_OPTION_HELP}
+
+Examples:
+  edgevault vault set --vault payments --policy deny
+  edgevault vault set --vault payments --rate-limit 5/10/4
+  edgevault vault set --vault payments --rate-limit default`,
+  async run(argv, context) {
+    const { flags, args } = parseCommandLine(
+      argv,
+      { ...VaultFlag, policy: { type: "string" }, "rate-limit": { type: "string" } },
+      z.object({ vault: z.string().optional(), policy: z.enum(VAULT_POLICIES, "must be passthrough or deny").optional(), "rate-limit": RateLimitFlag.optional() }).strict(),
+    );
+    noMoreArgs(args, 0, SET_USAGE);
+    const rateLimit = flags["rate-limit"];
+    if (flags.policy === undefined && rateLimit === undefined) throw new UsageError("Nothing to change: give --policy and/or --rate-limit");
+    const vault = requireVault(context, flags.vault);
+    const { client } = await requireSession(context);
+    const updated = await client.request("PATCH", vaultPath(vault), z.object({ vault: VaultSettings }), {
+      body: { ...(flags.policy === undefined ? {} : { unmatched_host_policy: flags.policy }), ...(rateLimit === undefined ? {} : { rate_limit: rateLimit }) },
+    });
+    context.out(`Vault "${updated.vault.name}": unmatched hosts ${updated.vault.unmatched_host_policy}; rate limit ${describeRateLimit(updated.vault.rate_limit)}.`);
+  },
+};
+
+/** `RequestLogEntry` in workers/routes/logs.handlers.ts. */
+const LogEntry = z.object({
+  id: z.number(),
+  actor_type: z.string(),
+  actor_id: z.string(),
+  service: z.string().nullable(),
+  method: z.string(),
+  host: z.string(),
+  path: z.string(),
+  status: z.number(),
+  latency_ms: z.number(),
+  bytes_in: z.number().nullable(),
+  bytes_out: z.number().nullable(),
+  denial: z.string().nullable(),
+  created_at: z.string(),
+});
+
+const LOGS_USAGE = "edgevault vault logs [--vault <name>] [--limit <n>] [--denied] [--before <id>] [--json]";
+
+export const vaultLogs: Command = {
+  path: ["vault", "logs"],
+  summary: "Show the proxy's request log of a vault, newest first",
+  help: `Usage: ${LOGS_USAGE}
+
+Lists the requests agents and sessions made through the proxy with this vault, newest first:
+who, method, host and path, the status, latency and, for refused requests, why. The log never
+holds headers, query strings or bodies. Entries appear within a few seconds of the request and
+are kept for 30 days. Vault admins.
+
+Options:
+  --limit <n>         How many entries, 1 to 500 (default 50)
+  --denied            Only requests the proxy refused (no service, disabled, rate limited…)
+  --before <id>       Entries older than this id (the next page: see the hint on stderr)
+  --json              Print {entries, next_cursor} as the edge returns it
+${VAULT_OPTION_HELP}
+
+Examples:
+  edgevault vault logs --vault payments
+  edgevault vault logs --vault payments --denied --limit 20`,
+  async run(argv, context) {
+    const { flags, args } = parseCommandLine(
+      argv,
+      { ...VaultFlag, limit: { type: "string" }, denied: { type: "boolean" }, before: { type: "string" }, json: { type: "boolean" } },
+      z
+        .object({
+          vault: z.string().optional(),
+          limit: z.string().regex(/^\d+$/, "must be a whole number from 1 to 500").transform(Number).pipe(z.number().min(1, "must be at least 1").max(500, "must be at most 500")).default(50),
+          denied: z.boolean().default(false),
+          before: z.string().regex(/^[1-9]\d{0,15}$/, "must be an entry id (a positive whole number)").optional(),
+          json: z.boolean().default(false),
+        })
+        .strict(),
+    );
+    noMoreArgs(args, 0, LOGS_USAGE);
+    const vault = requireVault(context, flags.vault);
+    const { client } = await requireSession(context);
+    const page = await client.request("GET", `${vaultPath(vault)}/logs`, z.object({ entries: z.array(LogEntry), next_cursor: z.number().nullable() }), {
+      query: { limit: String(flags.limit), denied: flags.denied ? "true" : undefined, before: flags.before },
+    });
+    if (flags.json) {
+      context.out(JSON.stringify(page, null, 2));
+      return;
+    }
+    if (page.entries.length === 0) {
+      context.err(flags.denied ? `No refused requests in vault "${vault}".` : `No proxied requests in vault "${vault}" yet.`);
+      return;
+    }
+    context.out(
+      table(
+        ["TIME", "ACTOR", "METHOD", "HOST", "PATH", "STATUS", "LATENCY", "SERVICE", "DENIAL"],
+        page.entries.map((e) => [e.created_at, `${e.actor_type}:${e.actor_id}`, e.method, oneLine(e.host, 60), oneLine(e.path, 60), String(e.status), `${e.latency_ms}ms`, e.service ?? "-", e.denial ?? "-"]),
+      ),
+    );
+    if (page.next_cursor !== null) context.err(`More entries: edgevault vault logs --vault ${vault} --before ${page.next_cursor}${flags.denied ? " --denied" : ""}`);
+  },
+};
+
+/** PROPOSAL_EVENTS in workers/lib/proposal-view.ts. */
+const WEBHOOK_EVENTS = ["proposal.created", "proposal.applied", "proposal.rejected", "proposal.expired"] as const;
+
+/**
+ * `--events a,b`: event names, with or without their `proposal.` prefix.
+ * @example
+ * WebhookEvents.parse("applied,proposal.rejected") // ["proposal.applied", "proposal.rejected"]
+ */
+const WebhookEvents = z.string().transform((value, ctx) => {
+  const names = [...new Set(value.split(",").map((e) => e.trim()).filter((e) => e.length > 0).map((e) => (e.startsWith("proposal.") ? e : `proposal.${e}`)))];
+  const unknown = names.filter((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
+  if (names.length === 0 || unknown.length > 0) {
+    ctx.addIssue({ code: "custom", message: `${names.length === 0 ? "name at least one event" : `unknown event ${unknown.map((e) => `"${oneLine(e, 40)}"`).join(", ")}`}; use any of ${WEBHOOK_EVENTS.join(", ")}` });
+    return z.NEVER;
+  }
+  return names;
+});
+
+const WebhookUrl = z
+  .string()
+  .max(2000, "must be at most 2000 characters")
+  .refine((value) => /^https?:\/\/[^\s]+$/i.test(value), "must be an https URL, such as https://hooks.example.com/edgevault");
+
+const Webhook = z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), created_at: z.string() });
+
+const WebhookId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a webhook id as shown by `edgevault vault webhook list` (e.g. whk_5e2a91c0d47b3f8e12)");
+
+const webhooksPath = (vault: string) => `${vaultPath(vault)}/webhooks`;
+
+const WEBHOOK_ADD_USAGE = "edgevault vault webhook add <url> [--events a,b] [--vault <name>]";
+
+export const vaultWebhookAdd: Command = {
+  path: ["vault", "webhook", "add"],
+  summary: "Add a webhook for proposal events; prints its signing secret once",
+  help: `Usage: ${WEBHOOK_ADD_USAGE}
+
+Adds a webhook: the edge POSTs a JSON event to the URL when a proposal in this vault is created,
+applied, rejected or expires, signed with the webhook's own secret (header
+X-Edgevault-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">). The secret is printed
+once, alone on stdout, and cannot be shown again: store it where your receiver reads it. Events
+never carry credential values. Up to 10 webhooks per vault; vault admins.
+
+Options:
+  --events <a,b>      Which events (default: all): created, applied, rejected, expired
+                      (with or without the "proposal." prefix)
+${VAULT_OPTION_HELP}
+
+Examples:
+  edgevault vault webhook add https://hooks.example.com/edgevault --vault payments
+  edgevault vault webhook add https://hooks.example.com/decided --events applied,rejected --vault payments > webhook-secret`,
+  async run(argv, context) {
+    const { flags, args } = parseCommandLine(argv, { ...VaultFlag, events: { type: "string" } }, z.object({ vault: z.string().optional(), events: WebhookEvents.optional() }).strict());
+    const url = positional(args[0], "url", WebhookUrl);
+    noMoreArgs(args, 1, WEBHOOK_ADD_USAGE);
+    const vault = requireVault(context, flags.vault);
+    const { client } = await requireSession(context);
+    const created = await client.request("POST", webhooksPath(vault), Webhook.extend({ secret: z.string() }), {
+      body: { url, ...(flags.events === undefined ? {} : { events: flags.events }) },
+    });
+    // The secret alone on stdout, so it can go straight to a file or a secret store.
+    context.out(created.secret);
+    context.err("");
+    context.err(`Webhook ${created.id} for vault "${vault}": ${created.url} (${created.events.join(", ")}).`);
+    context.err("The line above is its signing secret, shown only now. To remove it: " + `edgevault vault webhook remove ${created.id} --vault ${vault}`);
+  },
+};
+
+export const vaultWebhookList: Command = {
+  path: ["vault", "webhook", "list"],
+  summary: "List a vault's webhooks (secrets are never shown again)",
+  help: `Usage: edgevault vault webhook list [--vault <name>] [--json]
+
+Lists the vault's webhooks with the events each receives. Vault admins.
+
+Options:
+${VAULT_OPTION_HELP}
+  --json              Print a JSON array of {id, url, events, created_at}
+
+Example:
+  edgevault vault webhook list --vault payments`,
+  async run(argv, context) {
+    const { flags, args } = parseCommandLine(argv, { ...VaultFlag, json: { type: "boolean" } }, z.object({ vault: z.string().optional(), json: z.boolean().default(false) }).strict());
+    noMoreArgs(args, 0, "edgevault vault webhook list [--vault <name>] [--json]");
+    const vault = requireVault(context, flags.vault);
+    const { client } = await requireSession(context);
+    const { webhooks } = await client.request("GET", webhooksPath(vault), z.object({ webhooks: z.array(Webhook) }));
+    if (flags.json) {
+      context.out(JSON.stringify(webhooks, null, 2));
+      return;
+    }
+    if (webhooks.length === 0) {
+      context.err(`No webhooks in vault "${vault}". Add one: edgevault vault webhook add <url> --vault ${vault}`);
+      return;
+    }
+    context.out(table(["ID", "URL", "EVENTS", "CREATED"], webhooks.map((w) => [w.id, w.url, w.events.join(","), w.created_at])));
+  },
+};
+
+const WEBHOOK_REMOVE_USAGE = "edgevault vault webhook remove <id> [--vault <name>]";
+
+export const vaultWebhookRemove: Command = {
+  path: ["vault", "webhook", "remove"],
+  summary: "Remove a webhook",
+  help: `Usage: ${WEBHOOK_REMOVE_USAGE}
+
+Removes the webhook; no further events are sent to it. Vault admins.
+
+Options:
+${VAULT_OPTION_HELP}
+
+Example:
+  edgevault vault webhook remove whk_5e2a91c0d47b3f8e12 --vault payments`,
+  async run(argv, context) {
+    const { flags, args } = parseCommandLine(argv, VaultFlag, z.object({ vault: z.string().optional() }).strict());
+    const id = positional(args[0], "id", WebhookId);
+    noMoreArgs(args, 1, WEBHOOK_REMOVE_USAGE);
+    const vault = requireVault(context, flags.vault);
+    const { client } = await requireSession(context);
+    const { deleted } = await client.request("DELETE", `${webhooksPath(vault)}/${encodeURIComponent(id)}`, z.object({ deleted: z.string() }));
+    context.out(`Removed webhook ${deleted} from vault "${vault}".`);
+  },
+};
