@@ -1,0 +1,429 @@
+/**
+ * `proposal list|show|approve|reject|wait`: the human side of proposals (protocol.md §1). An
+ * agent asks for services and credential slots; a signed-in person reviews and decides here.
+ * Credential values typed at approval go to the edge and nowhere else: not argv, not output.
+ * Everything the agent wrote is printed through terminal-text.ts.
+ */
+import { z } from "zod";
+import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
+import { ApiError, type ApiClient } from "../api-client.ts";
+import { CliError } from "../cli-error.ts";
+import type { Command, CommandContext } from "../command.ts";
+import { formatDuration, Ttl } from "../duration.ts";
+import { table } from "../format.ts";
+import { describeAuth, type ServiceAuth } from "../service-auth.ts";
+import { requireSession, requireVault } from "../session.ts";
+import { readSlotValues } from "../slot-values.ts";
+import { indented, oneLine, safeText } from "../terminal-text.ts";
+
+const PROPOSAL_STATUSES = ["pending", "applied", "rejected", "expired"] as const;
+
+/** `ProposalServiceView` in workers/lib/proposal-view.ts. */
+const ProposedService = z
+  .object({
+    action: z.enum(["set", "delete"]),
+    name: z.string(),
+    host: z.string().optional(),
+    upstream: z.string().optional(),
+    description: z.string().optional(),
+    auth: z.object({ type: z.string() }).passthrough().optional(),
+  })
+  .passthrough();
+
+/** `ProposalSlotView`: never a value, only whether the agent supplied one. */
+const CredentialSlot = z
+  .object({
+    action: z.enum(["set", "delete"]),
+    key: z.string(),
+    description: z.string().optional(),
+    obtain: z.string().optional(),
+    obtain_instructions: z.string().optional(),
+    has_value: z.boolean().default(false),
+  })
+  .passthrough();
+type CredentialSlot = z.infer<typeof CredentialSlot>;
+
+/** `ProposalView` in workers/routes/proposals.routes.ts. */
+const Proposal = z.object({
+  id: z.string(),
+  status: z.enum(PROPOSAL_STATUSES),
+  vault: z.string(),
+  services: z.array(ProposedService),
+  credentials: z.array(CredentialSlot),
+  message: z.string(),
+  user_message: z.string().nullable(),
+  review_note: z.string().nullable(),
+  reviewed_at: z.string().nullable(),
+  created_at: z.string(),
+  expires_at: z.string(),
+});
+type Proposal = z.infer<typeof Proposal>;
+
+const ProposalId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a proposal id as shown by `edgevault proposal list` (e.g. prp_4f1c9a07b2e8d35c61)");
+
+/** The edge holds a long poll at most this long (MAX_WAIT_SECONDS in workers/routes/proposals.routes.ts). */
+const MAX_WAIT_SECONDS = 60;
+
+const proposalPath = (id: string) => `/v1/proposals/${encodeURIComponent(id)}`;
+
+/** A slot the approver must fill: the agent asked for a credential and did not supply it. */
+const needsValue = (slot: CredentialSlot) => slot.action === "set" && !slot.has_value;
+
+/** The auth as the agent proposed it; the edge validated it against the same schema the services API uses. */
+function proposedAuth(auth: { type: string } | undefined): string {
+  if (auth === undefined) return "passthrough";
+  try {
+    return describeAuth(auth as ServiceAuth);
+  } catch {
+    return oneLine(auth.type, 20);
+  }
+}
+
+/**
+ * The 403 `human_required` answer, or the same refusal found out before any secret is read: say
+ * what to do instead of only what went wrong.
+ */
+function humanRequired(context: CommandContext, what: string, cause?: ApiError): CliError {
+  const fromEnv = context.env.EDGEVAULT_API_KEY ? " and unset EDGEVAULT_API_KEY, which takes precedence over the saved login" : "";
+  const code = cause ? ` (${cause.code}, HTTP ${cause.status})` : "";
+  return new CliError(
+    `Only a signed-in person can ${what}, not an API key, agent or session${code}. Log in as yourself with \`edgevault login --email you@example.com\`${fromEnv}, then run this again.`,
+  );
+}
+
+async function rethrowHumanRequired<T>(context: CommandContext, what: string, request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "human_required") throw humanRequired(context, what, error);
+    throw error;
+  }
+}
+
+const LIST_USAGE = "edgevault proposal list [--vault <name>] [--status pending|applied|rejected|expired] [--limit <n>] [--json]";
+
+export const proposalList: Command = {
+  path: ["proposal", "list"],
+  summary: "List a vault's proposals, newest first",
+  help: `Usage: ${LIST_USAGE}
+
+Lists the proposals agents raised in the vault, newest first: the services and credential slots
+each asks for, and its status. Members and admins see every proposal; a proxy-role caller only
+its own.
+
+Options:
+  --vault <name>      The vault (default: EDGEVAULT_VAULT; one of the two is required)
+  --status <status>   Only pending, applied, rejected or expired proposals
+  --limit <n>         At most this many, 1 to 200 (default 50)
+  --json              Print a JSON array of proposals (the edge's fields)
+
+Examples:
+  edgevault proposal list --vault payments --status pending
+  edgevault proposal list --vault payments --json | jq -r '.[] | select(.status == "pending") | .id'`,
+  async run(argv, context) {
+    const { flags, args } = parseCommandLine(
+      argv,
+      { vault: { type: "string" }, status: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } },
+      z
+        .object({
+          vault: z.string().optional(),
+          status: z.enum(PROPOSAL_STATUSES, `must be one of ${PROPOSAL_STATUSES.join(", ")}`).optional(),
+          limit: z.string().regex(/^\d+$/, "must be a whole number from 1 to 200").transform(Number).pipe(z.number().min(1, "must be at least 1").max(200, "must be at most 200")).default(50),
+          json: z.boolean().default(false),
+        })
+        .strict(),
+    );
+    noMoreArgs(args, 0, LIST_USAGE);
+    const vault = requireVault(context, flags.vault);
+    const { client } = await requireSession(context);
+    const { proposals } = await client.request("GET", "/v1/proposals", z.object({ proposals: z.array(Proposal) }), {
+      query: { vault, status: flags.status, limit: String(flags.limit) },
+    });
+    if (flags.json) {
+      context.out(JSON.stringify(proposals, null, 2));
+      return;
+    }
+    if (proposals.length === 0) {
+      context.err(flags.status ? `No ${flags.status} proposals in vault "${vault}".` : `No proposals in vault "${vault}" yet.`);
+      return;
+    }
+    const names = (items: { action: string; name?: string; key?: string }[]) => items.map((i) => `${i.action === "delete" ? "-" : ""}${i.name ?? i.key ?? ""}`).join(",") || "-";
+    context.out(
+      table(
+        ["ID", "STATUS", "SERVICES", "CREDENTIALS", "CREATED", "MESSAGE"],
+        proposals.map((p) => [p.id, p.status, oneLine(names(p.services), 40), oneLine(names(p.credentials), 40), p.created_at, p.message ? oneLine(p.message, 50) : "-"]),
+      ),
+    );
+    const pending = proposals.filter((p) => p.status === "pending").length;
+    if (pending > 0) context.err(`${pending} pending. Review one with: edgevault proposal show <id>`);
+  },
+};
+
+/** The proposal as a reviewer reads it, one line per service and slot. */
+function describeProposal(p: Proposal): string[] {
+  const lines: string[] = [];
+  const field = (label: string, value: string) => lines.push(`${`${label}:`.padEnd(13)}${indented(value, " ".repeat(13))}`);
+  field("Proposal", p.id);
+  field("Vault", p.vault);
+  field("Status", p.status === "pending" ? `pending (expires ${p.expires_at})` : `${p.status}${p.reviewed_at ? ` (${p.reviewed_at})` : ""}`);
+  field("Created", p.created_at);
+  field("Message", p.message || "(none)");
+  if (p.user_message) field("For the user", p.user_message);
+  if (p.review_note) field("Review note", p.review_note);
+
+  lines.push("", p.services.length === 0 ? "Services: none" : "Services:");
+  for (const s of p.services) {
+    if (s.action === "delete") {
+      lines.push(`  delete  ${safeText(s.name)}`);
+      continue;
+    }
+    const upstream = s.upstream ? ` via ${oneLine(s.upstream, 80)}` : "";
+    lines.push(`  set     ${safeText(s.name)}  ${oneLine(s.host ?? "", 80)}${upstream}  ${proposedAuth(s.auth)}`);
+    if (s.description) lines.push(`          ${indented(s.description, "          ")}`);
+  }
+
+  lines.push("", p.credentials.length === 0 ? "Credentials: none" : "Credentials:");
+  for (const c of p.credentials) {
+    if (c.action === "delete") {
+      lines.push(`  delete  ${safeText(c.key)}`);
+      continue;
+    }
+    lines.push(`  set     ${safeText(c.key)}  ${c.has_value ? "value supplied by the agent" : "needs a value"}`);
+    const pad = "          ";
+    if (c.description) lines.push(`${pad}${indented(c.description, pad)}`);
+    if (c.obtain) lines.push(`${pad}Get it at: ${oneLine(c.obtain, 2000)}`);
+    if (c.obtain_instructions) lines.push(`${pad}How: ${indented(c.obtain_instructions, `${pad}     `)}`);
+  }
+  return lines;
+}
+
+const SHOW_USAGE = "edgevault proposal show <id> [--json]";
+
+export const proposalShow: Command = {
+  path: ["proposal", "show"],
+  summary: "Show one proposal: its services, credential slots and message",
+  help: `Usage: ${SHOW_USAGE}
+
+Shows what the proposal would change: each service with its host and auth type, each credential
+slot with the agent's description, where to obtain it and how, whether the agent supplied the
+value itself, and the agent's message. Values are never shown (the edge never returns them).
+Text the agent wrote is printed with control characters made visible.
+
+Options:
+  --json   Print the edge's answer as JSON
+
+Example:
+  edgevault proposal show prp_4f1c9a07b2e8d35c61`,
+  async run(argv, context) {
+    const { flags, args } = parseCommandLine(argv, { json: { type: "boolean" } }, z.object({ json: z.boolean().default(false) }).strict());
+    const id = positional(args[0], "id", ProposalId);
+    noMoreArgs(args, 1, SHOW_USAGE);
+    const { client } = await requireSession(context);
+    const proposal = await client.request("GET", proposalPath(id), Proposal);
+    if (flags.json) {
+      context.out(JSON.stringify(proposal, null, 2));
+      return;
+    }
+    for (const line of describeProposal(proposal)) context.out(line);
+    if (proposal.status === "pending") context.err(`\nApprove with: edgevault proposal approve ${proposal.id}   Reject with: edgevault proposal reject ${proposal.id} --reason "..."`);
+  },
+};
+
+/** GET the proposal and check it can be decided here: pending, and in --vault when one is named. */
+async function decidableProposal(client: ApiClient, id: string, vault: string | undefined): Promise<Proposal> {
+  const proposal = await client.request("GET", proposalPath(id), Proposal);
+  if (vault !== undefined && proposal.vault !== vault) throw new CliError(`Proposal ${id} belongs to vault "${proposal.vault}", not "${vault}"; nothing was decided`);
+  if (proposal.status !== "pending") throw new CliError(`Proposal ${id} is already ${proposal.status}; nothing was decided`);
+  return proposal;
+}
+
+/** What a slot's hidden prompt is preceded by, so the approver knows what to paste. */
+function slotAnnouncement(slot: CredentialSlot): string {
+  const parts = [slot.description ? oneLine(slot.description, 200) : undefined, slot.obtain ? `get it at ${oneLine(slot.obtain, 500)}` : undefined].filter(Boolean);
+  return `${slot.key}${parts.length ? `: ${parts.join("; ")}` : ""}`;
+}
+
+const APPROVE_USAGE = "edgevault proposal approve <id> [--vault <name>] [--note <text>]";
+
+export const proposalApprove: Command = {
+  path: ["proposal", "approve"],
+  summary: "Approve a proposal, typing the credential values it needs (never as arguments)",
+  help: `Usage: ${APPROVE_USAGE}
+
+Approves the proposal: its services and credentials are applied at once, all or nothing. For
+each credential slot that needs a value (the agent asked for it without supplying it), the value
+is read from a hidden prompt on a terminal, or from stdin when it is piped: one KEY=value per
+line, or just the value when exactly one slot needs one. Values are never taken from arguments
+and never printed. Review first with proposal show.
+
+Only a signed-in person with the member or admin role in the vault can approve: log in with
+edgevault login --email. API keys, agents and sessions are refused (human_required).
+
+Options:
+  --vault <name>    Refuse unless the proposal belongs to this vault (a guard against a wrong id)
+  --note <text>     A note for the agent (up to 2000 characters)
+
+Examples:
+  edgevault proposal approve prp_4f1c9a07b2e8d35c61                    # type each value at the prompt
+  pbpaste | edgevault proposal approve prp_4f1c9a07b2e8d35c61 --vault payments
+  printf 'TWILIO_SID=%s\\nTWILIO_TOKEN=%s\\n' "$SID" "$TOKEN" | edgevault proposal approve prp_9d27e3b15a0c4f8e66`,
+  async run(argv, context) {
+    const { flags, args } = parseCommandLine(
+      argv,
+      { vault: { type: "string" }, note: { type: "string" } },
+      z.object({ vault: z.string().optional(), note: z.string().max(2000, "must be at most 2000 characters").optional() }).strict(),
+    );
+    const id = positional(args[0], "id", ProposalId);
+    noMoreArgs(args, 1, APPROVE_USAGE);
+    const vault = flags.vault === undefined ? undefined : requireVault(context, flags.vault);
+    const { client } = await requireSession(context);
+    const proposal = await decidableProposal(client, id, vault);
+    const slots = proposal.credentials.filter(needsValue);
+    if (slots.length > 0) {
+      // Found out before the approver types a secret that the edge would refuse anyway.
+      const me = await client.request("GET", "/v1/whoami", z.object({ kind: z.string() }));
+      if (me.kind !== "user") throw humanRequired(context, "approve proposals");
+    }
+    const values = await readSlotValues(context, slots.map((slot) => ({ key: slot.key, describe: slotAnnouncement(slot) })), context.err);
+    const approved = await rethrowHumanRequired(
+      context,
+      "approve proposals",
+      client.request("POST", `${proposalPath(id)}/approve`, Proposal, { body: { credentials: values, ...(flags.note === undefined ? {} : { note: flags.note }) } }),
+    );
+    const services = approved.services.map((s) => `${s.action === "delete" ? "removed" : "set"} ${s.name}`);
+    const credentials = approved.credentials.map((c) => `${c.action === "delete" ? "removed" : "stored"} ${c.key}`);
+    context.out(`Approved proposal ${approved.id} in vault "${approved.vault}": ${[...services, ...credentials].map((part) => safeText(part)).join(", ") || "nothing to change"}.`);
+  },
+};
+
+const REJECT_USAGE = 'edgevault proposal reject <id> --reason "..." [--vault <name>]';
+
+export const proposalReject: Command = {
+  path: ["proposal", "reject"],
+  summary: "Reject a proposal with a reason the agent will see",
+  help: `Usage: ${REJECT_USAGE}
+
+Rejects the proposal; nothing is applied. The agent sees the reason when it next reads the
+proposal. Only a signed-in person with the member or admin role in the vault can reject (log in
+with edgevault login --email).
+
+Options:
+  --reason <text>   Why, in up to 2000 characters (required)
+  --vault <name>    Refuse unless the proposal belongs to this vault
+
+Example:
+  edgevault proposal reject prp_4f1c9a07b2e8d35c61 --reason "Use the restricted key service instead"`,
+  async run(argv, context) {
+    const { flags, args } = parseCommandLine(
+      argv,
+      { reason: { type: "string" }, vault: { type: "string" } },
+      z
+        .object({
+          reason: z.string('is required, e.g. --reason "Use the restricted key"').trim().min(1, "must not be empty").max(2000, "must be at most 2000 characters"),
+          vault: z.string().optional(),
+        })
+        .strict(),
+    );
+    const id = positional(args[0], "id", ProposalId);
+    noMoreArgs(args, 1, REJECT_USAGE);
+    const vault = flags.vault === undefined ? undefined : requireVault(context, flags.vault);
+    const { client } = await requireSession(context);
+    if (vault !== undefined) await decidableProposal(client, id, vault);
+    const rejected = await rethrowHumanRequired(context, "reject proposals", client.request("POST", `${proposalPath(id)}/reject`, Proposal, { body: { reason: flags.reason } }));
+    context.out(`Rejected proposal ${rejected.id} in vault "${rejected.vault}".`);
+  },
+};
+
+/** `--timeout` bounds of proposal wait; a proposal expires after 7 days anyway. */
+const WAIT_MIN_SECONDS = 1;
+const WAIT_MAX_SECONDS = 7 * 86_400;
+const WAIT_DEFAULT_SECONDS = 600;
+const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/**
+ * "waiting… 42s" on stderr. On a terminal one line is redrawn with a spinner; otherwise (a log
+ * file, CI) a line is printed at the start and after each long poll, never more than once a minute.
+ */
+function progress(context: CommandContext, id: string, timeoutSeconds: number) {
+  const started = Date.now();
+  const elapsed = () => formatDuration(Math.floor((Date.now() - started) / 1000));
+  const tty = "isTTY" in context.stderr && context.stderr.isTTY === true;
+  let frame = 0;
+  const draw = () => context.stderr.write(`\r\x1b[2K${SPINNER[frame++ % SPINNER.length]} waiting for a decision on ${id}… ${elapsed()}`);
+  const timer = tty ? setInterval(draw, 100) : undefined;
+  if (tty) draw();
+  else context.err(`Waiting for a decision on proposal ${id} (pending; giving up after ${formatDuration(timeoutSeconds)})…`);
+  return {
+    tick() {
+      if (!tty) context.err(`waiting… ${elapsed()}`);
+    },
+    stop() {
+      if (timer !== undefined) {
+        clearInterval(timer);
+        context.stderr.write("\r\x1b[2K");
+      }
+    },
+  };
+}
+
+const WAIT_USAGE = "edgevault proposal wait <id> [--timeout <duration>] [--json]";
+
+export const proposalWait: Command = {
+  path: ["proposal", "wait"],
+  summary: "Wait until a proposal is decided: exit 0 if applied, 1 if rejected or expired",
+  help: `Usage: ${WAIT_USAGE}
+
+Waits until the proposal leaves pending, with a progress line on stderr, holding long polls to
+the edge (up to 60 s each) rather than polling in a loop. Exits 0 when it was applied; 1 when it
+was rejected or expired (the review note is printed) or still pending when --timeout runs out.
+For scripts and agents that raised a proposal and continue once a person has decided.
+
+Options:
+  --timeout <duration>   Give up after this long: 1s to 7d, e.g. 90s, 30m, 2h (default 10m)
+  --json                 Print the proposal as JSON on stdout when the wait ends, whatever the outcome
+
+Examples:
+  edgevault proposal wait prp_4f1c9a07b2e8d35c61 && echo "approved"
+  edgevault proposal wait prp_4f1c9a07b2e8d35c61 --timeout 1h --json | jq -r .status`,
+  async run(argv, context) {
+    const { flags, args } = parseCommandLine(
+      argv,
+      { timeout: { type: "string" }, json: { type: "boolean" } },
+      z.object({ timeout: Ttl(WAIT_MIN_SECONDS, WAIT_MAX_SECONDS).default(WAIT_DEFAULT_SECONDS), json: z.boolean().default(false) }).strict(),
+    );
+    const id = positional(args[0], "id", ProposalId);
+    noMoreArgs(args, 1, WAIT_USAGE);
+    const { client } = await requireSession(context);
+    const deadline = Date.now() + flags.timeout * 1000;
+    let proposal = await client.request("GET", proposalPath(id), Proposal);
+    if (proposal.status === "pending") {
+      const shown = progress(context, id, flags.timeout);
+      try {
+        for (;;) {
+          const remaining = Math.ceil((deadline - Date.now()) / 1000);
+          if (remaining <= 0) break;
+          const wait = Math.min(MAX_WAIT_SECONDS, remaining);
+          // The edge answers as soon as the decision lands, or after `wait` seconds with the proposal still pending.
+          proposal = await client.request("GET", proposalPath(id), Proposal, { query: { wait: String(wait) }, timeoutMs: (wait + 30) * 1000 });
+          if (proposal.status !== "pending") break;
+          shown.tick();
+        }
+      } finally {
+        shown.stop();
+      }
+    }
+    if (flags.json) context.out(JSON.stringify(proposal, null, 2));
+    const note = proposal.review_note ? `: ${indented(proposal.review_note, "  ")}` : "";
+    switch (proposal.status) {
+      case "applied":
+        if (!flags.json) context.out(`Proposal ${proposal.id} was approved and applied in vault "${proposal.vault}"${note}.`);
+        return;
+      case "rejected":
+        throw new CliError(`Proposal ${proposal.id} was rejected${note || " (no reason given)"}`);
+      case "expired":
+        throw new CliError(`Proposal ${proposal.id} expired before anyone decided${note}`);
+      case "pending":
+        throw new CliError(`Proposal ${proposal.id} is still pending after ${formatDuration(flags.timeout)}; wait again with: edgevault proposal wait ${proposal.id}`);
+    }
+  },
+};
