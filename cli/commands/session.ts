@@ -1,0 +1,145 @@
+/**
+ * `session create|list|revoke`: vault-scoped session tokens, which act with the proxy role in
+ * one vault (what `vault run` mints for itself, or what a CI job is given). `session create`
+ * prints the token because that is what it is asked for; nothing lists it again.
+ */
+import { z } from "zod";
+import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
+import type { Command } from "../command.ts";
+import { Ttl } from "../duration.ts";
+import { table } from "../format.ts";
+import { requireSession, requireVault } from "../session.ts";
+import { oneLine } from "../terminal-text.ts";
+
+/** SESSION_*_TTL_SECONDS in workers/routes/sessions.routes.ts. */
+const SESSION_MIN_TTL_SECONDS = 5 * 60;
+const SESSION_MAX_TTL_SECONDS = 7 * 86_400;
+
+/** `VaultSession` in workers/routes/sessions.routes.ts. */
+const VaultSession = z.object({
+  id: z.string(),
+  vault: z.string(),
+  label: z.string(),
+  minted_by: z.object({ type: z.string(), id: z.string() }),
+  created_at: z.string(),
+  expires_at: z.string(),
+});
+
+const Minted = z.object({ id: z.string(), token: z.string(), expires_at: z.string(), addr: z.string(), vault: z.string() });
+
+const SessionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a session id as shown by `edgevault session list` (e.g. ses_0b7e4c29d1a8f36e55)");
+
+const VAULT_OPTION_HELP = "  --vault <name>      The vault (default: EDGEVAULT_VAULT; one of the two is required)";
+
+const CREATE_USAGE = "edgevault session create [--vault <name>] [--ttl <duration>] [--label <text>] [--json]";
+
+export const sessionCreate: Command = {
+  path: ["session", "create"],
+  summary: "Mint a vault session token for CI or a script; prints the token once",
+  help: `Usage: ${CREATE_USAGE}
+
+Mints a session token scoped to one vault: it acts with the proxy role there (requests through
+/proxy without an X-Vault header) and nothing else, until it expires or is revoked. The token is
+printed once, alone on stdout, so it can go straight into a CI secret; it cannot be shown
+again. Needs the member role in the vault (or higher).
+
+Options:
+${VAULT_OPTION_HELP}
+  --ttl <duration>    How long it lives: 5m to 7d, e.g. 1h, 12h (default 24h)
+  --label <text>      A note shown by session list, e.g. the CI job (up to 100 characters)
+  --json              Print {id, token, expires_at, addr, vault} instead of the bare token
+
+Examples:
+  edgevault session create --vault payments --ttl 1h --label "deploy job" | gh secret set EDGEVAULT_SESSION
+  edgevault session create --vault payments --json`,
+  async run(argv, context) {
+    const { flags, args } = parseCommandLine(
+      argv,
+      { vault: { type: "string" }, ttl: { type: "string" }, label: { type: "string" }, json: { type: "boolean" } },
+      z
+        .object({
+          vault: z.string().optional(),
+          ttl: Ttl(SESSION_MIN_TTL_SECONDS, SESSION_MAX_TTL_SECONDS).optional(),
+          label: z.string().max(100, "must be at most 100 characters").optional(),
+          json: z.boolean().default(false),
+        })
+        .strict(),
+    );
+    noMoreArgs(args, 0, CREATE_USAGE);
+    const vault = requireVault(context, flags.vault);
+    const { client } = await requireSession(context);
+    const minted = await client.request("POST", "/v1/sessions", Minted, {
+      body: { vault, ...(flags.ttl === undefined ? {} : { ttl_seconds: flags.ttl }), ...(flags.label === undefined ? {} : { label: flags.label }) },
+    });
+    if (flags.json) {
+      context.out(JSON.stringify(minted, null, 2));
+      return;
+    }
+    // The token alone on stdout; what it is and how to revoke it on stderr.
+    context.out(minted.token);
+    context.err("");
+    context.err(`Session ${minted.id} for vault "${minted.vault}" at ${minted.addr}, expires ${minted.expires_at}. The token above is shown only now.`);
+    context.err(`Send it as the Bearer token of ${minted.addr}/proxy/<host>/… requests (no X-Vault needed). Revoke it with: edgevault session revoke ${minted.id}`);
+  },
+};
+
+const LIST_USAGE = "edgevault session list [--vault <name>] [--json]";
+
+export const sessionList: Command = {
+  path: ["session", "list"],
+  summary: "List a vault's active sessions (all for admins, your own otherwise)",
+  help: `Usage: ${LIST_USAGE}
+
+Lists the vault's sessions that are neither expired nor revoked, newest first: every one for a
+vault admin, the ones you minted otherwise. Tokens are never shown.
+
+Options:
+${VAULT_OPTION_HELP}
+  --json              Print a JSON array of sessions (the edge's fields)
+
+Example:
+  edgevault session list --vault payments`,
+  async run(argv, context) {
+    const { flags, args } = parseCommandLine(argv, { vault: { type: "string" }, json: { type: "boolean" } }, z.object({ vault: z.string().optional(), json: z.boolean().default(false) }).strict());
+    noMoreArgs(args, 0, LIST_USAGE);
+    const vault = requireVault(context, flags.vault);
+    const { client } = await requireSession(context);
+    const { sessions } = await client.request("GET", "/v1/sessions", z.object({ sessions: z.array(VaultSession) }), { query: { vault } });
+    if (flags.json) {
+      context.out(JSON.stringify(sessions, null, 2));
+      return;
+    }
+    if (sessions.length === 0) {
+      context.err(`No active sessions in vault "${vault}".`);
+      return;
+    }
+    context.out(
+      table(
+        ["ID", "LABEL", "MINTED BY", "CREATED", "EXPIRES"],
+        sessions.map((s) => [s.id, s.label ? oneLine(s.label, 40) : "-", `${s.minted_by.type}:${s.minted_by.id}`, s.created_at, s.expires_at]),
+      ),
+    );
+  },
+};
+
+const REVOKE_USAGE = "edgevault session revoke <id>";
+
+export const sessionRevoke: Command = {
+  path: ["session", "revoke"],
+  summary: "Revoke a session: its token is refused from the next request",
+  help: `Usage: ${REVOKE_USAGE}
+
+Revokes the session; its token is refused from its next request. You can revoke the sessions you
+minted; vault admins can revoke any session of their vaults.
+
+Example:
+  edgevault session revoke ses_0b7e4c29d1a8f36e55`,
+  async run(argv, context) {
+    const { args } = parseCommandLine(argv, {}, z.object({}).strict());
+    const id = positional(args[0], "id", SessionId);
+    noMoreArgs(args, 1, REVOKE_USAGE);
+    const { client } = await requireSession(context);
+    const { revoked } = await client.request("DELETE", `/v1/sessions/${encodeURIComponent(id)}`, z.object({ revoked: z.string() }));
+    context.out(`Revoked session ${revoked}.`);
+  },
+};
