@@ -12,6 +12,10 @@ import { credentialDelete, credentialList, credentialSet } from "./commands/cred
 import { agentApprove, agentRegistrations, agentReject } from "./commands/registration.ts";
 import { vaultCreate, vaultList } from "./commands/vault.ts";
 import { vaultAgentAdd, vaultAgentList, vaultAgentRemove, vaultAgentSetRole } from "./commands/vault-agent.ts";
+import { proposalApprove, proposalList, proposalReject, proposalShow, proposalWait } from "./commands/proposal.ts";
+import { serviceAdd, serviceDisable, serviceEnable, serviceList, serviceRemove, serviceUpdate } from "./commands/service.ts";
+import { sessionCreate, sessionList, sessionRevoke } from "./commands/session.ts";
+import { vaultLogs, vaultSet, vaultWebhookAdd, vaultWebhookList, vaultWebhookRemove } from "./commands/vault-settings.ts";
 
 export const COMMANDS: readonly Command[] = [
   login,
@@ -40,6 +44,25 @@ export const COMMANDS: readonly Command[] = [
   agentRegistrations,
   agentApprove,
   agentReject,
+  vaultSet,
+  vaultLogs,
+  serviceList,
+  serviceAdd,
+  serviceUpdate,
+  serviceEnable,
+  serviceDisable,
+  serviceRemove,
+  vaultWebhookAdd,
+  vaultWebhookList,
+  vaultWebhookRemove,
+  proposalList,
+  proposalShow,
+  proposalApprove,
+  proposalReject,
+  proposalWait,
+  sessionCreate,
+  sessionList,
+  sessionRevoke,
 ];
 
 const HELP_FLAGS = new Set(["--help", "-h"]);
@@ -57,14 +80,15 @@ ${list}
 Environment:
   EDGEVAULT_ADDR      The edge's URL; overrides the saved one (default http://127.0.0.1:14321)
   EDGEVAULT_API_KEY   A token to use instead of the saved login
-  EDGEVAULT_VAULT     The vault for "vault credential" and "vault agent" commands when
-                      --vault is not given
+  EDGEVAULT_VAULT     The vault for vault-scoped commands (vault credential, vault agent,
+                      vault service, vault set, proposal list, session…) when --vault is not given
   XDG_CONFIG_HOME     The login is saved in $XDG_CONFIG_HOME/edgevault/config.json
                       (default ~/.config/edgevault/config.json)
 
 Secrets (API keys, passwords, credential values) are read from stdin or a hidden prompt,
 never from arguments, and never printed. Agent tokens never pass through the CLI: agents
-redeem their invites themselves.
+redeem their invites themselves. Secrets you ask the edge to mint (session create, vault
+webhook add) are printed once, alone on stdout.
 
 Exit codes: 0 success; 1 the edge refused the request or could not be reached;
             2 bad command line; 130 interrupted at a prompt.
