@@ -4,6 +4,7 @@
  * remains the authority and rejects anything these let through.
  */
 import { z } from "zod";
+import { CAPABILITIES } from "../workers/lib/capabilities.ts";
 import { VaultName } from "./names.ts";
 
 export const AgentName = z.string().regex(/^[a-z0-9-]{3,64}$/, "must be 3-64 characters: lowercase letters, digits and hyphens");
@@ -14,17 +15,8 @@ export const AgentRole = z.enum(AGENT_ROLES, "must be owner or member");
 export const VAULT_ROLES = ["proxy", "member", "admin"] as const;
 export const VaultRole = z.enum(VAULT_ROLES, "must be proxy, member or admin");
 
-/** Capabilities an agent may hold (workers/lib/agent-names.ts `CAPABILITIES`). */
-export const CAPABILITIES = [
-  "file_access",
-  "internet_access",
-  "browser_control",
-  "api_call",
-  "mail_send",
-  "code_execution",
-  "system_command",
-  "agent_communication",
-] as const;
+/** Capabilities an agent may hold: the edge's own list. */
+export { CAPABILITIES };
 
 /**
  * `a,b,c` as a list of known capabilities, blanks ignored and duplicates dropped; `""` is the

@@ -4,6 +4,7 @@
  * alphabet needs no escaping there.
  */
 import { z } from "@hono/zod-openapi";
+import { CAPABILITIES } from "./capabilities.ts";
 
 export const AGENT_NAME_PATTERN = /^[a-z0-9-]{3,64}$/;
 
@@ -12,16 +13,6 @@ export const AgentName = z
   .regex(AGENT_NAME_PATTERN, "3-64 characters: lowercase letters, digits and hyphens")
   .openapi({ example: "researcher-1" });
 
-/** Capabilities an agent may be granted (Vaultys' list). */
-export const CAPABILITIES = [
-  "file_access",
-  "internet_access",
-  "browser_control",
-  "api_call",
-  "mail_send",
-  "code_execution",
-  "system_command",
-  "agent_communication",
-] as const;
+export { CAPABILITIES };
 
 export const Capability = z.enum(CAPABILITIES);

@@ -8,7 +8,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { actorGate, actorKeyOf } from "../auth/actor-gate-client.ts";
 import { presentedToken } from "../auth/bearer.ts";
-import type { GateAdmission } from "../../durable-objects/actor-gate.ts";
+import type { GateActor, GateAdmission } from "../../durable-objects/actor-gate.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../lib/forward-headers.ts";
 import { matchService, parseProxyTarget } from "../lib/host-pattern.ts";
 import { credentialKeysOf, injectedHeaders } from "../lib/inject-auth.ts";
@@ -34,25 +34,9 @@ proxyRouter.all("/proxy/*", async (c) => {
   const hostSegment = slash === -1 ? rest : rest.slice(0, slash);
   const path = slash === -1 ? "/" : rest.slice(slash);
 
-  const admission = await admitRequest(c);
-  const log = (row: Partial<RequestLogRow> & { status: number }) =>
-    logProxyRequest(
-      c.env.DB,
-      {
-        companyId: admission.actor.companyId,
-        vaultId: admission.vault.id,
-        actorType: admission.actor.kind,
-        actorId: admission.actor.id,
-        method: c.req.method,
-        host: hostSegment.slice(0, 255),
-        path: path.slice(0, 1024),
-        latencyMs: Date.now() - startedAt,
-        createdAt: startedAt,
-        bytesIn: Number(c.req.header("content-length") ?? 0) || null,
-        ...row,
-      },
-      (p) => c.executionCtx.waitUntil(p),
-    );
+  const logFor = requestLogger(c, hostSegment, path, startedAt);
+  const admission = await admitRequest(c, logFor);
+  const log = logFor(admission);
   const releaseLease = () => c.executionCtx.waitUntil(actorGate(c.env, admission.actor).release(admission.vault.id, admission.leaseId));
 
   try {
@@ -92,8 +76,33 @@ proxyRouter.all("/proxy/*", async (c) => {
   }
 });
 
+type LogRow = Partial<RequestLogRow> & { status: number };
+type Logger = (who: { actor: GateActor; vault: { id: string } }) => (row: LogRow) => void;
+
+/** Builds request-log rows for one proxied request; written after the response, in batches. */
+function requestLogger(c: Context<AppEnv>, hostSegment: string, path: string, startedAt: number): Logger {
+  return (who) => (row) =>
+    logProxyRequest(
+      c.env.DB,
+      {
+        companyId: who.actor.companyId,
+        vaultId: who.vault.id,
+        actorType: who.actor.kind,
+        actorId: who.actor.id,
+        method: c.req.method,
+        host: hostSegment.slice(0, 255),
+        path: path.slice(0, 1024),
+        latencyMs: Date.now() - startedAt,
+        createdAt: startedAt,
+        bytesIn: Number(c.req.header("content-length") ?? 0) || null,
+        ...row,
+      },
+      (p) => c.executionCtx.waitUntil(p),
+    );
+}
+
 /** The one Durable Object round trip; every refusal becomes the seed's error. */
-async function admitRequest(c: Context<AppEnv>): Promise<Admitted> {
+async function admitRequest(c: Context<AppEnv>, logFor: Logger): Promise<Admitted> {
   const presented = presentedToken(c);
   if (!presented || presented.viaCookie) throw unauthorized();
   const parsed = parseToken(presented.token);
@@ -116,23 +125,8 @@ async function admitRequest(c: Context<AppEnv>): Promise<Admitted> {
     case "rate_limited":
     case "too_many_in_flight": {
       const error = errors.tooManyRequests(admission.retryAfterSeconds, admission.limit, admission.remaining, admission.code);
-      logProxyRequest(
-        c.env.DB,
-        {
-          companyId: admission.actor.companyId,
-          vaultId: admission.vault.id,
-          actorType: admission.actor.kind,
-          actorId: admission.actor.id,
-          method: c.req.method,
-          host: new URL(c.req.url).pathname.split("/")[2]?.slice(0, 255) ?? "",
-          path: "",
-          status: 429,
-          latencyMs: 0,
-          denial: admission.code,
-          createdAt: Date.now(),
-        },
-        (p) => c.executionCtx.waitUntil(p),
-      );
+      // Rate-limit denials are visible to admins in the request log (Agent Vault #381).
+      logFor(admission)({ status: 429, denial: admission.code });
       throw error;
     }
   }
