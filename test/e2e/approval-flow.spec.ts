@@ -29,11 +29,12 @@ type Json = Record<string, unknown>;
 type Answer = { status: number; body: Json };
 
 /** A request we can look at while it is still in flight: `settled` flips when it answers. */
-type Pending<T> = { settled: boolean; startedAt: number; promise: Promise<T> };
+type Pending<T> = { settled: boolean; settledAt?: number; promise: Promise<T> };
 function inFlight<T>(promise: Promise<T>): Pending<T> {
-  const pending: Pending<T> = { settled: false, startedAt: Date.now(), promise };
+  const pending: Pending<T> = { settled: false, promise };
   const settle = () => {
     pending.settled = true;
+    pending.settledAt = Date.now();
   };
   promise.then(settle, settle);
   return pending;
@@ -104,11 +105,11 @@ describe("an agent asks for access; a human decides in the browser", { timeout: 
    * The agent's first move for `host`: the proxy refuses it with a hint, so it raises a proposal
    * and starts a long-poll that stays open until a human decides.
    */
-  async function agentAsksFor(host: string, proposal: Json) {
-    const refused = await asAgent("GET", `/proxy/${host}/v1/charges?limit=3`);
+  async function agentAsksFor(host: string, firstCall: string, proposal: Json) {
+    const refused = await asAgent("GET", `/proxy/${host}${firstCall}`);
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error, "forbidden");
-    assert.deepEqual((refused.body.proposal_hint as Json).host, host);
+    assert.equal((refused.body.proposal_hint as Json).host, host);
     assert.equal((refused.body.proposal_hint as Json).endpoint, "POST /v1/proposals");
 
     const raised = await asAgent("POST", "/v1/proposals", proposal);
@@ -143,7 +144,7 @@ describe("an agent asks for access; a human decides in the browser", { timeout: 
     const host = "api.billing.example.com";
     const typed = `sk_live_${Math.random().toString(36).slice(2)}_typed_in_chromium`;
     const obtain = "https://dashboard.billing.example.com/settings/api-keys";
-    const { id, approvalUrl, waiting } = await agentAsksFor(host, {
+    const { id, approvalUrl, waiting } = await agentAsksFor(host, "/v1/charges?limit=3", {
       services: [{ name: "billing", host, upstream: upstream.origin, auth: { type: "bearer", token: "API_TOKEN" } }],
       credentials: [{ key: "API_TOKEN", description: "Billing API secret key (read-only is enough)", obtain, obtain_instructions: "Settings → API keys → Create restricted key, with the charges:read scope." }],
       message: "I need to list last month's charges to reconcile invoice #1042.",
@@ -187,7 +188,7 @@ describe("an agent asks for access; a human decides in the browser", { timeout: 
 
     // The long-poll answers with the decision, and only after the click.
     const decided = await waiting.promise;
-    assert.ok(Date.now() >= clickedAt);
+    assert.ok(waiting.settledAt !== undefined && waiting.settledAt >= clickedAt, "answered after the click, not before");
     assert.equal(decided.status, 200);
     assert.equal(decided.body.id, id);
     assert.equal(decided.body.status, "applied");
@@ -209,7 +210,7 @@ describe("an agent asks for access; a human decides in the browser", { timeout: 
 
   it("the reviewer's inbox lists what is waiting, with the agent's message, and leads to the same decision page", async () => {
     const { context, page, loaded } = await openContext(DESKTOP);
-    const { id, waiting } = await agentAsksFor("api.mailer.example.com", {
+    const { id, waiting } = await agentAsksFor("api.mailer.example.com", "/v1/messages", {
       services: [{ name: "mailer", host: "api.mailer.example.com", upstream: upstream.origin, auth: { type: "api-key", key: "MAILER_KEY", header: "X-Api-Key" } }],
       credentials: [{ key: "MAILER_KEY", description: "Mailer API key" }],
       message: "To email the reconciled invoice to the customer.",
@@ -238,7 +239,7 @@ describe("an agent asks for access; a human decides in the browser", { timeout: 
   it("on a phone, the reviewer rejects with a reason; the waiting agent gets the reason and the host stays closed", async () => {
     const host = "api.crm.example.com";
     const reason = "Please use the read-only CRM export instead; write access is not needed.";
-    const { id, approvalUrl, waiting } = await agentAsksFor(host, {
+    const { id, approvalUrl, waiting } = await agentAsksFor(host, "/v1/contacts/42", {
       services: [{ name: "crm", host, upstream: upstream.origin, auth: { type: "bearer", token: "CRM_TOKEN" } }],
       credentials: [{ key: "CRM_TOKEN", description: "CRM personal access token", obtain: "https://crm.example.com/account/tokens", obtain_instructions: "Account → Tokens → New token, scope contacts:write." }],
       message: "I need to update the customer's billing contact.",
@@ -272,17 +273,19 @@ describe("an agent asks for access; a human decides in the browser", { timeout: 
     await screenshot(page, "approval-phone.png");
 
     assert.equal(waiting.settled, false, "the agent is still waiting before the human decides");
+    const tappedAt = Date.now();
     await page.getByRole("button", { name: "Reject", exact: true }).tap();
     await page.waitForURL((url) => url.searchParams.get("done") === "rejected");
     assert.match(await page.getByRole("status").innerText(), /Rejected\. The agent has been told\./);
 
     const decided = await waiting.promise;
+    assert.ok(waiting.settledAt !== undefined && waiting.settledAt >= tappedAt, "answered after the tap, not before");
     assert.equal(decided.status, 200);
     assert.equal(decided.body.id, id);
     assert.equal(decided.body.status, "rejected");
     assert.equal(decided.body.review_note, reason);
 
-    const stillRefused = await asAgent("GET", `/proxy/${host}/v1/contacts`);
+    const stillRefused = await asAgent("GET", `/proxy/${host}/v1/contacts/42`);
     assert.equal(stillRefused.status, 403);
     assert.equal(stillRefused.body.error, "forbidden");
     assert.equal(upstream.requests.length, before, "nothing reached the upstream for a rejected host");
