@@ -1,0 +1,358 @@
+/**
+ * Proposals through the CLI against a real edge: an agent raises them with fetch; a signed-in
+ * person lists, reviews, approves (values from stdin, or typed at a hidden prompt) and rejects
+ * them with the CLI; `proposal wait` returns when a decision lands while it waits. API keys are
+ * told how to get a person's login. Values typed at approval appear in no output.
+ */
+import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
+import { after, before, describe, it } from "node:test";
+import { CliError, EXIT } from "../../cli/cli-error.ts";
+import { COMMANDS, run } from "../../cli/main.ts";
+import { parseSlotValues, readSlotValues } from "../../cli/slot-values.ts";
+import { inviteAgent, proxyFetch, type TestAgent } from "./support/agent.ts";
+import { spawnCli } from "./support/cli-child.ts";
+import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";
+import { startEdge, type Edge, type TestCompany, type TestUser } from "./support/edge.ts";
+import { startUpstream, type Upstream } from "./support/upstream.ts";
+
+type Proposal = { id: string; status: string; vault: string; review_note: string | null; credentials: { key: string; has_value: boolean }[] };
+
+/** Values typed into approve: none of them may ever be printed. */
+const SECRETS = {
+  stripe: "sk_test_typed-into-approve_51Hx",
+  twilioSid: "AC_typed-sid_7f3e",
+  twilioToken: "typed-token=with=equals_9q",
+  agent: "agent-supplied-value_do-not-print",
+  apiKeyCaller: "sk_live_typed-by-an-api-key-caller",
+};
+
+describe("edgevault proposal", () => {
+  let edge: Edge;
+  let company: TestCompany;
+  let upstream: Upstream;
+  let agent: TestAgent;
+  let reviewer: TestUser;
+  let ownerHome: string;
+  let reviewerHome: string;
+  /** Every CLI result, checked at the end for leaked values. */
+  const results: CliResult[] = [];
+  const record = async (result: Promise<CliResult>) => {
+    const done = await result;
+    results.push(done);
+    return done;
+  };
+  /** The CLI signed in as the reviewer, a person with the member role in vault "payments". */
+  const asReviewer = (args: readonly string[], options: Omit<CliOptions, "configHome"> = {}) => record(runCli(args, { configHome: reviewerHome, ...options }));
+  /** The CLI logged in with the company's owner API key. */
+  const asOwnerKey = (args: readonly string[], options: Omit<CliOptions, "configHome"> = {}) => record(runCli(args, { configHome: ownerHome, ...options }));
+
+  /** The agent's side: POST /v1/proposals with its own token. */
+  async function raise(body: Record<string, unknown>): Promise<string> {
+    const res = await fetch(`${edge.addr}/v1/proposals`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${agent.token}`, "X-Vault": "payments", "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const raised = (await res.json()) as { id?: string };
+    assert.equal(res.status, 201, JSON.stringify(raised));
+    assert.ok(raised.id);
+    return raised.id;
+  }
+
+  const proposalOnEdge = async (id: string): Promise<Proposal> => (await edge.call("GET", `/v1/proposals/${id}`, company.ownerKey)).body as Proposal;
+
+  /** The reviewer's bearer session, for deciding through the API while the CLI waits. */
+  async function reviewerToken(): Promise<string> {
+    const res = await edge.call("POST", "/v1/auth/sign-in", undefined, { email: reviewer.email, password: reviewer.password, mode: "bearer" });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return (res.body as { token: string }).token;
+  }
+
+  /** Asks for a service, a value to type, a value the agent supplies, and (optionally) removing a key. */
+  const stripeProposal = (name = "stripe", host = "api.stripe.test", removeOldKey = false) => ({
+    services: [{ name, host, upstream: upstream.origin, description: "Stripe API", auth: { type: "bearer", token: "STRIPE_KEY" } }],
+    credentials: [
+      { key: "STRIPE_KEY", description: "Stripe secret key", obtain: "https://dashboard.stripe.com/apikeys", obtain_instructions: "Developers → API keys → Create restricted key" },
+      { key: "AGENT_KEY", description: "Supplied by the agent", value: SECRETS.agent },
+      ...(removeOldKey ? [{ action: "delete", key: "OLD_KEY" }] : []),
+    ],
+    message: "I need to list charges \x1b[2Jand nothing else",
+  });
+
+  before(async () => {
+    [edge, upstream] = await Promise.all([startEdge(), startUpstream()]);
+    company = await edge.createCompany();
+    ownerHome = await tempConfigHome();
+    reviewerHome = await tempConfigHome();
+    assert.equal((await runCli(["login", "--addr", edge.addr], { configHome: ownerHome, stdin: company.ownerKey })).code, 0);
+    assert.equal((await runCli(["vault", "create", "payments"], { configHome: ownerHome })).code, 0);
+    assert.equal((await runCli(["vault", "create", "other"], { configHome: ownerHome })).code, 0);
+    reviewer = await edge.createUser(company, "member");
+    assert.equal((await edge.call("POST", "/v1/vaults/payments/users", company.ownerKey, { email: reviewer.email, role: "member" })).status, 200);
+    const login = await runCli(["login", "--addr", edge.addr, "--email", reviewer.email], { configHome: reviewerHome, stdin: reviewer.password });
+    assert.equal(login.code, 0, printed(login));
+    agent = await inviteAgent(edge, company.ownerKey, "billing-agent", [{ vault: "payments" }]);
+  });
+  after(async () => {
+    await Promise.all([edge?.stop(), upstream?.close()]);
+  });
+
+  describe("list and show", () => {
+    let id: string;
+    before(async () => {
+      assert.equal((await runCli(["vault", "credential", "set", "OLD_KEY", "--vault", "payments"], { configHome: ownerHome, stdin: "old" })).code, 0);
+      id = await raise(stripeProposal("stripe", "api.stripe.test", true));
+    });
+
+    it("lists the vault's proposals as a table and as JSON, filtered by status", async () => {
+      const list = await asReviewer(["proposal", "list", "--vault", "payments"]);
+      assert.equal(list.code, 0, printed(list));
+      assert.match(list.stdout, /^ID +STATUS +SERVICES +CREDENTIALS +CREATED +MESSAGE$/m);
+      assert.match(list.stdout, new RegExp(`^${id} +pending +stripe +STRIPE_KEY,AGENT_KEY,-OLD_KEY +\\S+ +I need to list charges \\\\u\\{1b\\}\\[2Jand nothing else$`, "m"));
+      assert.match(list.stderr, /1 pending\. Review one with: edgevault proposal show/);
+
+      const json = await asReviewer(["proposal", "list", "--json"], { env: { EDGEVAULT_VAULT: "payments" } });
+      assert.equal(json.code, 0, printed(json));
+      const proposals = JSON.parse(json.stdout) as Proposal[];
+      assert.deepEqual(proposals.map((p) => [p.id, p.status]), [[id, "pending"]]);
+
+      const applied = await asReviewer(["proposal", "list", "--vault", "payments", "--status", "applied"]);
+      assert.equal(applied.code, 0);
+      assert.equal(applied.stdout, "");
+      assert.match(applied.stderr, /No applied proposals in vault "payments"/);
+    });
+
+    it("shows services with host and auth, slots with description, where to obtain and how, and the message", async () => {
+      const show = await asReviewer(["proposal", "show", id]);
+      assert.equal(show.code, 0, printed(show));
+      assert.match(show.stdout, new RegExp(`^Proposal: +${id}$`, "m"));
+      assert.match(show.stdout, /^Vault: +payments$/m);
+      assert.match(show.stdout, /^Status: +pending \(expires \S+\)$/m);
+      assert.match(show.stdout, /^Services:\n {2}set +stripe +api\.stripe\.test via http:\/\/127\.0\.0\.1:\d+ +bearer STRIPE_KEY\n {10}Stripe API$/m);
+      assert.match(show.stdout, /^ {2}set +STRIPE_KEY +needs a value\n {10}Stripe secret key\n {10}Get it at: https:\/\/dashboard\.stripe\.com\/apikeys\n {10}How: Developers → API keys → Create restricted key$/m);
+      assert.match(show.stdout, /^ {2}set +AGENT_KEY +value supplied by the agent$/m);
+      assert.match(show.stdout, /^ {2}delete +OLD_KEY$/m);
+      // The agent's escape sequence is shown, never sent to the reviewer's terminal.
+      assert.match(show.stdout, /^Message: +I need to list charges \\u\{1b\}\[2Jand nothing else$/m);
+      assert.ok(!show.stdout.includes("\x1b"));
+      assert.match(show.stderr, new RegExp(`Approve with: edgevault proposal approve ${id}`));
+      assert.ok(!printed(show).includes(SECRETS.agent));
+
+      const json = await asReviewer(["proposal", "show", id, "--json"]);
+      const shown = JSON.parse(json.stdout) as Proposal;
+      assert.deepEqual(shown.credentials.map((c) => [c.key, c.has_value]), [["STRIPE_KEY", false], ["AGENT_KEY", true], ["OLD_KEY", false]]);
+
+      const missing = await asReviewer(["proposal", "show", "prp_000000000000000000"]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /Proposal not found \(not_found, HTTP 404\)/);
+    });
+
+    it("an API key is told to log in as a person, before any value is read; nothing is decided", async () => {
+      const approve = await asOwnerKey(["proposal", "approve", id], { stdin: `${SECRETS.apiKeyCaller}\n` });
+      assert.equal(approve.code, 1);
+      assert.match(approve.stderr, /Only a signed-in person can approve proposals, not an API key, agent or session\. Log in as yourself with `edgevault login --email you@example\.com`/);
+      assert.doesNotMatch(approve.stderr, /EDGEVAULT_API_KEY/);
+
+      const fromEnv = await record(
+        runCli(["proposal", "reject", id, "--reason", "no"], { configHome: await tempConfigHome(), env: { EDGEVAULT_ADDR: edge.addr, EDGEVAULT_API_KEY: company.ownerKey } }),
+      );
+      assert.equal(fromEnv.code, 1);
+      // Refused by the edge itself this time: its code is kept, and the fix names the variable to unset.
+      assert.match(fromEnv.stderr, /Only a signed-in person can reject proposals, not an API key, agent or session \(human_required, HTTP 403\)\. Log in as yourself with `edgevault login --email you@example\.com` and unset EDGEVAULT_API_KEY/);
+      assert.equal((await proposalOnEdge(id)).status, "pending");
+    });
+
+    it("--vault guards against an id from another vault", async () => {
+      const wrong = await asReviewer(["proposal", "approve", id, "--vault", "other"], { stdin: "x" });
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, new RegExp(`Proposal ${id} belongs to vault "payments", not "other"; nothing was decided`));
+      assert.equal((await proposalOnEdge(id)).status, "pending");
+    });
+
+    it("approves with the one missing value from stdin: services and credentials applied, the proxy uses the value", async () => {
+      const approve = await asReviewer(["proposal", "approve", id, "--vault", "payments", "--note", "ok for charges"], { stdin: `${SECRETS.stripe}\n` });
+      assert.equal(approve.code, 0, printed(approve));
+      assert.match(approve.stdout, new RegExp(`^Approved proposal ${id} in vault "payments": set stripe, stored STRIPE_KEY, stored AGENT_KEY, removed OLD_KEY\\.$`, "m"));
+      const decided = await proposalOnEdge(id);
+      assert.deepEqual([decided.status, decided.review_note], ["applied", "ok for charges"]);
+
+      const proxied = await proxyFetch(edge, agent.token, "api.stripe.test/v1/charges", { vault: "payments" });
+      assert.equal(proxied.status, 200, await proxied.text());
+      assert.equal((await upstream.next()).headers.authorization, `Bearer ${SECRETS.stripe}`);
+
+      const again = await asReviewer(["proposal", "approve", id], { stdin: SECRETS.stripe });
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, new RegExp(`Proposal ${id} is already applied; nothing was decided`));
+    });
+  });
+
+  describe("approve with several values", () => {
+    const twilio = () => ({
+      services: [{ name: "twilio", host: "api.twilio.test", upstream: upstream.origin, auth: { type: "basic", username: "TWILIO_SID", password: "TWILIO_TOKEN" } }],
+      credentials: [{ key: "TWILIO_SID", description: "Account SID" }, { key: "TWILIO_TOKEN", description: "Auth token" }],
+      message: "Send SMS",
+    });
+
+    it("refuses stdin that does not name every slot, without echoing it, and decides nothing", async () => {
+      const id = await raise(twilio());
+      const cases: [string, RegExp][] = [
+        [`TWILIO_SID=${SECRETS.twilioSid}\n`, /No value on stdin for TWILIO_TOKEN: pipe one KEY=value line per slot/],
+        [`TWILIO_SID=${SECRETS.twilioSid}\n${SECRETS.twilioToken}\n`, /stdin line 2 is not KEY=value \(one line per slot: TWILIO_SID=…, TWILIO_TOKEN=…\)/],
+        [`TWILIO_SID=${SECRETS.twilioSid}\nSTRIPE_KEY=${SECRETS.twilioToken}\n`, /stdin line 2: STRIPE_KEY is not a slot that needs a value here \(they are TWILIO_SID, TWILIO_TOKEN\)/],
+        [`TWILIO_SID=${SECRETS.twilioSid}\nTWILIO_SID=${SECRETS.twilioToken}\n`, /stdin line 2: TWILIO_SID is given twice/],
+        ["", /Empty values for TWILIO_SID, TWILIO_TOKEN/],
+      ];
+      for (const [stdin, message] of cases) {
+        const result = await asReviewer(["proposal", "approve", id], { stdin });
+        assert.equal(result.code, 1, printed(result));
+        assert.match(result.stderr, message);
+      }
+      assert.equal((await proposalOnEdge(id)).status, "pending");
+    });
+
+    it("takes one KEY=value line per slot (blank lines and comments skipped, = allowed in values)", async () => {
+      const id = await raise(twilio());
+      const stdin = `# from the Twilio console\nTWILIO_SID=${SECRETS.twilioSid}\n\nTWILIO_TOKEN=${SECRETS.twilioToken}\n`;
+      const approve = await asReviewer(["proposal", "approve", id], { stdin });
+      assert.equal(approve.code, 0, printed(approve));
+      assert.match(approve.stdout, /: set twilio, stored TWILIO_SID, stored TWILIO_TOKEN\.$/m);
+      const proxied = await proxyFetch(edge, agent.token, "api.twilio.test/2010-04-01/Messages", { vault: "payments" });
+      assert.equal(proxied.status, 200, await proxied.text());
+      const expected = `Basic ${Buffer.from(`${SECRETS.twilioSid}:${SECRETS.twilioToken}`).toString("base64")}`;
+      assert.equal((await upstream.next()).headers.authorization, expected);
+    });
+  });
+
+  describe("reject", () => {
+    it("rejects with a reason the agent reads; --reason is required", async () => {
+      const id = await raise(stripeProposal("stripe-2", "api2.stripe.test"));
+      const missing = await asReviewer(["proposal", "reject", id]);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /--reason: is required/);
+
+      const reject = await asReviewer(["proposal", "reject", id, "--reason", "Use the restricted key service"]);
+      assert.equal(reject.code, 0, printed(reject));
+      assert.match(reject.stdout, new RegExp(`^Rejected proposal ${id} in vault "payments"\\.$`, "m"));
+      const seen = await fetch(`${edge.addr}/v1/proposals/${id}`, { headers: { Authorization: `Bearer ${agent.token}` } });
+      assert.deepEqual(
+        (({ status, review_note }) => ({ status, review_note }))((await seen.json()) as Proposal),
+        { status: "rejected", review_note: "Use the restricted key service" },
+      );
+      const list = await asReviewer(["proposal", "list", "--vault", "payments", "--status", "rejected"]);
+      assert.match(list.stdout, new RegExp(`^${id} +rejected `, "m"));
+    });
+  });
+
+  describe("wait", () => {
+    it("returns 0 when the proposal is approved while it waits", async () => {
+      const id = await raise({ services: [{ name: "waited", host: "api.waited.test", upstream: upstream.origin, auth: { type: "passthrough" } }], message: "wait for me" });
+      const waiting = spawnCli(["proposal", "wait", id, "--timeout", "2m"], { configHome: reviewerHome });
+      await waiting.stderrMatching(new RegExp(`Waiting for a decision on proposal ${id} \\(pending; giving up after 2m\\)`));
+      const decided = await edge.call("POST", `/v1/proposals/${id}/approve`, await reviewerToken(), { note: "go ahead" });
+      assert.equal(decided.status, 200, JSON.stringify(decided.body));
+      const result = await record(waiting.result);
+      assert.equal(result.code, 0, printed(result));
+      assert.match(result.stdout, new RegExp(`^Proposal ${id} was approved and applied in vault "payments": go ahead\\.$`, "m"));
+    });
+
+    it("returns 1 with the review note when the proposal is rejected while it waits; --json prints it", async () => {
+      const id = await raise({ credentials: [{ key: "WAIT_KEY" }], message: "wait again" });
+      const waiting = spawnCli(["proposal", "wait", id, "--json"], { configHome: ownerHome });
+      await waiting.stderrMatching(/giving up after 10m\)/);
+      const decided = await edge.call("POST", `/v1/proposals/${id}/reject`, await reviewerToken(), { reason: "Not this quarter" });
+      assert.equal(decided.status, 200, JSON.stringify(decided.body));
+      const result = await record(waiting.result);
+      assert.equal(result.code, 1, printed(result));
+      assert.match(result.stderr, new RegExp(`error: Proposal ${id} was rejected: Not this quarter`));
+      assert.deepEqual((({ id: got, status }) => [got, status])(JSON.parse(result.stdout) as Proposal), [id, "rejected"]);
+    });
+
+    it("returns at once for a decided proposal, and 1 when --timeout runs out while pending", async () => {
+      const decidedId = await raise({ credentials: [{ key: "DONE_KEY" }] });
+      assert.equal((await edge.call("POST", `/v1/proposals/${decidedId}/reject`, await reviewerToken(), { reason: "no" })).status, 200);
+      const done = await asReviewer(["proposal", "wait", decidedId]);
+      assert.equal(done.code, 1);
+      assert.match(done.stderr, /was rejected: no/);
+      assert.doesNotMatch(done.stderr, /Waiting/);
+
+      const pendingId = await raise({ credentials: [{ key: "SLOW_KEY" }] });
+      const timedOut = await asReviewer(["proposal", "wait", pendingId, "--timeout", "1s"]);
+      assert.equal(timedOut.code, 1, printed(timedOut));
+      assert.match(timedOut.stderr, new RegExp(`Proposal ${pendingId} is still pending after 1s; wait again with: edgevault proposal wait ${pendingId}`));
+      assert.equal((await proposalOnEdge(pendingId)).status, "pending");
+    });
+
+    it("refuses a bad --timeout or id with exit 2", async () => {
+      for (const args of [["proposal", "wait", "prp_x", "--timeout", "forever"], ["proposal", "wait", "prp_x", "--timeout", "8d"], ["proposal", "wait", "bad id"], ["proposal", "wait"]]) {
+        const result = await asReviewer(args);
+        assert.equal(result.code, 2, `${args.join(" ")}: ${printed(result)}`);
+      }
+    });
+  });
+
+  describe("values typed at a terminal", () => {
+    /** A terminal-like stdin the test types into once each prompt is shown. */
+    function terminal(answers: Record<string, string>) {
+      const stdin = Object.assign(new PassThrough(), { isTTY: true });
+      const stderr = new PassThrough();
+      let shown = "";
+      stderr.on("data", (chunk: Buffer) => {
+        shown += chunk.toString("utf8");
+        for (const [prompt, answer] of Object.entries(answers)) {
+          if (shown.endsWith(`${prompt}: `)) {
+            delete answers[prompt];
+            setImmediate(() => stdin.write(`${answer}\n`));
+          }
+        }
+      });
+      return { io: { stdin, stderr }, shown: () => shown };
+    }
+
+    it("asks for each value at a hidden prompt, after saying what it is; nothing typed is echoed", async () => {
+      const tty = terminal({ "Value for TWILIO_SID": SECRETS.twilioSid, "Value for TWILIO_TOKEN": SECRETS.twilioToken });
+      const announced: string[] = [];
+      const values = await readSlotValues(tty.io, [{ key: "TWILIO_SID", describe: "TWILIO_SID: Account SID" }, { key: "TWILIO_TOKEN" }], (line) => announced.push(line));
+      assert.deepEqual(values, { TWILIO_SID: SECRETS.twilioSid, TWILIO_TOKEN: SECRETS.twilioToken });
+      assert.deepEqual(announced, ["TWILIO_SID: Account SID"]);
+      assert.match(tty.shown(), /Value for TWILIO_SID: .*Value for TWILIO_TOKEN: /s);
+      assert.ok(!tty.shown().includes(SECRETS.twilioSid) && !tty.shown().includes(SECRETS.twilioToken), "typed values are not echoed");
+    });
+
+    it("reads nothing when no slot needs a value", async () => {
+      const stdin = Object.assign(new PassThrough(), { isTTY: true });
+      assert.deepEqual(await readSlotValues({ stdin, stderr: new PassThrough() }, [], () => {}), {});
+    });
+
+    it("parses piped values: a bare value for one slot, KEY=value lines for several", () => {
+      assert.deepEqual(parseSlotValues("sk=abc", ["STRIPE_KEY"]), { STRIPE_KEY: "sk=abc" });
+      assert.deepEqual(parseSlotValues("STRIPE_KEY=sk_live", ["STRIPE_KEY"]), { STRIPE_KEY: "sk_live" });
+      assert.deepEqual(parseSlotValues("-----BEGIN KEY-----\nabc\n-----END KEY-----", ["PEM"]), { PEM: "-----BEGIN KEY-----\nabc\n-----END KEY-----" });
+      assert.deepEqual(parseSlotValues("A=1\r\nB= two \r\n", ["A", "B"]), { A: "1", B: " two " });
+      assert.throws(() => parseSlotValues("A=1\nB=", ["A", "B"]), (error) => error instanceof CliError && /stdin line 2: the value for B is empty/.test(error.message));
+      assert.throws(() => parseSlotValues("A=1\nsecret-looking line", ["A", "B"]), (error) => error instanceof CliError && !error.message.includes("secret-looking"));
+    });
+  });
+
+  describe("secrets and help", () => {
+    it("no value typed into approve (or supplied by the agent) appeared in any output", () => {
+      assert.ok(results.length > 20);
+      for (const result of results) {
+        for (const secret of Object.values(SECRETS)) assert.ok(!printed(result).includes(secret), `a value leaked in: ${printed(result)}`);
+      }
+    });
+
+    it("every proposal command has --help with an example", async () => {
+      const commands = COMMANDS.filter((c) => c.path[0] === "proposal");
+      assert.deepEqual(commands.map((c) => c.path[1]), ["list", "show", "approve", "reject", "wait"]);
+      for (const command of commands) {
+        let out = "";
+        const context = { env: {}, stdin: new PassThrough(), stderr: new PassThrough(), out: (line: string) => (out += `${line}\n`), err: () => {} };
+        assert.equal(await run([...command.path, "--help"], context), EXIT.ok);
+        assert.match(out, new RegExp(`^Usage: edgevault ${command.path.join(" ")}`));
+        assert.match(out, new RegExp(`Examples?:\\n  edgevault ${command.path.join(" ")} `));
+        assert.doesNotMatch(out.slice(out.search(/Examples?:/)), /</, `${command.path.join(" ")}: an example with a placeholder`);
+      }
+    });
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * The real CLI as a child process the test talks to while it runs (a long poll, a prompt),
+ * rather than one run to completion as `runCli` does. Same environment rules as `runCli`.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import path from "node:path";
+import type { CliOptions, CliResult } from "./cli.ts";
+import { ROOT } from "./edge.ts";
+
+const BIN = path.join(ROOT, "cli", "bin", "edgevault.js");
+
+export type CliChild = {
+  /** Resolves once stderr has printed something matching `pattern`; rejects if the CLI exits first. */
+  stderrMatching(pattern: RegExp): Promise<string>;
+  /** Resolves when the CLI exits. */
+  result: Promise<CliResult>;
+  kill(): void;
+};
+
+export function spawnCli(args: readonly string[], options: Omit<CliOptions, "stdin">): CliChild {
+  const env = { PATH: process.env.PATH ?? "", HOME: options.configHome, XDG_CONFIG_HOME: options.configHome, ...options.env };
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
+  child.stdin.end();
+  let stdout = "";
+  let stderr = "";
+  let exited: CliResult | undefined;
+  const watchers: { pattern: RegExp; resolve: (text: string) => void; reject: (error: Error) => void }[] = [];
+  const check = () => {
+    for (const watcher of [...watchers]) {
+      const match = watcher.pattern.exec(stderr);
+      if (match) {
+        watchers.splice(watchers.indexOf(watcher), 1);
+        watcher.resolve(match[0]);
+      }
+    }
+  };
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+    check();
+  });
+  const result = once(child, "close").then(([code, signal]) => {
+    const done = { code: (code as number | null) ?? (signal ? 128 : -1), stdout, stderr };
+    exited = done;
+    for (const watcher of watchers.splice(0)) watcher.reject(new Error(`the CLI exited (${done.code}) before printing ${watcher.pattern}:\n${stdout}\n${stderr}`));
+    return done;
+  });
+  const onExit = () => child.kill("SIGKILL");
+  process.once("exit", onExit);
+  void result.then(() => process.removeListener("exit", onExit));
+  return {
+    stderrMatching(pattern) {
+      return new Promise((resolve, reject) => {
+        const match = pattern.exec(stderr);
+        if (match) resolve(match[0]);
+        else if (exited) reject(new Error(`the CLI exited (${exited.code}) before printing ${pattern}:\n${stdout}\n${stderr}`));
+        else watchers.push({ pattern, resolve, reject });
+      });
+    },
+    result,
+    kill: () => child.kill("SIGKILL"),
+  };
+}
