@@ -71,10 +71,10 @@ const VaultFlag = { vault: { type: "string" } } as const;
 const servicesPath = (vault: string) => `/v1/vaults/${encodeURIComponent(vault)}/services`;
 const servicePath = (vault: string, name: string) => `${servicesPath(vault)}/${encodeURIComponent(name)}`;
 
-/** One line saying what a service now is. */
+/** What a service now is, in one line: host, upstream, auth, on or off. */
 function summary(service: Service): string {
   const upstream = service.upstream ? ` via ${service.upstream}` : "";
-  return `"${service.name}": ${service.host}${upstream}, ${describeAuth(service.auth)}, ${service.enabled ? "enabled" : "disabled"}`;
+  return `${service.host}${upstream}, ${describeAuth(service.auth)}, ${service.enabled ? "enabled" : "disabled"}`;
 }
 
 /** Credential keys the auth names that the vault does not hold yet: the proxy would answer 502. */
@@ -206,7 +206,7 @@ Examples:
         ...(flags.description === undefined ? {} : { description: flags.description }),
       },
     });
-    context.out(`Added service ${summary(service)} to vault "${vault}".`);
+    context.out(`Added service "${service.name}" to vault "${vault}": ${summary(service)}.`);
     await warnMissingKeys(client, vault, service, context.err);
   },
 };
@@ -259,7 +259,7 @@ Examples:
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
     const { service } = await client.request("PATCH", servicePath(vault, name), OneService, { body: change });
-    context.out(`Updated service ${summary(service)} in vault "${vault}".`);
+    context.out(`Updated service "${service.name}" in vault "${vault}": ${summary(service)}.`);
     if (auth !== undefined) await warnMissingKeys(client, vault, service, context.err);
   },
 };

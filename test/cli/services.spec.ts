@@ -78,9 +78,9 @@ describe("edgevault vault service", () => {
       for (const c of cases) {
         const add = await cli(["vault", "service", "add", c.name, ...c.flags]);
         assert.equal(add.code, 0, `${c.name}: ${printed(add)}`);
-        assert.match(add.stdout, new RegExp(`^Added service "${c.name}": `));
+        assert.match(add.stdout, new RegExp(`^Added service "${c.name}" to vault "payments": `));
         assert.match(add.stdout, c.shown);
-        assert.match(add.stdout, /enabled to vault "payments"\.$/m);
+        assert.match(add.stdout, /, enabled\.$/m);
       }
       const stored = await servicesOnEdge();
       for (const c of cases) assert.deepEqual(stored.get(c.name)?.auth, c.auth, c.name);
@@ -102,7 +102,7 @@ describe("edgevault vault service", () => {
         "--description", "Stripe, EU region", "--disabled",
       ]);
       assert.equal(add.code, 0, printed(add));
-      assert.match(add.stdout, /"stripe-eu": eu\.stripe\.test via https:\/\/eu\.api\.stripe\.com, bearer STRIPE_KEY, disabled/);
+      assert.match(add.stdout, /"stripe-eu" to vault "payments": eu\.stripe\.test via https:\/\/eu\.api\.stripe\.com, bearer STRIPE_KEY, disabled/);
       assert.deepEqual(
         (({ upstream, description, enabled }) => ({ upstream, description, enabled }))((await servicesOnEdge()).get("stripe-eu") as Service),
         { upstream: "https://eu.api.stripe.com", description: "Stripe, EU region", enabled: false },
@@ -152,7 +152,7 @@ describe("edgevault vault service", () => {
 
       const auth = await cli(["vault", "service", "update", "github", "--auth", "custom", "--header", "Authorization: token {{ GITHUB_TOKEN }}"]);
       assert.equal(auth.code, 0, printed(auth));
-      assert.match(auth.stdout, /^Updated service "github": api\.github\.com via https:\/\/ghe\.example\.com, custom Authorization, enabled in vault "payments"\.$/m);
+      assert.match(auth.stdout, /^Updated service "github" in vault "payments": api\.github\.com via https:\/\/ghe\.example\.com, custom Authorization, enabled\.$/m);
       let github = (await servicesOnEdge()).get("github");
       assert.deepEqual(github?.auth, { type: "custom", headers: { Authorization: "token {{ GITHUB_TOKEN }}" } });
       assert.equal(github?.description, "GitHub");
