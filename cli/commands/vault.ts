@@ -12,6 +12,8 @@ const Vault = z.object({
   name: z.string(),
   unmatched_host_policy: z.enum(VAULT_POLICIES),
   role: z.enum(["proxy", "member", "admin"]),
+  /** Overrides of the proxy's default budget, set with `vault set --rate-limit`. */
+  rate_limit: z.object({ rate_per_second: z.number().optional(), burst: z.number().optional(), max_concurrent: z.number().optional() }).nullable().optional(),
   created_at: z.string(),
 });
 
@@ -52,7 +54,8 @@ export const vaultList: Command = {
 Lists the vaults the current token can use.
 
 Options:
-  --json   Print a JSON array of vaults (id, name, unmatched_host_policy, role, created_at)
+  --json   Print a JSON array of vaults (id, name, unmatched_host_policy, rate_limit, role,
+           created_at)
 
 Examples:
   edgevault vault list

@@ -66,6 +66,8 @@ describe("edgevault vault set, logs, webhook and session", () => {
       assert.equal(full.code, 0, printed(full));
       assert.match(full.stdout, /rate limit 5 req\/s, burst 10, 4 concurrent\.$/m);
       assert.deepEqual((await vaultOnEdge("settings")).rate_limit, { rate_per_second: 5, burst: 10, max_concurrent: 4 });
+      const listed = (JSON.parse((await cli(["vault", "list", "--json"])).stdout) as VaultView[]).find((v) => v.name === "settings");
+      assert.deepEqual(listed?.rate_limit, { rate_per_second: 5, burst: 10, max_concurrent: 4 });
 
       const partial = await cli(["vault", "set", "--vault", "settings", "--rate-limit", "0.5/5", "--policy", "deny"]);
       assert.equal(partial.code, 0, printed(partial));
