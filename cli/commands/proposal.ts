@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
 import { ApiError, type ApiClient } from "../api-client.ts";
-import { CliError } from "../cli-error.ts";
+import { CliError, UsageError } from "../cli-error.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { formatDuration, Ttl } from "../duration.ts";
 import { table } from "../format.ts";
@@ -274,7 +274,12 @@ Examples:
       z.object({ vault: z.string().optional(), note: z.string().max(2000, "must be at most 2000 characters").optional() }).strict(),
     );
     const id = positional(args[0], "id", ProposalId);
-    noMoreArgs(args, 1, APPROVE_USAGE);
+    if (args.length > 1) {
+      // The extra argument is most likely a value; say so without repeating it.
+      throw new UsageError(
+        `${APPROVE_USAGE} takes one id; credential values are read from stdin or a hidden prompt, never from arguments. If you typed a secret on the command line, it may be in your shell history.`,
+      );
+    }
     const vault = flags.vault === undefined ? undefined : requireVault(context, flags.vault);
     const { client } = await requireSession(context);
     const proposal = await decidableProposal(client, id, vault);

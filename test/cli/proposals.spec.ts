@@ -283,6 +283,13 @@ describe("edgevault proposal", () => {
       assert.equal((await proposalOnEdge(pendingId)).status, "pending");
     });
 
+    it("approve never takes a value as an argument, and does not repeat it", async () => {
+      const result = await asReviewer(["proposal", "approve", "prp_4f1c9a07b2e8d35c61", "sk_live_typed-as-an-argument"]);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /credential values are read from stdin or a hidden prompt, never from arguments/);
+      assert.ok(!printed(result).includes("sk_live_typed-as-an-argument"));
+    });
+
     it("refuses a bad --timeout or id with exit 2", async () => {
       for (const args of [["proposal", "wait", "prp_x", "--timeout", "forever"], ["proposal", "wait", "prp_x", "--timeout", "8d"], ["proposal", "wait", "bad id"], ["proposal", "wait"]]) {
         const result = await asReviewer(args);
