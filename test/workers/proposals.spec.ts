@@ -242,3 +242,28 @@ describe("webhooks", () => {
     expect(member.status).toBe(403);
   });
 });
+
+describe("webhook retries", () => {
+  it("a failed delivery is retried from the proposal's alarm until it succeeds or runs out", async () => {
+    const { runInDurableObject } = await import("cloudflare:test");
+    const s = await setup();
+    const id = requestId();
+    await call("POST", `/v1/vaults/${s.vault}/webhooks`, { token: s.company.ownerKey, body: { url: upstreamUrl(`/r/${id}/status/500`), events: ["proposal.created"] } });
+    const raised = await raise(s, { credentials: [{ key: "A" }] });
+    expect((await recordedSettled(id, 1)).length).toBe(1);
+    const stub = env.PROPOSAL_WATCH.getByName(`proposal:${raised.body.id as string}`);
+    // The retry is scheduled 10 s out; bring it forward instead of waiting.
+    await runInDurableObject(stub, async (_instance, state) => {
+      const queued = (await state.storage.get("deliveries")) as { nextAt: number; attempts: number }[];
+      expect(queued).toHaveLength(1);
+      expect(queued[0]?.attempts).toBe(1);
+      await state.storage.put("deliveries", queued.map((d) => ({ ...d, nextAt: Date.now() - 1 })));
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await recordedSettled(id, 2)).length).toBe(2);
+    await runInDurableObject(stub, async (_instance, state) => {
+      const queued = (await state.storage.get("deliveries")) as { attempts: number }[];
+      expect(queued[0]?.attempts).toBe(2);
+    });
+  });
+});
