@@ -4,11 +4,12 @@
  * human in real headless Chromium who follows the `approval_url`, signs in and decides.
  *
  * Screenshots of every page go to $E2E_SCREENSHOT_DIR (docs/images when regenerating the docs:
- * `E2E_SCREENSHOT_DIR=docs/images npm run test:e2e`), otherwise to a temporary directory.
+ * `E2E_SCREENSHOT_DIR=docs/images npm run test:e2e`), otherwise to a temporary directory that
+ * is removed at the end.
  * No sleeps: every step awaits an event (a navigation, a locator, the agent's pending request).
  */
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -46,6 +47,8 @@ describe("an agent asks for access; a human decides in the browser", { timeout: 
   let browser: Browser;
   let agentToken: string;
   let shots: string;
+  /** Set when the screenshots go to a temporary directory of ours, removed at the end. */
+  let ownShots = false;
 
   /** The agent's own HTTP calls: its token and the vault it works in, nothing else. */
   async function asAgent(method: string, urlPath: string, body?: unknown): Promise<Answer> {
@@ -84,6 +87,7 @@ describe("an agent asks for access; a human decides in the browser", { timeout: 
 
     const dir = process.env.E2E_SCREENSHOT_DIR;
     shots = dir ? path.resolve(ROOT, dir) : await mkdtemp(path.join(tmpdir(), "edgevault-e2e-shots-"));
+    ownShots = !dir;
     await mkdir(shots, { recursive: true });
 
     // The operator's side, through the API with the platform token and the company's owner key.
@@ -98,7 +102,7 @@ describe("an agent asks for access; a human decides in the browser", { timeout: 
   });
 
   after(async () => {
-    await Promise.allSettled([browser?.close(), upstream?.close(), edge?.stop()]);
+    await Promise.allSettled([browser?.close(), upstream?.close(), edge?.stop(), ownShots ? rm(shots, { recursive: true, force: true }) : undefined]);
   });
 
   /**
