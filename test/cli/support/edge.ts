@@ -56,6 +56,8 @@ export async function startEdge(): Promise<Edge> {
       "--env", "dev",
       "--ip", "127.0.0.1",
       "--port", "0",
+      // Each wrangler dev otherwise takes debugger port 9229, and parallel test files collide.
+      "--inspector-port", "0",
       "--persist-to", persistTo,
       "--env-file", envFile,
       "--var", `PLATFORM_TOKEN:${platformToken}`,
