@@ -25,6 +25,8 @@ export default defineConfig(async () => ({
   test: {
     include: ["test/workers/**/*.spec.ts"],
     setupFiles: [path.join(root, "test/workers/apply-migrations.ts")],
+    // vitest defaults to cores - 1 workers (one, here); most of a file's time is workerd starting.
+    maxWorkers: 2,
     // Starts the recording upstream (test/support/upstream-server.ts) in Node; specs get its port via inject().
     globalSetup: [path.join(root, "test/workers/global-setup.ts")],
     root,
