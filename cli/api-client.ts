@@ -35,6 +35,8 @@ export type RequestOptions = {
   query?: Record<string, string | undefined>;
   /** Overrides the client's timeout for this request (a long poll holds the answer back). */
   timeoutMs?: number;
+  /** Extra request headers (e.g. `X-Vault`); Accept, Authorization and Content-Type are set here. */
+  headers?: Record<string, string>;
 };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -66,7 +68,7 @@ export class ApiClient {
   async request<S extends z.ZodType>(method: string, path: string, schema: S, options: RequestOptions = {}): Promise<z.output<S>> {
     const url = new URL(`${this.addr}${path}`);
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, value);
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const headers: Record<string, string> = { ...options.headers, Accept: "application/json" };
     if (this.#token !== undefined) headers.Authorization = `Bearer ${this.#token}`;
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
 

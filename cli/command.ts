@@ -16,5 +16,6 @@ export type Command = {
   summary: string;
   /** The full `--help` text, with usage, options and an example. */
   help: string;
-  run: (argv: readonly string[], context: CommandContext) => Promise<void>;
+  /** Resolves with nothing (exit 0) or, for a command that runs another program, the exit code to use. */
+  run: (argv: readonly string[], context: CommandContext) => Promise<void | number>;
 };

@@ -16,6 +16,9 @@ import { proposalApprove, proposalList, proposalReject, proposalShow, proposalWa
 import { serviceAdd, serviceDisable, serviceEnable, serviceList, serviceRemove, serviceUpdate } from "./commands/service.ts";
 import { sessionCreate, sessionList, sessionRevoke } from "./commands/session.ts";
 import { vaultLogs, vaultSet, vaultWebhookAdd, vaultWebhookList, vaultWebhookRemove } from "./commands/vault-settings.ts";
+import { caExport, caPath, caTrust } from "./commands/ca.ts";
+import { proxy } from "./commands/proxy.ts";
+import { vaultRun } from "./commands/run.ts";
 
 export const COMMANDS: readonly Command[] = [
   login,
@@ -63,6 +66,11 @@ export const COMMANDS: readonly Command[] = [
   sessionCreate,
   sessionList,
   sessionRevoke,
+  vaultRun,
+  proxy,
+  caPath,
+  caExport,
+  caTrust,
 ];
 
 const HELP_FLAGS = new Set(["--help", "-h"]);
@@ -83,7 +91,8 @@ Environment:
   EDGEVAULT_VAULT     The vault for vault-scoped commands (vault credential, vault agent,
                       vault service, vault set, proposal list, session…) when --vault is not given
   XDG_CONFIG_HOME     The login is saved in $XDG_CONFIG_HOME/edgevault/config.json
-                      (default ~/.config/edgevault/config.json)
+                      (default ~/.config/edgevault/config.json), the local proxy's CA
+                      in $XDG_CONFIG_HOME/edgevault/ca/
 
 Secrets (API keys, passwords, credential values) are read from stdin or a hidden prompt,
 never from arguments, and never printed. Agent tokens never pass through the CLI: agents
@@ -91,7 +100,8 @@ redeem their invites themselves. Secrets you ask the edge to mint (session creat
 webhook add) are printed once, alone on stdout.
 
 Exit codes: 0 success; 1 the edge refused the request or could not be reached;
-            2 bad command line; 130 interrupted at a prompt.
+            2 bad command line; 130 interrupted at a prompt;
+            vault run exits with its command's code.
 
 Examples:
   cat .edgevault-dev/owner-key | edgevault login && edgevault vault create payments
@@ -149,8 +159,8 @@ export async function run(argv: readonly string[], context: CommandContext): Pro
       context.out(command.help);
       return EXIT.ok;
     }
-    await command.run(rest, context);
-    return EXIT.ok;
+    const code = await command.run(rest, context);
+    return code ?? EXIT.ok;
   } catch (error) {
     if (error instanceof UsageError) {
       context.err(`error: ${error.message}`);

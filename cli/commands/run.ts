@@ -1,0 +1,175 @@
+/**
+ * `vault run -- <cmd>`: mints a vault-scoped session, starts the MITM listener for it on a
+ * free loopback port, and runs the command with the environment seed 000 promises, so every
+ * standard HTTP client in it reaches the vault's services through the edge without ever
+ * holding a credential. The session is revoked when the command exits, whatever the outcome.
+ */
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { ApiClient, ApiError } from "../api-client.ts";
+import { noMoreArgs, parseCommandLine } from "../args.ts";
+import { CliError, UsageError } from "../cli-error.ts";
+import type { Command, CommandContext } from "../command.ts";
+import { formatDuration, Ttl } from "../duration.ts";
+import { caDir, LeafCertificates, loadOrCreateCa } from "../mitm/certificates.ts";
+import { startListener, type MitmListener } from "../mitm/listener.ts";
+import { SingleSession } from "../mitm/proxy-auth.ts";
+import { edgeSnapshotLoader, ServiceHosts } from "../mitm/service-hosts.ts";
+import { writeTrustBundle } from "../mitm/trust-bundle.ts";
+import { requireSession, requireVault } from "../session.ts";
+
+const USAGE = "edgevault vault run [--vault <name>] [--ttl <duration>] -- <command> [args...]";
+const MIN_TTL_SECONDS = 5 * 60;
+const MAX_TTL_SECONDS = 7 * 24 * 3600;
+const DEFAULT_TTL_SECONDS = 24 * 3600;
+/** Shells' convention for "could not run it": 127 not found, 126 found but not executable. */
+const EXIT_NOT_FOUND = 127;
+const EXIT_NOT_EXECUTABLE = 126;
+const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** `POST /v1/sessions` (workers/routes/sessions.routes.ts). */
+const CreatedSession = z.object({ id: z.string(), token: z.string().min(1), expires_at: z.string(), vault: z.string() });
+
+/** The variables `vault run` sets on its child (seed 000's table, plus the session itself). */
+export const CA_VARIABLES = ["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "DENO_CERT"] as const;
+
+export type ChildEnvOptions = { edgeAddr: string; token: string; vault: string; port: number; caPath: string; bundlePath: string };
+
+/**
+ * The child's environment: the parent's, minus EDGEVAULT_API_KEY (the user's own key must not
+ * reach the agent), plus the proxy, CA and session variables. The lower-case proxy variables
+ * are set too: curl reads only `http_proxy` for http://, and most tools prefer the lower-case
+ * one when both exist, so a stale one inherited from the shell would otherwise win.
+ */
+export function childEnv(parent: Readonly<Record<string, string | undefined>>, options: ChildEnvOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parent)) if (value !== undefined && name !== "EDGEVAULT_API_KEY") env[name] = value;
+  const proxyUrl = `http://${options.token}:${options.vault}@127.0.0.1:${options.port}`;
+  Object.assign(env, {
+    HTTPS_PROXY: proxyUrl,
+    HTTP_PROXY: proxyUrl,
+    https_proxy: proxyUrl,
+    http_proxy: proxyUrl,
+    NO_PROXY: "localhost,127.0.0.1",
+    no_proxy: "localhost,127.0.0.1",
+    NODE_USE_ENV_PROXY: "1",
+    AGENT_VAULT_ADDR: options.edgeAddr,
+    AGENT_VAULT_SESSION_TOKEN: options.token,
+    AGENT_VAULT_VAULT: options.vault,
+  });
+  // NODE_EXTRA_CA_CERTS adds to Node's roots; the others replace a tool's roots, so they get
+  // the bundle (local CA first, then the system roots) and tunnelled hosts still verify.
+  for (const name of CA_VARIABLES) env[name] = name === "NODE_EXTRA_CA_CERTS" ? options.caPath : options.bundlePath;
+  return env;
+}
+
+export const vaultRun: Command = {
+  path: ["vault", "run"],
+  summary: "Run a command with a vault session: its HTTP clients reach the vault's services through the local proxy",
+  help: `Usage: ${USAGE}
+
+Mints a vault-scoped session (POST /v1/sessions; you need the member role or higher in the
+vault), starts the local MITM proxy for it on a free 127.0.0.1 port, and runs the command with:
+
+  HTTPS_PROXY, HTTP_PROXY   http://<session token>:<vault>@127.0.0.1:<port> (and https_proxy,
+                            http_proxy, which curl and others read first)
+  NO_PROXY                  localhost,127.0.0.1 (also no_proxy)
+  NODE_USE_ENV_PROXY        1 (Node.js 22.21+ fetch and https honour the proxy variables)
+  SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, GIT_SSL_CAINFO, DENO_CERT
+                            a bundle holding the local root CA and the system roots
+  NODE_EXTRA_CA_CERTS       the local root CA (\`edgevault ca path\`)
+  AGENT_VAULT_ADDR, AGENT_VAULT_SESSION_TOKEN, AGENT_VAULT_VAULT
+                            the edge, the session token and the vault, for agents that call
+                            the edge's API (/discover, /v1/proposals) themselves
+
+Requests to hosts the vault's services answer get their credential at the edge; the command
+never sees it. Other hosts are reached directly (the real certificate), or refused with 403
+and a proposal_hint when the vault's unmatched-host policy is deny. EDGEVAULT_API_KEY is not
+passed on. Signals (SIGINT, SIGTERM, SIGHUP) go to the command; its exit code becomes this
+one's (128+n if signal n killed it; 127 if it could not be found, 126 if not executable). The
+session is revoked when the command exits.
+
+Options:
+  --vault <name>     The vault (default: EDGEVAULT_VAULT; one of the two is required)
+  --ttl <duration>   The session's lifetime, 5m to 7d (default 24h); the command keeps running
+                     after it, but the edge refuses the expired token
+
+Examples:
+  edgevault vault run --vault payments -- curl https://api.stripe.com/v1/balance
+  edgevault vault run --vault payments --ttl 2h -- claude`,
+  async run(argv, context) {
+    const separator = argv.indexOf("--");
+    if (separator === -1) throw new UsageError(`Put the command after --. Usage: ${USAGE}`);
+    const { flags, args } = parseCommandLine(
+      argv.slice(0, separator),
+      { vault: { type: "string" }, ttl: { type: "string" } },
+      z.object({ vault: z.string().optional(), ttl: Ttl(MIN_TTL_SECONDS, MAX_TTL_SECONDS).optional() }).strict(),
+    );
+    noMoreArgs(args, 0, USAGE);
+    const command = argv.slice(separator + 1);
+    const program = command[0];
+    if (program === undefined || program === "") throw new UsageError(`No command after --. Usage: ${USAGE}`);
+    const vault = requireVault(context, flags.vault);
+    const { client } = await requireSession(context);
+    const ca = await loadOrCreateCa(caDir(context.env));
+    const bundlePath = await writeTrustBundle(ca, context.env);
+
+    const ttl = flags.ttl ?? DEFAULT_TTL_SECONDS;
+    context.err(`edgevault: starting a ${formatDuration(ttl)} session for vault "${vault}" and the local proxy for ${path.basename(program)}…`);
+    const session = await client.request("POST", "/v1/sessions", CreatedSession, {
+      body: { vault, ttl_seconds: ttl, label: `vault run ${path.basename(program)}`.slice(0, 100) },
+    });
+
+    let listener: MitmListener | undefined;
+    let sessions: SingleSession | undefined;
+    try {
+      const hosts = new ServiceHosts({ load: edgeSnapshotLoader(new ApiClient({ addr: client.addr, token: session.token })) });
+      sessions = new SingleSession(session.token, session.vault, hosts);
+      await hosts.ready();
+      listener = await startListener({ edgeAddr: client.addr, sessions, leaves: new LeafCertificates(ca) });
+      const env = childEnv(context.env, { edgeAddr: client.addr, token: session.token, vault: session.vault, port: listener.port, caPath: ca.certPath, bundlePath });
+      return await runChild(program, command.slice(1), env, context);
+    } finally {
+      await listener?.close();
+      sessions?.close();
+      await revoke(client, session.id, context);
+    }
+  },
+};
+
+/** Runs the command with stdio inherited; resolves with the exit code this process should use. */
+function runChild(program: string, args: readonly string[], env: Record<string, string>, context: CommandContext): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(program, args, { stdio: "inherit", env });
+    // A terminal's Ctrl+C already reached the child (same process group): sending it again
+    // would count as a second Ctrl+C, which many agents treat as "quit now".
+    const forward = (signal: NodeJS.Signals) => {
+      if (signal === "SIGINT" && process.stdin.isTTY) return;
+      child.kill(signal);
+    };
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    const done = (code: number) => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      resolve(code);
+    };
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      const notFound = error.code === "ENOENT";
+      context.err(`error: cannot run "${program}": ${notFound ? "command not found" : error.message}`);
+      done(notFound ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
+    });
+    child.once("exit", (code, signal) => done(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
+  });
+}
+
+async function revoke(client: ApiClient, id: string, context: CommandContext): Promise<void> {
+  try {
+    await client.request("DELETE", `/v1/sessions/${encodeURIComponent(id)}`, z.object({ revoked: z.string() }));
+  } catch (error) {
+    // Expired or already revoked is what we wanted; anything else leaves a live token behind.
+    if (error instanceof ApiError && error.status === 404) return;
+    const reason = error instanceof CliError ? error.message : String(error);
+    context.err(`warning: could not revoke session ${id} (${reason}); it expires on its own, or revoke it with DELETE /v1/sessions/${id}`);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The listener's own refusals, shaped like the edge's errors (`{error, message}` JSON,
+ * `Cache-Control: no-store`, and `X-Edgevault-Error: <code>` so a client can tell them from
+ * an upstream's answer). Written either on an HTTP response or, for CONNECT and upgrades,
+ * straight onto the client's socket, which is then closed.
+ */
+import type { ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+
+export class ProxyError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Record<string, string | string[]>;
+
+  constructor(status: number, code: string, message: string, headers: Record<string, string | string[]> = {}) {
+    super(message);
+    this.name = "ProxyError";
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+/** Both schemes a client may answer with: Basic `token:vault` (what HTTPS_PROXY userinfo sends) or Bearer. */
+export const PROXY_AUTHENTICATE = ['Basic realm="edgevault"', 'Bearer realm="edgevault"'];
+
+export const proxyAuthRequired = (message: string) =>
+  new ProxyError(407, "proxy_auth_required", message, { "Proxy-Authenticate": PROXY_AUTHENTICATE });
+
+export const badProxyRequest = (message: string) => new ProxyError(400, "bad_request", message);
+
+export const edgeUnreachable = (addr: string, cause: unknown) =>
+  new ProxyError(502, "edge_unreachable", `Cannot reach the Edgevault edge at ${addr} (${reasonOf(cause)})`);
+
+export const tunnelFailed = (target: string, cause: unknown) =>
+  new ProxyError(502, "upstream_unreachable", `Could not reach ${target} (${reasonOf(cause)})`);
+
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 407: "Proxy Authentication Required", 500: "Internal Server Error", 502: "Bad Gateway" };
+
+function bodyOf(error: ProxyError): string {
+  return JSON.stringify({ error: error.code, message: error.message });
+}
+
+function headersOf(error: ProxyError, body: string): Record<string, string | string[]> {
+  return {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": String(Buffer.byteLength(body)),
+    "Cache-Control": "no-store",
+    "X-Edgevault-Error": error.code,
+    ...error.headers,
+  };
+}
+
+/** Answers an ordinary (absolute-form) proxy request with the error. */
+export function respondWithError(res: ServerResponse, error: ProxyError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = bodyOf(error);
+  res.writeHead(error.status, headersOf(error, body));
+  res.end(body);
+}
+
+/** Answers a CONNECT or an upgrade request on its raw socket, then closes it. */
+export function writeErrorToSocket(socket: Duplex, error: ProxyError): void {
+  if (socket.destroyed) return;
+  const body = bodyOf(error);
+  const lines = [`HTTP/1.1 ${error.status} ${STATUS_TEXT[error.status] ?? "Error"}`];
+  for (const [name, value] of Object.entries({ ...headersOf(error, body), Connection: "close" })) {
+    for (const one of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${one}`);
+  }
+  socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+}
+
+/** An error's code or message, never a stack; good enough for a proxy error message. */
+export function reasonOf(cause: unknown): string {
+  if (cause instanceof Error) return ("code" in cause && typeof cause.code === "string" && cause.code) || cause.message;
+  return String(cause);
+}

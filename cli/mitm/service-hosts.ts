@@ -1,0 +1,178 @@
+/**
+ * Which CONNECT targets the listener intercepts: hosts that one of the vault's services answers
+ * for (from the edge's `GET /discover`), or every host when the vault's unmatched-host policy
+ * is `deny` (the edge then refuses them with its own 403 `forbidden` and `proposal_hint`).
+ * Everything else is tunnelled untouched.
+ *
+ * Patterns are the edge's canonical service hosts (workers/lib/host-pattern.ts): exact,
+ * `*.example.com` (exactly one label), with `:port`, or with a path prefix `host/api/*`. A
+ * CONNECT carries no path, so a path-prefix service intercepts its whole host; requests
+ * outside the prefix get the edge's 403.
+ *
+ * The list is refreshed on a timer, after the edge answers 403 `forbidden` (a service may have
+ * gone), and, at most every few seconds, when a host is not on it (one may have been added by
+ * an approved proposal since the last look).
+ */
+import { z } from "zod";
+import { ApiError, type ApiClient } from "../api-client.ts";
+
+export type HostPattern = { hostname: string; wildcard: boolean; port: number | null; pathPrefix: string | null };
+
+/** What the listener does with a target: hand it to the edge, or tunnel it as raw TCP. */
+export type Verdict = "intercept" | "tunnel";
+export type UnmatchedHostPolicy = "passthrough" | "deny";
+
+/** One look at the vault: its name, its services' hosts, its policy. */
+export type ServiceSnapshot = { vault: string; patterns: HostPattern[]; policy: UnmatchedHostPolicy };
+
+const DEFAULT_PORT = 443;
+export const REFRESH_INTERVAL_MS = 60_000;
+/** A miss triggers a refresh only when the list is older than this. */
+export const MISS_REFRESH_AFTER_MS = 5_000;
+const INVALIDATE_FLOOR_MS = 1_000;
+
+/**
+ * Parses one `/discover` host; undefined for anything the edge would not have produced.
+ * @example parseHostPattern("*.slack.com:8443/api/*") // { hostname: "slack.com", wildcard: true, port: 8443, pathPrefix: "/api" }
+ */
+export function parseHostPattern(text: string): HostPattern | undefined {
+  const slash = text.indexOf("/");
+  const authority = (slash === -1 ? text : text.slice(0, slash)).toLowerCase();
+  const pathPrefix = slash === -1 ? null : text.slice(slash).replace(/\/\*?$/, "") || null;
+  const match = /^(\*\.)?(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::([1-9][0-9]{0,4}))?$/.exec(authority);
+  if (!match?.[2]) return undefined;
+  const port = match[3] === undefined ? null : Number(match[3]);
+  if (port !== null && port > 65535) return undefined;
+  return { hostname: match[2], wildcard: match[1] !== undefined, port, pathPrefix };
+}
+
+/**
+ * True when a service pattern answers `hostname:port`, with the edge's rules: a pattern
+ * without a port answers the default port (443) only; one with a port answers that port only.
+ * @example matchesTarget({ hostname: "example.com", wildcard: true, port: null, pathPrefix: null }, "api.example.com", 443) // true
+ */
+export function matchesTarget(pattern: HostPattern, hostname: string, port: number): boolean {
+  const host = canonicalHost(hostname);
+  const hostMatches = pattern.wildcard ? isOneLabelUnder(host, pattern.hostname) : host === pattern.hostname;
+  return hostMatches && (pattern.port ?? DEFAULT_PORT) === port;
+}
+
+/** Lower case, without the trailing dot of a fully qualified name. */
+export function canonicalHost(hostname: string): string {
+  return hostname.toLowerCase().replace(/\.$/, "");
+}
+
+export type ServiceHostsOptions = {
+  load: () => Promise<ServiceSnapshot>;
+  refreshIntervalMs?: number;
+  missRefreshAfterMs?: number;
+  now?: () => number;
+};
+
+/**
+ * The intercept/tunnel decision for one session, kept fresh.
+ * @example
+ * const hosts = new ServiceHosts({ load: edgeSnapshotLoader(client) });
+ * await hosts.ready();
+ * if ((await hosts.verdict("api.stripe.com", 443)) === "intercept") …
+ */
+export class ServiceHosts {
+  readonly #load: () => Promise<ServiceSnapshot>;
+  readonly #missRefreshAfterMs: number;
+  readonly #now: () => number;
+  readonly #timer: NodeJS.Timeout;
+  #snapshot: ServiceSnapshot | undefined;
+  #loadedAt = 0;
+  #loading: Promise<ServiceSnapshot> | undefined;
+  #rejected: ApiError | undefined;
+
+  constructor(options: ServiceHostsOptions) {
+    this.#load = options.load;
+    this.#missRefreshAfterMs = options.missRefreshAfterMs ?? MISS_REFRESH_AFTER_MS;
+    this.#now = options.now ?? Date.now;
+    this.#timer = setInterval(() => void this.refresh().catch(() => undefined), options.refreshIntervalMs ?? REFRESH_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  /** The vault the edge says this session uses (known after `ready()`). */
+  get vault(): string | undefined {
+    return this.#snapshot?.vault;
+  }
+
+  /**
+   * Set once the edge refused this token (401, or 403/404 for its vault): the listener then
+   * answers 407 instead of tunnelling for a token that no longer works.
+   */
+  get rejected(): ApiError | undefined {
+    return this.#rejected;
+  }
+
+  /** Resolves after the first successful look; rejects with the edge's error. */
+  async ready(): Promise<void> {
+    if (!this.#snapshot) await this.refresh();
+  }
+
+  /** Reloads now; concurrent callers share one request. Keeps the last good list on failure. */
+  refresh(): Promise<ServiceSnapshot> {
+    this.#loading ??= this.#load()
+      .then((snapshot) => {
+        this.#snapshot = snapshot;
+        this.#loadedAt = this.#now();
+        this.#rejected = undefined;
+        return snapshot;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ApiError && [400, 401, 403, 404].includes(error.status)) this.#rejected = error;
+        throw error;
+      })
+      .finally(() => {
+        this.#loading = undefined;
+      });
+    return this.#loading;
+  }
+
+  /**
+   * The edge said 403 `forbidden`: what we know may be stale. Refreshes in the background, at
+   * most once a second (under a deny policy every refused request says so).
+   */
+  invalidate(): void {
+    if (this.#now() - this.#loadedAt >= INVALIDATE_FLOOR_MS) void this.refresh().catch(() => undefined);
+  }
+
+  async verdict(hostname: string, port: number): Promise<Verdict> {
+    let snapshot = this.#snapshot ?? (await this.refresh());
+    if (snapshot.patterns.some((p) => matchesTarget(p, hostname, port))) return "intercept";
+    if (this.#now() - this.#loadedAt >= this.#missRefreshAfterMs) {
+      snapshot = await this.refresh().catch(() => snapshot);
+      if (snapshot.patterns.some((p) => matchesTarget(p, hostname, port))) return "intercept";
+    }
+    return snapshot.policy === "deny" ? "intercept" : "tunnel";
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+const Discover = z.object({ vault: z.string(), services: z.array(z.object({ host: z.string() })) });
+const VaultView = z.object({ vault: z.object({ unmatched_host_policy: z.enum(["passthrough", "deny"]) }) });
+
+/**
+ * Loads a snapshot from the edge with the session's own token: `GET /discover` (with
+ * `X-Vault` when the client named a vault, as agent tokens must), then the vault's policy.
+ */
+export function edgeSnapshotLoader(client: ApiClient, vaultHeader?: string): () => Promise<ServiceSnapshot> {
+  const headers = vaultHeader ? { "X-Vault": vaultHeader } : undefined;
+  return async () => {
+    const discovered = await client.request("GET", "/discover", Discover, { headers, timeoutMs: 10_000 });
+    const { vault } = await client.request("GET", `/v1/vaults/${encodeURIComponent(discovered.vault)}`, VaultView, { headers, timeoutMs: 10_000 });
+    const patterns = discovered.services.map((s) => parseHostPattern(s.host)).filter((p): p is HostPattern => p !== undefined);
+    return { vault: discovered.vault, patterns, policy: vault.unmatched_host_policy };
+  };
+}
+
+function isOneLabelUnder(hostname: string, parent: string): boolean {
+  if (!hostname.endsWith(`.${parent}`)) return false;
+  const label = hostname.slice(0, -parent.length - 1);
+  return label.length > 0 && !label.includes(".");
+}

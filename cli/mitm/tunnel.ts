@@ -1,0 +1,70 @@
+/**
+ * What the listener does with hosts it does not intercept: a CONNECT becomes a raw TCP tunnel
+ * (the client does its own TLS with the real server and sees the real certificate), and a
+ * plain `http://` request is relayed as an ordinary forward proxy would. No token, credential
+ * or proxy header goes to these hosts.
+ */
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import https from "node:https";
+import net from "node:net";
+import type { Duplex } from "node:stream";
+import { pipeline } from "node:stream";
+import { forwardableHeaders, hostSegment, type Target } from "./edge-forwarder.ts";
+import { respondWithError, tunnelFailed, writeErrorToSocket } from "./proxy-errors.ts";
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Connects to `target`; on success answers the CONNECT with 200 and splices the two sockets,
+ * on failure answers 502 `upstream_unreachable`.
+ */
+export function tunnel(client: Duplex, head: Buffer, target: Target): void {
+  let connected = false;
+  const upstream = net.connect({ host: target.hostname, port: target.port });
+  upstream.setTimeout(CONNECT_TIMEOUT_MS, () => upstream.destroy(new Error("connect timeout")));
+  upstream.once("connect", () => {
+    connected = true;
+    upstream.setTimeout(0);
+    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    if (head.length > 0) upstream.write(head);
+    upstream.pipe(client);
+    client.pipe(upstream);
+  });
+  upstream.on("error", (error) => {
+    if (!connected) writeErrorToSocket(client, tunnelFailed(hostSegment(target), error));
+    else client.destroy();
+  });
+  upstream.on("close", () => {
+    if (connected) client.destroy();
+  });
+  client.on("error", () => upstream.destroy());
+  client.on("close", () => upstream.destroy());
+}
+
+/** Relays an absolute-form request for a host that is not intercepted, straight to that host. */
+export function passThroughRequest(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const request = url.protocol === "https:" ? https.request : http.request;
+  const outgoing = request({
+    hostname: url.hostname.replace(/^\[|\]$/g, ""),
+    port: url.port || undefined,
+    method: req.method,
+    path: `${url.pathname}${url.search}`,
+    // Hop-by-hop headers go, Proxy-Authorization (the session token) with them; Host stays.
+    headers: forwardableHeaders(req.rawHeaders, { drop: new Set(["expect"]) }),
+  });
+  let answered = false;
+  outgoing.on("response", (upstream) => {
+    answered = true;
+    res.writeHead(upstream.statusCode ?? 502, upstream.statusMessage, forwardableHeaders(upstream.rawHeaders));
+    pipeline(upstream, res, () => undefined);
+  });
+  outgoing.on("error", (error) => {
+    if (!answered) respondWithError(res, tunnelFailed(url.host, error));
+    else res.destroy();
+  });
+  res.on("close", () => {
+    if (!res.writableFinished) outgoing.destroy();
+  });
+  req.on("error", () => outgoing.destroy());
+  req.pipe(outgoing);
+}
