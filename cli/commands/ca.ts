@@ -19,8 +19,9 @@ their per-host certificates with: $XDG_CONFIG_HOME/edgevault/ca/ca.pem. The CA (
 10 years) is created there on first use; its key, ca-key.pem, is mode 0600 and is refused if
 other users can read it.
 
-Example:
-  curl --cacert "$(edgevault ca path)" --proxy http://127.0.0.1:14322 --proxy-user "$TOKEN:payments" https://api.stripe.com/v1/charges`,
+Examples:
+  edgevault ca path
+  curl --cacert "$(edgevault ca path)" --proxy-user "$TOKEN:payments" --proxy http://127.0.0.1:14322 https://api.stripe.com/v1/balance`,
   async run(argv, context) {
     const { args } = parseCommandLine(argv, {}, NoFlags);
     noMoreArgs(args, 0, "edgevault ca path");
@@ -97,6 +98,6 @@ Single tools, without touching a store:
   NODE_EXTRA_CA_CERTS="${pem}"   Node.js (adds to its roots)
   REQUESTS_CA_BUNDLE, SSL_CERT_FILE, CURL_CA_BUNDLE, GIT_SSL_CAINFO, DENO_CERT replace a tool's
   roots: point them at a bundle that also holds the system roots, as \`vault run\` does with
-  ${ca.dir}/trust-bundle.pem`);
+  ${ca.dir}/trust-bundle.pem (written by vault run)`);
   },
 };
