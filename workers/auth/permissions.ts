@@ -16,6 +16,12 @@ export function requireHumanOrKey(principal: Principal): void {
   }
 }
 
+/** Company-level management: an owner user or an API key, never an (owner) agent. */
+export function requireOwnerHumanOrKey(principal: Principal): void {
+  requireHumanOrKey(principal);
+  requireCompanyOwner(principal);
+}
+
 export type VaultRow = typeof vaults.$inferSelect;
 export type VaultAccess = { vault: VaultRow; role: VaultRole };
 

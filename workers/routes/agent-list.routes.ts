@@ -2,32 +2,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AGENT_SORT_KEYS, AGENT_STATUSES } from "../db/agent-list.queries.ts";
 import { CAPABILITIES } from "../lib/agent-names.ts";
-import { bearerSecurity, errors, jsonResponse, Timestamp } from "../lib/openapi.ts";
+import { bearerSecurity, errors, jsonResponse } from "../lib/openapi.ts";
 import { authenticate } from "../middleware/authenticate.ts";
-import { RealmView } from "./realms.routes.ts";
+import { AgentView } from "./agents.routes.ts";
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
-export const ListedAgent = z
-  .object({
-    agentId: z.string().openapi({ description: "The agent's name (Vane's agentId)", example: "researcher-1" }),
-    id: z.string(),
-    name: z.string(),
-    spiffeId: z.string().openapi({ example: "spiffe://edgevault.dev/company/acme/agent/researcher-1" }),
-    companyId: z.string(),
-    role: z.enum(["owner", "member"]),
-    status: z.enum(AGENT_STATUSES),
-    capabilities: z.array(z.string()),
-    realm: RealmView.nullable(),
-    version: z.string().nullable(),
-    publicKey: z.string().nullable(),
-    isOnline: z.boolean(),
-    registeredAt: Timestamp,
-    lastSeen: Timestamp.nullable(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
-  })
-  .openapi("ListedAgent");
+/** The list shows each agent exactly as `GET /v1/agents/{agentId}` does (without vaults). */
+export const ListedAgent = AgentView;
 
 export const listAgents = createRoute({
   method: "get",

@@ -2,7 +2,7 @@
 import { and, eq, isNull, or } from "drizzle-orm";
 import { invalidateActor } from "../auth/actor-gate-client.ts";
 import { AGENT_ID_PREFIX } from "../auth/actor-gate-client.ts";
-import { requireCompanyOwner, requireHumanOrKey } from "../auth/permissions.ts";
+import { requireOwnerHumanOrKey } from "../auth/permissions.ts";
 import { auditStatement } from "../db/audit.queries.ts";
 import { activeSessionCount, agentVaults, agentView, findAgentByName, isAgentNameTaken, type AgentRow } from "../db/agents.queries.ts";
 import type { Database } from "../db/client.ts";
@@ -42,8 +42,7 @@ agentsRouter.use("/v1/agents/:agentId{(?!invites$)[^/]+}/*", authenticate);
 agentsRouter
   .openapi(routes.registerAgent, async (c) => {
     const principal = c.var.principal;
-    requireHumanOrKey(principal);
-    requireCompanyOwner(principal);
+    requireOwnerHumanOrKey(principal);
     const body = c.req.valid("json");
     if (typeof body.agentId !== "string" || body.agentId === "") throw badRequest("missing_field", MISSING_AGENT_ID);
     if (!AGENT_NAME_PATTERN.test(body.agentId)) {
@@ -104,8 +103,7 @@ agentsRouter
   })
   .openapi(routes.updateAgent, async (c) => {
     const principal = c.var.principal;
-    requireHumanOrKey(principal);
-    requireCompanyOwner(principal);
+    requireOwnerHumanOrKey(principal);
     const db = c.var.db;
     const { agentId } = c.req.valid("param");
     const body = c.req.valid("json");
@@ -144,8 +142,7 @@ agentsRouter
   })
   .openapi(routes.deleteAgent, async (c) => {
     const principal = c.var.principal;
-    requireHumanOrKey(principal);
-    requireCompanyOwner(principal);
+    requireOwnerHumanOrKey(principal);
     const db = c.var.db;
     const { agentId } = c.req.valid("param");
     const { agent } = await requireAgent(db, principal, agentId);
@@ -167,8 +164,7 @@ agentsRouter
   })
   .openapi(routes.rotateAgent, async (c) => {
     const principal = c.var.principal;
-    requireHumanOrKey(principal);
-    requireCompanyOwner(principal);
+    requireOwnerHumanOrKey(principal);
     const db = c.var.db;
     const { agentId } = c.req.valid("param");
     const { agent } = await requireAgent(db, principal, agentId);
