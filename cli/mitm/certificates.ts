@@ -7,8 +7,7 @@
  * Keys are ECDSA P-256 through WebCrypto (a leaf costs a few milliseconds; RSA-2048 costs
  * hundreds), certificates are built with @peculiar/x509.
  */
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
+import type * as X509 from "@peculiar/x509";
 import { randomBytes, webcrypto } from "node:crypto";
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { isIP } from "node:net";
@@ -20,8 +19,22 @@ import { configDir } from "../config.ts";
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-// Node 20 has WebCrypto globally too; naming it keeps the provider independent of globals.
-x509.cryptoProvider.set(webcrypto as never); // its Crypto type is the DOM one, absent from this lib
+let loaded: Promise<typeof X509> | undefined;
+
+/**
+ * @peculiar/x509 (and the reflect polyfill it needs first) load on first use: they cost about
+ * 0.4 s, which every other command — most CLI runs — should not pay.
+ */
+function peculiar(): Promise<typeof X509> {
+  loaded ??= (async () => {
+    await import("reflect-metadata");
+    const x509 = await import("@peculiar/x509");
+    // Node 20 has WebCrypto globally too; naming it keeps the provider independent of globals.
+    x509.cryptoProvider.set(webcrypto as never); // its Crypto type is the DOM one, absent from this lib
+    return x509;
+  })();
+  return loaded;
+}
 
 const KEY_ALGORITHM = { name: "ECDSA", namedCurve: "P-256" } as const;
 const SIGNING_ALGORITHM = { name: "ECDSA", hash: "SHA-256" } as const;
@@ -45,7 +58,7 @@ export type LocalCa = {
   certPath: string;
   keyPath: string;
   certPem: string;
-  cert: x509.X509Certificate;
+  cert: X509.X509Certificate;
   key: CryptoKey;
 };
 
@@ -88,6 +101,7 @@ export async function loadOrCreateCa(dir: string): Promise<LocalCa> {
 
 /** The CA in `dir`, or undefined when there is none yet. Refuses a key others can read. */
 export async function loadCa(dir: string): Promise<LocalCa | undefined> {
+  const x509 = await peculiar();
   const certPath = path.join(dir, CA_CERT_FILE);
   const keyPath = path.join(dir, CA_KEY_FILE);
   let keyMode: number;
@@ -112,7 +126,7 @@ export async function loadCa(dir: string): Promise<LocalCa | undefined> {
   } catch (error) {
     throw new CliError(`Cannot read the local CA in ${dir}: ${describe(error)}; remove the directory to create a new CA`);
   }
-  let cert: x509.X509Certificate;
+  let cert: X509.X509Certificate;
   let key: CryptoKey;
   try {
     cert = new x509.X509Certificate(certPem);
@@ -126,10 +140,11 @@ export async function loadCa(dir: string): Promise<LocalCa | undefined> {
 }
 
 async function generateCa(): Promise<{ certPem: string; keyPem: string }> {
+  const x509 = await peculiar();
   const keys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
   const now = Date.now();
   // A random suffix tells two machines' CAs apart in a trust store.
-  const name: x509.JsonName = [{ CN: [`Edgevault local CA ${randomBytes(4).toString("hex")}`] }, { O: ["Edgevault"] }];
+  const name: X509.JsonName = [{ CN: [`Edgevault local CA ${randomBytes(4).toString("hex")}`] }, { O: ["Edgevault"] }];
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
     name,
@@ -213,6 +228,7 @@ export class LeafCertificates {
  * 24 hours from a few minutes ago, signed by the CA. Not a CA itself; serverAuth only.
  */
 export async function mintLeaf(ca: LocalCa, host: string, now: number = Date.now()): Promise<Leaf> {
+  const x509 = await peculiar();
   const keys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
   const ip = isIP(host) !== 0;
   const notAfter = new Date(now + LEAF_VALIDITY_MS);
@@ -241,12 +257,12 @@ export async function mintLeaf(ca: LocalCa, host: string, now: number = Date.now
 }
 
 /** SHA-256 fingerprint of a certificate, as trust stores and `openssl x509 -fingerprint` show it. */
-export async function fingerprint(cert: x509.X509Certificate): Promise<string> {
+export async function fingerprint(cert: X509.X509Certificate): Promise<string> {
   const digest = new Uint8Array(await cert.getThumbprint("SHA-256"));
   return [...digest].map((b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
 }
 
-async function keyMatchesCertificate(key: CryptoKey, cert: x509.X509Certificate): Promise<boolean> {
+async function keyMatchesCertificate(key: CryptoKey, cert: X509.X509Certificate): Promise<boolean> {
   const privateJwk = await webcrypto.subtle.exportKey("jwk", key);
   const publicJwk = await webcrypto.subtle.exportKey("jwk", await cert.publicKey.export(KEY_ALGORITHM, ["verify"]));
   return privateJwk.x === publicJwk.x && privateJwk.y === publicJwk.y;
