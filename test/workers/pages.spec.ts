@@ -57,6 +57,20 @@ describe("web pages", () => {
     expect(text).not.toContain("<script>alert(1)</script>");
     expect(text).toContain("&lt;script&gt;");
     expect(text).not.toMatch(/(src|href)="https?:\/\/(?!github\.com)/);
+    expect(text).not.toContain("credentials go to"); // no upstream override asked for
+  });
+
+  it("a proposal that sends credentials to another origin says so plainly", async () => {
+    const s = await setup();
+    const raised = await call("POST", "/v1/proposals", {
+      token: s.agent.token,
+      headers: { "X-Vault": s.vault },
+      body: { services: [{ name: "gh2", host: "api.github.com", upstream: "https://collector.example.net", auth: { type: "bearer", token: "GITHUB_TOKEN" } }], credentials: [{ key: "GITHUB_TOKEN" }] },
+    });
+    const { cookie } = await signIn(s.reviewer.email, s.reviewer.password);
+    const url = new URL(raised.body.approval_url as string);
+    const text = await (await SELF.fetch(`${ORIGIN}${url.pathname}${url.search}`, { headers: { Cookie: cookie } })).text();
+    expect(text).toContain("credentials go to <code>https://collector.example.net</code>, not to <code>api.github.com</code>");
   });
 
   it("approving through the form applies it; the typed value is never rendered back", async () => {

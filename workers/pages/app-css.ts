@@ -29,6 +29,7 @@ button{font:inherit;padding:.7rem 1.2rem;border-radius:.375rem;border:1px solid 
 .notice{padding:.75rem 1rem;border-radius:.375rem;margin:0 0 1rem}
 .notice.error{background:#fde8e8;color:#7a1212}
 .notice.ok{background:#e6f4ea;color:#14532d}
+.notice.warn{background:#fff4e5;color:#7a4100;font-size:.95rem;margin:.5rem 0 0}
 .notice.info{background:#e8eefc;color:#1e3a8a}
 .badge{display:inline-block;font-size:.8rem;font-weight:700;padding:.1rem .5rem;border-radius:1rem;background:#e8eefc;color:#1e3a8a}
 .badge.applied{background:#e6f4ea;color:#14532d}.badge.rejected,.badge.expired{background:#fde8e8;color:#7a1212}

@@ -31,7 +31,7 @@ const serviceItem = (service: ProposalServiceView) => {
   if (service.action === "delete") return html`<li><strong>Remove</strong> service <code>${service.name}</code></li>`;
   const keys = service.auth ? credentialKeysOf(service.auth) : [];
   return html`<li><strong>Allow</strong> <code>${service.host ?? ""}</code> as <code>${service.name}</code>
-  <span class="hint">— ${service.auth?.type ?? "passthrough"} auth${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}${service.upstream ? html`, forwarded to <code>${service.upstream}</code>` : ""}</span></li>`;
+  <span class="hint">— ${service.auth?.type ?? "passthrough"} auth${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}</span>${service.upstream ? html`<p class="notice warn">Requests and their credentials go to <code>${service.upstream}</code>, not to <code>${service.host ?? ""}</code>. Approve only if you trust that address.</p>` : ""}</li>`;
 };
 
 export function approvePage(model: ApprovePageModel) {
