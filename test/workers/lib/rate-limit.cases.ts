@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { admit, DEFAULT_RATE_LIMIT, effectiveRateLimit, newBucket, release } from "../../workers/lib/rate-limit.ts";
-import { StaleWhileRevalidate } from "../../workers/lib/stale-while-revalidate.ts";
+import { admit, DEFAULT_RATE_LIMIT, effectiveRateLimit, newBucket, release } from "../../../workers/lib/rate-limit.ts";
+import { StaleWhileRevalidate } from "../../../workers/lib/stale-while-revalidate.ts";
 
 describe("token bucket and in-flight limit", () => {
   it("defaults match Agent Vault: 20 req/s, burst 200, 64 concurrent", () => {

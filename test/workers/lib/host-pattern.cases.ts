@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatServiceHost, matchService, parseProxyTarget, parseServiceHost, parseUpstreamOrigin, type ServiceHost } from "../../workers/lib/host-pattern.ts";
+import { formatServiceHost, matchService, parseProxyTarget, parseServiceHost, parseUpstreamOrigin, type ServiceHost } from "../../../workers/lib/host-pattern.ts";
 
 const PROD = { allowPrivate: false };
 const DEV = { allowPrivate: true };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ServiceAuth } from "../../workers/db/schema.ts";
-import { credentialKeysOf, injectedHeaders, ServiceAuthSchema } from "../../workers/lib/inject-auth.ts";
+import type { ServiceAuth } from "../../../workers/db/schema.ts";
+import { credentialKeysOf, injectedHeaders, ServiceAuthSchema } from "../../../workers/lib/inject-auth.ts";
 
 const creds = (entries: Record<string, string>) => new Map(Object.entries(entries));
 

@@ -1,0 +1,13 @@
+/**
+ * The pure-logic suites (crypto envelope, tokens, rate limits, host patterns, SSRF, header
+ * rules, credential injection, SPIFFE IDs) run in one workerd file: each file costs a workerd
+ * start of its own, and these need no bindings.
+ */
+import "./lib/crypto-envelope.cases.ts";
+import "./lib/tokens.cases.ts";
+import "./lib/rate-limit.cases.ts";
+import "./lib/host-pattern.cases.ts";
+import "./lib/ssrf.cases.ts";
+import "./lib/inject-auth.cases.ts";
+import "./lib/forward-headers.cases.ts";
+import "./lib/identity-spiffe.cases.ts";
