@@ -404,3 +404,18 @@ describe("documented", () => {
     expect(paths["/v1/registrations/claim"]?.post).not.toHaveProperty("security");
   });
 });
+
+describe("self-registration throttling", () => {
+  it("one client address gets at most 10 registrations an hour (429 with Retry-After); others are unaffected", async () => {
+    const company = await createCompany();
+    const from = (ip: string, name: string) =>
+      call("POST", `/v1/companies/${company.id}/agents/register`, { headers: { "CF-Connecting-IP": ip }, body: { name, capabilities: [] } });
+    const ip = `198.51.100.${Math.floor(Math.random() * 200) + 1}`;
+    for (let i = 0; i < 10; i++) expect((await from(ip, `spam-${i}-${Date.now().toString(36)}`)).status).toBe(201);
+    const blocked = await from(ip, `spam-x-${Date.now().toString(36)}`);
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error).toBe("too_many_attempts");
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await from("203.0.113.99", `other-${Date.now().toString(36)}`)).status).toBe(201);
+  });
+});
