@@ -198,12 +198,18 @@ export class LeafCertificates {
     const key = host.toLowerCase();
     const cached = this.#cache.get(key);
     if (cached) {
-      this.#cache.delete(key); // re-inserted below: most recently used last
+      // The entry stays in place while it is awaited, so concurrent handshakes for one host
+      // share one certificate instead of minting one each.
       const leaf = await cached.catch(() => undefined);
       if (leaf && leaf.notAfter.getTime() - this.#now() > REMINT_BEFORE_MS) {
-        this.#remember(key, cached);
+        if (this.#cache.get(key) === cached) {
+          this.#cache.delete(key);
+          this.#cache.set(key, cached); // most recently used last
+        }
         return leaf;
       }
+      const replaced = this.#cache.get(key);
+      if (replaced && replaced !== cached) return replaced; // another caller is re-minting it already
     }
     const minting = mintLeaf(this.#ca, key, this.#now());
     this.#remember(key, minting);

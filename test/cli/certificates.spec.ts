@@ -130,8 +130,12 @@ describe("the local CA", () => {
       now += LEAF_VALIDITY_MS - REMINT_BEFORE_MS - 60_000; // 61 minutes left: still good
       assert.equal(await leaves.get("api.example.com"), a);
       now += 2 * 60_000; // 59 minutes left: replaced
-      const renewed = await leaves.get("api.example.com");
+      const [renewed, alsoRenewed] = await Promise.all([leaves.get("api.example.com"), leaves.get("api.example.com")]);
+      assert.equal(renewed, alsoRenewed); // concurrent handshakes re-mint once
       assert.notEqual(renewed, a);
+      const [c, d] = await Promise.all([leaves.get("api.example.com"), leaves.get("api.example.com")]);
+      assert.equal(c, renewed);
+      assert.equal(d, renewed);
       assert.ok(renewed.notAfter.getTime() > a.notAfter.getTime());
     });
 
