@@ -5,15 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import { CliError, EXIT, UsageError } from "../../cli/cli-error.ts";
-import { confirm } from "../../cli/confirm.ts";
 import { revokeCommand } from "../../cli/commands/agent-invite.ts";
-import { COMMANDS, run } from "../../cli/main.ts";
+import { COMMANDS } from "../../cli/main.ts";
 import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";
 import { startEdge, type Edge, type TestCompany } from "./support/edge.ts";
+import { assertHelpWithExamples } from "./support/help.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -438,15 +436,7 @@ describe("edgevault agent", () => {
     it("every agent command has --help with an example", async () => {
       const agentCommands = COMMANDS.filter((c) => c.path[0] === "agent" || (c.path[0] === "vault" && c.path[1] === "agent"));
       assert.equal(agentCommands.length, 18);
-      for (const command of agentCommands) {
-        // In process: the dispatch is the CLI's own, without a process start per command.
-        let out = "";
-        const context = { env: {}, stdin: new PassThrough(), stderr: new PassThrough(), out: (line: string) => (out += `${line}\n`), err: () => {} };
-        assert.equal(await run([...command.path, "--help"], context), EXIT.ok);
-        assert.match(out, new RegExp(`^Usage: edgevault ${command.path.join(" ")}`));
-        assert.match(out, new RegExp(`Examples?:\\n  edgevault ${command.path.join(" ")}( |\\n|$)`));
-        assert.doesNotMatch(out.slice(out.search(/Examples?:/)), /</, `${command.path.join(" ")}: an example with a placeholder`);
-      }
+      await assertHelpWithExamples(agentCommands);
     });
 
     it("a revoke hint puts -- before a suffix that starts with a hyphen", () => {
@@ -456,36 +446,3 @@ describe("edgevault agent", () => {
   });
 });
 
-describe("confirm", () => {
-  /** A terminal-like stdin the test types into. */
-  function terminal(typed?: string) {
-    const stdin = Object.assign(new PassThrough(), { isTTY: true });
-    const stderr = new PassThrough();
-    let shown = "";
-    stderr.on("data", (chunk: Buffer) => (shown += chunk.toString("utf8")));
-    if (typed === undefined) stdin.end();
-    else setImmediate(() => stdin.write(typed));
-    return { io: { stdin, stderr }, shown: () => shown };
-  }
-  const options = { yes: false, action: 'delete agent "a-1"', question: 'Delete agent "a-1"?' };
-
-  it("goes ahead on y or yes, and asks on stderr", async () => {
-    const yes = terminal("yes\n");
-    await confirm(yes.io, options);
-    assert.match(yes.shown(), /Delete agent "a-1"\? \[y\/N\]/);
-    await confirm(terminal("y\n").io, options);
-  });
-
-  it("stops on anything else, on end of input, and on Ctrl+C", async () => {
-    await assert.rejects(confirm(terminal("n\n").io, options), (error) => error instanceof CliError && /Cancelled: did not delete agent "a-1"/.test(error.message));
-    await assert.rejects(confirm(terminal("\n").io, options), CliError);
-    await assert.rejects(confirm(terminal().io, options), CliError);
-    await assert.rejects(confirm(terminal("\x03").io, options), (error) => error instanceof CliError && error.exitCode === EXIT.interrupted);
-  });
-
-  it("never asks without a terminal, and not at all with --yes", async () => {
-    const piped = { stdin: new PassThrough(), stderr: new PassThrough() };
-    await assert.rejects(confirm(piped, options), UsageError);
-    await confirm(piped, { ...options, yes: true });
-  });
-});

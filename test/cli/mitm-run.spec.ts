@@ -8,13 +8,12 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { EXIT } from "../../cli/cli-error.ts";
-import { COMMANDS, run } from "../../cli/main.ts";
+import { COMMANDS } from "../../cli/main.ts";
 import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";
 import { ROOT, startEdge, type Edge, type TestCompany } from "./support/edge.ts";
 import { createServiceVault, startTlsServer, startUpstream, type ServiceVault, type TlsServer, type Upstream } from "./support/mitm.ts";
+import { assertHelpWithExamples } from "./support/help.ts";
 
 const SERVICE_HOST = "api.run.test";
 const PRINT_ENV = "process.stdout.write(JSON.stringify(process.env))";
@@ -145,14 +144,7 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
   it("every proxy command has --help with a usage line and an example without placeholders", async () => {
     const commands = COMMANDS.filter((c) => c.path[0] === "proxy" || c.path[0] === "ca" || c.path.join(" ") === "vault run");
     assert.equal(commands.length, 5);
-    for (const command of commands) {
-      let out = "";
-      const context = { env: {}, stdin: new PassThrough(), stderr: new PassThrough(), out: (line: string) => (out += `${line}\n`), err: () => {} };
-      assert.equal(await run([...command.path, "--help"], context), EXIT.ok);
-      assert.match(out, new RegExp(`^Usage: edgevault ${command.path.join(" ")}`));
-      assert.match(out, new RegExp(`Examples?:\\n  edgevault ${command.path.join(" ")}( |\\n|$)`));
-      assert.doesNotMatch(out.slice(out.search(/Examples?:/)), /</, `${command.path.join(" ")}: an example with a placeholder`);
-    }
+    await assertHelpWithExamples(commands);
   });
 
   it("refuses a command line without -- or without a vault before minting anything", async () => {

@@ -7,14 +7,15 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { CliError, EXIT } from "../../cli/cli-error.ts";
-import { COMMANDS, run } from "../../cli/main.ts";
+import { CliError } from "../../cli/cli-error.ts";
+import { COMMANDS } from "../../cli/main.ts";
 import { parseSlotValues, readSlotValues } from "../../cli/slot-values.ts";
 import { inviteAgent, proxyFetch, type TestAgent } from "./support/agent.ts";
 import { spawnCli } from "./support/cli-child.ts";
 import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";
 import { startEdge, type Edge, type TestCompany, type TestUser } from "./support/edge.ts";
 import { startUpstream, type Upstream } from "./support/upstream.ts";
+import { assertHelpWithExamples } from "./support/help.ts";
 
 type Proposal = { id: string; status: string; vault: string; review_note: string | null; credentials: { key: string; has_value: boolean }[] };
 
@@ -352,14 +353,7 @@ describe("edgevault proposal", () => {
     it("every proposal command has --help with an example", async () => {
       const commands = COMMANDS.filter((c) => c.path[0] === "proposal");
       assert.deepEqual(commands.map((c) => c.path[1]), ["list", "show", "approve", "reject", "wait"]);
-      for (const command of commands) {
-        let out = "";
-        const context = { env: {}, stdin: new PassThrough(), stderr: new PassThrough(), out: (line: string) => (out += `${line}\n`), err: () => {} };
-        assert.equal(await run([...command.path, "--help"], context), EXIT.ok);
-        assert.match(out, new RegExp(`^Usage: edgevault ${command.path.join(" ")}`));
-        assert.match(out, new RegExp(`Examples?:\\n  edgevault ${command.path.join(" ")} `));
-        assert.doesNotMatch(out.slice(out.search(/Examples?:/)), /</, `${command.path.join(" ")}: an example with a placeholder`);
-      }
+      await assertHelpWithExamples(commands);
     });
   });
 });

@@ -4,13 +4,12 @@
  * bad flags refused (exit 2) before any request is sent.
  */
 import assert from "node:assert/strict";
-import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { EXIT } from "../../cli/cli-error.ts";
-import { COMMANDS, run } from "../../cli/main.ts";
+import { COMMANDS } from "../../cli/main.ts";
 import { parseAuthFlags } from "../../cli/service-auth.ts";
 import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";
 import { startEdge, type Edge, type TestCompany } from "./support/edge.ts";
+import { assertHelpWithExamples } from "./support/help.ts";
 
 type Service = { name: string; host: string; upstream: string | null; description: string | null; auth: Record<string, unknown>; enabled: boolean; credential_keys: string[] };
 
@@ -272,13 +271,6 @@ describe("edgevault vault service", () => {
   it("every vault service command has --help with an example", async () => {
     const commands = COMMANDS.filter((c) => c.path[0] === "vault" && c.path[1] === "service");
     assert.deepEqual(commands.map((c) => c.path[2]), ["list", "add", "update", "enable", "disable", "remove"]);
-    for (const command of commands) {
-      let out = "";
-      const context = { env: {}, stdin: new PassThrough(), stderr: new PassThrough(), out: (line: string) => (out += `${line}\n`), err: () => {} };
-      assert.equal(await run([...command.path, "--help"], context), EXIT.ok);
-      assert.match(out, new RegExp(`^Usage: edgevault ${command.path.join(" ")}`));
-      assert.match(out, new RegExp(`Examples?:\\n  edgevault ${command.path.join(" ")} `));
-      assert.doesNotMatch(out.slice(out.search(/Examples?:/)), /</, `${command.path.join(" ")}: an example with a placeholder`);
-    }
+    await assertHelpWithExamples(commands);
   });
 });

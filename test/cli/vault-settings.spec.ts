@@ -6,14 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { EXIT } from "../../cli/cli-error.ts";
-import { COMMANDS, run } from "../../cli/main.ts";
+import { COMMANDS } from "../../cli/main.ts";
 import { inviteAgent, proxyFetch, type TestAgent } from "./support/agent.ts";
 import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";
 import { startEdge, type Edge, type TestCompany } from "./support/edge.ts";
 import { startUpstream, type Upstream } from "./support/upstream.ts";
+import { assertHelpWithExamples } from "./support/help.ts";
 
 type VaultView = { name: string; unmatched_host_policy: string; rate_limit: Record<string, number> | null };
 type LogEntry = { id: number; actor_type: string; method: string; host: string; path: string; status: number; service: string | null; denial: string | null };
@@ -295,13 +294,6 @@ describe("edgevault vault set, logs, webhook and session", () => {
   it("every command here has --help with an example", async () => {
     const commands = COMMANDS.filter((c) => (c.path[0] === "vault" && ["set", "logs", "webhook"].includes(c.path[1] ?? "")) || c.path[0] === "session");
     assert.equal(commands.length, 8);
-    for (const command of commands) {
-      let out = "";
-      const context = { env: {}, stdin: new PassThrough(), stderr: new PassThrough(), out: (line: string) => (out += `${line}\n`), err: () => {} };
-      assert.equal(await run([...command.path, "--help"], context), EXIT.ok);
-      assert.match(out, new RegExp(`^Usage: edgevault ${command.path.join(" ")}`));
-      assert.match(out, new RegExp(`Examples?:\\n  edgevault ${command.path.join(" ")} `));
-      assert.doesNotMatch(out.slice(out.search(/Examples?:/)), /</, `${command.path.join(" ")}: an example with a placeholder`);
-    }
+    await assertHelpWithExamples(commands);
   });
 });
