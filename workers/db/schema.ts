@@ -43,7 +43,10 @@ export const users = sqliteTable(
   {
     id: text("id").primaryKey(),
     companyId: text("company_id").notNull().references(() => companies.id, { onDelete: "cascade" }),
-    /** Lower-cased; unique across the platform so sign-in needs only email and password. */
+    /**
+     * Lower-cased; unique within the company only, so one company cannot learn which addresses
+     * another has. Sign-in tries the (few) accounts with that address: see auth/sign-in.ts.
+     */
     email: text("email").notNull(),
     name: text("name").notNull().default(""),
     role: text("role", { enum: ["owner", "member"] }).notNull(),
@@ -53,7 +56,7 @@ export const users = sqliteTable(
     createdAt: createdAt(),
     updatedAt: integer("updated_at"),
   },
-  (t) => [uniqueIndex("users_email").on(t.email), index("users_company").on(t.companyId)],
+  (t) => [uniqueIndex("users_company_email").on(t.companyId, t.email), index("users_email").on(t.email)],
 );
 
 export const userSessions = sqliteTable(
@@ -178,9 +181,14 @@ export const vaultSessions = sqliteTable(
     id: text("id").primaryKey(),
     companyId: text("company_id").notNull(),
     vaultId: text("vault_id").notNull().references(() => vaults.id, { onDelete: "cascade" }),
-    /** Who minted it; the session dies with them. */
+    /** Who minted it (the root principal); the session dies with them. */
     principalType: text("principal_type", { enum: SESSION_MINTERS }).notNull(),
     principalId: text("principal_id").notNull(),
+    /**
+     * The minter's credential that minted it (agent token id, user session id or API key id):
+     * rotating that token, signing out or revoking that key ends the session too.
+     */
+    mintedWith: text("minted_with"),
     label: text("label").notNull().default(""),
     tokenHash: text("token_hash").notNull(),
     createdAt: createdAt(),
@@ -294,6 +302,9 @@ export const proposals = sqliteTable(
     reviewNote: text("review_note"),
     raisedByType: text("raised_by_type").notNull(),
     raisedById: text("raised_by_id").notNull(),
+    /** The root principal behind the raiser (a session's minter, else the raiser): never its reviewer. */
+    raisedByRootType: text("raised_by_root_type"),
+    raisedByRootId: text("raised_by_root_id"),
     approvalTokenHash: text("approval_token_hash").notNull(),
     createdAt: createdAt(),
     expiresAt: integer("expires_at").notNull(),
@@ -349,6 +360,8 @@ export const requestLog = sqliteTable(
     bytesIn: integer("bytes_in"),
     bytesOut: integer("bytes_out"),
     denial: text("denial"),
+    /** Refusals before admission (429s) are counted per actor and written as one row with a count. */
+    count: integer("count").notNull().default(1),
     createdAt: createdAt(),
   },
   (t) => [index("request_log_vault_time").on(t.vaultId, t.createdAt)],
