@@ -1,17 +1,23 @@
 /**
- * One per actor (agent or vault session): the authority on whether its token is still valid,
- * its rate-limit buckets per vault, its in-flight requests and its last-seen time. The edge
- * reaches it by the public id inside the token, so a proxied request pays exactly one round
- * trip here (`admit`: token + grant + budget) and no D1 query once the object is warm.
- * Management changes call `invalidate()` after writing D1, so the next request re-reads D1:
- * revocation and rotation take effect at once.
+ * One per root principal (an agent, a user or an API key): the authority on whether its token, and
+ * every vault session it minted, is still valid; its rate-limit buckets per vault (shared by its
+ * sessions, so delegation cannot multiply a budget); its in-flight requests and last-seen time.
+ *
+ * The edge reaches it by the public id inside the token, so a proxied request pays exactly one
+ * round trip here (`admit`: token + grant + budget) and no D1 query once the object is warm.
+ * Management changes call `invalidate()` after writing D1; a load that was in flight when an
+ * invalidation landed is discarded (the generation number), so a revocation cannot be undone by
+ * a slow read, and the very next request re-reads D1.
  */
 import { DurableObject } from "cloudflare:workers";
-import { createDatabase } from "../workers/db/client.ts";
-import { loadActorState, writeLastSeen, type ActorKey, type ActorState } from "../workers/db/actor-state.queries.ts";
+import type { PresentedActor, RootKey } from "../workers/auth/actor-gate-client.ts";
+import { createDatabase, type Database } from "../workers/db/client.ts";
+import { loadRootState, loadSessionState, writeLastSeen, type RootState, type SessionState } from "../workers/db/actor-state.queries.ts";
+import { requestLog, type VaultRole } from "../workers/db/schema.ts";
 import { loadVaultMeta, type VaultMeta } from "../workers/db/vault-meta.queries.ts";
-import type { VaultRole } from "../workers/db/schema.ts";
 import type { Env } from "../workers/env.ts";
+import type { CompanyRole } from "../workers/lib/principal.ts";
+import { lesserRole } from "../workers/lib/principal.ts";
 import { admit, effectiveRateLimit, newBucket, release, type Bucket } from "../workers/lib/rate-limit.ts";
 import { StaleWhileRevalidate } from "../workers/lib/stale-while-revalidate.ts";
 import { digestsEqual } from "../workers/lib/tokens.ts";
@@ -20,12 +26,25 @@ import { digestsEqual } from "../workers/lib/tokens.ts";
 export const LAST_SEEN_FLUSH_MS = 60_000;
 /** An in-flight slot whose release never arrived is reclaimed after this long. */
 export const LEASE_TTL_MS = 120_000;
+/** Refused requests are counted and written as one request-log row per actor, vault and reason this often. */
+export const DENIAL_FLUSH_MS = 20_000;
+/** The role a vault session acts with, before its minter's own role bounds it. */
+export const SESSION_ROLE: VaultRole = "proxy";
 /** Vault id and rate-limit override: fresh for 5 s, served stale (refreshing) up to 60 s. */
 const VAULT_META_CACHE = { freshMs: 5_000, maxStaleMs: 60_000, maxEntries: 256 };
+const MAX_CACHED_SESSIONS = 1_024;
 
-export type GateAuthentication = { ok: true; actor: ActorState; lastSeenAt: number } | { ok: false };
+/** Who the edge is talking to, as far as the request log and release need to know. */
+export type GateActor = { kind: "agent" | "vault_session"; id: string; companyId: string; name: string; root: RootKey };
 
-export type GateActor = { kind: ActorKey["kind"]; id: string; companyId: string; name: string };
+export type GateIdentity =
+  | { kind: "agent"; id: string; companyId: string; tokenId: string; companyRole: CompanyRole; name: string }
+  | { kind: "vault_session"; id: string; companyId: string; vaultId: string; role: VaultRole; label: string; mintedBy: RootKey };
+
+export type GateAuthentication = { ok: true; identity: GateIdentity } | { ok: false };
+
+/** What is recorded about a refused request (never headers, query or body). */
+export type RequestLine = { method: string; host: string; path: string };
 
 export type GateAdmission =
   | { ok: true; actor: GateActor; vault: { id: string; name: string }; role: VaultRole; limit: number; remaining: number; leaseId: string }
@@ -40,49 +59,59 @@ export type GateAdmission =
       remaining: number;
     };
 
+/** The D1 reads behind the cache; a field so a test can hold a load open and interleave an invalidation. */
+export type GateLoaders = {
+  root: (db: Database, key: RootKey) => Promise<RootState | undefined>;
+  session: (db: Database, root: RootState, sessionId: string, now: number) => Promise<SessionState | undefined>;
+};
+
+type Resolved = { root: RootState; identity: GateIdentity; actor: GateActor; session?: SessionState };
+type PendingDenial = { row: typeof requestLog.$inferInsert; count: number };
+
 export class ActorGate extends DurableObject<Env> {
-  #state: ActorState | undefined;
-  #loaded = false;
+  loaders: GateLoaders = { root: loadRootState, session: loadSessionState };
+  #generation = 0;
+  #root: { id: string; state: RootState | null } | undefined;
+  #sessions = new Map<string, SessionState | null>();
   #lastSeenAt: number | undefined;
   #lastFlushedAt = 0;
   #buckets = new Map<string, Bucket>();
   #vaults = new StaleWhileRevalidate<VaultMeta | null>(VAULT_META_CACHE);
   #leases = 0;
+  #denials = new Map<string, PendingDenial>();
+  #denialFlushScheduled = false;
 
-  /** Checks a token hash against the actor's current token; records the actor as seen. */
-  async authenticate(key: ActorKey, tokenHash: string): Promise<GateAuthentication> {
-    const now = Date.now();
-    const state = await this.#current(key, now);
-    if (!state || !digestsEqual(state.tokenHash, tokenHash)) return { ok: false };
-    this.#seen(state, now);
-    return { ok: true, actor: state, lastSeenAt: now };
+  /** Checks a presented token (the root's own, or a session it minted); records the actor as seen. */
+  async authenticate(actor: PresentedActor, tokenHash: string): Promise<GateAuthentication> {
+    const resolved = await this.#resolve(actor, tokenHash, Date.now());
+    return resolved ? { ok: true, identity: resolved.identity } : { ok: false };
   }
 
   /**
-   * The proxy's one round trip: token check, the actor's role in the named vault, and one unit
-   * of the (actor, vault) budget plus an in-flight slot, released by `release` afterwards.
+   * The proxy's one round trip: token check, the actor's role in the named vault, and one unit of
+   * the root's budget in that vault plus an in-flight slot, released by `release` afterwards.
    * Vault sessions may omit the vault name (it is embedded in the session).
    */
-  async admit(key: ActorKey, tokenHash: string, vaultName: string | null): Promise<GateAdmission> {
+  async admit(presented: PresentedActor, tokenHash: string, vaultName: string | null, request: RequestLine): Promise<GateAdmission> {
     const now = Date.now();
-    const state = await this.#current(key, now);
-    if (!state || !digestsEqual(state.tokenHash, tokenHash)) return { ok: false, code: "unauthorized" };
-    this.#seen(state, now);
-    const actor: GateActor = { kind: key.kind, id: key.id, companyId: state.companyId, name: state.name };
-    const sessionVaultId = key.kind === "vault_session" ? Object.keys(state.grants)[0] : undefined;
+    const resolved = await this.#resolve(presented, tokenHash, now);
+    if (!resolved) return { ok: false, code: "unauthorized" };
+    const { root, identity, actor } = resolved;
+    const sessionVaultId = identity.kind === "vault_session" ? identity.vaultId : undefined;
     if (!vaultName && !sessionVaultId) return { ok: false, code: "vault_required", actor };
-    const vault = await this.#vaultMeta(state.companyId, sessionVaultId ? { id: sessionVaultId } : { name: vaultName ?? "" });
+    const vault = await this.#vaultMeta(root.companyId, sessionVaultId ? { id: sessionVaultId } : { name: vaultName ?? "" });
     if (!vault || (vaultName && vault.name !== vaultName)) return { ok: false, code: vault ? "no_grant" : "vault_not_found", actor };
-    const role: VaultRole | undefined = state.grants[vault.id] ?? (state.companyRole === "owner" ? "admin" : undefined);
+    const role = identity.kind === "vault_session" ? identity.role : rootRoleIn(root, vault.id);
     if (!role) return { ok: false, code: "no_grant", actor };
 
-    const limit = effectiveRateLimit(vault.rateLimit, state.rateLimit);
+    const limit = effectiveRateLimit(vault.rateLimit, root.rateLimit);
     let bucket = this.#buckets.get(vault.id);
     if (!bucket) this.#buckets.set(vault.id, (bucket = newBucket(limit, now)));
     const leaseId = String(++this.#leases);
     const decision = admit(bucket, limit, now, leaseId, LEASE_TTL_MS);
     const vaultRef = { id: vault.id, name: vault.name };
     if (!decision.admitted) {
+      this.#countDenial(actor, vaultRef.id, decision.reason, request, now);
       return { ok: false, code: decision.reason, actor, vault: vaultRef, retryAfterSeconds: decision.retryAfterSeconds, limit: limit.burst, remaining: decision.remaining };
     }
     return { ok: true, actor, vault: vaultRef, role, limit: limit.burst, remaining: decision.remaining, leaseId };
@@ -94,36 +123,138 @@ export class ActorGate extends DurableObject<Env> {
     if (bucket) release(bucket, leaseId);
   }
 
-  /** Drops the cached state; the next request re-reads D1. */
+  /** Drops the cached state of the root and its sessions; loads already in flight are discarded. */
   async invalidate(): Promise<void> {
-    this.#state = undefined;
-    this.#loaded = false;
+    this.#generation += 1;
+    this.#root = undefined;
+    this.#sessions.clear();
+    this.#vaults = new StaleWhileRevalidate<VaultMeta | null>(VAULT_META_CACHE);
   }
 
-  /** Last time this actor presented a valid token (memory only; D1 lags by up to a minute). */
+  /** Last time this agent presented its own valid token (memory only; D1 lags by up to a minute). */
   async lastSeen(): Promise<number | null> {
     return this.#lastSeenAt ?? null;
   }
 
-  async #current(key: ActorKey, now: number): Promise<ActorState | undefined> {
-    if (!this.#loaded || this.#state?.key.id !== key.id) {
-      this.#state = await loadActorState(createDatabase(this.env.DB), key, now);
-      this.#loaded = true;
+  /** Writes the refused requests counted since the last flush: one row per actor, vault and reason. */
+  override async alarm(): Promise<void> {
+    this.#denialFlushScheduled = false;
+    const pending = [...this.#denials.values()];
+    this.#denials.clear();
+    if (pending.length === 0) return;
+    const db = this.#db();
+    const [first, ...rest] = pending.map((p) => db.insert(requestLog).values({ ...p.row, count: p.count }));
+    if (first) await db.batch([first, ...rest]);
+  }
+
+  async #resolve(presented: PresentedActor, tokenHash: string, now: number): Promise<Resolved | undefined> {
+    for (;;) {
+      const generation = this.#generation;
+      const root = await this.#rootState(presented.root);
+      if (!root) return undefined;
+      if (!presented.sessionId) return this.#asAgent(root, tokenHash, now);
+      const session = await this.#sessionState(root, presented.sessionId, now);
+      // An invalidation landed while the session was read: its root may be stale too, start over.
+      if (generation !== this.#generation) continue;
+      if (!session || session.expiresAt <= now || !digestsEqual(session.tokenHash, tokenHash)) return undefined;
+      // A session acts with the lesser of its own role and its minter's current role in the vault.
+      const minterRole = rootRoleIn(root, session.vaultId);
+      if (!minterRole) return undefined;
+      const identity: GateIdentity = {
+        kind: "vault_session",
+        id: session.id,
+        companyId: root.companyId,
+        vaultId: session.vaultId,
+        role: lesserRole(SESSION_ROLE, minterRole),
+        label: session.label,
+        mintedBy: root.key,
+      };
+      return { root, session, identity, actor: { kind: "vault_session", id: session.id, companyId: root.companyId, name: session.label, root: root.key } };
     }
-    const state = this.#state;
-    if (state?.expiresAt != null && state.expiresAt <= now) return undefined;
+  }
+
+  #asAgent(root: RootState, tokenHash: string, now: number): Resolved | undefined {
+    if (root.key.type !== "agent" || !root.token || !digestsEqual(root.token.hash, tokenHash)) return undefined;
+    this.#seen(root, now);
+    return {
+      root,
+      identity: { kind: "agent", id: root.key.id, companyId: root.companyId, tokenId: root.token.id, companyRole: root.companyRole, name: root.name },
+      actor: { kind: "agent", id: root.key.id, companyId: root.companyId, name: root.name, root: root.key },
+    };
+  }
+
+  async #rootState(key: RootKey): Promise<RootState | null> {
+    for (;;) {
+      if (this.#root?.id === key.id) return this.#root.state;
+      const generation = this.#generation;
+      const state = (await this.loaders.root(this.#db(), key)) ?? null;
+      // An invalidation that landed while this read was in flight may postdate what it read: read again.
+      if (generation !== this.#generation) continue;
+      this.#root = { id: key.id, state };
+      return state;
+    }
+  }
+
+  /** The session's cached state; not cached when an invalidation landed during the read (the caller retries). */
+  async #sessionState(root: RootState, sessionId: string, now: number): Promise<SessionState | null> {
+    const cached = this.#sessions.get(sessionId);
+    if (cached !== undefined) return cached;
+    const generation = this.#generation;
+    const state = (await this.loaders.session(this.#db(), root, sessionId, now)) ?? null;
+    if (generation !== this.#generation) return null;
+    if (this.#sessions.size >= MAX_CACHED_SESSIONS) this.#sessions.clear();
+    this.#sessions.set(sessionId, state);
     return state;
   }
 
   #vaultMeta(companyId: string, by: { name: string } | { id: string }): Promise<VaultMeta | null> {
     const cacheKey = "name" in by ? `name:${by.name}` : `id:${by.id}`;
-    return this.#vaults.get(cacheKey, () => loadVaultMeta(createDatabase(this.env.DB), companyId, by), (p) => this.ctx.waitUntil(p));
+    return this.#vaults.get(cacheKey, () => loadVaultMeta(this.#db(), companyId, by), (p) => this.ctx.waitUntil(p));
   }
 
-  #seen(state: ActorState, now: number): void {
-    this.#lastSeenAt = now;
-    if (state.key.kind !== "agent" || now - this.#lastFlushedAt < LAST_SEEN_FLUSH_MS) return;
-    this.#lastFlushedAt = now;
-    this.ctx.waitUntil(writeLastSeen(createDatabase(this.env.DB), state.key.id, now).catch(() => (this.#lastFlushedAt = 0)));
+  #countDenial(actor: GateActor, vaultId: string, code: string, request: RequestLine, now: number): void {
+    const key = `${vaultId}|${actor.kind}|${actor.id}|${code}`;
+    const pending = this.#denials.get(key);
+    if (pending) {
+      pending.count += 1;
+      return;
+    }
+    this.#denials.set(key, {
+      count: 1,
+      row: {
+        companyId: actor.companyId,
+        vaultId,
+        actorType: actor.kind,
+        actorId: actor.id,
+        service: null,
+        method: request.method.slice(0, 16),
+        host: request.host.slice(0, 255),
+        path: request.path.slice(0, 256),
+        status: 429,
+        latencyMs: 0,
+        denial: code,
+        createdAt: now,
+      },
+    });
+    if (!this.#denialFlushScheduled) {
+      this.#denialFlushScheduled = true;
+      this.ctx.waitUntil(this.ctx.storage.setAlarm(now + DENIAL_FLUSH_MS));
+    }
   }
+
+  #seen(root: RootState, now: number): void {
+    this.#lastSeenAt = now;
+    if (now - this.#lastFlushedAt < LAST_SEEN_FLUSH_MS) return;
+    this.#lastFlushedAt = now;
+    this.ctx.waitUntil(writeLastSeen(this.#db(), root.key.id, now).catch(() => (this.#lastFlushedAt = 0)));
+  }
+
+  #db(): Database {
+    return createDatabase(this.env.DB);
+  }
+}
+
+/** The root's own role in a vault: its grant, or admin everywhere for company owners and API keys. */
+function rootRoleIn(root: RootState, vaultId: string): VaultRole | undefined {
+  return root.grants[vaultId] ?? (root.companyRole === "owner" ? "admin" : undefined);
 }

@@ -68,6 +68,7 @@ function ensureDevVars() {
   const additions = [];
   if (!has("PLATFORM_TOKEN")) additions.push(`PLATFORM_TOKEN=${base64url(randomBytes(32))}`);
   if (!has("MASTER_KEYS")) additions.push(`MASTER_KEYS=v1:${base64url(randomBytes(32))}`);
+  if (!has("TOKEN_MAC_KEY")) additions.push(`TOKEN_MAC_KEY=${base64url(randomBytes(32))}`);
   if (additions.length === 0) return false;
   const separator = existing && !existing.endsWith("\n") ? "\n" : "";
   writeFileSync(DEV_VARS, `${existing}${separator}${additions.join("\n")}\n`, { mode: 0o600 });
@@ -102,9 +103,12 @@ function ownerKey() {
 function seedStatements(token) {
   const hash = sha256Hex(token);
   const now = Date.now();
-  // The row id derives from the hash so re-running is a no-op for the same key.
-  const keyId = `key_dev_${hash.slice(0, 16)}`;
+  // The row id derives from the hash so re-running is a no-op for the same key. It has the shape
+  // of every key id (`key_<hex>`) so vault sessions it mints can name it (auth/actor-gate-client.ts);
+  // the UPDATE renames the `key_dev_…` id earlier versions seeded.
+  const keyId = `key_${hash.slice(0, 18)}`;
   return [
+    `UPDATE api_keys SET id = ${sqlString(keyId)} WHERE id = ${sqlString(`key_dev_${hash.slice(0, 16)}`)}`,
     `INSERT OR IGNORE INTO companies(id, name, created_at) VALUES (${sqlString(COMPANY.id)}, ${sqlString(COMPANY.name)}, ${now})`,
     `INSERT OR IGNORE INTO api_keys(id, company_id, label, prefix, token_hash, created_by, created_at) VALUES (${sqlString(keyId)}, ${sqlString(COMPANY.id)}, 'dev owner', ${sqlString(token.slice(0, 12))}, ${sqlString(hash)}, 'npm start', ${now})`,
   ].join("; ");
@@ -134,7 +138,7 @@ function banner(key) {
 }
 
 async function main() {
-  if (ensureDevVars()) console.log("Wrote .dev.vars with fresh PLATFORM_TOKEN and MASTER_KEYS (keep it: stored data needs MASTER_KEYS).");
+  if (ensureDevVars()) console.log("Wrote .dev.vars with fresh secrets (keep it: stored data needs MASTER_KEYS, issued tokens need TOKEN_MAC_KEY).");
   const key = ownerKey();
 
   const migrated = await wrangler(["d1", "migrations", "apply", "DB", "--local", "--env", "dev"]);

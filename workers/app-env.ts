@@ -1,6 +1,7 @@
 /** Hono environment shared by every router: bindings plus per-request variables. */
 import type { Database } from "./db/client.ts";
 import type { Env } from "./env.ts";
+import type { Cell } from "./auth/permission-table.ts";
 import type { Principal } from "./lib/principal.ts";
 
 export type AppEnv = {
@@ -8,5 +9,7 @@ export type AppEnv = {
   Variables: {
     db: Database;
     principal: Principal;
+    /** The caller's cell of the permission table for this operation (set by auth/gate.ts). */
+    cell: Cell;
   };
 };

@@ -19,6 +19,11 @@ export interface Env {
    * The last entry wraps new data keys; older entries still unwrap until rotation re-wraps.
    */
   MASTER_KEYS: string;
+  /**
+   * Secret: HMAC key for the public ids inside tokens (auth/token-signer.ts), so forged tokens are
+   * refused before any Durable Object or D1 read. Optional: derived from PLATFORM_TOKEN when unset.
+   */
+  TOKEN_MAC_KEY?: string;
   /** Optional: milliseconds to wait for an upstream's response headers (default 30000). */
   UPSTREAM_TIMEOUT_MS?: string;
 }

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, createCompany, createUser, createVault, unique, type Json, type TestCompany } from "./helpers.ts";
+import { call, createCompany, createUser, createVault, inviteAgent, unique, type Json, type TestCompany } from "./helpers.ts";
 
 type Agent = { agentId: string; name: string; spiffeId: string; capabilities: string[]; status: string; isOnline: boolean; lastSeen: string | null; registeredAt: string; realm: { id: string; slug: string } | null };
 type Listing = { agents: Agent[]; total: number; page: number; pageSize: number; totalPages: number; online: number };
@@ -28,33 +28,13 @@ async function seedAgents(companyId: string, seeds: AgentSeed[]): Promise<void> 
   );
 }
 
-async function sha256Hex(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** An active agent with a working token, and a vault session it minted. */
 async function seedAgentTokens(company: TestCompany) {
-  const publicId = crypto.randomUUID().replace(/-/g, "").slice(0, 12);
-  const agentId = `agt_${publicId}`;
-  const agentToken = `eva_${publicId}_${"A".repeat(43)}`;
-  const sessionPublicId = crypto.randomUUID().replace(/-/g, "").slice(0, 12);
-  const sessionToken = `evs_${sessionPublicId}_${"B".repeat(43)}`;
   const vault = await createVault(company.ownerKey);
-  const vaultRow = await env.DB.prepare("SELECT id FROM vaults WHERE company_id = ? AND name = ?").bind(company.id, vault).first<{ id: string }>();
-  await env.DB.batch([
-    env.DB.prepare("INSERT INTO agents (id, company_id, name, registered_at) VALUES (?, ?, ?, ?)").bind(agentId, company.id, unique("bot"), NOW),
-    env.DB.prepare("INSERT INTO agent_tokens (id, company_id, agent_id, token_hash) VALUES (?, ?, ?, ?)").bind(`atk_${publicId}`, company.id, agentId, await sha256Hex(agentToken)),
-    env.DB.prepare("INSERT INTO vault_sessions (id, company_id, vault_id, principal_type, principal_id, token_hash, expires_at) VALUES (?, ?, ?, 'agent', ?, ?, ?)").bind(
-      `ses_${sessionPublicId}`,
-      company.id,
-      vaultRow?.id,
-      agentId,
-      await sha256Hex(sessionToken),
-      NOW + 3600_000,
-    ),
-  ]);
-  return { agentToken, sessionToken };
+  const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "member" }]);
+  const session = await call("POST", "/v1/sessions", { token: agent.token, body: { vault, ttl_seconds: 3600 } });
+  if (session.status !== 201) throw new Error(`session: ${session.status} ${session.text}`);
+  return { agentToken: agent.token, sessionToken: session.body.token as string };
 }
 
 async function list(token: string, query = ""): Promise<Listing> {
@@ -246,7 +226,7 @@ describe("GET /v1/agents: bad input answers 400", () => {
 });
 
 describe("GET /v1/agents: who may list", () => {
-  it("owners, members and API keys see the company's agents; agents and vault sessions are refused", async () => {
+  it("owners, members, owner agents and API keys see the company's agents; member agents and vault sessions are refused", async () => {
     const company = await createCompany();
     await seedAgents(company.id, [{ name: "visible" }]);
     const member = await createUser(company);
@@ -261,6 +241,9 @@ describe("GET /v1/agents: who may list", () => {
       expect(res.status).toBe(403);
       expect(res.body.error).toBe("forbidden");
     }
+    // Seed 002: owner agents manage agents, so they may list them.
+    const ownerAgent = await inviteAgent(company.ownerKey, undefined, [], "owner");
+    expect((await list(ownerAgent.token)).agents.map((a) => a.agentId)).toContain("visible");
     expect((await call("GET", "/v1/agents")).status).toBe(401);
   });
 

@@ -66,8 +66,13 @@ describe("company registration (seed 003)", () => {
     const { payload } = await jwtVerify(own.body.svid as string, await jwksOf(company.id), { audience: "mcp.example.com" });
     expect(payload.sub).toBe(own.body.spiffeId);
     expect((await call("GET", `/v1/agents/${other.name}/svid`, { token: agent.token })).status).toBe(404);
+    // A person who is not an owner never signs as an agent: refused by the permission table.
     const member = await createUser(company);
-    expect((await call("GET", `/v1/agents/${agent.name}/svid`, { token: member.token })).status).toBe(404);
+    expect((await call("GET", `/v1/agents/${agent.name}/svid`, { token: member.token })).status).toBe(403);
+    // Nor does an owner agent sign as another agent.
+    const ownerAgent = await inviteAgent(company.ownerKey, undefined, [], "owner");
+    expect((await call("GET", `/v1/agents/${agent.name}/svid`, { token: ownerAgent.token })).status).toBe(404);
+    expect((await call("GET", `/v1/agents/${ownerAgent.name}/svid`, { token: ownerAgent.token })).status).toBe(200);
   });
 
   it("members and agents cannot register agents", async () => {

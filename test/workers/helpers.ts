@@ -71,3 +71,10 @@ export async function inviteAgent(inviterToken: string, name = unique("agent").s
 export function redeem(inviteUrl: string) {
   return call("POST", new URL(inviteUrl).pathname);
 }
+
+/** The ActorGate Durable Object of an agent (by name), e.g. to run its alarm in a test. */
+export async function agentGate(companyId: string, agentName: string) {
+  const row = await env.DB.prepare("SELECT id FROM agents WHERE company_id = ? AND name = ?").bind(companyId, agentName).first<{ id: string }>();
+  if (!row) throw new Error(`no agent ${agentName}`);
+  return env.ACTOR_GATE.getByName(`agent:${row.id}`);
+}

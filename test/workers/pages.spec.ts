@@ -18,8 +18,9 @@ async function setup() {
   const company = await createCompany();
   const vault = await createVault(company.ownerKey);
   const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
+  // The proposal adds a service: deciding it needs an admin of the vault.
   const reviewer = await createUser(company);
-  await call("POST", `/v1/vaults/${vault}/users`, { token: company.ownerKey, body: { email: reviewer.email, role: "member" } });
+  await call("POST", `/v1/vaults/${vault}/users`, { token: company.ownerKey, body: { email: reviewer.email, role: "admin" } });
   const raised = await call("POST", "/v1/proposals", {
     token: agent.token,
     headers: { "X-Vault": vault },

@@ -7,8 +7,9 @@ async function setup() {
   const company = await createCompany();
   const vault = await createVault(company.ownerKey);
   const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
+  // These proposals add services: deciding them needs an admin of the vault (proposals/decide.ts).
   const reviewer = await createUser(company);
-  await call("POST", `/v1/vaults/${vault}/users`, { token: company.ownerKey, body: { email: reviewer.email, role: "member" } });
+  await call("POST", `/v1/vaults/${vault}/users`, { token: company.ownerKey, body: { email: reviewer.email, role: "admin" } });
   return { company, vault, agent, reviewer };
 }
 
@@ -23,7 +24,7 @@ function raise(s: { agent: { token: string }; vault: string }, body: unknown) {
 }
 
 describe("proposals: raise, read, decide", () => {
-  it("an agent raises; a member approves with the value; services and credential are applied; the proxy call then works", async () => {
+  it("an agent raises; a vault admin approves with the value; services and credential are applied; the proxy call then works", async () => {
     const s = await setup();
     const host = `${unique("api").slice(0, 30)}.example.com`;
     const raised = await raise(s, stripeProposal(host));
@@ -238,7 +239,9 @@ describe("webhooks", () => {
       expect(res.status, url).toBe(400);
       expect(res.body.error).toBe("invalid_webhook_url");
     }
-    const member = await call("POST", `/v1/vaults/${s.vault}/webhooks`, { token: s.reviewer.token, body: { url: "https://hooks.example.com/x" } });
+    const memberUser = await createUser(s.company);
+    await call("POST", `/v1/vaults/${s.vault}/users`, { token: s.company.ownerKey, body: { email: memberUser.email, role: "member" } });
+    const member = await call("POST", `/v1/vaults/${s.vault}/webhooks`, { token: memberUser.token, body: { url: "https://hooks.example.com/x" } });
     expect(member.status).toBe(403);
   });
 });

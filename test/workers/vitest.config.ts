@@ -16,6 +16,7 @@ export default defineConfig(async () => ({
           PLATFORM_TOKEN: "test-platform-token-0123456789abcdef",
           // One master key; the rotation test calls the app with a second one added.
           MASTER_KEYS: "v1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+          TOKEN_MAC_KEY: "test-token-mac-key-0123456789abcdef",
           // Short, so the 504 test does not wait 30 s; large uploads still finish well within it.
           UPSTREAM_TIMEOUT_MS: "1500",
         },

@@ -1,28 +1,67 @@
-/** Reaching an actor's Durable Object from the Worker: by the public id inside the token. */
-import type { ActorKey } from "../db/actor-state.queries.ts";
+/**
+ * Reaching an actor's Durable Object from the Worker, by the public id inside its token.
+ *
+ * One ActorGate per *root principal* (an agent, a user or an API key): a vault session is
+ * admitted by the gate of the principal that minted it, so it shares that principal's budget, and
+ * one invalidation of the root ends every session it minted on the very next request. A session
+ * token therefore names both: its body is `<session hex><root letter><root id body>`.
+ */
 import type { Env } from "../env.ts";
 import type { ParsedToken } from "../lib/tokens.ts";
 
-/** Agent ids are `agt_<publicId>`, session ids `ses_<publicId>`: the token names its actor. */
 export const AGENT_ID_PREFIX = "agt";
 export const SESSION_ID_PREFIX = "ses";
+export const USER_ID_PREFIX = "usr";
+export const API_KEY_ID_PREFIX = "key";
 
-export function actorKeyOf(parsed: ParsedToken): ActorKey | undefined {
-  if (parsed.kind === "agent") return { kind: "agent", id: `${AGENT_ID_PREFIX}_${parsed.publicId}` };
-  if (parsed.kind === "vaultSession") return { kind: "vault_session", id: `${SESSION_ID_PREFIX}_${parsed.publicId}` };
-  return undefined;
+export type RootType = "agent" | "user" | "company_key";
+/** A principal whose own state decides everything delegated from it. */
+export type RootKey = { type: RootType; id: string };
+/** What a token presents: its root, and the session when it is a vault session token. */
+export type PresentedActor = { root: RootKey; sessionId?: string };
+
+const ROOT_LETTERS: Record<RootType, { letter: string; prefix: string }> = {
+  agent: { letter: "a", prefix: AGENT_ID_PREFIX },
+  user: { letter: "u", prefix: USER_ID_PREFIX },
+  company_key: { letter: "k", prefix: API_KEY_ID_PREFIX },
+};
+/** Session ids are `ses_<18 hex>` (lib/tokens.ts newId). */
+const SESSION_BODY_LENGTH = 18;
+
+const bodyOf = (id: string, prefix: string) => (id.startsWith(`${prefix}_`) ? id.slice(prefix.length + 1) : undefined);
+
+/** The token body of an agent token: the agent id without its prefix. */
+export function agentTokenBody(agentId: string): string {
+  const body = bodyOf(agentId, AGENT_ID_PREFIX);
+  if (!body || !/^[A-Za-z0-9]+$/.test(body)) throw new Error(`not an agent id: ${agentId}`);
+  return body;
 }
 
-/** The public id a token for this actor carries. */
-export function publicIdOf(actorId: string): string {
-  return actorId.slice(actorId.indexOf("_") + 1);
+/** The token body of a session token: the session and the root that minted it. */
+export function sessionTokenBody(sessionId: string, root: RootKey): string {
+  const session = bodyOf(sessionId, SESSION_ID_PREFIX);
+  const { letter, prefix } = ROOT_LETTERS[root.type];
+  const rootBody = bodyOf(root.id, prefix);
+  if (session?.length !== SESSION_BODY_LENGTH || !rootBody || !/^[A-Za-z0-9]+$/.test(rootBody + session)) {
+    throw new Error(`cannot route a session of ${root.type} ${root.id}`);
+  }
+  return `${session}${letter}${rootBody}`;
 }
 
-export function actorGate(env: Env, key: ActorKey) {
-  return env.ACTOR_GATE.getByName(`${key.kind}:${key.id}`);
+/** The actor a (genuinely tagged) agent or session token presents; undefined for other kinds. */
+export function presentedActorOf(parsed: ParsedToken): PresentedActor | undefined {
+  if (parsed.kind === "agent") return { root: { type: "agent", id: `${AGENT_ID_PREFIX}_${parsed.body}` } };
+  if (parsed.kind !== "vaultSession") return undefined;
+  const letter = parsed.body.charAt(SESSION_BODY_LENGTH);
+  const rootType = (Object.keys(ROOT_LETTERS) as RootType[]).find((t) => ROOT_LETTERS[t].letter === letter);
+  const rootBody = parsed.body.slice(SESSION_BODY_LENGTH + 1);
+  if (!rootType || !rootBody) return undefined;
+  return {
+    root: { type: rootType, id: `${ROOT_LETTERS[rootType].prefix}_${rootBody}` },
+    sessionId: `${SESSION_ID_PREFIX}_${parsed.body.slice(0, SESSION_BODY_LENGTH)}`,
+  };
 }
 
-/** Call after any D1 change to an actor's token, status, role or grants. */
-export async function invalidateActor(env: Env, key: ActorKey): Promise<void> {
-  await actorGate(env, key).invalidate();
+export function actorGate(env: Env, root: RootKey) {
+  return env.ACTOR_GATE.getByName(`${root.type}:${root.id}`);
 }

@@ -1,26 +1,12 @@
-/** Role checks. Every handler calls one of these before it reads or writes anything. */
+/**
+ * Vault roles: what role a principal holds in a vault. Who needs which role for what is the
+ * permission table's business (auth/permission-table.ts, enforced by auth/gate.ts).
+ */
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { vaultMembers, vaults, type VaultRole } from "../db/schema.ts";
 import { AppError, forbidden, notFound } from "../lib/app-error.ts";
 import { roleAtLeast, type Principal } from "../lib/principal.ts";
-
-export function requireCompanyOwner(principal: Principal): void {
-  if (principal.companyRole !== "owner") throw forbidden("Only company owners can do this");
-}
-
-/** Humans and company keys only: agents and vault sessions are refused. */
-export function requireHumanOrKey(principal: Principal): void {
-  if (principal.kind !== "user" && principal.kind !== "company_key") {
-    throw forbidden("Agents and session tokens cannot do this");
-  }
-}
-
-/** Company-level management: an owner user or an API key, never an (owner) agent. */
-export function requireOwnerHumanOrKey(principal: Principal): void {
-  requireHumanOrKey(principal);
-  requireCompanyOwner(principal);
-}
 
 export type VaultRow = typeof vaults.$inferSelect;
 export type VaultAccess = { vault: VaultRow; role: VaultRole };
@@ -42,10 +28,13 @@ export async function findVault(db: Database, companyId: string, name: string): 
   return db.select().from(vaults).where(and(eq(vaults.companyId, companyId), eq(vaults.name, name))).get();
 }
 
+export async function findVaultById(db: Database, companyId: string, id: string): Promise<VaultRow | undefined> {
+  return db.select().from(vaults).where(and(eq(vaults.companyId, companyId), eq(vaults.id, id))).get();
+}
+
 /**
- * Loads a vault of the caller's company and checks the caller's role in it. A vault the caller
- * has no grant in answers 404 for members (its existence is not disclosed) and 403 when a role
- * exists but is too low.
+ * A second role check inside an operation (reading someone else's proposal, granting a role):
+ * the vault must exist (404) and the caller hold at least `minimum` there (403).
  */
 export async function requireVaultRole(db: Database, principal: Principal, vaultName: string, minimum: VaultRole): Promise<VaultAccess> {
   const vault = await findVault(db, principal.companyId, vaultName);

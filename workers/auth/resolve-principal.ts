@@ -1,39 +1,43 @@
 /**
  * Trust boundary: turns a presented token into a Principal, or undefined.
- * Tokens are looked up by the SHA-256 of the whole token and the digest is compared again in
- * constant time, so any string the operator chose (e.g. `$EDGEVAULT_DEV_OWNER_KEY`) works as a
- * company key. Agent and vault-session tokens are checked by the actor's Durable Object.
+ *
+ * A token shaped like ours must carry a genuine public-id tag (auth/token-signer.ts) or it is
+ * refused here, before any Durable Object or D1 read. Agent and vault-session tokens are then
+ * checked by their root principal's ActorGate (no D1 once warm); user sessions and API keys are
+ * looked up by the SHA-256 of the whole token and the digest compared again in constant time.
+ * Only in local dev may a company key be any string (`npm start`'s `$EDGEVAULT_DEV_OWNER_KEY`).
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { actorGate, actorKeyOf } from "./actor-gate-client.ts";
 import { apiKeys, userSessions, users } from "../db/schema.ts";
 import type { Principal } from "../lib/principal.ts";
-import type { ActorKey } from "../db/actor-state.queries.ts";
 import { digestsEqual, parseToken, sha256Hex } from "../lib/tokens.ts";
+import { actorGate, presentedActorOf, type PresentedActor } from "./actor-gate-client.ts";
+import { readToken } from "./token-signer.ts";
 
 export async function resolvePrincipal(db: Database, env: Env, token: string, viaCookie: boolean, now = Date.now()): Promise<Principal | undefined> {
-  const hash = await sha256Hex(token);
-  const parsed = parseToken(token);
-  if (parsed?.kind === "userSession") return resolveUserSession(db, hash, viaCookie, now);
+  const parsed = await readToken(env, token);
+  if (!parsed) {
+    const anyStringKey = env.ENVIRONMENT === "dev" && !viaCookie && parseToken(token) === undefined;
+    return anyStringKey ? resolveCompanyKey(db, await sha256Hex(token)) : undefined;
+  }
+  if (parsed.kind === "userSession") return resolveUserSession(db, await sha256Hex(token), viaCookie, now);
   if (viaCookie) return undefined; // only user sessions live in cookies
-  if (parsed === undefined || parsed.kind === "companyKey") return resolveCompanyKey(db, hash);
-  const actorKey = actorKeyOf(parsed);
-  return actorKey ? resolveActor(env, actorKey, hash) : undefined;
+  if (parsed.kind === "companyKey") return resolveCompanyKey(db, await sha256Hex(token));
+  const actor = presentedActorOf(parsed);
+  return actor ? resolveActor(env, actor, await sha256Hex(token)) : undefined;
 }
 
-/** Agents and vault sessions: their Durable Object is the authority (no D1 once warm). */
-export async function resolveActor(env: Env, key: ActorKey, hash: string): Promise<Principal | undefined> {
-  const result = await actorGate(env, key).authenticate(key, hash);
+/** Agents and vault sessions: their root principal's Durable Object is the authority. */
+export async function resolveActor(env: Env, actor: PresentedActor, hash: string): Promise<Principal | undefined> {
+  const result = await actorGate(env, actor.root).authenticate(actor, hash);
   if (!result.ok) return undefined;
-  const actor = result.actor;
-  if (actor.key.kind === "agent") {
-    return { kind: "agent", companyId: actor.companyId, id: actor.key.id, tokenId: actor.key.id, companyRole: actor.companyRole, name: actor.name };
+  const identity = result.identity;
+  if (identity.kind === "agent") {
+    return { kind: "agent", companyId: identity.companyId, id: identity.id, tokenId: identity.tokenId, companyRole: identity.companyRole, name: identity.name };
   }
-  const [vaultId, role] = Object.entries(actor.grants)[0] ?? [];
-  if (!vaultId || !role) return undefined;
-  return { kind: "vault_session", companyId: actor.companyId, id: actor.key.id, vaultId, companyRole: "member", role };
+  return { kind: "vault_session", companyId: identity.companyId, id: identity.id, vaultId: identity.vaultId, companyRole: "member", role: identity.role, mintedBy: identity.mintedBy };
 }
 
 async function resolveCompanyKey(db: Database, hash: string): Promise<Principal | undefined> {

@@ -7,10 +7,11 @@ import { users } from "../db/schema.ts";
 import { clearAccountFailures, recordFailure, throttledFor, throttleKeys } from "../db/sign-in-throttle.queries.ts";
 import { COOKIE_SESSION_TTL_MS, createUserSession, type UserRow } from "../db/users.queries.ts";
 import { AppError } from "../lib/app-error.ts";
+import type { TokenMinter } from "../lib/tokens.ts";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "../lib/password.ts";
 import { SESSION_COOKIE } from "./bearer.ts";
 
-export async function signInWithPassword(db: Database, email: string, password: string, ip: string | undefined, mode: "bearer" | "cookie") {
+export async function signInWithPassword(db: Database, mint: TokenMinter, email: string, password: string, ip: string | undefined, mode: "bearer" | "cookie") {
   const normalized = email.toLowerCase();
   const keys = throttleKeys(normalized, ip ?? "unknown");
   const wait = await throttledFor(db, keys);
@@ -25,7 +26,7 @@ export async function signInWithPassword(db: Database, email: string, password: 
     throw new AppError(401, "invalid_credentials", "Wrong email or password");
   }
   await clearAccountFailures(db, keys.account);
-  return { user, session: await createUserSession(db, user, mode) };
+  return { user, session: await createUserSession(db, mint, user, mode) };
 }
 
 export function setSessionCookie(c: Context, token: string): void {

@@ -1,88 +1,107 @@
 /**
- * What an ActorGate Durable Object caches about its actor, loaded from D1 only when the object
- * is cold or was invalidated by a management change. Revocation, rotation, deletion and grant
- * changes invalidate the object, so the very next request re-reads D1.
+ * What an ActorGate Durable Object caches about its root principal (an agent, a user or an API
+ * key) and the vault sessions that principal minted. Loaded from D1 only when the object is cold
+ * or was invalidated by a management change, so the very next request after any change re-reads D1.
  */
-import { and, eq, isNull } from "drizzle-orm";
-import type { Database } from "./client.ts";
-import { agents, agentTokens, apiKeys, users, vaultMembers, vaultSessions, type RateLimitOverride, type SESSION_MINTERS, type VaultRole } from "./schema.ts";
-
-type SessionMinter = (typeof SESSION_MINTERS)[number];
+import { and, eq, gt, isNull } from "drizzle-orm";
+import type { RootKey } from "../auth/actor-gate-client.ts";
 import type { CompanyRole } from "../lib/principal.ts";
+import type { Database } from "./client.ts";
+import { agents, agentTokens, apiKeys, users, userSessions, vaultMembers, vaultSessions, type RateLimitOverride, type VaultRole } from "./schema.ts";
 
-export type ActorKey = { kind: "agent" | "vault_session"; id: string };
-
-export type ActorState = {
-  key: ActorKey;
+export type RootState = {
+  key: RootKey;
   companyId: string;
-  tokenHash: string;
   companyRole: CompanyRole;
-  /** Agent name, or the session's label. */
+  /** Agent name, user e-mail or API key label. */
   name: string;
-  /** Sessions only: when the token stops working. */
-  expiresAt: number | null;
-  /** Vault id → role. Agents: their grants. Sessions: their one vault. */
+  /** Agents only: the one unrevoked token (its id binds the sessions it minted). */
+  token: { id: string; hash: string } | null;
+  /** Vault id → role, from grants. Company owners (and API keys) are admins of every vault. */
   grants: Record<string, VaultRole>;
   rateLimit: RateLimitOverride | null;
-  /** Sessions only: who minted it. */
-  mintedBy?: { type: SessionMinter; id: string };
 };
 
-export async function loadActorState(db: Database, key: ActorKey, now = Date.now()): Promise<ActorState | undefined> {
-  return key.kind === "agent" ? loadAgent(db, key, now) : loadSession(db, key, now);
+export type SessionState = { id: string; tokenHash: string; vaultId: string; label: string; expiresAt: number };
+
+/** The root's current state, or undefined when it no longer exists or is not active. */
+export async function loadRootState(db: Database, key: RootKey): Promise<RootState | undefined> {
+  if (key.type === "agent") return loadAgent(db, key);
+  if (key.type === "user") return loadUser(db, key);
+  return loadApiKey(db, key);
 }
 
-async function loadAgent(db: Database, key: ActorKey, _now: number): Promise<ActorState | undefined> {
+async function grantsOf(db: Database, principalType: "agent" | "user", id: string, companyId: string): Promise<Record<string, VaultRole>> {
+  const rows = await db
+    .select({ vaultId: vaultMembers.vaultId, role: vaultMembers.role })
+    .from(vaultMembers)
+    .where(and(eq(vaultMembers.principalType, principalType), eq(vaultMembers.principalId, id), eq(vaultMembers.companyId, companyId)))
+    .all();
+  return Object.fromEntries(rows.map((g) => [g.vaultId, g.role]));
+}
+
+async function loadAgent(db: Database, key: RootKey): Promise<RootState | undefined> {
   const row = await db
-    .select({ agent: agents, tokenHash: agentTokens.tokenHash })
+    .select({ agent: agents, tokenId: agentTokens.id, tokenHash: agentTokens.tokenHash })
     .from(agents)
-    .innerJoin(agentTokens, and(eq(agentTokens.agentId, agents.id), isNull(agentTokens.revokedAt)))
+    .leftJoin(agentTokens, and(eq(agentTokens.agentId, agents.id), isNull(agentTokens.revokedAt)))
     .where(eq(agents.id, key.id))
     .get();
   if (!row || row.agent.status !== "active") return undefined;
-  const grants = await db
-    .select({ vaultId: vaultMembers.vaultId, role: vaultMembers.role })
-    .from(vaultMembers)
-    .where(and(eq(vaultMembers.principalType, "agent"), eq(vaultMembers.principalId, key.id), eq(vaultMembers.companyId, row.agent.companyId)))
-    .all();
   return {
     key,
     companyId: row.agent.companyId,
-    tokenHash: row.tokenHash,
     companyRole: row.agent.role,
     name: row.agent.name,
-    expiresAt: null,
-    grants: Object.fromEntries(grants.map((g) => [g.vaultId, g.role])),
+    token: row.tokenId && row.tokenHash ? { id: row.tokenId, hash: row.tokenHash } : null,
+    grants: await grantsOf(db, "agent", key.id, row.agent.companyId),
     rateLimit: row.agent.rateLimit ?? null,
   };
 }
 
-async function loadSession(db: Database, key: ActorKey, now: number): Promise<ActorState | undefined> {
+async function loadUser(db: Database, key: RootKey): Promise<RootState | undefined> {
+  const user = await db.select().from(users).where(eq(users.id, key.id)).get();
+  if (!user || user.status !== "active") return undefined;
+  return { key, companyId: user.companyId, companyRole: user.role, name: user.email, token: null, grants: await grantsOf(db, "user", key.id, user.companyId), rateLimit: null };
+}
+
+async function loadApiKey(db: Database, key: RootKey): Promise<RootState | undefined> {
+  const row = await db.select().from(apiKeys).where(and(eq(apiKeys.id, key.id), isNull(apiKeys.revokedAt))).get();
+  if (!row) return undefined;
+  return { key, companyId: row.companyId, companyRole: "owner", name: row.label, token: null, grants: {}, rateLimit: null };
+}
+
+/**
+ * A session of this root that is still valid: not revoked or expired, and minted with a credential
+ * of the root that still works (the agent's current token, an unrevoked sign-in, the key itself).
+ */
+export async function loadSessionState(db: Database, root: RootState, sessionId: string, now: number): Promise<SessionState | undefined> {
   const session = await db
     .select()
     .from(vaultSessions)
-    .where(and(eq(vaultSessions.id, key.id), isNull(vaultSessions.revokedAt)))
+    .where(
+      and(
+        eq(vaultSessions.id, sessionId),
+        eq(vaultSessions.principalType, root.key.type),
+        eq(vaultSessions.principalId, root.key.id),
+        isNull(vaultSessions.revokedAt),
+        gt(vaultSessions.expiresAt, now),
+      ),
+    )
     .get();
-  if (!session || session.expiresAt <= now) return undefined;
-  // A session dies with the principal that minted it.
-  if (!(await minterIsActive(db, session.principalType, session.principalId))) return undefined;
-  return {
-    key,
-    companyId: session.companyId,
-    tokenHash: session.tokenHash,
-    companyRole: "member",
-    name: session.label,
-    expiresAt: session.expiresAt,
-    grants: { [session.vaultId]: "proxy" },
-    rateLimit: null,
-    mintedBy: { type: session.principalType, id: session.principalId },
-  };
+  if (!session?.mintedWith || !(await mintingCredentialAlive(db, root, session.mintedWith, now))) return undefined;
+  return { id: session.id, tokenHash: session.tokenHash, vaultId: session.vaultId, label: session.label, expiresAt: session.expiresAt };
 }
 
-async function minterIsActive(db: Database, type: SessionMinter, id: string): Promise<boolean> {
-  if (type === "agent") return !!(await db.select({ id: agents.id }).from(agents).where(and(eq(agents.id, id), eq(agents.status, "active"))).get());
-  if (type === "user") return !!(await db.select({ id: users.id }).from(users).where(and(eq(users.id, id), eq(users.status, "active"))).get());
-  return !!(await db.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).get());
+async function mintingCredentialAlive(db: Database, root: RootState, mintedWith: string, now: number): Promise<boolean> {
+  if (root.key.type === "agent") return root.token?.id === mintedWith;
+  if (root.key.type === "company_key") return root.key.id === mintedWith;
+  const signIn = await db
+    .select({ id: userSessions.id })
+    .from(userSessions)
+    .where(and(eq(userSessions.id, mintedWith), eq(userSessions.userId, root.key.id), isNull(userSessions.revokedAt), gt(userSessions.expiresAt, now)))
+    .get();
+  return signIn !== undefined;
 }
 
 /** Batched from the Durable Object, at most once a minute per agent. */

@@ -2,8 +2,8 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { agents, agentTokens, vaultMembers, vaults, type RateLimitOverride, type VaultRole } from "./schema.ts";
-import { AGENT_ID_PREFIX, publicIdOf } from "../auth/actor-gate-client.ts";
-import { issueToken, newId } from "../lib/tokens.ts";
+import { AGENT_ID_PREFIX, agentTokenBody } from "../auth/actor-gate-client.ts";
+import { newId, type TokenMinter } from "../lib/tokens.ts";
 
 export type NewAgent = {
   companyId: string;
@@ -21,9 +21,9 @@ export type NewAgent = {
 };
 
 /** Creates an active agent and its first token. The token is returned once and never stored. */
-export async function newAgentStatements(db: Database, input: NewAgent, now = Date.now()) {
+export async function newAgentStatements(db: Database, mint: TokenMinter, input: NewAgent, now = Date.now()) {
   const agentId = newId(AGENT_ID_PREFIX);
-  const issued = await issueToken("agent", publicIdOf(agentId));
+  const issued = await mint("agent", agentTokenBody(agentId));
   const statements = [
     db.insert(agents).values({
       id: agentId,
@@ -48,8 +48,8 @@ export async function newAgentStatements(db: Database, input: NewAgent, now = Da
 }
 
 /** Revokes the agent's current token and issues a new one (rotation, claim). */
-export async function newAgentTokenStatements(db: Database, companyId: string, agentId: string, now = Date.now()) {
-  const issued = await issueToken("agent", publicIdOf(agentId));
+export async function newAgentTokenStatements(db: Database, mint: TokenMinter, companyId: string, agentId: string, now = Date.now()) {
+  const issued = await mint("agent", agentTokenBody(agentId));
   return {
     token: issued.token,
     statements: [

@@ -2,7 +2,7 @@
 import { and, count, eq, isNull } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { apiKeys, companies, users } from "./schema.ts";
-import { issueToken, newId, tokenPrefix } from "../lib/tokens.ts";
+import { newId, tokenPrefix, type TokenMinter } from "../lib/tokens.ts";
 import { iso } from "../lib/openapi.ts";
 
 export type CompanyRow = typeof companies.$inferSelect;
@@ -14,8 +14,8 @@ export async function findCompany(db: Database, id: string): Promise<CompanyRow 
 }
 
 /** Mints an API key and returns the insert statement plus the one-time view with the token. */
-export async function newApiKey(db: Database, companyId: string, label: string, createdBy: string | null) {
-  const issued = await issueToken("companyKey");
+export async function newApiKey(db: Database, mint: TokenMinter, companyId: string, label: string, createdBy: string | null) {
+  const issued = await mint("companyKey");
   const id = newId("key");
   const now = Date.now();
   const row = { id, companyId, label, prefix: tokenPrefix(issued.token), tokenHash: issued.hash, createdBy, createdAt: now };

@@ -4,7 +4,7 @@ import type { Database } from "./client.ts";
 import { users, userSessions } from "./schema.ts";
 import { csrfTokenFor } from "../auth/csrf.ts";
 import { iso } from "../lib/openapi.ts";
-import { issueToken, newId } from "../lib/tokens.ts";
+import { newId, type TokenMinter } from "../lib/tokens.ts";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -25,8 +25,8 @@ export async function findUserInCompany(db: Database, companyId: string, id: str
   return db.select().from(users).where(and(eq(users.id, id), eq(users.companyId, companyId))).get();
 }
 
-export async function createUserSession(db: Database, user: UserRow, kind: "bearer" | "cookie", now = Date.now()) {
-  const issued = await issueToken("userSession");
+export async function createUserSession(db: Database, mint: TokenMinter, user: UserRow, kind: "bearer" | "cookie", now = Date.now()) {
+  const issued = await mint("userSession");
 
   const expiresAt = now + (kind === "cookie" ? COOKIE_SESSION_TTL_MS : BEARER_SESSION_TTL_MS);
   await db.insert(userSessions).values({

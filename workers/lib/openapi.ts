@@ -36,7 +36,6 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   429: "Too many requests",
 };
 
-export const bearerSecurity = [{ bearerAuth: [] }];
 
 /** Vault and agent names: lowercase letters, digits and hyphens. */
 export const ResourceName = z

@@ -10,6 +10,10 @@ export type ProposalServiceView = {
   upstream?: string;
   description?: string;
   auth?: ServiceAuth;
+  /** The service of this name as it is now, which approving replaces (or removes). */
+  replaces?: { host: string; upstream?: string; auth_type: string };
+  /** Stored credentials this service would send somewhere they are not sent today, and where they go now. */
+  exposes?: { key: string; sent_to: string[] }[];
 };
 
 export type ProposalSlotView = {
@@ -20,6 +24,8 @@ export type ProposalSlotView = {
   obtain_instructions?: string;
   /** True when the agent supplied the value itself (it is stored sealed, never shown). */
   has_value: boolean;
+  /** True when the vault already holds a value under this key, which approving overwrites. */
+  replaces_existing?: boolean;
 };
 
 export type ProposalView = {
@@ -42,6 +48,8 @@ export type ProposalRecord = {
   companyId: string;
   vaultId: string;
   raisedBy: { type: string; id: string };
+  /** The principal behind the raiser (a session's minter): it may read, never decide. */
+  raisedByRoot: { type: string; id: string };
   expiresAt: number;
 };
 

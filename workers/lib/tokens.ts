@@ -1,7 +1,11 @@
 /**
  * Bearer token format and hashing. A token is `ev<kind>_<publicId>_<secret>`: the kind says what
- * it is, the public id lets the edge route to the actor's Durable Object without D1, and the
- * secret carries 256 bits from the CSPRNG. Only SHA-256 of the whole token is stored.
+ * it is, the public id routes the edge to the actor's Durable Object without D1, and the secret
+ * carries 256 bits from the CSPRNG. Only SHA-256 of the whole token is stored.
+ *
+ * The public id is `<body><tag>`: `tag` is an HMAC of kind and body under a Worker secret, so a
+ * token-shaped string with an invented id is refused in the Worker before it can create a Durable
+ * Object or cost a D1 read (see auth/token-signer.ts).
  */
 export const TOKEN_KINDS = {
   companyKey: "evk",
@@ -16,6 +20,9 @@ export type TokenKind = keyof typeof TOKEN_KINDS;
 
 const PUBLIC_ID_BYTES = 9; // 72 bits: unique enough to address rows, not a secret
 const SECRET_BYTES = 32; // 256 bits
+/** 64 bits of HMAC-SHA256, hex: forging one costs 2^63 requests on average. */
+export const TAG_LENGTH = 16;
+const TOKEN_PATTERN = /^(ev[a-z])_([A-Za-z0-9]{1,80})([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
 export function base64url(bytes: Uint8Array): string {
   let binary = "";
@@ -27,34 +34,54 @@ export function randomBytes(length: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(length));
 }
 
-/** A random id for rows (not secret). */
+const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** A random id for rows (not secret): `<prefix>_<18 hex>`. */
 export function newId(prefix: string): string {
-  const hex = [...randomBytes(PUBLIC_ID_BYTES)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${prefix}_${hex}`;
+  return `${prefix}_${hex(randomBytes(PUBLIC_ID_BYTES))}`;
+}
+
+/** The HMAC key that tags public ids; see auth/token-signer.ts for where its secret comes from. */
+export async function importTokenSigner(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+}
+
+async function tagOf(signer: CryptoKey, kind: TokenKind, body: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", signer, new TextEncoder().encode(`${TOKEN_KINDS[kind]}:${body}`));
+  return hex(new Uint8Array(mac)).slice(0, TAG_LENGTH);
 }
 
 export type IssuedToken = { token: string; publicId: string; hash: string };
 
-/** Mints a token of the given kind; `publicId` defaults to a fresh random id. */
-export async function issueToken(kind: TokenKind, publicId?: string): Promise<IssuedToken> {
-  const id = publicId ?? base64url(randomBytes(PUBLIC_ID_BYTES)).replace(/[-_]/g, "x");
-  const token = `${TOKEN_KINDS[kind]}_${id}_${base64url(randomBytes(SECRET_BYTES))}`;
+/** Mints a token of the given kind; `body` (the routable part of the public id) defaults to a fresh random id. */
+export async function issueToken(signer: CryptoKey, kind: TokenKind, body?: string): Promise<IssuedToken> {
+  const id = body ?? hex(randomBytes(PUBLIC_ID_BYTES));
+  if (!/^[A-Za-z0-9]{1,80}$/.test(id)) throw new Error("token bodies are 1-80 letters and digits");
+  const token = `${TOKEN_KINDS[kind]}_${id}${await tagOf(signer, kind, id)}_${base64url(randomBytes(SECRET_BYTES))}`;
   return { token, publicId: id, hash: await sha256Hex(token) };
 }
 
-export type ParsedToken = { kind: TokenKind; publicId: string };
+/** Mints tokens this deployment recognises (auth/token-signer.ts `minterFor`); passed to code that must not see the secret. */
+export type TokenMinter = (kind: TokenKind, body?: string) => Promise<IssuedToken>;
 
-/** Reads kind and public id from a token string; undefined if it is not one of ours. */
+export type ParsedToken = { kind: TokenKind; body: string; tag: string };
+
+/** Reads kind, body and tag from a token string (syntax only); undefined if it is not shaped like ours. */
 export function parseToken(token: string): ParsedToken | undefined {
-  const match = /^(ev[a-z])_([A-Za-z0-9]{4,64})_([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!match) return undefined;
+  const match = TOKEN_PATTERN.exec(token);
+  if (!match?.[2] || !match[3]) return undefined;
   const kind = (Object.keys(TOKEN_KINDS) as TokenKind[]).find((k) => TOKEN_KINDS[k] === match[1]);
-  return kind && match[2] ? { kind, publicId: match[2] } : undefined;
+  return kind ? { kind, body: match[2], tag: match[3] } : undefined;
+}
+
+/** True when the tag is the one this deployment would have minted (compared in constant time). */
+export async function hasGenuineTag(signer: CryptoKey, parsed: ParsedToken): Promise<boolean> {
+  return digestsEqual(await tagOf(signer, parsed.kind, parsed.body), parsed.tag);
 }
 
 export async function sha256Hex(value: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(new Uint8Array(digest));
 }
 
 /** Constant-time comparison of two equal-length hex digests. */

@@ -1,7 +1,9 @@
 /**
- * Deciding a proposal. Approval applies every service and credential and marks it applied in
- * one D1 batch whose audit row guards on `status = 'pending'`: of two decisions racing, exactly
- * one lands and the other gets 409, and nothing is ever half-applied.
+ * Deciding a proposal, for the API and the approval page alike. Who may decide is checked here,
+ * in one place (`requireDecider`): never the raiser or whoever minted the raising session, and an
+ * admin of the vault when the proposal touches services. Approval applies every service and
+ * credential and marks it applied in one D1 batch whose audit row guards on `status = 'pending'`:
+ * of two decisions racing, exactly one lands and the other gets 409, and nothing is half-applied.
  */
 import { and, eq, sql } from "drizzle-orm";
 import { auditStatement, isGuardFailure } from "../db/audit.queries.ts";
@@ -11,12 +13,35 @@ import { credentials, proposals, services } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { AppError, badRequest, conflict } from "../lib/app-error.ts";
 import { associatedData, openText, sealText } from "../lib/crypto-envelope.ts";
-import type { Principal } from "../lib/principal.ts";
+import { roleAtLeast, rootOf, type Principal } from "../lib/principal.ts";
+import type { VaultRole } from "../db/schema.ts";
 import type { ProposalServiceView, ProposalSlotView, ProposalStatus } from "../lib/proposal-view.ts";
 import { newId } from "../lib/tokens.ts";
-import type { ProposalRow } from "./proposal-rows.ts";
+import { raisedByRootOf, type ProposalRow } from "./proposal-rows.ts";
 
 const pendingGuard = (id: string) => sql`EXISTS (SELECT 1 FROM ${proposals} WHERE ${proposals.id} = ${id} AND ${proposals.status} = 'pending')`;
+
+/** A decider: the person deciding and their role in the proposal's vault. */
+export type Decider = { principal: Principal; role: VaultRole };
+
+/**
+ * Nobody decides what they raised, or what a session they minted raised (delegation never
+ * separates the two), and a proposal that adds, changes or deletes a service needs the power the
+ * change needs: an admin of the vault. Credential-only proposals need a member.
+ */
+export function requireDecider(decider: Decider, row: ProposalRow): void {
+  const raisedBy = raisedByRootOf(row);
+  const me = rootOf(decider.principal);
+  const ownRaise = row.raisedByType === decider.principal.kind && row.raisedById === decider.principal.id;
+  if (ownRaise || (raisedBy.type === me.type && raisedBy.id === me.id)) {
+    throw new AppError(403, "own_proposal", "Nobody decides a proposal they raised, or one raised by a session they minted: ask another member or admin of the vault");
+  }
+  const touchesServices = (row.services as ProposalServiceView[]).length > 0;
+  if (touchesServices && !roleAtLeast(decider.role, "admin")) {
+    throw new AppError(403, "admin_required", "This proposal adds, changes or removes a service: only an admin of the vault can decide it");
+  }
+  if (!roleAtLeast(decider.role, "member")) throw new AppError(403, "forbidden", "Deciding proposals needs the member role in the vault");
+}
 
 export function requirePending(row: ProposalRow): void {
   if (row.status !== "pending") throw conflict("proposal_not_pending", `This proposal is already ${row.status}`);
@@ -48,8 +73,10 @@ async function slotValues(db: Database, env: Env, row: ProposalRow, given: Recor
   return values;
 }
 
-export async function approve(db: Database, env: Env, principal: Principal, row: ProposalRow, given: Record<string, string>, note: string | undefined): Promise<ProposalRow> {
+export async function approve(db: Database, env: Env, decider: Decider, row: ProposalRow, given: Record<string, string>, note: string | undefined): Promise<ProposalRow> {
+  requireDecider(decider, row);
   requirePending(row);
+  const principal = decider.principal;
   const values = await slotValues(db, env, row, given);
   const now = Date.now();
   const dataKey = values.size ? await companyDataKey(db, env, row.companyId) : undefined;
@@ -99,8 +126,10 @@ export async function approve(db: Database, env: Env, principal: Principal, row:
   return firstRow(updated);
 }
 
-export async function reject(db: Database, principal: Principal, row: ProposalRow, reason: string): Promise<ProposalRow> {
+export async function reject(db: Database, decider: Decider, row: ProposalRow, reason: string): Promise<ProposalRow> {
+  requireDecider(decider, row);
   requirePending(row);
+  const principal = decider.principal;
   const now = Date.now();
   const [, updated] = await runDecision(() =>
     db.batch([

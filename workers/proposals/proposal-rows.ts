@@ -28,8 +28,14 @@ export function proposalRecord(row: ProposalRow, vaultName: string): ProposalRec
     companyId: row.companyId,
     vaultId: row.vaultId,
     raisedBy: { type: row.raisedByType, id: row.raisedById },
+    raisedByRoot: raisedByRootOf(row),
     expiresAt: row.expiresAt,
   };
+}
+
+/** The principal behind whoever raised it: a session's minter, else the raiser itself. */
+export function raisedByRootOf(row: ProposalRow): { type: string; id: string } {
+  return { type: row.raisedByRootType ?? row.raisedByType, id: row.raisedByRootId ?? row.raisedById };
 }
 
 export function proposalWatch(env: Env, proposalId: string) {

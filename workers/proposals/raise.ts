@@ -14,6 +14,7 @@ import { formatServiceHost, parseServiceHost, parseUpstreamOrigin } from "../lib
 import { credentialKeysOf } from "../lib/inject-auth.ts";
 import type { ProposalServiceView, ProposalSlotView } from "../lib/proposal-view.ts";
 import type { VaultRow } from "../auth/permissions.ts";
+import { withImpact } from "./impact.ts";
 import { MAX_PENDING_PER_VAULT, type RaiseProposalInput } from "../routes/proposals.routes.ts";
 
 export type CheckedProposal = { services: ProposalServiceView[]; slots: ProposalSlotView[]; values: Map<string, string> };
@@ -30,7 +31,11 @@ export async function checkProposal(db: Database, env: Env, vault: VaultRow, inp
   if (dupKey) throw badRequest("duplicate_slot", `Credential slot "${dupKey}" appears twice`);
 
   const [existingServices, existingKeys] = await Promise.all([
-    db.select({ name: services.name }).from(services).where(and(eq(services.vaultId, vault.id), eq(services.companyId, vault.companyId))).all(),
+    db
+      .select({ name: services.name, hostPattern: services.host, upstream: services.upstream, auth: services.auth })
+      .from(services)
+      .where(and(eq(services.vaultId, vault.id), eq(services.companyId, vault.companyId)))
+      .all(),
     db.select({ key: credentials.key }).from(credentials).where(and(eq(credentials.vaultId, vault.id), eq(credentials.companyId, vault.companyId))).all(),
   ]);
   const serviceNames = new Set(existingServices.map((s) => s.name));
@@ -79,7 +84,9 @@ export async function checkProposal(db: Database, env: Env, vault: VaultRow, inp
       headers: { "Retry-After": "60" },
     });
   }
-  return { services: checkedServices, slots, values };
+  // Marked as the vault stands now: what a set replaces, and stored credentials sent somewhere new.
+  const impact = withImpact(checkedServices, slots, existingServices, stored);
+  return { services: impact.services, slots: impact.slots, values };
 }
 
 /** Seals values an agent sent back, bound to this proposal and key. */

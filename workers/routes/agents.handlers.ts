@@ -1,8 +1,10 @@
 /** Agents: Vane registration, details, SVIDs, management and rotation. */
 import { and, eq, isNull, or } from "drizzle-orm";
-import { invalidateActor } from "../auth/actor-gate-client.ts";
 import { AGENT_ID_PREFIX } from "../auth/actor-gate-client.ts";
-import { requireOwnerHumanOrKey } from "../auth/permissions.ts";
+import { authorizeSubject } from "../auth/gate.ts";
+import { minterFor } from "../auth/token-signer.ts";
+import { agentRoot, invalidateRoots } from "../auth/revocation.ts";
+
 import { auditStatement } from "../db/audit.queries.ts";
 import { activeSessionCount, agentVaults, agentView, findAgentByName, isAgentNameTaken, type AgentRow } from "../db/agents.queries.ts";
 import type { Database } from "../db/client.ts";
@@ -16,7 +18,6 @@ import { createRouter } from "../lib/router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
 import { issueAgentSvid, trustDomainOf } from "../lib/svid.ts";
 import { newId } from "../lib/tokens.ts";
-import { authenticate } from "../middleware/authenticate.ts";
 import * as routes from "./agents.routes.ts";
 import { issueAgentInvite } from "./invites.handlers.ts";
 import { INVITE_DEFAULT_TTL_SECONDS } from "./invites.routes.ts";
@@ -34,15 +35,10 @@ const viewOf = (env: Env, agent: AgentRow, realm: typeof realms.$inferSelect | n
   agentView(agent, realm, spiffeIdFor(trustDomainOf(env), agent.companyId, agent.name));
 
 export const agentsRouter = createRouter();
-agentsRouter.use("/v1/agents/register", authenticate);
-// `/v1/agents/invites` is the invites router's; everything else under /v1/agents/ is ours.
-agentsRouter.use("/v1/agents/:agentId{(?!invites$)[^/]+}", authenticate);
-agentsRouter.use("/v1/agents/:agentId{(?!invites$)[^/]+}/*", authenticate);
 
 agentsRouter
   .openapi(routes.registerAgent, async (c) => {
     const principal = c.var.principal;
-    requireOwnerHumanOrKey(principal);
     const body = c.req.valid("json");
     if (typeof body.agentId !== "string" || body.agentId === "") throw badRequest("missing_field", MISSING_AGENT_ID);
     if (!AGENT_NAME_PATTERN.test(body.agentId)) {
@@ -76,7 +72,7 @@ agentsRouter
     ]);
     const agent = rows[0];
     if (!agent) throw new AppError(500, "internal_error", "Registration did not persist");
-    await invalidateActor(c.env, { kind: "agent", id: agent.id });
+    await invalidateRoots(c.env, [agentRoot(agent.id)]);
     const issued = await issueAgentSvid(db, c.env, { companyId: principal.companyId, agentName: agent.name });
     return c.json({ agentId: agent.name, spiffeId: issued.spiffeId, svid: issued.svid, registeredAt: iso(agent.registeredAt) ?? "" }, 201);
   })
@@ -85,7 +81,7 @@ agentsRouter
     const db = c.var.db;
     const { agentId } = c.req.valid("param");
     const { agent, realm } = await requireAgent(db, principal, agentId);
-    if (principal.kind === "vault_session" || (principal.kind === "agent" && principal.id !== agent.id)) throw notFound(`Agent "${agentId}"`);
+    authorizeSubject(c, agent.id, `Agent "${agentId}"`);
     const vaults = await agentVaults(db, agent.id, principal.companyId);
     return c.json({ ...viewOf(c.env, agent, realm), vaults, activeSessions: await activeSessionCount(db, agent.id) }, 200);
   })
@@ -94,8 +90,7 @@ agentsRouter
     const db = c.var.db;
     const { agentId } = c.req.valid("param");
     const { agent } = await requireAgent(db, principal, agentId);
-    const self = principal.kind === "agent" && principal.id === agent.id;
-    if (!self && (principal.companyRole !== "owner" || principal.kind === "agent")) throw notFound(`Agent "${agentId}"`);
+    authorizeSubject(c, agent.id, `Agent "${agentId}"`);
     if (agent.status !== "active") throw new AppError(403, "agent_not_active", `Agent "${agentId}" is ${agent.status}`);
     const audience = c.req.valid("query").audience;
     const issued = await issueAgentSvid(db, c.env, { companyId: principal.companyId, agentName: agent.name, audience: audience ? [audience] : undefined });
@@ -103,7 +98,6 @@ agentsRouter
   })
   .openapi(routes.updateAgent, async (c) => {
     const principal = c.var.principal;
-    requireOwnerHumanOrKey(principal);
     const db = c.var.db;
     const { agentId } = c.req.valid("param");
     const body = c.req.valid("json");
@@ -134,15 +128,13 @@ agentsRouter
       throw error;
     }
     if (!updated) throw notFound(`Agent "${agentId}"`);
-    await invalidateActor(c.env, { kind: "agent", id: agent.id });
-    // Sessions the agent minted re-check their minter when their gate reloads.
-    if (body.status === "disabled") await invalidateAgentSessions(c.env, db, agent.id);
+    // The agent's gate admits its sessions too: both see the change on their next request.
+    await invalidateRoots(c.env, [agentRoot(agent.id)]);
     const realm = updated.realmId ? await db.select().from(realms).where(eq(realms.id, updated.realmId)).get() : null;
     return c.json({ agent: viewOf(c.env, updated, realm ?? null) }, 200);
   })
   .openapi(routes.deleteAgent, async (c) => {
     const principal = c.var.principal;
-    requireOwnerHumanOrKey(principal);
     const db = c.var.db;
     const { agentId } = c.req.valid("param");
     const { agent } = await requireAgent(db, principal, agentId);
@@ -158,19 +150,17 @@ agentsRouter
       db.delete(agents).where(and(eq(agents.id, agent.id), eq(agents.companyId, principal.companyId))),
       auditStatement(db, principal, { action: "agent.delete", targetType: "agent", targetId: agent.name }),
     ]);
-    await invalidateActor(c.env, { kind: "agent", id: agent.id });
-    await invalidateAgentSessions(c.env, db, agent.id);
+    await invalidateRoots(c.env, [agentRoot(agent.id)]);
     return c.json({ deleted: agent.name }, 200);
   })
   .openapi(routes.rotateAgent, async (c) => {
     const principal = c.var.principal;
-    requireOwnerHumanOrKey(principal);
     const db = c.var.db;
     const { agentId } = c.req.valid("param");
     const { agent } = await requireAgent(db, principal, agentId);
     if (agent.status !== "active") throw forbidden(`Agent "${agentId}" is ${agent.status}; activate it before rotating`);
     const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
-    const view = await issueAgentInvite(db, principal, new URL(c.req.url).origin, {
+    const view = await issueAgentInvite(db, minterFor(c.env), principal, new URL(c.req.url).origin, {
       kind: "rotation",
       name: agent.name,
       agentId: agent.id,
@@ -180,11 +170,6 @@ agentsRouter
     });
     return c.json(view, 201);
   });
-
-async function invalidateAgentSessions(env: Env, db: Database, agentId: string): Promise<void> {
-  const sessions = await db.select({ id: vaultSessions.id }).from(vaultSessions).where(and(eq(vaultSessions.principalType, "agent"), eq(vaultSessions.principalId, agentId))).all();
-  await Promise.all(sessions.map((s) => invalidateActor(env, { kind: "vault_session", id: s.id })));
-}
 
 async function findRealm(db: Database, companyId: string, idOrSlug: string) {
   const realm = await db.select().from(realms).where(and(eq(realms.companyId, companyId), or(eq(realms.id, idOrSlug), eq(realms.slug, idOrSlug)))).get();

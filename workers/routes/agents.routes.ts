@@ -1,7 +1,8 @@
 /** Agents: Vane registration, details, SVIDs, management (seed 002), rotation. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { AgentName, Capability } from "../lib/agent-names.ts";
-import { bearerSecurity, errors, jsonBody, jsonResponse, RateLimitInput, Timestamp } from "../lib/openapi.ts";
+import { errors, jsonBody, jsonResponse, RateLimitInput, Timestamp } from "../lib/openapi.ts";
 
 export const AgentView = z
   .object({
@@ -32,7 +33,6 @@ export const registerAgent = createRoute({
   tags: ["agents", "identity"],
   summary: "Register an agent under the caller's company (seed 003): upsert, active at once, returns a JWT-SVID",
   description: "Needs a company API key (or an owner's session). Calling again with the same agentId updates its metadata.",
-  security: bearerSecurity,
   request: { body: { content: { "application/json": { schema: z.object({ agentId: z.unknown(), metadata: z.unknown() }).partial() } }, required: true } },
   responses: {
     201: jsonResponse(z.object({ agentId: z.string(), spiffeId: z.string(), svid: z.string(), registeredAt: Timestamp }), "Registered"),
@@ -45,7 +45,6 @@ export const getAgent = createRoute({
   path: "/v1/agents/{agentId}",
   tags: ["agents"],
   summary: "An agent's record (seed 003 fields) with its vaults, status and active sessions",
-  security: bearerSecurity,
   request: { params: AgentParams },
   responses: {
     200: jsonResponse(AgentView.extend({ vaults: z.array(z.object({ vault: z.string(), role: z.string() })), activeSessions: z.number() }), "The agent"),
@@ -58,7 +57,6 @@ export const getAgentSvid = createRoute({
   path: "/v1/agents/{agentId}/svid",
   tags: ["agents", "identity"],
   summary: "A fresh JWT-SVID for the agent (TTL 3600 s); the agent itself or a company owner",
-  security: bearerSecurity,
   request: { params: AgentParams, query: z.object({ audience: z.string().min(1).max(512).optional() }).strict() },
   responses: { 200: jsonResponse(z.object({ agentId: z.string(), spiffeId: z.string(), svid: z.string() }), "SVID"), ...errors(400, 401, 403, 404) },
 });
@@ -68,7 +66,6 @@ export const updateAgent = createRoute({
   path: "/v1/agents/{agentId}",
   tags: ["agents"],
   summary: "Change an agent's role, name, status, capabilities, realm or metadata (owners)",
-  security: bearerSecurity,
   request: {
     params: AgentParams,
     ...jsonBody(
@@ -93,7 +90,6 @@ export const deleteAgent = createRoute({
   path: "/v1/agents/{agentId}",
   tags: ["agents"],
   summary: "Delete an agent with its tokens, sessions, grants and pending rotation invites (owners)",
-  security: bearerSecurity,
   request: { params: AgentParams },
   responses: { 200: jsonResponse(z.object({ deleted: z.string() }), "Deleted"), ...errors(401, 403, 404) },
 });
@@ -103,7 +99,6 @@ export const rotateAgent = createRoute({
   path: "/v1/agents/{agentId}/rotate",
   tags: ["agents"],
   summary: "Issue a rotation invite; the old token stops working the moment it is redeemed (owners)",
-  security: bearerSecurity,
   request: {
     params: AgentParams,
     body: { content: { "application/json": { schema: z.object({ ttl_seconds: z.number().int().min(60).max(7 * 24 * 3600).optional() }).strict() } }, required: false },

@@ -1,11 +1,11 @@
 /** `GET /v1/audit`: the company's administrative changes, newest first, for owners. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { and, desc, eq, lt } from "drizzle-orm";
-import { requireCompanyOwner } from "../auth/permissions.ts";
+
 import { auditLog } from "../db/schema.ts";
-import { bearerSecurity, errors, iso, jsonResponse, Timestamp } from "../lib/openapi.ts";
+import { errors, iso, jsonResponse, Timestamp } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
-import { authenticate } from "../middleware/authenticate.ts";
 
 const AuditEntry = z
   .object({
@@ -25,7 +25,6 @@ export const listAudit = createRoute({
   path: "/v1/audit",
   tags: ["audit"],
   summary: "Page through the audit log (owners), newest first; pass next_cursor as `before`",
-  security: bearerSecurity,
   request: {
     query: z
       .object({
@@ -39,11 +38,9 @@ export const listAudit = createRoute({
 });
 
 export const auditRouter = createRouter();
-auditRouter.use("/v1/audit", authenticate);
 
 auditRouter.openapi(listAudit, async (c) => {
   const principal = c.var.principal;
-  requireCompanyOwner(principal);
   const query = c.req.valid("query");
   const rows = await c.var.db
     .select()

@@ -3,23 +3,22 @@ import { eq } from "drizzle-orm";
 import { deleteCookie } from "hono/cookie";
 import { SESSION_COOKIE } from "../auth/bearer.ts";
 import { setSessionCookie, signInWithPassword } from "../auth/sign-in.ts";
+import { minterFor } from "../auth/token-signer.ts";
+import { invalidateRoots, userRoot } from "../auth/revocation.ts";
 import { findCompany } from "../db/companies.queries.ts";
 import { users, userSessions } from "../db/schema.ts";
 import { userView } from "../db/users.queries.ts";
 import { forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
-import { authenticate } from "../middleware/authenticate.ts";
 import * as routes from "./auth.routes.ts";
 
 export const authRouter = createRouter();
-authRouter.use("/v1/auth/sign-out", authenticate);
-authRouter.use("/v1/whoami", authenticate);
 
 authRouter
   .openapi(routes.signIn, async (c) => {
     const body = c.req.valid("json");
-    const { user, session } = await signInWithPassword(c.var.db, body.email, body.password, c.req.header("CF-Connecting-IP"), body.mode);
+    const { user, session } = await signInWithPassword(c.var.db, minterFor(c.env), body.email, body.password, c.req.header("CF-Connecting-IP"), body.mode);
     if (body.mode === "cookie") {
       setSessionCookie(c, session.token);
       return c.json({ csrf_token: session.csrfToken, expires_at: iso(session.expiresAt) ?? "", user: userView(user) }, 200);
@@ -28,8 +27,10 @@ authRouter
   })
   .openapi(routes.signOut, async (c) => {
     const principal = c.var.principal;
-    if (principal.kind !== "user") throw forbidden("Only user sessions sign out; revoke API keys instead", "not_a_session");
+    if (principal.kind !== "user") throw forbidden("Only user sessions sign out; revoke API keys instead", "not_a_session"); // the table refuses these first
     await c.var.db.update(userSessions).set({ revokedAt: Date.now() }).where(eq(userSessions.id, principal.sessionId));
+    // Vault sessions minted with this sign-in end with it.
+    await invalidateRoots(c.env, [userRoot(principal.id)]);
     if (principal.viaCookie) deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
     return c.json({ signed_out: true as const }, 200);
   })

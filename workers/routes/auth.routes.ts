@@ -1,6 +1,7 @@
 /** Sign-in and sign-out for humans; `whoami` for every caller. */
-import { createRoute, z } from "@hono/zod-openapi";
-import { bearerSecurity, errors, jsonBody, jsonResponse, Timestamp } from "../lib/openapi.ts";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
+import { errors, jsonBody, jsonResponse, Timestamp } from "../lib/openapi.ts";
 
 export const UserView = z
   .object({ id: z.string(), email: z.string(), name: z.string(), role: z.enum(["owner", "member"]), status: z.string(), company_id: z.string(), created_at: Timestamp })
@@ -30,7 +31,6 @@ export const signOut = createRoute({
   path: "/v1/auth/sign-out",
   tags: ["auth"],
   summary: "Sign out: revokes the session token or cookie used for this request",
-  security: bearerSecurity,
   responses: { 200: jsonResponse(z.object({ signed_out: z.literal(true) }), "Signed out"), ...errors(401, 403) },
 });
 
@@ -39,7 +39,6 @@ export const whoami = createRoute({
   path: "/v1/whoami",
   tags: ["auth"],
   summary: "Who the presented token belongs to",
-  security: bearerSecurity,
   responses: {
     200: jsonResponse(
       z.object({

@@ -1,6 +1,8 @@
 /** Companies and API keys. */
+import { apiKeyRoot, invalidateRoots } from "../auth/revocation.ts";
+import { minterFor } from "../auth/token-signer.ts";
 import { and, desc, eq, isNull } from "drizzle-orm";
-import { requireCompanyOwner } from "../auth/permissions.ts";
+
 import { requirePlatformOperator } from "../auth/platform.ts";
 import { auditStatement } from "../db/audit.queries.ts";
 import { companyView, countActiveOwnerCredentials, findCompany, newApiKey } from "../db/companies.queries.ts";
@@ -8,7 +10,6 @@ import { apiKeys, companies } from "../db/schema.ts";
 import { conflict, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
-import { authenticate } from "../middleware/authenticate.ts";
 import * as routes from "./companies.routes.ts";
 
 export const platformRouter = createRouter().openapi(routes.createCompany, async (c) => {
@@ -17,7 +18,7 @@ export const platformRouter = createRouter().openapi(routes.createCompany, async
   const db = c.var.db;
   if (await findCompany(db, id)) throw conflict("company_exists", `Company "${id}" already exists`);
   const now = Date.now();
-  const key = await newApiKey(db, id, "owner", "platform");
+  const key = await newApiKey(db, minterFor(c.env), id, "owner", "platform");
   const company = { id, name, signingAlg: "EdDSA" as const, dataKeyWrapped: null, dataKeyVersion: null, createdAt: now };
   await db.batch([
     db.insert(companies).values(company),
@@ -28,9 +29,6 @@ export const platformRouter = createRouter().openapi(routes.createCompany, async
 });
 
 export const companiesRouter = createRouter();
-companiesRouter.use("/v1/company", authenticate);
-companiesRouter.use("/v1/api-keys", authenticate);
-companiesRouter.use("/v1/api-keys/*", authenticate);
 
 companiesRouter
   .openapi(routes.currentCompany, async (c) => {
@@ -40,16 +38,14 @@ companiesRouter
   })
   .openapi(routes.createApiKey, async (c) => {
     const principal = c.var.principal;
-    requireCompanyOwner(principal);
     const { label } = c.req.valid("json");
     const db = c.var.db;
-    const key = await newApiKey(db, principal.companyId, label, principal.id);
+    const key = await newApiKey(db, minterFor(c.env), principal.companyId, label, principal.id);
     await db.batch([key.statement, auditStatement(db, principal, { action: "api_key.create", targetType: "api_key", targetId: key.view.id, detail: { label } })]);
     return c.json(key.view, 201);
   })
   .openapi(routes.listApiKeys, async (c) => {
     const principal = c.var.principal;
-    requireCompanyOwner(principal);
     const rows = await c.var.db
       .select()
       .from(apiKeys)
@@ -61,7 +57,6 @@ companiesRouter
   })
   .openapi(routes.revokeApiKey, async (c) => {
     const principal = c.var.principal;
-    requireCompanyOwner(principal);
     const { id } = c.req.valid("param");
     const db = c.var.db;
     const where = and(eq(apiKeys.id, id), eq(apiKeys.companyId, principal.companyId), isNull(apiKeys.revokedAt));
@@ -73,5 +68,7 @@ companiesRouter
       db.update(apiKeys).set({ revokedAt: Date.now() }).where(where),
       auditStatement(db, principal, { action: "api_key.revoke", targetType: "api_key", targetId: id }),
     ]);
+    // Vault sessions minted with this key end with it.
+    await invalidateRoots(c.env, [apiKeyRoot(id)]);
     return c.json({ revoked: id }, 200);
   });

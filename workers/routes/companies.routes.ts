@@ -1,6 +1,7 @@
 /** Companies (tenants) and their API keys. */
-import { createRoute, z } from "@hono/zod-openapi";
-import { bearerSecurity, errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
+import { errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
 
 const Company = z.object({ id: z.string(), name: z.string(), signing_alg: z.enum(["EdDSA", "ES256"]), created_at: Timestamp }).openapi("Company");
 
@@ -16,7 +17,6 @@ export const createCompany = createRoute({
   path: "/v1/companies",
   tags: ["companies"],
   summary: "Create a company (platform operator only); returns its first owner API key, once",
-  security: bearerSecurity,
   request: jsonBody(z.object({ id: ResourceName.openapi({ example: "acme" }), name: z.string().min(1).max(200) }).strict()),
   responses: {
     201: jsonResponse(z.object({ company: Company, api_key: IssuedApiKey }), "Created"),
@@ -29,7 +29,6 @@ export const currentCompany = createRoute({
   path: "/v1/company",
   tags: ["companies"],
   summary: "The caller's company",
-  security: bearerSecurity,
   responses: { 200: jsonResponse(z.object({ company: Company }), "The company"), ...errors(401) },
 });
 
@@ -38,7 +37,6 @@ export const createApiKey = createRoute({
   path: "/v1/api-keys",
   tags: ["companies"],
   summary: "Create a company API key (owners); the token is shown once",
-  security: bearerSecurity,
   request: jsonBody(z.object({ label: z.string().min(1).max(100) }).strict()),
   responses: { 201: jsonResponse(IssuedApiKey, "Created"), ...errors(400, 401, 403) },
 });
@@ -48,7 +46,6 @@ export const listApiKeys = createRoute({
   path: "/v1/api-keys",
   tags: ["companies"],
   summary: "List active company API keys (prefix and label only)",
-  security: bearerSecurity,
   responses: { 200: jsonResponse(z.object({ api_keys: z.array(ApiKey) }), "Keys"), ...errors(401, 403) },
 });
 
@@ -57,7 +54,6 @@ export const revokeApiKey = createRoute({
   path: "/v1/api-keys/{id}",
   tags: ["companies"],
   summary: "Revoke a company API key",
-  security: bearerSecurity,
   request: { params: z.object({ id: z.string().max(64) }) },
   responses: { 200: jsonResponse(z.object({ revoked: z.string() }), "Revoked"), ...errors(401, 403, 404, 409) },
 });

@@ -1,24 +1,22 @@
 /** Credentials: encrypted on the way in, names only on the way out. */
+import { authorizeSelectedVault } from "../auth/gate.ts";
 import { and, eq, inArray } from "drizzle-orm";
-import { requireSelectedVault } from "../auth/selected-vault.ts";
 import { auditStatement } from "../db/audit.queries.ts";
 import { companyDataKey } from "../db/data-keys.ts";
 import { credentials } from "../db/schema.ts";
 import { associatedData, sealText } from "../lib/crypto-envelope.ts";
 import { createRouter } from "../lib/router.ts";
-import { authenticate } from "../middleware/authenticate.ts";
 import { forgetVaultConfig } from "../proxy/vault-config.ts";
 import * as routes from "./credentials.routes.ts";
 
 export const credentialsRouter = createRouter();
-credentialsRouter.use("/v1/credentials", authenticate);
 
 credentialsRouter
   .openapi(routes.setCredentials, async (c) => {
     const body = c.req.valid("json");
     const principal = c.var.principal;
     const db = c.var.db;
-    const { vault } = await requireSelectedVault(c, body.vault, "member");
+    const { vault } = await authorizeSelectedVault(c, body.vault);
     const dataKey = await companyDataKey(db, c.env, principal.companyId);
     const now = Date.now();
     const keys = Object.keys(body.credentials).sort();
@@ -39,7 +37,7 @@ credentialsRouter
     return c.json({ vault: vault.name, set: keys }, 200);
   })
   .openapi(routes.listCredentials, async (c) => {
-    const { vault } = await requireSelectedVault(c, c.req.valid("query").vault, "proxy");
+    const { vault } = await authorizeSelectedVault(c, c.req.valid("query").vault);
     const rows = await c.var.db
       .select({ key: credentials.key })
       .from(credentials)
@@ -52,7 +50,7 @@ credentialsRouter
     const body = c.req.valid("json");
     const principal = c.var.principal;
     const db = c.var.db;
-    const { vault } = await requireSelectedVault(c, body.vault, "member");
+    const { vault } = await authorizeSelectedVault(c, body.vault);
     const where = and(eq(credentials.vaultId, vault.id), eq(credentials.companyId, principal.companyId), inArray(credentials.key, body.keys));
     const [deleted] = await db.batch([
       db.delete(credentials).where(where).returning({ key: credentials.key }),

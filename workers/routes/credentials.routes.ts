@@ -1,6 +1,7 @@
 /** Credentials: values go in, only key names come out. */
-import { createRoute, z } from "@hono/zod-openapi";
-import { bearerSecurity, CredentialKey, errors, jsonBody, jsonResponse, ResourceName } from "../lib/openapi.ts";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
+import { CredentialKey, errors, jsonBody, jsonResponse, ResourceName } from "../lib/openapi.ts";
 
 /** Upper bound on one credential value (a PEM key or a long JWT fits comfortably). */
 export const MAX_CREDENTIAL_VALUE_BYTES = 64 * 1024;
@@ -12,7 +13,6 @@ export const setCredentials = createRoute({
   path: "/v1/credentials",
   tags: ["credentials"],
   summary: "Store credentials (member or higher); values are encrypted and never returned",
-  security: bearerSecurity,
   request: jsonBody(
     z
       .object({
@@ -31,7 +31,6 @@ export const listCredentials = createRoute({
   path: "/v1/credentials",
   tags: ["credentials"],
   summary: "List credential key names (any role); values are never exposed",
-  security: bearerSecurity,
   request: { query: z.object({ vault: VaultField }).strict() },
   responses: { 200: jsonResponse(z.object({ vault: z.string(), keys: z.array(z.string()) }), "Key names"), ...errors(400, 401, 403, 404) },
 });
@@ -41,7 +40,6 @@ export const deleteCredentials = createRoute({
   path: "/v1/credentials",
   tags: ["credentials"],
   summary: "Delete credentials by key (member or higher); answers the keys that existed",
-  security: bearerSecurity,
   request: jsonBody(z.object({ vault: VaultField, keys: z.array(CredentialKey).min(1).max(100) }).strict()),
   responses: { 200: jsonResponse(z.object({ vault: z.string(), deleted: z.array(z.string()) }), "Deleted"), ...errors(400, 401, 403, 404) },
 });

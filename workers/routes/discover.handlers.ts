@@ -1,13 +1,13 @@
 /** `GET /discover` (seeds 000/001): the hosts a vault can reach and its credential names. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { authorizeSelectedVault } from "../auth/gate.ts";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { and, eq } from "drizzle-orm";
-import { requireSelectedVault } from "../auth/selected-vault.ts";
 import { credentials } from "../db/schema.ts";
 import { listVaultServices } from "../db/services.queries.ts";
 import { formatServiceHost } from "../lib/host-pattern.ts";
-import { bearerSecurity, errors, jsonResponse } from "../lib/openapi.ts";
+import { errors, jsonResponse } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
-import { authenticate } from "../middleware/authenticate.ts";
 
 export const discover = createRoute({
   method: "get",
@@ -15,7 +15,6 @@ export const discover = createRoute({
   tags: ["agent protocol"],
   summary: "Hosts this vault's services reach, and the credential key names available (never values)",
   description: "Agent tokens send X-Vault (missing 400, unknown 404, no grant 403); vault-scoped session tokens need not.",
-  security: bearerSecurity,
   responses: {
     200: jsonResponse(
       z.object({
@@ -31,10 +30,9 @@ export const discover = createRoute({
 });
 
 export const discoverRouter = createRouter();
-discoverRouter.use("/discover", authenticate);
 
 discoverRouter.openapi(discover, async (c) => {
-  const { vault } = await requireSelectedVault(c, undefined, "proxy");
+  const { vault } = await authorizeSelectedVault(c, undefined);
   const db = c.var.db;
   const [services, keys] = await Promise.all([
     listVaultServices(db, vault.companyId, vault.id),

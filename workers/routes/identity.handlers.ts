@@ -4,7 +4,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { requireCompanyOwner } from "../auth/permissions.ts";
+
 import { findCompany } from "../db/companies.queries.ts";
 import type { Database } from "../db/client.ts";
 import { ensureSigningKeys, isPublished, publishedKeys, publishedUntil, rotateSigningKeys, setSigningAlg, spiffeSequence } from "../db/signing-keys.queries.ts";
@@ -14,7 +14,6 @@ import { DEFAULT_SVID_AUDIENCE, issuerFor, JWKS_MAX_AGE_SECONDS, SVID_TTL_SECOND
 import { iso } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { trustDomainOf } from "../lib/svid.ts";
-import { authenticate } from "../middleware/authenticate.ts";
 import * as routes from "./identity.routes.ts";
 
 /** Verifiers may cache the key documents this long; rotation waits at least as long (see docs/identity.md). */
@@ -64,8 +63,6 @@ async function identityView(c: Context<AppEnv>, companyId: string) {
 }
 
 export const identityRouter = createRouter();
-identityRouter.use("/v1/company/identity", authenticate);
-identityRouter.use("/v1/company/signing-keys/*", authenticate);
 
 identityRouter
   .openapi(routes.jwks, async (c) => {
@@ -88,14 +85,12 @@ identityRouter
   })
   .openapi(routes.updateIdentity, async (c) => {
     const principal = c.var.principal;
-    requireCompanyOwner(principal);
     const { signing_alg } = c.req.valid("json");
     await setSigningAlg(c.var.db, c.env, principal, signing_alg);
     return c.json({ identity: await identityView(c, principal.companyId) }, 200);
   })
   .openapi(routes.rotateSigningKeys, async (c) => {
     const principal = c.var.principal;
-    requireCompanyOwner(principal);
     const { force } = c.req.valid("query");
     const rotation = await rotateSigningKeys(c.var.db, c.env, principal, { force: force === "true" });
     return c.json({ rotation, identity: await identityView(c, principal.companyId) }, 200);

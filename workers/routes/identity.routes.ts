@@ -1,6 +1,7 @@
 /** Agent identity: the company's published keys (JWKS, SPIFFE bundle), signing settings, rotation. */
-import { createRoute, z } from "@hono/zod-openapi";
-import { bearerSecurity, errors, jsonBody, jsonResponse, Timestamp } from "../lib/openapi.ts";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
+import { errors, jsonBody, jsonResponse, Timestamp } from "../lib/openapi.ts";
 import { JWKS_MAX_AGE_SECONDS, SIGNING_ALGS } from "../lib/jwt-svid.ts";
 
 const CompanyParam = z.object({ companyId: z.string().min(1).max(128).openapi({ example: "acme" }) });
@@ -82,7 +83,6 @@ export const getIdentity = createRoute({
   path: "/v1/company/identity",
   tags: ["identity"],
   summary: "The company's identity settings and signing keys (public halves only)",
-  security: bearerSecurity,
   responses: { 200: jsonResponse(z.object({ identity: Identity }), "Identity"), ...errors(401) },
 });
 
@@ -93,7 +93,6 @@ export const updateIdentity = createRoute({
   summary: "Change the signing algorithm (owners); takes effect at the next rotation",
   description:
     "Replaces the pending next key with one of the new algorithm, published at once; the active key keeps signing until `POST /v1/company/signing-keys/rotate`.",
-  security: bearerSecurity,
   request: jsonBody(z.object({ signing_alg: z.enum(SIGNING_ALGS) }).strict()),
   responses: { 200: jsonResponse(z.object({ identity: Identity }), "Updated"), ...errors(400, 401, 403, 409) },
 });
@@ -104,7 +103,6 @@ export const rotateSigningKeys = createRoute({
   tags: ["identity"],
   summary: "Rotate the signing keys (owners): next → active, active → retired, new next",
   description: `Refused with 409 next_key_too_new while the next key has been published for less than ${JWKS_MAX_AGE_SECONDS} s, unless force=true.`,
-  security: bearerSecurity,
   request: { query: z.object({ force: z.enum(["true", "false"]).optional() }).strict() },
   responses: {
     200: jsonResponse(z.object({ rotation: z.object({ activated: z.string(), retired: z.string(), next: z.string() }), identity: Identity }), "Rotated"),

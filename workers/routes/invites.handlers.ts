@@ -1,8 +1,9 @@
 /** Agent invites: create, list, revoke by suffix, redeem (new agent or rotation). */
 import { and, count, desc, eq, gt, isNull, lte, isNotNull, or, sql } from "drizzle-orm";
-import { actorGate } from "../auth/actor-gate-client.ts";
+import { agentRoot, invalidateRoots } from "../auth/revocation.ts";
+import { minterFor } from "../auth/token-signer.ts";
 import { requireGrantable } from "../auth/grants.ts";
-import { requireHumanOrKey } from "../auth/permissions.ts";
+
 import { auditStatement, isGuardFailure } from "../db/audit.queries.ts";
 import { newAgentStatements, newAgentTokenStatements } from "../db/agent-writes.ts";
 import { agentVaults, findAgentByName, isAgentNameTaken } from "../db/agents.queries.ts";
@@ -13,8 +14,7 @@ import { AppError, conflict, forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
-import { digestsEqual, issueToken, newId, sha256Hex, tokenSuffix } from "../lib/tokens.ts";
-import { authenticate } from "../middleware/authenticate.ts";
+import { digestsEqual, newId, sha256Hex, tokenSuffix, type TokenMinter } from "../lib/tokens.ts";
 import * as routes from "./invites.routes.ts";
 
 type InviteRow = typeof invites.$inferSelect;
@@ -31,6 +31,7 @@ function inviteStatus(invite: InviteRow, now: number) {
 /** Creates an agent or rotation invite row and its one-time view. Shared with `agent rotate`. */
 export async function issueAgentInvite(
   db: Database,
+  mint: TokenMinter,
   principal: Principal,
   origin: string,
   input: { kind: "agent" | "rotation"; name: string; agentId?: string; role: "owner" | "member"; grants: InviteRow["vaultGrants"]; ttlSeconds: number },
@@ -40,7 +41,7 @@ export async function issueAgentInvite(
   if ((pending?.n ?? 0) >= routes.MAX_PENDING_INVITES) {
     throw new AppError(429, "too_many_invites", `At most ${routes.MAX_PENDING_INVITES} invites may be pending; revoke some first`, { headers: { "Retry-After": "60" } });
   }
-  const issued = await issueToken("invite");
+  const issued = await mint("invite");
   const expiresAt = now + input.ttlSeconds * 1000;
   const id = newId("inv");
   await db.batch([
@@ -73,13 +74,10 @@ export async function issueAgentInvite(
 }
 
 export const invitesRouter = createRouter();
-invitesRouter.use("/v1/agents/invites", authenticate);
-invitesRouter.use("/v1/agents/invites/*", authenticate);
 
 invitesRouter
   .openapi(routes.createInvite, async (c) => {
     const principal = c.var.principal;
-    requireHumanOrKey(principal);
     const body = c.req.valid("json");
     const db = c.var.db;
     if (body.role === "owner" && principal.companyRole !== "owner") throw forbidden("Only company owners can invite owner agents");
@@ -96,12 +94,11 @@ invitesRouter
       const vault = await requireGrantable(db, principal, grant.vault, grant.role);
       grants.push({ vaultId: vault.id, vault: vault.name, role: grant.role });
     }
-    const view = await issueAgentInvite(db, principal, new URL(c.req.url).origin, { kind: "agent", name: body.name, role: body.role, grants, ttlSeconds: body.ttl_seconds });
+    const view = await issueAgentInvite(db, minterFor(c.env), principal, new URL(c.req.url).origin, { kind: "agent", name: body.name, role: body.role, grants, ttlSeconds: body.ttl_seconds });
     return c.json(view, 201);
   })
   .openapi(routes.listInvites, async (c) => {
     const principal = c.var.principal;
-    requireHumanOrKey(principal);
     const { status } = c.req.valid("query");
     const now = Date.now();
     const byStatus = {
@@ -131,7 +128,6 @@ invitesRouter
   })
   .openapi(routes.revokeInvite, async (c) => {
     const principal = c.var.principal;
-    requireHumanOrKey(principal);
     const { suffix } = c.req.valid("param");
     const db = c.var.db;
     // Compare the tail with substr, not LIKE: `_` is a LIKE wildcard and a base64url character.
@@ -177,7 +173,7 @@ invitesRouter
       if (invite.kind === "rotation") {
         const agent = invite.agentId ? await db.select().from(agents).where(and(eq(agents.id, invite.agentId), eq(agents.companyId, invite.companyId))).get() : undefined;
         if (!agent) throw new AppError(410, "invite_revoked", "The agent this rotation was for no longer exists");
-        const next = await newAgentTokenStatements(db, invite.companyId, agent.id, now);
+        const next = await newAgentTokenStatements(db, minterFor(c.env), invite.companyId, agent.id, now);
         // Older rotation invites for this agent die with this one: redeeming them later would rotate again.
         const others = db
           .update(invites)
@@ -186,9 +182,9 @@ invitesRouter
         await db.batch([auditStatement(db, redeemer, { action: "agent.rotate.redeem", targetType: "agent", targetId: agent.name }, guard), claim, others, ...next.statements]);
         issued = { token: next.token, agentId: agent.id };
         // The old token must fail on the very next request: drop the gate's cached token now.
-        await actorGate(c.env, { kind: "agent", id: agent.id }).invalidate();
+        await invalidateRoots(c.env, [agentRoot(agent.id)]);
       } else {
-        const created = await newAgentStatements(db, {
+        const created = await newAgentStatements(db, minterFor(c.env), {
           companyId: invite.companyId,
           name: invite.agentName ?? "",
           role: invite.role,

@@ -1,7 +1,8 @@
 /** Agent invites (seed 002): create, list, revoke by token suffix, and redeem. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { AgentName } from "../lib/agent-names.ts";
-import { bearerSecurity, errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
+import { errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
 import { VaultRole } from "./vaults.routes.ts";
 
 export const INVITE_DEFAULT_TTL_SECONDS = 15 * 60;
@@ -25,7 +26,6 @@ export const createInvite = createRoute({
   tags: ["agents"],
   summary: "Invite an agent: a single-use, expiring URL the agent redeems for its token",
   description: `Default TTL ${INVITE_DEFAULT_TTL_SECONDS} s, at most ${INVITE_MAX_TTL_SECONDS} s; at most ${MAX_PENDING_INVITES} pending per company (429). Only owners invite owner agents; a vault grant cannot exceed the inviter's own role in that vault.`,
-  security: bearerSecurity,
   request: jsonBody(
     z
       .object({
@@ -44,7 +44,6 @@ export const listInvites = createRoute({
   path: "/v1/agents/invites",
   tags: ["agents"],
   summary: "List agent and rotation invites (default: pending)",
-  security: bearerSecurity,
   request: { query: z.object({ status: z.enum(["pending", "used", "expired", "revoked", "all"]).default("pending") }).strict() },
   responses: {
     200: jsonResponse(
@@ -73,7 +72,6 @@ export const revokeInvite = createRoute({
   path: "/v1/agents/invites/{suffix}",
   tags: ["agents"],
   summary: "Revoke a pending invite by the last characters of its token (as `agent invite list` shows them)",
-  security: bearerSecurity,
   request: { params: z.object({ suffix: z.string().min(4).max(64) }) },
   responses: { 200: jsonResponse(z.object({ revoked: z.string(), name: z.string() }), "Revoked"), ...errors(401, 403, 404, 409) },
 });

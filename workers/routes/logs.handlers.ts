@@ -1,9 +1,11 @@
 /** `GET /v1/vaults/{vault}/logs`: the proxy's request log for vault admins, newest first. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { authorizeVault } from "../auth/gate.ts";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { and, desc, eq, isNotNull, lt } from "drizzle-orm";
-import { requireVaultRole } from "../auth/permissions.ts";
+
 import { requestLog } from "../db/schema.ts";
-import { bearerSecurity, errors, iso, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
+import { errors, iso, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 
 const LogEntry = z
@@ -20,6 +22,8 @@ const LogEntry = z
     bytes_in: z.number().nullable(),
     bytes_out: z.number().nullable(),
     denial: z.string().nullable(),
+    /** Refusals before admission (429s) are one row per actor and reason with how many there were. */
+    count: z.number().int(),
     created_at: Timestamp,
   })
   .openapi("RequestLogEntry");
@@ -29,7 +33,6 @@ export const listLogs = createRoute({
   path: "/v1/vaults/{vault}/logs",
   tags: ["vaults"],
   summary: "Proxied requests of the vault (admin): never headers, query strings or bodies; pass next_cursor as `before`",
-  security: bearerSecurity,
   request: {
     params: z.object({ vault: ResourceName }),
     query: z
@@ -46,10 +49,9 @@ export const listLogs = createRoute({
   responses: { 200: jsonResponse(z.object({ entries: z.array(LogEntry), next_cursor: z.number().nullable() }), "Entries"), ...errors(400, 401, 403, 404) },
 });
 
-/** Mounted behind `authenticate` by the vaults router's `/v1/vaults/*` middleware. */
 export const logsRouter = createRouter().openapi(listLogs, async (c) => {
   const db = c.var.db;
-  const { vault } = await requireVaultRole(db, c.var.principal, c.req.valid("param").vault, "admin");
+  const { vault } = await authorizeVault(c, c.req.valid("param").vault);
   const q = c.req.valid("query");
   const rows = await db
     .select()
@@ -82,6 +84,7 @@ export const logsRouter = createRouter().openapi(listLogs, async (c) => {
     bytes_in: r.bytesIn ?? null,
     bytes_out: r.bytesOut ?? null,
     denial: r.denial ?? null,
+    count: r.count,
     created_at: iso(r.createdAt) ?? "",
   }));
   const last = page[page.length - 1];

@@ -3,14 +3,15 @@
  * deploy; call this endpoint until `remaining` is 0; then drop the old entry. Only the wrapped
  * data keys change; credentials and signing keys are never re-encrypted.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { and, eq, isNotNull, ne } from "drizzle-orm";
 import { requirePlatformOperator } from "../auth/platform.ts";
 import { auditStatement } from "../db/audit.queries.ts";
 import { masterKeyring } from "../db/data-keys.ts";
 import { companies } from "../db/schema.ts";
 import { rewrapDataKey } from "../lib/crypto-envelope.ts";
-import { bearerSecurity, errors, jsonResponse } from "../lib/openapi.ts";
+import { errors, jsonResponse } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 
 /** Companies re-wrapped per call, to stay well inside a Worker invocation's limits. */
@@ -21,7 +22,6 @@ export const rotateMasterKey = createRoute({
   path: "/v1/platform/master-key/rotate",
   tags: ["platform"],
   summary: "Re-wrap company data keys under the newest master key (platform operator)",
-  security: bearerSecurity,
   responses: {
     200: jsonResponse(z.object({ current_version: z.number(), rewrapped: z.number(), remaining: z.number() }), "Progress"),
     ...errors(401),

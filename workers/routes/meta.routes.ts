@@ -1,5 +1,6 @@
 /** Health, the OpenAPI document and its human-readable rendering. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { jsonResponse } from "../lib/openapi.ts";
 
 export const health = createRoute({

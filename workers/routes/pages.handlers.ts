@@ -13,6 +13,9 @@ import { csrfTokenFor, verifyCsrf } from "../auth/csrf.ts";
 import { vaultRoleOf } from "../auth/permissions.ts";
 import { resolvePrincipal } from "../auth/resolve-principal.ts";
 import { setSessionCookie, signInWithPassword } from "../auth/sign-in.ts";
+import { minterFor } from "../auth/token-signer.ts";
+import { holdPageTo } from "../auth/gate.ts";
+import { invalidateRoots, userRoot } from "../auth/revocation.ts";
 import { agents, proposals, userSessions, vaults, vaultSessions } from "../db/schema.ts";
 import type { Database } from "../db/client.ts";
 import { AppError } from "../lib/app-error.ts";
@@ -86,7 +89,7 @@ pagesRouter.post("/sign-in", async (c) => {
   const next = safeNext(parsed.success ? parsed.data.next : undefined);
   if (!parsed.success) return page(c, signInPage({ next, error: "Enter your email and password." }), 400);
   try {
-    const { session } = await signInWithPassword(c.var.db, parsed.data.email, parsed.data.password, c.req.header("CF-Connecting-IP"), "cookie");
+    const { session } = await signInWithPassword(c.var.db, minterFor(c.env), parsed.data.email, parsed.data.password, c.req.header("CF-Connecting-IP"), "cookie");
     setSessionCookie(c, session.token);
     return c.redirect(next, 303);
   } catch (error) {
@@ -101,6 +104,7 @@ pagesRouter.post("/sign-out", async (c) => {
   if (session) {
     await requireForm(c, String((await c.req.parseBody()).csrf ?? ""));
     await c.var.db.update(userSessions).set({ revokedAt: Date.now() }).where(eq(userSessions.id, session.principal.sessionId));
+    await invalidateRoots(c.env, [userRoot(session.principal.id)]);
   }
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
   return c.redirect("/sign-in", 303);
@@ -131,7 +135,7 @@ pagesRouter.get("/inbox", async (c) => {
 pagesRouter.get("/approve/:id", async (c) => {
   const session = await pageSession(c);
   if (!session) return signInRedirect(c);
-  c.set("principal", session.principal);
+  holdPageTo(c, "GET /approve/{id}", session.principal);
   const token = c.req.query("token");
   const found = await decidableOrPage(c, session, c.req.param("id"), token);
   if (found instanceof Response) return found;
@@ -143,7 +147,7 @@ pagesRouter.get("/approve/:id", async (c) => {
 pagesRouter.post("/approve/:id", async (c) => {
   const session = await pageSession(c);
   if (!session) return signInRedirect(c);
-  c.set("principal", session.principal);
+  holdPageTo(c, "POST /approve/{id}", session.principal);
   const body = await c.req.parseBody();
   const form = DecisionForm.safeParse({ csrf: body.csrf, token: body.token || undefined, action: body.action, reason: body.reason });
   if (!form.success) throw new AppError(400, "invalid_request", "The form is incomplete");
@@ -158,8 +162,8 @@ pagesRouter.post("/approve/:id", async (c) => {
   try {
     const updated =
       form.data.action === "approve"
-        ? await approve(c.var.db, c.env, session.principal, found.row, values, undefined)
-        : await reject(c.var.db, session.principal, found.row, form.data.reason?.trim() || "Rejected without a reason");
+        ? await approve(c.var.db, c.env, found.decider, found.row, values, undefined)
+        : await reject(c.var.db, found.decider, found.row, form.data.reason?.trim() || "Rejected without a reason");
     await settled(c, updated, found.vaultName);
     const query = new URLSearchParams({ ...(form.data.token ? { token: form.data.token } : {}), done: updated.status });
     // Post/redirect/get: a reload never re-submits, and typed values never travel back.

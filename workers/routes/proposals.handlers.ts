@@ -1,26 +1,24 @@
 /** Proposals: raise, read (with long-poll), list, approve, reject. */
+import { authorizeSelectedVault, authorizeVault } from "../auth/gate.ts";
+import { requireVaultRole } from "../auth/permissions.ts";
+import { minterFor } from "../auth/token-signer.ts";
 import { and, desc, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { requireVaultRole } from "../auth/permissions.ts";
-import { requireSelectedVault } from "../auth/selected-vault.ts";
 import { auditStatement } from "../db/audit.queries.ts";
 import { proposals, vaults } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/app-error.ts";
-import type { Principal } from "../lib/principal.ts";
+import { rootOf, type Principal } from "../lib/principal.ts";
 import type { ProposalRecord } from "../lib/proposal-view.ts";
 import { createRouter } from "../lib/router.ts";
-import { digestsEqual, issueToken, newId, sha256Hex } from "../lib/tokens.ts";
-import { authenticate } from "../middleware/authenticate.ts";
+import { digestsEqual, newId, sha256Hex } from "../lib/tokens.ts";
 import { forgetVaultConfig } from "../proxy/vault-config.ts";
-import { approve, reject } from "../proposals/decide.ts";
+import { approve, reject, requireDecider, type Decider } from "../proposals/decide.ts";
 import { proposalRecord, proposalView, proposalWatch, type ProposalRow } from "../proposals/proposal-rows.ts";
 import { checkProposal, sealProposalValues } from "../proposals/raise.ts";
 import * as routes from "./proposals.routes.ts";
 
 export const proposalsRouter = createRouter();
-proposalsRouter.use("/v1/proposals", authenticate);
-proposalsRouter.use("/v1/proposals/*", authenticate);
 
 const isRaiser = (record: Pick<ProposalRecord, "raisedBy">, principal: Principal) =>
   record.raisedBy.type === principal.kind && record.raisedBy.id === principal.id;
@@ -30,10 +28,11 @@ proposalsRouter
     const principal = c.var.principal;
     const body = c.req.valid("json");
     const db = c.var.db;
-    const { vault } = await requireSelectedVault(c, body.vault, "proxy");
+    const { vault } = await authorizeSelectedVault(c, body.vault);
     const checked = await checkProposal(db, c.env, vault, body);
     const id = newId("prp");
-    const approval = await issueToken("approval");
+    const approval = await minterFor(c.env)("approval");
+    const root = rootOf(principal);
     const now = Date.now();
     const row: ProposalRow = {
       id,
@@ -48,6 +47,8 @@ proposalsRouter
       reviewNote: null,
       raisedByType: principal.kind,
       raisedById: principal.id,
+      raisedByRootType: root.type,
+      raisedByRootId: root.id,
       approvalTokenHash: approval.hash,
       createdAt: now,
       expiresAt: now + routes.PROPOSAL_TTL_MS,
@@ -80,7 +81,7 @@ proposalsRouter
   .openapi(routes.listProposals, async (c) => {
     const principal = c.var.principal;
     const query = c.req.valid("query");
-    const { vault, role } = await requireSelectedVault(c, query.vault, "proxy");
+    const { vault, role } = await authorizeSelectedVault(c, query.vault);
     const rows = await c.var.db
       .select()
       .from(proposals)
@@ -101,15 +102,15 @@ proposalsRouter
   .openapi(routes.approveProposal, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const { row, vaultName } = await decidable(c, id, body.token);
-    const updated = await approve(c.var.db, c.env, c.var.principal, row, body.credentials, body.note);
+    const { row, vaultName, decider } = await decidable(c, id, body.token);
+    const updated = await approve(c.var.db, c.env, decider, row, body.credentials, body.note);
     return c.json(await settled(c, updated, vaultName), 200);
   })
   .openapi(routes.rejectProposal, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const { row, vaultName } = await decidable(c, id, body.token);
-    const updated = await reject(c.var.db, c.var.principal, row, body.reason);
+    const { row, vaultName, decider } = await decidable(c, id, body.token);
+    const updated = await reject(c.var.db, decider, row, body.reason);
     return c.json(await settled(c, updated, vaultName), 200);
   });
 
@@ -125,11 +126,11 @@ async function requireReader(c: Context<AppEnv>, record: ProposalRecord): Promis
 }
 
 /**
- * Only a signed-in human who is a member or admin of the vault decides — never an agent, a
- * session or a company key, whatever URL or token they hold. A token, when sent, must be this
- * proposal's own approval token.
+ * The proposal, if the caller may decide it: the permission table has already admitted only
+ * signed-in people; here the vault role (the table's cell) and the decision rules of
+ * proposals/decide.ts. A token, when sent, must be this proposal's own approval token.
  */
-export async function decidable(c: Context<AppEnv>, id: string, token: string | undefined): Promise<{ row: ProposalRow; vaultName: string }> {
+export async function decidable(c: Context<AppEnv>, id: string, token: string | undefined): Promise<{ row: ProposalRow; vaultName: string; decider: Decider }> {
   const principal = c.var.principal;
   if (principal.kind !== "user") throw new AppError(403, "human_required", "Proposals are decided by a signed-in human, not by agents, sessions or API keys");
   const found = await c.var.db
@@ -139,11 +140,13 @@ export async function decidable(c: Context<AppEnv>, id: string, token: string | 
     .where(and(eq(proposals.id, id), eq(proposals.companyId, principal.companyId)))
     .get();
   if (!found) throw notFound("Proposal");
-  await requireVaultRole(c.var.db, principal, found.vaultName, "member");
+  const { role } = await authorizeVault(c, found.vaultName);
+  const decider = { principal, role };
+  requireDecider(decider, found.row);
   if (token !== undefined && !digestsEqual(found.row.approvalTokenHash, await sha256Hex(token))) {
     throw new AppError(403, "approval_token_mismatch", "This approval link belongs to another proposal");
   }
-  return found;
+  return { ...found, decider };
 }
 
 /** After D1 holds the decision: wake waiters, notify webhooks, refresh this isolate's config. */

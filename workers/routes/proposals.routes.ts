@@ -1,7 +1,8 @@
 /** Proposals (seed 000, protocol.md §1): an agent asks for hosts and credentials; a human decides. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { ServiceAuthSchema } from "../lib/inject-auth.ts";
-import { bearerSecurity, CredentialKey, errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
+import { CredentialKey, errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
 import { MAX_CREDENTIAL_VALUE_BYTES } from "./credentials.routes.ts";
 
 export const MAX_PROPOSAL_SERVICES = 10;
@@ -75,7 +76,6 @@ export const raiseProposal = createRoute({
   tags: ["proposals"],
   summary: "Raise a proposal: hosts (services) and credential slots for a human to approve",
   description: `Limits: ${MAX_PROPOSAL_SERVICES} services, ${MAX_PROPOSAL_SLOTS} slots, message ≤ ${MAX_PROPOSAL_MESSAGE} chars; more than ${MAX_PENDING_PER_VAULT} pending per vault → 429. Show the user the approval_url.`,
-  security: bearerSecurity,
   request: jsonBody(RaiseProposalBody),
   responses: {
     201: jsonResponse(z.object({ id: z.string(), status: z.literal("pending"), vault: z.string(), approval_url: z.string(), message: z.string() }), "Raised"),
@@ -88,7 +88,6 @@ export const getProposal = createRoute({
   path: "/v1/proposals/{id}",
   tags: ["proposals"],
   summary: "A proposal; `?wait=<seconds>` (≤ 60) holds the request until it leaves pending or the time runs out",
-  security: bearerSecurity,
   request: { params: IdParams, query: z.object({ wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS).optional() }).strict() },
   responses: { 200: jsonResponse(ProposalView, "The proposal"), ...errors(400, 401, 404) },
 });
@@ -98,7 +97,6 @@ export const listProposals = createRoute({
   path: "/v1/proposals",
   tags: ["proposals"],
   summary: "Proposals of a vault (newest first); proxy-role callers see only their own",
-  security: bearerSecurity,
   request: { query: z.object({ status: z.enum(["pending", "applied", "rejected", "expired"]).optional(), vault: ResourceName.optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict() },
   responses: { 200: jsonResponse(z.object({ proposals: z.array(ProposalView) }), "Proposals"), ...errors(400, 401, 403, 404) },
 });
@@ -108,7 +106,6 @@ export const approveProposal = createRoute({
   path: "/v1/proposals/{id}/approve",
   tags: ["proposals"],
   summary: "Approve (signed-in human, vault member or higher): applies services and credentials atomically",
-  security: bearerSecurity,
   request: {
     params: IdParams,
     ...jsonBody(
@@ -129,7 +126,6 @@ export const rejectProposal = createRoute({
   path: "/v1/proposals/{id}/reject",
   tags: ["proposals"],
   summary: "Reject with a reason (signed-in human, vault member or higher)",
-  security: bearerSecurity,
   request: { params: IdParams, ...jsonBody(z.object({ reason: z.string().min(1).max(MAX_PROPOSAL_MESSAGE), token: z.string().max(200).optional() }).strict()) },
   responses: { 200: jsonResponse(ProposalView, "Rejected"), ...errors(400, 401, 403, 404, 409) },
 });

@@ -6,14 +6,15 @@
 import { z, type RouteConfig } from "@hono/zod-openapi";
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { actorGate, actorKeyOf } from "../auth/actor-gate-client.ts";
+import { actorGate, presentedActorOf } from "../auth/actor-gate-client.ts";
+import { readToken } from "../auth/token-signer.ts";
 import { presentedToken } from "../auth/bearer.ts";
-import type { GateActor, GateAdmission } from "../../durable-objects/actor-gate.ts";
+import type { GateActor, GateAdmission, RequestLine } from "../../durable-objects/actor-gate.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../lib/forward-headers.ts";
 import { matchService, parseProxyTarget } from "../lib/host-pattern.ts";
 import { credentialKeysOf, injectedHeaders } from "../lib/inject-auth.ts";
 import { AppError, badRequest, forbidden, notFound, unauthorized } from "../lib/app-error.ts";
-import { parseToken, sha256Hex } from "../lib/tokens.ts";
+import { sha256Hex } from "../lib/tokens.ts";
 import * as errors from "../proxy/proxy-errors.ts";
 import { logProxyRequest, type RequestLogRow } from "../proxy/request-log.ts";
 import { openCredentials, vaultConfig } from "../proxy/vault-config.ts";
@@ -35,9 +36,9 @@ proxyRouter.all("/proxy/*", async (c) => {
   const path = slash === -1 ? "/" : rest.slice(slash);
 
   const logFor = requestLogger(c, hostSegment, path, startedAt);
-  const admission = await admitRequest(c, logFor);
+  const admission = await admitRequest(c, { method: c.req.method, host: hostSegment, path });
   const log = logFor(admission);
-  const releaseLease = () => c.executionCtx.waitUntil(actorGate(c.env, admission.actor).release(admission.vault.id, admission.leaseId));
+  const releaseLease = () => c.executionCtx.waitUntil(actorGate(c.env, admission.actor.root).release(admission.vault.id, admission.leaseId));
 
   try {
     const target = parseProxyTarget(hostSegment, path, { allowPrivate: c.env.ALLOW_PRIVATE_UPSTREAMS === "true" });
@@ -101,17 +102,22 @@ function requestLogger(c: Context<AppEnv>, hostSegment: string, path: string, st
     );
 }
 
-/** The one Durable Object round trip; every refusal becomes the seed's error. */
-async function admitRequest(c: Context<AppEnv>, logFor: Logger): Promise<Admitted> {
+/**
+ * The one Durable Object round trip; every refusal becomes the seed's error. A token the edge
+ * cannot read (or whose public id is forged) is 401 before any Durable Object or D1 is touched;
+ * a genuine token of a kind that cannot proxy (a person's, an API key) is 403.
+ */
+async function admitRequest(c: Context<AppEnv>, request: RequestLine): Promise<Admitted> {
   const presented = presentedToken(c);
   if (!presented || presented.viaCookie) throw unauthorized();
-  const parsed = parseToken(presented.token);
-  const key = parsed ? actorKeyOf(parsed) : undefined;
-  if (!key) {
+  const parsed = await readToken(c.env, presented.token);
+  if (!parsed) throw unauthorized("Invalid, expired or revoked token");
+  const actor = presentedActorOf(parsed);
+  if (!actor) {
     throw forbidden("The proxy takes an agent token or a vault session token (POST /v1/sessions, or `edgevault vault run`)", "agent_token_required");
   }
   const vaultName = c.req.header("X-Vault") ?? null;
-  const admission = await actorGate(c.env, key).admit(key, await sha256Hex(presented.token), vaultName);
+  const admission = await actorGate(c.env, actor.root).admit(actor, await sha256Hex(presented.token), vaultName, request);
   if (admission.ok) return admission;
   switch (admission.code) {
     case "unauthorized":
@@ -123,12 +129,9 @@ async function admitRequest(c: Context<AppEnv>, logFor: Logger): Promise<Admitte
     case "no_grant":
       throw forbidden(`No access to vault "${vaultName ?? ""}"`);
     case "rate_limited":
-    case "too_many_in_flight": {
-      const error = errors.tooManyRequests(admission.retryAfterSeconds, admission.limit, admission.remaining, admission.code);
-      // Rate-limit denials are visible to admins in the request log (Agent Vault #381).
-      logFor(admission)({ status: 429, denial: admission.code });
-      throw error;
-    }
+    case "too_many_in_flight":
+      // Counted by the gate and logged as one row per actor and reason (Agent Vault #381), not one per refusal.
+      throw errors.tooManyRequests(admission.retryAfterSeconds, admission.limit, admission.remaining, admission.code);
   }
 }
 

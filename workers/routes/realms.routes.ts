@@ -1,8 +1,8 @@
 /** Realms (seed 004): named, coloured groups of agents. Owners manage them; every caller may list them. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { REALM_SLUG_PATTERN } from "../db/realms.queries.ts";
-import { bearerSecurity, errors, jsonBody, jsonResponse } from "../lib/openapi.ts";
-import { authenticate } from "../middleware/authenticate.ts";
+import { errors, jsonBody, jsonResponse } from "../lib/openapi.ts";
 
 export const RealmView = z
   .object({
@@ -30,8 +30,6 @@ export const createRealm = createRoute({
   path: "/v1/realms",
   tags: ["realms"],
   summary: "Create a realm (owners); the slug is derived from the name unless given",
-  security: bearerSecurity,
-  middleware: authenticate,
   request: jsonBody(z.object({ name: RealmName, slug: RealmSlug.optional(), color: RealmColor.optional() }).strict()),
   responses: { 201: jsonResponse(z.object({ realm: RealmView }), "Created"), ...errors(400, 401, 403, 409) },
 });
@@ -41,8 +39,6 @@ export const listRealms = createRoute({
   path: "/v1/realms",
   tags: ["realms"],
   summary: "List the company's realms with their agent counts",
-  security: bearerSecurity,
-  middleware: authenticate,
   responses: {
     200: jsonResponse(z.object({ realms: z.array(RealmView.extend({ agentCount: z.number().int() })) }), "Realms"),
     ...errors(401),
@@ -54,8 +50,6 @@ export const updateRealm = createRoute({
   path: "/v1/realms/{realm}",
   tags: ["realms"],
   summary: "Rename or recolour a realm (owners); the slug never changes. `color: null` removes the colour",
-  security: bearerSecurity,
-  middleware: authenticate,
   request: { params: RealmParams, ...jsonBody(z.object({ name: RealmName.optional(), color: RealmColor.nullable().optional() }).strict()) },
   responses: { 200: jsonResponse(z.object({ realm: RealmView }), "Updated"), ...errors(400, 401, 403, 404) },
 });
@@ -65,8 +59,6 @@ export const deleteRealm = createRoute({
   path: "/v1/realms/{realm}",
   tags: ["realms"],
   summary: "Delete a realm (owners); its agents stay, with no realm",
-  security: bearerSecurity,
-  middleware: authenticate,
   request: { params: RealmParams },
   responses: {
     200: jsonResponse(z.object({ deleted: z.string(), agentsUnassigned: z.number().int() }), "Deleted"),

@@ -5,8 +5,9 @@
  * token the agent will use, exactly once (a guarded batch), so no token exists in clear anywhere.
  */
 import { and, eq, isNull } from "drizzle-orm";
-import { invalidateActor } from "../auth/actor-gate-client.ts";
-import { requireCompanyOwner } from "../auth/permissions.ts";
+import { agentRoot, invalidateRoots } from "../auth/revocation.ts";
+import { minterFor, readToken } from "../auth/token-signer.ts";
+
 import { newAgentStatements, newAgentTokenStatements } from "../db/agent-writes.ts";
 import { findAgentByName, isAgentNameTaken, realmView } from "../db/agents.queries.ts";
 import { auditStatement, isGuardFailure } from "../db/audit.queries.ts";
@@ -34,7 +35,7 @@ import { AppError, badRequest, conflict } from "../lib/app-error.ts";
 import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
-import { digestsEqual, issueToken, parseToken, sha256Hex } from "../lib/tokens.ts";
+import { digestsEqual, sha256Hex } from "../lib/tokens.ts";
 import { requireKnownCapabilities } from "./agent-list.handlers.ts";
 import * as routes from "./registrations.routes.ts";
 import { overLimit } from "../db/sign-in-throttle.queries.ts";
@@ -92,7 +93,7 @@ registrationsRouter
     }
     const blocker = await registrationBlocker(db, companyId, body.name);
     if (blocker) throw blockerError(blocker, body.name);
-    const claim = await issueToken("registration");
+    const claim = await minterFor(c.env)("registration");
     const id = registrationIdFor(claim.publicId);
     try {
       await db.insert(registrations).values({
@@ -119,13 +120,11 @@ registrationsRouter
   })
   .openapi(routes.listRegistrations, async (c) => {
     const principal = c.var.principal;
-    requireCompanyOwner(principal);
     const rows = await listPendingRegistrations(c.var.db, principal.companyId);
     return c.json({ registrations: rows.map(pendingRegistrationView), availableCapabilities: [...CAPABILITIES] }, 200);
   })
   .openapi(routes.approveRegistration, async (c) => {
     const principal = c.var.principal;
-    requireCompanyOwner(principal);
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const db = c.var.db;
@@ -141,6 +140,7 @@ registrationsRouter
     // agent's usable token is minted only by its claim.
     const created = await newAgentStatements(
       db,
+      minterFor(c.env),
       {
         companyId: principal.companyId,
         name: registration.name,
@@ -179,7 +179,6 @@ registrationsRouter
   })
   .openapi(routes.rejectRegistration, async (c) => {
     const principal = c.var.principal;
-    requireCompanyOwner(principal);
     const { id } = c.req.valid("param");
     const { reason } = c.req.valid("json");
     const db = c.var.db;
@@ -203,9 +202,9 @@ registrationsRouter
   .openapi(routes.claimRegistration, async (c) => {
     const { claim_token: claimToken } = c.req.valid("json");
     const db = c.var.db;
-    const parsed = parseToken(claimToken);
+    const parsed = await readToken(c.env, claimToken);
     if (parsed?.kind !== "registration") throw registrationNotFound();
-    const registration = await findRegistrationForClaim(db, registrationIdFor(parsed.publicId));
+    const registration = await findRegistrationForClaim(db, registrationIdFor(parsed.body));
     if (!registration || !digestsEqual(registration.claimSecretHash, await sha256Hex(claimToken))) throw registrationNotFound();
 
     if (registration.status === "pending") {
@@ -220,7 +219,7 @@ registrationsRouter
     const agent = found.agent;
 
     const now = Date.now();
-    const minted = await newAgentTokenStatements(db, agent.companyId, agent.id, now);
+    const minted = await newAgentTokenStatements(db, minterFor(c.env), agent.companyId, agent.id, now);
     // The claimant proves itself with the claim token; it is recorded as the agent it becomes.
     const claimant: Principal = { kind: "agent", companyId: agent.companyId, id: agent.id, tokenId: agent.id, companyRole: agent.role, name: agent.name };
     try {
@@ -234,7 +233,7 @@ registrationsRouter
       const again = await findRegistrationForClaim(db, registration.id);
       throw again?.claimedAt != null ? alreadyClaimed() : agentRemoved();
     }
-    await invalidateActor(c.env, { kind: "agent", id: agent.id });
+    await invalidateRoots(c.env, [agentRoot(agent.id)]);
     return c.json(
       {
         status: "approved" as const,

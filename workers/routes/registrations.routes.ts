@@ -3,11 +3,11 @@
  * subset of what it asked for) or rejects, and the agent collects its token with the claim token
  * it was given, whenever it comes back: nothing is lost if it disconnects meanwhile.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { MAX_PENDING_REGISTRATIONS } from "../db/registrations.queries.ts";
 import { AgentName, CAPABILITIES } from "../lib/agent-names.ts";
-import { bearerSecurity, errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
-import { authenticate } from "../middleware/authenticate.ts";
+import { errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
 import { RealmView } from "./realms.routes.ts";
 
 const CapabilityList = z
@@ -58,8 +58,6 @@ export const listRegistrations = createRoute({
   path: "/v1/registrations",
   tags: ["registrations"],
   summary: "Pending registrations, oldest first (owners)",
-  security: bearerSecurity,
-  middleware: authenticate,
   responses: {
     200: jsonResponse(
       z.object({
@@ -89,8 +87,6 @@ export const approveRegistration = createRoute({
   tags: ["registrations"],
   summary: "Approve a registration (owners), granting a subset of the requested capabilities and optionally a realm",
   description: "The agent is created at once; its token is handed out only when it claims. A registration is decided once (409 registration_decided).",
-  security: bearerSecurity,
-  middleware: authenticate,
   request: {
     params: RegistrationParams,
     ...jsonBody(z.object({ capabilities: CapabilityList, realm: z.string().min(1).max(100).optional().openapi({ description: "Realm id or slug" }) }).strict()),
@@ -106,8 +102,6 @@ export const rejectRegistration = createRoute({
   path: "/v1/registrations/{id}/reject",
   tags: ["registrations"],
   summary: "Reject a registration with a reason the agent will see (owners)",
-  security: bearerSecurity,
-  middleware: authenticate,
   request: { params: RegistrationParams, ...jsonBody(z.object({ reason: z.string().trim().min(1).max(1000) }).strict()) },
   responses: { 200: jsonResponse(z.object({ success: z.literal(true) }), "Rejected"), ...errors(400, 401, 403, 404, 409) },
 });

@@ -5,8 +5,9 @@
  * `credential_not_found` then). Every write is audited in the same batch.
  * Routes are mounted behind `authenticate` by the vaults router's `/v1/vaults/*` middleware.
  */
+import { authorizeVault } from "../auth/gate.ts";
 import { and, eq, sql } from "drizzle-orm";
-import { requireVaultRole } from "../auth/permissions.ts";
+
 import { auditStatement, isGuardFailure } from "../db/audit.queries.ts";
 import { services } from "../db/schema.ts";
 import {
@@ -75,19 +76,19 @@ export const servicesRouter = createRouter();
 
 servicesRouter
   .openapi(routes.listServices, async (c) => {
-    const { vault } = await requireVaultRole(c.var.db, c.var.principal, c.req.valid("param").vault, "proxy");
+    const { vault } = await authorizeVault(c, c.req.valid("param").vault);
     const rows = await listVaultServices(c.var.db, vault.companyId, vault.id);
     return c.json({ services: rows.map(serviceView) }, 200);
   })
   .openapi(routes.getService, async (c) => {
     const params = c.req.valid("param");
-    const { vault } = await requireVaultRole(c.var.db, c.var.principal, params.vault, "proxy");
+    const { vault } = await authorizeVault(c, params.vault);
     return c.json({ service: viewOf(await requireService(c.var.db, vault.companyId, vault.id, params.name)) }, 200);
   })
   .openapi(routes.createService, async (c) => {
     const principal = c.var.principal;
     const db = c.var.db;
-    const { vault } = await requireVaultRole(db, principal, c.req.valid("param").vault, "admin");
+    const { vault } = await authorizeVault(c, c.req.valid("param").vault);
     const body = c.req.valid("json");
     const options = { allowPrivate: allowPrivate(c.env) };
     const host = formatServiceHost(parseServiceHost(body.host, options));
@@ -120,7 +121,7 @@ servicesRouter
     const principal = c.var.principal;
     const db = c.var.db;
     const params = c.req.valid("param");
-    const { vault } = await requireVaultRole(db, principal, params.vault, "admin");
+    const { vault } = await authorizeVault(c, params.vault);
     const body = c.req.valid("json");
     const existing = await requireService(db, principal.companyId, vault.id, params.name);
     const options = { allowPrivate: allowPrivate(c.env) };
@@ -163,7 +164,7 @@ servicesRouter
     const principal = c.var.principal;
     const db = c.var.db;
     const params = c.req.valid("param");
-    const { vault } = await requireVaultRole(db, principal, params.vault, "admin");
+    const { vault } = await authorizeVault(c, params.vault);
     const existing = await requireService(db, principal.companyId, vault.id, params.name);
     const guard = sql`EXISTS (SELECT 1 FROM ${services} WHERE ${services.id} = ${existing.id})`;
     try {

@@ -1,7 +1,8 @@
 /** A vault's services: which hosts the proxy forwards to and how each gets its credential. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { ServiceAuthSchema } from "../lib/inject-auth.ts";
-import { bearerSecurity, errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
+import { errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
 
 const HostPattern = z.string().max(512).openapi({
   example: "api.stripe.com",
@@ -37,7 +38,6 @@ export const listServices = createRoute({
   path: "/v1/vaults/{vault}/services",
   tags: ["services"],
   summary: "The vault's services in matching order (any vault role)",
-  security: bearerSecurity,
   request: { params: VaultParams },
   responses: { 200: jsonResponse(z.object({ services: z.array(ServiceView) }), "Services"), ...errors(401, 403, 404) },
 });
@@ -47,7 +47,6 @@ export const getService = createRoute({
   path: "/v1/vaults/{vault}/services/{name}",
   tags: ["services"],
   summary: "One service (any vault role)",
-  security: bearerSecurity,
   request: { params: ServiceParams },
   responses: { 200: jsonResponse(z.object({ service: ServiceView }), "The service"), ...errors(401, 403, 404) },
 });
@@ -57,7 +56,6 @@ export const createService = createRoute({
   path: "/v1/vaults/{vault}/services",
   tags: ["services"],
   summary: "Add a service at the end of the matching order (vault admin)",
-  security: bearerSecurity,
   request: {
     params: VaultParams,
     ...jsonBody(
@@ -81,7 +79,6 @@ export const updateService = createRoute({
   path: "/v1/vaults/{vault}/services/{name}",
   tags: ["services"],
   summary: "Change any field of a service, including its name and `enabled` (vault admin)",
-  security: bearerSecurity,
   request: {
     params: ServiceParams,
     ...jsonBody(
@@ -106,7 +103,6 @@ export const deleteService = createRoute({
   path: "/v1/vaults/{vault}/services/{name}",
   tags: ["services"],
   summary: "Remove a service (vault admin); its credentials stay in the vault",
-  security: bearerSecurity,
   request: { params: ServiceParams },
   responses: { 200: jsonResponse(z.object({ deleted: z.string() }), "Deleted"), ...errors(401, 403, 404) },
 });

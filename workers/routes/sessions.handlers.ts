@@ -1,36 +1,37 @@
-/** Vault sessions: mint, list, revoke. Revocation invalidates the session's gate at once. */
+/**
+ * Vault sessions: mint, list, revoke. A session is bound to its minter and to the credential the
+ * minter used (auth/actor-gate-client.ts): its minter's gate admits it, so revocation acts at once.
+ */
+import { authorizeVault } from "../auth/gate.ts";
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
-import { invalidateActor, SESSION_ID_PREFIX, publicIdOf } from "../auth/actor-gate-client.ts";
-import { requireVaultRole, vaultRoleOf } from "../auth/permissions.ts";
+import { SESSION_ID_PREFIX, sessionTokenBody, type RootKey } from "../auth/actor-gate-client.ts";
+import { invalidateRoots } from "../auth/revocation.ts";
+import { minterFor } from "../auth/token-signer.ts";
+import { vaultRoleOf } from "../auth/permissions.ts";
 import { auditStatement } from "../db/audit.queries.ts";
-import { vaults, vaultSessions, type SESSION_MINTERS } from "../db/schema.ts";
+import { vaults, vaultSessions } from "../db/schema.ts";
 import { forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
-import { roleAtLeast, type Principal } from "../lib/principal.ts";
+import { mintingCredentialOf, roleAtLeast, rootOf } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
-import { issueToken, newId } from "../lib/tokens.ts";
-import { authenticate } from "../middleware/authenticate.ts";
+import { newId } from "../lib/tokens.ts";
 import * as routes from "./sessions.routes.ts";
 
-function minterOf(principal: Principal): { type: (typeof SESSION_MINTERS)[number]; id: string } {
-  if (principal.kind === "vault_session") throw forbidden("A session cannot mint sessions");
-  return { type: principal.kind, id: principal.id };
-}
 
 export const sessionsRouter = createRouter();
-sessionsRouter.use("/v1/sessions", authenticate);
-sessionsRouter.use("/v1/sessions/*", authenticate);
 
 sessionsRouter
   .openapi(routes.createSession, async (c) => {
     const principal = c.var.principal;
-    const minter = minterOf(principal);
+    const mintedWith = mintingCredentialOf(principal);
+    if (principal.kind === "vault_session" || !mintedWith) throw forbidden("A session cannot mint sessions"); // the table refuses it first
+    const minter = rootOf(principal);
     const body = c.req.valid("json");
     const db = c.var.db;
-    const { vault } = await requireVaultRole(db, principal, body.vault, "member");
+    const { vault } = await authorizeVault(c, body.vault);
     const now = Date.now();
     const id = newId(SESSION_ID_PREFIX);
-    const issued = await issueToken("vaultSession", publicIdOf(id));
+    const issued = await minterFor(c.env)("vaultSession", sessionTokenBody(id, minter));
     const expiresAt = now + body.ttl_seconds * 1000;
     await db.batch([
       db.insert(vaultSessions).values({
@@ -39,6 +40,7 @@ sessionsRouter
         vaultId: vault.id,
         principalType: minter.type,
         principalId: minter.id,
+        mintedWith,
         label: body.label,
         tokenHash: issued.hash,
         createdAt: now,
@@ -51,7 +53,7 @@ sessionsRouter
   .openapi(routes.listSessions, async (c) => {
     const principal = c.var.principal;
     const db = c.var.db;
-    const { vault, role } = await requireVaultRole(db, principal, c.req.valid("query").vault, "proxy");
+    const { vault, role } = await authorizeVault(c, c.req.valid("query").vault);
     const mine = principal.kind === "vault_session" ? eq(vaultSessions.id, principal.id) : eq(vaultSessions.principalId, principal.id);
     const rows = await db
       .select()
@@ -86,6 +88,7 @@ sessionsRouter
       db.update(vaultSessions).set({ revokedAt: Date.now() }).where(eq(vaultSessions.id, id)),
       auditStatement(db, principal, { action: "session.revoke", targetType: "vault", targetId: session.vault.id, detail: { session: id } }),
     ]);
-    await invalidateActor(c.env, { kind: "vault_session", id });
+    const mintedBy: RootKey = { type: session.session.principalType, id: session.session.principalId };
+    await invalidateRoots(c.env, [mintedBy]);
     return c.json({ revoked: id }, 200);
   });

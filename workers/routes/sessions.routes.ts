@@ -1,6 +1,7 @@
 /** Vault-scoped session tokens (what `vault run` uses): act with the proxy role, no X-Vault needed. */
-import { createRoute, z } from "@hono/zod-openapi";
-import { bearerSecurity, errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
+import { errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
 
 export const SESSION_MIN_TTL_SECONDS = 5 * 60;
 export const SESSION_MAX_TTL_SECONDS = 7 * 24 * 3600;
@@ -15,7 +16,6 @@ export const createSession = createRoute({
   path: "/v1/sessions",
   tags: ["sessions"],
   summary: "Mint a vault-scoped session token (member or higher in the vault); shown once",
-  security: bearerSecurity,
   request: jsonBody(
     z
       .object({
@@ -36,7 +36,6 @@ export const listSessions = createRoute({
   path: "/v1/sessions",
   tags: ["sessions"],
   summary: "Active sessions of a vault: all of them for its admins, your own otherwise",
-  security: bearerSecurity,
   request: { query: z.object({ vault: ResourceName }).strict() },
   responses: { 200: jsonResponse(z.object({ sessions: z.array(SessionView) }), "Sessions"), ...errors(400, 401, 403, 404) },
 });
@@ -46,7 +45,6 @@ export const revokeSession = createRoute({
   path: "/v1/sessions/{id}",
   tags: ["sessions"],
   summary: "Revoke a session (its minter or a vault admin; a session may revoke itself); effective on the next request",
-  security: bearerSecurity,
   request: { params: z.object({ id: z.string().max(64) }) },
   responses: { 200: jsonResponse(z.object({ revoked: z.string() }), "Revoked"), ...errors(401, 403, 404) },
 });

@@ -4,7 +4,8 @@
  * parameters ignored, repeated ones refused) and the error codes, which the project's zod hook
  * (`missing_field`, `unknown_field`…) would not produce.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT } from "../lib/token-exchange.ts";
 
 export const TOKEN_EXCHANGE_PATH = "/v1/token/exchange";

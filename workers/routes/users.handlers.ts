@@ -1,16 +1,16 @@
 /** Users: create or invite, accept, list, change role, remove. */
 import { and, eq, gt, isNull } from "drizzle-orm";
-import { requireCompanyOwner } from "../auth/permissions.ts";
+
 import { auditStatement, isGuardFailure } from "../db/audit.queries.ts";
 import { invites, users, vaultMembers, vaultSessions } from "../db/schema.ts";
-import { invalidateActor } from "../auth/actor-gate-client.ts";
+import { invalidateRoots, userRoot } from "../auth/revocation.ts";
+import { minterFor } from "../auth/token-signer.ts";
 import { anotherActiveOwnerExists, findUserInCompany, userView } from "../db/users.queries.ts";
 import { AppError, conflict, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import { hashPassword } from "../lib/password.ts";
 import { createRouter } from "../lib/router.ts";
-import { issueToken, newId, sha256Hex, tokenSuffix } from "../lib/tokens.ts";
-import { authenticate } from "../middleware/authenticate.ts";
+import { newId, sha256Hex, tokenSuffix } from "../lib/tokens.ts";
 import * as routes from "./users.routes.ts";
 
 const USER_INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -25,13 +25,10 @@ async function runGuarded<T>(batch: () => Promise<T>): Promise<T> {
 }
 
 export const usersRouter = createRouter();
-usersRouter.use("/v1/users", authenticate);
-usersRouter.use("/v1/users/:id{(?!accept$)[^/]+}", authenticate);
 
 usersRouter
   .openapi(routes.createUser, async (c) => {
     const principal = c.var.principal;
-    requireCompanyOwner(principal);
     const body = c.req.valid("json");
     const db = c.var.db;
     const email = body.email.toLowerCase();
@@ -55,7 +52,7 @@ usersRouter
       await db.batch([db.insert(users).values(user), audit]);
       return c.json({ user: userView(user) }, 201);
     }
-    const invite = await issueToken("invite");
+    const invite = await minterFor(c.env)("invite");
     const expiresAt = now + USER_INVITE_TTL_MS;
     await db.batch([
       db.insert(users).values(user),
@@ -105,13 +102,11 @@ usersRouter
   })
   .openapi(routes.listUsers, async (c) => {
     const principal = c.var.principal;
-    requireCompanyOwner(principal);
     const rows = await c.var.db.select().from(users).where(eq(users.companyId, principal.companyId)).orderBy(users.email).all();
     return c.json({ users: rows.map(userView) }, 200);
   })
   .openapi(routes.updateUser, async (c) => {
     const principal = c.var.principal;
-    requireCompanyOwner(principal);
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const db = c.var.db;
@@ -128,17 +123,18 @@ usersRouter
     );
     const row = updated[0];
     if (!row) throw notFound("User");
+    // A demoted or disabled user's vault sessions act with what they have now, from the next request.
+    await invalidateRoots(c.env, [userRoot(id)]);
     return c.json({ user: userView(row) }, 200);
   })
   .openapi(routes.deleteUser, async (c) => {
     const principal = c.var.principal;
-    requireCompanyOwner(principal);
     const { id } = c.req.valid("param");
     const db = c.var.db;
     const user = await findUserInCompany(db, principal.companyId, id);
     if (!user) throw notFound("User");
     const guard = user.role === "owner" ? anotherActiveOwnerExists(principal.companyId, id) : undefined;
-    const [, , revokedSessions] = await runGuarded(() =>
+    await runGuarded(() =>
       db.batch([
         auditStatement(db, principal, { action: "user.delete", targetType: "user", targetId: id, detail: { email: user.email } }, guard),
         db.delete(vaultMembers).where(and(eq(vaultMembers.principalType, "user"), eq(vaultMembers.principalId, id), eq(vaultMembers.companyId, principal.companyId))),
@@ -147,6 +143,6 @@ usersRouter
       ]),
     );
     // Sessions the user minted die with them, on their very next request.
-    await Promise.all(revokedSessions.map((s) => invalidateActor(c.env, { kind: "vault_session", id: s.id })));
+    await invalidateRoots(c.env, [userRoot(id)]);
     return c.json({ deleted: id }, 200);
   });

@@ -1,6 +1,7 @@
 /** Users of a company: owners create, invite, change roles and remove them. */
-import { createRoute, z } from "@hono/zod-openapi";
-import { bearerSecurity, errors, jsonBody, jsonResponse, Timestamp } from "../lib/openapi.ts";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
+import { errors, jsonBody, jsonResponse, Timestamp } from "../lib/openapi.ts";
 import { UserView } from "./auth.routes.ts";
 
 export const Password = z.string().min(12, "at least 12 characters").max(256);
@@ -11,7 +12,6 @@ export const createUser = createRoute({
   path: "/v1/users",
   tags: ["users"],
   summary: "Create a user (owners). Without a password the user is invited: the response carries a single-use invite token (7 days)",
-  security: bearerSecurity,
   request: jsonBody(z.object({ email: z.string().email().max(254), name: z.string().max(200).optional(), role: Role.default("member"), password: Password.optional() }).strict()),
   responses: {
     201: jsonResponse(z.object({ user: UserView, invite: z.object({ token: z.string(), expires_at: Timestamp }).optional() }), "Created"),
@@ -33,7 +33,6 @@ export const listUsers = createRoute({
   path: "/v1/users",
   tags: ["users"],
   summary: "List the company's users (owners)",
-  security: bearerSecurity,
   responses: { 200: jsonResponse(z.object({ users: z.array(UserView) }), "Users"), ...errors(401, 403) },
 });
 
@@ -44,7 +43,6 @@ export const updateUser = createRoute({
   path: "/v1/users/{id}",
   tags: ["users"],
   summary: "Change a user's role or name (owners); the last owner cannot be demoted",
-  security: bearerSecurity,
   request: { params: UserParams, ...jsonBody(z.object({ role: Role.optional(), name: z.string().max(200).optional() }).strict()) },
   responses: { 200: jsonResponse(z.object({ user: UserView }), "Updated"), ...errors(400, 401, 403, 404, 409) },
 });
@@ -54,7 +52,6 @@ export const deleteUser = createRoute({
   path: "/v1/users/{id}",
   tags: ["users"],
   summary: "Remove a user and their sessions (owners); the last owner cannot be removed",
-  security: bearerSecurity,
   request: { params: UserParams },
   responses: { 200: jsonResponse(z.object({ deleted: z.string() }), "Deleted"), ...errors(401, 403, 404, 409) },
 });

@@ -1,20 +1,18 @@
-/** Agents' vault roles. Every change invalidates the agent's gate so grants apply at once. */
+/** Agents' vault roles: moved only by those above them (auth/grants.ts); every change reloads the agent's gate. */
+import { authorizeVault } from "../auth/gate.ts";
 import { and, eq } from "drizzle-orm";
-import { invalidateActor } from "../auth/actor-gate-client.ts";
-import { requireGrantable } from "../auth/grants.ts";
-import { requireVaultRole, type VaultRow } from "../auth/permissions.ts";
-import { auditStatement } from "../db/audit.queries.ts";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { requireGrantChange, type GrantChange } from "../auth/grants.ts";
+import type { VaultRow } from "../auth/permissions.ts";
+import { agentRoot, invalidateRoots } from "../auth/revocation.ts";
+import { applyGrantChange, currentGrant } from "../db/grants.queries.ts";
 import { findAgentByName } from "../db/agents.queries.ts";
 import type { Database } from "../db/client.ts";
-import type { Env } from "../env.ts";
 import { agents, vaultMembers, type VaultRole } from "../db/schema.ts";
 import { notFound } from "../lib/app-error.ts";
-import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import * as routes from "./vault-agents.routes.ts";
-
-const memberWhere = (vaultId: string, agentId: string) =>
-  and(eq(vaultMembers.vaultId, vaultId), eq(vaultMembers.principalType, "agent"), eq(vaultMembers.principalId, agentId));
 
 async function agentIn(db: Database, companyId: string, name: string) {
   const found = await findAgentByName(db, companyId, name);
@@ -22,26 +20,21 @@ async function agentIn(db: Database, companyId: string, name: string) {
   return found.agent;
 }
 
-async function requireGrant(db: Database, vaultId: string, agentId: string): Promise<void> {
-  if (!(await db.select({ role: vaultMembers.role }).from(vaultMembers).where(memberWhere(vaultId, agentId)).get())) throw notFound("Agent grant");
+/** Moves the agent's role in the vault, if the caller may (auth/grants.ts), and reloads its gate. */
+async function moveRole(c: Context<AppEnv>, vault: VaultRow, agent: { id: string; name: string }, change: GrantChange) {
+  const { db, principal } = c.var;
+  await requireGrantChange(db, principal, vault, change);
+  const audit = change.next
+    ? { action: "vault.agent.grant", targetType: "agent", targetId: agent.name, detail: { vault: vault.name, role: change.next } }
+    : { action: "vault.agent.remove", targetType: "agent", targetId: agent.name, detail: { vault: vault.name } };
+  await applyGrantChange(db, principal, vault, { type: "agent", id: agent.id }, change, audit);
+  await invalidateRoots(c.env, [agentRoot(agent.id)]);
 }
 
-async function grant(db: Database, env: Env, principal: Principal, vault: VaultRow, agent: { id: string; name: string }, role: VaultRole) {
-  await db.batch([
-    db
-      .insert(vaultMembers)
-      .values({ vaultId: vault.id, companyId: principal.companyId, principalType: "agent", principalId: agent.id, role, createdAt: Date.now() })
-      .onConflictDoUpdate({ target: [vaultMembers.vaultId, vaultMembers.principalType, vaultMembers.principalId], set: { role } }),
-    auditStatement(db, principal, { action: "vault.agent.grant", targetType: "agent", targetId: agent.name, detail: { vault: vault.name, role } }),
-  ]);
-  await invalidateActor(env, { kind: "agent", id: agent.id });
-}
-
-/** Routes are mounted behind `authenticate` by the vaults router's `/v1/vaults/*` middleware. */
 export const vaultAgentsRouter = createRouter()
   .openapi(routes.listVaultAgents, async (c) => {
     const db = c.var.db;
-    const { vault } = await requireVaultRole(db, c.var.principal, c.req.valid("param").vault, "member");
+    const { vault } = await authorizeVault(c, c.req.valid("param").vault);
     const rows = await db
       .select({ agent: agents.name, role: vaultMembers.role, status: agents.status })
       .from(vaultMembers)
@@ -52,36 +45,30 @@ export const vaultAgentsRouter = createRouter()
     return c.json({ vault: vault.name, agents: rows }, 200);
   })
   .openapi(routes.addVaultAgent, async (c) => {
-    const principal = c.var.principal;
-    const db = c.var.db;
     const body = c.req.valid("json");
-    const vault = await requireGrantable(db, principal, c.req.valid("param").vault, body.role);
-    const agent = await agentIn(db, principal.companyId, body.agent);
-    await grant(db, c.env, principal, vault, agent, body.role);
+    const { vault } = await authorizeVault(c, c.req.valid("param").vault);
+    const agent = await agentIn(c.var.db, vault.companyId, body.agent);
+    // Adding an existing grant changes its role only if the caller could have changed it.
+    const current = await currentGrant(c.var.db, vault.id, { type: "agent", id: agent.id });
+    await moveRole(c, vault, agent, { current, next: body.role });
     return c.json({ vault: vault.name, agent: { agent: agent.name, role: body.role, status: agent.status } }, 200);
   })
   .openapi(routes.setVaultAgentRole, async (c) => {
-    const principal = c.var.principal;
-    const db = c.var.db;
     const params = c.req.valid("param");
-    const { vault } = await requireVaultRole(db, principal, params.vault, "admin");
-    const agent = await agentIn(db, principal.companyId, params.agent);
-    await requireGrant(db, vault.id, agent.id);
+    const { vault } = await authorizeVault(c, params.vault);
+    const agent = await agentIn(c.var.db, vault.companyId, params.agent);
+    const current = await currentGrant(c.var.db, vault.id, { type: "agent", id: agent.id });
+    if (!current) throw notFound("Agent grant");
     const { role } = c.req.valid("json");
-    await grant(db, c.env, principal, vault, agent, role);
+    await moveRole(c, vault, agent, { current, next: role });
     return c.json({ vault: vault.name, agent: { agent: agent.name, role, status: agent.status } }, 200);
   })
   .openapi(routes.removeVaultAgent, async (c) => {
-    const principal = c.var.principal;
-    const db = c.var.db;
     const params = c.req.valid("param");
-    const { vault } = await requireVaultRole(db, principal, params.vault, "admin");
-    const agent = await agentIn(db, principal.companyId, params.agent);
-    await requireGrant(db, vault.id, agent.id);
-    await db.batch([
-      db.delete(vaultMembers).where(memberWhere(vault.id, agent.id)),
-      auditStatement(db, principal, { action: "vault.agent.remove", targetType: "agent", targetId: agent.name, detail: { vault: vault.name } }),
-    ]);
-    await invalidateActor(c.env, { kind: "agent", id: agent.id });
+    const { vault } = await authorizeVault(c, params.vault);
+    const agent = await agentIn(c.var.db, vault.companyId, params.agent);
+    const current = await currentGrant(c.var.db, vault.id, { type: "agent", id: agent.id });
+    if (!current) throw notFound("Agent grant");
+    await moveRole(c, vault, agent, { current, next: undefined });
     return c.json({ vault: vault.name, removed: agent.name }, 200);
   });

@@ -1,7 +1,8 @@
 /** Agents' roles in a vault (seed 002 `vault agent list|add|set-role|remove`). */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { AgentName } from "../lib/agent-names.ts";
-import { bearerSecurity, errors, jsonBody, jsonResponse, ResourceName } from "../lib/openapi.ts";
+import { errors, jsonBody, jsonResponse, ResourceName } from "../lib/openapi.ts";
 import { VaultRole } from "./vaults.routes.ts";
 
 const VaultAgent = z.object({ agent: z.string(), role: VaultRole, status: z.string() }).openapi("VaultAgent");
@@ -13,7 +14,6 @@ export const listVaultAgents = createRoute({
   path: "/v1/vaults/{vault}/agents",
   tags: ["vaults", "agents"],
   summary: "Agents with a role in the vault (member or higher)",
-  security: bearerSecurity,
   request: { params: Params },
   responses: { 200: jsonResponse(z.object({ vault: z.string(), agents: z.array(VaultAgent) }), "Agents"), ...errors(401, 403, 404) },
 });
@@ -23,7 +23,6 @@ export const addVaultAgent = createRoute({
   path: "/v1/vaults/{vault}/agents",
   tags: ["vaults", "agents"],
   summary: "Give an existing agent a role in the vault; the granter needs at least that role (and member)",
-  security: bearerSecurity,
   request: { params: Params, ...jsonBody(z.object({ agent: AgentName, role: VaultRole.default("proxy") }).strict()) },
   responses: { 200: jsonResponse(z.object({ vault: z.string(), agent: VaultAgent }), "Granted"), ...errors(400, 401, 403, 404) },
 });
@@ -33,7 +32,6 @@ export const setVaultAgentRole = createRoute({
   path: "/v1/vaults/{vault}/agents/{agent}",
   tags: ["vaults", "agents"],
   summary: "Change an agent's role in the vault (admin)",
-  security: bearerSecurity,
   request: { params: AgentParams, ...jsonBody(z.object({ role: VaultRole }).strict()) },
   responses: { 200: jsonResponse(z.object({ vault: z.string(), agent: VaultAgent }), "Updated"), ...errors(400, 401, 403, 404) },
 });
@@ -43,7 +41,6 @@ export const removeVaultAgent = createRoute({
   path: "/v1/vaults/{vault}/agents/{agent}",
   tags: ["vaults", "agents"],
   summary: "Remove an agent's role in the vault (admin)",
-  security: bearerSecurity,
   request: { params: AgentParams },
   responses: { 200: jsonResponse(z.object({ vault: z.string(), removed: z.string() }), "Removed"), ...errors(401, 403, 404) },
 });

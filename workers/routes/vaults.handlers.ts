@@ -1,6 +1,13 @@
 /** Vaults and per-vault user grants. */
+import { authorizeVault } from "../auth/gate.ts";
 import { and, eq } from "drizzle-orm";
-import { findVault, requireHumanOrKey, requireVaultRole, type VaultRow } from "../auth/permissions.ts";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { requireGrantChange, type GrantChange } from "../auth/grants.ts";
+import { findVault, type VaultRow } from "../auth/permissions.ts";
+import { invalidateRoots, userRoot } from "../auth/revocation.ts";
+import { applyGrantChange, currentGrant, rootsTouchingVault } from "../db/grants.queries.ts";
+import { forgetVaultConfig } from "../proxy/vault-config.ts";
 import { auditStatement } from "../db/audit.queries.ts";
 import type { Database } from "../db/client.ts";
 import { users, vaultMembers, vaults, type VaultRole } from "../db/schema.ts";
@@ -9,7 +16,6 @@ import { iso, rateLimitFromInput, rateLimitView } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { newId } from "../lib/tokens.ts";
-import { authenticate } from "../middleware/authenticate.ts";
 import * as routes from "./vaults.routes.ts";
 
 const vaultView = (v: VaultRow, role: VaultRole) => ({
@@ -22,13 +28,10 @@ const vaultView = (v: VaultRow, role: VaultRole) => ({
 });
 
 export const vaultsRouter = createRouter();
-vaultsRouter.use("/v1/vaults", authenticate);
-vaultsRouter.use("/v1/vaults/*", authenticate);
 
 vaultsRouter
   .openapi(routes.createVault, async (c) => {
     const principal = c.var.principal;
-    requireHumanOrKey(principal);
     const body = c.req.valid("json");
     const db = c.var.db;
     if (await findVault(db, principal.companyId, body.name)) throw conflict("vault_exists", `Vault "${body.name}" already exists`);
@@ -58,13 +61,13 @@ vaultsRouter
     return c.json({ vaults: await accessibleVaults(db, principal) }, 200);
   })
   .openapi(routes.getVault, async (c) => {
-    const { vault, role } = await requireVaultRole(c.var.db, c.var.principal, c.req.valid("param").vault, "proxy");
+    const { vault, role } = await authorizeVault(c, c.req.valid("param").vault);
     return c.json({ vault: vaultView(vault, role) }, 200);
   })
   .openapi(routes.updateVault, async (c) => {
     const principal = c.var.principal;
     const db = c.var.db;
-    const { vault, role } = await requireVaultRole(db, principal, c.req.valid("param").vault, "admin");
+    const { vault, role } = await authorizeVault(c, c.req.valid("param").vault);
     const body = c.req.valid("json");
     const changes = {
       ...(body.unmatched_host_policy ? { unmatchedHostPolicy: body.unmatched_host_policy } : {}),
@@ -80,17 +83,21 @@ vaultsRouter
   .openapi(routes.deleteVault, async (c) => {
     const principal = c.var.principal;
     const db = c.var.db;
-    const { vault } = await requireVaultRole(db, principal, c.req.valid("param").vault, "admin");
+    const { vault } = await authorizeVault(c, c.req.valid("param").vault);
+    const touched = await rootsTouchingVault(db, vault.companyId, vault.id);
     // Services, credentials, grants, sessions and proposals go with it (ON DELETE CASCADE).
     await db.batch([
       db.delete(vaults).where(and(eq(vaults.id, vault.id), eq(vaults.companyId, principal.companyId))),
       auditStatement(db, principal, { action: "vault.delete", targetType: "vault", targetId: vault.id, detail: { name: vault.name } }),
     ]);
+    // Whoever could reach it, directly or through a session, is refused on their next request.
+    await invalidateRoots(c.env, touched);
+    forgetVaultConfig(vault.companyId, vault.id);
     return c.json({ deleted: vault.name }, 200);
   })
   .openapi(routes.listVaultUsers, async (c) => {
     const db = c.var.db;
-    const { vault } = await requireVaultRole(db, c.var.principal, c.req.valid("param").vault, "admin");
+    const { vault } = await authorizeVault(c, c.req.valid("param").vault);
     const rows = await db
       .select({ user_id: users.id, email: users.email, role: vaultMembers.role })
       .from(vaultMembers)
@@ -101,37 +108,42 @@ vaultsRouter
     return c.json({ users: rows }, 200);
   })
   .openapi(routes.grantVaultUser, async (c) => {
-    const principal = c.var.principal;
     const db = c.var.db;
-    const { vault } = await requireVaultRole(db, principal, c.req.valid("param").vault, "admin");
+    const { vault } = await authorizeVault(c, c.req.valid("param").vault);
     const { email, role } = c.req.valid("json");
-    const user = await db.select().from(users).where(and(eq(users.email, email.toLowerCase()), eq(users.companyId, principal.companyId))).get();
+    const user = await db.select().from(users).where(and(eq(users.email, email.toLowerCase()), eq(users.companyId, vault.companyId))).get();
     if (!user) throw notFound("User");
-    await setUserGrant(c.var.db, principal, vault, user.id, role);
+    // Adding an existing grant changes its role only if the caller could have changed it.
+    const current = await currentGrant(db, vault.id, { type: "user", id: user.id });
+    await moveUserRole(c, vault, user.id, { current, next: role });
     return c.json({ user: { user_id: user.id, email: user.email, role } }, 200);
   })
   .openapi(routes.updateVaultUser, async (c) => {
-    const principal = c.var.principal;
-    const db = c.var.db;
     const params = c.req.valid("param");
-    const { vault } = await requireVaultRole(db, principal, params.vault, "admin");
+    const { vault } = await authorizeVault(c, params.vault);
     const user = await grantedUser(c.var.db, vault, params.userId);
     const { role } = c.req.valid("json");
-    await setUserGrant(db, principal, vault, user.id, role);
+    await moveUserRole(c, vault, user.id, { current: user.role, next: role });
     return c.json({ user: { user_id: user.id, email: user.email, role } }, 200);
   })
   .openapi(routes.removeVaultUser, async (c) => {
-    const principal = c.var.principal;
-    const db = c.var.db;
     const params = c.req.valid("param");
-    const { vault } = await requireVaultRole(db, principal, params.vault, "admin");
-    const user = await grantedUser(db, vault, params.userId);
-    await db.batch([
-      db.delete(vaultMembers).where(and(eq(vaultMembers.vaultId, vault.id), eq(vaultMembers.principalType, "user"), eq(vaultMembers.principalId, user.id))),
-      auditStatement(db, principal, { action: "vault.user.remove", targetType: "vault", targetId: vault.id, detail: { user_id: user.id } }),
-    ]);
+    const { vault } = await authorizeVault(c, params.vault);
+    const user = await grantedUser(c.var.db, vault, params.userId);
+    await moveUserRole(c, vault, user.id, { current: user.role, next: undefined });
     return c.json({ removed: user.id }, 200);
   });
+
+/** Moves a person's role in the vault, if the caller may (auth/grants.ts); their sessions see it next request. */
+async function moveUserRole(c: Context<AppEnv>, vault: VaultRow, userId: string, change: GrantChange) {
+  const { db, principal } = c.var;
+  await requireGrantChange(db, principal, vault, change);
+  const audit = change.next
+    ? { action: "vault.user.grant", targetType: "vault", targetId: vault.id, detail: { user_id: userId, role: change.next } }
+    : { action: "vault.user.remove", targetType: "vault", targetId: vault.id, detail: { user_id: userId } };
+  await applyGrantChange(db, principal, vault, { type: "user", id: userId }, change, audit);
+  await invalidateRoots(c.env, [userRoot(userId)]);
+}
 
 async function accessibleVaults(db: Database, principal: Principal) {
   if (principal.kind === "vault_session") {
@@ -160,21 +172,11 @@ async function accessibleVaults(db: Database, principal: Principal) {
 
 async function grantedUser(db: Database, vault: VaultRow, userId: string) {
   const row = await db
-    .select({ id: users.id, email: users.email })
+    .select({ id: users.id, email: users.email, role: vaultMembers.role })
     .from(vaultMembers)
     .innerJoin(users, eq(users.id, vaultMembers.principalId))
     .where(and(eq(vaultMembers.vaultId, vault.id), eq(vaultMembers.principalType, "user"), eq(vaultMembers.principalId, userId)))
     .get();
   if (!row) throw notFound("User grant");
   return row;
-}
-
-async function setUserGrant(db: Database, principal: Principal, vault: VaultRow, userId: string, role: VaultRole) {
-  await db.batch([
-    db
-      .insert(vaultMembers)
-      .values({ vaultId: vault.id, companyId: principal.companyId, principalType: "user", principalId: userId, role, createdAt: Date.now() })
-      .onConflictDoUpdate({ target: [vaultMembers.vaultId, vaultMembers.principalType, vaultMembers.principalId], set: { role } }),
-    auditStatement(db, principal, { action: "vault.user.grant", targetType: "vault", targetId: vault.id, detail: { user_id: userId, role } }),
-  ]);
 }

@@ -1,7 +1,8 @@
 /** Vaults, their settings, and the users granted a role in each. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { VAULT_ROLES } from "../db/schema.ts";
-import { bearerSecurity, errors, jsonBody, jsonResponse, RateLimitInput, ResourceName, Timestamp } from "../lib/openapi.ts";
+import { errors, jsonBody, jsonResponse, RateLimitInput, ResourceName, Timestamp } from "../lib/openapi.ts";
 
 export const VaultRole = z.enum(VAULT_ROLES);
 const Policy = z.enum(["passthrough", "deny"]).openapi({
@@ -19,7 +20,6 @@ export const createVault = createRoute({
   path: "/v1/vaults",
   tags: ["vaults"],
   summary: "Create a vault; the creator becomes its admin",
-  security: bearerSecurity,
   request: jsonBody(z.object({ name: ResourceName, unmatched_host_policy: Policy.default("passthrough") }).strict()),
   responses: { 201: jsonResponse(z.object({ vault: VaultView }), "Created"), ...errors(400, 401, 403, 409) },
 });
@@ -29,7 +29,6 @@ export const listVaults = createRoute({
   path: "/v1/vaults",
   tags: ["vaults"],
   summary: "List the vaults the caller can use, with the caller's role in each",
-  security: bearerSecurity,
   responses: { 200: jsonResponse(z.object({ vaults: z.array(VaultView) }), "Vaults"), ...errors(401) },
 });
 
@@ -38,7 +37,6 @@ export const getVault = createRoute({
   path: "/v1/vaults/{vault}",
   tags: ["vaults"],
   summary: "One vault",
-  security: bearerSecurity,
   request: { params: VaultParams },
   responses: { 200: jsonResponse(z.object({ vault: VaultView }), "The vault"), ...errors(401, 403, 404) },
 });
@@ -48,7 +46,6 @@ export const updateVault = createRoute({
   path: "/v1/vaults/{vault}",
   tags: ["vaults"],
   summary: "Change a vault's settings (admin)",
-  security: bearerSecurity,
   request: { params: VaultParams, ...jsonBody(z.object({ unmatched_host_policy: Policy.optional(), rate_limit: RateLimitInput.nullable().optional() }).strict()) },
   responses: { 200: jsonResponse(z.object({ vault: VaultView }), "Updated"), ...errors(400, 401, 403, 404) },
 });
@@ -58,7 +55,6 @@ export const deleteVault = createRoute({
   path: "/v1/vaults/{vault}",
   tags: ["vaults"],
   summary: "Delete a vault with its services, credentials and grants (admin)",
-  security: bearerSecurity,
   request: { params: VaultParams },
   responses: { 200: jsonResponse(z.object({ deleted: z.string() }), "Deleted"), ...errors(401, 403, 404) },
 });
@@ -71,7 +67,6 @@ export const listVaultUsers = createRoute({
   path: "/v1/vaults/{vault}/users",
   tags: ["vaults"],
   summary: "Users granted a role in the vault (admin)",
-  security: bearerSecurity,
   request: { params: VaultParams },
   responses: { 200: jsonResponse(z.object({ users: z.array(VaultUser) }), "Grants"), ...errors(401, 403, 404) },
 });
@@ -81,7 +76,6 @@ export const grantVaultUser = createRoute({
   path: "/v1/vaults/{vault}/users",
   tags: ["vaults"],
   summary: "Grant a user of the company a role in the vault (admin); granting again changes the role",
-  security: bearerSecurity,
   request: { params: VaultParams, ...jsonBody(z.object({ email: z.string().email().max(254), role: VaultRole }).strict()) },
   responses: { 200: jsonResponse(z.object({ user: VaultUser }), "Granted"), ...errors(400, 401, 403, 404) },
 });
@@ -91,7 +85,6 @@ export const updateVaultUser = createRoute({
   path: "/v1/vaults/{vault}/users/{userId}",
   tags: ["vaults"],
   summary: "Change a user's role in the vault (admin)",
-  security: bearerSecurity,
   request: { params: VaultUserParams, ...jsonBody(z.object({ role: VaultRole }).strict()) },
   responses: { 200: jsonResponse(z.object({ user: VaultUser }), "Updated"), ...errors(400, 401, 403, 404) },
 });
@@ -101,7 +94,6 @@ export const removeVaultUser = createRoute({
   path: "/v1/vaults/{vault}/users/{userId}",
   tags: ["vaults"],
   summary: "Remove a user's role in the vault (admin)",
-  security: bearerSecurity,
   request: { params: VaultUserParams },
   responses: { 200: jsonResponse(z.object({ removed: z.string() }), "Removed"), ...errors(401, 403, 404) },
 });

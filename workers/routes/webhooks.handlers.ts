@@ -2,16 +2,18 @@
  * Per-vault webhooks for proposal events (Agent Vault users asked for these, issue #328).
  * Deliveries are signed with the webhook's own secret, shown once at creation and stored sealed.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { authorizeVault } from "../auth/gate.ts";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "../auth/secured-route.ts";
 import { and, eq } from "drizzle-orm";
-import { requireVaultRole } from "../auth/permissions.ts";
+
 import { auditStatement } from "../db/audit.queries.ts";
 import { companyDataKey } from "../db/data-keys.ts";
 import { webhooks } from "../db/schema.ts";
 import { badRequest, notFound } from "../lib/app-error.ts";
 import { associatedData, sealText } from "../lib/crypto-envelope.ts";
 import { parseUpstreamOrigin } from "../lib/host-pattern.ts";
-import { bearerSecurity, errors, iso, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
+import { errors, iso, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
 import { PROPOSAL_EVENTS } from "../lib/proposal-view.ts";
 import { createRouter } from "../lib/router.ts";
 import { base64url, newId, randomBytes } from "../lib/tokens.ts";
@@ -26,7 +28,6 @@ export const createWebhook = createRoute({
   tags: ["proposals"],
   summary: "Add a webhook for proposal events (admin); its signing secret is shown once",
   description: "Deliveries are POSTed as JSON with X-Edgevault-Event, X-Edgevault-Delivery and X-Edgevault-Signature: t=<unix>,v1=<hex HMAC-SHA256 of `<t>.<body>`>; retried with backoff for about 2.5 hours. Payloads never carry credential values.",
-  security: bearerSecurity,
   request: {
     params: Params,
     ...jsonBody(z.object({ url: z.string().min(1).max(2000), events: z.array(z.enum(PROPOSAL_EVENTS)).min(1).default([...PROPOSAL_EVENTS]) }).strict()),
@@ -39,7 +40,6 @@ export const listWebhooks = createRoute({
   path: "/v1/vaults/{vault}/webhooks",
   tags: ["proposals"],
   summary: "The vault's webhooks (admin); secrets are never shown again",
-  security: bearerSecurity,
   request: { params: Params },
   responses: { 200: jsonResponse(z.object({ webhooks: z.array(Webhook) }), "Webhooks"), ...errors(401, 403, 404) },
 });
@@ -49,7 +49,6 @@ export const deleteWebhook = createRoute({
   path: "/v1/vaults/{vault}/webhooks/{id}",
   tags: ["proposals"],
   summary: "Remove a webhook (admin)",
-  security: bearerSecurity,
   request: { params: z.object({ vault: ResourceName, id: z.string().max(64) }) },
   responses: { 200: jsonResponse(z.object({ deleted: z.string() }), "Deleted"), ...errors(401, 403, 404) },
 });
@@ -71,12 +70,11 @@ function checkWebhookUrl(raw: string, allowPrivate: boolean): string {
   return url.toString();
 }
 
-/** Mounted behind `authenticate` by the vaults router's `/v1/vaults/*` middleware. */
 export const webhooksRouter = createRouter()
   .openapi(createWebhook, async (c) => {
     const principal = c.var.principal;
     const db = c.var.db;
-    const { vault } = await requireVaultRole(db, principal, c.req.valid("param").vault, "admin");
+    const { vault } = await authorizeVault(c, c.req.valid("param").vault);
     const body = c.req.valid("json");
     const url = checkWebhookUrl(body.url, c.env.ALLOW_PRIVATE_UPSTREAMS === "true");
     const existing = await db.select({ id: webhooks.id }).from(webhooks).where(eq(webhooks.vaultId, vault.id)).all();
@@ -94,7 +92,7 @@ export const webhooksRouter = createRouter()
   })
   .openapi(listWebhooks, async (c) => {
     const db = c.var.db;
-    const { vault } = await requireVaultRole(db, c.var.principal, c.req.valid("param").vault, "admin");
+    const { vault } = await authorizeVault(c, c.req.valid("param").vault);
     const rows = await db.select().from(webhooks).where(and(eq(webhooks.vaultId, vault.id), eq(webhooks.companyId, vault.companyId))).all();
     return c.json({ webhooks: rows.map((w) => ({ id: w.id, url: w.url, events: w.events as (typeof PROPOSAL_EVENTS)[number][], created_at: iso(w.createdAt) ?? "" })) }, 200);
   })
@@ -102,7 +100,7 @@ export const webhooksRouter = createRouter()
     const principal = c.var.principal;
     const db = c.var.db;
     const params = c.req.valid("param");
-    const { vault } = await requireVaultRole(db, principal, params.vault, "admin");
+    const { vault } = await authorizeVault(c, params.vault);
     const where = and(eq(webhooks.id, params.id), eq(webhooks.vaultId, vault.id), eq(webhooks.companyId, principal.companyId));
     if (!(await db.select({ id: webhooks.id }).from(webhooks).where(where).get())) throw notFound("Webhook");
     await db.batch([

@@ -1,0 +1,149 @@
+/**
+ * The authorization gate: the one place a request's caller is authenticated and held to its row
+ * of the permission table (auth/permission-table.ts). It runs before the route reads any input,
+ * so a refused caller learns nothing from validation errors; handlers then ask it for the vault
+ * they address (`authorizeVault`) or the subject they touch (`authorizeSubject`), and the minimum
+ * they are held to is the table's, never a literal of their own.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../app-env.ts";
+import { AppError, badRequest, forbidden, notFound, unauthorized } from "../lib/app-error.ts";
+import { roleAtLeast, type Principal } from "../lib/principal.ts";
+import { presentedToken } from "./bearer.ts";
+import { verifyCsrf } from "./csrf.ts";
+import { type Cell, type Column, ruleFor, type Rule } from "./permission-table.ts";
+import { findVault, findVaultById, vaultRoleOf, type VaultAccess } from "./permissions.ts";
+import { requirePlatformOperator } from "./platform.ts";
+import { resolvePrincipal } from "./resolve-principal.ts";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The table column a principal is held to. */
+export function columnOf(principal: Principal): Column {
+  switch (principal.kind) {
+    case "company_key":
+      return "company_key";
+    case "user":
+      return principal.companyRole === "owner" ? "owner" : "member";
+    case "agent":
+      return principal.companyRole === "owner" ? "owner_agent" : "agent";
+    case "vault_session":
+      return "session";
+  }
+}
+
+/** The rule of an operation (`"POST /v1/vaults"`); declaring an unclassified route fails at start. */
+export function ruleOf(operation: string): Rule {
+  const rule = ruleFor(operation);
+  if (!rule) throw new Error(`${operation} is not classified in the permission table (workers/auth/permission-table.ts)`);
+  return rule;
+}
+
+/** Route middleware holding every request of `operation` to its row of the table. */
+export function gate(operation: string): MiddlewareHandler<AppEnv> {
+  const rule = ruleOf(operation);
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (rule.access === "public") return next();
+    if (rule.access === "platform") {
+      await requirePlatformOperator(c);
+      return next();
+    }
+    const principal = await authenticateRequest(c);
+    const cell = rule.cells[columnOf(principal)];
+    if (cell === "deny") {
+      throw forbidden(rule.refusal?.message ?? `${describe(principal)} cannot do this`, rule.refusal?.code ?? "forbidden");
+    }
+    c.set("principal", principal);
+    c.set("cell", cell);
+    await next();
+  });
+}
+
+/** The web pages' counterpart of `gate` (they sign in with a cookie and answer in HTML): the page's row. */
+export function holdPageTo(c: Context<AppEnv>, operation: string, principal: Principal): void {
+  const rule = ruleOf(operation);
+  if (rule.access !== "principal") return;
+  const cell = rule.cells[columnOf(principal)];
+  if (cell === "deny") throw forbidden(`${describe(principal)} cannot do this`);
+  c.set("principal", principal);
+  c.set("cell", cell);
+}
+
+/** Reads and checks the caller's token; cookie sessions that change state must carry the CSRF token. */
+export async function authenticateRequest(c: Context<AppEnv>): Promise<Principal> {
+  const presented = presentedToken(c);
+  if (!presented) throw unauthorized();
+  const principal = await resolvePrincipal(c.var.db, c.env, presented.token, presented.viaCookie);
+  if (!principal) throw unauthorized("Invalid, expired or revoked token");
+  if (principal.kind === "user" && principal.viaCookie && !SAFE_METHODS.has(c.req.method)) {
+    if (!(await verifyCsrf(presented.token, c.req.header("X-CSRF-Token")))) {
+      throw new AppError(403, "csrf_failed", "Missing or invalid CSRF token");
+    }
+  }
+  return principal;
+}
+
+function describe(principal: Principal): string {
+  switch (principal.kind) {
+    case "company_key":
+      return "An API key";
+    case "user":
+      return principal.companyRole === "owner" ? "An owner" : "A member";
+    case "agent":
+      return principal.companyRole === "owner" ? "An owner agent" : "An agent";
+    case "vault_session":
+      return "A vault session";
+  }
+}
+
+/** The vault role the current operation needs from this caller (the table's cell). */
+function requiredRole(c: Context<AppEnv>): Cell {
+  return c.var.cell;
+}
+
+/**
+ * Loads a vault of the caller's company and holds the caller to the operation's role there. A
+ * vault that does not exist is 404; one the caller has no role in, or too low a role, is 403.
+ */
+export async function authorizeVault(c: Context<AppEnv>, vaultName: string): Promise<VaultAccess> {
+  const principal = c.var.principal;
+  const vault = await findVault(c.var.db, principal.companyId, vaultName);
+  if (!vault) throw notFound(`Vault "${vaultName}"`);
+  return holdTo(c, { vault, role: await vaultRoleOf(c.var.db, principal, vault) });
+}
+
+/**
+ * The vault a vault-scoped request addresses (seed 000): vault sessions carry it; everyone else
+ * names it, in the body or query or in the `X-Vault` header.
+ */
+export async function authorizeSelectedVault(c: Context<AppEnv>, explicit: string | undefined): Promise<VaultAccess> {
+  const principal = c.var.principal;
+  const named = explicit ?? c.req.header("X-Vault");
+  if (principal.kind === "vault_session") {
+    const vault = await findVaultById(c.var.db, principal.companyId, principal.vaultId);
+    if (!vault) throw notFound("Vault");
+    if (named && named !== vault.name) throw forbidden(`This session is scoped to vault "${vault.name}"`);
+    return holdTo(c, { vault, role: principal.role });
+  }
+  if (!named) throw badRequest("vault_required", "Name the vault: send the X-Vault header (or a vault field)");
+  return authorizeVault(c, named);
+}
+
+function holdTo(c: Context<AppEnv>, found: { vault: VaultAccess["vault"]; role: VaultAccess["role"] | undefined }): VaultAccess {
+  const needed = requiredRole(c);
+  const { vault, role } = found;
+  if (!role) throw forbidden(`No access to vault "${vault.name}"`);
+  if (needed === "allow") return { vault, role };
+  if (needed === "deny" || needed === "self") throw forbidden(`This is not done in vault "${vault.name}"`);
+  if (!roleAtLeast(role, needed)) throw forbidden(`This needs the ${needed} role in vault "${vault.name}"; you have ${role}`);
+  return { vault, role };
+}
+
+/**
+ * For `self` cells: the caller may act only on itself. Anything else answers 404, so an agent
+ * does not learn which other agents exist.
+ */
+export function authorizeSubject(c: Context<AppEnv>, subjectId: string, what: string): void {
+  if (c.var.cell === "self" && c.var.principal.id !== subjectId) throw notFound(what);
+}

@@ -1,0 +1,184 @@
+/**
+ * Who may do what: the one permission table. Every operation of the edge (each `/openapi.json`
+ * operation, the proxy and the web pages) is a row; every principal kind is a column. The
+ * authorization gate (auth/gate.ts) enforces a row before the route's input is even read, the
+ * vault checks read their minimum role from it, docs/security.md shows it (rendered by
+ * `npm run docs:security`), and the permission-matrix test checks every cell against the running
+ * edge. A route that is not classified here cannot be declared (auth/secured-route.ts throws).
+ *
+ * Cells: `allow`; `deny` (403 before anything is read); a vault role (`proxy < member < admin`:
+ * needed in the vault the request addresses; company owners and API keys are admins of every
+ * vault, a vault session acts as `proxy` in its own vault, bounded by its minter's current role);
+ * `self` (only about the caller itself).
+ */
+import type { VaultRole } from "../db/schema.ts";
+
+export const COLUMNS = ["company_key", "owner", "member", "owner_agent", "agent", "session"] as const;
+export type Column = (typeof COLUMNS)[number];
+
+export const COLUMN_TITLES: Record<Column, string> = {
+  company_key: "API key",
+  owner: "owner (human)",
+  member: "member (human)",
+  owner_agent: "owner agent",
+  agent: "member agent",
+  session: "vault session",
+};
+
+export type Cell = "allow" | "deny" | "self" | VaultRole;
+export type Cells = Record<Column, Cell>;
+/** Where the operation lives: the JSON API (in /openapi.json), the proxy, or a web page. */
+export type Surface = "api" | "proxy" | "page";
+
+export type Rule =
+  | { access: "public"; surface: Surface; note?: string }
+  | { access: "platform"; surface: Surface; note?: string }
+  | { access: "principal"; surface: Surface; cells: Cells; note?: string; refusal?: { code: string; message: string } };
+
+const NOBODY: Cells = { company_key: "deny", owner: "deny", member: "deny", owner_agent: "deny", agent: "deny", session: "deny" };
+
+/** Only the named columns; everyone else is refused. */
+const only = (cells: Partial<Cells>, extra: { note?: string; refusal?: { code: string; message: string }; surface?: Surface } = {}): Rule => ({
+  access: "principal",
+  surface: extra.surface ?? "api",
+  cells: { ...NOBODY, ...cells },
+  ...(extra.note ? { note: extra.note } : {}),
+  ...(extra.refusal ? { refusal: extra.refusal } : {}),
+});
+
+/** Anyone of the company. */
+const everyone = (note?: string): Rule => only({ company_key: "allow", owner: "allow", member: "allow", owner_agent: "allow", agent: "allow", session: "allow" }, { note });
+
+/**
+ * A role in the addressed vault, for every kind of principal that can hold it. Sessions act as
+ * `proxy`, so they are refused anything that needs more; `except` refuses kinds outright.
+ */
+const inVault = (role: VaultRole, options: { except?: Column[]; note?: string; surface?: Surface; refusal?: { code: string; message: string } } = {}): Rule => {
+  const cells: Cells = { company_key: role, owner: role, member: role, owner_agent: role, agent: role, session: role === "proxy" ? "proxy" : "deny" };
+  for (const column of options.except ?? []) cells[column] = "deny";
+  return { access: "principal", surface: options.surface ?? "api", cells, ...(options.note ? { note: options.note } : {}), ...(options.refusal ? { refusal: options.refusal } : {}) };
+};
+
+const PUBLIC: Rule = { access: "public", surface: "api" };
+const PLATFORM: Rule = { access: "platform", surface: "api", note: "the platform operator's token (Worker secret PLATFORM_TOKEN) only" };
+
+const OWNERS = { company_key: "allow", owner: "allow" } as const;
+/** Company-level management of agents and vaults: seed 002 gives it to owner agents too. */
+const AGENT_MANAGERS = { company_key: "allow", owner: "allow", owner_agent: "allow" } as const;
+const HUMANS_ONLY = { code: "human_required", message: "Only a signed-in person can do this: agents, vault sessions and API keys cannot" };
+const NO_AGENTS = ["owner_agent", "agent"] satisfies Column[];
+const DECIDE_NOTE = "a signed-in human, never about what they (or a session they minted) raised; admin of the vault when the proposal adds, changes or deletes a service";
+
+export const PERMISSIONS = {
+  "GET /health": PUBLIC,
+  "POST /v1/companies": PLATFORM,
+  "POST /v1/platform/master-key/rotate": PLATFORM,
+
+  "GET /v1/company": everyone(),
+  "POST /v1/api-keys": only(OWNERS),
+  "GET /v1/api-keys": only(OWNERS),
+  "DELETE /v1/api-keys/{id}": only(OWNERS, { note: "the company's last owner credential stays" }),
+
+  "POST /v1/auth/sign-in": PUBLIC,
+  "POST /v1/auth/sign-out": only({ owner: "allow", member: "allow" }, { refusal: { code: "not_a_session", message: "Only user sessions sign out; revoke API keys, rotate agent tokens, revoke vault sessions" } }),
+  "GET /v1/whoami": everyone(),
+
+  "POST /v1/users": only(OWNERS, { note: "creating or inviting a person, owner or member" }),
+  "GET /v1/users": only(OWNERS),
+  "POST /v1/users/accept": PUBLIC,
+  "PATCH /v1/users/{id}": only(OWNERS, { note: "the company's last owner stays" }),
+  "DELETE /v1/users/{id}": only(OWNERS, { note: "the company's last owner stays" }),
+
+  "POST /v1/vaults": only({ ...AGENT_MANAGERS, member: "allow" }, { note: "a member who creates a vault becomes its admin" }),
+  "GET /v1/vaults": everyone("lists only the vaults the caller has a role in"),
+  "GET /v1/vaults/{vault}": inVault("proxy"),
+  "PATCH /v1/vaults/{vault}": inVault("admin"),
+  "DELETE /v1/vaults/{vault}": inVault("admin", { except: ["agent"] }),
+  "GET /v1/vaults/{vault}/users": inVault("admin"),
+  "POST /v1/vaults/{vault}/users": inVault("admin", { except: NO_AGENTS, note: "never above the granter's own role" }),
+  "PATCH /v1/vaults/{vault}/users/{userId}": inVault("admin", { except: NO_AGENTS, note: "never above the granter's own role" }),
+  "DELETE /v1/vaults/{vault}/users/{userId}": inVault("admin", { except: NO_AGENTS }),
+
+  "GET /v1/vaults/{vault}/services": inVault("proxy"),
+  "POST /v1/vaults/{vault}/services": inVault("admin"),
+  "GET /v1/vaults/{vault}/services/{name}": inVault("proxy"),
+  "PATCH /v1/vaults/{vault}/services/{name}": inVault("admin"),
+  "DELETE /v1/vaults/{vault}/services/{name}": inVault("admin"),
+
+  "POST /v1/credentials": inVault("member"),
+  "GET /v1/credentials": inVault("proxy", { note: "names only, never values" }),
+  "DELETE /v1/credentials": inVault("member"),
+
+  "GET /v1/audit": only(OWNERS),
+
+  "POST /v1/realms": only(AGENT_MANAGERS),
+  "GET /v1/realms": only({ ...AGENT_MANAGERS, member: "allow", agent: "allow" }),
+  "PATCH /v1/realms/{realm}": only(AGENT_MANAGERS),
+  "DELETE /v1/realms/{realm}": only(AGENT_MANAGERS),
+
+  "GET /v1/agents": only({ ...AGENT_MANAGERS, member: "allow" }),
+  "POST /v1/agents/register": only(AGENT_MANAGERS, { note: "Vane's upsert; never changes an existing agent's role" }),
+  "GET /v1/agents/{agentId}": only({ ...AGENT_MANAGERS, member: "allow", agent: "self" }),
+  "PATCH /v1/agents/{agentId}": only(AGENT_MANAGERS, { note: "an owner role only by an owner" }),
+  "DELETE /v1/agents/{agentId}": only(AGENT_MANAGERS),
+  "GET /v1/agents/{agentId}/svid": only({ ...OWNERS, owner_agent: "self", agent: "self" }, { note: "an agent never signs as another agent" }),
+  "POST /v1/agents/{agentId}/rotate": only(AGENT_MANAGERS),
+
+  "POST /v1/agents/invites": only({ ...AGENT_MANAGERS, member: "allow" }, { note: "vault grants never above the inviter's role; an owner agent only by an owner" }),
+  "GET /v1/agents/invites": only({ ...AGENT_MANAGERS, member: "allow" }),
+  "DELETE /v1/agents/invites/{suffix}": only({ ...AGENT_MANAGERS, member: "allow" }),
+  "POST /invite/{token}": PUBLIC,
+
+  "POST /v1/companies/{companyId}/agents/register": { ...PUBLIC, note: "throttled per client address (/64 for IPv6)" },
+  "POST /v1/registrations/claim": PUBLIC,
+  "GET /v1/registrations": only(OWNERS),
+  "POST /v1/registrations/{id}/approve": only(OWNERS, { note: "never an agent" }),
+  "POST /v1/registrations/{id}/reject": only(OWNERS, { note: "never an agent" }),
+
+  "GET /v1/companies/{companyId}/jwks.json": PUBLIC,
+  "GET /v1/companies/{companyId}/spiffe-bundle": PUBLIC,
+  "GET /v1/company/identity": everyone(),
+  "PATCH /v1/company/identity": only(OWNERS),
+  "POST /v1/company/signing-keys/rotate": only(OWNERS),
+  "POST /v1/token/exchange": { ...PUBLIC, note: "authenticated by the subject token" },
+
+  "GET /v1/vaults/{vault}/agents": inVault("member"),
+  "POST /v1/vaults/{vault}/agents": inVault("member", { note: "never above the granter's role; changing an existing grant needs admin" }),
+  "PATCH /v1/vaults/{vault}/agents/{agent}": inVault("admin", { note: "never above the granter's role" }),
+  "DELETE /v1/vaults/{vault}/agents/{agent}": inVault("admin"),
+
+  "POST /v1/sessions": inVault("member", { note: "bound to the minter's credential; acts as proxy" }),
+  "GET /v1/sessions": inVault("proxy", { note: "one's own; admins see all" }),
+  "DELETE /v1/sessions/{id}": inVault("proxy", { note: "one's own; admins revoke any" }),
+
+  "GET /v1/vaults/{vault}/logs": inVault("admin"),
+  "POST /v1/vaults/{vault}/webhooks": inVault("admin"),
+  "GET /v1/vaults/{vault}/webhooks": inVault("admin"),
+  "DELETE /v1/vaults/{vault}/webhooks/{id}": inVault("admin"),
+
+  "GET /discover": inVault("proxy"),
+  "POST /v1/proposals": inVault("proxy"),
+  "GET /v1/proposals": inVault("proxy", { note: "proxy role: only what one raised" }),
+  "GET /v1/proposals/{id}": inVault("proxy", { note: "one's own; member to read others'" }),
+  "POST /v1/proposals/{id}/approve": only({ owner: "member", member: "member" }, { note: DECIDE_NOTE, refusal: HUMANS_ONLY }),
+  "POST /v1/proposals/{id}/reject": only({ owner: "member", member: "member" }, { note: DECIDE_NOTE, refusal: HUMANS_ONLY }),
+
+  "GET /proxy/{host}/{path}": only({ owner_agent: "proxy", agent: "proxy", session: "proxy" }, { surface: "proxy", note: "also POST, PUT, PATCH, DELETE" }),
+  "POST /proxy/{host}/{path}": only({ owner_agent: "proxy", agent: "proxy", session: "proxy" }, { surface: "proxy" }),
+  "PUT /proxy/{host}/{path}": only({ owner_agent: "proxy", agent: "proxy", session: "proxy" }, { surface: "proxy" }),
+  "PATCH /proxy/{host}/{path}": only({ owner_agent: "proxy", agent: "proxy", session: "proxy" }, { surface: "proxy" }),
+  "DELETE /proxy/{host}/{path}": only({ owner_agent: "proxy", agent: "proxy", session: "proxy" }, { surface: "proxy" }),
+
+  "GET /sign-in": { access: "public", surface: "page" },
+  "POST /sign-in": { access: "public", surface: "page", note: "throttled per account and address" },
+  "POST /sign-out": only({ owner: "allow", member: "allow" }, { surface: "page" }),
+  "GET /inbox": only({ owner: "allow", member: "allow" }, { surface: "page", note: "pending proposals of vaults where the person is member or admin" }),
+  "GET /approve/{id}": only({ owner: "member", member: "member" }, { surface: "page" }),
+  "POST /approve/{id}": only({ owner: "member", member: "member" }, { surface: "page", note: DECIDE_NOTE }),
+} satisfies Record<string, Rule>;
+
+export type Operation = keyof typeof PERMISSIONS;
+
+export function ruleFor(operation: string): Rule | undefined {
+  return (PERMISSIONS as Record<string, Rule>)[operation];
+}
