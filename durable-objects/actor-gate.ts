@@ -17,7 +17,8 @@ import { requestLog, type VaultRole } from "../workers/db/schema.ts";
 import { loadVaultMeta, type VaultMeta } from "../workers/db/vault-meta.queries.ts";
 import type { Env } from "../workers/env.ts";
 import type { CompanyRole } from "../workers/lib/principal.ts";
-import { lesserRole } from "../workers/lib/principal.ts";
+import { lesserRole, roleAtLeast } from "../workers/lib/principal.ts";
+import { SESSION_MINTING_ROLE } from "../workers/auth/permission-table.ts";
 import { admit, effectiveRateLimit, newBucket, release, type Bucket } from "../workers/lib/rate-limit.ts";
 import { StaleWhileRevalidate } from "../workers/lib/stale-while-revalidate.ts";
 import { digestsEqual } from "../workers/lib/tokens.ts";
@@ -157,9 +158,10 @@ export class ActorGate extends DurableObject<Env> {
       // An invalidation landed while the session was read: its root may be stale too, start over.
       if (generation !== this.#generation) continue;
       if (!session || session.expiresAt <= now || !digestsEqual(session.tokenHash, tokenHash)) return undefined;
-      // A session acts with the lesser of its own role and its minter's current role in the vault.
+      // A session lives while its minter could still mint it, and acts with the lesser of its own
+      // role and its minter's current role in the vault.
       const minterRole = rootRoleIn(root, session.vaultId);
-      if (!minterRole) return undefined;
+      if (!roleAtLeast(minterRole, SESSION_MINTING_ROLE) || !minterRole) return undefined;
       const identity: GateIdentity = {
         kind: "vault_session",
         id: session.id,

@@ -90,7 +90,8 @@ describe("edgevault proposal", () => {
     assert.equal((await runCli(["vault", "create", "payments"], { configHome: ownerHome })).code, 0);
     assert.equal((await runCli(["vault", "create", "other"], { configHome: ownerHome })).code, 0);
     reviewer = await edge.createUser(company, "member");
-    assert.equal((await edge.call("POST", "/v1/vaults/payments/users", company.ownerKey, { email: reviewer.email, role: "member" })).status, 200);
+    // These proposals add services: deciding them needs an admin of the vault.
+    assert.equal((await edge.call("POST", "/v1/vaults/payments/users", company.ownerKey, { email: reviewer.email, role: "admin" })).status, 200);
     const login = await runCli(["login", "--addr", edge.addr, "--email", reviewer.email], { configHome: reviewerHome, stdin: reviewer.password });
     assert.equal(login.code, 0, printed(login));
     agent = await inviteAgent(edge, company.ownerKey, "billing-agent", [{ vault: "payments" }]);

@@ -94,7 +94,8 @@ describe("an agent asks for access; a human decides in the browser", { timeout: 
     const company = await edge.createCompany();
     await setUp("POST", "/v1/vaults", company.ownerKey, { name: VAULT });
     await setUp("POST", "/v1/users", company.ownerKey, { ...REVIEWER, role: "member" });
-    await setUp("POST", `/v1/vaults/${VAULT}/users`, company.ownerKey, { email: REVIEWER.email, role: "member" });
+    // The agent asks for services: deciding that needs an admin of the vault.
+    await setUp("POST", `/v1/vaults/${VAULT}/users`, company.ownerKey, { email: REVIEWER.email, role: "admin" });
     const invite = await setUp("POST", "/v1/agents/invites", company.ownerKey, { name: AGENT, vaults: [{ vault: VAULT, role: "proxy" }] });
     // The agent redeems its invite exactly as it would from the URL it was handed.
     const redeemed = await setUp("POST", new URL(String(invite.invite_url)).pathname, undefined);

@@ -59,6 +59,12 @@ const inVault = (role: VaultRole, options: { except?: Column[]; note?: string; s
   return { access: "principal", surface: options.surface ?? "api", cells, ...(options.note ? { note: options.note } : {}), ...(options.refusal ? { refusal: options.refusal } : {}) };
 };
 
+/**
+ * Minting a vault session needs this role in the vault, and a session lives only while its minter
+ * still holds it: a minter removed from the vault, or lowered below it, ends the sessions it minted.
+ */
+export const SESSION_MINTING_ROLE: VaultRole = "member";
+
 const PUBLIC: Rule = { access: "public", surface: "api" };
 const PLATFORM: Rule = { access: "platform", surface: "api", note: "the platform operator's token (Worker secret PLATFORM_TOKEN) only" };
 
@@ -147,7 +153,7 @@ export const PERMISSIONS = {
   "PATCH /v1/vaults/{vault}/agents/{agent}": inVault("admin", { note: "never above the granter's role" }),
   "DELETE /v1/vaults/{vault}/agents/{agent}": inVault("admin"),
 
-  "POST /v1/sessions": inVault("member", { note: "bound to the minter's credential; acts as proxy" }),
+  "POST /v1/sessions": inVault(SESSION_MINTING_ROLE, { note: "bound to the minter and the credential it used; acts as proxy while the minter keeps this role" }),
   "GET /v1/sessions": inVault("proxy", { note: "one's own; admins see all" }),
   "DELETE /v1/sessions/{id}": inVault("proxy", { note: "one's own; admins revoke any" }),
 

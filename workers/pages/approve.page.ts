@@ -27,11 +27,20 @@ const slotField = (slot: ProposalSlotView) => {
 </li>`;
 };
 
+const destination = (host: string, upstream: string | undefined) => (upstream ? html`<code>${host}</code> (sent to <code>${upstream}</code>)` : html`<code>${host}</code>`);
+
 const serviceItem = (service: ProposalServiceView) => {
-  if (service.action === "delete") return html`<li><strong>Remove</strong> service <code>${service.name}</code></li>`;
+  const old = service.replaces;
+  if (service.action === "delete") {
+    return html`<li><strong>Remove</strong> service <code>${service.name}</code>${old ? html` <span class="hint">— now ${destination(old.host, old.upstream)}, ${old.auth_type} auth</span>` : ""}</li>`;
+  }
   const keys = service.auth ? credentialKeysOf(service.auth) : [];
-  return html`<li><strong>Allow</strong> <code>${service.host ?? ""}</code> as <code>${service.name}</code>
-  <span class="hint">— ${service.auth?.type ?? "passthrough"} auth${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}</span>${service.upstream ? html`<p class="notice warn">Requests and their credentials go to <code>${service.upstream}</code>, not to <code>${service.host ?? ""}</code>. Approve only if you trust that address.</p>` : ""}</li>`;
+  // A set over an existing service is a replacement: say old → new, never a plain "Allow".
+  const verb = old ? html`<strong>Replace</strong> service <code>${service.name}</code>: ${destination(old.host, old.upstream)} (${old.auth_type} auth) → ${destination(service.host ?? "", service.upstream)}` : html`<strong>Allow</strong> <code>${service.host ?? ""}</code> as <code>${service.name}</code>`;
+  return html`<li>${verb}
+  <span class="hint">— ${service.auth?.type ?? "passthrough"} auth${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}</span>${service.upstream ? html`<p class="notice warn">Requests and their credentials go to <code>${service.upstream}</code>, not to <code>${service.host ?? ""}</code>. Approve only if you trust that address.</p>` : ""}${(service.exposes ?? []).map(
+    (e) => html`<p class="notice warn">The stored credential <code>${e.key}</code> would be sent to ${destination(service.host ?? "", service.upstream)}${e.sent_to.length ? html`; today it goes only to ${e.sent_to.map((d, i) => html`${i ? ", " : ""}<code>${d}</code>`)}` : html`; no service sends it today`}.</p>`,
+  )}</li>`;
 };
 
 export function approvePage(model: ApprovePageModel) {
@@ -57,6 +66,7 @@ ${pending
   <input type="hidden" name="token" value="${model.token}">
   <input type="hidden" name="action" value="approve">
   ${toFill.length ? html`<fieldset><legend>Credentials to provide</legend><ul class="plain">${toFill.map(slotField)}</ul></fieldset>` : ""}
+  ${view.credentials.some((s) => s.action === "set" && s.replaces_existing) ? html`<p class="notice warn">Approving replaces the stored value of ${view.credentials.filter((s) => s.action === "set" && s.replaces_existing).map((s, i) => html`${i ? ", " : ""}<code>${s.key}</code>`)}.</p>` : ""}
   ${supplied.length ? html`<p class="hint">The agent supplied ${supplied.map((s, i) => html`${i ? ", " : ""}<code>${s.key}</code>`)}; approving stores ${supplied.length === 1 ? "it" : "them"} (never shown).</p>` : ""}
   ${removed.length ? html`<p class="hint">Approving deletes ${removed.map((s, i) => html`${i ? ", " : ""}<code>${s.key}</code>`)}.</p>` : ""}
   <div class="actions"><button type="submit" class="primary">Approve and apply</button></div>

@@ -30,6 +30,7 @@ import { signInPage } from "../pages/sign-in.page.ts";
 import { approve, reject } from "../proposals/decide.ts";
 import { proposalView, type ProposalRow } from "../proposals/proposal-rows.ts";
 import { decidable, settled } from "./proposals.handlers.ts";
+import { reviewView } from "../proposals/review-view.ts";
 
 type UserPrincipal = Extract<Principal, { kind: "user" }>;
 type PageSession = { principal: UserPrincipal; csrf: string };
@@ -141,7 +142,7 @@ pagesRouter.get("/approve/:id", async (c) => {
   if (found instanceof Response) return found;
   const done = c.req.query("done");
   const flash = done === "applied" ? { kind: "ok" as const, text: "Approved and applied. The agent can retry its request now." } : done === "rejected" ? { kind: "info" as const, text: "Rejected. The agent has been told." } : undefined;
-  return page(c, approvePage({ view: proposalView(found.row, found.vaultName), raisedBy: await raiserName(c.var.db, found.row), token: token ?? "", csrf: session.csrf, signedInAs: session.principal.email, flash }));
+  return page(c, approvePage({ view: await reviewView(c.var.db, found.row, found.vaultName), raisedBy: await raiserName(c.var.db, found.row), token: token ?? "", csrf: session.csrf, signedInAs: session.principal.email, flash }));
 });
 
 pagesRouter.post("/approve/:id", async (c) => {
@@ -157,8 +158,8 @@ pagesRouter.post("/approve/:id", async (c) => {
   if (found instanceof Response) return found;
   const values: Record<string, string> = {};
   for (const [name, value] of Object.entries(body)) if (name.startsWith("cred_") && typeof value === "string" && value !== "") values[name.slice(5)] = value;
-  const again = (error: AppError) =>
-    page(c, approvePage({ view: proposalView(found.row, found.vaultName), raisedBy: "the agent", token: form.data.token ?? "", csrf: session.csrf, signedInAs: session.principal.email, flash: { kind: "error", text: error.message } }), error.status === 409 ? 409 : 400);
+  const again = async (error: AppError) =>
+    page(c, approvePage({ view: await reviewView(c.var.db, found.row, found.vaultName), raisedBy: "the agent", token: form.data.token ?? "", csrf: session.csrf, signedInAs: session.principal.email, flash: { kind: "error", text: error.message } }), error.status === 409 ? 409 : 400);
   try {
     const updated =
       form.data.action === "approve"
