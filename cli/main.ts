@@ -90,8 +90,12 @@ Environment:
   EDGEVAULT_API_KEY   A token to use instead of the saved login
   EDGEVAULT_VAULT     The vault for vault-scoped commands (vault credential, vault agent,
                       vault service, vault set, proposal list, session…) when --vault is not given
+  EDGEVAULT_CREDENTIAL_STORE
+                      file: login saves the token in config.json even where an OS
+                      keychain could hold it (default auto: the keychain when usable)
   XDG_CONFIG_HOME     The login is saved in $XDG_CONFIG_HOME/edgevault/config.json
-                      (default ~/.config/edgevault/config.json), the local proxy's CA
+                      (default ~/.config/edgevault/config.json; its token in the OS
+                      keychain when one is usable), the local proxy's CA
                       in $XDG_CONFIG_HOME/edgevault/ca/
 
 Secrets (API keys, passwords, credential values) are read from stdin or a hidden prompt,
