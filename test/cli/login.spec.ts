@@ -1,6 +1,6 @@
 /**
  * login, whoami and logout against a real edge: what gets saved, where (keychain or file), what
- * and what wins.
+ * is refused (an owner key nobody asked to save), and what wins.
  */
 import assert from "node:assert/strict";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
@@ -53,10 +53,58 @@ describe("edgevault login / whoami / logout", () => {
     await edge?.stop();
   });
 
-  describe("login with an API key", () => {
+  describe("an owner key is saved only when asked", () => {
+    it("refuses a company API key without --save-api-key before sending it anywhere, and says what to do instead", async () => {
+      const home = await tempConfigHome();
+      // Nothing listens there: a key that was sent would fail with exit 1, not a usage error.
+      const result = await runCli(["login", "--addr", await deadAddr()], { configHome: home, stdin: `${company.ownerKey}\n` });
+      assert.equal(result.code, 2, printed(result));
+      assert.match(result.stderr, /company API key, and login saves one only with --save-api-key/);
+      assert.match(result.stderr, /Nothing was saved/);
+      assert.match(result.stderr, /read -rs EDGEVAULT_API_KEY && export EDGEVAULT_API_KEY/);
+      assert.match(result.stderr, /edgevault login --email /);
+      assert.ok(!printed(result).includes(company.ownerKey), "the refused key is not echoed");
+      await assert.rejects(stat(configFile(home)), { code: "ENOENT" });
+    });
+
+    it("treats a key of any other shape as a company key too, as the edge does", async () => {
+      const home = await tempConfigHome();
+      for (const key of ["my-own-dev-owner-key", `evz_abcd1234_${"A".repeat(43)}`]) {
+        const result = await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: key });
+        assert.equal(result.code, 2, printed(result));
+        assert.match(result.stderr, /--save-api-key/);
+        assert.ok(!printed(result).includes(key), "the refused key is not echoed");
+      }
+      await assert.rejects(stat(configFile(home)), { code: "ENOENT" });
+    });
+
+    it("every command takes the key from EDGEVAULT_API_KEY, and nothing is saved", async () => {
+      const home = await tempConfigHome();
+      const env = { EDGEVAULT_ADDR: edge.addr, EDGEVAULT_API_KEY: company.ownerKey };
+      const json = await runCli(["whoami", "--json"], { configHome: home, env });
+      assert.equal(json.code, 0, printed(json));
+      const me = JSON.parse(json.stdout) as { kind: string; token_store: string; token_file?: string };
+      assert.deepEqual([me.kind, me.token_store, me.token_file], ["company_key", "EDGEVAULT_API_KEY", undefined]);
+      const create = await runCli(["vault", "create", "from-env"], { configHome: home, env });
+      assert.equal(create.code, 0, printed(create));
+      const list = await runCli(["vault", "list", "--json"], { configHome: home, env });
+      assert.equal(list.code, 0, printed(list));
+      assert.match(list.stdout, /"from-env"/);
+      await assert.rejects(stat(configFile(home)), { code: "ENOENT" });
+    });
+
+    it("--save-api-key goes with an API key, not with --email", async () => {
+      const home = await tempConfigHome();
+      const result = await runCli(["login", "--addr", edge.addr, "--email", "ada@example.com", "--save-api-key"], { configHome: home, stdin: "a password" });
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /--save-api-key is for an API key; --email signs in as a user/);
+    });
+  });
+
+  describe("login with an API key and --save-api-key", () => {
     it("reads the key from stdin, checks it with the edge, and whoami then uses it", async () => {
       const home = await tempConfigHome();
-      const login = await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: `${company.ownerKey}\n` });
+      const login = await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: home, stdin: `${company.ownerKey}\n` });
       assert.equal(login.code, 0, printed(login));
       assert.match(login.stdout, new RegExp(`Logged in to ${edge.addr} as company API key .*"${company.id}"`));
 
@@ -74,7 +122,7 @@ describe("edgevault login / whoami / logout", () => {
 
     it("with EDGEVAULT_CREDENTIAL_STORE=file, saves the token in config.json with mode 0600, inside a 0700 directory", async () => {
       const home = await tempConfigHome();
-      const login = await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: company.ownerKey });
+      const login = await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: home, stdin: company.ownerKey });
       assert.equal(login.code, 0, printed(login));
       assert.match(login.stderr, new RegExp(`Token saved in file ${configFile(home)} \\(mode 0600\\): EDGEVAULT_CREDENTIAL_STORE=file\\.`));
       assert.equal((await stat(configFile(home))).mode & 0o777, 0o600);
@@ -84,7 +132,7 @@ describe("edgevault login / whoami / logout", () => {
 
     it("refuses a wrong key, exits 1 and saves nothing", async () => {
       const home = await tempConfigHome();
-      const login = await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: "evk_wrongwrongwr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n" });
+      const login = await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: home, stdin: "evk_wrongwrongwr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n" });
       assert.equal(login.code, 1);
       assert.match(login.stderr, /did not accept that token.*nothing was saved/);
       await assert.rejects(stat(configFile(home)), { code: "ENOENT" });
@@ -92,18 +140,18 @@ describe("edgevault login / whoami / logout", () => {
 
     it("keeps a working login when a later login uses a wrong key", async () => {
       const home = await tempConfigHome();
-      assert.equal((await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: company.ownerKey })).code, 0);
-      const wrong = await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: "not-a-key" });
+      assert.equal((await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: home, stdin: company.ownerKey })).code, 0);
+      const wrong = await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: home, stdin: "not-a-key" });
       assert.equal(wrong.code, 1);
       assert.equal((await readConfig(home)).token, company.ownerKey);
     });
 
     it("refuses an empty key and an http address that is not loopback", async () => {
       const home = await tempConfigHome();
-      const empty = await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: "\n" });
+      const empty = await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: home, stdin: "\n" });
       assert.equal(empty.code, 1);
       assert.match(empty.stderr, /Empty API key/);
-      const plain = await runCli(["login", "--addr", "http://edgevault.example.com"], { configHome: home, stdin: company.ownerKey });
+      const plain = await runCli(["login", "--addr", "http://edgevault.example.com", "--save-api-key"], { configHome: home, stdin: company.ownerKey });
       assert.equal(plain.code, 2);
       assert.match(plain.stderr, /--addr must use https/);
       await assert.rejects(stat(configFile(home)), { code: "ENOENT" });
@@ -186,7 +234,7 @@ describe("edgevault login / whoami / logout", () => {
       assert.deepEqual(await readConfig(home), { addr: edge.addr });
 
       await writeConfig(home, { addr: edge.addr, kind: "company_key", token_store: "keychain" });
-      const login = await runCli(["login"], { configHome: home, env, stdin: company.ownerKey });
+      const login = await runCli(["login", "--save-api-key"], { configHome: home, env, stdin: company.ownerKey });
       assert.equal(login.code, 0, printed(login));
       assert.match(login.stderr, /Token saved in file /);
       assert.match(login.stderr, /warning: could not remove the previous login from the OS keychain/);
@@ -195,7 +243,7 @@ describe("edgevault login / whoami / logout", () => {
 
     it("refuses an EDGEVAULT_CREDENTIAL_STORE it does not know, without saving", async () => {
       const home = await tempConfigHome();
-      const result = await runCli(["login", "--addr", edge.addr], { configHome: home, env: { EDGEVAULT_CREDENTIAL_STORE: "plaintext" }, stdin: company.ownerKey });
+      const result = await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: home, env: { EDGEVAULT_CREDENTIAL_STORE: "plaintext" }, stdin: company.ownerKey });
       assert.equal(result.code, 2, printed(result));
       assert.match(result.stderr, /EDGEVAULT_CREDENTIAL_STORE must be "auto" or "file"/);
       await assert.rejects(stat(configFile(home)), { code: "ENOENT" });
@@ -205,7 +253,7 @@ describe("edgevault login / whoami / logout", () => {
   describe("logout", () => {
     it("removes a saved API key and keeps the address", async () => {
       const home = await tempConfigHome();
-      assert.equal((await runCli(["login", "--addr", edge.addr], { configHome: home, stdin: company.ownerKey })).code, 0);
+      assert.equal((await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: home, stdin: company.ownerKey })).code, 0);
       const logout = await runCli(["logout"], { configHome: home });
       assert.equal(logout.code, 0, printed(logout));
       assert.deepEqual(await readConfig(home), { addr: edge.addr });

@@ -34,7 +34,7 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
     work = await createServiceVault(edge.call, company.ownerKey, { vault: "work", host: SERVICE_HOST, upstreamOrigin: upstream.origin });
     home = await tempConfigHome();
     cli = (args, options = {}) => runCli(args, { configHome: home, ...options });
-    const login = await cli(["login", "--addr", edge.addr], { stdin: company.ownerKey });
+    const login = await cli(["login", "--addr", edge.addr, "--save-api-key"], { stdin: company.ownerKey });
     assert.equal(login.code, 0, printed(login));
   });
   after(async () => {
