@@ -1,7 +1,8 @@
 /**
  * The saved login: `$XDG_CONFIG_HOME/edgevault/config.json` (default `~/.config/edgevault`),
- * directory 0700 and file 0600 because it holds a bearer token. Written to a temporary file and
- * renamed, so a crash never leaves a half-written file or one with looser permissions.
+ * directory 0700 and file 0600 because it may hold a bearer token (when the OS keychain holds
+ * it instead, the file only says so). Written to a temporary file and renamed, so a crash never
+ * leaves a half-written file or one with looser permissions.
  */
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -20,9 +21,15 @@ export const Config = z
     addr: Addr,
     token: z.string().min(1).optional(),
     kind: TokenKind.optional(),
+    /** Set when the token is in the OS keychain (see login-store.ts) rather than in this file. */
+    token_store: z.literal("keychain").optional(),
   })
   .strict()
-  .refine((config) => (config.token === undefined) === (config.kind === undefined), "token and kind must be saved together");
+  .refine((config) => config.token === undefined || config.token_store === undefined, "a token in the file and one in the keychain cannot both be saved")
+  .refine(
+    (config) => (config.token === undefined && config.token_store === undefined) === (config.kind === undefined),
+    "token and kind must be saved together",
+  );
 export type Config = z.infer<typeof Config>;
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -87,11 +87,16 @@ ${list}
 
 Environment:
   EDGEVAULT_ADDR      The edge's URL; overrides the saved one (default http://127.0.0.1:14321)
-  EDGEVAULT_API_KEY   A token to use instead of the saved login
+  EDGEVAULT_API_KEY   A token to use instead of the saved login, never saved: the way to use
+                      a company API key (login saves one only with --save-api-key)
   EDGEVAULT_VAULT     The vault for vault-scoped commands (vault credential, vault agent,
                       vault service, vault set, proposal list, session…) when --vault is not given
+  EDGEVAULT_CREDENTIAL_STORE
+                      file: login saves the token in config.json even where an OS
+                      keychain could hold it (default auto: the keychain when usable)
   XDG_CONFIG_HOME     The login is saved in $XDG_CONFIG_HOME/edgevault/config.json
-                      (default ~/.config/edgevault/config.json), the local proxy's CA
+                      (default ~/.config/edgevault/config.json; its token in the OS
+                      keychain when one is usable), the local proxy's CA
                       in $XDG_CONFIG_HOME/edgevault/ca/
 
 Secrets (API keys, passwords, credential values) are read from stdin or a hidden prompt,
@@ -104,7 +109,8 @@ Exit codes: 0 success; 1 the edge refused the request or could not be reached;
             vault run exits with its command's code.
 
 Examples:
-  cat .edgevault-dev/owner-key | edgevault login && edgevault vault create payments
+  edgevault login --email ada@example.com && edgevault vault create payments
+  EDGEVAULT_API_KEY=$(cat .edgevault-dev/owner-key) edgevault vault list
   edgevault agent invite my-agent --vault payments:proxy`;
 }
 

@@ -1,12 +1,14 @@
 /**
  * Which edge and which token a command uses. The environment wins over the saved config so a
  * script or CI job can act without `edgevault login`: EDGEVAULT_ADDR, then EDGEVAULT_API_KEY.
+ * Under EDGEVAULT_API_KEY the saved token is never read, so the keychain is not even opened.
  */
 import { Addr, DEFAULT_ADDR } from "./addr.ts";
 import { ApiClient } from "./api-client.ts";
 import { CliError, UsageError } from "./cli-error.ts";
 import type { CommandContext } from "./command.ts";
 import { loadConfig, type Config } from "./config.ts";
+import { readLoginToken, type TokenStore } from "./login-store.ts";
 import { VaultName } from "./names.ts";
 
 /** The edge address: `--addr`, else EDGEVAULT_ADDR, else the saved one, else the local default. */
@@ -22,7 +24,7 @@ export function resolveAddr(context: CommandContext, config: Config | undefined,
   return result.data;
 }
 
-export type Session = { client: ApiClient; tokenSource: "EDGEVAULT_API_KEY" | "config"; config: Config | undefined };
+export type Session = { client: ApiClient; tokenSource: { kind: "EDGEVAULT_API_KEY" } | TokenStore; config: Config | undefined };
 
 /** A client carrying the caller's token, or a clear error when there is none. */
 export async function requireSession(context: CommandContext): Promise<Session> {
@@ -31,11 +33,12 @@ export async function requireSession(context: CommandContext): Promise<Session> 
   const fromEnv = context.env.EDGEVAULT_API_KEY;
   if (fromEnv) {
     const client = new ApiClient({ addr, token: fromEnv, unauthorizedHint: "check EDGEVAULT_API_KEY" });
-    return { client, tokenSource: "EDGEVAULT_API_KEY", config };
+    return { client, tokenSource: { kind: "EDGEVAULT_API_KEY" }, config };
   }
-  if (config?.token) {
-    const client = new ApiClient({ addr, token: config.token, unauthorizedHint: "log in again with `edgevault login`" });
-    return { client, tokenSource: "config", config };
+  const saved = await readLoginToken(context.env, config);
+  if (saved) {
+    const client = new ApiClient({ addr, token: saved.token, unauthorizedHint: "log in again with `edgevault login`" });
+    return { client, tokenSource: saved.store, config };
   }
   throw new CliError("Not logged in: run `edgevault login` or set EDGEVAULT_API_KEY");
 }

@@ -1,13 +1,17 @@
 /**
  * `login`, `logout` and `whoami`. A token is saved only after the edge has accepted it, so a
- * mistyped key never replaces a working login.
+ * mistyped key never replaces a working login; it goes to the OS keychain when one is usable
+ * (login-store.ts). A company API key is saved only on request (--save-api-key): it is an
+ * owner's key, and anything running as this user, an agent too, could use a saved one.
  */
 import { z } from "zod";
 import { noMoreArgs, parseCommandLine } from "../args.ts";
 import { ApiClient, ApiError } from "../api-client.ts";
-import { CliError } from "../cli-error.ts";
+import { CliError, UsageError } from "../cli-error.ts";
 import type { Command, CommandContext } from "../command.ts";
-import { configPath, deleteConfig, loadConfig, saveConfig, TokenKind, type Config } from "../config.ts";
+import { isCompanyKey } from "../company-key.ts";
+import { configPath, deleteConfig, loadConfig, TokenKind, type Config } from "../config.ts";
+import { credentialStoreSetting, describeStore, readLoginToken, removeKeychainItem, removeLogin, saveLogin } from "../login-store.ts";
 import { requireSession, resolveAddr } from "../session.ts";
 import { readSecret } from "../prompt.ts";
 
@@ -41,38 +45,69 @@ function describeCaller(me: WhoAmI): string {
   }
 }
 
-const LOGIN_USAGE = "edgevault login [--addr <url>] [--email <email>]";
+const LOGIN_USAGE = "edgevault login [--addr <url>] [--email <email>] [--save-api-key]";
+
+/** Refused without --save-api-key; says how to use the key instead, never what the key was. */
+function companyKeyRefused(): UsageError {
+  return new UsageError(
+    "That is a company API key, and login saves one only with --save-api-key: anything running as you, an agent too, could use a saved owner key. Nothing was saved.\n" +
+      "  Use it for one command or shell without saving it:  read -rs EDGEVAULT_API_KEY && export EDGEVAULT_API_KEY\n" +
+      "  Or sign in as a person:                             edgevault login --email you@example.com",
+  );
+}
 
 export const login: Command = {
   path: ["login"],
-  summary: "Save a token for this machine: a company API key, or a user session from email + password",
+  summary: "Save a login for this machine: a user session from email + password, or (only with --save-api-key) a company API key",
   help: `Usage: ${LOGIN_USAGE}
 
-Log in to an Edgevault edge and save the token in the config file (mode 0600).
-Without --email, reads a company API key; with --email, reads the password and signs in.
-The secret is read from stdin when it is piped, otherwise from a hidden prompt; never from
-arguments. The token is checked with GET /v1/whoami before anything is saved.
+Log in to an Edgevault edge and save the token: in the OS keychain when one is usable, else in
+the config file (mode 0600); the output says which. With --email, reads the password and signs
+in as that user. Without it, reads a token: a company API key is refused unless --save-api-key
+is given (a saved owner key is usable by anything running as you); pass one per command in
+EDGEVAULT_API_KEY instead. The secret is read from stdin when it is piped, otherwise from a
+hidden prompt; never from arguments. The token is checked with GET /v1/whoami before anything
+is saved.
 
 Options:
   --addr <url>      The edge (default: EDGEVAULT_ADDR, the saved address, or http://127.0.0.1:14321)
   --email <email>   Sign in as this user instead of using an API key
+  --save-api-key    Save a company API key (owner rights) rather than refuse it
+
+Environment:
+  EDGEVAULT_CREDENTIAL_STORE=file   Save in the config file without trying the OS keychain
 
 Examples:
-  edgevault login --addr https://edgevault.example.com            # paste the key at the prompt
-  cat .edgevault-dev/owner-key | edgevault login
-  edgevault login --email ada@example.com`,
+  edgevault login --email ada@example.com                         # password at the hidden prompt
+  edgevault login --addr https://edgevault.example.com --email ada@example.com
+  cat .edgevault-dev/owner-key | edgevault login --save-api-key`,
   async run(argv, context) {
     const { flags, args } = parseCommandLine(
       argv,
-      { addr: { type: "string" }, email: { type: "string" } },
-      z.object({ addr: z.string().optional(), email: z.email("must be an email address").max(254).optional() }).strict(),
+      { addr: { type: "string" }, email: { type: "string" }, "save-api-key": { type: "boolean" } },
+      z
+        .object({
+          addr: z.string().optional(),
+          email: z.email("must be an email address").max(254).optional(),
+          "save-api-key": z.boolean().default(false),
+        })
+        .strict(),
     );
     noMoreArgs(args, 0, LOGIN_USAGE);
+    if (flags.email !== undefined && flags["save-api-key"]) throw new UsageError("--save-api-key is for an API key; --email signs in as a user: use one of them");
+    credentialStoreSetting(context.env); // a wrong value is a usage error before any secret is read
     // A broken config file must not stop the user from logging in again; it is replaced below.
     const existing = await loadConfig(context.env).catch(() => undefined);
     const addr = resolveAddr(context, existing, flags.addr);
 
-    const token = flags.email === undefined ? (await readSecret(context, "API key")).trim() : await signIn(context, addr, flags.email);
+    let token: string;
+    if (flags.email === undefined) {
+      token = (await readSecret(context, "API key")).trim();
+      // Refused before it is sent anywhere, as the edge would read it.
+      if (isCompanyKey(token) && !flags["save-api-key"]) throw companyKeyRefused();
+    } else {
+      token = await signIn(context, addr, flags.email);
+    }
     let me: WhoAmI;
     try {
       me = await new ApiClient({ addr, token }).request("GET", "/v1/whoami", WhoAmI);
@@ -80,9 +115,12 @@ Examples:
       if (error instanceof ApiError && error.status === 401) throw new CliError(`${addr} did not accept that token (${error.code}); nothing was saved`);
       throw error;
     }
-    const file = await saveConfig(context.env, { addr, token, kind: me.kind });
+    // The edge is the authority on what the token is, should its shapes ever change.
+    if (me.kind === "company_key" && !flags["save-api-key"]) throw companyKeyRefused();
+    const saved = await saveLogin(context.env, { addr, token, kind: me.kind }, existing);
     context.out(`Logged in to ${addr} as ${describeCaller(me)}.`);
-    context.err(`Token saved in ${file}`);
+    context.err(saved.kind === "keychain" ? "Token saved in the OS keychain." : `Token saved in file ${saved.path} (mode 0600): ${saved.reason}.`);
+    if (saved.leftover) context.err(`warning: could not remove the previous login from the OS keychain (${saved.leftover}); if it is still there, delete the "edgevault" item for ${configPath(context.env)}`);
     if (context.env.EDGEVAULT_API_KEY) context.err("Note: EDGEVAULT_API_KEY is set; it takes precedence over the saved token.");
   },
 };
@@ -99,8 +137,8 @@ export const logout: Command = {
   summary: "Forget the saved token (user sessions are also revoked on the edge)",
   help: `Usage: edgevault logout
 
-Removes the saved token from the config file; the address is kept for the next login.
-A user session (from login --email) is first revoked with POST /v1/auth/sign-out.
+Removes the saved token, from the OS keychain or the config file; the address is kept for the
+next login. A user session (from login --email) is first revoked with POST /v1/auth/sign-out.
 A company API key stays valid on the edge: revoke it there if it should stop working.
 
 Example:
@@ -113,25 +151,32 @@ Example:
       config = await loadConfig(context.env);
     } catch {
       await deleteConfig(context.env);
+      await removeKeychainItem(context.env);
       context.out(`Removed the unreadable config file ${configPath(context.env)}.`);
       return;
     }
-    if (!config?.token) {
+    if (!config?.token && config?.token_store === undefined) {
       context.out("Not logged in; nothing to remove.");
       return;
     }
 
-    let revokeFailure: CliError | undefined;
+    let revokeFailure: string | undefined;
     if (config.kind === "user") {
+      const saved = await readLoginToken(context.env, config).catch(() => undefined);
       try {
-        await new ApiClient({ addr: config.addr, token: config.token }).request("POST", "/v1/auth/sign-out", SignedOut);
+        if (!saved) throw new CliError("its token could not be read from the OS keychain; the session expires on its own");
+        await new ApiClient({ addr: config.addr, token: saved.token }).request("POST", "/v1/auth/sign-out", SignedOut);
       } catch (error) {
         // 401: the session already expired or was revoked, which is what logging out wants.
-        if (!(error instanceof ApiError && error.status === 401)) revokeFailure = error instanceof CliError ? error : new CliError(String(error));
+        if (!(error instanceof ApiError && error.status === 401)) revokeFailure = error instanceof Error ? error.message : String(error);
       }
     }
-    await saveConfig(context.env, { addr: config.addr });
-    if (revokeFailure) throw new CliError(`Removed the saved token, but could not revoke the session on the edge: ${revokeFailure.message}`);
+    const leftover = await removeLogin(context.env, config);
+    const problems = [
+      ...(revokeFailure ? [`could not revoke the session on the edge: ${revokeFailure}`] : []),
+      ...(leftover ? [`could not remove the token from the OS keychain (${leftover}); if it is still there, delete the "edgevault" item for ${configPath(context.env)}`] : []),
+    ];
+    if (problems.length > 0) throw new CliError(`Removed the saved login, but ${problems.join("; and ")}`);
     context.out(config.kind === "user" ? "Signed out: the session is revoked and the saved token removed." : "Logged out: the saved token is removed.");
     if (context.env.EDGEVAULT_API_KEY) context.err("Note: EDGEVAULT_API_KEY is still set in this shell.");
   },
@@ -143,10 +188,12 @@ export const whoami: Command = {
   help: `Usage: edgevault whoami [--json]
 
 Asks the edge (GET /v1/whoami) who the current token belongs to: EDGEVAULT_API_KEY when set,
-otherwise the saved login.
+otherwise the saved login, and says where that token came from: EDGEVAULT_API_KEY, the OS
+keychain, or the config file.
 
 Options:
-  --json   Print the edge's answer as JSON, with the address added
+  --json   Print the edge's answer as JSON, with the address and token_store ("EDGEVAULT_API_KEY",
+           "keychain" or "file", with token_file) added
 
 Example:
   edgevault whoami`,
@@ -155,13 +202,15 @@ Example:
     noMoreArgs(args, 0, "edgevault whoami [--json]");
     const session = await requireSession(context);
     const me = await session.client.request("GET", "/v1/whoami", WhoAmI);
+    const source = session.tokenSource;
     if (flags.json) {
-      context.out(JSON.stringify({ addr: session.client.addr, ...me }, null, 2));
+      const where = source.kind === "file" ? { token_store: "file", token_file: source.path } : { token_store: source.kind };
+      context.out(JSON.stringify({ addr: session.client.addr, ...me, ...where }, null, 2));
       return;
     }
     context.out(`Edge:     ${session.client.addr}`);
     context.out(`Caller:   ${describeCaller(me)}`);
     context.out(`Company:  ${me.company.id} (${me.company.name})`);
-    context.out(`Token:    ${session.tokenSource === "EDGEVAULT_API_KEY" ? "from EDGEVAULT_API_KEY" : `saved in ${configPath(context.env)}`}`);
+    context.out(`Token:    ${source.kind === "EDGEVAULT_API_KEY" ? "from EDGEVAULT_API_KEY" : `saved in ${describeStore(source)}`}`);
   },
 };

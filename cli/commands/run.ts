@@ -38,14 +38,24 @@ export const CA_VARIABLES = ["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_C
 export type ChildEnvOptions = { edgeAddr: string; token: string; vault: string; port: number; caPath: string; bundlePath: string };
 
 /**
- * The child's environment: the parent's, minus EDGEVAULT_API_KEY (the user's own key must not
- * reach the agent), plus the proxy, CA and session variables. The lower-case proxy variables
- * are set too: curl reads only `http_proxy` for http://, and most tools prefer the lower-case
- * one when both exist, so a stale one inherited from the shell would otherwise win.
+ * Whether a parent variable stays out of the child: every EDGEVAULT_* one (any case, as Windows
+ * compares names), because they are the operator's: EDGEVAULT_API_KEY is their key, and others
+ * may be (EDGEVAULT_DEV_OWNER_KEY is an owner key) or will be. The child's own edge, vault and
+ * token come as AGENT_VAULT_*.
+ */
+function isOperatorVariable(name: string): boolean {
+  return name.toUpperCase().startsWith("EDGEVAULT_");
+}
+
+/**
+ * The child's environment: the parent's, minus the operator's EDGEVAULT_* variables (their own
+ * key must not reach the agent), plus the proxy, CA and session variables. The lower-case proxy
+ * variables are set too: curl reads only `http_proxy` for http://, and most tools prefer the
+ * lower-case one when both exist, so a stale one inherited from the shell would otherwise win.
  */
 export function childEnv(parent: Readonly<Record<string, string | undefined>>, options: ChildEnvOptions): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(parent)) if (value !== undefined && name !== "EDGEVAULT_API_KEY") env[name] = value;
+  for (const [name, value] of Object.entries(parent)) if (value !== undefined && !isOperatorVariable(name)) env[name] = value;
   const proxyUrl = `http://${options.token}:${options.vault}@127.0.0.1:${options.port}`;
   Object.assign(env, {
     HTTPS_PROXY: proxyUrl,
@@ -86,8 +96,9 @@ vault), starts the local MITM proxy for it on a free 127.0.0.1 port, and runs th
 
 Requests to hosts the vault's services answer get their credential at the edge; the command
 never sees it. Other hosts are reached directly (the real certificate), or refused with 403
-and a proposal_hint when the vault's unmatched-host policy is deny. EDGEVAULT_API_KEY is not
-passed on. Signals (SIGINT, SIGTERM, SIGHUP) go to the command; its exit code becomes this
+and a proposal_hint when the vault's unmatched-host policy is deny. No EDGEVAULT_* variable
+(EDGEVAULT_API_KEY included) is passed on, and neither is your token: the command gets only its
+session. Signals (SIGINT, SIGTERM, SIGHUP) go to the command; its exit code becomes this
 one's (128+n if signal n killed it; 127 if it could not be found, 126 if not executable). The
 session is revoked when the command exits.
 

@@ -83,7 +83,7 @@ describe("edgevault agent", () => {
       results.push(result);
       return result;
     };
-    const login = await cli(["login", "--addr", edge.addr], { stdin: company.ownerKey });
+    const login = await cli(["login", "--addr", edge.addr, "--save-api-key"], { stdin: company.ownerKey });
     assert.equal(login.code, 0, printed(login));
     assert.equal((await cli(["vault", "create", "payments"])).code, 0);
     assert.equal((await cli(["vault", "create", "ops"])).code, 0);

@@ -34,7 +34,7 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
     work = await createServiceVault(edge.call, company.ownerKey, { vault: "work", host: SERVICE_HOST, upstreamOrigin: upstream.origin });
     home = await tempConfigHome();
     cli = (args, options = {}) => runCli(args, { configHome: home, ...options });
-    const login = await cli(["login", "--addr", edge.addr], { stdin: company.ownerKey });
+    const login = await cli(["login", "--addr", edge.addr, "--save-api-key"], { stdin: company.ownerKey });
     assert.equal(login.code, 0, printed(login));
   });
   after(async () => {
@@ -76,6 +76,7 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
     assert.equal(env.AGENT_VAULT_ADDR, edge.addr);
     assert.equal(env.AGENT_VAULT_VAULT, "work");
     assert.equal(env.EDGEVAULT_API_KEY, undefined, "the user's own key never reaches the child");
+    assert.ok(!JSON.stringify(env).includes(company.ownerKey), "nor does it under any other name");
     assert.equal(env.KEEP_ME, "1", "the rest of the parent's environment is inherited");
 
     assert.match(result.stderr, /starting a 1d session for vault "work"/);
@@ -83,6 +84,47 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
     assert.ok(!result.stderr.includes(token), "the token is printed nowhere but in the child's environment");
     assert.equal((await edge.call("GET", "/v1/whoami", token)).status, 401, "the session is revoked");
     assert.equal((await activeSessions()).length, 0);
+  });
+
+  describe("the child gets its session and nothing of the operator's login", () => {
+    it("no EDGEVAULT_* variable of the parent, in any case, reaches the child; AGENT_VAULT_* say where to go", async () => {
+      const parent = {
+        EDGEVAULT_API_KEY: company.ownerKey,
+        EDGEVAULT_DEV_OWNER_KEY: `dev-${company.ownerKey}`,
+        edgevault_api_key: `lower-${company.ownerKey}`,
+        EDGEVAULT_ADDR: edge.addr,
+        EDGEVAULT_VAULT: "work",
+      };
+      const result = await cli(["vault", "run", "--", process.execPath, "-e", PRINT_ENV], { env: parent });
+      assert.equal(result.code, 0, printed(result));
+      const env = JSON.parse(result.stdout) as Record<string, string>;
+      assert.deepEqual(Object.keys(env).filter((name) => name.toUpperCase().startsWith("EDGEVAULT_")), []);
+      assert.ok(!JSON.stringify(env).includes(company.ownerKey), "the operator's key is nowhere in the child's environment");
+      assert.match(env.AGENT_VAULT_SESSION_TOKEN ?? "", /^evs_/);
+      assert.deepEqual([env.AGENT_VAULT_ADDR, env.AGENT_VAULT_VAULT], [edge.addr, "work"]);
+    });
+
+    it("a person's saved login stays with the CLI: the child holds only the session, which works", async () => {
+      const user = await edge.createUser(company);
+      assert.equal((await edge.call("POST", "/v1/vaults/work/users", company.ownerKey, { email: user.email, role: "member" })).status, 200);
+      const userHome = await tempConfigHome();
+      const login = await runCli(["login", "--addr", edge.addr, "--email", user.email], { configHome: userHome, stdin: user.password });
+      assert.equal(login.code, 0, printed(login));
+      const userToken = String((JSON.parse(await readFile(path.join(userHome, "edgevault", "config.json"), "utf8")) as { token?: unknown }).token);
+      assert.match(userToken, /^evu_/);
+
+      // The child proves the session works while it runs, then prints its environment.
+      const script = `fetch(process.env.AGENT_VAULT_ADDR + "/v1/whoami", { headers: { authorization: "Bearer " + process.env.AGENT_VAULT_SESSION_TOKEN } })
+        .then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, me: await r.json(), env: process.env })))`;
+      const result = await runCli(["vault", "run", "--vault", "work", "--", process.execPath, "-e", script], { configHome: userHome });
+      assert.equal(result.code, 0, printed(result));
+      const seen = JSON.parse(result.stdout) as { status: number; me: { kind: string }; env: Record<string, string> };
+      assert.deepEqual([seen.status, seen.me.kind], [200, "vault_session"]);
+      assert.ok(!JSON.stringify(seen.env).includes(userToken), "the operator's token is nowhere in the child's environment");
+      assert.ok(!printed(result).includes(userToken));
+      assert.match(seen.env.AGENT_VAULT_SESSION_TOKEN ?? "", /^evs_/);
+      assert.equal((await edge.call("GET", "/v1/whoami", userToken)).status, 200, "the operator's login is untouched");
+    });
   });
 
   it("curl in the child reaches a service host with the credential injected at the edge", async () => {

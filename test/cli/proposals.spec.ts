@@ -86,7 +86,7 @@ describe("edgevault proposal", () => {
     company = await edge.createCompany();
     ownerHome = await tempConfigHome();
     reviewerHome = await tempConfigHome();
-    assert.equal((await runCli(["login", "--addr", edge.addr], { configHome: ownerHome, stdin: company.ownerKey })).code, 0);
+    assert.equal((await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: ownerHome, stdin: company.ownerKey })).code, 0);
     assert.equal((await runCli(["vault", "create", "payments"], { configHome: ownerHome })).code, 0);
     assert.equal((await runCli(["vault", "create", "other"], { configHome: ownerHome })).code, 0);
     reviewer = await edge.createUser(company, "member");

@@ -32,7 +32,7 @@ describe("edgevault vault service", () => {
     company = await edge.createCompany();
     home = await tempConfigHome();
     cli = (args, options = {}) => runCli(args, { configHome: home, ...options, env: { EDGEVAULT_VAULT: "payments", ...options.env } });
-    const login = await cli(["login", "--addr", edge.addr], { stdin: company.ownerKey });
+    const login = await cli(["login", "--addr", edge.addr, "--save-api-key"], { stdin: company.ownerKey });
     assert.equal(login.code, 0, printed(login));
     assert.equal((await cli(["vault", "create", "payments"])).code, 0);
   });

@@ -42,7 +42,7 @@ describe("edgevault vault set, logs, webhook and session", () => {
       results.push(result);
       return result;
     };
-    const login = await cli(["login", "--addr", edge.addr], { stdin: company.ownerKey });
+    const login = await cli(["login", "--addr", edge.addr, "--save-api-key"], { stdin: company.ownerKey });
     assert.equal(login.code, 0, printed(login));
   });
   after(async () => {

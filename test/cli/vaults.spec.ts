@@ -20,7 +20,7 @@ describe("edgevault vault and vault credential", () => {
     company = await edge.createCompany();
     home = await tempConfigHome();
     cli = (args, options = {}) => runCli(args, { configHome: home, ...options });
-    const login = await cli(["login", "--addr", edge.addr], { stdin: company.ownerKey });
+    const login = await cli(["login", "--addr", edge.addr, "--save-api-key"], { stdin: company.ownerKey });
     assert.equal(login.code, 0, printed(login));
   });
   after(async () => {

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
-import type { CliOptions, CliResult } from "./cli.ts";
+import { TEST_STORE, type CliOptions, type CliResult } from "./cli.ts";
 import { ROOT } from "./edge.ts";
 
 const BIN = path.join(ROOT, "cli", "bin", "edgevault.js");
@@ -19,7 +19,7 @@ export type CliChild = {
 };
 
 export function spawnCli(args: readonly string[], options: Omit<CliOptions, "stdin">): CliChild {
-  const env = { PATH: process.env.PATH ?? "", HOME: options.configHome, XDG_CONFIG_HOME: options.configHome, ...options.env };
+  const env = { PATH: process.env.PATH ?? "", HOME: options.configHome, XDG_CONFIG_HOME: options.configHome, ...TEST_STORE, ...options.env };
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
   child.stdin.end();
   let stdout = "";

@@ -1,7 +1,9 @@
 /**
  * Runs the real CLI (`node cli/bin/edgevault.js`) as a child process, the way a user's shell
  * would, with a private config directory and only the environment the test names, so the
- * developer's own EDGEVAULT_* variables and login never leak into a test.
+ * developer's own EDGEVAULT_* variables and login never leak into a test. Logins go to the
+ * config file (EDGEVAULT_CREDENTIAL_STORE=file), never to the keychain of whoever runs the
+ * tests; a test that means to try the keychain overrides it.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -12,6 +14,9 @@ import path from "node:path";
 import { ROOT } from "./edge.ts";
 
 const BIN = path.join(ROOT, "cli", "bin", "edgevault.js");
+
+/** The environment every test run gets unless it overrides it: logins saved in the config file. */
+export const TEST_STORE = { EDGEVAULT_CREDENTIAL_STORE: "file" } as const;
 
 export type CliResult = { code: number; stdout: string; stderr: string };
 
@@ -37,7 +42,7 @@ export async function tempConfigHome(): Promise<string> {
 }
 
 export async function runCli(args: readonly string[], options: CliOptions): Promise<CliResult> {
-  const env = { PATH: process.env.PATH ?? "", HOME: options.configHome, XDG_CONFIG_HOME: options.configHome, ...options.env };
+  const env = { PATH: process.env.PATH ?? "", HOME: options.configHome, XDG_CONFIG_HOME: options.configHome, ...TEST_STORE, ...options.env };
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
