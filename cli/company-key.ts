@@ -7,7 +7,7 @@
  */
 
 /** `ev<kind letter>_<public id>_<43-char secret>`, as workers/lib/tokens.ts mints them. */
-const EDGEVAULT_TOKEN = /^ev([a-z])_[A-Za-z0-9]{4,64}_[A-Za-z0-9_-]{43}$/;
+const EDGEVAULT_TOKEN = /^ev([a-z])_[A-Za-z0-9]{17,96}_[A-Za-z0-9_-]{43}$/;
 
 /** The kind letters the edge knows (TOKEN_KINDS in workers/lib/tokens.ts), company keys excepted. */
 const NOT_COMPANY_KEYS = new Set(["u", "a", "s", "i", "r", "p"]);
