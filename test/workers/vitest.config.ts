@@ -2,8 +2,11 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-worker
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { fixPoolWorkersPrototypeChain } from "./pool-workers-fix.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+fixPoolWorkersPrototypeChain();
 
 export default defineConfig(async () => ({
   plugins: [

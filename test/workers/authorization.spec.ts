@@ -1,0 +1,219 @@
+/**
+ * The permission model, held by three matrices over the running edge:
+ * - permission: every operation of /openapi.json × every principal kind of the table
+ *   (workers/auth/permission-table.ts, rendered in docs/security.md), outcome read from that table;
+ * - tenant: every principal kind of another company against this company's resources;
+ * - delegation: each way a delegation ends × the next request through /proxy, /discover and /v1.
+ */
+import { env, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { COLUMNS, PERMISSIONS, ruleFor, type Cell } from "../../workers/auth/permission-table.ts";
+import { roleAtLeast } from "../../workers/lib/principal.ts";
+import { BASE, call, createUser, inviteAgent, type ApiResponse } from "./helpers.ts";
+import { PROBES, tidy, type ProbeRequest } from "./authorization/probes.ts";
+import { buildWorld, grantUser, mintSession, type Instance, type World } from "./authorization/world.ts";
+import { requestId } from "./upstream.ts";
+
+type Outcome = "allow" | "refuse";
+
+const send = (req: ProbeRequest, token: string | undefined): Promise<ApiResponse> => call(req.method, req.path, { token, body: req.body, headers: req.headers });
+const ok = (status: number) => status >= 200 && status < 300;
+const refused = (status: number) => status === 401 || status === 403 || status === 404;
+
+async function openapiOperations(): Promise<string[]> {
+  const doc = (await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+  return Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+}
+
+/** What the table says this principal gets: a role cell is held against its role in the vault the probe addresses. */
+function expectedOf(cell: Cell, who: Instance): Outcome {
+  if (cell === "deny") return "refuse";
+  if (cell === "allow" || cell === "self") return "allow";
+  return roleAtLeast(who.role, cell) ? "allow" : "refuse";
+}
+
+describe("permission matrix: /openapi.json × the table of docs/security.md", () => {
+  it("every operation answers every principal as its cell says", { timeout: 600_000 }, async () => {
+    const operations = await openapiOperations();
+    const apiRows = Object.entries(PERMISSIONS).filter(([, rule]) => rule.surface !== "page").map(([op]) => op);
+    // One source: an operation the table does not classify fails here (and the edge would not start).
+    expect(operations.filter((op) => !ruleFor(op))).toEqual([]);
+    expect(apiRows.filter((op) => !operations.includes(op))).toEqual([]);
+
+    const w = await buildWorld("pm");
+    const failures: string[] = [];
+    let cases = 0;
+    let publicOps = 0;
+    for (const op of operations) {
+      const rule = ruleFor(op);
+      if (!rule || rule.access === "public") {
+        publicOps += 1;
+        continue;
+      }
+      const probe = PROBES[op];
+      if (!probe) {
+        failures.push(`${op}: no probe (test/workers/authorization/probes.ts)`);
+        continue;
+      }
+      // Nobody without a token gets past the gate.
+      const anonymous = await send(await probe.request(w, w.instances[0] as Instance), undefined);
+      cases += 1;
+      if (anonymous.status !== 401) failures.push(`${op} without a token: ${anonymous.status}`);
+      // The platform operator's token is good for platform operations only.
+      const platform = await send(await probe.request(w, w.instances[0] as Instance), env.PLATFORM_TOKEN);
+      cases += 1;
+      if (rule.access === "platform" ? !ok(platform.status) : platform.status !== 401) failures.push(`${op} as the platform: ${platform.status} ${platform.text.slice(0, 120)}`);
+
+      for (const who of w.instances) {
+        const cell: Cell = rule.access === "platform" ? "deny" : rule.cells[who.column];
+        const want = probe.expect?.(w, who, cell) ?? expectedOf(cell, who);
+        const req = await probe.request(w, who);
+        const res = await send(req, req.token ?? who.token);
+        cases += 1;
+        const got = ok(res.status) ? "allow" : refused(res.status) ? "refuse" : `status ${res.status}`;
+        // A `deny` cell is refused by the gate itself, before anything is read: 403 (401 for platform operations).
+        const exact = cell === "deny" && !probe.expect ? (rule.access === "platform" ? res.status === 401 : res.status === 403) : true;
+        if (got !== want || !exact) failures.push(`${op} as ${who.label} (cell ${cell}): want ${want}, got ${res.status} ${res.text.slice(0, 160)}`);
+        if (cell === "self" && probe.other) {
+          const other = await send(await probe.other(w, who), who.token);
+          cases += 1;
+          if (other.status !== 404) failures.push(`${op} as ${who.label} about another agent: want 404, got ${other.status}`);
+        }
+      }
+      await tidy(w);
+    }
+    const principals = w.instances.length + 2;
+    console.log(`permission matrix: ${operations.length - publicOps} operations × ${principals} principals (${COLUMNS.length} table columns, members and agents at every vault role, the platform, no token) = ${cases} cases; ${publicOps} public operations`);
+    expect(failures).toEqual([]);
+  });
+});
+
+describe("tenant matrix: another company's principals against this company's resources", () => {
+  it("answer 404 or 403 and never carry a byte of this company's data", { timeout: 600_000 }, async () => {
+    const a = await buildWorld("ta");
+    const b = await buildWorld("tb");
+    // What only company A knows: its stored secret, its ids, its people and agents.
+    const markers = [a.credentialValue, a.vaultId, a.company.id, a.minter.email, ...a.instances.filter((i) => i.kind !== "company_key").map((i) => i.name)];
+    const failures: string[] = [];
+    let cases = 0;
+    for (const op of await openapiOperations()) {
+      const rule = ruleFor(op);
+      const probe = PROBES[op];
+      if (!rule || rule.access !== "principal" || !probe) continue;
+      for (const who of b.instances) {
+        const req = await probe.request(a, who);
+        const res = await send(req, req.token ?? who.token);
+        cases += 1;
+        const sent = JSON.stringify(req);
+        // A request naming one of A's objects (a path parameter, or A's vault anywhere) must be refused.
+        const addressesA = op.includes("{") || sent.includes(a.vault);
+        if (addressesA && !refused(res.status)) failures.push(`${op} as B's ${who.label}: ${res.status} ${res.text.slice(0, 160)}`);
+        const leaked = markers.filter((m) => !sent.includes(m) && res.text.includes(m));
+        if (leaked.length) failures.push(`${op} as B's ${who.label} shows A's ${leaked.join(", ")}`);
+      }
+      await Promise.all([tidy(a), tidy(b)]);
+    }
+    console.log(`tenant matrix: ${cases} cases (${b.instances.length} principal kinds of company B × every authenticated operation on company A's resources)`);
+    expect(failures).toEqual([]);
+  });
+});
+
+/** Ends a delegation: after it, the session (and what `subject` names) must be refused on the very next request. */
+type Ending = { name: string; end(ctx: DelegationCase): Promise<void> };
+type DelegationCase = { w: DelegationWorld; minter: Minter; session: { id: string; token: string } };
+type Minter = { kind: "agent" | "user" | "company_key"; token: string; name: string; password?: string; signIn?: string };
+type DelegationWorld = { companyKey: string; vault: string; host: string };
+
+async function delegationWorld(): Promise<DelegationWorld> {
+  const w = await buildWorld("dw");
+  return { companyKey: w.company.ownerKey, vault: w.vault, host: w.host };
+}
+
+async function agentMinter(w: DelegationWorld): Promise<Minter> {
+  const agent = await inviteAgent(w.companyKey, undefined, [{ vault: w.vault, role: "member" }]);
+  return { kind: "agent", token: agent.token, name: agent.name };
+}
+
+async function userMinter(w: DelegationWorld): Promise<Minter> {
+  const user = await createUser({ id: "", ownerKey: w.companyKey });
+  await grantUser(w.companyKey, w.vault, user.email, "member");
+  return { kind: "user", token: user.token, name: user.email, password: user.password };
+}
+
+async function keyMinter(w: DelegationWorld): Promise<Minter> {
+  const key = await call("POST", "/v1/api-keys", { token: w.companyKey, body: { label: "minter" } });
+  return { kind: "company_key", token: key.body.token as string, name: key.body.id as string };
+}
+
+const userIdOf = async (token: string) => (await call("GET", "/v1/whoami", { token })).body.id as string;
+
+const ENDINGS: { minter: (w: DelegationWorld) => Promise<Minter>; ending: Ending }[] = [
+  { minter: agentMinter, ending: { name: "agent's vault grant removed", end: async ({ w, minter }) => void (await call("DELETE", `/v1/vaults/${w.vault}/agents/${minter.name}`, { token: w.companyKey })) } },
+  { minter: agentMinter, ending: { name: "agent's grant lowered below member", end: async ({ w, minter }) => void (await call("PATCH", `/v1/vaults/${w.vault}/agents/${minter.name}`, { token: w.companyKey, body: { role: "proxy" } })) } },
+  { minter: agentMinter, ending: { name: "agent disabled", end: async ({ w, minter }) => void (await call("PATCH", `/v1/agents/${minter.name}`, { token: w.companyKey, body: { status: "disabled" } })) } },
+  { minter: agentMinter, ending: { name: "agent deleted", end: async ({ w, minter }) => void (await call("DELETE", `/v1/agents/${minter.name}`, { token: w.companyKey })) } },
+  {
+    minter: agentMinter,
+    ending: {
+      name: "agent's token rotated",
+      end: async ({ w, minter }) => {
+        const invite = await call("POST", `/v1/agents/${minter.name}/rotate`, { token: w.companyKey });
+        expect((await call("POST", new URL(invite.body.invite_url as string).pathname)).status).toBe(200);
+      },
+    },
+  },
+  { minter: keyMinter, ending: { name: "API key revoked", end: async ({ w, minter }) => void (await call("DELETE", `/v1/api-keys/${minter.name}`, { token: w.companyKey })) } },
+  { minter: userMinter, ending: { name: "user removed", end: async ({ w, minter }) => void (await call("DELETE", `/v1/users/${await userIdOf(minter.token)}`, { token: w.companyKey })) } },
+  {
+    minter: userMinter,
+    ending: { name: "user's vault grant removed", end: async ({ w, minter }) => void (await call("DELETE", `/v1/vaults/${w.vault}/users/${await userIdOf(minter.token)}`, { token: w.companyKey })) },
+  },
+  {
+    minter: userMinter,
+    ending: { name: "user's grant lowered below member", end: async ({ w, minter }) => void (await call("PATCH", `/v1/vaults/${w.vault}/users/${await userIdOf(minter.token)}`, { token: w.companyKey, body: { role: "proxy" } })) },
+  },
+  { minter: userMinter, ending: { name: "user signed out of the sign-in that minted it", end: async ({ minter }) => void (await call("POST", "/v1/auth/sign-out", { token: minter.token })) } },
+  { minter: agentMinter, ending: { name: "the session revoked", end: async ({ w, session }) => void (await call("DELETE", `/v1/sessions/${session.id}`, { token: w.companyKey })) } },
+  {
+    minter: agentMinter,
+    ending: {
+      name: "the vault deleted",
+      end: async ({ w }) => {
+        expect((await call("DELETE", `/v1/vaults/${w.vault}`, { token: w.companyKey })).status).toBe(200);
+      },
+    },
+  },
+];
+
+/** The three doors a session uses: the proxy, /discover and the API. */
+async function doors(w: DelegationWorld, token: string): Promise<number[]> {
+  const auth = { Authorization: `Bearer ${token}` };
+  const proxy = await SELF.fetch(`${BASE}/proxy/${w.host}/r/${requestId()}/x`, { headers: auth });
+  const discover = await SELF.fetch(`${BASE}/discover`, { headers: auth });
+  const api = await call("GET", "/v1/credentials", { token });
+  await proxy.arrayBuffer();
+  await discover.arrayBuffer();
+  return [proxy.status, discover.status, api.status];
+}
+
+describe("delegation matrix: a session never outlives its source", () => {
+  it("each way a delegation ends stops the very next request through /proxy, /discover and /v1, with the gate warm", { timeout: 300_000 }, async () => {
+    const failures: string[] = [];
+    let cases = 0;
+    for (const { minter: makeMinter, ending } of ENDINGS) {
+      const w = await delegationWorld();
+      const minter = await makeMinter(w);
+      const session = await mintSession(minter.token, w.vault);
+      // Warm: the gate has the minter and the session cached, and every door answers.
+      const warm = await doors(w, session.token);
+      if (warm.some((s) => !ok(s))) failures.push(`${ending.name}: the session did not work before (${warm.join(", ")})`);
+      await ending.end({ w, minter, session });
+      const after = await doors(w, session.token);
+      cases += after.length;
+      if (after.some((s) => s !== 401 && s !== 403)) failures.push(`${ending.name}: next requests answered ${after.join(", ")}`);
+    }
+    console.log(`delegation matrix: ${ENDINGS.length} ways a delegation ends × 3 doors (/proxy, /discover, /v1) = ${cases} cases, each with the gate warm`);
+    expect(failures).toEqual([]);
+  });
+});
+
