@@ -19,7 +19,7 @@ authRouter.use("/v1/whoami", authenticate);
 authRouter
   .openapi(routes.signIn, async (c) => {
     const body = c.req.valid("json");
-    const { user, session } = await signInWithPassword(c.var.db, body.email, body.password, c.req.header("CF-Connecting-IP"), body.mode);
+    const { user, session } = await signInWithPassword(c.var.db, body.email, body.password, c.req.header("CF-Connecting-IP"), body.mode, body.company);
     if (body.mode === "cookie") {
       setSessionCookie(c, session.token);
       return c.json({ csrf_token: session.csrfToken, expires_at: iso(session.expiresAt) ?? "", user: userView(user) }, 200);

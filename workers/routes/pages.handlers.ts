@@ -70,7 +70,16 @@ async function raiserName(db: Database, row: ProposalRow): Promise<string> {
   return row.raisedByType === "user" ? "a user" : "an API key";
 }
 
-const SignInForm = z.object({ email: z.string().email().max(254), password: z.string().min(1).max(256), next: z.string().max(2000).optional() });
+const SignInForm = z.object({
+  email: z.string().email().max(254),
+  password: z.string().min(1).max(256),
+  next: z.string().max(2000).optional(),
+  // Only sent once the password opened accounts in several companies (the page then asks which).
+  company: z.string().max(64).optional(),
+});
+/** The `companies` a 409 `company_required` offers, as the sign-in page renders them. */
+const CompanyChoices = z.array(z.object({ id: z.string(), name: z.string() }));
+
 const DecisionForm = z.object({ csrf: z.string().max(200), token: z.string().max(200).optional(), action: z.enum(["approve", "reject"]), reason: z.string().max(2000).optional() });
 
 export const pagesRouter = createRouter();
@@ -86,11 +95,15 @@ pagesRouter.post("/sign-in", async (c) => {
   const next = safeNext(parsed.success ? parsed.data.next : undefined);
   if (!parsed.success) return page(c, signInPage({ next, error: "Enter your email and password." }), 400);
   try {
-    const { session } = await signInWithPassword(c.var.db, parsed.data.email, parsed.data.password, c.req.header("CF-Connecting-IP"), "cookie");
+    const { session } = await signInWithPassword(c.var.db, parsed.data.email, parsed.data.password, c.req.header("CF-Connecting-IP"), "cookie", parsed.data.company || undefined);
     setSessionCookie(c, session.token);
     return c.redirect(next, 303);
   } catch (error) {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
+    if (error.code === "company_required") {
+      const companies = CompanyChoices.parse(error.extra.companies);
+      return page(c, signInPage({ next, email: parsed.data.email, companies, error: "This email and password open accounts in more than one company. Choose one and enter your password again." }), 409);
+    }
     const status = error.status === 429 ? 429 : 401;
     return page(c, signInPage({ next, email: parsed.data.email, error: error.message }), status);
   }
