@@ -9,6 +9,7 @@
  * - `/redirect`        302 to `?to=` or `/r/<id>/redirected`; a follower would be recorded there
  * - `/set-cookie`      200 with `Set-Cookie`, `Set-Cookie2` and `Alt-Svc`
  * - `/hop-by-hop`      200 with hop-by-hop headers and a `Connection`-named one
+ * - `/headers?a=1&b=2` 200 with each query pair as a response header (`a: 1`, `b: 2`)
  * - `/big/<bytes>`     streams that many bytes (`abc…` repeating), with Content-Length
  * - `/slow/<ms>`       waits before sending headers, then echoes
  * - `/hang`            never answers
@@ -180,6 +181,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
     res.setHeader("proxy-authenticate", 'Basic realm="upstream"');
     res.setHeader("upgrade", "h2c");
     res.setHeader("x-end-to-end", "kept");
+    return json(res, 200, { ok: true });
+  }
+
+  if (route === "/headers") {
+    await body;
+    for (const [name, value] of query) res.appendHeader(name, value);
     return json(res, 200, { ok: true });
   }
 

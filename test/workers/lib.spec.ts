@@ -1,7 +1,7 @@
 /**
  * The pure-logic suites (crypto envelope, tokens, rate limits, host patterns, SSRF, header
- * rules, credential injection, SPIFFE IDs) run in one workerd file: each file costs a workerd
- * start of its own, and these need no bindings.
+ * rules, credential injection, SPIFFE IDs, client address keys) run in one workerd file: each
+ * file costs a workerd start of its own, and these need no bindings.
  */
 import "./lib/crypto-envelope.cases.ts";
 import "./lib/tokens.cases.ts";
@@ -11,3 +11,4 @@ import "./lib/ssrf.cases.ts";
 import "./lib/inject-auth.cases.ts";
 import "./lib/forward-headers.cases.ts";
 import "./lib/identity-spiffe.cases.ts";
+import "./lib/client-address.cases.ts";

@@ -1,5 +1,6 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT } from "../../workers/routes/pages.handlers.ts";
 import { call, createCompany, createUser, createVault, inviteAgent } from "./helpers.ts";
 
 const ORIGIN = "https://edge.test";
@@ -139,5 +140,42 @@ describe("web pages", () => {
       const { res } = await signIn(s.reviewer.email, s.reviewer.password, next);
       expect(res.headers.get("location"), next).toBe("/inbox");
     }
+  });
+});
+
+describe("every form POST has a body limit", () => {
+  const sessionsOf = async (userId: string) => (await env.DB.prepare("SELECT count(*) AS n FROM user_sessions WHERE user_id = ?").bind(userId).first<{ n: number }>())?.n;
+  const expect413 = async (res: Response) => {
+    expect(res.status).toBe(413);
+    expect(res.headers.get("x-edgevault-error")).toBe("payload_too_large");
+    expect(res.headers.get("set-cookie")).toBeNull();
+    expect(((await res.json()) as { error: string }).error).toBe("payload_too_large");
+  };
+  /** The same bytes without Content-Length: the limit must hold while streaming too. */
+  const streamed = (text: string) => new Blob([text]).stream();
+
+  it("an oversize sign-in form is 413 and creates no session, even with the right password", async () => {
+    const s = await setup();
+    const before = await sessionsOf(s.reviewer.id);
+    const fields = new URLSearchParams({ email: s.reviewer.email, password: s.reviewer.password, next: "/inbox", padding: "x".repeat(FORM_BODY_LIMIT) }).toString();
+    for (const body of [fields, streamed(fields)]) {
+      await expect413(await SELF.fetch(`${ORIGIN}/sign-in`, { method: "POST", redirect: "manual", headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN }, body }));
+    }
+    expect(await sessionsOf(s.reviewer.id)).toBe(before);
+    // The same form without the padding signs in: the limit, not the fields, refused it.
+    expect((await signIn(s.reviewer.email, s.reviewer.password)).res.status).toBe(303);
+    expect(await sessionsOf(s.reviewer.id)).toBe((before ?? 0) + 1);
+  });
+
+  it("oversize approval and sign-out forms are 413 and change nothing", async () => {
+    const s = await setup();
+    const { cookie } = await signIn(s.reviewer.email, s.reviewer.password);
+    const page = await (await SELF.fetch(`${ORIGIN}${s.approvalPath}`, { headers: { Cookie: cookie } })).text();
+    const post = (path: string, fields: Record<string, string>) =>
+      SELF.fetch(`${ORIGIN}${path}`, { method: "POST", redirect: "manual", headers: { Cookie: cookie, Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() });
+    await expect413(await post(`/approve/${s.id}`, { csrf: csrfOf(page), token: s.token, action: "approve", cred_GITHUB_TOKEN: "g".repeat(APPROVAL_FORM_BODY_LIMIT) }));
+    expect((await call("GET", `/v1/proposals/${s.id}`, { token: s.agent.token })).body.status).toBe("pending");
+    await expect413(await post("/sign-out", { csrf: csrfOf(page), padding: "x".repeat(FORM_BODY_LIMIT) }));
+    expect((await SELF.fetch(`${ORIGIN}/inbox`, { headers: { Cookie: cookie } })).status).toBe(200);
   });
 });

@@ -1,9 +1,10 @@
-import { runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { createExecutionContext, env, runDurableObjectAlarm, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import worker from "../../workers/index.ts";
 import { flushRequestLog } from "../../workers/proxy/request-log.ts";
-import { agentGate, call, createUser, createVault, inviteAgent } from "./helpers.ts";
+import { agentGate, call, createCompany, createUser, createVault, inviteAgent, unique } from "./helpers.ts";
 import { proxyFetch, proxySetup } from "./proxy-support.ts";
-import { requestId } from "./upstream.ts";
+import { recorded, requestId, upstreamUrl } from "./upstream.ts";
 
 type ErrorBody = { error: string; message: string } & Record<string, unknown>;
 const errorOf = async (res: Response) => ({ status: res.status, marked: res.headers.get("x-edgevault-error"), body: (await res.json()) as ErrorBody });
@@ -91,6 +92,71 @@ describe("proxy errors as the seeds define them", () => {
     const member = await createUser(s.company);
     await call("POST", `/v1/vaults/${s.vault}/users`, { token: s.company.ownerKey, body: { email: member.email, role: "member" } });
     expect((await call("GET", `/v1/vaults/${s.vault}/logs`, { token: member.token })).status).toBe(403);
+  });
+});
+
+describe("dot segments never reach the upstream", () => {
+  /**
+   * A request whose URL reads exactly as sent, handed straight to the Worker: what the edge
+   * gets where nothing normalised the request target first (workerd and Cloudflare's URL
+   * normalisation usually do; a zone can turn the latter off). `new Request()` would resolve
+   * `%2e%2e` itself, so the URL is set on the instance.
+   */
+  async function sendRaw(url: string, headers: Record<string, string>) {
+    const request = new Request("https://edge.test/", { headers });
+    Object.defineProperty(request, "url", { value: url });
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(request, env, ctx);
+    const body = (await response.json()) as ErrorBody;
+    await waitOnExecutionContext(ctx);
+    return { status: response.status, body };
+  }
+
+  // [path after the host, whether URL-standard clients (fetch, browsers) resolve it before sending]
+  const cases: [string, boolean][] = [
+    ["/api/..;/admin", false],
+    ["/api/.;x/admin", false],
+    ["/api/%2E%2e;/admin", false],
+    ["/api/%2e%2e%3b/admin", false],
+    ["/api/..;x=1/admin", false],
+    ["/api/..%5cadmin", false],
+    ["/api/%5c..%5c/admin", false],
+    ["/api/%252e%252e/admin", false],
+    ["/api/%2e%2e/admin", true],
+    ["/api/.%2e/admin", true],
+    ["/api/%2e./admin", true],
+    ["/api/..\\admin", true],
+    ["/api/../admin", true],
+  ];
+
+  it("every spelling of '.'/'..' is 400 invalid_path (or, once a client resolved it, outside the service), and the upstream receives nothing", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const host = `${unique("api").slice(0, 30)}.example.com`;
+    // The service covers /api only: a dot segment the upstream resolves would escape it.
+    const service = await call("POST", `/v1/vaults/${vault}/services`, { token: company.ownerKey, body: { name: "api-only", host: `${host}/api/*`, upstream: upstreamUrl(), auth: { type: "bearer", token: "API_KEY" } } });
+    expect(service.status).toBe(201);
+    await call("POST", "/v1/credentials", { token: company.ownerKey, body: { vault, credentials: { API_KEY: "secret-api-key-value" } } });
+    const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
+    const headersFor = (id: string) => ({ Authorization: `Bearer ${agent.token}`, "X-Vault": vault, "x-test-id": id });
+
+    // The recording works for this service: a plain path under /api arrives.
+    const control = requestId();
+    expect((await SELF.fetch(`https://edge.test/proxy/${host}/api/ok`, { headers: headersFor(control) })).status).toBe(200);
+    expect((await recorded(control)).map((r) => r.url)).toEqual(["/api/ok"]);
+
+    for (const [path, resolvedByClients] of cases) {
+      const url = `https://edge.test/proxy/${host}${path}`;
+      expect(new URL(url).pathname.startsWith(`/proxy/${host}/api/`), path).toBe(!resolvedByClients);
+      const id = requestId();
+      const raw = await sendRaw(url, headersFor(id));
+      expect(raw, path).toMatchObject({ status: 400, body: { error: "invalid_path" } });
+      const sent = await SELF.fetch(url, { headers: headersFor(id) });
+      const body = (await sent.json()) as ErrorBody;
+      if (resolvedByClients) expect({ status: sent.status, error: body.error }, path).toEqual({ status: 403, error: "forbidden" });
+      else expect({ status: sent.status, error: body.error }, path).toEqual({ status: 400, error: "invalid_path" });
+      expect(await recorded(id), path).toEqual([]);
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { call } from "./helpers.ts";
 import { proxyFetch, proxySetup } from "./proxy-support.ts";
-import { recorded, recordedSettled, requestId } from "./upstream.ts";
+import { recorded, recordedSettled, requestId, upstreamUrl } from "./upstream.ts";
 
 describe("credential injection, one auth type at a time", () => {
   const cases: [string, Record<string, unknown>, Record<string, string>, Record<string, string>][] = [
@@ -95,6 +95,25 @@ describe("what is forwarded and what is not", () => {
     const res = await proxyFetch({ ...s, agent: { token: session.body.token as string } }, `/r/${id}/x`, { headers: { "X-Vault": "" } });
     expect(res.status).toBe(200);
     expect((await recorded(id))[0]?.headers.authorization).toBe("Bearer secret-api-key-value");
+  });
+});
+
+describe("upstreams cannot impersonate the edge", () => {
+  it("an upstream's X-Edgevault-Error (or any X-Edgevault-* header) never reaches the agent; its other headers do", async () => {
+    const s = await proxySetup();
+    const id = requestId();
+    const forged = new URLSearchParams({ "X-Edgevault-Error": "unauthorized", "X-Edgevault-Anything": "1", "X-Upstream": "kept" });
+    const res = await proxyFetch(s, `/r/${id}/headers?${forged.toString()}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+    // The upstream really answered through the edge, and asked directly it does send the forgery.
+    expect((await recorded(id)).map((r) => r.url)).toEqual([`/r/${id}/headers?${forged.toString()}`]);
+    const direct = await fetch(upstreamUrl(`/r/${requestId()}/headers?${forged.toString()}`));
+    await direct.arrayBuffer();
+    expect(direct.headers.get("x-edgevault-error")).toBe("unauthorized");
+    expect(res.headers.get("x-upstream")).toBe("kept");
+    expect(res.headers.get("x-edgevault-error")).toBeNull();
+    expect(res.headers.get("x-edgevault-anything")).toBeNull();
   });
 });
 

@@ -418,4 +418,20 @@ describe("self-registration throttling", () => {
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await from("203.0.113.99", `other-${Date.now().toString(36)}`)).status).toBe(201);
   });
+
+  it("IPv6 clients count per /64: 11 addresses in one /64 get 10 registrations; another /64 is unaffected", async () => {
+    const company = await createCompany();
+    const from = (ip: string, name: string) =>
+      call("POST", `/v1/companies/${company.id}/agents/register`, { headers: { "CF-Connecting-IP": ip }, body: { name, capabilities: [] } });
+    const hextet = () => Math.floor(Math.random() * 0x10000).toString(16);
+    const [x, y] = [hextet(), hextet()];
+    // Eleven different addresses of 2001:db8:x:y::/64, in the spellings a client may use.
+    const addresses = Array.from({ length: 11 }, (_, i) => (i % 2 ? `2001:DB8:${x.toUpperCase()}:${y}:0:0:0:${(i + 1).toString(16)}` : `2001:0db8:${x.padStart(4, "0")}:${y}::${i + 1}:${i}`));
+    expect(new Set(addresses).size).toBe(11);
+    for (const [i, address] of addresses.slice(0, 10).entries()) expect((await from(address, agentName(`v6-${i}`))).status, address).toBe(201);
+    const blocked = await from(addresses[10] ?? "", agentName("v6-x"));
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error).toBe("too_many_attempts");
+    expect((await from(`2001:db8:${x}:${(parseInt(y, 16) ^ 1).toString(16)}::1`, agentName("v6-other"))).status).toBe(201);
+  });
 });

@@ -1,32 +1,62 @@
 /** Password sign-in shared by the API and the web pages: throttled, timing-safe, one session. */
-import { eq } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { setCookie } from "hono/cookie";
 import type { Database } from "../db/client.ts";
-import { users } from "../db/schema.ts";
-import { clearAccountFailures, recordFailure, throttledFor, throttleKeys } from "../db/sign-in-throttle.queries.ts";
+import { companies, users } from "../db/schema.ts";
+import { admitSignInAttempt, forgiveSignInAttempt, signInThrottleKeys } from "../db/sign-in-throttle.queries.ts";
 import { COOKIE_SESSION_TTL_MS, createUserSession, type UserRow } from "../db/users.queries.ts";
 import { AppError } from "../lib/app-error.ts";
+import { clientAddressKey } from "../lib/client-address.ts";
 import type { TokenMinter } from "../lib/tokens.ts";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "../lib/password.ts";
 import { SESSION_COOKIE } from "./bearer.ts";
 
-export async function signInWithPassword(db: Database, mint: TokenMinter, email: string, password: string, ip: string | undefined, mode: "bearer" | "cookie") {
+/**
+ * E-mail is unique per company only, so one address may have accounts in a few companies.
+ * Each costs one password verification; this bounds the work one attempt can cause.
+ */
+export const MAX_ACCOUNTS_PER_EMAIL = 10;
+
+/**
+ * Signs in with e-mail and password. The attempt is counted before the password is checked
+ * (db/sign-in-throttle.queries.ts), and taken back when the password was right. When the
+ * password opens accounts in several companies, `company` picks one: without it, 409
+ * `company_required` lists those companies (only ones this password was just proven for).
+ */
+export async function signInWithPassword(db: Database, mint: TokenMinter, email: string, password: string, ip: string | undefined, mode: "bearer" | "cookie", company?: string) {
   const normalized = email.toLowerCase();
-  const keys = throttleKeys(normalized, ip ?? "unknown");
-  const wait = await throttledFor(db, keys);
-  if (wait > 0) {
-    throw new AppError(429, "too_many_attempts", "Too many failed sign-ins; try again later", { headers: { "Retry-After": String(wait) } });
+  const attempt = await admitSignInAttempt(db, signInThrottleKeys(normalized, clientAddressKey(ip)));
+  if (!attempt.admitted) {
+    throw new AppError(429, "too_many_attempts", "Too many failed sign-ins; try again later", { headers: { "Retry-After": String(attempt.retryAfterSeconds) } });
   }
-  const user: UserRow | undefined = await db.select().from(users).where(eq(users.email, normalized)).get();
-  // Verify against a dummy hash when there is no such user, so timing does not reveal accounts.
-  const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-  if (!user || !ok || user.status !== "active") {
-    await recordFailure(db, keys);
-    throw new AppError(401, "invalid_credentials", "Wrong email or password");
+  const candidates: UserRow[] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.email, normalized), eq(users.status, "active"), isNotNull(users.passwordHash), company === undefined ? undefined : eq(users.companyId, company)))
+    .orderBy(asc(users.createdAt), asc(users.id))
+    .limit(MAX_ACCOUNTS_PER_EMAIL)
+    .all();
+  const matched = await accountsOpenedBy(password, candidates);
+  const [user, ...others] = matched;
+  if (!user) throw new AppError(401, "invalid_credentials", "Wrong email or password");
+  await forgiveSignInAttempt(db, attempt);
+  if (others.length > 0) {
+    const choices = await db.select({ id: companies.id, name: companies.name }).from(companies).where(inArray(companies.id, matched.map((u) => u.companyId))).orderBy(asc(companies.id)).all();
+    throw new AppError(409, "company_required", "This email and password open accounts in more than one company: send `company` to choose one", { extra: { companies: choices } });
   }
-  await clearAccountFailures(db, keys.account);
   return { user, session: await createUserSession(db, mint, user, mode) };
+}
+
+/** The accounts `password` opens. With none to try it still verifies once, against a dummy hash, so timing does not reveal whether the address has an account. */
+async function accountsOpenedBy(password: string, candidates: readonly UserRow[]): Promise<UserRow[]> {
+  if (candidates.length === 0) {
+    await verifyPassword(password, DUMMY_PASSWORD_HASH);
+    return [];
+  }
+  const opened: UserRow[] = [];
+  for (const user of candidates) if (user.passwordHash && (await verifyPassword(password, user.passwordHash))) opened.push(user);
+  return opened;
 }
 
 export function setSessionCookie(c: Context, token: string): void {

@@ -19,8 +19,10 @@
  * - Any client copy of an injected header name (case-insensitive): the injected value wins.
  *
  * Towards the agent, removed: hop-by-hop headers and those `Connection` names, `Set-Cookie`
- * and `Set-Cookie2` (upstream sessions must not land on the edge's origin), and `Alt-Svc`
- * (it advertises the upstream's alternative endpoints as if they were the edge's).
+ * and `Set-Cookie2` (upstream sessions must not land on the edge's origin), `Alt-Svc`
+ * (it advertises the upstream's alternative endpoints as if they were the edge's), and every
+ * `X-Edgevault-*` header: the edge marks its own errors with `X-Edgevault-Error`, so an
+ * upstream sending one could pass its answer off as the edge's.
  * `Location` passes untouched: redirects are returned, never followed.
  */
 
@@ -39,6 +41,8 @@ export const HOP_BY_HOP_HEADERS: readonly string[] = [
 const EDGE_ONLY_REQUEST_HEADERS = new Set(["authorization", "host", "x-vault", "cdn-loop", "forwarded", "x-real-ip", "true-client-ip"]);
 const EDGE_ONLY_REQUEST_PREFIXES = ["cf-", "x-forwarded-"];
 const DROPPED_RESPONSE_HEADERS = new Set(["set-cookie", "set-cookie2", "alt-svc"]);
+/** The edge's own namespace: only the edge may speak in it (app.ts `errorResponse`). */
+const EDGE_RESPONSE_PREFIX = "x-edgevault-";
 /** Headers an injection must never set: the forwarder owns them. `Authorization` is fine. */
 const NOT_INJECTABLE = new Set([...HOP_BY_HOP_HEADERS, "host", "content-length", "x-vault", "cdn-loop", "forwarded", "x-real-ip", "true-client-ip"]);
 const EDGEVAULT_COOKIE = /^(?:__(?:host|secure)-)?edgevault/i;
@@ -90,7 +94,7 @@ export function clientResponseHeaders(upstream: Headers): Headers {
   const drop = new Set([...HOP_BY_HOP_HEADERS, ...connectionNamed(upstream), ...DROPPED_RESPONSE_HEADERS]);
   const out = new Headers();
   for (const [name, value] of upstream) {
-    if (!drop.has(name)) out.append(name, value);
+    if (!drop.has(name) && !name.startsWith(EDGE_RESPONSE_PREFIX)) out.append(name, value);
   }
   return out;
 }

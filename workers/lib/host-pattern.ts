@@ -228,9 +228,49 @@ function parsePathPrefix(raw: string): string | null | undefined {
   return ok ? path : undefined;
 }
 
+/** Decoding rounds when looking for dot segments: a server that decodes twice reads `%252e` as `.`. */
+const DOT_SEGMENT_DECODE_ROUNDS = 3;
+/** `.` or `..`, alone or with path parameters (`..;x`), which Tomcat and Spring resolve as `..`. */
+const DOT_SEGMENT = /^\.\.?(?:;.*)?$/;
+
+/**
+ * True when some segment of `path` is `.` or `..` to a server that decodes or normalises it:
+ * spelled with percent-encoding (`%2e%2e`, `.%2e`, also encoded twice), followed by `;`
+ * parameters (`..;`, `%2E%2e;`), or in Unicode compatibility forms that NFKC turns into dots
+ * (`．．`). Segments end at `/` and at `\`, which some servers treat alike.
+ *
+ * @example hasDotSegment("/api/..;/admin") // true
+ * @example hasDotSegment("/api/v1.2/.well-known") // false
+ */
+export function hasDotSegment(path: string): boolean {
+  let text = path;
+  for (let round = 0; round <= DOT_SEGMENT_DECODE_ROUNDS; round++) {
+    if (text.normalize("NFKC").split(/[/\\]/).some((segment) => DOT_SEGMENT.test(segment))) return true;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(text);
+    } catch {
+      // Not decodable any further: no server decodes it into more dots either.
+      return false;
+    }
+    if (decoded === text) return false;
+    text = decoded;
+  }
+  return false;
+}
+
+/**
+ * Throws 400 `invalid_path` when the path has a dot segment in any spelling (`hasDotSegment`).
+ * The proxy handler also runs it on the request target as received, before `new URL()` would
+ * quietly resolve `..`: an ambiguous path is refused, never reinterpreted.
+ */
+export function refuseDotSegments(path: string): void {
+  if (hasDotSegment(path)) throw new AppError(400, "invalid_path", "Invalid proxy path: '.' and '..' segments are not allowed, in any encoding or with ';' parameters");
+}
+
 /**
  * The proxied path must mean the same thing to us (prefix matching) and to the upstream:
- * no dot segments even when encoded (`%2e%2e`, `..%2f`), no backslashes (some servers treat
+ * no dot segments in any spelling (see `hasDotSegment`), no backslashes (some servers treat
  * them as `/`), no control characters (request smuggling), no raw `?`/`#`.
  */
 function checkProxyPath(raw: string): string {
@@ -244,6 +284,6 @@ function checkProxyPath(raw: string): string {
     throw bad("malformed percent-encoding");
   }
   if (/[\x00-\x1f\x7f\\]/.test(decoded)) throw bad("encoded control characters and backslashes are not allowed");
-  if (decoded.split("/").some((segment) => segment === "." || segment === "..")) throw bad("'.' and '..' segments are not allowed");
+  refuseDotSegments(path);
   return path;
 }

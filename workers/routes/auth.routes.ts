@@ -1,7 +1,7 @@
 /** Sign-in and sign-out for humans; `whoami` for every caller. */
 import { z } from "@hono/zod-openapi";
 import { createRoute } from "../auth/secured-route.ts";
-import { errors, jsonBody, jsonResponse, Timestamp } from "../lib/openapi.ts";
+import { errors, jsonBody, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
 
 export const UserView = z
   .object({ id: z.string(), email: z.string(), name: z.string(), role: z.enum(["owner", "member"]), status: z.string(), company_id: z.string(), created_at: Timestamp })
@@ -13,16 +13,23 @@ export const signIn = createRoute({
   tags: ["auth"],
   summary: "Sign in with email and password",
   description:
-    "mode=bearer (default) returns a token for the CLI; mode=cookie sets an HttpOnly, Secure, SameSite=Strict cookie for the web pages and returns the CSRF token to send as X-CSRF-Token. Failed attempts are throttled per account and per IP (429 with Retry-After).",
+    "mode=bearer (default) returns a token for the CLI; mode=cookie sets an HttpOnly, Secure, SameSite=Strict cookie for the web pages and returns the CSRF token to send as X-CSRF-Token. An e-mail address is unique per company only: when the password opens accounts in more than one company, send `company` (409 company_required lists them). Attempts are throttled per account and client address, per address and per account (429 with Retry-After).",
   request: jsonBody(
-    z.object({ email: z.string().email().max(254), password: z.string().min(1).max(256), mode: z.enum(["bearer", "cookie"]).default("bearer") }).strict(),
+    z
+      .object({
+        email: z.string().email().max(254),
+        password: z.string().min(1).max(256),
+        mode: z.enum(["bearer", "cookie"]).default("bearer"),
+        company: ResourceName.optional().openapi({ description: "The company to sign in to; needed only when the password opens accounts in several" }),
+      })
+      .strict(),
   ),
   responses: {
     200: jsonResponse(
       z.object({ token: z.string().optional(), csrf_token: z.string().optional(), expires_at: Timestamp, user: UserView }),
       "Signed in",
     ),
-    ...errors(400, 401, 429),
+    ...errors(400, 401, 409, 429),
   },
 });
 

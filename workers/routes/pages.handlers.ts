@@ -4,6 +4,7 @@
  * come from this origin. Decisions go through the same code as the API (proposals/decide.ts).
  */
 import { and, desc, eq, inArray } from "drizzle-orm";
+import { bodyLimit } from "hono/body-limit";
 import { deleteCookie } from "hono/cookie";
 import type { Context } from "hono";
 import { z } from "zod";
@@ -74,7 +75,33 @@ async function raiserName(db: Database, row: ProposalRow): Promise<string> {
   return row.raisedByType === "user" ? "a user" : "an API key";
 }
 
-const SignInForm = z.object({ email: z.string().email().max(254), password: z.string().min(1).max(256), next: z.string().max(2000).optional() });
+const SignInForm = z.object({
+  email: z.string().email().max(254),
+  password: z.string().min(1).max(256),
+  next: z.string().max(2000).optional(),
+  // Only sent once the password opened accounts in several companies (the page then asks which).
+  company: z.string().max(64).optional(),
+});
+/** The `companies` a 409 `company_required` offers, as the sign-in page renders them. */
+const CompanyChoices = z.array(z.object({ id: z.string(), name: z.string() }));
+
+/** Sign-in and sign-out forms are a few short fields. */
+export const FORM_BODY_LIMIT = 16 * 1024;
+/** The approval form also carries the typed credentials: room for several long tokens. */
+export const APPROVAL_FORM_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Every form POST is capped before anything reads it: the pages are reachable without a session,
+ * and the API's 1 MiB limit (app.ts) covers only /v1/*. Answered like the forms' other refusals
+ * (csrf_failed, invalid_request): the JSON error from app.ts.
+ */
+const formBodyLimit = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError(413, "payload_too_large", `Form bodies are limited to ${maxSize} bytes`);
+    },
+  });
 const DecisionForm = z.object({ csrf: z.string().max(200), token: z.string().max(200).optional(), action: z.enum(["approve", "reject"]), reason: z.string().max(2000).optional() });
 
 export const pagesRouter = createRouter();
@@ -84,23 +111,27 @@ pagesRouter.get("/", (c) => c.redirect("/inbox", 303));
 
 pagesRouter.get("/sign-in", async (c) => page(c, signInPage({ next: safeNext(c.req.query("next")) })));
 
-pagesRouter.post("/sign-in", async (c) => {
+pagesRouter.post("/sign-in", formBodyLimit(FORM_BODY_LIMIT), async (c) => {
   if (c.req.header("Origin") !== new URL(c.req.url).origin) throw new AppError(403, "csrf_failed", "This form must be sent from Edgevault's own pages");
   const parsed = SignInForm.safeParse(Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, String(v)])));
   const next = safeNext(parsed.success ? parsed.data.next : undefined);
   if (!parsed.success) return page(c, signInPage({ next, error: "Enter your email and password." }), 400);
   try {
-    const { session } = await signInWithPassword(c.var.db, minterFor(c.env), parsed.data.email, parsed.data.password, c.req.header("CF-Connecting-IP"), "cookie");
+    const { session } = await signInWithPassword(c.var.db, minterFor(c.env), parsed.data.email, parsed.data.password, c.req.header("CF-Connecting-IP"), "cookie", parsed.data.company || undefined);
     setSessionCookie(c, session.token);
     return c.redirect(next, 303);
   } catch (error) {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
+    if (error.code === "company_required") {
+      const companies = CompanyChoices.parse(error.extra.companies);
+      return page(c, signInPage({ next, email: parsed.data.email, companies, error: "This email and password open accounts in more than one company. Choose one and enter your password again." }), 409);
+    }
     const status = error.status === 429 ? 429 : 401;
     return page(c, signInPage({ next, email: parsed.data.email, error: error.message }), status);
   }
 });
 
-pagesRouter.post("/sign-out", async (c) => {
+pagesRouter.post("/sign-out", formBodyLimit(FORM_BODY_LIMIT), async (c) => {
   const session = await pageSession(c);
   if (session) {
     await requireForm(c, String((await c.req.parseBody()).csrf ?? ""));
@@ -145,7 +176,7 @@ pagesRouter.get("/approve/:id", async (c) => {
   return page(c, approvePage({ view: await reviewView(c.var.db, found.row, found.vaultName), raisedBy: await raiserName(c.var.db, found.row), token: token ?? "", csrf: session.csrf, signedInAs: session.principal.email, flash }));
 });
 
-pagesRouter.post("/approve/:id", async (c) => {
+pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async (c) => {
   const session = await pageSession(c);
   if (!session) return signInRedirect(c);
   holdPageTo(c, "POST /approve/{id}", session.principal);

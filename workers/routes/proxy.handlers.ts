@@ -11,7 +11,7 @@ import { readToken } from "../auth/token-signer.ts";
 import { presentedToken } from "../auth/bearer.ts";
 import type { GateActor, GateAdmission, RequestLine } from "../../durable-objects/actor-gate.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../lib/forward-headers.ts";
-import { matchService, parseProxyTarget } from "../lib/host-pattern.ts";
+import { matchService, parseProxyTarget, refuseDotSegments } from "../lib/host-pattern.ts";
 import { credentialKeysOf, injectedHeaders } from "../lib/inject-auth.ts";
 import { AppError, badRequest, forbidden, notFound, unauthorized } from "../lib/app-error.ts";
 import { sha256Hex } from "../lib/tokens.ts";
@@ -41,6 +41,10 @@ proxyRouter.all("/proxy/*", async (c) => {
   const releaseLease = () => c.executionCtx.waitUntil(actorGate(c.env, admission.actor.root).release(admission.vault.id, admission.leaseId));
 
   try {
+    // `new URL()` above resolves `..` and `%2e%2e` segments instead of refusing them; workerd
+    // and Cloudflare's URL normalisation usually resolve them even earlier, but where a raw
+    // target gets through, the agent's ambiguous path is refused rather than reinterpreted.
+    refuseDotSegments(requestTargetPath(c.req.url));
     const target = parseProxyTarget(hostSegment, path, { allowPrivate: c.env.ALLOW_PRIVATE_UPSTREAMS === "true" });
     const config = await vaultConfig(c.var.db, c.env, admission.actor.companyId, admission.vault.id, (p) => c.executionCtx.waitUntil(p));
     const service = matchService(config.services, target);
@@ -76,6 +80,15 @@ proxyRouter.all("/proxy/*", async (c) => {
     throw appError;
   }
 });
+
+/** The path of a request URL as a string, without resolving anything in it (unlike `new URL()`). */
+function requestTargetPath(url: string): string {
+  const authority = url.indexOf("://");
+  const start = url.indexOf("/", authority === -1 ? 0 : authority + 3);
+  if (start === -1) return "/";
+  const end = url.slice(start).search(/[?#]/);
+  return end === -1 ? url.slice(start) : url.slice(start, start + end);
+}
 
 type LogRow = Partial<RequestLogRow> & { status: number };
 type Logger = (who: { actor: GateActor; vault: { id: string } }) => (row: LogRow) => void;

@@ -39,6 +39,7 @@ import { digestsEqual, sha256Hex } from "../lib/tokens.ts";
 import { requireKnownCapabilities } from "./agent-list.handlers.ts";
 import * as routes from "./registrations.routes.ts";
 import { overLimit } from "../db/sign-in-throttle.queries.ts";
+import { clientAddressKey } from "../lib/client-address.ts";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 /** How long a pending agent is told to wait before polling the claim again. */
@@ -72,7 +73,7 @@ function requirePending(principal: Principal, registration: RegistrationRow | un
   return registration;
 }
 
-/** Unauthenticated registrations allowed from one client address per hour. */
+/** Unauthenticated registrations allowed from one client address (IPv6: one /64) per hour. */
 const REGISTRATIONS_PER_IP_PER_HOUR = 10;
 
 export const registrationsRouter = createRouter();
@@ -86,8 +87,9 @@ registrationsRouter
     if (!(await findCompany(db, companyId))) throw new AppError(404, "company_not_found", `Company "${companyId}" not found`);
     // Anyone may register, so one client must not fill a company's pending list on its own.
     // Cloudflare always sets CF-Connecting-IP; without it (local tools) there is no one to count.
+    // IPv6 clients count per /64, which one client can otherwise rotate through freely.
     const ip = c.req.header("CF-Connecting-IP");
-    const wait = ip ? await overLimit(db, `register-ip:${ip}`, REGISTRATIONS_PER_IP_PER_HOUR, 3600_000) : 0;
+    const wait = ip ? await overLimit(db, `register-ip:${clientAddressKey(ip)}`, REGISTRATIONS_PER_IP_PER_HOUR, 3600_000) : 0;
     if (wait > 0) {
       throw new AppError(429, "too_many_attempts", `At most ${REGISTRATIONS_PER_IP_PER_HOUR} registrations per hour from one address`, { headers: { "Retry-After": String(wait) } });
     }

@@ -14,6 +14,24 @@ import { newId, sha256Hex, tokenSuffix } from "../lib/tokens.ts";
 import * as routes from "./users.routes.ts";
 
 const USER_INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
+const userExists = () => conflict("user_exists", "A user with this email already exists");
+
+/** True when a D1 error is the (company, email) uniqueness of users: a concurrent create won. */
+function isEmailTakenInCompany(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error);
+  return text.includes("UNIQUE constraint failed: users.company_id, users.email");
+}
+
+/** Runs a batch that inserts a user; losing the race for the address is the same 409. */
+async function insertingUser<T>(batch: () => Promise<T>): Promise<T> {
+  try {
+    return await batch();
+  } catch (error) {
+    if (isEmailTakenInCompany(error)) throw userExists();
+    throw error;
+  }
+}
+
 /** Runs a batch whose audit guard keeps the company's last owner. */
 async function runGuarded<T>(batch: () => Promise<T>): Promise<T> {
   try {
@@ -32,8 +50,10 @@ usersRouter
     const body = c.req.valid("json");
     const db = c.var.db;
     const email = body.email.toLowerCase();
-    if (await db.select({ id: users.id }).from(users).where(eq(users.email, email)).get()) {
-      throw conflict("user_exists", "A user with this email already exists");
+    // Unique per company only: asking about the whole platform would tell this company which
+    // addresses other companies have.
+    if (await db.select({ id: users.id }).from(users).where(and(eq(users.companyId, principal.companyId), eq(users.email, email))).get()) {
+      throw userExists();
     }
     const now = Date.now();
     const user = {
@@ -49,27 +69,29 @@ usersRouter
     };
     const audit = auditStatement(db, principal, { action: body.password ? "user.create" : "user.invite", targetType: "user", targetId: user.id, detail: { email, role: body.role } });
     if (body.password) {
-      await db.batch([db.insert(users).values(user), audit]);
+      await insertingUser(() => db.batch([db.insert(users).values(user), audit]));
       return c.json({ user: userView(user) }, 201);
     }
     const invite = await minterFor(c.env)("invite");
     const expiresAt = now + USER_INVITE_TTL_MS;
-    await db.batch([
-      db.insert(users).values(user),
-      db.insert(invites).values({
-        id: newId("inv"),
-        companyId: principal.companyId,
-        kind: "user",
-        tokenHash: invite.hash,
-        tokenSuffix: tokenSuffix(invite.token),
-        email,
-        role: body.role,
-        createdBy: principal.id,
-        createdAt: now,
-        expiresAt,
-      }),
-      audit,
-    ]);
+    await insertingUser(() =>
+      db.batch([
+        db.insert(users).values(user),
+        db.insert(invites).values({
+          id: newId("inv"),
+          companyId: principal.companyId,
+          kind: "user",
+          tokenHash: invite.hash,
+          tokenSuffix: tokenSuffix(invite.token),
+          email,
+          role: body.role,
+          createdBy: principal.id,
+          createdAt: now,
+          expiresAt,
+        }),
+        audit,
+      ]),
+    );
     return c.json({ user: userView(user), invite: { token: invite.token, expires_at: iso(expiresAt) ?? "" } }, 201);
   })
   .openapi(routes.acceptUserInvite, async (c) => {
@@ -96,7 +118,8 @@ usersRouter
         .where(and(eq(users.email, invite.email), eq(users.companyId, invite.companyId), eq(users.status, "invited"))),
     ]);
     if (claimed.length === 0) throw new AppError(410, "invite_used", "This invite was already used");
-    const user = await db.select().from(users).where(eq(users.email, invite.email)).get();
+    // The same address may belong to users of other companies: the invite names its company.
+    const user = await db.select().from(users).where(and(eq(users.companyId, invite.companyId), eq(users.email, invite.email))).get();
     if (!user) throw new AppError(410, "invite_invalid", "The invited user was removed");
     return c.json({ user: userView(user) }, 200);
   })

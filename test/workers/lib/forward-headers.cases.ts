@@ -143,4 +143,9 @@ describe("response headers returned to the agent", () => {
     expect(names(out)).toEqual(["content-type", "location", "request-id", "www-authenticate", "x-ratelimit-remaining"]);
     expect(out.get("location")).toBe("https://api.example.com/next");
   });
+
+  it("never passes an upstream's X-Edgevault-* headers: only the edge marks its own errors", () => {
+    const upstream = new Headers({ "X-Edgevault-Error": "unauthorized", "x-edgevault-anything": "1", "X-Edgevaultish": "kept", "Content-Type": "application/json" });
+    expect(names(clientResponseHeaders(upstream))).toEqual(["content-type", "x-edgevaultish"]);
+  });
 });

@@ -197,6 +197,19 @@ describe("proxy targets (/proxy/<host>/<path>)", () => {
       expect(() => parseProxyTarget("api.example.com", path, PROD)).toThrow(expect.objectContaining({ status: 400, code: "invalid_path" }));
     },
   );
+
+  // Dot segments with path parameters (Tomcat, Spring), encoded twice, or as Unicode look-alikes
+  // that a normalising server folds into dots.
+  it.each(["/api/..;/admin", "/api/..;x=1/admin", "/api/.;x/admin", "/api/%2E%2e;/admin", "/api/%2e%2e%3b/admin", "/api/..;", "/api/%252e%252e/admin", "/api/%EF%BC%8E%EF%BC%8E/admin", "/api/\uFF0E\uFF0E/admin"])(
+    "400 invalid_path for the dot segment %j",
+    (path) => {
+      expect(() => parseProxyTarget("api.example.com", path, PROD)).toThrow(expect.objectContaining({ status: 400, code: "invalid_path" }));
+    },
+  );
+
+  it.each(["/v1/charges", "/.well-known/jwks.json", "/a/.../b", "/repos/o/r/compare/main...dev", "/v1.2/items;v=1", "/files/..hidden", "/a/%2e%2ex", "/a/%25"])("dot-like but not dot segments pass: %j", (path) => {
+    expect(parseProxyTarget("api.example.com", path, PROD).path).toBe(path);
+  });
 });
 
 describe("upstream origin overrides", () => {
