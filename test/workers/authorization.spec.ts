@@ -7,7 +7,8 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { COLUMNS, PERMISSIONS, ruleFor, type Cell } from "../../workers/auth/permission-table.ts";
+import securityPage from "../../docs/security.md?raw";
+import { COLUMNS, PERMISSIONS, renderPermissionTable, ruleFor, type Cell } from "../../workers/auth/permission-table.ts";
 import { roleAtLeast } from "../../workers/lib/principal.ts";
 import { BASE, call, createUser, inviteAgent, type ApiResponse } from "./helpers.ts";
 import { PROBES, tidy, type ProbeRequest } from "./authorization/probes.ts";
@@ -33,6 +34,14 @@ function expectedOf(cell: Cell, who: Instance): Outcome {
 }
 
 describe("permission matrix: /openapi.json × the table of docs/security.md", () => {
+  it("docs/security.md shows the very table the gate enforces (npm run docs:security)", () => {
+    const start = securityPage.indexOf("<!-- permission-table:start");
+    const end = securityPage.indexOf("<!-- permission-table:end -->");
+    expect(start).toBeGreaterThan(-1);
+    const shown = securityPage.slice(securityPage.indexOf("\n", start) + 1, end).trim();
+    expect(shown).toBe(renderPermissionTable());
+  });
+
   it("every operation answers every principal as its cell says", { timeout: 600_000 }, async () => {
     const operations = await openapiOperations();
     const apiRows = Object.entries(PERMISSIONS).filter(([, rule]) => rule.surface !== "page").map(([op]) => op);

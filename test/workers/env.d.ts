@@ -5,3 +5,9 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }
+
+/** Vite's `?raw` imports: a file's text (docs/security.md, compared with the permission table). */
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}

@@ -62,6 +62,14 @@ export function presentedActorOf(parsed: ParsedToken): PresentedActor | undefine
   };
 }
 
+let lookups = 0;
+
+/** How many times the Worker has addressed a gate: a test hook, as db/query-counter.ts is for D1. */
+export function gateLookupCount(): number {
+  return lookups;
+}
+
 export function actorGate(env: Env, root: RootKey) {
+  lookups += 1;
   return env.ACTOR_GATE.getByName(`${root.type}:${root.id}`);
 }

