@@ -84,18 +84,16 @@ export async function authenticateRequest(c: Context<AppEnv>): Promise<Principal
   return principal;
 }
 
-function describe(principal: Principal): string {
-  switch (principal.kind) {
-    case "company_key":
-      return "An API key";
-    case "user":
-      return principal.companyRole === "owner" ? "An owner" : "A member";
-    case "agent":
-      return principal.companyRole === "owner" ? "An owner agent" : "An agent";
-    case "vault_session":
-      return "A vault session";
-  }
-}
+/** How a refusal names the caller, by its column of the table. */
+const CALLER: Record<Column, string> = {
+  company_key: "An API key",
+  owner: "An owner",
+  member: "A member",
+  owner_agent: "An owner agent",
+  agent: "An agent",
+  session: "A vault session",
+};
+const describe = (principal: Principal) => CALLER[columnOf(principal)];
 
 /** The vault role the current operation needs from this caller (the table's cell). */
 function requiredRole(c: Context<AppEnv>): Cell {
