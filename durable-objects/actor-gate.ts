@@ -34,12 +34,14 @@ export const SESSION_ROLE: VaultRole = "proxy";
 /** Vault id and rate-limit override: fresh for 5 s, served stale (refreshing) up to 60 s. */
 const VAULT_META_CACHE = { freshMs: 5_000, maxStaleMs: 60_000, maxEntries: 256 };
 const MAX_CACHED_SESSIONS = 1_024;
+/** Refusal counts are kept in the object's storage too, so an eviction before the alarm loses none. */
+const DENIAL_PREFIX = "denial:";
 
 /** Who the edge is talking to, as far as the request log and release need to know. */
 export type GateActor = { kind: "agent" | "vault_session"; id: string; companyId: string; name: string; root: RootKey };
 
 export type GateIdentity =
-  | { kind: "agent"; id: string; companyId: string; tokenId: string; companyRole: CompanyRole; name: string }
+  | { kind: "agent"; id: string; companyId: string; tokenId: string; companyRole: CompanyRole; name: string; grants: Record<string, VaultRole> }
   | { kind: "vault_session"; id: string; companyId: string; vaultId: string; role: VaultRole; label: string; mintedBy: RootKey };
 
 export type GateAuthentication = { ok: true; identity: GateIdentity } | { ok: false };
@@ -81,6 +83,14 @@ export class ActorGate extends DurableObject<Env> {
   #leases = 0;
   #denials = new Map<string, PendingDenial>();
   #denialFlushScheduled = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      for (const [key, pending] of await ctx.storage.list<PendingDenial>({ prefix: DENIAL_PREFIX })) this.#denials.set(key.slice(DENIAL_PREFIX.length), pending);
+      this.#denialFlushScheduled = (await ctx.storage.getAlarm()) !== null;
+    });
+  }
 
   /** Checks a presented token (the root's own, or a session it minted); records the actor as seen. */
   async authenticate(actor: PresentedActor, tokenHash: string): Promise<GateAuthentication> {
@@ -140,12 +150,25 @@ export class ActorGate extends DurableObject<Env> {
   /** Writes the refused requests counted since the last flush: one row per actor, vault and reason. */
   override async alarm(): Promise<void> {
     this.#denialFlushScheduled = false;
-    const pending = [...this.#denials.values()];
+    const pending = [...this.#denials];
     this.#denials.clear();
     if (pending.length === 0) return;
+    // Deleted before the first await, so a refusal counted meanwhile is stored after the delete.
+    const deleted = this.ctx.storage.delete(pending.map(([key]) => DENIAL_PREFIX + key));
     const db = this.#db();
-    const [first, ...rest] = pending.map((p) => db.insert(requestLog).values({ ...p.row, count: p.count }));
-    if (first) await db.batch([first, ...rest]);
+    const [first, ...rest] = pending.map(([, p]) => db.insert(requestLog).values({ ...p.row, count: p.count }));
+    try {
+      if (first) await db.batch([first, ...rest]);
+    } catch (error) {
+      // Put the counts back (merged with any counted meanwhile); the alarm is retried.
+      for (const [key, p] of pending) {
+        const merged = { ...p, count: p.count + (this.#denials.get(key)?.count ?? 0) };
+        this.#denials.set(key, merged);
+        void this.ctx.storage.put(DENIAL_PREFIX + key, merged);
+      }
+      throw error;
+    }
+    await deleted;
   }
 
   async #resolve(presented: PresentedActor, tokenHash: string, now: number): Promise<Resolved | undefined> {
@@ -180,7 +203,7 @@ export class ActorGate extends DurableObject<Env> {
     this.#seen(root, now);
     return {
       root,
-      identity: { kind: "agent", id: root.key.id, companyId: root.companyId, tokenId: root.token.id, companyRole: root.companyRole, name: root.name },
+      identity: { kind: "agent", id: root.key.id, companyId: root.companyId, tokenId: root.token.id, companyRole: root.companyRole, name: root.name, grants: root.grants },
       actor: { kind: "agent", id: root.key.id, companyId: root.companyId, name: root.name, root: root.key },
     };
   }
@@ -214,14 +237,16 @@ export class ActorGate extends DurableObject<Env> {
     return this.#vaults.get(cacheKey, () => loadVaultMeta(this.#db(), companyId, by), (p) => this.ctx.waitUntil(p));
   }
 
+  /** Counts a refusal; the storage writes need no await: the output gate holds the answer until they are durable. */
   #countDenial(actor: GateActor, vaultId: string, code: string, request: RequestLine, now: number): void {
     const key = `${vaultId}|${actor.kind}|${actor.id}|${code}`;
     const pending = this.#denials.get(key);
     if (pending) {
       pending.count += 1;
+      void this.ctx.storage.put(DENIAL_PREFIX + key, pending);
       return;
     }
-    this.#denials.set(key, {
+    const counted: PendingDenial = {
       count: 1,
       row: {
         companyId: actor.companyId,
@@ -237,7 +262,9 @@ export class ActorGate extends DurableObject<Env> {
         denial: code,
         createdAt: now,
       },
-    });
+    };
+    this.#denials.set(key, counted);
+    void this.ctx.storage.put(DENIAL_PREFIX + key, counted);
     if (!this.#denialFlushScheduled) {
       this.#denialFlushScheduled = true;
       this.ctx.waitUntil(this.ctx.storage.setAlarm(now + DENIAL_FLUSH_MS));
@@ -256,7 +283,10 @@ export class ActorGate extends DurableObject<Env> {
   }
 }
 
-/** The root's own role in a vault: its grant, or admin everywhere for company owners and API keys. */
+/**
+ * The root's own role in a vault: admin everywhere for company owners and API keys (a grant row
+ * left on an owner does not lower them, as in auth/permissions.ts), else its grant.
+ */
 function rootRoleIn(root: RootState, vaultId: string): VaultRole | undefined {
-  return root.grants[vaultId] ?? (root.companyRole === "owner" ? "admin" : undefined);
+  return root.companyRole === "owner" ? "admin" : root.grants[vaultId];
 }

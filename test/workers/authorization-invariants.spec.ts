@@ -258,3 +258,114 @@ describe("forged and unreadable tokens", () => {
     expect(((await asPerson.json()) as { error: string }).error).toBe("agent_token_required");
   });
 });
+
+describe("delegation never outlives its source: invites", () => {
+  it("an invite is void once its creator could no longer create it: removed, revoked or demoted", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    // A member invites an agent into the vault, then is removed from the company.
+    const member = await createUser(company);
+    await grantUser(company.ownerKey, vault, member.email, "member");
+    const byMember = await call("POST", "/v1/agents/invites", { token: member.token, body: { name: unique("left-behind"), vaults: [{ vault, role: "member" }] } });
+    expect(byMember.status).toBe(201);
+    const memberId = (await call("GET", "/v1/whoami", { token: member.token })).body.id as string;
+    await call("DELETE", `/v1/users/${memberId}`, { token: company.ownerKey });
+    const redeemed = await call("POST", new URL(byMember.body.invite_url as string).pathname);
+    expect(redeemed).toMatchObject({ status: 410, body: { error: "invite_revoked" } });
+
+    // A leaked API key invites an owner person and an owner agent, then is revoked.
+    const key = await call("POST", "/v1/api-keys", { token: company.ownerKey, body: { label: "leaked" } });
+    const person = await call("POST", "/v1/users", { token: key.body.token as string, body: { email: `${unique("planted")}@example.com`, role: "owner" } });
+    const ownerAgent = await call("POST", "/v1/agents/invites", { token: key.body.token as string, body: { name: unique("planted"), role: "owner" } });
+    await call("DELETE", `/v1/api-keys/${key.body.id as string}`, { token: company.ownerKey });
+    const accepted = await call("POST", "/v1/users/accept", { body: { token: (person.body.invite as { token: string }).token, password: "correct horse battery staple" } });
+    expect(accepted).toMatchObject({ status: 410, body: { error: "invite_revoked" } });
+    expect((await call("POST", new URL(ownerAgent.body.invite_url as string).pathname)).status).toBe(410);
+
+    // An owner agent invites an owner agent, then is demoted to member.
+    const inviter = await inviteAgent(company.ownerKey, undefined, [], "owner");
+    const planted = await call("POST", "/v1/agents/invites", { token: inviter.token, body: { name: unique("planted"), role: "owner" } });
+    await call("PATCH", `/v1/agents/${inviter.name}`, { token: company.ownerKey, body: { role: "member" } });
+    expect((await call("POST", new URL(planted.body.invite_url as string).pathname)).status).toBe(410);
+
+    // While its creator still could, an invite works as ever.
+    const fine = await call("POST", "/v1/agents/invites", { token: company.ownerKey, body: { name: unique("fine"), vaults: [{ vault, role: "proxy" }] } });
+    expect((await call("POST", new URL(fine.body.invite_url as string).pathname)).status).toBe(200);
+  });
+});
+
+describe("company owners rank above every vault role", () => {
+  it("no grant can lower an owner agent or person, and their sessions keep working", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const ownerAgent = await inviteAgent(company.ownerKey, undefined, [], "owner");
+    const owner = await createUser(company, "owner");
+    const member = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "admin" }]);
+    const demoteAgent = await call("POST", `/v1/vaults/${vault}/agents`, { token: member.token, body: { agent: ownerAgent.name, role: "proxy" } });
+    expect(demoteAgent).toMatchObject({ status: 409, body: { error: "grantee_is_owner" } });
+    const admin = await createUser(company);
+    await grantUser(company.ownerKey, vault, admin.email, "admin");
+    expect((await call("POST", `/v1/vaults/${vault}/users`, { token: admin.token, body: { email: owner.email, role: "proxy" } })).body.error).toBe("grantee_is_owner");
+    const session = await call("POST", "/v1/sessions", { token: owner.token, body: { vault } });
+    expect((await call("GET", "/v1/credentials", { token: session.body.token as string })).status).toBe(200);
+  });
+});
+
+describe("agents never lift their own limits, and lose what they lose", () => {
+  it("an owner agent cannot change its own role, status, capabilities or rate limit", async () => {
+    const company = await createCompany();
+    const agent = await inviteAgent(company.ownerKey, undefined, [], "owner");
+    for (const body of [{ rate_limit: null }, { capabilities: ["system_command"] }, { status: "active" }, { role: "owner" }]) {
+      const res = await call("PATCH", `/v1/agents/${agent.name}`, { token: agent.token, body });
+      expect(res, JSON.stringify(body)).toMatchObject({ status: 403, body: { error: "self_change" } });
+    }
+    // Other agents it may manage (seed 002).
+    const other = await inviteAgent(company.ownerKey);
+    expect((await call("PATCH", `/v1/agents/${other.name}`, { token: agent.token, body: { capabilities: ["api_call"] } })).status).toBe(200);
+  });
+
+  it("a raiser that lost its vault no longer reads its proposals", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
+    const raised = await call("POST", "/v1/proposals", { token: agent.token, headers: { "X-Vault": vault }, body: { credentials: [{ key: "K" }] } });
+    expect((await call("GET", `/v1/proposals/${raised.body.id as string}`, { token: agent.token })).status).toBe(200);
+    await call("DELETE", `/v1/vaults/${vault}/agents/${agent.name}`, { token: company.ownerKey });
+    expect((await call("GET", `/v1/proposals/${raised.body.id as string}?wait=1`, { token: agent.token })).status).toBe(404);
+  });
+
+  it("a session never outlives the sign-in that minted it", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const user = await createUser(company);
+    await grantUser(company.ownerKey, vault, user.email, "member");
+    const signIn = await call("POST", "/v1/auth/sign-in", { body: { email: user.email, password: user.password, mode: "cookie" } });
+    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const minted = await call("POST", "/v1/sessions", { headers: { Cookie: cookie, "X-CSRF-Token": signIn.body.csrf_token as string }, body: { vault, ttl_seconds: 7 * 24 * 3600 } });
+    expect(minted.status).toBe(201);
+    expect(Date.parse(minted.body.expires_at as string)).toBeLessThanOrEqual(Date.parse(signIn.body.expires_at as string));
+  });
+});
+
+describe("the proxy forwards only what it should", () => {
+  it("TRACE and other methods are refused before any credential is injected; non-credential tokens are 401", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const host = `${unique("api")}.example.com`;
+    await call("POST", `/v1/vaults/${vault}/services`, { token: company.ownerKey, body: { name: "svc", host, upstream: upstreamUrl(), auth: { type: "bearer", token: "K" } } });
+    await call("POST", "/v1/credentials", { token: company.ownerKey, body: { vault, credentials: { K: "sk_trace_secret" } } });
+    const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
+    for (const method of ["TRACE", "PROPFIND", "MKCOL"]) {
+      const id = requestId();
+      const res = await SELF.fetch(`${BASE}/proxy/${host}/r/${id}/x`, { method, headers: { Authorization: `Bearer ${agent.token}`, "X-Vault": vault } });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get("allow")).toContain("GET");
+      expect(await res.text()).not.toContain("sk_trace_secret");
+      expect(await recorded(id)).toEqual([]);
+    }
+    const raised = await call("POST", "/v1/proposals", { token: agent.token, headers: { "X-Vault": vault }, body: { credentials: [{ key: "X" }] } });
+    const approvalToken = new URL(raised.body.approval_url as string).searchParams.get("token") ?? "";
+    const withApproval = await SELF.fetch(`${BASE}/proxy/${host}/x`, { headers: { Authorization: `Bearer ${approvalToken}`, "X-Vault": vault } });
+    expect(withApproval.status).toBe(401);
+  });
+});

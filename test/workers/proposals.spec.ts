@@ -110,12 +110,21 @@ describe("proposals: raise, read, decide", () => {
     }
   });
 
-  it("more than 20 pending per vault → 429", async () => {
+  it("more than 10 pending per raiser (with its sessions), or 20 per vault → 429; one raiser cannot lock the others out", async () => {
     const s = await setup();
-    for (let i = 0; i < 20; i++) expect((await raise(s, { credentials: [{ key: `K${i}` }] })).status).toBe(201);
-    const over = await raise(s, { credentials: [{ key: "ONE_MORE" }] });
-    expect(over.status).toBe(429);
-    expect(over.body.error).toBe("too_many_pending_proposals");
+    for (let i = 0; i < 10; i++) expect((await raise(s, { credentials: [{ key: `K${i}` }] })).status).toBe(201);
+    const mine = await raise(s, { credentials: [{ key: "ONE_MORE" }] });
+    expect(mine).toMatchObject({ status: 429, body: { error: "too_many_pending_proposals" } });
+    // The sessions it mints count as the same raiser.
+    await call("POST", `/v1/vaults/${s.vault}/agents`, { token: s.company.ownerKey, body: { agent: s.agent.name, role: "member" } });
+    const session = await call("POST", "/v1/sessions", { token: s.agent.token, body: { vault: s.vault } });
+    expect((await call("POST", "/v1/proposals", { token: session.body.token as string, body: { credentials: [{ key: "VIA_SESSION" }] } })).status).toBe(429);
+    // Others still can, up to the vault's 20.
+    const other = await inviteAgent(s.company.ownerKey, undefined, [{ vault: s.vault, role: "proxy" }]);
+    for (let i = 0; i < 10; i++) expect((await raise({ agent: other, vault: s.vault }, { credentials: [{ key: `O${i}` }] })).status).toBe(201);
+    const third = await inviteAgent(s.company.ownerKey, undefined, [{ vault: s.vault, role: "proxy" }]);
+    const over = await raise({ agent: third, vault: s.vault }, { credentials: [{ key: "ONE_MORE" }] });
+    expect(over).toMatchObject({ status: 429, body: { error: "too_many_pending_proposals" } });
   });
 
   it("two approvals at once: one 200, one 409", async () => {

@@ -131,6 +131,24 @@ describe("e-mail addresses are unique per company and reveal nothing across comp
     expect((await signIn({ email, password: "neither password" }, address)).status).toBe(401);
   });
 
+  it("another company cannot guess a victim's password through an account of its own with the victim's address: its guesses are counted", { timeout: SLOW }, async () => {
+    const [victimCompany, attackerCompany] = [await createCompany(), await createCompany()];
+    const email = `${unique("victim")}@example.com`;
+    await userWithPassword(victimCompany, email, "the victim's real password");
+    const address = freshAddress();
+    const answers: number[] = [];
+    for (let guess = 1; guess <= 6; guess++) {
+      // The attacker's own account carries the guess as its password, so signing in "works"…
+      const own = await userWithPassword(attackerCompany, email, `guess number ${guess} of many`);
+      answers.push((await signIn({ email, password: `guess number ${guess} of many` }, address)).status);
+      await call("DELETE", `/v1/users/${own.id}`, { token: attackerCompany.ownerKey });
+    }
+    // …but every such sign-in still counts as a guess at the victim's account: the sixth is refused.
+    expect(answers).toEqual([200, 200, 200, 200, 200, 429]);
+    // The victim, from their own address, is not locked out.
+    expect((await signIn({ email, password: "the victim's real password" }, freshAddress())).status).toBe(200);
+  });
+
   it("when one password opens accounts in two companies, sign-in needs `company` (API and web form)", { timeout: SLOW }, async () => {
     const [a, b] = [await createCompany(), await createCompany()];
     const email = `${unique("same")}@example.com`;

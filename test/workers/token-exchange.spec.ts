@@ -25,9 +25,10 @@ async function send(body: BodyInit, contentType?: string): Promise<Exchanged> {
   return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
 }
 
-async function addAgent(companyId: string, name: string, options: { status?: string; capabilities?: string[] } = {}) {
+/** An agent registered an hour ago unless told otherwise (tests backdate SVIDs by up to that). */
+async function addAgent(companyId: string, name: string, options: { status?: string; capabilities?: string[]; registeredAt?: number } = {}) {
   await env.DB.prepare("INSERT INTO agents (id, company_id, name, role, status, capabilities, registered_at) VALUES (?, ?, ?, 'member', ?, ?, ?)")
-    .bind(`agt_${crypto.randomUUID()}`, companyId, name, options.status ?? "active", JSON.stringify(options.capabilities ?? []), Date.now())
+    .bind(`agt_${crypto.randomUUID()}`, companyId, name, options.status ?? "active", JSON.stringify(options.capabilities ?? []), options.registeredAt ?? Date.now() - 3_600_000)
     .run();
 }
 
@@ -319,5 +320,21 @@ describe("OpenAPI document", () => {
     for (const path of ["/v1/companies/{companyId}/jwks.json", "/v1/companies/{companyId}/spiffe-bundle", "/v1/company/signing-keys/rotate", "/v1/company/identity"]) {
       expect(paths[path], path).toBeDefined();
     }
+  });
+});
+
+describe("POST /v1/token/exchange: an SVID speaks only for the agent it was issued to", () => {
+  it("an SVID issued before an agent of that name was (re)created is invalid_grant", async () => {
+    const company = await createCompany();
+    await addAgent(company.id, "bob", { capabilities: ["api_call"] });
+    const old = await svid(company.id, "bob", { now: Date.now() - 120_000 });
+    // The agent is deleted and another is created under the same name, with more capabilities.
+    await env.DB.prepare("DELETE FROM agents WHERE company_id = ? AND name = 'bob'").bind(company.id).run();
+    await addAgent(company.id, "bob", { capabilities: ["api_call", "system_command"], registeredAt: Date.now() });
+    const res = await exchange({ grant_type: GRANT, subject_token: old, subject_token_type: JWT_TYPE, resource: "https://mcp.example.com/api" });
+    expectOAuthError(res, "invalid_grant");
+    // An SVID of the new agent works.
+    const fresh = await exchange({ grant_type: GRANT, subject_token: await svid(company.id, "bob"), subject_token_type: JWT_TYPE, resource: "https://mcp.example.com/api" });
+    expect(fresh.status).toBe(200);
   });
 });

@@ -16,7 +16,8 @@ const RANK: Record<VaultRole, number> = { proxy: 1, member: 2, admin: 3 };
 /** Company owners (people, owner agents) and API keys are admins of every vault, and above them. */
 const COMPANY_OWNER_RANK = 4;
 
-export type GrantChange = { current: VaultRole | undefined; next: VaultRole | undefined };
+/** `granteeIsOwner`: the grantee is a company owner (a person or an owner agent), admin of every vault already. */
+export type GrantChange = { current: VaultRole | undefined; next: VaultRole | undefined; granteeIsOwner?: boolean };
 
 async function granterRank(db: Database, principal: Principal, vault: VaultRow): Promise<number> {
   if (principal.kind === "vault_session") return 0;
@@ -25,14 +26,16 @@ async function granterRank(db: Database, principal: Principal, vault: VaultRow):
   return own ? RANK[own] : 0;
 }
 
-/** Refuses a grant change the caller may not make (403); a change to the same role is always fine. */
+/** Refuses a grant change the caller may not make (403); a grant to the same role needs the right to grant it, nothing more. */
 export async function requireGrantChange(db: Database, principal: Principal, vault: VaultRow, change: GrantChange): Promise<void> {
-  if (change.current === change.next) return;
   const rank = await granterRank(db, principal, vault);
   if (rank < RANK.member) throw new AppError(403, "forbidden", `Granting access to vault "${vault.name}" needs the member role or higher there`);
   if (change.next && RANK[change.next] > rank) {
     throw new AppError(403, "grant_exceeds_own_role", `You cannot grant ${change.next} in vault "${vault.name}": it is above your own role`);
   }
+  // A company owner ranks above every vault role: no grant can lower them.
+  if (change.granteeIsOwner && change.next) throw new AppError(409, "grantee_is_owner", `A company owner is admin of every vault already; change their company role instead`);
+  if (change.current === change.next) return;
   if (change.current && rank <= RANK[change.current]) {
     throw new AppError(403, "role_above_granter", `Only someone above ${change.current} in vault "${vault.name}" can change or remove a ${change.current} grant`);
   }

@@ -11,10 +11,14 @@ import { roleAtLeast, type Principal } from "../lib/principal.ts";
 export type VaultRow = typeof vaults.$inferSelect;
 export type VaultAccess = { vault: VaultRow; role: VaultRole };
 
-/** The caller's role in a vault: company owners are admins everywhere; others need a grant. */
-export async function vaultRoleOf(db: Database, principal: Principal, vault: VaultRow): Promise<VaultRole | undefined> {
+/**
+ * The caller's role in a vault: company owners are admins everywhere; others need a grant. An
+ * agent's grants come with it from its gate (no D1 read); a person's are read from D1.
+ */
+export async function vaultRoleOf(db: Database, principal: Principal, vault: Pick<VaultRow, "id">): Promise<VaultRole | undefined> {
   if (principal.kind === "vault_session") return principal.vaultId === vault.id ? principal.role : undefined;
   if (principal.companyRole === "owner") return "admin";
+  if (principal.kind === "agent" && principal.grants) return principal.grants[vault.id];
   const principalType = principal.kind === "agent" ? "agent" : "user";
   const row = await db
     .select({ role: vaultMembers.role })

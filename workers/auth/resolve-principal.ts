@@ -35,7 +35,7 @@ export async function resolveActor(env: Env, actor: PresentedActor, hash: string
   if (!result.ok) return undefined;
   const identity = result.identity;
   if (identity.kind === "agent") {
-    return { kind: "agent", companyId: identity.companyId, id: identity.id, tokenId: identity.tokenId, companyRole: identity.companyRole, name: identity.name };
+    return { kind: "agent", companyId: identity.companyId, id: identity.id, tokenId: identity.tokenId, companyRole: identity.companyRole, name: identity.name, grants: identity.grants };
   }
   return { kind: "vault_session", companyId: identity.companyId, id: identity.id, vaultId: identity.vaultId, companyRole: "member", role: identity.role, mintedBy: identity.mintedBy };
 }
@@ -76,6 +76,7 @@ async function resolveUserSession(db: Database, hash: string, viaCookie: boolean
     companyId: row.companyId,
     id: row.userId,
     sessionId: row.sessionId,
+    sessionExpiresAt: row.expiresAt,
     companyRole: row.role,
     email: row.email,
     viaCookie,

@@ -6,8 +6,8 @@ export type CompanyRole = "owner" | "member";
 
 export type Principal =
   | { kind: "company_key"; companyId: string; id: string; companyRole: "owner" }
-  | { kind: "user"; companyId: string; id: string; sessionId: string; companyRole: CompanyRole; email: string; viaCookie: boolean }
-  | { kind: "agent"; companyId: string; id: string; tokenId: string; companyRole: CompanyRole; name: string }
+  | { kind: "user"; companyId: string; id: string; sessionId: string; sessionExpiresAt: number; companyRole: CompanyRole; email: string; viaCookie: boolean }
+  | { kind: "agent"; companyId: string; id: string; tokenId: string; companyRole: CompanyRole; name: string; grants?: Record<string, VaultRole> }
   | { kind: "vault_session"; companyId: string; id: string; vaultId: string; companyRole: "member"; role: VaultRole; mintedBy: RootKey };
 
 export type PrincipalKind = Principal["kind"];

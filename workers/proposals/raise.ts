@@ -15,11 +15,12 @@ import { credentialKeysOf } from "../lib/inject-auth.ts";
 import type { ProposalServiceView, ProposalSlotView } from "../lib/proposal-view.ts";
 import type { VaultRow } from "../auth/permissions.ts";
 import { withImpact } from "./impact.ts";
-import { MAX_PENDING_PER_VAULT, type RaiseProposalInput } from "../routes/proposals.routes.ts";
+import { MAX_PENDING_PER_RAISER, MAX_PENDING_PER_VAULT, type RaiseProposalInput } from "../routes/proposals.routes.ts";
+import type { RootKey } from "../auth/actor-gate-client.ts";
 
 export type CheckedProposal = { services: ProposalServiceView[]; slots: ProposalSlotView[]; values: Map<string, string> };
 
-export async function checkProposal(db: Database, env: Env, vault: VaultRow, input: RaiseProposalInput): Promise<CheckedProposal> {
+export async function checkProposal(db: Database, env: Env, vault: VaultRow, raiser: RootKey, input: RaiseProposalInput): Promise<CheckedProposal> {
   if (input.services.length === 0 && input.credentials.length === 0) {
     throw badRequest("empty_proposal", "A proposal needs at least one service or credential slot");
   }
@@ -81,6 +82,16 @@ export async function checkProposal(db: Database, env: Env, vault: VaultRow, inp
   const pending = await db.select({ n: count() }).from(proposals).where(and(eq(proposals.vaultId, vault.id), eq(proposals.status, "pending"))).get();
   if ((pending?.n ?? 0) >= MAX_PENDING_PER_VAULT) {
     throw new AppError(429, "too_many_pending_proposals", `Vault "${vault.name}" already has ${MAX_PENDING_PER_VAULT} pending proposals; wait for them to be reviewed`, {
+      headers: { "Retry-After": "60" },
+    });
+  }
+  const mine = await db
+    .select({ n: count() })
+    .from(proposals)
+    .where(and(eq(proposals.vaultId, vault.id), eq(proposals.status, "pending"), eq(proposals.raisedByRootType, raiser.type), eq(proposals.raisedByRootId, raiser.id)))
+    .get();
+  if ((mine?.n ?? 0) >= MAX_PENDING_PER_RAISER) {
+    throw new AppError(429, "too_many_pending_proposals", `You already have ${MAX_PENDING_PER_RAISER} pending proposals in vault "${vault.name}"; wait for them to be reviewed`, {
       headers: { "Retry-After": "60" },
     });
   }

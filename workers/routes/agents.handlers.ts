@@ -102,6 +102,11 @@ agentsRouter
     const { agentId } = c.req.valid("param");
     const body = c.req.valid("json");
     const { agent } = await requireAgent(db, principal, agentId);
+    // An owner agent manages agents, but never lifts its own limits: a person set them.
+    const limits = ["role", "status", "capabilities", "realm", "rate_limit"] as const;
+    if (principal.kind === "agent" && principal.id === agent.id && limits.some((field) => body[field] !== undefined)) {
+      throw forbidden("An agent cannot change its own role, status, capabilities, realm or rate limit", "self_change");
+    }
     let realmId: string | null | undefined;
     if (body.realm !== undefined) {
       realmId = body.realm === null ? null : (await findRealm(db, principal.companyId, body.realm)).id;

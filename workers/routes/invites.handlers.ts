@@ -1,5 +1,6 @@
 /** Agent invites: create, list, revoke by suffix, redeem (new agent or rotation). */
 import { and, count, desc, eq, gt, isNull, lte, isNotNull, or, sql } from "drizzle-orm";
+import { requireInviteBacked } from "../auth/invite-backing.ts";
 import { agentRoot, invalidateRoots } from "../auth/revocation.ts";
 import { minterFor } from "../auth/token-signer.ts";
 import { requireGrantable } from "../auth/grants.ts";
@@ -162,6 +163,7 @@ invitesRouter
     if (!invite || !digestsEqual(invite.tokenHash, hash) || invite.kind === "user") throw new AppError(404, "invite_not_found", "No such invite");
     const status = inviteStatus(invite, now);
     if (status !== "pending") throw new AppError(410, `invite_${status}`, `This invite was already ${status === "used" ? "used" : status}`);
+    await requireInviteBacked(db, invite);
     const addr = new URL(c.req.url).origin;
     const redeemer: Principal = { kind: "company_key", companyId: invite.companyId, id: `invite:${invite.tokenSuffix}`, companyRole: "owner" };
     // The audit row is the guard: if another request used, revoked or outlived the invite first,

@@ -1,6 +1,6 @@
 /** Proposals: raise, read (with long-poll), list, approve, reject. */
 import { authorizeSelectedVault, authorizeVault } from "../auth/gate.ts";
-import { requireVaultRole } from "../auth/permissions.ts";
+import { requireVaultRole, vaultRoleOf } from "../auth/permissions.ts";
 import { minterFor } from "../auth/token-signer.ts";
 import { and, desc, eq } from "drizzle-orm";
 import type { Context } from "hono";
@@ -29,7 +29,7 @@ proposalsRouter
     const body = c.req.valid("json");
     const db = c.var.db;
     const { vault } = await authorizeSelectedVault(c, body.vault);
-    const checked = await checkProposal(db, c.env, vault, body);
+    const checked = await checkProposal(db, c.env, vault, rootOf(principal), body);
     const id = newId("prp");
     const approval = await minterFor(c.env)("approval");
     const root = rootOf(principal);
@@ -71,7 +71,9 @@ proposalsRouter
     // The Durable Object keeps the record: a poll by the raiser costs no D1 read.
     const record = await watch.read();
     if (!record || record.companyId !== principal.companyId) throw notFound("Proposal");
+    // The raiser reads its own while it keeps a role in the vault (for an agent or a session, known without D1).
     if (!isRaiser(record, principal)) await requireReader(c, record);
+    else if (!(await vaultRoleOf(c.var.db, principal, { id: record.vaultId }))) throw notFound("Proposal");
     if (wait && record.view.status === "pending") {
       const view = await watch.wait(wait * 1000);
       return c.json(view ?? record.view, 200);

@@ -9,6 +9,8 @@ export const MAX_PROPOSAL_SERVICES = 10;
 export const MAX_PROPOSAL_SLOTS = 10;
 export const MAX_PROPOSAL_MESSAGE = 2000;
 export const MAX_PENDING_PER_VAULT = 20;
+/** One raiser (with the sessions it minted) cannot fill a vault's queue and lock others out. */
+export const MAX_PENDING_PER_RAISER = 10;
 export const PROPOSAL_TTL_MS = 7 * 24 * 3600 * 1000;
 export const MAX_WAIT_SECONDS = 60;
 
@@ -75,7 +77,7 @@ export const raiseProposal = createRoute({
   path: "/v1/proposals",
   tags: ["proposals"],
   summary: "Raise a proposal: hosts (services) and credential slots for a human to approve",
-  description: `Limits: ${MAX_PROPOSAL_SERVICES} services, ${MAX_PROPOSAL_SLOTS} slots, message ≤ ${MAX_PROPOSAL_MESSAGE} chars; more than ${MAX_PENDING_PER_VAULT} pending per vault → 429. Show the user the approval_url.`,
+  description: `Limits: ${MAX_PROPOSAL_SERVICES} services, ${MAX_PROPOSAL_SLOTS} slots, message ≤ ${MAX_PROPOSAL_MESSAGE} chars; more than ${MAX_PENDING_PER_VAULT} pending per vault, or ${MAX_PENDING_PER_RAISER} per raiser (with the sessions it minted) → 429. Show the user the approval_url.`,
   request: jsonBody(RaiseProposalBody),
   responses: {
     201: jsonResponse(z.object({ id: z.string(), status: z.literal("pending"), vault: z.string(), approval_url: z.string(), message: z.string() }), "Raised"),

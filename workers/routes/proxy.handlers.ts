@@ -19,6 +19,13 @@ import * as errors from "../proxy/proxy-errors.ts";
 import { logProxyRequest, type RequestLogRow } from "../proxy/request-log.ts";
 import { openCredentials, vaultConfig } from "../proxy/vault-config.ts";
 
+/**
+ * The methods the proxy forwards. Others are refused before a credential is injected: TRACE
+ * would have an upstream echo the injected header back to the agent, and WebDAV-style methods
+ * reach handlers the service's owner never meant to expose.
+ */
+export const PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
 /** Default bound on waiting for the upstream's response headers (override: UPSTREAM_TIMEOUT_MS). */
 export const UPSTREAM_TIMEOUT_MS = 30_000;
 
@@ -27,6 +34,9 @@ type Admitted = Extract<GateAdmission, { ok: true }>;
 export const proxyRouter = new Hono<AppEnv>();
 
 proxyRouter.all("/proxy/*", async (c) => {
+  if (!(PROXIED_METHODS as readonly string[]).includes(c.req.method)) {
+    throw new AppError(405, "method_not_allowed", `The proxy forwards ${PROXIED_METHODS.join(", ")}`, { headers: { Allow: PROXIED_METHODS.join(", ") } });
+  }
   const startedAt = Date.now();
   const url = new URL(c.req.url);
   // Work on the raw path: percent-encoding in the host segment must be refused, not decoded.
@@ -126,6 +136,8 @@ async function admitRequest(c: Context<AppEnv>, request: RequestLine): Promise<A
   const parsed = await readToken(c.env, presented.token);
   if (!parsed) throw unauthorized("Invalid, expired or revoked token");
   const actor = presentedActorOf(parsed);
+  // Invite, registration and approval tokens are not credentials at all.
+  if (!actor && parsed.kind !== "userSession" && parsed.kind !== "companyKey") throw unauthorized("This token does not authenticate requests");
   if (!actor) {
     throw forbidden("The proxy takes an agent token or a vault session token (POST /v1/sessions, or `edgevault vault run`)", "agent_token_required");
   }

@@ -32,7 +32,8 @@ sessionsRouter
     const now = Date.now();
     const id = newId(SESSION_ID_PREFIX);
     const issued = await minterFor(c.env)("vaultSession", sessionTokenBody(id, minter));
-    const expiresAt = now + body.ttl_seconds * 1000;
+    // A session never outlives the sign-in that minted it (a cookie sign-in lasts 12 h).
+    const expiresAt = Math.min(now + body.ttl_seconds * 1000, principal.kind === "user" ? principal.sessionExpiresAt : Number.POSITIVE_INFINITY);
     await db.batch([
       db.insert(vaultSessions).values({
         id,

@@ -59,13 +59,18 @@ async function verifiedOrInvalidGrant(which: string, verify: Promise<VerifiedTok
   }
 }
 
-/** The agent named by a verified token, if it still exists in that company and is active. */
+/**
+ * The agent named by a verified token, if it still exists in that company, is active, and is the
+ * agent the token was issued to: SVIDs name agents by name, so a token issued before the agent of
+ * that name was (re)created speaks for a deleted agent, not for this one.
+ */
 async function activeAgent(db: Database, token: VerifiedToken) {
-  return db
-    .select({ id: agents.id, status: agents.status, capabilities: agents.capabilities })
+  const agent = await db
+    .select({ id: agents.id, status: agents.status, capabilities: agents.capabilities, registeredAt: agents.registeredAt })
     .from(agents)
     .where(and(eq(agents.companyId, token.companyId), eq(agents.name, token.agentName), eq(agents.status, "active")))
     .get();
+  return agent && Math.floor(agent.registeredAt / 1000) <= token.issuedAt ? agent : undefined;
 }
 
 export const tokenExchangeRouter = createRouter();

@@ -3,6 +3,7 @@ import { and, eq, gt, isNull } from "drizzle-orm";
 
 import { auditStatement, isGuardFailure } from "../db/audit.queries.ts";
 import { invites, users, vaultMembers, vaultSessions } from "../db/schema.ts";
+import { requireInviteBacked } from "../auth/invite-backing.ts";
 import { invalidateRoots, userRoot } from "../auth/revocation.ts";
 import { minterFor } from "../auth/token-signer.ts";
 import { anotherActiveOwnerExists, findUserInCompany, userView } from "../db/users.queries.ts";
@@ -104,6 +105,7 @@ usersRouter
     if (invite.revokedAt) throw new AppError(410, "invite_revoked", "This invite was revoked");
     if (invite.usedAt) throw new AppError(410, "invite_used", "This invite was already used");
     if (invite.expiresAt <= now) throw new AppError(410, "invite_expired", "This invite has expired");
+    await requireInviteBacked(db, invite);
     const passwordHash = await hashPassword(body.password);
     // Claim the invite and activate the user in one batch; the guard makes a replay a no-op.
     const [claimed] = await db.batch([

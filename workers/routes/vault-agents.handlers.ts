@@ -50,7 +50,7 @@ export const vaultAgentsRouter = createRouter()
     const agent = await agentIn(c.var.db, vault.companyId, body.agent);
     // Adding an existing grant changes its role only if the caller could have changed it.
     const current = await currentGrant(c.var.db, vault.id, { type: "agent", id: agent.id });
-    await moveRole(c, vault, agent, { current, next: body.role });
+    await moveRole(c, vault, agent, { current, next: body.role, granteeIsOwner: agent.role === "owner" });
     return c.json({ vault: vault.name, agent: { agent: agent.name, role: body.role, status: agent.status } }, 200);
   })
   .openapi(routes.setVaultAgentRole, async (c) => {
@@ -60,7 +60,7 @@ export const vaultAgentsRouter = createRouter()
     const current = await currentGrant(c.var.db, vault.id, { type: "agent", id: agent.id });
     if (!current) throw notFound("Agent grant");
     const { role } = c.req.valid("json");
-    await moveRole(c, vault, agent, { current, next: role });
+    await moveRole(c, vault, agent, { current, next: role, granteeIsOwner: agent.role === "owner" });
     return c.json({ vault: vault.name, agent: { agent: agent.name, role, status: agent.status } }, 200);
   })
   .openapi(routes.removeVaultAgent, async (c) => {

@@ -115,7 +115,7 @@ vaultsRouter
     if (!user) throw notFound("User");
     // Adding an existing grant changes its role only if the caller could have changed it.
     const current = await currentGrant(db, vault.id, { type: "user", id: user.id });
-    await moveUserRole(c, vault, user.id, { current, next: role });
+    await moveUserRole(c, vault, user.id, { current, next: role, granteeIsOwner: user.role === "owner" });
     return c.json({ user: { user_id: user.id, email: user.email, role } }, 200);
   })
   .openapi(routes.updateVaultUser, async (c) => {
@@ -123,7 +123,7 @@ vaultsRouter
     const { vault } = await authorizeVault(c, params.vault);
     const user = await grantedUser(c.var.db, vault, params.userId);
     const { role } = c.req.valid("json");
-    await moveUserRole(c, vault, user.id, { current: user.role, next: role });
+    await moveUserRole(c, vault, user.id, { current: user.role, next: role, granteeIsOwner: user.companyRole === "owner" });
     return c.json({ user: { user_id: user.id, email: user.email, role } }, 200);
   })
   .openapi(routes.removeVaultUser, async (c) => {
@@ -172,7 +172,7 @@ async function accessibleVaults(db: Database, principal: Principal) {
 
 async function grantedUser(db: Database, vault: VaultRow, userId: string) {
   const row = await db
-    .select({ id: users.id, email: users.email, role: vaultMembers.role })
+    .select({ id: users.id, email: users.email, role: vaultMembers.role, companyRole: users.role })
     .from(vaultMembers)
     .innerJoin(users, eq(users.id, vaultMembers.principalId))
     .where(and(eq(vaultMembers.vaultId, vault.id), eq(vaultMembers.principalType, "user"), eq(vaultMembers.principalId, userId)))
