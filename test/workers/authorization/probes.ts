@@ -59,6 +59,8 @@ async function freshService(w: World): Promise<string> {
 
 /** A credential-only proposal raised by the world's raiser (a member may decide it). */
 async function freshProposal(w: World): Promise<string> {
+  // One raiser holds at most 10 pending proposals: retire the earlier probes' ones.
+  await env.DB.prepare("UPDATE proposals SET status = 'expired' WHERE vault_id = ? AND status = 'pending'").bind(w.vaultId).run();
   const key = `P_${crypto.randomUUID().replace(/-/g, "").slice(0, 10).toUpperCase()}`;
   const res = await must("proposal", call("POST", "/v1/proposals", { token: w.raiser.token, headers: { "X-Vault": w.vault }, body: { credentials: [{ key }], message: "probe" } }), 201);
   return res.body.id as string;
