@@ -12,12 +12,12 @@
 import { DurableObject } from "cloudflare:workers";
 import type { PresentedActor, RootKey } from "../workers/auth/actor-gate-client.ts";
 import { createDatabase, type Database } from "../workers/db/client.ts";
-import { loadRootState, loadSessionState, writeLastSeen, type RootState, type SessionState } from "../workers/db/actor-state.queries.ts";
+import { loadRootState, loadSessionState, writeLastSeen, type RootState, type SessionState } from "./actor-gate.queries.ts";
 import { requestLog, type VaultRole } from "../workers/db/schema.ts";
-import { loadVaultMeta, type VaultMeta } from "../workers/db/vault-meta.queries.ts";
+import { loadVaultMeta, type VaultMeta } from "../workers/vaults/vault-meta.queries.ts";
 import type { Env } from "../workers/env.ts";
-import type { CompanyRole } from "../workers/lib/principal.ts";
-import { lesserRole, roleAtLeast } from "../workers/lib/principal.ts";
+import type { CompanyRole } from "../workers/auth/principal.ts";
+import { lesserRole, roleAtLeast } from "../workers/auth/principal.ts";
 import { SESSION_MINTING_ROLE } from "../workers/auth/permission-table.ts";
 import { admit, effectiveRateLimit, newBucket, release, type Bucket } from "../workers/lib/rate-limit.ts";
 import { StaleWhileRevalidate } from "../workers/lib/stale-while-revalidate.ts";

@@ -9,10 +9,10 @@ import { and, eq } from "drizzle-orm";
 import { createDatabase } from "../workers/db/client.ts";
 import { proposals, webhooks } from "../workers/db/schema.ts";
 import type { Env } from "../workers/env.ts";
-import { eventForStatus, type ProposalEvent, type ProposalRecord, type ProposalView } from "../workers/lib/proposal-view.ts";
+import { eventForStatus, type ProposalEvent, type ProposalRecord, type ProposalView } from "../workers/proposals/proposal-view.ts";
 import { newId } from "../workers/lib/tokens.ts";
 import { WEBHOOK_RETRY_DELAYS_S } from "../workers/lib/webhook-signature.ts";
-import { deliver, type WebhookDelivery } from "../workers/proposals/webhook-delivery.ts";
+import { deliver, type WebhookDelivery } from "../workers/webhooks/webhook-delivery.ts";
 
 const RECORD = "record";
 const DELIVERIES = "deliveries";

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../workers/db/client.ts";
 import { AppError } from "../../workers/lib/app-error.ts";
 import { isValidSpiffeId } from "../../workers/lib/spiffe.ts";
-import { issueAgentSvid, signCompanyToken, verifyAgentSvid } from "../../workers/lib/svid.ts";
+import { issueAgentSvid, signCompanyToken, verifyAgentSvid } from "../../workers/identity/svid.ts";
 import { call, createCompany, createUser, type TestCompany } from "./helpers.ts";
 
 const db = () => createDatabase(env.DB);

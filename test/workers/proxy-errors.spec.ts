@@ -1,7 +1,7 @@
 import { createExecutionContext, env, runDurableObjectAlarm, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../workers/index.ts";
-import { flushRequestLog } from "../../workers/proxy/request-log.ts";
+import { flushRequestLog } from "../../workers/request-log/request-log.writer.ts";
 import { agentGate, call, createCompany, createUser, createVault, inviteAgent, unique } from "./helpers.ts";
 import { proxyFetch, proxySetup } from "./proxy-support.ts";
 import { recorded, requestId, upstreamUrl } from "./upstream.ts";

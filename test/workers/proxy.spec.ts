@@ -1,7 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { d1QueryCount } from "../../workers/db/query-counter.ts";
-import { flushRequestLog } from "../../workers/proxy/request-log.ts";
+import { flushRequestLog } from "../../workers/request-log/request-log.writer.ts";
 import { call, createCompany, createVault, inviteAgent, unique } from "./helpers.ts";
 import { recorded, recordedSettled, requestId, upstreamUrl } from "./upstream.ts";
 

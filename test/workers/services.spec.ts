@@ -2,7 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../workers/app.ts";
 import { createDatabase } from "../../workers/db/client.ts";
-import { listVaultServices } from "../../workers/db/services.queries.ts";
+import { listVaultServices } from "../../workers/services/services.queries.ts";
 import { BASE, call, createCompany, createUser, createVault, inviteAgent, unique } from "./helpers.ts";
 import { upstreamUrl } from "./upstream.ts";
 

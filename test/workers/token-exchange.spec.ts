@@ -3,7 +3,7 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from "
 import type { JSONWebKeySet } from "jose";
 import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../workers/db/client.ts";
-import { issueAgentSvid, signCompanyToken } from "../../workers/lib/svid.ts";
+import { issueAgentSvid, signCompanyToken } from "../../workers/identity/svid.ts";
 import { BASE, call, createCompany } from "./helpers.ts";
 
 const GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";

@@ -9,7 +9,7 @@
 import type { Database } from "../db/client.ts";
 import type { VaultRole } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/app-error.ts";
-import type { Principal } from "../lib/principal.ts";
+import type { Principal } from "./principal.ts";
 import { findVault, vaultRoleOf, type VaultRow } from "./permissions.ts";
 
 const RANK: Record<VaultRole, number> = { proxy: 1, member: 2, admin: 3 };

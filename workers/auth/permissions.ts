@@ -6,7 +6,7 @@ import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { vaultMembers, vaults, type VaultRole } from "../db/schema.ts";
 import { AppError, forbidden, notFound } from "../lib/app-error.ts";
-import { roleAtLeast, type Principal } from "../lib/principal.ts";
+import { roleAtLeast, type Principal } from "./principal.ts";
 
 export type VaultRow = typeof vaults.$inferSelect;
 export type VaultAccess = { vault: VaultRow; role: VaultRole };

@@ -2,7 +2,7 @@
  * The approval page at `approval_url`: what the agent asks for, in the reviewer's words, with a
  * field for each credential the human must provide. Values typed here are never rendered back.
  */
-import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../lib/proposal-view.ts";
+import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../proposals/proposal-view.ts";
 import { credentialKeysOf } from "../lib/inject-auth.ts";
 import { html, layout, notice } from "./layout.ts";
 

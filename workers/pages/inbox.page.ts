@@ -1,5 +1,5 @@
 /** The inbox: pending proposals in every vault the reviewer can decide in, newest first. */
-import type { ProposalView } from "../lib/proposal-view.ts";
+import type { ProposalView } from "../proposals/proposal-view.ts";
 import { html, layout, notice } from "./layout.ts";
 
 export function inboxPage(options: { items: { view: ProposalView; raisedBy: string }[]; signedInAs: string; csrf: string }) {

@@ -6,16 +6,16 @@
  * of two decisions racing, exactly one lands and the other gets 409, and nothing is half-applied.
  */
 import { and, eq, sql } from "drizzle-orm";
-import { auditStatement, isGuardFailure } from "../db/audit.queries.ts";
+import { auditStatement, isGuardFailure } from "../db/audit.ts";
 import type { Database } from "../db/client.ts";
 import { companyDataKey } from "../db/data-keys.ts";
 import { credentials, proposals, services } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { AppError, badRequest, conflict } from "../lib/app-error.ts";
 import { associatedData, openText, sealText } from "../lib/crypto-envelope.ts";
-import { roleAtLeast, rootOf, type Principal } from "../lib/principal.ts";
+import { roleAtLeast, rootOf, type Principal } from "../auth/principal.ts";
 import type { VaultRole } from "../db/schema.ts";
-import type { ProposalServiceView, ProposalSlotView, ProposalStatus } from "../lib/proposal-view.ts";
+import type { ProposalServiceView, ProposalSlotView, ProposalStatus } from "./proposal-view.ts";
 import { newId } from "../lib/tokens.ts";
 import { raisedByRootOf, type ProposalRow } from "./proposal-rows.ts";
 

@@ -7,7 +7,7 @@
  */
 import type { ServiceAuth } from "../db/schema.ts";
 import { credentialKeysOf } from "../lib/inject-auth.ts";
-import type { ProposalServiceView, ProposalSlotView } from "../lib/proposal-view.ts";
+import type { ProposalServiceView, ProposalSlotView } from "./proposal-view.ts";
 
 export type CurrentService = { name: string; hostPattern: string; upstream: string | null; auth: ServiceAuth };
 

@@ -2,7 +2,7 @@
 import type { proposals } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { iso } from "../lib/openapi.ts";
-import type { ProposalRecord, ProposalServiceView, ProposalSlotView, ProposalView } from "../lib/proposal-view.ts";
+import type { ProposalRecord, ProposalServiceView, ProposalSlotView, ProposalView } from "./proposal-view.ts";
 
 export type ProposalRow = typeof proposals.$inferSelect;
 

@@ -6,8 +6,8 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { credentials } from "../db/schema.ts";
-import { listVaultServices } from "../db/services.queries.ts";
-import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../lib/proposal-view.ts";
+import { listVaultServices } from "../services/services.queries.ts";
+import type { ProposalServiceView, ProposalSlotView, ProposalView } from "./proposal-view.ts";
 import { withImpact } from "./impact.ts";
 import { proposalView, type ProposalRow } from "./proposal-rows.ts";
 

@@ -10,7 +10,7 @@ import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { companyDataKey } from "../db/data-keys.ts";
 import { credentials } from "../db/schema.ts";
-import { listVaultServices, type ServiceRecord } from "../db/services.queries.ts";
+import { listVaultServices, type ServiceRecord } from "../services/services.queries.ts";
 import type { Env } from "../env.ts";
 import { associatedData, openText } from "../lib/crypto-envelope.ts";
 import { StaleWhileRevalidate } from "../lib/stale-while-revalidate.ts";

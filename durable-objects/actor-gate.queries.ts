@@ -1,0 +1,110 @@
+/**
+ * What an ActorGate Durable Object caches about its root principal (an agent, a user or an API
+ * key) and the vault sessions that principal minted. Loaded from D1 only when the object is cold
+ * or was invalidated by a management change, so the very next request after any change re-reads D1.
+ */
+import { and, eq, gt, isNull } from "drizzle-orm";
+import type { RootKey } from "../workers/auth/actor-gate-client.ts";
+import type { CompanyRole } from "../workers/auth/principal.ts";
+import type { Database } from "../workers/db/client.ts";
+import { agents, agentTokens, apiKeys, users, userSessions, vaultMembers, vaultSessions, type RateLimitOverride, type VaultRole } from "../workers/db/schema.ts";
+
+export type RootState = {
+  key: RootKey;
+  companyId: string;
+  companyRole: CompanyRole;
+  /** Agent name, user e-mail or API key label. */
+  name: string;
+  /** Agents only: the one unrevoked token (its id binds the sessions it minted). */
+  token: { id: string; hash: string } | null;
+  /** Vault id → role, from grants. Company owners (and API keys) are admins of every vault. */
+  grants: Record<string, VaultRole>;
+  rateLimit: RateLimitOverride | null;
+};
+
+export type SessionState = { id: string; tokenHash: string; vaultId: string; label: string; expiresAt: number };
+
+/** The root's current state, or undefined when it no longer exists or is not active. */
+export async function loadRootState(db: Database, key: RootKey): Promise<RootState | undefined> {
+  if (key.type === "agent") return loadAgent(db, key);
+  if (key.type === "user") return loadUser(db, key);
+  return loadApiKey(db, key);
+}
+
+async function grantsOf(db: Database, principalType: "agent" | "user", id: string, companyId: string): Promise<Record<string, VaultRole>> {
+  const rows = await db
+    .select({ vaultId: vaultMembers.vaultId, role: vaultMembers.role })
+    .from(vaultMembers)
+    .where(and(eq(vaultMembers.principalType, principalType), eq(vaultMembers.principalId, id), eq(vaultMembers.companyId, companyId)))
+    .all();
+  return Object.fromEntries(rows.map((g) => [g.vaultId, g.role]));
+}
+
+async function loadAgent(db: Database, key: RootKey): Promise<RootState | undefined> {
+  const row = await db
+    .select({ agent: agents, tokenId: agentTokens.id, tokenHash: agentTokens.tokenHash })
+    .from(agents)
+    .leftJoin(agentTokens, and(eq(agentTokens.agentId, agents.id), isNull(agentTokens.revokedAt)))
+    .where(eq(agents.id, key.id))
+    .get();
+  if (!row || row.agent.status !== "active") return undefined;
+  return {
+    key,
+    companyId: row.agent.companyId,
+    companyRole: row.agent.role,
+    name: row.agent.name,
+    token: row.tokenId && row.tokenHash ? { id: row.tokenId, hash: row.tokenHash } : null,
+    grants: await grantsOf(db, "agent", key.id, row.agent.companyId),
+    rateLimit: row.agent.rateLimit ?? null,
+  };
+}
+
+async function loadUser(db: Database, key: RootKey): Promise<RootState | undefined> {
+  const user = await db.select().from(users).where(eq(users.id, key.id)).get();
+  if (!user || user.status !== "active") return undefined;
+  return { key, companyId: user.companyId, companyRole: user.role, name: user.email, token: null, grants: await grantsOf(db, "user", key.id, user.companyId), rateLimit: null };
+}
+
+async function loadApiKey(db: Database, key: RootKey): Promise<RootState | undefined> {
+  const row = await db.select().from(apiKeys).where(and(eq(apiKeys.id, key.id), isNull(apiKeys.revokedAt))).get();
+  if (!row) return undefined;
+  return { key, companyId: row.companyId, companyRole: "owner", name: row.label, token: null, grants: {}, rateLimit: null };
+}
+
+/**
+ * A session of this root that is still valid: not revoked or expired, and minted with a credential
+ * of the root that still works (the agent's current token, an unrevoked sign-in, the key itself).
+ */
+export async function loadSessionState(db: Database, root: RootState, sessionId: string, now: number): Promise<SessionState | undefined> {
+  const session = await db
+    .select()
+    .from(vaultSessions)
+    .where(
+      and(
+        eq(vaultSessions.id, sessionId),
+        eq(vaultSessions.principalType, root.key.type),
+        eq(vaultSessions.principalId, root.key.id),
+        isNull(vaultSessions.revokedAt),
+        gt(vaultSessions.expiresAt, now),
+      ),
+    )
+    .get();
+  if (!session?.mintedWith || !(await mintingCredentialAlive(db, root, session.mintedWith, now))) return undefined;
+  return { id: session.id, tokenHash: session.tokenHash, vaultId: session.vaultId, label: session.label, expiresAt: session.expiresAt };
+}
+
+async function mintingCredentialAlive(db: Database, root: RootState, mintedWith: string, now: number): Promise<boolean> {
+  if (root.key.type === "agent") return root.token?.id === mintedWith;
+  if (root.key.type === "company_key") return root.key.id === mintedWith;
+  const signIn = await db
+    .select({ id: userSessions.id })
+    .from(userSessions)
+    .where(and(eq(userSessions.id, mintedWith), eq(userSessions.userId, root.key.id), isNull(userSessions.revokedAt), gt(userSessions.expiresAt, now)))
+    .get();
+  return signIn !== undefined;
+}
+
+/** Batched from the Durable Object, at most once a minute per agent. */
+export async function writeLastSeen(db: Database, agentId: string, at: number): Promise<void> {
+  await db.update(agents).set({ lastSeenAt: at }).where(eq(agents.id, agentId));
+}

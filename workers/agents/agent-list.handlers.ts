@@ -1,0 +1,57 @@
+/**
+ * Listing agents. Company members see every agent of the company, read-only, like owners and
+ * API keys do: an agent's name, capabilities and realm are not secrets inside the company, and we
+ * have no per-realm membership to narrow it by. Agents and vault sessions are refused.
+ */
+
+import { listAgentsPage } from "./agent-list.queries.ts";
+import { agentView } from "./agents.queries.ts";
+import { requireRealm } from "../realms/realms.queries.ts";
+import { CAPABILITIES } from "./agent-names.ts";
+import { badRequest } from "../lib/app-error.ts";
+import { createRouter } from "../lib/router.ts";
+import { spiffeIdFor } from "../lib/spiffe.ts";
+import * as routes from "./agent-list.routes.ts";
+
+const KNOWN_CAPABILITIES: ReadonlySet<string> = new Set(CAPABILITIES);
+
+/** Drops duplicates; any capability outside CAPABILITIES is a 400 `unknown_capability`. */
+export function requireKnownCapabilities(list: readonly string[]): string[] {
+  const wanted = [...new Set(list)];
+  const unknown = wanted.filter((c) => !KNOWN_CAPABILITIES.has(c));
+  if (unknown.length > 0) {
+    throw badRequest("unknown_capability", `Unknown capability: ${unknown.join(", ")}`, { availableCapabilities: CAPABILITIES });
+  }
+  return wanted;
+}
+
+/** Reads `a,b,c`, ignoring blanks. */
+const parseCapabilityList = (value: string | undefined) =>
+  requireKnownCapabilities((value ?? "").split(",").map((c) => c.trim()).filter((c) => c.length > 0));
+
+export const agentListRouter = createRouter();
+
+agentListRouter.openapi(routes.listAgents, async (c) => {
+  const principal = c.var.principal;
+  const query = c.req.valid("query");
+  const db = c.var.db;
+  const capabilities = parseCapabilityList(query.capabilities);
+  const realmId = query.realm === undefined ? undefined : (await requireRealm(db, principal.companyId, query.realm)).id;
+  const q = query.q?.trim().toLowerCase();
+  const now = Date.now();
+  const { rows, total, online } = await listAgentsPage(
+    db,
+    {
+      companyId: principal.companyId,
+      q: q || undefined,
+      online: query.online === undefined ? undefined : query.online === "true",
+      realmId,
+      capabilities,
+      status: query.status,
+    },
+    { page: query.page, pageSize: query.pageSize, sortBy: query.sortBy, sortDir: query.sortDir },
+    now,
+  );
+  const agents = rows.map(({ agent, realm }) => agentView(agent, realm, spiffeIdFor(c.env.TRUST_DOMAIN, agent.companyId, agent.name), now));
+  return c.json({ agents, total, page: query.page, pageSize: query.pageSize, totalPages: Math.ceil(total / query.pageSize), online }, 200);
+});

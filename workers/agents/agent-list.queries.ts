@@ -1,0 +1,75 @@
+/**
+ * The filtered, paged agent listing (seed 004). Every filter is SQL, including the capability
+ * filter over the JSON array column (via `json_each`), so `total`, `online` and the page agree.
+ */
+import { and, asc, desc, eq, gt, isNull, lte, or, sql, type SQL } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { agents, realms } from "../db/schema.ts";
+import { ONLINE_WINDOW_MS } from "./agents.queries.ts";
+
+export const AGENT_STATUSES = ["pending", "active", "rejected", "disabled"] as const;
+export const AGENT_SORT_KEYS = ["name", "registeredAt", "lastSeen"] as const;
+
+export type AgentListFilter = {
+  companyId: string;
+  /** Lower-cased substring of the name. */
+  q?: string;
+  online?: boolean;
+  realmId?: string;
+  /** The agent must have every one of these. */
+  capabilities?: readonly string[];
+  status?: (typeof AGENT_STATUSES)[number];
+};
+
+export type AgentListPage = {
+  page: number;
+  pageSize: number;
+  sortBy: (typeof AGENT_SORT_KEYS)[number];
+  sortDir: "asc" | "desc";
+};
+
+const SORT_COLUMNS = { name: agents.name, registeredAt: agents.registeredAt, lastSeen: agents.lastSeenAt } as const;
+
+/** SQL conditions for the filter; the company is always the first. */
+function conditions(filter: AgentListFilter, now: number): SQL | undefined {
+  const seenSince = now - ONLINE_WINDOW_MS;
+  return and(
+    eq(agents.companyId, filter.companyId),
+    // instr, not LIKE: `%` and `_` in the search text are matched literally.
+    filter.q ? sql`instr(${agents.name}, ${filter.q}) > 0` : undefined,
+    filter.online === true ? gt(agents.lastSeenAt, seenSince) : undefined,
+    filter.online === false ? or(isNull(agents.lastSeenAt), lte(agents.lastSeenAt, seenSince)) : undefined,
+    filter.realmId ? eq(agents.realmId, filter.realmId) : undefined,
+    filter.status ? eq(agents.status, filter.status) : undefined,
+    ...(filter.capabilities ?? []).map((capability) => sql`exists (select 1 from json_each(${agents.capabilities}) where value = ${capability})`),
+  );
+}
+
+/** One page of agents (with their realms), the filtered total, and how many of those are online. */
+export async function listAgentsPage(db: Database, filter: AgentListFilter, paging: AgentListPage, now = Date.now()) {
+  const where = conditions(filter, now);
+  const direction = paging.sortDir === "desc" ? desc : asc;
+  // Not db.batch: D1 batches return rows as objects, which collapse the columns agents and realms
+  // share (id, name, …) before drizzle maps the join. Two concurrent reads instead.
+  const [summary, rows] = await Promise.all([
+    db
+      .select({
+        total: sql<number>`count(*)`,
+        online: sql<number>`coalesce(sum(case when ${agents.lastSeenAt} > ${now - ONLINE_WINDOW_MS} then 1 else 0 end), 0)`,
+      })
+      .from(agents)
+      .where(where)
+      .get(),
+    db
+      .select({ agent: agents, realm: realms })
+      .from(agents)
+      .leftJoin(realms, eq(realms.id, agents.realmId))
+      .where(where)
+      // Never-seen agents sort as the oldest; ties fall back to the name so pages are stable.
+      .orderBy(direction(SORT_COLUMNS[paging.sortBy]), asc(agents.name), asc(agents.id))
+      .limit(paging.pageSize)
+      .offset((paging.page - 1) * paging.pageSize)
+      .all(),
+  ]);
+  return { rows, total: Number(summary?.total ?? 0), online: Number(summary?.online ?? 0) };
+}

@@ -1,0 +1,183 @@
+/** Agents: Vane registration, details, SVIDs, management and rotation. */
+import { and, eq, isNull, or } from "drizzle-orm";
+import { AGENT_ID_PREFIX } from "../auth/actor-gate-client.ts";
+import { authorizeSubject } from "../auth/gate.ts";
+import { minterFor } from "../auth/token-signer.ts";
+import { agentRoot, invalidateRoots } from "../auth/revocation.ts";
+
+import { auditStatement } from "../db/audit.ts";
+import { activeSessionCount, agentVaults, agentView, findAgentByName, isAgentNameTaken, type AgentRow } from "./agents.queries.ts";
+import type { Database } from "../db/client.ts";
+import { agents, invites, realms, vaultMembers, vaultSessions } from "../db/schema.ts";
+import type { Env } from "../env.ts";
+import { AGENT_NAME_PATTERN } from "./agent-names.ts";
+import { AppError, badRequest, conflict, forbidden, notFound } from "../lib/app-error.ts";
+import { iso, rateLimitFromInput } from "../lib/openapi.ts";
+import type { Principal } from "../auth/principal.ts";
+import { createRouter } from "../lib/router.ts";
+import { spiffeIdFor } from "../lib/spiffe.ts";
+import { issueAgentSvid, trustDomainOf } from "../identity/svid.ts";
+import { newId } from "../lib/tokens.ts";
+import * as routes from "./agents.routes.ts";
+import { issueAgentInvite } from "../invites/invites.handlers.ts";
+import { INVITE_DEFAULT_TTL_SECONDS } from "../invites/invites.routes.ts";
+
+/** Seed 003's wording, kept so Vane clients see the message they expect. */
+const MISSING_AGENT_ID = "Missing or invalid field: agentId is required";
+
+async function requireAgent(db: Database, principal: Principal, agentId: string) {
+  const found = AGENT_NAME_PATTERN.test(agentId) ? await findAgentByName(db, principal.companyId, agentId) : undefined;
+  if (!found) throw notFound(`Agent "${agentId}"`);
+  return found;
+}
+
+const viewOf = (env: Env, agent: AgentRow, realm: typeof realms.$inferSelect | null) =>
+  agentView(agent, realm, spiffeIdFor(trustDomainOf(env), agent.companyId, agent.name));
+
+export const agentsRouter = createRouter();
+
+agentsRouter
+  .openapi(routes.registerAgent, async (c) => {
+    const principal = c.var.principal;
+    const body = c.req.valid("json");
+    if (typeof body.agentId !== "string" || body.agentId === "") throw badRequest("missing_field", MISSING_AGENT_ID);
+    if (!AGENT_NAME_PATTERN.test(body.agentId)) {
+      throw badRequest("invalid_agent_id", "agentId must be 3-64 characters: lowercase letters, digits and hyphens (it becomes a SPIFFE ID segment)");
+    }
+    const metadata = body.metadata;
+    if (metadata !== undefined && (typeof metadata !== "object" || metadata === null || Array.isArray(metadata) || JSON.stringify(metadata).length > 16 * 1024)) {
+      throw badRequest("invalid_request", "metadata must be a JSON object of at most 16 KiB");
+    }
+    const db = c.var.db;
+    const now = Date.now();
+    const values = {
+      id: newId(AGENT_ID_PREFIX),
+      companyId: principal.companyId,
+      name: body.agentId,
+      role: "member" as const,
+      status: "active" as const,
+      metadata: (metadata as Record<string, unknown> | undefined) ?? null,
+      registeredAt: now,
+      createdBy: principal.id,
+      updatedAt: now,
+    };
+    // Upsert (seed 003): the same agentId updates metadata and reactivates; registeredAt is kept.
+    const [rows] = await db.batch([
+      db
+        .insert(agents)
+        .values(values)
+        .onConflictDoUpdate({ target: [agents.companyId, agents.name], set: { metadata: values.metadata, status: "active", updatedAt: now } })
+        .returning(),
+      auditStatement(db, principal, { action: "agent.register", targetType: "agent", targetId: body.agentId }),
+    ]);
+    const agent = rows[0];
+    if (!agent) throw new AppError(500, "internal_error", "Registration did not persist");
+    await invalidateRoots(c.env, [agentRoot(agent.id)]);
+    const issued = await issueAgentSvid(db, c.env, { companyId: principal.companyId, agentName: agent.name });
+    return c.json({ agentId: agent.name, spiffeId: issued.spiffeId, svid: issued.svid, registeredAt: iso(agent.registeredAt) ?? "" }, 201);
+  })
+  .openapi(routes.getAgent, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const { agentId } = c.req.valid("param");
+    const { agent, realm } = await requireAgent(db, principal, agentId);
+    authorizeSubject(c, agent.id, `Agent "${agentId}"`);
+    const vaults = await agentVaults(db, agent.id, principal.companyId);
+    return c.json({ ...viewOf(c.env, agent, realm), vaults, activeSessions: await activeSessionCount(db, agent.id) }, 200);
+  })
+  .openapi(routes.getAgentSvid, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const { agentId } = c.req.valid("param");
+    const { agent } = await requireAgent(db, principal, agentId);
+    authorizeSubject(c, agent.id, `Agent "${agentId}"`);
+    if (agent.status !== "active") throw new AppError(403, "agent_not_active", `Agent "${agentId}" is ${agent.status}`);
+    const audience = c.req.valid("query").audience;
+    const issued = await issueAgentSvid(db, c.env, { companyId: principal.companyId, agentName: agent.name, audience: audience ? [audience] : undefined });
+    return c.json({ agentId: agent.name, spiffeId: issued.spiffeId, svid: issued.svid }, 200);
+  })
+  .openapi(routes.updateAgent, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const { agentId } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const { agent } = await requireAgent(db, principal, agentId);
+    // An owner agent manages agents, but never lifts its own limits: a person set them.
+    const limits = ["role", "status", "capabilities", "realm", "rate_limit"] as const;
+    if (principal.kind === "agent" && principal.id === agent.id && limits.some((field) => body[field] !== undefined)) {
+      throw forbidden("An agent cannot change its own role, status, capabilities, realm or rate limit", "self_change");
+    }
+    let realmId: string | null | undefined;
+    if (body.realm !== undefined) {
+      realmId = body.realm === null ? null : (await findRealm(db, principal.companyId, body.realm)).id;
+    }
+    const changes = {
+      ...(body.role ? { role: body.role } : {}),
+      ...(body.name ? { name: body.name } : {}),
+      ...(body.status ? { status: body.status } : {}),
+      ...(body.capabilities ? { capabilities: [...new Set(body.capabilities)] } : {}),
+      ...(realmId !== undefined ? { realmId } : {}),
+      ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
+      ...(body.rate_limit !== undefined ? { rateLimit: rateLimitFromInput(body.rate_limit) } : {}),
+      updatedAt: Date.now(),
+    };
+    let updated: AgentRow | undefined;
+    try {
+      const [rows] = await db.batch([
+        db.update(agents).set(changes).where(and(eq(agents.id, agent.id), eq(agents.companyId, principal.companyId))).returning(),
+        auditStatement(db, principal, { action: "agent.update", targetType: "agent", targetId: agent.name, detail: { ...body, metadata: body.metadata === undefined ? undefined : "changed" } }),
+      ]);
+      updated = rows[0];
+    } catch (error) {
+      if (isAgentNameTaken(error)) throw conflict("agent_exists", `An agent named "${body.name ?? ""}" already exists`);
+      throw error;
+    }
+    if (!updated) throw notFound(`Agent "${agentId}"`);
+    // The agent's gate admits its sessions too: both see the change on their next request.
+    await invalidateRoots(c.env, [agentRoot(agent.id)]);
+    const realm = updated.realmId ? await db.select().from(realms).where(eq(realms.id, updated.realmId)).get() : null;
+    return c.json({ agent: viewOf(c.env, updated, realm ?? null) }, 200);
+  })
+  .openapi(routes.deleteAgent, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const { agentId } = c.req.valid("param");
+    const { agent } = await requireAgent(db, principal, agentId);
+    const now = Date.now();
+    // Tokens go by ON DELETE CASCADE; grants, sessions and rotation invites are not foreign keys.
+    await db.batch([
+      db.delete(vaultMembers).where(and(eq(vaultMembers.principalType, "agent"), eq(vaultMembers.principalId, agent.id))),
+      db.update(vaultSessions).set({ revokedAt: now }).where(and(eq(vaultSessions.principalType, "agent"), eq(vaultSessions.principalId, agent.id), isNull(vaultSessions.revokedAt))),
+      db
+        .update(invites)
+        .set({ revokedAt: now })
+        .where(and(eq(invites.companyId, principal.companyId), or(eq(invites.agentId, agent.id), and(eq(invites.kind, "agent"), eq(invites.agentName, agent.name))), isNull(invites.usedAt), isNull(invites.revokedAt))),
+      db.delete(agents).where(and(eq(agents.id, agent.id), eq(agents.companyId, principal.companyId))),
+      auditStatement(db, principal, { action: "agent.delete", targetType: "agent", targetId: agent.name }),
+    ]);
+    await invalidateRoots(c.env, [agentRoot(agent.id)]);
+    return c.json({ deleted: agent.name }, 200);
+  })
+  .openapi(routes.rotateAgent, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const { agentId } = c.req.valid("param");
+    const { agent } = await requireAgent(db, principal, agentId);
+    if (agent.status !== "active") throw forbidden(`Agent "${agentId}" is ${agent.status}; activate it before rotating`);
+    const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
+    const view = await issueAgentInvite(db, minterFor(c.env), principal, new URL(c.req.url).origin, {
+      kind: "rotation",
+      name: agent.name,
+      agentId: agent.id,
+      role: agent.role,
+      grants: null,
+      ttlSeconds: body.ttl_seconds ?? INVITE_DEFAULT_TTL_SECONDS,
+    });
+    return c.json(view, 201);
+  });
+
+async function findRealm(db: Database, companyId: string, idOrSlug: string) {
+  const realm = await db.select().from(realms).where(and(eq(realms.companyId, companyId), or(eq(realms.id, idOrSlug), eq(realms.slug, idOrSlug)))).get();
+  if (!realm) throw notFound(`Realm "${idOrSlug}"`);
+  return realm;
+}

@@ -1,0 +1,218 @@
+/**
+ * The web pages a human uses: sign in, the inbox of pending proposals, and the approval page at
+ * `approval_url`. Cookie sessions only; every form carries the session's CSRF token and must
+ * come from this origin. Decisions go through the same code as the API (proposals/decide.ts).
+ */
+import { and, desc, eq, inArray } from "drizzle-orm";
+import { bodyLimit } from "hono/body-limit";
+import { deleteCookie } from "hono/cookie";
+import type { Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app-env.ts";
+import { presentedToken, SESSION_COOKIE } from "../auth/bearer.ts";
+import { csrfTokenFor, verifyCsrf } from "../auth/csrf.ts";
+import { vaultRoleOf } from "../auth/permissions.ts";
+import { resolvePrincipal } from "../auth/resolve-principal.ts";
+import { setSessionCookie, signInWithPassword } from "../sign-in/sign-in.ts";
+import { minterFor } from "../auth/token-signer.ts";
+import { holdPageTo } from "../auth/gate.ts";
+import { invalidateRoots, userRoot } from "../auth/revocation.ts";
+import { agents, proposals, userSessions, vaults, vaultSessions } from "../db/schema.ts";
+import type { Database } from "../db/client.ts";
+import { AppError } from "../lib/app-error.ts";
+import type { Principal } from "../auth/principal.ts";
+import { roleAtLeast } from "../auth/principal.ts";
+import { createRouter } from "../lib/router.ts";
+import { APP_CSS } from "./app-css.ts";
+import { approvePage } from "./approve.page.ts";
+import { inboxPage } from "./inbox.page.ts";
+import { layout, notice, PAGE_HEADERS, html } from "./layout.ts";
+import { signInPage } from "./sign-in.page.ts";
+import { approve, reject } from "../proposals/decide.ts";
+import { proposalView, type ProposalRow } from "../proposals/proposal-rows.ts";
+import { decidable, settled } from "../proposals/proposals.handlers.ts";
+import { reviewView } from "../proposals/review-view.ts";
+
+type UserPrincipal = Extract<Principal, { kind: "user" }>;
+type PageSession = { principal: UserPrincipal; csrf: string };
+
+/** Only same-site relative paths: `next` must never send a signed-in user to another host. */
+const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : "/inbox");
+
+async function pageSession(c: Context<AppEnv>): Promise<PageSession | undefined> {
+  const presented = presentedToken(c);
+  if (!presented?.viaCookie) return undefined;
+  const principal = await resolvePrincipal(c.var.db, c.env, presented.token, true);
+  if (principal?.kind !== "user") return undefined;
+  return { principal, csrf: await csrfTokenFor(presented.token) };
+}
+
+/** Forms must come from this origin and carry the session's CSRF token. */
+async function requireForm(c: Context<AppEnv>, csrf: string | undefined): Promise<void> {
+  const origin = c.req.header("Origin");
+  if (origin !== new URL(c.req.url).origin) throw new AppError(403, "csrf_failed", "This form must be sent from Edgevault's own pages");
+  const presented = presentedToken(c);
+  if (presented?.viaCookie && !(await verifyCsrf(presented.token, csrf))) throw new AppError(403, "csrf_failed", "The form expired or was forged; reload the page");
+}
+
+const page = (c: Context<AppEnv>, markup: Parameters<Context<AppEnv>["html"]>[0], status: 200 | 400 | 401 | 403 | 404 | 409 | 429 = 200) =>
+  c.html(markup, status, PAGE_HEADERS);
+
+const signInRedirect = (c: Context<AppEnv>) => {
+  const here = new URL(c.req.url);
+  return c.redirect(`/sign-in?next=${encodeURIComponent(here.pathname + here.search)}`, 303);
+};
+
+async function raiserName(db: Database, row: ProposalRow): Promise<string> {
+  if (row.raisedByType === "agent") {
+    const agent = await db.select({ name: agents.name }).from(agents).where(eq(agents.id, row.raisedById)).get();
+    return agent ? `agent ${agent.name}` : "a deleted agent";
+  }
+  if (row.raisedByType === "vault_session") {
+    const session = await db.select({ label: vaultSessions.label }).from(vaultSessions).where(eq(vaultSessions.id, row.raisedById)).get();
+    return session?.label ? `session “${session.label}”` : "a vault session";
+  }
+  return row.raisedByType === "user" ? "a user" : "an API key";
+}
+
+const SignInForm = z.object({
+  email: z.string().email().max(254),
+  password: z.string().min(1).max(256),
+  next: z.string().max(2000).optional(),
+  // Only sent once the password opened accounts in several companies (the page then asks which).
+  company: z.string().max(64).optional(),
+});
+/** The `companies` a 409 `company_required` offers, as the sign-in page renders them. */
+const CompanyChoices = z.array(z.object({ id: z.string(), name: z.string() }));
+
+/** Sign-in and sign-out forms are a few short fields. */
+export const FORM_BODY_LIMIT = 16 * 1024;
+/** The approval form also carries the typed credentials: room for several long tokens. */
+export const APPROVAL_FORM_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Every form POST is capped before anything reads it: the pages are reachable without a session,
+ * and the API's 1 MiB limit (app.ts) covers only /v1/*. Answered like the forms' other refusals
+ * (csrf_failed, invalid_request): the JSON error from app.ts.
+ */
+const formBodyLimit = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError(413, "payload_too_large", `Form bodies are limited to ${maxSize} bytes`);
+    },
+  });
+const DecisionForm = z.object({ csrf: z.string().max(200), token: z.string().max(200).optional(), action: z.enum(["approve", "reject"]), reason: z.string().max(2000).optional() });
+
+export const pagesRouter = createRouter();
+
+pagesRouter.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff" }));
+pagesRouter.get("/", (c) => c.redirect("/inbox", 303));
+
+pagesRouter.get("/sign-in", async (c) => page(c, signInPage({ next: safeNext(c.req.query("next")) })));
+
+pagesRouter.post("/sign-in", formBodyLimit(FORM_BODY_LIMIT), async (c) => {
+  if (c.req.header("Origin") !== new URL(c.req.url).origin) throw new AppError(403, "csrf_failed", "This form must be sent from Edgevault's own pages");
+  const parsed = SignInForm.safeParse(Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, String(v)])));
+  const next = safeNext(parsed.success ? parsed.data.next : undefined);
+  if (!parsed.success) return page(c, signInPage({ next, error: "Enter your email and password." }), 400);
+  try {
+    const { session } = await signInWithPassword(c.var.db, minterFor(c.env), parsed.data.email, parsed.data.password, c.req.header("CF-Connecting-IP"), "cookie", parsed.data.company || undefined);
+    setSessionCookie(c, session.token);
+    return c.redirect(next, 303);
+  } catch (error) {
+    if (!(error instanceof AppError) || error.status >= 500) throw error;
+    if (error.code === "company_required") {
+      const companies = CompanyChoices.parse(error.extra.companies);
+      return page(c, signInPage({ next, email: parsed.data.email, companies, error: "This email and password open accounts in more than one company. Choose one and enter your password again." }), 409);
+    }
+    const status = error.status === 429 ? 429 : 401;
+    return page(c, signInPage({ next, email: parsed.data.email, error: error.message }), status);
+  }
+});
+
+pagesRouter.post("/sign-out", formBodyLimit(FORM_BODY_LIMIT), async (c) => {
+  const session = await pageSession(c);
+  if (session) {
+    await requireForm(c, String((await c.req.parseBody()).csrf ?? ""));
+    await c.var.db.update(userSessions).set({ revokedAt: Date.now() }).where(eq(userSessions.id, session.principal.sessionId));
+    await invalidateRoots(c.env, [userRoot(session.principal.id)]);
+  }
+  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+  return c.redirect("/sign-in", 303);
+});
+
+pagesRouter.get("/inbox", async (c) => {
+  const session = await pageSession(c);
+  if (!session) return signInRedirect(c);
+  const db = c.var.db;
+  const principal = session.principal;
+  const companyVaults = await db.select().from(vaults).where(eq(vaults.companyId, principal.companyId)).all();
+  const decidableVaults = [];
+  for (const vault of companyVaults) if (roleAtLeast(await vaultRoleOf(db, principal, vault), "member")) decidableVaults.push(vault);
+  const names = new Map(decidableVaults.map((v) => [v.id, v.name]));
+  const rows = names.size
+    ? await db
+        .select()
+        .from(proposals)
+        .where(and(eq(proposals.companyId, principal.companyId), eq(proposals.status, "pending"), inArray(proposals.vaultId, [...names.keys()])))
+        .orderBy(desc(proposals.createdAt))
+        .limit(200)
+        .all()
+    : [];
+  const items = await Promise.all(rows.map(async (row) => ({ view: proposalView(row, names.get(row.vaultId) ?? ""), raisedBy: await raiserName(db, row) })));
+  return page(c, inboxPage({ items, signedInAs: principal.email, csrf: session.csrf }));
+});
+
+pagesRouter.get("/approve/:id", async (c) => {
+  const session = await pageSession(c);
+  if (!session) return signInRedirect(c);
+  holdPageTo(c, "GET /approve/{id}", session.principal);
+  const token = c.req.query("token");
+  const found = await decidableOrPage(c, session, c.req.param("id"), token);
+  if (found instanceof Response) return found;
+  const done = c.req.query("done");
+  const flash = done === "applied" ? { kind: "ok" as const, text: "Approved and applied. The agent can retry its request now." } : done === "rejected" ? { kind: "info" as const, text: "Rejected. The agent has been told." } : undefined;
+  return page(c, approvePage({ view: await reviewView(c.var.db, found.row, found.vaultName), raisedBy: await raiserName(c.var.db, found.row), token: token ?? "", csrf: session.csrf, signedInAs: session.principal.email, flash }));
+});
+
+pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async (c) => {
+  const session = await pageSession(c);
+  if (!session) return signInRedirect(c);
+  holdPageTo(c, "POST /approve/{id}", session.principal);
+  const body = await c.req.parseBody();
+  const form = DecisionForm.safeParse({ csrf: body.csrf, token: body.token || undefined, action: body.action, reason: body.reason });
+  if (!form.success) throw new AppError(400, "invalid_request", "The form is incomplete");
+  await requireForm(c, form.data.csrf);
+  const id = c.req.param("id");
+  const found = await decidableOrPage(c, session, id, form.data.token);
+  if (found instanceof Response) return found;
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(body)) if (name.startsWith("cred_") && typeof value === "string" && value !== "") values[name.slice(5)] = value;
+  const again = async (error: AppError) =>
+    page(c, approvePage({ view: await reviewView(c.var.db, found.row, found.vaultName), raisedBy: "the agent", token: form.data.token ?? "", csrf: session.csrf, signedInAs: session.principal.email, flash: { kind: "error", text: error.message } }), error.status === 409 ? 409 : 400);
+  try {
+    const updated =
+      form.data.action === "approve"
+        ? await approve(c.var.db, c.env, found.decider, found.row, values, undefined)
+        : await reject(c.var.db, found.decider, found.row, form.data.reason?.trim() || "Rejected without a reason");
+    await settled(c, updated, found.vaultName);
+    const query = new URLSearchParams({ ...(form.data.token ? { token: form.data.token } : {}), done: updated.status });
+    // Post/redirect/get: a reload never re-submits, and typed values never travel back.
+    return c.redirect(`/approve/${id}?${query.toString()}`, 303);
+  } catch (error) {
+    if (error instanceof AppError && error.status < 500) return again(error);
+    throw error;
+  }
+});
+
+/** The proposal if this human may decide it; otherwise a page saying why (never another tenant's data). */
+async function decidableOrPage(c: Context<AppEnv>, session: PageSession, id: string, token: string | undefined) {
+  try {
+    return await decidable(c, id, token);
+  } catch (error) {
+    if (!(error instanceof AppError) || error.status >= 500) throw error;
+    const status = error.status === 404 ? 404 : 403;
+    return page(c, layout("Not available", html`<h1>Not available</h1>${notice("error", error.message)}<p><a href="/inbox">Back to the inbox</a></p>`, { signedInAs: session.principal.email, csrf: session.csrf }), status);
+  }
+}

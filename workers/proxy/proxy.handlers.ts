@@ -1,0 +1,228 @@
+/**
+ * `ANY /proxy/<host>/<path>` (seeds 000/001): the hot path. One ActorGate round trip (token,
+ * grant, budget), vault config from the isolate cache, decrypt only the matched service's
+ * credentials, forward with both bodies streamed, log after the response. No D1 query once warm.
+ */
+import { z, type RouteConfig } from "@hono/zod-openapi";
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { actorGate, presentedActorOf } from "../auth/actor-gate-client.ts";
+import { readToken } from "../auth/token-signer.ts";
+import { presentedToken } from "../auth/bearer.ts";
+import type { GateActor, GateAdmission, RequestLine } from "../../durable-objects/actor-gate.ts";
+import { clientResponseHeaders, upstreamRequestHeaders } from "../lib/forward-headers.ts";
+import { matchService, parseProxyTarget, refuseDotSegments } from "../lib/host-pattern.ts";
+import { credentialKeysOf, injectedHeaders } from "../lib/inject-auth.ts";
+import { AppError, badRequest, forbidden, notFound, unauthorized } from "../lib/app-error.ts";
+import { sha256Hex } from "../lib/tokens.ts";
+import * as errors from "./proxy-errors.ts";
+import { logProxyRequest, type RequestLogRow } from "../request-log/request-log.writer.ts";
+import { openCredentials, vaultConfig } from "./vault-config.ts";
+
+/**
+ * The methods the proxy forwards. Others are refused before a credential is injected: TRACE
+ * would have an upstream echo the injected header back to the agent, and WebDAV-style methods
+ * reach handlers the service's owner never meant to expose.
+ */
+export const PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
+/** Default bound on waiting for the upstream's response headers (override: UPSTREAM_TIMEOUT_MS). */
+export const UPSTREAM_TIMEOUT_MS = 30_000;
+
+type Admitted = Extract<GateAdmission, { ok: true }>;
+
+export const proxyRouter = new Hono<AppEnv>();
+
+proxyRouter.all("/proxy/*", async (c) => {
+  if (!(PROXIED_METHODS as readonly string[]).includes(c.req.method)) {
+    throw new AppError(405, "method_not_allowed", `The proxy forwards ${PROXIED_METHODS.join(", ")}`, { headers: { Allow: PROXIED_METHODS.join(", ") } });
+  }
+  const startedAt = Date.now();
+  const url = new URL(c.req.url);
+  // Work on the raw path: percent-encoding in the host segment must be refused, not decoded.
+  const rest = url.pathname.slice("/proxy/".length);
+  const slash = rest.indexOf("/");
+  const hostSegment = slash === -1 ? rest : rest.slice(0, slash);
+  const path = slash === -1 ? "/" : rest.slice(slash);
+
+  const logFor = requestLogger(c, hostSegment, path, startedAt);
+  const admission = await admitRequest(c, { method: c.req.method, host: hostSegment, path });
+  const log = logFor(admission);
+  const releaseLease = () => c.executionCtx.waitUntil(actorGate(c.env, admission.actor.root).release(admission.vault.id, admission.leaseId));
+
+  try {
+    // `new URL()` above resolves `..` and `%2e%2e` segments instead of refusing them; workerd
+    // and Cloudflare's URL normalisation usually resolve them even earlier, but where a raw
+    // target gets through, the agent's ambiguous path is refused rather than reinterpreted.
+    refuseDotSegments(requestTargetPath(c.req.url));
+    const target = parseProxyTarget(hostSegment, path, { allowPrivate: c.env.ALLOW_PRIVATE_UPSTREAMS === "true" });
+    const config = await vaultConfig(c.var.db, c.env, admission.actor.companyId, admission.vault.id, (p) => c.executionCtx.waitUntil(p));
+    const service = matchService(config.services, target);
+    if (!service) throw errors.noServiceForHost(hostSegment, admission.vault.name, url.origin);
+    if (!service.enabled) throw errors.serviceDisabled(service.name, hostSegment);
+    const opened = await openCredentials(config, credentialKeysOf(service.auth));
+    if ("missing" in opened) throw errors.credentialNotFound(opened.missing, service.name);
+    const injection = injectedHeaders(service.auth, opened.values);
+    if ("missing" in injection) throw errors.credentialNotFound(injection.missing, service.name);
+
+    const origin = service.upstream ?? `https://${target.hostname}${target.port ? `:${target.port}` : ""}`;
+    const upstreamUrl = `${origin}${target.path}${url.search}`;
+    const headers = upstreamRequestHeaders(c.req.raw.headers, injection.headers);
+    // A WebSocket upgrade is the one hop-by-hop header we pass on: the runtime then hands back
+    // the upstream's socket, and the credential rode on the handshake like on any request.
+    const websocket = c.req.header("Upgrade")?.toLowerCase() === "websocket";
+    if (websocket) headers.set("Upgrade", "websocket");
+    const upstream = await forward(c, upstreamUrl, headers, hostSegment);
+    if (websocket && upstream.webSocket) {
+      log({ service: service.name, status: 101 });
+      releaseLease();
+      return new Response(null, { status: 101, webSocket: upstream.webSocket });
+    }
+    const counted = countBytes(upstream.body, (p) => c.executionCtx.waitUntil(p), (bytesOut) => {
+      log({ service: service.name, status: upstream.status, bytesOut });
+      releaseLease();
+    });
+    return new Response(counted, { status: upstream.status, statusText: upstream.statusText, headers: clientResponseHeaders(upstream.headers) });
+  } catch (error) {
+    const appError = error instanceof AppError ? error : new AppError(500, "internal_error", "Internal error", { cause: error });
+    log({ status: appError.status, denial: appError.code });
+    releaseLease();
+    throw appError;
+  }
+});
+
+/** The path of a request URL as a string, without resolving anything in it (unlike `new URL()`). */
+function requestTargetPath(url: string): string {
+  const authority = url.indexOf("://");
+  const start = url.indexOf("/", authority === -1 ? 0 : authority + 3);
+  if (start === -1) return "/";
+  const end = url.slice(start).search(/[?#]/);
+  return end === -1 ? url.slice(start) : url.slice(start, start + end);
+}
+
+type LogRow = Partial<RequestLogRow> & { status: number };
+type Logger = (who: { actor: GateActor; vault: { id: string } }) => (row: LogRow) => void;
+
+/** Builds request-log rows for one proxied request; written after the response, in batches. */
+function requestLogger(c: Context<AppEnv>, hostSegment: string, path: string, startedAt: number): Logger {
+  return (who) => (row) =>
+    logProxyRequest(
+      c.env.DB,
+      {
+        companyId: who.actor.companyId,
+        vaultId: who.vault.id,
+        actorType: who.actor.kind,
+        actorId: who.actor.id,
+        method: c.req.method,
+        host: hostSegment.slice(0, 255),
+        path: path.slice(0, 1024),
+        latencyMs: Date.now() - startedAt,
+        createdAt: startedAt,
+        bytesIn: Number(c.req.header("content-length") ?? 0) || null,
+        ...row,
+      },
+      (p) => c.executionCtx.waitUntil(p),
+    );
+}
+
+/**
+ * The one Durable Object round trip; every refusal becomes the seed's error. A token the edge
+ * cannot read (or whose public id is forged) is 401 before any Durable Object or D1 is touched;
+ * a genuine token of a kind that cannot proxy (a person's, an API key) is 403.
+ */
+async function admitRequest(c: Context<AppEnv>, request: RequestLine): Promise<Admitted> {
+  const presented = presentedToken(c);
+  if (!presented || presented.viaCookie) throw unauthorized();
+  const parsed = await readToken(c.env, presented.token);
+  if (!parsed) throw unauthorized("Invalid, expired or revoked token");
+  const actor = presentedActorOf(parsed);
+  // Invite, registration and approval tokens are not credentials at all.
+  if (!actor && parsed.kind !== "userSession" && parsed.kind !== "companyKey") throw unauthorized("This token does not authenticate requests");
+  if (!actor) {
+    throw forbidden("The proxy takes an agent token or a vault session token (POST /v1/sessions, or `edgevault vault run`)", "agent_token_required");
+  }
+  const vaultName = c.req.header("X-Vault") ?? null;
+  const admission = await actorGate(c.env, actor.root).admit(actor, await sha256Hex(presented.token), vaultName, request);
+  if (admission.ok) return admission;
+  switch (admission.code) {
+    case "unauthorized":
+      throw unauthorized("Invalid, expired or revoked token");
+    case "vault_required":
+      throw badRequest("vault_required", "Agent tokens must name the vault: send the X-Vault header");
+    case "vault_not_found":
+      throw notFound(`Vault "${vaultName ?? ""}"`);
+    case "no_grant":
+      throw forbidden(`No access to vault "${vaultName ?? ""}"`);
+    case "rate_limited":
+    case "too_many_in_flight":
+      // Counted by the gate and logged as one row per actor and reason (Agent Vault #381), not one per refusal.
+      throw errors.tooManyRequests(admission.retryAfterSeconds, admission.limit, admission.remaining, admission.code);
+  }
+}
+
+async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers, host: string): Promise<Response> {
+  const timeoutMs = Number(c.env.UPSTREAM_TIMEOUT_MS) || UPSTREAM_TIMEOUT_MS;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";
+  try {
+    return await fetch(upstreamUrl, {
+      method: c.req.method,
+      headers,
+      body: hasBody ? c.req.raw.body : undefined,
+      // Redirects go back to the agent as they are: following one could carry the credential elsewhere.
+      redirect: "manual",
+      signal: controller.signal,
+    });
+  } catch (cause) {
+    if (controller.signal.aborted) throw errors.upstreamTimeout(host, timeoutMs);
+    throw errors.upstreamUnreachable(host, cause);
+  } finally {
+    // Only the wait for response headers is bounded; a long download may stream for as long as it needs.
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Passes a body through untouched while counting its bytes; `done` runs once when the body has
+ * been handed on, failed or been cancelled (that is when the request's in-flight slot frees).
+ */
+function countBytes(
+  body: ReadableStream<Uint8Array> | null,
+  waitUntil: (p: Promise<unknown>) => void,
+  done: (bytes: number) => void,
+): ReadableStream<Uint8Array> | null {
+  if (!body) {
+    done(0);
+    return null;
+  }
+  let bytes = 0;
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      bytes += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  waitUntil(
+    body
+      .pipeTo(counter.writable)
+      .catch(() => undefined)
+      .finally(() => done(bytes)),
+  );
+  return counter.readable;
+}
+
+/** The proxy in the OpenAPI document (it is routed by hand: any method, raw path). */
+export const PROXY_DOC: Omit<RouteConfig, "method"> = {
+  path: "/proxy/{host}/{path}",
+  tags: ["agent protocol"],
+  summary: "Forward to <host> with the vault's credential injected (any method; query and body as-is)",
+  description:
+    "Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.",
+  security: [{ bearerAuth: [] }],
+  request: {
+    params: z.object({ host: z.string().openapi({ example: "api.stripe.com" }), path: z.string().openapi({ example: "v1/charges" }) }),
+    headers: z.object({ "X-Vault": z.string().optional() }),
+  },
+  responses: { default: { description: "The upstream's response, or an Edgevault error" } },
+};

@@ -1,0 +1,68 @@
+/** Realm queries: a realm is addressed by its id (`rlm_…`) or its slug, always within one company. */
+import { and, asc, count, eq, or } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { agents, realms } from "../db/schema.ts";
+import { realmView, type RealmRow } from "../agents/agents.queries.ts";
+import { AppError } from "../lib/app-error.ts";
+
+export const REALM_ID_PREFIX = "rlm";
+
+/** Slugs: lowercase letters, digits and hyphens, 1–64 chars, no leading or trailing hyphen. */
+export const REALM_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+/**
+ * Derives a slug from a display name: accents dropped, everything outside `[a-z0-9]` folded to
+ * single hyphens, trimmed to 64 chars. Empty when the name has no usable character.
+ *
+ * @example deriveSlug("Équipe Data & ML") // "equipe-data-ml"
+ */
+export function deriveSlug(name: string): string {
+  return name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+/, "")
+    .slice(0, 64)
+    .replace(/-+$/, "");
+}
+
+/** A realm of the company by id or slug; another company's realm is not found. */
+export async function findRealm(db: Database, companyId: string, ref: string): Promise<RealmRow | undefined> {
+  return db
+    .select()
+    .from(realms)
+    .where(and(eq(realms.companyId, companyId), or(eq(realms.id, ref), eq(realms.slug, ref))))
+    .get();
+}
+
+/** Like `findRealm`, but a missing realm is a 404 `realm_not_found`. */
+export async function requireRealm(db: Database, companyId: string, ref: string): Promise<RealmRow> {
+  const realm = await findRealm(db, companyId, ref);
+  if (!realm) throw new AppError(404, "realm_not_found", `Realm "${ref}" not found`);
+  return realm;
+}
+
+/** The company's realms by name, each with how many agents are in it. */
+export async function listRealms(db: Database, companyId: string) {
+  const rows = await db
+    .select({ realm: realms, agentCount: count(agents.id) })
+    .from(realms)
+    .leftJoin(agents, and(eq(agents.realmId, realms.id), eq(agents.companyId, companyId)))
+    .where(eq(realms.companyId, companyId))
+    .groupBy(realms.id)
+    .orderBy(asc(realms.name), asc(realms.slug))
+    .all();
+  return rows.map((r) => ({ ...realmViewOf(r.realm), agentCount: r.agentCount }));
+}
+
+/** `realmView` for a row known to exist. */
+export function realmViewOf(realm: RealmRow) {
+  return { id: realm.id, name: realm.name, slug: realm.slug, color: realm.color ?? null } satisfies NonNullable<ReturnType<typeof realmView>>;
+}
+
+/** True when a D1 error is the (company, slug) uniqueness of realms. */
+export function isRealmSlugTaken(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error);
+  return text.includes("UNIQUE constraint failed: realms.company_id, realms.slug");
+}

@@ -1,0 +1,192 @@
+/**
+ * Services CRUD. Any vault role reads; vault admins write. Hosts and upstreams are validated
+ * by host-pattern.ts (private hosts only with ALLOW_PRIVATE_UPSTREAMS=true), auth by
+ * ServiceAuthSchema; referenced credential keys need not exist yet (the proxy answers 502
+ * `credential_not_found` then). Every write is audited in the same batch.
+ * Routes are mounted behind `authenticate` by the vaults router's `/v1/vaults/*` middleware.
+ */
+import { authorizeVault } from "../auth/gate.ts";
+import { and, eq, sql } from "drizzle-orm";
+
+import { auditStatement, isGuardFailure } from "../db/audit.ts";
+import { services } from "../db/schema.ts";
+import {
+  findServiceByHost,
+  findVaultService,
+  insertServiceStatement,
+  isServiceNameTaken,
+  listVaultServices,
+  toServiceRecord,
+  type ServiceRecord,
+  type ServiceRow,
+} from "./services.queries.ts";
+import type { Database } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { AppError, conflict } from "../lib/app-error.ts";
+import { formatServiceHost, parseServiceHost, parseUpstreamOrigin } from "../lib/host-pattern.ts";
+import { credentialKeysOf } from "../lib/inject-auth.ts";
+import { iso } from "../lib/openapi.ts";
+import { createRouter } from "../lib/router.ts";
+import { newId } from "../lib/tokens.ts";
+import { forgetVaultConfig } from "../proxy/vault-config.ts";
+import * as routes from "./services.routes.ts";
+
+const serviceView = (s: ServiceRecord) => ({
+  id: s.id,
+  name: s.name,
+  host: s.hostPattern,
+  upstream: s.upstream,
+  description: s.description,
+  auth: s.auth,
+  enabled: s.enabled,
+  position: s.position,
+  credential_keys: credentialKeysOf(s.auth),
+  created_at: iso(s.createdAt) ?? "",
+  updated_at: iso(s.updatedAt),
+});
+
+/** A row just written by this handler; it parsed on the way in, so it parses on the way out. */
+function viewOf(row: ServiceRow) {
+  const record = toServiceRecord(row);
+  if (!record) throw new AppError(500, "internal_error", "Internal error", { cause: new Error(`service ${row.id} does not read back`) });
+  return serviceView(record);
+}
+
+const allowPrivate = (env: Env) => env.ALLOW_PRIVATE_UPSTREAMS === "true";
+const serviceNotFound = (name: string) => new AppError(404, "service_not_found", `Service "${name}" not found`);
+const nameTaken = (name: string) => conflict("service_exists", `A service named "${name}" already exists in this vault`);
+const hostTaken = (host: string, other: string) =>
+  conflict("service_host_exists", `Service "${other}" already has host "${host}"; change or delete it instead of adding a second one that could never match`);
+
+async function requireService(db: Database, companyId: string, vaultId: string, name: string): Promise<ServiceRow> {
+  const row = await findVaultService(db, companyId, vaultId, name);
+  if (!row) throw serviceNotFound(name);
+  return row;
+}
+
+/** Two services with the same canonical pattern: the later one could never be matched. */
+async function requireFreeHost(db: Database, companyId: string, vaultId: string, hostPattern: string, selfId?: string): Promise<void> {
+  const other = await findServiceByHost(db, companyId, vaultId, hostPattern);
+  if (other && other.id !== selfId) throw hostTaken(hostPattern, other.name);
+}
+
+const emptyToNull = (text: string | null | undefined) => (text === undefined ? undefined : text === null || text === "" ? null : text);
+
+export const servicesRouter = createRouter();
+
+servicesRouter
+  .openapi(routes.listServices, async (c) => {
+    const { vault } = await authorizeVault(c, c.req.valid("param").vault);
+    const rows = await listVaultServices(c.var.db, vault.companyId, vault.id);
+    return c.json({ services: rows.map(serviceView) }, 200);
+  })
+  .openapi(routes.getService, async (c) => {
+    const params = c.req.valid("param");
+    const { vault } = await authorizeVault(c, params.vault);
+    return c.json({ service: viewOf(await requireService(c.var.db, vault.companyId, vault.id, params.name)) }, 200);
+  })
+  .openapi(routes.createService, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const { vault } = await authorizeVault(c, c.req.valid("param").vault);
+    const body = c.req.valid("json");
+    const options = { allowPrivate: allowPrivate(c.env) };
+    const host = formatServiceHost(parseServiceHost(body.host, options));
+    const upstream = body.upstream ? parseUpstreamOrigin(body.upstream, options) : null;
+    if (await findVaultService(db, principal.companyId, vault.id, body.name)) throw nameTaken(body.name);
+    await requireFreeHost(db, principal.companyId, vault.id, host);
+
+    const id = newId("svc");
+    const detail = { vault: vault.name, name: body.name, host, upstream, auth_type: body.auth.type, enabled: body.enabled };
+    let inserted: ServiceRow[];
+    try {
+      [inserted] = await db.batch([
+        insertServiceStatement(
+          db,
+          { id, companyId: principal.companyId, vaultId: vault.id, name: body.name, host, upstream, description: emptyToNull(body.description) ?? null, auth: body.auth, enabled: body.enabled },
+          Date.now(),
+        ),
+        auditStatement(db, principal, { action: "service.create", targetType: "service", targetId: id, detail }),
+      ]);
+    } catch (error) {
+      if (isServiceNameTaken(error)) throw nameTaken(body.name);
+      throw error;
+    }
+    const row = inserted[0];
+    if (!row) throw new AppError(500, "internal_error", "Internal error", { cause: new Error("service insert returned no row") });
+    forgetVaultConfig(principal.companyId, vault.id);
+    return c.json({ service: viewOf(row) }, 201);
+  })
+  .openapi(routes.updateService, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const params = c.req.valid("param");
+    const { vault } = await authorizeVault(c, params.vault);
+    const body = c.req.valid("json");
+    const existing = await requireService(db, principal.companyId, vault.id, params.name);
+    const options = { allowPrivate: allowPrivate(c.env) };
+
+    const changes: Partial<ServiceRow> = {};
+    if (body.name !== undefined && body.name !== existing.name) {
+      if (await findVaultService(db, principal.companyId, vault.id, body.name)) throw nameTaken(body.name);
+      changes.name = body.name;
+    }
+    if (body.host !== undefined) {
+      changes.host = formatServiceHost(parseServiceHost(body.host, options));
+      await requireFreeHost(db, principal.companyId, vault.id, changes.host, existing.id);
+    }
+    if (body.upstream !== undefined) changes.upstream = body.upstream ? parseUpstreamOrigin(body.upstream, options) : null;
+    if (body.description !== undefined) changes.description = emptyToNull(body.description) ?? null;
+    if (body.auth !== undefined) changes.auth = body.auth;
+    if (body.enabled !== undefined) changes.enabled = body.enabled;
+
+    const where = and(eq(services.id, existing.id), eq(services.companyId, principal.companyId), eq(services.vaultId, vault.id));
+    // The audit row is the guard: a service deleted since we read it rolls the batch back.
+    const guard = sql`EXISTS (SELECT 1 FROM ${services} WHERE ${services.id} = ${existing.id})`;
+    const detail = { vault: vault.name, name: existing.name, changed: Object.keys(changes).sort(), ...pick(changes) };
+    let updated: ServiceRow[];
+    try {
+      [, updated] = await db.batch([
+        auditStatement(db, principal, { action: "service.update", targetType: "service", targetId: existing.id, detail }, guard),
+        db.update(services).set({ ...changes, updatedAt: Date.now() }).where(where).returning(),
+      ]);
+    } catch (error) {
+      if (isGuardFailure(error)) throw serviceNotFound(params.name);
+      if (isServiceNameTaken(error)) throw nameTaken(body.name ?? params.name);
+      throw error;
+    }
+    const row = updated[0];
+    if (!row) throw serviceNotFound(params.name);
+    forgetVaultConfig(principal.companyId, vault.id);
+    return c.json({ service: viewOf(row) }, 200);
+  })
+  .openapi(routes.deleteService, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const params = c.req.valid("param");
+    const { vault } = await authorizeVault(c, params.vault);
+    const existing = await requireService(db, principal.companyId, vault.id, params.name);
+    const guard = sql`EXISTS (SELECT 1 FROM ${services} WHERE ${services.id} = ${existing.id})`;
+    try {
+      await db.batch([
+        auditStatement(db, principal, { action: "service.delete", targetType: "service", targetId: existing.id, detail: { vault: vault.name, name: existing.name, host: existing.host } }, guard),
+        db.delete(services).where(and(eq(services.id, existing.id), eq(services.companyId, principal.companyId), eq(services.vaultId, vault.id))),
+      ]);
+    } catch (error) {
+      if (isGuardFailure(error)) throw serviceNotFound(params.name);
+      throw error;
+    }
+    forgetVaultConfig(principal.companyId, vault.id);
+    return c.json({ deleted: existing.name }, 200);
+  });
+
+/** Audit detail of an update: the new non-secret values (auth holds key names only). */
+function pick(changes: Partial<ServiceRow>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (changes.name !== undefined) out.new_name = changes.name;
+  if (changes.host !== undefined) out.host = changes.host;
+  if (changes.upstream !== undefined) out.upstream = changes.upstream;
+  if (changes.auth !== undefined) out.auth_type = changes.auth.type;
+  if (changes.enabled !== undefined) out.enabled = changes.enabled;
+  return out;
+}

@@ -1,0 +1,112 @@
+/**
+ * Service reads and writes. A service row stores its host pattern in canonical text
+ * (`formatServiceHost`); readers get it parsed. Every query filters on company and vault.
+ */
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { services, type ServiceAuth } from "../db/schema.ts";
+import { parseServiceHost, type ServiceHost } from "../lib/host-pattern.ts";
+import { ServiceAuthSchema } from "../lib/inject-auth.ts";
+
+export type ServiceRow = typeof services.$inferSelect;
+
+/** A service as the proxy and the API use it: the host pattern parsed, the auth validated. */
+export type ServiceRecord = {
+  id: string;
+  companyId: string;
+  vaultId: string;
+  name: string;
+  host: ServiceHost;
+  /** Canonical pattern text, e.g. `slack.com/api/*`. */
+  hostPattern: string;
+  /** Origin override (`https://host[:port]`); null: the agent's target host over https. */
+  upstream: string | null;
+  description: string | null;
+  auth: ServiceAuth;
+  enabled: boolean;
+  /** Last tie-breaker in matching: lower comes first. */
+  position: number;
+  createdAt: number;
+  updatedAt: number | null;
+};
+
+/**
+ * Parses a stored row. Rows were validated on write; the host is re-parsed syntactically
+ * (`allowPrivate: true`) because the proxy target check already refused private hosts in
+ * production before any matching happens. A row that no longer parses is left out and logged
+ * rather than breaking the whole vault.
+ */
+export function toServiceRecord(row: ServiceRow): ServiceRecord | null {
+  try {
+    const host = parseServiceHost(row.host, { allowPrivate: true });
+    const auth = ServiceAuthSchema.safeParse(row.auth);
+    if (!auth.success) throw new Error("stored auth no longer validates");
+    return {
+      id: row.id,
+      companyId: row.companyId,
+      vaultId: row.vaultId,
+      name: row.name,
+      host,
+      hostPattern: row.host,
+      upstream: row.upstream,
+      description: row.description,
+      auth: auth.data,
+      enabled: row.enabled,
+      position: row.position,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
+  } catch (error) {
+    console.error(JSON.stringify({ level: "error", code: "service_unreadable", service: row.id, reason: error instanceof Error ? error.message : String(error) }));
+    return null;
+  }
+}
+
+/**
+ * A vault's services in matching order (position, then creation), parsed.
+ *
+ * @example matchService(await listVaultServices(db, companyId, vaultId), target)
+ */
+export async function listVaultServices(db: Database, companyId: string, vaultId: string): Promise<ServiceRecord[]> {
+  const rows = await db
+    .select()
+    .from(services)
+    .where(and(eq(services.companyId, companyId), eq(services.vaultId, vaultId)))
+    .orderBy(asc(services.position), asc(services.createdAt), asc(services.id))
+    .all();
+  return rows.map(toServiceRecord).filter((s): s is ServiceRecord => s !== null);
+}
+
+export async function findVaultService(db: Database, companyId: string, vaultId: string, name: string): Promise<ServiceRow | undefined> {
+  return db
+    .select()
+    .from(services)
+    .where(and(eq(services.companyId, companyId), eq(services.vaultId, vaultId), eq(services.name, name)))
+    .get();
+}
+
+/** The service of the vault with exactly this canonical host pattern, if any. */
+export async function findServiceByHost(db: Database, companyId: string, vaultId: string, hostPattern: string): Promise<ServiceRow | undefined> {
+  return db
+    .select()
+    .from(services)
+    .where(and(eq(services.companyId, companyId), eq(services.vaultId, vaultId), eq(services.host, hostPattern)))
+    .get();
+}
+
+export type NewService = Omit<ServiceRow, "position" | "createdAt" | "updatedAt">;
+
+/** Insert at the end of the vault's order (max position + 1), computed inside the statement. */
+export function insertServiceStatement(db: Database, service: NewService, now: number) {
+  const nextPosition = sql<number>`(SELECT COALESCE(MAX(${services.position}), -1) + 1 FROM ${services} WHERE ${services.vaultId} = ${service.vaultId})`;
+  return db
+    .insert(services)
+    .values({ ...service, position: nextPosition, createdAt: now, updatedAt: now })
+    .returning();
+}
+
+/** True when a D1 error is the (vault, name) uniqueness of services. */
+export function isServiceNameTaken(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error);
+  return text.includes("UNIQUE constraint failed: services.vault_id, services.name");
+}

@@ -1,0 +1,74 @@
+/**
+ * Delivers one proposal event to one webhook. Called from the proposal's Durable Object, which
+ * keeps the retry schedule. The payload names the proposal and what it asks for; it never
+ * carries a credential value or the webhook secret.
+ */
+import { and, eq } from "drizzle-orm";
+import { createDatabase } from "../db/client.ts";
+import { companyDataKey } from "../db/data-keys.ts";
+import { webhooks } from "../db/schema.ts";
+import type { Env } from "../env.ts";
+import { associatedData, openText } from "../lib/crypto-envelope.ts";
+import type { ProposalEvent, ProposalView } from "../proposals/proposal-view.ts";
+import { signWebhook, WEBHOOK_TIMEOUT_MS } from "../lib/webhook-signature.ts";
+
+export type WebhookDelivery = {
+  id: string;
+  webhookId: string;
+  event: ProposalEvent;
+  /** Attempts made so far. */
+  attempts: number;
+  nextAt: number;
+  /** Only on `proposal.created`: where a human approves. */
+  approvalUrl?: string;
+};
+
+export function webhookPayload(event: ProposalEvent, view: ProposalView, deliveryId: string, approvalUrl?: string) {
+  return {
+    id: deliveryId,
+    event,
+    sent_at: new Date().toISOString(),
+    proposal: {
+      id: view.id,
+      vault: view.vault,
+      status: view.status,
+      message: view.message,
+      user_message: view.user_message,
+      review_note: view.review_note,
+      services: view.services.map((s) => ({ action: s.action, name: s.name, host: s.host ?? null, auth_type: s.auth?.type ?? null })),
+      credentials: view.credentials.map((c) => ({ action: c.action, key: c.key, description: c.description ?? null })),
+      created_at: view.created_at,
+      reviewed_at: view.reviewed_at,
+      ...(approvalUrl ? { approval_url: approvalUrl } : {}),
+    },
+  };
+}
+
+/** True when delivered (2xx) or the webhook no longer exists; false to retry later. */
+export async function deliver(env: Env, companyId: string, delivery: WebhookDelivery, view: ProposalView): Promise<boolean> {
+  const db = createDatabase(env.DB);
+  const hook = await db.select().from(webhooks).where(and(eq(webhooks.id, delivery.webhookId), eq(webhooks.companyId, companyId))).get();
+  if (!hook) return true;
+  const secret = await openText(await companyDataKey(db, env, companyId), hook.sealedSecret, associatedData.webhookSecret(companyId, hook.id));
+  const body = JSON.stringify(webhookPayload(delivery.event, view, delivery.id, delivery.approvalUrl));
+  const signature = await signWebhook(secret, body, Math.floor(Date.now() / 1000));
+  try {
+    const response = await fetch(hook.url, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "User-Agent": "Edgevault-Webhooks/1",
+        "X-Edgevault-Event": delivery.event,
+        "X-Edgevault-Delivery": delivery.id,
+        "X-Edgevault-Signature": signature,
+      },
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+    });
+    await response.body?.cancel();
+    return response.status >= 200 && response.status < 300;
+  } catch {
+    return false;
+  }
+}
