@@ -4,8 +4,8 @@
  * or was invalidated by a management change, so the very next request after any change re-reads D1.
  */
 import { and, eq, gt, isNull } from "drizzle-orm";
-import type { RootKey } from "../workers/auth/actor-gate-client.ts";
-import type { CompanyRole } from "../workers/auth/principal.ts";
+import type { RootKey } from "../workers/db/change.ts";
+import type { CompanyRole } from "../workers/lib/principal.ts";
 import type { Database } from "../workers/db/client.ts";
 import { agents, agentTokens, apiKeys, users, userSessions, vaultMembers, vaultSessions, type RateLimitOverride, type VaultRole } from "../workers/db/schema.ts";
 

@@ -16,8 +16,8 @@ import { loadRootState, loadSessionState, writeLastSeen, type RootState, type Se
 import { requestLog, type VaultRole } from "../workers/db/schema.ts";
 import { loadVaultMeta, type VaultMeta } from "../workers/vaults/vault-meta.queries.ts";
 import type { Env } from "../workers/env.ts";
-import type { CompanyRole } from "../workers/auth/principal.ts";
-import { lesserRole, roleAtLeast } from "../workers/auth/principal.ts";
+import type { CompanyRole } from "../workers/lib/principal.ts";
+import { lesserRole, roleAtLeast } from "../workers/lib/principal.ts";
 import { SESSION_MINTING_ROLE } from "../workers/auth/permission-table.ts";
 import { admit, effectiveRateLimit, newBucket, release, type Bucket } from "../workers/lib/rate-limit.ts";
 import { StaleWhileRevalidate } from "../workers/lib/stale-while-revalidate.ts";

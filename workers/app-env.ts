@@ -2,7 +2,7 @@
 import type { Database } from "./db/client.ts";
 import type { Env } from "./env.ts";
 import type { Cell } from "./auth/permission-table.ts";
-import type { Principal } from "./auth/principal.ts";
+import type { Principal } from "./lib/principal.ts";
 
 export type AppEnv = {
   Bindings: Env;

@@ -9,7 +9,7 @@ import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import securityPage from "../../docs/security.md?raw";
 import { COLUMNS, PERMISSIONS, renderPermissionTable, ruleFor, type Cell } from "../../workers/auth/permission-table.ts";
-import { roleAtLeast } from "../../workers/auth/principal.ts";
+import { roleAtLeast } from "../../workers/lib/principal.ts";
 import { BASE, call, createUser, inviteAgent, type ApiResponse } from "./helpers.ts";
 import { PROBES, tidy, type ProbeRequest } from "./authorization/probes.ts";
 import { buildWorld, grantUser, mintSession, type Instance, type World } from "./authorization/world.ts";

@@ -13,7 +13,7 @@ import type { Env } from "../env.ts";
 import { AGENT_NAME_PATTERN } from "./agent-names.ts";
 import { AppError, badRequest, conflict, forbidden, notFound } from "../lib/app-error.ts";
 import { iso, rateLimitFromInput } from "../lib/openapi.ts";
-import type { Principal } from "../auth/principal.ts";
+import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
 import { issueAgentSvid, trustDomainOf } from "../identity/svid.ts";

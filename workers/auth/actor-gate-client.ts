@@ -14,9 +14,8 @@ export const SESSION_ID_PREFIX = "ses";
 export const USER_ID_PREFIX = "usr";
 export const API_KEY_ID_PREFIX = "key";
 
-export type RootType = "agent" | "user" | "company_key";
-/** A principal whose own state decides everything delegated from it. */
-export type RootKey = { type: RootType; id: string };
+export type { RootKey, RootType } from "../db/change.ts";
+import type { RootKey, RootType } from "../db/change.ts";
 /** What a token presents: its root, and the session when it is a vault session token. */
 export type PresentedActor = { root: RootKey; sessionId?: string };
 

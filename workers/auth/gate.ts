@@ -9,7 +9,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
 import { AppError, badRequest, forbidden, notFound, unauthorized } from "../lib/app-error.ts";
-import { roleAtLeast, type Principal } from "./principal.ts";
+import { roleAtLeast, type Principal } from "../lib/principal.ts";
 import { presentedToken } from "./bearer.ts";
 import { verifyCsrf } from "./csrf.ts";
 import { type Cell, type Column, ruleFor, type Rule } from "./permission-table.ts";

@@ -9,15 +9,15 @@
 import type { Database } from "../db/client.ts";
 import type { VaultRole } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/app-error.ts";
-import type { Principal } from "./principal.ts";
+import type { Principal } from "../lib/principal.ts";
 import { findVault, vaultRoleOf, type VaultRow } from "./permissions.ts";
 
 const RANK: Record<VaultRole, number> = { proxy: 1, member: 2, admin: 3 };
 /** Company owners (people, owner agents) and API keys are admins of every vault, and above them. */
 const COMPANY_OWNER_RANK = 4;
 
-/** `granteeIsOwner`: the grantee is a company owner (a person or an owner agent), admin of every vault already. */
-export type GrantChange = { current: VaultRole | undefined; next: VaultRole | undefined; granteeIsOwner?: boolean };
+export type { GrantChange } from "../vaults/grants.queries.ts";
+import type { GrantChange } from "../vaults/grants.queries.ts";
 
 async function granterRank(db: Database, principal: Principal, vault: VaultRow): Promise<number> {
   if (principal.kind === "vault_session") return 0;

@@ -4,11 +4,13 @@
  */
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { vaultMembers, vaults, type VaultRole } from "../db/schema.ts";
-import { AppError, forbidden, notFound } from "../lib/app-error.ts";
-import { roleAtLeast, type Principal } from "./principal.ts";
+import { vaultMembers, type VaultRole } from "../db/schema.ts";
+import { findVault, type VaultRow } from "../vaults/vaults.queries.ts";
 
-export type VaultRow = typeof vaults.$inferSelect;
+export { findVault, findVaultById, type VaultRow } from "../vaults/vaults.queries.ts";
+import { AppError, forbidden, notFound } from "../lib/app-error.ts";
+import { roleAtLeast, type Principal } from "../lib/principal.ts";
+
 export type VaultAccess = { vault: VaultRow; role: VaultRole };
 
 /**
@@ -26,14 +28,6 @@ export async function vaultRoleOf(db: Database, principal: Principal, vault: Pic
     .where(and(eq(vaultMembers.vaultId, vault.id), eq(vaultMembers.principalType, principalType), eq(vaultMembers.principalId, principal.id)))
     .get();
   return row?.role;
-}
-
-export async function findVault(db: Database, companyId: string, name: string): Promise<VaultRow | undefined> {
-  return db.select().from(vaults).where(and(eq(vaults.companyId, companyId), eq(vaults.name, name))).get();
-}
-
-export async function findVaultById(db: Database, companyId: string, id: string): Promise<VaultRow | undefined> {
-  return db.select().from(vaults).where(and(eq(vaults.companyId, companyId), eq(vaults.id, id))).get();
 }
 
 /**

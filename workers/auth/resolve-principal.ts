@@ -11,7 +11,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { apiKeys, userSessions, users } from "../db/schema.ts";
-import type { Principal } from "./principal.ts";
+import type { Principal } from "../lib/principal.ts";
 import { digestsEqual, parseToken, sha256Hex } from "../lib/tokens.ts";
 import { actorGate, presentedActorOf, type PresentedActor } from "./actor-gate-client.ts";
 import { readToken } from "./token-signer.ts";

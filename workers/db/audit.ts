@@ -2,7 +2,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { auditLog } from "./schema.ts";
-import { actorOf, type Principal } from "../auth/principal.ts";
+import { actorOf, type Principal } from "../lib/principal.ts";
 
 export type AuditEntry = {
   action: string;

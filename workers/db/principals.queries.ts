@@ -3,7 +3,7 @@
  * the invite may still be used (auth/invite-backing.ts). Undefined when it is gone or inactive.
  */
 import { and, eq, isNull } from "drizzle-orm";
-import type { Principal } from "../auth/principal.ts";
+import type { Principal } from "../lib/principal.ts";
 import type { Database } from "./client.ts";
 import { agents, apiKeys, users } from "./schema.ts";
 

@@ -29,7 +29,7 @@ import {
   type SignerKey,
   type SigningAlg,
 } from "../lib/jwt-svid.ts";
-import type { Principal } from "../auth/principal.ts";
+import type { Principal } from "../lib/principal.ts";
 import { newId } from "../lib/tokens.ts";
 import type { CryptoKey as JoseCryptoKey } from "jose";
 

@@ -13,7 +13,7 @@ import { agents, invites } from "../db/schema.ts";
 import { agentInstructions, invitePrompt } from "./agent-instructions.ts";
 import { AppError, conflict, forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
-import type { Principal } from "../auth/principal.ts";
+import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { digestsEqual, newId, sha256Hex, tokenSuffix, type TokenMinter } from "../lib/tokens.ts";
 import * as routes from "./invites.routes.ts";

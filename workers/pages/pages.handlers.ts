@@ -3,7 +3,6 @@
  * `approval_url`. Cookie sessions only; every form carries the session's CSRF token and must
  * come from this origin. Decisions go through the same code as the API (proposals/decide.ts).
  */
-import { and, desc, eq, inArray } from "drizzle-orm";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie } from "hono/cookie";
 import type { Context } from "hono";
@@ -16,12 +15,12 @@ import { resolvePrincipal } from "../auth/resolve-principal.ts";
 import { setSessionCookie, signInWithPassword } from "../sign-in/sign-in.ts";
 import { minterFor } from "../auth/token-signer.ts";
 import { holdPageTo } from "../auth/gate.ts";
-import { invalidateRoots, userRoot } from "../auth/revocation.ts";
-import { agents, proposals, userSessions, vaults, vaultSessions } from "../db/schema.ts";
-import type { Database } from "../db/client.ts";
+import { commitChange } from "../effects.ts";
+import { signOutChange } from "../users/users.queries.ts";
+import { listCompanyVaults } from "../vaults/vaults.queries.ts";
 import { AppError } from "../lib/app-error.ts";
-import type { Principal } from "../auth/principal.ts";
-import { roleAtLeast } from "../auth/principal.ts";
+import type { Principal } from "../lib/principal.ts";
+import { roleAtLeast } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { APP_CSS } from "./app-css.ts";
 import { approvePage } from "./approve.page.ts";
@@ -30,10 +29,13 @@ import { layout, notice, PAGE_HEADERS, html } from "./layout.ts";
 import { signInPage } from "./sign-in.page.ts";
 import { approve, reject } from "../proposals/decide.ts";
 import { proposalView, type ProposalRow } from "../proposals/proposal-rows.ts";
-import { decidable, settled } from "../proposals/proposals.handlers.ts";
+import { decidable, settled } from "../proposals/decision.ts";
+import { pendingProposals, raiserName } from "../proposals/proposals.queries.ts";
 import { reviewView } from "../proposals/review-view.ts";
 
 type UserPrincipal = Extract<Principal, { kind: "user" }>;
+/** The inbox shows at most this many pending proposals, newest first. */
+const INBOX_LIMIT = 200;
 type PageSession = { principal: UserPrincipal; csrf: string };
 
 /** Only same-site relative paths: `next` must never send a signed-in user to another host. */
@@ -62,18 +64,6 @@ const signInRedirect = (c: Context<AppEnv>) => {
   const here = new URL(c.req.url);
   return c.redirect(`/sign-in?next=${encodeURIComponent(here.pathname + here.search)}`, 303);
 };
-
-async function raiserName(db: Database, row: ProposalRow): Promise<string> {
-  if (row.raisedByType === "agent") {
-    const agent = await db.select({ name: agents.name }).from(agents).where(eq(agents.id, row.raisedById)).get();
-    return agent ? `agent ${agent.name}` : "a deleted agent";
-  }
-  if (row.raisedByType === "vault_session") {
-    const session = await db.select({ label: vaultSessions.label }).from(vaultSessions).where(eq(vaultSessions.id, row.raisedById)).get();
-    return session?.label ? `session “${session.label}”` : "a vault session";
-  }
-  return row.raisedByType === "user" ? "a user" : "an API key";
-}
 
 const SignInForm = z.object({
   email: z.string().email().max(254),
@@ -135,8 +125,7 @@ pagesRouter.post("/sign-out", formBodyLimit(FORM_BODY_LIMIT), async (c) => {
   const session = await pageSession(c);
   if (session) {
     await requireForm(c, String((await c.req.parseBody()).csrf ?? ""));
-    await c.var.db.update(userSessions).set({ revokedAt: Date.now() }).where(eq(userSessions.id, session.principal.sessionId));
-    await invalidateRoots(c.env, [userRoot(session.principal.id)]);
+    await commitChange(c, signOutChange(c.var.db, session.principal.id, session.principal.sessionId, Date.now()));
   }
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
   return c.redirect("/sign-in", 303);
@@ -147,19 +136,10 @@ pagesRouter.get("/inbox", async (c) => {
   if (!session) return signInRedirect(c);
   const db = c.var.db;
   const principal = session.principal;
-  const companyVaults = await db.select().from(vaults).where(eq(vaults.companyId, principal.companyId)).all();
   const decidableVaults = [];
-  for (const vault of companyVaults) if (roleAtLeast(await vaultRoleOf(db, principal, vault), "member")) decidableVaults.push(vault);
+  for (const vault of await listCompanyVaults(db, principal.companyId)) if (roleAtLeast(await vaultRoleOf(db, principal, vault), "member")) decidableVaults.push(vault);
   const names = new Map(decidableVaults.map((v) => [v.id, v.name]));
-  const rows = names.size
-    ? await db
-        .select()
-        .from(proposals)
-        .where(and(eq(proposals.companyId, principal.companyId), eq(proposals.status, "pending"), inArray(proposals.vaultId, [...names.keys()])))
-        .orderBy(desc(proposals.createdAt))
-        .limit(200)
-        .all()
-    : [];
+  const rows = await pendingProposals(db, principal.companyId, [...names.keys()], INBOX_LIMIT);
   const items = await Promise.all(rows.map(async (row) => ({ view: proposalView(row, names.get(row.vaultId) ?? ""), raisedBy: await raiserName(db, row) })));
   return page(c, inboxPage({ items, signedInAs: principal.email, csrf: session.csrf }));
 });

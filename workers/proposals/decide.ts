@@ -13,7 +13,7 @@ import { credentials, proposals, services } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { AppError, badRequest, conflict } from "../lib/app-error.ts";
 import { associatedData, openText, sealText } from "../lib/crypto-envelope.ts";
-import { roleAtLeast, rootOf, type Principal } from "../auth/principal.ts";
+import { roleAtLeast, rootOf, type Principal } from "../lib/principal.ts";
 import type { VaultRole } from "../db/schema.ts";
 import type { ProposalServiceView, ProposalSlotView, ProposalStatus } from "./proposal-view.ts";
 import { newId } from "../lib/tokens.ts";

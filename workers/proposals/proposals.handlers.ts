@@ -1,19 +1,18 @@
 /** Proposals: raise, read (with long-poll), list, approve, reject. */
-import { authorizeSelectedVault, authorizeVault } from "../auth/gate.ts";
-import { requireVaultRole, vaultRoleOf } from "../auth/permissions.ts";
-import { minterFor } from "../auth/token-signer.ts";
-import { and, desc, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { auditStatement } from "../db/audit.ts";
-import { proposals, vaults } from "../db/schema.ts";
-import { AppError, notFound } from "../lib/app-error.ts";
-import { rootOf, type Principal } from "../auth/principal.ts";
+import { authorizeSelectedVault } from "../auth/gate.ts";
+import { findVaultById, requireVaultRole, vaultRoleOf } from "../auth/permissions.ts";
+import { minterFor } from "../auth/token-signer.ts";
+import { commitChange } from "../effects.ts";
+import { notFound } from "../lib/app-error.ts";
+import { rootOf, type Principal } from "../lib/principal.ts";
 import type { ProposalRecord } from "./proposal-view.ts";
 import { createRouter } from "../lib/router.ts";
-import { digestsEqual, newId, sha256Hex } from "../lib/tokens.ts";
-import { forgetVaultConfig } from "../proxy/vault-config.ts";
-import { approve, reject, requireDecider, type Decider } from "./decide.ts";
+import { newId } from "../lib/tokens.ts";
+import { approve, reject } from "./decide.ts";
+import { decidable, settled } from "./decision.ts";
+import { listProposals, raiseChange } from "./proposals.queries.ts";
 import { proposalRecord, proposalView, proposalWatch, type ProposalRow } from "./proposal-rows.ts";
 import { checkProposal, sealProposalValues } from "./raise.ts";
 import * as routes from "./proposals.routes.ts";
@@ -55,10 +54,7 @@ proposalsRouter
       reviewedAt: null,
       reviewedBy: null,
     };
-    await db.batch([
-      db.insert(proposals).values(row),
-      auditStatement(db, principal, { action: "proposal.raise", targetType: "proposal", targetId: id, detail: { vault: vault.name, services: checked.services.map((s) => s.name), credentials: checked.slots.map((s) => s.key) } }),
-    ]);
+    await commitChange(c, raiseChange(db, principal, row, vault.name));
     const approvalUrl = `${new URL(c.req.url).origin}/approve/${id}?token=${approval.token}`;
     await proposalWatch(c.env, id).open(proposalRecord(row, vault.name), approvalUrl);
     return c.json({ id, status: "pending" as const, vault: vault.name, approval_url: approvalUrl, message: "Proposal raised. Show the user the approval_url; poll GET /v1/proposals/{id} (or add ?wait=30) until it leaves pending." }, 201);
@@ -84,21 +80,9 @@ proposalsRouter
     const principal = c.var.principal;
     const query = c.req.valid("query");
     const { vault, role } = await authorizeSelectedVault(c, query.vault);
-    const rows = await c.var.db
-      .select()
-      .from(proposals)
-      .where(
-        and(
-          eq(proposals.vaultId, vault.id),
-          eq(proposals.companyId, principal.companyId),
-          query.status ? eq(proposals.status, query.status) : undefined,
-          // Proxy-role callers (agents, sessions) see only what they raised themselves.
-          role === "proxy" ? and(eq(proposals.raisedByType, principal.kind), eq(proposals.raisedById, principal.id)) : undefined,
-        ),
-      )
-      .orderBy(desc(proposals.createdAt))
-      .limit(query.limit)
-      .all();
+    // Proxy-role callers (agents, sessions) see only what they raised themselves.
+    const raisedBy = role === "proxy" ? { type: principal.kind, id: principal.id } : undefined;
+    const rows = await listProposals(c.var.db, vault, { status: query.status, limit: query.limit, raisedBy });
     return c.json({ proposals: rows.map((r) => proposalView(r, vault.name)) }, 200);
   })
   .openapi(routes.approveProposal, async (c) => {
@@ -118,7 +102,7 @@ proposalsRouter
 
 /** Someone other than the raiser reads a proposal: member or higher in its vault. */
 async function requireReader(c: Context<AppEnv>, record: ProposalRecord): Promise<void> {
-  const vault = await c.var.db.select({ name: vaults.name }).from(vaults).where(and(eq(vaults.id, record.vaultId), eq(vaults.companyId, record.companyId))).get();
+  const vault = await findVaultById(c.var.db, record.companyId, record.vaultId);
   if (!vault) throw notFound("Proposal");
   try {
     await requireVaultRole(c.var.db, c.var.principal, vault.name, "member");
@@ -126,36 +110,3 @@ async function requireReader(c: Context<AppEnv>, record: ProposalRecord): Promis
     throw notFound("Proposal"); // a proxy-role actor does not learn that someone else's proposal exists
   }
 }
-
-/**
- * The proposal, if the caller may decide it: the permission table has already admitted only
- * signed-in people; here the vault role (the table's cell) and the decision rules of
- * proposals/decide.ts. A token, when sent, must be this proposal's own approval token.
- */
-export async function decidable(c: Context<AppEnv>, id: string, token: string | undefined): Promise<{ row: ProposalRow; vaultName: string; decider: Decider }> {
-  const principal = c.var.principal;
-  if (principal.kind !== "user") throw new AppError(403, "human_required", "Proposals are decided by a signed-in human, not by agents, sessions or API keys");
-  const found = await c.var.db
-    .select({ row: proposals, vaultName: vaults.name })
-    .from(proposals)
-    .innerJoin(vaults, eq(vaults.id, proposals.vaultId))
-    .where(and(eq(proposals.id, id), eq(proposals.companyId, principal.companyId)))
-    .get();
-  if (!found) throw notFound("Proposal");
-  const { role } = await authorizeVault(c, found.vaultName);
-  const decider = { principal, role };
-  requireDecider(decider, found.row);
-  if (token !== undefined && !digestsEqual(found.row.approvalTokenHash, await sha256Hex(token))) {
-    throw new AppError(403, "approval_token_mismatch", "This approval link belongs to another proposal");
-  }
-  return { ...found, decider };
-}
-
-/** After D1 holds the decision: wake waiters, notify webhooks, refresh this isolate's config. */
-export async function settled(c: Context<AppEnv>, row: ProposalRow, vaultName: string) {
-  const view = proposalView(row, vaultName);
-  await proposalWatch(c.env, row.id).settle(view);
-  forgetVaultConfig(row.companyId, row.vaultId);
-  return view;
-}
-

@@ -32,7 +32,7 @@ import {
 import { agentTokens, registrations } from "../db/schema.ts";
 import { CAPABILITIES } from "../agents/agent-names.ts";
 import { AppError, badRequest, conflict } from "../lib/app-error.ts";
-import type { Principal } from "../auth/principal.ts";
+import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
 import { digestsEqual, sha256Hex } from "../lib/tokens.ts";

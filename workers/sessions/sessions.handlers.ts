@@ -12,7 +12,7 @@ import { auditStatement } from "../db/audit.ts";
 import { vaults, vaultSessions } from "../db/schema.ts";
 import { forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
-import { mintingCredentialOf, roleAtLeast, rootOf } from "../auth/principal.ts";
+import { mintingCredentialOf, roleAtLeast, rootOf } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { newId } from "../lib/tokens.ts";
 import * as routes from "./sessions.routes.ts";

@@ -1,13 +1,11 @@
 /** Sign-in, sign-out and whoami. */
-import { eq } from "drizzle-orm";
 import { deleteCookie } from "hono/cookie";
 import { SESSION_COOKIE } from "../auth/bearer.ts";
 import { setSessionCookie, signInWithPassword } from "./sign-in.ts";
 import { minterFor } from "../auth/token-signer.ts";
-import { invalidateRoots, userRoot } from "../auth/revocation.ts";
 import { findCompany } from "../companies/companies.queries.ts";
-import { users, userSessions } from "../db/schema.ts";
-import { userView } from "../users/users.queries.ts";
+import { commitChange } from "../effects.ts";
+import { findUserInCompany, signOutChange, userView } from "../users/users.queries.ts";
 import { forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
@@ -28,9 +26,8 @@ authRouter
   .openapi(routes.signOut, async (c) => {
     const principal = c.var.principal;
     if (principal.kind !== "user") throw forbidden("Only user sessions sign out; revoke API keys instead", "not_a_session"); // the table refuses these first
-    await c.var.db.update(userSessions).set({ revokedAt: Date.now() }).where(eq(userSessions.id, principal.sessionId));
     // Vault sessions minted with this sign-in end with it.
-    await invalidateRoots(c.env, [userRoot(principal.id)]);
+    await commitChange(c, signOutChange(c.var.db, principal.id, principal.sessionId, Date.now()));
     if (principal.viaCookie) deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
     return c.json({ signed_out: true as const }, 200);
   })
@@ -40,7 +37,7 @@ authRouter
     if (!company) throw notFound("Company");
     const base = { kind: principal.kind, id: principal.id, company: { id: company.id, name: company.name }, company_role: principal.companyRole };
     if (principal.kind === "user") {
-      const user = await c.var.db.select().from(users).where(eq(users.id, principal.id)).get();
+      const user = await findUserInCompany(c.var.db, principal.companyId, principal.id);
       return c.json({ ...base, email: principal.email, name: user ? userView(user).name : "" }, 200);
     }
     if (principal.kind === "agent") return c.json({ ...base, name: principal.name }, 200);

@@ -11,6 +11,7 @@ import { clientAddressKey } from "../lib/client-address.ts";
 import type { TokenMinter } from "../lib/tokens.ts";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "../lib/password.ts";
 import { SESSION_COOKIE } from "../auth/bearer.ts";
+import { csrfTokenFor } from "../auth/csrf.ts";
 
 /**
  * E-mail is unique per company only, so one address may have accounts in a few companies.
@@ -51,7 +52,8 @@ export async function signInWithPassword(db: Database, mint: TokenMinter, email:
     const choices = await db.select({ id: companies.id, name: companies.name }).from(companies).where(inArray(companies.id, matched.map((u) => u.companyId))).orderBy(asc(companies.id)).all();
     throw new AppError(409, "company_required", "This email and password open accounts in more than one company: send `company` to choose one", { extra: { companies: choices } });
   }
-  return { user, session: await createUserSession(db, mint, user, mode) };
+  const session = await createUserSession(db, mint, user, mode);
+  return { user, session: { ...session, csrfToken: mode === "cookie" ? await csrfTokenFor(session.token) : undefined } };
 }
 
 /**

@@ -1,15 +1,14 @@
 /** Agents' vault roles: moved only by those above them (auth/grants.ts); every change reloads the agent's gate. */
-import { authorizeVault } from "../auth/gate.ts";
-import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { requireGrantChange, type GrantChange } from "../auth/grants.ts";
-import type { VaultRow } from "../auth/permissions.ts";
-import { agentRoot, invalidateRoots } from "../auth/revocation.ts";
-import { applyGrantChange, currentGrant } from "../vaults/grants.queries.ts";
 import { findAgentByName } from "../agents/agents.queries.ts";
+import { authorizeVault } from "../auth/gate.ts";
+import { requireGrantChange } from "../auth/grants.ts";
 import type { Database } from "../db/client.ts";
-import { agents, vaultMembers, type VaultRole } from "../db/schema.ts";
+import { commitChange } from "../effects.ts";
+import { currentGrant, grantChange, grantChanged, type GrantChange } from "../vaults/grants.queries.ts";
+import type { VaultRow } from "../vaults/vaults.queries.ts";
+import { listVaultAgents } from "./vault-agents.queries.ts";
 import { notFound } from "../lib/app-error.ts";
 import { createRouter } from "../lib/router.ts";
 import * as routes from "./vault-agents.routes.ts";
@@ -20,28 +19,21 @@ async function agentIn(db: Database, companyId: string, name: string) {
   return found.agent;
 }
 
-/** Moves the agent's role in the vault, if the caller may (auth/grants.ts), and reloads its gate. */
-async function moveRole(c: Context<AppEnv>, vault: VaultRow, agent: { id: string; name: string }, change: GrantChange) {
+/** Moves the agent's role in the vault, if the caller may (auth/grants.ts); its gate re-reads it. */
+async function moveRole(c: Context<AppEnv>, vault: VaultRow, agent: { id: string; name: string }, move: GrantChange) {
   const { db, principal } = c.var;
-  await requireGrantChange(db, principal, vault, change);
-  const audit = change.next
-    ? { action: "vault.agent.grant", targetType: "agent", targetId: agent.name, detail: { vault: vault.name, role: change.next } }
+  await requireGrantChange(db, principal, vault, move);
+  const audit = move.next
+    ? { action: "vault.agent.grant", targetType: "agent", targetId: agent.name, detail: { vault: vault.name, role: move.next } }
     : { action: "vault.agent.remove", targetType: "agent", targetId: agent.name, detail: { vault: vault.name } };
-  await applyGrantChange(db, principal, vault, { type: "agent", id: agent.id }, change, audit);
-  await invalidateRoots(c.env, [agentRoot(agent.id)]);
+  const write = grantChange(db, principal, vault, { type: "agent", id: agent.id }, move, audit);
+  if (write) await commitChange(c, write).catch((error: unknown) => Promise.reject(grantChanged(error)));
 }
 
 export const vaultAgentsRouter = createRouter()
   .openapi(routes.listVaultAgents, async (c) => {
-    const db = c.var.db;
     const { vault } = await authorizeVault(c, c.req.valid("param").vault);
-    const rows = await db
-      .select({ agent: agents.name, role: vaultMembers.role, status: agents.status })
-      .from(vaultMembers)
-      .innerJoin(agents, eq(agents.id, vaultMembers.principalId))
-      .where(and(eq(vaultMembers.vaultId, vault.id), eq(vaultMembers.principalType, "agent")))
-      .orderBy(agents.name)
-      .all();
+    const rows = await listVaultAgents(c.var.db, vault.id);
     return c.json({ vault: vault.name, agents: rows }, 200);
   })
   .openapi(routes.addVaultAgent, async (c) => {

@@ -4,9 +4,8 @@
  * makes this one fail whole (409) instead of overwriting a role the caller could not have moved.
  */
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { RootKey } from "../auth/actor-gate-client.ts";
-import type { GrantChange } from "../auth/grants.ts";
-import type { Principal } from "../auth/principal.ts";
+import { change, type RootKey } from "../db/change.ts";
+import type { Principal } from "../lib/principal.ts";
 import { AppError } from "../lib/app-error.ts";
 import { auditStatement, isGuardFailure, type AuditEntry } from "../db/audit.ts";
 import type { Database } from "../db/client.ts";
@@ -21,24 +20,29 @@ export async function currentGrant(db: Database, vaultId: string, grantee: Grant
   return (await db.select({ role: vaultMembers.role }).from(vaultMembers).where(grantWhere(vaultId, grantee)).get())?.role;
 }
 
-/** Applies `change` (already permitted) with its audit entry, if the grant is still `change.current`. */
-export async function applyGrantChange(db: Database, principal: Principal, vault: { id: string; companyId: string }, grantee: Grantee, change: GrantChange, audit: AuditEntry): Promise<void> {
-  if (change.current === change.next) return;
-  const still = change.current
-    ? sql`EXISTS (SELECT 1 FROM ${vaultMembers} WHERE ${grantWhere(vault.id, grantee)} AND ${vaultMembers.role} = ${change.current})`
+/** A role change in a vault: `next` undefined removes the grant; `granteeIsOwner` marks a company owner. */
+export type GrantChange = { current: VaultRole | undefined; next: VaultRole | undefined; granteeIsOwner?: boolean };
+
+/**
+ * The write for `move` (already permitted), guarded on the grant still being `move.current`, with
+ * its audit entry; the grantee's gate re-reads it. Undefined when there is nothing to change.
+ */
+export function grantChange(db: Database, principal: Principal, vault: { id: string; companyId: string }, grantee: Grantee, move: GrantChange, audit: AuditEntry) {
+  if (move.current === move.next) return undefined;
+  const still = move.current
+    ? sql`EXISTS (SELECT 1 FROM ${vaultMembers} WHERE ${grantWhere(vault.id, grantee)} AND ${vaultMembers.role} = ${move.current})`
     : sql`NOT EXISTS (SELECT 1 FROM ${vaultMembers} WHERE ${grantWhere(vault.id, grantee)})`;
-  const write = change.next
-    ? change.current
-      ? db.update(vaultMembers).set({ role: change.next }).where(grantWhere(vault.id, grantee))
-      : db.insert(vaultMembers).values({ vaultId: vault.id, companyId: vault.companyId, principalType: grantee.type, principalId: grantee.id, role: change.next, createdAt: Date.now() })
+  const write = move.next
+    ? move.current
+      ? db.update(vaultMembers).set({ role: move.next }).where(grantWhere(vault.id, grantee))
+      : db.insert(vaultMembers).values({ vaultId: vault.id, companyId: vault.companyId, principalType: grantee.type, principalId: grantee.id, role: move.next, createdAt: Date.now() })
     : db.delete(vaultMembers).where(grantWhere(vault.id, grantee));
-  try {
-    await db.batch([auditStatement(db, principal, audit, still), write]);
-  } catch (error) {
-    if (isGuardFailure(error)) throw new AppError(409, "grant_changed", "This grant changed a moment ago; read it again and retry");
-    throw error;
-  }
+  return change([auditStatement(db, principal, audit, still), write] as const, { roots: [{ type: grantee.type, id: grantee.id }] });
 }
+
+/** The grant changed between the check and the write: that write failed whole. */
+export const grantChanged = (error: unknown) =>
+  isGuardFailure(error) ? new AppError(409, "grant_changed", "This grant changed a moment ago; read it again and retry") : error;
 
 /**
  * Every root principal whose gate may hold this vault: grantees, minters of its live sessions,

@@ -1,8 +1,11 @@
 /** Who is calling: resolved once per request by the authorization gate (auth/gate.ts). */
-import type { RootKey } from "./actor-gate-client.ts";
 import type { VaultRole } from "../db/schema.ts";
 
 export type CompanyRole = "owner" | "member";
+
+export type RootType = "agent" | "user" | "company_key";
+/** A principal whose own state decides everything delegated from it (its ActorGate's key). */
+export type RootKey = { type: RootType; id: string };
 
 export type Principal =
   | { kind: "company_key"; companyId: string; id: string; companyRole: "owner" }

@@ -1,0 +1,37 @@
+/**
+ * A write and its consequences, as one value. Queries build a `Change` (the D1 statements to run
+ * as one batch, and who must re-read their state afterwards); handlers hand it to `commit`, which
+ * runs the batch and then the invalidations. A new write cannot forget to invalidate: it returns
+ * what it invalidates, and there is no other way to apply it.
+ */
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Database } from "./client.ts";
+
+import type { RootKey } from "../lib/principal.ts";
+
+export type { RootKey, RootType } from "../lib/principal.ts";
+/** A vault whose services and credentials are cached per isolate for the proxy. */
+export type VaultRef = { companyId: string; vaultId: string };
+
+export type Invalidates = { roots?: readonly RootKey[]; vaults?: readonly VaultRef[] };
+
+type Statement = BatchItem<"sqlite">;
+export type Change<T extends readonly [Statement, ...Statement[]] = readonly [Statement, ...Statement[]]> = { statements: T; invalidates: Invalidates };
+
+/** What committing a change does beyond D1: dropping caches (the Worker wires it: workers/effects.ts). */
+export type Effects = {
+  invalidateRoots(roots: readonly RootKey[]): Promise<void>;
+  forgetVaults(vaults: readonly VaultRef[]): void;
+};
+
+export function change<T extends readonly [Statement, ...Statement[]]>(statements: T, invalidates: Invalidates = {}): Change<T> {
+  return { statements, invalidates };
+}
+
+/** Runs the statements as one D1 batch (a transaction), then the invalidations they carry. */
+export async function commit<T extends readonly [Statement, ...Statement[]]>(db: Database, effects: Effects, done: Change<T>) {
+  const results = await db.batch(done.statements as unknown as Parameters<Database["batch"]>[0]);
+  if (done.invalidates.roots?.length) await effects.invalidateRoots(done.invalidates.roots);
+  if (done.invalidates.vaults?.length) effects.forgetVaults(done.invalidates.vaults);
+  return results as unknown as { [K in keyof T]: Awaited<T[K]> };
+}
