@@ -1,14 +1,13 @@
 /** Agents: Vane registration, details, SVIDs, management and rotation. */
-import { and, eq, isNull, or } from "drizzle-orm";
 import { AGENT_ID_PREFIX } from "../auth/actor-gate-client.ts";
 import { authorizeSubject } from "../auth/gate.ts";
 import { minterFor } from "../auth/token-signer.ts";
 import { agentRoot, invalidateRoots } from "../auth/revocation.ts";
 
-import { auditStatement } from "../db/audit.ts";
-import { activeSessionCount, agentVaults, agentView, findAgentByName, isAgentNameTaken, type AgentRow } from "./agents.queries.ts";
+import { activeSessionCount, agentVaults, agentView, deleteAgentChange, findAgentByName, isAgentNameTaken, registerAgentChange, updateAgentChange, type AgentRow, type RealmRow } from "./agents.queries.ts";
 import type { Database } from "../db/client.ts";
-import { agents, invites, realms, vaultMembers, vaultSessions } from "../db/schema.ts";
+import { commitChange } from "../effects.ts";
+import { findRealm } from "../realms/realms.queries.ts";
 import type { Env } from "../env.ts";
 import { AGENT_NAME_PATTERN } from "./agent-names.ts";
 import { AppError, badRequest, conflict, forbidden, notFound } from "../lib/app-error.ts";
@@ -31,7 +30,7 @@ async function requireAgent(db: Database, principal: Principal, agentId: string)
   return found;
 }
 
-const viewOf = (env: Env, agent: AgentRow, realm: typeof realms.$inferSelect | null) =>
+const viewOf = (env: Env, agent: AgentRow, realm: RealmRow | null) =>
   agentView(agent, realm, spiffeIdFor(trustDomainOf(env), agent.companyId, agent.name));
 
 export const agentsRouter = createRouter();
@@ -61,18 +60,10 @@ agentsRouter
       createdBy: principal.id,
       updatedAt: now,
     };
-    // Upsert (seed 003): the same agentId updates metadata and reactivates; registeredAt is kept.
-    const [rows] = await db.batch([
-      db
-        .insert(agents)
-        .values(values)
-        .onConflictDoUpdate({ target: [agents.companyId, agents.name], set: { metadata: values.metadata, status: "active", updatedAt: now } })
-        .returning(),
-      auditStatement(db, principal, { action: "agent.register", targetType: "agent", targetId: body.agentId }),
-    ]);
+    const [rows] = await commitChange(c, registerAgentChange(db, principal, values));
     const agent = rows[0];
     if (!agent) throw new AppError(500, "internal_error", "Registration did not persist");
-    await invalidateRoots(c.env, [agentRoot(agent.id)]);
+    await invalidateRoots(c.env, [agentRoot(agent.id)]); // an existing agent of that name may have been updated
     const issued = await issueAgentSvid(db, c.env, { companyId: principal.companyId, agentName: agent.name });
     return c.json({ agentId: agent.name, spiffeId: issued.spiffeId, svid: issued.svid, registeredAt: iso(agent.registeredAt) ?? "" }, 201);
   })
@@ -109,7 +100,7 @@ agentsRouter
     }
     let realmId: string | null | undefined;
     if (body.realm !== undefined) {
-      realmId = body.realm === null ? null : (await findRealm(db, principal.companyId, body.realm)).id;
+      realmId = body.realm === null ? null : (await realmOf(db, principal.companyId, body.realm)).id;
     }
     const changes = {
       ...(body.role ? { role: body.role } : {}),
@@ -123,19 +114,15 @@ agentsRouter
     };
     let updated: AgentRow | undefined;
     try {
-      const [rows] = await db.batch([
-        db.update(agents).set(changes).where(and(eq(agents.id, agent.id), eq(agents.companyId, principal.companyId))).returning(),
-        auditStatement(db, principal, { action: "agent.update", targetType: "agent", targetId: agent.name, detail: { ...body, metadata: body.metadata === undefined ? undefined : "changed" } }),
-      ]);
+      const detail = { ...body, metadata: body.metadata === undefined ? undefined : "changed" };
+      const [rows] = await commitChange(c, updateAgentChange(db, principal, agent, changes, detail));
       updated = rows[0];
     } catch (error) {
       if (isAgentNameTaken(error)) throw conflict("agent_exists", `An agent named "${body.name ?? ""}" already exists`);
       throw error;
     }
     if (!updated) throw notFound(`Agent "${agentId}"`);
-    // The agent's gate admits its sessions too: both see the change on their next request.
-    await invalidateRoots(c.env, [agentRoot(agent.id)]);
-    const realm = updated.realmId ? await db.select().from(realms).where(eq(realms.id, updated.realmId)).get() : null;
+    const realm = updated.realmId ? await findRealm(db, principal.companyId, updated.realmId) : null;
     return c.json({ agent: viewOf(c.env, updated, realm ?? null) }, 200);
   })
   .openapi(routes.deleteAgent, async (c) => {
@@ -143,19 +130,7 @@ agentsRouter
     const db = c.var.db;
     const { agentId } = c.req.valid("param");
     const { agent } = await requireAgent(db, principal, agentId);
-    const now = Date.now();
-    // Tokens go by ON DELETE CASCADE; grants, sessions and rotation invites are not foreign keys.
-    await db.batch([
-      db.delete(vaultMembers).where(and(eq(vaultMembers.principalType, "agent"), eq(vaultMembers.principalId, agent.id))),
-      db.update(vaultSessions).set({ revokedAt: now }).where(and(eq(vaultSessions.principalType, "agent"), eq(vaultSessions.principalId, agent.id), isNull(vaultSessions.revokedAt))),
-      db
-        .update(invites)
-        .set({ revokedAt: now })
-        .where(and(eq(invites.companyId, principal.companyId), or(eq(invites.agentId, agent.id), and(eq(invites.kind, "agent"), eq(invites.agentName, agent.name))), isNull(invites.usedAt), isNull(invites.revokedAt))),
-      db.delete(agents).where(and(eq(agents.id, agent.id), eq(agents.companyId, principal.companyId))),
-      auditStatement(db, principal, { action: "agent.delete", targetType: "agent", targetId: agent.name }),
-    ]);
-    await invalidateRoots(c.env, [agentRoot(agent.id)]);
+    await commitChange(c, deleteAgentChange(db, principal, agent, Date.now()));
     return c.json({ deleted: agent.name }, 200);
   })
   .openapi(routes.rotateAgent, async (c) => {
@@ -176,8 +151,8 @@ agentsRouter
     return c.json(view, 201);
   });
 
-async function findRealm(db: Database, companyId: string, idOrSlug: string) {
-  const realm = await db.select().from(realms).where(and(eq(realms.companyId, companyId), or(eq(realms.id, idOrSlug), eq(realms.slug, idOrSlug)))).get();
+async function realmOf(db: Database, companyId: string, idOrSlug: string) {
+  const realm = await findRealm(db, companyId, idOrSlug);
   if (!realm) throw notFound(`Realm "${idOrSlug}"`);
   return realm;
 }

@@ -1,8 +1,11 @@
 /** Agent queries and the agent record as the API shows it (Vane and Vaultys field names). */
-import { and, count, eq, gt, isNull } from "drizzle-orm";
+import { and, count, eq, gt, isNull, or } from "drizzle-orm";
+import { auditStatement } from "../db/audit.ts";
+import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
-import { agents, realms, vaultMembers, vaults, vaultSessions } from "../db/schema.ts";
+import { agents, invites, realms, vaultMembers, vaults, vaultSessions } from "../db/schema.ts";
 import { iso } from "../lib/openapi.ts";
+import type { Principal } from "../lib/principal.ts";
 
 export type AgentRow = typeof agents.$inferSelect;
 export type RealmRow = typeof realms.$inferSelect;
@@ -69,4 +72,47 @@ export async function activeSessionCount(db: Database, agentId: string, now = Da
 export function isAgentNameTaken(error: unknown): boolean {
   const text = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error);
   return text.includes("UNIQUE constraint failed: agents.company_id, agents.name");
+}
+
+/** Vane's upsert (seed 003): the same agentId updates metadata and reactivates; registeredAt is kept. */
+export function registerAgentChange(db: Database, principal: Principal, values: typeof agents.$inferInsert & { id: string; updatedAt: number }) {
+  return change(
+    [
+      db
+        .insert(agents)
+        .values(values)
+        .onConflictDoUpdate({ target: [agents.companyId, agents.name], set: { metadata: values.metadata, status: "active", updatedAt: values.updatedAt } })
+        .returning(),
+      auditStatement(db, principal, { action: "agent.register", targetType: "agent", targetId: values.name }),
+    ] as const,
+    // The upsert may have touched an existing agent (its id is not `values.id` then): the handler invalidates what it got back.
+  );
+}
+
+export function updateAgentChange(db: Database, principal: Principal, agent: AgentRow, changes: Partial<typeof agents.$inferInsert>, detail: Record<string, unknown>) {
+  return change(
+    [
+      db.update(agents).set(changes).where(and(eq(agents.id, agent.id), eq(agents.companyId, agent.companyId))).returning(),
+      auditStatement(db, principal, { action: "agent.update", targetType: "agent", targetId: agent.name, detail }),
+    ] as const,
+    // The agent's gate admits its sessions too: both see the change on their next request.
+    { roots: [{ type: "agent", id: agent.id }] },
+  );
+}
+
+/** Deletes an agent; tokens go by ON DELETE CASCADE, grants, sessions and pending invites here (they are not foreign keys). */
+export function deleteAgentChange(db: Database, principal: Principal, agent: AgentRow, now: number) {
+  return change(
+    [
+      db.delete(vaultMembers).where(and(eq(vaultMembers.principalType, "agent"), eq(vaultMembers.principalId, agent.id))),
+      db.update(vaultSessions).set({ revokedAt: now }).where(and(eq(vaultSessions.principalType, "agent"), eq(vaultSessions.principalId, agent.id), isNull(vaultSessions.revokedAt))),
+      db
+        .update(invites)
+        .set({ revokedAt: now })
+        .where(and(eq(invites.companyId, agent.companyId), or(eq(invites.agentId, agent.id), and(eq(invites.kind, "agent"), eq(invites.agentName, agent.name))), isNull(invites.usedAt), isNull(invites.revokedAt))),
+      db.delete(agents).where(and(eq(agents.id, agent.id), eq(agents.companyId, agent.companyId))),
+      auditStatement(db, principal, { action: "agent.delete", targetType: "agent", targetId: agent.name }),
+    ] as const,
+    { roots: [{ type: "agent", id: agent.id }] },
+  );
 }

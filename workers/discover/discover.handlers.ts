@@ -2,8 +2,7 @@
 import { authorizeSelectedVault } from "../auth/gate.ts";
 import { z } from "@hono/zod-openapi";
 import { createRoute } from "../auth/secured-route.ts";
-import { and, eq } from "drizzle-orm";
-import { credentials } from "../db/schema.ts";
+import { credentialNames } from "../credentials/credentials.queries.ts";
 import { listVaultServices } from "../services/services.queries.ts";
 import { formatServiceHost } from "../lib/host-pattern.ts";
 import { errors, jsonResponse } from "../lib/openapi.ts";
@@ -36,7 +35,7 @@ discoverRouter.openapi(discover, async (c) => {
   const db = c.var.db;
   const [services, keys] = await Promise.all([
     listVaultServices(db, vault.companyId, vault.id),
-    db.select({ key: credentials.key }).from(credentials).where(and(eq(credentials.companyId, vault.companyId), eq(credentials.vaultId, vault.id))).orderBy(credentials.key).all(),
+    credentialNames(db, vault),
   ]);
   return c.json(
     {
@@ -44,7 +43,7 @@ discoverRouter.openapi(discover, async (c) => {
       proxy_url: `${new URL(c.req.url).origin}/proxy`,
       // Disabled services are left out: they cannot be reached (the proxy answers service_disabled).
       services: services.filter((s) => s.enabled).map((s) => ({ host: formatServiceHost(s.host), description: s.description ?? s.name })),
-      available_credentials: keys.map((k) => k.key),
+      available_credentials: keys,
     },
     200,
   );
