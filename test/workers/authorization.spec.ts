@@ -11,18 +11,24 @@ import securityPage from "../../docs/security.md?raw";
 import { COLUMNS, PERMISSIONS, renderPermissionTable, ruleFor, type Cell } from "../../workers/auth/permission-table.ts";
 import { roleAtLeast } from "../../workers/lib/principal.ts";
 import { BASE, call, createUser, inviteAgent, type ApiResponse } from "./helpers.ts";
-import { PROBES, tidy, type ProbeRequest } from "./authorization/probes.ts";
+import { PROBES, PUBLIC_PROBES, tidy, type ProbeRequest } from "./authorization/probes.ts";
 import { buildWorld, grantUser, mintSession, type Instance, type World } from "./authorization/world.ts";
 import { requestId } from "./upstream.ts";
 
 type Outcome = "allow" | "refuse";
 
-const send = (req: ProbeRequest, token: string | undefined): Promise<ApiResponse> => call(req.method, req.path, { token, body: req.body, headers: req.headers });
+const send = (req: ProbeRequest, token: string | undefined): Promise<ApiResponse> => call(req.method, req.path, { token, body: req.body, rawBody: req.rawBody, headers: req.headers });
 const ok = (status: number) => status >= 200 && status < 300;
 const refused = (status: number) => status === 401 || status === 403 || status === 404;
 
+type OpenApiDocument = { paths: Record<string, Record<string, { security?: unknown[] }>> };
+
+async function openapiDocument(): Promise<OpenApiDocument> {
+  return (await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as OpenApiDocument;
+}
+
 async function openapiOperations(): Promise<string[]> {
-  const doc = (await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+  const doc = await openapiDocument();
   return Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
 }
 
@@ -32,6 +38,42 @@ function expectedOf(cell: Cell, who: Instance): Outcome {
   if (cell === "allow" || cell === "self") return "allow";
   return roleAtLeast(who.role, cell) ? "allow" : "refuse";
 }
+
+describe("one authentication boundary: /openapi.json's security is the table's, and holds", () => {
+  it("every operation that declares security is 401 without a token; every public one succeeds without one", { timeout: 120_000 }, async () => {
+    const doc = await openapiDocument();
+    const w = await buildWorld("ab");
+    const failures: string[] = [];
+    let secured = 0;
+    let open = 0;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const op = `${method.toUpperCase()} ${path}`;
+        const rule = ruleFor(op);
+        const declaresSecurity = (operation.security?.length ?? 0) > 0;
+        if (!rule) failures.push(`${op}: not in the table`);
+        else if (declaresSecurity !== (rule.access !== "public")) failures.push(`${op}: declares security ${declaresSecurity}, the table says ${rule.access}`);
+        if (declaresSecurity) {
+          secured += 1;
+          const probe = PROBES[op];
+          const res = probe ? await send(await probe.request(w, w.instances[0] as Instance), undefined) : undefined;
+          if (res?.status !== 401) failures.push(`${op} without a token: ${res?.status ?? "no probe"}`);
+          continue;
+        }
+        open += 1;
+        const probe = PUBLIC_PROBES[op];
+        if (!probe) {
+          failures.push(`${op}: public, but no public probe`);
+          continue;
+        }
+        const res = await send(await probe(w), undefined);
+        if (!ok(res.status)) failures.push(`${op} without a token: ${res.status} ${res.text.slice(0, 160)}`);
+      }
+    }
+    console.log(`auth boundary: ${secured} operations declare security and answer 401 without a token; ${open} public operations succeed without one`);
+    expect(failures).toEqual([]);
+  });
+});
 
 describe("permission matrix: /openapi.json × the table of docs/security.md", () => {
   it("docs/security.md shows the very table the gate enforces (npm run docs:security)", () => {

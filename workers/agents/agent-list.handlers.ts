@@ -4,6 +4,7 @@
  * have no per-realm membership to narrow it by. Agents and vault sessions are refused.
  */
 
+import { configOf } from "../config.ts";
 import { listAgentsPage } from "./agent-list.queries.ts";
 import { agentView } from "./agents.queries.ts";
 import { requireRealm } from "../realms/realms.queries.ts";
@@ -52,6 +53,6 @@ agentListRouter.openapi(routes.listAgents, async (c) => {
     { page: query.page, pageSize: query.pageSize, sortBy: query.sortBy, sortDir: query.sortDir },
     now,
   );
-  const agents = rows.map(({ agent, realm }) => agentView(agent, realm, spiffeIdFor(c.env.TRUST_DOMAIN, agent.companyId, agent.name), now));
+  const agents = rows.map(({ agent, realm }) => agentView(agent, realm, spiffeIdFor(configOf(c.env).trustDomain, agent.companyId, agent.name), now));
   return c.json({ agents, total, page: query.page, pageSize: query.pageSize, totalPages: Math.ceil(total / query.pageSize), online }, 200);
 });

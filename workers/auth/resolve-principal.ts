@@ -15,11 +15,12 @@ import type { Principal } from "../lib/principal.ts";
 import { digestsEqual, parseToken, sha256Hex } from "../lib/tokens.ts";
 import { actorGate, presentedActorOf, type PresentedActor } from "./actor-gate-client.ts";
 import { readToken } from "./token-signer.ts";
+import { configOf } from "../config.ts";
 
 export async function resolvePrincipal(db: Database, env: Env, token: string, viaCookie: boolean, now = Date.now()): Promise<Principal | undefined> {
   const parsed = await readToken(env, token);
   if (!parsed) {
-    const anyStringKey = env.ENVIRONMENT === "dev" && !viaCookie && parseToken(token) === undefined;
+    const anyStringKey = configOf(env).environment === "dev" && !viaCookie && parseToken(token) === undefined;
     return anyStringKey ? resolveCompanyKey(db, await sha256Hex(token)) : undefined;
   }
   if (parsed.kind === "userSession") return resolveUserSession(db, await sha256Hex(token), viaCookie, now);

@@ -3,6 +3,7 @@
  * Signed with the company's active key; verified only against that same company's keys, so a
  * token naming company A but signed by company B's key finds no key and is refused.
  */
+import { configOf } from "../config.ts";
 import type { JWTPayload } from "jose";
 import type { Database } from "../db/client.ts";
 import { activeSigner, verificationKey } from "./signing-keys.queries.ts";
@@ -38,9 +39,10 @@ export type IssuedSvid = { svid: string; spiffeId: string; expiresAt: Date };
 
 /** Checks the configured trust domain: a bad one is our misconfiguration, not the caller's input. */
 export function trustDomainOf(env: Env): string {
-  const problem = trustDomainProblem(env.TRUST_DOMAIN ?? "");
+  const { trustDomain } = configOf(env);
+  const problem = trustDomainProblem(trustDomain);
   if (problem) throw new AppError(500, "server_misconfigured", "The server's trust domain is not configured", { cause: `TRUST_DOMAIN: ${problem}` });
-  return env.TRUST_DOMAIN;
+  return trustDomain;
 }
 
 const MAX_AUDIENCES = 10;

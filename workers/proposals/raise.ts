@@ -15,6 +15,7 @@ import { credentialKeysOf } from "../lib/inject-auth.ts";
 import type { ProposalServiceView, ProposalSlotView } from "./proposal-view.ts";
 import type { VaultRow } from "../auth/permissions.ts";
 import { withImpact } from "./impact.ts";
+import { configOf } from "../config.ts";
 import { MAX_PENDING_PER_RAISER, MAX_PENDING_PER_VAULT, type RaiseProposalInput } from "./proposals.routes.ts";
 import type { RootKey } from "../db/change.ts";
 
@@ -43,7 +44,7 @@ export async function checkProposal(db: Database, env: Env, vault: VaultRow, rai
   const stored = new Set(existingKeys.map((k) => k.key));
   const settable = new Set(input.credentials.filter((c) => c.action === "set").map((c) => c.key));
   const deleting = new Set(input.credentials.filter((c) => c.action === "delete").map((c) => c.key));
-  const hostOptions = { allowPrivate: env.ALLOW_PRIVATE_UPSTREAMS === "true" };
+  const hostOptions = { allowPrivate: configOf(env).allowPrivateUpstreams };
 
   const checkedServices: ProposalServiceView[] = input.services.map((service) => {
     if (service.action === "delete") {

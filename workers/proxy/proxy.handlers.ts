@@ -8,6 +8,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { actorGate, presentedActorOf } from "../auth/actor-gate-client.ts";
 import { readToken } from "../auth/token-signer.ts";
+import { configOf } from "../config.ts";
 import { presentedToken } from "../auth/bearer.ts";
 import type { GateActor, GateAdmission, RequestLine } from "../../durable-objects/actor-gate.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../lib/forward-headers.ts";
@@ -26,8 +27,6 @@ import { openCredentials, vaultConfig } from "./vault-config.ts";
  */
 export const PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
-/** Default bound on waiting for the upstream's response headers (override: UPSTREAM_TIMEOUT_MS). */
-export const UPSTREAM_TIMEOUT_MS = 30_000;
 
 type Admitted = Extract<GateAdmission, { ok: true }>;
 
@@ -55,7 +54,7 @@ proxyRouter.all("/proxy/*", async (c) => {
     // and Cloudflare's URL normalisation usually resolve them even earlier, but where a raw
     // target gets through, the agent's ambiguous path is refused rather than reinterpreted.
     refuseDotSegments(requestTargetPath(c.req.url));
-    const target = parseProxyTarget(hostSegment, path, { allowPrivate: c.env.ALLOW_PRIVATE_UPSTREAMS === "true" });
+    const target = parseProxyTarget(hostSegment, path, { allowPrivate: configOf(c.env).allowPrivateUpstreams });
     const config = await vaultConfig(c.var.db, c.env, admission.actor.companyId, admission.vault.id, (p) => c.executionCtx.waitUntil(p));
     const service = matchService(config.services, target);
     if (!service) throw errors.noServiceForHost(hostSegment, admission.vault.name, url.origin);
@@ -161,7 +160,7 @@ async function admitRequest(c: Context<AppEnv>, request: RequestLine): Promise<A
 }
 
 async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers, host: string): Promise<Response> {
-  const timeoutMs = Number(c.env.UPSTREAM_TIMEOUT_MS) || UPSTREAM_TIMEOUT_MS;
+  const timeoutMs = configOf(c.env).upstreamTimeoutMs;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";

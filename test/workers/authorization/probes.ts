@@ -10,7 +10,7 @@ import { call, createVault, inviteAgent, unique } from "../helpers.ts";
 import { requestId } from "../upstream.ts";
 import { grantUser, mintSession, type Instance, type World } from "./world.ts";
 
-export type ProbeRequest = { method: string; path: string; body?: unknown; headers?: Record<string, string>; token?: string };
+export type ProbeRequest = { method: string; path: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string };
 
 export type Probe = {
   request(w: World, who: Instance): Promise<ProbeRequest>;
@@ -302,3 +302,43 @@ export async function tidy(w: World): Promise<void> {
   ]);
 }
 
+
+/** Public operations, sent without a token as a first-time caller would: each must succeed. */
+export const PUBLIC_PROBES: Record<string, (w: World) => Promise<ProbeRequest>> = {
+  "GET /health": async () => ({ method: "GET", path: "/health" }),
+  "POST /v1/auth/sign-in": async (w) => {
+    const email = `${fresh("public")}@example.com`;
+    await must("user", call("POST", "/v1/users", { token: K(w), body: { email, role: "member", password: "correct horse battery staple" } }), 201);
+    return { method: "POST", path: "/v1/auth/sign-in", body: { email, password: "correct horse battery staple" } };
+  },
+  "POST /v1/users/accept": async (w) => {
+    const invited = await must("invite", call("POST", "/v1/users", { token: K(w), body: { email: `${fresh("invited")}@example.com` } }), 201);
+    return { method: "POST", path: "/v1/users/accept", body: { token: (invited.body.invite as { token: string }).token, password: "correct horse battery staple" } };
+  },
+  "POST /v1/companies/{companyId}/agents/register": async (w) => ({
+    method: "POST",
+    path: `/v1/companies/${w.company.id}/agents/register`,
+    headers: { "CF-Connecting-IP": "198.19.0.1" },
+    body: { name: fresh("selfreg"), capabilities: ["api_call"] },
+  }),
+  "POST /v1/registrations/claim": async (w) => {
+    const registered = await must(
+      "registration",
+      call("POST", `/v1/companies/${w.company.id}/agents/register`, { headers: { "CF-Connecting-IP": "198.19.0.2" }, body: { name: fresh("claimer"), capabilities: [] } }),
+      201,
+    );
+    return { method: "POST", path: "/v1/registrations/claim", body: { claim_token: registered.body.claim_token as string } };
+  },
+  "GET /v1/companies/{companyId}/jwks.json": async (w) => ({ method: "GET", path: `/v1/companies/${w.company.id}/jwks.json` }),
+  "GET /v1/companies/{companyId}/spiffe-bundle": async (w) => ({ method: "GET", path: `/v1/companies/${w.company.id}/spiffe-bundle` }),
+  "POST /v1/token/exchange": async (w) => {
+    const agent = w.instances.find((i) => i.label === "agent@member");
+    const svid = await must("svid", call("GET", `/v1/agents/${agent?.name ?? ""}/svid`, { token: agent?.token }));
+    const form = new URLSearchParams({ grant_type: "urn:ietf:params:oauth:grant-type:token-exchange", subject_token: svid.body.svid as string, subject_token_type: "urn:ietf:params:oauth:token-type:jwt", audience: "public-probe" });
+    return { method: "POST", path: "/v1/token/exchange", rawBody: form.toString(), headers: { "Content-Type": "application/x-www-form-urlencoded" } };
+  },
+  "POST /invite/{token}": async (w) => {
+    const invite = await must("invite", call("POST", "/v1/agents/invites", { token: K(w), body: { name: fresh("redeem") } }), 201);
+    return { method: "POST", path: new URL(invite.body.invite_url as string).pathname };
+  },
+};
