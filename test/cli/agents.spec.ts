@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { after, before, describe, it } from "node:test";
+import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { revokeCommand } from "../../cli/commands/agent-invite.ts";
 import { COMMANDS } from "../../cli/main.ts";
 import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";

@@ -6,7 +6,7 @@ import { X509Certificate } from "node:crypto";
 import { chmod, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import {
   BACKDATE_MS,
   LEAF_VALIDITY_MS,

@@ -1,7 +1,7 @@
 /** `confirm`: the yes/no question destructive commands ask on a terminal (in process, no edge). */
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
-import { describe, it } from "node:test";
+import { describe, it } from "vitest";
 import { CliError, EXIT, UsageError } from "../../cli/cli-error.ts";
 import { confirm } from "../../cli/confirm.ts";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { login, logout, whoami } from "../../cli/commands/auth.ts";
 import { printed, runCli, tempConfigHome } from "./support/cli.ts";
 import { startEdge, type Edge, type TestCompany } from "./support/edge.ts";

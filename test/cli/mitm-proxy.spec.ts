@@ -10,7 +10,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
-import { after, before, describe, it } from "node:test";
+import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { tempConfigHome } from "./support/cli.ts";
 import { startEdge, type Edge, type TestCompany } from "./support/edge.ts";
 import {

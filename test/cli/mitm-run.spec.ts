@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { COMMANDS } from "../../cli/main.ts";
 import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";
 import { ROOT, startEdge, type Edge, type TestCompany } from "./support/edge.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
-import { after, before, describe, it } from "node:test";
+import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { CliError } from "../../cli/cli-error.ts";
 import { COMMANDS } from "../../cli/main.ts";
 import { parseSlotValues, readSlotValues } from "../../cli/slot-values.ts";

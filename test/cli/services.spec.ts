@@ -4,7 +4,7 @@
  * bad flags refused (exit 2) before any request is sent.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { COMMANDS } from "../../cli/main.ts";
 import { parseAuthFlags } from "../../cli/service-auth.ts";
 import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { COMMANDS } from "../../cli/main.ts";
 import { inviteAgent, proxyFetch, type TestAgent } from "./support/agent.ts";
 import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";

@@ -27,6 +27,7 @@ export default defineConfig(async () => ({
     }),
   ],
   test: {
+    name: "workers",
     include: ["test/workers/**/*.spec.ts"],
     setupFiles: [path.join(root, "test/workers/apply-migrations.ts")],
     // vitest defaults to cores - 1 workers (one, here); most of a file's time is workerd starting.

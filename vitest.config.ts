@@ -1,0 +1,13 @@
+/**
+ * `npm test`'s one run: the Worker suites in workerd (test/workers/vitest.config.ts) and the CLI
+ * and end-to-end suites in Node (test/node/vitest.config.ts), with one summary at the end.
+ */
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    // Two cores: at most two test files at a time across both projects.
+    maxWorkers: 2,
+    projects: ["test/workers/vitest.config.ts", "test/node/vitest.config.ts"],
+  },
+});
