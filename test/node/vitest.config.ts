@@ -1,7 +1,7 @@
 /**
  * The Node project of the one test run (vitest.config.ts at the root): the CLI suites drive the
- * real CLI against a real `wrangler dev`, the end-to-end suite drives headless Chromium. Each file
- * starts its own edge, so files run two at a time (two cores) and tests within a file in order.
+ * real CLI against a real `wrangler dev` (one for the whole run: global-setup.ts), the end-to-end
+ * suite drives headless Chromium. Files run two at a time (two cores), tests within a file in order.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,7 @@ export default defineProject({
     root,
     include: ["test/cli/**/*.spec.ts", "test/e2e/**/*.spec.ts"],
     environment: "node",
+    globalSetup: [path.join(root, "test/node/global-setup.ts")],
     pool: "forks",
     maxWorkers: 2,
     // Real processes (wrangler dev, the CLI, Chromium): seconds each, minutes per file.

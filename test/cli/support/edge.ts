@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { inject } from "vitest";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -36,7 +37,36 @@ export type Edge = {
 const execFileAsync = promisify(execFile);
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
 
+/** Where the Node project's global setup (test/node/global-setup.ts) started the shared edge. */
+export type SharedEdge = { addr: string; platformToken: string };
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    sharedEdge: SharedEdge;
+  }
+}
+
+/**
+ * The edge a test file talks to: the one the test run shares (one `wrangler dev` for every CLI
+ * and end-to-end file; each file makes its own companies, so files never see each other's
+ * data), or a fresh one outside a test run. Stopping the shared edge is left to the run.
+ */
 export async function startEdge(): Promise<Edge> {
+  const shared = sharedEdge();
+  if (!shared) return launchEdge();
+  return edgeClient(shared.addr, shared.platformToken, async () => {});
+}
+
+function sharedEdge(): SharedEdge | undefined {
+  try {
+    return inject("sharedEdge");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts a `wrangler dev` of its own, with its own state and secrets. */
+export async function launchEdge(): Promise<Edge> {
   const dir = await mkdtemp(path.join(tmpdir(), "edgevault-cli-test-"));
   const persistTo = path.join(dir, "state");
   const envFile = path.join(dir, "empty.env");
@@ -79,6 +109,21 @@ export async function startEdge(): Promise<Edge> {
     throw error;
   }
 
+  return edgeClient(addr, platformToken, async () => {
+      process.removeListener("exit", stopChild);
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, "exit");
+        child.kill("SIGINT");
+        const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    });
+}
+
+/** A client for a running edge at `addr`. */
+function edgeClient(addr: string, platformToken: string, stop: () => Promise<void>): Edge {
   const call: Edge["call"] = async (method, urlPath, token, body) => {
     const headers: Record<string, string> = {};
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -108,17 +153,7 @@ export async function startEdge(): Promise<Edge> {
       if (res.status !== 201) throw new Error(`creating a user failed: ${res.status} ${JSON.stringify(res.body)}`);
       return user;
     },
-    async stop() {
-      process.removeListener("exit", stopChild);
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, "exit");
-        child.kill("SIGINT");
-        const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-        await exited;
-        clearTimeout(timer);
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 
