@@ -54,10 +54,10 @@ function blockerError(blocker: RegistrationBlocker, name: string): AppError {
   return new AppError(429, "too_many_registrations", `This company already has ${MAX_PENDING_REGISTRATIONS} registrations awaiting approval`);
 }
 
-/** Runs a batch whose first statement is an audit entry guarded on the registration still being pending. */
-async function decide<T>(batch: () => Promise<T>): Promise<T> {
+/** Commits a decision, whose first statement is an audit entry guarded on the registration still being pending. */
+async function decide<T>(commit: () => Promise<T>): Promise<T> {
   try {
-    return await batch();
+    return await commit();
   } catch (error) {
     if (isGuardFailure(error)) throw alreadyDecided();
     throw error;
