@@ -102,7 +102,7 @@ const claimInvite = (db: Database, invite: InviteRow, now: number) => db.update(
  * with this one (redeeming them later would rotate again), and its gate drops the old token so
  * that it fails on the very next request.
  */
-export function redeemRotationChange(db: Database, invite: InviteRow, agent: AgentRow, issued: IssuedToken, now: number): Change {
+export function redeemRotationChange(db: Database, invite: InviteRow, agent: AgentRow, issued: IssuedToken, now: number) {
   const others = db
     .update(invites)
     .set({ revokedAt: now })
