@@ -1,9 +1,12 @@
-/** Statements that create an agent or give it a new token, for callers to batch with their guard. */
+/**
+ * Statements that create an agent or give it a new token, for callers to batch with their guard.
+ * The caller mints the token (its body routes it to the agent's gate: auth/actor-gate-client.ts),
+ * so only its hash reaches these statements.
+ */
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { agents, agentTokens, vaultMembers, vaults, type RateLimitOverride, type VaultRole } from "../db/schema.ts";
-import { AGENT_ID_PREFIX, agentTokenBody } from "../auth/actor-gate-client.ts";
-import { newId, type TokenMinter } from "../lib/tokens.ts";
+import { newId, type IssuedToken } from "../lib/tokens.ts";
 
 export type NewAgent = {
   companyId: string;
@@ -20,11 +23,9 @@ export type NewAgent = {
   grants?: { vaultId: string; role: VaultRole }[];
 };
 
-/** Creates an active agent and its first token. The token is returned once and never stored. */
-export async function newAgentStatements(db: Database, mint: TokenMinter, input: NewAgent, now = Date.now()) {
-  const agentId = newId(AGENT_ID_PREFIX);
-  const issued = await mint("agent", agentTokenBody(agentId));
-  const statements = [
+/** Creates an active agent `agentId` and its first token `issued` (stored as its hash only). */
+export function newAgentStatements(db: Database, input: NewAgent, agentId: string, issued: IssuedToken, now = Date.now()) {
+  return [
     db.insert(agents).values({
       id: agentId,
       companyId: input.companyId,
@@ -44,19 +45,14 @@ export async function newAgentStatements(db: Database, mint: TokenMinter, input:
     db.insert(agentTokens).values({ id: newId("atk"), companyId: input.companyId, agentId, tokenHash: issued.hash, createdAt: now }),
     ...(input.grants ?? []).map((grant) => grantIfVaultExists(db, input.companyId, agentId, grant, now)),
   ];
-  return { agentId, token: issued.token, statements };
 }
 
-/** Revokes the agent's current token and issues a new one (rotation, claim). */
-export async function newAgentTokenStatements(db: Database, mint: TokenMinter, companyId: string, agentId: string, now = Date.now()) {
-  const issued = await mint("agent", agentTokenBody(agentId));
-  return {
-    token: issued.token,
-    statements: [
-      db.update(agentTokens).set({ revokedAt: now }).where(and(eq(agentTokens.agentId, agentId), isNull(agentTokens.revokedAt))),
-      db.insert(agentTokens).values({ id: newId("atk"), companyId, agentId, tokenHash: issued.hash, createdAt: now }),
-    ],
-  };
+/** Revokes the agent's current token and stores `issued` as its new one (rotation, claim). */
+export function newAgentTokenStatements(db: Database, companyId: string, agentId: string, issued: IssuedToken, now = Date.now()) {
+  return [
+    db.update(agentTokens).set({ revokedAt: now }).where(and(eq(agentTokens.agentId, agentId), isNull(agentTokens.revokedAt))),
+    db.insert(agentTokens).values({ id: newId("atk"), companyId, agentId, tokenHash: issued.hash, createdAt: now }),
+  ] as const;
 }
 
 function grantIfVaultExists(db: Database, companyId: string, agentId: string, grant: { vaultId: string; role: VaultRole }, now: number) {

@@ -1,7 +1,6 @@
 /** Agents: Vane registration, details, SVIDs, management and rotation. */
 import { AGENT_ID_PREFIX } from "../auth/actor-gate-client.ts";
 import { authorizeSubject } from "../auth/gate.ts";
-import { minterFor } from "../auth/token-signer.ts";
 import { agentRoot, invalidateRoots } from "../auth/revocation.ts";
 
 import { activeSessionCount, agentVaults, agentView, deleteAgentChange, findAgentByName, isAgentNameTaken, registerAgentChange, updateAgentChange, type AgentRow, type RealmRow } from "./agents.queries.ts";
@@ -140,7 +139,7 @@ agentsRouter
     const { agent } = await requireAgent(db, principal, agentId);
     if (agent.status !== "active") throw forbidden(`Agent "${agentId}" is ${agent.status}; activate it before rotating`);
     const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
-    const view = await issueAgentInvite(db, minterFor(c.env), principal, new URL(c.req.url).origin, {
+    const view = await issueAgentInvite(c, {
       kind: "rotation",
       name: agent.name,
       agentId: agent.id,

@@ -1,13 +1,19 @@
-/** Company and API key queries. */
-import { and, count, eq, isNull } from "drizzle-orm";
+/** Companies, their API keys and their wrapped data keys: reads, and the changes that write them. */
+import { and, count, desc, eq, isNotNull, isNull, ne } from "drizzle-orm";
+import { auditStatement } from "../db/audit.ts";
+import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
 import { apiKeys, companies, users } from "../db/schema.ts";
 import { newId, tokenPrefix, type TokenMinter } from "../lib/tokens.ts";
 import { iso } from "../lib/openapi.ts";
+import type { Principal } from "../lib/principal.ts";
 
 export type CompanyRow = typeof companies.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 export const companyView = (row: CompanyRow) => ({ id: row.id, name: row.name, signing_alg: row.signingAlg, created_at: iso(row.createdAt) ?? "" });
+
+export const apiKeyView = (row: ApiKeyRow) => ({ id: row.id, label: row.label, prefix: row.prefix, created_at: iso(row.createdAt) ?? "", last_used_at: iso(row.lastUsedAt) });
 
 export async function findCompany(db: Database, id: string): Promise<CompanyRow | undefined> {
   return db.select().from(companies).where(eq(companies.id, id)).get();
@@ -25,6 +31,48 @@ export async function newApiKey(db: Database, mint: TokenMinter, companyId: stri
   };
 }
 
+export type NewApiKey = Awaited<ReturnType<typeof newApiKey>>;
+
+/** A new company (platform operator) with its first owner key. */
+export function createCompanyChange(db: Database, company: CompanyRow, key: NewApiKey) {
+  return change([
+    db.insert(companies).values(company),
+    key.statement,
+    auditStatement(db, { kind: "platform", companyId: company.id }, { action: "company.create", targetType: "company", targetId: company.id, detail: { name: company.name } }),
+  ] as const);
+}
+
+export function createApiKeyChange(db: Database, principal: Principal, key: NewApiKey) {
+  return change([key.statement, auditStatement(db, principal, { action: "api_key.create", targetType: "api_key", targetId: key.view.id, detail: { label: key.view.label } })] as const);
+}
+
+/** The company's unrevoked API keys, newest first. */
+export async function listActiveApiKeys(db: Database, companyId: string): Promise<ApiKeyRow[]> {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.companyId, companyId), isNull(apiKeys.revokedAt)))
+    .orderBy(desc(apiKeys.createdAt))
+    .all();
+}
+
+const activeApiKey = (companyId: string, id: string) => and(eq(apiKeys.id, id), eq(apiKeys.companyId, companyId), isNull(apiKeys.revokedAt));
+
+export async function activeApiKeyExists(db: Database, companyId: string, id: string): Promise<boolean> {
+  return (await db.select({ id: apiKeys.id }).from(apiKeys).where(activeApiKey(companyId, id)).get()) !== undefined;
+}
+
+/** Revokes a key; vault sessions minted with it end with it (its gate re-reads). */
+export function revokeApiKeyChange(db: Database, principal: Principal, id: string, now: number) {
+  return change(
+    [
+      db.update(apiKeys).set({ revokedAt: now }).where(activeApiKey(principal.companyId, id)),
+      auditStatement(db, principal, { action: "api_key.revoke", targetType: "api_key", targetId: id }),
+    ] as const,
+    { roots: [{ type: "company_key", id }] },
+  );
+}
+
 export async function countActiveOwnerCredentials(db: Database, companyId: string): Promise<number> {
   const keys = await db.select({ n: count() }).from(apiKeys).where(and(eq(apiKeys.companyId, companyId), isNull(apiKeys.revokedAt))).get();
   const owners = await db
@@ -33,4 +81,30 @@ export async function countActiveOwnerCredentials(db: Database, companyId: strin
     .where(and(eq(users.companyId, companyId), eq(users.role, "owner"), eq(users.status, "active")))
     .get();
   return (keys?.n ?? 0) + (owners?.n ?? 0);
+}
+
+/** Up to `limit` companies whose data key is wrapped under a master key other than `currentVersion`. */
+export async function companiesWithStaleDataKey(db: Database, currentVersion: number, limit: number): Promise<CompanyRow[]> {
+  return db
+    .select()
+    .from(companies)
+    .where(and(isNotNull(companies.dataKeyWrapped), ne(companies.dataKeyVersion, currentVersion)))
+    .limit(limit)
+    .all();
+}
+
+/** Stores a re-wrapped data key, compare-and-set on the old wrapped value: a concurrent rotation cannot clobber this one. */
+export function rewrapDataKeyChange(db: Database, companyId: string, stored: { wrapped: string; version: number }, next: { wrapped: string; version: number }) {
+  return change([
+    db
+      .update(companies)
+      .set({ dataKeyWrapped: next.wrapped, dataKeyVersion: next.version })
+      .where(and(eq(companies.id, companyId), eq(companies.dataKeyWrapped, stored.wrapped))),
+    auditStatement(db, { kind: "platform", companyId }, {
+      action: "master_key.rewrap",
+      targetType: "company",
+      targetId: companyId,
+      detail: { from_version: stored.version, to_version: next.version },
+    }),
+  ] as const);
 }

@@ -5,14 +5,13 @@
  */
 import { z } from "@hono/zod-openapi";
 import { createRoute } from "../auth/secured-route.ts";
-import { and, eq, isNotNull, ne } from "drizzle-orm";
 import { requirePlatformOperator } from "../auth/platform.ts";
-import { auditStatement } from "../db/audit.ts";
 import { masterKeyring } from "../db/data-keys.ts";
-import { companies } from "../db/schema.ts";
+import { commitChange } from "../effects.ts";
 import { rewrapDataKey } from "../lib/crypto-envelope.ts";
 import { errors, jsonResponse } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
+import { companiesWithStaleDataKey, rewrapDataKeyChange } from "./companies.queries.ts";
 
 /** Companies re-wrapped per call, to stay well inside a Worker invocation's limits. */
 const REWRAP_BATCH = 200;
@@ -32,25 +31,13 @@ export const masterKeyRouter = createRouter().openapi(rotateMasterKey, async (c)
   await requirePlatformOperator(c);
   const db = c.var.db;
   const ring = await masterKeyring(c.env);
-  const stale = and(isNotNull(companies.dataKeyWrapped), ne(companies.dataKeyVersion, ring.current));
-  const rows = await db.select().from(companies).where(stale).limit(REWRAP_BATCH + 1).all();
+  const rows = await companiesWithStaleDataKey(db, ring.current, REWRAP_BATCH + 1);
   let rewrapped = 0;
   for (const company of rows.slice(0, REWRAP_BATCH)) {
     if (!company.dataKeyWrapped || company.dataKeyVersion == null) continue;
-    const next = await rewrapDataKey(ring, company.id, { wrapped: company.dataKeyWrapped, version: company.dataKeyVersion });
-    await db.batch([
-      // Compare-and-set on the old wrapped value: a concurrent rotation cannot clobber this one.
-      db
-        .update(companies)
-        .set({ dataKeyWrapped: next.wrapped, dataKeyVersion: next.version })
-        .where(and(eq(companies.id, company.id), eq(companies.dataKeyWrapped, company.dataKeyWrapped))),
-      auditStatement(db, { kind: "platform", companyId: company.id }, {
-        action: "master_key.rewrap",
-        targetType: "company",
-        targetId: company.id,
-        detail: { from_version: company.dataKeyVersion, to_version: next.version },
-      }),
-    ]);
+    const stored = { wrapped: company.dataKeyWrapped, version: company.dataKeyVersion };
+    const next = await rewrapDataKey(ring, company.id, stored);
+    await commitChange(c, rewrapDataKeyChange(db, company.id, stored, next));
     rewrapped++;
   }
   return c.json({ current_version: ring.current, rewrapped, remaining: Math.max(0, rows.length - rewrapped) }, 200);

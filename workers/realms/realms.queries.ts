@@ -1,9 +1,12 @@
 /** Realm queries: a realm is addressed by its id (`rlm_…`) or its slug, always within one company. */
 import { and, asc, count, eq, or } from "drizzle-orm";
+import { auditStatement } from "../db/audit.ts";
+import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
-import { agents, realms } from "../db/schema.ts";
+import { agents, realms, registrations } from "../db/schema.ts";
 import { realmView, type RealmRow } from "../agents/agents.queries.ts";
 import { AppError } from "../lib/app-error.ts";
+import type { Principal } from "../lib/principal.ts";
 
 export const REALM_ID_PREFIX = "rlm";
 
@@ -65,4 +68,37 @@ export function realmViewOf(realm: RealmRow) {
 export function isRealmSlugTaken(error: unknown): boolean {
   const text = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error);
   return text.includes("UNIQUE constraint failed: realms.company_id, realms.slug");
+}
+
+export function createRealmChange(db: Database, principal: Principal, realm: RealmRow) {
+  return change([
+    db.insert(realms).values(realm),
+    auditStatement(db, principal, { action: "realm.create", targetType: "realm", targetId: realm.id, detail: { name: realm.name, slug: realm.slug } }),
+  ] as const);
+}
+
+/** Renames or recolours a realm; the first result holds the updated row (none if it was deleted meanwhile). */
+export function updateRealmChange(db: Database, principal: Principal, realm: RealmRow, changes: Partial<Pick<RealmRow, "name" | "color">>, detail: Record<string, unknown>) {
+  return change([
+    db
+      .update(realms)
+      .set(changes)
+      .where(and(eq(realms.id, realm.id), eq(realms.companyId, principal.companyId)))
+      .returning(),
+    auditStatement(db, principal, { action: "realm.update", targetType: "realm", targetId: realm.id, detail }),
+  ] as const);
+}
+
+/**
+ * Deletes a realm; the first result counts the agents it leaves without one. agents.realm_id is
+ * ON DELETE SET NULL, which D1 enforces (realms.spec.ts checks it); registrations.realm_id has no
+ * foreign key, so approved registrations are cleared here.
+ */
+export function deleteRealmChange(db: Database, principal: Principal, realm: RealmRow) {
+  return change([
+    db.select({ n: count() }).from(agents).where(and(eq(agents.realmId, realm.id), eq(agents.companyId, principal.companyId))),
+    db.update(registrations).set({ realmId: null }).where(and(eq(registrations.realmId, realm.id), eq(registrations.companyId, principal.companyId))),
+    db.delete(realms).where(and(eq(realms.id, realm.id), eq(realms.companyId, principal.companyId))),
+    auditStatement(db, principal, { action: "realm.delete", targetType: "realm", targetId: realm.id, detail: { name: realm.name, slug: realm.slug } }),
+  ] as const);
 }

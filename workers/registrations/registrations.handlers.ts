@@ -4,20 +4,18 @@
  * SHA-256; approval creates the agent but throws its first token away, and the claim mints the
  * token the agent will use, exactly once (a guarded batch), so no token exists in clear anywhere.
  */
-import { and, eq, isNull } from "drizzle-orm";
-import { agentRoot, invalidateRoots } from "../auth/revocation.ts";
+import { AGENT_ID_PREFIX, agentTokenBody } from "../auth/actor-gate-client.ts";
 import { minterFor, readToken } from "../auth/token-signer.ts";
-
-import { newAgentStatements, newAgentTokenStatements } from "../agents/agent-writes.queries.ts";
 import { findAgentByName, isAgentNameTaken, realmView } from "../agents/agents.queries.ts";
-import { auditStatement, isGuardFailure } from "../db/audit.ts";
+import { isGuardFailure } from "../db/audit.ts";
+import { commitChange } from "../effects.ts";
 import { findCompany } from "../companies/companies.queries.ts";
 import { requireRealm } from "../realms/realms.queries.ts";
 import {
-  claimable,
+  approveRegistrationChange,
+  claimRegistrationChange,
   findRegistration,
   findRegistrationForClaim,
-  guardedPendingStatus,
   isForeignKeyFailure,
   isRegistrationRefused,
   listPendingRegistrations,
@@ -25,17 +23,17 @@ import {
   pendingRegistrationView,
   registrationBlocker,
   registrationIdFor,
-  stillPending,
+  registerChange,
+  rejectRegistrationChange,
   type RegistrationBlocker,
   type RegistrationRow,
 } from "./registrations.queries.ts";
-import { agentTokens, registrations } from "../db/schema.ts";
 import { CAPABILITIES } from "../agents/agent-names.ts";
 import { AppError, badRequest, conflict } from "../lib/app-error.ts";
 import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
-import { digestsEqual, sha256Hex } from "../lib/tokens.ts";
+import { digestsEqual, newId, sha256Hex } from "../lib/tokens.ts";
 import { requireKnownCapabilities } from "../agents/agent-list.handlers.ts";
 import * as routes from "./registrations.routes.ts";
 import { overLimit } from "../sign-in/sign-in-throttle.queries.ts";
@@ -56,10 +54,10 @@ function blockerError(blocker: RegistrationBlocker, name: string): AppError {
   return new AppError(429, "too_many_registrations", `This company already has ${MAX_PENDING_REGISTRATIONS} registrations awaiting approval`);
 }
 
-/** Runs a batch whose first statement is an audit entry guarded on the registration still being pending. */
-async function decide<T>(batch: () => Promise<T>): Promise<T> {
+/** Commits a decision, whose first statement is an audit entry guarded on the registration still being pending. */
+async function decide<T>(commit: () => Promise<T>): Promise<T> {
   try {
-    return await batch();
+    return await commit();
   } catch (error) {
     if (isGuardFailure(error)) throw alreadyDecided();
     throw error;
@@ -98,17 +96,19 @@ registrationsRouter
     const claim = await minterFor(c.env)("registration");
     const id = registrationIdFor(claim.publicId);
     try {
-      await db.insert(registrations).values({
-        id,
-        companyId,
-        name: body.name,
-        version: body.version ?? null,
-        publicKey: body.publicKey ?? null,
-        requestedCapabilities: capabilities,
-        status: guardedPendingStatus(companyId, body.name),
-        claimSecretHash: claim.hash,
-        requestedAt: Date.now(),
-      });
+      await commitChange(
+        c,
+        registerChange(db, {
+          id,
+          companyId,
+          name: body.name,
+          version: body.version ?? null,
+          publicKey: body.publicKey ?? null,
+          requestedCapabilities: capabilities,
+          claimSecretHash: claim.hash,
+          requestedAt: Date.now(),
+        }),
+      );
     } catch (error) {
       // Lost a race with another registration or agent of the same name, or the cap filled up.
       if (!isRegistrationRefused(error)) throw error;
@@ -138,40 +138,12 @@ registrationsRouter
     }
     const realm = body.realm === undefined ? undefined : await requireRealm(db, principal.companyId, body.realm);
     const now = Date.now();
-    // The token newAgentStatements mints is dropped unseen and revoked in the same batch: the
-    // agent's usable token is minted only by its claim.
-    const created = await newAgentStatements(
-      db,
-      minterFor(c.env),
-      {
-        companyId: principal.companyId,
-        name: registration.name,
-        role: "member",
-        capabilities: granted,
-        realmId: realm?.id ?? null,
-        version: registration.version,
-        publicKey: registration.publicKey,
-        createdBy: principal.id,
-      },
-      now,
-    );
+    // The agent's first token is dropped unseen and revoked in the same batch: the agent's usable
+    // token is minted only by its claim.
+    const agentId = newId(AGENT_ID_PREFIX);
+    const issued = await minterFor(c.env)("agent", agentTokenBody(agentId));
     try {
-      await decide(() =>
-        db.batch([
-          auditStatement(
-            db,
-            principal,
-            { action: "registration.approve", targetType: "registration", targetId: registration.id, detail: { name: registration.name, capabilities: granted, realm: realm?.slug ?? null } },
-            stillPending(principal.companyId, registration.id),
-          ),
-          ...created.statements,
-          db.update(agentTokens).set({ revokedAt: now }).where(and(eq(agentTokens.agentId, created.agentId), isNull(agentTokens.revokedAt))),
-          db
-            .update(registrations)
-            .set({ status: "approved", agentId: created.agentId, grantedCapabilities: granted, realmId: realm?.id ?? null, decidedAt: now, decidedBy: principal.id })
-            .where(and(eq(registrations.id, registration.id), eq(registrations.companyId, principal.companyId))),
-        ]),
-      );
+      await decide(() => commitChange(c, approveRegistrationChange(db, principal, registration, { agentId, issued, capabilities: granted, realm }, now)));
     } catch (error) {
       if (isAgentNameTaken(error)) throw conflict("agent_exists", `An agent named "${registration.name}" already exists; reject this registration`);
       if (realm && isForeignKeyFailure(error)) throw new AppError(404, "realm_not_found", `Realm "${body.realm}" not found`);
@@ -185,20 +157,7 @@ registrationsRouter
     const { reason } = c.req.valid("json");
     const db = c.var.db;
     const registration = requirePending(principal, await findRegistration(db, principal.companyId, id));
-    await decide(() =>
-      db.batch([
-        auditStatement(
-          db,
-          principal,
-          { action: "registration.reject", targetType: "registration", targetId: registration.id, detail: { name: registration.name, reason } },
-          stillPending(principal.companyId, registration.id),
-        ),
-        db
-          .update(registrations)
-          .set({ status: "rejected", reason, decidedAt: Date.now(), decidedBy: principal.id })
-          .where(and(eq(registrations.id, registration.id), eq(registrations.companyId, principal.companyId))),
-      ]),
-    );
+    await decide(() => commitChange(c, rejectRegistrationChange(db, principal, registration, reason, Date.now())));
     return c.json({ success: true as const }, 200);
   })
   .openapi(routes.claimRegistration, async (c) => {
@@ -221,27 +180,21 @@ registrationsRouter
     const agent = found.agent;
 
     const now = Date.now();
-    const minted = await newAgentTokenStatements(db, minterFor(c.env), agent.companyId, agent.id, now);
-    // The claimant proves itself with the claim token; it is recorded as the agent it becomes.
-    const claimant: Principal = { kind: "agent", companyId: agent.companyId, id: agent.id, tokenId: agent.id, companyRole: agent.role, name: agent.name };
+    const issued = await minterFor(c.env)("agent", agentTokenBody(agent.id));
     try {
-      await db.batch([
-        auditStatement(db, claimant, { action: "registration.claim", targetType: "agent", targetId: agent.id, detail: { name: agent.name } }, claimable(registration.id, agent.id)),
-        db.update(registrations).set({ claimedAt: now }).where(and(eq(registrations.id, registration.id), isNull(registrations.claimedAt))),
-        ...minted.statements,
-      ]);
+      // The agent's gate re-reads its token once the claim is committed.
+      await commitChange(c, claimRegistrationChange(db, registration, agent, issued, now));
     } catch (error) {
       if (!isGuardFailure(error)) throw error;
       const again = await findRegistrationForClaim(db, registration.id);
       throw again?.claimedAt != null ? alreadyClaimed() : agentRemoved();
     }
-    await invalidateRoots(c.env, [agentRoot(agent.id)]);
     return c.json(
       {
         status: "approved" as const,
         agentId: agent.name,
         spiffeId: spiffeIdFor(c.env.TRUST_DOMAIN, agent.companyId, agent.name),
-        token: minted.token,
+        token: issued.token,
         capabilities: agent.capabilities,
         realm: realmView(found.realm),
       },

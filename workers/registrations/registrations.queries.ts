@@ -3,10 +3,16 @@
  * a name is never both an agent and pending, a company never holds more than
  * MAX_PENDING_REGISTRATIONS pending, and each registration is decided and claimed at most once.
  */
-import { and, asc, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { newAgentStatements, newAgentTokenStatements } from "../agents/agent-writes.queries.ts";
+import type { AgentRow } from "../agents/agents.queries.ts";
+import { auditStatement } from "../db/audit.ts";
+import { change, type Change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
-import { agents, registrations } from "../db/schema.ts";
+import { agents, agentTokens, registrations } from "../db/schema.ts";
 import { iso } from "../lib/openapi.ts";
+import type { Principal } from "../lib/principal.ts";
+import type { IssuedToken } from "../lib/tokens.ts";
 
 export type RegistrationRow = typeof registrations.$inferSelect;
 
@@ -98,4 +104,81 @@ export const claimable = (id: string, agentId: string): SQL =>
 export function isForeignKeyFailure(error: unknown): boolean {
   const text = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error);
   return text.includes("FOREIGN KEY constraint failed");
+}
+
+/** A new pending registration; the INSERT itself refuses it when something blocks it (`guardedPendingStatus`). */
+export function registerChange(db: Database, registration: Omit<typeof registrations.$inferInsert, "status">) {
+  return change([db.insert(registrations).values({ ...registration, status: guardedPendingStatus(registration.companyId, registration.name) })] as const);
+}
+
+/**
+ * Approves a pending registration (guarded on it still being pending): creates its agent, whose
+ * token `issued` is revoked in the same batch, because the agent's usable token is minted only by
+ * its claim.
+ */
+export function approveRegistrationChange(
+  db: Database,
+  principal: Principal,
+  registration: RegistrationRow,
+  approval: { agentId: string; issued: IssuedToken; capabilities: string[]; realm: { id: string; slug: string } | undefined },
+  now: number,
+): Change {
+  const { agentId, capabilities, realm } = approval;
+  const agent = {
+    companyId: principal.companyId,
+    name: registration.name,
+    role: "member" as const,
+    capabilities,
+    realmId: realm?.id ?? null,
+    version: registration.version,
+    publicKey: registration.publicKey,
+    createdBy: principal.id,
+  };
+  return change([
+    auditStatement(
+      db,
+      principal,
+      { action: "registration.approve", targetType: "registration", targetId: registration.id, detail: { name: registration.name, capabilities, realm: realm?.slug ?? null } },
+      stillPending(principal.companyId, registration.id),
+    ),
+    ...newAgentStatements(db, agent, agentId, approval.issued, now),
+    db.update(agentTokens).set({ revokedAt: now }).where(and(eq(agentTokens.agentId, agentId), isNull(agentTokens.revokedAt))),
+    db
+      .update(registrations)
+      .set({ status: "approved", agentId, grantedCapabilities: capabilities, realmId: realm?.id ?? null, decidedAt: now, decidedBy: principal.id })
+      .where(and(eq(registrations.id, registration.id), eq(registrations.companyId, principal.companyId))),
+  ] as const);
+}
+
+/** Rejects a pending registration (guarded on it still being pending). */
+export function rejectRegistrationChange(db: Database, principal: Principal, registration: RegistrationRow, reason: string, now: number) {
+  return change([
+    auditStatement(
+      db,
+      principal,
+      { action: "registration.reject", targetType: "registration", targetId: registration.id, detail: { name: registration.name, reason } },
+      stillPending(principal.companyId, registration.id),
+    ),
+    db
+      .update(registrations)
+      .set({ status: "rejected", reason, decidedAt: now, decidedBy: principal.id })
+      .where(and(eq(registrations.id, registration.id), eq(registrations.companyId, principal.companyId))),
+  ] as const);
+}
+
+/**
+ * The claim: marks the registration claimed and gives its agent the token `issued`, at most once
+ * (guarded by `claimable`); the agent's gate re-reads its token.
+ */
+export function claimRegistrationChange(db: Database, registration: RegistrationRow, agent: AgentRow, issued: IssuedToken, now: number) {
+  // The claimant proves itself with the claim token; it is recorded as the agent it becomes.
+  const claimant: Principal = { kind: "agent", companyId: agent.companyId, id: agent.id, tokenId: agent.id, companyRole: agent.role, name: agent.name };
+  return change(
+    [
+      auditStatement(db, claimant, { action: "registration.claim", targetType: "agent", targetId: agent.id, detail: { name: agent.name } }, claimable(registration.id, agent.id)),
+      db.update(registrations).set({ claimedAt: now }).where(and(eq(registrations.id, registration.id), isNull(registrations.claimedAt))),
+      ...newAgentTokenStatements(db, agent.companyId, agent.id, issued, now),
+    ] as const,
+    { roots: [{ type: "agent", id: agent.id }] },
+  );
 }

@@ -2,11 +2,9 @@
 import { authorizeVault } from "../auth/gate.ts";
 import { z } from "@hono/zod-openapi";
 import { createRoute } from "../auth/secured-route.ts";
-import { and, desc, eq, isNotNull, lt } from "drizzle-orm";
-
-import { requestLog } from "../db/schema.ts";
 import { errors, iso, jsonResponse, ResourceName, Timestamp } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
+import { requestLogPage } from "./request-log.queries.ts";
 
 const LogEntry = z
   .object({
@@ -53,25 +51,8 @@ export const logsRouter = createRouter().openapi(listLogs, async (c) => {
   const db = c.var.db;
   const { vault } = await authorizeVault(c, c.req.valid("param").vault);
   const q = c.req.valid("query");
-  const rows = await db
-    .select()
-    .from(requestLog)
-    .where(
-      and(
-        eq(requestLog.vaultId, vault.id),
-        eq(requestLog.companyId, vault.companyId),
-        q.before ? lt(requestLog.id, q.before) : undefined,
-        q.actor ? eq(requestLog.actorId, q.actor) : undefined,
-        q.service ? eq(requestLog.service, q.service) : undefined,
-        q.status ? eq(requestLog.status, q.status) : undefined,
-        q.denied === "true" ? isNotNull(requestLog.denial) : undefined,
-      ),
-    )
-    .orderBy(desc(requestLog.id))
-    .limit(q.limit + 1)
-    .all();
-  const page = rows.slice(0, q.limit);
-  const entries = page.map((r) => ({
+  const { rows, nextCursor } = await requestLogPage(db, vault.companyId, vault.id, q);
+  const entries = rows.map((r) => ({
     id: r.id,
     actor_type: r.actorType,
     actor_id: r.actorId,
@@ -87,6 +68,5 @@ export const logsRouter = createRouter().openapi(listLogs, async (c) => {
     count: r.count,
     created_at: iso(r.createdAt) ?? "",
   }));
-  const last = page[page.length - 1];
-  return c.json({ entries, next_cursor: rows.length > q.limit && last ? last.id : null }, 200);
+  return c.json({ entries, next_cursor: nextCursor }, 200);
 });

@@ -6,21 +6,21 @@
  * Routes are mounted behind `authenticate` by the vaults router's `/v1/vaults/*` middleware.
  */
 import { authorizeVault } from "../auth/gate.ts";
-import { and, eq, sql } from "drizzle-orm";
-
-import { auditStatement, isGuardFailure } from "../db/audit.ts";
-import { services } from "../db/schema.ts";
+import { isGuardFailure } from "../db/audit.ts";
+import type { Database } from "../db/client.ts";
+import { commitChange } from "../effects.ts";
 import {
+  createServiceChange,
+  deleteServiceChange,
   findServiceByHost,
   findVaultService,
-  insertServiceStatement,
   isServiceNameTaken,
   listVaultServices,
   toServiceRecord,
   type ServiceRecord,
   type ServiceRow,
+  updateServiceChange,
 } from "./services.queries.ts";
-import type { Database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { AppError, conflict } from "../lib/app-error.ts";
 import { formatServiceHost, parseServiceHost, parseUpstreamOrigin } from "../lib/host-pattern.ts";
@@ -28,7 +28,6 @@ import { credentialKeysOf } from "../lib/inject-auth.ts";
 import { iso } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { newId } from "../lib/tokens.ts";
-import { forgetVaultConfig } from "../proxy/vault-config.ts";
 import * as routes from "./services.routes.ts";
 
 const serviceView = (s: ServiceRecord) => ({
@@ -100,21 +99,14 @@ servicesRouter
     const detail = { vault: vault.name, name: body.name, host, upstream, auth_type: body.auth.type, enabled: body.enabled };
     let inserted: ServiceRow[];
     try {
-      [inserted] = await db.batch([
-        insertServiceStatement(
-          db,
-          { id, companyId: principal.companyId, vaultId: vault.id, name: body.name, host, upstream, description: emptyToNull(body.description) ?? null, auth: body.auth, enabled: body.enabled },
-          Date.now(),
-        ),
-        auditStatement(db, principal, { action: "service.create", targetType: "service", targetId: id, detail }),
-      ]);
+      const service = { id, companyId: principal.companyId, vaultId: vault.id, name: body.name, host, upstream, description: emptyToNull(body.description) ?? null, auth: body.auth, enabled: body.enabled };
+      [inserted] = await commitChange(c, createServiceChange(db, principal, service, detail, Date.now()));
     } catch (error) {
       if (isServiceNameTaken(error)) throw nameTaken(body.name);
       throw error;
     }
     const row = inserted[0];
     if (!row) throw new AppError(500, "internal_error", "Internal error", { cause: new Error("service insert returned no row") });
-    forgetVaultConfig(principal.companyId, vault.id);
     return c.json({ service: viewOf(row) }, 201);
   })
   .openapi(routes.updateService, async (c) => {
@@ -140,16 +132,11 @@ servicesRouter
     if (body.auth !== undefined) changes.auth = body.auth;
     if (body.enabled !== undefined) changes.enabled = body.enabled;
 
-    const where = and(eq(services.id, existing.id), eq(services.companyId, principal.companyId), eq(services.vaultId, vault.id));
-    // The audit row is the guard: a service deleted since we read it rolls the batch back.
-    const guard = sql`EXISTS (SELECT 1 FROM ${services} WHERE ${services.id} = ${existing.id})`;
     const detail = { vault: vault.name, name: existing.name, changed: Object.keys(changes).sort(), ...pick(changes) };
     let updated: ServiceRow[];
     try {
-      [, updated] = await db.batch([
-        auditStatement(db, principal, { action: "service.update", targetType: "service", targetId: existing.id, detail }, guard),
-        db.update(services).set({ ...changes, updatedAt: Date.now() }).where(where).returning(),
-      ]);
+      // A service deleted since we read it rolls the batch back (its audit row is the guard).
+      [, updated] = await commitChange(c, updateServiceChange(db, principal, existing, changes, detail, Date.now()));
     } catch (error) {
       if (isGuardFailure(error)) throw serviceNotFound(params.name);
       if (isServiceNameTaken(error)) throw nameTaken(body.name ?? params.name);
@@ -157,7 +144,6 @@ servicesRouter
     }
     const row = updated[0];
     if (!row) throw serviceNotFound(params.name);
-    forgetVaultConfig(principal.companyId, vault.id);
     return c.json({ service: viewOf(row) }, 200);
   })
   .openapi(routes.deleteService, async (c) => {
@@ -166,17 +152,12 @@ servicesRouter
     const params = c.req.valid("param");
     const { vault } = await authorizeVault(c, params.vault);
     const existing = await requireService(db, principal.companyId, vault.id, params.name);
-    const guard = sql`EXISTS (SELECT 1 FROM ${services} WHERE ${services.id} = ${existing.id})`;
     try {
-      await db.batch([
-        auditStatement(db, principal, { action: "service.delete", targetType: "service", targetId: existing.id, detail: { vault: vault.name, name: existing.name, host: existing.host } }, guard),
-        db.delete(services).where(and(eq(services.id, existing.id), eq(services.companyId, principal.companyId), eq(services.vaultId, vault.id))),
-      ]);
+      await commitChange(c, deleteServiceChange(db, principal, existing, { vault: vault.name, name: existing.name, host: existing.host }));
     } catch (error) {
       if (isGuardFailure(error)) throw serviceNotFound(params.name);
       throw error;
     }
-    forgetVaultConfig(principal.companyId, vault.id);
     return c.json({ deleted: existing.name }, 200);
   });
 

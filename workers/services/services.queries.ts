@@ -3,10 +3,13 @@
  * (`formatServiceHost`); readers get it parsed. Every query filters on company and vault.
  */
 import { and, asc, eq, sql } from "drizzle-orm";
+import { auditStatement } from "../db/audit.ts";
+import { change, type VaultRef } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
 import { services, type ServiceAuth } from "../db/schema.ts";
 import { parseServiceHost, type ServiceHost } from "../lib/host-pattern.ts";
 import { ServiceAuthSchema } from "../lib/inject-auth.ts";
+import type { Principal } from "../lib/principal.ts";
 
 export type ServiceRow = typeof services.$inferSelect;
 
@@ -109,4 +112,41 @@ export function insertServiceStatement(db: Database, service: NewService, now: n
 export function isServiceNameTaken(error: unknown): boolean {
   const text = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error);
   return text.includes("UNIQUE constraint failed: services.vault_id, services.name");
+}
+
+/** The proxy's cached config of the service's vault (workers/proxy/vault-config.ts) is dropped after each write. */
+const vaultOf = (service: { companyId: string; vaultId: string }): VaultRef => ({ companyId: service.companyId, vaultId: service.vaultId });
+
+/** A new service at the end of its vault's order; the first result holds the inserted row. */
+export function createServiceChange(db: Database, principal: Principal, service: NewService, detail: Record<string, unknown>, now: number) {
+  return change(
+    [insertServiceStatement(db, service, now), auditStatement(db, principal, { action: "service.create", targetType: "service", targetId: service.id, detail })] as const,
+    { vaults: [vaultOf(service)] },
+  );
+}
+
+/** The audit row is the guard: a service deleted since it was read rolls the batch back. */
+const serviceStillExists = (id: string) => sql`EXISTS (SELECT 1 FROM ${services} WHERE ${services.id} = ${id})`;
+
+const serviceWhere = (service: ServiceRow) => and(eq(services.id, service.id), eq(services.companyId, service.companyId), eq(services.vaultId, service.vaultId));
+
+/** Changes a service read before; the second result holds the updated row. */
+export function updateServiceChange(db: Database, principal: Principal, existing: ServiceRow, changes: Partial<ServiceRow>, detail: Record<string, unknown>, now: number) {
+  return change(
+    [
+      auditStatement(db, principal, { action: "service.update", targetType: "service", targetId: existing.id, detail }, serviceStillExists(existing.id)),
+      db.update(services).set({ ...changes, updatedAt: now }).where(serviceWhere(existing)).returning(),
+    ] as const,
+    { vaults: [vaultOf(existing)] },
+  );
+}
+
+export function deleteServiceChange(db: Database, principal: Principal, existing: ServiceRow, detail: Record<string, unknown>) {
+  return change(
+    [
+      auditStatement(db, principal, { action: "service.delete", targetType: "service", targetId: existing.id, detail }, serviceStillExists(existing.id)),
+      db.delete(services).where(serviceWhere(existing)),
+    ] as const,
+    { vaults: [vaultOf(existing)] },
+  );
 }

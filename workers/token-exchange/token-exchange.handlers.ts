@@ -5,11 +5,9 @@
  * no longer-lived than what was presented. SVIDs are accepted only with audience "edgevault",
  * so a resource server that received an SVID meant for itself cannot exchange it here.
  */
-import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import type { Database } from "../db/client.ts";
-import { agents } from "../db/schema.ts";
 import { AppError } from "../lib/app-error.ts";
 import { ACCESS_TOKEN_TYP, DEFAULT_SVID_AUDIENCE, issuerFor, MAX_TOKEN_TTL_SECONDS } from "../lib/jwt-svid.ts";
 import { createRouter } from "../lib/router.ts";
@@ -25,6 +23,7 @@ import {
   TOKEN_TYPE_JWT,
   type RawParams,
 } from "./token-exchange.request.ts";
+import { findActiveAgentByName } from "./token-exchange.queries.ts";
 import { TOKEN_EXCHANGE_PATH, tokenExchange } from "./token-exchange.routes.ts";
 
 async function readParams(c: Context<AppEnv>): Promise<RawParams> {
@@ -65,11 +64,7 @@ async function verifiedOrInvalidGrant(which: string, verify: Promise<VerifiedTok
  * that name was (re)created speaks for a deleted agent, not for this one.
  */
 async function activeAgent(db: Database, token: VerifiedToken) {
-  const agent = await db
-    .select({ id: agents.id, status: agents.status, capabilities: agents.capabilities, registeredAt: agents.registeredAt })
-    .from(agents)
-    .where(and(eq(agents.companyId, token.companyId), eq(agents.name, token.agentName), eq(agents.status, "active")))
-    .get();
+  const agent = await findActiveAgentByName(db, token.companyId, token.agentName);
   return agent && Math.floor(agent.registeredAt / 1000) <= token.issuedAt ? agent : undefined;
 }
 

@@ -5,11 +5,8 @@
 import { authorizeVault } from "../auth/gate.ts";
 import { z } from "@hono/zod-openapi";
 import { createRoute } from "../auth/secured-route.ts";
-import { and, eq } from "drizzle-orm";
-
-import { auditStatement } from "../db/audit.ts";
 import { companyDataKey } from "../db/data-keys.ts";
-import { webhooks } from "../db/schema.ts";
+import { commitChange } from "../effects.ts";
 import { badRequest, notFound } from "../lib/app-error.ts";
 import { associatedData, sealText } from "../lib/crypto-envelope.ts";
 import { parseUpstreamOrigin } from "../lib/host-pattern.ts";
@@ -17,6 +14,7 @@ import { errors, iso, jsonBody, jsonResponse, ResourceName, Timestamp } from "..
 import { PROPOSAL_EVENTS } from "../proposals/proposal-view.ts";
 import { createRouter } from "../lib/router.ts";
 import { base64url, newId, randomBytes } from "../lib/tokens.ts";
+import { countVaultWebhooks, createWebhookChange, deleteWebhookChange, listVaultWebhooks, webhookExists } from "./webhooks.queries.ts";
 
 const MAX_WEBHOOKS_PER_VAULT = 10;
 const Webhook = z.object({ id: z.string(), url: z.string(), events: z.array(z.enum(PROPOSAL_EVENTS)), created_at: Timestamp }).openapi("Webhook");
@@ -77,23 +75,19 @@ export const webhooksRouter = createRouter()
     const { vault } = await authorizeVault(c, c.req.valid("param").vault);
     const body = c.req.valid("json");
     const url = checkWebhookUrl(body.url, c.env.ALLOW_PRIVATE_UPSTREAMS === "true");
-    const existing = await db.select({ id: webhooks.id }).from(webhooks).where(eq(webhooks.vaultId, vault.id)).all();
-    if (existing.length >= MAX_WEBHOOKS_PER_VAULT) throw badRequest("too_many_webhooks", `At most ${MAX_WEBHOOKS_PER_VAULT} webhooks per vault`);
+    if ((await countVaultWebhooks(db, vault.id)) >= MAX_WEBHOOKS_PER_VAULT) throw badRequest("too_many_webhooks", `At most ${MAX_WEBHOOKS_PER_VAULT} webhooks per vault`);
     const id = newId("whk");
     const secret = `whsec_${base64url(randomBytes(32))}`;
     const sealedSecret = await sealText(await companyDataKey(db, c.env, principal.companyId), secret, associatedData.webhookSecret(principal.companyId, id));
     const now = Date.now();
     const events = [...new Set(body.events)];
-    await db.batch([
-      db.insert(webhooks).values({ id, companyId: principal.companyId, vaultId: vault.id, url, events, sealedSecret, createdAt: now }),
-      auditStatement(db, principal, { action: "webhook.create", targetType: "vault", targetId: vault.id, detail: { webhook: id, url, events } }),
-    ]);
+    await commitChange(c, createWebhookChange(db, principal, { id, companyId: principal.companyId, vaultId: vault.id, url, events, sealedSecret, createdAt: now }));
     return c.json({ id, url, events, created_at: iso(now) ?? "", secret }, 201);
   })
   .openapi(listWebhooks, async (c) => {
     const db = c.var.db;
     const { vault } = await authorizeVault(c, c.req.valid("param").vault);
-    const rows = await db.select().from(webhooks).where(and(eq(webhooks.vaultId, vault.id), eq(webhooks.companyId, vault.companyId))).all();
+    const rows = await listVaultWebhooks(db, vault.companyId, vault.id);
     return c.json({ webhooks: rows.map((w) => ({ id: w.id, url: w.url, events: w.events as (typeof PROPOSAL_EVENTS)[number][], created_at: iso(w.createdAt) ?? "" })) }, 200);
   })
   .openapi(deleteWebhook, async (c) => {
@@ -101,11 +95,7 @@ export const webhooksRouter = createRouter()
     const db = c.var.db;
     const params = c.req.valid("param");
     const { vault } = await authorizeVault(c, params.vault);
-    const where = and(eq(webhooks.id, params.id), eq(webhooks.vaultId, vault.id), eq(webhooks.companyId, principal.companyId));
-    if (!(await db.select({ id: webhooks.id }).from(webhooks).where(where).get())) throw notFound("Webhook");
-    await db.batch([
-      db.delete(webhooks).where(where),
-      auditStatement(db, principal, { action: "webhook.delete", targetType: "vault", targetId: vault.id, detail: { webhook: params.id } }),
-    ]);
+    if (!(await webhookExists(db, principal.companyId, vault.id, params.id))) throw notFound("Webhook");
+    await commitChange(c, deleteWebhookChange(db, principal, vault.id, params.id));
     return c.json({ deleted: params.id }, 200);
   });
