@@ -1,7 +1,6 @@
 /** Agents: Vane registration, details, SVIDs, management and rotation. */
 import { AGENT_ID_PREFIX } from "../auth/actor-gate-client.ts";
 import { authorizeSubject } from "../auth/gate.ts";
-import { agentRoot, invalidateRoots } from "../auth/revocation.ts";
 
 import { activeSessionCount, agentVaults, agentView, deleteAgentChange, findAgentByName, isAgentNameTaken, registerAgentChange, updateAgentChange, type AgentRow, type RealmRow } from "./agents.queries.ts";
 import type { Database } from "../db/client.ts";
@@ -62,7 +61,6 @@ agentsRouter
     const [rows] = await commitChange(c, registerAgentChange(db, principal, values));
     const agent = rows[0];
     if (!agent) throw new AppError(500, "internal_error", "Registration did not persist");
-    await invalidateRoots(c.env, [agentRoot(agent.id)]); // an existing agent of that name may have been updated
     const issued = await issueAgentSvid(db, c.env, { companyId: principal.companyId, agentName: agent.name });
     return c.json({ agentId: agent.name, spiffeId: issued.spiffeId, svid: issued.svid, registeredAt: iso(agent.registeredAt) ?? "" }, 201);
   })

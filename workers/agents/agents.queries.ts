@@ -85,7 +85,8 @@ export function registerAgentChange(db: Database, principal: Principal, values: 
         .returning(),
       auditStatement(db, principal, { action: "agent.register", targetType: "agent", targetId: values.name }),
     ] as const,
-    // The upsert may have touched an existing agent (its id is not `values.id` then): the handler invalidates what it got back.
+    // The upsert may have touched an existing agent (its id is not `values.id` then): invalidate the one it returned.
+    ([rows]) => ({ roots: rows.map((agent) => ({ type: "agent" as const, id: agent.id })) }),
   );
 }
 

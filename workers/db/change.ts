@@ -16,7 +16,17 @@ export type VaultRef = { companyId: string; vaultId: string };
 export type Invalidates = { roots?: readonly RootKey[]; vaults?: readonly VaultRef[] };
 
 type Statement = BatchItem<"sqlite">;
-export type Change<T extends readonly [Statement, ...Statement[]] = readonly [Statement, ...Statement[]]> = { statements: T; invalidates: Invalidates };
+type Results<T extends readonly Statement[]> = { [K in keyof T]: Awaited<T[K]> };
+/**
+ * `invalidates` may be computed from what the statements returned (an upsert learns which row it
+ * touched only when it runs).
+ */
+export type Change<T extends readonly [Statement, ...Statement[]] = readonly [Statement, ...Statement[]]> = {
+  statements: T;
+  invalidates: Invalidates | InvalidatesFrom<T>;
+};
+// A method's parameters are compared bivariantly, so a change of known statements still fits `Change`.
+type InvalidatesFrom<T extends readonly Statement[]> = { of(results: Results<T>): Invalidates }["of"];
 
 /** What committing a change does beyond D1: dropping caches (the Worker wires it: workers/effects.ts). */
 export type Effects = {
@@ -24,14 +34,15 @@ export type Effects = {
   forgetVaults(vaults: readonly VaultRef[]): void;
 };
 
-export function change<T extends readonly [Statement, ...Statement[]]>(statements: T, invalidates: Invalidates = {}): Change<T> {
+export function change<T extends readonly [Statement, ...Statement[]]>(statements: T, invalidates: Change<T>["invalidates"] = {}): Change<T> {
   return { statements, invalidates };
 }
 
 /** Runs the statements as one D1 batch (a transaction), then the invalidations they carry. */
 export async function commit<T extends readonly [Statement, ...Statement[]]>(db: Database, effects: Effects, done: Change<T>) {
-  const results = await db.batch(done.statements as unknown as Parameters<Database["batch"]>[0]);
-  if (done.invalidates.roots?.length) await effects.invalidateRoots(done.invalidates.roots);
-  if (done.invalidates.vaults?.length) effects.forgetVaults(done.invalidates.vaults);
-  return results as unknown as { [K in keyof T]: Awaited<T[K]> };
+  const results = (await db.batch(done.statements as unknown as Parameters<Database["batch"]>[0])) as unknown as Results<T>;
+  const invalidates = typeof done.invalidates === "function" ? done.invalidates(results) : done.invalidates;
+  if (invalidates.roots?.length) await effects.invalidateRoots(invalidates.roots);
+  if (invalidates.vaults?.length) effects.forgetVaults(invalidates.vaults);
+  return results;
 }

@@ -29,7 +29,7 @@ import { layout, notice, PAGE_HEADERS, html } from "./layout.ts";
 import { signInPage } from "./sign-in.page.ts";
 import { approve, reject } from "../proposals/decide.ts";
 import { proposalView, type ProposalRow } from "../proposals/proposal-rows.ts";
-import { decidable, settled } from "../proposals/decision.ts";
+import { commitFor, decidable, settled } from "../proposals/decision.ts";
 import { pendingProposals, raiserName } from "../proposals/proposals.queries.ts";
 import { reviewView } from "../proposals/review-view.ts";
 
@@ -174,8 +174,8 @@ pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async 
   try {
     const updated =
       form.data.action === "approve"
-        ? await approve(c.var.db, c.env, found.decider, found.row, values, undefined)
-        : await reject(c.var.db, found.decider, found.row, form.data.reason?.trim() || "Rejected without a reason");
+        ? await approve(c.var.db, c.env, commitFor(c), found.decider, found.row, values, undefined)
+        : await reject(c.var.db, commitFor(c), found.decider, found.row, form.data.reason?.trim() || "Rejected without a reason");
     await settled(c, updated, found.vaultName);
     const query = new URLSearchParams({ ...(form.data.token ? { token: form.data.token } : {}), done: updated.status });
     // Post/redirect/get: a reload never re-submits, and typed values never travel back.

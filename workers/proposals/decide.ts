@@ -5,6 +5,7 @@
  * credential and marks it applied in one D1 batch whose audit row guards on `status = 'pending'`:
  * of two decisions racing, exactly one lands and the other gets 409, and nothing is half-applied.
  */
+import { change, type Change } from "../db/change.ts";
 import { and, eq, sql } from "drizzle-orm";
 import { auditStatement, isGuardFailure } from "../db/audit.ts";
 import type { Database } from "../db/client.ts";
@@ -73,7 +74,10 @@ async function slotValues(db: Database, env: Env, row: ProposalRow, given: Recor
   return values;
 }
 
-export async function approve(db: Database, env: Env, decider: Decider, row: ProposalRow, given: Record<string, string>, note: string | undefined): Promise<ProposalRow> {
+/** Runs a change with its invalidations (workers/effects.ts `commitChange` bound to the request). */
+export type Commit = <T extends Change["statements"]>(done: Change<T>) => Promise<{ [K in keyof T]: Awaited<T[K]> }>;
+
+export async function approve(db: Database, env: Env, commit: Commit, decider: Decider, row: ProposalRow, given: Record<string, string>, note: string | undefined): Promise<ProposalRow> {
   requireDecider(decider, row);
   requirePending(row);
   const principal = decider.principal;
@@ -116,26 +120,34 @@ export async function approve(db: Database, env: Env, decider: Decider, row: Pro
           .onConflictDoUpdate({ target: [credentials.vaultId, credentials.key], set: { ciphertext: sealed.get(slot.key) ?? "", updatedAt: now, updatedBy: principal.id } }),
   );
   const [, updated] = await runDecision(() =>
-    db.batch([
-      auditStatement(db, principal, { action: "proposal.approve", targetType: "proposal", targetId: row.id, detail: { services: (row.services as ProposalServiceView[]).map((s) => `${s.action}:${s.name}`), credentials: [...values.keys()] } }, pendingGuard(row.id)),
-      decideStatement(db, principal, row.id, "applied", note ?? null, now),
-      ...serviceChanges,
-      ...credentialChanges,
-    ]),
+    commit(
+      change(
+        [
+          auditStatement(db, principal, { action: "proposal.approve", targetType: "proposal", targetId: row.id, detail: { services: (row.services as ProposalServiceView[]).map((s) => `${s.action}:${s.name}`), credentials: [...values.keys()] } }, pendingGuard(row.id)),
+          decideStatement(db, principal, row.id, "applied", note ?? null, now),
+          ...serviceChanges,
+          ...credentialChanges,
+        ] as const,
+        // The retry after `applied` must find the new services in this isolate at once.
+        { vaults: [{ companyId: row.companyId, vaultId: row.vaultId }] },
+      ),
+    ),
   );
   return firstRow(updated);
 }
 
-export async function reject(db: Database, decider: Decider, row: ProposalRow, reason: string): Promise<ProposalRow> {
+export async function reject(db: Database, commit: Commit, decider: Decider, row: ProposalRow, reason: string): Promise<ProposalRow> {
   requireDecider(decider, row);
   requirePending(row);
   const principal = decider.principal;
   const now = Date.now();
   const [, updated] = await runDecision(() =>
-    db.batch([
-      auditStatement(db, principal, { action: "proposal.reject", targetType: "proposal", targetId: row.id }, pendingGuard(row.id)),
-      decideStatement(db, principal, row.id, "rejected", reason, now),
-    ]),
+    commit(
+      change([
+        auditStatement(db, principal, { action: "proposal.reject", targetType: "proposal", targetId: row.id }, pendingGuard(row.id)),
+        decideStatement(db, principal, row.id, "rejected", reason, now),
+      ] as const),
+    ),
   );
   return firstRow(updated);
 }

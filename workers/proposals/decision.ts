@@ -8,8 +8,8 @@ import type { AppEnv } from "../app-env.ts";
 import { authorizeVault } from "../auth/gate.ts";
 import { AppError, notFound } from "../lib/app-error.ts";
 import { digestsEqual, sha256Hex } from "../lib/tokens.ts";
-import { forgetVaultConfig } from "../proxy/vault-config.ts";
-import { requireDecider, type Decider } from "./decide.ts";
+import { commitChange } from "../effects.ts";
+import { requireDecider, type Commit, type Decider } from "./decide.ts";
 import { proposalView, proposalWatch, type ProposalRow } from "./proposal-rows.ts";
 import { findProposal } from "./proposals.queries.ts";
 
@@ -32,10 +32,12 @@ export async function decidable(c: Context<AppEnv>, id: string, token: string | 
   return { ...found, decider };
 }
 
-/** After D1 holds the decision: wake waiters, notify webhooks, refresh this isolate's config. */
+/** Commits a decision's change for this request (its invalidations included). */
+export const commitFor = (c: Context<AppEnv>): Commit => (done) => commitChange(c, done);
+
+/** After D1 holds the decision: wake waiters and notify webhooks. */
 export async function settled(c: Context<AppEnv>, row: ProposalRow, vaultName: string) {
   const view = proposalView(row, vaultName);
   await proposalWatch(c.env, row.id).settle(view);
-  forgetVaultConfig(row.companyId, row.vaultId);
   return view;
 }

@@ -11,7 +11,7 @@ import type { ProposalRecord } from "./proposal-view.ts";
 import { createRouter } from "../lib/router.ts";
 import { newId } from "../lib/tokens.ts";
 import { approve, reject } from "./decide.ts";
-import { decidable, settled } from "./decision.ts";
+import { commitFor, decidable, settled } from "./decision.ts";
 import { listProposals, raiseChange } from "./proposals.queries.ts";
 import { proposalRecord, proposalView, proposalWatch, type ProposalRow } from "./proposal-rows.ts";
 import { checkProposal, sealProposalValues } from "./raise.ts";
@@ -89,14 +89,14 @@ proposalsRouter
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const { row, vaultName, decider } = await decidable(c, id, body.token);
-    const updated = await approve(c.var.db, c.env, decider, row, body.credentials, body.note);
+    const updated = await approve(c.var.db, c.env, commitFor(c), decider, row, body.credentials, body.note);
     return c.json(await settled(c, updated, vaultName), 200);
   })
   .openapi(routes.rejectProposal, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const { row, vaultName, decider } = await decidable(c, id, body.token);
-    const updated = await reject(c.var.db, decider, row, body.reason);
+    const updated = await reject(c.var.db, commitFor(c), decider, row, body.reason);
     return c.json(await settled(c, updated, vaultName), 200);
   });
 

@@ -4,6 +4,7 @@
  * SHA-256; approval creates the agent but throws its first token away, and the claim mints the
  * token the agent will use, exactly once (a guarded batch), so no token exists in clear anywhere.
  */
+import { configOf } from "../config.ts";
 import { AGENT_ID_PREFIX, agentTokenBody } from "../auth/actor-gate-client.ts";
 import { minterFor, readToken } from "../auth/token-signer.ts";
 import { findAgentByName, isAgentNameTaken, realmView } from "../agents/agents.queries.ts";
@@ -193,7 +194,7 @@ registrationsRouter
       {
         status: "approved" as const,
         agentId: agent.name,
-        spiffeId: spiffeIdFor(c.env.TRUST_DOMAIN, agent.companyId, agent.name),
+        spiffeId: spiffeIdFor(configOf(c.env).trustDomain, agent.companyId, agent.name),
         token: issued.token,
         capabilities: agent.capabilities,
         realm: realmView(found.realm),

@@ -5,6 +5,7 @@
  * `credential_not_found` then). Every write is audited in the same batch.
  * Routes are mounted behind `authenticate` by the vaults router's `/v1/vaults/*` middleware.
  */
+import { configOf } from "../config.ts";
 import { authorizeVault } from "../auth/gate.ts";
 import { isGuardFailure } from "../db/audit.ts";
 import type { Database } from "../db/client.ts";
@@ -51,7 +52,7 @@ function viewOf(row: ServiceRow) {
   return serviceView(record);
 }
 
-const allowPrivate = (env: Env) => env.ALLOW_PRIVATE_UPSTREAMS === "true";
+const allowPrivate = (env: Env) => configOf(env).allowPrivateUpstreams;
 const serviceNotFound = (name: string) => new AppError(404, "service_not_found", `Service "${name}" not found`);
 const nameTaken = (name: string) => conflict("service_exists", `A service named "${name}" already exists in this vault`);
 const hostTaken = (host: string, other: string) =>

@@ -2,6 +2,7 @@
  * Per-vault webhooks for proposal events (Agent Vault users asked for these, issue #328).
  * Deliveries are signed with the webhook's own secret, shown once at creation and stored sealed.
  */
+import { configOf } from "../config.ts";
 import { authorizeVault } from "../auth/gate.ts";
 import { z } from "@hono/zod-openapi";
 import { createRoute } from "../auth/secured-route.ts";
@@ -74,7 +75,7 @@ export const webhooksRouter = createRouter()
     const db = c.var.db;
     const { vault } = await authorizeVault(c, c.req.valid("param").vault);
     const body = c.req.valid("json");
-    const url = checkWebhookUrl(body.url, c.env.ALLOW_PRIVATE_UPSTREAMS === "true");
+    const url = checkWebhookUrl(body.url, configOf(c.env).allowPrivateUpstreams);
     if ((await countVaultWebhooks(db, vault.id)) >= MAX_WEBHOOKS_PER_VAULT) throw badRequest("too_many_webhooks", `At most ${MAX_WEBHOOKS_PER_VAULT} webhooks per vault`);
     const id = newId("whk");
     const secret = `whsec_${base64url(randomBytes(32))}`;
