@@ -4,7 +4,7 @@
  * remains the authority and rejects anything these let through.
  */
 import { z } from "zod";
-import { CAPABILITIES } from "../workers/agents/capabilities.ts";
+import { CAPABILITIES } from "../workers/agents/agents.contract.ts";
 import { VaultName } from "./names.ts";
 
 export const AgentName = z.string().regex(/^[a-z0-9-]{3,64}$/, "must be 3-64 characters: lowercase letters, digits and hyphens");

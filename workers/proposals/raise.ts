@@ -15,7 +15,7 @@ import { credentialKeysOf } from "../lib/inject-auth.ts";
 import type { ProposalServiceView, ProposalSlotView } from "./proposal-view.ts";
 import type { VaultRow } from "../auth/permissions.ts";
 import { withImpact } from "./impact.ts";
-import { MAX_PENDING_PER_RAISER, MAX_PENDING_PER_VAULT, type RaiseProposalInput } from "./proposals.routes.ts";
+import { MAX_PENDING_PER_RAISER, MAX_PENDING_PER_VAULT, type RaiseProposalInput } from "./proposals.contract.ts";
 import type { RootKey } from "../auth/actor-gate-client.ts";
 
 export type CheckedProposal = { services: ProposalServiceView[]; slots: ProposalSlotView[]; values: Map<string, string> };

@@ -30,7 +30,7 @@ import {
   type RegistrationRow,
 } from "./registrations.queries.ts";
 import { agentTokens, registrations } from "../db/schema.ts";
-import { CAPABILITIES } from "../agents/agent-names.ts";
+import { CAPABILITIES } from "../agents/agents.contract.ts";
 import { AppError, badRequest, conflict } from "../lib/app-error.ts";
 import type { Principal } from "../auth/principal.ts";
 import { createRouter } from "../lib/router.ts";

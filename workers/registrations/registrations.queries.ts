@@ -7,11 +7,12 @@ import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { agents, registrations } from "../db/schema.ts";
 import { iso } from "../lib/openapi.ts";
+import { MAX_PENDING_REGISTRATIONS } from "./registrations.contract.ts";
 
 export type RegistrationRow = typeof registrations.$inferSelect;
 
 export const REGISTRATION_ID_PREFIX = "reg";
-export const MAX_PENDING_REGISTRATIONS = 100;
+export { MAX_PENDING_REGISTRATIONS };
 
 /**
  * A registration's id is `reg_<public id of its claim token>`, so a claim finds its row by

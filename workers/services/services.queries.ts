@@ -6,7 +6,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { services, type ServiceAuth } from "../db/schema.ts";
 import { parseServiceHost, type ServiceHost } from "../lib/host-pattern.ts";
-import { ServiceAuthSchema } from "../lib/inject-auth.ts";
+import { ServiceAuthSchema } from "./services.contract.ts";
 
 export type ServiceRow = typeof services.$inferSelect;
 
