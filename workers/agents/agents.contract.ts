@@ -6,6 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { CompanyRole } from "../companies/companies.contract.ts";
 import { RateLimitInput, Timestamp } from "../lib/openapi.ts";
+import { MAX_REALM_REF_LENGTH } from "../realms/realms.contract.ts";
 
 /**
  * Agent names: 3–64 characters, lowercase letters, digits and hyphens, unique in the company.
@@ -94,7 +95,6 @@ export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 export const AGENT_SORT_KEYS = ["name", "registeredAt", "lastSeen"] as const;
 export const MAX_AGENT_QUERY_LENGTH = 64;
-export const MAX_REALM_REF_LENGTH = 100;
 
 /** The list shows each agent exactly as `GET /v1/agents/{agentId}` does (without vaults). */
 export const ListedAgent = AgentView;

@@ -5,6 +5,8 @@
 import { z } from "@hono/zod-openapi";
 
 export const REALM_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+/** A realm named by id or slug (filters, approvals, paths). */
+export const MAX_REALM_REF_LENGTH = 100;
 
 export const RealmView = z
   .object({
@@ -24,7 +26,7 @@ const RealmColor = z
   .openapi({ example: "#3b82f6" });
 
 export const RealmParams = z.object({
-  realm: z.string().min(1).max(100).openapi({ description: "Realm id or slug", example: "eng" }),
+  realm: z.string().min(1).max(MAX_REALM_REF_LENGTH).openapi({ description: "Realm id or slug", example: "eng" }),
 });
 
 export const CreateRealmBody = z.object({ name: RealmName, slug: RealmSlug.optional(), color: RealmColor.optional() }).strict();

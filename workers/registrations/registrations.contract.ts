@@ -6,13 +6,12 @@
 import { z } from "@hono/zod-openapi";
 import { AgentName, CAPABILITIES } from "../agents/agents.contract.ts";
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
-import { RealmView } from "../realms/realms.contract.ts";
+import { MAX_REALM_REF_LENGTH, RealmView } from "../realms/realms.contract.ts";
 
 /** Registrations that may wait for a decision per company (more: 429 too_many_registrations). */
 export const MAX_PENDING_REGISTRATIONS = 100;
 export const MAX_REGISTRATION_ID_LENGTH = 100;
 export const MAX_REJECTION_REASON = 1000;
-export const MAX_REALM_REF_LENGTH = 100;
 
 const CapabilityList = z
   .array(z.string().max(64))
