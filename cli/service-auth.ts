@@ -32,7 +32,7 @@ export const AUTH_HELP = `Auth (--auth), naming credential keys of the vault, ne
                                       spaces and colons: api-key:KEY:Authorization:Token )
   custom --header '<Header>: <template>'...
                                       each header from its template, where {{ KEY }} is
-                                      replaced by the credential; repeat --header (up to 20).
+                                      replaced by the credential; repeat --header (up to ${MAX_CUSTOM_HEADERS}).
                                       custom:<Header>=<template> is short for one header.
   passthrough                         nothing added: the host is reachable without a
                                       credential (the agent's token is never forwarded)`;

@@ -81,7 +81,7 @@ its own.
 Options:
   --vault <name>      The vault (default: EDGEVAULT_VAULT; one of the two is required)
   --status <status>   Only pending, applied, rejected or expired proposals
-  --limit <n>         At most this many, 1 to 200 (default 50)
+  --limit <n>         At most this many, 1 to ${MAX_PROPOSAL_LIST_LIMIT} (default 50)
   --json              Print a JSON array of proposals (the edge's fields)
 
 Examples:
@@ -233,7 +233,7 @@ edgevault login --email. API keys, agents and sessions are refused (human_requir
 
 Options:
   --vault <name>    Refuse unless the proposal belongs to this vault (a guard against a wrong id)
-  --note <text>     A note for the agent (up to 2000 characters)
+  --note <text>     A note for the agent (up to ${MAX_PROPOSAL_MESSAGE} characters)
 
 Examples:
   edgevault proposal approve prp_4f1c9a07b2e8d35c61                    # type each value at the prompt
@@ -287,7 +287,7 @@ proposal. Only a signed-in person with the member or admin role in the vault can
 with edgevault login --email).
 
 Options:
-  --reason <text>   Why, in up to 2000 characters (required)
+  --reason <text>   Why, in up to ${MAX_PROPOSAL_MESSAGE} characters (required)
   --vault <name>    Refuse unless the proposal belongs to this vault
 
 Example:
@@ -357,7 +357,7 @@ export const proposalWait: Command = {
   help: `Usage: ${WAIT_USAGE}
 
 Waits until the proposal leaves pending, with a progress line on stderr, holding long polls to
-the edge (up to 60 s each) rather than polling in a loop. Exits 0 when it was applied; 1 when it
+the edge (up to ${MAX_WAIT_SECONDS} s each) rather than polling in a loop. Exits 0 when it was applied; 1 when it
 was rejected or expired (the review note is printed) or still pending when --timeout runs out.
 For scripts and agents that raised a proposal and continue once a person has decided.
 

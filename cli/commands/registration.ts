@@ -104,7 +104,7 @@ Rejects a pending registration. The agent sees the reason the next time it claim
 Company owners only.
 
 Options:
-  --reason <text>   Why, in up to 1000 characters (required)
+  --reason <text>   Why, in up to ${MAX_REJECTION_REASON} characters (required)
 
 Example:
   edgevault agent reject reg_x3Fk9aQ2b7Lm --reason "Unknown publisher; register from the CI account"`,

@@ -163,7 +163,7 @@ Options:
   --header <h: tmpl>    A header of custom auth; repeat for several
   --upstream <origin>   Forward to this origin instead of the requested host,
                         e.g. https://eu.api.example.com
-  --description <text>  Shown to agents by /discover (up to 500 characters)
+  --description <text>  Shown to agents by /discover (up to ${MAX_SERVICE_DESCRIPTION_LENGTH} characters)
   --disabled            Add it switched off (the proxy refuses its host until enabled)
 ${VAULT_OPTION_HELP}
 

@@ -41,7 +41,7 @@ again. Needs the member role in the vault (or higher).
 Options:
 ${VAULT_OPTION_HELP}
   --ttl <duration>    How long it lives: 5m to 7d, e.g. 1h, 12h (default 24h)
-  --label <text>      A note shown by session list, e.g. the CI job (up to 100 characters)
+  --label <text>      A note shown by session list, e.g. the CI job (up to ${MAX_SESSION_LABEL_LENGTH} characters)
   --json              Print {id, token, expires_at, addr, vault} instead of the bare token
 
 Examples:
