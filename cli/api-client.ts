@@ -3,14 +3,15 @@
  * `{error, message}` bodies become an `ApiError` whose message is printed as is. Tokens never
  * appear in errors, and redirects are not followed so a bearer token is never re-sent elsewhere.
  */
-import { z } from "zod";
+import type { z } from "zod";
+import { isErrorCode, type ErrorCode } from "../workers/lib/error-codes.ts";
+import { ErrorBody } from "../workers/lib/openapi.ts";
 import { CliError } from "./cli-error.ts";
-
-const ErrorBody = z.object({ error: z.string(), message: z.string() }).passthrough();
 
 /** The edge answered with an error: its public code and message, and the HTTP status. */
 export class ApiError extends CliError {
   readonly status: number;
+  /** As the edge sent it; compare it with `isApiError`, which takes an `ErrorCode`. */
   readonly code: string;
 
   constructor(status: number, code: string, message: string, hint?: string) {
@@ -19,6 +20,14 @@ export class ApiError extends CliError {
     this.status = status;
     this.code = code;
   }
+}
+
+/**
+ * True when `error` is the edge's answer with this code.
+ * @example if (isApiError(error, "human_required")) …
+ */
+export function isApiError(error: unknown, code: ErrorCode): error is ApiError {
+  return error instanceof ApiError && isErrorCode(error.code, code);
 }
 
 export type ApiClientOptions = {
@@ -63,7 +72,7 @@ export class ApiClient {
   /**
    * Sends one request and returns the validated JSON body.
    * @example
-   * const { vaults } = await client.request("GET", "/v1/vaults", z.object({ vaults: z.array(Vault) }));
+   * const { vaults } = await client.request("GET", "/v1/vaults", VaultList); // VaultList from the vaults contract
    */
   async request<S extends z.ZodType>(method: string, path: string, schema: S, options: RequestOptions = {}): Promise<z.output<S>> {
     const url = new URL(`${this.addr}${path}`);

@@ -9,12 +9,13 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises"
 import { homedir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { CallerKind } from "../workers/sign-in/sign-in.contract.ts";
 import { Addr } from "./addr.ts";
 import { CliError } from "./cli-error.ts";
 
 /** What the saved token is, as the edge's `GET /v1/whoami` reported it at login. */
-export const TokenKind = z.enum(["company_key", "user", "agent", "vault_session"]);
-export type TokenKind = z.infer<typeof TokenKind>;
+export const TokenKind = CallerKind;
+export type TokenKind = CallerKind;
 
 export const Config = z
   .object({

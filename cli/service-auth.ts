@@ -1,21 +1,23 @@
 /**
  * `--auth` and `--header` of `vault service add|update`: a service's auth config (the edge's
- * `ServiceAuth`, workers/lib/inject-auth.ts) written as flags. They name credential keys, never
- * values, so nothing here is secret. Checked before any request, mirroring the edge's rules; the
- * edge stays the authority (e.g. for headers the proxy sets itself).
+ * `ServiceAuth`, workers/services/services.contract.ts) written as flags. They name credential
+ * keys, never values, so nothing here is secret. Checked before any request with the contract's
+ * limits and patterns, worded for the command line; the edge stays the authority (e.g. for
+ * headers the proxy sets itself).
  */
+import {
+  CREDENTIAL_PLACEHOLDER,
+  HEADER_NAME_PATTERN,
+  HEADER_TEXT_PATTERN,
+  MAX_CUSTOM_HEADERS,
+  MAX_HEADER_NAME_LENGTH,
+  MAX_HEADER_PREFIX_LENGTH,
+  MAX_TEMPLATE_LENGTH,
+  type ServiceAuthInput,
+} from "../workers/services/services.contract.ts";
 import { UsageError } from "./cli-error.ts";
 import { CredentialKey } from "./names.ts";
 import { oneLine } from "./terminal-text.ts";
-
-export type ServiceAuth =
-  | { type: "bearer"; token: string }
-  | { type: "basic"; username: string; password?: string }
-  | { type: "api-key"; key: string; header?: string; prefix?: string }
-  | { type: "custom"; headers: Record<string, string> }
-  | { type: "passthrough" };
-
-export const AUTH_TYPES = ["bearer", "basic", "api-key", "custom", "passthrough"] as const;
 
 /** The flag forms, for errors and help. */
 export const AUTH_FORMS = "bearer:<KEY>, basic:<USER_KEY>[:<PASS_KEY>], api-key:<KEY>[:<Header>[:<prefix>]], custom (with --header) or passthrough";
@@ -30,18 +32,10 @@ export const AUTH_HELP = `Auth (--auth), naming credential keys of the vault, ne
                                       spaces and colons: api-key:KEY:Authorization:Token )
   custom --header '<Header>: <template>'...
                                       each header from its template, where {{ KEY }} is
-                                      replaced by the credential; repeat --header (up to 20).
+                                      replaced by the credential; repeat --header (up to ${MAX_CUSTOM_HEADERS}).
                                       custom:<Header>=<template> is short for one header.
   passthrough                         nothing added: the host is reachable without a
                                       credential (the agent's token is never forwarded)`;
-
-const HEADER_NAME = /^[A-Za-z0-9-]{1,128}$/;
-/** Header-safe literal text: visible ASCII, space and tab. */
-const HEADER_TEXT = /^[\t\x20-\x7e]*$/;
-const PLACEHOLDER = /\{\{\s*([^{}\s]*)\s*\}\}/g;
-const MAX_CUSTOM_HEADERS = 20;
-const MAX_TEMPLATE_LENGTH = 4096;
-const MAX_PREFIX_LENGTH = 256;
 
 const bad = (message: string) => new UsageError(`--auth: ${message} (forms: ${AUTH_FORMS})`);
 
@@ -53,19 +47,19 @@ function key(value: string | undefined, role: string, form: string): string {
 }
 
 function headerName(name: string, where: string): string {
-  if (!HEADER_NAME.test(name)) throw new UsageError(`${where}: the header name "${oneLine(name, 40)}" must be letters, digits and hyphens (e.g. X-Api-Key)`);
+  if (name.length === 0 || name.length > MAX_HEADER_NAME_LENGTH || !HEADER_NAME_PATTERN.test(name)) throw new UsageError(`${where}: the header name "${oneLine(name, 40)}" must be letters, digits and hyphens (e.g. X-Api-Key)`);
   return name;
 }
 
 function template(text: string, name: string): string {
   const where = `--header ${name}`;
   if (text.length > MAX_TEMPLATE_LENGTH) throw new UsageError(`${where}: the template is longer than ${MAX_TEMPLATE_LENGTH} characters`);
-  for (const [, placeholder = ""] of text.matchAll(PLACEHOLDER)) {
+  for (const [, placeholder = ""] of text.matchAll(CREDENTIAL_PLACEHOLDER)) {
     if (!CredentialKey.safeParse(placeholder).success) throw new UsageError(`${where}: "{{ ${oneLine(placeholder, 40)} }}" is not a credential key (UPPER_SNAKE_CASE, like {{ API_KEY }})`);
   }
-  const literal = text.replace(PLACEHOLDER, "");
+  const literal = text.replace(CREDENTIAL_PLACEHOLDER, "");
   if (literal.includes("{{") || literal.includes("}}")) throw new UsageError(`${where}: unbalanced "{{" or "}}"; write placeholders as {{ KEY }}`);
-  if (!HEADER_TEXT.test(literal)) throw new UsageError(`${where}: the template must be visible ASCII, without line breaks or control characters`);
+  if (!HEADER_TEXT_PATTERN.test(literal)) throw new UsageError(`${where}: the template must be visible ASCII, without line breaks or control characters`);
   return text;
 }
 
@@ -89,7 +83,9 @@ export function customHeader(text: string): [string, string] {
  * parseAuthFlags("api-key:OPENAI_KEY:Authorization:Bearer ", []) // { type: "api-key", key: "OPENAI_KEY", header: "Authorization", prefix: "Bearer " }
  * parseAuthFlags("custom", ["X-Token: {{ TOKEN }}"])             // { type: "custom", headers: { "X-Token": "{{ TOKEN }}" } }
  */
-export function parseAuthFlags(auth: string | undefined, headers: readonly string[]): ServiceAuth | undefined {
+export function parseAuthFlags(auth: string, headers: readonly string[]): ServiceAuthInput;
+export function parseAuthFlags(auth: string | undefined, headers: readonly string[]): ServiceAuthInput | undefined;
+export function parseAuthFlags(auth: string | undefined, headers: readonly string[]): ServiceAuthInput | undefined {
   if (auth === undefined) {
     if (headers.length > 0) throw new UsageError("--header goes with --auth custom: --auth custom --header 'X-Api-Key: {{ API_KEY }}'");
     return undefined;
@@ -114,8 +110,8 @@ export function parseAuthFlags(auth: string | undefined, headers: readonly strin
       const header = parts[1] ? headerName(parts[1], "--auth") : undefined;
       // The prefix is everything after the second colon, colons included ("Token: ").
       const prefix = parts.length > 2 ? parts.slice(2).join(":") : undefined;
-      if (prefix !== undefined && (prefix.length > MAX_PREFIX_LENGTH || !HEADER_TEXT.test(prefix))) {
-        throw bad(`the api-key prefix must be at most ${MAX_PREFIX_LENGTH} visible ASCII characters`);
+      if (prefix !== undefined && (prefix.length > MAX_HEADER_PREFIX_LENGTH || !HEADER_TEXT_PATTERN.test(prefix))) {
+        throw bad(`the api-key prefix must be at most ${MAX_HEADER_PREFIX_LENGTH} visible ASCII characters`);
       }
       return { type, key: apiKey, ...(header === undefined ? {} : { header }), ...(prefix ? { prefix } : {}) };
     }
@@ -142,7 +138,7 @@ export function parseAuthFlags(auth: string | undefined, headers: readonly strin
  * @example
  * describeAuth({ type: "api-key", key: "OPENAI_KEY", header: "X-Api-Key" }) // "api-key X-Api-Key: OPENAI_KEY"
  */
-export function describeAuth(auth: ServiceAuth): string {
+export function describeAuth(auth: ServiceAuthInput): string {
   switch (auth.type) {
     case "bearer":
       return `bearer ${auth.token}`;

@@ -4,12 +4,10 @@
  * piped: one `KEY=value` per line, or the bare value when exactly one slot needs one. Never from
  * argv. Errors name keys and line numbers, never what was on the line: it may be a secret.
  */
+import { MAX_CREDENTIAL_VALUE_BYTES } from "../workers/credentials/credentials.contract.ts";
 import { CliError } from "./cli-error.ts";
 import { CredentialKey } from "./names.ts";
 import { readSecret, type SecretInput } from "./prompt.ts";
-
-/** The edge's cap on one value (MAX_CREDENTIAL_VALUE_BYTES in workers/routes/credentials.routes.ts). */
-const MAX_VALUE_BYTES = 64 * 1024;
 
 export type SlotToFill = { key: string; describe?: string };
 
@@ -32,7 +30,7 @@ export async function readSlotValues(io: SecretInput, slots: readonly SlotToFill
     Object.assign(values, parseSlotValues(await readSecret(io, `value${keys.length === 1 ? "" : "s"} for ${keys.join(", ")}`), keys));
   }
   for (const [key, value] of Object.entries(values)) {
-    if (Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES) throw new CliError(`The value for ${key} is larger than ${MAX_VALUE_BYTES} bytes, the edge's limit`);
+    if (Buffer.byteLength(value, "utf8") > MAX_CREDENTIAL_VALUE_BYTES) throw new CliError(`The value for ${key} is larger than ${MAX_CREDENTIAL_VALUE_BYTES} bytes, the edge's limit`);
   }
   return values;
 }

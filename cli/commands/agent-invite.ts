@@ -4,47 +4,28 @@
  * lists and revocation use the token's last characters only.
  */
 import { z } from "zod";
-import { AgentName, AgentRole, TokenSuffix, VaultGrant } from "../agent-names.ts";
+import {
+  type CreateInviteBody,
+  INVITE_MAX_TTL_SECONDS,
+  INVITE_MIN_TTL_SECONDS,
+  INVITE_STATUSES,
+  InviteList,
+  InviteRevoked,
+  IssuedInvite,
+  MAX_INVITE_VAULTS,
+} from "../../workers/invites/invites.contract.ts";
 import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
 import type { Command } from "../command.ts";
 import { Ttl } from "../duration.ts";
 import { table } from "../format.ts";
+import { AgentName, AgentRole, TokenSuffix, VaultGrant } from "../names.ts";
 import { requireSession } from "../session.ts";
-
-/** INVITE_MAX_TTL_SECONDS and the 60 s floor in workers/routes/invites.routes.ts. */
-export const INVITE_MIN_TTL_SECONDS = 60;
-export const INVITE_MAX_TTL_SECONDS = 7 * 86_400;
-
-/** `POST /v1/agents/invites` and `POST /v1/agents/{name}/rotate`. */
-export const IssuedInvite = z.object({
-  name: z.string(),
-  kind: z.string(),
-  token_suffix: z.string(),
-  expires_at: z.string(),
-  prompt: z.string(),
-});
 
 /**
  * The command that cancels an invite. Suffixes are base64url and may start with "-", which would
  * read as an option, so those get a `--` first.
  */
 export const revokeCommand = (suffix: string) => `edgevault agent invite revoke ${suffix.startsWith("-") ? "-- " : ""}${suffix}`;
-
-const GrantView = z.object({ vault: z.string(), role: z.string() });
-
-/** One row of `GET /v1/agents/invites`. */
-const ListedInvite = z.object({
-  name: z.string(),
-  kind: z.string(),
-  status: z.string(),
-  role: z.string(),
-  vaults: z.array(GrantView),
-  token_suffix: z.string(),
-  created_at: z.string(),
-  expires_at: z.string(),
-});
-
-const INVITE_STATUSES = ["pending", "used", "expired", "revoked", "all"] as const;
 
 const INVITE_USAGE = "edgevault agent invite <name> [--role owner|member] [--vault <vault>[:<role>]]... [--ttl <duration>]";
 
@@ -76,7 +57,7 @@ Examples:
       z
         .object({
           role: AgentRole.default("member"),
-          vault: z.array(VaultGrant).max(50, "at most 50 vaults").default([]),
+          vault: z.array(VaultGrant).max(MAX_INVITE_VAULTS, `at most ${MAX_INVITE_VAULTS} vaults`).default([]),
           ttl: Ttl(INVITE_MIN_TTL_SECONDS, INVITE_MAX_TTL_SECONDS).optional(),
         })
         .strict(),
@@ -86,7 +67,7 @@ Examples:
     const vaults = [...new Map(flags.vault.map((grant) => [grant.vault, grant])).values()];
     const { client } = await requireSession(context);
     const invite = await client.request("POST", "/v1/agents/invites", IssuedInvite, {
-      body: { name, role: flags.role, vaults, ...(flags.ttl === undefined ? {} : { ttl_seconds: flags.ttl }) },
+      body: { name, role: flags.role, vaults, ...(flags.ttl === undefined ? {} : { ttl_seconds: flags.ttl }) } satisfies z.input<typeof CreateInviteBody>,
     });
     // The prompt alone on stdout, so it can be piped to a clipboard; the commentary on stderr.
     context.out(invite.prompt);
@@ -123,7 +104,7 @@ Examples:
     );
     noMoreArgs(args, 0, LIST_USAGE);
     const { client } = await requireSession(context);
-    const { invites } = await client.request("GET", "/v1/agents/invites", z.object({ invites: z.array(ListedInvite) }), { query: { status: flags.status } });
+    const { invites } = await client.request("GET", "/v1/agents/invites", InviteList, { query: { status: flags.status } });
     if (flags.json) {
       context.out(JSON.stringify(invites, null, 2));
       return;
@@ -161,7 +142,7 @@ Examples:
     const suffix = positional(args[0], "token_suffix", TokenSuffix);
     noMoreArgs(args, 1, REVOKE_USAGE);
     const { client } = await requireSession(context);
-    const revoked = await client.request("DELETE", `/v1/agents/invites/${encodeURIComponent(suffix)}`, z.object({ revoked: z.string(), name: z.string() }));
+    const revoked = await client.request("DELETE", `/v1/agents/invites/${encodeURIComponent(suffix)}`, InviteRevoked);
     context.out(`Revoked the invite for agent "${revoked.name}" (suffix ${revoked.revoked}).`);
   },
 };

@@ -4,47 +4,33 @@
  * prompt the agent redeems itself.
  */
 import { z } from "zod";
-import { AGENT_ROLES, AgentName, AgentRole, CapabilityList } from "../agent-names.ts";
+import {
+  AGENT_STATUSES,
+  AgentDeleted,
+  AgentDetails,
+  AgentPage,
+  AgentUpdated,
+  MAX_AGENT_QUERY_LENGTH,
+  MAX_PAGE_SIZE,
+  type ListAgentsQuery,
+  type UpdateAgentBody,
+} from "../../workers/agents/agents.contract.ts";
+import { COMPANY_ROLES } from "../../workers/companies/companies.contract.ts";
+import { INVITE_MAX_TTL_SECONDS, INVITE_MIN_TTL_SECONDS, RotationInvite, type RotateAgentBody } from "../../workers/invites/invites.contract.ts";
+import { MAX_REALM_REF_LENGTH } from "../../workers/realms/realms.contract.ts";
 import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
 import type { ApiClient } from "../api-client.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { confirm } from "../confirm.ts";
 import { Ttl } from "../duration.ts";
 import { table } from "../format.ts";
+import { AgentName, AgentRole, CapabilityList, oneOf } from "../names.ts";
 import { requireSession } from "../session.ts";
-import { INVITE_MAX_TTL_SECONDS, INVITE_MIN_TTL_SECONDS, IssuedInvite, revokeCommand } from "./agent-invite.ts";
+import { revokeCommand } from "./agent-invite.ts";
 
-const AGENT_STATUSES = ["pending", "active", "rejected", "disabled"] as const;
-
-const Realm = z.object({ id: z.string(), name: z.string(), slug: z.string(), color: z.string().nullable() });
-
-/** An agent as the edge shows it (workers/routes/agent-list.routes.ts `ListedAgent`). */
-const Agent = z.object({
-  agentId: z.string(),
-  id: z.string(),
-  name: z.string(),
-  spiffeId: z.string(),
-  role: z.enum(AGENT_ROLES),
-  status: z.string(),
-  capabilities: z.array(z.string()),
-  realm: Realm.nullable(),
-  isOnline: z.boolean(),
-  registeredAt: z.string(),
-  lastSeen: z.string().nullable(),
-});
-type Agent = z.infer<typeof Agent>;
-
-const AgentPage = z.object({ agents: z.array(Agent.passthrough()), total: z.number(), page: z.number(), totalPages: z.number(), online: z.number() });
-
-/** `GET /v1/agents/{name}`: the agent with its vault grants and live session count. */
-const AgentDetails = Agent.extend({ vaults: z.array(z.object({ vault: z.string(), role: z.string() })), activeSessions: z.number() }).passthrough();
-
-const Updated = z.object({ agent: Agent });
+type Agent = z.output<typeof AgentUpdated>["agent"];
 
 const agentPath = (name: string) => `/v1/agents/${encodeURIComponent(name)}`;
-
-/** The largest page the edge serves (MAX_PAGE_SIZE in workers/routes/agent-list.routes.ts). */
-const PAGE_SIZE = 100;
 
 const LIST_USAGE = "edgevault agent list [--status <status>] [--realm <realm>] [--online] [--q <text>] [--capabilities a,b] [--json]";
 
@@ -81,9 +67,9 @@ Examples:
       z
         .object({
           status: z.enum(AGENT_STATUSES, `must be one of ${AGENT_STATUSES.join(", ")}`).optional(),
-          realm: z.string().min(1, "must not be empty").max(100).optional(),
+          realm: z.string().min(1, "must not be empty").max(MAX_REALM_REF_LENGTH).optional(),
           online: z.boolean().default(false),
-          q: z.string().max(64, "must be at most 64 characters").optional(),
+          q: z.string().max(MAX_AGENT_QUERY_LENGTH, `must be at most ${MAX_AGENT_QUERY_LENGTH} characters`).optional(),
           capabilities: CapabilityList.optional(),
           json: z.boolean().default(false),
         })
@@ -97,7 +83,7 @@ Examples:
       online: flags.online ? "true" : undefined,
       q: flags.q,
       capabilities: flags.capabilities?.length ? flags.capabilities.join(",") : undefined,
-    };
+    } satisfies z.input<typeof ListAgentsQuery>;
     const { agents, online } = await fetchAllAgents(client, query);
     if (flags.json) {
       context.out(JSON.stringify(agents, null, 2));
@@ -124,10 +110,10 @@ Examples:
  * is listed once.
  */
 async function fetchAllAgents(client: ApiClient, query: Record<string, string | undefined>) {
-  const first = await client.request("GET", "/v1/agents", AgentPage, { query: { ...query, page: "1", pageSize: String(PAGE_SIZE) } });
+  const first = await client.request("GET", "/v1/agents", AgentPage, { query: { ...query, page: "1", pageSize: String(MAX_PAGE_SIZE) } });
   const agents = new Map(first.agents.map((a) => [a.id, a]));
   for (let page = 2; page <= first.totalPages; page += 1) {
-    const next = await client.request("GET", "/v1/agents", AgentPage, { query: { ...query, page: String(page), pageSize: String(PAGE_SIZE) } });
+    const next = await client.request("GET", "/v1/agents", AgentPage, { query: { ...query, page: String(page), pageSize: String(MAX_PAGE_SIZE) } });
     for (const agent of next.agents) agents.set(agent.id, agent);
   }
   return { agents: [...agents.values()], online: first.online };
@@ -180,9 +166,9 @@ Example:
 };
 
 /** `PATCH /v1/agents/{name}` with one change; returns the updated agent. */
-async function updateAgent(context: CommandContext, name: string, change: Record<string, string>): Promise<Agent> {
+async function updateAgent(context: CommandContext, name: string, change: z.input<typeof UpdateAgentBody>): Promise<Agent> {
   const { client } = await requireSession(context);
-  const { agent } = await client.request("PATCH", agentPath(name), Updated, { body: change });
+  const { agent } = await client.request("PATCH", agentPath(name), AgentUpdated, { body: change });
   return agent;
 }
 
@@ -202,7 +188,7 @@ Options:
 Example:
   edgevault agent set-role my-agent --role owner`,
   async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, { role: { type: "string" } }, z.object({ role: z.string("is required: owner or member").pipe(AgentRole) }).strict());
+    const { flags, args } = parseCommandLine(argv, { role: { type: "string" } }, z.object({ role: z.string(`is required: ${oneOf(COMPANY_ROLES)}`).pipe(AgentRole) }).strict());
     const name = positional(args[0], "name", AgentName);
     noMoreArgs(args, 1, SET_ROLE_USAGE);
     const agent = await updateAgent(context, name, { role: flags.role });
@@ -264,7 +250,7 @@ Example:
         return `Delete agent "${agent.name}" (${vaults}; ${agent.activeSessions} active sessions) with its tokens, sessions and grants?`;
       },
     });
-    const { deleted } = await client.request("DELETE", agentPath(name), z.object({ deleted: z.string() }));
+    const { deleted } = await client.request("DELETE", agentPath(name), AgentDeleted);
     context.out(`Deleted agent "${deleted}".`);
   },
 };
@@ -295,7 +281,7 @@ Example:
     const name = positional(args[0], "name", AgentName);
     noMoreArgs(args, 1, ROTATE_USAGE);
     const { client } = await requireSession(context);
-    const invite = await client.request("POST", `${agentPath(name)}/rotate`, IssuedInvite, flags.ttl === undefined ? {} : { body: { ttl_seconds: flags.ttl } });
+    const invite = await client.request("POST", `${agentPath(name)}/rotate`, RotationInvite, flags.ttl === undefined ? {} : { body: { ttl_seconds: flags.ttl } satisfies z.input<typeof RotateAgentBody> });
     context.out(invite.prompt);
     context.err("");
     context.err(`Rotation invite for agent "${invite.name}", single use, expires ${invite.expires_at}. The old token works until it is redeemed.`);

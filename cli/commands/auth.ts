@@ -5,32 +5,22 @@
  * owner's key, and anything running as this user, an agent too, could use a saved one.
  */
 import { z } from "zod";
+import { SignedIn, SignedOut, type SignInBody, WhoAmI } from "../../workers/sign-in/sign-in.contract.ts";
+import { MAX_EMAIL_LENGTH } from "../../workers/users/users.contract.ts";
 import { noMoreArgs, parseCommandLine } from "../args.ts";
 import { ApiClient, ApiError } from "../api-client.ts";
 import { CliError, UsageError } from "../cli-error.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { isCompanyKey } from "../company-key.ts";
-import { configPath, deleteConfig, loadConfig, TokenKind, type Config } from "../config.ts";
+import { configPath, deleteConfig, loadConfig, type Config } from "../config.ts";
 import { credentialStoreSetting, describeStore, readLoginToken, removeKeychainItem, removeLogin, saveLogin } from "../login-store.ts";
 import { requireSession, resolveAddr } from "../session.ts";
 import { readSecret } from "../prompt.ts";
 
-/** `GET /v1/whoami` (workers/routes/auth.routes.ts). */
-const WhoAmI = z.object({
-  kind: TokenKind,
-  id: z.string(),
-  company: z.object({ id: z.string(), name: z.string() }),
-  company_role: z.enum(["owner", "member"]),
-  email: z.string().optional(),
-  name: z.string().optional(),
-  vault: z.string().optional(),
-});
-type WhoAmI = z.infer<typeof WhoAmI>;
+type WhoAmI = z.output<typeof WhoAmI>;
 
-/** `POST /v1/auth/sign-in` with mode=bearer. */
-const SignedIn = z.object({ token: z.string().min(1), expires_at: z.string() });
-
-const SignedOut = z.object({ signed_out: z.literal(true) });
+/** `POST /v1/auth/sign-in` with mode=bearer, which always answers with a token. */
+const SignedInWithToken = SignedIn.required({ token: true });
 
 function describeCaller(me: WhoAmI): string {
   switch (me.kind) {
@@ -88,7 +78,7 @@ Examples:
       z
         .object({
           addr: z.string().optional(),
-          email: z.email("must be an email address").max(254).optional(),
+          email: z.email("must be an email address").max(MAX_EMAIL_LENGTH).optional(),
           "save-api-key": z.boolean().default(false),
         })
         .strict(),
@@ -128,7 +118,7 @@ Examples:
 async function signIn(context: CommandContext, addr: string, email: string): Promise<string> {
   const password = await readSecret(context, "password");
   const client = new ApiClient({ addr });
-  const session = await client.request("POST", "/v1/auth/sign-in", SignedIn, { body: { email, password, mode: "bearer" } });
+  const session = await client.request("POST", "/v1/auth/sign-in", SignedInWithToken, { body: { email, password, mode: "bearer" } satisfies z.input<typeof SignInBody> });
   return session.token;
 }
 

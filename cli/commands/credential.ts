@@ -3,15 +3,21 @@
  * never printed; the edge never returns them either, only key names.
  */
 import { z } from "zod";
+import {
+  CredentialKeys,
+  CredentialsDeleted,
+  CredentialsSet,
+  MAX_CREDENTIAL_VALUE_BYTES,
+  MAX_CREDENTIALS_PER_REQUEST,
+  type DeleteCredentialsBody,
+  type SetCredentialsBody,
+} from "../../workers/credentials/credentials.contract.ts";
 import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
 import { CliError, UsageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import { CredentialKey } from "../names.ts";
 import { readSecret } from "../prompt.ts";
 import { requireSession, requireVault } from "../session.ts";
-
-/** The edge's cap on one value (MAX_CREDENTIAL_VALUE_BYTES in workers/routes/credentials.routes.ts). */
-const MAX_VALUE_BYTES = 64 * 1024;
 
 const VaultFlag = { vault: { type: "string" } } as const;
 const VaultFlagSchema = z.object({ vault: z.string().optional() }).strict();
@@ -46,9 +52,9 @@ Examples:
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
     const value = await readSecret(context, `value for ${key}`);
-    if (Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES) throw new CliError(`The value is larger than ${MAX_VALUE_BYTES} bytes, the edge's limit`);
-    const stored = await client.request("POST", "/v1/credentials", z.object({ vault: z.string(), set: z.array(z.string()) }), {
-      body: { vault, credentials: { [key]: value } },
+    if (Buffer.byteLength(value, "utf8") > MAX_CREDENTIAL_VALUE_BYTES) throw new CliError(`The value is larger than ${MAX_CREDENTIAL_VALUE_BYTES} bytes, the edge's limit`);
+    const stored = await client.request("POST", "/v1/credentials", CredentialsSet, {
+      body: { vault, credentials: { [key]: value } } satisfies z.input<typeof SetCredentialsBody>,
     });
     context.out(`Stored ${stored.set.join(", ")} in vault "${stored.vault}".`);
   },
@@ -76,7 +82,7 @@ Example:
     noMoreArgs(args, 0, "edgevault vault credential list [--vault <name>] [--json]");
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const { keys } = await client.request("GET", "/v1/credentials", z.object({ vault: z.string(), keys: z.array(z.string()) }), { query: { vault } });
+    const { keys } = await client.request("GET", "/v1/credentials", CredentialKeys, { query: { vault } });
     if (flags.json) {
       context.out(JSON.stringify(keys));
       return;
@@ -107,12 +113,12 @@ Example:
   async run(argv, context) {
     const { flags, args } = parseCommandLine(argv, VaultFlag, VaultFlagSchema);
     if (args.length === 0) throw new UsageError(`Missing argument <KEY>. Usage: ${DELETE_USAGE}`);
-    if (args.length > 100) throw new UsageError("At most 100 keys per command");
+    if (args.length > MAX_CREDENTIALS_PER_REQUEST) throw new UsageError(`At most ${MAX_CREDENTIALS_PER_REQUEST} keys per command`);
     const keys = [...new Set(args.map((arg) => positional(arg, "KEY", CredentialKey)))];
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const result = await client.request("DELETE", "/v1/credentials", z.object({ vault: z.string(), deleted: z.array(z.string()) }), {
-      body: { vault, keys },
+    const result = await client.request("DELETE", "/v1/credentials", CredentialsDeleted, {
+      body: { vault, keys } satisfies z.input<typeof DeleteCredentialsBody>,
     });
     if (result.deleted.length > 0) context.out(`Deleted ${result.deleted.join(", ")} from vault "${result.vault}".`);
     const missing = keys.filter((key) => !result.deleted.includes(key));

@@ -5,64 +5,36 @@
  * Everything the agent wrote is printed through terminal-text.ts.
  */
 import { z } from "zod";
+import {
+  type ApproveProposalBody,
+  type CredentialSlotView,
+  MAX_PROPOSAL_ID_LENGTH,
+  MAX_PROPOSAL_LIST_LIMIT,
+  MAX_PROPOSAL_MESSAGE,
+  MAX_WAIT_SECONDS,
+  PROPOSAL_STATUSES,
+  PROPOSAL_TTL_MS,
+  ProposalDetails,
+  ProposalDetailsList,
+  type RejectProposalBody,
+} from "../../workers/proposals/proposals.contract.ts";
+import { WhoAmI } from "../../workers/sign-in/sign-in.contract.ts";
 import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
-import { ApiError, type ApiClient } from "../api-client.ts";
+import { isApiError, type ApiClient, type ApiError } from "../api-client.ts";
 import { CliError, UsageError } from "../cli-error.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { formatDuration, Ttl } from "../duration.ts";
 import { table } from "../format.ts";
-import { describeAuth, type ServiceAuth } from "../service-auth.ts";
+import { listedId } from "../names.ts";
+import { describeAuth } from "../service-auth.ts";
 import { requireSession, requireVault } from "../session.ts";
 import { readSlotValues } from "../slot-values.ts";
 import { indented, oneLine, safeText } from "../terminal-text.ts";
 
-const PROPOSAL_STATUSES = ["pending", "applied", "rejected", "expired"] as const;
+type Proposal = z.output<typeof ProposalDetails>;
+type CredentialSlot = z.output<typeof CredentialSlotView>;
 
-/** `ProposalServiceView` in workers/lib/proposal-view.ts. */
-const ProposedService = z
-  .object({
-    action: z.enum(["set", "delete"]),
-    name: z.string(),
-    host: z.string().optional(),
-    upstream: z.string().optional(),
-    description: z.string().optional(),
-    auth: z.object({ type: z.string() }).passthrough().optional(),
-  })
-  .passthrough();
-
-/** `ProposalSlotView`: never a value, only whether the agent supplied one. */
-const CredentialSlot = z
-  .object({
-    action: z.enum(["set", "delete"]),
-    key: z.string(),
-    description: z.string().optional(),
-    obtain: z.string().optional(),
-    obtain_instructions: z.string().optional(),
-    has_value: z.boolean().default(false),
-  })
-  .passthrough();
-type CredentialSlot = z.infer<typeof CredentialSlot>;
-
-/** `ProposalView` in workers/routes/proposals.routes.ts. */
-const Proposal = z.object({
-  id: z.string(),
-  status: z.enum(PROPOSAL_STATUSES),
-  vault: z.string(),
-  services: z.array(ProposedService),
-  credentials: z.array(CredentialSlot),
-  message: z.string(),
-  user_message: z.string().nullable(),
-  review_note: z.string().nullable(),
-  reviewed_at: z.string().nullable(),
-  created_at: z.string(),
-  expires_at: z.string(),
-});
-type Proposal = z.infer<typeof Proposal>;
-
-const ProposalId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a proposal id as shown by `edgevault proposal list` (e.g. prp_4f1c9a07b2e8d35c61)");
-
-/** The edge holds a long poll at most this long (MAX_WAIT_SECONDS in workers/routes/proposals.routes.ts). */
-const MAX_WAIT_SECONDS = 60;
+const ProposalId = listedId(1, MAX_PROPOSAL_ID_LENGTH, "must be a proposal id as shown by `edgevault proposal list` (e.g. prp_4f1c9a07b2e8d35c61)");
 
 const proposalPath = (id: string) => `/v1/proposals/${encodeURIComponent(id)}`;
 
@@ -70,13 +42,8 @@ const proposalPath = (id: string) => `/v1/proposals/${encodeURIComponent(id)}`;
 const needsValue = (slot: CredentialSlot) => slot.action === "set" && !slot.has_value;
 
 /** The auth as the agent proposed it; the edge validated it against the same schema the services API uses. */
-function proposedAuth(auth: { type: string } | undefined): string {
-  if (auth === undefined) return "passthrough";
-  try {
-    return describeAuth(auth as ServiceAuth);
-  } catch {
-    return oneLine(auth.type, 20);
-  }
+function proposedAuth(auth: Proposal["services"][number]["auth"]): string {
+  return auth === undefined ? "passthrough" : describeAuth(auth);
 }
 
 /**
@@ -95,7 +62,7 @@ async function rethrowHumanRequired<T>(context: CommandContext, what: string, re
   try {
     return await request;
   } catch (error) {
-    if (error instanceof ApiError && error.code === "human_required") throw humanRequired(context, what, error);
+    if (isApiError(error, "human_required")) throw humanRequired(context, what, error);
     throw error;
   }
 }
@@ -114,7 +81,7 @@ its own.
 Options:
   --vault <name>      The vault (default: EDGEVAULT_VAULT; one of the two is required)
   --status <status>   Only pending, applied, rejected or expired proposals
-  --limit <n>         At most this many, 1 to 200 (default 50)
+  --limit <n>         At most this many, 1 to ${MAX_PROPOSAL_LIST_LIMIT} (default 50)
   --json              Print a JSON array of proposals (the edge's fields)
 
 Examples:
@@ -128,7 +95,12 @@ Examples:
         .object({
           vault: z.string().optional(),
           status: z.enum(PROPOSAL_STATUSES, `must be one of ${PROPOSAL_STATUSES.join(", ")}`).optional(),
-          limit: z.string().regex(/^\d+$/, "must be a whole number from 1 to 200").transform(Number).pipe(z.number().min(1, "must be at least 1").max(200, "must be at most 200")).default(50),
+          limit: z
+            .string()
+            .regex(/^\d+$/, `must be a whole number from 1 to ${MAX_PROPOSAL_LIST_LIMIT}`)
+            .transform(Number)
+            .pipe(z.number().min(1, "must be at least 1").max(MAX_PROPOSAL_LIST_LIMIT, `must be at most ${MAX_PROPOSAL_LIST_LIMIT}`))
+            .default(50),
           json: z.boolean().default(false),
         })
         .strict(),
@@ -136,7 +108,7 @@ Examples:
     noMoreArgs(args, 0, LIST_USAGE);
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const { proposals } = await client.request("GET", "/v1/proposals", z.object({ proposals: z.array(Proposal) }), {
+    const { proposals } = await client.request("GET", "/v1/proposals", ProposalDetailsList, {
       query: { vault, status: flags.status, limit: String(flags.limit) },
     });
     if (flags.json) {
@@ -219,7 +191,7 @@ Example:
     const id = positional(args[0], "id", ProposalId);
     noMoreArgs(args, 1, SHOW_USAGE);
     const { client } = await requireSession(context);
-    const proposal = await client.request("GET", proposalPath(id), Proposal);
+    const proposal = await client.request("GET", proposalPath(id), ProposalDetails);
     if (flags.json) {
       context.out(JSON.stringify(proposal, null, 2));
       return;
@@ -231,7 +203,7 @@ Example:
 
 /** GET the proposal and check it can be decided here: pending, and in --vault when one is named. */
 async function decidableProposal(client: ApiClient, id: string, vault: string | undefined): Promise<Proposal> {
-  const proposal = await client.request("GET", proposalPath(id), Proposal);
+  const proposal = await client.request("GET", proposalPath(id), ProposalDetails);
   if (vault !== undefined && proposal.vault !== vault) throw new CliError(`Proposal ${id} belongs to vault "${proposal.vault}", not "${vault}"; nothing was decided`);
   if (proposal.status !== "pending") throw new CliError(`Proposal ${id} is already ${proposal.status}; nothing was decided`);
   return proposal;
@@ -261,7 +233,7 @@ edgevault login --email. API keys, agents and sessions are refused (human_requir
 
 Options:
   --vault <name>    Refuse unless the proposal belongs to this vault (a guard against a wrong id)
-  --note <text>     A note for the agent (up to 2000 characters)
+  --note <text>     A note for the agent (up to ${MAX_PROPOSAL_MESSAGE} characters)
 
 Examples:
   edgevault proposal approve prp_4f1c9a07b2e8d35c61                    # type each value at the prompt
@@ -271,7 +243,7 @@ Examples:
     const { flags, args } = parseCommandLine(
       argv,
       { vault: { type: "string" }, note: { type: "string" } },
-      z.object({ vault: z.string().optional(), note: z.string().max(2000, "must be at most 2000 characters").optional() }).strict(),
+      z.object({ vault: z.string().optional(), note: z.string().max(MAX_PROPOSAL_MESSAGE, `must be at most ${MAX_PROPOSAL_MESSAGE} characters`).optional() }).strict(),
     );
     const id = positional(args[0], "id", ProposalId);
     if (args.length > 1) {
@@ -286,14 +258,16 @@ Examples:
     const slots = proposal.credentials.filter(needsValue);
     if (slots.length > 0) {
       // Found out before the approver types a secret that the edge would refuse anyway.
-      const me = await client.request("GET", "/v1/whoami", z.object({ kind: z.string() }));
+      const me = await client.request("GET", "/v1/whoami", WhoAmI);
       if (me.kind !== "user") throw humanRequired(context, "approve proposals");
     }
     const values = await readSlotValues(context, slots.map((slot) => ({ key: slot.key, describe: slotAnnouncement(slot) })), context.err);
     const approved = await rethrowHumanRequired(
       context,
       "approve proposals",
-      client.request("POST", `${proposalPath(id)}/approve`, Proposal, { body: { credentials: values, ...(flags.note === undefined ? {} : { note: flags.note }) } }),
+      client.request("POST", `${proposalPath(id)}/approve`, ProposalDetails, {
+        body: { credentials: values, ...(flags.note === undefined ? {} : { note: flags.note }) } satisfies z.input<typeof ApproveProposalBody>,
+      }),
     );
     const services = approved.services.map((s) => `${s.action === "delete" ? "removed" : "set"} ${s.name}`);
     const credentials = approved.credentials.map((c) => `${c.action === "delete" ? "removed" : "stored"} ${c.key}`);
@@ -313,7 +287,7 @@ proposal. Only a signed-in person with the member or admin role in the vault can
 with edgevault login --email).
 
 Options:
-  --reason <text>   Why, in up to 2000 characters (required)
+  --reason <text>   Why, in up to ${MAX_PROPOSAL_MESSAGE} characters (required)
   --vault <name>    Refuse unless the proposal belongs to this vault
 
 Example:
@@ -324,7 +298,7 @@ Example:
       { reason: { type: "string" }, vault: { type: "string" } },
       z
         .object({
-          reason: z.string('is required, e.g. --reason "Use the restricted key"').trim().min(1, "must not be empty").max(2000, "must be at most 2000 characters"),
+          reason: z.string('is required, e.g. --reason "Use the restricted key"').trim().min(1, "must not be empty").max(MAX_PROPOSAL_MESSAGE, `must be at most ${MAX_PROPOSAL_MESSAGE} characters`),
           vault: z.string().optional(),
         })
         .strict(),
@@ -334,14 +308,18 @@ Example:
     const vault = flags.vault === undefined ? undefined : requireVault(context, flags.vault);
     const { client } = await requireSession(context);
     if (vault !== undefined) await decidableProposal(client, id, vault);
-    const rejected = await rethrowHumanRequired(context, "reject proposals", client.request("POST", `${proposalPath(id)}/reject`, Proposal, { body: { reason: flags.reason } }));
+    const rejected = await rethrowHumanRequired(
+      context,
+      "reject proposals",
+      client.request("POST", `${proposalPath(id)}/reject`, ProposalDetails, { body: { reason: flags.reason } satisfies z.input<typeof RejectProposalBody> }),
+    );
     context.out(`Rejected proposal ${rejected.id} in vault "${rejected.vault}".`);
   },
 };
 
 /** `--timeout` bounds of proposal wait; a proposal expires after 7 days anyway. */
 const WAIT_MIN_SECONDS = 1;
-const WAIT_MAX_SECONDS = 7 * 86_400;
+const WAIT_MAX_SECONDS = PROPOSAL_TTL_MS / 1000;
 const WAIT_DEFAULT_SECONDS = 600;
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -379,7 +357,7 @@ export const proposalWait: Command = {
   help: `Usage: ${WAIT_USAGE}
 
 Waits until the proposal leaves pending, with a progress line on stderr, holding long polls to
-the edge (up to 60 s each) rather than polling in a loop. Exits 0 when it was applied; 1 when it
+the edge (up to ${MAX_WAIT_SECONDS} s each) rather than polling in a loop. Exits 0 when it was applied; 1 when it
 was rejected or expired (the review note is printed) or still pending when --timeout runs out.
 For scripts and agents that raised a proposal and continue once a person has decided.
 
@@ -400,7 +378,7 @@ Examples:
     noMoreArgs(args, 1, WAIT_USAGE);
     const { client } = await requireSession(context);
     const deadline = Date.now() + flags.timeout * 1000;
-    let proposal = await client.request("GET", proposalPath(id), Proposal);
+    let proposal = await client.request("GET", proposalPath(id), ProposalDetails);
     if (proposal.status === "pending") {
       const shown = progress(context, id, flags.timeout);
       try {
@@ -409,7 +387,7 @@ Examples:
           if (remaining <= 0) break;
           const wait = Math.min(MAX_WAIT_SECONDS, remaining);
           // The edge answers as soon as the decision lands, or after `wait` seconds with the proposal still pending.
-          proposal = await client.request("GET", proposalPath(id), Proposal, { query: { wait: String(wait) }, timeoutMs: (wait + 30) * 1000 });
+          proposal = await client.request("GET", proposalPath(id), ProposalDetails, { query: { wait: String(wait) }, timeoutMs: (wait + 30) * 1000 });
           if (proposal.status !== "pending") break;
           shown.tick();
         }

@@ -4,26 +4,20 @@
  * token; nothing here ever sees it.
  */
 import { z } from "zod";
-import { CapabilityList, RegistrationId } from "../agent-names.ts";
+import { MAX_REALM_REF_LENGTH } from "../../workers/realms/realms.contract.ts";
+import {
+  type ApproveRegistrationBody,
+  MAX_REJECTION_REASON,
+  PendingRegistrations,
+  RegistrationApproved,
+  RegistrationRejected,
+  type RejectRegistrationBody,
+} from "../../workers/registrations/registrations.contract.ts";
 import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
 import type { Command } from "../command.ts";
 import { table } from "../format.ts";
+import { CapabilityList, RegistrationId } from "../names.ts";
 import { requireSession } from "../session.ts";
-
-/** `GET /v1/registrations` (workers/routes/registrations.routes.ts). */
-const PendingRegistrations = z.object({
-  registrations: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      version: z.string().nullable(),
-      publicKey: z.string().nullable(),
-      requestedCapabilities: z.array(z.string()),
-      requestedAt: z.string(),
-    }),
-  ),
-  availableCapabilities: z.array(z.string()),
-});
 
 const registrationPath = (id: string) => `/v1/registrations/${encodeURIComponent(id)}`;
 
@@ -85,13 +79,13 @@ Example:
     const { flags, args } = parseCommandLine(
       argv,
       { capabilities: { type: "string" }, realm: { type: "string" } },
-      z.object({ capabilities: z.string("is required, e.g. --capabilities api_call,file_access (\"\" grants none)").pipe(CapabilityList), realm: z.string().min(1, "must not be empty").max(100).optional() }).strict(),
+      z.object({ capabilities: z.string("is required, e.g. --capabilities api_call,file_access (\"\" grants none)").pipe(CapabilityList), realm: z.string().min(1, "must not be empty").max(MAX_REALM_REF_LENGTH).optional() }).strict(),
     );
     const id = positional(args[0], "registration-id", RegistrationId);
     noMoreArgs(args, 1, APPROVE_USAGE);
     const { client } = await requireSession(context);
-    const approved = await client.request("POST", `${registrationPath(id)}/approve`, z.object({ success: z.literal(true), agentId: z.string() }), {
-      body: { capabilities: flags.capabilities, ...(flags.realm === undefined ? {} : { realm: flags.realm }) },
+    const approved = await client.request("POST", `${registrationPath(id)}/approve`, RegistrationApproved, {
+      body: { capabilities: flags.capabilities, ...(flags.realm === undefined ? {} : { realm: flags.realm }) } satisfies z.input<typeof ApproveRegistrationBody>,
     });
     const granted = flags.capabilities.length > 0 ? flags.capabilities.join(", ") : "no capabilities";
     context.out(`Approved agent "${approved.agentId}" with ${granted}${flags.realm ? ` in realm "${flags.realm}"` : ""}.`);
@@ -110,7 +104,7 @@ Rejects a pending registration. The agent sees the reason the next time it claim
 Company owners only.
 
 Options:
-  --reason <text>   Why, in up to 1000 characters (required)
+  --reason <text>   Why, in up to ${MAX_REJECTION_REASON} characters (required)
 
 Example:
   edgevault agent reject reg_x3Fk9aQ2b7Lm --reason "Unknown publisher; register from the CI account"`,
@@ -118,12 +112,12 @@ Example:
     const { flags, args } = parseCommandLine(
       argv,
       { reason: { type: "string" } },
-      z.object({ reason: z.string('is required, e.g. --reason "Unknown publisher"').trim().min(1, "must not be empty").max(1000, "must be at most 1000 characters") }).strict(),
+      z.object({ reason: z.string('is required, e.g. --reason "Unknown publisher"').trim().min(1, "must not be empty").max(MAX_REJECTION_REASON, `must be at most ${MAX_REJECTION_REASON} characters`) }).strict(),
     );
     const id = positional(args[0], "registration-id", RegistrationId);
     noMoreArgs(args, 1, REJECT_USAGE);
     const { client } = await requireSession(context);
-    await client.request("POST", `${registrationPath(id)}/reject`, z.object({ success: z.literal(true) }), { body: { reason: flags.reason } });
+    await client.request("POST", `${registrationPath(id)}/reject`, RegistrationRejected, { body: { reason: flags.reason } satisfies z.input<typeof RejectRegistrationBody> });
     context.out(`Rejected registration ${id}.`);
   },
 };

@@ -8,6 +8,15 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import {
+  type CreateSessionBody,
+  MAX_SESSION_LABEL_LENGTH,
+  MintedSession,
+  SESSION_DEFAULT_TTL_SECONDS,
+  SESSION_MAX_TTL_SECONDS,
+  SESSION_MIN_TTL_SECONDS,
+  SessionRevoked,
+} from "../../workers/sessions/sessions.contract.ts";
 import { ApiClient, ApiError } from "../api-client.ts";
 import { noMoreArgs, parseCommandLine } from "../args.ts";
 import { CliError, UsageError } from "../cli-error.ts";
@@ -21,16 +30,10 @@ import { writeTrustBundle } from "../mitm/trust-bundle.ts";
 import { requireSession, requireVault } from "../session.ts";
 
 const USAGE = "edgevault vault run [--vault <name>] [--ttl <duration>] -- <command> [args...]";
-const MIN_TTL_SECONDS = 5 * 60;
-const MAX_TTL_SECONDS = 7 * 24 * 3600;
-const DEFAULT_TTL_SECONDS = 24 * 3600;
 /** Shells' convention for "could not run it": 127 not found, 126 found but not executable. */
 const EXIT_NOT_FOUND = 127;
 const EXIT_NOT_EXECUTABLE = 126;
 const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-
-/** `POST /v1/sessions` (workers/routes/sessions.routes.ts). */
-const CreatedSession = z.object({ id: z.string(), token: z.string().min(1), expires_at: z.string(), vault: z.string() });
 
 /** The variables `vault run` sets on its child (seed 000's table, plus the session itself). */
 export const CA_VARIABLES = ["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "DENO_CERT"] as const;
@@ -116,7 +119,7 @@ Examples:
     const { flags, args } = parseCommandLine(
       argv.slice(0, separator),
       { vault: { type: "string" }, ttl: { type: "string" } },
-      z.object({ vault: z.string().optional(), ttl: Ttl(MIN_TTL_SECONDS, MAX_TTL_SECONDS).optional() }).strict(),
+      z.object({ vault: z.string().optional(), ttl: Ttl(SESSION_MIN_TTL_SECONDS, SESSION_MAX_TTL_SECONDS).optional() }).strict(),
     );
     noMoreArgs(args, 0, USAGE);
     const command = argv.slice(separator + 1);
@@ -127,10 +130,10 @@ Examples:
     const ca = await loadOrCreateCa(caDir(context.env));
     const bundlePath = await writeTrustBundle(ca, context.env);
 
-    const ttl = flags.ttl ?? DEFAULT_TTL_SECONDS;
+    const ttl = flags.ttl ?? SESSION_DEFAULT_TTL_SECONDS;
     context.err(`edgevault: starting a ${formatDuration(ttl)} session for vault "${vault}" and the local proxy for ${path.basename(program)}…`);
-    const session = await client.request("POST", "/v1/sessions", CreatedSession, {
-      body: { vault, ttl_seconds: ttl, label: `vault run ${path.basename(program)}`.slice(0, 100) },
+    const session = await client.request("POST", "/v1/sessions", MintedSession, {
+      body: { vault, ttl_seconds: ttl, label: `vault run ${path.basename(program)}`.slice(0, MAX_SESSION_LABEL_LENGTH) } satisfies z.input<typeof CreateSessionBody>,
     });
 
     let listener: MitmListener | undefined;
@@ -176,7 +179,7 @@ function runChild(program: string, args: readonly string[], env: Record<string, 
 
 async function revoke(client: ApiClient, id: string, context: CommandContext): Promise<void> {
   try {
-    await client.request("DELETE", `/v1/sessions/${encodeURIComponent(id)}`, z.object({ revoked: z.string() }));
+    await client.request("DELETE", `/v1/sessions/${encodeURIComponent(id)}`, SessionRevoked);
   } catch (error) {
     // Expired or already revoked is what we wanted; anything else leaves a live token behind.
     if (error instanceof ApiError && error.status === 404) return;

@@ -4,6 +4,17 @@
  * service-auth.ts); the values stay in `vault credential`.
  */
 import { z } from "zod";
+import { CredentialKeys } from "../../workers/credentials/credentials.contract.ts";
+import {
+  type CreateServiceBody,
+  MAX_HOST_PATTERN_LENGTH,
+  MAX_SERVICE_DESCRIPTION_LENGTH,
+  OneService,
+  ServiceDeleted,
+  ServiceList,
+  type ServiceView,
+  type UpdateServiceBody,
+} from "../../workers/services/services.contract.ts";
 import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
 import type { ApiClient } from "../api-client.ts";
 import { UsageError } from "../cli-error.ts";
@@ -11,35 +22,9 @@ import type { Command } from "../command.ts";
 import { confirm } from "../confirm.ts";
 import { table } from "../format.ts";
 import { VaultName } from "../names.ts";
-import { AUTH_HELP, describeAuth, parseAuthFlags, type ServiceAuth } from "../service-auth.ts";
+import { AUTH_HELP, describeAuth, parseAuthFlags } from "../service-auth.ts";
 import { requireSession, requireVault } from "../session.ts";
 import { oneLine } from "../terminal-text.ts";
-
-/** `ServiceAuthSchema` in workers/lib/inject-auth.ts, as the edge sends it back. */
-const ServiceAuthView: z.ZodType<ServiceAuth> = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("bearer"), token: z.string() }),
-  z.object({ type: z.literal("basic"), username: z.string(), password: z.string().optional() }),
-  z.object({ type: z.literal("api-key"), key: z.string(), header: z.string().optional(), prefix: z.string().optional() }),
-  z.object({ type: z.literal("custom"), headers: z.record(z.string(), z.string()) }),
-  z.object({ type: z.literal("passthrough") }),
-]);
-
-/** `ServiceView` in workers/routes/services.routes.ts. */
-const Service = z.object({
-  id: z.string(),
-  name: z.string(),
-  host: z.string(),
-  upstream: z.string().nullable(),
-  description: z.string().nullable(),
-  auth: ServiceAuthView,
-  enabled: z.boolean(),
-  position: z.number(),
-  credential_keys: z.array(z.string()),
-  created_at: z.string(),
-  updated_at: z.string().nullable(),
-});
-type Service = z.infer<typeof Service>;
-const OneService = z.object({ service: Service });
 
 /** Service names follow vault names (`ResourceName` on the edge). */
 const ServiceName = VaultName;
@@ -47,7 +32,7 @@ const ServiceName = VaultName;
 const HostPattern = z
   .string()
   .min(1, "must not be empty")
-  .max(512, "must be at most 512 characters")
+  .max(MAX_HOST_PATTERN_LENGTH, `must be at most ${MAX_HOST_PATTERN_LENGTH} characters`)
   .refine((host) => !host.includes("://"), "is a host pattern, not a URL: drop the scheme (api.example.com, *.example.com, host:8443, host/api/*)");
 
 /**
@@ -63,7 +48,7 @@ const Upstream = z.string().transform((value, ctx) => {
   return value.replace(/\/$/, "");
 });
 
-const Description = z.string().max(500, "must be at most 500 characters");
+const Description = z.string().max(MAX_SERVICE_DESCRIPTION_LENGTH, `must be at most ${MAX_SERVICE_DESCRIPTION_LENGTH} characters`);
 
 const VAULT_OPTION_HELP = "  --vault <name>        The vault (default: EDGEVAULT_VAULT; one of the two is required)";
 const VaultFlag = { vault: { type: "string" } } as const;
@@ -72,17 +57,17 @@ const servicesPath = (vault: string) => `/v1/vaults/${encodeURIComponent(vault)}
 const servicePath = (vault: string, name: string) => `${servicesPath(vault)}/${encodeURIComponent(name)}`;
 
 /** What a service now is, in one line: host, upstream, auth, on or off. */
-function summary(service: Service): string {
+function summary(service: ServiceView): string {
   const upstream = service.upstream ? ` via ${service.upstream}` : "";
   return `${service.host}${upstream}, ${describeAuth(service.auth)}, ${service.enabled ? "enabled" : "disabled"}`;
 }
 
 /** Credential keys the auth names that the vault does not hold yet: the proxy would answer 502. */
-async function warnMissingKeys(client: ApiClient, vault: string, service: Service, err: (line: string) => void): Promise<void> {
+async function warnMissingKeys(client: ApiClient, vault: string, service: ServiceView, err: (line: string) => void): Promise<void> {
   if (service.credential_keys.length === 0) return;
   // Advice only: the change is made, so a failure to look (say, a role that cannot list) is no error.
   const keys = await client
-    .request("GET", "/v1/credentials", z.object({ keys: z.array(z.string()) }), { query: { vault } })
+    .request("GET", "/v1/credentials", CredentialKeys, { query: { vault } })
     .then((answer) => answer.keys)
     .catch(() => undefined);
   if (keys === undefined) return;
@@ -115,7 +100,7 @@ Examples:
     noMoreArgs(args, 0, LIST_USAGE);
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const { services } = await client.request("GET", servicesPath(vault), z.object({ services: z.array(Service) }));
+    const { services } = await client.request("GET", servicesPath(vault), ServiceList);
     if (flags.json) {
       context.out(JSON.stringify(services, null, 2));
       return;
@@ -178,7 +163,7 @@ Options:
   --header <h: tmpl>    A header of custom auth; repeat for several
   --upstream <origin>   Forward to this origin instead of the requested host,
                         e.g. https://eu.api.example.com
-  --description <text>  Shown to agents by /discover (up to 500 characters)
+  --description <text>  Shown to agents by /discover (up to ${MAX_SERVICE_DESCRIPTION_LENGTH} characters)
   --disabled            Add it switched off (the proxy refuses its host until enabled)
 ${VAULT_OPTION_HELP}
 
@@ -204,7 +189,7 @@ Examples:
         enabled: !flags.disabled,
         ...(flags.upstream === undefined ? {} : { upstream: flags.upstream }),
         ...(flags.description === undefined ? {} : { description: flags.description }),
-      },
+      } satisfies z.input<typeof CreateServiceBody>,
     });
     context.out(`Added service "${service.name}" to vault "${vault}": ${summary(service)}.`);
     await warnMissingKeys(client, vault, service, context.err);
@@ -254,7 +239,7 @@ Examples:
       ...(flags.upstream === undefined ? {} : { upstream: flags.upstream }),
       ...(flags.description === undefined ? {} : { description: flags.description }),
       ...(flags.enabled ? { enabled: true } : flags.disabled ? { enabled: false } : {}),
-    };
+    } satisfies z.input<typeof UpdateServiceBody>;
     if (Object.keys(change).length === 0) throw new UsageError("Nothing to change: give --host, --auth, --upstream, --description, --rename, --enabled or --disabled");
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
@@ -289,7 +274,7 @@ Example:
       noMoreArgs(args, 1, usage);
       const vault = requireVault(context, flags.vault);
       const { client } = await requireSession(context);
-      const { service } = await client.request("PATCH", servicePath(vault, name), OneService, { body: { enabled } });
+      const { service } = await client.request("PATCH", servicePath(vault, name), OneService, { body: { enabled } satisfies z.input<typeof UpdateServiceBody> });
       context.out(`Service "${service.name}" in vault "${vault}" is ${service.enabled ? "enabled" : "disabled"}.`);
     },
   };
@@ -330,7 +315,7 @@ Example:
         return `Remove service "${service.name}" (${service.host}, ${describeAuth(service.auth)}) from vault "${vault}"?`;
       },
     });
-    const { deleted } = await client.request("DELETE", servicePath(vault, name), z.object({ deleted: z.string() }));
+    const { deleted } = await client.request("DELETE", servicePath(vault, name), ServiceDeleted);
     context.out(`Removed service "${deleted}" from vault "${vault}".`);
   },
 };

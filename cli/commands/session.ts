@@ -4,30 +4,25 @@
  * prints the token because that is what it is asked for; nothing lists it again.
  */
 import { z } from "zod";
+import {
+  type CreateSessionBody,
+  MAX_SESSION_ID_LENGTH,
+  MAX_SESSION_LABEL_LENGTH,
+  MintedSession,
+  SESSION_MAX_TTL_SECONDS,
+  SESSION_MIN_TTL_SECONDS,
+  SessionList,
+  SessionRevoked,
+} from "../../workers/sessions/sessions.contract.ts";
 import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
 import type { Command } from "../command.ts";
 import { Ttl } from "../duration.ts";
 import { table } from "../format.ts";
+import { listedId } from "../names.ts";
 import { requireSession, requireVault } from "../session.ts";
 import { oneLine } from "../terminal-text.ts";
 
-/** SESSION_*_TTL_SECONDS in workers/routes/sessions.routes.ts. */
-const SESSION_MIN_TTL_SECONDS = 5 * 60;
-const SESSION_MAX_TTL_SECONDS = 7 * 86_400;
-
-/** `VaultSession` in workers/routes/sessions.routes.ts. */
-const VaultSession = z.object({
-  id: z.string(),
-  vault: z.string(),
-  label: z.string(),
-  minted_by: z.object({ type: z.string(), id: z.string() }),
-  created_at: z.string(),
-  expires_at: z.string(),
-});
-
-const Minted = z.object({ id: z.string(), token: z.string(), expires_at: z.string(), addr: z.string(), vault: z.string() });
-
-const SessionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a session id as shown by `edgevault session list` (e.g. ses_0b7e4c29d1a8f36e55)");
+const SessionId = listedId(1, MAX_SESSION_ID_LENGTH, "must be a session id as shown by `edgevault session list` (e.g. ses_0b7e4c29d1a8f36e55)");
 
 const VAULT_OPTION_HELP = "  --vault <name>      The vault (default: EDGEVAULT_VAULT; one of the two is required)";
 
@@ -46,7 +41,7 @@ again. Needs the member role in the vault (or higher).
 Options:
 ${VAULT_OPTION_HELP}
   --ttl <duration>    How long it lives: 5m to 7d, e.g. 1h, 12h (default 24h)
-  --label <text>      A note shown by session list, e.g. the CI job (up to 100 characters)
+  --label <text>      A note shown by session list, e.g. the CI job (up to ${MAX_SESSION_LABEL_LENGTH} characters)
   --json              Print {id, token, expires_at, addr, vault} instead of the bare token
 
 Examples:
@@ -60,7 +55,7 @@ Examples:
         .object({
           vault: z.string().optional(),
           ttl: Ttl(SESSION_MIN_TTL_SECONDS, SESSION_MAX_TTL_SECONDS).optional(),
-          label: z.string().max(100, "must be at most 100 characters").optional(),
+          label: z.string().max(MAX_SESSION_LABEL_LENGTH, `must be at most ${MAX_SESSION_LABEL_LENGTH} characters`).optional(),
           json: z.boolean().default(false),
         })
         .strict(),
@@ -68,8 +63,8 @@ Examples:
     noMoreArgs(args, 0, CREATE_USAGE);
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const minted = await client.request("POST", "/v1/sessions", Minted, {
-      body: { vault, ...(flags.ttl === undefined ? {} : { ttl_seconds: flags.ttl }), ...(flags.label === undefined ? {} : { label: flags.label }) },
+    const minted = await client.request("POST", "/v1/sessions", MintedSession, {
+      body: { vault, ...(flags.ttl === undefined ? {} : { ttl_seconds: flags.ttl }), ...(flags.label === undefined ? {} : { label: flags.label }) } satisfies z.input<typeof CreateSessionBody>,
     });
     if (flags.json) {
       context.out(JSON.stringify(minted, null, 2));
@@ -104,7 +99,7 @@ Example:
     noMoreArgs(args, 0, LIST_USAGE);
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const { sessions } = await client.request("GET", "/v1/sessions", z.object({ sessions: z.array(VaultSession) }), { query: { vault } });
+    const { sessions } = await client.request("GET", "/v1/sessions", SessionList, { query: { vault } });
     if (flags.json) {
       context.out(JSON.stringify(sessions, null, 2));
       return;
@@ -139,7 +134,7 @@ Example:
     const id = positional(args[0], "id", SessionId);
     noMoreArgs(args, 1, REVOKE_USAGE);
     const { client } = await requireSession(context);
-    const { revoked } = await client.request("DELETE", `/v1/sessions/${encodeURIComponent(id)}`, z.object({ revoked: z.string() }));
+    const { revoked } = await client.request("DELETE", `/v1/sessions/${encodeURIComponent(id)}`, SessionRevoked);
     context.out(`Revoked session ${revoked}.`);
   },
 };

@@ -3,15 +3,19 @@
  * vault. The vault comes from --vault or EDGEVAULT_VAULT, as for `vault credential`.
  */
 import { z } from "zod";
-import { AgentName, VaultRole } from "../agent-names.ts";
+import {
+  type AddVaultAgentBody,
+  type SetVaultAgentRoleBody,
+  VaultAgentGranted,
+  VaultAgentList,
+  VaultAgentRemoved,
+} from "../../workers/vault-agents/vault-agents.contract.ts";
 import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
 import type { Command } from "../command.ts";
 import { table } from "../format.ts";
+import { VAULT_ROLES } from "../../workers/vaults/vaults.contract.ts";
+import { AgentName, oneOf, VaultRole } from "../names.ts";
 import { requireSession, requireVault } from "../session.ts";
-
-/** `VaultAgent` in workers/routes/vault-agents.routes.ts. */
-const VaultAgent = z.object({ agent: z.string(), role: z.string(), status: z.string() });
-const Granted = z.object({ vault: z.string(), agent: VaultAgent });
 
 const VAULT_OPTION_HELP = "  --vault <name>   The vault (default: EDGEVAULT_VAULT; one of the two is required)";
 const VaultFlag = { vault: { type: "string" } } as const;
@@ -43,7 +47,7 @@ Example:
     noMoreArgs(args, 0, LIST_USAGE);
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const { agents } = await client.request("GET", agentsPath(vault), z.object({ vault: z.string(), agents: z.array(VaultAgent) }));
+    const { agents } = await client.request("GET", agentsPath(vault), VaultAgentList);
     if (flags.json) {
       context.out(JSON.stringify(agents, null, 2));
       return;
@@ -88,7 +92,7 @@ Examples:
     noMoreArgs(args, 1, ADD_USAGE);
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const granted = await client.request("POST", agentsPath(vault), Granted, { body: { agent: name, role: flags.role } });
+    const granted = await client.request("POST", agentsPath(vault), VaultAgentGranted, { body: { agent: name, role: flags.role } satisfies z.input<typeof AddVaultAgentBody> });
     context.out(`Agent "${granted.agent.agent}" now has the ${granted.agent.role} role in vault "${granted.vault}".`);
   },
 };
@@ -110,12 +114,14 @@ ${VAULT_OPTION_HELP}
 Example:
   edgevault vault agent set-role my-agent --vault payments --role member`,
   async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, { ...VaultFlag, role: { type: "string" } }, z.object({ vault: z.string().optional(), role: z.string("is required: proxy, member or admin").pipe(VaultRole) }).strict());
+    const { flags, args } = parseCommandLine(argv, { ...VaultFlag, role: { type: "string" } }, z.object({ vault: z.string().optional(), role: z.string(`is required: ${oneOf(VAULT_ROLES)}`).pipe(VaultRole) }).strict());
     const name = positional(args[0], "name", AgentName);
     noMoreArgs(args, 1, SET_ROLE_USAGE);
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const granted = await client.request("PATCH", `${agentsPath(vault)}/${encodeURIComponent(name)}`, Granted, { body: { role: flags.role } });
+    const granted = await client.request("PATCH", `${agentsPath(vault)}/${encodeURIComponent(name)}`, VaultAgentGranted, {
+      body: { role: flags.role } satisfies z.input<typeof SetVaultAgentRoleBody>,
+    });
     context.out(`Agent "${granted.agent.agent}" now has the ${granted.agent.role} role in vault "${granted.vault}".`);
   },
 };
@@ -141,7 +147,7 @@ Example:
     noMoreArgs(args, 1, REMOVE_USAGE);
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const removed = await client.request("DELETE", `${agentsPath(vault)}/${encodeURIComponent(name)}`, z.object({ vault: z.string(), removed: z.string() }));
+    const removed = await client.request("DELETE", `${agentsPath(vault)}/${encodeURIComponent(name)}`, VaultAgentRemoved);
     context.out(`Removed agent "${removed.removed}" from vault "${removed.vault}".`);
   },
 };

@@ -4,11 +4,25 @@
  * All of it is for vault admins.
  */
 import { z } from "zod";
+import { MAX_BURST, MAX_CONCURRENT, MAX_RATE_PER_SECOND, type RateLimitInput } from "../../workers/lib/openapi.ts";
+import { DEFAULT_RATE_LIMIT as DEFAULTS } from "../../workers/lib/rate-limit.ts";
+import { PROPOSAL_EVENTS, type ProposalEvent } from "../../workers/proposals/proposals.contract.ts";
+import { LogPage, MAX_LOG_PAGE } from "../../workers/request-log/request-log.contract.ts";
+import { OneVault, type UpdateVaultBody } from "../../workers/vaults/vaults.contract.ts";
+import {
+  type CreateWebhookBody,
+  CreatedWebhook,
+  MAX_WEBHOOK_ID_LENGTH,
+  MAX_WEBHOOK_URL_LENGTH,
+  MAX_WEBHOOKS_PER_VAULT,
+  WebhookDeleted,
+  WebhookList,
+} from "../../workers/webhooks/webhooks.contract.ts";
 import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
 import { UsageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import { table } from "../format.ts";
-import { VAULT_POLICIES } from "../names.ts";
+import { listedId, VaultPolicy } from "../names.ts";
 import { requireSession, requireVault } from "../session.ts";
 import { oneLine } from "../terminal-text.ts";
 
@@ -16,18 +30,11 @@ const VAULT_OPTION_HELP = "  --vault <name>      The vault (default: EDGEVAULT_V
 const VaultFlag = { vault: { type: "string" } } as const;
 const vaultPath = (vault: string) => `/v1/vaults/${encodeURIComponent(vault)}`;
 
-/** `RateLimitInput` in workers/lib/openapi.ts: overrides of the defaults, any of them absent. */
-const RateLimit = z.object({ rate_per_second: z.number().optional(), burst: z.number().optional(), max_concurrent: z.number().optional() });
-type RateLimit = z.infer<typeof RateLimit>;
+/** A vault's override of the proxy's defaults, any of them absent. */
+type RateLimit = z.output<typeof RateLimitInput>;
 
-/** What applies when a vault has no override (DEFAULT_* in workers/lib/rate-limit.ts). */
-const DEFAULT_RATE_LIMIT = { rate_per_second: 20, burst: 200, max_concurrent: 64 } as const;
-
-const VaultSettings = z.object({
-  name: z.string(),
-  unmatched_host_policy: z.enum(VAULT_POLICIES),
-  rate_limit: RateLimit.nullable(),
-});
+/** What applies when a vault has no override, in the wire's names. */
+const DEFAULT_RATE_LIMIT = { rate_per_second: DEFAULTS.ratePerSecond, burst: DEFAULTS.burst, max_concurrent: DEFAULTS.maxConcurrent } as const;
 
 /** "5 req/s, burst 10, 64 concurrent (default)": the override, with the defaults it leaves alone named. */
 function describeRateLimit(limit: RateLimit | null): string {
@@ -55,10 +62,10 @@ export const RateLimitFlag = z.string().transform((value, ctx): RateLimit | null
   const parts = value.split("/");
   if (parts.length < 2 || parts.length > 3) return fail(`"${oneLine(value, 40)}" is not a rate limit`);
   const [rps = "", burst = "", concurrent] = parts;
-  if (!/^\d+(\.\d+)?$/.test(rps) || Number(rps) <= 0 || Number(rps) > 10_000) return fail("the rate must be a number of requests per second above 0, at most 10000");
-  if (!/^\d+$/.test(burst) || Number(burst) < 1 || Number(burst) > 100_000) return fail("the burst must be a whole number from 1 to 100000");
-  if (concurrent !== undefined && (!/^\d+$/.test(concurrent) || Number(concurrent) < 1 || Number(concurrent) > 10_000)) {
-    return fail("the concurrency must be a whole number from 1 to 10000");
+  if (!/^\d+(\.\d+)?$/.test(rps) || Number(rps) <= 0 || Number(rps) > MAX_RATE_PER_SECOND) return fail(`the rate must be a number of requests per second above 0, at most ${MAX_RATE_PER_SECOND}`);
+  if (!/^\d+$/.test(burst) || Number(burst) < 1 || Number(burst) > MAX_BURST) return fail(`the burst must be a whole number from 1 to ${MAX_BURST}`);
+  if (concurrent !== undefined && (!/^\d+$/.test(concurrent) || Number(concurrent) < 1 || Number(concurrent) > MAX_CONCURRENT)) {
+    return fail(`the concurrency must be a whole number from 1 to ${MAX_CONCURRENT}`);
   }
   return { rate_per_second: Number(rps), burst: Number(burst), ...(concurrent === undefined ? {} : { max_concurrent: Number(concurrent) }) };
 });
@@ -78,7 +85,7 @@ Options:
                       forwards such hosts either way.
   --rate-limit <r/b[/c]>
                       The proxy's budget for each agent or session in this vault: r requests
-                      per second sustained, bursts of b, at most c at once (default 64).
+                      per second sustained, bursts of b, at most c at once (default ${DEFAULT_RATE_LIMIT.max_concurrent}).
                       "default" drops the override: ${DEFAULT_RATE_LIMIT.rate_per_second} req/s, burst ${DEFAULT_RATE_LIMIT.burst}, ${DEFAULT_RATE_LIMIT.max_concurrent} concurrent.
 ${VAULT_OPTION_HELP}
 
@@ -90,36 +97,19 @@ Examples:
     const { flags, args } = parseCommandLine(
       argv,
       { ...VaultFlag, policy: { type: "string" }, "rate-limit": { type: "string" } },
-      z.object({ vault: z.string().optional(), policy: z.enum(VAULT_POLICIES, "must be passthrough or deny").optional(), "rate-limit": RateLimitFlag.optional() }).strict(),
+      z.object({ vault: z.string().optional(), policy: VaultPolicy.optional(), "rate-limit": RateLimitFlag.optional() }).strict(),
     );
     noMoreArgs(args, 0, SET_USAGE);
     const rateLimit = flags["rate-limit"];
     if (flags.policy === undefined && rateLimit === undefined) throw new UsageError("Nothing to change: give --policy and/or --rate-limit");
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const updated = await client.request("PATCH", vaultPath(vault), z.object({ vault: VaultSettings }), {
-      body: { ...(flags.policy === undefined ? {} : { unmatched_host_policy: flags.policy }), ...(rateLimit === undefined ? {} : { rate_limit: rateLimit }) },
+    const updated = await client.request("PATCH", vaultPath(vault), OneVault, {
+      body: { ...(flags.policy === undefined ? {} : { unmatched_host_policy: flags.policy }), ...(rateLimit === undefined ? {} : { rate_limit: rateLimit }) } satisfies z.input<typeof UpdateVaultBody>,
     });
     context.out(`Vault "${updated.vault.name}": unmatched hosts ${updated.vault.unmatched_host_policy}; rate limit ${describeRateLimit(updated.vault.rate_limit)}.`);
   },
 };
-
-/** `RequestLogEntry` in workers/routes/logs.handlers.ts. */
-const LogEntry = z.object({
-  id: z.number(),
-  actor_type: z.string(),
-  actor_id: z.string(),
-  service: z.string().nullable(),
-  method: z.string(),
-  host: z.string(),
-  path: z.string(),
-  status: z.number(),
-  latency_ms: z.number(),
-  bytes_in: z.number().nullable(),
-  bytes_out: z.number().nullable(),
-  denial: z.string().nullable(),
-  created_at: z.string(),
-});
 
 const LOGS_USAGE = "edgevault vault logs [--vault <name>] [--limit <n>] [--denied] [--before <id>] [--json]";
 
@@ -134,7 +124,7 @@ holds headers, query strings or bodies. Entries appear within a few seconds of t
 are kept for 30 days. Vault admins.
 
 Options:
-  --limit <n>         How many entries, 1 to 500 (default 50)
+  --limit <n>         How many entries, 1 to ${MAX_LOG_PAGE} (default 50)
   --denied            Only requests the proxy refused (no service, disabled, rate limited…)
   --before <id>       Entries older than this id (the next page: see the hint on stderr)
   --json              Print {entries, next_cursor} as the edge returns it
@@ -150,7 +140,12 @@ Examples:
       z
         .object({
           vault: z.string().optional(),
-          limit: z.string().regex(/^\d+$/, "must be a whole number from 1 to 500").transform(Number).pipe(z.number().min(1, "must be at least 1").max(500, "must be at most 500")).default(50),
+          limit: z
+            .string()
+            .regex(/^\d+$/, `must be a whole number from 1 to ${MAX_LOG_PAGE}`)
+            .transform(Number)
+            .pipe(z.number().min(1, "must be at least 1").max(MAX_LOG_PAGE, `must be at most ${MAX_LOG_PAGE}`))
+            .default(50),
           denied: z.boolean().default(false),
           before: z.string().regex(/^[1-9]\d{0,15}$/, "must be an entry id (a positive whole number)").optional(),
           json: z.boolean().default(false),
@@ -160,7 +155,7 @@ Examples:
     noMoreArgs(args, 0, LOGS_USAGE);
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const page = await client.request("GET", `${vaultPath(vault)}/logs`, z.object({ entries: z.array(LogEntry), next_cursor: z.number().nullable() }), {
+    const page = await client.request("GET", `${vaultPath(vault)}/logs`, LogPage, {
       query: { limit: String(flags.limit), denied: flags.denied ? "true" : undefined, before: flags.before },
     });
     if (flags.json) {
@@ -181,8 +176,7 @@ Examples:
   },
 };
 
-/** PROPOSAL_EVENTS in workers/lib/proposal-view.ts. */
-const WEBHOOK_EVENTS = ["proposal.created", "proposal.applied", "proposal.rejected", "proposal.expired"] as const;
+const isWebhookEvent = (name: string): name is ProposalEvent => (PROPOSAL_EVENTS as readonly string[]).includes(name);
 
 /**
  * `--events a,b`: event names, with or without their `proposal.` prefix.
@@ -191,22 +185,20 @@ const WEBHOOK_EVENTS = ["proposal.created", "proposal.applied", "proposal.reject
  */
 const WebhookEvents = z.string().transform((value, ctx) => {
   const names = [...new Set(value.split(",").map((e) => e.trim()).filter((e) => e.length > 0).map((e) => (e.startsWith("proposal.") ? e : `proposal.${e}`)))];
-  const unknown = names.filter((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
+  const unknown = names.filter((e) => !isWebhookEvent(e));
   if (names.length === 0 || unknown.length > 0) {
-    ctx.addIssue({ code: "custom", message: `${names.length === 0 ? "name at least one event" : `unknown event ${unknown.map((e) => `"${oneLine(e, 40)}"`).join(", ")}`}; use any of ${WEBHOOK_EVENTS.join(", ")}` });
+    ctx.addIssue({ code: "custom", message: `${names.length === 0 ? "name at least one event" : `unknown event ${unknown.map((e) => `"${oneLine(e, 40)}"`).join(", ")}`}; use any of ${PROPOSAL_EVENTS.join(", ")}` });
     return z.NEVER;
   }
-  return names;
+  return names.filter(isWebhookEvent);
 });
 
 const WebhookUrl = z
   .string()
-  .max(2000, "must be at most 2000 characters")
+  .max(MAX_WEBHOOK_URL_LENGTH, `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`)
   .refine((value) => /^https?:\/\/[^\s]+$/i.test(value), "must be an https URL, such as https://hooks.example.com/edgevault");
 
-const Webhook = z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), created_at: z.string() });
-
-const WebhookId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a webhook id as shown by `edgevault vault webhook list` (e.g. whk_5e2a91c0d47b3f8e12)");
+const WebhookId = listedId(1, MAX_WEBHOOK_ID_LENGTH, "must be a webhook id as shown by `edgevault vault webhook list` (e.g. whk_5e2a91c0d47b3f8e12)");
 
 const webhooksPath = (vault: string) => `${vaultPath(vault)}/webhooks`;
 
@@ -221,7 +213,7 @@ Adds a webhook: the edge POSTs a JSON event to the URL when a proposal in this v
 applied, rejected or expires, signed with the webhook's own secret (header
 X-Edgevault-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">). The secret is printed
 once, alone on stdout, and cannot be shown again: store it where your receiver reads it. Events
-never carry credential values. Up to 10 webhooks per vault; vault admins.
+never carry credential values. Up to ${MAX_WEBHOOKS_PER_VAULT} webhooks per vault; vault admins.
 
 Options:
   --events <a,b>      Which events (default: all): created, applied, rejected, expired
@@ -237,8 +229,8 @@ Examples:
     noMoreArgs(args, 1, WEBHOOK_ADD_USAGE);
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const created = await client.request("POST", webhooksPath(vault), Webhook.extend({ secret: z.string() }), {
-      body: { url, ...(flags.events === undefined ? {} : { events: flags.events }) },
+    const created = await client.request("POST", webhooksPath(vault), CreatedWebhook, {
+      body: { url, ...(flags.events === undefined ? {} : { events: flags.events }) } satisfies z.input<typeof CreateWebhookBody>,
     });
     // The secret alone on stdout, so it can go straight to a file or a secret store.
     context.out(created.secret);
@@ -266,7 +258,7 @@ Example:
     noMoreArgs(args, 0, "edgevault vault webhook list [--vault <name>] [--json]");
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const { webhooks } = await client.request("GET", webhooksPath(vault), z.object({ webhooks: z.array(Webhook) }));
+    const { webhooks } = await client.request("GET", webhooksPath(vault), WebhookList);
     if (flags.json) {
       context.out(JSON.stringify(webhooks, null, 2));
       return;
@@ -299,7 +291,7 @@ Example:
     noMoreArgs(args, 1, WEBHOOK_REMOVE_USAGE);
     const vault = requireVault(context, flags.vault);
     const { client } = await requireSession(context);
-    const { deleted } = await client.request("DELETE", `${webhooksPath(vault)}/${encodeURIComponent(id)}`, z.object({ deleted: z.string() }));
+    const { deleted } = await client.request("DELETE", `${webhooksPath(vault)}/${encodeURIComponent(id)}`, WebhookDeleted);
     context.out(`Removed webhook ${deleted} from vault "${vault}".`);
   },
 };

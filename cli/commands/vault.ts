@@ -1,21 +1,11 @@
 /** `vault create` and `vault list`. */
 import { z } from "zod";
+import { type CreateVaultBody, OneVault, VaultList } from "../../workers/vaults/vaults.contract.ts";
 import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
 import type { Command } from "../command.ts";
 import { table } from "../format.ts";
-import { VAULT_POLICIES, VaultName } from "../names.ts";
+import { VaultName, VaultPolicy } from "../names.ts";
 import { requireSession } from "../session.ts";
-
-/** A vault as the edge shows it (workers/routes/vaults.routes.ts `VaultView`). */
-const Vault = z.object({
-  id: z.string(),
-  name: z.string(),
-  unmatched_host_policy: z.enum(VAULT_POLICIES),
-  role: z.enum(["proxy", "member", "admin"]),
-  /** Overrides of the proxy's default budget, set with `vault set --rate-limit`. */
-  rate_limit: z.object({ rate_per_second: z.number().optional(), burst: z.number().optional(), max_concurrent: z.number().optional() }).nullable().optional(),
-  created_at: z.string(),
-});
 
 const CREATE_USAGE = "edgevault vault create <name> [--policy passthrough|deny]";
 
@@ -36,12 +26,12 @@ Example:
     const { flags, args } = parseCommandLine(
       argv,
       { policy: { type: "string" } },
-      z.object({ policy: z.enum(VAULT_POLICIES, "must be passthrough or deny").default("passthrough") }).strict(),
+      z.object({ policy: VaultPolicy.default("passthrough") }).strict(),
     );
     const name = positional(args[0], "name", VaultName);
     noMoreArgs(args, 1, CREATE_USAGE);
     const { client } = await requireSession(context);
-    const { vault } = await client.request("POST", "/v1/vaults", z.object({ vault: Vault }), { body: { name, unmatched_host_policy: flags.policy } });
+    const { vault } = await client.request("POST", "/v1/vaults", OneVault, { body: { name, unmatched_host_policy: flags.policy } satisfies z.input<typeof CreateVaultBody> });
     context.out(`Created vault "${vault.name}" (unmatched hosts: ${vault.unmatched_host_policy}; your role: ${vault.role}).`);
   },
 };
@@ -64,7 +54,7 @@ Examples:
     const { flags, args } = parseCommandLine(argv, { json: { type: "boolean" } }, z.object({ json: z.boolean().default(false) }).strict());
     noMoreArgs(args, 0, "edgevault vault list [--json]");
     const { client } = await requireSession(context);
-    const { vaults } = await client.request("GET", "/v1/vaults", z.object({ vaults: z.array(Vault) }));
+    const { vaults } = await client.request("GET", "/v1/vaults", VaultList);
     if (flags.json) {
       context.out(JSON.stringify(vaults, null, 2));
       return;

@@ -9,6 +9,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
 import { pipeline } from "node:stream";
+import { isErrorCode } from "../../workers/lib/error-codes.ts";
 import { edgeUnreachable, respondWithError } from "./proxy-errors.ts";
 import type { ProxySession } from "./proxy-auth.ts";
 
@@ -109,7 +110,7 @@ export class EdgeForwarder {
     let answered = false;
     outgoing.on("response", (edgeRes) => {
       answered = true;
-      if (edgeRes.headers["x-edgevault-error"] === "forbidden") session.hosts.invalidate();
+      if (isErrorCode(edgeRes.headers["x-edgevault-error"], "forbidden")) session.hosts.invalidate();
       const headers = forwardableHeaders(edgeRes.rawHeaders);
       res.writeHead(edgeRes.statusCode ?? 502, edgeRes.statusMessage, headers);
       pipeline(edgeRes, res, () => undefined);

@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
+import { isErrorCode } from "../../workers/lib/error-codes.ts";
 import type { LeafCertificates } from "./certificates.ts";
 import type { EdgeForwarder, Target } from "./edge-forwarder.ts";
 import type { ProxySession } from "./proxy-auth.ts";
@@ -105,7 +106,7 @@ export class Interceptor {
     const { target, session } = connection;
     const outgoing = this.#edge.request(req.method ?? "GET", target, path, req.rawHeaders, session, { upgrade: true });
     relayUpgrade(socket, head, outgoing, (error) => edgeUnreachable(this.#edge.addr, error), (res) => {
-      if (res.headers["x-edgevault-error"] === "forbidden") session.hosts.invalidate();
+      if (isErrorCode(res.headers["x-edgevault-error"], "forbidden")) session.hosts.invalidate();
     });
   }
 }

@@ -6,13 +6,18 @@
  */
 import type { ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import type { ErrorCode } from "../../workers/lib/error-codes.ts";
+
+/** The listener's own codes, beside the edge's that it shares (`bad_request`, `upstream_unreachable`). */
+export const LISTENER_ERROR_CODES = ["proxy_auth_required", "edge_unreachable"] as const;
+export type ListenerErrorCode = ErrorCode | (typeof LISTENER_ERROR_CODES)[number];
 
 export class ProxyError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ListenerErrorCode;
   readonly headers: Record<string, string | string[]>;
 
-  constructor(status: number, code: string, message: string, headers: Record<string, string | string[]> = {}) {
+  constructor(status: number, code: ListenerErrorCode, message: string, headers: Record<string, string | string[]> = {}) {
     super(message);
     this.name = "ProxyError";
     this.status = status;

@@ -4,46 +4,42 @@
  * is `deny` (the edge then refuses them with its own 403 `forbidden` and `proposal_hint`).
  * Everything else is tunnelled untouched.
  *
- * Patterns are the edge's canonical service hosts (workers/lib/host-pattern.ts): exact,
- * `*.example.com` (exactly one label), with `:port`, or with a path prefix `host/api/*`. A
- * CONNECT carries no path, so a path-prefix service intercepts its whole host; requests
- * outside the prefix get the edge's 403.
+ * Patterns are the edge's canonical service hosts, read and matched by the edge's own
+ * workers/lib/host-pattern.ts: exact, `*.example.com` (exactly one label), with `:port`, or with
+ * a path prefix `host/api/*`. A CONNECT carries no path, so a path-prefix service intercepts
+ * its whole host; requests outside the prefix get the edge's 403.
  *
  * The list is refreshed on a timer, after the edge answers 403 `forbidden` (a service may have
  * gone), and, at most every few seconds, when a host is not on it (one may have been added by
  * an approved proposal since the last look).
  */
-import { z } from "zod";
+import { Discovery } from "../../workers/discover/discover.contract.ts";
+import { matchesHostAndPort, parseServiceHost, type ServiceHost } from "../../workers/lib/host-pattern.ts";
+import { OneVault, type UnmatchedHostPolicy } from "../../workers/vaults/vaults.contract.ts";
 import { ApiError, type ApiClient } from "../api-client.ts";
-
-export type HostPattern = { hostname: string; wildcard: boolean; port: number | null; pathPrefix: string | null };
 
 /** What the listener does with a target: hand it to the edge, or tunnel it as raw TCP. */
 export type Verdict = "intercept" | "tunnel";
-export type UnmatchedHostPolicy = "passthrough" | "deny";
 
 /** One look at the vault: its name, its services' hosts, its policy. */
-export type ServiceSnapshot = { vault: string; patterns: HostPattern[]; policy: UnmatchedHostPolicy };
+export type ServiceSnapshot = { vault: string; patterns: ServiceHost[]; policy: UnmatchedHostPolicy };
 
-const DEFAULT_PORT = 443;
 export const REFRESH_INTERVAL_MS = 60_000;
 /** A miss triggers a refresh only when the list is older than this. */
 export const MISS_REFRESH_AFTER_MS = 5_000;
 const INVALIDATE_FLOOR_MS = 1_000;
 
 /**
- * Parses one `/discover` host; undefined for anything the edge would not have produced.
- * @example parseHostPattern("*.slack.com:8443/api/*") // { hostname: "slack.com", wildcard: true, port: 8443, pathPrefix: "/api" }
+ * Reads one `/discover` host with the edge's parser; undefined for anything the edge would not
+ * have produced. Private names are admitted: a local edge (ALLOW_PRIVATE_UPSTREAMS) serves them.
+ * @example parseDiscoveredHost("*.slack.com:8443/api/*") // { hostname: "slack.com", wildcard: true, port: 8443, pathPrefix: "/api" }
  */
-export function parseHostPattern(text: string): HostPattern | undefined {
-  const slash = text.indexOf("/");
-  const authority = (slash === -1 ? text : text.slice(0, slash)).toLowerCase();
-  const pathPrefix = slash === -1 ? null : text.slice(slash).replace(/\/\*?$/, "") || null;
-  const match = /^(\*\.)?(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::([1-9][0-9]{0,4}))?$/.exec(authority);
-  if (!match?.[2]) return undefined;
-  const port = match[3] === undefined ? null : Number(match[3]);
-  if (port !== null && port > 65535) return undefined;
-  return { hostname: match[2], wildcard: match[1] !== undefined, port, pathPrefix };
+export function parseDiscoveredHost(text: string): ServiceHost | undefined {
+  try {
+    return parseServiceHost(text, { allowPrivate: true });
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -51,10 +47,8 @@ export function parseHostPattern(text: string): HostPattern | undefined {
  * without a port answers the default port (443) only; one with a port answers that port only.
  * @example matchesTarget({ hostname: "example.com", wildcard: true, port: null, pathPrefix: null }, "api.example.com", 443) // true
  */
-export function matchesTarget(pattern: HostPattern, hostname: string, port: number): boolean {
-  const host = canonicalHost(hostname);
-  const hostMatches = pattern.wildcard ? isOneLabelUnder(host, pattern.hostname) : host === pattern.hostname;
-  return hostMatches && (pattern.port ?? DEFAULT_PORT) === port;
+export function matchesTarget(pattern: ServiceHost, hostname: string, port: number): boolean {
+  return matchesHostAndPort(pattern, canonicalHost(hostname), port);
 }
 
 /** Lower case, without the trailing dot of a fully qualified name. */
@@ -154,9 +148,6 @@ export class ServiceHosts {
   }
 }
 
-const Discover = z.object({ vault: z.string(), services: z.array(z.object({ host: z.string() })) });
-const VaultView = z.object({ vault: z.object({ unmatched_host_policy: z.enum(["passthrough", "deny"]) }) });
-
 /**
  * Loads a snapshot from the edge with the session's own token: `GET /discover` (with
  * `X-Vault` when the client named a vault, as agent tokens must), then the vault's policy.
@@ -164,15 +155,9 @@ const VaultView = z.object({ vault: z.object({ unmatched_host_policy: z.enum(["p
 export function edgeSnapshotLoader(client: ApiClient, vaultHeader?: string): () => Promise<ServiceSnapshot> {
   const headers = vaultHeader ? { "X-Vault": vaultHeader } : undefined;
   return async () => {
-    const discovered = await client.request("GET", "/discover", Discover, { headers, timeoutMs: 10_000 });
-    const { vault } = await client.request("GET", `/v1/vaults/${encodeURIComponent(discovered.vault)}`, VaultView, { headers, timeoutMs: 10_000 });
-    const patterns = discovered.services.map((s) => parseHostPattern(s.host)).filter((p): p is HostPattern => p !== undefined);
+    const discovered = await client.request("GET", "/discover", Discovery, { headers, timeoutMs: 10_000 });
+    const { vault } = await client.request("GET", `/v1/vaults/${encodeURIComponent(discovered.vault)}`, OneVault, { headers, timeoutMs: 10_000 });
+    const patterns = discovered.services.map((s) => parseDiscoveredHost(s.host)).filter((p): p is ServiceHost => p !== undefined);
     return { vault: discovered.vault, patterns, policy: vault.unmatched_host_policy };
   };
-}
-
-function isOneLabelUnder(hostname: string, parent: string): boolean {
-  if (!hostname.endsWith(`.${parent}`)) return false;
-  const label = hostname.slice(0, -parent.length - 1);
-  return label.length > 0 && !label.includes(".");
 }

@@ -8,7 +8,7 @@ import { configOf } from "../config.ts";
 import { listAgentsPage } from "./agent-list.queries.ts";
 import { agentView } from "./agents.queries.ts";
 import { requireRealm } from "../realms/realms.queries.ts";
-import { CAPABILITIES } from "./agent-names.ts";
+import { CAPABILITIES } from "./agents.contract.ts";
 import { badRequest } from "../lib/app-error.ts";
 import { createRouter } from "../lib/router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";

@@ -7,8 +7,7 @@ import type { Database } from "../db/client.ts";
 import { agents, realms } from "../db/schema.ts";
 import { ONLINE_WINDOW_MS } from "./agents.queries.ts";
 
-export const AGENT_STATUSES = ["pending", "active", "rejected", "disabled"] as const;
-export const AGENT_SORT_KEYS = ["name", "registeredAt", "lastSeen"] as const;
+import { AGENT_SORT_KEYS, AGENT_STATUSES } from "./agents.contract.ts";
 
 export type AgentListFilter = {
   companyId: string;

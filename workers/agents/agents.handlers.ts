@@ -7,7 +7,7 @@ import type { Database } from "../db/client.ts";
 import { commitChange } from "../effects.ts";
 import { findRealm } from "../realms/realms.queries.ts";
 import type { Env } from "../env.ts";
-import { AGENT_NAME_PATTERN } from "./agent-names.ts";
+import { AGENT_NAME_PATTERN } from "./agents.contract.ts";
 import { AppError, badRequest, conflict, forbidden, notFound } from "../lib/app-error.ts";
 import { iso, rateLimitFromInput } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
@@ -17,7 +17,7 @@ import { issueAgentSvid, trustDomainOf } from "../identity/svid.ts";
 import { newId } from "../lib/tokens.ts";
 import * as routes from "./agents.routes.ts";
 import { issueAgentInvite } from "../invites/invites.handlers.ts";
-import { INVITE_DEFAULT_TTL_SECONDS } from "../invites/invites.routes.ts";
+import { INVITE_DEFAULT_TTL_SECONDS } from "../invites/invites.contract.ts";
 
 /** Seed 003's wording, kept so Vane clients see the message they expect. */
 const MISSING_AGENT_ID = "Missing or invalid field: agentId is required";

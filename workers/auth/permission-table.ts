@@ -12,6 +12,7 @@
  * `self` (only about the caller itself).
  */
 import type { VaultRole } from "../db/schema.ts";
+import type { ErrorCode } from "../lib/error-codes.ts";
 
 export const COLUMNS = ["company_key", "owner", "member", "owner_agent", "agent", "session"] as const;
 export type Column = (typeof COLUMNS)[number];
@@ -30,15 +31,18 @@ export type Cells = Record<Column, Cell>;
 /** Where the operation lives: the JSON API (in /openapi.json), the proxy, or a web page. */
 export type Surface = "api" | "proxy" | "page";
 
+/** A row's own 403 for the callers it refuses, instead of the generic `forbidden`. */
+type Refusal = { code: ErrorCode; message: string };
+
 export type Rule =
   | { access: "public"; surface: Surface; note?: string }
   | { access: "platform"; surface: Surface; note?: string }
-  | { access: "principal"; surface: Surface; cells: Cells; note?: string; refusal?: { code: string; message: string } };
+  | { access: "principal"; surface: Surface; cells: Cells; note?: string; refusal?: Refusal };
 
 const NOBODY: Cells = { company_key: "deny", owner: "deny", member: "deny", owner_agent: "deny", agent: "deny", session: "deny" };
 
 /** Only the named columns; everyone else is refused. */
-const only = (cells: Partial<Cells>, extra: { note?: string; refusal?: { code: string; message: string }; surface?: Surface } = {}): Rule => ({
+const only = (cells: Partial<Cells>, extra: { note?: string; refusal?: Refusal; surface?: Surface } = {}): Rule => ({
   access: "principal",
   surface: extra.surface ?? "api",
   cells: { ...NOBODY, ...cells },
@@ -53,7 +57,7 @@ const everyone = (note?: string): Rule => only({ company_key: "allow", owner: "a
  * A role in the addressed vault, for every kind of principal that can hold it. Sessions act as
  * `proxy`, so they are refused anything that needs more; `except` refuses kinds outright.
  */
-const inVault = (role: VaultRole, options: { except?: Column[]; note?: string; surface?: Surface; refusal?: { code: string; message: string } } = {}): Rule => {
+const inVault = (role: VaultRole, options: { except?: Column[]; note?: string; surface?: Surface; refusal?: Refusal } = {}): Rule => {
   const cells: Cells = { company_key: role, owner: role, member: role, owner_agent: role, agent: role, session: role === "proxy" ? "proxy" : "deny" };
   for (const column of options.except ?? []) cells[column] = "deny";
   return { access: "principal", surface: options.surface ?? "api", cells, ...(options.note ? { note: options.note } : {}), ...(options.refusal ? { refusal: options.refusal } : {}) };
@@ -71,7 +75,7 @@ const PLATFORM: Rule = { access: "platform", surface: "api", note: "the platform
 const OWNERS = { company_key: "allow", owner: "allow" } as const;
 /** Company-level management of agents and vaults: seed 002 gives it to owner agents too. */
 const AGENT_MANAGERS = { company_key: "allow", owner: "allow", owner_agent: "allow" } as const;
-const HUMANS_ONLY = { code: "human_required", message: "Only a signed-in person can do this: agents, vault sessions and API keys cannot" };
+const HUMANS_ONLY: Refusal = { code: "human_required", message: "Only a signed-in person can do this: agents, vault sessions and API keys cannot" };
 const NO_AGENTS = ["owner_agent", "agent"] satisfies Column[];
 const DECIDE_NOTE = "a signed-in human, never about what they (or a session they minted) raised; admin of the vault when the proposal adds, changes or deletes a service";
 

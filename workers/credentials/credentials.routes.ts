@@ -1,29 +1,15 @@
-/** Credentials: values go in, only key names come out. */
-import { z } from "@hono/zod-openapi";
+/** Credentials: values go in, only key names come out. Shapes and limits: credentials.contract.ts. */
 import { createRoute } from "../auth/secured-route.ts";
-import { CredentialKey, errors, jsonBody, jsonResponse, ResourceName } from "../lib/openapi.ts";
-
-/** Upper bound on one credential value (a PEM key or a long JWT fits comfortably). */
-export const MAX_CREDENTIAL_VALUE_BYTES = 64 * 1024;
-
-const VaultField = ResourceName.optional().openapi({ description: "Vault name; or send X-Vault; vault-scoped session tokens need neither." });
+import { errors, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { CredentialKeys, CredentialsDeleted, CredentialsSet, DeleteCredentialsBody, ListCredentialsQuery, SetCredentialsBody } from "./credentials.contract.ts";
 
 export const setCredentials = createRoute({
   method: "post",
   path: "/v1/credentials",
   tags: ["credentials"],
   summary: "Store credentials (member or higher); values are encrypted and never returned",
-  request: jsonBody(
-    z
-      .object({
-        vault: VaultField,
-        credentials: z
-          .record(CredentialKey, z.string().min(1).max(MAX_CREDENTIAL_VALUE_BYTES))
-          .refine((r) => Object.keys(r).length > 0 && Object.keys(r).length <= 100, "between 1 and 100 credentials per request"),
-      })
-      .strict(),
-  ),
-  responses: { 200: jsonResponse(z.object({ vault: z.string(), set: z.array(z.string()) }), "Stored"), ...errors(400, 401, 403, 404, 413) },
+  request: jsonBody(SetCredentialsBody),
+  responses: { 200: jsonResponse(CredentialsSet, "Stored"), ...errors(400, 401, 403, 404, 413) },
 });
 
 export const listCredentials = createRoute({
@@ -31,8 +17,8 @@ export const listCredentials = createRoute({
   path: "/v1/credentials",
   tags: ["credentials"],
   summary: "List credential key names (any role); values are never exposed",
-  request: { query: z.object({ vault: VaultField }).strict() },
-  responses: { 200: jsonResponse(z.object({ vault: z.string(), keys: z.array(z.string()) }), "Key names"), ...errors(400, 401, 403, 404) },
+  request: { query: ListCredentialsQuery },
+  responses: { 200: jsonResponse(CredentialKeys, "Key names"), ...errors(400, 401, 403, 404) },
 });
 
 export const deleteCredentials = createRoute({
@@ -40,6 +26,6 @@ export const deleteCredentials = createRoute({
   path: "/v1/credentials",
   tags: ["credentials"],
   summary: "Delete credentials by key (member or higher); answers the keys that existed",
-  request: jsonBody(z.object({ vault: VaultField, keys: z.array(CredentialKey).min(1).max(100) }).strict()),
-  responses: { 200: jsonResponse(z.object({ vault: z.string(), deleted: z.array(z.string()) }), "Deleted"), ...errors(400, 401, 403, 404) },
+  request: jsonBody(DeleteCredentialsBody),
+  responses: { 200: jsonResponse(CredentialsDeleted, "Deleted"), ...errors(400, 401, 403, 404) },
 });

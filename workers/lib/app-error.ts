@@ -1,7 +1,10 @@
 /**
  * The one error type of the edge API. Handlers throw it; `onError` in app.ts turns it into
  * `{error: code, message, ...extra}` with `Cache-Control: no-store`. `cause` is logged, never sent.
+ * Codes are `ErrorCode`s (error-codes.ts): a code that is not listed there fails typecheck.
  */
+import type { ErrorCode } from "./error-codes.ts";
+
 export type AppErrorOptions = {
   /** Extra JSON fields for the wire body (e.g. `proposal_hint`). Never secrets. */
   extra?: Record<string, unknown>;
@@ -12,11 +15,11 @@ export type AppErrorOptions = {
 
 export class AppError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly extra: Record<string, unknown>;
   readonly headers: Record<string, string>;
 
-  constructor(status: number, code: string, message: string, options: AppErrorOptions = {}) {
+  constructor(status: number, code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = status;
     this.code = code;
@@ -26,10 +29,10 @@ export class AppError extends Error {
 }
 
 /** Shorthands for the errors every area raises. */
-export const badRequest = (code: string, message: string, extra?: Record<string, unknown>) =>
+export const badRequest = (code: ErrorCode, message: string, extra?: Record<string, unknown>) =>
   new AppError(400, code, message, { extra });
 export const unauthorized = (message = "Missing or invalid token") =>
   new AppError(401, "unauthorized", message, { headers: { "WWW-Authenticate": 'Bearer realm="edgevault"' } });
-export const forbidden = (message: string, code = "forbidden") => new AppError(403, code, message);
+export const forbidden = (message: string, code: ErrorCode = "forbidden") => new AppError(403, code, message);
 export const notFound = (what: string) => new AppError(404, "not_found", `${what} not found`);
-export const conflict = (code: string, message: string) => new AppError(409, code, message);
+export const conflict = (code: ErrorCode, message: string) => new AppError(409, code, message);

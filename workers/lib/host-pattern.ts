@@ -1,6 +1,7 @@
 /**
  * Service host patterns (what a service answers for) and proxy targets (what an agent asks for),
- * and the matcher that pairs them. Pure; hostname safety rules live in ssrf.ts.
+ * and the matcher that pairs them. Pure (the CLI's local proxy uses it too); hostname safety
+ * rules live in ssrf.ts.
  *
  * Pattern forms, all lower-cased on the way in:
  * - `api.example.com`            exact host, default port
@@ -104,10 +105,7 @@ export function matchService<T extends { host: ServiceHost }>(services: readonly
   let bestScore: readonly number[] = [];
   for (const service of services) {
     const host = service.host;
-    const hostMatches = host.wildcard ? isOneLabelUnder(target.hostname, host.hostname) : target.hostname === host.hostname;
-    if (!hostMatches) continue;
-    const portMatches = host.port === null ? target.port === null || target.port === DEFAULT_PORT : host.port === (target.port ?? DEFAULT_PORT);
-    if (!portMatches) continue;
+    if (!matchesHostAndPort(host, target.hostname, target.port)) continue;
     if (host.pathPrefix !== null && !pathHasPrefix(target.path, host.pathPrefix)) continue;
     const score = [host.wildcard ? 0 : 1, host.port === null ? 0 : 1, host.pathPrefix?.length ?? -1];
     // Strictly better only: on a tie the earlier service keeps the match.
@@ -117,6 +115,19 @@ export function matchService<T extends { host: ServiceHost }>(services: readonly
     }
   }
   return best;
+}
+
+/**
+ * The host-and-port half of `matchService`, path aside (the CLI's local proxy decides on a
+ * CONNECT, which has no path). `hostname` is canonical (lower case, no trailing dot); a `port`
+ * of null means the default port.
+ *
+ * @example matchesHostAndPort({ hostname: "example.com", wildcard: true, port: null, pathPrefix: null }, "api.example.com", 443) // true
+ */
+export function matchesHostAndPort(host: ServiceHost, hostname: string, port: number | null): boolean {
+  const hostMatches = host.wildcard ? isOneLabelUnder(hostname, host.hostname) : hostname === host.hostname;
+  if (!hostMatches) return false;
+  return host.port === null ? port === null || port === DEFAULT_PORT : host.port === (port ?? DEFAULT_PORT);
 }
 
 /**

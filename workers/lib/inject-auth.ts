@@ -17,75 +17,17 @@
  * non-ASCII) is refused with 502 `credential_invalid` naming the key, never the value: it would
  * otherwise smuggle headers or fail opaquely inside fetch. Basic auth base64-encodes, so only
  * control characters and a `:` in the username are refused there.
+ *
+ * The config's schema and its rules (`ServiceAuthSchema`) are in services/services.contract.ts.
  */
-import { z } from "@hono/zod-openapi";
-import type { ServiceAuth } from "../db/schema.ts";
+import type { ServiceAuth as StoredServiceAuth } from "../db/schema.ts";
+import { CREDENTIAL_PLACEHOLDER, HEADER_TEXT_PATTERN, placeholderKeys, type ServiceAuth } from "../services/services.contract.ts";
 import { AppError } from "./app-error.ts";
-import { isInjectableHeaderName } from "./forward-headers.ts";
-import { CredentialKey } from "./openapi.ts";
 
-export const CREDENTIAL_KEY_PATTERN = /^[A-Z][A-Z0-9_]*$/;
-const MAX_CUSTOM_HEADERS = 20;
-const MAX_TEMPLATE_LENGTH = 4096;
-/** `{{ KEY }}` with optional spaces; the capture is checked against the key pattern separately. */
-const PLACEHOLDER = /\{\{\s*([^{}\s]*)\s*\}\}/g;
-/** Header-safe literal text: visible ASCII, space and tab. */
-const HEADER_TEXT = /^[\t\x20-\x7e]*$/;
-
-const HeaderName = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9-]+$/, "header names use letters, digits and hyphens")
-  .refine(isInjectableHeaderName, "this header is set by the proxy itself and cannot be injected");
-
-const HeaderText = z.string().max(256).regex(HEADER_TEXT, "visible ASCII only: no line breaks or control characters");
-
-/** A header value template: literal text with `{{ KEY }}` placeholders. */
-const Template = z
-  .string()
-  .max(MAX_TEMPLATE_LENGTH)
-  .superRefine((template, ctx) => {
-    const problem = templateProblem(template);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
-
-/** Auth config of a service, as stored and as accepted by the services API and proposals. */
-export const ServiceAuthSchema = z
-  .discriminatedUnion("type", [
-    z.object({ type: z.literal("bearer"), token: CredentialKey }).strict(),
-    z.object({ type: z.literal("basic"), username: CredentialKey, password: CredentialKey.optional() }).strict(),
-    z
-      .object({
-        type: z.literal("api-key"),
-        key: CredentialKey,
-        header: HeaderName.default("Authorization"),
-        prefix: HeaderText.optional(),
-      })
-      .strict(),
-    z
-      .object({
-        type: z.literal("custom"),
-        headers: z
-          .record(HeaderName, Template)
-          .superRefine((headers, ctx) => {
-            const names = Object.keys(headers).map((name) => name.toLowerCase());
-            if (names.length === 0) ctx.addIssue({ code: "custom", message: "custom auth needs at least one header" });
-            if (names.length > MAX_CUSTOM_HEADERS) ctx.addIssue({ code: "custom", message: `at most ${MAX_CUSTOM_HEADERS} headers` });
-            if (new Set(names).size !== names.length) ctx.addIssue({ code: "custom", message: "header names must differ ignoring case" });
-          }),
-      })
-      .strict(),
-    z.object({ type: z.literal("passthrough") }).strict(),
-  ])
-  .openapi("ServiceAuth", {
-    example: { type: "bearer", token: "STRIPE_KEY" },
-    description: "How the credential is attached. Fields name credential keys (UPPER_SNAKE_CASE), never values.",
-  });
-
-// The schema's output must be storable as the table's ServiceAuth type.
-type AssertStorable<T extends ServiceAuth> = T;
-export type ParsedServiceAuth = AssertStorable<z.infer<typeof ServiceAuthSchema>>;
+// The table's column type (db/schema.ts) and the contract's ServiceAuth stay one shape.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type StoredAuthIsContractAuth = Assert<Same<StoredServiceAuth, ServiceAuth>>;
 
 /**
  * Every credential key an auth config references, once each, in order of appearance.
@@ -133,28 +75,13 @@ export function injectedHeaders(auth: ServiceAuth, credentials: ReadonlyMap<stri
     case "custom": {
       const headers: Record<string, string> = {};
       for (const [name, template] of Object.entries(auth.headers)) {
-        headers[name] = template.replace(PLACEHOLDER, (_match, key: string) => value(key));
+        headers[name] = template.replace(CREDENTIAL_PLACEHOLDER, (_match, key: string) => value(key));
       }
       return { headers };
     }
     case "passthrough":
       return { headers: {} };
   }
-}
-
-function placeholderKeys(template: string): string[] {
-  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] ?? "");
-}
-
-/** Why a template is unusable, or null. */
-function templateProblem(template: string): string | null {
-  for (const key of placeholderKeys(template)) {
-    if (!CREDENTIAL_KEY_PATTERN.test(key)) return `"{{ ${key} }}" is not a credential key (UPPER_SNAKE_CASE, like {{ API_KEY }})`;
-  }
-  const literal = template.replace(PLACEHOLDER, "");
-  if (literal.includes("{{") || literal.includes("}}")) return "unbalanced '{{' or '}}': write placeholders as {{ KEY }}";
-  if (!HEADER_TEXT.test(literal)) return "visible ASCII only: no line breaks or control characters";
-  return null;
 }
 
 function invalidCredential(key: string, reason: string): AppError {
@@ -165,7 +92,7 @@ function invalidCredential(key: string, reason: string): AppError {
 
 function headerSafeValue(key: string, value: string): string {
   if (/[\r\n]/.test(value)) throw invalidCredential(key, "it contains a line break (often a trailing newline from a pasted value)");
-  if (!HEADER_TEXT.test(value)) throw invalidCredential(key, "it contains control or non-ASCII characters, which a header cannot carry");
+  if (!HEADER_TEXT_PATTERN.test(value)) throw invalidCredential(key, "it contains control or non-ASCII characters, which a header cannot carry");
   return value;
 }
 

@@ -1,6 +1,11 @@
-/** Small helpers so each route declaration stays one readable block. */
+/**
+ * Wire primitives every contract shares (resource names, timestamps, rate-limit overrides, the
+ * error body) and helpers so each route declaration stays one readable block. No bindings: the
+ * CLI imports it through the contracts.
+ */
 import { z } from "@hono/zod-openapi";
 import type { ZodType } from "zod";
+import { DEFAULT_RATE_LIMIT } from "./rate-limit.ts";
 
 export const ErrorBody = z
   .object({ error: z.string().openapi({ example: "not_found" }), message: z.string() })
@@ -37,28 +42,32 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 };
 
 
-/** Vault and agent names: lowercase letters, digits and hyphens. */
-export const ResourceName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$|^[a-z0-9]$/, "lowercase letters, digits and hyphens, 1-64 chars, not starting or ending with a hyphen");
+export const RESOURCE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$|^[a-z0-9]$/;
+/** The rule in words; the CLI says "must be <rule>". */
+export const RESOURCE_NAME_RULE = "lowercase letters, digits and hyphens, 1-64 chars, not starting or ending with a hyphen";
 
-export const CredentialKey = z
-  .string()
-  .max(128)
-  .regex(/^[A-Z][A-Z0-9_]*$/, "must match ^[A-Z][A-Z0-9_]*$");
+/** Vault, service and company names: lowercase letters, digits and hyphens. */
+export const ResourceName = z.string().regex(RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE);
 
 export const Timestamp = z.string().openapi({ example: "2026-01-01T00:00:00.000Z" });
 export const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
+/** Bounds of a rate-limit override (the defaults are DEFAULT_RATE_LIMIT in rate-limit.ts). */
+export const MAX_RATE_PER_SECOND = 10_000;
+export const MAX_BURST = 100_000;
+export const MAX_CONCURRENT = 10_000;
+
 /** Rate-limit overrides on the wire (snake_case); stored as RateLimitOverride. */
 export const RateLimitInput = z
   .object({
-    rate_per_second: z.number().positive().max(10_000).optional(),
-    burst: z.number().int().min(1).max(100_000).optional(),
-    max_concurrent: z.number().int().min(1).max(10_000).optional(),
+    rate_per_second: z.number().positive().max(MAX_RATE_PER_SECOND).optional(),
+    burst: z.number().int().min(1).max(MAX_BURST).optional(),
+    max_concurrent: z.number().int().min(1).max(MAX_CONCURRENT).optional(),
   })
   .strict()
-  .openapi("RateLimitOverride", { description: "Overrides of the defaults (20 req/s, burst 200, 64 concurrent); null clears them." });
+  .openapi("RateLimitOverride", {
+    description: `Overrides of the defaults (${DEFAULT_RATE_LIMIT.ratePerSecond} req/s, burst ${DEFAULT_RATE_LIMIT.burst}, ${DEFAULT_RATE_LIMIT.maxConcurrent} concurrent); null clears them.`,
+  });
 
 export const rateLimitFromInput = (input: z.infer<typeof RateLimitInput> | null) =>
   input === null ? null : { ratePerSecond: input.rate_per_second, burst: input.burst, maxConcurrent: input.max_concurrent };

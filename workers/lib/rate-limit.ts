@@ -3,11 +3,12 @@
  * owns the state and calls these single-threaded, so under concurrent load exactly the budget
  * is admitted. Defaults match Agent Vault's: 20 req/s, burst 200, 64 concurrent.
  */
-import type { RateLimitOverride } from "../db/schema.ts";
-
 export type RateLimit = { ratePerSecond: number; burst: number; maxConcurrent: number };
 
 export const DEFAULT_RATE_LIMIT: RateLimit = { ratePerSecond: 20, burst: 200, maxConcurrent: 64 };
+
+/** An override as stored for a vault or an agent (db/schema.ts's RateLimitOverride); any field may be absent. */
+type RateLimitOverride = Partial<RateLimit>;
 
 /** Vault overrides apply first, then the agent's own (more specific) overrides. */
 export function effectiveRateLimit(vault: RateLimitOverride | null | undefined, agent: RateLimitOverride | null | undefined): RateLimit {

@@ -1,46 +1,16 @@
-import type { ServiceAuth } from "../db/schema.ts";
+/**
+ * A proposal as agents and reviewers see it (Agent Vault's shape). Never holds a credential value.
+ * The shapes are proposals.contract.ts's schemas; these are their types.
+ */
+import type { z } from "zod";
+import type { CredentialSlotView, ProposalDetails, ProposedServiceView } from "./proposals.contract.ts";
 
-/** A proposal as agents and reviewers see it (Agent Vault's shape). Never holds a credential value. */
-export type ProposalStatus = "pending" | "applied" | "rejected" | "expired";
+export { PROPOSAL_EVENTS, type ProposalEvent, type ProposalStatus } from "./proposals.contract.ts";
+import type { ProposalEvent, ProposalStatus } from "./proposals.contract.ts";
 
-export type ProposalServiceView = {
-  action: "set" | "delete";
-  name: string;
-  host?: string;
-  upstream?: string;
-  description?: string;
-  auth?: ServiceAuth;
-  /** The service of this name as it is now, which approving replaces (or removes). */
-  replaces?: { host: string; upstream?: string; auth_type: string };
-  /** Stored credentials this service would send somewhere they are not sent today, and where they go now. */
-  exposes?: { key: string; sent_to: string[] }[];
-};
-
-export type ProposalSlotView = {
-  action: "set" | "delete";
-  key: string;
-  description?: string;
-  obtain?: string;
-  obtain_instructions?: string;
-  /** True when the agent supplied the value itself (it is stored sealed, never shown). */
-  has_value: boolean;
-  /** True when the vault already holds a value under this key, which approving overwrites. */
-  replaces_existing?: boolean;
-};
-
-export type ProposalView = {
-  id: string;
-  status: ProposalStatus;
-  vault: string;
-  services: ProposalServiceView[];
-  credentials: ProposalSlotView[];
-  message: string;
-  user_message: string | null;
-  review_note: string | null;
-  reviewed_at: string | null;
-  created_at: string;
-  expires_at: string;
-};
+export type ProposalServiceView = z.output<typeof ProposedServiceView>;
+export type ProposalSlotView = z.output<typeof CredentialSlotView>;
+export type ProposalView = z.output<typeof ProposalDetails>;
 
 /** Who raised it and where: what the proposal's Durable Object keeps beside the view. */
 export type ProposalRecord = {
@@ -52,9 +22,6 @@ export type ProposalRecord = {
   raisedByRoot: { type: string; id: string };
   expiresAt: number;
 };
-
-export const PROPOSAL_EVENTS = ["proposal.created", "proposal.applied", "proposal.rejected", "proposal.expired"] as const;
-export type ProposalEvent = (typeof PROPOSAL_EVENTS)[number];
 
 export const eventForStatus = (status: ProposalStatus): ProposalEvent =>
   status === "pending" ? "proposal.created" : (`proposal.${status}` as ProposalEvent);

@@ -16,7 +16,7 @@ import type { ProposalServiceView, ProposalSlotView } from "./proposal-view.ts";
 import type { VaultRow } from "../auth/permissions.ts";
 import { withImpact } from "./impact.ts";
 import { configOf } from "../config.ts";
-import { MAX_PENDING_PER_RAISER, MAX_PENDING_PER_VAULT, type RaiseProposalInput } from "./proposals.routes.ts";
+import { MAX_PENDING_PER_RAISER, MAX_PENDING_PER_VAULT, type RaiseProposalInput } from "./proposals.contract.ts";
 import type { RootKey } from "../db/change.ts";
 
 export type CheckedProposal = { services: ProposalServiceView[]; slots: ProposalSlotView[]; values: Map<string, string> };

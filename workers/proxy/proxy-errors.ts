@@ -1,12 +1,11 @@
 /** The proxy's errors, worded and coded as seeds 000/001 define them. */
 import { AppError } from "../lib/app-error.ts";
-
-export const SUPPORTED_AUTH_TYPES = ["bearer", "basic", "api-key", "custom", "passthrough"] as const;
+import { AUTH_TYPES } from "../services/services.contract.ts";
 
 export function noServiceForHost(host: string, vault: string, origin: string): AppError {
   return new AppError(403, "forbidden", `No broker service matching host "${host}" in vault "${vault}"`, {
     extra: {
-      proposal_hint: { host, endpoint: "POST /v1/proposals", supported_auth_types: SUPPORTED_AUTH_TYPES },
+      proposal_hint: { host, endpoint: "POST /v1/proposals", supported_auth_types: AUTH_TYPES },
       help: `Call GET ${origin}/discover to list the hosts this vault can reach; to ask for access, POST ${origin}/v1/proposals and show the user its approval_url.`,
     },
   });

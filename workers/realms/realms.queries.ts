@@ -11,7 +11,7 @@ import type { Principal } from "../lib/principal.ts";
 export const REALM_ID_PREFIX = "rlm";
 
 /** Slugs: lowercase letters, digits and hyphens, 1–64 chars, no leading or trailing hyphen. */
-export const REALM_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+export { REALM_SLUG_PATTERN } from "./realms.contract.ts";
 
 /**
  * Derives a slug from a display name: accents dropped, everything outside `[a-z0-9]` folded to

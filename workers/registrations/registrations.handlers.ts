@@ -29,7 +29,7 @@ import {
   type RegistrationBlocker,
   type RegistrationRow,
 } from "./registrations.queries.ts";
-import { CAPABILITIES } from "../agents/agent-names.ts";
+import { CAPABILITIES } from "../agents/agents.contract.ts";
 import { AppError, badRequest, conflict } from "../lib/app-error.ts";
 import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";

@@ -13,11 +13,12 @@ import { agents, agentTokens, registrations } from "../db/schema.ts";
 import { iso } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
 import type { IssuedToken } from "../lib/tokens.ts";
+import { MAX_PENDING_REGISTRATIONS } from "./registrations.contract.ts";
 
 export type RegistrationRow = typeof registrations.$inferSelect;
 
 export const REGISTRATION_ID_PREFIX = "reg";
-export const MAX_PENDING_REGISTRATIONS = 100;
+export { MAX_PENDING_REGISTRATIONS };
 
 /**
  * A registration's id is `reg_<public id of its claim token>`, so a claim finds its row by

@@ -3,6 +3,7 @@
  * accepted too), the RFC 6749 error shape, the delegation (`act`) chain and scope narrowing.
  */
 import { AppError } from "../lib/app-error.ts";
+import type { OAuthErrorCode } from "../lib/error-codes.ts";
 import { MAX_ACT_DEPTH, type ActClaim } from "../lib/jwt-svid.ts";
 
 export const GRANT_TYPE_TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -12,8 +13,6 @@ export const TOKEN_TYPE_ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_
 const INPUT_TOKEN_TYPES = [TOKEN_TYPE_JWT];
 /** What a client may ask for; we always issue a JWT access token. */
 const REQUESTABLE_TOKEN_TYPES = [TOKEN_TYPE_JWT, TOKEN_TYPE_ACCESS_TOKEN];
-
-export type OAuthErrorCode = "invalid_request" | "invalid_grant" | "invalid_target" | "unsupported_grant_type" | "invalid_scope";
 
 /**
  * An RFC 6749 §5.2 error. Still an AppError, so app.ts's one error handler writes it (status

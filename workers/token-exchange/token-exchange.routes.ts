@@ -6,6 +6,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { createRoute } from "../auth/secured-route.ts";
+import { OAUTH_ERROR_CODES } from "../lib/error-codes.ts";
 import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT } from "./token-exchange.request.ts";
 
 export const TOKEN_EXCHANGE_PATH = "/v1/token/exchange";
@@ -36,7 +37,7 @@ const TokenExchangeResponse = z
 
 const OAuthError = z
   .object({
-    error: z.enum(["invalid_request", "invalid_grant", "invalid_target", "unsupported_grant_type", "invalid_scope"]),
+    error: z.enum(OAUTH_ERROR_CODES),
     error_description: z.string(),
   })
   .passthrough()

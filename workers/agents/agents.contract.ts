@@ -1,0 +1,129 @@
+/**
+ * Agents' contract: names and capabilities (seeds 002, 004), the agent view every listing and
+ * detail shares, Vane registration and SVIDs, changes, and the paged list. Zod schemas and
+ * constants only, imported by the routes and by the CLI.
+ */
+import { z } from "@hono/zod-openapi";
+import { CompanyRole } from "../companies/companies.contract.ts";
+import { RateLimitInput, Timestamp } from "../lib/openapi.ts";
+import { MAX_REALM_REF_LENGTH } from "../realms/realms.contract.ts";
+
+/**
+ * Agent names: 3–64 characters, lowercase letters, digits and hyphens, unique in the company.
+ * They are also Vane's `agentId` and the last segment of the SPIFFE ID, and this alphabet needs
+ * no escaping there.
+ */
+export const AGENT_NAME_PATTERN = /^[a-z0-9-]{3,64}$/;
+/** The rule in words; the CLI says "must be <rule>". */
+export const AGENT_NAME_RULE = "3-64 characters: lowercase letters, digits and hyphens";
+
+export const AgentName = z.string().regex(AGENT_NAME_PATTERN, AGENT_NAME_RULE).openapi({ example: "researcher-1" });
+
+/** Capabilities an agent may be granted (Vaultys' list, seed 004). */
+export const CAPABILITIES = [
+  "file_access",
+  "internet_access",
+  "browser_control",
+  "api_call",
+  "mail_send",
+  "code_execution",
+  "system_command",
+  "agent_communication",
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+export const Capability = z.enum(CAPABILITIES);
+/** Capabilities one agent may hold. */
+export const MAX_AGENT_CAPABILITIES = 8;
+
+export const AGENT_STATUSES = ["pending", "active", "rejected", "disabled"] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+/** `metadata` is limited to this much JSON. */
+export const MAX_AGENT_METADATA_BYTES = 16 * 1024;
+
+export const AgentView = z
+  .object({
+    agentId: z.string(),
+    id: z.string(),
+    name: z.string(),
+    spiffeId: z.string(),
+    companyId: z.string(),
+    role: CompanyRole,
+    status: z.enum(AGENT_STATUSES),
+    capabilities: z.array(z.string()),
+    realm: z.object({ id: z.string(), name: z.string(), slug: z.string(), color: z.string().nullable() }).nullable(),
+    version: z.string().nullable(),
+    publicKey: z.string().nullable(),
+    isOnline: z.boolean(),
+    registeredAt: Timestamp,
+    lastSeen: Timestamp.nullable(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi("Agent");
+
+/** `GET /v1/agents/{agentId}`: the agent with its vault grants and live session count. */
+export const AgentDetails = AgentView.extend({ vaults: z.array(z.object({ vault: z.string(), role: z.string() })), activeSessions: z.number() });
+
+export const AgentParams = z.object({ agentId: z.string().max(64) });
+const Metadata = z
+  .record(z.string(), z.unknown())
+  .refine((m) => JSON.stringify(m).length <= MAX_AGENT_METADATA_BYTES, `metadata is limited to ${MAX_AGENT_METADATA_BYTES / 1024} KiB of JSON`);
+
+/** Vane's registration body: checked by the handler, so any JSON passes the schema. */
+export const RegisterAgentBody = z.object({ agentId: z.unknown(), metadata: z.unknown() }).partial();
+export const AgentRegistered = z.object({ agentId: z.string(), spiffeId: z.string(), svid: z.string(), registeredAt: Timestamp });
+
+export const SvidQuery = z.object({ audience: z.string().min(1).max(512).optional() }).strict();
+export const AgentSvid = z.object({ agentId: z.string(), spiffeId: z.string(), svid: z.string() });
+
+export const UpdateAgentBody = z
+  .object({
+    role: CompanyRole.optional(),
+    name: AgentName.optional(),
+    status: z.enum(["active", "disabled"]).optional(),
+    capabilities: z.array(Capability).max(MAX_AGENT_CAPABILITIES).optional(),
+    realm: z.string().max(64).nullable().optional(),
+    metadata: Metadata.nullable().optional(),
+    rate_limit: RateLimitInput.nullable().optional(),
+  })
+  .strict();
+export const AgentUpdated = z.object({ agent: AgentView });
+export const AgentDeleted = z.object({ deleted: z.string() });
+
+/** `GET /v1/agents` (seed 004, Vaultys field names). */
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+export const AGENT_SORT_KEYS = ["name", "registeredAt", "lastSeen"] as const;
+export const MAX_AGENT_QUERY_LENGTH = 64;
+
+/** The list shows each agent exactly as `GET /v1/agents/{agentId}` does (without vaults). */
+export const ListedAgent = AgentView;
+
+export const ListAgentsQuery = z
+  .object({
+    q: z.string().max(MAX_AGENT_QUERY_LENGTH).optional().openapi({ description: "Case-insensitive substring of the name" }),
+    online: z.enum(["true", "false"]).optional(),
+    realm: z.string().min(1).max(MAX_REALM_REF_LENGTH).optional().openapi({ description: "Realm id or slug" }),
+    capabilities: z
+      .string()
+      .max(500)
+      .optional()
+      .openapi({ description: `Comma-separated; the agent must have all of them. One of: ${CAPABILITIES.join(", ")}`, example: "api_call,file_access" }),
+    status: z.enum(AGENT_STATUSES).optional(),
+    page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+    sortBy: z.enum(AGENT_SORT_KEYS).default("name"),
+    sortDir: z.enum(["asc", "desc"]).default("asc"),
+  })
+  .strict();
+
+export const AgentPage = z.object({
+  agents: z.array(ListedAgent),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  totalPages: z.number().int().openapi({ description: "0 when nothing matches" }),
+  online: z.number().int(),
+});
+
+export const AGENT_ERROR_CODES = ["agent_exists", "agent_not_active", "agent_removed", "invalid_agent_id", "self_change", "unknown_capability"] as const;

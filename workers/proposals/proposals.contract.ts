@@ -1,0 +1,155 @@
+/**
+ * Proposals' contract (seed 000, protocol.md §1): what an agent may ask for, what reviewers and
+ * the raiser read back, the webhook events, and the limits. Zod schemas and constants only,
+ * imported by the routes, by proposal-view.ts (the view types) and by the CLI.
+ */
+import { z } from "@hono/zod-openapi";
+import { CredentialKey, CredentialValue } from "../credentials/credentials.contract.ts";
+import { ResourceName, Timestamp } from "../lib/openapi.ts";
+import { ServiceAuthSchema } from "../services/services.contract.ts";
+
+export const MAX_PROPOSAL_SERVICES = 10;
+export const MAX_PROPOSAL_SLOTS = 10;
+export const MAX_PROPOSAL_MESSAGE = 2000;
+export const MAX_PENDING_PER_VAULT = 20;
+/** One raiser (with the sessions it minted) cannot fill a vault's queue and lock others out. */
+export const MAX_PENDING_PER_RAISER = 10;
+export const PROPOSAL_TTL_MS = 7 * 24 * 3600 * 1000;
+/** The longest `?wait=` a read holds for. */
+export const MAX_WAIT_SECONDS = 60;
+export const MAX_PROPOSAL_LIST_LIMIT = 200;
+export const DEFAULT_PROPOSAL_LIST_LIMIT = 50;
+export const MAX_PROPOSAL_ID_LENGTH = 64;
+
+export const PROPOSAL_STATUSES = ["pending", "applied", "rejected", "expired"] as const;
+export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
+
+/** What webhooks deliver, one per status a proposal can reach. */
+export const PROPOSAL_EVENTS = ["proposal.created", "proposal.applied", "proposal.rejected", "proposal.expired"] as const;
+export type ProposalEvent = (typeof PROPOSAL_EVENTS)[number];
+
+/** Links a reviewer will click: http(s) only, so a proposal cannot smuggle `javascript:`. */
+const HttpUrl = z
+  .string()
+  .max(2000)
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), "must be an http(s) URL");
+
+const ProposedService = z
+  .object({
+    action: z.enum(["set", "delete"]).default("set"),
+    name: ResourceName,
+    host: z.string().min(1).max(300).optional(),
+    upstream: z.string().max(300).optional(),
+    description: z.string().max(200).optional(),
+    auth: ServiceAuthSchema.optional(),
+  })
+  .strict();
+
+const CredentialSlot = z
+  .object({
+    action: z.enum(["set", "delete"]).default("set"),
+    key: CredentialKey,
+    description: z.string().max(500).optional(),
+    obtain: HttpUrl.optional(),
+    obtain_instructions: z.string().max(2000).optional(),
+    value: CredentialValue.optional().openapi({ description: "Store a credential back; sealed at once, never shown." }),
+  })
+  .strict();
+
+export const RaiseProposalBody = z
+  .object({
+    vault: ResourceName.optional(),
+    services: z.array(ProposedService).max(MAX_PROPOSAL_SERVICES).default([]),
+    credentials: z.array(CredentialSlot).max(MAX_PROPOSAL_SLOTS).default([]),
+    message: z.string().max(MAX_PROPOSAL_MESSAGE).default(""),
+    user_message: z.string().max(MAX_PROPOSAL_MESSAGE).optional(),
+  })
+  .strict();
+export type RaiseProposalInput = z.infer<typeof RaiseProposalBody>;
+
+export const ProposalRaised = z.object({ id: z.string(), status: z.literal("pending"), vault: z.string(), approval_url: z.string(), message: z.string() });
+
+/** A proposed service as reviewers and the raiser read it back. */
+export const ProposedServiceView = z.object({
+  action: z.enum(["set", "delete"]),
+  name: z.string(),
+  host: z.string().optional(),
+  upstream: z.string().optional(),
+  description: z.string().optional(),
+  auth: ServiceAuthSchema.optional(),
+  /** The service of this name as it is now, which approving replaces (or removes). */
+  replaces: z.object({ host: z.string(), upstream: z.string().optional(), auth_type: z.string() }).optional(),
+  /** Stored credentials this service would send somewhere they are not sent today, and where they go now. */
+  exposes: z.array(z.object({ key: z.string(), sent_to: z.array(z.string()) })).optional(),
+});
+
+/** A credential slot read back: never a value, only whether the agent supplied one. */
+export const CredentialSlotView = z.object({
+  action: z.enum(["set", "delete"]),
+  key: z.string(),
+  description: z.string().optional(),
+  obtain: z.string().optional(),
+  obtain_instructions: z.string().optional(),
+  /** True when the agent supplied the value itself (it is stored sealed, never shown). */
+  has_value: z.boolean(),
+  /** True when the vault already holds a value under this key, which approving overwrites. */
+  replaces_existing: z.boolean().optional(),
+});
+
+/** A proposal on the wire; the OpenAPI document shows its services and slots as open objects. */
+export const ProposalView = z
+  .object({
+    id: z.string(),
+    status: z.enum(PROPOSAL_STATUSES),
+    vault: z.string(),
+    services: z.array(z.record(z.string(), z.unknown())),
+    credentials: z.array(z.record(z.string(), z.unknown())),
+    message: z.string(),
+    user_message: z.string().nullable(),
+    review_note: z.string().nullable(),
+    reviewed_at: Timestamp.nullable(),
+    created_at: Timestamp,
+    expires_at: Timestamp,
+  })
+  .openapi("Proposal");
+
+/** The same proposal with its services and slots read as what they are (what clients parse). */
+export const ProposalDetails = ProposalView.extend({ services: z.array(ProposedServiceView), credentials: z.array(CredentialSlotView) });
+
+export const ProposalParams = z.object({ id: z.string().min(1).max(MAX_PROPOSAL_ID_LENGTH) });
+export const GetProposalQuery = z.object({ wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS).optional() }).strict();
+export const ListProposalsQuery = z
+  .object({
+    status: z.enum(PROPOSAL_STATUSES).optional(),
+    vault: ResourceName.optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PROPOSAL_LIST_LIMIT).default(DEFAULT_PROPOSAL_LIST_LIMIT),
+  })
+  .strict();
+export const ProposalList = z.object({ proposals: z.array(ProposalView) });
+export const ProposalDetailsList = z.object({ proposals: z.array(ProposalDetails) });
+
+const ApprovalToken = z.string().max(200);
+export const ApproveProposalBody = z
+  .object({
+    credentials: z.record(CredentialKey, CredentialValue).default({}),
+    note: z.string().max(MAX_PROPOSAL_MESSAGE).optional(),
+    token: ApprovalToken.optional().openapi({ description: "The approval_url's token; when given it must belong to this proposal." }),
+  })
+  .strict();
+export const RejectProposalBody = z.object({ reason: z.string().min(1).max(MAX_PROPOSAL_MESSAGE), token: ApprovalToken.optional() }).strict();
+
+export const PROPOSAL_ERROR_CODES = [
+  "human_required",
+  "admin_required",
+  "own_proposal",
+  "proposal_not_pending",
+  "approval_token_mismatch",
+  "missing_credential_value",
+  "unknown_credential_key",
+  "unknown_service",
+  "duplicate_service",
+  "duplicate_slot",
+  "empty_proposal",
+  "too_many_pending_proposals",
+] as const;

@@ -1,0 +1,78 @@
+/**
+ * Self-registration's contract (seed 004): an agent asks to join a company, an owner approves
+ * (granting a subset of what it asked for) or rejects, and the agent collects its token with its
+ * claim token. Zod schemas and constants only, imported by the routes and by the CLI.
+ */
+import { z } from "@hono/zod-openapi";
+import { AgentName, CAPABILITIES } from "../agents/agents.contract.ts";
+import { ResourceName, Timestamp } from "../lib/openapi.ts";
+import { MAX_REALM_REF_LENGTH, RealmView } from "../realms/realms.contract.ts";
+
+/** Registrations that may wait for a decision per company (more: 429 too_many_registrations). */
+export const MAX_PENDING_REGISTRATIONS = 100;
+export const MAX_REGISTRATION_ID_LENGTH = 100;
+export const MAX_REJECTION_REASON = 1000;
+
+const CapabilityList = z
+  .array(z.string().max(64))
+  .max(32)
+  .openapi({ example: ["api_call", "file_access"], description: `Any of: ${CAPABILITIES.join(", ")}` });
+
+export const RegistrationParams = z.object({ id: z.string().min(1).max(MAX_REGISTRATION_ID_LENGTH).openapi({ example: "reg_x3Fk9aQ2b7Lm" }) });
+export const CompanyParams = z.object({ companyId: ResourceName.openapi({ example: "acme" }) });
+
+export const RegisterBody = z
+  .object({
+    name: AgentName,
+    version: z.string().trim().min(1).max(64).optional().openapi({ example: "1.0.0" }),
+    capabilities: CapabilityList,
+    publicKey: z.string().min(1).max(4096).optional(),
+  })
+  .strict();
+export const Registered = z.object({
+  agentId: z.string().openapi({ description: "The requested agent name" }),
+  registrationId: z.string(),
+  status: z.literal("pending"),
+  message: z.string(),
+  claim_token: z.string().openapi({ description: "Secret. Shown once; collects the agent token after approval." }),
+});
+
+export const PendingRegistration = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    version: z.string().nullable(),
+    publicKey: z.string().nullable(),
+    requestedCapabilities: z.array(z.string()),
+    requestedAt: Timestamp,
+  })
+  .openapi("PendingRegistration");
+export const PendingRegistrations = z.object({ registrations: z.array(PendingRegistration), availableCapabilities: z.array(z.string()) });
+
+export const ApproveRegistrationBody = z
+  .object({ capabilities: CapabilityList, realm: z.string().min(1).max(MAX_REALM_REF_LENGTH).optional().openapi({ description: "Realm id or slug" }) })
+  .strict();
+export const RegistrationApproved = z.object({ success: z.literal(true), agentId: z.string() });
+export const RejectRegistrationBody = z.object({ reason: z.string().trim().min(1).max(MAX_REJECTION_REASON) }).strict();
+export const RegistrationRejected = z.object({ success: z.literal(true) });
+
+export const ClaimBody = z.object({ claim_token: z.string().min(1).max(200) }).strict();
+export const RegistrationClaimed = z.object({
+  status: z.literal("approved"),
+  agentId: z.string(),
+  spiffeId: z.string(),
+  token: z.string().openapi({ description: "The agent's bearer token. Shown once." }),
+  capabilities: z.array(z.string()),
+  realm: RealmView.nullable(),
+});
+export const RegistrationStillPending = z.object({ status: z.literal("pending"), registrationId: z.string() });
+
+export const REGISTRATION_ERROR_CODES = [
+  "registration_not_found",
+  "registration_pending",
+  "registration_decided",
+  "registration_rejected",
+  "registration_claimed",
+  "too_many_registrations",
+  "capability_not_requested",
+] as const;

@@ -1,0 +1,43 @@
+/**
+ * The request log's contract (`GET /v1/vaults/{vault}/logs`): the proxy's log entries for vault
+ * admins, newest first. Zod schemas and constants only, imported by the CLI.
+ * (The route is still declared inside request-log.handlers.ts with the same shapes.)
+ */
+import { z } from "@hono/zod-openapi";
+import { ResourceName, Timestamp } from "../lib/openapi.ts";
+
+export const MAX_LOG_PAGE = 500;
+export const DEFAULT_LOG_PAGE = 100;
+
+export const LogEntry = z
+  .object({
+    id: z.number(),
+    actor_type: z.string(),
+    actor_id: z.string(),
+    service: z.string().nullable(),
+    method: z.string(),
+    host: z.string(),
+    path: z.string(),
+    status: z.number(),
+    latency_ms: z.number(),
+    bytes_in: z.number().nullable(),
+    bytes_out: z.number().nullable(),
+    denial: z.string().nullable(),
+    /** Refusals before admission (429s) are one row per actor and reason with how many there were. */
+    count: z.number().int(),
+    created_at: Timestamp,
+  })
+  .openapi("RequestLogEntry");
+
+export const LogsParams = z.object({ vault: ResourceName });
+export const ListLogsQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(MAX_LOG_PAGE).default(DEFAULT_LOG_PAGE),
+    before: z.coerce.number().int().positive().optional(),
+    actor: z.string().max(64).optional(),
+    service: z.string().max(64).optional(),
+    status: z.coerce.number().int().min(100).max(599).optional(),
+    denied: z.enum(["true", "false"]).optional(),
+  })
+  .strict();
+export const LogPage = z.object({ entries: z.array(LogEntry), next_cursor: z.number().nullable() });
