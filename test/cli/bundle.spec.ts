@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { describe, it } from "node:test";
+import { describe, it } from "vitest";
 import { ROOT } from "./support/edge.ts";
 
 const BIN = path.join(ROOT, "cli", "bin", "edgevault.js");

@@ -3,31 +3,18 @@
  * deploy; call this endpoint until `remaining` is 0; then drop the old entry. Only the wrapped
  * data keys change; credentials and signing keys are never re-encrypted.
  */
-import { z } from "@hono/zod-openapi";
-import { createRoute } from "../auth/secured-route.ts";
 import { requirePlatformOperator } from "../auth/platform.ts";
 import { masterKeyring } from "../db/data-keys.ts";
 import { commitChange } from "../effects.ts";
 import { rewrapDataKey } from "../lib/crypto-envelope.ts";
-import { errors, jsonResponse } from "../lib/openapi.ts";
+import * as routes from "./master-key.routes.ts";
 import { createRouter } from "../lib/router.ts";
 import { companiesWithStaleDataKey, rewrapDataKeyChange } from "./companies.queries.ts";
 
 /** Companies re-wrapped per call, to stay well inside a Worker invocation's limits. */
 const REWRAP_BATCH = 200;
 
-export const rotateMasterKey = createRoute({
-  method: "post",
-  path: "/v1/platform/master-key/rotate",
-  tags: ["platform"],
-  summary: "Re-wrap company data keys under the newest master key (platform operator)",
-  responses: {
-    200: jsonResponse(z.object({ current_version: z.number(), rewrapped: z.number(), remaining: z.number() }), "Progress"),
-    ...errors(401),
-  },
-});
-
-export const masterKeyRouter = createRouter().openapi(rotateMasterKey, async (c) => {
+export const masterKeyRouter = createRouter().openapi(routes.rotateMasterKey, async (c) => {
   await requirePlatformOperator(c);
   const db = c.var.db;
   const ring = await masterKeyring(c.env);

@@ -7,22 +7,12 @@
  * token-shaped string with an invented id is refused in the Worker before it can create a Durable
  * Object or cost a D1 read (see auth/token-signer.ts).
  */
-export const TOKEN_KINDS = {
-  companyKey: "evk",
-  userSession: "evu",
-  agent: "eva",
-  vaultSession: "evs",
-  invite: "evi",
-  registration: "evr",
-  approval: "evp",
-} as const;
-export type TokenKind = keyof typeof TOKEN_KINDS;
+import { TAG_LENGTH, TOKEN_KINDS, type ParsedToken, type TokenKind } from "./token-format.ts";
+
+export { parseToken, TAG_LENGTH, TOKEN_KINDS, type ParsedToken, type TokenKind } from "./token-format.ts";
 
 const PUBLIC_ID_BYTES = 9; // 72 bits: unique enough to address rows, not a secret
 const SECRET_BYTES = 32; // 256 bits
-/** 64 bits of HMAC-SHA256, hex: forging one costs 2^63 requests on average. */
-export const TAG_LENGTH = 16;
-const TOKEN_PATTERN = /^(ev[a-z])_([A-Za-z0-9]{1,80})([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
 export function base64url(bytes: Uint8Array): string {
   let binary = "";
@@ -63,16 +53,6 @@ export async function issueToken(signer: CryptoKey, kind: TokenKind, body?: stri
 
 /** Mints tokens this deployment recognises (auth/token-signer.ts `minterFor`); passed to code that must not see the secret. */
 export type TokenMinter = (kind: TokenKind, body?: string) => Promise<IssuedToken>;
-
-export type ParsedToken = { kind: TokenKind; body: string; tag: string };
-
-/** Reads kind, body and tag from a token string (syntax only); undefined if it is not shaped like ours. */
-export function parseToken(token: string): ParsedToken | undefined {
-  const match = TOKEN_PATTERN.exec(token);
-  if (!match?.[2] || !match[3]) return undefined;
-  const kind = (Object.keys(TOKEN_KINDS) as TokenKind[]).find((k) => TOKEN_KINDS[k] === match[1]);
-  return kind ? { kind, body: match[2], tag: match[3] } : undefined;
-}
 
 /** True when the tag is the one this deployment would have minted (compared in constant time). */
 export async function hasGenuineTag(signer: CryptoKey, parsed: ParsedToken): Promise<boolean> {

@@ -1,7 +1,6 @@
 /**
  * The request log's contract (`GET /v1/vaults/{vault}/logs`): the proxy's log entries for vault
  * admins, newest first. Zod schemas and constants only, imported by the CLI.
- * (The route is still declared inside request-log.handlers.ts with the same shapes.)
  */
 import { z } from "@hono/zod-openapi";
 import { ResourceName, Timestamp } from "../lib/openapi.ts";

@@ -1,7 +1,6 @@
 /**
  * Webhooks' contract: per-vault webhooks for proposal events (Agent Vault issue #328), signed
  * with their own secret, shown once. Zod schemas and constants only, imported by the CLI.
- * (The routes are still declared inside webhooks.handlers.ts with the same shapes.)
  */
 import { z } from "@hono/zod-openapi";
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
