@@ -3,6 +3,8 @@
  * (see db/*.queries.ts). Secrets are stored only as SHA-256 hashes (tokens) or sealed with the
  * company's data key (credentials, signing keys, webhook secrets). Times are epoch milliseconds.
  */
+import { VAULT_ROLES, type VaultRole } from "../vaults/vaults.contract.ts";
+import type { ServiceAuth } from "../services/services.contract.ts";
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -101,8 +103,9 @@ export const vaults = sqliteTable(
   (t) => [uniqueIndex("vaults_company_name").on(t.companyId, t.name)],
 );
 
-export const VAULT_ROLES = ["proxy", "member", "admin"] as const;
-export type VaultRole = (typeof VAULT_ROLES)[number];
+// Roles and service auth are the API's contract (vaults, services); the columns hold exactly those.
+export { VAULT_ROLES, type VaultRole } from "../vaults/vaults.contract.ts";
+export type { ServiceAuth } from "../services/services.contract.ts";
 export const PRINCIPAL_TYPES = ["user", "agent"] as const;
 export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
 export const SESSION_MINTERS = ["user", "agent", "company_key"] as const;
@@ -244,13 +247,6 @@ export const registrations = sqliteTable(
   },
   (t) => [index("registrations_company_status").on(t.companyId, t.status)],
 );
-
-export type ServiceAuth =
-  | { type: "bearer"; token: string }
-  | { type: "basic"; username: string; password?: string }
-  | { type: "api-key"; key: string; header: string; prefix?: string }
-  | { type: "custom"; headers: Record<string, string> }
-  | { type: "passthrough" };
 
 export const services = sqliteTable(
   "services",

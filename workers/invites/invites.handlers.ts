@@ -1,4 +1,5 @@
 /** Agent invites: create, list, revoke by suffix, redeem (new agent or rotation). */
+import { MAX_PENDING_INVITES } from "./invites.contract.ts";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { AGENT_ID_PREFIX, agentTokenBody } from "../auth/actor-gate-client.ts";
@@ -44,8 +45,8 @@ export async function issueAgentInvite(
 ) {
   const { db, principal } = c.var;
   const now = Date.now();
-  if ((await countPendingInvites(db, principal.companyId, now)) >= routes.MAX_PENDING_INVITES) {
-    throw new AppError(429, "too_many_invites", `At most ${routes.MAX_PENDING_INVITES} invites may be pending; revoke some first`, { headers: { "Retry-After": "60" } });
+  if ((await countPendingInvites(db, principal.companyId, now)) >= MAX_PENDING_INVITES) {
+    throw new AppError(429, "too_many_invites", `At most ${MAX_PENDING_INVITES} invites may be pending; revoke some first`, { headers: { "Retry-After": "60" } });
   }
   const issued = await minterFor(c.env)("invite");
   const expiresAt = now + input.ttlSeconds * 1000;

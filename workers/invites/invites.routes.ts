@@ -15,8 +15,6 @@ import {
   RedeemInviteParams,
 } from "./invites.contract.ts";
 
-/** For invites.handlers.ts, which reads it as `routes.MAX_PENDING_INVITES`. */
-export { MAX_PENDING_INVITES } from "./invites.contract.ts";
 
 export const createInvite = createRoute({
   method: "post",

@@ -20,14 +20,8 @@
  *
  * The config's schema and its rules (`ServiceAuthSchema`) are in services/services.contract.ts.
  */
-import type { ServiceAuth as StoredServiceAuth } from "../db/schema.ts";
 import { CREDENTIAL_PLACEHOLDER, HEADER_TEXT_PATTERN, placeholderKeys, type ServiceAuth } from "../services/services.contract.ts";
 import { AppError } from "./app-error.ts";
-
-// The table's column type (db/schema.ts) and the contract's ServiceAuth stay one shape.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
-export type StoredAuthIsContractAuth = Assert<Same<StoredServiceAuth, ServiceAuth>>;
 
 /**
  * Every credential key an auth config references, once each, in order of appearance.

@@ -1,4 +1,5 @@
 /** Proposals: raise, read (with long-poll), list, approve, reject. */
+import { PROPOSAL_TTL_MS } from "./proposals.contract.ts";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { authorizeSelectedVault } from "../auth/gate.ts";
@@ -50,7 +51,7 @@ proposalsRouter
       raisedByRootId: root.id,
       approvalTokenHash: approval.hash,
       createdAt: now,
-      expiresAt: now + routes.PROPOSAL_TTL_MS,
+      expiresAt: now + PROPOSAL_TTL_MS,
       reviewedAt: null,
       reviewedBy: null,
     };

@@ -19,8 +19,6 @@ import {
   RejectProposalBody,
 } from "./proposals.contract.ts";
 
-/** For proposals.handlers.ts, which reads it as `routes.PROPOSAL_TTL_MS`. */
-export { PROPOSAL_TTL_MS } from "./proposals.contract.ts";
 
 export const raiseProposal = createRoute({
   method: "post",

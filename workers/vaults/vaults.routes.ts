@@ -1,6 +1,5 @@
 /** Vaults, their settings, and the users granted a role in each. Shapes: vaults.contract.ts. */
 import { createRoute } from "../auth/secured-route.ts";
-import type { VAULT_ROLES as STORED_VAULT_ROLES } from "../db/schema.ts";
 import { errors, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import {
   CreateVaultBody,
@@ -15,13 +14,7 @@ import {
   VaultUserList,
   VaultUserParams,
   VaultUserRemoved,
-  type VAULT_ROLES,
 } from "./vaults.contract.ts";
-
-// The role column (db/schema.ts) and the contract list the same roles in the same order.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
-export type StoredRolesAreContractRoles = Assert<Same<typeof STORED_VAULT_ROLES, typeof VAULT_ROLES>>;
 
 export const createVault = createRoute({
   method: "post",
