@@ -51,7 +51,12 @@ try {
   const company = await edge.createCompany();
   await edge.call("POST", "/v1/vaults", company.ownerKey, { name: "bench" });
   await edge.call("PATCH", "/v1/vaults/bench", company.ownerKey, { rate_limit: { rate_per_second: 10_000, burst: 100_000, max_concurrent: 1000 } });
-  await edge.call("POST", "/v1/vaults/bench/services", company.ownerKey, { name: "api", host: "api.bench.example", upstream: upstreamUrl, auth: { type: "bearer", token: "API_KEY" } });
+  await edge.call("POST", "/v1/vaults/bench/services", company.ownerKey, {
+    name: "api",
+    host: "api.bench.example",
+    upstream: upstreamUrl,
+    auth: { type: "bearer", token: "API_KEY" },
+  });
   await edge.call("POST", "/v1/credentials", company.ownerKey, { vault: "bench", credentials: { API_KEY: "bench-secret" } });
   const session = (await edge.call("POST", "/v1/sessions", company.ownerKey, { vault: "bench" })).body as { token: string };
   const agentAuth = { Authorization: `Bearer ${session.token}` };

@@ -7,7 +7,17 @@ import { and, eq, gt, isNull } from "drizzle-orm";
 import type { RootKey } from "../workers/db/change.ts";
 import type { CompanyRole } from "../workers/lib/principal.ts";
 import type { Database } from "../workers/db/client.ts";
-import { agents, agentTokens, apiKeys, users, userSessions, vaultMembers, vaultSessions, type RateLimitOverride, type VaultRole } from "../workers/db/schema.ts";
+import {
+  agents,
+  agentTokens,
+  apiKeys,
+  users,
+  userSessions,
+  vaultMembers,
+  vaultSessions,
+  type RateLimitOverride,
+  type VaultRole,
+} from "../workers/db/schema.ts";
 
 export type RootState = {
   key: RootKey;
@@ -47,7 +57,7 @@ async function loadAgent(db: Database, key: RootKey): Promise<RootState | undefi
     .leftJoin(agentTokens, and(eq(agentTokens.agentId, agents.id), isNull(agentTokens.revokedAt)))
     .where(eq(agents.id, key.id))
     .get();
-  if (!row || row.agent.status !== "active") return undefined;
+  if (row?.agent.status !== "active") return undefined;
   return {
     key,
     companyId: row.agent.companyId,
@@ -61,12 +71,24 @@ async function loadAgent(db: Database, key: RootKey): Promise<RootState | undefi
 
 async function loadUser(db: Database, key: RootKey): Promise<RootState | undefined> {
   const user = await db.select().from(users).where(eq(users.id, key.id)).get();
-  if (!user || user.status !== "active") return undefined;
-  return { key, companyId: user.companyId, companyRole: user.role, name: user.email, token: null, grants: await grantsOf(db, "user", key.id, user.companyId), rateLimit: null };
+  if (user?.status !== "active") return undefined;
+  return {
+    key,
+    companyId: user.companyId,
+    companyRole: user.role,
+    name: user.email,
+    token: null,
+    grants: await grantsOf(db, "user", key.id, user.companyId),
+    rateLimit: null,
+  };
 }
 
 async function loadApiKey(db: Database, key: RootKey): Promise<RootState | undefined> {
-  const row = await db.select().from(apiKeys).where(and(eq(apiKeys.id, key.id), isNull(apiKeys.revokedAt))).get();
+  const row = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, key.id), isNull(apiKeys.revokedAt)))
+    .get();
   if (!row) return undefined;
   return { key, companyId: row.companyId, companyRole: "owner", name: row.label, token: null, grants: {}, rateLimit: null };
 }

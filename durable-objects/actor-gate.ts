@@ -87,7 +87,8 @@ export class ActorGate extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
-      for (const [key, pending] of await ctx.storage.list<PendingDenial>({ prefix: DENIAL_PREFIX })) this.#denials.set(key.slice(DENIAL_PREFIX.length), pending);
+      for (const [key, pending] of await ctx.storage.list<PendingDenial>({ prefix: DENIAL_PREFIX }))
+        this.#denials.set(key.slice(DENIAL_PREFIX.length), pending);
       this.#denialFlushScheduled = (await ctx.storage.getAlarm()) !== null;
     });
   }
@@ -116,14 +117,22 @@ export class ActorGate extends DurableObject<Env> {
     if (!role) return { ok: false, code: "no_grant", actor };
 
     const limit = effectiveRateLimit(vault.rateLimit, root.rateLimit);
-    let bucket = this.#buckets.get(vault.id);
-    if (!bucket) this.#buckets.set(vault.id, (bucket = newBucket(limit, now)));
+    const bucket = this.#buckets.get(vault.id) ?? newBucket(limit, now);
+    this.#buckets.set(vault.id, bucket);
     const leaseId = String(++this.#leases);
     const decision = admit(bucket, limit, now, leaseId, LEASE_TTL_MS);
     const vaultRef = { id: vault.id, name: vault.name };
     if (!decision.admitted) {
       this.#countDenial(actor, vaultRef.id, decision.reason, request, now);
-      return { ok: false, code: decision.reason, actor, vault: vaultRef, retryAfterSeconds: decision.retryAfterSeconds, limit: limit.burst, remaining: decision.remaining };
+      return {
+        ok: false,
+        code: decision.reason,
+        actor,
+        vault: vaultRef,
+        retryAfterSeconds: decision.retryAfterSeconds,
+        limit: limit.burst,
+        remaining: decision.remaining,
+      };
     }
     return { ok: true, actor, vault: vaultRef, role, limit: limit.burst, remaining: decision.remaining, leaseId };
   }
@@ -203,7 +212,15 @@ export class ActorGate extends DurableObject<Env> {
     this.#seen(root, now);
     return {
       root,
-      identity: { kind: "agent", id: root.key.id, companyId: root.companyId, tokenId: root.token.id, companyRole: root.companyRole, name: root.name, grants: root.grants },
+      identity: {
+        kind: "agent",
+        id: root.key.id,
+        companyId: root.companyId,
+        tokenId: root.token.id,
+        companyRole: root.companyRole,
+        name: root.name,
+        grants: root.grants,
+      },
       actor: { kind: "agent", id: root.key.id, companyId: root.companyId, name: root.name, root: root.key },
     };
   }
@@ -234,7 +251,11 @@ export class ActorGate extends DurableObject<Env> {
 
   #vaultMeta(companyId: string, by: { name: string } | { id: string }): Promise<VaultMeta | null> {
     const cacheKey = "name" in by ? `name:${by.name}` : `id:${by.id}`;
-    return this.#vaults.get(cacheKey, () => loadVaultMeta(this.#db(), companyId, by), (p) => this.ctx.waitUntil(p));
+    return this.#vaults.get(
+      cacheKey,
+      () => loadVaultMeta(this.#db(), companyId, by),
+      (p) => this.ctx.waitUntil(p),
+    );
   }
 
   /** Counts a refusal; the storage writes need no await: the output gate holds the answer until they are durable. */

@@ -36,7 +36,7 @@ export class ProposalWatch extends DurableObject<Env> {
   /** Resolves with the view as soon as it is no longer pending, or after `timeoutMs`. */
   async wait(timeoutMs: number): Promise<ProposalView | null> {
     const record = await this.#load();
-    if (!record || record.view.status !== "pending") return record?.view ?? null;
+    if (record?.view.status !== "pending") return record?.view ?? null;
     return new Promise<ProposalView>((resolve) => {
       const done = (view: ProposalView) => {
         clearTimeout(timer);
@@ -51,7 +51,7 @@ export class ProposalWatch extends DurableObject<Env> {
   /** Records a decision already written to D1, wakes the waiters and notifies webhooks. */
   async settle(view: ProposalView): Promise<void> {
     const record = await this.#load();
-    if (!record || record.view.status !== "pending") return;
+    if (record?.view.status !== "pending") return;
     const settled = { ...record, view };
     await this.ctx.storage.put(RECORD, settled);
     for (const wake of [...this.#waiters]) wake(view);
@@ -137,4 +137,3 @@ export class ProposalWatch extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Math.max(Date.now(), Math.min(...times)));
   }
 }
-

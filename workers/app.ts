@@ -63,7 +63,30 @@ export function buildApp() {
   app.openapi(health, (c) => c.json({ status: "ok" as const, environment: configOf(c.env).environment }, 200));
   // Areas own disjoint paths (the one clash, /v1/agents/invites vs /v1/agents/{agentId}, is
   // settled inside agents/agents.index.ts), so the order here means nothing.
-  const areas = [platformRouter, companiesRouter, authRouter, usersRouter, vaultsRouter, servicesRouter, credentialsRouter, auditRouter, masterKeyRouter, realmsRouter, agentsArea, registrationsRouter, identityRouter, tokenExchangeRouter, vaultAgentsRouter, sessionsRouter, logsRouter, webhooksRouter, discoverRouter, proposalsRouter, proxyRouter, pagesRouter];
+  const areas = [
+    platformRouter,
+    companiesRouter,
+    authRouter,
+    usersRouter,
+    vaultsRouter,
+    servicesRouter,
+    credentialsRouter,
+    auditRouter,
+    masterKeyRouter,
+    realmsRouter,
+    agentsArea,
+    registrationsRouter,
+    identityRouter,
+    tokenExchangeRouter,
+    vaultAgentsRouter,
+    sessionsRouter,
+    logsRouter,
+    webhooksRouter,
+    discoverRouter,
+    proposalsRouter,
+    proxyRouter,
+    pagesRouter,
+  ];
   for (const area of areas) app.route("/", area);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });

@@ -151,7 +151,14 @@ describe("an agent asks for access; a human decides in the browser", { timeout: 
     const obtain = "https://dashboard.billing.example.com/settings/api-keys";
     const { id, approvalUrl, waiting } = await agentAsksFor(host, "/v1/charges?limit=3", {
       services: [{ name: "billing", host, upstream: upstream.origin, auth: { type: "bearer", token: "API_TOKEN" } }],
-      credentials: [{ key: "API_TOKEN", description: "Billing API secret key (read-only is enough)", obtain, obtain_instructions: "Settings → API keys → Create restricted key, with the charges:read scope." }],
+      credentials: [
+        {
+          key: "API_TOKEN",
+          description: "Billing API secret key (read-only is enough)",
+          obtain,
+          obtain_instructions: "Settings → API keys → Create restricted key, with the charges:read scope.",
+        },
+      ],
       message: "I need to list last month's charges to reconcile invoice #1042.",
     });
     assert.equal(upstream.requests.length, 0, "the refused call never reached the upstream");
@@ -216,7 +223,9 @@ describe("an agent asks for access; a human decides in the browser", { timeout: 
   it("the reviewer's inbox lists what is waiting, with the agent's message, and leads to the same decision page", async () => {
     const { context, page, loaded } = await openContext(DESKTOP);
     const { id, waiting } = await agentAsksFor("api.mailer.example.com", "/v1/messages", {
-      services: [{ name: "mailer", host: "api.mailer.example.com", upstream: upstream.origin, auth: { type: "api-key", key: "MAILER_KEY", header: "X-Api-Key" } }],
+      services: [
+        { name: "mailer", host: "api.mailer.example.com", upstream: upstream.origin, auth: { type: "api-key", key: "MAILER_KEY", header: "X-Api-Key" } },
+      ],
       credentials: [{ key: "MAILER_KEY", description: "Mailer API key" }],
       message: "To email the reconciled invoice to the customer.",
     });
@@ -246,7 +255,14 @@ describe("an agent asks for access; a human decides in the browser", { timeout: 
     const reason = "Please use the read-only CRM export instead; write access is not needed.";
     const { id, approvalUrl, waiting } = await agentAsksFor(host, "/v1/contacts/42", {
       services: [{ name: "crm", host, upstream: upstream.origin, auth: { type: "bearer", token: "CRM_TOKEN" } }],
-      credentials: [{ key: "CRM_TOKEN", description: "CRM personal access token", obtain: "https://crm.example.com/account/tokens", obtain_instructions: "Account → Tokens → New token, scope contacts:write." }],
+      credentials: [
+        {
+          key: "CRM_TOKEN",
+          description: "CRM personal access token",
+          obtain: "https://crm.example.com/account/tokens",
+          obtain_instructions: "Account → Tokens → New token, scope contacts:write.",
+        },
+      ],
       message: "I need to update the customer's billing contact.",
     });
     const before = upstream.requests.length;
@@ -332,7 +348,10 @@ async function tabUntil(page: Page, id: string): Promise<string[]> {
 
 function assertOnlyOwnOrigin(urls: string[], origin: string): void {
   assert.ok(urls.length > 0);
-  assert.ok(urls.some((u) => new URL(u).pathname === "/assets/app.css"), "the stylesheet was loaded");
+  assert.ok(
+    urls.some((u) => new URL(u).pathname === "/assets/app.css"),
+    "the stylesheet was loaded",
+  );
   const foreign = urls.filter((u) => new URL(u).origin !== origin);
   assert.deepEqual(foreign, [], "the pages load nothing from other hosts");
 }

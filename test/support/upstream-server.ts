@@ -65,7 +65,18 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
   server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
     const id = typeof req.headers["x-test-id"] === "string" ? req.headers["x-test-id"] : (/^\/r\/([^/]+)/.exec(req.url ?? "")?.[1] ?? ANONYMOUS);
     const list = recordings.get(id) ?? [];
-    list.push({ method: req.method ?? "GET", url: req.url ?? "/", headers: { ...req.headers } as RecordedRequest["headers"], rawHeaders: [...req.rawHeaders], bodyBytes: 0, bodySha256: "", bodyText: "", complete: true, aborted: false, receivedAt: Date.now() });
+    list.push({
+      method: req.method ?? "GET",
+      url: req.url ?? "/",
+      headers: { ...req.headers } as RecordedRequest["headers"],
+      rawHeaders: [...req.rawHeaders],
+      bodyBytes: 0,
+      bodySha256: "",
+      bodyText: "",
+      complete: true,
+      aborted: false,
+      receivedAt: Date.now(),
+    });
     recordings.set(id, list);
     changes.emit("change");
     acceptWebSocket(req, socket);
@@ -140,7 +151,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
   recordings.set(id, list);
 
   const body = readBody(req, record);
-  const echo = () => ({ method: record.method, url, headers: record.headers, bodyBytes: record.bodyBytes, bodySha256: record.bodySha256, bodyText: record.bodyText });
+  const echo = () => ({
+    method: record.method,
+    url,
+    headers: record.headers,
+    bodyBytes: record.bodyBytes,
+    bodySha256: record.bodySha256,
+    bodyText: record.bodyText,
+  });
 
   if (route === "/hang") return; // never answers; the socket is destroyed on close()
 

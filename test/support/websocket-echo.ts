@@ -12,7 +12,9 @@ const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 export function acceptWebSocket(req: IncomingMessage, socket: Duplex): void {
   const key = req.headers["sec-websocket-key"];
   if (typeof key !== "string") return void socket.destroy();
-  const accept = createHash("sha1").update(key + GUID).digest("base64");
+  const accept = createHash("sha1")
+    .update(key + GUID)
+    .digest("base64");
   socket.write(["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade", `Sec-WebSocket-Accept: ${accept}`, "", ""].join("\r\n"));
   let buffered = Buffer.alloc(0);
   socket.on("data", (chunk: Buffer) => {

@@ -1,8 +1,18 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, createCompany, createUser, createVault, inviteAgent, unique, type Json, type TestCompany } from "./helpers.ts";
+import { call, createCompany, createUser, createVault, inviteAgent, type Json, type TestCompany } from "./helpers.ts";
 
-type Agent = { agentId: string; name: string; spiffeId: string; capabilities: string[]; status: string; isOnline: boolean; lastSeen: string | null; registeredAt: string; realm: { id: string; slug: string } | null };
+type Agent = {
+  agentId: string;
+  name: string;
+  spiffeId: string;
+  capabilities: string[];
+  status: string;
+  isOnline: boolean;
+  lastSeen: string | null;
+  registeredAt: string;
+  realm: { id: string; slug: string } | null;
+};
 type Listing = { agents: Agent[]; total: number; page: number; pageSize: number; totalPages: number; online: number };
 
 const MINUTE = 60_000;
@@ -14,7 +24,9 @@ type AgentSeed = { name: string; capabilities?: string[]; status?: string; realm
 async function seedAgents(companyId: string, seeds: AgentSeed[]): Promise<void> {
   await env.DB.batch(
     seeds.map((seed, i) =>
-      env.DB.prepare("INSERT INTO agents (id, company_id, name, status, capabilities, realm_id, registered_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").bind(
+      env.DB.prepare(
+        "INSERT INTO agents (id, company_id, name, status, capabilities, realm_id, registered_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      ).bind(
         `agt_${crypto.randomUUID().replace(/-/g, "").slice(0, 18)}`,
         companyId,
         seed.name,
@@ -50,7 +62,10 @@ describe("GET /v1/agents: paging", () => {
     // 25 agents: a-00 … a-24; every third one seen a minute ago (online), a-01 seen an hour ago.
     await seedAgents(
       company.id,
-      Array.from({ length: 25 }, (_, i) => ({ name: `a-${String(i).padStart(2, "0")}`, lastSeenAt: i % 3 === 0 ? NOW - MINUTE : i === 1 ? NOW - 60 * MINUTE : null })),
+      Array.from({ length: 25 }, (_, i) => ({
+        name: `a-${String(i).padStart(2, "0")}`,
+        lastSeenAt: i % 3 === 0 ? NOW - MINUTE : i === 1 ? NOW - 60 * MINUTE : null,
+      })),
     );
     const first = await list(company.ownerKey);
     expect(first).toMatchObject({ total: 25, page: 1, pageSize: 20, totalPages: 2, online: 9 });
@@ -211,7 +226,7 @@ describe("GET /v1/agents: bad input answers 400", () => {
       ["?sortDir=up", "invalid_request"],
       ["?online=yes", "invalid_request"],
       ["?status=deleted", "invalid_request"],
-      ["?q=" + "x".repeat(65), "invalid_request"],
+      [`?q=${"x".repeat(65)}`, "invalid_request"],
       ["?limit=10", "unknown_field"],
       ["?sort=name", "unknown_field"],
       ["?capabilities=root", "unknown_capability"],
@@ -251,7 +266,10 @@ describe("GET /v1/agents: who may list", () => {
     const company = await createCompany();
     const other = await createCompany();
     await seedAgents(company.id, [{ name: "mine", lastSeenAt: NOW }]);
-    await seedAgents(other.id, [{ name: "theirs", lastSeenAt: NOW }, { name: "mine", lastSeenAt: NOW }]);
+    await seedAgents(other.id, [
+      { name: "theirs", lastSeenAt: NOW },
+      { name: "mine", lastSeenAt: NOW },
+    ]);
     const listing = await list(company.ownerKey);
     expect(names(listing)).toEqual(["mine"]);
     expect(listing).toMatchObject({ total: 1, online: 1 });

@@ -28,7 +28,15 @@ describe("company registration (seed 003)", () => {
 
     const got = await call("GET", "/v1/agents/researcher-1", { token: company.ownerKey });
     expect(got.status).toBe(200);
-    expect(got.body).toMatchObject({ agentId: "researcher-1", spiffeId, companyId: company.id, metadata: { model: "o3" }, status: "active", vaults: [], activeSessions: 0 });
+    expect(got.body).toMatchObject({
+      agentId: "researcher-1",
+      spiffeId,
+      companyId: company.id,
+      metadata: { model: "o3" },
+      status: "active",
+      vaults: [],
+      activeSessions: 0,
+    });
   });
 
   it("answers the seed's 400 for a missing agentId, and 400 for names that would need escaping", async () => {

@@ -20,7 +20,10 @@ async function stripeVault() {
   const company = await createCompany();
   const vault = await createVault(company.ownerKey);
   await call("POST", "/v1/credentials", { token: company.ownerKey, body: { vault, credentials: { STRIPE_KEY: "sk_live_admins_secret" } } });
-  const created = await call("POST", `/v1/vaults/${vault}/services`, { token: company.ownerKey, body: { name: "stripe", host: "api.stripe.com", auth: { type: "bearer", token: "STRIPE_KEY" } } });
+  const created = await call("POST", `/v1/vaults/${vault}/services`, {
+    token: company.ownerKey,
+    body: { name: "stripe", host: "api.stripe.com", auth: { type: "bearer", token: "STRIPE_KEY" } },
+  });
   expect(created.status).toBe(201);
   return { company, vault };
 }
@@ -58,16 +61,24 @@ describe("no self-approval, no self-promotion", () => {
     const own = await call("POST", "/v1/proposals", { token: member.token, headers: { "X-Vault": vault }, body: { credentials: [{ key: "MINE" }] } });
     const refused = await call("POST", `/v1/proposals/${own.body.id as string}/approve`, { token: member.token, body: { credentials: { MINE: "v" } } });
     expect(refused).toMatchObject({ status: 403, body: { error: "own_proposal" } });
-    expect((await call("POST", `/v1/proposals/${own.body.id as string}/reject`, { token: member.token, body: { reason: "never mind" } })).body.error).toBe("own_proposal");
+    expect((await call("POST", `/v1/proposals/${own.body.id as string}/reject`, { token: member.token, body: { reason: "never mind" } })).body.error).toBe(
+      "own_proposal",
+    );
 
     const session = await call("POST", "/v1/sessions", { token: member.token, body: { vault } });
     const viaSession = await call("POST", "/v1/proposals", { token: session.body.token as string, body: { credentials: [{ key: "THROUGH_SESSION" }] } });
     expect(viaSession.status).toBe(201);
-    const again = await call("POST", `/v1/proposals/${viaSession.body.id as string}/approve`, { token: member.token, body: { credentials: { THROUGH_SESSION: "v" } } });
+    const again = await call("POST", `/v1/proposals/${viaSession.body.id as string}/approve`, {
+      token: member.token,
+      body: { credentials: { THROUGH_SESSION: "v" } },
+    });
     expect(again).toMatchObject({ status: 403, body: { error: "own_proposal" } });
     // Someone else decides it.
     const owner = await createUser(company, "owner");
-    expect((await call("POST", `/v1/proposals/${viaSession.body.id as string}/approve`, { token: owner.token, body: { credentials: { THROUGH_SESSION: "v" } } })).status).toBe(200);
+    expect(
+      (await call("POST", `/v1/proposals/${viaSession.body.id as string}/approve`, { token: owner.token, body: { credentials: { THROUGH_SESSION: "v" } } }))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -115,12 +126,23 @@ describe("approval needs the power the change needs", () => {
     const raiser = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
     const member = await createUser(company);
     await grantUser(company.ownerKey, vault, member.email, "member");
-    const values = await call("POST", "/v1/proposals", { token: raiser.token, headers: { "X-Vault": vault }, body: { credentials: [{ key: "STRIPE_KEY" }, { key: "NEW_ONE" }] } });
+    const values = await call("POST", "/v1/proposals", {
+      token: raiser.token,
+      headers: { "X-Vault": vault },
+      body: { credentials: [{ key: "STRIPE_KEY" }, { key: "NEW_ONE" }] },
+    });
     expect(values.body).toMatchObject({ status: "pending" });
     const read = await call("GET", `/v1/proposals/${values.body.id as string}`, { token: member.token });
     expect(read.body.credentials).toMatchObject([{ key: "STRIPE_KEY", replaces_existing: true }, { key: "NEW_ONE" }]);
     expect((read.body.credentials as { replaces_existing?: boolean }[])[1]?.replaces_existing).toBeUndefined();
-    expect((await call("POST", `/v1/proposals/${values.body.id as string}/approve`, { token: member.token, body: { credentials: { STRIPE_KEY: "sk_new", NEW_ONE: "n" } } })).status).toBe(200);
+    expect(
+      (
+        await call("POST", `/v1/proposals/${values.body.id as string}/approve`, {
+          token: member.token,
+          body: { credentials: { STRIPE_KEY: "sk_new", NEW_ONE: "n" } },
+        })
+      ).status,
+    ).toBe(200);
 
     const replace = await call("POST", "/v1/proposals", {
       token: raiser.token,
@@ -128,7 +150,9 @@ describe("approval needs the power the change needs", () => {
       body: { services: [{ name: "stripe", host: "api.stripe.com", upstream: "https://mirror.example.net", auth: { type: "bearer", token: "STRIPE_KEY" } }] },
     });
     const marked = await call("GET", `/v1/proposals/${replace.body.id as string}`, { token: member.token });
-    expect(marked.body.services).toMatchObject([{ name: "stripe", replaces: { host: "api.stripe.com", auth_type: "bearer" }, exposes: [{ key: "STRIPE_KEY", sent_to: ["https://api.stripe.com"] }] }]);
+    expect(marked.body.services).toMatchObject([
+      { name: "stripe", replaces: { host: "api.stripe.com", auth_type: "bearer" }, exposes: [{ key: "STRIPE_KEY", sent_to: ["https://api.stripe.com"] }] },
+    ]);
   });
 });
 
@@ -143,13 +167,17 @@ describe("roles move only by those above them", () => {
     await grantUser(company.ownerKey, vault, fellowAdmin.email, "admin");
     const demote = await call("POST", `/v1/vaults/${vault}/agents`, { token: member.token, body: { agent: adminAgent.name, role: "proxy" } });
     expect(demote).toMatchObject({ status: 403, body: { error: "role_above_granter" } });
-    expect((await call("PATCH", `/v1/vaults/${vault}/agents/${adminAgent.name}`, { token: fellowAdmin.token, body: { role: "proxy" } })).body.error).toBe("role_above_granter");
+    expect((await call("PATCH", `/v1/vaults/${vault}/agents/${adminAgent.name}`, { token: fellowAdmin.token, body: { role: "proxy" } })).body.error).toBe(
+      "role_above_granter",
+    );
     expect((await call("DELETE", `/v1/vaults/${vault}/agents/${adminAgent.name}`, { token: fellowAdmin.token })).body.error).toBe("role_above_granter");
     const listed = await call("GET", `/v1/vaults/${vault}/agents`, { token: company.ownerKey });
     expect(listed.body.agents).toMatchObject([{ agent: adminAgent.name, role: "admin" }]);
     // Nobody grants above their own role; a company owner moves any role.
     const other = await inviteAgent(company.ownerKey);
-    expect((await call("POST", `/v1/vaults/${vault}/agents`, { token: member.token, body: { agent: other.name, role: "admin" } })).body.error).toBe("grant_exceeds_own_role");
+    expect((await call("POST", `/v1/vaults/${vault}/agents`, { token: member.token, body: { agent: other.name, role: "admin" } })).body.error).toBe(
+      "grant_exceeds_own_role",
+    );
     expect((await call("POST", `/v1/vaults/${vault}/agents`, { token: member.token, body: { agent: other.name, role: "member" } })).status).toBe(200);
     // Re-adding at the same role is not a change.
     expect((await call("POST", `/v1/vaults/${vault}/agents`, { token: member.token, body: { agent: other.name, role: "member" } })).status).toBe(200);
@@ -159,7 +187,9 @@ describe("roles move only by those above them", () => {
     const fellowId = (fellowUser.body.users as { user_id: string; email: string }[]).find((u) => u.email === fellowAdmin.email)?.user_id;
     const admin2 = await createUser(company);
     await grantUser(company.ownerKey, vault, admin2.email, "admin");
-    expect((await call("PATCH", `/v1/vaults/${vault}/users/${fellowId ?? ""}`, { token: admin2.token, body: { role: "member" } })).body.error).toBe("role_above_granter");
+    expect((await call("PATCH", `/v1/vaults/${vault}/users/${fellowId ?? ""}`, { token: admin2.token, body: { role: "member" } })).body.error).toBe(
+      "role_above_granter",
+    );
   });
 });
 
@@ -168,7 +198,10 @@ describe("budgets follow the root principal", () => {
     const company = await createCompany();
     const vault = await createVault(company.ownerKey);
     const host = `${unique("api")}.example.com`;
-    await call("POST", `/v1/vaults/${vault}/services`, { token: company.ownerKey, body: { name: "svc", host, upstream: upstreamUrl(), auth: { type: "passthrough" } } });
+    await call("POST", `/v1/vaults/${vault}/services`, {
+      token: company.ownerKey,
+      body: { name: "svc", host, upstream: upstreamUrl(), auth: { type: "passthrough" } },
+    });
     const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "member" }]);
     await call("PATCH", `/v1/agents/${agent.name}`, { token: company.ownerKey, body: { rate_limit: { burst: 2, rate_per_second: 0.01 } } });
     const sessions = [];
@@ -266,7 +299,10 @@ describe("delegation never outlives its source: invites", () => {
     // A member invites an agent into the vault, then is removed from the company.
     const member = await createUser(company);
     await grantUser(company.ownerKey, vault, member.email, "member");
-    const byMember = await call("POST", "/v1/agents/invites", { token: member.token, body: { name: unique("left-behind"), vaults: [{ vault, role: "member" }] } });
+    const byMember = await call("POST", "/v1/agents/invites", {
+      token: member.token,
+      body: { name: unique("left-behind"), vaults: [{ vault, role: "member" }] },
+    });
     expect(byMember.status).toBe(201);
     const memberId = (await call("GET", "/v1/whoami", { token: member.token })).body.id as string;
     await call("DELETE", `/v1/users/${memberId}`, { token: company.ownerKey });
@@ -278,7 +314,9 @@ describe("delegation never outlives its source: invites", () => {
     const person = await call("POST", "/v1/users", { token: key.body.token as string, body: { email: `${unique("planted")}@example.com`, role: "owner" } });
     const ownerAgent = await call("POST", "/v1/agents/invites", { token: key.body.token as string, body: { name: unique("planted"), role: "owner" } });
     await call("DELETE", `/v1/api-keys/${key.body.id as string}`, { token: company.ownerKey });
-    const accepted = await call("POST", "/v1/users/accept", { body: { token: (person.body.invite as { token: string }).token, password: "correct horse battery staple" } });
+    const accepted = await call("POST", "/v1/users/accept", {
+      body: { token: (person.body.invite as { token: string }).token, password: "correct horse battery staple" },
+    });
     expect(accepted).toMatchObject({ status: 410, body: { error: "invite_revoked" } });
     expect((await call("POST", new URL(ownerAgent.body.invite_url as string).pathname)).status).toBe(410);
 
@@ -305,7 +343,9 @@ describe("company owners rank above every vault role", () => {
     expect(demoteAgent).toMatchObject({ status: 409, body: { error: "grantee_is_owner" } });
     const admin = await createUser(company);
     await grantUser(company.ownerKey, vault, admin.email, "admin");
-    expect((await call("POST", `/v1/vaults/${vault}/users`, { token: admin.token, body: { email: owner.email, role: "proxy" } })).body.error).toBe("grantee_is_owner");
+    expect((await call("POST", `/v1/vaults/${vault}/users`, { token: admin.token, body: { email: owner.email, role: "proxy" } })).body.error).toBe(
+      "grantee_is_owner",
+    );
     const session = await call("POST", "/v1/sessions", { token: owner.token, body: { vault } });
     expect((await call("GET", "/v1/credentials", { token: session.body.token as string })).status).toBe(200);
   });
@@ -341,7 +381,10 @@ describe("agents never lift their own limits, and lose what they lose", () => {
     await grantUser(company.ownerKey, vault, user.email, "member");
     const signIn = await call("POST", "/v1/auth/sign-in", { body: { email: user.email, password: user.password, mode: "cookie" } });
     const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-    const minted = await call("POST", "/v1/sessions", { headers: { Cookie: cookie, "X-CSRF-Token": signIn.body.csrf_token as string }, body: { vault, ttl_seconds: 7 * 24 * 3600 } });
+    const minted = await call("POST", "/v1/sessions", {
+      headers: { Cookie: cookie, "X-CSRF-Token": signIn.body.csrf_token as string },
+      body: { vault, ttl_seconds: 7 * 24 * 3600 },
+    });
     expect(minted.status).toBe(201);
     expect(Date.parse(minted.body.expires_at as string)).toBeLessThanOrEqual(Date.parse(signIn.body.expires_at as string));
   });
@@ -352,7 +395,10 @@ describe("the proxy forwards only what it should", () => {
     const company = await createCompany();
     const vault = await createVault(company.ownerKey);
     const host = `${unique("api")}.example.com`;
-    await call("POST", `/v1/vaults/${vault}/services`, { token: company.ownerKey, body: { name: "svc", host, upstream: upstreamUrl(), auth: { type: "bearer", token: "K" } } });
+    await call("POST", `/v1/vaults/${vault}/services`, {
+      token: company.ownerKey,
+      body: { name: "svc", host, upstream: upstreamUrl(), auth: { type: "bearer", token: "K" } },
+    });
     await call("POST", "/v1/credentials", { token: company.ownerKey, body: { vault, credentials: { K: "sk_trace_secret" } } });
     const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
     for (const method of ["TRACE", "PROPFIND", "MKCOL"]) {

@@ -12,12 +12,13 @@ import { COLUMNS, PERMISSIONS, renderPermissionTable, ruleFor, type Cell } from 
 import { roleAtLeast } from "../../workers/lib/principal.ts";
 import { BASE, call, createUser, inviteAgent, type ApiResponse } from "./helpers.ts";
 import { PROBES, PUBLIC_PROBES, tidy, type ProbeRequest } from "./authorization/probes.ts";
-import { buildWorld, grantUser, mintSession, type Instance, type World } from "./authorization/world.ts";
+import { buildWorld, grantUser, mintSession, type Instance } from "./authorization/world.ts";
 import { requestId } from "./upstream.ts";
 
 type Outcome = "allow" | "refuse";
 
-const send = (req: ProbeRequest, token: string | undefined): Promise<ApiResponse> => call(req.method, req.path, { token, body: req.body, rawBody: req.rawBody, headers: req.headers });
+const send = (req: ProbeRequest, token: string | undefined): Promise<ApiResponse> =>
+  call(req.method, req.path, { token, body: req.body, rawBody: req.rawBody, headers: req.headers });
 const ok = (status: number) => status >= 200 && status < 300;
 const refused = (status: number) => status === 401 || status === 403 || status === 404;
 
@@ -86,7 +87,9 @@ describe("permission matrix: /openapi.json × the table of docs/security.md", ()
 
   it("every operation answers every principal as its cell says", { timeout: 600_000 }, async () => {
     const operations = await openapiOperations();
-    const apiRows = Object.entries(PERMISSIONS).filter(([, rule]) => rule.surface !== "page").map(([op]) => op);
+    const apiRows = Object.entries(PERMISSIONS)
+      .filter(([, rule]) => rule.surface !== "page")
+      .map(([op]) => op);
     // One source: an operation the table does not classify fails here (and the edge would not start).
     expect(operations.filter((op) => !ruleFor(op))).toEqual([]);
     expect(apiRows.filter((op) => !operations.includes(op))).toEqual([]);
@@ -113,7 +116,8 @@ describe("permission matrix: /openapi.json × the table of docs/security.md", ()
       // The platform operator's token is good for platform operations only.
       const platform = await send(await probe.request(w, w.instances[0] as Instance), env.PLATFORM_TOKEN);
       cases += 1;
-      if (rule.access === "platform" ? !ok(platform.status) : platform.status !== 401) failures.push(`${op} as the platform: ${platform.status} ${platform.text.slice(0, 120)}`);
+      if (rule.access === "platform" ? !ok(platform.status) : platform.status !== 401)
+        failures.push(`${op} as the platform: ${platform.status} ${platform.text.slice(0, 120)}`);
 
       for (const who of w.instances) {
         const cell: Cell = rule.access === "platform" ? "deny" : rule.cells[who.column];
@@ -134,7 +138,9 @@ describe("permission matrix: /openapi.json × the table of docs/security.md", ()
       await tidy(w);
     }
     const principals = w.instances.length + 2;
-    console.log(`permission matrix: ${operations.length - publicOps} operations × ${principals} principals (${COLUMNS.length} table columns, members and agents at every vault role, the platform, no token) = ${cases} cases; ${publicOps} public operations`);
+    console.log(
+      `permission matrix: ${operations.length - publicOps} operations × ${principals} principals (${COLUMNS.length} table columns, members and agents at every vault role, the platform, no token) = ${cases} cases; ${publicOps} public operations`,
+    );
     expect(failures).toEqual([]);
   });
 });
@@ -150,7 +156,7 @@ describe("tenant matrix: another company's principals against this company's res
     for (const op of await openapiOperations()) {
       const rule = ruleFor(op);
       const probe = PROBES[op];
-      if (!rule || rule.access !== "principal" || !probe) continue;
+      if (rule?.access !== "principal" || !probe) continue;
       for (const who of b.instances) {
         const req = await probe.request(a, who);
         const res = await send(req, req.token ?? who.token);
@@ -199,10 +205,31 @@ async function keyMinter(w: DelegationWorld): Promise<Minter> {
 const userIdOf = async (token: string) => (await call("GET", "/v1/whoami", { token })).body.id as string;
 
 const ENDINGS: { minter: (w: DelegationWorld) => Promise<Minter>; ending: Ending }[] = [
-  { minter: agentMinter, ending: { name: "agent's vault grant removed", end: async ({ w, minter }) => void (await call("DELETE", `/v1/vaults/${w.vault}/agents/${minter.name}`, { token: w.companyKey })) } },
-  { minter: agentMinter, ending: { name: "agent's grant lowered below member", end: async ({ w, minter }) => void (await call("PATCH", `/v1/vaults/${w.vault}/agents/${minter.name}`, { token: w.companyKey, body: { role: "proxy" } })) } },
-  { minter: agentMinter, ending: { name: "agent disabled", end: async ({ w, minter }) => void (await call("PATCH", `/v1/agents/${minter.name}`, { token: w.companyKey, body: { status: "disabled" } })) } },
-  { minter: agentMinter, ending: { name: "agent deleted", end: async ({ w, minter }) => void (await call("DELETE", `/v1/agents/${minter.name}`, { token: w.companyKey })) } },
+  {
+    minter: agentMinter,
+    ending: {
+      name: "agent's vault grant removed",
+      end: async ({ w, minter }) => void (await call("DELETE", `/v1/vaults/${w.vault}/agents/${minter.name}`, { token: w.companyKey })),
+    },
+  },
+  {
+    minter: agentMinter,
+    ending: {
+      name: "agent's grant lowered below member",
+      end: async ({ w, minter }) => void (await call("PATCH", `/v1/vaults/${w.vault}/agents/${minter.name}`, { token: w.companyKey, body: { role: "proxy" } })),
+    },
+  },
+  {
+    minter: agentMinter,
+    ending: {
+      name: "agent disabled",
+      end: async ({ w, minter }) => void (await call("PATCH", `/v1/agents/${minter.name}`, { token: w.companyKey, body: { status: "disabled" } })),
+    },
+  },
+  {
+    minter: agentMinter,
+    ending: { name: "agent deleted", end: async ({ w, minter }) => void (await call("DELETE", `/v1/agents/${minter.name}`, { token: w.companyKey })) },
+  },
   {
     minter: agentMinter,
     ending: {
@@ -213,18 +240,43 @@ const ENDINGS: { minter: (w: DelegationWorld) => Promise<Minter>; ending: Ending
       },
     },
   },
-  { minter: keyMinter, ending: { name: "API key revoked", end: async ({ w, minter }) => void (await call("DELETE", `/v1/api-keys/${minter.name}`, { token: w.companyKey })) } },
-  { minter: userMinter, ending: { name: "user removed", end: async ({ w, minter }) => void (await call("DELETE", `/v1/users/${await userIdOf(minter.token)}`, { token: w.companyKey })) } },
   {
-    minter: userMinter,
-    ending: { name: "user's vault grant removed", end: async ({ w, minter }) => void (await call("DELETE", `/v1/vaults/${w.vault}/users/${await userIdOf(minter.token)}`, { token: w.companyKey })) },
+    minter: keyMinter,
+    ending: { name: "API key revoked", end: async ({ w, minter }) => void (await call("DELETE", `/v1/api-keys/${minter.name}`, { token: w.companyKey })) },
   },
   {
     minter: userMinter,
-    ending: { name: "user's grant lowered below member", end: async ({ w, minter }) => void (await call("PATCH", `/v1/vaults/${w.vault}/users/${await userIdOf(minter.token)}`, { token: w.companyKey, body: { role: "proxy" } })) },
+    ending: {
+      name: "user removed",
+      end: async ({ w, minter }) => void (await call("DELETE", `/v1/users/${await userIdOf(minter.token)}`, { token: w.companyKey })),
+    },
   },
-  { minter: userMinter, ending: { name: "user signed out of the sign-in that minted it", end: async ({ minter }) => void (await call("POST", "/v1/auth/sign-out", { token: minter.token })) } },
-  { minter: agentMinter, ending: { name: "the session revoked", end: async ({ w, session }) => void (await call("DELETE", `/v1/sessions/${session.id}`, { token: w.companyKey })) } },
+  {
+    minter: userMinter,
+    ending: {
+      name: "user's vault grant removed",
+      end: async ({ w, minter }) => void (await call("DELETE", `/v1/vaults/${w.vault}/users/${await userIdOf(minter.token)}`, { token: w.companyKey })),
+    },
+  },
+  {
+    minter: userMinter,
+    ending: {
+      name: "user's grant lowered below member",
+      end: async ({ w, minter }) =>
+        void (await call("PATCH", `/v1/vaults/${w.vault}/users/${await userIdOf(minter.token)}`, { token: w.companyKey, body: { role: "proxy" } })),
+    },
+  },
+  {
+    minter: userMinter,
+    ending: {
+      name: "user signed out of the sign-in that minted it",
+      end: async ({ minter }) => void (await call("POST", "/v1/auth/sign-out", { token: minter.token })),
+    },
+  },
+  {
+    minter: agentMinter,
+    ending: { name: "the session revoked", end: async ({ w, session }) => void (await call("DELETE", `/v1/sessions/${session.id}`, { token: w.companyKey })) },
+  },
   {
     minter: agentMinter,
     ending: {
@@ -267,4 +319,3 @@ describe("delegation matrix: a session never outlives its source", () => {
     expect(failures).toEqual([]);
   });
 });
-

@@ -52,7 +52,13 @@ describe("bad input answers a specific 4xx, never a 500", () => {
 
   it("missing, malformed and forged tokens answer 401", async () => {
     const company = await createCompany();
-    for (const headers of [{} as Record<string, string>, { Authorization: "Bearer" }, { Authorization: "Basic abc" }, { Authorization: `Bearer ${company.ownerKey}x` }, { Authorization: "Bearer evk_AAAAAAAAAAAA_" + "A".repeat(43) }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { Authorization: "Bearer" },
+      { Authorization: "Basic abc" },
+      { Authorization: `Bearer ${company.ownerKey}x` },
+      { Authorization: `Bearer evk_AAAAAAAAAAAA_${"A".repeat(43)}` },
+    ]) {
       const res = await call("GET", "/v1/vaults", { headers });
       expect(res.status).toBe(401);
       expect(res.body.error).toBe("unauthorized");

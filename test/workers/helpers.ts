@@ -6,7 +6,11 @@ export const BASE = "https://edge.test";
 export type Json = Record<string, unknown> & { error?: string; message?: string };
 export type ApiResponse = { status: number; body: Json; headers: Headers; text: string };
 
-export async function call(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: BodyInit } = {}): Promise<ApiResponse> {
+export async function call(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: BodyInit } = {},
+): Promise<ApiResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   let body: BodyInit | undefined = options.rawBody;
@@ -59,7 +63,12 @@ export async function createVault(token: string, name = unique("v")) {
 }
 
 /** Invites an agent and redeems the invite, as the agent would; returns its token. */
-export async function inviteAgent(inviterToken: string, name = unique("agent").slice(0, 60), vaults: { vault: string; role?: string }[] = [], role?: "owner" | "member") {
+export async function inviteAgent(
+  inviterToken: string,
+  name = unique("agent").slice(0, 60),
+  vaults: { vault: string; role?: string }[] = [],
+  role?: "owner" | "member",
+) {
   const invite = await call("POST", "/v1/agents/invites", { token: inviterToken, body: { name, vaults, ...(role ? { role } : {}) } });
   if (invite.status !== 201) throw new Error(`invite failed: ${invite.status} ${invite.text}`);
   const redeemed = await redeem(invite.body.invite_url as string);

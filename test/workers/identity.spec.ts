@@ -11,7 +11,16 @@ import { call, createCompany, createUser, type TestCompany } from "./helpers.ts"
 const db = () => createDatabase(env.DB);
 const ISSUER = (companyId: string) => `spiffe://${env.TRUST_DOMAIN}/company/${companyId}`;
 
-type KeyRow = { id: string; alg: string; status: string; created_at: number; activated_at: number | null; retired_at: number | null; sealed_private_jwk: string; public_jwk: string };
+type KeyRow = {
+  id: string;
+  alg: string;
+  status: string;
+  created_at: number;
+  activated_at: number | null;
+  retired_at: number | null;
+  sealed_private_jwk: string;
+  public_jwk: string;
+};
 
 async function keyRows(companyId: string): Promise<KeyRow[]> {
   const rows = await env.DB.prepare("SELECT * FROM signing_keys WHERE company_id = ? ORDER BY created_at, id").bind(companyId).all<KeyRow>();
@@ -277,10 +286,14 @@ describe("key rotation", () => {
     const sequence = (await call("GET", `/v1/companies/${company.id}/spiffe-bundle`)).body.spiffe_sequence as number;
 
     // Retired just under an hour (max token TTL) plus skew ago: still published.
-    await env.DB.prepare("UPDATE signing_keys SET retired_at = ? WHERE id = ?").bind(Date.now() - 3600_000, retired).run();
+    await env.DB.prepare("UPDATE signing_keys SET retired_at = ? WHERE id = ?")
+      .bind(Date.now() - 3600_000, retired)
+      .run();
     expect((await fetchJwks(company.id)).keys.map((k) => k.kid)).toContain(retired);
     // Past retention: gone from both documents, and tokens it signed are refused.
-    await env.DB.prepare("UPDATE signing_keys SET retired_at = ? WHERE id = ?").bind(Date.now() - 3600_000 - 61_000, retired).run();
+    await env.DB.prepare("UPDATE signing_keys SET retired_at = ? WHERE id = ?")
+      .bind(Date.now() - 3600_000 - 61_000, retired)
+      .run();
     expect((await fetchJwks(company.id)).keys.map((k) => k.kid)).not.toContain(retired);
     const bundle = await call("GET", `/v1/companies/${company.id}/spiffe-bundle`);
     expect((bundle.body.keys as { kid: string }[]).map((k) => k.kid)).not.toContain(retired);
@@ -310,7 +323,9 @@ describe("key rotation", () => {
     const rows = await keyRows(company.id);
     expect(rows.filter((r) => r.status === "active")).toHaveLength(1);
     expect(rows.filter((r) => r.status === "next")).toHaveLength(1);
-    const audits = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE company_id = ? AND action = 'signing_key.rotate'").bind(company.id).first<{ n: number }>();
+    const audits = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE company_id = ? AND action = 'signing_key.rotate'")
+      .bind(company.id)
+      .first<{ n: number }>();
     expect(audits?.n).toBe(results.filter((r) => r.status === 200).length);
   });
 
@@ -369,7 +384,9 @@ describe("signing algorithm switch", () => {
       expect(res.status).toBe(400);
     }
     expect((await call("PATCH", "/v1/company/identity", { token: company.ownerKey, body: {} })).status).toBe(400);
-    expect((await call("PATCH", "/v1/company/identity", { token: company.ownerKey, body: { signing_alg: "ES256", extra: 1 } })).body.error).toBe("unknown_field");
+    expect((await call("PATCH", "/v1/company/identity", { token: company.ownerKey, body: { signing_alg: "ES256", extra: 1 } })).body.error).toBe(
+      "unknown_field",
+    );
   });
 });
 

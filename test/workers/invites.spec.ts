@@ -52,7 +52,9 @@ describe("agent invites (seed 002)", () => {
   it("expired and revoked invites answer 410 with distinct codes; unknown ones 404", async () => {
     const company = await createCompany();
     const expired = await call("POST", "/v1/agents/invites", { token: company.ownerKey, body: { name: agentName() } });
-    await env.DB.prepare("UPDATE invites SET expires_at = ? WHERE token_suffix = ?").bind(Date.now() - 1, expired.body.token_suffix).run();
+    await env.DB.prepare("UPDATE invites SET expires_at = ? WHERE token_suffix = ?")
+      .bind(Date.now() - 1, expired.body.token_suffix)
+      .run();
     const e = await redeem(expired.body.invite_url as string);
     expect(e.status).toBe(410);
     expect(e.body.error).toBe("invite_expired");
@@ -94,7 +96,13 @@ describe("agent invites (seed 002)", () => {
 
   it("limits: TTL bounds, 50 pending, names, duplicates", async () => {
     const company = await createCompany();
-    for (const body of [{ name: "ab" }, { name: "Has-Caps" }, { name: "ok-name", ttl_seconds: 8 * 24 * 3600 }, { name: "ok-name", ttl_seconds: 10 }, { name: "ok-name", vaults: [{ vault: "x", role: "root" }] }]) {
+    for (const body of [
+      { name: "ab" },
+      { name: "Has-Caps" },
+      { name: "ok-name", ttl_seconds: 8 * 24 * 3600 },
+      { name: "ok-name", ttl_seconds: 10 },
+      { name: "ok-name", vaults: [{ vault: "x", role: "root" }] },
+    ]) {
       const res = await call("POST", "/v1/agents/invites", { token: company.ownerKey, body });
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
@@ -123,7 +131,10 @@ describe("agent invites (seed 002)", () => {
     expect(above.body.error).toBe("grant_exceeds_own_role");
     const ok = await call("POST", "/v1/agents/invites", { token: member.token, body: { name: agentName(), vaults: [{ vault, role: "member" }] } });
     expect(ok.status).toBe(201);
-    const unknownVault = await call("POST", "/v1/agents/invites", { token: company.ownerKey, body: { name: agentName(), vaults: [{ vault: "no-such-vault", role: "proxy" }] } });
+    const unknownVault = await call("POST", "/v1/agents/invites", {
+      token: company.ownerKey,
+      body: { name: agentName(), vaults: [{ vault: "no-such-vault", role: "proxy" }] },
+    });
     expect(unknownVault.status).toBe(404);
     const existing = await inviteAgent(company.ownerKey);
     const taken = await call("POST", "/v1/agents/invites", { token: company.ownerKey, body: { name: existing.name } });

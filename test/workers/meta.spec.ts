@@ -12,7 +12,20 @@ describe("meta", () => {
     const res = await call("GET", "/openapi.json");
     expect(res.status).toBe(200);
     const paths = Object.keys(res.body.paths as object);
-    for (const p of ["/v1/companies", "/v1/api-keys", "/v1/users", "/v1/auth/sign-in", "/v1/vaults", "/v1/credentials", "/v1/audit", "/discover", "/proxy/{host}/{path}", "/v1/proposals", "/v1/agents/register", "/v1/token/exchange"]) {
+    for (const p of [
+      "/v1/companies",
+      "/v1/api-keys",
+      "/v1/users",
+      "/v1/auth/sign-in",
+      "/v1/vaults",
+      "/v1/credentials",
+      "/v1/audit",
+      "/discover",
+      "/proxy/{host}/{path}",
+      "/v1/proposals",
+      "/v1/agents/register",
+      "/v1/token/exchange",
+    ]) {
       expect(paths).toContain(p);
     }
   });

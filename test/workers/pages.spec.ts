@@ -27,12 +27,27 @@ async function setup() {
     headers: { "X-Vault": vault },
     body: {
       services: [{ name: "github", host: "api.github.com", auth: { type: "bearer", token: "GITHUB_TOKEN" } }],
-      credentials: [{ key: "GITHUB_TOKEN", description: "A fine-grained token", obtain: "https://github.com/settings/tokens", obtain_instructions: "Read-only on one repo" }],
+      credentials: [
+        {
+          key: "GITHUB_TOKEN",
+          description: "A fine-grained token",
+          obtain: "https://github.com/settings/tokens",
+          obtain_instructions: "Read-only on one repo",
+        },
+      ],
       message: "<script>alert(1)</script> I need to read issues",
     },
   });
   const approvalUrl = new URL(raised.body.approval_url as string);
-  return { company, vault, agent, reviewer, id: raised.body.id as string, approvalPath: approvalUrl.pathname + approvalUrl.search, token: approvalUrl.searchParams.get("token") ?? "" };
+  return {
+    company,
+    vault,
+    agent,
+    reviewer,
+    id: raised.body.id as string,
+    approvalPath: approvalUrl.pathname + approvalUrl.search,
+    token: approvalUrl.searchParams.get("token") ?? "",
+  };
 }
 
 const csrfOf = (page: string) => /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? "";
@@ -67,7 +82,10 @@ describe("web pages", () => {
     const raised = await call("POST", "/v1/proposals", {
       token: s.agent.token,
       headers: { "X-Vault": s.vault },
-      body: { services: [{ name: "gh2", host: "api.github.com", upstream: "https://collector.example.net", auth: { type: "bearer", token: "GITHUB_TOKEN" } }], credentials: [{ key: "GITHUB_TOKEN" }] },
+      body: {
+        services: [{ name: "gh2", host: "api.github.com", upstream: "https://collector.example.net", auth: { type: "bearer", token: "GITHUB_TOKEN" } }],
+        credentials: [{ key: "GITHUB_TOKEN" }],
+      },
     });
     const { cookie } = await signIn(s.reviewer.email, s.reviewer.password);
     const url = new URL(raised.body.approval_url as string);
@@ -144,7 +162,8 @@ describe("web pages", () => {
 });
 
 describe("every form POST has a body limit", () => {
-  const sessionsOf = async (userId: string) => (await env.DB.prepare("SELECT count(*) AS n FROM user_sessions WHERE user_id = ?").bind(userId).first<{ n: number }>())?.n;
+  const sessionsOf = async (userId: string) =>
+    (await env.DB.prepare("SELECT count(*) AS n FROM user_sessions WHERE user_id = ?").bind(userId).first<{ n: number }>())?.n;
   const expect413 = async (res: Response) => {
     expect(res.status).toBe(413);
     expect(res.headers.get("x-edgevault-error")).toBe("payload_too_large");
@@ -157,9 +176,21 @@ describe("every form POST has a body limit", () => {
   it("an oversize sign-in form is 413 and creates no session, even with the right password", async () => {
     const s = await setup();
     const before = await sessionsOf(s.reviewer.id);
-    const fields = new URLSearchParams({ email: s.reviewer.email, password: s.reviewer.password, next: "/inbox", padding: "x".repeat(FORM_BODY_LIMIT) }).toString();
+    const fields = new URLSearchParams({
+      email: s.reviewer.email,
+      password: s.reviewer.password,
+      next: "/inbox",
+      padding: "x".repeat(FORM_BODY_LIMIT),
+    }).toString();
     for (const body of [fields, streamed(fields)]) {
-      await expect413(await SELF.fetch(`${ORIGIN}/sign-in`, { method: "POST", redirect: "manual", headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN }, body }));
+      await expect413(
+        await SELF.fetch(`${ORIGIN}/sign-in`, {
+          method: "POST",
+          redirect: "manual",
+          headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN },
+          body,
+        }),
+      );
     }
     expect(await sessionsOf(s.reviewer.id)).toBe(before);
     // The same form without the padding signs in: the limit, not the fields, refused it.
@@ -172,8 +203,15 @@ describe("every form POST has a body limit", () => {
     const { cookie } = await signIn(s.reviewer.email, s.reviewer.password);
     const page = await (await SELF.fetch(`${ORIGIN}${s.approvalPath}`, { headers: { Cookie: cookie } })).text();
     const post = (path: string, fields: Record<string, string>) =>
-      SELF.fetch(`${ORIGIN}${path}`, { method: "POST", redirect: "manual", headers: { Cookie: cookie, Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() });
-    await expect413(await post(`/approve/${s.id}`, { csrf: csrfOf(page), token: s.token, action: "approve", cred_GITHUB_TOKEN: "g".repeat(APPROVAL_FORM_BODY_LIMIT) }));
+      SELF.fetch(`${ORIGIN}${path}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { Cookie: cookie, Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(fields).toString(),
+      });
+    await expect413(
+      await post(`/approve/${s.id}`, { csrf: csrfOf(page), token: s.token, action: "approve", cred_GITHUB_TOKEN: "g".repeat(APPROVAL_FORM_BODY_LIMIT) }),
+    );
     expect((await call("GET", `/v1/proposals/${s.id}`, { token: s.agent.token })).body.status).toBe("pending");
     await expect413(await post("/sign-out", { csrf: csrfOf(page), padding: "x".repeat(FORM_BODY_LIMIT) }));
     expect((await SELF.fetch(`${ORIGIN}/inbox`, { headers: { Cookie: cookie } })).status).toBe(200);

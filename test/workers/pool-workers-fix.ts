@@ -13,7 +13,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const BROKEN = "\t\tClass.prototype = new Proxy(Class.prototype, { get(target, key, receiver) {";
-const FIXED = "\t\tif (!Object.hasOwn(Class, \"__wrappedOnce\")) Object.defineProperty(Class, \"__wrappedOnce\", { value: true }), Class.prototype = new Proxy(Class.prototype, { get(target, key, receiver) {";
+const FIXED =
+  '\t\tif (!Object.hasOwn(Class, "__wrappedOnce")) Object.defineProperty(Class, "__wrappedOnce", { value: true }), Class.prototype = new Proxy(Class.prototype, { get(target, key, receiver) {';
 
 export function fixPoolWorkersPrototypeChain(): void {
   // The package's exports hide its files; find its folder from its main entry.

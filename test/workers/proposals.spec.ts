@@ -15,7 +15,15 @@ async function setup() {
 
 const stripeProposal = (host = `${unique("api").slice(0, 30)}.example.com`) => ({
   services: [{ action: "set", name: "stripe", host, upstream: upstreamUrl(), auth: { type: "bearer", token: "STRIPE_KEY" } }],
-  credentials: [{ action: "set", key: "STRIPE_KEY", description: "Stripe secret key", obtain: "https://dashboard.stripe.com/apikeys", obtain_instructions: "Create a restricted key" }],
+  credentials: [
+    {
+      action: "set",
+      key: "STRIPE_KEY",
+      description: "Stripe secret key",
+      obtain: "https://dashboard.stripe.com/apikeys",
+      obtain_instructions: "Create a restricted key",
+    },
+  ],
   message: "I need to list charges",
 });
 
@@ -37,16 +45,26 @@ describe("proposals: raise, read, decide", () => {
     expect(before.status).toBe(403);
 
     const read = await call("GET", `/v1/proposals/${id}`, { token: s.agent.token });
-    expect(read.body).toMatchObject({ id, status: "pending", message: "I need to list charges", credentials: [{ key: "STRIPE_KEY", has_value: false, obtain: "https://dashboard.stripe.com/apikeys" }] });
+    expect(read.body).toMatchObject({
+      id,
+      status: "pending",
+      message: "I need to list charges",
+      credentials: [{ key: "STRIPE_KEY", has_value: false, obtain: "https://dashboard.stripe.com/apikeys" }],
+    });
 
-    const approved = await call("POST", `/v1/proposals/${id}/approve`, { token: s.reviewer.token, body: { credentials: { STRIPE_KEY: "sk_live_from_human" } } });
+    const approved = await call("POST", `/v1/proposals/${id}/approve`, {
+      token: s.reviewer.token,
+      body: { credentials: { STRIPE_KEY: "sk_live_from_human" } },
+    });
     expect(approved.status).toBe(200);
     expect(approved.body.status).toBe("applied");
     expect(approved.text).not.toContain("sk_live_from_human");
 
     expect((await call("GET", `/v1/proposals/${id}`, { token: s.agent.token })).body.status).toBe("applied");
     const rid = requestId();
-    const after = await SELF.fetch(`https://edge.test/proxy/${host}/r/${rid}/v1/charges`, { headers: { Authorization: `Bearer ${s.agent.token}`, "X-Vault": s.vault } });
+    const after = await SELF.fetch(`https://edge.test/proxy/${host}/r/${rid}/v1/charges`, {
+      headers: { Authorization: `Bearer ${s.agent.token}`, "X-Vault": s.vault },
+    });
     expect(after.status).toBe(200);
     expect((await recorded(rid))[0]?.headers.authorization).toBe("Bearer sk_live_from_human");
 
@@ -80,9 +98,15 @@ describe("proposals: raise, read, decide", () => {
     const missing = await call("POST", `/v1/proposals/${a.body.id as string}/approve`, { token: s.reviewer.token, body: {} });
     expect(missing.status).toBe(400);
     expect(missing.body.error).toBe("missing_credential_value");
-    const unknownKey = await call("POST", `/v1/proposals/${a.body.id as string}/approve`, { token: s.reviewer.token, body: { credentials: { STRIPE_KEY: "x", OTHER: "y" } } });
+    const unknownKey = await call("POST", `/v1/proposals/${a.body.id as string}/approve`, {
+      token: s.reviewer.token,
+      body: { credentials: { STRIPE_KEY: "x", OTHER: "y" } },
+    });
     expect(unknownKey.body.error).toBe("unknown_credential_key");
-    const mismatch = await call("POST", `/v1/proposals/${a.body.id as string}/approve`, { token: s.reviewer.token, body: { credentials: { STRIPE_KEY: "x" }, token: tokenB } });
+    const mismatch = await call("POST", `/v1/proposals/${a.body.id as string}/approve`, {
+      token: s.reviewer.token,
+      body: { credentials: { STRIPE_KEY: "x" }, token: tokenB },
+    });
     expect(mismatch.status).toBe(403);
     expect(mismatch.body.error).toBe("approval_token_mismatch");
     const services = await call("GET", `/v1/vaults/${s.vault}/services`, { token: s.company.ownerKey });
@@ -260,7 +284,10 @@ describe("webhook retries", () => {
     const { runInDurableObject } = await import("cloudflare:test");
     const s = await setup();
     const id = requestId();
-    await call("POST", `/v1/vaults/${s.vault}/webhooks`, { token: s.company.ownerKey, body: { url: upstreamUrl(`/r/${id}/status/500`), events: ["proposal.created"] } });
+    await call("POST", `/v1/vaults/${s.vault}/webhooks`, {
+      token: s.company.ownerKey,
+      body: { url: upstreamUrl(`/r/${id}/status/500`), events: ["proposal.created"] },
+    });
     const raised = await raise(s, { credentials: [{ key: "A" }] });
     expect((await recordedSettled(id, 1)).length).toBe(1);
     const stub = env.PROPOSAL_WATCH.getByName(`proposal:${raised.body.id as string}`);
@@ -269,7 +296,10 @@ describe("webhook retries", () => {
       const queued = (await state.storage.get("deliveries")) as { nextAt: number; attempts: number }[];
       expect(queued).toHaveLength(1);
       expect(queued[0]?.attempts).toBe(1);
-      await state.storage.put("deliveries", queued.map((d) => ({ ...d, nextAt: Date.now() - 1 })));
+      await state.storage.put(
+        "deliveries",
+        queued.map((d) => ({ ...d, nextAt: Date.now() - 1 })),
+      );
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await recordedSettled(id, 2)).length).toBe(2);

@@ -16,7 +16,7 @@ describe("proxy errors as the seeds define them", () => {
     const s = await proxySetup();
     const none = await SELF.fetch(`https://edge.test/proxy/${s.host}/x`, { headers: { "X-Vault": s.vault } });
     expect((await errorOf(none)).status).toBe(401);
-    const wrong = await errorOf(await proxyFetch({ ...s, agent: { token: s.agent.token.slice(0, -2) + "xx" } }, "/x"));
+    const wrong = await errorOf(await proxyFetch({ ...s, agent: { token: `${s.agent.token.slice(0, -2)}xx` } }, "/x"));
     expect(wrong).toMatchObject({ status: 401, marked: "unauthorized" });
     await call("DELETE", `/v1/agents/${s.agent.name}`, { token: s.company.ownerKey });
     expect((await errorOf(await proxyFetch(s, "/x"))).status).toBe(401);
@@ -35,9 +35,19 @@ describe("proxy errors as the seeds define them", () => {
     const s = await proxySetup();
     await call("PATCH", `/v1/vaults/${s.vault}`, { token: s.company.ownerKey, body: { unmatched_host_policy: "passthrough" } });
     const res = await errorOf(await proxyFetch(s, "/v1/x", {}, "api.not-configured.com"));
-    expect(res).toMatchObject({ status: 403, marked: "forbidden", body: { error: "forbidden", proposal_hint: { host: "api.not-configured.com", endpoint: "POST /v1/proposals" } } });
+    expect(res).toMatchObject({
+      status: 403,
+      marked: "forbidden",
+      body: { error: "forbidden", proposal_hint: { host: "api.not-configured.com", endpoint: "POST /v1/proposals" } },
+    });
     expect(res.body.message).toBe(`No broker service matching host "api.not-configured.com" in vault "${s.vault}"`);
-    expect((res.body.proposal_hint as { supported_auth_types: string[] }).supported_auth_types).toEqual(["bearer", "basic", "api-key", "custom", "passthrough"]);
+    expect((res.body.proposal_hint as { supported_auth_types: string[] }).supported_auth_types).toEqual([
+      "bearer",
+      "basic",
+      "api-key",
+      "custom",
+      "passthrough",
+    ]);
     expect(res.body.help as string).toContain("GET https://edge.test/discover");
   });
 
@@ -71,9 +81,32 @@ describe("proxy errors as the seeds define them", () => {
     const s = await proxySetup();
     const spy = vi.spyOn(globalThis, "fetch");
     const targets = [
-      "10.0.0.1", "169.254.169.254", "2130706433", "0x7f000001", "0x7f.1", "0177.0.0.1", "127.1", "100.64.0.1", "192.168.1.1", "172.16.0.1", "0.0.0.0",
-      "[::1]", "[fc00::1]", "[fe80::1]", "[::ffff:127.0.0.1]", "[64:ff9b::7f00:1]", "[2002:7f00:1::]", "224.0.0.1",
-      "metadata.google.internal", "foo.internal", "localhost.", "example.com.", "a@b.example.com", "evil.com%40127.0.0.1", "api.example.com%2F..", "exa%6dple.com",
+      "10.0.0.1",
+      "169.254.169.254",
+      "2130706433",
+      "0x7f000001",
+      "0x7f.1",
+      "0177.0.0.1",
+      "127.1",
+      "100.64.0.1",
+      "192.168.1.1",
+      "172.16.0.1",
+      "0.0.0.0",
+      "[::1]",
+      "[fc00::1]",
+      "[fe80::1]",
+      "[::ffff:127.0.0.1]",
+      "[64:ff9b::7f00:1]",
+      "[2002:7f00:1::]",
+      "224.0.0.1",
+      "metadata.google.internal",
+      "foo.internal",
+      "localhost.",
+      "example.com.",
+      "a@b.example.com",
+      "evil.com%40127.0.0.1",
+      "api.example.com%2F..",
+      "exa%6dple.com",
     ];
     for (const target of targets) {
       const res = await proxyFetch(s, "/x", {}, target);
@@ -134,7 +167,10 @@ describe("dot segments never reach the upstream", () => {
     const vault = await createVault(company.ownerKey);
     const host = `${unique("api").slice(0, 30)}.example.com`;
     // The service covers /api only: a dot segment the upstream resolves would escape it.
-    const service = await call("POST", `/v1/vaults/${vault}/services`, { token: company.ownerKey, body: { name: "api-only", host: `${host}/api/*`, upstream: upstreamUrl(), auth: { type: "bearer", token: "API_KEY" } } });
+    const service = await call("POST", `/v1/vaults/${vault}/services`, {
+      token: company.ownerKey,
+      body: { name: "api-only", host: `${host}/api/*`, upstream: upstreamUrl(), auth: { type: "bearer", token: "API_KEY" } },
+    });
     expect(service.status).toBe(201);
     await call("POST", "/v1/credentials", { token: company.ownerKey, body: { vault, credentials: { API_KEY: "secret-api-key-value" } } });
     const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);

@@ -7,8 +7,18 @@ describe("credential injection, one auth type at a time", () => {
   const cases: [string, Record<string, unknown>, Record<string, string>, Record<string, string>][] = [
     ["bearer", { type: "bearer", token: "API_KEY" }, { API_KEY: "k-1" }, { authorization: "Bearer k-1" }],
     ["basic", { type: "basic", username: "USER", password: "PASS" }, { USER: "ada", PASS: "pw:1" }, { authorization: `Basic ${btoa("ada:pw:1")}` }],
-    ["api-key with header and prefix", { type: "api-key", key: "API_KEY", header: "X-Api-Key", prefix: "Token " }, { API_KEY: "k-2" }, { "x-api-key": "Token k-2" }],
-    ["custom templates", { type: "custom", headers: { "X-Account": "acct-{{ ACCOUNT }}", "X-Signature": "{{SIG}}" } }, { ACCOUNT: "42", SIG: "s-3" }, { "x-account": "acct-42", "x-signature": "s-3" }],
+    [
+      "api-key with header and prefix",
+      { type: "api-key", key: "API_KEY", header: "X-Api-Key", prefix: "Token " },
+      { API_KEY: "k-2" },
+      { "x-api-key": "Token k-2" },
+    ],
+    [
+      "custom templates",
+      { type: "custom", headers: { "X-Account": "acct-{{ ACCOUNT }}", "X-Signature": "{{SIG}}" } },
+      { ACCOUNT: "42", SIG: "s-3" },
+      { "x-account": "acct-42", "x-signature": "s-3" },
+    ],
   ];
   for (const [name, auth, credentials, expected] of cases) {
     it(name, async () => {
@@ -43,7 +53,15 @@ describe("what is forwarded and what is not", () => {
     const s = await proxySetup();
     const id = requestId();
     await proxyFetch(s, `/r/${id}/x`, {
-      headers: { Connection: "x-private-hop", "X-Private-Hop": "secret", "Keep-Alive": "timeout=5", TE: "trailers", "Proxy-Authorization": "Basic x", "anthropic-version": "2023-06-01", "X-Request-Id": "r-1" },
+      headers: {
+        Connection: "x-private-hop",
+        "X-Private-Hop": "secret",
+        "Keep-Alive": "timeout=5",
+        TE: "trailers",
+        "Proxy-Authorization": "Basic x",
+        "anthropic-version": "2023-06-01",
+        "X-Request-Id": "r-1",
+      },
     });
     const h = (await recorded(id))[0]?.headers ?? {};
     for (const gone of ["x-private-hop", "keep-alive", "te", "proxy-authorization", "x-vault"]) expect(h[gone], gone).toBeUndefined();
@@ -132,7 +150,11 @@ describe("large bodies stream both ways", () => {
         controller.enqueue(chunk);
       },
     });
-    const res = await proxyFetch(s, `/r/${id}/upload`, { method: "POST", body, headers: { "Content-Type": "application/octet-stream", "Content-Length": String(SIZE) } });
+    const res = await proxyFetch(s, `/r/${id}/upload`, {
+      method: "POST",
+      body,
+      headers: { "Content-Type": "application/octet-stream", "Content-Length": String(SIZE) },
+    });
     expect(res.status).toBe(200);
     const [got] = await recordedSettled(id, 1, 30_000);
     expect(got?.bodyBytes).toBe(SIZE);

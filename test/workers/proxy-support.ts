@@ -11,7 +11,13 @@ export async function proxySetup(options: { auth?: Record<string, unknown>; cred
   const host = `${unique("api").slice(0, 30)}.example.com`;
   const service = await call("POST", `/v1/vaults/${vault}/services`, {
     token: company.ownerKey,
-    body: { name: "svc", host, upstream: options.upstream ?? upstreamUrl(), description: "Test API", auth: options.auth ?? { type: "bearer", token: "API_KEY" } },
+    body: {
+      name: "svc",
+      host,
+      upstream: options.upstream ?? upstreamUrl(),
+      description: "Test API",
+      auth: options.auth ?? { type: "bearer", token: "API_KEY" },
+    },
   });
   if (service.status !== 201) throw new Error(`service: ${service.status} ${service.text}`);
   const credentials = options.credentials ?? { API_KEY: "secret-api-key-value" };
@@ -20,7 +26,12 @@ export async function proxySetup(options: { auth?: Record<string, unknown>; cred
   return { company, vault, host, agent };
 }
 
-export function proxyFetch(s: { agent: { token: string }; vault: string; host: string }, path: string, init: RequestInit & { headers?: Record<string, string> } = {}, host = s.host) {
+export function proxyFetch(
+  s: { agent: { token: string }; vault: string; host: string },
+  path: string,
+  init: RequestInit & { headers?: Record<string, string> } = {},
+  host = s.host,
+) {
   return SELF.fetch(`https://edge.test/proxy/${host}${path}`, {
     redirect: "manual",
     ...init,

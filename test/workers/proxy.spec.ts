@@ -48,7 +48,11 @@ describe("/proxy/<host>/<path> (seed 001)", () => {
   it("form POST body and content type pass through as-is", async () => {
     const s = await setup();
     const id = requestId();
-    const res = await proxy(s, `/r/${id}/v1/charges`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "amount=2000&currency=usd" });
+    const res = await proxy(s, `/r/${id}/v1/charges`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "amount=2000&currency=usd",
+    });
     expect(res.status).toBe(200);
     const [got] = await recordedSettled(id);
     expect(got?.method).toBe("POST");
@@ -68,7 +72,9 @@ describe("/proxy/<host>/<path> (seed 001)", () => {
 
   it("unknown host → 403 forbidden with proposal_hint; disabled → service_disabled; missing credential → 502 credential_not_found", async () => {
     const s = await setup();
-    const unknown = await SELF.fetch(`https://edge.test/proxy/api.unknown-host.com/v1/x`, { headers: { Authorization: `Bearer ${s.agent.token}`, "X-Vault": s.vault } });
+    const unknown = await SELF.fetch(`https://edge.test/proxy/api.unknown-host.com/v1/x`, {
+      headers: { Authorization: `Bearer ${s.agent.token}`, "X-Vault": s.vault },
+    });
     expect(unknown.status).toBe(403);
     expect(unknown.headers.get("x-edgevault-error")).toBe("forbidden");
     const body = (await unknown.json()) as Record<string, unknown>;

@@ -15,13 +15,16 @@ async function register(companyId: string, body: Record<string, unknown>): Promi
 }
 
 const claim = (claimToken: string) => call("POST", "/v1/registrations/claim", { body: { claim_token: claimToken } });
-const approve = (company: TestCompany, id: string, body: Record<string, unknown>) => call("POST", `/v1/registrations/${id}/approve`, { token: company.ownerKey, body });
-const reject = (company: TestCompany, id: string, reason = "Needs a security review.") => call("POST", `/v1/registrations/${id}/reject`, { token: company.ownerKey, body: { reason } });
+const approve = (company: TestCompany, id: string, body: Record<string, unknown>) =>
+  call("POST", `/v1/registrations/${id}/approve`, { token: company.ownerKey, body });
+const reject = (company: TestCompany, id: string, reason = "Needs a security review.") =>
+  call("POST", `/v1/registrations/${id}/reject`, { token: company.ownerKey, body: { reason } });
 
 describe("self-registration: register, approve, claim", () => {
   it("an agent registers, an owner grants a subset with a realm, the agent claims its token once and uses it", async () => {
     const company = await createCompany();
-    const realm = (await call("POST", "/v1/realms", { token: company.ownerKey, body: { name: "Engineering", slug: "eng", color: "#3b82f6" } })).body.realm as Json;
+    const realm = (await call("POST", "/v1/realms", { token: company.ownerKey, body: { name: "Engineering", slug: "eng", color: "#3b82f6" } })).body
+      .realm as Json;
     const name = agentName("analyst");
     const res = await call("POST", `/v1/companies/${company.id}/agents/register`, {
       body: { name, version: "1.0.0", capabilities: ["api_call", "file_access", "mail_send"], publicKey: "z6Mkf9x3TQ" },
@@ -42,7 +45,14 @@ describe("self-registration: register, approve, claim", () => {
     const pending = await call("GET", "/v1/registrations", { token: company.ownerKey });
     expect(pending.status).toBe(200);
     expect(pending.body.registrations).toEqual([
-      { id: registered.registrationId, name, version: "1.0.0", publicKey: "z6Mkf9x3TQ", requestedCapabilities: ["api_call", "file_access", "mail_send"], requestedAt: expect.any(String) },
+      {
+        id: registered.registrationId,
+        name,
+        version: "1.0.0",
+        publicKey: "z6Mkf9x3TQ",
+        requestedCapabilities: ["api_call", "file_access", "mail_send"],
+        requestedAt: expect.any(String),
+      },
     ]);
     expect(pending.body.availableCapabilities).toEqual([
       "file_access",
@@ -64,8 +74,17 @@ describe("self-registration: register, approve, claim", () => {
     const agentRow = await env.DB.prepare("SELECT id, status, role, capabilities, realm_id, version, public_key FROM agents WHERE company_id = ? AND name = ?")
       .bind(company.id, name)
       .first<{ id: string; status: string; role: string; capabilities: string; realm_id: string; version: string; public_key: string }>();
-    expect(agentRow).toMatchObject({ status: "active", role: "member", capabilities: '["api_call","file_access"]', realm_id: realm.id, version: "1.0.0", public_key: "z6Mkf9x3TQ" });
-    const live = await env.DB.prepare("SELECT count(*) AS n FROM agent_tokens WHERE agent_id = ? AND revoked_at IS NULL").bind(agentRow?.id).first<{ n: number }>();
+    expect(agentRow).toMatchObject({
+      status: "active",
+      role: "member",
+      capabilities: '["api_call","file_access"]',
+      realm_id: realm.id,
+      version: "1.0.0",
+      public_key: "z6Mkf9x3TQ",
+    });
+    const live = await env.DB.prepare("SELECT count(*) AS n FROM agent_tokens WHERE agent_id = ? AND revoked_at IS NULL")
+      .bind(agentRow?.id)
+      .first<{ n: number }>();
     expect(live?.n).toBe(0);
 
     const claimed = await claim(registered.claim_token);
@@ -93,7 +112,9 @@ describe("self-registration: register, approve, claim", () => {
     expect((await call("GET", "/v1/whoami", { token })).status).toBe(200);
 
     const listed = await call("GET", `/v1/agents?q=${name}`, { token: company.ownerKey });
-    expect(listed.body.agents).toMatchObject([{ name, status: "active", capabilities: ["api_call", "file_access"], version: "1.0.0", publicKey: "z6Mkf9x3TQ", realm: { slug: "eng" } }]);
+    expect(listed.body.agents).toMatchObject([
+      { name, status: "active", capabilities: ["api_call", "file_access"], version: "1.0.0", publicKey: "z6Mkf9x3TQ", realm: { slug: "eng" } },
+    ]);
 
     const audit = await call("GET", "/v1/audit?limit=2", { token: company.ownerKey });
     expect((audit.body.entries as { action: string; actor_type: string }[]).map((e) => [e.action, e.actor_type])).toEqual([
@@ -189,7 +210,9 @@ describe("self-registration: bad registrations answer a specific 4xx", () => {
     expect(pending.body.error).toBe("registration_pending");
 
     const existing = agentName("taken");
-    await env.DB.prepare("INSERT INTO agents (id, company_id, name, registered_at) VALUES (?, ?, ?, ?)").bind(`agt_${crypto.randomUUID().slice(0, 8)}`, company.id, existing, Date.now()).run();
+    await env.DB.prepare("INSERT INTO agents (id, company_id, name, registered_at) VALUES (?, ?, ?, ?)")
+      .bind(`agt_${crypto.randomUUID().slice(0, 8)}`, company.id, existing, Date.now())
+      .run();
     const taken = await post({ name: existing, capabilities: [] });
     expect(taken.status).toBe(409);
     expect(taken.body.error).toBe("agent_exists");
@@ -228,24 +251,22 @@ describe("self-registration: bad registrations answer a specific 4xx", () => {
     const now = Date.now();
     await env.DB.batch(
       Array.from({ length: 100 }, (_, i) =>
-        env.DB.prepare("INSERT INTO registrations (id, company_id, name, requested_capabilities, claim_secret_hash, created_at) VALUES (?, ?, ?, '[]', ?, ?)").bind(
-          `reg_fill${i}x${company.id.replace(/-/g, "")}`.slice(0, 60),
-          company.id,
-          `filler-${i}`,
-          "0".repeat(64),
-          now,
-        ),
+        env.DB.prepare(
+          "INSERT INTO registrations (id, company_id, name, requested_capabilities, claim_secret_hash, created_at) VALUES (?, ?, ?, '[]', ?, ?)",
+        ).bind(`reg_fill${i}x${company.id.replace(/-/g, "")}`.slice(0, 60), company.id, `filler-${i}`, "0".repeat(64), now),
       ),
     );
     const full = await call("POST", `/v1/companies/${company.id}/agents/register`, { body: { name: agentName(), capabilities: [] } });
     expect(full.status).toBe(429);
     expect(full.body.error).toBe("too_many_registrations");
     // A name already pending is still reported as such, not as the cap.
-    expect((await call("POST", `/v1/companies/${company.id}/agents/register`, { body: { name: "filler-7", capabilities: [] } })).body.error).toBe("registration_pending");
+    expect((await call("POST", `/v1/companies/${company.id}/agents/register`, { body: { name: "filler-7", capabilities: [] } })).body.error).toBe(
+      "registration_pending",
+    );
     const other = await createCompany();
     expect((await register(other.id, { name: agentName(), capabilities: [] })).status).toBe("pending");
     // Deciding one frees a slot.
-    expect((await reject(company, (`reg_fill0x${company.id.replace(/-/g, "")}`).slice(0, 60))).status).toBe(200);
+    expect((await reject(company, `reg_fill0x${company.id.replace(/-/g, "")}`.slice(0, 60))).status).toBe(200);
     expect((await register(company.id, { name: agentName(), capabilities: [] })).status).toBe("pending");
   });
 });
@@ -278,7 +299,9 @@ describe("self-registration: bad decisions answer a specific 4xx", () => {
     const raced = await register(company.id, { name: agentName(), capabilities: [] });
     const racedName = (await call("GET", "/v1/registrations", { token: company.ownerKey })).body.registrations as { id: string; name: string }[];
     const target = racedName.find((r) => r.id === raced.registrationId);
-    await env.DB.prepare("INSERT INTO agents (id, company_id, name, registered_at) VALUES (?, ?, ?, ?)").bind(`agt_${crypto.randomUUID().slice(0, 8)}`, company.id, target?.name, Date.now()).run();
+    await env.DB.prepare("INSERT INTO agents (id, company_id, name, registered_at) VALUES (?, ?, ?, ?)")
+      .bind(`agt_${crypto.randomUUID().slice(0, 8)}`, company.id, target?.name, Date.now())
+      .run();
     const clash = await approve(company, raced.registrationId, { capabilities: [] });
     expect(clash.status).toBe(409);
     expect(clash.body.error).toBe("agent_exists");
@@ -352,7 +375,9 @@ describe("self-registration: races", () => {
     expect(results.find((r) => r.status === 410)?.body.error).toBe("registration_claimed");
     const token = results.find((r) => r.status === 200)?.body.token as string;
     expect((await call("GET", "/v1/whoami", { token })).body.kind).toBe("agent");
-    const live = await env.DB.prepare("SELECT count(*) AS n FROM agent_tokens WHERE company_id = ? AND revoked_at IS NULL").bind(company.id).first<{ n: number }>();
+    const live = await env.DB.prepare("SELECT count(*) AS n FROM agent_tokens WHERE company_id = ? AND revoked_at IS NULL")
+      .bind(company.id)
+      .first<{ n: number }>();
     expect(live?.n).toBe(1);
   });
 
@@ -395,7 +420,12 @@ describe("documented", () => {
     expect(Object.keys(paths["/v1/realms"] ?? {}).sort()).toEqual(["get", "post"]);
     expect(Object.keys(paths["/v1/realms/{realm}"] ?? {}).sort()).toEqual(["delete", "patch"]);
     expect(paths["/v1/agents"]?.get).toBeDefined();
-    for (const path of ["/v1/companies/{companyId}/agents/register", "/v1/registrations/{id}/approve", "/v1/registrations/{id}/reject", "/v1/registrations/claim"]) {
+    for (const path of [
+      "/v1/companies/{companyId}/agents/register",
+      "/v1/registrations/{id}/approve",
+      "/v1/registrations/{id}/reject",
+      "/v1/registrations/claim",
+    ]) {
       expect(paths[path]?.post, path).toBeDefined();
     }
     expect(paths["/v1/registrations"]?.get).toBeDefined();
@@ -426,7 +456,9 @@ describe("self-registration throttling", () => {
     const hextet = () => Math.floor(Math.random() * 0x10000).toString(16);
     const [x, y] = [hextet(), hextet()];
     // Eleven different addresses of 2001:db8:x:y::/64, in the spellings a client may use.
-    const addresses = Array.from({ length: 11 }, (_, i) => (i % 2 ? `2001:DB8:${x.toUpperCase()}:${y}:0:0:0:${(i + 1).toString(16)}` : `2001:0db8:${x.padStart(4, "0")}:${y}::${i + 1}:${i}`));
+    const addresses = Array.from({ length: 11 }, (_, i) =>
+      i % 2 ? `2001:DB8:${x.toUpperCase()}:${y}:0:0:0:${(i + 1).toString(16)}` : `2001:0db8:${x.padStart(4, "0")}:${y}::${i + 1}:${i}`,
+    );
     expect(new Set(addresses).size).toBe(11);
     for (const [i, address] of addresses.slice(0, 10).entries()) expect((await from(address, agentName(`v6-${i}`))).status, address).toBe(201);
     const blocked = await from(addresses[10] ?? "", agentName("v6-x"));

@@ -6,7 +6,19 @@ import { listVaultServices } from "../../workers/services/services.queries.ts";
 import { BASE, call, createCompany, createUser, createVault, inviteAgent, unique } from "./helpers.ts";
 import { upstreamUrl } from "./upstream.ts";
 
-type Service = { id: string; name: string; host: string; upstream: string | null; description: string | null; auth: Record<string, unknown>; enabled: boolean; position: number; credential_keys: string[]; created_at: string; updated_at: string | null };
+type Service = {
+  id: string;
+  name: string;
+  host: string;
+  upstream: string | null;
+  description: string | null;
+  auth: Record<string, unknown>;
+  enabled: boolean;
+  position: number;
+  credential_keys: string[];
+  created_at: string;
+  updated_at: string | null;
+};
 type Entry = { action: string; target_type: string; detail: Record<string, unknown> | null };
 
 const servicesPath = (vault: string) => `/v1/vaults/${vault}/services`;
@@ -104,7 +116,10 @@ describe("services: create, read, update, delete", () => {
     const d = await addService(company.ownerKey, vault, { name: "d", host: "d.example.com", auth: { type: "passthrough" } });
     expect(d.position).toBe(2);
     const list = await call("GET", servicesPath(vault), { token: company.ownerKey });
-    expect((list.body.services as Service[]).map((s) => [s.name, s.position])).toEqual([["b", 1], ["d", 2]]);
+    expect((list.body.services as Service[]).map((s) => [s.name, s.position])).toEqual([
+      ["b", 1],
+      ["d", 2],
+    ]);
   });
 
   it("PATCH changes any field, including the name and enabled; DELETE removes it", async () => {
@@ -123,7 +138,17 @@ describe("services: create, read, update, delete", () => {
     });
     expect(changed.status).toBe(200);
     const after = changed.body.service as Service;
-    expect(after).toMatchObject({ id: before.id, name: "payments", host: "*.stripe.com", upstream: null, description: null, auth: { type: "api-key", key: "PAY", header: "x-key" }, enabled: true, position: before.position, credential_keys: ["PAY"] });
+    expect(after).toMatchObject({
+      id: before.id,
+      name: "payments",
+      host: "*.stripe.com",
+      upstream: null,
+      description: null,
+      auth: { type: "api-key", key: "PAY", header: "x-key" },
+      enabled: true,
+      position: before.position,
+      credential_keys: ["PAY"],
+    });
     expect(after.updated_at).not.toBeNull();
 
     expect((await call("GET", `${servicesPath(vault)}/stripe`, { token: company.ownerKey })).status).toBe(404);
@@ -175,10 +200,16 @@ describe("services: conflicts", () => {
     const company = await createCompany();
     const vault = await createVault(company.ownerKey);
     await addService(company.ownerKey, vault, { name: "slack", host: "slack.com/api/*", auth: { type: "bearer", token: "SLACK" } });
-    const dup = await call("POST", servicesPath(vault), { token: company.ownerKey, body: { name: "slack2", host: "SLACK.com/api", auth: { type: "passthrough" } } });
+    const dup = await call("POST", servicesPath(vault), {
+      token: company.ownerKey,
+      body: { name: "slack2", host: "SLACK.com/api", auth: { type: "passthrough" } },
+    });
     expect(dup.status).toBe(409);
     expect(dup.body.error).toBe("service_host_exists");
-    expect((await call("POST", servicesPath(vault), { token: company.ownerKey, body: { name: "slack-root", host: "slack.com", auth: { type: "passthrough" } } })).status).toBe(201);
+    expect(
+      (await call("POST", servicesPath(vault), { token: company.ownerKey, body: { name: "slack-root", host: "slack.com", auth: { type: "passthrough" } } }))
+        .status,
+    ).toBe(201);
     const moved = await call("PATCH", `${servicesPath(vault)}/slack-root`, { token: company.ownerKey, body: { host: "slack.com/api/" } });
     expect(moved.status).toBe(409);
     expect(moved.body.error).toBe("service_host_exists");
@@ -217,7 +248,16 @@ describe("services: bad input is a specific 400", () => {
   it("upstream must be an https origin (400 invalid_upstream)", async () => {
     const company = await createCompany();
     const vault = await createVault(company.ownerKey);
-    for (const upstream of ["https://api.example.com/v1", "https://api.example.com?x", "https://u:p@api.example.com", "ftp://api.example.com", "https://169.254.169.254", "http://10.0.0.1", "https://metadata.google.internal", "api.example.com"]) {
+    for (const upstream of [
+      "https://api.example.com/v1",
+      "https://api.example.com?x",
+      "https://u:p@api.example.com",
+      "ftp://api.example.com",
+      "https://169.254.169.254",
+      "http://10.0.0.1",
+      "https://metadata.google.internal",
+      "api.example.com",
+    ]) {
       const res = await call("POST", servicesPath(vault), { token: company.ownerKey, body: { ...stripe, upstream } });
       expect(res.status, upstream).toBe(400);
       expect(res.body.error, upstream).toBe("invalid_upstream");
@@ -257,9 +297,15 @@ describe("services: bad input is a specific 400", () => {
     const vault = await createVault(company.ownerKey);
     await addService(company.ownerKey, vault, stripe);
     expect((await call("PATCH", `${servicesPath(vault)}/stripe`, { token: company.ownerKey, body: {} })).status).toBe(400);
-    expect((await call("PATCH", `${servicesPath(vault)}/stripe`, { token: company.ownerKey, body: { enabled: true, nope: 1 } })).body.error).toBe("unknown_field");
+    expect((await call("PATCH", `${servicesPath(vault)}/stripe`, { token: company.ownerKey, body: { enabled: true, nope: 1 } })).body.error).toBe(
+      "unknown_field",
+    );
     expect((await call("GET", `${servicesPath(vault)}/BAD_NAME`, { token: company.ownerKey })).status).toBe(400);
-    const malformed = await call("POST", servicesPath(vault), { token: company.ownerKey, rawBody: "{not json", headers: { "Content-Type": "application/json" } });
+    const malformed = await call("POST", servicesPath(vault), {
+      token: company.ownerKey,
+      rawBody: "{not json",
+      headers: { "Content-Type": "application/json" },
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.error).toBe("malformed_json");
   });
@@ -278,9 +324,19 @@ describe("services: local dev vs production", () => {
     expect(prodHost).toMatchObject({ status: 400, body: { error: "invalid_host" } });
     const prodUpstream = await callProduction("POST", servicesPath(vault), company.ownerKey, { ...local, name: "p2", host: "api.example.com" });
     expect(prodUpstream).toMatchObject({ status: 400, body: { error: "invalid_upstream" } });
-    const prodPlainHttp = await callProduction("POST", servicesPath(vault), company.ownerKey, { ...local, name: "p3", host: "api.example.com", upstream: "http://api.example.com" });
+    const prodPlainHttp = await callProduction("POST", servicesPath(vault), company.ownerKey, {
+      ...local,
+      name: "p3",
+      host: "api.example.com",
+      upstream: "http://api.example.com",
+    });
     expect(prodPlainHttp).toMatchObject({ status: 400, body: { error: "invalid_upstream" } });
-    const prodFine = await callProduction("POST", servicesPath(vault), company.ownerKey, { ...local, name: "p4", host: "api.example.com", upstream: "https://eu.example.com" });
+    const prodFine = await callProduction("POST", servicesPath(vault), company.ownerKey, {
+      ...local,
+      name: "p4",
+      host: "api.example.com",
+      upstream: "https://eu.example.com",
+    });
     expect(prodFine.status).toBe(201);
   });
 });

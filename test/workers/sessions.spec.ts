@@ -43,7 +43,9 @@ describe("vault-scoped sessions", () => {
     const company = await createCompany();
     const vault = await createVault(company.ownerKey);
     const minted = await call("POST", "/v1/sessions", { token: company.ownerKey, body: { vault, ttl_seconds: 300 } });
-    await env.DB.prepare("UPDATE vault_sessions SET expires_at = ? WHERE id = ?").bind(Date.now() - 1, minted.body.id).run();
+    await env.DB.prepare("UPDATE vault_sessions SET expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1, minted.body.id)
+      .run();
     expect((await call("GET", "/v1/credentials", { token: minted.body.token as string })).status).toBe(401);
   });
 

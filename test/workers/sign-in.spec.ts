@@ -20,7 +20,8 @@ const statuses = (responses: ApiResponse[]) => ({
   wrong: responses.filter((r) => r.status === 401 && r.body.error === "invalid_credentials").length,
   throttled: responses.filter((r) => r.status === 429 && r.body.error === "too_many_attempts").length,
 });
-const counter = (key: string) => env.DB.prepare("SELECT failures, window_started_at FROM sign_in_throttle WHERE key = ?").bind(key).first<{ failures: number; window_started_at: number }>();
+const counter = (key: string) =>
+  env.DB.prepare("SELECT failures, window_started_at FROM sign_in_throttle WHERE key = ?").bind(key).first<{ failures: number; window_started_at: number }>();
 
 async function userWithPassword(company: TestCompany, email: string, password = PASSWORD) {
   const created = await call("POST", "/v1/users", { token: company.ownerKey, body: { email, password, role: "member" } });
@@ -131,7 +132,9 @@ describe("e-mail addresses are unique per company and reveal nothing across comp
     expect((await signIn({ email, password: "neither password" }, address)).status).toBe(401);
   });
 
-  it("another company cannot guess a victim's password through an account of its own with the victim's address: its guesses are counted", { timeout: SLOW }, async () => {
+  it("another company cannot guess a victim's password through an account of its own with the victim's address: its guesses are counted", {
+    timeout: SLOW,
+  }, async () => {
     const [victimCompany, attackerCompany] = [await createCompany(), await createCompany()];
     const email = `${unique("victim")}@example.com`;
     await userWithPassword(victimCompany, email, "the victim's real password");
@@ -196,7 +199,9 @@ describe("e-mail addresses are unique per company and reveal nothing across comp
     const invited = await call("POST", "/v1/users", { token: b.ownerKey, body: { email, role: "member" } });
     expect(invited.status).toBe(201);
     const invitedUser = invited.body.user as { id: string };
-    const accepted = await call("POST", "/v1/users/accept", { body: { token: (invited.body.invite as { token: string }).token, password: "the password in B" } });
+    const accepted = await call("POST", "/v1/users/accept", {
+      body: { token: (invited.body.invite as { token: string }).token, password: "the password in B" },
+    });
     expect(accepted.status).toBe(200);
     expect(accepted.body.user).toMatchObject({ id: invitedUser.id, company_id: b.id, status: "active" });
     const address = freshAddress();

@@ -28,7 +28,14 @@ async function send(body: BodyInit, contentType?: string): Promise<Exchanged> {
 /** An agent registered an hour ago unless told otherwise (tests backdate SVIDs by up to that). */
 async function addAgent(companyId: string, name: string, options: { status?: string; capabilities?: string[]; registeredAt?: number } = {}) {
   await env.DB.prepare("INSERT INTO agents (id, company_id, name, role, status, capabilities, registered_at) VALUES (?, ?, ?, 'member', ?, ?, ?)")
-    .bind(`agt_${crypto.randomUUID()}`, companyId, name, options.status ?? "active", JSON.stringify(options.capabilities ?? []), options.registeredAt ?? Date.now() - 3_600_000)
+    .bind(
+      `agt_${crypto.randomUUID()}`,
+      companyId,
+      name,
+      options.status ?? "active",
+      JSON.stringify(options.capabilities ?? []),
+      options.registeredAt ?? Date.now() - 3_600_000,
+    )
     .run();
 }
 
@@ -83,7 +90,14 @@ describe("POST /v1/token/exchange: issuing", () => {
     const response = await SELF.fetch(`${BASE}/v1/token/exchange`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ grant_type: GRANT, subject_token: subject, subject_token_type: JWT_TYPE, audience: ["svc-a", "svc-b"], resource: "https://r.example/", scope: "api_call" }),
+      body: JSON.stringify({
+        grant_type: GRANT,
+        subject_token: subject,
+        subject_token_type: JWT_TYPE,
+        audience: ["svc-a", "svc-b"],
+        resource: "https://r.example/",
+        scope: "api_call",
+      }),
     });
     const body = (await response.json()) as Record<string, unknown>;
     expect(response.status, JSON.stringify(body)).toBe(200);
@@ -108,7 +122,7 @@ describe("POST /v1/token/exchange: issuing", () => {
     const narrowed = await exchange({ ...base, scope: "mail_send" });
     expect(narrowed.body.scope).toBe("mail_send");
     expectOAuthError(await exchange({ ...base, scope: "mail_send system_command" }), "invalid_scope");
-    expectOAuthError(await exchange({ ...base, scope: "bad\"scope" }), "invalid_scope");
+    expectOAuthError(await exchange({ ...base, scope: 'bad"scope' }), "invalid_scope");
     expectOAuthError(await exchange({ ...base, scope: "double  space" }), "invalid_scope");
   });
 
@@ -122,7 +136,15 @@ describe("POST /v1/token/exchange: issuing", () => {
 
   it("ignores unknown parameters (RFC 6749 §3.2) and treats empty ones as absent", async () => {
     const { subject } = await setup();
-    const res = await exchange({ grant_type: GRANT, subject_token: subject, subject_token_type: JWT_TYPE, audience: "svc", client_id: "whatever", actor_token: "", requested_token_type: JWT_TYPE });
+    const res = await exchange({
+      grant_type: GRANT,
+      subject_token: subject,
+      subject_token_type: JWT_TYPE,
+      audience: "svc",
+      client_id: "whatever",
+      actor_token: "",
+      requested_token_type: JWT_TYPE,
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
   });
 });
@@ -230,7 +252,10 @@ describe("POST /v1/token/exchange: refusals (RFC 6749 errors, 400)", () => {
   it("grant_type: missing is invalid_request, another is unsupported_grant_type", async () => {
     const { subject } = await setup();
     expectOAuthError(await exchange({ subject_token: subject, subject_token_type: JWT_TYPE, audience: "svc" }), "invalid_request");
-    expectOAuthError(await exchange({ grant_type: "client_credentials", subject_token: subject, subject_token_type: JWT_TYPE, audience: "svc" }), "unsupported_grant_type");
+    expectOAuthError(
+      await exchange({ grant_type: "client_credentials", subject_token: subject, subject_token_type: JWT_TYPE, audience: "svc" }),
+      "unsupported_grant_type",
+    );
     expectOAuthError(await exchange({ grant_type: [GRANT, GRANT], subject_token: subject, subject_token_type: JWT_TYPE, audience: "svc" }), "invalid_request");
   });
 
@@ -301,7 +326,10 @@ describe("POST /v1/token/exchange: refusals (RFC 6749 errors, 400)", () => {
     expectOAuthError(await send("[1,2]", "application/json"), "invalid_request");
     expectOAuthError(await send(new Uint8Array([0x67, 0xff, 0xfe]), "application/x-www-form-urlencoded"), "invalid_request");
     expectOAuthError(await send(JSON.stringify({ grant_type: GRANT, subject_token: 42, subject_token_type: JWT_TYPE }), "application/json"), "invalid_request");
-    expectOAuthError(await send(JSON.stringify({ grant_type: [GRANT], subject_token: subject, subject_token_type: JWT_TYPE }), "application/json"), "invalid_request");
+    expectOAuthError(
+      await send(JSON.stringify({ grant_type: [GRANT], subject_token: subject, subject_token_type: JWT_TYPE }), "application/json"),
+      "invalid_request",
+    );
   });
 
   it("never answers 500 and never echoes the token", async () => {
@@ -316,8 +344,16 @@ describe("OpenAPI document", () => {
   it("describes token exchange (form and JSON) and the key documents", async () => {
     const res = await call("GET", "/openapi.json");
     const paths = res.body.paths as Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>>;
-    expect(Object.keys(paths["/v1/token/exchange"]?.post?.requestBody?.content ?? {}).sort()).toEqual(["application/json", "application/x-www-form-urlencoded"]);
-    for (const path of ["/v1/companies/{companyId}/jwks.json", "/v1/companies/{companyId}/spiffe-bundle", "/v1/company/signing-keys/rotate", "/v1/company/identity"]) {
+    expect(Object.keys(paths["/v1/token/exchange"]?.post?.requestBody?.content ?? {}).sort()).toEqual([
+      "application/json",
+      "application/x-www-form-urlencoded",
+    ]);
+    for (const path of [
+      "/v1/companies/{companyId}/jwks.json",
+      "/v1/companies/{companyId}/spiffe-bundle",
+      "/v1/company/signing-keys/rotate",
+      "/v1/company/identity",
+    ]) {
       expect(paths[path], path).toBeDefined();
     }
   });
@@ -334,7 +370,12 @@ describe("POST /v1/token/exchange: an SVID speaks only for the agent it was issu
     const res = await exchange({ grant_type: GRANT, subject_token: old, subject_token_type: JWT_TYPE, resource: "https://mcp.example.com/api" });
     expectOAuthError(res, "invalid_grant");
     // An SVID of the new agent works.
-    const fresh = await exchange({ grant_type: GRANT, subject_token: await svid(company.id, "bob"), subject_token_type: JWT_TYPE, resource: "https://mcp.example.com/api" });
+    const fresh = await exchange({
+      grant_type: GRANT,
+      subject_token: await svid(company.id, "bob"),
+      subject_token_type: JWT_TYPE,
+      resource: "https://mcp.example.com/api",
+    });
     expect(fresh.status).toBe(200);
   });
 });

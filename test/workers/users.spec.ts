@@ -59,7 +59,11 @@ describe("users", () => {
     expect(demote.body.error).toBe("last_owner");
     const remove = await call("DELETE", `/v1/users/${owner.id}`, { token: owner.token });
     expect(remove.status).toBe(409);
-    const audit = await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE company_id = ? AND target_id = ? AND action IN ('user.update', 'user.delete')").bind(company.id, owner.id).first<{ n: number }>();
+    const audit = await env.DB.prepare(
+      "SELECT count(*) AS n FROM audit_log WHERE company_id = ? AND target_id = ? AND action IN ('user.update', 'user.delete')",
+    )
+      .bind(company.id, owner.id)
+      .first<{ n: number }>();
     expect(audit?.n).toBe(0); // refused changes leave no audit entry behind
 
     const second = await createUser(company, "owner");

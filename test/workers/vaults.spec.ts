@@ -42,7 +42,11 @@ describe("vaults", () => {
     const member = await createUser(company);
     const admin = await createUser(company);
     const stranger = await createUser(company);
-    for (const [user, role] of [[proxy, "proxy"], [member, "member"], [admin, "admin"]] as const) {
+    for (const [user, role] of [
+      [proxy, "proxy"],
+      [member, "member"],
+      [admin, "admin"],
+    ] as const) {
       const res = await call("POST", `/v1/vaults/${vault}/users`, { token: company.ownerKey, body: { email: user.email, role } });
       expect(res.status).toBe(200);
     }

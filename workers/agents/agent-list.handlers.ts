@@ -28,7 +28,12 @@ export function requireKnownCapabilities(list: readonly string[]): string[] {
 
 /** Reads `a,b,c`, ignoring blanks. */
 const parseCapabilityList = (value: string | undefined) =>
-  requireKnownCapabilities((value ?? "").split(",").map((c) => c.trim()).filter((c) => c.length > 0));
+  requireKnownCapabilities(
+    (value ?? "")
+      .split(",")
+      .map((c) => c.trim())
+      .filter((c) => c.length > 0),
+  );
 
 export const agentListRouter = createRouter();
 

@@ -7,7 +7,7 @@ import type { Database } from "../db/client.ts";
 import { agents, realms } from "../db/schema.ts";
 import { ONLINE_WINDOW_MS } from "./agents.queries.ts";
 
-import { AGENT_SORT_KEYS, AGENT_STATUSES } from "./agents.contract.ts";
+import type { AGENT_SORT_KEYS, AGENT_STATUSES } from "./agents.contract.ts";
 
 export type AgentListFilter = {
   companyId: string;

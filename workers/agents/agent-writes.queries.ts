@@ -50,7 +50,10 @@ export function newAgentStatements(db: Database, input: NewAgent, agentId: strin
 /** Revokes the agent's current token and stores `issued` as its new one (rotation, claim). */
 export function newAgentTokenStatements(db: Database, companyId: string, agentId: string, issued: IssuedToken, now = Date.now()) {
   return [
-    db.update(agentTokens).set({ revokedAt: now }).where(and(eq(agentTokens.agentId, agentId), isNull(agentTokens.revokedAt))),
+    db
+      .update(agentTokens)
+      .set({ revokedAt: now })
+      .where(and(eq(agentTokens.agentId, agentId), isNull(agentTokens.revokedAt))),
     db.insert(agentTokens).values({ id: newId("atk"), companyId, agentId, tokenHash: issued.hash, createdAt: now }),
   ] as const;
 }

@@ -2,7 +2,18 @@
 import { AGENT_ID_PREFIX } from "../auth/actor-gate-client.ts";
 import { authorizeSubject } from "../auth/gate.ts";
 
-import { activeSessionCount, agentVaults, agentView, deleteAgentChange, findAgentByName, isAgentNameTaken, registerAgentChange, updateAgentChange, type AgentRow, type RealmRow } from "./agents.queries.ts";
+import {
+  activeSessionCount,
+  agentVaults,
+  agentView,
+  deleteAgentChange,
+  findAgentByName,
+  isAgentNameTaken,
+  registerAgentChange,
+  updateAgentChange,
+  type AgentRow,
+  type RealmRow,
+} from "./agents.queries.ts";
 import type { Database } from "../db/client.ts";
 import { commitChange } from "../effects.ts";
 import { findRealm } from "../realms/realms.queries.ts";
@@ -28,8 +39,7 @@ async function requireAgent(db: Database, principal: Principal, agentId: string)
   return found;
 }
 
-const viewOf = (env: Env, agent: AgentRow, realm: RealmRow | null) =>
-  agentView(agent, realm, spiffeIdFor(trustDomainOf(env), agent.companyId, agent.name));
+const viewOf = (env: Env, agent: AgentRow, realm: RealmRow | null) => agentView(agent, realm, spiffeIdFor(trustDomainOf(env), agent.companyId, agent.name));
 
 export const agentsRouter = createRouter();
 
@@ -42,7 +52,10 @@ agentsRouter
       throw badRequest("invalid_agent_id", "agentId must be 3-64 characters: lowercase letters, digits and hyphens (it becomes a SPIFFE ID segment)");
     }
     const metadata = body.metadata;
-    if (metadata !== undefined && (typeof metadata !== "object" || metadata === null || Array.isArray(metadata) || JSON.stringify(metadata).length > 16 * 1024)) {
+    if (
+      metadata !== undefined &&
+      (typeof metadata !== "object" || metadata === null || Array.isArray(metadata) || JSON.stringify(metadata).length > 16 * 1024)
+    ) {
       throw badRequest("invalid_request", "metadata must be a JSON object of at most 16 KiB");
     }
     const db = c.var.db;

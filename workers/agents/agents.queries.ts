@@ -13,8 +13,7 @@ export type RealmRow = typeof realms.$inferSelect;
 /** An agent is online when it presented a valid token within this window. */
 export const ONLINE_WINDOW_MS = 5 * 60 * 1000;
 
-export const isOnline = (agent: Pick<AgentRow, "lastSeenAt">, now = Date.now()) =>
-  agent.lastSeenAt != null && agent.lastSeenAt > now - ONLINE_WINDOW_MS;
+export const isOnline = (agent: Pick<AgentRow, "lastSeenAt">, now = Date.now()) => agent.lastSeenAt != null && agent.lastSeenAt > now - ONLINE_WINDOW_MS;
 
 export const realmView = (realm: RealmRow | null | undefined) =>
   realm ? { id: realm.id, name: realm.name, slug: realm.slug, color: realm.color ?? null } : null;
@@ -63,7 +62,9 @@ export async function activeSessionCount(db: Database, agentId: string, now = Da
   const row = await db
     .select({ n: count() })
     .from(vaultSessions)
-    .where(and(eq(vaultSessions.principalType, "agent"), eq(vaultSessions.principalId, agentId), isNull(vaultSessions.revokedAt), gt(vaultSessions.expiresAt, now)))
+    .where(
+      and(eq(vaultSessions.principalType, "agent"), eq(vaultSessions.principalId, agentId), isNull(vaultSessions.revokedAt), gt(vaultSessions.expiresAt, now)),
+    )
     .get();
   return row?.n ?? 0;
 }
@@ -90,10 +91,20 @@ export function registerAgentChange(db: Database, principal: Principal, values: 
   );
 }
 
-export function updateAgentChange(db: Database, principal: Principal, agent: AgentRow, changes: Partial<typeof agents.$inferInsert>, detail: Record<string, unknown>) {
+export function updateAgentChange(
+  db: Database,
+  principal: Principal,
+  agent: AgentRow,
+  changes: Partial<typeof agents.$inferInsert>,
+  detail: Record<string, unknown>,
+) {
   return change(
     [
-      db.update(agents).set(changes).where(and(eq(agents.id, agent.id), eq(agents.companyId, agent.companyId))).returning(),
+      db
+        .update(agents)
+        .set(changes)
+        .where(and(eq(agents.id, agent.id), eq(agents.companyId, agent.companyId)))
+        .returning(),
       auditStatement(db, principal, { action: "agent.update", targetType: "agent", targetId: agent.name, detail }),
     ] as const,
     // The agent's gate admits its sessions too: both see the change on their next request.
@@ -106,11 +117,21 @@ export function deleteAgentChange(db: Database, principal: Principal, agent: Age
   return change(
     [
       db.delete(vaultMembers).where(and(eq(vaultMembers.principalType, "agent"), eq(vaultMembers.principalId, agent.id))),
-      db.update(vaultSessions).set({ revokedAt: now }).where(and(eq(vaultSessions.principalType, "agent"), eq(vaultSessions.principalId, agent.id), isNull(vaultSessions.revokedAt))),
+      db
+        .update(vaultSessions)
+        .set({ revokedAt: now })
+        .where(and(eq(vaultSessions.principalType, "agent"), eq(vaultSessions.principalId, agent.id), isNull(vaultSessions.revokedAt))),
       db
         .update(invites)
         .set({ revokedAt: now })
-        .where(and(eq(invites.companyId, agent.companyId), or(eq(invites.agentId, agent.id), and(eq(invites.kind, "agent"), eq(invites.agentName, agent.name))), isNull(invites.usedAt), isNull(invites.revokedAt))),
+        .where(
+          and(
+            eq(invites.companyId, agent.companyId),
+            or(eq(invites.agentId, agent.id), and(eq(invites.kind, "agent"), eq(invites.agentName, agent.name))),
+            isNull(invites.usedAt),
+            isNull(invites.revokedAt),
+          ),
+        ),
       db.delete(agents).where(and(eq(agents.id, agent.id), eq(agents.companyId, agent.companyId))),
       auditStatement(db, principal, { action: "agent.delete", targetType: "agent", targetId: agent.name }),
     ] as const,

@@ -2,7 +2,17 @@
 import { createRoute } from "../auth/secured-route.ts";
 import { errors, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { RotateAgentBody, RotationInvite } from "../invites/invites.contract.ts";
-import { AgentDeleted, AgentDetails, AgentParams, AgentRegistered, AgentSvid, AgentUpdated, RegisterAgentBody, SvidQuery, UpdateAgentBody } from "./agents.contract.ts";
+import {
+  AgentDeleted,
+  AgentDetails,
+  AgentParams,
+  AgentRegistered,
+  AgentSvid,
+  AgentUpdated,
+  RegisterAgentBody,
+  SvidQuery,
+  UpdateAgentBody,
+} from "./agents.contract.ts";
 
 export const registerAgent = createRoute({
   method: "post",

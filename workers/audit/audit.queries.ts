@@ -8,7 +8,13 @@ export async function auditPage(db: Database, companyId: string, query: { limit:
   return db
     .select()
     .from(auditLog)
-    .where(and(eq(auditLog.companyId, companyId), query.before ? lt(auditLog.id, query.before) : undefined, query.action ? eq(auditLog.action, query.action) : undefined))
+    .where(
+      and(
+        eq(auditLog.companyId, companyId),
+        query.before ? lt(auditLog.id, query.before) : undefined,
+        query.action ? eq(auditLog.action, query.action) : undefined,
+      ),
+    )
     .orderBy(desc(auditLog.id))
     .limit(query.limit + 1)
     .all();

@@ -32,4 +32,3 @@ export const listAudit = createRoute({
   },
   responses: { 200: jsonResponse(z.object({ entries: z.array(AuditEntry), next_cursor: z.number().nullable() }), "Entries"), ...errors(400, 401, 403) },
 });
-

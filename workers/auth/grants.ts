@@ -34,10 +34,15 @@ export async function requireGrantChange(db: Database, principal: Principal, vau
     throw new AppError(403, "grant_exceeds_own_role", `You cannot grant ${change.next} in vault "${vault.name}": it is above your own role`);
   }
   // A company owner ranks above every vault role: no grant can lower them.
-  if (change.granteeIsOwner && change.next) throw new AppError(409, "grantee_is_owner", `A company owner is admin of every vault already; change their company role instead`);
+  if (change.granteeIsOwner && change.next)
+    throw new AppError(409, "grantee_is_owner", `A company owner is admin of every vault already; change their company role instead`);
   if (change.current === change.next) return;
   if (change.current && rank <= RANK[change.current]) {
-    throw new AppError(403, "role_above_granter", `Only someone above ${change.current} in vault "${vault.name}" can change or remove a ${change.current} grant`);
+    throw new AppError(
+      403,
+      "role_above_granter",
+      `Only someone above ${change.current} in vault "${vault.name}" can change or remove a ${change.current} grant`,
+    );
   }
 }
 

@@ -51,7 +51,8 @@ const only = (cells: Partial<Cells>, extra: { note?: string; refusal?: Refusal; 
 });
 
 /** Anyone of the company. */
-const everyone = (note?: string): Rule => only({ company_key: "allow", owner: "allow", member: "allow", owner_agent: "allow", agent: "allow", session: "allow" }, { note });
+const everyone = (note?: string): Rule =>
+  only({ company_key: "allow", owner: "allow", member: "allow", owner_agent: "allow", agent: "allow", session: "allow" }, { note });
 
 /**
  * A role in the addressed vault, for every kind of principal that can hold it. Sessions act as
@@ -60,7 +61,13 @@ const everyone = (note?: string): Rule => only({ company_key: "allow", owner: "a
 const inVault = (role: VaultRole, options: { except?: Column[]; note?: string; surface?: Surface; refusal?: Refusal } = {}): Rule => {
   const cells: Cells = { company_key: role, owner: role, member: role, owner_agent: role, agent: role, session: role === "proxy" ? "proxy" : "deny" };
   for (const column of options.except ?? []) cells[column] = "deny";
-  return { access: "principal", surface: options.surface ?? "api", cells, ...(options.note ? { note: options.note } : {}), ...(options.refusal ? { refusal: options.refusal } : {}) };
+  return {
+    access: "principal",
+    surface: options.surface ?? "api",
+    cells,
+    ...(options.note ? { note: options.note } : {}),
+    ...(options.refusal ? { refusal: options.refusal } : {}),
+  };
 };
 
 /**
@@ -77,7 +84,8 @@ const OWNERS = { company_key: "allow", owner: "allow" } as const;
 const AGENT_MANAGERS = { company_key: "allow", owner: "allow", owner_agent: "allow" } as const;
 const HUMANS_ONLY: Refusal = { code: "human_required", message: "Only a signed-in person can do this: agents, vault sessions and API keys cannot" };
 const NO_AGENTS = ["owner_agent", "agent"] satisfies Column[];
-const DECIDE_NOTE = "a signed-in human, never about what they (or a session they minted) raised; admin of the vault when the proposal adds, changes or deletes a service";
+const DECIDE_NOTE =
+  "a signed-in human, never about what they (or a session they minted) raised; admin of the vault when the proposal adds, changes or deletes a service";
 
 export const PERMISSIONS = {
   "GET /health": PUBLIC,
@@ -90,7 +98,10 @@ export const PERMISSIONS = {
   "DELETE /v1/api-keys/{id}": only(OWNERS, { note: "the company's last owner credential stays" }),
 
   "POST /v1/auth/sign-in": PUBLIC,
-  "POST /v1/auth/sign-out": only({ owner: "allow", member: "allow" }, { refusal: { code: "not_a_session", message: "Only user sessions sign out; revoke API keys, rotate agent tokens, revoke vault sessions" } }),
+  "POST /v1/auth/sign-out": only(
+    { owner: "allow", member: "allow" },
+    { refusal: { code: "not_a_session", message: "Only user sessions sign out; revoke API keys, rotate agent tokens, revoke vault sessions" } },
+  ),
   "GET /v1/whoami": everyone(),
 
   "POST /v1/users": only(OWNERS, { note: "creating or inviting a person, owner or member" }),
@@ -134,7 +145,10 @@ export const PERMISSIONS = {
   "GET /v1/agents/{agentId}/svid": only({ ...OWNERS, owner_agent: "self", agent: "self" }, { note: "an agent never signs as another agent" }),
   "POST /v1/agents/{agentId}/rotate": only(AGENT_MANAGERS),
 
-  "POST /v1/agents/invites": only({ ...AGENT_MANAGERS, member: "allow" }, { note: "vault grants never above the inviter's role; an owner agent only by an owner" }),
+  "POST /v1/agents/invites": only(
+    { ...AGENT_MANAGERS, member: "allow" },
+    { note: "vault grants never above the inviter's role; an owner agent only by an owner" },
+  ),
   "GET /v1/agents/invites": only({ ...AGENT_MANAGERS, member: "allow" }),
   "DELETE /v1/agents/invites/{suffix}": only({ ...AGENT_MANAGERS, member: "allow" }),
   "POST /invite/{token}": PUBLIC,
@@ -157,7 +171,9 @@ export const PERMISSIONS = {
   "PATCH /v1/vaults/{vault}/agents/{agent}": inVault("admin", { note: "never above the granter's role" }),
   "DELETE /v1/vaults/{vault}/agents/{agent}": inVault("admin"),
 
-  "POST /v1/sessions": inVault(SESSION_MINTING_ROLE, { note: "bound to the minter and the credential it used; acts as proxy while the minter keeps this role" }),
+  "POST /v1/sessions": inVault(SESSION_MINTING_ROLE, {
+    note: "bound to the minter and the credential it used; acts as proxy while the minter keeps this role",
+  }),
   "GET /v1/sessions": inVault("proxy", { note: "one's own; admins see all" }),
   "DELETE /v1/sessions/{id}": inVault("proxy", { note: "one's own; admins revoke any" }),
 
@@ -200,13 +216,16 @@ const SURFACE_TITLES: Record<Surface, string> = { api: "API (`/openapi.json`)", 
 export function renderPermissionTable(): string {
   const lines: string[] = [];
   for (const surface of ["api", "proxy", "page"] as const) {
-    lines.push(`#### ${SURFACE_TITLES[surface]}`, "", `| operation | ${COLUMNS.map((c) => COLUMN_TITLES[c]).join(" | ")} | notes |`, `|---|${COLUMNS.map(() => "---").join("|")}|---|`);
+    lines.push(
+      `#### ${SURFACE_TITLES[surface]}`,
+      "",
+      `| operation | ${COLUMNS.map((c) => COLUMN_TITLES[c]).join(" | ")} | notes |`,
+      `|---|${COLUMNS.map(() => "---").join("|")}|---|`,
+    );
     for (const [operation, rule] of Object.entries(PERMISSIONS) as [string, Rule][]) {
       if (rule.surface !== surface) continue;
       const cells =
-        rule.access === "principal"
-          ? COLUMNS.map((c) => CELL_TEXT[rule.cells[c]])
-          : COLUMNS.map(() => (rule.access === "public" ? "public" : "platform"));
+        rule.access === "principal" ? COLUMNS.map((c) => CELL_TEXT[rule.cells[c]]) : COLUMNS.map(() => (rule.access === "public" ? "public" : "platform"));
       lines.push(`| \`${operation}\` | ${cells.join(" | ")} | ${rule.note ?? ""} |`);
     }
     lines.push("");

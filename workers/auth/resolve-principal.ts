@@ -36,9 +36,25 @@ export async function resolveActor(env: Env, actor: PresentedActor, hash: string
   if (!result.ok) return undefined;
   const identity = result.identity;
   if (identity.kind === "agent") {
-    return { kind: "agent", companyId: identity.companyId, id: identity.id, tokenId: identity.tokenId, companyRole: identity.companyRole, name: identity.name, grants: identity.grants };
+    return {
+      kind: "agent",
+      companyId: identity.companyId,
+      id: identity.id,
+      tokenId: identity.tokenId,
+      companyRole: identity.companyRole,
+      name: identity.name,
+      grants: identity.grants,
+    };
   }
-  return { kind: "vault_session", companyId: identity.companyId, id: identity.id, vaultId: identity.vaultId, companyRole: "member", role: identity.role, mintedBy: identity.mintedBy };
+  return {
+    kind: "vault_session",
+    companyId: identity.companyId,
+    id: identity.id,
+    vaultId: identity.vaultId,
+    companyRole: "member",
+    role: identity.role,
+    mintedBy: identity.mintedBy,
+  };
 }
 
 async function resolveCompanyKey(db: Database, hash: string): Promise<Principal | undefined> {

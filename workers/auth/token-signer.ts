@@ -7,7 +7,16 @@
  */
 import type { Env } from "../env.ts";
 import { AppError } from "../lib/app-error.ts";
-import { hasGenuineTag, importTokenSigner, issueToken, parseToken, type IssuedToken, type ParsedToken, type TokenKind, type TokenMinter } from "../lib/tokens.ts";
+import {
+  hasGenuineTag,
+  importTokenSigner,
+  issueToken,
+  parseToken,
+  type IssuedToken,
+  type ParsedToken,
+  type TokenKind,
+  type TokenMinter,
+} from "../lib/tokens.ts";
 
 let cached: { secret: string; key: Promise<CryptoKey> } | undefined;
 

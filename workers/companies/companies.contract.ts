@@ -16,7 +16,13 @@ export const ApiKey = z
   .object({ id: z.string(), label: z.string(), prefix: z.string(), created_at: Timestamp, last_used_at: Timestamp.nullable() })
   .openapi("ApiKey");
 export const IssuedApiKey = z
-  .object({ id: z.string(), label: z.string(), prefix: z.string(), token: z.string().openapi({ description: "Shown once; store it now." }), created_at: Timestamp })
+  .object({
+    id: z.string(),
+    label: z.string(),
+    prefix: z.string(),
+    token: z.string().openapi({ description: "Shown once; store it now." }),
+    created_at: Timestamp,
+  })
   .openapi("IssuedApiKey");
 
 export const CreateCompanyBody = z.object({ id: ResourceName.openapi({ example: "acme" }), name: z.string().min(1).max(200) }).strict();

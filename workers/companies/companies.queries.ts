@@ -13,7 +13,13 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 export const companyView = (row: CompanyRow) => ({ id: row.id, name: row.name, signing_alg: row.signingAlg, created_at: iso(row.createdAt) ?? "" });
 
-export const apiKeyView = (row: ApiKeyRow) => ({ id: row.id, label: row.label, prefix: row.prefix, created_at: iso(row.createdAt) ?? "", last_used_at: iso(row.lastUsedAt) });
+export const apiKeyView = (row: ApiKeyRow) => ({
+  id: row.id,
+  label: row.label,
+  prefix: row.prefix,
+  created_at: iso(row.createdAt) ?? "",
+  last_used_at: iso(row.lastUsedAt),
+});
 
 export async function findCompany(db: Database, id: string): Promise<CompanyRow | undefined> {
   return db.select().from(companies).where(eq(companies.id, id)).get();
@@ -38,12 +44,19 @@ export function createCompanyChange(db: Database, company: CompanyRow, key: NewA
   return change([
     db.insert(companies).values(company),
     key.statement,
-    auditStatement(db, { kind: "platform", companyId: company.id }, { action: "company.create", targetType: "company", targetId: company.id, detail: { name: company.name } }),
+    auditStatement(
+      db,
+      { kind: "platform", companyId: company.id },
+      { action: "company.create", targetType: "company", targetId: company.id, detail: { name: company.name } },
+    ),
   ] as const);
 }
 
 export function createApiKeyChange(db: Database, principal: Principal, key: NewApiKey) {
-  return change([key.statement, auditStatement(db, principal, { action: "api_key.create", targetType: "api_key", targetId: key.view.id, detail: { label: key.view.label } })] as const);
+  return change([
+    key.statement,
+    auditStatement(db, principal, { action: "api_key.create", targetType: "api_key", targetId: key.view.id, detail: { label: key.view.label } }),
+  ] as const);
 }
 
 /** The company's unrevoked API keys, newest first. */
@@ -74,7 +87,11 @@ export function revokeApiKeyChange(db: Database, principal: Principal, id: strin
 }
 
 export async function countActiveOwnerCredentials(db: Database, companyId: string): Promise<number> {
-  const keys = await db.select({ n: count() }).from(apiKeys).where(and(eq(apiKeys.companyId, companyId), isNull(apiKeys.revokedAt))).get();
+  const keys = await db
+    .select({ n: count() })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.companyId, companyId), isNull(apiKeys.revokedAt)))
+    .get();
   const owners = await db
     .select({ n: count() })
     .from(users)
@@ -100,11 +117,15 @@ export function rewrapDataKeyChange(db: Database, companyId: string, stored: { w
       .update(companies)
       .set({ dataKeyWrapped: next.wrapped, dataKeyVersion: next.version })
       .where(and(eq(companies.id, companyId), eq(companies.dataKeyWrapped, stored.wrapped))),
-    auditStatement(db, { kind: "platform", companyId }, {
-      action: "master_key.rewrap",
-      targetType: "company",
-      targetId: companyId,
-      detail: { from_version: stored.version, to_version: next.version },
-    }),
+    auditStatement(
+      db,
+      { kind: "platform", companyId },
+      {
+        action: "master_key.rewrap",
+        targetType: "company",
+        targetId: companyId,
+        detail: { from_version: stored.version, to_version: next.version },
+      },
+    ),
   ] as const);
 }

@@ -1,7 +1,16 @@
 /** Companies (tenants) and their API keys. Shapes: companies.contract.ts. */
 import { createRoute } from "../auth/secured-route.ts";
 import { errors, jsonBody, jsonResponse } from "../lib/openapi.ts";
-import { ApiKeyList, ApiKeyParams, ApiKeyRevoked, CompanyCreated, CreateApiKeyBody, CreateCompanyBody, IssuedApiKey, OneCompany } from "./companies.contract.ts";
+import {
+  ApiKeyList,
+  ApiKeyParams,
+  ApiKeyRevoked,
+  CompanyCreated,
+  CreateApiKeyBody,
+  CreateCompanyBody,
+  IssuedApiKey,
+  OneCompany,
+} from "./companies.contract.ts";
 
 export const createCompany = createRoute({
   method: "post",

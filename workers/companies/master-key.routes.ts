@@ -13,4 +13,3 @@ export const rotateMasterKey = createRoute({
     ...errors(401),
   },
 });
-

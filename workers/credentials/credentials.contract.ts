@@ -14,10 +14,7 @@ export const MAX_CREDENTIALS_PER_REQUEST = 100;
 /** Credential key names: UPPER_SNAKE_CASE, as services' auth configs and `{{ KEY }}` templates name them. */
 export const CREDENTIAL_KEY_PATTERN = /^[A-Z][A-Z0-9_]*$/;
 
-export const CredentialKey = z
-  .string()
-  .max(MAX_CREDENTIAL_KEY_LENGTH)
-  .regex(CREDENTIAL_KEY_PATTERN, "must match ^[A-Z][A-Z0-9_]*$");
+export const CredentialKey = z.string().max(MAX_CREDENTIAL_KEY_LENGTH).regex(CREDENTIAL_KEY_PATTERN, "must match ^[A-Z][A-Z0-9_]*$");
 
 export const CredentialValue = z.string().min(1).max(MAX_CREDENTIAL_VALUE_BYTES);
 
@@ -41,4 +38,3 @@ export const CredentialKeys = z.object({ vault: z.string(), keys: z.array(z.stri
 
 export const DeleteCredentialsBody = z.object({ vault: VaultField, keys: z.array(CredentialKey).min(1).max(MAX_CREDENTIALS_PER_REQUEST) }).strict();
 export const CredentialsDeleted = z.object({ vault: z.string(), deleted: z.array(z.string()) });
-

@@ -23,7 +23,16 @@ credentialsRouter
     const sealed = await Promise.all(
       keys.map((key) => sealText(dataKey, body.credentials[key] ?? "", associatedData.credential(principal.companyId, vault.id, key))),
     );
-    await commitChange(c, setCredentialsChange(db, principal, vault, keys.map((key, i) => ({ key, ciphertext: sealed[i] ?? "" })), now));
+    await commitChange(
+      c,
+      setCredentialsChange(
+        db,
+        principal,
+        vault,
+        keys.map((key, i) => ({ key, ciphertext: sealed[i] ?? "" })),
+        now,
+      ),
+    );
     return c.json({ vault: vault.name, set: keys }, 200);
   })
   .openapi(routes.listCredentials, async (c) => {

@@ -10,7 +10,12 @@ type Vault = { id: string; companyId: string };
 
 /** The vault's credential names, sorted (never values). */
 export async function credentialNames(db: Database, vault: Vault): Promise<string[]> {
-  const rows = await db.select({ key: credentials.key }).from(credentials).where(and(eq(credentials.vaultId, vault.id), eq(credentials.companyId, vault.companyId))).orderBy(credentials.key).all();
+  const rows = await db
+    .select({ key: credentials.key })
+    .from(credentials)
+    .where(and(eq(credentials.vaultId, vault.id), eq(credentials.companyId, vault.companyId)))
+    .orderBy(credentials.key)
+    .all();
   return rows.map((r) => r.key);
 }
 
@@ -22,15 +27,24 @@ export function setCredentialsChange(db: Database, principal: Principal, vault: 
       .values({ companyId: vault.companyId, vaultId: vault.id, key, ciphertext, createdAt: now, updatedAt: now, updatedBy: principal.id })
       .onConflictDoUpdate({ target: [credentials.vaultId, credentials.key], set: { ciphertext, updatedAt: now, updatedBy: principal.id } }),
   );
-  return change([auditStatement(db, principal, { action: "credential.set", targetType: "vault", targetId: vault.id, detail: { keys: sealed.map((s) => s.key) } }), ...upserts] as const, {
-    vaults: [{ companyId: vault.companyId, vaultId: vault.id }],
-  });
+  return change(
+    [
+      auditStatement(db, principal, { action: "credential.set", targetType: "vault", targetId: vault.id, detail: { keys: sealed.map((s) => s.key) } }),
+      ...upserts,
+    ] as const,
+    {
+      vaults: [{ companyId: vault.companyId, vaultId: vault.id }],
+    },
+  );
 }
 
 export function deleteCredentialsChange(db: Database, principal: Principal, vault: Vault, keys: readonly string[]) {
   return change(
     [
-      db.delete(credentials).where(and(eq(credentials.vaultId, vault.id), eq(credentials.companyId, vault.companyId), inArray(credentials.key, [...keys]))).returning({ key: credentials.key }),
+      db
+        .delete(credentials)
+        .where(and(eq(credentials.vaultId, vault.id), eq(credentials.companyId, vault.companyId), inArray(credentials.key, [...keys])))
+        .returning({ key: credentials.key }),
       auditStatement(db, principal, { action: "credential.delete", targetType: "vault", targetId: vault.id, detail: { keys } }),
     ] as const,
     { vaults: [{ companyId: vault.companyId, vaultId: vault.id }] },

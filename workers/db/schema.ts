@@ -17,7 +17,9 @@ export const companies = sqliteTable("companies", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   /** JWT-SVID signing algorithm: EdDSA (seed 003) or ES256 (standard SPIFFE validators). */
-  signingAlg: text("signing_alg", { enum: ["EdDSA", "ES256"] }).notNull().default("EdDSA"),
+  signingAlg: text("signing_alg", { enum: ["EdDSA", "ES256"] })
+    .notNull()
+    .default("EdDSA"),
   /** Per-company AES-256 data key, sealed by master key `data_key_version`; created on first use. */
   dataKeyWrapped: text("data_key_wrapped"),
   dataKeyVersion: integer("data_key_version"),
@@ -28,7 +30,9 @@ export const apiKeys = sqliteTable(
   "api_keys",
   {
     id: text("id").primaryKey(),
-    companyId: text("company_id").notNull().references(() => companies.id, { onDelete: "cascade" }),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
     label: text("label").notNull(),
     prefix: text("prefix").notNull(),
     tokenHash: text("token_hash").notNull(),
@@ -44,7 +48,9 @@ export const users = sqliteTable(
   "users",
   {
     id: text("id").primaryKey(),
-    companyId: text("company_id").notNull().references(() => companies.id, { onDelete: "cascade" }),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
     /**
      * Lower-cased; unique within the company only, so one company cannot learn which addresses
      * another has. Sign-in tries the (few) accounts with that address: see auth/sign-in.ts.
@@ -54,7 +60,9 @@ export const users = sqliteTable(
     role: text("role", { enum: ["owner", "member"] }).notNull(),
     /** Null while an invited user has not accepted yet. */
     passwordHash: text("password_hash"),
-    status: text("status", { enum: ["active", "invited", "disabled"] }).notNull().default("active"),
+    status: text("status", { enum: ["active", "invited", "disabled"] })
+      .notNull()
+      .default("active"),
     createdAt: createdAt(),
     updatedAt: integer("updated_at"),
   },
@@ -66,7 +74,9 @@ export const userSessions = sqliteTable(
   {
     id: text("id").primaryKey(),
     companyId: text("company_id").notNull(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     tokenHash: text("token_hash").notNull(),
     /** `bearer` for the CLI, `cookie` for the web pages (CSRF token derived from it: auth/csrf.ts). */
     kind: text("kind", { enum: ["bearer", "cookie"] }).notNull(),
@@ -91,10 +101,14 @@ export const vaults = sqliteTable(
   "vaults",
   {
     id: text("id").primaryKey(),
-    companyId: text("company_id").notNull().references(() => companies.id, { onDelete: "cascade" }),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     /** Governs only the local MITM; the edge's /proxy never forwards a host without a service. */
-    unmatchedHostPolicy: text("unmatched_host_policy", { enum: ["passthrough", "deny"] }).notNull().default("passthrough"),
+    unmatchedHostPolicy: text("unmatched_host_policy", { enum: ["passthrough", "deny"] })
+      .notNull()
+      .default("passthrough"),
     rateLimit: text("rate_limit", { mode: "json" }).$type<RateLimitOverride>(),
     createdBy: text("created_by"),
     createdAt: createdAt(),
@@ -113,7 +127,9 @@ export const SESSION_MINTERS = ["user", "agent", "company_key"] as const;
 export const vaultMembers = sqliteTable(
   "vault_members",
   {
-    vaultId: text("vault_id").notNull().references(() => vaults.id, { onDelete: "cascade" }),
+    vaultId: text("vault_id")
+      .notNull()
+      .references(() => vaults.id, { onDelete: "cascade" }),
     companyId: text("company_id").notNull(),
     principalType: text("principal_type", { enum: PRINCIPAL_TYPES }).notNull(),
     principalId: text("principal_id").notNull(),
@@ -127,7 +143,9 @@ export const realms = sqliteTable(
   "realms",
   {
     id: text("id").primaryKey(),
-    companyId: text("company_id").notNull().references(() => companies.id, { onDelete: "cascade" }),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     slug: text("slug").notNull(),
     color: text("color"),
@@ -140,11 +158,17 @@ export const agents = sqliteTable(
   "agents",
   {
     id: text("id").primaryKey(),
-    companyId: text("company_id").notNull().references(() => companies.id, { onDelete: "cascade" }),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
     /** 3–64 chars `[a-z0-9-]`, unique in the company; Vane's `agentId`. */
     name: text("name").notNull(),
-    role: text("role", { enum: ["owner", "member"] }).notNull().default("member"),
-    status: text("status", { enum: ["pending", "active", "rejected", "disabled"] }).notNull().default("active"),
+    role: text("role", { enum: ["owner", "member"] })
+      .notNull()
+      .default("member"),
+    status: text("status", { enum: ["pending", "active", "rejected", "disabled"] })
+      .notNull()
+      .default("active"),
     capabilities: text("capabilities", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     realmId: text("realm_id").references(() => realms.id, { onDelete: "set null" }),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
@@ -169,7 +193,9 @@ export const agentTokens = sqliteTable(
   {
     id: text("id").primaryKey(),
     companyId: text("company_id").notNull(),
-    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
     tokenHash: text("token_hash").notNull(),
     createdAt: createdAt(),
     revokedAt: integer("revoked_at"),
@@ -183,7 +209,9 @@ export const vaultSessions = sqliteTable(
   {
     id: text("id").primaryKey(),
     companyId: text("company_id").notNull(),
-    vaultId: text("vault_id").notNull().references(() => vaults.id, { onDelete: "cascade" }),
+    vaultId: text("vault_id")
+      .notNull()
+      .references(() => vaults.id, { onDelete: "cascade" }),
     /** Who minted it (the root principal); the session dies with them. */
     principalType: text("principal_type", { enum: SESSION_MINTERS }).notNull(),
     principalId: text("principal_id").notNull(),
@@ -206,14 +234,18 @@ export const invites = sqliteTable(
   "invites",
   {
     id: text("id").primaryKey(),
-    companyId: text("company_id").notNull().references(() => companies.id, { onDelete: "cascade" }),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
     kind: text("kind", { enum: ["agent", "rotation", "user"] }).notNull(),
     tokenHash: text("token_hash").notNull(),
     tokenSuffix: text("token_suffix").notNull(),
     agentName: text("agent_name"),
     agentId: text("agent_id"),
     email: text("email"),
-    role: text("role", { enum: ["owner", "member"] }).notNull().default("member"),
+    role: text("role", { enum: ["owner", "member"] })
+      .notNull()
+      .default("member"),
     vaultGrants: text("vault_grants", { mode: "json" }).$type<{ vaultId: string; vault: string; role: VaultRole }[]>(),
     createdBy: text("created_by"),
     createdAt: createdAt(),
@@ -229,14 +261,18 @@ export const registrations = sqliteTable(
   "registrations",
   {
     id: text("id").primaryKey(),
-    companyId: text("company_id").notNull().references(() => companies.id, { onDelete: "cascade" }),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     version: text("version"),
     publicKey: text("public_key"),
     requestedCapabilities: text("requested_capabilities", { mode: "json" }).$type<string[]>().notNull(),
     grantedCapabilities: text("granted_capabilities", { mode: "json" }).$type<string[]>(),
     realmId: text("realm_id"),
-    status: text("status", { enum: ["pending", "approved", "rejected"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "approved", "rejected"] })
+      .notNull()
+      .default("pending"),
     reason: text("reason"),
     claimSecretHash: text("claim_secret_hash").notNull(),
     claimedAt: integer("claimed_at"),
@@ -253,7 +289,9 @@ export const services = sqliteTable(
   {
     id: text("id").primaryKey(),
     companyId: text("company_id").notNull(),
-    vaultId: text("vault_id").notNull().references(() => vaults.id, { onDelete: "cascade" }),
+    vaultId: text("vault_id")
+      .notNull()
+      .references(() => vaults.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     host: text("host").notNull(),
     upstream: text("upstream"),
@@ -271,7 +309,9 @@ export const credentials = sqliteTable(
   "credentials",
   {
     companyId: text("company_id").notNull(),
-    vaultId: text("vault_id").notNull().references(() => vaults.id, { onDelete: "cascade" }),
+    vaultId: text("vault_id")
+      .notNull()
+      .references(() => vaults.id, { onDelete: "cascade" }),
     key: text("key").notNull(),
     /** AES-256-GCM under the company data key; AAD = company, vault and key. */
     ciphertext: text("ciphertext").notNull(),
@@ -287,8 +327,12 @@ export const proposals = sqliteTable(
   {
     id: text("id").primaryKey(),
     companyId: text("company_id").notNull(),
-    vaultId: text("vault_id").notNull().references(() => vaults.id, { onDelete: "cascade" }),
-    status: text("status", { enum: ["pending", "applied", "rejected", "expired"] }).notNull().default("pending"),
+    vaultId: text("vault_id")
+      .notNull()
+      .references(() => vaults.id, { onDelete: "cascade" }),
+    status: text("status", { enum: ["pending", "applied", "rejected", "expired"] })
+      .notNull()
+      .default("pending"),
     services: text("services", { mode: "json" }).$type<unknown[]>().notNull(),
     /** Credential slots without values; values sent back by agents are sealed in `sealed_values`. */
     credentials: text("credentials", { mode: "json" }).$type<unknown[]>().notNull(),
@@ -313,7 +357,9 @@ export const proposals = sqliteTable(
 export const webhooks = sqliteTable("webhooks", {
   id: text("id").primaryKey(),
   companyId: text("company_id").notNull(),
-  vaultId: text("vault_id").notNull().references(() => vaults.id, { onDelete: "cascade" }),
+  vaultId: text("vault_id")
+    .notNull()
+    .references(() => vaults.id, { onDelete: "cascade" }),
   url: text("url").notNull(),
   events: text("events", { mode: "json" }).$type<string[]>().notNull(),
   sealedSecret: text("sealed_secret").notNull(),
@@ -325,7 +371,9 @@ export const signingKeys = sqliteTable(
   {
     /** The JWS `kid`. */
     id: text("id").primaryKey(),
-    companyId: text("company_id").notNull().references(() => companies.id, { onDelete: "cascade" }),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
     alg: text("alg", { enum: ["EdDSA", "ES256"] }).notNull(),
     publicJwk: text("public_jwk", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     sealedPrivateJwk: text("sealed_private_jwk").notNull(),

@@ -11,10 +11,7 @@ export const discoverRouter = createRouter();
 discoverRouter.openapi(routes.discover, async (c) => {
   const { vault } = await authorizeSelectedVault(c, undefined);
   const db = c.var.db;
-  const [services, keys] = await Promise.all([
-    listVaultServices(db, vault.companyId, vault.id),
-    credentialNames(db, vault),
-  ]);
+  const [services, keys] = await Promise.all([listVaultServices(db, vault.companyId, vault.id), credentialNames(db, vault)]);
   return c.json(
     {
       vault: vault.name,

@@ -146,8 +146,17 @@ export async function activeSigner(db: Database, env: Env, companyId: string): P
  * still valid: active, or retired within retention. A `next` key has never signed, so a token
  * naming it is refused.
  */
-export async function verificationKey(db: Database, companyId: string, kid: string, now = Date.now()): Promise<{ alg: SigningAlg; publicKey: JoseCryptoKey } | undefined> {
-  const row = await db.select().from(signingKeys).where(and(eq(signingKeys.companyId, companyId), eq(signingKeys.id, kid))).get();
+export async function verificationKey(
+  db: Database,
+  companyId: string,
+  kid: string,
+  now = Date.now(),
+): Promise<{ alg: SigningAlg; publicKey: JoseCryptoKey } | undefined> {
+  const row = await db
+    .select()
+    .from(signingKeys)
+    .where(and(eq(signingKeys.companyId, companyId), eq(signingKeys.id, kid)))
+    .get();
   if (!row || row.status === "next" || !isPublished(row, now)) return undefined;
   const publicKey = await cached(publicKeys, row.id, () => importPublicKey(parsePublicJwk(row.publicJwk), row.alg));
   return { alg: row.alg, publicKey };

@@ -130,7 +130,12 @@ export async function verifyCompanyToken(db: Database, env: Env, token: string, 
   const key = await verificationKey(db, subject.companyId, header.kid, now);
   if (!key) throw rejected("unknown signing key for this company");
   if (key.alg !== header.alg) throw rejected("alg does not match the signing key");
-  const claims = await verifyJwtSignature(token, key.publicKey, { alg: key.alg, audience: options.audience, issuer: issuerFor(trustDomain, subject.companyId), now });
+  const claims = await verifyJwtSignature(token, key.publicKey, {
+    alg: key.alg,
+    audience: options.audience,
+    issuer: issuerFor(trustDomain, subject.companyId),
+    now,
+  });
   const isAccessToken = header.typ === ACCESS_TOKEN_TYP;
   if (!isAccessToken && (claims.act !== undefined || claims.scope !== undefined)) throw rejected("an SVID carries no act or scope claim");
   const act = isAccessToken ? parseActClaim(claims.act) : undefined;

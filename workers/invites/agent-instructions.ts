@@ -4,7 +4,9 @@
  * written for it work unchanged.
  */
 export function invitePrompt(inviteUrl: string, name: string, expiresAt: string, rotation: boolean): string {
-  const what = rotation ? `a new token for the Edgevault agent "${name}" (your old token stops working once you redeem this)` : `access to Edgevault as the agent "${name}"`;
+  const what = rotation
+    ? `a new token for the Edgevault agent "${name}" (your old token stops working once you redeem this)`
+    : `access to Edgevault as the agent "${name}"`;
   return [
     `You have been given ${what}.`,
     `Redeem this single-use invite before ${expiresAt} with:`,
@@ -16,7 +18,9 @@ export function invitePrompt(inviteUrl: string, name: string, expiresAt: string,
 }
 
 export function agentInstructions(addr: string, vaults: { vault: string; role: string }[]): string {
-  const vaultLine = vaults.length ? `Vaults you can use: ${vaults.map((v) => `${v.vault} (${v.role})`).join(", ")}.` : "You have no vault access yet; ask your operator.";
+  const vaultLine = vaults.length
+    ? `Vaults you can use: ${vaults.map((v) => `${v.vault} (${v.role})`).join(", ")}.`
+    : "You have no vault access yet; ask your operator.";
   return [
     `Set AGENT_VAULT_ADDR=${addr} and AGENT_VAULT_SESSION_TOKEN=<the token above>.`,
     `Send "Authorization: Bearer $AGENT_VAULT_SESSION_TOKEN" and "X-Vault: <vault>" on every vault-scoped request. ${vaultLine}`,

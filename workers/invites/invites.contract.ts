@@ -40,14 +40,24 @@ export const CreateInviteBody = z
   .object({
     name: AgentName,
     role: CompanyRole.default("member"),
-    vaults: z.array(z.object({ vault: ResourceName, role: VaultRole.default("proxy") }).strict()).max(MAX_INVITE_VAULTS).default([]),
+    vaults: z
+      .array(z.object({ vault: ResourceName, role: VaultRole.default("proxy") }).strict())
+      .max(MAX_INVITE_VAULTS)
+      .default([]),
     ttl_seconds: InviteTtl.default(INVITE_DEFAULT_TTL_SECONDS),
   })
   .strict();
 
 /** `POST /v1/agents/{agentId}/rotate`: a rotation invite for an existing agent. */
 export const RotateAgentBody = z.object({ ttl_seconds: InviteTtl.optional() }).strict();
-export const RotationInvite = z.object({ name: z.string(), kind: z.string(), invite_url: z.string(), token_suffix: z.string(), expires_at: Timestamp, prompt: z.string() });
+export const RotationInvite = z.object({
+  name: z.string(),
+  kind: z.string(),
+  invite_url: z.string(),
+  token_suffix: z.string(),
+  expires_at: Timestamp,
+  prompt: z.string(),
+});
 
 export const ListInvitesQuery = z.object({ status: z.enum(INVITE_STATUSES).default("pending") }).strict();
 export const ListedInvite = z.object({

@@ -46,7 +46,9 @@ export async function issueAgentInvite(
   const { db, principal } = c.var;
   const now = Date.now();
   if ((await countPendingInvites(db, principal.companyId, now)) >= MAX_PENDING_INVITES) {
-    throw new AppError(429, "too_many_invites", `At most ${MAX_PENDING_INVITES} invites may be pending; revoke some first`, { headers: { "Retry-After": "60" } });
+    throw new AppError(429, "too_many_invites", `At most ${MAX_PENDING_INVITES} invites may be pending; revoke some first`, {
+      headers: { "Retry-After": "60" },
+    });
   }
   const issued = await minterFor(c.env)("invite");
   const expiresAt = now + input.ttlSeconds * 1000;
@@ -88,7 +90,8 @@ invitesRouter
     const db = c.var.db;
     if (body.role === "owner" && principal.companyRole !== "owner") throw forbidden("Only company owners can invite owner agents");
     if (await findAgentByName(db, principal.companyId, body.name)) throw conflict("agent_exists", `An agent named "${body.name}" already exists`);
-    if (await pendingAgentInviteExists(db, principal.companyId, body.name, Date.now())) throw conflict("invite_pending", `An invite for "${body.name}" is already pending; revoke it first`);
+    if (await pendingAgentInviteExists(db, principal.companyId, body.name, Date.now()))
+      throw conflict("invite_pending", `An invite for "${body.name}" is already pending; revoke it first`);
     const grants = [];
     for (const grant of body.vaults) {
       const vault = await requireGrantable(db, principal, grant.vault, grant.role);

@@ -16,7 +16,15 @@ const isPending = (now: number) => and(isNull(invites.usedAt), isNull(invites.re
 const isAgentInvite = or(eq(invites.kind, "agent"), eq(invites.kind, "rotation"));
 
 export async function countPendingInvites(db: Database, companyId: string, now: number): Promise<number> {
-  return (await db.select({ n: count() }).from(invites).where(and(eq(invites.companyId, companyId), isPending(now))).get())?.n ?? 0;
+  return (
+    (
+      await db
+        .select({ n: count() })
+        .from(invites)
+        .where(and(eq(invites.companyId, companyId), isPending(now)))
+        .get()
+    )?.n ?? 0
+  );
 }
 
 /** A pending invite for a new agent of that name, if any. */
@@ -62,7 +70,11 @@ export async function findInviteByTokenHash(db: Database, tokenHash: string): Pr
 }
 
 export async function findAgentInCompany(db: Database, companyId: string, id: string): Promise<AgentRow | undefined> {
-  return db.select().from(agents).where(and(eq(agents.id, id), eq(agents.companyId, companyId))).get();
+  return db
+    .select()
+    .from(agents)
+    .where(and(eq(agents.id, id), eq(agents.companyId, companyId)))
+    .get();
 }
 
 export async function findAgentById(db: Database, id: string): Promise<AgentRow | undefined> {
@@ -74,19 +86,34 @@ export function issueInviteChange(db: Database, principal: Principal, invite: Om
   const grants = invite.vaultGrants?.map((g) => `${g.vault}:${g.role}`) ?? [];
   return change([
     db.insert(invites).values(invite),
-    auditStatement(db, principal, { action: `invite.${invite.kind}.create`, targetType: "agent", targetId: invite.agentName ?? "", detail: { role: invite.role, vaults: grants } }),
+    auditStatement(db, principal, {
+      action: `invite.${invite.kind}.create`,
+      targetType: "agent",
+      targetId: invite.agentName ?? "",
+      detail: { role: invite.role, vaults: grants },
+    }),
   ] as const);
 }
 
 export function revokeInviteChange(db: Database, principal: Principal, invite: InviteRow, now: number) {
   return change([
     db.update(invites).set({ revokedAt: now }).where(eq(invites.id, invite.id)),
-    auditStatement(db, principal, { action: "invite.revoke", targetType: "agent", targetId: invite.agentName ?? "", detail: { token_suffix: invite.tokenSuffix } }),
+    auditStatement(db, principal, {
+      action: "invite.revoke",
+      targetType: "agent",
+      targetId: invite.agentName ?? "",
+      detail: { token_suffix: invite.tokenSuffix },
+    }),
   ] as const);
 }
 
 /** Who redeems an invite: its token acts for the company, recorded by the invite's suffix. */
-const redeemerOf = (invite: InviteRow): Principal => ({ kind: "company_key", companyId: invite.companyId, id: `invite:${invite.tokenSuffix}`, companyRole: "owner" });
+const redeemerOf = (invite: InviteRow): Principal => ({
+  kind: "company_key",
+  companyId: invite.companyId,
+  id: `invite:${invite.tokenSuffix}`,
+  companyRole: "owner",
+});
 
 /**
  * The audit row is the guard: if another request used, revoked or outlived the invite first, the
@@ -128,7 +155,12 @@ export function redeemAgentInviteChange(db: Database, invite: InviteRow, agentId
     grants: (invite.vaultGrants ?? []).map((g) => ({ vaultId: g.vaultId, role: g.role })),
   };
   return change([
-    auditStatement(db, redeemerOf(invite), { action: "agent.invite.redeem", targetType: "agent", targetId: invite.agentName ?? "" }, stillRedeemable(invite, now)),
+    auditStatement(
+      db,
+      redeemerOf(invite),
+      { action: "agent.invite.redeem", targetType: "agent", targetId: invite.agentName ?? "" },
+      stillRedeemable(invite, now),
+    ),
     claimInvite(db, invite, now),
     ...newAgentStatements(db, agent, agentId, issued, now),
   ] as const);

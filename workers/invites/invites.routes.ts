@@ -15,7 +15,6 @@ import {
   RedeemInviteParams,
 } from "./invites.contract.ts";
 
-
 export const createInvite = createRoute({
   method: "post",
   path: "/v1/agents/invites",

@@ -29,8 +29,7 @@ export class AppError extends Error {
 }
 
 /** Shorthands for the errors every area raises. */
-export const badRequest = (code: ErrorCode, message: string, extra?: Record<string, unknown>) =>
-  new AppError(400, code, message, { extra });
+export const badRequest = (code: ErrorCode, message: string, extra?: Record<string, unknown>) => new AppError(400, code, message, { extra });
 export const unauthorized = (message = "Missing or invalid token") =>
   new AppError(401, "unauthorized", message, { headers: { "WWW-Authenticate": 'Bearer realm="edgevault"' } });
 export const forbidden = (message: string, code: ErrorCode = "forbidden") => new AppError(403, code, message);

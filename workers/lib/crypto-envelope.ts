@@ -24,14 +24,16 @@ export function fromBase64url(value: string): Uint8Array {
   return bytes;
 }
 
-const misconfigured = (why: string) =>
-  new AppError(500, "server_misconfigured", "The server's encryption keys are not configured", { cause: why });
+const misconfigured = (why: string) => new AppError(500, "server_misconfigured", "The server's encryption keys are not configured", { cause: why });
 
 /** Parses `MASTER_KEYS` (`v1:<base64>,v2:<base64>`); the highest version is current. */
 export async function loadMasterKeyring(secret: string | undefined): Promise<MasterKeyring> {
   if (!secret) throw misconfigured("MASTER_KEYS is not set");
   const keys = new Map<number, CryptoKey>();
-  for (const entry of secret.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of secret
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = /^v(\d+):(.+)$/.exec(entry);
     if (!match?.[1] || !match[2]) throw misconfigured("MASTER_KEYS entry is not v<N>:<base64>");
     const raw = fromBase64url(match[2]);
@@ -48,11 +50,7 @@ export function importAesKey(raw: Uint8Array): Promise<CryptoKey> {
 
 export async function seal(key: CryptoKey, plaintext: Uint8Array, associatedData: string): Promise<string> {
   const iv = randomBytes(IV_BYTES);
-  const ciphertext = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(associatedData) },
-    key,
-    plaintext,
-  );
+  const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: new TextEncoder().encode(associatedData) }, key, plaintext);
   return `${base64url(iv)}.${base64url(new Uint8Array(ciphertext))}`;
 }
 

@@ -50,7 +50,14 @@ export const PROXY_ERROR_CODES = [
 ] as const;
 
 /** SVIDs, SPIFFE IDs and signing keys. */
-export const IDENTITY_ERROR_CODES = ["invalid_token", "invalid_spiffe_id", "invalid_audience", "signing_keys_busy", "signing_keys_changed", "next_key_too_new"] as const;
+export const IDENTITY_ERROR_CODES = [
+  "invalid_token",
+  "invalid_spiffe_id",
+  "invalid_audience",
+  "signing_keys_busy",
+  "signing_keys_changed",
+  "next_key_too_new",
+] as const;
 
 /** RFC 6749 §5.2, answered by token exchange (RFC 8693) only; `invalid_request` is also a common code. */
 export const OAUTH_ERROR_CODES = ["invalid_request", "invalid_grant", "invalid_target", "unsupported_grant_type", "invalid_scope"] as const;

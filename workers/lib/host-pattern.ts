@@ -170,7 +170,8 @@ export function parseUpstreamOrigin(raw: string, options: HostCheckOptions): str
   if (!match) throw bad("give an origin only, like https://api.example.com (no path, query or fragment)");
   const scheme = match[1] ?? "";
   const authority = match[2] ?? "";
-  if (scheme !== "https" && !(scheme === "http" && options.allowPrivate)) throw bad(options.allowPrivate ? "the scheme must be https or http" : "the scheme must be https");
+  if (scheme !== "https" && !(scheme === "http" && options.allowPrivate))
+    throw bad(options.allowPrivate ? "the scheme must be https or http" : "the scheme must be https");
   if (authority.includes("@")) throw bad("userinfo (user@host) is not allowed");
   if (authority.includes("*")) throw bad("an upstream names one host: no '*'");
   const split = splitHostPort(authority);
@@ -256,7 +257,13 @@ const DOT_SEGMENT = /^\.\.?(?:;.*)?$/;
 export function hasDotSegment(path: string): boolean {
   let text = path;
   for (let round = 0; round <= DOT_SEGMENT_DECODE_ROUNDS; round++) {
-    if (text.normalize("NFKC").split(/[/\\]/).some((segment) => DOT_SEGMENT.test(segment))) return true;
+    if (
+      text
+        .normalize("NFKC")
+        .split(/[/\\]/)
+        .some((segment) => DOT_SEGMENT.test(segment))
+    )
+      return true;
     let decoded: string;
     try {
       decoded = decodeURIComponent(text);
@@ -276,7 +283,8 @@ export function hasDotSegment(path: string): boolean {
  * quietly resolve `..`: an ambiguous path is refused, never reinterpreted.
  */
 export function refuseDotSegments(path: string): void {
-  if (hasDotSegment(path)) throw new AppError(400, "invalid_path", "Invalid proxy path: '.' and '..' segments are not allowed, in any encoding or with ';' parameters");
+  if (hasDotSegment(path))
+    throw new AppError(400, "invalid_path", "Invalid proxy path: '.' and '..' segments are not allowed, in any encoding or with ';' parameters");
 }
 
 /**

@@ -55,7 +55,10 @@ export async function generateSigningKeyPair(alg: SigningAlg): Promise<Generated
   const exported = await exportJWK(privateKey);
   const publicJwk = PublicJwk.parse(await exportJWK(publicKey));
   const privateJwk = PrivateJwk.parse(exported);
-  return { publicJwk: { kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, ...(publicJwk.y ? { y: publicJwk.y } : {}) }, privateJwk: JSON.stringify(privateJwk) };
+  return {
+    publicJwk: { kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, ...(publicJwk.y ? { y: publicJwk.y } : {}) },
+    privateJwk: JSON.stringify(privateJwk),
+  };
 }
 
 /** Imports an unsealed private JWK as a non-extractable signing key. */

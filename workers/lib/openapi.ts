@@ -41,7 +41,6 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   429: "Too many requests",
 };
 
-
 export const RESOURCE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$|^[a-z0-9]$/;
 /** The rule in words; the CLI says "must be <rule>". */
 export const RESOURCE_NAME_RULE = "lowercase letters, digits and hyphens, 1-64 chars, not starting or ending with a hyphen";

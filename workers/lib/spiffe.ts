@@ -45,7 +45,10 @@ export function segmentProblem(segment: string): string | undefined {
 export function spiffeIdFor(trustDomain: string, companyId: string, agentName: string): string {
   const domainProblem = trustDomainProblem(trustDomain);
   if (domainProblem) throw invalid(`Invalid SPIFFE ID: ${domainProblem}`);
-  for (const [what, value] of [["company id", companyId], ["agent name", agentName]] as const) {
+  for (const [what, value] of [
+    ["company id", companyId],
+    ["agent name", agentName],
+  ] as const) {
     const problem = segmentProblem(value);
     if (problem) throw invalid(`Invalid SPIFFE ID: the ${what} cannot be a path segment (${problem})`);
   }

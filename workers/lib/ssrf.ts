@@ -35,9 +35,7 @@ export type HostCheckOptions = {
 
 export type IpAddress = { version: 4 | 6; bytes: readonly number[] };
 
-export type HostnameVerdict =
-  | { ok: true; hostname: string }
-  | { ok: false; kind: "malformed" | "forbidden"; reason: string };
+export type HostnameVerdict = { ok: true; hostname: string } | { ok: false; kind: "malformed" | "forbidden"; reason: string };
 
 const MAX_HOSTNAME_LENGTH = 253;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -251,7 +249,9 @@ export function parseIPv4(text: string): IpAddress | null {
   if (numbers.some((n) => n > 255)) return null;
   if (last >= 256 ** (4 - numbers.length)) return null;
   let value = last;
-  numbers.forEach((n, i) => (value += n * 256 ** (3 - i)));
+  numbers.forEach((n, i) => {
+    value += n * 256 ** (3 - i);
+  });
   return { version: 4, bytes: [Math.floor(value / 2 ** 24) % 256, Math.floor(value / 2 ** 16) % 256, Math.floor(value / 2 ** 8) % 256, value % 256] };
 }
 

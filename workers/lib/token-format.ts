@@ -27,4 +27,3 @@ export function parseToken(token: string): ParsedToken | undefined {
   const kind = (Object.keys(TOKEN_KINDS) as TokenKind[]).find((k) => TOKEN_KINDS[k] === match[1]);
   return kind ? { kind, body: match[2], tag: match[3] } : undefined;
 }
-

@@ -27,7 +27,8 @@ const slotField = (slot: ProposalSlotView) => {
 </li>`;
 };
 
-const destination = (host: string, upstream: string | undefined) => (upstream ? html`<code>${host}</code> (sent to <code>${upstream}</code>)` : html`<code>${host}</code>`);
+const destination = (host: string, upstream: string | undefined) =>
+  upstream ? html`<code>${host}</code> (sent to <code>${upstream}</code>)` : html`<code>${host}</code>`;
 
 const serviceItem = (service: ProposalServiceView) => {
   const old = service.replaces;
@@ -36,10 +37,15 @@ const serviceItem = (service: ProposalServiceView) => {
   }
   const keys = service.auth ? credentialKeysOf(service.auth) : [];
   // A set over an existing service is a replacement: say old → new, never a plain "Allow".
-  const verb = old ? html`<strong>Replace</strong> service <code>${service.name}</code>: ${destination(old.host, old.upstream)} (${old.auth_type} auth) → ${destination(service.host ?? "", service.upstream)}` : html`<strong>Allow</strong> <code>${service.host ?? ""}</code> as <code>${service.name}</code>`;
+  const verb = old
+    ? html`<strong>Replace</strong> service <code>${service.name}</code>: ${destination(old.host, old.upstream)} (${old.auth_type} auth) → ${destination(service.host ?? "", service.upstream)}`
+    : html`<strong>Allow</strong> <code>${service.host ?? ""}</code> as <code>${service.name}</code>`;
   return html`<li>${verb}
-  <span class="hint">— ${service.auth?.type ?? "passthrough"} auth${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}</span>${service.upstream ? html`<p class="notice warn">Requests and their credentials go to <code>${service.upstream}</code>, not to <code>${service.host ?? ""}</code>. Approve only if you trust that address.</p>` : ""}${(service.exposes ?? []).map(
-    (e) => html`<p class="notice warn">The stored credential <code>${e.key}</code> would be sent to ${destination(service.host ?? "", service.upstream)}${e.sent_to.length ? html`; today it goes only to ${e.sent_to.map((d, i) => html`${i ? ", " : ""}<code>${d}</code>`)}` : html`; no service sends it today`}.</p>`,
+  <span class="hint">— ${service.auth?.type ?? "passthrough"} auth${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}</span>${service.upstream ? html`<p class="notice warn">Requests and their credentials go to <code>${service.upstream}</code>, not to <code>${service.host ?? ""}</code>. Approve only if you trust that address.</p>` : ""}${(
+    service.exposes ?? []
+  ).map(
+    (e) =>
+      html`<p class="notice warn">The stored credential <code>${e.key}</code> would be sent to ${destination(service.host ?? "", service.upstream)}${e.sent_to.length ? html`; today it goes only to ${e.sent_to.map((d, i) => html`${i ? ", " : ""}<code>${d}</code>`)}` : html`; no service sends it today`}.</p>`,
   )}</li>`;
 };
 
@@ -59,8 +65,9 @@ ${model.flash ? notice(model.flash.kind, model.flash.text) : ""}
   ${view.review_note ? html`<p class="meta">Review note: ${view.review_note}</p>` : ""}
 </section>
 ${view.services.length ? html`<section class="card" aria-labelledby="hosts"><h2 id="hosts">Hosts</h2><ul class="plain">${view.services.map(serviceItem)}</ul></section>` : ""}
-${pending
-  ? html`<form method="post" action="/approve/${view.id}" class="card" aria-labelledby="approve-heading">
+${
+  pending
+    ? html`<form method="post" action="/approve/${view.id}" class="card" aria-labelledby="approve-heading">
   <h2 id="approve-heading">Approve</h2>
   <input type="hidden" name="csrf" value="${model.csrf}">
   <input type="hidden" name="token" value="${model.token}">
@@ -80,7 +87,8 @@ ${pending
   <textarea id="reason" name="reason" required maxlength="2000"></textarea>
   <div class="actions"><button type="submit" class="danger">Reject</button></div>
 </form>`
-  : ""}
+    : ""
+}
 <p><a href="/inbox">Back to the inbox</a></p>`;
   return layout(`Request ${view.id}`, body, { signedInAs: model.signedInAs, csrf: model.csrf });
 }

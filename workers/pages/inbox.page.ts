@@ -11,7 +11,10 @@ ${[...byVault.entries()].map(
   ([vault, items]) => html`<section class="card" aria-labelledby="vault-${vault}">
   <h2 id="vault-${vault}">Vault <code>${vault}</code></h2>
   <ul class="plain">${items.map(
-    ({ view, raisedBy }) => html`<li><a href="/approve/${view.id}">${raisedBy}: ${view.message ? view.message.slice(0, 120) : `${view.services.length} host(s), ${view.credentials.length} credential(s)`}</a>
+    ({
+      view,
+      raisedBy,
+    }) => html`<li><a href="/approve/${view.id}">${raisedBy}: ${view.message ? view.message.slice(0, 120) : `${view.services.length} host(s), ${view.credentials.length} credential(s)`}</a>
     <div class="meta">${view.created_at.slice(0, 16).replace("T", " ")} UTC</div></li>`,
   )}</ul>
 </section>`,

@@ -34,13 +34,15 @@ export function layout(title: string, body: Markup, options: { signedInAs?: stri
 <body>
 <header class="top">
   <a class="brand" href="/inbox">Edgevault</a>
-  ${options.signedInAs
-    ? html`<form method="post" action="/sign-out" class="signout">
+  ${
+    options.signedInAs
+      ? html`<form method="post" action="/sign-out" class="signout">
         <input type="hidden" name="csrf" value="${options.csrf ?? ""}">
         <span class="who">${options.signedInAs}</span>
         <button type="submit" class="link">Sign out</button>
       </form>`
-    : ""}
+      : ""
+  }
 </header>
 <main id="main">
 ${body}

@@ -28,7 +28,7 @@ import { inboxPage } from "./inbox.page.ts";
 import { layout, notice, PAGE_HEADERS, html } from "./layout.ts";
 import { signInPage } from "./sign-in.page.ts";
 import { approve, reject } from "../proposals/decide.ts";
-import { proposalView, type ProposalRow } from "../proposals/proposal-rows.ts";
+import { proposalView } from "../proposals/proposal-rows.ts";
 import { commitFor, decidable, settled } from "../proposals/decision.ts";
 import { pendingProposals, raiserName } from "../proposals/proposals.queries.ts";
 import { reviewView } from "../proposals/review-view.ts";
@@ -54,7 +54,8 @@ async function requireForm(c: Context<AppEnv>, csrf: string | undefined): Promis
   const origin = c.req.header("Origin");
   if (origin !== new URL(c.req.url).origin) throw new AppError(403, "csrf_failed", "This form must be sent from Edgevault's own pages");
   const presented = presentedToken(c);
-  if (presented?.viaCookie && !(await verifyCsrf(presented.token, csrf))) throw new AppError(403, "csrf_failed", "The form expired or was forged; reload the page");
+  if (presented?.viaCookie && !(await verifyCsrf(presented.token, csrf)))
+    throw new AppError(403, "csrf_failed", "The form expired or was forged; reload the page");
 }
 
 const page = (c: Context<AppEnv>, markup: Parameters<Context<AppEnv>["html"]>[0], status: 200 | 400 | 401 | 403 | 404 | 409 | 429 = 200) =>
@@ -92,11 +93,18 @@ const formBodyLimit = (maxSize: number) =>
       throw new AppError(413, "payload_too_large", `Form bodies are limited to ${maxSize} bytes`);
     },
   });
-const DecisionForm = z.object({ csrf: z.string().max(200), token: z.string().max(200).optional(), action: z.enum(["approve", "reject"]), reason: z.string().max(2000).optional() });
+const DecisionForm = z.object({
+  csrf: z.string().max(200),
+  token: z.string().max(200).optional(),
+  action: z.enum(["approve", "reject"]),
+  reason: z.string().max(2000).optional(),
+});
 
 export const pagesRouter = createRouter();
 
-pagesRouter.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff" }));
+pagesRouter.get("/assets/app.css", (c) =>
+  c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff" }),
+);
 pagesRouter.get("/", (c) => c.redirect("/inbox", 303));
 
 pagesRouter.get("/sign-in", async (c) => page(c, signInPage({ next: safeNext(c.req.query("next")) })));
@@ -107,14 +115,31 @@ pagesRouter.post("/sign-in", formBodyLimit(FORM_BODY_LIMIT), async (c) => {
   const next = safeNext(parsed.success ? parsed.data.next : undefined);
   if (!parsed.success) return page(c, signInPage({ next, error: "Enter your email and password." }), 400);
   try {
-    const { session } = await signInWithPassword(c.var.db, minterFor(c.env), parsed.data.email, parsed.data.password, c.req.header("CF-Connecting-IP"), "cookie", parsed.data.company || undefined);
+    const { session } = await signInWithPassword(
+      c.var.db,
+      minterFor(c.env),
+      parsed.data.email,
+      parsed.data.password,
+      c.req.header("CF-Connecting-IP"),
+      "cookie",
+      parsed.data.company || undefined,
+    );
     setSessionCookie(c, session.token);
     return c.redirect(next, 303);
   } catch (error) {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
     if (error.code === "company_required") {
       const companies = CompanyChoices.parse(error.extra.companies);
-      return page(c, signInPage({ next, email: parsed.data.email, companies, error: "This email and password open accounts in more than one company. Choose one and enter your password again." }), 409);
+      return page(
+        c,
+        signInPage({
+          next,
+          email: parsed.data.email,
+          companies,
+          error: "This email and password open accounts in more than one company. Choose one and enter your password again.",
+        }),
+        409,
+      );
     }
     const status = error.status === 429 ? 429 : 401;
     return page(c, signInPage({ next, email: parsed.data.email, error: error.message }), status);
@@ -137,7 +162,8 @@ pagesRouter.get("/inbox", async (c) => {
   const db = c.var.db;
   const principal = session.principal;
   const decidableVaults = [];
-  for (const vault of await listCompanyVaults(db, principal.companyId)) if (roleAtLeast(await vaultRoleOf(db, principal, vault), "member")) decidableVaults.push(vault);
+  for (const vault of await listCompanyVaults(db, principal.companyId))
+    if (roleAtLeast(await vaultRoleOf(db, principal, vault), "member")) decidableVaults.push(vault);
   const names = new Map(decidableVaults.map((v) => [v.id, v.name]));
   const rows = await pendingProposals(db, principal.companyId, [...names.keys()], INBOX_LIMIT);
   const items = await Promise.all(rows.map(async (row) => ({ view: proposalView(row, names.get(row.vaultId) ?? ""), raisedBy: await raiserName(db, row) })));
@@ -152,8 +178,23 @@ pagesRouter.get("/approve/:id", async (c) => {
   const found = await decidableOrPage(c, session, c.req.param("id"), token);
   if (found instanceof Response) return found;
   const done = c.req.query("done");
-  const flash = done === "applied" ? { kind: "ok" as const, text: "Approved and applied. The agent can retry its request now." } : done === "rejected" ? { kind: "info" as const, text: "Rejected. The agent has been told." } : undefined;
-  return page(c, approvePage({ view: await reviewView(c.var.db, found.row, found.vaultName), raisedBy: await raiserName(c.var.db, found.row), token: token ?? "", csrf: session.csrf, signedInAs: session.principal.email, flash }));
+  const flash =
+    done === "applied"
+      ? { kind: "ok" as const, text: "Approved and applied. The agent can retry its request now." }
+      : done === "rejected"
+        ? { kind: "info" as const, text: "Rejected. The agent has been told." }
+        : undefined;
+  return page(
+    c,
+    approvePage({
+      view: await reviewView(c.var.db, found.row, found.vaultName),
+      raisedBy: await raiserName(c.var.db, found.row),
+      token: token ?? "",
+      csrf: session.csrf,
+      signedInAs: session.principal.email,
+      flash,
+    }),
+  );
 });
 
 pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async (c) => {
@@ -170,7 +211,18 @@ pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async 
   const values: Record<string, string> = {};
   for (const [name, value] of Object.entries(body)) if (name.startsWith("cred_") && typeof value === "string" && value !== "") values[name.slice(5)] = value;
   const again = async (error: AppError) =>
-    page(c, approvePage({ view: await reviewView(c.var.db, found.row, found.vaultName), raisedBy: "the agent", token: form.data.token ?? "", csrf: session.csrf, signedInAs: session.principal.email, flash: { kind: "error", text: error.message } }), error.status === 409 ? 409 : 400);
+    page(
+      c,
+      approvePage({
+        view: await reviewView(c.var.db, found.row, found.vaultName),
+        raisedBy: "the agent",
+        token: form.data.token ?? "",
+        csrf: session.csrf,
+        signedInAs: session.principal.email,
+        flash: { kind: "error", text: error.message },
+      }),
+      error.status === 409 ? 409 : 400,
+    );
   try {
     const updated =
       form.data.action === "approve"
@@ -193,6 +245,13 @@ async function decidableOrPage(c: Context<AppEnv>, session: PageSession, id: str
   } catch (error) {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
     const status = error.status === 404 ? 404 : 403;
-    return page(c, layout("Not available", html`<h1>Not available</h1>${notice("error", error.message)}<p><a href="/inbox">Back to the inbox</a></p>`, { signedInAs: session.principal.email, csrf: session.csrf }), status);
+    return page(
+      c,
+      layout("Not available", html`<h1>Not available</h1>${notice("error", error.message)}<p><a href="/inbox">Back to the inbox</a></p>`, {
+        signedInAs: session.principal.email,
+        csrf: session.csrf,
+      }),
+      status,
+    );
   }
 }

@@ -17,12 +17,14 @@ ${options.error ? notice("error", options.error) : ""}
   <input type="hidden" name="next" value="${options.next}">
   <label for="email">Email</label>
   <input id="email" name="email" type="email" autocomplete="username" required value="${options.email ?? ""}" ${companies.length ? "" : "autofocus"}>
-  ${companies.length
-    ? html`<label for="company">Company</label>
+  ${
+    companies.length
+      ? html`<label for="company">Company</label>
   <select id="company" name="company" required autofocus>
     ${companies.map((company) => html`<option value="${company.id}">${company.name} (${company.id})</option>`)}
   </select>`
-    : ""}
+      : ""
+  }
   <label for="password">Password</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required>
   <div class="actions"><button type="submit" class="primary">Sign in</button></div>

@@ -35,7 +35,11 @@ export function requireDecider(decider: Decider, row: ProposalRow): void {
   const me = rootOf(decider.principal);
   const ownRaise = row.raisedByType === decider.principal.kind && row.raisedById === decider.principal.id;
   if (ownRaise || (raisedBy.type === me.type && raisedBy.id === me.id)) {
-    throw new AppError(403, "own_proposal", "Nobody decides a proposal they raised, or one raised by a session they minted: ask another member or admin of the vault");
+    throw new AppError(
+      403,
+      "own_proposal",
+      "Nobody decides a proposal they raised, or one raised by a session they minted: ask another member or admin of the vault",
+    );
   }
   const touchesServices = (row.services as ProposalServiceView[]).length > 0;
   if (touchesServices && !roleAtLeast(decider.role, "admin")) {
@@ -67,7 +71,8 @@ async function slotValues(db: Database, env: Env, row: ProposalRow, given: Recor
   const sealed = row.sealedValues ?? {};
   const dataKey = Object.keys(sealed).length ? await companyDataKey(db, env, row.companyId) : undefined;
   for (const key of setKeys) {
-    const value = given[key] ?? (sealed[key] && dataKey ? await openText(dataKey, sealed[key], associatedData.proposalValue(row.companyId, row.id, key)) : undefined);
+    const value =
+      given[key] ?? (sealed[key] && dataKey ? await openText(dataKey, sealed[key], associatedData.proposalValue(row.companyId, row.id, key)) : undefined);
     if (value === undefined) throw badRequest("missing_credential_value", `Enter a value for "${key}"`);
     values.set(key, value);
   }
@@ -77,7 +82,15 @@ async function slotValues(db: Database, env: Env, row: ProposalRow, given: Recor
 /** Runs a change with its invalidations (workers/effects.ts `commitChange` bound to the request). */
 export type Commit = <T extends Change["statements"]>(done: Change<T>) => Promise<{ [K in keyof T]: Awaited<T[K]> }>;
 
-export async function approve(db: Database, env: Env, commit: Commit, decider: Decider, row: ProposalRow, given: Record<string, string>, note: string | undefined): Promise<ProposalRow> {
+export async function approve(
+  db: Database,
+  env: Env,
+  commit: Commit,
+  decider: Decider,
+  row: ProposalRow,
+  given: Record<string, string>,
+  note: string | undefined,
+): Promise<ProposalRow> {
   requireDecider(decider, row);
   requirePending(row);
   const principal = decider.principal;
@@ -108,7 +121,14 @@ export async function approve(db: Database, env: Env, commit: Commit, decider: D
           })
           .onConflictDoUpdate({
             target: [services.vaultId, services.name],
-            set: { host: s.host ?? "", upstream: s.upstream ?? null, description: s.description ?? null, auth: s.auth ?? { type: "passthrough" }, enabled: true, updatedAt: now },
+            set: {
+              host: s.host ?? "",
+              upstream: s.upstream ?? null,
+              description: s.description ?? null,
+              auth: s.auth ?? { type: "passthrough" },
+              enabled: true,
+              updatedAt: now,
+            },
           }),
   );
   const credentialChanges = (row.credentials as ProposalSlotView[]).map((slot) =>
@@ -116,14 +136,35 @@ export async function approve(db: Database, env: Env, commit: Commit, decider: D
       ? db.delete(credentials).where(and(eq(credentials.vaultId, row.vaultId), eq(credentials.companyId, row.companyId), eq(credentials.key, slot.key)))
       : db
           .insert(credentials)
-          .values({ companyId: row.companyId, vaultId: row.vaultId, key: slot.key, ciphertext: sealed.get(slot.key) ?? "", createdAt: now, updatedAt: now, updatedBy: principal.id })
-          .onConflictDoUpdate({ target: [credentials.vaultId, credentials.key], set: { ciphertext: sealed.get(slot.key) ?? "", updatedAt: now, updatedBy: principal.id } }),
+          .values({
+            companyId: row.companyId,
+            vaultId: row.vaultId,
+            key: slot.key,
+            ciphertext: sealed.get(slot.key) ?? "",
+            createdAt: now,
+            updatedAt: now,
+            updatedBy: principal.id,
+          })
+          .onConflictDoUpdate({
+            target: [credentials.vaultId, credentials.key],
+            set: { ciphertext: sealed.get(slot.key) ?? "", updatedAt: now, updatedBy: principal.id },
+          }),
   );
   const [, updated] = await runDecision(() =>
     commit(
       change(
         [
-          auditStatement(db, principal, { action: "proposal.approve", targetType: "proposal", targetId: row.id, detail: { services: (row.services as ProposalServiceView[]).map((s) => `${s.action}:${s.name}`), credentials: [...values.keys()] } }, pendingGuard(row.id)),
+          auditStatement(
+            db,
+            principal,
+            {
+              action: "proposal.approve",
+              targetType: "proposal",
+              targetId: row.id,
+              detail: { services: (row.services as ProposalServiceView[]).map((s) => `${s.action}:${s.name}`), credentials: [...values.keys()] },
+            },
+            pendingGuard(row.id),
+          ),
           decideStatement(db, principal, row.id, "applied", note ?? null, now),
           ...serviceChanges,
           ...credentialChanges,

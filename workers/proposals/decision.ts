@@ -33,7 +33,10 @@ export async function decidable(c: Context<AppEnv>, id: string, token: string | 
 }
 
 /** Commits a decision's change for this request (its invalidations included). */
-export const commitFor = (c: Context<AppEnv>): Commit => (done) => commitChange(c, done);
+export const commitFor =
+  (c: Context<AppEnv>): Commit =>
+  (done) =>
+    commitChange(c, done);
 
 /** After D1 holds the decision: wake waiters and notify webhooks. */
 export async function settled(c: Context<AppEnv>, row: ProposalRow, vaultName: string) {

@@ -34,7 +34,9 @@ export function withImpact(
   const annotated = services.map((service): ProposalServiceView => {
     const { replaces: _r, exposes: _e, ...base } = service;
     const existing = byName.get(service.name);
-    const replaces = existing ? { host: existing.hostPattern, ...(existing.upstream ? { upstream: existing.upstream } : {}), auth_type: existing.auth.type } : undefined;
+    const replaces = existing
+      ? { host: existing.hostPattern, ...(existing.upstream ? { upstream: existing.upstream } : {}), auth_type: existing.auth.type }
+      : undefined;
     if (service.action === "delete" || !service.host || !service.auth) return { ...base, ...(replaces ? { replaces } : {}) };
     const destination = destinationOf(service.host, service.upstream);
     const exposes = credentialKeysOf(service.auth)

@@ -23,5 +23,4 @@ export type ProposalRecord = {
   expiresAt: number;
 };
 
-export const eventForStatus = (status: ProposalStatus): ProposalEvent =>
-  status === "pending" ? "proposal.created" : (`proposal.${status}` as ProposalEvent);
+export const eventForStatus = (status: ProposalStatus): ProposalEvent => (status === "pending" ? "proposal.created" : (`proposal.${status}` as ProposalEvent));

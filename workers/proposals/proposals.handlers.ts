@@ -58,7 +58,16 @@ proposalsRouter
     await commitChange(c, raiseChange(db, principal, row, vault.name));
     const approvalUrl = `${new URL(c.req.url).origin}/approve/${id}?token=${approval.token}`;
     await proposalWatch(c.env, id).open(proposalRecord(row, vault.name), approvalUrl);
-    return c.json({ id, status: "pending" as const, vault: vault.name, approval_url: approvalUrl, message: "Proposal raised. Show the user the approval_url; poll GET /v1/proposals/{id} (or add ?wait=30) until it leaves pending." }, 201);
+    return c.json(
+      {
+        id,
+        status: "pending" as const,
+        vault: vault.name,
+        approval_url: approvalUrl,
+        message: "Proposal raised. Show the user the approval_url; poll GET /v1/proposals/{id} (or add ?wait=30) until it leaves pending.",
+      },
+      201,
+    );
   })
   .openapi(routes.getProposal, async (c) => {
     const principal = c.var.principal;

@@ -9,8 +9,15 @@ import type { ProposalRow } from "./proposal-rows.ts";
 import type { ProposalStatus } from "./proposal-view.ts";
 
 export function raiseChange(db: Database, principal: Principal, row: ProposalRow, vaultName: string) {
-  const detail = { vault: vaultName, services: (row.services as { name: string }[]).map((s) => s.name), credentials: (row.credentials as { key: string }[]).map((s) => s.key) };
-  return change([db.insert(proposals).values(row), auditStatement(db, principal, { action: "proposal.raise", targetType: "proposal", targetId: row.id, detail })] as const);
+  const detail = {
+    vault: vaultName,
+    services: (row.services as { name: string }[]).map((s) => s.name),
+    credentials: (row.credentials as { key: string }[]).map((s) => s.key),
+  };
+  return change([
+    db.insert(proposals).values(row),
+    auditStatement(db, principal, { action: "proposal.raise", targetType: "proposal", targetId: row.id, detail }),
+  ] as const);
 }
 
 /** A proposal of the company with its vault's name. */

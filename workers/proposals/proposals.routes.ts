@@ -19,7 +19,6 @@ import {
   RejectProposalBody,
 } from "./proposals.contract.ts";
 
-
 export const raiseProposal = createRoute({
   method: "post",
   path: "/v1/proposals",

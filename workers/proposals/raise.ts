@@ -38,7 +38,11 @@ export async function checkProposal(db: Database, env: Env, vault: VaultRow, rai
       .from(services)
       .where(and(eq(services.vaultId, vault.id), eq(services.companyId, vault.companyId)))
       .all(),
-    db.select({ key: credentials.key }).from(credentials).where(and(eq(credentials.vaultId, vault.id), eq(credentials.companyId, vault.companyId))).all(),
+    db
+      .select({ key: credentials.key })
+      .from(credentials)
+      .where(and(eq(credentials.vaultId, vault.id), eq(credentials.companyId, vault.companyId)))
+      .all(),
   ]);
   const serviceNames = new Set(existingServices.map((s) => s.name));
   const stored = new Set(existingKeys.map((k) => k.key));
@@ -57,10 +61,20 @@ export async function checkProposal(db: Database, env: Env, vault: VaultRow, rai
     const upstream = service.upstream ? parseUpstreamOrigin(service.upstream, hostOptions) : undefined;
     for (const key of credentialKeysOf(service.auth)) {
       if (!(settable.has(key) || (stored.has(key) && !deleting.has(key)))) {
-        throw badRequest("unknown_credential_key", `Service "${service.name}" uses credential "${key}", which is neither a slot in this proposal nor a credential in the vault`);
+        throw badRequest(
+          "unknown_credential_key",
+          `Service "${service.name}" uses credential "${key}", which is neither a slot in this proposal nor a credential in the vault`,
+        );
       }
     }
-    return { action: "set", name: service.name, host, ...(upstream ? { upstream } : {}), ...(service.description ? { description: service.description } : {}), auth: service.auth };
+    return {
+      action: "set",
+      name: service.name,
+      host,
+      ...(upstream ? { upstream } : {}),
+      ...(service.description ? { description: service.description } : {}),
+      auth: service.auth,
+    };
   });
 
   const values = new Map<string, string>();
@@ -80,21 +94,42 @@ export async function checkProposal(db: Database, env: Env, vault: VaultRow, rai
     };
   });
 
-  const pending = await db.select({ n: count() }).from(proposals).where(and(eq(proposals.vaultId, vault.id), eq(proposals.status, "pending"))).get();
+  const pending = await db
+    .select({ n: count() })
+    .from(proposals)
+    .where(and(eq(proposals.vaultId, vault.id), eq(proposals.status, "pending")))
+    .get();
   if ((pending?.n ?? 0) >= MAX_PENDING_PER_VAULT) {
-    throw new AppError(429, "too_many_pending_proposals", `Vault "${vault.name}" already has ${MAX_PENDING_PER_VAULT} pending proposals; wait for them to be reviewed`, {
-      headers: { "Retry-After": "60" },
-    });
+    throw new AppError(
+      429,
+      "too_many_pending_proposals",
+      `Vault "${vault.name}" already has ${MAX_PENDING_PER_VAULT} pending proposals; wait for them to be reviewed`,
+      {
+        headers: { "Retry-After": "60" },
+      },
+    );
   }
   const mine = await db
     .select({ n: count() })
     .from(proposals)
-    .where(and(eq(proposals.vaultId, vault.id), eq(proposals.status, "pending"), eq(proposals.raisedByRootType, raiser.type), eq(proposals.raisedByRootId, raiser.id)))
+    .where(
+      and(
+        eq(proposals.vaultId, vault.id),
+        eq(proposals.status, "pending"),
+        eq(proposals.raisedByRootType, raiser.type),
+        eq(proposals.raisedByRootId, raiser.id),
+      ),
+    )
     .get();
   if ((mine?.n ?? 0) >= MAX_PENDING_PER_RAISER) {
-    throw new AppError(429, "too_many_pending_proposals", `You already have ${MAX_PENDING_PER_RAISER} pending proposals in vault "${vault.name}"; wait for them to be reviewed`, {
-      headers: { "Retry-After": "60" },
-    });
+    throw new AppError(
+      429,
+      "too_many_pending_proposals",
+      `You already have ${MAX_PENDING_PER_RAISER} pending proposals in vault "${vault.name}"; wait for them to be reviewed`,
+      {
+        headers: { "Retry-After": "60" },
+      },
+    );
   }
   // Marked as the vault stands now: what a set replaces, and stored credentials sent somewhere new.
   const impact = withImpact(checkedServices, slots, existingServices, stored);
@@ -102,7 +137,13 @@ export async function checkProposal(db: Database, env: Env, vault: VaultRow, rai
 }
 
 /** Seals values an agent sent back, bound to this proposal and key. */
-export async function sealProposalValues(db: Database, env: Env, companyId: string, proposalId: string, values: Map<string, string>): Promise<Record<string, string> | null> {
+export async function sealProposalValues(
+  db: Database,
+  env: Env,
+  companyId: string,
+  proposalId: string,
+  values: Map<string, string>,
+): Promise<Record<string, string> | null> {
   if (values.size === 0) return null;
   const key = await companyDataKey(db, env, companyId);
   const sealed: Record<string, string> = {};

@@ -16,7 +16,11 @@ export async function reviewView(db: Database, row: ProposalRow, vaultName: stri
   if (row.status !== "pending") return view;
   const [current, keys] = await Promise.all([
     listVaultServices(db, row.companyId, row.vaultId),
-    db.select({ key: credentials.key }).from(credentials).where(and(eq(credentials.companyId, row.companyId), eq(credentials.vaultId, row.vaultId))).all(),
+    db
+      .select({ key: credentials.key })
+      .from(credentials)
+      .where(and(eq(credentials.companyId, row.companyId), eq(credentials.vaultId, row.vaultId)))
+      .all(),
   ]);
   const impact = withImpact(row.services as ProposalServiceView[], row.credentials as ProposalSlotView[], current, new Set(keys.map((k) => k.key)));
   return { ...view, services: impact.services, credentials: impact.slots };

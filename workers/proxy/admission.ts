@@ -22,7 +22,6 @@ export type Admitted = Extract<GateAdmission, { ok: true }>;
  */
 export const PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
-
 /**
  * The one Durable Object round trip; every refusal becomes the seed's error. A token the edge
  * cannot read (or whose public id is forged) is 401 before any Durable Object or D1 is touched;

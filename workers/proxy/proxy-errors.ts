@@ -17,11 +17,9 @@ export const serviceDisabled = (name: string, host: string) =>
 export const credentialNotFound = (key: string, service: string) =>
   new AppError(502, "credential_not_found", `Credential "${key}" used by service "${service}" is not in the vault; ask the user to add it`, { extra: { key } });
 
-export const upstreamUnreachable = (host: string, cause: unknown) =>
-  new AppError(502, "upstream_unreachable", `Could not reach ${host}`, { cause });
+export const upstreamUnreachable = (host: string, cause: unknown) => new AppError(502, "upstream_unreachable", `Could not reach ${host}`, { cause });
 
-export const upstreamTimeout = (host: string, ms: number) =>
-  new AppError(504, "upstream_timeout", `${host} did not answer within ${Math.round(ms / 1000)} s`);
+export const upstreamTimeout = (host: string, ms: number) => new AppError(504, "upstream_timeout", `${host} did not answer within ${Math.round(ms / 1000)} s`);
 
 export function tooManyRequests(retryAfterSeconds: number, limit: number, remaining: number, reason: "rate_limited" | "too_many_in_flight"): AppError {
   const message = reason === "rate_limited" ? "Rate limit exceeded for this agent and vault" : "Too many requests in flight for this agent and vault";

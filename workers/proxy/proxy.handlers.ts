@@ -63,10 +63,14 @@ proxyRouter.all("/proxy/*", async (c) => {
       releaseLease();
       return new Response(null, { status: 101, webSocket: upstream.webSocket });
     }
-    const counted = countBytes(upstream.body, (p) => c.executionCtx.waitUntil(p), (bytesOut) => {
-      log({ service: service.name, status: upstream.status, bytesOut });
-      releaseLease();
-    });
+    const counted = countBytes(
+      upstream.body,
+      (p) => c.executionCtx.waitUntil(p),
+      (bytesOut) => {
+        log({ service: service.name, status: upstream.status, bytesOut });
+        releaseLease();
+      },
+    );
     return new Response(counted, { status: upstream.status, statusText: upstream.statusText, headers: clientResponseHeaders(upstream.headers) });
   } catch (error) {
     const appError = error instanceof AppError ? error : new AppError(500, "internal_error", "Internal error", { cause: error });

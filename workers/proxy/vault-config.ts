@@ -41,7 +41,11 @@ export function forgetVaultConfig(companyId: string, vaultId: string): void {
 async function loadVaultConfig(db: Database, env: Env, companyId: string, vaultId: string): Promise<VaultConfig> {
   const [services, rows] = await Promise.all([
     listVaultServices(db, companyId, vaultId),
-    db.select({ key: credentials.key, ciphertext: credentials.ciphertext }).from(credentials).where(and(eq(credentials.companyId, companyId), eq(credentials.vaultId, vaultId))).all(),
+    db
+      .select({ key: credentials.key, ciphertext: credentials.ciphertext })
+      .from(credentials)
+      .where(and(eq(credentials.companyId, companyId), eq(credentials.vaultId, vaultId)))
+      .all(),
   ]);
   const dataKey = rows.length ? await companyDataKey(db, env, companyId) : null;
   return { companyId, vaultId, services, sealed: new Map(rows.map((r) => [r.key, r.ciphertext])), dataKey };

@@ -33,7 +33,14 @@ realmsRouter
       throw badRequest("invalid_slug", "No slug can be derived from this name; pass one explicitly (lowercase letters, digits and hyphens)");
     }
     if (await findRealm(db, principal.companyId, slug)) throw realmExists(slug);
-    const realm: RealmRow = { id: newId(REALM_ID_PREFIX), companyId: principal.companyId, name: body.name, slug, color: body.color ?? null, createdAt: Date.now() };
+    const realm: RealmRow = {
+      id: newId(REALM_ID_PREFIX),
+      companyId: principal.companyId,
+      name: body.name,
+      slug,
+      color: body.color ?? null,
+      createdAt: Date.now(),
+    };
     try {
       await commitChange(c, createRealmChange(db, principal, realm));
     } catch (error) {

@@ -4,7 +4,7 @@ import { auditStatement } from "../db/audit.ts";
 import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
 import { agents, realms, registrations } from "../db/schema.ts";
-import { realmView, type RealmRow } from "../agents/agents.queries.ts";
+import type { realmView, RealmRow } from "../agents/agents.queries.ts";
 import { AppError } from "../lib/app-error.ts";
 import type { Principal } from "../lib/principal.ts";
 
@@ -78,7 +78,13 @@ export function createRealmChange(db: Database, principal: Principal, realm: Rea
 }
 
 /** Renames or recolours a realm; the first result holds the updated row (none if it was deleted meanwhile). */
-export function updateRealmChange(db: Database, principal: Principal, realm: RealmRow, changes: Partial<Pick<RealmRow, "name" | "color">>, detail: Record<string, unknown>) {
+export function updateRealmChange(
+  db: Database,
+  principal: Principal,
+  realm: RealmRow,
+  changes: Partial<Pick<RealmRow, "name" | "color">>,
+  detail: Record<string, unknown>,
+) {
   return change([
     db
       .update(realms)
@@ -96,8 +102,14 @@ export function updateRealmChange(db: Database, principal: Principal, realm: Rea
  */
 export function deleteRealmChange(db: Database, principal: Principal, realm: RealmRow) {
   return change([
-    db.select({ n: count() }).from(agents).where(and(eq(agents.realmId, realm.id), eq(agents.companyId, principal.companyId))),
-    db.update(registrations).set({ realmId: null }).where(and(eq(registrations.realmId, realm.id), eq(registrations.companyId, principal.companyId))),
+    db
+      .select({ n: count() })
+      .from(agents)
+      .where(and(eq(agents.realmId, realm.id), eq(agents.companyId, principal.companyId))),
+    db
+      .update(registrations)
+      .set({ realmId: null })
+      .where(and(eq(registrations.realmId, realm.id), eq(registrations.companyId, principal.companyId))),
     db.delete(realms).where(and(eq(realms.id, realm.id), eq(realms.companyId, principal.companyId))),
     auditStatement(db, principal, { action: "realm.delete", targetType: "realm", targetId: realm.id, detail: { name: realm.name, slug: realm.slug } }),
   ] as const);

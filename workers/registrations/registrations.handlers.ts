@@ -90,7 +90,9 @@ registrationsRouter
     const ip = c.req.header("CF-Connecting-IP");
     const wait = ip ? await overLimit(db, `register-ip:${clientAddressKey(ip)}`, REGISTRATIONS_PER_IP_PER_HOUR, 3600_000) : 0;
     if (wait > 0) {
-      throw new AppError(429, "too_many_attempts", `At most ${REGISTRATIONS_PER_IP_PER_HOUR} registrations per hour from one address`, { headers: { "Retry-After": String(wait) } });
+      throw new AppError(429, "too_many_attempts", `At most ${REGISTRATIONS_PER_IP_PER_HOUR} registrations per hour from one address`, {
+        headers: { "Retry-After": String(wait) },
+      });
     }
     const blocker = await registrationBlocker(db, companyId, body.name);
     if (blocker) throw blockerError(blocker, body.name);
@@ -135,7 +137,9 @@ registrationsRouter
     const granted = [...new Set(body.capabilities)];
     const notRequested = granted.filter((capability) => !registration.requestedCapabilities.includes(capability));
     if (notRequested.length > 0) {
-      throw badRequest("capability_not_requested", `Not requested by this agent: ${notRequested.join(", ")}`, { requestedCapabilities: registration.requestedCapabilities });
+      throw badRequest("capability_not_requested", `Not requested by this agent: ${notRequested.join(", ")}`, {
+        requestedCapabilities: registration.requestedCapabilities,
+      });
     }
     const realm = body.realm === undefined ? undefined : await requireRealm(db, principal.companyId, body.realm);
     const now = Date.now();

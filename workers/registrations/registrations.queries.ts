@@ -36,7 +36,11 @@ export const pendingRegistrationView = (r: RegistrationRow) => ({
 });
 
 export async function findRegistration(db: Database, companyId: string, id: string): Promise<RegistrationRow | undefined> {
-  return db.select().from(registrations).where(and(eq(registrations.id, id), eq(registrations.companyId, companyId))).get();
+  return db
+    .select()
+    .from(registrations)
+    .where(and(eq(registrations.id, id), eq(registrations.companyId, companyId)))
+    .get();
 }
 
 /** For claims, which carry no company: the row is found by the id inside the claim token. */
@@ -139,11 +143,19 @@ export function approveRegistrationChange(
     auditStatement(
       db,
       principal,
-      { action: "registration.approve", targetType: "registration", targetId: registration.id, detail: { name: registration.name, capabilities, realm: realm?.slug ?? null } },
+      {
+        action: "registration.approve",
+        targetType: "registration",
+        targetId: registration.id,
+        detail: { name: registration.name, capabilities, realm: realm?.slug ?? null },
+      },
       stillPending(principal.companyId, registration.id),
     ),
     ...newAgentStatements(db, agent, agentId, approval.issued, now),
-    db.update(agentTokens).set({ revokedAt: now }).where(and(eq(agentTokens.agentId, agentId), isNull(agentTokens.revokedAt))),
+    db
+      .update(agentTokens)
+      .set({ revokedAt: now })
+      .where(and(eq(agentTokens.agentId, agentId), isNull(agentTokens.revokedAt))),
     db
       .update(registrations)
       .set({ status: "approved", agentId, grantedCapabilities: capabilities, realmId: realm?.id ?? null, decidedAt: now, decidedBy: principal.id })
@@ -176,8 +188,16 @@ export function claimRegistrationChange(db: Database, registration: Registration
   const claimant: Principal = { kind: "agent", companyId: agent.companyId, id: agent.id, tokenId: agent.id, companyRole: agent.role, name: agent.name };
   return change(
     [
-      auditStatement(db, claimant, { action: "registration.claim", targetType: "agent", targetId: agent.id, detail: { name: agent.name } }, claimable(registration.id, agent.id)),
-      db.update(registrations).set({ claimedAt: now }).where(and(eq(registrations.id, registration.id), isNull(registrations.claimedAt))),
+      auditStatement(
+        db,
+        claimant,
+        { action: "registration.claim", targetType: "agent", targetId: agent.id, detail: { name: agent.name } },
+        claimable(registration.id, agent.id),
+      ),
+      db
+        .update(registrations)
+        .set({ claimedAt: now })
+        .where(and(eq(registrations.id, registration.id), isNull(registrations.claimedAt))),
       ...newAgentTokenStatements(db, agent.companyId, agent.id, issued, now),
     ] as const,
     { roots: [{ type: "agent", id: agent.id }] },

@@ -17,7 +17,12 @@ export type RequestLogFilter = {
 };
 
 /** One page of a vault's log, newest first, and the cursor of the next page (null on the last). */
-export async function requestLogPage(db: Database, companyId: string, vaultId: string, q: RequestLogFilter): Promise<{ rows: RequestLogEntryRow[]; nextCursor: number | null }> {
+export async function requestLogPage(
+  db: Database,
+  companyId: string,
+  vaultId: string,
+  q: RequestLogFilter,
+): Promise<{ rows: RequestLogEntryRow[]; nextCursor: number | null }> {
   const rows = await db
     .select()
     .from(requestLog)

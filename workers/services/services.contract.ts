@@ -77,14 +77,12 @@ export const ServiceAuthSchema = z
     z
       .object({
         type: z.literal("custom"),
-        headers: z
-          .record(HeaderName, Template)
-          .superRefine((headers, ctx) => {
-            const names = Object.keys(headers).map((name) => name.toLowerCase());
-            if (names.length === 0) ctx.addIssue({ code: "custom", message: "custom auth needs at least one header" });
-            if (names.length > MAX_CUSTOM_HEADERS) ctx.addIssue({ code: "custom", message: `at most ${MAX_CUSTOM_HEADERS} headers` });
-            if (new Set(names).size !== names.length) ctx.addIssue({ code: "custom", message: "header names must differ ignoring case" });
-          }),
+        headers: z.record(HeaderName, Template).superRefine((headers, ctx) => {
+          const names = Object.keys(headers).map((name) => name.toLowerCase());
+          if (names.length === 0) ctx.addIssue({ code: "custom", message: "custom auth needs at least one header" });
+          if (names.length > MAX_CUSTOM_HEADERS) ctx.addIssue({ code: "custom", message: `at most ${MAX_CUSTOM_HEADERS} headers` });
+          if (new Set(names).size !== names.length) ctx.addIssue({ code: "custom", message: "header names must differ ignoring case" });
+        }),
       })
       .strict(),
     z.object({ type: z.literal("passthrough") }).strict(),

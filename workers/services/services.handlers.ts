@@ -100,7 +100,17 @@ servicesRouter
     const detail = { vault: vault.name, name: body.name, host, upstream, auth_type: body.auth.type, enabled: body.enabled };
     let inserted: ServiceRow[];
     try {
-      const service = { id, companyId: principal.companyId, vaultId: vault.id, name: body.name, host, upstream, description: emptyToNull(body.description) ?? null, auth: body.auth, enabled: body.enabled };
+      const service = {
+        id,
+        companyId: principal.companyId,
+        vaultId: vault.id,
+        name: body.name,
+        host,
+        upstream,
+        description: emptyToNull(body.description) ?? null,
+        auth: body.auth,
+        enabled: body.enabled,
+      };
       [inserted] = await commitChange(c, createServiceChange(db, principal, service, detail, Date.now()));
     } catch (error) {
       if (isServiceNameTaken(error)) throw nameTaken(body.name);

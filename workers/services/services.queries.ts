@@ -60,7 +60,9 @@ export function toServiceRecord(row: ServiceRow): ServiceRecord | null {
       updatedAt: row.updatedAt,
     };
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", code: "service_unreadable", service: row.id, reason: error instanceof Error ? error.message : String(error) }));
+    console.error(
+      JSON.stringify({ level: "error", code: "service_unreadable", service: row.id, reason: error instanceof Error ? error.message : String(error) }),
+    );
     return null;
   }
 }
@@ -120,7 +122,10 @@ const vaultOf = (service: { companyId: string; vaultId: string }): VaultRef => (
 /** A new service at the end of its vault's order; the first result holds the inserted row. */
 export function createServiceChange(db: Database, principal: Principal, service: NewService, detail: Record<string, unknown>, now: number) {
   return change(
-    [insertServiceStatement(db, service, now), auditStatement(db, principal, { action: "service.create", targetType: "service", targetId: service.id, detail })] as const,
+    [
+      insertServiceStatement(db, service, now),
+      auditStatement(db, principal, { action: "service.create", targetType: "service", targetId: service.id, detail }),
+    ] as const,
     { vaults: [vaultOf(service)] },
   );
 }
@@ -128,14 +133,26 @@ export function createServiceChange(db: Database, principal: Principal, service:
 /** The audit row is the guard: a service deleted since it was read rolls the batch back. */
 const serviceStillExists = (id: string) => sql`EXISTS (SELECT 1 FROM ${services} WHERE ${services.id} = ${id})`;
 
-const serviceWhere = (service: ServiceRow) => and(eq(services.id, service.id), eq(services.companyId, service.companyId), eq(services.vaultId, service.vaultId));
+const serviceWhere = (service: ServiceRow) =>
+  and(eq(services.id, service.id), eq(services.companyId, service.companyId), eq(services.vaultId, service.vaultId));
 
 /** Changes a service read before; the second result holds the updated row. */
-export function updateServiceChange(db: Database, principal: Principal, existing: ServiceRow, changes: Partial<ServiceRow>, detail: Record<string, unknown>, now: number) {
+export function updateServiceChange(
+  db: Database,
+  principal: Principal,
+  existing: ServiceRow,
+  changes: Partial<ServiceRow>,
+  detail: Record<string, unknown>,
+  now: number,
+) {
   return change(
     [
       auditStatement(db, principal, { action: "service.update", targetType: "service", targetId: existing.id, detail }, serviceStillExists(existing.id)),
-      db.update(services).set({ ...changes, updatedAt: now }).where(serviceWhere(existing)).returning(),
+      db
+        .update(services)
+        .set({ ...changes, updatedAt: now })
+        .where(serviceWhere(existing))
+        .returning(),
     ] as const,
     { vaults: [vaultOf(existing)] },
   );

@@ -12,7 +12,14 @@ export const MAX_SESSION_LABEL_LENGTH = 100;
 export const MAX_SESSION_ID_LENGTH = 64;
 
 export const SessionView = z
-  .object({ id: z.string(), vault: z.string(), label: z.string(), minted_by: z.object({ type: z.string(), id: z.string() }), created_at: Timestamp, expires_at: Timestamp })
+  .object({
+    id: z.string(),
+    vault: z.string(),
+    label: z.string(),
+    minted_by: z.object({ type: z.string(), id: z.string() }),
+    created_at: Timestamp,
+    expires_at: Timestamp,
+  })
   .openapi("VaultSession");
 
 export const CreateSessionBody = z

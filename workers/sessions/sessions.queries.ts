@@ -13,7 +13,12 @@ type VaultRow = typeof vaults.$inferSelect;
 export function createSessionChange(db: Database, principal: Principal, session: Omit<VaultSessionRow, "revokedAt">, vaultName: string, ttlSeconds: number) {
   return change([
     db.insert(vaultSessions).values(session),
-    auditStatement(db, principal, { action: "session.create", targetType: "vault", targetId: session.vaultId, detail: { session: session.id, vault: vaultName, ttl_seconds: ttlSeconds } }),
+    auditStatement(db, principal, {
+      action: "session.create",
+      targetType: "vault",
+      targetId: session.vaultId,
+      detail: { session: session.id, vault: vaultName, ttl_seconds: ttlSeconds },
+    }),
   ] as const);
 }
 
@@ -21,7 +26,12 @@ export function createSessionChange(db: Database, principal: Principal, session:
  * The vault's live sessions, newest first: all of them, or only those `only` names (one session
  * by id, or those minted by one principal).
  */
-export async function listLiveSessions(db: Database, vaultId: string, only: { sessionId: string } | { mintedBy: string } | undefined, now: number): Promise<VaultSessionRow[]> {
+export async function listLiveSessions(
+  db: Database,
+  vaultId: string,
+  only: { sessionId: string } | { mintedBy: string } | undefined,
+  now: number,
+): Promise<VaultSessionRow[]> {
   const mine = only === undefined ? undefined : "sessionId" in only ? eq(vaultSessions.id, only.sessionId) : eq(vaultSessions.principalId, only.mintedBy);
   return db
     .select()

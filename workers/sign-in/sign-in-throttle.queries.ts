@@ -32,9 +32,7 @@ export const signInThrottleKeys = (email: string, addressKey: string): SignInThr
 });
 
 const CountedRow = z.object({ key: z.string(), window_started_at: z.number() });
-export type SignInAttempt =
-  | { admitted: true; keys: SignInThrottleKeys; windows: Map<string, number> }
-  | { admitted: false; retryAfterSeconds: number };
+export type SignInAttempt = { admitted: true; keys: SignInThrottleKeys; windows: Map<string, number> } | { admitted: false; retryAfterSeconds: number };
 
 /**
  * Counts one sign-in attempt under every key, or under none when any key is already at its
@@ -50,10 +48,16 @@ export type SignInAttempt =
 export async function admitSignInAttempt(db: Database, keys: SignInThrottleKeys, now = Date.now()): Promise<SignInAttempt> {
   const all = [keys.accountAddress, keys.address, keys.account];
   const expired = now - SIGN_IN_WINDOW_MS;
-  const atLimit = sql.join(all.map((k) => sql`(t.key = ${k.key} AND t.failures >= ${k.limit})`), sql` OR `);
+  const atLimit = sql.join(
+    all.map((k) => sql`(t.key = ${k.key} AND t.failures >= ${k.limit})`),
+    sql` OR `,
+  );
   const rows = await db.all(sql`
     INSERT INTO sign_in_throttle (key, failures, window_started_at)
-    SELECT column1, 1, ${now} FROM (VALUES ${sql.join(all.map((k) => sql`(${k.key})`), sql`, `)})
+    SELECT column1, 1, ${now} FROM (VALUES ${sql.join(
+      all.map((k) => sql`(${k.key})`),
+      sql`, `,
+    )})
     WHERE NOT EXISTS (SELECT 1 FROM sign_in_throttle AS t WHERE t.window_started_at > ${expired} AND (${atLimit}))
     ON CONFLICT (key) DO UPDATE SET
       failures = CASE WHEN window_started_at <= ${expired} THEN 1 ELSE failures + 1 END,
@@ -66,7 +70,16 @@ export async function admitSignInAttempt(db: Database, keys: SignInThrottleKeys,
 
 /** Seconds until every key that refused an attempt is below its limit again (at least 1). */
 async function secondsUntilUnlocked(db: Database, keys: readonly ThrottleKey[], now: number): Promise<number> {
-  const rows = await db.select().from(signInThrottle).where(inArray(signInThrottle.key, keys.map((k) => k.key))).all();
+  const rows = await db
+    .select()
+    .from(signInThrottle)
+    .where(
+      inArray(
+        signInThrottle.key,
+        keys.map((k) => k.key),
+      ),
+    )
+    .all();
   let wait = 1;
   for (const row of rows) {
     const limit = keys.find((k) => k.key === row.key)?.limit ?? 0;
@@ -87,8 +100,14 @@ export async function forgiveSignInAttempt(db: Database, attempt: Extract<SignIn
   const { accountAddress, address, account } = attempt.keys;
   await db.batch([
     db.delete(signInThrottle).where(inWindow(accountAddress)),
-    db.update(signInThrottle).set({ failures: sql`max(${signInThrottle.failures} - 1, 0)` }).where(inWindow(address)),
-    db.update(signInThrottle).set({ failures: sql`max(${signInThrottle.failures} - 1, 0)` }).where(inWindow(account)),
+    db
+      .update(signInThrottle)
+      .set({ failures: sql`max(${signInThrottle.failures} - 1, 0)` })
+      .where(inWindow(address)),
+    db
+      .update(signInThrottle)
+      .set({ failures: sql`max(${signInThrottle.failures} - 1, 0)` })
+      .where(inWindow(account)),
   ]);
 }
 

@@ -16,7 +16,15 @@ export const authRouter = createRouter();
 authRouter
   .openapi(routes.signIn, async (c) => {
     const body = c.req.valid("json");
-    const { user, session } = await signInWithPassword(c.var.db, minterFor(c.env), body.email, body.password, c.req.header("CF-Connecting-IP"), body.mode, body.company);
+    const { user, session } = await signInWithPassword(
+      c.var.db,
+      minterFor(c.env),
+      body.email,
+      body.password,
+      c.req.header("CF-Connecting-IP"),
+      body.mode,
+      body.company,
+    );
     if (body.mode === "cookie") {
       setSessionCookie(c, session.token);
       return c.json({ csrf_token: session.csrfToken, expires_at: iso(session.expiresAt) ?? "", user: userView(user) }, 200);

@@ -31,16 +31,33 @@ export const MAX_ACCOUNTS_PER_EMAIL = 10;
  * whether the guess also opens the other company's account: that attempt stays counted against
  * the address, like any guess at it.
  */
-export async function signInWithPassword(db: Database, mint: TokenMinter, email: string, password: string, ip: string | undefined, mode: "bearer" | "cookie", company?: string) {
+export async function signInWithPassword(
+  db: Database,
+  mint: TokenMinter,
+  email: string,
+  password: string,
+  ip: string | undefined,
+  mode: "bearer" | "cookie",
+  company?: string,
+) {
   const normalized = email.toLowerCase();
   const attempt = await admitSignInAttempt(db, signInThrottleKeys(normalized, clientAddressKey(ip)));
   if (!attempt.admitted) {
-    throw new AppError(429, "too_many_attempts", "Too many failed sign-ins; try again later", { headers: { "Retry-After": String(attempt.retryAfterSeconds) } });
+    throw new AppError(429, "too_many_attempts", "Too many failed sign-ins; try again later", {
+      headers: { "Retry-After": String(attempt.retryAfterSeconds) },
+    });
   }
   const candidates: UserRow[] = await db
     .select()
     .from(users)
-    .where(and(eq(users.email, normalized), eq(users.status, "active"), isNotNull(users.passwordHash), company === undefined ? undefined : eq(users.companyId, company)))
+    .where(
+      and(
+        eq(users.email, normalized),
+        eq(users.status, "active"),
+        isNotNull(users.passwordHash),
+        company === undefined ? undefined : eq(users.companyId, company),
+      ),
+    )
     .orderBy(asc(users.createdAt), asc(users.id))
     .limit(MAX_ACCOUNTS_PER_EMAIL)
     .all();
@@ -49,8 +66,20 @@ export async function signInWithPassword(db: Database, mint: TokenMinter, email:
   if (!user) throw new AppError(401, "invalid_credentials", "Wrong email or password");
   if (matched.length === candidates.length) await forgiveSignInAttempt(db, attempt);
   if (others.length > 0) {
-    const choices = await db.select({ id: companies.id, name: companies.name }).from(companies).where(inArray(companies.id, matched.map((u) => u.companyId))).orderBy(asc(companies.id)).all();
-    throw new AppError(409, "company_required", "This email and password open accounts in more than one company: send `company` to choose one", { extra: { companies: choices } });
+    const choices = await db
+      .select({ id: companies.id, name: companies.name })
+      .from(companies)
+      .where(
+        inArray(
+          companies.id,
+          matched.map((u) => u.companyId),
+        ),
+      )
+      .orderBy(asc(companies.id))
+      .all();
+    throw new AppError(409, "company_required", "This email and password open accounts in more than one company: send `company` to choose one", {
+      extra: { companies: choices },
+    });
   }
   const session = await createUserSession(db, mint, user, mode);
   return { user, session: { ...session, csrfToken: mode === "cookie" ? await csrfTokenFor(session.token) : undefined } };

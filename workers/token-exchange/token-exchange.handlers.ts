@@ -84,7 +84,10 @@ tokenExchangeRouter.post(TOKEN_EXCHANGE_PATH, async (c) => {
   let actorCapabilities: string[] | undefined;
   if (request.actorToken) {
     // The actor may present its SVID or a token from this endpoint (itself delegated).
-    actor = await verifiedOrInvalidGrant("actor_token", verifyCompanyToken(db, c.env, request.actorToken, { audience: DEFAULT_SVID_AUDIENCE, acceptAccessTokens: true, now }));
+    actor = await verifiedOrInvalidGrant(
+      "actor_token",
+      verifyCompanyToken(db, c.env, request.actorToken, { audience: DEFAULT_SVID_AUDIENCE, acceptAccessTokens: true, now }),
+    );
     if (actor.companyId !== subject.companyId) throw oauthError("invalid_grant", "actor_token: the actor belongs to another company");
     const actorAgent = await activeAgent(db, actor);
     if (!actorAgent) throw oauthError("invalid_grant", "actor_token: the agent does not exist or is not active");

@@ -14,12 +14,18 @@ export const TOKEN_EXCHANGE_PATH = "/v1/token/exchange";
 const TokenExchangeRequest = z
   .object({
     grant_type: z.literal(GRANT_TYPE_TOKEN_EXCHANGE),
-    subject_token: z.string().openapi({ description: "The subject agent's JWT-SVID (audience must include \"edgevault\")" }),
+    subject_token: z.string().openapi({ description: 'The subject agent\'s JWT-SVID (audience must include "edgevault")' }),
     subject_token_type: z.literal(TOKEN_TYPE_JWT),
     actor_token: z.string().optional().openapi({ description: "JWT-SVID, or a token from this endpoint, of the agent acting for the subject" }),
     actor_token_type: z.literal(TOKEN_TYPE_JWT).optional().openapi({ description: "Required with actor_token, forbidden without" }),
-    audience: z.union([z.string(), z.array(z.string())]).optional().openapi({ description: "Logical target name; repeatable" }),
-    resource: z.union([z.string(), z.array(z.string())]).optional().openapi({ description: "Absolute URI of the target; repeatable" }),
+    audience: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .openapi({ description: "Logical target name; repeatable" }),
+    resource: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .openapi({ description: "Absolute URI of the target; repeatable" }),
     scope: z.string().optional().openapi({ description: "Space-separated; each must be a capability of the subject (and the actor)" }),
     requested_token_type: z.enum([TOKEN_TYPE_JWT, TOKEN_TYPE_ACCESS_TOKEN]).optional(),
   })
@@ -48,8 +54,7 @@ export const tokenExchange = createRoute({
   path: TOKEN_EXCHANGE_PATH,
   tags: ["identity"],
   summary: "Exchange an agent's SVID for a narrower, audience-bound JWT (RFC 8693)",
-  description:
-    "No caller authentication besides the subject token. Form-encoded per RFC 8693; JSON accepted. Errors follow RFC 6749 §5.2.",
+  description: "No caller authentication besides the subject token. Form-encoded per RFC 8693; JSON accepted. Errors follow RFC 6749 §5.2.",
   request: {
     body: {
       required: true,

@@ -17,7 +17,9 @@ export const UserView = z
   .object({ id: z.string(), email: z.string(), name: z.string(), role: CompanyRole, status: z.string(), company_id: z.string(), created_at: Timestamp })
   .openapi("User");
 
-export const CreateUserBody = z.object({ email: Email, name: z.string().max(200).optional(), role: CompanyRole.default("member"), password: Password.optional() }).strict();
+export const CreateUserBody = z
+  .object({ email: Email, name: z.string().max(200).optional(), role: CompanyRole.default("member"), password: Password.optional() })
+  .strict();
 export const UserCreated = z.object({ user: UserView, invite: z.object({ token: z.string(), expires_at: Timestamp }).optional() });
 export const AcceptUserInviteBody = z.object({ token: z.string().min(1).max(200), password: Password, name: z.string().max(200).optional() }).strict();
 export const OneUser = z.object({ user: UserView });

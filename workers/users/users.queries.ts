@@ -28,12 +28,20 @@ export const USER_INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
 const userRoot = (id: string) => ({ type: "user" as const, id });
 
 export async function findUserInCompany(db: Database, companyId: string, id: string): Promise<UserRow | undefined> {
-  return db.select().from(users).where(and(eq(users.id, id), eq(users.companyId, companyId))).get();
+  return db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, id), eq(users.companyId, companyId)))
+    .get();
 }
 
 /** Unique per company only: asking about the whole platform would tell a company which addresses others have. */
 export async function findUserByEmail(db: Database, companyId: string, email: string): Promise<UserRow | undefined> {
-  return db.select().from(users).where(and(eq(users.companyId, companyId), eq(users.email, email))).get();
+  return db
+    .select()
+    .from(users)
+    .where(and(eq(users.companyId, companyId), eq(users.email, email)))
+    .get();
 }
 
 export async function listUsers(db: Database, companyId: string): Promise<UserRow[]> {
@@ -41,8 +49,18 @@ export async function listUsers(db: Database, companyId: string): Promise<UserRo
 }
 
 /** A new user (active with a password, or invited with a single-use invite token). */
-export function createUserChange(db: Database, principal: Principal, user: UserRow, invite: { issued: IssuedToken; suffix: string; expiresAt: number } | undefined): Change {
-  const audit = auditStatement(db, principal, { action: invite ? "user.invite" : "user.create", targetType: "user", targetId: user.id, detail: { email: user.email, role: user.role } });
+export function createUserChange(
+  db: Database,
+  principal: Principal,
+  user: UserRow,
+  invite: { issued: IssuedToken; suffix: string; expiresAt: number } | undefined,
+): Change {
+  const audit = auditStatement(db, principal, {
+    action: invite ? "user.invite" : "user.create",
+    targetType: "user",
+    targetId: user.id,
+    detail: { email: user.email, role: user.role },
+  });
   if (!invite) return change([db.insert(users).values(user), audit] as const);
   return change([
     db.insert(users).values(user),
@@ -63,7 +81,11 @@ export function createUserChange(db: Database, principal: Principal, user: UserR
 }
 
 export async function findUserInvite(db: Database, tokenHash: string): Promise<InviteRow | undefined> {
-  return db.select().from(invites).where(and(eq(invites.tokenHash, tokenHash), eq(invites.kind, "user"))).get();
+  return db
+    .select()
+    .from(invites)
+    .where(and(eq(invites.tokenHash, tokenHash), eq(invites.kind, "user")))
+    .get();
 }
 
 /** Claims the invite and activates its user in one batch; the claim's guard makes a replay a no-op (no row returned). */
@@ -86,8 +108,17 @@ export function updateUserChange(db: Database, principal: Principal, user: UserR
   const demoting = user.role === "owner" && changes.role === "member";
   return change(
     [
-      auditStatement(db, principal, { action: "user.update", targetType: "user", targetId: user.id, detail: { ...changes } }, demoting ? anotherActiveOwnerExists(user.companyId, user.id) : undefined),
-      db.update(users).set({ ...changes, updatedAt: now }).where(and(eq(users.id, user.id), eq(users.companyId, user.companyId))).returning(),
+      auditStatement(
+        db,
+        principal,
+        { action: "user.update", targetType: "user", targetId: user.id, detail: { ...changes } },
+        demoting ? anotherActiveOwnerExists(user.companyId, user.id) : undefined,
+      ),
+      db
+        .update(users)
+        .set({ ...changes, updatedAt: now })
+        .where(and(eq(users.id, user.id), eq(users.companyId, user.companyId)))
+        .returning(),
     ] as const,
     { roots: [userRoot(user.id)] },
   );
@@ -97,9 +128,19 @@ export function updateUserChange(db: Database, principal: Principal, user: UserR
 export function deleteUserChange(db: Database, principal: Principal, user: UserRow, now: number) {
   return change(
     [
-      auditStatement(db, principal, { action: "user.delete", targetType: "user", targetId: user.id, detail: { email: user.email } }, user.role === "owner" ? anotherActiveOwnerExists(user.companyId, user.id) : undefined),
-      db.delete(vaultMembers).where(and(eq(vaultMembers.principalType, "user"), eq(vaultMembers.principalId, user.id), eq(vaultMembers.companyId, user.companyId))),
-      db.update(vaultSessions).set({ revokedAt: now }).where(and(eq(vaultSessions.principalType, "user"), eq(vaultSessions.principalId, user.id), isNull(vaultSessions.revokedAt))),
+      auditStatement(
+        db,
+        principal,
+        { action: "user.delete", targetType: "user", targetId: user.id, detail: { email: user.email } },
+        user.role === "owner" ? anotherActiveOwnerExists(user.companyId, user.id) : undefined,
+      ),
+      db
+        .delete(vaultMembers)
+        .where(and(eq(vaultMembers.principalType, "user"), eq(vaultMembers.principalId, user.id), eq(vaultMembers.companyId, user.companyId))),
+      db
+        .update(vaultSessions)
+        .set({ revokedAt: now })
+        .where(and(eq(vaultSessions.principalType, "user"), eq(vaultSessions.principalId, user.id), isNull(vaultSessions.revokedAt))),
       db.delete(users).where(and(eq(users.id, user.id), eq(users.companyId, user.companyId))),
     ] as const,
     { roots: [userRoot(user.id)] },
@@ -110,7 +151,9 @@ export function deleteUserChange(db: Database, principal: Principal, user: UserR
 export async function createUserSession(db: Database, mint: TokenMinter, user: UserRow, kind: "bearer" | "cookie", now = Date.now()) {
   const issued = await mint("userSession");
   const expiresAt = now + (kind === "cookie" ? COOKIE_SESSION_TTL_MS : BEARER_SESSION_TTL_MS);
-  await db.insert(userSessions).values({ id: newId("uss"), companyId: user.companyId, userId: user.id, tokenHash: issued.hash, kind, csrfHash: null, createdAt: now, expiresAt });
+  await db
+    .insert(userSessions)
+    .values({ id: newId("uss"), companyId: user.companyId, userId: user.id, tokenHash: issued.hash, kind, csrfHash: null, createdAt: now, expiresAt });
   return { token: issued.token, expiresAt };
 }
 

@@ -1,7 +1,15 @@
 /** Agents' roles in a vault (seed 002 `vault agent list|add|set-role|remove`). Shapes: vault-agents.contract.ts. */
 import { createRoute } from "../auth/secured-route.ts";
 import { errors, jsonBody, jsonResponse } from "../lib/openapi.ts";
-import { AddVaultAgentBody, SetVaultAgentRoleBody, VaultAgentGranted, VaultAgentList, VaultAgentParams, VaultAgentRemoved, VaultParams } from "./vault-agents.contract.ts";
+import {
+  AddVaultAgentBody,
+  SetVaultAgentRoleBody,
+  VaultAgentGranted,
+  VaultAgentList,
+  VaultAgentParams,
+  VaultAgentRemoved,
+  VaultParams,
+} from "./vault-agents.contract.ts";
 
 export const listVaultAgents = createRoute({
   method: "get",

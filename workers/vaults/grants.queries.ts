@@ -27,7 +27,14 @@ export type GrantChange = { current: VaultRole | undefined; next: VaultRole | un
  * The write for `move` (already permitted), guarded on the grant still being `move.current`, with
  * its audit entry; the grantee's gate re-reads it. Undefined when there is nothing to change.
  */
-export function grantChange(db: Database, principal: Principal, vault: { id: string; companyId: string }, grantee: Grantee, move: GrantChange, audit: AuditEntry) {
+export function grantChange(
+  db: Database,
+  principal: Principal,
+  vault: { id: string; companyId: string },
+  grantee: Grantee,
+  move: GrantChange,
+  audit: AuditEntry,
+) {
   if (move.current === move.next) return undefined;
   const still = move.current
     ? sql`EXISTS (SELECT 1 FROM ${vaultMembers} WHERE ${grantWhere(vault.id, grantee)} AND ${vaultMembers.role} = ${move.current})`
@@ -35,7 +42,14 @@ export function grantChange(db: Database, principal: Principal, vault: { id: str
   const write = move.next
     ? move.current
       ? db.update(vaultMembers).set({ role: move.next }).where(grantWhere(vault.id, grantee))
-      : db.insert(vaultMembers).values({ vaultId: vault.id, companyId: vault.companyId, principalType: grantee.type, principalId: grantee.id, role: move.next, createdAt: Date.now() })
+      : db.insert(vaultMembers).values({
+          vaultId: vault.id,
+          companyId: vault.companyId,
+          principalType: grantee.type,
+          principalId: grantee.id,
+          role: move.next,
+          createdAt: Date.now(),
+        })
     : db.delete(vaultMembers).where(grantWhere(vault.id, grantee));
   return change([auditStatement(db, principal, audit, still), write] as const, { roots: [{ type: grantee.type, id: grantee.id }] });
 }
@@ -56,7 +70,11 @@ export async function rootsTouchingVault(db: Database, companyId: string, vaultI
       .from(vaultSessions)
       .where(and(eq(vaultSessions.vaultId, vaultId), isNull(vaultSessions.revokedAt)))
       .all(),
-    db.select({ id: agents.id }).from(agents).where(and(eq(agents.companyId, companyId), eq(agents.role, "owner"))).all(),
+    db
+      .select({ id: agents.id })
+      .from(agents)
+      .where(and(eq(agents.companyId, companyId), eq(agents.role, "owner")))
+      .all(),
   ]);
   return [...grantees, ...minters, ...ownerAgents.map((a) => ({ type: "agent" as const, id: a.id }))];
 }

@@ -15,7 +15,8 @@ export const VaultRole = z.enum(VAULT_ROLES);
 export const UNMATCHED_HOST_POLICIES = ["passthrough", "deny"] as const;
 export type UnmatchedHostPolicy = (typeof UNMATCHED_HOST_POLICIES)[number];
 const Policy = z.enum(UNMATCHED_HOST_POLICIES).openapi({
-  description: "Local MITM only: passthrough tunnels hosts without a service from the agent's machine; deny refuses them. The edge's /proxy never forwards such hosts.",
+  description:
+    "Local MITM only: passthrough tunnels hosts without a service from the agent's machine; deny refuses them. The edge's /proxy never forwards such hosts.",
 });
 
 export const VaultView = z
@@ -38,4 +39,11 @@ export const SetVaultRoleBody = z.object({ role: VaultRole }).strict();
 export const OneVaultUser = z.object({ user: VaultUser });
 export const VaultUserRemoved = z.object({ removed: z.string() });
 
-export const VAULT_ERROR_CODES = ["vault_exists", "vault_required", "grant_changed", "grant_exceeds_own_role", "grantee_is_owner", "role_above_granter"] as const;
+export const VAULT_ERROR_CODES = [
+  "vault_exists",
+  "vault_required",
+  "grant_changed",
+  "grant_exceeds_own_role",
+  "grantee_is_owner",
+  "role_above_granter",
+] as const;

@@ -12,7 +12,16 @@ import { newId } from "../lib/tokens.ts";
 import { findUserByEmail } from "../users/users.queries.ts";
 import { currentGrant, grantChange, grantChanged, rootsTouchingVault, type GrantChange } from "./grants.queries.ts";
 import * as routes from "./vaults.routes.ts";
-import { accessibleVaults, createVaultChange, deleteVaultChange, findGrantedUser, findVault, listVaultUsers, updateVaultChange, type VaultRow } from "./vaults.queries.ts";
+import {
+  accessibleVaults,
+  createVaultChange,
+  deleteVaultChange,
+  findGrantedUser,
+  findVault,
+  listVaultUsers,
+  updateVaultChange,
+  type VaultRow,
+} from "./vaults.queries.ts";
 
 const vaultView = (v: VaultRow, role: VaultRole) => ({
   id: v.id,

@@ -9,11 +9,19 @@ import type { Principal } from "../lib/principal.ts";
 export type VaultRow = typeof vaults.$inferSelect;
 
 export async function findVault(db: Database, companyId: string, name: string): Promise<VaultRow | undefined> {
-  return db.select().from(vaults).where(and(eq(vaults.companyId, companyId), eq(vaults.name, name))).get();
+  return db
+    .select()
+    .from(vaults)
+    .where(and(eq(vaults.companyId, companyId), eq(vaults.name, name)))
+    .get();
 }
 
 export async function findVaultById(db: Database, companyId: string, id: string): Promise<VaultRow | undefined> {
-  return db.select().from(vaults).where(and(eq(vaults.companyId, companyId), eq(vaults.id, id))).get();
+  return db
+    .select()
+    .from(vaults)
+    .where(and(eq(vaults.companyId, companyId), eq(vaults.id, id)))
+    .get();
 }
 
 export async function listCompanyVaults(db: Database, companyId: string): Promise<VaultRow[]> {
@@ -51,16 +59,29 @@ export function createVaultChange(db: Database, principal: Principal, vault: Vau
     [
       db.insert(vaults).values(vault),
       audit,
-      db.insert(vaultMembers).values({ vaultId: vault.id, companyId: vault.companyId, principalType: "user", principalId: principal.id, role: "admin", createdAt: vault.createdAt }),
+      db
+        .insert(vaultMembers)
+        .values({ vaultId: vault.id, companyId: vault.companyId, principalType: "user", principalId: principal.id, role: "admin", createdAt: vault.createdAt }),
     ] as const,
     { roots: [{ type: "user", id: principal.id }] },
   );
 }
 
-export function updateVaultChange(db: Database, principal: Principal, vault: VaultRow, changes: Partial<Pick<VaultRow, "unmatchedHostPolicy" | "rateLimit">>, detail: Record<string, unknown>, now: number) {
+export function updateVaultChange(
+  db: Database,
+  principal: Principal,
+  vault: VaultRow,
+  changes: Partial<Pick<VaultRow, "unmatchedHostPolicy" | "rateLimit">>,
+  detail: Record<string, unknown>,
+  now: number,
+) {
   return change(
     [
-      db.update(vaults).set({ ...changes, updatedAt: now }).where(and(eq(vaults.id, vault.id), eq(vaults.companyId, vault.companyId))).returning(),
+      db
+        .update(vaults)
+        .set({ ...changes, updatedAt: now })
+        .where(and(eq(vaults.id, vault.id), eq(vaults.companyId, vault.companyId)))
+        .returning(),
       auditStatement(db, principal, { action: "vault.update", targetType: "vault", targetId: vault.id, detail }),
     ] as const,
     { vaults: [{ companyId: vault.companyId, vaultId: vault.id }] },

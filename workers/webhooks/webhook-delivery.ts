@@ -47,7 +47,11 @@ export function webhookPayload(event: ProposalEvent, view: ProposalView, deliver
 /** True when delivered (2xx) or the webhook no longer exists; false to retry later. */
 export async function deliver(env: Env, companyId: string, delivery: WebhookDelivery, view: ProposalView): Promise<boolean> {
   const db = createDatabase(env.DB);
-  const hook = await db.select().from(webhooks).where(and(eq(webhooks.id, delivery.webhookId), eq(webhooks.companyId, companyId))).get();
+  const hook = await db
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.id, delivery.webhookId), eq(webhooks.companyId, companyId)))
+    .get();
   if (!hook) return true;
   const secret = await openText(await companyDataKey(db, env, companyId), hook.sealedSecret, associatedData.webhookSecret(companyId, hook.id));
   const body = JSON.stringify(webhookPayload(delivery.event, view, delivery.id, delivery.approvalUrl));

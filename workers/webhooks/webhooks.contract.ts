@@ -15,7 +15,13 @@ export const WebhookParams = z.object({ vault: ResourceName });
 export const OneWebhookParams = z.object({ vault: ResourceName, id: z.string().max(MAX_WEBHOOK_ID_LENGTH) });
 
 export const CreateWebhookBody = z
-  .object({ url: z.string().min(1).max(MAX_WEBHOOK_URL_LENGTH), events: z.array(z.enum(PROPOSAL_EVENTS)).min(1).default([...PROPOSAL_EVENTS]) })
+  .object({
+    url: z.string().min(1).max(MAX_WEBHOOK_URL_LENGTH),
+    events: z
+      .array(z.enum(PROPOSAL_EVENTS))
+      .min(1)
+      .default([...PROPOSAL_EVENTS]),
+  })
   .strict();
 /** The secret is in this answer only. */
 export const CreatedWebhook = Webhook.extend({ secret: z.string() });

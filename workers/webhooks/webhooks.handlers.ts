@@ -41,13 +41,17 @@ export const webhooksRouter = createRouter()
     const { vault } = await authorizeVault(c, c.req.valid("param").vault);
     const body = c.req.valid("json");
     const url = checkWebhookUrl(body.url, configOf(c.env).allowPrivateUpstreams);
-    if ((await countVaultWebhooks(db, vault.id)) >= MAX_WEBHOOKS_PER_VAULT) throw badRequest("too_many_webhooks", `At most ${MAX_WEBHOOKS_PER_VAULT} webhooks per vault`);
+    if ((await countVaultWebhooks(db, vault.id)) >= MAX_WEBHOOKS_PER_VAULT)
+      throw badRequest("too_many_webhooks", `At most ${MAX_WEBHOOKS_PER_VAULT} webhooks per vault`);
     const id = newId("whk");
     const secret = `whsec_${base64url(randomBytes(32))}`;
     const sealedSecret = await sealText(await companyDataKey(db, c.env, principal.companyId), secret, associatedData.webhookSecret(principal.companyId, id));
     const now = Date.now();
     const events = [...new Set(body.events)];
-    await commitChange(c, createWebhookChange(db, principal, { id, companyId: principal.companyId, vaultId: vault.id, url, events, sealedSecret, createdAt: now }));
+    await commitChange(
+      c,
+      createWebhookChange(db, principal, { id, companyId: principal.companyId, vaultId: vault.id, url, events, sealedSecret, createdAt: now }),
+    );
     return c.json({ id, url, events, created_at: iso(now) ?? "", secret }, 201);
   })
   .openapi(routes.listWebhooks, async (c) => {

@@ -13,20 +13,36 @@ export async function countVaultWebhooks(db: Database, vaultId: string): Promise
 }
 
 export async function listVaultWebhooks(db: Database, companyId: string, vaultId: string): Promise<WebhookRow[]> {
-  return db.select().from(webhooks).where(and(eq(webhooks.vaultId, vaultId), eq(webhooks.companyId, companyId))).all();
+  return db
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.vaultId, vaultId), eq(webhooks.companyId, companyId)))
+    .all();
 }
 
-const webhookWhere = (companyId: string, vaultId: string, id: string) => and(eq(webhooks.id, id), eq(webhooks.vaultId, vaultId), eq(webhooks.companyId, companyId));
+const webhookWhere = (companyId: string, vaultId: string, id: string) =>
+  and(eq(webhooks.id, id), eq(webhooks.vaultId, vaultId), eq(webhooks.companyId, companyId));
 
 export async function webhookExists(db: Database, companyId: string, vaultId: string, id: string): Promise<boolean> {
-  return (await db.select({ id: webhooks.id }).from(webhooks).where(webhookWhere(companyId, vaultId, id)).get()) !== undefined;
+  return (
+    (await db
+      .select({ id: webhooks.id })
+      .from(webhooks)
+      .where(webhookWhere(companyId, vaultId, id))
+      .get()) !== undefined
+  );
 }
 
 /** A new webhook; its secret is stored sealed only. */
 export function createWebhookChange(db: Database, principal: Principal, webhook: WebhookRow) {
   return change([
     db.insert(webhooks).values(webhook),
-    auditStatement(db, principal, { action: "webhook.create", targetType: "vault", targetId: webhook.vaultId, detail: { webhook: webhook.id, url: webhook.url, events: webhook.events } }),
+    auditStatement(db, principal, {
+      action: "webhook.create",
+      targetType: "vault",
+      targetId: webhook.vaultId,
+      detail: { webhook: webhook.id, url: webhook.url, events: webhook.events },
+    }),
   ] as const);
 }
 

@@ -8,7 +8,8 @@ export const createWebhook = createRoute({
   path: "/v1/vaults/{vault}/webhooks",
   tags: ["proposals"],
   summary: "Add a webhook for proposal events (admin); its signing secret is shown once",
-  description: "Deliveries are POSTed as JSON with X-Edgevault-Event, X-Edgevault-Delivery and X-Edgevault-Signature: t=<unix>,v1=<hex HMAC-SHA256 of `<t>.<body>`>; retried with backoff for about 2.5 hours. Payloads never carry credential values.",
+  description:
+    "Deliveries are POSTed as JSON with X-Edgevault-Event, X-Edgevault-Delivery and X-Edgevault-Signature: t=<unix>,v1=<hex HMAC-SHA256 of `<t>.<body>`>; retried with backoff for about 2.5 hours. Payloads never carry credential values.",
   request: { params: WebhookParams, ...jsonBody(CreateWebhookBody) },
   responses: { 201: jsonResponse(CreatedWebhook, "Created"), ...errors(400, 401, 403, 404, 409) },
 });

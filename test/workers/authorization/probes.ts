@@ -47,13 +47,18 @@ async function freshVault(w: World, who: Instance): Promise<string> {
   const vault = await createVault(K(w), fresh("pv"));
   if (!own(w, who)) return vault;
   if (who.role && who.column === "member") await grantUser(K(w), vault, who.name, who.role);
-  if (who.role && who.column === "agent") await must("grant agent", call("POST", `/v1/vaults/${vault}/agents`, { token: K(w), body: { agent: who.name, role: who.role } }));
+  if (who.role && who.column === "agent")
+    await must("grant agent", call("POST", `/v1/vaults/${vault}/agents`, { token: K(w), body: { agent: who.name, role: who.role } }));
   return vault;
 }
 
 async function freshService(w: World): Promise<string> {
   const name = fresh("ps");
-  await must("service", call("POST", `/v1/vaults/${w.vault}/services`, { token: K(w), body: { name, host: `${name}.example.com`, auth: { type: "passthrough" } } }), 201);
+  await must(
+    "service",
+    call("POST", `/v1/vaults/${w.vault}/services`, { token: K(w), body: { name, host: `${name}.example.com`, auth: { type: "passthrough" } } }),
+    201,
+  );
   return name;
 }
 
@@ -62,11 +67,15 @@ async function freshProposal(w: World): Promise<string> {
   // One raiser holds at most 10 pending proposals: retire the earlier probes' ones.
   await env.DB.prepare("UPDATE proposals SET status = 'expired' WHERE vault_id = ? AND status = 'pending'").bind(w.vaultId).run();
   const key = `P_${crypto.randomUUID().replace(/-/g, "").slice(0, 10).toUpperCase()}`;
-  const res = await must("proposal", call("POST", "/v1/proposals", { token: w.raiser.token, headers: { "X-Vault": w.vault }, body: { credentials: [{ key }], message: "probe" } }), 201);
+  const res = await must(
+    "proposal",
+    call("POST", "/v1/proposals", { token: w.raiser.token, headers: { "X-Vault": w.vault }, body: { credentials: [{ key }], message: "probe" } }),
+    201,
+  );
   return res.body.id as string;
 }
 
-const keyOf = async (w: World, id: string) => {
+const keyOf = async (_w: World, id: string) => {
   const row = await env.DB.prepare("SELECT credentials FROM proposals WHERE id = ?").bind(id).first<{ credentials: string }>();
   return (JSON.parse(row?.credentials ?? "[]") as { key: string }[])[0]?.key ?? "";
 };
@@ -119,7 +128,9 @@ export const PROBES: Record<string, Probe> = {
     expect: (_w, who) => (who.kind === "session" ? "refuse" : undefined),
   },
   "GET /v1/vaults/{vault}/users": { request: async (w) => ({ method: "GET", path: `/v1/vaults/${w.vault}/users` }) },
-  "POST /v1/vaults/{vault}/users": { request: async (w) => ({ method: "POST", path: `/v1/vaults/${w.vault}/users`, body: { email: (await freshUser(w)).email, role: "proxy" } }) },
+  "POST /v1/vaults/{vault}/users": {
+    request: async (w) => ({ method: "POST", path: `/v1/vaults/${w.vault}/users`, body: { email: (await freshUser(w)).email, role: "proxy" } }),
+  },
   "PATCH /v1/vaults/{vault}/users/{userId}": {
     request: async (w) => {
       const user = await freshUser(w);
@@ -143,10 +154,16 @@ export const PROBES: Record<string, Probe> = {
     },
   },
   "GET /v1/vaults/{vault}/services/{name}": { request: async (w) => ({ method: "GET", path: `/v1/vaults/${w.vault}/services/svc` }) },
-  "PATCH /v1/vaults/{vault}/services/{name}": { request: async (w) => ({ method: "PATCH", path: `/v1/vaults/${w.vault}/services/${await freshService(w)}`, body: { description: "changed" } }) },
-  "DELETE /v1/vaults/{vault}/services/{name}": { request: async (w) => ({ method: "DELETE", path: `/v1/vaults/${w.vault}/services/${await freshService(w)}` }) },
+  "PATCH /v1/vaults/{vault}/services/{name}": {
+    request: async (w) => ({ method: "PATCH", path: `/v1/vaults/${w.vault}/services/${await freshService(w)}`, body: { description: "changed" } }),
+  },
+  "DELETE /v1/vaults/{vault}/services/{name}": {
+    request: async (w) => ({ method: "DELETE", path: `/v1/vaults/${w.vault}/services/${await freshService(w)}` }),
+  },
 
-  "POST /v1/credentials": { request: async (w) => ({ method: "POST", path: "/v1/credentials", body: { vault: w.vault, credentials: { PROBE_KEY: "probe-value" } } }) },
+  "POST /v1/credentials": {
+    request: async (w) => ({ method: "POST", path: "/v1/credentials", body: { vault: w.vault, credentials: { PROBE_KEY: "probe-value" } } }),
+  },
   "GET /v1/credentials": { request: async (w) => ({ method: "GET", path: `/v1/credentials?vault=${w.vault}` }) },
   "DELETE /v1/credentials": {
     request: async (w) => {
@@ -179,7 +196,9 @@ export const PROBES: Record<string, Probe> = {
     request: async (w, who) => ({ method: "GET", path: `/v1/agents/${selfOr(w, who)}` }),
     other: async (w) => ({ method: "GET", path: `/v1/agents/${w.raiser.name}` }),
   },
-  "PATCH /v1/agents/{agentId}": { request: async (w) => ({ method: "PATCH", path: `/v1/agents/${await freshAgent(w)}`, body: { capabilities: ["api_call"] } }) },
+  "PATCH /v1/agents/{agentId}": {
+    request: async (w) => ({ method: "PATCH", path: `/v1/agents/${await freshAgent(w)}`, body: { capabilities: ["api_call"] } }),
+  },
   "DELETE /v1/agents/{agentId}": { request: async (w) => ({ method: "DELETE", path: `/v1/agents/${await freshAgent(w)}` }) },
   "GET /v1/agents/{agentId}/svid": {
     request: async (w, who) => ({ method: "GET", path: `/v1/agents/${selfOr(w, who)}/svid` }),
@@ -199,15 +218,21 @@ export const PROBES: Record<string, Probe> = {
   },
 
   "GET /v1/registrations": { request: async () => ({ method: "GET", path: "/v1/registrations" }) },
-  "POST /v1/registrations/{id}/approve": { request: async (w) => ({ method: "POST", path: `/v1/registrations/${await freshRegistration(w)}/approve`, body: { capabilities: [] } }) },
-  "POST /v1/registrations/{id}/reject": { request: async (w) => ({ method: "POST", path: `/v1/registrations/${await freshRegistration(w)}/reject`, body: { reason: "probe" } }) },
+  "POST /v1/registrations/{id}/approve": {
+    request: async (w) => ({ method: "POST", path: `/v1/registrations/${await freshRegistration(w)}/approve`, body: { capabilities: [] } }),
+  },
+  "POST /v1/registrations/{id}/reject": {
+    request: async (w) => ({ method: "POST", path: `/v1/registrations/${await freshRegistration(w)}/reject`, body: { reason: "probe" } }),
+  },
 
   "GET /v1/company/identity": { request: async () => ({ method: "GET", path: "/v1/company/identity" }) },
   "PATCH /v1/company/identity": { request: async () => ({ method: "PATCH", path: "/v1/company/identity", body: { signing_alg: "EdDSA" } }) },
   "POST /v1/company/signing-keys/rotate": { request: async () => ({ method: "POST", path: "/v1/company/signing-keys/rotate?force=true" }) },
 
   "GET /v1/vaults/{vault}/agents": { request: async (w) => ({ method: "GET", path: `/v1/vaults/${w.vault}/agents` }) },
-  "POST /v1/vaults/{vault}/agents": { request: async (w) => ({ method: "POST", path: `/v1/vaults/${w.vault}/agents`, body: { agent: await freshAgent(w), role: "proxy" } }) },
+  "POST /v1/vaults/{vault}/agents": {
+    request: async (w) => ({ method: "POST", path: `/v1/vaults/${w.vault}/agents`, body: { agent: await freshAgent(w), role: "proxy" } }),
+  },
   "PATCH /v1/vaults/{vault}/agents/{agent}": {
     request: async (w) => {
       const agent = await freshAgent(w);
@@ -242,27 +267,42 @@ export const PROBES: Record<string, Probe> = {
   },
 
   "GET /v1/vaults/{vault}/logs": { request: async (w) => ({ method: "GET", path: `/v1/vaults/${w.vault}/logs` }) },
-  "POST /v1/vaults/{vault}/webhooks": { request: async (w) => ({ method: "POST", path: `/v1/vaults/${w.vault}/webhooks`, body: { url: "https://hooks.example.com/probe" } }) },
+  "POST /v1/vaults/{vault}/webhooks": {
+    request: async (w) => ({ method: "POST", path: `/v1/vaults/${w.vault}/webhooks`, body: { url: "https://hooks.example.com/probe" } }),
+  },
   "GET /v1/vaults/{vault}/webhooks": { request: async (w) => ({ method: "GET", path: `/v1/vaults/${w.vault}/webhooks` }) },
   "DELETE /v1/vaults/{vault}/webhooks/{id}": {
     request: async (w) => {
       // Stay under 10 webhooks per vault however many callers this probe serves.
       await env.DB.prepare("DELETE FROM webhooks WHERE vault_id = ?").bind(w.vaultId).run();
-      const hook = await must("webhook", call("POST", `/v1/vaults/${w.vault}/webhooks`, { token: K(w), body: { url: "https://hooks.example.com/probe" } }), 201);
+      const hook = await must(
+        "webhook",
+        call("POST", `/v1/vaults/${w.vault}/webhooks`, { token: K(w), body: { url: "https://hooks.example.com/probe" } }),
+        201,
+      );
       return { method: "DELETE", path: `/v1/vaults/${w.vault}/webhooks/${(hook.body.webhook as { id: string } | undefined)?.id ?? (hook.body.id as string)}` };
     },
   },
 
   "GET /discover": { request: async (w, who) => ({ method: "GET", path: "/discover", headers: xVault(w, who) }) },
   "POST /v1/proposals": {
-    request: async (w, who) => ({ method: "POST", path: "/v1/proposals", headers: xVault(w, who), body: { credentials: [{ key: "PROBE_SLOT" }], message: "probe" } }),
+    request: async (w, who) => ({
+      method: "POST",
+      path: "/v1/proposals",
+      headers: xVault(w, who),
+      body: { credentials: [{ key: "PROBE_SLOT" }], message: "probe" },
+    }),
   },
   "GET /v1/proposals": { request: async (w, who) => ({ method: "GET", path: "/v1/proposals", headers: xVault(w, who) }) },
   "GET /v1/proposals/{id}": {
     // One's own proposal when the caller can raise one; otherwise the raiser's, which it must not read.
     request: async (w, who) => {
       if (!canRaise(w, who)) return { method: "GET", path: `/v1/proposals/${await freshProposal(w)}` };
-      const own = await must("raise", call("POST", "/v1/proposals", { token: who.token, headers: xVault(w, who), body: { credentials: [{ key: "OWN_SLOT" }], message: "own" } }), 201);
+      const own = await must(
+        "raise",
+        call("POST", "/v1/proposals", { token: who.token, headers: xVault(w, who), body: { credentials: [{ key: "OWN_SLOT" }], message: "own" } }),
+        201,
+      );
       return { method: "GET", path: `/v1/proposals/${own.body.id as string}` };
     },
   },
@@ -272,7 +312,9 @@ export const PROBES: Record<string, Probe> = {
       return { method: "POST", path: `/v1/proposals/${id}/approve`, body: { credentials: { [await keyOf(w, id)]: "approved-value" } } };
     },
   },
-  "POST /v1/proposals/{id}/reject": { request: async (w) => ({ method: "POST", path: `/v1/proposals/${await freshProposal(w)}/reject`, body: { reason: "probe" } }) },
+  "POST /v1/proposals/{id}/reject": {
+    request: async (w) => ({ method: "POST", path: `/v1/proposals/${await freshProposal(w)}/reject`, body: { reason: "probe" } }),
+  },
 
   "GET /proxy/{host}/{path}": proxyProbe("GET"),
   "POST /proxy/{host}/{path}": proxyProbe("POST"),
@@ -287,7 +329,10 @@ async function freshRegistration(w: World): Promise<string> {
   registrationAddress += 1;
   const res = await must(
     "registration",
-    call("POST", `/v1/companies/${w.company.id}/agents/register`, { headers: { "CF-Connecting-IP": `198.18.${registrationAddress >> 8}.${registrationAddress & 255}` }, body: { name: fresh("reg"), capabilities: ["api_call"] } }),
+    call("POST", `/v1/companies/${w.company.id}/agents/register`, {
+      headers: { "CF-Connecting-IP": `198.18.${registrationAddress >> 8}.${registrationAddress & 255}` },
+      body: { name: fresh("reg"), capabilities: ["api_call"] },
+    }),
     201,
   );
   return res.body.registrationId as string;
@@ -302,7 +347,6 @@ export async function tidy(w: World): Promise<void> {
   ]);
 }
 
-
 /** Public operations, sent without a token as a first-time caller would: each must succeed. */
 export const PUBLIC_PROBES: Record<string, (w: World) => Promise<ProbeRequest>> = {
   "GET /health": async () => ({ method: "GET", path: "/health" }),
@@ -313,7 +357,11 @@ export const PUBLIC_PROBES: Record<string, (w: World) => Promise<ProbeRequest>> 
   },
   "POST /v1/users/accept": async (w) => {
     const invited = await must("invite", call("POST", "/v1/users", { token: K(w), body: { email: `${fresh("invited")}@example.com` } }), 201);
-    return { method: "POST", path: "/v1/users/accept", body: { token: (invited.body.invite as { token: string }).token, password: "correct horse battery staple" } };
+    return {
+      method: "POST",
+      path: "/v1/users/accept",
+      body: { token: (invited.body.invite as { token: string }).token, password: "correct horse battery staple" },
+    };
   },
   "POST /v1/companies/{companyId}/agents/register": async (w) => ({
     method: "POST",
@@ -324,7 +372,10 @@ export const PUBLIC_PROBES: Record<string, (w: World) => Promise<ProbeRequest>> 
   "POST /v1/registrations/claim": async (w) => {
     const registered = await must(
       "registration",
-      call("POST", `/v1/companies/${w.company.id}/agents/register`, { headers: { "CF-Connecting-IP": "198.19.0.2" }, body: { name: fresh("claimer"), capabilities: [] } }),
+      call("POST", `/v1/companies/${w.company.id}/agents/register`, {
+        headers: { "CF-Connecting-IP": "198.19.0.2" },
+        body: { name: fresh("claimer"), capabilities: [] },
+      }),
       201,
     );
     return { method: "POST", path: "/v1/registrations/claim", body: { claim_token: registered.body.claim_token as string } };
@@ -334,7 +385,12 @@ export const PUBLIC_PROBES: Record<string, (w: World) => Promise<ProbeRequest>> 
   "POST /v1/token/exchange": async (w) => {
     const agent = w.instances.find((i) => i.label === "agent@member");
     const svid = await must("svid", call("GET", `/v1/agents/${agent?.name ?? ""}/svid`, { token: agent?.token }));
-    const form = new URLSearchParams({ grant_type: "urn:ietf:params:oauth:grant-type:token-exchange", subject_token: svid.body.svid as string, subject_token_type: "urn:ietf:params:oauth:token-type:jwt", audience: "public-probe" });
+    const form = new URLSearchParams({
+      grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+      subject_token: svid.body.svid as string,
+      subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+      audience: "public-probe",
+    });
     return { method: "POST", path: "/v1/token/exchange", rawBody: form.toString(), headers: { "Content-Type": "application/x-www-form-urlencoded" } };
   },
   "POST /invite/{token}": async (w) => {

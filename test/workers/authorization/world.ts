@@ -66,7 +66,10 @@ export async function buildWorld(tag = "w"): Promise<World> {
   const credentialKey = "MAIN_KEY";
   const credentialValue = `canary-${crypto.randomUUID()}`;
   await call("POST", "/v1/credentials", { token: K, body: { vault, credentials: { [credentialKey]: credentialValue } } });
-  const service = await call("POST", `/v1/vaults/${vault}/services`, { token: K, body: { name: "svc", host, upstream: upstreamUrl(), auth: { type: "bearer", token: credentialKey } } });
+  const service = await call("POST", `/v1/vaults/${vault}/services`, {
+    token: K,
+    body: { name: "svc", host, upstream: upstreamUrl(), auth: { type: "bearer", token: credentialKey } },
+  });
   if (service.status !== 201) throw new Error(`service: ${service.status} ${service.text}`);
 
   const instances: Instance[] = [];
@@ -74,18 +77,50 @@ export async function buildWorld(tag = "w"): Promise<World> {
   instances.push({ label: "company_key", column: "company_key", kind: "company_key", role: "admin", token: K, name: "key", spareToken: same(K) });
 
   const owner = await createUser(company, "owner");
-  instances.push({ label: "owner", column: "owner", kind: "user", role: "admin", token: owner.token, name: owner.email, spareToken: () => signIn(owner.email, owner.password) });
+  instances.push({
+    label: "owner",
+    column: "owner",
+    kind: "user",
+    role: "admin",
+    token: owner.token,
+    name: owner.email,
+    spareToken: () => signIn(owner.email, owner.password),
+  });
   for (const role of ROLES) {
     const user = await createUser(company);
     if (role) await grantUser(K, vault, user.email, role);
-    instances.push({ label: `member@${role ?? "none"}`, column: "member", kind: "user", role, token: user.token, name: user.email, spareToken: () => signIn(user.email, user.password) });
+    instances.push({
+      label: `member@${role ?? "none"}`,
+      column: "member",
+      kind: "user",
+      role,
+      token: user.token,
+      name: user.email,
+      spareToken: () => signIn(user.email, user.password),
+    });
   }
 
   const ownerAgent = await inviteAgent(K, unique(`${tag}-oa`), [], "owner");
-  instances.push({ label: "owner_agent", column: "owner_agent", kind: "agent", role: "admin", token: ownerAgent.token, name: ownerAgent.name, spareToken: same(ownerAgent.token) });
+  instances.push({
+    label: "owner_agent",
+    column: "owner_agent",
+    kind: "agent",
+    role: "admin",
+    token: ownerAgent.token,
+    name: ownerAgent.name,
+    spareToken: same(ownerAgent.token),
+  });
   for (const role of ROLES) {
     const agent = await inviteAgent(K, unique(`${tag}-a-${role ?? "none"}`), role ? [{ vault, role }] : []);
-    instances.push({ label: `agent@${role ?? "none"}`, column: "agent", kind: "agent", role, token: agent.token, name: agent.name, spareToken: same(agent.token) });
+    instances.push({
+      label: `agent@${role ?? "none"}`,
+      column: "agent",
+      kind: "agent",
+      role,
+      token: agent.token,
+      name: agent.name,
+      spareToken: same(agent.token),
+    });
   }
 
   const minterUser = await createUser(company);

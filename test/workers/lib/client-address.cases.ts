@@ -4,7 +4,14 @@ import { clientAddressKey, UNKNOWN_CLIENT_ADDRESS } from "../../../workers/lib/c
 describe("client address keys (throttles count IPv4 per address, IPv6 per /64)", () => {
   it("every spelling of one IPv6 /64 shares one key: expanded, lower-case", () => {
     const key = "2001:0db8:0000:0000::/64";
-    for (const address of ["2001:db8::1", "2001:0db8:0:0::2", "2001:DB8:0:0:ffff:ffff:ffff:ffff", "2001:db8:0000:0000:1:2:3:4", "[2001:db8::5]", "2001:db8::1%eth0"]) {
+    for (const address of [
+      "2001:db8::1",
+      "2001:0db8:0:0::2",
+      "2001:DB8:0:0:ffff:ffff:ffff:ffff",
+      "2001:db8:0000:0000:1:2:3:4",
+      "[2001:db8::5]",
+      "2001:db8::1%eth0",
+    ]) {
       expect(clientAddressKey(address), address).toBe(key);
     }
   });

@@ -5,7 +5,9 @@ const names = (headers: Headers) => [...headers.keys()].sort();
 
 describe("request headers sent upstream", () => {
   it("strips the agent's token and injects the service credential", () => {
-    const out = upstreamRequestHeaders(new Headers({ Authorization: "Bearer eva_agent_token", Accept: "application/json" }), { Authorization: "Bearer sk_live_x" });
+    const out = upstreamRequestHeaders(new Headers({ Authorization: "Bearer eva_agent_token", Accept: "application/json" }), {
+      Authorization: "Bearer sk_live_x",
+    });
     expect(out.get("authorization")).toBe("Bearer sk_live_x");
     expect(out.get("accept")).toBe("application/json");
   });
@@ -111,12 +113,28 @@ describe("injectable header names", () => {
   it.each(["Authorization", "X-Api-Key", "api-key", "Cookie", "anthropic-version", "X-Auth-Token"])("%s may be injected", (name) => {
     expect(isInjectableHeaderName(name)).toBe(true);
   });
-  it.each(["Host", "Content-Length", "Connection", "Transfer-Encoding", "TE", "Upgrade", "Proxy-Authorization", "Keep-Alive", "X-Vault", "CF-Connecting-IP", "X-Forwarded-For", "Forwarded", "X-Real-IP", "CDN-Loop", "", "Bad Name", "X\nY", "Bad:Name"])(
-    "%j may not",
-    (name) => {
-      expect(isInjectableHeaderName(name)).toBe(false);
-    },
-  );
+  it.each([
+    "Host",
+    "Content-Length",
+    "Connection",
+    "Transfer-Encoding",
+    "TE",
+    "Upgrade",
+    "Proxy-Authorization",
+    "Keep-Alive",
+    "X-Vault",
+    "CF-Connecting-IP",
+    "X-Forwarded-For",
+    "Forwarded",
+    "X-Real-IP",
+    "CDN-Loop",
+    "",
+    "Bad Name",
+    "X\nY",
+    "Bad:Name",
+  ])("%j may not", (name) => {
+    expect(isInjectableHeaderName(name)).toBe(false);
+  });
 });
 
 describe("response headers returned to the agent", () => {
@@ -145,7 +163,12 @@ describe("response headers returned to the agent", () => {
   });
 
   it("never passes an upstream's X-Edgevault-* headers: only the edge marks its own errors", () => {
-    const upstream = new Headers({ "X-Edgevault-Error": "unauthorized", "x-edgevault-anything": "1", "X-Edgevaultish": "kept", "Content-Type": "application/json" });
+    const upstream = new Headers({
+      "X-Edgevault-Error": "unauthorized",
+      "x-edgevault-anything": "1",
+      "X-Edgevaultish": "kept",
+      "Content-Type": "application/json",
+    });
     expect(names(clientResponseHeaders(upstream))).toEqual(["content-type", "x-edgevaultish"]);
   });
 });

@@ -51,7 +51,7 @@ describe("SPIFFE IDs for agents", () => {
   });
 
   it("parses strictly: scheme, trust domain, segments, length", () => {
-    for (const good of ["spiffe://example.org", "spiffe://example.org/a", "spiffe://example.org/a/B.c_d-e/..f", "spiffe://x/" + "a".repeat(2037)]) {
+    for (const good of ["spiffe://example.org", "spiffe://example.org/a", "spiffe://example.org/a/B.c_d-e/..f", `spiffe://x/${"a".repeat(2037)}`]) {
       expect(isValidSpiffeId(good), good).toBe(true);
     }
     for (const bad of [
@@ -69,7 +69,7 @@ describe("SPIFFE IDs for agents", () => {
       "spiffe://user@example.org/a",
       "spiffe://example.org:443/a",
       "spiffe:///a",
-      "spiffe://x/" + "a".repeat(2038),
+      `spiffe://x/${"a".repeat(2038)}`,
     ]) {
       expect(isValidSpiffeId(bad), bad).toBe(false);
       expect(refusal(() => parseSpiffeId(bad)).code).toBe("invalid_spiffe_id");

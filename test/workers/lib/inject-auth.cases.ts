@@ -75,18 +75,26 @@ describe("credential keys an auth config references", () => {
 
 describe("injected headers", () => {
   it("bearer", () => {
-    expect(injectedHeaders({ type: "bearer", token: "STRIPE_KEY" }, creds({ STRIPE_KEY: "sk_live_x" }))).toEqual({ headers: { Authorization: "Bearer sk_live_x" } });
+    expect(injectedHeaders({ type: "bearer", token: "STRIPE_KEY" }, creds({ STRIPE_KEY: "sk_live_x" }))).toEqual({
+      headers: { Authorization: "Bearer sk_live_x" },
+    });
   });
 
   it("basic: base64 of username:password; no password means empty; UTF-8 is fine", () => {
-    expect(injectedHeaders({ type: "basic", username: "U", password: "P" }, creds({ U: "AC123", P: "tok" }))).toEqual({ headers: { Authorization: `Basic ${btoa("AC123:tok")}` } });
+    expect(injectedHeaders({ type: "basic", username: "U", password: "P" }, creds({ U: "AC123", P: "tok" }))).toEqual({
+      headers: { Authorization: `Basic ${btoa("AC123:tok")}` },
+    });
     expect(injectedHeaders({ type: "basic", username: "U" }, creds({ U: "sk_test" }))).toEqual({ headers: { Authorization: `Basic ${btoa("sk_test:")}` } });
-    expect(injectedHeaders({ type: "basic", username: "U", password: "P" }, creds({ U: "zoë", P: "pässwörd" }))).toEqual({ headers: { Authorization: "Basic em/Dqzpww6Rzc3fDtnJk" } });
+    expect(injectedHeaders({ type: "basic", username: "U", password: "P" }, creds({ U: "zoë", P: "pässwörd" }))).toEqual({
+      headers: { Authorization: "Basic em/Dqzpww6Rzc3fDtnJk" },
+    });
   });
 
   it("api-key with and without prefix", () => {
     expect(injectedHeaders({ type: "api-key", key: "K", header: "x-api-key" }, creds({ K: "v" }))).toEqual({ headers: { "x-api-key": "v" } });
-    expect(injectedHeaders({ type: "api-key", key: "K", header: "Authorization", prefix: "token " }, creds({ K: "ghp_x" }))).toEqual({ headers: { Authorization: "token ghp_x" } });
+    expect(injectedHeaders({ type: "api-key", key: "K", header: "Authorization", prefix: "token " }, creds({ K: "ghp_x" }))).toEqual({
+      headers: { Authorization: "token ghp_x" },
+    });
   });
 
   it("custom templates, spaces optional, literal headers kept", () => {
@@ -129,9 +137,18 @@ describe("injected headers", () => {
   });
 
   it("basic refuses line breaks, control characters and ':' in the username", () => {
-    for (const [u, p] of [["u\n", "p"], ["u", "p\r\n"], ["u\u0000", "p"], ["a:b", "p"]]) {
-      expect(() => injectedHeaders({ type: "basic", username: "U", password: "P" }, creds({ U: u ?? "", P: p ?? "" }))).toThrow(expect.objectContaining({ code: "credential_invalid" }));
+    for (const [u, p] of [
+      ["u\n", "p"],
+      ["u", "p\r\n"],
+      ["u\u0000", "p"],
+      ["a:b", "p"],
+    ]) {
+      expect(() => injectedHeaders({ type: "basic", username: "U", password: "P" }, creds({ U: u ?? "", P: p ?? "" }))).toThrow(
+        expect.objectContaining({ code: "credential_invalid" }),
+      );
     }
-    expect(injectedHeaders({ type: "basic", username: "U", password: "P" }, creds({ U: "u", P: "a:b" }))).toEqual({ headers: { Authorization: `Basic ${btoa("u:a:b")}` } });
+    expect(injectedHeaders({ type: "basic", username: "U", password: "P" }, creds({ U: "u", P: "a:b" }))).toEqual({
+      headers: { Authorization: `Basic ${btoa("u:a:b")}` },
+    });
   });
 });

@@ -28,7 +28,7 @@ describe("tokens", () => {
 
   it("parseToken rejects foreign strings", () => {
     expect(parseToken("hello")).toBeUndefined();
-    expect(parseToken("evz_abcd_" + "a".repeat(43))).toBeUndefined();
+    expect(parseToken(`evz_abcd_${"a".repeat(43)}`)).toBeUndefined();
   });
 
   it("digestsEqual compares whole digests", async () => {
