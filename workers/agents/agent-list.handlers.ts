@@ -8,23 +8,12 @@ import { configOf } from "../config.ts";
 import { listAgentsPage } from "./agent-list.queries.ts";
 import { agentView } from "./agents.queries.ts";
 import { requireRealm } from "../realms/realms.queries.ts";
-import { CAPABILITIES } from "./agents.contract.ts";
-import { badRequest } from "../lib/app-error.ts";
 import { createRouter } from "../lib/router.ts";
+import { requireKnownCapabilities } from "./capabilities.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
 import * as routes from "./agent-list.routes.ts";
 
-const KNOWN_CAPABILITIES: ReadonlySet<string> = new Set(CAPABILITIES);
-
 /** Drops duplicates; any capability outside CAPABILITIES is a 400 `unknown_capability`. */
-export function requireKnownCapabilities(list: readonly string[]): string[] {
-  const wanted = [...new Set(list)];
-  const unknown = wanted.filter((c) => !KNOWN_CAPABILITIES.has(c));
-  if (unknown.length > 0) {
-    throw badRequest("unknown_capability", `Unknown capability: ${unknown.join(", ")}`, { availableCapabilities: CAPABILITIES });
-  }
-  return wanted;
-}
 
 /** Reads `a,b,c`, ignoring blanks. */
 const parseCapabilityList = (value: string | undefined) =>

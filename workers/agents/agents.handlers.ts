@@ -27,7 +27,7 @@ import { spiffeIdFor } from "../lib/spiffe.ts";
 import { issueAgentSvid, trustDomainOf } from "../identity/svid.ts";
 import { newId } from "../lib/tokens.ts";
 import * as routes from "./agents.routes.ts";
-import { issueAgentInvite } from "../invites/invites.handlers.ts";
+import { issueAgentInvite } from "../invites/issue-invite.ts";
 import { INVITE_DEFAULT_TTL_SECONDS } from "../invites/invites.contract.ts";
 
 /** Seed 003's wording, kept so Vane clients see the message they expect. */

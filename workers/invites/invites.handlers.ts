@@ -1,7 +1,3 @@
-/** Agent invites: create, list, revoke by suffix, redeem (new agent or rotation). */
-import { MAX_PENDING_INVITES } from "./invites.contract.ts";
-import type { Context } from "hono";
-import type { AppEnv } from "../app-env.ts";
 import { AGENT_ID_PREFIX, agentTokenBody } from "../auth/actor-gate-client.ts";
 import { requireInviteBacked } from "../auth/invite-backing.ts";
 import { minterFor } from "../auth/token-signer.ts";
@@ -9,13 +5,11 @@ import { requireGrantable } from "../auth/grants.ts";
 import { isGuardFailure } from "../db/audit.ts";
 import { commitChange } from "../effects.ts";
 import { agentVaults, findAgentByName, isAgentNameTaken } from "../agents/agents.queries.ts";
-import { agentInstructions, invitePrompt } from "./agent-instructions.ts";
+import { agentInstructions } from "./agent-instructions.ts";
 import {
-  countPendingInvites,
   findAgentById,
   findAgentInCompany,
   findInviteByTokenHash,
-  issueInviteChange,
   listAgentInvites,
   pendingAgentInviteExists,
   pendingInvitesEndingWith,
@@ -28,7 +22,8 @@ import {
 import { AppError, conflict, forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
-import { digestsEqual, newId, sha256Hex, tokenSuffix } from "../lib/tokens.ts";
+import { digestsEqual, newId, sha256Hex } from "../lib/tokens.ts";
+import { issueAgentInvite } from "./issue-invite.ts";
 import * as routes from "./invites.routes.ts";
 
 function inviteStatus(invite: InviteRow, now: number): InviteStatus {
@@ -36,49 +31,6 @@ function inviteStatus(invite: InviteRow, now: number): InviteStatus {
   if (invite.usedAt) return "used";
   if (invite.expiresAt <= now) return "expired";
   return "pending";
-}
-
-/** Creates an agent or rotation invite for the caller and its one-time view. Shared with `agent rotate`. */
-export async function issueAgentInvite(
-  c: Context<AppEnv>,
-  input: { kind: "agent" | "rotation"; name: string; agentId?: string; role: "owner" | "member"; grants: InviteRow["vaultGrants"]; ttlSeconds: number },
-) {
-  const { db, principal } = c.var;
-  const now = Date.now();
-  if ((await countPendingInvites(db, principal.companyId, now)) >= MAX_PENDING_INVITES) {
-    throw new AppError(429, "too_many_invites", `At most ${MAX_PENDING_INVITES} invites may be pending; revoke some first`, {
-      headers: { "Retry-After": "60" },
-    });
-  }
-  const issued = await minterFor(c.env)("invite");
-  const expiresAt = now + input.ttlSeconds * 1000;
-  await commitChange(
-    c,
-    issueInviteChange(db, principal, {
-      id: newId("inv"),
-      companyId: principal.companyId,
-      kind: input.kind,
-      tokenHash: issued.hash,
-      tokenSuffix: tokenSuffix(issued.token),
-      agentName: input.name,
-      agentId: input.agentId ?? null,
-      role: input.role,
-      vaultGrants: input.grants,
-      createdBy: principal.id,
-      createdAt: now,
-      expiresAt,
-    }),
-  );
-  const inviteUrl = `${new URL(c.req.url).origin}/invite/${issued.token}`;
-  const expires = iso(expiresAt) ?? "";
-  return {
-    name: input.name,
-    kind: input.kind,
-    invite_url: inviteUrl,
-    token_suffix: tokenSuffix(issued.token),
-    expires_at: expires,
-    prompt: invitePrompt(inviteUrl, input.name, expires, input.kind === "rotation"),
-  };
 }
 
 export const invitesRouter = createRouter();

@@ -35,7 +35,7 @@ import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
 import { digestsEqual, newId, sha256Hex } from "../lib/tokens.ts";
-import { requireKnownCapabilities } from "../agents/agent-list.handlers.ts";
+import { requireKnownCapabilities } from "../agents/capabilities.ts";
 import * as routes from "./registrations.routes.ts";
 import { overLimit } from "../sign-in/sign-in-throttle.queries.ts";
 import { clientAddressKey } from "../lib/client-address.ts";
