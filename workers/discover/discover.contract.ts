@@ -7,6 +7,11 @@ import { z } from "@hono/zod-openapi";
 export const Discovery = z.object({
   vault: z.string(),
   proxy_url: z.string(),
-  services: z.array(z.object({ host: z.string(), description: z.string() })),
+  /**
+   * Every service of the vault, with the seeds' fields. `enabled: false` marks one an admin turned
+   * off: an agent must not propose it again, and the local proxy intercepts it so the agent sees
+   * the edge's `service_disabled` instead of reaching the host directly.
+   */
+  services: z.array(z.object({ host: z.string(), description: z.string(), enabled: z.boolean() })),
   available_credentials: z.array(z.string()),
 });

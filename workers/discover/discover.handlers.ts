@@ -16,8 +16,8 @@ discoverRouter.openapi(routes.discover, async (c) => {
     {
       vault: vault.name,
       proxy_url: `${new URL(c.req.url).origin}/proxy`,
-      // Disabled services are left out: they cannot be reached (the proxy answers service_disabled).
-      services: services.filter((s) => s.enabled).map((s) => ({ host: formatServiceHost(s.host), description: s.description ?? s.name })),
+      // Disabled services are listed as such: seed 000 tells agents not to propose them again.
+      services: services.map((s) => ({ host: formatServiceHost(s.host), description: s.description ?? s.name, enabled: s.enabled })),
       available_credentials: keys,
     },
     200,

@@ -10,13 +10,14 @@ import { actorGate } from "../auth/actor-gate-client.ts";
 import { configOf } from "../config.ts";
 import type { GateActor } from "../../durable-objects/actor-gate.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../lib/forward-headers.ts";
-import { matchService, parseProxyTarget, refuseDotSegments } from "../lib/host-pattern.ts";
+import { matchService, parseProxyTarget, type ProxyTarget, refuseDotSegments } from "../lib/host-pattern.ts";
 import { credentialKeysOf, injectedHeaders } from "../lib/inject-auth.ts";
 import { AppError } from "../lib/app-error.ts";
 import { admitRequest, requireProxiedMethod } from "./admission.ts";
 import * as errors from "./proxy-errors.ts";
 import { logProxyRequest, type RequestLogRow } from "../request-log/request-log.writer.ts";
-import { openCredentials, vaultConfig } from "./vault-config.ts";
+import type { ServiceRecord } from "../services/services.queries.ts";
+import { openCredentials, recheckVaultConfig, vaultConfig, type VaultConfig } from "./vault-config.ts";
 
 export const proxyRouter = new Hono<AppEnv>();
 
@@ -41,14 +42,16 @@ proxyRouter.all("/proxy/*", async (c) => {
     // target gets through, the agent's ambiguous path is refused rather than reinterpreted.
     refuseDotSegments(requestTargetPath(c.req.url));
     const target = parseProxyTarget(hostSegment, path, { allowPrivate: configOf(c.env).allowPrivateUpstreams });
-    const config = await vaultConfig(c.var.db, c.env, admission.actor.companyId, admission.vault.id, (p) => c.executionCtx.waitUntil(p));
-    const service = matchService(config.services, target);
-    if (!service) throw errors.noServiceForHost(hostSegment, admission.vault.name, url.origin);
-    if (!service.enabled) throw errors.serviceDisabled(service.name, hostSegment);
-    const opened = await openCredentials(config, credentialKeysOf(service.auth));
-    if ("missing" in opened) throw errors.credentialNotFound(opened.missing, service.name);
-    const injection = injectedHeaders(service.auth, opened.values);
-    if ("missing" in injection) throw errors.credentialNotFound(injection.missing, service.name);
+    const cached = await vaultConfig(c.var.db, c.env, admission.actor.companyId, admission.vault.id, (p) => c.executionCtx.waitUntil(p));
+    let found = await resolveService(cached, target);
+    // A refusal never rests on a stale copy: read the vault once more (the retry after `applied`).
+    if (!found.ok) found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target);
+    if (!found.ok) {
+      if (found.refusal === "no_service") throw errors.noServiceForHost(hostSegment, admission.vault.name, url.origin);
+      if (found.refusal === "disabled") throw errors.serviceDisabled(found.service.name, hostSegment);
+      throw errors.credentialNotFound(found.missing, found.service.name);
+    }
+    const { service, injection } = found;
 
     const origin = service.upstream ?? `https://${target.hostname}${target.port ? `:${target.port}` : ""}`;
     const upstreamUrl = `${origin}${target.path}${url.search}`;
@@ -87,6 +90,24 @@ function requestTargetPath(url: string): string {
   if (start === -1) return "/";
   const end = url.slice(start).search(/[?#]/);
   return end === -1 ? url.slice(start) : url.slice(start, start + end);
+}
+
+type Resolution =
+  | { ok: true; service: ServiceRecord; injection: { headers: Record<string, string> } }
+  | { ok: false; refusal: "no_service" }
+  | { ok: false; refusal: "disabled"; service: ServiceRecord }
+  | { ok: false; refusal: "missing_credential"; service: ServiceRecord; missing: string };
+
+/** The service a target matches in this copy of the vault, and the headers it injects. */
+async function resolveService(config: VaultConfig, target: ProxyTarget): Promise<Resolution> {
+  const service = matchService(config.services, target);
+  if (!service) return { ok: false, refusal: "no_service" };
+  if (!service.enabled) return { ok: false, refusal: "disabled", service };
+  const opened = await openCredentials(config, credentialKeysOf(service.auth));
+  if ("missing" in opened) return { ok: false, refusal: "missing_credential", service, missing: opened.missing };
+  const injection = injectedHeaders(service.auth, opened.values);
+  if ("missing" in injection) return { ok: false, refusal: "missing_credential", service, missing: injection.missing };
+  return { ok: true, service, injection };
 }
 
 type LogRow = Partial<RequestLogRow> & { status: number };

@@ -1,22 +1,30 @@
 /**
  * What the proxy needs to know about a vault — its services and its credential ciphertexts —
- * from a per-isolate cache, so a warm proxied request never waits on D1. Staleness is bounded:
- * an entry is fresh for 5 s and is then served while a background refresh runs, for at most
- * 60 s; after that the next request reloads it first. Service and credential changes therefore
- * reach the proxy within about 5 s on an active vault (documented in docs/proxy.md).
+ * from a per-isolate cache, so a warm proxied request never waits on D1.
+ *
+ * Propagation bound: a change made anywhere is used by every isolate within 5 s. An entry is
+ * fresh for 2.5 s, then served while a background refresh runs for at most 2.5 s more; older
+ * than that, the next request reloads it first. The isolate that made the change forgets its
+ * copy at once (workers/effects.ts). And a refusal never rests on a stale copy: a request that
+ * finds no service, a disabled one or a missing credential re-reads the vault once (at most
+ * once per quarter second per vault) before refusing, so the retry an agent makes right after
+ * its proposal is `applied` goes through on whichever isolate it lands.
  * Ciphertexts stay sealed here; only the matched service's keys are ever decrypted.
  */
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { companyDataKey } from "../db/data-keys.ts";
 import { credentials } from "../db/schema.ts";
-import { listVaultServices, type ServiceRecord } from "../services/services.queries.ts";
 import type { Env } from "../env.ts";
 import { associatedData, openText } from "../lib/crypto-envelope.ts";
 import { StaleWhileRevalidate } from "../lib/stale-while-revalidate.ts";
+import { listVaultServices, type ServiceRecord } from "../services/services.queries.ts";
 
-export const VAULT_CONFIG_FRESH_MS = 5_000;
-export const VAULT_CONFIG_MAX_STALE_MS = 60_000;
+/** Every isolate uses a change within this long (fresh + stale-while-refreshing). */
+export const VAULT_CONFIG_PROPAGATION_MS = 5_000;
+export const VAULT_CONFIG_FRESH_MS = VAULT_CONFIG_PROPAGATION_MS / 2;
+/** A refusal re-reads the vault only if its copy is older than this (bounds D1 reads under a refused flood). */
+export const RECHECK_AFTER_MS = 250;
 
 export type VaultConfig = {
   companyId: string;
@@ -25,20 +33,50 @@ export type VaultConfig = {
   /** Credential key → sealed value. */
   sealed: Map<string, string>;
   dataKey: CryptoKey | null;
+  /** When this copy was read from D1. */
+  loadedAt: number;
 };
 
-const cache = new StaleWhileRevalidate<VaultConfig>({ freshMs: VAULT_CONFIG_FRESH_MS, maxStaleMs: VAULT_CONFIG_MAX_STALE_MS, maxEntries: 1024 });
+type Load = () => Promise<VaultConfig>;
+
+/** One isolate's copies of vault configs (a class so a test can run two "isolates" side by side). */
+export class VaultConfigCache {
+  #cache = new StaleWhileRevalidate<VaultConfig>({ freshMs: VAULT_CONFIG_FRESH_MS, maxStaleMs: VAULT_CONFIG_PROPAGATION_MS, maxEntries: 1024 });
+
+  get(companyId: string, vaultId: string, load: Load, waitUntil: (p: Promise<unknown>) => void, now = Date.now()): Promise<VaultConfig> {
+    return this.#cache.get(`${companyId}:${vaultId}`, load, waitUntil, now);
+  }
+
+  /** The source of truth once more, unless this copy was read a moment ago. */
+  async recheck(config: VaultConfig, load: Load, now = Date.now()): Promise<VaultConfig> {
+    if (now - config.loadedAt < RECHECK_AFTER_MS) return config;
+    this.#cache.delete(`${config.companyId}:${config.vaultId}`);
+    return this.#cache.get(`${config.companyId}:${config.vaultId}`, load, () => undefined, now);
+  }
+
+  forget(companyId: string, vaultId: string): void {
+    this.#cache.delete(`${companyId}:${vaultId}`);
+  }
+}
+
+const isolateCache = new VaultConfigCache();
 
 export function vaultConfig(db: Database, env: Env, companyId: string, vaultId: string, waitUntil: (p: Promise<unknown>) => void): Promise<VaultConfig> {
-  return cache.get(`${companyId}:${vaultId}`, () => loadVaultConfig(db, env, companyId, vaultId), waitUntil);
+  return isolateCache.get(companyId, vaultId, () => loadVaultConfig(db, env, companyId, vaultId), waitUntil);
 }
 
-/** Drops this isolate's copy after it changed the vault itself (other isolates catch up by TTL). */
+/** Before refusing on what the cached copy says: read the vault again (see the module comment). */
+export function recheckVaultConfig(db: Database, env: Env, config: VaultConfig): Promise<VaultConfig> {
+  return isolateCache.recheck(config, () => loadVaultConfig(db, env, config.companyId, config.vaultId));
+}
+
+/** Drops this isolate's copy after it changed the vault itself (other isolates: within the bound above). */
 export function forgetVaultConfig(companyId: string, vaultId: string): void {
-  cache.delete(`${companyId}:${vaultId}`);
+  isolateCache.forget(companyId, vaultId);
 }
 
-async function loadVaultConfig(db: Database, env: Env, companyId: string, vaultId: string): Promise<VaultConfig> {
+export async function loadVaultConfig(db: Database, env: Env, companyId: string, vaultId: string): Promise<VaultConfig> {
+  const loadedAt = Date.now();
   const [services, rows] = await Promise.all([
     listVaultServices(db, companyId, vaultId),
     db
@@ -48,7 +86,7 @@ async function loadVaultConfig(db: Database, env: Env, companyId: string, vaultI
       .all(),
   ]);
   const dataKey = rows.length ? await companyDataKey(db, env, companyId) : null;
-  return { companyId, vaultId, services, sealed: new Map(rows.map((r) => [r.key, r.ciphertext])), dataKey };
+  return { companyId, vaultId, services, sealed: new Map(rows.map((r) => [r.key, r.ciphertext])), dataKey, loadedAt };
 }
 
 /** Decrypts the named keys only; a missing key is reported by name (502 credential_not_found). */
