@@ -46,13 +46,34 @@ describe("company registration (seed 003)", () => {
       expect(res.status).toBe(400);
       expect(res.body.message).toBe("Missing or invalid field: agentId is required");
     }
-    for (const agentId of ["has space", "per%cent", "Upper", "a/b", "ab"]) {
+    for (const agentId of ["has space", "per%cent", "a/b", ".", "..", "é", "x".repeat(129)]) {
       const res = await call("POST", "/v1/agents/register", { token: company.ownerKey, body: { agentId } });
       expect(res.status, agentId).toBe(400);
       expect(res.body.error).toBe("invalid_agent_id");
+      expect(res.body.message).toContain("letters, digits, '.', '-' and '_'");
     }
     const meta = await call("POST", "/v1/agents/register", { token: company.ownerKey, body: { agentId: "ok-agent", metadata: [1] } });
     expect(meta.status).toBe(400);
+  });
+
+  it("takes any agentId a SPIFFE segment allows (Vane takes any string), and finds it by that id", async () => {
+    const company = await createCompany();
+    for (const agentId of ["Researcher_1", "agent.v2", "ab", "x", "A-b_c.D"]) {
+      const res = await call("POST", "/v1/agents/register", { token: company.ownerKey, body: { agentId } });
+      expect(res.status, agentId).toBe(201);
+      expect(res.body.spiffeId).toBe(`spiffe://edgevault.localhost/company/${company.id}/agent/${agentId}`);
+      expect((await call("GET", `/v1/agents/${agentId}`, { token: company.ownerKey })).body.agentId).toBe(agentId);
+      expect((await call("GET", `/v1/agents/${agentId}/svid`, { token: company.ownerKey })).status).toBe(200);
+    }
+  });
+
+  it("re-registering never changes an agent's status: a disabled agent stays disabled", async () => {
+    const company = await createCompany();
+    await call("POST", "/v1/agents/register", { token: company.ownerKey, body: { agentId: "paused-1", metadata: { v: 1 } } });
+    await call("PATCH", "/v1/agents/paused-1", { token: company.ownerKey, body: { status: "disabled" } });
+    const again = await call("POST", "/v1/agents/register", { token: company.ownerKey, body: { agentId: "paused-1", metadata: { v: 2 } } });
+    expect(again).toMatchObject({ status: 403, body: { error: "agent_not_active" } });
+    expect((await call("GET", "/v1/agents/paused-1", { token: company.ownerKey })).body).toMatchObject({ status: "disabled", metadata: { v: 1 } });
   });
 
   it("GET /v1/agents/:agentId and /svid answer 404 for another company's agent", async () => {

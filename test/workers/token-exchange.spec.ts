@@ -214,7 +214,7 @@ describe("POST /v1/token/exchange: delegation (act)", () => {
     expectOAuthError(await exchange({ ...base, scope: "code_execution" }), "invalid_scope");
   });
 
-  it("refuses an actor from another company (invalid_grant)", async () => {
+  it("refuses an actor from another company (invalid_request, RFC 8693 §2.2.2)", async () => {
     const { company, subject } = await setup();
     const other = await createCompany();
     await addAgent(other.id, "mallory");
@@ -226,7 +226,7 @@ describe("POST /v1/token/exchange: delegation (act)", () => {
       actor_token_type: JWT_TYPE,
       audience: "svc",
     });
-    expectOAuthError(res, "invalid_grant");
+    expectOAuthError(res, "invalid_request");
     expect(res.body.error_description).toContain("another company");
     expect(company.id).not.toBe(other.id);
   });
@@ -243,7 +243,7 @@ describe("POST /v1/token/exchange: delegation (act)", () => {
         actor_token_type: JWT_TYPE,
         audience: "svc",
       });
-      expectOAuthError(res, "invalid_grant");
+      expectOAuthError(res, "invalid_request");
     }
   });
 });
@@ -277,17 +277,20 @@ describe("POST /v1/token/exchange: refusals (RFC 6749 errors, 400)", () => {
     for (const params of cases) expectOAuthError(await exchange(params), "invalid_request");
   });
 
-  it("target: missing, malformed resource, too many", async () => {
-    const { subject } = await setup();
+  it("target: none is the edge itself (RFC 8693 makes both optional); a malformed resource or too many is invalid_target", async () => {
+    const { company, subject } = await setup();
     const base = { grant_type: GRANT, subject_token: subject, subject_token_type: JWT_TYPE };
-    expectOAuthError(await exchange(base), "invalid_target");
+    const untargeted = await exchange(base);
+    expect(untargeted.status, JSON.stringify(untargeted.body)).toBe(200);
+    const { payload } = await jwtVerify(untargeted.body.access_token as string, await jwksOf(company.id));
+    expect(payload.aud).toEqual([BASE]);
     expectOAuthError(await exchange({ ...base, resource: "not a uri" }), "invalid_target");
     expectOAuthError(await exchange({ ...base, resource: "relative/path" }), "invalid_target");
     expectOAuthError(await exchange({ ...base, resource: "https://x.example/#frag" }), "invalid_target");
     expectOAuthError(await exchange({ ...base, audience: Array.from({ length: 11 }, (_, i) => `a${i}`) }), "invalid_target");
   });
 
-  it("invalid subject tokens are invalid_grant: tampered, expired, wrong audience, not an SVID", async () => {
+  it("invalid subject tokens are invalid_request (RFC 8693 §2.2.2): tampered, expired, wrong audience, not an SVID", async () => {
     const { company, subject } = await setup();
     const base = { grant_type: GRANT, subject_token_type: JWT_TYPE, audience: "svc" };
     const [h, p, s] = subject.split(".") as [string, string, string];
@@ -304,17 +307,17 @@ describe("POST /v1/token/exchange: refusals (RFC 6749 errors, 400)", () => {
     });
     const none = `${btoa(JSON.stringify({ alg: "none", kid: decodeProtectedHeader(subject).kid })).replace(/=+$/, "")}.${p}.`;
     for (const token of [tampered, expired, elsewhere, accessToken, none, "garbage"]) {
-      expectOAuthError(await exchange({ ...base, subject_token: token }), "invalid_grant");
+      expectOAuthError(await exchange({ ...base, subject_token: token }), "invalid_request");
     }
   });
 
-  it("a subject agent that is disabled or was deleted is invalid_grant", async () => {
+  it("a subject agent that is disabled or was deleted is invalid_request", async () => {
     const company = await createCompany();
     await addAgent(company.id, "off", { status: "disabled" });
     await addAgent(company.id, "pending", { status: "pending" });
     for (const name of ["off", "pending", "never-registered"]) {
       const res = await exchange({ grant_type: GRANT, subject_token: await svid(company.id, name), subject_token_type: JWT_TYPE, audience: "svc" });
-      expectOAuthError(res, "invalid_grant");
+      expectOAuthError(res, "invalid_request");
     }
   });
 
@@ -335,7 +338,7 @@ describe("POST /v1/token/exchange: refusals (RFC 6749 errors, 400)", () => {
   it("never answers 500 and never echoes the token", async () => {
     const { subject } = await setup();
     const res = await exchange({ grant_type: GRANT, subject_token: `${subject}x`, subject_token_type: JWT_TYPE, audience: "svc" });
-    expectOAuthError(res, "invalid_grant");
+    expectOAuthError(res, "invalid_request");
     expect(JSON.stringify(res.body)).not.toContain(subject.split(".")[2] ?? "");
   });
 });
@@ -360,7 +363,7 @@ describe("OpenAPI document", () => {
 });
 
 describe("POST /v1/token/exchange: an SVID speaks only for the agent it was issued to", () => {
-  it("an SVID issued before an agent of that name was (re)created is invalid_grant", async () => {
+  it("an SVID issued before an agent of that name was (re)created is invalid_request", async () => {
     const company = await createCompany();
     await addAgent(company.id, "bob", { capabilities: ["api_call"] });
     const old = await svid(company.id, "bob", { now: Date.now() - 120_000 });
@@ -368,7 +371,7 @@ describe("POST /v1/token/exchange: an SVID speaks only for the agent it was issu
     await env.DB.prepare("DELETE FROM agents WHERE company_id = ? AND name = 'bob'").bind(company.id).run();
     await addAgent(company.id, "bob", { capabilities: ["api_call", "system_command"], registeredAt: Date.now() });
     const res = await exchange({ grant_type: GRANT, subject_token: old, subject_token_type: JWT_TYPE, resource: "https://mcp.example.com/api" });
-    expectOAuthError(res, "invalid_grant");
+    expectOAuthError(res, "invalid_request");
     // An SVID of the new agent works.
     const fresh = await exchange({
       grant_type: GRANT,

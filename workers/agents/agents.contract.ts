@@ -19,6 +19,16 @@ export const AGENT_NAME_RULE = "3-64 characters: lowercase letters, digits and h
 
 export const AgentName = z.string().regex(AGENT_NAME_PATTERN, AGENT_NAME_RULE).openapi({ example: "researcher-1" });
 
+/**
+ * Any agent's id (its name): Vane takes any string as `agentId`, and SPIFFE allows letters, digits,
+ * `.`, `-` and `_` in a path segment, but never `.` or `..` — so that is what an agent registered
+ * through `POST /v1/agents/register` may be called. Invites and self-registrations keep the
+ * stricter Agent Vault names above (seed 002); every reference to an agent takes this set.
+ */
+export const AGENT_ID_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,128}$/;
+export const AGENT_ID_RULE = "1-128 characters: letters, digits, '.', '-' and '_' (not '.' or '..'), as a SPIFFE ID segment allows";
+export const AgentId = z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE).openapi({ example: "Researcher_1" });
+
 /** Capabilities an agent may be granted (Vaultys' list, seed 004). */
 export const CAPABILITIES = [
   "file_access",
@@ -64,7 +74,7 @@ export const AgentView = z
 /** `GET /v1/agents/{agentId}`: the agent with its vault grants and live session count. */
 export const AgentDetails = AgentView.extend({ vaults: z.array(z.object({ vault: z.string(), role: z.string() })), activeSessions: z.number() });
 
-export const AgentParams = z.object({ agentId: z.string().max(64) });
+export const AgentParams = z.object({ agentId: z.string().max(128) });
 const Metadata = z
   .record(z.string(), z.unknown())
   .refine((m) => JSON.stringify(m).length <= MAX_AGENT_METADATA_BYTES, `metadata is limited to ${MAX_AGENT_METADATA_BYTES / 1024} KiB of JSON`);
@@ -79,7 +89,7 @@ export const AgentSvid = z.object({ agentId: z.string(), spiffeId: z.string(), s
 export const UpdateAgentBody = z
   .object({
     role: CompanyRole.optional(),
-    name: AgentName.optional(),
+    name: AgentId.optional(),
     status: z.enum(["active", "disabled"]).optional(),
     capabilities: z.array(Capability).max(MAX_AGENT_CAPABILITIES).optional(),
     realm: z.string().max(64).nullable().optional(),

@@ -18,7 +18,7 @@ import type { Database } from "../db/client.ts";
 import { commitChange } from "../effects.ts";
 import { findRealm } from "../realms/realms.queries.ts";
 import type { Env } from "../env.ts";
-import { AGENT_NAME_PATTERN } from "./agents.contract.ts";
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from "./agents.contract.ts";
 import { AppError, badRequest, conflict, forbidden, notFound } from "../lib/app-error.ts";
 import { iso, rateLimitFromInput } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
@@ -34,7 +34,7 @@ import { INVITE_DEFAULT_TTL_SECONDS } from "../invites/invites.contract.ts";
 const MISSING_AGENT_ID = "Missing or invalid field: agentId is required";
 
 async function requireAgent(db: Database, principal: Principal, agentId: string) {
-  const found = AGENT_NAME_PATTERN.test(agentId) ? await findAgentByName(db, principal.companyId, agentId) : undefined;
+  const found = AGENT_ID_PATTERN.test(agentId) ? await findAgentByName(db, principal.companyId, agentId) : undefined;
   if (!found) throw notFound(`Agent "${agentId}"`);
   return found;
 }
@@ -48,9 +48,7 @@ agentsRouter
     const principal = c.var.principal;
     const body = c.req.valid("json");
     if (typeof body.agentId !== "string" || body.agentId === "") throw badRequest("missing_field", MISSING_AGENT_ID);
-    if (!AGENT_NAME_PATTERN.test(body.agentId)) {
-      throw badRequest("invalid_agent_id", "agentId must be 3-64 characters: lowercase letters, digits and hyphens (it becomes a SPIFFE ID segment)");
-    }
+    if (!AGENT_ID_PATTERN.test(body.agentId)) throw badRequest("invalid_agent_id", `agentId must be ${AGENT_ID_RULE}`);
     const metadata = body.metadata;
     if (
       metadata !== undefined &&
@@ -59,6 +57,11 @@ agentsRouter
       throw badRequest("invalid_request", "metadata must be a JSON object of at most 16 KiB");
     }
     const db = c.var.db;
+    // The upsert never changes an agent's status: a disabled (or pending, rejected) agent stays so.
+    const existing = await findAgentByName(db, principal.companyId, body.agentId);
+    if (existing && existing.agent.status !== "active") {
+      throw new AppError(403, "agent_not_active", `Agent "${body.agentId}" is ${existing.agent.status}; re-registering does not change that`);
+    }
     const now = Date.now();
     const values = {
       id: newId(AGENT_ID_PREFIX),

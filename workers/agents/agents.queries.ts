@@ -75,14 +75,17 @@ export function isAgentNameTaken(error: unknown): boolean {
   return text.includes("UNIQUE constraint failed: agents.company_id, agents.name");
 }
 
-/** Vane's upsert (seed 003): the same agentId updates metadata and reactivates; registeredAt is kept. */
+/**
+ * Vane's upsert (seed 003): the same agentId updates its metadata, nothing else — registeredAt is
+ * kept, and so is its status: re-registering never re-enables an agent a person disabled.
+ */
 export function registerAgentChange(db: Database, principal: Principal, values: typeof agents.$inferInsert & { id: string; updatedAt: number }) {
   return change(
     [
       db
         .insert(agents)
         .values(values)
-        .onConflictDoUpdate({ target: [agents.companyId, agents.name], set: { metadata: values.metadata, status: "active", updatedAt: values.updatedAt } })
+        .onConflictDoUpdate({ target: [agents.companyId, agents.name], set: { metadata: values.metadata, updatedAt: values.updatedAt } })
         .returning(),
       auditStatement(db, principal, { action: "agent.register", targetType: "agent", targetId: values.name }),
     ] as const,

@@ -48,12 +48,12 @@ async function readParams(c: Context<AppEnv>): Promise<RawParams> {
   return paramsFromJson(parsed);
 }
 
-/** A verification failure becomes `invalid_grant`; anything else (e.g. a 500) passes through. */
-async function verifiedOrInvalidGrant(which: string, verify: Promise<VerifiedToken>): Promise<VerifiedToken> {
+/** A verification failure is `invalid_request` (RFC 8693 §2.2.2); anything else (e.g. a 500) passes through. */
+async function verifiedOrInvalidRequest(which: string, verify: Promise<VerifiedToken>): Promise<VerifiedToken> {
   try {
     return await verify;
   } catch (error) {
-    if (error instanceof AppError && error.status < 500) throw oauthError("invalid_grant", `${which}: ${error.message}`);
+    if (error instanceof AppError && error.status < 500) throw oauthError("invalid_request", `${which}: ${error.message}`);
     throw error;
   }
 }
@@ -76,21 +76,21 @@ tokenExchangeRouter.post(TOKEN_EXCHANGE_PATH, async (c) => {
   const db = c.var.db;
   const now = Date.now();
 
-  const subject = await verifiedOrInvalidGrant("subject_token", verifyAgentSvid(db, c.env, request.subjectToken, { audience: DEFAULT_SVID_AUDIENCE, now }));
+  const subject = await verifiedOrInvalidRequest("subject_token", verifyAgentSvid(db, c.env, request.subjectToken, { audience: DEFAULT_SVID_AUDIENCE, now }));
   const subjectAgent = await activeAgent(db, subject);
-  if (!subjectAgent) throw oauthError("invalid_grant", "subject_token: the agent does not exist or is not active");
+  if (!subjectAgent) throw oauthError("invalid_request", "subject_token: the agent does not exist or is not active");
 
   let actor: VerifiedToken | undefined;
   let actorCapabilities: string[] | undefined;
   if (request.actorToken) {
     // The actor may present its SVID or a token from this endpoint (itself delegated).
-    actor = await verifiedOrInvalidGrant(
+    actor = await verifiedOrInvalidRequest(
       "actor_token",
       verifyCompanyToken(db, c.env, request.actorToken, { audience: DEFAULT_SVID_AUDIENCE, acceptAccessTokens: true, now }),
     );
-    if (actor.companyId !== subject.companyId) throw oauthError("invalid_grant", "actor_token: the actor belongs to another company");
+    if (actor.companyId !== subject.companyId) throw oauthError("invalid_request", "actor_token: the actor belongs to another company");
     const actorAgent = await activeAgent(db, actor);
-    if (!actorAgent) throw oauthError("invalid_grant", "actor_token: the agent does not exist or is not active");
+    if (!actorAgent) throw oauthError("invalid_request", "actor_token: the agent does not exist or is not active");
     actorCapabilities = actorAgent.capabilities;
   }
 
@@ -100,12 +100,13 @@ tokenExchangeRouter.post(TOKEN_EXCHANGE_PATH, async (c) => {
 
   const iat = Math.floor(now / 1000);
   const exp = Math.min(iat + MAX_TOKEN_TTL_SECONDS, subject.expiresAt, actor?.expiresAt ?? Number.POSITIVE_INFINITY);
-  if (exp <= iat) throw oauthError("invalid_grant", "The presented tokens expire too soon to exchange");
+  if (exp <= iat) throw oauthError("invalid_request", "The presented tokens expire too soon to exchange");
 
   const claims = {
     iss: issuerFor(trustDomainOf(c.env), subject.companyId),
     sub: subject.spiffeId,
-    aud: request.targets,
+    // Without a target the token is for the edge itself (its origin), as docs/identity.md says.
+    aud: request.targets.length ? request.targets : [new URL(c.req.url).origin],
     iat,
     exp,
     jti: crypto.randomUUID(),

@@ -55,7 +55,7 @@ export function paramsFromJson(value: unknown): RawParams {
 export type TokenExchangeRequest = {
   subjectToken: string;
   actorToken?: string;
-  /** `audience` and `resource` values together: the issued token's `aud`. */
+  /** `audience` and `resource` values together: the issued token's `aud` (none: the edge itself, RFC 8693 makes both optional). */
   targets: string[];
   /** Requested scopes; undefined when `scope` was not sent. */
   scope?: string[];
@@ -102,7 +102,6 @@ export function parseTokenExchangeRequest(params: RawParams): TokenExchangeReque
 }
 
 function parseTargets(audience: string[], resource: string[]): string[] {
-  if (audience.length + resource.length === 0) throw oauthError("invalid_target", "Name the token's target with audience or resource");
   if (audience.length + resource.length > MAX_TARGETS) throw oauthError("invalid_target", `At most ${MAX_TARGETS} audience and resource values`);
   for (const value of [...audience, ...resource]) {
     if (value.length > MAX_TARGET_LENGTH || !/^[\x21-\x7e]+$/.test(value)) {
@@ -159,6 +158,6 @@ export function intersectScopes(...sets: (string[] | undefined)[]): string[] {
 export function actClaimFor(actor: { spiffeId: string; act?: ActClaim }): ActClaim {
   let depth = 1;
   for (let link = actor.act; link; link = link.act) depth++;
-  if (depth > MAX_ACT_DEPTH) throw oauthError("invalid_grant", `The delegation chain would be deeper than ${MAX_ACT_DEPTH}`);
+  if (depth > MAX_ACT_DEPTH) throw oauthError("invalid_request", `The delegation chain would be deeper than ${MAX_ACT_DEPTH}`);
   return actor.act ? { sub: actor.spiffeId, act: actor.act } : { sub: actor.spiffeId };
 }
