@@ -110,6 +110,8 @@ function seedStatements(token) {
   return [
     `UPDATE api_keys SET id = ${sqlString(keyId)} WHERE id = ${sqlString(`key_dev_${hash.slice(0, 16)}`)}`,
     `INSERT OR IGNORE INTO companies(id, name, created_at) VALUES (${sqlString(COMPANY.id)}, ${sqlString(COMPANY.name)}, ${now})`,
+    // Every company starts with a vault named `default` (as POST /v1/companies makes it).
+    `INSERT OR IGNORE INTO vaults(id, company_id, name, created_by, created_at) VALUES (${sqlString(`vlt_default_${COMPANY.id}`)}, ${sqlString(COMPANY.id)}, 'default', 'npm start', ${now})`,
     `INSERT OR IGNORE INTO api_keys(id, company_id, label, prefix, token_hash, created_by, created_at) VALUES (${sqlString(keyId)}, ${sqlString(COMPANY.id)}, 'dev owner', ${sqlString(token.slice(0, 12))}, ${sqlString(hash)}, 'npm start', ${now})`,
   ].join("; ");
 }
@@ -130,7 +132,6 @@ function banner(key) {
     keyLine,
     "",
     `Try it, after: export EDGEVAULT_API_KEY=${keyExpr}`,
-    `  curl -s -X POST ${URL_BASE}/v1/vaults ${auth} ${json} -d '{"name":"default"}'`,
     `  curl -s -X POST ${URL_BASE}/v1/credentials ${auth} ${json} -d '{"vault":"default","credentials":{"EXAMPLE_API_KEY":"sk-example"}}'`,
     `  curl -s "${URL_BASE}/v1/credentials?vault=default" ${auth}`,
     "",

@@ -13,6 +13,9 @@ describe("POST /v1/companies (platform operator)", () => {
     const who = await call("GET", "/v1/whoami", { token: key.token });
     expect(who.status).toBe(200);
     expect(who.body).toMatchObject({ kind: "company_key", company: { id }, company_role: "owner" });
+    // Every company starts with a vault named `default`, as Agent Vault does.
+    const vaults = await call("GET", "/v1/vaults", { token: key.token });
+    expect((vaults.body.vaults as { name: string }[]).map((v) => v.name)).toEqual(["default"]);
   });
 
   it("stores only the SHA-256 of the key", async () => {

@@ -10,7 +10,7 @@ describe("vaults", () => {
     expect(created.body.vault).toMatchObject({ name, unmatched_host_policy: "passthrough", role: "admin" });
 
     const list = await call("GET", "/v1/vaults", { token: company.ownerKey });
-    expect((list.body.vaults as { name: string }[]).map((v) => v.name)).toEqual([name]);
+    expect((list.body.vaults as { name: string }[]).map((v) => v.name)).toEqual(["default", name]);
 
     const updated = await call("PATCH", `/v1/vaults/${name}`, { token: company.ownerKey, body: { unmatched_host_policy: "deny" } });
     expect(updated.status).toBe(200);

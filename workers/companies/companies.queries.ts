@@ -3,7 +3,7 @@ import { and, count, desc, eq, isNotNull, isNull, ne } from "drizzle-orm";
 import { auditStatement } from "../db/audit.ts";
 import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
-import { apiKeys, companies, users } from "../db/schema.ts";
+import { apiKeys, companies, users, vaults } from "../db/schema.ts";
 import { newId, tokenPrefix, type TokenMinter } from "../lib/tokens.ts";
 import { iso } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
@@ -39,10 +39,14 @@ export async function newApiKey(db: Database, mint: TokenMinter, companyId: stri
 
 export type NewApiKey = Awaited<ReturnType<typeof newApiKey>>;
 
-/** A new company (platform operator) with its first owner key. */
+/** The vault every company starts with (Agent Vault's default vault: seed 002's commands need no `--vault`). */
+export const DEFAULT_VAULT = "default";
+
+/** A new company (platform operator) with its first owner key and its `default` vault. */
 export function createCompanyChange(db: Database, company: CompanyRow, key: NewApiKey) {
   return change([
     db.insert(companies).values(company),
+    db.insert(vaults).values({ id: newId("vlt"), companyId: company.id, name: DEFAULT_VAULT, createdBy: "platform", createdAt: company.createdAt, updatedAt: company.createdAt }),
     key.statement,
     auditStatement(
       db,
