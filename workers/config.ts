@@ -13,6 +13,14 @@ const Settings = z.object({
   /** "true" only in local dev: services may point at loopback and plain-http upstreams. */
   ALLOW_PRIVATE_UPSTREAMS: z.enum(["true", "false"]).default("false"),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  /** Per-company hosts `<company>.<BASE_DOMAIN>` (Vaultys' unauthenticated registration finds its company by host). */
+  BASE_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^\.?([a-z0-9-]+\.)*[a-z0-9-]+$/)
+    .optional()
+    .or(z.literal("")),
 });
 
 export type Config = {
@@ -23,6 +31,8 @@ export type Config = {
   allowPrivateUpstreams: boolean;
   /** How long the proxy waits for an upstream's response headers. */
   upstreamTimeoutMs: number;
+  /** The domain under which each company has a host `<company>.<baseDomain>`; undefined when unset. */
+  baseDomain: string | undefined;
 };
 
 /** Default bound on waiting for the upstream's response headers (override: UPSTREAM_TIMEOUT_MS). */
@@ -40,6 +50,7 @@ export function configOf(env: Env): Config {
     trustDomain: read.data.TRUST_DOMAIN,
     allowPrivateUpstreams: read.data.ALLOW_PRIVATE_UPSTREAMS === "true",
     upstreamTimeoutMs: read.data.UPSTREAM_TIMEOUT_MS ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
+    baseDomain: read.data.BASE_DOMAIN ? read.data.BASE_DOMAIN.replace(/^\./, "") : undefined,
   };
   parsed.set(env, config);
   return config;

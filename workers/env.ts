@@ -24,6 +24,8 @@ export interface Env {
    * refused before any Durable Object or D1 read. Optional: derived from PLATFORM_TOKEN when unset.
    */
   TOKEN_MAC_KEY?: string;
+  /** Optional: companies get hosts `<company>.<BASE_DOMAIN>` (e.g. `acme.edgevault.example`). */
+  BASE_DOMAIN?: string;
   /** Optional: milliseconds to wait for an upstream's response headers (default 30000). */
   UPSTREAM_TIMEOUT_MS?: string;
 }

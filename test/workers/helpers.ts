@@ -18,7 +18,9 @@ export async function call(
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(options.body);
   }
-  const response = await SELF.fetch(`${BASE}${path}`, { method, headers, body });
+  // An absolute URL reaches the edge under another host (e.g. a company's `<id>.localhost`).
+  const url = /^https?:\/\//.test(path) ? path : `${BASE}${path}`;
+  const response = await SELF.fetch(url, { method, headers, body });
   const text = await response.text();
   let parsed: Json = {};
   try {

@@ -12,3 +12,4 @@ import "./lib/inject-auth.cases.ts";
 import "./lib/forward-headers.cases.ts";
 import "./lib/identity-spiffe.cases.ts";
 import "./lib/client-address.cases.ts";
+import "./lib/did-key.cases.ts";

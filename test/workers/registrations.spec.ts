@@ -234,7 +234,7 @@ describe("self-registration: bad registrations answer a specific 4xx", () => {
       [{ name: "ok-name", capabilities: [], version: "" }, "invalid_request"],
       [{ name: "ok-name", capabilities: [], version: "v".repeat(65) }, "invalid_request"],
       [{ name: "ok-name", capabilities: [], publicKey: "k".repeat(4097) }, "invalid_request"],
-      [{ name: "ok-name", capabilities: [], llmProvider: "openai" }, "unknown_field"],
+      [{ name: "ok-name", capabilities: [], favouriteColour: "blue" }, "unknown_field"],
       [["ok-name"], "invalid_request"],
     ];
     for (const [body, code] of cases) {

@@ -11,7 +11,7 @@ import type { AGENT_SORT_KEYS, AGENT_STATUSES } from "./agents.contract.ts";
 
 export type AgentListFilter = {
   companyId: string;
-  /** Lower-cased substring of the name. */
+  /** Lower-cased substring of the name, the id or the DID. */
   q?: string;
   online?: boolean;
   realmId?: string;
@@ -35,7 +35,15 @@ function conditions(filter: AgentListFilter, now: number): SQL | undefined {
   return and(
     eq(agents.companyId, filter.companyId),
     // instr, not LIKE: `%` and `_` in the search text are matched literally.
-    filter.q ? sql`instr(${agents.name}, ${filter.q}) > 0` : undefined,
+    filter.q
+      ? or(
+          sql`instr(lower(${agents.name}), ${filter.q}) > 0`,
+          sql`instr(lower(${agents.id}), ${filter.q}) > 0`,
+          // The DID is `did:key:` + the key; a key that is not Ed25519 multibase has none, and
+          // matching its text is harmless (it is shown as `publicKey` anyway).
+          sql`instr(lower('did:key:' || ${agents.publicKey}), ${filter.q}) > 0`,
+        )
+      : undefined,
     filter.online === true ? gt(agents.lastSeenAt, seenSince) : undefined,
     filter.online === false ? or(isNull(agents.lastSeenAt), lte(agents.lastSeenAt, seenSince)) : undefined,
     filter.realmId ? eq(agents.realmId, filter.realmId) : undefined,

@@ -1,7 +1,7 @@
 /** `GET /v1/agents`: the company's agents, filtered, sorted and paged (seed 004, Vaultys field names). Shapes: agents.contract.ts. */
 import { createRoute } from "../auth/secured-route.ts";
 import { errors, jsonResponse } from "../lib/openapi.ts";
-import { AgentPage, ListAgentsQuery } from "./agents.contract.ts";
+import { AgentPage, ListAgentsQuery, VaultysAgentPage, VaultysAgentsQuery } from "./agents.contract.ts";
 
 export const listAgents = createRoute({
   method: "get",
@@ -14,6 +14,21 @@ export const listAgents = createRoute({
   request: { query: ListAgentsQuery },
   responses: {
     200: jsonResponse(AgentPage, "A page of agents"),
+    ...errors(400, 401, 403, 404),
+  },
+});
+
+export const listVaultysAgents = createRoute({
+  method: "get",
+  path: "/api/agents",
+  tags: ["agents", "vaultys"],
+  summary: "The company's agents as Vaultys lists them (seed 004): the same filters, Vaultys' fields",
+  description:
+    "Unknown parameters are ignored and `page`/`pageSize` are clamped into range, so a client written to the seed never gets a 400 for them. " +
+    "`id` is the agent's DID (`did:key:…`) when it registered an Ed25519 multibase key, else its `agt_…` id.",
+  request: { query: VaultysAgentsQuery },
+  responses: {
+    200: jsonResponse(VaultysAgentPage, "A page of agents"),
     ...errors(400, 401, 403, 404),
   },
 });

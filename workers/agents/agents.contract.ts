@@ -51,6 +51,12 @@ export type AgentStatus = (typeof AGENT_STATUSES)[number];
 /** `metadata` is limited to this much JSON. */
 export const MAX_AGENT_METADATA_BYTES = 16 * 1024;
 
+/** Vaultys' model fields (seed 004): settable on registration and by PATCH, shown as null when unknown. */
+export const LlmProvider = z.string().trim().min(1).max(64).openapi({ example: "openai" });
+export const LlmModel = z.string().trim().min(1).max(128).openapi({ example: "gpt-4o" });
+export const MAX_LLM_SYSTEM_PROMPT = 16 * 1024;
+export const LlmSystemPrompt = z.string().max(MAX_LLM_SYSTEM_PROMPT);
+
 export const AgentView = z
   .object({
     agentId: z.string(),
@@ -64,6 +70,9 @@ export const AgentView = z
     realm: z.object({ id: z.string(), name: z.string(), slug: z.string(), color: z.string().nullable() }).nullable(),
     version: z.string().nullable(),
     publicKey: z.string().nullable(),
+    did: z.string().nullable().openapi({ description: "`did:key:<publicKey>` when the agent registered an Ed25519 multibase key, else null" }),
+    llmProvider: z.string().nullable(),
+    llmModel: z.string().nullable(),
     isOnline: z.boolean(),
     registeredAt: Timestamp,
     lastSeen: Timestamp.nullable(),
@@ -72,7 +81,11 @@ export const AgentView = z
   .openapi("Agent");
 
 /** `GET /v1/agents/{agentId}`: the agent with its vault grants and live session count. */
-export const AgentDetails = AgentView.extend({ vaults: z.array(z.object({ vault: z.string(), role: z.string() })), activeSessions: z.number() });
+export const AgentDetails = AgentView.extend({
+  llmSystemPrompt: z.string().nullable(),
+  vaults: z.array(z.object({ vault: z.string(), role: z.string() })),
+  activeSessions: z.number(),
+});
 
 export const AgentParams = z.object({ agentId: z.string().max(128) });
 const Metadata = z
@@ -95,6 +108,9 @@ export const UpdateAgentBody = z
     realm: z.string().max(64).nullable().optional(),
     metadata: Metadata.nullable().optional(),
     rate_limit: RateLimitInput.nullable().optional(),
+    llmProvider: LlmProvider.nullable().optional(),
+    llmModel: LlmModel.nullable().optional(),
+    llmSystemPrompt: LlmSystemPrompt.nullable().optional(),
   })
   .strict();
 export const AgentUpdated = z.object({ agent: AgentView });
@@ -104,14 +120,14 @@ export const AgentDeleted = z.object({ deleted: z.string() });
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 export const AGENT_SORT_KEYS = ["name", "registeredAt", "lastSeen"] as const;
-export const MAX_AGENT_QUERY_LENGTH = 64;
+export const MAX_AGENT_QUERY_LENGTH = 128;
 
 /** The list shows each agent exactly as `GET /v1/agents/{agentId}` does (without vaults). */
 export const ListedAgent = AgentView;
 
 export const ListAgentsQuery = z
   .object({
-    q: z.string().max(MAX_AGENT_QUERY_LENGTH).optional().openapi({ description: "Case-insensitive substring of the name" }),
+    q: z.string().max(MAX_AGENT_QUERY_LENGTH).optional().openapi({ description: "Case-insensitive substring of the name, the id or the DID" }),
     online: z.enum(["true", "false"]).optional(),
     realm: z.string().min(1).max(MAX_REALM_REF_LENGTH).optional().openapi({ description: "Realm id or slug" }),
     capabilities: z
@@ -137,3 +153,68 @@ export const AgentPage = z.object({
 });
 
 export const AGENT_ERROR_CODES = ["agent_exists", "agent_not_active", "agent_removed", "invalid_agent_id", "self_change", "unknown_capability"] as const;
+
+/**
+ * Vaultys' `/api/agents` (seed 004), with its exact field names. `id` is the agent's DID when it
+ * registered an Ed25519 multibase key, else its `agt_…` id; either (or the name) finds it again.
+ * A client written to the seed sends what it likes: unknown parameters are ignored and `page` and
+ * `pageSize` are clamped into range instead of refused.
+ */
+const clampedInt = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((text) => {
+      const value = text === undefined ? Number.NaN : Number.parseInt(text, 10);
+      return Number.isFinite(value) ? Math.min(Math.max(value, min), max) : fallback;
+    })
+    .openapi({ type: "integer" });
+
+export const VaultysAgentsQuery = z.object({
+  q: z.string().max(MAX_AGENT_QUERY_LENGTH).optional().openapi({ description: "Case-insensitive substring of the name, the id or the DID" }),
+  online: z
+    .enum(["true", "false", "1", "0"])
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === "true" || value === "1"))
+    .openapi({ type: "boolean" }),
+  realm: z.string().min(1).max(MAX_REALM_REF_LENGTH).optional().openapi({ description: "Realm id or slug" }),
+  capabilities: z.string().max(500).optional().openapi({ description: "Comma-separated; the agent must have all of them" }),
+  page: clampedInt(1, 1_000_000, 1).openapi({ description: "Default 1" }),
+  pageSize: clampedInt(1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE).openapi({ description: `Default ${DEFAULT_PAGE_SIZE}; clamped to 1-${MAX_PAGE_SIZE}` }),
+  sortBy: z.enum(AGENT_SORT_KEYS).default("name"),
+  sortDir: z.enum(["asc", "desc"]).default("asc"),
+});
+
+export const VaultysAgent = z
+  .object({
+    id: z.string().openapi({ example: "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK" }),
+    name: z.string(),
+    capabilities: z.array(z.string()),
+    llmProvider: z.string().nullable(),
+    llmModel: z.string().nullable(),
+    isOnline: z.boolean(),
+    registeredAt: Timestamp,
+    lastSeen: Timestamp.nullable(),
+    realm: z.object({ id: z.string(), name: z.string(), slug: z.string(), color: z.string().nullable() }).nullable(),
+    status: z.enum(AGENT_STATUSES),
+    spiffeId: z.string(),
+  })
+  .openapi("VaultysAgent");
+
+export const VaultysAgentDetails = VaultysAgent.extend({
+  llmSystemPrompt: z.string().nullable(),
+  publicKey: z.string().nullable(),
+  version: z.string().nullable(),
+  vaults: z.array(z.object({ vault: z.string(), role: z.string() })).openapi({ description: "The agent's vault roles: its policy here" }),
+}).openapi("VaultysAgentDetails");
+
+export const VaultysAgentPage = z.object({
+  agents: z.array(VaultysAgent),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  totalPages: z.number().int(),
+  online: z.number().int(),
+});
+
+export const VaultysAgentParams = z.object({ id: z.string().min(1).max(200).openapi({ description: "The agent's id, DID or name" }) });

@@ -8,6 +8,8 @@ import {
   agentView,
   deleteAgentChange,
   findAgentByName,
+  findAgentByRef,
+  vaultysAgentView,
   isAgentNameTaken,
   registerAgentChange,
   updateAgentChange,
@@ -33,9 +35,10 @@ import { INVITE_DEFAULT_TTL_SECONDS } from "../invites/invites.contract.ts";
 /** Seed 003's wording, kept so Vane clients see the message they expect. */
 const MISSING_AGENT_ID = "Missing or invalid field: agentId is required";
 
-async function requireAgent(db: Database, principal: Principal, agentId: string) {
-  const found = AGENT_ID_PATTERN.test(agentId) ? await findAgentByName(db, principal.companyId, agentId) : undefined;
-  if (!found) throw notFound(`Agent "${agentId}"`);
+/** An agent of the caller's company by its name, `agt_…` id or DID. */
+async function requireAgent(db: Database, principal: Principal, ref: string) {
+  const found = await findAgentByRef(db, principal.companyId, ref);
+  if (!found) throw notFound(`Agent "${ref}"`);
   return found;
 }
 
@@ -87,7 +90,20 @@ agentsRouter
     const { agent, realm } = await requireAgent(db, principal, agentId);
     authorizeSubject(c, agent.id, `Agent "${agentId}"`);
     const vaults = await agentVaults(db, agent.id, principal.companyId);
-    return c.json({ ...viewOf(c.env, agent, realm), vaults, activeSessions: await activeSessionCount(db, agent.id) }, 200);
+    return c.json(
+      { ...viewOf(c.env, agent, realm), llmSystemPrompt: agent.llmSystemPrompt ?? null, vaults, activeSessions: await activeSessionCount(db, agent.id) },
+      200,
+    );
+  })
+  .openapi(routes.getVaultysAgent, async (c) => {
+    const principal = c.var.principal;
+    const db = c.var.db;
+    const { id } = c.req.valid("param");
+    const { agent, realm } = await requireAgent(db, principal, id);
+    authorizeSubject(c, agent.id, `Agent "${id}"`);
+    const vaults = await agentVaults(db, agent.id, principal.companyId);
+    const view = vaultysAgentView(agent, realm, spiffeIdFor(trustDomainOf(c.env), agent.companyId, agent.name));
+    return c.json({ ...view, llmSystemPrompt: agent.llmSystemPrompt ?? null, publicKey: agent.publicKey ?? null, version: agent.version ?? null, vaults }, 200);
   })
   .openapi(routes.getAgentSvid, async (c) => {
     const principal = c.var.principal;
@@ -123,11 +139,15 @@ agentsRouter
       ...(realmId !== undefined ? { realmId } : {}),
       ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
       ...(body.rate_limit !== undefined ? { rateLimit: rateLimitFromInput(body.rate_limit) } : {}),
+      ...(body.llmProvider !== undefined ? { llmProvider: body.llmProvider } : {}),
+      ...(body.llmModel !== undefined ? { llmModel: body.llmModel } : {}),
+      ...(body.llmSystemPrompt !== undefined ? { llmSystemPrompt: body.llmSystemPrompt } : {}),
       updatedAt: Date.now(),
     };
     let updated: AgentRow | undefined;
     try {
-      const detail = { ...body, metadata: body.metadata === undefined ? undefined : "changed" };
+      const changed = (value: unknown) => (value === undefined ? undefined : "changed");
+      const detail = { ...body, metadata: changed(body.metadata), llmSystemPrompt: changed(body.llmSystemPrompt) };
       const [rows] = await commitChange(c, updateAgentChange(db, principal, agent, changes, detail));
       updated = rows[0];
     } catch (error) {

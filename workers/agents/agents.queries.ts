@@ -1,5 +1,6 @@
 /** Agent queries and the agent record as the API shows it (Vane and Vaultys field names). */
-import { and, count, eq, gt, isNull, or } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { didKeyFor, publicKeyOfDid } from "../lib/did-key.ts";
 import { auditStatement } from "../db/audit.ts";
 import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
@@ -32,11 +33,47 @@ export function agentView(agent: AgentRow, realm: RealmRow | null | undefined, s
     realm: realmView(realm),
     version: agent.version ?? null,
     publicKey: agent.publicKey ?? null,
+    did: didKeyFor(agent.publicKey),
+    llmProvider: agent.llmProvider ?? null,
+    llmModel: agent.llmModel ?? null,
     isOnline: isOnline(agent, now),
     registeredAt: iso(agent.registeredAt) ?? "",
     lastSeen: iso(agent.lastSeenAt),
     ...(agent.metadata ? { metadata: agent.metadata } : {}),
   };
+}
+
+/** Vaultys' view of an agent (seed 004): its DID as `id` when it has one, else its `agt_…` id. */
+export function vaultysAgentView(agent: AgentRow, realm: RealmRow | null | undefined, spiffeId: string, now = Date.now()) {
+  return {
+    id: didKeyFor(agent.publicKey) ?? agent.id,
+    name: agent.name,
+    capabilities: agent.capabilities,
+    llmProvider: agent.llmProvider ?? null,
+    llmModel: agent.llmModel ?? null,
+    isOnline: isOnline(agent, now),
+    registeredAt: iso(agent.registeredAt) ?? "",
+    lastSeen: iso(agent.lastSeenAt),
+    realm: realmView(realm),
+    status: agent.status,
+    spiffeId,
+  };
+}
+
+/**
+ * An agent by any of the names clients hold for it: its DID (`did:key:…`), its `agt_…` id or its
+ * name. The id wins over a name that happens to spell another agent's id: ids are unforgeable.
+ */
+export async function findAgentByRef(db: Database, companyId: string, ref: string) {
+  const key = publicKeyOfDid(ref);
+  const match = key !== undefined ? eq(agents.publicKey, key) : or(eq(agents.id, ref), eq(agents.name, ref));
+  return db
+    .select({ agent: agents, realm: realms })
+    .from(agents)
+    .leftJoin(realms, eq(realms.id, agents.realmId))
+    .where(and(eq(agents.companyId, companyId), match))
+    .orderBy(sql`${agents.id} = ${ref} desc`, asc(agents.registeredAt))
+    .get();
 }
 
 export async function findAgentByName(db: Database, companyId: string, name: string) {

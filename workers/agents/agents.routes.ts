@@ -12,6 +12,8 @@ import {
   RegisterAgentBody,
   SvidQuery,
   UpdateAgentBody,
+  VaultysAgentDetails,
+  VaultysAgentParams,
 } from "./agents.contract.ts";
 
 export const registerAgent = createRoute({
@@ -31,10 +33,22 @@ export const getAgent = createRoute({
   method: "get",
   path: "/v1/agents/{agentId}",
   tags: ["agents"],
-  summary: "An agent's record (seed 003 fields) with its vaults, status and active sessions",
+  summary: "An agent's record (seed 003 fields) with its vaults, status and active sessions; found by name, `agt_…` id or DID",
   request: { params: AgentParams },
   responses: {
     200: jsonResponse(AgentDetails, "The agent"),
+    ...errors(401, 403, 404),
+  },
+});
+
+export const getVaultysAgent = createRoute({
+  method: "get",
+  path: "/api/agents/{id}",
+  tags: ["agents", "vaultys"],
+  summary: "An agent as Vaultys shows it (seed 004), found by its id, its DID or its name",
+  request: { params: VaultysAgentParams },
+  responses: {
+    200: jsonResponse(VaultysAgentDetails, "The agent"),
     ...errors(401, 403, 404),
   },
 });

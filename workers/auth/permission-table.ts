@@ -145,6 +145,9 @@ export const PERMISSIONS = {
   "GET /v1/agents/{agentId}/svid": only({ ...OWNERS, owner_agent: "self", agent: "self" }, { note: "an agent never signs as another agent" }),
   "POST /v1/agents/{agentId}/rotate": only(AGENT_MANAGERS),
 
+  "GET /api/agents": only({ ...AGENT_MANAGERS, member: "allow" }, { note: "Vaultys' list (seed 004), as GET /v1/agents" }),
+  "GET /api/agents/{id}": only({ ...AGENT_MANAGERS, member: "allow", agent: "self" }, { note: "by id, DID or name" }),
+
   "POST /v1/agents/invites": only(
     { ...AGENT_MANAGERS, member: "allow" },
     { note: "vault grants never above the inviter's role; an owner agent only by an owner" },
@@ -158,6 +161,13 @@ export const PERMISSIONS = {
   "GET /v1/registrations": only(OWNERS),
   "POST /v1/registrations/{id}/approve": only(OWNERS, { note: "never an agent" }),
   "POST /v1/registrations/{id}/reject": only(OWNERS, { note: "never an agent" }),
+  "POST /api/agents/register": {
+    ...PUBLIC,
+    note: "auth optional: the company is the caller's, else the host's `<company>.<BASE_DOMAIN>`; anonymous calls throttled as above",
+  },
+  "GET /api/registrations": only(OWNERS),
+  "POST /api/registrations/{id}/approve": only(OWNERS, { note: "never an agent" }),
+  "POST /api/registrations/{id}/reject": only(OWNERS, { note: "never an agent" }),
 
   "GET /v1/companies/{companyId}/jwks.json": PUBLIC,
   "GET /v1/companies/{companyId}/spiffe-bundle": PUBLIC,

@@ -174,6 +174,10 @@ export const agents = sqliteTable(
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
     publicKey: text("public_key"),
     version: text("version"),
+    /** Vaultys' model fields (seed 004): which LLM drives the agent, null when unknown. */
+    llmProvider: text("llm_provider"),
+    llmModel: text("llm_model"),
+    llmSystemPrompt: text("llm_system_prompt"),
     rateLimit: text("rate_limit", { mode: "json" }).$type<RateLimitOverride>(),
     registeredAt: integer("registered_at").notNull(),
     /** Written from the agent's Durable Object in batches, not per request. */
@@ -267,6 +271,8 @@ export const registrations = sqliteTable(
     name: text("name").notNull(),
     version: text("version"),
     publicKey: text("public_key"),
+    llmProvider: text("llm_provider"),
+    llmModel: text("llm_model"),
     requestedCapabilities: text("requested_capabilities", { mode: "json" }).$type<string[]>().notNull(),
     grantedCapabilities: text("granted_capabilities", { mode: "json" }).$type<string[]>(),
     realmId: text("realm_id"),

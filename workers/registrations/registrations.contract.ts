@@ -4,7 +4,7 @@
  * claim token. Zod schemas and constants only, imported by the routes and by the CLI.
  */
 import { z } from "@hono/zod-openapi";
-import { AgentName, CAPABILITIES } from "../agents/agents.contract.ts";
+import { AgentName, CAPABILITIES, LlmModel, LlmProvider } from "../agents/agents.contract.ts";
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
 import { MAX_REALM_REF_LENGTH, RealmView } from "../realms/realms.contract.ts";
 
@@ -26,7 +26,14 @@ export const RegisterBody = z
     name: AgentName,
     version: z.string().trim().min(1).max(64).optional().openapi({ example: "1.0.0" }),
     capabilities: CapabilityList,
-    publicKey: z.string().min(1).max(4096).optional(),
+    publicKey: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .openapi({ description: "An Ed25519 multibase key (`z6Mk…`) gives the agent the DID `did:key:<publicKey>`; one key per agent in a company" }),
+    llmProvider: LlmProvider.optional(),
+    llmModel: LlmModel.optional(),
   })
   .strict();
 export const Registered = z.object({
@@ -67,7 +74,28 @@ export const RegistrationClaimed = z.object({
 });
 export const RegistrationStillPending = z.object({ status: z.literal("pending"), registrationId: z.string() });
 
+/**
+ * Vaultys' `/api` face of the same operations (seed 004). A client written to the seed may send
+ * fields Edgevault does not know: they are ignored, not refused.
+ */
+export const VaultysRegisterBody = RegisterBody.strip();
+export const VaultysRegistered = z.object({
+  agentId: z.string().openapi({ description: "The agent's DID when it registered an Ed25519 multibase key, else its name" }),
+  message: z.string(),
+  registrationId: z.string(),
+  status: z.literal("pending"),
+  claim_token: z.string().openapi({ description: "Secret. Shown once; collects the agent token after approval (POST /v1/registrations/claim)." }),
+});
+export const VaultysApproveBody = ApproveRegistrationBody.strip();
+export const VaultysRejectBody = RejectRegistrationBody.strip();
+export const VaultysApproved = z.object({
+  success: z.literal(true),
+  agentId: z.string().openapi({ description: "The agent's id as `/api/agents` shows it: its DID, else its `agt_…` id" }),
+});
+
 export const REGISTRATION_ERROR_CODES = [
+  "company_required",
+  "public_key_in_use",
   "registration_not_found",
   "registration_pending",
   "registration_decided",

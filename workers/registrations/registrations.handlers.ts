@@ -4,7 +4,15 @@
  * SHA-256; approval creates the agent but throws its first token away, and the claim mints the
  * token the agent will use, exactly once (a guarded batch), so no token exists in clear anywhere.
  */
+import type { Context } from "hono";
+import type { z } from "zod";
+import type { AppEnv } from "../app-env.ts";
 import { configOf } from "../config.ts";
+import { presentedToken } from "../auth/bearer.ts";
+import { authenticateRequest } from "../auth/gate.ts";
+import { didKeyFor } from "../lib/did-key.ts";
+import { companyOfHost } from "../lib/company-host.ts";
+import type { ApproveRegistrationBody, RegisterBody } from "./registrations.contract.ts";
 import { AGENT_ID_PREFIX, agentTokenBody } from "../auth/actor-gate-client.ts";
 import { minterFor, readToken } from "../auth/token-signer.ts";
 import { findAgentByName, isAgentNameTaken, realmView } from "../agents/agents.queries.ts";
@@ -51,6 +59,7 @@ const agentRemoved = () => new AppError(410, "agent_removed", "The approved agen
 
 function blockerError(blocker: RegistrationBlocker, name: string): AppError {
   if (blocker === "agent_exists") return conflict("agent_exists", `An agent named "${name}" already exists`);
+  if (blocker === "public_key_in_use") return conflict("public_key_in_use", "Another agent (or pending registration) of this company has this public key");
   if (blocker === "registration_pending") return conflict("registration_pending", `A registration for "${name}" is already awaiting approval`);
   return new AppError(429, "too_many_registrations", `This company already has ${MAX_PENDING_REGISTRATIONS} registrations awaiting approval`);
 }
@@ -75,94 +84,136 @@ function requirePending(principal: Principal, registration: RegistrationRow | un
 /** Unauthenticated registrations allowed from one client address (IPv6: one /64) per hour. */
 const REGISTRATIONS_PER_IP_PER_HOUR = 10;
 
+type RegisterInput = z.output<typeof RegisterBody>;
+type ApproveInput = z.output<typeof ApproveRegistrationBody>;
+
+/**
+ * Records a pending registration in `companyId`. Unauthenticated callers are throttled per client
+ * address, since anyone may register and one client must not fill a company's pending list alone.
+ */
+async function register(c: Context<AppEnv>, companyId: string, body: RegisterInput, caller: "anonymous" | "authenticated") {
+  const db = c.var.db;
+  const capabilities = requireKnownCapabilities(body.capabilities);
+  if (!(await findCompany(db, companyId))) throw new AppError(404, "company_not_found", `Company "${companyId}" not found`);
+  // Cloudflare always sets CF-Connecting-IP; without it (local tools) there is no one to count.
+  // IPv6 clients count per /64, which one client can otherwise rotate through freely.
+  const ip = caller === "anonymous" ? c.req.header("CF-Connecting-IP") : undefined;
+  const wait = ip ? await overLimit(db, `register-ip:${clientAddressKey(ip)}`, REGISTRATIONS_PER_IP_PER_HOUR, 3600_000) : 0;
+  if (wait > 0) {
+    throw new AppError(429, "too_many_attempts", `At most ${REGISTRATIONS_PER_IP_PER_HOUR} registrations per hour from one address`, {
+      headers: { "Retry-After": String(wait) },
+    });
+  }
+  const blocker = await registrationBlocker(db, companyId, body.name, body.publicKey);
+  if (blocker) throw blockerError(blocker, body.name);
+  const claim = await minterFor(c.env)("registration");
+  const id = registrationIdFor(claim.publicId);
+  try {
+    await commitChange(
+      c,
+      registerChange(db, {
+        id,
+        companyId,
+        name: body.name,
+        version: body.version ?? null,
+        publicKey: body.publicKey ?? null,
+        llmProvider: body.llmProvider ?? null,
+        llmModel: body.llmModel ?? null,
+        requestedCapabilities: capabilities,
+        claimSecretHash: claim.hash,
+        requestedAt: Date.now(),
+      }),
+    );
+  } catch (error) {
+    // Lost a race with another registration or agent of the same name or key, or the cap filled up.
+    if (!isRegistrationRefused(error)) throw error;
+    throw blockerError((await registrationBlocker(db, companyId, body.name, body.publicKey)) ?? "registration_pending", body.name);
+  }
+  return { registrationId: id, status: "pending" as const, message: "Agent registered. Awaiting admin approval.", claim_token: claim.token };
+}
+
+/** Approves a pending registration of the caller's company, granting a subset of what it asked for. */
+async function approve(c: Context<AppEnv>, id: string, body: ApproveInput): Promise<RegistrationRow> {
+  const principal = c.var.principal;
+  const db = c.var.db;
+  const registration = requirePending(principal, await findRegistration(db, principal.companyId, id));
+  const granted = [...new Set(body.capabilities)];
+  const notRequested = granted.filter((capability) => !registration.requestedCapabilities.includes(capability));
+  if (notRequested.length > 0) {
+    throw badRequest("capability_not_requested", `Not requested by this agent: ${notRequested.join(", ")}`, {
+      requestedCapabilities: registration.requestedCapabilities,
+    });
+  }
+  const realm = body.realm === undefined ? undefined : await requireRealm(db, principal.companyId, body.realm);
+  const now = Date.now();
+  // The agent's first token is dropped unseen and revoked in the same batch: the agent's usable
+  // token is minted only by its claim.
+  const agentId = newId(AGENT_ID_PREFIX);
+  const issued = await minterFor(c.env)("agent", agentTokenBody(agentId));
+  try {
+    await decide(() => commitChange(c, approveRegistrationChange(db, principal, registration, { agentId, issued, capabilities: granted, realm }, now)));
+  } catch (error) {
+    if (isAgentNameTaken(error)) throw conflict("agent_exists", `An agent named "${registration.name}" already exists; reject this registration`);
+    if (realm && isForeignKeyFailure(error)) throw new AppError(404, "realm_not_found", `Realm "${body.realm}" not found`);
+    throw error;
+  }
+  return { ...registration, agentId };
+}
+
+async function reject(c: Context<AppEnv>, id: string, reason: string): Promise<void> {
+  const principal = c.var.principal;
+  const db = c.var.db;
+  const registration = requirePending(principal, await findRegistration(db, principal.companyId, id));
+  await decide(() => commitChange(c, rejectRegistrationChange(db, principal, registration, reason, Date.now())));
+}
+
+/** The company an `/api/agents/register` call is for: the caller's, else the one its host names. */
+async function companyOfVaultysRegistration(c: Context<AppEnv>): Promise<{ companyId: string; caller: "anonymous" | "authenticated" }> {
+  if (presentedToken(c)) return { companyId: (await authenticateRequest(c)).companyId, caller: "authenticated" };
+  const fromHost = companyOfHost(new URL(c.req.url).hostname, configOf(c.env).baseDomain);
+  if (fromHost) return { companyId: fromHost, caller: "anonymous" };
+  throw badRequest(
+    "company_required",
+    "Which company? Call with a token of the company, at the company's own host, or register at POST /v1/companies/{id}/agents/register",
+  );
+}
+
+const listPending = async (c: Context<AppEnv>) => {
+  const rows = await listPendingRegistrations(c.var.db, c.var.principal.companyId);
+  return { registrations: rows.map(pendingRegistrationView), availableCapabilities: [...CAPABILITIES] };
+};
+
 export const registrationsRouter = createRouter();
 
 registrationsRouter
   .openapi(routes.registerAgent, async (c) => {
     const { companyId } = c.req.valid("param");
     const body = c.req.valid("json");
-    const db = c.var.db;
-    const capabilities = requireKnownCapabilities(body.capabilities);
-    if (!(await findCompany(db, companyId))) throw new AppError(404, "company_not_found", `Company "${companyId}" not found`);
-    // Anyone may register, so one client must not fill a company's pending list on its own.
-    // Cloudflare always sets CF-Connecting-IP; without it (local tools) there is no one to count.
-    // IPv6 clients count per /64, which one client can otherwise rotate through freely.
-    const ip = c.req.header("CF-Connecting-IP");
-    const wait = ip ? await overLimit(db, `register-ip:${clientAddressKey(ip)}`, REGISTRATIONS_PER_IP_PER_HOUR, 3600_000) : 0;
-    if (wait > 0) {
-      throw new AppError(429, "too_many_attempts", `At most ${REGISTRATIONS_PER_IP_PER_HOUR} registrations per hour from one address`, {
-        headers: { "Retry-After": String(wait) },
-      });
-    }
-    const blocker = await registrationBlocker(db, companyId, body.name);
-    if (blocker) throw blockerError(blocker, body.name);
-    const claim = await minterFor(c.env)("registration");
-    const id = registrationIdFor(claim.publicId);
-    try {
-      await commitChange(
-        c,
-        registerChange(db, {
-          id,
-          companyId,
-          name: body.name,
-          version: body.version ?? null,
-          publicKey: body.publicKey ?? null,
-          requestedCapabilities: capabilities,
-          claimSecretHash: claim.hash,
-          requestedAt: Date.now(),
-        }),
-      );
-    } catch (error) {
-      // Lost a race with another registration or agent of the same name, or the cap filled up.
-      if (!isRegistrationRefused(error)) throw error;
-      throw blockerError((await registrationBlocker(db, companyId, body.name)) ?? "registration_pending", body.name);
-    }
-    return c.json(
-      { agentId: body.name, registrationId: id, status: "pending" as const, message: "Agent registered. Awaiting admin approval.", claim_token: claim.token },
-      201,
-      NO_STORE,
-    );
+    const registered = await register(c, companyId, body, "anonymous");
+    return c.json({ agentId: body.name, ...registered }, 201, NO_STORE);
   })
-  .openapi(routes.listRegistrations, async (c) => {
-    const principal = c.var.principal;
-    const rows = await listPendingRegistrations(c.var.db, principal.companyId);
-    return c.json({ registrations: rows.map(pendingRegistrationView), availableCapabilities: [...CAPABILITIES] }, 200);
-  })
-  .openapi(routes.approveRegistration, async (c) => {
-    const principal = c.var.principal;
-    const { id } = c.req.valid("param");
+  .openapi(routes.registerVaultysAgent, async (c) => {
     const body = c.req.valid("json");
-    const db = c.var.db;
-    const registration = requirePending(principal, await findRegistration(db, principal.companyId, id));
-    const granted = [...new Set(body.capabilities)];
-    const notRequested = granted.filter((capability) => !registration.requestedCapabilities.includes(capability));
-    if (notRequested.length > 0) {
-      throw badRequest("capability_not_requested", `Not requested by this agent: ${notRequested.join(", ")}`, {
-        requestedCapabilities: registration.requestedCapabilities,
-      });
-    }
-    const realm = body.realm === undefined ? undefined : await requireRealm(db, principal.companyId, body.realm);
-    const now = Date.now();
-    // The agent's first token is dropped unseen and revoked in the same batch: the agent's usable
-    // token is minted only by its claim.
-    const agentId = newId(AGENT_ID_PREFIX);
-    const issued = await minterFor(c.env)("agent", agentTokenBody(agentId));
-    try {
-      await decide(() => commitChange(c, approveRegistrationChange(db, principal, registration, { agentId, issued, capabilities: granted, realm }, now)));
-    } catch (error) {
-      if (isAgentNameTaken(error)) throw conflict("agent_exists", `An agent named "${registration.name}" already exists; reject this registration`);
-      if (realm && isForeignKeyFailure(error)) throw new AppError(404, "realm_not_found", `Realm "${body.realm}" not found`);
-      throw error;
-    }
-    return c.json({ success: true as const, agentId: registration.name }, 200);
+    const { companyId, caller } = await companyOfVaultysRegistration(c);
+    const registered = await register(c, companyId, body, caller);
+    return c.json({ agentId: didKeyFor(body.publicKey) ?? body.name, ...registered }, 201, NO_STORE);
+  })
+  .openapi(routes.listRegistrations, async (c) => c.json(await listPending(c), 200))
+  .openapi(routes.listVaultysRegistrations, async (c) => c.json(await listPending(c), 200))
+  .openapi(routes.approveRegistration, async (c) => {
+    const approved = await approve(c, c.req.valid("param").id, c.req.valid("json"));
+    return c.json({ success: true as const, agentId: approved.name }, 200);
+  })
+  .openapi(routes.approveVaultysRegistration, async (c) => {
+    const approved = await approve(c, c.req.valid("param").id, c.req.valid("json"));
+    return c.json({ success: true as const, agentId: didKeyFor(approved.publicKey) ?? approved.agentId ?? approved.name }, 200);
   })
   .openapi(routes.rejectRegistration, async (c) => {
-    const principal = c.var.principal;
-    const { id } = c.req.valid("param");
-    const { reason } = c.req.valid("json");
-    const db = c.var.db;
-    const registration = requirePending(principal, await findRegistration(db, principal.companyId, id));
-    await decide(() => commitChange(c, rejectRegistrationChange(db, principal, registration, reason, Date.now())));
+    await reject(c, c.req.valid("param").id, c.req.valid("json").reason);
+    return c.json({ success: true as const }, 200);
+  })
+  .openapi(routes.rejectVaultysRegistration, async (c) => {
+    await reject(c, c.req.valid("param").id, c.req.valid("json").reason);
     return c.json({ success: true as const }, 200);
   })
   .openapi(routes.claimRegistration, async (c) => {

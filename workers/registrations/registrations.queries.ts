@@ -61,23 +61,35 @@ const nameIsAgent = (companyId: string, name: string) =>
   sql`exists (select 1 from ${agents} where ${agents.companyId} = ${companyId} and ${agents.name} = ${name})`;
 const nameIsPending = (companyId: string, name: string) =>
   sql`exists (select 1 from ${registrations} where ${registrations.companyId} = ${companyId} and ${registrations.name} = ${name} and ${registrations.status} = 'pending')`;
+/** The key is already an agent's, or a pending registration's: one DID names one agent. */
+const keyInUse = (companyId: string, publicKey: string | null | undefined) =>
+  publicKey
+    ? sql`(exists (select 1 from ${agents} where ${agents.companyId} = ${companyId} and ${agents.publicKey} = ${publicKey}) or exists (select 1 from ${registrations} where ${registrations.companyId} = ${companyId} and ${registrations.publicKey} = ${publicKey} and ${registrations.status} = 'pending'))`
+    : sql`0`;
 const pendingCount = (companyId: string) =>
   sql`(select count(*) from ${registrations} where ${registrations.companyId} = ${companyId} and ${registrations.status} = 'pending')`;
 
-export type RegistrationBlocker = "agent_exists" | "registration_pending" | "too_many_registrations";
+export type RegistrationBlocker = "agent_exists" | "registration_pending" | "public_key_in_use" | "too_many_registrations";
 
 /** Why a new registration for this name cannot be accepted now, if anything. */
-export async function registrationBlocker(db: Database, companyId: string, name: string): Promise<RegistrationBlocker | undefined> {
+export async function registrationBlocker(
+  db: Database,
+  companyId: string,
+  name: string,
+  publicKey: string | null | undefined,
+): Promise<RegistrationBlocker | undefined> {
   const row = await db
     .select({
       agent: sql<number>`${nameIsAgent(companyId, name)}`,
       pending: sql<number>`${nameIsPending(companyId, name)}`,
+      key: sql<number>`${keyInUse(companyId, publicKey)}`,
       count: sql<number>`${pendingCount(companyId)}`,
     })
     .from(sql`(select 1)`)
     .get();
   if (row?.agent) return "agent_exists";
   if (row?.pending) return "registration_pending";
+  if (row?.key) return "public_key_in_use";
   if ((row?.count ?? 0) >= MAX_PENDING_REGISTRATIONS) return "too_many_registrations";
   return undefined;
 }
@@ -87,8 +99,8 @@ export async function registrationBlocker(db: Database, companyId: string, name:
  * which violates NOT NULL and refuses the insert. Checked inside the INSERT, so two concurrent
  * registrations cannot both slip past the checks (see `isRegistrationRefused`).
  */
-export const guardedPendingStatus = (companyId: string, name: string): SQL =>
-  sql`case when not ${nameIsAgent(companyId, name)} and not ${nameIsPending(companyId, name)} and ${pendingCount(companyId)} < ${MAX_PENDING_REGISTRATIONS} then 'pending' end`;
+export const guardedPendingStatus = (companyId: string, name: string, publicKey: string | null | undefined): SQL =>
+  sql`case when not ${nameIsAgent(companyId, name)} and not ${nameIsPending(companyId, name)} and not ${keyInUse(companyId, publicKey)} and ${pendingCount(companyId)} < ${MAX_PENDING_REGISTRATIONS} then 'pending' end`;
 
 /** True when an insert failed because `guardedPendingStatus` was NULL. */
 export function isRegistrationRefused(error: unknown): boolean {
@@ -113,7 +125,9 @@ export function isForeignKeyFailure(error: unknown): boolean {
 
 /** A new pending registration; the INSERT itself refuses it when something blocks it (`guardedPendingStatus`). */
 export function registerChange(db: Database, registration: Omit<typeof registrations.$inferInsert, "status">) {
-  return change([db.insert(registrations).values({ ...registration, status: guardedPendingStatus(registration.companyId, registration.name) })] as const);
+  return change([
+    db.insert(registrations).values({ ...registration, status: guardedPendingStatus(registration.companyId, registration.name, registration.publicKey) }),
+  ] as const);
 }
 
 /**
@@ -137,6 +151,8 @@ export function approveRegistrationChange(
     realmId: realm?.id ?? null,
     version: registration.version,
     publicKey: registration.publicKey,
+    llmProvider: registration.llmProvider,
+    llmModel: registration.llmModel,
     createdBy: principal.id,
   };
   return change([

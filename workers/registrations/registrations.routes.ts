@@ -20,6 +20,11 @@ import {
   RegistrationRejected,
   RegistrationStillPending,
   RejectRegistrationBody,
+  VaultysApproveBody,
+  VaultysApproved,
+  VaultysRegisterBody,
+  VaultysRegistered,
+  VaultysRejectBody,
 } from "./registrations.contract.ts";
 
 export const registerAgent = createRoute({
@@ -83,4 +88,52 @@ export const claimRegistration = createRoute({
     202: jsonResponse(RegistrationStillPending, "Still pending"),
     ...errors(400, 403, 404, 410),
   },
+});
+
+/** Vaultys' `/api` paths (seed 004), same bearer tokens and rules as their `/v1` twins. */
+export const registerVaultysAgent = createRoute({
+  method: "post",
+  path: "/api/agents/register",
+  tags: ["registrations", "vaultys"],
+  summary: "Ask to become an agent (auth optional): the company comes from the caller's token, else from the host `<company>.<BASE_DOMAIN>`",
+  description:
+    "Without a token and without a per-company host, 400 company_required names `POST /v1/companies/{id}/agents/register`. " +
+    "An invalid token is a 401, never a silent fall-back. Unknown body fields are ignored. Returns a `claim_token` as the `/v1` route does.",
+  request: jsonBody(VaultysRegisterBody),
+  responses: {
+    201: jsonResponse(VaultysRegistered, "Registered, awaiting approval"),
+    ...errors(400, 401, 404, 409, 429),
+  },
+});
+
+export const listVaultysRegistrations = createRoute({
+  method: "get",
+  path: "/api/registrations",
+  tags: ["registrations", "vaultys"],
+  summary: "Pending registrations, oldest first (owners), as Vaultys lists them",
+  responses: {
+    200: jsonResponse(PendingRegistrations, "Pending registrations"),
+    ...errors(401, 403),
+  },
+});
+
+export const approveVaultysRegistration = createRoute({
+  method: "post",
+  path: "/api/registrations/{id}/approve",
+  tags: ["registrations", "vaultys"],
+  summary: "Approve a registration (owners), granting a subset of the requested capabilities and optionally a realm",
+  request: { params: RegistrationParams, ...jsonBody(VaultysApproveBody) },
+  responses: {
+    200: jsonResponse(VaultysApproved, "Approved"),
+    ...errors(400, 401, 403, 404, 409),
+  },
+});
+
+export const rejectVaultysRegistration = createRoute({
+  method: "post",
+  path: "/api/registrations/{id}/reject",
+  tags: ["registrations", "vaultys"],
+  summary: "Reject a registration with a reason the agent will see (owners)",
+  request: { params: RegistrationParams, ...jsonBody(VaultysRejectBody) },
+  responses: { 200: jsonResponse(RegistrationRejected, "Rejected"), ...errors(400, 401, 403, 404, 409) },
 });

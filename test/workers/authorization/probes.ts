@@ -217,6 +217,19 @@ export const PROBES: Record<string, Probe> = {
     },
   },
 
+  "GET /api/agents": { request: async () => ({ method: "GET", path: "/api/agents?q=&unknown=1&pageSize=500" }) },
+  "GET /api/agents/{id}": {
+    request: async (w, who) => ({ method: "GET", path: `/api/agents/${selfOr(w, who)}` }),
+    other: async (w) => ({ method: "GET", path: `/api/agents/${w.raiser.name}` }),
+  },
+  "GET /api/registrations": { request: async () => ({ method: "GET", path: "/api/registrations" }) },
+  "POST /api/registrations/{id}/approve": {
+    request: async (w) => ({ method: "POST", path: `/api/registrations/${await freshRegistration(w)}/approve`, body: { capabilities: [] } }),
+  },
+  "POST /api/registrations/{id}/reject": {
+    request: async (w) => ({ method: "POST", path: `/api/registrations/${await freshRegistration(w)}/reject`, body: { reason: "probe" } }),
+  },
+
   "GET /v1/registrations": { request: async () => ({ method: "GET", path: "/v1/registrations" }) },
   "POST /v1/registrations/{id}/approve": {
     request: async (w) => ({ method: "POST", path: `/v1/registrations/${await freshRegistration(w)}/approve`, body: { capabilities: [] } }),
@@ -368,6 +381,12 @@ export const PUBLIC_PROBES: Record<string, (w: World) => Promise<ProbeRequest>> 
     path: `/v1/companies/${w.company.id}/agents/register`,
     headers: { "CF-Connecting-IP": "198.19.0.1" },
     body: { name: fresh("selfreg"), capabilities: ["api_call"] },
+  }),
+  "POST /api/agents/register": async (w) => ({
+    method: "POST",
+    path: `http://${w.company.id}.localhost/api/agents/register`,
+    headers: { "CF-Connecting-IP": "198.19.0.3" },
+    body: { name: fresh("vaultys"), capabilities: ["api_call"] },
   }),
   "POST /v1/registrations/claim": async (w) => {
     const registered = await must(
