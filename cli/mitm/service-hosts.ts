@@ -1,6 +1,7 @@
 /**
  * Which CONNECT targets the listener intercepts: hosts that one of the vault's services answers
- * for (from the edge's `GET /discover`), or every host when the vault's unmatched-host policy
+ * for (from the edge's `GET /discover`, disabled services included, so the agent hears the edge's
+ * 403 `service_disabled` instead of reaching the host directly), or every host when the vault's unmatched-host policy
  * is `deny` (the edge then refuses them with its own 403 `forbidden` and `proposal_hint`).
  * Everything else is tunnelled untouched.
  *
@@ -24,7 +25,8 @@ export type Verdict = "intercept" | "tunnel";
 /** One look at the vault: its name, its services' hosts, its policy. */
 export type ServiceSnapshot = { vault: string; patterns: ServiceHost[]; policy: UnmatchedHostPolicy };
 
-export const REFRESH_INTERVAL_MS = 60_000;
+/** A changed policy or service list reaches the listener within this long (the edge's own bound, docs/proxy.md). */
+export const REFRESH_INTERVAL_MS = 5_000;
 /** A miss triggers a refresh only when the list is older than this. */
 export const MISS_REFRESH_AFTER_MS = 5_000;
 const INVALIDATE_FLOOR_MS = 1_000;

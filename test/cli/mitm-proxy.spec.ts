@@ -211,6 +211,24 @@ describe("edgevault proxy (the local MITM listener)", { timeout: 120_000 }, () =
     });
   });
 
+  describe("a host whose service is disabled", () => {
+    it("is still intercepted, and the client sees the edge's 403 service_disabled (never a tunnel to the real host)", async () => {
+      await createServiceVault(edge.call, company.ownerKey, { vault: "dormant", host: "api.dormant.test", upstreamOrigin: upstream.origin });
+      assert.equal((await edge.call("PATCH", "/v1/vaults/dormant/services/api", company.ownerKey, { enabled: false })).status, 200);
+      const dormant = await mintSession(edge.call, company.ownerKey, "dormant");
+      const before = upstream.received.length;
+      const result = await execClient("curl", ["-sS", "--cacert", caPath, "--write-out", "\n%{http_code}", "https://api.dormant.test/v1/anything"], {
+        HTTPS_PROXY: `http://${dormant}:dormant@127.0.0.1:${proxy.port}`,
+      });
+      // Exit 0 with our CA: the listener answered with its own certificate for the host, so it intercepted.
+      assert.equal(result.code, 0, result.stderr);
+      const [body, status] = result.stdout.split("\n");
+      assert.equal(status, "403");
+      assert.equal((JSON.parse(body ?? "") as { error: string }).error, "service_disabled");
+      assert.equal(upstream.received.length, before, "nothing reached the upstream");
+    });
+  });
+
   describe("proxy authentication", () => {
     it("answers 407 with Proxy-Authenticate and a JSON body without credentials", async () => {
       const result = await connect(proxy.port, `${SERVICE_HOST}:443`);
