@@ -3,6 +3,8 @@ type WorkerEnv = import("../../workers/env.ts").Env;
 declare namespace Cloudflare {
   interface Env extends WorkerEnv {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    /** fast-check's seed for the hostile-input suite (FUZZ_SEED in the environment overrides the fixed one). */
+    FUZZ_SEED?: string;
   }
 }
 

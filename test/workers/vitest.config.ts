@@ -22,6 +22,8 @@ export default defineConfig(async () => ({
           TOKEN_MAC_KEY: "test-token-mac-key-0123456789abcdef",
           // Short, so the 504 test does not wait 30 s; large uploads still finish well within it.
           UPSTREAM_TIMEOUT_MS: "1500",
+          // Replays a hostile-input failure: FUZZ_SEED=<the printed seed> npm test.
+          ...(process.env.FUZZ_SEED ? { FUZZ_SEED: process.env.FUZZ_SEED } : {}),
         },
       },
     }),
