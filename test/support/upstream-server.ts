@@ -13,6 +13,9 @@
  * - `/big/<bytes>`     streams that many bytes (`abc…` repeating), with Content-Length
  * - `/slow/<ms>`       waits before sending headers, then echoes
  * - `/hang`            never answers
+ * - `/reset`           sends headers and part of a body, then resets the connection
+ * - `/huge-headers/<n>` answers with one header of n bytes
+ * - `/endless`         streams a body that never ends (until the client goes away)
  * - anything else      200 JSON echo of what arrived
  * - WebSocket upgrade  recorded, then text frames are echoed back as `echo:<text>`
  * Control: `GET /__recorded/<id>` returns that id's recorded requests as JSON.
@@ -161,6 +164,35 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
   });
 
   if (route === "/hang") return; // never answers; the socket is destroyed on close()
+
+  if (route === "/reset") {
+    await body;
+    res.writeHead(200, { "content-type": "text/plain", "content-length": "1000000" });
+    res.write("the first part of a body that never finishes\n");
+    // Let the head and first chunk leave, then cut the connection mid-body.
+    return void setImmediate(() => res.socket?.destroy());
+  }
+
+  const hugeHeaders = /^\/huge-headers\/(\d+)$/.exec(route);
+  if (hugeHeaders) {
+    await body;
+    // Written by hand: Node's own writer refuses a header this large.
+    res.socket?.end(`HTTP/1.1 200 OK\r\nx-huge: ${"h".repeat(Number(hugeHeaders[1]))}\r\ncontent-length: 2\r\n\r\nok`);
+    return;
+  }
+
+  if (route === "/endless") {
+    await body;
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk)) {
+        /* keep writing until the socket pushes back */
+      }
+    };
+    res.on("drain", pump);
+    return void pump();
+  }
 
   const slow = /^\/slow\/(\d+)$/.exec(route);
   if (slow) await new Promise((resolve) => setTimeout(resolve, Number(slow[1])));

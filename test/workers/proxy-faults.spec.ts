@@ -1,0 +1,96 @@
+/**
+ * Faults upstream: an upstream that refuses, hangs, resets mid-body, sends oversize headers or an
+ * endless body. Each gets a clean answer (a 502/504 JSON error, or a body that ends in an error
+ * instead of hanging), a request-log row, and its in-flight slot back: under
+ * `max_concurrent: 1` the next request is admitted, never 429 too_many_in_flight.
+ */
+import { describe, expect, it } from "vitest";
+import { flushRequestLog } from "../../workers/request-log/request-log.writer.ts";
+import { call } from "./helpers.ts";
+import { type ProxySetup, proxyFetch, proxySetup } from "./proxy-support.ts";
+import { requestId } from "./upstream.ts";
+
+async function oneAtATime(upstream?: string): Promise<ProxySetup> {
+  const s = await proxySetup(upstream ? { upstream } : {});
+  await call("PATCH", `/v1/vaults/${s.vault}`, { token: s.company.ownerKey, body: { rate_limit: { max_concurrent: 1 } } });
+  return s;
+}
+
+/** The vault's request-log rows with this status, after the buffered rows are written. */
+async function loggedWith(s: ProxySetup, status: number): Promise<number> {
+  await flushRequestLog();
+  const logs = await call("GET", `/v1/vaults/${s.vault}/logs`, { token: s.company.ownerKey });
+  return (logs.body.entries as { status: number }[]).filter((entry) => entry.status === status).length;
+}
+
+/** Reads a body to its end or its error; true when it ended in an error. */
+async function bodyFails(response: Response): Promise<boolean> {
+  try {
+    await response.arrayBuffer();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+describe("faults upstream: clean answers, logged, slot released (max_concurrent: 1)", () => {
+  it("refused connection → 502 upstream_unreachable", async () => {
+    const s = await oneAtATime("http://127.0.0.1:1");
+    const refused = await proxyFetch(s, "/x");
+    expect(refused.status).toBe(502);
+    expect(((await refused.json()) as { error: string }).error).toBe("upstream_unreachable");
+    const next = await proxyFetch(s, "/x");
+    await next.arrayBuffer();
+    expect(next.status).toBe(502);
+    expect(await loggedWith(s, 502)).toBe(2);
+  });
+
+  it("an upstream that never answers → 504 upstream_timeout", async () => {
+    const s = await oneAtATime();
+    const hung = await proxyFetch(s, `/r/${requestId()}/hang`);
+    expect(hung.status).toBe(504);
+    expect(((await hung.json()) as { error: string }).error).toBe("upstream_timeout");
+    const next = await proxyFetch(s, `/r/${requestId()}/x`);
+    expect(next.status).toBe(200);
+    await next.arrayBuffer();
+    expect(await loggedWith(s, 504)).toBe(1);
+  });
+
+  it("a reset mid-body ends the client's body in an error, not a hang", async () => {
+    const s = await oneAtATime();
+    const reset = await proxyFetch(s, `/r/${requestId()}/reset`);
+    expect(reset.status).toBe(200);
+    expect(await bodyFails(reset)).toBe(true);
+    const next = await proxyFetch(s, `/r/${requestId()}/x`);
+    expect(next.status).toBe(200);
+    await next.arrayBuffer();
+    // Both are logged: the reset one with the status its head carried.
+    expect(await loggedWith(s, 200)).toBe(2);
+  });
+
+  it("oversize response headers → 502, never the headers", async () => {
+    const s = await oneAtATime();
+    const huge = await proxyFetch(s, `/r/${requestId()}/huge-headers/300000`);
+    expect(huge.status).toBe(502);
+    const body = await huge.text();
+    expect(body).not.toContain("hhhhhhhh");
+    expect((JSON.parse(body) as { error: string }).error).toMatch(/^upstream_/);
+    const next = await proxyFetch(s, `/r/${requestId()}/x`);
+    expect(next.status).toBe(200);
+    await next.arrayBuffer();
+    expect(await loggedWith(s, 502)).toBe(1);
+  });
+
+  it("an endless body the client abandons gives the slot back", async () => {
+    const s = await oneAtATime();
+    const endless = await proxyFetch(s, `/r/${requestId()}/endless`);
+    expect(endless.status).toBe(200);
+    const reader = endless.body?.getReader();
+    const first = await reader?.read();
+    expect(first?.value?.byteLength ?? 0).toBeGreaterThan(0);
+    await reader?.cancel();
+    const next = await proxyFetch(s, `/r/${requestId()}/x`);
+    expect(next.status).toBe(200);
+    await next.arrayBuffer();
+  });
+});
