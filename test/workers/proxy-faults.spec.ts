@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { flushRequestLog } from "../../workers/request-log/request-log.writer.ts";
-import { call } from "./helpers.ts";
+import { call, redeem } from "./helpers.ts";
 import { type ProxySetup, proxyFetch, proxySetup } from "./proxy-support.ts";
 import { requestId } from "./upstream.ts";
 
@@ -92,5 +92,25 @@ describe("faults upstream: clean answers, logged, slot released (max_concurrent:
     const next = await proxyFetch(s, `/r/${requestId()}/x`);
     expect(next.status).toBe(200);
     await next.arrayBuffer();
+  });
+});
+
+describe("races", () => {
+  it("rotation during in-flight requests: those admitted finish, the old token is refused from the next request on, one redemption wins", async () => {
+    const s = await proxySetup();
+    const inFlight = Array.from({ length: 4 }, () => proxyFetch(s, `/r/${requestId()}/slow/600`));
+    const rotation = await call("POST", `/v1/agents/${s.agent.name}/rotate`, { token: s.company.ownerKey, body: {} });
+    expect(rotation.status).toBe(201);
+    const redemptions = await Promise.all([redeem(rotation.body.invite_url as string), redeem(rotation.body.invite_url as string)]);
+    expect(redemptions.map((r) => r.status).sort()).toEqual([200, 410]);
+    const fresh = redemptions.find((r) => r.status === 200)?.body.token as string;
+
+    const finished = await Promise.all(inFlight);
+    expect(finished.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    await Promise.all(finished.map((r) => r.arrayBuffer()));
+    expect((await proxyFetch(s, `/r/${requestId()}/x`)).status).toBe(401);
+    const withNew = await proxyFetch({ ...s, agent: { token: fresh } }, `/r/${requestId()}/x`);
+    expect(withNew.status).toBe(200);
+    await withNew.arrayBuffer();
   });
 });
