@@ -39,11 +39,19 @@ export class Interceptor {
   readonly #edge: EdgeForwarder;
   readonly #connections = new WeakMap<Duplex, InterceptedConnection>();
   readonly #server: http.Server;
+  readonly #handshakeTimeoutMs: number;
 
-  constructor(leaves: LeafCertificates, edge: EdgeForwarder) {
+  constructor(leaves: LeafCertificates, edge: EdgeForwarder, options: { handshakeTimeoutMs: number }) {
     this.#leaves = leaves;
     this.#edge = edge;
-    this.#server = http.createServer();
+    this.#handshakeTimeoutMs = options.handshakeTimeoutMs;
+    // The inner server's requests arrive over established tunnels; their heads get the same bound
+    // (enforced only while requestTimeout is set: Node's default, 300 s, for a whole request).
+    this.#server = http.createServer({
+      headersTimeout: options.handshakeTimeoutMs,
+      requestTimeout: 300_000,
+      connectionsCheckingInterval: Math.max(100, Math.floor(options.handshakeTimeoutMs / 10)),
+    });
     this.#server.on("request", (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res));
     this.#server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
     this.#server.on("clientError", (_error, socket: Duplex) => socket.destroy());
@@ -73,6 +81,11 @@ export class Interceptor {
     const secure = new tls.TLSSocket(client, { isServer: true, secureContext, ALPNProtocols: ["http/1.1"] });
     // A client that does not trust the CA aborts the handshake; nothing to report to it.
     secure.on("error", () => secure.destroy());
+    // One that never finishes it (or never starts) is closed: a CONNECT must not hold a socket forever.
+    const handshake = setTimeout(() => secure.destroy(), this.#handshakeTimeoutMs);
+    handshake.unref();
+    secure.once("secure", () => clearTimeout(handshake));
+    secure.once("close", () => clearTimeout(handshake));
     this.#connections.set(secure, connection);
     this.#server.emit("connection", secure);
   }
@@ -105,8 +118,14 @@ export class Interceptor {
     }
     const { target, session } = connection;
     const outgoing = this.#edge.request(req.method ?? "GET", target, path, req.rawHeaders, session, { upgrade: true });
-    relayUpgrade(socket, head, outgoing, (error) => edgeUnreachable(this.#edge.addr, error), (res) => {
-      if (isErrorCode(res.headers["x-edgevault-error"], "forbidden")) session.hosts.invalidate();
-    });
+    relayUpgrade(
+      socket,
+      head,
+      outgoing,
+      (error) => edgeUnreachable(this.#edge.addr, error),
+      (res) => {
+        if (isErrorCode(res.headers["x-edgevault-error"], "forbidden")) session.hosts.invalidate();
+      },
+    );
   }
 }

@@ -18,6 +18,18 @@ import { directUpgradeRequest, relayUpgrade } from "./websocket.ts";
 
 export const DEFAULT_PROXY_PORT = 14322;
 
+/**
+ * Bounds that keep one misbehaving client from starving the rest (docs/cli.md): open connections
+ * at most (beyond, new ones are closed at once), a request head — or, after a CONNECT, the TLS
+ * handshake — complete within HEAD_TIMEOUT_MS or the connection is closed (slowloris), and an
+ * idle keep-alive connection closed after KEEP_ALIVE_TIMEOUT_MS.
+ */
+export const MAX_CONNECTIONS = 1024;
+export const HEAD_TIMEOUT_MS = 10_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** A whole plain-http request, body included (tunnelled and intercepted traffic is not bound by it). */
+export const REQUEST_TIMEOUT_MS = 300_000;
+
 export type ListenerOptions = {
   /** The edge, e.g. http://127.0.0.1:14321. */
   edgeAddr: string;
@@ -27,6 +39,10 @@ export type ListenerOptions = {
   host?: string;
   /** Default 0: any free port. */
   port?: number;
+  /** Default MAX_CONNECTIONS. */
+  maxConnections?: number;
+  /** Default HEAD_TIMEOUT_MS. */
+  headTimeoutMs?: number;
 };
 
 export type MitmListener = {
@@ -59,9 +75,18 @@ export function parseConnectTarget(authority: string | undefined): Target {
  */
 export async function startListener(options: ListenerOptions): Promise<MitmListener> {
   const edge = new EdgeForwarder(options.edgeAddr);
-  const interceptor = new Interceptor(options.leaves, edge);
+  const headTimeoutMs = options.headTimeoutMs ?? HEAD_TIMEOUT_MS;
+  const interceptor = new Interceptor(options.leaves, edge, { handshakeTimeoutMs: headTimeoutMs });
   const sockets = new Set<Socket>();
-  const server = http.createServer();
+  // Node checks the head deadline every connectionsCheckingInterval (a tenth of it keeps the bound
+  // tight), and only while requestTimeout is set: Node's own default, generous for plain uploads.
+  const server = http.createServer({
+    headersTimeout: headTimeoutMs,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.max(100, Math.floor(headTimeoutMs / 10)),
+  });
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
   let self: Target = { hostname: options.host ?? "127.0.0.1", port: options.port ?? 0 };
 
   /** Never intercept the edge itself (agents call its API), nor loop back into the listener. */
@@ -119,7 +144,12 @@ export async function startListener(options: ListenerOptions): Promise<MitmListe
         const outgoing = edge.request(req.method ?? "GET", target, `${url.pathname}${url.search}`, req.rawHeaders, session, { upgrade: true });
         relayUpgrade(socket, head, outgoing, (error) => edgeUnreachable(edge.addr, error));
       } else {
-        relayUpgrade(socket, head, directUpgradeRequest(req, url), (error) => new ProxyError(502, "upstream_unreachable", `Could not reach ${url.host} (${String(error)})`));
+        relayUpgrade(
+          socket,
+          head,
+          directUpgradeRequest(req, url),
+          (error) => new ProxyError(502, "upstream_unreachable", `Could not reach ${url.host} (${String(error)})`),
+        );
       }
     })().catch((error: unknown) => writeErrorToSocket(socket, asProxyError(error)));
   });
@@ -174,8 +204,8 @@ function absoluteUrl(raw: string | undefined): URL {
  * service's default port: the edge reaches the upstream over https either way.
  */
 function targetOf(url: URL): Target {
-  const hostname = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return { hostname, port: url.port ? Number(url.port) : 443 };
+  // The same rules as a CONNECT target: a name the WHATWG parser lets through (`!0,h`) is refused here.
+  return parseConnectTarget(`${url.hostname}:${url.port || "443"}`);
 }
 
 function asProxyError(error: unknown): ProxyError {
