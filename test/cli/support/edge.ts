@@ -65,14 +65,26 @@ function sharedEdge(): SharedEdge | undefined {
   }
 }
 
-/** Starts a `wrangler dev` of its own, with its own state and secrets. */
-export async function launchEdge(): Promise<Edge> {
-  const dir = await mkdtemp(path.join(tmpdir(), "edgevault-cli-test-"));
+/** What a crashed edge needs to come back as itself: its state directory and its secrets. */
+export type EdgeIdentity = { dir: string; platformToken: string; masterKeys: string };
+
+/** An edge of its own that can also be killed outright (SIGKILL to wrangler and workerd alike). */
+export type OwnEdge = Edge & { identity: EdgeIdentity; crash(): Promise<void> };
+
+/**
+ * Starts a `wrangler dev` of its own, with its own state and secrets; given an identity, it
+ * restarts the edge that had it (same state directory and secrets), as after a crash.
+ */
+export async function launchEdge(restart?: EdgeIdentity): Promise<OwnEdge> {
+  const identity: EdgeIdentity = restart ?? {
+    dir: await mkdtemp(path.join(tmpdir(), "edgevault-cli-test-")),
+    platformToken: randomBytes(24).toString("base64url"),
+    masterKeys: `v1:${randomBytes(32).toString("base64url")}`,
+  };
+  const { dir, platformToken, masterKeys } = identity;
   const persistTo = path.join(dir, "state");
   const envFile = path.join(dir, "empty.env");
   await writeFile(envFile, "");
-  const platformToken = randomBytes(24).toString("base64url");
-  const masterKeys = `v1:${randomBytes(32).toString("base64url")}`;
 
   await execFileAsync(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--env", "dev", "--persist-to", persistTo], {
     cwd: ROOT,
@@ -83,43 +95,70 @@ export async function launchEdge(): Promise<Edge> {
     [
       WRANGLER,
       "dev",
-      "--env", "dev",
-      "--ip", "127.0.0.1",
-      "--port", "0",
+      "--env",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      "0",
       // Each wrangler dev otherwise takes debugger port 9229, and parallel test files collide.
-      "--inspector-port", "0",
-      "--persist-to", persistTo,
-      "--env-file", envFile,
-      "--var", `PLATFORM_TOKEN:${platformToken}`,
-      "--var", `MASTER_KEYS:${masterKeys}`,
-      "--log-level", "info",
+      "--inspector-port",
+      "0",
+      "--persist-to",
+      persistTo,
+      "--env-file",
+      envFile,
+      "--var",
+      `PLATFORM_TOKEN:${platformToken}`,
+      "--var",
+      `MASTER_KEYS:${masterKeys}`,
+      "--log-level",
+      "info",
       "--show-interactive-dev-session=false",
     ],
-    { cwd: ROOT, env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"] },
+    // Its own process group, so a crash takes workerd down with wrangler.
+    { cwd: ROOT, env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
-  const stopChild = () => child.kill("SIGKILL");
-  process.once("exit", stopChild);
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  };
+  process.once("exit", killGroup);
 
   let addr: string;
   try {
     addr = await readyAddress(child);
   } catch (error) {
-    child.kill("SIGKILL");
+    killGroup();
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
 
-  return edgeClient(addr, platformToken, async () => {
-      process.removeListener("exit", stopChild);
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, "exit");
-        child.kill("SIGINT");
-        const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-        await exited;
-        clearTimeout(timer);
-      }
-      await rm(dir, { recursive: true, force: true });
-    });
+  const edge = edgeClient(addr, platformToken, async () => {
+    process.removeListener("exit", killGroup);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGINT");
+      const timer = setTimeout(killGroup, STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    killGroup();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    ...edge,
+    identity,
+    async crash() {
+      process.removeListener("exit", killGroup);
+      const exited = child.exitCode === null && child.signalCode === null ? once(child, "exit") : undefined;
+      killGroup();
+      await exited;
+    },
+  };
 }
 
 /** A client for a running edge at `addr`. */
