@@ -217,8 +217,8 @@ describe("edgevault vault service", () => {
       const offline = { configHome: await tempConfigHome(), env: { EDGEVAULT_ADDR: "http://127.0.0.1:9", EDGEVAULT_API_KEY: "evk_unused", EDGEVAULT_VAULT: "payments" } };
       const add = ["vault", "service", "add", "svc", "--host", "api.example.com"];
       const cases: [string[], RegExp][] = [
-        [["vault", "service", "add", "svc", "--auth", "bearer:KEY"], /--host is required/],
-        [add, /--auth is required/],
+        [["vault", "service", "add", "svc", "--auth", "bearer:KEY"], /--host: is required/],
+        [add, /--auth: is required/],
         [[...add, "--auth", "bearer"], /--auth: bearer:<KEY> needs a credential key/],
         [[...add, "--auth", "bearer:"], /--auth: bearer:<KEY> needs a credential key/],
         [[...add, "--auth", "bearer:stripe_key"], /--auth: a credential key "stripe_key" must be upper case/],
@@ -233,7 +233,7 @@ describe("edgevault vault service", () => {
         [[...add, "--auth", "custom", "--header", "X-Key: {{ KEY }}\r\nX-Evil: 1"], /--header X-Key: the template must be visible ASCII/],
         [[...add, "--auth", "custom", "--header", "X-Key: {{ A }}", "--header", "x-key: {{ B }}"], /--header: "x-key" is given twice/],
         [[...add, "--auth", "bearer:KEY", "--header", "X-Key: {{ KEY }}"], /--header goes with --auth custom, not with --auth bearer/],
-        [[...add, "--header", "X-Key: {{ KEY }}"], /--auth is required/],
+        [[...add, "--header", "X-Key: {{ KEY }}"], /--auth: is required/],
         [[...add, "--auth", "oauth:KEY"], /--auth: unknown type "oauth" \(forms: bearer:<KEY>, basic:/],
         [[...add, "--auth", "passthrough:KEY"], /--auth: passthrough takes no keys/],
         [["vault", "service", "add", "svc", "--host", "https://api.example.com", "--auth", "passthrough"], /--host: is a host pattern, not a URL/],
@@ -247,7 +247,7 @@ describe("edgevault vault service", () => {
         [["vault", "service", "update", "svc", "--header", "X-Key: {{ KEY }}"], /--header goes with --auth custom/],
         [["vault", "service", "update", "svc", "--rename", "No"], /--rename: must be lowercase letters/],
         [["vault", "service", "enable"], /Missing argument <name>/],
-        [["vault", "service", "remove", "svc", "--vault", "Bad Vault", "--yes"], /--vault must be lowercase letters/],
+        [["vault", "service", "remove", "svc", "--vault", "Bad Vault", "--yes"], /--vault: must be lowercase letters/],
         [["vault", "service", "frobnicate"], /Unknown command "vault service frobnicate"/],
       ];
       for (const [args, message] of cases) {

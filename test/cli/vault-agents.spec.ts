@@ -135,7 +135,7 @@ describe("edgevault vault agent", () => {
       [["vault", "agent", "add", "My Agent", "--vault", "payments"], /<name> must be 3-64 characters/],
       [["vault", "agent", "add", "--vault", "payments"], /Missing argument <name>/],
       [["vault", "agent", "remove", "my-agent"], /Name the vault: --vault <name>, or set EDGEVAULT_VAULT/],
-      [["vault", "agent", "list", "--vault", "Bad_Vault"], /--vault must be lowercase letters/],
+      [["vault", "agent", "list", "--vault", "Bad_Vault"], /--vault: must be lowercase letters/],
       [["vault", "agent", "grant", "my-agent"], /Unknown command "vault agent grant"/],
     ];
     for (const [args, message] of cases) {
