@@ -114,9 +114,10 @@ async function signIn(context: CommandContext, addr: string, email: string): Pro
 export const logout = createCommand({
   path: ["logout"],
   summary: "Forget the saved token (user sessions are also revoked on the edge)",
-  description: `Removes the saved token, from the OS keychain or the config file; the address is kept for the
-next login. A user session (from login --email) is first revoked with POST /v1/auth/sign-out.
-A company API key stays valid on the edge: revoke it there if it should stop working.`,
+  description: `Removes the saved token, from the OS keychain or the config file; the address and the vault
+chosen with vault use are kept for the next login. A user session (from login --email) is first
+revoked with POST /v1/auth/sign-out. A company API key stays valid on the edge: revoke it there
+if it should stop working.`,
   examples: ["edgevault logout"],
   async handler(_args, context) {
     let config: Config | undefined;
@@ -138,7 +139,8 @@ A company API key stays valid on the edge: revoke it there if it should stop wor
       const saved = await readLoginToken(context.env, config).catch(() => undefined);
       try {
         if (!saved) throw new CliError("its token could not be read from the OS keychain; the session expires on its own");
-        await new ApiClient({ addr: config.addr, token: saved.token }).request("POST", "/v1/auth/sign-out", SignedOut);
+        // The session belongs to the edge it was saved for, whatever EDGEVAULT_ADDR says now.
+        await new ApiClient({ addr: config.addr ?? DEFAULT_ADDR, token: saved.token }).request("POST", "/v1/auth/sign-out", SignedOut);
       } catch (error) {
         // 401: the session already expired or was revoked, which is what logging out wants.
         if (!(error instanceof ApiError && error.status === 401)) revokeFailure = error instanceof Error ? error.message : String(error);

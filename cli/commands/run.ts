@@ -112,7 +112,7 @@ session is revoked when the command exits.`,
       description: `The session's lifetime, ${formatDuration(SESSION_MIN_TTL_SECONDS)} to ${formatDuration(SESSION_MAX_TTL_SECONDS)}; the command keeps running after it, but the edge refuses the expired token`,
     },
   },
-  examples: ["edgevault vault run --vault payments -- curl https://api.stripe.com/v1/balance", "edgevault vault run --vault payments --ttl 2h -- claude"],
+  examples: ["edgevault vault run -- curl https://api.stripe.com/v1/balance", "edgevault vault run --vault payments --ttl 2h -- claude"],
   async handler({ command, vault: flag, ttl }, context) {
     const [program, ...programArgs] = command;
     if (program === undefined || program === "") throw new UsageError("No command after --: the program's name is empty");

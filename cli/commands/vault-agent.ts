@@ -59,7 +59,7 @@ Roles:
     vault: VAULT_OPTION,
     role: { type: "string", schema: VaultRole, default: "proxy", description: `The agent's role in the vault: ${oneOf(VAULT_ROLES)}` },
   },
-  examples: ["edgevault vault agent add my-agent --vault payments", "edgevault vault agent add my-agent --vault payments --role member"],
+  examples: ["edgevault vault agent add my-agent --role proxy", "edgevault vault agent add my-agent --vault payments --role member"],
   async handler({ name, vault: flag, role }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
@@ -78,7 +78,7 @@ first role). Needs the admin role in the vault; applies to the agent's next requ
     vault: VAULT_OPTION,
     role: { type: "string", schema: z.string(`is required: ${oneOf(VAULT_ROLES)}`).pipe(VaultRole), description: `The new role: ${oneOf(VAULT_ROLES)}` },
   },
-  examples: ["edgevault vault agent set-role my-agent --vault payments --role member"],
+  examples: ["edgevault vault agent set-role my-agent --role member", "edgevault vault agent set-role my-agent --vault payments --role admin"],
   async handler({ name, vault: flag, role }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
@@ -96,7 +96,7 @@ export const vaultAgentRemove = createCommand({
 The agent itself and its access to other vaults are untouched. Needs the admin role in the vault.`,
   positionals: [AGENT],
   options: { vault: VAULT_OPTION },
-  examples: ["edgevault vault agent remove my-agent --vault payments"],
+  examples: ["edgevault vault agent remove my-agent", "edgevault vault agent remove my-agent --vault payments"],
   async handler({ name, vault: flag }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);

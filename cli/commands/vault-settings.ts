@@ -87,7 +87,7 @@ export const vaultSet = createCommand({
     },
     vault: VAULT_OPTION,
   },
-  examples: ["edgevault vault set --vault payments --policy deny", "edgevault vault set --vault payments --rate-limit 5/10/4", "edgevault vault set --vault payments --rate-limit default"],
+  examples: ["edgevault vault set --vault payments --policy deny", "edgevault vault set --vault payments --rate-limit 5/10/4", "edgevault vault set --rate-limit default"],
   async handler({ policy, "rate-limit": rateLimit, vault: flag }, context) {
     if (policy === undefined && rateLimit === undefined) throw new UsageError("Nothing to change: give --policy and/or --rate-limit");
     const vault = await resolveVault(context, flag);

@@ -1,10 +1,14 @@
-/** `vault create` and `vault list`. */
+/** `vault create`, `vault list` and `vault use`. */
 import { z } from "zod";
+import { DEFAULT_VAULT } from "../../workers/companies/companies.contract.ts";
 import { type CreateVaultBody, OneVault, VaultList } from "../../workers/vaults/vaults.contract.ts";
+import { UsageError } from "../cli-error.ts";
 import { createCommand } from "../command.ts";
+import { loadConfig, saveConfig } from "../config.ts";
 import { table } from "../format.ts";
 import { VaultName, VaultPolicy } from "../names.ts";
 import { requireSession } from "../session.ts";
+import { chooseVault, describeSource } from "../vault-option.ts";
 
 export const vaultCreate = createCommand({
   path: ["vault", "create"],
@@ -47,5 +51,47 @@ export const vaultList = createCommand({
       return;
     }
     context.out(table(["NAME", "ROLE", "UNMATCHED HOSTS", "CREATED"], vaults.map((v) => [v.name, v.role, v.unmatched_host_policy, v.created_at])));
+  },
+});
+
+export const vaultUse = createCommand({
+  path: ["vault", "use"],
+  summary: `Choose the vault commands use when --vault and EDGEVAULT_VAULT are not given (else "${DEFAULT_VAULT}")`,
+  description: `Saves the vault that vault-scoped commands (vault credential, vault agent, vault service, vault
+set, logs and webhook, proposal list, session, vault run) use when neither --vault nor
+EDGEVAULT_VAULT names one; without a choice they use "${DEFAULT_VAULT}", the vault every company
+starts with. The choice is kept in the config file next to the login, and outlives logins. The
+vault is looked up first (GET /v1/vaults/<name>), so a typo is refused rather than saved.
+
+Without a name, prints the vault commands would use now (on stdout) and why (on stderr).`,
+  positionals: [{ name: "name", schema: VaultName.optional(), description: "The vault to use from now on" }],
+  options: {
+    clear: { type: "boolean", description: `Forget the choice: commands use "${DEFAULT_VAULT}" again` },
+  },
+  examples: ["edgevault vault use payments", "edgevault vault use", "edgevault vault use --clear"],
+  async handler({ name, clear }, context) {
+    if (name !== undefined && clear) throw new UsageError("Give a vault name or --clear, not both");
+    const config = await loadConfig(context.env);
+    if (clear) {
+      if (config?.vault === undefined) {
+        context.out(`No vault was chosen; commands use "${DEFAULT_VAULT}" when --vault and EDGEVAULT_VAULT are not given.`);
+        return;
+      }
+      const { vault: _forgotten, ...kept } = config;
+      await saveConfig(context.env, kept);
+      context.out(`Forgot vault "${config.vault}"; commands use "${DEFAULT_VAULT}" when --vault and EDGEVAULT_VAULT are not given.`);
+      return;
+    }
+    if (name === undefined) {
+      const chosen = await chooseVault(context, undefined);
+      context.out(chosen.name);
+      context.err(`(${describeSource(chosen.source)})`);
+      return;
+    }
+    const { client } = await requireSession(context);
+    const { vault } = await client.request("GET", `/v1/vaults/${encodeURIComponent(name)}`, OneVault);
+    await saveConfig(context.env, { ...config, vault: vault.name });
+    context.out(`Commands now use vault "${vault.name}" (your role: ${vault.role}) when --vault and EDGEVAULT_VAULT are not given.`);
+    if (context.env.EDGEVAULT_VAULT) context.err("Note: EDGEVAULT_VAULT is set in this shell; it takes precedence over this choice.");
   },
 });

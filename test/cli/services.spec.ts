@@ -256,9 +256,11 @@ describe("edgevault vault service", () => {
         assert.match(result.stderr, message, args.join(" "));
         assert.doesNotMatch(result.stderr, /Cannot reach/);
       }
+      // No vault named anywhere: the company's default vault, said on stderr (and then the edge is unreachable).
       const noVault = await runCli(["vault", "service", "list"], { configHome: offline.configHome, env: { EDGEVAULT_ADDR: "http://127.0.0.1:9", EDGEVAULT_API_KEY: "evk_unused" } });
-      assert.equal(noVault.code, 2);
-      assert.match(noVault.stderr, /Name the vault: --vault <name>, or set EDGEVAULT_VAULT/);
+      assert.equal(noVault.code, 1);
+      assert.match(noVault.stderr, /^Using vault "default" \(the default; /m);
+      assert.equal(noVault.stdout, "");
     });
 
     it("parseAuthFlags: an api-key prefix keeps its colons, an empty header means Authorization", () => {
