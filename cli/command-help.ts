@@ -88,7 +88,11 @@ export function commandHelp(declaration: AnyCommandDeclaration): string {
     sections.push(`Arguments:\n${rows(positionals.map((p) => [p.afterSeparator ? `<${p.name}...>` : positionalLabel(p), p.description]))}`);
   }
   const optionRows = options.map(([name, option]): [string, string] => {
-    const notes = [isRequired(option) ? "required" : "", option.multiple ? "repeatable" : "", option.default === undefined ? "" : `default: ${option.default}`].filter(Boolean);
+    const notes = [
+      isRequired(option) ? "required" : "",
+      option.multiple ? "repeatable" : "",
+      option.default === undefined ? "" : `default: ${option.default}`,
+    ].filter(Boolean);
     return [optionLabel(name, option), notes.length === 0 ? option.description : `${option.description} (${notes.join("; ")})`];
   });
   sections.push(`Options:\n${rows([...optionRows, ["-h, --help", "Show this help"]])}`);

@@ -69,7 +69,9 @@ function splitWords(words: readonly string[], options: Readonly<Record<string, O
     if (token.kind !== "option") continue;
     const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
     if (option === undefined) {
-      throw new UsageError(OPTION_NAME.test(token.rawName) ? `Unknown option '${token.rawName}'` : "Unknown option (not repeated here: it does not look like an option name)");
+      throw new UsageError(
+        OPTION_NAME.test(token.rawName) ? `Unknown option '${token.rawName}'` : "Unknown option (not repeated here: it does not look like an option name)",
+      );
     }
     const flag = `--${token.name}`;
     if (option.type === "boolean") {

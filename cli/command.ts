@@ -147,6 +147,7 @@ function checkDeclaration(declaration: AnyCommandDeclaration): void {
     if ((p.variadic || p.afterSeparator) && i !== positionals.length - 1) throw new Error(`${where}: only the last positional can take the rest`);
   });
   for (const [name, option] of options) {
-    if (option.type === "boolean" && (option.default !== undefined || option.multiple)) throw new Error(`${where}: --${name} is a boolean: no default, not repeatable`);
+    if (option.type === "boolean" && (option.default !== undefined || option.multiple))
+      throw new Error(`${where}: --${name} is a boolean: no default, not repeatable`);
   }
 }

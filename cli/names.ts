@@ -40,7 +40,14 @@ export const VaultPolicy = z.enum(UNMATCHED_HOST_POLICIES, `must be ${oneOf(UNMA
  * CapabilityList.parse("api_call, file_access") // ["api_call", "file_access"]
  */
 export const CapabilityList = z.string().transform((value, ctx) => {
-  const list = [...new Set(value.split(",").map((c) => c.trim()).filter((c) => c.length > 0))];
+  const list = [
+    ...new Set(
+      value
+        .split(",")
+        .map((c) => c.trim())
+        .filter((c) => c.length > 0),
+    ),
+  ];
   const unknown = list.filter((c) => !(CAPABILITIES as readonly string[]).includes(c));
   if (unknown.length > 0) {
     ctx.addIssue({ code: "custom", message: `unknown capability ${unknown.map((c) => `"${c}"`).join(", ")}; use any of ${CAPABILITIES.join(", ")}` });

@@ -40,7 +40,12 @@ anyone who has it: paste it only where the agent will read it.
 To invite an agent named "list" or "revoke", put -- before the name: agent invite -- list`,
   positionals: [{ name: "name", schema: AgentName, description: "The new agent's name" }],
   options: {
-    role: { type: "string", schema: AgentRole, default: "member", description: `The agent's company role: ${oneOf(COMPANY_ROLES)}; only owners can invite owners` },
+    role: {
+      type: "string",
+      schema: AgentRole,
+      default: "member",
+      description: `The agent's company role: ${oneOf(COMPANY_ROLES)}; only owners can invite owners`,
+    },
     vault: {
       type: "string",
       multiple: true,
@@ -60,7 +65,9 @@ To invite an agent named "list" or "revoke", put -- before the name: agent invit
     const vaults = [...new Map(args.vault.map((grant) => [grant.vault, grant])).values()];
     const { client } = await requireSession(context);
     const invite = await client.request("POST", "/v1/agents/invites", IssuedInvite, {
-      body: { name: args.name, role: args.role, vaults, ...(args.ttl === undefined ? {} : { ttl_seconds: args.ttl }) } satisfies z.input<typeof CreateInviteBody>,
+      body: { name: args.name, role: args.role, vaults, ...(args.ttl === undefined ? {} : { ttl_seconds: args.ttl }) } satisfies z.input<
+        typeof CreateInviteBody
+      >,
     });
     // The prompt alone on stdout, so it can be piped to a clipboard; the commentary on stderr.
     context.out(invite.prompt);

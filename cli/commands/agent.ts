@@ -16,7 +16,13 @@ import {
   type UpdateAgentBody,
 } from "../../workers/agents/agents.contract.ts";
 import { COMPANY_ROLES } from "../../workers/companies/companies.contract.ts";
-import { INVITE_DEFAULT_TTL_SECONDS, INVITE_MAX_TTL_SECONDS, INVITE_MIN_TTL_SECONDS, RotationInvite, type RotateAgentBody } from "../../workers/invites/invites.contract.ts";
+import {
+  INVITE_DEFAULT_TTL_SECONDS,
+  INVITE_MAX_TTL_SECONDS,
+  INVITE_MIN_TTL_SECONDS,
+  RotationInvite,
+  type RotateAgentBody,
+} from "../../workers/invites/invites.contract.ts";
 import { MAX_REALM_REF_LENGTH } from "../../workers/realms/realms.contract.ts";
 import type { ApiClient } from "../api-client.ts";
 import { type Command, type CommandContext, createCommand } from "../command.ts";
@@ -154,7 +160,11 @@ export const agentSetRole = createCommand({
 Company owners only; the change applies to the agent's next request.`,
   positionals: [AGENT],
   options: {
-    role: { type: "string", schema: z.string(`is required: ${oneOf(COMPANY_ROLES)}`).pipe(AgentRole), description: `The company role: ${oneOf(COMPANY_ROLES)}` },
+    role: {
+      type: "string",
+      schema: z.string(`is required: ${oneOf(COMPANY_ROLES)}`).pipe(AgentRole),
+      description: `The company role: ${oneOf(COMPANY_ROLES)}`,
+    },
   },
   examples: ["edgevault agent set-role my-agent --role owner"],
   async handler({ name, role }, context) {
@@ -222,7 +232,12 @@ be active.`,
   examples: ["edgevault agent rotate my-agent --ttl 1h"],
   async handler({ name, ttl }, context) {
     const { client } = await requireSession(context);
-    const invite = await client.request("POST", `${agentPath(name)}/rotate`, RotationInvite, ttl === undefined ? {} : { body: { ttl_seconds: ttl } satisfies z.input<typeof RotateAgentBody> });
+    const invite = await client.request(
+      "POST",
+      `${agentPath(name)}/rotate`,
+      RotationInvite,
+      ttl === undefined ? {} : { body: { ttl_seconds: ttl } satisfies z.input<typeof RotateAgentBody> },
+    );
     context.out(invite.prompt);
     context.err("");
     context.err(`Rotation invite for agent "${invite.name}", single use, expires ${invite.expires_at}. The old token works until it is redeemed.`);

@@ -17,12 +17,13 @@ import { credentialStoreSetting, describeStore, readLoginToken, removeKeychainIt
 import { requireSession, resolveAddr } from "../session.ts";
 import { readSecret } from "../prompt.ts";
 
-type WhoAmI = z.output<typeof WhoAmI>;
+/** What `GET /v1/whoami` says the token is. */
+type Caller = z.output<typeof WhoAmI>;
 
 /** `POST /v1/auth/sign-in` with mode=bearer, which always answers with a token. */
 const SignedInWithToken = SignedIn.required({ token: true });
 
-function describeCaller(me: WhoAmI): string {
+function describeCaller(me: Caller): string {
   switch (me.kind) {
     case "company_key":
       return `company API key ${me.id} (owner of company "${me.company.id}")`;
@@ -87,7 +88,7 @@ Environment:
     } else {
       token = await signIn(context, addr, args.email);
     }
-    let me: WhoAmI;
+    let me: Caller;
     try {
       me = await new ApiClient({ addr, token }).request("GET", "/v1/whoami", WhoAmI);
     } catch (error) {
@@ -99,7 +100,10 @@ Environment:
     const saved = await saveLogin(context.env, { addr, token, kind: me.kind }, existing);
     context.out(`Logged in to ${addr} as ${describeCaller(me)}.`);
     context.err(saved.kind === "keychain" ? "Token saved in the OS keychain." : `Token saved in file ${saved.path} (mode 0600): ${saved.reason}.`);
-    if (saved.leftover) context.err(`warning: could not remove the previous login from the OS keychain (${saved.leftover}); if it is still there, delete the "edgevault" item for ${configPath(context.env)}`);
+    if (saved.leftover)
+      context.err(
+        `warning: could not remove the previous login from the OS keychain (${saved.leftover}); if it is still there, delete the "edgevault" item for ${configPath(context.env)}`,
+      );
     if (context.env.EDGEVAULT_API_KEY) context.err("Note: EDGEVAULT_API_KEY is set; it takes precedence over the saved token.");
   },
 });
@@ -107,7 +111,9 @@ Environment:
 async function signIn(context: CommandContext, addr: string, email: string): Promise<string> {
   const password = await readSecret(context, "password");
   const client = new ApiClient({ addr });
-  const session = await client.request("POST", "/v1/auth/sign-in", SignedInWithToken, { body: { email, password, mode: "bearer" } satisfies z.input<typeof SignInBody> });
+  const session = await client.request("POST", "/v1/auth/sign-in", SignedInWithToken, {
+    body: { email, password, mode: "bearer" } satisfies z.input<typeof SignInBody>,
+  });
   return session.token;
 }
 
@@ -149,7 +155,9 @@ if it should stop working.`,
     const leftover = await removeLogin(context.env, config);
     const problems = [
       ...(revokeFailure ? [`could not revoke the session on the edge: ${revokeFailure}`] : []),
-      ...(leftover ? [`could not remove the token from the OS keychain (${leftover}); if it is still there, delete the "edgevault" item for ${configPath(context.env)}`] : []),
+      ...(leftover
+        ? [`could not remove the token from the OS keychain (${leftover}); if it is still there, delete the "edgevault" item for ${configPath(context.env)}`]
+        : []),
     ];
     if (problems.length > 0) throw new CliError(`Removed the saved login, but ${problems.join("; and ")}`);
     context.out(config.kind === "user" ? "Signed out: the session is revoked and the saved token removed." : "Logged out: the saved token is removed.");

@@ -12,7 +12,10 @@ export const caPath = createCommand({
 their per-host certificates with: $XDG_CONFIG_HOME/edgevault/ca/ca.pem. The CA (ECDSA P-256,
 10 years) is created there on first use; its key, ca-key.pem, is mode 0600 and is refused if
 other users can read it.`,
-  examples: ["edgevault ca path", 'curl --cacert "$(edgevault ca path)" --proxy-user "$TOKEN:payments" --proxy http://127.0.0.1:14322 https://api.stripe.com/v1/balance'],
+  examples: [
+    "edgevault ca path",
+    'curl --cacert "$(edgevault ca path)" --proxy-user "$TOKEN:payments" --proxy http://127.0.0.1:14322 https://api.stripe.com/v1/balance',
+  ],
   async handler(_args, context) {
     const ca = await loadOrCreateCa(caDir(context.env));
     context.out(ca.certPath);

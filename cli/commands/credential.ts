@@ -2,7 +2,7 @@
  * `vault credential set|list|delete`. Values go in through stdin or a hidden prompt and are
  * never printed; the edge never returns them either, only key names.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import {
   CredentialKeys,
   CredentialsDeleted,
@@ -38,7 +38,8 @@ argument, so it stays out of shell history and process listings.`,
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const value = await readSecret(context, `value for ${key}`);
-    if (Buffer.byteLength(value, "utf8") > MAX_CREDENTIAL_VALUE_BYTES) throw new CliError(`The value is larger than ${MAX_CREDENTIAL_VALUE_BYTES} bytes, the edge's limit`);
+    if (Buffer.byteLength(value, "utf8") > MAX_CREDENTIAL_VALUE_BYTES)
+      throw new CliError(`The value is larger than ${MAX_CREDENTIAL_VALUE_BYTES} bytes, the edge's limit`);
     const stored = await client.request("POST", "/v1/credentials", CredentialsSet, {
       body: { vault, credentials: { [key]: value } } satisfies z.input<typeof SetCredentialsBody>,
     });

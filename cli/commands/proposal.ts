@@ -95,7 +95,13 @@ its own.`,
       schema: z.enum(PROPOSAL_STATUSES, `must be one of ${PROPOSAL_STATUSES.join(", ")}`).optional(),
       description: `Only proposals with this status: ${PROPOSAL_STATUSES.join(", ")}`,
     },
-    limit: { type: "string", placeholder: "n", schema: PageLimit(MAX_PROPOSAL_LIST_LIMIT), default: "50", description: `At most this many, 1 to ${MAX_PROPOSAL_LIST_LIMIT}` },
+    limit: {
+      type: "string",
+      placeholder: "n",
+      schema: PageLimit(MAX_PROPOSAL_LIST_LIMIT),
+      default: "50",
+      description: `At most this many, 1 to ${MAX_PROPOSAL_LIST_LIMIT}`,
+    },
     json: { type: "boolean", description: "Print a JSON array of proposals (the edge's fields)" },
   },
   examples: [
@@ -116,11 +122,19 @@ its own.`,
       context.err(status ? `No ${status} proposals in vault "${vault}".` : `No proposals in vault "${vault}" yet.`);
       return;
     }
-    const names = (items: { action: string; name?: string; key?: string }[]) => items.map((i) => `${i.action === "delete" ? "-" : ""}${i.name ?? i.key ?? ""}`).join(",") || "-";
+    const names = (items: { action: string; name?: string; key?: string }[]) =>
+      items.map((i) => `${i.action === "delete" ? "-" : ""}${i.name ?? i.key ?? ""}`).join(",") || "-";
     context.out(
       table(
         ["ID", "STATUS", "SERVICES", "CREDENTIALS", "CREATED", "MESSAGE"],
-        proposals.map((p) => [p.id, p.status, oneLine(names(p.services), 40), oneLine(names(p.credentials), 40), p.created_at, p.message ? oneLine(p.message, 50) : "-"]),
+        proposals.map((p) => [
+          p.id,
+          p.status,
+          oneLine(names(p.services), 40),
+          oneLine(names(p.credentials), 40),
+          p.created_at,
+          p.message ? oneLine(p.message, 50) : "-",
+        ]),
       ),
     );
     const pending = proposals.filter((p) => p.status === "pending").length;
@@ -184,21 +198,25 @@ Text the agent wrote is printed with control characters made visible.`,
       return;
     }
     for (const line of describeProposal(proposal)) context.out(line);
-    if (proposal.status === "pending") context.err(`\nApprove with: edgevault proposal approve ${proposal.id}   Reject with: edgevault proposal reject ${proposal.id} --reason "..."`);
+    if (proposal.status === "pending")
+      context.err(`\nApprove with: edgevault proposal approve ${proposal.id}   Reject with: edgevault proposal reject ${proposal.id} --reason "..."`);
   },
 });
 
 /** GET the proposal and check it can be decided here: pending, and in --vault when one is named. */
 async function decidableProposal(client: ApiClient, id: string, vault: string | undefined): Promise<Proposal> {
   const proposal = await client.request("GET", proposalPath(id), ProposalDetails);
-  if (vault !== undefined && proposal.vault !== vault) throw new CliError(`Proposal ${id} belongs to vault "${proposal.vault}", not "${vault}"; nothing was decided`);
+  if (vault !== undefined && proposal.vault !== vault)
+    throw new CliError(`Proposal ${id} belongs to vault "${proposal.vault}", not "${vault}"; nothing was decided`);
   if (proposal.status !== "pending") throw new CliError(`Proposal ${id} is already ${proposal.status}; nothing was decided`);
   return proposal;
 }
 
 /** What a slot's hidden prompt is preceded by, so the approver knows what to paste. */
 function slotAnnouncement(slot: CredentialSlot): string {
-  const parts = [slot.description ? oneLine(slot.description, 200) : undefined, slot.obtain ? `get it at ${oneLine(slot.obtain, 500)}` : undefined].filter(Boolean);
+  const parts = [slot.description ? oneLine(slot.description, 200) : undefined, slot.obtain ? `get it at ${oneLine(slot.obtain, 500)}` : undefined].filter(
+    Boolean,
+  );
   return `${slot.key}${parts.length ? `: ${parts.join("; ")}` : ""}`;
 }
 
@@ -216,12 +234,17 @@ edgevault login --email. API keys, agents and sessions are refused (human_requir
   positionals: [PROPOSAL],
   options: {
     vault: GUARD_VAULT_OPTION,
-    note: { type: "string", placeholder: "text", schema: ReviewText.optional(), description: `A note for the agent (up to ${MAX_PROPOSAL_MESSAGE} characters)` },
+    note: {
+      type: "string",
+      placeholder: "text",
+      schema: ReviewText.optional(),
+      description: `A note for the agent (up to ${MAX_PROPOSAL_MESSAGE} characters)`,
+    },
   },
   examples: [
     "edgevault proposal approve prp_4f1c9a07b2e8d35c61                    # type each value at the prompt",
     "pbpaste | edgevault proposal approve prp_4f1c9a07b2e8d35c61 --vault payments",
-    "printf 'TWILIO_SID=%s\\nTWILIO_TOKEN=%s\\n' \"$SID\" \"$TOKEN\" | edgevault proposal approve prp_9d27e3b15a0c4f8e66",
+    'printf \'TWILIO_SID=%s\\nTWILIO_TOKEN=%s\\n\' "$SID" "$TOKEN" | edgevault proposal approve prp_9d27e3b15a0c4f8e66',
   ],
   // The extra argument is most likely a value; say so without repeating it.
   extraArgumentsHint:
@@ -235,7 +258,11 @@ edgevault login --email. API keys, agents and sessions are refused (human_requir
       const me = await client.request("GET", "/v1/whoami", WhoAmI);
       if (me.kind !== "user") throw humanRequired(context, "approve proposals");
     }
-    const values = await readSlotValues(context, slots.map((slot) => ({ key: slot.key, describe: slotAnnouncement(slot) })), context.err);
+    const values = await readSlotValues(
+      context,
+      slots.map((slot) => ({ key: slot.key, describe: slotAnnouncement(slot) })),
+      context.err,
+    );
     const approved = await rethrowHumanRequired(
       context,
       "approve proposals",
@@ -245,7 +272,9 @@ edgevault login --email. API keys, agents and sessions are refused (human_requir
     );
     const services = approved.services.map((s) => `${s.action === "delete" ? "removed" : "set"} ${s.name}`);
     const credentials = approved.credentials.map((c) => `${c.action === "delete" ? "removed" : "stored"} ${c.key}`);
-    context.out(`Approved proposal ${approved.id} in vault "${approved.vault}": ${[...services, ...credentials].map((part) => safeText(part)).join(", ") || "nothing to change"}.`);
+    context.out(
+      `Approved proposal ${approved.id} in vault "${approved.vault}": ${[...services, ...credentials].map((part) => safeText(part)).join(", ") || "nothing to change"}.`,
+    );
   },
 });
 
@@ -328,7 +357,10 @@ For scripts and agents that raised a proposal and continue once a person has dec
     },
     json: { type: "boolean", description: "Print the proposal as JSON on stdout when the wait ends, whatever the outcome" },
   },
-  examples: ["edgevault proposal wait prp_4f1c9a07b2e8d35c61 && echo approved", "edgevault proposal wait prp_4f1c9a07b2e8d35c61 --timeout 1h --json | jq -r .status"],
+  examples: [
+    "edgevault proposal wait prp_4f1c9a07b2e8d35c61 && echo approved",
+    "edgevault proposal wait prp_4f1c9a07b2e8d35c61 --timeout 1h --json | jq -r .status",
+  ],
   async handler({ id, timeout, json }, context) {
     const { client } = await requireSession(context);
     const deadline = Date.now() + timeout * 1000;
@@ -360,7 +392,9 @@ For scripts and agents that raised a proposal and continue once a person has dec
       case "expired":
         throw new CliError(`Proposal ${proposal.id} expired before anyone decided${note}`);
       case "pending":
-        throw new CliError(`Proposal ${proposal.id} is still pending after ${formatDuration(timeout)}; wait again with: edgevault proposal wait ${proposal.id}`);
+        throw new CliError(
+          `Proposal ${proposal.id} is still pending after ${formatDuration(timeout)}; wait again with: edgevault proposal wait ${proposal.id}`,
+        );
     }
   },
 });

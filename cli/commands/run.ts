@@ -101,7 +101,9 @@ and a proposal_hint when the vault's unmatched-host policy is deny. No EDGEVAULT
 session. Signals (SIGINT, SIGTERM, SIGHUP) go to the command; its exit code becomes this
 one's (128+n if signal n killed it; 127 if it could not be found, 126 if not executable). The
 session is revoked when the command exits.`,
-  positionals: [{ name: "command", schema: z.string(), afterSeparator: true, description: "The program to run and its arguments, after --, taken as they are" }],
+  positionals: [
+    { name: "command", schema: z.string(), afterSeparator: true, description: "The program to run and its arguments, after --, taken as they are" },
+  ],
   options: {
     vault: VAULT_OPTION,
     ttl: {
@@ -123,7 +125,9 @@ session is revoked when the command exits.`,
 
     context.err(`edgevault: starting a ${formatDuration(ttl)} session for vault "${vault}" and the local proxy for ${path.basename(program)}…`);
     const session = await client.request("POST", "/v1/sessions", MintedSession, {
-      body: { vault, ttl_seconds: ttl, label: `vault run ${path.basename(program)}`.slice(0, MAX_SESSION_LABEL_LENGTH) } satisfies z.input<typeof CreateSessionBody>,
+      body: { vault, ttl_seconds: ttl, label: `vault run ${path.basename(program)}`.slice(0, MAX_SESSION_LABEL_LENGTH) } satisfies z.input<
+        typeof CreateSessionBody
+      >,
     });
 
     let listener: MitmListener | undefined;
@@ -133,7 +137,14 @@ session is revoked when the command exits.`,
       sessions = new SingleSession(session.token, session.vault, hosts);
       await hosts.ready();
       listener = await startListener({ edgeAddr: client.addr, sessions, leaves: new LeafCertificates(ca) });
-      const env = childEnv(context.env, { edgeAddr: client.addr, token: session.token, vault: session.vault, port: listener.port, caPath: ca.certPath, bundlePath });
+      const env = childEnv(context.env, {
+        edgeAddr: client.addr,
+        token: session.token,
+        vault: session.vault,
+        port: listener.port,
+        caPath: ca.certPath,
+        bundlePath,
+      });
       return await runChild(program, programArgs, env, context);
     } finally {
       await listener?.close();

@@ -80,7 +80,9 @@ async function warnMissingKeys(client: ApiClient, vault: string, service: Servic
   if (keys === undefined) return;
   const missing = service.credential_keys.filter((key) => !keys.includes(key));
   if (missing.length > 0) {
-    err(`Note: vault "${vault}" has no ${missing.join(", ")} yet; set ${missing.length === 1 ? "it" : "them"} with: edgevault vault credential set ${missing[0]} --vault ${vault}`);
+    err(
+      `Note: vault "${vault}" has no ${missing.join(", ")} yet; set ${missing.length === 1 ? "it" : "them"} with: edgevault vault credential set ${missing[0]} --vault ${vault}`,
+    );
   }
 }
 
@@ -107,7 +109,14 @@ vault can list.`,
     context.out(
       table(
         ["NAME", "HOST", "AUTH", "UPSTREAM", "ENABLED", "DESCRIPTION"],
-        services.map((s) => [s.name, s.host, describeAuth(s.auth), s.upstream ?? "-", s.enabled ? "yes" : "no", s.description ? oneLine(s.description, 40) : "-"]),
+        services.map((s) => [
+          s.name,
+          s.host,
+          describeAuth(s.auth),
+          s.upstream ?? "-",
+          s.enabled ? "yes" : "no",
+          s.description ? oneLine(s.description, 40) : "-",
+        ]),
       ),
     );
   },
@@ -220,7 +229,8 @@ ${AUTH_HELP}`,
       ...(args.description === undefined ? {} : { description: args.description }),
       ...(args.enabled ? { enabled: true } : args.disabled ? { enabled: false } : {}),
     } satisfies z.input<typeof UpdateServiceBody>;
-    if (Object.keys(change).length === 0) throw new UsageError("Nothing to change: give --host, --auth, --upstream, --description, --rename, --enabled or --disabled");
+    if (Object.keys(change).length === 0)
+      throw new UsageError("Nothing to change: give --host, --auth, --upstream, --description, --rename, --enabled or --disabled");
     const vault = await resolveVault(context, args.vault);
     const { client } = await requireSession(context);
     const { service } = await client.request("PATCH", servicePath(vault, args.name), OneService, { body: change });
@@ -245,7 +255,9 @@ function switchCommand(enabled: boolean): Command {
     async handler({ name, vault: flag }, context) {
       const vault = await resolveVault(context, flag);
       const { client } = await requireSession(context);
-      const { service } = await client.request("PATCH", servicePath(vault, name), OneService, { body: { enabled } satisfies z.input<typeof UpdateServiceBody> });
+      const { service } = await client.request("PATCH", servicePath(vault, name), OneService, {
+        body: { enabled } satisfies z.input<typeof UpdateServiceBody>,
+      });
       context.out(`Service "${service.name}" in vault "${vault}" is ${service.enabled ? "enabled" : "disabled"}.`);
     },
   });

@@ -55,7 +55,9 @@ again. Needs the member role in the vault (or higher).`,
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const minted = await client.request("POST", "/v1/sessions", MintedSession, {
-      body: { vault, ...(ttl === undefined ? {} : { ttl_seconds: ttl }), ...(label === undefined ? {} : { label }) } satisfies z.input<typeof CreateSessionBody>,
+      body: { vault, ...(ttl === undefined ? {} : { ttl_seconds: ttl }), ...(label === undefined ? {} : { label }) } satisfies z.input<
+        typeof CreateSessionBody
+      >,
     });
     if (json) {
       context.out(JSON.stringify(minted, null, 2));
@@ -65,7 +67,9 @@ again. Needs the member role in the vault (or higher).`,
     context.out(minted.token);
     context.err("");
     context.err(`Session ${minted.id} for vault "${minted.vault}" at ${minted.addr}, expires ${minted.expires_at}. The token above is shown only now.`);
-    context.err(`Send it as the Bearer token of ${minted.addr}/proxy/<host>/… requests (no X-Vault needed). Revoke it with: edgevault session revoke ${minted.id}`);
+    context.err(
+      `Send it as the Bearer token of ${minted.addr}/proxy/<host>/… requests (no X-Vault needed). Revoke it with: edgevault session revoke ${minted.id}`,
+    );
   },
 });
 

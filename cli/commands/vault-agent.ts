@@ -40,7 +40,12 @@ member role in the vault (or higher).`,
       context.err(`No agents in vault "${vault}". Add one: edgevault vault agent add <name> --vault ${vault}`);
       return;
     }
-    context.out(table(["AGENT", "ROLE", "STATUS"], agents.map((a) => [a.agent, a.role, a.status])));
+    context.out(
+      table(
+        ["AGENT", "ROLE", "STATUS"],
+        agents.map((a) => [a.agent, a.role, a.status]),
+      ),
+    );
   },
 });
 
@@ -63,7 +68,9 @@ Roles:
   async handler({ name, vault: flag, role }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const granted = await client.request("POST", agentsPath(vault), VaultAgentGranted, { body: { agent: name, role } satisfies z.input<typeof AddVaultAgentBody> });
+    const granted = await client.request("POST", agentsPath(vault), VaultAgentGranted, {
+      body: { agent: name, role } satisfies z.input<typeof AddVaultAgentBody>,
+    });
     context.out(`Agent "${granted.agent.agent}" now has the ${granted.agent.role} role in vault "${granted.vault}".`);
   },
 });

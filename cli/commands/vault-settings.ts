@@ -36,8 +36,10 @@ const DEFAULT_RATE_LIMIT = { rate_per_second: DEFAULTS.ratePerSecond, burst: DEF
 
 /** "5 req/s, burst 10, 64 concurrent (default)": the override, with the defaults it leaves alone named. */
 function describeRateLimit(limit: RateLimit | null): string {
-  const part = (value: number | undefined, fallback: number, unit: (n: number) => string) => (value === undefined ? `${unit(fallback)} (default)` : unit(value));
-  if (limit === null) return `default (${DEFAULT_RATE_LIMIT.rate_per_second} req/s, burst ${DEFAULT_RATE_LIMIT.burst}, ${DEFAULT_RATE_LIMIT.max_concurrent} concurrent)`;
+  const part = (value: number | undefined, fallback: number, unit: (n: number) => string) =>
+    value === undefined ? `${unit(fallback)} (default)` : unit(value);
+  if (limit === null)
+    return `default (${DEFAULT_RATE_LIMIT.rate_per_second} req/s, burst ${DEFAULT_RATE_LIMIT.burst}, ${DEFAULT_RATE_LIMIT.max_concurrent} concurrent)`;
   return [
     part(limit.rate_per_second, DEFAULT_RATE_LIMIT.rate_per_second, (n) => `${n} req/s`),
     part(limit.burst, DEFAULT_RATE_LIMIT.burst, (n) => `burst ${n}`),
@@ -60,7 +62,8 @@ export const RateLimitFlag = z.string().transform((value, ctx): RateLimit | null
   const parts = value.split("/");
   if (parts.length < 2 || parts.length > 3) return fail(`"${oneLine(value, 40)}" is not a rate limit`);
   const [rps = "", burst = "", concurrent] = parts;
-  if (!/^\d+(\.\d+)?$/.test(rps) || Number(rps) <= 0 || Number(rps) > MAX_RATE_PER_SECOND) return fail(`the rate must be a number of requests per second above 0, at most ${MAX_RATE_PER_SECOND}`);
+  if (!/^\d+(\.\d+)?$/.test(rps) || Number(rps) <= 0 || Number(rps) > MAX_RATE_PER_SECOND)
+    return fail(`the rate must be a number of requests per second above 0, at most ${MAX_RATE_PER_SECOND}`);
   if (!/^\d+$/.test(burst) || Number(burst) < 1 || Number(burst) > MAX_BURST) return fail(`the burst must be a whole number from 1 to ${MAX_BURST}`);
   if (concurrent !== undefined && (!/^\d+$/.test(concurrent) || Number(concurrent) < 1 || Number(concurrent) > MAX_CONCURRENT)) {
     return fail(`the concurrency must be a whole number from 1 to ${MAX_CONCURRENT}`);
@@ -87,15 +90,24 @@ export const vaultSet = createCommand({
     },
     vault: VAULT_OPTION,
   },
-  examples: ["edgevault vault set --vault payments --policy deny", "edgevault vault set --vault payments --rate-limit 5/10/4", "edgevault vault set --rate-limit default"],
+  examples: [
+    "edgevault vault set --vault payments --policy deny",
+    "edgevault vault set --vault payments --rate-limit 5/10/4",
+    "edgevault vault set --rate-limit default",
+  ],
   async handler({ policy, "rate-limit": rateLimit, vault: flag }, context) {
     if (policy === undefined && rateLimit === undefined) throw new UsageError("Nothing to change: give --policy and/or --rate-limit");
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const updated = await client.request("PATCH", vaultPath(vault), OneVault, {
-      body: { ...(policy === undefined ? {} : { unmatched_host_policy: policy }), ...(rateLimit === undefined ? {} : { rate_limit: rateLimit }) } satisfies z.input<typeof UpdateVaultBody>,
+      body: {
+        ...(policy === undefined ? {} : { unmatched_host_policy: policy }),
+        ...(rateLimit === undefined ? {} : { rate_limit: rateLimit }),
+      } satisfies z.input<typeof UpdateVaultBody>,
     });
-    context.out(`Vault "${updated.vault.name}": unmatched hosts ${updated.vault.unmatched_host_policy}; rate limit ${describeRateLimit(updated.vault.rate_limit)}.`);
+    context.out(
+      `Vault "${updated.vault.name}": unmatched hosts ${updated.vault.unmatched_host_policy}; rate limit ${describeRateLimit(updated.vault.rate_limit)}.`,
+    );
   },
 });
 
@@ -139,7 +151,17 @@ are kept for 30 days. Vault admins.`,
     context.out(
       table(
         ["TIME", "ACTOR", "METHOD", "HOST", "PATH", "STATUS", "LATENCY", "SERVICE", "DENIAL"],
-        page.entries.map((e) => [e.created_at, `${e.actor_type}:${e.actor_id}`, e.method, oneLine(e.host, 60), oneLine(e.path, 60), String(e.status), `${e.latency_ms}ms`, e.service ?? "-", e.denial ?? "-"]),
+        page.entries.map((e) => [
+          e.created_at,
+          `${e.actor_type}:${e.actor_id}`,
+          e.method,
+          oneLine(e.host, 60),
+          oneLine(e.path, 60),
+          String(e.status),
+          `${e.latency_ms}ms`,
+          e.service ?? "-",
+          e.denial ?? "-",
+        ]),
       ),
     );
     if (page.next_cursor !== null) context.err(`More entries: edgevault vault logs --vault ${vault} --before ${page.next_cursor}${denied ? " --denied" : ""}`);
@@ -154,10 +176,21 @@ const isWebhookEvent = (name: string): name is ProposalEvent => (PROPOSAL_EVENTS
  * WebhookEvents.parse("applied,proposal.rejected") // ["proposal.applied", "proposal.rejected"]
  */
 const WebhookEvents = z.string().transform((value, ctx) => {
-  const names = [...new Set(value.split(",").map((e) => e.trim()).filter((e) => e.length > 0).map((e) => (e.startsWith("proposal.") ? e : `proposal.${e}`)))];
+  const names = [
+    ...new Set(
+      value
+        .split(",")
+        .map((e) => e.trim())
+        .filter((e) => e.length > 0)
+        .map((e) => (e.startsWith("proposal.") ? e : `proposal.${e}`)),
+    ),
+  ];
   const unknown = names.filter((e) => !isWebhookEvent(e));
   if (names.length === 0 || unknown.length > 0) {
-    ctx.addIssue({ code: "custom", message: `${names.length === 0 ? "name at least one event" : `unknown event ${unknown.map((e) => `"${oneLine(e, 40)}"`).join(", ")}`}; use any of ${PROPOSAL_EVENTS.join(", ")}` });
+    ctx.addIssue({
+      code: "custom",
+      message: `${names.length === 0 ? "name at least one event" : `unknown event ${unknown.map((e) => `"${oneLine(e, 40)}"`).join(", ")}`}; use any of ${PROPOSAL_EVENTS.join(", ")}`,
+    });
     return z.NEVER;
   }
   return names.filter(isWebhookEvent);
@@ -226,7 +259,12 @@ export const vaultWebhookList = createCommand({
       context.err(`No webhooks in vault "${vault}". Add one: edgevault vault webhook add <url> --vault ${vault}`);
       return;
     }
-    context.out(table(["ID", "URL", "EVENTS", "CREATED"], webhooks.map((w) => [w.id, w.url, w.events.join(","), w.created_at])));
+    context.out(
+      table(
+        ["ID", "URL", "EVENTS", "CREATED"],
+        webhooks.map((w) => [w.id, w.url, w.events.join(","), w.created_at]),
+      ),
+    );
   },
 });
 

@@ -1,5 +1,5 @@
 /** `vault create`, `vault list` and `vault use`. */
-import { z } from "zod";
+import type { z } from "zod";
 import { DEFAULT_VAULT } from "../../workers/companies/companies.contract.ts";
 import { type CreateVaultBody, OneVault, VaultList } from "../../workers/vaults/vaults.contract.ts";
 import { UsageError } from "../cli-error.ts";
@@ -26,7 +26,9 @@ export const vaultCreate = createCommand({
   examples: ["edgevault vault create payments --policy deny"],
   async handler({ name, policy }, context) {
     const { client } = await requireSession(context);
-    const { vault } = await client.request("POST", "/v1/vaults", OneVault, { body: { name, unmatched_host_policy: policy } satisfies z.input<typeof CreateVaultBody> });
+    const { vault } = await client.request("POST", "/v1/vaults", OneVault, {
+      body: { name, unmatched_host_policy: policy } satisfies z.input<typeof CreateVaultBody>,
+    });
     context.out(`Created vault "${vault.name}" (unmatched hosts: ${vault.unmatched_host_policy}; your role: ${vault.role}).`);
   },
 });
@@ -50,7 +52,12 @@ export const vaultList = createCommand({
       context.err("No vaults yet. Create one: edgevault vault create <name>");
       return;
     }
-    context.out(table(["NAME", "ROLE", "UNMATCHED HOSTS", "CREATED"], vaults.map((v) => [v.name, v.role, v.unmatched_host_policy, v.created_at])));
+    context.out(
+      table(
+        ["NAME", "ROLE", "UNMATCHED HOSTS", "CREATED"],
+        vaults.map((v) => [v.name, v.role, v.unmatched_host_policy, v.created_at]),
+      ),
+    );
   },
 });
 

@@ -158,7 +158,7 @@ describe("edgevault vault and vault credential", () => {
       const help = await cli(["vault", "credential", "set", "--help"]);
       assert.equal(help.code, 0);
       assert.match(help.stdout, /^Usage: edgevault vault credential set <KEY>/);
-      assert.match(help.stdout, /Examples?:\n  edgevault vault credential set STRIPE_KEY/);
+      assert.match(help.stdout, /Examples?:\n {2}edgevault vault credential set STRIPE_KEY/);
     });
   });
 });

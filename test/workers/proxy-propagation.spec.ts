@@ -15,7 +15,10 @@ async function vaultWithService() {
   const company = await createCompany();
   const vault = await createVault(company.ownerKey);
   const host = `${unique("api")}.example.com`;
-  await call("POST", `/v1/vaults/${vault}/services`, { token: company.ownerKey, body: { name: "svc", host, upstream: upstreamUrl(), auth: { type: "bearer", token: "API_KEY" } } });
+  await call("POST", `/v1/vaults/${vault}/services`, {
+    token: company.ownerKey,
+    body: { name: "svc", host, upstream: upstreamUrl(), auth: { type: "bearer", token: "API_KEY" } },
+  });
   await call("POST", "/v1/credentials", { token: company.ownerKey, body: { vault, credentials: { API_KEY: "first-value" } } });
   const vaultId = (await env.DB.prepare("SELECT id FROM vaults WHERE company_id = ? AND name = ?").bind(company.id, vault).first<{ id: string }>())?.id ?? "";
   const load = () => loadVaultConfig(createDatabase(env.DB), env, company.id, vaultId);
@@ -63,7 +66,9 @@ describe("vault config on every isolate", () => {
       body: { services: [{ name: "svc", host, upstream: upstreamUrl(), auth: { type: "bearer", token: "NEW_KEY" } }], credentials: [{ key: "NEW_KEY" }] },
     });
     const admin = await createUser(company, "owner");
-    expect((await call("POST", `/v1/proposals/${raised.body.id as string}/approve`, { token: admin.token, body: { credentials: { NEW_KEY: "v" } } })).status).toBe(200);
+    expect(
+      (await call("POST", `/v1/proposals/${raised.body.id as string}/approve`, { token: admin.token, body: { credentials: { NEW_KEY: "v" } } })).status,
+    ).toBe(200);
 
     // Still fresh on this isolate, so a plain read would refuse again; a miss re-reads once instead.
     expect((await other.get(company.id, vaultId, load, background)).services).toEqual([]);

@@ -44,7 +44,14 @@ export type NewApiKey = Awaited<ReturnType<typeof newApiKey>>;
 export function createCompanyChange(db: Database, company: CompanyRow, key: NewApiKey) {
   return change([
     db.insert(companies).values(company),
-    db.insert(vaults).values({ id: newId("vlt"), companyId: company.id, name: DEFAULT_VAULT, createdBy: "platform", createdAt: company.createdAt, updatedAt: company.createdAt }),
+    db.insert(vaults).values({
+      id: newId("vlt"),
+      companyId: company.id,
+      name: DEFAULT_VAULT,
+      createdBy: "platform",
+      createdAt: company.createdAt,
+      updatedAt: company.createdAt,
+    }),
     key.statement,
     auditStatement(
       db,

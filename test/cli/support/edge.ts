@@ -83,16 +83,25 @@ export async function launchEdge(): Promise<Edge> {
     [
       WRANGLER,
       "dev",
-      "--env", "dev",
-      "--ip", "127.0.0.1",
-      "--port", "0",
+      "--env",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      "0",
       // Each wrangler dev otherwise takes debugger port 9229, and parallel test files collide.
-      "--inspector-port", "0",
-      "--persist-to", persistTo,
-      "--env-file", envFile,
-      "--var", `PLATFORM_TOKEN:${platformToken}`,
-      "--var", `MASTER_KEYS:${masterKeys}`,
-      "--log-level", "info",
+      "--inspector-port",
+      "0",
+      "--persist-to",
+      persistTo,
+      "--env-file",
+      envFile,
+      "--var",
+      `PLATFORM_TOKEN:${platformToken}`,
+      "--var",
+      `MASTER_KEYS:${masterKeys}`,
+      "--log-level",
+      "info",
       "--show-interactive-dev-session=false",
     ],
     { cwd: ROOT, env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"] },
@@ -110,16 +119,16 @@ export async function launchEdge(): Promise<Edge> {
   }
 
   return edgeClient(addr, platformToken, async () => {
-      process.removeListener("exit", stopChild);
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, "exit");
-        child.kill("SIGINT");
-        const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-        await exited;
-        clearTimeout(timer);
-      }
-      await rm(dir, { recursive: true, force: true });
-    });
+    process.removeListener("exit", stopChild);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGINT");
+      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
 }
 
 /** A client for a running edge at `addr`. */
