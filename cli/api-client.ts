@@ -108,7 +108,9 @@ export class ApiClient {
     const result = schema.safeParse(json);
     if (!result.success) {
       const issue = result.error.issues[0];
-      throw new CliError(`Unexpected response from ${this.addr} for ${method} ${path} (${issue?.path.join(".") || "body"}: ${issue?.message}); is the CLI up to date with the edge?`);
+      throw new CliError(
+        `Unexpected response from ${this.addr} for ${method} ${path} (${issue?.path.join(".") || "body"}: ${issue?.message}); is the CLI up to date with the edge?`,
+      );
     }
     return result.data;
   }
@@ -118,7 +120,12 @@ export class ApiClient {
       return new CliError(`${this.addr} did not answer within ${Math.round(timeoutMs / 1000)} s`, undefined, { cause: error });
     }
     const cause = error instanceof Error ? error.cause : undefined;
-    const reason = cause instanceof Error ? (("code" in cause && typeof cause.code === "string" && cause.code) || cause.message) : error instanceof Error ? error.message : String(error);
+    const reason =
+      cause instanceof Error
+        ? ("code" in cause && typeof cause.code === "string" && cause.code) || cause.message
+        : error instanceof Error
+          ? error.message
+          : String(error);
     return new CliError(`Cannot reach the edge at ${this.addr} (${reason}). Is it running? Locally: npm start`, undefined, { cause: error });
   }
 }

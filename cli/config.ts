@@ -1,7 +1,7 @@
 /**
- * The saved login: `$XDG_CONFIG_HOME/edgevault/config.json` (default `~/.config/edgevault`),
- * directory 0700 and file 0600 because it may hold a bearer token (when the OS keychain holds
- * it instead, the file only says so). Written to a temporary file and renamed, so a crash never
+ * The saved login and choices: `$XDG_CONFIG_HOME/edgevault/config.json` (default
+ * `~/.config/edgevault`), directory 0700 and file 0600 because it may hold a bearer token (when
+ * the OS keychain holds it instead, the file only says so). Written to a temporary file and renamed, so a crash never
  * leaves a half-written file or one with looser permissions.
  */
 import { randomBytes } from "node:crypto";
@@ -12,6 +12,7 @@ import { z } from "zod";
 import { CallerKind } from "../workers/sign-in/sign-in.contract.ts";
 import { Addr } from "./addr.ts";
 import { CliError } from "./cli-error.ts";
+import { VaultName } from "./names.ts";
 
 /** What the saved token is, as the edge's `GET /v1/whoami` reported it at login. */
 export const TokenKind = CallerKind;
@@ -19,11 +20,14 @@ export type TokenKind = CallerKind;
 
 export const Config = z
   .object({
-    addr: Addr,
+    /** Absent until a login saves one; `vault use` alone does not pin an address. */
+    addr: Addr.optional(),
     token: z.string().min(1).optional(),
     kind: TokenKind.optional(),
     /** Set when the token is in the OS keychain (see login-store.ts) rather than in this file. */
     token_store: z.literal("keychain").optional(),
+    /** The vault chosen with `edgevault vault use`, for commands given neither --vault nor EDGEVAULT_VAULT. */
+    vault: VaultName.optional(),
   })
   .strict()
   .refine((config) => config.token === undefined || config.token_store === undefined, "a token in the file and one in the keychain cannot both be saved")

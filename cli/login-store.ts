@@ -50,6 +50,8 @@ function keychainAccount(env: Env): string {
  */
 export async function saveLogin(env: Env, login: { addr: string; token: string; kind: TokenKind }, previous: Config | undefined): Promise<SavedLogin> {
   const account = keychainAccount(env);
+  // A vault chosen with `vault use` outlives logins, as the address does.
+  const kept = previous?.vault === undefined ? {} : { vault: previous.vault };
   let reason: string;
   if (credentialStoreSetting(env) === "file") {
     reason = `${CREDENTIAL_STORE_VARIABLE}=file`;
@@ -57,7 +59,7 @@ export async function saveLogin(env: Env, login: { addr: string; token: string; 
     const written = await writeKeychain(account, login.token);
     if (written.ok) {
       try {
-        await saveConfig(env, { addr: login.addr, kind: login.kind, token_store: "keychain" });
+        await saveConfig(env, { addr: login.addr, kind: login.kind, token_store: "keychain", ...kept });
       } catch (error) {
         // No config points at the item now: do not leave a token behind in the keychain.
         await deleteKeychain(account);
@@ -67,7 +69,7 @@ export async function saveLogin(env: Env, login: { addr: string; token: string; 
     }
     reason = `no usable OS keychain (${written.reason})`;
   }
-  const path = await saveConfig(env, { addr: login.addr, token: login.token, kind: login.kind });
+  const path = await saveConfig(env, { addr: login.addr, token: login.token, kind: login.kind, ...kept });
   if (previous?.token_store !== "keychain") return { kind: "file", path, reason };
   const removed = await deleteKeychain(account);
   return { kind: "file", path, reason, ...(removed.ok ? {} : { leftover: removed.reason }) };
@@ -84,11 +86,12 @@ export async function readLoginToken(env: Env, config: Config | undefined): Prom
 }
 
 /**
- * Forgets the saved token and keeps the address. Resolves with the keychain's reason when the
+ * Forgets the saved token and keeps the address and the chosen vault. Resolves with the keychain's reason when the
  * token could not be removed from it (config.json no longer refers to it either way).
  */
 export async function removeLogin(env: Env, config: Config): Promise<string | undefined> {
-  await saveConfig(env, { addr: config.addr });
+  const { token: _token, kind: _kind, token_store: _store, ...kept } = config;
+  await saveConfig(env, kept);
   if (config.token_store !== "keychain") return undefined;
   const removed = await deleteKeychain(keychainAccount(env));
   return removed.ok ? undefined : removed.reason;

@@ -10,7 +10,7 @@ import { agentInvite, agentInviteList, agentInviteRevoke } from "./commands/agen
 import { login, logout, whoami } from "./commands/auth.ts";
 import { credentialDelete, credentialList, credentialSet } from "./commands/credential.ts";
 import { agentApprove, agentRegistrations, agentReject } from "./commands/registration.ts";
-import { vaultCreate, vaultList } from "./commands/vault.ts";
+import { vaultCreate, vaultList, vaultUse } from "./commands/vault.ts";
 import { vaultAgentAdd, vaultAgentList, vaultAgentRemove, vaultAgentSetRole } from "./commands/vault-agent.ts";
 import { proposalApprove, proposalList, proposalReject, proposalShow, proposalWait } from "./commands/proposal.ts";
 import { serviceAdd, serviceDisable, serviceEnable, serviceList, serviceRemove, serviceUpdate } from "./commands/service.ts";
@@ -26,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   whoami,
   vaultCreate,
   vaultList,
+  vaultUse,
   credentialSet,
   credentialList,
   credentialDelete,
@@ -90,7 +91,9 @@ Environment:
   EDGEVAULT_API_KEY   A token to use instead of the saved login, never saved: the way to use
                       a company API key (login saves one only with --save-api-key)
   EDGEVAULT_VAULT     The vault for vault-scoped commands (vault credential, vault agent,
-                      vault service, vault set, proposal list, session…) when --vault is not given
+                      vault service, vault set, vault run, proposal list, session…) when
+                      --vault is not given; without either, the vault chosen with
+                      \`edgevault vault use\`, else "default" (every company has one)
   EDGEVAULT_CREDENTIAL_STORE
                       file: login saves the token in config.json even where an OS
                       keychain could hold it (default auto: the keychain when usable)

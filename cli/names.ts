@@ -40,7 +40,14 @@ export const VaultPolicy = z.enum(UNMATCHED_HOST_POLICIES, `must be ${oneOf(UNMA
  * CapabilityList.parse("api_call, file_access") // ["api_call", "file_access"]
  */
 export const CapabilityList = z.string().transform((value, ctx) => {
-  const list = [...new Set(value.split(",").map((c) => c.trim()).filter((c) => c.length > 0))];
+  const list = [
+    ...new Set(
+      value
+        .split(",")
+        .map((c) => c.trim())
+        .filter((c) => c.length > 0),
+    ),
+  ];
   const unknown = list.filter((c) => !(CAPABILITIES as readonly string[]).includes(c));
   if (unknown.length > 0) {
     ctx.addIssue({ code: "custom", message: `unknown capability ${unknown.map((c) => `"${c}"`).join(", ")}; use any of ${CAPABILITIES.join(", ")}` });
@@ -69,6 +76,18 @@ export const VaultGrant = z.string().transform((value, ctx) => {
   }
   return { vault: name.data, role: parsedRole.data };
 });
+
+/**
+ * `--limit <n>` of a listing: a whole number from 1 to `max`.
+ * @example
+ * PageLimit(500).parse("50") // 50
+ */
+export const PageLimit = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from 1 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(1, "must be at least 1").max(max, `must be at most ${max}`));
 
 /** Ids as listings show them: letters, digits, `_` and `-`, up to the edge's length for that id. */
 export const listedId = (min: number, max: number, message: string) => z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${min},${max}}$`), message);

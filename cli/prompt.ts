@@ -36,7 +36,9 @@ async function readPiped(stdin: NodeJS.ReadableStream, label: string): Promise<s
     if (size > MAX_PIPED_BYTES) throw new CliError(`The ${label} on stdin is larger than ${MAX_PIPED_BYTES} bytes`);
     chunks.push(bytes);
   }
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
 }
 
 function promptHidden(io: SecretInput, label: string): Promise<string> {

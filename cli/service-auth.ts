@@ -47,7 +47,8 @@ function key(value: string | undefined, role: string, form: string): string {
 }
 
 function headerName(name: string, where: string): string {
-  if (name.length === 0 || name.length > MAX_HEADER_NAME_LENGTH || !HEADER_NAME_PATTERN.test(name)) throw new UsageError(`${where}: the header name "${oneLine(name, 40)}" must be letters, digits and hyphens (e.g. X-Api-Key)`);
+  if (name.length === 0 || name.length > MAX_HEADER_NAME_LENGTH || !HEADER_NAME_PATTERN.test(name))
+    throw new UsageError(`${where}: the header name "${oneLine(name, 40)}" must be letters, digits and hyphens (e.g. X-Api-Key)`);
   return name;
 }
 
@@ -55,7 +56,8 @@ function template(text: string, name: string): string {
   const where = `--header ${name}`;
   if (text.length > MAX_TEMPLATE_LENGTH) throw new UsageError(`${where}: the template is longer than ${MAX_TEMPLATE_LENGTH} characters`);
   for (const [, placeholder = ""] of text.matchAll(CREDENTIAL_PLACEHOLDER)) {
-    if (!CredentialKey.safeParse(placeholder).success) throw new UsageError(`${where}: "{{ ${oneLine(placeholder, 40)} }}" is not a credential key (UPPER_SNAKE_CASE, like {{ API_KEY }})`);
+    if (!CredentialKey.safeParse(placeholder).success)
+      throw new UsageError(`${where}: "{{ ${oneLine(placeholder, 40)} }}" is not a credential key (UPPER_SNAKE_CASE, like {{ API_KEY }})`);
   }
   const literal = text.replace(CREDENTIAL_PLACEHOLDER, "");
   if (literal.includes("{{") || literal.includes("}}")) throw new UsageError(`${where}: unbalanced "{{" or "}}"; write placeholders as {{ KEY }}`);

@@ -9,7 +9,6 @@ import { CliError, UsageError } from "./cli-error.ts";
 import type { CommandContext } from "./command.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { readLoginToken, type TokenStore } from "./login-store.ts";
-import { VaultName } from "./names.ts";
 
 /** The edge address: `--addr`, else EDGEVAULT_ADDR, else the saved one, else the local default. */
 export function resolveAddr(context: CommandContext, config: Config | undefined, flag?: string): string {
@@ -41,13 +40,4 @@ export async function requireSession(context: CommandContext): Promise<Session> 
     return { client, tokenSource: saved.store, config };
   }
   throw new CliError("Not logged in: run `edgevault login` or set EDGEVAULT_API_KEY");
-}
-
-/** The vault a vault-scoped command addresses: `--vault`, else EDGEVAULT_VAULT. */
-export function requireVault(context: CommandContext, flag: string | undefined): string {
-  const [value, source] = flag !== undefined ? [flag, "--vault"] : [context.env.EDGEVAULT_VAULT, "EDGEVAULT_VAULT"];
-  if (!value) throw new UsageError("Name the vault: --vault <name>, or set EDGEVAULT_VAULT");
-  const result = VaultName.safeParse(value);
-  if (!result.success) throw new UsageError(`${source} ${result.error.issues[0]?.message ?? "is not a vault name"}`);
-  return result.data;
 }

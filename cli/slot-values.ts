@@ -30,7 +30,8 @@ export async function readSlotValues(io: SecretInput, slots: readonly SlotToFill
     Object.assign(values, parseSlotValues(await readSecret(io, `value${keys.length === 1 ? "" : "s"} for ${keys.join(", ")}`), keys));
   }
   for (const [key, value] of Object.entries(values)) {
-    if (Buffer.byteLength(value, "utf8") > MAX_CREDENTIAL_VALUE_BYTES) throw new CliError(`The value for ${key} is larger than ${MAX_CREDENTIAL_VALUE_BYTES} bytes, the edge's limit`);
+    if (Buffer.byteLength(value, "utf8") > MAX_CREDENTIAL_VALUE_BYTES)
+      throw new CliError(`The value for ${key} is larger than ${MAX_CREDENTIAL_VALUE_BYTES} bytes, the edge's limit`);
   }
   return values;
 }
@@ -55,7 +56,8 @@ export function parseSlotValues(text: string, keys: readonly string[]): Record<s
     const where = `stdin line ${index + 1}`;
     const equals = line.indexOf("=");
     const key = equals === -1 ? undefined : line.slice(0, equals).trim();
-    if (key === undefined || !CredentialKey.safeParse(key).success) throw new CliError(`${where} is not KEY=value (one line per slot: ${keys.map((k) => `${k}=…`).join(", ")})`);
+    if (key === undefined || !CredentialKey.safeParse(key).success)
+      throw new CliError(`${where} is not KEY=value (one line per slot: ${keys.map((k) => `${k}=…`).join(", ")})`);
     if (!keys.includes(key)) throw new CliError(`${where}: ${key} is not a slot that needs a value here (they are ${keys.join(", ")})`);
     if (key in values) throw new CliError(`${where}: ${key} is given twice`);
     const value = line.slice(equals + 1);

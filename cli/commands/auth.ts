@@ -7,22 +7,23 @@
 import { z } from "zod";
 import { SignedIn, SignedOut, type SignInBody, WhoAmI } from "../../workers/sign-in/sign-in.contract.ts";
 import { MAX_EMAIL_LENGTH } from "../../workers/users/users.contract.ts";
-import { noMoreArgs, parseCommandLine } from "../args.ts";
+import { DEFAULT_ADDR } from "../addr.ts";
 import { ApiClient, ApiError } from "../api-client.ts";
 import { CliError, UsageError } from "../cli-error.ts";
-import type { Command, CommandContext } from "../command.ts";
+import { type CommandContext, createCommand } from "../command.ts";
 import { isCompanyKey } from "../company-key.ts";
 import { configPath, deleteConfig, loadConfig, type Config } from "../config.ts";
 import { credentialStoreSetting, describeStore, readLoginToken, removeKeychainItem, removeLogin, saveLogin } from "../login-store.ts";
 import { requireSession, resolveAddr } from "../session.ts";
 import { readSecret } from "../prompt.ts";
 
-type WhoAmI = z.output<typeof WhoAmI>;
+/** What `GET /v1/whoami` says the token is. */
+type Caller = z.output<typeof WhoAmI>;
 
 /** `POST /v1/auth/sign-in` with mode=bearer, which always answers with a token. */
 const SignedInWithToken = SignedIn.required({ token: true });
 
-function describeCaller(me: WhoAmI): string {
+function describeCaller(me: Caller): string {
   switch (me.kind) {
     case "company_key":
       return `company API key ${me.id} (owner of company "${me.company.id}")`;
@@ -35,8 +36,6 @@ function describeCaller(me: WhoAmI): string {
   }
 }
 
-const LOGIN_USAGE = "edgevault login [--addr <url>] [--email <email>] [--save-api-key]";
-
 /** Refused without --save-api-key; says how to use the key instead, never what the key was. */
 function companyKeyRefused(): UsageError {
   return new UsageError(
@@ -46,12 +45,10 @@ function companyKeyRefused(): UsageError {
   );
 }
 
-export const login: Command = {
+export const login = createCommand({
   path: ["login"],
   summary: "Save a login for this machine: a user session from email + password, or (only with --save-api-key) a company API key",
-  help: `Usage: ${LOGIN_USAGE}
-
-Log in to an Edgevault edge and save the token: in the OS keychain when one is usable, else in
+  description: `Log in to an Edgevault edge and save the token: in the OS keychain when one is usable, else in
 the config file (mode 0600); the output says which. With --email, reads the password and signs
 in as that user. Without it, reads a token: a company API key is refused unless --save-api-key
 is given (a saved owner key is usable by anything running as you); pass one per command in
@@ -59,46 +56,39 @@ EDGEVAULT_API_KEY instead. The secret is read from stdin when it is piped, other
 hidden prompt; never from arguments. The token is checked with GET /v1/whoami before anything
 is saved.
 
-Options:
-  --addr <url>      The edge (default: EDGEVAULT_ADDR, the saved address, or http://127.0.0.1:14321)
-  --email <email>   Sign in as this user instead of using an API key
-  --save-api-key    Save a company API key (owner rights) rather than refuse it
-
 Environment:
-  EDGEVAULT_CREDENTIAL_STORE=file   Save in the config file without trying the OS keychain
-
-Examples:
-  edgevault login --email ada@example.com                         # password at the hidden prompt
-  edgevault login --addr https://edgevault.example.com --email ada@example.com
-  cat .edgevault-dev/owner-key | edgevault login --save-api-key`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { addr: { type: "string" }, email: { type: "string" }, "save-api-key": { type: "boolean" } },
-      z
-        .object({
-          addr: z.string().optional(),
-          email: z.email("must be an email address").max(MAX_EMAIL_LENGTH).optional(),
-          "save-api-key": z.boolean().default(false),
-        })
-        .strict(),
-    );
-    noMoreArgs(args, 0, LOGIN_USAGE);
-    if (flags.email !== undefined && flags["save-api-key"]) throw new UsageError("--save-api-key is for an API key; --email signs in as a user: use one of them");
+  EDGEVAULT_CREDENTIAL_STORE=file   Save in the config file without trying the OS keychain`,
+  options: {
+    // Validated by resolveAddr, which names where a bad address came from (--addr or EDGEVAULT_ADDR).
+    addr: { type: "string", placeholder: "url", description: `The edge (default: EDGEVAULT_ADDR, the saved address, or ${DEFAULT_ADDR})` },
+    email: {
+      type: "string",
+      schema: z.email("must be an email address").max(MAX_EMAIL_LENGTH).optional(),
+      description: "Sign in as this user instead of using an API key",
+    },
+    "save-api-key": { type: "boolean", description: "Save a company API key (owner rights) rather than refuse it" },
+  },
+  examples: [
+    "edgevault login --email ada@example.com                         # password at the hidden prompt",
+    "edgevault login --addr https://edgevault.example.com --email ada@example.com",
+    "cat .edgevault-dev/owner-key | edgevault login --save-api-key",
+  ],
+  async handler(args, context) {
+    if (args.email !== undefined && args["save-api-key"]) throw new UsageError("--save-api-key is for an API key; --email signs in as a user: use one of them");
     credentialStoreSetting(context.env); // a wrong value is a usage error before any secret is read
     // A broken config file must not stop the user from logging in again; it is replaced below.
     const existing = await loadConfig(context.env).catch(() => undefined);
-    const addr = resolveAddr(context, existing, flags.addr);
+    const addr = resolveAddr(context, existing, args.addr);
 
     let token: string;
-    if (flags.email === undefined) {
+    if (args.email === undefined) {
       token = (await readSecret(context, "API key")).trim();
       // Refused before it is sent anywhere, as the edge would read it.
-      if (isCompanyKey(token) && !flags["save-api-key"]) throw companyKeyRefused();
+      if (isCompanyKey(token) && !args["save-api-key"]) throw companyKeyRefused();
     } else {
-      token = await signIn(context, addr, flags.email);
+      token = await signIn(context, addr, args.email);
     }
-    let me: WhoAmI;
+    let me: Caller;
     try {
       me = await new ApiClient({ addr, token }).request("GET", "/v1/whoami", WhoAmI);
     } catch (error) {
@@ -106,36 +96,36 @@ Examples:
       throw error;
     }
     // The edge is the authority on what the token is, should its shapes ever change.
-    if (me.kind === "company_key" && !flags["save-api-key"]) throw companyKeyRefused();
+    if (me.kind === "company_key" && !args["save-api-key"]) throw companyKeyRefused();
     const saved = await saveLogin(context.env, { addr, token, kind: me.kind }, existing);
     context.out(`Logged in to ${addr} as ${describeCaller(me)}.`);
     context.err(saved.kind === "keychain" ? "Token saved in the OS keychain." : `Token saved in file ${saved.path} (mode 0600): ${saved.reason}.`);
-    if (saved.leftover) context.err(`warning: could not remove the previous login from the OS keychain (${saved.leftover}); if it is still there, delete the "edgevault" item for ${configPath(context.env)}`);
+    if (saved.leftover)
+      context.err(
+        `warning: could not remove the previous login from the OS keychain (${saved.leftover}); if it is still there, delete the "edgevault" item for ${configPath(context.env)}`,
+      );
     if (context.env.EDGEVAULT_API_KEY) context.err("Note: EDGEVAULT_API_KEY is set; it takes precedence over the saved token.");
   },
-};
+});
 
 async function signIn(context: CommandContext, addr: string, email: string): Promise<string> {
   const password = await readSecret(context, "password");
   const client = new ApiClient({ addr });
-  const session = await client.request("POST", "/v1/auth/sign-in", SignedInWithToken, { body: { email, password, mode: "bearer" } satisfies z.input<typeof SignInBody> });
+  const session = await client.request("POST", "/v1/auth/sign-in", SignedInWithToken, {
+    body: { email, password, mode: "bearer" } satisfies z.input<typeof SignInBody>,
+  });
   return session.token;
 }
 
-export const logout: Command = {
+export const logout = createCommand({
   path: ["logout"],
   summary: "Forget the saved token (user sessions are also revoked on the edge)",
-  help: `Usage: edgevault logout
-
-Removes the saved token, from the OS keychain or the config file; the address is kept for the
-next login. A user session (from login --email) is first revoked with POST /v1/auth/sign-out.
-A company API key stays valid on the edge: revoke it there if it should stop working.
-
-Example:
-  edgevault logout`,
-  async run(argv, context) {
-    const { args } = parseCommandLine(argv, {}, z.object({}).strict());
-    noMoreArgs(args, 0, "edgevault logout");
+  description: `Removes the saved token, from the OS keychain or the config file; the address and the vault
+chosen with vault use are kept for the next login. A user session (from login --email) is first
+revoked with POST /v1/auth/sign-out. A company API key stays valid on the edge: revoke it there
+if it should stop working.`,
+  examples: ["edgevault logout"],
+  async handler(_args, context) {
     let config: Config | undefined;
     try {
       config = await loadConfig(context.env);
@@ -155,7 +145,8 @@ Example:
       const saved = await readLoginToken(context.env, config).catch(() => undefined);
       try {
         if (!saved) throw new CliError("its token could not be read from the OS keychain; the session expires on its own");
-        await new ApiClient({ addr: config.addr, token: saved.token }).request("POST", "/v1/auth/sign-out", SignedOut);
+        // The session belongs to the edge it was saved for, whatever EDGEVAULT_ADDR says now.
+        await new ApiClient({ addr: config.addr ?? DEFAULT_ADDR, token: saved.token }).request("POST", "/v1/auth/sign-out", SignedOut);
       } catch (error) {
         // 401: the session already expired or was revoked, which is what logging out wants.
         if (!(error instanceof ApiError && error.status === 401)) revokeFailure = error instanceof Error ? error.message : String(error);
@@ -164,36 +155,34 @@ Example:
     const leftover = await removeLogin(context.env, config);
     const problems = [
       ...(revokeFailure ? [`could not revoke the session on the edge: ${revokeFailure}`] : []),
-      ...(leftover ? [`could not remove the token from the OS keychain (${leftover}); if it is still there, delete the "edgevault" item for ${configPath(context.env)}`] : []),
+      ...(leftover
+        ? [`could not remove the token from the OS keychain (${leftover}); if it is still there, delete the "edgevault" item for ${configPath(context.env)}`]
+        : []),
     ];
     if (problems.length > 0) throw new CliError(`Removed the saved login, but ${problems.join("; and ")}`);
     context.out(config.kind === "user" ? "Signed out: the session is revoked and the saved token removed." : "Logged out: the saved token is removed.");
     if (context.env.EDGEVAULT_API_KEY) context.err("Note: EDGEVAULT_API_KEY is still set in this shell.");
   },
-};
+});
 
-export const whoami: Command = {
+export const whoami = createCommand({
   path: ["whoami"],
   summary: "Show who the current token belongs to",
-  help: `Usage: edgevault whoami [--json]
-
-Asks the edge (GET /v1/whoami) who the current token belongs to: EDGEVAULT_API_KEY when set,
+  description: `Asks the edge (GET /v1/whoami) who the current token belongs to: EDGEVAULT_API_KEY when set,
 otherwise the saved login, and says where that token came from: EDGEVAULT_API_KEY, the OS
-keychain, or the config file.
-
-Options:
-  --json   Print the edge's answer as JSON, with the address and token_store ("EDGEVAULT_API_KEY",
-           "keychain" or "file", with token_file) added
-
-Example:
-  edgevault whoami`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, { json: { type: "boolean" } }, z.object({ json: z.boolean().default(false) }).strict());
-    noMoreArgs(args, 0, "edgevault whoami [--json]");
+keychain, or the config file.`,
+  options: {
+    json: {
+      type: "boolean",
+      description: 'Print the edge\'s answer as JSON, with the address and token_store ("EDGEVAULT_API_KEY", "keychain" or "file", with token_file) added',
+    },
+  },
+  examples: ["edgevault whoami"],
+  async handler(args, context) {
     const session = await requireSession(context);
     const me = await session.client.request("GET", "/v1/whoami", WhoAmI);
     const source = session.tokenSource;
-    if (flags.json) {
+    if (args.json) {
       const where = source.kind === "file" ? { token_store: "file", token_file: source.path } : { token_store: source.kind };
       context.out(JSON.stringify({ addr: session.client.addr, ...me, ...where }, null, 2));
       return;
@@ -203,4 +192,4 @@ Example:
     context.out(`Company:  ${me.company.id} (${me.company.name})`);
     context.out(`Token:    ${source.kind === "EDGEVAULT_API_KEY" ? "from EDGEVAULT_API_KEY" : `saved in ${describeStore(source)}`}`);
   },
-};
+});

@@ -19,17 +19,17 @@ import {
   type RejectProposalBody,
 } from "../../workers/proposals/proposals.contract.ts";
 import { WhoAmI } from "../../workers/sign-in/sign-in.contract.ts";
-import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
 import { isApiError, type ApiClient, type ApiError } from "../api-client.ts";
-import { CliError, UsageError } from "../cli-error.ts";
-import type { Command, CommandContext } from "../command.ts";
+import { CliError } from "../cli-error.ts";
+import { type CommandContext, createCommand, type OptionSpec } from "../command.ts";
 import { formatDuration, Ttl } from "../duration.ts";
 import { table } from "../format.ts";
-import { listedId } from "../names.ts";
+import { listedId, PageLimit, VaultName } from "../names.ts";
 import { describeAuth } from "../service-auth.ts";
-import { requireSession, requireVault } from "../session.ts";
+import { requireSession } from "../session.ts";
 import { readSlotValues } from "../slot-values.ts";
 import { indented, oneLine, safeText } from "../terminal-text.ts";
+import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 
 type Proposal = z.output<typeof ProposalDetails>;
 type CredentialSlot = z.output<typeof CredentialSlotView>;
@@ -37,6 +37,21 @@ type CredentialSlot = z.output<typeof CredentialSlotView>;
 const ProposalId = listedId(1, MAX_PROPOSAL_ID_LENGTH, "must be a proposal id as shown by `edgevault proposal list` (e.g. prp_4f1c9a07b2e8d35c61)");
 
 const proposalPath = (id: string) => `/v1/proposals/${encodeURIComponent(id)}`;
+
+const PROPOSAL = { name: "id", schema: ProposalId, description: "The proposal's id, as proposal list shows it" } as const;
+
+/**
+ * `--vault` of approve and reject: not where to act (the id says that) but a guard against a
+ * wrong id, so it never falls back to EDGEVAULT_VAULT or the default vault.
+ */
+const GUARD_VAULT_OPTION = {
+  type: "string",
+  placeholder: "name",
+  schema: VaultName.optional(),
+  description: "Refuse unless the proposal belongs to this vault (a guard against a wrong id)",
+} as const satisfies OptionSpec;
+
+const ReviewText = z.string().max(MAX_PROPOSAL_MESSAGE, `must be at most ${MAX_PROPOSAL_MESSAGE} characters`);
 
 /** A slot the approver must fill: the agent asked for a credential and did not supply it. */
 const needsValue = (slot: CredentialSlot) => slot.action === "set" && !slot.has_value;
@@ -67,69 +82,65 @@ async function rethrowHumanRequired<T>(context: CommandContext, what: string, re
   }
 }
 
-const LIST_USAGE = "edgevault proposal list [--vault <name>] [--status pending|applied|rejected|expired] [--limit <n>] [--json]";
-
-export const proposalList: Command = {
+export const proposalList = createCommand({
   path: ["proposal", "list"],
   summary: "List a vault's proposals, newest first",
-  help: `Usage: ${LIST_USAGE}
-
-Lists the proposals agents raised in the vault, newest first: the services and credential slots
+  description: `Lists the proposals agents raised in the vault, newest first: the services and credential slots
 each asks for, and its status. Members and admins see every proposal; a proxy-role caller only
-its own.
-
-Options:
-  --vault <name>      The vault (default: EDGEVAULT_VAULT; one of the two is required)
-  --status <status>   Only pending, applied, rejected or expired proposals
-  --limit <n>         At most this many, 1 to ${MAX_PROPOSAL_LIST_LIMIT} (default 50)
-  --json              Print a JSON array of proposals (the edge's fields)
-
-Examples:
-  edgevault proposal list --vault payments --status pending
-  edgevault proposal list --vault payments --json | jq -r '.[] | select(.status == "pending") | .id'`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { vault: { type: "string" }, status: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } },
-      z
-        .object({
-          vault: z.string().optional(),
-          status: z.enum(PROPOSAL_STATUSES, `must be one of ${PROPOSAL_STATUSES.join(", ")}`).optional(),
-          limit: z
-            .string()
-            .regex(/^\d+$/, `must be a whole number from 1 to ${MAX_PROPOSAL_LIST_LIMIT}`)
-            .transform(Number)
-            .pipe(z.number().min(1, "must be at least 1").max(MAX_PROPOSAL_LIST_LIMIT, `must be at most ${MAX_PROPOSAL_LIST_LIMIT}`))
-            .default(50),
-          json: z.boolean().default(false),
-        })
-        .strict(),
-    );
-    noMoreArgs(args, 0, LIST_USAGE);
-    const vault = requireVault(context, flags.vault);
+its own.`,
+  options: {
+    vault: VAULT_OPTION,
+    status: {
+      type: "string",
+      schema: z.enum(PROPOSAL_STATUSES, `must be one of ${PROPOSAL_STATUSES.join(", ")}`).optional(),
+      description: `Only proposals with this status: ${PROPOSAL_STATUSES.join(", ")}`,
+    },
+    limit: {
+      type: "string",
+      placeholder: "n",
+      schema: PageLimit(MAX_PROPOSAL_LIST_LIMIT),
+      default: "50",
+      description: `At most this many, 1 to ${MAX_PROPOSAL_LIST_LIMIT}`,
+    },
+    json: { type: "boolean", description: "Print a JSON array of proposals (the edge's fields)" },
+  },
+  examples: [
+    "edgevault proposal list --vault payments --status pending",
+    "edgevault proposal list --vault payments --json | jq -r '.[] | select(.status == \"pending\") | .id'",
+  ],
+  async handler({ vault: flag, status, limit, json }, context) {
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const { proposals } = await client.request("GET", "/v1/proposals", ProposalDetailsList, {
-      query: { vault, status: flags.status, limit: String(flags.limit) },
+      query: { vault, status, limit: String(limit) },
     });
-    if (flags.json) {
+    if (json) {
       context.out(JSON.stringify(proposals, null, 2));
       return;
     }
     if (proposals.length === 0) {
-      context.err(flags.status ? `No ${flags.status} proposals in vault "${vault}".` : `No proposals in vault "${vault}" yet.`);
+      context.err(status ? `No ${status} proposals in vault "${vault}".` : `No proposals in vault "${vault}" yet.`);
       return;
     }
-    const names = (items: { action: string; name?: string; key?: string }[]) => items.map((i) => `${i.action === "delete" ? "-" : ""}${i.name ?? i.key ?? ""}`).join(",") || "-";
+    const names = (items: { action: string; name?: string; key?: string }[]) =>
+      items.map((i) => `${i.action === "delete" ? "-" : ""}${i.name ?? i.key ?? ""}`).join(",") || "-";
     context.out(
       table(
         ["ID", "STATUS", "SERVICES", "CREDENTIALS", "CREATED", "MESSAGE"],
-        proposals.map((p) => [p.id, p.status, oneLine(names(p.services), 40), oneLine(names(p.credentials), 40), p.created_at, p.message ? oneLine(p.message, 50) : "-"]),
+        proposals.map((p) => [
+          p.id,
+          p.status,
+          oneLine(names(p.services), 40),
+          oneLine(names(p.credentials), 40),
+          p.created_at,
+          p.message ? oneLine(p.message, 50) : "-",
+        ]),
       ),
     );
     const pending = proposals.filter((p) => p.status === "pending").length;
     if (pending > 0) context.err(`${pending} pending. Review one with: edgevault proposal show <id>`);
   },
-};
+});
 
 /** The proposal as a reviewer reads it, one line per service and slot. */
 function describeProposal(p: Proposal): string[] {
@@ -169,90 +180,76 @@ function describeProposal(p: Proposal): string[] {
   return lines;
 }
 
-const SHOW_USAGE = "edgevault proposal show <id> [--json]";
-
-export const proposalShow: Command = {
+export const proposalShow = createCommand({
   path: ["proposal", "show"],
   summary: "Show one proposal: its services, credential slots and message",
-  help: `Usage: ${SHOW_USAGE}
-
-Shows what the proposal would change: each service with its host and auth type, each credential
+  description: `Shows what the proposal would change: each service with its host and auth type, each credential
 slot with the agent's description, where to obtain it and how, whether the agent supplied the
 value itself, and the agent's message. Values are never shown (the edge never returns them).
-Text the agent wrote is printed with control characters made visible.
-
-Options:
-  --json   Print the edge's answer as JSON
-
-Example:
-  edgevault proposal show prp_4f1c9a07b2e8d35c61`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, { json: { type: "boolean" } }, z.object({ json: z.boolean().default(false) }).strict());
-    const id = positional(args[0], "id", ProposalId);
-    noMoreArgs(args, 1, SHOW_USAGE);
+Text the agent wrote is printed with control characters made visible.`,
+  positionals: [PROPOSAL],
+  options: { json: { type: "boolean", description: "Print the edge's answer as JSON" } },
+  examples: ["edgevault proposal show prp_4f1c9a07b2e8d35c61"],
+  async handler({ id, json }, context) {
     const { client } = await requireSession(context);
     const proposal = await client.request("GET", proposalPath(id), ProposalDetails);
-    if (flags.json) {
+    if (json) {
       context.out(JSON.stringify(proposal, null, 2));
       return;
     }
     for (const line of describeProposal(proposal)) context.out(line);
-    if (proposal.status === "pending") context.err(`\nApprove with: edgevault proposal approve ${proposal.id}   Reject with: edgevault proposal reject ${proposal.id} --reason "..."`);
+    if (proposal.status === "pending")
+      context.err(`\nApprove with: edgevault proposal approve ${proposal.id}   Reject with: edgevault proposal reject ${proposal.id} --reason "..."`);
   },
-};
+});
 
 /** GET the proposal and check it can be decided here: pending, and in --vault when one is named. */
 async function decidableProposal(client: ApiClient, id: string, vault: string | undefined): Promise<Proposal> {
   const proposal = await client.request("GET", proposalPath(id), ProposalDetails);
-  if (vault !== undefined && proposal.vault !== vault) throw new CliError(`Proposal ${id} belongs to vault "${proposal.vault}", not "${vault}"; nothing was decided`);
+  if (vault !== undefined && proposal.vault !== vault)
+    throw new CliError(`Proposal ${id} belongs to vault "${proposal.vault}", not "${vault}"; nothing was decided`);
   if (proposal.status !== "pending") throw new CliError(`Proposal ${id} is already ${proposal.status}; nothing was decided`);
   return proposal;
 }
 
 /** What a slot's hidden prompt is preceded by, so the approver knows what to paste. */
 function slotAnnouncement(slot: CredentialSlot): string {
-  const parts = [slot.description ? oneLine(slot.description, 200) : undefined, slot.obtain ? `get it at ${oneLine(slot.obtain, 500)}` : undefined].filter(Boolean);
+  const parts = [slot.description ? oneLine(slot.description, 200) : undefined, slot.obtain ? `get it at ${oneLine(slot.obtain, 500)}` : undefined].filter(
+    Boolean,
+  );
   return `${slot.key}${parts.length ? `: ${parts.join("; ")}` : ""}`;
 }
 
-const APPROVE_USAGE = "edgevault proposal approve <id> [--vault <name>] [--note <text>]";
-
-export const proposalApprove: Command = {
+export const proposalApprove = createCommand({
   path: ["proposal", "approve"],
   summary: "Approve a proposal, typing the credential values it needs (never as arguments)",
-  help: `Usage: ${APPROVE_USAGE}
-
-Approves the proposal: its services and credentials are applied at once, all or nothing. For
+  description: `Approves the proposal: its services and credentials are applied at once, all or nothing. For
 each credential slot that needs a value (the agent asked for it without supplying it), the value
 is read from a hidden prompt on a terminal, or from stdin when it is piped: one KEY=value per
 line, or just the value when exactly one slot needs one. Values are never taken from arguments
 and never printed. Review first with proposal show.
 
 Only a signed-in person with the member or admin role in the vault can approve: log in with
-edgevault login --email. API keys, agents and sessions are refused (human_required).
-
-Options:
-  --vault <name>    Refuse unless the proposal belongs to this vault (a guard against a wrong id)
-  --note <text>     A note for the agent (up to ${MAX_PROPOSAL_MESSAGE} characters)
-
-Examples:
-  edgevault proposal approve prp_4f1c9a07b2e8d35c61                    # type each value at the prompt
-  pbpaste | edgevault proposal approve prp_4f1c9a07b2e8d35c61 --vault payments
-  printf 'TWILIO_SID=%s\\nTWILIO_TOKEN=%s\\n' "$SID" "$TOKEN" | edgevault proposal approve prp_9d27e3b15a0c4f8e66`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { vault: { type: "string" }, note: { type: "string" } },
-      z.object({ vault: z.string().optional(), note: z.string().max(MAX_PROPOSAL_MESSAGE, `must be at most ${MAX_PROPOSAL_MESSAGE} characters`).optional() }).strict(),
-    );
-    const id = positional(args[0], "id", ProposalId);
-    if (args.length > 1) {
-      // The extra argument is most likely a value; say so without repeating it.
-      throw new UsageError(
-        `${APPROVE_USAGE} takes one id; credential values are read from stdin or a hidden prompt, never from arguments. If you typed a secret on the command line, it may be in your shell history.`,
-      );
-    }
-    const vault = flags.vault === undefined ? undefined : requireVault(context, flags.vault);
+edgevault login --email. API keys, agents and sessions are refused (human_required).`,
+  positionals: [PROPOSAL],
+  options: {
+    vault: GUARD_VAULT_OPTION,
+    note: {
+      type: "string",
+      placeholder: "text",
+      schema: ReviewText.optional(),
+      description: `A note for the agent (up to ${MAX_PROPOSAL_MESSAGE} characters)`,
+    },
+  },
+  examples: [
+    "edgevault proposal approve prp_4f1c9a07b2e8d35c61                    # type each value at the prompt",
+    "pbpaste | edgevault proposal approve prp_4f1c9a07b2e8d35c61 --vault payments",
+    'printf \'TWILIO_SID=%s\\nTWILIO_TOKEN=%s\\n\' "$SID" "$TOKEN" | edgevault proposal approve prp_9d27e3b15a0c4f8e66',
+  ],
+  // The extra argument is most likely a value; say so without repeating it.
+  extraArgumentsHint:
+    "credential values are read from stdin or a hidden prompt, never from arguments. If you typed a secret on the command line, it may be in your shell history",
+  async handler({ id, vault, note }, context) {
     const { client } = await requireSession(context);
     const proposal = await decidableProposal(client, id, vault);
     const slots = proposal.credentials.filter(needsValue);
@@ -261,61 +258,54 @@ Examples:
       const me = await client.request("GET", "/v1/whoami", WhoAmI);
       if (me.kind !== "user") throw humanRequired(context, "approve proposals");
     }
-    const values = await readSlotValues(context, slots.map((slot) => ({ key: slot.key, describe: slotAnnouncement(slot) })), context.err);
+    const values = await readSlotValues(
+      context,
+      slots.map((slot) => ({ key: slot.key, describe: slotAnnouncement(slot) })),
+      context.err,
+    );
     const approved = await rethrowHumanRequired(
       context,
       "approve proposals",
       client.request("POST", `${proposalPath(id)}/approve`, ProposalDetails, {
-        body: { credentials: values, ...(flags.note === undefined ? {} : { note: flags.note }) } satisfies z.input<typeof ApproveProposalBody>,
+        body: { credentials: values, ...(note === undefined ? {} : { note }) } satisfies z.input<typeof ApproveProposalBody>,
       }),
     );
     const services = approved.services.map((s) => `${s.action === "delete" ? "removed" : "set"} ${s.name}`);
     const credentials = approved.credentials.map((c) => `${c.action === "delete" ? "removed" : "stored"} ${c.key}`);
-    context.out(`Approved proposal ${approved.id} in vault "${approved.vault}": ${[...services, ...credentials].map((part) => safeText(part)).join(", ") || "nothing to change"}.`);
+    context.out(
+      `Approved proposal ${approved.id} in vault "${approved.vault}": ${[...services, ...credentials].map((part) => safeText(part)).join(", ") || "nothing to change"}.`,
+    );
   },
-};
+});
 
-const REJECT_USAGE = 'edgevault proposal reject <id> --reason "..." [--vault <name>]';
-
-export const proposalReject: Command = {
+export const proposalReject = createCommand({
   path: ["proposal", "reject"],
   summary: "Reject a proposal with a reason the agent will see",
-  help: `Usage: ${REJECT_USAGE}
-
-Rejects the proposal; nothing is applied. The agent sees the reason when it next reads the
+  description: `Rejects the proposal; nothing is applied. The agent sees the reason when it next reads the
 proposal. Only a signed-in person with the member or admin role in the vault can reject (log in
-with edgevault login --email).
-
-Options:
-  --reason <text>   Why, in up to ${MAX_PROPOSAL_MESSAGE} characters (required)
-  --vault <name>    Refuse unless the proposal belongs to this vault
-
-Example:
-  edgevault proposal reject prp_4f1c9a07b2e8d35c61 --reason "Use the restricted key service instead"`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { reason: { type: "string" }, vault: { type: "string" } },
-      z
-        .object({
-          reason: z.string('is required, e.g. --reason "Use the restricted key"').trim().min(1, "must not be empty").max(MAX_PROPOSAL_MESSAGE, `must be at most ${MAX_PROPOSAL_MESSAGE} characters`),
-          vault: z.string().optional(),
-        })
-        .strict(),
-    );
-    const id = positional(args[0], "id", ProposalId);
-    noMoreArgs(args, 1, REJECT_USAGE);
-    const vault = flags.vault === undefined ? undefined : requireVault(context, flags.vault);
+with edgevault login --email).`,
+  positionals: [PROPOSAL],
+  options: {
+    reason: {
+      type: "string",
+      placeholder: "text",
+      schema: z.string('is required, e.g. --reason "Use the restricted key"').trim().min(1, "must not be empty").pipe(ReviewText),
+      description: `Why, in up to ${MAX_PROPOSAL_MESSAGE} characters`,
+    },
+    vault: GUARD_VAULT_OPTION,
+  },
+  examples: ['edgevault proposal reject prp_4f1c9a07b2e8d35c61 --reason "Use the restricted key service instead"'],
+  async handler({ id, reason, vault }, context) {
     const { client } = await requireSession(context);
     if (vault !== undefined) await decidableProposal(client, id, vault);
     const rejected = await rethrowHumanRequired(
       context,
       "reject proposals",
-      client.request("POST", `${proposalPath(id)}/reject`, ProposalDetails, { body: { reason: flags.reason } satisfies z.input<typeof RejectProposalBody> }),
+      client.request("POST", `${proposalPath(id)}/reject`, ProposalDetails, { body: { reason } satisfies z.input<typeof RejectProposalBody> }),
     );
     context.out(`Rejected proposal ${rejected.id} in vault "${rejected.vault}".`);
   },
-};
+});
 
 /** `--timeout` bounds of proposal wait; a proposal expires after 7 days anyway. */
 const WAIT_MIN_SECONDS = 1;
@@ -349,38 +339,34 @@ function progress(context: CommandContext, id: string, timeoutSeconds: number) {
   };
 }
 
-const WAIT_USAGE = "edgevault proposal wait <id> [--timeout <duration>] [--json]";
-
-export const proposalWait: Command = {
+export const proposalWait = createCommand({
   path: ["proposal", "wait"],
   summary: "Wait until a proposal is decided: exit 0 if applied, 1 if rejected or expired",
-  help: `Usage: ${WAIT_USAGE}
-
-Waits until the proposal leaves pending, with a progress line on stderr, holding long polls to
+  description: `Waits until the proposal leaves pending, with a progress line on stderr, holding long polls to
 the edge (up to ${MAX_WAIT_SECONDS} s each) rather than polling in a loop. Exits 0 when it was applied; 1 when it
 was rejected or expired (the review note is printed) or still pending when --timeout runs out.
-For scripts and agents that raised a proposal and continue once a person has decided.
-
-Options:
-  --timeout <duration>   Give up after this long: 1s to 7d, e.g. 90s, 30m, 2h (default 10m)
-  --json                 Print the proposal as JSON on stdout when the wait ends, whatever the outcome
-
-Examples:
-  edgevault proposal wait prp_4f1c9a07b2e8d35c61 && echo "approved"
-  edgevault proposal wait prp_4f1c9a07b2e8d35c61 --timeout 1h --json | jq -r .status`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { timeout: { type: "string" }, json: { type: "boolean" } },
-      z.object({ timeout: Ttl(WAIT_MIN_SECONDS, WAIT_MAX_SECONDS).default(WAIT_DEFAULT_SECONDS), json: z.boolean().default(false) }).strict(),
-    );
-    const id = positional(args[0], "id", ProposalId);
-    noMoreArgs(args, 1, WAIT_USAGE);
+For scripts and agents that raised a proposal and continue once a person has decided.`,
+  positionals: [PROPOSAL],
+  options: {
+    timeout: {
+      type: "string",
+      placeholder: "duration",
+      schema: Ttl(WAIT_MIN_SECONDS, WAIT_MAX_SECONDS),
+      default: formatDuration(WAIT_DEFAULT_SECONDS),
+      description: "Give up after this long: 1s to 7d, e.g. 90s, 30m, 2h",
+    },
+    json: { type: "boolean", description: "Print the proposal as JSON on stdout when the wait ends, whatever the outcome" },
+  },
+  examples: [
+    "edgevault proposal wait prp_4f1c9a07b2e8d35c61 && echo approved",
+    "edgevault proposal wait prp_4f1c9a07b2e8d35c61 --timeout 1h --json | jq -r .status",
+  ],
+  async handler({ id, timeout, json }, context) {
     const { client } = await requireSession(context);
-    const deadline = Date.now() + flags.timeout * 1000;
+    const deadline = Date.now() + timeout * 1000;
     let proposal = await client.request("GET", proposalPath(id), ProposalDetails);
     if (proposal.status === "pending") {
-      const shown = progress(context, id, flags.timeout);
+      const shown = progress(context, id, timeout);
       try {
         for (;;) {
           const remaining = Math.ceil((deadline - Date.now()) / 1000);
@@ -395,18 +381,20 @@ Examples:
         shown.stop();
       }
     }
-    if (flags.json) context.out(JSON.stringify(proposal, null, 2));
+    if (json) context.out(JSON.stringify(proposal, null, 2));
     const note = proposal.review_note ? `: ${indented(proposal.review_note, "  ")}` : "";
     switch (proposal.status) {
       case "applied":
-        if (!flags.json) context.out(`Proposal ${proposal.id} was approved and applied in vault "${proposal.vault}"${note}.`);
+        if (!json) context.out(`Proposal ${proposal.id} was approved and applied in vault "${proposal.vault}"${note}.`);
         return;
       case "rejected":
         throw new CliError(`Proposal ${proposal.id} was rejected${note || " (no reason given)"}`);
       case "expired":
         throw new CliError(`Proposal ${proposal.id} expired before anyone decided${note}`);
       case "pending":
-        throw new CliError(`Proposal ${proposal.id} is still pending after ${formatDuration(flags.timeout)}; wait again with: edgevault proposal wait ${proposal.id}`);
+        throw new CliError(
+          `Proposal ${proposal.id} is still pending after ${formatDuration(timeout)}; wait again with: edgevault proposal wait ${proposal.id}`,
+        );
     }
   },
-};
+});

@@ -5,24 +5,20 @@
  */
 import { once } from "node:events";
 import { z } from "zod";
-import { noMoreArgs, parseCommandLine } from "../args.ts";
 import { CliError } from "../cli-error.ts";
-import type { Command } from "../command.ts";
+import { createCommand } from "../command.ts";
 import { loadConfig } from "../config.ts";
 import { caDir, LeafCertificates, loadOrCreateCa } from "../mitm/certificates.ts";
 import { DEFAULT_PROXY_PORT, startListener, type MitmListener } from "../mitm/listener.ts";
 import { EdgeSessions } from "../mitm/proxy-auth.ts";
 import { resolveAddr } from "../session.ts";
 
-const USAGE = "edgevault proxy [--port <port>] [--host <address>]";
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
-export const proxy: Command = {
+export const proxy = createCommand({
   path: ["proxy"],
   summary: "Run the local MITM proxy on its own (default 127.0.0.1:14322) for agents started elsewhere",
-  help: `Usage: ${USAGE}
-
-Runs the listener that \`vault run\` starts for its child, on its own, until Ctrl+C. Agents
+  description: `Runs the listener that \`vault run\` starts for its child, on its own, until Ctrl+C. Agents
 point HTTPS_PROXY and HTTP_PROXY at it with their token as the proxy credentials:
 
   HTTPS_PROXY=http://<token>:<vault>@127.0.0.1:14322   (Basic token:vault; or Bearer <token>)
@@ -36,47 +32,43 @@ vault session token (its vault is built in) or an agent token naming its vault.
 
 Prints the listener's URL (without credentials) on stdout once it is ready.
 
-Options:
-  --port <port>      Port to listen on (default ${DEFAULT_PROXY_PORT}; 0 picks a free one)
-  --host <address>   Address to listen on (default 127.0.0.1). Anything but loopback exposes
-                     the proxy to the network
-
 Environment:
-  EDGEVAULT_ADDR     The edge the proxy forwards to (default: the saved address)
-
-Example:
-  edgevault proxy --port 14322`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { port: { type: "string" }, host: { type: "string" } },
-      z
-        .object({
-          port: z
-            .string()
-            .regex(/^[0-9]{1,5}$/, "must be a port number")
-            .transform(Number)
-            .refine((port) => port <= 65535, "must be at most 65535")
-            .default(DEFAULT_PROXY_PORT),
-          host: z.string().min(1).default("127.0.0.1"),
-        })
-        .strict(),
-    );
-    noMoreArgs(args, 0, USAGE);
+  EDGEVAULT_ADDR     The edge the proxy forwards to (default: the saved address)`,
+  options: {
+    port: {
+      type: "string",
+      schema: z
+        .string()
+        .regex(/^[0-9]{1,5}$/, "must be a port number")
+        .transform(Number)
+        .refine((port) => port <= 65535, "must be at most 65535"),
+      default: String(DEFAULT_PROXY_PORT),
+      description: "Port to listen on; 0 picks a free one",
+    },
+    host: {
+      type: "string",
+      placeholder: "address",
+      schema: z.string().min(1, "must not be empty"),
+      default: "127.0.0.1",
+      description: "Address to listen on. Anything but loopback exposes the proxy to the network",
+    },
+  },
+  examples: ["edgevault proxy --port 14322"],
+  async handler({ port, host }, context) {
     const addr = resolveAddr(context, await loadConfig(context.env));
     const ca = await loadOrCreateCa(caDir(context.env));
     const sessions = new EdgeSessions(addr);
     let listener: MitmListener;
     try {
-      listener = await startListener({ edgeAddr: addr, sessions, leaves: new LeafCertificates(ca), host: flags.host, port: flags.port });
+      listener = await startListener({ edgeAddr: addr, sessions, leaves: new LeafCertificates(ca), host, port });
     } catch (error) {
       sessions.close();
       const code = error instanceof Error && "code" in error ? String(error.code) : String(error);
       const hint = code === "EADDRINUSE" ? "; is another proxy running? Pick one with --port" : "";
-      throw new CliError(`Cannot listen on ${flags.host}:${flags.port} (${code})${hint}`);
+      throw new CliError(`Cannot listen on ${host}:${port} (${code})${hint}`);
     }
     const url = `http://${listener.host.includes(":") ? `[${listener.host}]` : listener.host}:${listener.port}`;
-    if (!LOOPBACK.has(flags.host)) context.err(`warning: listening on ${flags.host}: anyone who can reach it and holds a token can use this proxy`);
+    if (!LOOPBACK.has(host)) context.err(`warning: listening on ${host}: anyone who can reach it and holds a token can use this proxy`);
     context.err(`Edgevault proxy on ${url}, forwarding to ${addr}; CA ${ca.certPath}. Ctrl+C to stop.`);
     context.out(url);
 
@@ -85,4 +77,4 @@ Example:
     await listener.close();
     context.err("Proxy stopped.");
   },
-};
+});

@@ -13,33 +13,26 @@ import {
   RegistrationRejected,
   type RejectRegistrationBody,
 } from "../../workers/registrations/registrations.contract.ts";
-import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
-import type { Command } from "../command.ts";
+import { createCommand } from "../command.ts";
 import { table } from "../format.ts";
 import { CapabilityList, RegistrationId } from "../names.ts";
 import { requireSession } from "../session.ts";
 
 const registrationPath = (id: string) => `/v1/registrations/${encodeURIComponent(id)}`;
 
-export const agentRegistrations: Command = {
+const REGISTRATION = { name: "registration-id", schema: RegistrationId, description: "The registration's id, as agent registrations shows it" } as const;
+
+export const agentRegistrations = createCommand({
   path: ["agent", "registrations"],
   summary: "List agents waiting for approval, with the capabilities they asked for",
-  help: `Usage: edgevault agent registrations [--json]
-
-Lists pending self-registrations, oldest first: agents that asked to join the company and
-wait for an owner to approve or reject them. Company owners only.
-
-Options:
-  --json   Print the edge's answer: {registrations: [...], availableCapabilities: [...]}
-
-Example:
-  edgevault agent registrations`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, { json: { type: "boolean" } }, z.object({ json: z.boolean().default(false) }).strict());
-    noMoreArgs(args, 0, "edgevault agent registrations [--json]");
+  description: `Lists pending self-registrations, oldest first: agents that asked to join the company and
+wait for an owner to approve or reject them. Company owners only.`,
+  options: { json: { type: "boolean", description: "Print the edge's answer: {registrations: [...], availableCapabilities: [...]}" } },
+  examples: ["edgevault agent registrations"],
+  async handler({ json }, context) {
     const { client } = await requireSession(context);
     const pending = await client.request("GET", "/v1/registrations", PendingRegistrations);
-    if (flags.json) {
+    if (json) {
       context.out(JSON.stringify(pending, null, 2));
       return;
     }
@@ -54,70 +47,64 @@ Example:
       ),
     );
     context.err(`Available capabilities: ${pending.availableCapabilities.join(", ")}`);
-    context.err("Approve with: edgevault agent approve <id> --capabilities a,b   Reject with: edgevault agent reject <id> --reason \"...\"");
+    context.err('Approve with: edgevault agent approve <id> --capabilities a,b   Reject with: edgevault agent reject <id> --reason "..."');
   },
-};
+});
 
-const APPROVE_USAGE = "edgevault agent approve <registration-id> --capabilities a,b [--realm <realm>]";
-
-export const agentApprove: Command = {
+export const agentApprove = createCommand({
   path: ["agent", "approve"],
   summary: "Approve a registration, granting some or all of the capabilities it asked for",
-  help: `Usage: ${APPROVE_USAGE}
-
-Approves a pending registration: the agent is created at once (as a company member) and
+  description: `Approves a pending registration: the agent is created at once (as a company member) and
 collects its token the next time it claims. Grant any subset of what it asked for; granting a
-capability it did not ask for is refused. Company owners only.
-
-Options:
-  --capabilities <a,b>   Capabilities to grant, comma-separated (required; "" grants none)
-  --realm <realm>        Put the agent in this realm (id or slug)
-
-Example:
-  edgevault agent approve reg_x3Fk9aQ2b7Lm --capabilities api_call --realm eng`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { capabilities: { type: "string" }, realm: { type: "string" } },
-      z.object({ capabilities: z.string("is required, e.g. --capabilities api_call,file_access (\"\" grants none)").pipe(CapabilityList), realm: z.string().min(1, "must not be empty").max(MAX_REALM_REF_LENGTH).optional() }).strict(),
-    );
-    const id = positional(args[0], "registration-id", RegistrationId);
-    noMoreArgs(args, 1, APPROVE_USAGE);
+capability it did not ask for is refused. Company owners only.`,
+  positionals: [REGISTRATION],
+  options: {
+    capabilities: {
+      type: "string",
+      placeholder: "a,b",
+      schema: z.string('is required, e.g. --capabilities api_call,file_access ("" grants none)').pipe(CapabilityList),
+      description: 'Capabilities to grant, comma-separated ("" grants none)',
+    },
+    realm: {
+      type: "string",
+      schema: z.string().min(1, "must not be empty").max(MAX_REALM_REF_LENGTH).optional(),
+      description: "Put the agent in this realm (id or slug)",
+    },
+  },
+  examples: ["edgevault agent approve reg_x3Fk9aQ2b7Lm --capabilities api_call --realm eng"],
+  async handler({ "registration-id": id, capabilities, realm }, context) {
     const { client } = await requireSession(context);
     const approved = await client.request("POST", `${registrationPath(id)}/approve`, RegistrationApproved, {
-      body: { capabilities: flags.capabilities, ...(flags.realm === undefined ? {} : { realm: flags.realm }) } satisfies z.input<typeof ApproveRegistrationBody>,
+      body: { capabilities, ...(realm === undefined ? {} : { realm }) } satisfies z.input<typeof ApproveRegistrationBody>,
     });
-    const granted = flags.capabilities.length > 0 ? flags.capabilities.join(", ") : "no capabilities";
-    context.out(`Approved agent "${approved.agentId}" with ${granted}${flags.realm ? ` in realm "${flags.realm}"` : ""}.`);
+    const granted = capabilities.length > 0 ? capabilities.join(", ") : "no capabilities";
+    context.out(`Approved agent "${approved.agentId}" with ${granted}${realm ? ` in realm "${realm}"` : ""}.`);
     context.err("The agent collects its token with its claim token; this CLI never sees it.");
   },
-};
+});
 
-const REJECT_USAGE = 'edgevault agent reject <registration-id> --reason "..."';
-
-export const agentReject: Command = {
+export const agentReject = createCommand({
   path: ["agent", "reject"],
   summary: "Reject a registration with a reason the agent will see",
-  help: `Usage: ${REJECT_USAGE}
-
-Rejects a pending registration. The agent sees the reason the next time it claims.
-Company owners only.
-
-Options:
-  --reason <text>   Why, in up to ${MAX_REJECTION_REASON} characters (required)
-
-Example:
-  edgevault agent reject reg_x3Fk9aQ2b7Lm --reason "Unknown publisher; register from the CI account"`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { reason: { type: "string" } },
-      z.object({ reason: z.string('is required, e.g. --reason "Unknown publisher"').trim().min(1, "must not be empty").max(MAX_REJECTION_REASON, `must be at most ${MAX_REJECTION_REASON} characters`) }).strict(),
-    );
-    const id = positional(args[0], "registration-id", RegistrationId);
-    noMoreArgs(args, 1, REJECT_USAGE);
+  description: `Rejects a pending registration. The agent sees the reason the next time it claims.
+Company owners only.`,
+  positionals: [REGISTRATION],
+  options: {
+    reason: {
+      type: "string",
+      placeholder: "text",
+      schema: z
+        .string('is required, e.g. --reason "Unknown publisher"')
+        .trim()
+        .min(1, "must not be empty")
+        .max(MAX_REJECTION_REASON, `must be at most ${MAX_REJECTION_REASON} characters`),
+      description: `Why, in up to ${MAX_REJECTION_REASON} characters`,
+    },
+  },
+  examples: ['edgevault agent reject reg_x3Fk9aQ2b7Lm --reason "Unknown publisher; register from the CI account"'],
+  async handler({ "registration-id": id, reason }, context) {
     const { client } = await requireSession(context);
-    await client.request("POST", `${registrationPath(id)}/reject`, RegistrationRejected, { body: { reason: flags.reason } satisfies z.input<typeof RejectRegistrationBody> });
+    await client.request("POST", `${registrationPath(id)}/reject`, RegistrationRejected, { body: { reason } satisfies z.input<typeof RejectRegistrationBody> });
     context.out(`Rejected registration ${id}.`);
   },
-};
+});

@@ -18,18 +18,17 @@ import {
   SessionRevoked,
 } from "../../workers/sessions/sessions.contract.ts";
 import { ApiClient, ApiError } from "../api-client.ts";
-import { noMoreArgs, parseCommandLine } from "../args.ts";
 import { CliError, UsageError } from "../cli-error.ts";
-import type { Command, CommandContext } from "../command.ts";
+import { type CommandContext, createCommand } from "../command.ts";
 import { formatDuration, Ttl } from "../duration.ts";
 import { caDir, LeafCertificates, loadOrCreateCa } from "../mitm/certificates.ts";
 import { startListener, type MitmListener } from "../mitm/listener.ts";
 import { SingleSession } from "../mitm/proxy-auth.ts";
 import { edgeSnapshotLoader, ServiceHosts } from "../mitm/service-hosts.ts";
 import { writeTrustBundle } from "../mitm/trust-bundle.ts";
-import { requireSession, requireVault } from "../session.ts";
+import { requireSession } from "../session.ts";
+import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 
-const USAGE = "edgevault vault run [--vault <name>] [--ttl <duration>] -- <command> [args...]";
 /** Shells' convention for "could not run it": 127 not found, 126 found but not executable. */
 const EXIT_NOT_FOUND = 127;
 const EXIT_NOT_EXECUTABLE = 126;
@@ -78,12 +77,10 @@ export function childEnv(parent: Readonly<Record<string, string | undefined>>, o
   return env;
 }
 
-export const vaultRun: Command = {
+export const vaultRun = createCommand({
   path: ["vault", "run"],
   summary: "Run a command with a vault session: its HTTP clients reach the vault's services through the local proxy",
-  help: `Usage: ${USAGE}
-
-Mints a vault-scoped session (POST /v1/sessions; you need the member role or higher in the
+  description: `Mints a vault-scoped session (POST /v1/sessions; you need the member role or higher in the
 vault), starts the local MITM proxy for it on a free 127.0.0.1 port, and runs the command with:
 
   HTTPS_PROXY, HTTP_PROXY   http://<session token>:<vault>@127.0.0.1:<port> (and https_proxy,
@@ -103,37 +100,34 @@ and a proposal_hint when the vault's unmatched-host policy is deny. No EDGEVAULT
 (EDGEVAULT_API_KEY included) is passed on, and neither is your token: the command gets only its
 session. Signals (SIGINT, SIGTERM, SIGHUP) go to the command; its exit code becomes this
 one's (128+n if signal n killed it; 127 if it could not be found, 126 if not executable). The
-session is revoked when the command exits.
-
-Options:
-  --vault <name>     The vault (default: EDGEVAULT_VAULT; one of the two is required)
-  --ttl <duration>   The session's lifetime, 5m to 7d (default 24h); the command keeps running
-                     after it, but the edge refuses the expired token
-
-Examples:
-  edgevault vault run --vault payments -- curl https://api.stripe.com/v1/balance
-  edgevault vault run --vault payments --ttl 2h -- claude`,
-  async run(argv, context) {
-    const separator = argv.indexOf("--");
-    if (separator === -1) throw new UsageError(`Put the command after --. Usage: ${USAGE}`);
-    const { flags, args } = parseCommandLine(
-      argv.slice(0, separator),
-      { vault: { type: "string" }, ttl: { type: "string" } },
-      z.object({ vault: z.string().optional(), ttl: Ttl(SESSION_MIN_TTL_SECONDS, SESSION_MAX_TTL_SECONDS).optional() }).strict(),
-    );
-    noMoreArgs(args, 0, USAGE);
-    const command = argv.slice(separator + 1);
-    const program = command[0];
-    if (program === undefined || program === "") throw new UsageError(`No command after --. Usage: ${USAGE}`);
-    const vault = requireVault(context, flags.vault);
+session is revoked when the command exits.`,
+  positionals: [
+    { name: "command", schema: z.string(), afterSeparator: true, description: "The program to run and its arguments, after --, taken as they are" },
+  ],
+  options: {
+    vault: VAULT_OPTION,
+    ttl: {
+      type: "string",
+      placeholder: "duration",
+      schema: Ttl(SESSION_MIN_TTL_SECONDS, SESSION_MAX_TTL_SECONDS),
+      default: formatDuration(SESSION_DEFAULT_TTL_SECONDS),
+      description: `The session's lifetime, ${formatDuration(SESSION_MIN_TTL_SECONDS)} to ${formatDuration(SESSION_MAX_TTL_SECONDS)}; the command keeps running after it, but the edge refuses the expired token`,
+    },
+  },
+  examples: ["edgevault vault run -- curl https://api.stripe.com/v1/balance", "edgevault vault run --vault payments --ttl 2h -- claude"],
+  async handler({ command, vault: flag, ttl }, context) {
+    const [program, ...programArgs] = command;
+    if (program === undefined || program === "") throw new UsageError("No command after --: the program's name is empty");
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const ca = await loadOrCreateCa(caDir(context.env));
     const bundlePath = await writeTrustBundle(ca, context.env);
 
-    const ttl = flags.ttl ?? SESSION_DEFAULT_TTL_SECONDS;
     context.err(`edgevault: starting a ${formatDuration(ttl)} session for vault "${vault}" and the local proxy for ${path.basename(program)}…`);
     const session = await client.request("POST", "/v1/sessions", MintedSession, {
-      body: { vault, ttl_seconds: ttl, label: `vault run ${path.basename(program)}`.slice(0, MAX_SESSION_LABEL_LENGTH) } satisfies z.input<typeof CreateSessionBody>,
+      body: { vault, ttl_seconds: ttl, label: `vault run ${path.basename(program)}`.slice(0, MAX_SESSION_LABEL_LENGTH) } satisfies z.input<
+        typeof CreateSessionBody
+      >,
     });
 
     let listener: MitmListener | undefined;
@@ -143,15 +137,22 @@ Examples:
       sessions = new SingleSession(session.token, session.vault, hosts);
       await hosts.ready();
       listener = await startListener({ edgeAddr: client.addr, sessions, leaves: new LeafCertificates(ca) });
-      const env = childEnv(context.env, { edgeAddr: client.addr, token: session.token, vault: session.vault, port: listener.port, caPath: ca.certPath, bundlePath });
-      return await runChild(program, command.slice(1), env, context);
+      const env = childEnv(context.env, {
+        edgeAddr: client.addr,
+        token: session.token,
+        vault: session.vault,
+        port: listener.port,
+        caPath: ca.certPath,
+        bundlePath,
+      });
+      return await runChild(program, programArgs, env, context);
     } finally {
       await listener?.close();
       sessions?.close();
       await revoke(client, session.id, context);
     }
   },
-};
+});
 
 /** Runs the command with stdio inherited; resolves with the exit code this process should use. */
 function runChild(program: string, args: readonly string[], env: Record<string, string>, context: CommandContext): Promise<number> {

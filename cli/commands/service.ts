@@ -15,16 +15,16 @@ import {
   type ServiceView,
   type UpdateServiceBody,
 } from "../../workers/services/services.contract.ts";
-import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
 import type { ApiClient } from "../api-client.ts";
 import { UsageError } from "../cli-error.ts";
-import type { Command } from "../command.ts";
+import { type Command, createCommand, type OptionSpec } from "../command.ts";
 import { confirm } from "../confirm.ts";
 import { table } from "../format.ts";
 import { VaultName } from "../names.ts";
 import { AUTH_HELP, describeAuth, parseAuthFlags } from "../service-auth.ts";
-import { requireSession, requireVault } from "../session.ts";
+import { requireSession } from "../session.ts";
 import { oneLine } from "../terminal-text.ts";
+import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 
 /** Service names follow vault names (`ResourceName` on the edge). */
 const ServiceName = VaultName;
@@ -50,11 +50,18 @@ const Upstream = z.string().transform((value, ctx) => {
 
 const Description = z.string().max(MAX_SERVICE_DESCRIPTION_LENGTH, `must be at most ${MAX_SERVICE_DESCRIPTION_LENGTH} characters`);
 
-const VAULT_OPTION_HELP = "  --vault <name>        The vault (default: EDGEVAULT_VAULT; one of the two is required)";
-const VaultFlag = { vault: { type: "string" } } as const;
-
 const servicesPath = (vault: string) => `/v1/vaults/${encodeURIComponent(vault)}/services`;
 const servicePath = (vault: string, name: string) => `${servicesPath(vault)}/${encodeURIComponent(name)}`;
+
+const SERVICE = { name: "name", schema: ServiceName, description: "The service's name (lowercase letters, digits and hyphens)" } as const;
+
+/** A header of custom auth; add and update take it alike. */
+const HEADER_OPTION = {
+  type: "string",
+  multiple: true,
+  placeholder: "Header: template",
+  description: "A header of --auth custom, e.g. 'X-Api-Key: {{ API_KEY }}'",
+} as const satisfies OptionSpec;
 
 /** What a service now is, in one line: host, upstream, auth, on or off. */
 function summary(service: ServiceView): string {
@@ -73,35 +80,25 @@ async function warnMissingKeys(client: ApiClient, vault: string, service: Servic
   if (keys === undefined) return;
   const missing = service.credential_keys.filter((key) => !keys.includes(key));
   if (missing.length > 0) {
-    err(`Note: vault "${vault}" has no ${missing.join(", ")} yet; set ${missing.length === 1 ? "it" : "them"} with: edgevault vault credential set ${missing[0]} --vault ${vault}`);
+    err(
+      `Note: vault "${vault}" has no ${missing.join(", ")} yet; set ${missing.length === 1 ? "it" : "them"} with: edgevault vault credential set ${missing[0]} --vault ${vault}`,
+    );
   }
 }
 
-const LIST_USAGE = "edgevault vault service list [--vault <name>] [--json]";
-
-export const serviceList: Command = {
+export const serviceList = createCommand({
   path: ["vault", "service", "list"],
   summary: "List a vault's services in matching order: host, auth, upstream, enabled",
-  help: `Usage: ${LIST_USAGE}
-
-Lists the vault's services in the order the proxy considers them, with the host pattern each
+  description: `Lists the vault's services in the order the proxy considers them, with the host pattern each
 answers for, how the credential is attached, and the credential keys it needs. Any role in the
-vault can list.
-
-Options:
-${VAULT_OPTION_HELP}
-  --json                Print a JSON array of services (the edge's fields)
-
-Examples:
-  edgevault vault service list --vault payments
-  edgevault vault service list --vault payments --json | jq -r '.[] | select(.enabled) | .host'`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, { ...VaultFlag, json: { type: "boolean" } }, z.object({ vault: z.string().optional(), json: z.boolean().default(false) }).strict());
-    noMoreArgs(args, 0, LIST_USAGE);
-    const vault = requireVault(context, flags.vault);
+vault can list.`,
+  options: { vault: VAULT_OPTION, json: { type: "boolean", description: "Print a JSON array of services (the edge's fields)" } },
+  examples: ["edgevault vault service list --vault payments", "edgevault vault service list --vault payments --json | jq -r '.[] | select(.enabled) | .host'"],
+  async handler({ vault: flag, json }, context) {
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const { services } = await client.request("GET", servicesPath(vault), ServiceList);
-    if (flags.json) {
+    if (json) {
       context.out(JSON.stringify(services, null, 2));
       return;
     }
@@ -112,202 +109,177 @@ Examples:
     context.out(
       table(
         ["NAME", "HOST", "AUTH", "UPSTREAM", "ENABLED", "DESCRIPTION"],
-        services.map((s) => [s.name, s.host, describeAuth(s.auth), s.upstream ?? "-", s.enabled ? "yes" : "no", s.description ? oneLine(s.description, 40) : "-"]),
+        services.map((s) => [
+          s.name,
+          s.host,
+          describeAuth(s.auth),
+          s.upstream ?? "-",
+          s.enabled ? "yes" : "no",
+          s.description ? oneLine(s.description, 40) : "-",
+        ]),
       ),
     );
   },
-};
-
-/** The flags add and update share. */
-const SERVICE_FLAGS = {
-  ...VaultFlag,
-  host: { type: "string" },
-  auth: { type: "string" },
-  header: { type: "string", multiple: true },
-  upstream: { type: "string" },
-  description: { type: "string" },
-  disabled: { type: "boolean" },
-} as const;
-
-const ServiceFlags = z.object({
-  vault: z.string().optional(),
-  host: HostPattern.optional(),
-  auth: z.string().optional(),
-  header: z.array(z.string()).default([]),
-  upstream: Upstream.optional(),
-  description: Description.optional(),
-  disabled: z.boolean().default(false),
 });
 
-const ADD_USAGE = "edgevault vault service add <name> --host <pattern> --auth <auth> [--header '<Header>: <template>']... [--upstream <origin>] [--description <text>] [--disabled] [--vault <name>]";
-
-export const serviceAdd: Command = {
+export const serviceAdd = createCommand({
   path: ["vault", "service", "add"],
   summary: "Add a service: a host pattern the proxy forwards, and how it attaches the credential",
-  help: `Usage: ${ADD_USAGE}
-
-Adds a service at the end of the vault's matching order. Requests an agent sends through the
+  description: `Adds a service at the end of the vault's matching order. Requests an agent sends through the
 proxy to a host the pattern matches get the credential attached as --auth says. Vault admins.
 
-Host patterns (--host, required):
+Host patterns (--host):
   api.example.com       that host, default port
   *.example.com         exactly one label under example.com
   api.example.com:8443  only that port
   slack.com/api/*       only paths under /api
 
-${AUTH_HELP}
-
-Options:
-  --host <pattern>      What the service answers for (required)
-  --auth <auth>         How the credential is attached (required), as above
-  --header <h: tmpl>    A header of custom auth; repeat for several
-  --upstream <origin>   Forward to this origin instead of the requested host,
-                        e.g. https://eu.api.example.com
-  --description <text>  Shown to agents by /discover (up to ${MAX_SERVICE_DESCRIPTION_LENGTH} characters)
-  --disabled            Add it switched off (the proxy refuses its host until enabled)
-${VAULT_OPTION_HELP}
-
-Examples:
-  edgevault vault service add stripe --host api.stripe.com --auth bearer:STRIPE_KEY --vault payments
-  edgevault vault service add twilio --host api.twilio.com --auth basic:TWILIO_SID:TWILIO_TOKEN --vault payments
-  edgevault vault service add openai --host api.openai.com --auth 'api-key:OPENAI_KEY:Authorization:Bearer ' --vault payments
-  edgevault vault service add acme --host api.acme.test --auth custom --header 'X-Acme-Key: {{ ACME_KEY }}' --header 'X-Acme-Org: {{ ACME_ORG }}' --vault payments`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, SERVICE_FLAGS, ServiceFlags.strict());
-    const name = positional(args[0], "name", ServiceName);
-    noMoreArgs(args, 1, "edgevault vault service add <name> --host <pattern> --auth <auth> [options]");
-    if (flags.host === undefined) throw new UsageError("--host is required, e.g. --host api.stripe.com");
-    if (flags.auth === undefined) throw new UsageError("--auth is required, e.g. --auth bearer:STRIPE_KEY (or --auth passthrough)");
-    const auth = parseAuthFlags(flags.auth, flags.header);
-    const vault = requireVault(context, flags.vault);
+${AUTH_HELP}`,
+  positionals: [SERVICE],
+  options: {
+    host: {
+      type: "string",
+      placeholder: "pattern",
+      schema: z.string("is required, e.g. --host api.stripe.com").pipe(HostPattern),
+      description: "What the service answers for, as above",
+    },
+    auth: {
+      type: "string",
+      schema: z.string("is required, e.g. --auth bearer:STRIPE_KEY (or --auth passthrough)"),
+      description: "How the credential is attached, as above",
+    },
+    header: HEADER_OPTION,
+    upstream: {
+      type: "string",
+      placeholder: "origin",
+      schema: Upstream.optional(),
+      description: "Forward to this origin instead of the requested host, e.g. https://eu.api.example.com",
+    },
+    description: {
+      type: "string",
+      placeholder: "text",
+      schema: Description.optional(),
+      description: `Shown to agents by /discover (up to ${MAX_SERVICE_DESCRIPTION_LENGTH} characters)`,
+    },
+    disabled: { type: "boolean", description: "Add it switched off (the proxy refuses its host until enabled)" },
+    vault: VAULT_OPTION,
+  },
+  examples: [
+    "edgevault vault service add stripe --host api.stripe.com --auth bearer:STRIPE_KEY --vault payments",
+    "edgevault vault service add twilio --host api.twilio.com --auth basic:TWILIO_SID:TWILIO_TOKEN --vault payments",
+    "edgevault vault service add openai --host api.openai.com --auth 'api-key:OPENAI_KEY:Authorization:Bearer ' --vault payments",
+    "edgevault vault service add acme --host api.acme.test --auth custom --header 'X-Acme-Key: {{ ACME_KEY }}' --header 'X-Acme-Org: {{ ACME_ORG }}' --vault payments",
+  ],
+  async handler(args, context) {
+    const auth = parseAuthFlags(args.auth, args.header);
+    const vault = await resolveVault(context, args.vault);
     const { client } = await requireSession(context);
     const { service } = await client.request("POST", servicesPath(vault), OneService, {
       body: {
-        name,
-        host: flags.host,
+        name: args.name,
+        host: args.host,
         auth,
-        enabled: !flags.disabled,
-        ...(flags.upstream === undefined ? {} : { upstream: flags.upstream }),
-        ...(flags.description === undefined ? {} : { description: flags.description }),
+        enabled: !args.disabled,
+        ...(args.upstream === undefined ? {} : { upstream: args.upstream }),
+        ...(args.description === undefined ? {} : { description: args.description }),
       } satisfies z.input<typeof CreateServiceBody>,
     });
     context.out(`Added service "${service.name}" to vault "${vault}": ${summary(service)}.`);
     await warnMissingKeys(client, vault, service, context.err);
   },
-};
+});
 
-const UPDATE_USAGE = "edgevault vault service update <name> [--host <pattern>] [--auth <auth> [--header '<Header>: <template>']...] [--upstream <origin>|none] [--description <text>] [--rename <new-name>] [--enabled|--disabled] [--vault <name>]";
-
-export const serviceUpdate: Command = {
+export const serviceUpdate = createCommand({
   path: ["vault", "service", "update"],
   summary: "Change a service's host, auth, upstream, description or name",
-  help: `Usage: ${UPDATE_USAGE}
-
-Changes only what is given; the service keeps its place in the matching order. --auth replaces
+  description: `Changes only what is given; the service keeps its place in the matching order. --auth replaces
 the whole auth config (forms as for vault service add). Vault admins; the proxy uses the change
 from its next request.
 
-${AUTH_HELP}
-
-Options:
-  --host <pattern>      A new host pattern
-  --auth <auth>         A new auth config
-  --header <h: tmpl>    A header of custom auth; repeat for several
-  --upstream <origin>   A new upstream origin; none forwards to the requested host again
-  --description <text>  A new description; "" removes it
-  --rename <new-name>   A new name for the service
-  --enabled, --disabled Switch it on or off (also: vault service enable|disable)
-${VAULT_OPTION_HELP}
-
-Examples:
-  edgevault vault service update stripe --auth bearer:STRIPE_RESTRICTED_KEY --vault payments
-  edgevault vault service update stripe --upstream none --description "Stripe API" --vault payments`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { ...SERVICE_FLAGS, rename: { type: "string" }, enabled: { type: "boolean" } },
-      ServiceFlags.extend({ rename: ServiceName.optional(), enabled: z.boolean().default(false) }).strict(),
-    );
-    const name = positional(args[0], "name", ServiceName);
-    noMoreArgs(args, 1, "edgevault vault service update <name> [options]");
-    if (flags.enabled && flags.disabled) throw new UsageError("--enabled and --disabled contradict each other; give one");
-    const auth = parseAuthFlags(flags.auth, flags.header);
+${AUTH_HELP}`,
+  positionals: [SERVICE],
+  options: {
+    host: { type: "string", placeholder: "pattern", schema: HostPattern.optional(), description: "A new host pattern" },
+    auth: { type: "string", description: "A new auth config, as above" },
+    header: HEADER_OPTION,
+    upstream: {
+      type: "string",
+      placeholder: "origin",
+      schema: Upstream.optional(),
+      description: "A new upstream origin; none forwards to the requested host again",
+    },
+    description: { type: "string", placeholder: "text", schema: Description.optional(), description: 'A new description; "" removes it' },
+    rename: { type: "string", placeholder: "new-name", schema: ServiceName.optional(), description: "A new name for the service" },
+    enabled: { type: "boolean", description: "Switch it on (also: vault service enable)" },
+    disabled: { type: "boolean", description: "Switch it off (also: vault service disable)" },
+    vault: VAULT_OPTION,
+  },
+  examples: [
+    "edgevault vault service update stripe --auth bearer:STRIPE_RESTRICTED_KEY --vault payments",
+    'edgevault vault service update stripe --upstream none --description "Stripe API" --vault payments',
+  ],
+  async handler(args, context) {
+    if (args.enabled && args.disabled) throw new UsageError("--enabled and --disabled contradict each other; give one");
+    const auth = parseAuthFlags(args.auth, args.header);
     const change = {
-      ...(flags.rename === undefined ? {} : { name: flags.rename }),
-      ...(flags.host === undefined ? {} : { host: flags.host }),
+      ...(args.rename === undefined ? {} : { name: args.rename }),
+      ...(args.host === undefined ? {} : { host: args.host }),
       ...(auth === undefined ? {} : { auth }),
-      ...(flags.upstream === undefined ? {} : { upstream: flags.upstream }),
-      ...(flags.description === undefined ? {} : { description: flags.description }),
-      ...(flags.enabled ? { enabled: true } : flags.disabled ? { enabled: false } : {}),
+      ...(args.upstream === undefined ? {} : { upstream: args.upstream }),
+      ...(args.description === undefined ? {} : { description: args.description }),
+      ...(args.enabled ? { enabled: true } : args.disabled ? { enabled: false } : {}),
     } satisfies z.input<typeof UpdateServiceBody>;
-    if (Object.keys(change).length === 0) throw new UsageError("Nothing to change: give --host, --auth, --upstream, --description, --rename, --enabled or --disabled");
-    const vault = requireVault(context, flags.vault);
+    if (Object.keys(change).length === 0)
+      throw new UsageError("Nothing to change: give --host, --auth, --upstream, --description, --rename, --enabled or --disabled");
+    const vault = await resolveVault(context, args.vault);
     const { client } = await requireSession(context);
-    const { service } = await client.request("PATCH", servicePath(vault, name), OneService, { body: change });
+    const { service } = await client.request("PATCH", servicePath(vault, args.name), OneService, { body: change });
     context.out(`Updated service "${service.name}" in vault "${vault}": ${summary(service)}.`);
     if (auth !== undefined) await warnMissingKeys(client, vault, service, context.err);
   },
-};
+});
 
 function switchCommand(enabled: boolean): Command {
   const verb = enabled ? "enable" : "disable";
-  const usage = `edgevault vault service ${verb} <name> [--vault <name>]`;
-  return {
+  return createCommand({
     path: ["vault", "service", verb],
     summary: enabled ? "Switch a disabled service back on" : "Switch a service off: the proxy refuses its host, the config is kept",
-    help: `Usage: ${usage}
-
-${
-  enabled
-    ? "Switches the service on again: the proxy forwards its host from the next request."
-    : "Switches the service off: from the next request the proxy refuses its host with 403\nservice_disabled. Its config is kept, so vault service enable restores it as it was."
-} Vault admins.
-
-Options:
-${VAULT_OPTION_HELP}
-
-Example:
-  edgevault vault service ${verb} stripe --vault payments`,
-    async run(argv, context) {
-      const { flags, args } = parseCommandLine(argv, VaultFlag, z.object({ vault: z.string().optional() }).strict());
-      const name = positional(args[0], "name", ServiceName);
-      noMoreArgs(args, 1, usage);
-      const vault = requireVault(context, flags.vault);
+    description: `${
+      enabled
+        ? "Switches the service on again: the proxy forwards its host from the next request."
+        : "Switches the service off: from the next request the proxy refuses its host with 403\nservice_disabled. Its config is kept, so vault service enable restores it as it was."
+    } Vault admins.`,
+    positionals: [SERVICE],
+    options: { vault: VAULT_OPTION },
+    examples: [`edgevault vault service ${verb} stripe --vault payments`],
+    async handler({ name, vault: flag }, context) {
+      const vault = await resolveVault(context, flag);
       const { client } = await requireSession(context);
-      const { service } = await client.request("PATCH", servicePath(vault, name), OneService, { body: { enabled } satisfies z.input<typeof UpdateServiceBody> });
+      const { service } = await client.request("PATCH", servicePath(vault, name), OneService, {
+        body: { enabled } satisfies z.input<typeof UpdateServiceBody>,
+      });
       context.out(`Service "${service.name}" in vault "${vault}" is ${service.enabled ? "enabled" : "disabled"}.`);
     },
-  };
+  });
 }
 
 export const serviceEnable = switchCommand(true);
 export const serviceDisable = switchCommand(false);
 
-const REMOVE_USAGE = "edgevault vault service remove <name> [--vault <name>] [--yes]";
-
-export const serviceRemove: Command = {
+export const serviceRemove = createCommand({
   path: ["vault", "service", "remove"],
   summary: "Remove a service (its credentials stay in the vault)",
-  help: `Usage: ${REMOVE_USAGE}
-
-Removes the service: from the next request the proxy no longer forwards its host. The
+  description: `Removes the service: from the next request the proxy no longer forwards its host. The
 credentials it used stay in the vault (vault credential delete removes them). Asks for
-confirmation on a terminal; without a terminal (scripts, CI) --yes is required. Vault admins.
-
-Options:
-${VAULT_OPTION_HELP}
-  --yes                 Do not ask for confirmation
-
-Example:
-  edgevault vault service remove stripe --vault payments --yes`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, { ...VaultFlag, yes: { type: "boolean", short: "y" } }, z.object({ vault: z.string().optional(), yes: z.boolean().default(false) }).strict());
-    const name = positional(args[0], "name", ServiceName);
-    noMoreArgs(args, 1, REMOVE_USAGE);
-    const vault = requireVault(context, flags.vault);
+confirmation on a terminal; without a terminal (scripts, CI) --yes is required. Vault admins.`,
+  positionals: [SERVICE],
+  options: { vault: VAULT_OPTION, yes: { type: "boolean", short: "y", description: "Do not ask for confirmation" } },
+  examples: ["edgevault vault service remove stripe --vault payments --yes"],
+  async handler({ name, vault: flag, yes }, context) {
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     await confirm(context, {
-      yes: flags.yes,
+      yes,
       action: `remove service "${name}" from vault "${vault}"`,
       // Looked up first so a typo is a "not found" rather than a question about nothing.
       question: async () => {
@@ -318,4 +290,4 @@ Example:
     const { deleted } = await client.request("DELETE", servicePath(vault, name), ServiceDeleted);
     context.out(`Removed service "${deleted}" from vault "${vault}".`);
   },
-};
+});

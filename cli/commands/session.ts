@@ -14,59 +14,52 @@ import {
   SessionList,
   SessionRevoked,
 } from "../../workers/sessions/sessions.contract.ts";
-import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
-import type { Command } from "../command.ts";
+import { createCommand } from "../command.ts";
 import { Ttl } from "../duration.ts";
 import { table } from "../format.ts";
 import { listedId } from "../names.ts";
-import { requireSession, requireVault } from "../session.ts";
+import { requireSession } from "../session.ts";
 import { oneLine } from "../terminal-text.ts";
+import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 
 const SessionId = listedId(1, MAX_SESSION_ID_LENGTH, "must be a session id as shown by `edgevault session list` (e.g. ses_0b7e4c29d1a8f36e55)");
 
-const VAULT_OPTION_HELP = "  --vault <name>      The vault (default: EDGEVAULT_VAULT; one of the two is required)";
-
-const CREATE_USAGE = "edgevault session create [--vault <name>] [--ttl <duration>] [--label <text>] [--json]";
-
-export const sessionCreate: Command = {
+export const sessionCreate = createCommand({
   path: ["session", "create"],
   summary: "Mint a vault session token for CI or a script; prints the token once",
-  help: `Usage: ${CREATE_USAGE}
-
-Mints a session token scoped to one vault: it acts with the proxy role there (requests through
+  description: `Mints a session token scoped to one vault: it acts with the proxy role there (requests through
 /proxy without an X-Vault header) and nothing else, until it expires or is revoked. The token is
 printed once, alone on stdout, so it can go straight into a CI secret; it cannot be shown
-again. Needs the member role in the vault (or higher).
-
-Options:
-${VAULT_OPTION_HELP}
-  --ttl <duration>    How long it lives: 5m to 7d, e.g. 1h, 12h (default 24h)
-  --label <text>      A note shown by session list, e.g. the CI job (up to ${MAX_SESSION_LABEL_LENGTH} characters)
-  --json              Print {id, token, expires_at, addr, vault} instead of the bare token
-
-Examples:
-  edgevault session create --vault payments --ttl 1h --label "deploy job" | gh secret set EDGEVAULT_SESSION
-  edgevault session create --vault payments --json`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { vault: { type: "string" }, ttl: { type: "string" }, label: { type: "string" }, json: { type: "boolean" } },
-      z
-        .object({
-          vault: z.string().optional(),
-          ttl: Ttl(SESSION_MIN_TTL_SECONDS, SESSION_MAX_TTL_SECONDS).optional(),
-          label: z.string().max(MAX_SESSION_LABEL_LENGTH, `must be at most ${MAX_SESSION_LABEL_LENGTH} characters`).optional(),
-          json: z.boolean().default(false),
-        })
-        .strict(),
-    );
-    noMoreArgs(args, 0, CREATE_USAGE);
-    const vault = requireVault(context, flags.vault);
+again. Needs the member role in the vault (or higher).`,
+  options: {
+    vault: VAULT_OPTION,
+    ttl: {
+      type: "string",
+      placeholder: "duration",
+      schema: Ttl(SESSION_MIN_TTL_SECONDS, SESSION_MAX_TTL_SECONDS).optional(),
+      description: "How long it lives: 5m to 7d, e.g. 1h, 12h (default 24h)",
+    },
+    label: {
+      type: "string",
+      placeholder: "text",
+      schema: z.string().max(MAX_SESSION_LABEL_LENGTH, `must be at most ${MAX_SESSION_LABEL_LENGTH} characters`).optional(),
+      description: `A note shown by session list, e.g. the CI job (up to ${MAX_SESSION_LABEL_LENGTH} characters)`,
+    },
+    json: { type: "boolean", description: "Print {id, token, expires_at, addr, vault} instead of the bare token" },
+  },
+  examples: [
+    'edgevault session create --vault payments --ttl 1h --label "deploy job" | gh secret set EDGEVAULT_SESSION',
+    "edgevault session create --vault payments --json",
+  ],
+  async handler({ vault: flag, ttl, label, json }, context) {
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const minted = await client.request("POST", "/v1/sessions", MintedSession, {
-      body: { vault, ...(flags.ttl === undefined ? {} : { ttl_seconds: flags.ttl }), ...(flags.label === undefined ? {} : { label: flags.label }) } satisfies z.input<typeof CreateSessionBody>,
+      body: { vault, ...(ttl === undefined ? {} : { ttl_seconds: ttl }), ...(label === undefined ? {} : { label }) } satisfies z.input<
+        typeof CreateSessionBody
+      >,
     });
-    if (flags.json) {
+    if (json) {
       context.out(JSON.stringify(minted, null, 2));
       return;
     }
@@ -74,33 +67,24 @@ Examples:
     context.out(minted.token);
     context.err("");
     context.err(`Session ${minted.id} for vault "${minted.vault}" at ${minted.addr}, expires ${minted.expires_at}. The token above is shown only now.`);
-    context.err(`Send it as the Bearer token of ${minted.addr}/proxy/<host>/… requests (no X-Vault needed). Revoke it with: edgevault session revoke ${minted.id}`);
+    context.err(
+      `Send it as the Bearer token of ${minted.addr}/proxy/<host>/… requests (no X-Vault needed). Revoke it with: edgevault session revoke ${minted.id}`,
+    );
   },
-};
+});
 
-const LIST_USAGE = "edgevault session list [--vault <name>] [--json]";
-
-export const sessionList: Command = {
+export const sessionList = createCommand({
   path: ["session", "list"],
   summary: "List a vault's active sessions (all for admins, your own otherwise)",
-  help: `Usage: ${LIST_USAGE}
-
-Lists the vault's sessions that are neither expired nor revoked, newest first: every one for a
-vault admin, the ones you minted otherwise. Tokens are never shown.
-
-Options:
-${VAULT_OPTION_HELP}
-  --json              Print a JSON array of sessions (the edge's fields)
-
-Example:
-  edgevault session list --vault payments`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, { vault: { type: "string" }, json: { type: "boolean" } }, z.object({ vault: z.string().optional(), json: z.boolean().default(false) }).strict());
-    noMoreArgs(args, 0, LIST_USAGE);
-    const vault = requireVault(context, flags.vault);
+  description: `Lists the vault's sessions that are neither expired nor revoked, newest first: every one for a
+vault admin, the ones you minted otherwise. Tokens are never shown.`,
+  options: { vault: VAULT_OPTION, json: { type: "boolean", description: "Print a JSON array of sessions (the edge's fields)" } },
+  examples: ["edgevault session list --vault payments"],
+  async handler({ vault: flag, json }, context) {
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const { sessions } = await client.request("GET", "/v1/sessions", SessionList, { query: { vault } });
-    if (flags.json) {
+    if (json) {
       context.out(JSON.stringify(sessions, null, 2));
       return;
     }
@@ -115,26 +99,18 @@ Example:
       ),
     );
   },
-};
+});
 
-const REVOKE_USAGE = "edgevault session revoke <id>";
-
-export const sessionRevoke: Command = {
+export const sessionRevoke = createCommand({
   path: ["session", "revoke"],
   summary: "Revoke a session: its token is refused from the next request",
-  help: `Usage: ${REVOKE_USAGE}
-
-Revokes the session; its token is refused from its next request. You can revoke the sessions you
-minted; vault admins can revoke any session of their vaults.
-
-Example:
-  edgevault session revoke ses_0b7e4c29d1a8f36e55`,
-  async run(argv, context) {
-    const { args } = parseCommandLine(argv, {}, z.object({}).strict());
-    const id = positional(args[0], "id", SessionId);
-    noMoreArgs(args, 1, REVOKE_USAGE);
+  description: `Revokes the session; its token is refused from its next request. You can revoke the sessions you
+minted; vault admins can revoke any session of their vaults.`,
+  positionals: [{ name: "id", schema: SessionId, description: "The session's id, as session list and session create show it" }],
+  examples: ["edgevault session revoke ses_0b7e4c29d1a8f36e55"],
+  async handler({ id }, context) {
     const { client } = await requireSession(context);
     const { revoked } = await client.request("DELETE", `/v1/sessions/${encodeURIComponent(id)}`, SessionRevoked);
     context.out(`Revoked session ${revoked}.`);
   },
-};
+});

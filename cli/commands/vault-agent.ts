@@ -1,6 +1,6 @@
 /**
  * `vault agent list|add|set-role|remove` (seed 002 vault-level commands): an agent's role in one
- * vault. The vault comes from --vault or EDGEVAULT_VAULT, as for `vault credential`.
+ * vault. The vault is resolved as for every vault-scoped command (vault-option.ts).
  */
 import { z } from "zod";
 import {
@@ -10,45 +10,29 @@ import {
   VaultAgentList,
   VaultAgentRemoved,
 } from "../../workers/vault-agents/vault-agents.contract.ts";
-import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
-import type { Command } from "../command.ts";
-import { table } from "../format.ts";
 import { VAULT_ROLES } from "../../workers/vaults/vaults.contract.ts";
+import { createCommand } from "../command.ts";
+import { table } from "../format.ts";
 import { AgentName, oneOf, VaultRole } from "../names.ts";
-import { requireSession, requireVault } from "../session.ts";
-
-const VAULT_OPTION_HELP = "  --vault <name>   The vault (default: EDGEVAULT_VAULT; one of the two is required)";
-const VaultFlag = { vault: { type: "string" } } as const;
+import { requireSession } from "../session.ts";
+import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 
 const agentsPath = (vault: string) => `/v1/vaults/${encodeURIComponent(vault)}/agents`;
 
-const LIST_USAGE = "edgevault vault agent list [--vault <name>] [--json]";
+const AGENT = { name: "name", schema: AgentName, description: "The agent's name" } as const;
 
-export const vaultAgentList: Command = {
+export const vaultAgentList = createCommand({
   path: ["vault", "agent", "list"],
   summary: "List the agents with a role in a vault",
-  help: `Usage: ${LIST_USAGE}
-
-Lists the agents that can use the vault, with their role in it and their status. Needs the
-member role in the vault (or higher).
-
-Options:
-${VAULT_OPTION_HELP}
-  --json           Print a JSON array of {agent, role, status}
-
-Example:
-  edgevault vault agent list --vault payments`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { ...VaultFlag, json: { type: "boolean" } },
-      z.object({ vault: z.string().optional(), json: z.boolean().default(false) }).strict(),
-    );
-    noMoreArgs(args, 0, LIST_USAGE);
-    const vault = requireVault(context, flags.vault);
+  description: `Lists the agents that can use the vault, with their role in it and their status. Needs the
+member role in the vault (or higher).`,
+  options: { vault: VAULT_OPTION, json: { type: "boolean", description: "Print a JSON array of {agent, role, status}" } },
+  examples: ["edgevault vault agent list --vault payments"],
+  async handler({ vault: flag, json }, context) {
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const { agents } = await client.request("GET", agentsPath(vault), VaultAgentList);
-    if (flags.json) {
+    if (json) {
       context.out(JSON.stringify(agents, null, 2));
       return;
     }
@@ -56,98 +40,74 @@ Example:
       context.err(`No agents in vault "${vault}". Add one: edgevault vault agent add <name> --vault ${vault}`);
       return;
     }
-    context.out(table(["AGENT", "ROLE", "STATUS"], agents.map((a) => [a.agent, a.role, a.status])));
+    context.out(
+      table(
+        ["AGENT", "ROLE", "STATUS"],
+        agents.map((a) => [a.agent, a.role, a.status]),
+      ),
+    );
   },
-};
+});
 
-const ADD_USAGE = "edgevault vault agent add <name> [--vault <name>] [--role proxy|member|admin]";
-
-export const vaultAgentAdd: Command = {
+export const vaultAgentAdd = createCommand({
   path: ["vault", "agent", "add"],
   summary: "Give an existing agent a role in a vault (default: proxy)",
-  help: `Usage: ${ADD_USAGE}
-
-Grants an existing agent a role in the vault; it applies to the agent's next request. If the
+  description: `Grants an existing agent a role in the vault; it applies to the agent's next request. If the
 agent already has a role there, it is replaced. You cannot grant a role above your own.
 
 Roles:
   proxy    Make requests through the proxy with the vault's credentials (default)
   member   Also manage the vault's credentials, list its agents, mint vault sessions
-  admin    Also manage the vault's settings and who can use it
-
-Options:
-${VAULT_OPTION_HELP}
-  --role <role>    proxy (default), member or admin
-
-Examples:
-  edgevault vault agent add my-agent --vault payments
-  edgevault vault agent add my-agent --vault payments --role member`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { ...VaultFlag, role: { type: "string" } },
-      z.object({ vault: z.string().optional(), role: VaultRole.default("proxy") }).strict(),
-    );
-    const name = positional(args[0], "name", AgentName);
-    noMoreArgs(args, 1, ADD_USAGE);
-    const vault = requireVault(context, flags.vault);
-    const { client } = await requireSession(context);
-    const granted = await client.request("POST", agentsPath(vault), VaultAgentGranted, { body: { agent: name, role: flags.role } satisfies z.input<typeof AddVaultAgentBody> });
-    context.out(`Agent "${granted.agent.agent}" now has the ${granted.agent.role} role in vault "${granted.vault}".`);
+  admin    Also manage the vault's settings and who can use it`,
+  positionals: [AGENT],
+  options: {
+    vault: VAULT_OPTION,
+    role: { type: "string", schema: VaultRole, default: "proxy", description: `The agent's role in the vault: ${oneOf(VAULT_ROLES)}` },
   },
-};
-
-const SET_ROLE_USAGE = "edgevault vault agent set-role <name> [--vault <name>] --role proxy|member|admin";
-
-export const vaultAgentSetRole: Command = {
-  path: ["vault", "agent", "set-role"],
-  summary: "Change an agent's role in a vault",
-  help: `Usage: ${SET_ROLE_USAGE}
-
-Changes the role of an agent that already has one in the vault (use vault agent add to grant a
-first role). Needs the admin role in the vault; applies to the agent's next request.
-
-Options:
-${VAULT_OPTION_HELP}
-  --role <role>    proxy, member or admin (required)
-
-Example:
-  edgevault vault agent set-role my-agent --vault payments --role member`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, { ...VaultFlag, role: { type: "string" } }, z.object({ vault: z.string().optional(), role: z.string(`is required: ${oneOf(VAULT_ROLES)}`).pipe(VaultRole) }).strict());
-    const name = positional(args[0], "name", AgentName);
-    noMoreArgs(args, 1, SET_ROLE_USAGE);
-    const vault = requireVault(context, flags.vault);
+  examples: ["edgevault vault agent add my-agent --role proxy", "edgevault vault agent add my-agent --vault payments --role member"],
+  async handler({ name, vault: flag, role }, context) {
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const granted = await client.request("PATCH", `${agentsPath(vault)}/${encodeURIComponent(name)}`, VaultAgentGranted, {
-      body: { role: flags.role } satisfies z.input<typeof SetVaultAgentRoleBody>,
+    const granted = await client.request("POST", agentsPath(vault), VaultAgentGranted, {
+      body: { agent: name, role } satisfies z.input<typeof AddVaultAgentBody>,
     });
     context.out(`Agent "${granted.agent.agent}" now has the ${granted.agent.role} role in vault "${granted.vault}".`);
   },
-};
+});
 
-const REMOVE_USAGE = "edgevault vault agent remove <name> [--vault <name>]";
+export const vaultAgentSetRole = createCommand({
+  path: ["vault", "agent", "set-role"],
+  summary: "Change an agent's role in a vault",
+  description: `Changes the role of an agent that already has one in the vault (use vault agent add to grant a
+first role). Needs the admin role in the vault; applies to the agent's next request.`,
+  positionals: [AGENT],
+  options: {
+    vault: VAULT_OPTION,
+    role: { type: "string", schema: z.string(`is required: ${oneOf(VAULT_ROLES)}`).pipe(VaultRole), description: `The new role: ${oneOf(VAULT_ROLES)}` },
+  },
+  examples: ["edgevault vault agent set-role my-agent --role member", "edgevault vault agent set-role my-agent --vault payments --role admin"],
+  async handler({ name, vault: flag, role }, context) {
+    const vault = await resolveVault(context, flag);
+    const { client } = await requireSession(context);
+    const granted = await client.request("PATCH", `${agentsPath(vault)}/${encodeURIComponent(name)}`, VaultAgentGranted, {
+      body: { role } satisfies z.input<typeof SetVaultAgentRoleBody>,
+    });
+    context.out(`Agent "${granted.agent.agent}" now has the ${granted.agent.role} role in vault "${granted.vault}".`);
+  },
+});
 
-export const vaultAgentRemove: Command = {
+export const vaultAgentRemove = createCommand({
   path: ["vault", "agent", "remove"],
   summary: "Remove an agent's access to a vault",
-  help: `Usage: ${REMOVE_USAGE}
-
-Removes the agent's role in the vault; from its next request it can no longer use the vault.
-The agent itself and its access to other vaults are untouched. Needs the admin role in the vault.
-
-Options:
-${VAULT_OPTION_HELP}
-
-Example:
-  edgevault vault agent remove my-agent --vault payments`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, VaultFlag, z.object({ vault: z.string().optional() }).strict());
-    const name = positional(args[0], "name", AgentName);
-    noMoreArgs(args, 1, REMOVE_USAGE);
-    const vault = requireVault(context, flags.vault);
+  description: `Removes the agent's role in the vault; from its next request it can no longer use the vault.
+The agent itself and its access to other vaults are untouched. Needs the admin role in the vault.`,
+  positionals: [AGENT],
+  options: { vault: VAULT_OPTION },
+  examples: ["edgevault vault agent remove my-agent", "edgevault vault agent remove my-agent --vault payments"],
+  async handler({ name, vault: flag }, context) {
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const removed = await client.request("DELETE", `${agentsPath(vault)}/${encodeURIComponent(name)}`, VaultAgentRemoved);
     context.out(`Removed agent "${removed.removed}" from vault "${removed.vault}".`);
   },
-};
+});

@@ -18,16 +18,14 @@ import {
   WebhookDeleted,
   WebhookList,
 } from "../../workers/webhooks/webhooks.contract.ts";
-import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
 import { UsageError } from "../cli-error.ts";
-import type { Command } from "../command.ts";
+import { createCommand } from "../command.ts";
 import { table } from "../format.ts";
-import { listedId, VaultPolicy } from "../names.ts";
-import { requireSession, requireVault } from "../session.ts";
+import { listedId, PageLimit, VaultPolicy } from "../names.ts";
+import { requireSession } from "../session.ts";
 import { oneLine } from "../terminal-text.ts";
+import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 
-const VAULT_OPTION_HELP = "  --vault <name>      The vault (default: EDGEVAULT_VAULT; one of the two is required)";
-const VaultFlag = { vault: { type: "string" } } as const;
 const vaultPath = (vault: string) => `/v1/vaults/${encodeURIComponent(vault)}`;
 
 /** A vault's override of the proxy's defaults, any of them absent. */
@@ -38,8 +36,10 @@ const DEFAULT_RATE_LIMIT = { rate_per_second: DEFAULTS.ratePerSecond, burst: DEF
 
 /** "5 req/s, burst 10, 64 concurrent (default)": the override, with the defaults it leaves alone named. */
 function describeRateLimit(limit: RateLimit | null): string {
-  const part = (value: number | undefined, fallback: number, unit: (n: number) => string) => (value === undefined ? `${unit(fallback)} (default)` : unit(value));
-  if (limit === null) return `default (${DEFAULT_RATE_LIMIT.rate_per_second} req/s, burst ${DEFAULT_RATE_LIMIT.burst}, ${DEFAULT_RATE_LIMIT.max_concurrent} concurrent)`;
+  const part = (value: number | undefined, fallback: number, unit: (n: number) => string) =>
+    value === undefined ? `${unit(fallback)} (default)` : unit(value);
+  if (limit === null)
+    return `default (${DEFAULT_RATE_LIMIT.rate_per_second} req/s, burst ${DEFAULT_RATE_LIMIT.burst}, ${DEFAULT_RATE_LIMIT.max_concurrent} concurrent)`;
   return [
     part(limit.rate_per_second, DEFAULT_RATE_LIMIT.rate_per_second, (n) => `${n} req/s`),
     part(limit.burst, DEFAULT_RATE_LIMIT.burst, (n) => `burst ${n}`),
@@ -62,7 +62,8 @@ export const RateLimitFlag = z.string().transform((value, ctx): RateLimit | null
   const parts = value.split("/");
   if (parts.length < 2 || parts.length > 3) return fail(`"${oneLine(value, 40)}" is not a rate limit`);
   const [rps = "", burst = "", concurrent] = parts;
-  if (!/^\d+(\.\d+)?$/.test(rps) || Number(rps) <= 0 || Number(rps) > MAX_RATE_PER_SECOND) return fail(`the rate must be a number of requests per second above 0, at most ${MAX_RATE_PER_SECOND}`);
+  if (!/^\d+(\.\d+)?$/.test(rps) || Number(rps) <= 0 || Number(rps) > MAX_RATE_PER_SECOND)
+    return fail(`the rate must be a number of requests per second above 0, at most ${MAX_RATE_PER_SECOND}`);
   if (!/^\d+$/.test(burst) || Number(burst) < 1 || Number(burst) > MAX_BURST) return fail(`the burst must be a whole number from 1 to ${MAX_BURST}`);
   if (concurrent !== undefined && (!/^\d+$/.test(concurrent) || Number(concurrent) < 1 || Number(concurrent) > MAX_CONCURRENT)) {
     return fail(`the concurrency must be a whole number from 1 to ${MAX_CONCURRENT}`);
@@ -70,111 +71,102 @@ export const RateLimitFlag = z.string().transform((value, ctx): RateLimit | null
   return { rate_per_second: Number(rps), burst: Number(burst), ...(concurrent === undefined ? {} : { max_concurrent: Number(concurrent) }) };
 });
 
-const SET_USAGE = "edgevault vault set [--vault <name>] [--policy passthrough|deny] [--rate-limit <rps>/<burst>[/<concurrent>] | --rate-limit default]";
-
-export const vaultSet: Command = {
+export const vaultSet = createCommand({
   path: ["vault", "set"],
   summary: "Change a vault's settings: unmatched-host policy, rate limit",
-  help: `Usage: ${SET_USAGE}
-
-Changes the vault's settings; what is not given is kept. Vault admins.
-
-Options:
-  --policy <policy>   What the local proxy (vault run) does with hosts no service matches:
-                      passthrough tunnels them, deny refuses them. The edge's /proxy never
-                      forwards such hosts either way.
-  --rate-limit <r/b[/c]>
-                      The proxy's budget for each agent or session in this vault: r requests
-                      per second sustained, bursts of b, at most c at once (default ${DEFAULT_RATE_LIMIT.max_concurrent}).
-                      "default" drops the override: ${DEFAULT_RATE_LIMIT.rate_per_second} req/s, burst ${DEFAULT_RATE_LIMIT.burst}, ${DEFAULT_RATE_LIMIT.max_concurrent} concurrent.
-${VAULT_OPTION_HELP}
-
-Examples:
-  edgevault vault set --vault payments --policy deny
-  edgevault vault set --vault payments --rate-limit 5/10/4
-  edgevault vault set --vault payments --rate-limit default`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { ...VaultFlag, policy: { type: "string" }, "rate-limit": { type: "string" } },
-      z.object({ vault: z.string().optional(), policy: VaultPolicy.optional(), "rate-limit": RateLimitFlag.optional() }).strict(),
-    );
-    noMoreArgs(args, 0, SET_USAGE);
-    const rateLimit = flags["rate-limit"];
-    if (flags.policy === undefined && rateLimit === undefined) throw new UsageError("Nothing to change: give --policy and/or --rate-limit");
-    const vault = requireVault(context, flags.vault);
+  description: "Changes the vault's settings; what is not given is kept. Vault admins.",
+  options: {
+    policy: {
+      type: "string",
+      schema: VaultPolicy.optional(),
+      description:
+        "What the local proxy (vault run) does with hosts no service matches: passthrough tunnels them, deny refuses them. The edge's /proxy never forwards such hosts either way.",
+    },
+    "rate-limit": {
+      type: "string",
+      placeholder: "r/b[/c]",
+      schema: RateLimitFlag.optional(),
+      description: `The proxy's budget for each agent or session in this vault: r requests per second sustained, bursts of b, at most c at once (default ${DEFAULT_RATE_LIMIT.max_concurrent}). "default" drops the override: ${DEFAULT_RATE_LIMIT.rate_per_second} req/s, burst ${DEFAULT_RATE_LIMIT.burst}, ${DEFAULT_RATE_LIMIT.max_concurrent} concurrent.`,
+    },
+    vault: VAULT_OPTION,
+  },
+  examples: [
+    "edgevault vault set --vault payments --policy deny",
+    "edgevault vault set --vault payments --rate-limit 5/10/4",
+    "edgevault vault set --rate-limit default",
+  ],
+  async handler({ policy, "rate-limit": rateLimit, vault: flag }, context) {
+    if (policy === undefined && rateLimit === undefined) throw new UsageError("Nothing to change: give --policy and/or --rate-limit");
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const updated = await client.request("PATCH", vaultPath(vault), OneVault, {
-      body: { ...(flags.policy === undefined ? {} : { unmatched_host_policy: flags.policy }), ...(rateLimit === undefined ? {} : { rate_limit: rateLimit }) } satisfies z.input<typeof UpdateVaultBody>,
+      body: {
+        ...(policy === undefined ? {} : { unmatched_host_policy: policy }),
+        ...(rateLimit === undefined ? {} : { rate_limit: rateLimit }),
+      } satisfies z.input<typeof UpdateVaultBody>,
     });
-    context.out(`Vault "${updated.vault.name}": unmatched hosts ${updated.vault.unmatched_host_policy}; rate limit ${describeRateLimit(updated.vault.rate_limit)}.`);
+    context.out(
+      `Vault "${updated.vault.name}": unmatched hosts ${updated.vault.unmatched_host_policy}; rate limit ${describeRateLimit(updated.vault.rate_limit)}.`,
+    );
   },
-};
+});
 
-const LOGS_USAGE = "edgevault vault logs [--vault <name>] [--limit <n>] [--denied] [--before <id>] [--json]";
-
-export const vaultLogs: Command = {
+export const vaultLogs = createCommand({
   path: ["vault", "logs"],
   summary: "Show the proxy's request log of a vault, newest first",
-  help: `Usage: ${LOGS_USAGE}
-
-Lists the requests agents and sessions made through the proxy with this vault, newest first:
+  description: `Lists the requests agents and sessions made through the proxy with this vault, newest first:
 who, method, host and path, the status, latency and, for refused requests, why. The log never
 holds headers, query strings or bodies. Entries appear within a few seconds of the request and
-are kept for 30 days. Vault admins.
-
-Options:
-  --limit <n>         How many entries, 1 to ${MAX_LOG_PAGE} (default 50)
-  --denied            Only requests the proxy refused (no service, disabled, rate limited…)
-  --before <id>       Entries older than this id (the next page: see the hint on stderr)
-  --json              Print {entries, next_cursor} as the edge returns it
-${VAULT_OPTION_HELP}
-
-Examples:
-  edgevault vault logs --vault payments
-  edgevault vault logs --vault payments --denied --limit 20`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { ...VaultFlag, limit: { type: "string" }, denied: { type: "boolean" }, before: { type: "string" }, json: { type: "boolean" } },
-      z
-        .object({
-          vault: z.string().optional(),
-          limit: z
-            .string()
-            .regex(/^\d+$/, `must be a whole number from 1 to ${MAX_LOG_PAGE}`)
-            .transform(Number)
-            .pipe(z.number().min(1, "must be at least 1").max(MAX_LOG_PAGE, `must be at most ${MAX_LOG_PAGE}`))
-            .default(50),
-          denied: z.boolean().default(false),
-          before: z.string().regex(/^[1-9]\d{0,15}$/, "must be an entry id (a positive whole number)").optional(),
-          json: z.boolean().default(false),
-        })
-        .strict(),
-    );
-    noMoreArgs(args, 0, LOGS_USAGE);
-    const vault = requireVault(context, flags.vault);
+are kept for 30 days. Vault admins.`,
+  options: {
+    limit: { type: "string", placeholder: "n", schema: PageLimit(MAX_LOG_PAGE), default: "50", description: `How many entries, 1 to ${MAX_LOG_PAGE}` },
+    denied: { type: "boolean", description: "Only requests the proxy refused (no service, disabled, rate limited…)" },
+    before: {
+      type: "string",
+      placeholder: "id",
+      schema: z
+        .string()
+        .regex(/^[1-9]\d{0,15}$/, "must be an entry id (a positive whole number)")
+        .optional(),
+      description: "Entries older than this id (the next page: see the hint on stderr)",
+    },
+    json: { type: "boolean", description: "Print {entries, next_cursor} as the edge returns it" },
+    vault: VAULT_OPTION,
+  },
+  examples: ["edgevault vault logs --vault payments", "edgevault vault logs --vault payments --denied --limit 20"],
+  async handler({ limit, denied, before, json, vault: flag }, context) {
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const page = await client.request("GET", `${vaultPath(vault)}/logs`, LogPage, {
-      query: { limit: String(flags.limit), denied: flags.denied ? "true" : undefined, before: flags.before },
+      query: { limit: String(limit), denied: denied ? "true" : undefined, before },
     });
-    if (flags.json) {
+    if (json) {
       context.out(JSON.stringify(page, null, 2));
       return;
     }
     if (page.entries.length === 0) {
-      context.err(flags.denied ? `No refused requests in vault "${vault}".` : `No proxied requests in vault "${vault}" yet.`);
+      context.err(denied ? `No refused requests in vault "${vault}".` : `No proxied requests in vault "${vault}" yet.`);
       return;
     }
     context.out(
       table(
         ["TIME", "ACTOR", "METHOD", "HOST", "PATH", "STATUS", "LATENCY", "SERVICE", "DENIAL"],
-        page.entries.map((e) => [e.created_at, `${e.actor_type}:${e.actor_id}`, e.method, oneLine(e.host, 60), oneLine(e.path, 60), String(e.status), `${e.latency_ms}ms`, e.service ?? "-", e.denial ?? "-"]),
+        page.entries.map((e) => [
+          e.created_at,
+          `${e.actor_type}:${e.actor_id}`,
+          e.method,
+          oneLine(e.host, 60),
+          oneLine(e.path, 60),
+          String(e.status),
+          `${e.latency_ms}ms`,
+          e.service ?? "-",
+          e.denial ?? "-",
+        ]),
       ),
     );
-    if (page.next_cursor !== null) context.err(`More entries: edgevault vault logs --vault ${vault} --before ${page.next_cursor}${flags.denied ? " --denied" : ""}`);
+    if (page.next_cursor !== null) context.err(`More entries: edgevault vault logs --vault ${vault} --before ${page.next_cursor}${denied ? " --denied" : ""}`);
   },
-};
+});
 
 const isWebhookEvent = (name: string): name is ProposalEvent => (PROPOSAL_EVENTS as readonly string[]).includes(name);
 
@@ -184,10 +176,21 @@ const isWebhookEvent = (name: string): name is ProposalEvent => (PROPOSAL_EVENTS
  * WebhookEvents.parse("applied,proposal.rejected") // ["proposal.applied", "proposal.rejected"]
  */
 const WebhookEvents = z.string().transform((value, ctx) => {
-  const names = [...new Set(value.split(",").map((e) => e.trim()).filter((e) => e.length > 0).map((e) => (e.startsWith("proposal.") ? e : `proposal.${e}`)))];
+  const names = [
+    ...new Set(
+      value
+        .split(",")
+        .map((e) => e.trim())
+        .filter((e) => e.length > 0)
+        .map((e) => (e.startsWith("proposal.") ? e : `proposal.${e}`)),
+    ),
+  ];
   const unknown = names.filter((e) => !isWebhookEvent(e));
   if (names.length === 0 || unknown.length > 0) {
-    ctx.addIssue({ code: "custom", message: `${names.length === 0 ? "name at least one event" : `unknown event ${unknown.map((e) => `"${oneLine(e, 40)}"`).join(", ")}`}; use any of ${PROPOSAL_EVENTS.join(", ")}` });
+    ctx.addIssue({
+      code: "custom",
+      message: `${names.length === 0 ? "name at least one event" : `unknown event ${unknown.map((e) => `"${oneLine(e, 40)}"`).join(", ")}`}; use any of ${PROPOSAL_EVENTS.join(", ")}`,
+    });
     return z.NEVER;
   }
   return names.filter(isWebhookEvent);
@@ -202,64 +205,53 @@ const WebhookId = listedId(1, MAX_WEBHOOK_ID_LENGTH, "must be a webhook id as sh
 
 const webhooksPath = (vault: string) => `${vaultPath(vault)}/webhooks`;
 
-const WEBHOOK_ADD_USAGE = "edgevault vault webhook add <url> [--events a,b] [--vault <name>]";
-
-export const vaultWebhookAdd: Command = {
+export const vaultWebhookAdd = createCommand({
   path: ["vault", "webhook", "add"],
   summary: "Add a webhook for proposal events; prints its signing secret once",
-  help: `Usage: ${WEBHOOK_ADD_USAGE}
-
-Adds a webhook: the edge POSTs a JSON event to the URL when a proposal in this vault is created,
+  description: `Adds a webhook: the edge POSTs a JSON event to the URL when a proposal in this vault is created,
 applied, rejected or expires, signed with the webhook's own secret (header
 X-Edgevault-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">). The secret is printed
 once, alone on stdout, and cannot be shown again: store it where your receiver reads it. Events
-never carry credential values. Up to ${MAX_WEBHOOKS_PER_VAULT} webhooks per vault; vault admins.
-
-Options:
-  --events <a,b>      Which events (default: all): created, applied, rejected, expired
-                      (with or without the "proposal." prefix)
-${VAULT_OPTION_HELP}
-
-Examples:
-  edgevault vault webhook add https://hooks.example.com/edgevault --vault payments
-  edgevault vault webhook add https://hooks.example.com/decided --events applied,rejected --vault payments > webhook-secret`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, { ...VaultFlag, events: { type: "string" } }, z.object({ vault: z.string().optional(), events: WebhookEvents.optional() }).strict());
-    const url = positional(args[0], "url", WebhookUrl);
-    noMoreArgs(args, 1, WEBHOOK_ADD_USAGE);
-    const vault = requireVault(context, flags.vault);
+never carry credential values. Up to ${MAX_WEBHOOKS_PER_VAULT} webhooks per vault; vault admins.`,
+  positionals: [{ name: "url", schema: WebhookUrl, description: "Where the edge POSTs the events (https)" }],
+  options: {
+    events: {
+      type: "string",
+      placeholder: "a,b",
+      schema: WebhookEvents.optional(),
+      description: 'Which events (default: all): created, applied, rejected, expired (with or without the "proposal." prefix)',
+    },
+    vault: VAULT_OPTION,
+  },
+  examples: [
+    "edgevault vault webhook add https://hooks.example.com/edgevault --vault payments",
+    "edgevault vault webhook add https://hooks.example.com/decided --events applied,rejected --vault payments > webhook-secret",
+  ],
+  async handler({ url, events, vault: flag }, context) {
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const created = await client.request("POST", webhooksPath(vault), CreatedWebhook, {
-      body: { url, ...(flags.events === undefined ? {} : { events: flags.events }) } satisfies z.input<typeof CreateWebhookBody>,
+      body: { url, ...(events === undefined ? {} : { events }) } satisfies z.input<typeof CreateWebhookBody>,
     });
     // The secret alone on stdout, so it can go straight to a file or a secret store.
     context.out(created.secret);
     context.err("");
     context.err(`Webhook ${created.id} for vault "${vault}": ${created.url} (${created.events.join(", ")}).`);
-    context.err("The line above is its signing secret, shown only now. To remove it: " + `edgevault vault webhook remove ${created.id} --vault ${vault}`);
+    context.err(`The line above is its signing secret, shown only now. To remove it: edgevault vault webhook remove ${created.id} --vault ${vault}`);
   },
-};
+});
 
-export const vaultWebhookList: Command = {
+export const vaultWebhookList = createCommand({
   path: ["vault", "webhook", "list"],
   summary: "List a vault's webhooks (secrets are never shown again)",
-  help: `Usage: edgevault vault webhook list [--vault <name>] [--json]
-
-Lists the vault's webhooks with the events each receives. Vault admins.
-
-Options:
-${VAULT_OPTION_HELP}
-  --json              Print a JSON array of {id, url, events, created_at}
-
-Example:
-  edgevault vault webhook list --vault payments`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, { ...VaultFlag, json: { type: "boolean" } }, z.object({ vault: z.string().optional(), json: z.boolean().default(false) }).strict());
-    noMoreArgs(args, 0, "edgevault vault webhook list [--vault <name>] [--json]");
-    const vault = requireVault(context, flags.vault);
+  description: "Lists the vault's webhooks with the events each receives. Vault admins.",
+  options: { vault: VAULT_OPTION, json: { type: "boolean", description: "Print a JSON array of {id, url, events, created_at}" } },
+  examples: ["edgevault vault webhook list --vault payments"],
+  async handler({ vault: flag, json }, context) {
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const { webhooks } = await client.request("GET", webhooksPath(vault), WebhookList);
-    if (flags.json) {
+    if (json) {
       context.out(JSON.stringify(webhooks, null, 2));
       return;
     }
@@ -267,31 +259,26 @@ Example:
       context.err(`No webhooks in vault "${vault}". Add one: edgevault vault webhook add <url> --vault ${vault}`);
       return;
     }
-    context.out(table(["ID", "URL", "EVENTS", "CREATED"], webhooks.map((w) => [w.id, w.url, w.events.join(","), w.created_at])));
+    context.out(
+      table(
+        ["ID", "URL", "EVENTS", "CREATED"],
+        webhooks.map((w) => [w.id, w.url, w.events.join(","), w.created_at]),
+      ),
+    );
   },
-};
+});
 
-const WEBHOOK_REMOVE_USAGE = "edgevault vault webhook remove <id> [--vault <name>]";
-
-export const vaultWebhookRemove: Command = {
+export const vaultWebhookRemove = createCommand({
   path: ["vault", "webhook", "remove"],
   summary: "Remove a webhook",
-  help: `Usage: ${WEBHOOK_REMOVE_USAGE}
-
-Removes the webhook; no further events are sent to it. Vault admins.
-
-Options:
-${VAULT_OPTION_HELP}
-
-Example:
-  edgevault vault webhook remove whk_5e2a91c0d47b3f8e12 --vault payments`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, VaultFlag, z.object({ vault: z.string().optional() }).strict());
-    const id = positional(args[0], "id", WebhookId);
-    noMoreArgs(args, 1, WEBHOOK_REMOVE_USAGE);
-    const vault = requireVault(context, flags.vault);
+  description: "Removes the webhook; no further events are sent to it. Vault admins.",
+  positionals: [{ name: "id", schema: WebhookId, description: "The webhook's id, as vault webhook list shows it" }],
+  options: { vault: VAULT_OPTION },
+  examples: ["edgevault vault webhook remove whk_5e2a91c0d47b3f8e12 --vault payments"],
+  async handler({ id, vault: flag }, context) {
+    const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const { deleted } = await client.request("DELETE", `${webhooksPath(vault)}/${encodeURIComponent(id)}`, WebhookDeleted);
     context.out(`Removed webhook ${deleted} from vault "${vault}".`);
   },
-};
+});

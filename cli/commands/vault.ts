@@ -1,61 +1,50 @@
-/** `vault create` and `vault list`. */
-import { z } from "zod";
+/** `vault create`, `vault list` and `vault use`. */
+import type { z } from "zod";
+import { DEFAULT_VAULT } from "../../workers/companies/companies.contract.ts";
 import { type CreateVaultBody, OneVault, VaultList } from "../../workers/vaults/vaults.contract.ts";
-import { noMoreArgs, parseCommandLine, positional } from "../args.ts";
-import type { Command } from "../command.ts";
+import { UsageError } from "../cli-error.ts";
+import { createCommand } from "../command.ts";
+import { loadConfig, saveConfig } from "../config.ts";
 import { table } from "../format.ts";
 import { VaultName, VaultPolicy } from "../names.ts";
 import { requireSession } from "../session.ts";
+import { chooseVault, describeSource } from "../vault-option.ts";
 
-const CREATE_USAGE = "edgevault vault create <name> [--policy passthrough|deny]";
-
-export const vaultCreate: Command = {
+export const vaultCreate = createCommand({
   path: ["vault", "create"],
   summary: "Create a vault (you become its admin)",
-  help: `Usage: ${CREATE_USAGE}
-
-Creates a vault in your company. Names are lowercase letters, digits and hyphens.
-
-Options:
-  --policy <policy>   What the local proxy does with hosts no service matches:
-                      passthrough (default) tunnels them, deny refuses them
-
-Example:
-  edgevault vault create payments --policy deny`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(
-      argv,
-      { policy: { type: "string" } },
-      z.object({ policy: VaultPolicy.default("passthrough") }).strict(),
-    );
-    const name = positional(args[0], "name", VaultName);
-    noMoreArgs(args, 1, CREATE_USAGE);
+  description: "Creates a vault in your company.",
+  positionals: [{ name: "name", schema: VaultName, description: "The vault's name: lowercase letters, digits and hyphens" }],
+  options: {
+    policy: {
+      type: "string",
+      schema: VaultPolicy,
+      default: "passthrough",
+      description: "What the local proxy does with hosts no service matches: passthrough tunnels them, deny refuses them",
+    },
+  },
+  examples: ["edgevault vault create payments --policy deny"],
+  async handler({ name, policy }, context) {
     const { client } = await requireSession(context);
-    const { vault } = await client.request("POST", "/v1/vaults", OneVault, { body: { name, unmatched_host_policy: flags.policy } satisfies z.input<typeof CreateVaultBody> });
+    const { vault } = await client.request("POST", "/v1/vaults", OneVault, {
+      body: { name, unmatched_host_policy: policy } satisfies z.input<typeof CreateVaultBody>,
+    });
     context.out(`Created vault "${vault.name}" (unmatched hosts: ${vault.unmatched_host_policy}; your role: ${vault.role}).`);
   },
-};
+});
 
-export const vaultList: Command = {
+export const vaultList = createCommand({
   path: ["vault", "list"],
   summary: "List the vaults you can use, with your role in each",
-  help: `Usage: edgevault vault list [--json]
-
-Lists the vaults the current token can use.
-
-Options:
-  --json   Print a JSON array of vaults (id, name, unmatched_host_policy, rate_limit, role,
-           created_at)
-
-Examples:
-  edgevault vault list
-  edgevault vault list --json | jq -r '.[].name'`,
-  async run(argv, context) {
-    const { flags, args } = parseCommandLine(argv, { json: { type: "boolean" } }, z.object({ json: z.boolean().default(false) }).strict());
-    noMoreArgs(args, 0, "edgevault vault list [--json]");
+  description: "Lists the vaults the current token can use.",
+  options: {
+    json: { type: "boolean", description: "Print a JSON array of vaults (id, name, unmatched_host_policy, rate_limit, role, created_at)" },
+  },
+  examples: ["edgevault vault list", "edgevault vault list --json | jq -r '.[].name'"],
+  async handler({ json }, context) {
     const { client } = await requireSession(context);
     const { vaults } = await client.request("GET", "/v1/vaults", VaultList);
-    if (flags.json) {
+    if (json) {
       context.out(JSON.stringify(vaults, null, 2));
       return;
     }
@@ -63,6 +52,53 @@ Examples:
       context.err("No vaults yet. Create one: edgevault vault create <name>");
       return;
     }
-    context.out(table(["NAME", "ROLE", "UNMATCHED HOSTS", "CREATED"], vaults.map((v) => [v.name, v.role, v.unmatched_host_policy, v.created_at])));
+    context.out(
+      table(
+        ["NAME", "ROLE", "UNMATCHED HOSTS", "CREATED"],
+        vaults.map((v) => [v.name, v.role, v.unmatched_host_policy, v.created_at]),
+      ),
+    );
   },
-};
+});
+
+export const vaultUse = createCommand({
+  path: ["vault", "use"],
+  summary: `Choose the vault commands use when --vault and EDGEVAULT_VAULT are not given (else "${DEFAULT_VAULT}")`,
+  description: `Saves the vault that vault-scoped commands (vault credential, vault agent, vault service, vault
+set, logs and webhook, proposal list, session, vault run) use when neither --vault nor
+EDGEVAULT_VAULT names one; without a choice they use "${DEFAULT_VAULT}", the vault every company
+starts with. The choice is kept in the config file next to the login, and outlives logins. The
+vault is looked up first (GET /v1/vaults/<name>), so a typo is refused rather than saved.
+
+Without a name, prints the vault commands would use now (on stdout) and why (on stderr).`,
+  positionals: [{ name: "name", schema: VaultName.optional(), description: "The vault to use from now on" }],
+  options: {
+    clear: { type: "boolean", description: `Forget the choice: commands use "${DEFAULT_VAULT}" again` },
+  },
+  examples: ["edgevault vault use payments", "edgevault vault use", "edgevault vault use --clear"],
+  async handler({ name, clear }, context) {
+    if (name !== undefined && clear) throw new UsageError("Give a vault name or --clear, not both");
+    const config = await loadConfig(context.env);
+    if (clear) {
+      if (config?.vault === undefined) {
+        context.out(`No vault was chosen; commands use "${DEFAULT_VAULT}" when --vault and EDGEVAULT_VAULT are not given.`);
+        return;
+      }
+      const { vault: _forgotten, ...kept } = config;
+      await saveConfig(context.env, kept);
+      context.out(`Forgot vault "${config.vault}"; commands use "${DEFAULT_VAULT}" when --vault and EDGEVAULT_VAULT are not given.`);
+      return;
+    }
+    if (name === undefined) {
+      const chosen = await chooseVault(context, undefined);
+      context.out(chosen.name);
+      context.err(`(${describeSource(chosen.source)})`);
+      return;
+    }
+    const { client } = await requireSession(context);
+    const { vault } = await client.request("GET", `/v1/vaults/${encodeURIComponent(name)}`, OneVault);
+    await saveConfig(context.env, { ...config, vault: vault.name });
+    context.out(`Commands now use vault "${vault.name}" (your role: ${vault.role}) when --vault and EDGEVAULT_VAULT are not given.`);
+    if (context.env.EDGEVAULT_VAULT) context.err("Note: EDGEVAULT_VAULT is set in this shell; it takes precedence over this choice.");
+  },
+});

@@ -130,12 +130,13 @@ export async function loadCa(dir: string): Promise<LocalCa | undefined> {
   let key: CryptoKey;
   try {
     cert = new x509.X509Certificate(certPem);
-    key = await webcrypto.subtle.importKey("pkcs8", pemBody(keyPem), KEY_ALGORITHM, true, ["sign"]) as CryptoKey;
+    key = (await webcrypto.subtle.importKey("pkcs8", pemBody(keyPem), KEY_ALGORITHM, true, ["sign"])) as CryptoKey;
   } catch {
     throw new CliError(`The local CA in ${dir} is not a valid P-256 certificate and key; remove the directory to create a new CA`);
   }
   if (!(await keyMatchesCertificate(key, cert))) throw new CliError(`${keyPath} is not the key of ${certPath}; remove ${dir} to create a new CA`);
-  if (cert.notAfter.getTime() < Date.now()) throw new CliError(`The local CA in ${dir} expired on ${cert.notAfter.toISOString()}; remove the directory to create a new one`);
+  if (cert.notAfter.getTime() < Date.now())
+    throw new CliError(`The local CA in ${dir} expired on ${cert.notAfter.toISOString()}; remove the directory to create a new one`);
   return { dir, certPath, keyPath, certPem, cert, key };
 }
 
@@ -282,7 +283,10 @@ function randomSerial(): string {
 }
 
 function toPem(der: ArrayBuffer, label: string): string {
-  const lines = Buffer.from(der).toString("base64").match(/.{1,64}/g) ?? [];
+  const lines =
+    Buffer.from(der)
+      .toString("base64")
+      .match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 

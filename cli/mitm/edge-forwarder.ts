@@ -17,7 +17,17 @@ import type { ProxySession } from "./proxy-auth.ts";
 export type Target = { hostname: string; port: number };
 
 /** RFC 9110 §7.6.1, plus Proxy-Connection, which old clients still send. */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
 /**
  * Set by the forwarder itself: the edge authenticates `Authorization` (the session token
  * replaces whatever the client sent; the edge would drop it anyway), `Host` names the edge,
@@ -47,7 +57,9 @@ export function forwardableHeaders(rawHeaders: readonly string[], options: { dro
       continue;
     }
     if (HOP_BY_HOP.has(name) || named.has(name) || options.drop?.has(name)) continue;
-    (headers[name] ??= []).push(value);
+    const values = headers[name] ?? [];
+    values.push(value);
+    headers[name] = values;
   }
   if (options.keepUpgrade && headers.upgrade) headers.connection = ["Upgrade"];
   return headers;
@@ -84,7 +96,14 @@ export class EdgeForwarder {
    * A request to the edge for `target`, carrying the session token; the caller writes the body.
    * `pathAndQuery` is the client's origin-form target (`/v1/charges?limit=3`).
    */
-  request(method: string, target: Target, pathAndQuery: string, rawHeaders: readonly string[], session: ProxySession, options: { upgrade?: boolean } = {}): http.ClientRequest {
+  request(
+    method: string,
+    target: Target,
+    pathAndQuery: string,
+    rawHeaders: readonly string[],
+    session: ProxySession,
+    options: { upgrade?: boolean } = {},
+  ): http.ClientRequest {
     const headers = forwardableHeaders(rawHeaders, { drop: SET_HERE, keepUpgrade: options.upgrade });
     headers.authorization = [`Bearer ${session.token}`];
     if (session.vaultHeader) headers["x-vault"] = [session.vaultHeader];

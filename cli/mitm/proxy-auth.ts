@@ -27,7 +27,8 @@ export interface ProxySessions {
 /** Visible ASCII only: what a bearer token can be. */
 const TOKEN = /^[\x21-\x7e]+$/;
 
-const MISSING = "Proxy authentication required: send the session token as proxy credentials, e.g. HTTPS_PROXY=http://<token>:<vault>@<listener> (`edgevault vault run` sets it)";
+const MISSING =
+  "Proxy authentication required: send the session token as proxy credentials, e.g. HTTPS_PROXY=http://<token>:<vault>@<listener> (`edgevault vault run` sets it)";
 
 /**
  * Reads `Proxy-Authorization`; undefined when it is absent or malformed.
@@ -135,7 +136,10 @@ export class EdgeSessions implements ProxySessions {
 
   #forget(key: string, pending: Promise<ProxySession>): void {
     if (this.#sessions.get(key) === pending) this.#sessions.delete(key);
-    void pending.then((s) => s.hosts.close(), () => undefined);
+    void pending.then(
+      (s) => s.hosts.close(),
+      () => undefined,
+    );
   }
 
   #evictOldest(): void {

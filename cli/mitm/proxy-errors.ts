@@ -29,16 +29,14 @@ export class ProxyError extends Error {
 /** Both schemes a client may answer with: Basic `token:vault` (what HTTPS_PROXY userinfo sends) or Bearer. */
 export const PROXY_AUTHENTICATE = ['Basic realm="edgevault"', 'Bearer realm="edgevault"'];
 
-export const proxyAuthRequired = (message: string) =>
-  new ProxyError(407, "proxy_auth_required", message, { "Proxy-Authenticate": PROXY_AUTHENTICATE });
+export const proxyAuthRequired = (message: string) => new ProxyError(407, "proxy_auth_required", message, { "Proxy-Authenticate": PROXY_AUTHENTICATE });
 
 export const badProxyRequest = (message: string) => new ProxyError(400, "bad_request", message);
 
 export const edgeUnreachable = (addr: string, cause: unknown) =>
   new ProxyError(502, "edge_unreachable", `Cannot reach the Edgevault edge at ${addr} (${reasonOf(cause)})`);
 
-export const tunnelFailed = (target: string, cause: unknown) =>
-  new ProxyError(502, "upstream_unreachable", `Could not reach ${target} (${reasonOf(cause)})`);
+export const tunnelFailed = (target: string, cause: unknown) => new ProxyError(502, "upstream_unreachable", `Could not reach ${target} (${reasonOf(cause)})`);
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 407: "Proxy Authentication Required", 500: "Internal Server Error", 502: "Bad Gateway" };
 

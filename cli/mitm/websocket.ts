@@ -8,13 +8,19 @@ import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import type { Duplex } from "node:stream";
 import { forwardableHeaders } from "./edge-forwarder.ts";
-import { ProxyError, writeErrorToSocket } from "./proxy-errors.ts";
+import { type ProxyError, writeErrorToSocket } from "./proxy-errors.ts";
 
 /**
  * Sends `outgoing` (an upgrade request, not yet ended) and relays its outcome on `client`.
  * @example relayUpgrade(socket, head, edge.request("GET", target, req.url, req.rawHeaders, session, { upgrade: true }), (e) => edgeUnreachable(edge.addr, e));
  */
-export function relayUpgrade(client: Duplex, head: Buffer, outgoing: http.ClientRequest, failure: (error: unknown) => ProxyError, onResponse?: (res: IncomingMessage) => void): void {
+export function relayUpgrade(
+  client: Duplex,
+  head: Buffer,
+  outgoing: http.ClientRequest,
+  failure: (error: unknown) => ProxyError,
+  onResponse?: (res: IncomingMessage) => void,
+): void {
   let settled = false;
   outgoing.on("upgrade", (res: IncomingMessage, upstream: Duplex, upstreamHead: Buffer) => {
     settled = true;

@@ -152,7 +152,10 @@ describe("edgevault agent", () => {
       assert.match(await curl(["-X", "POST", rotationUrl]), /"invite_used"/);
 
       const used = JSON.parse((await cli(["agent", "invite", "list", "--status", "used", "--json"])).stdout) as Invite[];
-      assert.deepEqual(used.map((i) => [i.name, i.kind]).sort(), [["my-agent", "agent"], ["my-agent", "rotation"]]);
+      assert.deepEqual(used.map((i) => [i.name, i.kind]).sort(), [
+        ["my-agent", "agent"],
+        ["my-agent", "rotation"],
+      ]);
     });
 
     it("a --vault without a role grants proxy, and --role owner makes an owner agent", async () => {
@@ -259,7 +262,10 @@ describe("edgevault agent", () => {
       assert.match(disable.stdout, /Agent "billing-agent" is disabled/);
       assert.equal(await whoamiStatus(edge.addr, token), 401);
       const disabled = JSON.parse((await cli(["agent", "list", "--status", "disabled", "--json"])).stdout) as ListedAgent[];
-      assert.deepEqual(disabled.map((a) => a.name), ["billing-agent"]);
+      assert.deepEqual(
+        disabled.map((a) => a.name),
+        ["billing-agent"],
+      );
       assert.equal((await cli(["agent", "rotate", "billing-agent"])).code, 1, "a disabled agent cannot rotate");
 
       const enable = await cli(["agent", "enable", "billing-agent"]);
@@ -286,7 +292,12 @@ describe("edgevault agent", () => {
     });
 
     it("an unknown agent is exit 1 with the edge's message; a bad role or name is exit 2", async () => {
-      for (const args of [["agent", "info", "nope-agent"], ["agent", "rotate", "nope-agent"], ["agent", "set-role", "nope-agent", "--role", "owner"], ["agent", "disable", "nope-agent"]]) {
+      for (const args of [
+        ["agent", "info", "nope-agent"],
+        ["agent", "rotate", "nope-agent"],
+        ["agent", "set-role", "nope-agent", "--role", "owner"],
+        ["agent", "disable", "nope-agent"],
+      ]) {
         const result = await cli(args);
         assert.equal(result.code, 1, `${args.join(" ")}: ${printed(result)}`);
         assert.match(result.stderr, /Agent "nope-agent" not found \(not_found, HTTP 404\)/);
@@ -321,7 +332,10 @@ describe("edgevault agent", () => {
       const env = { EDGEVAULT_ADDR: edge.addr, EDGEVAULT_API_KEY: other.ownerKey };
       const json = await runCli(["agent", "list", "--json"], { configHome: await tempConfigHome(), env });
       assert.equal(json.code, 0, printed(json));
-      assert.deepEqual((JSON.parse(json.stdout) as ListedAgent[]).map((a) => a.name), names);
+      assert.deepEqual(
+        (JSON.parse(json.stdout) as ListedAgent[]).map((a) => a.name),
+        names,
+      );
       const text = await runCli(["agent", "list", "--q", "bulk-10"], { configHome: await tempConfigHome(), env });
       // bulk-100 to bulk-104, under a header row.
       assert.equal(text.stdout.trim().split("\n").length, 1 + 5);
@@ -334,9 +348,13 @@ describe("edgevault agent", () => {
     async function register(name: string, capabilities: string[]): Promise<string> {
       const body = JSON.parse(
         await curl([
-          "-X", "POST", `${edge.addr}/v1/companies/${company.id}/agents/register`,
-          "-H", "Content-Type: application/json",
-          "-d", JSON.stringify({ name, version: "1.0.0", capabilities }),
+          "-X",
+          "POST",
+          `${edge.addr}/v1/companies/${company.id}/agents/register`,
+          "-H",
+          "Content-Type: application/json",
+          "-d",
+          JSON.stringify({ name, version: "1.0.0", capabilities }),
         ]),
       ) as { claim_token?: string; status?: string };
       assert.equal(body.status, "pending", JSON.stringify(body));
@@ -344,7 +362,17 @@ describe("edgevault agent", () => {
       return body.claim_token;
     }
     const claim = (claimToken: string) =>
-      curl(["-w", "\n%{http_code}", "-X", "POST", `${edge.addr}/v1/registrations/claim`, "-H", "Content-Type: application/json", "-d", JSON.stringify({ claim_token: claimToken })]).then((out) => {
+      curl([
+        "-w",
+        "\n%{http_code}",
+        "-X",
+        "POST",
+        `${edge.addr}/v1/registrations/claim`,
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        JSON.stringify({ claim_token: claimToken }),
+      ]).then((out) => {
         const [body = "", status = ""] = out.split(/\n(?=\d{3}$)/);
         return { status: Number(status), body: JSON.parse(body) as Record<string, unknown> };
       });
@@ -384,7 +412,10 @@ describe("edgevault agent", () => {
       const info = await cli(["agent", "info", "my-new-agent"]);
       assert.match(info.stdout, /^Capabilities: +api_call$/m);
       const withCapability = JSON.parse((await cli(["agent", "list", "--capabilities", "api_call", "--json"])).stdout) as ListedAgent[];
-      assert.deepEqual(withCapability.map((a) => a.name), ["my-new-agent"]);
+      assert.deepEqual(
+        withCapability.map((a) => a.name),
+        ["my-new-agent"],
+      );
       const again = await cli(["agent", "approve", registration.id, "--capabilities", "api_call"]);
       assert.equal(again.code, 1);
       assert.match(again.stderr, /registration_decided, HTTP 409/);
@@ -405,7 +436,10 @@ describe("edgevault agent", () => {
       assert.equal(claimed.status, 200);
       tokens.push(String(claimed.body.token));
       const inRealm = JSON.parse((await cli(["agent", "list", "--realm", "eng", "--json"])).stdout) as ListedAgent[];
-      assert.deepEqual(inRealm.map((a) => [a.name, a.realm?.slug]), [["realm-agent", "eng"]]);
+      assert.deepEqual(
+        inRealm.map((a) => [a.name, a.realm?.slug]),
+        [["realm-agent", "eng"]],
+      );
 
       const missingReason = await cli(["agent", "reject", idOf("shady-agent")]);
       assert.equal(missingReason.code, 2);
@@ -445,4 +479,3 @@ describe("edgevault agent", () => {
     });
   });
 });
-

@@ -20,9 +20,13 @@ describe("the CLI bundle", () => {
     assert.match(version, /^\d+\.\d+\.\d+\n$/);
     const inputs = JSON.parse(readFileSync(path.join(BUILD_DIR, "inputs.json"), "utf8")) as string[];
     assert.ok(inputs.includes("cli/main.ts"), "the bundle's entry is cli/main.ts");
-    assert.ok(inputs.some((input) => /^workers\/[a-z-]+\/[a-z-]+\.contract\.ts$/.test(input)), "the contracts are bundled in");
+    assert.ok(
+      inputs.some((input) => /^workers\/[a-z-]+\/[a-z-]+\.contract\.ts$/.test(input)),
+      "the contracts are bundled in",
+    );
     const built = statSync(path.join(BUILD_DIR, "cli.mjs")).mtimeMs;
-    for (const input of inputs) assert.ok(statSync(path.join(ROOT, input)).mtimeMs <= built, `${input} is newer than the bundle: the build failed and tsx ran instead`);
+    for (const input of inputs)
+      assert.ok(statSync(path.join(ROOT, input)).mtimeMs <= built, `${input} is newer than the bundle: the build failed and tsx ran instead`);
   });
 
   it("holds no edge code beyond the contracts and pure workers/lib modules", () => {

@@ -26,7 +26,10 @@ describe("confirm", () => {
   });
 
   it("stops on anything else, on end of input, and on Ctrl+C", async () => {
-    await assert.rejects(confirm(terminal("n\n").io, options), (error) => error instanceof CliError && /Cancelled: did not delete agent "a-1"/.test(error.message));
+    await assert.rejects(
+      confirm(terminal("n\n").io, options),
+      (error) => error instanceof CliError && /Cancelled: did not delete agent "a-1"/.test(error.message),
+    );
     await assert.rejects(confirm(terminal("\n").io, options), CliError);
     await assert.rejects(confirm(terminal().io, options), CliError);
     await assert.rejects(confirm(terminal("\x03").io, options), (error) => error instanceof CliError && error.exitCode === EXIT.interrupted);

@@ -132,7 +132,10 @@ describe("edgevault login / whoami / logout", () => {
 
     it("refuses a wrong key, exits 1 and saves nothing", async () => {
       const home = await tempConfigHome();
-      const login = await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: home, stdin: "evk_wrongwrongwr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n" });
+      const login = await runCli(["login", "--addr", edge.addr, "--save-api-key"], {
+        configHome: home,
+        stdin: "evk_wrongwrongwr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
+      });
       assert.equal(login.code, 1);
       assert.match(login.stderr, /did not accept that token.*nothing was saved/);
       await assert.rejects(stat(configFile(home)), { code: "ENOENT" });
@@ -230,7 +233,10 @@ describe("edgevault login / whoami / logout", () => {
       await writeConfig(home, { addr: edge.addr, kind: "company_key", token_store: "keychain" });
       const logout = await runCli(["logout"], { configHome: home, env });
       assert.equal(logout.code, 1, printed(logout));
-      assert.match(logout.stderr, /Removed the saved login, but could not remove the token from the OS keychain \(.+\); if it is still there, delete the "edgevault" item/);
+      assert.match(
+        logout.stderr,
+        /Removed the saved login, but could not remove the token from the OS keychain \(.+\); if it is still there, delete the "edgevault" item/,
+      );
       assert.deepEqual(await readConfig(home), { addr: edge.addr });
 
       await writeConfig(home, { addr: edge.addr, kind: "company_key", token_store: "keychain" });
@@ -243,7 +249,11 @@ describe("edgevault login / whoami / logout", () => {
 
     it("refuses an EDGEVAULT_CREDENTIAL_STORE it does not know, without saving", async () => {
       const home = await tempConfigHome();
-      const result = await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: home, env: { EDGEVAULT_CREDENTIAL_STORE: "plaintext" }, stdin: company.ownerKey });
+      const result = await runCli(["login", "--addr", edge.addr, "--save-api-key"], {
+        configHome: home,
+        env: { EDGEVAULT_CREDENTIAL_STORE: "plaintext" },
+        stdin: company.ownerKey,
+      });
       assert.equal(result.code, 2, printed(result));
       assert.match(result.stderr, /EDGEVAULT_CREDENTIAL_STORE must be "auto" or "file"/);
       await assert.rejects(stat(configFile(home)), { code: "ENOENT" });

@@ -166,7 +166,15 @@ describe("the local proxy under hostile clients", { timeout: 300_000 }, () => {
           s.once("close", () => resolve(""));
         }),
     );
-    await Promise.all(flood.map((s) => new Promise((resolve) => (s.once("connect", resolve), s.once("close", resolve)))));
+    await Promise.all(
+      flood.map(
+        (s) =>
+          new Promise((resolve) => {
+            s.once("connect", resolve);
+            s.once("close", resolve);
+          }),
+      ),
+    );
     for (const s of flood) if (!s.destroyed) s.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     const received = await Promise.all(answers);
     expect(received.filter((d) => d.startsWith("HTTP/1.1 400")).length).toBe(MAX_CONNECTIONS);

@@ -95,7 +95,11 @@ describe("edgevault proxy (the local MITM listener)", { timeout: 120_000 }, () =
 
   describe("a host with a service is intercepted and forwarded through the edge", () => {
     it("curl through HTTPS_PROXY with the local CA gets the upstream's answer; the upstream gets the credential", async () => {
-      const result = await execClient("curl", ["-sS", "--fail-with-body", "--cacert", caPath, `https://${SERVICE_HOST}/v1/items?limit=3&q=a%20b`, "-H", "anthropic-version: 2023-06-01"], proxyEnv);
+      const result = await execClient(
+        "curl",
+        ["-sS", "--fail-with-body", "--cacert", caPath, `https://${SERVICE_HOST}/v1/items?limit=3&q=a%20b`, "-H", "anthropic-version: 2023-06-01"],
+        proxyEnv,
+      );
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual(JSON.parse(result.stdout), { upstream: true, method: "GET", url: "/v1/items?limit=3&q=a%20b", bytes: 0 });
       const got = lastUpstreamRequest();
@@ -164,7 +168,13 @@ describe("edgevault proxy (the local MITM listener)", { timeout: 120_000 }, () =
     it("edge errors reach the client unchanged: a missing credential is the edge's 502 JSON", async () => {
       assert.equal((await edge.call("DELETE", "/v1/credentials", company.ownerKey, { vault: "open", keys: ["UPSTREAM_KEY"] })).status, 200);
       try {
-        const result = await httpsThroughProxy({ proxyPort: proxy.port, proxyAuthorization: basic(token, "open"), host: SERVICE_HOST, ca: caPem, path: "/needs-key" });
+        const result = await httpsThroughProxy({
+          proxyPort: proxy.port,
+          proxyAuthorization: basic(token, "open"),
+          host: SERVICE_HOST,
+          ca: caPem,
+          path: "/needs-key",
+        });
         assert.equal(result.status, 502);
         assert.equal(result.headers["x-edgevault-error"], "credential_not_found");
         const body = JSON.parse(result.body.toString("utf8")) as { error: string; key: string };
@@ -180,14 +190,25 @@ describe("edgevault proxy (the local MITM listener)", { timeout: 120_000 }, () =
     it("is tunnelled as raw TCP: the client sees the real server's own certificate", async () => {
       const target = `https://${realServer.host}:${realServer.port}/direct`;
       // Trusting only the real server's certificate: this succeeds only if nothing intercepted it.
-      const curl = await execClient("curl", ["-sS", "--fail-with-body", "--cacert", realServerCertPath, "--write-out", "\n%{ssl_verify_result}", target], proxyEnv);
+      const curl = await execClient(
+        "curl",
+        ["-sS", "--fail-with-body", "--cacert", realServerCertPath, "--write-out", "\n%{ssl_verify_result}", target],
+        proxyEnv,
+      );
       assert.equal(curl.code, 0, curl.stderr);
       assert.equal(curl.stdout, "hello from the real server\n\n0");
       const got = realServer.received.at(-1);
       assert.equal(got?.url, "/direct");
       assert.ok(!JSON.stringify(got?.rawHeaders).includes(token), "no token reaches a tunnelled host");
 
-      const node = await httpsThroughProxy({ proxyPort: proxy.port, proxyAuthorization: basic(token, "open"), host: realServer.host, port: realServer.port, ca: realServer.certPem, path: "/node" });
+      const node = await httpsThroughProxy({
+        proxyPort: proxy.port,
+        proxyAuthorization: basic(token, "open"),
+        host: realServer.host,
+        port: realServer.port,
+        ca: realServer.certPem,
+        path: "/node",
+      });
       assert.equal(node.status, 200);
       assert.equal(node.peerCertificate.subject.CN, "The real tunnel test server");
       assert.equal(node.peerCertificate.fingerprint256, new X509Certificate(realServer.certPem).fingerprint256);
@@ -204,9 +225,14 @@ describe("edgevault proxy (the local MITM listener)", { timeout: 120_000 }, () =
       assert.equal(status, "403");
       const parsed = JSON.parse(body ?? "") as { error: string; proposal_hint: { host: string; endpoint: string } };
       assert.equal(parsed.error, "forbidden");
-      assert.deepEqual({ host: parsed.proposal_hint.host, endpoint: parsed.proposal_hint.endpoint }, { host: "denied.example.test", endpoint: "POST /v1/proposals" });
+      assert.deepEqual(
+        { host: parsed.proposal_hint.host, endpoint: parsed.proposal_hint.endpoint },
+        { host: "denied.example.test", endpoint: "POST /v1/proposals" },
+      );
       // Its own service still works under deny.
-      const ok = await execClient("curl", ["-sS", "--fail-with-body", "--cacert", caPath, "https://api.locked.test/ok"], { HTTPS_PROXY: `http://${locked}:locked@127.0.0.1:${proxy.port}` });
+      const ok = await execClient("curl", ["-sS", "--fail-with-body", "--cacert", caPath, "https://api.locked.test/ok"], {
+        HTTPS_PROXY: `http://${locked}:locked@127.0.0.1:${proxy.port}`,
+      });
       assert.equal(ok.code, 0, ok.stderr);
     });
   });
@@ -240,15 +266,25 @@ describe("edgevault proxy (the local MITM listener)", { timeout: 120_000 }, () =
     });
 
     it("answers 407 to a wrong token, a malformed header, and a session presented for another vault", async () => {
-      for (const header of [basic(`evs_AAAAAAAAAAAA_${"x".repeat(43)}`, "open"), basic("not-a-token", "open"), "Basic !!!", `Bearer ${token.slice(0, -2)}xx`, basic(token, "locked")]) {
+      for (const header of [
+        basic(`evs_AAAAAAAAAAAA_${"x".repeat(43)}`, "open"),
+        basic("not-a-token", "open"),
+        "Basic !!!",
+        `Bearer ${token.slice(0, -2)}xx`,
+        basic(token, "locked"),
+      ]) {
         const result = await connect(proxy.port, `${SERVICE_HOST}:443`, header);
         assert.equal(result.status, 407, `${header.slice(0, 12)}…: ${result.body}`);
         assert.ok(!result.body.includes(token), "a token is never echoed");
       }
-      const curl = await execClient("curl", ["-sS", "--cacert", caPath, `https://${SERVICE_HOST}/x`], { HTTPS_PROXY: `http://wrong:open@127.0.0.1:${proxy.port}` });
+      const curl = await execClient("curl", ["-sS", "--cacert", caPath, `https://${SERVICE_HOST}/x`], {
+        HTTPS_PROXY: `http://wrong:open@127.0.0.1:${proxy.port}`,
+      });
       assert.notEqual(curl.code, 0);
       assert.match(curl.stderr, /407/);
-      const plain = await execClient("curl", ["-sS", "--write-out", "%{http_code}", "-o", "/dev/null", `http://${SERVICE_HOST}/x`], { http_proxy: `http://127.0.0.1:${proxy.port}` });
+      const plain = await execClient("curl", ["-sS", "--write-out", "%{http_code}", "-o", "/dev/null", `http://${SERVICE_HOST}/x`], {
+        http_proxy: `http://127.0.0.1:${proxy.port}`,
+      });
       assert.equal(plain.stdout, "407");
     });
   });
@@ -259,7 +295,9 @@ describe("edgevault proxy (the local MITM listener)", { timeout: 120_000 }, () =
       const secure = tls.connect({ socket: tunnel.socket, servername: SERVICE_HOST, ca: caPem });
       await once(secure, "secureConnect");
       const key = randomBytes(16).toString("base64");
-      secure.write(`GET /socket?room=1 HTTP/1.1\r\nHost: ${SERVICE_HOST}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      secure.write(
+        `GET /socket?room=1 HTTP/1.1\r\nHost: ${SERVICE_HOST}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
       const head = await readResponseHead(secure);
       assert.match(head, /^HTTP\/1\.1 101 /);
       const accept = createHash("sha1").update(`${key}${WEBSOCKET_GUID}`).digest("base64");
@@ -280,7 +318,8 @@ describe("edgevault proxy (the local MITM listener)", { timeout: 120_000 }, () =
       const patched = await edge.call("PATCH", "/v1/vaults/limited", company.ownerKey, { rate_limit: { burst: 1, rate_per_second: 0.01 } });
       assert.equal(patched.status, 200, JSON.stringify(patched.body));
       const limited = await mintSession(edge.call, company.ownerKey, "limited");
-      const request = () => httpsThroughProxy({ proxyPort: proxy.port, proxyAuthorization: basic(limited, "limited"), host: "api.limited.test", ca: caPem, path: "/limited" });
+      const request = () =>
+        httpsThroughProxy({ proxyPort: proxy.port, proxyAuthorization: basic(limited, "limited"), host: "api.limited.test", ca: caPem, path: "/limited" });
       assert.equal((await request()).status, 200);
       const refused = await request();
       assert.equal(refused.status, 429);

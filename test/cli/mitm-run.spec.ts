@@ -98,7 +98,10 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
       const result = await cli(["vault", "run", "--", process.execPath, "-e", PRINT_ENV], { env: parent });
       assert.equal(result.code, 0, printed(result));
       const env = JSON.parse(result.stdout) as Record<string, string>;
-      assert.deepEqual(Object.keys(env).filter((name) => name.toUpperCase().startsWith("EDGEVAULT_")), []);
+      assert.deepEqual(
+        Object.keys(env).filter((name) => name.toUpperCase().startsWith("EDGEVAULT_")),
+        [],
+      );
       assert.ok(!JSON.stringify(env).includes(company.ownerKey), "the operator's key is nowhere in the child's environment");
       assert.match(env.AGENT_VAULT_SESSION_TOKEN ?? "", /^evs_/);
       assert.deepEqual([env.AGENT_VAULT_ADDR, env.AGENT_VAULT_VAULT], [edge.addr, "work"]);
@@ -147,7 +150,19 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
   it("curl in the child reaches a host without a service directly, with that host's own certificate", async () => {
     const certFile = path.join(home, "real-server.pem");
     await writeFile(certFile, realServer.certPem);
-    const result = await cli(["vault", "run", "--vault", "work", "--", "curl", "-sS", "--fail-with-body", "--cacert", certFile, `https://${realServer.host}:${realServer.port}/direct`]);
+    const result = await cli([
+      "vault",
+      "run",
+      "--vault",
+      "work",
+      "--",
+      "curl",
+      "-sS",
+      "--fail-with-body",
+      "--cacert",
+      certFile,
+      `https://${realServer.host}:${realServer.port}/direct`,
+    ]);
     assert.equal(result.code, 0, printed(result));
     assert.equal(result.stdout, "hello from the real server\n");
     assert.equal(realServer.received.at(-1)?.url, "/direct");
@@ -165,7 +180,17 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
   it("passes SIGTERM to the command and revokes the session after it exits", async () => {
     const child = spawn(
       process.execPath,
-      [path.join(ROOT, "cli", "bin", "edgevault.js"), "vault", "run", "--vault", "work", "--", process.execPath, "-e", 'process.on("SIGTERM", () => process.exit(42)); console.log(process.env.AGENT_VAULT_SESSION_TOKEN); setInterval(() => {}, 1000);'],
+      [
+        path.join(ROOT, "cli", "bin", "edgevault.js"),
+        "vault",
+        "run",
+        "--vault",
+        "work",
+        "--",
+        process.execPath,
+        "-e",
+        'process.on("SIGTERM", () => process.exit(42)); console.log(process.env.AGENT_VAULT_SESSION_TOKEN); setInterval(() => {}, 1000);',
+      ],
       { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: home, XDG_CONFIG_HOME: home }, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";
@@ -189,13 +214,15 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
     await assertHelpWithExamples(commands);
   });
 
-  it("refuses a command line without -- or without a vault before minting anything", async () => {
+  it("refuses a command line without -- or with a bad vault name before minting anything", async () => {
     const noSeparator = await cli(["vault", "run", "--vault", "work", "curl"]);
     assert.equal(noSeparator.code, 2);
     assert.match(noSeparator.stderr, /Put the command after --/);
-    const noVault = await cli(["vault", "run", "--", "true"]);
-    assert.equal(noVault.code, 2);
-    assert.match(noVault.stderr, /Name the vault/);
+    // Without --vault the `default` vault is used (test/cli/default-vault.spec.ts); a bad name is refused.
+    const badVault = await cli(["vault", "run", "--vault", "Bad_Vault", "--", "true"]);
+    assert.equal(badVault.code, 2);
+    assert.match(badVault.stderr, /--vault: must be lowercase letters/);
+    assert.ok(!badVault.stderr.includes("Bad_Vault"), "the refused value is not echoed");
     const badTtl = await cli(["vault", "run", "--vault", "work", "--ttl", "1m", "--", "true"]);
     assert.equal(badTtl.code, 2);
     assert.equal((await activeSessions()).length, 0);

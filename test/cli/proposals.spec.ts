@@ -74,7 +74,12 @@ describe("edgevault proposal", () => {
   const stripeProposal = (name = "stripe", host = "api.stripe.test", removeOldKey = false) => ({
     services: [{ name, host, upstream: upstream.origin, description: "Stripe API", auth: { type: "bearer", token: "STRIPE_KEY" } }],
     credentials: [
-      { key: "STRIPE_KEY", description: "Stripe secret key", obtain: "https://dashboard.stripe.com/apikeys", obtain_instructions: "Developers → API keys → Create restricted key" },
+      {
+        key: "STRIPE_KEY",
+        description: "Stripe secret key",
+        obtain: "https://dashboard.stripe.com/apikeys",
+        obtain_instructions: "Developers → API keys → Create restricted key",
+      },
       { key: "AGENT_KEY", description: "Supplied by the agent", value: SECRETS.agent },
       ...(removeOldKey ? [{ action: "delete", key: "OLD_KEY" }] : []),
     ],
@@ -111,13 +116,19 @@ describe("edgevault proposal", () => {
       const list = await asReviewer(["proposal", "list", "--vault", "payments"]);
       assert.equal(list.code, 0, printed(list));
       assert.match(list.stdout, /^ID +STATUS +SERVICES +CREDENTIALS +CREATED +MESSAGE$/m);
-      assert.match(list.stdout, new RegExp(`^${id} +pending +stripe +STRIPE_KEY,AGENT_KEY,-OLD_KEY +\\S+ +I need to list charges \\\\u\\{1b\\}\\[2Jand nothing else$`, "m"));
+      assert.match(
+        list.stdout,
+        new RegExp(`^${id} +pending +stripe +STRIPE_KEY,AGENT_KEY,-OLD_KEY +\\S+ +I need to list charges \\\\u\\{1b\\}\\[2Jand nothing else$`, "m"),
+      );
       assert.match(list.stderr, /1 pending\. Review one with: edgevault proposal show/);
 
       const json = await asReviewer(["proposal", "list", "--json"], { env: { EDGEVAULT_VAULT: "payments" } });
       assert.equal(json.code, 0, printed(json));
       const proposals = JSON.parse(json.stdout) as Proposal[];
-      assert.deepEqual(proposals.map((p) => [p.id, p.status]), [[id, "pending"]]);
+      assert.deepEqual(
+        proposals.map((p) => [p.id, p.status]),
+        [[id, "pending"]],
+      );
 
       const applied = await asReviewer(["proposal", "list", "--vault", "payments", "--status", "applied"]);
       assert.equal(applied.code, 0);
@@ -132,7 +143,10 @@ describe("edgevault proposal", () => {
       assert.match(show.stdout, /^Vault: +payments$/m);
       assert.match(show.stdout, /^Status: +pending \(expires \S+\)$/m);
       assert.match(show.stdout, /^Services:\n {2}set +stripe +api\.stripe\.test via http:\/\/127\.0\.0\.1:\d+ +bearer STRIPE_KEY\n {10}Stripe API$/m);
-      assert.match(show.stdout, /^ {2}set +STRIPE_KEY +needs a value\n {10}Stripe secret key\n {10}Get it at: https:\/\/dashboard\.stripe\.com\/apikeys\n {10}How: Developers → API keys → Create restricted key$/m);
+      assert.match(
+        show.stdout,
+        /^ {2}set +STRIPE_KEY +needs a value\n {10}Stripe secret key\n {10}Get it at: https:\/\/dashboard\.stripe\.com\/apikeys\n {10}How: Developers → API keys → Create restricted key$/m,
+      );
       assert.match(show.stdout, /^ {2}set +AGENT_KEY +value supplied by the agent$/m);
       assert.match(show.stdout, /^ {2}delete +OLD_KEY$/m);
       // The agent's escape sequence is shown, never sent to the reviewer's terminal.
@@ -143,7 +157,14 @@ describe("edgevault proposal", () => {
 
       const json = await asReviewer(["proposal", "show", id, "--json"]);
       const shown = JSON.parse(json.stdout) as Proposal;
-      assert.deepEqual(shown.credentials.map((c) => [c.key, c.has_value]), [["STRIPE_KEY", false], ["AGENT_KEY", true], ["OLD_KEY", false]]);
+      assert.deepEqual(
+        shown.credentials.map((c) => [c.key, c.has_value]),
+        [
+          ["STRIPE_KEY", false],
+          ["AGENT_KEY", true],
+          ["OLD_KEY", false],
+        ],
+      );
 
       const missing = await asReviewer(["proposal", "show", "prp_000000000000000000"]);
       assert.equal(missing.code, 1);
@@ -153,15 +174,24 @@ describe("edgevault proposal", () => {
     it("an API key is told to log in as a person, before any value is read; nothing is decided", async () => {
       const approve = await asOwnerKey(["proposal", "approve", id], { stdin: `${SECRETS.apiKeyCaller}\n` });
       assert.equal(approve.code, 1);
-      assert.match(approve.stderr, /Only a signed-in person can approve proposals, not an API key, agent or session\. Log in as yourself with `edgevault login --email you@example\.com`/);
+      assert.match(
+        approve.stderr,
+        /Only a signed-in person can approve proposals, not an API key, agent or session\. Log in as yourself with `edgevault login --email you@example\.com`/,
+      );
       assert.doesNotMatch(approve.stderr, /EDGEVAULT_API_KEY/);
 
       const fromEnv = await record(
-        runCli(["proposal", "reject", id, "--reason", "no"], { configHome: await tempConfigHome(), env: { EDGEVAULT_ADDR: edge.addr, EDGEVAULT_API_KEY: company.ownerKey } }),
+        runCli(["proposal", "reject", id, "--reason", "no"], {
+          configHome: await tempConfigHome(),
+          env: { EDGEVAULT_ADDR: edge.addr, EDGEVAULT_API_KEY: company.ownerKey },
+        }),
       );
       assert.equal(fromEnv.code, 1);
       // Refused by the edge itself this time: its code is kept, and the fix names the variable to unset.
-      assert.match(fromEnv.stderr, /Only a signed-in person can reject proposals, not an API key, agent or session \(human_required, HTTP 403\)\. Log in as yourself with `edgevault login --email you@example\.com` and unset EDGEVAULT_API_KEY/);
+      assert.match(
+        fromEnv.stderr,
+        /Only a signed-in person can reject proposals, not an API key, agent or session \(human_required, HTTP 403\)\. Log in as yourself with `edgevault login --email you@example\.com` and unset EDGEVAULT_API_KEY/,
+      );
       assert.equal((await proposalOnEdge(id)).status, "pending");
     });
 
@@ -175,7 +205,10 @@ describe("edgevault proposal", () => {
     it("approves with the one missing value from stdin: services and credentials applied, the proxy uses the value", async () => {
       const approve = await asReviewer(["proposal", "approve", id, "--vault", "payments", "--note", "ok for charges"], { stdin: `${SECRETS.stripe}\n` });
       assert.equal(approve.code, 0, printed(approve));
-      assert.match(approve.stdout, new RegExp(`^Approved proposal ${id} in vault "payments": set stripe, stored STRIPE_KEY, stored AGENT_KEY, removed OLD_KEY\\.$`, "m"));
+      assert.match(
+        approve.stdout,
+        new RegExp(`^Approved proposal ${id} in vault "payments": set stripe, stored STRIPE_KEY, stored AGENT_KEY, removed OLD_KEY\\.$`, "m"),
+      );
       const decided = await proposalOnEdge(id);
       assert.deepEqual([decided.status, decided.review_note], ["applied", "ok for charges"]);
 
@@ -191,8 +224,13 @@ describe("edgevault proposal", () => {
 
   describe("approve with several values", () => {
     const twilio = () => ({
-      services: [{ name: "twilio", host: "api.twilio.test", upstream: upstream.origin, auth: { type: "basic", username: "TWILIO_SID", password: "TWILIO_TOKEN" } }],
-      credentials: [{ key: "TWILIO_SID", description: "Account SID" }, { key: "TWILIO_TOKEN", description: "Auth token" }],
+      services: [
+        { name: "twilio", host: "api.twilio.test", upstream: upstream.origin, auth: { type: "basic", username: "TWILIO_SID", password: "TWILIO_TOKEN" } },
+      ],
+      credentials: [
+        { key: "TWILIO_SID", description: "Account SID" },
+        { key: "TWILIO_TOKEN", description: "Auth token" },
+      ],
       message: "Send SMS",
     });
 
@@ -201,7 +239,10 @@ describe("edgevault proposal", () => {
       const cases: [string, RegExp][] = [
         [`TWILIO_SID=${SECRETS.twilioSid}\n`, /No value on stdin for TWILIO_TOKEN: pipe one KEY=value line per slot/],
         [`TWILIO_SID=${SECRETS.twilioSid}\n${SECRETS.twilioToken}\n`, /stdin line 2 is not KEY=value \(one line per slot: TWILIO_SID=…, TWILIO_TOKEN=…\)/],
-        [`TWILIO_SID=${SECRETS.twilioSid}\nSTRIPE_KEY=${SECRETS.twilioToken}\n`, /stdin line 2: STRIPE_KEY is not a slot that needs a value here \(they are TWILIO_SID, TWILIO_TOKEN\)/],
+        [
+          `TWILIO_SID=${SECRETS.twilioSid}\nSTRIPE_KEY=${SECRETS.twilioToken}\n`,
+          /stdin line 2: STRIPE_KEY is not a slot that needs a value here \(they are TWILIO_SID, TWILIO_TOKEN\)/,
+        ],
         [`TWILIO_SID=${SECRETS.twilioSid}\nTWILIO_SID=${SECRETS.twilioToken}\n`, /stdin line 2: TWILIO_SID is given twice/],
         ["", /Empty values for TWILIO_SID, TWILIO_TOKEN/],
       ];
@@ -237,10 +278,10 @@ describe("edgevault proposal", () => {
       assert.equal(reject.code, 0, printed(reject));
       assert.match(reject.stdout, new RegExp(`^Rejected proposal ${id} in vault "payments"\\.$`, "m"));
       const seen = await fetch(`${edge.addr}/v1/proposals/${id}`, { headers: { Authorization: `Bearer ${agent.token}` } });
-      assert.deepEqual(
-        (({ status, review_note }) => ({ status, review_note }))((await seen.json()) as Proposal),
-        { status: "rejected", review_note: "Use the restricted key service" },
-      );
+      assert.deepEqual((({ status, review_note }) => ({ status, review_note }))((await seen.json()) as Proposal), {
+        status: "rejected",
+        review_note: "Use the restricted key service",
+      });
       const list = await asReviewer(["proposal", "list", "--vault", "payments", "--status", "rejected"]);
       assert.match(list.stdout, new RegExp(`^${id} +rejected `, "m"));
     });
@@ -248,7 +289,10 @@ describe("edgevault proposal", () => {
 
   describe("wait", () => {
     it("returns 0 when the proposal is approved while it waits", async () => {
-      const id = await raise({ services: [{ name: "waited", host: "api.waited.test", upstream: upstream.origin, auth: { type: "passthrough" } }], message: "wait for me" });
+      const id = await raise({
+        services: [{ name: "waited", host: "api.waited.test", upstream: upstream.origin, auth: { type: "passthrough" } }],
+        message: "wait for me",
+      });
       const waiting = spawnCli(["proposal", "wait", id, "--timeout", "2m"], { configHome: reviewerHome });
       await waiting.stderrMatching(new RegExp(`Waiting for a decision on proposal ${id} \\(pending; giving up after 2m\\)`));
       const decided = await edge.call("POST", `/v1/proposals/${id}/approve`, await reviewerToken(), { note: "go ahead" });
@@ -293,7 +337,12 @@ describe("edgevault proposal", () => {
     });
 
     it("refuses a bad --timeout or id with exit 2", async () => {
-      for (const args of [["proposal", "wait", "prp_x", "--timeout", "forever"], ["proposal", "wait", "prp_x", "--timeout", "8d"], ["proposal", "wait", "bad id"], ["proposal", "wait"]]) {
+      for (const args of [
+        ["proposal", "wait", "prp_x", "--timeout", "forever"],
+        ["proposal", "wait", "prp_x", "--timeout", "8d"],
+        ["proposal", "wait", "bad id"],
+        ["proposal", "wait"],
+      ]) {
         const result = await asReviewer(args);
         assert.equal(result.code, 2, `${args.join(" ")}: ${printed(result)}`);
       }
@@ -321,7 +370,9 @@ describe("edgevault proposal", () => {
     it("asks for each value at a hidden prompt, after saying what it is; nothing typed is echoed", async () => {
       const tty = terminal({ "Value for TWILIO_SID": SECRETS.twilioSid, "Value for TWILIO_TOKEN": SECRETS.twilioToken });
       const announced: string[] = [];
-      const values = await readSlotValues(tty.io, [{ key: "TWILIO_SID", describe: "TWILIO_SID: Account SID" }, { key: "TWILIO_TOKEN" }], (line) => announced.push(line));
+      const values = await readSlotValues(tty.io, [{ key: "TWILIO_SID", describe: "TWILIO_SID: Account SID" }, { key: "TWILIO_TOKEN" }], (line) =>
+        announced.push(line),
+      );
       assert.deepEqual(values, { TWILIO_SID: SECRETS.twilioSid, TWILIO_TOKEN: SECRETS.twilioToken });
       assert.deepEqual(announced, ["TWILIO_SID: Account SID"]);
       assert.match(tty.shown(), /Value for TWILIO_SID: .*Value for TWILIO_TOKEN: /s);
@@ -338,8 +389,14 @@ describe("edgevault proposal", () => {
       assert.deepEqual(parseSlotValues("STRIPE_KEY=sk_live", ["STRIPE_KEY"]), { STRIPE_KEY: "sk_live" });
       assert.deepEqual(parseSlotValues("-----BEGIN KEY-----\nabc\n-----END KEY-----", ["PEM"]), { PEM: "-----BEGIN KEY-----\nabc\n-----END KEY-----" });
       assert.deepEqual(parseSlotValues("A=1\r\nB= two \r\n", ["A", "B"]), { A: "1", B: " two " });
-      assert.throws(() => parseSlotValues("A=1\nB=", ["A", "B"]), (error) => error instanceof CliError && /stdin line 2: the value for B is empty/.test(error.message));
-      assert.throws(() => parseSlotValues("A=1\nsecret-looking line", ["A", "B"]), (error) => error instanceof CliError && !error.message.includes("secret-looking"));
+      assert.throws(
+        () => parseSlotValues("A=1\nB=", ["A", "B"]),
+        (error) => error instanceof CliError && /stdin line 2: the value for B is empty/.test(error.message),
+      );
+      assert.throws(
+        () => parseSlotValues("A=1\nsecret-looking line", ["A", "B"]),
+        (error) => error instanceof CliError && !error.message.includes("secret-looking"),
+      );
     });
   });
 
@@ -353,7 +410,10 @@ describe("edgevault proposal", () => {
 
     it("every proposal command has --help with an example", async () => {
       const commands = COMMANDS.filter((c) => c.path[0] === "proposal");
-      assert.deepEqual(commands.map((c) => c.path[1]), ["list", "show", "approve", "reject", "wait"]);
+      assert.deepEqual(
+        commands.map((c) => c.path[1]),
+        ["list", "show", "approve", "reject", "wait"],
+      );
       await assertHelpWithExamples(commands);
     });
   });

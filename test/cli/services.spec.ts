@@ -11,7 +11,15 @@ import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from
 import { startEdge, type Edge, type TestCompany } from "./support/edge.ts";
 import { assertHelpWithExamples } from "./support/help.ts";
 
-type Service = { name: string; host: string; upstream: string | null; description: string | null; auth: Record<string, unknown>; enabled: boolean; credential_keys: string[] };
+type Service = {
+  name: string;
+  host: string;
+  upstream: string | null;
+  description: string | null;
+  auth: Record<string, unknown>;
+  enabled: boolean;
+  credential_keys: string[];
+};
 
 describe("edgevault vault service", () => {
   let edge: Edge;
@@ -42,16 +50,36 @@ describe("edgevault vault service", () => {
 
   describe("add: each --auth form becomes the edge's auth config", () => {
     const cases: { name: string; flags: string[]; auth: Record<string, unknown>; shown: RegExp }[] = [
-      { name: "stripe", flags: ["--host", "api.stripe.com", "--auth", "bearer:STRIPE_KEY"], auth: { type: "bearer", token: "STRIPE_KEY" }, shown: /bearer STRIPE_KEY/ },
+      {
+        name: "stripe",
+        flags: ["--host", "api.stripe.com", "--auth", "bearer:STRIPE_KEY"],
+        auth: { type: "bearer", token: "STRIPE_KEY" },
+        shown: /bearer STRIPE_KEY/,
+      },
       {
         name: "twilio",
         flags: ["--host", "api.twilio.com", "--auth", "basic:TWILIO_SID:TWILIO_TOKEN"],
         auth: { type: "basic", username: "TWILIO_SID", password: "TWILIO_TOKEN" },
         shown: /basic TWILIO_SID:TWILIO_TOKEN/,
       },
-      { name: "mailgun", flags: ["--host", "api.mailgun.net", "--auth", "basic:MAILGUN_KEY"], auth: { type: "basic", username: "MAILGUN_KEY" }, shown: /basic MAILGUN_KEY/ },
-      { name: "plain-key", flags: ["--host", "api.plain.test", "--auth", "api-key:PLAIN_KEY"], auth: { type: "api-key", key: "PLAIN_KEY", header: "Authorization" }, shown: /api-key Authorization: PLAIN_KEY/ },
-      { name: "acme-key", flags: ["--host", "api.acme.test", "--auth", "api-key:ACME_KEY:X-Api-Key"], auth: { type: "api-key", key: "ACME_KEY", header: "X-Api-Key" }, shown: /api-key X-Api-Key: ACME_KEY/ },
+      {
+        name: "mailgun",
+        flags: ["--host", "api.mailgun.net", "--auth", "basic:MAILGUN_KEY"],
+        auth: { type: "basic", username: "MAILGUN_KEY" },
+        shown: /basic MAILGUN_KEY/,
+      },
+      {
+        name: "plain-key",
+        flags: ["--host", "api.plain.test", "--auth", "api-key:PLAIN_KEY"],
+        auth: { type: "api-key", key: "PLAIN_KEY", header: "Authorization" },
+        shown: /api-key Authorization: PLAIN_KEY/,
+      },
+      {
+        name: "acme-key",
+        flags: ["--host", "api.acme.test", "--auth", "api-key:ACME_KEY:X-Api-Key"],
+        auth: { type: "api-key", key: "ACME_KEY", header: "X-Api-Key" },
+        shown: /api-key X-Api-Key: ACME_KEY/,
+      },
       {
         name: "openai",
         flags: ["--host", "api.openai.com", "--auth", "api-key:OPENAI_KEY:Authorization:Bearer "],
@@ -96,16 +124,27 @@ describe("edgevault vault service", () => {
 
     it("takes --upstream, --description and --disabled", async () => {
       const add = await cli([
-        "vault", "service", "add", "stripe-eu",
-        "--host", "eu.stripe.test", "--auth", "bearer:STRIPE_KEY", "--upstream", "https://eu.api.stripe.com",
-        "--description", "Stripe, EU region", "--disabled",
+        "vault",
+        "service",
+        "add",
+        "stripe-eu",
+        "--host",
+        "eu.stripe.test",
+        "--auth",
+        "bearer:STRIPE_KEY",
+        "--upstream",
+        "https://eu.api.stripe.com",
+        "--description",
+        "Stripe, EU region",
+        "--disabled",
       ]);
       assert.equal(add.code, 0, printed(add));
       assert.match(add.stdout, /"stripe-eu" to vault "payments": eu\.stripe\.test via https:\/\/eu\.api\.stripe\.com, bearer STRIPE_KEY, disabled/);
-      assert.deepEqual(
-        (({ upstream, description, enabled }) => ({ upstream, description, enabled }))((await servicesOnEdge()).get("stripe-eu") as Service),
-        { upstream: "https://eu.api.stripe.com", description: "Stripe, EU region", enabled: false },
-      );
+      assert.deepEqual((({ upstream, description, enabled }) => ({ upstream, description, enabled }))((await servicesOnEdge()).get("stripe-eu") as Service), {
+        upstream: "https://eu.api.stripe.com",
+        description: "Stripe, EU region",
+        enabled: false,
+      });
     });
 
     it("lists services as a table and as JSON", async () => {
@@ -119,7 +158,11 @@ describe("edgevault vault service", () => {
       const json = await cli(["vault", "service", "list", "--json", "--vault", "payments"]);
       assert.equal(json.code, 0, printed(json));
       const services = JSON.parse(json.stdout) as Service[];
-      assert.deepEqual(services.slice(0, 3).map((s) => s.name), ["stripe", "twilio", "mailgun"], "matching order");
+      assert.deepEqual(
+        services.slice(0, 3).map((s) => s.name),
+        ["stripe", "twilio", "mailgun"],
+        "matching order",
+      );
       assert.deepEqual(services.find((s) => s.name === "twilio")?.credential_keys, ["TWILIO_SID", "TWILIO_TOKEN"]);
 
       assert.equal((await cli(["vault", "create", "empty"])).code, 0);
@@ -147,16 +190,50 @@ describe("edgevault vault service", () => {
 
   describe("update, enable, disable", () => {
     it("changes only what is given, and --auth replaces the auth config", async () => {
-      assert.equal((await cli(["vault", "service", "add", "github", "--host", "api.github.com", "--auth", "bearer:GITHUB_TOKEN", "--upstream", "https://ghe.example.com", "--description", "GitHub"])).code, 0);
+      assert.equal(
+        (
+          await cli([
+            "vault",
+            "service",
+            "add",
+            "github",
+            "--host",
+            "api.github.com",
+            "--auth",
+            "bearer:GITHUB_TOKEN",
+            "--upstream",
+            "https://ghe.example.com",
+            "--description",
+            "GitHub",
+          ])
+        ).code,
+        0,
+      );
 
       const auth = await cli(["vault", "service", "update", "github", "--auth", "custom", "--header", "Authorization: token {{ GITHUB_TOKEN }}"]);
       assert.equal(auth.code, 0, printed(auth));
-      assert.match(auth.stdout, /^Updated service "github" in vault "payments": api\.github\.com via https:\/\/ghe\.example\.com, custom Authorization, enabled\.$/m);
+      assert.match(
+        auth.stdout,
+        /^Updated service "github" in vault "payments": api\.github\.com via https:\/\/ghe\.example\.com, custom Authorization, enabled\.$/m,
+      );
       let github = (await servicesOnEdge()).get("github");
       assert.deepEqual(github?.auth, { type: "custom", headers: { Authorization: "token {{ GITHUB_TOKEN }}" } });
       assert.equal(github?.description, "GitHub");
 
-      const rest = await cli(["vault", "service", "update", "github", "--host", "api.github.com/repos/*", "--upstream", "none", "--description", "", "--rename", "gh"]);
+      const rest = await cli([
+        "vault",
+        "service",
+        "update",
+        "github",
+        "--host",
+        "api.github.com/repos/*",
+        "--upstream",
+        "none",
+        "--description",
+        "",
+        "--rename",
+        "gh",
+      ]);
       assert.equal(rest.code, 0, printed(rest));
       const services = await servicesOnEdge();
       assert.ok(!services.has("github"));
@@ -195,7 +272,10 @@ describe("edgevault vault service", () => {
       assert.equal((await cli(["vault", "service", "add", "doomed", "--host", "doomed.test", "--auth", "bearer:HELD_KEY"])).code, 0);
       const unconfirmed = await cli(["vault", "service", "remove", "doomed"]);
       assert.equal(unconfirmed.code, 2);
-      assert.match(unconfirmed.stderr, /Refusing to remove service "doomed" from vault "payments" without confirmation: stdin is not a terminal, so pass --yes/);
+      assert.match(
+        unconfirmed.stderr,
+        /Refusing to remove service "doomed" from vault "payments" without confirmation: stdin is not a terminal, so pass --yes/,
+      );
       assert.ok((await servicesOnEdge()).has("doomed"), "nothing was removed");
 
       const removed = await cli(["vault", "service", "remove", "doomed", "--yes"]);
@@ -214,11 +294,14 @@ describe("edgevault vault service", () => {
   describe("bad flags", () => {
     it("are refused with exit 2 before any request is sent", async () => {
       // An edge that is not there: a command that sent a request would fail with exit 1 instead.
-      const offline = { configHome: await tempConfigHome(), env: { EDGEVAULT_ADDR: "http://127.0.0.1:9", EDGEVAULT_API_KEY: "evk_unused", EDGEVAULT_VAULT: "payments" } };
+      const offline = {
+        configHome: await tempConfigHome(),
+        env: { EDGEVAULT_ADDR: "http://127.0.0.1:9", EDGEVAULT_API_KEY: "evk_unused", EDGEVAULT_VAULT: "payments" },
+      };
       const add = ["vault", "service", "add", "svc", "--host", "api.example.com"];
       const cases: [string[], RegExp][] = [
-        [["vault", "service", "add", "svc", "--auth", "bearer:KEY"], /--host is required/],
-        [add, /--auth is required/],
+        [["vault", "service", "add", "svc", "--auth", "bearer:KEY"], /--host: is required/],
+        [add, /--auth: is required/],
         [[...add, "--auth", "bearer"], /--auth: bearer:<KEY> needs a credential key/],
         [[...add, "--auth", "bearer:"], /--auth: bearer:<KEY> needs a credential key/],
         [[...add, "--auth", "bearer:stripe_key"], /--auth: a credential key "stripe_key" must be upper case/],
@@ -233,7 +316,7 @@ describe("edgevault vault service", () => {
         [[...add, "--auth", "custom", "--header", "X-Key: {{ KEY }}\r\nX-Evil: 1"], /--header X-Key: the template must be visible ASCII/],
         [[...add, "--auth", "custom", "--header", "X-Key: {{ A }}", "--header", "x-key: {{ B }}"], /--header: "x-key" is given twice/],
         [[...add, "--auth", "bearer:KEY", "--header", "X-Key: {{ KEY }}"], /--header goes with --auth custom, not with --auth bearer/],
-        [[...add, "--header", "X-Key: {{ KEY }}"], /--auth is required/],
+        [[...add, "--header", "X-Key: {{ KEY }}"], /--auth: is required/],
         [[...add, "--auth", "oauth:KEY"], /--auth: unknown type "oauth" \(forms: bearer:<KEY>, basic:/],
         [[...add, "--auth", "passthrough:KEY"], /--auth: passthrough takes no keys/],
         [["vault", "service", "add", "svc", "--host", "https://api.example.com", "--auth", "passthrough"], /--host: is a host pattern, not a URL/],
@@ -247,7 +330,7 @@ describe("edgevault vault service", () => {
         [["vault", "service", "update", "svc", "--header", "X-Key: {{ KEY }}"], /--header goes with --auth custom/],
         [["vault", "service", "update", "svc", "--rename", "No"], /--rename: must be lowercase letters/],
         [["vault", "service", "enable"], /Missing argument <name>/],
-        [["vault", "service", "remove", "svc", "--vault", "Bad Vault", "--yes"], /--vault must be lowercase letters/],
+        [["vault", "service", "remove", "svc", "--vault", "Bad Vault", "--yes"], /--vault: must be lowercase letters/],
         [["vault", "service", "frobnicate"], /Unknown command "vault service frobnicate"/],
       ];
       for (const [args, message] of cases) {
@@ -256,9 +339,14 @@ describe("edgevault vault service", () => {
         assert.match(result.stderr, message, args.join(" "));
         assert.doesNotMatch(result.stderr, /Cannot reach/);
       }
-      const noVault = await runCli(["vault", "service", "list"], { configHome: offline.configHome, env: { EDGEVAULT_ADDR: "http://127.0.0.1:9", EDGEVAULT_API_KEY: "evk_unused" } });
-      assert.equal(noVault.code, 2);
-      assert.match(noVault.stderr, /Name the vault: --vault <name>, or set EDGEVAULT_VAULT/);
+      // No vault named anywhere: the company's default vault, said on stderr (and then the edge is unreachable).
+      const noVault = await runCli(["vault", "service", "list"], {
+        configHome: offline.configHome,
+        env: { EDGEVAULT_ADDR: "http://127.0.0.1:9", EDGEVAULT_API_KEY: "evk_unused" },
+      });
+      assert.equal(noVault.code, 1);
+      assert.match(noVault.stderr, /^Using vault "default" \(the default; /m);
+      assert.equal(noVault.stdout, "");
     });
 
     it("parseAuthFlags: an api-key prefix keeps its colons, an empty header means Authorization", () => {
@@ -270,7 +358,10 @@ describe("edgevault vault service", () => {
 
   it("every vault service command has --help with an example", async () => {
     const commands = COMMANDS.filter((c) => c.path[0] === "vault" && c.path[1] === "service");
-    assert.deepEqual(commands.map((c) => c.path[2]), ["list", "add", "update", "enable", "disable", "remove"]);
+    assert.deepEqual(
+      commands.map((c) => c.path[2]),
+      ["list", "add", "update", "enable", "disable", "remove"],
+    );
     await assertHelpWithExamples(commands);
   });
 });

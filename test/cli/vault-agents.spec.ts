@@ -128,18 +128,18 @@ describe("edgevault vault agent", () => {
     assert.deepEqual(await listed("payments"), []);
   });
 
-  it("rejects a bad role, name or missing vault with exit 2 before calling the edge", async () => {
-    const cases: [string[], RegExp][] = [
+  it("rejects a bad role, name or vault with exit 2 before calling the edge", async () => {
+    const cases: [string[], RegExp, Record<string, string>?][] = [
       [["vault", "agent", "add", "my-agent", "--vault", "payments", "--role", "owner"], /--role: must be proxy, member or admin/],
       [["vault", "agent", "set-role", "my-agent", "--vault", "payments"], /--role: is required: proxy, member or admin/],
       [["vault", "agent", "add", "My Agent", "--vault", "payments"], /<name> must be 3-64 characters/],
       [["vault", "agent", "add", "--vault", "payments"], /Missing argument <name>/],
-      [["vault", "agent", "remove", "my-agent"], /Name the vault: --vault <name>, or set EDGEVAULT_VAULT/],
-      [["vault", "agent", "list", "--vault", "Bad_Vault"], /--vault must be lowercase letters/],
+      [["vault", "agent", "list", "--vault", "Bad_Vault"], /--vault: must be lowercase letters/],
+      [["vault", "agent", "list"], /EDGEVAULT_VAULT must be lowercase letters/, { EDGEVAULT_VAULT: "Bad_Vault" }],
       [["vault", "agent", "grant", "my-agent"], /Unknown command "vault agent grant"/],
     ];
-    for (const [args, message] of cases) {
-      const result = await cli(args);
+    for (const [args, message, env] of cases) {
+      const result = await cli(args, env ? { env } : {});
       assert.equal(result.code, 2, `${args.join(" ")}: ${printed(result)}`);
       assert.match(result.stderr, message);
     }

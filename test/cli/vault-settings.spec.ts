@@ -81,7 +81,10 @@ describe("edgevault vault set, logs, webhook and session", () => {
     });
 
     it("refuses bad values with exit 2 before any request, and the edge's refusals with exit 1", async () => {
-      const offline = { configHome: await tempConfigHome(), env: { EDGEVAULT_ADDR: "http://127.0.0.1:9", EDGEVAULT_API_KEY: "evk_unused", EDGEVAULT_VAULT: "settings" } };
+      const offline = {
+        configHome: await tempConfigHome(),
+        env: { EDGEVAULT_ADDR: "http://127.0.0.1:9", EDGEVAULT_API_KEY: "evk_unused", EDGEVAULT_VAULT: "settings" },
+      };
       const cases: [string[], RegExp][] = [
         [["vault", "set"], /Nothing to change: give --policy and\/or --rate-limit/],
         [["vault", "set", "--policy", "maybe"], /--policy: must be passthrough or deny/],
@@ -95,7 +98,10 @@ describe("edgevault vault set, logs, webhook and session", () => {
         [["vault", "logs", "--limit", "ten"], /--limit: must be a whole number from 1 to 500/],
         [["vault", "logs", "--before", "-3"], /--before/],
         [["vault", "webhook", "add", "ftp://hooks.example.com"], /<url> must be an https URL/],
-        [["vault", "webhook", "add", "https://hooks.example.com", "--events", "approved"], /--events: unknown event "proposal\.approved"; use any of proposal\.created/],
+        [
+          ["vault", "webhook", "add", "https://hooks.example.com", "--events", "approved"],
+          /--events: unknown event "proposal\.approved"; use any of proposal\.created/,
+        ],
         [["vault", "webhook", "add", "https://hooks.example.com", "--events", ","], /--events: name at least one event/],
         [["vault", "webhook", "remove", "not an id"], /<id> must be a webhook id/],
         [["session", "create", "--ttl", "1m"], /--ttl: must be a duration from 5m to 7d/],
@@ -118,7 +124,20 @@ describe("edgevault vault set, logs, webhook and session", () => {
 
     before(async () => {
       assert.equal((await cli(["vault", "create", "logs"])).code, 0);
-      const add = await cli(["vault", "service", "add", "echo", "--vault", "logs", "--host", "api.echo.test", "--upstream", upstream.origin, "--auth", "bearer:ECHO_KEY"]);
+      const add = await cli([
+        "vault",
+        "service",
+        "add",
+        "echo",
+        "--vault",
+        "logs",
+        "--host",
+        "api.echo.test",
+        "--upstream",
+        upstream.origin,
+        "--auth",
+        "bearer:ECHO_KEY",
+      ]);
       assert.equal(add.code, 0, printed(add));
       assert.equal((await cli(["vault", "credential", "set", "ECHO_KEY", "--vault", "logs"], { stdin: "echo-secret-value" })).code, 0);
       agent = await inviteAgent(edge, company.ownerKey, "log-agent", [{ vault: "logs" }]);
@@ -160,7 +179,10 @@ describe("edgevault vault set, logs, webhook and session", () => {
       const denied = await cli(["vault", "logs", "--vault", "logs", "--denied", "--json"]);
       assert.equal(denied.code, 0, printed(denied));
       const deniedEntries = (JSON.parse(denied.stdout) as { entries: LogEntry[] }).entries;
-      assert.deepEqual(deniedEntries.map((e) => [e.host, e.status]), [["api.unknown.test", 403]]);
+      assert.deepEqual(
+        deniedEntries.map((e) => [e.host, e.status]),
+        [["api.unknown.test", 403]],
+      );
       assert.ok(deniedEntries[0]?.denial);
 
       const first = await cli(["vault", "logs", "--vault", "logs", "--limit", "1"]);
@@ -206,7 +228,10 @@ describe("edgevault vault set, logs, webhook and session", () => {
       assert.match(list.stdout, /^ID +URL +EVENTS +CREATED$/m);
       assert.match(list.stdout, new RegExp(`^${id} +${upstream.origin}/hook +proposal\\.created,proposal\\.rejected +\\S+$`, "m"));
       const json = JSON.parse((await cli(["vault", "webhook", "list", "--vault", "hooks", "--json"])).stdout) as { id: string; events: string[] }[];
-      assert.deepEqual(json.map((w) => [w.id, w.events]), [[id, ["proposal.created", "proposal.rejected"]]]);
+      assert.deepEqual(
+        json.map((w) => [w.id, w.events]),
+        [[id, ["proposal.created", "proposal.rejected"]]],
+      );
 
       // A real event: an agent raises a proposal; the delivery's signature checks out with the printed secret.
       const agent = await inviteAgent(edge, company.ownerKey, "hook-agent", [{ vault: "hooks" }]);
@@ -239,7 +264,11 @@ describe("edgevault vault set, logs, webhook and session", () => {
   describe("session", () => {
     it("create prints the token alone; it works at the proxy without X-Vault until revoked; list shows it", async () => {
       assert.equal((await cli(["vault", "create", "ci"])).code, 0);
-      assert.equal((await cli(["vault", "service", "add", "echo", "--vault", "ci", "--host", "api.echo.test", "--upstream", upstream.origin, "--auth", "passthrough"])).code, 0);
+      assert.equal(
+        (await cli(["vault", "service", "add", "echo", "--vault", "ci", "--host", "api.echo.test", "--upstream", upstream.origin, "--auth", "passthrough"]))
+          .code,
+        0,
+      );
 
       const create = await cli(["session", "create", "--vault", "ci", "--ttl", "1h", "--label", "deploy job"]);
       assert.equal(create.code, 0, printed(create));

@@ -137,10 +137,15 @@ describe("edgevault vault and vault credential", () => {
       assert.ok(!printed(result).includes("typed-secret-123"));
     });
 
-    it("requires a vault: --vault or EDGEVAULT_VAULT", async () => {
-      const result = await cli(["vault", "credential", "list"]);
-      assert.equal(result.code, 2);
-      assert.match(result.stderr, /Name the vault: --vault <name>, or set EDGEVAULT_VAULT/);
+    it("without --vault or EDGEVAULT_VAULT, uses the company's default vault and says so on stderr only", async () => {
+      const set = await cli(["vault", "credential", "set", "DEFAULT_KEY"], { stdin: "value" });
+      assert.equal(set.code, 0, printed(set));
+      assert.equal(set.stdout, 'Stored DEFAULT_KEY in vault "default".\n');
+      assert.match(set.stderr, /^Using vault "default" \(the default; choose with --vault, EDGEVAULT_VAULT or edgevault vault use\)$/m);
+      const list = await cli(["vault", "credential", "list", "--json"]);
+      assert.equal(list.code, 0, printed(list));
+      assert.deepEqual(JSON.parse(list.stdout), ["DEFAULT_KEY"], "stdout holds only the result, as with --vault");
+      assert.deepEqual(JSON.parse((await cli(["vault", "credential", "list", "--vault", "default", "--json"])).stdout), ["DEFAULT_KEY"]);
     });
 
     it("refuses an empty value", async () => {
@@ -153,7 +158,7 @@ describe("edgevault vault and vault credential", () => {
       const help = await cli(["vault", "credential", "set", "--help"]);
       assert.equal(help.code, 0);
       assert.match(help.stdout, /^Usage: edgevault vault credential set <KEY>/);
-      assert.match(help.stdout, /Examples?:\n  edgevault vault credential set STRIPE_KEY/);
+      assert.match(help.stdout, /Examples?:\n {2}edgevault vault credential set STRIPE_KEY/);
     });
   });
 });

@@ -10,6 +10,9 @@ export const COMPANY_ROLES = ["owner", "member"] as const;
 export type CompanyRole = (typeof COMPANY_ROLES)[number];
 export const CompanyRole = z.enum(COMPANY_ROLES);
 
+/** The vault every company starts with (Agent Vault's default vault: seed 002's commands need no `--vault`). */
+export const DEFAULT_VAULT = "default";
+
 export const Company = z.object({ id: z.string(), name: z.string(), signing_alg: z.enum(["EdDSA", "ES256"]), created_at: Timestamp }).openapi("Company");
 
 export const ApiKey = z

@@ -4,6 +4,7 @@ import { auditStatement } from "../db/audit.ts";
 import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
 import { apiKeys, companies, users, vaults } from "../db/schema.ts";
+import { DEFAULT_VAULT } from "./companies.contract.ts";
 import { newId, tokenPrefix, type TokenMinter } from "../lib/tokens.ts";
 import { iso } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
@@ -38,9 +39,6 @@ export async function newApiKey(db: Database, mint: TokenMinter, companyId: stri
 }
 
 export type NewApiKey = Awaited<ReturnType<typeof newApiKey>>;
-
-/** The vault every company starts with (Agent Vault's default vault: seed 002's commands need no `--vault`). */
-export const DEFAULT_VAULT = "default";
 
 /** A new company (platform operator) with its first owner key and its `default` vault. */
 export function createCompanyChange(db: Database, company: CompanyRow, key: NewApiKey) {

@@ -19,7 +19,12 @@ export async function inviteAgent(edge: Edge, inviterToken: string, name: string
 }
 
 /** A request through the edge's proxy, as an agent (or a vault session) makes it. */
-export function proxyFetch(edge: Edge, token: string, hostAndPath: string, init: { vault?: string; method?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+export function proxyFetch(
+  edge: Edge,
+  token: string,
+  hostAndPath: string,
+  init: { vault?: string; method?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
   return fetch(`${edge.addr}/proxy/${hostAndPath}`, {
     method: init.method ?? "GET",
     redirect: "manual",

@@ -43,7 +43,8 @@ export function spawnCli(args: readonly string[], options: Omit<CliOptions, "std
   const result = once(child, "close").then(([code, signal]) => {
     const done = { code: (code as number | null) ?? (signal ? 128 : -1), stdout, stderr };
     exited = done;
-    for (const watcher of watchers.splice(0)) watcher.reject(new Error(`the CLI exited (${done.code}) before printing ${watcher.pattern}:\n${stdout}\n${stderr}`));
+    for (const watcher of watchers.splice(0))
+      watcher.reject(new Error(`the CLI exited (${done.code}) before printing ${watcher.pattern}:\n${stdout}\n${stderr}`));
     return done;
   });
   const onExit = () => child.kill("SIGKILL");

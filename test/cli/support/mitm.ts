@@ -48,7 +48,9 @@ export async function startUpstream(): Promise<Upstream> {
     upgraded.add(socket);
     socket.on("close", () => upgraded.delete(socket));
     received.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.alloc(0) });
-    const accept = createHash("sha1").update(`${String(req.headers["sec-websocket-key"])}${WEBSOCKET_GUID}`).digest("base64");
+    const accept = createHash("sha1")
+      .update(`${String(req.headers["sec-websocket-key"])}${WEBSOCKET_GUID}`)
+      .digest("base64");
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
     readTextFrames(socket, (text) => socket.write(textFrame(`echo:${text}`, false)));
   });
@@ -144,7 +146,13 @@ export type ConnectResult = { status: number; headers: IncomingHttpHeaders; sock
 
 /** Sends `CONNECT target` to the proxy the way a client library does; the body is read for refusals. */
 export async function connect(proxyPort: number, target: string, proxyAuthorization?: string): Promise<ConnectResult> {
-  const req = http.request({ host: "127.0.0.1", port: proxyPort, method: "CONNECT", path: target, headers: proxyAuthorization ? { "Proxy-Authorization": proxyAuthorization } : {} });
+  const req = http.request({
+    host: "127.0.0.1",
+    port: proxyPort,
+    method: "CONNECT",
+    path: target,
+    headers: proxyAuthorization ? { "Proxy-Authorization": proxyAuthorization } : {},
+  });
   req.end();
   const [res, socket, head] = (await once(req, "connect")) as [http.IncomingMessage, Duplex, Buffer];
   let body = "";
@@ -176,11 +184,24 @@ export async function httpsThroughProxy(options: {
   const port = options.port ?? 443;
   const tunnel = await connect(options.proxyPort, `${options.host}:${port}`, options.proxyAuthorization);
   if (tunnel.status !== 200) throw new Error(`CONNECT answered ${tunnel.status}: ${tunnel.body}`);
-  const secure = tls.connect({ socket: tunnel.socket, host: options.host, servername: isIpAddress(options.host) ? undefined : options.host, ca: options.ca, ALPNProtocols: ["h2", "http/1.1"] });
+  const secure = tls.connect({
+    socket: tunnel.socket,
+    host: options.host,
+    servername: isIpAddress(options.host) ? undefined : options.host,
+    ca: options.ca,
+    ALPNProtocols: ["h2", "http/1.1"],
+  });
   await once(secure, "secureConnect");
   const peerCertificate = secure.getPeerCertificate();
   // Plain http over the already-secured socket: with createConnection and no agent, Node uses it as is.
-  const req = http.request({ host: options.host, port, method: options.method ?? "GET", path: options.path, headers: options.headers, createConnection: () => secure });
+  const req = http.request({
+    host: options.host,
+    port,
+    method: options.method ?? "GET",
+    path: options.path,
+    headers: options.headers,
+    createConnection: () => secure,
+  });
   req.end(options.body);
   const [res] = (await once(req, "response")) as [http.IncomingMessage];
   const chunks: Buffer[] = [];
@@ -194,10 +215,15 @@ export type ExecResult = { code: number; stdout: string; stderr: string };
 /** Runs a client program (curl, python3) with only the given environment plus PATH and HOME. */
 export function execClient(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<ExecResult> {
   return new Promise((resolve) => {
-    execFile(file, [...args], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error && typeof error.code === "number" ? error.code : error ? 1 : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      file,
+      [...args],
+      { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error && typeof error.code === "number" ? error.code : error ? 1 : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -227,7 +253,11 @@ export async function createServiceVault(
   const steps: [string, string, unknown][] = [
     ["POST", "/v1/vaults", { name: options.vault, unmatched_host_policy: options.policy ?? "passthrough" }],
     ["POST", "/v1/credentials", { vault: options.vault, credentials: { UPSTREAM_KEY: credential } }],
-    ["POST", `/v1/vaults/${options.vault}/services`, { name: "api", host: options.host, upstream: options.upstreamOrigin, auth: { type: "bearer", token: "UPSTREAM_KEY" } }],
+    [
+      "POST",
+      `/v1/vaults/${options.vault}/services`,
+      { name: "api", host: options.host, upstream: options.upstreamOrigin, auth: { type: "bearer", token: "UPSTREAM_KEY" } },
+    ],
   ];
   for (const [method, urlPath, body] of steps) {
     const res = await call(method, urlPath, ownerKey, body);

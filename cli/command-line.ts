@@ -1,0 +1,122 @@
+/**
+ * Turns argv into a command's `args`, from its declaration: node:util parseArgs splits the words
+ * into options and positionals, then every value goes through its zod schema. Each refusal is a
+ * UsageError that names the option or argument, never the value refused: a word typed in the
+ * wrong place may be a secret, and error output ends up in terminals, CI logs and bug reports.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { z } from "zod";
+import { UsageError } from "./cli-error.ts";
+import { acceptsAbsent, usageLine } from "./command-help.ts";
+import type { AnyCommandDeclaration, OptionSpec, PositionalSpec } from "./command.ts";
+
+/** An unknown option is repeated only when it looks like an option name rather than a pasted value. */
+const OPTION_NAME = /^--?[A-Za-z][A-Za-z0-9-]{0,39}$/;
+
+/**
+ * The positionals and options by name, validated, defaults applied: the shape `CommandArgs`
+ * describes for the same declaration.
+ * @example
+ * parseCommandLine(vaultCreate, ["payments", "--policy", "deny"]) // { name: "payments", policy: "deny" }
+ */
+export function parseCommandLine(declaration: AnyCommandDeclaration, argv: readonly string[]): Record<string, unknown> {
+  const positionals = declaration.positionals ?? [];
+  const options = declaration.options ?? {};
+  const last = positionals.at(-1);
+  let words = argv;
+  let afterSeparator: readonly string[] = [];
+  if (last?.afterSeparator) {
+    const separator = argv.indexOf("--");
+    if (separator === -1) throw new UsageError(`Put the ${last.name} after --. Usage: ${usageLine(declaration)}`);
+    words = argv.slice(0, separator);
+    afterSeparator = argv.slice(separator + 1);
+    if (afterSeparator.length === 0) throw new UsageError(`No ${last.name} after --. Usage: ${usageLine(declaration)}`);
+  }
+
+  const { raw, given } = splitWords(words, options);
+  const args: Record<string, unknown> = {};
+  for (const [name, option] of Object.entries(options)) args[name] = optionValue(name, option, raw.get(name));
+
+  const fixed = last?.variadic || last?.afterSeparator ? positionals.slice(0, -1) : positionals;
+  if (!last?.variadic && given.length > fixed.length) {
+    const hint = declaration.extraArgumentsHint ? `; ${declaration.extraArgumentsHint}` : "";
+    throw new UsageError(`Too many arguments (expected ${fixed.length}, got ${given.length})${hint}. Usage: ${usageLine(declaration)}`);
+  }
+  fixed.forEach((positional, i) => {
+    args[positional.name] = positionalValue(declaration, positional, given[i]);
+  });
+  if (last?.afterSeparator) args[last.name] = afterSeparator.map((word) => check(last, word));
+  else if (last?.variadic) {
+    const rest = given.slice(fixed.length);
+    if (rest.length === 0) throw missing(declaration, last);
+    args[last.name] = rest.map((word) => check(last, word));
+  }
+  return args;
+}
+
+/** The option texts by name (arrays for repeatable ones) and the positional words, in order. */
+function splitWords(words: readonly string[], options: Readonly<Record<string, OptionSpec>>) {
+  const config: NonNullable<ParseArgsConfig["options"]> = {};
+  for (const [name, option] of Object.entries(options)) {
+    config[name] = { type: option.type, ...(option.short ? { short: option.short } : {}), ...(option.multiple ? { multiple: true } : {}) };
+  }
+  // Not strict: node's own errors quote what was typed, and this one checks every token itself.
+  const { tokens } = parseArgs({ args: [...words], options: config, allowPositionals: true, strict: false, tokens: true });
+  const raw = new Map<string, string | boolean | string[]>();
+  const given: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === "positional") given.push(token.value);
+    if (token.kind !== "option") continue;
+    const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
+    if (option === undefined) {
+      throw new UsageError(
+        OPTION_NAME.test(token.rawName) ? `Unknown option '${token.rawName}'` : "Unknown option (not repeated here: it does not look like an option name)",
+      );
+    }
+    const flag = `--${token.name}`;
+    if (option.type === "boolean") {
+      if (token.value !== undefined) throw new UsageError(`Option '${flag}' takes no value`);
+      raw.set(token.name, true);
+      continue;
+    }
+    if (token.value === undefined) throw new UsageError(`Option '${flag}' needs a value: ${flag} <${option.placeholder ?? token.name}>`);
+    // `--vault --json` most likely forgot the value; a value that starts with "-" goes after "=".
+    if (!token.inlineValue && token.value.startsWith("-") && token.value !== "-") {
+      throw new UsageError(`Option '${flag}' is followed by another option instead of its value; a value starting with "-" is written ${flag}=<value>`);
+    }
+    if (option.multiple) {
+      const list = raw.get(token.name);
+      raw.set(token.name, [...(Array.isArray(list) ? list : []), token.value]);
+    } else {
+      raw.set(token.name, token.value);
+    }
+  }
+  return { raw, given };
+}
+
+function optionValue(name: string, option: OptionSpec, raw: string | boolean | string[] | undefined): unknown {
+  const text = raw ?? (option.type === "boolean" ? false : option.multiple ? [] : option.default);
+  if (option.schema === undefined) return text;
+  const result = option.schema.safeParse(text);
+  if (!result.success) throw new UsageError(`--${name}: ${firstMessage(result.error)}`);
+  return result.data;
+}
+
+function positionalValue(declaration: AnyCommandDeclaration, positional: PositionalSpec, word: string | undefined): unknown {
+  if (word === undefined && !acceptsAbsent(positional.schema)) throw missing(declaration, positional);
+  return check(positional, word);
+}
+
+function check(positional: PositionalSpec, word: string | undefined): unknown {
+  const result = positional.schema.safeParse(word);
+  if (!result.success) throw new UsageError(`<${positional.name}> ${firstMessage(result.error)}`);
+  return result.data;
+}
+
+function missing(declaration: AnyCommandDeclaration, positional: PositionalSpec): UsageError {
+  return new UsageError(`Missing argument <${positional.name}>. Usage: ${usageLine(declaration)}`);
+}
+
+function firstMessage(error: z.ZodError): string {
+  return error.issues[0]?.message ?? "is invalid";
+}
