@@ -159,6 +159,9 @@ function checkEnvironment(where: string, config: WranglerConfig, requirements: R
   }
   if (options.production) {
     for (const flag of PRODUCTION_FLAGS) if (!config.compatibility_flags.includes(flag)) error(`compatibility_flags lacks ${flag}`);
+  } else if ((config.routes ?? []).length > 0) {
+    // wrangler dev rewrites each request's URL to the first route's host: local links would name production.
+    warning("inherits routes (set routes = [] in this environment): wrangler dev would answer as the production host");
   }
   return findings;
 }
