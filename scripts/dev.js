@@ -2,7 +2,8 @@
 /**
  * `npm start`: the edge API on http://127.0.0.1:14321 with local D1 and Durable Objects.
  * Creates `.dev.vars` (secrets) and a dev owner key once, applies migrations, seeds the `demo`
- * company, then runs `wrangler dev` until SIGINT/SIGTERM. Everything stays on loopback.
+ * company, runs `wrangler dev`, and once it answers makes sure the demo's human owner exists,
+ * then keeps running until SIGINT/SIGTERM. Everything stays on loopback.
  */
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -15,10 +16,14 @@ const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js
 const DEV_VARS = path.join(ROOT, ".dev.vars");
 const DEV_DIR = path.join(ROOT, ".edgevault-dev");
 const OWNER_KEY_FILE = path.join(DEV_DIR, "owner-key");
+const OWNER_PASSWORD_FILE = path.join(DEV_DIR, "owner-password");
 const HOST = "127.0.0.1";
 const PORT = 14321;
 const URL_BASE = `http://${HOST}:${PORT}`;
 const COMPANY = { id: "demo", name: "Demo" };
+/** The demo's human owner: signs in at /sign-in and approves proposals at their approval_url. */
+const OWNER_USER = { email: "owner@demo.localhost", name: "Demo Owner" };
+const READY_TIMEOUT_MS = 60_000;
 
 // Telemetry and Cloudflare's request.cf lookup would reach the internet; dev stays on loopback.
 const ENV = {
@@ -76,6 +81,13 @@ function ensureDevVars() {
   return true;
 }
 
+/** Writes a file only its owner can read, in the owner-only `.edgevault-dev/`. */
+function writeSecretFile(file, value) {
+  mkdirSync(DEV_DIR, { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
 /**
  * The dev owner key: `$EDGEVAULT_DEV_OWNER_KEY` when set (the edge accepts any string as a
  * company key, by SHA-256), otherwise `.edgevault-dev/owner-key`, minted on first run.
@@ -94,11 +106,86 @@ function ownerKey() {
   // Same shape as workers/lib/tokens.ts: evk_<12 alnum public id>_<43 chars base64url secret>.
   const publicId = base64url(randomBytes(9)).replace(/[-_]/g, "x");
   const token = `evk_${publicId}_${base64url(randomBytes(32))}`;
-  mkdirSync(DEV_DIR, { recursive: true, mode: 0o700 });
-  writeFileSync(OWNER_KEY_FILE, `${token}\n`, { mode: 0o600 });
-  chmodSync(OWNER_KEY_FILE, 0o600);
+  writeSecretFile(OWNER_KEY_FILE, token);
   return { token, source: "file", fresh: true };
 }
+
+/** A call to the running dev edge with the owner key; resolves with the status and parsed body. */
+async function callEdge(method, urlPath, token, body) {
+  const headers = { Authorization: `Bearer ${token}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(`${URL_BASE}${urlPath}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  let parsed;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, body: parsed };
+}
+
+/** Resolves once `GET /health` answers; rejects if wrangler exits or stalls first. */
+async function waitForEdge(child) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (stopping || child.exitCode !== null || child.signalCode !== null) throw new Error("wrangler dev stopped before the edge answered");
+    const up = await fetch(`${URL_BASE}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (up) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the edge did not answer ${URL_BASE}/health within ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+/**
+ * The demo's human owner, created through the edge's own `POST /v1/users` (so the password is
+ * hashed exactly as the edge hashes every password) the first time, and left alone after. Its
+ * password is kept in `.edgevault-dev/owner-password`; a kept password is reused if the local
+ * database was wiped. Resolves with what the banner should say.
+ */
+async function ensureOwnerUser(key) {
+  const listed = await callEdge("GET", "/v1/users", key.token);
+  if (listed.status !== 200) return failed("GET /v1/users", listed);
+  const kept = existsSync(OWNER_PASSWORD_FILE) ? readFileSync(OWNER_PASSWORD_FILE, "utf8").trim() : "";
+  const existing = listed.body.users.find((user) => user.email === OWNER_USER.email);
+  if (existing && kept) return { state: "kept" };
+  if (existing) return replaceLostOwner(key, existing.id);
+  return createOwner(key, kept);
+}
+
+async function createOwner(key, kept) {
+  const password = kept || base64url(randomBytes(18));
+  // Kept before the edge hears it, so a crash in between cannot leave an account nobody can open.
+  if (!kept) writeSecretFile(OWNER_PASSWORD_FILE, password);
+  const created = await callEdge("POST", "/v1/users", key.token, { ...OWNER_USER, role: "owner", password });
+  if (created.status === 201) return kept ? { state: "kept" } : { state: "fresh", password };
+  if (created.status === 409 && created.body?.error === "user_exists") return { state: "kept" };
+  return failed("POST /v1/users", created);
+}
+
+/**
+ * The owner exists but its password file is gone, so nobody can sign in as it: it is replaced by
+ * a new account of the same address. The edge refuses to remove a company's last owner, so a
+ * stand-in owner holds the place in between and is removed at the end.
+ */
+async function replaceLostOwner(key, lostId) {
+  const standIn = await callEdge("POST", "/v1/users", key.token, {
+    email: `stand-in-${randomBytes(4).toString("hex")}@demo.localhost`,
+    role: "owner",
+    password: base64url(randomBytes(18)),
+  });
+  if (standIn.status !== 201) return failed("POST /v1/users (stand-in owner)", standIn);
+  const removed = await callEdge("DELETE", `/v1/users/${lostId}`, key.token);
+  const owner = removed.status === 200 ? await createOwner(key, "") : failed(`DELETE /v1/users/${lostId}`, removed);
+  const cleared = await callEdge("DELETE", `/v1/users/${standIn.body.user.id}`, key.token);
+  if (owner.state === "fresh" && cleared.status !== 200) return failed(`DELETE /v1/users/${standIn.body.user.id} (stand-in owner)`, cleared);
+  return owner.state === "fresh" ? { ...owner, replaced: true } : owner;
+}
+
+const failed = (what, res) => ({ state: "failed", why: `${what} answered ${res.status} ${JSON.stringify(res.body)}` });
 
 function seedStatements(token) {
   const hash = sha256Hex(token);
@@ -116,7 +203,22 @@ function seedStatements(token) {
   ].join("; ");
 }
 
-function banner(key) {
+function ownerLines(owner) {
+  const who = `${OWNER_USER.email} (owner of "${COMPANY.id}")`;
+  switch (owner.state) {
+    case "fresh":
+      return [
+        ...(owner.replaced ? [`.edgevault-dev/owner-password was gone, so ${OWNER_USER.email} was made anew.`] : []),
+        `Human owner: ${who}, password (shown once, saved in .edgevault-dev/owner-password): ${owner.password}`,
+      ];
+    case "kept":
+      return [`Human owner: ${who}, password in .edgevault-dev/owner-password`];
+    default:
+      return [`Human owner: not created (${owner.why}).`];
+  }
+}
+
+function banner(key, owner) {
   const keyLine =
     key.source === "env"
       ? "Owner key: from $EDGEVAULT_DEV_OWNER_KEY"
@@ -130,6 +232,8 @@ function banner(key) {
     "",
     `Edgevault dev edge: ${URL_BASE}  (company "${COMPANY.id}"; API reference at ${URL_BASE}/docs)`,
     keyLine,
+    ...ownerLines(owner),
+    `Sign in at ${URL_BASE}/sign-in to approve agents' proposals (their approval_url) and see ${URL_BASE}/inbox.`,
     "",
     `Try it, after: export EDGEVAULT_API_KEY=${keyExpr}`,
     `  curl -s -X POST ${URL_BASE}/v1/credentials ${auth} ${json} -d '{"vault":"default","credentials":{"EXAMPLE_API_KEY":"sk-example"}}'`,
@@ -148,23 +252,31 @@ async function main() {
   await wrangler(["d1", "execute", "DB", "--local", "--env", "dev", "--command", seedStatements(key.token)]);
   if (stopping) return 130;
 
-  console.log(banner(key));
-  return runDev();
+  const dev = runDev();
+  // The owner user goes through the edge itself; the banner follows once it exists.
+  waitForEdge(dev.child)
+    .then(() => ensureOwnerUser(key))
+    .catch((error) => ({ state: "failed", why: error instanceof Error ? error.message : String(error) }))
+    .then((owner) => {
+      if (!stopping && dev.child.exitCode === null) console.log(banner(key, owner));
+    });
+  return dev.exited;
 }
 
-/** Runs `wrangler dev` in the foreground; resolves with the exit code to pass on. */
+/** Starts `wrangler dev` in the foreground; `exited` resolves with the exit code to pass on. */
 function runDev() {
-  return new Promise((resolve, reject) => {
-    const args = ["dev", "--env", "dev", "--ip", HOST, "--port", String(PORT), "--log-level", "warn"];
-    // stdin stays closed: Ctrl+C then reaches wrangler as a plain SIGINT, not a raw-mode keypress.
-    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: ENV, stdio: ["ignore", "inherit", "inherit"] });
-    current = child;
+  const args = ["dev", "--env", "dev", "--ip", HOST, "--port", String(PORT), "--log-level", "warn"];
+  // stdin stays closed: Ctrl+C then reaches wrangler as a plain SIGINT, not a raw-mode keypress.
+  const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: ENV, stdio: ["ignore", "inherit", "inherit"] });
+  current = child;
+  const exited = new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => {
       current = undefined;
       resolve(code ?? (signal === "SIGINT" ? 130 : signal === "SIGTERM" ? 143 : 1));
     });
   });
+  return { child, exited };
 }
 
 main().then(

@@ -32,6 +32,7 @@ import { registrationsRouter } from "./registrations/registrations.handlers.ts";
 import { tokenExchangeRouter } from "./token-exchange/token-exchange.handlers.ts";
 import { servicesRouter } from "./services/services.handlers.ts";
 import { sessionsRouter } from "./sessions/sessions.handlers.ts";
+import { skillRouter } from "./skill/skill.handlers.ts";
 import { usersRouter } from "./users/users.handlers.ts";
 import { vaultAgentsRouter } from "./vault-agents/vault-agents.handlers.ts";
 import { vaultsRouter } from "./vaults/vaults.handlers.ts";
@@ -86,6 +87,7 @@ export function buildApp() {
     proposalsRouter,
     proxyRouter,
     pagesRouter,
+    skillRouter,
   ];
   for (const area of areas) app.route("/", area);
 

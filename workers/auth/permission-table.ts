@@ -89,6 +89,7 @@ const DECIDE_NOTE =
 
 export const PERMISSIONS = {
   "GET /health": PUBLIC,
+  "GET /skill.md": { ...PUBLIC, note: "the agent skill (skills/edgevault/SKILL.md)" },
   "POST /v1/companies": PLATFORM,
   "POST /v1/platform/master-key/rotate": PLATFORM,
 

@@ -363,6 +363,7 @@ export async function tidy(w: World): Promise<void> {
 /** Public operations, sent without a token as a first-time caller would: each must succeed. */
 export const PUBLIC_PROBES: Record<string, (w: World) => Promise<ProbeRequest>> = {
   "GET /health": async () => ({ method: "GET", path: "/health" }),
+  "GET /skill.md": async () => ({ method: "GET", path: "/skill.md" }),
   "POST /v1/auth/sign-in": async (w) => {
     const email = `${fresh("public")}@example.com`;
     await must("user", call("POST", "/v1/users", { token: K(w), body: { email, role: "member", password: "correct horse battery staple" } }), 201);
