@@ -88,7 +88,7 @@ function filterForm(model: AgentListModel): Markup {
       ${[20, 50, 100].map((n) => html`<option value="${n}"${selected(f.pageSize === n)}>${n}</option>`)}
     </select></div>
   </div>
-  <fieldset><legend>Has every capability checked</legend>
+  <fieldset class="checks"><legend>Has every capability checked</legend>
     ${CAPABILITIES.map((c) => html`<label class="check"><input type="checkbox" name="capabilities" value="${c}"${checked(f.capabilities.includes(c))}> <code>${c}</code></label>`)}
   </fieldset>
   <div class="actions"><button type="submit" class="primary">Apply</button><a class="button secondary" href="/agents">Clear</a></div>

@@ -68,6 +68,7 @@ code{font:.9em ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:anywher
 pre.once{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--quote);border:1px dashed var(--field-border);padding:.75rem;border-radius:.375rem;font:.9em ui-monospace,SFMono-Regular,Menlo,monospace}
 fieldset{border:1px solid var(--border);border-radius:.5rem;padding:.5rem 1rem 1rem;margin:1rem 0}
 legend{font-weight:700;padding:0 .25rem}
+fieldset.checks{display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));gap:0 1rem}
 .table-wrap{overflow-x:auto;margin:0 0 1rem}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
 th,td{text-align:left;padding:.5rem;border-bottom:1px solid var(--line);vertical-align:top}

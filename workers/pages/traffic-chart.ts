@@ -65,7 +65,7 @@ export function trafficChart(buckets: readonly Bucket[], bucketMs: number): Mark
   <text x="${WIDTH - RIGHT}" y="${HEIGHT - 8}" text-anchor="end">${label(end, span)} UTC</text>
   ${bars}
 </svg>
-<p class="legend"><span><span class="swatch req"></span>requests</span><span><span class="swatch deny"></span>refused</span></p>
+<p class="legend"><span><span class="swatch req"></span>all requests</span><span><span class="swatch deny"></span>of which refused</span></p>
 <details><summary>The numbers</summary>
 <div class="table-wrap"><table>
   <thead><tr><th scope="col">From (UTC)</th><th scope="col" class="num">Requests</th><th scope="col" class="num">Refused</th></tr></thead>

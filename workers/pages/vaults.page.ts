@@ -188,7 +188,7 @@ ${
     ? html`<form method="post" action="/vaults/${v}/webhooks">
   ${csrfField(model.frame)}
   <label for="hook-url">URL</label><input id="hook-url" name="url" type="url" required maxlength="2000" placeholder="https://hooks.example.com/edgevault">
-  <fieldset><legend>Events</legend>${PROPOSAL_EVENTS.map((e) => html`<label class="check"><input type="checkbox" name="events" value="${e}" checked> <code>${e}</code></label>`)}</fieldset>
+  <fieldset class="checks"><legend>Events</legend>${PROPOSAL_EVENTS.map((e) => html`<label class="check"><input type="checkbox" name="events" value="${e}" checked> <code>${e}</code></label>`)}</fieldset>
   <div class="actions"><button type="submit" class="primary">Add the webhook</button></div>
 </form>`
     : ""
