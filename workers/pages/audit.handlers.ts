@@ -19,7 +19,14 @@ import type { Flash } from "./page-parts.ts";
 
 const AUDIT_PAGE = 50;
 const DAY_MS = 24 * 3600_000;
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a day like 2026-05-01");
+/** A calendar day (UTC) that exists: `2026-02-31` is refused, not rolled over into March. */
+const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "a day like 2026-05-01")
+  .refine((day) => {
+    const ms = Date.parse(`${day}T00:00:00Z`);
+    return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === day;
+  }, "no such day");
 
 const AuditQuery = z.object({
   action: z.string().max(64).optional(),

@@ -46,7 +46,13 @@ export type FormFields = {
 };
 
 export async function readForm(c: Context<AppEnv>): Promise<FormFields> {
-  const body = await c.req.parseBody({ all: true });
+  let body: Record<string, string | File | (string | File)[]>;
+  try {
+    body = await c.req.parseBody({ all: true });
+  } catch {
+    // A malformed multipart body is the sender's mistake, not the edge's.
+    throw new AppError(400, "invalid_request", "The form could not be read; send it again from the page");
+  }
   const values = (name: string) => {
     const value = body[name];
     const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
