@@ -4,7 +4,7 @@
  * input answered by the page with a notice, never a 500; and no secret on any page but the ones
  * shown once by design.
  */
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { COLUMNS, PERMISSIONS, type Rule, ruleFor } from "../../workers/auth/permission-table.ts";
 import { flushRequestLog } from "../../workers/request-log/request-log.writer.ts";
@@ -105,6 +105,90 @@ describe("who sees what", () => {
     expect(vault.text).not.toContain("/traffic");
     expect((await getPage(`/vaults/${w.vault}/traffic`, w.asMember)).status).toBe(403);
     expect((await postForm(`/vaults/${w.vault}/services`, w.asMember, { name: "x", host: "x.example.com", auth_type: "passthrough" })).status).toBe(403);
+  });
+
+  it("another company's agent, registration, user, API key and webhook are not found, and stay as they were", async () => {
+    const w = await consoleWorld();
+    const b = await proxySetup();
+    const reg = await call("POST", `/v1/companies/${b.company.id}/agents/register`, {
+      headers: { "CF-Connecting-IP": "198.51.100.9" },
+      body: { name: unique("breg").slice(0, 30), capabilities: ["api_call"] },
+    });
+    const bUser = await createUser(b.company);
+    const bKey = ((await call("GET", "/v1/api-keys", { token: b.company.ownerKey })).body.api_keys as { id: string }[])[0]?.id ?? "";
+    const hook = await call("POST", `/v1/vaults/${b.vault}/webhooks`, { token: b.company.ownerKey, body: { url: "https://hooks.example.com/b" } });
+    const tries: [string, Promise<{ status: number; text: string }>][] = [
+      ["agent page", getPage(`/agents/${b.agent.name}`, w.asOwner)],
+      ["agent delete", postForm(`/agents/${b.agent.name}/delete`, w.asOwner, { confirm: "yes" })],
+      ["agent status", postForm(`/agents/${b.agent.name}/status`, w.asOwner, { status: "disabled", confirm: "yes" })],
+      ["registration", postForm(`/registrations/${reg.body.registrationId as string}/approve`, w.asOwner, { capabilities: ["api_call"] })],
+      ["user role", postForm(`/users/${bUser.id}/role`, w.asOwner, { role: "owner" })],
+      ["user delete", postForm(`/users/${bUser.id}/delete`, w.asOwner, { confirm: "yes" })],
+      ["api key", postForm(`/api-keys/${bKey}/revoke`, w.asOwner, { confirm: "yes" })],
+      ["webhook", postForm(`/vaults/${w.vault}/webhooks/${hook.body.id as string}/delete`, w.asOwner)],
+      ["vault service", getPage(`/vaults/${b.vault}/services/svc`, w.asOwner)],
+      ["vault credential", postForm(`/vaults/${b.vault}/credentials`, w.asOwner, { key: "API_KEY", value: "overwrite" })],
+    ];
+    for (const [what, res] of tries) {
+      const done = await res;
+      expect(done.status, what).toBe(404);
+      expect(done.text, what).not.toContain(b.company.id);
+    }
+    expect((await call("GET", `/v1/agents/${b.agent.name}`, { token: b.company.ownerKey })).body.status).toBe("active");
+    expect((await call("GET", "/v1/whoami", { token: bUser.token })).status).toBe(200);
+    expect((await proxyFetch(b, `/r/${requestId()}/x`)).status).toBe(200);
+  });
+
+  it("bad input is answered by a page, never a 500", async () => {
+    const w = await consoleWorld();
+    const gets = [
+      "/agents?page=0",
+      "/agents?page=abc&pageSize=100000",
+      `/agents?q=${"x".repeat(500)}`,
+      "/agents?realm=no-such-realm",
+      "/agents/%E2%80%AE%00",
+      `/vaults/${w.vault}/traffic?before=-1&status=700`,
+      `/vaults/${w.vault}/services/NO_SUCH`,
+      "/vaults/UPPER",
+      "/audit?to=2026-13-45",
+      "/audit?from=2026-02-31",
+      "/audit?actor=agt_unknown&before=abc",
+      `/accept/${"a".repeat(300)}`,
+    ];
+    for (const path of gets) {
+      const res = await getPage(path, w.asOwner);
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.status, path).toBeLessThan(500);
+      expect(res.headers.get("content-type"), path).toContain("text/html");
+    }
+    const posts: [string, Record<string, string | string[]>][] = [
+      [`/vaults/${w.vault}/services`, { name: "x", host: "", auth_type: "magic" }],
+      [`/vaults/${w.vault}/services`, { name: "ok-name", host: "api.example.com", auth_type: "custom", custom_headers: "Host: {{ NOT A KEY }}" }],
+      [`/vaults/${w.vault}/services/svc`, { intent: "edit", name: "svc", host: "*", auth_type: "bearer" }],
+      [`/vaults/${w.vault}/credentials`, { key: "lower", value: "x" }],
+      [`/vaults/${w.vault}/credentials`, { key: "FINE" }],
+      [`/vaults/${w.vault}/settings`, { unmatched_host_policy: "explode", rate_per_second: "lots" }],
+      [`/vaults/${w.vault}/webhooks`, { url: "not a url" }],
+      ["/agent-invites", { name: "x", ttl_seconds: "-5", [`grant_${w.vault}`]: "god" }],
+      ["/agent-invites/%25/revoke", {}],
+      ["/users", { email: "not-an-email", role: "king" }],
+      ["/api-keys", { label: "x".repeat(500) }],
+      ["/registrations/reg_nothing/approve", { capabilities: ["x".repeat(100)] }],
+      ["/registrations/reg_nothing/reject", { reason: "x".repeat(5000) }],
+    ];
+    for (const [path, fields] of posts) {
+      const res = await postForm(path, w.asOwner, fields);
+      expect(res.status, `${path} ${JSON.stringify(fields).slice(0, 80)}`).toBeGreaterThanOrEqual(400);
+      expect(res.status, path).toBeLessThan(500);
+      expect(res.text, path).toMatch(/class="notice error"/);
+    }
+    const broken = await SELF.fetch(`${ORIGIN}/api-keys`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { Cookie: w.asOwner.cookie, Origin: ORIGIN, "Content-Type": "multipart/form-data; boundary=nope" },
+      body: "--not-the-boundary\r\ngarbage",
+    });
+    expect(broken.status).toBe(400);
   });
 
   it("without a person's cookie session a page sends you to sign in: no token, a bearer token, an API key or agent token as cookie", async () => {
