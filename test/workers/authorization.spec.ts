@@ -8,10 +8,11 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import securityPage from "../../docs/security.md?raw";
-import { COLUMNS, PERMISSIONS, renderPermissionTable, ruleFor, type Cell } from "../../workers/auth/permission-table.ts";
+import { COLUMNS, PERMISSIONS, renderPermissionTable, ruleFor, type Cell, type Rule } from "../../workers/auth/permission-table.ts";
 import { roleAtLeast } from "../../workers/lib/principal.ts";
 import { BASE, call, createUser, inviteAgent, type ApiResponse } from "./helpers.ts";
 import { PROBES, PUBLIC_PROBES, tidy, type ProbeRequest } from "./authorization/probes.ts";
+import { browserOf, outcomeOf, PAGE_PROBES, PUBLIC_PAGE_PROBES, sendPage } from "./authorization/page-probes.ts";
 import { buildWorld, grantUser, mintSession, type Instance } from "./authorization/world.ts";
 import { requestId } from "./upstream.ts";
 
@@ -141,6 +142,53 @@ describe("permission matrix: /openapi.json × the table of docs/security.md", ()
     console.log(
       `permission matrix: ${operations.length - publicOps} operations × ${principals} principals (${COLUMNS.length} table columns, members and agents at every vault role, the platform, no token) = ${cases} cases; ${publicOps} public operations`,
     );
+    expect(failures).toEqual([]);
+  });
+});
+
+describe("page matrix: every web page of the table × every principal", () => {
+  it("every page answers every principal as its cell says: people by their cookie session, nobody else at all", { timeout: 600_000 }, async () => {
+    const rows = Object.entries(PERMISSIONS as Record<string, Rule>).filter(([, rule]) => rule.surface === "page");
+    const w = await buildWorld("pg");
+    const failures: string[] = [];
+    let cases = 0;
+    for (const [op, rule] of rows) {
+      if (rule.access === "public") {
+        const probe = PUBLIC_PAGE_PROBES[op];
+        if (!probe) failures.push(`${op}: public, but no public page probe (test/workers/authorization/page-probes.ts)`);
+        else if (outcomeOf(await sendPage(await probe(w), undefined, undefined)) !== "allow") failures.push(`${op} without a session: refused`);
+        cases += 1;
+        continue;
+      }
+      if (rule.access !== "principal") continue;
+      const probe = PAGE_PROBES[op];
+      if (!probe) {
+        failures.push(`${op}: no page probe (test/workers/authorization/page-probes.ts)`);
+        continue;
+      }
+      const anonymous = await sendPage(await probe.request(w, w.instances[0] as Instance), undefined, undefined);
+      cases += 1;
+      if (!(anonymous.status === 303 && anonymous.location?.startsWith("/sign-in"))) failures.push(`${op} without a session: ${anonymous.status}`);
+      for (const who of w.instances) {
+        const cell = rule.cells[who.column];
+        const want = probe.expect?.(w, who) ?? expectedOf(cell, who);
+        const req = await probe.request(w, who);
+        const as = await browserOf(who, op === "POST /sign-out");
+        const res = await sendPage(req, who, as);
+        cases += 1;
+        const got = probe.judge ? await probe.judge(res, as, who) : outcomeOf(res);
+        // A person's `deny` cell is refused before anything is read (403); nobody else gets past "sign in first".
+        const person = who.column === "owner" || who.column === "member";
+        const exact = cell !== "deny" || probe.judge ? true : person ? res.status === 403 : res.status === 303 && (res.location ?? "").startsWith("/sign-in");
+        if (got !== want || !exact)
+          failures.push(`${op} as ${who.label} (cell ${cell}): want ${want}, got ${res.status} ${res.location ?? res.text.slice(0, 160)}`);
+      }
+      await tidy(w);
+    }
+    const apiRows = new Set(Object.keys(PERMISSIONS));
+    for (const [op, rule] of rows)
+      if (rule.access !== "platform" && rule.mirrors && !apiRows.has(rule.mirrors)) failures.push(`${op} mirrors ${rule.mirrors}, which is no row`);
+    console.log(`page matrix: ${rows.length} page rows × ${w.instances.length} principals and no session = ${cases} cases`);
     expect(failures).toEqual([]);
   });
 });

@@ -34,10 +34,13 @@ export type Surface = "api" | "proxy" | "page";
 /** A row's own 403 for the callers it refuses, instead of the generic `forbidden`. */
 type Refusal = { code: ErrorCode; message: string };
 
+/** A console page names the API operation it mirrors: a person's cells (or its public access) are that operation's. */
+type Mirrors = { mirrors?: string };
+
 export type Rule =
-  | { access: "public"; surface: Surface; note?: string }
+  | ({ access: "public"; surface: Surface; note?: string } & Mirrors)
   | { access: "platform"; surface: Surface; note?: string }
-  | { access: "principal"; surface: Surface; cells: Cells; note?: string; refusal?: Refusal };
+  | ({ access: "principal"; surface: Surface; cells: Cells; note?: string; refusal?: Refusal } & Mirrors);
 
 const NOBODY: Cells = { company_key: "deny", owner: "deny", member: "deny", owner_agent: "deny", agent: "deny", session: "deny" };
 
@@ -84,6 +87,21 @@ const OWNERS = { company_key: "allow", owner: "allow" } as const;
 const AGENT_MANAGERS = { company_key: "allow", owner: "allow", owner_agent: "allow" } as const;
 const HUMANS_ONLY: Refusal = { code: "human_required", message: "Only a signed-in person can do this: agents, vault sessions and API keys cannot" };
 const NO_AGENTS = ["owner_agent", "agent"] satisfies Column[];
+/**
+ * A console page (workers/pages/) that shows or does what the API operation `mirrors` does. A
+ * person's cells are that operation's (a test compares them); a page takes only a person's cookie
+ * session, so API keys, agents and vault sessions never get in.
+ */
+const consolePage = (mirrors: string, cells: Pick<Cells, "owner" | "member">, note?: string): Rule => ({
+  access: "principal",
+  surface: "page",
+  cells: { ...NOBODY, ...cells },
+  mirrors,
+  ...(note ? { note } : {}),
+});
+const PEOPLE = { owner: "allow", member: "allow" } as const;
+const OWNER_ONLY = { owner: "allow", member: "deny" } as const;
+const inVaultPage = (role: VaultRole, mirrors: string, note?: string) => consolePage(mirrors, { owner: role, member: role }, note);
 const DECIDE_NOTE =
   "a signed-in human, never about what they (or a session they minted) raised; admin of the vault when the proposal adds, changes or deletes a service";
 
@@ -212,6 +230,39 @@ export const PERMISSIONS = {
   "GET /inbox": only({ owner: "allow", member: "allow" }, { surface: "page", note: "pending proposals of vaults where the person is member or admin" }),
   "GET /approve/{id}": only({ owner: "member", member: "member" }, { surface: "page" }),
   "POST /approve/{id}": only({ owner: "member", member: "member" }, { surface: "page", note: DECIDE_NOTE }),
+
+  // The console: each page (or form) is held to the row of the API operation it mirrors.
+  "GET /agents": consolePage("GET /v1/agents", PEOPLE),
+  "GET /agents/{name}": consolePage("GET /v1/agents/{agentId}", PEOPLE),
+  "POST /agents/{name}/rotate": consolePage("POST /v1/agents/{agentId}/rotate", OWNER_ONLY, "after a confirmation step; the prompt is shown once"),
+  "POST /agents/{name}/status": consolePage("PATCH /v1/agents/{agentId}", OWNER_ONLY, "disable or enable, after a confirmation step"),
+  "POST /agents/{name}/delete": consolePage("DELETE /v1/agents/{agentId}", OWNER_ONLY, "after a confirmation step"),
+  "GET /agent-invites": consolePage("GET /v1/agents/invites", PEOPLE),
+  "POST /agent-invites": consolePage("POST /v1/agents/invites", PEOPLE, "after a confirmation step; the prompt is shown once"),
+  "POST /agent-invites/{suffix}/revoke": consolePage("DELETE /v1/agents/invites/{suffix}", PEOPLE, "members revoke only their own"),
+  "GET /registrations": consolePage("GET /v1/registrations", OWNER_ONLY),
+  "POST /registrations/{id}/approve": consolePage("POST /v1/registrations/{id}/approve", OWNER_ONLY),
+  "POST /registrations/{id}/reject": consolePage("POST /v1/registrations/{id}/reject", OWNER_ONLY),
+  "GET /vaults": consolePage("GET /v1/vaults", PEOPLE, "lists only the vaults the person has a role in"),
+  "GET /vaults/{vault}": inVaultPage("proxy", "GET /v1/vaults/{vault}", "each section as its own API operation: members for admins, webhooks for admins"),
+  "POST /vaults/{vault}/settings": inVaultPage("admin", "PATCH /v1/vaults/{vault}"),
+  "POST /vaults/{vault}/services": inVaultPage("admin", "POST /v1/vaults/{vault}/services"),
+  "GET /vaults/{vault}/services/{name}": inVaultPage("proxy", "GET /v1/vaults/{vault}/services/{name}"),
+  "POST /vaults/{vault}/services/{name}": inVaultPage("admin", "PATCH /v1/vaults/{vault}/services/{name}", "edit, enable or disable"),
+  "POST /vaults/{vault}/credentials": inVaultPage("member", "POST /v1/credentials", "replaces a value; values are never shown"),
+  "POST /vaults/{vault}/webhooks": inVaultPage("admin", "POST /v1/vaults/{vault}/webhooks", "the signing secret is shown once"),
+  "POST /vaults/{vault}/webhooks/{id}/delete": inVaultPage("admin", "DELETE /v1/vaults/{vault}/webhooks/{id}"),
+  "GET /vaults/{vault}/traffic": inVaultPage("admin", "GET /v1/vaults/{vault}/logs"),
+  "GET /users": consolePage("GET /v1/users", OWNER_ONLY),
+  "POST /users": consolePage("POST /v1/users", OWNER_ONLY, "invites a person; the accept link is shown once"),
+  "POST /users/{id}/role": consolePage("PATCH /v1/users/{id}", OWNER_ONLY, "the company's last owner stays"),
+  "POST /users/{id}/delete": consolePage("DELETE /v1/users/{id}", OWNER_ONLY, "after a confirmation step; the company's last owner stays"),
+  "GET /accept/{token}": { access: "public", surface: "page", mirrors: "POST /v1/users/accept" },
+  "POST /accept/{token}": { access: "public", surface: "page", mirrors: "POST /v1/users/accept" },
+  "GET /api-keys": consolePage("GET /v1/api-keys", OWNER_ONLY),
+  "POST /api-keys": consolePage("POST /v1/api-keys", OWNER_ONLY, "the key is shown once"),
+  "POST /api-keys/{id}/revoke": consolePage("DELETE /v1/api-keys/{id}", OWNER_ONLY, "after a confirmation step; the company's last owner credential stays"),
+  "GET /audit": consolePage("GET /v1/audit", OWNER_ONLY),
 } satisfies Record<string, Rule>;
 
 export type Operation = keyof typeof PERMISSIONS;
@@ -237,7 +288,8 @@ export function renderPermissionTable(): string {
       if (rule.surface !== surface) continue;
       const cells =
         rule.access === "principal" ? COLUMNS.map((c) => CELL_TEXT[rule.cells[c]]) : COLUMNS.map(() => (rule.access === "public" ? "public" : "platform"));
-      lines.push(`| \`${operation}\` | ${cells.join(" | ")} | ${rule.note ?? ""} |`);
+      const notes = [rule.access !== "platform" && rule.mirrors ? `as \`${rule.mirrors}\`` : "", rule.note ?? ""].filter(Boolean).join("; ");
+      lines.push(`| \`${operation}\` | ${cells.join(" | ")} | ${notes} |`);
     }
     lines.push("");
   }

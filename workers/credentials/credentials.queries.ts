@@ -1,5 +1,5 @@
 /** Credentials of a vault: sealed values in, names out. Every write forgets the vault's proxy config. */
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { auditStatement } from "../db/audit.ts";
 import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
@@ -49,4 +49,14 @@ export function deleteCredentialsChange(db: Database, principal: Principal, vaul
     ] as const,
     { vaults: [{ companyId: vault.companyId, vaultId: vault.id }] },
   );
+}
+
+/** The vault's credential names with when each was last set, as the console lists them (never values). */
+export async function credentialSummaries(db: Database, vault: Vault): Promise<{ key: string; updatedAt: number }[]> {
+  return db
+    .select({ key: credentials.key, updatedAt: sql<number>`coalesce(${credentials.updatedAt}, ${credentials.createdAt})` })
+    .from(credentials)
+    .where(and(eq(credentials.vaultId, vault.id), eq(credentials.companyId, vault.companyId)))
+    .orderBy(credentials.key)
+    .all();
 }

@@ -5,13 +5,13 @@
 import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../proposals/proposal-view.ts";
 import { credentialKeysOf } from "../lib/inject-auth.ts";
 import { html, layout, notice } from "./layout.ts";
+import type { Frame } from "./nav.ts";
 
 export type ApprovePageModel = {
   view: ProposalView;
   raisedBy: string;
   token: string;
-  csrf: string;
-  signedInAs: string;
+  frame: Frame;
   flash?: { kind: "ok" | "error" | "info"; text: string };
 };
 
@@ -69,7 +69,7 @@ ${
   pending
     ? html`<form method="post" action="/approve/${view.id}" class="card" aria-labelledby="approve-heading">
   <h2 id="approve-heading">Approve</h2>
-  <input type="hidden" name="csrf" value="${model.csrf}">
+  <input type="hidden" name="csrf" value="${model.frame.csrf}">
   <input type="hidden" name="token" value="${model.token}">
   <input type="hidden" name="action" value="approve">
   ${toFill.length ? html`<fieldset><legend>Credentials to provide</legend><ul class="plain">${toFill.map(slotField)}</ul></fieldset>` : ""}
@@ -80,7 +80,7 @@ ${
 </form>
 <form method="post" action="/approve/${view.id}" class="card" aria-labelledby="reject-heading">
   <h2 id="reject-heading">Reject</h2>
-  <input type="hidden" name="csrf" value="${model.csrf}">
+  <input type="hidden" name="csrf" value="${model.frame.csrf}">
   <input type="hidden" name="token" value="${model.token}">
   <input type="hidden" name="action" value="reject">
   <label for="reason">Reason (the agent sees it)</label>
@@ -90,5 +90,5 @@ ${
     : ""
 }
 <p><a href="/inbox">Back to the inbox</a></p>`;
-  return layout(`Request ${view.id}`, body, { signedInAs: model.signedInAs, csrf: model.csrf });
+  return layout(`Request ${view.id}`, body, model.frame);
 }

@@ -1,8 +1,9 @@
 /** The inbox: pending proposals in every vault the reviewer can decide in, newest first. */
 import type { ProposalView } from "../proposals/proposal-view.ts";
 import { html, layout, notice } from "./layout.ts";
+import type { Frame } from "./nav.ts";
 
-export function inboxPage(options: { items: { view: ProposalView; raisedBy: string }[]; signedInAs: string; csrf: string }) {
+export function inboxPage(options: { items: { view: ProposalView; raisedBy: string }[]; frame: Frame }) {
   const byVault = new Map<string, { view: ProposalView; raisedBy: string }[]>();
   for (const item of options.items) byVault.set(item.view.vault, [...(byVault.get(item.view.vault) ?? []), item]);
   const body = html`<h1>Pending requests</h1>
@@ -19,5 +20,5 @@ ${[...byVault.entries()].map(
   )}</ul>
 </section>`,
 )}`;
-  return layout("Inbox", body, { signedInAs: options.signedInAs, csrf: options.csrf });
+  return layout("Inbox", body, options.frame);
 }

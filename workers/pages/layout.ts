@@ -4,6 +4,7 @@
  */
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
+import type { NavLink } from "./nav.ts";
 
 export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -20,18 +21,31 @@ export const PAGE_HEADERS: Record<string, string> = {
   "Cache-Control": "no-store",
 };
 
-type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
+export type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-export function layout(title: string, body: Markup, options: { signedInAs?: string; csrf?: string } = {}): Markup {
+export type LayoutOptions = {
+  signedInAs?: string;
+  csrf?: string;
+  /** The console's menu (nav.ts): only the pages this person may open. */
+  nav?: readonly NavLink[];
+  /** The menu entry this page belongs to, marked `aria-current`. */
+  current?: string;
+  /** Tables and charts get the full width; forms keep a readable measure. */
+  wide?: boolean;
+};
+
+export function layout(title: string, body: Markup, options: LayoutOptions = {}): Markup {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>${title} · Edgevault</title>
 <link rel="stylesheet" href="/assets/app.css">
 </head>
 <body>
+<a class="skip" href="#main">Skip to content</a>
 <header class="top">
   <a class="brand" href="/inbox">Edgevault</a>
   ${
@@ -44,7 +58,14 @@ export function layout(title: string, body: Markup, options: { signedInAs?: stri
       : ""
   }
 </header>
-<main id="main">
+${
+  options.nav?.length
+    ? html`<nav class="nav" aria-label="Console"><ul>${options.nav.map(
+        (link) => html`<li><a href="${link.href}"${link.href === options.current ? raw(' aria-current="page"') : ""}>${link.label}</a></li>`,
+      )}</ul></nav>`
+    : ""
+}
+<main id="main" tabindex="-1"${options.wide ? raw(' class="wide"') : ""}>
 ${body}
 </main>
 </body>

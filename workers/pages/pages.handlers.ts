@@ -1,17 +1,16 @@
 /**
- * The web pages a human uses: sign in, the inbox of pending proposals, and the approval page at
- * `approval_url`. Cookie sessions only; every form carries the session's CSRF token and must
- * come from this origin. Decisions go through the same code as the API (proposals/decide.ts).
+ * The web pages a human uses: sign in, the inbox of pending proposals, the approval page at
+ * `approval_url`, and the console (agents, registrations, vaults, users, API keys, audit: one
+ * router per page, mounted here). Cookie sessions only; every form carries the session's CSRF
+ * token and must come from this origin. Decisions go through the same code as the API
+ * (proposals/decide.ts); the console's writes through the features' changes and `commitChange`.
  */
-import { bodyLimit } from "hono/body-limit";
 import { deleteCookie } from "hono/cookie";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
-import { presentedToken, SESSION_COOKIE } from "../auth/bearer.ts";
-import { csrfTokenFor, verifyCsrf } from "../auth/csrf.ts";
+import { SESSION_COOKIE } from "../auth/bearer.ts";
 import { vaultRoleOf } from "../auth/permissions.ts";
-import { resolvePrincipal } from "../auth/resolve-principal.ts";
 import { setSessionCookie, signInWithPassword } from "../sign-in/sign-in.ts";
 import { minterFor } from "../auth/token-signer.ts";
 import { holdPageTo } from "../auth/gate.ts";
@@ -19,52 +18,31 @@ import { commitChange } from "../effects.ts";
 import { signOutChange } from "../users/users.queries.ts";
 import { listCompanyVaults } from "../vaults/vaults.queries.ts";
 import { AppError } from "../lib/app-error.ts";
-import type { Principal } from "../lib/principal.ts";
 import { roleAtLeast } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { APP_CSS } from "./app-css.ts";
 import { approvePage } from "./approve.page.ts";
 import { inboxPage } from "./inbox.page.ts";
-import { layout, notice, PAGE_HEADERS, html } from "./layout.ts";
+import { layout, notice, html } from "./layout.ts";
+import { frameOf } from "./nav.ts";
+import { page } from "./console-route.ts";
+import { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT, formBodyLimit, requireForm } from "./page-forms.ts";
+import { type PageSession, pageSession, signInRedirect } from "./page-session.ts";
 import { signInPage } from "./sign-in.page.ts";
 import { approve, reject } from "../proposals/decide.ts";
 import { proposalView } from "../proposals/proposal-rows.ts";
 import { commitFor, decidable, settled } from "../proposals/decision.ts";
 import { pendingProposals, raiserName } from "../proposals/proposals.queries.ts";
 import { reviewView } from "../proposals/review-view.ts";
+import { consoleRouters } from "./console.routers.ts";
 
-type UserPrincipal = Extract<Principal, { kind: "user" }>;
+export { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT };
+
 /** The inbox shows at most this many pending proposals, newest first. */
 const INBOX_LIMIT = 200;
-type PageSession = { principal: UserPrincipal; csrf: string };
 
 /** Only same-site relative paths: `next` must never send a signed-in user to another host. */
 const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : "/inbox");
-
-async function pageSession(c: Context<AppEnv>): Promise<PageSession | undefined> {
-  const presented = presentedToken(c);
-  if (!presented?.viaCookie) return undefined;
-  const principal = await resolvePrincipal(c.var.db, c.env, presented.token, true);
-  if (principal?.kind !== "user") return undefined;
-  return { principal, csrf: await csrfTokenFor(presented.token) };
-}
-
-/** Forms must come from this origin and carry the session's CSRF token. */
-async function requireForm(c: Context<AppEnv>, csrf: string | undefined): Promise<void> {
-  const origin = c.req.header("Origin");
-  if (origin !== new URL(c.req.url).origin) throw new AppError(403, "csrf_failed", "This form must be sent from Edgevault's own pages");
-  const presented = presentedToken(c);
-  if (presented?.viaCookie && !(await verifyCsrf(presented.token, csrf)))
-    throw new AppError(403, "csrf_failed", "The form expired or was forged; reload the page");
-}
-
-const page = (c: Context<AppEnv>, markup: Parameters<Context<AppEnv>["html"]>[0], status: 200 | 400 | 401 | 403 | 404 | 409 | 429 = 200) =>
-  c.html(markup, status, PAGE_HEADERS);
-
-const signInRedirect = (c: Context<AppEnv>) => {
-  const here = new URL(c.req.url);
-  return c.redirect(`/sign-in?next=${encodeURIComponent(here.pathname + here.search)}`, 303);
-};
 
 const SignInForm = z.object({
   email: z.string().email().max(254),
@@ -76,23 +54,6 @@ const SignInForm = z.object({
 /** The `companies` a 409 `company_required` offers, as the sign-in page renders them. */
 const CompanyChoices = z.array(z.object({ id: z.string(), name: z.string() }));
 
-/** Sign-in and sign-out forms are a few short fields. */
-export const FORM_BODY_LIMIT = 16 * 1024;
-/** The approval form also carries the typed credentials: room for several long tokens. */
-export const APPROVAL_FORM_BODY_LIMIT = 64 * 1024;
-
-/**
- * Every form POST is capped before anything reads it: the pages are reachable without a session,
- * and the API's 1 MiB limit (app.ts) covers only /v1/*. Answered like the forms' other refusals
- * (csrf_failed, invalid_request): the JSON error from app.ts.
- */
-const formBodyLimit = (maxSize: number) =>
-  bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new AppError(413, "payload_too_large", `Form bodies are limited to ${maxSize} bytes`);
-    },
-  });
 const DecisionForm = z.object({
   csrf: z.string().max(200),
   token: z.string().max(200).optional(),
@@ -106,6 +67,7 @@ pagesRouter.get("/assets/app.css", (c) =>
   c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff" }),
 );
 pagesRouter.get("/", (c) => c.redirect("/inbox", 303));
+for (const router of consoleRouters) pagesRouter.route("/", router);
 
 pagesRouter.get("/sign-in", async (c) => page(c, signInPage({ next: safeNext(c.req.query("next")) })));
 
@@ -167,7 +129,7 @@ pagesRouter.get("/inbox", async (c) => {
   const names = new Map(decidableVaults.map((v) => [v.id, v.name]));
   const rows = await pendingProposals(db, principal.companyId, [...names.keys()], INBOX_LIMIT);
   const items = await Promise.all(rows.map(async (row) => ({ view: proposalView(row, names.get(row.vaultId) ?? ""), raisedBy: await raiserName(db, row) })));
-  return page(c, inboxPage({ items, signedInAs: principal.email, csrf: session.csrf }));
+  return page(c, inboxPage({ items, frame: frameOf(session, "/inbox") }));
 });
 
 pagesRouter.get("/approve/:id", async (c) => {
@@ -190,8 +152,7 @@ pagesRouter.get("/approve/:id", async (c) => {
       view: await reviewView(c.var.db, found.row, found.vaultName),
       raisedBy: await raiserName(c.var.db, found.row),
       token: token ?? "",
-      csrf: session.csrf,
-      signedInAs: session.principal.email,
+      frame: frameOf(session, "/inbox"),
       flash,
     }),
   );
@@ -199,7 +160,10 @@ pagesRouter.get("/approve/:id", async (c) => {
 
 pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async (c) => {
   const session = await pageSession(c);
-  if (!session) return signInRedirect(c);
+  if (!session) {
+    const here = new URL(c.req.url);
+    return signInRedirect(c, here.pathname + here.search);
+  }
   holdPageTo(c, "POST /approve/{id}", session.principal);
   const body = await c.req.parseBody();
   const form = DecisionForm.safeParse({ csrf: body.csrf, token: body.token || undefined, action: body.action, reason: body.reason });
@@ -217,8 +181,7 @@ pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async 
         view: await reviewView(c.var.db, found.row, found.vaultName),
         raisedBy: "the agent",
         token: form.data.token ?? "",
-        csrf: session.csrf,
-        signedInAs: session.principal.email,
+        frame: frameOf(session, "/inbox"),
         flash: { kind: "error", text: error.message },
       }),
       error.status === 409 ? 409 : 400,
@@ -247,10 +210,7 @@ async function decidableOrPage(c: Context<AppEnv>, session: PageSession, id: str
     const status = error.status === 404 ? 404 : 403;
     return page(
       c,
-      layout("Not available", html`<h1>Not available</h1>${notice("error", error.message)}<p><a href="/inbox">Back to the inbox</a></p>`, {
-        signedInAs: session.principal.email,
-        csrf: session.csrf,
-      }),
+      layout("Not available", html`<h1>Not available</h1>${notice("error", error.message)}<p><a href="/inbox">Back to the inbox</a></p>`, frameOf(session)),
       status,
     );
   }

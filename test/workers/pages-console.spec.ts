@@ -1,0 +1,604 @@
+/**
+ * The console (workers/pages/): each page held to its row of the permission table, which is its
+ * API operation's; writes that land exactly as the API's (same audit, same invalidation); bad
+ * input answered by the page with a notice, never a 500; and no secret on any page but the ones
+ * shown once by design.
+ */
+import { env, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { COLUMNS, PERMISSIONS, type Rule, ruleFor } from "../../workers/auth/permission-table.ts";
+import { flushRequestLog } from "../../workers/request-log/request-log.writer.ts";
+import { call, createCompany, createUser, createVault, inviteAgent, redeem, unique } from "./helpers.ts";
+import { follow, getPage, ORIGIN, PASSWORD, postForm, signInCookie } from "./pages-support.ts";
+import { proxyFetch, proxySetup } from "./proxy-support.ts";
+import { requestId } from "./upstream.ts";
+
+const SECRET = "secret-api-key-value";
+
+/** A company with a vault whose service reaches the recording upstream, an agent in it, an owner and a member signed in. */
+async function consoleWorld() {
+  const s = await proxySetup({ credentials: { API_KEY: SECRET } });
+  const owner = await createUser(s.company, "owner");
+  const member = await createUser(s.company);
+  return { ...s, owner, member, asOwner: await signInCookie(owner.email), asMember: await signInCookie(member.email) };
+}
+
+const lastAudit = async (companyId: string, action: string) =>
+  env.DB.prepare("SELECT actor_type, actor_id, target_id, detail FROM audit_log WHERE company_id = ? AND action = ? ORDER BY id DESC LIMIT 1")
+    .bind(companyId, action)
+    .first<{ actor_type: string; actor_id: string; target_id: string; detail: string | null }>();
+
+const navOf = (html: string) => [...html.matchAll(/<nav class="nav"[\s\S]*?<\/nav>/g)].flatMap((m) => [...m[0].matchAll(/href="([^"]+)"/g)].map((h) => h[1]));
+
+describe("every console page is a row of the permission table, with its API operation's cells", () => {
+  it("a person's cells are the mirrored operation's; nobody else reaches a page", () => {
+    const pages = Object.entries(PERMISSIONS as Record<string, Rule>).flatMap(([operation, rule]) =>
+      rule.surface === "page" && rule.access !== "platform" && rule.mirrors ? [{ operation, rule, mirrors: rule.mirrors }] : [],
+    );
+    expect(pages.length).toBeGreaterThan(25);
+    for (const { operation, rule, mirrors } of pages) {
+      const mirrored = ruleFor(mirrors);
+      expect(mirrored, `${operation} mirrors ${mirrors}`).toBeDefined();
+      if (rule.access === "public") {
+        expect(mirrored?.access, operation).toBe("public");
+        continue;
+      }
+      expect(mirrored?.access, operation).toBe("principal");
+      if (mirrored?.access !== "principal" || rule.access !== "principal") continue;
+      for (const column of COLUMNS) {
+        const want = column === "owner" || column === "member" ? mirrored.cells[column] : "deny";
+        expect(rule.cells[column], `${operation} × ${column}`).toBe(want);
+      }
+    }
+  });
+});
+
+describe("who sees what", () => {
+  it("the menu offers an owner every page and a member only theirs; pages answer with the approval pages' headers", async () => {
+    const w = await consoleWorld();
+    const owner = await getPage("/agents", w.asOwner);
+    expect(owner.status).toBe(200);
+    expect(navOf(owner.text)).toEqual(["/inbox", "/agents", "/registrations", "/vaults", "/users", "/api-keys", "/audit"]);
+    expect(owner.text).toContain('<a href="/agents" aria-current="page">Agents</a>');
+    expect(owner.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(owner.headers.get("x-frame-options")).toBe("DENY");
+    expect(owner.headers.get("cache-control")).toBe("no-store");
+    expect(owner.headers.get("referrer-policy")).toBe("same-origin");
+    const member = await getPage("/agents", w.asMember);
+    expect(navOf(member.text)).toEqual(["/inbox", "/agents", "/vaults"]);
+  });
+
+  it("a member is refused the owners' pages with a 403 page, and their forms with it too", async () => {
+    const w = await consoleWorld();
+    for (const path of ["/users", "/api-keys", "/audit", "/registrations"]) {
+      const res = await getPage(path, w.asMember);
+      expect(res.status, path).toBe(403);
+      expect(res.headers.get("content-type"), path).toContain("text/html");
+      expect(res.text, path).toContain("A member cannot do this");
+    }
+    const invite = await postForm("/users", w.asMember, { email: `${unique("x")}@example.com`, role: "owner" });
+    expect(invite.status).toBe(403);
+    const key = await postForm("/api-keys", w.asMember, { label: "mine" });
+    expect(key.status).toBe(403);
+    const rotate = await postForm(`/agents/${w.agent.name}/rotate`, w.asMember, { confirm: "yes" });
+    expect(rotate.status).toBe(403);
+    expect((await call("GET", "/v1/api-keys", { token: w.company.ownerKey })).body.api_keys).toHaveLength(1);
+  });
+
+  it("a vault of another company is 404, one without a role 403, and the traffic page needs admin", async () => {
+    const w = await consoleWorld();
+    const other = await createCompany();
+    const foreign = await createVault(other.ownerKey, unique("foreign"));
+    const missing = await getPage(`/vaults/${foreign}`, w.asOwner);
+    expect(missing.status).toBe(404);
+    expect(missing.text).not.toContain(other.id);
+    expect((await getPage(`/vaults/${foreign}/traffic`, w.asOwner)).status).toBe(404);
+    expect((await getPage(`/vaults/${w.vault}`, w.asMember)).status).toBe(403);
+    await call("POST", `/v1/vaults/${w.vault}/users`, { token: w.company.ownerKey, body: { email: w.member.email, role: "member" } });
+    const vault = await getPage(`/vaults/${w.vault}`, w.asMember);
+    expect(vault.status).toBe(200);
+    // A member reads services and credential names, may set a value, and sees no admin section.
+    expect(vault.text).toContain(`action="/vaults/${w.vault}/credentials"`);
+    expect(vault.text).not.toContain("<h3>People</h3>"); // GET /v1/vaults/{vault}/users: admins
+    expect(vault.text).toContain("<h3>Agents</h3>"); // GET /v1/vaults/{vault}/agents: members
+    expect(vault.text).not.toContain('id="webhooks"');
+    expect(vault.text).not.toContain("/traffic");
+    expect((await getPage(`/vaults/${w.vault}/traffic`, w.asMember)).status).toBe(403);
+    expect((await postForm(`/vaults/${w.vault}/services`, w.asMember, { name: "x", host: "x.example.com", auth_type: "passthrough" })).status).toBe(403);
+  });
+
+  it("another company's agent, registration, user, API key and webhook are not found, and stay as they were", async () => {
+    const w = await consoleWorld();
+    const b = await proxySetup();
+    const reg = await call("POST", `/v1/companies/${b.company.id}/agents/register`, {
+      headers: { "CF-Connecting-IP": "198.51.100.9" },
+      body: { name: unique("breg").slice(0, 30), capabilities: ["api_call"] },
+    });
+    const bUser = await createUser(b.company);
+    const bKey = ((await call("GET", "/v1/api-keys", { token: b.company.ownerKey })).body.api_keys as { id: string }[])[0]?.id ?? "";
+    const hook = await call("POST", `/v1/vaults/${b.vault}/webhooks`, { token: b.company.ownerKey, body: { url: "https://hooks.example.com/b" } });
+    const tries: [string, Promise<{ status: number; text: string }>][] = [
+      ["agent page", getPage(`/agents/${b.agent.name}`, w.asOwner)],
+      ["agent delete", postForm(`/agents/${b.agent.name}/delete`, w.asOwner, { confirm: "yes" })],
+      ["agent status", postForm(`/agents/${b.agent.name}/status`, w.asOwner, { status: "disabled", confirm: "yes" })],
+      ["registration", postForm(`/registrations/${reg.body.registrationId as string}/approve`, w.asOwner, { capabilities: ["api_call"] })],
+      ["user role", postForm(`/users/${bUser.id}/role`, w.asOwner, { role: "owner" })],
+      ["user delete", postForm(`/users/${bUser.id}/delete`, w.asOwner, { confirm: "yes" })],
+      ["api key", postForm(`/api-keys/${bKey}/revoke`, w.asOwner, { confirm: "yes" })],
+      ["webhook", postForm(`/vaults/${w.vault}/webhooks/${hook.body.id as string}/delete`, w.asOwner)],
+      ["vault service", getPage(`/vaults/${b.vault}/services/svc`, w.asOwner)],
+      ["vault credential", postForm(`/vaults/${b.vault}/credentials`, w.asOwner, { key: "API_KEY", value: "overwrite" })],
+    ];
+    for (const [what, res] of tries) {
+      const done = await res;
+      expect(done.status, what).toBe(404);
+      expect(done.text, what).not.toContain(b.company.id);
+    }
+    expect((await call("GET", `/v1/agents/${b.agent.name}`, { token: b.company.ownerKey })).body.status).toBe("active");
+    expect((await call("GET", "/v1/whoami", { token: bUser.token })).status).toBe(200);
+    expect((await proxyFetch(b, `/r/${requestId()}/x`)).status).toBe(200);
+  });
+
+  it("bad input is answered by a page, never a 500", async () => {
+    const w = await consoleWorld();
+    const gets = [
+      "/agents?page=0",
+      "/agents?page=abc&pageSize=100000",
+      `/agents?q=${"x".repeat(500)}`,
+      "/agents?realm=no-such-realm",
+      "/agents/%E2%80%AE%00",
+      `/vaults/${w.vault}/traffic?before=-1&status=700`,
+      `/vaults/${w.vault}/services/NO_SUCH`,
+      "/vaults/UPPER",
+      "/audit?to=2026-13-45",
+      "/audit?from=2026-02-31",
+      "/audit?actor=agt_unknown&before=abc",
+      `/accept/${"a".repeat(300)}`,
+    ];
+    for (const path of gets) {
+      const res = await getPage(path, w.asOwner);
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.status, path).toBeLessThan(500);
+      expect(res.headers.get("content-type"), path).toContain("text/html");
+    }
+    const posts: [string, Record<string, string | string[]>][] = [
+      [`/vaults/${w.vault}/services`, { name: "x", host: "", auth_type: "magic" }],
+      [`/vaults/${w.vault}/services`, { name: "ok-name", host: "api.example.com", auth_type: "custom", custom_headers: "Host: {{ NOT A KEY }}" }],
+      [`/vaults/${w.vault}/services/svc`, { intent: "edit", name: "svc", host: "*", auth_type: "bearer" }],
+      [`/vaults/${w.vault}/credentials`, { key: "lower", value: "x" }],
+      [`/vaults/${w.vault}/credentials`, { key: "FINE" }],
+      [`/vaults/${w.vault}/settings`, { unmatched_host_policy: "explode", rate_per_second: "lots" }],
+      [`/vaults/${w.vault}/webhooks`, { url: "not a url" }],
+      ["/agent-invites", { name: "x", ttl_seconds: "-5", [`grant_${w.vault}`]: "god" }],
+      ["/agent-invites/%25/revoke", {}],
+      ["/users", { email: "not-an-email", role: "king" }],
+      ["/api-keys", { label: "x".repeat(500) }],
+      ["/registrations/reg_nothing/approve", { capabilities: ["x".repeat(100)] }],
+      ["/registrations/reg_nothing/reject", { reason: "x".repeat(5000) }],
+    ];
+    for (const [path, fields] of posts) {
+      const res = await postForm(path, w.asOwner, fields);
+      expect(res.status, `${path} ${JSON.stringify(fields).slice(0, 80)}`).toBeGreaterThanOrEqual(400);
+      expect(res.status, path).toBeLessThan(500);
+      expect(res.text, path).toMatch(/class="notice error"/);
+    }
+    const broken = await SELF.fetch(`${ORIGIN}/api-keys`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { Cookie: w.asOwner.cookie, Origin: ORIGIN, "Content-Type": "multipart/form-data; boundary=nope" },
+      body: "--not-the-boundary\r\ngarbage",
+    });
+    expect(broken.status).toBe(400);
+  });
+
+  it("without a person's cookie session a page sends you to sign in: no token, a bearer token, an API key or agent token as cookie", async () => {
+    const w = await consoleWorld();
+    for (const as of [undefined, { bearer: w.owner.token }, { bearer: w.company.ownerKey }, { rawCookie: w.company.ownerKey }, { rawCookie: w.agent.token }]) {
+      const res = await getPage("/vaults", as);
+      expect(res.status).toBe(303);
+      expect(res.location).toBe("/sign-in?next=%2Fvaults");
+    }
+    const post = await postForm("/api-keys", undefined, { label: "x" });
+    expect(post.status).toBe(303);
+    expect(post.location).toBe("/sign-in?next=%2Finbox");
+  });
+
+  it("a forged CSRF token or another origin is refused and changes nothing", async () => {
+    const w = await consoleWorld();
+    const forged = await postForm(`/agents/${w.agent.name}/delete`, w.asOwner, { csrf: "forged", confirm: "yes" });
+    expect(forged.status).toBe(403);
+    expect(forged.text).toContain("The form expired or was forged");
+    const foreign = await postForm(`/agents/${w.agent.name}/delete`, w.asOwner, { confirm: "yes" }, "https://evil.example");
+    expect(foreign.status).toBe(403);
+    expect((await call("GET", `/v1/agents/${w.agent.name}`, { token: w.company.ownerKey })).status).toBe(200);
+  });
+});
+
+describe("no secret on any page", () => {
+  it("no page shows a credential value, a password, a token or the owner key; a value typed in the form never comes back", async () => {
+    const w = await consoleWorld();
+    const typed = `typed-${crypto.randomUUID()}`;
+    const stored = await postForm(`/vaults/${w.vault}/credentials`, w.asOwner, { key: "API_KEY", value: typed });
+    expect(stored.status).toBe(303);
+    expect(stored.location).toBe(`/vaults/${w.vault}?done=credential`);
+    expect(stored.text).not.toContain(typed);
+    const secrets = [SECRET, typed, w.agent.token, w.company.ownerKey, w.owner.token, w.asOwner.cookie.split("=")[1] ?? "", PASSWORD];
+    await proxyFetch(w, `/r/${requestId()}/x`);
+    await flushRequestLog();
+    const paths = [
+      "/inbox",
+      "/agents",
+      `/agents/${w.agent.name}`,
+      "/agent-invites",
+      "/registrations",
+      "/vaults",
+      `/vaults/${w.vault}`,
+      `/vaults/${w.vault}/services/svc`,
+      `/vaults/${w.vault}/traffic`,
+      "/users",
+      "/api-keys",
+      "/audit",
+    ];
+    for (const path of paths) {
+      const res = await getPage(path, w.asOwner);
+      expect(res.status, path).toBe(200);
+      for (const secret of secrets) expect(res.text.includes(secret), `${path} shows a secret`).toBe(false);
+    }
+    const vault = await getPage(`/vaults/${w.vault}?done=credential`, w.asOwner);
+    expect(vault.text).toContain("Credential stored. Its value is not shown again.");
+    expect(vault.text).toContain("<code>API_KEY</code>");
+    expect(vault.text).toMatch(/id="cred-value" name="value" type="password"/);
+    // The proxy now injects the typed value: the form wrote what the API writes.
+    const id = requestId();
+    expect((await proxyFetch(w, `/r/${id}/x`)).status).toBe(200);
+  });
+});
+
+describe("agents", () => {
+  it("the list takes GET /v1/agents's filters; a bad one is a 400 page with a notice", async () => {
+    const w = await consoleWorld();
+    const other = await inviteAgent(w.company.ownerKey, unique("zeta").slice(0, 40));
+    await call("PATCH", `/v1/agents/${other.name}`, { token: w.company.ownerKey, body: { capabilities: ["api_call", "file_access"] } });
+    // Online: seen within five minutes (the gate writes this behind requests; set it here).
+    await env.DB.prepare("UPDATE agents SET last_seen_at = ? WHERE company_id = ? AND name = ?").bind(Date.now(), w.company.id, w.agent.name).run();
+    const byName = await getPage(`/agents?q=${encodeURIComponent(other.name.slice(0, 12))}`, w.asOwner);
+    expect(byName.text).toContain(`href="/agents/${other.name}"`);
+    expect(byName.text).not.toContain(`href="/agents/${w.agent.name}"`);
+    const online = await getPage("/agents?online=true", w.asOwner);
+    expect(online.text).toContain(`href="/agents/${w.agent.name}"`);
+    expect(online.text).not.toContain(`href="/agents/${other.name}"`);
+    expect(online.text).toContain('<span class="badge online">online</span>');
+    const capable = await getPage("/agents?capabilities=api_call&capabilities=file_access", w.asOwner);
+    expect(capable.text).toContain(`href="/agents/${other.name}"`);
+    expect(capable.text).not.toContain(`href="/agents/${w.agent.name}"`);
+    const sorted = await getPage("/agents?sortBy=name&sortDir=desc&pageSize=1", w.asOwner);
+    expect(sorted.text).toContain("Page 1 of 2");
+    expect(sorted.text).toContain('rel="next"');
+    const bad = await getPage("/agents?sortBy=nonsense&capabilities=flying", w.asOwner);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain("These filters are not valid");
+    const unknown = await getPage("/agents?capabilities=flying", w.asOwner);
+    expect(unknown.status).toBe(400);
+    expect(unknown.text).toContain("Unknown capability: flying");
+  });
+
+  it("an agent's page: vaults and roles, sessions, capabilities, SPIFFE ID, online state", async () => {
+    const w = await consoleWorld();
+    const page = await getPage(`/agents/${w.agent.name}`, w.asOwner);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`spiffe://`);
+    expect(page.text).toContain(`/company/${w.company.id}/agent/${w.agent.name}</code>`);
+    expect(page.text).toContain(`<a href="/vaults/${w.vault}"><code>${w.vault}</code></a> — proxy`);
+    expect(page.text).toContain("<dt>Live vault sessions</dt><dd>0</dd>");
+    expect(page.text).toContain("Rotate token…");
+    // A member reads it, without the owners' buttons.
+    const member = await getPage(`/agents/${w.agent.name}`, w.asMember);
+    expect(member.status).toBe(200);
+    expect(member.text).not.toContain("Rotate token…");
+    expect((await getPage("/agents/no-such-agent", w.asOwner)).status).toBe(404);
+  });
+
+  it("disabling asks first, then writes what PATCH /v1/agents/{id} writes; the agent is refused at once", async () => {
+    const w = await consoleWorld();
+    expect((await proxyFetch(w, `/r/${requestId()}/x`)).status).toBe(200);
+    const ask = await postForm(`/agents/${w.agent.name}/status`, w.asOwner, { status: "disabled" });
+    expect(ask.status).toBe(200);
+    expect(ask.text).toContain("Disable the agent");
+    expect(ask.text).toContain('name="confirm" value="yes"');
+    expect((await call("GET", `/v1/agents/${w.agent.name}`, { token: w.company.ownerKey })).body.status).toBe("active");
+    const done = await postForm(`/agents/${w.agent.name}/status`, w.asOwner, { status: "disabled", confirm: "yes" });
+    expect(done.status).toBe(303);
+    expect((await follow(done, w.asOwner)).text).toContain("Agent disabled");
+    expect((await proxyFetch(w, `/r/${requestId()}/x`)).status).toBe(401);
+    const audit = await lastAudit(w.company.id, "agent.update");
+    expect(audit).toMatchObject({ actor_type: "user", target_id: w.agent.name });
+    expect(JSON.parse(audit?.detail ?? "{}")).toEqual({ status: "disabled" });
+    const bad = await postForm(`/agents/${w.agent.name}/status`, w.asOwner, { status: "sideways" });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain("Choose to enable or disable");
+    await postForm(`/agents/${w.agent.name}/status`, w.asOwner, { status: "active", confirm: "yes" });
+    expect((await proxyFetch(w, `/r/${requestId()}/x`)).status).toBe(200);
+  });
+
+  it("rotating shows the prompt once; redeeming it ends the old token. Deleting asks first", async () => {
+    const w = await consoleWorld();
+    expect((await postForm(`/agents/${w.agent.name}/rotate`, w.asOwner)).text).toContain("Make the rotation invite");
+    const rotated = await postForm(`/agents/${w.agent.name}/rotate`, w.asOwner, { confirm: "yes" });
+    expect(rotated.status).toBe(200);
+    const url = /curl -s -X POST (\S+)/.exec(rotated.text)?.[1] ?? "";
+    expect(url).toMatch(new RegExp(`^${ORIGIN}/invite/`));
+    expect((await redeem(url)).status).toBe(200);
+    expect((await proxyFetch(w, `/r/${requestId()}/x`)).status).toBe(401);
+    const deleted = await postForm(`/agents/${w.agent.name}/delete`, w.asOwner, { confirm: "yes" });
+    expect(deleted.location).toBe("/agents?done=deleted");
+    expect((await call("GET", `/v1/agents/${w.agent.name}`, { token: w.company.ownerKey })).status).toBe(404);
+    expect(await lastAudit(w.company.id, "agent.delete")).toMatchObject({ target_id: w.agent.name });
+  });
+
+  it("inviting an agent: bad input comes back with a notice, a confirmation step, the prompt once; members grant at most their own role", async () => {
+    const w = await consoleWorld();
+    const bad = await postForm("/agent-invites", w.asOwner, { name: "No Capitals!", role: "member", ttl_seconds: "900" });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain("Check the form: name:");
+    expect(bad.text).toContain('value="No Capitals!"');
+    const name = unique("helper").slice(0, 40);
+    const fields = { name, role: "member", ttl_seconds: "3600", [`grant_${w.vault}`]: "member" };
+    const ask = await postForm("/agent-invites", w.asOwner, fields);
+    expect(ask.status).toBe(200);
+    expect(ask.text).toContain(`<strong>member</strong> in <code>${w.vault}</code>`);
+    expect(ask.text).not.toContain("/invite/");
+    const made = await postForm("/agent-invites", w.asOwner, { ...fields, confirm: "yes" });
+    expect(made.status).toBe(201);
+    const url = /curl -s -X POST (\S+)/.exec(made.text)?.[1] ?? "";
+    const listed = await getPage("/agent-invites", w.asOwner);
+    expect(listed.text).toContain(`<code>${name}</code>`);
+    expect(listed.text).not.toContain(url);
+    const redeemed = await redeem(url);
+    expect(redeemed.status).toBe(200);
+    expect(redeemed.body.vaults).toEqual([{ vault: w.vault, role: "member" }]);
+    // A member with proxy in the vault cannot grant member there.
+    await call("POST", `/v1/vaults/${w.vault}/users`, { token: w.company.ownerKey, body: { email: w.member.email, role: "member" } });
+    const above = await postForm("/agent-invites", w.asMember, { name: unique("m").slice(0, 30), role: "owner", ttl_seconds: "900" });
+    expect(above.status).toBe(403);
+    expect(above.text).toContain("Only company owners can invite owner agents");
+  });
+});
+
+describe("registrations", () => {
+  it("approve with a subset of what was asked and a realm; never more; reject needs a reason", async () => {
+    const w = await consoleWorld();
+    const realm = await call("POST", "/v1/realms", { token: w.company.ownerKey, body: { name: "Research" } });
+    const register = async (name: string) =>
+      (
+        await call("POST", `/v1/companies/${w.company.id}/agents/register`, {
+          headers: { "CF-Connecting-IP": "198.51.100.7" },
+          body: { name, capabilities: ["api_call", "file_access", "mail_send"] },
+        })
+      ).body.registrationId as string;
+    const first = await register(unique("reg").slice(0, 30));
+    const page = await getPage("/registrations", w.asOwner);
+    expect(page.text).toContain(`action="/registrations/${first}/approve"`);
+    const tooMuch = await postForm(`/registrations/${first}/approve`, w.asOwner, { capabilities: ["api_call", "code_execution"] });
+    expect(tooMuch.status).toBe(400);
+    expect(tooMuch.text).toContain("Not requested by this agent: code_execution");
+    const approved = await postForm(`/registrations/${first}/approve`, w.asOwner, { capabilities: ["api_call"], realm: "research" });
+    expect(approved.status).toBe(303);
+    expect((await follow(approved, w.asOwner)).text).toContain("Approved.");
+    const audit = await lastAudit(w.company.id, "registration.approve");
+    expect(JSON.parse(audit?.detail ?? "{}")).toMatchObject({ capabilities: ["api_call"], realm: "research" });
+    expect((realm.body.realm as { slug: string }).slug).toBe("research");
+    const again = await postForm(`/registrations/${first}/approve`, w.asOwner, { capabilities: ["api_call"] });
+    expect(again.status).toBe(409);
+    const second = await register(unique("reg").slice(0, 30));
+    expect((await postForm(`/registrations/${second}/reject`, w.asOwner, {})).status).toBe(400);
+    expect((await postForm(`/registrations/${second}/reject`, w.asOwner, { reason: "Not one of ours" })).status).toBe(303);
+    expect(JSON.parse((await lastAudit(w.company.id, "registration.reject"))?.detail ?? "{}")).toMatchObject({ reason: "Not one of ours" });
+  });
+});
+
+describe("vaults", () => {
+  it("services: add (bad input refilled with a notice), disable and enable, edit; the proxy follows at once", async () => {
+    const w = await consoleWorld();
+    const bad = await postForm(`/vaults/${w.vault}/services`, w.asOwner, {
+      name: "mail",
+      host: "http://nope",
+      auth_type: "bearer",
+      bearer_token: "MAIL_KEY",
+      enabled: "on",
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain("a host pattern is not a URL");
+    expect(bad.text).toContain('value="http://nope"');
+    const host = `${unique("mail").slice(0, 30)}.example.com`;
+    const added = await postForm(`/vaults/${w.vault}/services`, w.asOwner, {
+      name: "mail",
+      host,
+      upstream: "https://mail-upstream.example.net",
+      auth_type: "api-key",
+      apikey_key: "MAIL_KEY",
+      apikey_header: "X-Api-Key",
+      enabled: "on",
+    });
+    expect(added.status).toBe(303);
+    const service = await call("GET", `/v1/vaults/${w.vault}/services/mail`, { token: w.company.ownerKey });
+    expect(service.body.service).toMatchObject({ host, auth: { type: "api-key", key: "MAIL_KEY", header: "X-Api-Key" }, enabled: true });
+    const dup = await postForm(`/vaults/${w.vault}/services`, w.asOwner, { name: "other", host, auth_type: "passthrough", enabled: "on" });
+    expect(dup.status).toBe(409);
+    expect(dup.text).toContain("already has host");
+
+    expect((await postForm(`/vaults/${w.vault}/services/svc`, w.asOwner, { intent: "disable" })).location).toBe(
+      `/vaults/${w.vault}/services/svc?done=disabled`,
+    );
+    const refused = await proxyFetch(w, `/r/${requestId()}/x`);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get("x-edgevault-error")).toBe("service_disabled");
+    expect(JSON.parse((await lastAudit(w.company.id, "service.update"))?.detail ?? "{}")).toMatchObject({ changed: ["enabled"], enabled: false });
+    await postForm(`/vaults/${w.vault}/services/svc`, w.asOwner, { intent: "enable" });
+    expect((await proxyFetch(w, `/r/${requestId()}/x`)).status).toBe(200);
+
+    const edit = await getPage(`/vaults/${w.vault}/services/mail`, w.asOwner);
+    expect(edit.text).toContain('name="apikey_key" type="text" value="MAIL_KEY"');
+    const saved = await postForm(`/vaults/${w.vault}/services/mail`, w.asOwner, {
+      intent: "edit",
+      name: "mailer",
+      host,
+      auth_type: "bearer",
+      bearer_token: "MAIL_KEY",
+      enabled: "on",
+    });
+    expect(saved.location).toBe(`/vaults/${w.vault}/services/mailer?done=saved`);
+    const after = (await call("GET", `/v1/vaults/${w.vault}/services/mailer`, { token: w.company.ownerKey })).body.service;
+    expect(after).toMatchObject({ auth: { type: "bearer", token: "MAIL_KEY" }, upstream: null });
+    const badEdit = await postForm(`/vaults/${w.vault}/services/mailer`, w.asOwner, {
+      intent: "edit",
+      name: "mailer",
+      host,
+      auth_type: "custom",
+      custom_headers: "no colon",
+      enabled: "on",
+    });
+    expect(badEdit.status).toBe(400);
+    expect(badEdit.text).toContain("Check the service");
+  });
+
+  it("settings and webhooks: admins change them; the webhook's secret is shown once", async () => {
+    const w = await consoleWorld();
+    const settings = await postForm(`/vaults/${w.vault}/settings`, w.asOwner, { unmatched_host_policy: "deny", rate_per_second: "5", burst: "10" });
+    expect(settings.status).toBe(303);
+    expect((await call("GET", `/v1/vaults/${w.vault}`, { token: w.company.ownerKey })).body.vault).toMatchObject({
+      unmatched_host_policy: "deny",
+      rate_limit: { rate_per_second: 5, burst: 10 },
+    });
+    const badLimit = await postForm(`/vaults/${w.vault}/settings`, w.asOwner, { unmatched_host_policy: "deny", burst: "-3" });
+    expect(badLimit.status).toBe(400);
+    expect(badLimit.text).toContain("Check the settings");
+    const hook = await postForm(`/vaults/${w.vault}/webhooks`, w.asOwner, { url: "https://hooks.example.com/ev", events: ["proposal.created"] });
+    expect(hook.status).toBe(201);
+    const secret = /whsec_[A-Za-z0-9_-]+/.exec(hook.text)?.[0] ?? "";
+    expect(secret).not.toBe("");
+    const vault = await getPage(`/vaults/${w.vault}`, w.asOwner);
+    expect(vault.text).toContain("https://hooks.example.com/ev");
+    expect(vault.text).not.toContain(secret);
+    const badHook = await postForm(`/vaults/${w.vault}/webhooks`, w.asOwner, { url: "https://someone:pw@hooks.example.com/x", events: ["proposal.created"] });
+    expect(badHook.status).toBe(400);
+    expect(badHook.text).toContain("may not carry userinfo");
+    const id = /webhooks\/(whk_[0-9a-f]+)\/delete/.exec(vault.text)?.[1] ?? "";
+    expect((await postForm(`/vaults/${w.vault}/webhooks/${id}/delete`, w.asOwner)).location).toBe(`/vaults/${w.vault}?done=webhook_removed`);
+    expect((await call("GET", `/v1/vaults/${w.vault}/webhooks`, { token: w.company.ownerKey })).body.webhooks).toEqual([]);
+  });
+
+  it("traffic: the agent's requests and refusals, filtered, with a chart drawn on the server", async () => {
+    const w = await consoleWorld();
+    await proxyFetch(w, `/r/${requestId()}/ok`);
+    await proxyFetch(w, "/x", {}, "api.not-configured.example.com");
+    await flushRequestLog();
+    const all = await getPage(`/vaults/${w.vault}/traffic`, w.asOwner);
+    expect(all.status).toBe(200);
+    expect(all.text).toContain('<svg class="chart"');
+    expect(all.text).toContain("2 requests, 1 refused");
+    expect(all.text).toContain(`<code>${w.agent.name}</code>`);
+    expect(all.text).not.toMatch(/<script|style="/);
+    const refusals = await getPage(`/vaults/${w.vault}/traffic?denial=refused&range=1h`, w.asOwner);
+    expect(refusals.text).toContain("api.not-configured.example.com");
+    expect(refusals.text).not.toContain(w.host);
+    const byAgent = await getPage(`/vaults/${w.vault}/traffic?agent=${w.agent.name}&service=svc`, w.asOwner);
+    expect(byAgent.text).toContain(w.host);
+    const nobody = await getPage(`/vaults/${w.vault}/traffic?agent=nobody-here`, w.asOwner);
+    expect(nobody.text).toContain("No agent &quot;nobody-here&quot;");
+    const bad = await getPage(`/vaults/${w.vault}/traffic?status=abc&range=forever`, w.asOwner);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain("These filters are not valid");
+  });
+});
+
+describe("people, keys and the audit log", () => {
+  it("inviting a person: the link once; the accept page sets a password without showing the token; they can sign in", async () => {
+    const w = await consoleWorld();
+    const email = `${unique("new")}@example.com`;
+    const invited = await postForm("/users", w.asOwner, { email, name: "New Person", role: "member" });
+    expect(invited.status).toBe(201);
+    const link = /https:\/\/edge\.test\/accept\/(\S+?)</.exec(invited.text)?.[1] ?? "";
+    expect(link).toMatch(/^evi_/);
+    const users = await getPage("/users", w.asOwner);
+    expect(users.text).toContain(email);
+    expect(users.text).toContain('<span class="badge invited">invited</span>');
+    expect(users.text).not.toContain(link);
+    const accept = await getPage(`/accept/${link}`);
+    expect(accept.status).toBe(200);
+    expect(accept.text).toContain(email);
+    expect(accept.text).not.toContain(link);
+    expect(accept.text).toContain('<form method="post" class="card">');
+    const differ = await postForm(`/accept/${link}`, undefined, { password: "a long enough password", password_again: "another long password" });
+    expect(differ.status).toBe(400);
+    expect(differ.text).toContain("The two passwords differ");
+    expect(differ.text).not.toContain("a long enough password");
+    const short = await postForm(`/accept/${link}`, undefined, { password: "short", password_again: "short" });
+    expect(short.status).toBe(400);
+    const done = await postForm(`/accept/${link}`, undefined, { password: "a long enough password", password_again: "a long enough password" });
+    expect(done.status).toBe(200);
+    expect(done.text).toContain("Your password is set");
+    expect((await getPage(`/accept/${link}`)).status).toBe(410);
+    expect((await signInCookie(email, "a long enough password")).cookie).toMatch(/^edgevault_session=/);
+    expect((await getPage("/accept/evi_forged_token")).status).toBe(410);
+  });
+
+  it("roles and removal: the last owner stays (a 409 notice), removal asks first", async () => {
+    const company = await createCompany();
+    const owner = await createUser(company, "owner");
+    const asOwner = await signInCookie(owner.email);
+    const last = await postForm(`/users/${owner.id}/role`, asOwner, { role: "member" });
+    expect(last.status).toBe(409);
+    expect(last.text).toContain("A company must keep at least one owner");
+    const second = await createUser(company, "owner");
+    const asSecond = await signInCookie(second.email);
+    expect((await postForm(`/users/${owner.id}/role`, asSecond, { role: "member" })).location).toBe("/users?done=role");
+    expect((await getPage("/users", asOwner)).status).toBe(403);
+    const member = await createUser(company);
+    const ask = await postForm(`/users/${member.id}/delete`, asSecond);
+    expect(ask.text).toContain(`Remove ${member.email}`);
+    expect((await call("GET", "/v1/whoami", { token: member.token })).status).toBe(200);
+    expect((await postForm(`/users/${member.id}/delete`, asSecond, { confirm: "yes" })).location).toBe("/users?done=removed");
+    expect((await call("GET", "/v1/whoami", { token: member.token })).status).toBe(401);
+    expect((await postForm("/users/usr_nobody/delete", asSecond, { confirm: "yes" })).status).toBe(404);
+    expect((await postForm(`/users/${second.id}/role`, asSecond, { role: "emperor" })).status).toBe(400);
+  });
+
+  it("API keys: the token once, the list by prefix, revoking asks first and keeps the last owner credential", async () => {
+    const company = await createCompany();
+    const owner = await createUser(company, "owner");
+    const asOwner = await signInCookie(owner.email);
+    const made = await postForm("/api-keys", asOwner, { label: "CI deploys" });
+    expect(made.status).toBe(201);
+    const token = /<pre class="once" id="api-key">([^<]+)<\/pre>/.exec(made.text)?.[1] ?? "";
+    expect((await call("GET", "/v1/whoami", { token })).status).toBe(200);
+    const list = await getPage("/api-keys", asOwner);
+    expect(list.text).toContain("CI deploys");
+    expect(list.text).toContain(`<code>${token.slice(0, 12)}…</code>`);
+    expect(list.text).not.toContain(token);
+    expect(list.text).not.toContain(company.ownerKey);
+    const id = (await call("GET", "/v1/api-keys", { token })).body.api_keys as { id: string; label: string }[];
+    const ci = id.find((k) => k.label === "CI deploys")?.id ?? "";
+    expect((await postForm(`/api-keys/${ci}/revoke`, asOwner)).text).toContain("Revoke the key");
+    expect((await postForm(`/api-keys/${ci}/revoke`, asOwner, { confirm: "yes" })).location).toBe("/api-keys?done=revoked");
+    expect((await call("GET", "/v1/whoami", { token })).status).toBe(401);
+    expect((await postForm("/api-keys", asOwner, { label: "" })).status).toBe(400);
+  });
+
+  it("the audit log filters by action, actor and day", async () => {
+    const w = await consoleWorld();
+    await postForm(`/vaults/${w.vault}/credentials`, w.asOwner, { key: "OTHER_KEY", value: "v-not-shown" });
+    const byAction = await getPage("/audit?action=credential.set", w.asOwner);
+    expect(byAction.text).toContain("<code>credential.set</code>");
+    expect(byAction.text).not.toContain("<code>service.create</code>");
+    expect(byAction.text).not.toContain("v-not-shown");
+    const byActor = await getPage(`/audit?actor=${encodeURIComponent(w.owner.email)}`, w.asOwner);
+    expect(byActor.text).toContain("<code>credential.set</code>");
+    expect(byActor.text).not.toContain("<code>service.create</code>"); // made by the API key
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await getPage(`/audit?from=${today}&to=${today}&action=credential.set`, w.asOwner)).text).toContain("<code>credential.set</code>");
+    expect((await getPage("/audit?from=2001-01-01&to=2001-01-02", w.asOwner)).text).toContain("No entry matches.");
+    const bad = await getPage("/audit?from=yesterday", w.asOwner);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain("These filters are not valid");
+  });
+});

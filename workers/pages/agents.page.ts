@@ -1,0 +1,184 @@
+/**
+ * The agents pages: the company's agents as Vaultys lists them (search, online, realm,
+ * capabilities, sort, pages: the filters of GET /v1/agents), and one agent with its vault roles,
+ * live sessions, capabilities and SPIFFE ID. Never a token: a rotation's prompt is shown once, by
+ * the rotation's own page.
+ */
+import type { agentView } from "../agents/agents.queries.ts";
+import { AGENT_SORT_KEYS, AGENT_STATUSES, CAPABILITIES } from "../agents/agents.contract.ts";
+import { html, layout, type Markup, raw } from "./layout.ts";
+import type { Frame } from "./nav.ts";
+import { csrfField, type Flash, flashNotice, pager, whenIso } from "./page-parts.ts";
+
+export type AgentView = ReturnType<typeof agentView>;
+export type RealmChoice = { id: string; slug: string; name: string };
+
+/** The list's filters as the person set them (absent: not filtered). */
+export type AgentFilters = {
+  q?: string;
+  online?: "true" | "false";
+  realm?: string;
+  capabilities: string[];
+  status?: string;
+  sortBy: string;
+  sortDir: string;
+  pageSize: number;
+};
+
+export type AgentListModel = {
+  frame: Frame;
+  filters: AgentFilters;
+  agents: AgentView[];
+  total: number;
+  online: number;
+  page: number;
+  totalPages: number;
+  realms: RealmChoice[];
+  mayInvite: boolean;
+  flash?: Flash;
+};
+
+const SORT_LABELS: Record<(typeof AGENT_SORT_KEYS)[number], string> = { name: "Name", registeredAt: "Registered", lastSeen: "Last seen" };
+
+const selected = (on: boolean) => (on ? raw(" selected") : "");
+const checked = (on: boolean) => (on ? raw(" checked") : "");
+
+export const onlineBadge = (agent: Pick<AgentView, "isOnline">) =>
+  agent.isOnline ? html`<span class="badge online">online</span>` : html`<span class="badge offline">offline</span>`;
+
+export const capabilityList = (capabilities: readonly string[]) =>
+  capabilities.length ? html`${capabilities.map((c, i) => html`${i ? ", " : ""}<code>${c}</code>`)}` : html`<span class="meta">none</span>`;
+
+/** The filters as query parameters, for the pager's links. */
+export function filterParams(filters: AgentFilters): URLSearchParams {
+  const params = new URLSearchParams();
+  if (filters.q) params.set("q", filters.q);
+  if (filters.online) params.set("online", filters.online);
+  if (filters.realm) params.set("realm", filters.realm);
+  for (const capability of filters.capabilities) params.append("capabilities", capability);
+  if (filters.status) params.set("status", filters.status);
+  params.set("sortBy", filters.sortBy);
+  params.set("sortDir", filters.sortDir);
+  params.set("pageSize", String(filters.pageSize));
+  return params;
+}
+
+function filterForm(model: AgentListModel): Markup {
+  const f = model.filters;
+  return html`<form method="get" action="/agents" class="card" role="search" aria-labelledby="filters-title">
+  <h2 id="filters-title">Find agents</h2>
+  <div class="filters">
+    <div><label for="q">Name, id or DID</label><input id="q" name="q" type="search" value="${f.q ?? ""}" maxlength="128"></div>
+    <div><label for="online">Online</label><select id="online" name="online">
+      <option value="">Any</option><option value="true"${selected(f.online === "true")}>Online</option><option value="false"${selected(f.online === "false")}>Offline</option>
+    </select></div>
+    <div><label for="realm">Realm</label><select id="realm" name="realm">
+      <option value="">Any</option>${model.realms.map((r) => html`<option value="${r.slug}"${selected(f.realm === r.slug || f.realm === r.id)}>${r.name}</option>`)}
+    </select></div>
+    <div><label for="status">Status</label><select id="status" name="status">
+      <option value="">Any</option>${AGENT_STATUSES.map((s) => html`<option value="${s}"${selected(f.status === s)}>${s}</option>`)}
+    </select></div>
+    <div><label for="sortBy">Sort by</label><select id="sortBy" name="sortBy">
+      ${AGENT_SORT_KEYS.map((k) => html`<option value="${k}"${selected(f.sortBy === k)}>${SORT_LABELS[k]}</option>`)}
+    </select></div>
+    <div><label for="sortDir">Order</label><select id="sortDir" name="sortDir">
+      <option value="asc"${selected(f.sortDir === "asc")}>Ascending</option><option value="desc"${selected(f.sortDir === "desc")}>Descending</option>
+    </select></div>
+    <div><label for="pageSize">Per page</label><select id="pageSize" name="pageSize">
+      ${[20, 50, 100].map((n) => html`<option value="${n}"${selected(f.pageSize === n)}>${n}</option>`)}
+    </select></div>
+  </div>
+  <fieldset class="checks"><legend>Has every capability checked</legend>
+    ${CAPABILITIES.map((c) => html`<label class="check"><input type="checkbox" name="capabilities" value="${c}"${checked(f.capabilities.includes(c))}> <code>${c}</code></label>`)}
+  </fieldset>
+  <div class="actions"><button type="submit" class="primary">Apply</button><a class="button secondary" href="/agents">Clear</a></div>
+</form>`;
+}
+
+export function agentListPage(model: AgentListModel): Markup {
+  const rows = model.agents.map(
+    (a) => html`<tr>
+    <td><a href="/agents/${encodeURIComponent(a.name)}">${a.name}</a><div class="meta"><code>${a.id}</code></div></td>
+    <td><span class="badge ${a.status}">${a.status}</span></td>
+    <td>${onlineBadge(a)}<div class="meta">${whenIso(a.lastSeen)}</div></td>
+    <td>${a.realm ? a.realm.name : html`<span class="meta">none</span>`}</td>
+    <td>${capabilityList(a.capabilities)}</td>
+    <td>${a.role}</td>
+  </tr>`,
+  );
+  const body = html`<h1>Agents</h1>
+${flashNotice(model.flash)}
+${model.mayInvite ? html`<p><a class="button primary" href="/agent-invites">Invite an agent</a></p>` : ""}
+${filterForm(model)}
+<p class="meta" role="status">${model.total} agent${model.total === 1 ? "" : "s"} match, ${model.online} online.</p>
+${
+  model.agents.length
+    ? html`<div class="table-wrap"><table>
+  <caption class="meta">Agents, ${model.filters.sortBy} ${model.filters.sortDir === "asc" ? "ascending" : "descending"}</caption>
+  <thead><tr><th scope="col">Agent</th><th scope="col">Status</th><th scope="col">Online · last seen</th><th scope="col">Realm</th><th scope="col">Capabilities</th><th scope="col">Role</th></tr></thead>
+  <tbody>${rows}</tbody>
+</table></div>`
+    : html`<p class="notice info">No agent matches.</p>`
+}
+${pager("/agents", filterParams(model.filters), { current: model.page, total: model.totalPages })}`;
+  return layout("Agents", body, { ...model.frame, wide: true });
+}
+
+export type AgentDetailModel = {
+  frame: Frame;
+  agent: AgentView;
+  vaults: { vault: string; role: string }[];
+  activeSessions: number;
+  may: { rotate: boolean; status: boolean; delete: boolean };
+  flash?: Flash;
+};
+
+export function agentDetailPage(model: AgentDetailModel): Markup {
+  const a = model.agent;
+  const path = `/agents/${encodeURIComponent(a.name)}`;
+  const form = (action: string, button: string, extra: Markup = html``, danger = false) =>
+    html`<form method="post" action="${path}/${action}" class="inline">${csrfField(model.frame)}${extra}<button type="submit" class="${danger ? "danger" : "secondary"}">${button}</button></form>`;
+  const actions = [
+    model.may.rotate && a.status === "active" ? form("rotate", "Rotate token…") : "",
+    model.may.status
+      ? a.status === "disabled"
+        ? form("status", "Enable…", html`<input type="hidden" name="status" value="active">`)
+        : a.status === "active"
+          ? form("status", "Disable…", html`<input type="hidden" name="status" value="disabled">`, true)
+          : ""
+      : "",
+    model.may.delete ? form("delete", "Delete…", html``, true) : "",
+  ].filter((x) => x !== "");
+  const body = html`<p><a href="/agents">← Agents</a></p>
+<h1>Agent <code>${a.name}</code></h1>
+${flashNotice(model.flash)}
+<section class="card" aria-labelledby="facts">
+  <h2 id="facts">Identity and state</h2>
+  <dl class="facts">
+    <dt>Status</dt><dd><span class="badge ${a.status}">${a.status}</span></dd>
+    <dt>Online</dt><dd>${onlineBadge(a)} <span class="meta">last seen ${whenIso(a.lastSeen)}</span></dd>
+    <dt>Company role</dt><dd>${a.role}</dd>
+    <dt>SPIFFE ID</dt><dd><code>${a.spiffeId}</code></dd>
+    <dt>Id</dt><dd><code>${a.id}</code></dd>
+    ${a.did ? html`<dt>DID</dt><dd><code>${a.did}</code></dd>` : ""}
+    <dt>Realm</dt><dd>${a.realm ? a.realm.name : "none"}</dd>
+    <dt>Capabilities</dt><dd>${capabilityList(a.capabilities)}</dd>
+    <dt>Live vault sessions</dt><dd>${model.activeSessions}</dd>
+    ${a.version ? html`<dt>Version</dt><dd>${a.version}</dd>` : ""}
+    ${a.llmProvider || a.llmModel ? html`<dt>Model</dt><dd>${[a.llmProvider, a.llmModel].filter(Boolean).join(" · ")}</dd>` : ""}
+    <dt>Registered</dt><dd>${whenIso(a.registeredAt)}</dd>
+  </dl>
+</section>
+<section class="card" aria-labelledby="vaults">
+  <h2 id="vaults">Vaults and roles</h2>
+  ${
+    model.vaults.length
+      ? html`<ul class="plain">${model.vaults.map((v) => html`<li><a href="/vaults/${v.vault}"><code>${v.vault}</code></a> — ${v.role}</li>`)}</ul>`
+      : a.role === "owner"
+        ? html`<p class="meta">An owner agent is admin of every vault.</p>`
+        : html`<p class="meta">No vault grants.</p>`
+  }
+</section>
+${actions.length ? html`<section class="card" aria-labelledby="manage"><h2 id="manage">Manage</h2><p class="hint">Each action asks you to confirm first.</p><div class="actions">${actions}</div></section>` : ""}`;
+  return layout(`Agent ${a.name}`, body, model.frame);
+}

@@ -1,0 +1,58 @@
+/**
+ * The company's audit log (owners, as GET /v1/audit): who changed what, filterable by action,
+ * actor and date. Entries hold names, roles and counts by design (db/audit.ts), never values.
+ */
+import { html, layout, type Markup, raw } from "./layout.ts";
+import type { Frame } from "./nav.ts";
+import { type Flash, flashNotice, when } from "./page-parts.ts";
+
+export type AuditFilters = { action?: string; actor?: string; from?: string; to?: string };
+export type AuditRowView = { id: number; when: number; actor: string; actorType: string; action: string; target: string; detail: string };
+
+const selected = (on: boolean) => (on ? raw(" selected") : "");
+
+export function auditQuery(filters: AuditFilters): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters)) if (value) params.set(key, value);
+  return params;
+}
+
+export function auditPage(model: {
+  frame: Frame;
+  filters: AuditFilters;
+  actions: string[];
+  entries: AuditRowView[];
+  nextCursor: number | null;
+  flash?: Flash;
+}): Markup {
+  const f = model.filters;
+  const older = auditQuery(f);
+  if (model.nextCursor) older.set("before", String(model.nextCursor));
+  const body = html`<h1>Audit</h1>
+${flashNotice(model.flash)}
+<form method="get" action="/audit" class="card" role="search" aria-labelledby="audit-filters">
+  <h2 id="audit-filters">Filter</h2>
+  <div class="filters">
+    <div><label for="action">Action</label><select id="action" name="action"><option value="">Any</option>${model.actions.map(
+      (a) => html`<option value="${a}"${selected(f.action === a)}>${a}</option>`,
+    )}</select></div>
+    <div><label for="actor">Actor (email, agent name or id)</label><input id="actor" name="actor" type="text" maxlength="254" value="${f.actor ?? ""}" spellcheck="false"></div>
+    <div><label for="from">From (UTC day)</label><input id="from" name="from" type="date" value="${f.from ?? ""}"></div>
+    <div><label for="to">To (UTC day, included)</label><input id="to" name="to" type="date" value="${f.to ?? ""}"></div>
+  </div>
+  <div class="actions"><button type="submit" class="primary">Apply</button><a class="button secondary" href="/audit">Clear</a></div>
+</form>
+${
+  model.entries.length
+    ? html`<div class="table-wrap"><table>
+  <thead><tr><th scope="col">When</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Detail</th></tr></thead>
+  <tbody>${model.entries.map(
+    (e) =>
+      html`<tr><td>${when(e.when)}</td><td>${e.actor}<div class="meta">${e.actorType}</div></td><td><code>${e.action}</code></td><td><code>${e.target}</code></td><td><code>${e.detail}</code></td></tr>`,
+  )}</tbody>
+</table></div>`
+    : html`<p class="notice info">No entry matches.</p>`
+}
+${model.nextCursor ? html`<nav class="pager" aria-label="Pages"><a href="/audit?${older.toString()}" rel="next">Older →</a></nav>` : ""}`;
+  return layout("Audit", body, { ...model.frame, wide: true });
+}

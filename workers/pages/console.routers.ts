@@ -1,0 +1,26 @@
+/** The console's pages, one router each; pages.handlers.ts mounts them beside sign-in, inbox and approval. */
+import { acceptPages } from "./accept.handlers.ts";
+import { agentInvitesPages } from "./agent-invites.handlers.ts";
+import { agentsPages } from "./agents.handlers.ts";
+import { apiKeysPages } from "./api-keys.handlers.ts";
+import { auditPages } from "./audit.handlers.ts";
+import { registrationsPages } from "./registrations.handlers.ts";
+import { trafficPages } from "./traffic.handlers.ts";
+import { usersPages } from "./users.handlers.ts";
+import { vaultServicesPages } from "./vault-services.handlers.ts";
+import { vaultWebhooksPages } from "./vault-webhooks.handlers.ts";
+import { vaultsPages } from "./vaults.handlers.ts";
+
+export const consoleRouters = [
+  agentsPages,
+  agentInvitesPages,
+  registrationsPages,
+  vaultsPages,
+  vaultServicesPages,
+  vaultWebhooksPages,
+  trafficPages,
+  usersPages,
+  acceptPages,
+  apiKeysPages,
+  auditPages,
+];

@@ -1,0 +1,115 @@
+/**
+ * A service as the console's form sends it, turned into the services API's own input
+ * (CreateServiceBody): plain fields, one set of auth fields per auth type (no script shows or
+ * hides them, so the chosen type decides which are read), custom headers one `Name: template`
+ * per line. Auth fields name credential keys, never values.
+ */
+import type { z } from "zod";
+import { AUTH_TYPES, CreateServiceBody, type ServiceAuth } from "../services/services.contract.ts";
+import type { ServiceRecord } from "../services/services.queries.ts";
+import type { FormFields } from "./page-forms.ts";
+
+/** The form's fields as typed, to fill it again. */
+export type ServiceDraft = {
+  name?: string;
+  host?: string;
+  upstream?: string;
+  description?: string;
+  authType?: string;
+  bearerToken?: string;
+  basicUsername?: string;
+  basicPassword?: string;
+  apiKey?: string;
+  apiKeyHeader?: string;
+  apiKeyPrefix?: string;
+  customHeaders?: string;
+  enabled: boolean;
+};
+
+export function serviceDraftOf(form: FormFields): ServiceDraft {
+  return {
+    name: form.one("name"),
+    host: form.one("host"),
+    upstream: form.one("upstream"),
+    description: form.one("description"),
+    authType: form.one("auth_type"),
+    bearerToken: form.one("bearer_token"),
+    basicUsername: form.one("basic_username"),
+    basicPassword: form.one("basic_password"),
+    apiKey: form.one("apikey_key"),
+    apiKeyHeader: form.one("apikey_header"),
+    apiKeyPrefix: form.one("apikey_prefix"),
+    customHeaders: form.one("custom_headers"),
+    enabled: form.one("enabled") === "on",
+  };
+}
+
+/** The form of an existing service, for its edit page. */
+export function serviceDraftFrom(service: Pick<ServiceRecord, "name" | "hostPattern" | "upstream" | "description" | "auth" | "enabled">): ServiceDraft {
+  const auth: ServiceAuth = service.auth;
+  return {
+    name: service.name,
+    host: service.hostPattern,
+    upstream: service.upstream ?? undefined,
+    description: service.description ?? undefined,
+    authType: auth.type,
+    bearerToken: auth.type === "bearer" ? auth.token : undefined,
+    basicUsername: auth.type === "basic" ? auth.username : undefined,
+    basicPassword: auth.type === "basic" ? auth.password : undefined,
+    apiKey: auth.type === "api-key" ? auth.key : undefined,
+    apiKeyHeader: auth.type === "api-key" ? auth.header : undefined,
+    apiKeyPrefix: auth.type === "api-key" ? auth.prefix : undefined,
+    customHeaders:
+      auth.type === "custom"
+        ? Object.entries(auth.headers)
+            .map(([name, template]) => `${name}: ${template}`)
+            .join("\n")
+        : undefined,
+    enabled: service.enabled,
+  };
+}
+
+function authOf(draft: ServiceDraft): unknown {
+  switch (draft.authType) {
+    case "bearer":
+      return { type: "bearer", token: draft.bearerToken };
+    case "basic":
+      return { type: "basic", username: draft.basicUsername, ...(draft.basicPassword ? { password: draft.basicPassword } : {}) };
+    case "api-key":
+      return {
+        type: "api-key",
+        key: draft.apiKey,
+        ...(draft.apiKeyHeader ? { header: draft.apiKeyHeader } : {}),
+        ...(draft.apiKeyPrefix !== undefined ? { prefix: draft.apiKeyPrefix } : {}),
+      };
+    case "custom": {
+      const headers: Record<string, string> = {};
+      for (const line of (draft.customHeaders ?? "").split(/\r?\n/)) {
+        if (line.trim() === "") continue;
+        const colon = line.indexOf(":");
+        // A line without a colon becomes a header name the schema refuses, with its message.
+        headers[(colon === -1 ? line : line.slice(0, colon)).trim()] = colon === -1 ? "" : line.slice(colon + 1).trim();
+      }
+      return { type: "custom", headers };
+    }
+    default:
+      return { type: draft.authType ?? "passthrough" };
+  }
+}
+
+export type ServiceInput = z.output<typeof CreateServiceBody>;
+
+/** The API's input for this form, or the schema's complaints in words. */
+export function parseServiceDraft(draft: ServiceDraft): { ok: true; value: ServiceInput } | { ok: false; message: string } {
+  if (draft.authType !== undefined && !(AUTH_TYPES as readonly string[]).includes(draft.authType)) return { ok: false, message: "Choose an auth type" };
+  const parsed = CreateServiceBody.safeParse({
+    name: draft.name,
+    host: draft.host,
+    upstream: draft.upstream ?? null,
+    description: draft.description ?? null,
+    auth: authOf(draft),
+    enabled: draft.enabled,
+  });
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, message: `Check the service: ${parsed.error.issues.map((i) => `${i.path.join(".") || "form"}: ${i.message}`).join("; ")}` };
+}

@@ -1,0 +1,97 @@
+/**
+ * A service's form (add and edit share it) and its own page: where requests for a host go and
+ * which credential keys its auth attaches. Keys only: a credential's value is never on a page.
+ */
+import { credentialKeysOf } from "../lib/inject-auth.ts";
+import type { ServiceRecord } from "../services/services.queries.ts";
+import { AUTH_TYPES } from "../services/services.contract.ts";
+import { html, layout, type Markup, raw } from "./layout.ts";
+import type { Frame } from "./nav.ts";
+import { csrfField, type Flash, flashNotice, when } from "./page-parts.ts";
+import type { ServiceDraft } from "./service-form.ts";
+
+const AUTH_LABELS: Record<(typeof AUTH_TYPES)[number], string> = {
+  bearer: "bearer: Authorization: Bearer <credential>",
+  basic: "basic: HTTP basic auth from two credentials",
+  "api-key": "api-key: one header carries the credential",
+  custom: "custom: header templates with {{ KEY }} placeholders",
+  passthrough: "passthrough: forward without a credential",
+};
+
+const selected = (on: boolean) => (on ? raw(" selected") : "");
+const KEY_PATTERN = "[A-Z][A-Z0-9_]*";
+
+/** The fields of a service, filled from `draft`; `p` keeps ids unique when two forms share a page. */
+export function serviceFields(draft: ServiceDraft, p: string): Markup {
+  const text = (name: string, label: string, value: string | undefined, extra: Markup = html``, hint?: string) =>
+    html`<label for="${p}-${name}">${label}</label><input id="${p}-${name}" name="${name}" type="text" value="${value ?? ""}" autocomplete="off" spellcheck="false"${extra}${hint ? raw(` aria-describedby="${p}-${name}-hint"`) : ""}>${hint ? html`<p class="hint" id="${p}-${name}-hint">${hint}</p>` : ""}`;
+  const key = (name: string, label: string, value: string | undefined) => text(name, label, value, raw(` pattern="${KEY_PATTERN}" maxlength="128"`));
+  return html`${text("name", "Name", draft.name, raw(' required maxlength="64"'), "Lowercase letters, digits and hyphens.")}
+${text("host", "Host", draft.host, raw(' required maxlength="512"'), "api.example.com, *.example.com (one label), host:port, or a path prefix host/api/*.")}
+${text("upstream", "Upstream (optional)", draft.upstream, raw(' maxlength="2048"'), "Send the requests to this origin instead of the host, like https://eu.api.example.com.")}
+<label for="${p}-description">Description (agents see it)</label><textarea id="${p}-description" name="description" maxlength="500">${draft.description ?? ""}</textarea>
+<label for="${p}-auth">Auth</label>
+<select id="${p}-auth" name="auth_type">${AUTH_TYPES.map((t) => html`<option value="${t}"${selected((draft.authType ?? "bearer") === t)}>${AUTH_LABELS[t]}</option>`)}</select>
+<fieldset><legend>Credential keys for the auth chosen above</legend>
+  <p class="hint">Name credentials by their key (UPPER_SNAKE_CASE); only the fields of the chosen auth are used. Values are set under Credentials.</p>
+  ${key("bearer_token", "bearer: token key", draft.bearerToken)}
+  ${key("basic_username", "basic: username key", draft.basicUsername)}
+  ${key("basic_password", "basic: password key (optional)", draft.basicPassword)}
+  ${key("apikey_key", "api-key: key", draft.apiKey)}
+  ${text("apikey_header", "api-key: header (default Authorization)", draft.apiKeyHeader, raw(' maxlength="128"'))}
+  ${text("apikey_prefix", "api-key: prefix (optional, e.g. Token )", draft.apiKeyPrefix, raw(' maxlength="256"'))}
+  <label for="${p}-custom_headers">custom: headers, one per line</label>
+  <textarea id="${p}-custom_headers" name="custom_headers" spellcheck="false" aria-describedby="${p}-custom-hint">${draft.customHeaders ?? ""}</textarea>
+  <p class="hint" id="${p}-custom-hint">Like <code>X-Api-Key: {{ API_KEY }}</code>.</p>
+</fieldset>
+<label class="check"><input type="checkbox" name="enabled" id="${p}-enabled"${draft.enabled ? raw(" checked") : ""}> Enabled</label>`;
+}
+
+export const authSummary = (service: Pick<ServiceRecord, "auth">) => {
+  const keys = credentialKeysOf(service.auth);
+  return html`${service.auth.type}${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}`;
+};
+
+export type ServicePageModel = {
+  frame: Frame;
+  vault: string;
+  service: ServiceRecord;
+  mayEdit: boolean;
+  draft: ServiceDraft;
+  flash?: Flash;
+};
+
+export function servicePage(model: ServicePageModel): Markup {
+  const s = model.service;
+  const base = `/vaults/${model.vault}/services/${s.name}`;
+  const body = html`<p><a href="/vaults/${model.vault}">← Vault ${model.vault}</a></p>
+<h1>Service <code>${s.name}</code> <span class="badge ${s.enabled ? "enabled" : "disabled"}">${s.enabled ? "enabled" : "disabled"}</span></h1>
+${flashNotice(model.flash)}
+<section class="card" aria-labelledby="svc-facts">
+  <h2 id="svc-facts">Where requests go</h2>
+  <dl class="facts">
+    <dt>Host</dt><dd><code>${s.hostPattern}</code></dd>
+    <dt>Sent to</dt><dd>${s.upstream ? html`<code>${s.upstream}</code>` : html`the host itself, over https`}</dd>
+    <dt>Auth</dt><dd>${authSummary(s)}</dd>
+    ${s.description ? html`<dt>Description</dt><dd>${s.description}</dd>` : ""}
+    <dt>Updated</dt><dd>${when(s.updatedAt ?? s.createdAt)}</dd>
+  </dl>
+</section>
+${
+  model.mayEdit
+    ? html`<form method="post" action="${base}" class="card" aria-labelledby="svc-toggle">
+  <h2 id="svc-toggle">${s.enabled ? "Disable" : "Enable"}</h2>
+  ${csrfField(model.frame)}<input type="hidden" name="intent" value="${s.enabled ? "disable" : "enable"}">
+  <p class="hint">${s.enabled ? "Agents are refused this host (403 service_disabled) until you enable it again." : "Agents can reach this host again."}</p>
+  <div class="actions"><button type="submit" class="${s.enabled ? "danger" : "primary"}">${s.enabled ? "Disable the service" : "Enable the service"}</button></div>
+</form>
+<form method="post" action="${base}" class="card" aria-labelledby="svc-edit">
+  <h2 id="svc-edit">Edit</h2>
+  ${csrfField(model.frame)}<input type="hidden" name="intent" value="edit">
+  ${serviceFields(model.draft, "edit")}
+  <div class="actions"><button type="submit" class="primary">Save the service</button></div>
+</form>`
+    : html`<p class="meta">Only a vault admin changes services.</p>`
+}`;
+  return layout(`Service ${s.name}`, body, { ...model.frame, current: "/vaults" });
+}

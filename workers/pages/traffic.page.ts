@@ -1,0 +1,107 @@
+/**
+ * A vault's traffic: the proxy's request log (method, host, path, status, sizes, refusal: never
+ * headers, query strings or bodies, which the log does not keep) with filters, and a chart of
+ * requests and refusals over the chosen window. A plain GET form: usable without script.
+ */
+import { html, layout, type Markup, raw } from "./layout.ts";
+import type { Frame } from "./nav.ts";
+import { type Flash, flashNotice, when } from "./page-parts.ts";
+import { type Bucket, trafficChart } from "./traffic-chart.ts";
+
+export const TRAFFIC_RANGES = {
+  "1h": { label: "last hour", bucketMs: 5 * 60_000, buckets: 12 },
+  "24h": { label: "last 24 hours", bucketMs: 3600_000, buckets: 24 },
+  "7d": { label: "last 7 days", bucketMs: 6 * 3600_000, buckets: 28 },
+} as const;
+export type TrafficRange = keyof typeof TRAFFIC_RANGES;
+
+export type TrafficFilters = { range: TrafficRange; agent?: string; service?: string; status?: number; denial?: string };
+
+export type TrafficEntry = {
+  id: number;
+  actor: string;
+  service: string | null;
+  method: string;
+  host: string;
+  path: string;
+  status: number;
+  latencyMs: number;
+  denial: string | null;
+  count: number;
+  createdAt: number;
+};
+
+export type TrafficModel = {
+  frame: Frame;
+  vault: string;
+  filters: TrafficFilters;
+  services: string[];
+  denialCodes: string[];
+  buckets: Bucket[];
+  bucketMs: number;
+  entries: TrafficEntry[];
+  nextCursor: number | null;
+  flash?: Flash;
+};
+
+const selected = (on: boolean) => (on ? raw(" selected") : "");
+
+export function filterQuery(filters: TrafficFilters): URLSearchParams {
+  const params = new URLSearchParams({ range: filters.range });
+  if (filters.agent) params.set("agent", filters.agent);
+  if (filters.service) params.set("service", filters.service);
+  if (filters.status) params.set("status", String(filters.status));
+  if (filters.denial) params.set("denial", filters.denial);
+  return params;
+}
+
+export function trafficPage(model: TrafficModel): Markup {
+  const f = model.filters;
+  const base = `/vaults/${model.vault}/traffic`;
+  const older = new URLSearchParams(filterQuery(f));
+  if (model.nextCursor) older.set("before", String(model.nextCursor));
+  const form = html`<form method="get" action="${base}" class="card" role="search" aria-labelledby="traffic-filters">
+  <h2 id="traffic-filters">Filter</h2>
+  <div class="filters">
+    <div><label for="range">Window</label><select id="range" name="range">${Object.entries(TRAFFIC_RANGES).map(
+      ([key, r]) => html`<option value="${key}"${selected(f.range === key)}>${r.label}</option>`,
+    )}</select></div>
+    <div><label for="agent">Agent (name or id)</label><input id="agent" name="agent" type="text" value="${f.agent ?? ""}" maxlength="128" spellcheck="false"></div>
+    <div><label for="service">Service</label><select id="service" name="service"><option value="">Any</option>${model.services.map(
+      (s) => html`<option value="${s}"${selected(f.service === s)}>${s}</option>`,
+    )}</select></div>
+    <div><label for="status">Status</label><input id="status" name="status" type="number" min="100" max="599" value="${f.status ?? ""}"></div>
+    <div><label for="denial">Refusals</label><select id="denial" name="denial">
+      <option value="">All requests</option><option value="refused"${selected(f.denial === "refused")}>Refused only</option>
+      ${model.denialCodes.map((d) => html`<option value="${d}"${selected(f.denial === d)}>${d}</option>`)}
+    </select></div>
+  </div>
+  <div class="actions"><button type="submit" class="primary">Apply</button><a class="button secondary" href="${base}">Clear</a></div>
+</form>`;
+  const rows = model.entries.map(
+    (e) => html`<tr>
+    <td>${when(e.createdAt)}</td>
+    <td><code>${e.actor}</code></td>
+    <td>${e.service ?? html`<span class="meta">none</span>`}</td>
+    <td><code>${e.method} ${e.host}${e.path}</code></td>
+    <td class="num">${e.status}</td>
+    <td>${e.denial ? html`<span class="badge refused">${e.denial}</span>${e.count > 1 ? html` ×${e.count}` : ""}` : ""}</td>
+    <td class="num">${e.latencyMs} ms</td>
+  </tr>`,
+  );
+  const body = html`<p><a href="/vaults/${model.vault}">← Vault ${model.vault}</a></p>
+<h1>Traffic of <code>${model.vault}</code></h1>
+${flashNotice(model.flash)}
+${form}
+<section class="card" aria-labelledby="chart-heading"><h2 id="chart-heading">Over the ${TRAFFIC_RANGES[f.range].label}</h2>${trafficChart(model.buckets, model.bucketMs)}</section>
+<section aria-labelledby="log-heading"><h2 id="log-heading">Requests, newest first</h2>
+<p class="hint">The log keeps method, host, path, status and timing: never headers, query strings or bodies.</p>
+${
+  rows.length
+    ? html`<div class="table-wrap"><table><thead><tr><th scope="col">When</th><th scope="col">Agent</th><th scope="col">Service</th><th scope="col">Request</th><th scope="col" class="num">Status</th><th scope="col">Refusal</th><th scope="col" class="num">Time</th></tr></thead><tbody>${rows}</tbody></table></div>`
+    : html`<p class="notice info">No request in this window matches.</p>`
+}
+${model.nextCursor ? html`<nav class="pager" aria-label="Pages"><a href="${base}?${older.toString()}" rel="next">Older →</a></nav>` : ""}
+</section>`;
+  return layout(`Traffic of ${model.vault}`, body, { ...model.frame, wide: true });
+}

@@ -1,0 +1,210 @@
+/**
+ * The vaults a person has a role in, and one vault: its services, its credentials by name and
+ * last change (a value is replaced by typing a new one, never shown), who holds which role, the
+ * unmatched-host policy, the rate limit and webhooks. Each section is shown, and each form
+ * offered, only where the API operation behind it would let this person through.
+ */
+import type { VaultRole } from "../db/schema.ts";
+import { PROPOSAL_EVENTS } from "../proposals/proposals.contract.ts";
+import type { ServiceRecord } from "../services/services.queries.ts";
+import { UNMATCHED_HOST_POLICIES } from "../vaults/vaults.contract.ts";
+import { html, layout, type Markup, raw } from "./layout.ts";
+import type { Frame } from "./nav.ts";
+import { csrfField, type Flash, flashNotice, when } from "./page-parts.ts";
+import type { ServiceDraft } from "./service-form.ts";
+import { authSummary, serviceFields } from "./service.page.ts";
+
+export type VaultListModel = { frame: Frame; vaults: { name: string; role: VaultRole; policy: string; createdAt: number }[] };
+
+export function vaultListPage(model: VaultListModel): Markup {
+  const body = html`<h1>Vaults</h1>
+${
+  model.vaults.length
+    ? html`<div class="table-wrap"><table>
+  <thead><tr><th scope="col">Vault</th><th scope="col">Your role</th><th scope="col">Unmatched hosts</th><th scope="col">Created</th></tr></thead>
+  <tbody>${model.vaults.map(
+    (v) => html`<tr><td><a href="/vaults/${v.name}"><code>${v.name}</code></a></td><td>${v.role}</td><td>${v.policy}</td><td>${when(v.createdAt)}</td></tr>`,
+  )}</tbody>
+</table></div>`
+    : html`<p class="notice info">You hold no role in any vault yet. An owner or a vault admin can give you one.</p>`
+}`;
+  return layout("Vaults", body, { ...model.frame, wide: true });
+}
+
+export type RateLimitView = { rate_per_second?: number; burst?: number; max_concurrent?: number } | null;
+
+export type VaultPageModel = {
+  frame: Frame;
+  vault: { name: string; policy: string; rateLimit: RateLimitView; createdAt: number };
+  role: VaultRole;
+  services: ServiceRecord[];
+  credentials: { key: string; updatedAt: number }[];
+  /** Credential keys some service uses, offered when setting one. */
+  knownKeys: string[];
+  people?: { user_id: string; email: string; role: string }[];
+  agents?: { agent: string; role: string; status: string }[];
+  webhooks?: { id: string; url: string; events: string[]; createdAt: number }[];
+  may: { settings: boolean; addService: boolean; editService: boolean; setCredential: boolean; webhooks: boolean; traffic: boolean };
+  serviceDraft?: ServiceDraft;
+  flash?: Flash;
+};
+
+const selected = (on: boolean) => (on ? raw(" selected") : "");
+
+function settingsSection(model: VaultPageModel): Markup {
+  const v = model.vault;
+  const limit = v.rateLimit;
+  const facts = html`<dl class="facts">
+    <dt>Unmatched hosts</dt><dd>${v.policy === "deny" ? "deny: the local proxy refuses hosts without a service" : "passthrough: the local proxy tunnels hosts without a service"}</dd>
+    <dt>Rate limit</dt><dd>${
+      limit
+        ? [
+            limit.rate_per_second !== undefined ? `${limit.rate_per_second} requests/s` : "",
+            limit.burst !== undefined ? `burst ${limit.burst}` : "",
+            limit.max_concurrent !== undefined ? `${limit.max_concurrent} at once` : "",
+          ]
+            .filter(Boolean)
+            .join(", ") || "the defaults"
+        : "the defaults"
+    }</dd>
+  </dl>`;
+  const form = model.may.settings
+    ? html`<form method="post" action="/vaults/${v.name}/settings">
+  ${csrfField(model.frame)}
+  <label for="policy">Unmatched-host policy</label>
+  <select id="policy" name="unmatched_host_policy">${UNMATCHED_HOST_POLICIES.map((p) => html`<option value="${p}"${selected(v.policy === p)}>${p}</option>`)}</select>
+  <fieldset><legend>Rate limit per agent (empty: the defaults)</legend>
+    <label for="rps">Requests per second</label><input id="rps" name="rate_per_second" type="number" min="0.001" step="any" value="${limit?.rate_per_second ?? ""}">
+    <label for="burst">Burst</label><input id="burst" name="burst" type="number" min="1" step="1" value="${limit?.burst ?? ""}">
+    <label for="concurrent">At once</label><input id="concurrent" name="max_concurrent" type="number" min="1" step="1" value="${limit?.max_concurrent ?? ""}">
+  </fieldset>
+  <div class="actions"><button type="submit" class="primary">Save the settings</button></div>
+</form>`
+    : "";
+  return html`<section class="card" aria-labelledby="settings"><h2 id="settings">Settings</h2>${facts}${form}</section>`;
+}
+
+function servicesSection(model: VaultPageModel): Markup {
+  const v = model.vault.name;
+  const rows = model.services.map(
+    (s) => html`<tr>
+    <td><a href="/vaults/${v}/services/${s.name}"><code>${s.name}</code></a></td>
+    <td><code>${s.hostPattern}</code>${s.upstream ? html`<div class="meta">sent to <code>${s.upstream}</code></div>` : ""}</td>
+    <td>${authSummary(s)}</td>
+    <td><span class="badge ${s.enabled ? "enabled" : "disabled"}">${s.enabled ? "enabled" : "disabled"}</span></td>
+    <td>${
+      model.may.editService
+        ? html`<form method="post" action="/vaults/${v}/services/${s.name}" class="inline">${csrfField(model.frame)}<input type="hidden" name="intent" value="${s.enabled ? "disable" : "enable"}"><button type="submit" class="secondary">${s.enabled ? "Disable" : "Enable"}<span class="meta"> ${s.name}</span></button></form>`
+        : ""
+    }</td>
+  </tr>`,
+  );
+  const add = model.may.addService
+    ? html`<details${model.serviceDraft ? raw(" open") : ""}><summary>Add a service</summary>
+<form method="post" action="/vaults/${v}/services">
+  ${csrfField(model.frame)}
+  ${serviceFields(model.serviceDraft ?? { enabled: true, authType: "bearer" }, "add")}
+  <div class="actions"><button type="submit" class="primary">Add the service</button></div>
+</form></details>`
+    : "";
+  return html`<section class="card" aria-labelledby="services"><h2 id="services">Services</h2>
+${
+  rows.length
+    ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Service</th><th scope="col">Host</th><th scope="col">Auth</th><th scope="col">State</th><th scope="col"><span class="meta">Action</span></th></tr></thead><tbody>${rows}</tbody></table></div>`
+    : html`<p class="meta">No service yet: agents can reach no host through this vault.</p>`
+}
+${add}</section>`;
+}
+
+function credentialsSection(model: VaultPageModel): Markup {
+  const v = model.vault.name;
+  const keys = [...new Set([...model.knownKeys, ...model.credentials.map((c) => c.key)])].sort();
+  const form = model.may.setCredential
+    ? html`<form method="post" action="/vaults/${v}/credentials" autocomplete="off">
+  ${csrfField(model.frame)}
+  <label for="cred-key">Key</label>
+  <input id="cred-key" name="key" type="text" required pattern="[A-Z][A-Z0-9_]*" maxlength="128" list="known-keys" spellcheck="false" autocomplete="off" aria-describedby="cred-key-hint">
+  <datalist id="known-keys">${keys.map((k) => html`<option value="${k}"></option>`)}</datalist>
+  <p class="hint" id="cred-key-hint">UPPER_SNAKE_CASE. Setting an existing key replaces its value.</p>
+  <label for="cred-value">New value</label>
+  <input id="cred-value" name="value" type="password" required autocomplete="new-password" spellcheck="false">
+  <div class="actions"><button type="submit" class="primary">Store the value</button></div>
+</form>`
+    : "";
+  return html`<section class="card" aria-labelledby="credentials"><h2 id="credentials">Credentials</h2>
+<p class="hint">Values are encrypted and never shown, here or anywhere else.</p>
+${
+  model.credentials.length
+    ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Key</th><th scope="col">Last set</th></tr></thead><tbody>${model.credentials.map(
+        (c) => html`<tr><td><code>${c.key}</code></td><td>${when(c.updatedAt)}</td></tr>`,
+      )}</tbody></table></div>`
+    : html`<p class="meta">No credential yet.</p>`
+}
+${form}</section>`;
+}
+
+function membersSection(model: VaultPageModel): Markup {
+  if (!model.people && !model.agents) return html``;
+  return html`<section class="card" aria-labelledby="members"><h2 id="members">Members and roles</h2>
+<p class="hint">Company owners and owner agents are admins of every vault without a grant.</p>
+${
+  model.people
+    ? html`<h3>People</h3>${
+        model.people.length
+          ? html`<ul class="plain">${model.people.map((p) => html`<li>${p.email} — ${p.role}</li>`)}</ul>`
+          : html`<p class="meta">No person holds a grant.</p>`
+      }`
+    : ""
+}
+${
+  model.agents
+    ? html`<h3>Agents</h3>${
+        model.agents.length
+          ? html`<ul class="plain">${model.agents.map(
+              (a) =>
+                html`<li><a href="/agents/${encodeURIComponent(a.agent)}"><code>${a.agent}</code></a> — ${a.role}${a.status !== "active" ? html` <span class="badge ${a.status}">${a.status}</span>` : ""}</li>`,
+            )}</ul>`
+          : html`<p class="meta">No agent holds a grant.</p>`
+      }`
+    : ""
+}</section>`;
+}
+
+function webhooksSection(model: VaultPageModel): Markup {
+  if (!model.webhooks) return html``;
+  const v = model.vault.name;
+  return html`<section class="card" aria-labelledby="webhooks"><h2 id="webhooks">Webhooks</h2>
+<p class="hint">Proposal events of this vault, signed with each webhook's own secret.</p>
+${
+  model.webhooks.length
+    ? html`<ul class="plain">${model.webhooks.map(
+        (w) => html`<li><code>${w.url}</code> <span class="meta">${w.events.join(", ")} · since ${when(w.createdAt)}</span>
+    <form method="post" action="/vaults/${v}/webhooks/${w.id}/delete" class="inline">${csrfField(model.frame)}<button type="submit" class="danger">Remove<span class="meta"> ${w.url}</span></button></form></li>`,
+      )}</ul>`
+    : html`<p class="meta">No webhook.</p>`
+}
+${
+  model.may.webhooks
+    ? html`<form method="post" action="/vaults/${v}/webhooks">
+  ${csrfField(model.frame)}
+  <label for="hook-url">URL</label><input id="hook-url" name="url" type="url" required maxlength="2000" placeholder="https://hooks.example.com/edgevault">
+  <fieldset class="checks"><legend>Events</legend>${PROPOSAL_EVENTS.map((e) => html`<label class="check"><input type="checkbox" name="events" value="${e}" checked> <code>${e}</code></label>`)}</fieldset>
+  <div class="actions"><button type="submit" class="primary">Add the webhook</button></div>
+</form>`
+    : ""
+}</section>`;
+}
+
+export function vaultPage(model: VaultPageModel): Markup {
+  const v = model.vault.name;
+  const body = html`<p><a href="/vaults">← Vaults</a></p>
+<h1>Vault <code>${v}</code></h1>
+<p class="meta">Your role here: ${model.role}${model.may.traffic ? html` · <a href="/vaults/${v}/traffic">Traffic</a>` : ""}</p>
+${flashNotice(model.flash)}
+${servicesSection(model)}
+${credentialsSection(model)}
+${settingsSection(model)}
+${membersSection(model)}
+${webhooksSection(model)}`;
+  return layout(`Vault ${v}`, body, { ...model.frame, wide: true });
+}
