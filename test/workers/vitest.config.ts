@@ -34,6 +34,8 @@ export default defineConfig(async () => ({
     setupFiles: [path.join(root, "test/workers/apply-migrations.ts")],
     // vitest defaults to cores - 1 workers (one, here); most of a file's time is workerd starting.
     maxWorkers: 2,
+    // Two cores shared by two workerd files at once: a test that takes 2 s alone can take 6.
+    testTimeout: 30_000,
     // Starts the recording upstream (test/support/upstream-server.ts) in Node; specs get its port via inject().
     globalSetup: [path.join(root, "test/workers/global-setup.ts")],
     root,

@@ -1,17 +1,15 @@
 import { AGENT_ID_PREFIX, agentTokenBody } from "../auth/actor-gate-client.ts";
 import { requireInviteBacked } from "../auth/invite-backing.ts";
 import { minterFor } from "../auth/token-signer.ts";
-import { requireGrantable } from "../auth/grants.ts";
 import { isGuardFailure } from "../db/audit.ts";
 import { commitChange } from "../effects.ts";
-import { agentVaults, findAgentByName, isAgentNameTaken } from "../agents/agents.queries.ts";
+import { agentVaults, isAgentNameTaken } from "../agents/agents.queries.ts";
 import { agentInstructions } from "./agent-instructions.ts";
 import {
   findAgentById,
   findAgentInCompany,
   findInviteByTokenHash,
   listAgentInvites,
-  pendingAgentInviteExists,
   pendingInvitesEndingWith,
   redeemAgentInviteChange,
   redeemRotationChange,
@@ -24,6 +22,7 @@ import { iso } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { digestsEqual, newId, sha256Hex } from "../lib/tokens.ts";
 import { issueAgentInvite } from "./issue-invite.ts";
+import { checkAgentInvite } from "./agent-invite-checks.ts";
 import * as routes from "./invites.routes.ts";
 
 function inviteStatus(invite: InviteRow, now: number): InviteStatus {
@@ -40,15 +39,7 @@ invitesRouter
     const principal = c.var.principal;
     const body = c.req.valid("json");
     const db = c.var.db;
-    if (body.role === "owner" && principal.companyRole !== "owner") throw forbidden("Only company owners can invite owner agents");
-    if (await findAgentByName(db, principal.companyId, body.name)) throw conflict("agent_exists", `An agent named "${body.name}" already exists`);
-    if (await pendingAgentInviteExists(db, principal.companyId, body.name, Date.now()))
-      throw conflict("invite_pending", `An invite for "${body.name}" is already pending; revoke it first`);
-    const grants = [];
-    for (const grant of body.vaults) {
-      const vault = await requireGrantable(db, principal, grant.vault, grant.role);
-      grants.push({ vaultId: vault.id, vault: vault.name, role: grant.role });
-    }
+    const grants = await checkAgentInvite(db, principal, body);
     const view = await issueAgentInvite(c, { kind: "agent", name: body.name, role: body.role, grants, ttlSeconds: body.ttl_seconds });
     return c.json(view, 201);
   })

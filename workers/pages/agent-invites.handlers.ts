@@ -6,14 +6,13 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../app-env.ts";
-import { findAgentByName } from "../agents/agents.queries.ts";
-import { requireGrantable } from "../auth/grants.ts";
 import { vaultRoleOf } from "../auth/permissions.ts";
 import type { VaultRole } from "../db/schema.ts";
 import { commitChange } from "../effects.ts";
 import { CreateInviteBody, InviteSuffixParams } from "../invites/invites.contract.ts";
-import { listAgentInvites, pendingAgentInviteExists, pendingInvitesEndingWith, revokeInviteChange } from "../invites/invites.queries.ts";
+import { listAgentInvites, pendingInvitesEndingWith, revokeInviteChange } from "../invites/invites.queries.ts";
 import { issueAgentInvite } from "../invites/issue-invite.ts";
+import { checkAgentInvite } from "../invites/agent-invite-checks.ts";
 import { AppError, conflict, forbidden, notFound } from "../lib/app-error.ts";
 import { createRouter } from "../lib/router.ts";
 import { listCompanyVaults } from "../vaults/vaults.queries.ts";
@@ -101,18 +100,7 @@ agentInvitesPages.post(
     const principal = session.principal;
     const db = c.var.db;
     // The checks of POST /v1/agents/invites, before anything is shown as if it could happen.
-    const checked = await attempt(async () => {
-      if (body.role === "owner" && principal.companyRole !== "owner") throw forbidden("Only company owners can invite owner agents");
-      if (await findAgentByName(db, principal.companyId, body.name)) throw conflict("agent_exists", `An agent named "${body.name}" already exists`);
-      if (await pendingAgentInviteExists(db, principal.companyId, body.name, Date.now()))
-        throw conflict("invite_pending", `An invite for "${body.name}" is already pending; revoke it first`);
-      const grants = [];
-      for (const grant of body.vaults) {
-        const vault = await requireGrantable(db, principal, grant.vault, grant.role);
-        grants.push({ vaultId: vault.id, vault: vault.name, role: grant.role });
-      }
-      return grants;
-    });
+    const checked = await attempt(() => checkAgentInvite(db, principal, body));
     if (!checked.ok) return show(c, session, { flash: errorFlash(checked.error), draft, status: refusalStatus(checked.error) });
     const lifetime = INVITE_LIFETIMES.find((t) => t.seconds === body.ttl_seconds)?.label ?? "";
     const frame = frameOf(session, "/agents");

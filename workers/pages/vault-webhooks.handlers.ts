@@ -1,43 +1,19 @@
-/**
- * A vault's webhooks in the console: add one (its signing secret shown once, as
- * POST /v1/vaults/{vault}/webhooks shows it, and stored sealed only) and remove one. The URL rule
- * is the API's: an https origin that passes the same checks as a service's upstream.
- */
-import type { AppEnv } from "../app-env.ts";
-import type { Context } from "hono";
 import { configOf } from "../config.ts";
 import { companyDataKey } from "../db/data-keys.ts";
 import { commitChange } from "../effects.ts";
 import { AppError, badRequest, notFound } from "../lib/app-error.ts";
 import { associatedData, sealText } from "../lib/crypto-envelope.ts";
-import { parseUpstreamOrigin } from "../lib/host-pattern.ts";
 import { createRouter } from "../lib/router.ts";
 import { base64url, newId, randomBytes } from "../lib/tokens.ts";
 import { CreateWebhookBody, MAX_WEBHOOKS_PER_VAULT, OneWebhookParams } from "../webhooks/webhooks.contract.ts";
 import { countVaultWebhooks, createWebhookChange, deleteWebhookChange, webhookExists } from "../webhooks/webhooks.queries.ts";
 import { consolePost, page } from "./console-route.ts";
 import { html, layout } from "./layout.ts";
+import { checkWebhookUrl } from "../webhooks/webhook-url.ts";
 import { frameOf } from "./nav.ts";
 import { FORM_BODY_LIMIT, formBodyLimit } from "./page-forms.ts";
 import { attempt, refusalStatus, shownOnce } from "./page-parts.ts";
 import { showVaultRefusal, vaultOfPath } from "./vaults.handlers.ts";
-
-/** As webhooks.handlers.ts: an https origin that passes the upstream rules, plus a path; no userinfo or fragment. */
-function checkWebhookUrl(c: Context<AppEnv>, raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw badRequest("invalid_webhook_url", "The webhook URL is not a URL");
-  }
-  if (url.username || url.password || url.hash) throw badRequest("invalid_webhook_url", "The webhook URL may not carry userinfo or a fragment");
-  try {
-    parseUpstreamOrigin(url.origin, { allowPrivate: configOf(c.env).allowPrivateUpstreams });
-  } catch (error) {
-    throw badRequest("invalid_webhook_url", error instanceof Error ? error.message.replace(/^Invalid upstream/, "Invalid webhook URL") : "Invalid webhook URL");
-  }
-  return url.toString();
-}
 
 export const vaultWebhooksPages = createRouter();
 
@@ -51,7 +27,7 @@ vaultWebhooksPages.post(
     const principal = session.principal;
     const db = c.var.db;
     const created = await attempt(async () => {
-      const url = checkWebhookUrl(c, parsed.data.url);
+      const url = checkWebhookUrl(parsed.data.url, configOf(c.env).allowPrivateUpstreams);
       if ((await countVaultWebhooks(db, vault.id)) >= MAX_WEBHOOKS_PER_VAULT)
         throw badRequest("too_many_webhooks", `At most ${MAX_WEBHOOKS_PER_VAULT} webhooks per vault`);
       const id = newId("whk");

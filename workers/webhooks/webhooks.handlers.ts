@@ -8,31 +8,14 @@ import { companyDataKey } from "../db/data-keys.ts";
 import { commitChange } from "../effects.ts";
 import { badRequest, notFound } from "../lib/app-error.ts";
 import { associatedData, sealText } from "../lib/crypto-envelope.ts";
-import { parseUpstreamOrigin } from "../lib/host-pattern.ts";
 import { iso } from "../lib/openapi.ts";
 import type { ProposalEvent } from "../proposals/proposals.contract.ts";
 import { createRouter } from "../lib/router.ts";
 import { base64url, newId, randomBytes } from "../lib/tokens.ts";
 import { MAX_WEBHOOKS_PER_VAULT } from "./webhooks.contract.ts";
 import * as routes from "./webhooks.routes.ts";
+import { checkWebhookUrl } from "./webhook-url.ts";
 import { countVaultWebhooks, createWebhookChange, deleteWebhookChange, listVaultWebhooks, webhookExists } from "./webhooks.queries.ts";
-
-/** A webhook URL: an https origin that passes the same rules as service upstreams, plus a path. */
-function checkWebhookUrl(raw: string, allowPrivate: boolean): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw badRequest("invalid_webhook_url", "The webhook URL is not a URL");
-  }
-  if (url.username || url.password || url.hash) throw badRequest("invalid_webhook_url", "The webhook URL may not carry userinfo or a fragment");
-  try {
-    parseUpstreamOrigin(url.origin, { allowPrivate });
-  } catch (error) {
-    throw badRequest("invalid_webhook_url", error instanceof Error ? error.message.replace(/^Invalid upstream/, "Invalid webhook URL") : "Invalid webhook URL");
-  }
-  return url.toString();
-}
 
 export const webhooksRouter = createRouter()
   .openapi(routes.createWebhook, async (c) => {
