@@ -182,6 +182,12 @@ export const agents = sqliteTable(
     registeredAt: integer("registered_at").notNull(),
     /** Written from the agent's Durable Object in batches, not per request. */
     lastSeenAt: integer("last_seen_at"),
+    /**
+     * While the agent holds an open channel (WebSocket), the end of the lease its ActorGate keeps
+     * renewing; null or past means offline. A lease, not a flag, so an object that dies without
+     * closing its sockets cannot leave the agent online for longer than one lease.
+     */
+    onlineUntil: integer("online_until"),
     createdBy: text("created_by"),
     updatedAt: integer("updated_at"),
   },
