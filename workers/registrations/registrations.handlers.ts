@@ -15,54 +15,35 @@ import { companyOfHost } from "../lib/company-host.ts";
 import type { ApproveRegistrationBody, RegisterBody } from "./registrations.contract.ts";
 import { AGENT_ID_PREFIX, agentTokenBody } from "../auth/actor-gate-client.ts";
 import { minterFor, readToken } from "../auth/token-signer.ts";
-import { findAgentByName, isAgentNameTaken, realmView } from "../agents/agents.queries.ts";
+import { isAgentNameTaken } from "../agents/agents.queries.ts";
 import { isGuardFailure } from "../db/audit.ts";
 import { commitChange } from "../effects.ts";
-import { findCompany } from "../companies/companies.queries.ts";
 import { requireRealm } from "../realms/realms.queries.ts";
 import {
   approveRegistrationChange,
-  claimRegistrationChange,
   findRegistration,
   findRegistrationForClaim,
   isForeignKeyFailure,
-  isRegistrationRefused,
   listPendingRegistrations,
-  MAX_PENDING_REGISTRATIONS,
   pendingRegistrationView,
-  registrationBlocker,
   registrationIdFor,
-  registerChange,
   rejectRegistrationChange,
-  type RegistrationBlocker,
   type RegistrationRow,
 } from "./registrations.queries.ts";
 import { CAPABILITIES } from "../agents/agents.contract.ts";
 import { AppError, badRequest, conflict } from "../lib/app-error.ts";
 import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
-import { spiffeIdFor } from "../lib/spiffe.ts";
 import { digestsEqual, newId, sha256Hex } from "../lib/tokens.ts";
-import { requireKnownCapabilities } from "../agents/capabilities.ts";
 import * as routes from "./registrations.routes.ts";
-import { overLimit } from "../sign-in/sign-in-throttle.queries.ts";
-import { clientAddressKey } from "../lib/client-address.ts";
+import { collectDecision, registrationNotFound } from "./collect-decision.ts";
+import { admitRegistrationAttempt, createRegistration, requireCompany } from "./register.ts";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 /** How long a pending agent is told to wait before polling the claim again. */
 const CLAIM_POLL_SECONDS = 30;
 
-const registrationNotFound = () => new AppError(404, "registration_not_found", "Registration not found");
 const alreadyDecided = () => conflict("registration_decided", "This registration was already approved or rejected");
-const alreadyClaimed = () => new AppError(410, "registration_claimed", "The agent token for this registration was already collected");
-const agentRemoved = () => new AppError(410, "agent_removed", "The approved agent was removed before its token was collected");
-
-function blockerError(blocker: RegistrationBlocker, name: string): AppError {
-  if (blocker === "agent_exists") return conflict("agent_exists", `An agent named "${name}" already exists`);
-  if (blocker === "public_key_in_use") return conflict("public_key_in_use", "Another agent (or pending registration) of this company has this public key");
-  if (blocker === "registration_pending") return conflict("registration_pending", `A registration for "${name}" is already awaiting approval`);
-  return new AppError(429, "too_many_registrations", `This company already has ${MAX_PENDING_REGISTRATIONS} registrations awaiting approval`);
-}
 
 /** Commits a decision, whose first statement is an audit entry guarded on the registration still being pending. */
 async function decide<T>(commit: () => Promise<T>): Promise<T> {
@@ -81,55 +62,18 @@ function requirePending(principal: Principal, registration: RegistrationRow | un
   return registration;
 }
 
-/** Unauthenticated registrations allowed from one client address (IPv6: one /64) per hour. */
-const REGISTRATIONS_PER_IP_PER_HOUR = 10;
-
 type RegisterInput = z.output<typeof RegisterBody>;
 type ApproveInput = z.output<typeof ApproveRegistrationBody>;
 
 /**
- * Records a pending registration in `companyId`. Unauthenticated callers are throttled per client
- * address, since anyone may register and one client must not fill a company's pending list alone.
+ * Records a pending registration in `companyId` (register.ts, shared with the registration
+ * channel). Unauthenticated callers are throttled per client address, since anyone may register
+ * and one client must not fill a company's pending list alone.
  */
 async function register(c: Context<AppEnv>, companyId: string, body: RegisterInput, caller: "anonymous" | "authenticated") {
-  const db = c.var.db;
-  const capabilities = requireKnownCapabilities(body.capabilities);
-  if (!(await findCompany(db, companyId))) throw new AppError(404, "company_not_found", `Company "${companyId}" not found`);
-  // Cloudflare always sets CF-Connecting-IP; without it (local tools) there is no one to count.
-  // IPv6 clients count per /64, which one client can otherwise rotate through freely.
-  const ip = caller === "anonymous" ? c.req.header("CF-Connecting-IP") : undefined;
-  const wait = ip ? await overLimit(db, `register-ip:${clientAddressKey(ip)}`, REGISTRATIONS_PER_IP_PER_HOUR, 3600_000) : 0;
-  if (wait > 0) {
-    throw new AppError(429, "too_many_attempts", `At most ${REGISTRATIONS_PER_IP_PER_HOUR} registrations per hour from one address`, {
-      headers: { "Retry-After": String(wait) },
-    });
-  }
-  const blocker = await registrationBlocker(db, companyId, body.name, body.publicKey);
-  if (blocker) throw blockerError(blocker, body.name);
-  const claim = await minterFor(c.env)("registration");
-  const id = registrationIdFor(claim.publicId);
-  try {
-    await commitChange(
-      c,
-      registerChange(db, {
-        id,
-        companyId,
-        name: body.name,
-        version: body.version ?? null,
-        publicKey: body.publicKey ?? null,
-        llmProvider: body.llmProvider ?? null,
-        llmModel: body.llmModel ?? null,
-        requestedCapabilities: capabilities,
-        claimSecretHash: claim.hash,
-        requestedAt: Date.now(),
-      }),
-    );
-  } catch (error) {
-    // Lost a race with another registration or agent of the same name or key, or the cap filled up.
-    if (!isRegistrationRefused(error)) throw error;
-    throw blockerError((await registrationBlocker(db, companyId, body.name, body.publicKey)) ?? "registration_pending", body.name);
-  }
-  return { registrationId: id, status: "pending" as const, message: "Agent registered. Awaiting admin approval.", claim_token: claim.token };
+  await requireCompany(c.var.db, companyId);
+  if (caller === "anonymous") await admitRegistrationAttempt(c.var.db, c.req.header("CF-Connecting-IP"));
+  return createRegistration(c.env, c.var.db, companyId, body);
 }
 
 /** Approves a pending registration of the caller's company, granting a subset of what it asked for. */
@@ -224,37 +168,12 @@ registrationsRouter
     const registration = await findRegistrationForClaim(db, registrationIdFor(parsed.body));
     if (!registration || !digestsEqual(registration.claimSecretHash, await sha256Hex(claimToken))) throw registrationNotFound();
 
-    if (registration.status === "pending") {
+    const decision = await collectDecision(c.env, db, registration);
+    if (decision.status === "pending") {
       return c.json({ status: "pending" as const, registrationId: registration.id }, 202, { ...NO_STORE, "Retry-After": String(CLAIM_POLL_SECONDS) });
     }
-    if (registration.status === "rejected") {
-      throw new AppError(403, "registration_rejected", "An administrator rejected this registration", { extra: { reason: registration.reason ?? "" } });
+    if (decision.status === "rejected") {
+      throw new AppError(403, "registration_rejected", "An administrator rejected this registration", { extra: { reason: decision.reason } });
     }
-    if (registration.claimedAt != null) throw alreadyClaimed();
-    const found = await findAgentByName(db, registration.companyId, registration.name);
-    if (!found || found.agent.id !== registration.agentId) throw agentRemoved();
-    const agent = found.agent;
-
-    const now = Date.now();
-    const issued = await minterFor(c.env)("agent", agentTokenBody(agent.id));
-    try {
-      // The agent's gate re-reads its token once the claim is committed.
-      await commitChange(c, claimRegistrationChange(db, registration, agent, issued, now));
-    } catch (error) {
-      if (!isGuardFailure(error)) throw error;
-      const again = await findRegistrationForClaim(db, registration.id);
-      throw again?.claimedAt != null ? alreadyClaimed() : agentRemoved();
-    }
-    return c.json(
-      {
-        status: "approved" as const,
-        agentId: agent.name,
-        spiffeId: spiffeIdFor(configOf(c.env).trustDomain, agent.companyId, agent.name),
-        token: issued.token,
-        capabilities: agent.capabilities,
-        realm: realmView(found.realm),
-      },
-      200,
-      NO_STORE,
-    );
+    return c.json(decision, 200, NO_STORE);
   });

@@ -1,0 +1,103 @@
+/**
+ * Registering an agent (seed 004), the same steps whichever way it arrives: `POST
+ * /v1/companies/{companyId}/agents/register`, or the first frame of the registration channel
+ * (agent-channel/). Trust boundary: anyone may call it, so the per-address throttle and the
+ * company's pending cap are what keep one client from filling a company's list.
+ */
+import type { z } from "@hono/zod-openapi";
+import { requireKnownCapabilities } from "../agents/capabilities.ts";
+import { minterFor } from "../auth/token-signer.ts";
+import { findCompany } from "../companies/companies.queries.ts";
+import { commit } from "../db/change.ts";
+import type { Database } from "../db/client.ts";
+import { effectsOf } from "../effects.ts";
+import type { Env } from "../env.ts";
+import { AppError, conflict } from "../lib/app-error.ts";
+import { clientAddressKey } from "../lib/client-address.ts";
+import { newId } from "../lib/tokens.ts";
+import { overLimit } from "../sign-in/sign-in-throttle.queries.ts";
+import type { RegisterBody, Registered } from "./registrations.contract.ts";
+import {
+  isRegistrationRefused,
+  MAX_PENDING_REGISTRATIONS,
+  REGISTRATION_ID_PREFIX,
+  registrationBlocker,
+  registrationIdFor,
+  registerChange,
+  type RegistrationBlocker,
+} from "./registrations.queries.ts";
+
+/** Unauthenticated registrations allowed from one client address (IPv6: one /64) per hour. */
+export const REGISTRATIONS_PER_IP_PER_HOUR = 10;
+
+function blockerError(blocker: RegistrationBlocker, name: string): AppError {
+  if (blocker === "agent_exists") return conflict("agent_exists", `An agent named "${name}" already exists`);
+  if (blocker === "public_key_in_use") return conflict("public_key_in_use", "Another agent (or pending registration) of this company has this public key");
+  if (blocker === "registration_pending") return conflict("registration_pending", `A registration for "${name}" is already awaiting approval`);
+  return new AppError(429, "too_many_registrations", `This company already has ${MAX_PENDING_REGISTRATIONS} registrations awaiting approval`);
+}
+
+export async function requireCompany(db: Database, companyId: string): Promise<void> {
+  if (!(await findCompany(db, companyId))) throw new AppError(404, "company_not_found", `Company "${companyId}" not found`);
+}
+
+/**
+ * Counts one registration attempt from this client address, refusing it past the hourly limit.
+ * Cloudflare always sets CF-Connecting-IP; without it (local tools) there is no one to count.
+ * IPv6 clients count per /64, which one client can otherwise rotate through freely.
+ */
+export async function admitRegistrationAttempt(db: Database, clientAddress: string | undefined): Promise<void> {
+  const wait = clientAddress ? await overLimit(db, `register-ip:${clientAddressKey(clientAddress)}`, REGISTRATIONS_PER_IP_PER_HOUR, 3600_000) : 0;
+  if (wait > 0) {
+    throw new AppError(429, "too_many_attempts", `At most ${REGISTRATIONS_PER_IP_PER_HOUR} registrations per hour from one address`, {
+      headers: { "Retry-After": String(wait) },
+    });
+  }
+}
+
+/** A fresh registration id, for a channel that must be addressed before its registration exists. */
+export const newRegistrationId = () => newId(REGISTRATION_ID_PREFIX);
+
+/**
+ * Creates the pending registration and its claim token (shown once, stored as SHA-256). Its id is
+ * `reg_<the claim token's public id>`; a channel passes the id it was opened under, so the claim
+ * token is minted with that public id.
+ */
+export async function createRegistration(
+  env: Env,
+  db: Database,
+  companyId: string,
+  body: z.infer<typeof RegisterBody>,
+  registrationId?: string,
+): Promise<Omit<z.infer<typeof Registered>, "agentId">> {
+  const capabilities = requireKnownCapabilities(body.capabilities);
+  const blocker = await registrationBlocker(db, companyId, body.name, body.publicKey);
+  if (blocker) throw blockerError(blocker, body.name);
+  const claim = await minterFor(env)("registration", registrationId?.slice(REGISTRATION_ID_PREFIX.length + 1));
+  const id = registrationIdFor(claim.publicId);
+  if (registrationId !== undefined && id !== registrationId) throw new Error(`registration id ${registrationId} is not of the form reg_<public id>`);
+  try {
+    await commit(
+      db,
+      effectsOf(env),
+      registerChange(db, {
+        id,
+        companyId,
+        name: body.name,
+        version: body.version ?? null,
+        publicKey: body.publicKey ?? null,
+        llmProvider: body.llmProvider ?? null,
+        llmModel: body.llmModel ?? null,
+        requestedCapabilities: capabilities,
+        claimSecretHash: claim.hash,
+        requestedAt: Date.now(),
+      }),
+    );
+  } catch (error) {
+    // Lost a race with another registration or agent of the same name or key, or the cap filled up.
+    if (!isRegistrationRefused(error)) throw error;
+    throw blockerError((await registrationBlocker(db, companyId, body.name, body.publicKey)) ?? "registration_pending", body.name);
+  }
+  // Without agentId: each surface names the agent its own way (its name; on /api its DID when it has one).
+  return { registrationId: id, status: "pending", message: "Agent registered. Awaiting admin approval.", claim_token: claim.token };
+}
