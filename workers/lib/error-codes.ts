@@ -4,6 +4,7 @@
  * and token exchange's RFC 6749 codes are listed here. `AppError` takes an `ErrorCode`, so a
  * code that is not listed fails typecheck, and the CLI matches codes through the same type.
  */
+import { AGENT_CHANNEL_ERROR_CODES } from "../agent-channel/agent-channel.contract.ts";
 import { AGENT_ERROR_CODES } from "../agents/agents.contract.ts";
 import { COMPANY_ERROR_CODES } from "../companies/companies.contract.ts";
 import { INVITE_ERROR_CODES } from "../invites/invites.contract.ts";
@@ -69,6 +70,7 @@ const GROUPS = [
   IDENTITY_ERROR_CODES,
   OAUTH_ERROR_CODES,
   AGENT_ERROR_CODES,
+  AGENT_CHANNEL_ERROR_CODES,
   COMPANY_ERROR_CODES,
   INVITE_ERROR_CODES,
   PROPOSAL_ERROR_CODES,
