@@ -130,3 +130,11 @@ async function mintingCredentialAlive(db: Database, root: RootState, mintedWith:
 export async function writeLastSeen(db: Database, agentId: string, at: number): Promise<void> {
   await db.update(agents).set({ lastSeenAt: at }).where(eq(agents.id, agentId));
 }
+
+/**
+ * An agent's presence, from its open channels: `onlineUntil` is a lease end while one is open, null
+ * once none is. A connected agent counts as seen, so last-seen moves with every renewal.
+ */
+export async function writePresence(db: Database, agentId: string, onlineUntil: number | null, at: number): Promise<void> {
+  await db.update(agents).set({ onlineUntil, lastSeenAt: at }).where(eq(agents.id, agentId));
+}

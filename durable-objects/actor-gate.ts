@@ -8,6 +8,10 @@
  * Management changes call `invalidate()` after writing D1; a load that was in flight when an
  * invalidation landed is discarded (the generation number), so a revocation cannot be undone by
  * a slow read, and the very next request re-reads D1.
+ *
+ * An agent's gate also holds its channels (WebSockets, agent-channels.ts): it accepts one only for
+ * the agent's current token, answers pings, keeps the agent's presence in D1 while one is open,
+ * and closes them when an invalidation shows the token they were opened with has ended.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { PresentedActor, RootKey } from "../workers/auth/actor-gate-client.ts";
@@ -22,6 +26,12 @@ import { SESSION_MINTING_ROLE } from "../workers/auth/permission-table.ts";
 import { admit, effectiveRateLimit, newBucket, release, type Bucket } from "../workers/lib/rate-limit.ts";
 import { StaleWhileRevalidate } from "../workers/lib/stale-while-revalidate.ts";
 import { digestsEqual } from "../workers/lib/tokens.ts";
+import { AgentHandoff, readHandoff } from "../workers/agent-channel/channel-handoff.ts";
+import { answerClose, readFrame, refuse, sendFrame } from "../workers/agent-channel/channel-frames.ts";
+import { CLOSE_CREDENTIAL_ENDED } from "../workers/agent-channel/agent-channel.contract.ts";
+import { AppError } from "../workers/lib/app-error.ts";
+import { AgentChannels } from "./agent-channels.ts";
+import { AlarmSchedule } from "./alarm-schedule.ts";
 
 /** Last-seen is written to D1 at most this often per agent. */
 export const LAST_SEEN_FLUSH_MS = 60_000;
@@ -36,6 +46,9 @@ const VAULT_META_CACHE = { freshMs: 5_000, maxStaleMs: 60_000, maxEntries: 256 }
 const MAX_CACHED_SESSIONS = 1_024;
 /** Refusal counts are kept in the object's storage too, so an eviction before the alarm loses none. */
 const DENIAL_PREFIX = "denial:";
+/** The exact ping the runtime answers by itself (other spellings reach `webSocketMessage`). */
+const PING = JSON.stringify({ type: "ping" });
+const PONG = JSON.stringify({ type: "pong" });
 
 /** Who the edge is talking to, as far as the request log and release need to know. */
 export type GateActor = { kind: "agent" | "vault_session"; id: string; companyId: string; name: string; root: RootKey };
@@ -83,13 +96,23 @@ export class ActorGate extends DurableObject<Env> {
   #leases = 0;
   #denials = new Map<string, PendingDenial>();
   #denialFlushScheduled = false;
+  /** The one alarm, shared by the refusal flush and the channels' presence renewal. */
+  #alarm: AlarmSchedule;
+  #channels: AgentChannels;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.#alarm = new AlarmSchedule(ctx.storage);
+    this.#channels = new AgentChannels(ctx, () => this.#db(), this.#alarm);
+    // Answered by the runtime without waking the object, so an idle channel costs no wake-ups.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     void ctx.blockConcurrencyWhile(async () => {
       for (const [key, pending] of await ctx.storage.list<PendingDenial>({ prefix: DENIAL_PREFIX }))
         this.#denials.set(key.slice(DENIAL_PREFIX.length), pending);
-      this.#denialFlushScheduled = (await ctx.storage.getAlarm()) !== null;
+      if (this.#denials.size > 0) {
+        this.#denialFlushScheduled = true;
+        await this.#alarm.noLaterThan(Date.now() + DENIAL_FLUSH_MS);
+      }
     });
   }
 
@@ -143,12 +166,54 @@ export class ActorGate extends DurableObject<Env> {
     if (bucket) release(bucket, leaseId);
   }
 
-  /** Drops the cached state of the root and its sessions; loads already in flight are discarded. */
+  /**
+   * Drops the cached state of the root and its sessions; loads already in flight are discarded.
+   * Open channels are checked against the state as it is now, and those whose token has ended are
+   * closed before this returns (so the write that invalidated answers after they are).
+   */
   async invalidate(): Promise<void> {
     this.#generation += 1;
     this.#root = undefined;
     this.#sessions.clear();
     this.#vaults = new StaleWhileRevalidate<VaultMeta | null>(VAULT_META_CACHE);
+    await this.#closeEndedChannels();
+  }
+
+  /**
+   * Opens an agent's channel. The edge authenticated the upgrade moments ago; it is accepted only if
+   * the token it was authenticated with is still the agent's, checked against the same state (and
+   * generation) as every request, so an invalidation that landed meanwhile refuses it.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const handoff = readHandoff(request, AgentHandoff);
+    if (!handoff) return new Response(null, { status: 400 });
+    const root = await this.#rootState({ type: "agent", id: handoff.agentId });
+    if (root?.token?.id !== handoff.tokenId) return new Response(null, { status: 401 });
+    const socket = await this.#channels.accept({ agentId: handoff.agentId, tokenId: handoff.tokenId });
+    return new Response(null, { status: 101, webSocket: socket });
+  }
+
+  /** A channel's frames: pings (when the runtime did not already answer them); anything else is refused. */
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const read = readFrame(message, ["ping"]);
+    if (!read.ok) return refuse(ws, read.error);
+    sendFrame(ws, { type: "pong" });
+  }
+
+  // A presence write that fails here is not retried: the lease runs out by itself.
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    answerClose(ws, code);
+    await this.#channels.record().catch(() => undefined);
+  }
+
+  override async webSocketError(): Promise<void> {
+    await this.#channels.record().catch(() => undefined);
+  }
+
+  /** How many channels are open, once D1's presence agrees (a test hook, as `lastSeen` is). */
+  async openChannels(): Promise<number> {
+    await this.#channels.record();
+    return this.#channels.open().length;
   }
 
   /** Last time this agent presented its own valid token (memory only; D1 lags by up to a minute). */
@@ -156,9 +221,13 @@ export class ActorGate extends DurableObject<Env> {
     return this.#lastSeenAt ?? null;
   }
 
-  /** Writes the refused requests counted since the last flush: one row per actor, vault and reason. */
+  /**
+   * Renews (or clears) the channels' presence, then writes the refused requests counted since the
+   * last flush: one row per actor, vault and reason.
+   */
   override async alarm(): Promise<void> {
     this.#denialFlushScheduled = false;
+    await this.#channels.record();
     const pending = [...this.#denials];
     this.#denials.clear();
     if (pending.length === 0) return;
@@ -288,8 +357,30 @@ export class ActorGate extends DurableObject<Env> {
     void this.ctx.storage.put(DENIAL_PREFIX + key, counted);
     if (!this.#denialFlushScheduled) {
       this.#denialFlushScheduled = true;
-      this.ctx.waitUntil(this.ctx.storage.setAlarm(now + DENIAL_FLUSH_MS));
+      this.ctx.waitUntil(this.#alarm.noLaterThan(now + DENIAL_FLUSH_MS));
     }
+  }
+
+  /**
+   * Closes the channels whose token ended (rotated, revoked, the agent disabled or deleted), then
+   * records presence. Never throws: the change that invalidated is already in D1. When the state
+   * cannot be read, every channel is closed, since none can be vouched for; the agent reconnects
+   * and is authenticated afresh.
+   */
+  async #closeEndedChannels(): Promise<void> {
+    const open = this.#channels.open();
+    if (open.length === 0) return;
+    try {
+      for (const { ws, channel } of open) {
+        const root = await this.#rootState({ type: "agent", id: channel.agentId });
+        if (!root) refuse(ws, new AppError(401, "agent_inactive", "The agent was disabled or deleted"), CLOSE_CREDENTIAL_ENDED);
+        else if (root.token?.id !== channel.tokenId)
+          refuse(ws, new AppError(401, "token_revoked", "The token this channel was opened with was rotated or revoked"), CLOSE_CREDENTIAL_ENDED);
+      }
+    } catch (error) {
+      for (const { ws } of this.#channels.open()) refuse(ws, error);
+    }
+    await this.#channels.record().catch(() => undefined);
   }
 
   #seen(root: RootState, now: number): void {
