@@ -43,7 +43,7 @@ export const agentList = createCommand({
   path: ["agent", "list"],
   summary: "List the company's agents, with role, status, realm and whether they are online",
   description: `Lists every agent of the company matching the filters, sorted by name (all pages are fetched).
-An agent is online when it used a valid token in the last 5 minutes.`,
+An agent is online while it holds its channel (a WebSocket, GET /v1/agents/channel) open.`,
   options: {
     status: {
       type: "string",

@@ -18,14 +18,25 @@ type Listing = { agents: Agent[]; total: number; page: number; pageSize: number;
 const MINUTE = 60_000;
 const NOW = Date.now();
 
-type AgentSeed = { name: string; capabilities?: string[]; status?: string; realmId?: string | null; registeredAt?: number; lastSeenAt?: number | null };
+type AgentSeed = {
+  name: string;
+  capabilities?: string[];
+  status?: string;
+  realmId?: string | null;
+  registeredAt?: number;
+  lastSeenAt?: number | null;
+  /** The presence lease an open channel keeps (agent-channel.spec.ts opens real ones); past or null is offline. */
+  onlineUntil?: number | null;
+};
+/** A lease still running, as the ActorGate of an agent holding its channel writes it. */
+const LEASED = NOW + 10 * MINUTE;
 
-/** Agents go straight into D1, with the registration and last-seen times the test needs. */
+/** Agents go straight into D1, with the registration, last-seen and presence times the test needs. */
 async function seedAgents(companyId: string, seeds: AgentSeed[]): Promise<void> {
   await env.DB.batch(
     seeds.map((seed, i) =>
       env.DB.prepare(
-        "INSERT INTO agents (id, company_id, name, status, capabilities, realm_id, registered_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO agents (id, company_id, name, status, capabilities, realm_id, registered_at, last_seen_at, online_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ).bind(
         `agt_${crypto.randomUUID().replace(/-/g, "").slice(0, 18)}`,
         companyId,
@@ -35,6 +46,7 @@ async function seedAgents(companyId: string, seeds: AgentSeed[]): Promise<void> 
         seed.realmId ?? null,
         seed.registeredAt ?? NOW - (seeds.length - i) * MINUTE,
         seed.lastSeenAt ?? null,
+        seed.onlineUntil ?? null,
       ),
     ),
   );
@@ -59,12 +71,13 @@ const names = (listing: Listing) => listing.agents.map((a) => a.name);
 describe("GET /v1/agents: paging", () => {
   it("pages with total, totalPages and the online count of the whole filtered set", async () => {
     const company = await createCompany();
-    // 25 agents: a-00 … a-24; every third one seen a minute ago (online), a-01 seen an hour ago.
+    // 25 agents: a-00 … a-24; every third one holds its channel (online), a-01 was seen an hour ago.
     await seedAgents(
       company.id,
       Array.from({ length: 25 }, (_, i) => ({
         name: `a-${String(i).padStart(2, "0")}`,
         lastSeenAt: i % 3 === 0 ? NOW - MINUTE : i === 1 ? NOW - 60 * MINUTE : null,
+        onlineUntil: i % 3 === 0 ? LEASED : null,
       })),
     );
     const first = await list(company.ownerKey);
@@ -90,7 +103,9 @@ describe("GET /v1/agents: paging", () => {
     const company = await createCompany();
     const realm = (await call("POST", "/v1/realms", { token: company.ownerKey, body: { name: "Eng", slug: "eng", color: "#3b82f6" } })).body.realm as Json;
     const registeredAt = NOW - 10 * MINUTE;
-    await seedAgents(company.id, [{ name: "analyst", capabilities: ["api_call"], realmId: realm.id as string, registeredAt, lastSeenAt: NOW - MINUTE }]);
+    await seedAgents(company.id, [
+      { name: "analyst", capabilities: ["api_call"], realmId: realm.id as string, registeredAt, lastSeenAt: NOW - MINUTE, onlineUntil: LEASED },
+    ]);
     const [agent] = (await list(company.ownerKey)).agents;
     expect(agent).toMatchObject({
       agentId: "analyst",
@@ -113,11 +128,13 @@ describe("GET /v1/agents: filters", () => {
     const company = await createCompany();
     const eng = (await call("POST", "/v1/realms", { token: company.ownerKey, body: { name: "Engineering", slug: "eng" } })).body.realm as Json;
     await seedAgents(company.id, [
-      { name: "researcher-1", capabilities: ["api_call", "file_access"], realmId: eng.id as string, lastSeenAt: NOW - MINUTE },
-      { name: "researcher-2", capabilities: ["api_call"], realmId: eng.id as string },
-      { name: "mailer", capabilities: ["mail_send", "api_call", "file_access"], lastSeenAt: NOW - MINUTE },
+      { name: "researcher-1", capabilities: ["api_call", "file_access"], realmId: eng.id as string, lastSeenAt: NOW - MINUTE, onlineUntil: LEASED },
+      // Seen a minute ago over HTTP, but holding no channel: offline.
+      { name: "researcher-2", capabilities: ["api_call"], realmId: eng.id as string, lastSeenAt: NOW - MINUTE },
+      { name: "mailer", capabilities: ["mail_send", "api_call", "file_access"], lastSeenAt: NOW - MINUTE, onlineUntil: LEASED },
       { name: "pending-bot", capabilities: ["file_access"], status: "pending" },
-      { name: "old-timer", capabilities: [], status: "disabled", lastSeenAt: NOW - 6 * MINUTE },
+      // A lease nobody renewed (its object died without closing): run out, so offline.
+      { name: "old-timer", capabilities: [], status: "disabled", lastSeenAt: NOW - 6 * MINUTE, onlineUntil: NOW - MINUTE },
       { name: "pct-100", capabilities: [] },
     ]);
     return { company, eng };
@@ -133,7 +150,7 @@ describe("GET /v1/agents: filters", () => {
     expect((await list(company.ownerKey, "?q=")).total).toBe(6);
   });
 
-  it("online: within the last five minutes", async () => {
+  it("online: holding a channel whose presence lease has not run out (being seen recently is not enough)", async () => {
     const { company } = await seeded();
     const online = await list(company.ownerKey, "?online=true");
     expect(names(online)).toEqual(["mailer", "researcher-1"]);
@@ -266,10 +283,10 @@ describe("GET /v1/agents: who may list", () => {
   it("never shows another company's agents", async () => {
     const company = await createCompany();
     const other = await createCompany();
-    await seedAgents(company.id, [{ name: "mine", lastSeenAt: NOW }]);
+    await seedAgents(company.id, [{ name: "mine", lastSeenAt: NOW, onlineUntil: LEASED }]);
     await seedAgents(other.id, [
-      { name: "theirs", lastSeenAt: NOW },
-      { name: "mine", lastSeenAt: NOW },
+      { name: "theirs", lastSeenAt: NOW, onlineUntil: LEASED },
+      { name: "mine", lastSeenAt: NOW, onlineUntil: LEASED },
     ]);
     const listing = await list(company.ownerKey);
     expect(names(listing)).toEqual(["mine"]);

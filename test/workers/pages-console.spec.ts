@@ -259,8 +259,10 @@ describe("agents", () => {
     const w = await consoleWorld();
     const other = await inviteAgent(w.company.ownerKey, unique("zeta").slice(0, 40));
     await call("PATCH", `/v1/agents/${other.name}`, { token: w.company.ownerKey, body: { capabilities: ["api_call", "file_access"] } });
-    // Online: seen within five minutes (the gate writes this behind requests; set it here).
-    await env.DB.prepare("UPDATE agents SET last_seen_at = ? WHERE company_id = ? AND name = ?").bind(Date.now(), w.company.id, w.agent.name).run();
+    // Online: holding its channel, whose presence lease the agent's gate keeps in D1 (agent-channel.spec.ts opens real ones; set a lease here).
+    await env.DB.prepare("UPDATE agents SET online_until = ? WHERE company_id = ? AND name = ?")
+      .bind(Date.now() + 60_000, w.company.id, w.agent.name)
+      .run();
     const byName = await getPage(`/agents?q=${encodeURIComponent(other.name.slice(0, 12))}`, w.asOwner);
     expect(byName.text).toContain(`href="/agents/${other.name}"`);
     expect(byName.text).not.toContain(`href="/agents/${w.agent.name}"`);

@@ -5,7 +5,6 @@
 import { and, asc, desc, eq, gt, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { agents, realms } from "../db/schema.ts";
-import { ONLINE_WINDOW_MS } from "./agents.queries.ts";
 
 import type { AGENT_SORT_KEYS, AGENT_STATUSES } from "./agents.contract.ts";
 
@@ -31,7 +30,6 @@ const SORT_COLUMNS = { name: agents.name, registeredAt: agents.registeredAt, las
 
 /** SQL conditions for the filter; the company is always the first. */
 function conditions(filter: AgentListFilter, now: number): SQL | undefined {
-  const seenSince = now - ONLINE_WINDOW_MS;
   return and(
     eq(agents.companyId, filter.companyId),
     // instr, not LIKE: `%` and `_` in the search text are matched literally.
@@ -44,8 +42,9 @@ function conditions(filter: AgentListFilter, now: number): SQL | undefined {
           sql`instr(lower('did:key:' || ${agents.publicKey}), ${filter.q}) > 0`,
         )
       : undefined,
-    filter.online === true ? gt(agents.lastSeenAt, seenSince) : undefined,
-    filter.online === false ? or(isNull(agents.lastSeenAt), lte(agents.lastSeenAt, seenSince)) : undefined,
+    // Online: the lease of an open channel has not run out (agents.queries.ts `isOnline`).
+    filter.online === true ? gt(agents.onlineUntil, now) : undefined,
+    filter.online === false ? or(isNull(agents.onlineUntil), lte(agents.onlineUntil, now)) : undefined,
     filter.realmId ? eq(agents.realmId, filter.realmId) : undefined,
     filter.status ? eq(agents.status, filter.status) : undefined,
     ...(filter.capabilities ?? []).map((capability) => sql`exists (select 1 from json_each(${agents.capabilities}) where value = ${capability})`),
@@ -62,7 +61,7 @@ export async function listAgentsPage(db: Database, filter: AgentListFilter, pagi
     db
       .select({
         total: sql<number>`count(*)`,
-        online: sql<number>`coalesce(sum(case when ${agents.lastSeenAt} > ${now - ONLINE_WINDOW_MS} then 1 else 0 end), 0)`,
+        online: sql<number>`coalesce(sum(case when ${agents.onlineUntil} > ${now} then 1 else 0 end), 0)`,
       })
       .from(agents)
       .where(where)

@@ -9,7 +9,7 @@ export const listAgents = createRoute({
   tags: ["agents"],
   summary: "List the company's agents (owners, members and API keys; agents and vault sessions are refused)",
   description:
-    "`online` counts the online agents among all that match the filters, ignoring paging. An agent is online when it presented a valid token in the last 5 minutes. " +
+    "`online` counts the online agents among all that match the filters, ignoring paging. An agent is online while it holds its channel (GET /v1/agents/channel, a WebSocket) open. " +
     "Never-seen agents sort as the oldest for `sortBy=lastSeen`; ties are broken by name.",
   request: { query: ListAgentsQuery },
   responses: {

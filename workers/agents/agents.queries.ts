@@ -11,10 +11,12 @@ import type { Principal } from "../lib/principal.ts";
 export type AgentRow = typeof agents.$inferSelect;
 export type RealmRow = typeof realms.$inferSelect;
 
-/** An agent is online when it presented a valid token within this window. */
-export const ONLINE_WINDOW_MS = 5 * 60 * 1000;
-
-export const isOnline = (agent: Pick<AgentRow, "lastSeenAt">, now = Date.now()) => agent.lastSeenAt != null && agent.lastSeenAt > now - ONLINE_WINDOW_MS;
+/**
+ * An agent is online while it holds its channel open: its ActorGate keeps a lease in
+ * `online_until` (durable-objects/agent-channels.ts), so an agent whose object died without
+ * closing shows offline once the lease runs out.
+ */
+export const isOnline = (agent: Pick<AgentRow, "onlineUntil">, now = Date.now()) => agent.onlineUntil != null && agent.onlineUntil > now;
 
 export const realmView = (realm: RealmRow | null | undefined) =>
   realm ? { id: realm.id, name: realm.name, slug: realm.slug, color: realm.color ?? null } : null;
