@@ -1,10 +1,12 @@
 /**
  * What a committed change does beyond D1 (workers/db/change.ts `commit`): the root principals it
- * touches re-read their state in their ActorGate (every isolate, next request), and this isolate
- * forgets the vaults whose config it caches for the proxy.
+ * touches re-read their state in their ActorGate (every isolate, next request), this isolate
+ * forgets the vaults whose config it caches for the proxy, and an agent waiting on a registration
+ * channel hears its registration's decision.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
+import { announceDecisions } from "./agent-channel/registration-channel-client.ts";
 import { invalidateRoots } from "./auth/revocation.ts";
 import { commit, type Change, type Effects } from "./db/change.ts";
 import type { Env } from "./env.ts";
@@ -16,6 +18,7 @@ export function effectsOf(env: Env): Effects {
     forgetVaults: (vaults) => {
       for (const vault of vaults) forgetVaultConfig(vault.companyId, vault.vaultId);
     },
+    announceDecisions: (registrationIds) => announceDecisions(env, registrationIds),
   };
 }
 

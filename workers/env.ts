@@ -1,11 +1,13 @@
 /** The Worker's bindings, secrets and vars (see wrangler.toml; secrets via `wrangler secret put`). */
 import type { ActorGate } from "../durable-objects/actor-gate.ts";
 import type { ProposalWatch } from "../durable-objects/proposal-watch.ts";
+import type { RegistrationChannel } from "../durable-objects/registration-channel.ts";
 
 export interface Env {
   DB: D1Database;
   ACTOR_GATE: DurableObjectNamespace<ActorGate>;
   PROPOSAL_WATCH: DurableObjectNamespace<ProposalWatch>;
+  REGISTRATION_CHANNEL: DurableObjectNamespace<RegistrationChannel>;
   /** "production" or "dev". */
   ENVIRONMENT: string;
   /** SPIFFE trust domain for agent IDs. */

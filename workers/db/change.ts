@@ -13,7 +13,11 @@ export type { RootKey, RootType } from "../lib/principal.ts";
 /** A vault whose services and credentials are cached per isolate for the proxy. */
 export type VaultRef = { companyId: string; vaultId: string };
 
-export type Invalidates = { roots?: readonly RootKey[]; vaults?: readonly VaultRef[] };
+/**
+ * `registrations`: decided registrations, whose channel (an agent waiting on a socket for the
+ * decision) must re-read it and tell the agent.
+ */
+export type Invalidates = { roots?: readonly RootKey[]; vaults?: readonly VaultRef[]; registrations?: readonly string[] };
 
 type Statement = BatchItem<"sqlite">;
 type Results<T extends readonly Statement[]> = { [K in keyof T]: Awaited<T[K]> };
@@ -32,6 +36,7 @@ type InvalidatesFrom<T extends readonly Statement[]> = { of(results: Results<T>)
 export type Effects = {
   invalidateRoots(roots: readonly RootKey[]): Promise<void>;
   forgetVaults(vaults: readonly VaultRef[]): void;
+  announceDecisions(registrationIds: readonly string[]): Promise<void>;
 };
 
 export function change<T extends readonly [Statement, ...Statement[]]>(statements: T, invalidates: Change<T>["invalidates"] = {}): Change<T> {
@@ -44,5 +49,6 @@ export async function commit<T extends readonly [Statement, ...Statement[]]>(db:
   const invalidates = typeof done.invalidates === "function" ? done.invalidates(results) : done.invalidates;
   if (invalidates.roots?.length) await effects.invalidateRoots(invalidates.roots);
   if (invalidates.vaults?.length) effects.forgetVaults(invalidates.vaults);
+  if (invalidates.registrations?.length) await effects.announceDecisions(invalidates.registrations);
   return results;
 }

@@ -155,44 +155,52 @@ export function approveRegistrationChange(
     llmModel: registration.llmModel,
     createdBy: principal.id,
   };
-  return change([
-    auditStatement(
-      db,
-      principal,
-      {
-        action: "registration.approve",
-        targetType: "registration",
-        targetId: registration.id,
-        detail: { name: registration.name, capabilities, realm: realm?.slug ?? null },
-      },
-      stillPending(principal.companyId, registration.id),
-    ),
-    ...newAgentStatements(db, agent, agentId, approval.issued, now),
-    db
-      .update(agentTokens)
-      .set({ revokedAt: now })
-      .where(and(eq(agentTokens.agentId, agentId), isNull(agentTokens.revokedAt))),
-    db
-      .update(registrations)
-      .set({ status: "approved", agentId, grantedCapabilities: capabilities, realmId: realm?.id ?? null, decidedAt: now, decidedBy: principal.id })
-      .where(and(eq(registrations.id, registration.id), eq(registrations.companyId, principal.companyId))),
-  ] as const);
+  return change(
+    [
+      auditStatement(
+        db,
+        principal,
+        {
+          action: "registration.approve",
+          targetType: "registration",
+          targetId: registration.id,
+          detail: { name: registration.name, capabilities, realm: realm?.slug ?? null },
+        },
+        stillPending(principal.companyId, registration.id),
+      ),
+      ...newAgentStatements(db, agent, agentId, approval.issued, now),
+      db
+        .update(agentTokens)
+        .set({ revokedAt: now })
+        .where(and(eq(agentTokens.agentId, agentId), isNull(agentTokens.revokedAt))),
+      db
+        .update(registrations)
+        .set({ status: "approved", agentId, grantedCapabilities: capabilities, realmId: realm?.id ?? null, decidedAt: now, decidedBy: principal.id })
+        .where(and(eq(registrations.id, registration.id), eq(registrations.companyId, principal.companyId))),
+    ] as const,
+    // An agent waiting on the registration channel hears the decision at once.
+    { registrations: [registration.id] },
+  );
 }
 
 /** Rejects a pending registration (guarded on it still being pending). */
 export function rejectRegistrationChange(db: Database, principal: Principal, registration: RegistrationRow, reason: string, now: number) {
-  return change([
-    auditStatement(
-      db,
-      principal,
-      { action: "registration.reject", targetType: "registration", targetId: registration.id, detail: { name: registration.name, reason } },
-      stillPending(principal.companyId, registration.id),
-    ),
-    db
-      .update(registrations)
-      .set({ status: "rejected", reason, decidedAt: now, decidedBy: principal.id })
-      .where(and(eq(registrations.id, registration.id), eq(registrations.companyId, principal.companyId))),
-  ] as const);
+  return change(
+    [
+      auditStatement(
+        db,
+        principal,
+        { action: "registration.reject", targetType: "registration", targetId: registration.id, detail: { name: registration.name, reason } },
+        stillPending(principal.companyId, registration.id),
+      ),
+      db
+        .update(registrations)
+        .set({ status: "rejected", reason, decidedAt: now, decidedBy: principal.id })
+        .where(and(eq(registrations.id, registration.id), eq(registrations.companyId, principal.companyId))),
+    ] as const,
+    // An agent waiting on the registration channel hears the decision at once.
+    { registrations: [registration.id] },
+  );
 }
 
 /**
