@@ -21,6 +21,11 @@ export async function call(
   // An absolute URL reaches the edge under another host (e.g. a company's `<id>.localhost`).
   const url = /^https?:\/\//.test(path) ? path : `${BASE}${path}`;
   const response = await SELF.fetch(url, { method, headers, body });
+  // A WebSocket route upgraded (101): this helper only reads answers, so the socket is closed at once.
+  if (response.webSocket) {
+    response.webSocket.accept();
+    response.webSocket.close(1000, "answer read");
+  }
   const text = await response.text();
   let parsed: Json = {};
   try {

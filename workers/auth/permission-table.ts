@@ -163,6 +163,13 @@ export const PERMISSIONS = {
   "DELETE /v1/agents/{agentId}": only(AGENT_MANAGERS),
   "GET /v1/agents/{agentId}/svid": only({ ...OWNERS, owner_agent: "self", agent: "self" }, { note: "an agent never signs as another agent" }),
   "POST /v1/agents/{agentId}/rotate": only(AGENT_MANAGERS),
+  "GET /v1/agents/channel": only(
+    { owner_agent: "allow", agent: "allow" },
+    {
+      note: "WebSocket: the calling agent's own channel; closed when its token ends",
+      refusal: { code: "agent_required", message: "Only an agent holds a channel: people, API keys and vault sessions cannot" },
+    },
+  ),
 
   "GET /api/agents": only({ ...AGENT_MANAGERS, member: "allow" }, { note: "Vaultys' list (seed 004), as GET /v1/agents" }),
   "GET /api/agents/{id}": only({ ...AGENT_MANAGERS, member: "allow", agent: "self" }, { note: "by id, DID or name" }),
@@ -176,6 +183,7 @@ export const PERMISSIONS = {
   "POST /invite/{token}": PUBLIC,
 
   "POST /v1/companies/{companyId}/agents/register": { ...PUBLIC, note: "throttled per client address (/64 for IPv6)" },
+  "GET /v1/companies/{companyId}/agents/channel": { ...PUBLIC, note: "WebSocket registration; throttled like the POST" },
   "POST /v1/registrations/claim": PUBLIC,
   "GET /v1/registrations": only(OWNERS),
   "POST /v1/registrations/{id}/approve": only(OWNERS, { note: "never an agent" }),

@@ -38,6 +38,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: "Conflicts with the current state",
   410: "Gone (used, expired or revoked)",
   413: "Body too large",
+  426: "A WebSocket route called without `Upgrade: websocket`",
   429: "Too many requests",
 };
 

@@ -205,6 +205,7 @@ export const PROBES: Record<string, Probe> = {
     other: async (w) => ({ method: "GET", path: `/v1/agents/${w.raiser.name}/svid` }),
   },
   "POST /v1/agents/{agentId}/rotate": { request: async (w) => ({ method: "POST", path: `/v1/agents/${await freshAgent(w)}/rotate` }) },
+  "GET /v1/agents/channel": { request: async () => ({ method: "GET", path: "/v1/agents/channel", headers: { Upgrade: "websocket" } }) },
 
   "POST /v1/agents/invites": { request: async () => ({ method: "POST", path: "/v1/agents/invites", body: { name: fresh("inv") } }) },
   "GET /v1/agents/invites": { request: async () => ({ method: "GET", path: "/v1/agents/invites" }) },
@@ -382,6 +383,11 @@ export const PUBLIC_PROBES: Record<string, (w: World) => Promise<ProbeRequest>> 
     path: `/v1/companies/${w.company.id}/agents/register`,
     headers: { "CF-Connecting-IP": "198.19.0.1" },
     body: { name: fresh("selfreg"), capabilities: ["api_call"] },
+  }),
+  "GET /v1/companies/{companyId}/agents/channel": async (w) => ({
+    method: "GET",
+    path: `/v1/companies/${w.company.id}/agents/channel`,
+    headers: { Upgrade: "websocket", "CF-Connecting-IP": "198.19.0.4" },
   }),
   "POST /api/agents/register": async (w) => ({
     method: "POST",
