@@ -144,6 +144,20 @@ describe("registration over the channel", () => {
     expect(claim.body).toMatchObject({ error: "registration_rejected", reason });
   });
 
+  it("a decision through Vaultys' /api face reaches the channel as well", async () => {
+    const company = await createCompany();
+    const name = agentName();
+    const channel = await registrationChannel(company);
+    const registered = await registerOver(channel, name);
+    const approve = await call("POST", `/api/registrations/${registered.registrationId}/approve`, {
+      token: company.ownerKey,
+      body: { capabilities: ["file_access"] },
+    });
+    expect(approve.status).toBe(200);
+    expect(await channel.next()).toMatchObject({ type: "approved", agentId: name, capabilities: ["file_access"] });
+    expect((await channel.closed).code).toBe(1000);
+  });
+
   it("an agent whose channel is gone before the decision claims its token over HTTP", async () => {
     const company = await createCompany();
     const name = agentName();
