@@ -12,58 +12,23 @@ import { presentedToken } from "../auth/bearer.ts";
 import { authenticateRequest } from "../auth/gate.ts";
 import { didKeyFor } from "../lib/did-key.ts";
 import { companyOfHost } from "../lib/company-host.ts";
-import type { ApproveRegistrationBody, RegisterBody } from "./registrations.contract.ts";
-import { AGENT_ID_PREFIX, agentTokenBody } from "../auth/actor-gate-client.ts";
-import { minterFor, readToken } from "../auth/token-signer.ts";
-import { isAgentNameTaken } from "../agents/agents.queries.ts";
-import { isGuardFailure } from "../db/audit.ts";
-import { commitChange } from "../effects.ts";
-import { requireRealm } from "../realms/realms.queries.ts";
-import {
-  approveRegistrationChange,
-  findRegistration,
-  findRegistrationForClaim,
-  isForeignKeyFailure,
-  listPendingRegistrations,
-  pendingRegistrationView,
-  registrationIdFor,
-  rejectRegistrationChange,
-  type RegistrationRow,
-} from "./registrations.queries.ts";
+import type { RegisterBody } from "./registrations.contract.ts";
+import { readToken } from "../auth/token-signer.ts";
+import { findRegistrationForClaim, listPendingRegistrations, pendingRegistrationView, registrationIdFor } from "./registrations.queries.ts";
 import { CAPABILITIES } from "../agents/agents.contract.ts";
-import { AppError, badRequest, conflict } from "../lib/app-error.ts";
-import type { Principal } from "../lib/principal.ts";
+import { AppError, badRequest } from "../lib/app-error.ts";
 import { createRouter } from "../lib/router.ts";
-import { digestsEqual, newId, sha256Hex } from "../lib/tokens.ts";
+import { digestsEqual, sha256Hex } from "../lib/tokens.ts";
 import * as routes from "./registrations.routes.ts";
 import { collectDecision, registrationNotFound } from "./collect-decision.ts";
+import { approveRegistration, rejectRegistration } from "./decide-registration.ts";
 import { admitRegistrationAttempt, createRegistration, requireCompany } from "./register.ts";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 /** How long a pending agent is told to wait before polling the claim again. */
 const CLAIM_POLL_SECONDS = 30;
 
-const alreadyDecided = () => conflict("registration_decided", "This registration was already approved or rejected");
-
-/** Commits a decision, whose first statement is an audit entry guarded on the registration still being pending. */
-async function decide<T>(commit: () => Promise<T>): Promise<T> {
-  try {
-    return await commit();
-  } catch (error) {
-    if (isGuardFailure(error)) throw alreadyDecided();
-    throw error;
-  }
-}
-
-/** A pending registration of the caller's company; a decided one is a 409. */
-function requirePending(principal: Principal, registration: RegistrationRow | undefined): RegistrationRow {
-  if (!registration || registration.companyId !== principal.companyId) throw registrationNotFound();
-  if (registration.status !== "pending") throw alreadyDecided();
-  return registration;
-}
-
 type RegisterInput = z.output<typeof RegisterBody>;
-type ApproveInput = z.output<typeof ApproveRegistrationBody>;
 
 /**
  * Records a pending registration in `companyId` (register.ts, shared with the registration
@@ -74,41 +39,6 @@ async function register(c: Context<AppEnv>, companyId: string, body: RegisterInp
   await requireCompany(c.var.db, companyId);
   if (caller === "anonymous") await admitRegistrationAttempt(c.var.db, c.req.header("CF-Connecting-IP"));
   return createRegistration(c.env, c.var.db, companyId, body);
-}
-
-/** Approves a pending registration of the caller's company, granting a subset of what it asked for. */
-async function approve(c: Context<AppEnv>, id: string, body: ApproveInput): Promise<RegistrationRow> {
-  const principal = c.var.principal;
-  const db = c.var.db;
-  const registration = requirePending(principal, await findRegistration(db, principal.companyId, id));
-  const granted = [...new Set(body.capabilities)];
-  const notRequested = granted.filter((capability) => !registration.requestedCapabilities.includes(capability));
-  if (notRequested.length > 0) {
-    throw badRequest("capability_not_requested", `Not requested by this agent: ${notRequested.join(", ")}`, {
-      requestedCapabilities: registration.requestedCapabilities,
-    });
-  }
-  const realm = body.realm === undefined ? undefined : await requireRealm(db, principal.companyId, body.realm);
-  const now = Date.now();
-  // The agent's first token is dropped unseen and revoked in the same batch: the agent's usable
-  // token is minted only by its claim.
-  const agentId = newId(AGENT_ID_PREFIX);
-  const issued = await minterFor(c.env)("agent", agentTokenBody(agentId));
-  try {
-    await decide(() => commitChange(c, approveRegistrationChange(db, principal, registration, { agentId, issued, capabilities: granted, realm }, now)));
-  } catch (error) {
-    if (isAgentNameTaken(error)) throw conflict("agent_exists", `An agent named "${registration.name}" already exists; reject this registration`);
-    if (realm && isForeignKeyFailure(error)) throw new AppError(404, "realm_not_found", `Realm "${body.realm}" not found`);
-    throw error;
-  }
-  return { ...registration, agentId };
-}
-
-async function reject(c: Context<AppEnv>, id: string, reason: string): Promise<void> {
-  const principal = c.var.principal;
-  const db = c.var.db;
-  const registration = requirePending(principal, await findRegistration(db, principal.companyId, id));
-  await decide(() => commitChange(c, rejectRegistrationChange(db, principal, registration, reason, Date.now())));
 }
 
 /** The company an `/api/agents/register` call is for: the caller's, else the one its host names. */
@@ -145,19 +75,19 @@ registrationsRouter
   .openapi(routes.listRegistrations, async (c) => c.json(await listPending(c), 200))
   .openapi(routes.listVaultysRegistrations, async (c) => c.json(await listPending(c), 200))
   .openapi(routes.approveRegistration, async (c) => {
-    const approved = await approve(c, c.req.valid("param").id, c.req.valid("json"));
+    const approved = await approveRegistration(c, c.var.principal, c.req.valid("param").id, c.req.valid("json"));
     return c.json({ success: true as const, agentId: approved.name }, 200);
   })
   .openapi(routes.approveVaultysRegistration, async (c) => {
-    const approved = await approve(c, c.req.valid("param").id, c.req.valid("json"));
+    const approved = await approveRegistration(c, c.var.principal, c.req.valid("param").id, c.req.valid("json"));
     return c.json({ success: true as const, agentId: didKeyFor(approved.publicKey) ?? approved.agentId ?? approved.name }, 200);
   })
   .openapi(routes.rejectRegistration, async (c) => {
-    await reject(c, c.req.valid("param").id, c.req.valid("json").reason);
+    await rejectRegistration(c, c.var.principal, c.req.valid("param").id, c.req.valid("json").reason);
     return c.json({ success: true as const }, 200);
   })
   .openapi(routes.rejectVaultysRegistration, async (c) => {
-    await reject(c, c.req.valid("param").id, c.req.valid("json").reason);
+    await rejectRegistration(c, c.var.principal, c.req.valid("param").id, c.req.valid("json").reason);
     return c.json({ success: true as const }, 200);
   })
   .openapi(routes.claimRegistration, async (c) => {
