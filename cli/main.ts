@@ -114,6 +114,7 @@ Shell completion: edgevault completion bash (or zsh, fish); see edgevault comple
 
 Exit codes: 0 success; 1 the edge refused the request or could not be reached;
             2 bad command line; 130 interrupted at a prompt;
+            proposal wait: 3 rejected, 4 expired, 5 still pending at --timeout;
             vault run exits with its command's code.
 
 Examples:

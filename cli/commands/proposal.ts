@@ -20,7 +20,7 @@ import {
 } from "../../workers/proposals/proposals.contract.ts";
 import { WhoAmI } from "../../workers/sign-in/sign-in.contract.ts";
 import { isApiError, type ApiClient, type ApiError } from "../api-client.ts";
-import { CliError } from "../cli-error.ts";
+import { CliError, EXIT } from "../cli-error.ts";
 import { type CommandContext, createCommand, type OptionSpec } from "../command.ts";
 import { formatDuration, Ttl } from "../duration.ts";
 import { table } from "../format.ts";
@@ -341,11 +341,18 @@ function progress(context: CommandContext, id: string, timeoutSeconds: number) {
 
 export const proposalWait = createCommand({
   path: ["proposal", "wait"],
-  summary: "Wait until a proposal is decided: exit 0 if applied, 1 if rejected or expired",
+  summary: `Wait until a proposal is decided: exit ${EXIT.ok} applied, ${EXIT.rejected} rejected, ${EXIT.expired} expired, ${EXIT.timedOut} timed out`,
   description: `Waits until the proposal leaves pending, with a progress line on stderr, holding long polls to
-the edge (up to ${MAX_WAIT_SECONDS} s each) rather than polling in a loop. Exits 0 when it was applied; 1 when it
-was rejected or expired (the review note is printed) or still pending when --timeout runs out.
-For scripts and agents that raised a proposal and continue once a person has decided.`,
+the edge (up to ${MAX_WAIT_SECONDS} s each) rather than polling in a loop. For scripts and agents that raised a
+proposal and continue once a person has decided. The review note, if any, is printed.
+
+Exit codes:
+  ${EXIT.ok}    applied
+  ${EXIT.rejected}    rejected
+  ${EXIT.expired}    expired before anyone decided
+  ${EXIT.timedOut}    still pending when --timeout ran out
+  ${EXIT.failure}    the edge refused the request or could not be reached (e.g. no such proposal)
+  ${EXIT.usage}    a malformed command line`,
   positionals: [PROPOSAL],
   options: {
     timeout: {
@@ -360,6 +367,7 @@ For scripts and agents that raised a proposal and continue once a person has dec
   examples: [
     "edgevault proposal wait prp_4f1c9a07b2e8d35c61 && echo approved",
     "edgevault proposal wait prp_4f1c9a07b2e8d35c61 --timeout 1h --json | jq -r .status",
+    "edgevault proposal wait prp_4f1c9a07b2e8d35c61; case $? in 0) retry ;; 3|4) give_up ;; 5) ask_again ;; esac",
   ],
   async handler({ id, timeout, json }, context) {
     const { client } = await requireSession(context);
@@ -388,12 +396,13 @@ For scripts and agents that raised a proposal and continue once a person has dec
         if (!json) context.out(`Proposal ${proposal.id} was approved and applied in vault "${proposal.vault}"${note}.`);
         return;
       case "rejected":
-        throw new CliError(`Proposal ${proposal.id} was rejected${note || " (no reason given)"}`);
+        throw new CliError(`Proposal ${proposal.id} was rejected${note || " (no reason given)"}`, EXIT.rejected);
       case "expired":
-        throw new CliError(`Proposal ${proposal.id} expired before anyone decided${note}`);
+        throw new CliError(`Proposal ${proposal.id} expired before anyone decided${note}`, EXIT.expired);
       case "pending":
         throw new CliError(
           `Proposal ${proposal.id} is still pending after ${formatDuration(timeout)}; wait again with: edgevault proposal wait ${proposal.id}`,
+          EXIT.timedOut,
         );
     }
   },
