@@ -110,7 +110,8 @@ never from arguments, and never printed. Agent tokens never pass through the CLI
 redeem their invites themselves. Secrets you ask the edge to mint (session create, vault
 webhook add) are printed once, alone on stdout.
 
-Shell completion: edgevault completion bash (or zsh, fish); see edgevault completion --help.
+Every command that prints a result takes --json. Shell completion: edgevault completion bash
+(or zsh, fish); see edgevault completion --help.
 
 Exit codes: 0 success; 1 the edge refused the request or could not be reached;
             2 bad command line; 130 interrupted at a prompt;

@@ -20,7 +20,7 @@ import {
 } from "../../workers/webhooks/webhooks.contract.ts";
 import { UsageError } from "../cli-error.ts";
 import { createCommand } from "../command.ts";
-import { table } from "../format.ts";
+import { JSON_OPTION, printJson, table } from "../format.ts";
 import { listedId, PageLimit, VaultPolicy } from "../names.ts";
 import { requireSession } from "../session.ts";
 import { oneLine } from "../terminal-text.ts";
@@ -89,13 +89,14 @@ export const vaultSet = createCommand({
       description: `The proxy's budget for each agent or session in this vault: r requests per second sustained, bursts of b, at most c at once (default ${DEFAULT_RATE_LIMIT.max_concurrent}). "default" drops the override: ${DEFAULT_RATE_LIMIT.rate_per_second} req/s, burst ${DEFAULT_RATE_LIMIT.burst}, ${DEFAULT_RATE_LIMIT.max_concurrent} concurrent.`,
     },
     vault: VAULT_OPTION,
+    json: JSON_OPTION("the vault with its settings (the edge's fields)"),
   },
   examples: [
     "edgevault vault set --vault payments --policy deny",
     "edgevault vault set --vault payments --rate-limit 5/10/4",
     "edgevault vault set --rate-limit default",
   ],
-  async handler({ policy, "rate-limit": rateLimit, vault: flag }, context) {
+  async handler({ policy, "rate-limit": rateLimit, vault: flag, json }, context) {
     if (policy === undefined && rateLimit === undefined) throw new UsageError("Nothing to change: give --policy and/or --rate-limit");
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
@@ -105,6 +106,10 @@ export const vaultSet = createCommand({
         ...(rateLimit === undefined ? {} : { rate_limit: rateLimit }),
       } satisfies z.input<typeof UpdateVaultBody>,
     });
+    if (json) {
+      printJson(context, updated.vault);
+      return;
+    }
     context.out(
       `Vault "${updated.vault.name}": unmatched hosts ${updated.vault.unmatched_host_policy}; rate limit ${describeRateLimit(updated.vault.rate_limit)}.`,
     );
@@ -222,17 +227,22 @@ never carry credential values. Up to ${MAX_WEBHOOKS_PER_VAULT} webhooks per vaul
       description: 'Which events (default: all): created, applied, rejected, expired (with or without the "proposal." prefix)',
     },
     vault: VAULT_OPTION,
+    json: JSON_OPTION("{id, url, events, secret, created_at} instead of the bare secret"),
   },
   examples: [
     "edgevault vault webhook add https://hooks.example.com/edgevault --vault payments",
     "edgevault vault webhook add https://hooks.example.com/decided --events applied,rejected --vault payments > webhook-secret",
   ],
-  async handler({ url, events, vault: flag }, context) {
+  async handler({ url, events, vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const created = await client.request("POST", webhooksPath(vault), CreatedWebhook, {
       body: { url, ...(events === undefined ? {} : { events }) } satisfies z.input<typeof CreateWebhookBody>,
     });
+    if (json) {
+      printJson(context, created);
+      return;
+    }
     // The secret alone on stdout, so it can go straight to a file or a secret store.
     context.out(created.secret);
     context.err("");
@@ -273,12 +283,13 @@ export const vaultWebhookRemove = createCommand({
   summary: "Remove a webhook",
   description: "Removes the webhook; no further events are sent to it. Vault admins.",
   positionals: [{ name: "id", schema: WebhookId, description: "The webhook's id, as vault webhook list shows it" }],
-  options: { vault: VAULT_OPTION },
+  options: { vault: VAULT_OPTION, json: JSON_OPTION("the edge's answer", "{deleted: <id>}") },
   examples: ["edgevault vault webhook remove whk_5e2a91c0d47b3f8e12 --vault payments"],
-  async handler({ id, vault: flag }, context) {
+  async handler({ id, vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const { deleted } = await client.request("DELETE", `${webhooksPath(vault)}/${encodeURIComponent(id)}`, WebhookDeleted);
-    context.out(`Removed webhook ${deleted} from vault "${vault}".`);
+    const answer = await client.request("DELETE", `${webhooksPath(vault)}/${encodeURIComponent(id)}`, WebhookDeleted);
+    if (json) printJson(context, answer);
+    else context.out(`Removed webhook ${answer.deleted} from vault "${vault}".`);
   },
 });
