@@ -19,6 +19,9 @@ import { sessionCreate, sessionList, sessionRevoke } from "./commands/session.ts
 import { vaultLogs, vaultSet, vaultWebhookAdd, vaultWebhookList, vaultWebhookRemove } from "./commands/vault-settings.ts";
 import { caExport, caPath, caTrust } from "./commands/ca.ts";
 import { completion } from "./commands/completion.ts";
+import { userInvite, userList, userRemove, userSetRole } from "./commands/user.ts";
+import { apiKeyCreate, apiKeyList, apiKeyRevoke } from "./commands/api-key.ts";
+import { audit } from "./commands/audit.ts";
 import { proxy } from "./commands/proxy.ts";
 import { vaultRun } from "./commands/run.ts";
 
@@ -26,6 +29,14 @@ export const COMMANDS: readonly Command[] = [
   login,
   logout,
   whoami,
+  userInvite,
+  userList,
+  userSetRole,
+  userRemove,
+  apiKeyCreate,
+  apiKeyList,
+  apiKeyRevoke,
+  audit,
   vaultCreate,
   vaultList,
   vaultUse,
@@ -107,8 +118,8 @@ Environment:
 
 Secrets (API keys, passwords, credential values) are read from stdin or a hidden prompt,
 never from arguments, and never printed. Agent tokens never pass through the CLI: agents
-redeem their invites themselves. Secrets you ask the edge to mint (session create, vault
-webhook add) are printed once, alone on stdout.
+redeem their invites themselves. Secrets you ask the edge to mint (session create, api-key
+create, vault webhook add, user invite's link) are printed once, alone on stdout.
 
 Every command that prints a result takes --json. Shell completion: edgevault completion bash
 (or zsh, fish); see edgevault completion --help.
