@@ -16,7 +16,8 @@ import { proposalApprove, proposalList, proposalReject, proposalShow, proposalWa
 import { serviceAdd, serviceDisable, serviceEnable, serviceList, serviceRemove, serviceUpdate } from "./commands/service.ts";
 import { closest } from "./suggest.ts";
 import { sessionCreate, sessionList, sessionRevoke } from "./commands/session.ts";
-import { vaultLogs, vaultSet, vaultWebhookAdd, vaultWebhookList, vaultWebhookRemove } from "./commands/vault-settings.ts";
+import { vaultLogs } from "./commands/vault-logs.ts";
+import { vaultSet, vaultWebhookAdd, vaultWebhookList, vaultWebhookRemove } from "./commands/vault-settings.ts";
 import { caExport, caPath, caTrust } from "./commands/ca.ts";
 import { completion } from "./commands/completion.ts";
 import { userInvite, userList, userRemove, userSetRole } from "./commands/user.ts";
@@ -250,6 +251,11 @@ export async function run(argv: readonly string[], context: CommandContext): Pro
 }
 
 export function processContext(): CommandContext {
+  // `edgevault … | head` closes the pipe early: that ends the command quietly, not with a crash.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? EXIT.ok);
+    throw error;
+  });
   return {
     env: process.env,
     stdin: process.stdin,
