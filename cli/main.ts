@@ -23,6 +23,7 @@ import { completion } from "./commands/completion.ts";
 import { userInvite, userList, userRemove, userSetRole } from "./commands/user.ts";
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from "./commands/api-key.ts";
 import { audit } from "./commands/audit.ts";
+import { skillInstall } from "./commands/skill.ts";
 import { proxy } from "./commands/proxy.ts";
 import { vaultRun } from "./commands/run.ts";
 
@@ -86,6 +87,7 @@ export const COMMANDS: readonly Command[] = [
   caPath,
   caExport,
   caTrust,
+  skillInstall,
   completion,
 ];
 
