@@ -138,8 +138,13 @@ Examples:
   edgevault agent invite my-agent --vault payments:proxy`;
 }
 
+/** cli/package.json's version, written into the bundle by the esbuild builds (cli/build.mjs). */
+declare const EDGEVAULT_CLI_VERSION: string | undefined;
+
 function version(): string {
-  const pkg: unknown = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  if (typeof EDGEVAULT_CLI_VERSION === "string") return EDGEVAULT_CLI_VERSION;
+  // Run from source (the tsx fallback): this file sits beside cli/package.json.
+  const pkg: unknown = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
   return typeof pkg === "object" && pkg !== null && "version" in pkg && typeof pkg.version === "string" ? pkg.version : "unknown";
 }
 
