@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -16,7 +16,7 @@ import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { EXIT } from "../../cli/cli-error.ts";
 import { COMMANDS, run } from "../../cli/main.ts";
 import { printed, runCli, tempConfigHome, type CliOptions } from "./support/cli.ts";
-import { startEdge, type Edge, type TestCompany } from "./support/edge.ts";
+import { ROOT, startEdge, type Edge, type TestCompany } from "./support/edge.ts";
 
 const SECRET = "sk_live_typed-in-the-wrong-place";
 
@@ -152,6 +152,21 @@ describe("--json", () => {
     assert.deepEqual(await json(["vault", "service", "remove", "svc", "--yes"]), { deleted: "svc" });
     assert.deepEqual(await json(["vault", "credential", "delete", "SCRIPT_KEY"]), { vault: "scripted", deleted: ["SCRIPT_KEY"] });
     assert.deepEqual(await json(["agent", "delete", "scripted-agent", "--yes"]), { deleted: "scripted-agent" });
+  });
+});
+
+describe("docs/cli.md", () => {
+  it("has a section for every command and a row for every exit code", async () => {
+    const doc = await readFile(path.join(ROOT, "docs", "cli.md"), "utf8");
+    const headings = doc.split("\n").filter((line) => line.startsWith("#"));
+    for (const command of COMMANDS) {
+      const name = command.path.join(" ");
+      assert.ok(
+        headings.some((heading) => heading.includes(`\`${name}`)),
+        `docs/cli.md has no heading for ${name}`,
+      );
+    }
+    for (const code of Object.values(EXIT)) assert.match(doc, new RegExp(`^\\| \`${code}\` \\|`, "m"), `exit code ${code}`);
   });
 });
 
