@@ -138,7 +138,7 @@ Examples:
   edgevault agent invite my-agent --vault payments:proxy`;
 }
 
-/** cli/package.json's version, written into the bundle by the esbuild builds (cli/build.mjs). */
+/** cli/package.json's version, written into the bundle by the esbuild builds (cli/build.js). */
 declare const EDGEVAULT_CLI_VERSION: string | undefined;
 
 function version(): string {

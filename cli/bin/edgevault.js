@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The CLI is TypeScript. In the repository it runs from a single-file build kept in
-// `.edgevault-cli/` at the repo root, rebuilt with esbuild (cli/build.mjs) whenever a source it was
+// `.edgevault-cli/` at the repo root, rebuilt with esbuild (cli/build.js) whenever a source it was
 // built from is newer (about 0.1 s to start instead of 0.4 s through tsx). Any problem with the
 // build falls back to tsx, so `npx edgevault` always works in the repo without a build step. The
-// npm package has its own entry, dist/edgevault.js, built by the same cli/build.mjs at pack time.
+// npm package has its own entry, dist/edgevault.js, built by the same cli/build.js at pack time.
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -26,15 +26,15 @@ async function isFresh() {
 }
 
 async function build() {
-  // The build itself is shared with the npm package's (cli/build.mjs); loaded only to rebuild.
-  const { cliBuild } = await import("../build.mjs");
+  // The build itself is shared with the npm package's (cli/build.js); loaded only to rebuild.
+  const { cliBuild } = await import("../build.js");
   const result = await cliBuild({ entryPoints: [path.join(ROOT, "cli", "main.ts")], metafile: true, write: false });
   await mkdir(BUILD_DIR, { recursive: true });
   // Write under a unique name, then rename: concurrent runs never see a half-written bundle.
   const tmp = `${BUNDLE}.${process.pid}.tmp`;
   await writeFile(tmp, result.outputFiles[0].contents);
   // The version (from cli/package.json) and the build's own settings count as inputs too.
-  const inputs = [...Object.keys(result.metafile.inputs), "cli/package.json", "cli/build.mjs"];
+  const inputs = [...Object.keys(result.metafile.inputs), "cli/package.json", "cli/build.js"];
   await writeFile(`${INPUTS}.${process.pid}.tmp`, JSON.stringify(inputs));
   await rename(`${INPUTS}.${process.pid}.tmp`, INPUTS);
   await rename(tmp, BUNDLE);

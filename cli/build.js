@@ -25,7 +25,11 @@ const ROOT = path.dirname(CLI_DIR);
 export const BUNDLED_PACKAGES = /^(@hono\/zod-openapi|@hono\/zod-validator|@asteasolutions\/zod-to-openapi|openapi3-ts|hono)(\/|$)/;
 
 const BUILTINS = new Set(builtinModules);
-const packageName = (specifier) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+const packageName = (specifier) =>
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
 
 /** esbuild's `packages: "external"`, except BUNDLED_PACKAGES; with `declared`, any other package must be in it. */
 function externalPackages(declared) {
