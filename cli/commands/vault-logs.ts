@@ -136,13 +136,12 @@ object per line.`,
 /** The command line of the next page: the same filters, older entries. */
 function continuation(vault: string, args: { limit: number; agent?: string; service?: string; status?: string; denied: boolean }, next: number): string {
   return [
-    `edgevault vault logs --vault ${vault}`,
+    `edgevault vault logs --vault ${vault} --before ${next}`,
     ...(args.agent ? [`--agent ${args.agent}`] : []),
     ...(args.service ? [`--service ${args.service}`] : []),
     ...(args.status ? [`--status ${args.status}`] : []),
     ...(args.denied ? ["--denied"] : []),
     ...(args.limit === 50 ? [] : [`--limit ${args.limit}`]),
-    `--before ${next}`,
   ].join(" ");
 }
 
