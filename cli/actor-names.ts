@@ -63,5 +63,7 @@ const ACTOR_TYPES: Record<string, string> = { company_key: "api-key", vault_sess
  * and its name when known, else its id.
  */
 export function describeActor(names: ReadonlyMap<string, string>, type: string, id: string): string {
+  // The edge records an invite's redemption as done by the invite itself, under the company-key kind.
+  if (type === "company_key" && id.startsWith("invite:")) return id;
   return `${ACTOR_TYPES[type] ?? type}:${names.get(id) ?? id}`;
 }

@@ -209,7 +209,7 @@ describe("edgevault user, api-key and audit", () => {
       assert.match(lines[0] ?? "", /^TIME +ACTOR +ACTION +TARGET +DETAIL$/);
       assert.match(lines[1] ?? "", /^\S+ +agent:audited-agent +proposal\.raise +/);
       assert.match(log.stdout, /^\S+ +api-key:\S+.* +vault\.create +vault:audited +/m);
-      assert.match(log.stdout, /agent\.invite\.redeem/);
+      assert.match(log.stdout, /^\S+ +invite:\S+ +agent\.invite\.redeem +agent:audited-agent /m);
       assert.match(log.stdout, /user\.delete/);
       assert.match(log.stdout, / agent:audited-agent /);
 
