@@ -46,6 +46,8 @@ export type RequestOptions = {
   timeoutMs?: number;
   /** Extra request headers (e.g. `X-Vault`); Accept, Authorization and Content-Type are set here. */
   headers?: Record<string, string>;
+  /** Abandons the request (e.g. `vault logs --follow` stopped by Ctrl+C); the timeout applies too. */
+  signal?: AbortSignal;
 };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -82,13 +84,14 @@ export class ApiClient {
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
 
     let response: Response;
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.#timeoutMs);
     try {
       response = await fetch(url, {
         method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         redirect: "manual",
-        signal: AbortSignal.timeout(options.timeoutMs ?? this.#timeoutMs),
+        signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
       });
     } catch (error) {
       throw this.#unreachable(error, options.timeoutMs ?? this.#timeoutMs);

@@ -10,6 +10,12 @@ export const EXIT = {
   failure: 1,
   /** The command line itself is wrong: unknown command or flag, missing or malformed argument. */
   usage: 2,
+  /** `proposal wait`: the proposal was rejected. */
+  rejected: 3,
+  /** `proposal wait`: the proposal expired before anyone decided. */
+  expired: 4,
+  /** `proposal wait`: the proposal was still pending when --timeout ran out. */
+  timedOut: 5,
   /** The user interrupted a prompt (Ctrl+C). */
   interrupted: 130,
 } as const;

@@ -9,6 +9,7 @@ import type { z } from "zod";
 import { UsageError } from "./cli-error.ts";
 import { acceptsAbsent, usageLine } from "./command-help.ts";
 import type { AnyCommandDeclaration, OptionSpec, PositionalSpec } from "./command.ts";
+import { closest, quotedChoices } from "./suggest.ts";
 
 /** An unknown option is repeated only when it looks like an option name rather than a pasted value. */
 const OPTION_NAME = /^--?[A-Za-z][A-Za-z0-9-]{0,39}$/;
@@ -68,11 +69,7 @@ function splitWords(words: readonly string[], options: Readonly<Record<string, O
     if (token.kind === "positional") given.push(token.value);
     if (token.kind !== "option") continue;
     const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
-    if (option === undefined) {
-      throw new UsageError(
-        OPTION_NAME.test(token.rawName) ? `Unknown option '${token.rawName}'` : "Unknown option (not repeated here: it does not look like an option name)",
-      );
-    }
+    if (option === undefined) throw unknownOption(token.rawName, options);
     const flag = `--${token.name}`;
     if (option.type === "boolean") {
       if (token.value !== undefined) throw new UsageError(`Option '${flag}' takes no value`);
@@ -92,6 +89,22 @@ function splitWords(words: readonly string[], options: Readonly<Record<string, O
     }
   }
   return { raw, given };
+}
+
+/**
+ * "Unknown option '--jsno'; did you mean '--json'?": the name is repeated only when it looks like
+ * one, and only declared names are suggested.
+ */
+function unknownOption(rawName: string, options: Readonly<Record<string, OptionSpec>>): UsageError {
+  if (!OPTION_NAME.test(rawName)) return new UsageError("Unknown option (not repeated here: it does not look like an option name)");
+  // One-letter options are all one edit apart: only long names are worth a suggestion.
+  const near = rawName.startsWith("--")
+    ? closest(
+        rawName,
+        Object.keys(options).map((name) => `--${name}`),
+      )
+    : [];
+  return new UsageError(`Unknown option '${rawName}'${near.length > 0 ? `; did you mean ${quotedChoices(near)}?` : ""}`);
 }
 
 function optionValue(name: string, option: OptionSpec, raw: string | boolean | string[] | undefined): unknown {

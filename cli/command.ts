@@ -17,12 +17,25 @@ export type CommandContext = SecretInput & {
   err: (line: string) => void;
 };
 
+/** What shell completion and "did you mean" know about one of a command's options. */
+export type CommandOption = {
+  readonly name: string;
+  readonly short?: string;
+  readonly description: string;
+  /** A string option: the next word is its value. */
+  readonly takesValue: boolean;
+  /** The values its schema accepts, when it is a fixed list (an enum); empty otherwise. */
+  readonly values: readonly string[];
+};
+
 /** A command as `main.ts` dispatches it. */
 export type Command = {
   /** The words that select the command, e.g. ["vault", "credential", "set"]. */
   readonly path: readonly string[];
   /** One line for the command list. */
   readonly summary: string;
+  /** Its options, from the declaration (`--help` itself not included). */
+  readonly options: readonly CommandOption[];
   /** The full `--help` text: usage, description, arguments, options and examples. */
   readonly help: string;
   /** Resolves with nothing (exit 0) or, for a command that runs another program, the exit code to use. */
@@ -121,6 +134,13 @@ export function createCommand<
   return {
     path: declaration.path,
     summary: declaration.summary,
+    options: Object.entries(declaration.options ?? {}).map(([name, option]) => ({
+      name,
+      ...(option.short ? { short: option.short } : {}),
+      description: option.description,
+      takesValue: option.type === "string",
+      values: option.schema ? enumValues(option.schema) : [],
+    })),
     // Built on first use: most runs never print it.
     get help() {
       help ??= commandHelp(declaration);
@@ -133,6 +153,18 @@ export function createCommand<
       return typeof code === "number" ? code : undefined;
     },
   };
+}
+
+/**
+ * The values a schema takes when it is an enum, looking through `.optional()`, `.default()` and
+ * `.pipe()`: what completion offers after `--role`.
+ */
+function enumValues(schema: z.ZodType): string[] {
+  const def = schema._zod.def as { type: string; innerType?: z.ZodType; out?: z.ZodType; entries?: Record<string, unknown> };
+  if (def.type === "enum" && def.entries) return Object.values(def.entries).filter((v): v is string => typeof v === "string");
+  if ((def.type === "optional" || def.type === "default" || def.type === "nullable") && def.innerType) return enumValues(def.innerType);
+  if (def.type === "pipe" && def.out) return enumValues(def.out);
+  return [];
 }
 
 /** Mistakes in a declaration are bugs: they fail every run of the CLI, so tests catch them. */

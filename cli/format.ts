@@ -1,4 +1,22 @@
-/** Plain-text tables for listings: left-aligned columns, two spaces apart, a header row. */
+/**
+ * How results are printed: plain-text tables for listings (left-aligned columns, two spaces
+ * apart, a header row), or JSON with `--json`.
+ */
+import type { CommandContext, OptionSpec } from "./command.ts";
+
+/**
+ * `--json`, declared the same way by every command that prints a result; `what` completes
+ * "Print … as JSON" for its --help, and `more` may follow it.
+ * @example
+ * options: { json: JSON_OPTION("the created vault") }
+ */
+export const JSON_OPTION = (what: string, more?: string) =>
+  ({ type: "boolean", description: `Print ${what} as JSON${more ? `: ${more}` : ""}` }) as const satisfies OptionSpec;
+
+/** A result as pretty-printed JSON on stdout, the one shape `--json` prints. */
+export function printJson(context: Pick<CommandContext, "out">, value: unknown): void {
+  context.out(JSON.stringify(value, null, 2));
+}
 
 /**
  * @example

@@ -14,9 +14,16 @@ import { vaultCreate, vaultList, vaultUse } from "./commands/vault.ts";
 import { vaultAgentAdd, vaultAgentList, vaultAgentRemove, vaultAgentSetRole } from "./commands/vault-agent.ts";
 import { proposalApprove, proposalList, proposalReject, proposalShow, proposalWait } from "./commands/proposal.ts";
 import { serviceAdd, serviceDisable, serviceEnable, serviceList, serviceRemove, serviceUpdate } from "./commands/service.ts";
+import { closest } from "./suggest.ts";
 import { sessionCreate, sessionList, sessionRevoke } from "./commands/session.ts";
-import { vaultLogs, vaultSet, vaultWebhookAdd, vaultWebhookList, vaultWebhookRemove } from "./commands/vault-settings.ts";
+import { vaultLogs } from "./commands/vault-logs.ts";
+import { vaultSet, vaultWebhookAdd, vaultWebhookList, vaultWebhookRemove } from "./commands/vault-settings.ts";
 import { caExport, caPath, caTrust } from "./commands/ca.ts";
+import { completion } from "./commands/completion.ts";
+import { userInvite, userList, userRemove, userSetRole } from "./commands/user.ts";
+import { apiKeyCreate, apiKeyList, apiKeyRevoke } from "./commands/api-key.ts";
+import { audit } from "./commands/audit.ts";
+import { skillInstall } from "./commands/skill.ts";
 import { proxy } from "./commands/proxy.ts";
 import { vaultRun } from "./commands/run.ts";
 
@@ -24,6 +31,14 @@ export const COMMANDS: readonly Command[] = [
   login,
   logout,
   whoami,
+  userInvite,
+  userList,
+  userSetRole,
+  userRemove,
+  apiKeyCreate,
+  apiKeyList,
+  apiKeyRevoke,
+  audit,
   vaultCreate,
   vaultList,
   vaultUse,
@@ -72,6 +87,8 @@ export const COMMANDS: readonly Command[] = [
   caPath,
   caExport,
   caTrust,
+  skillInstall,
+  completion,
 ];
 
 const HELP_FLAGS = new Set(["--help", "-h"]);
@@ -104,11 +121,15 @@ Environment:
 
 Secrets (API keys, passwords, credential values) are read from stdin or a hidden prompt,
 never from arguments, and never printed. Agent tokens never pass through the CLI: agents
-redeem their invites themselves. Secrets you ask the edge to mint (session create, vault
-webhook add) are printed once, alone on stdout.
+redeem their invites themselves. Secrets you ask the edge to mint (session create, api-key
+create, vault webhook add, user invite's link) are printed once, alone on stdout.
+
+Every command that prints a result takes --json. Shell completion: edgevault completion bash
+(or zsh, fish); see edgevault completion --help.
 
 Exit codes: 0 success; 1 the edge refused the request or could not be reached;
             2 bad command line; 130 interrupted at a prompt;
+            proposal wait: 3 rejected, 4 expired, 5 still pending at --timeout;
             vault run exits with its command's code.
 
 Examples:
@@ -117,8 +138,13 @@ Examples:
   edgevault agent invite my-agent --vault payments:proxy`;
 }
 
+/** cli/package.json's version, written into the bundle by the esbuild builds (cli/build.js). */
+declare const EDGEVAULT_CLI_VERSION: string | undefined;
+
 function version(): string {
-  const pkg: unknown = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  if (typeof EDGEVAULT_CLI_VERSION === "string") return EDGEVAULT_CLI_VERSION;
+  // Run from source (the tsx fallback): this file sits beside cli/package.json.
+  const pkg: unknown = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
   return typeof pkg === "object" && pkg !== null && "version" in pkg && typeof pkg.version === "string" ? pkg.version : "unknown";
 }
 
@@ -133,15 +159,60 @@ function wantsHelp(argv: readonly string[]): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).some((arg) => HELP_FLAGS.has(arg));
 }
 
+/** A word that may be repeated in an error: it reads as a command word, not as a pasted value. */
+const COMMAND_WORD = /^[a-z][a-z0-9-]{0,39}$/;
+
 function unknownCommand(argv: readonly string[]): UsageError {
-  // Suggest the commands under the longest known prefix, e.g. `vault credential`.
+  // List the commands under the longest known prefix, e.g. `vault credential`.
   let depth = 0;
   while (COMMANDS.some((c) => c.path.length > depth + 1 && c.path.slice(0, depth + 1).every((word, i) => argv[i] === word))) depth += 1;
   const prefix = argv.slice(0, depth);
   const candidates = COMMANDS.filter((c) => prefix.every((word, i) => c.path[i] === word)).map((c) => `edgevault ${c.path.join(" ")}`);
   const asked = argv[depth];
-  const what = asked === undefined ? `"edgevault ${prefix.join(" ")}" needs a subcommand` : `Unknown command "${[...prefix, asked].join(" ")}"`;
-  return new UsageError(`${what}. Try one of:\n  ${candidates.join("\n  ")}`);
+  const what =
+    asked === undefined
+      ? `"edgevault ${prefix.join(" ")}" needs a subcommand`
+      : COMMAND_WORD.test(asked)
+        ? `Unknown command "${[...prefix, asked].join(" ")}"`
+        : `Unknown command${depth === 0 ? "" : ` after "${prefix.join(" ")}"`} (not repeated here: it does not look like a command)`;
+  const near = suggestCommands(argv);
+  if (near.length > 0) return new UsageError(`${what}. Did you mean:\n  ${near.map((path) => `edgevault ${path}`).join("\n  ")}`);
+  // The whole list is what --help shows; under a group, its few commands are worth listing.
+  return new UsageError(depth === 0 ? what : `${what}. Try one of:\n  ${candidates.join("\n  ")}`);
+}
+
+/**
+ * Command paths the leading words of argv probably meant: a typo of a command or of a group
+ * (`vualt list`, `vault crednetial`), or a command without its first word (`credential set`
+ * for `vault credential set`). Only declared paths are returned.
+ */
+export function suggestCommands(argv: readonly string[]): string[] {
+  const typed: string[] = [];
+  for (const word of argv) {
+    if (!COMMAND_WORD.test(word)) break;
+    typed.push(word);
+  }
+  if (typed.length === 0) return [];
+  const paths = new Map<string, number>();
+  for (const command of COMMANDS) for (let n = 1; n <= command.path.length; n += 1) paths.set(command.path.slice(0, n).join(" "), n);
+  // Typos: the longest path that the same number of typed words is a few edits from.
+  const typos: { path: string; length: number }[] = [];
+  for (const [path, length] of paths) {
+    if (length > typed.length) continue;
+    if (closest(typed.slice(0, length).join(" "), [path]).length > 0) typos.push({ path, length });
+  }
+  const longest = Math.max(0, ...typos.map((t) => t.length));
+  const best = typos.filter((t) => t.length === longest).map((t) => t.path);
+  const ranked = closest(typed.slice(0, longest).join(" "), best);
+  // A missing first word: the typed words are how some command's path ends.
+  const endings: string[] = [];
+  if (!COMMANDS.some((c) => c.path[0] === typed[0])) {
+    for (let k = typed.length; k >= 1 && endings.length === 0; k -= 1) {
+      const tail = typed.slice(0, k).join(" ");
+      for (const command of COMMANDS) if (command.path.length > k && command.path.slice(-k).join(" ") === tail) endings.push(command.path.join(" "));
+    }
+  }
+  return [...new Set([...ranked, ...endings])].slice(0, 3);
 }
 
 /** Runs the CLI; resolves with the process exit code. */
@@ -187,6 +258,11 @@ export async function run(argv: readonly string[], context: CommandContext): Pro
 }
 
 export function processContext(): CommandContext {
+  // `edgevault … | head` closes the pipe early: that ends the command quietly, not with a crash.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? EXIT.ok);
+    throw error;
+  });
   return {
     env: process.env,
     stdin: process.stdin,

@@ -89,6 +89,9 @@ export const PageLimit = (max: number) =>
     .transform(Number)
     .pipe(z.number().min(1, "must be at least 1").max(max, `must be at most ${max}`));
 
+/** A log entry's id, as `--before` takes it to read the next page (audit, vault logs). */
+export const EntryId = z.string().regex(/^[1-9]\d{0,15}$/, "must be an entry id (a positive whole number)");
+
 /** Ids as listings show them: letters, digits, `_` and `-`, up to the edge's length for that id. */
 export const listedId = (min: number, max: number, message: string) => z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${min},${max}}$`), message);
 

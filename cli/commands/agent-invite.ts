@@ -17,7 +17,7 @@ import {
 } from "../../workers/invites/invites.contract.ts";
 import { createCommand } from "../command.ts";
 import { formatDuration, Ttl } from "../duration.ts";
-import { table } from "../format.ts";
+import { JSON_OPTION, printJson, table } from "../format.ts";
 import { COMPANY_ROLES } from "../../workers/companies/companies.contract.ts";
 import { VAULT_ROLES } from "../../workers/vaults/vaults.contract.ts";
 import { AgentName, AgentRole, oneOf, TokenSuffix, VaultGrant } from "../names.ts";
@@ -59,6 +59,7 @@ To invite an agent named "list" or "revoke", put -- before the name: agent invit
       schema: Ttl(INVITE_MIN_TTL_SECONDS, INVITE_MAX_TTL_SECONDS).optional(),
       description: `How long the invite stays valid: 1m to 7d, e.g. 2h, 7d (default ${formatDuration(INVITE_DEFAULT_TTL_SECONDS)})`,
     },
+    json: JSON_OPTION("the edge's answer", "the prompt, the single-use invite URL inside it, and the invite's details"),
   },
   examples: ["edgevault agent invite my-agent --vault payments:proxy", "edgevault agent invite ci-bot --vault payments:member --vault ops --ttl 2h | pbcopy"],
   async handler(args, context) {
@@ -69,6 +70,10 @@ To invite an agent named "list" or "revoke", put -- before the name: agent invit
         typeof CreateInviteBody
       >,
     });
+    if (args.json) {
+      printJson(context, invite);
+      return;
+    }
     // The prompt alone on stdout, so it can be piped to a clipboard; the commentary on stderr.
     context.out(invite.prompt);
     const granted = vaults.length > 0 ? vaults.map((g) => `${g.vault}:${g.role}`).join(", ") : "no vaults yet";
@@ -122,10 +127,12 @@ SUFFIX column of agent invite list (or the end of the invite URL); any unambiguo
 least 4 characters works. A suffix starting with "-" goes after --, so it is not read as an
 option. Members may revoke only the invites they created.`,
   positionals: [{ name: "token_suffix", schema: TokenSuffix, description: "The last characters of the invite's token" }],
+  options: { json: JSON_OPTION("the edge's answer") },
   examples: ["edgevault agent invite revoke Xy7_k2Qa", "edgevault agent invite revoke -- -b4Tq9Lz"],
-  async handler({ token_suffix: suffix }, context) {
+  async handler({ token_suffix: suffix, json }, context) {
     const { client } = await requireSession(context);
     const revoked = await client.request("DELETE", `/v1/agents/invites/${encodeURIComponent(suffix)}`, InviteRevoked);
-    context.out(`Revoked the invite for agent "${revoked.name}" (suffix ${revoked.revoked}).`);
+    if (json) printJson(context, revoked);
+    else context.out(`Revoked the invite for agent "${revoked.name}" (suffix ${revoked.revoked}).`);
   },
 });

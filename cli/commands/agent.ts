@@ -28,7 +28,7 @@ import type { ApiClient } from "../api-client.ts";
 import { type Command, type CommandContext, createCommand } from "../command.ts";
 import { confirm } from "../confirm.ts";
 import { formatDuration, Ttl } from "../duration.ts";
-import { table } from "../format.ts";
+import { JSON_OPTION, printJson, table } from "../format.ts";
 import { AgentName, AgentRole, CapabilityList, oneOf } from "../names.ts";
 import { requireSession } from "../session.ts";
 import { revokeCommand } from "./agent-invite.ts";
@@ -165,11 +165,13 @@ Company owners only; the change applies to the agent's next request.`,
       schema: z.string(`is required: ${oneOf(COMPANY_ROLES)}`).pipe(AgentRole),
       description: `The company role: ${oneOf(COMPANY_ROLES)}`,
     },
+    json: JSON_OPTION("the updated agent (the edge's fields)"),
   },
   examples: ["edgevault agent set-role my-agent --role owner"],
-  async handler({ name, role }, context) {
+  async handler({ name, role, json }, context) {
     const agent = await updateAgent(context, name, { role });
-    context.out(`Agent "${agent.name}" is now ${agent.role === "owner" ? "an owner" : "a member"} of the company.`);
+    if (json) printJson(context, agent);
+    else context.out(`Agent "${agent.name}" is now ${agent.role === "owner" ? "an owner" : "a member"} of the company.`);
   },
 });
 
@@ -179,10 +181,12 @@ export const agentRename = createCommand({
   description: `Renames an agent. Its token, vault grants and sessions are unchanged, but its SPIFFE ID follows
 the name, so SVIDs issued under the old name no longer match it. Company owners only.`,
   positionals: [AGENT, { name: "new-name", schema: AgentName, description: "The agent's new name" }],
+  options: { json: JSON_OPTION("the renamed agent (the edge's fields)") },
   examples: ["edgevault agent rename my-agent billing-agent"],
-  async handler({ name, "new-name": newName }, context) {
+  async handler({ name, "new-name": newName, json }, context) {
     const agent = await updateAgent(context, name, { name: newName });
-    context.out(`Renamed agent "${name}" to "${agent.name}".`);
+    if (json) printJson(context, agent);
+    else context.out(`Renamed agent "${name}" to "${agent.name}".`);
   },
 });
 
@@ -194,9 +198,9 @@ its vault grants and pending rotation invites are removed. This cannot be undone
 confirmation on a terminal; without a terminal (scripts, CI) --yes is required.
 Company owners only.`,
   positionals: [AGENT],
-  options: { yes: { type: "boolean", short: "y", description: "Do not ask for confirmation" } },
+  options: { yes: { type: "boolean", short: "y", description: "Do not ask for confirmation" }, json: JSON_OPTION("the edge's answer", "{deleted: <name>}") },
   examples: ["edgevault agent delete my-agent --yes"],
-  async handler({ name, yes }, context) {
+  async handler({ name, yes, json }, context) {
     const { client } = await requireSession(context);
     await confirm(context, {
       yes,
@@ -208,8 +212,9 @@ Company owners only.`,
         return `Delete agent "${agent.name}" (${vaults}; ${agent.activeSessions} active sessions) with its tokens, sessions and grants?`;
       },
     });
-    const { deleted } = await client.request("DELETE", agentPath(name), AgentDeleted);
-    context.out(`Deleted agent "${deleted}".`);
+    const answer = await client.request("DELETE", agentPath(name), AgentDeleted);
+    if (json) printJson(context, answer);
+    else context.out(`Deleted agent "${answer.deleted}".`);
   },
 });
 
@@ -228,9 +233,10 @@ be active.`,
       schema: Ttl(INVITE_MIN_TTL_SECONDS, INVITE_MAX_TTL_SECONDS).optional(),
       description: `How long the invite stays valid: 1m to 7d, e.g. 2h (default ${formatDuration(INVITE_DEFAULT_TTL_SECONDS)})`,
     },
+    json: JSON_OPTION("the edge's answer", "the prompt, the single-use rotation URL inside it, and the invite's details"),
   },
   examples: ["edgevault agent rotate my-agent --ttl 1h"],
-  async handler({ name, ttl }, context) {
+  async handler({ name, ttl, json }, context) {
     const { client } = await requireSession(context);
     const invite = await client.request(
       "POST",
@@ -238,6 +244,10 @@ be active.`,
       RotationInvite,
       ttl === undefined ? {} : { body: { ttl_seconds: ttl } satisfies z.input<typeof RotateAgentBody> },
     );
+    if (json) {
+      printJson(context, invite);
+      return;
+    }
     context.out(invite.prompt);
     context.err("");
     context.err(`Rotation invite for agent "${invite.name}", single use, expires ${invite.expires_at}. The old token works until it is redeemed.`);
@@ -256,10 +266,12 @@ function statusCommand(status: "active" | "disabled"): Command {
         : "Disables an agent: its token is refused from its next request, but the agent, its token and\nits vault grants are kept, so edgevault agent enable restores it as it was."
     } Company owners only.`,
     positionals: [AGENT],
+    options: { json: JSON_OPTION("the agent (the edge's fields)") },
     examples: [`edgevault agent ${verb} my-agent`],
-    async handler({ name }, context) {
+    async handler({ name, json }, context) {
       const agent = await updateAgent(context, name, { status });
-      context.out(`Agent "${agent.name}" is ${agent.status === "active" ? "enabled" : "disabled"}.`);
+      if (json) printJson(context, agent);
+      else context.out(`Agent "${agent.name}" is ${agent.status === "active" ? "enabled" : "disabled"}.`);
     },
   });
 }

@@ -14,6 +14,7 @@ import {
 } from "../../workers/credentials/credentials.contract.ts";
 import { CliError, UsageError } from "../cli-error.ts";
 import { createCommand } from "../command.ts";
+import { JSON_OPTION, printJson } from "../format.ts";
 import { CredentialKey } from "../names.ts";
 import { readSecret } from "../prompt.ts";
 import { requireSession } from "../session.ts";
@@ -26,7 +27,7 @@ export const credentialSet = createCommand({
 piped (one trailing newline is dropped) or typed at a hidden prompt; it is never accepted as an
 argument, so it stays out of shell history and process listings.`,
   positionals: [{ name: "KEY", schema: CredentialKey, description: "The credential's name, e.g. STRIPE_KEY: upper case letters, digits and underscores" }],
-  options: { vault: VAULT_OPTION },
+  options: { vault: VAULT_OPTION, json: JSON_OPTION("the edge's answer", "{vault, set: [keys]}") },
   examples: [
     "edgevault vault credential set STRIPE_KEY --vault payments          # type it at the prompt",
     "pbpaste | edgevault vault credential set STRIPE_KEY --vault payments",
@@ -34,7 +35,7 @@ argument, so it stays out of shell history and process listings.`,
   // The extra argument is most likely the value itself; say so without repeating it.
   extraArgumentsHint:
     "the value is read from stdin or a hidden prompt, never from arguments. If you typed a secret on the command line, it may be in your shell history",
-  async handler({ KEY: key, vault: flag }, context) {
+  async handler({ KEY: key, vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const value = await readSecret(context, `value for ${key}`);
@@ -43,7 +44,8 @@ argument, so it stays out of shell history and process listings.`,
     const stored = await client.request("POST", "/v1/credentials", CredentialsSet, {
       body: { vault, credentials: { [key]: value } } satisfies z.input<typeof SetCredentialsBody>,
     });
-    context.out(`Stored ${stored.set.join(", ")} in vault "${stored.vault}".`);
+    if (json) printJson(context, stored);
+    else context.out(`Stored ${stored.set.join(", ")} in vault "${stored.vault}".`);
   },
 });
 
@@ -75,9 +77,9 @@ export const credentialDelete = createCommand({
   description: `Deletes the named credentials from the vault. Exits 1 if any of them did not exist (the others
 are still deleted).`,
   positionals: [{ name: "KEY", schema: CredentialKey, variadic: true, description: `The credentials to delete, up to ${MAX_CREDENTIALS_PER_REQUEST}` }],
-  options: { vault: VAULT_OPTION },
+  options: { vault: VAULT_OPTION, json: JSON_OPTION("the edge's answer", "{vault, deleted: [keys]}, also when some keys did not exist (exit 1)") },
   examples: ["edgevault vault credential delete STRIPE_KEY OLD_TOKEN --vault payments"],
-  async handler({ KEY: given, vault: flag }, context) {
+  async handler({ KEY: given, vault: flag, json }, context) {
     if (given.length > MAX_CREDENTIALS_PER_REQUEST) throw new UsageError(`At most ${MAX_CREDENTIALS_PER_REQUEST} keys per command`);
     const keys = [...new Set(given)];
     const vault = await resolveVault(context, flag);
@@ -85,7 +87,8 @@ are still deleted).`,
     const result = await client.request("DELETE", "/v1/credentials", CredentialsDeleted, {
       body: { vault, keys } satisfies z.input<typeof DeleteCredentialsBody>,
     });
-    if (result.deleted.length > 0) context.out(`Deleted ${result.deleted.join(", ")} from vault "${result.vault}".`);
+    if (json) printJson(context, result);
+    else if (result.deleted.length > 0) context.out(`Deleted ${result.deleted.join(", ")} from vault "${result.vault}".`);
     const missing = keys.filter((key) => !result.deleted.includes(key));
     if (missing.length > 0) throw new CliError(`No such credential in vault "${result.vault}": ${missing.join(", ")}`);
   },

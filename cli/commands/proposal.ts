@@ -20,10 +20,10 @@ import {
 } from "../../workers/proposals/proposals.contract.ts";
 import { WhoAmI } from "../../workers/sign-in/sign-in.contract.ts";
 import { isApiError, type ApiClient, type ApiError } from "../api-client.ts";
-import { CliError } from "../cli-error.ts";
+import { CliError, EXIT } from "../cli-error.ts";
 import { type CommandContext, createCommand, type OptionSpec } from "../command.ts";
 import { formatDuration, Ttl } from "../duration.ts";
-import { table } from "../format.ts";
+import { JSON_OPTION, printJson, table } from "../format.ts";
 import { listedId, PageLimit, VaultName } from "../names.ts";
 import { describeAuth } from "../service-auth.ts";
 import { requireSession } from "../session.ts";
@@ -240,6 +240,7 @@ edgevault login --email. API keys, agents and sessions are refused (human_requir
       schema: ReviewText.optional(),
       description: `A note for the agent (up to ${MAX_PROPOSAL_MESSAGE} characters)`,
     },
+    json: JSON_OPTION("the decided proposal (the edge's fields; values are never in it)"),
   },
   examples: [
     "edgevault proposal approve prp_4f1c9a07b2e8d35c61                    # type each value at the prompt",
@@ -249,7 +250,7 @@ edgevault login --email. API keys, agents and sessions are refused (human_requir
   // The extra argument is most likely a value; say so without repeating it.
   extraArgumentsHint:
     "credential values are read from stdin or a hidden prompt, never from arguments. If you typed a secret on the command line, it may be in your shell history",
-  async handler({ id, vault, note }, context) {
+  async handler({ id, vault, note, json }, context) {
     const { client } = await requireSession(context);
     const proposal = await decidableProposal(client, id, vault);
     const slots = proposal.credentials.filter(needsValue);
@@ -270,6 +271,10 @@ edgevault login --email. API keys, agents and sessions are refused (human_requir
         body: { credentials: values, ...(note === undefined ? {} : { note }) } satisfies z.input<typeof ApproveProposalBody>,
       }),
     );
+    if (json) {
+      printJson(context, approved);
+      return;
+    }
     const services = approved.services.map((s) => `${s.action === "delete" ? "removed" : "set"} ${s.name}`);
     const credentials = approved.credentials.map((c) => `${c.action === "delete" ? "removed" : "stored"} ${c.key}`);
     context.out(
@@ -293,9 +298,10 @@ with edgevault login --email).`,
       description: `Why, in up to ${MAX_PROPOSAL_MESSAGE} characters`,
     },
     vault: GUARD_VAULT_OPTION,
+    json: JSON_OPTION("the decided proposal (the edge's fields)"),
   },
   examples: ['edgevault proposal reject prp_4f1c9a07b2e8d35c61 --reason "Use the restricted key service instead"'],
-  async handler({ id, reason, vault }, context) {
+  async handler({ id, reason, vault, json }, context) {
     const { client } = await requireSession(context);
     if (vault !== undefined) await decidableProposal(client, id, vault);
     const rejected = await rethrowHumanRequired(
@@ -303,7 +309,8 @@ with edgevault login --email).`,
       "reject proposals",
       client.request("POST", `${proposalPath(id)}/reject`, ProposalDetails, { body: { reason } satisfies z.input<typeof RejectProposalBody> }),
     );
-    context.out(`Rejected proposal ${rejected.id} in vault "${rejected.vault}".`);
+    if (json) printJson(context, rejected);
+    else context.out(`Rejected proposal ${rejected.id} in vault "${rejected.vault}".`);
   },
 });
 
@@ -341,11 +348,18 @@ function progress(context: CommandContext, id: string, timeoutSeconds: number) {
 
 export const proposalWait = createCommand({
   path: ["proposal", "wait"],
-  summary: "Wait until a proposal is decided: exit 0 if applied, 1 if rejected or expired",
+  summary: `Wait until a proposal is decided: exit ${EXIT.ok} applied, ${EXIT.rejected} rejected, ${EXIT.expired} expired, ${EXIT.timedOut} timed out`,
   description: `Waits until the proposal leaves pending, with a progress line on stderr, holding long polls to
-the edge (up to ${MAX_WAIT_SECONDS} s each) rather than polling in a loop. Exits 0 when it was applied; 1 when it
-was rejected or expired (the review note is printed) or still pending when --timeout runs out.
-For scripts and agents that raised a proposal and continue once a person has decided.`,
+the edge (up to ${MAX_WAIT_SECONDS} s each) rather than polling in a loop. For scripts and agents that raised a
+proposal and continue once a person has decided. The review note, if any, is printed.
+
+Exit codes:
+  ${EXIT.ok}    applied
+  ${EXIT.rejected}    rejected
+  ${EXIT.expired}    expired before anyone decided
+  ${EXIT.timedOut}    still pending when --timeout ran out
+  ${EXIT.failure}    the edge refused the request or could not be reached (e.g. no such proposal)
+  ${EXIT.usage}    a malformed command line`,
   positionals: [PROPOSAL],
   options: {
     timeout: {
@@ -360,6 +374,7 @@ For scripts and agents that raised a proposal and continue once a person has dec
   examples: [
     "edgevault proposal wait prp_4f1c9a07b2e8d35c61 && echo approved",
     "edgevault proposal wait prp_4f1c9a07b2e8d35c61 --timeout 1h --json | jq -r .status",
+    "edgevault proposal wait prp_4f1c9a07b2e8d35c61; case $? in 0) retry ;; 3|4) give_up ;; 5) ask_again ;; esac",
   ],
   async handler({ id, timeout, json }, context) {
     const { client } = await requireSession(context);
@@ -388,12 +403,13 @@ For scripts and agents that raised a proposal and continue once a person has dec
         if (!json) context.out(`Proposal ${proposal.id} was approved and applied in vault "${proposal.vault}"${note}.`);
         return;
       case "rejected":
-        throw new CliError(`Proposal ${proposal.id} was rejected${note || " (no reason given)"}`);
+        throw new CliError(`Proposal ${proposal.id} was rejected${note || " (no reason given)"}`, EXIT.rejected);
       case "expired":
-        throw new CliError(`Proposal ${proposal.id} expired before anyone decided${note}`);
+        throw new CliError(`Proposal ${proposal.id} expired before anyone decided${note}`, EXIT.expired);
       case "pending":
         throw new CliError(
           `Proposal ${proposal.id} is still pending after ${formatDuration(timeout)}; wait again with: edgevault proposal wait ${proposal.id}`,
+          EXIT.timedOut,
         );
     }
   },

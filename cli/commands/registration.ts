@@ -14,7 +14,7 @@ import {
   type RejectRegistrationBody,
 } from "../../workers/registrations/registrations.contract.ts";
 import { createCommand } from "../command.ts";
-import { table } from "../format.ts";
+import { JSON_OPTION, printJson, table } from "../format.ts";
 import { CapabilityList, RegistrationId } from "../names.ts";
 import { requireSession } from "../session.ts";
 
@@ -70,13 +70,18 @@ capability it did not ask for is refused. Company owners only.`,
       schema: z.string().min(1, "must not be empty").max(MAX_REALM_REF_LENGTH).optional(),
       description: "Put the agent in this realm (id or slug)",
     },
+    json: JSON_OPTION("the edge's answer"),
   },
   examples: ["edgevault agent approve reg_x3Fk9aQ2b7Lm --capabilities api_call --realm eng"],
-  async handler({ "registration-id": id, capabilities, realm }, context) {
+  async handler({ "registration-id": id, capabilities, realm, json }, context) {
     const { client } = await requireSession(context);
     const approved = await client.request("POST", `${registrationPath(id)}/approve`, RegistrationApproved, {
       body: { capabilities, ...(realm === undefined ? {} : { realm }) } satisfies z.input<typeof ApproveRegistrationBody>,
     });
+    if (json) {
+      printJson(context, approved);
+      return;
+    }
     const granted = capabilities.length > 0 ? capabilities.join(", ") : "no capabilities";
     context.out(`Approved agent "${approved.agentId}" with ${granted}${realm ? ` in realm "${realm}"` : ""}.`);
     context.err("The agent collects its token with its claim token; this CLI never sees it.");
@@ -100,11 +105,15 @@ Company owners only.`,
         .max(MAX_REJECTION_REASON, `must be at most ${MAX_REJECTION_REASON} characters`),
       description: `Why, in up to ${MAX_REJECTION_REASON} characters`,
     },
+    json: JSON_OPTION("the edge's answer"),
   },
   examples: ['edgevault agent reject reg_x3Fk9aQ2b7Lm --reason "Unknown publisher; register from the CI account"'],
-  async handler({ "registration-id": id, reason }, context) {
+  async handler({ "registration-id": id, reason, json }, context) {
     const { client } = await requireSession(context);
-    await client.request("POST", `${registrationPath(id)}/reject`, RegistrationRejected, { body: { reason } satisfies z.input<typeof RejectRegistrationBody> });
-    context.out(`Rejected registration ${id}.`);
+    const rejected = await client.request("POST", `${registrationPath(id)}/reject`, RegistrationRejected, {
+      body: { reason } satisfies z.input<typeof RejectRegistrationBody>,
+    });
+    if (json) printJson(context, rejected);
+    else context.out(`Rejected registration ${id}.`);
   },
 });

@@ -19,7 +19,7 @@ import type { ApiClient } from "../api-client.ts";
 import { UsageError } from "../cli-error.ts";
 import { type Command, createCommand, type OptionSpec } from "../command.ts";
 import { confirm } from "../confirm.ts";
-import { table } from "../format.ts";
+import { JSON_OPTION, printJson, table } from "../format.ts";
 import { VaultName } from "../names.ts";
 import { AUTH_HELP, describeAuth, parseAuthFlags } from "../service-auth.ts";
 import { requireSession } from "../session.ts";
@@ -163,6 +163,7 @@ ${AUTH_HELP}`,
     },
     disabled: { type: "boolean", description: "Add it switched off (the proxy refuses its host until enabled)" },
     vault: VAULT_OPTION,
+    json: JSON_OPTION("the added service (the edge's fields)"),
   },
   examples: [
     "edgevault vault service add stripe --host api.stripe.com --auth bearer:STRIPE_KEY --vault payments",
@@ -184,7 +185,8 @@ ${AUTH_HELP}`,
         ...(args.description === undefined ? {} : { description: args.description }),
       } satisfies z.input<typeof CreateServiceBody>,
     });
-    context.out(`Added service "${service.name}" to vault "${vault}": ${summary(service)}.`);
+    if (args.json) printJson(context, service);
+    else context.out(`Added service "${service.name}" to vault "${vault}": ${summary(service)}.`);
     await warnMissingKeys(client, vault, service, context.err);
   },
 });
@@ -213,6 +215,7 @@ ${AUTH_HELP}`,
     enabled: { type: "boolean", description: "Switch it on (also: vault service enable)" },
     disabled: { type: "boolean", description: "Switch it off (also: vault service disable)" },
     vault: VAULT_OPTION,
+    json: JSON_OPTION("the updated service (the edge's fields)"),
   },
   examples: [
     "edgevault vault service update stripe --auth bearer:STRIPE_RESTRICTED_KEY --vault payments",
@@ -234,7 +237,8 @@ ${AUTH_HELP}`,
     const vault = await resolveVault(context, args.vault);
     const { client } = await requireSession(context);
     const { service } = await client.request("PATCH", servicePath(vault, args.name), OneService, { body: change });
-    context.out(`Updated service "${service.name}" in vault "${vault}": ${summary(service)}.`);
+    if (args.json) printJson(context, service);
+    else context.out(`Updated service "${service.name}" in vault "${vault}": ${summary(service)}.`);
     if (auth !== undefined) await warnMissingKeys(client, vault, service, context.err);
   },
 });
@@ -250,15 +254,16 @@ function switchCommand(enabled: boolean): Command {
         : "Switches the service off: from the next request the proxy refuses its host with 403\nservice_disabled. Its config is kept, so vault service enable restores it as it was."
     } Vault admins.`,
     positionals: [SERVICE],
-    options: { vault: VAULT_OPTION },
+    options: { vault: VAULT_OPTION, json: JSON_OPTION("the service (the edge's fields)") },
     examples: [`edgevault vault service ${verb} stripe --vault payments`],
-    async handler({ name, vault: flag }, context) {
+    async handler({ name, vault: flag, json }, context) {
       const vault = await resolveVault(context, flag);
       const { client } = await requireSession(context);
       const { service } = await client.request("PATCH", servicePath(vault, name), OneService, {
         body: { enabled } satisfies z.input<typeof UpdateServiceBody>,
       });
-      context.out(`Service "${service.name}" in vault "${vault}" is ${service.enabled ? "enabled" : "disabled"}.`);
+      if (json) printJson(context, service);
+      else context.out(`Service "${service.name}" in vault "${vault}" is ${service.enabled ? "enabled" : "disabled"}.`);
     },
   });
 }
@@ -273,9 +278,13 @@ export const serviceRemove = createCommand({
 credentials it used stay in the vault (vault credential delete removes them). Asks for
 confirmation on a terminal; without a terminal (scripts, CI) --yes is required. Vault admins.`,
   positionals: [SERVICE],
-  options: { vault: VAULT_OPTION, yes: { type: "boolean", short: "y", description: "Do not ask for confirmation" } },
+  options: {
+    vault: VAULT_OPTION,
+    yes: { type: "boolean", short: "y", description: "Do not ask for confirmation" },
+    json: JSON_OPTION("the edge's answer", "{deleted: <name>}"),
+  },
   examples: ["edgevault vault service remove stripe --vault payments --yes"],
-  async handler({ name, vault: flag, yes }, context) {
+  async handler({ name, vault: flag, yes, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     await confirm(context, {
@@ -287,7 +296,8 @@ confirmation on a terminal; without a terminal (scripts, CI) --yes is required. 
         return `Remove service "${service.name}" (${service.host}, ${describeAuth(service.auth)}) from vault "${vault}"?`;
       },
     });
-    const { deleted } = await client.request("DELETE", servicePath(vault, name), ServiceDeleted);
-    context.out(`Removed service "${deleted}" from vault "${vault}".`);
+    const answer = await client.request("DELETE", servicePath(vault, name), ServiceDeleted);
+    if (json) printJson(context, answer);
+    else context.out(`Removed service "${answer.deleted}" from vault "${vault}".`);
   },
 });

@@ -16,7 +16,7 @@ import {
 } from "../../workers/sessions/sessions.contract.ts";
 import { createCommand } from "../command.ts";
 import { Ttl } from "../duration.ts";
-import { table } from "../format.ts";
+import { JSON_OPTION, printJson, table } from "../format.ts";
 import { listedId } from "../names.ts";
 import { requireSession } from "../session.ts";
 import { oneLine } from "../terminal-text.ts";
@@ -107,10 +107,12 @@ export const sessionRevoke = createCommand({
   description: `Revokes the session; its token is refused from its next request. You can revoke the sessions you
 minted; vault admins can revoke any session of their vaults.`,
   positionals: [{ name: "id", schema: SessionId, description: "The session's id, as session list and session create show it" }],
+  options: { json: JSON_OPTION("the edge's answer", "{revoked: <id>}") },
   examples: ["edgevault session revoke ses_0b7e4c29d1a8f36e55"],
-  async handler({ id }, context) {
+  async handler({ id, json }, context) {
     const { client } = await requireSession(context);
-    const { revoked } = await client.request("DELETE", `/v1/sessions/${encodeURIComponent(id)}`, SessionRevoked);
-    context.out(`Revoked session ${revoked}.`);
+    const answer = await client.request("DELETE", `/v1/sessions/${encodeURIComponent(id)}`, SessionRevoked);
+    if (json) printJson(context, answer);
+    else context.out(`Revoked session ${answer.revoked}.`);
   },
 });

@@ -12,7 +12,7 @@ import {
 } from "../../workers/vault-agents/vault-agents.contract.ts";
 import { VAULT_ROLES } from "../../workers/vaults/vaults.contract.ts";
 import { createCommand } from "../command.ts";
-import { table } from "../format.ts";
+import { JSON_OPTION, printJson, table } from "../format.ts";
 import { AgentName, oneOf, VaultRole } from "../names.ts";
 import { requireSession } from "../session.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
@@ -63,15 +63,17 @@ Roles:
   options: {
     vault: VAULT_OPTION,
     role: { type: "string", schema: VaultRole, default: "proxy", description: `The agent's role in the vault: ${oneOf(VAULT_ROLES)}` },
+    json: JSON_OPTION("the edge's answer", "{vault, agent: {agent, role, status}}"),
   },
   examples: ["edgevault vault agent add my-agent --role proxy", "edgevault vault agent add my-agent --vault payments --role member"],
-  async handler({ name, vault: flag, role }, context) {
+  async handler({ name, vault: flag, role, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const granted = await client.request("POST", agentsPath(vault), VaultAgentGranted, {
       body: { agent: name, role } satisfies z.input<typeof AddVaultAgentBody>,
     });
-    context.out(`Agent "${granted.agent.agent}" now has the ${granted.agent.role} role in vault "${granted.vault}".`);
+    if (json) printJson(context, granted);
+    else context.out(`Agent "${granted.agent.agent}" now has the ${granted.agent.role} role in vault "${granted.vault}".`);
   },
 });
 
@@ -84,15 +86,17 @@ first role). Needs the admin role in the vault; applies to the agent's next requ
   options: {
     vault: VAULT_OPTION,
     role: { type: "string", schema: z.string(`is required: ${oneOf(VAULT_ROLES)}`).pipe(VaultRole), description: `The new role: ${oneOf(VAULT_ROLES)}` },
+    json: JSON_OPTION("the edge's answer", "{vault, agent: {agent, role, status}}"),
   },
   examples: ["edgevault vault agent set-role my-agent --role member", "edgevault vault agent set-role my-agent --vault payments --role admin"],
-  async handler({ name, vault: flag, role }, context) {
+  async handler({ name, vault: flag, role, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const granted = await client.request("PATCH", `${agentsPath(vault)}/${encodeURIComponent(name)}`, VaultAgentGranted, {
       body: { role } satisfies z.input<typeof SetVaultAgentRoleBody>,
     });
-    context.out(`Agent "${granted.agent.agent}" now has the ${granted.agent.role} role in vault "${granted.vault}".`);
+    if (json) printJson(context, granted);
+    else context.out(`Agent "${granted.agent.agent}" now has the ${granted.agent.role} role in vault "${granted.vault}".`);
   },
 });
 
@@ -102,12 +106,13 @@ export const vaultAgentRemove = createCommand({
   description: `Removes the agent's role in the vault; from its next request it can no longer use the vault.
 The agent itself and its access to other vaults are untouched. Needs the admin role in the vault.`,
   positionals: [AGENT],
-  options: { vault: VAULT_OPTION },
+  options: { vault: VAULT_OPTION, json: JSON_OPTION("the edge's answer", "{vault, removed}") },
   examples: ["edgevault vault agent remove my-agent", "edgevault vault agent remove my-agent --vault payments"],
-  async handler({ name, vault: flag }, context) {
+  async handler({ name, vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const removed = await client.request("DELETE", `${agentsPath(vault)}/${encodeURIComponent(name)}`, VaultAgentRemoved);
-    context.out(`Removed agent "${removed.removed}" from vault "${removed.vault}".`);
+    if (json) printJson(context, removed);
+    else context.out(`Removed agent "${removed.removed}" from vault "${removed.vault}".`);
   },
 });

@@ -1,13 +1,12 @@
 /**
- * A vault's settings and what it reports: `vault set` (unmatched-host policy, rate limit),
- * `vault logs` (the proxy's request log) and `vault webhook add|list|remove` (proposal events).
- * All of it is for vault admins.
+ * A vault's settings and what it reports: `vault set` (unmatched-host policy, rate limit) and
+ * `vault webhook add|list|remove` (proposal events); the request log is vault-logs.ts. All of it
+ * is for vault admins.
  */
 import { z } from "zod";
 import { MAX_BURST, MAX_CONCURRENT, MAX_RATE_PER_SECOND, type RateLimitInput } from "../../workers/lib/openapi.ts";
 import { DEFAULT_RATE_LIMIT as DEFAULTS } from "../../workers/lib/rate-limit.ts";
 import { PROPOSAL_EVENTS, type ProposalEvent } from "../../workers/proposals/proposals.contract.ts";
-import { LogPage, MAX_LOG_PAGE } from "../../workers/request-log/request-log.contract.ts";
 import { OneVault, type UpdateVaultBody } from "../../workers/vaults/vaults.contract.ts";
 import {
   type CreateWebhookBody,
@@ -20,8 +19,8 @@ import {
 } from "../../workers/webhooks/webhooks.contract.ts";
 import { UsageError } from "../cli-error.ts";
 import { createCommand } from "../command.ts";
-import { table } from "../format.ts";
-import { listedId, PageLimit, VaultPolicy } from "../names.ts";
+import { JSON_OPTION, printJson, table } from "../format.ts";
+import { listedId, VaultPolicy } from "../names.ts";
 import { requireSession } from "../session.ts";
 import { oneLine } from "../terminal-text.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
@@ -89,13 +88,14 @@ export const vaultSet = createCommand({
       description: `The proxy's budget for each agent or session in this vault: r requests per second sustained, bursts of b, at most c at once (default ${DEFAULT_RATE_LIMIT.max_concurrent}). "default" drops the override: ${DEFAULT_RATE_LIMIT.rate_per_second} req/s, burst ${DEFAULT_RATE_LIMIT.burst}, ${DEFAULT_RATE_LIMIT.max_concurrent} concurrent.`,
     },
     vault: VAULT_OPTION,
+    json: JSON_OPTION("the vault with its settings (the edge's fields)"),
   },
   examples: [
     "edgevault vault set --vault payments --policy deny",
     "edgevault vault set --vault payments --rate-limit 5/10/4",
     "edgevault vault set --rate-limit default",
   ],
-  async handler({ policy, "rate-limit": rateLimit, vault: flag }, context) {
+  async handler({ policy, "rate-limit": rateLimit, vault: flag, json }, context) {
     if (policy === undefined && rateLimit === undefined) throw new UsageError("Nothing to change: give --policy and/or --rate-limit");
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
@@ -105,66 +105,13 @@ export const vaultSet = createCommand({
         ...(rateLimit === undefined ? {} : { rate_limit: rateLimit }),
       } satisfies z.input<typeof UpdateVaultBody>,
     });
+    if (json) {
+      printJson(context, updated.vault);
+      return;
+    }
     context.out(
       `Vault "${updated.vault.name}": unmatched hosts ${updated.vault.unmatched_host_policy}; rate limit ${describeRateLimit(updated.vault.rate_limit)}.`,
     );
-  },
-});
-
-export const vaultLogs = createCommand({
-  path: ["vault", "logs"],
-  summary: "Show the proxy's request log of a vault, newest first",
-  description: `Lists the requests agents and sessions made through the proxy with this vault, newest first:
-who, method, host and path, the status, latency and, for refused requests, why. The log never
-holds headers, query strings or bodies. Entries appear within a few seconds of the request and
-are kept for 30 days. Vault admins.`,
-  options: {
-    limit: { type: "string", placeholder: "n", schema: PageLimit(MAX_LOG_PAGE), default: "50", description: `How many entries, 1 to ${MAX_LOG_PAGE}` },
-    denied: { type: "boolean", description: "Only requests the proxy refused (no service, disabled, rate limited…)" },
-    before: {
-      type: "string",
-      placeholder: "id",
-      schema: z
-        .string()
-        .regex(/^[1-9]\d{0,15}$/, "must be an entry id (a positive whole number)")
-        .optional(),
-      description: "Entries older than this id (the next page: see the hint on stderr)",
-    },
-    json: { type: "boolean", description: "Print {entries, next_cursor} as the edge returns it" },
-    vault: VAULT_OPTION,
-  },
-  examples: ["edgevault vault logs --vault payments", "edgevault vault logs --vault payments --denied --limit 20"],
-  async handler({ limit, denied, before, json, vault: flag }, context) {
-    const vault = await resolveVault(context, flag);
-    const { client } = await requireSession(context);
-    const page = await client.request("GET", `${vaultPath(vault)}/logs`, LogPage, {
-      query: { limit: String(limit), denied: denied ? "true" : undefined, before },
-    });
-    if (json) {
-      context.out(JSON.stringify(page, null, 2));
-      return;
-    }
-    if (page.entries.length === 0) {
-      context.err(denied ? `No refused requests in vault "${vault}".` : `No proxied requests in vault "${vault}" yet.`);
-      return;
-    }
-    context.out(
-      table(
-        ["TIME", "ACTOR", "METHOD", "HOST", "PATH", "STATUS", "LATENCY", "SERVICE", "DENIAL"],
-        page.entries.map((e) => [
-          e.created_at,
-          `${e.actor_type}:${e.actor_id}`,
-          e.method,
-          oneLine(e.host, 60),
-          oneLine(e.path, 60),
-          String(e.status),
-          `${e.latency_ms}ms`,
-          e.service ?? "-",
-          e.denial ?? "-",
-        ]),
-      ),
-    );
-    if (page.next_cursor !== null) context.err(`More entries: edgevault vault logs --vault ${vault} --before ${page.next_cursor}${denied ? " --denied" : ""}`);
   },
 });
 
@@ -222,17 +169,22 @@ never carry credential values. Up to ${MAX_WEBHOOKS_PER_VAULT} webhooks per vaul
       description: 'Which events (default: all): created, applied, rejected, expired (with or without the "proposal." prefix)',
     },
     vault: VAULT_OPTION,
+    json: JSON_OPTION("{id, url, events, secret, created_at} instead of the bare secret"),
   },
   examples: [
     "edgevault vault webhook add https://hooks.example.com/edgevault --vault payments",
     "edgevault vault webhook add https://hooks.example.com/decided --events applied,rejected --vault payments > webhook-secret",
   ],
-  async handler({ url, events, vault: flag }, context) {
+  async handler({ url, events, vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
     const created = await client.request("POST", webhooksPath(vault), CreatedWebhook, {
       body: { url, ...(events === undefined ? {} : { events }) } satisfies z.input<typeof CreateWebhookBody>,
     });
+    if (json) {
+      printJson(context, created);
+      return;
+    }
     // The secret alone on stdout, so it can go straight to a file or a secret store.
     context.out(created.secret);
     context.err("");
@@ -273,12 +225,13 @@ export const vaultWebhookRemove = createCommand({
   summary: "Remove a webhook",
   description: "Removes the webhook; no further events are sent to it. Vault admins.",
   positionals: [{ name: "id", schema: WebhookId, description: "The webhook's id, as vault webhook list shows it" }],
-  options: { vault: VAULT_OPTION },
+  options: { vault: VAULT_OPTION, json: JSON_OPTION("the edge's answer", "{deleted: <id>}") },
   examples: ["edgevault vault webhook remove whk_5e2a91c0d47b3f8e12 --vault payments"],
-  async handler({ id, vault: flag }, context) {
+  async handler({ id, vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const { deleted } = await client.request("DELETE", `${webhooksPath(vault)}/${encodeURIComponent(id)}`, WebhookDeleted);
-    context.out(`Removed webhook ${deleted} from vault "${vault}".`);
+    const answer = await client.request("DELETE", `${webhooksPath(vault)}/${encodeURIComponent(id)}`, WebhookDeleted);
+    if (json) printJson(context, answer);
+    else context.out(`Removed webhook ${answer.deleted} from vault "${vault}".`);
   },
 });

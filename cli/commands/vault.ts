@@ -5,7 +5,7 @@ import { type CreateVaultBody, OneVault, VaultList } from "../../workers/vaults/
 import { UsageError } from "../cli-error.ts";
 import { createCommand } from "../command.ts";
 import { loadConfig, saveConfig } from "../config.ts";
-import { table } from "../format.ts";
+import { JSON_OPTION, printJson, table } from "../format.ts";
 import { VaultName, VaultPolicy } from "../names.ts";
 import { requireSession } from "../session.ts";
 import { chooseVault, describeSource } from "../vault-option.ts";
@@ -22,14 +22,16 @@ export const vaultCreate = createCommand({
       default: "passthrough",
       description: "What the local proxy does with hosts no service matches: passthrough tunnels them, deny refuses them",
     },
+    json: JSON_OPTION("the created vault"),
   },
-  examples: ["edgevault vault create payments --policy deny"],
-  async handler({ name, policy }, context) {
+  examples: ["edgevault vault create payments --policy deny", "edgevault vault create payments --json | jq -r .id"],
+  async handler({ name, policy, json }, context) {
     const { client } = await requireSession(context);
     const { vault } = await client.request("POST", "/v1/vaults", OneVault, {
       body: { name, unmatched_host_policy: policy } satisfies z.input<typeof CreateVaultBody>,
     });
-    context.out(`Created vault "${vault.name}" (unmatched hosts: ${vault.unmatched_host_policy}; your role: ${vault.role}).`);
+    if (json) printJson(context, vault);
+    else context.out(`Created vault "${vault.name}" (unmatched hosts: ${vault.unmatched_host_policy}; your role: ${vault.role}).`);
   },
 });
 
@@ -74,31 +76,41 @@ Without a name, prints the vault commands would use now (on stdout) and why (on 
   positionals: [{ name: "name", schema: VaultName.optional(), description: "The vault to use from now on" }],
   options: {
     clear: { type: "boolean", description: `Forget the choice: commands use "${DEFAULT_VAULT}" again` },
+    json: JSON_OPTION("{vault, source}", 'the vault commands use now, after any change, and why: "EDGEVAULT_VAULT", "vault use" or "default"'),
   },
-  examples: ["edgevault vault use payments", "edgevault vault use", "edgevault vault use --clear"],
-  async handler({ name, clear }, context) {
+  examples: ["edgevault vault use payments", "edgevault vault use", "edgevault vault use --json | jq -r .vault", "edgevault vault use --clear"],
+  async handler({ name, clear, json }, context) {
     if (name !== undefined && clear) throw new UsageError("Give a vault name or --clear, not both");
     const config = await loadConfig(context.env);
+    // With --json every form prints the same thing, after its change: the vault commands use now, and why.
+    const report = async (sentence: string) => {
+      if (!json) {
+        context.out(sentence);
+        return;
+      }
+      const chosen = await chooseVault(context, undefined);
+      printJson(context, { vault: chosen.name, source: chosen.source });
+    };
     if (clear) {
       if (config?.vault === undefined) {
-        context.out(`No vault was chosen; commands use "${DEFAULT_VAULT}" when --vault and EDGEVAULT_VAULT are not given.`);
+        await report(`No vault was chosen; commands use "${DEFAULT_VAULT}" when --vault and EDGEVAULT_VAULT are not given.`);
         return;
       }
       const { vault: _forgotten, ...kept } = config;
       await saveConfig(context.env, kept);
-      context.out(`Forgot vault "${config.vault}"; commands use "${DEFAULT_VAULT}" when --vault and EDGEVAULT_VAULT are not given.`);
+      await report(`Forgot vault "${config.vault}"; commands use "${DEFAULT_VAULT}" when --vault and EDGEVAULT_VAULT are not given.`);
       return;
     }
     if (name === undefined) {
       const chosen = await chooseVault(context, undefined);
-      context.out(chosen.name);
-      context.err(`(${describeSource(chosen.source)})`);
+      await report(chosen.name);
+      if (!json) context.err(`(${describeSource(chosen.source)})`);
       return;
     }
     const { client } = await requireSession(context);
     const { vault } = await client.request("GET", `/v1/vaults/${encodeURIComponent(name)}`, OneVault);
     await saveConfig(context.env, { ...config, vault: vault.name });
-    context.out(`Commands now use vault "${vault.name}" (your role: ${vault.role}) when --vault and EDGEVAULT_VAULT are not given.`);
+    await report(`Commands now use vault "${vault.name}" (your role: ${vault.role}) when --vault and EDGEVAULT_VAULT are not given.`);
     if (context.env.EDGEVAULT_VAULT) context.err("Note: EDGEVAULT_VAULT is set in this shell; it takes precedence over this choice.");
   },
 });

@@ -302,29 +302,29 @@ describe("edgevault proposal", () => {
       assert.match(result.stdout, new RegExp(`^Proposal ${id} was approved and applied in vault "payments": go ahead\\.$`, "m"));
     });
 
-    it("returns 1 with the review note when the proposal is rejected while it waits; --json prints it", async () => {
+    it("returns 3 with the review note when the proposal is rejected while it waits; --json prints it", async () => {
       const id = await raise({ credentials: [{ key: "WAIT_KEY" }], message: "wait again" });
       const waiting = spawnCli(["proposal", "wait", id, "--json"], { configHome: ownerHome });
       await waiting.stderrMatching(/giving up after 10m\)/);
       const decided = await edge.call("POST", `/v1/proposals/${id}/reject`, await reviewerToken(), { reason: "Not this quarter" });
       assert.equal(decided.status, 200, JSON.stringify(decided.body));
       const result = await record(waiting.result);
-      assert.equal(result.code, 1, printed(result));
+      assert.equal(result.code, 3, printed(result));
       assert.match(result.stderr, new RegExp(`error: Proposal ${id} was rejected: Not this quarter`));
       assert.deepEqual((({ id: got, status }) => [got, status])(JSON.parse(result.stdout) as Proposal), [id, "rejected"]);
     });
 
-    it("returns at once for a decided proposal, and 1 when --timeout runs out while pending", async () => {
+    it("returns at once for a decided proposal (3: rejected), and 5 when --timeout runs out while pending", async () => {
       const decidedId = await raise({ credentials: [{ key: "DONE_KEY" }] });
       assert.equal((await edge.call("POST", `/v1/proposals/${decidedId}/reject`, await reviewerToken(), { reason: "no" })).status, 200);
       const done = await asReviewer(["proposal", "wait", decidedId]);
-      assert.equal(done.code, 1);
+      assert.equal(done.code, 3);
       assert.match(done.stderr, /was rejected: no/);
       assert.doesNotMatch(done.stderr, /Waiting/);
 
       const pendingId = await raise({ credentials: [{ key: "SLOW_KEY" }] });
       const timedOut = await asReviewer(["proposal", "wait", pendingId, "--timeout", "1s"]);
-      assert.equal(timedOut.code, 1, printed(timedOut));
+      assert.equal(timedOut.code, 5, printed(timedOut));
       assert.match(timedOut.stderr, new RegExp(`Proposal ${pendingId} is still pending after 1s; wait again with: edgevault proposal wait ${pendingId}`));
       assert.equal((await proposalOnEdge(pendingId)).status, "pending");
     });

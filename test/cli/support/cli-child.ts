@@ -13,8 +13,12 @@ const BIN = path.join(ROOT, "cli", "bin", "edgevault.js");
 export type CliChild = {
   /** Resolves once stderr has printed something matching `pattern`; rejects if the CLI exits first. */
   stderrMatching(pattern: RegExp): Promise<string>;
+  /** The same for stdout. */
+  stdoutMatching(pattern: RegExp): Promise<string>;
   /** Resolves when the CLI exits. */
   result: Promise<CliResult>;
+  /** Sends SIGINT, as Ctrl+C at a terminal does. */
+  interrupt(): void;
   kill(): void;
 };
 
@@ -25,17 +29,20 @@ export function spawnCli(args: readonly string[], options: Omit<CliOptions, "std
   let stdout = "";
   let stderr = "";
   let exited: CliResult | undefined;
-  const watchers: { pattern: RegExp; resolve: (text: string) => void; reject: (error: Error) => void }[] = [];
+  const watchers: { stream: "stdout" | "stderr"; pattern: RegExp; resolve: (text: string) => void; reject: (error: Error) => void }[] = [];
   const check = () => {
     for (const watcher of [...watchers]) {
-      const match = watcher.pattern.exec(stderr);
+      const match = watcher.pattern.exec(watcher.stream === "stdout" ? stdout : stderr);
       if (match) {
         watchers.splice(watchers.indexOf(watcher), 1);
         watcher.resolve(match[0]);
       }
     }
   };
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+    check();
+  });
   child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8");
     check();
@@ -50,16 +57,18 @@ export function spawnCli(args: readonly string[], options: Omit<CliOptions, "std
   const onExit = () => child.kill("SIGKILL");
   process.once("exit", onExit);
   void result.then(() => process.removeListener("exit", onExit));
+  const matching = (stream: "stdout" | "stderr") => (pattern: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const match = pattern.exec(stream === "stdout" ? stdout : stderr);
+      if (match) resolve(match[0]);
+      else if (exited) reject(new Error(`the CLI exited (${exited.code}) before printing ${pattern}:\n${stdout}\n${stderr}`));
+      else watchers.push({ stream, pattern, resolve, reject });
+    });
   return {
-    stderrMatching(pattern) {
-      return new Promise((resolve, reject) => {
-        const match = pattern.exec(stderr);
-        if (match) resolve(match[0]);
-        else if (exited) reject(new Error(`the CLI exited (${exited.code}) before printing ${pattern}:\n${stdout}\n${stderr}`));
-        else watchers.push({ pattern, resolve, reject });
-      });
-    },
+    stderrMatching: matching("stderr"),
+    stdoutMatching: matching("stdout"),
     result,
+    interrupt: () => child.kill("SIGINT"),
     kill: () => child.kill("SIGKILL"),
   };
 }

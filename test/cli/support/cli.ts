@@ -26,6 +26,8 @@ export type CliOptions = {
   /** Written to stdin, which is then closed; stdin is an empty pipe when absent. */
   stdin?: string;
   env?: Record<string, string>;
+  /** The working directory (default: the repository's root). */
+  cwd?: string;
 };
 
 const configHomes: string[] = [];
@@ -43,7 +45,7 @@ export async function tempConfigHome(): Promise<string> {
 
 export async function runCli(args: readonly string[], options: CliOptions): Promise<CliResult> {
   const env = { PATH: process.env.PATH ?? "", HOME: options.configHome, XDG_CONFIG_HOME: options.configHome, ...TEST_STORE, ...options.env };
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
