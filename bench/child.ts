@@ -10,9 +10,17 @@ import { ROOT } from "../test/cli/support/edge.ts";
 
 export type Child<T> = { info: T; stderr(): string; stop(): Promise<void> };
 
-/** Runs bench/<file> under tsx with `env`; resolves with its first stdout line, parsed. */
-export async function startChild<T>(file: string, env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<Child<T>> {
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(ROOT, "bench", file)], {
+/**
+ * Runs bench/<file> under tsx with `env`; resolves with its first stdout line, parsed. `label`
+ * goes on its command line, so the process can be told apart from its siblings (process-cpu.ts).
+ */
+export async function startChild<T>(
+  file: string,
+  env: Record<string, string>,
+  options: { nodeArgs?: readonly string[]; label?: string } = {},
+): Promise<Child<T>> {
+  const args = [...(options.nodeArgs ?? []), "--import", "tsx", path.join(ROOT, "bench", file), ...(options.label ? [options.label] : [])];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -67,16 +67,17 @@ export async function setUpEdge(
   const session = await serviceVault(edge.call, owner, "bench", upstream, 0);
 
   const servicesVaults = new Map<number, string>();
-  for (const n of sizes.services) {
-    progress(`creating a vault with ${n} service(s)`);
-    servicesVaults.set(n, await serviceVault(edge.call, owner, `services-${n}`, upstream, n - 1));
-  }
-
   const agentsVault = "agents";
-  await serviceVault(edge.call, owner, agentsVault, upstream, 0);
-  progress(`inviting ${sizes.agents} agent(s)`);
   const agents: { name: string; token: string }[] = new Array(sizes.agents);
-  await pool(sizes.agents, 6, async (i) => {
+  progress(`creating vaults of ${sizes.services.join(", ")} services and inviting ${sizes.agents} agents`);
+  const vaults = async () => {
+    for (const n of sizes.services) servicesVaults.set(n, await serviceVault(edge.call, owner, `services-${n}`, upstream, n - 1));
+  };
+  const invited = async () => {
+    await serviceVault(edge.call, owner, agentsVault, upstream, 0);
+    await pool(sizes.agents, 6, invite);
+  };
+  const invite = async (i: number) => {
     const name = `bench-agent-${i}`;
     const invite = (await must(edge.call, "POST", "/v1/agents/invites", owner, { name, vaults: [{ vault: agentsVault, role: "proxy" }] })) as {
       invite_url: string;
@@ -86,7 +87,9 @@ export async function setUpEdge(
     if (redeemed.status !== 200 || !body.token) throw new Error(`redeeming ${name}'s invite: ${redeemed.status} ${JSON.stringify(body)}`);
     agents[i] = { name, token: body.token };
     if ((i + 1) % 100 === 0) progress(`${i + 1} agents`);
-  });
+  };
+  // Side by side: each request waits on D1 more than it computes.
+  await Promise.all([vaults(), invited()]);
   const first = agents[0];
   if (!first) throw new Error("no agent was created");
   const issued = (await must(edge.call, "GET", `/v1/agents/${first.name}/svid`, first.token)) as { svid: string };

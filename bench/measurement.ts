@@ -10,8 +10,10 @@ export type Measurement = {
   p99: number;
   /** Non-2xx answers, socket errors and timeouts. */
   errors: number;
-  /** CPU ms per request of every process the bench started (servers, workers, proxies), when known. */
+  /** CPU ms per request of the processes the scenario goes through (servers, Workers, proxies), when known. */
   serverCpuMs?: number;
+  /** The same by "component/program" (e.g. "floor/workerd"). */
+  serverCpuParts?: Record<string, number>;
   /** CPU ms per request of the load generator itself. */
   clientCpuMs?: number;
 };
@@ -68,6 +70,9 @@ export function medianOf(runs: readonly Measurement[]): Measurement {
     p99: median((m) => m.p99),
     errors: median((m) => m.errors),
     serverCpuMs: median((m) => m.serverCpuMs ?? Number.NaN),
+    serverCpuParts: Object.fromEntries(
+      [...new Set(runs.flatMap((m) => Object.keys(m.serverCpuParts ?? {})))].map((part) => [part, median((m) => m.serverCpuParts?.[part] ?? 0)]),
+    ),
     clientCpuMs: median((m) => m.clientCpuMs ?? Number.NaN),
   };
 }

@@ -44,6 +44,7 @@ export type Results = {
   profiles?: Record<string, { totalMs: number; lines: ProfileLine[] }>;
 };
 
+const signed = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? "–" : `${value < 0 ? "−" : "+"}${ms(Math.abs(value))}`);
 const ms = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? "–" : value < 10 ? value.toFixed(2) : value.toFixed(1));
 const rps = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? "–" : value.toFixed(0));
 const pct = (ratio: number) => `${(ratio * 100).toFixed(0)} %`;
@@ -87,12 +88,12 @@ export function judgeGoals(results: Pick<Results, "scenarios" | "leaf" | "mode">
     const p99 = proxy && floor ? proxy.p99 - floor.p99 : undefined;
     goals.push({
       goal: "/proxy adds ≤ 0.5 ms at p50 over the floor, one connection",
-      measured: p50 === undefined ? "not measured" : `+${ms(p50)} ms (${ms(proxy?.p50)} vs ${ms(floor?.p50)})`,
+      measured: p50 === undefined ? "not measured" : `${signed(p50)} ms (${ms(proxy?.p50)} vs ${ms(floor?.p50)})`,
       met: p50 === undefined ? null : p50 <= 0.5,
     });
     goals.push({
       goal: "/proxy adds ≤ 3 ms at p99 over the floor, one connection",
-      measured: p99 === undefined ? "not measured" : `+${ms(p99)} ms (${ms(proxy?.p99)} vs ${ms(floor?.p99)})`,
+      measured: p99 === undefined ? "not measured" : `${signed(p99)} ms (${ms(proxy?.p99)} vs ${ms(floor?.p99)})`,
       met: p99 === undefined ? null : p99 <= 3,
     });
   }
@@ -135,7 +136,7 @@ export function judgeGoals(results: Pick<Results, "scenarios" | "leaf" | "mode">
     const added = mitm && direct ? mitm.p50 - direct.p50 : undefined;
     goals.push({
       goal: "MITM's own cost: p50 ≤ 0.3 ms at one connection (added over HTTPS straight to a server)",
-      measured: added === undefined ? "not measured" : `+${ms(added)} ms (${ms(mitm?.p50)} through the MITM vs ${ms(direct?.p50)} direct)`,
+      measured: added === undefined ? "not measured" : `${signed(added)} ms (${ms(mitm?.p50)} through the MITM vs ${ms(direct?.p50)} direct)`,
       met: added === undefined ? null : added <= 0.3,
     });
   }
@@ -187,7 +188,7 @@ export function renderMarkdown(results: Results): string {
     "",
     "## Scenarios",
     "",
-    "Keep-alive connections; latency in ms from a request's first byte written to its answer's last byte read. CPU: ms of CPU per request at 16 connections, of every process the bench started (servers, Workers, proxies: all of them, idle ones included) and of the load generator.",
+    "Keep-alive connections; latency in ms from a request's first byte written to its answer's last byte read. CPU: ms of CPU per request at 16 connections, of the processes the scenario goes through (the Workers' `wrangler dev` with their workerd, proxies, loopback servers; their idle work included) and of the load generator.",
     "",
     "| scenario | req/s @1 | p50 @1 | p99 @1 | req/s @16 | p50 @16 | p99 @16 | server CPU | client CPU | errors |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -206,6 +207,25 @@ export function renderMarkdown(results: Results): string {
     `| cached: the same host again | ${results.leaf.cached.count} | ${results.leaf.cached.p50.toFixed(4)} | ${results.leaf.cached.p99.toFixed(4)} | ${rps(results.leaf.cached.perSecond)} |`,
     "",
   ];
+  const breakdown = results.scenarios.filter((s) => Object.keys(s.byConnections["16"]?.serverCpuParts ?? {}).length > 0);
+  if (breakdown.length) {
+    lines.push(
+      "## Where the CPU goes (16 connections)",
+      "",
+      "CPU ms per request by process (component/program; a `wrangler dev` is two Node processes and two workerd: wrangler's proxy Worker and the Worker itself).",
+      "",
+      "| scenario | CPU ms per request |",
+      "|---|---|",
+    );
+    for (const scenario of breakdown) {
+      const parts = Object.entries(scenario.byConnections["16"]?.serverCpuParts ?? {})
+        .filter(([, value]) => value >= 0.005)
+        .sort((a, b) => b[1] - a[1])
+        .map(([part, value]) => `${part} ${cpu(value)}`);
+      lines.push(`| ${scenario.title} | ${parts.join(", ")} |`);
+    }
+    lines.push("");
+  }
   if (results.notMeasured.length) lines.push("## Not measured", "", ...results.notMeasured.map((n) => `- ${n}`), "");
   if (results.checks.length) lines.push("## Checks", "", ...results.checks.map((c) => `- ${c}`), "");
   if (results.profiles) {

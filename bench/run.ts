@@ -22,7 +22,7 @@ import { httpLoad } from "./http-load.ts";
 import { Latencies, medianOf, type Measurement, type RunWindow } from "./measurement.ts";
 import type { MitmInfo } from "./mitm.child.ts";
 import { mitmdumpVersion, startMitmdump, type Mitmdump } from "./mitmdump.ts";
-import { descendantsCpuMs } from "./process-cpu.ts";
+import { type Component, cpuSnapshot, cpuUsed } from "./process-cpu.ts";
 import { summarizeProfiles } from "./profile.ts";
 import { judgeGoals, renderMarkdown, type Results, type ScenarioResult, type Timing } from "./report.ts";
 import type { ServersInfo, UpstreamStats } from "./servers.child.ts";
@@ -32,7 +32,7 @@ const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
 const PROFILE = args.has("--profile");
 const settings = QUICK
-  ? { durationMs: 1_000, warmupMs: 300, rounds: 1, services: [1, 30], agents: [1, 10], scalingConnections: [16], setupRows: false, coldLeaves: 20 }
+  ? { durationMs: 700, warmupMs: 300, rounds: 1, services: [1, 30], agents: [1, 10], scalingConnections: [16], setupRows: false, coldLeaves: 20 }
   : {
       durationMs: Number(process.env.BENCH_DURATION_MS ?? 4_000),
       warmupMs: 1_000,
@@ -47,7 +47,8 @@ const CONNECTIONS = [1, 16];
 const PATH = "/v1/items?limit=3";
 /** The stub edge accepts any bearer token; this one only names itself. */
 const STUB_TOKEN = "evs_bench_stub_token";
-const PROFILE_DIR = path.join(ROOT, "bench", "profiles");
+/** Outside the repository: profiles are large and only read by this run (and by whoever profiles by hand). */
+const PROFILE_DIR = path.join(os.tmpdir(), "edgevault-bench-profiles");
 
 const began = performance.now();
 const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(1)}s] ${line}\n`);
@@ -58,6 +59,8 @@ type Case = {
   title: string;
   note?: string;
   connections: readonly number[];
+  /** The bench's processes it goes through: their CPU is what it costs. */
+  uses: readonly Component[];
   /**
    * Sent before each measurement, one request per distinct caller: Durable Objects idle for a
    * while are evicted and vault configurations go stale, and a reload must not land in the window.
@@ -77,40 +80,54 @@ async function main(): Promise<void> {
   const notMeasured: string[] = [];
   const checks: string[] = [];
   try {
-    const servers = await startChild<ServersInfo>("servers.child.ts", { BENCH_CA_DIR: caDir, BENCH_CREDENTIAL: CREDENTIAL });
-    stoppers.push(servers.stop);
+    const started = async <T extends { stop(): Promise<void> }>(starting: Promise<T>): Promise<T> => {
+      const part = await starting;
+      stoppers.push(() => part.stop());
+      return part;
+    };
+    const servers = await started(startChild<ServersInfo>("servers.child.ts", { BENCH_CA_DIR: caDir, BENCH_CREDENTIAL: CREDENTIAL }));
     const { upstream, stub } = servers.info;
-    log("starting the edge and the floor Worker (wrangler dev)");
-    const [edge, floor] = await Promise.all([launchEdge(), launchFloor(upstream)]);
-    stoppers.push(edge.stop, floor.stop);
-    const bench = await setUpEdge(edge, upstream, { services: settings.services, agents: Math.max(...settings.agents) }, log);
 
     if (PROFILE) await rm(PROFILE_DIR, { recursive: true, force: true });
     const profiled = (name: string) => (PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.join(PROFILE_DIR, name)}`] : []);
     const mitmEnv = { BENCH_CA_DIR: caDir, BENCH_MITM_VAULT: "bench", BENCH_MITM_HOSTS: SERVICE_HOST };
-    const mitmStub = await startChild<MitmInfo>(
-      "mitm.child.ts",
-      { ...mitmEnv, BENCH_MITM_EDGE: stub, BENCH_MITM_TOKEN: STUB_TOKEN, BENCH_MITM_DISCOVER: "static" },
-      profiled("mitm-stub"),
-    );
-    stoppers.push(mitmStub.stop);
-    const mitmEdge = await startChild<MitmInfo>(
-      "mitm.child.ts",
-      { ...mitmEnv, BENCH_MITM_EDGE: edge.addr, BENCH_MITM_TOKEN: bench.session, BENCH_MITM_DISCOVER: "edge" },
-      profiled("mitm-edge"),
-    );
-    stoppers.push(mitmEdge.stop);
-
     const versions: Record<string, string> = { wrangler: await packageVersion("wrangler"), autocannon: await packageVersion("autocannon") };
-    let mitmdump: Mitmdump | undefined;
     const mitmdumpAt = await mitmdumpVersion();
-    if (mitmdumpAt) {
-      mitmdump = await startMitmdump({ dir: path.join(work, "mitmdump"), stubOrigin: stub, host: SERVICE_HOST, token: STUB_TOKEN, version: mitmdumpAt });
-      stoppers.push(mitmdump.stop);
-      versions.mitmdump = mitmdumpAt;
-    } else {
-      notMeasured.push("mitmdump: not measured: mitmdump not installed (Debian: `apt-get install mitmproxy`)");
-    }
+    if (mitmdumpAt) versions.mitmdump = mitmdumpAt;
+    else notMeasured.push("mitmdump: not measured: mitmdump not installed (Debian: `apt-get install mitmproxy`)");
+
+    log("starting the edge and the floor Worker (wrangler dev), the MITM in front of the stub edge, mitmdump");
+    // All at once; whatever started is stopped at the end even if another part failed to start.
+    const starting = await Promise.allSettled([
+      started(launchEdge()),
+      started(launchFloor(upstream)),
+      started(
+        startChild<MitmInfo>(
+          "mitm.child.ts",
+          { ...mitmEnv, BENCH_MITM_EDGE: stub, BENCH_MITM_TOKEN: STUB_TOKEN, BENCH_MITM_DISCOVER: "static" },
+          { nodeArgs: profiled("mitm-stub"), label: "mitm-stub" },
+        ),
+      ),
+      mitmdumpAt
+        ? started(startMitmdump({ dir: path.join(work, "mitmdump"), stubOrigin: stub, host: SERVICE_HOST, token: STUB_TOKEN, version: mitmdumpAt }))
+        : undefined,
+    ] as const);
+    for (const outcome of starting) if (outcome.status === "rejected") throw outcome.reason;
+    const [edge, floor, mitmStub, mitmdump] = starting.map((outcome) => (outcome.status === "fulfilled" ? outcome.value : undefined)) as [
+      OwnEdge,
+      FloorWorker,
+      Child<MitmInfo>,
+      Mitmdump | undefined,
+    ];
+
+    const bench = await setUpEdge(edge, upstream, { services: settings.services, agents: Math.max(...settings.agents) }, log);
+    const mitmEdge = await started(
+      startChild<MitmInfo>(
+        "mitm.child.ts",
+        { ...mitmEnv, BENCH_MITM_EDGE: edge.addr, BENCH_MITM_TOKEN: bench.session, BENCH_MITM_DISCOVER: "edge" },
+        { nodeArgs: profiled("mitm-edge"), label: "mitm-edge" },
+      ),
+    );
 
     const cases = scenarioCases({ edge, floor, bench, servers: servers.info, ca, mitmStub, mitmEdge, mitmdump });
     await checkForwarding(edge, bench, servers.info, ca, mitmEdge, checks);
@@ -120,7 +137,7 @@ async function main(): Promise<void> {
       for (const c of cases) {
         for (const connections of c.connections) {
           await c.prime?.();
-          const measured = await withCpu(settings, () => c.run(connections, settings));
+          const measured = await withCpu(settings, c.uses, () => c.run(connections, settings));
           if (measured.requests === 0) throw new Error(`${c.title} @${connections}: no request succeeded (${measured.errors} errors)`);
           const key = `${c.id}@${connections}`;
           runs.set(key, [...(runs.get(key) ?? []), measured]);
@@ -195,7 +212,38 @@ type Parts = {
   mitmdump: Mitmdump | undefined;
 };
 
+/** Which of the bench's processes each scenario goes through (by id, or id prefix before "-<n>"). */
+const USES: Record<string, readonly Component[]> = {
+  upstream: ["servers"],
+  floor: ["floor", "servers"],
+  "floor-gate": ["floor", "servers"],
+  proxy: ["edge", "servers"],
+  "direct-tls": ["servers"],
+  tunnel: ["mitm-stub", "servers"],
+  "mitm-stub": ["mitm-stub", "servers"],
+  mitmdump: ["mitmdump", "servers"],
+  "mitm-edge": ["mitm-edge", "edge", "servers"],
+  "setup-direct": ["servers"],
+  "setup-tunnel": ["mitm-stub", "servers"],
+  "setup-mitm": ["mitm-stub", "servers"],
+  "svid-issue": ["edge"],
+  "token-exchange": ["edge"],
+  "jwt-noop": ["floor"],
+  "jwt-sign": ["floor"],
+  "jwt-verify": ["floor"],
+  services: ["edge", "servers"],
+  agents: ["edge", "servers"],
+};
+
 function scenarioCases(parts: Parts): Case[] {
+  return scenarioRuns(parts).map((c) => {
+    const uses = USES[c.id] ?? USES[c.id.replace(/-\d+$/, "")];
+    if (!uses) throw new Error(`no USES entry for ${c.id}`);
+    return { ...c, uses };
+  });
+}
+
+function scenarioRuns(parts: Parts): Omit<Case, "uses">[] {
   const { edge, floor, bench, servers, ca, mitmStub, mitmEdge, mitmdump } = parts;
   const session = { authorization: `Bearer ${bench.session}` };
   const plain =
@@ -221,7 +269,7 @@ function scenarioCases(parts: Parts): Case[] {
   const direct = { host: servers.tls.host, port: servers.tls.port };
   const viaStub = { port: mitmStub.info.port, authorization: basicAuth(STUB_TOKEN) };
 
-  const cases: Case[] = [
+  const cases: Omit<Case, "uses">[] = [
     { id: "upstream", title: "upstream directly", connections: CONNECTIONS, run: plain(`${servers.upstream}${PATH}`) },
     { id: "floor", title: "floor: bare forwarding Worker (wrangler dev)", connections: CONNECTIONS, run: plain(`${floor.addr}${PATH}`) },
     {
@@ -351,26 +399,37 @@ function scenarioCases(parts: Parts): Case[] {
   return cases;
 }
 
-/** Runs a measurement and adds the CPU per request it cost the servers and the client, read at the window's edges. */
-async function withCpu(window: RunWindow, run: () => Promise<Measurement>): Promise<Measurement> {
-  let server = Number.NaN;
+/**
+ * Runs a measurement and adds the CPU per request it cost the components it goes through and
+ * the load generator, read at the counted window's edges.
+ */
+async function withCpu(window: RunWindow, uses: readonly Component[], run: () => Promise<Measurement>): Promise<Measurement> {
+  let server = cpuSnapshot();
   let client = process.cpuUsage();
-  let serverUsed = Number.NaN;
+  let serverUsed: { total: number; parts: Record<string, number> } | undefined;
   let clientUsed = Number.NaN;
-  const opened = setTimeout(() => {
-    server = descendantsCpuMs();
-    client = process.cpuUsage();
-  }, window.warmupMs);
-  const closed = setTimeout(() => {
-    serverUsed = descendantsCpuMs() - server;
+  const close = () => {
+    serverUsed = cpuUsed(server, cpuSnapshot(), uses);
     const used = process.cpuUsage(client);
     clientUsed = (used.user + used.system) / 1000;
-  }, window.warmupMs + window.durationMs);
+  };
+  const opened = setTimeout(() => {
+    server = cpuSnapshot();
+    client = process.cpuUsage();
+  }, window.warmupMs);
+  const closed = setTimeout(close, window.warmupMs + window.durationMs);
   const measured = await run();
   clearTimeout(opened);
   clearTimeout(closed);
+  // A busy event loop can run the closing timer after the run: the window then ends here, a little late.
+  if (!serverUsed) close();
   const perRequest = (ms: number) => (measured.requests ? ms / measured.requests : Number.NaN);
-  return { ...measured, serverCpuMs: perRequest(serverUsed), clientCpuMs: perRequest(clientUsed) };
+  return {
+    ...measured,
+    serverCpuMs: perRequest(serverUsed?.total ?? Number.NaN),
+    serverCpuParts: Object.fromEntries(Object.entries(serverUsed?.parts ?? {}).map(([part, ms]) => [part, perRequest(ms)])),
+    clientCpuMs: perRequest(clientUsed),
+  };
 }
 
 type PrimingRequest = { url: string; method?: string; headers: Record<string, string>; body?: string };
