@@ -23,7 +23,7 @@ import { Latencies, medianOf, type Measurement, type RunWindow } from "./measure
 import type { MitmInfo } from "./mitm.child.ts";
 import { mitmdumpVersion, startMitmdump, type Mitmdump } from "./mitmdump.ts";
 import { type Component, cpuSnapshot, cpuUsed } from "./process-cpu.ts";
-import { summarizeProfiles } from "./profile.ts";
+import { summarizeProfiles, type Window } from "./profile.ts";
 import { judgeGoals, renderMarkdown, type Results, type ScenarioResult, type Timing } from "./report.ts";
 import type { ServersInfo, UpstreamStats } from "./servers.child.ts";
 import { tlsLoad } from "./tls-load.ts";
@@ -32,7 +32,16 @@ const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
 const PROFILE = args.has("--profile");
 const settings = QUICK
-  ? { durationMs: 700, warmupMs: 300, rounds: 1, services: [1, 30], agents: [1, 10], scalingConnections: [16], setupRows: false, coldLeaves: 20 }
+  ? {
+      durationMs: Number(process.env.BENCH_DURATION_MS ?? 700),
+      warmupMs: 300,
+      rounds: 1,
+      services: [1, 30],
+      agents: [1, 10],
+      scalingConnections: [16],
+      setupRows: false,
+      coldLeaves: 20,
+    }
   : {
       durationMs: Number(process.env.BENCH_DURATION_MS ?? 4_000),
       warmupMs: 1_000,
@@ -133,11 +142,13 @@ async function main(): Promise<void> {
     await checkForwarding(edge, bench, servers.info, ca, mitmEdge, checks);
 
     const runs = new Map<string, Measurement[]>();
+    const windows = new Map<string, Window[]>();
     for (let round = 1; round <= settings.rounds; round++) {
       for (const c of cases) {
         for (const connections of c.connections) {
           await c.prime?.();
           const measured = await withCpu(settings, c.uses, () => c.run(connections, settings));
+          if (measured.window) windows.set(c.id, [...(windows.get(c.id) ?? []), measured.window]);
           if (measured.requests === 0) throw new Error(`${c.title} @${connections}: no request succeeded (${measured.errors} errors)`);
           const key = `${c.id}@${connections}`;
           runs.set(key, [...(runs.get(key) ?? []), measured]);
@@ -187,8 +198,9 @@ async function main(): Promise<void> {
     results.goals = judgeGoals(results);
     if (PROFILE) {
       results.profiles = {
-        "MITM → stub edge and tunnel": await summarizeProfiles(path.join(PROFILE_DIR, "mitm-stub")),
-        "MITM → real edge": await summarizeProfiles(path.join(PROFILE_DIR, "mitm-edge")),
+        "MITM intercepting → stub edge": await summarizeProfiles(path.join(PROFILE_DIR, "mitm-stub"), windows.get("mitm-stub") ?? []),
+        "MITM tunnel": await summarizeProfiles(path.join(PROFILE_DIR, "mitm-stub"), windows.get("tunnel") ?? []),
+        "MITM intercepting → real edge": await summarizeProfiles(path.join(PROFILE_DIR, "mitm-edge"), windows.get("mitm-edge") ?? []),
       };
     }
     const markdown = renderMarkdown(results);
@@ -403,17 +415,22 @@ function scenarioRuns(parts: Parts): Omit<Case, "uses">[] {
  * Runs a measurement and adds the CPU per request it cost the components it goes through and
  * the load generator, read at the counted window's edges.
  */
-async function withCpu(window: RunWindow, uses: readonly Component[], run: () => Promise<Measurement>): Promise<Measurement> {
+async function withCpu(window: RunWindow, uses: readonly Component[], run: () => Promise<Measurement>): Promise<Measurement & { window: Window }> {
   let server = cpuSnapshot();
   let client = process.cpuUsage();
   let serverUsed: { total: number; parts: Record<string, number> } | undefined;
   let clientUsed = Number.NaN;
+  const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+  let startUs = nowUs();
+  let endUs = Number.NaN;
   const close = () => {
+    endUs = nowUs();
     serverUsed = cpuUsed(server, cpuSnapshot(), uses);
     const used = process.cpuUsage(client);
     clientUsed = (used.user + used.system) / 1000;
   };
   const opened = setTimeout(() => {
+    startUs = nowUs();
     server = cpuSnapshot();
     client = process.cpuUsage();
   }, window.warmupMs);
@@ -429,6 +446,7 @@ async function withCpu(window: RunWindow, uses: readonly Component[], run: () =>
     serverCpuMs: perRequest(serverUsed?.total ?? Number.NaN),
     serverCpuParts: Object.fromEntries(Object.entries(serverUsed?.parts ?? {}).map(([part, ms]) => [part, perRequest(ms)])),
     clientCpuMs: perRequest(clientUsed),
+    window: { startUs, endUs },
   };
 }
 
@@ -486,13 +504,15 @@ async function leafTimings(ca: LocalCa, cold: number): Promise<{ cold: Timing; c
   const time = async (count: number, get: (i: number) => Promise<unknown>): Promise<Timing> => {
     const latencies = new Latencies();
     const started = performance.now();
+    const cpu = process.cpuUsage();
     for (let i = 0; i < count; i++) {
       const begun = performance.now();
       await get(i);
       latencies.record(performance.now() - begun);
     }
+    const used = process.cpuUsage(cpu);
     const summary = latencies.summary((performance.now() - started) / 1000);
-    return { count, p50: summary.p50, p99: summary.p99, perSecond: summary.rps };
+    return { count, p50: summary.p50, p99: summary.p99, perSecond: summary.rps, cpuMs: (used.user + used.system) / 1000 / count };
   };
   return {
     cold: await time(cold, (i) => leaves.get(`host-${i}.bench.example`)),
