@@ -1,0 +1,94 @@
+/**
+ * The runtime's floor for a proxy hop, for `npm run bench` only (bench/wrangler.floor.toml):
+ * what a Worker under `wrangler dev` costs when it does nothing but `fetch(UPSTREAM + path)`
+ * and return the response. The edge's `/proxy` is compared with this, not with the upstream,
+ * so the runtime's and wrangler's own cost per request is not counted against the edge.
+ *
+ * Two more routes explain where the edge's time goes, each one step closer to `/proxy`:
+ * `/__gate/<path>` makes one Durable Object call before forwarding and one after (the edge's
+ * `admit` and `release`), and `/__jwt/{sign,verify,noop}` sign or verify one JWT-SVID with the
+ * edge's own code (workers/lib/jwt-svid.ts) and keys held in memory, so the crypto is measured
+ * inside workerd without the D1 reads of the edge's identity routes.
+ */
+import { DurableObject } from "cloudflare:workers";
+import {
+  generateSigningKeyPair,
+  importPrivateKey,
+  importPublicKey,
+  signJwt,
+  SVID_TTL_SECONDS,
+  SVID_TYP,
+  verifyJwtSignature,
+  type SignerKey,
+  type SigningAlg,
+} from "../workers/lib/jwt-svid.ts";
+
+type FloorEnv = { UPSTREAM: string; GATE: DurableObjectNamespace<BenchGate> };
+
+/** Stands in for the edge's ActorGate: an in-memory count, like its in-flight budget. */
+export class BenchGate extends DurableObject {
+  #inFlight = 0;
+
+  admit(): boolean {
+    this.#inFlight += 1;
+    return true;
+  }
+
+  release(): void {
+    this.#inFlight -= 1;
+  }
+}
+
+const ISSUER = "https://edgevault.localhost/company/bench";
+const AUDIENCE = "edgevault";
+
+type Keys = { signer: SignerKey; publicKey: Awaited<ReturnType<typeof importPublicKey>>; token: string };
+const keys = new Map<SigningAlg, Promise<Keys>>();
+
+/** One key pair per algorithm for the isolate's life, and one token signed with it to verify. */
+function keysFor(alg: SigningAlg): Promise<Keys> {
+  let pending = keys.get(alg);
+  if (!pending) {
+    pending = (async () => {
+      const pair = await generateSigningKeyPair(alg);
+      const signer = { kid: `bench-${alg}`, alg, privateKey: await importPrivateKey(pair.privateJwk, alg) };
+      const token = await signJwt(signer, SVID_TYP, claims());
+      return { signer, publicKey: await importPublicKey(pair.publicJwk, alg), token };
+    })();
+    keys.set(alg, pending);
+  }
+  return pending;
+}
+
+function claims() {
+  const iat = Math.floor(Date.now() / 1000);
+  return { iss: ISSUER, sub: "spiffe://edgevault.localhost/company/bench/agent/bench-agent", aud: [AUDIENCE], iat, exp: iat + SVID_TTL_SECONDS };
+}
+
+async function jwt(url: URL): Promise<Response> {
+  const alg: SigningAlg = url.searchParams.get("alg") === "ES256" ? "ES256" : "EdDSA";
+  if (url.pathname === "/__jwt/noop") return Response.json({ ok: true });
+  const { signer, publicKey, token } = await keysFor(alg);
+  if (url.pathname === "/__jwt/sign") return Response.json({ svid: await signJwt(signer, SVID_TYP, claims()) });
+  if (url.pathname === "/__jwt/verify") {
+    const payload = await verifyJwtSignature(token, publicKey, { alg, audience: AUDIENCE, issuer: ISSUER, now: Date.now() });
+    return Response.json({ sub: payload.sub });
+  }
+  return new Response("not found", { status: 404 });
+}
+
+export default {
+  async fetch(request, env, ctx): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith("/__jwt/")) return jwt(url);
+    const init = { method: request.method, headers: request.headers, body: request.body };
+    if (url.pathname.startsWith("/__gate/")) {
+      const gate = env.GATE.get(env.GATE.idFromName("bench"));
+      await gate.admit();
+      const response = await fetch(`${env.UPSTREAM}${url.pathname.slice("/__gate".length)}${url.search}`, init);
+      ctx.waitUntil(gate.release());
+      return response;
+    }
+    return fetch(`${env.UPSTREAM}${url.pathname}${url.search}`, init);
+  },
+} satisfies ExportedHandler<FloorEnv>;

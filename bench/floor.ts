@@ -1,0 +1,105 @@
+/**
+ * Starts bench/floor-worker.ts in a `wrangler dev` of its own, with the flags the edge's
+ * `launchEdge()` uses (same runtime, same request logging), so the two differ only in the
+ * Worker's code. Its own process group: stopping it never touches another `wrangler dev`.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ROOT } from "../test/cli/support/edge.ts";
+
+const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+const READY_TIMEOUT_MS = 90_000;
+
+export type FloorWorker = { addr: string; stop(): Promise<void> };
+
+/** The floor Worker forwarding every request to `upstream` (an origin such as http://127.0.0.1:8080). */
+export async function launchFloor(upstream: string): Promise<FloorWorker> {
+  const dir = await mkdtemp(path.join(tmpdir(), "edgevault-bench-floor-"));
+  const envFile = path.join(dir, "empty.env");
+  await writeFile(envFile, "");
+  const child = spawn(
+    process.execPath,
+    [
+      WRANGLER,
+      "dev",
+      "--config",
+      path.join(ROOT, "bench", "wrangler.floor.toml"),
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--inspector-port",
+      "0",
+      "--persist-to",
+      path.join(dir, "state"),
+      "--env-file",
+      envFile,
+      "--var",
+      `UPSTREAM:${upstream}`,
+      "--log-level",
+      "info",
+      "--show-interactive-dev-session=false",
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
+  );
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  };
+  process.once("exit", killGroup);
+  const stop = async () => {
+    process.removeListener("exit", killGroup);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGINT");
+      const timer = setTimeout(killGroup, 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    killGroup();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    return { addr: await readyAddress(child), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function readyAddress(child: ReturnType<typeof spawn>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    let ready = false;
+    const onData = (chunk: Buffer) => {
+      if (ready) return; // keep draining: a full pipe would block wrangler
+      output = (output + chunk.toString("utf8").replace(/\x1b\[[0-9;]*m/g, "")).slice(-20_000);
+      const match = /Ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1]) {
+        ready = true;
+        clearTimeout(timer);
+        child.off("exit", onExit);
+        resolve(match[1]);
+      }
+    };
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`the floor worker's wrangler dev exited before it was ready (${code}):\n${output}`));
+    };
+    const timer = setTimeout(() => reject(new Error(`the floor worker was not ready within ${READY_TIMEOUT_MS} ms:\n${output}`)), READY_TIMEOUT_MS);
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", onExit);
+  });
+}
