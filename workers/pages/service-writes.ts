@@ -20,6 +20,7 @@ import {
   isServiceNameTaken,
   type ServiceRow,
   updateServiceChange,
+  serviceAuditValues,
 } from "../services/services.queries.ts";
 import type { VaultRow } from "../vaults/vaults.queries.ts";
 import type { ServiceInput } from "./service-form.ts";
@@ -101,7 +102,7 @@ export async function updateService(
   const changed = Object.keys(changes).sort();
   if (changed.length === 0) return { name: existing.name, changed };
 
-  const detail = { vault: vault.name, name: existing.name, changed, ...auditValues(changes) };
+  const detail = { vault: vault.name, name: existing.name, changed, ...serviceAuditValues(changes) };
   try {
     // A service deleted since it was read rolls the batch back (its audit row is the guard).
     await commitChange(c, updateServiceChange(db, principal, existing, changes, detail, Date.now()));
@@ -111,15 +112,4 @@ export async function updateService(
     throw error;
   }
   return { name: changes.name ?? existing.name, changed };
-}
-
-/** The audit detail of an update, as the API writes it: the new non-secret values (auth holds key names only). */
-function auditValues(changes: Partial<ServiceRow>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (changes.name !== undefined) out.new_name = changes.name;
-  if (changes.host !== undefined) out.host = changes.host;
-  if (changes.upstream !== undefined) out.upstream = changes.upstream;
-  if (changes.auth !== undefined) out.auth_type = changes.auth.type;
-  if (changes.enabled !== undefined) out.enabled = changes.enabled;
-  return out;
 }

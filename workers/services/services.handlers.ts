@@ -21,6 +21,7 @@ import {
   type ServiceRecord,
   type ServiceRow,
   updateServiceChange,
+  serviceAuditValues,
 } from "./services.queries.ts";
 import type { Env } from "../env.ts";
 import { AppError, conflict } from "../lib/app-error.ts";
@@ -143,7 +144,7 @@ servicesRouter
     if (body.auth !== undefined) changes.auth = body.auth;
     if (body.enabled !== undefined) changes.enabled = body.enabled;
 
-    const detail = { vault: vault.name, name: existing.name, changed: Object.keys(changes).sort(), ...pick(changes) };
+    const detail = { vault: vault.name, name: existing.name, changed: Object.keys(changes).sort(), ...serviceAuditValues(changes) };
     let updated: ServiceRow[];
     try {
       // A service deleted since we read it rolls the batch back (its audit row is the guard).
@@ -171,14 +172,3 @@ servicesRouter
     }
     return c.json({ deleted: existing.name }, 200);
   });
-
-/** Audit detail of an update: the new non-secret values (auth holds key names only). */
-function pick(changes: Partial<ServiceRow>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (changes.name !== undefined) out.new_name = changes.name;
-  if (changes.host !== undefined) out.host = changes.host;
-  if (changes.upstream !== undefined) out.upstream = changes.upstream;
-  if (changes.auth !== undefined) out.auth_type = changes.auth.type;
-  if (changes.enabled !== undefined) out.enabled = changes.enabled;
-  return out;
-}

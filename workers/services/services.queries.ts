@@ -167,3 +167,14 @@ export function deleteServiceChange(db: Database, principal: Principal, existing
     { vaults: [vaultOf(existing)] },
   );
 }
+
+/** The audit detail of a service update, wherever it comes from: the new non-secret values (auth holds key names only). */
+export function serviceAuditValues(changes: Partial<ServiceRow>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (changes.name !== undefined) out.new_name = changes.name;
+  if (changes.host !== undefined) out.host = changes.host;
+  if (changes.upstream !== undefined) out.upstream = changes.upstream;
+  if (changes.auth !== undefined) out.auth_type = changes.auth.type;
+  if (changes.enabled !== undefined) out.enabled = changes.enabled;
+  return out;
+}
