@@ -173,6 +173,14 @@ describe("Vaultys /api (seed 004), unchanged clients", () => {
       body: { name: name("x"), capabilities: [] },
     });
     expect(badToken.status).toBe(401);
+    // Credentials of another scheme are not ignored either: no silent fall-back to the host's company.
+    for (const authorization of ["Token evk_bogus", "Basic Zm9vOmJhcg==", "Bearer "]) {
+      const other = await call("POST", `http://${company.id}.localhost/api/agents/register`, {
+        headers: { Authorization: authorization },
+        body: { name: name("y"), capabilities: [] },
+      });
+      expect(other.status, authorization).toBe(401);
+    }
 
     const nowhere = await call("POST", "/api/agents/register", { body: { name: name("anon"), capabilities: [] } });
     expect(nowhere.status).toBe(400);

@@ -43,7 +43,11 @@ async function register(c: Context<AppEnv>, companyId: string, body: RegisterInp
 
 /** The company an `/api/agents/register` call is for: the caller's, else the one its host names. */
 async function companyOfVaultysRegistration(c: Context<AppEnv>): Promise<{ companyId: string; caller: "anonymous" | "authenticated" }> {
-  if (presentedToken(c)) return { companyId: (await authenticateRequest(c)).companyId, caller: "authenticated" };
+  // Any credentials at all (a Bearer token, or an Authorization header of another scheme) must
+  // authenticate: a wrong one is a 401, never a silent fall-back to the host's company.
+  if (presentedToken(c) || c.req.header("Authorization") !== undefined) {
+    return { companyId: (await authenticateRequest(c)).companyId, caller: "authenticated" };
+  }
   const fromHost = companyOfHost(new URL(c.req.url).hostname, configOf(c.env).baseDomain);
   if (fromHost) return { companyId: fromHost, caller: "anonymous" };
   throw badRequest(
