@@ -3,21 +3,9 @@ import { and, desc, eq, gte, lt } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { auditLog } from "../db/schema.ts";
 
-/** A page of the company's audit log, newest first, one row more than asked (to know there is a next page). */
-export async function auditPage(db: Database, companyId: string, query: { limit: number; before?: number; action?: string }) {
-  return db
-    .select()
-    .from(auditLog)
-    .where(
-      and(
-        eq(auditLog.companyId, companyId),
-        query.before ? lt(auditLog.id, query.before) : undefined,
-        query.action ? eq(auditLog.action, query.action) : undefined,
-      ),
-    )
-    .orderBy(desc(auditLog.id))
-    .limit(query.limit + 1)
-    .all();
+/** The API's page of the audit log: `auditEntries` with its action filter only. */
+export function auditPage(db: Database, companyId: string, query: { limit: number; before?: number; action?: string }) {
+  return auditEntries(db, companyId, query);
 }
 
 /** The console's audit filter: `auditPage`'s, plus who did it and a time range ([since, until)). */
