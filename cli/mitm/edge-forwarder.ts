@@ -12,22 +12,13 @@ import { pipeline } from "node:stream";
 import { isErrorCode } from "../../workers/lib/error-codes.ts";
 import { edgeUnreachable, respondWithError } from "./proxy-errors.ts";
 import type { ProxySession } from "./proxy-auth.ts";
+import { HOP_BY_HOP_HEADERS } from "../../workers/lib/forward-headers.ts";
 
 /** A host and port the client asked for; 443 (or 80 for plain http) is the default. */
 export type Target = { hostname: string; port: number };
 
-/** RFC 9110 §7.6.1, plus Proxy-Connection, which old clients still send. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
+/** RFC 9110 §7.6.1, plus Proxy-Connection: the edge's own list (workers/lib/forward-headers.ts). */
+const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
 /**
  * Set by the forwarder itself: the edge authenticates `Authorization` (the session token
  * replaces whatever the client sent; the edge would drop it anyway), `Host` names the edge,
