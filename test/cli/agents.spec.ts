@@ -4,53 +4,13 @@
  * self-registrations approved from the CLI. No command may print an agent token.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { revokeCommand } from "../../cli/commands/agent-invite.ts";
 import { COMMANDS } from "../../cli/main.ts";
+import { count, curl, inviteUrlIn, redeem, revokeArgs, suffixIn, whoamiStatus } from "./support/agent-invites.ts";
 import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";
 import { startEdge, type Edge, type TestCompany } from "./support/edge.ts";
 import { assertHelpWithExamples } from "./support/help.ts";
-
-const execFileAsync = promisify(execFile);
-
-/** Runs curl with the given arguments, as an agent following its prompt would. */
-async function curl(args: readonly string[]): Promise<string> {
-  const { stdout } = await execFileAsync("curl", ["--silent", "--show-error", "--max-time", "30", ...args]);
-  return stdout;
-}
-
-/** `curl -s -X POST <invite_url>`: the agent redeeming its invite. */
-async function redeem(inviteUrl: string): Promise<{ token: string; agent: { name: string }; vaults: { vault: string; role: string }[] }> {
-  const body = JSON.parse(await curl(["-X", "POST", inviteUrl])) as { token?: string; agent: { name: string }; vaults: { vault: string; role: string }[] };
-  assert.ok(body.token, `no token in ${JSON.stringify(body)}`);
-  return { ...body, token: body.token };
-}
-
-/** The HTTP status of `GET /v1/whoami` with this token, through curl. */
-async function whoamiStatus(addr: string, token: string): Promise<number> {
-  return Number(await curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", `Authorization: Bearer ${token}`, `${addr}/v1/whoami`]));
-}
-
-/** The invite URL in a printed prompt: the `curl -s -X POST <url>` line. */
-function inviteUrlIn(prompt: string): string {
-  const match = /curl -s -X POST (http:\/\/\S+\/invite\/\S+)/.exec(prompt);
-  assert.ok(match?.[1], `no invite URL in the prompt:\n${prompt}`);
-  return match[1];
-}
-
-const count = (text: string, part: string) => text.split(part).length - 1;
-
-/** The suffix in "To cancel it: edgevault agent invite revoke [--] <suffix>". */
-function suffixIn(stderr: string): string {
-  const suffix = /edgevault agent invite revoke (?:-- )?(\S+)/.exec(stderr)?.[1];
-  assert.ok(suffix, `no revoke hint in:\n${stderr}`);
-  return suffix;
-}
-
-/** Suffixes are base64url and may start with "-": always pass them after `--`. */
-const revokeArgs = (suffix: string) => ["agent", "invite", "revoke", "--", suffix];
 
 type ListedAgent = { name: string; role: string; status: string; capabilities: string[]; realm: { slug: string } | null };
 type Invite = { name: string; kind: string; status: string; role: string; vaults: { vault: string; role: string }[]; token_suffix: string };
