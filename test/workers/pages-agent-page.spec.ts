@@ -66,6 +66,10 @@ describe("current SVID claims", () => {
     expect(disabled.status).toBe(200);
     expect(disabled.text).toContain("no SVID is issued for it until it is active again");
     expect(disabled.text).not.toContain("As JSON");
+    // Nor a rotation: the API's refusal, already at the confirmation step.
+    const rotate = await postForm(`/agents/${w.agent.name}/rotate`, w.asOwner);
+    expect(rotate.status).toBe(403);
+    expect(rotate.text).toContain("activate it before rotating");
   });
 
   it("another company's agent is not found", async () => {

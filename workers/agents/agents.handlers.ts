@@ -18,7 +18,7 @@ import type { Database } from "../db/client.ts";
 import { commitChange } from "../effects.ts";
 import type { Env } from "../env.ts";
 import { AGENT_ID_PATTERN, AGENT_ID_RULE } from "./agents.contract.ts";
-import { AppError, badRequest, forbidden, notFound } from "../lib/app-error.ts";
+import { AppError, badRequest, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
@@ -26,9 +26,9 @@ import { spiffeIdFor } from "../lib/spiffe.ts";
 import { issueAgentSvid, trustDomainOf } from "../identity/svid.ts";
 import { newId } from "../lib/tokens.ts";
 import * as routes from "./agents.routes.ts";
+import { rotateAgentToken } from "./agent-rotation.ts";
 import { svidRequestFor } from "./agent-svid.ts";
 import { updateAgent } from "./agent-update.ts";
-import { issueAgentInvite } from "../invites/issue-invite.ts";
 import { INVITE_DEFAULT_TTL_SECONDS } from "../invites/invites.contract.ts";
 
 /** Seed 003's wording, kept so Vane clients see the message they expect. */
@@ -134,15 +134,7 @@ agentsRouter
     const db = c.var.db;
     const { agentId } = c.req.valid("param");
     const { agent } = await requireAgent(db, principal, agentId);
-    if (agent.status !== "active") throw forbidden(`Agent "${agentId}" is ${agent.status}; activate it before rotating`);
     const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
-    const view = await issueAgentInvite(c, {
-      kind: "rotation",
-      name: agent.name,
-      agentId: agent.id,
-      role: agent.role,
-      grants: null,
-      ttlSeconds: body.ttl_seconds ?? INVITE_DEFAULT_TTL_SECONDS,
-    });
+    const view = await rotateAgentToken(c, agent, body.ttl_seconds ?? INVITE_DEFAULT_TTL_SECONDS);
     return c.json(view, 201);
   });

@@ -10,6 +10,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../app-env.ts";
 import { ListAgentsQuery } from "../agents/agents.contract.ts";
 import { listAgentsPage } from "../agents/agent-list.queries.ts";
+import { requireRotatable, rotateAgentToken } from "../agents/agent-rotation.ts";
 import { svidRequestFor } from "../agents/agent-svid.ts";
 import { updateAgent } from "../agents/agent-update.ts";
 import { activeSessionCount, agentVaults, agentView, deleteAgentChange, findAgentByRef } from "../agents/agents.queries.ts";
@@ -19,8 +20,7 @@ import type { Database } from "../db/client.ts";
 import { commitChange } from "../effects.ts";
 import { agentSvidClaims, currentSvidHeader, trustDomainOf } from "../identity/svid.ts";
 import { INVITE_DEFAULT_TTL_SECONDS } from "../invites/invites.contract.ts";
-import { issueAgentInvite } from "../invites/issue-invite.ts";
-import { AppError, forbidden, notFound } from "../lib/app-error.ts";
+import { AppError, notFound } from "../lib/app-error.ts";
 import { createRouter } from "../lib/router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
 import { listRealms, requireRealm } from "../realms/realms.queries.ts";
@@ -178,8 +178,8 @@ agentsPages.post(
   formBodyLimit(FORM_BODY_LIMIT),
   consolePost("POST /agents/{name}/rotate", async (c, session, form) => {
     const { agent } = await requireAgent(c, session);
-    // As POST /v1/agents/{agentId}/rotate: a disabled agent is enabled before it gets a new token.
-    if (agent.status !== "active") throw forbidden(`Agent "${agent.name}" is ${agent.status}; activate it before rotating`);
+    // POST /v1/agents/{agentId}/rotate's refusal, already at the confirmation step.
+    requireRotatable(agent);
     const frame = frameOf(session, "/agents");
     if (!confirmed(form)) {
       return page(
@@ -194,14 +194,7 @@ agentsPages.post(
         }),
       );
     }
-    const issued = await issueAgentInvite(c, {
-      kind: "rotation",
-      name: agent.name,
-      agentId: agent.id,
-      role: agent.role,
-      grants: null,
-      ttlSeconds: INVITE_DEFAULT_TTL_SECONDS,
-    });
+    const issued = await rotateAgentToken(c, agent, INVITE_DEFAULT_TTL_SECONDS);
     const body = html`<p><a href="${agentPath(agent.name)}">← ${agent.name}</a></p>
 <h1>Rotation invite for <code>${agent.name}</code></h1>
 <p class="notice ok" role="status">Paste this into the agent's chat. It expires ${whenIso(issued.expires_at)} and works once.</p>
