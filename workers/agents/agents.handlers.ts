@@ -10,26 +10,25 @@ import {
   findAgentByName,
   findAgentByRef,
   vaultysAgentView,
-  isAgentNameTaken,
   registerAgentChange,
-  updateAgentChange,
   type AgentRow,
   type RealmRow,
 } from "./agents.queries.ts";
 import type { Database } from "../db/client.ts";
 import { commitChange } from "../effects.ts";
-import { findRealm } from "../realms/realms.queries.ts";
 import type { Env } from "../env.ts";
 import { AGENT_ID_PATTERN, AGENT_ID_RULE } from "./agents.contract.ts";
-import { AppError, badRequest, conflict, forbidden, notFound } from "../lib/app-error.ts";
-import { iso, rateLimitFromInput } from "../lib/openapi.ts";
+import { AppError, badRequest, notFound } from "../lib/app-error.ts";
+import { iso } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
 import { issueAgentSvid, trustDomainOf } from "../identity/svid.ts";
 import { newId } from "../lib/tokens.ts";
 import * as routes from "./agents.routes.ts";
-import { issueAgentInvite } from "../invites/issue-invite.ts";
+import { rotateAgentToken } from "./agent-rotation.ts";
+import { svidRequestFor } from "./agent-svid.ts";
+import { updateAgent } from "./agent-update.ts";
 import { INVITE_DEFAULT_TTL_SECONDS } from "../invites/invites.contract.ts";
 
 /** Seed 003's wording, kept so Vane clients see the message they expect. */
@@ -111,52 +110,16 @@ agentsRouter
     const { agentId } = c.req.valid("param");
     const { agent } = await requireAgent(db, principal, agentId);
     authorizeSubject(c, agent.id, `Agent "${agentId}"`);
-    if (agent.status !== "active") throw new AppError(403, "agent_not_active", `Agent "${agentId}" is ${agent.status}`);
     const audience = c.req.valid("query").audience;
-    const issued = await issueAgentSvid(db, c.env, { companyId: principal.companyId, agentName: agent.name, audience: audience ? [audience] : undefined });
+    const issued = await issueAgentSvid(db, c.env, svidRequestFor(agent, audience ? [audience] : undefined));
     return c.json({ agentId: agent.name, spiffeId: issued.spiffeId, svid: issued.svid }, 200);
   })
   .openapi(routes.updateAgent, async (c) => {
     const principal = c.var.principal;
-    const db = c.var.db;
     const { agentId } = c.req.valid("param");
-    const body = c.req.valid("json");
-    const { agent } = await requireAgent(db, principal, agentId);
-    // An owner agent manages agents, but never lifts its own limits: a person set them.
-    const limits = ["role", "status", "capabilities", "realm", "rate_limit"] as const;
-    if (principal.kind === "agent" && principal.id === agent.id && limits.some((field) => body[field] !== undefined)) {
-      throw forbidden("An agent cannot change its own role, status, capabilities, realm or rate limit", "self_change");
-    }
-    let realmId: string | null | undefined;
-    if (body.realm !== undefined) {
-      realmId = body.realm === null ? null : (await realmOf(db, principal.companyId, body.realm)).id;
-    }
-    const changes = {
-      ...(body.role ? { role: body.role } : {}),
-      ...(body.name ? { name: body.name } : {}),
-      ...(body.status ? { status: body.status } : {}),
-      ...(body.capabilities ? { capabilities: [...new Set(body.capabilities)] } : {}),
-      ...(realmId !== undefined ? { realmId } : {}),
-      ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
-      ...(body.rate_limit !== undefined ? { rateLimit: rateLimitFromInput(body.rate_limit) } : {}),
-      ...(body.llmProvider !== undefined ? { llmProvider: body.llmProvider } : {}),
-      ...(body.llmModel !== undefined ? { llmModel: body.llmModel } : {}),
-      ...(body.llmSystemPrompt !== undefined ? { llmSystemPrompt: body.llmSystemPrompt } : {}),
-      updatedAt: Date.now(),
-    };
-    let updated: AgentRow | undefined;
-    try {
-      const changed = (value: unknown) => (value === undefined ? undefined : "changed");
-      const detail = { ...body, metadata: changed(body.metadata), llmSystemPrompt: changed(body.llmSystemPrompt) };
-      const [rows] = await commitChange(c, updateAgentChange(db, principal, agent, changes, detail));
-      updated = rows[0];
-    } catch (error) {
-      if (isAgentNameTaken(error)) throw conflict("agent_exists", `An agent named "${body.name ?? ""}" already exists`);
-      throw error;
-    }
-    if (!updated) throw notFound(`Agent "${agentId}"`);
-    const realm = updated.realmId ? await findRealm(db, principal.companyId, updated.realmId) : null;
-    return c.json({ agent: viewOf(c.env, updated, realm ?? null) }, 200);
+    const { agent } = await requireAgent(c.var.db, principal, agentId);
+    const updated = await updateAgent(c, principal, agent, c.req.valid("json"));
+    return c.json({ agent: viewOf(c.env, updated.agent, updated.realm) }, 200);
   })
   .openapi(routes.deleteAgent, async (c) => {
     const principal = c.var.principal;
@@ -171,21 +134,7 @@ agentsRouter
     const db = c.var.db;
     const { agentId } = c.req.valid("param");
     const { agent } = await requireAgent(db, principal, agentId);
-    if (agent.status !== "active") throw forbidden(`Agent "${agentId}" is ${agent.status}; activate it before rotating`);
     const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
-    const view = await issueAgentInvite(c, {
-      kind: "rotation",
-      name: agent.name,
-      agentId: agent.id,
-      role: agent.role,
-      grants: null,
-      ttlSeconds: body.ttl_seconds ?? INVITE_DEFAULT_TTL_SECONDS,
-    });
+    const view = await rotateAgentToken(c, agent, body.ttl_seconds ?? INVITE_DEFAULT_TTL_SECONDS);
     return c.json(view, 201);
   });
-
-async function realmOf(db: Database, companyId: string, idOrSlug: string) {
-  const realm = await findRealm(db, companyId, idOrSlug);
-  if (!realm) throw notFound(`Realm "${idOrSlug}"`);
-  return realm;
-}

@@ -6,7 +6,7 @@
 import { configOf } from "../config.ts";
 import type { JWTPayload } from "jose";
 import type { Database } from "../db/client.ts";
-import { activeSigner, verificationKey } from "./signing-keys.queries.ts";
+import { activeSigner, companyKeys, verificationKey } from "./signing-keys.queries.ts";
 import type { Env } from "../env.ts";
 import { AppError } from "../lib/app-error.ts";
 import {
@@ -62,23 +62,48 @@ export function checkAudience(audience: string[]): string[] {
   return [...new Set(audience)];
 }
 
+/** What a JWT-SVID for an agent says: times are epoch seconds. */
+export type SvidClaims = { iss: string; sub: string; aud: string[]; iat: number; exp: number };
+
 /**
- * Issues a JWT-SVID for an agent of a company: header `{alg, kid, typ: "JWT"}`, claims
- * `sub` (SPIFFE ID), `aud`, `iss`, `iat`, `exp` = iat + 3600. Does not check that the agent
- * exists: the caller (the agents area) does. Creates the company's keys on first use.
+ * The claims of a JWT-SVID for an agent of a company, as if issued now: `iss` (the company's
+ * issuer), `sub` (the agent's SPIFFE ID), `aud`, `iat`, `exp` = iat + 3600. The one place that
+ * decides what goes into an SVID: `issueAgentSvid` signs exactly these, and the console shows
+ * them without signing anything (a token on a page would be a leak).
+ *
+ * @example
+ * const claims = agentSvidClaims(c.env, { companyId, agentName: "researcher-1" }); // claims.sub: spiffe://…/agent/researcher-1
+ */
+export function agentSvidClaims(env: Env, options: IssueSvidOptions): SvidClaims {
+  const trustDomain = trustDomainOf(env);
+  const sub = spiffeIdFor(trustDomain, options.companyId, options.agentName);
+  const aud = checkAudience(options.audience ?? [DEFAULT_SVID_AUDIENCE]);
+  const iat = Math.floor((options.now ?? Date.now()) / 1000);
+  return { iss: issuerFor(trustDomain, options.companyId), sub, aud, iat, exp: iat + SVID_TTL_SECONDS };
+}
+
+/**
+ * Issues a JWT-SVID for an agent of a company: header `{alg, kid, typ: "JWT"}`, the claims of
+ * `agentSvidClaims`. Does not check that the agent exists or may have one: the caller (the
+ * agents area, agents/agent-svid.ts) does. Creates the company's keys on first use.
  *
  * @example
  * const { svid, spiffeId, expiresAt } = await issueAgentSvid(c.var.db, c.env, { companyId, agentName: "researcher-1" });
  */
 export async function issueAgentSvid(db: Database, env: Env, options: IssueSvidOptions): Promise<IssuedSvid> {
-  const trustDomain = trustDomainOf(env);
-  const spiffeId = spiffeIdFor(trustDomain, options.companyId, options.agentName);
-  const audience = checkAudience(options.audience ?? [DEFAULT_SVID_AUDIENCE]);
+  const claims = agentSvidClaims(env, options);
   const signer = await activeSigner(db, env, options.companyId);
-  const iat = Math.floor((options.now ?? Date.now()) / 1000);
-  const exp = iat + SVID_TTL_SECONDS;
-  const svid = await signJwt(signer, SVID_TYP, { iss: issuerFor(trustDomain, options.companyId), sub: spiffeId, aud: audience, iat, exp });
-  return { svid, spiffeId, expiresAt: new Date(exp * 1000) };
+  const svid = await signJwt(signer, SVID_TYP, claims);
+  return { svid, spiffeId: claims.sub, expiresAt: new Date(claims.exp * 1000) };
+}
+
+/**
+ * The header an SVID issued now would carry (`alg`, `kid`), read without creating anything:
+ * undefined until the company's first SVID creates its keys.
+ */
+export async function currentSvidHeader(db: Database, companyId: string): Promise<{ alg: string; kid: string; typ: string } | undefined> {
+  const active = (await companyKeys(db, companyId)).find((row) => row.status === "active");
+  return active ? { alg: active.alg, kid: active.id, typ: SVID_TYP } : undefined;
 }
 
 /** What a verified token says. Times are epoch seconds. */

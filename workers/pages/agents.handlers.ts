@@ -1,35 +1,47 @@
 /**
  * `/agents` and `/agents/<name>`: the list (GET /v1/agents's filters, read through its query) and
- * one agent, with rotate, disable/enable and delete behind a confirmation step. Writes use the
- * agents' own changes through `commitChange`, so audit and invalidation are the API's.
+ * one agent with its current SVID claims, an edit form (PATCH /v1/agents/{agentId}'s), and rotate,
+ * disable/enable and delete behind a confirmation step. Writes use the agents' own checks and
+ * changes (`updateAgent`, `deleteAgentChange` through `commitChange`), so audit and invalidation
+ * are the API's.
  */
 import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../app-env.ts";
 import { ListAgentsQuery } from "../agents/agents.contract.ts";
 import { listAgentsPage } from "../agents/agent-list.queries.ts";
-import { activeSessionCount, agentVaults, agentView, deleteAgentChange, findAgentByRef, updateAgentChange } from "../agents/agents.queries.ts";
+import { requireRotatable, rotateAgentToken } from "../agents/agent-rotation.ts";
+import { svidRequestFor } from "../agents/agent-svid.ts";
+import { updateAgent } from "../agents/agent-update.ts";
+import { activeSessionCount, agentVaults, agentView, deleteAgentChange, findAgentByRef } from "../agents/agents.queries.ts";
 import { requireKnownCapabilities } from "../agents/capabilities.ts";
 import { configOf } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { commitChange } from "../effects.ts";
-import { trustDomainOf } from "../identity/svid.ts";
+import { agentSvidClaims, currentSvidHeader, trustDomainOf } from "../identity/svid.ts";
 import { INVITE_DEFAULT_TTL_SECONDS } from "../invites/invites.contract.ts";
-import { issueAgentInvite } from "../invites/issue-invite.ts";
-import { AppError, forbidden, notFound } from "../lib/app-error.ts";
+import { AppError, notFound } from "../lib/app-error.ts";
 import { createRouter } from "../lib/router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
 import { listRealms, requireRealm } from "../realms/realms.queries.ts";
 import { z } from "zod";
+import { type AgentEditValues, editValuesOf, readAgentEdit } from "./agents.edit-form.ts";
 import { type AgentFilters, agentDetailPage, agentListPage, type RealmChoice } from "./agents.page.ts";
+import type { SvidPreview } from "./agents.svid-claims.ts";
 import { consoleGet, consolePost, page } from "./console-route.ts";
 import { html, layout } from "./layout.ts";
 import { frameOf } from "./nav.ts";
 import { allows } from "./page-access.ts";
 import { FORM_BODY_LIMIT, formBodyLimit, readQuery } from "./page-forms.ts";
-import { attempt, confirmed, confirmPage, doneFlash, type Flash, shownOnce, whenIso } from "./page-parts.ts";
+import { attempt, confirmed, confirmPage, doneFlash, errorFlash, type Flash, refusalStatus, shownOnce, whenIso } from "./page-parts.ts";
 import type { PageSession } from "./page-session.ts";
 
-const DONE = { disabled: "Agent disabled: it is refused from its next request on.", enabled: "Agent enabled.", deleted: "Agent deleted." };
+const DONE = {
+  disabled: "Agent disabled: it is refused from its next request on.",
+  enabled: "Agent enabled.",
+  deleted: "Agent deleted.",
+  saved: "Agent saved: its next request sees the change.",
+};
 const DEFAULT_FILTERS: AgentFilters = { capabilities: [], sortBy: "name", sortDir: "asc", pageSize: 20 };
 
 async function realmChoices(db: Database, companyId: string): Promise<RealmChoice[]> {
@@ -118,24 +130,39 @@ async function requireAgent(c: Context<AppEnv>, session: PageSession) {
 
 const agentPath = (name: string) => `/agents/${encodeURIComponent(name)}`;
 
-async function detailPage(c: Context<AppEnv>, session: PageSession) {
+/** What was typed into a refused edit form, and why it was refused. */
+type RefusedEdit = { values: AgentEditValues; flash: Flash; status: ContentfulStatusCode };
+
+async function detailPage(c: Context<AppEnv>, session: PageSession, refused?: RefusedEdit) {
   const db = c.var.db;
+  const companyId = session.principal.companyId;
   const { agent, realm } = await requireAgent(c, session);
   const view = agentView(agent, realm, spiffeIdFor(trustDomainOf(c.env), agent.companyId, agent.name));
+  // The claims GET /v1/agents/{agentId}/svid would sign now: the same checks, nothing signed.
+  const request = await attempt(async () => svidRequestFor(agent));
+  const svid: SvidPreview = request.ok
+    ? { claims: agentSvidClaims(c.env, request.value), header: await currentSvidHeader(db, companyId) }
+    : { refused: request.error.message };
+  const mayEdit = allows(session, "POST /agents/{name}/edit");
+  const values = refused?.values ?? editValuesOf({ ...agent, realmSlug: realm?.slug ?? null });
   return page(
     c,
     agentDetailPage({
       frame: frameOf(session, "/agents"),
       agent: view,
-      vaults: await agentVaults(db, agent.id, session.principal.companyId),
+      rateLimit: agent.rateLimit ?? null,
+      vaults: await agentVaults(db, agent.id, companyId),
       activeSessions: await activeSessionCount(db, agent.id),
+      svid,
       may: {
         rotate: allows(session, "POST /agents/{name}/rotate"),
         status: allows(session, "POST /agents/{name}/status"),
         delete: allows(session, "POST /agents/{name}/delete"),
       },
-      flash: doneFlash(c, DONE),
+      edit: mayEdit ? { values, realms: await realmChoices(db, companyId) } : undefined,
+      flash: refused?.flash ?? doneFlash(c, DONE),
     }),
+    refused?.status,
   );
 }
 
@@ -151,8 +178,8 @@ agentsPages.post(
   formBodyLimit(FORM_BODY_LIMIT),
   consolePost("POST /agents/{name}/rotate", async (c, session, form) => {
     const { agent } = await requireAgent(c, session);
-    // As POST /v1/agents/{agentId}/rotate: a disabled agent is enabled before it gets a new token.
-    if (agent.status !== "active") throw forbidden(`Agent "${agent.name}" is ${agent.status}; activate it before rotating`);
+    // POST /v1/agents/{agentId}/rotate's refusal, already at the confirmation step.
+    requireRotatable(agent);
     const frame = frameOf(session, "/agents");
     if (!confirmed(form)) {
       return page(
@@ -167,14 +194,7 @@ agentsPages.post(
         }),
       );
     }
-    const issued = await issueAgentInvite(c, {
-      kind: "rotation",
-      name: agent.name,
-      agentId: agent.id,
-      role: agent.role,
-      grants: null,
-      ttlSeconds: INVITE_DEFAULT_TTL_SECONDS,
-    });
+    const issued = await rotateAgentToken(c, agent, INVITE_DEFAULT_TTL_SECONDS);
     const body = html`<p><a href="${agentPath(agent.name)}">← ${agent.name}</a></p>
 <h1>Rotation invite for <code>${agent.name}</code></h1>
 <p class="notice ok" role="status">Paste this into the agent's chat. It expires ${whenIso(issued.expires_at)} and works once.</p>
@@ -208,8 +228,8 @@ agentsPages.post(
         }),
       );
     }
-    // PATCH /v1/agents/{agentId} with only `status`: the same change and the same audit detail.
-    await commitChange(c, updateAgentChange(c.var.db, session.principal, agent, { status, updatedAt: Date.now() }, { status }));
+    // PATCH /v1/agents/{agentId} with only `status`: the same checks, change and audit detail.
+    await updateAgent(c, session.principal, agent, { status });
     return c.redirect(`${agentPath(agent.name)}?done=${status === "disabled" ? "disabled" : "enabled"}`, 303);
   }),
 );
@@ -235,5 +255,22 @@ agentsPages.post(
     }
     await commitChange(c, deleteAgentChange(c.var.db, session.principal, agent, Date.now()));
     return c.redirect("/agents?done=deleted", 303);
+  }),
+);
+
+agentsPages.post(
+  "/agents/:name/edit",
+  formBodyLimit(FORM_BODY_LIMIT),
+  consolePost("POST /agents/{name}/edit", async (c, session, form) => {
+    const { agent } = await requireAgent(c, session);
+    const { values, parsed } = readAgentEdit(form);
+    if (!parsed.success) {
+      const text = `Check the form: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+      return detailPage(c, session, { values, flash: { kind: "error", text }, status: 400 });
+    }
+    // PATCH /v1/agents/{agentId}'s own checks and change: a refusal comes back on the page.
+    const saved = await attempt(() => updateAgent(c, session.principal, agent, parsed.data));
+    if (!saved.ok) return detailPage(c, session, { values, flash: errorFlash(saved.error), status: refusalStatus(saved.error) });
+    return c.redirect(`${agentPath(saved.value.agent.name)}?done=saved`, 303);
   }),
 );

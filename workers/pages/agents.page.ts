@@ -1,11 +1,14 @@
 /**
  * The agents pages: the company's agents as Vaultys lists them (search, online, realm,
  * capabilities, sort, pages: the filters of GET /v1/agents), and one agent with its vault roles,
- * live sessions, capabilities and SPIFFE ID. Never a token: a rotation's prompt is shown once, by
- * the rotation's own page.
+ * live sessions, capabilities, SPIFFE ID, current SVID claims and (for owners) its edit form.
+ * Never a token: a rotation's prompt is shown once, by the rotation's own page.
  */
 import type { agentView } from "../agents/agents.queries.ts";
 import { AGENT_SORT_KEYS, AGENT_STATUSES, CAPABILITIES } from "../agents/agents.contract.ts";
+import type { RateLimitOverride } from "../db/schema.ts";
+import { type AgentEditValues, agentEditForm, type RealmOption } from "./agents.edit-form.ts";
+import { type SvidPreview, svidClaimsSection } from "./agents.svid-claims.ts";
 import { html, layout, type Markup, raw } from "./layout.ts";
 import type { Frame } from "./nav.ts";
 import { csrfField, type Flash, flashNotice, pager, whenIso } from "./page-parts.ts";
@@ -127,11 +130,25 @@ ${pager("/agents", filterParams(model.filters), { current: model.page, total: mo
 export type AgentDetailModel = {
   frame: Frame;
   agent: AgentView;
+  rateLimit: RateLimitOverride | null;
   vaults: { vault: string; role: string }[];
   activeSessions: number;
+  svid: SvidPreview;
   may: { rotate: boolean; status: boolean; delete: boolean };
+  /** The edit form, for those who may edit: as the agent is, or as typed when it was refused. */
+  edit?: { values: AgentEditValues; realms: RealmOption[] };
   flash?: Flash;
 };
+
+/** An agent's own rate-limit override in words; what it leaves out comes from the vault or the defaults. */
+function limitText(limit: RateLimitOverride | null): string {
+  const parts = [
+    limit?.ratePerSecond !== undefined ? `${limit.ratePerSecond} requests/s` : "",
+    limit?.burst !== undefined ? `burst ${limit.burst}` : "",
+    limit?.maxConcurrent !== undefined ? `${limit.maxConcurrent} at once` : "",
+  ].filter(Boolean);
+  return parts.length ? parts.join(", ") : "the vault's (or the defaults)";
+}
 
 export function agentDetailPage(model: AgentDetailModel): Markup {
   const a = model.agent;
@@ -163,6 +180,7 @@ ${flashNotice(model.flash)}
     ${a.did ? html`<dt>DID</dt><dd><code>${a.did}</code></dd>` : ""}
     <dt>Realm</dt><dd>${a.realm ? a.realm.name : "none"}</dd>
     <dt>Capabilities</dt><dd>${capabilityList(a.capabilities)}</dd>
+    <dt>Rate limit</dt><dd>${limitText(model.rateLimit)}</dd>
     <dt>Live vault sessions</dt><dd>${model.activeSessions}</dd>
     ${a.version ? html`<dt>Version</dt><dd>${a.version}</dd>` : ""}
     ${a.llmProvider || a.llmModel ? html`<dt>Model</dt><dd>${[a.llmProvider, a.llmModel].filter(Boolean).join(" · ")}</dd>` : ""}
@@ -179,6 +197,8 @@ ${flashNotice(model.flash)}
         : html`<p class="meta">No vault grants.</p>`
   }
 </section>
+${svidClaimsSection(model.svid)}
+${model.edit ? agentEditForm(model.frame, `${path}/edit`, model.edit.values, model.edit.realms) : ""}
 ${actions.length ? html`<section class="card" aria-labelledby="manage"><h2 id="manage">Manage</h2><p class="hint">Each action asks you to confirm first.</p><div class="actions">${actions}</div></section>` : ""}`;
   return layout(`Agent ${a.name}`, body, model.frame);
 }

@@ -139,6 +139,9 @@ export const PAGE_PROBES: Record<string, PageProbe> = {
   "POST /agents/{name}/status": {
     request: async (w) => ({ method: "POST", path: `/agents/${await freshAgent(w)}/status`, fields: { status: "disabled", confirm: "yes" } }),
   },
+  "POST /agents/{name}/edit": {
+    request: async (w) => ({ method: "POST", path: `/agents/${await freshAgent(w)}/edit`, fields: { role: "member", capabilities: ["api_call"] } }),
+  },
   "POST /agents/{name}/delete": { request: async (w) => ({ method: "POST", path: `/agents/${await freshAgent(w)}/delete`, fields: { confirm: "yes" } }) },
 
   "GET /agent-invites": { request: async () => ({ method: "GET", path: "/agent-invites" }) },

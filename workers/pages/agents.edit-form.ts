@@ -1,0 +1,98 @@
+/**
+ * The agent page's edit form: capabilities, realm, company role and rate limit, read into
+ * PATCH /v1/agents/{agentId}'s own body (`UpdateAgentBody`) so the page accepts exactly what the
+ * API does, and rendered again with what was typed when that body is refused.
+ */
+import { CAPABILITIES, UpdateAgentBody } from "../agents/agents.contract.ts";
+import type { RateLimitOverride } from "../db/schema.ts";
+import { DEFAULT_RATE_LIMIT } from "../lib/rate-limit.ts";
+import { html, type Markup, raw } from "./layout.ts";
+import type { Frame } from "./nav.ts";
+import type { FormFields } from "./page-forms.ts";
+import { csrfField } from "./page-parts.ts";
+
+/** The form's fields as text, as stored or as typed. */
+export type AgentEditValues = {
+  role: string;
+  realm: string;
+  capabilities: string[];
+  rate_per_second: string;
+  burst: string;
+  max_concurrent: string;
+};
+
+export type RealmOption = { slug: string; name: string };
+
+const text = (value: number | undefined) => (value === undefined ? "" : String(value));
+
+/** The form filled in with the agent as it is. */
+export function editValuesOf(agent: { role: string; realmSlug: string | null; capabilities: string[]; rateLimit: RateLimitOverride | null }): AgentEditValues {
+  return {
+    role: agent.role,
+    realm: agent.realmSlug ?? "",
+    capabilities: agent.capabilities,
+    rate_per_second: text(agent.rateLimit?.ratePerSecond),
+    burst: text(agent.rateLimit?.burst),
+    max_concurrent: text(agent.rateLimit?.maxConcurrent),
+  };
+}
+
+/** A blank number field is absent; anything else goes to zod as a number (NaN is refused there). */
+const numberOf = (value: string) => (value === "" ? undefined : Number(value));
+
+/**
+ * The submitted form as typed, and as PATCH's body: every field is sent, so no realm clears it,
+ * no capability checked clears them, and three blank limits clear the override.
+ */
+export function readAgentEdit(form: FormFields): { values: AgentEditValues; parsed: ReturnType<typeof UpdateAgentBody.safeParse> } {
+  const values: AgentEditValues = {
+    role: form.one("role") ?? "",
+    realm: form.one("realm") ?? "",
+    capabilities: form.all("capabilities"),
+    rate_per_second: form.one("rate_per_second") ?? "",
+    burst: form.one("burst") ?? "",
+    max_concurrent: form.one("max_concurrent") ?? "",
+  };
+  const limits = Object.fromEntries(
+    (["rate_per_second", "burst", "max_concurrent"] as const).map((k) => [k, numberOf(values[k])] as const).filter(([, v]) => v !== undefined),
+  );
+  const body = {
+    ...(values.role ? { role: values.role } : {}),
+    realm: values.realm || null,
+    capabilities: values.capabilities,
+    rate_limit: Object.keys(limits).length ? limits : null,
+  };
+  return { values, parsed: UpdateAgentBody.safeParse(body) };
+}
+
+const selected = (on: boolean) => (on ? raw(" selected") : "");
+const checked = (on: boolean) => (on ? raw(" checked") : "");
+
+export function agentEditForm(frame: Frame, action: string, values: AgentEditValues, realms: RealmOption[]): Markup {
+  const d = DEFAULT_RATE_LIMIT;
+  return html`<section class="card" aria-labelledby="edit">
+  <h2 id="edit">Edit</h2>
+  <form method="post" action="${action}">
+    ${csrfField(frame)}
+    <label for="edit-role">Company role</label>
+    <select id="edit-role" name="role" aria-describedby="edit-role-hint">
+      <option value="member"${selected(values.role === "member")}>member agent</option>
+      <option value="owner"${selected(values.role === "owner")}>owner agent</option>
+    </select>
+    <p class="hint" id="edit-role-hint">An owner agent manages agents and vaults as an owner does, and is admin of every vault.</p>
+    <label for="edit-realm">Realm</label>
+    <select id="edit-realm" name="realm">
+      <option value="">none</option>${realms.map((r) => html`<option value="${r.slug}"${selected(values.realm === r.slug)}>${r.name}</option>`)}
+    </select>
+    <fieldset class="checks"><legend>Capabilities</legend>
+      ${CAPABILITIES.map((c) => html`<label class="check"><input type="checkbox" name="capabilities" value="${c}"${checked(values.capabilities.includes(c))}> <code>${c}</code></label>`)}
+    </fieldset>
+    <fieldset><legend>Rate limit in each vault (empty: the vault's, else ${d.ratePerSecond}/s, burst ${d.burst}, ${d.maxConcurrent} at once)</legend>
+      <label for="edit-rps">Requests per second</label><input id="edit-rps" name="rate_per_second" type="number" min="0.001" step="any" value="${values.rate_per_second}">
+      <label for="edit-burst">Burst</label><input id="edit-burst" name="burst" type="number" min="1" step="1" value="${values.burst}">
+      <label for="edit-concurrent">At once</label><input id="edit-concurrent" name="max_concurrent" type="number" min="1" step="1" value="${values.max_concurrent}">
+    </fieldset>
+    <div class="actions"><button type="submit" class="primary">Save the agent</button></div>
+  </form>
+</section>`;
+}
