@@ -193,6 +193,30 @@ describe("roles move only by those above them", () => {
   });
 });
 
+describe("an owner agent never acts on a fellow owner agent", () => {
+  it("rotate, disable, re-configure and delete are 403 role_above_granter; itself and member agents it manages; a person owner or a key may", async () => {
+    const company = await createCompany();
+    const boss = await inviteAgent(company.ownerKey, undefined, [], "owner");
+    const peer = await inviteAgent(company.ownerKey, undefined, [], "owner");
+    const refusals = [
+      await call("POST", `/v1/agents/${peer.name}/rotate`, { token: boss.token }),
+      await call("PATCH", `/v1/agents/${peer.name}`, { token: boss.token, body: { status: "disabled" } }),
+      await call("PATCH", `/v1/agents/${peer.name}`, { token: boss.token, body: { capabilities: [] } }),
+      await call("DELETE", `/v1/agents/${peer.name}`, { token: boss.token }),
+    ];
+    for (const refused of refusals) expect(refused).toMatchObject({ status: 403, body: { error: "role_above_granter" } });
+    // The peer is untouched: still active, still an owner, its token still works.
+    expect((await call("GET", "/v1/whoami", { token: peer.token })).body).toMatchObject({ company_role: "owner" });
+    // Owner agents still manage member agents, and their own metadata.
+    const member = await inviteAgent(company.ownerKey);
+    expect((await call("POST", `/v1/agents/${member.name}/rotate`, { token: boss.token })).status).toBe(201);
+    expect((await call("PATCH", `/v1/agents/${boss.name}`, { token: boss.token, body: { metadata: { team: "ops" } } })).status).toBe(200);
+    // Someone above both may.
+    expect((await call("PATCH", `/v1/agents/${peer.name}`, { token: company.ownerKey, body: { status: "disabled" } })).status).toBe(200);
+    expect((await call("DELETE", `/v1/agents/${peer.name}`, { token: company.ownerKey })).status).toBe(200);
+  });
+});
+
 describe("budgets follow the root principal", () => {
   it("an agent throttled to 2 requests gets 2 in all, however many sessions it mints; refusals are one counted row per actor", async () => {
     const company = await createCompany();

@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { issueAgentInvite } from "../invites/issue-invite.ts";
 import { forbidden } from "../lib/app-error.ts";
+import { requireAboveAgent } from "./agent-authority.ts";
 import type { AgentRow } from "./agents.queries.ts";
 
 /** A disabled (pending, rejected) agent gets no new token: enable it first (403). */
@@ -15,6 +16,7 @@ export function requireRotatable(agent: Pick<AgentRow, "name" | "status">): void
 
 /** The rotation invite for `agent`, after `requireRotatable`. */
 export function rotateAgentToken(c: Context<AppEnv>, agent: AgentRow, ttlSeconds: number) {
+  requireAboveAgent(c.var.principal, agent, "rotate");
   requireRotatable(agent);
   return issueAgentInvite(c, { kind: "rotation", name: agent.name, agentId: agent.id, role: agent.role, grants: null, ttlSeconds });
 }

@@ -12,6 +12,7 @@ import { conflict, forbidden, notFound } from "../lib/app-error.ts";
 import { rateLimitFromInput } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
 import { findRealm, requireRealm } from "../realms/realms.queries.ts";
+import { requireAboveAgent } from "./agent-authority.ts";
 import type { UpdateAgentBody } from "./agents.contract.ts";
 import { type AgentRow, isAgentNameTaken, type RealmRow, updateAgentChange } from "./agents.queries.ts";
 
@@ -24,19 +25,16 @@ const LIMITS = ["role", "status", "capabilities", "realm", "rate_limit"] as cons
  * Refuses a change the caller may not make, beyond its row of the permission table (which lets
  * only company owners, API keys and owner agents in):
  * - an agent never lifts its own limits (403 `self_change`);
- * - a company role moves only by a company owner, and an owner agent's only by someone above it:
- *   a person who owns the company or an API key, never a fellow owner agent (owner agents cannot
- *   demote each other, as vault admins cannot: auth/grants.ts).
+ * - a company role moves only by a company owner;
+ * - a fellow owner agent is changed only by someone above it (agent-authority.ts).
  */
 export function requireAgentUpdate(principal: Principal, agent: AgentRow, body: AgentUpdate): void {
   if (principal.kind === "agent" && principal.id === agent.id && LIMITS.some((field) => body[field] !== undefined)) {
     throw forbidden("An agent cannot change its own role, status, capabilities, realm or rate limit", "self_change");
   }
+  requireAboveAgent(principal, agent, "change");
   if (body.role === undefined || body.role === agent.role) return;
   if (principal.companyRole !== "owner") throw forbidden("Only a company owner changes an agent's company role");
-  if (agent.role === "owner" && principal.kind === "agent") {
-    throw forbidden(`Only a person who owns the company, or an API key, changes owner agent "${agent.name}"'s role`, "role_above_granter");
-  }
 }
 
 /**

@@ -26,6 +26,7 @@ import { spiffeIdFor } from "../lib/spiffe.ts";
 import { issueAgentSvid, trustDomainOf } from "../identity/svid.ts";
 import { newId } from "../lib/tokens.ts";
 import * as routes from "./agents.routes.ts";
+import { requireAboveAgent } from "./agent-authority.ts";
 import { rotateAgentToken } from "./agent-rotation.ts";
 import { svidRequestFor } from "./agent-svid.ts";
 import { updateAgent } from "./agent-update.ts";
@@ -126,6 +127,7 @@ agentsRouter
     const db = c.var.db;
     const { agentId } = c.req.valid("param");
     const { agent } = await requireAgent(db, principal, agentId);
+    requireAboveAgent(principal, agent, "delete");
     await commitChange(c, deleteAgentChange(db, principal, agent, Date.now()));
     return c.json({ deleted: agent.name }, 200);
   })

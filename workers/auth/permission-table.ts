@@ -159,10 +159,12 @@ export const PERMISSIONS = {
   "GET /v1/agents": only({ ...AGENT_MANAGERS, member: "allow" }),
   "POST /v1/agents/register": only(AGENT_MANAGERS, { note: "Vane's upsert; never changes an existing agent's role" }),
   "GET /v1/agents/{agentId}": only({ ...AGENT_MANAGERS, member: "allow", agent: "self" }),
-  "PATCH /v1/agents/{agentId}": only(AGENT_MANAGERS, { note: "an owner role only by an owner" }),
-  "DELETE /v1/agents/{agentId}": only(AGENT_MANAGERS),
+  "PATCH /v1/agents/{agentId}": only(AGENT_MANAGERS, { note: "an owner role only by an owner; a fellow owner agent only by a person owner or a key" }),
+  "DELETE /v1/agents/{agentId}": only(AGENT_MANAGERS, { note: "a fellow owner agent only by a person owner or a key" }),
   "GET /v1/agents/{agentId}/svid": only({ ...OWNERS, owner_agent: "self", agent: "self" }, { note: "an agent never signs as another agent" }),
-  "POST /v1/agents/{agentId}/rotate": only(AGENT_MANAGERS),
+  "POST /v1/agents/{agentId}/rotate": only(AGENT_MANAGERS, {
+    note: "a fellow owner agent only by a person owner or a key (its rotation invite is its identity)",
+  }),
   "GET /v1/agents/channel": only(
     { owner_agent: "allow", agent: "allow" },
     {
