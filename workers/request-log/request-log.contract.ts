@@ -32,11 +32,24 @@ export const LogsParams = z.object({ vault: ResourceName });
 export const ListLogsQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(MAX_LOG_PAGE).default(DEFAULT_LOG_PAGE),
-    before: z.coerce.number().int().positive().optional(),
+    before: z.coerce.number().int().positive().optional().openapi({ description: "Entries older than this id (a page's next_cursor)" }),
+    after: z.coerce
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .openapi({ description: "Entries newer than this id, the closest page above it (a page's newer_cursor, or the last id seen when following)" }),
     actor: z.string().max(64).optional(),
     service: z.string().max(64).optional(),
     status: z.coerce.number().int().min(100).max(599).optional(),
     denied: z.enum(["true", "false"]).optional(),
   })
-  .strict();
-export const LogPage = z.object({ entries: z.array(LogEntry), next_cursor: z.number().nullable() });
+  .strict()
+  .refine((q) => q.before === undefined || q.after === undefined, { path: ["after"], message: "give before or after, not both" });
+export const LogPage = z.object({
+  entries: z.array(LogEntry),
+  /** Pass as `before` for older entries; null on the oldest page. */
+  next_cursor: z.number().nullable(),
+  /** Pass as `after` for newer entries; null when nothing newer matched when this page was read. */
+  newer_cursor: z.number().nullable(),
+});
