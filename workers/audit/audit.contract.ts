@@ -32,15 +32,10 @@ export const ListAuditQuery = z
     before: EntryCursor.optional().openapi({ description: "Entries older than this id (a page's next_cursor)" }),
     after: EntryCursor.optional().openapi({ description: "Entries newer than this id, the closest first page above it (a page's newer_cursor)" }),
     action: z.string().max(MAX_AUDIT_ACTION_LENGTH).optional(),
-    actor: z
-      .string()
-      .min(1)
-      .max(MAX_AUDIT_ACTOR_LENGTH)
-      .optional()
-      .openapi({
-        description:
-          "Who did it: a user's e-mail, an agent's name, id or DID, an API key's label, or an actor id. One the company does not know matches nothing.",
-      }),
+    actor: z.string().min(1).max(MAX_AUDIT_ACTOR_LENGTH).optional().openapi({
+      description:
+        "Who did it: a user's e-mail, an agent's name, id or DID, an API key's label, or an actor id. One the company does not know matches nothing.",
+    }),
     since: Instant.optional().openapi({ description: "Entries at or after this time (ISO 8601 with offset, or epoch ms)" }),
     until: Instant.optional().openapi({ description: "Entries before this time (ISO 8601 with offset, or epoch ms)" }),
   })
