@@ -50,6 +50,11 @@ describe("request log paging both ways", () => {
     const upAgain = await read(`after=${up.newer_cursor}`);
     expect(paths(upAgain)).toEqual(paths(top));
     expect(upAgain.newer_cursor).toBeNull();
+    // 0 reads from the oldest entry on, as a follower of an empty log does.
+    const fromStart = await read("after=0");
+    expect(paths(fromStart)).toEqual(paths(bottom));
+    expect(fromStart.newer_cursor).toBe(bottom.newer_cursor);
+    expect(fromStart.next_cursor).toBeNull();
     // Following: nothing above the newest entry yet.
     const none = await read(`after=${top.entries[0]?.id}`);
     expect(none).toEqual({ entries: [], next_cursor: null, newer_cursor: null });
@@ -57,7 +62,7 @@ describe("request log paging both ways", () => {
 
   it("before and after together, or a cursor that is not a positive id, is 400 invalid_request", async () => {
     const s = await proxySetup();
-    for (const query of ["before=5&after=3", "after=0", "after=x"]) {
+    for (const query of ["before=5&after=3", "after=-1", "after=x"]) {
       const res = await call("GET", `/v1/vaults/${s.vault}/logs?${query}`, { token: s.company.ownerKey });
       expect(res.status, query).toBe(400);
       expect(res.body.error, query).toBe("invalid_request");

@@ -3,7 +3,7 @@
  * for owners. Zod schemas and constants only, imported by the route and by the CLI.
  */
 import { z } from "@hono/zod-openapi";
-import { Instant, Timestamp } from "../lib/openapi.ts";
+import { Instant, LogCursors, oneCursor, Timestamp } from "../lib/openapi.ts";
 
 export const MAX_AUDIT_PAGE = 200;
 export const DEFAULT_AUDIT_PAGE = 50;
@@ -24,13 +24,10 @@ export const AuditEntry = z
   })
   .openapi("AuditEntry");
 
-const EntryCursor = z.coerce.number().int().positive();
-
 export const ListAuditQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE).default(DEFAULT_AUDIT_PAGE),
-    before: EntryCursor.optional().openapi({ description: "Entries older than this id (a page's next_cursor)" }),
-    after: EntryCursor.optional().openapi({ description: "Entries newer than this id, the closest first page above it (a page's newer_cursor)" }),
+    ...LogCursors,
     action: z.string().max(MAX_AUDIT_ACTION_LENGTH).optional(),
     actor: z.string().min(1).max(MAX_AUDIT_ACTOR_LENGTH).optional().openapi({
       description:
@@ -40,7 +37,7 @@ export const ListAuditQuery = z
     until: Instant.optional().openapi({ description: "Entries before this time (ISO 8601 with offset, or epoch ms)" }),
   })
   .strict()
-  .refine((q) => q.before === undefined || q.after === undefined, { path: ["after"], message: "give before or after, not both" })
+  .refine(...oneCursor)
   .refine((q) => q.since === undefined || q.until === undefined || q.since < q.until, { path: ["until"], message: "must be later than since" });
 
 export const AuditPage = z.object({
