@@ -23,14 +23,17 @@ const AUDIT_PAGE = 50;
 const NO_OFFSET = /T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?$/;
 
 /** A time as the form sends it (or as the API takes it), as epoch milliseconds. */
-const FormInstant = z.string().transform((value, ctx) => {
-  const ms = parseInstant(NO_OFFSET.test(value) ? `${value}Z` : value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `must be a UTC date and time (2026-05-01T09:00) or ${INSTANT_RULE}` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const FormInstant = z
+  .string()
+  .max(40)
+  .transform((value, ctx) => {
+    const ms = parseInstant(NO_OFFSET.test(value) ? `${value}Z` : value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: `must be a UTC date and time (2026-05-01T09:00) or ${INSTANT_RULE}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 const Cursor = z.coerce.number().int().positive();
 
 const AuditQuery = z
