@@ -1,40 +1,23 @@
 /**
  * `audit`: the company's audit log (`GET /v1/audit`), newest first, with actors and targets shown
- * by name. The edge filters by action; who did it and since when are filtered here, paging
- * through the log (bounded) until enough entries match.
+ * by name. Every filter is the edge's (action, actor, since, until): the CLI only turns relative
+ * times (`--since 2h`) into instants and reads as many pages as `--limit` asks for.
  */
 import { z } from "zod";
-import { AuditPage, MAX_AUDIT_ACTION_LENGTH, MAX_AUDIT_PAGE } from "../../workers/audit/audit.contract.ts";
-import { MAX_EMAIL_LENGTH } from "../../workers/users/users.contract.ts";
+import { AuditPage, MAX_AUDIT_ACTION_LENGTH, MAX_AUDIT_ACTOR_LENGTH, MAX_AUDIT_PAGE } from "../../workers/audit/audit.contract.ts";
 import { actorNames, describeActor } from "../actor-names.ts";
+import { UsageError } from "../cli-error.ts";
 import { createCommand } from "../command.ts";
-import { durationSeconds } from "../duration.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
 import { EntryId, PageLimit } from "../names.ts";
 import { requireSession } from "../session.ts";
 import { oneLine } from "../terminal-text.ts";
+import { When } from "../when.ts";
 
 type Entry = z.output<typeof AuditPage>["entries"][number];
 
-/** With a filter the edge cannot apply, at most this many pages are read (10,000 entries) before stopping with a cursor. */
-const MAX_SCANNED_PAGES = 50;
+/** Five of the edge's pages at most per run. */
 const MAX_SHOWN = 1000;
-
-/**
- * `--since 24h` or `--since 2026-05-15[T09:00:00Z]`, as epoch milliseconds.
- * @example
- * Since.parse("2026-05-15") // 1778803200000
- */
-export const Since = z.string().transform((value, ctx) => {
-  const seconds = durationSeconds(value);
-  if (seconds !== undefined) return Date.now() - seconds * 1000;
-  const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(at)) {
-    ctx.addIssue({ code: "custom", message: "must be a duration back from now (30m, 24h, 7d) or a date or time (2026-05-15, 2026-05-15T09:00:00Z)" });
-    return z.NEVER;
-  }
-  return at;
-});
 
 export const audit = createCommand({
   path: ["audit"],
@@ -42,9 +25,10 @@ export const audit = createCommand({
   description: `Lists the company's administrative changes, newest first: vaults, services, credentials (names
 only), agents, users, API keys, sessions, proposals and their decisions. Actors and targets are
 shown by name where a listing gives one (agents, users by email, API keys by label, vaults);
-otherwise, and for anything since removed, by id. --action is filtered by the edge; --actor and
---since here, reading up to ${MAX_SCANNED_PAGES * MAX_AUDIT_PAGE} entries before it stops and prints where to continue.
-Company owners (and API keys) only.`,
+otherwise, and for anything since removed, by id. The edge applies every filter: --actor is
+resolved in your company only (an unknown one matches nothing), and --since / --until take a
+duration back from now (30m, 1h, 2d), a day (UTC) or a time (local, or with Z or an offset),
+sent to the edge as an instant. Company owners (and API keys) only.`,
   options: {
     action: {
       type: "string",
@@ -59,14 +43,20 @@ Company owners (and API keys) only.`,
     actor: {
       type: "string",
       placeholder: "who",
-      schema: z.string().min(1, "must not be empty").max(MAX_EMAIL_LENGTH).optional(),
-      description: "Only what this actor did: an agent's name, a user's email, an API key's label, or any id",
+      schema: z.string().min(1, "must not be empty").max(MAX_AUDIT_ACTOR_LENGTH).optional(),
+      description: "Only what this actor did: a user's email, an agent's name, an API key's label, or an id",
     },
     since: {
       type: "string",
       placeholder: "when",
-      schema: Since.optional(),
-      description: "Only entries from this long ago (30m, 24h, 7d) or this date or time (2026-05-15, 2026-05-15T09:00:00Z) on",
+      schema: When.optional(),
+      description: "Only entries from then on: 30m, 1h, 2d ago, or a day or time (2026-05-15, 2026-05-15T09:00, 2026-05-15T09:00:00Z)",
+    },
+    until: {
+      type: "string",
+      placeholder: "when",
+      schema: When.optional(),
+      description: "Only entries before then, in the forms --since takes",
     },
     limit: { type: "string", placeholder: "n", schema: PageLimit(MAX_SHOWN), default: "50", description: `How many entries, 1 to ${MAX_SHOWN}` },
     before: {
@@ -80,53 +70,37 @@ Company owners (and API keys) only.`,
   examples: [
     "edgevault audit",
     "edgevault audit --action api_key.create --since 7d",
+    "edgevault audit --actor ada@example.com --since 2d --until 1d",
     "edgevault audit --actor my-agent --limit 20",
-    "edgevault audit --since 2026-05-15 --json | jq -r '.entries[].action'",
+    "edgevault audit --since 2026-05-15 --until 2026-05-16 --json | jq -r '.entries[].action'",
   ],
   async handler(args, context) {
-    const { client } = await requireSession(context);
-    const names = await actorNames(client, ["agents", "users", "api-keys", "vaults"]);
-    // An actor given by name stands for every id with that name; any text also stands for itself (an id).
-    const actorIds =
-      args.actor === undefined
-        ? undefined
-        : new Set([args.actor, ...[...names].filter(([, name]) => name.toLowerCase() === args.actor?.toLowerCase()).map(([id]) => id)]);
-    const filteredHere = actorIds !== undefined || args.since !== undefined;
-
-    const shown: Entry[] = [];
-    let cursor = args.before === undefined ? undefined : Number(args.before);
-    let next: number | null = null;
-    for (let pages = 0; ; pages += 1) {
-      if (pages === MAX_SCANNED_PAGES) {
-        next = cursor ?? null;
-        context.err(`Stopped after reading ${pages * MAX_AUDIT_PAGE} entries for --actor/--since.`);
-        break;
-      }
-      const page = await client.request("GET", "/v1/audit", AuditPage, {
-        query: {
-          limit: String(filteredHere ? MAX_AUDIT_PAGE : Math.min(MAX_AUDIT_PAGE, args.limit - shown.length)),
-          before: cursor?.toString(),
-          action: args.action,
-        },
-      });
-      let done = page.next_cursor === null;
-      for (const [i, entry] of page.entries.entries()) {
-        if (args.since !== undefined && Date.parse(entry.created_at) < args.since) {
-          done = true;
-          break;
-        }
-        if (actorIds && !actorIds.has(entry.actor_id)) continue;
-        shown.push(entry);
-        if (shown.length === args.limit) {
-          // More may follow: the rest of this page, or the next one.
-          if (i < page.entries.length - 1 || page.next_cursor !== null) next = entry.id;
-          done = true;
-          break;
-        }
-      }
-      if (done) break;
-      cursor = page.next_cursor ?? undefined;
+    if (args.since !== undefined && args.until !== undefined && args.since >= args.until) {
+      throw new UsageError(`--until (${new Date(args.until).toISOString()}) must be later than --since (${new Date(args.since).toISOString()})`);
     }
+    const { client } = await requireSession(context);
+    const filters = {
+      action: args.action,
+      actor: args.actor,
+      since: args.since === undefined ? undefined : new Date(args.since).toISOString(),
+      until: args.until === undefined ? undefined : new Date(args.until).toISOString(),
+    };
+    const [names, read] = await Promise.all([
+      actorNames(client, ["agents", "users", "api-keys", "vaults"]),
+      (async () => {
+        const shown: Entry[] = [];
+        let cursor = args.before;
+        for (;;) {
+          const page = await client.request("GET", "/v1/audit", AuditPage, {
+            query: { ...filters, limit: String(Math.min(MAX_AUDIT_PAGE, args.limit - shown.length)), before: cursor },
+          });
+          shown.push(...page.entries);
+          if (page.next_cursor === null || shown.length >= args.limit) return { shown, next: page.next_cursor };
+          cursor = String(page.next_cursor);
+        }
+      })(),
+    ]);
+    const { shown, next } = read;
 
     const actorName = (e: Entry) => names.get(e.actor_id) ?? null;
     const targetName = (e: Entry) => names.get(e.target_id) ?? null;
@@ -148,18 +122,19 @@ Company owners (and API keys) only.`,
           ]),
         ),
       );
-    if (next !== null) context.err(`More entries: ${continuation(args, next)}`);
+    if (next !== null) context.err(`More entries: ${continuation(args, filters, next)}`);
   },
 });
 
-/** The command line that shows the next page: the same filters, older entries. */
-function continuation(args: { action?: string; actor?: string; since?: number; limit: number }, next: number): string {
+/** The command line that shows the next page: the same filters (relative times as the instants they were), older entries. */
+function continuation(args: { limit: number }, filters: { action?: string; actor?: string; since?: string; until?: string }, next: number): string {
   const quote = (text: string) => (/^[\w.@:-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
   return [
     "edgevault audit",
-    ...(args.action ? [`--action ${args.action}`] : []),
-    ...(args.actor ? [`--actor ${quote(args.actor)}`] : []),
-    ...(args.since !== undefined ? [`--since ${new Date(args.since).toISOString()}`] : []),
+    ...(filters.action ? [`--action ${filters.action}`] : []),
+    ...(filters.actor ? [`--actor ${quote(filters.actor)}`] : []),
+    ...(filters.since ? [`--since ${filters.since}`] : []),
+    ...(filters.until ? [`--until ${filters.until}`] : []),
     `--limit ${args.limit}`,
     `--before ${next}`,
   ].join(" ");

@@ -191,19 +191,21 @@ async function follow(
   }
 }
 
-/** The entries with an id above `last`, oldest first, reading back through as many pages as a burst needs (bounded). */
+/**
+ * The entries with an id above `last`, oldest first: the edge's `after` cursor gives the page just
+ * above it, so a burst is read forward page by page (bounded) instead of back from the newest.
+ */
 async function entriesAfter(client: ApiClient, vault: string, filters: Filters, last: number, signal: AbortSignal): Promise<Entry[]> {
   const fresh: Entry[] = [];
-  let before: number | undefined;
+  let after = last;
   for (let pages = 0; pages < MAX_CATCH_UP_PAGES; pages += 1) {
     const page = await client.request("GET", logsPath(vault), LogPage, {
-      query: { ...filters, limit: String(MAX_LOG_PAGE), before: before?.toString() },
+      query: { ...filters, limit: String(MAX_LOG_PAGE), after: String(after) },
       signal,
     });
-    const newer = page.entries.filter((e) => e.id > last);
-    fresh.push(...newer);
-    if (newer.length < page.entries.length || page.next_cursor === null) break;
-    before = page.next_cursor;
+    fresh.push(...[...page.entries].reverse());
+    if (page.newer_cursor === null) break;
+    after = page.newer_cursor;
   }
-  return fresh.reverse();
+  return fresh;
 }

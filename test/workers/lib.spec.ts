@@ -13,3 +13,4 @@ import "./lib/forward-headers.cases.ts";
 import "./lib/identity-spiffe.cases.ts";
 import "./lib/client-address.cases.ts";
 import "./lib/did-key.cases.ts";
+import "./lib/instant.cases.ts";

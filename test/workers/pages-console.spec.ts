@@ -134,8 +134,8 @@ describe("who sees what", () => {
       `/vaults/${w.vault}/traffic?before=-1&status=700`,
       `/vaults/${w.vault}/services/NO_SUCH`,
       "/vaults/UPPER",
-      "/audit?to=2026-13-45",
-      "/audit?from=2026-02-31",
+      "/audit?until=2026-13-45T00:00",
+      "/audit?since=2026-02-31",
       "/audit?actor=agt_unknown&before=abc",
       `/accept/${"a".repeat(300)}`,
     ];

@@ -1,17 +1,19 @@
 /** `GET /v1/audit`: the company's administrative changes, newest first, for owners. */
 import { iso } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
-import { auditPage } from "./audit.queries.ts";
+import { auditActorIds, auditEntries } from "./audit.queries.ts";
 import * as routes from "./audit.routes.ts";
 
 export const auditRouter = createRouter();
 
 auditRouter.openapi(routes.listAudit, async (c) => {
-  const principal = c.var.principal;
-  const query = c.req.valid("query");
-  const rows = await auditPage(c.var.db, principal.companyId, query);
-  const page = rows.slice(0, query.limit);
-  const entries = page.map((r) => ({
+  const db = c.var.db;
+  const companyId = c.var.principal.companyId;
+  const { actor, ...query } = c.req.valid("query");
+  // An actor the company does not know is an empty page, not an error: the filter reveals nothing.
+  const actorIds = actor === undefined ? undefined : await auditActorIds(db, companyId, actor);
+  const page = await auditEntries(db, companyId, { ...query, actorIds });
+  const entries = page.rows.map((r) => ({
     id: r.id,
     actor_type: r.actorType,
     actor_id: r.actorId,
@@ -21,6 +23,5 @@ auditRouter.openapi(routes.listAudit, async (c) => {
     detail: r.detail ?? null,
     created_at: iso(r.createdAt) ?? "",
   }));
-  const last = page[page.length - 1];
-  return c.json({ entries, next_cursor: rows.length > query.limit && last ? last.id : null }, 200);
+  return c.json({ entries, next_cursor: page.olderCursor, newer_cursor: page.newerCursor }, 200);
 });

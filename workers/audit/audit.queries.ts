@@ -1,34 +1,62 @@
 /** Reading the audit log (writes are batched with each change: db/audit.ts). */
-import { and, desc, eq, gte, lt } from "drizzle-orm";
+import { and, eq, gte, inArray, lt } from "drizzle-orm";
+import { findAgentByRef } from "../agents/agents.queries.ts";
 import type { Database } from "../db/client.ts";
-import { auditLog } from "../db/schema.ts";
+import { type IdCursor, pageById } from "../db/id-page.ts";
+import { apiKeys, auditLog, users } from "../db/schema.ts";
 
-/** The API's page of the audit log: `auditEntries` with its action filter only. */
-export function auditPage(db: Database, companyId: string, query: { limit: number; before?: number; action?: string }) {
-  return auditEntries(db, companyId, query);
+/**
+ * One filter for the API (`GET /v1/audit`) and the console (`/audit`): an action, who did it (the
+ * ids `auditActorIds` found), and a time range [since, until).
+ */
+export type AuditFilter = IdCursor & { limit: number; action?: string; actorIds?: readonly string[]; since?: number; until?: number };
+
+export type AuditRow = typeof auditLog.$inferSelect;
+
+/** A page of the company's audit log under `filter`, newest first, with the cursors either side. */
+export async function auditEntries(db: Database, companyId: string, filter: AuditFilter) {
+  const matching = and(
+    eq(auditLog.companyId, companyId),
+    filter.action ? eq(auditLog.action, filter.action) : undefined,
+    filter.actorIds ? inArray(auditLog.actorId, [...filter.actorIds]) : undefined,
+    filter.since !== undefined ? gte(auditLog.createdAt, filter.since) : undefined,
+    filter.until !== undefined ? lt(auditLog.createdAt, filter.until) : undefined,
+  );
+  // No one by that name: nothing to read (and `IN ()` is not SQL).
+  if (filter.actorIds?.length === 0) return { rows: [] as AuditRow[], olderCursor: null, newerCursor: null };
+  return pageById(auditLog.id, filter, filter.limit, (cursor, order, take) =>
+    db.select().from(auditLog).where(and(matching, cursor)).orderBy(order).limit(take).all(),
+  );
 }
 
-/** The console's audit filter: `auditPage`'s, plus who did it and a time range ([since, until)). */
-export type AuditFilter = { limit: number; before?: number; action?: string; actorId?: string; since?: number; until?: number };
+/** What the log records as an actor's id: `usr_…`, `agt_…`, `key_…`, `ses_…`, an invite's `invite:…`, or `platform`. */
+const ACTOR_ID = /^(?:[a-z]{3}_[\w-]+|invite:[\w-]+|platform)$/;
 
-/** A page of the company's audit log under `filter`, newest first, one row more than asked (to know there is a next page). */
-export async function auditEntries(db: Database, companyId: string, filter: AuditFilter) {
-  return db
-    .select()
-    .from(auditLog)
-    .where(
-      and(
-        eq(auditLog.companyId, companyId),
-        filter.before ? lt(auditLog.id, filter.before) : undefined,
-        filter.action ? eq(auditLog.action, filter.action) : undefined,
-        filter.actorId ? eq(auditLog.actorId, filter.actorId) : undefined,
-        filter.since !== undefined ? gte(auditLog.createdAt, filter.since) : undefined,
-        filter.until !== undefined ? lt(auditLog.createdAt, filter.until) : undefined,
-      ),
-    )
-    .orderBy(desc(auditLog.id))
-    .limit(filter.limit + 1)
-    .all();
+/**
+ * The actor ids `actor` may stand for in the company: the user with that e-mail, the agent with
+ * that name, id or DID, every API key (revoked too: their entries stay) with that label, and the
+ * text itself when it is shaped like an id. Only this company's people are looked up, and the log
+ * is read under the company's id, so another tenant's id finds nothing. Empty: no one.
+ */
+export async function auditActorIds(db: Database, companyId: string, actor: string): Promise<string[]> {
+  const [user, agent, keys] = await Promise.all([
+    actor.includes("@")
+      ? db
+          .select({ id: users.id })
+          .from(users)
+          .where(and(eq(users.companyId, companyId), eq(users.email, actor.toLowerCase())))
+          .get()
+      : undefined,
+    findAgentByRef(db, companyId, actor),
+    db
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.companyId, companyId), eq(apiKeys.label, actor)))
+      .all(),
+  ]);
+  const ids = new Set([...(user ? [user.id] : []), ...(agent ? [agent.agent.id] : []), ...keys.map((k) => k.id)]);
+  if (ACTOR_ID.test(actor)) ids.add(actor);
+  return [...ids];
 }
 
 /** The actions the company's log holds, for the console's filter. */

@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { ZodType } from "zod";
+import { INSTANT_RULE, parseInstant } from "./instant.ts";
 import { DEFAULT_RATE_LIMIT } from "./rate-limit.ts";
 
 export const ErrorBody = z
@@ -51,6 +52,36 @@ export const ResourceName = z.string().regex(RESOURCE_NAME_PATTERN, RESOURCE_NAM
 
 export const Timestamp = z.string().openapi({ example: "2026-01-01T00:00:00.000Z" });
 export const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+
+/** A log's cursors (db/id-page.ts), by entry id: older than `before`, or the page just newer than `after`. */
+export const LogCursors = {
+  before: z.coerce.number().int().positive().optional().openapi({ description: "Entries older than this id (a page's next_cursor)" }),
+  after: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .openapi({ description: "The entries just newer than this id, a page of them, still newest first (a page's newer_cursor; 0 reads from the oldest)" }),
+};
+/** The refinement every log query with `LogCursors` takes: one direction at a time. */
+export const oneCursor: [(q: { before?: number; after?: number }) => boolean, { path: string[]; message: string }] = [
+  (q) => q.before === undefined || q.after === undefined,
+  { path: ["after"], message: "give before or after, not both" },
+];
+
+/** A filter's point in time (`since`, `until`) as the wire takes it (lib/instant.ts), read as epoch milliseconds. */
+export const Instant = z
+  .string()
+  .max(40)
+  .transform((value, ctx) => {
+    const ms = parseInstant(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: `must be ${INSTANT_RULE}` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .openapi({ description: INSTANT_RULE, example: "2026-05-01T09:00:00Z" });
 
 /** Bounds of a rate-limit override (the defaults are DEFAULT_RATE_LIMIT in rate-limit.ts). */
 export const MAX_RATE_PER_SECOND = 10_000;

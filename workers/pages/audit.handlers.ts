@@ -1,16 +1,17 @@
 /**
- * `/audit`: held to GET /v1/audit's row (owners), read through the audit queries. People are
- * named by e-mail and agents by name where the log holds their ids; the filter takes either.
+ * `/audit`: held to GET /v1/audit's row (owners), read through the audit queries with the API's
+ * filters (the actor resolved by `auditActorIds`, as the API resolves it). People are named by
+ * e-mail and agents by name where the log holds their ids.
  */
-import type { Context } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "../app-env.ts";
 import { findAgentByRef } from "../agents/agents.queries.ts";
 import { AGENT_ID_PREFIX } from "../auth/actor-gate-client.ts";
-import { auditActions, auditEntries } from "../audit/audit.queries.ts";
+import { MAX_AUDIT_ACTION_LENGTH, MAX_AUDIT_ACTOR_LENGTH } from "../audit/audit.contract.ts";
+import { auditActions, auditActorIds, auditEntries } from "../audit/audit.queries.ts";
 import { listActiveApiKeys } from "../companies/companies.queries.ts";
+import { INSTANT_RULE, parseInstant } from "../lib/instant.ts";
 import { createRouter } from "../lib/router.ts";
-import { findUserByEmail, listUsers } from "../users/users.queries.ts";
+import { listUsers } from "../users/users.queries.ts";
 import { type AuditFilters, auditPage } from "./audit.page.ts";
 import { consoleGet, page } from "./console-route.ts";
 import { frameOf } from "./nav.ts";
@@ -18,29 +19,40 @@ import { readQuery } from "./page-forms.ts";
 import type { Flash } from "./page-parts.ts";
 
 const AUDIT_PAGE = 50;
-const DAY_MS = 24 * 3600_000;
-/** A calendar day (UTC) that exists: `2026-02-31` is refused, not rolled over into March. */
-const Day = z
+/** A browser's `datetime-local` value carries no offset; the form's labels say UTC, so it is read as UTC. */
+const NO_OFFSET = /T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?$/;
+
+/** A time as the form sends it (or as the API takes it), as epoch milliseconds. */
+const FormInstant = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "a day like 2026-05-01")
-  .refine((day) => {
-    const ms = Date.parse(`${day}T00:00:00Z`);
-    return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === day;
-  }, "no such day");
+  .max(40)
+  .transform((value, ctx) => {
+    const ms = parseInstant(NO_OFFSET.test(value) ? `${value}Z` : value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: `must be a UTC date and time (2026-05-01T09:00) or ${INSTANT_RULE}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+const Cursor = z.coerce.number().int().positive();
 
-const AuditQuery = z.object({
-  action: z.string().max(64).optional(),
-  actor: z.string().max(254).optional(),
-  from: Day.optional(),
-  to: Day.optional(),
-  before: z.coerce.number().int().positive().optional(),
-});
+const AuditQuery = z
+  .object({
+    action: z.string().max(MAX_AUDIT_ACTION_LENGTH).optional(),
+    actor: z.string().max(MAX_AUDIT_ACTOR_LENGTH).optional(),
+    since: FormInstant.optional(),
+    until: FormInstant.optional(),
+    before: Cursor.optional(),
+    after: Cursor.optional(),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, { path: ["after"], message: "give before or after, not both" })
+  .refine((q) => q.since === undefined || q.until === undefined || q.since < q.until, { path: ["until"], message: "must be later than since" });
 
-/** The id the log records for an actor people name by e-mail, agent name or id; undefined when none matches. */
-async function actorIdOf(c: Context<AppEnv>, companyId: string, actor: string): Promise<string | undefined> {
-  if (actor.includes("@")) return (await findUserByEmail(c.var.db, companyId, actor.toLowerCase()))?.id;
-  if (/^[a-z]{3}_/.test(actor)) return actor;
-  return (await findAgentByRef(c.var.db, companyId, actor))?.agent.id;
+/** The value a `datetime-local` field shows for `ms`: to the minute, or the second or millisecond when it has them. */
+function formTime(ms: number): string {
+  const text = new Date(ms).toISOString().slice(0, 23);
+  if (text.endsWith(":00.000")) return text.slice(0, 16);
+  return text.endsWith(".000") ? text.slice(0, 19) : text;
 }
 
 export const auditPages = createRouter();
@@ -54,50 +66,59 @@ auditPages.get(
     const parsed = AuditQuery.safeParse({
       action: query.one("action"),
       actor: query.one("actor")?.trim() || undefined,
-      from: query.one("from"),
-      to: query.one("to"),
+      since: query.one("since"),
+      until: query.one("until"),
       before: query.one("before"),
+      after: query.one("after"),
     });
     const frame = frameOf(session, "/audit");
     const actions = await auditActions(db, companyId);
+    const noCursors = { paged: false, olderCursor: null, newerCursor: null };
     if (!parsed.success) {
       const flash: Flash = {
         kind: "error",
         text: `These filters are not valid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
       };
-      return page(c, auditPage({ frame, filters: {}, actions, entries: [], nextCursor: null, flash }), 400);
+      return page(c, auditPage({ frame, filters: {}, actions, entries: [], cursors: noCursors, flash }), 400);
     }
     const q = parsed.data;
-    const filters: AuditFilters = { action: q.action, actor: q.actor, from: q.from, to: q.to };
-    const actorId = q.actor ? await actorIdOf(c, companyId, q.actor) : undefined;
-    if (q.actor && !actorId) {
-      return page(
-        c,
-        auditPage({ frame, filters, actions, entries: [], nextCursor: null, flash: { kind: "info", text: `No one in this company is called "${q.actor}".` } }),
-      );
+    const filters: AuditFilters = {
+      action: q.action,
+      actor: q.actor,
+      since: q.since === undefined ? undefined : formTime(q.since),
+      until: q.until === undefined ? undefined : formTime(q.until),
+    };
+    const actorIds = q.actor ? await auditActorIds(db, companyId, q.actor) : undefined;
+    if (actorIds?.length === 0) {
+      const flash: Flash = { kind: "info", text: `No one in this company is called "${q.actor}".` };
+      return page(c, auditPage({ frame, filters, actions, entries: [], cursors: noCursors, flash }));
     }
-    const since = q.from ? Date.parse(`${q.from}T00:00:00Z`) : undefined;
-    const until = q.to ? Date.parse(`${q.to}T00:00:00Z`) + DAY_MS : undefined;
-    const rows = await auditEntries(db, companyId, { limit: AUDIT_PAGE, before: q.before, action: q.action, actorId, since, until });
-    const shown = rows.slice(0, AUDIT_PAGE);
+    const slice = await auditEntries(db, companyId, {
+      limit: AUDIT_PAGE,
+      before: q.before,
+      after: q.after,
+      action: q.action,
+      actorIds,
+      since: q.since,
+      until: q.until,
+    });
 
     // Names for the ids on this page: people by e-mail, keys by label, agents by name.
     const names = new Map<string, string>();
     for (const user of await listUsers(db, companyId)) names.set(user.id, user.email);
     for (const key of await listActiveApiKeys(db, companyId)) names.set(key.id, `API key “${key.label}”`);
-    for (const id of new Set(shown.flatMap((r) => [r.actorId, r.targetId]))) {
+    for (const id of new Set(slice.rows.flatMap((r) => [r.actorId, r.targetId]))) {
       if (!id.startsWith(`${AGENT_ID_PREFIX}_`) || names.has(id)) continue;
       const agent = await findAgentByRef(db, companyId, id);
       if (agent) names.set(id, agent.agent.name);
     }
-    const last = shown[shown.length - 1];
     return page(
       c,
       auditPage({
         frame,
         filters,
         actions,
-        entries: shown.map((r) => ({
+        entries: slice.rows.map((r) => ({
           id: r.id,
           when: r.createdAt,
           actor: names.get(r.actorId) ?? r.actorId,
@@ -106,7 +127,7 @@ auditPages.get(
           target: `${r.targetType} ${names.get(r.targetId) ?? r.targetId}`,
           detail: r.detail ? JSON.stringify(r.detail) : "",
         })),
-        nextCursor: rows.length > AUDIT_PAGE && last ? last.id : null,
+        cursors: { paged: q.before !== undefined || q.after !== undefined, olderCursor: slice.olderCursor, newerCursor: slice.newerCursor },
       }),
     );
   }),

@@ -1,12 +1,15 @@
 /**
  * The company's audit log (owners, as GET /v1/audit): who changed what, filterable by action,
- * actor and date. Entries hold names, roles and counts by design (db/audit.ts), never values.
+ * actor and time, paged both ways. Entries hold names, roles and counts by design (db/audit.ts),
+ * never values.
  */
 import { html, layout, type Markup, raw } from "./layout.ts";
+import { type LogCursors, logPager } from "./log-pager.ts";
 import type { Frame } from "./nav.ts";
 import { type Flash, flashNotice, when } from "./page-parts.ts";
 
-export type AuditFilters = { action?: string; actor?: string; from?: string; to?: string };
+/** The filters as the form holds them (since and until as UTC `datetime-local` values). */
+export type AuditFilters = { action?: string; actor?: string; since?: string; until?: string };
 export type AuditRowView = { id: number; when: number; actor: string; actorType: string; action: string; target: string; detail: string };
 
 const selected = (on: boolean) => (on ? raw(" selected") : "");
@@ -22,12 +25,10 @@ export function auditPage(model: {
   filters: AuditFilters;
   actions: string[];
   entries: AuditRowView[];
-  nextCursor: number | null;
+  cursors: LogCursors;
   flash?: Flash;
 }): Markup {
   const f = model.filters;
-  const older = auditQuery(f);
-  if (model.nextCursor) older.set("before", String(model.nextCursor));
   const body = html`<h1>Audit</h1>
 ${flashNotice(model.flash)}
 <form method="get" action="/audit" class="card" role="search" aria-labelledby="audit-filters">
@@ -36,9 +37,9 @@ ${flashNotice(model.flash)}
     <div><label for="action">Action</label><select id="action" name="action"><option value="">Any</option>${model.actions.map(
       (a) => html`<option value="${a}"${selected(f.action === a)}>${a}</option>`,
     )}</select></div>
-    <div><label for="actor">Actor (email, agent name or id)</label><input id="actor" name="actor" type="text" maxlength="254" value="${f.actor ?? ""}" spellcheck="false"></div>
-    <div><label for="from">From (UTC day)</label><input id="from" name="from" type="date" value="${f.from ?? ""}"></div>
-    <div><label for="to">To (UTC day, included)</label><input id="to" name="to" type="date" value="${f.to ?? ""}"></div>
+    <div><label for="actor">Actor (email, agent name, API key label or id)</label><input id="actor" name="actor" type="text" maxlength="254" value="${f.actor ?? ""}" spellcheck="false"></div>
+    <div><label for="since">Since (UTC)</label><input id="since" name="since" type="datetime-local" step="1" value="${f.since ?? ""}"></div>
+    <div><label for="until">Until (UTC, excluded)</label><input id="until" name="until" type="datetime-local" step="1" value="${f.until ?? ""}"></div>
   </div>
   <div class="actions"><button type="submit" class="primary">Apply</button><a class="button secondary" href="/audit">Clear</a></div>
 </form>
@@ -53,6 +54,6 @@ ${
 </table></div>`
     : html`<p class="notice info">No entry matches.</p>`
 }
-${model.nextCursor ? html`<nav class="pager" aria-label="Pages"><a href="/audit?${older.toString()}" rel="next">Older →</a></nav>` : ""}`;
+${logPager("/audit", auditQuery(f), model.cursors)}`;
   return layout("Audit", body, { ...model.frame, wide: true });
 }

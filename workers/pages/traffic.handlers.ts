@@ -17,14 +17,19 @@ import { vaultOfPath } from "./vaults.handlers.ts";
 
 const TRAFFIC_PAGE = 50;
 
-const TrafficQuery = z.object({
-  range: z.enum(Object.keys(TRAFFIC_RANGES) as [TrafficRange, ...TrafficRange[]]).default("24h"),
-  agent: z.string().max(128).optional(),
-  service: z.string().max(64).optional(),
-  status: z.coerce.number().int().min(100).max(599).optional(),
-  denial: z.string().max(64).optional(),
-  before: z.coerce.number().int().positive().optional(),
-});
+const Cursor = z.coerce.number().int().positive();
+
+const TrafficQuery = z
+  .object({
+    range: z.enum(Object.keys(TRAFFIC_RANGES) as [TrafficRange, ...TrafficRange[]]).default("24h"),
+    agent: z.string().max(128).optional(),
+    service: z.string().max(64).optional(),
+    status: z.coerce.number().int().min(100).max(599).optional(),
+    denial: z.string().max(64).optional(),
+    before: Cursor.optional(),
+    after: Cursor.optional(),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, { path: ["after"], message: "give before or after, not both" });
 
 export const trafficPages = createRouter();
 
@@ -42,12 +47,13 @@ trafficPages.get(
       status: query.one("status"),
       denial: query.one("denial"),
       before: query.one("before"),
+      after: query.one("after"),
     });
     if (!parsed.success) {
       flash = { kind: "error", text: `These filters are not valid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` };
       parsed = TrafficQuery.safeParse({});
     }
-    const q = parsed.success ? parsed.data : { range: "24h" as const };
+    const q: z.output<typeof TrafficQuery> = parsed.success ? parsed.data : { range: "24h" };
     const range = TRAFFIC_RANGES[q.range];
     const now = Date.now();
     const since = Math.floor(now / range.bucketMs) * range.bucketMs - (range.buckets - 1) * range.bucketMs;
@@ -62,9 +68,9 @@ trafficPages.get(
     const unknownAgent = q.agent !== undefined && actor === undefined;
     const window = { since, actor, service: q.service, status: q.status, denial: q.denial };
     const [slice, counts, denialCodes, services] = unknownAgent
-      ? [{ rows: [], nextCursor: null }, [], [], await listVaultServices(db, vault.companyId, vault.id)]
+      ? [{ rows: [], olderCursor: null, newerCursor: null }, [], [], await listVaultServices(db, vault.companyId, vault.id)]
       : await Promise.all([
-          requestLogWindowPage(db, vault.companyId, vault.id, { ...window, before: q.before, limit: TRAFFIC_PAGE }),
+          requestLogWindowPage(db, vault.companyId, vault.id, { ...window, before: q.before, after: q.after, limit: TRAFFIC_PAGE }),
           requestLogBuckets(db, vault.companyId, vault.id, window, range.bucketMs),
           requestLogDenialCodes(db, vault.companyId, vault.id, since),
           listVaultServices(db, vault.companyId, vault.id),
@@ -105,7 +111,7 @@ trafficPages.get(
           count: r.count,
           createdAt: r.createdAt,
         })),
-        nextCursor: slice.nextCursor,
+        cursors: { paged: q.before !== undefined || q.after !== undefined, olderCursor: slice.olderCursor, newerCursor: slice.newerCursor },
         flash,
       }),
       flash && !unknownAgent ? 400 : 200,

@@ -4,6 +4,7 @@
  * requests and refusals over the chosen window. A plain GET form: usable without script.
  */
 import { html, layout, type Markup, raw } from "./layout.ts";
+import { type LogCursors, logPager } from "./log-pager.ts";
 import type { Frame } from "./nav.ts";
 import { type Flash, flashNotice, when } from "./page-parts.ts";
 import { type Bucket, trafficChart } from "./traffic-chart.ts";
@@ -40,7 +41,7 @@ export type TrafficModel = {
   buckets: Bucket[];
   bucketMs: number;
   entries: TrafficEntry[];
-  nextCursor: number | null;
+  cursors: LogCursors;
   flash?: Flash;
 };
 
@@ -58,8 +59,6 @@ export function filterQuery(filters: TrafficFilters): URLSearchParams {
 export function trafficPage(model: TrafficModel): Markup {
   const f = model.filters;
   const base = `/vaults/${model.vault}/traffic`;
-  const older = new URLSearchParams(filterQuery(f));
-  if (model.nextCursor) older.set("before", String(model.nextCursor));
   const form = html`<form method="get" action="${base}" class="card" role="search" aria-labelledby="traffic-filters">
   <h2 id="traffic-filters">Filter</h2>
   <div class="filters">
@@ -101,7 +100,7 @@ ${
     ? html`<div class="table-wrap"><table><thead><tr><th scope="col">When</th><th scope="col">Agent</th><th scope="col">Service</th><th scope="col">Request</th><th scope="col" class="num">Status</th><th scope="col">Refusal</th><th scope="col" class="num">Time</th></tr></thead><tbody>${rows}</tbody></table></div>`
     : html`<p class="notice info">No request in this window matches.</p>`
 }
-${model.nextCursor ? html`<nav class="pager" aria-label="Pages"><a href="${base}?${older.toString()}" rel="next">Older →</a></nav>` : ""}
+${logPager(base, filterQuery(f), model.cursors)}
 </section>`;
   return layout(`Traffic of ${model.vault}`, body, { ...model.frame, wide: true });
 }

@@ -3,7 +3,7 @@
  * admins, newest first. Zod schemas and constants only, imported by the CLI.
  */
 import { z } from "@hono/zod-openapi";
-import { ResourceName, Timestamp } from "../lib/openapi.ts";
+import { LogCursors, oneCursor, ResourceName, Timestamp } from "../lib/openapi.ts";
 
 export const MAX_LOG_PAGE = 500;
 export const DEFAULT_LOG_PAGE = 100;
@@ -32,11 +32,18 @@ export const LogsParams = z.object({ vault: ResourceName });
 export const ListLogsQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(MAX_LOG_PAGE).default(DEFAULT_LOG_PAGE),
-    before: z.coerce.number().int().positive().optional(),
+    ...LogCursors,
     actor: z.string().max(64).optional(),
     service: z.string().max(64).optional(),
     status: z.coerce.number().int().min(100).max(599).optional(),
     denied: z.enum(["true", "false"]).optional(),
   })
-  .strict();
-export const LogPage = z.object({ entries: z.array(LogEntry), next_cursor: z.number().nullable() });
+  .strict()
+  .refine(...oneCursor);
+export const LogPage = z.object({
+  entries: z.array(LogEntry),
+  /** Pass as `before` for older entries; null on the oldest page. */
+  next_cursor: z.number().nullable(),
+  /** Pass as `after` for newer entries; null when nothing newer matched when this page was read. */
+  newer_cursor: z.number().nullable(),
+});

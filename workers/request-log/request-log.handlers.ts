@@ -9,7 +9,7 @@ export const logsRouter = createRouter().openapi(routes.listLogs, async (c) => {
   const db = c.var.db;
   const { vault } = await authorizeVault(c, c.req.valid("param").vault);
   const q = c.req.valid("query");
-  const { rows, nextCursor } = await requestLogPage(db, vault.companyId, vault.id, q);
+  const { rows, olderCursor, newerCursor } = await requestLogPage(db, vault.companyId, vault.id, q);
   const entries = rows.map((r) => ({
     id: r.id,
     actor_type: r.actorType,
@@ -26,5 +26,5 @@ export const logsRouter = createRouter().openapi(routes.listLogs, async (c) => {
     count: r.count,
     created_at: iso(r.createdAt) ?? "",
   }));
-  return c.json({ entries, next_cursor: nextCursor }, 200);
+  return c.json({ entries, next_cursor: olderCursor, newer_cursor: newerCursor }, 200);
 });

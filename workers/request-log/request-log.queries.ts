@@ -1,14 +1,14 @@
 /** Reading the proxy's request log (request-log.writer.ts writes it). */
-import { and, desc, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
+import { and, eq, gte, isNotNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
+import { type IdCursor, type IdPage, pageById } from "../db/id-page.ts";
 import { requestLog } from "../db/schema.ts";
 
 export type RequestLogEntryRow = typeof requestLog.$inferSelect;
 
-export type RequestLogFilter = {
+/** `before` / `after`: older or newer than an entry, as `db/id-page.ts` pages. */
+export type RequestLogFilter = IdCursor & {
   limit: number;
-  /** Only entries with a smaller id (the previous page's `nextCursor`). */
-  before?: number;
   actor?: string;
   service?: string;
   status?: number;
@@ -16,33 +16,19 @@ export type RequestLogFilter = {
   denied?: "true" | "false";
 };
 
-/** One page of a vault's log, newest first, and the cursor of the next page (null on the last). */
-export async function requestLogPage(
-  db: Database,
-  companyId: string,
-  vaultId: string,
-  q: RequestLogFilter,
-): Promise<{ rows: RequestLogEntryRow[]; nextCursor: number | null }> {
-  const rows = await db
-    .select()
-    .from(requestLog)
-    .where(
-      and(
-        eq(requestLog.vaultId, vaultId),
-        eq(requestLog.companyId, companyId),
-        q.before ? lt(requestLog.id, q.before) : undefined,
-        q.actor ? eq(requestLog.actorId, q.actor) : undefined,
-        q.service ? eq(requestLog.service, q.service) : undefined,
-        q.status ? eq(requestLog.status, q.status) : undefined,
-        q.denied === "true" ? isNotNull(requestLog.denial) : undefined,
-      ),
-    )
-    .orderBy(desc(requestLog.id))
-    .limit(q.limit + 1)
-    .all();
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return { rows: page, nextCursor: rows.length > q.limit && last ? last.id : null };
+/** One page of a vault's log, newest first, with the cursors either side (null where there is nothing). */
+export async function requestLogPage(db: Database, companyId: string, vaultId: string, q: RequestLogFilter): Promise<IdPage<RequestLogEntryRow>> {
+  const matching = and(
+    eq(requestLog.vaultId, vaultId),
+    eq(requestLog.companyId, companyId),
+    q.actor ? eq(requestLog.actorId, q.actor) : undefined,
+    q.service ? eq(requestLog.service, q.service) : undefined,
+    q.status ? eq(requestLog.status, q.status) : undefined,
+    q.denied === "true" ? isNotNull(requestLog.denial) : undefined,
+  );
+  return pageById(requestLog.id, q, q.limit, (cursor, order, take) =>
+    db.select().from(requestLog).where(and(matching, cursor)).orderBy(order).limit(take).all(),
+  );
 }
 
 /**
@@ -50,7 +36,7 @@ export async function requestLogPage(
  * denial code (`denial`: "refused" for any refusal, else that code) and a window start, so the
  * table and the chart beside it count the same rows.
  */
-export type RequestLogWindow = Omit<RequestLogFilter, "denied" | "limit"> & { denial?: string; since: number };
+export type RequestLogWindow = Omit<RequestLogFilter, "denied" | "limit" | keyof IdCursor> & { denial?: string; since: number };
 
 function windowWhere(companyId: string, vaultId: string, q: RequestLogWindow) {
   return and(
@@ -64,18 +50,22 @@ function windowWhere(companyId: string, vaultId: string, q: RequestLogWindow) {
   );
 }
 
-/** A page of the window's entries, newest first, and the cursor of the next page (null on the last). */
-export async function requestLogWindowPage(db: Database, companyId: string, vaultId: string, q: RequestLogWindow & { limit: number }) {
-  const rows = await db
-    .select()
-    .from(requestLog)
-    .where(and(windowWhere(companyId, vaultId, q), q.before ? lt(requestLog.id, q.before) : undefined))
-    .orderBy(desc(requestLog.id))
-    .limit(q.limit + 1)
-    .all();
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return { rows: page, nextCursor: rows.length > q.limit && last ? last.id : null };
+/** A page of the window's entries, newest first, with the cursors either side. */
+export async function requestLogWindowPage(
+  db: Database,
+  companyId: string,
+  vaultId: string,
+  q: RequestLogWindow & IdCursor & { limit: number },
+): Promise<IdPage<RequestLogEntryRow>> {
+  return pageById(requestLog.id, q, q.limit, (cursor, order, take) =>
+    db
+      .select()
+      .from(requestLog)
+      .where(and(windowWhere(companyId, vaultId, q), cursor))
+      .orderBy(order)
+      .limit(take)
+      .all(),
+  );
 }
 
 /**

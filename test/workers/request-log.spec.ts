@@ -1,0 +1,71 @@
+/**
+ * `GET /v1/vaults/{vault}/logs` paged both ways: `before` goes older, `after` newer (the closest
+ * page above the cursor, newest first, as `vault logs --follow` reads what arrived), with the
+ * filters kept and nothing of another vault. Rows are written straight to D1 so ids are known.
+ */
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { call, createVault } from "./helpers.ts";
+import { proxySetup } from "./proxy-support.ts";
+
+type Page = { entries: { id: number; path: string; status: number }[]; next_cursor: number | null; newer_cursor: number | null };
+
+describe("request log paging both ways", () => {
+  it("after reads the page just above its cursor, newest first; the cursors of both directions meet", async () => {
+    const s = await proxySetup();
+    const other = await createVault(s.company.ownerKey);
+    const idOf = async (name: string) =>
+      (await env.DB.prepare("SELECT id FROM vaults WHERE company_id = ? AND name = ?").bind(s.company.id, name).first<{ id: string }>())?.id;
+    const [vaultId, otherId] = [await idOf(s.vault), await idOf(other)];
+    const now = Date.now();
+    const rows = Array.from({ length: 12 }, (_, i) => ({ vault: i % 4 === 3 ? otherId : vaultId, status: i % 3 === 2 ? 500 : 200, path: `/n/${i}` }));
+    await env.DB.batch(
+      rows.map((r, i) =>
+        env.DB.prepare(
+          "INSERT INTO request_log (company_id, vault_id, actor_type, actor_id, service, method, host, path, status, latency_ms, count, created_at) VALUES (?, ?, 'agent', 'agt_x', 'svc', 'GET', 'api.example.com', ?, ?, 1, 1, ?)",
+        ).bind(s.company.id, r.vault, r.path, r.status, now + i),
+      ),
+    );
+    // This vault, status 200: /n/0, 1, 4, 6, 9, 10 (3, 7, 11 are the other vault's; 2, 5, 8 failed).
+    const read = async (query: string) => {
+      const res = await call("GET", `/v1/vaults/${s.vault}/logs?status=200&limit=2&${query}`, { token: s.company.ownerKey });
+      expect(res.status, query).toBe(200);
+      return res.body as Page;
+    };
+    const paths = (p: Page) => p.entries.map((e) => e.path);
+
+    const top = await read("");
+    expect(paths(top)).toEqual(["/n/10", "/n/9"]);
+    expect(top.newer_cursor).toBeNull();
+    const middle = await read(`before=${top.next_cursor}`);
+    expect(paths(middle)).toEqual(["/n/6", "/n/4"]);
+    const bottom = await read(`before=${middle.next_cursor}`);
+    expect(paths(bottom)).toEqual(["/n/1", "/n/0"]);
+    expect(bottom.next_cursor).toBeNull();
+    expect(bottom.newer_cursor).toBe(bottom.entries[0]?.id);
+
+    const up = await read(`after=${bottom.newer_cursor}`);
+    expect(paths(up)).toEqual(paths(middle));
+    expect(up.next_cursor).toBe(middle.next_cursor);
+    const upAgain = await read(`after=${up.newer_cursor}`);
+    expect(paths(upAgain)).toEqual(paths(top));
+    expect(upAgain.newer_cursor).toBeNull();
+    // 0 reads from the oldest entry on, as a follower of an empty log does.
+    const fromStart = await read("after=0");
+    expect(paths(fromStart)).toEqual(paths(bottom));
+    expect(fromStart.newer_cursor).toBe(bottom.newer_cursor);
+    expect(fromStart.next_cursor).toBeNull();
+    // Following: nothing above the newest entry yet.
+    const none = await read(`after=${top.entries[0]?.id}`);
+    expect(none).toEqual({ entries: [], next_cursor: null, newer_cursor: null });
+  });
+
+  it("before and after together, or a cursor that is not a positive id, is 400 invalid_request", async () => {
+    const s = await proxySetup();
+    for (const query of ["before=5&after=3", "after=-1", "after=x"]) {
+      const res = await call("GET", `/v1/vaults/${s.vault}/logs?${query}`, { token: s.company.ownerKey });
+      expect(res.status, query).toBe(400);
+      expect(res.body.error, query).toBe("invalid_request");
+    }
+  });
+});
