@@ -128,7 +128,9 @@ describe("agents' vault roles", () => {
     const set = await call("POST", "/v1/credentials", { token: w.agent.token, headers: { "X-Vault": w.vault }, body: { credentials: { OTHER: "x" } } });
     expect(set.status).toBe(200);
 
-    expect((await postForm(`${path}/agents/${w.agent.name}/role`, w.asOwner, { role: "" })).status).toBe(400);
+    const badRole = await postForm(`${path}/agents/${w.agent.name}/role`, w.asOwner, { role: "" });
+    expect(badRole.status).toBe(400);
+    expect(alertOf(badRole.text)).toBe("Choose a role: proxy, member or admin");
     expect((await postForm(`${path}/agents/no-such-agent/role`, w.asOwner, { role: "proxy" })).status).toBe(404);
     const stranger = await inviteAgent(w.company.ownerKey, unique("stranger").slice(0, 40));
     expect((await postForm(`${path}/agents/${stranger.name}/delete`, w.asOwner)).status).toBe(404);
@@ -253,9 +255,12 @@ describe("another company's vault, and forged forms", () => {
   it("a forged CSRF token or another origin is refused with a 403 and changes nothing", async () => {
     const w = await consoleWorld();
     const path = `/vaults/${w.vault}`;
+    await call("POST", `/v1/vaults/${w.vault}/users`, { token: w.company.ownerKey, body: { email: w.member.email, role: "proxy" } });
     const forms: [string, Record<string, string>][] = [
       ["/vaults", { name: unique("forged").slice(0, 30) }],
       [`${path}/users`, { email: w.member.email, role: "admin" }],
+      [`${path}/users/${w.member.id}/role`, { role: "admin" }],
+      [`${path}/users/${w.member.id}/delete`, { confirm: "yes" }],
       [`${path}/agents/${w.agent.name}/role`, { role: "admin" }],
       [`${path}/agents/${w.agent.name}/delete`, { confirm: "yes" }],
       [`${path}/services/svc/delete`, { confirm: "yes" }],
@@ -267,7 +272,7 @@ describe("another company's vault, and forged forms", () => {
       expect(forged.text, action).toContain("The form expired or was forged");
       expect((await postForm(action, w.asOwner, fields, "https://evil.example")).status, action).toBe(403);
     }
-    expect(await vaultUsers(w.company.ownerKey, w.vault)).toEqual([]);
+    expect(await vaultUsers(w.company.ownerKey, w.vault)).toEqual([{ user_id: w.member.id, email: w.member.email, role: "proxy" }]);
     expect(await vaultAgents(w.company.ownerKey, w.vault)).toEqual([{ agent: w.agent.name, role: "proxy", status: "active" }]);
     expect((await proxyFetch(w, `/r/${requestId()}/x`)).status).toBe(200);
   });
