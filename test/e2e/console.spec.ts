@@ -2,9 +2,11 @@
  * The console end to end, with nothing simulated: a real `wrangler dev` edge, a real upstream on
  * loopback, agents speaking plain HTTP, and people in real headless Chromium. The owner signs in,
  * invites a person (who accepts on the accept page and signs in), invites an agent, adds a
- * service and a credential, sees the agent's proxied request on the traffic page, approves a
- * registration with a subset of what it asked for, and finds that in the audit log. No page's
- * HTML ever holds the credential value or a password.
+ * service and a credential, sees the agent's proxied request on the traffic page, makes the
+ * invited person an admin of the vault (who then approves the agent's proposal, and the agent's
+ * call goes through with the credential they typed), approves a registration with a subset of
+ * what it asked for, finds that in the audit log, and creates and deletes a vault. No page's
+ * HTML ever holds a credential value or a password.
  *
  * Screenshots of every page go to $E2E_SCREENSHOT_DIR (docs/images when regenerating the docs:
  * `E2E_SCREENSHOT_DIR=docs/images npm run test:e2e`), otherwise to a temporary directory that is
@@ -29,6 +31,12 @@ const HOST = "api.billing.example.com";
 const OWNER = { email: "olivia@acme-robotics.example", password: "owner passphrase for the console" };
 const INVITEE = { email: "ravi@acme-robotics.example", name: "Ravi", password: "ravi's own long passphrase" };
 const CREDENTIAL = `sk_live_${Math.random().toString(36).slice(2)}_typed_in_the_console`;
+/** The host the agent asks for in a proposal, which the invited person approves. */
+const LEDGER = {
+  host: "api.ledger.example.com",
+  message: "To reconcile the charges with the ledger.",
+  secret: `lg_${Math.random().toString(36).slice(2)}_typed_by_the_invitee`,
+};
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 900 } };
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const ACTION_TIMEOUT_MS = 15_000;
@@ -300,6 +308,59 @@ describe("the console: a company run from the browser", { timeout: 300_000 }, ()
     await screenshot(page, "console-audit.png");
   });
 
+  it("the owner makes the invited person an admin of the vault on its page; the agent's proposal is then theirs to approve", async () => {
+    // The agent is refused a host its vault has no service for, and asks for it.
+    const refused = await asAgent("GET", `/proxy/${LEDGER.host}/v1/entries`, agentToken);
+    assert.equal(refused.status, 403);
+    assert.equal((refused.body.proposal_hint as Json).host, LEDGER.host);
+    const raised = await asAgent("POST", "/v1/proposals", agentToken, {
+      services: [{ name: "ledger", host: LEDGER.host, upstream: upstream.origin, auth: { type: "bearer", token: "LEDGER_TOKEN" } }],
+      credentials: [{ key: "LEDGER_TOKEN", description: "Ledger API token, read-only" }],
+      message: LEDGER.message,
+    });
+    assert.equal(raised.status, 201, JSON.stringify(raised.body));
+    const id = String(raised.body.id);
+    assert.equal(new URL(String(raised.body.approval_url)).pathname, `/approve/${id}`);
+
+    // Ravi, a company member with no role in the vault yet, has nothing to decide.
+    const ravi = await open(DESKTOP);
+    await signIn(ravi.page, INVITEE);
+    await ravi.page.getByText("Nothing is waiting for you.").waitFor();
+
+    const { page } = await open(DESKTOP);
+    await signIn(page, OWNER);
+    await menu(page, "Vaults", "/vaults");
+    await page.getByRole("link", { name: VAULT }).click();
+    await page.waitForURL((url) => url.pathname === `/vaults/${VAULT}`);
+    await page.getByLabel("Their e-mail").fill(INVITEE.email);
+    await page.getByLabel("Their role in this vault").selectOption("admin");
+    await assertEveryFieldLabelled(page);
+    await page.getByRole("button", { name: "Add to the vault" }).click();
+    await page.waitForURL((url) => url.searchParams.get("done") === "member_added");
+    assert.equal(await page.getByLabel(`Role of ${INVITEE.email}`).inputValue(), "admin");
+    assert.equal(await page.getByLabel(`Role of ${AGENT}`).inputValue(), "proxy");
+    await page.locator("#members").scrollIntoViewIfNeeded();
+    await screenshot(page, "console-vault-members.png");
+
+    // Now it is in Ravi's inbox; he approves it, typing the credential.
+    await ravi.page.reload();
+    const link = ravi.page.getByRole("link", { name: `agent ${AGENT}: ${LEDGER.message}` });
+    assert.equal(await link.getAttribute("href"), `/approve/${id}`);
+    await link.click();
+    await ravi.page.waitForURL((url) => url.pathname === `/approve/${id}`);
+    await ravi.page.getByLabel("LEDGER_TOKEN").fill(LEDGER.secret);
+    await ravi.page.getByRole("button", { name: "Approve and apply" }).click();
+    await ravi.page.waitForURL((url) => url.searchParams.get("done") === "applied");
+    assert.ok(!(await ravi.page.content()).includes(LEDGER.secret), "the typed value is never rendered back");
+
+    const decided = await asAgent("GET", `/v1/proposals/${id}`, agentToken);
+    assert.equal(decided.body.status, "applied");
+    const entries = await asAgent("GET", `/proxy/${LEDGER.host}/v1/entries`, agentToken);
+    assert.equal(entries.status, 200, JSON.stringify(entries.body));
+    assert.equal(upstream.requests.at(-1)?.url, "/v1/entries");
+    assert.equal(upstream.requests.at(-1)?.headers.authorization, `Bearer ${LEDGER.secret}`);
+  });
+
   it("every page: keyboard reachable, visible focus, light and dark, nothing from other hosts, and never a secret", async () => {
     const { page, loaded } = await open(DESKTOP);
     await signIn(page, OWNER);
@@ -326,6 +387,22 @@ describe("the console: a company run from the browser", { timeout: 300_000 }, ()
       await assertEveryFieldLabelled(page);
       await screenshot(page, name);
     }
+    // A vault made and deleted from the browser (after its confirmation step); a service's delete step, cancelled.
+    await page.goto(`${edge.addr}/vaults`);
+    await page.getByLabel("Name", { exact: true }).fill("scratch");
+    await page.getByRole("button", { name: "Create the vault" }).click();
+    await page.waitForURL((url) => url.pathname === "/vaults/scratch" && url.searchParams.get("done") === "created");
+    await page.getByRole("button", { name: "Delete the vault…" }).click();
+    await page.getByRole("heading", { level: 1, name: "Delete the vault scratch" }).waitFor();
+    await screenshot(page, "console-vault-delete-confirm.png");
+    await page.getByRole("button", { name: "Delete the vault", exact: true }).click();
+    await page.waitForURL((url) => url.pathname === "/vaults" && url.searchParams.get("done") === "deleted");
+    assert.equal(await page.locator('a[href="/vaults/scratch"]').count(), 0);
+    await page.goto(`${edge.addr}/vaults/${VAULT}/services/billing`);
+    await page.getByRole("button", { name: "Delete the service…" }).click();
+    await page.getByRole("heading", { level: 1, name: "Delete the service billing" }).waitFor();
+    await page.getByRole("link", { name: "Cancel" }).click();
+    await page.waitForURL((url) => url.pathname === `/vaults/${VAULT}/services/billing`);
     assertOnlyOwnOrigin(loaded, edge.addr);
 
     const dark = await open({ ...DESKTOP, colorScheme: "dark" });
@@ -339,7 +416,7 @@ describe("the console: a company run from the browser", { timeout: 300_000 }, ()
     // Every HTML document any of these browsers received: no credential value, no password.
     const documents = await Promise.all(opened.flatMap((o) => o.documents));
     assert.ok(documents.length > 20, `${documents.length} documents seen`);
-    for (const secret of [CREDENTIAL, OWNER.password, INVITEE.password, agentToken, company.ownerKey]) {
+    for (const secret of [CREDENTIAL, LEDGER.secret, OWNER.password, INVITEE.password, agentToken, company.ownerKey]) {
       const holders = documents.filter((d) => d.includes(secret)).length;
       assert.equal(holders, 0, `a page held a secret (${secret.slice(0, 6)}…)`);
     }

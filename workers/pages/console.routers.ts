@@ -7,6 +7,7 @@ import { auditPages } from "./audit.handlers.ts";
 import { registrationsPages } from "./registrations.handlers.ts";
 import { trafficPages } from "./traffic.handlers.ts";
 import { usersPages } from "./users.handlers.ts";
+import { vaultMembersPages } from "./vault-members.handlers.ts";
 import { vaultServicesPages } from "./vault-services.handlers.ts";
 import { vaultWebhooksPages } from "./vault-webhooks.handlers.ts";
 import { vaultsPages } from "./vaults.handlers.ts";
@@ -17,6 +18,7 @@ export const consoleRouters = [
   registrationsPages,
   vaultsPages,
   vaultServicesPages,
+  vaultMembersPages,
   vaultWebhooksPages,
   trafficPages,
   usersPages,

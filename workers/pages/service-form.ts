@@ -4,8 +4,8 @@
  * hides them, so the chosen type decides which are read), custom headers one `Name: template`
  * per line. Auth fields name credential keys, never values.
  */
-import type { z } from "zod";
 import { AUTH_TYPES, CreateServiceBody, type ServiceAuth } from "../services/services.contract.ts";
+import type { ServiceInput } from "../services/service-writes.ts";
 import type { ServiceRecord } from "../services/services.queries.ts";
 import type { FormFields } from "./page-forms.ts";
 
@@ -96,8 +96,6 @@ function authOf(draft: ServiceDraft): unknown {
       return { type: draft.authType ?? "passthrough" };
   }
 }
-
-export type ServiceInput = z.output<typeof CreateServiceBody>;
 
 /** The API's input for this form, or the schema's complaints in words. */
 export function parseServiceDraft(draft: ServiceDraft): { ok: true; value: ServiceInput } | { ok: false; message: string } {

@@ -1,6 +1,7 @@
 /**
  * A service's form (add and edit share it) and its own page: where requests for a host go and
- * which credential keys its auth attaches. Keys only: a credential's value is never on a page.
+ * which credential keys its auth attaches, with its edit, enable/disable and delete forms. Keys
+ * only: a credential's value is never on a page.
  */
 import { credentialKeysOf } from "../lib/inject-auth.ts";
 import type { ServiceRecord } from "../services/services.queries.ts";
@@ -57,6 +58,7 @@ export type ServicePageModel = {
   vault: string;
   service: ServiceRecord;
   mayEdit: boolean;
+  mayDelete: boolean;
   draft: ServiceDraft;
   flash?: Flash;
 };
@@ -92,6 +94,16 @@ ${
   <div class="actions"><button type="submit" class="primary">Save the service</button></div>
 </form>`
     : html`<p class="meta">Only a vault admin changes services.</p>`
+}
+${
+  model.mayDelete
+    ? html`<form method="post" action="${base}/delete" class="card" aria-labelledby="svc-delete">
+  <h2 id="svc-delete">Delete</h2>
+  ${csrfField(model.frame)}
+  <p class="hint">Agents are refused this host from their next request. The credentials it uses stay in the vault. You confirm on the next page.</p>
+  <div class="actions"><button type="submit" class="danger">Delete the service…</button></div>
+</form>`
+    : ""
 }`;
   return layout(`Service ${s.name}`, body, { ...model.frame, current: "/vaults" });
 }

@@ -1,6 +1,7 @@
 /**
- * `/vaults` and `/vaults/<name>`: the vaults a person has a role in, one vault's page, and its
- * settings and credential forms. The vault is loaded and the person held to the page's row by
+ * `/vaults` and `/vaults/<name>`: the vaults a person has a role in, one vault's page, its
+ * settings and credential forms, creating a vault and deleting one (after a confirmation step,
+ * through vaults/vault-writes.ts, the API's own). The vault is loaded and the person held to the page's row by
  * `authorizeVault`, as the API does: another company's vault name is 404, a vault without a role
  * 403. A credential value typed here is sealed exactly as POST /v1/credentials seals it, and
  * never travels back: the form redirects.
@@ -19,29 +20,42 @@ import { rateLimitFromInput, rateLimitView } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { listVaultServices } from "../services/services.queries.ts";
 import { listVaultAgents } from "../vault-agents/vault-agents.queries.ts";
-import { UpdateVaultBody } from "../vaults/vaults.contract.ts";
+import { createVault, deleteVault } from "../vaults/vault-writes.ts";
+import { CreateVaultBody, UpdateVaultBody } from "../vaults/vaults.contract.ts";
 import { accessibleVaults, listVaultUsers, updateVaultChange } from "../vaults/vaults.queries.ts";
 import { listVaultWebhooks } from "../webhooks/webhooks.queries.ts";
 import { consoleGet, consolePost, page } from "./console-route.ts";
 import { frameOf } from "./nav.ts";
 import { allows } from "./page-access.ts";
 import { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT, formBodyLimit } from "./page-forms.ts";
-import { attempt, doneFlash, errorFlash, type Flash, refusalStatus } from "./page-parts.ts";
+import { html } from "./layout.ts";
+import { attempt, confirmed, confirmPage, doneFlash, errorFlash, type Flash, refusalStatus } from "./page-parts.ts";
 import type { PageSession } from "./page-session.ts";
 import type { ServiceDraft } from "./service-form.ts";
 import { vaultListPage, vaultPage } from "./vaults.page.ts";
 
 const DONE = {
+  created: "Vault created.",
   settings: "Settings saved.",
   credential: "Credential stored. Its value is not shown again.",
   service: "Service added.",
+  service_deleted: "Service deleted: agents are refused its host.",
   webhook_removed: "Webhook removed.",
+  member_added: "Role given: they have it from their next request.",
+  role: "Role changed: it holds from their next request.",
+  member_removed: "Removed from the vault: refused from their next request.",
 };
+const LIST_DONE = { deleted: "Vault deleted, with everything in it." };
 
 /** The vault the path names, the person held to the current row (its cell) in it. */
 export const vaultOfPath = (c: Context<AppEnv>) => authorizeVault(c, c.req.param("vault") ?? "");
 
-export type VaultPageOptions = { flash?: Flash; status?: ContentfulStatusCode; serviceDraft?: ServiceDraft };
+export type VaultPageOptions = {
+  flash?: Flash;
+  status?: ContentfulStatusCode;
+  serviceDraft?: ServiceDraft;
+  memberDraft?: { email?: string; role?: string };
+};
 
 /** The vault's page; forms that fail come back here with their notice (and the service form's draft). */
 export async function showVault(c: Context<AppEnv>, session: PageSession, options: VaultPageOptions = {}): Promise<Response> {
@@ -71,8 +85,13 @@ export async function showVault(c: Context<AppEnv>, session: PageSession, option
         setCredential: may("POST /vaults/{vault}/credentials"),
         webhooks: may("POST /vaults/{vault}/webhooks"),
         traffic: may("GET /vaults/{vault}/traffic"),
+        addPerson: may("POST /vaults/{vault}/users"),
+        movePeople: may("POST /vaults/{vault}/users/{userId}/role"),
+        moveAgents: may("POST /vaults/{vault}/agents/{agent}/role"),
+        deleteVault: may("POST /vaults/{vault}/delete"),
       },
       serviceDraft: options.serviceDraft,
+      memberDraft: options.memberDraft,
       flash: options.flash ?? doneFlash(c, DONE),
     }),
     options.status,
@@ -88,12 +107,43 @@ const numberField = (text: string | undefined) => (text === undefined ? undefine
 
 export const vaultsPages = createRouter();
 
+async function showVaultList(c: Context<AppEnv>, session: PageSession, options: { flash?: Flash; status?: ContentfulStatusCode; draft?: VaultDraft } = {}) {
+  const listed = await accessibleVaults(c.var.db, session.principal);
+  const vaults = listed.map(({ vault, role }) => ({ name: vault.name, role, policy: vault.unmatchedHostPolicy, createdAt: vault.createdAt }));
+  return page(
+    c,
+    vaultListPage({
+      frame: frameOf(session, "/vaults"),
+      vaults,
+      mayCreate: allows(session, "POST /vaults"),
+      draft: options.draft,
+      flash: options.flash ?? doneFlash(c, LIST_DONE),
+    }),
+    options.status,
+  );
+}
+
+type VaultDraft = { name?: string; policy?: string };
+
 vaultsPages.get(
   "/vaults",
-  consoleGet("GET /vaults", async (c, session) => {
-    const listed = await accessibleVaults(c.var.db, session.principal);
-    const vaults = listed.map(({ vault, role }) => ({ name: vault.name, role, policy: vault.unmatchedHostPolicy, createdAt: vault.createdAt }));
-    return page(c, vaultListPage({ frame: frameOf(session, "/vaults"), vaults }));
+  consoleGet("GET /vaults", (c, session) => showVaultList(c, session)),
+);
+
+vaultsPages.post(
+  "/vaults",
+  formBodyLimit(FORM_BODY_LIMIT),
+  consolePost("POST /vaults", async (c, session, form) => {
+    const draft = { name: form.one("name"), policy: form.one("unmatched_host_policy") };
+    // POST /v1/vaults's own body and its own write (vaults/vault-writes.ts).
+    const parsed = CreateVaultBody.safeParse({ name: draft.name, unmatched_host_policy: draft.policy });
+    if (!parsed.success) {
+      const text = `Check the vault: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+      return showVaultList(c, session, { flash: { kind: "error", text }, status: 400, draft });
+    }
+    const created = await attempt(() => createVault(c, parsed.data));
+    if (!created.ok) return showVaultList(c, session, { flash: errorFlash(created.error), status: refusalStatus(created.error), draft });
+    return c.redirect(`/vaults/${created.value.name}?done=created`, 303);
   }),
 );
 
@@ -167,5 +217,29 @@ vaultsPages.post(
     if (!stored.ok) return showVault(c, session, { flash: errorFlash(stored.error), status: refusalStatus(stored.error) });
     // Post/redirect/get: a reload never re-submits, and the typed value never travels back.
     return c.redirect(`/vaults/${vault.name}?done=credential`, 303);
+  }),
+);
+
+vaultsPages.post(
+  "/vaults/:vault/delete",
+  formBodyLimit(FORM_BODY_LIMIT),
+  consolePost("POST /vaults/{vault}/delete", async (c, session, form) => {
+    const { vault } = await vaultOfPath(c);
+    if (!confirmed(form)) {
+      return page(
+        c,
+        confirmPage(frameOf(session, "/vaults"), {
+          title: `Delete the vault ${vault.name}`,
+          question: html`<p>Delete vault <code>${vault.name}</code>? Its services, credentials, grants, vault sessions and proposals are deleted with it, and every agent and person in it is refused from their next request. This cannot be undone.</p>`,
+          action: `/vaults/${vault.name}/delete`,
+          fields: {},
+          button: "Delete the vault",
+          danger: true,
+          cancel: { href: `/vaults/${vault.name}`, label: "Cancel" },
+        }),
+      );
+    }
+    await deleteVault(c, vault);
+    return c.redirect("/vaults?done=deleted", 303);
   }),
 );

@@ -1,8 +1,9 @@
 /**
  * The vaults a person has a role in, and one vault: its services, its credentials by name and
  * last change (a value is replaced by typing a new one, never shown), who holds which role, the
- * unmatched-host policy, the rate limit and webhooks. Each section is shown, and each form
- * offered, only where the API operation behind it would let this person through.
+ * unmatched-host policy, the rate limit and webhooks; a new vault, and deleting one. Each section
+ * is shown, and each form offered, only where the API operation behind it would let this person
+ * through.
  */
 import type { VaultRole } from "../db/schema.ts";
 import { PROPOSAL_EVENTS } from "../proposals/proposals.contract.ts";
@@ -13,11 +14,36 @@ import type { Frame } from "./nav.ts";
 import { csrfField, type Flash, flashNotice, when } from "./page-parts.ts";
 import type { ServiceDraft } from "./service-form.ts";
 import { authSummary, serviceFields } from "./service.page.ts";
+import { membersSection } from "./vault-members.page.ts";
 
-export type VaultListModel = { frame: Frame; vaults: { name: string; role: VaultRole; policy: string; createdAt: number }[] };
+const selected = (on: boolean) => (on ? raw(" selected") : "");
+
+export type VaultListModel = {
+  frame: Frame;
+  vaults: { name: string; role: VaultRole; policy: string; createdAt: number }[];
+  mayCreate: boolean;
+  draft?: { name?: string; policy?: string };
+  flash?: Flash;
+};
+
+function createVaultForm(model: VaultListModel): Markup {
+  if (!model.mayCreate) return html``;
+  const draft = model.draft ?? {};
+  return html`<form method="post" action="/vaults" class="card" aria-labelledby="new-vault">
+  <h2 id="new-vault">New vault</h2>
+  ${csrfField(model.frame)}
+  <label for="vault-name">Name</label>
+  <input id="vault-name" name="name" type="text" required maxlength="64" pattern="[a-z0-9][a-z0-9-]*" autocomplete="off" spellcheck="false" value="${draft.name ?? ""}" aria-describedby="vault-name-hint">
+  <p class="hint" id="vault-name-hint">Lowercase letters, digits and hyphens, like <code>payments</code>. A member who creates a vault becomes its admin.</p>
+  <label for="vault-policy">Unmatched-host policy</label>
+  <select id="vault-policy" name="unmatched_host_policy">${UNMATCHED_HOST_POLICIES.map((p) => html`<option value="${p}"${selected((draft.policy ?? "passthrough") === p)}>${p}</option>`)}</select>
+  <div class="actions"><button type="submit" class="primary">Create the vault</button></div>
+</form>`;
+}
 
 export function vaultListPage(model: VaultListModel): Markup {
   const body = html`<h1>Vaults</h1>
+${flashNotice(model.flash)}
 ${
   model.vaults.length
     ? html`<div class="table-wrap"><table>
@@ -26,8 +52,9 @@ ${
     (v) => html`<tr><td><a href="/vaults/${v.name}"><code>${v.name}</code></a></td><td>${v.role}</td><td>${v.policy}</td><td>${when(v.createdAt)}</td></tr>`,
   )}</tbody>
 </table></div>`
-    : html`<p class="notice info">You hold no role in any vault yet. An owner or a vault admin can give you one.</p>`
-}`;
+    : html`<p class="notice info">You hold no role in any vault yet. An owner or a vault admin can give you one${model.mayCreate ? ", or create your own below" : ""}.</p>`
+}
+${createVaultForm(model)}`;
   return layout("Vaults", body, { ...model.frame, wide: true });
 }
 
@@ -44,12 +71,22 @@ export type VaultPageModel = {
   people?: { user_id: string; email: string; role: string }[];
   agents?: { agent: string; role: string; status: string }[];
   webhooks?: { id: string; url: string; events: string[]; createdAt: number }[];
-  may: { settings: boolean; addService: boolean; editService: boolean; setCredential: boolean; webhooks: boolean; traffic: boolean };
+  may: {
+    settings: boolean;
+    addService: boolean;
+    editService: boolean;
+    setCredential: boolean;
+    webhooks: boolean;
+    traffic: boolean;
+    addPerson: boolean;
+    movePeople: boolean;
+    moveAgents: boolean;
+    deleteVault: boolean;
+  };
   serviceDraft?: ServiceDraft;
+  memberDraft?: { email?: string; role?: string };
   flash?: Flash;
 };
-
-const selected = (on: boolean) => (on ? raw(" selected") : "");
 
 function settingsSection(model: VaultPageModel): Markup {
   const v = model.vault;
@@ -143,33 +180,6 @@ ${
 ${form}</section>`;
 }
 
-function membersSection(model: VaultPageModel): Markup {
-  if (!model.people && !model.agents) return html``;
-  return html`<section class="card" aria-labelledby="members"><h2 id="members">Members and roles</h2>
-<p class="hint">Company owners and owner agents are admins of every vault without a grant.</p>
-${
-  model.people
-    ? html`<h3>People</h3>${
-        model.people.length
-          ? html`<ul class="plain">${model.people.map((p) => html`<li>${p.email} — ${p.role}</li>`)}</ul>`
-          : html`<p class="meta">No person holds a grant.</p>`
-      }`
-    : ""
-}
-${
-  model.agents
-    ? html`<h3>Agents</h3>${
-        model.agents.length
-          ? html`<ul class="plain">${model.agents.map(
-              (a) =>
-                html`<li><a href="/agents/${encodeURIComponent(a.agent)}"><code>${a.agent}</code></a> — ${a.role}${a.status !== "active" ? html` <span class="badge ${a.status}">${a.status}</span>` : ""}</li>`,
-            )}</ul>`
-          : html`<p class="meta">No agent holds a grant.</p>`
-      }`
-    : ""
-}</section>`;
-}
-
 function webhooksSection(model: VaultPageModel): Markup {
   if (!model.webhooks) return html``;
   const v = model.vault.name;
@@ -195,6 +205,16 @@ ${
 }</section>`;
 }
 
+function deleteSection(model: VaultPageModel): Markup {
+  if (!model.may.deleteVault) return html``;
+  return html`<form method="post" action="/vaults/${model.vault.name}/delete" class="card" aria-labelledby="delete-vault">
+  <h2 id="delete-vault">Delete the vault</h2>
+  ${csrfField(model.frame)}
+  <p class="hint">Its services, credentials, grants, sessions and proposals go with it. You confirm on the next page.</p>
+  <div class="actions"><button type="submit" class="danger">Delete the vault…</button></div>
+</form>`;
+}
+
 export function vaultPage(model: VaultPageModel): Markup {
   const v = model.vault.name;
   const body = html`<p><a href="/vaults">← Vaults</a></p>
@@ -204,7 +224,8 @@ ${flashNotice(model.flash)}
 ${servicesSection(model)}
 ${credentialsSection(model)}
 ${settingsSection(model)}
-${membersSection(model)}
-${webhooksSection(model)}`;
+${membersSection({ frame: model.frame, vault: v, people: model.people, agents: model.agents, may: model.may, draft: model.memberDraft })}
+${webhooksSection(model)}
+${deleteSection(model)}`;
   return layout(`Vault ${v}`, body, { ...model.frame, wide: true });
 }

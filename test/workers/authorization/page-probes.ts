@@ -6,9 +6,9 @@
  * order. A page row without a probe fails the page matrix (authorization.spec.ts).
  */
 import { env } from "cloudflare:test";
-import { call, inviteAgent, unique } from "../helpers.ts";
+import { call, createVault, inviteAgent, unique } from "../helpers.ts";
 import { type Browser, getPage, type PageAnswer, PASSWORD, postForm, signInCookie } from "../pages-support.ts";
-import type { Instance, World } from "./world.ts";
+import { grantUser, type Instance, type World } from "./world.ts";
 
 export type PageRequest = { method: "GET" | "POST"; path: string; fields?: Record<string, string | string[]> };
 export type Outcome = "allow" | "refuse";
@@ -112,6 +112,26 @@ async function freshWebhook(w: World): Promise<string> {
   return hook.body.id as string;
 }
 
+/** A new vault in which a person holds the same role as in the world's vault (owners: admin of all). */
+async function freshVault(w: World, who: Instance): Promise<string> {
+  const vault = await createVault(K(w), fresh("pgv"));
+  if (who.column === "member" && who.role) await grantUser(K(w), vault, who.name, who.role);
+  return vault;
+}
+
+/** A fresh person or agent holding `proxy` in the world's vault, for role moves any admin may make. */
+async function grantedUser(w: World): Promise<string> {
+  const user = await freshUser(w);
+  await grantUser(K(w), w.vault, user.email, "proxy");
+  return user.id;
+}
+
+async function grantedAgent(w: World): Promise<string> {
+  const agent = await freshAgent(w);
+  await must("grant agent", call("POST", `/v1/vaults/${w.vault}/agents`, { token: K(w), body: { agent, role: "proxy" } }));
+  return agent;
+}
+
 async function userInvite(w: World): Promise<string> {
   const invited = await must("invite", call("POST", "/v1/users", { token: K(w), body: { email: `${unique("pginv")}@example.com` } }), 201);
   return (invited.body.invite as { token: string }).token;
@@ -166,7 +186,26 @@ export const PAGE_PROBES: Record<string, PageProbe> = {
   },
 
   "GET /vaults": { request: async () => ({ method: "GET", path: "/vaults" }) },
+  "POST /vaults": { request: async () => ({ method: "POST", path: "/vaults", fields: { name: fresh("pgnv"), unmatched_host_policy: "deny" } }) },
   "GET /vaults/{vault}": { request: async (w) => ({ method: "GET", path: `/vaults/${w.vault}` }) },
+  "POST /vaults/{vault}/delete": {
+    request: async (w, who) => ({ method: "POST", path: `/vaults/${await freshVault(w, who)}/delete`, fields: { confirm: "yes" } }),
+  },
+  "POST /vaults/{vault}/users": {
+    request: async (w) => ({ method: "POST", path: `/vaults/${w.vault}/users`, fields: { email: (await freshUser(w)).email, role: "proxy" } }),
+  },
+  "POST /vaults/{vault}/users/{userId}/role": {
+    request: async (w) => ({ method: "POST", path: `/vaults/${w.vault}/users/${await grantedUser(w)}/role`, fields: { role: "member" } }),
+  },
+  "POST /vaults/{vault}/users/{userId}/delete": {
+    request: async (w) => ({ method: "POST", path: `/vaults/${w.vault}/users/${await grantedUser(w)}/delete`, fields: { confirm: "yes" } }),
+  },
+  "POST /vaults/{vault}/agents/{agent}/role": {
+    request: async (w) => ({ method: "POST", path: `/vaults/${w.vault}/agents/${await grantedAgent(w)}/role`, fields: { role: "member" } }),
+  },
+  "POST /vaults/{vault}/agents/{agent}/delete": {
+    request: async (w) => ({ method: "POST", path: `/vaults/${w.vault}/agents/${await grantedAgent(w)}/delete`, fields: { confirm: "yes" } }),
+  },
   "POST /vaults/{vault}/settings": {
     request: async (w) => ({ method: "POST", path: `/vaults/${w.vault}/settings`, fields: { unmatched_host_policy: "passthrough" } }),
   },
@@ -179,6 +218,9 @@ export const PAGE_PROBES: Record<string, PageProbe> = {
   "GET /vaults/{vault}/services/{name}": { request: async (w) => ({ method: "GET", path: `/vaults/${w.vault}/services/svc` }) },
   "POST /vaults/{vault}/services/{name}": {
     request: async (w) => ({ method: "POST", path: `/vaults/${w.vault}/services/${await freshService(w)}`, fields: { intent: "disable" } }),
+  },
+  "POST /vaults/{vault}/services/{name}/delete": {
+    request: async (w) => ({ method: "POST", path: `/vaults/${w.vault}/services/${await freshService(w)}/delete`, fields: { confirm: "yes" } }),
   },
   "POST /vaults/{vault}/credentials": {
     request: async (w) => ({ method: "POST", path: `/vaults/${w.vault}/credentials`, fields: { key: "PAGE_PROBE_KEY", value: "page-probe-value" } }),
