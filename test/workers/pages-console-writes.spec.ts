@@ -344,7 +344,7 @@ describe("people, keys and the audit log", () => {
     expect((await postForm("/api-keys", asOwner, { label: "" })).status).toBe(400);
   });
 
-  it("the audit log filters by action, actor and day", async () => {
+  it("the audit log filters by action, actor and time", async () => {
     const w = await consoleWorld();
     await postForm(`/vaults/${w.vault}/credentials`, w.asOwner, { key: "OTHER_KEY", value: "v-not-shown" });
     const byAction = await getPage("/audit?action=credential.set", w.asOwner);
@@ -355,9 +355,9 @@ describe("people, keys and the audit log", () => {
     expect(byActor.text).toContain("<code>credential.set</code>");
     expect(byActor.text).not.toContain("<code>service.create</code>"); // made by the API key
     const today = new Date().toISOString().slice(0, 10);
-    expect((await getPage(`/audit?from=${today}&to=${today}&action=credential.set`, w.asOwner)).text).toContain("<code>credential.set</code>");
-    expect((await getPage("/audit?from=2001-01-01&to=2001-01-02", w.asOwner)).text).toContain("No entry matches.");
-    const bad = await getPage("/audit?from=yesterday", w.asOwner);
+    expect((await getPage(`/audit?since=${today}&action=credential.set`, w.asOwner)).text).toContain("<code>credential.set</code>");
+    expect((await getPage("/audit?since=2001-01-01&until=2001-01-02", w.asOwner)).text).toContain("No entry matches.");
+    const bad = await getPage("/audit?since=yesterday", w.asOwner);
     expect(bad.status).toBe(400);
     expect(bad.text).toContain("These filters are not valid");
   });
