@@ -243,7 +243,14 @@ describe("vaults", () => {
     expect(badHook.status).toBe(400);
     expect(badHook.text).toContain("may not carry userinfo");
     const id = /webhooks\/(whk_[0-9a-f]+)\/delete/.exec(vault.text)?.[1] ?? "";
-    expect((await postForm(`/vaults/${w.vault}/webhooks/${id}/delete`, w.asOwner)).location).toBe(`/vaults/${w.vault}?done=webhook_removed`);
+    // Removal asks first, and the question alone removes nothing.
+    const asked = await postForm(`/vaults/${w.vault}/webhooks/${id}/delete`, w.asOwner);
+    expect(asked.status).toBe(200);
+    expect(asked.text).toContain("Remove the webhook");
+    expect((await call("GET", `/v1/vaults/${w.vault}/webhooks`, { token: w.company.ownerKey })).body.webhooks).toHaveLength(1);
+    expect((await postForm(`/vaults/${w.vault}/webhooks/${id}/delete`, w.asOwner, { confirm: "yes" })).location).toBe(
+      `/vaults/${w.vault}?done=webhook_removed`,
+    );
     expect((await call("GET", `/v1/vaults/${w.vault}/webhooks`, { token: w.company.ownerKey })).body.webhooks).toEqual([]);
   });
 

@@ -270,7 +270,7 @@ export const PERMISSIONS = {
   "POST /vaults/{vault}/services/{name}/delete": inVaultPage("admin", "DELETE /v1/vaults/{vault}/services/{name}", "after a confirmation step"),
   "POST /vaults/{vault}/credentials": inVaultPage("member", "POST /v1/credentials", "replaces a value; values are never shown"),
   "POST /vaults/{vault}/webhooks": inVaultPage("admin", "POST /v1/vaults/{vault}/webhooks", "the signing secret is shown once"),
-  "POST /vaults/{vault}/webhooks/{id}/delete": inVaultPage("admin", "DELETE /v1/vaults/{vault}/webhooks/{id}"),
+  "POST /vaults/{vault}/webhooks/{id}/delete": inVaultPage("admin", "DELETE /v1/vaults/{vault}/webhooks/{id}", "after a confirmation step"),
   "GET /vaults/{vault}/traffic": inVaultPage("admin", "GET /v1/vaults/{vault}/logs"),
   "GET /users": consolePage("GET /v1/users", OWNER_ONLY),
   "POST /users": consolePage("POST /v1/users", OWNER_ONLY, "invites a person; the accept link is shown once"),

@@ -232,7 +232,7 @@ export const PAGE_PROBES: Record<string, PageProbe> = {
     },
   },
   "POST /vaults/{vault}/webhooks/{id}/delete": {
-    request: async (w) => ({ method: "POST", path: `/vaults/${w.vault}/webhooks/${await freshWebhook(w)}/delete` }),
+    request: async (w) => ({ method: "POST", path: `/vaults/${w.vault}/webhooks/${await freshWebhook(w)}/delete`, fields: { confirm: "yes" } }),
   },
   "GET /vaults/{vault}/traffic": { request: async (w) => ({ method: "GET", path: `/vaults/${w.vault}/traffic?range=1h` }) },
 
