@@ -62,8 +62,25 @@ export type GateAuthentication = { ok: true; identity: GateIdentity } | { ok: fa
 /** What is recorded about a refused request (never headers, query or body). */
 export type RequestLine = { method: string; host: string; path: string };
 
+/** A finished request's in-flight slot, as the Worker hands it back. */
+export type LeaseRef = { vaultId: string; leaseId: string };
+
 export type GateAdmission =
-  | { ok: true; actor: GateActor; vault: { id: string; name: string }; role: VaultRole; limit: number; remaining: number; leaseId: string }
+  | {
+      ok: true;
+      actor: GateActor;
+      vault: { id: string; name: string };
+      role: VaultRole;
+      limit: number;
+      remaining: number;
+      leaseId: string;
+      /**
+       * The slot's release may wait to ride on the next admit (workers/proxy/lease-releases.ts):
+       * true only while at most half the vault's `max_concurrent` is in flight, so releases held
+       * back can never occupy more than half the slots.
+       */
+      releaseMayWait: boolean;
+    }
   | { ok: false; code: "unauthorized" | "vault_required" | "vault_not_found" | "no_grant"; actor?: GateActor }
   | {
       ok: false;
@@ -94,6 +111,8 @@ export class ActorGate extends DurableObject<Env> {
   #buckets = new Map<string, Bucket>();
   #vaults = new StaleWhileRevalidate<VaultMeta | null>(VAULT_META_CACHE);
   #leases = 0;
+  /** Lease ids name this instance too, so a late release cannot free a slot of a later instance. */
+  #instance = crypto.randomUUID().slice(0, 8);
   #denials = new Map<string, PendingDenial>();
   #denialFlushScheduled = false;
   /** The one alarm, shared by the refusal flush and the channels' presence renewal. */
@@ -124,10 +143,18 @@ export class ActorGate extends DurableObject<Env> {
 
   /**
    * The proxy's one round trip: token check, the actor's role in the named vault, and one unit of
-   * the root's budget in that vault plus an in-flight slot, released by `release` afterwards.
-   * Vault sessions may omit the vault name (it is embedded in the session).
+   * the root's budget in that vault plus an in-flight slot. The slots of requests that finished
+   * since come with it (`released`) and are freed first; a slot that must not wait is released
+   * by `release` instead. Vault sessions may omit the vault name (it is embedded in the session).
    */
-  async admit(presented: PresentedActor, tokenHash: string, vaultName: string | null, request: RequestLine): Promise<GateAdmission> {
+  async admit(
+    presented: PresentedActor,
+    tokenHash: string,
+    vaultName: string | null,
+    request: RequestLine,
+    released: readonly LeaseRef[] = [],
+  ): Promise<GateAdmission> {
+    this.#free(released);
     const now = Date.now();
     const resolved = await this.#resolve(presented, tokenHash, now);
     if (!resolved) return { ok: false, code: "unauthorized" };
@@ -142,7 +169,7 @@ export class ActorGate extends DurableObject<Env> {
     const limit = effectiveRateLimit(vault.rateLimit, root.rateLimit);
     const bucket = this.#buckets.get(vault.id) ?? newBucket(limit, now);
     this.#buckets.set(vault.id, bucket);
-    const leaseId = String(++this.#leases);
+    const leaseId = `${this.#instance}.${++this.#leases}`;
     const decision = admit(bucket, limit, now, leaseId, LEASE_TTL_MS);
     const vaultRef = { id: vault.id, name: vault.name };
     if (!decision.admitted) {
@@ -157,13 +184,20 @@ export class ActorGate extends DurableObject<Env> {
         remaining: decision.remaining,
       };
     }
-    return { ok: true, actor, vault: vaultRef, role, limit: limit.burst, remaining: decision.remaining, leaseId };
+    const releaseMayWait = bucket.inFlight.size * 2 <= limit.maxConcurrent;
+    return { ok: true, actor, vault: vaultRef, role, limit: limit.burst, remaining: decision.remaining, leaseId, releaseMayWait };
   }
 
-  /** Frees the in-flight slot of a finished request (called after the response body ends). */
-  async release(vaultId: string, leaseId: string): Promise<void> {
-    const bucket = this.#buckets.get(vaultId);
-    if (bucket) release(bucket, leaseId);
+  /** Frees the in-flight slots of finished requests whose release did not ride on an admit. */
+  async release(released: readonly LeaseRef[]): Promise<void> {
+    this.#free(released);
+  }
+
+  #free(released: readonly LeaseRef[]): void {
+    for (const { vaultId, leaseId } of released) {
+      const bucket = this.#buckets.get(vaultId);
+      if (bucket) release(bucket, leaseId);
+    }
   }
 
   /**
@@ -214,6 +248,11 @@ export class ActorGate extends DurableObject<Env> {
   async openChannels(): Promise<number> {
     await this.#channels.record();
     return this.#channels.open().length;
+  }
+
+  /** Requests holding an in-flight slot, across its vaults (a test hook, as `lastSeen` is). */
+  async inFlight(): Promise<number> {
+    return [...this.#buckets.values()].reduce((sum, bucket) => sum + bucket.inFlight.size, 0);
   }
 
   /** Last time this agent presented its own valid token (memory only; D1 lags by up to a minute). */
