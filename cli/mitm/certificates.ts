@@ -4,8 +4,11 @@
  * The CA lives in `$XDG_CONFIG_HOME/edgevault/ca/` (directory 0700): `ca.pem` (0644) and
  * `ca-key.pem` (0600). Whoever reads the key can impersonate any HTTPS site to a client that
  * trusts the CA, so a key readable by group or others is refused on load rather than used.
- * Keys are ECDSA P-256 through WebCrypto (a leaf costs a few milliseconds; RSA-2048 costs
- * hundreds), certificates are built with @peculiar/x509.
+ * Keys are ECDSA P-256 through WebCrypto (RSA-2048 would cost hundreds of milliseconds a key),
+ * certificates are built with @peculiar/x509. The leaves of one process share one key pair, as
+ * mitmproxy's do: a cold leaf is then one certificate to sign, not a key pair to generate and
+ * export first (bench/README.md, "Cold leaf"). That key never leaves memory and is worth less
+ * than the CA key on disk, which can mint a certificate for any host anyway.
  */
 import type * as X509 from "@peculiar/x509";
 import { randomBytes, webcrypto } from "node:crypto";
@@ -163,6 +166,29 @@ async function generateCa(): Promise<{ certPem: string; keyPem: string }> {
   return { certPem: `${cert.toString("pem")}\n`, keyPem: toPem(pkcs8, "PRIVATE KEY") };
 }
 
+/** The key pair a process's leaves share, with what every leaf derives from it. */
+export type LeafKey = { publicKey: CryptoKey; keyPem: string; subjectKeyId: X509.Extension };
+
+/** A new leaf key pair; `LeafCertificates` makes one and uses it for every host. */
+export async function createLeafKey(): Promise<LeafKey> {
+  const x509 = await peculiar();
+  const keys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
+  const keyPem = toPem(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey), "PRIVATE KEY");
+  return { publicKey: keys.publicKey, keyPem, subjectKeyId: await x509.SubjectKeyIdentifierExtension.create(keys.publicKey) };
+}
+
+/** The CA's authority key identifier extension, computed once per CA rather than once per leaf. */
+const authorityKeyIds = new WeakMap<LocalCa, Promise<X509.Extension>>();
+
+async function authorityKeyIdOf(ca: LocalCa): Promise<X509.Extension> {
+  let pending = authorityKeyIds.get(ca);
+  if (!pending) {
+    pending = peculiar().then((x509) => x509.AuthorityKeyIdentifierExtension.create(ca.cert, false));
+    authorityKeyIds.set(ca, pending);
+  }
+  return pending;
+}
+
 /** A minted leaf: what a TLS server needs, and when to stop using it. */
 export type Leaf = { host: string; certPem: string; keyPem: string; notAfter: Date; secureContext: tls.SecureContext };
 
@@ -184,11 +210,24 @@ export class LeafCertificates {
   readonly #now: () => number;
   readonly #cacheSize: number;
   readonly #cache = new Map<string, Promise<Leaf>>();
+  /** Made on first use and kept: a failed attempt is forgotten so the next mint tries again. */
+  #key: Promise<LeafKey> | undefined;
 
   constructor(ca: LocalCa, options: LeafCertificatesOptions = {}) {
     this.#ca = ca;
     this.#now = options.now ?? Date.now;
     this.#cacheSize = options.cacheSize ?? LEAF_CACHE_SIZE;
+  }
+
+  #leafKey(): Promise<LeafKey> {
+    if (!this.#key) {
+      const creating = createLeafKey();
+      creating.catch(() => {
+        if (this.#key === creating) this.#key = undefined;
+      });
+      this.#key = creating;
+    }
+    return this.#key;
   }
 
   get size(): number {
@@ -212,7 +251,8 @@ export class LeafCertificates {
       const replaced = this.#cache.get(key);
       if (replaced && replaced !== cached) return replaced; // another caller is re-minting it already
     }
-    const minting = mintLeaf(this.#ca, key, this.#now());
+    const now = this.#now();
+    const minting = this.#leafKey().then((leafKey) => mintLeaf(this.#ca, key, now, leafKey));
     this.#remember(key, minting);
     minting.catch(() => {
       if (this.#cache.get(key) === minting) this.#cache.delete(key);
@@ -232,11 +272,12 @@ export class LeafCertificates {
 
 /**
  * A server certificate for `host` (a DNS name, or an IP address given as an IP SAN), valid
- * 24 hours from a few minutes ago, signed by the CA. Not a CA itself; serverAuth only.
+ * 24 hours from a few minutes ago, signed by the CA. Not a CA itself; serverAuth only. Its key
+ * is `leafKey` when given (shared by a process's leaves), else a new one.
  */
-export async function mintLeaf(ca: LocalCa, host: string, now: number = Date.now()): Promise<Leaf> {
+export async function mintLeaf(ca: LocalCa, host: string, now: number = Date.now(), leafKey?: LeafKey): Promise<Leaf> {
   const x509 = await peculiar();
-  const keys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
+  const [key, authorityKeyId] = await Promise.all([leafKey ?? createLeafKey(), authorityKeyIdOf(ca)]);
   const ip = isIP(host) !== 0;
   const notAfter = new Date(now + LEAF_VALIDITY_MS);
   const cert = await x509.X509CertificateGenerator.create({
@@ -246,7 +287,7 @@ export async function mintLeaf(ca: LocalCa, host: string, now: number = Date.now
     issuer: ca.cert.subjectName,
     notBefore: new Date(now - BACKDATE_MS),
     notAfter,
-    publicKey: keys.publicKey,
+    publicKey: key.publicKey,
     signingKey: ca.key,
     signingAlgorithm: SIGNING_ALGORITHM,
     extensions: [
@@ -254,13 +295,12 @@ export async function mintLeaf(ca: LocalCa, host: string, now: number = Date.now
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
       new x509.SubjectAlternativeNameExtension([{ type: ip ? "ip" : "dns", value: host }], false),
-      await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      authorityKeyId,
+      key.subjectKeyId,
     ],
   });
   const certPem = `${cert.toString("pem")}\n`;
-  const keyPem = toPem(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey), "PRIVATE KEY");
-  return { host, certPem, keyPem, notAfter, secureContext: tls.createSecureContext({ cert: certPem, key: keyPem }) };
+  return { host, certPem, keyPem: key.keyPem, notAfter, secureContext: tls.createSecureContext({ cert: certPem, key: key.keyPem }) };
 }
 
 /** SHA-256 fingerprint of a certificate, as trust stores and `openssl x509 -fingerprint` show it. */
