@@ -17,7 +17,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { PresentedActor, RootKey } from "../workers/auth/actor-gate-client.ts";
 import { createDatabase, type Database } from "../workers/db/client.ts";
 import { loadRootState, loadSessionState, writeLastSeen, type RootState, type SessionState } from "./actor-gate.queries.ts";
-import { requestLog, type VaultRole } from "../workers/db/schema.ts";
+import type { VaultRole } from "../workers/db/schema.ts";
 import { loadVaultMeta, type VaultMeta } from "../workers/vaults/vault-meta.queries.ts";
 import type { Env } from "../workers/env.ts";
 import type { CompanyRole } from "../workers/lib/principal.ts";
@@ -32,20 +32,17 @@ import { CLOSE_CREDENTIAL_ENDED } from "../workers/agent-channel/agent-channel.c
 import { AppError } from "../workers/lib/app-error.ts";
 import { AgentChannels } from "./agent-channels.ts";
 import { AlarmSchedule } from "./alarm-schedule.ts";
+import { GateDenials } from "./gate-denials.ts";
 
 /** Last-seen is written to D1 at most this often per agent. */
 export const LAST_SEEN_FLUSH_MS = 60_000;
 /** An in-flight slot whose release never arrived is reclaimed after this long. */
 export const LEASE_TTL_MS = 120_000;
-/** Refused requests are counted and written as one request-log row per actor, vault and reason this often. */
-export const DENIAL_FLUSH_MS = 20_000;
 /** The role a vault session acts with, before its minter's own role bounds it. */
 export const SESSION_ROLE: VaultRole = "proxy";
 /** Vault id and rate-limit override: fresh for 5 s, served stale (refreshing) up to 60 s. */
 const VAULT_META_CACHE = { freshMs: 5_000, maxStaleMs: 60_000, maxEntries: 256 };
 const MAX_CACHED_SESSIONS = 1_024;
-/** Refusal counts are kept in the object's storage too, so an eviction before the alarm loses none. */
-const DENIAL_PREFIX = "denial:";
 /** The exact ping the runtime answers by itself (other spellings reach `webSocketMessage`). */
 const PING = JSON.stringify({ type: "ping" });
 const PONG = JSON.stringify({ type: "pong" });
@@ -99,7 +96,6 @@ export type GateLoaders = {
 };
 
 type Resolved = { root: RootState; identity: GateIdentity; actor: GateActor; session?: SessionState };
-type PendingDenial = { row: typeof requestLog.$inferInsert; count: number };
 
 export class ActorGate extends DurableObject<Env> {
   loaders: GateLoaders = { root: loadRootState, session: loadSessionState };
@@ -113,8 +109,7 @@ export class ActorGate extends DurableObject<Env> {
   #leases = 0;
   /** Lease ids name this instance too, so a late release cannot free a slot of a later instance. */
   #instance = crypto.randomUUID().slice(0, 8);
-  #denials = new Map<string, PendingDenial>();
-  #denialFlushScheduled = false;
+  #denials: GateDenials;
   /** The one alarm, shared by the refusal flush and the channels' presence renewal. */
   #alarm: AlarmSchedule;
   #channels: AgentChannels;
@@ -123,16 +118,10 @@ export class ActorGate extends DurableObject<Env> {
     super(ctx, env);
     this.#alarm = new AlarmSchedule(ctx.storage);
     this.#channels = new AgentChannels(ctx, () => this.#db(), this.#alarm);
+    // Nothing is read from storage on the way up: a cold gate's first request pays only its D1 load.
+    this.#denials = new GateDenials(ctx.storage, this.#alarm, (p) => ctx.waitUntil(p));
     // Answered by the runtime without waking the object, so an idle channel costs no wake-ups.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
-    void ctx.blockConcurrencyWhile(async () => {
-      for (const [key, pending] of await ctx.storage.list<PendingDenial>({ prefix: DENIAL_PREFIX }))
-        this.#denials.set(key.slice(DENIAL_PREFIX.length), pending);
-      if (this.#denials.size > 0) {
-        this.#denialFlushScheduled = true;
-        await this.#alarm.noLaterThan(Date.now() + DENIAL_FLUSH_MS);
-      }
-    });
   }
 
   /** Checks a presented token (the root's own, or a session it minted); records the actor as seen. */
@@ -173,7 +162,7 @@ export class ActorGate extends DurableObject<Env> {
     const decision = admit(bucket, limit, now, leaseId, LEASE_TTL_MS);
     const vaultRef = { id: vault.id, name: vault.name };
     if (!decision.admitted) {
-      this.#countDenial(actor, vaultRef.id, decision.reason, request, now);
+      await this.#denials.count({ actor, vaultId: vaultRef.id, code: decision.reason, ...request }, now);
       return {
         ok: false,
         code: decision.reason,
@@ -265,27 +254,8 @@ export class ActorGate extends DurableObject<Env> {
    * last flush: one row per actor, vault and reason.
    */
   override async alarm(): Promise<void> {
-    this.#denialFlushScheduled = false;
     await this.#channels.record();
-    const pending = [...this.#denials];
-    this.#denials.clear();
-    if (pending.length === 0) return;
-    // Deleted before the first await, so a refusal counted meanwhile is stored after the delete.
-    const deleted = this.ctx.storage.delete(pending.map(([key]) => DENIAL_PREFIX + key));
-    const db = this.#db();
-    const [first, ...rest] = pending.map(([, p]) => db.insert(requestLog).values({ ...p.row, count: p.count }));
-    try {
-      if (first) await db.batch([first, ...rest]);
-    } catch (error) {
-      // Put the counts back (merged with any counted meanwhile); the alarm is retried.
-      for (const [key, p] of pending) {
-        const merged = { ...p, count: p.count + (this.#denials.get(key)?.count ?? 0) };
-        this.#denials.set(key, merged);
-        void this.ctx.storage.put(DENIAL_PREFIX + key, merged);
-      }
-      throw error;
-    }
-    await deleted;
+    await this.#denials.flush(this.#db());
   }
 
   async #resolve(presented: PresentedActor, tokenHash: string, now: number): Promise<Resolved | undefined> {
@@ -341,6 +311,8 @@ export class ActorGate extends DurableObject<Env> {
       // An invalidation that landed while this read was in flight may postdate what it read: read again.
       if (generation !== this.#generation) continue;
       this.#root = { id: key.id, state };
+      // A gate that went cold does not write last-seen again when D1's is recent enough.
+      if (state?.lastSeenAt) this.#lastFlushedAt = Math.max(this.#lastFlushedAt, state.lastSeenAt);
       return state;
     }
   }
@@ -364,40 +336,6 @@ export class ActorGate extends DurableObject<Env> {
       () => loadVaultMeta(this.#db(), companyId, by),
       (p) => this.ctx.waitUntil(p),
     );
-  }
-
-  /** Counts a refusal; the storage writes need no await: the output gate holds the answer until they are durable. */
-  #countDenial(actor: GateActor, vaultId: string, code: string, request: RequestLine, now: number): void {
-    const key = `${vaultId}|${actor.kind}|${actor.id}|${code}`;
-    const pending = this.#denials.get(key);
-    if (pending) {
-      pending.count += 1;
-      void this.ctx.storage.put(DENIAL_PREFIX + key, pending);
-      return;
-    }
-    const counted: PendingDenial = {
-      count: 1,
-      row: {
-        companyId: actor.companyId,
-        vaultId,
-        actorType: actor.kind,
-        actorId: actor.id,
-        service: null,
-        method: request.method.slice(0, 16),
-        host: request.host.slice(0, 255),
-        path: request.path.slice(0, 256),
-        status: 429,
-        latencyMs: 0,
-        denial: code,
-        createdAt: now,
-      },
-    };
-    this.#denials.set(key, counted);
-    void this.ctx.storage.put(DENIAL_PREFIX + key, counted);
-    if (!this.#denialFlushScheduled) {
-      this.#denialFlushScheduled = true;
-      this.ctx.waitUntil(this.#alarm.noLaterThan(now + DENIAL_FLUSH_MS));
-    }
   }
 
   /**
