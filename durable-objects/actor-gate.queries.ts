@@ -56,8 +56,7 @@ function grantsQuery(db: Database, principalType: "agent" | "user", id: string) 
     .where(and(eq(vaultMembers.principalType, principalType), eq(vaultMembers.principalId, id)));
 }
 
-const grantsOf = (rows: readonly { vaultId: string; role: VaultRole }[]): Record<string, VaultRole> =>
-  Object.fromEntries(rows.map((g) => [g.vaultId, g.role]));
+const grantsOf = (rows: readonly { vaultId: string; role: VaultRole }[]): Record<string, VaultRole> => Object.fromEntries(rows.map((g) => [g.vaultId, g.role]));
 
 /**
  * A cold gate's one D1 round trip for an agent: its row, its unrevoked token and its grants.
