@@ -18,6 +18,7 @@ import path from "node:path";
 import tls from "node:tls";
 import { CliError } from "../cli-error.ts";
 import { configDir } from "../config.ts";
+import { ipBytes, leafDer, subjectNameOf } from "./leaf-der.ts";
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -150,7 +151,7 @@ async function generateCa(): Promise<{ certPem: string; keyPem: string }> {
   // A random suffix tells two machines' CAs apart in a trust store.
   const name: X509.JsonName = [{ CN: [`Edgevault local CA ${randomBytes(4).toString("hex")}`] }, { O: ["Edgevault"] }];
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(),
+    serialNumber: randomSerial().toString("hex"),
     name,
     notBefore: new Date(now - BACKDATE_MS),
     notAfter: new Date(now + CA_VALIDITY_MS),
@@ -166,25 +167,30 @@ async function generateCa(): Promise<{ certPem: string; keyPem: string }> {
   return { certPem: `${cert.toString("pem")}\n`, keyPem: toPem(pkcs8, "PRIVATE KEY") };
 }
 
-/** The key pair a process's leaves share, with what every leaf derives from it. */
-export type LeafKey = { publicKey: CryptoKey; keyPem: string; subjectKeyId: X509.Extension };
+/** The key pair a process's leaves share, with what every leaf derives from it, encoded once. */
+export type LeafKey = { keyPem: string; spki: Uint8Array; subjectKeyId: Uint8Array };
 
 /** A new leaf key pair; `LeafCertificates` makes one and uses it for every host. */
 export async function createLeafKey(): Promise<LeafKey> {
   const x509 = await peculiar();
   const keys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
   const keyPem = toPem(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey), "PRIVATE KEY");
-  return { publicKey: keys.publicKey, keyPem, subjectKeyId: await x509.SubjectKeyIdentifierExtension.create(keys.publicKey) };
+  const spki = new Uint8Array(await webcrypto.subtle.exportKey("spki", keys.publicKey));
+  const subjectKeyId = new Uint8Array((await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)).rawData);
+  return { keyPem, spki, subjectKeyId };
 }
 
-/** The CA's authority key identifier extension, computed once per CA rather than once per leaf. */
-const authorityKeyIds = new WeakMap<LocalCa, Promise<X509.Extension>>();
+/** The CA's part of every leaf (its exact subject name, its key identifier), computed once per CA. */
+const caParts = new WeakMap<LocalCa, Promise<{ issuer: Uint8Array; authorityKeyId: Uint8Array }>>();
 
-async function authorityKeyIdOf(ca: LocalCa): Promise<X509.Extension> {
-  let pending = authorityKeyIds.get(ca);
+function caPartsOf(ca: LocalCa): Promise<{ issuer: Uint8Array; authorityKeyId: Uint8Array }> {
+  let pending = caParts.get(ca);
   if (!pending) {
-    pending = peculiar().then((x509) => x509.AuthorityKeyIdentifierExtension.create(ca.cert, false));
-    authorityKeyIds.set(ca, pending);
+    pending = peculiar().then(async (x509) => ({
+      issuer: subjectNameOf(new Uint8Array(ca.cert.rawData)),
+      authorityKeyId: new Uint8Array((await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false)).rawData),
+    }));
+    caParts.set(ca, pending);
   }
   return pending;
 }
@@ -276,30 +282,17 @@ export class LeafCertificates {
  * is `leafKey` when given (shared by a process's leaves), else a new one.
  */
 export async function mintLeaf(ca: LocalCa, host: string, now: number = Date.now(), leafKey?: LeafKey): Promise<Leaf> {
-  const x509 = await peculiar();
-  const [key, authorityKeyId] = await Promise.all([leafKey ?? createLeafKey(), authorityKeyIdOf(ca)]);
-  const ip = isIP(host) !== 0;
+  const [key, { issuer, authorityKeyId }] = await Promise.all([leafKey ?? createLeafKey(), caPartsOf(ca)]);
   const notAfter = new Date(now + LEAF_VALIDITY_MS);
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
+  const der = await leafDer(
+    { issuer, spki: key.spki, keyIdentifiers: [authorityKeyId, key.subjectKeyId], caKey: ca.key },
     // CN is capped at 64 characters; clients match the SAN, the CN is only a label.
-    subject: [{ CN: [host.length <= 64 ? host : "edgevault intercepted host"] }],
-    issuer: ca.cert.subjectName,
-    notBefore: new Date(now - BACKDATE_MS),
+    { cn: host.length <= 64 ? host : "edgevault intercepted host", san: isIP(host) !== 0 ? { ip: ipBytes(host) } : { dns: host } },
+    randomSerial(),
+    new Date(now - BACKDATE_MS),
     notAfter,
-    publicKey: key.publicKey,
-    signingKey: ca.key,
-    signingAlgorithm: SIGNING_ALGORITHM,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-      new x509.SubjectAlternativeNameExtension([{ type: ip ? "ip" : "dns", value: host }], false),
-      authorityKeyId,
-      key.subjectKeyId,
-    ],
-  });
-  const certPem = `${cert.toString("pem")}\n`;
+  );
+  const certPem = toPem(der, "CERTIFICATE");
   return { host, certPem, keyPem: key.keyPem, notAfter, secureContext: tls.createSecureContext({ cert: certPem, key: key.keyPem }) };
 }
 
@@ -316,15 +309,15 @@ async function keyMatchesCertificate(key: CryptoKey, cert: X509.X509Certificate)
 }
 
 /** 16 random bytes with the top bit clear: a positive serial of at most 20 octets (RFC 5280 §4.1.2.2). */
-function randomSerial(): string {
+function randomSerial(): Buffer {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0] ?? 0) & 0x7f;
-  return bytes.toString("hex");
+  return bytes;
 }
 
-function toPem(der: ArrayBuffer, label: string): string {
+function toPem(der: ArrayBuffer | Uint8Array, label: string): string {
   const lines =
-    Buffer.from(der)
+    Buffer.from(der instanceof ArrayBuffer ? new Uint8Array(der) : der)
       .toString("base64")
       .match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;

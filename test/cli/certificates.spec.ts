@@ -119,6 +119,8 @@ describe("the local CA", () => {
     it("use an IP SAN for an IP address", async () => {
       assert.equal(new X509Certificate((await mintLeaf(ca, "127.0.0.2")).certPem).subjectAltName, "IP Address:127.0.0.2");
       assert.equal(new X509Certificate((await mintLeaf(ca, "::1")).certPem).subjectAltName, "IP Address:0:0:0:0:0:0:0:1");
+      assert.equal(new X509Certificate((await mintLeaf(ca, "2001:db8::1:2")).certPem).subjectAltName, "IP Address:2001:DB8:0:0:0:0:1:2");
+      assert.equal(new X509Certificate((await mintLeaf(ca, "::ffff:10.0.0.1")).certPem).subjectAltName, "IP Address:0:0:0:0:0:FFFF:A00:1");
     });
 
     it("are cached per host, shared by concurrent requests, and re-minted when less than an hour remains", async () => {
