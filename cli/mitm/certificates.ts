@@ -4,11 +4,12 @@
  * The CA lives in `$XDG_CONFIG_HOME/edgevault/ca/` (directory 0700): `ca.pem` (0644) and
  * `ca-key.pem` (0600). Whoever reads the key can impersonate any HTTPS site to a client that
  * trusts the CA, so a key readable by group or others is refused on load rather than used.
- * Keys are ECDSA P-256 through WebCrypto (RSA-2048 would cost hundreds of milliseconds a key),
- * certificates are built with @peculiar/x509. The leaves of one process share one key pair, as
- * mitmproxy's do: a cold leaf is then one certificate to sign, not a key pair to generate and
- * export first (bench/README.md, "Cold leaf"). That key never leaves memory and is worth less
- * than the CA key on disk, which can mint a certificate for any host anyway.
+ * Keys are ECDSA P-256 through WebCrypto (RSA-2048 would cost hundreds of milliseconds a key).
+ * The CA is built with @peculiar/x509; leaves are assembled as DER by leaf-der.ts, which is
+ * several times cheaper per host. The leaves of one process share one key pair, as mitmproxy's
+ * do: a cold leaf is then one certificate to sign, not a key pair to generate and export first
+ * (bench/README.md, "Cold leaf"). That key never leaves memory and is worth less than the CA key
+ * on disk, which can mint a certificate for any host anyway.
  */
 import type * as X509 from "@peculiar/x509";
 import { randomBytes, webcrypto } from "node:crypto";
