@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     checks.push(`The upstream received ${stats.requests} requests in all, ${stats.withCredential} of them with the injected credential.`);
 
     // Stopped before the profiles are read: a child writes its profile as it exits.
-    for (const stop of stoppers.splice(0).reverse()) await stop();
+    await Promise.all(stoppers.splice(0).map((stop) => stop()));
     const results: Results = {
       measuredAt: new Date().toISOString(),
       mode: QUICK ? "quick" : "full",
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     await writeFile(path.join(ROOT, "bench", "results.md"), markdown);
     process.stdout.write(markdown);
   } finally {
-    for (const stop of stoppers.reverse()) await stop().catch((error: unknown) => log(`stopping: ${String(error)}`));
+    await Promise.all(stoppers.map((stop) => stop().catch((error: unknown) => log(`stopping: ${String(error)}`))));
     await rm(work, { recursive: true, force: true });
   }
 }

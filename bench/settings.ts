@@ -7,8 +7,8 @@ export const QUICK = args.has("--quick");
 export const PROFILE = args.has("--profile");
 export const settings = QUICK
   ? {
-      durationMs: Number(process.env.BENCH_DURATION_MS ?? 700),
-      warmupMs: 300,
+      durationMs: Number(process.env.BENCH_DURATION_MS ?? 500),
+      warmupMs: 200,
       rounds: 1,
       services: [1, 10],
       agents: [1, 10],
