@@ -4,9 +4,10 @@
  * and return the response. The edge's `/proxy` is compared with this, not with the upstream,
  * so the runtime's and wrangler's own cost per request is not counted against the edge.
  *
- * Two more routes explain where the edge's time goes, each one step closer to `/proxy`:
+ * More routes explain where the edge's time goes, each one step closer to `/proxy`:
  * `/__gate/<path>` makes one Durable Object call before forwarding and one after (the edge's
- * `admit` and `release`), and `/__jwt/{sign,verify,noop}` sign or verify one JWT-SVID with the
+ * `admit` and `release` as they were), `/__admit/<path>` only the one before (the edge's
+ * `admit`, which now carries the previous request's release), and `/__jwt/{sign,verify,noop}` sign or verify one JWT-SVID with the
  * edge's own code (workers/lib/jwt-svid.ts) and keys held in memory, so the crypto is measured
  * inside workerd without the D1 reads of the edge's identity routes.
  */
@@ -82,6 +83,10 @@ export default {
     const url = new URL(request.url);
     if (url.pathname.startsWith("/__jwt/")) return jwt(url);
     const init = { method: request.method, headers: request.headers, body: request.body };
+    if (url.pathname.startsWith("/__admit/")) {
+      await env.GATE.get(env.GATE.idFromName("bench")).admit();
+      return fetch(`${env.UPSTREAM}${url.pathname.slice("/__admit".length)}${url.search}`, init);
+    }
     if (url.pathname.startsWith("/__gate/")) {
       const gate = env.GATE.get(env.GATE.idFromName("bench"));
       await gate.admit();

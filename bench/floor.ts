@@ -3,12 +3,12 @@
  * `launchEdge()` uses (same runtime, same request logging), so the two differ only in the
  * Worker's code. Its own process group: stopping it never touches another `wrangler dev`.
  */
-import { spawn } from "node:child_process";
-import { once } from "node:events";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ROOT } from "../test/cli/support/edge.ts";
+import { spawnGroup } from "./process-group.ts";
 
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const READY_TIMEOUT_MS = 90_000;
@@ -20,7 +20,7 @@ export async function launchFloor(upstream: string): Promise<FloorWorker> {
   const dir = await mkdtemp(path.join(tmpdir(), "edgevault-bench-floor-"));
   const envFile = path.join(dir, "empty.env");
   await writeFile(envFile, "");
-  const child = spawn(
+  const { child, stop: stopGroup } = spawnGroup(
     process.execPath,
     [
       WRANGLER,
@@ -46,28 +46,12 @@ export async function launchFloor(upstream: string): Promise<FloorWorker> {
     {
       cwd: ROOT,
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
+      stop: { signal: "SIGINT", to: "program" },
+      graceMs: 10_000,
     },
   );
-  const killGroup = () => {
-    try {
-      if (child.pid) process.kill(-child.pid, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  };
-  process.once("exit", killGroup);
   const stop = async () => {
-    process.removeListener("exit", killGroup);
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, "exit");
-      child.kill("SIGINT");
-      const timer = setTimeout(killGroup, 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    killGroup();
+    await stopGroup();
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -78,7 +62,7 @@ export async function launchFloor(upstream: string): Promise<FloorWorker> {
   }
 }
 
-function readyAddress(child: ReturnType<typeof spawn>): Promise<string> {
+function readyAddress(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = "";
     let ready = false;

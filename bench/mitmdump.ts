@@ -5,12 +5,13 @@
  * HTTP to the stub edge's `/proxy/<host><path>` with an `Authorization` header, over a
  * kept-alive connection. A small addon does the rewrite; logging is off.
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import net, { type AddressInfo } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
+import { spawnGroup } from "./process-group.ts";
 
 export type Mitmdump = { port: number; caPem: string; version: string; stop(): Promise<void> };
 
@@ -47,7 +48,7 @@ export async function startMitmdump(options: { dir: string; stubOrigin: string; 
     ].join("\n"),
   );
   const port = await freePort();
-  const child = spawn(
+  const { child, stop } = spawnGroup(
     "mitmdump",
     [
       "--listen-host",
@@ -65,36 +66,14 @@ export async function startMitmdump(options: { dir: string; stubOrigin: string; 
       "-s",
       addon,
     ],
-    { stdio: ["ignore", "pipe", "pipe"], detached: true },
+    { stop: { signal: "SIGTERM", to: "group" }, graceMs: 5_000 },
   );
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-10_000);
   };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
-  const killGroup = () => {
-    try {
-      if (child.pid) process.kill(-child.pid, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  };
-  process.once("exit", killGroup);
-  const stop = async () => {
-    process.removeListener("exit", killGroup);
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, "exit");
-      try {
-        if (child.pid) process.kill(-child.pid, "SIGTERM");
-      } catch {
-        /* already gone */
-      }
-      const timer = setTimeout(killGroup, 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
   const caFile = path.join(options.dir, "mitmproxy-ca-cert.pem");
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (!(await accepting(port)) || !(await exists(caFile))) {

@@ -8,6 +8,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import type { Measurement, RunWindow } from "./measurement.ts";
+import type { Window } from "./profile.ts";
 
 /** The bench's parts, as they show in the process tree. */
 export type Component = "edge" | "floor" | "servers" | "mitm-stub" | "mitm-edge" | "mitmdump" | "other";
@@ -108,4 +110,43 @@ export function cpuUsed(before: CpuSnapshot, after: CpuSnapshot, only: readonly 
     }
   }
   return { total, parts };
+}
+
+/**
+ * Runs a measurement and adds the CPU per request it cost the components it goes through and
+ * the load generator, read at the counted window's edges.
+ */
+export async function withCpu(window: RunWindow, uses: readonly Component[], run: () => Promise<Measurement>): Promise<Measurement & { window: Window }> {
+  let server = cpuSnapshot();
+  let client = process.cpuUsage();
+  let serverUsed: { total: number; parts: Record<string, number> } | undefined;
+  let clientUsed = Number.NaN;
+  const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+  let startUs = nowUs();
+  let endUs = Number.NaN;
+  const close = () => {
+    endUs = nowUs();
+    serverUsed = cpuUsed(server, cpuSnapshot(), uses);
+    const used = process.cpuUsage(client);
+    clientUsed = (used.user + used.system) / 1000;
+  };
+  const opened = setTimeout(() => {
+    startUs = nowUs();
+    server = cpuSnapshot();
+    client = process.cpuUsage();
+  }, window.warmupMs);
+  const closed = setTimeout(close, window.warmupMs + window.durationMs);
+  const measured = await run();
+  clearTimeout(opened);
+  clearTimeout(closed);
+  // A busy event loop can run the closing timer after the run: the window then ends here, a little late.
+  if (!serverUsed) close();
+  const perRequest = (ms: number) => (measured.requests ? ms / measured.requests : Number.NaN);
+  return {
+    ...measured,
+    serverCpuMs: perRequest(serverUsed?.total ?? Number.NaN),
+    serverCpuParts: Object.fromEntries(Object.entries(serverUsed?.parts ?? {}).map(([part, ms]) => [part, perRequest(ms)])),
+    clientCpuMs: perRequest(clientUsed),
+    window: { startUs, endUs },
+  };
 }

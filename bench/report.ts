@@ -209,11 +209,11 @@ export function renderMarkdown(results: Results): string {
       return `| ${s.title}${s.note ? ` (${s.note})` : ""} | ${rps(one?.rps)} | ${ms(one?.p50)} | ${ms(one?.p99)} | ${rps(many?.rps)} | ${ms(many?.p50)} | ${ms(many?.p99)} | ${cpu(many?.serverCpuMs)} | ${cpu(many?.clientCpuMs)} | ${errors} |`;
     }),
     "",
-    "## Leaf certificates (cli/mitm/certificates.ts, in-process)",
+    "## Leaf certificates (cli/mitm/certificates.ts, in a child process of their own)",
     "",
     "| | count | p50 ms | p99 ms | CPU ms each | per second |",
     "|---|---:|---:|---:|---:|---:|",
-    `| cold: a new host (key pair, certificate, TLS context) | ${results.leaf.cold.count} | ${ms(results.leaf.cold.p50)} | ${ms(results.leaf.cold.p99)} | ${ms(results.leaf.cold.cpuMs)} | ${rps(results.leaf.cold.perSecond)} |`,
+    `| cold: a new host (certificate and TLS context; the key pair is the process's, made once) | ${results.leaf.cold.count} | ${ms(results.leaf.cold.p50)} | ${ms(results.leaf.cold.p99)} | ${ms(results.leaf.cold.cpuMs)} | ${rps(results.leaf.cold.perSecond)} |`,
     `| cached: the same host again | ${results.leaf.cached.count} | ${results.leaf.cached.p50.toFixed(4)} | ${results.leaf.cached.p99.toFixed(4)} | ${results.leaf.cached.cpuMs.toFixed(4)} | ${rps(results.leaf.cached.perSecond)} |`,
     "",
   ];

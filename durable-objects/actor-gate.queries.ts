@@ -30,6 +30,8 @@ export type RootState = {
   /** Vault id → role, from grants. Company owners (and API keys) are admins of every vault. */
   grants: Record<string, VaultRole>;
   rateLimit: RateLimitOverride | null;
+  /** Agents only: when D1 last recorded it as seen (the gate writes it at most once a minute). */
+  lastSeenAt: number | null;
 };
 
 export type SessionState = { id: string; tokenHash: string; vaultId: string; label: string; expiresAt: number };
@@ -41,46 +43,55 @@ export async function loadRootState(db: Database, key: RootKey): Promise<RootSta
   return loadApiKey(db, key);
 }
 
-async function grantsOf(db: Database, principalType: "agent" | "user", id: string, companyId: string): Promise<Record<string, VaultRole>> {
-  const rows = await db
+/**
+ * The principal's grants, read in the same D1 round trip as its row (`db.batch`): the join to the
+ * principal's own row keeps them to its company without waiting for that row first.
+ */
+function grantsQuery(db: Database, principalType: "agent" | "user", id: string) {
+  const principal = principalType === "agent" ? agents : users;
+  return db
     .select({ vaultId: vaultMembers.vaultId, role: vaultMembers.role })
     .from(vaultMembers)
-    .where(and(eq(vaultMembers.principalType, principalType), eq(vaultMembers.principalId, id), eq(vaultMembers.companyId, companyId)))
-    .all();
-  return Object.fromEntries(rows.map((g) => [g.vaultId, g.role]));
+    .innerJoin(principal, and(eq(principal.id, vaultMembers.principalId), eq(principal.companyId, vaultMembers.companyId)))
+    .where(and(eq(vaultMembers.principalType, principalType), eq(vaultMembers.principalId, id)));
 }
 
+const grantsOf = (rows: readonly { vaultId: string; role: VaultRole }[]): Record<string, VaultRole> => Object.fromEntries(rows.map((g) => [g.vaultId, g.role]));
+
+/**
+ * A cold gate's one D1 round trip for an agent: its row, its unrevoked token and its grants.
+ * Separate statements rather than a join: drizzle maps a batched join's rows by column name, and
+ * `agents.id` and `agent_tokens.id` would collide.
+ */
 async function loadAgent(db: Database, key: RootKey): Promise<RootState | undefined> {
-  const row = await db
-    .select({ agent: agents, tokenId: agentTokens.id, tokenHash: agentTokens.tokenHash })
-    .from(agents)
-    .leftJoin(agentTokens, and(eq(agentTokens.agentId, agents.id), isNull(agentTokens.revokedAt)))
-    .where(eq(agents.id, key.id))
-    .get();
-  if (row?.agent.status !== "active") return undefined;
+  const [rows, tokens, grants] = await db.batch([
+    db.select().from(agents).where(eq(agents.id, key.id)).limit(1),
+    db
+      .select({ id: agentTokens.id, hash: agentTokens.tokenHash })
+      .from(agentTokens)
+      .where(and(eq(agentTokens.agentId, key.id), isNull(agentTokens.revokedAt)))
+      .limit(1),
+    grantsQuery(db, "agent", key.id),
+  ]);
+  const agent = rows[0];
+  if (agent?.status !== "active") return undefined;
   return {
     key,
-    companyId: row.agent.companyId,
-    companyRole: row.agent.role,
-    name: row.agent.name,
-    token: row.tokenId && row.tokenHash ? { id: row.tokenId, hash: row.tokenHash } : null,
-    grants: await grantsOf(db, "agent", key.id, row.agent.companyId),
-    rateLimit: row.agent.rateLimit ?? null,
+    companyId: agent.companyId,
+    companyRole: agent.role,
+    name: agent.name,
+    token: tokens[0] ?? null,
+    grants: grantsOf(grants),
+    rateLimit: agent.rateLimit ?? null,
+    lastSeenAt: agent.lastSeenAt ?? null,
   };
 }
 
 async function loadUser(db: Database, key: RootKey): Promise<RootState | undefined> {
-  const user = await db.select().from(users).where(eq(users.id, key.id)).get();
+  const [rows, grants] = await db.batch([db.select().from(users).where(eq(users.id, key.id)).limit(1), grantsQuery(db, "user", key.id)]);
+  const user = rows[0];
   if (user?.status !== "active") return undefined;
-  return {
-    key,
-    companyId: user.companyId,
-    companyRole: user.role,
-    name: user.email,
-    token: null,
-    grants: await grantsOf(db, "user", key.id, user.companyId),
-    rateLimit: null,
-  };
+  return { key, companyId: user.companyId, companyRole: user.role, name: user.email, token: null, grants: grantsOf(grants), rateLimit: null, lastSeenAt: null };
 }
 
 async function loadApiKey(db: Database, key: RootKey): Promise<RootState | undefined> {
@@ -90,7 +101,7 @@ async function loadApiKey(db: Database, key: RootKey): Promise<RootState | undef
     .where(and(eq(apiKeys.id, key.id), isNull(apiKeys.revokedAt)))
     .get();
   if (!row) return undefined;
-  return { key, companyId: row.companyId, companyRole: "owner", name: row.label, token: null, grants: {}, rateLimit: null };
+  return { key, companyId: row.companyId, companyRole: "owner", name: row.label, token: null, grants: {}, rateLimit: null, lastSeenAt: null };
 }
 
 /**

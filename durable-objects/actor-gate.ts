@@ -17,7 +17,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { PresentedActor, RootKey } from "../workers/auth/actor-gate-client.ts";
 import { createDatabase, type Database } from "../workers/db/client.ts";
 import { loadRootState, loadSessionState, writeLastSeen, type RootState, type SessionState } from "./actor-gate.queries.ts";
-import { requestLog, type VaultRole } from "../workers/db/schema.ts";
+import type { VaultRole } from "../workers/db/schema.ts";
 import { loadVaultMeta, type VaultMeta } from "../workers/vaults/vault-meta.queries.ts";
 import type { Env } from "../workers/env.ts";
 import type { CompanyRole } from "../workers/lib/principal.ts";
@@ -32,20 +32,17 @@ import { CLOSE_CREDENTIAL_ENDED } from "../workers/agent-channel/agent-channel.c
 import { AppError } from "../workers/lib/app-error.ts";
 import { AgentChannels } from "./agent-channels.ts";
 import { AlarmSchedule } from "./alarm-schedule.ts";
+import { GateDenials } from "./gate-denials.ts";
 
 /** Last-seen is written to D1 at most this often per agent. */
 export const LAST_SEEN_FLUSH_MS = 60_000;
 /** An in-flight slot whose release never arrived is reclaimed after this long. */
 export const LEASE_TTL_MS = 120_000;
-/** Refused requests are counted and written as one request-log row per actor, vault and reason this often. */
-export const DENIAL_FLUSH_MS = 20_000;
 /** The role a vault session acts with, before its minter's own role bounds it. */
 export const SESSION_ROLE: VaultRole = "proxy";
 /** Vault id and rate-limit override: fresh for 5 s, served stale (refreshing) up to 60 s. */
 const VAULT_META_CACHE = { freshMs: 5_000, maxStaleMs: 60_000, maxEntries: 256 };
 const MAX_CACHED_SESSIONS = 1_024;
-/** Refusal counts are kept in the object's storage too, so an eviction before the alarm loses none. */
-const DENIAL_PREFIX = "denial:";
 /** The exact ping the runtime answers by itself (other spellings reach `webSocketMessage`). */
 const PING = JSON.stringify({ type: "ping" });
 const PONG = JSON.stringify({ type: "pong" });
@@ -62,8 +59,25 @@ export type GateAuthentication = { ok: true; identity: GateIdentity } | { ok: fa
 /** What is recorded about a refused request (never headers, query or body). */
 export type RequestLine = { method: string; host: string; path: string };
 
+/** A finished request's in-flight slot, as the Worker hands it back. */
+export type LeaseRef = { vaultId: string; leaseId: string };
+
 export type GateAdmission =
-  | { ok: true; actor: GateActor; vault: { id: string; name: string }; role: VaultRole; limit: number; remaining: number; leaseId: string }
+  | {
+      ok: true;
+      actor: GateActor;
+      vault: { id: string; name: string };
+      role: VaultRole;
+      limit: number;
+      remaining: number;
+      leaseId: string;
+      /**
+       * The slot's release may wait to ride on the next admit (workers/proxy/lease-releases.ts):
+       * true only while at most half the vault's `max_concurrent` is in flight, so releases held
+       * back can never occupy more than half the slots.
+       */
+      releaseMayWait: boolean;
+    }
   | { ok: false; code: "unauthorized" | "vault_required" | "vault_not_found" | "no_grant"; actor?: GateActor }
   | {
       ok: false;
@@ -82,7 +96,6 @@ export type GateLoaders = {
 };
 
 type Resolved = { root: RootState; identity: GateIdentity; actor: GateActor; session?: SessionState };
-type PendingDenial = { row: typeof requestLog.$inferInsert; count: number };
 
 export class ActorGate extends DurableObject<Env> {
   loaders: GateLoaders = { root: loadRootState, session: loadSessionState };
@@ -94,8 +107,9 @@ export class ActorGate extends DurableObject<Env> {
   #buckets = new Map<string, Bucket>();
   #vaults = new StaleWhileRevalidate<VaultMeta | null>(VAULT_META_CACHE);
   #leases = 0;
-  #denials = new Map<string, PendingDenial>();
-  #denialFlushScheduled = false;
+  /** Lease ids name this instance too, so a late release cannot free a slot of a later instance. */
+  #instance = crypto.randomUUID().slice(0, 8);
+  #denials: GateDenials;
   /** The one alarm, shared by the refusal flush and the channels' presence renewal. */
   #alarm: AlarmSchedule;
   #channels: AgentChannels;
@@ -104,16 +118,10 @@ export class ActorGate extends DurableObject<Env> {
     super(ctx, env);
     this.#alarm = new AlarmSchedule(ctx.storage);
     this.#channels = new AgentChannels(ctx, () => this.#db(), this.#alarm);
+    // Nothing is read from storage on the way up: a cold gate's first request pays only its D1 load.
+    this.#denials = new GateDenials(ctx.storage, this.#alarm, (p) => ctx.waitUntil(p));
     // Answered by the runtime without waking the object, so an idle channel costs no wake-ups.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
-    void ctx.blockConcurrencyWhile(async () => {
-      for (const [key, pending] of await ctx.storage.list<PendingDenial>({ prefix: DENIAL_PREFIX }))
-        this.#denials.set(key.slice(DENIAL_PREFIX.length), pending);
-      if (this.#denials.size > 0) {
-        this.#denialFlushScheduled = true;
-        await this.#alarm.noLaterThan(Date.now() + DENIAL_FLUSH_MS);
-      }
-    });
   }
 
   /** Checks a presented token (the root's own, or a session it minted); records the actor as seen. */
@@ -124,10 +132,18 @@ export class ActorGate extends DurableObject<Env> {
 
   /**
    * The proxy's one round trip: token check, the actor's role in the named vault, and one unit of
-   * the root's budget in that vault plus an in-flight slot, released by `release` afterwards.
-   * Vault sessions may omit the vault name (it is embedded in the session).
+   * the root's budget in that vault plus an in-flight slot. The slots of requests that finished
+   * since come with it (`released`) and are freed first; a slot that must not wait is released
+   * by `release` instead. Vault sessions may omit the vault name (it is embedded in the session).
    */
-  async admit(presented: PresentedActor, tokenHash: string, vaultName: string | null, request: RequestLine): Promise<GateAdmission> {
+  async admit(
+    presented: PresentedActor,
+    tokenHash: string,
+    vaultName: string | null,
+    request: RequestLine,
+    released: readonly LeaseRef[] = [],
+  ): Promise<GateAdmission> {
+    this.#free(released);
     const now = Date.now();
     const resolved = await this.#resolve(presented, tokenHash, now);
     if (!resolved) return { ok: false, code: "unauthorized" };
@@ -142,11 +158,11 @@ export class ActorGate extends DurableObject<Env> {
     const limit = effectiveRateLimit(vault.rateLimit, root.rateLimit);
     const bucket = this.#buckets.get(vault.id) ?? newBucket(limit, now);
     this.#buckets.set(vault.id, bucket);
-    const leaseId = String(++this.#leases);
+    const leaseId = `${this.#instance}.${++this.#leases}`;
     const decision = admit(bucket, limit, now, leaseId, LEASE_TTL_MS);
     const vaultRef = { id: vault.id, name: vault.name };
     if (!decision.admitted) {
-      this.#countDenial(actor, vaultRef.id, decision.reason, request, now);
+      await this.#denials.count({ actor, vaultId: vaultRef.id, code: decision.reason, ...request }, now);
       return {
         ok: false,
         code: decision.reason,
@@ -157,13 +173,20 @@ export class ActorGate extends DurableObject<Env> {
         remaining: decision.remaining,
       };
     }
-    return { ok: true, actor, vault: vaultRef, role, limit: limit.burst, remaining: decision.remaining, leaseId };
+    const releaseMayWait = bucket.inFlight.size * 2 <= limit.maxConcurrent;
+    return { ok: true, actor, vault: vaultRef, role, limit: limit.burst, remaining: decision.remaining, leaseId, releaseMayWait };
   }
 
-  /** Frees the in-flight slot of a finished request (called after the response body ends). */
-  async release(vaultId: string, leaseId: string): Promise<void> {
-    const bucket = this.#buckets.get(vaultId);
-    if (bucket) release(bucket, leaseId);
+  /** Frees the in-flight slots of finished requests whose release did not ride on an admit. */
+  async release(released: readonly LeaseRef[]): Promise<void> {
+    this.#free(released);
+  }
+
+  #free(released: readonly LeaseRef[]): void {
+    for (const { vaultId, leaseId } of released) {
+      const bucket = this.#buckets.get(vaultId);
+      if (bucket) release(bucket, leaseId);
+    }
   }
 
   /**
@@ -216,6 +239,11 @@ export class ActorGate extends DurableObject<Env> {
     return this.#channels.open().length;
   }
 
+  /** Requests holding an in-flight slot, across its vaults (a test hook, as `lastSeen` is). */
+  async inFlight(): Promise<number> {
+    return [...this.#buckets.values()].reduce((sum, bucket) => sum + bucket.inFlight.size, 0);
+  }
+
   /** Last time this agent presented its own valid token (memory only; D1 lags by up to a minute). */
   async lastSeen(): Promise<number | null> {
     return this.#lastSeenAt ?? null;
@@ -226,27 +254,8 @@ export class ActorGate extends DurableObject<Env> {
    * last flush: one row per actor, vault and reason.
    */
   override async alarm(): Promise<void> {
-    this.#denialFlushScheduled = false;
     await this.#channels.record();
-    const pending = [...this.#denials];
-    this.#denials.clear();
-    if (pending.length === 0) return;
-    // Deleted before the first await, so a refusal counted meanwhile is stored after the delete.
-    const deleted = this.ctx.storage.delete(pending.map(([key]) => DENIAL_PREFIX + key));
-    const db = this.#db();
-    const [first, ...rest] = pending.map(([, p]) => db.insert(requestLog).values({ ...p.row, count: p.count }));
-    try {
-      if (first) await db.batch([first, ...rest]);
-    } catch (error) {
-      // Put the counts back (merged with any counted meanwhile); the alarm is retried.
-      for (const [key, p] of pending) {
-        const merged = { ...p, count: p.count + (this.#denials.get(key)?.count ?? 0) };
-        this.#denials.set(key, merged);
-        void this.ctx.storage.put(DENIAL_PREFIX + key, merged);
-      }
-      throw error;
-    }
-    await deleted;
+    await this.#denials.flush(this.#db());
   }
 
   async #resolve(presented: PresentedActor, tokenHash: string, now: number): Promise<Resolved | undefined> {
@@ -302,6 +311,8 @@ export class ActorGate extends DurableObject<Env> {
       // An invalidation that landed while this read was in flight may postdate what it read: read again.
       if (generation !== this.#generation) continue;
       this.#root = { id: key.id, state };
+      // A gate that went cold does not write last-seen again when D1's is recent enough.
+      if (state?.lastSeenAt) this.#lastFlushedAt = Math.max(this.#lastFlushedAt, state.lastSeenAt);
       return state;
     }
   }
@@ -325,40 +336,6 @@ export class ActorGate extends DurableObject<Env> {
       () => loadVaultMeta(this.#db(), companyId, by),
       (p) => this.ctx.waitUntil(p),
     );
-  }
-
-  /** Counts a refusal; the storage writes need no await: the output gate holds the answer until they are durable. */
-  #countDenial(actor: GateActor, vaultId: string, code: string, request: RequestLine, now: number): void {
-    const key = `${vaultId}|${actor.kind}|${actor.id}|${code}`;
-    const pending = this.#denials.get(key);
-    if (pending) {
-      pending.count += 1;
-      void this.ctx.storage.put(DENIAL_PREFIX + key, pending);
-      return;
-    }
-    const counted: PendingDenial = {
-      count: 1,
-      row: {
-        companyId: actor.companyId,
-        vaultId,
-        actorType: actor.kind,
-        actorId: actor.id,
-        service: null,
-        method: request.method.slice(0, 16),
-        host: request.host.slice(0, 255),
-        path: request.path.slice(0, 256),
-        status: 429,
-        latencyMs: 0,
-        denial: code,
-        createdAt: now,
-      },
-    };
-    this.#denials.set(key, counted);
-    void this.ctx.storage.put(DENIAL_PREFIX + key, counted);
-    if (!this.#denialFlushScheduled) {
-      this.#denialFlushScheduled = true;
-      this.ctx.waitUntil(this.#alarm.noLaterThan(now + DENIAL_FLUSH_MS));
-    }
   }
 
   /**

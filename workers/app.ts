@@ -1,6 +1,7 @@
 /**
- * Builds the edge API: per-request database, body limits, area routers, the OpenAPI document,
- * and the one error handler that turns every failure into `{error, message}` JSON.
+ * Builds the edge API: the database handle (built once per isolate, db/client.ts), body limits,
+ * area routers, the OpenAPI document, and the one error handler that turns every failure into
+ * `{error, message}` JSON.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";

@@ -4,8 +4,12 @@
  * The CA lives in `$XDG_CONFIG_HOME/edgevault/ca/` (directory 0700): `ca.pem` (0644) and
  * `ca-key.pem` (0600). Whoever reads the key can impersonate any HTTPS site to a client that
  * trusts the CA, so a key readable by group or others is refused on load rather than used.
- * Keys are ECDSA P-256 through WebCrypto (a leaf costs a few milliseconds; RSA-2048 costs
- * hundreds), certificates are built with @peculiar/x509.
+ * Keys are ECDSA P-256 through WebCrypto (RSA-2048 would cost hundreds of milliseconds a key).
+ * The CA is built with @peculiar/x509; leaves are assembled as DER by leaf-der.ts, which is
+ * several times cheaper per host. The leaves of one process share one key pair, as mitmproxy's
+ * do: a cold leaf is then one certificate to sign, not a key pair to generate and export first
+ * (bench/README.md, "Cold leaf"). That key never leaves memory and is worth less than the CA key
+ * on disk, which can mint a certificate for any host anyway.
  */
 import type * as X509 from "@peculiar/x509";
 import { randomBytes, webcrypto } from "node:crypto";
@@ -15,6 +19,7 @@ import path from "node:path";
 import tls from "node:tls";
 import { CliError } from "../cli-error.ts";
 import { configDir } from "../config.ts";
+import { ipBytes, leafDer, subjectNameOf } from "./leaf-der.ts";
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -147,7 +152,7 @@ async function generateCa(): Promise<{ certPem: string; keyPem: string }> {
   // A random suffix tells two machines' CAs apart in a trust store.
   const name: X509.JsonName = [{ CN: [`Edgevault local CA ${randomBytes(4).toString("hex")}`] }, { O: ["Edgevault"] }];
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(),
+    serialNumber: randomSerial().toString("hex"),
     name,
     notBefore: new Date(now - BACKDATE_MS),
     notAfter: new Date(now + CA_VALIDITY_MS),
@@ -161,6 +166,34 @@ async function generateCa(): Promise<{ certPem: string; keyPem: string }> {
   });
   const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
   return { certPem: `${cert.toString("pem")}\n`, keyPem: toPem(pkcs8, "PRIVATE KEY") };
+}
+
+/** The key pair a process's leaves share, with what every leaf derives from it, encoded once. */
+export type LeafKey = { keyPem: string; spki: Uint8Array; subjectKeyId: Uint8Array };
+
+/** A new leaf key pair; `LeafCertificates` makes one and uses it for every host. */
+export async function createLeafKey(): Promise<LeafKey> {
+  const x509 = await peculiar();
+  const keys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
+  const keyPem = toPem(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey), "PRIVATE KEY");
+  const spki = new Uint8Array(await webcrypto.subtle.exportKey("spki", keys.publicKey));
+  const subjectKeyId = new Uint8Array((await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)).rawData);
+  return { keyPem, spki, subjectKeyId };
+}
+
+/** The CA's part of every leaf (its exact subject name, its key identifier), computed once per CA. */
+const caParts = new WeakMap<LocalCa, Promise<{ issuer: Uint8Array; authorityKeyId: Uint8Array }>>();
+
+function caPartsOf(ca: LocalCa): Promise<{ issuer: Uint8Array; authorityKeyId: Uint8Array }> {
+  let pending = caParts.get(ca);
+  if (!pending) {
+    pending = peculiar().then(async (x509) => ({
+      issuer: subjectNameOf(new Uint8Array(ca.cert.rawData)),
+      authorityKeyId: new Uint8Array((await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false)).rawData),
+    }));
+    caParts.set(ca, pending);
+  }
+  return pending;
 }
 
 /** A minted leaf: what a TLS server needs, and when to stop using it. */
@@ -184,11 +217,24 @@ export class LeafCertificates {
   readonly #now: () => number;
   readonly #cacheSize: number;
   readonly #cache = new Map<string, Promise<Leaf>>();
+  /** Made on first use and kept: a failed attempt is forgotten so the next mint tries again. */
+  #key: Promise<LeafKey> | undefined;
 
   constructor(ca: LocalCa, options: LeafCertificatesOptions = {}) {
     this.#ca = ca;
     this.#now = options.now ?? Date.now;
     this.#cacheSize = options.cacheSize ?? LEAF_CACHE_SIZE;
+  }
+
+  #leafKey(): Promise<LeafKey> {
+    if (!this.#key) {
+      const creating = createLeafKey();
+      creating.catch(() => {
+        if (this.#key === creating) this.#key = undefined;
+      });
+      this.#key = creating;
+    }
+    return this.#key;
   }
 
   get size(): number {
@@ -212,7 +258,8 @@ export class LeafCertificates {
       const replaced = this.#cache.get(key);
       if (replaced && replaced !== cached) return replaced; // another caller is re-minting it already
     }
-    const minting = mintLeaf(this.#ca, key, this.#now());
+    const now = this.#now();
+    const minting = this.#leafKey().then((leafKey) => mintLeaf(this.#ca, key, now, leafKey));
     this.#remember(key, minting);
     minting.catch(() => {
       if (this.#cache.get(key) === minting) this.#cache.delete(key);
@@ -232,35 +279,22 @@ export class LeafCertificates {
 
 /**
  * A server certificate for `host` (a DNS name, or an IP address given as an IP SAN), valid
- * 24 hours from a few minutes ago, signed by the CA. Not a CA itself; serverAuth only.
+ * 24 hours from a few minutes ago, signed by the CA. Not a CA itself; serverAuth only. Its key
+ * is `leafKey` when given (shared by a process's leaves), else a new one.
  */
-export async function mintLeaf(ca: LocalCa, host: string, now: number = Date.now()): Promise<Leaf> {
-  const x509 = await peculiar();
-  const keys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
-  const ip = isIP(host) !== 0;
+export async function mintLeaf(ca: LocalCa, host: string, now: number = Date.now(), leafKey?: LeafKey): Promise<Leaf> {
+  const [key, { issuer, authorityKeyId }] = await Promise.all([leafKey ?? createLeafKey(), caPartsOf(ca)]);
   const notAfter = new Date(now + LEAF_VALIDITY_MS);
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
+  const der = await leafDer(
+    { issuer, spki: key.spki, keyIdentifiers: [authorityKeyId, key.subjectKeyId], caKey: ca.key },
     // CN is capped at 64 characters; clients match the SAN, the CN is only a label.
-    subject: [{ CN: [host.length <= 64 ? host : "edgevault intercepted host"] }],
-    issuer: ca.cert.subjectName,
-    notBefore: new Date(now - BACKDATE_MS),
+    { cn: host.length <= 64 ? host : "edgevault intercepted host", san: isIP(host) !== 0 ? { ip: ipBytes(host) } : { dns: host } },
+    randomSerial(),
+    new Date(now - BACKDATE_MS),
     notAfter,
-    publicKey: keys.publicKey,
-    signingKey: ca.key,
-    signingAlgorithm: SIGNING_ALGORITHM,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-      new x509.SubjectAlternativeNameExtension([{ type: ip ? "ip" : "dns", value: host }], false),
-      await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
-  const certPem = `${cert.toString("pem")}\n`;
-  const keyPem = toPem(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey), "PRIVATE KEY");
-  return { host, certPem, keyPem, notAfter, secureContext: tls.createSecureContext({ cert: certPem, key: keyPem }) };
+  );
+  const certPem = toPem(der, "CERTIFICATE");
+  return { host, certPem, keyPem: key.keyPem, notAfter, secureContext: tls.createSecureContext({ cert: certPem, key: key.keyPem }) };
 }
 
 /** SHA-256 fingerprint of a certificate, as trust stores and `openssl x509 -fingerprint` show it. */
@@ -276,15 +310,15 @@ async function keyMatchesCertificate(key: CryptoKey, cert: X509.X509Certificate)
 }
 
 /** 16 random bytes with the top bit clear: a positive serial of at most 20 octets (RFC 5280 §4.1.2.2). */
-function randomSerial(): string {
+function randomSerial(): Buffer {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0] ?? 0) & 0x7f;
-  return bytes.toString("hex");
+  return bytes;
 }
 
-function toPem(der: ArrayBuffer, label: string): string {
+function toPem(der: ArrayBuffer | Uint8Array, label: string): string {
   const lines =
-    Buffer.from(der)
+    Buffer.from(der instanceof ArrayBuffer ? new Uint8Array(der) : der)
       .toString("base64")
       .match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;

@@ -2,7 +2,7 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import assert from "node:assert/strict";
-import { X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { chmod, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -119,6 +119,8 @@ describe("the local CA", () => {
     it("use an IP SAN for an IP address", async () => {
       assert.equal(new X509Certificate((await mintLeaf(ca, "127.0.0.2")).certPem).subjectAltName, "IP Address:127.0.0.2");
       assert.equal(new X509Certificate((await mintLeaf(ca, "::1")).certPem).subjectAltName, "IP Address:0:0:0:0:0:0:0:1");
+      assert.equal(new X509Certificate((await mintLeaf(ca, "2001:db8::1:2")).certPem).subjectAltName, "IP Address:2001:DB8:0:0:0:0:1:2");
+      assert.equal(new X509Certificate((await mintLeaf(ca, "::ffff:10.0.0.1")).certPem).subjectAltName, "IP Address:0:0:0:0:0:FFFF:A00:1");
     });
 
     it("are cached per host, shared by concurrent requests, and re-minted when less than an hour remains", async () => {
@@ -137,6 +139,21 @@ describe("the local CA", () => {
       assert.equal(c, renewed);
       assert.equal(d, renewed);
       assert.ok(renewed.notAfter.getTime() > a.notAfter.getTime());
+    });
+
+    it("of one process share one key pair (as mitmproxy's do), each certificate its own host, signed by the CA", async () => {
+      const leaves = new LeafCertificates(ca);
+      const [a, b] = await Promise.all([leaves.get("a.example.com"), leaves.get("b.example.com")]);
+      assert.equal(a.keyPem, b.keyPem);
+      const [certA, certB] = [new X509Certificate(a.certPem), new X509Certificate(b.certPem)];
+      assert.equal(certA.subjectAltName, "DNS:a.example.com");
+      assert.equal(certB.subjectAltName, "DNS:b.example.com");
+      assert.notEqual(certA.serialNumber, certB.serialNumber);
+      const caCert = new X509Certificate(ca.certPem);
+      assert.ok(certA.verify(caCert.publicKey) && certB.verify(caCert.publicKey));
+      assert.ok(certA.checkPrivateKey(createPrivateKey(a.keyPem)));
+      // Another process (another LeafCertificates) has its own.
+      assert.notEqual((await new LeafCertificates(ca).get("a.example.com")).keyPem, a.keyPem);
     });
 
     it("are kept in an LRU: the least recently used host is dropped first", async () => {

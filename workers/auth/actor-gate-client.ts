@@ -68,7 +68,12 @@ export function gateLookupCount(): number {
   return lookups;
 }
 
+/** The gate's name: one Durable Object per root principal. */
+export function gateName(root: RootKey): string {
+  return `${root.type}:${root.id}`;
+}
+
 export function actorGate(env: Env, root: RootKey) {
   lookups += 1;
-  return env.ACTOR_GATE.getByName(`${root.type}:${root.id}`);
+  return env.ACTOR_GATE.getByName(gateName(root));
 }

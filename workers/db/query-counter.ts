@@ -9,8 +9,20 @@ export function d1QueryCount(): number {
   return count;
 }
 
+/** One wrapper per binding, so db/client.ts's per-binding client is built once, not per request. */
+const wrappers = new WeakMap<D1Database, D1Database>();
+
 /** Wraps a D1 binding so every prepare/batch/exec is counted. */
 export function countingD1(d1: D1Database): D1Database {
+  let wrapped = wrappers.get(d1);
+  if (!wrapped) {
+    wrapped = counted(d1);
+    wrappers.set(d1, wrapped);
+  }
+  return wrapped;
+}
+
+function counted(d1: D1Database): D1Database {
   return new Proxy(d1, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);

@@ -6,11 +6,12 @@
 import type { Context } from "hono";
 import type { GateAdmission, RequestLine } from "../../durable-objects/actor-gate.ts";
 import type { AppEnv } from "../app-env.ts";
-import { actorGate, presentedActorOf } from "../auth/actor-gate-client.ts";
+import { actorGate, gateName, presentedActorOf } from "../auth/actor-gate-client.ts";
 import { presentedToken } from "../auth/bearer.ts";
 import { readToken } from "../auth/token-signer.ts";
 import { AppError, badRequest, forbidden, notFound, unauthorized } from "../lib/app-error.ts";
 import { sha256Hex } from "../lib/tokens.ts";
+import { takeReleases } from "./lease-releases.ts";
 import * as errors from "./proxy-errors.ts";
 
 export type Admitted = Extract<GateAdmission, { ok: true }>;
@@ -23,7 +24,8 @@ export type Admitted = Extract<GateAdmission, { ok: true }>;
 export const PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
 /**
- * The one Durable Object round trip; every refusal becomes the seed's error. A token the edge
+ * The one Durable Object round trip, carrying the slots of this caller's requests that finished
+ * since (lease-releases.ts); every refusal becomes the seed's error. A token the edge
  * cannot read (or whose public id is forged) is 401 before any Durable Object or D1 is touched;
  * a genuine token of a kind that cannot proxy (a person's, an API key) is 403.
  */
@@ -39,7 +41,14 @@ export async function admitRequest(c: Context<AppEnv>, request: RequestLine): Pr
     throw forbidden("The proxy takes an agent token or a vault session token (POST /v1/sessions, or `edgevault vault run`)", "agent_token_required");
   }
   const vaultName = c.req.header("X-Vault") ?? null;
-  const admission = await actorGate(c.env, actor.root).admit(actor, await sha256Hex(presented.token), vaultName, request);
+  const tokenHash = await sha256Hex(presented.token);
+  const gate = actorGate(c.env, actor.root);
+  const released = takeReleases(gateName(actor.root));
+  const admission = await gate.admit(actor, tokenHash, vaultName, request, released).catch((error: unknown) => {
+    // The slots it carried may not have been freed: hand them back on their own (idempotent).
+    if (released.length > 0) c.executionCtx.waitUntil(gate.release(released).catch(() => undefined));
+    throw error;
+  });
   if (admission.ok) return admission;
   switch (admission.code) {
     case "unauthorized":

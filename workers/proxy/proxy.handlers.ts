@@ -1,19 +1,21 @@
 /**
  * `ANY /proxy/<host>/<path>` (seeds 000/001): the hot path. One ActorGate round trip (token,
- * grant, budget), vault config from the isolate cache, decrypt only the matched service's
- * credentials, forward with both bodies streamed, log after the response. No D1 query once warm.
+ * grant, budget; the in-flight slot's release rides on the next one), vault config from the
+ * isolate cache, decrypt only the matched service's credentials, forward with both bodies
+ * streamed, log after the response. No D1 query once warm.
  */
 import { z, type RouteConfig } from "@hono/zod-openapi";
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { actorGate } from "../auth/actor-gate-client.ts";
+import { actorGate, gateName } from "../auth/actor-gate-client.ts";
 import { configOf } from "../config.ts";
-import type { GateActor } from "../../durable-objects/actor-gate.ts";
+import type { GateActor, LeaseRef } from "../../durable-objects/actor-gate.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../lib/forward-headers.ts";
 import { matchService, parseProxyTarget, type ProxyTarget, refuseDotSegments } from "../lib/host-pattern.ts";
 import { credentialKeysOf, injectedHeaders } from "../lib/inject-auth.ts";
 import { AppError } from "../lib/app-error.ts";
-import { admitRequest, requireProxiedMethod } from "./admission.ts";
+import { type Admitted, admitRequest, requireProxiedMethod } from "./admission.ts";
+import { releaseLater, takeReleases } from "./lease-releases.ts";
 import * as errors from "./proxy-errors.ts";
 import { logProxyRequest, type RequestLogRow } from "../request-log/request-log.writer.ts";
 import type { ServiceRecord } from "../services/services.queries.ts";
@@ -34,7 +36,7 @@ proxyRouter.all("/proxy/*", async (c) => {
   const logFor = requestLogger(c, hostSegment, path, startedAt);
   const admission = await admitRequest(c, { method: c.req.method, host: hostSegment, path });
   const log = logFor(admission);
-  const releaseLease = () => c.executionCtx.waitUntil(actorGate(c.env, admission.actor.root).release(admission.vault.id, admission.leaseId));
+  const releaseLease = () => releaseSlot(c, admission);
 
   try {
     // `new URL()` above resolves `..` and `%2e%2e` segments instead of refusing them; workerd
@@ -82,6 +84,16 @@ proxyRouter.all("/proxy/*", async (c) => {
     throw appError;
   }
 });
+
+/** Frees a finished request's in-flight slot: on the caller's next admit when the gate allows it, else now. */
+function releaseSlot(c: Context<AppEnv>, admission: Admitted): void {
+  const gate = gateName(admission.actor.root);
+  const lease = { vaultId: admission.vault.id, leaseId: admission.leaseId };
+  const send = (leases: LeaseRef[]) => actorGate(c.env, admission.actor.root).release(leases);
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  if (admission.releaseMayWait) releaseLater(gate, lease, waitUntil, send);
+  else waitUntil(send([lease, ...takeReleases(gate)]));
+}
 
 /** The path of a request URL as a string, without resolving anything in it (unlike `new URL()`). */
 function requestTargetPath(url: string): string {

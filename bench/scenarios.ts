@@ -1,0 +1,238 @@
+/**
+ * The scenarios `npm run bench` measures, each with the processes it goes through (whose CPU it
+ * is charged), what primes it, and how its load is made. See bench/README.md, "Scenarios".
+ */
+import type { LocalCa } from "../cli/mitm/certificates.ts";
+import type { OwnEdge } from "../test/cli/support/edge.ts";
+import { prime } from "./checks.ts";
+import type { Child } from "./child.ts";
+import { type BenchEdge, SERVICE_HOST } from "./edge-setup.ts";
+import type { FloorWorker } from "./floor.ts";
+import { httpLoad } from "./http-load.ts";
+import type { Measurement, RunWindow } from "./measurement.ts";
+import type { MitmInfo } from "./mitm.child.ts";
+import type { Mitmdump } from "./mitmdump.ts";
+import type { Component } from "./process-cpu.ts";
+import type { ServersInfo } from "./servers.child.ts";
+import { CONNECTIONS, PATH, settings, STUB_TOKEN } from "./settings.ts";
+import { tlsLoad } from "./tls-load.ts";
+
+export type Case = {
+  id: string;
+  title: string;
+  note?: string;
+  connections: readonly number[];
+  /** The bench's processes it goes through: their CPU is what it costs. */
+  uses: readonly Component[];
+  /**
+   * Sent before each measurement, one request per distinct caller: Durable Objects idle for a
+   * while are evicted and vault configurations go stale, and a reload must not land in the window.
+   */
+  prime?: () => Promise<void>;
+  run(connections: number, window: RunWindow): Promise<Measurement>;
+};
+
+export type Parts = {
+  edge: OwnEdge;
+  floor: FloorWorker;
+  bench: BenchEdge;
+  servers: ServersInfo;
+  ca: LocalCa;
+  mitmStub: Child<MitmInfo>;
+  mitmEdge: Child<MitmInfo>;
+  mitmdump: Mitmdump | undefined;
+};
+
+/** Which of the bench's processes each scenario goes through (by id, or id prefix before "-<n>"). */
+const USES: Record<string, readonly Component[]> = {
+  upstream: ["servers"],
+  floor: ["floor", "servers"],
+  "floor-gate": ["floor", "servers"],
+  "floor-admit": ["floor", "servers"],
+  proxy: ["edge", "servers"],
+  "direct-tls": ["servers"],
+  tunnel: ["mitm-stub", "servers"],
+  "mitm-stub": ["mitm-stub", "servers"],
+  mitmdump: ["mitmdump", "servers"],
+  "mitm-edge": ["mitm-edge", "edge", "servers"],
+  "setup-direct": ["servers"],
+  "setup-tunnel": ["mitm-stub", "servers"],
+  "setup-mitm": ["mitm-stub", "servers"],
+  "svid-issue": ["edge"],
+  "token-exchange": ["edge"],
+  "jwt-noop": ["floor"],
+  "jwt-sign": ["floor"],
+  "jwt-verify": ["floor"],
+  services: ["edge", "servers"],
+  agents: ["edge", "servers"],
+};
+
+export function scenarioCases(parts: Parts): Case[] {
+  return scenarioRuns(parts).map((c) => {
+    const uses = USES[c.id] ?? USES[c.id.replace(/-\d+$/, "")];
+    if (!uses) throw new Error(`no USES entry for ${c.id}`);
+    return { ...c, uses };
+  });
+}
+
+function scenarioRuns(parts: Parts): Omit<Case, "uses">[] {
+  const { edge, floor, bench, servers, ca, mitmStub, mitmEdge, mitmdump } = parts;
+  const session = { authorization: `Bearer ${bench.session}` };
+  const plain =
+    (url: string, headers: Record<string, string> = {}) =>
+    (connections: number, window: RunWindow) =>
+      httpLoad({ url, connections, ...window, headers });
+  const basicAuth = (token: string) => `Basic ${Buffer.from(`${token}:bench`).toString("base64")}`;
+  const https =
+    (options: { proxy?: { port: number; authorization?: string }; ca?: string; host?: string; port?: number; perRequest?: boolean }) =>
+    (connections: number, window: RunWindow) =>
+      tlsLoad({
+        host: options.host ?? SERVICE_HOST,
+        port: options.port ?? 443,
+        ca: options.ca ?? ca.certPem,
+        path: PATH,
+        ...(options.proxy ? { proxy: options.proxy } : {}),
+        connections,
+        ...window,
+        newConnectionPerRequest: options.perRequest ?? false,
+      });
+  const proxyUrl = `${edge.addr}/proxy/${SERVICE_HOST}${PATH}`;
+  const primeProxy = () => prime([{ url: proxyUrl, headers: session }]);
+  const direct = { host: servers.tls.host, port: servers.tls.port };
+  const viaStub = { port: mitmStub.info.port, authorization: basicAuth(STUB_TOKEN) };
+
+  const cases: Omit<Case, "uses">[] = [
+    { id: "upstream", title: "upstream directly", connections: CONNECTIONS, run: plain(`${servers.upstream}${PATH}`) },
+    { id: "floor", title: "floor: bare forwarding Worker (wrangler dev)", connections: CONNECTIONS, run: plain(`${floor.addr}${PATH}`) },
+    {
+      id: "floor-gate",
+      title: "floor + a Durable Object call before and after",
+      connections: CONNECTIONS,
+      run: plain(`${floor.addr}/__gate${PATH}`),
+    },
+    {
+      id: "floor-admit",
+      title: "floor + one Durable Object call before",
+      connections: CONNECTIONS,
+      run: plain(`${floor.addr}/__admit${PATH}`),
+    },
+    {
+      id: "proxy",
+      title: "/proxy/<host>/<path> warm (edge)",
+      connections: CONNECTIONS,
+      prime: primeProxy,
+      run: plain(`${edge.addr}/proxy/${SERVICE_HOST}${PATH}`, session),
+    },
+    { id: "direct-tls", title: "HTTPS straight to a TLS server", connections: CONNECTIONS, run: https(direct) },
+    { id: "tunnel", title: "MITM tunnel (host without a service) to that TLS server", connections: CONNECTIONS, run: https({ ...direct, proxy: viaStub }) },
+    { id: "mitm-stub", title: "MITM intercepting → stub edge (its own cost)", connections: CONNECTIONS, run: https({ proxy: viaStub }) },
+  ];
+  if (mitmdump) {
+    cases.push({
+      id: "mitmdump",
+      title: `mitmdump ${mitmdump.version} intercepting → stub edge`,
+      connections: CONNECTIONS,
+      run: https({ proxy: { port: mitmdump.port }, ca: mitmdump.caPem }),
+    });
+  }
+  cases.push({
+    id: "mitm-edge",
+    title: "MITM intercepting → real edge → upstream",
+    connections: CONNECTIONS,
+    prime: primeProxy,
+    run: https({ proxy: { port: mitmEdge.info.port, authorization: basicAuth(bench.session) } }),
+  });
+  if (settings.setupRows) {
+    cases.push(
+      {
+        id: "setup-direct",
+        title: "new connection per request: HTTPS straight to the TLS server",
+        connections: CONNECTIONS,
+        run: https({ ...direct, perRequest: true }),
+      },
+      {
+        id: "setup-tunnel",
+        title: "new connection per request: MITM tunnel",
+        connections: CONNECTIONS,
+        run: https({ ...direct, proxy: viaStub, perRequest: true }),
+      },
+      {
+        id: "setup-mitm",
+        title: "new connection per request: MITM intercepting (leaf cached) → stub",
+        connections: CONNECTIONS,
+        run: https({ proxy: viaStub, perRequest: true }),
+      },
+    );
+  }
+
+  const agent = bench.agents[0];
+  if (!agent) throw new Error("no agent");
+  const exchangeBody = new URLSearchParams({
+    grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+    subject_token: bench.svid,
+    subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+  }).toString();
+  cases.push(
+    {
+      id: "svid-issue",
+      title: "GET /v1/agents/<name>/svid (edge: signs a JWT-SVID)",
+      connections: CONNECTIONS,
+      prime: () => prime([{ url: `${edge.addr}/v1/agents/${agent.name}/svid`, headers: { authorization: `Bearer ${agent.token}` } }]),
+      run: plain(`${edge.addr}/v1/agents/${agent.name}/svid`, { authorization: `Bearer ${agent.token}` }),
+    },
+    {
+      id: "token-exchange",
+      title: "POST /v1/token/exchange (edge: verifies the SVID, signs a token)",
+      connections: CONNECTIONS,
+      prime: () =>
+        prime([
+          { url: `${edge.addr}/v1/token/exchange`, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: exchangeBody },
+        ]),
+      run: (connections, window) =>
+        httpLoad({
+          url: `${edge.addr}/v1/token/exchange`,
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: exchangeBody,
+          connections,
+          ...window,
+        }),
+    },
+    { id: "jwt-noop", title: "floor Worker: JSON answer, no crypto", connections: CONNECTIONS, run: plain(`${floor.addr}/__jwt/noop`) },
+    { id: "jwt-sign", title: "floor Worker: sign one EdDSA JWT-SVID", connections: CONNECTIONS, run: plain(`${floor.addr}/__jwt/sign`) },
+    { id: "jwt-verify", title: "floor Worker: verify one EdDSA JWT-SVID", connections: CONNECTIONS, run: plain(`${floor.addr}/__jwt/verify`) },
+  );
+
+  for (const n of settings.services) {
+    const token = bench.servicesVaults.get(n);
+    if (!token) throw new Error(`no vault with ${n} services`);
+    cases.push({
+      id: `services-${n}`,
+      title: `/proxy, vault of ${n} service${n > 1 ? "s" : ""} (matched one last)`,
+      connections: settings.scalingConnections,
+      prime: () => prime([{ url: proxyUrl, headers: { authorization: `Bearer ${token}` } }]),
+      run: plain(proxyUrl, { authorization: `Bearer ${token}` }),
+    });
+  }
+  for (const n of settings.agents) {
+    const tokens = bench.agents.slice(0, n).map((a) => `Bearer ${a.token}`);
+    let next = 0;
+    cases.push({
+      id: `agents-${n}`,
+      title: `/proxy, ${n} agent${n > 1 ? "s" : ""} sharing the vault (round-robin tokens)`,
+      connections: settings.scalingConnections,
+      prime: () => prime(tokens.map((authorization) => ({ url: proxyUrl, headers: { authorization, "x-vault": bench.agentsVault } }))),
+      run: (connections, window) =>
+        httpLoad({
+          url: proxyUrl,
+          connections,
+          ...window,
+          perRequest: () => {
+            next = (next + 1) % tokens.length;
+            return { authorization: tokens[next] ?? "", "x-vault": bench.agentsVault };
+          },
+        }),
+    });
+  }
+  return cases;
+}

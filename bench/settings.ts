@@ -1,0 +1,34 @@
+/** What `npm run bench` measures and for how long: the full run's settings, or `--quick`'s. */
+import os from "node:os";
+import path from "node:path";
+
+const args = new Set(process.argv.slice(2));
+export const QUICK = args.has("--quick");
+export const PROFILE = args.has("--profile");
+export const settings = QUICK
+  ? {
+      durationMs: Number(process.env.BENCH_DURATION_MS ?? 500),
+      warmupMs: 200,
+      rounds: 1,
+      services: [1, 10],
+      agents: [1, 10],
+      scalingConnections: [16],
+      setupRows: false,
+      coldLeaves: 20,
+    }
+  : {
+      durationMs: Number(process.env.BENCH_DURATION_MS ?? 4_000),
+      warmupMs: 1_000,
+      rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+      services: [1, 10, 100, 1_000],
+      agents: [1, 100, 1_000],
+      scalingConnections: [1, 16],
+      setupRows: true,
+      coldLeaves: 100,
+    };
+export const CONNECTIONS = [1, 16];
+export const PATH = "/v1/items?limit=3";
+/** The stub edge accepts any bearer token; this one only names itself. */
+export const STUB_TOKEN = "evs_bench_stub_token";
+/** Outside the repository: profiles are large and only read by this run (and by whoever profiles by hand). */
+export const PROFILE_DIR = path.join(os.tmpdir(), "edgevault-bench-profiles");
