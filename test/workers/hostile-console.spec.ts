@@ -1,0 +1,47 @@
+/**
+ * Findings of a hostile pass over the console's vault and agent writes and their API twins: each
+ * `describe` is one way in that was open, held shut here by the feature's own check.
+ */
+import { describe, expect, it } from "vitest";
+import { call, createCompany, createUser, createVault, inviteAgent } from "./helpers.ts";
+
+const agentRole = async (token: string, vault: string, name: string) =>
+  ((await call("GET", `/v1/vaults/${vault}/agents`, { token })).body.agents as { agent: string; role: string }[]).find((a) => a.agent === name)?.role;
+
+describe("re-adding an agent never changes its grant below admin", () => {
+  it("a member agent or a member person cannot raise a proxy agent to member by POSTing it again; the role stays proxy", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const memberAgent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "member" }]);
+    const proxyAgent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
+    const person = await createUser(company);
+    await call("POST", `/v1/vaults/${vault}/users`, { token: company.ownerKey, body: { email: person.email, role: "member" } });
+
+    for (const token of [memberAgent.token, person.token]) {
+      const raised = await call("POST", `/v1/vaults/${vault}/agents`, { token, body: { agent: proxyAgent.name, role: "member" } });
+      // PATCH, its twin, needs admin: the POST must not be a way around it.
+      expect(raised).toMatchObject({ status: 403, body: { error: "forbidden" } });
+      expect((await call("PATCH", `/v1/vaults/${vault}/agents/${proxyAgent.name}`, { token, body: { role: "member" } })).status).toBe(403);
+    }
+    expect(await agentRole(company.ownerKey, vault, proxyAgent.name)).toBe("proxy");
+    // Re-adding at the same role changes nothing, and a new grant up to member stays theirs to give.
+    expect((await call("POST", `/v1/vaults/${vault}/agents`, { token: memberAgent.token, body: { agent: proxyAgent.name, role: "proxy" } })).status).toBe(200);
+    const fresh = await inviteAgent(company.ownerKey);
+    expect((await call("POST", `/v1/vaults/${vault}/agents`, { token: memberAgent.token, body: { agent: fresh.name, role: "member" } })).status).toBe(200);
+    // An admin still moves the proxy grant (it ranks above it).
+    const admin = await createUser(company);
+    await call("POST", `/v1/vaults/${vault}/users`, { token: company.ownerKey, body: { email: admin.email, role: "admin" } });
+    expect((await call("POST", `/v1/vaults/${vault}/agents`, { token: admin.token, body: { agent: proxyAgent.name, role: "member" } })).status).toBe(200);
+    expect(await agentRole(company.ownerKey, vault, proxyAgent.name)).toBe("member");
+  });
+
+  it("a member cannot lower a member agent to proxy by re-adding it either", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const memberAgent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "member" }]);
+    const peer = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "member" }]);
+    const lowered = await call("POST", `/v1/vaults/${vault}/agents`, { token: memberAgent.token, body: { agent: peer.name, role: "proxy" } });
+    expect(lowered.status).toBe(403);
+    expect(await agentRole(company.ownerKey, vault, peer.name)).toBe("member");
+  });
+});
