@@ -3,7 +3,7 @@
  * `describe` is one way in that was open, held shut here by the feature's own check.
  */
 import { describe, expect, it } from "vitest";
-import { call, createCompany, createUser, createVault, inviteAgent } from "./helpers.ts";
+import { call, createCompany, createUser, createVault, inviteAgent, redeem } from "./helpers.ts";
 
 const agentRole = async (token: string, vault: string, name: string) =>
   ((await call("GET", `/v1/vaults/${vault}/agents`, { token })).body.agents as { agent: string; role: string }[]).find((a) => a.agent === name)?.role;
@@ -43,5 +43,25 @@ describe("re-adding an agent never changes its grant below admin", () => {
     const lowered = await call("POST", `/v1/vaults/${vault}/agents`, { token: memberAgent.token, body: { agent: peer.name, role: "proxy" } });
     expect(lowered.status).toBe(403);
     expect(await agentRole(company.ownerKey, vault, peer.name)).toBe("member");
+  });
+});
+
+describe("a rotation invite is honoured only while its creator could still rotate the agent", () => {
+  it("an owner agent's rotation invite for a member agent is void once that agent is an owner: no fellow owner's identity, the old token lives", async () => {
+    const company = await createCompany();
+    const boss = await inviteAgent(company.ownerKey, undefined, [], "owner");
+    const target = await inviteAgent(company.ownerKey);
+    const rotation = await call("POST", `/v1/agents/${target.name}/rotate`, { token: boss.token, body: {} });
+    expect(rotation.status).toBe(201);
+    expect((await call("PATCH", `/v1/agents/${target.name}`, { token: company.ownerKey, body: { role: "owner" } })).status).toBe(200);
+    // Rotating it now is refused to the owner agent; the invite it already holds must be too.
+    expect((await call("POST", `/v1/agents/${target.name}/rotate`, { token: boss.token, body: {} })).body.error).toBe("role_above_granter");
+    const redeemed = await redeem(rotation.body.invite_url as string);
+    expect(redeemed).toMatchObject({ status: 410, body: { error: "invite_revoked" } });
+    expect(redeemed.text).not.toContain("eva_");
+    expect((await call("GET", "/v1/whoami", { token: target.token })).body).toMatchObject({ name: target.name, company_role: "owner" });
+    // A person owner's rotation of the same agent still works.
+    const byOwner = await call("POST", `/v1/agents/${target.name}/rotate`, { token: company.ownerKey, body: {} });
+    expect((await redeem(byOwner.body.invite_url as string)).status).toBe(200);
   });
 });
