@@ -65,3 +65,22 @@ describe("a rotation invite is honoured only while its creator could still rotat
     expect((await redeem(byOwner.body.invite_url as string)).status).toBe(200);
   });
 });
+
+describe("Vane's re-registration is no way around the owner-agent rule", () => {
+  it("an owner agent re-registering a fellow owner agent is 403 role_above_granter: no SVID for it, its metadata unchanged", async () => {
+    const company = await createCompany();
+    const boss = await inviteAgent(company.ownerKey, undefined, [], "owner");
+    const peer = await inviteAgent(company.ownerKey, undefined, [], "owner");
+    const before = await call("GET", `/v1/agents/${peer.name}`, { token: company.ownerKey });
+    const upsert = await call("POST", "/v1/agents/register", { token: boss.token, body: { agentId: peer.name, metadata: { taken: true } } });
+    expect(upsert).toMatchObject({ status: 403, body: { error: "role_above_granter" } });
+    expect(upsert.text).not.toContain("svid");
+    expect((await call("GET", `/v1/agents/${peer.name}`, { token: company.ownerKey })).body.metadata).toEqual(before.body.metadata);
+    // It still registers new agents and re-registers member agents and itself; a key re-registers anyone.
+    const fresh = `vane-${Date.now().toString(36)}`;
+    expect((await call("POST", "/v1/agents/register", { token: boss.token, body: { agentId: fresh } })).status).toBe(201);
+    expect((await call("POST", "/v1/agents/register", { token: boss.token, body: { agentId: fresh, metadata: { v: 2 } } })).status).toBe(201);
+    expect((await call("POST", "/v1/agents/register", { token: boss.token, body: { agentId: boss.name } })).status).toBe(201);
+    expect((await call("POST", "/v1/agents/register", { token: company.ownerKey, body: { agentId: peer.name } })).status).toBe(201);
+  });
+});
