@@ -2,8 +2,11 @@
  * Findings of a hostile pass over the console's vault and agent writes and their API twins: each
  * `describe` is one way in that was open, held shut here by the feature's own check.
  */
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, createCompany, createUser, createVault, inviteAgent, redeem } from "./helpers.ts";
+import { createDatabase } from "../../workers/db/client.ts";
+import { issueAgentSvid } from "../../workers/identity/svid.ts";
+import { BASE, call, createCompany, createUser, createVault, inviteAgent, redeem } from "./helpers.ts";
 
 const agentRole = async (token: string, vault: string, name: string) =>
   ((await call("GET", `/v1/vaults/${vault}/agents`, { token })).body.agents as { agent: string; role: string }[]).find((a) => a.agent === name)?.role;
@@ -82,5 +85,35 @@ describe("Vane's re-registration is no way around the owner-agent rule", () => {
     expect((await call("POST", "/v1/agents/register", { token: boss.token, body: { agentId: fresh, metadata: { v: 2 } } })).status).toBe(201);
     expect((await call("POST", "/v1/agents/register", { token: boss.token, body: { agentId: boss.name } })).status).toBe(201);
     expect((await call("POST", "/v1/agents/register", { token: company.ownerKey, body: { agentId: peer.name } })).status).toBe(201);
+  });
+});
+
+describe("a rename does not hand the new name's older SVIDs to the renamed agent", () => {
+  it("a deleted agent's SVID is refused by token exchange after another agent is renamed to its name", async () => {
+    const company = await createCompany();
+    const gone = await inviteAgent(company.ownerKey);
+    const other = await inviteAgent(company.ownerKey);
+    // Both registered an hour ago, as agents in use are.
+    await env.DB.prepare("UPDATE agents SET registered_at = ? WHERE company_id = ?").bind(Date.now() - 3_600_000, company.id).run();
+    // An SVID the deleted agent fetched a minute ago (still valid for most of an hour).
+    const leftover = (await issueAgentSvid(createDatabase(env.DB), env, { companyId: company.id, agentName: gone.name, now: Date.now() - 60_000 })).svid;
+    const exchange = async () =>
+      (
+        await SELF.fetch(`${BASE}/v1/token/exchange`, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({
+            grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+            subject_token: leftover,
+            subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+          }),
+        })
+      ).status;
+    expect(await exchange()).toBe(200);
+    expect((await call("DELETE", `/v1/agents/${gone.name}`, { token: company.ownerKey })).status).toBe(200);
+    expect(await exchange()).toBe(400);
+    expect((await call("PATCH", `/v1/agents/${other.name}`, { token: company.ownerKey, body: { name: gone.name } })).status).toBe(200);
+    // The name now belongs to another agent: what was issued before it took the name speaks for no one.
+    expect(await exchange()).toBe(400);
   });
 });
