@@ -94,7 +94,9 @@ describe("a rename does not hand the new name's older SVIDs to the renamed agent
     const gone = await inviteAgent(company.ownerKey);
     const other = await inviteAgent(company.ownerKey);
     // Both registered an hour ago, as agents in use are.
-    await env.DB.prepare("UPDATE agents SET registered_at = ? WHERE company_id = ?").bind(Date.now() - 3_600_000, company.id).run();
+    await env.DB.prepare("UPDATE agents SET registered_at = ? WHERE company_id = ?")
+      .bind(Date.now() - 3_600_000, company.id)
+      .run();
     // An SVID the deleted agent fetched a minute ago (still valid for most of an hour).
     const leftover = (await issueAgentSvid(createDatabase(env.DB), env, { companyId: company.id, agentName: gone.name, now: Date.now() - 60_000 })).svid;
     const exchange = async () =>
