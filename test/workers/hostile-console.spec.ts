@@ -69,6 +69,23 @@ describe("a rotation invite is honoured only while its creator could still rotat
   });
 });
 
+describe("a rotation invite is void while its agent is disabled", () => {
+  it("an invite made before the agent was disabled is refused (410) while it is disabled, and mints nothing for later", async () => {
+    const company = await createCompany();
+    const target = await inviteAgent(company.ownerKey);
+    const rotation = await call("POST", `/v1/agents/${target.name}/rotate`, { token: company.ownerKey, body: {} });
+    expect((await call("PATCH", `/v1/agents/${target.name}`, { token: company.ownerKey, body: { status: "disabled" } })).status).toBe(200);
+    // Rotating a disabled agent is refused; so is redeeming what was made before.
+    expect((await call("POST", `/v1/agents/${target.name}/rotate`, { token: company.ownerKey, body: {} })).status).toBe(403);
+    const redeemed = await redeem(rotation.body.invite_url as string);
+    expect(redeemed).toMatchObject({ status: 410, body: { error: "invite_revoked" } });
+    expect(redeemed.text).not.toContain("eva_");
+    // Enabled again, the agent's own token is the one that works.
+    expect((await call("PATCH", `/v1/agents/${target.name}`, { token: company.ownerKey, body: { status: "active" } })).status).toBe(200);
+    expect((await call("GET", "/v1/whoami", { token: target.token })).status).toBe(200);
+  });
+});
+
 describe("Vane's re-registration is no way around the owner-agent rule", () => {
   it("an owner agent re-registering a fellow owner agent is 403 role_above_granter: no SVID for it, its metadata unchanged", async () => {
     const company = await createCompany();

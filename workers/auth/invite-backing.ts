@@ -5,6 +5,7 @@
  * (the same rule as vault sessions: delegation never outlives its source).
  */
 import { requireAboveAgent } from "../agents/agent-authority.ts";
+import { requireRotatable } from "../agents/agent-rotation.ts";
 import { currentPrincipal } from "../db/principals.queries.ts";
 import type { Database } from "../db/client.ts";
 import type { invites } from "../db/schema.ts";
@@ -32,12 +33,13 @@ export async function requireInviteBacked(db: Database, invite: InviteRow): Prom
   if (rule.access !== "principal" || rule.cells[columnOf(creator)] === "deny") throw unbacked();
   // An owner agent or person is made only by an owner (or an API key).
   if (invite.role === "owner" && creator.companyRole !== "owner") throw unbacked();
-  // A rotation invite is its agent's next token: once that agent is a fellow owner agent of the
-  // creator, the creator could no longer rotate it (agent-authority.ts), so neither may its invite.
+  // A rotation invite is its agent's next token: the creator must still be able to rotate that
+  // agent as it is now — not a fellow owner agent (agent-authority.ts), not disabled (agent-rotation.ts).
   const rotated = invite.kind === "rotation" && invite.agentId ? await findAgentInCompany(db, invite.companyId, invite.agentId) : undefined;
   if (rotated) {
     try {
       requireAboveAgent(creator, rotated, "rotate");
+      requireRotatable(rotated);
     } catch {
       throw unbacked();
     }
