@@ -50,9 +50,12 @@ export async function updateAgent(c: Context<AppEnv>, principal: Principal, agen
   const db = c.var.db;
   let realmId: string | null | undefined;
   if (body.realm !== undefined) realmId = body.realm === null ? null : (await requireRealm(db, principal.companyId, body.realm)).id;
+  const now = Date.now();
   const changes = {
     ...(body.role ? { role: body.role } : {}),
-    ...(body.name ? { name: body.name } : {}),
+    // SVIDs name agents by name: taking a name is registering under it, so SVIDs issued for that
+    // name before (a deleted agent's, still unexpired) never speak for this agent (token exchange's `activeAgent`).
+    ...(body.name && body.name !== agent.name ? { name: body.name, registeredAt: now } : {}),
     ...(body.status ? { status: body.status } : {}),
     ...(body.capabilities ? { capabilities: [...new Set(body.capabilities)] } : {}),
     ...(realmId !== undefined ? { realmId } : {}),
@@ -61,7 +64,7 @@ export async function updateAgent(c: Context<AppEnv>, principal: Principal, agen
     ...(body.llmProvider !== undefined ? { llmProvider: body.llmProvider } : {}),
     ...(body.llmModel !== undefined ? { llmModel: body.llmModel } : {}),
     ...(body.llmSystemPrompt !== undefined ? { llmSystemPrompt: body.llmSystemPrompt } : {}),
-    updatedAt: Date.now(),
+    updatedAt: now,
   };
   // Metadata and the system prompt (up to 16 KiB each) are noted as changed, not copied into the audit.
   const changed = (value: unknown) => (value === undefined ? undefined : "changed");

@@ -62,6 +62,8 @@ agentsRouter
     const db = c.var.db;
     // The upsert never changes an agent's status: a disabled (or pending, rejected) agent stays so.
     const existing = await findAgentByName(db, principal.companyId, body.agentId);
+    // Re-registering answers with the agent's SVID (its identity) and rewrites its metadata: an owner agent never does that to a fellow owner agent.
+    if (existing) requireAboveAgent(principal, existing.agent, "re-register");
     if (existing && existing.agent.status !== "active") {
       throw new AppError(403, "agent_not_active", `Agent "${body.agentId}" is ${existing.agent.status}; re-registering does not change that`);
     }

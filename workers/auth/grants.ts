@@ -3,8 +3,10 @@
  * A role moves only by someone above it, and nobody grants above their own role:
  * - granting at all needs the member role or higher in the vault;
  * - the role granted is at most the granter's own (company owners and API keys rank above admin);
- * - an existing grant is changed or removed only by someone who ranks above its current role,
- *   so a member cannot demote an admin by re-adding them, and admins cannot demote each other.
+ * - an existing grant is changed or removed only by an admin of the vault (or above) who ranks
+ *   above its current role, so re-adding a grantee (POST, open to members) is never a way around
+ *   PATCH and DELETE (admin only): a member cannot raise a proxy peer, nor demote an admin, and
+ *   admins cannot demote each other.
  */
 import type { Database } from "../db/client.ts";
 import type { VaultRole } from "../db/schema.ts";
@@ -43,6 +45,9 @@ export async function requireGrantChange(db: Database, principal: Principal, vau
       "role_above_granter",
       `Only someone above ${change.current} in vault "${vault.name}" can change or remove a ${change.current} grant`,
     );
+  }
+  if (change.current && rank < RANK.admin) {
+    throw new AppError(403, "forbidden", `Changing an existing ${change.current} grant needs the admin role in vault "${vault.name}"`);
   }
 }
 

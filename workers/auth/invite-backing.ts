@@ -4,9 +4,12 @@
  * grants — so deleting, revoking or demoting someone also voids the invites they left behind
  * (the same rule as vault sessions: delegation never outlives its source).
  */
+import { requireAboveAgent } from "../agents/agent-authority.ts";
+import { requireRotatable } from "../agents/agent-rotation.ts";
 import { currentPrincipal } from "../db/principals.queries.ts";
 import type { Database } from "../db/client.ts";
 import type { invites } from "../db/schema.ts";
+import { findAgentInCompany } from "../invites/invites.queries.ts";
 import { AppError } from "../lib/app-error.ts";
 import { columnOf, ruleOf } from "./gate.ts";
 import { requireGrantChange } from "./grants.ts";
@@ -30,6 +33,17 @@ export async function requireInviteBacked(db: Database, invite: InviteRow): Prom
   if (rule.access !== "principal" || rule.cells[columnOf(creator)] === "deny") throw unbacked();
   // An owner agent or person is made only by an owner (or an API key).
   if (invite.role === "owner" && creator.companyRole !== "owner") throw unbacked();
+  // A rotation invite is its agent's next token: the creator must still be able to rotate that
+  // agent as it is now — not a fellow owner agent (agent-authority.ts), not disabled (agent-rotation.ts).
+  const rotated = invite.kind === "rotation" && invite.agentId ? await findAgentInCompany(db, invite.companyId, invite.agentId) : undefined;
+  if (rotated) {
+    try {
+      requireAboveAgent(creator, rotated, "rotate");
+      requireRotatable(rotated);
+    } catch {
+      throw unbacked();
+    }
+  }
   for (const grant of invite.vaultGrants ?? []) {
     const vault = await findVaultById(db, invite.companyId, grant.vaultId);
     if (!vault) continue; // a deleted vault's grant is skipped when the agent is created

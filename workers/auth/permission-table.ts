@@ -157,7 +157,9 @@ export const PERMISSIONS = {
   "DELETE /v1/realms/{realm}": only(AGENT_MANAGERS),
 
   "GET /v1/agents": only({ ...AGENT_MANAGERS, member: "allow" }),
-  "POST /v1/agents/register": only(AGENT_MANAGERS, { note: "Vane's upsert; never changes an existing agent's role" }),
+  "POST /v1/agents/register": only(AGENT_MANAGERS, {
+    note: "Vane's upsert; never changes an existing agent's role; a fellow owner agent only by a person owner or a key (it answers with the agent's SVID)",
+  }),
   "GET /v1/agents/{agentId}": only({ ...AGENT_MANAGERS, member: "allow", agent: "self" }),
   "PATCH /v1/agents/{agentId}": only(AGENT_MANAGERS, { note: "an owner role only by an owner; a fellow owner agent only by a person owner or a key" }),
   "DELETE /v1/agents/{agentId}": only(AGENT_MANAGERS, { note: "a fellow owner agent only by a person owner or a key" }),
