@@ -6,7 +6,6 @@ import {
   activeSessionCount,
   agentVaults,
   agentView,
-  deleteAgentChange,
   findAgentByName,
   findAgentByRef,
   vaultysAgentView,
@@ -26,7 +25,7 @@ import { spiffeIdFor } from "../lib/spiffe.ts";
 import { issueAgentSvid, trustDomainOf } from "../identity/svid.ts";
 import { newId } from "../lib/tokens.ts";
 import * as routes from "./agents.routes.ts";
-import { requireAboveAgent } from "./agent-authority.ts";
+import { deleteAgent, requireAboveAgent } from "./agent-authority.ts";
 import { rotateAgentToken } from "./agent-rotation.ts";
 import { svidRequestFor } from "./agent-svid.ts";
 import { updateAgent } from "./agent-update.ts";
@@ -129,8 +128,7 @@ agentsRouter
     const db = c.var.db;
     const { agentId } = c.req.valid("param");
     const { agent } = await requireAgent(db, principal, agentId);
-    requireAboveAgent(principal, agent, "delete");
-    await commitChange(c, deleteAgentChange(db, principal, agent, Date.now()));
+    await deleteAgent(c, principal, agent);
     return c.json({ deleted: agent.name }, 200);
   })
   .openapi(routes.rotateAgent, async (c) => {

@@ -2,7 +2,7 @@
  * `/agents` and `/agents/<name>`: the list (GET /v1/agents's filters, read through its query) and
  * one agent with its current SVID claims, an edit form (PATCH /v1/agents/{agentId}'s), and rotate,
  * disable/enable and delete behind a confirmation step. Writes use the agents' own checks and
- * changes (`updateAgent`, `deleteAgentChange` through `commitChange`), so audit and invalidation
+ * changes (`updateAgent`, `deleteAgent`), so audit and invalidation
  * are the API's.
  */
 import type { Context } from "hono";
@@ -10,14 +10,14 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../app-env.ts";
 import { ListAgentsQuery } from "../agents/agents.contract.ts";
 import { listAgentsPage } from "../agents/agent-list.queries.ts";
+import { deleteAgent } from "../agents/agent-authority.ts";
 import { requireRotatable, rotateAgentToken } from "../agents/agent-rotation.ts";
 import { svidRequestFor } from "../agents/agent-svid.ts";
 import { updateAgent } from "../agents/agent-update.ts";
-import { activeSessionCount, agentVaults, agentView, deleteAgentChange, findAgentByRef } from "../agents/agents.queries.ts";
+import { activeSessionCount, agentVaults, agentView, findAgentByRef } from "../agents/agents.queries.ts";
 import { requireKnownCapabilities } from "../agents/capabilities.ts";
 import { configOf } from "../config.ts";
 import type { Database } from "../db/client.ts";
-import { commitChange } from "../effects.ts";
 import { agentSvidClaims, currentSvidHeader, trustDomainOf } from "../identity/svid.ts";
 import { INVITE_DEFAULT_TTL_SECONDS } from "../invites/invites.contract.ts";
 import { AppError, notFound } from "../lib/app-error.ts";
@@ -253,7 +253,7 @@ agentsPages.post(
         }),
       );
     }
-    await commitChange(c, deleteAgentChange(c.var.db, session.principal, agent, Date.now()));
+    await deleteAgent(c, session.principal, agent);
     return c.redirect("/agents?done=deleted", 303);
   }),
 );
