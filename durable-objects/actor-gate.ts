@@ -161,7 +161,7 @@ export class ActorGate extends DurableObject<Env> {
     let access = vaultAccess(root, identity, vaultName, read.value);
     // A refusal never rests on a copy: the vault (or the name) may be a moment old (vault-meta-cache.ts).
     if (!access.ok) {
-      read = await sharedVaultMeta.recheck(root.companyId, by, read, load);
+      read = await sharedVaultMeta.recheck(root.companyId, by, read, load, this.#copy?.loadedAt);
       access = vaultAccess(root, identity, vaultName, read.value);
     }
     if (!access.ok) return { ok: false, code: access.code, actor };

@@ -9,9 +9,11 @@
  * used by every gate within 5 s. An entry is fresh for 2.5 s, then served while one background
  * refresh runs for at most 2.5 s more; older, it is read before answering. The isolate that made
  * the change forgets its company's entries at once (`forgetCompany`, from `forgetVaultConfig`),
- * and so does a gate invalidated by a principal change. A refusal never rests on a copy: the gate
- * re-reads before answering vault_not_found or no_grant (`recheck`, at most once per 250 ms per
- * vault), so a vault made a moment ago, or a grant in it, is seen on the next request anywhere.
+ * and so does a gate invalidated by a principal change. A refusal never rests on a copy older than
+ * the grants it is judged against: the gate re-reads before answering vault_not_found or no_grant
+ * (`recheck`; a flood of refusals reads at most once per 250 ms per vault), so a vault made a
+ * moment ago and a grant in it are seen on the grantee's next request, as before the cache was
+ * shared.
  *
  * A gate never waits on a load another gate started: a promise resolved in another object's
  * request would tie the two together (and hang if that request ended first). Concurrent cold
@@ -63,9 +65,13 @@ export class VaultMetaCache {
     return this.#fill(key, companyId, load, now);
   }
 
-  /** Before refusing on a copy: the source of truth once more, unless the copy was read a moment ago. */
-  recheck(companyId: string, by: VaultLookup, read: VaultMetaRead, load: Load, now = Date.now()): Promise<VaultMetaRead> | VaultMetaRead {
-    if (now - read.loadedAt < VAULT_META_RECHECK_MS) return read;
+  /**
+   * Before refusing on a copy: the source of truth once more, unless the copy was read a moment
+   * ago *and* after `notBefore` (when the gate read the grants it is judging by: a vault made
+   * just before a grant in it is newer than a copy that says it does not exist).
+   */
+  recheck(companyId: string, by: VaultLookup, read: VaultMetaRead, load: Load, notBefore = 0, now = Date.now()): Promise<VaultMetaRead> | VaultMetaRead {
+    if (now - read.loadedAt < VAULT_META_RECHECK_MS && read.loadedAt >= notBefore) return read;
     return this.#fill(keyOf(companyId, by), companyId, load, now);
   }
 
