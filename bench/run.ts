@@ -28,7 +28,7 @@ import { summarizeProfiles, type Window } from "./profile.ts";
 import { judgeGoals, renderMarkdown, type Results, type ScenarioResult } from "./report.ts";
 import { type Case, scenarioCases } from "./scenarios.ts";
 import type { ServersInfo } from "./servers.child.ts";
-import { PROFILE, PROFILE_DIR, QUICK, settings, STUB_TOKEN } from "./settings.ts";
+import { ONLY, PROFILE, PROFILE_DIR, QUICK, selected, settings, STUB_TOKEN } from "./settings.ts";
 
 const began = performance.now();
 const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(1)}s] ${line}\n`);
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     const { upstream } = servers.info;
     log("started; measuring");
 
-    const cases = scenarioCases({ edge, floor, bench, servers: servers.info, ca, mitmStub, mitmEdge, mitmdump });
+    const cases = scenarioCases({ edge, floor, bench, servers: servers.info, ca, mitmStub, mitmEdge, mitmdump }).filter((c) => selected(c.id));
     await checkForwarding(edge, bench, servers.info, ca, mitmEdge, checks);
 
     const runs = new Map<string, Measurement[]>();
@@ -164,8 +164,11 @@ async function main(): Promise<void> {
       };
     }
     const markdown = renderMarkdown(results);
-    await writeFile(path.join(ROOT, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-    await writeFile(path.join(ROOT, "bench", "results.md"), markdown);
+    // A partial run (--only) must not overwrite the committed full run's results.
+    const out = ONLY ? path.join(os.tmpdir(), "edgevault-bench-only") : path.join(ROOT, "bench", "results");
+    await writeFile(`${out}.json`, `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(`${out}.md`, markdown);
+    if (ONLY) log(`--only: results written to ${out}.{md,json}`);
     process.stdout.write(markdown);
   } finally {
     await Promise.all(stoppers.map((stop) => stop().catch((error: unknown) => log(`stopping: ${String(error)}`))));

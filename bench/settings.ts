@@ -5,7 +5,18 @@ import path from "node:path";
 const args = new Set(process.argv.slice(2));
 export const QUICK = args.has("--quick");
 export const PROFILE = args.has("--profile");
-export const settings = QUICK
+/**
+ * `--only=agents,proxy`: measure only the scenarios whose id starts with one of these (ids are in
+ * results.json). The results are then written to the temp directory, never over bench/results.*.
+ */
+export const ONLY = process.argv
+  .slice(2)
+  .find((a) => a.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",")
+  .filter(Boolean);
+export const selected = (id: string): boolean => !ONLY || ONLY.some((prefix) => id.startsWith(prefix));
+const chosen = QUICK
   ? {
       durationMs: Number(process.env.BENCH_DURATION_MS ?? 500),
       warmupMs: 200,
@@ -26,6 +37,8 @@ export const settings = QUICK
       setupRows: true,
       coldLeaves: 100,
     };
+/** Vaults of N services take minutes to create: only those measured are. */
+export const settings = { ...chosen, services: chosen.services.filter((n) => selected(`services-${n}`)) };
 export const CONNECTIONS = [1, 16];
 export const PATH = "/v1/items?limit=3";
 /** The stub edge accepts any bearer token; this one only names itself. */

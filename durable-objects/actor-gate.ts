@@ -19,12 +19,13 @@ import { createDatabase, type Database } from "../workers/db/client.ts";
 import { loadRootState, loadSessionState, writeLastSeen, type RootState, type SessionState } from "./actor-gate.queries.ts";
 import type { VaultRole } from "../workers/db/schema.ts";
 import { loadVaultMeta, type VaultMeta } from "../workers/vaults/vault-meta.queries.ts";
+import { type RootCopy, sharedRootCopies } from "./root-copies.ts";
+import { sharedVaultMeta, type VaultLookup } from "./vault-meta-cache.ts";
 import type { Env } from "../workers/env.ts";
 import type { CompanyRole } from "../workers/lib/principal.ts";
 import { lesserRole, roleAtLeast } from "../workers/lib/principal.ts";
 import { SESSION_MINTING_ROLE } from "../workers/auth/permission-table.ts";
 import { admit, effectiveRateLimit, newBucket, release, type Bucket } from "../workers/lib/rate-limit.ts";
-import { StaleWhileRevalidate } from "../workers/lib/stale-while-revalidate.ts";
 import { digestsEqual } from "../workers/lib/tokens.ts";
 import { AgentHandoff, readHandoff } from "../workers/agent-channel/channel-handoff.ts";
 import { answerClose, readFrame, refuse, sendFrame } from "../workers/agent-channel/channel-frames.ts";
@@ -40,8 +41,8 @@ export const LAST_SEEN_FLUSH_MS = 60_000;
 export const LEASE_TTL_MS = 120_000;
 /** The role a vault session acts with, before its minter's own role bounds it. */
 export const SESSION_ROLE: VaultRole = "proxy";
-/** Vault id and rate-limit override: fresh for 5 s, served stale (refreshing) up to 60 s. */
-const VAULT_META_CACHE = { freshMs: 5_000, maxStaleMs: 60_000, maxEntries: 256 };
+/** Where the gate keeps its epoch: replaced by every invalidation, it outdates the isolates' copies of its root (root-copies.ts). */
+const EPOCH_KEY = "root-epoch";
 const MAX_CACHED_SESSIONS = 1_024;
 /** The exact ping the runtime answers by itself (other spellings reach `webSocketMessage`). */
 const PING = JSON.stringify({ type: "ping" });
@@ -101,11 +102,14 @@ export class ActorGate extends DurableObject<Env> {
   loaders: GateLoaders = { root: loadRootState, session: loadSessionState };
   #generation = 0;
   #root: { id: string; state: RootState | null } | undefined;
+  /** The isolate's copy of `#root`, which the gate's next instance may start from. */
+  #copy: RootCopy | undefined;
+  #epoch: string | undefined;
+  #gateId: string;
   #sessions = new Map<string, SessionState | null>();
   #lastSeenAt: number | undefined;
   #lastFlushedAt = 0;
   #buckets = new Map<string, Bucket>();
-  #vaults = new StaleWhileRevalidate<VaultMeta | null>(VAULT_META_CACHE);
   #leases = 0;
   /** Lease ids name this instance too, so a late release cannot free a slot of a later instance. */
   #instance = crypto.randomUUID().slice(0, 8);
@@ -116,6 +120,7 @@ export class ActorGate extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.#gateId = ctx.id.toString();
     this.#alarm = new AlarmSchedule(ctx.storage);
     this.#channels = new AgentChannels(ctx, () => this.#db(), this.#alarm);
     // Nothing is read from storage on the way up: a cold gate's first request pays only its D1 load.
@@ -150,10 +155,17 @@ export class ActorGate extends DurableObject<Env> {
     const { root, identity, actor } = resolved;
     const sessionVaultId = identity.kind === "vault_session" ? identity.vaultId : undefined;
     if (!vaultName && !sessionVaultId) return { ok: false, code: "vault_required", actor };
-    const vault = await this.#vaultMeta(root.companyId, sessionVaultId ? { id: sessionVaultId } : { name: vaultName ?? "" });
-    if (!vault || (vaultName && vault.name !== vaultName)) return { ok: false, code: vault ? "no_grant" : "vault_not_found", actor };
-    const role = identity.kind === "vault_session" ? identity.role : rootRoleIn(root, vault.id);
-    if (!role) return { ok: false, code: "no_grant", actor };
+    const by: VaultLookup = sessionVaultId ? { id: sessionVaultId } : { name: vaultName ?? "" };
+    const load = () => loadVaultMeta(this.#db(), root.companyId, by);
+    let read = await sharedVaultMeta.get(root.companyId, by, load, (p) => this.ctx.waitUntil(p), now);
+    let access = vaultAccess(root, identity, vaultName, read.value);
+    // A refusal never rests on a copy: the vault (or the name) may be a moment old (vault-meta-cache.ts).
+    if (!access.ok) {
+      read = await sharedVaultMeta.recheck(root.companyId, by, read, load, this.#copy?.loadedAt);
+      access = vaultAccess(root, identity, vaultName, read.value);
+    }
+    if (!access.ok) return { ok: false, code: access.code, actor };
+    const { vault, role } = access;
 
     const limit = effectiveRateLimit(vault.rateLimit, root.rateLimit);
     const bucket = this.#buckets.get(vault.id) ?? newBucket(limit, now);
@@ -196,9 +208,14 @@ export class ActorGate extends DurableObject<Env> {
    */
   async invalidate(): Promise<void> {
     this.#generation += 1;
+    // Outdates this gate's copies in every isolate (root-copies.ts), stored before this call answers.
+    this.#epoch = crypto.randomUUID();
+    this.ctx.storage.kv.put(EPOCH_KEY, this.#epoch);
+    const companyId = this.#root?.state?.companyId ?? this.#copy?.state?.companyId;
+    if (companyId) sharedVaultMeta.forgetCompany(companyId);
     this.#root = undefined;
+    this.#copy = undefined;
     this.#sessions.clear();
-    this.#vaults = new StaleWhileRevalidate<VaultMeta | null>(VAULT_META_CACHE);
     await this.#closeEndedChannels();
   }
 
@@ -307,14 +324,42 @@ export class ActorGate extends DurableObject<Env> {
     for (;;) {
       if (this.#root?.id === key.id) return this.#root.state;
       const generation = this.#generation;
+      const epoch = this.#currentEpoch();
+      const copyKey = `${this.#gateId}|${key.type}:${key.id}`;
+      const copy = sharedRootCopies.get(copyKey, epoch);
+      if (copy) {
+        this.#adopt(key, copy);
+        return copy.state;
+      }
+      const loadedAt = Date.now();
       const state = (await this.loaders.root(this.#db(), key)) ?? null;
       // An invalidation that landed while this read was in flight may postdate what it read: read again.
       if (generation !== this.#generation) continue;
-      this.#root = { id: key.id, state };
       // A gate that went cold does not write last-seen again when D1's is recent enough.
-      if (state?.lastSeenAt) this.#lastFlushedAt = Math.max(this.#lastFlushedAt, state.lastSeenAt);
+      const lastFlushedAt = Math.max(this.#lastFlushedAt, state?.lastSeenAt ?? 0);
+      const fresh: RootCopy = { epoch, state, loadedAt, lastFlushedAt };
+      sharedRootCopies.set(copyKey, fresh);
+      this.#adopt(key, fresh);
       return state;
     }
+  }
+
+  #adopt(key: RootKey, copy: RootCopy): void {
+    this.#root = { id: key.id, state: copy.state };
+    this.#copy = copy;
+    this.#lastFlushedAt = Math.max(this.#lastFlushedAt, copy.lastFlushedAt);
+  }
+
+  /** The gate's epoch, from its storage once per instance (a synchronous local read); made on first use. */
+  #currentEpoch(): string {
+    if (this.#epoch) return this.#epoch;
+    let epoch = this.ctx.storage.kv.get<string>(EPOCH_KEY);
+    if (!epoch) {
+      epoch = crypto.randomUUID();
+      this.ctx.storage.kv.put(EPOCH_KEY, epoch);
+    }
+    this.#epoch = epoch;
+    return epoch;
   }
 
   /** The session's cached state; not cached when an invalidation landed during the read (the caller retries). */
@@ -327,15 +372,6 @@ export class ActorGate extends DurableObject<Env> {
     if (this.#sessions.size >= MAX_CACHED_SESSIONS) this.#sessions.clear();
     this.#sessions.set(sessionId, state);
     return state;
-  }
-
-  #vaultMeta(companyId: string, by: { name: string } | { id: string }): Promise<VaultMeta | null> {
-    const cacheKey = "name" in by ? `name:${by.name}` : `id:${by.id}`;
-    return this.#vaults.get(
-      cacheKey,
-      () => loadVaultMeta(this.#db(), companyId, by),
-      (p) => this.ctx.waitUntil(p),
-    );
   }
 
   /**
@@ -363,8 +399,14 @@ export class ActorGate extends DurableObject<Env> {
   #seen(root: RootState, now: number): void {
     this.#lastSeenAt = now;
     if (now - this.#lastFlushedAt < LAST_SEEN_FLUSH_MS) return;
+    const copy = this.#copy;
     this.#lastFlushedAt = now;
-    this.ctx.waitUntil(writeLastSeen(this.#db(), root.key.id, now).catch(() => (this.#lastFlushedAt = 0)));
+    if (copy) copy.lastFlushedAt = now;
+    const failed = () => {
+      this.#lastFlushedAt = 0;
+      if (copy) copy.lastFlushedAt = 0;
+    };
+    this.ctx.waitUntil(writeLastSeen(this.#db(), root.key.id, now).catch(failed));
   }
 
   #db(): Database {
@@ -378,4 +420,14 @@ export class ActorGate extends DurableObject<Env> {
  */
 function rootRoleIn(root: RootState, vaultId: string): VaultRole | undefined {
   return root.companyRole === "owner" ? "admin" : root.grants[vaultId];
+}
+
+type VaultAccess = { ok: true; vault: VaultMeta; role: VaultRole } | { ok: false; code: "vault_not_found" | "no_grant" };
+
+/** The actor's role in the vault it named (or its session is bound to), or why it has none. */
+function vaultAccess(root: RootState, identity: GateIdentity, vaultName: string | null, vault: VaultMeta | null): VaultAccess {
+  if (!vault) return { ok: false, code: "vault_not_found" };
+  if (vaultName && vault.name !== vaultName) return { ok: false, code: "no_grant" };
+  const role = identity.kind === "vault_session" ? identity.role : rootRoleIn(root, vault.id);
+  return role ? { ok: true, vault, role } : { ok: false, code: "no_grant" };
 }

@@ -12,6 +12,7 @@
  * Ciphertexts stay sealed here; only the matched service's keys are ever decrypted.
  */
 import { and, eq } from "drizzle-orm";
+import { sharedVaultMeta } from "../../durable-objects/vault-meta-cache.ts";
 import type { Database } from "../db/client.ts";
 import { companyDataKey } from "../db/data-keys.ts";
 import { credentials } from "../db/schema.ts";
@@ -70,9 +71,13 @@ export function recheckVaultConfig(db: Database, env: Env, config: VaultConfig):
   return isolateCache.recheck(config, () => loadVaultConfig(db, env, config.companyId, config.vaultId));
 }
 
-/** Drops this isolate's copy after it changed the vault itself (other isolates: within the bound above). */
+/**
+ * Drops this isolate's copy after it changed the vault itself (other isolates: within the bound
+ * above), and what its ActorGates know of the company's vaults (a rate limit, a deleted vault).
+ */
 export function forgetVaultConfig(companyId: string, vaultId: string): void {
   isolateCache.forget(companyId, vaultId);
+  sharedVaultMeta.forgetCompany(companyId);
 }
 
 export async function loadVaultConfig(db: Database, env: Env, companyId: string, vaultId: string): Promise<VaultConfig> {
