@@ -5,11 +5,18 @@ import path from "node:path";
 const args = new Set(process.argv.slice(2));
 export const QUICK = args.has("--quick");
 export const PROFILE = args.has("--profile");
+/**
+ * `--mitm-only` (or `BENCH_ONLY=mitm`): only what needs no `wrangler dev` — HTTPS direct, the
+ * MITM's tunnel, the MITM intercepting → stub edge, mitmdump, the leaf timings. Starts in a few
+ * seconds, so a change to cli/mitm/ can be measured on its own; its results go to stdout only,
+ * never to bench/results.{md,json}, which hold a whole run.
+ */
+export const MITM_ONLY = args.has("--mitm-only") || process.env.BENCH_ONLY === "mitm";
 export const settings = QUICK
   ? {
       durationMs: Number(process.env.BENCH_DURATION_MS ?? 500),
       warmupMs: 200,
-      rounds: 1,
+      rounds: Number(process.env.BENCH_ROUNDS ?? 1),
       services: [1, 10],
       agents: [1, 10],
       scalingConnections: [16],
