@@ -28,7 +28,7 @@ import { summarizeProfiles, type Window } from "./profile.ts";
 import { judgeGoals, renderMarkdown, type Results, type ScenarioResult } from "./report.ts";
 import { type Case, type EdgeParts, scenarioCases } from "./scenarios.ts";
 import type { ServersInfo } from "./servers.child.ts";
-import { MITM_ONLY, PROFILE, PROFILE_DIR, QUICK, settings, STUB_TOKEN } from "./settings.ts";
+import { MITM_ONLY, PARTIAL, PROFILE, PROFILE_DIR, QUICK, SCENARIO_IDS, settings, STUB_TOKEN } from "./settings.ts";
 
 const began = performance.now();
 const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(1)}s] ${line}\n`);
@@ -90,7 +90,9 @@ async function main(): Promise<void> {
     const { upstream } = servers.info;
     log("started; measuring");
 
-    const cases = scenarioCases({ servers: servers.info, ca, mitmStub, mitmdump, ...(edgeParts ? { edgeParts } : {}) });
+    const cases = scenarioCases({ servers: servers.info, ca, mitmStub, mitmdump, ...(edgeParts ? { edgeParts } : {}) }).filter(
+      (c) => !SCENARIO_IDS || SCENARIO_IDS.includes(c.id),
+    );
     if (edgeParts) await checkForwarding(edgeParts.edge, edgeParts.bench, servers.info, ca, edgeParts.mitmEdge, checks);
 
     const runs = new Map<string, Measurement[]>();
@@ -158,8 +160,7 @@ async function main(): Promise<void> {
       };
     }
     const markdown = renderMarkdown(results);
-    // A partial run must not replace a whole run's results.
-    if (!MITM_ONLY) {
+    if (!PARTIAL) {
       await writeFile(path.join(ROOT, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
       await writeFile(path.join(ROOT, "bench", "results.md"), markdown);
     }

@@ -12,6 +12,10 @@ export const PROFILE = args.has("--profile");
  * never to bench/results.{md,json}, which hold a whole run.
  */
 export const MITM_ONLY = args.has("--mitm-only") || process.env.BENCH_ONLY === "mitm";
+/** `BENCH_SCENARIOS=mitm-stub,tunnel`: measure only the scenarios with these ids (the `id`s in bench/scenarios.ts). */
+export const SCENARIO_IDS = process.env.BENCH_SCENARIOS?.split(",").filter(Boolean);
+/** A partial run prints its results but leaves bench/results.{md,json} to whole runs. */
+export const PARTIAL = MITM_ONLY || SCENARIO_IDS !== undefined;
 export const settings = QUICK
   ? {
       durationMs: Number(process.env.BENCH_DURATION_MS ?? 500),
