@@ -35,7 +35,9 @@ async function startStubEdge(): Promise<{
   close(): Promise<void>;
 }> {
   const seen: Seen[] = [];
-  let handler = (_req: IncomingMessage, res: ServerResponse, _body: Buffer) => res.end("ok");
+  let handler = (_req: IncomingMessage, res: ServerResponse, _body: Buffer): void => {
+    res.end("ok");
+  };
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -96,7 +98,8 @@ async function request(
 }
 
 /** Lower-case names with their values, in order. */
-const pairs = (raw: readonly string[]) => Array.from({ length: raw.length / 2 }, (_, i) => [raw[2 * i]?.toLowerCase() ?? "", raw[2 * i + 1] ?? ""]);
+const pairs = (raw: readonly string[]): [string, string][] =>
+  Array.from({ length: raw.length / 2 }, (_, i) => [raw[2 * i]?.toLowerCase() ?? "", raw[2 * i + 1] ?? ""]);
 const names = (raw: readonly string[]) => pairs(raw).map(([name]) => name);
 const values = (raw: readonly string[], name: string) =>
   pairs(raw)
