@@ -16,7 +16,7 @@ import path from "node:path";
 import { loadOrCreateCa } from "../cli/mitm/certificates.ts";
 import { launchEdge, ROOT } from "../test/cli/support/edge.ts";
 import { checkForwarding, upstreamStats } from "./checks.ts";
-import { startChild } from "./child.ts";
+import { type Child, startChild } from "./child.ts";
 import { CREDENTIAL, SERVICE_HOST, setUpEdge } from "./edge-setup.ts";
 import { launchFloor } from "./floor.ts";
 import type { LeafInfo } from "./leaf.child.ts";
@@ -26,9 +26,9 @@ import { mitmdumpVersion, startMitmdump } from "./mitmdump.ts";
 import { withCpu } from "./process-cpu.ts";
 import { summarizeProfiles, type Window } from "./profile.ts";
 import { judgeGoals, renderMarkdown, type Results, type ScenarioResult } from "./report.ts";
-import { type Case, scenarioCases } from "./scenarios.ts";
+import { type Case, type EdgeParts, scenarioCases } from "./scenarios.ts";
 import type { ServersInfo } from "./servers.child.ts";
-import { ONLY, PROFILE, PROFILE_DIR, QUICK, selected, settings, STUB_TOKEN } from "./settings.ts";
+import { MITM_ONLY, PARTIAL, PROFILE, PROFILE_DIR, QUICK, selected, settings, STUB_TOKEN } from "./settings.ts";
 
 const began = performance.now();
 const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(1)}s] ${line}\n`);
@@ -56,14 +56,16 @@ async function main(): Promise<void> {
     const mitmEnv = { BENCH_CA_DIR: caDir, BENCH_MITM_VAULT: "bench", BENCH_MITM_HOSTS: SERVICE_HOST };
     const versions: Record<string, string> = { wrangler: await packageVersion("wrangler"), autocannon: await packageVersion("autocannon") };
 
-    log("starting the edge and the floor Worker (wrangler dev), the servers, the MITM in front of the stub edge, mitmdump");
+    log(
+      MITM_ONLY
+        ? "--mitm-only: starting the servers, the MITM in front of the stub edge, mitmdump"
+        : "starting the edge and the floor Worker (wrangler dev), the servers, the MITM in front of the stub edge, mitmdump",
+    );
     // Everything that can start side by side does: the two `wrangler dev` take most of the time,
-    // and the edge, which needs nothing else, starts first. Whatever started is stopped at the
-    // end, even if another part failed to start.
-    const edgeP = started(launchEdge());
+    // and the edge, which needs nothing else, starts at once (startEdgeParts). Whatever started
+    // is stopped at the end, even if another part failed to start.
     const caP = loadOrCreateCa(caDir);
     const serversP = caP.then(() => started(startChild<ServersInfo>("servers.child.ts", { BENCH_CA_DIR: caDir, BENCH_CREDENTIAL: CREDENTIAL })));
-    const floorP = serversP.then((servers) => started(launchFloor(servers.info.upstream)));
     const mitmStubP = serversP.then((servers) =>
       started(
         startChild<MitmInfo>(
@@ -78,28 +80,18 @@ async function main(): Promise<void> {
         ? started(startMitmdump({ dir: path.join(work, "mitmdump"), stubOrigin: servers.info.stub, host: SERVICE_HOST, token: STUB_TOKEN, version }))
         : undefined,
     );
-    const benchP = Promise.all([edgeP, serversP]).then(([edge, servers]) =>
-      setUpEdge(edge, servers.info.upstream, { services: settings.services, agents: Math.max(...settings.agents) }, log),
-    );
-    const mitmEdgeP = Promise.all([edgeP, benchP]).then(([edge, bench]) =>
-      started(
-        startChild<MitmInfo>(
-          "mitm.child.ts",
-          { ...mitmEnv, BENCH_MITM_EDGE: edge.addr, BENCH_MITM_TOKEN: bench.session, BENCH_MITM_DISCOVER: "edge" },
-          { nodeArgs: profiled("mitm-edge"), label: "mitm-edge" },
-        ),
-      ),
-    );
-    const parts = [edgeP, caP, serversP, floorP, mitmStubP, mitmdumpP, benchP, mitmEdgeP] as const;
+    const edgePartsP: Promise<EdgeParts | undefined> = MITM_ONLY ? Promise.resolve(undefined) : startEdgeParts(serversP, started, mitmEnv, profiled);
+    const parts = [caP, serversP, mitmStubP, mitmdumpP, edgePartsP] as const;
     for (const outcome of await Promise.allSettled(parts)) if (outcome.status === "rejected") throw outcome.reason;
-    const [edge, ca, servers, floor, mitmStub, mitmdump, bench, mitmEdge] = await Promise.all(parts);
+    const [ca, servers, mitmStub, mitmdump, edgeParts] = await Promise.all(parts);
     if (mitmdump) versions.mitmdump = mitmdump.version;
     else notMeasured.push("mitmdump: not measured: mitmdump not installed (Debian: `apt-get install mitmproxy`)");
+    if (MITM_ONLY) notMeasured.push("--mitm-only: the edge, the floor and the MITM in front of the edge were not started");
     const { upstream } = servers.info;
     log("started; measuring");
 
-    const cases = scenarioCases({ edge, floor, bench, servers: servers.info, ca, mitmStub, mitmEdge, mitmdump }).filter((c) => selected(c.id));
-    await checkForwarding(edge, bench, servers.info, ca, mitmEdge, checks);
+    const cases = scenarioCases({ servers: servers.info, ca, mitmStub, mitmdump, ...(edgeParts ? { edgeParts } : {}) }).filter((c) => selected(c.id));
+    if (edgeParts) await checkForwarding(edgeParts.edge, edgeParts.bench, servers.info, ca, edgeParts.mitmEdge, checks);
 
     const runs = new Map<string, Measurement[]>();
     const windows = new Map<string, Window[]>();
@@ -130,6 +122,8 @@ async function main(): Promise<void> {
 
     const stats = await upstreamStats(upstream);
     checks.push(`The upstream received ${stats.requests} requests in all, ${stats.withCredential} of them with the injected credential.`);
+    const stubStats = await upstreamStats(servers.info.stub);
+    checks.push(`The stub edge received ${stubStats.requests} requests in all, ${stubStats.withCredential} of them as /proxy/ with a bearer token.`);
 
     // Stopped before the profiles are read: a child writes its profile as it exits.
     await Promise.all(stoppers.splice(0).map((stop) => stop()));
@@ -160,20 +154,49 @@ async function main(): Promise<void> {
       results.profiles = {
         "MITM intercepting → stub edge": await summarizeProfiles(path.join(PROFILE_DIR, "mitm-stub"), windows.get("mitm-stub") ?? []),
         "MITM tunnel": await summarizeProfiles(path.join(PROFILE_DIR, "mitm-stub"), windows.get("tunnel") ?? []),
-        "MITM intercepting → real edge": await summarizeProfiles(path.join(PROFILE_DIR, "mitm-edge"), windows.get("mitm-edge") ?? []),
+        ...(edgeParts ? { "MITM intercepting → real edge": await summarizeProfiles(path.join(PROFILE_DIR, "mitm-edge"), windows.get("mitm-edge") ?? []) } : {}),
       };
     }
     const markdown = renderMarkdown(results);
-    // A partial run (--only) must not overwrite the committed full run's results.
-    const out = ONLY ? path.join(os.tmpdir(), "edgevault-bench-only") : path.join(ROOT, "bench", "results");
+    // A partial run (--only, --mitm-only) must not overwrite the committed full run's results.
+    const out = PARTIAL ? path.join(os.tmpdir(), "edgevault-bench-partial") : path.join(ROOT, "bench", "results");
     await writeFile(`${out}.json`, `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(`${out}.md`, markdown);
-    if (ONLY) log(`--only: results written to ${out}.{md,json}`);
+    if (PARTIAL) log(`partial run: results written to ${out}.{md,json}`);
     process.stdout.write(markdown);
   } finally {
     await Promise.all(stoppers.map((stop) => stop().catch((error: unknown) => log(`stopping: ${String(error)}`))));
     await rm(work, { recursive: true, force: true });
   }
+}
+
+type Started = <T extends { stop(): Promise<void> }>(starting: Promise<T>) => Promise<T>;
+
+/** The parts behind `wrangler dev`: the edge (set up with vaults and agents), the floor Worker, the MITM in front of the edge. */
+async function startEdgeParts(
+  serversP: Promise<Child<ServersInfo>>,
+  started: Started,
+  mitmEnv: Record<string, string>,
+  profiled: (name: string) => string[],
+): Promise<EdgeParts> {
+  const edgeP = started(launchEdge());
+  const floorP = serversP.then((servers) => started(launchFloor(servers.info.upstream)));
+  const benchP = Promise.all([edgeP, serversP]).then(([edge, servers]) =>
+    setUpEdge(edge, servers.info.upstream, { services: settings.services, agents: Math.max(...settings.agents) }, log),
+  );
+  const mitmEdgeP = Promise.all([edgeP, benchP]).then(([edge, bench]) =>
+    started(
+      startChild<MitmInfo>(
+        "mitm.child.ts",
+        { ...mitmEnv, BENCH_MITM_EDGE: edge.addr, BENCH_MITM_TOKEN: bench.session, BENCH_MITM_DISCOVER: "edge" },
+        { nodeArgs: profiled("mitm-edge"), label: "mitm-edge" },
+      ),
+    ),
+  );
+  const parts = [edgeP, floorP, benchP, mitmEdgeP] as const;
+  for (const outcome of await Promise.allSettled(parts)) if (outcome.status === "rejected") throw outcome.reason;
+  const [edge, floor, bench, mitmEdge] = await Promise.all(parts);
+  return { edge, floor, bench, mitmEdge };
 }
 
 /**

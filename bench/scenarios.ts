@@ -32,16 +32,16 @@ export type Case = {
   run(connections: number, window: RunWindow): Promise<Measurement>;
 };
 
+/** What every run starts: the loopback servers, the MITM in front of the stub edge, mitmdump. */
 export type Parts = {
-  edge: OwnEdge;
-  floor: FloorWorker;
-  bench: BenchEdge;
   servers: ServersInfo;
   ca: LocalCa;
   mitmStub: Child<MitmInfo>;
-  mitmEdge: Child<MitmInfo>;
   mitmdump: Mitmdump | undefined;
+  /** What only a whole run starts (not `--mitm-only`): the two `wrangler dev` and the MITM in front of the edge. */
+  edgeParts?: EdgeParts;
 };
+export type EdgeParts = { edge: OwnEdge; floor: FloorWorker; bench: BenchEdge; mitmEdge: Child<MitmInfo> };
 
 /** Which of the bench's processes each scenario goes through (by id, or id prefix before "-<n>"). */
 const USES: Record<string, readonly Component[]> = {
@@ -75,33 +75,82 @@ export function scenarioCases(parts: Parts): Case[] {
   });
 }
 
+const basicAuth = (token: string) => `Basic ${Buffer.from(`${token}:bench`).toString("base64")}`;
+
 function scenarioRuns(parts: Parts): Omit<Case, "uses">[] {
-  const { edge, floor, bench, servers, ca, mitmStub, mitmEdge, mitmdump } = parts;
+  const { servers, ca, mitmStub, mitmdump, edgeParts } = parts;
+  const https = httpsRun(ca);
+  const direct = { host: servers.tls.host, port: servers.tls.port };
+  const viaStub = { port: mitmStub.info.port, authorization: basicAuth(STUB_TOKEN) };
+  const mitmCases: Omit<Case, "uses">[] = [
+    { id: "direct-tls", title: "HTTPS straight to a TLS server", connections: CONNECTIONS, run: https(direct) },
+    { id: "tunnel", title: "MITM tunnel (host without a service) to that TLS server", connections: CONNECTIONS, run: https({ ...direct, proxy: viaStub }) },
+    { id: "mitm-stub", title: "MITM intercepting → stub edge (its own cost)", connections: CONNECTIONS, run: https({ proxy: viaStub }) },
+  ];
+  if (mitmdump) {
+    mitmCases.push({
+      id: "mitmdump",
+      title: `mitmdump ${mitmdump.version} intercepting → stub edge`,
+      connections: CONNECTIONS,
+      run: https({ proxy: { port: mitmdump.port }, ca: mitmdump.caPem }),
+    });
+  }
+  const setupCases: Omit<Case, "uses">[] = settings.setupRows
+    ? [
+        {
+          id: "setup-direct",
+          title: "new connection per request: HTTPS straight to the TLS server",
+          connections: CONNECTIONS,
+          run: https({ ...direct, perRequest: true }),
+        },
+        {
+          id: "setup-tunnel",
+          title: "new connection per request: MITM tunnel",
+          connections: CONNECTIONS,
+          run: https({ ...direct, proxy: viaStub, perRequest: true }),
+        },
+        {
+          id: "setup-mitm",
+          title: "new connection per request: MITM intercepting (leaf cached) → stub",
+          connections: CONNECTIONS,
+          run: https({ proxy: viaStub, perRequest: true }),
+        },
+      ]
+    : [];
+  if (!edgeParts) return [...mitmCases, ...setupCases];
+  const edge = edgeScenarioRuns(servers, edgeParts, https);
+  return [...edge.before, ...mitmCases, edge.mitmEdge, ...setupCases, ...edge.after];
+}
+
+type HttpsRunOptions = { proxy?: { port: number; authorization?: string }; ca?: string; host?: string; port?: number; perRequest?: boolean };
+
+const httpsRun = (ca: LocalCa) => (options: HttpsRunOptions) => (connections: number, window: RunWindow) =>
+  tlsLoad({
+    host: options.host ?? SERVICE_HOST,
+    port: options.port ?? 443,
+    ca: options.ca ?? ca.certPem,
+    path: PATH,
+    ...(options.proxy ? { proxy: options.proxy } : {}),
+    connections,
+    ...window,
+    newConnectionPerRequest: options.perRequest ?? false,
+  });
+
+/** The scenarios through `wrangler dev`: before the MITM's in the report, the MITM in front of the edge, and after. */
+function edgeScenarioRuns(
+  servers: ServersInfo,
+  { edge, floor, bench, mitmEdge }: EdgeParts,
+  https: ReturnType<typeof httpsRun>,
+): { before: Omit<Case, "uses">[]; mitmEdge: Omit<Case, "uses">; after: Omit<Case, "uses">[] } {
   const session = { authorization: `Bearer ${bench.session}` };
   const plain =
     (url: string, headers: Record<string, string> = {}) =>
     (connections: number, window: RunWindow) =>
       httpLoad({ url, connections, ...window, headers });
-  const basicAuth = (token: string) => `Basic ${Buffer.from(`${token}:bench`).toString("base64")}`;
-  const https =
-    (options: { proxy?: { port: number; authorization?: string }; ca?: string; host?: string; port?: number; perRequest?: boolean }) =>
-    (connections: number, window: RunWindow) =>
-      tlsLoad({
-        host: options.host ?? SERVICE_HOST,
-        port: options.port ?? 443,
-        ca: options.ca ?? ca.certPem,
-        path: PATH,
-        ...(options.proxy ? { proxy: options.proxy } : {}),
-        connections,
-        ...window,
-        newConnectionPerRequest: options.perRequest ?? false,
-      });
   const proxyUrl = `${edge.addr}/proxy/${SERVICE_HOST}${PATH}`;
   const primeProxy = () => prime([{ url: proxyUrl, headers: session }]);
-  const direct = { host: servers.tls.host, port: servers.tls.port };
-  const viaStub = { port: mitmStub.info.port, authorization: basicAuth(STUB_TOKEN) };
 
-  const cases: Omit<Case, "uses">[] = [
+  const before: Omit<Case, "uses">[] = [
     { id: "upstream", title: "upstream directly", connections: CONNECTIONS, run: plain(`${servers.upstream}${PATH}`) },
     { id: "floor", title: "floor: bare forwarding Worker (wrangler dev)", connections: CONNECTIONS, run: plain(`${floor.addr}${PATH}`) },
     {
@@ -123,48 +172,15 @@ function scenarioRuns(parts: Parts): Omit<Case, "uses">[] {
       prime: primeProxy,
       run: plain(`${edge.addr}/proxy/${SERVICE_HOST}${PATH}`, session),
     },
-    { id: "direct-tls", title: "HTTPS straight to a TLS server", connections: CONNECTIONS, run: https(direct) },
-    { id: "tunnel", title: "MITM tunnel (host without a service) to that TLS server", connections: CONNECTIONS, run: https({ ...direct, proxy: viaStub }) },
-    { id: "mitm-stub", title: "MITM intercepting → stub edge (its own cost)", connections: CONNECTIONS, run: https({ proxy: viaStub }) },
   ];
-  if (mitmdump) {
-    cases.push({
-      id: "mitmdump",
-      title: `mitmdump ${mitmdump.version} intercepting → stub edge`,
-      connections: CONNECTIONS,
-      run: https({ proxy: { port: mitmdump.port }, ca: mitmdump.caPem }),
-    });
-  }
-  cases.push({
+  const mitmEdgeCase: Omit<Case, "uses"> = {
     id: "mitm-edge",
     title: "MITM intercepting → real edge → upstream",
     connections: CONNECTIONS,
     prime: primeProxy,
     run: https({ proxy: { port: mitmEdge.info.port, authorization: basicAuth(bench.session) } }),
-  });
-  if (settings.setupRows) {
-    cases.push(
-      {
-        id: "setup-direct",
-        title: "new connection per request: HTTPS straight to the TLS server",
-        connections: CONNECTIONS,
-        run: https({ ...direct, perRequest: true }),
-      },
-      {
-        id: "setup-tunnel",
-        title: "new connection per request: MITM tunnel",
-        connections: CONNECTIONS,
-        run: https({ ...direct, proxy: viaStub, perRequest: true }),
-      },
-      {
-        id: "setup-mitm",
-        title: "new connection per request: MITM intercepting (leaf cached) → stub",
-        connections: CONNECTIONS,
-        run: https({ proxy: viaStub, perRequest: true }),
-      },
-    );
-  }
-
+  };
+  const after: Omit<Case, "uses">[] = [];
   const agent = bench.agents[0];
   if (!agent) throw new Error("no agent");
   const exchangeBody = new URLSearchParams({
@@ -172,7 +188,7 @@ function scenarioRuns(parts: Parts): Omit<Case, "uses">[] {
     subject_token: bench.svid,
     subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
   }).toString();
-  cases.push(
+  after.push(
     {
       id: "svid-issue",
       title: "GET /v1/agents/<name>/svid (edge: signs a JWT-SVID)",
@@ -206,7 +222,7 @@ function scenarioRuns(parts: Parts): Omit<Case, "uses">[] {
   for (const n of settings.services) {
     const token = bench.servicesVaults.get(n);
     if (!token) throw new Error(`no vault with ${n} services`);
-    cases.push({
+    after.push({
       id: `services-${n}`,
       title: `/proxy, vault of ${n} service${n > 1 ? "s" : ""} (matched one last)`,
       connections: settings.scalingConnections,
@@ -217,7 +233,7 @@ function scenarioRuns(parts: Parts): Omit<Case, "uses">[] {
   for (const n of settings.agents) {
     const tokens = bench.agents.slice(0, n).map((a) => `Bearer ${a.token}`);
     let next = 0;
-    cases.push({
+    after.push({
       id: `agents-${n}`,
       title: `/proxy, ${n} agent${n > 1 ? "s" : ""} sharing the vault (round-robin tokens)`,
       connections: settings.scalingConnections,
@@ -234,5 +250,5 @@ function scenarioRuns(parts: Parts): Omit<Case, "uses">[] {
         }),
     });
   }
-  return cases;
+  return { before, mitmEdge: mitmEdgeCase, after };
 }

@@ -6,8 +6,9 @@ const args = new Set(process.argv.slice(2));
 export const QUICK = args.has("--quick");
 export const PROFILE = args.has("--profile");
 /**
+/**
  * `--only=agents,proxy`: measure only the scenarios whose id starts with one of these (ids are in
- * results.json). The results are then written to the temp directory, never over bench/results.*.
+ * results.json and bench/scenarios.ts).
  */
 export const ONLY = process.argv
   .slice(2)
@@ -15,12 +16,20 @@ export const ONLY = process.argv
   ?.slice("--only=".length)
   .split(",")
   .filter(Boolean);
+/**
+ * `--mitm-only` (or `BENCH_ONLY=mitm`): only what needs no `wrangler dev` — HTTPS direct, the
+ * MITM's tunnel, the MITM intercepting → stub edge, mitmdump, the leaf timings. Starts in a few
+ * seconds, so a change to cli/mitm/ can be measured on its own.
+ */
+export const MITM_ONLY = args.has("--mitm-only") || process.env.BENCH_ONLY === "mitm";
+/** A partial run writes its results to the temp directory, never over bench/results.{md,json}, which hold a whole run. */
+export const PARTIAL = MITM_ONLY || ONLY !== undefined;
 export const selected = (id: string): boolean => !ONLY || ONLY.some((prefix) => id.startsWith(prefix));
 const chosen = QUICK
   ? {
       durationMs: Number(process.env.BENCH_DURATION_MS ?? 500),
       warmupMs: 200,
-      rounds: 1,
+      rounds: Number(process.env.BENCH_ROUNDS ?? 1),
       services: [1, 10],
       agents: [1, 10],
       scalingConnections: [16],

@@ -8,17 +8,14 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
-import { pipeline } from "node:stream";
 import { isErrorCode } from "../../workers/lib/error-codes.ts";
+import { forwardableHeaders, forwardableRawHeaders } from "./forwardable-headers.ts";
 import { edgeUnreachable, respondWithError } from "./proxy-errors.ts";
 import type { ProxySession } from "./proxy-auth.ts";
-import { HOP_BY_HOP_HEADERS } from "../../workers/lib/forward-headers.ts";
 
 /** A host and port the client asked for; 443 (or 80 for plain http) is the default. */
 export type Target = { hostname: string; port: number };
 
-/** RFC 9110 §7.6.1, plus Proxy-Connection: the edge's own list (workers/lib/forward-headers.ts). */
-const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
 /**
  * Set by the forwarder itself: the edge authenticates `Authorization` (the session token
  * replaces whatever the client sent; the edge would drop it anyway), `Host` names the edge,
@@ -26,40 +23,22 @@ const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
  */
 const SET_HERE = new Set(["host", "authorization", "x-vault", "expect"]);
 
-type Headers = Record<string, string[]>;
-
-/**
- * The client's headers as the edge should see them, from `rawHeaders` so repeated fields stay
- * repeated. With `keepUpgrade`, `Upgrade` and `Connection: Upgrade` survive (WebSocket).
- * @example forwardableHeaders(req.rawHeaders, { drop: SET_HERE })
- */
-export function forwardableHeaders(rawHeaders: readonly string[], options: { drop?: ReadonlySet<string>; keepUpgrade?: boolean } = {}): Headers {
-  const named = new Set<string>();
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]?.toLowerCase() === "connection") for (const name of (rawHeaders[i + 1] ?? "").split(",")) named.add(name.trim().toLowerCase());
-  }
-  const headers: Headers = {};
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]?.toLowerCase();
-    const value = rawHeaders[i + 1];
-    if (name === undefined || value === undefined) continue;
-    if (options.keepUpgrade && name === "upgrade") {
-      headers.upgrade = [value];
-      continue;
-    }
-    if (HOP_BY_HOP.has(name) || named.has(name) || options.drop?.has(name)) continue;
-    const values = headers[name] ?? [];
-    values.push(value);
-    headers[name] = values;
-  }
-  if (options.keepUpgrade && headers.upgrade) headers.connection = ["Upgrade"];
-  return headers;
-}
-
 /** `host`, `host:port`, `[v6]:port`: how the edge's `/proxy/` path names a target. */
 export function hostSegment(target: Target): string {
   const host = isIP(target.hostname) === 6 ? `[${target.hostname}]` : target.hostname;
   return target.port === 443 ? host : `${host}:${target.port}`;
+}
+
+/** Whether a request carries a body: a framing header (RFC 9112 §6.3), or a non-zero length. */
+function hasBody(rawHeaders: readonly string[]): { chunked: boolean; body: boolean } {
+  let chunked = false;
+  let body = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    if (name?.length === 17 && name.toLowerCase() === "transfer-encoding") chunked = body = true;
+    else if (name?.length === 14 && name.toLowerCase() === "content-length" && rawHeaders[i + 1]?.trim() !== "0") body = true;
+  }
+  return { chunked, body };
 }
 
 export class EdgeForwarder {
@@ -67,20 +46,42 @@ export class EdgeForwarder {
   readonly #base: URL;
   readonly #agent: http.Agent;
   readonly #request: typeof http.request;
+  readonly #hostname: string;
+  readonly #port: string | undefined;
+  /** `Host` for the edge, and the path up to the target: computed once, not per request. */
+  readonly #host: string;
+  readonly #prefix: string;
+  readonly #paths = new WeakMap<Target, string>();
 
   /** @param addr The edge, e.g. https://edgevault.example.com (a path prefix is kept). */
   constructor(addr: string) {
     this.addr = addr;
     this.#base = new URL(addr);
     const secure = this.#base.protocol === "https:";
-    // One pool of kept-alive connections for every intercepted request of every client.
-    this.#agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    // One pool of kept-alive connections for every intercepted request of every client; no Nagle
+    // delay on a request head written in one piece.
+    const options = { keepAlive: true, maxSockets: 64, noDelay: true };
+    this.#agent = secure ? new https.Agent(options) : new http.Agent(options);
     this.#request = secure ? https.request : http.request;
+    this.#hostname = this.#base.hostname.replace(/^\[|\]$/g, "");
+    this.#port = this.#base.port || undefined;
+    this.#host = this.#base.host;
+    this.#prefix = `${this.#base.pathname.replace(/\/+$/, "")}/proxy/`;
   }
 
   /** The edge's host:port, so the listener never intercepts (or denies) the edge itself. */
   get target(): Target {
-    return { hostname: this.#base.hostname.replace(/^\[|\]$/g, ""), port: Number(this.#base.port) || (this.#base.protocol === "https:" ? 443 : 80) };
+    return { hostname: this.#hostname, port: Number(this.#base.port) || (this.#base.protocol === "https:" ? 443 : 80) };
+  }
+
+  /** `/proxy/<host[:port]>` for a target; an intercepted connection's target is one object, so it is built once per connection. */
+  #pathOf(target: Target): string {
+    let path = this.#paths.get(target);
+    if (path === undefined) {
+      path = `${this.#prefix}${hostSegment(target)}`;
+      this.#paths.set(target, path);
+    }
+    return path;
   }
 
   /**
@@ -93,19 +94,19 @@ export class EdgeForwarder {
     pathAndQuery: string,
     rawHeaders: readonly string[],
     session: ProxySession,
-    options: { upgrade?: boolean } = {},
+    options: { upgrade?: boolean; chunked?: boolean } = {},
   ): http.ClientRequest {
-    const headers = forwardableHeaders(rawHeaders, { drop: SET_HERE, keepUpgrade: options.upgrade });
-    headers.authorization = [`Bearer ${session.token}`];
-    if (session.vaultHeader) headers["x-vault"] = [session.vaultHeader];
-    if (rawHeaders.some((v, i) => i % 2 === 0 && v.toLowerCase() === "transfer-encoding")) headers["transfer-encoding"] = ["chunked"];
-    const prefix = this.#base.pathname.replace(/\/+$/, "");
+    // A flat list: Node writes it as given (Host included, which it adds only to object headers).
+    const headers = forwardableRawHeaders(rawHeaders, { drop: SET_HERE, keepUpgrade: options.upgrade });
+    headers.push("host", this.#host, "authorization", `Bearer ${session.token}`);
+    if (session.vaultHeader) headers.push("x-vault", session.vaultHeader);
+    if (options.chunked ?? hasBody(rawHeaders).chunked) headers.push("transfer-encoding", "chunked");
     return this.#request({
       protocol: this.#base.protocol,
-      hostname: this.#base.hostname.replace(/^\[|\]$/g, ""),
-      port: this.#base.port || undefined,
+      hostname: this.#hostname,
+      port: this.#port,
       method,
-      path: `${prefix}/proxy/${hostSegment(target)}${pathAndQuery}`,
+      path: `${this.#pathOf(target)}${pathAndQuery}`,
       headers,
       agent: this.#agent,
     });
@@ -116,14 +117,15 @@ export class EdgeForwarder {
    * the service list may be stale: `session.hosts` is told to refresh.
    */
   forward(req: IncomingMessage, res: ServerResponse, target: Target, pathAndQuery: string, session: ProxySession): void {
-    const outgoing = this.request(req.method ?? "GET", target, pathAndQuery, req.rawHeaders, session);
+    const { chunked, body } = hasBody(req.rawHeaders);
+    const outgoing = this.request(req.method ?? "GET", target, pathAndQuery, req.rawHeaders, session, { chunked });
     let answered = false;
-    outgoing.on("response", (edgeRes) => {
+    outgoing.on("response", (edgeRes: IncomingMessage) => {
       answered = true;
-      if (isErrorCode(edgeRes.headers["x-edgevault-error"], "forbidden")) session.hosts.invalidate();
-      const headers = forwardableHeaders(edgeRes.rawHeaders);
-      res.writeHead(edgeRes.statusCode ?? 502, edgeRes.statusMessage, headers);
-      pipeline(edgeRes, res, () => undefined);
+      // `headers` is built on first use: only a 403 can be `forbidden`, so only a 403 pays for it.
+      if (edgeRes.statusCode === 403 && isErrorCode(edgeRes.headers["x-edgevault-error"], "forbidden")) session.hosts.invalidate();
+      res.writeHead(edgeRes.statusCode ?? 502, edgeRes.statusMessage, forwardableHeaders(edgeRes.rawHeaders));
+      relayBody(edgeRes, res);
     });
     outgoing.on("error", (error) => {
       if (!answered) respondWithError(res, edgeUnreachable(this.addr, error));
@@ -133,6 +135,11 @@ export class EdgeForwarder {
     res.on("close", () => {
       if (!res.writableFinished) outgoing.destroy();
     });
+    if (!body) {
+      // Nothing to stream: the head goes out at once, without a pipe to set up and tear down.
+      outgoing.end();
+      return;
+    }
     // pipe, not pipeline: a failed edge request must not tear down the client's socket before
     // the 502 above is written on it.
     req.on("error", () => outgoing.destroy());
@@ -142,4 +149,21 @@ export class EdgeForwarder {
   close(): void {
     this.#agent.destroy();
   }
+}
+
+/**
+ * The edge's answer body to the client, with backpressure. Not `stream.pipeline`, which makes
+ * an AbortSignal (and a DOMException) per request, nor `pipe`, which adds and removes six
+ * listeners: each is a measurable share of an intercepted request (bench/README.md). An error
+ * on either side is handled by `forward` (the edge request's, the response's close).
+ */
+function relayBody(from: IncomingMessage, to: ServerResponse): void {
+  from.on("data", (chunk: Buffer) => {
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once("drain", () => from.resume());
+    }
+  });
+  from.on("end", () => to.end());
+  from.on("error", () => to.destroy());
 }

@@ -9,7 +9,8 @@ import https from "node:https";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import { pipeline } from "node:stream";
-import { forwardableHeaders, hostSegment, type Target } from "./edge-forwarder.ts";
+import { hostSegment, type Target } from "./edge-forwarder.ts";
+import { forwardableHeaders } from "./forwardable-headers.ts";
 import { respondWithError, tunnelFailed, writeErrorToSocket } from "./proxy-errors.ts";
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -20,7 +21,9 @@ const CONNECT_TIMEOUT_MS = 10_000;
  */
 export function tunnel(client: Duplex, head: Buffer, target: Target): void {
   let connected = false;
-  const upstream = net.connect({ host: target.hostname, port: target.port });
+  // No Nagle delay: a TLS record relayed while an earlier one is unacknowledged would otherwise
+  // wait for the ACK (the client's side already has it off: the listener's server sets noDelay).
+  const upstream = net.connect({ host: target.hostname, port: target.port, noDelay: true });
   upstream.setTimeout(CONNECT_TIMEOUT_MS, () => upstream.destroy(new Error("connect timeout")));
   upstream.once("connect", () => {
     connected = true;

@@ -7,7 +7,7 @@
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import type { Duplex } from "node:stream";
-import { forwardableHeaders } from "./edge-forwarder.ts";
+import { forwardableHeaders } from "./forwardable-headers.ts";
 import { type ProxyError, writeErrorToSocket } from "./proxy-errors.ts";
 
 /**
