@@ -10,6 +10,7 @@ import { MAX_AUDIT_ACTION_LENGTH, MAX_AUDIT_ACTOR_LENGTH } from "../audit/audit.
 import { auditActions, auditActorIds, auditEntries } from "../audit/audit.queries.ts";
 import { listActiveApiKeys } from "../companies/companies.queries.ts";
 import { INSTANT_RULE, parseInstant } from "../lib/instant.ts";
+import { LogCursors, oneCursor } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { listUsers } from "../users/users.queries.ts";
 import { type AuditFilters, auditPage } from "./audit.page.ts";
@@ -34,18 +35,15 @@ const FormInstant = z
     }
     return ms;
   });
-const Cursor = z.coerce.number().int().positive();
-
 const AuditQuery = z
   .object({
     action: z.string().max(MAX_AUDIT_ACTION_LENGTH).optional(),
     actor: z.string().max(MAX_AUDIT_ACTOR_LENGTH).optional(),
     since: FormInstant.optional(),
     until: FormInstant.optional(),
-    before: Cursor.optional(),
-    after: Cursor.optional(),
+    ...LogCursors,
   })
-  .refine((q) => q.before === undefined || q.after === undefined, { path: ["after"], message: "give before or after, not both" })
+  .refine(...oneCursor)
   .refine((q) => q.since === undefined || q.until === undefined || q.since < q.until, { path: ["until"], message: "must be later than since" });
 
 /** The value a `datetime-local` field shows for `ms`: to the minute, or the second or millisecond when it has them. */

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { findAgentByRef } from "../agents/agents.queries.ts";
 import { AGENT_ID_PREFIX } from "../auth/actor-gate-client.ts";
+import { LogCursors, oneCursor } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { requestLogBuckets, requestLogDenialCodes, requestLogWindowPage } from "../request-log/request-log.queries.ts";
 import { listVaultServices } from "../services/services.queries.ts";
@@ -17,8 +18,6 @@ import { vaultOfPath } from "./vaults.handlers.ts";
 
 const TRAFFIC_PAGE = 50;
 
-const Cursor = z.coerce.number().int().positive();
-
 const TrafficQuery = z
   .object({
     range: z.enum(Object.keys(TRAFFIC_RANGES) as [TrafficRange, ...TrafficRange[]]).default("24h"),
@@ -26,10 +25,9 @@ const TrafficQuery = z
     service: z.string().max(64).optional(),
     status: z.coerce.number().int().min(100).max(599).optional(),
     denial: z.string().max(64).optional(),
-    before: Cursor.optional(),
-    after: Cursor.optional(),
+    ...LogCursors,
   })
-  .refine((q) => q.before === undefined || q.after === undefined, { path: ["after"], message: "give before or after, not both" });
+  .refine(...oneCursor);
 
 export const trafficPages = createRouter();
 
