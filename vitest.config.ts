@@ -8,6 +8,6 @@ export default defineConfig({
   test: {
     // Two cores: at most two test files at a time across both projects.
     maxWorkers: 2,
-    projects: ["test/workers/vitest.config.ts", "test/node/vitest.config.ts"],
+    projects: ["test/static/vitest.config.ts", "test/workers/vitest.config.ts", "test/node/vitest.config.ts"],
   },
 });
