@@ -10,10 +10,11 @@ import { describe, expect, it } from "vitest";
 import securityPage from "../../docs/security.md?raw";
 import { COLUMNS, PERMISSIONS, renderPermissionTable, ruleFor, type Cell, type Rule } from "../../workers/auth/permission-table.ts";
 import { roleAtLeast } from "../../workers/lib/principal.ts";
-import { BASE, call, createUser, inviteAgent, type ApiResponse } from "./helpers.ts";
+import { BASE, call, type ApiResponse } from "./helpers.ts";
 import { PROBES, PUBLIC_PROBES, tidy, type ProbeRequest } from "./authorization/probes.ts";
 import { browserOf, outcomeOf, PAGE_PROBES, PUBLIC_PAGE_PROBES, sendPage } from "./authorization/page-probes.ts";
-import { buildWorld, grantUser, mintSession, type Instance } from "./authorization/world.ts";
+import { buildWorld, mintSession, type Instance } from "./authorization/world.ts";
+import { delegationWorld, ENDINGS, type DelegationWorld } from "./authorization/delegation-endings.ts";
 import { requestId } from "./upstream.ts";
 
 type Outcome = "allow" | "refuse";
@@ -224,119 +225,6 @@ describe("tenant matrix: another company's principals against this company's res
   });
 });
 
-/** Ends a delegation: after it, the session (and what `subject` names) must be refused on the very next request. */
-type Ending = { name: string; end(ctx: DelegationCase): Promise<void> };
-type DelegationCase = { w: DelegationWorld; minter: Minter; session: { id: string; token: string } };
-type Minter = { kind: "agent" | "user" | "company_key"; token: string; name: string; password?: string; signIn?: string };
-type DelegationWorld = { companyKey: string; vault: string; host: string };
-
-async function delegationWorld(): Promise<DelegationWorld> {
-  const w = await buildWorld("dw");
-  return { companyKey: w.company.ownerKey, vault: w.vault, host: w.host };
-}
-
-async function agentMinter(w: DelegationWorld): Promise<Minter> {
-  const agent = await inviteAgent(w.companyKey, undefined, [{ vault: w.vault, role: "member" }]);
-  return { kind: "agent", token: agent.token, name: agent.name };
-}
-
-async function userMinter(w: DelegationWorld): Promise<Minter> {
-  const user = await createUser({ id: "", ownerKey: w.companyKey });
-  await grantUser(w.companyKey, w.vault, user.email, "member");
-  return { kind: "user", token: user.token, name: user.email, password: user.password };
-}
-
-async function keyMinter(w: DelegationWorld): Promise<Minter> {
-  const key = await call("POST", "/v1/api-keys", { token: w.companyKey, body: { label: "minter" } });
-  return { kind: "company_key", token: key.body.token as string, name: key.body.id as string };
-}
-
-const userIdOf = async (token: string) => (await call("GET", "/v1/whoami", { token })).body.id as string;
-
-const ENDINGS: { minter: (w: DelegationWorld) => Promise<Minter>; ending: Ending }[] = [
-  {
-    minter: agentMinter,
-    ending: {
-      name: "agent's vault grant removed",
-      end: async ({ w, minter }) => void (await call("DELETE", `/v1/vaults/${w.vault}/agents/${minter.name}`, { token: w.companyKey })),
-    },
-  },
-  {
-    minter: agentMinter,
-    ending: {
-      name: "agent's grant lowered below member",
-      end: async ({ w, minter }) => void (await call("PATCH", `/v1/vaults/${w.vault}/agents/${minter.name}`, { token: w.companyKey, body: { role: "proxy" } })),
-    },
-  },
-  {
-    minter: agentMinter,
-    ending: {
-      name: "agent disabled",
-      end: async ({ w, minter }) => void (await call("PATCH", `/v1/agents/${minter.name}`, { token: w.companyKey, body: { status: "disabled" } })),
-    },
-  },
-  {
-    minter: agentMinter,
-    ending: { name: "agent deleted", end: async ({ w, minter }) => void (await call("DELETE", `/v1/agents/${minter.name}`, { token: w.companyKey })) },
-  },
-  {
-    minter: agentMinter,
-    ending: {
-      name: "agent's token rotated",
-      end: async ({ w, minter }) => {
-        const invite = await call("POST", `/v1/agents/${minter.name}/rotate`, { token: w.companyKey });
-        expect((await call("POST", new URL(invite.body.invite_url as string).pathname)).status).toBe(200);
-      },
-    },
-  },
-  {
-    minter: keyMinter,
-    ending: { name: "API key revoked", end: async ({ w, minter }) => void (await call("DELETE", `/v1/api-keys/${minter.name}`, { token: w.companyKey })) },
-  },
-  {
-    minter: userMinter,
-    ending: {
-      name: "user removed",
-      end: async ({ w, minter }) => void (await call("DELETE", `/v1/users/${await userIdOf(minter.token)}`, { token: w.companyKey })),
-    },
-  },
-  {
-    minter: userMinter,
-    ending: {
-      name: "user's vault grant removed",
-      end: async ({ w, minter }) => void (await call("DELETE", `/v1/vaults/${w.vault}/users/${await userIdOf(minter.token)}`, { token: w.companyKey })),
-    },
-  },
-  {
-    minter: userMinter,
-    ending: {
-      name: "user's grant lowered below member",
-      end: async ({ w, minter }) =>
-        void (await call("PATCH", `/v1/vaults/${w.vault}/users/${await userIdOf(minter.token)}`, { token: w.companyKey, body: { role: "proxy" } })),
-    },
-  },
-  {
-    minter: userMinter,
-    ending: {
-      name: "user signed out of the sign-in that minted it",
-      end: async ({ minter }) => void (await call("POST", "/v1/auth/sign-out", { token: minter.token })),
-    },
-  },
-  {
-    minter: agentMinter,
-    ending: { name: "the session revoked", end: async ({ w, session }) => void (await call("DELETE", `/v1/sessions/${session.id}`, { token: w.companyKey })) },
-  },
-  {
-    minter: agentMinter,
-    ending: {
-      name: "the vault deleted",
-      end: async ({ w }) => {
-        expect((await call("DELETE", `/v1/vaults/${w.vault}`, { token: w.companyKey })).status).toBe(200);
-      },
-    },
-  },
-];
-
 /** The three doors a session uses: the proxy, /discover and the API. */
 async function doors(w: DelegationWorld, token: string): Promise<number[]> {
   const auth = { Authorization: `Bearer ${token}` };
@@ -348,23 +236,33 @@ async function doors(w: DelegationWorld, token: string): Promise<number[]> {
   return [proxy.status, discover.status, api.status];
 }
 
-describe("delegation matrix: a session never outlives its source", () => {
-  it("each way a delegation ends stops the very next request through /proxy, /discover and /v1, with the gate warm", { timeout: 300_000 }, async () => {
+describe("delegation matrix: a session never outlives its source, and an ending is final", () => {
+  it("each way a delegation ends stops the very next request through /proxy, /discover and /v1, with the gate warm, and restoring the minter revives nothing", {
+    timeout: 300_000,
+  }, async () => {
     const failures: string[] = [];
+    const rows: string[] = [];
     let cases = 0;
-    for (const { minter: makeMinter, ending } of ENDINGS) {
+    for (const ending of ENDINGS) {
       const w = await delegationWorld();
-      const minter = await makeMinter(w);
+      const minter = await ending.minter(w);
       const session = await mintSession(minter.token, w.vault);
       // Warm: the gate has the minter and the session cached, and every door answers.
       const warm = await doors(w, session.token);
       if (warm.some((s) => !ok(s))) failures.push(`${ending.name}: the session did not work before (${warm.join(", ")})`);
       await ending.end({ w, minter, session });
       const after = await doors(w, session.token);
-      cases += after.length;
+      // Restored: the minter could mint again (re-enabled, re-granted, raised back…); the ended session stays ended.
+      await ending.restore.run({ w, minter, session });
+      const restored = await doors(w, session.token);
+      cases += after.length + restored.length;
       if (after.some((s) => s !== 401 && s !== 403)) failures.push(`${ending.name}: next requests answered ${after.join(", ")}`);
+      if (restored.some((s) => s !== 401)) failures.push(`${ending.name}, then ${ending.restore.name}: requests answered ${restored.join(", ")}`);
+      rows.push(`  ${ending.name.padEnd(50)} ended ${after.join(" ")}  restored ${restored.join(" ")}  (${ending.restore.name})`);
     }
-    console.log(`delegation matrix: ${ENDINGS.length} ways a delegation ends × 3 doors (/proxy, /discover, /v1) = ${cases} cases, each with the gate warm`);
+    console.log(
+      `delegation matrix: ${ENDINGS.length} ways a delegation ends × 3 doors (/proxy, /discover, /v1) × (ended, restored) = ${cases} cases, each with the gate warm\n${rows.join("\n")}`,
+    );
     expect(failures).toEqual([]);
   });
 });

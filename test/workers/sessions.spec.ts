@@ -80,3 +80,49 @@ describe("vault-scoped sessions", () => {
     expect((await call("GET", "/v1/credentials", { token: minted.body.token as string })).status).toBe(401);
   });
 });
+
+const revokedAt = async (sessionId: unknown) =>
+  (await env.DB.prepare("SELECT revoked_at FROM vault_sessions WHERE id = ?").bind(sessionId).first<{ revoked_at: number | null }>())?.revoked_at ?? null;
+
+describe("an ended session stays ended, and only what ended ends", () => {
+  it("the change that ends a delegation revokes, in D1, exactly the sessions it leaves unbacked", async () => {
+    const company = await createCompany();
+    const [a, b] = [await createVault(company.ownerKey), await createVault(company.ownerKey)];
+    const agent = await inviteAgent(company.ownerKey, undefined, [
+      { vault: a, role: "member" },
+      { vault: b, role: "member" },
+    ]);
+    const other = await inviteAgent(company.ownerKey, undefined, [{ vault: a, role: "member" }]);
+    const mint = async (token: string, vault: string) => (await call("POST", "/v1/sessions", { token, body: { vault } })).body;
+    const [inA, inB, othersInA] = [await mint(agent.token, a), await mint(agent.token, b), await mint(other.token, a)];
+
+    expect((await call("DELETE", `/v1/vaults/${a}/agents/${agent.name}`, { token: company.ownerKey })).status).toBe(200);
+    // Written with the ending itself: no request of the session was needed to notice it.
+    expect(await revokedAt(inA.id)).not.toBeNull();
+    expect(await revokedAt(inB.id)).toBeNull();
+    expect(await revokedAt(othersInA.id)).toBeNull();
+
+    // A change that leaves the minter able to mint ends nothing: raising a grant, renaming.
+    expect((await call("PATCH", `/v1/vaults/${b}/agents/${agent.name}`, { token: company.ownerKey, body: { role: "admin" } })).status).toBe(200);
+    expect(await revokedAt(inB.id)).toBeNull();
+    expect((await call("GET", "/v1/credentials", { token: inB.token as string })).status).toBe(200);
+    expect((await call("GET", "/v1/credentials", { token: othersInA.token as string })).status).toBe(200);
+
+    // Restored, the minter mints again; the ended session is gone from the live list for good.
+    expect((await call("POST", `/v1/vaults/${a}/agents`, { token: company.ownerKey, body: { agent: agent.name, role: "member" } })).status).toBe(200);
+    expect((await call("GET", "/v1/credentials", { token: inA.token as string })).status).toBe(401);
+    const listed = await call("GET", `/v1/sessions?vault=${a}`, { token: company.ownerKey });
+    expect((listed.body.sessions as { id: string }[]).map((s) => s.id)).toEqual([othersInA.id]);
+  });
+
+  it("an ending that is refused ends nothing: the last owner's demotion is 409 and their session lives on", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const owner = await createUser(company, "owner");
+    const minted = await call("POST", "/v1/sessions", { token: owner.token, body: { vault } });
+    const demoted = await call("PATCH", `/v1/users/${owner.id}`, { token: company.ownerKey, body: { role: "member" } });
+    expect(demoted.status).toBe(409);
+    expect(await revokedAt(minted.body.id)).toBeNull();
+    expect((await call("GET", "/v1/credentials", { token: minted.body.token as string })).status).toBe(200);
+  });
+});

@@ -3,18 +3,16 @@ import { minterFor } from "../auth/token-signer.ts";
 import { requirePlatformOperator } from "../auth/platform.ts";
 import { commitChange } from "../effects.ts";
 import {
-  activeApiKeyExists,
   apiKeyView,
   companyView,
-  countActiveOwnerCredentials,
   createApiKeyChange,
   createCompanyChange,
   findCompany,
   listActiveApiKeys,
   newApiKey,
-  revokeApiKeyChange,
   type CompanyRow,
 } from "./companies.queries.ts";
+import { revokeApiKey } from "./api-key-revocation.ts";
 import { conflict, notFound } from "../lib/app-error.ts";
 import { createRouter } from "../lib/router.ts";
 import * as routes from "./companies.routes.ts";
@@ -54,12 +52,6 @@ companiesRouter
   .openapi(routes.revokeApiKey, async (c) => {
     const principal = c.var.principal;
     const { id } = c.req.valid("param");
-    const db = c.var.db;
-    if (!(await activeApiKeyExists(db, principal.companyId, id))) throw notFound("API key");
-    if ((await countActiveOwnerCredentials(db, principal.companyId)) <= 1) {
-      throw conflict("last_owner_credential", "This is the company's last owner credential; create an owner user or another key first");
-    }
-    // Vault sessions minted with this key end with it: the change invalidates the key's gate.
-    await commitChange(c, revokeApiKeyChange(db, principal, id, Date.now()));
+    await revokeApiKey(c, principal, id);
     return c.json({ revoked: id }, 200);
   });

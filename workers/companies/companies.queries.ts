@@ -1,5 +1,5 @@
 /** Companies, their API keys and their wrapped data keys: reads, and the changes that write them. */
-import { and, count, desc, eq, isNotNull, isNull, ne } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import { auditStatement } from "../db/audit.ts";
 import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
@@ -84,29 +84,28 @@ export async function activeApiKeyExists(db: Database, companyId: string, id: st
   return (await db.select({ id: apiKeys.id }).from(apiKeys).where(activeApiKey(companyId, id)).get()) !== undefined;
 }
 
-/** Revokes a key; vault sessions minted with it end with it (its gate re-reads). */
+/**
+ * True while key `id` is unrevoked and the company has another owner credential (an unrevoked key
+ * or an active owner person): checked inside the revocation's batch, so two parallel revocations
+ * cannot both leave the other one as the last credential and then revoke it too.
+ */
+const revocableKey = (companyId: string, id: string) =>
+  sql`EXISTS (SELECT 1 FROM ${apiKeys} WHERE ${activeApiKey(companyId, id)})
+    AND (SELECT count(*) FROM ${apiKeys} WHERE ${apiKeys.companyId} = ${companyId} AND ${apiKeys.revokedAt} IS NULL AND ${apiKeys.id} != ${id})
+      + (SELECT count(*) FROM ${users} WHERE ${users.companyId} = ${companyId} AND ${users.role} = 'owner' AND ${users.status} = 'active') > 0`;
+
+/**
+ * Revokes a key, guarded by `revocableKey` (the audit row comes first so it sees the key still
+ * unrevoked); vault sessions minted with it end with it (its gate re-reads).
+ */
 export function revokeApiKeyChange(db: Database, principal: Principal, id: string, now: number) {
   return change(
     [
+      auditStatement(db, principal, { action: "api_key.revoke", targetType: "api_key", targetId: id }, revocableKey(principal.companyId, id)),
       db.update(apiKeys).set({ revokedAt: now }).where(activeApiKey(principal.companyId, id)),
-      auditStatement(db, principal, { action: "api_key.revoke", targetType: "api_key", targetId: id }),
     ] as const,
     { roots: [{ type: "company_key", id }] },
   );
-}
-
-export async function countActiveOwnerCredentials(db: Database, companyId: string): Promise<number> {
-  const keys = await db
-    .select({ n: count() })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.companyId, companyId), isNull(apiKeys.revokedAt)))
-    .get();
-  const owners = await db
-    .select({ n: count() })
-    .from(users)
-    .where(and(eq(users.companyId, companyId), eq(users.role, "owner"), eq(users.status, "active")))
-    .get();
-  return (keys?.n ?? 0) + (owners?.n ?? 0);
 }
 
 /** Up to `limit` companies whose data key is wrapped under a master key other than `currentVersion`. */

@@ -2,10 +2,12 @@
  * A write and its consequences, as one value. Queries build a `Change` (the D1 statements to run
  * as one batch, and who must re-read their state afterwards); handlers hand it to `commit`, which
  * runs the batch and then the invalidations. A new write cannot forget to invalidate: it returns
- * what it invalidates, and there is no other way to apply it.
+ * what it invalidates, and there is no other way to apply it. Nor can it forget to end the vault
+ * sessions it leaves unbacked: `commit` ends them in the same batch (ended-sessions.ts).
  */
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "./client.ts";
+import { endSessionsNoLongerBacked } from "./ended-sessions.ts";
 
 import type { RootKey } from "../lib/principal.ts";
 
@@ -23,7 +25,8 @@ type Statement = BatchItem<"sqlite">;
 type Results<T extends readonly Statement[]> = { [K in keyof T]: Awaited<T[K]> };
 /**
  * `invalidates` may be computed from what the statements returned (an upsert learns which row it
- * touched only when it runs).
+ * touched only when it runs). Such a change ends no vault session (its roots are known only after
+ * the batch): a change that can end a delegation names its roots up front.
  */
 export type Change<T extends readonly [Statement, ...Statement[]] = readonly [Statement, ...Statement[]]> = {
   statements: T;
@@ -43,9 +46,16 @@ export function change<T extends readonly [Statement, ...Statement[]]>(statement
   return { statements, invalidates };
 }
 
-/** Runs the statements as one D1 batch (a transaction), then the invalidations they carry. */
+/**
+ * Runs the statements as one D1 batch (a transaction), then the invalidations they carry. The batch
+ * also revokes the sessions of the invalidated roots that their minter could no longer mint, so an
+ * ending is written with the change that ends it and restoring the minter later revives nothing.
+ */
 export async function commit<T extends readonly [Statement, ...Statement[]]>(db: Database, effects: Effects, done: Change<T>) {
-  const results = (await db.batch(done.statements as unknown as Parameters<Database["batch"]>[0])) as unknown as Results<T>;
+  const roots = typeof done.invalidates === "function" ? undefined : done.invalidates.roots;
+  const endings = roots?.length ? endSessionsNoLongerBacked(db, roots, Date.now()) : [];
+  const batch = [...done.statements, ...endings] as unknown as Parameters<Database["batch"]>[0];
+  const results = (await db.batch(batch)).slice(0, done.statements.length) as unknown as Results<T>;
   const invalidates = typeof done.invalidates === "function" ? done.invalidates(results) : done.invalidates;
   if (invalidates.roots?.length) await effects.invalidateRoots(invalidates.roots);
   if (invalidates.vaults?.length) effects.forgetVaults(invalidates.vaults);

@@ -1,5 +1,5 @@
 /** Agent and rotation invites: reads, and the changes that issue, revoke and redeem them. */
-import { and, count, desc, eq, gt, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
 import { newAgentStatements, newAgentTokenStatements } from "../agents/agent-writes.queries.ts";
 import type { AgentRow } from "../agents/agents.queries.ts";
 import { auditStatement } from "../db/audit.ts";
@@ -8,24 +8,13 @@ import type { Database } from "../db/client.ts";
 import { agents, invites } from "../db/schema.ts";
 import type { Principal } from "../lib/principal.ts";
 import type { IssuedToken } from "../lib/tokens.ts";
+import { MAX_PENDING_INVITES } from "./invites.contract.ts";
 
 export type InviteRow = typeof invites.$inferSelect;
 export type InviteStatus = "pending" | "used" | "revoked" | "expired";
 
 const isPending = (now: number) => and(isNull(invites.usedAt), isNull(invites.revokedAt), gt(invites.expiresAt, now));
 const isAgentInvite = or(eq(invites.kind, "agent"), eq(invites.kind, "rotation"));
-
-export async function countPendingInvites(db: Database, companyId: string, now: number): Promise<number> {
-  return (
-    (
-      await db
-        .select({ n: count() })
-        .from(invites)
-        .where(and(eq(invites.companyId, companyId), isPending(now)))
-        .get()
-    )?.n ?? 0
-  );
-}
 
 /** A pending invite for a new agent of that name, if any. */
 export async function pendingAgentInviteExists(db: Database, companyId: string, name: string, now: number): Promise<boolean> {
@@ -81,17 +70,32 @@ export async function findAgentById(db: Database, id: string): Promise<AgentRow 
   return db.select().from(agents).where(eq(agents.id, id)).get();
 }
 
-/** A new agent or rotation invite; its token is returned once by the caller and stored as its hash. */
+/**
+ * Room for `invite`, counted inside the batch that adds it: the company's other pending invites
+ * stay under the cap, and a new agent's name has no other pending invite.
+ */
+function roomFor(invite: Pick<InviteRow, "id" | "companyId" | "kind" | "agentName" | "createdAt">) {
+  const pendingOthers = and(eq(invites.companyId, invite.companyId), isPending(invite.createdAt), sql`${invites.id} != ${invite.id}`);
+  const underCap = sql`(SELECT count(*) FROM ${invites} WHERE ${pendingOthers}) < ${MAX_PENDING_INVITES}`;
+  if (invite.kind !== "agent") return underCap;
+  return sql`${underCap} AND NOT EXISTS (SELECT 1 FROM ${invites} WHERE ${pendingOthers} AND ${invites.kind} = 'agent' AND ${invites.agentName} = ${invite.agentName})`;
+}
+
+/**
+ * A new agent or rotation invite; its token is returned once by the caller and stored as its hash.
+ * Guarded by `roomFor`, so parallel invites cannot all pass one count: the batch fails whole
+ * (`isGuardFailure`) and the caller tells which rule refused it.
+ */
 export function issueInviteChange(db: Database, principal: Principal, invite: Omit<InviteRow, "email" | "usedAt" | "revokedAt">) {
   const grants = invite.vaultGrants?.map((g) => `${g.vault}:${g.role}`) ?? [];
   return change([
     db.insert(invites).values(invite),
-    auditStatement(db, principal, {
-      action: `invite.${invite.kind}.create`,
-      targetType: "agent",
-      targetId: invite.agentName ?? "",
-      detail: { role: invite.role, vaults: grants },
-    }),
+    auditStatement(
+      db,
+      principal,
+      { action: `invite.${invite.kind}.create`, targetType: "agent", targetId: invite.agentName ?? "", detail: { role: invite.role, vaults: grants } },
+      roomFor(invite),
+    ),
   ] as const);
 }
 

@@ -8,17 +8,10 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../app-env.ts";
 import { minterFor } from "../auth/token-signer.ts";
 import { ApiKeyParams, CreateApiKeyBody } from "../companies/companies.contract.ts";
-import {
-  activeApiKeyExists,
-  apiKeyView,
-  countActiveOwnerCredentials,
-  createApiKeyChange,
-  listActiveApiKeys,
-  newApiKey,
-  revokeApiKeyChange,
-} from "../companies/companies.queries.ts";
+import { activeApiKeyExists, apiKeyView, createApiKeyChange, listActiveApiKeys, newApiKey } from "../companies/companies.queries.ts";
+import { revokeApiKey } from "../companies/api-key-revocation.ts";
 import { commitChange } from "../effects.ts";
-import { conflict, notFound } from "../lib/app-error.ts";
+import { notFound } from "../lib/app-error.ts";
 import { createRouter } from "../lib/router.ts";
 import { apiKeysPage } from "./api-keys.page.ts";
 import { consoleGet, consolePost, page } from "./console-route.ts";
@@ -85,12 +78,7 @@ apiKeysPages.post(
         }),
       );
     }
-    const done = await attempt(async () => {
-      if ((await countActiveOwnerCredentials(c.var.db, session.principal.companyId)) <= 1) {
-        throw conflict("last_owner_credential", "This is the company's last owner credential; create an owner user or another key first");
-      }
-      await commitChange(c, revokeApiKeyChange(c.var.db, session.principal, id, Date.now()));
-    });
+    const done = await attempt(() => revokeApiKey(c, session.principal, id));
     if (!done.ok) return show(c, session, errorFlash(done.error), refusalStatus(done.error));
     return c.redirect("/api-keys?done=revoked", 303);
   }),

@@ -5,6 +5,7 @@ import type { AppEnv } from "../app-env.ts";
 import { authorizeSelectedVault } from "../auth/gate.ts";
 import { findVaultById, requireVaultRole, vaultRoleOf } from "../auth/permissions.ts";
 import { minterFor } from "../auth/token-signer.ts";
+import { isGuardFailure } from "../db/audit.ts";
 import { commitChange } from "../effects.ts";
 import { notFound } from "../lib/app-error.ts";
 import { rootOf, type Principal } from "../lib/principal.ts";
@@ -15,7 +16,7 @@ import { approve, reject } from "./decide.ts";
 import { commitFor, decidable, settled } from "./decision.ts";
 import { listProposals, raiseChange } from "./proposals.queries.ts";
 import { proposalRecord, proposalView, proposalWatch, type ProposalRow } from "./proposal-rows.ts";
-import { checkProposal, sealProposalValues } from "./raise.ts";
+import { checkProposal, pendingCapRefusal, sealProposalValues } from "./raise.ts";
 import * as routes from "./proposals.routes.ts";
 
 export const proposalsRouter = createRouter();
@@ -29,7 +30,7 @@ proposalsRouter
     const body = c.req.valid("json");
     const db = c.var.db;
     const { vault } = await authorizeSelectedVault(c, body.vault);
-    const checked = await checkProposal(db, c.env, vault, rootOf(principal), body);
+    const checked = await checkProposal(db, c.env, vault, body);
     const id = newId("prp");
     const approval = await minterFor(c.env)("approval");
     const root = rootOf(principal);
@@ -55,7 +56,9 @@ proposalsRouter
       reviewedAt: null,
       reviewedBy: null,
     };
-    await commitChange(c, raiseChange(db, principal, row, vault.name));
+    await commitChange(c, raiseChange(db, principal, row, vault.name)).catch(async (error: unknown) => {
+      throw isGuardFailure(error) ? await pendingCapRefusal(db, vault, root) : error;
+    });
     const approvalUrl = `${new URL(c.req.url).origin}/approve/${id}?token=${approval.token}`;
     await proposalWatch(c.env, id).open(proposalRecord(row, vault.name), approvalUrl);
     return c.json(

@@ -7,7 +7,9 @@ import { agents, proposals, vaults, vaultSessions } from "../db/schema.ts";
 import type { Principal } from "../lib/principal.ts";
 import type { ProposalRow } from "./proposal-rows.ts";
 import type { ProposalStatus } from "./proposal-view.ts";
+import { roomForProposal } from "./raise.ts";
 
+/** A new pending proposal, refused whole (`isGuardFailure`) when its vault or raiser has no room (`roomForProposal`). */
 export function raiseChange(db: Database, principal: Principal, row: ProposalRow, vaultName: string) {
   const detail = {
     vault: vaultName,
@@ -16,7 +18,7 @@ export function raiseChange(db: Database, principal: Principal, row: ProposalRow
   };
   return change([
     db.insert(proposals).values(row),
-    auditStatement(db, principal, { action: "proposal.raise", targetType: "proposal", targetId: row.id, detail }),
+    auditStatement(db, principal, { action: "proposal.raise", targetType: "proposal", targetId: row.id, detail }, roomForProposal(row)),
   ] as const);
 }
 

@@ -3,7 +3,7 @@
  * stored — hosts pass the same rules as services, every key an auth references resolves to a
  * slot or an existing credential, and values an agent sends back are sealed at once.
  */
-import { and, count, eq } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { companyDataKey } from "../db/data-keys.ts";
 import { credentials, proposals, services } from "../db/schema.ts";
@@ -21,7 +21,7 @@ import type { RootKey } from "../db/change.ts";
 
 export type CheckedProposal = { services: ProposalServiceView[]; slots: ProposalSlotView[]; values: Map<string, string> };
 
-export async function checkProposal(db: Database, env: Env, vault: VaultRow, raiser: RootKey, input: RaiseProposalInput): Promise<CheckedProposal> {
+export async function checkProposal(db: Database, env: Env, vault: VaultRow, input: RaiseProposalInput): Promise<CheckedProposal> {
   if (input.services.length === 0 && input.credentials.length === 0) {
     throw badRequest("empty_proposal", "A proposal needs at least one service or credential slot");
   }
@@ -94,46 +94,38 @@ export async function checkProposal(db: Database, env: Env, vault: VaultRow, rai
     };
   });
 
-  const pending = await db
-    .select({ n: count() })
-    .from(proposals)
-    .where(and(eq(proposals.vaultId, vault.id), eq(proposals.status, "pending")))
-    .get();
-  if ((pending?.n ?? 0) >= MAX_PENDING_PER_VAULT) {
-    throw new AppError(
-      429,
-      "too_many_pending_proposals",
-      `Vault "${vault.name}" already has ${MAX_PENDING_PER_VAULT} pending proposals; wait for them to be reviewed`,
-      {
-        headers: { "Retry-After": "60" },
-      },
-    );
-  }
-  const mine = await db
-    .select({ n: count() })
-    .from(proposals)
-    .where(
-      and(
-        eq(proposals.vaultId, vault.id),
-        eq(proposals.status, "pending"),
-        eq(proposals.raisedByRootType, raiser.type),
-        eq(proposals.raisedByRootId, raiser.id),
-      ),
-    )
-    .get();
-  if ((mine?.n ?? 0) >= MAX_PENDING_PER_RAISER) {
-    throw new AppError(
-      429,
-      "too_many_pending_proposals",
-      `You already have ${MAX_PENDING_PER_RAISER} pending proposals in vault "${vault.name}"; wait for them to be reviewed`,
-      {
-        headers: { "Retry-After": "60" },
-      },
-    );
-  }
   // Marked as the vault stands now: what a set replaces, and stored credentials sent somewhere new.
   const impact = withImpact(checkedServices, slots, existingServices, stored);
   return { services: impact.services, slots: impact.slots, values };
+}
+
+/**
+ * Room for a new pending proposal, counted inside the batch that raises it (the audit row's guard):
+ * the vault's other pending proposals stay under MAX_PENDING_PER_VAULT, and those of its raiser's
+ * root (an agent or person with the sessions it minted) under MAX_PENDING_PER_RAISER, so one raiser
+ * cannot fill the vault's queue and parallel raises cannot all pass one count.
+ */
+export function roomForProposal(row: { id: string; vaultId: string; raisedByRootType: string | null; raisedByRootId: string | null }): SQL {
+  const pendingOthers = sql`${proposals.vaultId} = ${row.vaultId} AND ${proposals.status} = 'pending' AND ${proposals.id} != ${row.id}`;
+  return sql`(SELECT count(*) FROM ${proposals} WHERE ${pendingOthers}) < ${MAX_PENDING_PER_VAULT}
+    AND (SELECT count(*) FROM ${proposals} WHERE ${pendingOthers} AND ${proposals.raisedByRootType} = ${row.raisedByRootType}
+      AND ${proposals.raisedByRootId} = ${row.raisedByRootId}) < ${MAX_PENDING_PER_RAISER}`;
+}
+
+/** Which cap refused a proposal whose `roomForProposal` guard failed. */
+export async function pendingCapRefusal(db: Database, vault: VaultRow, raiser: RootKey): Promise<AppError> {
+  const pending = and(eq(proposals.vaultId, vault.id), eq(proposals.status, "pending"));
+  const mine = await db
+    .select({ id: proposals.id })
+    .from(proposals)
+    .where(and(pending, eq(proposals.raisedByRootType, raiser.type), eq(proposals.raisedByRootId, raiser.id)))
+    .limit(MAX_PENDING_PER_RAISER)
+    .all();
+  const message =
+    mine.length >= MAX_PENDING_PER_RAISER
+      ? `You already have ${MAX_PENDING_PER_RAISER} pending proposals in vault "${vault.name}"; wait for them to be reviewed`
+      : `Vault "${vault.name}" already has ${MAX_PENDING_PER_VAULT} pending proposals; wait for them to be reviewed`;
+  return new AppError(429, "too_many_pending_proposals", message, { headers: { "Retry-After": "60" } });
 }
 
 /** Seals values an agent sent back, bound to this proposal and key. */

@@ -8,6 +8,7 @@ import type { AppEnv } from "../app-env.ts";
 import { configOf } from "../config.ts";
 import { companyDataKey } from "../db/data-keys.ts";
 import { commitChange } from "../effects.ts";
+import { isGuardFailure } from "../db/audit.ts";
 import { badRequest, notFound } from "../lib/app-error.ts";
 import { associatedData, sealText } from "../lib/crypto-envelope.ts";
 import type { Principal } from "../lib/principal.ts";
@@ -15,7 +16,7 @@ import { base64url, newId, randomBytes } from "../lib/tokens.ts";
 import type { ProposalEvent } from "../proposals/proposals.contract.ts";
 import { checkWebhookUrl } from "./webhook-url.ts";
 import { MAX_WEBHOOKS_PER_VAULT } from "./webhooks.contract.ts";
-import { countVaultWebhooks, createWebhookChange, deleteWebhookChange, webhookExists } from "./webhooks.queries.ts";
+import { createWebhookChange, deleteWebhookChange, webhookExists } from "./webhooks.queries.ts";
 
 type Vault = { id: string };
 
@@ -23,15 +24,16 @@ type Vault = { id: string };
 export async function addWebhook(c: Context<AppEnv>, principal: Principal, vault: Vault, input: { url: string; events: readonly ProposalEvent[] }) {
   const db = c.var.db;
   const url = checkWebhookUrl(input.url, configOf(c.env).allowPrivateUpstreams);
-  if ((await countVaultWebhooks(db, vault.id)) >= MAX_WEBHOOKS_PER_VAULT) {
-    throw badRequest("too_many_webhooks", `At most ${MAX_WEBHOOKS_PER_VAULT} webhooks per vault`);
-  }
   const id = newId("whk");
   const secret = `whsec_${base64url(randomBytes(32))}`;
   const sealedSecret = await sealText(await companyDataKey(db, c.env, principal.companyId), secret, associatedData.webhookSecret(principal.companyId, id));
   const createdAt = Date.now();
   const events = [...new Set(input.events)];
-  await commitChange(c, createWebhookChange(db, principal, { id, companyId: principal.companyId, vaultId: vault.id, url, events, sealedSecret, createdAt }));
+  const webhook = { id, companyId: principal.companyId, vaultId: vault.id, url, events, sealedSecret, createdAt };
+  // The cap is checked by the write itself (the audit row's guard), so parallel additions cannot overshoot it.
+  await commitChange(c, createWebhookChange(db, principal, webhook)).catch((error: unknown) => {
+    throw isGuardFailure(error) ? badRequest("too_many_webhooks", `At most ${MAX_WEBHOOKS_PER_VAULT} webhooks per vault`) : error;
+  });
   return { id, url, events, createdAt, secret };
 }
 

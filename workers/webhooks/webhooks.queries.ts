@@ -1,16 +1,13 @@
 /** A vault's webhooks: reads, and the changes that add and remove them. */
-import { and, count, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { auditStatement } from "../db/audit.ts";
 import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
 import { webhooks } from "../db/schema.ts";
 import type { Principal } from "../lib/principal.ts";
+import { MAX_WEBHOOKS_PER_VAULT } from "./webhooks.contract.ts";
 
 export type WebhookRow = typeof webhooks.$inferSelect;
-
-export async function countVaultWebhooks(db: Database, vaultId: string): Promise<number> {
-  return (await db.select({ n: count() }).from(webhooks).where(eq(webhooks.vaultId, vaultId)).get())?.n ?? 0;
-}
 
 export async function listVaultWebhooks(db: Database, companyId: string, vaultId: string): Promise<WebhookRow[]> {
   return db
@@ -33,16 +30,23 @@ export async function webhookExists(db: Database, companyId: string, vaultId: st
   );
 }
 
-/** A new webhook; its secret is stored sealed only. */
+/** The vault's other webhooks leave room for this one: counted inside the batch that adds it. */
+const roomFor = (webhook: WebhookRow) =>
+  sql`(SELECT count(*) FROM ${webhooks} WHERE ${webhooks.vaultId} = ${webhook.vaultId} AND ${webhooks.id} != ${webhook.id}) < ${MAX_WEBHOOKS_PER_VAULT}`;
+
+/**
+ * A new webhook; its secret is stored sealed only. The per-vault cap is the audit row's guard, so
+ * parallel additions cannot all pass one count: past the cap the batch fails whole (`isGuardFailure`).
+ */
 export function createWebhookChange(db: Database, principal: Principal, webhook: WebhookRow) {
   return change([
     db.insert(webhooks).values(webhook),
-    auditStatement(db, principal, {
-      action: "webhook.create",
-      targetType: "vault",
-      targetId: webhook.vaultId,
-      detail: { webhook: webhook.id, url: webhook.url, events: webhook.events },
-    }),
+    auditStatement(
+      db,
+      principal,
+      { action: "webhook.create", targetType: "vault", targetId: webhook.vaultId, detail: { webhook: webhook.id, url: webhook.url, events: webhook.events } },
+      roomFor(webhook),
+    ),
   ] as const);
 }
 
