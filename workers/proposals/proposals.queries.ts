@@ -3,8 +3,9 @@ import { and, desc, eq, inArray } from "drizzle-orm";
 import { auditStatement } from "../db/audit.ts";
 import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
-import { agents, proposals, vaults, vaultSessions } from "../db/schema.ts";
+import { credentials, proposals, services, vaults } from "../db/schema.ts";
 import type { Principal } from "../lib/principal.ts";
+import type { CurrentService } from "./impact.ts";
 import type { ProposalRow } from "./proposal-rows.ts";
 import type { ProposalStatus } from "./proposal-view.ts";
 
@@ -64,15 +65,26 @@ export async function pendingProposals(db: Database, companyId: string, vaultIds
     .all();
 }
 
-/** Who raised it, in a reviewer's words. */
-export async function raiserName(db: Database, row: ProposalRow): Promise<string> {
-  if (row.raisedByType === "agent") {
-    const agent = await db.select({ name: agents.name }).from(agents).where(eq(agents.id, row.raisedById)).get();
-    return agent ? `agent ${agent.name}` : "a deleted agent";
-  }
-  if (row.raisedByType === "vault_session") {
-    const session = await db.select({ label: vaultSessions.label }).from(vaultSessions).where(eq(vaultSessions.id, row.raisedById)).get();
-    return session?.label ? `session “${session.label}”` : "a vault session";
-  }
-  return row.raisedByType === "user" ? "a user" : "an API key";
+/** A vault as a proposal's marks read it: its services with who chose their destinations, and the keys it stores. */
+export async function vaultAsItIs(db: Database, companyId: string, vaultId: string): Promise<{ current: CurrentService[]; stored: Set<string> }> {
+  const [current, keys] = await Promise.all([
+    db
+      .select({
+        name: services.name,
+        hostPattern: services.host,
+        upstream: services.upstream,
+        auth: services.auth,
+        destinationChosenBy: services.destinationChosenBy,
+        destinationChosenAt: services.destinationChosenAt,
+      })
+      .from(services)
+      .where(and(eq(services.vaultId, vaultId), eq(services.companyId, companyId)))
+      .all(),
+    db
+      .select({ key: credentials.key })
+      .from(credentials)
+      .where(and(eq(credentials.vaultId, vaultId), eq(credentials.companyId, companyId)))
+      .all(),
+  ]);
+  return { current, stored: new Set(keys.map((k) => k.key)) };
 }

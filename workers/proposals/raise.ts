@@ -6,7 +6,7 @@
 import { and, count, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { companyDataKey } from "../db/data-keys.ts";
-import { credentials, proposals, services } from "../db/schema.ts";
+import { proposals } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { AppError, badRequest } from "../lib/app-error.ts";
 import { associatedData, sealText } from "../lib/crypto-envelope.ts";
@@ -16,12 +16,20 @@ import type { ProposalServiceView, ProposalSlotView } from "./proposal-view.ts";
 import type { VaultRow } from "../auth/permissions.ts";
 import { withImpact } from "./impact.ts";
 import { configOf } from "../config.ts";
-import { MAX_PENDING_PER_RAISER, MAX_PENDING_PER_VAULT, type RaiseProposalInput } from "./proposals.contract.ts";
+import { MAX_PENDING_PER_RAISER, MAX_PENDING_PER_VAULT, type PrincipalRef, type RaiseProposalInput } from "./proposals.contract.ts";
+import { vaultAsItIs } from "./proposals.queries.ts";
 import type { RootKey } from "../db/change.ts";
 
 export type CheckedProposal = { services: ProposalServiceView[]; slots: ProposalSlotView[]; values: Map<string, string> };
 
-export async function checkProposal(db: Database, env: Env, vault: VaultRow, raiser: RootKey, input: RaiseProposalInput): Promise<CheckedProposal> {
+export async function checkProposal(
+  db: Database,
+  env: Env,
+  vault: VaultRow,
+  raiser: RootKey,
+  input: RaiseProposalInput,
+  raisedBy: PrincipalRef,
+): Promise<CheckedProposal> {
   if (input.services.length === 0 && input.credentials.length === 0) {
     throw badRequest("empty_proposal", "A proposal needs at least one service or credential slot");
   }
@@ -32,20 +40,8 @@ export async function checkProposal(db: Database, env: Env, vault: VaultRow, rai
   const dupKey = keys.find((k, i) => keys.indexOf(k) !== i);
   if (dupKey) throw badRequest("duplicate_slot", `Credential slot "${dupKey}" appears twice`);
 
-  const [existingServices, existingKeys] = await Promise.all([
-    db
-      .select({ name: services.name, hostPattern: services.host, upstream: services.upstream, auth: services.auth })
-      .from(services)
-      .where(and(eq(services.vaultId, vault.id), eq(services.companyId, vault.companyId)))
-      .all(),
-    db
-      .select({ key: credentials.key })
-      .from(credentials)
-      .where(and(eq(credentials.vaultId, vault.id), eq(credentials.companyId, vault.companyId)))
-      .all(),
-  ]);
+  const { current: existingServices, stored } = await vaultAsItIs(db, vault.companyId, vault.id);
   const serviceNames = new Set(existingServices.map((s) => s.name));
-  const stored = new Set(existingKeys.map((k) => k.key));
   const settable = new Set(input.credentials.filter((c) => c.action === "set").map((c) => c.key));
   const deleting = new Set(input.credentials.filter((c) => c.action === "delete").map((c) => c.key));
   const hostOptions = { allowPrivate: configOf(env).allowPrivateUpstreams };
@@ -131,8 +127,8 @@ export async function checkProposal(db: Database, env: Env, vault: VaultRow, rai
       },
     );
   }
-  // Marked as the vault stands now: what a set replaces, and stored credentials sent somewhere new.
-  const impact = withImpact(checkedServices, slots, existingServices, stored);
+  // Marked as the vault stands now: what a set replaces, stored credentials sent somewhere new, where each slot's value goes.
+  const impact = withImpact({ services: checkedServices, slots, raisedBy }, existingServices, stored);
   return { services: impact.services, slots: impact.slots, values };
 }
 
