@@ -368,6 +368,8 @@ export const proposals = sqliteTable(
     raisedByRootId: text("raised_by_root_id"),
     /** Who raised it as a reviewer reads it, named when raised (null on rows older than the column). */
     raisedBy: text("raised_by", { mode: "json" }).$type<PrincipalRef>(),
+    /** The digest of where its stored view says values go (proposals/destinations-digest.ts): what an approval without one binds to. */
+    destinationsDigest: text("destinations_digest"),
     approvalTokenHash: text("approval_token_hash").notNull(),
     createdAt: createdAt(),
     expiresAt: integer("expires_at").notNull(),

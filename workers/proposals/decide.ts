@@ -21,8 +21,6 @@ import type { VaultRole } from "../db/schema.ts";
 import type { ProposalServiceView, ProposalSlotView, ProposalStatus, ProposalView } from "./proposal-view.ts";
 import { newId } from "../lib/tokens.ts";
 import { raisedByOf, raisedByRootOf, type ProposalRow } from "./proposal-rows.ts";
-import { destinationsDigest } from "./destinations-digest.ts";
-import { raisedView } from "./review-view.ts";
 import { destinationText } from "./review-words.ts";
 
 const pendingGuard = (id: string) => sql`EXISTS (SELECT 1 FROM ${proposals} WHERE ${proposals.id} = ${id} AND ${proposals.status} = 'pending')`;
@@ -75,13 +73,14 @@ export function requirePending(row: ProposalRow): void {
 
 /**
  * The destinations the approver was shown are still the vault's: `shown` is the digest of the view
- * they decided on; without one (a client that sends none), the view the proposal was raised with.
- * Changing a destination in the moment between this check and the batch gains nothing: whoever
- * can change it then can change it just after the approval too.
+ * they decided on; without one (a client that sends none), the view the proposal was raised with
+ * (a row from before that was recorded matches nothing: its approver must send one). Changing a
+ * destination in the moment between this check and the batch gains nothing: whoever can change
+ * it then can change it just after the approval too.
  */
-export async function requireUnchanged(row: ProposalRow, review: Pick<ProposalView, "destinations_digest">, shown: string | undefined): Promise<void> {
-  const expected = shown ?? (await destinationsDigest(raisedView(row)));
-  if (review.destinations_digest !== expected) {
+export function requireUnchanged(row: ProposalRow, review: Pick<ProposalView, "destinations_digest">, shown: string | undefined): void {
+  const expected = shown ?? row.destinationsDigest;
+  if (!expected || review.destinations_digest !== expected) {
     throw conflict(
       "proposal_changed",
       "Where this proposal's values would go has changed since it was shown: read it again (its destinations_digest is new) and decide on what it says now",
@@ -129,7 +128,7 @@ export async function approve(
 ): Promise<ProposalRow> {
   requireDecider(decider, row, review);
   requirePending(row);
-  await requireUnchanged(row, review, options.shownDigest);
+  requireUnchanged(row, review, options.shownDigest);
   const principal = decider.principal;
   const note = options.note;
   // Whoever raised it chose the destinations it sets (an agent, even though a person approves them).

@@ -21,6 +21,7 @@ export function proposalView(row: ProposalRow, vaultName: string): ProposalView 
     created_at: iso(row.createdAt) ?? "",
     expires_at: iso(row.expiresAt) ?? "",
     raised_by: raisedByOf(row),
+    ...(row.destinationsDigest ? { destinations_digest: row.destinationsDigest } : {}),
   };
 }
 

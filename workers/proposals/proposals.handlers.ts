@@ -55,6 +55,8 @@ proposalsRouter
       raisedByRootType: root.type,
       raisedByRootId: root.id,
       raisedBy,
+      // Where values go as raised: what the raiser, the list and the webhooks show, and what an approval without a digest binds to.
+      destinationsDigest: await destinationsDigest({ services: checked.services, credentials: checked.slots }),
       approvalTokenHash: approval.hash,
       createdAt: now,
       expiresAt: now + PROPOSAL_TTL_MS,
@@ -63,9 +65,7 @@ proposalsRouter
     };
     await commitChange(c, raiseChange(db, principal, row, vault.name));
     const approvalUrl = `${new URL(c.req.url).origin}/approve/${id}?token=${approval.token}`;
-    const record = proposalRecord(row, vault.name);
-    // The raiser's view carries the digest of the destinations as raised (what an approval without one binds to).
-    await proposalWatch(c.env, id).open({ ...record, view: { ...record.view, destinations_digest: await destinationsDigest(record.view) } }, approvalUrl);
+    await proposalWatch(c.env, id).open(proposalRecord(row, vault.name), approvalUrl);
     return c.json(
       {
         id,

@@ -44,8 +44,3 @@ export async function reviewViews(db: Database, rows: readonly ProposalRow[], va
   };
   return Promise.all(rows.map(async (row) => viewNow(row, vaultNames.get(row.vaultId) ?? "", await vaultOf(row))));
 }
-
-/** The view the raiser was answered with, for an approval that sends no digest: bound to the vault as it was raised. */
-export function raisedView(row: ProposalRow): Pick<ProposalView, "services" | "credentials"> {
-  return { services: row.services as ProposalServiceView[], credentials: row.credentials as ProposalSlotView[] };
-}
