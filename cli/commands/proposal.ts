@@ -7,7 +7,6 @@
 import { z } from "zod";
 import {
   type ApproveProposalBody,
-  type CredentialSlotView,
   MAX_PROPOSAL_ID_LENGTH,
   MAX_PROPOSAL_LIST_LIMIT,
   MAX_PROPOSAL_MESSAGE,
@@ -18,6 +17,8 @@ import {
   ProposalDetailsList,
   type RejectProposalBody,
 } from "../../workers/proposals/proposals.contract.ts";
+import { principalText } from "../../workers/proposals/review-words.ts";
+import { describeProposal, destinationLines, needsValue, type Proposal, slotAnnouncement } from "../proposal-text.ts";
 import { WhoAmI } from "../../workers/sign-in/sign-in.contract.ts";
 import { isApiError, type ApiClient, type ApiError } from "../api-client.ts";
 import { CliError, EXIT } from "../cli-error.ts";
@@ -25,14 +26,10 @@ import { type CommandContext, createCommand, type OptionSpec } from "../command.
 import { formatDuration, Ttl } from "../duration.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
 import { listedId, PageLimit, VaultName } from "../names.ts";
-import { describeAuth } from "../service-auth.ts";
 import { requireSession } from "../session.ts";
 import { readSlotValues } from "../slot-values.ts";
 import { indented, oneLine, safeText } from "../terminal-text.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
-
-type Proposal = z.output<typeof ProposalDetails>;
-type CredentialSlot = z.output<typeof CredentialSlotView>;
 
 const ProposalId = listedId(1, MAX_PROPOSAL_ID_LENGTH, "must be a proposal id as shown by `edgevault proposal list` (e.g. prp_4f1c9a07b2e8d35c61)");
 
@@ -53,14 +50,6 @@ const GUARD_VAULT_OPTION = {
 
 const ReviewText = z.string().max(MAX_PROPOSAL_MESSAGE, `must be at most ${MAX_PROPOSAL_MESSAGE} characters`);
 
-/** A slot the approver must fill: the agent asked for a credential and did not supply it. */
-const needsValue = (slot: CredentialSlot) => slot.action === "set" && !slot.has_value;
-
-/** The auth as the agent proposed it; the edge validated it against the same schema the services API uses. */
-function proposedAuth(auth: Proposal["services"][number]["auth"]): string {
-  return auth === undefined ? "passthrough" : describeAuth(auth);
-}
-
 /**
  * The 403 `human_required` answer, or the same refusal found out before any secret is read: say
  * what to do instead of only what went wrong.
@@ -78,6 +67,19 @@ async function rethrowHumanRequired<T>(context: CommandContext, what: string, re
     return await request;
   } catch (error) {
     if (isApiError(error, "human_required")) throw humanRequired(context, what, error);
+    throw error;
+  }
+}
+
+/** 409 `proposal_changed`: the destinations shown before the values were typed are no longer the vault's. */
+async function rethrowChanged<T>(id: string, request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (error) {
+    if (isApiError(error, "proposal_changed"))
+      throw new CliError(
+        `Where proposal ${id}'s values would be sent changed since it was read; nothing was decided. Review it again with: edgevault proposal show ${id}`,
+      );
     throw error;
   }
 }
@@ -126,10 +128,11 @@ its own.`,
       items.map((i) => `${i.action === "delete" ? "-" : ""}${i.name ?? i.key ?? ""}`).join(",") || "-";
     context.out(
       table(
-        ["ID", "STATUS", "SERVICES", "CREDENTIALS", "CREATED", "MESSAGE"],
+        ["ID", "STATUS", "RAISED BY", "SERVICES", "CREDENTIALS", "CREATED", "MESSAGE"],
         proposals.map((p) => [
           p.id,
           p.status,
+          oneLine(principalText(p.raised_by), 60),
           oneLine(names(p.services), 40),
           oneLine(names(p.credentials), 40),
           p.created_at,
@@ -142,51 +145,16 @@ its own.`,
   },
 });
 
-/** The proposal as a reviewer reads it, one line per service and slot. */
-function describeProposal(p: Proposal): string[] {
-  const lines: string[] = [];
-  const field = (label: string, value: string) => lines.push(`${`${label}:`.padEnd(13)}${indented(value, " ".repeat(13))}`);
-  field("Proposal", p.id);
-  field("Vault", p.vault);
-  field("Status", p.status === "pending" ? `pending (expires ${p.expires_at})` : `${p.status}${p.reviewed_at ? ` (${p.reviewed_at})` : ""}`);
-  field("Created", p.created_at);
-  field("Message", p.message || "(none)");
-  if (p.user_message) field("For the user", p.user_message);
-  if (p.review_note) field("Review note", p.review_note);
-
-  lines.push("", p.services.length === 0 ? "Services: none" : "Services:");
-  for (const s of p.services) {
-    if (s.action === "delete") {
-      lines.push(`  delete  ${safeText(s.name)}`);
-      continue;
-    }
-    const upstream = s.upstream ? ` via ${oneLine(s.upstream, 80)}` : "";
-    lines.push(`  set     ${safeText(s.name)}  ${oneLine(s.host ?? "", 80)}${upstream}  ${proposedAuth(s.auth)}`);
-    if (s.description) lines.push(`          ${indented(s.description, "          ")}`);
-  }
-
-  lines.push("", p.credentials.length === 0 ? "Credentials: none" : "Credentials:");
-  for (const c of p.credentials) {
-    if (c.action === "delete") {
-      lines.push(`  delete  ${safeText(c.key)}`);
-      continue;
-    }
-    lines.push(`  set     ${safeText(c.key)}  ${c.has_value ? "value supplied by the agent" : "needs a value"}`);
-    const pad = "          ";
-    if (c.description) lines.push(`${pad}${indented(c.description, pad)}`);
-    if (c.obtain) lines.push(`${pad}Get it at: ${oneLine(c.obtain, 2000)}`);
-    if (c.obtain_instructions) lines.push(`${pad}How: ${indented(c.obtain_instructions, `${pad}     `)}`);
-  }
-  return lines;
-}
-
 export const proposalShow = createCommand({
   path: ["proposal", "show"],
-  summary: "Show one proposal: its services, credential slots and message",
-  description: `Shows what the proposal would change: each service with its host and auth type, each credential
-slot with the agent's description, where to obtain it and how, whether the agent supplied the
-value itself, and the agent's message. Values are never shown (the edge never returns them).
-Text the agent wrote is printed with control characters made visible.`,
+  summary: "Show one proposal: who raised it, its services, credential slots and message",
+  description: `Shows who raised the proposal (an agent by name, a person by e-mail, an API key by label; through
+a session, its minter first and the session's label quoted) and what it would change: each
+service with its host and auth type, each credential slot with where its value would be sent
+(every service that sends the key once approved, and who chose that host: lines starting with
+"!" were chosen by an agent), the agent's description, where to obtain it and how, whether the
+agent supplied the value itself, and the agent's message. Values are never shown (the edge never
+returns them). Text the agent wrote is printed with control characters made visible.`,
   positionals: [PROPOSAL],
   options: { json: { type: "boolean", description: "Print the edge's answer as JSON" } },
   examples: ["edgevault proposal show prp_4f1c9a07b2e8d35c61"],
@@ -212,14 +180,6 @@ async function decidableProposal(client: ApiClient, id: string, vault: string | 
   return proposal;
 }
 
-/** What a slot's hidden prompt is preceded by, so the approver knows what to paste. */
-function slotAnnouncement(slot: CredentialSlot): string {
-  const parts = [slot.description ? oneLine(slot.description, 200) : undefined, slot.obtain ? `get it at ${oneLine(slot.obtain, 500)}` : undefined].filter(
-    Boolean,
-  );
-  return `${slot.key}${parts.length ? `: ${parts.join("; ")}` : ""}`;
-}
-
 export const proposalApprove = createCommand({
   path: ["proposal", "approve"],
   summary: "Approve a proposal, typing the credential values it needs (never as arguments)",
@@ -228,6 +188,10 @@ each credential slot that needs a value (the agent asked for it without supplyin
 is read from a hidden prompt on a terminal, or from stdin when it is piped: one KEY=value per
 line, or just the value when exactly one slot needs one. Values are never taken from arguments
 and never printed. Review first with proposal show.
+
+Before any value is read, it prints who raised the proposal and where each value would be sent
+("!": a host an agent chose). The approval is bound to those destinations: if they change before
+it reaches the edge, nothing is decided (proposal_changed) and you review it again.
 
 Only a signed-in person with the member or admin role in the vault can approve: log in with
 edgevault login --email. API keys, agents and sessions are refused (human_required).`,
@@ -259,17 +223,24 @@ edgevault login --email. API keys, agents and sessions are refused (human_requir
       const me = await client.request("GET", "/v1/whoami", WhoAmI);
       if (me.kind !== "user") throw humanRequired(context, "approve proposals");
     }
+    // Where each value goes is said before it is asked for; the approval binds to what was said.
+    context.err(`Raised by ${oneLine(principalText(proposal.raised_by), 400)}.`);
+    for (const slot of proposal.credentials.filter((s) => s.action === "set")) {
+      for (const line of [`${safeText(slot.key)}:`, ...destinationLines(slot, "    ")]) context.err(line);
+    }
     const values = await readSlotValues(
       context,
       slots.map((slot) => ({ key: slot.key, describe: slotAnnouncement(slot) })),
       context.err,
     );
-    const approved = await rethrowHumanRequired(
-      context,
-      "approve proposals",
-      client.request("POST", `${proposalPath(id)}/approve`, ProposalDetails, {
-        body: { credentials: values, ...(note === undefined ? {} : { note }) } satisfies z.input<typeof ApproveProposalBody>,
-      }),
+    const body = {
+      credentials: values,
+      ...(note === undefined ? {} : { note }),
+      ...(proposal.destinations_digest ? { destinations_digest: proposal.destinations_digest } : {}),
+    } satisfies z.input<typeof ApproveProposalBody>;
+    const approved = await rethrowChanged(
+      id,
+      rethrowHumanRequired(context, "approve proposals", client.request("POST", `${proposalPath(id)}/approve`, ProposalDetails, { body })),
     );
     if (json) {
       printJson(context, approved);

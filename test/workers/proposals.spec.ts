@@ -168,7 +168,7 @@ describe("proposals: raise, read, decide", () => {
     const raised = await raise(s, { credentials: [{ key: "RESULT_TOKEN", value: "value-from-agent" }], message: "store this" });
     const id = raised.body.id as string;
     const view = await call("GET", `/v1/proposals/${id}`, { token: s.reviewer.token });
-    expect(view.body.credentials).toEqual([{ action: "set", key: "RESULT_TOKEN", has_value: true }]);
+    expect(view.body.credentials).toEqual([{ action: "set", key: "RESULT_TOKEN", has_value: true, sent_to: [] }]);
     const row = await env.DB.prepare("SELECT * FROM proposals WHERE id = ?").bind(id).first();
     expect(JSON.stringify(row)).not.toContain("value-from-agent");
     expect((await call("POST", `/v1/proposals/${id}/approve`, { token: s.reviewer.token, body: {} })).status).toBe(200);

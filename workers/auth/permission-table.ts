@@ -103,7 +103,7 @@ const PEOPLE = { owner: "allow", member: "allow" } as const;
 const OWNER_ONLY = { owner: "allow", member: "deny" } as const;
 const inVaultPage = (role: VaultRole, mirrors: string, note?: string) => consolePage(mirrors, { owner: role, member: role }, note);
 const DECIDE_NOTE =
-  "a signed-in human, never about what they (or a session they minted) raised; admin of the vault when the proposal adds, changes or deletes a service";
+  "a signed-in human, never about what they (or a session they minted) raised; admin of the vault when the proposal adds, changes or deletes a service, or asks for a value a destination an agent chose would receive";
 
 export const PERMISSIONS = {
   "GET /health": PUBLIC,

@@ -5,6 +5,7 @@
  */
 import { VAULT_ROLES, type VaultRole } from "../vaults/vaults.contract.ts";
 import type { ServiceAuth } from "../services/services.contract.ts";
+import type { PrincipalRef } from "../proposals/proposals.contract.ts";
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -311,6 +312,14 @@ export const services = sqliteTable(
     auth: text("auth", { mode: "json" }).$type<ServiceAuth>().notNull(),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     position: integer("position").notNull().default(0),
+    /**
+     * Who last set where this service sends credentials (host or upstream), and when: the raiser of
+     * the proposal that set it, or whoever wrote it through the API or the console. A reviewer is
+     * shown it, and a value for a key an agent pointed somewhere needs an admin (proposals/decide.ts).
+     * Null for services written before it was recorded.
+     */
+    destinationChosenBy: text("destination_chosen_by", { mode: "json" }).$type<PrincipalRef>(),
+    destinationChosenAt: integer("destination_chosen_at"),
     createdAt: createdAt(),
     updatedAt: integer("updated_at"),
   },
@@ -357,6 +366,10 @@ export const proposals = sqliteTable(
     /** The root principal behind the raiser (a session's minter, else the raiser): never its reviewer. */
     raisedByRootType: text("raised_by_root_type"),
     raisedByRootId: text("raised_by_root_id"),
+    /** Who raised it as a reviewer reads it, named when raised (null on rows older than the column). */
+    raisedBy: text("raised_by", { mode: "json" }).$type<PrincipalRef>(),
+    /** The digest of where its stored view says values go (proposals/destinations-digest.ts): what an approval without one binds to. */
+    destinationsDigest: text("destinations_digest"),
     approvalTokenHash: text("approval_token_hash").notNull(),
     createdAt: createdAt(),
     expiresAt: integer("expires_at").notNull(),

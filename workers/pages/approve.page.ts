@@ -1,25 +1,44 @@
 /**
- * The approval page at `approval_url`: what the agent asks for, in the reviewer's words, with a
- * field for each credential the human must provide. Values typed here are never rendered back.
+ * The approval page at `approval_url`: who really asks (never a name they chose), what they ask
+ * for in the reviewer's words, where every value would be sent and who chose that destination,
+ * and a field for each credential the human must provide. The form carries the digest of the
+ * destinations it shows, so an approval made on it is refused once they changed. Values typed
+ * here are never rendered back.
  */
 import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../proposals/proposal-view.ts";
+import { choiceText, destinationText, principalText } from "../proposals/review-words.ts";
 import { credentialKeysOf } from "../lib/inject-auth.ts";
 import { html, layout, notice } from "./layout.ts";
 import type { Frame } from "./nav.ts";
 
 export type ApprovePageModel = {
+  /** The proposal as the vault stands now (review-view.ts). */
   view: ProposalView;
-  raisedBy: string;
   token: string;
   frame: Frame;
   flash?: { kind: "ok" | "error" | "info"; text: string };
 };
 
+/**
+ * Where a slot's value goes once approved: every service that sends its key, and who chose that
+ * destination. One an agent chose is a warning: its description is the agent's words, the host is its choice.
+ */
+const slotDestinations = (slot: ProposalSlotView, id?: string) => {
+  const to = slot.sent_to ?? [];
+  if (to.length === 0) return html`<p class="hint"${id ? html` id="${id}"` : ""}>No service sends <code>${slot.key}</code>: it is only stored.</p>`;
+  return html`<div${id ? html` id="${id}"` : ""}>${to.map((d) =>
+    d.chosen_by_agent
+      ? html`<p class="notice warn">Sent to <code>${destinationText(d)}</code> (service <code>${d.service}</code>): ${choiceText(d)}. The description is the asker's words; where the value goes is an agent's choice.</p>`
+      : html`<p class="hint">Sent to <code>${destinationText(d)}</code> (service <code>${d.service}</code>; ${choiceText(d)}).</p>`,
+  )}</div>`;
+};
+
 const slotField = (slot: ProposalSlotView) => {
   const id = `cred-${slot.key}`;
-  const described = [slot.description ? `${id}-desc` : "", slot.obtain_instructions ? `${id}-how` : ""].filter(Boolean).join(" ");
+  const described = [`${id}-to`, slot.description ? `${id}-desc` : "", slot.obtain_instructions ? `${id}-how` : ""].filter(Boolean).join(" ");
   return html`<li>
   <label for="${id}"><code>${slot.key}</code></label>
+  ${slotDestinations(slot, `${id}-to`)}
   ${slot.description ? html`<p class="hint" id="${id}-desc">${slot.description}</p>` : ""}
   ${slot.obtain ? html`<p class="hint">Get it at <a href="${slot.obtain}" target="_blank" rel="noopener noreferrer">${slot.obtain}</a></p>` : ""}
   ${slot.obtain_instructions ? html`<p class="hint" id="${id}-how">${slot.obtain_instructions}</p>` : ""}
@@ -55,7 +74,7 @@ export function approvePage(model: ApprovePageModel) {
   const supplied = view.credentials.filter((s) => s.action === "set" && s.has_value);
   const removed = view.credentials.filter((s) => s.action === "delete");
   const pending = view.status === "pending";
-  const body = html`<h1>Request from ${model.raisedBy}</h1>
+  const body = html`<h1>Request from ${principalText(view.raised_by)}</h1>
 ${model.flash ? notice(model.flash.kind, model.flash.text) : ""}
 <section class="card" aria-labelledby="summary">
   <h2 id="summary">Vault <code>${view.vault}</code> <span class="badge ${view.status}">${view.status}</span></h2>
@@ -72,9 +91,10 @@ ${
   <input type="hidden" name="csrf" value="${model.frame.csrf}">
   <input type="hidden" name="token" value="${model.token}">
   <input type="hidden" name="action" value="approve">
+  <input type="hidden" name="destinations_digest" value="${view.destinations_digest ?? ""}">
   ${toFill.length ? html`<fieldset><legend>Credentials to provide</legend><ul class="plain">${toFill.map(slotField)}</ul></fieldset>` : ""}
   ${view.credentials.some((s) => s.action === "set" && s.replaces_existing) ? html`<p class="notice warn">Approving replaces the stored value of ${view.credentials.filter((s) => s.action === "set" && s.replaces_existing).map((s, i) => html`${i ? ", " : ""}<code>${s.key}</code>`)}.</p>` : ""}
-  ${supplied.length ? html`<p class="hint">The agent supplied ${supplied.map((s, i) => html`${i ? ", " : ""}<code>${s.key}</code>`)}; approving stores ${supplied.length === 1 ? "it" : "them"} (never shown).</p>` : ""}
+  ${supplied.length ? html`<p class="hint">The agent supplied ${supplied.map((s, i) => html`${i ? ", " : ""}<code>${s.key}</code>`)}; approving stores ${supplied.length === 1 ? "it" : "them"} (never shown).</p><ul class="plain">${supplied.map((s) => html`<li><code>${s.key}</code>: ${slotDestinations(s)}</li>`)}</ul>` : ""}
   ${removed.length ? html`<p class="hint">Approving deletes ${removed.map((s, i) => html`${i ? ", " : ""}<code>${s.key}</code>`)}.</p>` : ""}
   <div class="actions"><button type="submit" class="primary">Approve and apply</button></div>
 </form>

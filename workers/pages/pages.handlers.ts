@@ -30,10 +30,9 @@ import { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT, formBodyLimit, requireForm }
 import { type PageSession, pageSession, signInRedirect } from "./page-session.ts";
 import { signInPage } from "./sign-in.page.ts";
 import { approve, reject } from "../proposals/decide.ts";
-import { proposalView } from "../proposals/proposal-rows.ts";
 import { commitFor, decidable, settled } from "../proposals/decision.ts";
-import { pendingProposals, raiserName } from "../proposals/proposals.queries.ts";
-import { reviewView } from "../proposals/review-view.ts";
+import { pendingProposals } from "../proposals/proposals.queries.ts";
+import { reviewViews } from "../proposals/review-view.ts";
 import { consoleRouters } from "./console.routers.ts";
 
 export { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT };
@@ -59,6 +58,8 @@ const DecisionForm = z.object({
   token: z.string().max(200).optional(),
   action: z.enum(["approve", "reject"]),
   reason: z.string().max(2000).optional(),
+  /** The digest of the destinations the page showed: an approval binds to them. */
+  destinations_digest: z.string().max(128).optional(),
 });
 
 export const pagesRouter = createRouter();
@@ -128,7 +129,8 @@ pagesRouter.get("/inbox", async (c) => {
     if (roleAtLeast(await vaultRoleOf(db, principal, vault), "member")) decidableVaults.push(vault);
   const names = new Map(decidableVaults.map((v) => [v.id, v.name]));
   const rows = await pendingProposals(db, principal.companyId, [...names.keys()], INBOX_LIMIT);
-  const items = await Promise.all(rows.map(async (row) => ({ view: proposalView(row, names.get(row.vaultId) ?? ""), raisedBy: await raiserName(db, row) })));
+  // Marked as each vault stands now: where every value asked for would go, and who chose it.
+  const items = await reviewViews(db, rows, names);
   return page(c, inboxPage({ items, frame: frameOf(session, "/inbox") }));
 });
 
@@ -149,8 +151,7 @@ pagesRouter.get("/approve/:id", async (c) => {
   return page(
     c,
     approvePage({
-      view: await reviewView(c.var.db, found.row, found.vaultName),
-      raisedBy: await raiserName(c.var.db, found.row),
+      view: found.review,
       token: token ?? "",
       frame: frameOf(session, "/inbox"),
       flash,
@@ -166,7 +167,13 @@ pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async 
   }
   holdPageTo(c, "POST /approve/{id}", session.principal);
   const body = await c.req.parseBody();
-  const form = DecisionForm.safeParse({ csrf: body.csrf, token: body.token || undefined, action: body.action, reason: body.reason });
+  const form = DecisionForm.safeParse({
+    csrf: body.csrf,
+    token: body.token || undefined,
+    action: body.action,
+    reason: body.reason,
+    destinations_digest: body.destinations_digest,
+  });
   if (!form.success) throw new AppError(400, "invalid_request", "The form is incomplete");
   await requireForm(c, form.data.csrf);
   const id = c.req.param("id");
@@ -174,23 +181,30 @@ pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async 
   if (found instanceof Response) return found;
   const values: Record<string, string> = {};
   for (const [name, value] of Object.entries(body)) if (name.startsWith("cred_") && typeof value === "string" && value !== "") values[name.slice(5)] = value;
-  const again = async (error: AppError) =>
+  // Shown again as the vault stands now (`found.review`), with its new digest when destinations changed.
+  const again = (error: AppError) =>
     page(
       c,
       approvePage({
-        view: await reviewView(c.var.db, found.row, found.vaultName),
-        raisedBy: "the agent",
+        view: found.review,
         token: form.data.token ?? "",
         frame: frameOf(session, "/inbox"),
-        flash: { kind: "error", text: error.message },
+        flash: {
+          kind: "error",
+          text:
+            error.code === "proposal_changed"
+              ? "Where the values would go changed since this page was opened; nothing was applied. Read it again below, then type the values again."
+              : error.message,
+        },
       }),
       error.status === 409 ? 409 : 400,
     );
   try {
     const updated =
       form.data.action === "approve"
-        ? await approve(c.var.db, c.env, commitFor(c), found.decider, found.row, values, undefined)
-        : await reject(c.var.db, commitFor(c), found.decider, found.row, form.data.reason?.trim() || "Rejected without a reason");
+        ? // The page always binds: a form without a digest matches no destinations.
+          await approve(c.var.db, c.env, commitFor(c), found, values, { shownDigest: form.data.destinations_digest ?? "" })
+        : await reject(c.var.db, commitFor(c), found, form.data.reason?.trim() || "Rejected without a reason");
     await settled(c, updated, found.vaultName);
     const query = new URLSearchParams({ ...(form.data.token ? { token: form.data.token } : {}), done: updated.status });
     // Post/redirect/get: a reload never re-submits, and typed values never travel back.

@@ -1,9 +1,11 @@
 /**
  * Deciding a proposal, for the API and the approval page alike. Who may decide is checked here,
  * in one place (`requireDecider`): never the raiser or whoever minted the raising session, and an
- * admin of the vault when the proposal touches services. Approval applies every service and
- * credential and marks it applied in one D1 batch whose audit row guards on `status = 'pending'`:
- * of two decisions racing, exactly one lands and the other gets 409, and nothing is half-applied.
+ * admin of the vault when the proposal touches services or asks for a value that a destination an
+ * agent chose would receive. An approval binds to the destinations its approver was shown
+ * (`requireUnchanged`). Approval applies every service and credential and marks it applied in one
+ * D1 batch whose audit row guards on `status = 'pending'`: of two decisions racing, exactly one
+ * lands and the other gets 409, and nothing is half-applied.
  */
 import { change, type Change } from "../db/change.ts";
 import { and, eq, sql } from "drizzle-orm";
@@ -16,21 +18,28 @@ import { AppError, badRequest, conflict } from "../lib/app-error.ts";
 import { associatedData, openText, sealText } from "../lib/crypto-envelope.ts";
 import { roleAtLeast, rootOf, type Principal } from "../lib/principal.ts";
 import type { VaultRole } from "../db/schema.ts";
-import type { ProposalServiceView, ProposalSlotView, ProposalStatus } from "./proposal-view.ts";
+import type { ProposalServiceView, ProposalSlotView, ProposalStatus, ProposalView } from "./proposal-view.ts";
 import { newId } from "../lib/tokens.ts";
-import { raisedByRootOf, type ProposalRow } from "./proposal-rows.ts";
+import { raisedByOf, raisedByRootOf, type ProposalRow } from "./proposal-rows.ts";
+import { destinationText } from "./review-words.ts";
 
 const pendingGuard = (id: string) => sql`EXISTS (SELECT 1 FROM ${proposals} WHERE ${proposals.id} = ${id} AND ${proposals.status} = 'pending')`;
 
 /** A decider: the person deciding and their role in the proposal's vault. */
 export type Decider = { principal: Principal; role: VaultRole };
 
+/** A proposal as its decider sees it now: the row, and its view marked against the vault as it is (review-view.ts). */
+export type Decision = { decider: Decider; row: ProposalRow; review: Pick<ProposalView, "credentials" | "destinations_digest"> };
+
 /**
  * Nobody decides what they raised, or what a session they minted raised (delegation never
- * separates the two), and a proposal that adds, changes or deletes a service needs the power the
- * change needs: an admin of the vault. Credential-only proposals need a member.
+ * separates the two), and a proposal needs the power its change needs: an admin of the vault
+ * when it adds, changes or deletes a service (a service says where a credential goes), or when a
+ * value it asks for would be sent to a destination an agent chose — the agent pointed the key
+ * somewhere, so typing a value under it is the same power. Other credential-only proposals need a
+ * member. `review` is the proposal marked against the vault as it is now.
  */
-export function requireDecider(decider: Decider, row: ProposalRow): void {
+export function requireDecider(decider: Decider, row: ProposalRow, review: Pick<ProposalView, "credentials">): void {
   const raisedBy = raisedByRootOf(row);
   const me = rootOf(decider.principal);
   const ownRaise = row.raisedByType === decider.principal.kind && row.raisedById === decider.principal.id;
@@ -45,11 +54,38 @@ export function requireDecider(decider: Decider, row: ProposalRow): void {
   if (touchesServices && !roleAtLeast(decider.role, "admin")) {
     throw new AppError(403, "admin_required", "This proposal adds, changes or removes a service: only an admin of the vault can decide it");
   }
+  const pointed = review.credentials.flatMap((slot) =>
+    slot.action === "set" ? (slot.sent_to ?? []).filter((d) => d.chosen_by_agent).map((d) => ({ key: slot.key, d })) : [],
+  )[0];
+  if (pointed && !roleAtLeast(decider.role, "admin")) {
+    throw new AppError(
+      403,
+      "admin_required",
+      `"${pointed.key}" is sent to ${destinationText(pointed.d)} (service "${pointed.d.service}"), a destination an agent chose: only an admin of the vault can decide it`,
+    );
+  }
   if (!roleAtLeast(decider.role, "member")) throw new AppError(403, "forbidden", "Deciding proposals needs the member role in the vault");
 }
 
 export function requirePending(row: ProposalRow): void {
   if (row.status !== "pending") throw conflict("proposal_not_pending", `This proposal is already ${row.status}`);
+}
+
+/**
+ * The destinations the approver was shown are still the vault's: `shown` is the digest of the view
+ * they decided on; without one (a client that sends none), the view the proposal was raised with
+ * (a row from before that was recorded matches nothing: its approver must send one). Changing a
+ * destination in the moment between this check and the batch gains nothing: whoever can change
+ * it then can change it just after the approval too.
+ */
+export function requireUnchanged(row: ProposalRow, review: Pick<ProposalView, "destinations_digest">, shown: string | undefined): void {
+  const expected = shown ?? row.destinationsDigest;
+  if (!expected || review.destinations_digest !== expected) {
+    throw conflict(
+      "proposal_changed",
+      "Where this proposal's values would go has changed since it was shown: read it again (its destinations_digest is new) and decide on what it says now",
+    );
+  }
 }
 
 async function runDecision<T>(batch: () => Promise<T>): Promise<T> {
@@ -86,14 +122,17 @@ export async function approve(
   db: Database,
   env: Env,
   commit: Commit,
-  decider: Decider,
-  row: ProposalRow,
+  { decider, row, review }: Decision,
   given: Record<string, string>,
-  note: string | undefined,
+  options: { note?: string; shownDigest: string | undefined },
 ): Promise<ProposalRow> {
-  requireDecider(decider, row);
+  requireDecider(decider, row, review);
   requirePending(row);
+  requireUnchanged(row, review, options.shownDigest);
   const principal = decider.principal;
+  const note = options.note;
+  // Whoever raised it chose the destinations it sets (an agent, even though a person approves them).
+  const chooser = raisedByOf(row);
   const values = await slotValues(db, env, row, given);
   const now = Date.now();
   const dataKey = values.size ? await companyDataKey(db, env, row.companyId) : undefined;
@@ -116,6 +155,8 @@ export async function approve(
             auth: s.auth ?? { type: "passthrough" },
             enabled: true,
             position: sql`(SELECT coalesce(max(${services.position}), 0) + 1 FROM ${services} WHERE ${services.vaultId} = ${row.vaultId})`,
+            destinationChosenBy: chooser,
+            destinationChosenAt: now,
             createdAt: now,
             updatedAt: now,
           })
@@ -127,6 +168,9 @@ export async function approve(
               description: s.description ?? null,
               auth: s.auth ?? { type: "passthrough" },
               enabled: true,
+              // A replacement that keeps the destination keeps whoever chose it (SET reads the old row).
+              destinationChosenBy: sql`CASE WHEN ${keepsDestination(s)} THEN ${services.destinationChosenBy} ELSE ${JSON.stringify(chooser)} END`,
+              destinationChosenAt: sql`CASE WHEN ${keepsDestination(s)} THEN ${services.destinationChosenAt} ELSE ${now} END`,
               updatedAt: now,
             },
           }),
@@ -177,8 +221,8 @@ export async function approve(
   return firstRow(updated);
 }
 
-export async function reject(db: Database, commit: Commit, decider: Decider, row: ProposalRow, reason: string): Promise<ProposalRow> {
-  requireDecider(decider, row);
+export async function reject(db: Database, commit: Commit, { decider, row, review }: Decision, reason: string): Promise<ProposalRow> {
+  requireDecider(decider, row, review);
   requirePending(row);
   const principal = decider.principal;
   const now = Date.now();
@@ -192,6 +236,8 @@ export async function reject(db: Database, commit: Commit, decider: Decider, row
   );
   return firstRow(updated);
 }
+
+const keepsDestination = (s: ProposalServiceView) => sql`${services.host} IS ${s.host ?? ""} AND ${services.upstream} IS ${s.upstream ?? null}`;
 
 function decideStatement(db: Database, principal: Principal, id: string, status: ProposalStatus, note: string | null, now: number) {
   // Agent-supplied values are dropped once decided: applied ones now live in `credentials`.

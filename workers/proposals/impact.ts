@@ -1,24 +1,76 @@
 /**
  * What approving a proposal would change, beyond what it literally asks: a `set` that replaces a
- * service of the same name (old → new), a credential slot that overwrites a stored value, and a
- * stored credential that a proposed service would send to a destination it is not sent to today.
- * A reviewer must see these as such, not as a plain "Allow" (an exfiltration looks exactly like
- * adding a service that reuses `STRIPE_KEY` with an upstream of the raiser's choosing).
+ * service of the same name (old → new), a credential slot that overwrites a stored value, a
+ * stored credential that a proposed service would send to a destination it is not sent to today,
+ * and, for every slot, where its value goes once the proposal applies and who chose that
+ * destination. A reviewer must see these as such, not as a plain "Allow" (an exfiltration looks
+ * exactly like adding a service that reuses `STRIPE_KEY` with an upstream of the raiser's
+ * choosing, or like asking a person for "the Stripe key" under a key an agent's host receives).
  */
 import type { ServiceAuth } from "../db/schema.ts";
 import { credentialKeysOf } from "../lib/inject-auth.ts";
+import { iso } from "../lib/openapi.ts";
+import type { PrincipalRef, SlotDestination } from "./proposals.contract.ts";
 import type { ProposalServiceView, ProposalSlotView } from "./proposal-view.ts";
+import { chosenByAgent, destinationOf } from "./review-words.ts";
 
-export type CurrentService = { name: string; hostPattern: string; upstream: string | null; auth: ServiceAuth };
+export type CurrentService = {
+  name: string;
+  hostPattern: string;
+  upstream: string | null;
+  auth: ServiceAuth;
+  destinationChosenBy: PrincipalRef | null;
+  destinationChosenAt: number | null;
+};
 
-/** Where a service sends its credentials: the upstream override, else the host over https (no path). */
-export function destinationOf(hostPattern: string, upstream: string | null | undefined): string {
-  return upstream ?? `https://${hostPattern.split("/")[0] ?? hostPattern}`;
+/** The proposal being marked: its services and slots, and who raised it (the chooser of what it sets). */
+export type ProposalAsked = { services: readonly ProposalServiceView[]; slots: readonly ProposalSlotView[]; raisedBy: PrincipalRef };
+
+type ServiceAfter = { name: string; host: string; upstream: string | null; auth: ServiceAuth; destination: SlotDestination };
+
+/**
+ * The vault's services once the proposal applies, each with who chose its destination. A `set`
+ * that keeps a service's destination keeps its chooser, as applying it does (decide.ts).
+ */
+function servicesAfter(asked: ProposalAsked, current: readonly CurrentService[]): ServiceAfter[] {
+  const after = new Map<string, ServiceAfter>();
+  for (const s of current) {
+    const chosen = s.destinationChosenBy
+      ? {
+          chosen_by: s.destinationChosenBy,
+          ...(s.destinationChosenAt ? { chosen_at: iso(s.destinationChosenAt) ?? "" } : {}),
+          chosen_by_agent: chosenByAgent(s.destinationChosenBy),
+        }
+      : { chosen_by_agent: false };
+    const destination = { service: s.name, host: s.hostPattern, ...(s.upstream ? { upstream: s.upstream } : {}), ...chosen };
+    after.set(s.name, { name: s.name, host: s.hostPattern, upstream: s.upstream, auth: s.auth, destination });
+  }
+  for (const s of asked.services) {
+    if (s.action === "delete") {
+      after.delete(s.name);
+      continue;
+    }
+    if (!s.host || !s.auth) continue;
+    const existing = after.get(s.name);
+    const upstream = s.upstream ?? null;
+    const kept = existing && existing.host === s.host && existing.upstream === upstream;
+    const destination: SlotDestination = kept
+      ? { ...existing.destination, service: s.name }
+      : {
+          service: s.name,
+          host: s.host,
+          ...(s.upstream ? { upstream: s.upstream } : {}),
+          proposed: true,
+          chosen_by: asked.raisedBy,
+          chosen_by_agent: chosenByAgent(asked.raisedBy),
+        };
+    after.set(s.name, { name: s.name, host: s.host, upstream, auth: s.auth, destination });
+  }
+  return [...after.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export function withImpact(
-  services: readonly ProposalServiceView[],
-  slots: readonly ProposalSlotView[],
+  asked: ProposalAsked,
   current: readonly CurrentService[],
   storedKeys: ReadonlySet<string>,
 ): { services: ProposalServiceView[]; slots: ProposalSlotView[] } {
@@ -31,7 +83,7 @@ export function withImpact(
       sentTo.set(key, destinations);
     }
   }
-  const annotated = services.map((service): ProposalServiceView => {
+  const annotated = asked.services.map((service): ProposalServiceView => {
     const { replaces: _r, exposes: _e, ...base } = service;
     const existing = byName.get(service.name);
     const replaces = existing
@@ -44,9 +96,12 @@ export function withImpact(
       .map((key) => ({ key, sent_to: [...(sentTo.get(key) ?? [])].sort() }));
     return { ...base, ...(replaces ? { replaces } : {}), ...(exposes.length ? { exposes } : {}) };
   });
-  const annotatedSlots = slots.map((slot): ProposalSlotView => {
-    const { replaces_existing: _r, ...base } = slot;
-    return slot.action === "set" && storedKeys.has(slot.key) ? { ...base, replaces_existing: true } : base;
+  const after = servicesAfter(asked, current);
+  const annotatedSlots = asked.slots.map((slot): ProposalSlotView => {
+    const { replaces_existing: _r, sent_to: _s, ...base } = slot;
+    if (slot.action !== "set") return base;
+    const sent_to = after.filter((s) => credentialKeysOf(s.auth).includes(slot.key)).map((s) => s.destination);
+    return { ...base, ...(storedKeys.has(slot.key) ? { replaces_existing: true } : {}), sent_to };
   });
   return { services: annotated, slots: annotatedSlots };
 }

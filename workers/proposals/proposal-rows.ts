@@ -2,6 +2,7 @@
 import type { proposals } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { iso } from "../lib/openapi.ts";
+import type { PrincipalRef } from "./proposals.contract.ts";
 import type { ProposalRecord, ProposalServiceView, ProposalSlotView, ProposalView } from "./proposal-view.ts";
 
 export type ProposalRow = typeof proposals.$inferSelect;
@@ -19,7 +20,23 @@ export function proposalView(row: ProposalRow, vaultName: string): ProposalView 
     reviewed_at: iso(row.reviewedAt),
     created_at: iso(row.createdAt) ?? "",
     expires_at: iso(row.expiresAt) ?? "",
+    raised_by: raisedByOf(row),
+    ...(row.destinationsDigest ? { destinations_digest: row.destinationsDigest } : {}),
   };
+}
+
+const ROOT_KINDS: readonly string[] = ["agent", "user", "company_key"] satisfies PrincipalRef["kind"][];
+
+/**
+ * Who raised it, as named when it was raised. A row older than that record shows the ids it kept;
+ * one without a known root is shown as an agent's, the stricter reading.
+ */
+export function raisedByOf(row: ProposalRow): PrincipalRef {
+  if (row.raisedBy) return row.raisedBy;
+  const root = raisedByRootOf(row);
+  const kind = ROOT_KINDS.includes(root.type) ? (root.type as PrincipalRef["kind"]) : "agent";
+  const via = row.raisedByType === "vault_session" ? { via: { kind: "vault_session" as const, id: row.raisedById, label: "" } } : {};
+  return { kind, id: root.id, name: root.id, ...via };
 }
 
 export function proposalRecord(row: ProposalRow, vaultName: string): ProposalRecord {

@@ -68,6 +68,39 @@ export const RaiseProposalBody = z
   .strict();
 export type RaiseProposalInput = z.infer<typeof RaiseProposalBody>;
 
+/**
+ * Who did something, as the edge knows them, never as they named themselves: an agent by its
+ * name, a person by their e-mail, an API key by its label. Something done through a vault
+ * session is its minter's, with the session in `via`; the session's label is free text its
+ * minter chose, so it is shown only quoted, after the real principal.
+ */
+export const PrincipalRef = z
+  .object({
+    kind: z.enum(["agent", "user", "company_key"]),
+    id: z.string(),
+    name: z.string(),
+    via: z.object({ kind: z.literal("vault_session"), id: z.string(), label: z.string() }).optional(),
+  })
+  .openapi("PrincipalRef");
+export type PrincipalRef = z.output<typeof PrincipalRef>;
+
+/**
+ * One service that sends a slot's key once the proposal applies, and who chose where it sends
+ * it. `chosen_by_agent`: that destination was set by an agent, or through a vault session (what
+ * `vault run` hands an agent), directly or by a proposal a person approved.
+ */
+export const SlotDestination = z.object({
+  service: z.string(),
+  host: z.string(),
+  upstream: z.string().optional(),
+  /** True when this proposal itself sets that service. */
+  proposed: z.boolean().optional(),
+  chosen_by: PrincipalRef.optional(),
+  chosen_at: Timestamp.optional(),
+  chosen_by_agent: z.boolean(),
+});
+export type SlotDestination = z.output<typeof SlotDestination>;
+
 export const ProposalRaised = z.object({ id: z.string(), status: z.literal("pending"), vault: z.string(), approval_url: z.string(), message: z.string() });
 
 /** A proposed service as reviewers and the raiser read it back. */
@@ -95,6 +128,8 @@ export const CredentialSlotView = z.object({
   has_value: z.boolean(),
   /** True when the vault already holds a value under this key, which approving overwrites. */
   replaces_existing: z.boolean().optional(),
+  /** `set` slots: every service that sends this key once the proposal applies (none: `[]`). */
+  sent_to: z.array(SlotDestination).optional(),
 });
 
 /** A proposal on the wire; the OpenAPI document shows its services and slots as open objects. */
@@ -111,6 +146,13 @@ export const ProposalView = z
     reviewed_at: Timestamp.nullable(),
     created_at: Timestamp,
     expires_at: Timestamp,
+    /** Who raised it; absent only where its raiser reads back a proposal raised before this was recorded. */
+    raised_by: PrincipalRef.optional(),
+    /**
+     * A digest of where this view says values would go (`sent_to`, `replaces`, `exposes`): send it
+     * back when approving, and the edge refuses (409 `proposal_changed`) if that is no longer so.
+     */
+    destinations_digest: z.string().optional(),
   })
   .openapi("Proposal");
 
@@ -130,11 +172,16 @@ export const ProposalList = z.object({ proposals: z.array(ProposalView) });
 export const ProposalDetailsList = z.object({ proposals: z.array(ProposalDetails) });
 
 const ApprovalToken = z.string().max(200);
+const DestinationsDigest = z.string().max(128);
 export const ApproveProposalBody = z
   .object({
     credentials: z.record(CredentialKey, CredentialValue).default({}),
     note: z.string().max(MAX_PROPOSAL_MESSAGE).optional(),
     token: ApprovalToken.optional().openapi({ description: "The approval_url's token; when given it must belong to this proposal." }),
+    destinations_digest: DestinationsDigest.optional().openapi({
+      description:
+        "The destinations_digest of the view the decision was made on; without it, the view as raised. A change since → 409 proposal_changed, nothing applied.",
+    }),
   })
   .strict();
 export const RejectProposalBody = z.object({ reason: z.string().min(1).max(MAX_PROPOSAL_MESSAGE), token: ApprovalToken.optional() }).strict();
@@ -144,6 +191,7 @@ export const PROPOSAL_ERROR_CODES = [
   "admin_required",
   "own_proposal",
   "proposal_not_pending",
+  "proposal_changed",
   "approval_token_mismatch",
   "missing_credential_value",
   "unknown_credential_key",

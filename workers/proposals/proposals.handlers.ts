@@ -14,9 +14,12 @@ import { createRouter } from "../lib/router.ts";
 import { newId } from "../lib/tokens.ts";
 import { approve, reject } from "./decide.ts";
 import { commitFor, decidable, settled } from "./decision.ts";
-import { listProposals, raiseChange } from "./proposals.queries.ts";
+import { findProposal, listProposals, pendingCapRefusal, raiseChange } from "./proposals.queries.ts";
+import { principalRefOf } from "../db/principals.queries.ts";
+import { destinationsDigest } from "./destinations-digest.ts";
+import { reviewView } from "./review-view.ts";
 import { proposalRecord, proposalView, proposalWatch, type ProposalRow } from "./proposal-rows.ts";
-import { checkProposal, pendingCapRefusal, sealProposalValues } from "./raise.ts";
+import { checkProposal, sealProposalValues } from "./raise.ts";
 import * as routes from "./proposals.routes.ts";
 
 export const proposalsRouter = createRouter();
@@ -30,7 +33,9 @@ proposalsRouter
     const body = c.req.valid("json");
     const db = c.var.db;
     const { vault } = await authorizeSelectedVault(c, body.vault);
-    const checked = await checkProposal(db, c.env, vault, body);
+    // Named by the edge, never by the caller: a session is its minter, its label only quoted beside.
+    const raisedBy = await principalRefOf(db, principal);
+    const checked = await checkProposal(db, c.env, vault, body, raisedBy);
     const id = newId("prp");
     const approval = await minterFor(c.env)("approval");
     const root = rootOf(principal);
@@ -50,6 +55,9 @@ proposalsRouter
       raisedById: principal.id,
       raisedByRootType: root.type,
       raisedByRootId: root.id,
+      raisedBy,
+      // Where values go as raised: what the raiser, the list and the webhooks show, and what an approval without a digest binds to.
+      destinationsDigest: await destinationsDigest({ services: checked.services, credentials: checked.slots }),
       approvalTokenHash: approval.hash,
       createdAt: now,
       expiresAt: now + PROPOSAL_TTL_MS,
@@ -81,13 +89,13 @@ proposalsRouter
     const record = await watch.read();
     if (!record || record.companyId !== principal.companyId) throw notFound("Proposal");
     // The raiser reads its own while it keeps a role in the vault (for an agent or a session, known without D1).
-    if (!isRaiser(record, principal)) await requireReader(c, record);
+    const raiser = isRaiser(record, principal);
+    if (!raiser) await requireReader(c, record);
     else if (!(await vaultRoleOf(c.var.db, principal, { id: record.vaultId }))) throw notFound("Proposal");
-    if (wait && record.view.status === "pending") {
-      const view = await watch.wait(wait * 1000);
-      return c.json(view ?? record.view, 200);
-    }
-    return c.json(record.view, 200);
+    const view = wait && record.view.status === "pending" ? ((await watch.wait(wait * 1000)) ?? record.view) : record.view;
+    // A reviewer reads a pending one as the vault stands now, with the digest an approval sends back.
+    if (!raiser && view.status === "pending") return c.json(await reviewOf(c, id), 200);
+    return c.json(view, 200);
   })
   .openapi(routes.listProposals, async (c) => {
     const principal = c.var.principal;
@@ -101,17 +109,24 @@ proposalsRouter
   .openapi(routes.approveProposal, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const { row, vaultName, decider } = await decidable(c, id, body.token);
-    const updated = await approve(c.var.db, c.env, commitFor(c), decider, row, body.credentials, body.note);
-    return c.json(await settled(c, updated, vaultName), 200);
+    const decision = await decidable(c, id, body.token);
+    const updated = await approve(c.var.db, c.env, commitFor(c), decision, body.credentials, { note: body.note, shownDigest: body.destinations_digest });
+    return c.json(await settled(c, updated, decision.vaultName), 200);
   })
   .openapi(routes.rejectProposal, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const { row, vaultName, decider } = await decidable(c, id, body.token);
-    const updated = await reject(c.var.db, commitFor(c), decider, row, body.reason);
-    return c.json(await settled(c, updated, vaultName), 200);
+    const decision = await decidable(c, id, body.token);
+    const updated = await reject(c.var.db, commitFor(c), decision, body.reason);
+    return c.json(await settled(c, updated, decision.vaultName), 200);
   });
+
+/** A pending proposal marked against its vault as it is now (review-view.ts). */
+async function reviewOf(c: Context<AppEnv>, id: string) {
+  const found = await findProposal(c.var.db, c.var.principal.companyId, id);
+  if (!found) throw notFound("Proposal");
+  return reviewView(c.var.db, found.row, found.vaultName);
+}
 
 /** Someone other than the raiser reads a proposal: member or higher in its vault. */
 async function requireReader(c: Context<AppEnv>, record: ProposalRecord): Promise<void> {

@@ -1,13 +1,15 @@
 /** Proposal rows: reads, and the change that raises one. Decisions are built in decide.ts. */
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { auditStatement } from "../db/audit.ts";
 import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
-import { agents, proposals, vaults, vaultSessions } from "../db/schema.ts";
-import type { Principal } from "../lib/principal.ts";
+import { credentials, proposals, services, vaults } from "../db/schema.ts";
+import { AppError } from "../lib/app-error.ts";
+import type { Principal, RootKey } from "../lib/principal.ts";
+import { MAX_PENDING_PER_RAISER, MAX_PENDING_PER_VAULT } from "./proposals.contract.ts";
+import type { CurrentService } from "./impact.ts";
 import type { ProposalRow } from "./proposal-rows.ts";
 import type { ProposalStatus } from "./proposal-view.ts";
-import { roomForProposal } from "./raise.ts";
 
 /** A new pending proposal, refused whole (`isGuardFailure`) when its vault or raiser has no room (`roomForProposal`). */
 export function raiseChange(db: Database, principal: Principal, row: ProposalRow, vaultName: string) {
@@ -66,15 +68,55 @@ export async function pendingProposals(db: Database, companyId: string, vaultIds
     .all();
 }
 
-/** Who raised it, in a reviewer's words. */
-export async function raiserName(db: Database, row: ProposalRow): Promise<string> {
-  if (row.raisedByType === "agent") {
-    const agent = await db.select({ name: agents.name }).from(agents).where(eq(agents.id, row.raisedById)).get();
-    return agent ? `agent ${agent.name}` : "a deleted agent";
-  }
-  if (row.raisedByType === "vault_session") {
-    const session = await db.select({ label: vaultSessions.label }).from(vaultSessions).where(eq(vaultSessions.id, row.raisedById)).get();
-    return session?.label ? `session “${session.label}”` : "a vault session";
-  }
-  return row.raisedByType === "user" ? "a user" : "an API key";
+/** A vault as a proposal's marks read it: its services with who chose their destinations, and the keys it stores. */
+export async function vaultAsItIs(db: Database, companyId: string, vaultId: string): Promise<{ current: CurrentService[]; stored: Set<string> }> {
+  const [current, keys] = await Promise.all([
+    db
+      .select({
+        name: services.name,
+        hostPattern: services.host,
+        upstream: services.upstream,
+        auth: services.auth,
+        destinationChosenBy: services.destinationChosenBy,
+        destinationChosenAt: services.destinationChosenAt,
+      })
+      .from(services)
+      .where(and(eq(services.vaultId, vaultId), eq(services.companyId, companyId)))
+      .all(),
+    db
+      .select({ key: credentials.key })
+      .from(credentials)
+      .where(and(eq(credentials.vaultId, vaultId), eq(credentials.companyId, companyId)))
+      .all(),
+  ]);
+  return { current, stored: new Set(keys.map((k) => k.key)) };
+}
+
+/**
+ * Room for a new pending proposal, counted inside the batch that raises it (the audit row's guard):
+ * the vault's other pending proposals stay under MAX_PENDING_PER_VAULT, and those of its raiser's
+ * root (an agent or person with the sessions it minted) under MAX_PENDING_PER_RAISER, so one raiser
+ * cannot fill the vault's queue and parallel raises cannot all pass one count.
+ */
+export function roomForProposal(row: { id: string; vaultId: string; raisedByRootType: string | null; raisedByRootId: string | null }): SQL {
+  const pendingOthers = sql`${proposals.vaultId} = ${row.vaultId} AND ${proposals.status} = 'pending' AND ${proposals.id} != ${row.id}`;
+  return sql`(SELECT count(*) FROM ${proposals} WHERE ${pendingOthers}) < ${MAX_PENDING_PER_VAULT}
+    AND (SELECT count(*) FROM ${proposals} WHERE ${pendingOthers} AND ${proposals.raisedByRootType} = ${row.raisedByRootType}
+      AND ${proposals.raisedByRootId} = ${row.raisedByRootId}) < ${MAX_PENDING_PER_RAISER}`;
+}
+
+/** Which cap refused a proposal whose `roomForProposal` guard failed. */
+export async function pendingCapRefusal(db: Database, vault: { id: string; name: string }, raiser: RootKey): Promise<AppError> {
+  const pending = and(eq(proposals.vaultId, vault.id), eq(proposals.status, "pending"));
+  const mine = await db
+    .select({ id: proposals.id })
+    .from(proposals)
+    .where(and(pending, eq(proposals.raisedByRootType, raiser.type), eq(proposals.raisedByRootId, raiser.id)))
+    .limit(MAX_PENDING_PER_RAISER)
+    .all();
+  const message =
+    mine.length >= MAX_PENDING_PER_RAISER
+      ? `You already have ${MAX_PENDING_PER_RAISER} pending proposals in vault "${vault.name}"; wait for them to be reviewed`
+      : `Vault "${vault.name}" already has ${MAX_PENDING_PER_VAULT} pending proposals; wait for them to be reviewed`;
+  return new AppError(429, "too_many_pending_proposals", message, { headers: { "Retry-After": "60" } });
 }

@@ -1,14 +1,7 @@
-/**
- * Raising a proposal: every rule a reviewer relies on is checked here, before anything is
- * stored — hosts pass the same rules as services, every key an auth references resolves to a
- * slot or an existing credential, and values an agent sends back are sealed at once.
- */
-import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { companyDataKey } from "../db/data-keys.ts";
-import { credentials, proposals, services } from "../db/schema.ts";
 import type { Env } from "../env.ts";
-import { AppError, badRequest } from "../lib/app-error.ts";
+import { badRequest } from "../lib/app-error.ts";
 import { associatedData, sealText } from "../lib/crypto-envelope.ts";
 import { formatServiceHost, parseServiceHost, parseUpstreamOrigin } from "../lib/host-pattern.ts";
 import { credentialKeysOf } from "../lib/inject-auth.ts";
@@ -16,12 +9,12 @@ import type { ProposalServiceView, ProposalSlotView } from "./proposal-view.ts";
 import type { VaultRow } from "../auth/permissions.ts";
 import { withImpact } from "./impact.ts";
 import { configOf } from "../config.ts";
-import { MAX_PENDING_PER_RAISER, MAX_PENDING_PER_VAULT, type RaiseProposalInput } from "./proposals.contract.ts";
-import type { RootKey } from "../db/change.ts";
+import type { PrincipalRef, RaiseProposalInput } from "./proposals.contract.ts";
+import { vaultAsItIs } from "./proposals.queries.ts";
 
 export type CheckedProposal = { services: ProposalServiceView[]; slots: ProposalSlotView[]; values: Map<string, string> };
 
-export async function checkProposal(db: Database, env: Env, vault: VaultRow, input: RaiseProposalInput): Promise<CheckedProposal> {
+export async function checkProposal(db: Database, env: Env, vault: VaultRow, input: RaiseProposalInput, raisedBy: PrincipalRef): Promise<CheckedProposal> {
   if (input.services.length === 0 && input.credentials.length === 0) {
     throw badRequest("empty_proposal", "A proposal needs at least one service or credential slot");
   }
@@ -32,20 +25,8 @@ export async function checkProposal(db: Database, env: Env, vault: VaultRow, inp
   const dupKey = keys.find((k, i) => keys.indexOf(k) !== i);
   if (dupKey) throw badRequest("duplicate_slot", `Credential slot "${dupKey}" appears twice`);
 
-  const [existingServices, existingKeys] = await Promise.all([
-    db
-      .select({ name: services.name, hostPattern: services.host, upstream: services.upstream, auth: services.auth })
-      .from(services)
-      .where(and(eq(services.vaultId, vault.id), eq(services.companyId, vault.companyId)))
-      .all(),
-    db
-      .select({ key: credentials.key })
-      .from(credentials)
-      .where(and(eq(credentials.vaultId, vault.id), eq(credentials.companyId, vault.companyId)))
-      .all(),
-  ]);
+  const { current: existingServices, stored } = await vaultAsItIs(db, vault.companyId, vault.id);
   const serviceNames = new Set(existingServices.map((s) => s.name));
-  const stored = new Set(existingKeys.map((k) => k.key));
   const settable = new Set(input.credentials.filter((c) => c.action === "set").map((c) => c.key));
   const deleting = new Set(input.credentials.filter((c) => c.action === "delete").map((c) => c.key));
   const hostOptions = { allowPrivate: configOf(env).allowPrivateUpstreams };
@@ -94,38 +75,9 @@ export async function checkProposal(db: Database, env: Env, vault: VaultRow, inp
     };
   });
 
-  // Marked as the vault stands now: what a set replaces, and stored credentials sent somewhere new.
-  const impact = withImpact(checkedServices, slots, existingServices, stored);
+  // Marked as the vault stands now: what a set replaces, stored credentials sent somewhere new, where each slot's value goes.
+  const impact = withImpact({ services: checkedServices, slots, raisedBy }, existingServices, stored);
   return { services: impact.services, slots: impact.slots, values };
-}
-
-/**
- * Room for a new pending proposal, counted inside the batch that raises it (the audit row's guard):
- * the vault's other pending proposals stay under MAX_PENDING_PER_VAULT, and those of its raiser's
- * root (an agent or person with the sessions it minted) under MAX_PENDING_PER_RAISER, so one raiser
- * cannot fill the vault's queue and parallel raises cannot all pass one count.
- */
-export function roomForProposal(row: { id: string; vaultId: string; raisedByRootType: string | null; raisedByRootId: string | null }): SQL {
-  const pendingOthers = sql`${proposals.vaultId} = ${row.vaultId} AND ${proposals.status} = 'pending' AND ${proposals.id} != ${row.id}`;
-  return sql`(SELECT count(*) FROM ${proposals} WHERE ${pendingOthers}) < ${MAX_PENDING_PER_VAULT}
-    AND (SELECT count(*) FROM ${proposals} WHERE ${pendingOthers} AND ${proposals.raisedByRootType} = ${row.raisedByRootType}
-      AND ${proposals.raisedByRootId} = ${row.raisedByRootId}) < ${MAX_PENDING_PER_RAISER}`;
-}
-
-/** Which cap refused a proposal whose `roomForProposal` guard failed. */
-export async function pendingCapRefusal(db: Database, vault: VaultRow, raiser: RootKey): Promise<AppError> {
-  const pending = and(eq(proposals.vaultId, vault.id), eq(proposals.status, "pending"));
-  const mine = await db
-    .select({ id: proposals.id })
-    .from(proposals)
-    .where(and(pending, eq(proposals.raisedByRootType, raiser.type), eq(proposals.raisedByRootId, raiser.id)))
-    .limit(MAX_PENDING_PER_RAISER)
-    .all();
-  const message =
-    mine.length >= MAX_PENDING_PER_RAISER
-      ? `You already have ${MAX_PENDING_PER_RAISER} pending proposals in vault "${vault.name}"; wait for them to be reviewed`
-      : `Vault "${vault.name}" already has ${MAX_PENDING_PER_VAULT} pending proposals; wait for them to be reviewed`;
-  return new AppError(429, "too_many_pending_proposals", message, { headers: { "Retry-After": "60" } });
 }
 
 /** Seals values an agent sent back, bound to this proposal and key. */

@@ -12,6 +12,7 @@ import type { AppEnv } from "../app-env.ts";
 import { configOf } from "../config.ts";
 import { isGuardFailure } from "../db/audit.ts";
 import type { Database } from "../db/client.ts";
+import { principalRefOf } from "../db/principals.queries.ts";
 import { commitChange } from "../effects.ts";
 import { AppError, conflict } from "../lib/app-error.ts";
 import { formatServiceHost, parseServiceHost, parseUpstreamOrigin } from "../lib/host-pattern.ts";
@@ -65,6 +66,7 @@ export async function createService(c: Context<AppEnv>, vault: VaultRow, body: S
   if (await findVaultService(db, vault.companyId, vault.id, body.name)) throw nameTaken(body.name);
   await requireFreeHost(db, vault, host);
   const detail = { vault: vault.name, name: body.name, host, upstream, auth_type: body.auth.type, enabled: body.enabled };
+  const now = Date.now();
   const service = {
     id: newId("svc"),
     companyId: vault.companyId,
@@ -75,9 +77,12 @@ export async function createService(c: Context<AppEnv>, vault: VaultRow, body: S
     description: body.description || null,
     auth: body.auth,
     enabled: body.enabled,
+    // Who points credentials somewhere is shown to whoever is later asked for a value (proposals/impact.ts).
+    destinationChosenBy: await principalRefOf(db, c.var.principal),
+    destinationChosenAt: now,
   };
   try {
-    const [inserted] = await commitChange(c, createServiceChange(db, c.var.principal, service, detail, Date.now()));
+    const [inserted] = await commitChange(c, createServiceChange(db, c.var.principal, service, detail, now));
     const row = inserted[0];
     if (!row) throw new AppError(500, "internal_error", "Internal error", { cause: new Error("service insert returned no row") });
     return row;
@@ -125,10 +130,15 @@ export async function updateService(
   if (changed.length === 0) return { row: existing, changed };
 
   const detail = { vault: vault.name, name: existing.name, changed, ...serviceAuditValues(changes) };
+  const now = Date.now();
+  if (changes.host !== undefined || changes.upstream !== undefined) {
+    changes.destinationChosenBy = await principalRefOf(db, c.var.principal);
+    changes.destinationChosenAt = now;
+  }
   let updated: ServiceRow[];
   try {
     // A service deleted since it was read rolls the batch back (its audit row is the guard).
-    [, updated] = await commitChange(c, updateServiceChange(db, c.var.principal, existing, changes, detail, Date.now()));
+    [, updated] = await commitChange(c, updateServiceChange(db, c.var.principal, existing, changes, detail, now));
   } catch (error) {
     if (isGuardFailure(error)) throw serviceNotFound(existing.name);
     if (isServiceNameTaken(error)) throw nameTaken(changes.name ?? existing.name);

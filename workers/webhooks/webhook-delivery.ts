@@ -1,7 +1,8 @@
 /**
  * Delivers one proposal event to one webhook. Called from the proposal's Durable Object, which
- * keeps the retry schedule. The payload names the proposal and what it asks for; it never
- * carries a credential value or the webhook secret.
+ * keeps the retry schedule. The payload names the proposal, who really raised it (a session's
+ * minter, its label only in `via`), what it asks for and where each value would go as raised; it
+ * never carries a credential value or the webhook secret.
  */
 import { and, eq } from "drizzle-orm";
 import { createDatabase } from "../db/client.ts";
@@ -10,6 +11,7 @@ import { webhooks } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { associatedData, openText } from "../lib/crypto-envelope.ts";
 import type { ProposalEvent, ProposalView } from "../proposals/proposal-view.ts";
+import { destinationText } from "../proposals/review-words.ts";
 import { signWebhook, WEBHOOK_TIMEOUT_MS } from "../lib/webhook-signature.ts";
 
 export type WebhookDelivery = {
@@ -35,8 +37,14 @@ export function webhookPayload(event: ProposalEvent, view: ProposalView, deliver
       message: view.message,
       user_message: view.user_message,
       review_note: view.review_note,
+      raised_by: view.raised_by,
       services: view.services.map((s) => ({ action: s.action, name: s.name, host: s.host ?? null, auth_type: s.auth?.type ?? null })),
-      credentials: view.credentials.map((c) => ({ action: c.action, key: c.key, description: c.description ?? null })),
+      credentials: view.credentials.map((c) => ({
+        action: c.action,
+        key: c.key,
+        description: c.description ?? null,
+        ...(c.sent_to ? { sent_to: c.sent_to.map((d) => ({ service: d.service, destination: destinationText(d), chosen_by_agent: d.chosen_by_agent })) } : {}),
+      })),
       created_at: view.created_at,
       reviewed_at: view.reviewed_at,
       ...(approvalUrl ? { approval_url: approvalUrl } : {}),

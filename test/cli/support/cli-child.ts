@@ -17,15 +17,17 @@ export type CliChild = {
   stdoutMatching(pattern: RegExp): Promise<string>;
   /** Resolves when the CLI exits. */
   result: Promise<CliResult>;
+  /** Writes to its stdin and closes it (only with `stdinOpen`): input that arrives after the test acted. */
+  finishInput(text: string): void;
   /** Sends SIGINT, as Ctrl+C at a terminal does. */
   interrupt(): void;
   kill(): void;
 };
 
-export function spawnCli(args: readonly string[], options: Omit<CliOptions, "stdin">): CliChild {
+export function spawnCli(args: readonly string[], options: Omit<CliOptions, "stdin"> & { stdinOpen?: boolean }): CliChild {
   const env = { PATH: process.env.PATH ?? "", HOME: options.configHome, XDG_CONFIG_HOME: options.configHome, ...TEST_STORE, ...options.env };
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
-  child.stdin.end();
+  if (!options.stdinOpen) child.stdin.end();
   let stdout = "";
   let stderr = "";
   let exited: CliResult | undefined;
@@ -68,6 +70,7 @@ export function spawnCli(args: readonly string[], options: Omit<CliOptions, "std
     stderrMatching: matching("stderr"),
     stdoutMatching: matching("stdout"),
     result,
+    finishInput: (text) => child.stdin.end(text),
     interrupt: () => child.kill("SIGINT"),
     kill: () => child.kill("SIGKILL"),
   };

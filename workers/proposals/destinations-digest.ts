@@ -1,0 +1,32 @@
+/**
+ * An approval binds to what the approver was shown. The digest covers everything a view says about
+ * where values would go — each slot's `sent_to` (service, host, upstream, who chose it), each
+ * service's `replaces` and `exposes` — and nothing else, so a decision made on one view is refused
+ * (409 `proposal_changed`) once the vault no longer matches it, and accepted while it does.
+ */
+import { sha256Hex } from "../lib/tokens.ts";
+import type { PrincipalRef } from "./proposals.contract.ts";
+import type { ProposalView } from "./proposal-view.ts";
+
+const refKey = (ref: PrincipalRef) => `${ref.kind}:${ref.id}${ref.via ? `/${ref.via.id}` : ""}`;
+
+export function destinationsDigest(view: Pick<ProposalView, "services" | "credentials">): Promise<string> {
+  const canonical = {
+    services: view.services.map((s) => [
+      s.action,
+      s.name,
+      s.host ?? null,
+      s.upstream ?? null,
+      s.replaces ? [s.replaces.host, s.replaces.upstream ?? null, s.replaces.auth_type] : null,
+      (s.exposes ?? []).map((e) => [e.key, e.sent_to]),
+    ]),
+    // A view without `sent_to` (raised before it existed) matches no current view.
+    slots: view.credentials
+      .filter((c) => c.action === "set")
+      .map((c) => [
+        c.key,
+        c.sent_to?.map((d) => [d.service, d.host, d.upstream ?? null, d.proposed === true, d.chosen_by ? refKey(d.chosen_by) : null]) ?? null,
+      ]),
+  };
+  return sha256Hex(`edgevault:proposal-destinations:${JSON.stringify(canonical)}`);
+}
