@@ -5,6 +5,12 @@
  * `ALLOW_PRIVATE_UPSTREAMS=false`, every binding (D1, Durable Objects, secrets) unchanged. The
  * services are made in dev, pointing at the recording upstream, so a target the rules failed to
  * refuse would really be forwarded, with the credential, and recorded.
+ *
+ * Scripted mutation check (done when this file was written; repeat it after changing the rules):
+ * delete the `403 forbidden_host` line of `parseProxyTarget` (workers/lib/host-pattern.ts) and run
+ * `npx vitest run --project workers test/workers/proxy-ssrf.spec.ts test/workers/proxy-errors.spec.ts`:
+ * both go red (those targets fall through to 400 invalid_host), where proxy-errors.spec.ts once
+ * stayed green because a generic 403 for "no service" passed in its place.
  */
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
