@@ -41,7 +41,7 @@ function base64Cores(bytes: Uint8Array): string[] {
 /** How a value may leak: as itself, percent-encoded (either case, `+` for spaces), in base64. */
 function spellingsOf(value: string): string[] {
   const percent = encodeURIComponent(value);
-  const lowerPercent = percent.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+  const lowerPercent = percent.replace(/%[0-9A-F]{2}/g, (encoded) => encoded.toLowerCase());
   return [...new Set([value, percent, lowerPercent, percent.replace(/%20/g, "+"), ...base64Cores(new TextEncoder().encode(value))])];
 }
 
