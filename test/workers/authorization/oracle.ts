@@ -121,7 +121,7 @@ const cellOf = (row: JudgedRow | undefined, column: OracleColumn) => (row?.acces
 export const STRUCTURAL_RULES: readonly StructuralRule[] = [
   {
     name: "every operation of /openapi.json is classified",
-    check: (op, row, api) => (api && !row ? "not in the table" : undefined),
+    check: (_op, row, api) => (api && !row ? "not in the table" : undefined),
   },
   {
     name: "no agent or vault session ever reaches API keys, people, user invites, registration decisions, audit, company identity or signing keys",
@@ -130,8 +130,8 @@ export const STRUCTURAL_RULES: readonly StructuralRule[] = [
       if (!area || !row) return undefined;
       if (row.access === "public") return PUBLIC_BY_DESIGN.has(op) ? undefined : `${area.name}: public`;
       if (row.access === "platform") return undefined;
-      const let_in = NON_HUMAN.filter((column) => cellOf(row, column) !== "deny");
-      return let_in.length ? `${area.name}: allows ${let_in.join(", ")}` : undefined;
+      const letIn = NON_HUMAN.filter((column) => cellOf(row, column) !== "deny");
+      return letIn.length ? `${area.name}: allows ${letIn.join(", ")}` : undefined;
     },
   },
   {
@@ -146,8 +146,8 @@ export const STRUCTURAL_RULES: readonly StructuralRule[] = [
     name: "agents never change a vault's people (grants of users), on the API or the console",
     check: (op, row) => {
       if (!/^\/(v1\/)?vaults\/\{vault\}\/users(\/|$)/.test(pathOf(op)) || !isWrite(op)) return undefined;
-      const let_in = NON_HUMAN.filter((column) => (cellOf(row, column) ?? "deny") !== "deny");
-      return let_in.length ? `allows ${let_in.join(", ")}` : undefined;
+      const letIn = NON_HUMAN.filter((column) => (cellOf(row, column) ?? "deny") !== "deny");
+      return letIn.length ? `allows ${letIn.join(", ")}` : undefined;
     },
   },
   {
@@ -155,16 +155,16 @@ export const STRUCTURAL_RULES: readonly StructuralRule[] = [
     check: (op, row) => {
       if (!pathOf(op).startsWith("/proxy/")) return undefined;
       if (row?.access !== "principal") return `access ${row?.access ?? "none"}`;
-      const let_in = (["company_key", ...PERSON_COLUMNS] as OracleColumn[]).filter((column) => cellOf(row, column) !== "deny");
-      return let_in.length ? `allows ${let_in.join(", ")}` : undefined;
+      const letIn = (["company_key", ...PERSON_COLUMNS] as OracleColumn[]).filter((column) => cellOf(row, column) !== "deny");
+      return letIn.length ? `allows ${letIn.join(", ")}` : undefined;
     },
   },
   {
     name: "a console page (not in /openapi.json, not the proxy) takes a person's cookie only: never an API key, an agent or a session",
     check: (op, row, api) => {
       if (api || pathOf(op).startsWith("/proxy/") || row?.access !== "principal") return undefined;
-      const let_in = (["company_key", ...AGENT_COLUMNS, "session"] as OracleColumn[]).filter((column) => cellOf(row, column) !== "deny");
-      return let_in.length ? `allows ${let_in.join(", ")}` : undefined;
+      const letIn = (["company_key", ...AGENT_COLUMNS, "session"] as OracleColumn[]).filter((column) => cellOf(row, column) !== "deny");
+      return letIn.length ? `allows ${letIn.join(", ")}` : undefined;
     },
   },
 ];
