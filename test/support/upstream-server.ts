@@ -18,6 +18,8 @@
  * - `/endless`         streams a body that never ends (until the client goes away)
  * - anything else      200 JSON echo of what arrived
  * - WebSocket upgrade  recorded, then text frames are echoed back as `echo:<text>`
+ * A request header `x-test-route: <route>` picks the behaviour whatever the path (a fuzzed path
+ * still gets `/big/16` and not the echo, which would hand the injected credential back).
  * Control: `GET /__recorded/<id>` returns that id's recorded requests as JSON.
  */
 import { createHash } from "node:crypto";
@@ -107,7 +109,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
   const pathname = url.split("?")[0] ?? "/";
   const query = new URLSearchParams(url.includes("?") ? url.slice(url.indexOf("?") + 1) : "");
 
-  const control = /^\/__recorded\/([^/]+)$/.exec(pathname);
+  const routeHeader = typeof req.headers["x-test-route"] === "string" ? req.headers["x-test-route"] : undefined;
+  const control = routeHeader === undefined ? /^\/__recorded\/([^/]+)$/.exec(pathname) : null;
   if (control) {
     req.resume();
     const id = decodeURIComponent(control[1] ?? "");
@@ -135,7 +138,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
   const prefixed = /^\/r\/([^/]+)(\/.*)?$/.exec(pathname);
   const headerId = req.headers["x-test-id"];
   const id = (typeof headerId === "string" ? headerId : undefined) ?? (prefixed ? decodeURIComponent(prefixed[1] ?? "") : ANONYMOUS);
-  const route = prefixed ? (prefixed[2] ?? "/") : pathname;
+  const route = routeHeader ?? (prefixed ? (prefixed[2] ?? "/") : pathname);
 
   const record: RecordedRequest = {
     method: req.method ?? "GET",

@@ -228,8 +228,11 @@ describe("budgets follow the root principal", () => {
     });
     const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "member" }]);
     await call("PATCH", `/v1/agents/${agent.name}`, { token: company.ownerKey, body: { rate_limit: { burst: 2, rate_per_second: 0.01 } } });
-    const sessions = [];
-    for (let i = 0; i < 3; i++) sessions.push((await call("POST", "/v1/sessions", { token: agent.token, body: { vault } })).body.token as string);
+    const minted = [];
+    for (let i = 0; i < 3; i++) minted.push(await call("POST", "/v1/sessions", { token: agent.token, body: { vault } }));
+    expect(minted.map((m) => m.status)).toEqual([201, 201, 201]);
+    const sessions = minted.map((m) => m.body.token as string);
+    const [s1 = "", s2 = "", s3 = ""] = minted.map((m) => m.body.id as string);
     const tokens = [agent.token, ...sessions, ...sessions, ...sessions];
     const statuses = [];
     for (const token of tokens) {
@@ -241,9 +244,12 @@ describe("budgets follow the root principal", () => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(tokens.length - 2);
     expect(await runDurableObjectAlarm(await agentGate(company.id, agent.name))).toBe(true);
     const logs = await call("GET", `/v1/vaults/${vault}/logs?status=429`, { token: company.ownerKey });
-    const rows = logs.body.entries as { actor_id: string; count: number }[];
-    // One row per refused actor (the agent and each session), counting every refusal.
-    expect(rows.length).toBeLessThanOrEqual(4);
+    const rows = logs.body.entries as { actor_type: string; actor_id: string; count: number }[];
+    // One row per refused actor, counting every refusal: the agent and the first session spent the
+    // burst, so the refused are the three sessions (the first twice, the others three times each).
+    expect(rows).toHaveLength(3);
+    const byActor = Object.fromEntries(rows.map((r) => [r.actor_id, `${r.actor_type} ×${r.count}`]));
+    expect(byActor).toEqual({ [s1]: "vault_session ×2", [s2]: "vault_session ×3", [s3]: "vault_session ×3" });
     expect(rows.reduce((sum, r) => sum + r.count, 0)).toBe(tokens.length - 2);
   });
 });

@@ -95,7 +95,7 @@ describe("/proxy/<host>/<path> (seed 001)", () => {
     const logs = await call("GET", `/v1/vaults/${s.vault}/logs`, { token: s.company.ownerKey });
     expect(logs.status).toBe(200);
     const entries = logs.body.entries as { path: string; status: number; service: string; method: string }[];
-    expect(entries.length).toBeGreaterThanOrEqual(1);
+    expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ service: "stripe", status: 200, method: "GET" });
     expect(logs.text).not.toContain("secret_query");
     expect(logs.text).not.toContain(SECRET);

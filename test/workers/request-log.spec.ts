@@ -2,11 +2,13 @@
  * `GET /v1/vaults/{vault}/logs` paged both ways: `before` goes older, `after` newer (the closest
  * page above the cursor, newest first, as `vault logs --follow` reads what arrived), with the
  * filters kept and nothing of another vault. Rows are written straight to D1 so ids are known.
+ * In local dev a read first writes the isolate's buffered rows (the CLI's suites rely on it).
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createVault } from "./helpers.ts";
-import { proxySetup } from "./proxy-support.ts";
+import { proxyFetch, proxySetup } from "./proxy-support.ts";
+import { requestId } from "./upstream.ts";
 
 type Page = { entries: { id: number; path: string; status: number }[]; next_cursor: number | null; newer_cursor: number | null };
 
@@ -67,5 +69,18 @@ describe("request log paging both ways", () => {
       expect(res.status, query).toBe(400);
       expect(res.body.error, query).toBe("invalid_request");
     }
+  });
+});
+
+describe("in local dev a read of the request log sees every request answered before it", () => {
+  it("without waiting for the batch: the read writes the isolate's pending rows first", async () => {
+    const s = await proxySetup();
+    const answers = [await proxyFetch(s, `/r/${requestId()}/x`), await proxyFetch(s, "/x", {}, "api.not-configured.com")];
+    for (const answer of answers) await answer.arrayBuffer();
+    const logs = await call("GET", `/v1/vaults/${s.vault}/logs`, { token: s.company.ownerKey });
+    expect((logs.body.entries as { host: string; status: number }[]).map((e) => [e.host, e.status])).toEqual([
+      ["api.not-configured.com", 403],
+      [s.host, 200],
+    ]);
   });
 });

@@ -221,6 +221,8 @@ describe("services: bad input is a specific 400", () => {
   it.each([
     ["*", "invalid_host"],
     ["*.com", "invalid_host"],
+    ["*.co.uk", "invalid_host"],
+    ["*.github.io", "invalid_host"],
     ["**.example.com", "invalid_host"],
     ["api.*.example.com", "invalid_host"],
     ["169.254.169.254", "invalid_host"],

@@ -6,7 +6,9 @@
  * Pattern forms, all lower-cased on the way in:
  * - `api.example.com`            exact host, default port
  * - `*.example.com`              exactly one label under example.com (not example.com itself,
- *                                not a.b.example.com); the parent needs at least two labels
+ *                                not a.b.example.com); the parent must be a registrable domain or
+ *                                under one, never a public suffix (`*.com`, `*.co.uk`,
+ *                                `*.github.io`): see `isPublicSuffix`
  * - `api.example.com:8443`       only that port
  * - `slack.com/api/*`            path prefix `/api`: matches `/api` and `/api/…`, not `/apis`.
  *                                `slack.com/api` and `slack.com/api/` mean the same prefix, and
@@ -17,6 +19,7 @@
  * 400 `invalid_host` (not a host), 403 `forbidden_host` (a host the edge never reaches, see
  * ssrf.ts) or 400 `invalid_path`; upstream origins fail with 400 `invalid_upstream`.
  */
+import { getDomain } from "tldts";
 import { AppError } from "./app-error.ts";
 import { checkHostname, printable, type HostCheckOptions } from "./ssrf.ts";
 
@@ -67,8 +70,14 @@ export function parseServiceHost(raw: string, options: HostCheckOptions): Servic
 
   const verdict = checkHostname(host, options);
   if (!verdict.ok) throw invalidHost(raw, verdict.reason);
-  if (wildcard && (verdict.hostname.startsWith("[") || !verdict.hostname.includes(".") || /^[0-9.]+$/.test(verdict.hostname))) {
-    throw invalidHost(raw, "a wildcard needs a parent domain of at least two labels ('*.example.com', not '*.com')");
+  if (wildcard && (verdict.hostname.startsWith("[") || /^[0-9.]+$/.test(verdict.hostname))) {
+    throw invalidHost(raw, "a wildcard needs a parent domain ('*.example.com'), not an IP address");
+  }
+  if (wildcard && isPublicSuffix(verdict.hostname)) {
+    throw invalidHost(
+      raw,
+      `"${verdict.hostname}" is a public suffix, under which anyone can register a name: a wildcard needs a domain of its own ('*.example.co.uk', not '*.co.uk')`,
+    );
   }
 
   const port = split.port === null ? null : parsePort(split.port);
@@ -182,6 +191,28 @@ export function parseUpstreamOrigin(raw: string, options: HostCheckOptions): str
   if (port === undefined) throw bad("the port must be a number from 1 to 65535");
   const defaultPort = scheme === "https" ? 443 : 80;
   return `${scheme}://${verdict.hostname}${port === null || port === defaultPort ? "" : `:${port}`}`;
+}
+
+/**
+ * Public Suffix List options: its private section too, where hosting platforms list the domains
+ * under which each customer gets a name of their own (`github.io`, `workers.dev`,
+ * `s3.amazonaws.com`). A wildcard over one of those would send a vault's credential to every
+ * customer's site. The input is already a checked lower-case hostname, so tldts skips its own
+ * URL parsing and IP detection.
+ */
+const PUBLIC_SUFFIX_OPTIONS = { allowPrivateDomains: true, extractHostname: false, validateHostname: false, detectIp: false } as const;
+
+/**
+ * True when `hostname` is a public suffix (ICANN or private section of the Public Suffix List, via
+ * tldts), i.e. it has no registrable domain of its own. Unlisted top-level names count as suffixes
+ * (the list's default `*` rule), so a single label always is one.
+ *
+ * @example isPublicSuffix("co.uk") // true
+ * @example isPublicSuffix("github.io") // true
+ * @example isPublicSuffix("example.co.uk") // false
+ */
+export function isPublicSuffix(hostname: string): boolean {
+  return getDomain(hostname, PUBLIC_SUFFIX_OPTIONS) === null;
 }
 
 function isBetter(score: readonly number[], than: readonly number[]): boolean {

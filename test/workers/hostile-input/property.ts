@@ -3,7 +3,8 @@
  * test/workers/hostile-input-*.spec.ts): every operation of /openapi.json and `/proxy` fed property-based
  * garbage (path segments, query strings, bodies, content types, headers) by fast-check. The
  * properties: never a 5xx, and every refusal is a JSON body whose `error` is a documented code
- * (workers/lib/error-codes.ts). The seed is fixed (FUZZ_SEED overrides it) and fast-check prints
+ * (workers/lib/error-codes.ts), the same code as its `X-Edgevault-Error` mark. A case the fetch
+ * API cannot even build is counted, never excused once it was sent. The seed is fixed (FUZZ_SEED overrides it) and fast-check prints
  * it with the shrunk counterexample on failure, so any failure replays exactly.
  */
 import { env, SELF } from "cloudflare:test";
@@ -88,28 +89,65 @@ export const headerSafe = (value: string) => value.replace(/[^\x20-\x7e]/g, "?")
 
 /** Answers by status class, printed with the counts so a run shows what it exercised. */
 export const seen: Record<string, number> = {};
+/** Cases the fetch API refused to build (never sent, so never the edge's to answer), with why. */
+export const unsent: string[] = [];
 
-/** The property: below 500, and any refusal is a documented JSON error. Returns a reason when it fails. */
-export async function violation(sent: Sent): Promise<string | undefined> {
-  let response: Response;
+/** `bodyError`: the head arrived, then reading the body failed (a relayed upstream may cut it). */
+export type Answer = { status: number; headers: Headers; text: string; bodyError?: string };
+
+/**
+ * Sends `sent` to the edge and reads the whole answer. Undefined only when the fetch API itself
+ * refuses to build the request (a URL or header it cannot represent), which is counted in
+ * `unsent`: such a request never leaves a client. Anything thrown while it is sent or answered
+ * is the edge's (or the runtime's) and fails the case.
+ */
+export async function send(sent: Sent): Promise<Answer | undefined> {
+  let request: Request;
   try {
-    response = await SELF.fetch(sent.url, { method: sent.method, headers: sent.headers, body: sent.body });
+    request = new Request(sent.url, { method: sent.method, headers: sent.headers, body: sent.body, redirect: "manual" });
   } catch (error) {
-    // A URL or header the fetch API itself refuses never reaches the edge: not ours to judge.
-    if (error instanceof TypeError) return undefined;
-    throw error;
+    if (!(error instanceof TypeError)) throw error;
+    unsent.push(`${sent.method} ${error.message}`);
+    return undefined;
   }
-  const text = await response.text();
+  const response = await SELF.fetch(request);
   const bucket = `${Math.floor(response.status / 100)}xx`;
   seen[bucket] = (seen[bucket] ?? 0) + 1;
-  if (response.status >= 500) return `${response.status}: ${text.slice(0, 300)}`;
-  if (response.status < 400 || sent.method === "HEAD") return undefined;
+  try {
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  } catch (error) {
+    return { status: response.status, headers: response.headers, text: "", bodyError: String(error) };
+  }
+}
+
+/**
+ * The property: below 500, and any refusal is a documented JSON error marked `X-Edgevault-Error`
+ * with its code. Returns a reason when it fails. With `upstreamAnswers` (the proxy), a 4xx
+ * without the mark is the upstream's own answer, relayed (an upstream cannot forge the mark: the
+ * edge strips `X-Edgevault-*` from answers), and left to the caller to judge, as is a relayed
+ * answer whose body was cut.
+ */
+export function judge(sent: Sent, answer: Answer, options: { upstreamAnswers?: boolean } = {}): string | undefined {
+  const marked = answer.headers.get("x-edgevault-error");
+  const relayed = options.upstreamAnswers === true && marked === null;
+  if (answer.bodyError !== undefined && !relayed) return `${answer.status} whose body failed: ${answer.bodyError}`;
+  if (answer.status >= 500) return `${answer.status}: ${answer.text.slice(0, 300)}`;
+  if (answer.status < 400 || relayed) return undefined;
+  if (marked === null) return `${answer.status} without X-Edgevault-Error: ${answer.text.slice(0, 120)}`;
+  if (!DOCUMENTED.has(marked)) return `${answer.status} marked with an undocumented error ${marked}`;
+  if (sent.method === "HEAD") return undefined;
   let parsed: { error?: unknown } | undefined;
   try {
-    parsed = JSON.parse(text) as { error?: unknown };
+    parsed = JSON.parse(answer.text) as { error?: unknown };
   } catch {
-    return `${response.status} without a JSON body: ${text.slice(0, 120)}`;
+    return `${answer.status} without a JSON body: ${answer.text.slice(0, 120)}`;
   }
-  if (typeof parsed?.error !== "string" || !DOCUMENTED.has(parsed.error)) return `${response.status} with an undocumented error: ${text.slice(0, 200)}`;
+  if (parsed?.error !== marked) return `${answer.status} marked ${marked} with the body's error ${String(parsed?.error)}: ${answer.text.slice(0, 200)}`;
   return undefined;
+}
+
+/** `send`, then `judge`. */
+export async function violation(sent: Sent): Promise<string | undefined> {
+  const answer = await send(sent);
+  return answer && judge(sent, answer);
 }

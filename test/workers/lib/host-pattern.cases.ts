@@ -18,6 +18,10 @@ describe("service host patterns: the accepted forms", () => {
     ["API.Example.COM", host("api.example.com"), "api.example.com"],
     ["*.example.com", host("example.com", { wildcard: true }), "*.example.com"],
     ["*.api.example.co.uk", host("api.example.co.uk", { wildcard: true }), "*.api.example.co.uk"],
+    ["*.example.co.uk", host("example.co.uk", { wildcard: true }), "*.example.co.uk"],
+    ["*.octocat.github.io", host("octocat.github.io", { wildcard: true }), "*.octocat.github.io"],
+    ["*.city.kawasaki.jp", host("city.kawasaki.jp", { wildcard: true }), "*.city.kawasaki.jp"],
+    ["*.example.test", host("example.test", { wildcard: true }), "*.example.test"],
     ["api.example.com:8443", host("api.example.com", { port: 8443 }), "api.example.com:8443"],
     ["api.example.com:443", host("api.example.com", { port: 443 }), "api.example.com:443"],
     ["slack.com/api/*", host("slack.com", { pathPrefix: "/api" }), "slack.com/api/*"],
@@ -90,6 +94,34 @@ describe("service host patterns: refused with 400 invalid_host", () => {
     [`${"a".repeat(600)}.com`, "long pattern"],
   ])("%j (%s)", (raw) => {
     expect(() => parseServiceHost(raw, PROD)).toThrow(expect.objectContaining({ status: 400, code: "invalid_host" }));
+  });
+
+  // The Public Suffix List (tldts), private section included: under these anyone can register a
+  // name, so a wildcard would hand the vault's credential to every one of them.
+  it.each([
+    ["*.com", "ICANN top-level"],
+    ["*.uk", "ICANN country code"],
+    ["*.co.uk", "ICANN second level"],
+    ["*.xn--p1ai", "ICANN IDN top-level"],
+    ["*.kawasaki.jp", "ICANN wildcard rule (*.kawasaki.jp)"],
+    ["*.foo.kawasaki.jp", "under an ICANN wildcard rule"],
+    ["*.github.io", "private section: GitHub Pages"],
+    ["*.workers.dev", "private section: Cloudflare Workers"],
+    ["*.s3.amazonaws.com", "private section: Amazon S3"],
+    ["*.blogspot.com", "private section: Blogger"],
+    ["*.example", "an unlisted single label (the list's default rule)"],
+    ["*.co.uk:8443/api/*", "with a port and a path"],
+  ])("%j is refused: a wildcard over a public suffix (%s)", (raw) => {
+    expect(() => parseServiceHost(raw, PROD)).toThrow(expect.objectContaining({ status: 400, code: "invalid_host" }));
+    // Local dev admits single-label names, so there the suffix rule alone refuses `*.com` too.
+    expect(() => parseServiceHost(raw, DEV)).toThrow(
+      expect.objectContaining({ status: 400, code: "invalid_host", message: expect.stringContaining("public suffix") }),
+    );
+  });
+
+  it("a public suffix itself is still a host an exact service may name: only wildcards over it are refused", () => {
+    expect(parseServiceHost("github.io", PROD)).toEqual(host("github.io"));
+    expect(parseServiceHost("co.uk", PROD)).toEqual(host("co.uk"));
   });
 
   it("local dev also accepts localhost, loopback literals and single-label names, nothing else private", () => {

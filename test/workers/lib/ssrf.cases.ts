@@ -208,12 +208,17 @@ describe("SSRF: syntax tricks are malformed (400)", () => {
   });
 
   it("error messages stay printable", () => {
+    // Caught outside the assertion: an `expect` inside the `try` would be swallowed by its own `catch`.
+    let thrown: unknown;
     try {
       checkPublicHostname("exa\nmple.com");
-      expect.unreachable();
     } catch (error) {
-      expect((error as AppError).message).not.toMatch(/[\n\r]/);
+      thrown = error;
     }
+    expect(thrown).toBeInstanceOf(AppError);
+    expect(thrown).toMatchObject({ status: 400, code: "invalid_host" });
+    expect((thrown as AppError).message).toContain('"exa?mple.com"');
+    expect((thrown as AppError).message).not.toMatch(/[\n\r]/);
   });
 });
 
