@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { minterFor } from "../auth/token-signer.ts";
 import { commitChange } from "../effects.ts";
+import { publicOriginOf } from "../config.ts";
 import { AppError } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import { newId, tokenSuffix } from "../lib/tokens.ts";
@@ -41,7 +42,7 @@ export async function issueAgentInvite(
       expiresAt,
     }),
   );
-  const inviteUrl = `${new URL(c.req.url).origin}/invite/${issued.token}`;
+  const inviteUrl = `${publicOriginOf(c.env)}/invite/${issued.token}`;
   const expires = iso(expiresAt) ?? "";
   return {
     name: input.name,

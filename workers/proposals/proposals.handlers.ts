@@ -6,6 +6,7 @@ import { authorizeSelectedVault } from "../auth/gate.ts";
 import { findVaultById, requireVaultRole, vaultRoleOf } from "../auth/permissions.ts";
 import { minterFor } from "../auth/token-signer.ts";
 import { commitChange } from "../effects.ts";
+import { publicOriginOf } from "../config.ts";
 import { notFound } from "../lib/app-error.ts";
 import { rootOf, type Principal } from "../lib/principal.ts";
 import type { ProposalRecord } from "./proposal-view.ts";
@@ -56,7 +57,7 @@ proposalsRouter
       reviewedBy: null,
     };
     await commitChange(c, raiseChange(db, principal, row, vault.name));
-    const approvalUrl = `${new URL(c.req.url).origin}/approve/${id}?token=${approval.token}`;
+    const approvalUrl = `${publicOriginOf(c.env)}/approve/${id}?token=${approval.token}`;
     await proposalWatch(c.env, id).open(proposalRecord(row, vault.name), approvalUrl);
     return c.json(
       {
