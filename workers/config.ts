@@ -47,7 +47,7 @@ const Settings = z.object({
     .optional()
     .or(z.literal("")),
   /** Where the edge answers, as its users reach it: the start of every link it makes, and the host it serves. */
-  PUBLIC_ORIGIN: z.literal("").or(Origin).optional(),
+  PUBLIC_ORIGIN: z.preprocess((value) => (value === "" ? undefined : value), Origin.optional()),
 });
 
 export type Config = {
