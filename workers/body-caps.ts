@@ -55,13 +55,15 @@ export function bodyOverCap(c: Context): AppError | undefined {
 /** Holds this request's body to `maxSize` bytes from now on, reading nothing. */
 export function limitBody(c: Context, maxSize: number): void {
   const request = c.req.raw;
-  if (!request.body) return;
   const declared = request.headers.get("content-length");
   if (declared !== null && !request.headers.has("transfer-encoding")) {
-    // The runtime holds a body to the length it declared, so the header is the whole story.
+    // The runtime holds a body to the length it declared, so the header is the whole story. It
+    // is checked even where the runtime hands over no body (a GET, a WebSocket upgrade, whose
+    // bytes would otherwise follow the handshake).
     if (Number(declared) > maxSize) throw tooLarge(maxSize);
     return;
   }
+  if (!request.body) return;
   let seen = 0;
   const counted = request.body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
