@@ -183,9 +183,18 @@ function publicOriginFindings(where: string, origin: string | undefined, config:
   const findings: Finding[] = [];
   if (url.protocol !== "https:") findings.push({ level: "error", where, message: `PUBLIC_ORIGIN ${origin} is not https: links would send tokens in clear` });
   const routes = (config.routes ?? []) as (string | { pattern: string })[];
-  const hosts = routes.map((route) => (typeof route === "string" ? route : route.pattern).replace(/^https?:\/\//, "").replace(/\/.*$/, "").toLowerCase());
+  const hosts = routes.map((route) =>
+    (typeof route === "string" ? route : route.pattern)
+      .replace(/^https?:\/\//, "")
+      .replace(/\/.*$/, "")
+      .toLowerCase(),
+  );
   if (hosts.length > 0 && !hosts.includes(url.hostname)) {
-    findings.push({ level: "warning", where, message: `no route names PUBLIC_ORIGIN's host ${url.hostname} (routes: ${hosts.join(", ")}): links would point where the Worker does not answer` });
+    findings.push({
+      level: "warning",
+      where,
+      message: `no route names PUBLIC_ORIGIN's host ${url.hostname} (routes: ${hosts.join(", ")}): links would point where the Worker does not answer`,
+    });
   }
   return findings;
 }
