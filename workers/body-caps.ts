@@ -19,6 +19,17 @@ export const VAULTYS_API_BODY_LIMIT = 64 * 1024;
 /** `POST /invite/{token}` takes no body; a client's `{}` is welcome. */
 export const INVITE_BODY_LIMIT = 1024;
 /**
+ * The other public `/v1` routes read a few fields (sign-in, accepting a user invite, a claim) or a
+ * few tokens (token exchange): anyone may send them, so they get no more room than that needs.
+ * (The registration routes' cap, 16 KiB, is their own: counted after the attempt is.)
+ */
+const PUBLIC_V1_CAPS: Readonly<Record<string, number>> = {
+  "/v1/auth/sign-in": 16 * 1024,
+  "/v1/users/accept": 16 * 1024,
+  "/v1/registrations/claim": 16 * 1024,
+  "/v1/token/exchange": 64 * 1024,
+};
+/**
  * A proxied body streams to the upstream and is never held; 100 MiB is Cloudflare's own cap on
  * its Free and Pro plans, so every runtime refuses what production would.
  */
@@ -31,7 +42,7 @@ export const PROXY_BODY_LIMIT = 100 * 1024 * 1024;
 export function bodyCapFor(method: string, path: string): number {
   if (path.startsWith("/proxy/")) return PROXY_BODY_LIMIT;
   if (method === "GET" || method === "HEAD") return 0;
-  if (path.startsWith("/v1/")) return CONTROL_PLANE_BODY_LIMIT;
+  if (path.startsWith("/v1/")) return PUBLIC_V1_CAPS[path] ?? CONTROL_PLANE_BODY_LIMIT;
   if (path.startsWith("/api/")) return VAULTYS_API_BODY_LIMIT;
   if (path.startsWith("/invite/")) return INVITE_BODY_LIMIT;
   return APPROVAL_FORM_BODY_LIMIT;

@@ -80,7 +80,7 @@ describe("every route's body has a cap, checked before the body is read", () => 
     expect(registration).toEqual({ status: 413, error: "payload_too_large" });
   });
 
-  it("each kind of route has a size that fits it: registrations 16 KiB, /api 64 KiB, /invite 1 KiB, /v1 1 MiB, forms 16 or 64 KiB", async () => {
+  it("each kind of route has a size that fits it: registrations and public /v1 forms 16 KiB, token exchange and /api 64 KiB, /invite 1 KiB, /v1 1 MiB, pages 16 or 64 KiB", async () => {
     const company = await createCompany();
     const owner = { Authorization: `Bearer ${company.ownerKey}` };
     const over = (limit: number) => "x".repeat(limit + 1);
@@ -90,6 +90,10 @@ describe("every route's body has a cap, checked before the body is read", () => 
       ["/api/registrations/reg_x/approve", "application/json", owner, 64 * 1024],
       ["/invite/evi_anything", "application/json", {}, 1024],
       ["/v1/vaults", "application/json", owner, 1024 * 1024],
+      ["/v1/auth/sign-in", "application/json", {}, 16 * 1024],
+      ["/v1/users/accept", "application/json", {}, 16 * 1024],
+      ["/v1/registrations/claim", "application/json", {}, 16 * 1024],
+      ["/v1/token/exchange", "application/x-www-form-urlencoded", {}, 64 * 1024],
       ["/sign-in", "application/x-www-form-urlencoded", { Origin: BASE }, 16 * 1024],
       ["/accept/evi_anything", "application/x-www-form-urlencoded", { Origin: BASE }, 16 * 1024],
       ["/approve/prp_anything", "application/x-www-form-urlencoded", { Origin: BASE }, 64 * 1024],
