@@ -3,9 +3,10 @@
  * configured public origin (PUBLIC_ORIGIN, `https://edge.test` here), whatever host the request
  * came to; a host the edge does not serve is 421 before anything runs.
  */
-import { env, SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
+import { buildApp } from "../../workers/app.ts";
 import { csrfTokenFor } from "../../workers/auth/csrf.ts";
 import { call, createCompany, createUser, createVault, inviteAgent, unique } from "./helpers.ts";
 import { recordedSettled, requestId, upstreamUrl } from "./upstream.ts";
@@ -161,5 +162,29 @@ describe("a request for a host the edge does not serve is 421, before anything r
     await misdirected("http://a.b.localhost/health");
     await misdirected("http://localhost/health");
     await misdirected("http://127.0.0.1/health");
+  });
+});
+
+describe("the edge's own name is never a company's, even under BASE_DOMAIN", () => {
+  /** The app as a deployment whose public origin sits under its base domain would run it. */
+  async function underBaseDomain(url: string, init: RequestInit, settings: Record<string, string>) {
+    const ctx = createExecutionContext();
+    const response = await buildApp().fetch(new Request(url, init), { ...env, ...settings }, ctx);
+    await waitOnExecutionContext(ctx);
+    return { status: response.status, body: (await response.json()) as { error?: string } };
+  }
+
+  it("an anonymous Vaultys registration at the public origin names no company (400 company_required); a company host still does", async () => {
+    const company = await createCompany();
+    const settings = { PUBLIC_ORIGIN: `http://${company.id}.localhost`, BASE_DOMAIN: "localhost" };
+    const init = {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: unique("anon").slice(0, 40), capabilities: [] }),
+    };
+    const atOrigin = await underBaseDomain(`http://${company.id}.localhost/api/agents/register`, init, settings);
+    expect(atOrigin).toMatchObject({ status: 400, body: { error: "company_required" } });
+    const other = await createCompany();
+    expect((await underBaseDomain(`http://${other.id}.localhost/api/agents/register`, init, settings)).status).toBe(201);
   });
 });

@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
-import { configOf } from "../config.ts";
+import { configOf, publicOriginOf } from "../config.ts";
 import { didKeyFor } from "../lib/did-key.ts";
 import { companyOfHost } from "../lib/company-host.ts";
 import type { RegisterBody } from "./registrations.contract.ts";
@@ -44,7 +44,9 @@ function companyOfVaultysRegistration(c: Context<AppEnv>): string {
   // fall-back to the host's company) and refused a vault session.
   const principal = c.get("principal") as Principal | undefined;
   if (principal) return principal.companyId;
-  const fromHost = companyOfHost(new URL(c.req.url).hostname, configOf(c.env).baseDomain);
+  // The public origin's own name never names a company, even when it sits under BASE_DOMAIN.
+  const hostname = new URL(c.req.url).hostname;
+  const fromHost = hostname === new URL(publicOriginOf(c.env)).hostname ? undefined : companyOfHost(hostname, configOf(c.env).baseDomain);
   if (fromHost) return fromHost;
   throw badRequest(
     "company_required",
