@@ -153,6 +153,9 @@ function checkEnvironment(where: string, config: WranglerConfig, requirements: R
     if (options.production) {
       if (settings.environment !== "production") error(`ENVIRONMENT is "${settings.environment}": a dev edge accepts any string as a company key`);
       if (settings.allowPrivateUpstreams) error("ALLOW_PRIVATE_UPSTREAMS is true: services could point at loopback and plain-http upstreams");
+      findings.push(...publicOriginFindings(where, settings.publicOrigin, config, options.strict));
+    } else if (!settings.publicOrigin) {
+      warning("PUBLIC_ORIGIN is not set: this edge would answer every request 500 server_misconfigured");
     }
   } catch (failure) {
     error(`the edge would refuse these vars: ${settingsProblem(failure)}`);
@@ -162,6 +165,36 @@ function checkEnvironment(where: string, config: WranglerConfig, requirements: R
   } else if ((config.routes ?? []).length > 0) {
     // wrangler dev rewrites each request's URL to the first route's host: local links would name production.
     warning("inherits routes (set routes = [] in this environment): wrangler dev would answer as the production host");
+  }
+  return findings;
+}
+
+/**
+ * Production's public origin: every link the edge makes starts with it and every other host is
+ * 421, so it must be set (unset, the edge answers 500 to everything), be https, and be a host the
+ * routes send to the Worker when there are routes.
+ */
+function publicOriginFindings(where: string, origin: string | undefined, config: WranglerConfig, strict: boolean): Finding[] {
+  if (!origin) {
+    const message = "[vars] lacks PUBLIC_ORIGIN: the edge answers every request 500 server_misconfigured until it is set (docs/deploy.md)";
+    return [{ level: strict ? "error" : "warning", where, message }];
+  }
+  const url = new URL(origin);
+  const findings: Finding[] = [];
+  if (url.protocol !== "https:") findings.push({ level: "error", where, message: `PUBLIC_ORIGIN ${origin} is not https: links would send tokens in clear` });
+  const routes = (config.routes ?? []) as (string | { pattern: string })[];
+  const hosts = routes.map((route) =>
+    (typeof route === "string" ? route : route.pattern)
+      .replace(/^https?:\/\//, "")
+      .replace(/\/.*$/, "")
+      .toLowerCase(),
+  );
+  if (hosts.length > 0 && !hosts.includes(url.hostname)) {
+    findings.push({
+      level: "warning",
+      where,
+      message: `no route names PUBLIC_ORIGIN's host ${url.hostname} (routes: ${hosts.join(", ")}): links would point where the Worker does not answer`,
+    });
   }
   return findings;
 }

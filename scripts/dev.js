@@ -265,7 +265,8 @@ async function main() {
 
 /** Starts `wrangler dev` in the foreground; `exited` resolves with the exit code to pass on. */
 function runDev() {
-  const args = ["dev", "--env", "dev", "--ip", HOST, "--port", String(PORT), "--log-level", "warn"];
+  // Links (approval_url, invites, a session's addr) start with the address the edge listens on.
+  const args = ["dev", "--env", "dev", "--ip", HOST, "--port", String(PORT), "--var", `PUBLIC_ORIGIN:${URL_BASE}`, "--log-level", "warn"];
   // stdin stays closed: Ctrl+C then reaches wrangler as a plain SIGINT, not a raw-mode keypress.
   const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: ENV, stdio: ["ignore", "inherit", "inherit"] });
   current = child;

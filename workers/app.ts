@@ -1,17 +1,18 @@
 /**
- * Builds the edge API: the database handle (built once per isolate, db/client.ts), body limits,
- * area routers, the OpenAPI document, and the one error handler that turns every failure into
- * `{error, message}` JSON.
+ * Builds the edge API: what every request passes first (its method, its host, its body's cap),
+ * the database handle (built once per isolate, db/client.ts), area routers, the OpenAPI
+ * document, and the one error handler that turns every failure into `{error, message}` JSON.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { configOf } from "./config.ts";
+import { bodyCapFor, bodyOverCap, limitBody } from "./body-caps.ts";
+import { configOf, publicOriginOf } from "./config.ts";
 import { createDatabase } from "./db/client.ts";
 import { countingD1 } from "./db/query-counter.ts";
 import { AppError } from "./lib/app-error.ts";
+import { servesHost } from "./lib/served-host.ts";
 import { validationError } from "./lib/validation-error.ts";
 import { agentsArea } from "./agents/agents.index.ts";
 import { auditRouter } from "./audit/audit.handlers.ts";
@@ -38,8 +39,7 @@ import { usersRouter } from "./users/users.handlers.ts";
 import { vaultAgentsRouter } from "./vault-agents/vault-agents.handlers.ts";
 import { vaultsRouter } from "./vaults/vaults.handlers.ts";
 
-/** Control-plane request bodies are capped at 1 MiB. */
-export const CONTROL_PLANE_BODY_LIMIT = 1024 * 1024;
+export { CONTROL_PLANE_BODY_LIMIT } from "./body-caps.ts";
 
 export function buildApp() {
   const app = new OpenAPIHono<AppEnv>({
@@ -49,18 +49,13 @@ export function buildApp() {
   });
 
   app.use("*", async (c, next) => {
+    const url = new URL(c.req.url);
+    requireRoutableMethod(c.req.method);
+    requireServedHost(c, url.hostname);
+    limitBody(c, bodyCapFor(c.req.method, url.pathname));
     c.set("db", createDatabase(countingD1(c.env.DB)));
     await next();
   });
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: CONTROL_PLANE_BODY_LIMIT,
-      onError: () => {
-        throw new AppError(413, "payload_too_large", `Request bodies are limited to ${CONTROL_PLANE_BODY_LIMIT} bytes`);
-      },
-    }),
-  );
 
   app.openapi(health, (c) => c.json({ status: "ok" as const, environment: configOf(c.env).environment }, 200));
   // Areas own disjoint paths (the one clash, /v1/agents/invites vs /v1/agents/{agentId}, is
@@ -111,9 +106,40 @@ export function buildApp() {
   return app;
 }
 
+/**
+ * workerd answers `CONNECT` itself before any Worker runs (docs/security.md); should a runtime
+ * hand one over, it is refused here rather than routed as if it were a GET.
+ */
+function requireRoutableMethod(method: string): void {
+  if (method === "CONNECT") {
+    throw new AppError(
+      405,
+      "method_not_allowed",
+      "CONNECT is not served here: the edge is not a forward proxy (use the CLI's local proxy, edgevault vault run)",
+      {
+        headers: { Allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" },
+      },
+    );
+  }
+}
+
+/**
+ * Only the hosts the edge serves (lib/served-host.ts) get an answer: a request that reached it
+ * under another name (a DNS-rebinding page, a `workers.dev` address, an absolute-form target the
+ * runtime let through) is 421 before anything else runs.
+ */
+function requireServedHost(c: Context<AppEnv>, hostname: string): void {
+  const origin = publicOriginOf(c.env);
+  const { baseDomain } = configOf(c.env);
+  if (servesHost(hostname, origin, baseDomain)) return;
+  const where = baseDomain ? `${origin} (and each company's <company>.${baseDomain})` : origin;
+  throw new AppError(421, "misdirected_request", `This edge does not serve that host; it answers at ${where}`);
+}
+
 /** The one place errors become responses. Unknown errors become a bare 500. */
 export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
-  const appError = toAppError(error);
+  // A body over its cap is a 413, whatever its reader made of the cut-off stream.
+  const appError = bodyOverCap(c) ?? toAppError(error);
   if (appError.status >= 500 && (appError.cause !== undefined || !(error instanceof AppError))) {
     // Log the internal reason; never the request body or headers, which may carry secrets.
     const entry = { level: appError.status === 500 ? "error" : "warn", code: appError.code, path: new URL(c.req.url).pathname, reason: describeCause(error) };

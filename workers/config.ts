@@ -2,10 +2,35 @@
  * The deployment's settings, read from the Worker's vars and secrets once per `env` and typed:
  * the only place a string like `"true"` becomes a boolean. Bindings (DB, Durable Objects) stay on
  * `Env`; secrets are read where they are used (auth/token-signer.ts, lib/crypto-envelope.ts).
+ * Every link the edge makes starts with `PUBLIC_ORIGIN` (`publicOriginOf`), never with the
+ * request's Host header, which the caller chooses.
  */
 import { z } from "zod";
 import type { Env } from "./env.ts";
 import { AppError } from "./lib/app-error.ts";
+
+/** `https://edgevault.example` or `http://127.0.0.1:14321`: a scheme, a host and an optional port, nothing else. */
+const Origin = z
+  .string()
+  .trim()
+  .transform((raw, ctx) => {
+    const url = parsedUrl(raw);
+    const bare =
+      url && (url.protocol === "https:" || url.protocol === "http:") && !url.username && !url.password && url.pathname === "/" && !url.search && !url.hash;
+    if (!url || !bare || raw.includes("?") || raw.includes("#")) {
+      ctx.addIssue({ code: "custom", message: "must be an origin such as https://edgevault.example (scheme, host, optional port; no path)" });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
+
+function parsedUrl(raw: string): URL | undefined {
+  try {
+    return new URL(raw);
+  } catch {
+    return undefined;
+  }
+}
 
 const Settings = z.object({
   ENVIRONMENT: z.enum(["dev", "production"]).default("production"),
@@ -21,6 +46,8 @@ const Settings = z.object({
     .regex(/^\.?([a-z0-9-]+\.)*[a-z0-9-]+$/)
     .optional()
     .or(z.literal("")),
+  /** Where the edge answers, as its users reach it: the start of every link it makes, and the host it serves. */
+  PUBLIC_ORIGIN: z.preprocess((value) => (value === "" ? undefined : value), Origin.optional()),
 });
 
 export type Config = {
@@ -33,6 +60,8 @@ export type Config = {
   upstreamTimeoutMs: number;
   /** The domain under which each company has a host `<company>.<baseDomain>`; undefined when unset. */
   baseDomain: string | undefined;
+  /** `PUBLIC_ORIGIN` as an origin (`https://edgevault.example`); undefined when unset, and then the edge serves nothing. */
+  publicOrigin: string | undefined;
 };
 
 /** Default bound on waiting for the upstream's response headers (override: UPSTREAM_TIMEOUT_MS). */
@@ -51,7 +80,19 @@ export function configOf(env: Env): Config {
     allowPrivateUpstreams: read.data.ALLOW_PRIVATE_UPSTREAMS === "true",
     upstreamTimeoutMs: read.data.UPSTREAM_TIMEOUT_MS ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     baseDomain: read.data.BASE_DOMAIN ? read.data.BASE_DOMAIN.replace(/^\./, "") : undefined,
+    publicOrigin: read.data.PUBLIC_ORIGIN || undefined,
   };
   parsed.set(env, config);
   return config;
+}
+
+/**
+ * The origin every link starts with (approval_url, invite and accept links, a session's `addr`,
+ * `/discover`'s `proxy_url`, help texts, the identity documents' URIs, token exchange's default
+ * `aud`). Unset, there is no safe answer: the request's Host is the caller's to choose.
+ */
+export function publicOriginOf(env: Env): string {
+  const origin = configOf(env).publicOrigin;
+  if (!origin) throw new AppError(500, "server_misconfigured", "The server's settings are invalid", { cause: "PUBLIC_ORIGIN is not set (docs/deploy.md)" });
+  return origin;
 }

@@ -26,6 +26,12 @@ export interface Env {
    * refused before any Durable Object or D1 read. Optional: derived from PLATFORM_TOKEN when unset.
    */
   TOKEN_MAC_KEY?: string;
+  /**
+   * Where users reach the edge (`https://edgevault.example`): every link it makes starts with it,
+   * and requests for any other host (but `<company>.<BASE_DOMAIN>`) are 421. Needed: unset, the
+   * edge answers 500 `server_misconfigured` (`npm run deploy:check -- --strict` refuses that).
+   */
+  PUBLIC_ORIGIN?: string;
   /** Optional: companies get hosts `<company>.<BASE_DOMAIN>` (e.g. `acme.edgevault.example`). */
   BASE_DOMAIN?: string;
   /** Optional: milliseconds to wait for an upstream's response headers (default 30000). */

@@ -1,14 +1,16 @@
 /**
  * Sends intercepted requests to the edge's `/proxy/{host[:port]}{path}?{query}` with the
  * session token, which is where the credential is injected: the listener never sees one.
- * Bodies stream both ways through keep-alive connections; nothing is buffered. The edge's
- * answers, its errors included (JSON with `X-Edgevault-Error`), reach the client unchanged
- * apart from hop-by-hop headers.
+ * Bodies stream both ways through keep-alive connections; nothing is buffered. The client's
+ * `X-Edgevault-*` headers stay here (the edge's namespace: the listener itself sends none, and
+ * the edge drops them too). The edge's answers, its errors included (JSON with
+ * `X-Edgevault-Error`), reach the client unchanged apart from hop-by-hop headers.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
 import { isErrorCode } from "../../workers/lib/error-codes.ts";
+import { EDGEVAULT_HEADER_PREFIX } from "../../workers/lib/forward-headers.ts";
 import { forwardableHeaders, forwardableRawHeaders } from "./forwardable-headers.ts";
 import { edgeUnreachable, respondWithError } from "./proxy-errors.ts";
 import type { ProxySession } from "./proxy-auth.ts";
@@ -97,7 +99,7 @@ export class EdgeForwarder {
     options: { upgrade?: boolean; chunked?: boolean } = {},
   ): http.ClientRequest {
     // A flat list: Node writes it as given (Host included, which it adds only to object headers).
-    const headers = forwardableRawHeaders(rawHeaders, { drop: SET_HERE, keepUpgrade: options.upgrade });
+    const headers = forwardableRawHeaders(rawHeaders, { drop: SET_HERE, dropPrefix: EDGEVAULT_HEADER_PREFIX, keepUpgrade: options.upgrade });
     headers.push("host", this.#host, "authorization", `Bearer ${session.token}`);
     if (session.vaultHeader) headers.push("x-vault", session.vaultHeader);
     if (options.chunked ?? hasBody(rawHeaders).chunked) headers.push("transfer-encoding", "chunked");

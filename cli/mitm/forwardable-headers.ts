@@ -12,6 +12,8 @@ const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
 export type ForwardableOptions = {
   /** Further lower-case names to leave out (what the forwarder sets itself). */
   drop?: ReadonlySet<string>;
+  /** Leave out every header whose lower-case name starts with this (a namespace the sender does not own). */
+  dropPrefix?: string;
   /** Keep `Upgrade`, and say `Connection: Upgrade` (WebSocket). */
   keepUpgrade?: boolean;
 };
@@ -53,6 +55,7 @@ export function forwardableRawHeaders(rawHeaders: readonly string[], options: Fo
       continue;
     }
     if (HOP_BY_HOP.has(name) || named?.has(name) || options.drop?.has(name)) continue;
+    if (options.dropPrefix !== undefined && name.startsWith(options.dropPrefix)) continue;
     out.push(name, value);
   }
   if (upgrade) out.push("connection", "Upgrade");

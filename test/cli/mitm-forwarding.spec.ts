@@ -177,6 +177,35 @@ describe("the MITM forwarding to the edge", { timeout: 60_000 }, () => {
       assert.ok(values(seen.rawHeaders, "connection").every((v) => !/x-drop-me/i.test(v)));
     });
 
+    it("agent headers in the X-Edgevault- namespace never reach the edge; the MITM sends none of its own", async () => {
+      edge.answer((_req, res) => res.end("ok"));
+      const client = await intercepted(listener.port, ca);
+      const answer = await request(client, {
+        path: "/hook",
+        headers: [
+          "Host",
+          HOST,
+          "X-Edgevault-Signature",
+          "t=1,v1=forged",
+          "x-edgevault-event",
+          "proposal.applied",
+          "X-EDGEVAULT-ERROR",
+          "forbidden",
+          "X-Kept",
+          "yes",
+        ],
+      });
+      client.secure.destroy();
+      assert.equal(answer.status, 200);
+      const seen = edge.seen.at(-1);
+      assert.ok(seen);
+      assert.deepEqual(
+        names(seen.rawHeaders).filter((name) => name.startsWith("x-edgevault-")),
+        [],
+      );
+      assert.deepEqual(values(seen.rawHeaders, "x-kept"), ["yes"]);
+    });
+
     it("streams a chunked upload and a Content-Length upload intact", async () => {
       edge.answer((_req, res, body) => res.end(String(body.length)));
       const client = await intercepted(listener.port, ca);

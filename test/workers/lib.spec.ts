@@ -1,7 +1,7 @@
 /**
  * The pure-logic suites (crypto envelope, tokens, rate limits, host patterns, SSRF, header
- * rules, credential injection, SPIFFE IDs, client address keys) run in one workerd file: each
- * file costs a workerd start of its own, and these need no bindings.
+ * rules, credential injection, SPIFFE IDs, client address keys, served hosts) run in one
+ * workerd file: each file costs a workerd start of its own, and these need no bindings.
  */
 import "./lib/crypto-envelope.cases.ts";
 import "./lib/tokens.cases.ts";
@@ -14,3 +14,4 @@ import "./lib/identity-spiffe.cases.ts";
 import "./lib/client-address.cases.ts";
 import "./lib/did-key.cases.ts";
 import "./lib/instant.cases.ts";
+import "./lib/served-host.cases.ts";

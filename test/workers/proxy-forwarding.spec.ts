@@ -135,6 +135,29 @@ describe("upstreams cannot impersonate the edge", () => {
   });
 });
 
+describe("agent headers in the X-Edgevault- namespace never reach the upstream", () => {
+  it("an agent's X-Edgevault-Signature, -Event or any other X-Edgevault-* header is dropped; its other headers pass", async () => {
+    const s = await proxySetup();
+    const id = requestId();
+    const res = await proxyFetch(s, `/r/${id}/hook`, {
+      method: "POST",
+      body: "{}",
+      headers: { "X-Edgevault-Signature": "t=1,v1=forged", "X-Edgevault-Event": "proposal.applied", "x-edgevault-anything": "1", "X-Agent-Own": "kept" },
+    });
+    expect(res.status).toBe(200);
+    const [got] = await recorded(id);
+    expect(Object.keys(got?.headers ?? {}).filter((name) => name.startsWith("x-edgevault-"))).toEqual([]);
+    expect(got?.headers["x-agent-own"]).toBe("kept");
+  });
+
+  it("a service may still inject one (its configuration is the edge speaking), and the agent's copy loses", async () => {
+    const s = await proxySetup({ auth: { type: "custom", headers: { "X-Edgevault-Tenant": "{{ TENANT }}" } }, credentials: { TENANT: "acme" } });
+    const id = requestId();
+    expect((await proxyFetch(s, `/r/${id}/x`, { headers: { "X-Edgevault-Tenant": "spoofed" } })).status).toBe(200);
+    expect((await recorded(id))[0]?.headers["x-edgevault-tenant"]).toBe("acme");
+  });
+});
+
 describe("large bodies stream both ways", () => {
   const SIZE = 50 * 1024 * 1024;
 

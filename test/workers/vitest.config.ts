@@ -20,6 +20,8 @@ export default defineConfig(async () => ({
           // One master key; the rotation test calls the app with a second one added.
           MASTER_KEYS: "v1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
           TOKEN_MAC_KEY: "test-token-mac-key-0123456789abcdef",
+          // The host the specs call (helpers.ts BASE): links start with it, and other hosts are 421.
+          PUBLIC_ORIGIN: "https://edge.test",
           // Short, so the 504 tests do not wait 30 s; long enough that a 50 MB upload on two loaded
           // cores (it counts: the upstream answers after reading it all) is not cut short.
           UPSTREAM_TIMEOUT_MS: "5000",

@@ -2,8 +2,9 @@
  * The agent channel's routes: the edge authenticates and refuses like on any route, then hands the
  * upgrade to the Durable Object that will hold the socket (the agent's ActorGate; a fresh
  * RegistrationChannel for a registration). Trust boundary: the registration channel is
- * unauthenticated, so it is counted against the per-address registration throttle before any
- * object is woken, exactly as one HTTP registration is.
+ * unauthenticated, so it is counted against the registration throttle before any object is
+ * woken (the route's middleware, registrations/registration-attempts.ts), exactly as one HTTP
+ * registration is.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
@@ -11,7 +12,7 @@ import { actorGate } from "../auth/actor-gate-client.ts";
 import { agentRoot } from "../auth/revocation.ts";
 import { AppError, forbidden, unauthorized } from "../lib/app-error.ts";
 import { createRouter } from "../lib/router.ts";
-import { admitRegistrationAttempt, newRegistrationId, requireCompany } from "../registrations/register.ts";
+import { newRegistrationId, requireCompany } from "../registrations/register.ts";
 import { CHANNEL_SUBPROTOCOL } from "./agent-channel.contract.ts";
 import * as routes from "./agent-channel.routes.ts";
 import { handoffRequest } from "./channel-handoff.ts";
@@ -52,7 +53,6 @@ agentChannelRouter
     const { companyId } = c.req.valid("param");
     requireUpgrade(c);
     await requireCompany(c.var.db, companyId);
-    await admitRegistrationAttempt(c.var.db, c.req.header("CF-Connecting-IP"));
     const registrationId = newRegistrationId();
     const accepted = await registrationChannel(c.env, registrationId).fetch(handoffRequest({ kind: "registration", companyId, registrationId }));
     if (accepted.status !== 101 || !accepted.webSocket)

@@ -5,6 +5,7 @@
  */
 import { createRoute } from "../auth/secured-route.ts";
 import { errors } from "../lib/openapi.ts";
+import { countRegistrationAttempt } from "../registrations/registration-attempts.ts";
 import { CompanyParams } from "../registrations/registrations.contract.ts";
 import { BEARER_SUBPROTOCOL_PREFIX, CHANNEL_SUBPROTOCOL, REGISTER_TIMEOUT_MS } from "./agent-channel.contract.ts";
 
@@ -36,10 +37,12 @@ export const registrationChannel = createRoute({
     `${UPGRADE} The first frame, within ${REGISTER_TIMEOUT_MS / 1000} s, is \`{"type":"register", name, version?, capabilities, publicKey?}\` ` +
     '(the body of POST /v1/companies/{companyId}/agents/register, with the same limits), answered `{"type":"registered", registrationId, agentId, claim_token, …}`. ' +
     'When an owner decides, the channel receives `{"type":"approved", agentId, spiffeId, token, capabilities, realm}` (the token is minted by this push, once) ' +
-    'or `{"type":"rejected", reason}`, and is closed. If the socket is gone by then, claim with the claim token (POST /v1/registrations/claim).',
+    'or `{"type":"rejected", reason}`, and is closed. If the socket is gone by then, claim with the claim token (POST /v1/registrations/claim). ' +
+    "Each upgrade is counted as a registration attempt, as the POST is; a vault session is refused (403 session_cannot_register).",
+  middleware: [countRegistrationAttempt],
   request: { params: CompanyParams },
   responses: {
     101: { description: "Switching Protocols: send the register frame" },
-    ...errors(400, 404, 426, 429),
+    ...errors(400, 401, 403, 404, 426, 429),
   },
 });

@@ -12,7 +12,7 @@ import { AppError, badRequest, forbidden, notFound, unauthorized } from "../lib/
 import { roleAtLeast, type Principal } from "../lib/principal.ts";
 import { presentedToken } from "./bearer.ts";
 import { verifyCsrf } from "./csrf.ts";
-import { type Cell, type Column, ruleFor, type Rule } from "./permission-table.ts";
+import { type Cell, type Cells, type Column, type Refusal, ruleFor, type Rule } from "./permission-table.ts";
 import { findVault, findVaultById, vaultRoleOf, type VaultAccess } from "./permissions.ts";
 import { requirePlatformOperator } from "./platform.ts";
 import { resolvePrincipal } from "./resolve-principal.ts";
@@ -44,20 +44,35 @@ export function ruleOf(operation: string): Rule {
 export function gate(operation: string): MiddlewareHandler<AppEnv> {
   const rule = ruleOf(operation);
   return createMiddleware<AppEnv>(async (c, next) => {
-    if (rule.access === "public") return next();
+    if (rule.access === "public") {
+      // A token is optional here; one that is presented anyway must be good, and is held to its cell.
+      if (rule.withToken && presentsCredentials(c)) await holdToCells(c, rule.withToken.cells, rule.withToken.refusal);
+      return next();
+    }
     if (rule.access === "platform") {
       await requirePlatformOperator(c);
       return next();
     }
-    const principal = await authenticateRequest(c);
-    const cell = rule.cells[columnOf(principal)];
-    if (cell === "deny") {
-      throw forbidden(rule.refusal?.message ?? `${describe(principal)} cannot do this`, rule.refusal?.code ?? "forbidden");
-    }
-    c.set("principal", principal);
-    c.set("cell", cell);
+    await holdToCells(c, rule.cells, rule.refusal);
     await next();
   });
+}
+
+/** Authenticates the caller and holds it to its column of `cells`, leaving principal and cell on the context. */
+async function holdToCells(c: Context<AppEnv>, cells: Cells, refusal: Refusal | undefined): Promise<void> {
+  const principal = await authenticateRequest(c);
+  const cell = cells[columnOf(principal)];
+  if (cell === "deny") throw forbidden(refusal?.message ?? `${describe(principal)} cannot do this`, refusal?.code ?? "forbidden");
+  c.set("principal", principal);
+  c.set("cell", cell);
+}
+
+/**
+ * Whether the caller presented credentials at all: a token the gate can read, or an
+ * `Authorization` header of another scheme, which must fail rather than pass as anonymous.
+ */
+export function presentsCredentials(c: Context<AppEnv>): boolean {
+  return presentedToken(c) !== undefined || c.req.header("Authorization") !== undefined;
 }
 
 /** The web pages' counterpart of `gate` (they sign in with a cookie and answer in HTML): the page's row. */

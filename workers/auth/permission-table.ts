@@ -9,7 +9,8 @@
  * Cells: `allow`; `deny` (403 before anything is read); a vault role (`proxy < member < admin`:
  * needed in the vault the request addresses; company owners and API keys are admins of every
  * vault, a vault session acts as `proxy` in its own vault, bounded by its minter's current role);
- * `self` (only about the caller itself).
+ * `self` (only about the caller itself). A public row may also say how a caller who presents a
+ * token anyway is held (`withToken`): the gate then authenticates it and holds it to those cells.
  */
 import type { VaultRole } from "../db/schema.ts";
 import type { ErrorCode } from "../lib/error-codes.ts";
@@ -32,13 +33,16 @@ export type Cells = Record<Column, Cell>;
 export type Surface = "api" | "proxy" | "page";
 
 /** A row's own 403 for the callers it refuses, instead of the generic `forbidden`. */
-type Refusal = { code: ErrorCode; message: string };
+export type Refusal = { code: ErrorCode; message: string };
 
 /** A console page names the API operation it mirrors: a person's cells (or its public access) are that operation's. */
 type Mirrors = { mirrors?: string };
 
+/** A public row's cells for callers who present a token: authenticated (a wrong one is 401) and held to them. */
+type WithToken = { withToken?: { cells: Cells; refusal?: Refusal } };
+
 export type Rule =
-  | ({ access: "public"; surface: Surface; note?: string } & Mirrors)
+  | ({ access: "public"; surface: Surface; note?: string } & Mirrors & WithToken)
   | { access: "platform"; surface: Surface; note?: string }
   | ({ access: "principal"; surface: Surface; cells: Cells; note?: string; refusal?: Refusal } & Mirrors);
 
@@ -80,6 +84,21 @@ const inVault = (role: VaultRole, options: { except?: Column[]; note?: string; s
 export const SESSION_MINTING_ROLE: VaultRole = "member";
 
 const PUBLIC: Rule = { access: "public", surface: "api" };
+/**
+ * Registering an agent: anyone may ask (an owner decides), and a token is optional. A vault
+ * session never may: it is one vault's `proxy` role for one minter, not an identity that asks
+ * for agents (registration-attempts.ts throttles everyone else).
+ */
+const REGISTRATION = (note: string): Rule => ({
+  access: "public",
+  surface: "api",
+  note: `token optional (a wrong one is 401; a vault session's is refused: \`session_cannot_register\`); ${note}`,
+  withToken: {
+    cells: { company_key: "allow", owner: "allow", member: "allow", owner_agent: "allow", agent: "allow", session: "deny" },
+    refusal: { code: "session_cannot_register", message: "A vault session cannot register agents: register with no token, or with your own" },
+  },
+});
+const THROTTLED = "each attempt counted before the body is read: per client address (/64 for IPv6), or per principal with a token of this company";
 const PLATFORM: Rule = { access: "platform", surface: "api", note: "the platform operator's token (Worker secret PLATFORM_TOKEN) only" };
 
 const OWNERS = { company_key: "allow", owner: "allow" } as const;
@@ -186,16 +205,13 @@ export const PERMISSIONS = {
   "DELETE /v1/agents/invites/{suffix}": only({ ...AGENT_MANAGERS, member: "allow" }),
   "POST /invite/{token}": PUBLIC,
 
-  "POST /v1/companies/{companyId}/agents/register": { ...PUBLIC, note: "throttled per client address (/64 for IPv6)" },
-  "GET /v1/companies/{companyId}/agents/channel": { ...PUBLIC, note: "WebSocket registration; throttled like the POST" },
+  "POST /v1/companies/{companyId}/agents/register": REGISTRATION(THROTTLED),
+  "GET /v1/companies/{companyId}/agents/channel": REGISTRATION("WebSocket registration; throttled like the POST"),
   "POST /v1/registrations/claim": PUBLIC,
   "GET /v1/registrations": only(OWNERS),
   "POST /v1/registrations/{id}/approve": only(OWNERS, { note: "never an agent" }),
   "POST /v1/registrations/{id}/reject": only(OWNERS, { note: "never an agent" }),
-  "POST /api/agents/register": {
-    ...PUBLIC,
-    note: "auth optional: the company is the caller's, else the host's `<company>.<BASE_DOMAIN>`; anonymous calls throttled as above",
-  },
+  "POST /api/agents/register": REGISTRATION("the company is the caller's, else the host's `<company>.<BASE_DOMAIN>`; throttled as above"),
   "GET /api/registrations": only(OWNERS),
   "POST /api/registrations/{id}/approve": only(OWNERS, { note: "never an agent" }),
   "POST /api/registrations/{id}/reject": only(OWNERS, { note: "never an agent" }),
@@ -307,12 +323,18 @@ export function renderPermissionTable(): string {
     );
     for (const [operation, rule] of Object.entries(PERMISSIONS) as [string, Rule][]) {
       if (rule.surface !== surface) continue;
-      const cells =
-        rule.access === "principal" ? COLUMNS.map((c) => CELL_TEXT[rule.cells[c]]) : COLUMNS.map(() => (rule.access === "public" ? "public" : "platform"));
       const notes = [rule.access !== "platform" && rule.mirrors ? `as \`${rule.mirrors}\`` : "", rule.note ?? ""].filter(Boolean).join("; ");
-      lines.push(`| \`${operation}\` | ${cells.join(" | ")} | ${notes} |`);
+      lines.push(`| \`${operation}\` | ${cellsText(rule).join(" | ")} | ${notes} |`);
     }
     lines.push("");
   }
   return lines.join("\n").trimEnd();
+}
+
+/** A row's cells as the table shows them; a public row with token cells says `public` where a token is optional and `—` where one is refused. */
+function cellsText(rule: Rule): string[] {
+  if (rule.access === "principal") return COLUMNS.map((c) => CELL_TEXT[rule.cells[c]]);
+  if (rule.access === "platform") return COLUMNS.map(() => "platform");
+  const withToken = rule.withToken?.cells;
+  return COLUMNS.map((c) => (withToken?.[c] === "deny" ? CELL_TEXT.deny : "public"));
 }

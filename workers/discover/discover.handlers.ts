@@ -2,6 +2,7 @@
 import { authorizeSelectedVault } from "../auth/gate.ts";
 import { credentialNames } from "../credentials/credentials.queries.ts";
 import { listVaultServices } from "../services/services.queries.ts";
+import { publicOriginOf } from "../config.ts";
 import { formatServiceHost } from "../lib/host-pattern.ts";
 import * as routes from "./discover.routes.ts";
 import { createRouter } from "../lib/router.ts";
@@ -15,7 +16,7 @@ discoverRouter.openapi(routes.discover, async (c) => {
   return c.json(
     {
       vault: vault.name,
-      proxy_url: `${new URL(c.req.url).origin}/proxy`,
+      proxy_url: `${publicOriginOf(c.env)}/proxy`,
       // Disabled services are listed as such: seed 000 tells agents not to propose them again.
       services: services.map((s) => ({ host: formatServiceHost(s.host), description: s.description ?? s.name, enabled: s.enabled })),
       available_credentials: keys,

@@ -9,6 +9,7 @@ import { findCompany } from "../companies/companies.queries.ts";
 import type { Database } from "../db/client.ts";
 import { ensureSigningKeys, isPublished, publishedKeys, publishedUntil, rotateSigningKeys, setSigningAlg, spiffeSequence } from "./signing-keys.queries.ts";
 import type { Env } from "../env.ts";
+import { publicOriginOf } from "../config.ts";
 import { notFound } from "../lib/app-error.ts";
 import { DEFAULT_SVID_AUDIENCE, issuerFor, JWKS_MAX_AGE_SECONDS, SVID_TTL_SECONDS } from "../lib/jwt-svid.ts";
 import { iso } from "../lib/openapi.ts";
@@ -35,7 +36,7 @@ async function identityView(c: Context<AppEnv>, companyId: string) {
   const trustDomain = trustDomainOf(c.env);
   const now = Date.now();
   const rows = await ensureSigningKeys(db, c.env, companyId, now);
-  const origin = new URL(c.req.url).origin;
+  const origin = publicOriginOf(c.env);
   const active = rows.find((r) => r.status === "active");
   return {
     company_id: companyId,

@@ -17,6 +17,7 @@ import {
   type InviteRow,
   type InviteStatus,
 } from "./invites.queries.ts";
+import { publicOriginOf } from "../config.ts";
 import { AppError, conflict, forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
@@ -82,7 +83,7 @@ invitesRouter
     const status = inviteStatus(invite, now);
     if (status !== "pending") throw new AppError(410, `invite_${status}`, `This invite was already ${status === "used" ? "used" : status}`);
     await requireInviteBacked(db, invite);
-    const addr = new URL(c.req.url).origin;
+    const addr = publicOriginOf(c.env);
     // Each change is guarded on the invite still being redeemable: losing a race creates nothing.
     let issued: { token: string; agentId: string };
     try {

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { minterFor } from "../auth/token-signer.ts";
 import { commitChange } from "../effects.ts";
+import { publicOriginOf } from "../config.ts";
 import { isGuardFailure } from "../db/audit.ts";
 import type { Database } from "../db/client.ts";
 import { AppError, conflict } from "../lib/app-error.ts";
@@ -51,7 +52,7 @@ export async function issueAgentInvite(
   ).catch(async (error: unknown) => {
     throw isGuardFailure(error) ? await refusal(db, principal.companyId, input, now) : error;
   });
-  const inviteUrl = `${new URL(c.req.url).origin}/invite/${issued.token}`;
+  const inviteUrl = `${publicOriginOf(c.env)}/invite/${issued.token}`;
   const expires = iso(expiresAt) ?? "";
   return {
     name: input.name,

@@ -30,6 +30,7 @@ export const COMMON_ERROR_CODES = [
   "forbidden",
   "csrf_failed",
   "not_found",
+  "misdirected_request",
   "platform_disabled",
   "server_misconfigured",
   "token_key_missing",

@@ -16,6 +16,9 @@
  * - Edgevault's own cookies (`edgevault_*`): the session cookie authenticates at the edge and
  *   must never reach a third party. Other cookies pass (Agent Vault forwards cookies; some
  *   APIs authenticate with them).
+ * - Every `X-Edgevault-*` header: the edge's own namespace. An upstream that trusts one (a
+ *   webhook receiver checking `X-Edgevault-Signature`, a service behind the edge reading a
+ *   marker) must be able to rely on it coming from the edge, never from an agent.
  * - Any client copy of an injected header name (case-insensitive): the injected value wins.
  *
  * Towards the agent, removed: hop-by-hop headers and those `Connection` names, `Set-Cookie`
@@ -39,10 +42,12 @@ export const HOP_BY_HOP_HEADERS: readonly string[] = [
 ];
 
 const EDGE_ONLY_REQUEST_HEADERS = new Set(["authorization", "host", "x-vault", "cdn-loop", "forwarded", "x-real-ip", "true-client-ip"]);
+/** The edge's own namespace: only the edge may speak in it (app.ts `errorResponse`, webhook deliveries), in either direction. */
+export const EDGEVAULT_HEADER_PREFIX = "x-edgevault-";
 const EDGE_ONLY_REQUEST_PREFIXES = ["cf-", "x-forwarded-"];
+/** Never passed on from the agent. A service may still inject one: its configuration is the edge speaking. */
+const AGENT_REQUEST_PREFIXES_DROPPED = [...EDGE_ONLY_REQUEST_PREFIXES, EDGEVAULT_HEADER_PREFIX];
 const DROPPED_RESPONSE_HEADERS = new Set(["set-cookie", "set-cookie2", "alt-svc"]);
-/** The edge's own namespace: only the edge may speak in it (app.ts `errorResponse`). */
-const EDGE_RESPONSE_PREFIX = "x-edgevault-";
 /** Headers an injection must never set: the forwarder owns them. `Authorization` is fine. */
 const NOT_INJECTABLE = new Set([...HOP_BY_HOP_HEADERS, "host", "content-length", "x-vault", "cdn-loop", "forwarded", "x-real-ip", "true-client-ip"]);
 const EDGEVAULT_COOKIE = /^(?:__(?:host|secure)-)?edgevault/i;
@@ -73,7 +78,7 @@ export function upstreamRequestHeaders(incoming: Headers, injected: Record<strin
   const drop = new Set([...HOP_BY_HOP_HEADERS, ...connectionNamed(incoming), ...Object.keys(injected).map((n) => n.toLowerCase())]);
   const out = new Headers();
   for (const [name, value] of incoming) {
-    if (drop.has(name) || EDGE_ONLY_REQUEST_HEADERS.has(name) || EDGE_ONLY_REQUEST_PREFIXES.some((p) => name.startsWith(p))) continue;
+    if (drop.has(name) || EDGE_ONLY_REQUEST_HEADERS.has(name) || AGENT_REQUEST_PREFIXES_DROPPED.some((p) => name.startsWith(p))) continue;
     if (name === "cookie") {
       const kept = withoutEdgevaultCookies(value);
       if (kept) out.append(name, kept);
@@ -94,7 +99,7 @@ export function clientResponseHeaders(upstream: Headers): Headers {
   const drop = new Set([...HOP_BY_HOP_HEADERS, ...connectionNamed(upstream), ...DROPPED_RESPONSE_HEADERS]);
   const out = new Headers();
   for (const [name, value] of upstream) {
-    if (!drop.has(name) && !name.startsWith(EDGE_RESPONSE_PREFIX)) out.append(name, value);
+    if (!drop.has(name) && !name.startsWith(EDGEVAULT_HEADER_PREFIX)) out.append(name, value);
   }
   return out;
 }

@@ -8,6 +8,7 @@ import type { AppEnv } from "../app-env.ts";
 import { minterFor } from "../auth/token-signer.ts";
 import { isGuardFailure } from "../db/audit.ts";
 import { commitChange } from "../effects.ts";
+import { publicOriginOf } from "../config.ts";
 import { conflict, notFound } from "../lib/app-error.ts";
 import { createRouter } from "../lib/router.ts";
 import { newId, tokenSuffix } from "../lib/tokens.ts";
@@ -103,7 +104,7 @@ usersPages.post(
       return { token: issued.token, expiresAt };
     });
     if (!invited.ok) return show(c, session, { flash: errorFlash(invited.error), status: refusalStatus(invited.error), draft });
-    const link = `${new URL(c.req.url).origin}/accept/${invited.value.token}`;
+    const link = `${publicOriginOf(c.env)}/accept/${invited.value.token}`;
     const body = html`<p><a href="/users">← Users</a></p>
 <h1>Invited ${email}</h1>
 <p class="notice ok" role="status">Send them this link. On it they choose their password; it works once, until ${when(invited.value.expiresAt)}.</p>

@@ -7,6 +7,7 @@ import { findVaultById, requireVaultRole, vaultRoleOf } from "../auth/permission
 import { minterFor } from "../auth/token-signer.ts";
 import { isGuardFailure } from "../db/audit.ts";
 import { commitChange } from "../effects.ts";
+import { publicOriginOf } from "../config.ts";
 import { notFound } from "../lib/app-error.ts";
 import { rootOf, type Principal } from "../lib/principal.ts";
 import type { ProposalRecord } from "./proposal-view.ts";
@@ -67,7 +68,7 @@ proposalsRouter
     await commitChange(c, raiseChange(db, principal, row, vault.name)).catch(async (error: unknown) => {
       throw isGuardFailure(error) ? await pendingCapRefusal(db, vault, root) : error;
     });
-    const approvalUrl = `${new URL(c.req.url).origin}/approve/${id}?token=${approval.token}`;
+    const approvalUrl = `${publicOriginOf(c.env)}/approve/${id}?token=${approval.token}`;
     await proposalWatch(c.env, id).open(proposalRecord(row, vault.name), approvalUrl);
     return c.json(
       {

@@ -8,7 +8,7 @@ import { z, type RouteConfig } from "@hono/zod-openapi";
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { actorGate, gateName } from "../auth/actor-gate-client.ts";
-import { configOf } from "../config.ts";
+import { configOf, publicOriginOf } from "../config.ts";
 import type { GateActor, LeaseRef } from "../../durable-objects/actor-gate.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../lib/forward-headers.ts";
 import { matchService, parseProxyTarget, type ProxyTarget, refuseDotSegments } from "../lib/host-pattern.ts";
@@ -49,7 +49,7 @@ proxyRouter.all("/proxy/*", async (c) => {
     // A refusal never rests on a stale copy: read the vault once more (the retry after `applied`).
     if (!found.ok) found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target);
     if (!found.ok) {
-      if (found.refusal === "no_service") throw errors.noServiceForHost(hostSegment, admission.vault.name, url.origin);
+      if (found.refusal === "no_service") throw errors.noServiceForHost(hostSegment, admission.vault.name, publicOriginOf(c.env));
       if (found.refusal === "disabled") throw errors.serviceDisabled(found.service.name, hostSegment);
       throw errors.credentialNotFound(found.missing, found.service.name);
     }

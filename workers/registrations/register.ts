@@ -1,8 +1,9 @@
 /**
  * Registering an agent (seed 004), the same steps whichever way it arrives: `POST
  * /v1/companies/{companyId}/agents/register`, or the first frame of the registration channel
- * (agent-channel/). Trust boundary: anyone may call it, so the per-address throttle and the
- * company's pending cap are what keep one client from filling a company's list.
+ * (agent-channel/). Trust boundary: anyone may call it, so the throttle (registration-attempts.ts,
+ * counted before the request is read) and the company's pending cap are what keep one client from
+ * filling a company's list.
  */
 import type { z } from "@hono/zod-openapi";
 import { requireKnownCapabilities } from "../agents/capabilities.ts";
@@ -13,9 +14,7 @@ import type { Database } from "../db/client.ts";
 import { effectsOf } from "../effects.ts";
 import type { Env } from "../env.ts";
 import { AppError, conflict } from "../lib/app-error.ts";
-import { clientAddressKey } from "../lib/client-address.ts";
 import { newId } from "../lib/tokens.ts";
-import { overLimit } from "../sign-in/sign-in-throttle.queries.ts";
 import type { RegisterBody, Registered } from "./registrations.contract.ts";
 import {
   isRegistrationRefused,
@@ -27,9 +26,6 @@ import {
   type RegistrationBlocker,
 } from "./registrations.queries.ts";
 
-/** Unauthenticated registrations allowed from one client address (IPv6: one /64) per hour. */
-export const REGISTRATIONS_PER_IP_PER_HOUR = 10;
-
 function blockerError(blocker: RegistrationBlocker, name: string): AppError {
   if (blocker === "agent_exists") return conflict("agent_exists", `An agent named "${name}" already exists`);
   if (blocker === "public_key_in_use") return conflict("public_key_in_use", "Another agent (or pending registration) of this company has this public key");
@@ -39,20 +35,6 @@ function blockerError(blocker: RegistrationBlocker, name: string): AppError {
 
 export async function requireCompany(db: Database, companyId: string): Promise<void> {
   if (!(await findCompany(db, companyId))) throw new AppError(404, "company_not_found", `Company "${companyId}" not found`);
-}
-
-/**
- * Counts one registration attempt from this client address, refusing it past the hourly limit.
- * Cloudflare always sets CF-Connecting-IP; without it (local tools) there is no one to count.
- * IPv6 clients count per /64, which one client can otherwise rotate through freely.
- */
-export async function admitRegistrationAttempt(db: Database, clientAddress: string | undefined): Promise<void> {
-  const wait = clientAddress ? await overLimit(db, `register-ip:${clientAddressKey(clientAddress)}`, REGISTRATIONS_PER_IP_PER_HOUR, 3600_000) : 0;
-  if (wait > 0) {
-    throw new AppError(429, "too_many_attempts", `At most ${REGISTRATIONS_PER_IP_PER_HOUR} registrations per hour from one address`, {
-      headers: { "Retry-After": String(wait) },
-    });
-  }
 }
 
 /** A fresh registration id, for a channel that must be addressed before its registration exists. */

@@ -10,6 +10,8 @@ import { MAX_REALM_REF_LENGTH, RealmView } from "../realms/realms.contract.ts";
 
 /** Registrations that may wait for a decision per company (more: 429 too_many_registrations). */
 export const MAX_PENDING_REGISTRATIONS = 100;
+/** A registration's body: a name, a key, a few capabilities (the channel's frames have the same room). */
+export const MAX_REGISTRATION_BODY_BYTES = 16 * 1024;
 export const MAX_REGISTRATION_ID_LENGTH = 100;
 export const MAX_REJECTION_REASON = 1000;
 
@@ -103,4 +105,5 @@ export const REGISTRATION_ERROR_CODES = [
   "registration_claimed",
   "too_many_registrations",
   "capability_not_requested",
+  "session_cannot_register",
 ] as const;

@@ -7,9 +7,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
-import { configOf } from "../config.ts";
-import { presentedToken } from "../auth/bearer.ts";
-import { authenticateRequest } from "../auth/gate.ts";
+import { configOf, publicOriginOf } from "../config.ts";
 import { didKeyFor } from "../lib/did-key.ts";
 import { companyOfHost } from "../lib/company-host.ts";
 import type { RegisterBody } from "./registrations.contract.ts";
@@ -22,7 +20,8 @@ import { digestsEqual, sha256Hex } from "../lib/tokens.ts";
 import * as routes from "./registrations.routes.ts";
 import { collectDecision, registrationNotFound } from "./collect-decision.ts";
 import { approveRegistration, rejectRegistration } from "./decide-registration.ts";
-import { admitRegistrationAttempt, createRegistration, requireCompany } from "./register.ts";
+import type { Principal } from "../lib/principal.ts";
+import { createRegistration, requireCompany } from "./register.ts";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 /** How long a pending agent is told to wait before polling the claim again. */
@@ -32,24 +31,23 @@ type RegisterInput = z.output<typeof RegisterBody>;
 
 /**
  * Records a pending registration in `companyId` (register.ts, shared with the registration
- * channel). Unauthenticated callers are throttled per client address, since anyone may register
- * and one client must not fill a company's pending list alone.
+ * channel). The attempt was already counted, before the body was read (registration-attempts.ts).
  */
-async function register(c: Context<AppEnv>, companyId: string, body: RegisterInput, caller: "anonymous" | "authenticated") {
+async function register(c: Context<AppEnv>, companyId: string, body: RegisterInput) {
   await requireCompany(c.var.db, companyId);
-  if (caller === "anonymous") await admitRegistrationAttempt(c.var.db, c.req.header("CF-Connecting-IP"));
   return createRegistration(c.env, c.var.db, companyId, body);
 }
 
 /** The company an `/api/agents/register` call is for: the caller's, else the one its host names. */
-async function companyOfVaultysRegistration(c: Context<AppEnv>): Promise<{ companyId: string; caller: "anonymous" | "authenticated" }> {
-  // Any credentials at all (a Bearer token, or an Authorization header of another scheme) must
-  // authenticate: a wrong one is a 401, never a silent fall-back to the host's company.
-  if (presentedToken(c) || c.req.header("Authorization") !== undefined) {
-    return { companyId: (await authenticateRequest(c)).companyId, caller: "authenticated" };
-  }
-  const fromHost = companyOfHost(new URL(c.req.url).hostname, configOf(c.env).baseDomain);
-  if (fromHost) return { companyId: fromHost, caller: "anonymous" };
+function companyOfVaultysRegistration(c: Context<AppEnv>): string {
+  // The gate authenticated any credentials presented (a wrong one is a 401, never a silent
+  // fall-back to the host's company) and refused a vault session.
+  const principal = c.get("principal") as Principal | undefined;
+  if (principal) return principal.companyId;
+  // The public origin's own name never names a company, even when it sits under BASE_DOMAIN.
+  const hostname = new URL(c.req.url).hostname;
+  const fromHost = hostname === new URL(publicOriginOf(c.env)).hostname ? undefined : companyOfHost(hostname, configOf(c.env).baseDomain);
+  if (fromHost) return fromHost;
   throw badRequest(
     "company_required",
     "Which company? Call with a token of the company, at the company's own host, or register at POST /v1/companies/{id}/agents/register",
@@ -67,13 +65,12 @@ registrationsRouter
   .openapi(routes.registerAgent, async (c) => {
     const { companyId } = c.req.valid("param");
     const body = c.req.valid("json");
-    const registered = await register(c, companyId, body, "anonymous");
+    const registered = await register(c, companyId, body);
     return c.json({ agentId: body.name, ...registered }, 201, NO_STORE);
   })
   .openapi(routes.registerVaultysAgent, async (c) => {
     const body = c.req.valid("json");
-    const { companyId, caller } = await companyOfVaultysRegistration(c);
-    const registered = await register(c, companyId, body, caller);
+    const registered = await register(c, companyOfVaultysRegistration(c), body);
     return c.json({ agentId: didKeyFor(body.publicKey) ?? body.name, ...registered }, 201, NO_STORE);
   })
   .openapi(routes.listRegistrations, async (c) => c.json(await listPending(c), 200))

@@ -5,12 +5,15 @@
  * limits: registrations.contract.ts.
  */
 import { createRoute } from "../auth/secured-route.ts";
+import { bodyCap } from "../body-caps.ts";
 import { errors, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { countRegistrationAttempt } from "./registration-attempts.ts";
 import {
   ApproveRegistrationBody,
   ClaimBody,
   CompanyParams,
   MAX_PENDING_REGISTRATIONS,
+  MAX_REGISTRATION_BODY_BYTES,
   PendingRegistrations,
   RegisterBody,
   Registered,
@@ -27,6 +30,9 @@ import {
   VaultysRejectBody,
 } from "./registrations.contract.ts";
 
+/** Counted before anything is read, then held to a registration's size (registration-attempts.ts). */
+const ATTEMPT = [countRegistrationAttempt, bodyCap(MAX_REGISTRATION_BODY_BYTES)];
+
 export const registerAgent = createRoute({
   method: "post",
   path: "/v1/companies/{companyId}/agents/register",
@@ -34,11 +40,13 @@ export const registerAgent = createRoute({
   summary: "Ask to become an agent of a company (no auth); an owner must approve",
   description:
     `Returns a \`claim_token\`: keep it and POST it to /v1/registrations/claim to learn the decision and, once approved, collect the agent token (once). ` +
-    `At most ${MAX_PENDING_REGISTRATIONS} registrations may be pending per company (429).`,
+    `At most ${MAX_PENDING_REGISTRATIONS} registrations may be pending per company (429). Each attempt is counted before the body is read ` +
+    `(10 an hour per client address, or per caller with a token of this company); bodies over ${MAX_REGISTRATION_BODY_BYTES} bytes are 413. A vault session is refused (403 session_cannot_register).`,
+  middleware: ATTEMPT,
   request: { params: CompanyParams, ...jsonBody(RegisterBody) },
   responses: {
     201: jsonResponse(Registered, "Registered, awaiting approval"),
-    ...errors(400, 404, 409, 429),
+    ...errors(400, 401, 403, 404, 409, 413, 429),
   },
 });
 
@@ -98,11 +106,13 @@ export const registerVaultysAgent = createRoute({
   summary: "Ask to become an agent (auth optional): the company comes from the caller's token, else from the host `<company>.<BASE_DOMAIN>`",
   description:
     "Without a token and without a per-company host, 400 company_required names `POST /v1/companies/{id}/agents/register`. " +
-    "An invalid token is a 401, never a silent fall-back. Unknown body fields are ignored. Returns a `claim_token` as the `/v1` route does.",
+    "An invalid token is a 401, never a silent fall-back; a vault session is refused (403 session_cannot_register). Unknown body fields are ignored. " +
+    "Throttled and capped as the `/v1` route (per caller when a token is sent). Returns a `claim_token` as the `/v1` route does.",
+  middleware: ATTEMPT,
   request: jsonBody(VaultysRegisterBody),
   responses: {
     201: jsonResponse(VaultysRegistered, "Registered, awaiting approval"),
-    ...errors(400, 401, 404, 409, 429),
+    ...errors(400, 401, 403, 404, 409, 413, 429),
   },
 });
 

@@ -7,6 +7,7 @@ import { SESSION_ID_PREFIX, sessionTokenBody } from "../auth/actor-gate-client.t
 import { minterFor } from "../auth/token-signer.ts";
 import { vaultRoleOf } from "../auth/permissions.ts";
 import { commitChange } from "../effects.ts";
+import { publicOriginOf } from "../config.ts";
 import { forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import { mintingCredentialOf, roleAtLeast, rootOf } from "../lib/principal.ts";
@@ -44,7 +45,7 @@ sessionsRouter
       expiresAt,
     };
     await commitChange(c, createSessionChange(db, principal, session, vault.name, body.ttl_seconds));
-    return c.json({ id, token: issued.token, expires_at: iso(expiresAt) ?? "", addr: new URL(c.req.url).origin, vault: vault.name }, 201);
+    return c.json({ id, token: issued.token, expires_at: iso(expiresAt) ?? "", addr: publicOriginOf(c.env), vault: vault.name }, 201);
   })
   .openapi(routes.listSessions, async (c) => {
     const principal = c.var.principal;

@@ -8,6 +8,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import type { Database } from "../db/client.ts";
+import { publicOriginOf } from "../config.ts";
 import { AppError } from "../lib/app-error.ts";
 import { ACCESS_TOKEN_TYP, DEFAULT_SVID_AUDIENCE, issuerFor, MAX_TOKEN_TTL_SECONDS } from "../lib/jwt-svid.ts";
 import { createRouter } from "../lib/router.ts";
@@ -105,8 +106,8 @@ tokenExchangeRouter.post(TOKEN_EXCHANGE_PATH, async (c) => {
   const claims = {
     iss: issuerFor(trustDomainOf(c.env), subject.companyId),
     sub: subject.spiffeId,
-    // Without a target the token is for the edge itself (its origin), as docs/identity.md says.
-    aud: request.targets.length ? request.targets : [new URL(c.req.url).origin],
+    // Without a target the token is for the edge itself (its public origin, PUBLIC_ORIGIN), as docs/identity.md says.
+    aud: request.targets.length ? request.targets : [publicOriginOf(c.env)],
     iat,
     exp,
     jti: crypto.randomUUID(),

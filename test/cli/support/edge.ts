@@ -6,6 +6,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -90,52 +91,63 @@ export async function launchEdge(restart?: EdgeIdentity): Promise<OwnEdge> {
     cwd: ROOT,
     env: WRANGLER_ENV,
   });
-  const child = spawn(
-    process.execPath,
-    [
-      WRANGLER,
-      "dev",
-      "--env",
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      "0",
-      // Each wrangler dev otherwise takes debugger port 9229, and parallel test files collide.
-      "--inspector-port",
-      "0",
-      "--persist-to",
-      persistTo,
-      "--env-file",
-      envFile,
-      "--var",
-      `PLATFORM_TOKEN:${platformToken}`,
-      "--var",
-      `MASTER_KEYS:${masterKeys}`,
-      "--log-level",
-      "info",
-      "--show-interactive-dev-session=false",
-    ],
-    // Its own process group, so a crash takes workerd down with wrangler.
-    { cwd: ROOT, env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"], detached: true },
-  );
-  const killGroup = () => {
+  // The edge's links start with its public origin, so the port is chosen before it starts (a
+  // port taken in between fails the start, which is tried again on another).
+  let started: { child: ChildProcess; killGroup: () => void; addr: string } | undefined;
+  for (let attempt = 1; !started; attempt += 1) {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        WRANGLER,
+        "dev",
+        "--env",
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        // Each wrangler dev otherwise takes debugger port 9229, and parallel test files collide.
+        "--inspector-port",
+        "0",
+        "--persist-to",
+        persistTo,
+        "--env-file",
+        envFile,
+        "--var",
+        `PLATFORM_TOKEN:${platformToken}`,
+        "--var",
+        `MASTER_KEYS:${masterKeys}`,
+        "--var",
+        `PUBLIC_ORIGIN:http://127.0.0.1:${port}`,
+        "--log-level",
+        "info",
+        "--show-interactive-dev-session=false",
+      ],
+      // Its own process group, so a crash takes workerd down with wrangler.
+      { cwd: ROOT, env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    );
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    };
+    process.once("exit", killGroup);
     try {
-      if (child.pid) process.kill(-child.pid, "SIGKILL");
-    } catch {
-      /* already gone */
+      const addr = await readyAddress(child);
+      if (addr !== `http://127.0.0.1:${port}`) throw new Error(`wrangler dev listens at ${addr}, not on port ${port}`);
+      started = { child, killGroup, addr };
+    } catch (error) {
+      killGroup();
+      process.removeListener("exit", killGroup);
+      if (attempt < 3) continue;
+      await rm(dir, { recursive: true, force: true });
+      throw error;
     }
-  };
-  process.once("exit", killGroup);
-
-  let addr: string;
-  try {
-    addr = await readyAddress(child);
-  } catch (error) {
-    killGroup();
-    await rm(dir, { recursive: true, force: true });
-    throw error;
   }
+  const { child, killGroup, addr } = started;
 
   const edge = edgeClient(addr, platformToken, async () => {
     process.removeListener("exit", killGroup);
@@ -194,6 +206,16 @@ function edgeClient(addr: string, platformToken: string, stop: () => Promise<voi
     },
     stop,
   };
+}
+
+/** A loopback port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** Resolves with the URL from wrangler's "Ready on" line; rejects if it exits or stalls first. */

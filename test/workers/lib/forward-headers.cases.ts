@@ -54,6 +54,14 @@ describe("request headers sent upstream", () => {
     expect(names(upstreamRequestHeaders(incoming, {}))).toEqual(["x-kept"]);
   });
 
+  it("drops the agent's X-Edgevault-* headers in any case, and keeps an injected one", () => {
+    const incoming = new Headers({ "X-Edgevault-Signature": "forged", "x-edgevault-event": "e", "X-EDGEVAULT-ANY": "1", "X-Kept": "yes" });
+    expect(names(upstreamRequestHeaders(incoming, {}))).toEqual(["x-kept"]);
+    const injected = upstreamRequestHeaders(incoming, { "X-Edgevault-Tenant": "acme" });
+    expect(names(injected)).toEqual(["x-edgevault-tenant", "x-kept"]);
+    expect(injected.get("x-edgevault-tenant")).toBe("acme");
+  });
+
   it("drops Host, X-Vault, Cloudflare and forwarding headers", () => {
     const incoming = new Headers({
       Host: "edge.example",
