@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import type { CredentialSlotView, ProposalDetails } from "../workers/proposals/proposals.contract.ts";
-import { choiceText, destinationText, principalText } from "../workers/proposals/review-words.ts";
+import { choiceText, destinationText, principalText } from "../workers/proposals/proposals.contract.ts";
 import { describeAuth } from "./service-auth.ts";
 import { indented, oneLine, safeText } from "./terminal-text.ts";
 

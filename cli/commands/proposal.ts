@@ -14,10 +14,10 @@ import {
   PROPOSAL_STATUSES,
   PROPOSAL_TTL_MS,
   ProposalDetails,
+  principalText,
   ProposalDetailsList,
   type RejectProposalBody,
 } from "../../workers/proposals/proposals.contract.ts";
-import { principalText } from "../../workers/proposals/review-words.ts";
 import { describeProposal, destinationLines, needsValue, type Proposal, slotAnnouncement } from "../proposal-text.ts";
 import { WhoAmI } from "../../workers/sign-in/sign-in.contract.ts";
 import { isApiError, type ApiClient, type ApiError } from "../api-client.ts";

@@ -6,7 +6,7 @@
  * here are never rendered back.
  */
 import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../proposals/proposal-view.ts";
-import { choiceText, destinationText, principalText } from "../proposals/review-words.ts";
+import { choiceText, destinationText, principalText } from "../proposals/proposals.contract.ts";
 import { credentialKeysOf } from "../lib/inject-auth.ts";
 import { html, layout, notice } from "./layout.ts";
 import type { Frame } from "./nav.ts";

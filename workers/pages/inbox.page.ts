@@ -3,7 +3,7 @@
  * who really asks and where each value it asks for would be sent (as the vault stands now).
  */
 import type { ProposalView } from "../proposals/proposal-view.ts";
-import { choiceText, destinationText, principalText } from "../proposals/review-words.ts";
+import { choiceText, destinationText, principalText } from "../proposals/proposals.contract.ts";
 import { html, layout, notice } from "./layout.ts";
 import type { Frame } from "./nav.ts";
 

@@ -21,7 +21,7 @@ import type { VaultRole } from "../db/schema.ts";
 import type { ProposalServiceView, ProposalSlotView, ProposalStatus, ProposalView } from "./proposal-view.ts";
 import { newId } from "../lib/tokens.ts";
 import { raisedByOf, raisedByRootOf, type ProposalRow } from "./proposal-rows.ts";
-import { destinationText } from "./review-words.ts";
+import { destinationText } from "./proposals.contract.ts";
 
 const pendingGuard = (id: string) => sql`EXISTS (SELECT 1 FROM ${proposals} WHERE ${proposals.id} = ${id} AND ${proposals.status} = 'pending')`;
 

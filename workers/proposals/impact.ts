@@ -12,7 +12,7 @@ import { credentialKeysOf } from "../lib/inject-auth.ts";
 import { iso } from "../lib/openapi.ts";
 import type { PrincipalRef, SlotDestination } from "./proposals.contract.ts";
 import type { ProposalServiceView, ProposalSlotView } from "./proposal-view.ts";
-import { chosenByAgent, destinationOf } from "./review-words.ts";
+import { chosenByAgent, destinationOf } from "./proposals.contract.ts";
 
 export type CurrentService = {
   name: string;

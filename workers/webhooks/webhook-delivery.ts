@@ -11,7 +11,7 @@ import { webhooks } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { associatedData, openText } from "../lib/crypto-envelope.ts";
 import type { ProposalEvent, ProposalView } from "../proposals/proposal-view.ts";
-import { destinationText } from "../proposals/review-words.ts";
+import { destinationText } from "../proposals/proposals.contract.ts";
 import { signWebhook, WEBHOOK_TIMEOUT_MS } from "../lib/webhook-signature.ts";
 
 export type WebhookDelivery = {
