@@ -24,18 +24,18 @@ async function namesFrom(client: ApiClient, source: NameSource): Promise<[string
       case "agents": {
         const pages: [string, string][] = [];
         for (let page = 1, total = 1; page <= Math.min(total, MAX_AGENT_PAGES); page += 1) {
-          const answer = await client.request("GET", "/v1/agents", AgentPage, { query: { page: String(page), pageSize: String(MAX_PAGE_SIZE) } });
+          const answer = await client.call("get", "/v1/agents", AgentPage, { query: { page, pageSize: MAX_PAGE_SIZE } });
           total = answer.totalPages;
           pages.push(...answer.agents.map((a): [string, string] => [a.id, a.name]));
         }
         return pages;
       }
       case "users":
-        return (await client.request("GET", "/v1/users", UserList)).users.map((u) => [u.id, u.email]);
+        return (await client.call("get", "/v1/users", UserList)).users.map((u) => [u.id, u.email]);
       case "api-keys":
-        return (await client.request("GET", "/v1/api-keys", ApiKeyList)).api_keys.map((k) => [k.id, oneLine(k.label, 40)]);
+        return (await client.call("get", "/v1/api-keys", ApiKeyList)).api_keys.map((k) => [k.id, oneLine(k.label, 40)]);
       case "vaults":
-        return (await client.request("GET", "/v1/vaults", VaultList)).vaults.map((v) => [v.id, v.name]);
+        return (await client.call("get", "/v1/vaults", VaultList)).vaults.map((v) => [v.id, v.name]);
     }
   } catch (error) {
     // Refused (403) or not found: names are a convenience, the ids are still shown.

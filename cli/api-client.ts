@@ -1,5 +1,7 @@
 /**
- * The CLI's only way to talk to the edge. Every response is validated with zod; the edge's
+ * The CLI's only way to talk to the edge. A call names a path and method the edge declares, with
+ * the parameters and body its operation takes (edge-api.ts, from the app's /openapi.json), so a
+ * call the edge would refuse fails the typecheck. Every response is validated with zod; the edge's
  * `{error, message}` bodies become an `ApiError` whose message is printed as is. Tokens never
  * appear in errors, and redirects are not followed so a bearer token is never re-sent elsewhere.
  */
@@ -7,6 +9,7 @@ import type { z } from "zod";
 import { isErrorCode, type ErrorCode } from "../workers/lib/error-codes.ts";
 import { ErrorBody } from "../workers/lib/openapi.ts";
 import { CliError } from "./cli-error.ts";
+import type { CallArgs, CallOptions, EdgeMethod, EdgeOperation, EdgePath, MethodOf, ViewOf } from "./edge-api.ts";
 
 /** The edge answered with an error: its public code and message, and the HTTP status. */
 export class ApiError extends CliError {
@@ -39,16 +42,8 @@ export type ApiClientOptions = {
   unauthorizedHint?: string;
 };
 
-export type RequestOptions = {
-  body?: unknown;
-  query?: Record<string, string | undefined>;
-  /** Overrides the client's timeout for this request (a long poll holds the answer back). */
-  timeoutMs?: number;
-  /** Extra request headers (e.g. `X-Vault`); Accept, Authorization and Content-Type are set here. */
-  headers?: Record<string, string>;
-  /** Abandons the request (e.g. `vault logs --follow` stopped by Ctrl+C); the timeout applies too. */
-  signal?: AbortSignal;
-};
+/** A call's input once `call`'s signature has checked it: what `#send` puts on the wire. */
+type WireInput = CallOptions & { params?: object; query?: object; body?: unknown };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** Visible ASCII only: what an `Authorization: Bearer` value can carry. */
@@ -72,13 +67,26 @@ export class ApiClient {
   }
 
   /**
-   * Sends one request and returns the validated JSON body.
+   * Calls one operation of the edge and returns its answer, validated with `view`. The path is
+   * the edge's own, `{…}` parameters and all; `params` fills them in (URI-encoded).
    * @example
-   * const { vaults } = await client.request("GET", "/v1/vaults", VaultList); // VaultList from the vaults contract
+   * const { service } = await client.call("post", "/v1/vaults/{vault}/services", OneService, { params: { vault }, body });
    */
-  async request<S extends z.ZodType>(method: string, path: string, schema: S, options: RequestOptions = {}): Promise<z.output<S>> {
+  call<P extends EdgePath, M extends MethodOf<P> & EdgeMethod, S extends z.ZodType>(
+    method: M,
+    path: P,
+    view: S & ViewOf<EdgeOperation<P, M>, S>,
+    ...[input]: CallArgs<EdgeOperation<P, M>>
+  ): Promise<z.output<S>>;
+  // The signature above is the one callers are checked against; this one carries its values to the wire.
+  call(method: EdgeMethod, path: EdgePath, view: z.ZodType, ...rest: unknown[]): Promise<unknown> {
+    const [input = {}] = rest as [WireInput?];
+    return this.#send(method.toUpperCase(), fillPath(path, input.params), view, input);
+  }
+
+  async #send<S extends z.ZodType>(method: string, path: string, schema: S, options: WireInput): Promise<z.output<S>> {
     const url = new URL(`${this.addr}${path}`);
-    for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, value);
+    for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined && value !== null) url.searchParams.set(name, String(value));
     const headers: Record<string, string> = { ...options.headers, Accept: "application/json" };
     if (this.#token !== undefined) headers.Authorization = `Bearer ${this.#token}`;
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
@@ -131,6 +139,17 @@ export class ApiClient {
           : String(error);
     return new CliError(`Cannot reach the edge at ${this.addr} (${reason}). Is it running? Locally: npm start`, undefined, { cause: error });
   }
+}
+
+/** `/v1/vaults/{vault}` with `{ vault: "a b" }` → `/v1/vaults/a%20b`. */
+function fillPath(path: string, params: object = {}): string {
+  const values = new Map<string, unknown>(Object.entries(params));
+  return path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = values.get(name);
+    // Unreachable through `call`'s types; a guard so a gap in them cannot send a literal "{id}".
+    if (value === undefined) throw new CliError(`Missing the path parameter ${name} of ${path}`);
+    return encodeURIComponent(String(value));
+  });
 }
 
 function parseJson(text: string): unknown {

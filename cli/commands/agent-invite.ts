@@ -5,7 +5,6 @@
  */
 import { z } from "zod";
 import {
-  type CreateInviteBody,
   INVITE_MAX_TTL_SECONDS,
   INVITE_MIN_TTL_SECONDS,
   INVITE_STATUSES,
@@ -65,10 +64,8 @@ To invite an agent named "list" or "revoke", put -- before the name: agent invit
   async handler(args, context) {
     const vaults = [...new Map(args.vault.map((grant) => [grant.vault, grant])).values()];
     const { client } = await requireSession(context);
-    const invite = await client.request("POST", "/v1/agents/invites", IssuedInvite, {
-      body: { name: args.name, role: args.role, vaults, ...(args.ttl === undefined ? {} : { ttl_seconds: args.ttl }) } satisfies z.input<
-        typeof CreateInviteBody
-      >,
+    const invite = await client.call("post", "/v1/agents/invites", IssuedInvite, {
+      body: { name: args.name, role: args.role, vaults, ...(args.ttl === undefined ? {} : { ttl_seconds: args.ttl }) },
     });
     if (args.json) {
       printJson(context, invite);
@@ -101,7 +98,7 @@ takes; the invite URL itself cannot be shown again.`,
   examples: ["edgevault agent invite list", "edgevault agent invite list --status all --json | jq -r '.[] | select(.kind == \"rotation\") | .name'"],
   async handler({ status, json }, context) {
     const { client } = await requireSession(context);
-    const { invites } = await client.request("GET", "/v1/agents/invites", InviteList, { query: { status } });
+    const { invites } = await client.call("get", "/v1/agents/invites", InviteList, { query: { status } });
     if (json) {
       context.out(JSON.stringify(invites, null, 2));
       return;
@@ -131,7 +128,7 @@ option. Members may revoke only the invites they created.`,
   examples: ["edgevault agent invite revoke Xy7_k2Qa", "edgevault agent invite revoke -- -b4Tq9Lz"],
   async handler({ token_suffix: suffix, json }, context) {
     const { client } = await requireSession(context);
-    const revoked = await client.request("DELETE", `/v1/agents/invites/${encodeURIComponent(suffix)}`, InviteRevoked);
+    const revoked = await client.call("delete", "/v1/agents/invites/{suffix}", InviteRevoked, { params: { suffix } });
     if (json) printJson(context, revoked);
     else context.out(`Revoked the invite for agent "${revoked.name}" (suffix ${revoked.revoked}).`);
   },

@@ -12,20 +12,13 @@ import {
   AgentUpdated,
   MAX_AGENT_QUERY_LENGTH,
   MAX_PAGE_SIZE,
-  type ListAgentsQuery,
-  type UpdateAgentBody,
 } from "../../workers/agents/agents.contract.ts";
 import { COMPANY_ROLES } from "../../workers/companies/companies.contract.ts";
-import {
-  INVITE_DEFAULT_TTL_SECONDS,
-  INVITE_MAX_TTL_SECONDS,
-  INVITE_MIN_TTL_SECONDS,
-  RotationInvite,
-  type RotateAgentBody,
-} from "../../workers/invites/invites.contract.ts";
+import { INVITE_DEFAULT_TTL_SECONDS, INVITE_MAX_TTL_SECONDS, INVITE_MIN_TTL_SECONDS, RotationInvite } from "../../workers/invites/invites.contract.ts";
 import { MAX_REALM_REF_LENGTH } from "../../workers/realms/realms.contract.ts";
 import type { ApiClient } from "../api-client.ts";
 import { type Command, type CommandContext, createCommand } from "../command.ts";
+import type { EdgeBody, EdgeQuery } from "../edge-api.ts";
 import { confirm } from "../confirm.ts";
 import { formatDuration, Ttl } from "../duration.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
@@ -34,8 +27,6 @@ import { requireSession } from "../session.ts";
 import { revokeCommand } from "./agent-invite.ts";
 
 type Agent = z.output<typeof AgentUpdated>["agent"];
-
-const agentPath = (name: string) => `/v1/agents/${encodeURIComponent(name)}`;
 
 const AGENT = { name: "name", schema: AgentName, description: "The agent's name" } as const;
 
@@ -71,10 +62,10 @@ An agent is online while it holds its channel (a WebSocket, GET /v1/agents/chann
     const query = {
       status: args.status,
       realm: args.realm,
-      online: args.online ? "true" : undefined,
+      online: args.online ? ("true" as const) : undefined,
       q: args.q,
       capabilities: args.capabilities?.length ? args.capabilities.join(",") : undefined,
-    } satisfies z.input<typeof ListAgentsQuery>;
+    };
     const { agents, online } = await fetchAllAgents(client, query);
     if (args.json) {
       context.out(JSON.stringify(agents, null, 2));
@@ -100,11 +91,11 @@ An agent is online while it holds its channel (a WebSocket, GET /v1/agents/chann
  * bounded even if agents are added meanwhile; an agent that moves between pages during the walk
  * is listed once.
  */
-async function fetchAllAgents(client: ApiClient, query: Record<string, string | undefined>) {
-  const first = await client.request("GET", "/v1/agents", AgentPage, { query: { ...query, page: "1", pageSize: String(MAX_PAGE_SIZE) } });
+async function fetchAllAgents(client: ApiClient, query: EdgeQuery<"/v1/agents", "get">) {
+  const first = await client.call("get", "/v1/agents", AgentPage, { query: { ...query, page: 1, pageSize: MAX_PAGE_SIZE } });
   const agents = new Map(first.agents.map((a) => [a.id, a]));
   for (let page = 2; page <= first.totalPages; page += 1) {
-    const next = await client.request("GET", "/v1/agents", AgentPage, { query: { ...query, page: String(page), pageSize: String(MAX_PAGE_SIZE) } });
+    const next = await client.call("get", "/v1/agents", AgentPage, { query: { ...query, page, pageSize: MAX_PAGE_SIZE } });
     for (const agent of next.agents) agents.set(agent.id, agent);
   }
   return { agents: [...agents.values()], online: first.online };
@@ -120,7 +111,7 @@ vaults it can use with its role in each, and how many vault sessions it has open
   examples: ["edgevault agent info my-agent"],
   async handler({ name, json }, context) {
     const { client } = await requireSession(context);
-    const agent = await client.request("GET", agentPath(name), AgentDetails);
+    const agent = await client.call("get", "/v1/agents/{agentId}", AgentDetails, { params: { agentId: name } });
     if (json) {
       context.out(JSON.stringify(agent, null, 2));
       return;
@@ -147,9 +138,9 @@ vaults it can use with its role in each, and how many vault sessions it has open
 });
 
 /** `PATCH /v1/agents/{name}` with one change; returns the updated agent. */
-async function updateAgent(context: CommandContext, name: string, change: z.input<typeof UpdateAgentBody>): Promise<Agent> {
+async function updateAgent(context: CommandContext, name: string, change: EdgeBody<"/v1/agents/{agentId}", "patch">): Promise<Agent> {
   const { client } = await requireSession(context);
-  const { agent } = await client.request("PATCH", agentPath(name), AgentUpdated, { body: change });
+  const { agent } = await client.call("patch", "/v1/agents/{agentId}", AgentUpdated, { params: { agentId: name }, body: change });
   return agent;
 }
 
@@ -207,12 +198,12 @@ Company owners only.`,
       action: `delete agent "${name}"`,
       // Looked up first so a typo is a "not found" rather than a question about nothing.
       question: async () => {
-        const agent = await client.request("GET", agentPath(name), AgentDetails);
+        const agent = await client.call("get", "/v1/agents/{agentId}", AgentDetails, { params: { agentId: name } });
         const vaults = agent.vaults.length === 0 ? "no vaults" : `vaults ${agent.vaults.map((v) => v.vault).join(", ")}`;
         return `Delete agent "${agent.name}" (${vaults}; ${agent.activeSessions} active sessions) with its tokens, sessions and grants?`;
       },
     });
-    const answer = await client.request("DELETE", agentPath(name), AgentDeleted);
+    const answer = await client.call("delete", "/v1/agents/{agentId}", AgentDeleted, { params: { agentId: name } });
     if (json) printJson(context, answer);
     else context.out(`Deleted agent "${answer.deleted}".`);
   },
@@ -238,12 +229,10 @@ be active.`,
   examples: ["edgevault agent rotate my-agent --ttl 1h"],
   async handler({ name, ttl, json }, context) {
     const { client } = await requireSession(context);
-    const invite = await client.request(
-      "POST",
-      `${agentPath(name)}/rotate`,
-      RotationInvite,
-      ttl === undefined ? {} : { body: { ttl_seconds: ttl } satisfies z.input<typeof RotateAgentBody> },
-    );
+    const invite = await client.call("post", "/v1/agents/{agentId}/rotate", RotationInvite, {
+      params: { agentId: name },
+      ...(ttl === undefined ? {} : { body: { ttl_seconds: ttl } }),
+    });
     if (json) {
       printJson(context, invite);
       return;

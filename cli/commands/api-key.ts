@@ -4,7 +4,7 @@
  * listings show only its prefix and label. Company owners (and API keys) only.
  */
 import { z } from "zod";
-import { ApiKeyList, ApiKeyRevoked, type CreateApiKeyBody, IssuedApiKey } from "../../workers/companies/companies.contract.ts";
+import { ApiKeyList, ApiKeyRevoked, IssuedApiKey } from "../../workers/companies/companies.contract.ts";
 import { CliError } from "../cli-error.ts";
 import { createCommand } from "../command.ts";
 import { confirm } from "../confirm.ts";
@@ -41,7 +41,7 @@ asked. Company owners (and API keys) only.`,
   examples: ['edgevault api-key create --label "deploy pipeline" | gh secret set EDGEVAULT_API_KEY', "edgevault api-key create --json"],
   async handler({ label, json }, context) {
     const { client } = await requireSession(context);
-    const key = await client.request("POST", "/v1/api-keys", IssuedApiKey, { body: { label } satisfies z.input<typeof CreateApiKeyBody> });
+    const key = await client.call("post", "/v1/api-keys", IssuedApiKey, { body: { label } });
     if (json) {
       printJson(context, key);
       return;
@@ -61,7 +61,7 @@ export const apiKeyList = createCommand({
   examples: ["edgevault api-key list"],
   async handler({ json }, context) {
     const { client } = await requireSession(context);
-    const { api_keys: keys } = await client.request("GET", "/v1/api-keys", ApiKeyList);
+    const { api_keys: keys } = await client.call("get", "/v1/api-keys", ApiKeyList);
     if (json) {
       printJson(context, keys);
       return;
@@ -95,13 +95,13 @@ is required. Company owners (and API keys) only; a key may revoke itself.`,
       yes,
       action: `revoke API key ${id}`,
       question: async () => {
-        const { api_keys: keys } = await client.request("GET", "/v1/api-keys", ApiKeyList);
+        const { api_keys: keys } = await client.call("get", "/v1/api-keys", ApiKeyList);
         const key = keys.find((k) => k.id === id);
         if (!key) throw new CliError(`No active API key ${id}; edgevault api-key list shows the company's keys`);
         return `Revoke API key ${key.id} ("${oneLine(key.label, 60)}", last used ${key.last_used_at ?? "never"})? Anything using it is refused from then on.`;
       },
     });
-    const revoked = await client.request("DELETE", `/v1/api-keys/${encodeURIComponent(id)}`, ApiKeyRevoked);
+    const revoked = await client.call("delete", "/v1/api-keys/{id}", ApiKeyRevoked, { params: { id } });
     if (json) printJson(context, revoked);
     else context.out(`Revoked API key ${revoked.revoked}.`);
   },

@@ -89,14 +89,14 @@ sent to the edge as an instant. Company owners (and API keys) only.`,
       actorNames(client, ["agents", "users", "api-keys", "vaults"]),
       (async () => {
         const shown: Entry[] = [];
-        let cursor = args.before;
+        let cursor = args.before === undefined ? undefined : Number(args.before);
         for (;;) {
-          const page = await client.request("GET", "/v1/audit", AuditPage, {
-            query: { ...filters, limit: String(Math.min(MAX_AUDIT_PAGE, args.limit - shown.length)), before: cursor },
+          const page = await client.call("get", "/v1/audit", AuditPage, {
+            query: { ...filters, limit: Math.min(MAX_AUDIT_PAGE, args.limit - shown.length), before: cursor },
           });
           shown.push(...page.entries);
           if (page.next_cursor === null || shown.length >= args.limit) return { shown, next: page.next_cursor };
-          cursor = String(page.next_cursor);
+          cursor = page.next_cursor;
         }
       })(),
     ]);

@@ -5,7 +5,7 @@
  * owner's key, and anything running as this user, an agent too, could use a saved one.
  */
 import { z } from "zod";
-import { SignedIn, SignedOut, type SignInBody, WhoAmI } from "../../workers/sign-in/sign-in.contract.ts";
+import { SignedIn, SignedOut, WhoAmI } from "../../workers/sign-in/sign-in.contract.ts";
 import { MAX_EMAIL_LENGTH } from "../../workers/users/users.contract.ts";
 import { DEFAULT_ADDR } from "../addr.ts";
 import { ApiClient, ApiError } from "../api-client.ts";
@@ -90,7 +90,7 @@ Environment:
     }
     let me: Caller;
     try {
-      me = await new ApiClient({ addr, token }).request("GET", "/v1/whoami", WhoAmI);
+      me = await new ApiClient({ addr, token }).call("get", "/v1/whoami", WhoAmI);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) throw new CliError(`${addr} did not accept that token (${error.code}); nothing was saved`);
       throw error;
@@ -111,8 +111,8 @@ Environment:
 async function signIn(context: CommandContext, addr: string, email: string): Promise<string> {
   const password = await readSecret(context, "password");
   const client = new ApiClient({ addr });
-  const session = await client.request("POST", "/v1/auth/sign-in", SignedInWithToken, {
-    body: { email, password, mode: "bearer" } satisfies z.input<typeof SignInBody>,
+  const session = await client.call("post", "/v1/auth/sign-in", SignedInWithToken, {
+    body: { email, password, mode: "bearer" },
   });
   return session.token;
 }
@@ -146,7 +146,7 @@ if it should stop working.`,
       try {
         if (!saved) throw new CliError("its token could not be read from the OS keychain; the session expires on its own");
         // The session belongs to the edge it was saved for, whatever EDGEVAULT_ADDR says now.
-        await new ApiClient({ addr: config.addr ?? DEFAULT_ADDR, token: saved.token }).request("POST", "/v1/auth/sign-out", SignedOut);
+        await new ApiClient({ addr: config.addr ?? DEFAULT_ADDR, token: saved.token }).call("post", "/v1/auth/sign-out", SignedOut);
       } catch (error) {
         // 401: the session already expired or was revoked, which is what logging out wants.
         if (!(error instanceof ApiError && error.status === 401)) revokeFailure = error instanceof Error ? error.message : String(error);
@@ -180,7 +180,7 @@ keychain, or the config file.`,
   examples: ["edgevault whoami"],
   async handler(args, context) {
     const session = await requireSession(context);
-    const me = await session.client.request("GET", "/v1/whoami", WhoAmI);
+    const me = await session.client.call("get", "/v1/whoami", WhoAmI);
     const source = session.tokenSource;
     if (args.json) {
       const where = source.kind === "file" ? { token_store: "file", token_file: source.path } : { token_store: source.kind };

@@ -2,15 +2,12 @@
  * `vault credential set|list|delete`. Values go in through stdin or a hidden prompt and are
  * never printed; the edge never returns them either, only key names.
  */
-import type { z } from "zod";
 import {
   CredentialKeys,
   CredentialsDeleted,
   CredentialsSet,
   MAX_CREDENTIAL_VALUE_BYTES,
   MAX_CREDENTIALS_PER_REQUEST,
-  type DeleteCredentialsBody,
-  type SetCredentialsBody,
 } from "../../workers/credentials/credentials.contract.ts";
 import { CliError, UsageError } from "../cli-error.ts";
 import { createCommand } from "../command.ts";
@@ -41,8 +38,8 @@ argument, so it stays out of shell history and process listings.`,
     const value = await readSecret(context, `value for ${key}`);
     if (Buffer.byteLength(value, "utf8") > MAX_CREDENTIAL_VALUE_BYTES)
       throw new CliError(`The value is larger than ${MAX_CREDENTIAL_VALUE_BYTES} bytes, the edge's limit`);
-    const stored = await client.request("POST", "/v1/credentials", CredentialsSet, {
-      body: { vault, credentials: { [key]: value } } satisfies z.input<typeof SetCredentialsBody>,
+    const stored = await client.call("post", "/v1/credentials", CredentialsSet, {
+      body: { vault, credentials: { [key]: value } },
     });
     if (json) printJson(context, stored);
     else context.out(`Stored ${stored.set.join(", ")} in vault "${stored.vault}".`);
@@ -58,7 +55,7 @@ export const credentialList = createCommand({
   async handler({ vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const { keys } = await client.request("GET", "/v1/credentials", CredentialKeys, { query: { vault } });
+    const { keys } = await client.call("get", "/v1/credentials", CredentialKeys, { query: { vault } });
     if (json) {
       context.out(JSON.stringify(keys));
       return;
@@ -84,8 +81,8 @@ are still deleted).`,
     const keys = [...new Set(given)];
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const result = await client.request("DELETE", "/v1/credentials", CredentialsDeleted, {
-      body: { vault, keys } satisfies z.input<typeof DeleteCredentialsBody>,
+    const result = await client.call("delete", "/v1/credentials", CredentialsDeleted, {
+      body: { vault, keys },
     });
     if (json) printJson(context, result);
     else if (result.deleted.length > 0) context.out(`Deleted ${result.deleted.join(", ")} from vault "${result.vault}".`);

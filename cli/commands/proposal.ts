@@ -6,7 +6,6 @@
  */
 import { z } from "zod";
 import {
-  type ApproveProposalBody,
   MAX_PROPOSAL_ID_LENGTH,
   MAX_PROPOSAL_LIST_LIMIT,
   MAX_PROPOSAL_MESSAGE,
@@ -16,7 +15,6 @@ import {
   ProposalDetails,
   principalText,
   ProposalDetailsList,
-  type RejectProposalBody,
 } from "../../workers/proposals/proposals.contract.ts";
 import { describeProposal, destinationLines, needsValue, type Proposal, slotAnnouncement } from "../proposal-text.ts";
 import { WhoAmI } from "../../workers/sign-in/sign-in.contract.ts";
@@ -32,8 +30,6 @@ import { indented, oneLine, safeText } from "../terminal-text.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 
 const ProposalId = listedId(1, MAX_PROPOSAL_ID_LENGTH, "must be a proposal id as shown by `edgevault proposal list` (e.g. prp_4f1c9a07b2e8d35c61)");
-
-const proposalPath = (id: string) => `/v1/proposals/${encodeURIComponent(id)}`;
 
 const PROPOSAL = { name: "id", schema: ProposalId, description: "The proposal's id, as proposal list shows it" } as const;
 
@@ -113,8 +109,8 @@ its own.`,
   async handler({ vault: flag, status, limit, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const { proposals } = await client.request("GET", "/v1/proposals", ProposalDetailsList, {
-      query: { vault, status, limit: String(limit) },
+    const { proposals } = await client.call("get", "/v1/proposals", ProposalDetailsList, {
+      query: { vault, status, limit },
     });
     if (json) {
       context.out(JSON.stringify(proposals, null, 2));
@@ -160,7 +156,7 @@ returns them). Text the agent wrote is printed with control characters made visi
   examples: ["edgevault proposal show prp_4f1c9a07b2e8d35c61"],
   async handler({ id, json }, context) {
     const { client } = await requireSession(context);
-    const proposal = await client.request("GET", proposalPath(id), ProposalDetails);
+    const proposal = await client.call("get", "/v1/proposals/{id}", ProposalDetails, { params: { id } });
     if (json) {
       context.out(JSON.stringify(proposal, null, 2));
       return;
@@ -173,7 +169,7 @@ returns them). Text the agent wrote is printed with control characters made visi
 
 /** GET the proposal and check it can be decided here: pending, and in --vault when one is named. */
 async function decidableProposal(client: ApiClient, id: string, vault: string | undefined): Promise<Proposal> {
-  const proposal = await client.request("GET", proposalPath(id), ProposalDetails);
+  const proposal = await client.call("get", "/v1/proposals/{id}", ProposalDetails, { params: { id } });
   if (vault !== undefined && proposal.vault !== vault)
     throw new CliError(`Proposal ${id} belongs to vault "${proposal.vault}", not "${vault}"; nothing was decided`);
   if (proposal.status !== "pending") throw new CliError(`Proposal ${id} is already ${proposal.status}; nothing was decided`);
@@ -220,7 +216,7 @@ edgevault login --email. API keys, agents and sessions are refused (human_requir
     const slots = proposal.credentials.filter(needsValue);
     if (slots.length > 0) {
       // Found out before the approver types a secret that the edge would refuse anyway.
-      const me = await client.request("GET", "/v1/whoami", WhoAmI);
+      const me = await client.call("get", "/v1/whoami", WhoAmI);
       if (me.kind !== "user") throw humanRequired(context, "approve proposals");
     }
     // Where each value goes is said before it is asked for; the approval binds to what was said.
@@ -233,14 +229,20 @@ edgevault login --email. API keys, agents and sessions are refused (human_requir
       slots.map((slot) => ({ key: slot.key, describe: slotAnnouncement(slot) })),
       context.err,
     );
-    const body = {
-      credentials: values,
-      ...(note === undefined ? {} : { note }),
-      ...(proposal.destinations_digest ? { destinations_digest: proposal.destinations_digest } : {}),
-    } satisfies z.input<typeof ApproveProposalBody>;
     const approved = await rethrowChanged(
       id,
-      rethrowHumanRequired(context, "approve proposals", client.request("POST", `${proposalPath(id)}/approve`, ProposalDetails, { body })),
+      rethrowHumanRequired(
+        context,
+        "approve proposals",
+        client.call("post", "/v1/proposals/{id}/approve", ProposalDetails, {
+          params: { id },
+          body: {
+            credentials: values,
+            ...(note === undefined ? {} : { note }),
+            ...(proposal.destinations_digest ? { destinations_digest: proposal.destinations_digest } : {}),
+          },
+        }),
+      ),
     );
     if (json) {
       printJson(context, approved);
@@ -278,7 +280,7 @@ with edgevault login --email).`,
     const rejected = await rethrowHumanRequired(
       context,
       "reject proposals",
-      client.request("POST", `${proposalPath(id)}/reject`, ProposalDetails, { body: { reason } satisfies z.input<typeof RejectProposalBody> }),
+      client.call("post", "/v1/proposals/{id}/reject", ProposalDetails, { params: { id }, body: { reason } }),
     );
     if (json) printJson(context, rejected);
     else context.out(`Rejected proposal ${rejected.id} in vault "${rejected.vault}".`);
@@ -350,7 +352,7 @@ Exit codes:
   async handler({ id, timeout, json }, context) {
     const { client } = await requireSession(context);
     const deadline = Date.now() + timeout * 1000;
-    let proposal = await client.request("GET", proposalPath(id), ProposalDetails);
+    let proposal = await client.call("get", "/v1/proposals/{id}", ProposalDetails, { params: { id } });
     if (proposal.status === "pending") {
       const shown = progress(context, id, timeout);
       try {
@@ -359,7 +361,11 @@ Exit codes:
           if (remaining <= 0) break;
           const wait = Math.min(MAX_WAIT_SECONDS, remaining);
           // The edge answers as soon as the decision lands, or after `wait` seconds with the proposal still pending.
-          proposal = await client.request("GET", proposalPath(id), ProposalDetails, { query: { wait: String(wait) }, timeoutMs: (wait + 30) * 1000 });
+          proposal = await client.call("get", "/v1/proposals/{id}", ProposalDetails, {
+            params: { id },
+            query: { wait },
+            timeoutMs: (wait + 30) * 1000,
+          });
           if (proposal.status !== "pending") break;
           shown.tick();
         }

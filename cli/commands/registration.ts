@@ -5,20 +5,11 @@
  */
 import { z } from "zod";
 import { MAX_REALM_REF_LENGTH } from "../../workers/realms/realms.contract.ts";
-import {
-  type ApproveRegistrationBody,
-  MAX_REJECTION_REASON,
-  PendingRegistrations,
-  RegistrationApproved,
-  RegistrationRejected,
-  type RejectRegistrationBody,
-} from "../../workers/registrations/registrations.contract.ts";
+import { MAX_REJECTION_REASON, PendingRegistrations, RegistrationApproved, RegistrationRejected } from "../../workers/registrations/registrations.contract.ts";
 import { createCommand } from "../command.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
 import { CapabilityList, RegistrationId } from "../names.ts";
 import { requireSession } from "../session.ts";
-
-const registrationPath = (id: string) => `/v1/registrations/${encodeURIComponent(id)}`;
 
 const REGISTRATION = { name: "registration-id", schema: RegistrationId, description: "The registration's id, as agent registrations shows it" } as const;
 
@@ -31,7 +22,7 @@ wait for an owner to approve or reject them. Company owners only.`,
   examples: ["edgevault agent registrations"],
   async handler({ json }, context) {
     const { client } = await requireSession(context);
-    const pending = await client.request("GET", "/v1/registrations", PendingRegistrations);
+    const pending = await client.call("get", "/v1/registrations", PendingRegistrations);
     if (json) {
       context.out(JSON.stringify(pending, null, 2));
       return;
@@ -75,8 +66,9 @@ capability it did not ask for is refused. Company owners only.`,
   examples: ["edgevault agent approve reg_x3Fk9aQ2b7Lm --capabilities api_call --realm eng"],
   async handler({ "registration-id": id, capabilities, realm, json }, context) {
     const { client } = await requireSession(context);
-    const approved = await client.request("POST", `${registrationPath(id)}/approve`, RegistrationApproved, {
-      body: { capabilities, ...(realm === undefined ? {} : { realm }) } satisfies z.input<typeof ApproveRegistrationBody>,
+    const approved = await client.call("post", "/v1/registrations/{id}/approve", RegistrationApproved, {
+      params: { id },
+      body: { capabilities, ...(realm === undefined ? {} : { realm }) },
     });
     if (json) {
       printJson(context, approved);
@@ -110,8 +102,9 @@ Company owners only.`,
   examples: ['edgevault agent reject reg_x3Fk9aQ2b7Lm --reason "Unknown publisher; register from the CI account"'],
   async handler({ "registration-id": id, reason, json }, context) {
     const { client } = await requireSession(context);
-    const rejected = await client.request("POST", `${registrationPath(id)}/reject`, RegistrationRejected, {
-      body: { reason } satisfies z.input<typeof RejectRegistrationBody>,
+    const rejected = await client.call("post", "/v1/registrations/{id}/reject", RegistrationRejected, {
+      params: { id },
+      body: { reason },
     });
     if (json) printJson(context, rejected);
     else context.out(`Rejected registration ${id}.`);

@@ -9,7 +9,6 @@ import { constants } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import {
-  type CreateSessionBody,
   MAX_SESSION_LABEL_LENGTH,
   MintedSession,
   SESSION_DEFAULT_TTL_SECONDS,
@@ -124,10 +123,8 @@ session is revoked when the command exits.`,
     const bundlePath = await writeTrustBundle(ca, context.env);
 
     context.err(`edgevault: starting a ${formatDuration(ttl)} session for vault "${vault}" and the local proxy for ${path.basename(program)}…`);
-    const session = await client.request("POST", "/v1/sessions", MintedSession, {
-      body: { vault, ttl_seconds: ttl, label: `vault run ${path.basename(program)}`.slice(0, MAX_SESSION_LABEL_LENGTH) } satisfies z.input<
-        typeof CreateSessionBody
-      >,
+    const session = await client.call("post", "/v1/sessions", MintedSession, {
+      body: { vault, ttl_seconds: ttl, label: `vault run ${path.basename(program)}`.slice(0, MAX_SESSION_LABEL_LENGTH) },
     });
 
     let listener: MitmListener | undefined;
@@ -180,7 +177,7 @@ function runChild(program: string, args: readonly string[], env: Record<string, 
 
 async function revoke(client: ApiClient, id: string, context: CommandContext): Promise<void> {
   try {
-    await client.request("DELETE", `/v1/sessions/${encodeURIComponent(id)}`, SessionRevoked);
+    await client.call("delete", "/v1/sessions/{id}", SessionRevoked, { params: { id } });
   } catch (error) {
     // Expired or already revoked is what we wanted; anything else leaves a live token behind.
     if (error instanceof ApiError && error.status === 404) return;

@@ -6,19 +6,18 @@
 import { z } from "zod";
 import { CredentialKeys } from "../../workers/credentials/credentials.contract.ts";
 import {
-  type CreateServiceBody,
   MAX_HOST_PATTERN_LENGTH,
   MAX_SERVICE_DESCRIPTION_LENGTH,
   OneService,
   ServiceDeleted,
   ServiceList,
   type ServiceView,
-  type UpdateServiceBody,
 } from "../../workers/services/services.contract.ts";
 import type { ApiClient } from "../api-client.ts";
 import { UsageError } from "../cli-error.ts";
 import { type Command, createCommand, type OptionSpec } from "../command.ts";
 import { confirm } from "../confirm.ts";
+import type { EdgeBody } from "../edge-api.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
 import { VaultName } from "../names.ts";
 import { AUTH_HELP, describeAuth, parseAuthFlags } from "../service-auth.ts";
@@ -50,9 +49,6 @@ const Upstream = z.string().transform((value, ctx) => {
 
 const Description = z.string().max(MAX_SERVICE_DESCRIPTION_LENGTH, `must be at most ${MAX_SERVICE_DESCRIPTION_LENGTH} characters`);
 
-const servicesPath = (vault: string) => `/v1/vaults/${encodeURIComponent(vault)}/services`;
-const servicePath = (vault: string, name: string) => `${servicesPath(vault)}/${encodeURIComponent(name)}`;
-
 const SERVICE = { name: "name", schema: ServiceName, description: "The service's name (lowercase letters, digits and hyphens)" } as const;
 
 /** A header of custom auth; add and update take it alike. */
@@ -74,7 +70,7 @@ async function warnMissingKeys(client: ApiClient, vault: string, service: Servic
   if (service.credential_keys.length === 0) return;
   // Advice only: the change is made, so a failure to look (say, a role that cannot list) is no error.
   const keys = await client
-    .request("GET", "/v1/credentials", CredentialKeys, { query: { vault } })
+    .call("get", "/v1/credentials", CredentialKeys, { query: { vault } })
     .then((answer) => answer.keys)
     .catch(() => undefined);
   if (keys === undefined) return;
@@ -97,7 +93,7 @@ vault can list.`,
   async handler({ vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const { services } = await client.request("GET", servicesPath(vault), ServiceList);
+    const { services } = await client.call("get", "/v1/vaults/{vault}/services", ServiceList, { params: { vault } });
     if (json) {
       context.out(JSON.stringify(services, null, 2));
       return;
@@ -175,7 +171,8 @@ ${AUTH_HELP}`,
     const auth = parseAuthFlags(args.auth, args.header);
     const vault = await resolveVault(context, args.vault);
     const { client } = await requireSession(context);
-    const { service } = await client.request("POST", servicesPath(vault), OneService, {
+    const { service } = await client.call("post", "/v1/vaults/{vault}/services", OneService, {
+      params: { vault },
       body: {
         name: args.name,
         host: args.host,
@@ -183,7 +180,7 @@ ${AUTH_HELP}`,
         enabled: !args.disabled,
         ...(args.upstream === undefined ? {} : { upstream: args.upstream }),
         ...(args.description === undefined ? {} : { description: args.description }),
-      } satisfies z.input<typeof CreateServiceBody>,
+      },
     });
     if (args.json) printJson(context, service);
     else context.out(`Added service "${service.name}" to vault "${vault}": ${summary(service)}.`);
@@ -231,12 +228,12 @@ ${AUTH_HELP}`,
       ...(args.upstream === undefined ? {} : { upstream: args.upstream }),
       ...(args.description === undefined ? {} : { description: args.description }),
       ...(args.enabled ? { enabled: true } : args.disabled ? { enabled: false } : {}),
-    } satisfies z.input<typeof UpdateServiceBody>;
+    } satisfies EdgeBody<"/v1/vaults/{vault}/services/{name}", "patch">;
     if (Object.keys(change).length === 0)
       throw new UsageError("Nothing to change: give --host, --auth, --upstream, --description, --rename, --enabled or --disabled");
     const vault = await resolveVault(context, args.vault);
     const { client } = await requireSession(context);
-    const { service } = await client.request("PATCH", servicePath(vault, args.name), OneService, { body: change });
+    const { service } = await client.call("patch", "/v1/vaults/{vault}/services/{name}", OneService, { params: { vault, name: args.name }, body: change });
     if (args.json) printJson(context, service);
     else context.out(`Updated service "${service.name}" in vault "${vault}": ${summary(service)}.`);
     if (auth !== undefined) await warnMissingKeys(client, vault, service, context.err);
@@ -259,9 +256,7 @@ function switchCommand(enabled: boolean): Command {
     async handler({ name, vault: flag, json }, context) {
       const vault = await resolveVault(context, flag);
       const { client } = await requireSession(context);
-      const { service } = await client.request("PATCH", servicePath(vault, name), OneService, {
-        body: { enabled } satisfies z.input<typeof UpdateServiceBody>,
-      });
+      const { service } = await client.call("patch", "/v1/vaults/{vault}/services/{name}", OneService, { params: { vault, name }, body: { enabled } });
       if (json) printJson(context, service);
       else context.out(`Service "${service.name}" in vault "${vault}" is ${service.enabled ? "enabled" : "disabled"}.`);
     },
@@ -292,11 +287,11 @@ confirmation on a terminal; without a terminal (scripts, CI) --yes is required. 
       action: `remove service "${name}" from vault "${vault}"`,
       // Looked up first so a typo is a "not found" rather than a question about nothing.
       question: async () => {
-        const { service } = await client.request("GET", servicePath(vault, name), OneService);
+        const { service } = await client.call("get", "/v1/vaults/{vault}/services/{name}", OneService, { params: { vault, name } });
         return `Remove service "${service.name}" (${service.host}, ${describeAuth(service.auth)}) from vault "${vault}"?`;
       },
     });
-    const answer = await client.request("DELETE", servicePath(vault, name), ServiceDeleted);
+    const answer = await client.call("delete", "/v1/vaults/{vault}/services/{name}", ServiceDeleted, { params: { vault, name } });
     if (json) printJson(context, answer);
     else context.out(`Removed service "${answer.deleted}" from vault "${vault}".`);
   },

@@ -5,7 +5,6 @@
  */
 import { z } from "zod";
 import {
-  type CreateSessionBody,
   MAX_SESSION_ID_LENGTH,
   MAX_SESSION_LABEL_LENGTH,
   MintedSession,
@@ -54,10 +53,8 @@ again. Needs the member role in the vault (or higher).`,
   async handler({ vault: flag, ttl, label, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const minted = await client.request("POST", "/v1/sessions", MintedSession, {
-      body: { vault, ...(ttl === undefined ? {} : { ttl_seconds: ttl }), ...(label === undefined ? {} : { label }) } satisfies z.input<
-        typeof CreateSessionBody
-      >,
+    const minted = await client.call("post", "/v1/sessions", MintedSession, {
+      body: { vault, ...(ttl === undefined ? {} : { ttl_seconds: ttl }), ...(label === undefined ? {} : { label }) },
     });
     if (json) {
       context.out(JSON.stringify(minted, null, 2));
@@ -83,7 +80,7 @@ vault admin, the ones you minted otherwise. Tokens are never shown.`,
   async handler({ vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const { sessions } = await client.request("GET", "/v1/sessions", SessionList, { query: { vault } });
+    const { sessions } = await client.call("get", "/v1/sessions", SessionList, { query: { vault } });
     if (json) {
       context.out(JSON.stringify(sessions, null, 2));
       return;
@@ -111,7 +108,7 @@ minted; vault admins can revoke any session of their vaults.`,
   examples: ["edgevault session revoke ses_0b7e4c29d1a8f36e55"],
   async handler({ id, json }, context) {
     const { client } = await requireSession(context);
-    const answer = await client.request("DELETE", `/v1/sessions/${encodeURIComponent(id)}`, SessionRevoked);
+    const answer = await client.call("delete", "/v1/sessions/{id}", SessionRevoked, { params: { id } });
     if (json) printJson(context, answer);
     else context.out(`Revoked session ${answer.revoked}.`);
   },

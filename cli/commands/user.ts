@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { COMPANY_ROLES } from "../../workers/companies/companies.contract.ts";
-import { type CreateUserBody, MAX_EMAIL_LENGTH, OneUser, type UpdateUserBody, UserCreated, UserDeleted, UserList } from "../../workers/users/users.contract.ts";
+import { MAX_EMAIL_LENGTH, OneUser, UserCreated, UserDeleted, UserList } from "../../workers/users/users.contract.ts";
 import type { ApiClient } from "../api-client.ts";
 import { CliError } from "../cli-error.ts";
 import { createCommand } from "../command.ts";
@@ -30,8 +30,6 @@ const USER = { name: "user", schema: UserRef, description: "The user's email add
 
 const CompanyRole = z.enum(COMPANY_ROLES, `must be ${oneOf(COMPANY_ROLES)}`);
 
-const userPath = (id: string) => `/v1/users/${encodeURIComponent(id)}`;
-
 /** The page where an invited person chooses their password; the token is only ever shown inside it. */
 export const acceptUrl = (addr: string, token: string) => `${addr}/accept/${encodeURIComponent(token)}`;
 
@@ -40,7 +38,7 @@ const asRole = (role: string) => (role === "owner" ? "an owner" : "a member");
 
 /** The user an email address or id names, looked up in `GET /v1/users` (the edge addresses users by id). */
 async function findUser(client: ApiClient, ref: string): Promise<User> {
-  const { users } = await client.request("GET", "/v1/users", UserList);
+  const { users } = await client.call("get", "/v1/users", UserList);
   const byEmail = ref.includes("@");
   const user = users.find((u) => (byEmail ? u.email.toLowerCase() === ref.toLowerCase() : u.id === ref));
   if (!user) throw new CliError(`No user ${byEmail ? "with email" : "with id"} ${ref} in the company; edgevault user list shows who there is`);
@@ -69,8 +67,8 @@ Company owners (and API keys) only.`,
   examples: ["edgevault user invite ada@example.com", "edgevault user invite grace@example.com --role owner --name 'Grace Hopper' | pbcopy"],
   async handler({ email, role, name, json }, context) {
     const { client } = await requireSession(context);
-    const created = await client.request("POST", "/v1/users", UserCreated, {
-      body: { email, role, ...(name === undefined ? {} : { name }) } satisfies z.input<typeof CreateUserBody>,
+    const created = await client.call("post", "/v1/users", UserCreated, {
+      body: { email, role, ...(name === undefined ? {} : { name }) },
     });
     if (!created.invite) throw new CliError("The edge created the user without an invite; is the CLI up to date with the edge?");
     const url = acceptUrl(client.addr, created.invite.token);
@@ -94,7 +92,7 @@ export const userList = createCommand({
   examples: ["edgevault user list", "edgevault user list --json | jq -r '.[] | select(.status == \"invited\") | .email'"],
   async handler({ json }, context) {
     const { client } = await requireSession(context);
-    const { users } = await client.request("GET", "/v1/users", UserList);
+    const { users } = await client.call("get", "/v1/users", UserList);
     if (json) {
       printJson(context, users);
       return;
@@ -127,7 +125,7 @@ cannot be demoted. Company owners only; applies from the user's next request.`,
   async handler({ user: ref, role, json }, context) {
     const { client } = await requireSession(context);
     const target = await findUser(client, ref);
-    const { user } = await client.request("PATCH", userPath(target.id), OneUser, { body: { role } satisfies z.input<typeof UpdateUserBody> });
+    const { user } = await client.call("patch", "/v1/users/{id}", OneUser, { params: { id: target.id }, body: { role } });
     if (json) printJson(context, user);
     else context.out(`User ${user.email} is now ${asRole(user.role)} of the company.`);
   },
@@ -153,7 +151,7 @@ Company owners only.`,
       action: `remove user ${user.email}`,
       question: `Remove ${user.email} (${user.role}, ${user.status}) from the company, ending their sessions?`,
     });
-    const removed = await client.request("DELETE", userPath(user.id), UserDeleted);
+    const removed = await client.call("delete", "/v1/users/{id}", UserDeleted, { params: { id: user.id } });
     if (json) printJson(context, removed);
     else context.out(`Removed user ${user.email} (${removed.deleted}); their sessions are revoked.`);
   },

@@ -3,21 +3,13 @@
  * vault. The vault is resolved as for every vault-scoped command (vault-option.ts).
  */
 import { z } from "zod";
-import {
-  type AddVaultAgentBody,
-  type SetVaultAgentRoleBody,
-  VaultAgentGranted,
-  VaultAgentList,
-  VaultAgentRemoved,
-} from "../../workers/vault-agents/vault-agents.contract.ts";
+import { VaultAgentGranted, VaultAgentList, VaultAgentRemoved } from "../../workers/vault-agents/vault-agents.contract.ts";
 import { VAULT_ROLES } from "../../workers/vaults/vaults.contract.ts";
 import { createCommand } from "../command.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
 import { AgentName, oneOf, VaultRole } from "../names.ts";
 import { requireSession } from "../session.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
-
-const agentsPath = (vault: string) => `/v1/vaults/${encodeURIComponent(vault)}/agents`;
 
 const AGENT = { name: "name", schema: AgentName, description: "The agent's name" } as const;
 
@@ -31,7 +23,7 @@ member role in the vault (or higher).`,
   async handler({ vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const { agents } = await client.request("GET", agentsPath(vault), VaultAgentList);
+    const { agents } = await client.call("get", "/v1/vaults/{vault}/agents", VaultAgentList, { params: { vault } });
     if (json) {
       context.out(JSON.stringify(agents, null, 2));
       return;
@@ -69,8 +61,9 @@ Roles:
   async handler({ name, vault: flag, role, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const granted = await client.request("POST", agentsPath(vault), VaultAgentGranted, {
-      body: { agent: name, role } satisfies z.input<typeof AddVaultAgentBody>,
+    const granted = await client.call("post", "/v1/vaults/{vault}/agents", VaultAgentGranted, {
+      params: { vault },
+      body: { agent: name, role },
     });
     if (json) printJson(context, granted);
     else context.out(`Agent "${granted.agent.agent}" now has the ${granted.agent.role} role in vault "${granted.vault}".`);
@@ -92,8 +85,9 @@ first role). Needs the admin role in the vault; applies to the agent's next requ
   async handler({ name, vault: flag, role, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const granted = await client.request("PATCH", `${agentsPath(vault)}/${encodeURIComponent(name)}`, VaultAgentGranted, {
-      body: { role } satisfies z.input<typeof SetVaultAgentRoleBody>,
+    const granted = await client.call("patch", "/v1/vaults/{vault}/agents/{agent}", VaultAgentGranted, {
+      params: { vault, agent: name },
+      body: { role },
     });
     if (json) printJson(context, granted);
     else context.out(`Agent "${granted.agent.agent}" now has the ${granted.agent.role} role in vault "${granted.vault}".`);
@@ -111,7 +105,7 @@ The agent itself and its access to other vaults are untouched. Needs the admin r
   async handler({ name, vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const removed = await client.request("DELETE", `${agentsPath(vault)}/${encodeURIComponent(name)}`, VaultAgentRemoved);
+    const removed = await client.call("delete", "/v1/vaults/{vault}/agents/{agent}", VaultAgentRemoved, { params: { vault, agent: name } });
     if (json) printJson(context, removed);
     else context.out(`Removed agent "${removed.removed}" from vault "${removed.vault}".`);
   },

@@ -11,6 +11,7 @@ import { actorNames, describeActor } from "../actor-names.ts";
 import { ApiError, type ApiClient } from "../api-client.ts";
 import { UsageError } from "../cli-error.ts";
 import { type CommandContext, createCommand } from "../command.ts";
+import type { EdgeQuery } from "../edge-api.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
 import { AgentName, EntryId, PageLimit, VaultName } from "../names.ts";
 import { requireSession } from "../session.ts";
@@ -18,7 +19,8 @@ import { oneLine } from "../terminal-text.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 
 type Entry = z.output<typeof LogPage>["entries"][number];
-type Filters = { actor?: string; service?: string; status?: string; denied?: "true" };
+/** The log's filters, as the route takes them (the page's limit and cursors aside). */
+type Filters = Omit<EdgeQuery<"/v1/vaults/{vault}/logs", "get">, "limit" | "before" | "after">;
 
 /** How often `--follow` asks for new entries; the log itself is written a second or two after each request. */
 const FOLLOW_INTERVAL_MS = 2000;
@@ -28,8 +30,6 @@ const MAX_CATCH_UP_PAGES = 20;
 const HEADER = ["TIME", "ACTOR", "METHOD", "HOST", "PATH", "STATUS", "LATENCY", "SERVICE", "DENIAL"] as const;
 /** Column widths while following: rows arrive one by one, so the table cannot size itself. */
 const FOLLOW_WIDTHS = [24, 24, 6, 28, 32, 6, 7, 14] as const;
-
-const logsPath = (vault: string) => `/v1/vaults/${encodeURIComponent(vault)}/logs`;
 
 function cells(names: ReadonlyMap<string, string>, e: Entry): string[] {
   return [
@@ -103,13 +103,16 @@ object per line.`,
     const { client } = await requireSession(context);
     const filters: Filters = {
       // The log keeps ids; an agent given by name is looked up (a typo is a 404 here, not an empty log).
-      ...(args.agent === undefined ? {} : { actor: (await client.request("GET", `/v1/agents/${encodeURIComponent(args.agent)}`, AgentDetails)).id }),
+      ...(args.agent === undefined ? {} : { actor: (await client.call("get", "/v1/agents/{agentId}", AgentDetails, { params: { agentId: args.agent } })).id }),
       ...(args.service === undefined ? {} : { service: args.service }),
-      ...(args.status === undefined ? {} : { status: args.status }),
-      ...(args.denied ? { denied: "true" } : {}),
+      ...(args.status === undefined ? {} : { status: Number(args.status) }),
+      ...(args.denied ? { denied: "true" as const } : {}),
     };
     const names = await actorNames(client, ["agents"]);
-    const page = await client.request("GET", logsPath(vault), LogPage, { query: { ...filters, limit: String(args.limit), before: args.before } });
+    const page = await client.call("get", "/v1/vaults/{vault}/logs", LogPage, {
+      params: { vault },
+      query: { ...filters, limit: args.limit, before: args.before === undefined ? undefined : Number(args.before) },
+    });
     if (args.follow) {
       await follow(context, client, vault, filters, names, page.entries, args.json);
       return;
@@ -199,8 +202,9 @@ async function entriesAfter(client: ApiClient, vault: string, filters: Filters, 
   const fresh: Entry[] = [];
   let after = last;
   for (let pages = 0; pages < MAX_CATCH_UP_PAGES; pages += 1) {
-    const page = await client.request("GET", logsPath(vault), LogPage, {
-      query: { ...filters, limit: String(MAX_LOG_PAGE), after: String(after) },
+    const page = await client.call("get", "/v1/vaults/{vault}/logs", LogPage, {
+      params: { vault },
+      query: { ...filters, limit: MAX_LOG_PAGE, after },
       signal,
     });
     fresh.push(...[...page.entries].reverse());

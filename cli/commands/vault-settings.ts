@@ -7,9 +7,8 @@ import { z } from "zod";
 import { MAX_BURST, MAX_CONCURRENT, MAX_RATE_PER_SECOND, type RateLimitInput } from "../../workers/lib/openapi.ts";
 import { DEFAULT_RATE_LIMIT as DEFAULTS } from "../../workers/lib/rate-limit.ts";
 import { PROPOSAL_EVENTS, type ProposalEvent } from "../../workers/proposals/proposals.contract.ts";
-import { OneVault, type UpdateVaultBody } from "../../workers/vaults/vaults.contract.ts";
+import { OneVault } from "../../workers/vaults/vaults.contract.ts";
 import {
-  type CreateWebhookBody,
   CreatedWebhook,
   MAX_WEBHOOK_ID_LENGTH,
   MAX_WEBHOOK_URL_LENGTH,
@@ -24,8 +23,6 @@ import { listedId, VaultPolicy } from "../names.ts";
 import { requireSession } from "../session.ts";
 import { oneLine } from "../terminal-text.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
-
-const vaultPath = (vault: string) => `/v1/vaults/${encodeURIComponent(vault)}`;
 
 /** A vault's override of the proxy's defaults, any of them absent. */
 type RateLimit = z.output<typeof RateLimitInput>;
@@ -99,11 +96,12 @@ export const vaultSet = createCommand({
     if (policy === undefined && rateLimit === undefined) throw new UsageError("Nothing to change: give --policy and/or --rate-limit");
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const updated = await client.request("PATCH", vaultPath(vault), OneVault, {
+    const updated = await client.call("patch", "/v1/vaults/{vault}", OneVault, {
+      params: { vault },
       body: {
         ...(policy === undefined ? {} : { unmatched_host_policy: policy }),
         ...(rateLimit === undefined ? {} : { rate_limit: rateLimit }),
-      } satisfies z.input<typeof UpdateVaultBody>,
+      },
     });
     if (json) {
       printJson(context, updated.vault);
@@ -150,8 +148,6 @@ const WebhookUrl = z
 
 const WebhookId = listedId(1, MAX_WEBHOOK_ID_LENGTH, "must be a webhook id as shown by `edgevault vault webhook list` (e.g. whk_5e2a91c0d47b3f8e12)");
 
-const webhooksPath = (vault: string) => `${vaultPath(vault)}/webhooks`;
-
 export const vaultWebhookAdd = createCommand({
   path: ["vault", "webhook", "add"],
   summary: "Add a webhook for proposal events; prints its signing secret once",
@@ -178,8 +174,9 @@ never carry credential values. Up to ${MAX_WEBHOOKS_PER_VAULT} webhooks per vaul
   async handler({ url, events, vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const created = await client.request("POST", webhooksPath(vault), CreatedWebhook, {
-      body: { url, ...(events === undefined ? {} : { events }) } satisfies z.input<typeof CreateWebhookBody>,
+    const created = await client.call("post", "/v1/vaults/{vault}/webhooks", CreatedWebhook, {
+      params: { vault },
+      body: { url, ...(events === undefined ? {} : { events }) },
     });
     if (json) {
       printJson(context, created);
@@ -202,7 +199,7 @@ export const vaultWebhookList = createCommand({
   async handler({ vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const { webhooks } = await client.request("GET", webhooksPath(vault), WebhookList);
+    const { webhooks } = await client.call("get", "/v1/vaults/{vault}/webhooks", WebhookList, { params: { vault } });
     if (json) {
       context.out(JSON.stringify(webhooks, null, 2));
       return;
@@ -230,7 +227,7 @@ export const vaultWebhookRemove = createCommand({
   async handler({ id, vault: flag, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
-    const answer = await client.request("DELETE", `${webhooksPath(vault)}/${encodeURIComponent(id)}`, WebhookDeleted);
+    const answer = await client.call("delete", "/v1/vaults/{vault}/webhooks/{id}", WebhookDeleted, { params: { vault, id } });
     if (json) printJson(context, answer);
     else context.out(`Removed webhook ${answer.deleted} from vault "${vault}".`);
   },

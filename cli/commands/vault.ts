@@ -1,7 +1,6 @@
 /** `vault create`, `vault list` and `vault use`. */
-import type { z } from "zod";
 import { DEFAULT_VAULT } from "../../workers/companies/companies.contract.ts";
-import { type CreateVaultBody, OneVault, VaultList } from "../../workers/vaults/vaults.contract.ts";
+import { OneVault, VaultList } from "../../workers/vaults/vaults.contract.ts";
 import { UsageError } from "../cli-error.ts";
 import { createCommand } from "../command.ts";
 import { loadConfig, saveConfig } from "../config.ts";
@@ -27,8 +26,8 @@ export const vaultCreate = createCommand({
   examples: ["edgevault vault create payments --policy deny", "edgevault vault create payments --json | jq -r .id"],
   async handler({ name, policy, json }, context) {
     const { client } = await requireSession(context);
-    const { vault } = await client.request("POST", "/v1/vaults", OneVault, {
-      body: { name, unmatched_host_policy: policy } satisfies z.input<typeof CreateVaultBody>,
+    const { vault } = await client.call("post", "/v1/vaults", OneVault, {
+      body: { name, unmatched_host_policy: policy },
     });
     if (json) printJson(context, vault);
     else context.out(`Created vault "${vault.name}" (unmatched hosts: ${vault.unmatched_host_policy}; your role: ${vault.role}).`);
@@ -45,7 +44,7 @@ export const vaultList = createCommand({
   examples: ["edgevault vault list", "edgevault vault list --json | jq -r '.[].name'"],
   async handler({ json }, context) {
     const { client } = await requireSession(context);
-    const { vaults } = await client.request("GET", "/v1/vaults", VaultList);
+    const { vaults } = await client.call("get", "/v1/vaults", VaultList);
     if (json) {
       context.out(JSON.stringify(vaults, null, 2));
       return;
@@ -108,7 +107,7 @@ Without a name, prints the vault commands would use now (on stdout) and why (on 
       return;
     }
     const { client } = await requireSession(context);
-    const { vault } = await client.request("GET", `/v1/vaults/${encodeURIComponent(name)}`, OneVault);
+    const { vault } = await client.call("get", "/v1/vaults/{vault}", OneVault, { params: { vault: name } });
     await saveConfig(context.env, { ...config, vault: vault.name });
     await report(`Commands now use vault "${vault.name}" (your role: ${vault.role}) when --vault and EDGEVAULT_VAULT are not given.`);
     if (context.env.EDGEVAULT_VAULT) context.err("Note: EDGEVAULT_VAULT is set in this shell; it takes precedence over this choice.");

@@ -157,8 +157,8 @@ export class ServiceHosts {
 export function edgeSnapshotLoader(client: ApiClient, vaultHeader?: string): () => Promise<ServiceSnapshot> {
   const headers = vaultHeader ? { "X-Vault": vaultHeader } : undefined;
   return async () => {
-    const discovered = await client.request("GET", "/discover", Discovery, { headers, timeoutMs: 10_000 });
-    const { vault } = await client.request("GET", `/v1/vaults/${encodeURIComponent(discovered.vault)}`, OneVault, { headers, timeoutMs: 10_000 });
+    const discovered = await client.call("get", "/discover", Discovery, { headers, timeoutMs: 10_000 });
+    const { vault } = await client.call("get", "/v1/vaults/{vault}", OneVault, { params: { vault: discovered.vault }, headers, timeoutMs: 10_000 });
     const patterns = discovered.services.map((s) => parseDiscoveredHost(s.host)).filter((p): p is ServiceHost => p !== undefined);
     return { vault: discovered.vault, patterns, policy: vault.unmatched_host_policy };
   };
