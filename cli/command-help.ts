@@ -5,7 +5,7 @@
  * what the parser accepts.
  */
 import type { z } from "zod";
-import type { AnyCommandDeclaration, OptionSpec, PositionalSpec } from "./command.ts";
+import type { AnyCommandDeclaration, OptionSpec, PositionalSpec } from "./command-declaration.ts";
 
 /** Help lines are wrapped at this width: readable in an 100-column terminal and in docs. */
 const WIDTH = 100;

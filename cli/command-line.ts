@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { z } from "zod";
 import { UsageError } from "./cli-error.ts";
 import { acceptsAbsent, usageLine } from "./command-help.ts";
-import type { AnyCommandDeclaration, OptionSpec, PositionalSpec } from "./command.ts";
+import type { AnyCommandDeclaration, OptionSpec, PositionalSpec } from "./command-declaration.ts";
 import { closest, quotedChoices } from "./suggest.ts";
 
 /** An unknown option is repeated only when it looks like an option name rather than a pasted value. */

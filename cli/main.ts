@@ -19,7 +19,7 @@ import { sessionCreate, sessionList, sessionRevoke } from "./commands/session.ts
 import { vaultLogs } from "./commands/vault-logs.ts";
 import { vaultSet, vaultWebhookAdd, vaultWebhookList, vaultWebhookRemove } from "./commands/vault-settings.ts";
 import { caExport, caPath, caTrust } from "./commands/ca.ts";
-import { completion } from "./commands/completion.ts";
+import { completionCommand } from "./commands/completion.ts";
 import { userInvite, userList, userRemove, userSetRole } from "./commands/user.ts";
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from "./commands/api-key.ts";
 import { audit } from "./commands/audit.ts";
@@ -88,7 +88,7 @@ export const COMMANDS: readonly Command[] = [
   caExport,
   caTrust,
   skillInstall,
-  completion,
+  completionCommand(() => COMMANDS),
 ];
 
 const HELP_FLAGS = new Set(["--help", "-h"]);

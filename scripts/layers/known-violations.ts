@@ -90,8 +90,6 @@ export const KNOWN_LAYER_PROBLEMS: readonly string[] = [
   "workers/webhooks/webhook-delivery.ts imports drizzle-orm",
   "workers/webhooks/webhooks.handlers.ts imports workers/webhooks/webhooks.queries.ts",
   "durable-objects/proposal-watch.ts imports drizzle-orm",
-  "import cycle among: cli/command-help.ts, cli/command-line.ts, cli/command.ts",
-  "import cycle among: cli/commands/completion.ts, cli/main.ts",
   "import cycle among: durable-objects/actor-gate.ts, durable-objects/proposal-watch.ts, durable-objects/registration-channel.ts, workers/agent-channel/registration-channel-client.ts, workers/app-env.ts, workers/auth/actor-gate-client.ts, workers/auth/revocation.ts, workers/auth/token-signer.ts, workers/config.ts, workers/db/data-keys.ts, workers/effects.ts, workers/env.ts, workers/proxy/vault-config.ts, workers/registrations/collect-decision.ts, workers/registrations/register.ts, workers/webhooks/webhook-delivery.ts",
   "workers/proposals/proposals.handlers.ts imports workers/db/principals.queries.ts",
 ];
