@@ -12,7 +12,10 @@ const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
 export type ForwardableOptions = {
   /** Further lower-case names to leave out (what the forwarder sets itself). */
   drop?: ReadonlySet<string>;
-  /** Leave out every header whose lower-case name starts with this (a namespace the sender does not own). */
+  /**
+   * Leave out every header whose lower-case name starts with this (a namespace the sender does not
+   * own), `_` read as `-`: CGI-style servers see `X_Edgevault_…` as `X-Edgevault-…`.
+   */
   dropPrefix?: string;
   /** Keep `Upgrade`, and say `Connection: Upgrade` (WebSocket). */
   keepUpgrade?: boolean;
@@ -55,7 +58,7 @@ export function forwardableRawHeaders(rawHeaders: readonly string[], options: Fo
       continue;
     }
     if (HOP_BY_HOP.has(name) || named?.has(name) || options.drop?.has(name)) continue;
-    if (options.dropPrefix !== undefined && name.startsWith(options.dropPrefix)) continue;
+    if (options.dropPrefix !== undefined && name.replaceAll("_", "-").startsWith(options.dropPrefix)) continue;
     out.push(name, value);
   }
   if (upgrade) out.push("connection", "Upgrade");

@@ -191,6 +191,8 @@ describe("the MITM forwarding to the edge", { timeout: 60_000 }, () => {
           "proposal.applied",
           "X-EDGEVAULT-ERROR",
           "forbidden",
+          "X_Edgevault_Delivery",
+          "forged",
           "X-Kept",
           "yes",
         ],
@@ -200,7 +202,7 @@ describe("the MITM forwarding to the edge", { timeout: 60_000 }, () => {
       const seen = edge.seen.at(-1);
       assert.ok(seen);
       assert.deepEqual(
-        names(seen.rawHeaders).filter((name) => name.startsWith("x-edgevault-")),
+        names(seen.rawHeaders).filter((name) => name.replaceAll("_", "-").startsWith("x-edgevault-")),
         [],
       );
       assert.deepEqual(values(seen.rawHeaders, "x-kept"), ["yes"]);

@@ -142,11 +142,19 @@ describe("agent headers in the X-Edgevault- namespace never reach the upstream",
     const res = await proxyFetch(s, `/r/${id}/hook`, {
       method: "POST",
       body: "{}",
-      headers: { "X-Edgevault-Signature": "t=1,v1=forged", "X-Edgevault-Event": "proposal.applied", "x-edgevault-anything": "1", "X-Agent-Own": "kept" },
+      headers: {
+        "X-Edgevault-Signature": "t=1,v1=forged",
+        "X-Edgevault-Event": "proposal.applied",
+        "x-edgevault-anything": "1",
+        // CGI-style upstreams (PHP, WSGI, Rack) read these as HTTP_X_EDGEVAULT_…: the same namespace.
+        X_Edgevault_Delivery: "forged",
+        "X-Edgevault_Event": "forged",
+        "X-Agent-Own": "kept",
+      },
     });
     expect(res.status).toBe(200);
     const [got] = await recorded(id);
-    expect(Object.keys(got?.headers ?? {}).filter((name) => name.startsWith("x-edgevault-"))).toEqual([]);
+    expect(Object.keys(got?.headers ?? {}).filter((name) => name.replaceAll("_", "-").startsWith("x-edgevault-"))).toEqual([]);
     expect(got?.headers["x-agent-own"]).toBe("kept");
   });
 

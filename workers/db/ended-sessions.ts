@@ -28,8 +28,12 @@ function minterHoldsVault(table: typeof agents | typeof users, type: "agent" | "
     AND ${table.status} = 'active' AND (${table.role} = 'owner' OR ${grant}))`;
 }
 
-/** True while the session's minter could still mint it: the gate's rule (actor-gate.ts `#resolve`), in SQL. */
-function stillBacked(now: number): SQL {
+/**
+ * True while the session's minter could still mint it: the gate's rule (actor-gate.ts `#resolve`), in SQL.
+ * Columns are `vault_sessions`' own, so it reads the row at hand in an UPDATE or a sub-select; minting a
+ * session is guarded by it too (sessions.queries.ts), so one minted while its minter loses access never lands.
+ */
+export function sessionStillBacked(now: number): SQL {
   const agentToken = sql`EXISTS (SELECT 1 FROM ${agentTokens} WHERE ${agentTokens.id} = ${s.mintedWith} AND ${agentTokens.agentId} = ${s.principalId} AND ${agentTokens.revokedAt} IS NULL)`;
   const signIn = sql`EXISTS (SELECT 1 FROM ${userSessions} WHERE ${userSessions.id} = ${s.mintedWith} AND ${userSessions.userId} = ${s.principalId}
     AND ${userSessions.revokedAt} IS NULL AND ${userSessions.expiresAt} > ${now})`;
@@ -58,7 +62,9 @@ export function endSessionsNoLongerBacked(db: Database, roots: readonly RootKey[
       db
         .update(vaultSessions)
         .set({ revokedAt: now })
-        .where(and(inArray(s.principalType, types), inArray(s.principalId, chunk), isNull(s.revokedAt), gt(s.expiresAt, now), sql`NOT ${stillBacked(now)}`)),
+        .where(
+          and(inArray(s.principalType, types), inArray(s.principalId, chunk), isNull(s.revokedAt), gt(s.expiresAt, now), sql`NOT ${sessionStillBacked(now)}`),
+        ),
     );
   }
   return statements;

@@ -51,6 +51,9 @@ export const PROXY_ERROR_CODES = [
   "upstream_timeout",
 ] as const;
 
+/** Vault sessions (`POST /v1/sessions`). */
+export const SESSION_ERROR_CODES = ["too_many_sessions"] as const;
+
 /** SVIDs, SPIFFE IDs and signing keys. */
 export const IDENTITY_ERROR_CODES = [
   "invalid_token",
@@ -68,6 +71,7 @@ export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 const GROUPS = [
   COMMON_ERROR_CODES,
   PROXY_ERROR_CODES,
+  SESSION_ERROR_CODES,
   IDENTITY_ERROR_CODES,
   OAUTH_ERROR_CODES,
   AGENT_ERROR_CODES,

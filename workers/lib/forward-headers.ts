@@ -48,6 +48,22 @@ const EDGE_ONLY_REQUEST_PREFIXES = ["cf-", "x-forwarded-"];
 /** Never passed on from the agent. A service may still inject one: its configuration is the edge speaking. */
 const AGENT_REQUEST_PREFIXES_DROPPED = [...EDGE_ONLY_REQUEST_PREFIXES, EDGEVAULT_HEADER_PREFIX];
 const DROPPED_RESPONSE_HEADERS = new Set(["set-cookie", "set-cookie2", "alt-svc"]);
+
+/**
+ * A header name as servers that read headers in CGI form see it (PHP's `$_SERVER`, WSGI's
+ * `environ`, Rack): `_` and `-` are one there, so `X_Edgevault_Signature` reaches such an upstream
+ * as `HTTP_X_EDGEVAULT_SIGNATURE`. The edge judges a name by this form, never by its spelling.
+ *
+ * @example cgiName("X_Edgevault-Event") // "x-edgevault-event"
+ */
+export function cgiName(name: string): string {
+  return name.toLowerCase().replaceAll("_", "-");
+}
+
+/** True for a name in the edge's own namespace, however it is spelt (case, `_` for `-`). */
+export function isEdgevaultHeader(name: string): boolean {
+  return cgiName(name).startsWith(EDGEVAULT_HEADER_PREFIX);
+}
 /** Headers an injection must never set: the forwarder owns them. `Authorization` is fine. */
 const NOT_INJECTABLE = new Set([...HOP_BY_HOP_HEADERS, "host", "content-length", "x-vault", "cdn-loop", "forwarded", "x-real-ip", "true-client-ip"]);
 const EDGEVAULT_COOKIE = /^(?:__(?:host|secure)-)?edgevault/i;
@@ -78,7 +94,8 @@ export function upstreamRequestHeaders(incoming: Headers, injected: Record<strin
   const drop = new Set([...HOP_BY_HOP_HEADERS, ...connectionNamed(incoming), ...Object.keys(injected).map((n) => n.toLowerCase())]);
   const out = new Headers();
   for (const [name, value] of incoming) {
-    if (drop.has(name) || EDGE_ONLY_REQUEST_HEADERS.has(name) || AGENT_REQUEST_PREFIXES_DROPPED.some((p) => name.startsWith(p))) continue;
+    const cgi = cgiName(name);
+    if (drop.has(name) || drop.has(cgi) || EDGE_ONLY_REQUEST_HEADERS.has(cgi) || AGENT_REQUEST_PREFIXES_DROPPED.some((p) => cgi.startsWith(p))) continue;
     if (name === "cookie") {
       const kept = withoutEdgevaultCookies(value);
       if (kept) out.append(name, kept);
@@ -99,7 +116,7 @@ export function clientResponseHeaders(upstream: Headers): Headers {
   const drop = new Set([...HOP_BY_HOP_HEADERS, ...connectionNamed(upstream), ...DROPPED_RESPONSE_HEADERS]);
   const out = new Headers();
   for (const [name, value] of upstream) {
-    if (!drop.has(name) && !name.startsWith(EDGEVAULT_HEADER_PREFIX)) out.append(name, value);
+    if (!drop.has(name) && !isEdgevaultHeader(name)) out.append(name, value);
   }
   return out;
 }

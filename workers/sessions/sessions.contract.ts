@@ -10,6 +10,12 @@ export const SESSION_MAX_TTL_SECONDS = 7 * 24 * 3600;
 export const SESSION_DEFAULT_TTL_SECONDS = 24 * 3600;
 export const MAX_SESSION_LABEL_LENGTH = 100;
 export const MAX_SESSION_ID_LENGTH = 64;
+/**
+ * Live sessions one minter (an agent, person or key, with its own credential) may hold in one
+ * vault: `vault run` revokes its session when the command ends, so only crashed or long-lived
+ * runs stay; a minter past it is minting in a loop, and each session is a D1 row and an audit row.
+ */
+export const MAX_LIVE_SESSIONS_PER_MINTER = 200;
 
 export const SessionView = z
   .object({

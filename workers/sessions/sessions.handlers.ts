@@ -6,6 +6,7 @@ import { authorizeVault } from "../auth/gate.ts";
 import { SESSION_ID_PREFIX, sessionTokenBody } from "../auth/actor-gate-client.ts";
 import { minterFor } from "../auth/token-signer.ts";
 import { vaultRoleOf } from "../auth/permissions.ts";
+import { isGuardFailure } from "../db/audit.ts";
 import { commitChange } from "../effects.ts";
 import { publicOriginOf } from "../config.ts";
 import { forbidden, notFound } from "../lib/app-error.ts";
@@ -13,7 +14,7 @@ import { iso } from "../lib/openapi.ts";
 import { mintingCredentialOf, roleAtLeast, rootOf } from "../lib/principal.ts";
 import { createRouter } from "../lib/router.ts";
 import { newId } from "../lib/tokens.ts";
-import { createSessionChange, findUnrevokedSession, listLiveSessions, revokeSessionChange } from "./sessions.queries.ts";
+import { createSessionChange, findUnrevokedSession, listLiveSessions, revokeSessionChange, sessionRefusal } from "./sessions.queries.ts";
 import * as routes from "./sessions.routes.ts";
 
 export const sessionsRouter = createRouter();
@@ -44,7 +45,9 @@ sessionsRouter
       createdAt: now,
       expiresAt,
     };
-    await commitChange(c, createSessionChange(db, principal, session, vault.name, body.ttl_seconds));
+    await commitChange(c, createSessionChange(db, principal, session, vault.name, body.ttl_seconds)).catch(async (error: unknown) => {
+      throw isGuardFailure(error) ? await sessionRefusal(db, session, vault.name) : error;
+    });
     return c.json({ id, token: issued.token, expires_at: iso(expiresAt) ?? "", addr: publicOriginOf(c.env), vault: vault.name }, 201);
   })
   .openapi(routes.listSessions, async (c) => {

@@ -62,6 +62,12 @@ describe("request headers sent upstream", () => {
     expect(injected.get("x-edgevault-tenant")).toBe("acme");
   });
 
+  it("judges names as CGI-style servers read them: X_Edgevault_*, X-Edgevault_* and X_Forwarded_For are dropped too", () => {
+    const incoming = new Headers({ X_Edgevault_Signature: "forged", "X-Edgevault_Event": "e", X_Forwarded_For: "10.0.0.1", X_Vault: "v", "X-Kept_Too": "yes" });
+    expect(names(upstreamRequestHeaders(incoming, {}))).toEqual(["x-kept_too"]);
+    expect(names(clientResponseHeaders(new Headers({ X_Edgevault_Error: "forbidden", "X-Upstream": "1" })))).toEqual(["x-upstream"]);
+  });
+
   it("drops Host, X-Vault, Cloudflare and forwarding headers", () => {
     const incoming = new Headers({
       Host: "edge.example",
