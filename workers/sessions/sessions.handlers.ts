@@ -11,7 +11,7 @@ import { publicOriginOf } from "../config.ts";
 import { forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import { mintingCredentialOf, roleAtLeast, rootOf } from "../lib/principal.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { newId } from "../lib/tokens.ts";
 import { createSessionChange, findUnrevokedSession, listLiveSessions, revokeSessionChange } from "./sessions.queries.ts";
 import * as routes from "./sessions.routes.ts";

@@ -11,7 +11,7 @@ import type { Database } from "../db/client.ts";
 import { publicOriginOf } from "../config.ts";
 import { AppError } from "../lib/app-error.ts";
 import { ACCESS_TOKEN_TYP, DEFAULT_SVID_AUDIENCE, issuerFor, MAX_TOKEN_TTL_SECONDS } from "../lib/jwt-svid.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { signCompanyToken, trustDomainOf, verifyAgentSvid, verifyCompanyToken, type VerifiedToken } from "../identity/svid.ts";
 import {
   actClaimFor,
