@@ -46,7 +46,7 @@ export function ruleAt(c: Context<AppEnv>, operation: string): Rule {
 
 /** Route middleware holding every request of `operation` to its row of the table. */
 export function gate(operation: string): MiddlewareHandler<AppEnv> {
-  ruleOf(operation);
+  ruleOf(operation); // an unclassified route fails when the app is built; its row is read per request below
   return createMiddleware<AppEnv>(async (c, next) => {
     const rule = ruleAt(c, operation);
     if (rule.access === "public") {
