@@ -876,8 +876,60 @@ export interface paths {
                 };
             };
         };
-        options?: never;
-        head?: never;
+        /**
+         * Forward to <host> with the vault's credential injected (any method; query and body as-is)
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         */
+        options: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "X-Vault"?: string;
+                };
+                path: {
+                    host: string;
+                    path: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The upstream's response, or an Edgevault error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        /**
+         * Forward to <host> with the vault's credential injected (any method; query and body as-is)
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         */
+        head: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "X-Vault"?: string;
+                };
+                path: {
+                    host: string;
+                    path: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The upstream's response, or an Edgevault error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
          * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.

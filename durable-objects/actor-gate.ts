@@ -14,7 +14,8 @@
  * and closes them when an invalidation shows the token they were opened with has ended.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { PresentedActor, RootKey } from "../workers/auth/actor-gate-client.ts";
+import type { RootKey } from "../workers/lib/principal.ts";
+import type { ActorGateRpc, GateActor, GateAdmission, GateAuthentication, GateIdentity, LeaseRef, PresentedActor, RequestLine } from "./actor-gate.rpc.ts";
 import { createDatabase, type Database } from "../workers/db/client.ts";
 import { loadRootState, loadSessionState, writeLastSeen, type RootState, type SessionState } from "./actor-gate.queries.ts";
 import type { VaultRole } from "../workers/db/schema.ts";
@@ -22,9 +23,9 @@ import { loadVaultMeta, type VaultMeta } from "../workers/vaults/vault-meta.quer
 import { type RootCopy, sharedRootCopies } from "./root-copies.ts";
 import { sharedVaultMeta, type VaultLookup } from "./vault-meta-cache.ts";
 import type { Env } from "../workers/env.ts";
-import type { CompanyRole } from "../workers/lib/principal.ts";
 import { lesserRole, roleAtLeast } from "../workers/lib/principal.ts";
-import { SESSION_MINTING_ROLE } from "../workers/auth/permission-table.ts";
+import { type Cell, SESSION_MINTING_ROLE } from "../workers/auth/permission-table.ts";
+import { columnOf, type HeldCells, holdRoleToCell } from "../workers/auth/hold-to-row.ts";
 import { admit, effectiveRateLimit, newBucket, release, type Bucket } from "../workers/lib/rate-limit.ts";
 import { digestsEqual } from "../workers/lib/tokens.ts";
 import { AgentHandoff, readHandoff } from "../workers/agent-channel/channel-handoff.ts";
@@ -48,48 +49,6 @@ const MAX_CACHED_SESSIONS = 1_024;
 const PING = JSON.stringify({ type: "ping" });
 const PONG = JSON.stringify({ type: "pong" });
 
-/** Who the edge is talking to, as far as the request log and release need to know. */
-export type GateActor = { kind: "agent" | "vault_session"; id: string; companyId: string; name: string; root: RootKey };
-
-export type GateIdentity =
-  | { kind: "agent"; id: string; companyId: string; tokenId: string; companyRole: CompanyRole; name: string; grants: Record<string, VaultRole> }
-  | { kind: "vault_session"; id: string; companyId: string; vaultId: string; role: VaultRole; label: string; mintedBy: RootKey };
-
-export type GateAuthentication = { ok: true; identity: GateIdentity } | { ok: false };
-
-/** What is recorded about a refused request (never headers, query or body). */
-export type RequestLine = { method: string; host: string; path: string };
-
-/** A finished request's in-flight slot, as the Worker hands it back. */
-export type LeaseRef = { vaultId: string; leaseId: string };
-
-export type GateAdmission =
-  | {
-      ok: true;
-      actor: GateActor;
-      vault: { id: string; name: string };
-      role: VaultRole;
-      limit: number;
-      remaining: number;
-      leaseId: string;
-      /**
-       * The slot's release may wait to ride on the next admit (workers/proxy/lease-releases.ts):
-       * true only while at most half the vault's `max_concurrent` is in flight, so releases held
-       * back can never occupy more than half the slots.
-       */
-      releaseMayWait: boolean;
-    }
-  | { ok: false; code: "unauthorized" | "vault_required" | "vault_not_found" | "no_grant"; actor?: GateActor }
-  | {
-      ok: false;
-      code: "rate_limited" | "too_many_in_flight";
-      actor: GateActor;
-      vault: { id: string; name: string };
-      retryAfterSeconds: number;
-      limit: number;
-      remaining: number;
-    };
-
 /** The D1 reads behind the cache; a field so a test can hold a load open and interleave an invalidation. */
 export type GateLoaders = {
   root: (db: Database, key: RootKey) => Promise<RootState | undefined>;
@@ -98,7 +57,7 @@ export type GateLoaders = {
 
 type Resolved = { root: RootState; identity: GateIdentity; actor: GateActor; session?: SessionState };
 
-export class ActorGate extends DurableObject<Env> {
+export class ActorGate extends DurableObject<Env> implements ActorGateRpc {
   loaders: GateLoaders = { root: loadRootState, session: loadSessionState };
   #generation = 0;
   #root: { id: string; state: RootState | null } | undefined;
@@ -136,15 +95,18 @@ export class ActorGate extends DurableObject<Env> {
   }
 
   /**
-   * The proxy's one round trip: token check, the actor's role in the named vault, and one unit of
-   * the root's budget in that vault plus an in-flight slot. The slots of requests that finished
-   * since come with it (`released`) and are freed first; a slot that must not wait is released
-   * by `release` instead. Vault sessions may omit the vault name (it is embedded in the session).
+   * The proxy's one round trip: token check, the caller held to its cell of the proxy's row in the
+   * named vault, and one unit of the root's budget in that vault plus an in-flight slot. The cells
+   * are the permission table's, as the Worker read them for this request: the gate enforces what
+   * it is given and holds no rule of its own. The slots of requests that finished since come with
+   * it (`released`) and are freed first; a slot that must not wait is released by `release`
+   * instead. Vault sessions may omit the vault name (it is embedded in the session).
    */
   async admit(
     presented: PresentedActor,
     tokenHash: string,
     vaultName: string | null,
+    cells: HeldCells,
     request: RequestLine,
     released: readonly LeaseRef[] = [],
   ): Promise<GateAdmission> {
@@ -153,18 +115,25 @@ export class ActorGate extends DurableObject<Env> {
     const resolved = await this.#resolve(presented, tokenHash, now);
     if (!resolved) return { ok: false, code: "unauthorized" };
     const { root, identity, actor } = resolved;
+    // The Worker held the token to every column it might sit in; now that the gate knows which, its cell.
+    const column = columnOf(identity);
+    const cell = cells[column];
+    if (!cell) return { ok: false, code: "forbidden", actor, column };
     const sessionVaultId = identity.kind === "vault_session" ? identity.vaultId : undefined;
     if (!vaultName && !sessionVaultId) return { ok: false, code: "vault_required", actor };
     const by: VaultLookup = sessionVaultId ? { id: sessionVaultId } : { name: vaultName ?? "" };
     const load = () => loadVaultMeta(this.#db(), root.companyId, by);
     let read = await sharedVaultMeta.get(root.companyId, by, load, (p) => this.ctx.waitUntil(p), now);
-    let access = vaultAccess(root, identity, vaultName, read.value);
+    let access = vaultAccess(root, identity, vaultName, read.value, cell);
     // A refusal never rests on a copy: the vault (or the name) may be a moment old (vault-meta-cache.ts).
     if (!access.ok) {
       read = await sharedVaultMeta.recheck(root.companyId, by, read, load, this.#copy?.loadedAt);
-      access = vaultAccess(root, identity, vaultName, read.value);
+      access = vaultAccess(root, identity, vaultName, read.value, cell);
     }
-    if (!access.ok) return { ok: false, code: access.code, actor };
+    if (!access.ok) {
+      if (access.code === "role_too_low") return { ok: false, code: access.code, actor, needed: access.needed, role: access.role };
+      return access.code === "forbidden" ? { ok: false, code: "forbidden", actor, column } : { ok: false, code: access.code, actor };
+    }
     const { vault, role } = access;
 
     const limit = effectiveRateLimit(vault.rateLimit, root.rateLimit);
@@ -422,12 +391,17 @@ function rootRoleIn(root: RootState, vaultId: string): VaultRole | undefined {
   return root.companyRole === "owner" ? "admin" : root.grants[vaultId];
 }
 
-type VaultAccess = { ok: true; vault: VaultMeta; role: VaultRole } | { ok: false; code: "vault_not_found" | "no_grant" };
+type VaultAccess =
+  | { ok: true; vault: VaultMeta; role: VaultRole }
+  | { ok: false; code: "vault_not_found" | "no_grant" | "forbidden" }
+  | { ok: false; code: "role_too_low"; needed: VaultRole; role: VaultRole };
 
-/** The actor's role in the vault it named (or its session is bound to), or why it has none. */
-function vaultAccess(root: RootState, identity: GateIdentity, vaultName: string | null, vault: VaultMeta | null): VaultAccess {
+/** The actor's role in the vault it named (or its session is bound to), held to its cell; or why not. */
+function vaultAccess(root: RootState, identity: GateIdentity, vaultName: string | null, vault: VaultMeta | null, cell: Cell): VaultAccess {
   if (!vault) return { ok: false, code: "vault_not_found" };
   if (vaultName && vault.name !== vaultName) return { ok: false, code: "no_grant" };
-  const role = identity.kind === "vault_session" ? identity.role : rootRoleIn(root, vault.id);
-  return role ? { ok: true, vault, role } : { ok: false, code: "no_grant" };
+  const verdict = holdRoleToCell(cell, identity.kind === "vault_session" ? identity.role : rootRoleIn(root, vault.id));
+  if (verdict.ok) return { ok: true, vault, role: verdict.role };
+  if (verdict.why === "too_low") return { ok: false, code: "role_too_low", needed: verdict.needed, role: verdict.role };
+  return { ok: false, code: verdict.why === "no_role" ? "no_grant" : "forbidden" };
 }

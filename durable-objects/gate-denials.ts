@@ -7,14 +7,14 @@
  * its storage on the way up.
  */
 import type { Database } from "../workers/db/client.ts";
-import { requestLog } from "../workers/db/schema.ts";
+import { type RequestLogRow, writeRequestLogRows } from "../workers/request-log/request-log.queries.ts";
 import type { AlarmSchedule } from "./alarm-schedule.ts";
 
 /** Refused requests are counted and written as one request-log row per actor, vault and reason this often. */
 export const DENIAL_FLUSH_MS = 20_000;
 const DENIAL_PREFIX = "denial:";
 
-type PendingDenial = { row: typeof requestLog.$inferInsert; count: number };
+type PendingDenial = { row: RequestLogRow; count: number };
 
 /** The refused request as the log shows it (never headers, query or body). */
 export type RefusedRequest = {
@@ -85,9 +85,11 @@ export class GateDenials {
     if (pending.length === 0) return;
     // Deleted before the first await, so a refusal counted meanwhile is stored after the delete.
     const deleted = this.#storage.delete(pending.map(([key]) => DENIAL_PREFIX + key));
-    const [first, ...rest] = pending.map(([, p]) => db.insert(requestLog).values({ ...p.row, count: p.count }));
     try {
-      if (first) await db.batch([first, ...rest]);
+      await writeRequestLogRows(
+        db,
+        pending.map(([, p]) => ({ ...p.row, count: p.count })),
+      );
     } catch (error) {
       // Put the counts back (merged with any counted meanwhile); the alarm is retried.
       for (const [key, p] of pending) {

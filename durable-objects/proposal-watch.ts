@@ -5,19 +5,19 @@
  * decides in D1 then calls `settle()` here, which wakes every waiter at once.
  */
 import { DurableObject } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
 import { createDatabase } from "../workers/db/client.ts";
-import { proposals, webhooks } from "../workers/db/schema.ts";
 import type { Env } from "../workers/env.ts";
 import { eventForStatus, type ProposalEvent, type ProposalRecord, type ProposalView } from "../workers/proposals/proposal-view.ts";
 import { newId } from "../workers/lib/tokens.ts";
 import { WEBHOOK_RETRY_DELAYS_S } from "../workers/lib/webhook-signature.ts";
 import { deliver, type WebhookDelivery } from "../workers/webhooks/webhook-delivery.ts";
+import { expirePendingProposal, webhooksOfVault } from "./proposal-watch.queries.ts";
+import type { ProposalWatchRpc } from "./proposal-watch.rpc.ts";
 
 const RECORD = "record";
 const DELIVERIES = "deliveries";
 
-export class ProposalWatch extends DurableObject<Env> {
+export class ProposalWatch extends DurableObject<Env> implements ProposalWatchRpc {
   #waiters = new Set<(view: ProposalView) => void>();
   #delivering: Promise<void> | undefined;
 
@@ -64,14 +64,8 @@ export class ProposalWatch extends DurableObject<Env> {
     const record = await this.#load();
     if (!record) return;
     if (record.view.status === "pending" && Date.now() >= record.expiresAt) {
-      const db = createDatabase(this.env.DB);
-      const expired = await db
-        .update(proposals)
-        .set({ status: "expired" })
-        .where(and(eq(proposals.id, record.view.id), eq(proposals.status, "pending")))
-        .returning({ id: proposals.id });
       // Someone decided in D1 just before expiry: their settle() is on its way; do not overwrite it.
-      if (expired.length > 0) await this.settle({ ...record.view, status: "expired" });
+      if (await expirePendingProposal(createDatabase(this.env.DB), record.view.id)) await this.settle({ ...record.view, status: "expired" });
     }
     await this.#deliverDue();
     await this.#arm();
@@ -83,11 +77,7 @@ export class ProposalWatch extends DurableObject<Env> {
   }
 
   async #enqueue(record: ProposalRecord, event: ProposalEvent, approvalUrl?: string): Promise<void> {
-    const hooks = await createDatabase(this.env.DB)
-      .select({ id: webhooks.id, events: webhooks.events })
-      .from(webhooks)
-      .where(and(eq(webhooks.companyId, record.companyId), eq(webhooks.vaultId, record.vaultId)))
-      .all();
+    const hooks = await webhooksOfVault(createDatabase(this.env.DB), record.companyId, record.vaultId);
     const fresh: WebhookDelivery[] = hooks
       .filter((h) => h.events.includes(event))
       .map((h) => ({ id: newId("dlv"), webhookId: h.id, event, attempts: 0, nextAt: Date.now(), ...(approvalUrl ? { approvalUrl } : {}) }));

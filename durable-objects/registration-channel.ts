@@ -21,6 +21,7 @@ import { AppError } from "../workers/lib/app-error.ts";
 import { collectDecision, registrationNotFound } from "../workers/registrations/collect-decision.ts";
 import { createRegistration } from "../workers/registrations/register.ts";
 import { findRegistrationForClaim } from "../workers/registrations/registrations.queries.ts";
+import type { RegistrationChannelRpc } from "./registration-channel.rpc.ts";
 
 const PING = JSON.stringify({ type: "ping" });
 const PONG = JSON.stringify({ type: "pong" });
@@ -29,7 +30,7 @@ const PONG = JSON.stringify({ type: "pong" });
 const Waiting = RegistrationHandoff.omit({ kind: true }).extend({ stage: z.enum(["awaiting_register", "registering", "registered"]) });
 type Waiting = z.infer<typeof Waiting>;
 
-export class RegistrationChannel extends DurableObject<Env> {
+export class RegistrationChannel extends DurableObject<Env> implements RegistrationChannelRpc {
   /** A decision announced while the registration was still being written: told once the write is done. */
   #decidedWhileRegistering = false;
   /** Decisions are told one at a time, so a socket is never told twice nor told after a refusal. */

@@ -1,6 +1,7 @@
 /** Hono environment shared by every router: bindings plus per-request variables. */
 import type { Database } from "./db/client.ts";
 import type { Env } from "./env.ts";
+import type { PermissionTable } from "./auth/hold-to-row.ts";
 import type { Cell } from "./auth/permission-table.ts";
 import type { Principal } from "./lib/principal.ts";
 
@@ -11,5 +12,7 @@ export type AppEnv = {
     principal: Principal;
     /** The caller's cell of the permission table for this operation (set by auth/gate.ts). */
     cell: Cell;
+    /** The permission table every entry reads its row from at run time (auth/gate.ts `tableOf`): the app's. */
+    permissions: PermissionTable;
   };
 };

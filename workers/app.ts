@@ -11,6 +11,8 @@ import { bodyCapFor, bodyOverCap, limitBody } from "./body-caps.ts";
 import { configOf, publicOriginOf } from "./config.ts";
 import { createDatabase } from "./db/client.ts";
 import { countingD1 } from "./db/query-counter.ts";
+import type { PermissionTable } from "./auth/hold-to-row.ts";
+import { PERMISSIONS } from "./auth/permission-table.ts";
 import { AppError } from "./lib/app-error.ts";
 import { servesHost } from "./lib/served-host.ts";
 import { validationError } from "./lib/validation-error.ts";
@@ -41,7 +43,15 @@ import { vaultsRouter } from "./vaults/vaults.handlers.ts";
 
 export { CONTROL_PLANE_BODY_LIMIT } from "./body-caps.ts";
 
-export function buildApp() {
+export type AppOptions = {
+  /**
+   * The permission table every entry reads its rows from at run time; the real one by default. A
+   * test build hands it a table missing a row to see each entry refuse (test/workers/one-door.spec.ts).
+   */
+  permissions?: PermissionTable;
+};
+
+export function buildApp({ permissions = PERMISSIONS }: AppOptions = {}) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationError(result.error);
@@ -54,6 +64,7 @@ export function buildApp() {
     requireServedHost(c, url.hostname);
     limitBody(c, bodyCapFor(c.req.method, url.pathname));
     c.set("db", createDatabase(countingD1(c.env.DB)));
+    c.set("permissions", permissions);
     await next();
   });
 
@@ -88,7 +99,7 @@ export function buildApp() {
   for (const area of areas) app.route("/", area);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
-  for (const method of ["get", "post", "put", "patch", "delete"] as const) app.openAPIRegistry.registerPath({ ...PROXY_DOC, method });
+  for (const method of ["get", "head", "options", "post", "put", "patch", "delete"] as const) app.openAPIRegistry.registerPath({ ...PROXY_DOC, method });
   const documentConfig = {
     openapi: "3.1.0",
     info: { title: "Edgevault API", version: "0.1.0", description: "Credential broker and identity provider for AI agents." },

@@ -1,13 +1,17 @@
-/** The Worker's bindings, secrets and vars (see wrangler.toml; secrets via `wrangler secret put`). */
-import type { ActorGate } from "../durable-objects/actor-gate.ts";
-import type { ProposalWatch } from "../durable-objects/proposal-watch.ts";
-import type { RegistrationChannel } from "../durable-objects/registration-channel.ts";
+/**
+ * The Worker's bindings, secrets and vars (see wrangler.toml; secrets via `wrangler secret put`).
+ * The Durable Object namespaces are typed by the RPC interfaces their classes implement, never by
+ * the classes: a class imports the Worker's modules, so importing it here would close a circle.
+ */
+import type { ActorGateRpc } from "../durable-objects/actor-gate.rpc.ts";
+import type { ProposalWatchRpc } from "../durable-objects/proposal-watch.rpc.ts";
+import type { RegistrationChannelRpc } from "../durable-objects/registration-channel.rpc.ts";
 
 export interface Env {
   DB: D1Database;
-  ACTOR_GATE: DurableObjectNamespace<ActorGate>;
-  PROPOSAL_WATCH: DurableObjectNamespace<ProposalWatch>;
-  REGISTRATION_CHANNEL: DurableObjectNamespace<RegistrationChannel>;
+  ACTOR_GATE: DurableObjectNamespace<ActorGateRpc>;
+  PROPOSAL_WATCH: DurableObjectNamespace<ProposalWatchRpc>;
+  REGISTRATION_CHANNEL: DurableObjectNamespace<RegistrationChannelRpc>;
   /** "production" or "dev". */
   ENVIRONMENT: string;
   /** SPIFFE trust domain for agent IDs. */

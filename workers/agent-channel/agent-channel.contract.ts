@@ -42,13 +42,3 @@ export const RejectedFrame = z.object({ type: z.literal("rejected"), reason: z.s
 export const ErrorFrame = z.object({ type: z.literal("error"), error: z.string(), message: z.string() }).passthrough();
 export const ServerFrame = z.discriminatedUnion("type", [PongFrame, RegisteredFrame, ApprovedFrame, RejectedFrame, ErrorFrame]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
-
-export const AGENT_CHANNEL_ERROR_CODES = [
-  "upgrade_required",
-  "agent_required",
-  "bad_frame",
-  "unexpected_frame",
-  "register_timeout",
-  "token_revoked",
-  "agent_inactive",
-] as const;

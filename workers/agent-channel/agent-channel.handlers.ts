@@ -11,7 +11,7 @@ import type { AppEnv } from "../app-env.ts";
 import { actorGate } from "../auth/actor-gate-client.ts";
 import { agentRoot } from "../auth/revocation.ts";
 import { AppError, forbidden, unauthorized } from "../lib/app-error.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { newRegistrationId, requireCompany } from "../registrations/register.ts";
 import { CHANNEL_SUBPROTOCOL } from "./agent-channel.contract.ts";
 import * as routes from "./agent-channel.routes.ts";

@@ -10,7 +10,7 @@ import type { Env } from "../env.ts";
 import { type AgentListFilter, type AgentListPage, listAgentsPage } from "./agent-list.queries.ts";
 import { type AgentRow, agentView, type RealmRow, vaultysAgentView } from "./agents.queries.ts";
 import { requireRealm } from "../realms/realms.queries.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { requireKnownCapabilities } from "./capabilities.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
 import * as routes from "./agent-list.routes.ts";

@@ -152,8 +152,6 @@ export const AgentPage = z.object({
   online: z.number().int(),
 });
 
-export const AGENT_ERROR_CODES = ["agent_exists", "agent_not_active", "agent_removed", "invalid_agent_id", "self_change", "unknown_capability"] as const;
-
 /**
  * Vaultys' `/api/agents` (seed 004), with its exact field names. `id` is the agent's DID when it
  * registered an Ed25519 multibase key, else its `agt_…` id; either (or the name) finds it again.

@@ -20,7 +20,7 @@ import { AGENT_ID_PATTERN, AGENT_ID_RULE } from "./agents.contract.ts";
 import { AppError, badRequest, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
 import { issueAgentSvid, trustDomainOf } from "../identity/svid.ts";
 import { newId } from "../lib/tokens.ts";

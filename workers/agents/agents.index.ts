@@ -5,7 +5,7 @@
  */
 import { agentChannelRouter } from "../agent-channel/agent-channel.handlers.ts";
 import { invitesRouter } from "../invites/invites.handlers.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { agentListRouter } from "./agent-list.handlers.ts";
 import { agentsRouter } from "./agents.handlers.ts";
 

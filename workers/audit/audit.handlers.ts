@@ -1,6 +1,6 @@
 /** `GET /v1/audit`: the company's administrative changes, newest first, for owners. */
 import { iso } from "../lib/openapi.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { auditActorIds, auditEntries } from "./audit.queries.ts";
 import * as routes from "./audit.routes.ts";
 

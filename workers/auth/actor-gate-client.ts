@@ -14,10 +14,11 @@ export const SESSION_ID_PREFIX = "ses";
 export const USER_ID_PREFIX = "usr";
 export const API_KEY_ID_PREFIX = "key";
 
-export type { RootKey, RootType } from "../db/change.ts";
-import type { RootKey, RootType } from "../db/change.ts";
-/** What a token presents: its root, and the session when it is a vault session token. */
-export type PresentedActor = { root: RootKey; sessionId?: string };
+export type { RootKey, RootType } from "../lib/principal.ts";
+import type { RootKey, RootType } from "../lib/principal.ts";
+import type { PresentedActor } from "../../durable-objects/actor-gate.rpc.ts";
+
+export type { PresentedActor } from "../../durable-objects/actor-gate.rpc.ts";
 
 const ROOT_LETTERS: Record<RootType, { letter: string; prefix: string }> = {
   agent: { letter: "a", prefix: AGENT_ID_PREFIX },

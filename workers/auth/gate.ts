@@ -4,67 +4,76 @@
  * so a refused caller learns nothing from validation errors; handlers then ask it for the vault
  * they address (`authorizeVault`) or the subject they touch (`authorizeSubject`), and the minimum
  * they are held to is the table's, never a literal of their own.
+ *
+ * Every entry comes through here: API routes (`gate`, attached by secured-route.ts), console pages
+ * (`holdPageTo`), and the proxy (proxy/admission.ts, which holds the token to the row before its
+ * ActorGate round trip). Each reads its row at run time from the request's table (`tableOf`: the
+ * app's, which a test build may replace) and applies it with `holdToRow` (hold-to-row.ts).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
 import { AppError, badRequest, forbidden, notFound, unauthorized } from "../lib/app-error.ts";
-import { roleAtLeast, type Principal } from "../lib/principal.ts";
+import type { Principal } from "../lib/principal.ts";
 import { presentedToken } from "./bearer.ts";
 import { verifyCsrf } from "./csrf.ts";
-import { type Cell, type Cells, type Column, type Refusal, ruleFor, type Rule } from "./permission-table.ts";
+import { type Cell, PERMISSIONS, ruleFor, type Rule } from "./permission-table.ts";
+import { columnOf, holdRoleToCell, holdToRow, type PermissionTable, rowOf, vaultRefusal } from "./hold-to-row.ts";
 import { findVault, findVaultById, vaultRoleOf, type VaultAccess } from "./permissions.ts";
 import { requirePlatformOperator } from "./platform.ts";
 import { resolvePrincipal } from "./resolve-principal.ts";
 
+export { columnOf } from "./hold-to-row.ts";
+
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** The table column a principal is held to. */
-export function columnOf(principal: Principal): Column {
-  switch (principal.kind) {
-    case "company_key":
-      return "company_key";
-    case "user":
-      return principal.companyRole === "owner" ? "owner" : "member";
-    case "agent":
-      return principal.companyRole === "owner" ? "owner_agent" : "agent";
-    case "vault_session":
-      return "session";
-  }
-}
-
-/** The rule of an operation (`"POST /v1/vaults"`); declaring an unclassified route fails at start. */
+/** The rule of an operation (`"POST /v1/vaults"`) in the real table; declaring an unclassified route fails at start. */
 export function ruleOf(operation: string): Rule {
   const rule = ruleFor(operation);
   if (!rule) throw new Error(`${operation} is not classified in the permission table (workers/auth/permission-table.ts)`);
   return rule;
 }
 
+/** The table this request is held to: the one `buildApp` was given (the real one unless a test build says otherwise). */
+export function tableOf(c: Context<AppEnv>): PermissionTable {
+  return c.var.permissions ?? PERMISSIONS;
+}
+
+/** `operation`'s row in this request's table, read now; a row the table lacks refuses everyone. */
+export function ruleAt(c: Context<AppEnv>, operation: string): Rule {
+  return rowOf(tableOf(c), operation);
+}
+
 /** Route middleware holding every request of `operation` to its row of the table. */
 export function gate(operation: string): MiddlewareHandler<AppEnv> {
-  const rule = ruleOf(operation);
+  ruleOf(operation); // an unclassified route fails when the app is built; its row is read per request below
   return createMiddleware<AppEnv>(async (c, next) => {
+    const rule = ruleAt(c, operation);
     if (rule.access === "public") {
       // A token is optional here; one that is presented anyway must be good, and is held to its cell.
-      if (rule.withToken && presentsCredentials(c)) await holdToCells(c, rule.withToken.cells, rule.withToken.refusal);
+      if (rule.withToken && presentsCredentials(c)) admitTo(c, operation, await authenticateRequest(c));
       return next();
     }
     if (rule.access === "platform") {
       await requirePlatformOperator(c);
       return next();
     }
-    await holdToCells(c, rule.cells, rule.refusal);
+    admitTo(c, operation, await authenticateRequest(c));
     await next();
   });
 }
 
-/** Authenticates the caller and holds it to its column of `cells`, leaving principal and cell on the context. */
-async function holdToCells(c: Context<AppEnv>, cells: Cells, refusal: Refusal | undefined): Promise<void> {
-  const principal = await authenticateRequest(c);
-  const cell = cells[columnOf(principal)];
-  if (cell === "deny") throw forbidden(refusal?.message ?? `${describe(principal)} cannot do this`, refusal?.code ?? "forbidden");
+/**
+ * The one door for a resolved caller: holds `principal` to `operation`'s row of this request's
+ * table (`holdToRow`; 403 with the row's refusal), and leaves the principal and its cell on the
+ * context for the handler's vault and subject checks. `gate()` and the console pages call it.
+ */
+export function admitTo(c: Context<AppEnv>, operation: string, principal: Principal): Cell {
+  const held = holdToRow(ruleAt(c, operation), principal);
+  const cell = held[columnOf(principal)] ?? "deny";
   c.set("principal", principal);
   c.set("cell", cell);
+  return cell;
 }
 
 /**
@@ -75,14 +84,9 @@ export function presentsCredentials(c: Context<AppEnv>): boolean {
   return presentedToken(c) !== undefined || c.req.header("Authorization") !== undefined;
 }
 
-/** The web pages' counterpart of `gate` (they sign in with a cookie and answer in HTML): the page's row. */
+/** The web pages' counterpart of `gate` (they sign in with a cookie and answer in HTML): the page's row, through the same door. */
 export function holdPageTo(c: Context<AppEnv>, operation: string, principal: Principal): void {
-  const rule = ruleOf(operation);
-  if (rule.access !== "principal") return;
-  const cell = rule.cells[columnOf(principal)];
-  if (cell === "deny") throw forbidden(`${describe(principal)} cannot do this`);
-  c.set("principal", principal);
-  c.set("cell", cell);
+  admitTo(c, operation, principal);
 }
 
 /** Reads and checks the caller's token; cookie sessions that change state must carry the CSRF token. */
@@ -98,17 +102,6 @@ export async function authenticateRequest(c: Context<AppEnv>): Promise<Principal
   }
   return principal;
 }
-
-/** How a refusal names the caller, by its column of the table. */
-const CALLER: Record<Column, string> = {
-  company_key: "An API key",
-  owner: "An owner",
-  member: "A member",
-  owner_agent: "An owner agent",
-  agent: "An agent",
-  session: "A vault session",
-};
-const describe = (principal: Principal) => CALLER[columnOf(principal)];
 
 /** The vault role the current operation needs from this caller (the table's cell). */
 function requiredRole(c: Context<AppEnv>): Cell {
@@ -144,13 +137,10 @@ export async function authorizeSelectedVault(c: Context<AppEnv>, explicit: strin
 }
 
 function holdTo(c: Context<AppEnv>, found: { vault: VaultAccess["vault"]; role: VaultAccess["role"] | undefined }): VaultAccess {
-  const needed = requiredRole(c);
-  const { vault, role } = found;
-  if (!role) throw forbidden(`No access to vault "${vault.name}"`);
-  if (needed === "allow") return { vault, role };
-  if (needed === "deny" || needed === "self") throw forbidden(`This is not done in vault "${vault.name}"`);
-  if (!roleAtLeast(role, needed)) throw forbidden(`This needs the ${needed} role in vault "${vault.name}"; you have ${role}`);
-  return { vault, role };
+  const { vault } = found;
+  const verdict = holdRoleToCell(requiredRole(c), found.role);
+  if (verdict.ok) return { vault, role: verdict.role };
+  throw vaultRefusal(vault.name, verdict);
 }
 
 /**

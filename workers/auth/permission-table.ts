@@ -121,6 +121,22 @@ const consolePage = (mirrors: string, cells: Pick<Cells, "owner" | "member">, no
 const PEOPLE = { owner: "allow", member: "allow" } as const;
 const OWNER_ONLY = { owner: "allow", member: "deny" } as const;
 const inVaultPage = (role: VaultRole, mirrors: string, note?: string) => consolePage(mirrors, { owner: role, member: role }, note);
+/**
+ * The proxy forwards for agents and vault sessions with a role in the vault; the Worker refuses
+ * anyone else from the token alone, and the agent's ActorGate holds it to its cell in the vault.
+ */
+const PROXY_ROW = (note?: string): Rule =>
+  only(
+    { owner_agent: "proxy", agent: "proxy", session: "proxy" },
+    {
+      surface: "proxy",
+      note,
+      refusal: {
+        code: "agent_token_required",
+        message: "The proxy takes an agent token or a vault session token (POST /v1/sessions, or `edgevault vault run`)",
+      },
+    },
+  );
 const DECIDE_NOTE =
   "a signed-in human, never about what they (or a session they minted) raised; admin of the vault when the proposal adds, changes or deletes a service, or asks for a value a destination an agent chose would receive";
 
@@ -246,11 +262,15 @@ export const PERMISSIONS = {
   "POST /v1/proposals/{id}/approve": only({ owner: "member", member: "member" }, { note: DECIDE_NOTE, refusal: HUMANS_ONLY }),
   "POST /v1/proposals/{id}/reject": only({ owner: "member", member: "member" }, { note: DECIDE_NOTE, refusal: HUMANS_ONLY }),
 
-  "GET /proxy/{host}/{path}": only({ owner_agent: "proxy", agent: "proxy", session: "proxy" }, { surface: "proxy", note: "also POST, PUT, PATCH, DELETE" }),
-  "POST /proxy/{host}/{path}": only({ owner_agent: "proxy", agent: "proxy", session: "proxy" }, { surface: "proxy" }),
-  "PUT /proxy/{host}/{path}": only({ owner_agent: "proxy", agent: "proxy", session: "proxy" }, { surface: "proxy" }),
-  "PATCH /proxy/{host}/{path}": only({ owner_agent: "proxy", agent: "proxy", session: "proxy" }, { surface: "proxy" }),
-  "DELETE /proxy/{host}/{path}": only({ owner_agent: "proxy", agent: "proxy", session: "proxy" }, { surface: "proxy" }),
+  "GET /proxy/{host}/{path}": PROXY_ROW(
+    "every method alike: a person's or an API key's token is refused from the token alone (`agent_token_required`); the caller's ActorGate holds its cell in the vault, in the one round trip",
+  ),
+  "HEAD /proxy/{host}/{path}": PROXY_ROW(),
+  "OPTIONS /proxy/{host}/{path}": PROXY_ROW(),
+  "POST /proxy/{host}/{path}": PROXY_ROW(),
+  "PUT /proxy/{host}/{path}": PROXY_ROW(),
+  "PATCH /proxy/{host}/{path}": PROXY_ROW(),
+  "DELETE /proxy/{host}/{path}": PROXY_ROW(),
 
   "GET /sign-in": { access: "public", surface: "page" },
   "POST /sign-in": { access: "public", surface: "page", note: "throttled per account and address" },

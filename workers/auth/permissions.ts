@@ -2,10 +2,10 @@
  * Vault roles: what role a principal holds in a vault. Who needs which role for what is the
  * permission table's business (auth/permission-table.ts, enforced by auth/gate.ts).
  */
-import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { vaultMembers, type VaultRole } from "../db/schema.ts";
+import type { VaultRole } from "../db/schema.ts";
 import { findVault, type VaultRow } from "../vaults/vaults.queries.ts";
+import { grantedVaultRole } from "./permissions.queries.ts";
 
 export { findVault, findVaultById, type VaultRow } from "../vaults/vaults.queries.ts";
 import { AppError, forbidden, notFound } from "../lib/app-error.ts";
@@ -21,13 +21,7 @@ export async function vaultRoleOf(db: Database, principal: Principal, vault: Pic
   if (principal.kind === "vault_session") return principal.vaultId === vault.id ? principal.role : undefined;
   if (principal.companyRole === "owner") return "admin";
   if (principal.kind === "agent" && principal.grants) return principal.grants[vault.id];
-  const principalType = principal.kind === "agent" ? "agent" : "user";
-  const row = await db
-    .select({ role: vaultMembers.role })
-    .from(vaultMembers)
-    .where(and(eq(vaultMembers.vaultId, vault.id), eq(vaultMembers.principalType, principalType), eq(vaultMembers.principalId, principal.id)))
-    .get();
-  return row?.role;
+  return grantedVaultRole(db, vault.id, principal.kind === "agent" ? "agent" : "user", principal.id);
 }
 
 /**

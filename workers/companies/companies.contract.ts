@@ -36,5 +36,3 @@ export const CreateApiKeyBody = z.object({ label: z.string().min(1).max(100) }).
 export const ApiKeyList = z.object({ api_keys: z.array(ApiKey) });
 export const ApiKeyParams = z.object({ id: z.string().max(64) });
 export const ApiKeyRevoked = z.object({ revoked: z.string() });
-
-export const COMPANY_ERROR_CODES = ["company_exists", "company_not_found", "last_owner_credential"] as const;

@@ -14,7 +14,7 @@ import {
 } from "./companies.queries.ts";
 import { revokeApiKey } from "./api-key-revocation.ts";
 import { conflict, notFound } from "../lib/app-error.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import * as routes from "./companies.routes.ts";
 
 export const platformRouter = createRouter().openapi(routes.createCompany, async (c) => {

@@ -8,7 +8,7 @@ import { masterKeyring } from "../db/data-keys.ts";
 import { commitChange } from "../effects.ts";
 import { rewrapDataKey } from "../lib/crypto-envelope.ts";
 import * as routes from "./master-key.routes.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { companiesWithStaleDataKey, rewrapDataKeyChange } from "./companies.queries.ts";
 
 /** Companies re-wrapped per call, to stay well inside a Worker invocation's limits. */

@@ -3,7 +3,7 @@ import { authorizeSelectedVault } from "../auth/gate.ts";
 import { companyDataKey } from "../db/data-keys.ts";
 import { commitChange } from "../effects.ts";
 import { associatedData, sealText } from "../lib/crypto-envelope.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { credentialNames, deleteCredentialsChange, setCredentialsChange } from "./credentials.queries.ts";
 import * as routes from "./credentials.routes.ts";
 

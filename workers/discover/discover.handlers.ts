@@ -5,7 +5,7 @@ import { listVaultServices } from "../services/services.queries.ts";
 import { publicOriginOf } from "../config.ts";
 import { formatServiceHost } from "../lib/host-pattern.ts";
 import * as routes from "./discover.routes.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 
 export const discoverRouter = createRouter();
 

@@ -13,7 +13,7 @@ import { publicOriginOf } from "../config.ts";
 import { notFound } from "../lib/app-error.ts";
 import { DEFAULT_SVID_AUDIENCE, issuerFor, JWKS_MAX_AGE_SECONDS, SVID_TTL_SECONDS } from "../lib/jwt-svid.ts";
 import { iso } from "../lib/openapi.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { trustDomainOf } from "./svid.ts";
 import * as routes from "./identity.routes.ts";
 

@@ -84,15 +84,3 @@ export const RedeemedInvite = z.object({
   env: z.record(z.string(), z.string()),
   instructions: z.string(),
 });
-
-/** Agent and user invites alike answer these. */
-export const INVITE_ERROR_CODES = [
-  "invite_not_found",
-  "invite_pending",
-  "invite_used",
-  "invite_expired",
-  "invite_revoked",
-  "invite_invalid",
-  "too_many_invites",
-  "ambiguous_suffix",
-] as const;

@@ -20,7 +20,7 @@ import {
 import { publicOriginOf } from "../config.ts";
 import { AppError, conflict, forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { digestsEqual, newId, sha256Hex } from "../lib/tokens.ts";
 import { issueAgentInvite } from "./issue-invite.ts";
 import { checkAgentInvite } from "./agent-invite-checks.ts";

@@ -1,21 +1,9 @@
 /**
- * Every `error` code the edge can answer, as one typed union. Each feature's own codes live in
- * its contract (`<FEATURE>_ERROR_CODES`); the codes every route shares, the proxy's, identity's
- * and token exchange's RFC 6749 codes are listed here. `AppError` takes an `ErrorCode`, so a
- * code that is not listed fails typecheck, and the CLI matches codes through the same type.
+ * Every `error` code the edge can answer, as one typed union: the codes every route shares, then
+ * each area's own. They live here, not in the features' contracts, because `AppError` (lib/) takes
+ * an `ErrorCode` and lib/ imports no feature; a code that is not listed fails typecheck, and the
+ * CLI matches codes through the same type.
  */
-import { AGENT_CHANNEL_ERROR_CODES } from "../agent-channel/agent-channel.contract.ts";
-import { AGENT_ERROR_CODES } from "../agents/agents.contract.ts";
-import { COMPANY_ERROR_CODES } from "../companies/companies.contract.ts";
-import { INVITE_ERROR_CODES } from "../invites/invites.contract.ts";
-import { PROPOSAL_ERROR_CODES } from "../proposals/proposals.contract.ts";
-import { REALM_ERROR_CODES } from "../realms/realms.contract.ts";
-import { REGISTRATION_ERROR_CODES } from "../registrations/registrations.contract.ts";
-import { SERVICE_ERROR_CODES } from "../services/services.contract.ts";
-import { SIGN_IN_ERROR_CODES } from "../sign-in/sign-in.contract.ts";
-import { USER_ERROR_CODES } from "../users/users.contract.ts";
-import { VAULT_ERROR_CODES } from "../vaults/vaults.contract.ts";
-import { WEBHOOK_ERROR_CODES } from "../webhooks/webhooks.contract.ts";
 
 /** What any route may answer: input, authentication, authorization, the catch-alls. */
 export const COMMON_ERROR_CODES = [
@@ -67,6 +55,91 @@ export const IDENTITY_ERROR_CODES = [
 /** RFC 6749 §5.2, answered by token exchange (RFC 8693) only; `invalid_request` is also a common code. */
 export const OAUTH_ERROR_CODES = ["invalid_request", "invalid_grant", "invalid_target", "unsupported_grant_type", "invalid_scope"] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+
+/** The agent channel (WebSockets). */
+export const AGENT_CHANNEL_ERROR_CODES = [
+  "upgrade_required",
+  "agent_required",
+  "bad_frame",
+  "unexpected_frame",
+  "register_timeout",
+  "token_revoked",
+  "agent_inactive",
+] as const;
+
+/** Agents. */
+export const AGENT_ERROR_CODES = ["agent_exists", "agent_not_active", "agent_removed", "invalid_agent_id", "self_change", "unknown_capability"] as const;
+
+/** Companies and API keys. */
+export const COMPANY_ERROR_CODES = ["company_exists", "company_not_found", "last_owner_credential"] as const;
+
+/** Agent and user invites alike. */
+export const INVITE_ERROR_CODES = [
+  "invite_not_found",
+  "invite_pending",
+  "invite_used",
+  "invite_expired",
+  "invite_revoked",
+  "invite_invalid",
+  "too_many_invites",
+  "ambiguous_suffix",
+] as const;
+
+/** Proposals and their decisions. */
+export const PROPOSAL_ERROR_CODES = [
+  "human_required",
+  "admin_required",
+  "own_proposal",
+  "proposal_not_pending",
+  "proposal_changed",
+  "approval_token_mismatch",
+  "missing_credential_value",
+  "unknown_credential_key",
+  "unknown_service",
+  "duplicate_service",
+  "duplicate_slot",
+  "empty_proposal",
+  "too_many_pending_proposals",
+] as const;
+
+/** Realms. */
+export const REALM_ERROR_CODES = ["realm_exists", "realm_not_found", "invalid_slug", "nothing_to_update"] as const;
+
+/** Agent registrations. */
+export const REGISTRATION_ERROR_CODES = [
+  "company_required",
+  "public_key_in_use",
+  "registration_not_found",
+  "registration_pending",
+  "registration_decided",
+  "registration_rejected",
+  "registration_claimed",
+  "too_many_registrations",
+  "capability_not_requested",
+  "session_cannot_register",
+] as const;
+
+/** A vault's services. */
+export const SERVICE_ERROR_CODES = ["service_exists", "service_host_exists", "service_not_found", "invalid_host", "invalid_upstream"] as const;
+
+/** Sign-in and sign-out. */
+export const SIGN_IN_ERROR_CODES = ["invalid_credentials", "company_required", "too_many_attempts", "not_a_session"] as const;
+
+/** People. */
+export const USER_ERROR_CODES = ["user_exists", "last_owner"] as const;
+
+/** Vaults and their grants. */
+export const VAULT_ERROR_CODES = [
+  "vault_exists",
+  "vault_required",
+  "grant_changed",
+  "grant_exceeds_own_role",
+  "grantee_is_owner",
+  "role_above_granter",
+] as const;
+
+/** Webhooks. */
+export const WEBHOOK_ERROR_CODES = ["invalid_webhook_url", "too_many_webhooks"] as const;
 
 const GROUPS = [
   COMMON_ERROR_CODES,

@@ -18,17 +18,27 @@
  * otherwise smuggle headers or fail opaquely inside fetch. Basic auth base64-encodes, so only
  * control characters and a `:` in the username are refused there.
  *
- * The config's schema and its rules (`ServiceAuthSchema`) are in services/services.contract.ts.
+ * The config's schema and its rules (`ServiceAuthSchema`) are in services/services.contract.ts;
+ * `InjectedAuth` is its shape as injection reads it (lib/ imports no feature; the proxy hands a
+ * stored `ServiceAuth` here, so typecheck holds the two together).
  */
-import { CREDENTIAL_PLACEHOLDER, HEADER_TEXT_PATTERN, placeholderKeys, type ServiceAuth } from "../services/services.contract.ts";
 import { AppError } from "./app-error.ts";
+import { CREDENTIAL_PLACEHOLDER, HEADER_TEXT_PATTERN, placeholderKeys } from "./header-template.ts";
+
+/** A service's auth config, as validated by the services contract and stored with the service. */
+export type InjectedAuth =
+  | { type: "bearer"; token: string }
+  | { type: "basic"; username: string; password?: string | undefined }
+  | { type: "api-key"; key: string; header: string; prefix?: string | undefined }
+  | { type: "custom"; headers: Record<string, string> }
+  | { type: "passthrough" };
 
 /**
  * Every credential key an auth config references, once each, in order of appearance.
  *
  * @example credentialKeysOf({ type: "basic", username: "TWILIO_SID", password: "TWILIO_TOKEN" }) // ["TWILIO_SID", "TWILIO_TOKEN"]
  */
-export function credentialKeysOf(auth: ServiceAuth): string[] {
+export function credentialKeysOf(auth: InjectedAuth): string[] {
   switch (auth.type) {
     case "bearer":
       return [auth.token];
@@ -51,7 +61,7 @@ export function credentialKeysOf(auth: ServiceAuth): string[] {
  * @example injectedHeaders({ type: "bearer", token: "STRIPE_KEY" }, new Map([["STRIPE_KEY", "sk_live_x"]]))
  * // { headers: { Authorization: "Bearer sk_live_x" } }
  */
-export function injectedHeaders(auth: ServiceAuth, credentials: ReadonlyMap<string, string>): { headers: Record<string, string> } | { missing: string } {
+export function injectedHeaders(auth: InjectedAuth, credentials: ReadonlyMap<string, string>): { headers: Record<string, string> } | { missing: string } {
   const missing = credentialKeysOf(auth).find((key) => !credentials.has(key));
   if (missing !== undefined) return { missing };
   const value = (key: string) => headerSafeValue(key, credentials.get(key) ?? "");

@@ -1,5 +1,8 @@
 /** Who is calling: resolved once per request by the authorization gate (auth/gate.ts). */
-import type { VaultRole } from "../db/schema.ts";
+
+/** Roles in a vault, weakest first: proxy < member < admin (vaults.contract.ts and db/schema.ts use this list). */
+export const VAULT_ROLES = ["proxy", "member", "admin"] as const;
+export type VaultRole = (typeof VAULT_ROLES)[number];
 
 export type CompanyRole = "owner" | "member";
 

@@ -11,7 +11,7 @@ import { findCompany } from "../companies/companies.queries.ts";
 import { commitChange } from "../effects.ts";
 import { AppError } from "../lib/app-error.ts";
 import { hashPassword } from "../lib/password.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { sha256Hex } from "../lib/tokens.ts";
 import { AcceptUserInviteBody } from "../users/users.contract.ts";
 import { acceptInviteChange, findUserByEmail, findUserInvite, type InviteRow } from "../users/users.queries.ts";

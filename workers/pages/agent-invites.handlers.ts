@@ -14,7 +14,7 @@ import { listAgentInvites, pendingInvitesEndingWith, revokeInviteChange } from "
 import { issueAgentInvite } from "../invites/issue-invite.ts";
 import { checkAgentInvite } from "../invites/agent-invite-checks.ts";
 import { AppError, conflict, forbidden, notFound } from "../lib/app-error.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { listCompanyVaults } from "../vaults/vaults.queries.ts";
 import { agentInvitesPage, INVITE_LIFETIMES, type InviteDraft } from "./agent-invites.page.ts";
 import { consoleGet, consolePost, page } from "./console-route.ts";

@@ -21,7 +21,7 @@ import type { Database } from "../db/client.ts";
 import { agentSvidClaims, currentSvidHeader, trustDomainOf } from "../identity/svid.ts";
 import { INVITE_DEFAULT_TTL_SECONDS } from "../invites/invites.contract.ts";
 import { AppError, notFound } from "../lib/app-error.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
 import { listRealms, requireRealm } from "../realms/realms.queries.ts";
 import { z } from "zod";

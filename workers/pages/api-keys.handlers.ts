@@ -12,7 +12,7 @@ import { activeApiKeyExists, apiKeyView, createApiKeyChange, listActiveApiKeys, 
 import { revokeApiKey } from "../companies/api-key-revocation.ts";
 import { commitChange } from "../effects.ts";
 import { notFound } from "../lib/app-error.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { apiKeysPage } from "./api-keys.page.ts";
 import { consoleGet, consolePost, page } from "./console-route.ts";
 import { html, layout } from "./layout.ts";

@@ -11,7 +11,7 @@ import { auditActions, auditActorIds, auditEntries } from "../audit/audit.querie
 import { listActiveApiKeys } from "../companies/companies.queries.ts";
 import { INSTANT_RULE, parseInstant } from "../lib/instant.ts";
 import { LogCursors, oneCursor } from "../lib/openapi.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { listUsers } from "../users/users.queries.ts";
 import { type AuditFilters, auditPage } from "./audit.page.ts";
 import { consoleGet, page } from "./console-route.ts";

@@ -1,13 +1,14 @@
 /**
  * How every console page is served: the visitor must be a signed-in person (else: sign in
- * first), held to the page's row of the permission table before anything is read (as
- * `auth/gate.ts` holds the API), and a form must carry the session's CSRF token from this origin.
- * A refusal or bad input becomes a page saying so, with its status, never a 500.
+ * first), held to the page's row of the permission table before anything is read — through the
+ * API's own door (`admitTo` in auth/gate.ts, reading the row from the request's table) — and a
+ * form must carry the session's CSRF token from this origin. A refusal or bad input becomes a
+ * page saying so, with its status, never a 500.
  */
 import type { Context, Handler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../app-env.ts";
-import { holdPageTo, ruleOf } from "../auth/gate.ts";
+import { admitTo, ruleOf } from "../auth/gate.ts";
 import type { Operation } from "../auth/permission-table.ts";
 import { AppError } from "../lib/app-error.ts";
 import { html, layout, type Markup, notice, PAGE_HEADERS } from "./layout.ts";
@@ -49,7 +50,7 @@ export function consoleGet(operation: Operation, handler: PageHandler): Handler<
     const session = await pageSession(c);
     if (!session) return signInRedirect(c);
     return rendered(c, session, async () => {
-      holdPageTo(c, operation, session.principal);
+      admitTo(c, operation, session.principal);
       return handler(c, session);
     });
   };
@@ -62,7 +63,7 @@ export function consolePost(operation: Operation, handler: FormHandler): Handler
     const session = await pageSession(c);
     if (!session) return signInRedirect(c);
     return rendered(c, session, async () => {
-      holdPageTo(c, operation, session.principal);
+      admitTo(c, operation, session.principal);
       const form = await readForm(c);
       await requireForm(c, form.one("csrf"));
       return handler(c, session, form);

@@ -2,8 +2,8 @@
  * The console's navigation: one link per page a person may open, read from the permission
  * table, so the menu never offers what the page would refuse.
  */
+import type { PermissionTable } from "../auth/hold-to-row.ts";
 import type { Column, Operation } from "../auth/permission-table.ts";
-import { ruleOf } from "../auth/gate.ts";
 import type { PageSession } from "./page-session.ts";
 
 export type NavLink = { href: string; label: string };
@@ -18,10 +18,11 @@ const NAV: readonly (NavLink & { operation: Operation })[] = [
   { href: "/audit", label: "Audit", operation: "GET /audit" },
 ];
 
-export function navFor(column: Column): NavLink[] {
+/** The links `column` may follow under `table` (the request's: a page it lacks is not offered). */
+export function navFor(column: Column, table: PermissionTable): NavLink[] {
   return NAV.filter(({ operation }) => {
-    const rule = ruleOf(operation);
-    return rule.access === "public" || (rule.access === "principal" && rule.cells[column] !== "deny");
+    const rule = table[operation];
+    return rule?.access === "public" || (rule?.access === "principal" && rule.cells[column] !== "deny");
   }).map(({ href, label }) => ({ href, label }));
 }
 
@@ -31,6 +32,6 @@ export type Frame = { signedInAs: string; csrf: string; nav: readonly NavLink[];
 export const frameOf = (session: PageSession, current?: string): Frame => ({
   signedInAs: session.principal.email,
   csrf: session.csrf,
-  nav: navFor(session.column),
+  nav: navFor(session.column, session.table),
   current,
 });

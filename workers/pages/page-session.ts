@@ -7,21 +7,25 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { presentedToken } from "../auth/bearer.ts";
 import { csrfTokenFor } from "../auth/csrf.ts";
-import { columnOf } from "../auth/gate.ts";
+import { columnOf, tableOf } from "../auth/gate.ts";
+import type { PermissionTable } from "../auth/hold-to-row.ts";
 import { resolvePrincipal } from "../auth/resolve-principal.ts";
 import type { Column } from "../auth/permission-table.ts";
 import type { Principal } from "../lib/principal.ts";
 
 export type UserPrincipal = Extract<Principal, { kind: "user" }>;
-/** A signed-in person, the CSRF token their forms carry, and their column of the permission table. */
-export type PageSession = { principal: UserPrincipal; csrf: string; column: Column };
+/**
+ * A signed-in person, the CSRF token their forms carry, their column of the permission table, and
+ * the table this request is held to (what the page offers is read from the same rows that refuse).
+ */
+export type PageSession = { principal: UserPrincipal; csrf: string; column: Column; table: PermissionTable };
 
 export async function pageSession(c: Context<AppEnv>): Promise<PageSession | undefined> {
   const presented = presentedToken(c);
   if (!presented?.viaCookie) return undefined;
   const principal = await resolvePrincipal(c.var.db, c.env, presented.token, true);
   if (principal?.kind !== "user") return undefined;
-  return { principal, csrf: await csrfTokenFor(presented.token), column: columnOf(principal) };
+  return { principal, csrf: await csrfTokenFor(presented.token), column: columnOf(principal), table: tableOf(c) };
 }
 
 /**

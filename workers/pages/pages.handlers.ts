@@ -19,7 +19,7 @@ import { signOutChange } from "../users/users.queries.ts";
 import { listCompanyVaults } from "../vaults/vaults.queries.ts";
 import { AppError } from "../lib/app-error.ts";
 import { roleAtLeast } from "../lib/principal.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { APP_CSS } from "./app-css.ts";
 import { approvePage } from "./approve.page.ts";
 import { inboxPage } from "./inbox.page.ts";

@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../app-env.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { listRealms } from "../realms/realms.queries.ts";
 import { ApproveRegistrationBody, RejectRegistrationBody } from "../registrations/registrations.contract.ts";
 import { listPendingRegistrations, pendingRegistrationView } from "../registrations/registrations.queries.ts";

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { findAgentByRef } from "../agents/agents.queries.ts";
 import { AGENT_ID_PREFIX } from "../auth/actor-gate-client.ts";
 import { LogCursors, oneCursor } from "../lib/openapi.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { requestLogBuckets, requestLogDenialCodes, requestLogWindowPage } from "../request-log/request-log.queries.ts";
 import { listVaultServices } from "../services/services.queries.ts";
 import { consoleGet, page } from "./console-route.ts";

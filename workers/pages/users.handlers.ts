@@ -10,7 +10,7 @@ import { isGuardFailure } from "../db/audit.ts";
 import { commitChange } from "../effects.ts";
 import { publicOriginOf } from "../config.ts";
 import { conflict, notFound } from "../lib/app-error.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { newId, tokenSuffix } from "../lib/tokens.ts";
 import { CreateUserBody, UpdateUserBody, UserParams } from "../users/users.contract.ts";
 import {

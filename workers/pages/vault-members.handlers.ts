@@ -9,7 +9,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { notFound } from "../lib/app-error.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { grantedAgent, removeVaultAgent, setVaultAgentRole } from "../vault-agents/vault-agent-grants.ts";
 import { SetVaultAgentRoleBody, VaultAgentParams } from "../vault-agents/vault-agents.contract.ts";
 import { grantedUser, grantVaultUser, removeVaultUser, setVaultUserRole } from "../vaults/vault-user-grants.ts";

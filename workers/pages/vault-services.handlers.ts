@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../app-env.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { createService, deleteService, requireService, serviceNotFound, updateService } from "../services/service-writes.ts";
 import { type ServiceRow, toServiceRecord } from "../services/services.queries.ts";
 import type { VaultRow } from "../vaults/vaults.queries.ts";

@@ -3,7 +3,7 @@
  * confirmation step, through the same writes as the API (webhooks/webhook-writes.ts).
  */
 import { AppError, notFound } from "../lib/app-error.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { addWebhook, removeWebhook } from "../webhooks/webhook-writes.ts";
 import { CreateWebhookBody, OneWebhookParams } from "../webhooks/webhooks.contract.ts";
 import { webhookExists } from "../webhooks/webhooks.queries.ts";

@@ -17,7 +17,7 @@ import { commitChange } from "../effects.ts";
 import { associatedData, sealText } from "../lib/crypto-envelope.ts";
 import { credentialKeysOf } from "../lib/inject-auth.ts";
 import { rateLimitFromInput, rateLimitView } from "../lib/openapi.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { listVaultServices } from "../services/services.queries.ts";
 import { listVaultAgents } from "../vault-agents/vault-agents.queries.ts";
 import { createVault, deleteVault } from "../vaults/vault-writes.ts";

@@ -186,22 +186,6 @@ export const ApproveProposalBody = z
   .strict();
 export const RejectProposalBody = z.object({ reason: z.string().min(1).max(MAX_PROPOSAL_MESSAGE), token: ApprovalToken.optional() }).strict();
 
-export const PROPOSAL_ERROR_CODES = [
-  "human_required",
-  "admin_required",
-  "own_proposal",
-  "proposal_not_pending",
-  "proposal_changed",
-  "approval_token_mismatch",
-  "missing_credential_value",
-  "unknown_credential_key",
-  "unknown_service",
-  "duplicate_service",
-  "duplicate_slot",
-  "empty_proposal",
-  "too_many_pending_proposals",
-] as const;
-
 // ── How a proposal reads ─────────────────────────────────────────────────────────────────────
 /*
  * Who asks and where a value goes, in a reviewer's words: the one wording the approval page, the

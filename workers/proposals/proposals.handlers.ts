@@ -11,7 +11,7 @@ import { publicOriginOf } from "../config.ts";
 import { notFound } from "../lib/app-error.ts";
 import { rootOf, type Principal } from "../lib/principal.ts";
 import type { ProposalRecord } from "./proposal-view.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { newId } from "../lib/tokens.ts";
 import { approve, reject } from "./decide.ts";
 import { commitFor, decidable, settled } from "./decision.ts";

@@ -1,16 +1,20 @@
 /**
- * Admission to the proxy: which methods it forwards, and the one Durable Object round trip that
- * decides whether a request goes on — token, role in the vault, budget (durable-objects/
- * actor-gate.ts `admit`). Every refusal becomes the seeds' error.
+ * Admission to the proxy: which methods it forwards, and the one door every entry goes through
+ * (auth/gate.ts): the token read as the gate reads it (auth/credential.ts), held to the method's
+ * `/proxy` row of this request's permission table — a person or an API key is refused here, from
+ * the token alone — then the one Durable Object round trip that holds the caller to its cell in
+ * the vault and takes a unit of its budget (durable-objects/actor-gate.ts `admit`, which enforces
+ * the cells it is handed). Every refusal becomes the seeds' error.
  */
 import type { Context } from "hono";
-import type { GateAdmission, RequestLine } from "../../durable-objects/actor-gate.ts";
+import type { GateAdmission, RequestLine } from "../../durable-objects/actor-gate.rpc.ts";
 import type { AppEnv } from "../app-env.ts";
-import { actorGate, gateName, presentedActorOf } from "../auth/actor-gate-client.ts";
+import { actorGate, gateName } from "../auth/actor-gate-client.ts";
 import { presentedToken } from "../auth/bearer.ts";
-import { readToken } from "../auth/token-signer.ts";
-import { AppError, badRequest, forbidden, notFound, unauthorized } from "../lib/app-error.ts";
-import { sha256Hex } from "../lib/tokens.ts";
+import { callerOf, readCredential } from "../auth/credential.ts";
+import { ruleAt } from "../auth/gate.ts";
+import { holdToRow, refusalOf, vaultRefusal } from "../auth/hold-to-row.ts";
+import { AppError, badRequest, notFound, unauthorized } from "../lib/app-error.ts";
 import { takeReleases } from "./lease-releases.ts";
 import * as errors from "./proxy-errors.ts";
 
@@ -23,28 +27,33 @@ export type Admitted = Extract<GateAdmission, { ok: true }>;
  */
 export const PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
+/** The proxy's row of the permission table for a method (`"GET /proxy/{host}/{path}"`). */
+export const proxyOperation = (method: string) => `${method} /proxy/{host}/{path}`;
+
 /**
  * The one Durable Object round trip, carrying the slots of this caller's requests that finished
- * since (lease-releases.ts); every refusal becomes the seed's error. A token the edge
- * cannot read (or whose public id is forged) is 401 before any Durable Object or D1 is touched;
- * a genuine token of a kind that cannot proxy (a person's, an API key) is 403.
+ * since (lease-releases.ts); every refusal becomes the seed's error. A token the edge cannot read
+ * (or whose public id is forged) is 401 before any Durable Object or D1 is touched; a genuine
+ * token whose column the row denies (a person's, an API key) is the row's refusal, 403, as early.
  */
 export async function admitRequest(c: Context<AppEnv>, request: RequestLine): Promise<Admitted> {
+  const rule = ruleAt(c, proxyOperation(c.req.method));
   const presented = presentedToken(c);
   if (!presented || presented.viaCookie) throw unauthorized();
-  const parsed = await readToken(c.env, presented.token);
-  if (!parsed) throw unauthorized("Invalid, expired or revoked token");
-  const actor = presentedActorOf(parsed);
-  // Invite, registration and approval tokens are not credentials at all.
-  if (!actor && parsed.kind !== "userSession" && parsed.kind !== "companyKey") throw unauthorized("This token does not authenticate requests");
-  if (!actor) {
-    throw forbidden("The proxy takes an agent token or a vault session token (POST /v1/sessions, or `edgevault vault run`)", "agent_token_required");
-  }
+  const credential = await readCredential(c.env, presented);
+  // Invite, registration and approval tokens are not credentials at all; the proxy takes no dev any-string key.
+  if (credential === "not_a_credential") throw unauthorized("This token does not authenticate requests");
+  if (!credential || (credential.kind === "company_key" && credential.anyString)) throw unauthorized("Invalid, expired or revoked token");
+  const caller = callerOf(credential);
+  const cells = holdToRow(rule, caller);
+  // Only agents and vault sessions have a gate to admit them: a row that let anyone else through
+  // still could not proxy for them (no vault role to hold there, no budget to take).
+  if (credential.kind !== "actor") throw refusalOf(rule, caller);
   const vaultName = c.req.header("X-Vault") ?? null;
-  const tokenHash = await sha256Hex(presented.token);
+  const { actor, hash } = credential;
   const gate = actorGate(c.env, actor.root);
   const released = takeReleases(gateName(actor.root));
-  const admission = await gate.admit(actor, tokenHash, vaultName, request, released).catch((error: unknown) => {
+  const admission = await gate.admit(actor, hash, vaultName, cells, request, released).catch((error: unknown) => {
     // The slots it carried may not have been freed: hand them back on their own (idempotent).
     if (released.length > 0) c.executionCtx.waitUntil(gate.release(released).catch(() => undefined));
     throw error;
@@ -53,12 +62,16 @@ export async function admitRequest(c: Context<AppEnv>, request: RequestLine): Pr
   switch (admission.code) {
     case "unauthorized":
       throw unauthorized("Invalid, expired or revoked token");
+    case "forbidden":
+      throw refusalOf(rule, admission.column);
     case "vault_required":
       throw badRequest("vault_required", "Agent tokens must name the vault: send the X-Vault header");
     case "vault_not_found":
       throw notFound(`Vault "${vaultName ?? ""}"`);
     case "no_grant":
-      throw forbidden(`No access to vault "${vaultName ?? ""}"`);
+      throw vaultRefusal(vaultName ?? "", { ok: false, why: "no_role" });
+    case "role_too_low":
+      throw vaultRefusal(vaultName ?? "", { ok: false, why: "too_low", needed: admission.needed, role: admission.role });
     case "rate_limited":
     case "too_many_in_flight":
       // Counted by the gate and logged as one row per actor and reason (Agent Vault #381), not one per refusal.

@@ -10,7 +10,7 @@
  * half of a caller's concurrency, and none for longer than `RELEASE_WAIT_MS`: under
  * `max_concurrent: 1` every slot is released at once, as before.
  */
-import type { LeaseRef } from "../../durable-objects/actor-gate.ts";
+import type { LeaseRef } from "../../durable-objects/actor-gate.rpc.ts";
 
 /** How long a finished request's slot waits for the next admit before it is sent by itself. */
 export const RELEASE_WAIT_MS = 1_000;

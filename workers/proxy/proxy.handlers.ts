@@ -9,7 +9,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { actorGate, gateName } from "../auth/actor-gate-client.ts";
 import { configOf, publicOriginOf } from "../config.ts";
-import type { GateActor, LeaseRef } from "../../durable-objects/actor-gate.ts";
+import type { GateActor, LeaseRef } from "../../durable-objects/actor-gate.rpc.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../lib/forward-headers.ts";
 import { matchService, parseProxyTarget, type ProxyTarget, refuseDotSegments } from "../lib/host-pattern.ts";
 import { credentialKeysOf, injectedHeaders } from "../lib/inject-auth.ts";
@@ -18,8 +18,7 @@ import { type Admitted, admitRequest, requireProxiedMethod } from "./admission.t
 import { releaseLater, takeReleases } from "./lease-releases.ts";
 import * as errors from "./proxy-errors.ts";
 import { logProxyRequest, type RequestLogRow } from "../request-log/request-log.writer.ts";
-import type { ServiceRecord } from "../services/services.queries.ts";
-import { openCredentials, recheckVaultConfig, vaultConfig, type VaultConfig } from "./vault-config.ts";
+import { openCredentials, recheckVaultConfig, type ServiceRecord, vaultConfig, type VaultConfig } from "./vault-config.ts";
 
 export const proxyRouter = new Hono<AppEnv>();
 

@@ -11,15 +11,16 @@
  * its proposal is `applied` goes through on whichever isolate it lands.
  * Ciphertexts stay sealed here; only the matched service's keys are ever decrypted.
  */
-import { and, eq } from "drizzle-orm";
 import { sharedVaultMeta } from "../../durable-objects/vault-meta-cache.ts";
 import type { Database } from "../db/client.ts";
 import { companyDataKey } from "../db/data-keys.ts";
-import { credentials } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { associatedData, openText } from "../lib/crypto-envelope.ts";
 import { StaleWhileRevalidate } from "../lib/stale-while-revalidate.ts";
 import { listVaultServices, type ServiceRecord } from "../services/services.queries.ts";
+import { sealedCredentials } from "./vault-config.queries.ts";
+
+export type { ServiceRecord } from "../services/services.queries.ts";
 
 /** Every isolate uses a change within this long (fresh + stale-while-refreshing). */
 export const VAULT_CONFIG_PROPAGATION_MS = 5_000;
@@ -82,14 +83,7 @@ export function forgetVaultConfig(companyId: string, vaultId: string): void {
 
 export async function loadVaultConfig(db: Database, env: Env, companyId: string, vaultId: string): Promise<VaultConfig> {
   const loadedAt = Date.now();
-  const [services, rows] = await Promise.all([
-    listVaultServices(db, companyId, vaultId),
-    db
-      .select({ key: credentials.key, ciphertext: credentials.ciphertext })
-      .from(credentials)
-      .where(and(eq(credentials.companyId, companyId), eq(credentials.vaultId, vaultId)))
-      .all(),
-  ]);
+  const [services, rows] = await Promise.all([listVaultServices(db, companyId, vaultId), sealedCredentials(db, companyId, vaultId)]);
   const dataKey = rows.length ? await companyDataKey(db, env, companyId) : null;
   return { companyId, vaultId, services, sealed: new Map(rows.map((r) => [r.key, r.ciphertext])), dataKey, loadedAt };
 }

@@ -34,5 +34,3 @@ export const UpdateRealmBody = z.object({ name: RealmName.optional(), color: Rea
 export const OneRealm = z.object({ realm: RealmView });
 export const RealmList = z.object({ realms: z.array(RealmView.extend({ agentCount: z.number().int() })) });
 export const RealmDeleted = z.object({ deleted: z.string(), agentsUnassigned: z.number().int() });
-
-export const REALM_ERROR_CODES = ["realm_exists", "realm_not_found", "invalid_slug", "nothing_to_update"] as const;

@@ -15,7 +15,7 @@ import {
   updateRealmChange,
 } from "./realms.queries.ts";
 import { AppError, badRequest, conflict } from "../lib/app-error.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { newId } from "../lib/tokens.ts";
 import * as routes from "./realms.routes.ts";
 

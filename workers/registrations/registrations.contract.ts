@@ -94,16 +94,3 @@ export const VaultysApproved = z.object({
   success: z.literal(true),
   agentId: z.string().openapi({ description: "The agent's id as `/api/agents` shows it: its DID, else its `agt_…` id" }),
 });
-
-export const REGISTRATION_ERROR_CODES = [
-  "company_required",
-  "public_key_in_use",
-  "registration_not_found",
-  "registration_pending",
-  "registration_decided",
-  "registration_rejected",
-  "registration_claimed",
-  "too_many_registrations",
-  "capability_not_requested",
-  "session_cannot_register",
-] as const;

@@ -15,7 +15,7 @@ import { readToken } from "../auth/token-signer.ts";
 import { findRegistrationForClaim, listPendingRegistrations, pendingRegistrationView, registrationIdFor } from "./registrations.queries.ts";
 import { CAPABILITIES } from "../agents/agents.contract.ts";
 import { AppError, badRequest } from "../lib/app-error.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { digestsEqual, sha256Hex } from "../lib/tokens.ts";
 import * as routes from "./registrations.routes.ts";
 import { collectDecision, registrationNotFound } from "./collect-decision.ts";

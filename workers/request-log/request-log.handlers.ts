@@ -3,7 +3,7 @@ import { authorizeVault } from "../auth/gate.ts";
 import { configOf } from "../config.ts";
 import { iso } from "../lib/openapi.ts";
 import * as routes from "./request-log.routes.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { requestLogPage } from "./request-log.queries.ts";
 import { flushRequestLog } from "./request-log.writer.ts";
 

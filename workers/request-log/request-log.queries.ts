@@ -1,10 +1,30 @@
-/** Reading the proxy's request log (request-log.writer.ts writes it). */
-import { and, eq, gte, isNotNull, sql } from "drizzle-orm";
+/**
+ * The proxy's request log: reading it, and its two writers' statements (request-log.writer.ts
+ * for forwarded requests, durable-objects/gate-denials.ts for counted refusals).
+ */
+import { and, eq, gte, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { type IdCursor, type IdPage, pageById } from "../db/id-page.ts";
 import { requestLog } from "../db/schema.ts";
 
 export type RequestLogEntryRow = typeof requestLog.$inferSelect;
+export type RequestLogRow = typeof requestLog.$inferInsert;
+
+/**
+ * Writes rows in one batch; with `pruneOlderThan`, also deletes their vaults' rows older than that.
+ * Not a `Change`: the log records traffic, not a decision, so it has no audit row and ends
+ * nothing (docs/architecture.md lists the writes that skip `commit`).
+ */
+export async function writeRequestLogRows(db: Database, rows: readonly RequestLogRow[], pruneOlderThan?: number): Promise<void> {
+  const [first, ...rest] = rows.map((row) => db.insert(requestLog).values(row));
+  if (!first) return;
+  if (pruneOlderThan === undefined) {
+    await db.batch([first, ...rest]);
+    return;
+  }
+  const vaultIds = [...new Set(rows.map((r) => r.vaultId))];
+  await db.batch([first, ...rest, db.delete(requestLog).where(and(inArray(requestLog.vaultId, vaultIds), lt(requestLog.createdAt, pruneOlderThan)))]);
+}
 
 /** `before` / `after`: older or newer than an entry, as `db/id-page.ts` pages. */
 export type RequestLogFilter = IdCursor & {

@@ -5,16 +5,15 @@
  * A row buffered in an isolate that dies before its flush is lost; that is the price of keeping
  * D1 off the hot path.
  */
-import { and, inArray, lt } from "drizzle-orm";
 import { createDatabase } from "../db/client.ts";
-import { requestLog } from "../db/schema.ts";
+import { type RequestLogRow, writeRequestLogRows } from "./request-log.queries.ts";
 
 export const REQUEST_LOG_RETENTION_MS = 30 * 24 * 3600 * 1000;
 /** Flush when this many rows are waiting, or this long after the first one arrived. */
 const FLUSH_AT_ROWS = 100;
 const FLUSH_AFTER_MS = 2_000;
 
-export type RequestLogRow = typeof requestLog.$inferInsert;
+export type { RequestLogRow } from "./request-log.queries.ts";
 
 let buffer: RequestLogRow[] = [];
 let scheduled: Promise<void> | undefined;
@@ -40,14 +39,5 @@ export async function flushRequestLog(): Promise<void> {
   const rows = buffer;
   buffer = [];
   if (rows.length === 0 || !database) return;
-  const db = createDatabase(database);
-  const vaultIds = [...new Set(rows.map((r) => r.vaultId))];
-  const inserts = rows.map((row) => db.insert(requestLog).values(row));
-  const first = inserts[0];
-  if (!first) return;
-  await db.batch([
-    first,
-    ...inserts.slice(1),
-    db.delete(requestLog).where(and(inArray(requestLog.vaultId, vaultIds), lt(requestLog.createdAt, Date.now() - REQUEST_LOG_RETENTION_MS))),
-  ]);
+  await writeRequestLogRows(createDatabase(database), rows, Date.now() - REQUEST_LOG_RETENTION_MS);
 }

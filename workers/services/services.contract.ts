@@ -6,6 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { CREDENTIAL_KEY_PATTERN, CredentialKey } from "../credentials/credentials.contract.ts";
 import { isInjectableHeaderName } from "../lib/forward-headers.ts";
+import { CREDENTIAL_PLACEHOLDER, HEADER_TEXT_PATTERN, placeholderKeys } from "../lib/header-template.ts";
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
 
 /** The auth types a service can have; the proxy's `proposal_hint` lists them for agents. */
@@ -18,10 +19,7 @@ export const MAX_HEADER_NAME_LENGTH = 128;
 /** The longest api-key `prefix`. */
 export const MAX_HEADER_PREFIX_LENGTH = 256;
 export const HEADER_NAME_PATTERN = /^[A-Za-z0-9-]+$/;
-/** Header-safe literal text: visible ASCII, space and tab. */
-export const HEADER_TEXT_PATTERN = /^[\t\x20-\x7e]*$/;
-/** `{{ KEY }}` with optional spaces; the capture is checked against the key pattern separately. Global: use with matchAll/replace only. */
-export const CREDENTIAL_PLACEHOLDER = /\{\{\s*([^{}\s]*)\s*\}\}/g;
+export { CREDENTIAL_PLACEHOLDER, HEADER_TEXT_PATTERN, placeholderKeys };
 
 export const MAX_HOST_PATTERN_LENGTH = 512;
 export const MAX_UPSTREAM_LENGTH = 2048;
@@ -35,11 +33,6 @@ const HeaderName = z
   .refine(isInjectableHeaderName, "this header is set by the proxy itself and cannot be injected");
 
 const HeaderText = z.string().max(MAX_HEADER_PREFIX_LENGTH).regex(HEADER_TEXT_PATTERN, "visible ASCII only: no line breaks or control characters");
-
-/** The credential keys a header template names, in order. */
-export function placeholderKeys(template: string): string[] {
-  return [...template.matchAll(CREDENTIAL_PLACEHOLDER)].map((m) => m[1] ?? "");
-}
 
 /** Why a template is unusable, or null. */
 function templateProblem(template: string): string | null {
@@ -153,5 +146,3 @@ export const UpdateServiceBody = z
 export const ServiceList = z.object({ services: z.array(ServiceView) });
 export const OneService = z.object({ service: ServiceView });
 export const ServiceDeleted = z.object({ deleted: z.string() });
-
-export const SERVICE_ERROR_CODES = ["service_exists", "service_host_exists", "service_not_found", "invalid_host", "invalid_upstream"] as const;

@@ -10,7 +10,7 @@ import { authorizeVault } from "../auth/gate.ts";
 import { AppError } from "../lib/app-error.ts";
 import { credentialKeysOf } from "../lib/inject-auth.ts";
 import { iso } from "../lib/openapi.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { createService, deleteService, requireService, updateService } from "./service-writes.ts";
 import * as routes from "./services.routes.ts";
 import { listVaultServices, type ServiceRecord, type ServiceRow, toServiceRecord } from "./services.queries.ts";

@@ -12,7 +12,7 @@ import { publicOriginOf } from "../config.ts";
 import { forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import { mintingCredentialOf, roleAtLeast, rootOf } from "../lib/principal.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { newId } from "../lib/tokens.ts";
 import { createSessionChange, findUnrevokedSession, listLiveSessions, revokeSessionChange, sessionRefusal } from "./sessions.queries.ts";
 import * as routes from "./sessions.routes.ts";

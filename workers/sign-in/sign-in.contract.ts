@@ -34,5 +34,3 @@ export const WhoAmI = z.object({
   name: z.string().optional(),
   vault: z.string().optional(),
 });
-
-export const SIGN_IN_ERROR_CODES = ["invalid_credentials", "company_required", "too_many_attempts", "not_a_session"] as const;

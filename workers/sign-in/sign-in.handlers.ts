@@ -8,7 +8,7 @@ import { commitChange } from "../effects.ts";
 import { findUserInCompany, signOutChange, userView } from "../users/users.queries.ts";
 import { forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import * as routes from "./sign-in.routes.ts";
 
 export const authRouter = createRouter();

@@ -1,9 +1,8 @@
 /** Password sign-in shared by the API and the web pages: throttled, timing-safe, one session. */
-import { and, asc, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { setCookie } from "hono/cookie";
 import type { Database } from "../db/client.ts";
-import { companies, users } from "../db/schema.ts";
+import { companyChoices, signInCandidates } from "./sign-in.queries.ts";
 import { admitSignInAttempt, forgiveSignInAttempt, signInThrottleKeys } from "./sign-in-throttle.queries.ts";
 import { COOKIE_SESSION_TTL_MS, createUserSession, type UserRow } from "../users/users.queries.ts";
 import { AppError } from "../lib/app-error.ts";
@@ -47,36 +46,16 @@ export async function signInWithPassword(
       headers: { "Retry-After": String(attempt.retryAfterSeconds) },
     });
   }
-  const candidates: UserRow[] = await db
-    .select()
-    .from(users)
-    .where(
-      and(
-        eq(users.email, normalized),
-        eq(users.status, "active"),
-        isNotNull(users.passwordHash),
-        company === undefined ? undefined : eq(users.companyId, company),
-      ),
-    )
-    .orderBy(asc(users.createdAt), asc(users.id))
-    .limit(MAX_ACCOUNTS_PER_EMAIL)
-    .all();
+  const candidates = await signInCandidates(db, normalized, company, MAX_ACCOUNTS_PER_EMAIL);
   const matched = await accountsOpenedBy(password, candidates, company === undefined ? 2 : 1);
   const [user, ...others] = matched;
   if (!user) throw new AppError(401, "invalid_credentials", "Wrong email or password");
   if (matched.length === candidates.length) await forgiveSignInAttempt(db, attempt);
   if (others.length > 0) {
-    const choices = await db
-      .select({ id: companies.id, name: companies.name })
-      .from(companies)
-      .where(
-        inArray(
-          companies.id,
-          matched.map((u) => u.companyId),
-        ),
-      )
-      .orderBy(asc(companies.id))
-      .all();
+    const choices = await companyChoices(
+      db,
+      matched.map((u) => u.companyId),
+    );
     throw new AppError(409, "company_required", "This email and password open accounts in more than one company: send `company` to choose one", {
       extra: { companies: choices },
     });

@@ -4,7 +4,7 @@
  * (wrangler.toml's Text rule for `*.md`), so the served file and the repository's are one.
  */
 import skill from "../../skills/edgevault/SKILL.md";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import * as routes from "./skill.routes.ts";
 
 export const skillRouter = createRouter().openapi(routes.agentSkill, (c) =>

@@ -11,7 +11,7 @@ import type { Database } from "../db/client.ts";
 import { publicOriginOf } from "../config.ts";
 import { AppError } from "../lib/app-error.ts";
 import { ACCESS_TOKEN_TYP, DEFAULT_SVID_AUDIENCE, issuerFor, MAX_TOKEN_TTL_SECONDS } from "../lib/jwt-svid.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { signCompanyToken, trustDomainOf, verifyAgentSvid, verifyCompanyToken, type VerifiedToken } from "../identity/svid.ts";
 import {
   actClaimFor,
@@ -25,7 +25,7 @@ import {
   type RawParams,
 } from "./token-exchange.request.ts";
 import { findActiveAgentByName } from "./token-exchange.queries.ts";
-import { TOKEN_EXCHANGE_PATH, tokenExchange } from "./token-exchange.routes.ts";
+import { tokenExchange } from "./token-exchange.routes.ts";
 
 async function readParams(c: Context<AppEnv>): Promise<RawParams> {
   const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase();
@@ -70,9 +70,12 @@ async function activeAgent(db: Database, token: VerifiedToken) {
 }
 
 export const tokenExchangeRouter = createRouter();
+// The document shows the RFC 8693 body; the route is mounted like every other (its gate attached:
+// a public row, the subject token its only credential) but without zod reading that body, since
+// RFC 6749 fixes both its input rules and its error codes (`readParams`, token-exchange.request.ts).
 tokenExchangeRouter.openAPIRegistry.registerPath(tokenExchange);
 
-tokenExchangeRouter.post(TOKEN_EXCHANGE_PATH, async (c) => {
+tokenExchangeRouter.openapi({ ...tokenExchange, hide: true, request: undefined }, async (c) => {
   const request = parseTokenExchangeRequest(await readParams(c));
   const db = c.var.db;
   const now = Date.now();
@@ -121,6 +124,6 @@ tokenExchangeRouter.post(TOKEN_EXCHANGE_PATH, async (c) => {
     token_type: "N_A",
     expires_in: exp - iat,
     ...(scope.length > 0 ? { scope: scope.join(" ") } : {}),
-  };
+  } as const;
   return c.json(body, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
 });

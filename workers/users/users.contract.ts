@@ -27,5 +27,3 @@ export const UserList = z.object({ users: z.array(UserView) });
 export const UserParams = z.object({ id: z.string().max(64) });
 export const UpdateUserBody = z.object({ role: CompanyRole.optional(), name: z.string().max(200).optional() }).strict();
 export const UserDeleted = z.object({ deleted: z.string() });
-
-export const USER_ERROR_CODES = ["user_exists", "last_owner"] as const;

@@ -6,7 +6,7 @@ import { commitChange } from "../effects.ts";
 import { AppError, conflict, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import { hashPassword } from "../lib/password.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { newId, sha256Hex, tokenSuffix } from "../lib/tokens.ts";
 import {
   acceptInviteChange,

@@ -1,6 +1,6 @@
 /** Agents' vault roles: moved only by those above them (vault-agent-grants.ts, shared with the console); every change reloads the agent's gate. */
 import { authorizeVault } from "../auth/gate.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { grantVaultAgent, removeVaultAgent, setVaultAgentRole } from "./vault-agent-grants.ts";
 import { listVaultAgents } from "./vault-agents.queries.ts";
 import * as routes from "./vault-agents.routes.ts";

@@ -5,10 +5,11 @@
 import { z } from "@hono/zod-openapi";
 import { Email } from "../users/users.contract.ts";
 import { RateLimitInput, ResourceName, Timestamp } from "../lib/openapi.ts";
+import { VAULT_ROLES, type VaultRole as VaultRoleName } from "../lib/principal.ts";
 
-/** Roles in a vault, weakest first: proxy < member < admin. (db/schema.ts keeps the same list for its column.) */
-export const VAULT_ROLES = ["proxy", "member", "admin"] as const;
-export type VaultRole = (typeof VAULT_ROLES)[number];
+/** Roles in a vault, weakest first: proxy < member < admin (the list is lib/principal.ts's, beside how roles compare). */
+export { VAULT_ROLES };
+export type VaultRole = VaultRoleName;
 export const VaultRole = z.enum(VAULT_ROLES);
 
 /** What the local MITM proxy does with a host no service answers. */
@@ -38,12 +39,3 @@ export const GrantVaultUserBody = z.object({ email: Email, role: VaultRole }).st
 export const SetVaultRoleBody = z.object({ role: VaultRole }).strict();
 export const OneVaultUser = z.object({ user: VaultUser });
 export const VaultUserRemoved = z.object({ removed: z.string() });
-
-export const VAULT_ERROR_CODES = [
-  "vault_exists",
-  "vault_required",
-  "grant_changed",
-  "grant_exceeds_own_role",
-  "grantee_is_owner",
-  "role_above_granter",
-] as const;

@@ -3,7 +3,7 @@ import { authorizeVault } from "../auth/gate.ts";
 import type { VaultRole } from "../db/schema.ts";
 import { commitChange } from "../effects.ts";
 import { iso, rateLimitFromInput, rateLimitView } from "../lib/openapi.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import { grantVaultUser, removeVaultUser, setVaultUserRole } from "./vault-user-grants.ts";
 import { createVault, deleteVault } from "./vault-writes.ts";
 import * as routes from "./vaults.routes.ts";

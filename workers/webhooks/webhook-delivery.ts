@@ -4,15 +4,14 @@
  * minter, its label only in `via`), what it asks for and where each value would go as raised; it
  * never carries a credential value or the webhook secret.
  */
-import { and, eq } from "drizzle-orm";
 import { createDatabase } from "../db/client.ts";
 import { companyDataKey } from "../db/data-keys.ts";
-import { webhooks } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { associatedData, openText } from "../lib/crypto-envelope.ts";
 import type { ProposalEvent, ProposalView } from "../proposals/proposal-view.ts";
 import { destinationText } from "../proposals/proposals.contract.ts";
 import { signWebhook, WEBHOOK_TIMEOUT_MS } from "../lib/webhook-signature.ts";
+import { webhookToDeliver } from "./webhook-delivery.queries.ts";
 
 export type WebhookDelivery = {
   id: string;
@@ -55,11 +54,7 @@ export function webhookPayload(event: ProposalEvent, view: ProposalView, deliver
 /** True when delivered (2xx) or the webhook no longer exists; false to retry later. */
 export async function deliver(env: Env, companyId: string, delivery: WebhookDelivery, view: ProposalView): Promise<boolean> {
   const db = createDatabase(env.DB);
-  const hook = await db
-    .select()
-    .from(webhooks)
-    .where(and(eq(webhooks.id, delivery.webhookId), eq(webhooks.companyId, companyId)))
-    .get();
+  const hook = await webhookToDeliver(db, companyId, delivery.webhookId);
   if (!hook) return true;
   const secret = await openText(await companyDataKey(db, env, companyId), hook.sealedSecret, associatedData.webhookSecret(companyId, hook.id));
   const body = JSON.stringify(webhookPayload(delivery.event, view, delivery.id, delivery.approvalUrl));

@@ -27,5 +27,3 @@ export const CreateWebhookBody = z
 export const CreatedWebhook = Webhook.extend({ secret: z.string() });
 export const WebhookList = z.object({ webhooks: z.array(Webhook) });
 export const WebhookDeleted = z.object({ deleted: z.string() });
-
-export const WEBHOOK_ERROR_CODES = ["invalid_webhook_url", "too_many_webhooks"] as const;

@@ -5,7 +5,7 @@
 import { authorizeVault } from "../auth/gate.ts";
 import { iso } from "../lib/openapi.ts";
 import type { ProposalEvent } from "../proposals/proposals.contract.ts";
-import { createRouter } from "../lib/router.ts";
+import { createRouter } from "../router.ts";
 import * as routes from "./webhooks.routes.ts";
 import { addWebhook, removeWebhook } from "./webhook-writes.ts";
 import { listVaultWebhooks } from "./webhooks.queries.ts";

@@ -70,6 +70,8 @@ export const CRITICAL_CELLS: Record<string, Expected> = {
   "POST /v1/sessions": ["member", "member", "member", "member", "member", "deny"],
   // The proxy: agents and their sessions; keys and people are not proxy tokens.
   "GET /proxy/{host}/{path}": AGENTS_AND_SESSIONS_PROXY,
+  "HEAD /proxy/{host}/{path}": AGENTS_AND_SESSIONS_PROXY,
+  "OPTIONS /proxy/{host}/{path}": AGENTS_AND_SESSIONS_PROXY,
   "POST /proxy/{host}/{path}": AGENTS_AND_SESSIONS_PROXY,
   "DELETE /proxy/{host}/{path}": AGENTS_AND_SESSIONS_PROXY,
   // The console's mirrors of the above: a person's cookie only.

@@ -87,12 +87,13 @@ const canRaise = (w: World, who: Instance) => own(w, who) && who.role !== undefi
 /** The agent a self-or-other probe aims at: the caller itself when it is one of the world's agents. */
 const selfOr = (w: World, who: Instance) => (who.kind === "agent" && own(w, who) ? who.name : w.raiser.name);
 
+const BODILESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE"]);
 const proxyProbe = (method: string): Probe => ({
   request: async (w, who) => ({
     method,
     path: `/proxy/${w.host}/r/${requestId()}/x`,
-    headers: { ...xVault(w, who), ...(method === "GET" || method === "DELETE" ? {} : { "Content-Type": "text/plain" }) },
-    body: method === "GET" || method === "DELETE" ? undefined : "probe",
+    headers: { ...xVault(w, who), ...(BODILESS.has(method) ? {} : { "Content-Type": "text/plain" }) },
+    body: BODILESS.has(method) ? undefined : "probe",
   }),
 });
 
@@ -331,6 +332,8 @@ export const PROBES: Record<string, Probe> = {
   },
 
   "GET /proxy/{host}/{path}": proxyProbe("GET"),
+  "HEAD /proxy/{host}/{path}": proxyProbe("HEAD"),
+  "OPTIONS /proxy/{host}/{path}": proxyProbe("OPTIONS"),
   "POST /proxy/{host}/{path}": proxyProbe("POST"),
   "PUT /proxy/{host}/{path}": proxyProbe("PUT"),
   "PATCH /proxy/{host}/{path}": proxyProbe("PATCH"),
