@@ -173,13 +173,13 @@ async function revision(ctx: ActionContext, vault: VaultRow, existing: ServiceRo
 const removal = (ctx: ActionContext, vault: VaultRow, existing: ServiceRow) =>
   deleteServiceChange(ctx.db, ctx.principal, existing, { vault: vault.name, name: existing.name, host: existing.host });
 
-/** A write's refusals at commit: deleted since it was read (its audit guard), or a name taken meanwhile. */
-async function committed<T>(name: string, write: () => Promise<T>): Promise<T> {
+/** A write's refusals at commit: `gone`, deleted since it was read (its audit guard), or the name it writes (`taken`) taken meanwhile. */
+async function committed<T>(names: { gone: string; taken: string }, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if (isGuardFailure(error)) throw serviceNotFound(name);
-    if (isServiceNameTaken(error)) throw nameTaken(name);
+    if (isGuardFailure(error)) throw serviceNotFound(names.gone);
+    if (isServiceNameTaken(error)) throw nameTaken(names.taken);
     throw error;
   }
 }
@@ -199,7 +199,7 @@ export async function getService(ctx: ActionContext, vaultName: string, name: st
 export async function createService(ctx: ActionContext, vaultName: string, input: ServiceInput): Promise<{ service: ServiceView }> {
   const { vault } = await authorizeVault(ctx, vaultName);
   const write = await creation(ctx, vault, input, callerChooses(ctx));
-  const [inserted] = await committed(input.name, () => ctx.commit(write));
+  const [inserted] = await committed({ gone: input.name, taken: input.name }, () => ctx.commit(write));
   const row = inserted[0];
   if (!row) throw new AppError(500, "internal_error", "Internal error", { cause: new Error("service insert returned no row") });
   return { service: viewOf(row) };
@@ -216,7 +216,7 @@ export async function updateService(
   const existing = await requireService(ctx, vault, name);
   const { changed, change } = await revision(ctx, vault, existing, edit, callerChooses(ctx));
   if (!change) return { service: viewOf(existing), changed };
-  const [, updated] = await committed(edit.name ?? existing.name, () => ctx.commit(change));
+  const [, updated] = await committed({ gone: existing.name, taken: edit.name ?? existing.name }, () => ctx.commit(change));
   const row = updated[0];
   if (!row) throw serviceNotFound(existing.name);
   return { service: viewOf(row), changed };
@@ -226,7 +226,7 @@ export async function updateService(
 export async function deleteService(ctx: ActionContext, vaultName: string, name: string): Promise<{ deleted: string }> {
   const { vault } = await authorizeVault(ctx, vaultName);
   const existing = await requireService(ctx, vault, name);
-  await committed(existing.name, () => ctx.commit(removal(ctx, vault, existing)));
+  await committed({ gone: existing.name, taken: existing.name }, () => ctx.commit(removal(ctx, vault, existing)));
   return { deleted: existing.name };
 }
 
