@@ -92,7 +92,12 @@ export function configOf(env: Env): Config {
  * `aud`). Unset, there is no safe answer: the request's Host is the caller's to choose.
  */
 export function publicOriginOf(env: Env): string {
-  const origin = configOf(env).publicOrigin;
+  return publicOriginIn(configOf(env));
+}
+
+/** `publicOriginOf` for settings already read (an action holds its `Config`, never `Env`). */
+export function publicOriginIn(config: Config): string {
+  const origin = config.publicOrigin;
   if (!origin) throw new AppError(500, "server_misconfigured", "The server's settings are invalid", { cause: "PUBLIC_ORIGIN is not set (docs/deploy.md)" });
   return origin;
 }

@@ -1,6 +1,8 @@
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, createCompany, createUser, createVault } from "./helpers.ts";
+import { BASE, call, createCompany, createUser, createVault, inviteAgent, unique } from "./helpers.ts";
+import { postForm, signInCookie } from "./pages-support.ts";
+import { recorded, requestId, upstreamUrl } from "./upstream.ts";
 
 const SECRET = "sk_live_do-not-leak-0123456789";
 
@@ -84,5 +86,79 @@ describe("credentials at rest", () => {
     await call("DELETE", `/v1/vaults/${vault}`, { token: company.ownerKey });
     const left = await env.DB.prepare("SELECT count(*) AS n FROM credentials WHERE company_id = ?").bind(company.id).first<{ n: number }>();
     expect(left?.n).toBe(0);
+  });
+});
+
+describe("a value for a key an agent pointed somewhere needs a vault admin, however it is typed", () => {
+  /** A vault whose COLLECTOR_TOKEN an agent sends to a host of its own choosing, approved by an admin, with its own value. */
+  async function agentPointedKey() {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
+    const memberAgent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "member" }]);
+    const admin = await createUser(company);
+    const member = await createUser(company);
+    for (const [email, role] of [
+      [admin.email, "admin"],
+      [member.email, "member"],
+    ])
+      expect((await call("POST", `/v1/vaults/${vault}/users`, { token: company.ownerKey, body: { email, role } })).status).toBe(200);
+    const host = `${unique("collector").slice(0, 30)}.example.com`;
+    const raised = await call("POST", "/v1/proposals", {
+      token: agent.token,
+      headers: { "X-Vault": vault },
+      body: {
+        services: [{ name: "metrics", host, upstream: upstreamUrl(), auth: { type: "bearer", token: "COLLECTOR_TOKEN" } }],
+        credentials: [{ key: "COLLECTOR_TOKEN", value: "agents-own-collector-token" }],
+      },
+    });
+    expect((await call("POST", `/v1/proposals/${raised.body.id as string}/approve`, { token: admin.token, body: {} })).status).toBe(200);
+    return { vault, host, agent, memberAgent, admin, member };
+  }
+
+  /** What the agent's host receives for COLLECTOR_TOKEN now. */
+  async function sentToAgentHost(s: { vault: string; host: string; agent: { token: string } }) {
+    const rid = requestId();
+    const proxied = await SELF.fetch(`${BASE}/proxy/${s.host}/r/${rid}/ingest`, { headers: { Authorization: `Bearer ${s.agent.token}`, "X-Vault": s.vault } });
+    expect(proxied.status).toBe(200);
+    return (await recorded(rid))[0]?.headers.authorization;
+  }
+
+  it("a member person is refused through the API and the console's form (403 admin_required naming the key and where it goes); nothing is stored", async () => {
+    const s = await agentPointedKey();
+    const typed = "sk_live_typed_by_a_member";
+    const api = await call("POST", "/v1/credentials", { token: s.member.token, body: { vault: s.vault, credentials: { COLLECTOR_TOKEN: typed } } });
+    expect(api).toMatchObject({ status: 403, body: { error: "admin_required" } });
+    expect(api.body.message).toBe(
+      `"COLLECTOR_TOKEN" is sent to ${upstreamUrl()} (service "metrics"), a destination an agent chose: only an admin of the vault can set its value`,
+    );
+    const form = await postForm(`/vaults/${s.vault}/credentials`, await signInCookie(s.member.email), { key: "COLLECTOR_TOKEN", value: typed });
+    expect(form.status).toBe(403);
+    expect(form.text).toContain(`a destination an agent chose: only an admin of the vault can set its value`);
+    expect(form.text).not.toContain(typed);
+    // One key an agent pointed somewhere refuses the whole request: nothing of it is stored.
+    const mixed = await call("POST", "/v1/credentials", {
+      token: s.member.token,
+      body: { vault: s.vault, credentials: { COLLECTOR_TOKEN: typed, OTHER_KEY: "x" } },
+    });
+    expect(mixed.status).toBe(403);
+    expect((await call("GET", `/v1/credentials?vault=${s.vault}`, { token: s.member.token })).body.keys).toEqual(["COLLECTOR_TOKEN"]);
+    expect(await sentToAgentHost(s)).toBe("Bearer agents-own-collector-token");
+  });
+
+  it("the rule asks only what it must: a member sets keys no agent pointed, an admin sets any, an agent stores its own value", async () => {
+    const s = await agentPointedKey();
+    const other = await call("POST", "/v1/credentials", { token: s.member.token, body: { vault: s.vault, credentials: { OTHER_KEY: "member-value" } } });
+    expect(other).toMatchObject({ status: 200, body: { set: ["OTHER_KEY"] } });
+    const byAdmin = await call("POST", "/v1/credentials", { token: s.admin.token, body: { vault: s.vault, credentials: { COLLECTOR_TOKEN: "admin-value" } } });
+    expect(byAdmin.status).toBe(200);
+    expect(await sentToAgentHost(s)).toBe("Bearer admin-value");
+    // An agent typing a value gives away only what it already holds: it is not held to the rule.
+    const byAgent = await call("POST", "/v1/credentials", {
+      token: s.memberAgent.token,
+      body: { vault: s.vault, credentials: { COLLECTOR_TOKEN: "agent-value" } },
+    });
+    expect(byAgent.status).toBe(200);
+    expect(await sentToAgentHost(s)).toBe("Bearer agent-value");
   });
 });

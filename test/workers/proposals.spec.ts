@@ -7,7 +7,7 @@ async function setup() {
   const company = await createCompany();
   const vault = await createVault(company.ownerKey);
   const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
-  // These proposals add services: deciding them needs an admin of the vault (proposals/decide.ts).
+  // These proposals add services: deciding them needs an admin of the vault (proposals/actions/decide.actions.ts).
   const reviewer = await createUser(company);
   await call("POST", `/v1/vaults/${vault}/users`, { token: company.ownerKey, body: { email: reviewer.email, role: "admin" } });
   return { company, vault, agent, reviewer };

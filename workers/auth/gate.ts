@@ -13,15 +13,17 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
-import { AppError, badRequest, forbidden, notFound, unauthorized } from "../lib/app-error.ts";
+import { AppError, unauthorized } from "../lib/app-error.ts";
 import type { Principal } from "../lib/principal.ts";
 import { presentedToken } from "./bearer.ts";
 import { verifyCsrf } from "./csrf.ts";
 import { type Cell, PERMISSIONS, ruleFor, type Rule } from "./permission-table.ts";
-import { columnOf, holdRoleToCell, holdToRow, type PermissionTable, rowOf, vaultRefusal } from "./hold-to-row.ts";
-import { findVault, findVaultById, vaultRoleOf, type VaultAccess } from "./permissions.ts";
+import { columnOf, holdToRow, type PermissionTable, rowOf } from "./hold-to-row.ts";
+import type { VaultAccess } from "./permissions.ts";
 import { requirePlatformOperator } from "./platform.ts";
 import { resolvePrincipal } from "./resolve-principal.ts";
+import * as vaultAccess from "./vault-access.ts";
+import type { VaultCaller } from "./vault-access.ts";
 
 export { columnOf } from "./hold-to-row.ts";
 
@@ -103,50 +105,20 @@ export async function authenticateRequest(c: Context<AppEnv>): Promise<Principal
   return principal;
 }
 
-/** The vault role the current operation needs from this caller (the table's cell). */
-function requiredRole(c: Context<AppEnv>): Cell {
-  return c.var.cell;
+/** A request's caller as the vault checks (auth/vault-access.ts) take it. */
+const vaultCallerOf = (c: Context<AppEnv>): VaultCaller => ({ db: c.var.db, principal: c.var.principal, cell: c.var.cell });
+
+/** `vault-access.ts` `authorizeVault` for a handler that has no action yet. */
+export function authorizeVault(c: Context<AppEnv>, vaultName: string): Promise<VaultAccess> {
+  return vaultAccess.authorizeVault(vaultCallerOf(c), vaultName);
 }
 
-/**
- * Loads a vault of the caller's company and holds the caller to the operation's role there. A
- * vault that does not exist is 404; one the caller has no role in, or too low a role, is 403.
- */
-export async function authorizeVault(c: Context<AppEnv>, vaultName: string): Promise<VaultAccess> {
-  const principal = c.var.principal;
-  const vault = await findVault(c.var.db, principal.companyId, vaultName);
-  if (!vault) throw notFound(`Vault "${vaultName}"`);
-  return holdTo(c, { vault, role: await vaultRoleOf(c.var.db, principal, vault) });
+/** `vault-access.ts` `authorizeSelectedVault`: `explicit`, else the `X-Vault` header. */
+export function authorizeSelectedVault(c: Context<AppEnv>, explicit: string | undefined): Promise<VaultAccess> {
+  return vaultAccess.authorizeSelectedVault(vaultCallerOf(c), explicit ?? c.req.header("X-Vault"));
 }
 
-/**
- * The vault a vault-scoped request addresses (seed 000): vault sessions carry it; everyone else
- * names it, in the body or query or in the `X-Vault` header.
- */
-export async function authorizeSelectedVault(c: Context<AppEnv>, explicit: string | undefined): Promise<VaultAccess> {
-  const principal = c.var.principal;
-  const named = explicit ?? c.req.header("X-Vault");
-  if (principal.kind === "vault_session") {
-    const vault = await findVaultById(c.var.db, principal.companyId, principal.vaultId);
-    if (!vault) throw notFound("Vault");
-    if (named && named !== vault.name) throw forbidden(`This session is scoped to vault "${vault.name}"`);
-    return holdTo(c, { vault, role: principal.role });
-  }
-  if (!named) throw badRequest("vault_required", "Name the vault: send the X-Vault header (or a vault field)");
-  return authorizeVault(c, named);
-}
-
-function holdTo(c: Context<AppEnv>, found: { vault: VaultAccess["vault"]; role: VaultAccess["role"] | undefined }): VaultAccess {
-  const { vault } = found;
-  const verdict = holdRoleToCell(requiredRole(c), found.role);
-  if (verdict.ok) return { vault, role: verdict.role };
-  throw vaultRefusal(vault.name, verdict);
-}
-
-/**
- * For `self` cells: the caller may act only on itself. Anything else answers 404, so an agent
- * does not learn which other agents exist.
- */
+/** `vault-access.ts` `authorizeSubject` for a handler that has no action yet. */
 export function authorizeSubject(c: Context<AppEnv>, subjectId: string, what: string): void {
-  if (c.var.cell === "self" && c.var.principal.id !== subjectId) throw notFound(what);
+  vaultAccess.authorizeSubject(vaultCallerOf(c), subjectId, what);
 }

@@ -315,8 +315,8 @@ export const services = sqliteTable(
     /**
      * Who last set where this service sends credentials (host or upstream), and when: the raiser of
      * the proposal that set it, or whoever wrote it through the API or the console. A reviewer is
-     * shown it, and a value for a key an agent pointed somewhere needs an admin (proposals/decide.ts).
-     * Null for services written before it was recorded.
+     * shown it, and a value for a key an agent pointed somewhere needs an admin
+     * (credentials/credentials.actions.ts). Null for services written before it was recorded.
      */
     destinationChosenBy: text("destination_chosen_by", { mode: "json" }).$type<PrincipalRef>(),
     destinationChosenAt: integer("destination_chosen_at"),

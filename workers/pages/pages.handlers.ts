@@ -2,24 +2,22 @@
  * The web pages a human uses: sign in, the inbox of pending proposals, the approval page at
  * `approval_url`, and the console (agents, registrations, vaults, users, API keys, audit: one
  * router per page, mounted here). Cookie sessions only; every form carries the session's CSRF
- * token and must come from this origin. Decisions go through the same code as the API
- * (proposals/decide.ts); the console's writes through the features' changes and `commitChange`.
+ * token and must come from this origin. The inbox and decisions go through the proposals' own
+ * actions, as the API does (proposals/proposals.actions.ts).
  */
 import { deleteCookie } from "hono/cookie";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { SESSION_COOKIE } from "../auth/bearer.ts";
-import { vaultRoleOf } from "../auth/permissions.ts";
 import { setSessionCookie, signInWithPassword } from "../sign-in/sign-in.ts";
 import { minterFor } from "../auth/token-signer.ts";
 import { holdPageTo } from "../auth/gate.ts";
 import { commitChange } from "../effects.ts";
 import { signOutChange } from "../users/users.queries.ts";
-import { listCompanyVaults } from "../vaults/vaults.queries.ts";
 import { AppError } from "../lib/app-error.ts";
-import { roleAtLeast } from "../lib/principal.ts";
 import { createRouter } from "../router.ts";
+import { actionContextOf } from "../request-context.ts";
 import { APP_CSS } from "./app-css.ts";
 import { approvePage } from "./approve.page.ts";
 import { inboxPage } from "./inbox.page.ts";
@@ -29,10 +27,7 @@ import { page } from "./console-route.ts";
 import { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT, formBodyLimit, requireForm } from "./page-forms.ts";
 import { type PageSession, pageSession, signInRedirect } from "./page-session.ts";
 import { signInPage } from "./sign-in.page.ts";
-import { approve, reject } from "../proposals/decide.ts";
-import { commitFor, decidable, settled } from "../proposals/decision.ts";
-import { pendingProposals } from "../proposals/proposals.queries.ts";
-import { reviewViews } from "../proposals/review-view.ts";
+import { approve, decidable, pendingForReview, reject } from "../proposals/proposals.actions.ts";
 import { consoleRouters } from "./console.routers.ts";
 
 export { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT };
@@ -122,15 +117,9 @@ pagesRouter.post("/sign-out", formBodyLimit(FORM_BODY_LIMIT), async (c) => {
 pagesRouter.get("/inbox", async (c) => {
   const session = await pageSession(c);
   if (!session) return signInRedirect(c);
-  const db = c.var.db;
-  const principal = session.principal;
-  const decidableVaults = [];
-  for (const vault of await listCompanyVaults(db, principal.companyId))
-    if (roleAtLeast(await vaultRoleOf(db, principal, vault), "member")) decidableVaults.push(vault);
-  const names = new Map(decidableVaults.map((v) => [v.id, v.name]));
-  const rows = await pendingProposals(db, principal.companyId, [...names.keys()], INBOX_LIMIT);
+  holdPageTo(c, "GET /inbox", session.principal);
   // Marked as each vault stands now: where every value asked for would go, and who chose it.
-  const items = await reviewViews(db, rows, names);
+  const items = await pendingForReview(actionContextOf(c), INBOX_LIMIT);
   return page(c, inboxPage({ items, frame: frameOf(session, "/inbox") }));
 });
 
@@ -200,12 +189,12 @@ pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async 
       error.status === 409 ? 409 : 400,
     );
   try {
+    const ctx = actionContextOf(c);
     const updated =
       form.data.action === "approve"
         ? // The page always binds: a form without a digest matches no destinations.
-          await approve(c.var.db, c.env, commitFor(c), found, values, { shownDigest: form.data.destinations_digest ?? "" })
-        : await reject(c.var.db, commitFor(c), found, form.data.reason?.trim() || "Rejected without a reason");
-    await settled(c, updated, found.vaultName);
+          await approve(ctx, found, values, { shownDigest: form.data.destinations_digest ?? "" })
+        : await reject(ctx, found, form.data.reason?.trim() || "Rejected without a reason");
     const query = new URLSearchParams({ ...(form.data.token ? { token: form.data.token } : {}), done: updated.status });
     // Post/redirect/get: a reload never re-submits, and typed values never travel back.
     return c.redirect(`/approve/${id}?${query.toString()}`, 303);
@@ -218,7 +207,7 @@ pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async 
 /** The proposal if this human may decide it; otherwise a page saying why (never another tenant's data). */
 async function decidableOrPage(c: Context<AppEnv>, session: PageSession, id: string, token: string | undefined) {
   try {
-    return await decidable(c, id, token);
+    return await decidable(actionContextOf(c), id, token);
   } catch (error) {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
     const status = error.status === 404 ? 404 : 403;

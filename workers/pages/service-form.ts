@@ -5,8 +5,8 @@
  * per line. Auth fields name credential keys, never values.
  */
 import { AUTH_TYPES, CreateServiceBody, type ServiceAuth } from "../services/services.contract.ts";
-import type { ServiceInput } from "../services/service-writes.ts";
-import type { ServiceRecord } from "../services/services.queries.ts";
+import type { ServiceInput } from "../services/services.actions.ts";
+import type { ServiceView } from "../services/services.contract.ts";
 import type { FormFields } from "./page-forms.ts";
 
 /** The form's fields as typed, to fill it again. */
@@ -45,11 +45,11 @@ export function serviceDraftOf(form: FormFields): ServiceDraft {
 }
 
 /** The form of an existing service, for its edit page. */
-export function serviceDraftFrom(service: Pick<ServiceRecord, "name" | "hostPattern" | "upstream" | "description" | "auth" | "enabled">): ServiceDraft {
+export function serviceDraftFrom(service: Pick<ServiceView, "name" | "host" | "upstream" | "description" | "auth" | "enabled">): ServiceDraft {
   const auth: ServiceAuth = service.auth;
   return {
     name: service.name,
-    host: service.hostPattern,
+    host: service.host,
     upstream: service.upstream ?? undefined,
     description: service.description ?? undefined,
     authType: auth.type,

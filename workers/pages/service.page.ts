@@ -4,11 +4,10 @@
  * only: a credential's value is never on a page.
  */
 import { credentialKeysOf } from "../lib/inject-auth.ts";
-import type { ServiceRecord } from "../services/services.queries.ts";
-import { AUTH_TYPES } from "../services/services.contract.ts";
+import { AUTH_TYPES, type ServiceView } from "../services/services.contract.ts";
 import { html, layout, type Markup, raw } from "./layout.ts";
 import type { Frame } from "./nav.ts";
-import { csrfField, type Flash, flashNotice, when } from "./page-parts.ts";
+import { csrfField, type Flash, flashNotice, whenIso } from "./page-parts.ts";
 import type { ServiceDraft } from "./service-form.ts";
 
 const AUTH_LABELS: Record<(typeof AUTH_TYPES)[number], string> = {
@@ -48,7 +47,7 @@ ${text("upstream", "Upstream (optional)", draft.upstream, raw(' maxlength="2048"
 <label class="check"><input type="checkbox" name="enabled" id="${p}-enabled"${draft.enabled ? raw(" checked") : ""}> Enabled</label>`;
 }
 
-export const authSummary = (service: Pick<ServiceRecord, "auth">) => {
+export const authSummary = (service: Pick<ServiceView, "auth">) => {
   const keys = credentialKeysOf(service.auth);
   return html`${service.auth.type}${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}`;
 };
@@ -56,7 +55,7 @@ export const authSummary = (service: Pick<ServiceRecord, "auth">) => {
 export type ServicePageModel = {
   frame: Frame;
   vault: string;
-  service: ServiceRecord;
+  service: ServiceView;
   mayEdit: boolean;
   mayDelete: boolean;
   draft: ServiceDraft;
@@ -72,11 +71,11 @@ ${flashNotice(model.flash)}
 <section class="card" aria-labelledby="svc-facts">
   <h2 id="svc-facts">Where requests go</h2>
   <dl class="facts">
-    <dt>Host</dt><dd><code>${s.hostPattern}</code></dd>
+    <dt>Host</dt><dd><code>${s.host}</code></dd>
     <dt>Sent to</dt><dd>${s.upstream ? html`<code>${s.upstream}</code>` : html`the host itself, over https`}</dd>
     <dt>Auth</dt><dd>${authSummary(s)}</dd>
     ${s.description ? html`<dt>Description</dt><dd>${s.description}</dd>` : ""}
-    <dt>Updated</dt><dd>${when(s.updatedAt ?? s.createdAt)}</dd>
+    <dt>Updated</dt><dd>${whenIso(s.updated_at ?? s.created_at)}</dd>
   </dl>
 </section>
 ${

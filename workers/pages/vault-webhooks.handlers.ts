@@ -1,18 +1,18 @@
 /**
  * A vault's webhooks on its page: added (the signing secret shown once) and removed after a
- * confirmation step, through the same writes as the API (webhooks/webhook-writes.ts).
+ * confirmation step, through the API's own actions (webhooks/webhooks.actions.ts).
  */
-import { AppError, notFound } from "../lib/app-error.ts";
+import { AppError } from "../lib/app-error.ts";
 import { createRouter } from "../router.ts";
-import { addWebhook, removeWebhook } from "../webhooks/webhook-writes.ts";
+import { actionContextOf } from "../request-context.ts";
+import { addWebhook, removeWebhook, requireWebhook } from "../webhooks/webhooks.actions.ts";
 import { CreateWebhookBody, OneWebhookParams } from "../webhooks/webhooks.contract.ts";
-import { webhookExists } from "../webhooks/webhooks.queries.ts";
 import { consolePost, page } from "./console-route.ts";
 import { html, layout } from "./layout.ts";
 import { frameOf } from "./nav.ts";
 import { FORM_BODY_LIMIT, formBodyLimit } from "./page-forms.ts";
 import { attempt, confirmed, confirmPage, refusalStatus, shownOnce } from "./page-parts.ts";
-import { showVaultRefusal, vaultOfPath } from "./vaults.handlers.ts";
+import { showVaultRefusal, vaultOfPage } from "./vaults.handlers.ts";
 
 export const vaultWebhooksPages = createRouter();
 
@@ -20,10 +20,10 @@ vaultWebhooksPages.post(
   "/vaults/:vault/webhooks",
   formBodyLimit(FORM_BODY_LIMIT),
   consolePost("POST /vaults/{vault}/webhooks", async (c, session, form) => {
-    const { vault } = await vaultOfPath(c);
+    const vault = await vaultOfPage(c);
     const parsed = CreateWebhookBody.safeParse({ url: form.one("url"), events: form.all("events") });
     if (!parsed.success) return showVaultRefusal(c, session, "Give the webhook's https URL and at least one event");
-    const created = await attempt(() => addWebhook(c, session.principal, vault, parsed.data));
+    const created = await attempt(() => addWebhook(actionContextOf(c), vault.name, parsed.data));
     if (!created.ok) return showVaultRefusal(c, session, created.error.message, refusalStatus(created.error));
     const body = html`<p><a href="/vaults/${vault.name}">← Vault ${vault.name}</a></p>
 <h1>Webhook added</h1>
@@ -37,13 +37,13 @@ vaultWebhooksPages.post(
   "/vaults/:vault/webhooks/:id/delete",
   formBodyLimit(FORM_BODY_LIMIT),
   consolePost("POST /vaults/{vault}/webhooks/{id}/delete", async (c, session, form) => {
-    const { vault } = await vaultOfPath(c);
+    const vault = await vaultOfPage(c);
     const params = OneWebhookParams.safeParse({ vault: vault.name, id: c.req.param("id") });
     if (!params.success) throw new AppError(400, "invalid_request", "That is not a webhook id");
     const id = params.data.id;
     if (!confirmed(form)) {
       // A foreign or vanished id is a 404 before any question is asked.
-      if (!(await webhookExists(c.var.db, session.principal.companyId, vault.id, id))) throw notFound("Webhook");
+      await requireWebhook(actionContextOf(c), vault.name, id);
       return page(
         c,
         confirmPage(frameOf(session, "/vaults"), {
@@ -57,7 +57,7 @@ vaultWebhooksPages.post(
         }),
       );
     }
-    await removeWebhook(c, session.principal, vault, id);
+    await removeWebhook(actionContextOf(c), vault.name, id);
     return c.redirect(`/vaults/${vault.name}?done=webhook_removed`, 303);
   }),
 );

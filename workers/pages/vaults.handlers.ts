@@ -1,29 +1,24 @@
 /**
  * `/vaults` and `/vaults/<name>`: the vaults a person has a role in, one vault's page, its
- * settings and credential forms, creating a vault and deleting one (after a confirmation step,
- * through vaults/vault-writes.ts, the API's own). The vault is loaded and the person held to the page's row by
- * `authorizeVault`, as the API does: another company's vault name is 404, a vault without a role
- * 403. A credential value typed here is sealed exactly as POST /v1/credentials seals it, and
- * never travels back: the form redirects.
+ * settings and credential forms, creating a vault and deleting one (after a confirmation step).
+ * Every read and write is the API's own action (vaults, services, credentials, vault agents,
+ * webhooks), the person held to the page's row as the API holds its caller: another company's
+ * vault name is 404, a vault without a role 403. A credential value typed here goes through
+ * POST /v1/credentials's action, and never travels back: the form redirects.
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../app-env.ts";
 import { authorizeVault } from "../auth/gate.ts";
+import { credentialSummaries, setCredentials } from "../credentials/credentials.actions.ts";
 import { SetCredentialsBody } from "../credentials/credentials.contract.ts";
-import { credentialSummaries, setCredentialsChange } from "../credentials/credentials.queries.ts";
-import { companyDataKey } from "../db/data-keys.ts";
-import { commitChange } from "../effects.ts";
-import { associatedData, sealText } from "../lib/crypto-envelope.ts";
-import { credentialKeysOf } from "../lib/inject-auth.ts";
-import { rateLimitFromInput, rateLimitView } from "../lib/openapi.ts";
 import { createRouter } from "../router.ts";
-import { listVaultServices } from "../services/services.queries.ts";
-import { listVaultAgents } from "../vault-agents/vault-agents.queries.ts";
-import { createVault, deleteVault } from "../vaults/vault-writes.ts";
+import { actionContextOf, asOperation } from "../request-context.ts";
+import { listServices } from "../services/services.actions.ts";
+import { listVaultAgents } from "../vault-agents/vault-agents.actions.ts";
+import { createVault, deleteVault, getVault, listVaults, listVaultUsers, updateVault } from "../vaults/vaults.actions.ts";
 import { CreateVaultBody, UpdateVaultBody } from "../vaults/vaults.contract.ts";
-import { accessibleVaults, listVaultUsers, updateVaultChange } from "../vaults/vaults.queries.ts";
-import { listVaultWebhooks } from "../webhooks/webhooks.queries.ts";
+import { listWebhooks } from "../webhooks/webhooks.actions.ts";
 import { consoleGet, consolePost, page } from "./console-route.ts";
 import { frameOf } from "./nav.ts";
 import { allows } from "./page-access.ts";
@@ -47,8 +42,18 @@ const DONE = {
 };
 const LIST_DONE = { deleted: "Vault deleted, with everything in it." };
 
-/** The vault the path names, the person held to the current row (its cell) in it. */
-export const vaultOfPath = (c: Context<AppEnv>) => authorizeVault(c, c.req.param("vault") ?? "");
+/** The vault the path names. */
+export const vaultNameOf = (c: Context<AppEnv>) => c.req.param("vault") ?? "";
+
+/**
+ * The vault the path names, the person held to the current row (its cell) in it: a form checks
+ * the vault before it reads anything else. Every write then goes through its action, which holds
+ * the person to that row again.
+ */
+export const vaultOfPage = async (c: Context<AppEnv>) => (await getVault(actionContextOf(c), vaultNameOf(c))).vault;
+
+/** The same for the traffic page, which reads the request log without an action yet: the vault's row. */
+export const vaultOfPath = (c: Context<AppEnv>) => authorizeVault(c, vaultNameOf(c));
 
 export type VaultPageOptions = {
   flash?: Flash;
@@ -59,25 +64,27 @@ export type VaultPageOptions = {
 
 /** The vault's page; forms that fail come back here with their notice (and the service form's draft). */
 export async function showVault(c: Context<AppEnv>, session: PageSession, options: VaultPageOptions = {}): Promise<Response> {
-  const db = c.var.db;
-  const { vault, role } = await vaultOfPath(c);
-  const services = await listVaultServices(db, vault.companyId, vault.id);
-  // Sections as their own API operations allow, at this person's role in this vault.
+  const name = vaultNameOf(c);
+  // Each section is what its own API operation reads, held to that operation's row.
+  const ctx = actionContextOf(c);
+  const as = (operation: string) => asOperation(ctx, operation);
+  const { vault } = await getVault(as("GET /vaults/{vault}"), name);
+  const role = vault.role;
   const may = (operation: string) => allows(session, operation, role);
+  const { services } = await listServices(as("GET /v1/vaults/{vault}/services"), name);
+  const webhooks = may("GET /v1/vaults/{vault}/webhooks") ? (await listWebhooks(as("GET /v1/vaults/{vault}/webhooks"), name)).webhooks : undefined;
   return page(
     c,
     vaultPage({
       frame: frameOf(session, "/vaults"),
-      vault: { name: vault.name, policy: vault.unmatchedHostPolicy, rateLimit: rateLimitView(vault.rateLimit), createdAt: vault.createdAt },
+      vault: { name: vault.name, policy: vault.unmatched_host_policy, rateLimit: vault.rate_limit, createdAt: Date.parse(vault.created_at) },
       role,
       services,
-      credentials: await credentialSummaries(db, vault),
-      knownKeys: [...new Set(services.flatMap((s) => credentialKeysOf(s.auth)))],
-      people: may("GET /v1/vaults/{vault}/users") ? await listVaultUsers(db, vault.id) : undefined,
-      agents: may("GET /v1/vaults/{vault}/agents") ? await listVaultAgents(db, vault.id) : undefined,
-      webhooks: may("GET /v1/vaults/{vault}/webhooks")
-        ? (await listVaultWebhooks(db, vault.companyId, vault.id)).map((w) => ({ id: w.id, url: w.url, events: w.events, createdAt: w.createdAt }))
-        : undefined,
+      credentials: await credentialSummaries(as("GET /v1/credentials"), name),
+      knownKeys: [...new Set(services.flatMap((s) => s.credential_keys))],
+      people: may("GET /v1/vaults/{vault}/users") ? (await listVaultUsers(as("GET /v1/vaults/{vault}/users"), name)).users : undefined,
+      agents: may("GET /v1/vaults/{vault}/agents") ? (await listVaultAgents(as("GET /v1/vaults/{vault}/agents"), name)).agents : undefined,
+      webhooks: webhooks?.map((w) => ({ id: w.id, url: w.url, events: w.events, createdAt: Date.parse(w.created_at) })),
       may: {
         settings: may("POST /vaults/{vault}/settings"),
         addService: may("POST /vaults/{vault}/services"),
@@ -108,8 +115,8 @@ const numberField = (text: string | undefined) => (text === undefined ? undefine
 export const vaultsPages = createRouter();
 
 async function showVaultList(c: Context<AppEnv>, session: PageSession, options: { flash?: Flash; status?: ContentfulStatusCode; draft?: VaultDraft } = {}) {
-  const listed = await accessibleVaults(c.var.db, session.principal);
-  const vaults = listed.map(({ vault, role }) => ({ name: vault.name, role, policy: vault.unmatchedHostPolicy, createdAt: vault.createdAt }));
+  const listed = await listVaults(actionContextOf(c));
+  const vaults = listed.vaults.map((v) => ({ name: v.name, role: v.role, policy: v.unmatched_host_policy, createdAt: Date.parse(v.created_at) }));
   return page(
     c,
     vaultListPage({
@@ -135,15 +142,15 @@ vaultsPages.post(
   formBodyLimit(FORM_BODY_LIMIT),
   consolePost("POST /vaults", async (c, session, form) => {
     const draft = { name: form.one("name"), policy: form.one("unmatched_host_policy") };
-    // POST /v1/vaults's own body and its own write (vaults/vault-writes.ts).
+    // POST /v1/vaults's own body and its own action.
     const parsed = CreateVaultBody.safeParse({ name: draft.name, unmatched_host_policy: draft.policy });
     if (!parsed.success) {
       const text = `Check the vault: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
       return showVaultList(c, session, { flash: { kind: "error", text }, status: 400, draft });
     }
-    const created = await attempt(() => createVault(c, parsed.data));
+    const created = await attempt(() => createVault(actionContextOf(c), parsed.data));
     if (!created.ok) return showVaultList(c, session, { flash: errorFlash(created.error), status: refusalStatus(created.error), draft });
-    return c.redirect(`/vaults/${created.value.name}?done=created`, 303);
+    return c.redirect(`/vaults/${created.value.vault.name}?done=created`, 303);
   }),
 );
 
@@ -156,7 +163,7 @@ vaultsPages.post(
   "/vaults/:vault/settings",
   formBodyLimit(FORM_BODY_LIMIT),
   consolePost("POST /vaults/{vault}/settings", async (c, session, form) => {
-    const { vault } = await vaultOfPath(c);
+    const vault = await vaultOfPage(c);
     const limits = {
       rate_per_second: numberField(form.one("rate_per_second")),
       burst: numberField(form.one("burst")),
@@ -171,12 +178,7 @@ vaultsPages.post(
     if (!parsed.success) {
       return showVaultRefusal(c, session, `Check the settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     }
-    const body = parsed.data;
-    const changes = {
-      ...(body.unmatched_host_policy ? { unmatchedHostPolicy: body.unmatched_host_policy } : {}),
-      ...(body.rate_limit !== undefined ? { rateLimit: rateLimitFromInput(body.rate_limit) } : {}),
-    };
-    await commitChange(c, updateVaultChange(c.var.db, session.principal, vault, changes, { ...body }, Date.now()));
+    await updateVault(actionContextOf(c), vault.name, parsed.data);
     return c.redirect(`/vaults/${vault.name}?done=settings`, 303);
   }),
 );
@@ -186,7 +188,7 @@ vaultsPages.post(
   // A credential can be a long PEM key or JWT: the approval form's allowance.
   formBodyLimit(APPROVAL_FORM_BODY_LIMIT),
   consolePost("POST /vaults/{vault}/credentials", async (c, session, form) => {
-    const { vault } = await vaultOfPath(c);
+    const vault = await vaultOfPage(c);
     const key = form.one("key") ?? "";
     // POST /v1/credentials's own body; the value is checked, never echoed in a message.
     const parsed = SetCredentialsBody.safeParse({ vault: vault.name, credentials: { [key]: form.one("value") ?? "" } });
@@ -194,26 +196,8 @@ vaultsPages.post(
       const keyProblem = !/^[A-Z][A-Z0-9_]*$/.test(key) || key.length > 128;
       return showVaultRefusal(c, session, keyProblem ? "The key must be UPPER_SNAKE_CASE, like API_TOKEN" : "Type a value (at most 64 KiB)");
     }
-    const principal = session.principal;
-    const db = c.var.db;
-    const stored = await attempt(async () => {
-      const dataKey = await companyDataKey(db, c.env, principal.companyId);
-      const keys = Object.keys(parsed.data.credentials).sort();
-      // Seal first, then build the statements (drizzle queries are thenables: see credentials.handlers.ts).
-      const sealed = await Promise.all(
-        keys.map((k) => sealText(dataKey, parsed.data.credentials[k] ?? "", associatedData.credential(principal.companyId, vault.id, k))),
-      );
-      await commitChange(
-        c,
-        setCredentialsChange(
-          db,
-          principal,
-          vault,
-          keys.map((k, i) => ({ key: k, ciphertext: sealed[i] ?? "" })),
-          Date.now(),
-        ),
-      );
-    });
+    // POST /v1/credentials's own action: sealed the same way, held to the same rules.
+    const stored = await attempt(() => setCredentials(actionContextOf(c), vault.name, parsed.data.credentials));
     if (!stored.ok) return showVault(c, session, { flash: errorFlash(stored.error), status: refusalStatus(stored.error) });
     // Post/redirect/get: a reload never re-submits, and the typed value never travels back.
     return c.redirect(`/vaults/${vault.name}?done=credential`, 303);
@@ -224,7 +208,7 @@ vaultsPages.post(
   "/vaults/:vault/delete",
   formBodyLimit(FORM_BODY_LIMIT),
   consolePost("POST /vaults/{vault}/delete", async (c, session, form) => {
-    const { vault } = await vaultOfPath(c);
+    const vault = await vaultOfPage(c);
     if (!confirmed(form)) {
       return page(
         c,
@@ -239,7 +223,7 @@ vaultsPages.post(
         }),
       );
     }
-    await deleteVault(c, vault);
+    await deleteVault(actionContextOf(c), vault.name);
     return c.redirect("/vaults?done=deleted", 303);
   }),
 );

@@ -7,7 +7,7 @@
  */
 import type { VaultRole } from "../db/schema.ts";
 import { PROPOSAL_EVENTS } from "../proposals/proposals.contract.ts";
-import type { ServiceRecord } from "../services/services.queries.ts";
+import type { ServiceView } from "../services/services.contract.ts";
 import { UNMATCHED_HOST_POLICIES } from "../vaults/vaults.contract.ts";
 import { html, layout, type Markup, raw } from "./layout.ts";
 import type { Frame } from "./nav.ts";
@@ -64,7 +64,7 @@ export type VaultPageModel = {
   frame: Frame;
   vault: { name: string; policy: string; rateLimit: RateLimitView; createdAt: number };
   role: VaultRole;
-  services: ServiceRecord[];
+  services: ServiceView[];
   credentials: { key: string; updatedAt: number }[];
   /** Credential keys some service uses, offered when setting one. */
   knownKeys: string[];
@@ -126,7 +126,7 @@ function servicesSection(model: VaultPageModel): Markup {
   const rows = model.services.map(
     (s) => html`<tr>
     <td><a href="/vaults/${v}/services/${s.name}"><code>${s.name}</code></a></td>
-    <td><code>${s.hostPattern}</code>${s.upstream ? html`<div class="meta">sent to <code>${s.upstream}</code></div>` : ""}</td>
+    <td><code>${s.host}</code>${s.upstream ? html`<div class="meta">sent to <code>${s.upstream}</code></div>` : ""}</td>
     <td>${authSummary(s)}</td>
     <td><span class="badge ${s.enabled ? "enabled" : "disabled"}">${s.enabled ? "enabled" : "disabled"}</span></td>
     <td>${

@@ -28,23 +28,31 @@ export type ProposalAsked = { services: readonly ProposalServiceView[]; slots: r
 
 type ServiceAfter = { name: string; host: string; upstream: string | null; auth: ServiceAuth; destination: SlotDestination };
 
+/** Where a stored service sends its credentials, and who chose that. */
+function destinationNow(s: CurrentService): SlotDestination {
+  const chosen = s.destinationChosenBy
+    ? {
+        chosen_by: s.destinationChosenBy,
+        ...(s.destinationChosenAt ? { chosen_at: iso(s.destinationChosenAt) ?? "" } : {}),
+        chosen_by_agent: chosenByAgent(s.destinationChosenBy),
+      }
+    : { chosen_by_agent: false };
+  return { service: s.name, host: s.hostPattern, ...(s.upstream ? { upstream: s.upstream } : {}), ...chosen };
+}
+
+/** Every destination the vault's services send `key` to today, with who chose each (a direct credential write's `sent_to`). */
+export function sentToNow(key: string, current: readonly CurrentService[]): SlotDestination[] {
+  const sending = current.filter((s) => credentialKeysOf(s.auth).includes(key));
+  return sending.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(destinationNow);
+}
+
 /**
  * The vault's services once the proposal applies, each with who chose its destination. A `set`
- * that keeps a service's destination keeps its chooser, as applying it does (decide.ts).
+ * that keeps a service's destination keeps its chooser, as applying it does (services.actions.ts).
  */
 function servicesAfter(asked: ProposalAsked, current: readonly CurrentService[]): ServiceAfter[] {
   const after = new Map<string, ServiceAfter>();
-  for (const s of current) {
-    const chosen = s.destinationChosenBy
-      ? {
-          chosen_by: s.destinationChosenBy,
-          ...(s.destinationChosenAt ? { chosen_at: iso(s.destinationChosenAt) ?? "" } : {}),
-          chosen_by_agent: chosenByAgent(s.destinationChosenBy),
-        }
-      : { chosen_by_agent: false };
-    const destination = { service: s.name, host: s.hostPattern, ...(s.upstream ? { upstream: s.upstream } : {}), ...chosen };
-    after.set(s.name, { name: s.name, host: s.hostPattern, upstream: s.upstream, auth: s.auth, destination });
-  }
+  for (const s of current) after.set(s.name, { name: s.name, host: s.hostPattern, upstream: s.upstream, auth: s.auth, destination: destinationNow(s) });
   for (const s of asked.services) {
     if (s.action === "delete") {
       after.delete(s.name);

@@ -1,6 +1,5 @@
-/** Proposal rows ↔ views, and reaching a proposal's Durable Object. */
+/** Proposal rows ↔ views, and the record a proposal's Durable Object keeps. */
 import type { proposals } from "../db/schema.ts";
-import type { Env } from "../env.ts";
 import { iso } from "../lib/openapi.ts";
 import type { PrincipalRef } from "./proposals.contract.ts";
 import type { ProposalRecord, ProposalServiceView, ProposalSlotView, ProposalView } from "./proposal-view.ts";
@@ -53,8 +52,4 @@ export function proposalRecord(row: ProposalRow, vaultName: string): ProposalRec
 /** The principal behind whoever raised it: a session's minter, else the raiser itself. */
 export function raisedByRootOf(row: ProposalRow): { type: string; id: string } {
   return { type: row.raisedByRootType ?? row.raisedByType, id: row.raisedByRootId ?? row.raisedById };
-}
-
-export function proposalWatch(env: Env, proposalId: string) {
-  return env.PROPOSAL_WATCH.getByName(`proposal:${proposalId}`);
 }

@@ -1,7 +1,7 @@
-/** Proposal rows: reads, and the change that raises one. Decisions are built in decide.ts. */
+/** Proposal rows: reads, and the changes that raise one and decide it. */
 import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { auditStatement } from "../db/audit.ts";
-import { change } from "../db/change.ts";
+import { change, type Change, type Invalidates } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
 import { credentials, proposals, services, vaults } from "../db/schema.ts";
 import { AppError } from "../lib/app-error.ts";
@@ -9,7 +9,7 @@ import type { Principal, RootKey } from "../lib/principal.ts";
 import { MAX_PENDING_PER_RAISER, MAX_PENDING_PER_VAULT } from "./proposals.contract.ts";
 import type { CurrentService } from "./impact.ts";
 import type { ProposalRow } from "./proposal-rows.ts";
-import type { ProposalStatus } from "./proposal-view.ts";
+import type { ProposalServiceView, ProposalStatus } from "./proposal-view.ts";
 
 /** A new pending proposal, refused whole (`isGuardFailure`) when its vault or raiser has no room (`roomForProposal`). */
 export function raiseChange(db: Database, principal: Principal, row: ProposalRow, vaultName: string) {
@@ -119,4 +119,58 @@ export async function pendingCapRefusal(db: Database, vault: { id: string; name:
       ? `You already have ${MAX_PENDING_PER_RAISER} pending proposals in vault "${vault.name}"; wait for them to be reviewed`
       : `Vault "${vault.name}" already has ${MAX_PENDING_PER_VAULT} pending proposals; wait for them to be reviewed`;
   return new AppError(429, "too_many_pending_proposals", message, { headers: { "Retry-After": "60" } });
+}
+
+/** A decision's audit row guards on this: of two decisions racing, the one whose batch runs second fails whole. */
+const stillPending = (id: string) => sql`EXISTS (SELECT 1 FROM ${proposals} WHERE ${proposals.id} = ${id} AND ${proposals.status} = 'pending')`;
+
+function decideStatement(db: Database, principal: Principal, id: string, status: "applied" | "rejected", note: string | null, now: number) {
+  // Agent-supplied values are dropped once decided: applied ones now live in `credentials`.
+  return db
+    .update(proposals)
+    .set({ status, reviewNote: note, reviewedAt: now, reviewedBy: principal.id, sealedValues: null })
+    .where(and(eq(proposals.id, id), eq(proposals.status, "pending")))
+    .returning();
+}
+
+/** Everything several changes invalidate (each known up front), and their vault's proxy config. */
+function invalidatesOf(applied: readonly Change[], vault: { companyId: string; vaultId: string }): Invalidates {
+  const each = applied.map((part) => {
+    if (typeof part.invalidates === "function") throw new Error("an approval applies only changes whose invalidations are known up front");
+    return part.invalidates;
+  });
+  return {
+    roots: each.flatMap((i) => i.roots ?? []),
+    // The retry after `applied` must find the new services in this isolate at once.
+    vaults: [vault, ...each.flatMap((i) => i.vaults ?? [])],
+    registrations: each.flatMap((i) => i.registrations ?? []),
+  };
+}
+
+/**
+ * Approves a pending proposal and applies it in one batch: the approval's audit row (guarded on
+ * the proposal still pending), the decision (its second result holds the row), then `applied`, the
+ * services' and credentials' own changes with their audit rows. Any guard failing rolls back all.
+ */
+export function approveChange(db: Database, principal: Principal, row: ProposalRow, note: string | null, now: number, applied: readonly Change[]) {
+  const detail = {
+    services: (row.services as ProposalServiceView[]).map((s) => `${s.action}:${s.name}`),
+    credentials: (row.credentials as { action: string; key: string }[]).filter((s) => s.action === "set").map((s) => s.key),
+  };
+  return change(
+    [
+      auditStatement(db, principal, { action: "proposal.approve", targetType: "proposal", targetId: row.id, detail }, stillPending(row.id)),
+      decideStatement(db, principal, row.id, "applied", note, now),
+      ...applied.flatMap((part) => part.statements),
+    ] as const,
+    invalidatesOf(applied, { companyId: row.companyId, vaultId: row.vaultId }),
+  );
+}
+
+/** Rejects a pending proposal; the second result holds the row. */
+export function rejectChange(db: Database, principal: Principal, row: ProposalRow, reason: string, now: number) {
+  return change([
+    auditStatement(db, principal, { action: "proposal.reject", targetType: "proposal", targetId: row.id }, stillPending(row.id)),
+    decideStatement(db, principal, row.id, "rejected", reason, now),
+  ] as const);
 }

@@ -3,7 +3,7 @@
  * stored at raise time may be stale by the time a person looks), so the approval page never
  * says "Allow" for what is really a replacement or a credential sent somewhere new, and names
  * where each value goes. The view carries the digest of those destinations, which an approval
- * sends back (decide.ts refuses it once they changed).
+ * sends back (proposals/actions/decide.actions.ts refuses it once they changed).
  */
 import type { Database } from "../db/client.ts";
 import { destinationsDigest } from "./destinations-digest.ts";

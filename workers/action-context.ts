@@ -1,0 +1,50 @@
+/**
+ * What an action runs with: the one small context every entry (an API handler, a console page,
+ * proposal approval) hands to `<feature>.actions.ts`. It never carries a Hono `Context` or the
+ * Worker's `Env`: an action reaches D1 through queries over `db`, writes through `commit`, and the
+ * few bindings it needs through `edge`, so the same function serves every door alike. Entries make
+ * one with `actionContextOf(c)` (request-context.ts), which actions never import.
+ */
+import type { Cell } from "./auth/permission-table.ts";
+import type { Config } from "./config.ts";
+import type { Change } from "./db/change.ts";
+import type { Database } from "./db/client.ts";
+import type { Principal } from "./lib/principal.ts";
+import type { TokenMinter } from "./lib/tokens.ts";
+import type { ProposalRecord, ProposalView } from "./proposals/proposal-view.ts";
+
+/** Runs a change: its statements in one D1 batch, then what it invalidates (db/change.ts `commit`). */
+export type Commit = <T extends Change["statements"]>(done: Change<T>) => Promise<{ [K in keyof T]: Awaited<T[K]> }>;
+
+/** A proposal's Durable Object (durable-objects/proposal-watch.ts), as actions use it. */
+export type ProposalWatchPort = {
+  open(record: ProposalRecord, approvalUrl: string): Promise<void>;
+  read(): Promise<ProposalRecord | null>;
+  wait(timeoutMs: number): Promise<ProposalView | null>;
+  settle(view: ProposalView): Promise<void>;
+};
+
+/** The bindings actions need, each as one narrow function (never `Env`). */
+export type EdgePorts = {
+  /** The company's data key (made on first use): seals and opens credential values and secrets. */
+  dataKey(companyId: string): Promise<CryptoKey>;
+  /** Mints a token this deployment recognises (its secret is shown once; only its hash is kept). */
+  mint: TokenMinter;
+  proposalWatch(proposalId: string): ProposalWatchPort;
+  /** The time a write records; one clock for a whole action. */
+  now(): number;
+};
+
+export type ActionContext = {
+  db: Database;
+  config: Config;
+  /** The caller, already held to its row of the permission table by the gate. */
+  principal: Principal;
+  /**
+   * The caller's cell of that row: the role the vault checks (auth/vault-access.ts) hold it to, so
+   * an action is held to the same minimum whichever door it came through.
+   */
+  cell: Cell;
+  commit: Commit;
+  edge: EdgePorts;
+};

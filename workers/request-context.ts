@@ -1,0 +1,64 @@
+/**
+ * The action context of a request (action-context.ts): what an entry, having passed the gate,
+ * hands to an action. Here and only here does a request's Hono context and the Worker's `Env`
+ * become the narrow ports an action sees; actions never import this file.
+ */
+import type { Context } from "hono";
+import type { ActionContext, ProposalWatchPort } from "./action-context.ts";
+import type { AppEnv } from "./app-env.ts";
+import { columnOf, ruleOf } from "./auth/gate.ts";
+import { minterFor } from "./auth/token-signer.ts";
+import { configOf } from "./config.ts";
+import { companyDataKey } from "./db/data-keys.ts";
+import { commitChange } from "./effects.ts";
+import type { Env } from "./env.ts";
+import { forbidden } from "./lib/app-error.ts";
+
+function proposalWatchOf(env: Env, proposalId: string): ProposalWatchPort {
+  const stub = env.PROPOSAL_WATCH.getByName(`proposal:${proposalId}`);
+  return {
+    open: (record, approvalUrl) => stub.open(record, approvalUrl),
+    read: () => stub.read(),
+    wait: (timeoutMs) => stub.wait(timeoutMs),
+    settle: (view) => stub.settle(view),
+  };
+}
+
+/**
+ * The context of a request the gate (or a page's `holdPageTo`) has admitted: its principal and
+ * its cell of the table come from there.
+ *
+ * @example c.json(await createRealm(actionContextOf(c), c.req.valid("json")), 201)
+ */
+export function actionContextOf(c: Context<AppEnv>): ActionContext {
+  const env = c.env;
+  const db = c.var.db;
+  return {
+    db,
+    config: configOf(env),
+    principal: c.var.principal,
+    cell: c.var.cell,
+    commit: (done) => commitChange(c, done),
+    edge: {
+      dataKey: (companyId) => companyDataKey(db, env, companyId),
+      mint: minterFor(env),
+      proposalWatch: (proposalId) => proposalWatchOf(env, proposalId),
+      now: () => Date.now(),
+    },
+  };
+}
+
+/**
+ * The same caller held to another operation's row: a page that shows what several API
+ * operations read (the vault page's sections) runs each section's action under that
+ * operation's cell, so a section is never shown to someone its own operation refuses.
+ */
+export function asOperation(ctx: ActionContext, operation: string): ActionContext {
+  const rule = ruleOf(operation);
+  const cell = rule.access === "principal" ? rule.cells[columnOf(ctx.principal)] : "deny";
+  if (cell === "deny") throw forbidden("You cannot do this");
+  return { ...ctx, cell };
+}
+
+/** The vault a vault-scoped request names: `explicit` (its body's or query's `vault`), else its `X-Vault` header. */
+export const namedVault = (c: Context<AppEnv>, explicit: string | undefined): string | undefined => explicit ?? c.req.header("X-Vault");
