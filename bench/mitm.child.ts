@@ -7,7 +7,7 @@
  * - `BENCH_MITM_DISCOVER=edge`: the hosts come from the edge's `/discover`, refreshed every 5 s,
  *   exactly as `vault run` does.
  */
-import { ApiClient } from "../cli/api-client.ts";
+import { ApiClient } from "../cli/edge/api-client.ts";
 import { LeafCertificates, loadCa } from "../cli/mitm/certificates.ts";
 import { startListener } from "../cli/mitm/listener.ts";
 import { SingleSession } from "../cli/mitm/proxy-auth.ts";

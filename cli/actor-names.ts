@@ -9,7 +9,7 @@ import { AgentPage, MAX_PAGE_SIZE } from "../workers/agents/agents.contract.ts";
 import { ApiKeyList } from "../workers/companies/companies.contract.ts";
 import { UserList } from "../workers/users/users.contract.ts";
 import { VaultList } from "../workers/vaults/vaults.contract.ts";
-import { ApiError, type ApiClient } from "./api-client.ts";
+import { ApiError, type ApiClient } from "./edge/api-client.ts";
 import { oneLine } from "./terminal-text.ts";
 
 export type NameSource = "agents" | "users" | "api-keys" | "vaults";

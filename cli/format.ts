@@ -2,7 +2,7 @@
  * How results are printed: plain-text tables for listings (left-aligned columns, two spaces
  * apart, a header row), or JSON with `--json`.
  */
-import type { CommandContext, OptionSpec } from "./command.ts";
+import type { CommandContext, OptionSpec } from "./command/command.ts";
 
 /**
  * `--json`, declared the same way by every command that prints a result; `what` completes

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { CliError, EXIT, UsageError } from "./cli-error.ts";
-import type { Command, CommandContext } from "./command.ts";
+import type { Command, CommandContext } from "./command/command.ts";
 import { agentDelete, agentDisable, agentEnable, agentInfo, agentList, agentRename, agentRotate, agentSetRole } from "./commands/agent.ts";
 import { agentInvite, agentInviteList, agentInviteRevoke } from "./commands/agent-invite.ts";
 import { login, logout, whoami } from "./commands/auth.ts";
@@ -14,7 +14,7 @@ import { vaultCreate, vaultList, vaultUse } from "./commands/vault.ts";
 import { vaultAgentAdd, vaultAgentList, vaultAgentRemove, vaultAgentSetRole } from "./commands/vault-agent.ts";
 import { proposalApprove, proposalList, proposalReject, proposalShow, proposalWait } from "./commands/proposal.ts";
 import { serviceAdd, serviceDisable, serviceEnable, serviceList, serviceRemove, serviceUpdate } from "./commands/service.ts";
-import { closest } from "./suggest.ts";
+import { closest } from "./command/suggest.ts";
 import { sessionCreate, sessionList, sessionRevoke } from "./commands/session.ts";
 import { vaultLogs } from "./commands/vault-logs.ts";
 import { vaultSet, vaultWebhookAdd, vaultWebhookList, vaultWebhookRemove } from "./commands/vault-settings.ts";

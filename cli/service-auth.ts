@@ -16,7 +16,7 @@ import {
   type ServiceAuthInput,
 } from "../workers/services/services.contract.ts";
 import { UsageError } from "./cli-error.ts";
-import { CredentialKey } from "./names.ts";
+import { CredentialKey } from "./command/names.ts";
 import { oneLine } from "./terminal-text.ts";
 
 /** The flag forms, for errors and help. */

@@ -6,7 +6,7 @@
  */
 import { MAX_CREDENTIAL_VALUE_BYTES } from "../workers/credentials/credentials.contract.ts";
 import { CliError } from "./cli-error.ts";
-import { CredentialKey } from "./names.ts";
+import { CredentialKey } from "./command/names.ts";
 import { readSecret, type SecretInput } from "./prompt.ts";
 
 export type SlotToFill = { key: string; describe?: string };

@@ -7,9 +7,9 @@
  */
 import { DEFAULT_VAULT } from "../workers/companies/companies.contract.ts";
 import { UsageError } from "./cli-error.ts";
-import type { CommandContext, OptionSpec } from "./command.ts";
-import { loadConfig } from "./config.ts";
-import { VaultName } from "./names.ts";
+import type { CommandContext, OptionSpec } from "./command/command.ts";
+import { loadConfig } from "./edge/config.ts";
+import { VaultName } from "./command/names.ts";
 
 /** `--vault`, declared once for every vault-scoped command. */
 export const VAULT_OPTION = {

@@ -1,7 +1,7 @@
 /**
- * `npm run api:types`: writes cli/edge-api.generated.ts, the types of every path, method,
+ * `npm run api:types`: writes cli/edge/edge-api.generated.ts, the types of every path, method,
  * parameter and body the edge accepts, from the document the app serves at `/openapi.json`, so a
- * CLI call the edge would refuse fails `npm run typecheck` (cli/api-client.ts `call`).
+ * CLI call the edge would refuse fails `npm run typecheck` (cli/edge/api-client.ts `call`).
  * `test/static/edge-api-types.spec.ts` fails while the committed file differs from what this
  * renders; `--check` exits 1 instead of writing.
  *
@@ -16,7 +16,7 @@ import openapiTS, { astToString } from "openapi-typescript";
 import { z } from "zod";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const EDGE_API_TYPES_FILE = path.join(ROOT, "cli/edge-api.generated.ts");
+export const EDGE_API_TYPES_FILE = path.join(ROOT, "cli/edge/edge-api.generated.ts");
 export const EDGE_API_TYPES_COMMAND = "npm run api:types";
 
 const HEADER = `/**

@@ -14,13 +14,13 @@ import {
   IssuedInvite,
   MAX_INVITE_VAULTS,
 } from "../../workers/invites/invites.contract.ts";
-import { createCommand } from "../command.ts";
+import { createCommand } from "../command/command.ts";
 import { formatDuration, Ttl } from "../duration.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
 import { COMPANY_ROLES } from "../../workers/companies/companies.contract.ts";
 import { VAULT_ROLES } from "../../workers/vaults/vaults.contract.ts";
-import { AgentName, AgentRole, oneOf, TokenSuffix, VaultGrant } from "../names.ts";
-import { requireSession } from "../session.ts";
+import { AgentName, AgentRole, oneOf, TokenSuffix, VaultGrant } from "../command/names.ts";
+import { requireSession } from "../edge/session.ts";
 
 /**
  * The command that cancels an invite. Suffixes are base64url and may start with "-", which would

@@ -16,14 +16,14 @@ import {
 import { COMPANY_ROLES } from "../../workers/companies/companies.contract.ts";
 import { INVITE_DEFAULT_TTL_SECONDS, INVITE_MAX_TTL_SECONDS, INVITE_MIN_TTL_SECONDS, RotationInvite } from "../../workers/invites/invites.contract.ts";
 import { MAX_REALM_REF_LENGTH } from "../../workers/realms/realms.contract.ts";
-import type { ApiClient } from "../api-client.ts";
-import { type Command, type CommandContext, createCommand } from "../command.ts";
-import type { EdgeBody, EdgeQuery } from "../edge-api.ts";
+import type { ApiClient } from "../edge/api-client.ts";
+import { type Command, type CommandContext, createCommand } from "../command/command.ts";
+import type { EdgeBody, EdgeQuery } from "../edge/edge-api.ts";
 import { confirm } from "../confirm.ts";
 import { formatDuration, Ttl } from "../duration.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
-import { AgentName, AgentRole, CapabilityList, oneOf } from "../names.ts";
-import { requireSession } from "../session.ts";
+import { AgentName, AgentRole, CapabilityList, oneOf } from "../command/names.ts";
+import { requireSession } from "../edge/session.ts";
 import { revokeCommand } from "./agent-invite.ts";
 
 type Agent = z.output<typeof AgentUpdated>["agent"];

@@ -6,11 +6,11 @@
 import { z } from "zod";
 import { ApiKeyList, ApiKeyRevoked, IssuedApiKey } from "../../workers/companies/companies.contract.ts";
 import { CliError } from "../cli-error.ts";
-import { createCommand } from "../command.ts";
+import { createCommand } from "../command/command.ts";
 import { confirm } from "../confirm.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
-import { listedId } from "../names.ts";
-import { requireSession } from "../session.ts";
+import { listedId } from "../command/names.ts";
+import { requireSession } from "../edge/session.ts";
 import { oneLine } from "../terminal-text.ts";
 
 /** The edge's own bound on a key's label (CreateApiKeyBody). */

@@ -7,10 +7,10 @@ import { z } from "zod";
 import { AuditPage, MAX_AUDIT_ACTION_LENGTH, MAX_AUDIT_ACTOR_LENGTH, MAX_AUDIT_PAGE } from "../../workers/audit/audit.contract.ts";
 import { actorNames, describeActor } from "../actor-names.ts";
 import { UsageError } from "../cli-error.ts";
-import { createCommand } from "../command.ts";
+import { createCommand } from "../command/command.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
-import { EntryId, PageLimit } from "../names.ts";
-import { requireSession } from "../session.ts";
+import { EntryId, PageLimit } from "../command/names.ts";
+import { requireSession } from "../edge/session.ts";
 import { oneLine } from "../terminal-text.ts";
 import { When } from "../when.ts";
 

@@ -7,14 +7,14 @@
 import { z } from "zod";
 import { SignedIn, SignedOut, WhoAmI } from "../../workers/sign-in/sign-in.contract.ts";
 import { MAX_EMAIL_LENGTH } from "../../workers/users/users.contract.ts";
-import { DEFAULT_ADDR } from "../addr.ts";
-import { ApiClient, ApiError } from "../api-client.ts";
+import { DEFAULT_ADDR } from "../edge/addr.ts";
+import { ApiClient, ApiError } from "../edge/api-client.ts";
 import { CliError, UsageError } from "../cli-error.ts";
-import { type CommandContext, createCommand } from "../command.ts";
-import { isCompanyKey } from "../company-key.ts";
-import { configPath, deleteConfig, loadConfig, type Config } from "../config.ts";
-import { credentialStoreSetting, describeStore, readLoginToken, removeKeychainItem, removeLogin, saveLogin } from "../login-store.ts";
-import { requireSession, resolveAddr } from "../session.ts";
+import { type CommandContext, createCommand } from "../command/command.ts";
+import { isCompanyKey } from "../edge/company-key.ts";
+import { configPath, deleteConfig, loadConfig, type Config } from "../edge/config.ts";
+import { credentialStoreSetting, describeStore, readLoginToken, removeKeychainItem, removeLogin, saveLogin } from "../edge/login-store.ts";
+import { requireSession, resolveAddr } from "../edge/session.ts";
 import { readSecret } from "../prompt.ts";
 
 /** What `GET /v1/whoami` says the token is. */

@@ -2,7 +2,7 @@
  * `ca path`, `ca export` and `ca trust`: the local root CA the MITM proxy signs its leaf
  * certificates with. Created on first use by any of these, `vault run` or `proxy`.
  */
-import { createCommand } from "../command.ts";
+import { createCommand } from "../command/command.ts";
 import { caDir, fingerprint, loadOrCreateCa } from "../mitm/certificates.ts";
 
 export const caPath = createCommand({

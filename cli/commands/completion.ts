@@ -1,8 +1,8 @@
 /** `completion bash|zsh|fish`: prints a shell completion script generated from the command declarations. */
 import { z } from "zod";
-import { type Command, createCommand } from "../command.ts";
-import { completionScript, SHELLS } from "../completion.ts";
-import { oneOf } from "../names.ts";
+import { type Command, createCommand } from "../command/command.ts";
+import { completionScript, SHELLS } from "../command/completion.ts";
+import { oneOf } from "../command/names.ts";
 
 /** The command, given the list it completes (main.ts passes its own, which includes this one). */
 export const completionCommand = (commands: () => readonly Command[]) =>

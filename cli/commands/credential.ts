@@ -10,11 +10,11 @@ import {
   MAX_CREDENTIALS_PER_REQUEST,
 } from "../../workers/credentials/credentials.contract.ts";
 import { CliError, UsageError } from "../cli-error.ts";
-import { createCommand } from "../command.ts";
+import { createCommand } from "../command/command.ts";
 import { JSON_OPTION, printJson } from "../format.ts";
-import { CredentialKey } from "../names.ts";
+import { CredentialKey } from "../command/names.ts";
 import { readSecret } from "../prompt.ts";
-import { requireSession } from "../session.ts";
+import { requireSession } from "../edge/session.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 
 export const credentialSet = createCommand({

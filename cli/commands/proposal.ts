@@ -18,13 +18,13 @@ import {
 } from "../../workers/proposals/proposals.contract.ts";
 import { describeProposal, destinationLines, needsValue, type Proposal, slotAnnouncement } from "../proposal-text.ts";
 import { WhoAmI } from "../../workers/sign-in/sign-in.contract.ts";
-import { isApiError, type ApiClient, type ApiError } from "../api-client.ts";
+import { isApiError, type ApiClient, type ApiError } from "../edge/api-client.ts";
 import { CliError, EXIT } from "../cli-error.ts";
-import { type CommandContext, createCommand, type OptionSpec } from "../command.ts";
+import { type CommandContext, createCommand, type OptionSpec } from "../command/command.ts";
 import { formatDuration, Ttl } from "../duration.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
-import { listedId, PageLimit, VaultName } from "../names.ts";
-import { requireSession } from "../session.ts";
+import { listedId, PageLimit, VaultName } from "../command/names.ts";
+import { requireSession } from "../edge/session.ts";
 import { readSlotValues } from "../slot-values.ts";
 import { indented, oneLine, safeText } from "../terminal-text.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";

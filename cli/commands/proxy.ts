@@ -6,12 +6,12 @@
 import { once } from "node:events";
 import { z } from "zod";
 import { CliError } from "../cli-error.ts";
-import { createCommand } from "../command.ts";
-import { loadConfig } from "../config.ts";
+import { createCommand } from "../command/command.ts";
+import { loadConfig } from "../edge/config.ts";
 import { caDir, LeafCertificates, loadOrCreateCa } from "../mitm/certificates.ts";
 import { DEFAULT_PROXY_PORT, startListener, type MitmListener } from "../mitm/listener.ts";
 import { EdgeSessions } from "../mitm/proxy-auth.ts";
-import { resolveAddr } from "../session.ts";
+import { resolveAddr } from "../edge/session.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 

@@ -6,10 +6,10 @@
 import { z } from "zod";
 import { MAX_REALM_REF_LENGTH } from "../../workers/realms/realms.contract.ts";
 import { MAX_REJECTION_REASON, PendingRegistrations, RegistrationApproved, RegistrationRejected } from "../../workers/registrations/registrations.contract.ts";
-import { createCommand } from "../command.ts";
+import { createCommand } from "../command/command.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
-import { CapabilityList, RegistrationId } from "../names.ts";
-import { requireSession } from "../session.ts";
+import { CapabilityList, RegistrationId } from "../command/names.ts";
+import { requireSession } from "../edge/session.ts";
 
 const REGISTRATION = { name: "registration-id", schema: RegistrationId, description: "The registration's id, as agent registrations shows it" } as const;
 

@@ -16,16 +16,16 @@ import {
   SESSION_MIN_TTL_SECONDS,
   SessionRevoked,
 } from "../../workers/sessions/sessions.contract.ts";
-import { ApiClient, ApiError } from "../api-client.ts";
+import { ApiClient, ApiError } from "../edge/api-client.ts";
 import { CliError, UsageError } from "../cli-error.ts";
-import { type CommandContext, createCommand } from "../command.ts";
+import { type CommandContext, createCommand } from "../command/command.ts";
 import { formatDuration, Ttl } from "../duration.ts";
 import { caDir, LeafCertificates, loadOrCreateCa } from "../mitm/certificates.ts";
 import { startListener, type MitmListener } from "../mitm/listener.ts";
 import { SingleSession } from "../mitm/proxy-auth.ts";
 import { edgeSnapshotLoader, ServiceHosts } from "../mitm/service-hosts.ts";
 import { writeTrustBundle } from "../mitm/trust-bundle.ts";
-import { requireSession } from "../session.ts";
+import { requireSession } from "../edge/session.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 
 /** Shells' convention for "could not run it": 127 not found, 126 found but not executable. */

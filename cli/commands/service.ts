@@ -13,15 +13,15 @@ import {
   ServiceList,
   type ServiceView,
 } from "../../workers/services/services.contract.ts";
-import type { ApiClient } from "../api-client.ts";
+import type { ApiClient } from "../edge/api-client.ts";
 import { UsageError } from "../cli-error.ts";
-import { type Command, createCommand, type OptionSpec } from "../command.ts";
+import { type Command, createCommand, type OptionSpec } from "../command/command.ts";
 import { confirm } from "../confirm.ts";
-import type { EdgeBody } from "../edge-api.ts";
+import type { EdgeBody } from "../edge/edge-api.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
-import { VaultName } from "../names.ts";
+import { VaultName } from "../command/names.ts";
 import { AUTH_HELP, describeAuth, parseAuthFlags } from "../service-auth.ts";
-import { requireSession } from "../session.ts";
+import { requireSession } from "../edge/session.ts";
 import { oneLine } from "../terminal-text.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 

@@ -13,11 +13,11 @@ import {
   SessionList,
   SessionRevoked,
 } from "../../workers/sessions/sessions.contract.ts";
-import { createCommand } from "../command.ts";
+import { createCommand } from "../command/command.ts";
 import { Ttl } from "../duration.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
-import { listedId } from "../names.ts";
-import { requireSession } from "../session.ts";
+import { listedId } from "../command/names.ts";
+import { requireSession } from "../edge/session.ts";
 import { oneLine } from "../terminal-text.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 

@@ -8,10 +8,10 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { CliError } from "../cli-error.ts";
-import { createCommand } from "../command.ts";
-import { loadConfig } from "../config.ts";
+import { createCommand } from "../command/command.ts";
+import { loadConfig } from "../edge/config.ts";
 import { JSON_OPTION, printJson } from "../format.ts";
-import { resolveAddr } from "../session.ts";
+import { resolveAddr } from "../edge/session.ts";
 
 /** Where Claude Code looks for a project's skills; `--dir ~/.claude/skills/edgevault` installs it for every project. */
 export const DEFAULT_SKILL_DIR = path.join(".claude", "skills", "edgevault");

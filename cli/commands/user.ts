@@ -7,13 +7,13 @@
 import { z } from "zod";
 import { COMPANY_ROLES } from "../../workers/companies/companies.contract.ts";
 import { MAX_EMAIL_LENGTH, OneUser, UserCreated, UserDeleted, UserList } from "../../workers/users/users.contract.ts";
-import type { ApiClient } from "../api-client.ts";
+import type { ApiClient } from "../edge/api-client.ts";
 import { CliError } from "../cli-error.ts";
-import { createCommand } from "../command.ts";
+import { createCommand } from "../command/command.ts";
 import { confirm } from "../confirm.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
-import { listedId, oneOf } from "../names.ts";
-import { requireSession } from "../session.ts";
+import { listedId, oneOf } from "../command/names.ts";
+import { requireSession } from "../edge/session.ts";
 import { oneLine } from "../terminal-text.ts";
 
 type User = z.output<typeof OneUser>["user"];

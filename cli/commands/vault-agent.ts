@@ -5,10 +5,10 @@
 import { z } from "zod";
 import { VaultAgentGranted, VaultAgentList, VaultAgentRemoved } from "../../workers/vault-agents/vault-agents.contract.ts";
 import { VAULT_ROLES } from "../../workers/vaults/vaults.contract.ts";
-import { createCommand } from "../command.ts";
+import { createCommand } from "../command/command.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
-import { AgentName, oneOf, VaultRole } from "../names.ts";
-import { requireSession } from "../session.ts";
+import { AgentName, oneOf, VaultRole } from "../command/names.ts";
+import { requireSession } from "../edge/session.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 
 const AGENT = { name: "name", schema: AgentName, description: "The agent's name" } as const;

@@ -8,13 +8,13 @@ import { z } from "zod";
 import { AgentDetails } from "../../workers/agents/agents.contract.ts";
 import { LogPage, MAX_LOG_PAGE } from "../../workers/request-log/request-log.contract.ts";
 import { actorNames, describeActor } from "../actor-names.ts";
-import { ApiError, type ApiClient } from "../api-client.ts";
+import { ApiError, type ApiClient } from "../edge/api-client.ts";
 import { UsageError } from "../cli-error.ts";
-import { type CommandContext, createCommand } from "../command.ts";
-import type { EdgeQuery } from "../edge-api.ts";
+import { type CommandContext, createCommand } from "../command/command.ts";
+import type { EdgeQuery } from "../edge/edge-api.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
-import { AgentName, EntryId, PageLimit, VaultName } from "../names.ts";
-import { requireSession } from "../session.ts";
+import { AgentName, EntryId, PageLimit, VaultName } from "../command/names.ts";
+import { requireSession } from "../edge/session.ts";
 import { oneLine } from "../terminal-text.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 

@@ -17,10 +17,10 @@ import {
   WebhookList,
 } from "../../workers/webhooks/webhooks.contract.ts";
 import { UsageError } from "../cli-error.ts";
-import { createCommand } from "../command.ts";
+import { createCommand } from "../command/command.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
-import { listedId, VaultPolicy } from "../names.ts";
-import { requireSession } from "../session.ts";
+import { listedId, VaultPolicy } from "../command/names.ts";
+import { requireSession } from "../edge/session.ts";
 import { oneLine } from "../terminal-text.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 

@@ -2,11 +2,11 @@
 import { DEFAULT_VAULT } from "../../workers/companies/companies.contract.ts";
 import { OneVault, VaultList } from "../../workers/vaults/vaults.contract.ts";
 import { UsageError } from "../cli-error.ts";
-import { createCommand } from "../command.ts";
-import { loadConfig, saveConfig } from "../config.ts";
+import { createCommand } from "../command/command.ts";
+import { loadConfig, saveConfig } from "../edge/config.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
-import { VaultName, VaultPolicy } from "../names.ts";
-import { requireSession } from "../session.ts";
+import { VaultName, VaultPolicy } from "../command/names.ts";
+import { requireSession } from "../edge/session.ts";
 import { chooseVault, describeSource } from "../vault-option.ts";
 
 export const vaultCreate = createCommand({

@@ -18,7 +18,7 @@ import { isIP } from "node:net";
 import path from "node:path";
 import tls from "node:tls";
 import { CliError } from "../cli-error.ts";
-import { configDir } from "../config.ts";
+import { configDir } from "../edge/config.ts";
 import { ipBytes, leafDer, subjectNameOf } from "./leaf-der.ts";
 
 type CryptoKey = webcrypto.CryptoKey;

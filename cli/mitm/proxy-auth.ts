@@ -8,8 +8,8 @@
  * cached per token and vault, and doubles as the list of hosts to intercept).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { ApiClient, ApiError } from "../api-client.ts";
-import { VaultName } from "../names.ts";
+import { ApiClient, ApiError } from "../edge/api-client.ts";
+import { VaultName } from "../command/names.ts";
 import { edgeUnreachable, proxyAuthRequired, ProxyError } from "./proxy-errors.ts";
 import { edgeSnapshotLoader, ServiceHosts } from "./service-hosts.ts";
 

@@ -17,7 +17,7 @@
 import { Discovery } from "../../workers/discover/discover.contract.ts";
 import { matchesHostAndPort, parseServiceHost, type ServiceHost } from "../../workers/lib/host-pattern.ts";
 import { OneVault, type UnmatchedHostPolicy } from "../../workers/vaults/vaults.contract.ts";
-import { ApiError, type ApiClient } from "../api-client.ts";
+import { ApiError, type ApiClient } from "../edge/api-client.ts";
 
 /** What the listener does with a target: hand it to the edge, or tunnel it as raw TCP. */
 export type Verdict = "intercept" | "tunnel";

@@ -7,7 +7,7 @@ import { PassThrough } from "node:stream";
 import { describe, it } from "vitest";
 import { z } from "zod";
 import { EXIT, UsageError } from "../../cli/cli-error.ts";
-import { type CommandContext, createCommand } from "../../cli/command.ts";
+import { type CommandContext, createCommand } from "../../cli/command/command.ts";
 import { COMMANDS, run } from "../../cli/main.ts";
 
 const SECRET = "sk_live_typed-in-the-wrong-place";

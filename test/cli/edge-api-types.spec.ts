@@ -1,5 +1,5 @@
 /**
- * The CLI's edge types (cli/edge-api.generated.ts) are rendered from the app bundled in Node
+ * The CLI's edge types (cli/edge/edge-api.generated.ts) are rendered from the app bundled in Node
  * (scripts/edge-api-types.ts); this checks that shortcut against the edge as wrangler builds and
  * serves it, so the types are those of the routes a user's CLI actually talks to.
  */
@@ -15,11 +15,11 @@ describe("the CLI's edge types are those of the running edge", () => {
   });
   after(() => edge?.stop());
 
-  it("the edge's /openapi.json renders to the committed cli/edge-api.generated.ts", async () => {
+  it("the edge's /openapi.json renders to the committed cli/edge/edge-api.generated.ts", async () => {
     const response = await fetch(`${edge.addr}/openapi.json`);
     assert.equal(response.status, 200);
     const rendered = await renderEdgeApiTypes(await response.text());
     assert.ok(rendered.includes('"/v1/vaults/{vault}/services"'), "the rendered types name the edge's paths");
-    assert.ok(rendered === readCommitted(), `cli/edge-api.generated.ts differs from what the edge serves: run ${EDGE_API_TYPES_COMMAND}`);
+    assert.ok(rendered === readCommitted(), `cli/edge/edge-api.generated.ts differs from what the edge serves: run ${EDGE_API_TYPES_COMMAND}`);
   });
 });

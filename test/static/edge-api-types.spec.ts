@@ -6,22 +6,22 @@ import { EDGE_API_TYPES_COMMAND, edgeOpenApiDocument, readCommitted, renderEdgeA
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-describe("the CLI's edge types are the routes' own (cli/edge-api.generated.ts)", () => {
+describe("the CLI's edge types are the routes' own (cli/edge/edge-api.generated.ts)", () => {
   it("the committed file is what the app's /openapi.json renders to", { timeout: 60_000 }, async () => {
     const rendered = await renderEdgeApiTypes(await edgeOpenApiDocument());
     expect(rendered.length).toBeGreaterThan(1000);
-    expect(readCommitted() === rendered, `cli/edge-api.generated.ts is stale: run ${EDGE_API_TYPES_COMMAND}`).toBe(true);
+    expect(readCommitted() === rendered, `cli/edge/edge-api.generated.ts is stale: run ${EDGE_API_TYPES_COMMAND}`).toBe(true);
   });
 });
 
 /**
- * Type-checks CLI modules written here with the CLI's compiler options, as if they sat in cli/,
+ * Type-checks CLI modules written here with the CLI's compiler options, as if they sat in cli/edge/,
  * all in one program so the edge's types are checked once. Returns each module's errors.
  */
 function typeCheck(modules: Record<string, string>): Record<string, string[]> {
   const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, "cli/tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
   if (!config) throw new Error("cli/tsconfig.json did not parse");
-  const files = new Map(Object.entries(modules).map(([name, text]) => [path.join(ROOT, "cli", `typed-call-${name}.ts`), text]));
+  const files = new Map(Object.entries(modules).map(([name, text]) => [path.join(ROOT, "cli/edge", `typed-call-${name}.ts`), text]));
   const host = ts.createCompilerHost(config.options);
   const readFile = host.readFile.bind(host);
   const fileExists = host.fileExists.bind(host);
@@ -30,7 +30,7 @@ function typeCheck(modules: Record<string, string>): Record<string, string[]> {
   const program = ts.createProgram([...files.keys()], config.options, host);
   return Object.fromEntries(
     Object.keys(modules).map((name) => {
-      const source = program.getSourceFile(path.join(ROOT, "cli", `typed-call-${name}.ts`));
+      const source = program.getSourceFile(path.join(ROOT, "cli/edge", `typed-call-${name}.ts`));
       const diagnostics = source ? ts.getPreEmitDiagnostics(program, source) : [];
       return [name, diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"))];
     }),
@@ -40,8 +40,8 @@ function typeCheck(modules: Record<string, string>): Record<string, string[]> {
 /** A module calling the edge once: `call` is the line under test. */
 const module = (call: string) => `
 import type { ApiClient } from "./api-client.ts";
-import { OneService } from "../workers/services/services.contract.ts";
-import { VaultList } from "../workers/vaults/vaults.contract.ts";
+import { OneService } from "../../workers/services/services.contract.ts";
+import { VaultList } from "../../workers/vaults/vaults.contract.ts";
 const auth = { type: "bearer", token: "STRIPE_KEY" } as const;
 export async function probe(client: ApiClient, vault: string): Promise<unknown> {
   return ${call};

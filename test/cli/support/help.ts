@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { EXIT } from "../../../cli/cli-error.ts";
-import type { Command } from "../../../cli/command.ts";
+import type { Command } from "../../../cli/command/command.ts";
 import { run } from "../../../cli/main.ts";
 
 export async function assertHelpWithExamples(commands: readonly Command[]): Promise<void> {

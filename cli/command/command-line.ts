@@ -6,7 +6,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { z } from "zod";
-import { UsageError } from "./cli-error.ts";
+import { UsageError } from "../cli-error.ts";
 import { acceptsAbsent, usageLine } from "./command-help.ts";
 import type { AnyCommandDeclaration, OptionSpec, PositionalSpec } from "./command-declaration.ts";
 import { closest, quotedChoices } from "./suggest.ts";

@@ -1,5 +1,5 @@
 /** What a command's handler is given: where to print, the environment, and how to ask for a secret. */
-import type { SecretInput } from "./prompt.ts";
+import type { SecretInput } from "../prompt.ts";
 
 export type CommandContext = SecretInput & {
   env: Readonly<Record<string, string | undefined>>;

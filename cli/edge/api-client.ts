@@ -6,9 +6,9 @@
  * appear in errors, and redirects are not followed so a bearer token is never re-sent elsewhere.
  */
 import type { z } from "zod";
-import { isErrorCode, type ErrorCode } from "../workers/lib/error-codes.ts";
-import { ErrorBody } from "../workers/lib/openapi.ts";
-import { CliError } from "./cli-error.ts";
+import { isErrorCode, type ErrorCode } from "../../workers/lib/error-codes.ts";
+import { ErrorBody } from "../../workers/lib/openapi.ts";
+import { CliError } from "../cli-error.ts";
 import type { CallArgs, CallOptions, EdgeMethod, EdgeOperation, EdgePath, MethodOf, ViewOf } from "./edge-api.ts";
 
 /** The edge answered with an error: its public code and message, and the HTTP status. */

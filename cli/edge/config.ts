@@ -9,10 +9,10 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises"
 import { homedir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { CallerKind } from "../workers/sign-in/sign-in.contract.ts";
+import { CallerKind } from "../../workers/sign-in/sign-in.contract.ts";
 import { Addr } from "./addr.ts";
-import { CliError } from "./cli-error.ts";
-import { VaultName } from "./names.ts";
+import { CliError } from "../cli-error.ts";
+import { VaultName } from "../command/names.ts";
 
 /** What the saved token is, as the edge's `GET /v1/whoami` reported it at login. */
 export const TokenKind = CallerKind;

@@ -6,7 +6,7 @@
  * keychain: tests, and machines whose keychain would prompt with nobody there to answer.
  */
 import { z } from "zod";
-import { CliError, UsageError } from "./cli-error.ts";
+import { CliError, UsageError } from "../cli-error.ts";
 import { configPath, saveConfig, type Config, type TokenKind } from "./config.ts";
 import { deleteKeychain, readKeychain, writeKeychain } from "./keychain.ts";
 

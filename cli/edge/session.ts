@@ -5,8 +5,8 @@
  */
 import { Addr, DEFAULT_ADDR } from "./addr.ts";
 import { ApiClient } from "./api-client.ts";
-import { CliError, UsageError } from "./cli-error.ts";
-import type { CommandContext } from "./command.ts";
+import { CliError, UsageError } from "../cli-error.ts";
+import type { CommandContext } from "../command/command.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { readLoginToken, type TokenStore } from "./login-store.ts";
 

@@ -4,7 +4,7 @@
  * in local dev the edge also takes any other string as a company key (`npm start`'s
  * `$EDGEVAULT_DEV_OWNER_KEY`), so the CLI counts those as company keys too.
  */
-import { parseToken } from "../workers/lib/token-format.ts";
+import { parseToken } from "../../workers/lib/token-format.ts";
 
 /**
  * Whether the edge would take this token as a company API key (owner rights in its company).

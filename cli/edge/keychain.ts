@@ -6,7 +6,7 @@
  * an exception: the caller falls back to the config file.
  */
 import type { AsyncEntry as KeyringEntry } from "@napi-rs/keyring";
-import { oneLine } from "./terminal-text.ts";
+import { oneLine } from "../terminal-text.ts";
 
 /** The keychain item's service name; the account is chosen by the caller (the config file's path). */
 export const KEYCHAIN_SERVICE = "edgevault";

@@ -5,13 +5,13 @@
  * the authority and rejects anything these let through.
  */
 import { z } from "zod";
-import { AGENT_NAME_PATTERN, AGENT_NAME_RULE, CAPABILITIES } from "../workers/agents/agents.contract.ts";
-import { COMPANY_ROLES } from "../workers/companies/companies.contract.ts";
-import { CREDENTIAL_KEY_PATTERN, MAX_CREDENTIAL_KEY_LENGTH } from "../workers/credentials/credentials.contract.ts";
-import { MAX_INVITE_SUFFIX_LENGTH, MIN_INVITE_SUFFIX_LENGTH } from "../workers/invites/invites.contract.ts";
-import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from "../workers/lib/openapi.ts";
-import { MAX_REGISTRATION_ID_LENGTH } from "../workers/registrations/registrations.contract.ts";
-import { UNMATCHED_HOST_POLICIES, VAULT_ROLES } from "../workers/vaults/vaults.contract.ts";
+import { AGENT_NAME_PATTERN, AGENT_NAME_RULE, CAPABILITIES } from "../../workers/agents/agents.contract.ts";
+import { COMPANY_ROLES } from "../../workers/companies/companies.contract.ts";
+import { CREDENTIAL_KEY_PATTERN, MAX_CREDENTIAL_KEY_LENGTH } from "../../workers/credentials/credentials.contract.ts";
+import { MAX_INVITE_SUFFIX_LENGTH, MIN_INVITE_SUFFIX_LENGTH } from "../../workers/invites/invites.contract.ts";
+import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from "../../workers/lib/openapi.ts";
+import { MAX_REGISTRATION_ID_LENGTH } from "../../workers/registrations/registrations.contract.ts";
+import { UNMATCHED_HOST_POLICIES, VAULT_ROLES } from "../../workers/vaults/vaults.contract.ts";
 
 /** "a, b or c". */
 export const oneOf = (values: readonly string[]) => (values.length < 2 ? values.join("") : `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`);
