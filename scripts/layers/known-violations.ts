@@ -4,10 +4,6 @@
  * that is gone (so the list only shrinks). The goal is an empty list, then this file deleted.
  */
 export const KNOWN_LAYER_PROBLEMS: readonly string[] = [
-  "workers/agents/agent-list.handlers.ts imports workers/agents/agent-list.queries.ts",
-  "workers/agents/agent-list.handlers.ts imports workers/agents/agents.queries.ts",
-  "workers/agents/agent-list.handlers.ts imports workers/realms/realms.queries.ts",
-  "workers/agents/agents.handlers.ts imports workers/agents/agents.queries.ts",
   "workers/audit/audit.handlers.ts imports workers/audit/audit.queries.ts",
   "workers/companies/companies.handlers.ts imports workers/companies/companies.queries.ts",
   "workers/companies/master-key.handlers.ts imports workers/companies/companies.queries.ts",
@@ -15,16 +11,8 @@ export const KNOWN_LAYER_PROBLEMS: readonly string[] = [
   "workers/discover/discover.handlers.ts imports workers/services/services.queries.ts",
   "workers/identity/identity.handlers.ts imports workers/companies/companies.queries.ts",
   "workers/identity/identity.handlers.ts imports workers/identity/signing-keys.queries.ts",
-  "workers/invites/invites.handlers.ts imports workers/agents/agents.queries.ts",
-  "workers/invites/invites.handlers.ts imports workers/invites/invites.queries.ts",
   "workers/pages/accept.handlers.ts imports workers/companies/companies.queries.ts",
   "workers/pages/accept.handlers.ts imports workers/users/users.queries.ts",
-  "workers/pages/agent-invites.handlers.ts imports workers/invites/invites.queries.ts",
-  "workers/pages/agent-invites.handlers.ts imports workers/vaults/vaults.queries.ts",
-  "workers/pages/agents.handlers.ts imports workers/agents/agent-list.queries.ts",
-  "workers/pages/agents.handlers.ts imports workers/agents/agents.queries.ts",
-  "workers/pages/agents.handlers.ts imports workers/realms/realms.queries.ts",
-  "workers/pages/agents.page.ts imports workers/agents/agents.queries.ts",
   "workers/pages/api-keys.handlers.ts imports workers/companies/companies.queries.ts",
   "workers/pages/audit.handlers.ts imports workers/agents/agents.queries.ts",
   "workers/pages/audit.handlers.ts imports workers/audit/audit.queries.ts",

@@ -1,7 +1,7 @@
 /** The console's pages, one router each; pages.handlers.ts mounts them beside sign-in, inbox and approval. */
+import { agentsPages } from "../agents/pages/agents.handlers.ts";
+import { agentInvitesPages } from "../invites/pages/agent-invites.handlers.ts";
 import { acceptPages } from "./accept.handlers.ts";
-import { agentInvitesPages } from "./agent-invites.handlers.ts";
-import { agentsPages } from "./agents.handlers.ts";
 import { apiKeysPages } from "./api-keys.handlers.ts";
 import { auditPages } from "./audit.handlers.ts";
 import { registrationsPages } from "./registrations.handlers.ts";

@@ -5,7 +5,7 @@
 import { MAX_REJECTION_REASON } from "../registrations/registrations.contract.ts";
 import { html, layout, type Markup } from "./layout.ts";
 import type { Frame } from "./nav.ts";
-import type { RealmChoice } from "./agents.page.ts";
+import type { RealmChoice } from "../agents/pages/agents.page.ts";
 import { csrfField, type Flash, flashNotice, whenIso } from "./page-parts.ts";
 
 export type PendingRegistrationView = {
