@@ -15,12 +15,12 @@ import { z } from "@hono/zod-openapi";
 import { CLOSE_DONE, REGISTER_TIMEOUT_MS } from "../workers/agent-channel/agent-channel.contract.ts";
 import { answerClose, closeSocket, readFrame, refuse, sendFrame } from "../workers/agent-channel/channel-frames.ts";
 import { readHandoff, RegistrationHandoff } from "../workers/agent-channel/channel-handoff.ts";
-import { createDatabase, type Database } from "../workers/db/client.ts";
+import type { PublicActionContext } from "../workers/action-context.ts";
+import { createDatabase } from "../workers/db/client.ts";
 import type { Env } from "../workers/env.ts";
 import { AppError } from "../workers/lib/app-error.ts";
-import { collectDecision, registrationNotFound } from "../workers/registrations/collect-decision.ts";
-import { createRegistration } from "../workers/registrations/register.ts";
-import { findRegistrationForClaim } from "../workers/registrations/registrations.queries.ts";
+import { channelDecision, registerOnChannel } from "../workers/registrations/registrations.actions.ts";
+import { edgeContextOf } from "../workers/request-context.ts";
 import type { RegistrationChannelRpc } from "./registration-channel.rpc.ts";
 
 const PING = JSON.stringify({ type: "ping" });
@@ -64,15 +64,15 @@ export class RegistrationChannel extends DurableObject<Env> implements Registrat
 
     const { type: _, ...body } = read.frame;
     ws.serializeAttachment({ ...waiting, stage: "registering" } satisfies Waiting);
-    let registered: Awaited<ReturnType<typeof createRegistration>>;
+    let registered: Awaited<ReturnType<typeof registerOnChannel>>;
     try {
-      registered = await createRegistration(this.env, this.#db(), waiting.companyId, body, waiting.registrationId);
+      registered = await registerOnChannel(this.#actionContext(), waiting, body);
     } catch (error) {
       return refuse(ws, error);
     }
     ws.serializeAttachment({ ...waiting, stage: "registered" } satisfies Waiting);
     await this.ctx.storage.deleteAlarm();
-    sendFrame(ws, { type: "registered", agentId: body.name, ...registered });
+    sendFrame(ws, { type: "registered", ...registered });
     if (this.#decidedWhileRegistering) {
       this.#decidedWhileRegistering = false;
       await this.decided();
@@ -112,10 +112,7 @@ export class RegistrationChannel extends DurableObject<Env> implements Registrat
 
   async #tell(ws: WebSocket, waiting: Waiting): Promise<void> {
     try {
-      const db = this.#db();
-      const registration = await findRegistrationForClaim(db, waiting.registrationId);
-      if (!registration) throw registrationNotFound();
-      const decision = await collectDecision(this.env, db, registration);
+      const decision = await channelDecision(this.#actionContext(), waiting.registrationId);
       if (decision.status === "pending") return;
       if (decision.status === "rejected") {
         sendFrame(ws, { type: "rejected", reason: decision.reason });
@@ -130,8 +127,9 @@ export class RegistrationChannel extends DurableObject<Env> implements Registrat
     }
   }
 
-  #db(): Database {
-    return createDatabase(this.env.DB);
+  /** Nobody is the caller here: the socket registers as anyone may, and proves it is the registrant by being this socket. */
+  #actionContext(): PublicActionContext {
+    return edgeContextOf(this.env, createDatabase(this.env.DB));
   }
 }
 

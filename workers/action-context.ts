@@ -5,12 +5,14 @@
  * few bindings it needs through `edge`, so the same function serves every door alike. Entries make
  * one with `actionContextOf(c)` (request-context.ts), which actions never import.
  */
+import type { AgentHandoff, RegistrationHandoff } from "./agent-channel/channel-handoff.ts";
 import type { Cell } from "./auth/permission-table.ts";
 import type { Config } from "./config.ts";
 import type { Change } from "./db/change.ts";
 import type { Database } from "./db/client.ts";
+import type { IssuedSvid, IssueSvidOptions } from "./identity/svid.ts";
 import type { Principal } from "./lib/principal.ts";
-import type { TokenMinter } from "./lib/tokens.ts";
+import type { ParsedToken, TokenMinter } from "./lib/tokens.ts";
 import type { ProposalRecord, ProposalView } from "./proposals/proposal-view.ts";
 
 /** Runs a change: its statements in one D1 batch, then what it invalidates (db/change.ts `commit`). */
@@ -30,6 +32,15 @@ export type EdgePorts = {
   dataKey(companyId: string): Promise<CryptoKey>;
   /** Mints a token this deployment recognises (its secret is shown once; only its hash is kept). */
   mint: TokenMinter;
+  /** A token of this deployment with a genuine tag, parsed; undefined for anything else (auth/token-signer.ts). */
+  readToken(token: string): Promise<ParsedToken | undefined>;
+  /** Signs a JWT-SVID for an agent with its company's active key (identity/svid.ts; the keys are made on first use). */
+  issueSvid(options: IssueSvidOptions): Promise<IssuedSvid>;
+  /**
+   * Hands a WebSocket upgrade to the Durable Object that will hold the socket (the agent's
+   * ActorGate, or a fresh RegistrationChannel): its 101 with the socket, or its refusal.
+   */
+  handOffChannel(handoff: AgentHandoff | RegistrationHandoff): Promise<Response>;
   proposalWatch(proposalId: string): ProposalWatchPort;
   /** The time a write records; one clock for a whole action. */
   now(): number;
@@ -48,3 +59,10 @@ export type ActionContext = {
   commit: Commit;
   edge: EdgePorts;
 };
+
+/**
+ * What an action on a public row of the table runs with (registering, claiming, redeeming an
+ * invite), and the registration channel's object: no caller, or the one a public row with a token
+ * admitted (a registration names its company by it).
+ */
+export type PublicActionContext = Omit<ActionContext, "principal" | "cell"> & { principal?: Principal; cell?: Cell };

@@ -4,14 +4,21 @@
  * become the narrow ports an action sees; actions never import this file.
  */
 import type { Context } from "hono";
-import type { ActionContext, ProposalWatchPort } from "./action-context.ts";
+import type { ActionContext, EdgePorts, ProposalWatchPort, PublicActionContext } from "./action-context.ts";
+import { registrationChannel } from "./agent-channel/registration-channel-client.ts";
+import { handoffRequest } from "./agent-channel/channel-handoff.ts";
 import type { AppEnv } from "./app-env.ts";
+import { actorGate } from "./auth/actor-gate-client.ts";
 import { columnOf, ruleOf } from "./auth/gate.ts";
-import { minterFor } from "./auth/token-signer.ts";
+import { agentRoot } from "./auth/revocation.ts";
+import { minterFor, readToken } from "./auth/token-signer.ts";
 import { configOf } from "./config.ts";
+import { commit } from "./db/change.ts";
+import type { Database } from "./db/client.ts";
 import { companyDataKey } from "./db/data-keys.ts";
-import { commitChange } from "./effects.ts";
+import { effectsOf } from "./effects.ts";
 import type { Env } from "./env.ts";
+import { issueAgentSvid } from "./identity/svid.ts";
 import { forbidden } from "./lib/app-error.ts";
 
 function proposalWatchOf(env: Env, proposalId: string): ProposalWatchPort {
@@ -24,6 +31,27 @@ function proposalWatchOf(env: Env, proposalId: string): ProposalWatchPort {
   };
 }
 
+function edgePortsOf(env: Env, db: Database): EdgePorts {
+  return {
+    dataKey: (companyId) => companyDataKey(db, env, companyId),
+    mint: minterFor(env),
+    readToken: (token) => readToken(env, token),
+    issueSvid: (options) => issueAgentSvid(db, env, options),
+    handOffChannel: (handoff) =>
+      (handoff.kind === "agent" ? actorGate(env, agentRoot(handoff.agentId)) : registrationChannel(env, handoff.registrationId)).fetch(handoffRequest(handoff)),
+    proposalWatch: (proposalId) => proposalWatchOf(env, proposalId),
+    now: () => Date.now(),
+  };
+}
+
+/**
+ * The context of work no request carries, with nobody as its caller: the registration channel's
+ * object registering an agent and pushing its decision. Requests build theirs on it.
+ */
+export function edgeContextOf(env: Env, db: Database): PublicActionContext {
+  return { db, config: configOf(env), commit: (done) => commit(db, effectsOf(env), done), edge: edgePortsOf(env, db) };
+}
+
 /**
  * The context of a request the gate (or a page's `holdPageTo`) has admitted: its principal and
  * its cell of the table come from there.
@@ -31,21 +59,16 @@ function proposalWatchOf(env: Env, proposalId: string): ProposalWatchPort {
  * @example c.json(await createRealm(actionContextOf(c), c.req.valid("json")), 201)
  */
 export function actionContextOf(c: Context<AppEnv>): ActionContext {
-  const env = c.env;
-  const db = c.var.db;
-  return {
-    db,
-    config: configOf(env),
-    principal: c.var.principal,
-    cell: c.var.cell,
-    commit: (done) => commitChange(c, done),
-    edge: {
-      dataKey: (companyId) => companyDataKey(db, env, companyId),
-      mint: minterFor(env),
-      proposalWatch: (proposalId) => proposalWatchOf(env, proposalId),
-      now: () => Date.now(),
-    },
-  };
+  return { ...edgeContextOf(c.env, c.var.db), principal: c.var.principal, cell: c.var.cell };
+}
+
+/**
+ * The context of a request on a public row (registering, claiming, redeeming an invite): its
+ * caller only when it presented a token, which the gate then held to its cell.
+ */
+export function publicContextOf(c: Context<AppEnv>): PublicActionContext {
+  const principal = c.get("principal") as ActionContext["principal"] | undefined;
+  return { ...edgeContextOf(c.env, c.var.db), ...(principal ? { principal, cell: c.var.cell } : {}) };
 }
 
 /**

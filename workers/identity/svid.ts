@@ -3,7 +3,7 @@
  * Signed with the company's active key; verified only against that same company's keys, so a
  * token naming company A but signed by company B's key finds no key and is refused.
  */
-import { configOf } from "../config.ts";
+import { type Config, configOf } from "../config.ts";
 import type { JWTPayload } from "jose";
 import type { Database } from "../db/client.ts";
 import { activeSigner, companyKeys, verificationKey } from "./signing-keys.queries.ts";
@@ -39,7 +39,12 @@ export type IssuedSvid = { svid: string; spiffeId: string; expiresAt: Date };
 
 /** Checks the configured trust domain: a bad one is our misconfiguration, not the caller's input. */
 export function trustDomainOf(env: Env): string {
-  const { trustDomain } = configOf(env);
+  return trustDomainIn(configOf(env));
+}
+
+/** `trustDomainOf` for settings already read (an action holds its `Config`, never `Env`). */
+export function trustDomainIn(config: Pick<Config, "trustDomain">): string {
+  const { trustDomain } = config;
   const problem = trustDomainProblem(trustDomain);
   if (problem) throw new AppError(500, "server_misconfigured", "The server's trust domain is not configured", { cause: `TRUST_DOMAIN: ${problem}` });
   return trustDomain;
@@ -72,10 +77,10 @@ export type SvidClaims = { iss: string; sub: string; aud: string[]; iat: number;
  * them without signing anything (a token on a page would be a leak).
  *
  * @example
- * const claims = agentSvidClaims(c.env, { companyId, agentName: "researcher-1" }); // claims.sub: spiffe://…/agent/researcher-1
+ * const claims = agentSvidClaims(ctx.config, { companyId, agentName: "researcher-1" }); // claims.sub: spiffe://…/agent/researcher-1
  */
-export function agentSvidClaims(env: Env, options: IssueSvidOptions): SvidClaims {
-  const trustDomain = trustDomainOf(env);
+export function agentSvidClaims(config: Pick<Config, "trustDomain">, options: IssueSvidOptions): SvidClaims {
+  const trustDomain = trustDomainIn(config);
   const sub = spiffeIdFor(trustDomain, options.companyId, options.agentName);
   const aud = checkAudience(options.audience ?? [DEFAULT_SVID_AUDIENCE]);
   const iat = Math.floor((options.now ?? Date.now()) / 1000);
@@ -85,13 +90,13 @@ export function agentSvidClaims(env: Env, options: IssueSvidOptions): SvidClaims
 /**
  * Issues a JWT-SVID for an agent of a company: header `{alg, kid, typ: "JWT"}`, the claims of
  * `agentSvidClaims`. Does not check that the agent exists or may have one: the caller (the
- * agents area, agents/agent-svid.ts) does. Creates the company's keys on first use.
+ * agents' actions, `svidRequestFor`) does. Creates the company's keys on first use.
  *
  * @example
  * const { svid, spiffeId, expiresAt } = await issueAgentSvid(c.var.db, c.env, { companyId, agentName: "researcher-1" });
  */
 export async function issueAgentSvid(db: Database, env: Env, options: IssueSvidOptions): Promise<IssuedSvid> {
-  const claims = agentSvidClaims(env, options);
+  const claims = agentSvidClaims(configOf(env), options);
   const signer = await activeSigner(db, env, options.companyId);
   const svid = await signJwt(signer, SVID_TYP, claims);
   return { svid, spiffeId: claims.sub, expiresAt: new Date(claims.exp * 1000) };

@@ -1,10 +1,10 @@
 /** The console's pages, one router each; pages.handlers.ts mounts them beside sign-in, inbox and approval. */
+import { agentsPages } from "../agents/pages/agents.handlers.ts";
+import { agentInvitesPages } from "../invites/pages/agent-invites.handlers.ts";
+import { registrationsPages } from "../registrations/pages/registrations.handlers.ts";
 import { acceptPages } from "./accept.handlers.ts";
-import { agentInvitesPages } from "./agent-invites.handlers.ts";
-import { agentsPages } from "./agents.handlers.ts";
 import { apiKeysPages } from "./api-keys.handlers.ts";
 import { auditPages } from "./audit.handlers.ts";
-import { registrationsPages } from "./registrations.handlers.ts";
 import { trafficPages } from "./traffic.handlers.ts";
 import { usersPages } from "./users.handlers.ts";
 import { vaultMembersPages } from "./vault-members.handlers.ts";

@@ -2,11 +2,11 @@
  * Pending self-registrations (seed 004): who asks, with which key and capabilities; approve with
  * a chosen subset of what it asked for and a realm, or reject with a reason the agent is told.
  */
-import { MAX_REJECTION_REASON } from "../registrations/registrations.contract.ts";
-import { html, layout, type Markup } from "./layout.ts";
-import type { Frame } from "./nav.ts";
-import type { RealmChoice } from "./agents.page.ts";
-import { csrfField, type Flash, flashNotice, whenIso } from "./page-parts.ts";
+import type { RealmChoice } from "../../agents/pages/agents.page.ts";
+import { html, layout, type Markup } from "../../pages/layout.ts";
+import type { Frame } from "../../pages/nav.ts";
+import { csrfField, type Flash, flashNotice, whenIso } from "../../pages/page-parts.ts";
+import { MAX_REJECTION_REASON } from "../registrations.contract.ts";
 
 export type PendingRegistrationView = {
   id: string;

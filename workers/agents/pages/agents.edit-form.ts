@@ -3,13 +3,13 @@
  * PATCH /v1/agents/{agentId}'s own body (`UpdateAgentBody`) so the page accepts exactly what the
  * API does, and rendered again with what was typed when that body is refused.
  */
-import { CAPABILITIES, UpdateAgentBody } from "../agents/agents.contract.ts";
-import type { RateLimitOverride } from "../db/schema.ts";
-import { DEFAULT_RATE_LIMIT } from "../lib/rate-limit.ts";
-import { html, type Markup, raw } from "./layout.ts";
-import type { Frame } from "./nav.ts";
-import type { FormFields } from "./page-forms.ts";
-import { csrfField } from "./page-parts.ts";
+import type { RateLimitOverride } from "../../db/schema.ts";
+import { DEFAULT_RATE_LIMIT } from "../../lib/rate-limit.ts";
+import { CAPABILITIES, UpdateAgentBody } from "../agents.contract.ts";
+import { html, type Markup, raw } from "../../pages/layout.ts";
+import type { Frame } from "../../pages/nav.ts";
+import type { FormFields } from "../../pages/page-forms.ts";
+import { csrfField } from "../../pages/page-parts.ts";
 
 /** The form's fields as text, as stored or as typed. */
 export type AgentEditValues = {

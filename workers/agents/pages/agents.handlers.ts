@@ -1,40 +1,30 @@
 /**
- * `/agents` and `/agents/<name>`: the list (GET /v1/agents's filters, read through its query) and
- * one agent with its current SVID claims, an edit form (PATCH /v1/agents/{agentId}'s), and rotate,
- * disable/enable and delete behind a confirmation step. Writes use the agents' own checks and
- * changes (`updateAgent`, `deleteAgent`), so audit and invalidation
- * are the API's.
+ * `/agents` and `/agents/<name>`: the list (GET /v1/agents's filters and action) and one agent with
+ * its current SVID claims, an edit form (PATCH /v1/agents/{agentId}'s), and rotate, disable/enable
+ * and delete behind a confirmation step. Every read and write is the agents' own action, so the
+ * checks, the audit and the invalidation are the API's.
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../app-env.ts";
-import { ListAgentsQuery } from "../agents/agents.contract.ts";
-import { listAgentsPage } from "../agents/agent-list.queries.ts";
-import { deleteAgent } from "../agents/agent-authority.ts";
-import { requireRotatable, rotateAgentToken } from "../agents/agent-rotation.ts";
-import { svidRequestFor } from "../agents/agent-svid.ts";
-import { updateAgent } from "../agents/agent-update.ts";
-import { activeSessionCount, agentVaults, agentView, findAgentByRef } from "../agents/agents.queries.ts";
-import { requireKnownCapabilities } from "../agents/capabilities.ts";
-import { configOf } from "../config.ts";
-import type { Database } from "../db/client.ts";
-import { agentSvidClaims, currentSvidHeader, trustDomainOf } from "../identity/svid.ts";
-import { INVITE_DEFAULT_TTL_SECONDS } from "../invites/invites.contract.ts";
-import { AppError, notFound } from "../lib/app-error.ts";
-import { createRouter } from "../router.ts";
-import { spiffeIdFor } from "../lib/spiffe.ts";
-import { listRealms, requireRealm } from "../realms/realms.queries.ts";
 import { z } from "zod";
+import type { ActionContext } from "../../action-context.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { INVITE_DEFAULT_TTL_SECONDS } from "../../invites/invites.contract.ts";
+import { AppError } from "../../lib/app-error.ts";
+import { consoleGet, consolePost, page } from "../../pages/console-route.ts";
+import { html, layout } from "../../pages/layout.ts";
+import { frameOf } from "../../pages/nav.ts";
+import { allows } from "../../pages/page-access.ts";
+import { FORM_BODY_LIMIT, formBodyLimit, readQuery } from "../../pages/page-forms.ts";
+import { attempt, confirmed, confirmPage, doneFlash, errorFlash, type Flash, refusalStatus, shownOnce, whenIso } from "../../pages/page-parts.ts";
+import type { PageSession } from "../../pages/page-session.ts";
+import { listRealms } from "../../realms/realms.actions.ts";
+import { actionContextOf, asOperation } from "../../request-context.ts";
+import { createRouter } from "../../router.ts";
+import { checkRotation, deleteAgent, findAgent, listAgents, rotateAgent, showAgent, updateAgent } from "../agents.actions.ts";
+import { ListAgentsQuery } from "../agents.contract.ts";
 import { type AgentEditValues, editValuesOf, readAgentEdit } from "./agents.edit-form.ts";
 import { type AgentFilters, agentDetailPage, agentListPage, type RealmChoice } from "./agents.page.ts";
-import type { SvidPreview } from "./agents.svid-claims.ts";
-import { consoleGet, consolePost, page } from "./console-route.ts";
-import { html, layout } from "./layout.ts";
-import { frameOf } from "./nav.ts";
-import { allows } from "./page-access.ts";
-import { FORM_BODY_LIMIT, formBodyLimit, readQuery } from "./page-forms.ts";
-import { attempt, confirmed, confirmPage, doneFlash, errorFlash, type Flash, refusalStatus, shownOnce, whenIso } from "./page-parts.ts";
-import type { PageSession } from "./page-session.ts";
 
 const DONE = {
   disabled: "Agent disabled: it is refused from its next request on.",
@@ -44,15 +34,15 @@ const DONE = {
 };
 const DEFAULT_FILTERS: AgentFilters = { capabilities: [], sortBy: "name", sortDir: "asc", pageSize: 20 };
 
-async function realmChoices(db: Database, companyId: string): Promise<RealmChoice[]> {
-  return (await listRealms(db, companyId)).map((r) => ({ id: r.id, slug: r.slug, name: r.name }));
+/** The realms to choose from, as GET /v1/realms lists them (held to that operation's row). */
+async function realmChoices(ctx: ActionContext): Promise<RealmChoice[]> {
+  return (await listRealms(asOperation(ctx, "GET /v1/realms"))).realms.map((r) => ({ id: r.id, slug: r.slug, name: r.name }));
 }
 
 async function listPage(c: Context<AppEnv>, session: PageSession) {
-  const db = c.var.db;
-  const companyId = session.principal.companyId;
+  const ctx = actionContextOf(c);
   const query = readQuery(c);
-  const realms = await realmChoices(db, companyId);
+  const realms = await realmChoices(ctx);
   const frame = frameOf(session, "/agents");
   const mayInvite = allows(session, "GET /agent-invites");
   const capabilities = query.all("capabilities").flatMap((c) => c.split(","));
@@ -87,22 +77,10 @@ async function listPage(c: Context<AppEnv>, session: PageSession) {
     sortDir: q.sortDir,
     pageSize: q.pageSize,
   };
-  const found = await attempt(async () => {
-    const wanted = requireKnownCapabilities(capabilities);
-    const realmId = q.realm === undefined ? undefined : (await requireRealm(db, companyId, q.realm)).id;
-    const now = Date.now();
-    const search = q.q?.trim().toLowerCase();
-    const result = await listAgentsPage(
-      db,
-      { companyId, q: search || undefined, online: q.online === undefined ? undefined : q.online === "true", realmId, capabilities: wanted, status: q.status },
-      { page: q.page, pageSize: q.pageSize, sortBy: q.sortBy, sortDir: q.sortDir },
-      now,
-    );
-    const trustDomain = configOf(c.env).trustDomain;
-    return { ...result, agents: result.rows.map(({ agent, realm }) => agentView(agent, realm, spiffeIdFor(trustDomain, agent.companyId, agent.name), now)) };
-  });
+  // GET /v1/agents's own action: an unknown capability or realm comes back as the page's notice.
+  const found = await attempt(() => listAgents(ctx, q));
   if (!found.ok) return page(c, agentListPage({ ...empty, filters, flash: { kind: "error", text: found.error.message } }), 400);
-  const { agents, total, online } = found.value;
+  const { agents, total, online, totalPages } = found.value;
   return page(
     c,
     agentListPage({
@@ -112,7 +90,7 @@ async function listPage(c: Context<AppEnv>, session: PageSession) {
       total,
       online,
       page: q.page,
-      totalPages: Math.ceil(total / q.pageSize),
+      totalPages,
       realms,
       mayInvite,
       flash: doneFlash(c, DONE),
@@ -120,13 +98,8 @@ async function listPage(c: Context<AppEnv>, session: PageSession) {
   );
 }
 
-/** An agent of the person's company by its name, id or DID; another company's is not found. */
-async function requireAgent(c: Context<AppEnv>, session: PageSession) {
-  const ref = c.req.param("name") ?? "";
-  const found = await findAgentByRef(c.var.db, session.principal.companyId, ref);
-  if (!found) throw notFound(`Agent "${ref}"`);
-  return found;
-}
+/** The agent the path names (its name, id or DID). */
+const agentRefOf = (c: Context<AppEnv>) => c.req.param("name") ?? "";
 
 const agentPath = (name: string) => `/agents/${encodeURIComponent(name)}`;
 
@@ -134,32 +107,26 @@ const agentPath = (name: string) => `/agents/${encodeURIComponent(name)}`;
 type RefusedEdit = { values: AgentEditValues; flash: Flash; status: ContentfulStatusCode };
 
 async function detailPage(c: Context<AppEnv>, session: PageSession, refused?: RefusedEdit) {
-  const db = c.var.db;
-  const companyId = session.principal.companyId;
-  const { agent, realm } = await requireAgent(c, session);
-  const view = agentView(agent, realm, spiffeIdFor(trustDomainOf(c.env), agent.companyId, agent.name));
-  // The claims GET /v1/agents/{agentId}/svid would sign now: the same checks, nothing signed.
-  const request = await attempt(async () => svidRequestFor(agent));
-  const svid: SvidPreview = request.ok
-    ? { claims: agentSvidClaims(c.env, request.value), header: await currentSvidHeader(db, companyId) }
-    : { refused: request.error.message };
+  const ctx = actionContextOf(c);
+  // With the claims GET /v1/agents/{agentId}/svid would sign now: the same checks, nothing signed.
+  const { agent, rateLimit, svid } = await showAgent(ctx, agentRefOf(c));
   const mayEdit = allows(session, "POST /agents/{name}/edit");
-  const values = refused?.values ?? editValuesOf({ ...agent, realmSlug: realm?.slug ?? null });
+  const values = refused?.values ?? editValuesOf({ ...agent, realmSlug: agent.realm?.slug ?? null, rateLimit });
   return page(
     c,
     agentDetailPage({
       frame: frameOf(session, "/agents"),
-      agent: view,
-      rateLimit: agent.rateLimit ?? null,
-      vaults: await agentVaults(db, agent.id, companyId),
-      activeSessions: await activeSessionCount(db, agent.id),
+      agent,
+      rateLimit,
+      vaults: agent.vaults,
+      activeSessions: agent.activeSessions,
       svid,
       may: {
         rotate: allows(session, "POST /agents/{name}/rotate"),
         status: allows(session, "POST /agents/{name}/status"),
         delete: allows(session, "POST /agents/{name}/delete"),
       },
-      edit: mayEdit ? { values, realms: await realmChoices(db, companyId) } : undefined,
+      edit: mayEdit ? { values, realms: await realmChoices(ctx) } : undefined,
       flash: refused?.flash ?? doneFlash(c, DONE),
     }),
     refused?.status,
@@ -177,9 +144,8 @@ agentsPages.post(
   "/agents/:name/rotate",
   formBodyLimit(FORM_BODY_LIMIT),
   consolePost("POST /agents/{name}/rotate", async (c, session, form) => {
-    const { agent } = await requireAgent(c, session);
     // POST /v1/agents/{agentId}/rotate's refusal, already at the confirmation step.
-    requireRotatable(agent);
+    const agent = await checkRotation(actionContextOf(c), agentRefOf(c));
     const frame = frameOf(session, "/agents");
     if (!confirmed(form)) {
       return page(
@@ -194,7 +160,7 @@ agentsPages.post(
         }),
       );
     }
-    const issued = await rotateAgentToken(c, agent, INVITE_DEFAULT_TTL_SECONDS);
+    const issued = await rotateAgent(actionContextOf(c), agentRefOf(c), INVITE_DEFAULT_TTL_SECONDS);
     const body = html`<p><a href="${agentPath(agent.name)}">← ${agent.name}</a></p>
 <h1>Rotation invite for <code>${agent.name}</code></h1>
 <p class="notice ok" role="status">Paste this into the agent's chat. It expires ${whenIso(issued.expires_at)} and works once.</p>
@@ -207,7 +173,7 @@ agentsPages.post(
   "/agents/:name/status",
   formBodyLimit(FORM_BODY_LIMIT),
   consolePost("POST /agents/{name}/status", async (c, session, form) => {
-    const { agent } = await requireAgent(c, session);
+    const agent = await findAgent(actionContextOf(c), agentRefOf(c));
     const parsed = StatusForm.safeParse({ status: form.one("status") });
     if (!parsed.success) throw new AppError(400, "invalid_request", "Choose to enable or disable the agent");
     const status = parsed.data.status;
@@ -229,7 +195,7 @@ agentsPages.post(
       );
     }
     // PATCH /v1/agents/{agentId} with only `status`: the same checks, change and audit detail.
-    await updateAgent(c, session.principal, agent, { status });
+    await updateAgent(actionContextOf(c), agentRefOf(c), { status });
     return c.redirect(`${agentPath(agent.name)}?done=${status === "disabled" ? "disabled" : "enabled"}`, 303);
   }),
 );
@@ -238,7 +204,7 @@ agentsPages.post(
   "/agents/:name/delete",
   formBodyLimit(FORM_BODY_LIMIT),
   consolePost("POST /agents/{name}/delete", async (c, session, form) => {
-    const { agent } = await requireAgent(c, session);
+    const agent = await findAgent(actionContextOf(c), agentRefOf(c));
     if (!confirmed(form)) {
       return page(
         c,
@@ -253,7 +219,7 @@ agentsPages.post(
         }),
       );
     }
-    await deleteAgent(c, session.principal, agent);
+    await deleteAgent(actionContextOf(c), agentRefOf(c));
     return c.redirect("/agents?done=deleted", 303);
   }),
 );
@@ -262,14 +228,13 @@ agentsPages.post(
   "/agents/:name/edit",
   formBodyLimit(FORM_BODY_LIMIT),
   consolePost("POST /agents/{name}/edit", async (c, session, form) => {
-    const { agent } = await requireAgent(c, session);
     const { values, parsed } = readAgentEdit(form);
     if (!parsed.success) {
       const text = `Check the form: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
       return detailPage(c, session, { values, flash: { kind: "error", text }, status: 400 });
     }
     // PATCH /v1/agents/{agentId}'s own checks and change: a refusal comes back on the page.
-    const saved = await attempt(() => updateAgent(c, session.principal, agent, parsed.data));
+    const saved = await attempt(() => updateAgent(actionContextOf(c), agentRefOf(c), parsed.data));
     if (!saved.ok) return detailPage(c, session, { values, flash: errorFlash(saved.error), status: refusalStatus(saved.error) });
     return c.redirect(`${agentPath(saved.value.agent.name)}?done=saved`, 303);
   }),

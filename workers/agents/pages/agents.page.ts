@@ -4,16 +4,15 @@
  * live sessions, capabilities, SPIFFE ID, current SVID claims and (for owners) its edit form.
  * Never a token: a rotation's prompt is shown once, by the rotation's own page.
  */
-import type { agentView } from "../agents/agents.queries.ts";
-import { AGENT_SORT_KEYS, AGENT_STATUSES, CAPABILITIES } from "../agents/agents.contract.ts";
-import type { RateLimitOverride } from "../db/schema.ts";
+import type { RateLimitOverride } from "../../db/schema.ts";
+import type { AgentView, SvidPreview } from "../agents.actions.ts";
+import { AGENT_SORT_KEYS, AGENT_STATUSES, CAPABILITIES } from "../agents.contract.ts";
 import { type AgentEditValues, agentEditForm, type RealmOption } from "./agents.edit-form.ts";
-import { type SvidPreview, svidClaimsSection } from "./agents.svid-claims.ts";
-import { html, layout, type Markup, raw } from "./layout.ts";
-import type { Frame } from "./nav.ts";
-import { csrfField, type Flash, flashNotice, pager, whenIso } from "./page-parts.ts";
+import { svidClaimsSection } from "./agents.svid-claims.ts";
+import { html, layout, type Markup, raw } from "../../pages/layout.ts";
+import type { Frame } from "../../pages/nav.ts";
+import { csrfField, type Flash, flashNotice, pager, whenIso } from "../../pages/page-parts.ts";
 
-export type AgentView = ReturnType<typeof agentView>;
 export type RealmChoice = { id: string; slug: string; name: string };
 
 /** The list's filters as the person set them (absent: not filtered). */

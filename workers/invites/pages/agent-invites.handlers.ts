@@ -1,65 +1,44 @@
 /**
  * `/agent-invites`: invite an agent (a confirmation step, then the paste-able prompt once) and
  * revoke pending invites. The input is POST /v1/agents/invites's own schema; the checks and the
- * write are the API's (invites/issue-invite.ts, auth/grants.ts, invites.queries.ts).
+ * writes are the invites' own actions (invites.actions.ts), as the API's are.
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../app-env.ts";
-import { vaultRoleOf } from "../auth/permissions.ts";
-import type { VaultRole } from "../db/schema.ts";
-import { commitChange } from "../effects.ts";
-import { CreateInviteBody, InviteSuffixParams } from "../invites/invites.contract.ts";
-import { listAgentInvites, pendingInvitesEndingWith, revokeInviteChange } from "../invites/invites.queries.ts";
-import { issueAgentInvite } from "../invites/issue-invite.ts";
-import { checkAgentInvite } from "../invites/agent-invite-checks.ts";
-import { AppError, conflict, forbidden, notFound } from "../lib/app-error.ts";
-import { createRouter } from "../router.ts";
-import { listCompanyVaults } from "../vaults/vaults.queries.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { AppError } from "../../lib/app-error.ts";
+import { consoleGet, consolePost, page } from "../../pages/console-route.ts";
+import { html, layout } from "../../pages/layout.ts";
+import { frameOf } from "../../pages/nav.ts";
+import { FORM_BODY_LIMIT, type FormFields, formBodyLimit } from "../../pages/page-forms.ts";
+import { attempt, confirmed, confirmPage, doneFlash, errorFlash, type Flash, refusalStatus, shownOnce, whenIso } from "../../pages/page-parts.ts";
+import type { PageSession } from "../../pages/page-session.ts";
+import { actionContextOf, asOperation } from "../../request-context.ts";
+import { createRouter } from "../../router.ts";
+import { listVaults } from "../../vaults/vaults.actions.ts";
+import { checkAgentInvite, inviteAgent, pendingAgentInvites, revokeAgentInvite } from "../invites.actions.ts";
+import { CreateInviteBody, InviteSuffixParams } from "../invites.contract.ts";
 import { agentInvitesPage, INVITE_LIFETIMES, type InviteDraft } from "./agent-invites.page.ts";
-import { consoleGet, consolePost, page } from "./console-route.ts";
-import { html, layout } from "./layout.ts";
-import { frameOf } from "./nav.ts";
-import { FORM_BODY_LIMIT, type FormFields, formBodyLimit } from "./page-forms.ts";
-import { attempt, confirmed, confirmPage, doneFlash, errorFlash, type Flash, refusalStatus, shownOnce, whenIso } from "./page-parts.ts";
-import type { PageSession } from "./page-session.ts";
 
 const DONE = { revoked: "Invite revoked: its URL no longer works." };
 const GRANT_FIELD = "grant_";
 
-/** Vaults the person may grant in (member or more there), with the highest role they may grant. */
-async function grantableVaults(c: Context<AppEnv>, session: PageSession) {
-  const db = c.var.db;
-  const out: { name: string; maxRole: VaultRole }[] = [];
-  for (const vault of await listCompanyVaults(db, session.principal.companyId)) {
-    const role = await vaultRoleOf(db, session.principal, vault);
-    if (role === "member" || role === "admin") out.push({ name: vault.name, maxRole: role });
-  }
-  return out;
+/** Vaults the person may grant in (member or more there, as GET /v1/vaults lists them), with the highest role they may grant. */
+async function grantableVaults(c: Context<AppEnv>) {
+  const { vaults } = await listVaults(asOperation(actionContextOf(c), "GET /v1/vaults"));
+  return vaults.filter((v) => v.role === "member" || v.role === "admin").map((v) => ({ name: v.name, maxRole: v.role }));
 }
 
 async function show(c: Context<AppEnv>, session: PageSession, options: { flash?: Flash; draft?: InviteDraft; status?: ContentfulStatusCode } = {}) {
-  const principal = session.principal;
-  const now = Date.now();
-  const rows = await listAgentInvites(c.var.db, principal.companyId, "pending", now);
-  const invites = rows.map((r) => ({
-    name: r.agentName ?? "",
-    kind: r.kind,
-    role: r.role ?? "member",
-    vaults: (r.vaultGrants ?? []).map((g) => ({ vault: g.vault, role: g.role })),
-    suffix: r.tokenSuffix,
-    createdAt: r.createdAt,
-    expiresAt: r.expiresAt,
-    // As DELETE /v1/agents/invites/{suffix}: members revoke only their own.
-    mayRevoke: principal.companyRole === "owner" || r.createdBy === principal.id,
-  }));
+  // As DELETE /v1/agents/invites/{suffix}: each says whether this person may revoke it (members only their own).
+  const { invites } = await pendingAgentInvites(actionContextOf(c));
   return page(
     c,
     agentInvitesPage({
       frame: frameOf(session, "/agents"),
       invites,
-      vaults: await grantableVaults(c, session),
-      mayInviteOwner: principal.companyRole === "owner",
+      vaults: await grantableVaults(c),
+      mayInviteOwner: session.principal.companyRole === "owner",
       draft: options.draft,
       flash: options.flash ?? doneFlash(c, DONE),
     }),
@@ -97,14 +76,13 @@ agentInvitesPages.post(
     const body = parsed.data;
     if (!INVITE_LIFETIMES.some((t) => t.seconds === body.ttl_seconds))
       return show(c, session, { flash: { kind: "error", text: "Choose how long the invite works" }, draft, status: 400 });
-    const principal = session.principal;
-    const db = c.var.db;
-    // The checks of POST /v1/agents/invites, before anything is shown as if it could happen.
-    const checked = await attempt(() => checkAgentInvite(db, principal, body));
-    if (!checked.ok) return show(c, session, { flash: errorFlash(checked.error), draft, status: refusalStatus(checked.error) });
-    const lifetime = INVITE_LIFETIMES.find((t) => t.seconds === body.ttl_seconds)?.label ?? "";
+    const ctx = actionContextOf(c);
     const frame = frameOf(session, "/agents");
     if (!confirmed(form)) {
+      // The checks of POST /v1/agents/invites, before anything is shown as if it could happen.
+      const checked = await attempt(() => checkAgentInvite(ctx, body));
+      if (!checked.ok) return show(c, session, { flash: errorFlash(checked.error), draft, status: refusalStatus(checked.error) });
+      const lifetime = INVITE_LIFETIMES.find((t) => t.seconds === body.ttl_seconds)?.label ?? "";
       const grantFields = Object.fromEntries(body.vaults.map((g) => [`${GRANT_FIELD}${g.vault}`, g.role]));
       return page(
         c,
@@ -122,9 +100,8 @@ agentInvitesPages.post(
         }),
       );
     }
-    const issued = await attempt(() =>
-      issueAgentInvite(c, { kind: "agent", name: body.name, role: body.role, grants: checked.value, ttlSeconds: body.ttl_seconds }),
-    );
+    // POST /v1/agents/invites's own action: the same checks, then the invite.
+    const issued = await attempt(() => inviteAgent(ctx, body));
     if (!issued.ok) return show(c, session, { flash: errorFlash(issued.error), draft, status: refusalStatus(issued.error) });
     const markup = html`<p><a href="/agent-invites">← Agent invites</a></p>
 <h1>Invite for <code>${body.name}</code></h1>
@@ -138,17 +115,10 @@ ${shownOnce("Prompt for the agent", issued.value.prompt, "prompt")}
 agentInvitesPages.post(
   "/agent-invites/:suffix/revoke",
   formBodyLimit(FORM_BODY_LIMIT),
-  consolePost("POST /agent-invites/{suffix}/revoke", async (c, session) => {
+  consolePost("POST /agent-invites/{suffix}/revoke", async (c) => {
     const params = InviteSuffixParams.safeParse({ suffix: c.req.param("suffix") });
     if (!params.success) throw new AppError(400, "invalid_request", "That is not an invite's token suffix");
-    const principal = session.principal;
-    const db = c.var.db;
-    const matches = await pendingInvitesEndingWith(db, principal.companyId, params.data.suffix, Date.now());
-    const invite = matches[0];
-    if (!invite) throw notFound("Pending invite with that suffix");
-    if (matches.length > 1) throw conflict("ambiguous_suffix", "More than one pending invite ends with that suffix");
-    if (principal.companyRole !== "owner" && invite.createdBy !== principal.id) throw forbidden("Only owners revoke invites created by others");
-    await commitChange(c, revokeInviteChange(db, principal, invite, Date.now()));
+    await revokeAgentInvite(actionContextOf(c), params.data.suffix);
     return c.redirect("/agent-invites?done=revoked", 303);
   }),
 );

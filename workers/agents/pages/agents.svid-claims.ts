@@ -3,13 +3,11 @@
  * from identity's own `agentSvidClaims` (the claims GET /v1/agents/{agentId}/svid signs). Never a
  * signed token: anything signed on a page is a bearer credential handed to whoever sees it.
  */
-import type { SvidClaims } from "../identity/svid.ts";
-import { SVID_TTL_SECONDS } from "../lib/jwt-svid.ts";
-import { html, type Markup } from "./layout.ts";
-import { when } from "./page-parts.ts";
-
-/** Claims as if issued now, with the header the company's active key would add; or why there are none. */
-export type SvidPreview = { claims: SvidClaims; header: { alg: string; kid: string; typ: string } | undefined } | { refused: string };
+import type { SvidClaims } from "../../identity/svid.ts";
+import { SVID_TTL_SECONDS } from "../../lib/jwt-svid.ts";
+import type { SvidPreview } from "../agents.actions.ts";
+import { html, type Markup } from "../../pages/layout.ts";
+import { when } from "../../pages/page-parts.ts";
 
 const epoch = (seconds: number) => html`<code>${seconds}</code> <span class="meta">${when(seconds * 1000)}</span>`;
 

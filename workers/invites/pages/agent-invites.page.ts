@@ -3,12 +3,13 @@
  * pending invites by their token's last characters, and, once, the prompt to paste into the
  * agent's chat. The invite's token is in that prompt only.
  */
-import type { VaultRole } from "../db/schema.ts";
-import { AGENT_NAME_RULE } from "../agents/agents.contract.ts";
-import { VAULT_ROLES } from "../vaults/vaults.contract.ts";
-import { html, layout, type Markup, raw } from "./layout.ts";
-import type { Frame } from "./nav.ts";
-import { csrfField, type Flash, flashNotice, when } from "./page-parts.ts";
+import { AGENT_NAME_RULE } from "../../agents/agents.contract.ts";
+import type { VaultRole } from "../../db/schema.ts";
+import { VAULT_ROLES } from "../../vaults/vaults.contract.ts";
+import type { PendingInviteView } from "../invites.actions.ts";
+import { html, layout, type Markup, raw } from "../../pages/layout.ts";
+import type { Frame } from "../../pages/nav.ts";
+import { csrfField, type Flash, flashNotice, whenIso } from "../../pages/page-parts.ts";
 
 export const INVITE_LIFETIMES = [
   { seconds: 15 * 60, label: "15 minutes" },
@@ -17,23 +18,12 @@ export const INVITE_LIFETIMES = [
   { seconds: 7 * 24 * 3600, label: "7 days" },
 ] as const;
 
-export type PendingInvite = {
-  name: string;
-  kind: string;
-  role: string;
-  vaults: { vault: string; role: string }[];
-  suffix: string;
-  createdAt: number;
-  expiresAt: number;
-  mayRevoke: boolean;
-};
-
 /** What the person typed, to fill the form again after a refusal. */
 export type InviteDraft = { name?: string; role?: string; grants: Record<string, string>; ttl?: number };
 
 export type AgentInvitesModel = {
   frame: Frame;
-  invites: PendingInvite[];
+  invites: PendingInviteView[];
   /** Vaults the person may grant a role in, with the highest role they may grant. */
   vaults: { name: string; maxRole: VaultRole }[];
   mayInviteOwner: boolean;
@@ -85,11 +75,11 @@ export function agentInvitesPage(model: AgentInvitesModel): Markup {
     <td><code>${i.name}</code> <span class="meta">(${i.role})</span></td>
     <td>${i.kind}</td>
     <td>${i.vaults.length ? i.vaults.map((v, n) => html`${n ? ", " : ""}<code>${v.vault}</code> ${v.role}`) : html`<span class="meta">none</span>`}</td>
-    <td><code>…${i.suffix}</code></td>
-    <td>${when(i.expiresAt)}</td>
+    <td><code>…${i.token_suffix}</code></td>
+    <td>${whenIso(i.expires_at)}</td>
     <td>${
       i.mayRevoke
-        ? html`<form method="post" action="/agent-invites/${i.suffix}/revoke" class="inline">${csrfField(model.frame)}<button type="submit" class="danger">Revoke</button></form>`
+        ? html`<form method="post" action="/agent-invites/${i.token_suffix}/revoke" class="inline">${csrfField(model.frame)}<button type="submit" class="danger">Revoke</button></form>`
         : ""
     }</td>
   </tr>`,
