@@ -9,6 +9,7 @@ import type { Cell } from "./auth/permission-table.ts";
 import type { Config } from "./config.ts";
 import type { Change } from "./db/change.ts";
 import type { Database } from "./db/client.ts";
+import type { MasterKeyring } from "./lib/crypto-envelope.ts";
 import type { Principal } from "./lib/principal.ts";
 import type { TokenMinter } from "./lib/tokens.ts";
 import type { ProposalRecord, ProposalView } from "./proposals/proposal-view.ts";
@@ -31,13 +32,25 @@ export type EdgePorts = {
   /** Mints a token this deployment recognises (its secret is shown once; only its hash is kept). */
   mint: TokenMinter;
   proposalWatch(proposalId: string): ProposalWatchPort;
+  /** The master keys (Worker secret MASTER_KEYS) that wrap the data keys: only their rotation reads them. */
+  masterKeyring(): Promise<MasterKeyring>;
   /** The time a write records; one clock for a whole action. */
   now(): number;
 };
 
-export type ActionContext = {
+/**
+ * What an action of an entry with no caller to hold runs with: a public row, whose credential is
+ * its input (signing in, accepting an invite, token exchange, the published keys), and the
+ * platform operator's rows, held by the gate to the operator's token before the action runs.
+ */
+export type PublicActionContext = {
   db: Database;
   config: Config;
+  commit: Commit;
+  edge: EdgePorts;
+};
+
+export type ActionContext = PublicActionContext & {
   /** The caller, already held to its row of the permission table by the gate. */
   principal: Principal;
   /**
@@ -45,6 +58,4 @@ export type ActionContext = {
    * an action is held to the same minimum whichever door it came through.
    */
   cell: Cell;
-  commit: Commit;
-  edge: EdgePorts;
 };

@@ -4,12 +4,12 @@
  * become the narrow ports an action sees; actions never import this file.
  */
 import type { Context } from "hono";
-import type { ActionContext, ProposalWatchPort } from "./action-context.ts";
+import type { ActionContext, ProposalWatchPort, PublicActionContext } from "./action-context.ts";
 import type { AppEnv } from "./app-env.ts";
 import { columnOf, ruleOf } from "./auth/gate.ts";
 import { minterFor } from "./auth/token-signer.ts";
 import { configOf } from "./config.ts";
-import { companyDataKey } from "./db/data-keys.ts";
+import { companyDataKey, masterKeyring } from "./db/data-keys.ts";
 import { commitChange } from "./effects.ts";
 import type { Env } from "./env.ts";
 import { forbidden } from "./lib/app-error.ts";
@@ -31,18 +31,27 @@ function proposalWatchOf(env: Env, proposalId: string): ProposalWatchPort {
  * @example c.json(await createRealm(actionContextOf(c), c.req.valid("json")), 201)
  */
 export function actionContextOf(c: Context<AppEnv>): ActionContext {
+  return { ...publicActionContextOf(c), principal: c.var.principal, cell: c.var.cell };
+}
+
+/**
+ * The context of a request whose row holds no caller: a public row (its credential is its input)
+ * or the platform operator's (the gate has checked the operator's token).
+ *
+ * @example c.json(await signIn(publicActionContextOf(c), c.req.valid("json"), clientAddress), 200)
+ */
+export function publicActionContextOf(c: Context<AppEnv>): PublicActionContext {
   const env = c.env;
   const db = c.var.db;
   return {
     db,
     config: configOf(env),
-    principal: c.var.principal,
-    cell: c.var.cell,
     commit: (done) => commitChange(c, done),
     edge: {
       dataKey: (companyId) => companyDataKey(db, env, companyId),
       mint: minterFor(env),
       proposalWatch: (proposalId) => proposalWatchOf(env, proposalId),
+      masterKeyring: () => masterKeyring(env),
       now: () => Date.now(),
     },
   };
