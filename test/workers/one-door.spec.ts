@@ -10,9 +10,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../workers/app.ts";
 import type { PermissionTable } from "../../workers/auth/hold-to-row.ts";
 import { type Cells, PERMISSIONS, type Rule } from "../../workers/auth/permission-table.ts";
-import { createDatabase } from "../../workers/db/client.ts";
 import { issueAgentSvid } from "../../workers/identity/svid.ts";
-import { BASE, createUser, inviteAgent } from "./helpers.ts";
+import { BASE, createUser, inviteAgent, svidContext } from "./helpers.ts";
 import { signInCookie } from "./pages-support.ts";
 import { type ProxySetup, proxySetup } from "./proxy-support.ts";
 import { requestId } from "./upstream.ts";
@@ -100,7 +99,7 @@ beforeAll(async () => {
   const s = await proxySetup();
   const owner = await createUser(s.company, "owner");
   const browser = await signInCookie(owner.email);
-  const { svid } = await issueAgentSvid(createDatabase(env.DB), env, { companyId: s.company.id, agentName: s.agent.name });
+  const { svid } = await issueAgentSvid(svidContext(), { companyId: s.company.id, agentName: s.agent.name });
   world = { ...s, ownerCookie: browser.cookie, svid };
 });
 

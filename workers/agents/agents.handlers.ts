@@ -23,6 +23,8 @@ import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
 import { issueAgentSvid, trustDomainOf } from "../identity/svid.ts";
+import { configOf } from "../config.ts";
+import { actionContextOf } from "../request-context.ts";
 import { newId } from "../lib/tokens.ts";
 import * as routes from "./agents.routes.ts";
 import { deleteAgent, requireAboveAgent } from "./agent-authority.ts";
@@ -41,7 +43,8 @@ async function requireAgent(db: Database, principal: Principal, ref: string) {
   return found;
 }
 
-const viewOf = (env: Env, agent: AgentRow, realm: RealmRow | null) => agentView(agent, realm, spiffeIdFor(trustDomainOf(env), agent.companyId, agent.name));
+const viewOf = (env: Env, agent: AgentRow, realm: RealmRow | null) =>
+  agentView(agent, realm, spiffeIdFor(trustDomainOf(configOf(env)), agent.companyId, agent.name));
 
 export const agentsRouter = createRouter();
 
@@ -81,7 +84,7 @@ agentsRouter
     const [rows] = await commitChange(c, registerAgentChange(db, principal, values));
     const agent = rows[0];
     if (!agent) throw new AppError(500, "internal_error", "Registration did not persist");
-    const issued = await issueAgentSvid(db, c.env, { companyId: principal.companyId, agentName: agent.name });
+    const issued = await issueAgentSvid(actionContextOf(c), { companyId: principal.companyId, agentName: agent.name });
     return c.json({ agentId: agent.name, spiffeId: issued.spiffeId, svid: issued.svid, registeredAt: iso(agent.registeredAt) ?? "" }, 201);
   })
   .openapi(routes.getAgent, async (c) => {
@@ -103,7 +106,7 @@ agentsRouter
     const { agent, realm } = await requireAgent(db, principal, id);
     authorizeSubject(c, agent.id, `Agent "${id}"`);
     const vaults = await agentVaults(db, agent.id, principal.companyId);
-    const view = vaultysAgentView(agent, realm, spiffeIdFor(trustDomainOf(c.env), agent.companyId, agent.name));
+    const view = vaultysAgentView(agent, realm, spiffeIdFor(trustDomainOf(configOf(c.env)), agent.companyId, agent.name));
     return c.json({ ...view, llmSystemPrompt: agent.llmSystemPrompt ?? null, publicKey: agent.publicKey ?? null, version: agent.version ?? null, vaults }, 200);
   })
   .openapi(routes.getAgentSvid, async (c) => {
@@ -113,7 +116,7 @@ agentsRouter
     const { agent } = await requireAgent(db, principal, agentId);
     authorizeSubject(c, agent.id, `Agent "${agentId}"`);
     const audience = c.req.valid("query").audience;
-    const issued = await issueAgentSvid(db, c.env, svidRequestFor(agent, audience ? [audience] : undefined));
+    const issued = await issueAgentSvid(actionContextOf(c), svidRequestFor(agent, audience ? [audience] : undefined));
     return c.json({ agentId: agent.name, spiffeId: issued.spiffeId, svid: issued.svid }, 200);
   })
   .openapi(routes.updateAgent, async (c) => {

@@ -3,11 +3,11 @@
  * Signed with the company's active key; verified only against that same company's keys, so a
  * token naming company A but signed by company B's key finds no key and is refused.
  */
-import { configOf } from "../config.ts";
 import type { JWTPayload } from "jose";
+import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
-import { activeSigner, companyKeys, verificationKey } from "./signing-keys.queries.ts";
-import type { Env } from "../env.ts";
+import { activeSigner, type SigningKeyAccess, verificationKey } from "./signing-keys.ts";
+import { companyKeys } from "./signing-keys.queries.ts";
 import { AppError } from "../lib/app-error.ts";
 import {
   ACCESS_TOKEN_TYP,
@@ -37,9 +37,14 @@ export type IssueSvidOptions = {
 
 export type IssuedSvid = { svid: string; spiffeId: string; expiresAt: Date };
 
+/** What signing needs of an action's context (an `ActionContext` is one): the keys, and the trust domain in the settings. */
+export type SvidSigning = SigningKeyAccess & { config: Config };
+/** What verifying needs: the keys' public halves in D1, and the trust domain. */
+export type SvidVerifying = { db: Database; config: Config };
+
 /** Checks the configured trust domain: a bad one is our misconfiguration, not the caller's input. */
-export function trustDomainOf(env: Env): string {
-  const { trustDomain } = configOf(env);
+export function trustDomainOf(config: Config): string {
+  const { trustDomain } = config;
   const problem = trustDomainProblem(trustDomain);
   if (problem) throw new AppError(500, "server_misconfigured", "The server's trust domain is not configured", { cause: `TRUST_DOMAIN: ${problem}` });
   return trustDomain;
@@ -72,10 +77,10 @@ export type SvidClaims = { iss: string; sub: string; aud: string[]; iat: number;
  * them without signing anything (a token on a page would be a leak).
  *
  * @example
- * const claims = agentSvidClaims(c.env, { companyId, agentName: "researcher-1" }); // claims.sub: spiffe://…/agent/researcher-1
+ * const claims = agentSvidClaims(ctx.config, { companyId, agentName: "researcher-1" }); // claims.sub: spiffe://…/agent/researcher-1
  */
-export function agentSvidClaims(env: Env, options: IssueSvidOptions): SvidClaims {
-  const trustDomain = trustDomainOf(env);
+export function agentSvidClaims(config: Config, options: IssueSvidOptions): SvidClaims {
+  const trustDomain = trustDomainOf(config);
   const sub = spiffeIdFor(trustDomain, options.companyId, options.agentName);
   const aud = checkAudience(options.audience ?? [DEFAULT_SVID_AUDIENCE]);
   const iat = Math.floor((options.now ?? Date.now()) / 1000);
@@ -88,11 +93,11 @@ export function agentSvidClaims(env: Env, options: IssueSvidOptions): SvidClaims
  * agents area, agents/agent-svid.ts) does. Creates the company's keys on first use.
  *
  * @example
- * const { svid, spiffeId, expiresAt } = await issueAgentSvid(c.var.db, c.env, { companyId, agentName: "researcher-1" });
+ * const { svid, spiffeId, expiresAt } = await issueAgentSvid(ctx, { companyId, agentName: "researcher-1" });
  */
-export async function issueAgentSvid(db: Database, env: Env, options: IssueSvidOptions): Promise<IssuedSvid> {
-  const claims = agentSvidClaims(env, options);
-  const signer = await activeSigner(db, env, options.companyId);
+export async function issueAgentSvid(ctx: SvidSigning, options: IssueSvidOptions): Promise<IssuedSvid> {
+  const claims = agentSvidClaims(ctx.config, options);
+  const signer = await activeSigner(ctx, options.companyId);
   const svid = await signJwt(signer, SVID_TYP, claims);
   return { svid, spiffeId: claims.sub, expiresAt: new Date(claims.exp * 1000) };
 }
@@ -137,13 +142,13 @@ export type VerifyTokenOptions = {
  * expired token; a wrong audience or issuer; a `sub` that is not an agent SPIFFE ID of this
  * trust domain; an exchanged access token passed off as an SVID.
  */
-export async function verifyAgentSvid(db: Database, env: Env, token: string, options: VerifyTokenOptions): Promise<VerifiedToken> {
-  return verifyCompanyToken(db, env, token, { ...options, acceptAccessTokens: false });
+export async function verifyAgentSvid(ctx: SvidVerifying, token: string, options: VerifyTokenOptions): Promise<VerifiedToken> {
+  return verifyCompanyToken(ctx, token, { ...options, acceptAccessTokens: false });
 }
 
 /** Verifies an SVID or (with `acceptAccessTokens`) an access token minted by token exchange. */
-export async function verifyCompanyToken(db: Database, env: Env, token: string, options: VerifyTokenOptions): Promise<VerifiedToken> {
-  const trustDomain = trustDomainOf(env);
+export async function verifyCompanyToken(ctx: SvidVerifying, token: string, options: VerifyTokenOptions): Promise<VerifiedToken> {
+  const trustDomain = trustDomainOf(ctx.config);
   const now = options.now ?? Date.now();
   // JWT-SVID: typ absent, JWT or JOSE. Exchanged tokens carry at+jwt so they never pass as SVIDs.
   const typs = options.acceptAccessTokens ? [undefined, SVID_TYP, "JOSE", ACCESS_TOKEN_TYP] : [undefined, SVID_TYP, "JOSE"];
@@ -152,7 +157,7 @@ export async function verifyCompanyToken(db: Database, env: Env, token: string, 
   if (!subject) throw rejected("sub is not an agent SPIFFE ID");
   if (subject.trustDomain !== trustDomain) throw rejected("sub is not in this trust domain");
   // The key is looked up only among the subject's own company keys.
-  const key = await verificationKey(db, subject.companyId, header.kid, now);
+  const key = await verificationKey(ctx.db, subject.companyId, header.kid, now);
   if (!key) throw rejected("unknown signing key for this company");
   if (key.alg !== header.alg) throw rejected("alg does not match the signing key");
   const claims = await verifyJwtSignature(token, key.publicKey, {
@@ -180,7 +185,7 @@ export async function verifyCompanyToken(db: Database, env: Env, token: string, 
 }
 
 /** Signs an access token with the company's active key (used by token exchange). */
-export async function signCompanyToken(db: Database, env: Env, companyId: string, typ: string, claims: JWTPayload): Promise<string> {
-  const signer: SignerKey = await activeSigner(db, env, companyId);
+export async function signCompanyToken(ctx: SvidSigning, companyId: string, typ: string, claims: JWTPayload): Promise<string> {
+  const signer: SignerKey = await activeSigner(ctx, companyId);
   return signJwt(signer, typ, claims);
 }
