@@ -121,6 +121,29 @@ describe("the permission table governs every entry: a row missing from the app's
   });
 });
 
+describe("signing out of the pages is held to its row like every page", () => {
+  const signOut = (browser: { cookie: string; csrf: string }) =>
+    new Request(`${BASE}/sign-out`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE, Cookie: browser.cookie },
+      body: new URLSearchParams({ csrf: browser.csrf }).toString(),
+    });
+  const inbox = (browser: { cookie: string }) => new Request(`${BASE}/inbox`, { headers: { Cookie: browser.cookie } });
+
+  it("without POST /sign-out's row the form is refused and the session stays; with it the session ends", async () => {
+    const person = await createUser(world.company, "member");
+    const browser = await signInCookie(person.email);
+    const refused = await through(without("POST /sign-out"), signOut(browser));
+    expect(refused.status, refused.text.slice(0, 200)).toBe(403);
+    expect(refused.text).toContain("POST /sign-out is not in the permission table");
+    expect((await through(PERMISSIONS, inbox(browser))).status).toBe(200);
+
+    expect((await through(PERMISSIONS, signOut(browser))).status).toBe(303);
+    // Signed out: the cookie opens nothing any more, and the inbox sends its bearer to sign in.
+    expect((await through(PERMISSIONS, inbox(browser))).status).toBe(303);
+  });
+});
+
 describe("the proxy's rule is the table's: its ActorGate enforces the cell it is handed and holds no copy of its own", () => {
   const PROXY_GET = "GET /proxy/{host}/{path}";
   const proxyRow = PERMISSIONS[PROXY_GET];
