@@ -9,10 +9,10 @@ import type { Cell } from "./auth/permission-table.ts";
 import type { Config } from "./config.ts";
 import type { Change } from "./db/change.ts";
 import type { Database } from "./db/client.ts";
-import type { MasterKeyring } from "./lib/crypto-envelope.ts";
 import type { Principal } from "./lib/principal.ts";
 import type { TokenMinter } from "./lib/tokens.ts";
 import type { ProposalRecord, ProposalView } from "./proposals/proposal-view.ts";
+import type { MasterKeyring } from "./lib/crypto-envelope.ts";
 
 /** Runs a change: its statements in one D1 batch, then what it invalidates (db/change.ts `commit`). */
 export type Commit = <T extends Change["statements"]>(done: Change<T>) => Promise<{ [K in keyof T]: Awaited<T[K]> }>;
@@ -38,19 +38,9 @@ export type EdgePorts = {
   now(): number;
 };
 
-/**
- * What an action of an entry with no caller to hold runs with: a public row, whose credential is
- * its input (signing in, accepting an invite, token exchange, the published keys), and the
- * platform operator's rows, held by the gate to the operator's token before the action runs.
- */
-export type PublicActionContext = {
+export type ActionContext = {
   db: Database;
   config: Config;
-  commit: Commit;
-  edge: EdgePorts;
-};
-
-export type ActionContext = PublicActionContext & {
   /** The caller, already held to its row of the permission table by the gate. */
   principal: Principal;
   /**
@@ -58,4 +48,14 @@ export type ActionContext = PublicActionContext & {
    * an action is held to the same minimum whichever door it came through.
    */
   cell: Cell;
+  commit: Commit;
+  edge: EdgePorts;
 };
+
+/**
+ * What an action on a public row of the table runs with (signing in, accepting or redeeming an
+ * invite, registering, claiming, token exchange, the published keys), on the platform operator's
+ * rows, and in the registration channel's object: no caller, or the one a public row with a token
+ * admitted (a registration names its company by it).
+ */
+export type PublicActionContext = Omit<ActionContext, "principal" | "cell"> & { principal?: Principal; cell?: Cell };

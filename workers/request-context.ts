@@ -31,18 +31,20 @@ function proposalWatchOf(env: Env, proposalId: string): ProposalWatchPort {
  * @example c.json(await createRealm(actionContextOf(c), c.req.valid("json")), 201)
  */
 export function actionContextOf(c: Context<AppEnv>): ActionContext {
-  return { ...publicActionContextOf(c), principal: c.var.principal, cell: c.var.cell };
+  return { ...publicContextOf(c), principal: c.var.principal, cell: c.var.cell };
 }
 
 /**
- * The context of a request whose row holds no caller: a public row (its credential is its input)
- * or the platform operator's (the gate has checked the operator's token).
+ * The context of a request on a public row (signing in, accepting an invite, token exchange, the
+ * published keys) or the platform operator's: its caller only when it presented a token, which the
+ * gate then held to its cell.
  *
- * @example c.json(await signIn(publicActionContextOf(c), c.req.valid("json"), clientAddress), 200)
+ * @example c.json(await signIn(publicContextOf(c), c.req.valid("json"), clientAddress), 200)
  */
-export function publicActionContextOf(c: Context<AppEnv>): PublicActionContext {
+export function publicContextOf(c: Context<AppEnv>): PublicActionContext {
   const env = c.env;
   const db = c.var.db;
+  const principal = c.get("principal") as ActionContext["principal"] | undefined;
   return {
     db,
     config: configOf(env),
@@ -54,6 +56,7 @@ export function publicActionContextOf(c: Context<AppEnv>): PublicActionContext {
       masterKeyring: () => masterKeyring(env),
       now: () => Date.now(),
     },
+    ...(principal ? { principal, cell: c.var.cell } : {}),
   };
 }
 

@@ -23,7 +23,6 @@ import type { Principal } from "../lib/principal.ts";
 import { createRouter } from "../router.ts";
 import { spiffeIdFor } from "../lib/spiffe.ts";
 import { issueAgentSvid, trustDomainOf } from "../identity/svid.ts";
-import { configOf } from "../config.ts";
 import { actionContextOf } from "../request-context.ts";
 import { newId } from "../lib/tokens.ts";
 import * as routes from "./agents.routes.ts";
@@ -43,8 +42,7 @@ async function requireAgent(db: Database, principal: Principal, ref: string) {
   return found;
 }
 
-const viewOf = (env: Env, agent: AgentRow, realm: RealmRow | null) =>
-  agentView(agent, realm, spiffeIdFor(trustDomainOf(configOf(env)), agent.companyId, agent.name));
+const viewOf = (env: Env, agent: AgentRow, realm: RealmRow | null) => agentView(agent, realm, spiffeIdFor(trustDomainOf(env), agent.companyId, agent.name));
 
 export const agentsRouter = createRouter();
 
@@ -106,7 +104,7 @@ agentsRouter
     const { agent, realm } = await requireAgent(db, principal, id);
     authorizeSubject(c, agent.id, `Agent "${id}"`);
     const vaults = await agentVaults(db, agent.id, principal.companyId);
-    const view = vaultysAgentView(agent, realm, spiffeIdFor(trustDomainOf(configOf(c.env)), agent.companyId, agent.name));
+    const view = vaultysAgentView(agent, realm, spiffeIdFor(trustDomainOf(c.env), agent.companyId, agent.name));
     return c.json({ ...view, llmSystemPrompt: agent.llmSystemPrompt ?? null, publicKey: agent.publicKey ?? null, version: agent.version ?? null, vaults }, 200);
   })
   .openapi(routes.getAgentSvid, async (c) => {

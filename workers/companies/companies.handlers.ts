@@ -1,13 +1,13 @@
 /** Companies and API keys (companies.actions.ts). */
 import { requirePlatformOperator } from "../auth/platform.ts";
 import { createRouter } from "../router.ts";
-import { actionContextOf, publicActionContextOf } from "../request-context.ts";
+import { actionContextOf, publicContextOf } from "../request-context.ts";
 import { createApiKey, createCompany, currentCompany, listApiKeys, revokeApiKey } from "./companies.actions.ts";
 import * as routes from "./companies.routes.ts";
 
 export const platformRouter = createRouter().openapi(routes.createCompany, async (c) => {
   await requirePlatformOperator(c);
-  return c.json(await createCompany(publicActionContextOf(c), c.req.valid("json")), 201);
+  return c.json(await createCompany(publicContextOf(c), c.req.valid("json")), 201);
 });
 
 export const companiesRouter = createRouter();

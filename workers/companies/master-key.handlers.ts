@@ -5,11 +5,11 @@
  */
 import { requirePlatformOperator } from "../auth/platform.ts";
 import { createRouter } from "../router.ts";
-import { publicActionContextOf } from "../request-context.ts";
+import { publicContextOf } from "../request-context.ts";
 import { rotateMasterKey } from "./companies.actions.ts";
 import * as routes from "./master-key.routes.ts";
 
 export const masterKeyRouter = createRouter().openapi(routes.rotateMasterKey, async (c) => {
   await requirePlatformOperator(c);
-  return c.json(await rotateMasterKey(publicActionContextOf(c)), 200);
+  return c.json(await rotateMasterKey(publicContextOf(c)), 200);
 });

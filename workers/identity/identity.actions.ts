@@ -15,7 +15,7 @@ import { iso } from "../lib/openapi.ts";
 import type { Jwks, OneIdentity, SigningKeysRotated, SpiffeBundle, UpdateIdentityBody } from "./identity.contract.ts";
 import { ensureSigningKeys, isPublished, NEXT_KEY_MIN_AGE_MS, newKeyRow, publishedKeys, publishedUntil, spiffeSequence } from "./signing-keys.ts";
 import { companyKeys, rotateSigningKeysChange, signingAlgChange } from "./signing-keys.queries.ts";
-import { trustDomainOf } from "./svid.ts";
+import { trustDomainIn } from "./svid.ts";
 
 export type UpdateIdentityInput = z.output<typeof UpdateIdentityBody>;
 
@@ -42,7 +42,7 @@ export async function getIdentity(ctx: ActionContext): Promise<z.output<typeof O
   const companyId = ctx.principal.companyId;
   const company = await findCompany(ctx.db, companyId);
   if (!company) throw notFound("Company");
-  const trustDomain = trustDomainOf(ctx.config);
+  const trustDomain = trustDomainIn(ctx.config);
   const now = ctx.edge.now();
   const rows = await ensureSigningKeys(ctx, companyId, now);
   const origin = publicOriginIn(ctx.config);

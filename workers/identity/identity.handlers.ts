@@ -4,7 +4,7 @@
  */
 import { JWKS_MAX_AGE_SECONDS } from "../lib/jwt-svid.ts";
 import { createRouter } from "../router.ts";
-import { actionContextOf, publicActionContextOf } from "../request-context.ts";
+import { actionContextOf, publicContextOf } from "../request-context.ts";
 import { getIdentity, publishedJwks, rotateSigningKeys, spiffeBundle, updateIdentity } from "./identity.actions.ts";
 import * as routes from "./identity.routes.ts";
 
@@ -17,8 +17,8 @@ const PUBLIC_CACHE_HEADERS = {
 export const identityRouter = createRouter();
 
 identityRouter
-  .openapi(routes.jwks, async (c) => c.json(await publishedJwks(publicActionContextOf(c), c.req.valid("param").companyId), 200, PUBLIC_CACHE_HEADERS))
-  .openapi(routes.spiffeBundle, async (c) => c.json(await spiffeBundle(publicActionContextOf(c), c.req.valid("param").companyId), 200, PUBLIC_CACHE_HEADERS))
+  .openapi(routes.jwks, async (c) => c.json(await publishedJwks(publicContextOf(c), c.req.valid("param").companyId), 200, PUBLIC_CACHE_HEADERS))
+  .openapi(routes.spiffeBundle, async (c) => c.json(await spiffeBundle(publicContextOf(c), c.req.valid("param").companyId), 200, PUBLIC_CACHE_HEADERS))
   .openapi(routes.getIdentity, async (c) => c.json(await getIdentity(actionContextOf(c)), 200))
   .openapi(routes.updateIdentity, async (c) => c.json(await updateIdentity(actionContextOf(c), c.req.valid("json")), 200))
   .openapi(routes.rotateSigningKeys, async (c) => c.json(await rotateSigningKeys(actionContextOf(c), { force: c.req.valid("query").force === "true" }), 200));

@@ -3,11 +3,12 @@
  * Signed with the company's active key; verified only against that same company's keys, so a
  * token naming company A but signed by company B's key finds no key and is refused.
  */
+import { type Config, configOf } from "../config.ts";
 import type { JWTPayload } from "jose";
-import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { activeSigner, type SigningKeyAccess, verificationKey } from "./signing-keys.ts";
 import { companyKeys } from "./signing-keys.queries.ts";
+import type { Env } from "../env.ts";
 import { AppError } from "../lib/app-error.ts";
 import {
   ACCESS_TOKEN_TYP,
@@ -43,7 +44,12 @@ export type SvidSigning = SigningKeyAccess & { config: Config };
 export type SvidVerifying = { db: Database; config: Config };
 
 /** Checks the configured trust domain: a bad one is our misconfiguration, not the caller's input. */
-export function trustDomainOf(config: Config): string {
+export function trustDomainOf(env: Env): string {
+  return trustDomainIn(configOf(env));
+}
+
+/** `trustDomainOf` for settings already read (an action holds its `Config`, never `Env`). */
+export function trustDomainIn(config: Pick<Config, "trustDomain">): string {
   const { trustDomain } = config;
   const problem = trustDomainProblem(trustDomain);
   if (problem) throw new AppError(500, "server_misconfigured", "The server's trust domain is not configured", { cause: `TRUST_DOMAIN: ${problem}` });
@@ -79,8 +85,8 @@ export type SvidClaims = { iss: string; sub: string; aud: string[]; iat: number;
  * @example
  * const claims = agentSvidClaims(ctx.config, { companyId, agentName: "researcher-1" }); // claims.sub: spiffe://…/agent/researcher-1
  */
-export function agentSvidClaims(config: Config, options: IssueSvidOptions): SvidClaims {
-  const trustDomain = trustDomainOf(config);
+export function agentSvidClaims(config: Pick<Config, "trustDomain">, options: IssueSvidOptions): SvidClaims {
+  const trustDomain = trustDomainIn(config);
   const sub = spiffeIdFor(trustDomain, options.companyId, options.agentName);
   const aud = checkAudience(options.audience ?? [DEFAULT_SVID_AUDIENCE]);
   const iat = Math.floor((options.now ?? Date.now()) / 1000);
@@ -148,7 +154,7 @@ export async function verifyAgentSvid(ctx: SvidVerifying, token: string, options
 
 /** Verifies an SVID or (with `acceptAccessTokens`) an access token minted by token exchange. */
 export async function verifyCompanyToken(ctx: SvidVerifying, token: string, options: VerifyTokenOptions): Promise<VerifiedToken> {
-  const trustDomain = trustDomainOf(ctx.config);
+  const trustDomain = trustDomainIn(ctx.config);
   const now = options.now ?? Date.now();
   // JWT-SVID: typ absent, JWT or JOSE. Exchanged tokens carry at+jwt so they never pass as SVIDs.
   const typs = options.acceptAccessTokens ? [undefined, SVID_TYP, "JOSE", ACCESS_TOKEN_TYP] : [undefined, SVID_TYP, "JOSE"];

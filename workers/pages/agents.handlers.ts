@@ -137,7 +137,7 @@ async function detailPage(c: Context<AppEnv>, session: PageSession, refused?: Re
   const db = c.var.db;
   const companyId = session.principal.companyId;
   const { agent, realm } = await requireAgent(c, session);
-  const view = agentView(agent, realm, spiffeIdFor(trustDomainOf(configOf(c.env)), agent.companyId, agent.name));
+  const view = agentView(agent, realm, spiffeIdFor(trustDomainOf(c.env), agent.companyId, agent.name));
   // The claims GET /v1/agents/{agentId}/svid would sign now: the same checks, nothing signed.
   const request = await attempt(async () => svidRequestFor(agent));
   const svid: SvidPreview = request.ok

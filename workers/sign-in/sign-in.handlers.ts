@@ -1,6 +1,6 @@
 /** Sign-in, sign-out and whoami (sign-in.actions.ts). */
 import { createRouter } from "../router.ts";
-import { actionContextOf, publicActionContextOf } from "../request-context.ts";
+import { actionContextOf, publicContextOf } from "../request-context.ts";
 import { clearSessionCookie, setSessionCookie } from "./session-cookie.ts";
 import { signIn, signOut, whoami } from "./sign-in.actions.ts";
 import * as routes from "./sign-in.routes.ts";
@@ -10,7 +10,7 @@ export const authRouter = createRouter();
 authRouter
   .openapi(routes.signIn, async (c) => {
     const body = c.req.valid("json");
-    const { token, ...signedIn } = await signIn(publicActionContextOf(c), body, c.req.header("CF-Connecting-IP"));
+    const { token, ...signedIn } = await signIn(publicContextOf(c), body, c.req.header("CF-Connecting-IP"));
     if (body.mode === "bearer") return c.json({ token, ...signedIn }, 200);
     // The cookie carries the token: the answer never does.
     setSessionCookie(c, token);

@@ -7,7 +7,7 @@
  */
 import type { PublicActionContext } from "../action-context.ts";
 import { publicOriginIn } from "../config.ts";
-import { signCompanyToken, trustDomainOf, verifyAgentSvid, verifyCompanyToken, type VerifiedToken } from "../identity/svid.ts";
+import { signCompanyToken, trustDomainIn, verifyAgentSvid, verifyCompanyToken, type VerifiedToken } from "../identity/svid.ts";
 import { AppError } from "../lib/app-error.ts";
 import { ACCESS_TOKEN_TYP, DEFAULT_SVID_AUDIENCE, issuerFor, MAX_TOKEN_TTL_SECONDS } from "../lib/jwt-svid.ts";
 import { findActiveAgentByName } from "./token-exchange.queries.ts";
@@ -72,7 +72,7 @@ export async function exchangeToken(ctx: PublicActionContext, request: TokenExch
   if (exp <= iat) throw oauthError("invalid_request", "The presented tokens expire too soon to exchange");
 
   const claims = {
-    iss: issuerFor(trustDomainOf(ctx.config), subject.companyId),
+    iss: issuerFor(trustDomainIn(ctx.config), subject.companyId),
     sub: subject.spiffeId,
     // Without a target the token is for the edge itself (its public origin, PUBLIC_ORIGIN), as docs/identity.md says.
     aud: request.targets.length ? request.targets : [publicOriginIn(ctx.config)],

@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { createRouter } from "../router.ts";
-import { publicActionContextOf } from "../request-context.ts";
+import { publicContextOf } from "../request-context.ts";
 import { exchangeToken } from "./token-exchange.actions.ts";
 import { oauthError, paramsFromForm, paramsFromJson, parseTokenExchangeRequest, type RawParams } from "./token-exchange.request.ts";
 import { tokenExchange } from "./token-exchange.routes.ts";
@@ -41,5 +41,5 @@ tokenExchangeRouter.openAPIRegistry.registerPath(tokenExchange);
 
 tokenExchangeRouter.openapi({ ...tokenExchange, hide: true, request: undefined }, async (c) => {
   const request = parseTokenExchangeRequest(await readParams(c));
-  return c.json(await exchangeToken(publicActionContextOf(c), request), 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
+  return c.json(await exchangeToken(publicContextOf(c), request), 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
 });

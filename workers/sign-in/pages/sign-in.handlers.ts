@@ -10,7 +10,7 @@ import { page } from "../../pages/console-route.ts";
 import { FORM_BODY_LIMIT, formBodyLimit, requireForm } from "../../pages/page-forms.ts";
 import { pageSession } from "../../pages/page-session.ts";
 import { createRouter } from "../../router.ts";
-import { actionContextOf, publicActionContextOf } from "../../request-context.ts";
+import { actionContextOf, publicContextOf } from "../../request-context.ts";
 import { clearSessionCookie, setSessionCookie } from "../session-cookie.ts";
 import { signIn, signOut } from "../sign-in.actions.ts";
 import { signInPage } from "./sign-in.page.ts";
@@ -43,11 +43,7 @@ signInPages.post("/sign-in", formBodyLimit(FORM_BODY_LIMIT), async (c) => {
   if (!parsed.success) return page(c, signInPage({ next, error: "Enter your email and password." }), 400);
   try {
     const { email, password, company } = parsed.data;
-    const signedIn = await signIn(
-      publicActionContextOf(c),
-      { email, password, mode: "cookie", company: company || undefined },
-      c.req.header("CF-Connecting-IP"),
-    );
+    const signedIn = await signIn(publicContextOf(c), { email, password, mode: "cookie", company: company || undefined }, c.req.header("CF-Connecting-IP"));
     setSessionCookie(c, signedIn.token);
     return c.redirect(next, 303);
   } catch (error) {

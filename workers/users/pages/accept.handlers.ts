@@ -9,7 +9,7 @@ import { page } from "../../pages/console-route.ts";
 import { FORM_BODY_LIMIT, formBodyLimit, readForm } from "../../pages/page-forms.ts";
 import { attempt } from "../../pages/page-parts.ts";
 import { createRouter } from "../../router.ts";
-import { publicActionContextOf } from "../../request-context.ts";
+import { publicContextOf } from "../../request-context.ts";
 import { acceptUserInvite, userInvitation } from "../users.actions.ts";
 import { AcceptUserInviteBody } from "../users.contract.ts";
 import { acceptedPage, acceptPage, inviteGonePage } from "./accept.page.ts";
@@ -21,14 +21,14 @@ ruleOf("POST /accept/{token}");
 export const acceptPages = createRouter();
 
 acceptPages.get("/accept/:token", async (c) => {
-  const found = await attempt(() => userInvitation(publicActionContextOf(c), c.req.param("token")));
+  const found = await attempt(() => userInvitation(publicContextOf(c), c.req.param("token")));
   if (!found.ok) return page(c, inviteGonePage(found.error.message), 410);
   return page(c, acceptPage(found.value));
 });
 
 acceptPages.post("/accept/:token", formBodyLimit(FORM_BODY_LIMIT), async (c) => {
   if (c.req.header("Origin") !== new URL(c.req.url).origin) throw new AppError(403, "csrf_failed", "This form must be sent from Edgevault's own pages");
-  const ctx = publicActionContextOf(c);
+  const ctx = publicContextOf(c);
   const token = c.req.param("token");
   const found = await attempt(() => userInvitation(ctx, token));
   if (!found.ok) return page(c, inviteGonePage(found.error.message), 410);
