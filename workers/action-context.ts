@@ -14,6 +14,7 @@ import type { IssuedSvid, IssueSvidOptions } from "./identity/svid.ts";
 import type { Principal } from "./lib/principal.ts";
 import type { ParsedToken, TokenMinter } from "./lib/tokens.ts";
 import type { ProposalRecord, ProposalView } from "./proposals/proposal-view.ts";
+import type { MasterKeyring } from "./lib/crypto-envelope.ts";
 
 /** Runs a change: its statements in one D1 batch, then what it invalidates (db/change.ts `commit`). */
 export type Commit = <T extends Change["statements"]>(done: Change<T>) => Promise<{ [K in keyof T]: Awaited<T[K]> }>;
@@ -42,6 +43,8 @@ export type EdgePorts = {
    */
   handOffChannel(handoff: AgentHandoff | RegistrationHandoff): Promise<Response>;
   proposalWatch(proposalId: string): ProposalWatchPort;
+  /** The master keys (Worker secret MASTER_KEYS) that wrap the data keys: only their rotation reads them. */
+  masterKeyring(): Promise<MasterKeyring>;
   /** The time a write records; one clock for a whole action. */
   now(): number;
 };
@@ -61,8 +64,9 @@ export type ActionContext = {
 };
 
 /**
- * What an action on a public row of the table runs with (registering, claiming, redeeming an
- * invite), and the registration channel's object: no caller, or the one a public row with a token
+ * What an action on a public row of the table runs with (signing in, accepting or redeeming an
+ * invite, registering, claiming, token exchange, the published keys), on the platform operator's
+ * rows, and in the registration channel's object: no caller, or the one a public row with a token
  * admitted (a registration names its company by it).
  */
 export type PublicActionContext = Omit<ActionContext, "principal" | "cell"> & { principal?: Principal; cell?: Cell };

@@ -15,7 +15,7 @@ import { minterFor, readToken } from "./auth/token-signer.ts";
 import { configOf } from "./config.ts";
 import { commit } from "./db/change.ts";
 import type { Database } from "./db/client.ts";
-import { companyDataKey } from "./db/data-keys.ts";
+import { companyDataKey, masterKeyring } from "./db/data-keys.ts";
 import { effectsOf } from "./effects.ts";
 import type { Env } from "./env.ts";
 import { issueAgentSvid } from "./identity/svid.ts";
@@ -36,10 +36,12 @@ function edgePortsOf(env: Env, db: Database): EdgePorts {
     dataKey: (companyId) => companyDataKey(db, env, companyId),
     mint: minterFor(env),
     readToken: (token) => readToken(env, token),
-    issueSvid: (options) => issueAgentSvid(db, env, options),
+    issueSvid: (options) =>
+      issueAgentSvid({ db, config: configOf(env), edge: { dataKey: (companyId) => companyDataKey(db, env, companyId), now: () => Date.now() } }, options),
     handOffChannel: (handoff) =>
       (handoff.kind === "agent" ? actorGate(env, agentRoot(handoff.agentId)) : registrationChannel(env, handoff.registrationId)).fetch(handoffRequest(handoff)),
     proposalWatch: (proposalId) => proposalWatchOf(env, proposalId),
+    masterKeyring: () => masterKeyring(env),
     now: () => Date.now(),
   };
 }

@@ -1,5 +1,9 @@
 /** Test helpers: talk to the real Worker (workerd, real local D1) over fetch, as a client would. */
 import { env, SELF } from "cloudflare:test";
+import { configOf } from "../../workers/config.ts";
+import { createDatabase } from "../../workers/db/client.ts";
+import { companyDataKey } from "../../workers/db/data-keys.ts";
+import type { SvidSigning } from "../../workers/identity/svid.ts";
 
 export const BASE = "https://edge.test";
 
@@ -93,4 +97,10 @@ export async function agentGate(companyId: string, agentName: string) {
   const row = await env.DB.prepare("SELECT id FROM agents WHERE company_id = ? AND name = ?").bind(companyId, agentName).first<{ id: string }>();
   if (!row) throw new Error(`no agent ${agentName}`);
   return env.ACTOR_GATE.getByName(`agent:${row.id}`);
+}
+
+/** What identity's SVID functions take, as an action's context has it: the test's D1, its settings and the companies' data keys. */
+export function svidContext(): SvidSigning {
+  const db = createDatabase(env.DB);
+  return { db, config: configOf(env), edge: { dataKey: (companyId) => companyDataKey(db, env, companyId), now: () => Date.now() } };
 }

@@ -4,9 +4,8 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createDatabase } from "../../workers/db/client.ts";
 import { issueAgentSvid } from "../../workers/identity/svid.ts";
-import { BASE, call, createCompany, createUser, createVault, inviteAgent, redeem } from "./helpers.ts";
+import { BASE, call, createCompany, createUser, createVault, inviteAgent, redeem, svidContext } from "./helpers.ts";
 
 const agentRole = async (token: string, vault: string, name: string) =>
   ((await call("GET", `/v1/vaults/${vault}/agents`, { token })).body.agents as { agent: string; role: string }[]).find((a) => a.agent === name)?.role;
@@ -115,7 +114,7 @@ describe("a rename does not hand the new name's older SVIDs to the renamed agent
       .bind(Date.now() - 3_600_000, company.id)
       .run();
     // An SVID the deleted agent fetched a minute ago (still valid for most of an hour).
-    const leftover = (await issueAgentSvid(createDatabase(env.DB), env, { companyId: company.id, agentName: gone.name, now: Date.now() - 60_000 })).svid;
+    const leftover = (await issueAgentSvid(svidContext(), { companyId: company.id, agentName: gone.name, now: Date.now() - 60_000 })).svid;
     const exchange = async () =>
       (
         await SELF.fetch(`${BASE}/v1/token/exchange`, {

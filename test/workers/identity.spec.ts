@@ -2,13 +2,11 @@ import { env } from "cloudflare:test";
 import { base64url, createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import type { JSONWebKeySet } from "jose";
 import { describe, expect, it } from "vitest";
-import { createDatabase } from "../../workers/db/client.ts";
 import { AppError } from "../../workers/lib/app-error.ts";
 import { isValidSpiffeId } from "../../workers/lib/spiffe.ts";
 import { issueAgentSvid, signCompanyToken, verifyAgentSvid } from "../../workers/identity/svid.ts";
-import { call, createCompany, createUser, type TestCompany } from "./helpers.ts";
+import { call, createCompany, createUser, type TestCompany, svidContext } from "./helpers.ts";
 
-const db = () => createDatabase(env.DB);
 const ISSUER = (companyId: string) => `spiffe://${env.TRUST_DOMAIN}/company/${companyId}`;
 
 type KeyRow = {
@@ -106,7 +104,7 @@ describe("published keys: JWKS and SPIFFE bundle", () => {
       expect(key.d).toBeUndefined();
     }
     // jose's JWKS lookup ignores keys whose use is not "sig": the bundle is not a JWKS.
-    const svid = await issueAgentSvid(db(), env, { companyId: company.id, agentName: "bot" });
+    const svid = await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "bot" });
     await expect(jwtVerify(svid.svid, createLocalJWKSet(res.body as unknown as JSONWebKeySet))).rejects.toThrow();
   });
 
@@ -114,7 +112,7 @@ describe("published keys: JWKS and SPIFFE bundle", () => {
     const company = await createCompany();
     await Promise.all([
       ...Array.from({ length: 4 }, () => call("GET", `/v1/companies/${company.id}/jwks.json`)),
-      ...Array.from({ length: 4 }, (_, i) => issueAgentSvid(db(), env, { companyId: company.id, agentName: `bot-${i}` })),
+      ...Array.from({ length: 4 }, (_, i) => issueAgentSvid(svidContext(), { companyId: company.id, agentName: `bot-${i}` })),
     ]);
     const rows = await keyRows(company.id);
     expect(rows.filter((r) => r.status === "active")).toHaveLength(1);
@@ -126,7 +124,7 @@ describe("published keys: JWKS and SPIFFE bundle", () => {
 describe("JWT-SVIDs", () => {
   it("verify offline against the company JWKS (EdDSA by default)", async () => {
     const company = await createCompany();
-    const issued = await issueAgentSvid(db(), env, { companyId: company.id, agentName: "researcher-1" });
+    const issued = await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "researcher-1" });
     expect(issued.spiffeId).toBe(`spiffe://${env.TRUST_DOMAIN}/company/${company.id}/agent/researcher-1`);
     const jwks = createLocalJWKSet(await fetchJwks(company.id));
     const { payload, protectedHeader } = await jwtVerify(issued.svid, jwks, { audience: "edgevault", issuer: ISSUER(company.id) });
@@ -141,12 +139,12 @@ describe("JWT-SVIDs", () => {
 
   it("carry the requested audience", async () => {
     const company = await createCompany();
-    const issued = await issueAgentSvid(db(), env, { companyId: company.id, agentName: "bot", audience: ["https://mcp.example.com", "edgevault"] });
+    const issued = await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "bot", audience: ["https://mcp.example.com", "edgevault"] });
     expect(decodeJwt(issued.svid).aud).toEqual(["https://mcp.example.com", "edgevault"]);
-    const verified = await verifyAgentSvid(db(), env, issued.svid, { audience: "https://mcp.example.com" });
+    const verified = await verifyAgentSvid(svidContext(), issued.svid, { audience: "https://mcp.example.com" });
     expect(verified).toMatchObject({ companyId: company.id, agentName: "bot", spiffeId: issued.spiffeId });
     for (const audience of [[], ["has space"], ["x".repeat(513)], Array.from({ length: 11 }, (_, i) => `a${i}`)]) {
-      const error = await refused(issueAgentSvid(db(), env, { companyId: company.id, agentName: "bot", audience }));
+      const error = await refused(issueAgentSvid(svidContext(), { companyId: company.id, agentName: "bot", audience }));
       expect(error.status).toBe(400);
       expect(error.code).toBe("invalid_audience");
     }
@@ -155,7 +153,7 @@ describe("JWT-SVIDs", () => {
   it("refuse agent names that are not SPIFFE path segments", async () => {
     const company = await createCompany();
     for (const agentName of ["a/b", "..", "a%2F", "with space", ""]) {
-      const error = await refused(issueAgentSvid(db(), env, { companyId: company.id, agentName }));
+      const error = await refused(issueAgentSvid(svidContext(), { companyId: company.id, agentName }));
       expect(error.status, agentName).toBe(400);
       expect(error.code).toBe("invalid_spiffe_id");
     }
@@ -165,84 +163,84 @@ describe("JWT-SVIDs", () => {
     const company = await createCompany();
     const patched = await call("PATCH", "/v1/company/identity", { token: company.ownerKey, body: { signing_alg: "ES256" } });
     expect(patched.status).toBe(200);
-    const issued = await issueAgentSvid(db(), env, { companyId: company.id, agentName: "spiffe-bot" });
+    const issued = await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "spiffe-bot" });
     assertJwtSvidRules(issued.svid, "edgevault");
     expect(decodeProtectedHeader(issued.svid)).toMatchObject({ alg: "ES256", typ: "JWT" });
     const jwks = await fetchJwks(company.id);
     expect(jwks.keys.every((k) => k.alg === "ES256" && (k as unknown as { crv: string }).crv === "P-256")).toBe(true);
     await jwtVerify(issued.svid, createLocalJWKSet(jwks), { audience: "edgevault", algorithms: ["ES256"] });
-    expect((await verifyAgentSvid(db(), env, issued.svid, { audience: "edgevault" })).agentName).toBe("spiffe-bot");
+    expect((await verifyAgentSvid(svidContext(), issued.svid, { audience: "edgevault" })).agentName).toBe("spiffe-bot");
   });
 
   describe("refusals", () => {
     it("tampered, expired, wrong audience", async () => {
       const company = await createCompany();
-      const { svid } = await issueAgentSvid(db(), env, { companyId: company.id, agentName: "bot" });
+      const { svid } = await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "bot" });
       const [h, p, s] = svid.split(".") as [string, string, string];
       const claims = decodeJwt(svid);
       const forged = base64url.encode(JSON.stringify({ ...claims, aud: ["evil"] }));
-      expect((await refused(verifyAgentSvid(db(), env, `${h}.${forged}.${s}`, { audience: "evil" }))).message).toContain("signature");
+      expect((await refused(verifyAgentSvid(svidContext(), `${h}.${forged}.${s}`, { audience: "evil" }))).message).toContain("signature");
       const flipped = `${h}.${p}.${s.slice(0, 10)}${s[10] === "A" ? "B" : "A"}${s.slice(11)}`;
-      expect((await refused(verifyAgentSvid(db(), env, flipped, { audience: "edgevault" }))).code).toBe("invalid_token");
+      expect((await refused(verifyAgentSvid(svidContext(), flipped, { audience: "edgevault" }))).code).toBe("invalid_token");
 
-      const old = await issueAgentSvid(db(), env, { companyId: company.id, agentName: "bot", now: Date.now() - 2 * 3600_000 });
-      expect((await refused(verifyAgentSvid(db(), env, old.svid, { audience: "edgevault" }))).message).toContain("expired");
+      const old = await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "bot", now: Date.now() - 2 * 3600_000 });
+      expect((await refused(verifyAgentSvid(svidContext(), old.svid, { audience: "edgevault" }))).message).toContain("expired");
 
-      expect((await refused(verifyAgentSvid(db(), env, svid, { audience: "https://other.example" }))).message).toContain("audience");
+      expect((await refused(verifyAgentSvid(svidContext(), svid, { audience: "https://other.example" }))).message).toContain("audience");
     });
 
     it("alg none and HS256 (keyed with the public key), before any key is used", async () => {
       const company = await createCompany();
-      const { svid } = await issueAgentSvid(db(), env, { companyId: company.id, agentName: "bot" });
+      const { svid } = await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "bot" });
       const { kid } = decodeProtectedHeader(svid);
       const claims = decodeJwt(svid);
       const none = `${base64url.encode(JSON.stringify({ alg: "none", kid, typ: "JWT" }))}.${base64url.encode(JSON.stringify(claims))}.`;
-      const noneError = await refused(verifyAgentSvid(db(), env, none, { audience: "edgevault" }));
+      const noneError = await refused(verifyAgentSvid(svidContext(), none, { audience: "edgevault" }));
       expect(noneError.status).toBe(401);
       expect(noneError.message).toContain("alg");
 
       const jwk = (await fetchJwks(company.id)).keys.find((k) => k.kid === kid) as unknown as { x: string };
       const hs = await new SignJWT(claims).setProtectedHeader({ alg: "HS256", kid, typ: "JWT" }).sign(new TextEncoder().encode(jwk.x));
-      expect((await refused(verifyAgentSvid(db(), env, hs, { audience: "edgevault" }))).message).toContain("alg");
+      expect((await refused(verifyAgentSvid(svidContext(), hs, { audience: "edgevault" }))).message).toContain("alg");
       for (const alg of ["RS256", "ES384", "PS256", "Ed25519"]) {
         const header = base64url.encode(JSON.stringify({ alg, kid, typ: "JWT" }));
         const token = `${header}.${svid.split(".")[1]}.${svid.split(".")[2]}`;
-        expect((await refused(verifyAgentSvid(db(), env, token, { audience: "edgevault" }))).message, alg).toContain("alg");
+        expect((await refused(verifyAgentSvid(svidContext(), token, { audience: "edgevault" }))).message, alg).toContain("alg");
       }
     });
 
     it("another company's key, an unknown kid, a foreign trust domain, garbage", async () => {
       const a = await createCompany();
       const b = await createCompany();
-      const { spiffeId } = await issueAgentSvid(db(), env, { companyId: a.id, agentName: "bot" });
+      const { spiffeId } = await issueAgentSvid(svidContext(), { companyId: a.id, agentName: "bot" });
       const now = Math.floor(Date.now() / 1000);
       // Company B's key signing a token that claims to be company A's agent.
       const claims = { iss: ISSUER(a.id), sub: spiffeId, aud: ["edgevault"], iat: now, exp: now + 600 };
-      const crossed = await signCompanyToken(db(), env, b.id, "JWT", claims);
-      expect((await refused(verifyAgentSvid(db(), env, crossed, { audience: "edgevault" }))).message).toContain("unknown signing key");
+      const crossed = await signCompanyToken(svidContext(), b.id, "JWT", claims);
+      expect((await refused(verifyAgentSvid(svidContext(), crossed, { audience: "edgevault" }))).message).toContain("unknown signing key");
 
-      const { svid } = await issueAgentSvid(db(), env, { companyId: a.id, agentName: "bot" });
+      const { svid } = await issueAgentSvid(svidContext(), { companyId: a.id, agentName: "bot" });
       const [, p, s] = svid.split(".") as [string, string, string];
       const unknownKid = `${base64url.encode(JSON.stringify({ alg: "EdDSA", kid: "sk_doesnotexist", typ: "JWT" }))}.${p}.${s}`;
-      expect((await refused(verifyAgentSvid(db(), env, unknownKid, { audience: "edgevault" }))).message).toContain("unknown signing key");
+      expect((await refused(verifyAgentSvid(svidContext(), unknownKid, { audience: "edgevault" }))).message).toContain("unknown signing key");
 
-      const foreign = await signCompanyToken(db(), env, a.id, "JWT", { ...claims, sub: `spiffe://elsewhere.example/company/${a.id}/agent/bot` });
-      expect((await refused(verifyAgentSvid(db(), env, foreign, { audience: "edgevault" }))).message).toContain("trust domain");
+      const foreign = await signCompanyToken(svidContext(), a.id, "JWT", { ...claims, sub: `spiffe://elsewhere.example/company/${a.id}/agent/bot` });
+      expect((await refused(verifyAgentSvid(svidContext(), foreign, { audience: "edgevault" }))).message).toContain("trust domain");
 
       for (const garbage of ["", "abc", "a.b.c", "x".repeat(9000), `${svid}.extra`]) {
-        expect((await refused(verifyAgentSvid(db(), env, garbage, { audience: "edgevault" }))).status).toBe(401);
+        expect((await refused(verifyAgentSvid(svidContext(), garbage, { audience: "edgevault" }))).status).toBe(401);
       }
     });
 
     it("an exchanged access token or a token claiming delegation passed off as an SVID", async () => {
       const company = await createCompany();
-      const { spiffeId } = await issueAgentSvid(db(), env, { companyId: company.id, agentName: "bot" });
+      const { spiffeId } = await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "bot" });
       const now = Math.floor(Date.now() / 1000);
       const claims = { iss: ISSUER(company.id), sub: spiffeId, aud: ["edgevault"], iat: now, exp: now + 600 };
-      const accessToken = await signCompanyToken(db(), env, company.id, "at+jwt", claims);
-      expect((await refused(verifyAgentSvid(db(), env, accessToken, { audience: "edgevault" }))).message).toContain("typ");
-      const withAct = await signCompanyToken(db(), env, company.id, "JWT", { ...claims, act: { sub: "spiffe://x/y" } });
-      expect((await refused(verifyAgentSvid(db(), env, withAct, { audience: "edgevault" }))).message).toContain("act");
+      const accessToken = await signCompanyToken(svidContext(), company.id, "at+jwt", claims);
+      expect((await refused(verifyAgentSvid(svidContext(), accessToken, { audience: "edgevault" }))).message).toContain("typ");
+      const withAct = await signCompanyToken(svidContext(), company.id, "JWT", { ...claims, act: { sub: "spiffe://x/y" } });
+      expect((await refused(verifyAgentSvid(svidContext(), withAct, { audience: "edgevault" }))).message).toContain("act");
     });
   });
 });
@@ -250,7 +248,7 @@ describe("JWT-SVIDs", () => {
 describe("key rotation", () => {
   it("signs only with keys published beforehand; old SVIDs keep verifying", async () => {
     const company = await createCompany();
-    const before = await issueAgentSvid(db(), env, { companyId: company.id, agentName: "bot" });
+    const before = await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "bot" });
     const jwksBefore = await fetchJwks(company.id);
     const bundleBefore = await call("GET", `/v1/companies/${company.id}/spiffe-bundle`);
     const next = (await keyRows(company.id)).find((r) => r.status === "next");
@@ -263,14 +261,14 @@ describe("key rotation", () => {
     expect(rotation.retired).toBe(decodeProtectedHeader(before.svid).kid);
 
     // The new signer was already in the JWKS a verifier cached before the rotation.
-    const after = await issueAgentSvid(db(), env, { companyId: company.id, agentName: "bot" });
+    const after = await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "bot" });
     expect(decodeProtectedHeader(after.svid).kid).toBe(next?.id);
     await jwtVerify(after.svid, createLocalJWKSet(jwksBefore), { audience: "edgevault" });
 
     const jwksAfter = await fetchJwks(company.id);
     expect(jwksAfter.keys.map((k) => k.kid).sort()).toEqual([rotation.activated, rotation.retired, rotation.next].sort());
     await jwtVerify(before.svid, createLocalJWKSet(jwksAfter), { audience: "edgevault" });
-    await verifyAgentSvid(db(), env, before.svid, { audience: "edgevault" });
+    await verifyAgentSvid(svidContext(), before.svid, { audience: "edgevault" });
 
     const bundleAfter = await call("GET", `/v1/companies/${company.id}/spiffe-bundle`);
     expect(bundleAfter.body.spiffe_sequence as number).toBeGreaterThan(bundleBefore.body.spiffe_sequence as number);
@@ -280,7 +278,7 @@ describe("key rotation", () => {
 
   it("drops a retired key once every token it signed has expired", async () => {
     const company = await createCompany();
-    const old = await issueAgentSvid(db(), env, { companyId: company.id, agentName: "bot" });
+    const old = await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "bot" });
     const res = await rotate(company);
     const retired = (res.body.rotation as { retired: string }).retired;
     const sequence = (await call("GET", `/v1/companies/${company.id}/spiffe-bundle`)).body.spiffe_sequence as number;
@@ -298,7 +296,7 @@ describe("key rotation", () => {
     const bundle = await call("GET", `/v1/companies/${company.id}/spiffe-bundle`);
     expect((bundle.body.keys as { kid: string }[]).map((k) => k.kid)).not.toContain(retired);
     expect(bundle.body.spiffe_sequence as number).toBeGreaterThan(sequence);
-    expect((await refused(verifyAgentSvid(db(), env, old.svid, { audience: "edgevault" }))).message).toContain("unknown signing key");
+    expect((await refused(verifyAgentSvid(svidContext(), old.svid, { audience: "edgevault" }))).message).toContain("unknown signing key");
   });
 
   it("waits until the next key has been published for one JWKS cache lifetime, unless forced", async () => {
@@ -343,7 +341,7 @@ describe("key rotation", () => {
 describe("signing algorithm switch", () => {
   it("publishes a next key of the new algorithm at once; it signs from the next rotation", async () => {
     const company = await createCompany();
-    const first = await issueAgentSvid(db(), env, { companyId: company.id, agentName: "bot" });
+    const first = await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "bot" });
     const oldNext = (await keyRows(company.id)).find((r) => r.status === "next");
 
     const res = await call("PATCH", "/v1/company/identity", { token: company.ownerKey, body: { signing_alg: "ES256" } });
@@ -357,12 +355,12 @@ describe("signing algorithm switch", () => {
     const jwks = await fetchJwks(company.id);
     expect(jwks.keys.map((k) => k.kid).sort()).toEqual([decodeProtectedHeader(first.svid).kid, newNext?.kid].sort());
     // Still EdDSA until the rotation.
-    expect(decodeProtectedHeader((await issueAgentSvid(db(), env, { companyId: company.id, agentName: "bot" })).svid).alg).toBe("EdDSA");
+    expect(decodeProtectedHeader((await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "bot" })).svid).alg).toBe("EdDSA");
     expect((await rotate(company)).status).toBe(200);
-    const after = await issueAgentSvid(db(), env, { companyId: company.id, agentName: "bot" });
+    const after = await issueAgentSvid(svidContext(), { companyId: company.id, agentName: "bot" });
     expect(decodeProtectedHeader(after.svid)).toMatchObject({ alg: "ES256", kid: newNext?.kid });
     await jwtVerify(after.svid, createLocalJWKSet(jwks), { audience: "edgevault" });
-    await verifyAgentSvid(db(), env, first.svid, { audience: "edgevault" });
+    await verifyAgentSvid(svidContext(), first.svid, { audience: "edgevault" });
   });
 
   it("before first use, the first keys are created in the chosen algorithm; repeating is a no-op", async () => {

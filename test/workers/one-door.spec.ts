@@ -10,9 +10,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../workers/app.ts";
 import type { PermissionTable } from "../../workers/auth/hold-to-row.ts";
 import { type Cells, PERMISSIONS, type Rule } from "../../workers/auth/permission-table.ts";
-import { createDatabase } from "../../workers/db/client.ts";
 import { issueAgentSvid } from "../../workers/identity/svid.ts";
-import { BASE, createUser, inviteAgent } from "./helpers.ts";
+import { BASE, createUser, inviteAgent, svidContext } from "./helpers.ts";
 import { signInCookie } from "./pages-support.ts";
 import { type ProxySetup, proxySetup } from "./proxy-support.ts";
 import { requestId } from "./upstream.ts";
@@ -100,7 +99,7 @@ beforeAll(async () => {
   const s = await proxySetup();
   const owner = await createUser(s.company, "owner");
   const browser = await signInCookie(owner.email);
-  const { svid } = await issueAgentSvid(createDatabase(env.DB), env, { companyId: s.company.id, agentName: s.agent.name });
+  const { svid } = await issueAgentSvid(svidContext(), { companyId: s.company.id, agentName: s.agent.name });
   world = { ...s, ownerCookie: browser.cookie, svid };
 });
 
@@ -119,6 +118,29 @@ describe("the permission table governs every entry: a row missing from the app's
       if (operation === "GET /discover") continue;
       expect((await through(table, request(world))).status, entry).toBeOneOf([200, 101]);
     }
+  });
+});
+
+describe("signing out of the pages is held to its row like every page", () => {
+  const signOut = (browser: { cookie: string; csrf: string }) =>
+    new Request(`${BASE}/sign-out`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE, Cookie: browser.cookie },
+      body: new URLSearchParams({ csrf: browser.csrf }).toString(),
+    });
+  const inbox = (browser: { cookie: string }) => new Request(`${BASE}/inbox`, { headers: { Cookie: browser.cookie } });
+
+  it("without POST /sign-out's row the form is refused and the session stays; with it the session ends", async () => {
+    const person = await createUser(world.company, "member");
+    const browser = await signInCookie(person.email);
+    const refused = await through(without("POST /sign-out"), signOut(browser));
+    expect(refused.status, refused.text.slice(0, 200)).toBe(403);
+    expect(refused.text).toContain("POST /sign-out is not in the permission table");
+    expect((await through(PERMISSIONS, inbox(browser))).status).toBe(200);
+
+    expect((await through(PERMISSIONS, signOut(browser))).status).toBe(303);
+    // Signed out: the cookie opens nothing any more, and the inbox sends its bearer to sign in.
+    expect((await through(PERMISSIONS, inbox(browser))).status).toBe(303);
   });
 });
 

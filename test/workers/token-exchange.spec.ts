@@ -2,13 +2,11 @@ import { env, SELF } from "cloudflare:test";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import type { JSONWebKeySet } from "jose";
 import { describe, expect, it } from "vitest";
-import { createDatabase } from "../../workers/db/client.ts";
 import { issueAgentSvid, signCompanyToken } from "../../workers/identity/svid.ts";
-import { BASE, call, createCompany } from "./helpers.ts";
+import { BASE, call, createCompany, svidContext } from "./helpers.ts";
 
 const GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
 const JWT_TYPE = "urn:ietf:params:oauth:token-type:jwt";
-const db = () => createDatabase(env.DB);
 
 type Exchanged = { status: number; body: Record<string, unknown>; headers: Headers };
 
@@ -40,7 +38,7 @@ async function addAgent(companyId: string, name: string, options: { status?: str
 }
 
 async function svid(companyId: string, agentName: string, options: { audience?: string[]; now?: number } = {}) {
-  return (await issueAgentSvid(db(), env, { companyId, agentName, ...options })).svid;
+  return (await issueAgentSvid(svidContext(), { companyId, agentName, ...options })).svid;
 }
 
 async function jwksOf(companyId: string) {
@@ -298,7 +296,7 @@ describe("POST /v1/token/exchange: refusals (RFC 6749 errors, 400)", () => {
     const expired = await svid(company.id, "alice", { now: Date.now() - 2 * 3600_000 });
     const elsewhere = await svid(company.id, "alice", { audience: ["https://mcp.example.com"] });
     const now = Math.floor(Date.now() / 1000);
-    const accessToken = await signCompanyToken(db(), env, company.id, "at+jwt", {
+    const accessToken = await signCompanyToken(svidContext(), company.id, "at+jwt", {
       iss: `spiffe://${env.TRUST_DOMAIN}/company/${company.id}`,
       sub: decodeJwt(subject).sub,
       aud: ["edgevault"],

@@ -84,6 +84,11 @@ export async function activeApiKeyExists(db: Database, companyId: string, id: st
   return (await db.select({ id: apiKeys.id }).from(apiKeys).where(activeApiKey(companyId, id)).get()) !== undefined;
 }
 
+/** Key `id` of the company, while it is unrevoked. */
+export async function findActiveApiKey(db: Database, companyId: string, id: string): Promise<ApiKeyRow | undefined> {
+  return db.select().from(apiKeys).where(activeApiKey(companyId, id)).get();
+}
+
 /**
  * True while key `id` is unrevoked and the company has another owner credential (an unrevoked key
  * or an active owner person): checked inside the revocation's batch, so two parallel revocations

@@ -6,7 +6,8 @@
 import { type Config, configOf } from "../config.ts";
 import type { JWTPayload } from "jose";
 import type { Database } from "../db/client.ts";
-import { activeSigner, companyKeys, verificationKey } from "./signing-keys.queries.ts";
+import { activeSigner, type SigningKeyAccess, verificationKey } from "./signing-keys.ts";
+import { companyKeys } from "./signing-keys.queries.ts";
 import type { Env } from "../env.ts";
 import { AppError } from "../lib/app-error.ts";
 import {
@@ -36,6 +37,11 @@ export type IssueSvidOptions = {
 };
 
 export type IssuedSvid = { svid: string; spiffeId: string; expiresAt: Date };
+
+/** What signing needs of an action's context (an `ActionContext` is one): the keys, and the trust domain in the settings. */
+export type SvidSigning = SigningKeyAccess & { config: Config };
+/** What verifying needs: the keys' public halves in D1, and the trust domain. */
+export type SvidVerifying = { db: Database; config: Config };
 
 /** Checks the configured trust domain: a bad one is our misconfiguration, not the caller's input. */
 export function trustDomainOf(env: Env): string {
@@ -93,11 +99,11 @@ export function agentSvidClaims(config: Pick<Config, "trustDomain">, options: Is
  * agents' actions, `svidRequestFor`) does. Creates the company's keys on first use.
  *
  * @example
- * const { svid, spiffeId, expiresAt } = await issueAgentSvid(c.var.db, c.env, { companyId, agentName: "researcher-1" });
+ * const { svid, spiffeId, expiresAt } = await issueAgentSvid(ctx, { companyId, agentName: "researcher-1" });
  */
-export async function issueAgentSvid(db: Database, env: Env, options: IssueSvidOptions): Promise<IssuedSvid> {
-  const claims = agentSvidClaims(configOf(env), options);
-  const signer = await activeSigner(db, env, options.companyId);
+export async function issueAgentSvid(ctx: SvidSigning, options: IssueSvidOptions): Promise<IssuedSvid> {
+  const claims = agentSvidClaims(ctx.config, options);
+  const signer = await activeSigner(ctx, options.companyId);
   const svid = await signJwt(signer, SVID_TYP, claims);
   return { svid, spiffeId: claims.sub, expiresAt: new Date(claims.exp * 1000) };
 }
@@ -142,13 +148,13 @@ export type VerifyTokenOptions = {
  * expired token; a wrong audience or issuer; a `sub` that is not an agent SPIFFE ID of this
  * trust domain; an exchanged access token passed off as an SVID.
  */
-export async function verifyAgentSvid(db: Database, env: Env, token: string, options: VerifyTokenOptions): Promise<VerifiedToken> {
-  return verifyCompanyToken(db, env, token, { ...options, acceptAccessTokens: false });
+export async function verifyAgentSvid(ctx: SvidVerifying, token: string, options: VerifyTokenOptions): Promise<VerifiedToken> {
+  return verifyCompanyToken(ctx, token, { ...options, acceptAccessTokens: false });
 }
 
 /** Verifies an SVID or (with `acceptAccessTokens`) an access token minted by token exchange. */
-export async function verifyCompanyToken(db: Database, env: Env, token: string, options: VerifyTokenOptions): Promise<VerifiedToken> {
-  const trustDomain = trustDomainOf(env);
+export async function verifyCompanyToken(ctx: SvidVerifying, token: string, options: VerifyTokenOptions): Promise<VerifiedToken> {
+  const trustDomain = trustDomainIn(ctx.config);
   const now = options.now ?? Date.now();
   // JWT-SVID: typ absent, JWT or JOSE. Exchanged tokens carry at+jwt so they never pass as SVIDs.
   const typs = options.acceptAccessTokens ? [undefined, SVID_TYP, "JOSE", ACCESS_TOKEN_TYP] : [undefined, SVID_TYP, "JOSE"];
@@ -157,7 +163,7 @@ export async function verifyCompanyToken(db: Database, env: Env, token: string, 
   if (!subject) throw rejected("sub is not an agent SPIFFE ID");
   if (subject.trustDomain !== trustDomain) throw rejected("sub is not in this trust domain");
   // The key is looked up only among the subject's own company keys.
-  const key = await verificationKey(db, subject.companyId, header.kid, now);
+  const key = await verificationKey(ctx.db, subject.companyId, header.kid, now);
   if (!key) throw rejected("unknown signing key for this company");
   if (key.alg !== header.alg) throw rejected("alg does not match the signing key");
   const claims = await verifyJwtSignature(token, key.publicKey, {
@@ -185,7 +191,7 @@ export async function verifyCompanyToken(db: Database, env: Env, token: string, 
 }
 
 /** Signs an access token with the company's active key (used by token exchange). */
-export async function signCompanyToken(db: Database, env: Env, companyId: string, typ: string, claims: JWTPayload): Promise<string> {
-  const signer: SignerKey = await activeSigner(db, env, companyId);
+export async function signCompanyToken(ctx: SvidSigning, companyId: string, typ: string, claims: JWTPayload): Promise<string> {
+  const signer: SignerKey = await activeSigner(ctx, companyId);
   return signJwt(signer, typ, claims);
 }

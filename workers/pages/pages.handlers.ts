@@ -5,16 +5,11 @@
  * token and must come from this origin. The inbox and decisions go through the proposals' own
  * actions, as the API does (proposals/proposals.actions.ts).
  */
-import { deleteCookie } from "hono/cookie";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
-import { SESSION_COOKIE } from "../auth/bearer.ts";
-import { setSessionCookie, signInWithPassword } from "../sign-in/sign-in.ts";
-import { minterFor } from "../auth/token-signer.ts";
+import { signInPages } from "../sign-in/pages/sign-in.handlers.ts";
 import { holdPageTo } from "../auth/gate.ts";
-import { commitChange } from "../effects.ts";
-import { signOutChange } from "../users/users.queries.ts";
 import { AppError } from "../lib/app-error.ts";
 import { createRouter } from "../router.ts";
 import { actionContextOf } from "../request-context.ts";
@@ -26,7 +21,6 @@ import { frameOf } from "./nav.ts";
 import { page } from "./console-route.ts";
 import { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT, formBodyLimit, requireForm } from "./page-forms.ts";
 import { type PageSession, pageSession, signInRedirect } from "./page-session.ts";
-import { signInPage } from "./sign-in.page.ts";
 import { approve, decidable, pendingForReview, reject } from "../proposals/proposals.actions.ts";
 import { consoleRouters } from "./console.routers.ts";
 
@@ -34,19 +28,6 @@ export { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT };
 
 /** The inbox shows at most this many pending proposals, newest first. */
 const INBOX_LIMIT = 200;
-
-/** Only same-site relative paths: `next` must never send a signed-in user to another host. */
-const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : "/inbox");
-
-const SignInForm = z.object({
-  email: z.string().email().max(254),
-  password: z.string().min(1).max(256),
-  next: z.string().max(2000).optional(),
-  // Only sent once the password opened accounts in several companies (the page then asks which).
-  company: z.string().max(64).optional(),
-});
-/** The `companies` a 409 `company_required` offers, as the sign-in page renders them. */
-const CompanyChoices = z.array(z.object({ id: z.string(), name: z.string() }));
 
 const DecisionForm = z.object({
   csrf: z.string().max(200),
@@ -64,55 +45,7 @@ pagesRouter.get("/assets/app.css", (c) =>
 );
 pagesRouter.get("/", (c) => c.redirect("/inbox", 303));
 for (const router of consoleRouters) pagesRouter.route("/", router);
-
-pagesRouter.get("/sign-in", async (c) => page(c, signInPage({ next: safeNext(c.req.query("next")) })));
-
-pagesRouter.post("/sign-in", formBodyLimit(FORM_BODY_LIMIT), async (c) => {
-  if (c.req.header("Origin") !== new URL(c.req.url).origin) throw new AppError(403, "csrf_failed", "This form must be sent from Edgevault's own pages");
-  const parsed = SignInForm.safeParse(Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, String(v)])));
-  const next = safeNext(parsed.success ? parsed.data.next : undefined);
-  if (!parsed.success) return page(c, signInPage({ next, error: "Enter your email and password." }), 400);
-  try {
-    const { session } = await signInWithPassword(
-      c.var.db,
-      minterFor(c.env),
-      parsed.data.email,
-      parsed.data.password,
-      c.req.header("CF-Connecting-IP"),
-      "cookie",
-      parsed.data.company || undefined,
-    );
-    setSessionCookie(c, session.token);
-    return c.redirect(next, 303);
-  } catch (error) {
-    if (!(error instanceof AppError) || error.status >= 500) throw error;
-    if (error.code === "company_required") {
-      const companies = CompanyChoices.parse(error.extra.companies);
-      return page(
-        c,
-        signInPage({
-          next,
-          email: parsed.data.email,
-          companies,
-          error: "This email and password open accounts in more than one company. Choose one and enter your password again.",
-        }),
-        409,
-      );
-    }
-    const status = error.status === 429 ? 429 : 401;
-    return page(c, signInPage({ next, email: parsed.data.email, error: error.message }), status);
-  }
-});
-
-pagesRouter.post("/sign-out", formBodyLimit(FORM_BODY_LIMIT), async (c) => {
-  const session = await pageSession(c);
-  if (session) {
-    await requireForm(c, String((await c.req.parseBody()).csrf ?? ""));
-    await commitChange(c, signOutChange(c.var.db, session.principal.id, session.principal.sessionId, Date.now()));
-  }
-  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
-  return c.redirect("/sign-in", 303);
-});
+pagesRouter.route("/", signInPages);
 
 pagesRouter.get("/inbox", async (c) => {
   const session = await pageSession(c);

@@ -9,7 +9,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../app-env.ts";
-import { authorizeVault } from "../auth/gate.ts";
 import { credentialSummaries, setCredentials } from "../credentials/credentials.actions.ts";
 import { SetCredentialsBody } from "../credentials/credentials.contract.ts";
 import { createRouter } from "../router.ts";
@@ -51,9 +50,6 @@ export const vaultNameOf = (c: Context<AppEnv>) => c.req.param("vault") ?? "";
  * the person to that row again.
  */
 export const vaultOfPage = async (c: Context<AppEnv>) => (await getVault(actionContextOf(c), vaultNameOf(c))).vault;
-
-/** The same for the traffic page, which reads the request log without an action yet: the vault's row. */
-export const vaultOfPath = (c: Context<AppEnv>) => authorizeVault(c, vaultNameOf(c));
 
 export type VaultPageOptions = {
   flash?: Flash;

@@ -13,6 +13,9 @@ export type CallerKind = (typeof CALLER_KINDS)[number];
 export const CallerKind = z.enum(CALLER_KINDS);
 
 export const SIGN_IN_MODES = ["bearer", "cookie"] as const;
+/** A bearer sign-in (the CLI's) lasts 30 days; a cookie sign-in (the web pages') 12 hours. */
+export const BEARER_SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+export const COOKIE_SESSION_TTL_MS = 12 * 3600 * 1000;
 
 export const SignInBody = z
   .object({

@@ -5,6 +5,7 @@ import { change, type Change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
 import { invites, users, userSessions, vaultMembers, vaultSessions } from "../db/schema.ts";
 import { iso } from "../lib/openapi.ts";
+import { BEARER_SESSION_TTL_MS, COOKIE_SESSION_TTL_MS } from "../sign-in/sign-in.contract.ts";
 import type { Principal } from "../lib/principal.ts";
 import { newId, type IssuedToken, type TokenMinter } from "../lib/tokens.ts";
 
@@ -21,8 +22,6 @@ export const userView = (u: UserRow) => ({
   created_at: iso(u.createdAt) ?? "",
 });
 
-export const BEARER_SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
-export const COOKIE_SESSION_TTL_MS = 12 * 3600 * 1000;
 export const USER_INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
 
 const userRoot = (id: string) => ({ type: "user" as const, id });

@@ -1,5 +1,5 @@
 /** The sign-in page. */
-import { html, layout, notice } from "./layout.ts";
+import { html, layout, notice } from "../../pages/layout.ts";
 
 export type CompanyChoice = { id: string; name: string };
 

@@ -3,8 +3,8 @@
  * sign in. The form has no `action`, so it posts back to this very URL and the invite's token is
  * never written into the page; the password is never rendered back.
  */
-import { MIN_PASSWORD_LENGTH } from "../users/users.contract.ts";
-import { html, layout, type Markup, notice } from "./layout.ts";
+import { MIN_PASSWORD_LENGTH } from "../users.contract.ts";
+import { html, layout, type Markup, notice } from "../../pages/layout.ts";
 
 export function acceptPage(model: { email: string; company: string; name?: string; error?: string }): Markup {
   const body = html`<h1>Join ${model.company}</h1>

@@ -1,23 +1,20 @@
 /**
- * `/audit`: held to GET /v1/audit's row (owners), read through the audit queries with the API's
- * filters (the actor resolved by `auditActorIds`, as the API resolves it). People are named by
- * e-mail and agents by name where the log holds their ids.
+ * `/audit`: held to GET /v1/audit's row (owners), read through the API's own action with its
+ * filters (audit.actions.ts `auditTrail`). People are named by e-mail and agents by name where the
+ * log holds their ids.
  */
 import { z } from "zod";
-import { findAgentByRef } from "../agents/agents.queries.ts";
-import { AGENT_ID_PREFIX } from "../auth/actor-gate-client.ts";
-import { MAX_AUDIT_ACTION_LENGTH, MAX_AUDIT_ACTOR_LENGTH } from "../audit/audit.contract.ts";
-import { auditActions, auditActorIds, auditEntries } from "../audit/audit.queries.ts";
-import { listActiveApiKeys } from "../companies/companies.queries.ts";
-import { INSTANT_RULE, parseInstant } from "../lib/instant.ts";
-import { LogCursors, oneCursor } from "../lib/openapi.ts";
-import { createRouter } from "../router.ts";
-import { listUsers } from "../users/users.queries.ts";
+import { INSTANT_RULE, parseInstant } from "../../lib/instant.ts";
+import { LogCursors, oneCursor } from "../../lib/openapi.ts";
+import { consoleGet, page } from "../../pages/console-route.ts";
+import { frameOf } from "../../pages/nav.ts";
+import { readQuery } from "../../pages/page-forms.ts";
+import type { Flash } from "../../pages/page-parts.ts";
+import { actionContextOf } from "../../request-context.ts";
+import { createRouter } from "../../router.ts";
+import { auditActionNames, auditTrail } from "../audit.actions.ts";
+import { MAX_AUDIT_ACTION_LENGTH, MAX_AUDIT_ACTOR_LENGTH } from "../audit.contract.ts";
 import { type AuditFilters, auditPage } from "./audit.page.ts";
-import { consoleGet, page } from "./console-route.ts";
-import { frameOf } from "./nav.ts";
-import { readQuery } from "./page-forms.ts";
-import type { Flash } from "./page-parts.ts";
 
 const AUDIT_PAGE = 50;
 /** A browser's `datetime-local` value carries no offset; the form's labels say UTC, so it is read as UTC. */
@@ -58,8 +55,7 @@ export const auditPages = createRouter();
 auditPages.get(
   "/audit",
   consoleGet("GET /audit", async (c, session) => {
-    const db = c.var.db;
-    const companyId = session.principal.companyId;
+    const ctx = actionContextOf(c);
     const query = readQuery(c);
     const parsed = AuditQuery.safeParse({
       action: query.one("action"),
@@ -70,7 +66,7 @@ auditPages.get(
       after: query.one("after"),
     });
     const frame = frameOf(session, "/audit");
-    const actions = await auditActions(db, companyId);
+    const actions = await auditActionNames(ctx);
     const noCursors = { paged: false, olderCursor: null, newerCursor: null };
     if (!parsed.success) {
       const flash: Flash = {
@@ -86,46 +82,29 @@ auditPages.get(
       since: q.since === undefined ? undefined : formTime(q.since),
       until: q.until === undefined ? undefined : formTime(q.until),
     };
-    const actorIds = q.actor ? await auditActorIds(db, companyId, q.actor) : undefined;
-    if (actorIds?.length === 0) {
+    const trail = await auditTrail(ctx, { limit: AUDIT_PAGE, ...q });
+    if (!trail.actorKnown) {
       const flash: Flash = { kind: "info", text: `No one in this company is called "${q.actor}".` };
       return page(c, auditPage({ frame, filters, actions, entries: [], cursors: noCursors, flash }));
     }
-    const slice = await auditEntries(db, companyId, {
-      limit: AUDIT_PAGE,
-      before: q.before,
-      after: q.after,
-      action: q.action,
-      actorIds,
-      since: q.since,
-      until: q.until,
-    });
-
-    // Names for the ids on this page: people by e-mail, keys by label, agents by name.
-    const names = new Map<string, string>();
-    for (const user of await listUsers(db, companyId)) names.set(user.id, user.email);
-    for (const key of await listActiveApiKeys(db, companyId)) names.set(key.id, `API key “${key.label}”`);
-    for (const id of new Set(slice.rows.flatMap((r) => [r.actorId, r.targetId]))) {
-      if (!id.startsWith(`${AGENT_ID_PREFIX}_`) || names.has(id)) continue;
-      const agent = await findAgentByRef(db, companyId, id);
-      if (agent) names.set(id, agent.agent.name);
-    }
+    const { entries, next_cursor, newer_cursor } = trail.page;
+    const named = (id: string) => trail.names.get(id) ?? id;
     return page(
       c,
       auditPage({
         frame,
         filters,
         actions,
-        entries: slice.rows.map((r) => ({
-          id: r.id,
-          when: r.createdAt,
-          actor: names.get(r.actorId) ?? r.actorId,
-          actorType: r.actorType,
-          action: r.action,
-          target: `${r.targetType} ${names.get(r.targetId) ?? r.targetId}`,
-          detail: r.detail ? JSON.stringify(r.detail) : "",
+        entries: entries.map((e) => ({
+          id: e.id,
+          when: Date.parse(e.created_at),
+          actor: named(e.actor_id),
+          actorType: e.actor_type,
+          action: e.action,
+          target: `${e.target_type} ${named(e.target_id)}`,
+          detail: e.detail ? JSON.stringify(e.detail) : "",
         })),
-        cursors: { paged: q.before !== undefined || q.after !== undefined, olderCursor: slice.olderCursor, newerCursor: slice.newerCursor },
+        cursors: { paged: q.before !== undefined || q.after !== undefined, olderCursor: next_cursor, newerCursor: newer_cursor },
       }),
     );
   }),

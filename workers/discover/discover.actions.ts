@@ -1,0 +1,25 @@
+/**
+ * `GET /discover` (seeds 000/001): what an agent, or the CLI's local proxy, can reach through a
+ * vault — its services' hosts and its credentials' key names, never their values.
+ */
+import type { z } from "zod";
+import type { ActionContext } from "../action-context.ts";
+import { authorizeSelectedVault } from "../auth/vault-access.ts";
+import { publicOriginIn } from "../config.ts";
+import { credentialNames } from "../credentials/credentials.queries.ts";
+import { formatServiceHost } from "../lib/host-pattern.ts";
+import { listVaultServices } from "../services/services.queries.ts";
+import type { Discovery } from "./discover.contract.ts";
+
+/** The vault a session carries, else the one `named` (the `X-Vault` header), held to the caller's cell. */
+export async function discover(ctx: ActionContext, named: string | undefined): Promise<z.output<typeof Discovery>> {
+  const { vault } = await authorizeSelectedVault(ctx, named);
+  const [services, keys] = await Promise.all([listVaultServices(ctx.db, vault.companyId, vault.id), credentialNames(ctx.db, vault)]);
+  return {
+    vault: vault.name,
+    proxy_url: `${publicOriginIn(ctx.config)}/proxy`,
+    // Disabled services are listed as such: seed 000 tells agents not to propose them again.
+    services: services.map((s) => ({ host: formatServiceHost(s.host), description: s.description ?? s.name, enabled: s.enabled })),
+    available_credentials: keys,
+  };
+}
