@@ -70,7 +70,9 @@ describe("a value goes only where its approver was shown, and one an agent point
         upstream: upstreamUrl(),
         chosen_by: { kind: "agent", id: await agentId(s.company.id, s.agent.name), name: s.agent.name },
         chosen_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        chosen_by_role: "proxy",
         chosen_by_agent: true,
+        chosen_by_admin: false,
       },
     ]);
 
