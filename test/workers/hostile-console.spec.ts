@@ -136,3 +136,32 @@ describe("a rename does not hand the new name's older SVIDs to the renamed agent
     expect(await exchange()).toBe(400);
   });
 });
+
+describe("agents never lift their own limits through their vault", () => {
+  it("an admin agent may not set its vault's rate limit, higher, lower or cleared (403 self_change); a person may; the agent still sets the vault's other settings", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const adminAgent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "admin" }]);
+    const ownerAgent = await inviteAgent(company.ownerKey, undefined, [], "owner");
+    const set = (token: string, rate_limit: unknown) => call("PATCH", `/v1/vaults/${vault}`, { token, body: { rate_limit } });
+    expect((await set(company.ownerKey, { rate_per_second: 5, burst: 10 })).status).toBe(200);
+    const huge = { rate_per_second: 1000, burst: 1000, max_concurrent: 100 };
+    for (const token of [adminAgent.token, ownerAgent.token]) {
+      for (const limit of [huge, { rate_per_second: 1 }, null]) {
+        const refused = await set(token, limit);
+        expect(refused).toMatchObject({ status: 403, body: { error: "self_change" } });
+      }
+    }
+    // Its own limits were already out of reach; the vault's are now too, and nothing changed.
+    const self = await call("PATCH", `/v1/agents/${adminAgent.name}`, { token: adminAgent.token, body: { rate_limit: huge } });
+    expect(self.status).toBe(403);
+    expect((await call("GET", `/v1/vaults/${vault}`, { token: company.ownerKey })).body.vault).toMatchObject({ rate_limit: { rate_per_second: 5, burst: 10 } });
+    const policy = await call("PATCH", `/v1/vaults/${vault}`, { token: adminAgent.token, body: { unmatched_host_policy: "deny" } });
+    expect(policy).toMatchObject({ status: 200, body: { vault: { unmatched_host_policy: "deny", rate_limit: { rate_per_second: 5, burst: 10 } } } });
+    // A person who administers the vault sets it.
+    const admin = await createUser(company);
+    await call("POST", `/v1/vaults/${vault}/users`, { token: company.ownerKey, body: { email: admin.email, role: "admin" } });
+    expect((await set(admin.token, huge)).status).toBe(200);
+  });
+});
+
