@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../workers/db/client.ts";
 import { issueAgentSvid } from "../../workers/identity/svid.ts";
 import { BASE, call, createCompany, createUser, createVault, inviteAgent, redeem } from "./helpers.ts";
+import { getPage, postForm, signInCookie } from "./pages-support.ts";
 
 const agentRole = async (token: string, vault: string, name: string) =>
   ((await call("GET", `/v1/vaults/${vault}/agents`, { token })).body.agents as { agent: string; role: string }[]).find((a) => a.agent === name)?.role;
@@ -165,3 +166,36 @@ describe("agents never lift their own limits through their vault", () => {
   });
 });
 
+describe("a form field sent twice is refused, not read either way", () => {
+  it("a service form with two bearer_token fields is 400 and adds nothing; an approval form with a value typed twice is 400 and decides nothing", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const owner = await createUser(company, "owner");
+    const browser = await signInCookie(owner.email);
+    const twice = await postForm(`/vaults/${vault}/services`, browser, {
+      name: "mail",
+      host: "mail.example.com",
+      auth_type: "bearer",
+      bearer_token: ["MAIL_KEY", "STRIPE_KEY"],
+      enabled: "on",
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.text).toContain("The form sent &quot;bearer_token&quot; more than once");
+    expect((await call("GET", `/v1/vaults/${vault}/services`, { token: company.ownerKey })).body.services).toEqual([]);
+
+    const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
+    const raised = await call("POST", "/v1/proposals", { token: agent.token, headers: { "X-Vault": vault }, body: { credentials: [{ key: "DEPLOY_KEY" }] } });
+    const url = new URL(String(raised.body.approval_url));
+    const shown = await getPage(url.pathname + url.search, browser);
+    const digest = /name="destinations_digest" value="([0-9a-f]{64})"/.exec(shown.text)?.[1] ?? "";
+    const approval = await postForm(`/approve/${raised.body.id as string}`, browser, {
+      token: url.searchParams.get("token") ?? "",
+      action: "approve",
+      destinations_digest: digest,
+      cred_DEPLOY_KEY: ["first", "second"],
+    });
+    expect(approval.status).toBe(400);
+    expect((await call("GET", `/v1/proposals/${raised.body.id as string}`, { token: agent.token })).body.status).toBe("pending");
+    expect((await call("GET", `/v1/credentials?vault=${vault}`, { token: company.ownerKey })).body.keys).toEqual([]);
+  });
+});
