@@ -22,7 +22,8 @@ function proposedAuth(auth: Proposal["services"][number]["auth"]): string {
 
 /**
  * Where a slot's value goes once approved, one line per service that sends its key; a destination
- * an agent chose starts with "!" (the agent wrote the description and picked the host).
+ * no vault admin chose (an agent, a session, a member whose proposal an admin approved) starts with
+ * "!" (the asker wrote the description, and someone other than an admin picked the host).
  */
 export function destinationLines(slot: CredentialSlot, pad: string): string[] {
   const to = slot.sent_to;
@@ -30,7 +31,7 @@ export function destinationLines(slot: CredentialSlot, pad: string): string[] {
   if (to.length === 0) return [`${pad}Sent to: no service (only stored)`];
   return to.map(
     (d) =>
-      `${d.chosen_by_agent ? `${pad.slice(2)}! ` : pad}Sent to: ${oneLine(destinationText(d), 300)} (service ${safeText(d.service)}; ${oneLine(choiceText(d), 300)})`,
+      `${d.chosen_by_admin ? pad : `${pad.slice(2)}! `}Sent to: ${oneLine(destinationText(d), 300)} (service ${safeText(d.service)}; ${oneLine(choiceText(d), 300)})`,
   );
 }
 

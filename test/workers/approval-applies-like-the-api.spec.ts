@@ -109,20 +109,24 @@ describe("a service an approval makes is the one the API makes", () => {
     expect(set).toEqual({ actor_type: "user", detail: JSON.stringify({ keys: ["COLLECTOR_TOKEN"] }) });
   });
 
-  it("replaced: a new host is a service.update of that field alone, and re-chooses the destination; one that keeps it keeps its chooser", async () => {
+  it("replaced: a new host is a service.update of that field alone, and re-chooses the destination it changes; one that keeps it keeps its chooser", async () => {
     const w = await twoDoors();
     const host = `${unique("metrics").slice(0, 30)}.example.com`;
     const moved = `${unique("moved").slice(0, 30)}.example.com`;
-    expect((await call("POST", `/v1/vaults/${w.direct}/services`, { token: w.agent.token, body: metrics(host) })).status).toBe(201);
-    await approved(w, { services: [metrics(host)], credentials: [{ key: "COLLECTOR_TOKEN", value: "agent-value" }] });
+    // No upstream: the host is where credentials go, so moving it moves the destination.
+    const { upstream: _upstream, ...plain } = metrics(host);
+    expect((await call("POST", `/v1/vaults/${w.direct}/services`, { token: w.agent.token, body: plain })).status).toBe(201);
+    await approved(w, { services: [plain], credentials: [{ key: "COLLECTOR_TOKEN", value: "agent-value" }] });
 
     // The same person re-points both, so the chooser differs from the agent in both or in neither.
     expect((await call("PATCH", `/v1/vaults/${w.direct}/services/metrics`, { token: w.company.ownerKey, body: { host: moved } })).status).toBe(200);
     const ownerOf = await call("PATCH", `/v1/vaults/${w.proposed}/services/metrics`, { token: w.company.ownerKey, body: { host: moved } });
     expect(ownerOf.status).toBe(200);
+    for (const vault of [w.direct, w.proposed])
+      expect(JSON.parse((await rowOf(w, vault, "metrics"))?.destination_chosen_by ?? "null")).toMatchObject({ kind: "company_key" });
     // Then the agent moves both back: through the API in one, by an approved proposal in the other.
     expect((await call("PATCH", `/v1/vaults/${w.direct}/services/metrics`, { token: w.agent.token, body: { host } })).status).toBe(200);
-    await approved(w, { services: [metrics(host)] });
+    await approved(w, { services: [plain] });
 
     const [direct, proposed] = [await rowOf(w, w.direct, "metrics"), await rowOf(w, w.proposed, "metrics")];
     expect(JSON.parse(proposed?.destination_chosen_by ?? "null")).toEqual(JSON.parse(direct?.destination_chosen_by ?? "null"));
@@ -138,7 +142,7 @@ describe("a service an approval makes is the one the API makes", () => {
 
     // Approving the service exactly as it is writes nothing to it, and keeps who chose it.
     const before = await rowOf(w, w.proposed, "metrics");
-    await approved(w, { services: [metrics(host)] });
+    await approved(w, { services: [plain] });
     expect(await rowOf(w, w.proposed, "metrics")).toEqual(before);
     expect(await auditOf(w, proposed?.id ?? "", w.proposed)).toHaveLength(updates.length + 1);
   });

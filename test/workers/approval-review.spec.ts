@@ -70,7 +70,9 @@ describe("a value goes only where its approver was shown, and one an agent point
         upstream: upstreamUrl(),
         chosen_by: { kind: "agent", id: await agentId(s.company.id, s.agent.name), name: s.agent.name },
         chosen_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        chosen_by_role: "proxy",
         chosen_by_agent: true,
+        chosen_by_admin: false,
       },
     ]);
 
@@ -274,13 +276,14 @@ describe("the asker is who really asks", () => {
     expect((listed.body.proposals as { raised_by: unknown }[])[0]?.raised_by).toEqual(asker);
 
     const { cookie } = await signInCookie(s.member.email);
-    const said = `agent ${s.agent.name}, through its session “Demo Owner &lt;owner@demo.localhost&gt; (company owner)”`;
+    // The label is isolated in its own box (pages/agent-text.ts), after the agent that minted the session.
+    const said = `agent ${s.agent.name}, through its session “<bdi class="chosen">Demo Owner &lt;owner@demo.localhost&gt; (company owner)</bdi>”`;
     const page = await html(pagePath(raised.body.approval_url), cookie);
     expect(page).toContain(`<h1>Request from ${said}</h1>`);
     expect(page).not.toContain("Request from session");
     expect(page).not.toMatch(/Request from (?:a user|Demo Owner)/);
     const inbox = await html("/inbox", cookie);
-    expect(inbox).toContain(`<a href="/approve/${raised.body.id as string}">${said}: approve me</a>`);
+    expect(inbox).toContain(`<a href="/approve/${raised.body.id as string}">${said}: <bdi class="chosen">approve me</bdi></a>`);
 
     const [delivery] = await recordedSettled(hookId, 1);
     expect(JSON.parse(delivery?.bodyText ?? "{}").proposal.raised_by).toEqual(asker);

@@ -6,6 +6,7 @@ import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { issueAgentSvid } from "../../workers/identity/svid.ts";
 import { BASE, call, createCompany, createUser, createVault, inviteAgent, redeem, svidContext } from "./helpers.ts";
+import { getPage, postForm, signInCookie } from "./pages-support.ts";
 
 const agentRole = async (token: string, vault: string, name: string) =>
   ((await call("GET", `/v1/vaults/${vault}/agents`, { token })).body.agents as { agent: string; role: string }[]).find((a) => a.agent === name)?.role;
@@ -133,5 +134,67 @@ describe("a rename does not hand the new name's older SVIDs to the renamed agent
     expect((await call("PATCH", `/v1/agents/${other.name}`, { token: company.ownerKey, body: { name: gone.name } })).status).toBe(200);
     // The name now belongs to another agent: what was issued before it took the name speaks for no one.
     expect(await exchange()).toBe(400);
+  });
+});
+
+describe("agents never lift their own limits through their vault", () => {
+  it("an admin agent may not set its vault's rate limit, higher, lower or cleared (403 self_change); a person may; the agent still sets the vault's other settings", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const adminAgent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "admin" }]);
+    const ownerAgent = await inviteAgent(company.ownerKey, undefined, [], "owner");
+    const set = (token: string, rate_limit: unknown) => call("PATCH", `/v1/vaults/${vault}`, { token, body: { rate_limit } });
+    expect((await set(company.ownerKey, { rate_per_second: 5, burst: 10 })).status).toBe(200);
+    const huge = { rate_per_second: 1000, burst: 1000, max_concurrent: 100 };
+    for (const token of [adminAgent.token, ownerAgent.token]) {
+      for (const limit of [huge, { rate_per_second: 1 }, null]) {
+        const refused = await set(token, limit);
+        expect(refused).toMatchObject({ status: 403, body: { error: "self_change" } });
+      }
+    }
+    // Its own limits were already out of reach; the vault's are now too, and nothing changed.
+    const self = await call("PATCH", `/v1/agents/${adminAgent.name}`, { token: adminAgent.token, body: { rate_limit: huge } });
+    expect(self.status).toBe(403);
+    expect((await call("GET", `/v1/vaults/${vault}`, { token: company.ownerKey })).body.vault).toMatchObject({ rate_limit: { rate_per_second: 5, burst: 10 } });
+    const policy = await call("PATCH", `/v1/vaults/${vault}`, { token: adminAgent.token, body: { unmatched_host_policy: "deny" } });
+    expect(policy).toMatchObject({ status: 200, body: { vault: { unmatched_host_policy: "deny", rate_limit: { rate_per_second: 5, burst: 10 } } } });
+    // A person who administers the vault sets it.
+    const admin = await createUser(company);
+    await call("POST", `/v1/vaults/${vault}/users`, { token: company.ownerKey, body: { email: admin.email, role: "admin" } });
+    expect((await set(admin.token, huge)).status).toBe(200);
+  });
+});
+
+describe("a form field sent twice is refused, not read either way", () => {
+  it("a service form with two bearer_token fields is 400 and adds nothing; an approval form with a value typed twice is 400 and decides nothing", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const owner = await createUser(company, "owner");
+    const browser = await signInCookie(owner.email);
+    const twice = await postForm(`/vaults/${vault}/services`, browser, {
+      name: "mail",
+      host: "mail.example.com",
+      auth_type: "bearer",
+      bearer_token: ["MAIL_KEY", "STRIPE_KEY"],
+      enabled: "on",
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.text).toContain("The form sent &quot;bearer_token&quot; more than once");
+    expect((await call("GET", `/v1/vaults/${vault}/services`, { token: company.ownerKey })).body.services).toEqual([]);
+
+    const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "proxy" }]);
+    const raised = await call("POST", "/v1/proposals", { token: agent.token, headers: { "X-Vault": vault }, body: { credentials: [{ key: "DEPLOY_KEY" }] } });
+    const url = new URL(String(raised.body.approval_url));
+    const shown = await getPage(url.pathname + url.search, browser);
+    const digest = /name="destinations_digest" value="([0-9a-f]{64})"/.exec(shown.text)?.[1] ?? "";
+    const approval = await postForm(`/approve/${raised.body.id as string}`, browser, {
+      token: url.searchParams.get("token") ?? "",
+      action: "approve",
+      destinations_digest: digest,
+      cred_DEPLOY_KEY: ["first", "second"],
+    });
+    expect(approval.status).toBe(400);
+    expect((await call("GET", `/v1/proposals/${raised.body.id as string}`, { token: agent.token })).body.status).toBe("pending");
+    expect((await call("GET", `/v1/credentials?vault=${vault}`, { token: company.ownerKey })).body.keys).toEqual([]);
   });
 });

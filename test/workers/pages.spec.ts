@@ -153,7 +153,7 @@ describe("web pages", () => {
     const s = await setup();
     const { cookie } = await signIn(s.reviewer.email, s.reviewer.password);
     const inbox = await (await SELF.fetch(`${ORIGIN}/inbox`, { headers: { Cookie: cookie } })).text();
-    expect(inbox).toContain(`<a href="/approve/${s.id}">agent ${s.agent.name}: &lt;script&gt;`);
+    expect(inbox).toContain(`<a href="/approve/${s.id}">agent ${s.agent.name}: <bdi class="chosen">&lt;script&gt;`);
     expect(inbox).toContain(
       `<code>GITHUB_TOKEN</code> → <code>https://api.github.com</code> <strong>(host chosen by agent ${s.agent.name} in this proposal)</strong>`,
     );

@@ -138,7 +138,7 @@ const PROXY_ROW = (note?: string): Rule =>
     },
   );
 const DECIDE_NOTE =
-  "a signed-in human, never about what they (or a session they minted) raised; admin of the vault when the proposal adds, changes or deletes a service, or asks for a value a destination an agent chose would receive";
+  "a signed-in human, never about what they (or a session they minted) raised; admin of the vault when the proposal adds, changes or deletes a service, or asks for a value a destination no vault admin chose would receive (an agent, a session or a member chose it)";
 
 export const PERMISSIONS = {
   "GET /health": PUBLIC,
@@ -167,7 +167,7 @@ export const PERMISSIONS = {
   "POST /v1/vaults": only({ ...AGENT_MANAGERS, member: "allow" }, { note: "a member who creates a vault becomes its admin" }),
   "GET /v1/vaults": everyone("lists only the vaults the caller has a role in"),
   "GET /v1/vaults/{vault}": inVault("proxy"),
-  "PATCH /v1/vaults/{vault}": inVault("admin"),
+  "PATCH /v1/vaults/{vault}": inVault("admin", { note: "an agent never sets the rate_limit override (self_change): it is its own budget" }),
   "DELETE /v1/vaults/{vault}": inVault("admin", { except: ["agent"] }),
   "GET /v1/vaults/{vault}/users": inVault("admin"),
   "POST /v1/vaults/{vault}/users": inVault("admin", { except: NO_AGENTS, note: "never above the granter's own role" }),
@@ -275,7 +275,10 @@ export const PERMISSIONS = {
   "GET /sign-in": { access: "public", surface: "page" },
   "POST /sign-in": { access: "public", surface: "page", note: "throttled per account and address" },
   "POST /sign-out": only({ owner: "allow", member: "allow" }, { surface: "page" }),
-  "GET /inbox": only({ owner: "allow", member: "allow" }, { surface: "page", note: "pending proposals of vaults where the person is member or admin" }),
+  "GET /inbox": only(
+    { owner: "allow", member: "allow" },
+    { surface: "page", note: "pending proposals of vaults where the person is member or admin; one they may not decide is marked so, without a link" },
+  ),
   "GET /approve/{id}": only({ owner: "member", member: "member" }, { surface: "page" }),
   "POST /approve/{id}": only({ owner: "member", member: "member" }, { surface: "page", note: DECIDE_NOTE }),
 

@@ -1,8 +1,8 @@
 /**
  * A vault's credentials: values go in sealed (AES-GCM under the company's data key, bound to
  * company, vault and key), only key names come out. The API, the console's credential form and
- * proposal approval all write them here, and all are held to one rule: a value for a key that an
- * agent pointed somewhere needs a vault admin (`requireAdminForAgentPointedKeys`).
+ * proposal approval all write them here, and all are held to one rule: a value for a key that a
+ * service sends to a destination no vault admin chose needs a vault admin (`requireAdminForUnvettedKeys`).
  */
 import type { ActionContext } from "../action-context.ts";
 import { authorizeSelectedVault } from "../auth/vault-access.ts";
@@ -18,22 +18,25 @@ import { credentialNames, credentialSummaries as summariesOf, deleteCredentialsC
 type Vault = { id: string; companyId: string };
 
 /**
- * A value typed for a key that any service sends to a destination an agent chose needs an admin of
- * the vault: the agent pointed the key there, so whoever types, say, the Stripe key under it hands
- * that key to the agent's host — the power of choosing the destination. The one home of the rule:
- * a person's direct write (`setCredentials`) and deciding a proposal (proposals.actions.ts
- * `requireDecider`, with where each value goes once it applies) both hold it here. `doing` ends the
- * refusal's sentence ("decide it", "set its value").
+ * A value typed for a key that any service sends to a destination no vault admin chose (an
+ * agent, a session, or a person below admin — a member whose service proposal an admin approved
+ * chose it; see proposals.contract.ts `chosenByVaultAdmin`) needs an admin of the vault: whoever
+ * chose it pointed the key there, so whoever types, say, the Stripe key under it hands that key
+ * to the chooser's host — the power of choosing a destination, which only an admin holds
+ * directly. The one home of the rule: a person's direct write (`setCredentials`) and deciding a
+ * proposal (proposals.actions.ts `requireDecider`, with where each value goes once it applies)
+ * both hold it here. `doing` ends the refusal's sentence ("decide it", "set its value").
  */
-export function requireAdminForAgentPointedKeys(role: VaultRole, keys: readonly { key: string; sent_to?: readonly SlotDestination[] }[], doing: string): void {
+export function requireAdminForUnvettedKeys(role: VaultRole, keys: readonly { key: string; sent_to?: readonly SlotDestination[] }[], doing: string): void {
   if (roleAtLeast(role, "admin")) return;
   for (const { key, sent_to } of keys) {
-    const pointed = sent_to?.find((d) => d.chosen_by_agent);
-    if (pointed) {
+    const unvetted = sent_to?.find((d) => !d.chosen_by_admin);
+    if (unvetted) {
+      const chooser = unvetted.chosen_by_agent ? "an agent chose" : "no admin of the vault chose";
       throw new AppError(
         403,
         "admin_required",
-        `"${key}" is sent to ${destinationText(pointed)} (service "${pointed.service}"), a destination an agent chose: only an admin of the vault can ${doing}`,
+        `"${key}" is sent to ${destinationText(unvetted)} (service "${unvetted.service}"), a destination ${chooser}: only an admin of the vault can ${doing}`,
       );
     }
   }
@@ -58,16 +61,16 @@ export const credentialsDeletion = (ctx: ActionContext, vault: Vault, keys: read
 
 /**
  * Stores credentials in the vault a request names (`vaultName`, else a session's own). A person
- * below admin may not type a value that an agent-pointed service would send (403
- * `admin_required`). Agents are not held to that: what an agent stores it already holds, and
- * sending its own value to a host it chose leaks nothing a person typed.
+ * below admin may not type a value that a service sends to a destination no vault admin chose
+ * (403 `admin_required`). Agents are not held to that: what an agent stores it already holds, and
+ * sending its own value to a host it (or anyone) chose leaks nothing a person typed.
  */
 export async function setCredentials(ctx: ActionContext, vaultName: string | undefined, values: Readonly<Record<string, string>>) {
   const { vault, role } = await authorizeSelectedVault(ctx, vaultName);
   const keys = Object.keys(values).sort();
   if (ctx.principal.kind === "user" && !roleAtLeast(role, "admin")) {
     const { current } = await vaultAsItIs(ctx.db, vault.companyId, vault.id);
-    requireAdminForAgentPointedKeys(
+    requireAdminForUnvettedKeys(
       role,
       keys.map((key) => ({ key, sent_to: sentToNow(key, current) })),
       "set its value",

@@ -313,13 +313,20 @@ export const services = sqliteTable(
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     position: integer("position").notNull().default(0),
     /**
-     * Who last set where this service sends credentials (host or upstream), and when: the raiser of
-     * the proposal that set it, or whoever wrote it through the API or the console. A reviewer is
-     * shown it, and a value for a key an agent pointed somewhere needs an admin
-     * (credentials/credentials.actions.ts). Null for services written before it was recorded.
+     * Who last chose where this service sends credentials (`upstream ?? https://host`: a new host
+     * under the same upstream chooses nothing), and when: the raiser of the proposal that set it,
+     * or whoever wrote it through the API or the console. A reviewer is shown it. Null for
+     * services written before it was recorded.
      */
     destinationChosenBy: text("destination_chosen_by", { mode: "json" }).$type<PrincipalRef>(),
     destinationChosenAt: integer("destination_chosen_at"),
+    /**
+     * The chooser's role in the vault when the destination took effect, recorded then (never
+     * re-read: a later demotion does not undo what an admin vetted, as it undoes nothing else an
+     * admin did). A value for a key sent to a destination no vault admin chose needs an admin
+     * (credentials/credentials.actions.ts). Null when not recorded: read as not an admin.
+     */
+    destinationChosenByRole: text("destination_chosen_by_role", { enum: VAULT_ROLES }),
     createdAt: createdAt(),
     updatedAt: integer("updated_at"),
   },

@@ -3,11 +3,13 @@
  * for in the reviewer's words, where every value would be sent and who chose that destination,
  * and a field for each credential the human must provide. The form carries the digest of the
  * destinations it shows, so an approval made on it is refused once they changed. Values typed
- * here are never rendered back.
+ * here are never rendered back. Text the asker chose (its message, descriptions, instructions, a
+ * session's label) is shown isolated, its controls written out (agent-text.ts).
  */
 import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../proposals/proposal-view.ts";
-import { choiceText, destinationText, principalText } from "../proposals/proposals.contract.ts";
+import { choicePhrase, destinationText, principalPhrase } from "../proposals/proposals.contract.ts";
 import { credentialKeysOf } from "../lib/inject-auth.ts";
+import { chosenBlock, chosenLine, phraseMarkup } from "./agent-text.ts";
 import { html, layout, notice } from "./layout.ts";
 import type { Frame } from "./nav.ts";
 
@@ -21,15 +23,16 @@ export type ApprovePageModel = {
 
 /**
  * Where a slot's value goes once approved: every service that sends its key, and who chose that
- * destination. One an agent chose is a warning: its description is the agent's words, the host is its choice.
+ * destination. One no vault admin chose (an agent, a session, a member whose proposal an admin
+ * approved) is a warning: the description is the asker's words, the host someone else's choice.
  */
 const slotDestinations = (slot: ProposalSlotView, id?: string) => {
   const to = slot.sent_to ?? [];
   if (to.length === 0) return html`<p class="hint"${id ? html` id="${id}"` : ""}>No service sends <code>${slot.key}</code>: it is only stored.</p>`;
   return html`<div${id ? html` id="${id}"` : ""}>${to.map((d) =>
-    d.chosen_by_agent
-      ? html`<p class="notice warn">Sent to <code>${destinationText(d)}</code> (service <code>${d.service}</code>): ${choiceText(d)}. The description is the asker's words; where the value goes is an agent's choice.</p>`
-      : html`<p class="hint">Sent to <code>${destinationText(d)}</code> (service <code>${d.service}</code>; ${choiceText(d)}).</p>`,
+    d.chosen_by_admin
+      ? html`<p class="hint">Sent to <code>${destinationText(d)}</code> (service <code>${d.service}</code>; ${phraseMarkup(choicePhrase(d))}).</p>`
+      : html`<p class="notice warn">Sent to <code>${destinationText(d)}</code> (service <code>${d.service}</code>): ${phraseMarkup(choicePhrase(d))}. The description is the asker's words; where the value goes is ${d.chosen_by_agent ? "an agent's choice" : "not a vault admin's choice"}.</p>`,
   )}</div>`;
 };
 
@@ -39,9 +42,9 @@ const slotField = (slot: ProposalSlotView) => {
   return html`<li>
   <label for="${id}"><code>${slot.key}</code></label>
   ${slotDestinations(slot, `${id}-to`)}
-  ${slot.description ? html`<p class="hint" id="${id}-desc">${slot.description}</p>` : ""}
-  ${slot.obtain ? html`<p class="hint">Get it at <a href="${slot.obtain}" target="_blank" rel="noopener noreferrer">${slot.obtain}</a></p>` : ""}
-  ${slot.obtain_instructions ? html`<p class="hint" id="${id}-how">${slot.obtain_instructions}</p>` : ""}
+  ${slot.description ? html`<p class="hint" id="${id}-desc">${chosenBlock(slot.description)}</p>` : ""}
+  ${slot.obtain ? html`<p class="hint">Get it at <a href="${slot.obtain}" target="_blank" rel="noopener noreferrer">${chosenLine(slot.obtain)}</a></p>` : ""}
+  ${slot.obtain_instructions ? html`<p class="hint" id="${id}-how">${chosenBlock(slot.obtain_instructions)}</p>` : ""}
   <input id="${id}" name="cred_${slot.key}" type="password" autocomplete="off" spellcheck="false" required ${described ? html`aria-describedby="${described}"` : ""}>
 </li>`;
 };
@@ -74,13 +77,13 @@ export function approvePage(model: ApprovePageModel) {
   const supplied = view.credentials.filter((s) => s.action === "set" && s.has_value);
   const removed = view.credentials.filter((s) => s.action === "delete");
   const pending = view.status === "pending";
-  const body = html`<h1>Request from ${principalText(view.raised_by)}</h1>
+  const body = html`<h1>Request from ${phraseMarkup(principalPhrase(view.raised_by))}</h1>
 ${model.flash ? notice(model.flash.kind, model.flash.text) : ""}
 <section class="card" aria-labelledby="summary">
   <h2 id="summary">Vault <code>${view.vault}</code> <span class="badge ${view.status}">${view.status}</span></h2>
   <p class="meta">Raised ${view.created_at.slice(0, 16).replace("T", " ")} UTC · expires ${view.expires_at.slice(0, 10)}</p>
-  ${view.message ? html`<p class="message">${view.message}</p>` : ""}
-  ${view.user_message ? html`<p class="message">${view.user_message}</p>` : ""}
+  ${view.message ? html`<p class="message">${chosenBlock(view.message)}</p>` : ""}
+  ${view.user_message ? html`<p class="message">${chosenBlock(view.user_message)}</p>` : ""}
   ${view.review_note ? html`<p class="meta">Review note: ${view.review_note}</p>` : ""}
 </section>
 ${view.services.length ? html`<section class="card" aria-labelledby="hosts"><h2 id="hosts">Hosts</h2><ul class="plain">${view.services.map(serviceItem)}</ul></section>` : ""}

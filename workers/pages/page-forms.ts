@@ -38,6 +38,11 @@ export async function requireForm(c: Context<AppEnv>, csrf: string | undefined):
 
 /** A submitted form's text fields. An empty field reads as absent, as an unfilled one is. */
 export type FormFields = {
+  /**
+   * A field sent once. Sent more than once it is refused (400 `invalid_request`): no page sends a
+   * single field twice, and reading either copy would let a crafted form say one thing to a check
+   * and another to the write (two `bearer_token`s, two `cred_KEY`s).
+   */
   one(name: string): string | undefined;
   /** Every value of a repeated field (checkboxes), blanks left out. */
   all(name: string): string[];
@@ -53,12 +58,16 @@ export async function readForm(c: Context<AppEnv>): Promise<FormFields> {
     // A malformed multipart body is the sender's mistake, not the edge's.
     throw new AppError(400, "invalid_request", "The form could not be read; send it again from the page");
   }
-  const values = (name: string) => {
+  const sent = (name: string) => {
     const value = body[name];
-    const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
-    return list.filter((v): v is string => typeof v === "string" && v !== "");
+    return Array.isArray(value) ? value : value === undefined ? [] : [value];
   };
-  return { one: (name) => values(name)[0], all: values, names: () => Object.keys(body) };
+  const values = (name: string) => sent(name).filter((v): v is string => typeof v === "string" && v !== "");
+  const one = (name: string) => {
+    if (sent(name).length > 1) throw new AppError(400, "invalid_request", `The form sent "${name}" more than once; send it again from the page`);
+    return values(name)[0];
+  };
+  return { one, all: values, names: () => Object.keys(body) };
 }
 
 /** Query parameters the same way: blanks read as absent. */

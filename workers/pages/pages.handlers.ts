@@ -19,7 +19,7 @@ import { inboxPage } from "./inbox.page.ts";
 import { layout, notice, html } from "./layout.ts";
 import { frameOf } from "./nav.ts";
 import { page } from "./console-route.ts";
-import { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT, formBodyLimit, requireForm } from "./page-forms.ts";
+import { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT, formBodyLimit, readForm, requireForm } from "./page-forms.ts";
 import { type PageSession, pageSession, signInRedirect } from "./page-session.ts";
 import { approve, decidable, pendingForReview, reject } from "../proposals/proposals.actions.ts";
 import { consoleRouters } from "./console.routers.ts";
@@ -88,13 +88,14 @@ pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async 
     return signInRedirect(c, here.pathname + here.search);
   }
   holdPageTo(c, "POST /approve/{id}", session.principal);
-  const body = await c.req.parseBody();
+  // Read as the console's forms are: a field sent twice (two values for one key) is refused.
+  const body = await readForm(c);
   const form = DecisionForm.safeParse({
-    csrf: body.csrf,
-    token: body.token || undefined,
-    action: body.action,
-    reason: body.reason,
-    destinations_digest: body.destinations_digest,
+    csrf: body.one("csrf"),
+    token: body.one("token"),
+    action: body.one("action"),
+    reason: body.one("reason"),
+    destinations_digest: body.one("destinations_digest"),
   });
   if (!form.success) throw new AppError(400, "invalid_request", "The form is incomplete");
   await requireForm(c, form.data.csrf);
@@ -102,7 +103,10 @@ pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async 
   const found = await decidableOrPage(c, session, id, form.data.token);
   if (found instanceof Response) return found;
   const values: Record<string, string> = {};
-  for (const [name, value] of Object.entries(body)) if (name.startsWith("cred_") && typeof value === "string" && value !== "") values[name.slice(5)] = value;
+  for (const name of body.names()) {
+    const value = name.startsWith("cred_") ? body.one(name) : undefined;
+    if (value !== undefined) values[name.slice(5)] = value;
+  }
   // Shown again as the vault stands now (`found.review`), with its new digest when destinations changed.
   const again = (error: AppError) =>
     page(

@@ -3,6 +3,9 @@
  * where values would go — each slot's `sent_to` (service, host, upstream, who chose it), each
  * service's `replaces` and `exposes` — and nothing else, so a decision made on one view is refused
  * (409 `proposal_changed`) once the vault no longer matches it, and accepted while it does.
+ * Whether a chooser was a vault admin is left out on purpose: for a stored service it changes only
+ * with its chooser, and the rule it feeds is judged again on the vault as it is when deciding
+ * (decide.actions.ts `requireDecider`), so a digest made before this field existed still binds.
  */
 import { sha256Hex } from "../lib/tokens.ts";
 import type { PrincipalRef } from "./proposals.contract.ts";

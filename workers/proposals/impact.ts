@@ -7,12 +7,12 @@
  * exactly like adding a service that reuses `STRIPE_KEY` with an upstream of the raiser's
  * choosing, or like asking a person for "the Stripe key" under a key an agent's host receives).
  */
-import type { ServiceAuth } from "../db/schema.ts";
+import type { ServiceAuth, VaultRole } from "../db/schema.ts";
 import { credentialKeysOf } from "../lib/inject-auth.ts";
 import { iso } from "../lib/openapi.ts";
 import type { PrincipalRef, SlotDestination } from "./proposals.contract.ts";
 import type { ProposalServiceView, ProposalSlotView } from "./proposal-view.ts";
-import { chosenByAgent, destinationOf } from "./proposals.contract.ts";
+import { chosenByAgent, chosenByVaultAdmin, destinationOf, keepsDestination } from "./proposals.contract.ts";
 
 export type CurrentService = {
   name: string;
@@ -21,10 +21,27 @@ export type CurrentService = {
   auth: ServiceAuth;
   destinationChosenBy: PrincipalRef | null;
   destinationChosenAt: number | null;
+  destinationChosenByRole: VaultRole | null;
 };
 
-/** The proposal being marked: its services and slots, and who raised it (the chooser of what it sets). */
-export type ProposalAsked = { services: readonly ProposalServiceView[]; slots: readonly ProposalSlotView[]; raisedBy: PrincipalRef };
+/**
+ * The proposal being marked: its services and slots, who raised it (the chooser of what it sets)
+ * and the raiser's role in the vault now (what approving now would record for it; null: none).
+ */
+export type ProposalAsked = {
+  services: readonly ProposalServiceView[];
+  slots: readonly ProposalSlotView[];
+  raisedBy: PrincipalRef;
+  raiserRole: VaultRole | null;
+};
+
+/** Who chose, in a view's words: the chooser, its role then, and whether it was an agent or a vault admin. */
+const chooserFields = (ref: PrincipalRef, role: VaultRole | null) => ({
+  chosen_by: ref,
+  ...(role ? { chosen_by_role: role } : {}),
+  chosen_by_agent: chosenByAgent(ref),
+  chosen_by_admin: chosenByVaultAdmin(ref, role),
+});
 
 type ServiceAfter = { name: string; host: string; upstream: string | null; auth: ServiceAuth; destination: SlotDestination };
 
@@ -32,11 +49,10 @@ type ServiceAfter = { name: string; host: string; upstream: string | null; auth:
 function destinationNow(s: CurrentService): SlotDestination {
   const chosen = s.destinationChosenBy
     ? {
-        chosen_by: s.destinationChosenBy,
+        ...chooserFields(s.destinationChosenBy, s.destinationChosenByRole),
         ...(s.destinationChosenAt ? { chosen_at: iso(s.destinationChosenAt) ?? "" } : {}),
-        chosen_by_agent: chosenByAgent(s.destinationChosenBy),
       }
-    : { chosen_by_agent: false };
+    : { chosen_by_agent: false, chosen_by_admin: false };
   return { service: s.name, host: s.hostPattern, ...(s.upstream ? { upstream: s.upstream } : {}), ...chosen };
 }
 
@@ -48,7 +64,8 @@ export function sentToNow(key: string, current: readonly CurrentService[]): Slot
 
 /**
  * The vault's services once the proposal applies, each with who chose its destination. A `set`
- * that keeps a service's destination keeps its chooser, as applying it does (services.actions.ts).
+ * that keeps a service's destination (`keepsDestination`: a new host under the same upstream too)
+ * keeps its chooser, as applying it does (services.actions.ts).
  */
 function servicesAfter(asked: ProposalAsked, current: readonly CurrentService[]): ServiceAfter[] {
   const after = new Map<string, ServiceAfter>();
@@ -61,17 +78,12 @@ function servicesAfter(asked: ProposalAsked, current: readonly CurrentService[])
     if (!s.host || !s.auth) continue;
     const existing = after.get(s.name);
     const upstream = s.upstream ?? null;
-    const kept = existing && existing.host === s.host && existing.upstream === upstream;
-    const destination: SlotDestination = kept
-      ? { ...existing.destination, service: s.name }
-      : {
-          service: s.name,
-          host: s.host,
-          ...(s.upstream ? { upstream: s.upstream } : {}),
-          proposed: true,
-          chosen_by: asked.raisedBy,
-          chosen_by_agent: chosenByAgent(asked.raisedBy),
-        };
+    const where = { service: s.name, host: s.host, ...(s.upstream ? { upstream: s.upstream } : {}) };
+    let destination: SlotDestination;
+    if (existing && keepsDestination(existing, { host: s.host, upstream })) {
+      const { host: _h, upstream: _u, ...chooser } = existing.destination;
+      destination = { ...chooser, ...where };
+    } else destination = { ...where, proposed: true, ...chooserFields(asked.raisedBy, asked.raiserRole) };
     after.set(s.name, { name: s.name, host: s.host, upstream, auth: s.auth, destination });
   }
   return [...after.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -5,4 +5,4 @@
  */
 export { approve, approveProposal, type Decision, decidable, reject, rejectProposal, requireDecider } from "./actions/decide.actions.ts";
 export { raiseProposal } from "./actions/raise.actions.ts";
-export { getProposal, listProposals, pendingForReview } from "./actions/read.actions.ts";
+export { getProposal, type InboxEntry, listProposals, pendingForReview } from "./actions/read.actions.ts";

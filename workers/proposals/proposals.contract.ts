@@ -6,6 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { CredentialKey, CredentialValue } from "../credentials/credentials.contract.ts";
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
+import { VAULT_ROLES, type VaultRole } from "../lib/principal.ts";
 import { ServiceAuthSchema } from "../services/services.contract.ts";
 
 export const MAX_PROPOSAL_SERVICES = 10;
@@ -87,7 +88,10 @@ export type PrincipalRef = z.output<typeof PrincipalRef>;
 /**
  * One service that sends a slot's key once the proposal applies, and who chose where it sends
  * it. `chosen_by_agent`: that destination was set by an agent, or through a vault session (what
- * `vault run` hands an agent), directly or by a proposal a person approved.
+ * `vault run` hands an agent), directly or by a proposal a person approved. `chosen_by_admin`:
+ * it was set by a person or an API key who was an admin of the vault when it took effect (an
+ * agent's or a session's choice never counts as one, whatever its role); only then may a member
+ * type a value for it.
  */
 export const SlotDestination = z.object({
   service: z.string(),
@@ -97,7 +101,11 @@ export const SlotDestination = z.object({
   proposed: z.boolean().optional(),
   chosen_by: PrincipalRef.optional(),
   chosen_at: Timestamp.optional(),
+  /** The chooser's role in the vault when the destination took effect; absent when it was not recorded. */
+  chosen_by_role: z.enum(VAULT_ROLES).optional(),
   chosen_by_agent: z.boolean(),
+  /** Absent in a view stored before it was recorded: read as false, the stricter reading. */
+  chosen_by_admin: z.boolean().default(false),
 });
 export type SlotDestination = z.output<typeof SlotDestination>;
 
@@ -189,12 +197,19 @@ export const RejectProposalBody = z.object({ reason: z.string().min(1).max(MAX_P
 // ── How a proposal reads ─────────────────────────────────────────────────────────────────────
 /*
  * Who asks and where a value goes, in a reviewer's words: the one wording the approval page, the
- * inbox and the CLI share. Pure (no bindings); callers escape for their medium. Names come from
- * the edge (`PrincipalRef`), and the only text a principal chose for itself, a session's label,
- * is always quoted and after the principal it belongs to.
+ * inbox and the CLI share. Pure (no bindings). A sentence is a `Phrase`: the edge's own words,
+ * and the text a principal chose for itself (a session's label) as `{ chosen }`, always quoted
+ * and after the principal it belongs to, which each medium shows isolated (the pages in a
+ * `<bdi>`, pages/agent-text.ts; the CLI with its controls made visible, cli/terminal-text.ts).
  */
 
 type Destination = Pick<SlotDestination, "host" | "upstream">;
+
+/** A sentence in pieces: the edge's words, and `{ chosen }` text a principal chose. */
+export type Phrase = readonly (string | { chosen: string })[];
+
+/** The phrase as one plain string (the CLI escapes it whole; tests read it). */
+export const plainText = (phrase: Phrase): string => phrase.map((part) => (typeof part === "string" ? part : part.chosen)).join("");
 
 /**
  * Chosen by an agent: by an agent, or by anyone through a vault session — a session is what
@@ -203,15 +218,27 @@ type Destination = Pick<SlotDestination, "host" | "upstream">;
 export const chosenByAgent = (ref: PrincipalRef): boolean => ref.kind === "agent" || ref.via !== undefined;
 
 /**
- * "agent deploy-bot", "ada@example.com", "API key “ci”"; through a session, its minter first:
- * "agent deploy-bot, through its session “nightly”".
+ * Chosen by a vault admin: a person or an API key, not through a session, who was an admin of the
+ * vault when the destination took effect (`role`, recorded then). Anything else (an agent, a
+ * session, a member whose proposal an admin approved, a chooser not recorded) is not: a value sent
+ * there must be typed by an admin (credentials.actions.ts).
  */
-export function principalText(ref: PrincipalRef | undefined): string {
-  if (!ref) return "a raiser recorded before Edgevault named them";
+export const chosenByVaultAdmin = (ref: PrincipalRef | null | undefined, role: VaultRole | null | undefined): boolean =>
+  ref != null && !chosenByAgent(ref) && role === "admin";
+
+/**
+ * "agent deploy-bot", "ada@example.com", "API key “ci”"; through a session, its minter first:
+ * "agent deploy-bot, through its session “nightly”" (the label is the `chosen` part).
+ */
+export function principalPhrase(ref: PrincipalRef | undefined): Phrase {
+  if (!ref) return ["a raiser recorded before Edgevault named them"];
   const who = ref.kind === "agent" ? `agent ${ref.name}` : ref.kind === "user" ? ref.name : `API key “${ref.name}”`;
-  if (!ref.via) return who;
-  return `${who}, through ${ref.kind === "user" ? "their" : "its"} session ${ref.via.label ? `“${ref.via.label}”` : ref.via.id}`;
+  if (!ref.via) return [who];
+  const through = `${who}, through ${ref.kind === "user" ? "their" : "its"} session `;
+  return ref.via.label ? [`${through}“`, { chosen: ref.via.label }, "”"] : [`${through}${ref.via.id}`];
 }
+
+export const principalText = (ref: PrincipalRef | undefined): string => plainText(principalPhrase(ref));
 
 /** Where a service sends its credentials: the upstream override, else the host over https (no path). */
 export function destinationOf(hostPattern: string, upstream: string | null | undefined): string {
@@ -221,11 +248,34 @@ export function destinationOf(hostPattern: string, upstream: string | null | und
 export const destinationText = (d: Destination): string => destinationOf(d.host, d.upstream);
 
 /**
- * Who chose a destination: "host chosen by agent deploy-bot on 2026-11-23", "host chosen by agent
- * deploy-bot in this proposal", "set by ada@example.com on 2026-11-20".
+ * A service written from `before` to `after` still sends its credentials to the same place (a new
+ * host under the same upstream, a new auth or description): who chose that place stays its chooser.
+ * Only a change of where credentials go makes the writer its chooser (services.actions.ts, and
+ * impact.ts for what a proposal would do).
  */
-export function choiceText(d: Pick<SlotDestination, "proposed" | "chosen_by" | "chosen_at" | "chosen_by_agent">): string {
-  if (!d.chosen_by) return "set before Edgevault recorded who sets destinations";
-  const when = d.proposed ? " in this proposal" : d.chosen_at ? ` on ${d.chosen_at.slice(0, 10)}` : "";
-  return `${d.chosen_by_agent ? "host chosen by" : "set by"} ${principalText(d.chosen_by)}${when}`;
+export const keepsDestination = (before: { host: string; upstream?: string | null }, after: { host: string; upstream?: string | null }): boolean =>
+  destinationOf(before.host, before.upstream) === destinationOf(after.host, after.upstream);
+
+type Choice = Pick<SlotDestination, "proposed" | "chosen_by" | "chosen_at" | "chosen_by_role" | "chosen_by_agent" | "chosen_by_admin">;
+
+/** "member mem@example.com", "mem@example.com (proxy role)": a person or key below admin, as a chooser. */
+function belowAdmin(d: Choice, who: Phrase): Phrase {
+  if (d.chosen_by_role === "member") return ["member ", ...who];
+  if (d.chosen_by_role === "proxy") return [...who, " (proxy role in the vault)"];
+  return d.chosen_by_role ? [...who] : [...who, " (role in the vault not recorded)"];
 }
+
+/**
+ * Who chose a destination: "set by ada@example.com on 2026-11-20" (a vault admin), "host chosen by
+ * agent deploy-bot on 2026-11-23", "host chosen by agent deploy-bot in this proposal", "host chosen
+ * by member mem@example.com on 2026-11-21". Everything but "set by" is a choice no vault admin made.
+ */
+export function choicePhrase(d: Choice): Phrase {
+  if (!d.chosen_by) return ["set before Edgevault recorded who sets destinations"];
+  const when = d.proposed ? " in this proposal" : d.chosen_at ? ` on ${d.chosen_at.slice(0, 10)}` : "";
+  const who = principalPhrase(d.chosen_by);
+  if (d.chosen_by_admin) return ["set by ", ...who, when];
+  return ["host chosen by ", ...(d.chosen_by_agent ? who : belowAdmin(d, who)), when];
+}
+
+export const choiceText = (d: Choice): string => plainText(choicePhrase(d));

@@ -79,6 +79,7 @@ export async function vaultAsItIs(db: Database, companyId: string, vaultId: stri
         auth: services.auth,
         destinationChosenBy: services.destinationChosenBy,
         destinationChosenAt: services.destinationChosenAt,
+        destinationChosenByRole: services.destinationChosenByRole,
       })
       .from(services)
       .where(and(eq(services.vaultId, vaultId), eq(services.companyId, companyId)))

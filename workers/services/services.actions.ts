@@ -2,8 +2,10 @@
  * A vault's services: list, read, add, change and delete one, for the API, the console and
  * proposal approval alike. Host and upstream go through host-pattern.ts (private hosts only with
  * ALLOW_PRIVATE_UPSTREAMS=true); one service per name and per canonical host pattern; a new one
- * goes at the end of the vault's order; whoever sets a host or upstream is recorded as having
- * chosen that destination (an approval records the proposal's raiser, who chose it). Each write
+ * goes at the end of the vault's order; whoever changes where a service sends credentials
+ * (`upstream ?? https://host`) is recorded as having chosen that destination, with their role in
+ * the vault then (an approval records the proposal's raiser, who chose it); a write that keeps the
+ * destination (a new host under the same upstream) keeps its chooser. Each write
  * is the services' own change with its audit row, so the log cannot tell which door it came
  * through, and approval applies a proposal's services with these very changes (one batch).
  */
@@ -17,7 +19,8 @@ import { formatServiceHost, parseServiceHost, parseUpstreamOrigin } from "../lib
 import { credentialKeysOf } from "../lib/inject-auth.ts";
 import { iso } from "../lib/openapi.ts";
 import { newId } from "../lib/tokens.ts";
-import type { PrincipalRef } from "../proposals/proposals.contract.ts";
+import type { VaultRole } from "../db/schema.ts";
+import { keepsDestination, type PrincipalRef } from "../proposals/proposals.contract.ts";
 import type { VaultRow } from "../vaults/vaults.queries.ts";
 import type { CreateServiceBody, ServiceView, UpdateServiceBody } from "./services.contract.ts";
 import {
@@ -38,8 +41,10 @@ import {
 export type ServiceInput = z.output<typeof CreateServiceBody>;
 /** What an edit changes, as PATCH's body carries it. */
 export type ServiceEdit = z.output<typeof UpdateServiceBody>;
-/** Who chose a destination being written: asked only when a host or upstream is set. */
-type Chooser = () => Promise<PrincipalRef>;
+/** Who chose a destination, and their role in the vault when it took effect (null: none). */
+export type DestinationChooser = { ref: PrincipalRef; role: VaultRole | null };
+/** Who chooses a destination being written: asked only when the destination changes. */
+type Chooser = () => Promise<DestinationChooser>;
 
 const serviceNotFound = (name: string) => new AppError(404, "service_not_found", `Service "${name}" not found`);
 const nameTaken = (name: string) => conflict("service_exists", `A service named "${name}" already exists in this vault`);
@@ -96,10 +101,10 @@ async function requireFreeHost(ctx: ActionContext, vault: VaultRow, hostPattern:
 }
 
 const hostOptions = (ctx: ActionContext) => ({ allowPrivate: ctx.config.allowPrivateUpstreams });
+/** The caller chooses, with the role it was just held to in the vault. */
 const callerChooses =
-  (ctx: ActionContext): Chooser =>
-  () =>
-    principalRefOf(ctx.db, ctx.principal);
+  (ctx: ActionContext, role: VaultRole): Chooser =>
+  async () => ({ ref: await principalRefOf(ctx.db, ctx.principal), role });
 
 /** The checked change that adds `input` at the end of the vault's order (its first result holds the row). */
 async function creation(ctx: ActionContext, vault: VaultRow, input: ServiceInput, chooser: Chooser) {
@@ -121,7 +126,7 @@ async function creation(ctx: ActionContext, vault: VaultRow, input: ServiceInput
     auth: input.auth,
     enabled: input.enabled,
     // Who points credentials somewhere is shown to whoever is later asked for a value (proposals/impact.ts).
-    destinationChosenBy: await chooser(),
+    ...chosenBy(await chooser()),
     destinationChosenAt: now,
   };
   return createServiceChange(ctx.db, ctx.principal, service, detail, now);
@@ -162,12 +167,13 @@ async function revision(ctx: ActionContext, vault: VaultRow, existing: ServiceRo
 
   const detail = { vault: vault.name, name: existing.name, changed, ...serviceAuditValues(changes) };
   const now = ctx.edge.now();
-  if (changes.host !== undefined || changes.upstream !== undefined) {
-    changes.destinationChosenBy = await chooser();
-    changes.destinationChosenAt = now;
-  }
+  const after = { host: changes.host ?? existing.host, upstream: "upstream" in changes ? changes.upstream : existing.upstream };
+  // A new host under the same upstream sends credentials where they went: its chooser stays.
+  if (!keepsDestination(existing, after)) Object.assign(changes, chosenBy(await chooser()), { destinationChosenAt: now });
   return { changed, change: updateServiceChange(ctx.db, ctx.principal, existing, changes, detail, now) };
 }
+
+const chosenBy = (chooser: DestinationChooser) => ({ destinationChosenBy: chooser.ref, destinationChosenByRole: chooser.role });
 
 /** The change that deletes a service read before; one deleted since rolls its batch back. */
 const removal = (ctx: ActionContext, vault: VaultRow, existing: ServiceRow) =>
@@ -197,8 +203,8 @@ export async function getService(ctx: ActionContext, vaultName: string, name: st
 
 /** Adds a service at the end of the vault's order; its destination is the caller's choice. */
 export async function createService(ctx: ActionContext, vaultName: string, input: ServiceInput): Promise<{ service: ServiceView }> {
-  const { vault } = await authorizeVault(ctx, vaultName);
-  const write = await creation(ctx, vault, input, callerChooses(ctx));
+  const { vault, role } = await authorizeVault(ctx, vaultName);
+  const write = await creation(ctx, vault, input, callerChooses(ctx, role));
   const [inserted] = await committed({ gone: input.name, taken: input.name }, () => ctx.commit(write));
   const row = inserted[0];
   if (!row) throw new AppError(500, "internal_error", "Internal error", { cause: new Error("service insert returned no row") });
@@ -212,9 +218,9 @@ export async function updateService(
   name: string,
   edit: ServiceEdit,
 ): Promise<{ service: ServiceView; changed: string[] }> {
-  const { vault } = await authorizeVault(ctx, vaultName);
+  const { vault, role } = await authorizeVault(ctx, vaultName);
   const existing = await requireService(ctx, vault, name);
-  const { changed, change } = await revision(ctx, vault, existing, edit, callerChooses(ctx));
+  const { changed, change } = await revision(ctx, vault, existing, edit, callerChooses(ctx, role));
   if (!change) return { service: viewOf(existing), changed };
   const [, updated] = await committed({ gone: existing.name, taken: edit.name ?? existing.name }, () => ctx.commit(change));
   const row = updated[0];
@@ -234,9 +240,9 @@ export async function deleteService(ctx: ActionContext, vaultName: string, name:
  * For approval (proposals.actions.ts), whose caller was held to the proposal's rules instead: the
  * checked change that makes the vault hold `input` under its name, by the same creation or
  * revision as the API's (a `set` replaces every field, and enables the service). `chooser` chose
- * its destination. Undefined when the service is already exactly that.
+ * its destination (recorded only where it changes). Undefined when the service is already exactly that.
  */
-export async function serviceSetChange(ctx: ActionContext, vault: VaultRow, input: ServiceInput, chooser: PrincipalRef) {
+export async function serviceSetChange(ctx: ActionContext, vault: VaultRow, input: ServiceInput, chooser: DestinationChooser) {
   const chosen = async () => chooser;
   const existing = await findVaultService(ctx.db, vault.companyId, vault.id, input.name);
   if (!existing) return creation(ctx, vault, input, chosen);

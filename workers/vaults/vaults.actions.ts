@@ -10,7 +10,7 @@ import type { ActionContext } from "../action-context.ts";
 import { requireGrantChange } from "../auth/grants.ts";
 import { authorizeVault } from "../auth/vault-access.ts";
 import type { VaultRole } from "../db/schema.ts";
-import { conflict, notFound } from "../lib/app-error.ts";
+import { conflict, forbidden, notFound } from "../lib/app-error.ts";
 import { iso, rateLimitFromInput, rateLimitView } from "../lib/openapi.ts";
 import { newId } from "../lib/tokens.ts";
 import { findUserByEmail } from "../users/users.queries.ts";
@@ -71,9 +71,26 @@ export async function getVault(ctx: ActionContext, vaultName: string): Promise<{
   return { vault: vaultView(vault, role) };
 }
 
-/** Changes the unmatched-host policy and the rate-limit override (`null` clears it). */
+/**
+ * Agents never lift their own limits, and a vault's rate-limit override is the budget of every
+ * agent in it without one of its own: an agent (or a session) may not set it at all — not lower
+ * either, since "lower" across rate, burst and concurrency is a comparison a mistake would turn
+ * into a lift; a person sets it (403 `self_change`, as for its own limits: agents/agent-update.ts).
+ */
+function requireLimitsByAPerson(ctx: ActionContext, settings: VaultSettings): void {
+  const kind = ctx.principal.kind;
+  if (settings.rate_limit !== undefined && (kind === "agent" || kind === "vault_session")) {
+    throw forbidden(
+      "An agent cannot set a vault's rate limit (it is the budget of the agents in the vault, its own included): ask a person who administers the vault",
+      "self_change",
+    );
+  }
+}
+
+/** Changes the unmatched-host policy and the rate-limit override (`null` clears it; a person's to set). */
 export async function updateVault(ctx: ActionContext, vaultName: string, settings: VaultSettings): Promise<{ vault: VaultView }> {
   const { vault, role } = await authorizeVault(ctx, vaultName);
+  requireLimitsByAPerson(ctx, settings);
   const changes = {
     ...(settings.unmatched_host_policy ? { unmatchedHostPolicy: settings.unmatched_host_policy } : {}),
     ...(settings.rate_limit !== undefined ? { rateLimit: rateLimitFromInput(settings.rate_limit) } : {}),

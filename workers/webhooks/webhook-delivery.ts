@@ -42,7 +42,16 @@ export function webhookPayload(event: ProposalEvent, view: ProposalView, deliver
         action: c.action,
         key: c.key,
         description: c.description ?? null,
-        ...(c.sent_to ? { sent_to: c.sent_to.map((d) => ({ service: d.service, destination: destinationText(d), chosen_by_agent: d.chosen_by_agent })) } : {}),
+        ...(c.sent_to
+          ? {
+              sent_to: c.sent_to.map((d) => ({
+                service: d.service,
+                destination: destinationText(d),
+                chosen_by_agent: d.chosen_by_agent,
+                chosen_by_admin: d.chosen_by_admin ?? false,
+              })),
+            }
+          : {}),
       })),
       created_at: view.created_at,
       reviewed_at: view.reviewed_at,

@@ -2,7 +2,7 @@
  * Deciding a proposal, for the API and the approval page alike. Who may decide is checked here, in
  * one place (`requireDecider`): a signed-in person, never the raiser or whoever minted the raising
  * session, and an admin of the vault when the proposal touches services or asks for a value that a
- * destination an agent chose would receive. An approval binds to the destinations its approver
+ * destination no vault admin chose would receive. An approval binds to the destinations its approver
  * was shown (`requireUnchanged`), and applies the proposal through the services' and credentials'
  * own changes (services.actions.ts, credentials.actions.ts: the API's very upserts), all in one
  * batch with the decision, whose audit row guards on the proposal still pending: of two decisions
@@ -14,7 +14,7 @@ import { authorizeVault } from "../../auth/vault-access.ts";
 import type { Change } from "../../db/change.ts";
 import { isGuardFailure } from "../../db/audit.ts";
 import type { VaultRole } from "../../db/schema.ts";
-import { credentialsDeletion, requireAdminForAgentPointedKeys, sealedCredentialsChange } from "../../credentials/credentials.actions.ts";
+import { credentialsDeletion, requireAdminForUnvettedKeys, sealedCredentialsChange } from "../../credentials/credentials.actions.ts";
 import { AppError, badRequest, conflict, notFound } from "../../lib/app-error.ts";
 import { associatedData, openText } from "../../lib/crypto-envelope.ts";
 import { roleAtLeast, rootOf, type Principal } from "../../lib/principal.ts";
@@ -24,20 +24,24 @@ import { isServiceNameTaken } from "../../services/services.queries.ts";
 import { proposalView, raisedByOf, raisedByRootOf, type ProposalRow } from "../proposal-rows.ts";
 import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../proposal-view.ts";
 import { approveChange, findProposal, rejectChange } from "../proposals.queries.ts";
-import { reviewView } from "../review-view.ts";
+import { raiserRoleNow, reviewView } from "../review-view.ts";
 
 /** A decider: the person deciding and their role in the proposal's vault. */
 export type Decider = { principal: Principal; role: VaultRole };
 
-/** A proposal as its decider sees it now: the row, its vault, and its view marked against the vault as it is (review-view.ts). */
-export type Decision = { decider: Decider; row: ProposalRow; vault: VaultRow; review: ProposalView };
+/**
+ * A proposal as its decider sees it now: the row, its vault, its view marked against the vault as
+ * it is (review-view.ts), and the raiser's role there now, which approving records as the standing
+ * of whoever chose the destinations it sets (the same the view was marked with).
+ */
+export type Decision = { decider: Decider; row: ProposalRow; vault: VaultRow; review: ProposalView; raiserRole: VaultRole | null };
 
 /**
  * Nobody decides what they raised, or what a session they minted raised (delegation never
  * separates the two), and a proposal needs the power its change needs: an admin of the vault
  * when it adds, changes or deletes a service (a service says where a credential goes), or when a
- * value it asks for would be sent to a destination an agent chose (credentials.actions.ts holds
- * that rule for every write of a value). Other credential-only proposals need a member. `review`
+ * value it asks for would be sent to a destination no vault admin chose (credentials.actions.ts
+ * holds that rule for every write of a value). Other credential-only proposals need a member. `review`
  * is the proposal marked against the vault as it is now.
  */
 export function requireDecider(decider: Decider, row: ProposalRow, review: Pick<ProposalView, "credentials">): void {
@@ -55,7 +59,7 @@ export function requireDecider(decider: Decider, row: ProposalRow, review: Pick<
   if (touchesServices && !roleAtLeast(decider.role, "admin")) {
     throw new AppError(403, "admin_required", "This proposal adds, changes or removes a service: only an admin of the vault can decide it");
   }
-  requireAdminForAgentPointedKeys(
+  requireAdminForUnvettedKeys(
     decider.role,
     review.credentials.filter((slot) => slot.action === "set"),
     "decide it",
@@ -97,12 +101,13 @@ export async function decidable(ctx: ActionContext, id: string, token: string | 
   if (!found) throw notFound("Proposal");
   const { vault, role } = await authorizeVault(ctx, found.vaultName);
   const decider = { principal, role };
-  const review = await reviewView(ctx.db, found.row, found.vaultName);
+  const raiserRole = await raiserRoleNow(ctx.db, found.row);
+  const review = await reviewView(ctx.db, found.row, found.vaultName, raiserRole);
   requireDecider(decider, found.row, review);
   if (token !== undefined && !digestsEqual(found.row.approvalTokenHash, await sha256Hex(token))) {
     throw new AppError(403, "approval_token_mismatch", "This approval link belongs to another proposal");
   }
-  return { decider, row: found.row, vault, review };
+  return { decider, row: found.row, vault, review, raiserRole };
 }
 
 /** Values for every `set` slot: the agent's own (sealed) or the approver's; nothing missing, nothing extra. */
@@ -125,11 +130,11 @@ async function slotValues(ctx: ActionContext, row: ProposalRow, given: Readonly<
 
 /**
  * What approving writes besides the decision: each service through the services' own change (a
- * `set` creates or replaces it, enabled, its destination chosen by whoever raised the proposal),
- * then the credentials through the credentials' own.
+ * `set` creates or replaces it, enabled; a destination it changes is chosen by whoever raised the
+ * proposal, with the role they hold in the vault now), then the credentials through the credentials' own.
  */
-async function applied(ctx: ActionContext, { row, vault }: Decision, values: Record<string, string>): Promise<Change[]> {
-  const chooser = raisedByOf(row);
+async function applied(ctx: ActionContext, { row, vault, raiserRole }: Decision, values: Record<string, string>): Promise<Change[]> {
+  const chooser = { ref: raisedByOf(row), role: raiserRole };
   const changes: (Change | undefined)[] = [];
   for (const s of row.services as ProposalServiceView[]) {
     if (s.action === "delete") changes.push(await serviceRemovalChange(ctx, vault, s.name));

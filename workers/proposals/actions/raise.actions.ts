@@ -8,6 +8,7 @@
 import type { z } from "zod";
 import type { ActionContext } from "../../action-context.ts";
 import type { VaultRow } from "../../auth/permissions.ts";
+import type { VaultRole } from "../../db/schema.ts";
 import { authorizeSelectedVault } from "../../auth/vault-access.ts";
 import { publicOriginIn } from "../../config.ts";
 import { isGuardFailure } from "../../db/audit.ts";
@@ -28,7 +29,12 @@ import { pendingCapRefusal, raiseChange, vaultAsItIs } from "../proposals.querie
 type CheckedProposal = { services: ProposalServiceView[]; slots: ProposalSlotView[]; values: Map<string, string> };
 
 /** What the raiser asks, checked against the vault as it is and marked with its impact. */
-async function checkProposal(ctx: ActionContext, vault: VaultRow, input: RaiseProposalInput, raisedBy: PrincipalRef): Promise<CheckedProposal> {
+async function checkProposal(
+  ctx: ActionContext,
+  vault: VaultRow,
+  input: RaiseProposalInput,
+  raiser: { raisedBy: PrincipalRef; raiserRole: VaultRole },
+): Promise<CheckedProposal> {
   if (input.services.length === 0 && input.credentials.length === 0) {
     throw badRequest("empty_proposal", "A proposal needs at least one service or credential slot");
   }
@@ -90,7 +96,7 @@ async function checkProposal(ctx: ActionContext, vault: VaultRow, input: RaisePr
   });
 
   // Marked as the vault stands now: what a set replaces, stored credentials sent somewhere new, where each slot's value goes.
-  const impact = withImpact({ services: checkedServices, slots, raisedBy }, existingServices, stored);
+  const impact = withImpact({ services: checkedServices, slots, ...raiser }, existingServices, stored);
   return { services: impact.services, slots: impact.slots, values };
 }
 
@@ -111,10 +117,10 @@ async function sealProposalValues(
 /** Raises a proposal in the vault a request names (`vaultName`, else a session's own). */
 export async function raiseProposal(ctx: ActionContext, vaultName: string | undefined, input: RaiseProposalInput): Promise<z.output<typeof ProposalRaised>> {
   const { db, principal } = ctx;
-  const { vault } = await authorizeSelectedVault(ctx, vaultName);
+  const { vault, role } = await authorizeSelectedVault(ctx, vaultName);
   // Named by the edge, never by the caller: a session is its minter, its label only quoted beside.
   const raisedBy = await principalRefOf(db, principal);
-  const checked = await checkProposal(ctx, vault, input, raisedBy);
+  const checked = await checkProposal(ctx, vault, input, { raisedBy, raiserRole: role });
   const id = newId("prp");
   const approval = await ctx.edge.mint("approval");
   const root = rootOf(principal);

@@ -5,13 +5,16 @@
 import type { ActionContext } from "../../action-context.ts";
 import { findVaultById, requireVaultRole, vaultRoleOf } from "../../auth/permissions.ts";
 import { authorizeSelectedVault } from "../../auth/vault-access.ts";
-import { notFound } from "../../lib/app-error.ts";
+import type { VaultRole } from "../../db/schema.ts";
+import { AppError, notFound } from "../../lib/app-error.ts";
+import type { ErrorCode } from "../../lib/error-codes.ts";
 import { roleAtLeast, type Principal } from "../../lib/principal.ts";
 import { listCompanyVaults } from "../../vaults/vaults.queries.ts";
 import { proposalView } from "../proposal-rows.ts";
 import type { ProposalRecord, ProposalStatus, ProposalView } from "../proposal-view.ts";
 import { findProposal, listProposals as proposalsOf, pendingProposals } from "../proposals.queries.ts";
 import { reviewView, reviewViews } from "../review-view.ts";
+import { requireDecider } from "./decide.actions.ts";
 
 const isRaiser = (record: Pick<ProposalRecord, "raisedBy">, principal: Principal) =>
   record.raisedBy.type === principal.kind && record.raisedBy.id === principal.id;
@@ -67,15 +70,37 @@ export async function listProposals(
 }
 
 /**
- * The inbox: pending proposals of every vault where the caller may decide (member or higher),
- * newest first, at most `limit`, each marked as its vault stands now (where every value asked for
- * would go, and who chose it).
+ * A pending proposal in a reviewer's inbox, and why this reviewer may not decide it (`requireDecider`'s
+ * refusal: `admin_required`, `own_proposal`); none when they may.
  */
-export async function pendingForReview(ctx: ActionContext, limit: number): Promise<ProposalView[]> {
+export type InboxEntry = { view: ProposalView; refusal?: { code: ErrorCode; message: string } };
+
+/**
+ * The inbox: pending proposals of every vault where the caller is member or higher, newest first,
+ * at most `limit`, each marked as its vault stands now (where every value asked for would go, and
+ * who chose it), and each one the caller may not decide (it needs a vault admin, or they raised
+ * it) with the reason, judged by the same `requireDecider` a decision is.
+ */
+export async function pendingForReview(ctx: ActionContext, limit: number): Promise<InboxEntry[]> {
   const { db, principal } = ctx;
   const names = new Map<string, string>();
-  for (const vault of await listCompanyVaults(db, principal.companyId))
-    if (roleAtLeast(await vaultRoleOf(db, principal, vault), "member")) names.set(vault.id, vault.name);
+  const roles = new Map<string, VaultRole>();
+  for (const vault of await listCompanyVaults(db, principal.companyId)) {
+    const role = await vaultRoleOf(db, principal, vault);
+    if (!role || !roleAtLeast(role, "member")) continue;
+    names.set(vault.id, vault.name);
+    roles.set(vault.id, role);
+  }
   const rows = await pendingProposals(db, principal.companyId, [...names.keys()], limit);
-  return reviewViews(db, rows, names);
+  const views = await reviewViews(db, rows, names);
+  return rows.map((row, i) => {
+    const view = views[i] as ProposalView;
+    try {
+      requireDecider({ principal, role: roles.get(row.vaultId) ?? "member" }, row, view);
+      return { view };
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return { view, refusal: { code: error.code, message: error.message } };
+    }
+  });
 }
