@@ -15,7 +15,7 @@ describe("the project's imports follow its layers (docs/architecture.md)", () =>
 
 describe("the layer check refuses each deliberate violation", () => {
   const clean = {
-    "workers/lib/tokens.ts": `export const x = 1;`,
+    "workers/lib/crypto/tokens.ts": `export const x = 1;`,
     "workers/vaults/vaults.contract.ts": `import { z } from "zod"; import { x } from "../lib/tokens.ts";`,
     "workers/vaults/vaults.queries.ts": `import { eq } from "drizzle-orm"; import type { Vault } from "./vaults.contract.ts";`,
     "workers/vaults/vaults.actions.ts": `import { listVaults } from "./vaults.queries.ts";`,
