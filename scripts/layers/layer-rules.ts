@@ -22,6 +22,9 @@ const isZod = (imported: Import) => imported.packageName === "zod" || imported.p
 const inLib = (file: string | undefined) => !!file && file.startsWith("workers/lib/");
 const isContract = (file: string | undefined) => !!file && file.endsWith(".contract.ts");
 
+/** Modules that take a request (Hono's context or the Worker's `Env`): entries use them to build an action's context. */
+const REQUEST_BOUND = new Set(["workers/request-context.ts", "workers/auth/gate.ts", "workers/effects.ts", "workers/app-env.ts"]);
+
 export const LAYER_RULES: readonly LayerRule[] = [
   {
     name: "drizzle only in queries and workers/db",

@@ -43,6 +43,11 @@ describe("the layer check refuses each deliberate violation", () => {
     ["queries importing auth", { "workers/vaults/vaults.queries.ts": `import { gate } from "../auth/gate.ts";` }, "queries know neither auth nor Hono"],
     ["queries importing Hono", { "workers/vaults/vaults.queries.ts": `import type { Context } from "hono";` }, "queries know neither auth nor Hono"],
     ["an action importing Hono", { "workers/vaults/vaults.actions.ts": `import type { Context } from "hono";` }, "actions are framework-free"],
+    [
+      "an action building its own context from a request",
+      { "workers/vaults/vaults.actions.ts": `import { actionContextOf } from "../request-context.ts";` },
+      "actions are framework-free",
+    ],
     ["lib importing a feature", { "workers/lib/error-codes.ts": `import type { Codes } from "../vaults/vaults.contract.ts";` }, "lib/ imports no feature"],
     ["a contract importing queries", { "workers/vaults/vaults.contract.ts": `import { x } from "../users/users.queries.ts";` }, "contracts are plain schemas"],
     ["a contract importing a package", { "workers/vaults/vaults.contract.ts": `import { Hono } from "hono";` }, "contracts are plain schemas"],
