@@ -48,7 +48,7 @@ export const LAYER_RULES: readonly LayerRule[] = [
     name: "actions are framework-free",
     why: "an action takes one small context, so the API, the console, proposals and the proxy call it alike",
     governs: (file) => file.endsWith(".actions.ts"),
-    refuses: (imported) => isHono(imported) || (!!imported.file && isEntry(imported.file)),
+    refuses: (imported) => isHono(imported) || (!!imported.file && (isEntry(imported.file) || REQUEST_BOUND.has(imported.file))),
   },
   {
     name: "lib/ imports no feature",
