@@ -19,11 +19,8 @@ import { presentedToken } from "./bearer.ts";
 import { verifyCsrf } from "./csrf.ts";
 import { type Cell, PERMISSIONS, ruleFor, type Rule } from "./permission-table.ts";
 import { columnOf, holdToRow, type PermissionTable, rowOf } from "./hold-to-row.ts";
-import type { VaultAccess } from "./permissions.ts";
 import { requirePlatformOperator } from "./platform.ts";
 import { resolvePrincipal } from "./resolve-principal.ts";
-import * as vaultAccess from "./vault-access.ts";
-import type { VaultCaller } from "./vault-access.ts";
 
 export { columnOf } from "./hold-to-row.ts";
 
