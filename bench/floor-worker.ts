@@ -8,7 +8,7 @@
  * `/__gate/<path>` makes one Durable Object call before forwarding and one after (the edge's
  * `admit` and `release` as they were), `/__admit/<path>` only the one before (the edge's
  * `admit`, which now carries the previous request's release), and `/__jwt/{sign,verify,noop}` sign or verify one JWT-SVID with the
- * edge's own code (workers/lib/jwt-svid.ts) and keys held in memory, so the crypto is measured
+ * edge's own code (workers/lib/crypto/jwt-svid.ts) and keys held in memory, so the crypto is measured
  * inside workerd without the D1 reads of the edge's identity routes.
  */
 import { DurableObject } from "cloudflare:workers";
@@ -22,7 +22,7 @@ import {
   verifyJwtSignature,
   type SignerKey,
   type SigningAlg,
-} from "../workers/lib/jwt-svid.ts";
+} from "../workers/lib/crypto/jwt-svid.ts";
 
 type FloorEnv = { UPSTREAM: string; GATE: DurableObjectNamespace<BenchGate> };
 

@@ -12,7 +12,7 @@ import { LeafCertificates, loadCa } from "../cli/mitm/certificates.ts";
 import { startListener } from "../cli/mitm/listener.ts";
 import { SingleSession } from "../cli/mitm/proxy-auth.ts";
 import { edgeSnapshotLoader, parseDiscoveredHost, ServiceHosts } from "../cli/mitm/service-hosts.ts";
-import type { ServiceHost } from "../workers/lib/host-pattern.ts";
+import type { ServiceHost } from "../workers/lib/http/host-pattern.ts";
 import { announce } from "./child.ts";
 
 export type MitmInfo = { port: number };

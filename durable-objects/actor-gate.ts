@@ -27,7 +27,7 @@ import { lesserRole, roleAtLeast } from "../workers/lib/principal.ts";
 import { type Cell, SESSION_MINTING_ROLE } from "../workers/auth/permission-table.ts";
 import { columnOf, type HeldCells, holdRoleToCell } from "../workers/auth/hold-to-row.ts";
 import { admit, effectiveRateLimit, newBucket, release, type Bucket } from "../workers/lib/rate-limit.ts";
-import { digestsEqual } from "../workers/lib/tokens.ts";
+import { digestsEqual } from "../workers/lib/crypto/tokens.ts";
 import { AgentHandoff, readHandoff } from "../workers/agent-channel/channel-handoff.ts";
 import { answerClose, readFrame, refuse, sendFrame } from "../workers/agent-channel/channel-frames.ts";
 import { CLOSE_CREDENTIAL_ENDED } from "../workers/agent-channel/agent-channel.contract.ts";

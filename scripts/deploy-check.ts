@@ -22,7 +22,7 @@ import ts from "typescript";
 import { experimental_readRawConfig, unstable_readConfig } from "wrangler";
 import { configOf } from "../workers/config.ts";
 import type { Env } from "../workers/env.ts";
-import { trustDomainProblem } from "../workers/lib/spiffe.ts";
+import { trustDomainProblem } from "../workers/lib/crypto/spiffe.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");

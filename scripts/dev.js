@@ -103,7 +103,7 @@ function ownerKey() {
     const token = readFileSync(OWNER_KEY_FILE, "utf8").trim();
     if (token) return { token, source: "file", fresh: false };
   }
-  // Same shape as workers/lib/tokens.ts: evk_<12 alnum public id>_<43 chars base64url secret>.
+  // Same shape as workers/lib/crypto/tokens.ts: evk_<12 alnum public id>_<43 chars base64url secret>.
   const publicId = base64url(randomBytes(9)).replace(/[-_]/g, "x");
   const token = `evk_${publicId}_${base64url(randomBytes(32))}`;
   writeSecretFile(OWNER_KEY_FILE, token);

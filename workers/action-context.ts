@@ -12,9 +12,9 @@ import type { Change } from "./db/change.ts";
 import type { Database } from "./db/client.ts";
 import type { IssuedSvid, IssueSvidOptions } from "./identity/svid.ts";
 import type { Principal } from "./lib/principal.ts";
-import type { ParsedToken, TokenMinter } from "./lib/tokens.ts";
+import type { ParsedToken, TokenMinter } from "./lib/crypto/tokens.ts";
 import type { ProposalRecord, ProposalView } from "./proposals/proposal-view.ts";
-import type { MasterKeyring } from "./lib/crypto-envelope.ts";
+import type { MasterKeyring } from "./lib/crypto/crypto-envelope.ts";
 
 /** Runs a change: its statements in one D1 batch, then what it invalidates (db/change.ts `commit`). */
 export type Commit = <T extends Change["statements"]>(done: Change<T>) => Promise<{ [K in keyof T]: Awaited<T[K]> }>;

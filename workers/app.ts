@@ -14,7 +14,7 @@ import { countingD1 } from "./db/query-counter.ts";
 import type { PermissionTable } from "./auth/hold-to-row.ts";
 import { PERMISSIONS } from "./auth/permission-table.ts";
 import { AppError } from "./lib/app-error.ts";
-import { servesHost } from "./lib/served-host.ts";
+import { servesHost } from "./lib/http/served-host.ts";
 import { validationError } from "./lib/validation-error.ts";
 import { agentsArea } from "./agents/agents.index.ts";
 import { auditRouter } from "./audit/audit.handlers.ts";
@@ -24,7 +24,7 @@ import { credentialsRouter } from "./credentials/credentials.handlers.ts";
 import { discoverRouter } from "./discover/discover.handlers.ts";
 import { logsRouter } from "./request-log/request-log.handlers.ts";
 import { proposalsRouter } from "./proposals/proposals.handlers.ts";
-import { pagesRouter } from "./pages/pages.handlers.ts";
+import { pagesRouter } from "./console/console.handlers.ts";
 import { PROXY_DOC, proxyRouter } from "./proxy/proxy.handlers.ts";
 import { webhooksRouter } from "./webhooks/webhooks.handlers.ts";
 import { DOCS_CSP, renderDocsPage } from "./meta/docs-page.ts";
@@ -135,7 +135,7 @@ function requireRoutableMethod(method: string): void {
 }
 
 /**
- * Only the hosts the edge serves (lib/served-host.ts) get an answer: a request that reached it
+ * Only the hosts the edge serves (lib/http/served-host.ts) get an answer: a request that reached it
  * under another name (a DNS-rebinding page, a `workers.dev` address, an absolute-form target the
  * runtime let through) is 421 before anything else runs.
  */

@@ -10,7 +10,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env.ts";
 import { AppError } from "./lib/app-error.ts";
-import { APPROVAL_FORM_BODY_LIMIT } from "./pages/page-forms.ts";
+import { APPROVAL_FORM_BODY_LIMIT } from "./console/page-forms.ts";
 
 /** Control-plane request bodies (`/v1/*`) are capped at 1 MiB. */
 export const CONTROL_PLANE_BODY_LIMIT = 1024 * 1024;

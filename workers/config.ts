@@ -1,7 +1,7 @@
 /**
  * The deployment's settings, read from the Worker's vars and secrets once per `env` and typed:
  * the only place a string like `"true"` becomes a boolean. Bindings (DB, Durable Objects) stay on
- * `Env`; secrets are read where they are used (auth/token-signer.ts, lib/crypto-envelope.ts).
+ * `Env`; secrets are read where they are used (auth/token-signer.ts, lib/crypto/crypto-envelope.ts).
  * Every link the edge makes starts with `PUBLIC_ORIGIN` (`publicOriginOf`), never with the
  * request's Host header, which the caller chooses.
  */

@@ -2,13 +2,12 @@
  * What a committed change does beyond D1 (workers/db/change.ts `commit`): the root principals it
  * touches re-read their state in their ActorGate (every isolate, next request), this isolate
  * forgets the vaults whose config it caches for the proxy, and an agent waiting on a registration
- * channel hears its registration's decision.
+ * channel hears its registration's decision. An action's context commits with these
+ * (request-context.ts), so no write can leave them out.
  */
-import type { Context } from "hono";
-import type { AppEnv } from "./app-env.ts";
 import { announceDecisions } from "./agent-channel/registration-channel-client.ts";
 import { invalidateRoots } from "./auth/revocation.ts";
-import { commit, type Change, type Effects } from "./db/change.ts";
+import type { Effects } from "./db/change.ts";
 import type { Env } from "./env.ts";
 import { forgetVaultConfig } from "./proxy/vault-config.ts";
 
@@ -20,9 +19,4 @@ export function effectsOf(env: Env): Effects {
     },
     announceDecisions: (registrationIds) => announceDecisions(env, registrationIds),
   };
-}
-
-/** Commits a change for a request: its statements in one batch, then what it invalidates. */
-export function commitChange<T extends Change["statements"]>(c: Context<AppEnv>, done: Change<T>) {
-  return commit(c.var.db, effectsOf(c.env), done);
 }

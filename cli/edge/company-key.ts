@@ -1,10 +1,10 @@
 /**
  * Telling a company API key from the other tokens `login` may be given, before anything is sent.
- * Tokens the edge minted carry their kind (workers/lib/token-format.ts, shared with the edge);
+ * Tokens the edge minted carry their kind (workers/lib/crypto/token-format.ts, shared with the edge);
  * in local dev the edge also takes any other string as a company key (`npm start`'s
  * `$EDGEVAULT_DEV_OWNER_KEY`), so the CLI counts those as company keys too.
  */
-import { parseToken } from "../../workers/lib/token-format.ts";
+import { parseToken } from "../../workers/lib/crypto/token-format.ts";
 
 /**
  * Whether the edge would take this token as a company API key (owner rights in its company).

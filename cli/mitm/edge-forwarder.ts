@@ -10,7 +10,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
 import { isErrorCode } from "../../workers/lib/error-codes.ts";
-import { EDGEVAULT_HEADER_PREFIX } from "../../workers/lib/forward-headers.ts";
+import { EDGEVAULT_HEADER_PREFIX } from "../../workers/lib/http/forward-headers.ts";
 import { forwardableHeaders, forwardableRawHeaders } from "./forwardable-headers.ts";
 import { edgeUnreachable, respondWithError } from "./proxy-errors.ts";
 import type { ProxySession } from "./proxy-auth.ts";

@@ -1,11 +1,11 @@
 /**
  * Which of a message's headers cross the listener, both ways: everything end-to-end, minus the
  * hop-by-hop headers (RFC 9110 §7.6.1, plus Proxy-Connection: the edge's own list in
- * workers/lib/forward-headers.ts) and every header the message's `Connection` names. Read from
+ * workers/lib/http/forward-headers.ts) and every header the message's `Connection` names. Read from
  * `rawHeaders`, so repeated fields stay repeated. This runs twice per intercepted request, so it
  * walks the headers once and allocates only the result (and a set when `Connection` names any).
  */
-import { HOP_BY_HOP_HEADERS } from "../../workers/lib/forward-headers.ts";
+import { HOP_BY_HOP_HEADERS } from "../../workers/lib/http/forward-headers.ts";
 
 const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
 

@@ -6,7 +6,7 @@
  * Everything else is tunnelled untouched.
  *
  * Patterns are the edge's canonical service hosts, read and matched by the edge's own
- * workers/lib/host-pattern.ts: exact, `*.example.com` (exactly one label), with `:port`, or with
+ * workers/lib/http/host-pattern.ts: exact, `*.example.com` (exactly one label), with `:port`, or with
  * a path prefix `host/api/*`. A CONNECT carries no path, so a path-prefix service intercepts
  * its whole host; requests outside the prefix get the edge's 403.
  *
@@ -15,7 +15,7 @@
  * an approved proposal since the last look).
  */
 import { Discovery } from "../../workers/discover/discover.contract.ts";
-import { matchesHostAndPort, parseServiceHost, type ServiceHost } from "../../workers/lib/host-pattern.ts";
+import { matchesHostAndPort, parseServiceHost, type ServiceHost } from "../../workers/lib/http/host-pattern.ts";
 import { OneVault, type UnmatchedHostPolicy } from "../../workers/vaults/vaults.contract.ts";
 import { ApiError, type ApiClient } from "../edge/api-client.ts";
 

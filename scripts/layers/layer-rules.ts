@@ -22,6 +22,9 @@ const isZod = (imported: Import) => imported.packageName === "zod" || imported.p
 const inLib = (file: string | undefined) => !!file && file.startsWith("workers/lib/");
 const isContract = (file: string | undefined) => !!file && file.endsWith(".contract.ts");
 
+/** Modules that take a request (Hono's context or the Worker's `Env`): entries use them to build an action's context. */
+const REQUEST_BOUND = new Set(["workers/request-context.ts", "workers/auth/gate.ts", "workers/effects.ts", "workers/app-env.ts"]);
+
 export const LAYER_RULES: readonly LayerRule[] = [
   {
     name: "drizzle only in queries and workers/db",
@@ -45,7 +48,7 @@ export const LAYER_RULES: readonly LayerRule[] = [
     name: "actions are framework-free",
     why: "an action takes one small context, so the API, the console, proposals and the proxy call it alike",
     governs: (file) => file.endsWith(".actions.ts"),
-    refuses: (imported) => isHono(imported) || (!!imported.file && isEntry(imported.file)),
+    refuses: (imported) => isHono(imported) || (!!imported.file && (isEntry(imported.file) || REQUEST_BOUND.has(imported.file))),
   },
   {
     name: "lib/ imports no feature",

@@ -1,7 +1,7 @@
 /**
  * What the MITM sends the edge and what it hands back, against a recording stub edge (a Node
  * server answering like the edge), with no `wrangler dev` behind it: the header rules both ways
- * (workers/lib/forward-headers.ts), the session token in place of the client's credentials,
+ * (workers/lib/http/forward-headers.ts), the session token in place of the client's credentials,
  * bodies streamed both ways, keep-alive, and the listener's JSON error when the edge is gone.
  */
 import assert from "node:assert/strict";
@@ -18,7 +18,7 @@ import { LeafCertificates, type LocalCa, loadOrCreateCa } from "../../cli/mitm/c
 import { type MitmListener, startListener } from "../../cli/mitm/listener.ts";
 import { SingleSession } from "../../cli/mitm/proxy-auth.ts";
 import { parseDiscoveredHost, ServiceHosts } from "../../cli/mitm/service-hosts.ts";
-import type { ServiceHost } from "../../workers/lib/host-pattern.ts";
+import type { ServiceHost } from "../../workers/lib/http/host-pattern.ts";
 import { basic, connect } from "./support/mitm.ts";
 
 const HOST = "api.forwarding.test";

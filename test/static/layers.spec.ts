@@ -15,7 +15,7 @@ describe("the project's imports follow its layers (docs/architecture.md)", () =>
 
 describe("the layer check refuses each deliberate violation", () => {
   const clean = {
-    "workers/lib/tokens.ts": `export const x = 1;`,
+    "workers/lib/crypto/tokens.ts": `export const x = 1;`,
     "workers/vaults/vaults.contract.ts": `import { z } from "zod"; import { x } from "../lib/tokens.ts";`,
     "workers/vaults/vaults.queries.ts": `import { eq } from "drizzle-orm"; import type { Vault } from "./vaults.contract.ts";`,
     "workers/vaults/vaults.actions.ts": `import { listVaults } from "./vaults.queries.ts";`,
@@ -43,6 +43,11 @@ describe("the layer check refuses each deliberate violation", () => {
     ["queries importing auth", { "workers/vaults/vaults.queries.ts": `import { gate } from "../auth/gate.ts";` }, "queries know neither auth nor Hono"],
     ["queries importing Hono", { "workers/vaults/vaults.queries.ts": `import type { Context } from "hono";` }, "queries know neither auth nor Hono"],
     ["an action importing Hono", { "workers/vaults/vaults.actions.ts": `import type { Context } from "hono";` }, "actions are framework-free"],
+    [
+      "an action building its own context from a request",
+      { "workers/vaults/vaults.actions.ts": `import { actionContextOf } from "../request-context.ts";` },
+      "actions are framework-free",
+    ],
     ["lib importing a feature", { "workers/lib/error-codes.ts": `import type { Codes } from "../vaults/vaults.contract.ts";` }, "lib/ imports no feature"],
     ["a contract importing queries", { "workers/vaults/vaults.contract.ts": `import { x } from "../users/users.queries.ts";` }, "contracts are plain schemas"],
     ["a contract importing a package", { "workers/vaults/vaults.contract.ts": `import { Hono } from "hono";` }, "contracts are plain schemas"],

@@ -276,7 +276,7 @@ describe("the asker is who really asks", () => {
     expect((listed.body.proposals as { raised_by: unknown }[])[0]?.raised_by).toEqual(asker);
 
     const { cookie } = await signInCookie(s.member.email);
-    // The label is isolated in its own box (pages/agent-text.ts), after the agent that minted the session.
+    // The label is isolated in its own box (console/agent-text.ts), after the agent that minted the session.
     const said = `agent ${s.agent.name}, through its session “<bdi class="chosen">Demo Owner &lt;owner@demo.localhost&gt; (company owner)</bdi>”`;
     const page = await html(pagePath(raised.body.approval_url), cookie);
     expect(page).toContain(`<h1>Request from ${said}</h1>`);

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { ActorGate } from "../../durable-objects/actor-gate.ts";
 import { gateLookupCount } from "../../workers/auth/actor-gate-client.ts";
 import { d1QueryCount } from "../../workers/db/query-counter.ts";
-import { sha256Hex, TAG_LENGTH } from "../../workers/lib/tokens.ts";
+import { sha256Hex, TAG_LENGTH } from "../../workers/lib/crypto/tokens.ts";
 import { agentGate, BASE, call, createCompany, createUser, createVault, inviteAgent, unique } from "./helpers.ts";
 import { recorded, requestId, upstreamUrl } from "./upstream.ts";
 

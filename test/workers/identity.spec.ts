@@ -3,7 +3,7 @@ import { base64url, createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVeri
 import type { JSONWebKeySet } from "jose";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../workers/lib/app-error.ts";
-import { isValidSpiffeId } from "../../workers/lib/spiffe.ts";
+import { isValidSpiffeId } from "../../workers/lib/crypto/spiffe.ts";
 import { issueAgentSvid, signCompanyToken, verifyAgentSvid } from "../../workers/identity/svid.ts";
 import { call, createCompany, createUser, type TestCompany, svidContext } from "./helpers.ts";
 

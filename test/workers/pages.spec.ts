@@ -1,6 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT } from "../../workers/pages/pages.handlers.ts";
+import { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT } from "../../workers/console/page-forms.ts";
 import { call, createCompany, createUser, createVault, inviteAgent } from "./helpers.ts";
 
 const ORIGIN = "https://edge.test";

@@ -7,7 +7,7 @@
  * refuse would really be forwarded, with the credential, and recorded.
  *
  * Scripted mutation check (done when this file was written; repeat it after changing the rules):
- * delete the `403 forbidden_host` line of `parseProxyTarget` (workers/lib/host-pattern.ts) and run
+ * delete the `403 forbidden_host` line of `parseProxyTarget` (workers/lib/http/host-pattern.ts) and run
  * `npx vitest run --project workers test/workers/proxy-ssrf.spec.ts test/workers/proxy-errors.spec.ts`:
  * both go red (those targets fall through to 400 invalid_host), where proxy-errors.spec.ts once
  * stayed green because a generic 403 for "no service" passed in its place.

@@ -2,7 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../workers/db/client.ts";
 import { admitSignInAttempt, SIGN_IN_WINDOW_MS, signInThrottleKeys } from "../../workers/sign-in/sign-in-throttle.queries.ts";
-import { clientAddressKey } from "../../workers/lib/client-address.ts";
+import { clientAddressKey } from "../../workers/lib/http/client-address.ts";
 import { type ApiResponse, call, createCompany, createUser, type TestCompany, unique } from "./helpers.ts";
 
 const PASSWORD = "correct horse battery staple";

@@ -6,7 +6,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { agents, agentTokens, vaultMembers, vaults, type RateLimitOverride, type VaultRole } from "../db/schema.ts";
-import { newId, type IssuedToken } from "../lib/tokens.ts";
+import { newId, type IssuedToken } from "../lib/crypto/tokens.ts";
 
 export type NewAgent = {
   companyId: string;

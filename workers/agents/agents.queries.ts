@@ -1,6 +1,6 @@
 /** Agent queries and the agent record as the API shows it (Vane and Vaultys field names). */
 import { and, asc, count, eq, gt, isNull, or, sql } from "drizzle-orm";
-import { didKeyFor, publicKeyOfDid } from "../lib/did-key.ts";
+import { didKeyFor, publicKeyOfDid } from "../lib/crypto/did-key.ts";
 import { auditStatement } from "../db/audit.ts";
 import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";

@@ -7,7 +7,7 @@
  * token therefore names both: its body is `<session hex><root letter><root id body>`.
  */
 import type { Env } from "../env.ts";
-import type { ParsedToken } from "../lib/tokens.ts";
+import type { ParsedToken } from "../lib/crypto/tokens.ts";
 
 export const AGENT_ID_PREFIX = "agt";
 export const SESSION_ID_PREFIX = "ses";
@@ -25,7 +25,7 @@ const ROOT_LETTERS: Record<RootType, { letter: string; prefix: string }> = {
   user: { letter: "u", prefix: USER_ID_PREFIX },
   company_key: { letter: "k", prefix: API_KEY_ID_PREFIX },
 };
-/** Session ids are `ses_<18 hex>` (lib/tokens.ts newId). */
+/** Session ids are `ses_<18 hex>` (lib/crypto/tokens.ts newId). */
 const SESSION_BODY_LENGTH = 18;
 
 const bodyOf = (id: string, prefix: string) => (id.startsWith(`${prefix}_`) ? id.slice(prefix.length + 1) : undefined);

@@ -8,7 +8,7 @@
  */
 import { configOf } from "../config.ts";
 import type { Env } from "../env.ts";
-import { parseToken, sha256Hex } from "../lib/tokens.ts";
+import { parseToken, sha256Hex } from "../lib/crypto/tokens.ts";
 import type { PresentedActor } from "./actor-gate-client.ts";
 import { presentedActorOf } from "./actor-gate-client.ts";
 import type { PresentedToken } from "./bearer.ts";

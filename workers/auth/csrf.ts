@@ -4,7 +4,7 @@
  * cookie can compute it, it needs no storage, and the web pages can render it into forms.
  * Checked in constant time; SameSite=Strict on the cookie is the first line of defence.
  */
-import { base64url, digestsEqual } from "../lib/tokens.ts";
+import { base64url, digestsEqual } from "../lib/crypto/tokens.ts";
 
 export async function csrfTokenFor(sessionToken: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`edgevault:csrf:${sessionToken}`));

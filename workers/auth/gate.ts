@@ -1,9 +1,9 @@
 /**
  * The authorization gate: the one place a request's caller is authenticated and held to its row
  * of the permission table (auth/permission-table.ts). It runs before the route reads any input,
- * so a refused caller learns nothing from validation errors; handlers then ask it for the vault
- * they address (`authorizeVault`) or the subject they touch (`authorizeSubject`), and the minimum
- * they are held to is the table's, never a literal of their own.
+ * so a refused caller learns nothing from validation errors; the actions then hold the caller to
+ * the vault they address or the subject they touch (auth/vault-access.ts, with the row's cell in
+ * their context), and the minimum they are held to is the table's, never a literal of their own.
  *
  * Every entry comes through here: API routes (`gate`, attached by secured-route.ts), console pages
  * (`holdPageTo`), and the proxy (proxy/admission.ts, which holds the token to the row before its
@@ -19,11 +19,8 @@ import { presentedToken } from "./bearer.ts";
 import { verifyCsrf } from "./csrf.ts";
 import { type Cell, PERMISSIONS, ruleFor, type Rule } from "./permission-table.ts";
 import { columnOf, holdToRow, type PermissionTable, rowOf } from "./hold-to-row.ts";
-import type { VaultAccess } from "./permissions.ts";
 import { requirePlatformOperator } from "./platform.ts";
 import { resolvePrincipal } from "./resolve-principal.ts";
-import * as vaultAccess from "./vault-access.ts";
-import type { VaultCaller } from "./vault-access.ts";
 
 export { columnOf } from "./hold-to-row.ts";
 
@@ -103,22 +100,4 @@ export async function authenticateRequest(c: Context<AppEnv>): Promise<Principal
     }
   }
   return principal;
-}
-
-/** A request's caller as the vault checks (auth/vault-access.ts) take it. */
-const vaultCallerOf = (c: Context<AppEnv>): VaultCaller => ({ db: c.var.db, principal: c.var.principal, cell: c.var.cell });
-
-/** `vault-access.ts` `authorizeVault` for a handler that has no action yet. */
-export function authorizeVault(c: Context<AppEnv>, vaultName: string): Promise<VaultAccess> {
-  return vaultAccess.authorizeVault(vaultCallerOf(c), vaultName);
-}
-
-/** `vault-access.ts` `authorizeSelectedVault`: `explicit`, else the `X-Vault` header. */
-export function authorizeSelectedVault(c: Context<AppEnv>, explicit: string | undefined): Promise<VaultAccess> {
-  return vaultAccess.authorizeSelectedVault(vaultCallerOf(c), explicit ?? c.req.header("X-Vault"));
-}
-
-/** `vault-access.ts` `authorizeSubject` for a handler that has no action yet. */
-export function authorizeSubject(c: Context<AppEnv>, subjectId: string, what: string): void {
-  vaultAccess.authorizeSubject(vaultCallerOf(c), subjectId, what);
 }

@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { AppError, unauthorized } from "../lib/app-error.ts";
-import { digestsEqual, sha256Hex } from "../lib/tokens.ts";
+import { digestsEqual, sha256Hex } from "../lib/crypto/tokens.ts";
 import { presentedToken } from "./bearer.ts";
 
 export async function requirePlatformOperator(c: Context<AppEnv>): Promise<void> {

@@ -9,7 +9,7 @@
 import type { Database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import type { Principal } from "../lib/principal.ts";
-import { digestsEqual } from "../lib/tokens.ts";
+import { digestsEqual } from "../lib/crypto/tokens.ts";
 import { actorGate, type PresentedActor } from "./actor-gate-client.ts";
 import { type Credential, readCredential } from "./credential.ts";
 import { findLiveApiKey, findLiveUserSession } from "./resolve-principal.queries.ts";

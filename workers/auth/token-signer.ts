@@ -16,7 +16,7 @@ import {
   type ParsedToken,
   type TokenKind,
   type TokenMinter,
-} from "../lib/tokens.ts";
+} from "../lib/crypto/tokens.ts";
 
 let cached: { secret: string; key: Promise<CryptoKey> } | undefined;
 

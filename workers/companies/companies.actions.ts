@@ -10,7 +10,7 @@ import type { z } from "zod";
 import type { ActionContext, PublicActionContext } from "../action-context.ts";
 import { isGuardFailure } from "../db/audit.ts";
 import { conflict, notFound } from "../lib/app-error.ts";
-import { rewrapDataKey } from "../lib/crypto-envelope.ts";
+import { rewrapDataKey } from "../lib/crypto/crypto-envelope.ts";
 import type { ApiKey, ApiKeyList, ApiKeyRevoked, CompanyCreated, CreateApiKeyBody, CreateCompanyBody, IssuedApiKey, OneCompany } from "./companies.contract.ts";
 import {
   activeApiKeyExists,

@@ -5,7 +5,7 @@ import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
 import { apiKeys, companies, users, vaults } from "../db/schema.ts";
 import { DEFAULT_VAULT } from "./companies.contract.ts";
-import { newId, tokenPrefix, type TokenMinter } from "../lib/tokens.ts";
+import { newId, tokenPrefix, type TokenMinter } from "../lib/crypto/tokens.ts";
 import { iso } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
 

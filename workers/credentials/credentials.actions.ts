@@ -8,7 +8,7 @@ import type { ActionContext } from "../action-context.ts";
 import { authorizeSelectedVault } from "../auth/vault-access.ts";
 import type { VaultRole } from "../db/schema.ts";
 import { AppError } from "../lib/app-error.ts";
-import { associatedData, sealText } from "../lib/crypto-envelope.ts";
+import { associatedData, sealText } from "../lib/crypto/crypto-envelope.ts";
 import { roleAtLeast } from "../lib/principal.ts";
 import { sentToNow } from "../proposals/impact.ts";
 import { destinationText, type SlotDestination } from "../proposals/proposals.contract.ts";

@@ -6,7 +6,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { companies } from "./schema.ts";
 import type { Env } from "../env.ts";
-import { loadMasterKeyring, newWrappedDataKey, unwrapDataKey, type MasterKeyring } from "../lib/crypto-envelope.ts";
+import { loadMasterKeyring, newWrappedDataKey, unwrapDataKey, type MasterKeyring } from "../lib/crypto/crypto-envelope.ts";
 import { notFound } from "../lib/app-error.ts";
 
 let cachedRing: { secret: string; ring: Promise<MasterKeyring> } | undefined;

@@ -7,7 +7,7 @@ import type { ActionContext } from "../action-context.ts";
 import { authorizeSelectedVault } from "../auth/vault-access.ts";
 import { publicOriginIn } from "../config.ts";
 import { credentialNames } from "../credentials/credentials.queries.ts";
-import { formatServiceHost } from "../lib/host-pattern.ts";
+import { formatServiceHost } from "../lib/http/host-pattern.ts";
 import { listVaultServices } from "../services/services.queries.ts";
 import type { Discovery } from "./discover.contract.ts";
 

@@ -10,7 +10,7 @@ import { findCompany } from "../companies/companies.queries.ts";
 import { publicOriginIn } from "../config.ts";
 import { isGuardFailure } from "../db/audit.ts";
 import { AppError, conflict, notFound } from "../lib/app-error.ts";
-import { DEFAULT_SVID_AUDIENCE, issuerFor, JWKS_MAX_AGE_SECONDS, SVID_TTL_SECONDS, type SigningAlg } from "../lib/jwt-svid.ts";
+import { DEFAULT_SVID_AUDIENCE, issuerFor, JWKS_MAX_AGE_SECONDS, SVID_TTL_SECONDS, type SigningAlg } from "../lib/crypto/jwt-svid.ts";
 import { iso } from "../lib/openapi.ts";
 import type { Jwks, OneIdentity, SigningKeysRotated, SpiffeBundle, UpdateIdentityBody } from "./identity.contract.ts";
 import { ensureSigningKeys, isPublished, NEXT_KEY_MIN_AGE_MS, newKeyRow, publishedKeys, publishedUntil, spiffeSequence } from "./signing-keys.ts";

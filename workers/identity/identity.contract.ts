@@ -4,7 +4,7 @@
  * the routes and the actions.
  */
 import { z } from "@hono/zod-openapi";
-import { SIGNING_ALGS } from "../lib/jwt-svid.ts";
+import { SIGNING_ALGS } from "../lib/crypto/jwt-svid.ts";
 import { Timestamp } from "../lib/openapi.ts";
 
 export const CompanyParam = z.object({ companyId: z.string().min(1).max(128).openapi({ example: "acme" }) });

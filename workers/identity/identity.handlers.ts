@@ -2,7 +2,7 @@
  * Identity (identity.actions.ts): the published keys (no auth: verifiers anywhere must reach them,
  * so they are cacheable and open to any origin) and the owners' signing settings.
  */
-import { JWKS_MAX_AGE_SECONDS } from "../lib/jwt-svid.ts";
+import { JWKS_MAX_AGE_SECONDS } from "../lib/crypto/jwt-svid.ts";
 import { createRouter } from "../router.ts";
 import { actionContextOf, publicContextOf } from "../request-context.ts";
 import { getIdentity, publishedJwks, rotateSigningKeys, spiffeBundle, updateIdentity } from "./identity.actions.ts";

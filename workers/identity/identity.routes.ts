@@ -1,7 +1,7 @@
 /** Agent identity: the company's published keys (JWKS, SPIFFE bundle), signing settings, rotation. */
 import { createRoute } from "../auth/secured-route.ts";
 import { errors, jsonBody, jsonResponse } from "../lib/openapi.ts";
-import { JWKS_MAX_AGE_SECONDS } from "../lib/jwt-svid.ts";
+import { JWKS_MAX_AGE_SECONDS } from "../lib/crypto/jwt-svid.ts";
 import { CompanyParam, Jwks, OneIdentity, RotateSigningKeysQuery, SigningKeysRotated, SpiffeBundle, UpdateIdentityBody } from "./identity.contract.ts";
 
 const cacheable = { "Cache-Control": { schema: { type: "string" as const }, description: `public, max-age=${JWKS_MAX_AGE_SECONDS}` } };

@@ -9,7 +9,7 @@ import { auditStatement } from "../db/audit.ts";
 import { type Change, change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
 import { companies, signingKeys } from "../db/schema.ts";
-import type { SigningAlg } from "../lib/jwt-svid.ts";
+import type { SigningAlg } from "../lib/crypto/jwt-svid.ts";
 import type { Principal } from "../lib/principal.ts";
 
 export type SigningKeyRow = typeof signingKeys.$inferSelect;

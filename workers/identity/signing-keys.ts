@@ -12,7 +12,7 @@ import type { CryptoKey as JoseCryptoKey } from "jose";
 import { findCompany } from "../companies/companies.queries.ts";
 import type { Database } from "../db/client.ts";
 import { AppError, notFound } from "../lib/app-error.ts";
-import { associatedData, openText, sealText } from "../lib/crypto-envelope.ts";
+import { associatedData, openText, sealText } from "../lib/crypto/crypto-envelope.ts";
 import {
   CLOCK_SKEW_SECONDS,
   generateSigningKeyPair,
@@ -24,8 +24,8 @@ import {
   type PublicJwk,
   type SignerKey,
   type SigningAlg,
-} from "../lib/jwt-svid.ts";
-import { newId } from "../lib/tokens.ts";
+} from "../lib/crypto/jwt-svid.ts";
+import { newId } from "../lib/crypto/tokens.ts";
 import { companyKeys, findSigningKey, insertFirstSigningKeys, type NewSigningKeyRow, type SigningKeyRow } from "./signing-keys.queries.ts";
 
 /** What the keys' lifecycle needs of an action's context: D1, the company's data key that seals private keys, and the clock. */

@@ -24,8 +24,8 @@ import {
   verifyJwtSignature,
   type ActClaim,
   type SignerKey,
-} from "../lib/jwt-svid.ts";
-import { parseAgentSpiffeId, spiffeIdFor, trustDomainProblem } from "../lib/spiffe.ts";
+} from "../lib/crypto/jwt-svid.ts";
+import { parseAgentSpiffeId, spiffeIdFor, trustDomainProblem } from "../lib/crypto/spiffe.ts";
 
 export type IssueSvidOptions = {
   companyId: string;

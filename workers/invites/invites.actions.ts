@@ -19,7 +19,7 @@ import type { VaultRole } from "../db/schema.ts";
 import { AppError, conflict, forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
-import { digestsEqual, newId, sha256Hex, tokenSuffix } from "../lib/tokens.ts";
+import { digestsEqual, newId, sha256Hex, tokenSuffix } from "../lib/crypto/tokens.ts";
 import { agentInstructions, invitePrompt } from "./agent-instructions.ts";
 import {
   type CreateInviteBody,

@@ -7,7 +7,7 @@ import { change, type Change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
 import { agents, invites } from "../db/schema.ts";
 import type { Principal } from "../lib/principal.ts";
-import type { IssuedToken } from "../lib/tokens.ts";
+import type { IssuedToken } from "../lib/crypto/tokens.ts";
 import { MAX_PENDING_INVITES } from "./invites.contract.ts";
 
 export type InviteRow = typeof invites.$inferSelect;

@@ -7,7 +7,7 @@
  * with its chooser, and the rule it feeds is judged again on the vault as it is when deciding
  * (decide.actions.ts `requireDecider`), so a digest made before this field existed still binds.
  */
-import { sha256Hex } from "../lib/tokens.ts";
+import { sha256Hex } from "../lib/crypto/tokens.ts";
 import type { PrincipalRef } from "./proposals.contract.ts";
 import type { ProposalView } from "./proposal-view.ts";
 

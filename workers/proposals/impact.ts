@@ -8,7 +8,7 @@
  * choosing, or like asking a person for "the Stripe key" under a key an agent's host receives).
  */
 import type { ServiceAuth, VaultRole } from "../db/schema.ts";
-import { credentialKeysOf } from "../lib/inject-auth.ts";
+import { credentialKeysOf } from "../lib/http/inject-auth.ts";
 import { iso } from "../lib/openapi.ts";
 import type { PrincipalRef, SlotDestination } from "./proposals.contract.ts";
 import type { ProposalServiceView, ProposalSlotView } from "./proposal-view.ts";

@@ -200,7 +200,7 @@ export const RejectProposalBody = z.object({ reason: z.string().min(1).max(MAX_P
  * inbox and the CLI share. Pure (no bindings). A sentence is a `Phrase`: the edge's own words,
  * and the text a principal chose for itself (a session's label) as `{ chosen }`, always quoted
  * and after the principal it belongs to, which each medium shows isolated (the pages in a
- * `<bdi>`, pages/agent-text.ts; the CLI with its controls made visible, cli/terminal-text.ts).
+ * `<bdi>`, console/agent-text.ts; the CLI with its controls made visible, cli/terminal-text.ts).
  */
 
 type Destination = Pick<SlotDestination, "host" | "upstream">;

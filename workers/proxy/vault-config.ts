@@ -15,7 +15,7 @@ import { sharedVaultMeta } from "../../durable-objects/vault-meta-cache.ts";
 import type { Database } from "../db/client.ts";
 import { companyDataKey } from "../db/data-keys.ts";
 import type { Env } from "../env.ts";
-import { associatedData, openText } from "../lib/crypto-envelope.ts";
+import { associatedData, openText } from "../lib/crypto/crypto-envelope.ts";
 import { StaleWhileRevalidate } from "../lib/stale-while-revalidate.ts";
 import { listVaultServices, type ServiceRecord } from "../services/services.queries.ts";
 import { sealedCredentials } from "./vault-config.queries.ts";

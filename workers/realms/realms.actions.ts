@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { ActionContext } from "../action-context.ts";
 import type { RealmRow } from "../agents/agents.queries.ts";
 import { AppError, badRequest, conflict } from "../lib/app-error.ts";
-import { newId } from "../lib/tokens.ts";
+import { newId } from "../lib/crypto/tokens.ts";
 import type { CreateRealmBody, OneRealm, RealmDeleted, RealmList, UpdateRealmBody } from "./realms.contract.ts";
 import {
   createRealmChange,

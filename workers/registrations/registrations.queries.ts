@@ -12,7 +12,7 @@ import type { Database } from "../db/client.ts";
 import { agents, agentTokens, registrations } from "../db/schema.ts";
 import { iso } from "../lib/openapi.ts";
 import type { Principal } from "../lib/principal.ts";
-import type { IssuedToken } from "../lib/tokens.ts";
+import type { IssuedToken } from "../lib/crypto/tokens.ts";
 import { MAX_PENDING_REGISTRATIONS } from "./registrations.contract.ts";
 
 export type RegistrationRow = typeof registrations.$inferSelect;

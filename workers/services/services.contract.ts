@@ -5,8 +5,8 @@
  */
 import { z } from "@hono/zod-openapi";
 import { CREDENTIAL_KEY_PATTERN, CredentialKey } from "../credentials/credentials.contract.ts";
-import { isInjectableHeaderName } from "../lib/forward-headers.ts";
-import { CREDENTIAL_PLACEHOLDER, HEADER_TEXT_PATTERN, placeholderKeys } from "../lib/header-template.ts";
+import { isInjectableHeaderName } from "../lib/http/forward-headers.ts";
+import { CREDENTIAL_PLACEHOLDER, HEADER_TEXT_PATTERN, placeholderKeys } from "../lib/http/header-template.ts";
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
 
 /** The auth types a service can have; the proxy's `proposal_hint` lists them for agents. */

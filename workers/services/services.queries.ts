@@ -7,7 +7,7 @@ import { auditStatement } from "../db/audit.ts";
 import { change, type VaultRef } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
 import { services, type ServiceAuth } from "../db/schema.ts";
-import { parseServiceHost, type ServiceHost } from "../lib/host-pattern.ts";
+import { parseServiceHost, type ServiceHost } from "../lib/http/host-pattern.ts";
 import { ServiceAuthSchema } from "./services.contract.ts";
 import type { Principal } from "../lib/principal.ts";
 

@@ -12,7 +12,7 @@ import { isGuardFailure } from "../db/audit.ts";
 import { forbidden, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
 import { mintingCredentialOf, roleAtLeast, rootOf } from "../lib/principal.ts";
-import { newId } from "../lib/tokens.ts";
+import { newId } from "../lib/crypto/tokens.ts";
 import type { CreateSessionBody, MintedSession, SessionList, SessionRevoked } from "./sessions.contract.ts";
 import { createSessionChange, findUnrevokedSession, listLiveSessions, revokeSessionChange, sessionRefusal } from "./sessions.queries.ts";
 

@@ -24,7 +24,7 @@ export type ThrottleKey = { key: string; limit: number };
 /** The three counters one sign-in attempt is counted under. */
 export type SignInThrottleKeys = { accountAddress: ThrottleKey; address: ThrottleKey; account: ThrottleKey };
 
-/** `email` lower-cased; `addressKey` from lib/client-address.ts (an IPv6 /64, not the address). */
+/** `email` lower-cased; `addressKey` from lib/http/client-address.ts (an IPv6 /64, not the address). */
 export const signInThrottleKeys = (email: string, addressKey: string): SignInThrottleKeys => ({
   accountAddress: { key: `account-ip:${email}|${addressKey}`, limit: MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS },
   address: { key: `ip:${addressKey}`, limit: MAX_ATTEMPTS_PER_ADDRESS },

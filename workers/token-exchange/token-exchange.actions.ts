@@ -9,7 +9,7 @@ import type { PublicActionContext } from "../action-context.ts";
 import { publicOriginIn } from "../config.ts";
 import { signCompanyToken, trustDomainIn, verifyAgentSvid, verifyCompanyToken, type VerifiedToken } from "../identity/svid.ts";
 import { AppError } from "../lib/app-error.ts";
-import { ACCESS_TOKEN_TYP, DEFAULT_SVID_AUDIENCE, issuerFor, MAX_TOKEN_TTL_SECONDS } from "../lib/jwt-svid.ts";
+import { ACCESS_TOKEN_TYP, DEFAULT_SVID_AUDIENCE, issuerFor, MAX_TOKEN_TTL_SECONDS } from "../lib/crypto/jwt-svid.ts";
 import { findActiveAgentByName } from "./token-exchange.queries.ts";
 import { actClaimFor, grantScope, intersectScopes, oauthError, TOKEN_TYPE_JWT, type TokenExchangeRequest } from "./token-exchange.request.ts";
 

@@ -4,7 +4,7 @@
  */
 import { AppError } from "../lib/app-error.ts";
 import type { OAuthErrorCode } from "../lib/error-codes.ts";
-import { MAX_ACT_DEPTH, type ActClaim } from "../lib/jwt-svid.ts";
+import { MAX_ACT_DEPTH, type ActClaim } from "../lib/crypto/jwt-svid.ts";
 
 export const GRANT_TYPE_TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 export const TOKEN_TYPE_JWT = "urn:ietf:params:oauth:token-type:jwt";

@@ -12,8 +12,8 @@ import { findCompany } from "../companies/companies.queries.ts";
 import { isGuardFailure } from "../db/audit.ts";
 import { AppError, conflict, notFound } from "../lib/app-error.ts";
 import { iso } from "../lib/openapi.ts";
-import { hashPassword } from "../lib/password.ts";
-import { newId, sha256Hex, tokenSuffix } from "../lib/tokens.ts";
+import { hashPassword } from "../lib/crypto/password.ts";
+import { newId, sha256Hex, tokenSuffix } from "../lib/crypto/tokens.ts";
 import type { AcceptUserInviteBody, CreateUserBody, OneUser, UpdateUserBody, UserCreated, UserDeleted, UserList } from "./users.contract.ts";
 import {
   acceptInviteChange,

@@ -7,7 +7,7 @@ import { invites, users, userSessions, vaultMembers, vaultSessions } from "../db
 import { iso } from "../lib/openapi.ts";
 import { BEARER_SESSION_TTL_MS, COOKIE_SESSION_TTL_MS } from "../sign-in/sign-in.contract.ts";
 import type { Principal } from "../lib/principal.ts";
-import { newId, type IssuedToken, type TokenMinter } from "../lib/tokens.ts";
+import { newId, type IssuedToken, type TokenMinter } from "../lib/crypto/tokens.ts";
 
 export type UserRow = typeof users.$inferSelect;
 export type InviteRow = typeof invites.$inferSelect;

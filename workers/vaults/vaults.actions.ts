@@ -12,7 +12,7 @@ import { authorizeVault } from "../auth/vault-access.ts";
 import type { VaultRole } from "../db/schema.ts";
 import { conflict, forbidden, notFound } from "../lib/app-error.ts";
 import { iso, rateLimitFromInput, rateLimitView } from "../lib/openapi.ts";
-import { newId } from "../lib/tokens.ts";
+import { newId } from "../lib/crypto/tokens.ts";
 import { findUserByEmail } from "../users/users.queries.ts";
 import { currentGrant, type GrantChange, grantChange, grantChanged, rootsTouchingVault } from "./grants.queries.ts";
 import type { CreateVaultBody, UpdateVaultBody, VaultUser, VaultView as VaultViewSchema } from "./vaults.contract.ts";

@@ -7,10 +7,10 @@
 import { createDatabase } from "../db/client.ts";
 import { companyDataKey } from "../db/data-keys.ts";
 import type { Env } from "../env.ts";
-import { associatedData, openText } from "../lib/crypto-envelope.ts";
+import { associatedData, openText } from "../lib/crypto/crypto-envelope.ts";
 import type { ProposalEvent, ProposalView } from "../proposals/proposal-view.ts";
 import { destinationText } from "../proposals/proposals.contract.ts";
-import { signWebhook, WEBHOOK_TIMEOUT_MS } from "../lib/webhook-signature.ts";
+import { signWebhook, WEBHOOK_TIMEOUT_MS } from "../lib/crypto/webhook-signature.ts";
 import { webhookToDeliver } from "./webhook-delivery.queries.ts";
 
 export type WebhookDelivery = {

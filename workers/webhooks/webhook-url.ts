@@ -1,6 +1,6 @@
 /** The one check of a webhook's URL, for the API and the console alike. */
 import { badRequest } from "../lib/app-error.ts";
-import { parseUpstreamOrigin } from "../lib/host-pattern.ts";
+import { parseUpstreamOrigin } from "../lib/http/host-pattern.ts";
 
 /** A webhook URL: an https origin that passes the same rules as service upstreams, plus a path. */
 export function checkWebhookUrl(raw: string, allowPrivate: boolean): string {

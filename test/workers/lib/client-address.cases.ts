@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientAddressKey, UNKNOWN_CLIENT_ADDRESS } from "../../../workers/lib/client-address.ts";
+import { clientAddressKey, UNKNOWN_CLIENT_ADDRESS } from "../../../workers/lib/http/client-address.ts";
 
 describe("client address keys (throttles count IPv4 per address, IPv6 per /64)", () => {
   it("every spelling of one IPv6 /64 shares one key: expanded, lower-case", () => {

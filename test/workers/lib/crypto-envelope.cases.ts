@@ -8,8 +8,8 @@ import {
   rewrapDataKey,
   sealText,
   unwrapDataKey,
-} from "../../../workers/lib/crypto-envelope.ts";
-import { base64url, randomBytes } from "../../../workers/lib/tokens.ts";
+} from "../../../workers/lib/crypto/crypto-envelope.ts";
+import { base64url, randomBytes } from "../../../workers/lib/crypto/tokens.ts";
 
 const key = () => base64url(randomBytes(32));
 

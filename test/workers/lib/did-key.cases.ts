@@ -1,7 +1,7 @@
 /** did:key from Ed25519 multibase keys, and per-company hosts. */
 import { describe, expect, it } from "vitest";
-import { companyOfHost } from "../../../workers/lib/company-host.ts";
-import { decodeBase58, didKeyFor, isEd25519Multibase, publicKeyOfDid } from "../../../workers/lib/did-key.ts";
+import { companyOfHost } from "../../../workers/lib/http/company-host.ts";
+import { decodeBase58, didKeyFor, isEd25519Multibase, publicKeyOfDid } from "../../../workers/lib/crypto/did-key.ts";
 
 // The did:key specification's own Ed25519 example.
 const SPEC_KEY = "z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientResponseHeaders, isInjectableHeaderName, upstreamRequestHeaders } from "../../../workers/lib/forward-headers.ts";
+import { clientResponseHeaders, isInjectableHeaderName, upstreamRequestHeaders } from "../../../workers/lib/http/forward-headers.ts";
 
 const names = (headers: Headers) => [...headers.keys()].sort();
 

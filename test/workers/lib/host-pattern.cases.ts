@@ -6,7 +6,7 @@ import {
   parseServiceHost,
   parseUpstreamOrigin,
   type ServiceHost,
-} from "../../../workers/lib/host-pattern.ts";
+} from "../../../workers/lib/http/host-pattern.ts";
 
 const PROD = { allowPrivate: false };
 const DEV = { allowPrivate: true };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../workers/lib/app-error.ts";
-import { isValidSpiffeId, parseAgentSpiffeId, parseSpiffeId, spiffeIdFor } from "../../../workers/lib/spiffe.ts";
+import { isValidSpiffeId, parseAgentSpiffeId, parseSpiffeId, spiffeIdFor } from "../../../workers/lib/crypto/spiffe.ts";
 
 function refusal(fn: () => unknown): AppError {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServiceAuth } from "../../../workers/db/schema.ts";
-import { credentialKeysOf, injectedHeaders } from "../../../workers/lib/inject-auth.ts";
+import { credentialKeysOf, injectedHeaders } from "../../../workers/lib/http/inject-auth.ts";
 import { ServiceAuthSchema } from "../../../workers/services/services.contract.ts";
 
 const creds = (entries: Record<string, string>) => new Map(Object.entries(entries));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { servesHost } from "../../../workers/lib/served-host.ts";
+import { servesHost } from "../../../workers/lib/http/served-host.ts";
 
 describe("the hosts the edge serves", () => {
   const origin = "https://edgevault.example";

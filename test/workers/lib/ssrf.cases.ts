@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../workers/lib/app-error.ts";
-import { checkHostname, checkPublicHostname, forbiddenRange, isForbiddenAddress, parseIpLiteral } from "../../../workers/lib/ssrf.ts";
+import { checkHostname, checkPublicHostname, forbiddenRange, isForbiddenAddress, parseIpLiteral } from "../../../workers/lib/http/ssrf.ts";
 
 const PROD = { allowPrivate: false };
 const DEV = { allowPrivate: true };

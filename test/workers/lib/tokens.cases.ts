@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { digestsEqual, hasGenuineTag, importTokenSigner, issueToken, parseToken, sha256Hex } from "../../../workers/lib/tokens.ts";
-import { hashPassword, verifyPassword } from "../../../workers/lib/password.ts";
+import { digestsEqual, hasGenuineTag, importTokenSigner, issueToken, parseToken, sha256Hex } from "../../../workers/lib/crypto/tokens.ts";
+import { hashPassword, verifyPassword } from "../../../workers/lib/crypto/password.ts";
 
 describe("tokens", () => {
   it("carry a kind, a public id and 256 random bits, and are stored as SHA-256", async () => {

@@ -13,7 +13,7 @@ import type { IssuedInvite } from "../../invites/invites.contract.ts";
 import { AppError, badRequest, conflict, forbidden, notFound } from "../../lib/app-error.ts";
 import { iso, rateLimitFromInput } from "../../lib/openapi.ts";
 import type { Principal } from "../../lib/principal.ts";
-import { newId } from "../../lib/tokens.ts";
+import { newId } from "../../lib/crypto/tokens.ts";
 import { findRealm, requireRealm } from "../../realms/realms.queries.ts";
 import { requireAboveAgent, requireRotatable } from "../agent-authority.ts";
 import { AGENT_ID_PATTERN, AGENT_ID_RULE, type AgentDeleted, type AgentRegistered, type RegisterAgentBody, type UpdateAgentBody } from "../agents.contract.ts";

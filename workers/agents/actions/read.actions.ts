@@ -9,7 +9,7 @@ import { authorizeSubject } from "../../auth/vault-access.ts";
 import type { RateLimitOverride } from "../../db/schema.ts";
 import { agentSvidClaims, currentSvidHeader, type IssueSvidOptions, type SvidClaims, trustDomainIn } from "../../identity/svid.ts";
 import { AppError, notFound } from "../../lib/app-error.ts";
-import { spiffeIdFor } from "../../lib/spiffe.ts";
+import { spiffeIdFor } from "../../lib/crypto/spiffe.ts";
 import { requireRealm } from "../../realms/realms.queries.ts";
 import { type AgentListFilter, listAgentsPage } from "../agent-list.queries.ts";
 import type {

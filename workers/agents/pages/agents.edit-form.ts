@@ -6,10 +6,10 @@
 import type { RateLimitOverride } from "../../db/schema.ts";
 import { DEFAULT_RATE_LIMIT } from "../../lib/rate-limit.ts";
 import { CAPABILITIES, UpdateAgentBody } from "../agents.contract.ts";
-import { html, type Markup, raw } from "../../pages/layout.ts";
-import type { Frame } from "../../pages/nav.ts";
-import type { FormFields } from "../../pages/page-forms.ts";
-import { csrfField } from "../../pages/page-parts.ts";
+import { html, type Markup, raw } from "../../console/layout.ts";
+import type { Frame } from "../../console/nav.ts";
+import type { FormFields } from "../../console/page-forms.ts";
+import { csrfField } from "../../console/page-parts.ts";
 
 /** The form's fields as text, as stored or as typed. */
 export type AgentEditValues = {

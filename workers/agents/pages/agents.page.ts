@@ -9,9 +9,9 @@ import type { AgentView, SvidPreview } from "../agents.actions.ts";
 import { AGENT_SORT_KEYS, AGENT_STATUSES, CAPABILITIES } from "../agents.contract.ts";
 import { type AgentEditValues, agentEditForm, type RealmOption } from "./agents.edit-form.ts";
 import { svidClaimsSection } from "./agents.svid-claims.ts";
-import { html, layout, type Markup, raw } from "../../pages/layout.ts";
-import type { Frame } from "../../pages/nav.ts";
-import { csrfField, type Flash, flashNotice, pager, whenIso } from "../../pages/page-parts.ts";
+import { html, layout, type Markup, raw } from "../../console/layout.ts";
+import type { Frame } from "../../console/nav.ts";
+import { csrfField, type Flash, flashNotice, pager, whenIso } from "../../console/page-parts.ts";
 
 export type RealmChoice = { id: string; slug: string; name: string };
 

@@ -4,10 +4,10 @@
  * signed token: anything signed on a page is a bearer credential handed to whoever sees it.
  */
 import type { SvidClaims } from "../../identity/svid.ts";
-import { SVID_TTL_SECONDS } from "../../lib/jwt-svid.ts";
+import { SVID_TTL_SECONDS } from "../../lib/crypto/jwt-svid.ts";
 import type { SvidPreview } from "../agents.actions.ts";
-import { html, type Markup } from "../../pages/layout.ts";
-import { when } from "../../pages/page-parts.ts";
+import { html, type Markup } from "../../console/layout.ts";
+import { when } from "../../console/page-parts.ts";
 
 const epoch = (seconds: number) => html`<code>${seconds}</code> <span class="meta">${when(seconds * 1000)}</span>`;
 

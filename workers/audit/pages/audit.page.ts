@@ -3,10 +3,10 @@
  * actor and time, paged both ways. Entries hold names, roles and counts by design (db/audit.ts),
  * never values.
  */
-import { html, layout, type Markup, raw } from "../../pages/layout.ts";
-import { type LogCursors, logPager } from "../../pages/log-pager.ts";
-import type { Frame } from "../../pages/nav.ts";
-import { type Flash, flashNotice, when } from "../../pages/page-parts.ts";
+import { html, layout, type Markup, raw } from "../../console/layout.ts";
+import { type LogCursors, logPager } from "../../console/log-pager.ts";
+import type { Frame } from "../../console/nav.ts";
+import { type Flash, flashNotice, when } from "../../console/page-parts.ts";
 
 /** The filters as the form holds them (since and until as UTC `datetime-local` values). */
 export type AuditFilters = { action?: string; actor?: string; since?: string; until?: string };

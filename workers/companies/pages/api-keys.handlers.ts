@@ -6,12 +6,12 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../app-env.ts";
-import { consoleGet, consolePost, page } from "../../pages/console-route.ts";
-import { html, layout } from "../../pages/layout.ts";
-import { frameOf } from "../../pages/nav.ts";
-import { FORM_BODY_LIMIT, formBodyLimit } from "../../pages/page-forms.ts";
-import { attempt, confirmed, confirmPage, doneFlash, errorFlash, type Flash, refusalStatus, shownOnce } from "../../pages/page-parts.ts";
-import type { PageSession } from "../../pages/page-session.ts";
+import { consoleGet, consolePost, page } from "../../console/console-route.ts";
+import { html, layout } from "../../console/layout.ts";
+import { frameOf } from "../../console/nav.ts";
+import { FORM_BODY_LIMIT, formBodyLimit } from "../../console/page-forms.ts";
+import { attempt, confirmed, confirmPage, doneFlash, errorFlash, type Flash, refusalStatus, shownOnce } from "../../console/page-parts.ts";
+import type { PageSession } from "../../console/page-session.ts";
 import { createRouter } from "../../router.ts";
 import { actionContextOf } from "../../request-context.ts";
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from "../companies.actions.ts";

@@ -2,9 +2,9 @@
  * The company's API keys (owners only): label, the token's public prefix, when made and last
  * used; create one (its token shown once, on the page that creates it) or revoke one.
  */
-import { html, layout, type Markup } from "../../pages/layout.ts";
-import type { Frame } from "../../pages/nav.ts";
-import { csrfField, type Flash, flashNotice, whenIso } from "../../pages/page-parts.ts";
+import { html, layout, type Markup } from "../../console/layout.ts";
+import type { Frame } from "../../console/nav.ts";
+import { csrfField, type Flash, flashNotice, whenIso } from "../../console/page-parts.ts";
 
 export type ApiKeyRowView = { id: string; label: string; prefix: string; created_at: string; last_used_at: string | null };
 

@@ -7,9 +7,9 @@ import { AGENT_NAME_RULE } from "../../agents/agents.contract.ts";
 import type { VaultRole } from "../../db/schema.ts";
 import { VAULT_ROLES } from "../../vaults/vaults.contract.ts";
 import type { PendingInviteView } from "../invites.actions.ts";
-import { html, layout, type Markup, raw } from "../../pages/layout.ts";
-import type { Frame } from "../../pages/nav.ts";
-import { csrfField, type Flash, flashNotice, whenIso } from "../../pages/page-parts.ts";
+import { html, layout, type Markup, raw } from "../../console/layout.ts";
+import type { Frame } from "../../console/nav.ts";
+import { csrfField, type Flash, flashNotice, whenIso } from "../../console/page-parts.ts";
 
 export const INVITE_LIFETIMES = [
   { seconds: 15 * 60, label: "15 minutes" },

@@ -11,8 +11,8 @@ import { findAgentByName, realmView } from "../../agents/agents.queries.ts";
 import { agentTokenBody } from "../../auth/actor-gate-client.ts";
 import { isGuardFailure } from "../../db/audit.ts";
 import { AppError } from "../../lib/app-error.ts";
-import { spiffeIdFor } from "../../lib/spiffe.ts";
-import { digestsEqual, sha256Hex } from "../../lib/tokens.ts";
+import { spiffeIdFor } from "../../lib/crypto/spiffe.ts";
+import { digestsEqual, sha256Hex } from "../../lib/crypto/tokens.ts";
 import type { RegistrationClaimed, RegistrationStillPending } from "../registrations.contract.ts";
 import { claimRegistrationChange, findRegistrationForClaim, type RegistrationRow, registrationIdFor } from "../registrations.queries.ts";
 

@@ -11,8 +11,8 @@ import { isAgentNameTaken } from "../../agents/agents.queries.ts";
 import { AGENT_ID_PREFIX, agentTokenBody } from "../../auth/actor-gate-client.ts";
 import { isGuardFailure } from "../../db/audit.ts";
 import { AppError, badRequest, conflict } from "../../lib/app-error.ts";
-import { didKeyFor } from "../../lib/did-key.ts";
-import { newId } from "../../lib/tokens.ts";
+import { didKeyFor } from "../../lib/crypto/did-key.ts";
+import { newId } from "../../lib/crypto/tokens.ts";
 import { requireRealm } from "../../realms/realms.queries.ts";
 import type { ApproveRegistrationBody, PendingRegistrations, RegistrationApproved, RegistrationRejected, VaultysApproved } from "../registrations.contract.ts";
 import {

@@ -11,10 +11,10 @@ import { requireKnownCapabilities } from "../../agents/capabilities.ts";
 import { findCompany } from "../../companies/companies.queries.ts";
 import { publicOriginIn } from "../../config.ts";
 import { AppError, badRequest, conflict } from "../../lib/app-error.ts";
-import { clientAddressKey } from "../../lib/client-address.ts";
-import { companyOfHost } from "../../lib/company-host.ts";
-import { didKeyFor } from "../../lib/did-key.ts";
-import { newId } from "../../lib/tokens.ts";
+import { clientAddressKey } from "../../lib/http/client-address.ts";
+import { companyOfHost } from "../../lib/http/company-host.ts";
+import { didKeyFor } from "../../lib/crypto/did-key.ts";
+import { newId } from "../../lib/crypto/tokens.ts";
 import { overLimit } from "../../sign-in/sign-in-throttle.queries.ts";
 import type { RegisterBody, Registered, VaultysRegistered } from "../registrations.contract.ts";
 import {

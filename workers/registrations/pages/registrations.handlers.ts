@@ -6,11 +6,11 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../app-env.ts";
-import { consoleGet, consolePost, page } from "../../pages/console-route.ts";
-import { frameOf } from "../../pages/nav.ts";
-import { FORM_BODY_LIMIT, formBodyLimit } from "../../pages/page-forms.ts";
-import { attempt, doneFlash, errorFlash, type Flash, refusalStatus } from "../../pages/page-parts.ts";
-import type { PageSession } from "../../pages/page-session.ts";
+import { consoleGet, consolePost, page } from "../../console/console-route.ts";
+import { frameOf } from "../../console/nav.ts";
+import { FORM_BODY_LIMIT, formBodyLimit } from "../../console/page-forms.ts";
+import { attempt, doneFlash, errorFlash, type Flash, refusalStatus } from "../../console/page-parts.ts";
+import type { PageSession } from "../../console/page-session.ts";
 import { listRealms } from "../../realms/realms.actions.ts";
 import { actionContextOf, asOperation } from "../../request-context.ts";
 import { createRouter } from "../../router.ts";

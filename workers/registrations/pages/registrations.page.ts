@@ -3,9 +3,9 @@
  * a chosen subset of what it asked for and a realm, or reject with a reason the agent is told.
  */
 import type { RealmChoice } from "../../agents/pages/agents.page.ts";
-import { html, layout, type Markup } from "../../pages/layout.ts";
-import type { Frame } from "../../pages/nav.ts";
-import { csrfField, type Flash, flashNotice, whenIso } from "../../pages/page-parts.ts";
+import { html, layout, type Markup } from "../../console/layout.ts";
+import type { Frame } from "../../console/nav.ts";
+import { csrfField, type Flash, flashNotice, whenIso } from "../../console/page-parts.ts";
 import { MAX_REJECTION_REASON } from "../registrations.contract.ts";
 
 export type PendingRegistrationView = {

@@ -4,7 +4,7 @@
  * needs no inline style and dark mode applies. Each bar says its numbers in a `<title>`, and the
  * same numbers are in a table for anyone who cannot see the chart.
  */
-import { html, type Markup } from "../../pages/layout.ts";
+import { html, type Markup } from "../../console/layout.ts";
 
 export type Bucket = { start: number; requests: number; denials: number };
 

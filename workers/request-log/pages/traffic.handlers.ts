@@ -5,10 +5,10 @@
  */
 import { z } from "zod";
 import { LogCursors, oneCursor } from "../../lib/openapi.ts";
-import { consoleGet, page } from "../../pages/console-route.ts";
-import { frameOf } from "../../pages/nav.ts";
-import { readQuery } from "../../pages/page-forms.ts";
-import type { Flash } from "../../pages/page-parts.ts";
+import { consoleGet, page } from "../../console/console-route.ts";
+import { frameOf } from "../../console/nav.ts";
+import { readQuery } from "../../console/page-forms.ts";
+import type { Flash } from "../../console/page-parts.ts";
 import { actionContextOf } from "../../request-context.ts";
 import { createRouter } from "../../router.ts";
 import { vaultTraffic } from "../request-log.actions.ts";

@@ -3,10 +3,10 @@
  * headers, query strings or bodies, which the log does not keep) with filters, and a chart of
  * requests and refusals over the chosen window. A plain GET form: usable without script.
  */
-import { html, layout, type Markup, raw } from "../../pages/layout.ts";
-import { type LogCursors, logPager } from "../../pages/log-pager.ts";
-import type { Frame } from "../../pages/nav.ts";
-import { type Flash, flashNotice, when } from "../../pages/page-parts.ts";
+import { html, layout, type Markup, raw } from "../../console/layout.ts";
+import { type LogCursors, logPager } from "../../console/log-pager.ts";
+import type { Frame } from "../../console/nav.ts";
+import { type Flash, flashNotice, when } from "../../console/page-parts.ts";
 import { type Bucket, trafficChart } from "./traffic-chart.ts";
 
 export const TRAFFIC_RANGES = {

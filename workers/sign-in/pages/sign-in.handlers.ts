@@ -6,9 +6,9 @@
 import { z } from "zod";
 import { holdPageTo, ruleOf } from "../../auth/gate.ts";
 import { AppError } from "../../lib/app-error.ts";
-import { page } from "../../pages/console-route.ts";
-import { FORM_BODY_LIMIT, formBodyLimit, requireForm } from "../../pages/page-forms.ts";
-import { pageSession } from "../../pages/page-session.ts";
+import { page } from "../../console/console-route.ts";
+import { FORM_BODY_LIMIT, formBodyLimit, requireForm } from "../../console/page-forms.ts";
+import { pageSession } from "../../console/page-session.ts";
 import { createRouter } from "../../router.ts";
 import { actionContextOf, publicContextOf } from "../../request-context.ts";
 import { clearSessionCookie, setSessionCookie } from "../session-cookie.ts";

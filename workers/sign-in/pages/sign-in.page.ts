@@ -1,5 +1,5 @@
 /** The sign-in page. */
-import { html, layout, notice } from "../../pages/layout.ts";
+import { html, layout, notice } from "../../console/layout.ts";
 
 export type CompanyChoice = { id: string; name: string };
 

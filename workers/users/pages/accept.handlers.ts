@@ -5,9 +5,9 @@
  */
 import { ruleOf } from "../../auth/gate.ts";
 import { AppError } from "../../lib/app-error.ts";
-import { page } from "../../pages/console-route.ts";
-import { FORM_BODY_LIMIT, formBodyLimit, readForm } from "../../pages/page-forms.ts";
-import { attempt } from "../../pages/page-parts.ts";
+import { page } from "../../console/console-route.ts";
+import { FORM_BODY_LIMIT, formBodyLimit, readForm } from "../../console/page-forms.ts";
+import { attempt } from "../../console/page-parts.ts";
 import { createRouter } from "../../router.ts";
 import { publicContextOf } from "../../request-context.ts";
 import { acceptUserInvite, userInvitation } from "../users.actions.ts";

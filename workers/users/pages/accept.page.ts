@@ -4,7 +4,7 @@
  * never written into the page; the password is never rendered back.
  */
 import { MIN_PASSWORD_LENGTH } from "../users.contract.ts";
-import { html, layout, type Markup, notice } from "../../pages/layout.ts";
+import { html, layout, type Markup, notice } from "../../console/layout.ts";
 
 export function acceptPage(model: { email: string; company: string; name?: string; error?: string }): Markup {
   const body = html`<h1>Join ${model.company}</h1>

@@ -3,9 +3,9 @@
  * once), change a company role, remove someone. Passwords are set by the invited person on the
  * accept page and never appear here.
  */
-import { html, layout, type Markup, raw } from "../../pages/layout.ts";
-import type { Frame } from "../../pages/nav.ts";
-import { csrfField, type Flash, flashNotice, whenIso } from "../../pages/page-parts.ts";
+import { html, layout, type Markup, raw } from "../../console/layout.ts";
+import type { Frame } from "../../console/nav.ts";
+import { csrfField, type Flash, flashNotice, whenIso } from "../../console/page-parts.ts";
 
 export type UserRowView = { id: string; email: string; name: string; role: string; status: string; created_at: string };
 

@@ -6,12 +6,12 @@
  * here are never rendered back. Text the asker chose (its message, descriptions, instructions, a
  * session's label) is shown isolated, its controls written out (agent-text.ts).
  */
-import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../proposals/proposal-view.ts";
-import { choicePhrase, destinationText, principalPhrase } from "../proposals/proposals.contract.ts";
-import { credentialKeysOf } from "../lib/inject-auth.ts";
-import { chosenBlock, chosenLine, phraseMarkup } from "./agent-text.ts";
-import { html, layout, notice } from "./layout.ts";
-import type { Frame } from "./nav.ts";
+import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../proposal-view.ts";
+import { choicePhrase, destinationText, principalPhrase } from "../proposals.contract.ts";
+import { credentialKeysOf } from "../../lib/http/inject-auth.ts";
+import { chosenBlock, chosenLine, phraseMarkup } from "../../console/agent-text.ts";
+import { html, layout, notice } from "../../console/layout.ts";
+import type { Frame } from "../../console/nav.ts";
 
 export type ApprovePageModel = {
   /** The proposal as the vault stands now (review-view.ts). */

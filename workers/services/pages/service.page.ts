@@ -3,11 +3,11 @@
  * which credential keys its auth attaches, with its edit, enable/disable and delete forms. Keys
  * only: a credential's value is never on a page.
  */
-import { credentialKeysOf } from "../lib/inject-auth.ts";
-import { AUTH_TYPES, type ServiceView } from "../services/services.contract.ts";
-import { html, layout, type Markup, raw } from "./layout.ts";
-import type { Frame } from "./nav.ts";
-import { csrfField, type Flash, flashNotice, whenIso } from "./page-parts.ts";
+import { credentialKeysOf } from "../../lib/http/inject-auth.ts";
+import { AUTH_TYPES, type ServiceView } from "../services.contract.ts";
+import { html, layout, type Markup, raw } from "../../console/layout.ts";
+import type { Frame } from "../../console/nav.ts";
+import { csrfField, type Flash, flashNotice, whenIso } from "../../console/page-parts.ts";
 import type { ServiceDraft } from "./service-form.ts";
 
 const AUTH_LABELS: Record<(typeof AUTH_TYPES)[number], string> = {

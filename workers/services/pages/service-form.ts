@@ -4,10 +4,10 @@
  * hides them, so the chosen type decides which are read), custom headers one `Name: template`
  * per line. Auth fields name credential keys, never values.
  */
-import { AUTH_TYPES, CreateServiceBody, type ServiceAuth } from "../services/services.contract.ts";
-import type { ServiceInput } from "../services/services.actions.ts";
-import type { ServiceView } from "../services/services.contract.ts";
-import type { FormFields } from "./page-forms.ts";
+import { AUTH_TYPES, CreateServiceBody, type ServiceAuth } from "../services.contract.ts";
+import type { ServiceInput } from "../services.actions.ts";
+import type { ServiceView } from "../services.contract.ts";
+import type { FormFields } from "../../console/page-forms.ts";
 
 /** The form's fields as typed, to fill it again. */
 export type ServiceDraft = {

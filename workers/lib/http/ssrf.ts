@@ -26,7 +26,7 @@
  * - Single-label names (`intranet`, `db`): resolved through search domains to internal hosts.
  *   Dev allows them (docker-compose service names).
  */
-import { AppError } from "./app-error.ts";
+import { AppError } from "../app-error.ts";
 
 export type HostCheckOptions = {
   /** Local dev only (`ALLOW_PRIVATE_UPSTREAMS=true`): allow `localhost`, loopback literals and single-label names. */

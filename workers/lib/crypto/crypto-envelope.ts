@@ -8,7 +8,7 @@
  * master key re-wraps the data keys only; credentials are never touched.
  * Stored form: `<base64url iv (12 bytes)>.<base64url ciphertext+tag>`.
  */
-import { AppError } from "./app-error.ts";
+import { AppError } from "../app-error.ts";
 import { base64url, randomBytes } from "./tokens.ts";
 
 export type MasterKeyring = { current: number; keys: Map<number, CryptoKey> };

@@ -7,10 +7,10 @@ import { registrationsPages } from "../registrations/pages/registrations.handler
 import { trafficPages } from "../request-log/pages/traffic.handlers.ts";
 import { acceptPages } from "../users/pages/accept.handlers.ts";
 import { usersPages } from "../users/pages/users.handlers.ts";
-import { vaultMembersPages } from "./vault-members.handlers.ts";
-import { vaultServicesPages } from "./vault-services.handlers.ts";
-import { vaultWebhooksPages } from "./vault-webhooks.handlers.ts";
-import { vaultsPages } from "./vaults.handlers.ts";
+import { vaultMembersPages } from "../vaults/pages/vault-members.handlers.ts";
+import { vaultServicesPages } from "../services/pages/vault-services.handlers.ts";
+import { vaultWebhooksPages } from "../webhooks/pages/vault-webhooks.handlers.ts";
+import { vaultsPages } from "../vaults/pages/vaults.handlers.ts";
 
 export const consoleRouters = [
   agentsPages,

@@ -5,20 +5,20 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../app-env.ts";
-import { createRouter } from "../router.ts";
-import { actionContextOf, asOperation } from "../request-context.ts";
-import { createService, deleteService, getService, updateService } from "../services/services.actions.ts";
-import { consoleGet, consolePost, page } from "./console-route.ts";
-import { frameOf } from "./nav.ts";
-import { allows } from "./page-access.ts";
-import { FORM_BODY_LIMIT, formBodyLimit } from "./page-forms.ts";
-import { html } from "./layout.ts";
-import { attempt, confirmed, confirmPage, doneFlash, errorFlash, type Flash, refusalStatus } from "./page-parts.ts";
-import type { PageSession } from "./page-session.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { createRouter } from "../../router.ts";
+import { actionContextOf, asOperation } from "../../request-context.ts";
+import { createService, deleteService, getService, updateService } from "../services.actions.ts";
+import { consoleGet, consolePost, page } from "../../console/console-route.ts";
+import { frameOf } from "../../console/nav.ts";
+import { allows } from "../../console/page-access.ts";
+import { FORM_BODY_LIMIT, formBodyLimit } from "../../console/page-forms.ts";
+import { html } from "../../console/layout.ts";
+import { attempt, confirmed, confirmPage, doneFlash, errorFlash, type Flash, refusalStatus } from "../../console/page-parts.ts";
+import type { PageSession } from "../../console/page-session.ts";
 import { parseServiceDraft, type ServiceDraft, serviceDraftFrom, serviceDraftOf } from "./service-form.ts";
 import { servicePage } from "./service.page.ts";
-import { showVaultRefusal, vaultNameOf, vaultOfPage } from "./vaults.handlers.ts";
+import { showVaultRefusal, vaultNameOf, vaultOfPage } from "../../vaults/pages/vaults.handlers.ts";
 
 const DONE = {
   saved: "Service saved.",

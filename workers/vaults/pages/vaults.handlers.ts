@@ -8,24 +8,24 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../app-env.ts";
-import { credentialSummaries, setCredentials } from "../credentials/credentials.actions.ts";
-import { SetCredentialsBody } from "../credentials/credentials.contract.ts";
-import { createRouter } from "../router.ts";
-import { actionContextOf, asOperation } from "../request-context.ts";
-import { listServices } from "../services/services.actions.ts";
-import { listVaultAgents } from "../vault-agents/vault-agents.actions.ts";
-import { createVault, deleteVault, getVault, listVaults, listVaultUsers, updateVault } from "../vaults/vaults.actions.ts";
-import { CreateVaultBody, UpdateVaultBody } from "../vaults/vaults.contract.ts";
-import { listWebhooks } from "../webhooks/webhooks.actions.ts";
-import { consoleGet, consolePost, page } from "./console-route.ts";
-import { frameOf } from "./nav.ts";
-import { allows } from "./page-access.ts";
-import { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT, formBodyLimit } from "./page-forms.ts";
-import { html } from "./layout.ts";
-import { attempt, confirmed, confirmPage, doneFlash, errorFlash, type Flash, refusalStatus } from "./page-parts.ts";
-import type { PageSession } from "./page-session.ts";
-import type { ServiceDraft } from "./service-form.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { credentialSummaries, setCredentials } from "../../credentials/credentials.actions.ts";
+import { SetCredentialsBody } from "../../credentials/credentials.contract.ts";
+import { createRouter } from "../../router.ts";
+import { actionContextOf, asOperation } from "../../request-context.ts";
+import { listServices } from "../../services/services.actions.ts";
+import { listVaultAgents } from "../../vault-agents/vault-agents.actions.ts";
+import { createVault, deleteVault, getVault, listVaults, listVaultUsers, updateVault } from "../vaults.actions.ts";
+import { CreateVaultBody, UpdateVaultBody } from "../vaults.contract.ts";
+import { listWebhooks } from "../../webhooks/webhooks.actions.ts";
+import { consoleGet, consolePost, page } from "../../console/console-route.ts";
+import { frameOf } from "../../console/nav.ts";
+import { allows } from "../../console/page-access.ts";
+import { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT, formBodyLimit } from "../../console/page-forms.ts";
+import { html } from "../../console/layout.ts";
+import { attempt, confirmed, confirmPage, doneFlash, errorFlash, type Flash, refusalStatus } from "../../console/page-parts.ts";
+import type { PageSession } from "../../console/page-session.ts";
+import type { ServiceDraft } from "../../services/pages/service-form.ts";
 import { vaultListPage, vaultPage } from "./vaults.page.ts";
 
 const DONE = {

@@ -2,7 +2,7 @@
  * Per-company hosts: with a base domain `edgevault.example`, company `acme` answers at
  * `acme.edgevault.example`. Only one label below the base counts; anything else names no company.
  */
-import { ResourceName } from "./openapi.ts";
+import { ResourceName } from "../openapi.ts";
 
 /**
  * The company a request host names, or undefined.

@@ -4,10 +4,10 @@
  * role). The forms are offered by the permission table; whether a given move is allowed (a role
  * moves only by someone above it) is decided by the write itself, and a refusal comes back here.
  */
-import { VAULT_ROLES } from "../vaults/vaults.contract.ts";
-import { html, type Markup, raw } from "./layout.ts";
-import type { Frame } from "./nav.ts";
-import { csrfField } from "./page-parts.ts";
+import { VAULT_ROLES } from "../vaults.contract.ts";
+import { html, type Markup, raw } from "../../console/layout.ts";
+import type { Frame } from "../../console/nav.ts";
+import { csrfField } from "../../console/page-parts.ts";
 
 export type MembersModel = {
   frame: Frame;

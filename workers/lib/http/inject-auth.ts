@@ -22,7 +22,7 @@
  * `InjectedAuth` is its shape as injection reads it (lib/ imports no feature; the proxy hands a
  * stored `ServiceAuth` here, so typecheck holds the two together).
  */
-import { AppError } from "./app-error.ts";
+import { AppError } from "../app-error.ts";
 import { CREDENTIAL_PLACEHOLDER, HEADER_TEXT_PATTERN, placeholderKeys } from "./header-template.ts";
 
 /** A service's auth config, as validated by the services contract and stored with the service. */

@@ -1,7 +1,7 @@
 /**
  * Header values a service injects: literal text that must be header-safe, with `{{ KEY }}`
  * placeholders naming credential keys. Shared by the services contract (which validates a
- * template), the proxy's injection (lib/inject-auth.ts) and the CLI's flags.
+ * template), the proxy's injection (lib/http/inject-auth.ts) and the CLI's flags.
  */
 
 /** Header-safe literal text: visible ASCII, space and tab. */

@@ -20,7 +20,7 @@
  * ssrf.ts) or 400 `invalid_path`; upstream origins fail with 400 `invalid_upstream`.
  */
 import { getDomain } from "tldts";
-import { AppError } from "./app-error.ts";
+import { AppError } from "../app-error.ts";
 import { checkHostname, printable, type HostCheckOptions } from "./ssrf.ts";
 
 export type { HostCheckOptions } from "./ssrf.ts";

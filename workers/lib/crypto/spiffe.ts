@@ -6,7 +6,7 @@
  * ≤ 2048 bytes. Anything outside that is refused (400 `invalid_spiffe_id`), never
  * percent-encoded: Vane percent-encoded agent IDs into the path, which standard validators reject.
  */
-import { AppError } from "./app-error.ts";
+import { AppError } from "../app-error.ts";
 
 export const SPIFFE_SCHEME = "spiffe://";
 export const MAX_SPIFFE_ID_BYTES = 2048;

@@ -1,30 +1,23 @@
 /**
- * The web pages a human uses: sign in, the inbox of pending proposals, the approval page at
- * `approval_url`, and the console (agents, registrations, vaults, users, API keys, audit: one
- * router per page, mounted here). Cookie sessions only; every form carries the session's CSRF
- * token and must come from this origin. The inbox and decisions go through the proposals' own
- * actions, as the API does (proposals/proposals.actions.ts).
+ * The proposals' pages: the inbox of pending proposals and the approval page at `approval_url`.
+ * Both go through the proposals' own actions, as the API does (proposals/proposals.actions.ts);
+ * the approval form binds to the destinations it showed (`destinations_digest`).
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "../app-env.ts";
-import { signInPages } from "../sign-in/pages/sign-in.handlers.ts";
-import { holdPageTo } from "../auth/gate.ts";
-import { AppError } from "../lib/app-error.ts";
-import { createRouter } from "../router.ts";
-import { actionContextOf } from "../request-context.ts";
-import { APP_CSS } from "./app-css.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { holdPageTo } from "../../auth/gate.ts";
+import { page } from "../../console/console-route.ts";
+import { html, layout, notice } from "../../console/layout.ts";
+import { frameOf } from "../../console/nav.ts";
+import { APPROVAL_FORM_BODY_LIMIT, formBodyLimit, readForm, requireForm } from "../../console/page-forms.ts";
+import { type PageSession, pageSession, signInRedirect } from "../../console/page-session.ts";
+import { AppError } from "../../lib/app-error.ts";
+import { actionContextOf } from "../../request-context.ts";
+import { createRouter } from "../../router.ts";
+import { approve, decidable, pendingForReview, reject } from "../proposals.actions.ts";
 import { approvePage } from "./approve.page.ts";
 import { inboxPage } from "./inbox.page.ts";
-import { layout, notice, html } from "./layout.ts";
-import { frameOf } from "./nav.ts";
-import { page } from "./console-route.ts";
-import { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT, formBodyLimit, readForm, requireForm } from "./page-forms.ts";
-import { type PageSession, pageSession, signInRedirect } from "./page-session.ts";
-import { approve, decidable, pendingForReview, reject } from "../proposals/proposals.actions.ts";
-import { consoleRouters } from "./console.routers.ts";
-
-export { APPROVAL_FORM_BODY_LIMIT, FORM_BODY_LIMIT };
 
 /** The inbox shows at most this many pending proposals, newest first. */
 const INBOX_LIMIT = 200;
@@ -38,16 +31,9 @@ const DecisionForm = z.object({
   destinations_digest: z.string().max(128).optional(),
 });
 
-export const pagesRouter = createRouter();
+export const proposalPages = createRouter();
 
-pagesRouter.get("/assets/app.css", (c) =>
-  c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff" }),
-);
-pagesRouter.get("/", (c) => c.redirect("/inbox", 303));
-for (const router of consoleRouters) pagesRouter.route("/", router);
-pagesRouter.route("/", signInPages);
-
-pagesRouter.get("/inbox", async (c) => {
+proposalPages.get("/inbox", async (c) => {
   const session = await pageSession(c);
   if (!session) return signInRedirect(c);
   holdPageTo(c, "GET /inbox", session.principal);
@@ -56,7 +42,7 @@ pagesRouter.get("/inbox", async (c) => {
   return page(c, inboxPage({ items, frame: frameOf(session, "/inbox") }));
 });
 
-pagesRouter.get("/approve/:id", async (c) => {
+proposalPages.get("/approve/:id", async (c) => {
   const session = await pageSession(c);
   if (!session) return signInRedirect(c);
   holdPageTo(c, "GET /approve/{id}", session.principal);
@@ -81,7 +67,7 @@ pagesRouter.get("/approve/:id", async (c) => {
   );
 });
 
-pagesRouter.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async (c) => {
+proposalPages.post("/approve/:id", formBodyLimit(APPROVAL_FORM_BODY_LIMIT), async (c) => {
   const session = await pageSession(c);
   if (!session) {
     const here = new URL(c.req.url);

@@ -7,20 +7,20 @@
  * to the vault page as a notice with its status.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../app-env.ts";
-import { notFound } from "../lib/app-error.ts";
-import { createRouter } from "../router.ts";
-import { actionContextOf } from "../request-context.ts";
-import { grantedAgent, removeVaultAgent, setVaultAgentRole } from "../vault-agents/vault-agents.actions.ts";
-import { SetVaultAgentRoleBody, VaultAgentParams } from "../vault-agents/vault-agents.contract.ts";
-import { grantedUser, grantVaultUser, removeVaultUser, setVaultUserRole, type VaultView } from "../vaults/vaults.actions.ts";
-import { GrantVaultUserBody, SetVaultRoleBody, VaultUserParams } from "../vaults/vaults.contract.ts";
-import { consolePost, page } from "./console-route.ts";
-import { html } from "./layout.ts";
-import { frameOf } from "./nav.ts";
-import { FORM_BODY_LIMIT, formBodyLimit } from "./page-forms.ts";
-import { attempt, confirmed, confirmPage, errorFlash, refusalStatus } from "./page-parts.ts";
-import type { PageSession } from "./page-session.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { notFound } from "../../lib/app-error.ts";
+import { createRouter } from "../../router.ts";
+import { actionContextOf } from "../../request-context.ts";
+import { grantedAgent, removeVaultAgent, setVaultAgentRole } from "../../vault-agents/vault-agents.actions.ts";
+import { SetVaultAgentRoleBody, VaultAgentParams } from "../../vault-agents/vault-agents.contract.ts";
+import { grantedUser, grantVaultUser, removeVaultUser, setVaultUserRole, type VaultView } from "../vaults.actions.ts";
+import { GrantVaultUserBody, SetVaultRoleBody, VaultUserParams } from "../vaults.contract.ts";
+import { consolePost, page } from "../../console/console-route.ts";
+import { html } from "../../console/layout.ts";
+import { frameOf } from "../../console/nav.ts";
+import { FORM_BODY_LIMIT, formBodyLimit } from "../../console/page-forms.ts";
+import { attempt, confirmed, confirmPage, errorFlash, refusalStatus } from "../../console/page-parts.ts";
+import type { PageSession } from "../../console/page-session.ts";
 import { showVault, showVaultRefusal, vaultOfPage } from "./vaults.handlers.ts";
 
 const CHOOSE_ROLE = "Choose a role: proxy, member or admin";

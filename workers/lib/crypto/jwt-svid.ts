@@ -6,7 +6,7 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from "jose";
 import type { CryptoKey as JoseCryptoKey, JWTPayload, ProtectedHeaderParameters } from "jose";
 import { z } from "zod";
-import { AppError } from "./app-error.ts";
+import { AppError } from "../app-error.ts";
 
 /**
  * The only algorithms we sign with and accept. EdDSA (Ed25519) is the default Vane promised;

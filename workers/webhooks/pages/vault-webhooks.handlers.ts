@@ -2,17 +2,17 @@
  * A vault's webhooks on its page: added (the signing secret shown once) and removed after a
  * confirmation step, through the API's own actions (webhooks/webhooks.actions.ts).
  */
-import { AppError } from "../lib/app-error.ts";
-import { createRouter } from "../router.ts";
-import { actionContextOf } from "../request-context.ts";
-import { addWebhook, removeWebhook, requireWebhook } from "../webhooks/webhooks.actions.ts";
-import { CreateWebhookBody, OneWebhookParams } from "../webhooks/webhooks.contract.ts";
-import { consolePost, page } from "./console-route.ts";
-import { html, layout } from "./layout.ts";
-import { frameOf } from "./nav.ts";
-import { FORM_BODY_LIMIT, formBodyLimit } from "./page-forms.ts";
-import { attempt, confirmed, confirmPage, refusalStatus, shownOnce } from "./page-parts.ts";
-import { showVaultRefusal, vaultOfPage } from "./vaults.handlers.ts";
+import { AppError } from "../../lib/app-error.ts";
+import { createRouter } from "../../router.ts";
+import { actionContextOf } from "../../request-context.ts";
+import { addWebhook, removeWebhook, requireWebhook } from "../webhooks.actions.ts";
+import { CreateWebhookBody, OneWebhookParams } from "../webhooks.contract.ts";
+import { consolePost, page } from "../../console/console-route.ts";
+import { html, layout } from "../../console/layout.ts";
+import { frameOf } from "../../console/nav.ts";
+import { FORM_BODY_LIMIT, formBodyLimit } from "../../console/page-forms.ts";
+import { attempt, confirmed, confirmPage, refusalStatus, shownOnce } from "../../console/page-parts.ts";
+import { showVaultRefusal, vaultOfPage } from "../../vaults/pages/vaults.handlers.ts";
 
 export const vaultWebhooksPages = createRouter();
 

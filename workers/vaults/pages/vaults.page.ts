@@ -5,15 +5,15 @@
  * is shown, and each form offered, only where the API operation behind it would let this person
  * through.
  */
-import type { VaultRole } from "../db/schema.ts";
-import { PROPOSAL_EVENTS } from "../proposals/proposals.contract.ts";
-import type { ServiceView } from "../services/services.contract.ts";
-import { UNMATCHED_HOST_POLICIES } from "../vaults/vaults.contract.ts";
-import { html, layout, type Markup, raw } from "./layout.ts";
-import type { Frame } from "./nav.ts";
-import { csrfField, type Flash, flashNotice, when } from "./page-parts.ts";
-import type { ServiceDraft } from "./service-form.ts";
-import { authSummary, serviceFields } from "./service.page.ts";
+import type { VaultRole } from "../../db/schema.ts";
+import { PROPOSAL_EVENTS } from "../../proposals/proposals.contract.ts";
+import type { ServiceView } from "../../services/services.contract.ts";
+import { UNMATCHED_HOST_POLICIES } from "../vaults.contract.ts";
+import { html, layout, type Markup, raw } from "../../console/layout.ts";
+import type { Frame } from "../../console/nav.ts";
+import { csrfField, type Flash, flashNotice, when } from "../../console/page-parts.ts";
+import type { ServiceDraft } from "../../services/pages/service-form.ts";
+import { authSummary, serviceFields } from "../../services/pages/service.page.ts";
 import { membersSection } from "./vault-members.page.ts";
 
 const selected = (on: boolean) => (on ? raw(" selected") : "");

@@ -5,12 +5,12 @@
  * listed with that said plainly and no link to a form they could not use. Text the asker chose is
  * shown isolated (agent-text.ts).
  */
-import type { InboxEntry } from "../proposals/proposals.actions.ts";
-import type { ProposalView } from "../proposals/proposal-view.ts";
-import { choicePhrase, destinationText, principalPhrase } from "../proposals/proposals.contract.ts";
-import { chosenLine, phraseMarkup } from "./agent-text.ts";
-import { html, layout, notice } from "./layout.ts";
-import type { Frame } from "./nav.ts";
+import type { InboxEntry } from "../proposals.actions.ts";
+import type { ProposalView } from "../proposal-view.ts";
+import { choicePhrase, destinationText, principalPhrase } from "../proposals.contract.ts";
+import { chosenLine, phraseMarkup } from "../../console/agent-text.ts";
+import { html, layout, notice } from "../../console/layout.ts";
+import type { Frame } from "../../console/nav.ts";
 
 /** "KEY → https://host (host chosen by agent x on …)" for each value the proposal asks for; a choice no vault admin made in bold. */
 const destinations = (view: ProposalView) => {
