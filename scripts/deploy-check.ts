@@ -47,7 +47,9 @@ type DurableObjectBinding = { name: string; class_name: string; script_name?: st
 
 /**
  * Reads `interface Env` from workers/env.ts: the bindings by their type, and strings as vars,
- * or as secrets when their doc comment says `Secret:` (the file's convention).
+ * or as secrets when their doc comment says `Secret:` (the file's convention). A Durable Object
+ * namespace is typed by its class's RPC interface, `<Class>Rpc` (durable-objects/<object>.rpc.ts),
+ * so the class it needs is the interface's name without the suffix.
  */
 function requirementsOf(file: string): { requirements: Requirement[]; unknown: string[] } {
   const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
@@ -64,7 +66,7 @@ function requirementsOf(file: string): { requirements: Requirement[]; unknown: s
       .getJSDocCommentsAndTags(member)
       .map((d) => d.getText(source))
       .join(" ");
-    const durableObject = /^DurableObjectNamespace<(\w+)>$/.exec(type);
+    const durableObject = /^DurableObjectNamespace<(\w+?)(?:Rpc)?>$/.exec(type);
     if (type === "D1Database") requirements.push({ kind: "d1", name });
     else if (durableObject?.[1]) requirements.push({ kind: "durable_object", name, className: durableObject[1] });
     else if (type === "string") requirements.push({ kind: /\bSecret:/.test(doc) ? "secret" : "var", name, optional });
