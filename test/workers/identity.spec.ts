@@ -25,10 +25,12 @@ async function keyRows(companyId: string): Promise<KeyRow[]> {
   return rows.results;
 }
 
+/** The SVID signing keys of the JWKS (`sk_…`); the CA key beside them is ca-key.spec.ts's. */
 async function fetchJwks(companyId: string): Promise<JSONWebKeySet & { keys: { kid: string; alg: string; use: string }[] }> {
   const res = await call("GET", `/v1/companies/${companyId}/jwks.json`);
   expect(res.status).toBe(200);
-  return res.body as unknown as JSONWebKeySet & { keys: { kid: string; alg: string; use: string }[] };
+  const jwks = res.body as unknown as JSONWebKeySet & { keys: { kid: string; alg: string; use: string }[] };
+  return { ...jwks, keys: jwks.keys.filter((k) => k.kid.startsWith("sk_")) };
 }
 
 async function rotate(company: TestCompany, force = true) {
@@ -72,9 +74,12 @@ describe("published keys: JWKS and SPIFFE bundle", () => {
     const res = await call("GET", `/v1/companies/${company.id}/jwks.json`);
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("public, max-age=300");
-    const keys = res.body.keys as Record<string, unknown>[];
+    const published = res.body.keys as Record<string, unknown>[];
+    // The two SVID signing keys, and the company's CA key (ca-key.spec.ts), also EdDSA, never a private member.
+    expect(published).toHaveLength(3);
+    const keys = published.filter((k) => String(k.kid).startsWith("sk_"));
     expect(keys).toHaveLength(2);
-    for (const key of keys) {
+    for (const key of published) {
       expect(key).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA", use: "sig" });
       expect(typeof key.kid).toBe("string");
       expect(key).not.toHaveProperty("d");

@@ -398,6 +398,23 @@ export const webhooks = sqliteTable("webhooks", {
   createdAt: createdAt(),
 });
 
+/**
+ * Each company's certificate-authority key (Ed25519, made on first use, one per company): it signs
+ * what a verifier checks offline without asking the edge — agent passports (CAP+JWT), OCSP-style
+ * passport statuses, attestation records and signed tree heads. Apart from `signing_keys`, whose
+ * algorithm a company may switch and which rotate, because a pinned CA key must stay the same.
+ */
+export const caKeys = sqliteTable("ca_keys", {
+  companyId: text("company_id")
+    .primaryKey()
+    .references(() => companies.id, { onDelete: "cascade" }),
+  /** First 16 hex characters of SHA-256 over the public key's SPKI DER (Vane's `kid`). */
+  kid: text("kid").notNull(),
+  publicJwk: text("public_jwk", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  sealedPrivateJwk: text("sealed_private_jwk").notNull(),
+  createdAt: createdAt(),
+});
+
 export const signingKeys = sqliteTable(
   "signing_keys",
   {

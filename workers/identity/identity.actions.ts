@@ -12,6 +12,7 @@ import { isGuardFailure } from "../db/audit.ts";
 import { AppError, conflict, notFound } from "../lib/app-error.ts";
 import { DEFAULT_SVID_AUDIENCE, issuerFor, JWKS_MAX_AGE_SECONDS, SVID_TTL_SECONDS, type SigningAlg } from "../lib/crypto/jwt-svid.ts";
 import { iso } from "../lib/openapi.ts";
+import { companyCaKey } from "./ca-key.ts";
 import type { Jwks, OneIdentity, SigningKeysRotated, SpiffeBundle, UpdateIdentityBody } from "./identity.contract.ts";
 import { ensureSigningKeys, isPublished, NEXT_KEY_MIN_AGE_MS, newKeyRow, publishedKeys, publishedUntil, spiffeSequence } from "./signing-keys.ts";
 import { companyKeys, rotateSigningKeysChange, signingAlgChange } from "./signing-keys.queries.ts";
@@ -28,7 +29,9 @@ async function publishedFor(ctx: PublicActionContext, companyId: string) {
 /** The company's public keys as a plain JWK Set (RFC 7517). */
 export async function publishedJwks(ctx: PublicActionContext, companyId: string): Promise<z.output<typeof Jwks>> {
   const { keys } = await publishedFor(ctx, companyId);
-  return { keys: keys.map((k) => ({ ...k, use: "sig" as const })) };
+  // The CA key too (identity/ca-key.ts): passports, passport statuses and the attestation chain verify against it.
+  const ca = await companyCaKey(ctx, companyId);
+  return { keys: [...keys.map((k) => ({ ...k, use: "sig" as const })), { ...ca.publicJwk, kid: ca.kid, alg: "EdDSA" as const, use: "sig" as const }] };
 }
 
 /** The company's JWT-SVID trust bundle in SPIFFE format. */

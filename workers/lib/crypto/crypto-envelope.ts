@@ -77,6 +77,7 @@ export const associatedData = {
   dataKey: (companyId: string) => `edgevault:data-key:${companyId}`,
   credential: (companyId: string, vaultId: string, key: string) => `edgevault:credential:${companyId}:${vaultId}:${key}`,
   signingKey: (companyId: string, kid: string) => `edgevault:signing-key:${companyId}:${kid}`,
+  caKey: (companyId: string, kid: string) => `edgevault:ca-key:${companyId}:${kid}`,
   webhookSecret: (companyId: string, webhookId: string) => `edgevault:webhook:${companyId}:${webhookId}`,
   /** A value an agent sent back in a proposal, sealed until a human applies it. */
   proposalValue: (companyId: string, proposalId: string, key: string) => `edgevault:proposal-value:${companyId}:${proposalId}:${key}`,
