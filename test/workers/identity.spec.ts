@@ -29,8 +29,9 @@ async function keyRows(companyId: string): Promise<KeyRow[]> {
 async function fetchJwks(companyId: string): Promise<JSONWebKeySet & { keys: { kid: string; alg: string; use: string }[] }> {
   const res = await call("GET", `/v1/companies/${companyId}/jwks.json`);
   expect(res.status).toBe(200);
-  const jwks = res.body as unknown as JSONWebKeySet & { keys: { kid: string; alg: string; use: string }[] };
-  return { ...jwks, keys: jwks.keys.filter((k) => k.kid.startsWith("sk_")) };
+  type SvidKeys = JSONWebKeySet & { keys: { kid: string; alg: string; use: string }[] };
+  const keys = (res.body as unknown as SvidKeys).keys.filter((k) => String(k.kid).startsWith("sk_"));
+  return { keys } as SvidKeys;
 }
 
 async function rotate(company: TestCompany, force = true) {
