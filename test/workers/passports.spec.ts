@@ -155,7 +155,7 @@ describe("who may issue: an agent only for itself and only within the scopes a p
     expect(row?.scopes).toBe('["tool:*"]');
   });
 
-  it("a key or an owner issues any scopes for any agent; a member, another agent or a vault session none", async () => {
+  it("a key or an owner issues any scopes for any agent; a member none, another agent finds nothing", async () => {
     const company = await createCompany();
     const agent = await inviteAgent(company.ownerKey);
     const other = await inviteAgent(company.ownerKey);
@@ -183,5 +183,45 @@ describe("who may issue: an agent only for itself and only within the scopes a p
     expect(await ask({})).toMatchObject({ status: 403, body: { error: "agent_not_active" } });
     const other = await createCompany();
     expect((await call("POST", `/v1/agents/${agent.name}/passport`, { token: other.ownerKey })).status).toBe(404);
+  });
+});
+
+describe("a passport is not an edge token, and neither an edge token nor an SVID is a passport", () => {
+  it("a passport presented to /proxy, /v1/* or token exchange is refused, saying it is for MCP servers", async () => {
+    const company = await createCompany();
+    const agent = await inviteAgent(company.ownerKey);
+    const { passport } = await issue(company.ownerKey, agent.name);
+    for (const path of ["/proxy/api.example.com/v1/x", "/v1/whoami", "/v1/agents", `/v1/agents/${agent.name}/passport`]) {
+      const res = await call(path.startsWith("/v1/agents/") ? "POST" : "GET", path, { token: passport, headers: { "X-Vault": "any" } });
+      expect(res.status, path).toBe(401);
+      expect(res.body.error, path).toBe("wrong_token_type");
+      expect(res.body.message, path).toContain("passport (CAP+JWT) is for MCP servers");
+      expect(res.headers.get("WWW-Authenticate"), path).toContain('error="invalid_token"');
+    }
+    const exchanged = await call("POST", "/v1/token/exchange", {
+      rawBody: new URLSearchParams({
+        grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+        subject_token: passport,
+        subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+      }).toString(),
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
+    expect(exchanged.status).toBe(400);
+    expect(exchanged.body.error).toBe("invalid_request");
+    expect(exchanged.body.error_description).toContain("a passport (CAP+JWT) is not an SVID");
+  });
+
+  it("an SVID presented as an edge token is refused as a JWT; an edge token or an SVID presented as a passport is not one", async () => {
+    const company = await createCompany();
+    const agent = await inviteAgent(company.ownerKey);
+    const svid = (await call("GET", `/v1/agents/${agent.name}/svid`, { token: agent.token })).body.svid as string;
+    expect(await call("GET", "/proxy/api.example.com/x", { token: svid, headers: { "X-Vault": "any" } })).toMatchObject({
+      status: 401,
+      body: { error: "wrong_token_type" },
+    });
+    const verify = (passport: string) => call("POST", "/v1/passport/verify", { token: company.ownerKey, body: { passport } });
+    expect((await verify(svid)).body).toMatchObject({ valid: false, code: "WRONG_TOKEN_TYPE" });
+    expect((await verify(agent.token)).body).toMatchObject({ valid: false, code: "MALFORMED_TOKEN" });
+    expect((await verify(company.ownerKey)).body).toMatchObject({ valid: false, code: "MALFORMED_TOKEN" });
   });
 });
