@@ -307,7 +307,7 @@ export const PERMISSIONS = {
   "GET /agents/{name}": consolePage("GET /v1/agents/{agentId}", PEOPLE),
   "POST /agents/{name}/rotate": consolePage("POST /v1/agents/{agentId}/rotate", OWNER_ONLY, "after a confirmation step; the prompt is shown once"),
   "POST /agents/{name}/status": consolePage("PATCH /v1/agents/{agentId}", OWNER_ONLY, "disable or enable, after a confirmation step"),
-  "POST /agents/{name}/edit": consolePage("PATCH /v1/agents/{agentId}", OWNER_ONLY, "capabilities, realm, company role, rate limit"),
+  "POST /agents/{name}/edit": consolePage("PATCH /v1/agents/{agentId}", OWNER_ONLY, "capabilities, passport scopes, realm, company role, rate limit"),
   "POST /agents/{name}/delete": consolePage("DELETE /v1/agents/{agentId}", OWNER_ONLY, "after a confirmation step"),
   "GET /agent-invites": consolePage("GET /v1/agents/invites", PEOPLE),
   "POST /agent-invites": consolePage("POST /v1/agents/invites", PEOPLE, "after a confirmation step; the prompt is shown once"),
