@@ -4,7 +4,7 @@
  * and shapes. Zod schemas and constants only, imported by the routes and by the CLI.
  */
 import { z } from "@hono/zod-openapi";
-import { PASSPORT_MAX_TTL_SECONDS } from "../lib/crypto/passport.ts";
+import { PASSPORT_MAX_TTL_SECONDS } from "../lib/crypto/passport-format.ts";
 import { MAX_PASSPORT_SCOPES, PASSPORT_SCOPE_PATTERN, PASSPORT_SCOPE_RULE } from "../lib/crypto/passport-scopes.ts";
 import { Timestamp } from "../lib/openapi.ts";
 

@@ -7,7 +7,7 @@ import { decodeJwt, decodeProtectedHeader, errors as joseErrors, exportJWK, gene
 import type { CryptoKey as JoseCryptoKey, JWTPayload, ProtectedHeaderParameters } from "jose";
 import { z } from "zod";
 import { AppError } from "../app-error.ts";
-import { PASSPORT_TYP } from "./passport.ts";
+import { PASSPORT_TYP } from "./passport-format.ts";
 
 /**
  * The only algorithms we sign with and accept. EdDSA (Ed25519) is the default Vane promised;

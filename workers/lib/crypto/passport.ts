@@ -12,15 +12,11 @@
  * MALFORMED_CLAIMS, UNSUPPORTED_VERSION, CHAIN_INCOHERENT, SCOPE_DENIED.
  */
 import { fromBase64url } from "./crypto-envelope.ts";
+import { PASSPORT_AUDIENCE, PASSPORT_TYP } from "./passport-format.ts";
 import { matchScope } from "./passport-scopes.ts";
 import { base64url } from "./tokens.ts";
 
-export const PASSPORT_TYP = "CAP+JWT";
-/** What every passport's `aud` contains, and what tells it from any other token (Vane's constant). */
-export const PASSPORT_AUDIENCE = "counsel:passport:v1";
-export const PASSPORT_DEFAULT_TTL_SECONDS = 3600;
-/** The longest passport Vane issues, and so do we. */
-export const PASSPORT_MAX_TTL_SECONDS = 86_400;
+export { PASSPORT_AUDIENCE, PASSPORT_DEFAULT_TTL_SECONDS, PASSPORT_MAX_TTL_SECONDS, PASSPORT_TYP } from "./passport-format.ts";
 /** Passports are refused unparsed beyond this length. */
 const MAX_PASSPORT_LENGTH = 16 * 1024;
 const SPIFFE_URI = /^spiffe:\/\/[^/]+\/.+$/;
