@@ -111,7 +111,16 @@ describe("an MCP server of the SDK, its tools guarded by the passport verifier",
     const fresh = await issue(["tool:search"]);
     const cached: string[] = [];
     const keeping = await serve(
-      { ocsp: { url: edge.addr, token: statusReader, fetch: (input, init) => (cached.push(String(input)), fetch(input, init)) } },
+      {
+        ocsp: {
+          url: edge.addr,
+          token: statusReader,
+          fetch: (input, init) => {
+            cached.push(String(input));
+            return fetch(input, init);
+          },
+        },
+      },
       caPublicKey,
     );
     for (let i = 0; i < 2; i++) assert.notEqual((await callTool(keeping, fresh.passport, "search")).isError, true);
