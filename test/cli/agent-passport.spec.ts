@@ -78,6 +78,7 @@ describe("edgevault agent passport", () => {
     const grant = await cli(["agent", "passport", "grant", "mcp-agent", "--scope", "tool:search"]);
     assert.equal(grant.code, 0, printed(grant));
     assert.match(grant.stdout, /may obtain passports within: tool:search/);
+    assert.match((await cli(["agent", "info", "mcp-agent"])).stdout, /^Passport scopes: +tool:search$/m);
     const ask = (scopes: string[]) => edge.call("POST", "/v1/agents/mcp-agent/passport", agentToken, { scopes });
     assert.equal((await ask(["tool:search"])).status, 201);
     assert.equal((await ask(["tool:*"])).status, 403);
