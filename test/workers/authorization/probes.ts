@@ -8,6 +8,7 @@ import { env } from "cloudflare:test";
 import type { Cell } from "../../../workers/auth/permission-table.ts";
 import { call, createVault, inviteAgent, unique } from "../helpers.ts";
 import { requestId } from "../upstream.ts";
+import { PASSPORT_PROBES } from "./passport-probes.ts";
 import { grantUser, mintSession, type Instance, type World } from "./world.ts";
 
 export type ProbeRequest = { method: string; path: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string };
@@ -86,24 +87,6 @@ const own = (w: World, who: Instance) => w.instances.includes(who);
 const canRaise = (w: World, who: Instance) => own(w, who) && who.role !== undefined;
 /** The agent a self-or-other probe aims at: the caller itself when it is one of the world's agents. */
 const selfOr = (w: World, who: Instance) => (who.kind === "agent" && own(w, who) ? who.name : w.raiser.name);
-
-/** A world's agent asking for its own passport needs scopes a person granted it: the key grants `tool:*`. */
-async function grantPassportScopes(w: World, who: Instance): Promise<void> {
-  if (who.kind === "agent" && own(w, who))
-    await must("grant passport scopes", call("PATCH", `/v1/agents/${who.name}`, { token: K(w), body: { passportScopes: ["tool:*"] } }));
-}
-
-/** A fresh passport for `agent`, issued by the world's key. */
-async function passportFor(w: World, agent: string): Promise<{ jti: string; passport: string }> {
-  const res = await must("passport", call("POST", `/v1/agents/${agent}/passport`, { token: K(w), body: { scopes: ["tool:probe"] } }), 201);
-  return { jti: res.body.jti as string, passport: res.body.passport as string };
-}
-
-const rotateProbe = async (w: World, agent: string): Promise<ProbeRequest> => ({
-  method: "POST",
-  path: `/v1/agents/${agent}/passport/rotate`,
-  headers: { "Counsel-Passport": (await passportFor(w, agent)).passport },
-});
 
 const BODILESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE"]);
 const proxyProbe = (method: string): Probe => ({
@@ -226,29 +209,7 @@ export const PROBES: Record<string, Probe> = {
   "POST /v1/agents/{agentId}/rotate": { request: async (w) => ({ method: "POST", path: `/v1/agents/${await freshAgent(w)}/rotate` }) },
   "GET /v1/agents/channel": { request: async () => ({ method: "GET", path: "/v1/agents/channel", headers: { Upgrade: "websocket" } }) },
 
-  "POST /v1/agents/{agentId}/passport": {
-    request: async (w, who) => {
-      await grantPassportScopes(w, who);
-      return { method: "POST", path: `/v1/agents/${selfOr(w, who)}/passport`, body: { scopes: ["tool:probe"] } };
-    },
-    other: async (w) => ({ method: "POST", path: `/v1/agents/${w.raiser.name}/passport`, body: { scopes: ["tool:probe"] } }),
-  },
-  "POST /v1/agents/{agentId}/passport/rotate": {
-    request: async (w, who) => {
-      await grantPassportScopes(w, who);
-      return rotateProbe(w, selfOr(w, who));
-    },
-    other: async (w) => rotateProbe(w, w.raiser.name),
-  },
-  "POST /v1/passports/{jti}/revoke": {
-    request: async (w, who) => ({ method: "POST", path: `/v1/passports/${(await passportFor(w, selfOr(w, who))).jti}/revoke`, body: { reason: "probe" } }),
-    other: async (w) => ({ method: "POST", path: `/v1/passports/${(await passportFor(w, w.raiser.name)).jti}/revoke` }),
-  },
-  "GET /v1/passports/revoked": { request: async () => ({ method: "GET", path: "/v1/passports/revoked" }) },
-  "GET /v1/ocsp/{jti}": { request: async (w) => ({ method: "GET", path: `/v1/ocsp/${(await passportFor(w, w.raiser.name)).jti}` }) },
-  "POST /v1/passport/verify": {
-    request: async (w) => ({ method: "POST", path: "/v1/passport/verify", body: { passport: (await passportFor(w, w.raiser.name)).passport } }),
-  },
+  ...PASSPORT_PROBES,
 
   "POST /v1/agents/invites": { request: async () => ({ method: "POST", path: "/v1/agents/invites", body: { name: fresh("inv") } }) },
   "GET /v1/agents/invites": { request: async () => ({ method: "GET", path: "/v1/agents/invites" }) },
