@@ -208,6 +208,20 @@ describe("rotation is Vane's: the presented passport revoked and replaced, in on
     expect(await rotate(svid.body.svid as string)).toMatchObject({ status: 401, body: { error: "passport_invalid", code: "WRONG_TOKEN_TYPE" } });
   });
 
+  it("one passport rotated five times at once has exactly one successor: the others are told it is revoked", async () => {
+    const company = await createCompany();
+    const agent = await inviteAgent(company.ownerKey);
+    const { passport } = await issue(company.ownerKey, agent.name);
+    const rotations = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        call("POST", `/v1/agents/${agent.name}/passport/rotate`, { token: company.ownerKey, headers: { "Counsel-Passport": passport } }),
+      ),
+    );
+    expect(rotations.map((res) => res.status).sort()).toEqual([200, 409, 409, 409, 409]);
+    expect(rotations.filter((res) => res.status === 409).every((res) => res.body.code === "PASSPORT_REVOKED")).toBe(true);
+    expect(await livePassports(agent.name, company.id)).toBe(1);
+  });
+
   it("an agent rotates its own within its grant only: a wider passport a person gave it, it cannot renew on its own", async () => {
     const company = await createCompany();
     const agent = await inviteAgent(company.ownerKey);

@@ -142,9 +142,10 @@ export async function issuePassport(ctx: ActionContext, ref: string, body: z.out
   return issued(ctx, minted);
 }
 
-/** A refused presented passport, with Vane's code beside ours. */
-const refusedPassport = (status: number, code: string, message: string) =>
-  new AppError(status, status === 409 ? "passport_revoked" : "passport_invalid", message, { extra: { code } });
+/** A presented passport that does not verify: 401, Vane's code beside ours (Vane answers rotation so). */
+const invalidPassport = (code: string, message: string) => new AppError(401, "passport_invalid", message, { extra: { code } });
+/** A presented passport already revoked: 409, with Vane's `PASSPORT_REVOKED`. */
+const revokedPassport = () => new AppError(409, "passport_revoked", "Passport has already been revoked", { extra: { code: "PASSPORT_REVOKED" } });
 
 /**
  * POST /v1/agents/{agentId}/passport/rotate (Vane): the passport presented in `Counsel-Passport`
@@ -155,19 +156,20 @@ const refusedPassport = (status: number, code: string, message: string) =>
 export async function rotatePassport(ctx: ActionContext, ref: string, presented: string): Promise<z.output<typeof PassportRotated>> {
   const agent = await passportAgent(ctx, ref);
   const check = await verifyPassport(presented, await caVerifier(ctx, ctx.principal.companyId), { now: ctx.edge.now(), clockSkewSeconds: CLOCK_SKEW_SECONDS });
-  if (!check.valid) throw refusedPassport(401, check.code, check.message);
+  if (!check.valid) throw invalidPassport(check.code, check.message);
   const old = check.claims;
   if (old.counsel.agentId !== agent.name || old.sub !== spiffeIdFor(trustDomainIn(ctx.config), ctx.principal.companyId, agent.name)) {
     throw forbidden("Passport does not belong to the specified agent");
   }
   const record = await findPassport(ctx.db, ctx.principal.companyId, old.jti);
   if (!record || record.agentId !== agent.id) throw forbidden("Passport does not belong to the specified agent");
-  if (record.revokedAt !== null) throw refusedPassport(409, "PASSPORT_REVOKED", "Passport has already been revoked");
+  if (record.revokedAt !== null) throw revokedPassport();
   const { scopes, withinGrant } = scopesFor(ctx, agent, old.counsel.scopes);
   const minted = await mint(ctx, agent, scopes, withinGrant, old.exp - old.iat, old.jti);
   await ctx.commit(rotatePassportChange(ctx.db, ctx.principal, old.jti, minted.row, ctx.edge.now())).catch(async (error: unknown) => {
-    const now = await findPassport(ctx.db, ctx.principal.companyId, old.jti);
-    if (isGuardFailure(error) && now?.revokedAt != null) throw refusedPassport(409, "PASSPORT_REVOKED", "Passport has already been revoked");
+    // Revoked (or rotated) by another request meanwhile: the guard on the old passport refused the batch.
+    const meanwhile = await findPassport(ctx.db, ctx.principal.companyId, old.jti);
+    if (isGuardFailure(error) && meanwhile?.revokedAt != null) throw revokedPassport();
     return refusal(ctx, agent, error);
   });
   return { ...(await issued(ctx, minted)), rotatedFrom: old.jti };
