@@ -7,6 +7,7 @@ import { CliError, EXIT, UsageError } from "./cli-error.ts";
 import type { Command, CommandContext } from "./command/command.ts";
 import { agentDelete, agentDisable, agentEnable, agentInfo, agentList, agentRename, agentRotate, agentSetRole } from "./commands/agent.ts";
 import { agentInvite, agentInviteList, agentInviteRevoke } from "./commands/agent-invite.ts";
+import { agentPassportGrant, agentPassportIssue, agentPassportRevoke, agentPassportRotate, agentPassportVerify } from "./commands/agent-passport.ts";
 import { login, logout, whoami } from "./commands/auth.ts";
 import { credentialDelete, credentialList, credentialSet } from "./commands/credential.ts";
 import { agentApprove, agentRegistrations, agentReject } from "./commands/registration.ts";
@@ -60,6 +61,11 @@ export const COMMANDS: readonly Command[] = [
   agentRotate,
   agentDisable,
   agentEnable,
+  agentPassportGrant,
+  agentPassportIssue,
+  agentPassportRotate,
+  agentPassportRevoke,
+  agentPassportVerify,
   agentRegistrations,
   agentApprove,
   agentReject,

@@ -29,6 +29,7 @@ import { PROXY_DOC, proxyRouter } from "./proxy/proxy.handlers.ts";
 import { webhooksRouter } from "./webhooks/webhooks.handlers.ts";
 import { DOCS_CSP, renderDocsPage } from "./meta/docs-page.ts";
 import { identityRouter } from "./identity/identity.handlers.ts";
+import { passportsRouter } from "./passports/passports.handlers.ts";
 import { health } from "./meta/meta.routes.ts";
 import { masterKeyRouter } from "./companies/master-key.handlers.ts";
 import { realmsRouter } from "./realms/realms.handlers.ts";
@@ -85,6 +86,7 @@ export function buildApp({ permissions = PERMISSIONS }: AppOptions = {}) {
     agentsArea,
     registrationsRouter,
     identityRouter,
+    passportsRouter,
     tokenExchangeRouter,
     vaultAgentsRouter,
     sessionsRouter,

@@ -125,6 +125,7 @@ vaults it can use with its role in each, and how many vault sessions it has open
       ["Online", `${agent.isOnline ? "yes" : "no"} (last seen ${agent.lastSeen ?? "never"})`],
       ["Realm", agent.realm ? `${agent.realm.name} (${agent.realm.slug})` : "none"],
       ["Capabilities", agent.capabilities.join(", ") || "none"],
+      ["Passport scopes", agent.passportScopes.join(" ") || "none"],
       ["Registered", agent.registeredAt],
       ["Active sessions", String(agent.activeSessions)],
       ["Vaults", agent.vaults.length === 0 ? "none" : ""],

@@ -16,12 +16,15 @@ export class ApiError extends CliError {
   readonly status: number;
   /** As the edge sent it; compare it with `isApiError`, which takes an `ErrorCode`. */
   readonly code: string;
+  /** The error body's other fields, as the edge sent them (e.g. a refused passport's Vane `code`). */
+  readonly details: Record<string, unknown>;
 
-  constructor(status: number, code: string, message: string, hint?: string) {
+  constructor(status: number, code: string, message: string, hint?: string, details: Record<string, unknown> = {}) {
     super(`${message} (${code}, HTTP ${status})${hint ? `; ${hint}` : ""}`);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -111,7 +114,8 @@ export class ApiClient {
       const body = ErrorBody.safeParse(json);
       if (body.success) {
         const hint = response.status === 401 ? this.#unauthorizedHint : undefined;
-        throw new ApiError(response.status, body.data.error, body.data.message, hint);
+        const { error, message, ...details } = body.data;
+        throw new ApiError(response.status, error, message, hint, details);
       }
       const where = response.status >= 300 && response.status < 400 ? `a redirect to ${response.headers.get("location") ?? "?"}` : `HTTP ${response.status}`;
       throw new CliError(`${this.addr} answered ${where}, not an Edgevault response; is EDGEVAULT_ADDR / --addr right?`);

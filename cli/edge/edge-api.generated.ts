@@ -1235,6 +1235,8 @@ export interface paths {
                         } | null;
                         /** @example Researcher_1 */
                         name?: string;
+                        /** @description Passport scopes the agent may obtain for itself; people and API keys only; [] takes them all away */
+                        passportScopes?: string[];
                         rate_limit?: components["schemas"]["RateLimitOverride"];
                         realm?: string | null;
                         /** @enum {string} */
@@ -1303,6 +1305,190 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/v1/agents/{agentId}/passport": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a passport (CAP+JWT) for an active agent: Vane's format, signed with the company's CA key
+         * @description A key or a company owner issues any scopes (default `tool:*`, `attest:write`); an agent only for itself and only within the passport scopes a person granted it. `ttl` 1-86400 s (default 3600).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @description Default: `tool:*` and `attest:write` (Vane's); an agent asking for itself gets its whole grant */
+                        scopes?: string[];
+                        /** @description Seconds; default 3600 */
+                        ttl?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Issued */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PassportIssued"];
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{agentId}/passport/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the passport sent in `Counsel-Passport` by one with the same scopes and lifetime; the old one is revoked at once */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The current passport, to be replaced */
+                    "counsel-passport": string;
+                };
+                path: {
+                    agentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Rotated */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PassportIssued"] & {
+                            /** @description The jti of the passport this one replaced (now revoked) */
+                            rotatedFrom: string;
+                        };
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/agents/{agentId}/rotate": {
@@ -3172,6 +3358,309 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ocsp/{jti}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A passport's status (`valid` or `revoked`), signed with the company's CA key (Vane's OCSP shape)
+         * @description Cache `valid` for at most 60 s (a revocation shows within that), `revoked` until the passport expires.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    jti: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The signed status */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PassportStatus"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/passport/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a passport against the company's CA key and its revocation; optionally that it covers `tool:<tool>`
+         * @description A refused passport is 400 with `valid: false` and Vane's `code` (`PASSPORT_REVOKED`, `TOKEN_EXPIRED`, `WRONG_TOKEN_TYPE`, …).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        passport: string;
+                        /** @description Check that the passport covers `tool:<tool>` */
+                        tool?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Valid */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            claims: components["schemas"]["PassportClaims"];
+                            receipt: components["schemas"]["CounselAttestationReceipt"];
+                            scopeGranted: string;
+                            /** @enum {boolean} */
+                            valid: true;
+                        };
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/passports/{jti}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a passport by its jti: at once for OCSP, verification and the revoked list */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    jti: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Revoked */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jti: string;
+                            reason?: string;
+                            /** @example 2026-01-01T00:00:00.000Z */
+                            revokedAt: string;
+                        };
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/passports/revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company's revoked passports that have not expired yet */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Revoked passports */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            revoked: {
+                                jti: string;
+                                reason?: string;
+                                /** @example 2026-01-01T00:00:00.000Z */
+                                revokedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -6512,6 +7001,8 @@ export interface components {
                 [key: string]: unknown;
             };
             name: string;
+            /** @description What the agent may put into a passport it obtains itself: a person grants them */
+            passportScopes: string[];
             publicKey: string | null;
             realm: {
                 color: string | null;
@@ -6557,6 +7048,28 @@ export interface components {
             name: string;
             /** @enum {string} */
             signing_alg: "EdDSA" | "ES256";
+        };
+        CounselAttestationReceipt: {
+            agentId: string;
+            agentSpiffeId: string;
+            delegationChain: string[];
+            issuedBy: string;
+            org: string;
+            orgSpiffeId: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            passportExpiresAt: string;
+            passportId: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            passportIssuedAt: string;
+            scopeGranted: string;
+            tool: string;
+            /** @enum {string} */
+            type: "CounselAttestationReceipt";
+            /** @enum {number} */
+            v: 1;
+            /** @example 2026-01-01T00:00:00.000Z */
+            verifiedAt: string;
+            verifier: string;
         };
         Error: {
             /** @example not_found */
@@ -6630,6 +7143,54 @@ export interface components {
             error_description: string;
         } & {
             [key: string]: unknown;
+        };
+        PassportClaims: {
+            aud: string[];
+            counsel: {
+                agentId: string;
+                delegationChain: string[];
+                delegationId?: string;
+                org: string;
+                orgSpiffeId: string;
+                scopes: string[];
+                /** @enum {number} */
+                v: 1;
+            };
+            exp: number;
+            iat: number;
+            iss: string;
+            jti: string;
+            nbf: number;
+            sub: string;
+        };
+        PassportIssued: {
+            agentId: string;
+            /** @description The company's CA key as SPKI PEM: pin it in verifiers */
+            caPublicKey: string;
+            delegationChain: string[];
+            /** @example 2026-01-01T00:00:00.000Z */
+            expiresAt: string;
+            expiresIn: number;
+            jti: string;
+            org: string;
+            orgSpiffeId: string;
+            /** @description The CAP+JWT: shown once, give it to the agent */
+            passport: string;
+            scopes: string[];
+            spiffeId: string;
+        };
+        PassportStatus: {
+            caPublicKey: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            checkedAt: string;
+            companyId: string;
+            jti: string;
+            reason?: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            revokedAt?: string;
+            signature: string;
+            /** @enum {string} */
+            status: "valid" | "revoked";
         };
         PendingRegistration: {
             id: string;

@@ -429,7 +429,7 @@ describe("edgevault agent", () => {
 
     it("every agent command has --help with an example", async () => {
       const agentCommands = COMMANDS.filter((c) => c.path[0] === "agent" || (c.path[0] === "vault" && c.path[1] === "agent"));
-      assert.equal(agentCommands.length, 18);
+      assert.equal(agentCommands.length, 23);
       await assertHelpWithExamples(agentCommands);
     });
 

@@ -1,7 +1,8 @@
 /**
  * The Node project of the one test run (vitest.config.ts at the root): the CLI suites drive the
  * real CLI against a real `wrangler dev` (one for the whole run: global-setup.ts), the end-to-end
- * suite drives headless Chromium. Files run two at a time (two cores), tests within a file in order.
+ * suite drives headless Chromium, the MCP suite a real MCP server of the SDK with the passport
+ * verifier (mcp-verifier/). Files run two at a time (two cores), tests within a file in order.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +14,7 @@ export default defineProject({
   test: {
     name: "node",
     root,
-    include: ["test/cli/**/*.spec.ts", "test/e2e/**/*.spec.ts"],
+    include: ["test/cli/**/*.spec.ts", "test/e2e/**/*.spec.ts", "test/mcp/**/*.spec.ts"],
     environment: "node",
     globalSetup: [path.join(root, "test/node/global-setup.ts")],
     pool: "forks",

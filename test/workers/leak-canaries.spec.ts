@@ -1,6 +1,7 @@
 /**
  * Leak canaries: unique values stored as a credential (set directly and through a proposal's
- * approval), a password, an invite token, an approval token, a webhook secret and a master key,
+ * approval), a password, an invite token, an approval token, a webhook secret, an agent passport
+ * and a master key,
  * then every operation that could echo them is driven — reads of every GET in /openapi.json,
  * the proxy, refusals, validation errors, webhooks, master-key rotation. Every response body and
  * header, every console line of the edge and every request an outside party received is scanned.
@@ -167,6 +168,25 @@ describe("leak canaries", () => {
     const agent = redeemed.body.token as string;
     await send("redeem again", "POST", new URL(inviteUrl).pathname, { status: 410 });
 
+    // A passport is shown once, in the answer that issues it; presented where it is no edge token, or verified, it is not echoed.
+    const issuedPassport = await send("issue passport", "POST", `/v1/agents/${agentName}/passport`, {
+      token: owner,
+      body: { scopes: ["tool:*"] },
+      status: 201,
+    });
+    canary("passport", issuedPassport.body.passport as string, "issue passport");
+    const passportJti = issuedPassport.body.jti as string;
+    await send("passport at the proxy", "GET", `/proxy/${host}/x`, {
+      token: issuedPassport.body.passport as string,
+      headers: { "X-Vault": vault },
+      status: 401,
+    });
+    await send("verify passport", "POST", "/v1/passport/verify", {
+      token: agent,
+      body: { passport: issuedPassport.body.passport, tool: "search" },
+      status: 200,
+    });
+
     // The proxy, under the re-wrapped data key: the upstream gets the credential; the agent gets the upstream's answer only.
     const proxyId = requestId();
     await send("proxy", "GET", `/proxy/${host}/r/${proxyId}/big/64`, { token: agent, headers: { "X-Vault": vault }, status: 200 });
@@ -244,6 +264,7 @@ describe("leak canaries", () => {
         .replace("{name}", "svc")
         .replace("{companyId}", company.id)
         .replace("{agentId}", agentName)
+        .replace("{jti}", passportJti)
         .replace(/^\/api\/agents\/\{id\}/, `/api/agents/${agentName}`)
         .replace(/^\/v1\/proposals\/\{id\}/, `/v1/proposals/${proposal}`);
     const unread: string[] = [];

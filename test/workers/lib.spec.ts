@@ -1,6 +1,6 @@
 /**
  * The pure-logic suites (crypto envelope, tokens, rate limits, host patterns, SSRF, header
- * rules, credential injection, SPIFFE IDs, client address keys, served hosts) run in one
+ * rules, credential injection, SPIFFE IDs, client address keys, served hosts, passport scopes) run in one
  * workerd file: each file costs a workerd start of its own, and these need no bindings.
  */
 import "./lib/crypto-envelope.cases.ts";
@@ -15,3 +15,4 @@ import "./lib/client-address.cases.ts";
 import "./lib/did-key.cases.ts";
 import "./lib/instant.cases.ts";
 import "./lib/served-host.cases.ts";
+import "./lib/passport-scopes.cases.ts";

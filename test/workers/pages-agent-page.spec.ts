@@ -124,6 +124,26 @@ describe("editing an agent", () => {
     expect((await follow(cleared, w.asOwner)).text).toContain("<dt>Rate limit</dt><dd>the vault&#39;s (or the defaults)</dd>");
   });
 
+  it("an owner grants passport scopes in the form as PATCH does; the agent then obtains passports within them, a malformed one is refused on the page", async () => {
+    const w = await consoleWorld();
+    const form = await getPage(`/agents/${w.agent.name}`, w.asOwner);
+    expect(form.text).toContain('<label for="edit-passport-scopes">Passport scopes</label>');
+    const saved = await postForm(`/agents/${w.agent.name}/edit`, w.asOwner, { role: "member", passport_scopes: "tool:search  attest:write,tool:search" });
+    expect(saved.status).toBe(303);
+    expect((await agentOf(w.company.ownerKey, w.agent.name)).passportScopes).toEqual(["attest:write", "tool:search"]);
+    expect((await follow(saved, w.asOwner)).text).toContain('name="passport_scopes" value="attest:write tool:search"');
+    const own = (scopes: string[]) => call("POST", `/v1/agents/${w.agent.name}/passport`, { token: w.agent.token, body: { scopes } });
+    expect((await own(["tool:search"])).status).toBe(201);
+    expect((await own(["tool:*"])).status).toBe(403);
+    const bad = await postForm(`/agents/${w.agent.name}/edit`, w.asOwner, { role: "member", passport_scopes: "tool:search Tool:*" });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/role="alert">Check the form: [^<]*passportScopes\.1/);
+    expect(bad.text).toContain('name="passport_scopes" value="tool:search Tool:*"');
+    // Empty clears the grant: the agent obtains nothing more by itself.
+    expect((await postForm(`/agents/${w.agent.name}/edit`, w.asOwner, { role: "member", passport_scopes: "" })).status).toBe(303);
+    expect((await own(["tool:search"])).status).toBe(403);
+  });
+
   it("a member may not: the form is refused (403) and a member agent is not raised", async () => {
     const w = await consoleWorld();
     const res = await postForm(`/agents/${w.agent.name}/edit`, w.asMember, { role: "owner", capabilities: ["system_command"] });

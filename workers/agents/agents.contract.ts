@@ -6,6 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { CompanyRole } from "../companies/companies.contract.ts";
 import { RateLimitInput, Timestamp } from "../lib/openapi.ts";
+import { PassportScopes } from "../passports/passports.contract.ts";
 import { MAX_REALM_REF_LENGTH } from "../realms/realms.contract.ts";
 
 /**
@@ -67,6 +68,7 @@ export const AgentView = z
     role: CompanyRole,
     status: z.enum(AGENT_STATUSES),
     capabilities: z.array(z.string()),
+    passportScopes: z.array(z.string()).openapi({ description: "What the agent may put into a passport it obtains itself: a person grants them" }),
     realm: z.object({ id: z.string(), name: z.string(), slug: z.string(), color: z.string().nullable() }).nullable(),
     version: z.string().nullable(),
     publicKey: z.string().nullable(),
@@ -105,6 +107,9 @@ export const UpdateAgentBody = z
     name: AgentId.optional(),
     status: z.enum(["active", "disabled"]).optional(),
     capabilities: z.array(Capability).max(MAX_AGENT_CAPABILITIES).optional(),
+    passportScopes: PassportScopes.optional().openapi({
+      description: "Passport scopes the agent may obtain for itself; people and API keys only; [] takes them all away",
+    }),
     realm: z.string().max(64).nullable().optional(),
     metadata: Metadata.nullable().optional(),
     rate_limit: RateLimitInput.nullable().optional(),

@@ -32,6 +32,7 @@ export function agentView(agent: AgentRow, realm: RealmRow | null | undefined, s
     role: agent.role,
     status: agent.status,
     capabilities: agent.capabilities,
+    passportScopes: agent.passportScopes,
     realm: realmView(realm),
     version: agent.version ?? null,
     publicKey: agent.publicKey ?? null,

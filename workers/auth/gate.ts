@@ -13,7 +13,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
-import { AppError, unauthorized } from "../lib/app-error.ts";
+import { AppError, unauthorized, wrongTokenType } from "../lib/app-error.ts";
+import { notAnEdgeToken } from "../lib/crypto/passport.ts";
 import type { Principal } from "../lib/principal.ts";
 import { presentedToken } from "./bearer.ts";
 import { verifyCsrf } from "./csrf.ts";
@@ -92,6 +93,9 @@ export function holdPageTo(c: Context<AppEnv>, operation: string, principal: Pri
 export async function authenticateRequest(c: Context<AppEnv>): Promise<Principal> {
   const presented = presentedToken(c);
   if (!presented) throw unauthorized();
+  // A passport or an SVID is nobody's edge token: say so before any lookup.
+  const foreign = notAnEdgeToken(presented.token);
+  if (foreign) throw wrongTokenType(foreign);
   const principal = await resolvePrincipal(c.var.db, c.env, presented.token, presented.viaCookie);
   if (!principal) throw unauthorized("Invalid, expired or revoked token");
   if (principal.kind === "user" && principal.viaCookie && !SAFE_METHODS.has(c.req.method)) {

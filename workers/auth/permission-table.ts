@@ -104,6 +104,8 @@ const PLATFORM: Rule = { access: "platform", surface: "api", note: "the platform
 const OWNERS = { company_key: "allow", owner: "allow" } as const;
 /** Company-level management of agents and vaults: seed 002 gives it to owner agents too. */
 const AGENT_MANAGERS = { company_key: "allow", owner: "allow", owner_agent: "allow" } as const;
+/** Who may read passports' statuses and have one verified: anyone of the company but a vault session (one vault's proxy role, nothing else). */
+const PASSPORT_READERS = { company_key: "allow", owner: "allow", member: "allow", owner_agent: "allow", agent: "allow" } as const;
 const HUMANS_ONLY: Refusal = { code: "human_required", message: "Only a signed-in person can do this: agents, vault sessions and API keys cannot" };
 const NO_AGENTS = ["owner_agent", "agent"] satisfies Column[];
 /**
@@ -196,7 +198,9 @@ export const PERMISSIONS = {
     note: "Vane's upsert; never changes an existing agent's role; a fellow owner agent only by a person owner or a key (it answers with the agent's SVID)",
   }),
   "GET /v1/agents/{agentId}": only({ ...AGENT_MANAGERS, member: "allow", agent: "self" }),
-  "PATCH /v1/agents/{agentId}": only(AGENT_MANAGERS, { note: "an owner role only by an owner; a fellow owner agent only by a person owner or a key" }),
+  "PATCH /v1/agents/{agentId}": only(AGENT_MANAGERS, {
+    note: "an owner role only by an owner; a fellow owner agent only by a person owner or a key; passportScopes only by a person or a key",
+  }),
   "DELETE /v1/agents/{agentId}": only(AGENT_MANAGERS, { note: "a fellow owner agent only by a person owner or a key" }),
   "GET /v1/agents/{agentId}/svid": only({ ...OWNERS, owner_agent: "self", agent: "self" }, { note: "an agent never signs as another agent" }),
   "POST /v1/agents/{agentId}/rotate": only(AGENT_MANAGERS, {
@@ -238,6 +242,22 @@ export const PERMISSIONS = {
   "PATCH /v1/company/identity": only(OWNERS),
   "POST /v1/company/signing-keys/rotate": only(OWNERS),
   "POST /v1/token/exchange": { ...PUBLIC, note: "authenticated by the subject token" },
+
+  "POST /v1/agents/{agentId}/passport": only(
+    { ...OWNERS, owner_agent: "self", agent: "self" },
+    { note: "an agent only for itself and only within the passport scopes a person granted it (passportScopes); a key or an owner any scopes" },
+  ),
+  "POST /v1/agents/{agentId}/passport/rotate": only(
+    { ...OWNERS, owner_agent: "self", agent: "self" },
+    { note: "the current passport in `Counsel-Passport`; an agent's successor stays within its grant" },
+  ),
+  "POST /v1/passports/{jti}/revoke": only(
+    { ...OWNERS, owner_agent: "allow", agent: "self" },
+    { note: "an agent its own passports; a fellow owner agent's only by a person owner or a key" },
+  ),
+  "GET /v1/passports/revoked": only(PASSPORT_READERS),
+  "GET /v1/ocsp/{jti}": only(PASSPORT_READERS, { note: "signed with the company's CA key; a verifier's own agent with no vault grants can read it" }),
+  "POST /v1/passport/verify": only(PASSPORT_READERS, { note: "against the caller's company's CA key and revocation" }),
 
   "GET /v1/vaults/{vault}/agents": inVault("member"),
   "POST /v1/vaults/{vault}/agents": inVault("member", { note: "never above the granter's role; changing an existing grant needs admin" }),
@@ -287,7 +307,7 @@ export const PERMISSIONS = {
   "GET /agents/{name}": consolePage("GET /v1/agents/{agentId}", PEOPLE),
   "POST /agents/{name}/rotate": consolePage("POST /v1/agents/{agentId}/rotate", OWNER_ONLY, "after a confirmation step; the prompt is shown once"),
   "POST /agents/{name}/status": consolePage("PATCH /v1/agents/{agentId}", OWNER_ONLY, "disable or enable, after a confirmation step"),
-  "POST /agents/{name}/edit": consolePage("PATCH /v1/agents/{agentId}", OWNER_ONLY, "capabilities, realm, company role, rate limit"),
+  "POST /agents/{name}/edit": consolePage("PATCH /v1/agents/{agentId}", OWNER_ONLY, "capabilities, passport scopes, realm, company role, rate limit"),
   "POST /agents/{name}/delete": consolePage("DELETE /v1/agents/{agentId}", OWNER_ONLY, "after a confirmation step"),
   "GET /agent-invites": consolePage("GET /v1/agents/invites", PEOPLE),
   "POST /agent-invites": consolePage("POST /v1/agents/invites", PEOPLE, "after a confirmation step; the prompt is shown once"),

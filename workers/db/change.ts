@@ -3,10 +3,12 @@
  * as one batch, and who must re-read their state afterwards); handlers hand it to `commit`, which
  * runs the batch and then the invalidations. A new write cannot forget to invalidate: it returns
  * what it invalidates, and there is no other way to apply it. Nor can it forget to end the vault
- * sessions it leaves unbacked: `commit` ends them in the same batch (ended-sessions.ts).
+ * sessions or agent passports it leaves unbacked: `commit` ends them in the same batch
+ * (ended-sessions.ts, ended-passports.ts).
  */
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "./client.ts";
+import { endPassportsNoLongerBacked } from "./ended-passports.ts";
 import { endSessionsNoLongerBacked } from "./ended-sessions.ts";
 
 import type { RootKey } from "../lib/principal.ts";
@@ -48,12 +50,14 @@ export function change<T extends readonly [Statement, ...Statement[]]>(statement
 
 /**
  * Runs the statements as one D1 batch (a transaction), then the invalidations they carry. The batch
- * also revokes the sessions of the invalidated roots that their minter could no longer mint, so an
- * ending is written with the change that ends it and restoring the minter later revives nothing.
+ * also revokes the sessions of the invalidated roots that their minter could no longer mint, and the
+ * passports of the invalidated agents that they no longer back, so an ending is written with the
+ * change that ends it and restoring the minter later revives nothing.
  */
 export async function commit<T extends readonly [Statement, ...Statement[]]>(db: Database, effects: Effects, done: Change<T>) {
   const roots = typeof done.invalidates === "function" ? undefined : done.invalidates.roots;
-  const endings = roots?.length ? endSessionsNoLongerBacked(db, roots, Date.now()) : [];
+  const now = Date.now();
+  const endings = roots?.length ? [...endSessionsNoLongerBacked(db, roots, now), ...endPassportsNoLongerBacked(db, roots, now)] : [];
   const batch = [...done.statements, ...endings] as unknown as Parameters<Database["batch"]>[0];
   const results = (await db.batch(batch)).slice(0, done.statements.length) as unknown as Results<T>;
   const invalidates = typeof done.invalidates === "function" ? done.invalidates(results) : done.invalidates;

@@ -171,6 +171,12 @@ export const agents = sqliteTable(
       .notNull()
       .default("active"),
     capabilities: text("capabilities", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    /**
+     * The passport scopes a person granted the agent (passports/): what it may put into a passport
+     * it obtains itself, never wider. Sorted and each once, so the same grant always reads as the
+     * same text: the passports it obtained under a grant compare their snapshot with it.
+     */
+    passportScopes: text("passport_scopes", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     realmId: text("realm_id").references(() => realms.id, { onDelete: "set null" }),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
     publicKey: text("public_key"),
@@ -414,6 +420,39 @@ export const caKeys = sqliteTable("ca_keys", {
   sealedPrivateJwk: text("sealed_private_jwk").notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * Agent passports (CAP+JWT) the edge issued: never the token itself, only what revoking and
+ * answering its status need. A row outlives its agent (no foreign key), so a deleted agent's
+ * passports still answer `revoked`. A passport is backed while its agent exists, is active, keeps
+ * the name it was issued under and the token it held then (`agent_token_id`; none while it had
+ * none), and, for one the agent obtained itself, the grant it was obtained under (`within_grant`,
+ * the agent's `passport_scopes` text then): a change that takes any of that away revokes it in its
+ * own batch (db/ended-passports.ts).
+ */
+export const passports = sqliteTable(
+  "passports",
+  {
+    /** The passport's `jti` (UUID v4). */
+    jti: text("jti").primaryKey(),
+    companyId: text("company_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    /** The agent's name when issued: the last segment of `sub`. */
+    agentName: text("agent_name").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    issuedAt: integer("issued_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    /** Who issued it (an audit actor: `company_key`, `user`, `agent`). */
+    issuedByType: text("issued_by_type").notNull(),
+    issuedById: text("issued_by_id").notNull(),
+    agentTokenId: text("agent_token_id"),
+    withinGrant: text("within_grant"),
+    rotatedFrom: text("rotated_from"),
+    revokedAt: integer("revoked_at"),
+    reason: text("reason"),
+  },
+  (t) => [index("passports_agent_live").on(t.agentId, t.revokedAt), index("passports_company_revoked").on(t.companyId, t.revokedAt)],
+);
 
 export const signingKeys = sqliteTable(
   "signing_keys",

@@ -32,6 +32,9 @@ export class AppError extends Error {
 export const badRequest = (code: ErrorCode, message: string, extra?: Record<string, unknown>) => new AppError(400, code, message, { extra });
 export const unauthorized = (message = "Missing or invalid token") =>
   new AppError(401, "unauthorized", message, { headers: { "WWW-Authenticate": 'Bearer realm="edgevault"' } });
+/** A token of another kind where this one is expected (a passport, an SVID): 401, saying what to send instead. */
+export const wrongTokenType = (message: string) =>
+  new AppError(401, "wrong_token_type", message, { headers: { "WWW-Authenticate": 'Bearer realm="edgevault", error="invalid_token"' } });
 export const forbidden = (message: string, code: ErrorCode = "forbidden") => new AppError(403, code, message);
 export const notFound = (what: string) => new AppError(404, "not_found", `${what} not found`);
 export const conflict = (code: ErrorCode, message: string) => new AppError(409, code, message);

@@ -70,6 +70,19 @@ export const AGENT_CHANNEL_ERROR_CODES = [
 /** Agents. */
 export const AGENT_ERROR_CODES = ["agent_exists", "agent_not_active", "agent_removed", "invalid_agent_id", "self_change", "unknown_capability"] as const;
 
+/**
+ * Agent passports (CAP+JWT). A passport where an edge token is expected (or the reverse) is
+ * `wrong_token_type`; a refused passport names Vane's code (`TOKEN_EXPIRED`, …) in `code` beside it.
+ */
+export const PASSPORT_ERROR_CODES = [
+  "wrong_token_type",
+  "passport_invalid",
+  "passport_revoked",
+  "scope_not_granted",
+  "too_many_passports",
+  "passport_conflict",
+] as const;
+
 /** Companies and API keys. */
 export const COMPANY_ERROR_CODES = ["company_exists", "company_not_found", "last_owner_credential"] as const;
 
@@ -148,6 +161,7 @@ const GROUPS = [
   IDENTITY_ERROR_CODES,
   OAUTH_ERROR_CODES,
   AGENT_ERROR_CODES,
+  PASSPORT_ERROR_CODES,
   AGENT_CHANNEL_ERROR_CODES,
   COMPANY_ERROR_CODES,
   INVITE_ERROR_CODES,

@@ -14,7 +14,8 @@ import { presentedToken } from "../auth/bearer.ts";
 import { callerOf, readCredential } from "../auth/credential.ts";
 import { ruleAt } from "../auth/gate.ts";
 import { holdToRow, refusalOf, vaultRefusal } from "../auth/hold-to-row.ts";
-import { AppError, badRequest, notFound, unauthorized } from "../lib/app-error.ts";
+import { AppError, badRequest, notFound, unauthorized, wrongTokenType } from "../lib/app-error.ts";
+import { notAnEdgeToken } from "../lib/crypto/passport.ts";
 import { takeReleases } from "./lease-releases.ts";
 import * as errors from "./proxy-errors.ts";
 
@@ -40,6 +41,9 @@ export async function admitRequest(c: Context<AppEnv>, request: RequestLine): Pr
   const rule = ruleAt(c, proxyOperation(c.req.method));
   const presented = presentedToken(c);
   if (!presented || presented.viaCookie) throw unauthorized();
+  // A passport (or an SVID) is refused from its header alone, before any Durable Object: it is for MCP servers.
+  const foreign = notAnEdgeToken(presented.token);
+  if (foreign) throw wrongTokenType(foreign);
   const credential = await readCredential(c.env, presented);
   // Invite, registration and approval tokens are not credentials at all; the proxy takes no dev any-string key.
   if (credential === "not_a_credential") throw unauthorized("This token does not authenticate requests");

@@ -56,6 +56,8 @@ export const CRITICAL_CELLS: Record<string, Expected> = {
   // The company's identity: what every SVID it issues is signed with.
   "PATCH /v1/company/identity": OWNERS_ONLY,
   "POST /v1/company/signing-keys/rotate": OWNERS_ONLY,
+  // Passports: a key or an owner for any agent; an agent only for itself (within the scopes a person granted it).
+  "POST /v1/agents/{agentId}/passport": ["allow", "allow", "deny", "self", "self", "deny"],
   // The platform operator's token only.
   "POST /v1/companies": "platform",
   "POST /v1/platform/master-key/rotate": "platform",

@@ -8,6 +8,7 @@ import { env } from "cloudflare:test";
 import type { Cell } from "../../../workers/auth/permission-table.ts";
 import { call, createVault, inviteAgent, unique } from "../helpers.ts";
 import { requestId } from "../upstream.ts";
+import { PASSPORT_PROBES } from "./passport-probes.ts";
 import { grantUser, mintSession, type Instance, type World } from "./world.ts";
 
 export type ProbeRequest = { method: string; path: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string };
@@ -207,6 +208,8 @@ export const PROBES: Record<string, Probe> = {
   },
   "POST /v1/agents/{agentId}/rotate": { request: async (w) => ({ method: "POST", path: `/v1/agents/${await freshAgent(w)}/rotate` }) },
   "GET /v1/agents/channel": { request: async () => ({ method: "GET", path: "/v1/agents/channel", headers: { Upgrade: "websocket" } }) },
+
+  ...PASSPORT_PROBES,
 
   "POST /v1/agents/invites": { request: async () => ({ method: "POST", path: "/v1/agents/invites", body: { name: fresh("inv") } }) },
   "GET /v1/agents/invites": { request: async () => ({ method: "GET", path: "/v1/agents/invites" }) },

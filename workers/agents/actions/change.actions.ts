@@ -13,6 +13,7 @@ import type { IssuedInvite } from "../../invites/invites.contract.ts";
 import { AppError, badRequest, conflict, forbidden, notFound } from "../../lib/app-error.ts";
 import { iso, rateLimitFromInput } from "../../lib/openapi.ts";
 import type { Principal } from "../../lib/principal.ts";
+import { normalizedScopes } from "../../lib/crypto/passport-scopes.ts";
 import { newId } from "../../lib/crypto/tokens.ts";
 import { findRealm, requireRealm } from "../../realms/realms.queries.ts";
 import { requireAboveAgent, requireRotatable } from "../agent-authority.ts";
@@ -77,6 +78,7 @@ const LIMITS = ["role", "status", "capabilities", "realm", "rate_limit"] as cons
  * Refuses a change the caller may not make, beyond its row of the permission table (which lets
  * only company owners, API keys and owner agents in):
  * - an agent never lifts its own limits (403 `self_change`);
+ * - passport scopes are granted by people and keys only, never by an agent;
  * - a company role moves only by a company owner;
  * - a fellow owner agent is changed only by someone above it (agent-authority.ts).
  */
@@ -85,6 +87,10 @@ function requireAgentUpdate(principal: Principal, agent: AgentRow, body: AgentUp
     throw forbidden("An agent cannot change its own role, status, capabilities, realm or rate limit", "self_change");
   }
   requireAboveAgent(principal, agent, "change");
+  // What an agent may obtain in a passport for itself is a person's decision (passports/): no agent grants it, to itself or another.
+  if (body.passportScopes !== undefined && principal.kind === "agent") {
+    throw forbidden("Only a person (or an API key) grants passport scopes: an agent never does, to itself or to another agent");
+  }
   if (body.role === undefined || body.role === agent.role) return;
   if (principal.companyRole !== "owner") throw forbidden("Only a company owner changes an agent's company role");
 }
@@ -108,6 +114,8 @@ export async function updateAgent(ctx: ActionContext, ref: string, body: AgentUp
     ...(body.name && body.name !== agent.name ? { name: body.name, registeredAt: now } : {}),
     ...(body.status ? { status: body.status } : {}),
     ...(body.capabilities ? { capabilities: [...new Set(body.capabilities)] } : {}),
+    // Stored sorted, once each: the passports an agent obtained under its grant compare their snapshot with this text.
+    ...(body.passportScopes ? { passportScopes: normalizedScopes(body.passportScopes) } : {}),
     ...(realmId !== undefined ? { realmId } : {}),
     ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
     ...(body.rate_limit !== undefined ? { rateLimit: rateLimitFromInput(body.rate_limit) } : {}),

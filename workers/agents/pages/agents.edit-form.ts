@@ -1,5 +1,5 @@
 /**
- * The agent page's edit form: capabilities, realm, company role and rate limit, read into
+ * The agent page's edit form: capabilities, passport scopes, realm, company role and rate limit, read into
  * PATCH /v1/agents/{agentId}'s own body (`UpdateAgentBody`) so the page accepts exactly what the
  * API does, and rendered again with what was typed when that body is refused.
  */
@@ -16,6 +16,8 @@ export type AgentEditValues = {
   role: string;
   realm: string;
   capabilities: string[];
+  /** Space-separated, as typed. */
+  passport_scopes: string;
   rate_per_second: string;
   burst: string;
   max_concurrent: string;
@@ -26,11 +28,18 @@ export type RealmOption = { slug: string; name: string };
 const text = (value: number | undefined) => (value === undefined ? "" : String(value));
 
 /** The form filled in with the agent as it is. */
-export function editValuesOf(agent: { role: string; realmSlug: string | null; capabilities: string[]; rateLimit: RateLimitOverride | null }): AgentEditValues {
+export function editValuesOf(agent: {
+  role: string;
+  realmSlug: string | null;
+  capabilities: string[];
+  passportScopes: string[];
+  rateLimit: RateLimitOverride | null;
+}): AgentEditValues {
   return {
     role: agent.role,
     realm: agent.realmSlug ?? "",
     capabilities: agent.capabilities,
+    passport_scopes: agent.passportScopes.join(" "),
     rate_per_second: text(agent.rateLimit?.ratePerSecond),
     burst: text(agent.rateLimit?.burst),
     max_concurrent: text(agent.rateLimit?.maxConcurrent),
@@ -42,13 +51,17 @@ const numberOf = (value: string) => (value === "" ? undefined : Number(value));
 
 /**
  * The submitted form as typed, and as PATCH's body: every field is sent, so no realm clears it,
- * no capability checked clears them, and three blank limits clear the override.
+ * no capability checked clears them, an empty passport-scopes field clears the grant, and three
+ * blank limits clear the override.
  */
 export function readAgentEdit(form: FormFields): { values: AgentEditValues; parsed: ReturnType<typeof UpdateAgentBody.safeParse> } {
+  // A browser always sends the text field (empty clears the grant); a form without it leaves the grant alone.
+  const typedScopes = form.names().includes("passport_scopes") ? (form.one("passport_scopes") ?? "") : undefined;
   const values: AgentEditValues = {
     role: form.one("role") ?? "",
     realm: form.one("realm") ?? "",
     capabilities: form.all("capabilities"),
+    passport_scopes: typedScopes ?? "",
     rate_per_second: form.one("rate_per_second") ?? "",
     burst: form.one("burst") ?? "",
     max_concurrent: form.one("max_concurrent") ?? "",
@@ -60,6 +73,7 @@ export function readAgentEdit(form: FormFields): { values: AgentEditValues; pars
     ...(values.role ? { role: values.role } : {}),
     realm: values.realm || null,
     capabilities: values.capabilities,
+    ...(typedScopes === undefined ? {} : { passportScopes: typedScopes.split(/[\s,]+/).filter((scope) => scope !== "") }),
     rate_limit: Object.keys(limits).length ? limits : null,
   };
   return { values, parsed: UpdateAgentBody.safeParse(body) };
@@ -87,6 +101,9 @@ export function agentEditForm(frame: Frame, action: string, values: AgentEditVal
     <fieldset class="checks"><legend>Capabilities</legend>
       ${CAPABILITIES.map((c) => html`<label class="check"><input type="checkbox" name="capabilities" value="${c}"${checked(values.capabilities.includes(c))}> <code>${c}</code></label>`)}
     </fieldset>
+    <label for="edit-passport-scopes">Passport scopes</label>
+    <input id="edit-passport-scopes" name="passport_scopes" value="${values.passport_scopes}" aria-describedby="edit-passport-scopes-hint" autocomplete="off">
+    <p class="hint" id="edit-passport-scopes-hint">Space-separated: what the agent may put into a passport it obtains itself (<code>*</code>, <code>tool:*</code>, <code>tool:search</code>). Empty: none. Changing them revokes the passports it obtained under the old ones.</p>
     <fieldset><legend>Rate limit in each vault (empty: the vault's, else ${d.ratePerSecond}/s, burst ${d.burst}, ${d.maxConcurrent} at once)</legend>
       <label for="edit-rps">Requests per second</label><input id="edit-rps" name="rate_per_second" type="number" min="0.001" step="any" value="${values.rate_per_second}">
       <label for="edit-burst">Burst</label><input id="edit-burst" name="burst" type="number" min="1" step="1" value="${values.burst}">

@@ -179,6 +179,7 @@ ${flashNotice(model.flash)}
     ${a.did ? html`<dt>DID</dt><dd><code>${a.did}</code></dd>` : ""}
     <dt>Realm</dt><dd>${a.realm ? a.realm.name : "none"}</dd>
     <dt>Capabilities</dt><dd>${capabilityList(a.capabilities)}</dd>
+    <dt>Passport scopes</dt><dd>${capabilityList(a.passportScopes)}</dd>
     <dt>Rate limit</dt><dd>${limitText(model.rateLimit)}</dd>
     <dt>Live vault sessions</dt><dd>${model.activeSessions}</dd>
     ${a.version ? html`<dt>Version</dt><dd>${a.version}</dd>` : ""}

@@ -7,6 +7,7 @@ import { decodeJwt, decodeProtectedHeader, errors as joseErrors, exportJWK, gene
 import type { CryptoKey as JoseCryptoKey, JWTPayload, ProtectedHeaderParameters } from "jose";
 import { z } from "zod";
 import { AppError } from "../app-error.ts";
+import { PASSPORT_TYP } from "./passport-format.ts";
 
 /**
  * The only algorithms we sign with and accept. EdDSA (Ed25519) is the default Vane promised;
@@ -129,6 +130,7 @@ export function readUnverified(token: string, acceptedTyps: readonly (string | u
   if (!isSigningAlg(header.alg)) throw rejected(`alg ${JSON.stringify(header.alg ?? null)} is not accepted (EdDSA or ES256 only)`);
   if (typeof header.kid !== "string" || header.kid.length === 0) throw rejected("the header has no kid");
   if (header.crit !== undefined) throw rejected("critical header extensions are not supported");
+  if (header.typ === PASSPORT_TYP) throw rejected(`a passport (${PASSPORT_TYP}) is not an SVID: it is for MCP servers; present the agent's JWT-SVID here`);
   if (!acceptedTyps.includes(header.typ)) throw rejected(`typ ${JSON.stringify(header.typ ?? null)} is not accepted here`);
   return { header: { ...header, alg: header.alg, kid: header.kid }, claims };
 }
