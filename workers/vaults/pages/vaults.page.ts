@@ -13,7 +13,7 @@ import { html, layout, type Markup, raw } from "../../console/layout.ts";
 import type { Frame } from "../../console/nav.ts";
 import { csrfField, type Flash, flashNotice, when } from "../../console/page-parts.ts";
 import type { ServiceDraft } from "../../services/pages/service-form.ts";
-import { authSummary, serviceFields } from "../../services/pages/service.page.ts";
+import { approvalSummary, authSummary, serviceFields } from "../../services/pages/service.page.ts";
 import { membersSection } from "./vault-members.page.ts";
 
 const selected = (on: boolean) => (on ? raw(" selected") : "");
@@ -127,7 +127,7 @@ function servicesSection(model: VaultPageModel): Markup {
     (s) => html`<tr>
     <td><a href="/vaults/${v}/services/${s.name}"><code>${s.name}</code></a></td>
     <td><code>${s.host}</code>${s.upstream ? html`<div class="meta">sent to <code>${s.upstream}</code></div>` : ""}</td>
-    <td>${authSummary(s)}</td>
+    <td>${authSummary(s)}${s.require_approval ? html`<div class="meta">${approvalSummary(s)}</div>` : ""}</td>
     <td><span class="badge ${s.enabled ? "enabled" : "disabled"}">${s.enabled ? "enabled" : "disabled"}</span></td>
     <td>${
       model.may.editService
