@@ -122,8 +122,8 @@ async function creation(ctx: ActionContext, vault: VaultRow, input: ServiceInput
     upstream,
     auth_type: input.auth.type,
     enabled: input.enabled,
-    require_approval: input.require_approval,
-    approval_timeout_seconds: input.approval_timeout_seconds,
+    // Named only when on, as an approval page says it: a person approves each call.
+    ...(input.require_approval ? { require_approval: true, approval_timeout_seconds: input.approval_timeout_seconds } : {}),
   };
   const now = ctx.edge.now();
   const service = {
@@ -268,8 +268,8 @@ export async function serviceSetChange(ctx: ActionContext, vault: VaultRow, inpu
     description: input.description ?? null,
     auth: input.auth,
     enabled: input.enabled,
-    require_approval: input.require_approval,
-    approval_timeout_seconds: input.approval_timeout_seconds,
+    // Named only when on, as an approval page says it: a person approves each call.
+    ...(input.require_approval ? { require_approval: true, approval_timeout_seconds: input.approval_timeout_seconds } : {}),
   };
   return (await revision(ctx, vault, existing, replacement, chosen)).change;
 }
