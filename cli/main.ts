@@ -14,6 +14,7 @@ import { agentApprove, agentRegistrations, agentReject } from "./commands/regist
 import { vaultCreate, vaultList, vaultUse } from "./commands/vault.ts";
 import { vaultAgentAdd, vaultAgentList, vaultAgentRemove, vaultAgentSetRole } from "./commands/vault-agent.ts";
 import { proposalApprove, proposalList, proposalReject, proposalShow, proposalWait } from "./commands/proposal.ts";
+import { requestApprove, requestList, requestReject, requestReleases, requestRevoke } from "./commands/request.ts";
 import { serviceAdd, serviceDisable, serviceEnable, serviceList, serviceRemove, serviceUpdate } from "./commands/service.ts";
 import { closest } from "./command/suggest.ts";
 import { sessionCreate, sessionList, sessionRevoke } from "./commands/session.ts";
@@ -85,6 +86,11 @@ export const COMMANDS: readonly Command[] = [
   proposalApprove,
   proposalReject,
   proposalWait,
+  requestList,
+  requestApprove,
+  requestReject,
+  requestReleases,
+  requestRevoke,
   sessionCreate,
   sessionList,
   sessionRevoke,

@@ -15,6 +15,8 @@ import type { Principal } from "./lib/principal.ts";
 import type { ParsedToken, TokenMinter } from "./lib/crypto/tokens.ts";
 import type { ProposalRecord, ProposalView } from "./proposals/proposal-view.ts";
 import type { MasterKeyring } from "./lib/crypto/crypto-envelope.ts";
+import type { ExpiryReason } from "./requests/requests.contract.ts";
+import type { HeldDecision } from "../durable-objects/request-approvals.rpc.ts";
 
 /** Runs a change: its statements in one D1 batch, then what it invalidates (db/change.ts `commit`). */
 export type Commit = <T extends Change["statements"]>(done: Change<T>) => Promise<{ [K in keyof T]: Awaited<T[K]> }>;
@@ -25,6 +27,13 @@ export type ProposalWatchPort = {
   read(): Promise<ProposalRecord | null>;
   wait(timeoutMs: number): Promise<ProposalView | null>;
   settle(view: ProposalView): Promise<void>;
+};
+
+/** A vault's RequestApprovals object (durable-objects/request-approvals.ts), as the deciding actions use it. */
+export type RequestApprovalsPort = {
+  settle(id: string, decision: HeldDecision): Promise<void>;
+  abandon(id: string, reason: ExpiryReason): Promise<void>;
+  revokeRelease(id: string): Promise<void>;
 };
 
 /** The bindings actions need, each as one narrow function (never `Env`). */
@@ -43,6 +52,8 @@ export type EdgePorts = {
    */
   handOffChannel(handoff: AgentHandoff | RegistrationHandoff): Promise<Response>;
   proposalWatch(proposalId: string): ProposalWatchPort;
+  /** The vault's held requests' object: a decision already in D1 is stored there, then announced. */
+  requestApprovals(companyId: string, vaultId: string): RequestApprovalsPort;
   /** The master keys (Worker secret MASTER_KEYS) that wrap the data keys: only their rotation reads them. */
   masterKeyring(): Promise<MasterKeyring>;
   /** The time a write records; one clock for a whole action. */

@@ -24,6 +24,7 @@ import { credentialsRouter } from "./credentials/credentials.handlers.ts";
 import { discoverRouter } from "./discover/discover.handlers.ts";
 import { logsRouter } from "./request-log/request-log.handlers.ts";
 import { proposalsRouter } from "./proposals/proposals.handlers.ts";
+import { requestsRouter } from "./requests/requests.handlers.ts";
 import { pagesRouter } from "./console/console.handlers.ts";
 import { PROXY_DOC, proxyRouter } from "./proxy/proxy.handlers.ts";
 import { webhooksRouter } from "./webhooks/webhooks.handlers.ts";
@@ -94,6 +95,7 @@ export function buildApp({ permissions = PERMISSIONS }: AppOptions = {}) {
     webhooksRouter,
     discoverRouter,
     proposalsRouter,
+    requestsRouter,
     proxyRouter,
     pagesRouter,
     skillRouter,

@@ -6,12 +6,15 @@
 import type { ActorGateRpc } from "../durable-objects/actor-gate.rpc.ts";
 import type { ProposalWatchRpc } from "../durable-objects/proposal-watch.rpc.ts";
 import type { RegistrationChannelRpc } from "../durable-objects/registration-channel.rpc.ts";
+import type { RequestApprovalsRpc } from "../durable-objects/request-approvals.rpc.ts";
 
 export interface Env {
   DB: D1Database;
   ACTOR_GATE: DurableObjectNamespace<ActorGateRpc>;
   PROPOSAL_WATCH: DurableObjectNamespace<ProposalWatchRpc>;
   REGISTRATION_CHANNEL: DurableObjectNamespace<RegistrationChannelRpc>;
+  /** One per vault: the proxied requests waiting for a person, and the time-boxed approvals. */
+  REQUEST_APPROVALS: DurableObjectNamespace<RequestApprovalsRpc>;
   /** "production" or "dev". */
   ENVIRONMENT: string;
   /** SPIFFE trust domain for agent IDs. */

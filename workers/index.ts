@@ -4,6 +4,7 @@ import { buildApp } from "./app.ts";
 export { ActorGate } from "../durable-objects/actor-gate.ts";
 export { ProposalWatch } from "../durable-objects/proposal-watch.ts";
 export { RegistrationChannel } from "../durable-objects/registration-channel.ts";
+export { RequestApprovals } from "../durable-objects/request-approvals.ts";
 
 const app = buildApp();
 

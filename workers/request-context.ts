@@ -20,6 +20,7 @@ import { effectsOf } from "./effects.ts";
 import type { Env } from "./env.ts";
 import { issueAgentSvid } from "./identity/svid.ts";
 import { forbidden } from "./lib/app-error.ts";
+import { requestApprovals } from "./requests/request-approvals-client.ts";
 
 function proposalWatchOf(env: Env, proposalId: string): ProposalWatchPort {
   const stub = env.PROPOSAL_WATCH.getByName(`proposal:${proposalId}`);
@@ -41,6 +42,15 @@ function edgePortsOf(env: Env, db: Database): EdgePorts {
     handOffChannel: (handoff) =>
       (handoff.kind === "agent" ? actorGate(env, agentRoot(handoff.agentId)) : registrationChannel(env, handoff.registrationId)).fetch(handoffRequest(handoff)),
     proposalWatch: (proposalId) => proposalWatchOf(env, proposalId),
+    requestApprovals: (companyId, vaultId) => {
+      // A fresh stub per call: one whose object was reset stays broken.
+      const object = () => requestApprovals(env, companyId, vaultId);
+      return {
+        settle: (id, decision) => object().settle(id, decision),
+        abandon: (id, reason) => object().abandon(id, reason),
+        revokeRelease: (id) => object().revokeRelease(id),
+      };
+    },
     masterKeyring: () => masterKeyring(env),
     now: () => Date.now(),
   };

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { CredentialKeys } from "../../workers/credentials/credentials.contract.ts";
 import {
+  MAX_APPROVAL_TIMEOUT_SECONDS,
   MAX_HOST_PATTERN_LENGTH,
   MAX_SERVICE_DESCRIPTION_LENGTH,
   OneService,
@@ -17,6 +18,7 @@ import type { ApiClient } from "../edge/api-client.ts";
 import { UsageError } from "../cli-error.ts";
 import { type Command, createCommand, type OptionSpec } from "../command/command.ts";
 import { confirm } from "../confirm.ts";
+import { formatDuration, Ttl } from "../duration.ts";
 import type { EdgeBody } from "../edge/edge-api.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
 import { VaultName } from "../command/names.ts";
@@ -59,10 +61,19 @@ const HEADER_OPTION = {
   description: "A header of --auth custom, e.g. 'X-Api-Key: {{ API_KEY }}'",
 } as const satisfies OptionSpec;
 
-/** What a service now is, in one line: host, upstream, auth, on or off. */
+/** `--approval-timeout 2m`: how long a held call waits for a person. */
+const APPROVAL_TIMEOUT_OPTION = {
+  type: "string",
+  placeholder: "duration",
+  schema: Ttl(1, MAX_APPROVAL_TIMEOUT_SECONDS).optional(),
+  description: `How long a held call waits for a person before it is refused, such as 2m (default 2m, at most ${formatDuration(MAX_APPROVAL_TIMEOUT_SECONDS)})`,
+} as const satisfies OptionSpec;
+
+/** What a service now is, in one line: host, upstream, auth, a person approving each call, on or off. */
 function summary(service: ServiceView): string {
   const upstream = service.upstream ? ` via ${service.upstream}` : "";
-  return `${service.host}${upstream}, ${describeAuth(service.auth)}, ${service.enabled ? "enabled" : "disabled"}`;
+  const approval = service.require_approval ? `, every call waits for a person (up to ${formatDuration(service.approval_timeout_seconds)})` : "";
+  return `${service.host}${upstream}, ${describeAuth(service.auth)}${approval}, ${service.enabled ? "enabled" : "disabled"}`;
 }
 
 /** Credential keys the auth names that the vault does not hold yet: the proxy would answer 502. */
@@ -158,6 +169,8 @@ ${AUTH_HELP}`,
       description: `Shown to agents by /discover (up to ${MAX_SERVICE_DESCRIPTION_LENGTH} characters)`,
     },
     disabled: { type: "boolean", description: "Add it switched off (the proxy refuses its host until enabled)" },
+    "require-approval": { type: "boolean", description: "Every call waits until a vault admin approves it (edgevault request approve)" },
+    "approval-timeout": APPROVAL_TIMEOUT_OPTION,
     vault: VAULT_OPTION,
     json: JSON_OPTION("the added service (the edge's fields)"),
   },
@@ -166,6 +179,7 @@ ${AUTH_HELP}`,
     "edgevault vault service add twilio --host api.twilio.com --auth basic:TWILIO_SID:TWILIO_TOKEN --vault payments",
     "edgevault vault service add openai --host api.openai.com --auth 'api-key:OPENAI_KEY:Authorization:Bearer ' --vault payments",
     "edgevault vault service add acme --host api.acme.test --auth custom --header 'X-Acme-Key: {{ ACME_KEY }}' --header 'X-Acme-Org: {{ ACME_ORG }}' --vault payments",
+    "edgevault vault service add deploy --host deploy.example.com/v1/deploy --auth bearer:DEPLOY_TOKEN --require-approval --approval-timeout 5m --vault prod",
   ],
   async handler(args, context) {
     const auth = parseAuthFlags(args.auth, args.header);
@@ -178,6 +192,8 @@ ${AUTH_HELP}`,
         host: args.host,
         auth,
         enabled: !args.disabled,
+        ...(args["require-approval"] ? { require_approval: true } : {}),
+        ...(args["approval-timeout"] === undefined ? {} : { approval_timeout_seconds: args["approval-timeout"] }),
         ...(args.upstream === undefined ? {} : { upstream: args.upstream }),
         ...(args.description === undefined ? {} : { description: args.description }),
       },
@@ -190,7 +206,7 @@ ${AUTH_HELP}`,
 
 export const serviceUpdate = createCommand({
   path: ["vault", "service", "update"],
-  summary: "Change a service's host, auth, upstream, description or name",
+  summary: "Change a service's host, auth, upstream, description, name or per-call approval",
   description: `Changes only what is given; the service keeps its place in the matching order. --auth replaces
 the whole auth config (forms as for vault service add). Vault admins; the proxy uses the change
 from its next request.
@@ -211,15 +227,20 @@ ${AUTH_HELP}`,
     rename: { type: "string", placeholder: "new-name", schema: ServiceName.optional(), description: "A new name for the service" },
     enabled: { type: "boolean", description: "Switch it on (also: vault service enable)" },
     disabled: { type: "boolean", description: "Switch it off (also: vault service disable)" },
+    "require-approval": { type: "boolean", description: "From now on every call waits until a vault admin approves it" },
+    "no-approval": { type: "boolean", description: "Calls go through without a person again" },
+    "approval-timeout": APPROVAL_TIMEOUT_OPTION,
     vault: VAULT_OPTION,
     json: JSON_OPTION("the updated service (the edge's fields)"),
   },
   examples: [
     "edgevault vault service update stripe --auth bearer:STRIPE_RESTRICTED_KEY --vault payments",
     'edgevault vault service update stripe --upstream none --description "Stripe API" --vault payments',
+    "edgevault vault service update deploy --require-approval --approval-timeout 10m --vault prod",
   ],
   async handler(args, context) {
     if (args.enabled && args.disabled) throw new UsageError("--enabled and --disabled contradict each other; give one");
+    if (args["require-approval"] && args["no-approval"]) throw new UsageError("--require-approval and --no-approval contradict each other; give one");
     const auth = parseAuthFlags(args.auth, args.header);
     const change = {
       ...(args.rename === undefined ? {} : { name: args.rename }),
@@ -228,9 +249,13 @@ ${AUTH_HELP}`,
       ...(args.upstream === undefined ? {} : { upstream: args.upstream }),
       ...(args.description === undefined ? {} : { description: args.description }),
       ...(args.enabled ? { enabled: true } : args.disabled ? { enabled: false } : {}),
+      ...(args["require-approval"] ? { require_approval: true } : args["no-approval"] ? { require_approval: false } : {}),
+      ...(args["approval-timeout"] === undefined ? {} : { approval_timeout_seconds: args["approval-timeout"] }),
     } satisfies EdgeBody<"/v1/vaults/{vault}/services/{name}", "patch">;
     if (Object.keys(change).length === 0)
-      throw new UsageError("Nothing to change: give --host, --auth, --upstream, --description, --rename, --enabled or --disabled");
+      throw new UsageError(
+        "Nothing to change: give --host, --auth, --upstream, --description, --rename, --enabled, --disabled, --require-approval, --no-approval or --approval-timeout",
+      );
     const vault = await resolveVault(context, args.vault);
     const { client } = await requireSession(context);
     const { service } = await client.call("patch", "/v1/vaults/{vault}/services/{name}", OneService, { params: { vault, name: args.name }, body: change });

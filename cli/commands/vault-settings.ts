@@ -1,19 +1,20 @@
 /**
  * A vault's settings and what it reports: `vault set` (unmatched-host policy, rate limit) and
- * `vault webhook add|list|remove` (proposal events); the request log is vault-logs.ts. All of it
+ * `vault webhook add|list|remove` (proposal events, and calls waiting for a person); the request log is vault-logs.ts. All of it
  * is for vault admins.
  */
 import { z } from "zod";
 import { MAX_BURST, MAX_CONCURRENT, MAX_RATE_PER_SECOND, type RateLimitInput } from "../../workers/lib/openapi.ts";
 import { DEFAULT_RATE_LIMIT as DEFAULTS } from "../../workers/lib/rate-limit.ts";
-import { PROPOSAL_EVENTS, type ProposalEvent } from "../../workers/proposals/proposals.contract.ts";
 import { OneVault } from "../../workers/vaults/vaults.contract.ts";
 import {
   CreatedWebhook,
   MAX_WEBHOOK_ID_LENGTH,
   MAX_WEBHOOK_URL_LENGTH,
   MAX_WEBHOOKS_PER_VAULT,
+  WEBHOOK_EVENTS,
   WebhookDeleted,
+  type WebhookEvent,
   WebhookList,
 } from "../../workers/webhooks/webhooks.contract.ts";
 import { UsageError } from "../cli-error.ts";
@@ -113,10 +114,10 @@ export const vaultSet = createCommand({
   },
 });
 
-const isWebhookEvent = (name: string): name is ProposalEvent => (PROPOSAL_EVENTS as readonly string[]).includes(name);
+const isWebhookEvent = (name: string): name is WebhookEvent => (WEBHOOK_EVENTS as readonly string[]).includes(name);
 
 /**
- * `--events a,b`: event names, with or without their `proposal.` prefix.
+ * `--events a,b`: event names; a bare name is a proposal's (`applied` is `proposal.applied`).
  * @example
  * WebhookEvents.parse("applied,proposal.rejected") // ["proposal.applied", "proposal.rejected"]
  */
@@ -127,14 +128,14 @@ const WebhookEvents = z.string().transform((value, ctx) => {
         .split(",")
         .map((e) => e.trim())
         .filter((e) => e.length > 0)
-        .map((e) => (e.startsWith("proposal.") ? e : `proposal.${e}`)),
+        .map((e) => (e.includes(".") ? e : `proposal.${e}`)),
     ),
   ];
   const unknown = names.filter((e) => !isWebhookEvent(e));
   if (names.length === 0 || unknown.length > 0) {
     ctx.addIssue({
       code: "custom",
-      message: `${names.length === 0 ? "name at least one event" : `unknown event ${unknown.map((e) => `"${oneLine(e, 40)}"`).join(", ")}`}; use any of ${PROPOSAL_EVENTS.join(", ")}`,
+      message: `${names.length === 0 ? "name at least one event" : `unknown event ${unknown.map((e) => `"${oneLine(e, 40)}"`).join(", ")}`}; use any of ${WEBHOOK_EVENTS.join(", ")}`,
     });
     return z.NEVER;
   }
@@ -150,7 +151,7 @@ const WebhookId = listedId(1, MAX_WEBHOOK_ID_LENGTH, "must be a webhook id as sh
 
 export const vaultWebhookAdd = createCommand({
   path: ["vault", "webhook", "add"],
-  summary: "Add a webhook for proposal events; prints its signing secret once",
+  summary: "Add a webhook for proposal events and held calls; prints its signing secret once",
   description: `Adds a webhook: the edge POSTs a JSON event to the URL when a proposal in this vault is created,
 applied, rejected or expires, signed with the webhook's own secret (header
 X-Edgevault-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">). The secret is printed
@@ -162,7 +163,7 @@ never carry credential values. Up to ${MAX_WEBHOOKS_PER_VAULT} webhooks per vaul
       type: "string",
       placeholder: "a,b",
       schema: WebhookEvents.optional(),
-      description: 'Which events (default: all): created, applied, rejected, expired (with or without the "proposal." prefix)',
+      description: 'Which events (default: all): created, applied, rejected, expired (with or without the "proposal." prefix), request.pending',
     },
     vault: VAULT_OPTION,
     json: JSON_OPTION("{id, url, events, secret, created_at} instead of the bare secret"),

@@ -770,7 +770,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         get: {
             parameters: {
@@ -797,7 +797,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         put: {
             parameters: {
@@ -824,7 +824,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         post: {
             parameters: {
@@ -851,7 +851,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         delete: {
             parameters: {
@@ -878,7 +878,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         options: {
             parameters: {
@@ -905,7 +905,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         head: {
             parameters: {
@@ -932,7 +932,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         patch: {
             parameters: {
@@ -3824,10 +3824,12 @@ export interface paths {
                              * @enum {string}
                              */
                             action?: "set" | "delete";
+                            approval_timeout_seconds?: number;
                             auth?: components["schemas"]["ServiceAuth"];
                             description?: string;
                             host?: string;
                             name: string;
+                            require_approval?: boolean;
                             upstream?: string;
                         }[];
                         user_message?: string;
@@ -4755,6 +4757,265 @@ export interface paths {
                 };
                 /** @description Gone (used, expired or revoked) */
                 410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One held request (vault admins) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The held request */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            request: components["schemas"]["HeldRequest"];
+                        };
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release a held request (a signed-in vault admin, not its requester); `for_seconds` (≤ 3600) also releases the same agent's same method and path that long */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @description Also release the same agent's later requests with the same method, host and path for this long (revocable) */
+                        for_seconds?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Approved: the waiting request is forwarded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            request: components["schemas"]["HeldRequest"];
+                        };
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refuse a held request (a signed-in vault admin): the agent gets 403 request_rejected with the reason */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Rejected */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            request: components["schemas"]["HeldRequest"];
+                        };
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6062,6 +6323,238 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/vaults/{vault}/request-releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Time-boxed approvals still running (vault admins): whose calls with which method, host and path pass without a person, until when */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    vault: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Time-boxed approvals */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releases: components["schemas"]["RequestRelease"][];
+                        };
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/vaults/{vault}/request-releases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End a time-boxed approval now (vault admins): those calls wait for a person again */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    vault: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Revoked */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            revoked: string;
+                        };
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/vaults/{vault}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Requests of the vault held for a person (vault admins), newest first: method, host and path only; at most 32 pending at once */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    status?: "pending" | "approved" | "rejected" | "expired";
+                };
+                header?: never;
+                path: {
+                    vault: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Held requests */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            requests: components["schemas"]["HeldRequest"][];
+                        };
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/vaults/{vault}/services": {
         parameters: {
             query?: never;
@@ -6135,6 +6628,12 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /**
+                         * @description How long a held request waits for a person before the agent gets 403 request_approval_expired
+                         * @default 120
+                         * @example 120
+                         */
+                        approval_timeout_seconds?: number;
                         auth: components["schemas"]["ServiceAuth"];
                         /** @description Shown to agents by /discover */
                         description?: string | null;
@@ -6146,6 +6645,11 @@ export interface paths {
                          */
                         host: string;
                         name: string;
+                        /**
+                         * @description Every request to this service waits until a vault admin approves it (POST /v1/requests/{id}/approve); no credential is read before
+                         * @default false
+                         */
+                        require_approval?: boolean;
                         /**
                          * @description Optional origin to forward to instead of the requested host: `https://host[:port]`, nothing after it.
                          * @example https://eu.api.example.com
@@ -6350,6 +6854,11 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /**
+                         * @description How long a held request waits for a person before the agent gets 403 request_approval_expired
+                         * @example 120
+                         */
+                        approval_timeout_seconds?: number;
                         auth?: components["schemas"]["ServiceAuth"];
                         /** @description Shown to agents by /discover */
                         description?: string | null;
@@ -6360,6 +6869,8 @@ export interface paths {
                          */
                         host?: string;
                         name?: string;
+                        /** @description Every request to this service waits until a vault admin approves it (POST /v1/requests/{id}/approve); no credential is read before */
+                        require_approval?: boolean;
                         /**
                          * @description Optional origin to forward to instead of the requested host: `https://host[:port]`, nothing after it.
                          * @example https://eu.api.example.com
@@ -6782,10 +7293,11 @@ export interface paths {
                          *       "proposal.created",
                          *       "proposal.applied",
                          *       "proposal.rejected",
-                         *       "proposal.expired"
+                         *       "proposal.expired",
+                         *       "request.pending"
                          *     ]
                          */
-                        events?: ("proposal.created" | "proposal.applied" | "proposal.rejected" | "proposal.expired")[];
+                        events?: ("proposal.created" | "proposal.applied" | "proposal.rejected" | "proposal.expired" | "request.pending")[];
                         url: string;
                     };
                 };
@@ -7078,6 +7590,30 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        HeldRequest: {
+            /** @example 2026-01-01T00:00:00.000Z */
+            created_at: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            decided_at: string | null;
+            decided_by: components["schemas"]["PrincipalRef"] & (Record<string, never> | null);
+            /** @enum {string|null} */
+            expired_reason: "timeout" | "client_gone" | "service_changed" | null;
+            /** @example 2026-01-01T00:00:00.000Z */
+            expires_at: string;
+            host: string;
+            id: string;
+            method: string;
+            /** @description The path only: never the query string, headers or body */
+            path: string;
+            reason: string | null;
+            released_for_seconds: number | null;
+            requested_by: components["schemas"]["PrincipalRef"];
+            review_url: string;
+            service: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected" | "expired";
+            vault: string;
+        };
         Identity: {
             /**
              * @description Algorithm of the key signing now
@@ -7269,7 +7805,23 @@ export interface components {
             service: string | null;
             status: number;
         };
+        RequestRelease: {
+            agent: components["schemas"]["PrincipalRef"];
+            approved_by: components["schemas"]["PrincipalRef"];
+            /** @example 2026-01-01T00:00:00.000Z */
+            created_at: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            expires_at: string;
+            host: string;
+            id: string;
+            method: string;
+            path: string;
+            request: string;
+            service: string;
+            vault: string;
+        };
         Service: {
+            approval_timeout_seconds: number;
             auth: components["schemas"]["ServiceAuth"];
             /** @example 2026-01-01T00:00:00.000Z */
             created_at: string;
@@ -7282,6 +7834,7 @@ export interface components {
             id: string;
             name: string;
             position: number;
+            require_approval: boolean;
             /** @example 2026-01-01T00:00:00.000Z */
             updated_at: string | null;
             upstream: string | null;
@@ -7475,7 +8028,7 @@ export interface components {
         Webhook: {
             /** @example 2026-01-01T00:00:00.000Z */
             created_at: string;
-            events: ("proposal.created" | "proposal.applied" | "proposal.rejected" | "proposal.expired")[];
+            events: ("proposal.created" | "proposal.applied" | "proposal.rejected" | "proposal.expired" | "request.pending")[];
             id: string;
             url: string;
         };

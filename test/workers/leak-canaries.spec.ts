@@ -202,6 +202,22 @@ describe("leak canaries", () => {
     const [atUpstream] = await recordedSettled(proxyId);
     expect(atUpstream?.headers.authorization).toBe(`Bearer ${CREDENTIAL}`);
 
+    // A call held for a person, then approved: the held record, its webhook and its page never carry the credential.
+    const heldHost = `held-${host}`;
+    await send("add held service", "POST", `/v1/vaults/${vault}/services`, {
+      token: owner,
+      body: { name: "held", host: heldHost, upstream: upstreamUrl(), auth: { type: "bearer", token: "API_KEY" }, require_approval: true },
+      status: 201,
+    });
+    const heldCall = send("proxy held for a person", "GET", `/proxy/${heldHost}/r/${requestId()}/status/204`, { token: agent, headers: { "X-Vault": vault } });
+    let heldId = "";
+    while (!heldId) {
+      const pending = await send("list held requests", "GET", `/v1/vaults/${vault}/requests?status=pending`, { token: person, status: 200 });
+      heldId = ((pending.body.requests as { id: string }[])[0]?.id ?? "") as string;
+    }
+    await send("approve held request", "POST", `/v1/requests/${heldId}/approve`, { token: person, body: { for_seconds: 60 }, status: 200 });
+    expect((await heldCall).status).toBe(204);
+
     // A proposal, approved with a new credential value.
     const raised = await send("raise proposal", "POST", "/v1/proposals", {
       token: agent,
@@ -228,8 +244,8 @@ describe("leak canaries", () => {
       body: { credentials: { OTHER_KEY: APPROVED_CREDENTIAL } },
       status: 409,
     });
-    // Both deliveries arrived (the approval link rides on the first): the webhook canaries were exercised.
-    expect((await recordedSettled(hookId, 2)).map((r) => r.headers["x-edgevault-event"])).toEqual(["proposal.created", "proposal.applied"]);
+    // Every delivery arrived (the held call's, then the proposal's: the approval link rides on its first): the webhook canaries were exercised.
+    expect((await recordedSettled(hookId, 3)).map((r) => r.headers["x-edgevault-event"])).toEqual(["request.pending", "proposal.created", "proposal.applied"]);
 
     // The master key rotated to the canary: the company's data key is re-wrapped under it, and the
     // edge, deployed with both keys, uses it from here on.
@@ -266,7 +282,8 @@ describe("leak canaries", () => {
         .replace("{agentId}", agentName)
         .replace("{jti}", passportJti)
         .replace(/^\/api\/agents\/\{id\}/, `/api/agents/${agentName}`)
-        .replace(/^\/v1\/proposals\/\{id\}/, `/v1/proposals/${proposal}`);
+        .replace(/^\/v1\/proposals\/\{id\}/, `/v1/proposals/${proposal}`)
+        .replace(/^\/v1\/requests\/\{id\}/, `/v1/requests/${heldId}`);
     const unread: string[] = [];
     for (const [path, methods] of Object.entries(doc.paths)) {
       if (!("get" in methods) || path.startsWith("/proxy")) continue;

@@ -142,6 +142,11 @@ const PROXY_ROW = (note?: string): Rule =>
 const DECIDE_NOTE =
   "a signed-in human, never about what they (or a session they minted) raised; admin of the vault when the proposal adds, changes or deletes a service, or asks for a value a destination no vault admin chose would receive (an agent, a session or a member chose it)";
 
+const DECIDE_REQUEST_NOTE = "a signed-in admin of the vault, never about a request they (or a session they minted) made";
+/** Held requests are people's business: agents and sessions never read or decide them. */
+const REQUEST_READERS = { company_key: "admin", owner: "admin", member: "admin" } as const;
+const REQUEST_DECIDERS = { owner: "admin", member: "admin" } as const;
+
 export const PERMISSIONS = {
   "GET /health": PUBLIC,
   "GET /skill.md": { ...PUBLIC, note: "the agent skill (skills/edgevault/SKILL.md)" },
@@ -282,6 +287,13 @@ export const PERMISSIONS = {
   "POST /v1/proposals/{id}/approve": only({ owner: "member", member: "member" }, { note: DECIDE_NOTE, refusal: HUMANS_ONLY }),
   "POST /v1/proposals/{id}/reject": only({ owner: "member", member: "member" }, { note: DECIDE_NOTE, refusal: HUMANS_ONLY }),
 
+  "GET /v1/vaults/{vault}/requests": only(REQUEST_READERS, { note: "method, host and path only, never the query, headers or body" }),
+  "GET /v1/requests/{id}": only(REQUEST_READERS),
+  "POST /v1/requests/{id}/approve": only(REQUEST_DECIDERS, { note: DECIDE_REQUEST_NOTE, refusal: HUMANS_ONLY }),
+  "POST /v1/requests/{id}/reject": only(REQUEST_DECIDERS, { note: DECIDE_REQUEST_NOTE, refusal: HUMANS_ONLY }),
+  "GET /v1/vaults/{vault}/request-releases": only(REQUEST_READERS),
+  "DELETE /v1/vaults/{vault}/request-releases/{id}": only(REQUEST_READERS),
+
   "GET /proxy/{host}/{path}": PROXY_ROW(
     "every method alike: a person's or an API key's token is refused from the token alone (`agent_token_required`); the caller's ActorGate holds its cell in the vault, in the one round trip",
   ),
@@ -301,6 +313,9 @@ export const PERMISSIONS = {
   ),
   "GET /approve/{id}": only({ owner: "member", member: "member" }, { surface: "page" }),
   "POST /approve/{id}": only({ owner: "member", member: "member" }, { surface: "page", note: DECIDE_NOTE }),
+  "GET /requests/{id}": consolePage("GET /v1/requests/{id}", REQUEST_DECIDERS, "a held request: what it asks, who asks, until when"),
+  "POST /requests/{id}/approve": consolePage("POST /v1/requests/{id}/approve", REQUEST_DECIDERS, DECIDE_REQUEST_NOTE),
+  "POST /requests/{id}/reject": consolePage("POST /v1/requests/{id}/reject", REQUEST_DECIDERS, DECIDE_REQUEST_NOTE),
 
   // The console: each page (or form) is held to the row of the API operation it mirrors.
   "GET /agents": consolePage("GET /v1/agents", PEOPLE),
@@ -333,6 +348,7 @@ export const PERMISSIONS = {
   "POST /vaults/{vault}/webhooks": inVaultPage("admin", "POST /v1/vaults/{vault}/webhooks", "the signing secret is shown once"),
   "POST /vaults/{vault}/webhooks/{id}/delete": inVaultPage("admin", "DELETE /v1/vaults/{vault}/webhooks/{id}", "after a confirmation step"),
   "GET /vaults/{vault}/traffic": inVaultPage("admin", "GET /v1/vaults/{vault}/logs"),
+  "POST /vaults/{vault}/request-releases/{id}/revoke": inVaultPage("admin", "DELETE /v1/vaults/{vault}/request-releases/{id}"),
   "GET /users": consolePage("GET /v1/users", OWNER_ONLY),
   "POST /users": consolePage("POST /v1/users", OWNER_ONLY, "invites a person; the accept link is shown once"),
   "POST /users/{id}/role": consolePage("PATCH /v1/users/{id}", OWNER_ONLY, "the company's last owner stays"),

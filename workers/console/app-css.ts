@@ -60,7 +60,7 @@ button,.button{font:inherit;padding:.7rem 1.2rem;border-radius:.375rem;border:1p
 .notice.warn{background:var(--warn-bg);color:var(--warn-fg);font-size:.95rem;margin:.5rem 0 0}
 .notice.info{background:var(--info-bg);color:var(--info-fg)}
 .badge{display:inline-block;font-size:.8rem;font-weight:700;padding:.1rem .5rem;border-radius:1rem;background:var(--info-bg);color:var(--info-fg)}
-.badge.applied,.badge.online,.badge.active,.badge.enabled{background:var(--ok-bg);color:var(--ok-fg)}
+.badge.applied,.badge.approved,.badge.online,.badge.active,.badge.enabled{background:var(--ok-bg);color:var(--ok-fg)}
 .badge.rejected,.badge.expired,.badge.disabled,.badge.refused{background:var(--err-bg);color:var(--err-fg)}
 .badge.offline,.badge.invited,.badge.pending{background:var(--quote);color:var(--muted)}
 ul.plain{list-style:none;padding:0;margin:0}

@@ -5,6 +5,7 @@ import { apiKeysPages } from "../companies/pages/api-keys.handlers.ts";
 import { agentInvitesPages } from "../invites/pages/agent-invites.handlers.ts";
 import { registrationsPages } from "../registrations/pages/registrations.handlers.ts";
 import { trafficPages } from "../request-log/pages/traffic.handlers.ts";
+import { requestsPages } from "../requests/pages/requests.handlers.ts";
 import { acceptPages } from "../users/pages/accept.handlers.ts";
 import { usersPages } from "../users/pages/users.handlers.ts";
 import { vaultMembersPages } from "../vaults/pages/vault-members.handlers.ts";
@@ -21,6 +22,7 @@ export const consoleRouters = [
   vaultMembersPages,
   vaultWebhooksPages,
   trafficPages,
+  requestsPages,
   usersPages,
   acceptPages,
   apiKeysPages,

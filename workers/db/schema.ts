@@ -317,6 +317,9 @@ export const services = sqliteTable(
     description: text("description"),
     auth: text("auth", { mode: "json" }).$type<ServiceAuth>().notNull(),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    /** Every request waits for a vault admin (proxy/request-hold.ts), at most `approval_timeout_seconds`. */
+    requireApproval: integer("require_approval", { mode: "boolean" }).notNull().default(false),
+    approvalTimeoutSeconds: integer("approval_timeout_seconds").notNull().default(120),
     position: integer("position").notNull().default(0),
     /**
      * Who last chose where this service sends credentials (`upstream ?? https://host`: a new host

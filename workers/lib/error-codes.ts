@@ -115,6 +115,15 @@ export const PROPOSAL_ERROR_CODES = [
   "too_many_pending_proposals",
 ] as const;
 
+/** Held requests (services with `require_approval`): the agent's refusals, and the deciders'. */
+export const HELD_REQUEST_ERROR_CODES = [
+  "request_rejected",
+  "request_approval_expired",
+  "too_many_held_requests",
+  "request_not_pending",
+  "own_request",
+] as const;
+
 /** Realms. */
 export const REALM_ERROR_CODES = ["realm_exists", "realm_not_found", "invalid_slug", "nothing_to_update"] as const;
 
@@ -166,6 +175,7 @@ const GROUPS = [
   COMPANY_ERROR_CODES,
   INVITE_ERROR_CODES,
   PROPOSAL_ERROR_CODES,
+  HELD_REQUEST_ERROR_CODES,
   REALM_ERROR_CODES,
   REGISTRATION_ERROR_CODES,
   SERVICE_ERROR_CODES,

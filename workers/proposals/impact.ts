@@ -22,6 +22,8 @@ export type CurrentService = {
   destinationChosenBy: PrincipalRef | null;
   destinationChosenAt: number | null;
   destinationChosenByRole: VaultRole | null;
+  requireApproval: boolean;
+  approvalTimeoutSeconds: number;
 };
 
 /**
@@ -107,7 +109,13 @@ export function withImpact(
     const { replaces: _r, exposes: _e, ...base } = service;
     const existing = byName.get(service.name);
     const replaces = existing
-      ? { host: existing.hostPattern, ...(existing.upstream ? { upstream: existing.upstream } : {}), auth_type: existing.auth.type }
+      ? {
+          host: existing.hostPattern,
+          ...(existing.upstream ? { upstream: existing.upstream } : {}),
+          auth_type: existing.auth.type,
+          // Only when on: a `set` that drops it is a loosening the approval page marks (approvalPhrase).
+          ...(existing.requireApproval ? { require_approval: true, approval_timeout_seconds: existing.approvalTimeoutSeconds } : {}),
+        }
       : undefined;
     if (service.action === "delete" || !service.host || !service.auth) return { ...base, ...(replaces ? { replaces } : {}) };
     const destination = destinationOf(service.host, service.upstream);

@@ -80,6 +80,8 @@ export async function vaultAsItIs(db: Database, companyId: string, vaultId: stri
         destinationChosenBy: services.destinationChosenBy,
         destinationChosenAt: services.destinationChosenAt,
         destinationChosenByRole: services.destinationChosenByRole,
+        requireApproval: services.requireApproval,
+        approvalTimeoutSeconds: services.approvalTimeoutSeconds,
       })
       .from(services)
       .where(and(eq(services.vaultId, vaultId), eq(services.companyId, companyId)))

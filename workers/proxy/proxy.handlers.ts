@@ -16,6 +16,7 @@ import { credentialKeysOf, injectedHeaders } from "../lib/http/inject-auth.ts";
 import { AppError } from "../lib/app-error.ts";
 import { type Admitted, admitRequest, requireProxiedMethod } from "./admission.ts";
 import { releaseLater, takeReleases } from "./lease-releases.ts";
+import { type ApprovalHold, approvalHold } from "./request-hold.ts";
 import * as errors from "./proxy-errors.ts";
 import { logProxyRequest, type RequestLogRow } from "../request-log/request-log.writer.ts";
 import { openCredentials, recheckVaultConfig, type ServiceRecord, vaultConfig, type VaultConfig } from "./vault-config.ts";
@@ -44,9 +45,11 @@ proxyRouter.all("/proxy/*", async (c) => {
     refuseDotSegments(requestTargetPath(c.req.url));
     const target = parseProxyTarget(hostSegment, path, { allowPrivate: configOf(c.env).allowPrivateUpstreams });
     const cached = await vaultConfig(c.var.db, c.env, admission.actor.companyId, admission.vault.id, (p) => c.executionCtx.waitUntil(p));
-    let found = await resolveService(cached, target);
+    // A service that needs a person holds the request here, before any credential is opened (request-hold.ts).
+    const hold = approvalHold(c, admission, { method: c.req.method, host: hostSegment.slice(0, 255), path: path.slice(0, 1024) });
+    let found = await resolveService(cached, target, hold);
     // A refusal never rests on a stale copy: read the vault once more (the retry after `applied`).
-    if (!found.ok) found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target);
+    if (!found.ok) found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target, hold);
     if (!found.ok) {
       if (found.refusal === "no_service") throw errors.noServiceForHost(hostSegment, admission.vault.name, publicOriginOf(c.env));
       if (found.refusal === "disabled") throw errors.serviceDisabled(found.service.name, hostSegment);
@@ -78,7 +81,8 @@ proxyRouter.all("/proxy/*", async (c) => {
     return new Response(counted, { status: upstream.status, statusText: upstream.statusText, headers: clientResponseHeaders(upstream.headers) });
   } catch (error) {
     const appError = error instanceof AppError ? error : new AppError(500, "internal_error", "Internal error", { cause: error });
-    log({ status: appError.status, denial: appError.code });
+    // A request whose client left while it waited for a person was logged by its vault's RequestApprovals object.
+    if (appError.extra.reason !== "client_gone") log({ status: appError.status, denial: appError.code });
     releaseLease();
     throw appError;
   }
@@ -109,11 +113,12 @@ type Resolution =
   | { ok: false; refusal: "disabled"; service: ServiceRecord }
   | { ok: false; refusal: "missing_credential"; service: ServiceRecord; missing: string };
 
-/** The service a target matches in this copy of the vault, and the headers it injects. */
-async function resolveService(config: VaultConfig, target: ProxyTarget): Promise<Resolution> {
+/** The service a target matches in this copy of the vault, and the headers it injects (after `hold`, for a service that needs a person). */
+async function resolveService(config: VaultConfig, target: ProxyTarget, hold: ApprovalHold): Promise<Resolution> {
   const service = matchService(config.services, target);
   if (!service) return { ok: false, refusal: "no_service" };
   if (!service.enabled) return { ok: false, refusal: "disabled", service };
+  await hold(service);
   const opened = await openCredentials(config, credentialKeysOf(service.auth));
   if ("missing" in opened) return { ok: false, refusal: "missing_credential", service, missing: opened.missing };
   const injection = injectedHeaders(service.auth, opened.values);
@@ -204,7 +209,7 @@ export const PROXY_DOC: Omit<RouteConfig, "method"> = {
   tags: ["agent protocol"],
   summary: "Forward to <host> with the vault's credential injected (any method; query and body as-is)",
   description:
-    "Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.",
+    "Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.",
   security: [{ bearerAuth: [] }],
   request: {
     params: z.object({ host: z.string().openapi({ example: "api.stripe.com" }), path: z.string().openapi({ example: "v1/charges" }) }),

@@ -70,6 +70,8 @@ function serviceView(s: ServiceRecord): ServiceView {
     description: s.description,
     auth: s.auth,
     enabled: s.enabled,
+    require_approval: s.requireApproval,
+    approval_timeout_seconds: s.approvalTimeoutSeconds,
     position: s.position,
     credential_keys: credentialKeysOf(s.auth),
     created_at: iso(s.createdAt) ?? "",
@@ -113,7 +115,16 @@ async function creation(ctx: ActionContext, vault: VaultRow, input: ServiceInput
   const upstream = input.upstream ? parseUpstreamOrigin(input.upstream, options) : null;
   if (await findVaultService(ctx.db, vault.companyId, vault.id, input.name)) throw nameTaken(input.name);
   await requireFreeHost(ctx, vault, host);
-  const detail = { vault: vault.name, name: input.name, host, upstream, auth_type: input.auth.type, enabled: input.enabled };
+  const detail = {
+    vault: vault.name,
+    name: input.name,
+    host,
+    upstream,
+    auth_type: input.auth.type,
+    enabled: input.enabled,
+    // Named only when on, as an approval page says it: a person approves each call.
+    ...(input.require_approval ? { require_approval: true, approval_timeout_seconds: input.approval_timeout_seconds } : {}),
+  };
   const now = ctx.edge.now();
   const service = {
     id: newId("svc"),
@@ -125,6 +136,8 @@ async function creation(ctx: ActionContext, vault: VaultRow, input: ServiceInput
     description: input.description || null,
     auth: input.auth,
     enabled: input.enabled,
+    requireApproval: input.require_approval,
+    approvalTimeoutSeconds: input.approval_timeout_seconds,
     // Who points credentials somewhere is shown to whoever is later asked for a value (proposals/impact.ts).
     ...chosenBy(await chooser()),
     destinationChosenAt: now,
@@ -161,6 +174,9 @@ async function revision(ctx: ActionContext, vault: VaultRow, existing: ServiceRo
   }
   if (edit.auth !== undefined && JSON.stringify(edit.auth) !== JSON.stringify(existing.auth)) changes.auth = edit.auth;
   if (edit.enabled !== undefined && edit.enabled !== existing.enabled) changes.enabled = edit.enabled;
+  if (edit.require_approval !== undefined && edit.require_approval !== existing.requireApproval) changes.requireApproval = edit.require_approval;
+  if (edit.approval_timeout_seconds !== undefined && edit.approval_timeout_seconds !== existing.approvalTimeoutSeconds)
+    changes.approvalTimeoutSeconds = edit.approval_timeout_seconds;
   const changed = Object.keys(changes).sort();
   if (changed.length === 0) return { changed, change: undefined };
   if (!toServiceRecord({ ...existing, ...changes })) throw unreadable(existing);
@@ -246,7 +262,15 @@ export async function serviceSetChange(ctx: ActionContext, vault: VaultRow, inpu
   const chosen = async () => chooser;
   const existing = await findVaultService(ctx.db, vault.companyId, vault.id, input.name);
   if (!existing) return creation(ctx, vault, input, chosen);
-  const replacement = { host: input.host, upstream: input.upstream ?? null, description: input.description ?? null, auth: input.auth, enabled: input.enabled };
+  const replacement = {
+    host: input.host,
+    upstream: input.upstream ?? null,
+    description: input.description ?? null,
+    auth: input.auth,
+    enabled: input.enabled,
+    // Named only when on, as an approval page says it: a person approves each call.
+    ...(input.require_approval ? { require_approval: true, approval_timeout_seconds: input.approval_timeout_seconds } : {}),
+  };
   return (await revision(ctx, vault, existing, replacement, chosen)).change;
 }
 

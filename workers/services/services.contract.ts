@@ -25,6 +25,10 @@ export const MAX_HOST_PATTERN_LENGTH = 512;
 export const MAX_UPSTREAM_LENGTH = 2048;
 export const MAX_SERVICE_DESCRIPTION_LENGTH = 500;
 
+/** Per-request approval: how long a held request waits for a person by default, and at most. */
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 120;
+export const MAX_APPROVAL_TIMEOUT_SECONDS = 600;
+
 const HeaderName = z
   .string()
   .min(1)
@@ -99,6 +103,13 @@ const Upstream = z.string().max(MAX_UPSTREAM_LENGTH).openapi({
   description: "Optional origin to forward to instead of the requested host: `https://host[:port]`, nothing after it.",
 });
 const Description = z.string().max(MAX_SERVICE_DESCRIPTION_LENGTH).openapi({ description: "Shown to agents by /discover" });
+const RequireApproval = z.boolean().openapi({
+  description: "Every request to this service waits until a vault admin approves it (POST /v1/requests/{id}/approve); no credential is read before",
+});
+const ApprovalTimeout = z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_SECONDS).openapi({
+  description: "How long a held request waits for a person before the agent gets 403 request_approval_expired",
+  example: DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+});
 
 export const ServiceView = z
   .object({
@@ -109,6 +120,8 @@ export const ServiceView = z
     description: z.string().nullable(),
     auth: ServiceAuthSchema,
     enabled: z.boolean(),
+    require_approval: z.boolean(),
+    approval_timeout_seconds: z.number().int(),
     position: z.number().int(),
     credential_keys: z.array(z.string()).openapi({ description: "Credential keys the auth references (they need not exist yet)" }),
     created_at: Timestamp,
@@ -128,6 +141,8 @@ export const CreateServiceBody = z
     description: Description.nullable().optional(),
     auth: ServiceAuthSchema,
     enabled: z.boolean().default(true),
+    require_approval: RequireApproval.default(false),
+    approval_timeout_seconds: ApprovalTimeout.default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
   })
   .strict();
 
@@ -139,6 +154,8 @@ export const UpdateServiceBody = z
     description: Description.nullable().optional(),
     auth: ServiceAuthSchema.optional(),
     enabled: z.boolean().optional(),
+    require_approval: RequireApproval.optional(),
+    approval_timeout_seconds: ApprovalTimeout.optional(),
   })
   .strict()
   .refine((body) => Object.keys(body).length > 0, "send at least one field to change");

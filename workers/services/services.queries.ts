@@ -27,6 +27,9 @@ export type ServiceRecord = {
   description: string | null;
   auth: ServiceAuth;
   enabled: boolean;
+  /** Every request waits for a person (proxy/request-hold.ts), at most this many seconds. */
+  requireApproval: boolean;
+  approvalTimeoutSeconds: number;
   /** Last tie-breaker in matching: lower comes first. */
   position: number;
   createdAt: number;
@@ -55,6 +58,8 @@ export function toServiceRecord(row: ServiceRow): ServiceRecord | null {
       description: row.description,
       auth: auth.data,
       enabled: row.enabled,
+      requireApproval: row.requireApproval,
+      approvalTimeoutSeconds: row.approvalTimeoutSeconds,
       position: row.position,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
@@ -176,5 +181,7 @@ export function serviceAuditValues(changes: Partial<ServiceRow>): Record<string,
   if (changes.upstream !== undefined) out.upstream = changes.upstream;
   if (changes.auth !== undefined) out.auth_type = changes.auth.type;
   if (changes.enabled !== undefined) out.enabled = changes.enabled;
+  if (changes.requireApproval !== undefined) out.require_approval = changes.requireApproval;
+  if (changes.approvalTimeoutSeconds !== undefined) out.approval_timeout_seconds = changes.approvalTimeoutSeconds;
   return out;
 }

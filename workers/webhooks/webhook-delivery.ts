@@ -62,11 +62,19 @@ export function webhookPayload(event: ProposalEvent, view: ProposalView, deliver
 
 /** True when delivered (2xx) or the webhook no longer exists; false to retry later. */
 export async function deliver(env: Env, companyId: string, delivery: WebhookDelivery, view: ProposalView): Promise<boolean> {
+  return sendWebhook(env, companyId, delivery.webhookId, delivery.event, delivery.id, webhookPayload(delivery.event, view, delivery.id, delivery.approvalUrl));
+}
+
+/**
+ * Posts one event's payload to one webhook, signed with its secret: true when delivered (2xx) or
+ * the webhook no longer exists, false to retry later. Proposals' and held requests' events alike.
+ */
+export async function sendWebhook(env: Env, companyId: string, webhookId: string, event: string, deliveryId: string, payload: unknown): Promise<boolean> {
   const db = createDatabase(env.DB);
-  const hook = await webhookToDeliver(db, companyId, delivery.webhookId);
+  const hook = await webhookToDeliver(db, companyId, webhookId);
   if (!hook) return true;
   const secret = await openText(await companyDataKey(db, env, companyId), hook.sealedSecret, associatedData.webhookSecret(companyId, hook.id));
-  const body = JSON.stringify(webhookPayload(delivery.event, view, delivery.id, delivery.approvalUrl));
+  const body = JSON.stringify(payload);
   const signature = await signWebhook(secret, body, Math.floor(Date.now() / 1000));
   try {
     const response = await fetch(hook.url, {
@@ -74,8 +82,8 @@ export async function deliver(env: Env, companyId: string, delivery: WebhookDeli
       headers: {
         "Content-Type": "application/json",
         "User-Agent": "Edgevault-Webhooks/1",
-        "X-Edgevault-Event": delivery.event,
-        "X-Edgevault-Delivery": delivery.id,
+        "X-Edgevault-Event": event,
+        "X-Edgevault-Delivery": deliveryId,
         "X-Edgevault-Signature": signature,
       },
       body,

@@ -8,6 +8,7 @@
 import { env } from "cloudflare:test";
 import { call, createVault, inviteAgent, unique } from "../helpers.ts";
 import { type Browser, getPage, type PageAnswer, PASSWORD, postForm, signInCookie } from "../pages-support.ts";
+import { REQUEST_PAGE_PROBES } from "./request-probes.ts";
 import { grantUser, type Instance, type World } from "./world.ts";
 
 export type PageRequest = { method: "GET" | "POST"; path: string; fields?: Record<string, string | string[]> };
@@ -250,6 +251,8 @@ export const PAGE_PROBES: Record<string, PageProbe> = {
     },
   },
   "GET /audit": { request: async () => ({ method: "GET", path: "/audit?action=vault.create" }) },
+
+  ...REQUEST_PAGE_PROBES,
 };
 
 /** Public pages, opened without a session as a first-time visitor would: each must succeed. */

@@ -9,6 +9,7 @@ import type { Cell } from "../../../workers/auth/permission-table.ts";
 import { call, createVault, inviteAgent, unique } from "../helpers.ts";
 import { requestId } from "../upstream.ts";
 import { PASSPORT_PROBES } from "./passport-probes.ts";
+import { REQUEST_PROBES } from "./request-probes.ts";
 import { grantUser, mintSession, type Instance, type World } from "./world.ts";
 
 export type ProbeRequest = { method: string; path: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string };
@@ -341,6 +342,8 @@ export const PROBES: Record<string, Probe> = {
   "PUT /proxy/{host}/{path}": proxyProbe("PUT"),
   "PATCH /proxy/{host}/{path}": proxyProbe("PATCH"),
   "DELETE /proxy/{host}/{path}": proxyProbe("DELETE"),
+
+  ...REQUEST_PROBES,
 };
 
 let registrationAddress = 0;

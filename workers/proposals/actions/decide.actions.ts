@@ -24,6 +24,7 @@ import { isServiceNameTaken } from "../../services/services.queries.ts";
 import { proposalView, raisedByOf, raisedByRootOf, type ProposalRow } from "../proposal-rows.ts";
 import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../proposal-view.ts";
 import { approveChange, findProposal, rejectChange } from "../proposals.queries.ts";
+import { proposedApproval } from "../proposals.contract.ts";
 import { raiserRoleNow, reviewView } from "../review-view.ts";
 
 /** A decider: the person deciding and their role in the proposal's vault. */
@@ -140,7 +141,15 @@ async function applied(ctx: ActionContext, { row, vault, raiserRole }: Decision,
     if (s.action === "delete") changes.push(await serviceRemovalChange(ctx, vault, s.name));
     else if (!s.host || !s.auth) throw badRequest("invalid_request", `Service "${s.name}" of this proposal has no host or auth`);
     else {
-      const input = { name: s.name, host: s.host, upstream: s.upstream ?? null, description: s.description ?? null, auth: s.auth, enabled: true };
+      const input = {
+        name: s.name,
+        host: s.host,
+        upstream: s.upstream ?? null,
+        description: s.description ?? null,
+        auth: s.auth,
+        enabled: true,
+        ...proposedApproval(s),
+      };
       changes.push(await serviceSetChange(ctx, vault, input, chooser));
     }
   }

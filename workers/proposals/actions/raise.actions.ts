@@ -75,6 +75,8 @@ async function checkProposal(
       ...(upstream ? { upstream } : {}),
       ...(service.description ? { description: service.description } : {}),
       auth: service.auth,
+      ...(service.require_approval ? { require_approval: true } : {}),
+      ...(service.approval_timeout_seconds !== undefined ? { approval_timeout_seconds: service.approval_timeout_seconds } : {}),
     };
   });
 

@@ -7,7 +7,7 @@
  * session's label) is shown isolated, its controls written out (agent-text.ts).
  */
 import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../proposal-view.ts";
-import { choicePhrase, destinationText, principalPhrase } from "../proposals.contract.ts";
+import { approvalPhrase, choicePhrase, destinationText, principalPhrase } from "../proposals.contract.ts";
 import { credentialKeysOf } from "../../lib/http/inject-auth.ts";
 import { chosenBlock, chosenLine, phraseMarkup } from "../../console/agent-text.ts";
 import { html, layout, notice } from "../../console/layout.ts";
@@ -58,12 +58,14 @@ const serviceItem = (service: ProposalServiceView) => {
     return html`<li><strong>Remove</strong> service <code>${service.name}</code>${old ? html` <span class="hint">— now ${destination(old.host, old.upstream)}, ${old.auth_type} auth</span>` : ""}</li>`;
   }
   const keys = service.auth ? credentialKeysOf(service.auth) : [];
+  const approval = approvalPhrase(service);
+  const approvalBefore = old?.require_approval ? `every call waits for a person (up to ${old.approval_timeout_seconds ?? 120} s)` : "";
   // A set over an existing service is a replacement: say old → new, never a plain "Allow".
   const verb = old
     ? html`<strong>Replace</strong> service <code>${service.name}</code>: ${destination(old.host, old.upstream)} (${old.auth_type} auth) → ${destination(service.host ?? "", service.upstream)}`
     : html`<strong>Allow</strong> <code>${service.host ?? ""}</code> as <code>${service.name}</code>`;
   return html`<li>${verb}
-  <span class="hint">— ${service.auth?.type ?? "passthrough"} auth${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}</span>${service.upstream ? html`<p class="notice warn">Requests and their credentials go to <code>${service.upstream}</code>, not to <code>${service.host ?? ""}</code>. Approve only if you trust that address.</p>` : ""}${(
+  <span class="hint">— ${service.auth?.type ?? "passthrough"} auth${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}${approval.text ? html`; ${approval.text}` : ""}</span>${approval.loosens ? html`<p class="notice warn">Loosens: ${approvalBefore} → calls go through without a person.</p>` : ""}${service.upstream ? html`<p class="notice warn">Requests and their credentials go to <code>${service.upstream}</code>, not to <code>${service.host ?? ""}</code>. Approve only if you trust that address.</p>` : ""}${(
     service.exposes ?? []
   ).map(
     (e) =>

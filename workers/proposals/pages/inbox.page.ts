@@ -11,6 +11,8 @@ import { choicePhrase, destinationText, principalPhrase } from "../proposals.con
 import { chosenLine, phraseMarkup } from "../../console/agent-text.ts";
 import { html, layout, notice } from "../../console/layout.ts";
 import type { Frame } from "../../console/nav.ts";
+import { heldRequestsSection } from "../../requests/pages/held-requests.page.ts";
+import type { HeldInboxEntry } from "../../requests/requests.actions.ts";
 
 /** "KEY → https://host (host chosen by agent x on …)" for each value the proposal asks for; a choice no vault admin made in bold. */
 const destinations = (view: ProposalView) => {
@@ -43,11 +45,12 @@ function entry({ view, refusal }: InboxEntry) {
     <div class="meta">${view.created_at.slice(0, 16).replace("T", " ")} UTC</div>${destinations(view)}</li>`;
 }
 
-export function inboxPage(options: { items: InboxEntry[]; frame: Frame }) {
+export function inboxPage(options: { items: InboxEntry[]; held: HeldInboxEntry[]; frame: Frame }) {
   const byVault = new Map<string, InboxEntry[]>();
   for (const item of options.items) byVault.set(item.view.vault, [...(byVault.get(item.view.vault) ?? []), item]);
   const body = html`<h1>Pending requests</h1>
-${options.items.length === 0 ? notice("info", "Nothing is waiting for you.") : ""}
+${options.items.length === 0 && options.held.length === 0 ? notice("info", "Nothing is waiting for you.") : ""}
+${heldRequestsSection(options.held)}
 ${[...byVault.entries()].map(
   ([vault, items]) => html`<section class="card" aria-labelledby="vault-${vault}">
   <h2 id="vault-${vault}">Vault <code>${vault}</code></h2>

@@ -13,7 +13,8 @@ import { frameOf } from "../../console/nav.ts";
 import { APPROVAL_FORM_BODY_LIMIT, formBodyLimit, readForm, requireForm } from "../../console/page-forms.ts";
 import { type PageSession, pageSession, signInRedirect } from "../../console/page-session.ts";
 import { AppError } from "../../lib/app-error.ts";
-import { actionContextOf } from "../../request-context.ts";
+import { actionContextOf, asOperation } from "../../request-context.ts";
+import { heldRequestsForReview } from "../../requests/requests.actions.ts";
 import { createRouter } from "../../router.ts";
 import { approve, decidable, pendingForReview, reject } from "../proposals.actions.ts";
 import { approvePage } from "./approve.page.ts";
@@ -39,7 +40,9 @@ proposalPages.get("/inbox", async (c) => {
   holdPageTo(c, "GET /inbox", session.principal);
   // Marked as each vault stands now: where every value asked for would go, and who chose it.
   const items = await pendingForReview(actionContextOf(c), INBOX_LIMIT);
-  return page(c, inboxPage({ items, frame: frameOf(session, "/inbox") }));
+  // Calls waiting for a person, in vaults where the person is an admin (held to the list's own row).
+  const held = await heldRequestsForReview(asOperation(actionContextOf(c), "GET /v1/vaults/{vault}/requests"), INBOX_LIMIT);
+  return page(c, inboxPage({ items, held, frame: frameOf(session, "/inbox") }));
 });
 
 proposalPages.get("/approve/:id", async (c) => {

@@ -24,6 +24,9 @@ export type ServiceDraft = {
   apiKeyPrefix?: string;
   customHeaders?: string;
   enabled: boolean;
+  /** Per-request approval: unchecked by default; the timeout as typed (blank: the default). */
+  requireApproval?: boolean;
+  approvalTimeout?: string;
 };
 
 export function serviceDraftOf(form: FormFields): ServiceDraft {
@@ -41,11 +44,15 @@ export function serviceDraftOf(form: FormFields): ServiceDraft {
     apiKeyPrefix: form.one("apikey_prefix"),
     customHeaders: form.one("custom_headers"),
     enabled: form.one("enabled") === "on",
+    requireApproval: form.one("require_approval") === "on",
+    approvalTimeout: form.one("approval_timeout_seconds"),
   };
 }
 
 /** The form of an existing service, for its edit page. */
-export function serviceDraftFrom(service: Pick<ServiceView, "name" | "host" | "upstream" | "description" | "auth" | "enabled">): ServiceDraft {
+export function serviceDraftFrom(
+  service: Pick<ServiceView, "name" | "host" | "upstream" | "description" | "auth" | "enabled" | "require_approval" | "approval_timeout_seconds">,
+): ServiceDraft {
   const auth: ServiceAuth = service.auth;
   return {
     name: service.name,
@@ -66,6 +73,8 @@ export function serviceDraftFrom(service: Pick<ServiceView, "name" | "host" | "u
             .join("\n")
         : undefined,
     enabled: service.enabled,
+    requireApproval: service.require_approval,
+    approvalTimeout: String(service.approval_timeout_seconds),
   };
 }
 
@@ -107,6 +116,9 @@ export function parseServiceDraft(draft: ServiceDraft): { ok: true; value: Servi
     description: draft.description ?? null,
     auth: authOf(draft),
     enabled: draft.enabled,
+    require_approval: draft.requireApproval ?? false,
+    // Blank is the default; anything else must be a whole number of seconds (the schema says which).
+    ...(draft.approvalTimeout?.trim() ? { approval_timeout_seconds: Number(draft.approvalTimeout.trim()) } : {}),
   });
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, message: `Check the service: ${parsed.error.issues.map((i) => `${i.path.join(".") || "form"}: ${i.message}`).join("; ")}` };

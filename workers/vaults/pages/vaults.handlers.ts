@@ -13,6 +13,7 @@ import { credentialSummaries, setCredentials } from "../../credentials/credentia
 import { SetCredentialsBody } from "../../credentials/credentials.contract.ts";
 import { createRouter } from "../../router.ts";
 import { actionContextOf, asOperation } from "../../request-context.ts";
+import { listReleases } from "../../requests/requests.actions.ts";
 import { listServices } from "../../services/services.actions.ts";
 import { listVaultAgents } from "../../vault-agents/vault-agents.actions.ts";
 import { createVault, deleteVault, getVault, listVaults, listVaultUsers, updateVault } from "../vaults.actions.ts";
@@ -38,6 +39,7 @@ const DONE = {
   member_added: "Role given: they have it from their next request.",
   role: "Role changed: it holds from their next request.",
   member_removed: "Removed from the vault: refused from their next request.",
+  release_revoked: "Time-boxed approval revoked: those calls wait for a person again.",
 };
 const LIST_DONE = { deleted: "Vault deleted, with everything in it." };
 
@@ -69,6 +71,9 @@ export async function showVault(c: Context<AppEnv>, session: PageSession, option
   const may = (operation: string) => allows(session, operation, role);
   const { services } = await listServices(as("GET /v1/vaults/{vault}/services"), name);
   const webhooks = may("GET /v1/vaults/{vault}/webhooks") ? (await listWebhooks(as("GET /v1/vaults/{vault}/webhooks"), name)).webhooks : undefined;
+  const releases = may("GET /v1/vaults/{vault}/request-releases")
+    ? (await listReleases(as("GET /v1/vaults/{vault}/request-releases"), name)).releases
+    : undefined;
   return page(
     c,
     vaultPage({
@@ -81,6 +86,7 @@ export async function showVault(c: Context<AppEnv>, session: PageSession, option
       people: may("GET /v1/vaults/{vault}/users") ? (await listVaultUsers(as("GET /v1/vaults/{vault}/users"), name)).users : undefined,
       agents: may("GET /v1/vaults/{vault}/agents") ? (await listVaultAgents(as("GET /v1/vaults/{vault}/agents"), name)).agents : undefined,
       webhooks: webhooks?.map((w) => ({ id: w.id, url: w.url, events: w.events, createdAt: Date.parse(w.created_at) })),
+      releases,
       may: {
         settings: may("POST /vaults/{vault}/settings"),
         addService: may("POST /vaults/{vault}/services"),
@@ -92,6 +98,7 @@ export async function showVault(c: Context<AppEnv>, session: PageSession, option
         movePeople: may("POST /vaults/{vault}/users/{userId}/role"),
         moveAgents: may("POST /vaults/{vault}/agents/{agent}/role"),
         deleteVault: may("POST /vaults/{vault}/delete"),
+        revokeRelease: may("POST /vaults/{vault}/request-releases/{id}/revoke"),
       },
       serviceDraft: options.serviceDraft,
       memberDraft: options.memberDraft,

@@ -6,14 +6,16 @@
  * through.
  */
 import type { VaultRole } from "../../db/schema.ts";
-import { PROPOSAL_EVENTS } from "../../proposals/proposals.contract.ts";
+import { WEBHOOK_EVENTS } from "../../webhooks/webhooks.contract.ts";
 import type { ServiceView } from "../../services/services.contract.ts";
 import { UNMATCHED_HOST_POLICIES } from "../vaults.contract.ts";
 import { html, layout, type Markup, raw } from "../../console/layout.ts";
 import type { Frame } from "../../console/nav.ts";
 import { csrfField, type Flash, flashNotice, when } from "../../console/page-parts.ts";
 import type { ServiceDraft } from "../../services/pages/service-form.ts";
-import { authSummary, serviceFields } from "../../services/pages/service.page.ts";
+import { approvalSummary, authSummary, serviceFields } from "../../services/pages/service.page.ts";
+import { releasesSection } from "../../requests/pages/held-requests.page.ts";
+import type { RequestReleaseView } from "../../requests/requests.contract.ts";
 import { membersSection } from "./vault-members.page.ts";
 
 const selected = (on: boolean) => (on ? raw(" selected") : "");
@@ -71,6 +73,8 @@ export type VaultPageModel = {
   people?: { user_id: string; email: string; role: string }[];
   agents?: { agent: string; role: string; status: string }[];
   webhooks?: { id: string; url: string; events: string[]; createdAt: number }[];
+  /** Time-boxed approvals still running (requests/pages/held-requests.page.ts), for those who may read them. */
+  releases?: RequestReleaseView[];
   may: {
     settings: boolean;
     addService: boolean;
@@ -82,6 +86,7 @@ export type VaultPageModel = {
     movePeople: boolean;
     moveAgents: boolean;
     deleteVault: boolean;
+    revokeRelease: boolean;
   };
   serviceDraft?: ServiceDraft;
   memberDraft?: { email?: string; role?: string };
@@ -127,7 +132,7 @@ function servicesSection(model: VaultPageModel): Markup {
     (s) => html`<tr>
     <td><a href="/vaults/${v}/services/${s.name}"><code>${s.name}</code></a></td>
     <td><code>${s.host}</code>${s.upstream ? html`<div class="meta">sent to <code>${s.upstream}</code></div>` : ""}</td>
-    <td>${authSummary(s)}</td>
+    <td>${authSummary(s)}${s.require_approval ? html`<div class="meta">${approvalSummary(s)}</div>` : ""}</td>
     <td><span class="badge ${s.enabled ? "enabled" : "disabled"}">${s.enabled ? "enabled" : "disabled"}</span></td>
     <td>${
       model.may.editService
@@ -184,7 +189,7 @@ function webhooksSection(model: VaultPageModel): Markup {
   if (!model.webhooks) return html``;
   const v = model.vault.name;
   return html`<section class="card" aria-labelledby="webhooks"><h2 id="webhooks">Webhooks</h2>
-<p class="hint">Proposal events of this vault, signed with each webhook's own secret.</p>
+<p class="hint">Proposal events of this vault, and calls waiting for a person, signed with each webhook's own secret.</p>
 ${
   model.webhooks.length
     ? html`<ul class="plain">${model.webhooks.map(
@@ -198,7 +203,7 @@ ${
     ? html`<form method="post" action="/vaults/${v}/webhooks">
   ${csrfField(model.frame)}
   <label for="hook-url">URL</label><input id="hook-url" name="url" type="url" required maxlength="2000" placeholder="https://hooks.example.com/edgevault">
-  <fieldset class="checks"><legend>Events</legend>${PROPOSAL_EVENTS.map((e) => html`<label class="check"><input type="checkbox" name="events" value="${e}" checked> <code>${e}</code></label>`)}</fieldset>
+  <fieldset class="checks"><legend>Events</legend>${WEBHOOK_EVENTS.map((e) => html`<label class="check"><input type="checkbox" name="events" value="${e}" checked> <code>${e}</code></label>`)}</fieldset>
   <div class="actions"><button type="submit" class="primary">Add the webhook</button></div>
 </form>`
     : ""
@@ -225,6 +230,7 @@ ${servicesSection(model)}
 ${credentialsSection(model)}
 ${settingsSection(model)}
 ${membersSection({ frame: model.frame, vault: v, people: model.people, agents: model.agents, may: model.may, draft: model.memberDraft })}
+${releasesSection({ frame: model.frame, vault: v, releases: model.releases, mayRevoke: model.may.revokeRelease })}
 ${webhooksSection(model)}
 ${deleteSection(model)}`;
   return layout(`Vault ${v}`, body, { ...model.frame, wide: true });
