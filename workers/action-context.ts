@@ -15,6 +15,15 @@ import type { Principal } from "./lib/principal.ts";
 import type { ParsedToken, TokenMinter } from "./lib/crypto/tokens.ts";
 import type { ProposalRecord, ProposalView } from "./proposals/proposal-view.ts";
 import type { MasterKeyring } from "./lib/crypto/crypto-envelope.ts";
+import type { OutOfRange } from "../durable-objects/chain-sealer.rpc.ts";
+import type {
+  AttestationRecordView,
+  ChainPageView,
+  ConsistencyProofView,
+  InclusionProofView,
+  TreeHeadView,
+  VerifyResultView,
+} from "./chain/chain.contract.ts";
 
 /** Runs a change: its statements in one D1 batch, then what it invalidates (db/change.ts `commit`). */
 export type Commit = <T extends Change["statements"]>(done: Change<T>) => Promise<{ [K in keyof T]: Awaited<T[K]> }>;
@@ -25,6 +34,16 @@ export type ProposalWatchPort = {
   read(): Promise<ProposalRecord | null>;
   wait(timeoutMs: number): Promise<ProposalView | null>;
   settle(view: ProposalView): Promise<void>;
+};
+
+/** A company's attestation chain: its ChainSealer (durable-objects/chain-sealer.ts), whose every read seals first. */
+export type ChainPort = {
+  head(): Promise<TreeHeadView>;
+  page(from: number, limit: number): Promise<ChainPageView>;
+  record(index: number): Promise<AttestationRecordView | null>;
+  proof(index: number, treeSize?: number): Promise<InclusionProofView | OutOfRange>;
+  consistency(first: number, second?: number): Promise<ConsistencyProofView | OutOfRange>;
+  verify(from?: number): Promise<VerifyResultView>;
 };
 
 /** The bindings actions need, each as one narrow function (never `Env`). */
@@ -47,6 +66,8 @@ export type EdgePorts = {
   masterKeyring(): Promise<MasterKeyring>;
   /** The time a write records; one clock for a whole action. */
   now(): number;
+  /** The company's attestation chain (its one sealer). */
+  chain(companyId: string): ChainPort;
 };
 
 export type ActionContext = {

@@ -4,6 +4,7 @@
  * the classes: a class imports the Worker's modules, so importing it here would close a circle.
  */
 import type { ActorGateRpc } from "../durable-objects/actor-gate.rpc.ts";
+import type { ChainSealerRpc } from "../durable-objects/chain-sealer.rpc.ts";
 import type { ProposalWatchRpc } from "../durable-objects/proposal-watch.rpc.ts";
 import type { RegistrationChannelRpc } from "../durable-objects/registration-channel.rpc.ts";
 
@@ -12,6 +13,7 @@ export interface Env {
   ACTOR_GATE: DurableObjectNamespace<ActorGateRpc>;
   PROPOSAL_WATCH: DurableObjectNamespace<ProposalWatchRpc>;
   REGISTRATION_CHANNEL: DurableObjectNamespace<RegistrationChannelRpc>;
+  CHAIN_SEALER: DurableObjectNamespace<ChainSealerRpc>;
   /** "production" or "dev". */
   ENVIRONMENT: string;
   /** SPIFFE trust domain for agent IDs. */

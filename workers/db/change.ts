@@ -6,6 +6,7 @@
  * sessions it leaves unbacked: `commit` ends them in the same batch (ended-sessions.ts).
  */
 import type { BatchItem } from "drizzle-orm/batch";
+import { chainsAddedTo } from "./chained.ts";
 import type { Database } from "./client.ts";
 import { endSessionsNoLongerBacked } from "./ended-sessions.ts";
 
@@ -40,6 +41,8 @@ export type Effects = {
   invalidateRoots(roots: readonly RootKey[]): Promise<void>;
   forgetVaults(vaults: readonly VaultRef[]): void;
   announceDecisions(registrationIds: readonly string[]): Promise<void>;
+  /** The companies whose attestation chains the batch added records to (db/chained.ts): their sealers seal them. */
+  sealChains(companyIds: readonly string[]): Promise<void>;
 };
 
 export function change<T extends readonly [Statement, ...Statement[]]>(statements: T, invalidates: Change<T>["invalidates"] = {}): Change<T> {
@@ -50,6 +53,7 @@ export function change<T extends readonly [Statement, ...Statement[]]>(statement
  * Runs the statements as one D1 batch (a transaction), then the invalidations they carry. The batch
  * also revokes the sessions of the invalidated roots that their minter could no longer mint, so an
  * ending is written with the change that ends it and restoring the minter later revives nothing.
+ * Last, the chains the batch added records to are sealed (db/chained.ts).
  */
 export async function commit<T extends readonly [Statement, ...Statement[]]>(db: Database, effects: Effects, done: Change<T>) {
   const roots = typeof done.invalidates === "function" ? undefined : done.invalidates.roots;
@@ -60,5 +64,7 @@ export async function commit<T extends readonly [Statement, ...Statement[]]>(db:
   if (invalidates.roots?.length) await effects.invalidateRoots(invalidates.roots);
   if (invalidates.vaults?.length) effects.forgetVaults(invalidates.vaults);
   if (invalidates.registrations?.length) await effects.announceDecisions(invalidates.registrations);
+  const chains = chainsAddedTo(done.statements);
+  if (chains.length) await effects.sealChains(chains);
   return results;
 }

@@ -70,6 +70,9 @@ export const AGENT_CHANNEL_ERROR_CODES = [
 /** Agents. */
 export const AGENT_ERROR_CODES = ["agent_exists", "agent_not_active", "agent_removed", "invalid_agent_id", "self_change", "unknown_capability"] as const;
 
+/** The attestation chain. */
+export const CHAIN_ERROR_CODES = ["invalid_delegation"] as const;
+
 /** Companies and API keys. */
 export const COMPANY_ERROR_CODES = ["company_exists", "company_not_found", "last_owner_credential"] as const;
 
@@ -149,6 +152,7 @@ const GROUPS = [
   OAUTH_ERROR_CODES,
   AGENT_ERROR_CODES,
   AGENT_CHANNEL_ERROR_CODES,
+  CHAIN_ERROR_CODES,
   COMPANY_ERROR_CODES,
   INVITE_ERROR_CODES,
   PROPOSAL_ERROR_CODES,
