@@ -16,14 +16,7 @@ import type { ParsedToken, TokenMinter } from "./lib/crypto/tokens.ts";
 import type { ProposalRecord, ProposalView } from "./proposals/proposal-view.ts";
 import type { MasterKeyring } from "./lib/crypto/crypto-envelope.ts";
 import type { OutOfRange } from "../durable-objects/chain-sealer.rpc.ts";
-import type {
-  AttestationRecordView,
-  ChainPageView,
-  ConsistencyProofView,
-  InclusionProofView,
-  TreeHeadView,
-  VerifyResultView,
-} from "./chain/chain.contract.ts";
+import type { AttestationRecordView, ChainPageView, ConsistencyProofView, InclusionProofView, TreeHeadView, VerifyResultView } from "./chain/chain.contract.ts";
 
 /** Runs a change: its statements in one D1 batch, then what it invalidates (db/change.ts `commit`). */
 export type Commit = <T extends Change["statements"]>(done: Change<T>) => Promise<{ [K in keyof T]: Awaited<T[K]> }>;
