@@ -7,7 +7,8 @@ import type { ActionContext, ChainPort } from "../action-context.ts";
 import { findAgentByRef } from "../agents/agents.queries.ts";
 import { publicOriginIn } from "../config.ts";
 import { verifyCompanyToken } from "../identity/svid.ts";
-import { AppError, badRequest, forbidden } from "../lib/app-error.ts";
+import { authorizeSubject } from "../auth/vault-access.ts";
+import { AppError, badRequest } from "../lib/app-error.ts";
 import { canonicalJson } from "../lib/crypto/chain-record.ts";
 import { DEFAULT_SVID_AUDIENCE } from "../lib/crypto/jwt-svid.ts";
 import { parseAgentSpiffeId } from "../lib/crypto/spiffe.ts";
@@ -65,7 +66,8 @@ async function delegationOf(ctx: ActionContext, token: string, agentName: string
 export async function attest(ctx: ActionContext, input: AttestInput): Promise<AttestationRecordView> {
   const { db, principal } = ctx;
   const named = await findAgentByRef(db, principal.companyId, input.agentId);
-  if (ctx.cell === "self" && named?.agent.id !== principal.id) throw forbidden("An agent attests only as itself: agentId must name the calling agent");
+  // An agent naming another agent learns nothing of it: 404, as for every `self` cell.
+  authorizeSubject(ctx, named?.agent.id ?? "", "Agent");
   let canonical: string;
   try {
     canonical = canonicalJson(input.payload);

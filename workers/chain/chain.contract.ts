@@ -23,25 +23,20 @@ export const AttestInput = z
   .object({
     agentId: z.string().min(1).max(MAX_AGENT_ID_LENGTH).openapi({ description: "The agent that acted: an agent attests only as itself" }),
     actionType: z.string().min(1).max(MAX_ACTION_TYPE_LENGTH).openapi({ example: "web-search" }),
-    payload: z
-      .unknown()
-      .refine((v) => v !== undefined, "Required")
-      .openapi({ description: "Any JSON describing the action: stored and hashed as given (RFC 8785)" }),
+    payload: z.unknown().nonoptional().openapi({ description: "Any JSON describing the action: stored and hashed as given (RFC 8785)" }),
     delegation: z.string().min(1).max(MAX_DELEGATION_LENGTH).optional().openapi({
       description: "A token from POST /v1/token/exchange naming this agent: verified, and its subject, chain, act and id bound to the record",
     }),
   })
   .openapi("AttestInput");
 
-export type ActClaimView = { sub: string; act?: ActClaimView };
-const ActClaimView: z.ZodType<ActClaimView> = z.lazy(() => z.object({ sub: z.string(), act: ActClaimView.optional() }));
-
 /** Vane's `DelegationInfo`: what a verified delegation token said, bound into the record's hash. */
 export const DelegationInfo = z
   .object({
     subject: z.string(),
     delegationChain: z.array(z.string()).openapi({ description: "The subject, then each actor from the most proximate to the first" }),
-    act: ActClaimView.nullable(),
+    // RFC 8693's act claim as the token carried it (nested `act`s included); not recursive here, which OpenAPI cannot render.
+    act: z.object({ sub: z.string() }).passthrough().nullable(),
     tokenId: z.string(),
   })
   .openapi("DelegationInfo");
