@@ -26,7 +26,11 @@ const unb64url = (text: string) => Uint8Array.from(atob(text.replace(/-/g, "+").
 
 export async function sha256(...parts: Uint8Array[]): Promise<Uint8Array> {
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, p) => (all.set(p, at), at + p.length), 0);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
   return new Uint8Array(await crypto.subtle.digest("SHA-256", all));
 }
 
