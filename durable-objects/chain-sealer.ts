@@ -7,7 +7,7 @@
  * a record is sealed exactly once, at its index.
  *
  * Every read seals first (a record committed to D1 shows as soon as anyone reads the chain), and
- * a commit that wrote records nudges the object, whose alarm seals them soon after (and is
+ * a commit that wrote records nudges the object, whose alarm seals them within a second (and is
  * retried by the runtime if it fails). A hole in D1's numbering or an unreadable row stops sealing
  * there: nothing after it is sealed, and `verify` names the index.
  */
@@ -33,6 +33,12 @@ import { ChainStore, type LedgerEntry, type NewNode } from "./chain-store.ts";
 
 /** D1 rows read per step, sealing or checking. */
 const PAGE = 500;
+/**
+ * How soon after a nudge the alarm seals: a burst of commits (a busy proxy's request log, an
+ * approval's many changes) is sealed in one run, one D1 read and one signed head, rather than
+ * one run per commit. Reads do not wait for it: they seal first.
+ */
+const SEAL_DELAY_MS = 1_000;
 
 type Content = RecordContent & { delegation?: AttestationRecordView["delegation"] };
 
@@ -64,7 +70,9 @@ export class ChainSealer extends DurableObject<Env> implements ChainSealerRpc {
 
   async nudge(companyId: string): Promise<void> {
     this.#claim(companyId);
-    await this.ctx.storage.setAlarm(Date.now());
+    const due = Date.now() + SEAL_DELAY_MS;
+    const set = await this.ctx.storage.getAlarm();
+    if (set === null || set > due) await this.ctx.storage.setAlarm(due);
   }
 
   override async alarm(): Promise<void> {

@@ -34,7 +34,9 @@ async function chainOf(size: number) {
 }
 
 describe("inclusion proofs are RFC 9162's, for every record of every tree size", () => {
-  it("each record's path is PATH(m, D[n]), its root MTH(D[n]), and §2.1.3.2 accepts it; Vane's left/right fold gives the same root", { timeout: 120_000 }, async () => {
+  it("each record's path is PATH(m, D[n]), its root MTH(D[n]), and §2.1.3.2 accepts it; Vane's left/right fold gives the same root", {
+    timeout: 120_000,
+  }, async () => {
     const { company, head, entries } = await chainOf(13);
     expect(head.rootHash).toBe(hex(await mth(entries)));
     let checked = 0;
@@ -54,7 +56,10 @@ describe("inclusion proofs are RFC 9162's, for every record of every tree size",
         // Folding by the sibling's side, as Vane's verifier does, with RFC 9162's prefixes.
         let current = unhex(served.leafHash);
         for (const step of served.proof) {
-          current = step.position === "left" ? await sha256(Uint8Array.of(1), unhex(step.sibling), current) : await sha256(Uint8Array.of(1), current, unhex(step.sibling));
+          current =
+            step.position === "left"
+              ? await sha256(Uint8Array.of(1), unhex(step.sibling), current)
+              : await sha256(Uint8Array.of(1), current, unhex(step.sibling));
         }
         expect(hex(current)).toBe(hex(root));
         expect(hex((await rootFromInclusionPath(unhex(served.leafHash), index, size, path)) ?? new Uint8Array())).toBe(hex(root));
