@@ -54,7 +54,7 @@ describe("inclusion proofs are RFC 9162's, for every record of every tree size",
         expect(path.map(hex)).toEqual((await referencePath(index, tree)).map(hex));
         expect(await inclusionHolds(index, size, unhex(served.leafHash), path, root)).toBe(true);
         // Folding by the sibling's side, as Vane's verifier does, with RFC 9162's prefixes.
-        let current = unhex(served.leafHash);
+        let current: Uint8Array = unhex(served.leafHash);
         for (const step of served.proof) {
           current =
             step.position === "left"

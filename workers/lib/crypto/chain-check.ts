@@ -12,6 +12,8 @@ export type SealedRecordLike = RecordContent & { hash: string; signature: string
 export type SignedHeadLike = TreeHeadContent & { signature: string };
 
 const ED25519 = { name: "Ed25519" } as const;
+/** WebCrypto's key, named so in Workers and in Node alike (Node's types have no global `CryptoKey`). */
+export type VerifyKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
 function fromBase64url(text: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
@@ -20,13 +22,13 @@ function fromBase64url(text: string): Uint8Array | undefined {
 }
 
 /** The CA key from its SPKI PEM (what `caPublicKey` carries), for verifying only. */
-export async function importCaPublicKey(pem: string): Promise<CryptoKey> {
+export async function importCaPublicKey(pem: string): Promise<VerifyKey> {
   const body = pem.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, "").replace(/\s+/g, "");
   const der = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
   return crypto.subtle.importKey("spki", der, ED25519, false, ["verify"]);
 }
 
-async function signatureVerifies(key: CryptoKey, signature: string, data: Uint8Array): Promise<boolean> {
+async function signatureVerifies(key: VerifyKey, signature: string, data: Uint8Array): Promise<boolean> {
   const bytes = fromBase64url(signature);
   if (bytes?.length !== 64) return false;
   try {
@@ -37,7 +39,7 @@ async function signatureVerifies(key: CryptoKey, signature: string, data: Uint8A
 }
 
 /** What is wrong with a sealed record, or undefined when its hash and signature hold. */
-export async function recordProblem(record: SealedRecordLike, key: CryptoKey): Promise<string | undefined> {
+export async function recordProblem(record: SealedRecordLike, key: VerifyKey): Promise<string | undefined> {
   let hash: string;
   try {
     hash = await recordHash(record);
@@ -50,7 +52,7 @@ export async function recordProblem(record: SealedRecordLike, key: CryptoKey): P
 }
 
 /** Whether a tree head's signature verifies under the CA key. */
-export async function treeHeadVerifies(head: SignedHeadLike, key: CryptoKey): Promise<boolean> {
+export async function treeHeadVerifies(head: SignedHeadLike, key: VerifyKey): Promise<boolean> {
   try {
     return await signatureVerifies(key, head.signature, treeHeadSigningInput(head));
   } catch {
@@ -68,7 +70,7 @@ export type ChainVerdict = { valid: true; treeSize: number; rootHash: string } |
 export async function verifyChain(options: {
   head: SignedHeadLike;
   records: AsyncIterable<SealedRecordLike> | Iterable<SealedRecordLike>;
-  key: CryptoKey;
+  key: VerifyKey;
   pinned?: SignedHeadLike;
 }): Promise<ChainVerdict> {
   const { head, records, key, pinned } = options;
