@@ -33,6 +33,8 @@ import { ChainStore, type LedgerEntry, type NewNode } from "./chain-store.ts";
 
 /** D1 rows read per step, sealing or checking. */
 const PAGE = 500;
+/** What a page of records may take, as JSON, before it ends early. */
+const PAGE_BYTES = 4 * 1024 * 1024;
 /**
  * How soon after a nudge the alarm seals: a burst of commits (a busy proxy's request log, an
  * approval's many changes) is sealed in one run, one D1 read and one signed head, rather than
@@ -86,8 +88,14 @@ export class ChainSealer extends DurableObject<Env> implements ChainSealerRpc {
 
   async page(companyId: string, from: number, limit: number): Promise<ChainPageView> {
     const head = await this.#seal(companyId);
-    const to = Math.min(from + limit, head.treeSize);
-    return { records: await this.#records(companyId, from, to), treeSize: head.treeSize, next: to < head.treeSize ? to : null };
+    let to = Math.min(from + limit, head.treeSize);
+    const records = await this.#records(companyId, from, to);
+    // An answer stays far below RPC's message limit whatever the payloads: a page that would pass
+    // PAGE_BYTES ends early, and `next` says where to go on.
+    let bytes = 0;
+    const cut = records.findIndex((record, i) => (bytes += JSON.stringify(record).length) > PAGE_BYTES && i > 0);
+    if (cut !== -1) to = (records[cut] as AttestationRecordView).index;
+    return { records: cut === -1 ? records : records.slice(0, cut), treeSize: head.treeSize, next: to < head.treeSize ? to : null };
   }
 
   async record(companyId: string, index: number): Promise<AttestationRecordView | null> {

@@ -160,6 +160,22 @@ describe("the chain pages by index, and the export streams all of it under a sig
   });
 });
 
+describe("a page stays small whatever the payloads", () => {
+  it("a page of large records ends early, before 4 MiB, and `next` goes on from there without losing one", { timeout: 120_000 }, async () => {
+    const company = await createCompany();
+    const blob = "x".repeat(15_000);
+    const answers = await Promise.all(Array.from({ length: 300 }, (_, n) => attest(company.ownerKey, { payload: { n, blob } })));
+    expect(answers.every((a) => a.status === 201)).toBe(true);
+    const first = await call("GET", "/v1/chain?limit=1000", { token: company.ownerKey });
+    const records = first.body.records as WireRecord[];
+    expect(first.text.length).toBeLessThan(4.5 * 1024 * 1024);
+    expect(records.length).toBeLessThan(301);
+    expect(first.body.next).toBe(records.length);
+    const { records: all } = await wholeChain(company.ownerKey);
+    expect(all.map((r) => r.index)).toEqual(Array.from({ length: 301 }, (_, i) => i));
+  });
+});
+
 describe("each company's chain is its own", () => {
   it("another company reads, proves and verifies only its own records, and its appends never show in ours", async () => {
     const a = await createCompany();

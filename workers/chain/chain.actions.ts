@@ -161,7 +161,8 @@ export async function exportChain(ctx: ActionContext): Promise<{ body: ReadableS
       }
       const page = await chain.page(from, Math.min(EXPORT_PAGE, head.treeSize - from));
       const lines = page.records.filter((r) => r.index < head.treeSize).map((r) => `${JSON.stringify(r)}\n`);
-      from = Math.min(from + EXPORT_PAGE, head.treeSize);
+      // A page may end early (large payloads): go on from where it says.
+      from = Math.min(page.next ?? head.treeSize, head.treeSize);
       controller.enqueue(encoder.encode(lines.join("")));
     },
   });

@@ -9,8 +9,11 @@ export const MAX_CHAIN_PAGE = 1000;
 export const DEFAULT_CHAIN_PAGE = 100;
 export const MAX_ACTION_TYPE_LENGTH = 128;
 export const MAX_AGENT_ID_LENGTH = 128;
-/** A payload's canonical JSON (RFC 8785) may take this many bytes. */
-export const MAX_PAYLOAD_BYTES = 64 * 1024;
+/**
+ * A payload's canonical JSON (RFC 8785) may take this many bytes: a record says what happened, it
+ * does not carry the data (hash it into the payload instead); the sealer reads records 500 at a time.
+ */
+export const MAX_PAYLOAD_BYTES = 16 * 1024;
 /** A delegation token's length, as for every JWT the edge reads. */
 export const MAX_DELEGATION_LENGTH = 8 * 1024;
 /** The export's media type: one JSON document per line, the signed tree head first. */
