@@ -93,9 +93,16 @@ export class ChainSealer extends DurableObject<Env> implements ChainSealerRpc {
     // An answer stays far below RPC's message limit whatever the payloads: a page that would pass
     // PAGE_BYTES ends early, and `next` says where to go on.
     let bytes = 0;
-    const cut = records.findIndex((record, i) => (bytes += JSON.stringify(record).length) > PAGE_BYTES && i > 0);
-    if (cut !== -1) to = (records[cut] as AttestationRecordView).index;
-    return { records: cut === -1 ? records : records.slice(0, cut), treeSize: head.treeSize, next: to < head.treeSize ? to : null };
+    let kept = records.length;
+    for (const [i, record] of records.entries()) {
+      bytes += JSON.stringify(record).length;
+      if (bytes > PAGE_BYTES && i > 0) {
+        kept = i;
+        to = record.index;
+        break;
+      }
+    }
+    return { records: records.slice(0, kept), treeSize: head.treeSize, next: to < head.treeSize ? to : null };
   }
 
   async record(companyId: string, index: number): Promise<AttestationRecordView | null> {
