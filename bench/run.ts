@@ -14,7 +14,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { loadOrCreateCa } from "../cli/mitm/certificates.ts";
-import { launchEdge, ROOT } from "../test/cli/support/edge.ts";
+import { ROOT } from "../test/cli/support/edge.ts";
+import { launchEdgeWithChains } from "./chain-setup.ts";
 import { checkForwarding, upstreamStats } from "./checks.ts";
 import { type Child, startChild } from "./child.ts";
 import { CREDENTIAL, SERVICE_HOST, setUpEdge } from "./edge-setup.ts";
@@ -172,14 +173,18 @@ async function main(): Promise<void> {
 
 type Started = <T extends { stop(): Promise<void> }>(starting: Promise<T>) => Promise<T>;
 
-/** The parts behind `wrangler dev`: the edge (set up with vaults and agents), the floor Worker, the MITM in front of the edge. */
+/**
+ * The parts behind `wrangler dev`: the edge (set up with vaults and agents, and the chain
+ * scenarios' companies), the floor Worker, the MITM in front of the edge.
+ */
 async function startEdgeParts(
   serversP: Promise<Child<ServersInfo>>,
   started: Started,
   mitmEnv: Record<string, string>,
   profiled: (name: string) => string[],
 ): Promise<EdgeParts> {
-  const edgeP = started(launchEdge());
+  const launchedP = launchEdgeWithChains(log);
+  const edgeP = started(launchedP.then((launched) => launched.edge));
   const floorP = serversP.then((servers) => started(launchFloor(servers.info.upstream)));
   const benchP = Promise.all([edgeP, serversP]).then(([edge, servers]) =>
     setUpEdge(edge, servers.info.upstream, { services: settings.services, agents: Math.max(...settings.agents) }, log),
@@ -196,7 +201,8 @@ async function startEdgeParts(
   const parts = [edgeP, floorP, benchP, mitmEdgeP] as const;
   for (const outcome of await Promise.allSettled(parts)) if (outcome.status === "rejected") throw outcome.reason;
   const [edge, floor, bench, mitmEdge] = await Promise.all(parts);
-  return { edge, floor, bench, mitmEdge };
+  const { chains } = await launchedP;
+  return { edge, floor, bench, mitmEdge, ...(chains ? { chains } : {}) };
 }
 
 /**

@@ -4,6 +4,8 @@
  */
 import type { LocalCa } from "../cli/mitm/certificates.ts";
 import type { OwnEdge } from "../test/cli/support/edge.ts";
+import type { ChainBench } from "./chain-setup.ts";
+import { chainScenarios } from "./chain-scenarios.ts";
 import { prime } from "./checks.ts";
 import type { Child } from "./child.ts";
 import { type BenchEdge, SERVICE_HOST } from "./edge-setup.ts";
@@ -41,7 +43,7 @@ export type Parts = {
   /** What only a whole run starts (not `--mitm-only`): the two `wrangler dev` and the MITM in front of the edge. */
   edgeParts?: EdgeParts;
 };
-export type EdgeParts = { edge: OwnEdge; floor: FloorWorker; bench: BenchEdge; mitmEdge: Child<MitmInfo> };
+export type EdgeParts = { edge: OwnEdge; floor: FloorWorker; bench: BenchEdge; mitmEdge: Child<MitmInfo>; chains?: ChainBench };
 
 /** Which of the bench's processes each scenario goes through (by id, or id prefix before "-<n>"). */
 const USES: Record<string, readonly Component[]> = {
@@ -65,6 +67,8 @@ const USES: Record<string, readonly Component[]> = {
   "jwt-verify": ["floor"],
   services: ["edge", "servers"],
   agents: ["edge", "servers"],
+  "chain-append": ["edge"],
+  "chain-proof": ["edge"],
 };
 
 export function scenarioCases(parts: Parts): Case[] {
@@ -139,7 +143,7 @@ const httpsRun = (ca: LocalCa) => (options: HttpsRunOptions) => (connections: nu
 /** The scenarios through `wrangler dev`: before the MITM's in the report, the MITM in front of the edge, and after. */
 function edgeScenarioRuns(
   servers: ServersInfo,
-  { edge, floor, bench, mitmEdge }: EdgeParts,
+  { edge, floor, bench, mitmEdge, chains }: EdgeParts,
   https: ReturnType<typeof httpsRun>,
 ): { before: Omit<Case, "uses">[]; mitmEdge: Omit<Case, "uses">; after: Omit<Case, "uses">[] } {
   const session = { authorization: `Bearer ${bench.session}` };
@@ -250,5 +254,6 @@ function edgeScenarioRuns(
         }),
     });
   }
+  if (chains) after.push(...chainScenarios(edge, chains));
   return { before, mitmEdge: mitmEdgeCase, after };
 }

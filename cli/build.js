@@ -20,9 +20,11 @@ const ROOT = path.dirname(CLI_DIR);
 
 /**
  * Bundled rather than loaded from node_modules: loading @hono/zod-openapi and hono adds tens of
- * milliseconds to every start, and esbuild keeps only what the contracts use.
+ * milliseconds to every start, and esbuild keeps only what the contracts use. canonicalize (RFC
+ * 8785, how the attestation chain's records are hashed) is one small function whose package asks
+ * for Node 22: bundled, the CLI declares no dependency its Node 20 users would be warned about.
  */
-export const BUNDLED_PACKAGES = /^(@hono\/zod-openapi|@hono\/zod-validator|@asteasolutions\/zod-to-openapi|openapi3-ts|hono)(\/|$)/;
+export const BUNDLED_PACKAGES = /^(@hono\/zod-openapi|@hono\/zod-validator|@asteasolutions\/zod-to-openapi|openapi3-ts|hono|canonicalize)(\/|$)/;
 
 const BUILTINS = new Set(builtinModules);
 const packageName = (specifier) =>

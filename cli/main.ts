@@ -25,6 +25,7 @@ import { completionCommand } from "./commands/completion.ts";
 import { userInvite, userList, userRemove, userSetRole } from "./commands/user.ts";
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from "./commands/api-key.ts";
 import { audit } from "./commands/audit.ts";
+import { attest, auditVerify, chainExport, chainVerify } from "./commands/chain.ts";
 import { skillInstall } from "./commands/skill.ts";
 import { proxy } from "./commands/proxy.ts";
 import { vaultRun } from "./commands/run.ts";
@@ -41,6 +42,10 @@ export const COMMANDS: readonly Command[] = [
   apiKeyList,
   apiKeyRevoke,
   audit,
+  auditVerify,
+  attest,
+  chainExport,
+  chainVerify,
   vaultCreate,
   vaultList,
   vaultUse,

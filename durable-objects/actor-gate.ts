@@ -35,6 +35,7 @@ import { AppError } from "../workers/lib/app-error.ts";
 import { AgentChannels } from "./agent-channels.ts";
 import { AlarmSchedule } from "./alarm-schedule.ts";
 import { GateDenials } from "./gate-denials.ts";
+import { sealChains } from "../workers/chain/chain-sealer-client.ts";
 
 /** Last-seen is written to D1 at most this often per agent. */
 export const LAST_SEEN_FLUSH_MS = 60_000;
@@ -237,11 +238,11 @@ export class ActorGate extends DurableObject<Env> implements ActorGateRpc {
 
   /**
    * Renews (or clears) the channels' presence, then writes the refused requests counted since the
-   * last flush: one row per actor, vault and reason.
+   * last flush: one row per actor, vault and reason (each attested in its company's chain).
    */
   override async alarm(): Promise<void> {
     await this.#channels.record();
-    await this.#denials.flush(this.#db());
+    await sealChains(this.env, await this.#denials.flush(this.#db()));
   }
 
   async #resolve(presented: PresentedActor, tokenHash: string, now: number): Promise<Resolved | undefined> {

@@ -76,13 +76,16 @@ export class GateDenials {
     }
   }
 
-  /** Writes the counted refusals (the alarm's part); on failure puts them back and throws, so the alarm is retried. */
-  async flush(db: Database): Promise<void> {
+  /**
+   * Writes the counted refusals (the alarm's part); on failure puts them back and throws, so the
+   * alarm is retried. Answers the companies written for, whose chains the rows were added to.
+   */
+  async flush(db: Database): Promise<string[]> {
     await this.#restore();
     this.#flushScheduled = false;
     const pending = [...this.#pending];
     this.#pending.clear();
-    if (pending.length === 0) return;
+    if (pending.length === 0) return [];
     // Deleted before the first await, so a refusal counted meanwhile is stored after the delete.
     const deleted = this.#storage.delete(pending.map(([key]) => DENIAL_PREFIX + key));
     try {
@@ -100,6 +103,7 @@ export class GateDenials {
       throw error;
     }
     await deleted;
+    return [...new Set(pending.map(([, p]) => p.row.companyId))];
   }
 
   /** The counts an earlier instance of this object stored and did not write, read once. */

@@ -17,6 +17,8 @@ import type { ProposalRecord, ProposalView } from "./proposals/proposal-view.ts"
 import type { MasterKeyring } from "./lib/crypto/crypto-envelope.ts";
 import type { ExpiryReason } from "./requests/requests.contract.ts";
 import type { HeldDecision } from "../durable-objects/request-approvals.rpc.ts";
+import type { OutOfRange } from "../durable-objects/chain-sealer.rpc.ts";
+import type { AttestationRecordView, ChainPageView, ConsistencyProofView, InclusionProofView, TreeHeadView, VerifyResultView } from "./chain/chain.contract.ts";
 
 /** Runs a change: its statements in one D1 batch, then what it invalidates (db/change.ts `commit`). */
 export type Commit = <T extends Change["statements"]>(done: Change<T>) => Promise<{ [K in keyof T]: Awaited<T[K]> }>;
@@ -34,6 +36,16 @@ export type RequestApprovalsPort = {
   settle(id: string, decision: HeldDecision): Promise<void>;
   abandon(id: string, reason: ExpiryReason): Promise<void>;
   revokeRelease(id: string): Promise<void>;
+};
+
+/** A company's attestation chain: its ChainSealer (durable-objects/chain-sealer.ts), whose every read seals first. */
+export type ChainPort = {
+  head(): Promise<TreeHeadView>;
+  page(from: number, limit: number): Promise<ChainPageView>;
+  record(index: number): Promise<AttestationRecordView | null>;
+  proof(index: number, treeSize?: number): Promise<InclusionProofView | OutOfRange>;
+  consistency(first: number, second?: number): Promise<ConsistencyProofView | OutOfRange>;
+  verify(from?: number): Promise<VerifyResultView>;
 };
 
 /** The bindings actions need, each as one narrow function (never `Env`). */
@@ -58,6 +70,8 @@ export type EdgePorts = {
   masterKeyring(): Promise<MasterKeyring>;
   /** The time a write records; one clock for a whole action. */
   now(): number;
+  /** The company's attestation chain (its one sealer). */
+  chain(companyId: string): ChainPort;
 };
 
 export type ActionContext = {

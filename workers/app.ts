@@ -18,6 +18,7 @@ import { servesHost } from "./lib/http/served-host.ts";
 import { validationError } from "./lib/validation-error.ts";
 import { agentsArea } from "./agents/agents.index.ts";
 import { auditRouter } from "./audit/audit.handlers.ts";
+import { chainRouter } from "./chain/chain.handlers.ts";
 import { authRouter } from "./sign-in/sign-in.handlers.ts";
 import { companiesRouter, platformRouter } from "./companies/companies.handlers.ts";
 import { credentialsRouter } from "./credentials/credentials.handlers.ts";
@@ -82,6 +83,7 @@ export function buildApp({ permissions = PERMISSIONS }: AppOptions = {}) {
     servicesRouter,
     credentialsRouter,
     auditRouter,
+    chainRouter,
     masterKeyRouter,
     realmsRouter,
     agentsArea,

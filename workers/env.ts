@@ -4,6 +4,7 @@
  * the classes: a class imports the Worker's modules, so importing it here would close a circle.
  */
 import type { ActorGateRpc } from "../durable-objects/actor-gate.rpc.ts";
+import type { ChainSealerRpc } from "../durable-objects/chain-sealer.rpc.ts";
 import type { ProposalWatchRpc } from "../durable-objects/proposal-watch.rpc.ts";
 import type { RegistrationChannelRpc } from "../durable-objects/registration-channel.rpc.ts";
 import type { RequestApprovalsRpc } from "../durable-objects/request-approvals.rpc.ts";
@@ -15,6 +16,7 @@ export interface Env {
   REGISTRATION_CHANNEL: DurableObjectNamespace<RegistrationChannelRpc>;
   /** One per vault: the proxied requests waiting for a person, and the time-boxed approvals. */
   REQUEST_APPROVALS: DurableObjectNamespace<RequestApprovalsRpc>;
+  CHAIN_SEALER: DurableObjectNamespace<ChainSealerRpc>;
   /** "production" or "dev". */
   ENVIRONMENT: string;
   /** SPIFFE trust domain for agent IDs. */

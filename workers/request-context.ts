@@ -10,6 +10,7 @@ import { handoffRequest } from "./agent-channel/channel-handoff.ts";
 import type { AppEnv } from "./app-env.ts";
 import { actorGate } from "./auth/actor-gate-client.ts";
 import { columnOf, ruleOf } from "./auth/gate.ts";
+import { chainPortOf } from "./chain/chain-sealer-client.ts";
 import { agentRoot } from "./auth/revocation.ts";
 import { minterFor, readToken } from "./auth/token-signer.ts";
 import { configOf } from "./config.ts";
@@ -53,6 +54,7 @@ function edgePortsOf(env: Env, db: Database): EdgePorts {
     },
     masterKeyring: () => masterKeyring(env),
     now: () => Date.now(),
+    chain: (companyId) => chainPortOf(env, companyId),
   };
 }
 

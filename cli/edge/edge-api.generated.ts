@@ -2254,6 +2254,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/attest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Append a signed, indexed record of what an agent did to the company's attestation chain (Vane's)
+         * @description The record's `hash` is SHA-256 over `index|timestamp|JCS(payload)[|JCS(delegation)]`, its `signature` Ed25519 over JCS(hash) with the company's CA key; the payload stored is `{source: "agent", agentId, companyId, actionType, payload, attestedBy}`. An agent attests only as itself.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AttestInput"];
+                };
+            };
+            responses: {
+                /** @description The sealed record */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AttestationRecord"];
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit": {
         parameters: {
             query?: never;
@@ -2484,6 +2563,246 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Page through the attestation chain by index (Vane's `records`, paged: pass `next` as `from`) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The first index to return (a page's `next`) */
+                    from?: number | null;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Records */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChainPage"];
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chain/consistency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RFC 9162 consistency proof: the tree of `first` records is a prefix of the tree of `second` (default: now) */
+        get: {
+            parameters: {
+                query?: {
+                    first?: number | null;
+                    /** @description Default: the current size */
+                    second?: number | null;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Proof */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConsistencyProof"];
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chain/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The whole chain, streamed as NDJSON: `{"head": <signed tree head>}` first, then every record it covers, in index order */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description application/x-ndjson: one JSON document per line, the signed tree head first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chain/head": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest signed tree head (RFC 9162 TreeHeadDataV2 signed with the company's CA key): pin it, check later heads against it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed tree head */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TreeHead"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3709,6 +4028,83 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/proof/{index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A record and its RFC 9162 inclusion proof (Vane's `record`, `proof`, `root`) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Prove inclusion in the tree of this size (a head you pinned); default: the current one */
+                    treeSize?: number;
+                };
+                header?: never;
+                path: {
+                    index: number | null;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Proof */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InclusionProof"];
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -7435,6 +7831,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check the chain (Vane's `valid`, `merkleRoot` or `failedAtIndex`): storage against the sealed tree
+         * @description By default re-reads the records sealed since the last check, and checks the signed head and that the tree only grew since (O(new records + log n)); `from=0` re-reads every record.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Re-check the records from this index (0: all of them). Default: those sealed since the last check */
+                    from?: number | null;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The check */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VerifyResult"];
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/whoami": {
         parameters: {
             query?: never;
@@ -7540,6 +8005,27 @@ export interface components {
             last_used_at: string | null;
             prefix: string;
         };
+        AttestationRecord: {
+            delegation?: components["schemas"]["DelegationInfo"];
+            /** @description SHA-256 hex of `index|timestamp|JCS(payload)[|JCS(delegation)]` */
+            hash: string;
+            index: number;
+            payload?: unknown;
+            /** @description Ed25519 over JCS(hash) (the hash as a JSON string), base64url, with the company's CA key */
+            signature: string;
+            /** @example 2026-01-01T12:00:00.000Z */
+            timestamp: string;
+        };
+        AttestInput: {
+            /** @example web-search */
+            actionType: string;
+            /** @description The agent that acted: an agent attests only as itself */
+            agentId: string;
+            /** @description A token from POST /v1/token/exchange naming this agent: verified, and its subject, chain, act and id bound to the record */
+            delegation?: string;
+            /** @description Any JSON describing the action: stored and hashed as given (RFC 8785) */
+            payload: unknown;
+        };
         AuditEntry: {
             action: string;
             actor_id: string;
@@ -7553,6 +8039,13 @@ export interface components {
             target_id: string;
             target_type: string;
         };
+        ChainPage: {
+            /** @description Pass as `from` for the next page; null at the end */
+            next: number | null;
+            records: components["schemas"]["AttestationRecord"][];
+            /** @description How many records are sealed: the chain's length when this page was read */
+            treeSize: number;
+        };
         Company: {
             /** @example 2026-01-01T00:00:00.000Z */
             created_at: string;
@@ -7560,6 +8053,15 @@ export interface components {
             name: string;
             /** @enum {string} */
             signing_alg: "EdDSA" | "ES256";
+        };
+        ConsistencyProof: {
+            first: number;
+            firstRoot: string;
+            head: components["schemas"]["TreeHead"];
+            /** @description RFC 9162 §2.1.4 consistency proof */
+            proof: string[];
+            second: number;
+            secondRoot: string;
         };
         CounselAttestationReceipt: {
             agentId: string;
@@ -7582,6 +8084,17 @@ export interface components {
             /** @example 2026-01-01T00:00:00.000Z */
             verifiedAt: string;
             verifier: string;
+        };
+        DelegationInfo: {
+            act: ({
+                sub: string;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            /** @description The subject, then each actor from the most proximate to the first */
+            delegationChain: string[];
+            subject: string;
+            tokenId: string;
         };
         Error: {
             /** @example not_found */
@@ -7635,6 +8148,16 @@ export interface components {
             spiffe_sequence: number;
             svid_ttl_seconds: number;
             trust_domain: string;
+        };
+        InclusionProof: {
+            head: components["schemas"]["TreeHead"];
+            /** @description SHA-256(0x00 || the 32 bytes of record.hash) */
+            leafHash: string;
+            /** @description RFC 9162 audit path, leaf side first */
+            proof: components["schemas"]["ProofNode"][];
+            record: components["schemas"]["AttestationRecord"];
+            root: string;
+            treeSize: number;
         };
         IssuedApiKey: {
             /** @example 2026-01-01T00:00:00.000Z */
@@ -7748,6 +8271,14 @@ export interface components {
                 kind: "vault_session";
                 label: string;
             };
+        };
+        ProofNode: {
+            /**
+             * @description The sibling's side
+             * @enum {string}
+             */
+            position: "left" | "right";
+            sibling: string;
         };
         Proposal: {
             /** @example 2026-01-01T00:00:00.000Z */
@@ -7943,6 +8474,20 @@ export interface components {
             /** @enum {string} */
             token_type: "N_A";
         };
+        TreeHead: {
+            caKid: string;
+            /** @description The CA key (SPKI PEM): pin it, or take it from the JWK Set */
+            caPublicKey: string;
+            companyId: string;
+            rootHash: string;
+            /** @description Ed25519 over the TLS-encoded TreeHeadDataV2, base64url */
+            signature: string;
+            /** @enum {string} */
+            signatureAlgorithm: "EdDSA";
+            /** @description When it was signed, epoch milliseconds */
+            timestamp: number;
+            treeSize: number;
+        };
         User: {
             company_id: string;
             /** @example 2026-01-01T00:00:00.000Z */
@@ -8024,6 +8569,17 @@ export interface components {
                 vault: string;
             }[];
             version: string | null;
+        };
+        VerifyResult: {
+            /** @description Records from this index on were re-read from storage and checked against the sealed tree */
+            checkedFrom: number;
+            error?: string;
+            failedAtIndex?: number;
+            head?: components["schemas"]["TreeHead"];
+            /** @description The RFC 9162 root of the whole chain (when valid) */
+            merkleRoot?: string;
+            treeSize: number;
+            valid: boolean;
         };
         Webhook: {
             /** @example 2026-01-01T00:00:00.000Z */

@@ -192,6 +192,16 @@ export const PERMISSIONS = {
   "DELETE /v1/credentials": inVault("member"),
 
   "GET /v1/audit": only(OWNERS),
+  "POST /v1/attest": only(
+    { ...OWNERS, owner_agent: "self", agent: "self" },
+    { note: "an agent attests only as itself (Vane's `attest:write`); a person owner or a key names any agent" },
+  ),
+  "GET /v1/chain": only(OWNERS, { note: "the audit log's events are in it" }),
+  "GET /v1/chain/export": only(OWNERS),
+  "GET /v1/chain/head": everyone("a size and a root, signed: nothing of a record"),
+  "GET /v1/chain/consistency": everyone("hashes only"),
+  "GET /v1/verify": only(OWNERS),
+  "GET /v1/proof/{index}": only(OWNERS),
 
   "POST /v1/realms": only(AGENT_MANAGERS),
   "GET /v1/realms": only({ ...AGENT_MANAGERS, member: "allow", agent: "allow" }),

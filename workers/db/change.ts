@@ -7,6 +7,7 @@
  * (ended-sessions.ts, ended-passports.ts).
  */
 import type { BatchItem } from "drizzle-orm/batch";
+import { chainsAddedTo } from "./chained.ts";
 import type { Database } from "./client.ts";
 import { endPassportsNoLongerBacked } from "./ended-passports.ts";
 import { endSessionsNoLongerBacked } from "./ended-sessions.ts";
@@ -42,6 +43,8 @@ export type Effects = {
   invalidateRoots(roots: readonly RootKey[]): Promise<void>;
   forgetVaults(vaults: readonly VaultRef[]): void;
   announceDecisions(registrationIds: readonly string[]): Promise<void>;
+  /** The companies whose attestation chains the batch added records to (db/chained.ts): their sealers seal them. */
+  sealChains(companyIds: readonly string[]): Promise<void>;
 };
 
 export function change<T extends readonly [Statement, ...Statement[]]>(statements: T, invalidates: Change<T>["invalidates"] = {}): Change<T> {
@@ -52,7 +55,8 @@ export function change<T extends readonly [Statement, ...Statement[]]>(statement
  * Runs the statements as one D1 batch (a transaction), then the invalidations they carry. The batch
  * also revokes the sessions of the invalidated roots that their minter could no longer mint, and the
  * passports of the invalidated agents that they no longer back, so an ending is written with the
- * change that ends it and restoring the minter later revives nothing.
+ * change that ends it and restoring the minter later revives nothing. Last, the chains the batch
+ * added records to are sealed (db/chained.ts).
  */
 export async function commit<T extends readonly [Statement, ...Statement[]]>(db: Database, effects: Effects, done: Change<T>) {
   const roots = typeof done.invalidates === "function" ? undefined : done.invalidates.roots;
@@ -64,5 +68,7 @@ export async function commit<T extends readonly [Statement, ...Statement[]]>(db:
   if (invalidates.roots?.length) await effects.invalidateRoots(invalidates.roots);
   if (invalidates.vaults?.length) effects.forgetVaults(invalidates.vaults);
   if (invalidates.registrations?.length) await effects.announceDecisions(invalidates.registrations);
+  const chains = chainsAddedTo(done.statements);
+  if (chains.length) await effects.sealChains(chains);
   return results;
 }

@@ -83,6 +83,9 @@ export const PASSPORT_ERROR_CODES = [
   "passport_conflict",
 ] as const;
 
+/** The attestation chain. */
+export const CHAIN_ERROR_CODES = ["invalid_delegation"] as const;
+
 /** Companies and API keys. */
 export const COMPANY_ERROR_CODES = ["company_exists", "company_not_found", "last_owner_credential"] as const;
 
@@ -172,6 +175,7 @@ const GROUPS = [
   AGENT_ERROR_CODES,
   PASSPORT_ERROR_CODES,
   AGENT_CHANNEL_ERROR_CODES,
+  CHAIN_ERROR_CODES,
   COMPANY_ERROR_CODES,
   INVITE_ERROR_CODES,
   PROPOSAL_ERROR_CODES,

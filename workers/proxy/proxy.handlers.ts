@@ -133,7 +133,7 @@ type Logger = (who: { actor: GateActor; vault: { id: string } }) => (row: LogRow
 function requestLogger(c: Context<AppEnv>, hostSegment: string, path: string, startedAt: number): Logger {
   return (who) => (row) =>
     logProxyRequest(
-      c.env.DB,
+      c.env,
       {
         companyId: who.actor.companyId,
         vaultId: who.vault.id,

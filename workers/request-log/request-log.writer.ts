@@ -3,9 +3,12 @@
  * bodies), buffered per isolate and written in batches after responses are sent, so logging
  * never delays a request. Rows older than the retention are pruned as batches are written.
  * A row buffered in an isolate that dies before its flush is lost; that is the price of keeping
- * D1 off the hot path.
+ * D1 off the hot path. Each row is attested in the batch that writes it (a trigger adds it to its
+ * company's chain), and the companies' sealers are asked to seal after the batch.
  */
+import { sealChains } from "../chain/chain-sealer-client.ts";
 import { createDatabase } from "../db/client.ts";
+import type { Env } from "../env.ts";
 import { type RequestLogRow, writeRequestLogRows } from "./request-log.queries.ts";
 
 export const REQUEST_LOG_RETENTION_MS = 30 * 24 * 3600 * 1000;
@@ -17,11 +20,11 @@ export type { RequestLogRow } from "./request-log.queries.ts";
 
 let buffer: RequestLogRow[] = [];
 let scheduled: Promise<void> | undefined;
-let database: D1Database | undefined;
+let bindings: Pick<Env, "DB" | "CHAIN_SEALER"> | undefined;
 
 /** Queues a row; `waitUntil` keeps the eventual flush alive after the response. */
-export function logProxyRequest(d1: D1Database, row: RequestLogRow, waitUntil: (p: Promise<unknown>) => void): void {
-  database = d1;
+export function logProxyRequest(env: Pick<Env, "DB" | "CHAIN_SEALER">, row: RequestLogRow, waitUntil: (p: Promise<unknown>) => void): void {
+  bindings = env;
   buffer.push(row);
   if (buffer.length >= FLUSH_AT_ROWS) {
     waitUntil(flushRequestLog());
@@ -38,6 +41,7 @@ export async function flushRequestLog(): Promise<void> {
   scheduled = undefined;
   const rows = buffer;
   buffer = [];
-  if (rows.length === 0 || !database) return;
-  await writeRequestLogRows(createDatabase(database), rows, Date.now() - REQUEST_LOG_RETENTION_MS);
+  if (rows.length === 0 || !bindings) return;
+  await writeRequestLogRows(createDatabase(bindings.DB), rows, Date.now() - REQUEST_LOG_RETENTION_MS);
+  await sealChains(bindings, [...new Set(rows.map((row) => row.companyId))]);
 }

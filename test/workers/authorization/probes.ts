@@ -10,6 +10,7 @@ import { call, createVault, inviteAgent, unique } from "../helpers.ts";
 import { requestId } from "../upstream.ts";
 import { PASSPORT_PROBES } from "./passport-probes.ts";
 import { REQUEST_PROBES } from "./request-probes.ts";
+import { CHAIN_PROBES } from "./chain-probes.ts";
 import { grantUser, mintSession, type Instance, type World } from "./world.ts";
 
 export type ProbeRequest = { method: string; path: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string };
@@ -20,6 +21,8 @@ export type Probe = {
   other?(w: World, who: Instance): Promise<ProbeRequest>;
   /** When the cell alone cannot say (own versus others' objects), what this caller should get. */
   expect?(w: World, who: Instance, cell: Cell): "allow" | "refuse" | undefined;
+  /** The path's parameters name a place in the caller's own company (a chain index), not another company's object. */
+  inCallersOwnCompany?: boolean;
 };
 
 const K = (w: World) => w.company.ownerKey;
@@ -100,6 +103,7 @@ const proxyProbe = (method: string): Probe => ({
 });
 
 export const PROBES: Record<string, Probe> = {
+  ...CHAIN_PROBES,
   "POST /v1/companies": { request: async () => ({ method: "POST", path: "/v1/companies", body: { id: fresh("pc"), name: "Probe" } }) },
   "POST /v1/platform/master-key/rotate": { request: async () => ({ method: "POST", path: "/v1/platform/master-key/rotate" }) },
 
