@@ -8,6 +8,14 @@ import { CredentialKey, CredentialValue } from "../credentials/credentials.contr
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
 import { VAULT_ROLES, type VaultRole } from "../lib/principal.ts";
 import { ServiceAuthSchema } from "../services/services.contract.ts";
+import {
+  LooseningSchema,
+  MethodsSchema,
+  PROXIED_METHODS,
+  RedactResponseSchema,
+  SUBSTITUTION_SURFACES,
+  SubstitutionsSchema,
+} from "../services/request-rules.contract.ts";
 
 export const MAX_PROPOSAL_SERVICES = 10;
 export const MAX_PROPOSAL_SLOTS = 10;
@@ -44,6 +52,9 @@ const ProposedService = z
     upstream: z.string().max(300).optional(),
     description: z.string().max(200).optional(),
     auth: ServiceAuthSchema.optional(),
+    substitutions: SubstitutionsSchema.optional(),
+    methods: MethodsSchema.nullable().optional(),
+    redact_response: RedactResponseSchema.optional(),
   })
   .strict();
 
@@ -119,6 +130,12 @@ export const ProposedServiceView = z.object({
   upstream: z.string().optional(),
   description: z.string().optional(),
   auth: ServiceAuthSchema.optional(),
+  /** Its rules (request-rules.contract.ts), when the proposal sets them: absent, none, every method, redaction on. */
+  substitutions: z.array(z.object({ key: z.string(), placeholder: z.string(), in: z.array(z.enum(SUBSTITUTION_SURFACES)) })).optional(),
+  methods: z.array(z.enum(PROXIED_METHODS)).optional(),
+  redact_response: z.boolean().optional(),
+  /** What it loosens in the service it replaces (a method added, redaction off, a credential in a new surface): old → new; a vault admin decides. */
+  loosens: z.array(LooseningSchema).optional(),
   /** The service of this name as it is now, which approving replaces (or removes). */
   replaces: z.object({ host: z.string(), upstream: z.string().optional(), auth_type: z.string() }).optional(),
   /** Stored credentials this service would send somewhere they are not sent today, and where they go now. */

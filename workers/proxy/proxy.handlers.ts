@@ -12,11 +12,13 @@ import { configOf, publicOriginOf } from "../config.ts";
 import type { GateActor, LeaseRef } from "../../durable-objects/actor-gate.rpc.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../lib/http/forward-headers.ts";
 import { matchService, parseProxyTarget, type ProxyTarget, refuseDotSegments } from "../lib/http/host-pattern.ts";
-import { credentialKeysOf, injectedHeaders } from "../lib/http/inject-auth.ts";
+import { injectedHeaders } from "../lib/http/inject-auth.ts";
+import { keysSentBy } from "../lib/http/substitutions.ts";
 import { AppError } from "../lib/app-error.ts";
 import { type Admitted, admitRequest, requireProxiedMethod } from "./admission.ts";
 import { releaseLater, takeReleases } from "./lease-releases.ts";
 import * as errors from "./proxy-errors.ts";
+import { methodAllowed, redactedResponse, secretsToRedact, substitutedRequest } from "./request-rules.ts";
 import { logProxyRequest, type RequestLogRow } from "../request-log/request-log.writer.ts";
 import { openCredentials, recheckVaultConfig, type ServiceRecord, vaultConfig, type VaultConfig } from "./vault-config.ts";
 
@@ -44,19 +46,22 @@ proxyRouter.all("/proxy/*", async (c) => {
     refuseDotSegments(requestTargetPath(c.req.url));
     const target = parseProxyTarget(hostSegment, path, { allowPrivate: configOf(c.env).allowPrivateUpstreams });
     const cached = await vaultConfig(c.var.db, c.env, admission.actor.companyId, admission.vault.id, (p) => c.executionCtx.waitUntil(p));
-    let found = await resolveService(cached, target);
+    let found = await resolveService(cached, target, c.req.method);
     // A refusal never rests on a stale copy: read the vault once more (the retry after `applied`).
-    if (!found.ok) found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target);
+    if (!found.ok) found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target, c.req.method);
     if (!found.ok) {
       if (found.refusal === "no_service") throw errors.noServiceForHost(hostSegment, admission.vault.name, publicOriginOf(c.env));
       if (found.refusal === "disabled") throw errors.serviceDisabled(found.service.name, hostSegment);
+      if (found.refusal === "method") throw errors.methodNotAllowedByService(found.service, c.req.method, hostSegment, admission.vault.name);
       throw errors.credentialNotFound(found.missing, found.service.name);
     }
-    const { service, injection } = found;
+    const { service, injection, values } = found;
 
     const origin = service.upstream ?? `https://${target.hostname}${target.port ? `:${target.port}` : ""}`;
-    const upstreamUrl = `${origin}${target.path}${url.search}`;
-    const headers = upstreamRequestHeaders(c.req.raw.headers, injection.headers);
+    // Substitutions in the agent's path, query and headers; the injected headers go on after them.
+    const request = substitutedRequest(service, values, { path: target.path, search: url.search, headers: c.req.raw.headers });
+    const upstreamUrl = `${origin}${request.path}${request.search}`;
+    const headers = upstreamRequestHeaders(request.headers, injection.headers);
     // A WebSocket upgrade is the one hop-by-hop header we pass on: the runtime then hands back
     // the upstream's socket, and the credential rode on the handshake like on any request.
     const websocket = c.req.header("Upgrade")?.toLowerCase() === "websocket";
@@ -67,15 +72,16 @@ proxyRouter.all("/proxy/*", async (c) => {
       releaseLease();
       return new Response(null, { status: 101, webSocket: upstream.webSocket });
     }
+    const answer = redactedResponse(clientResponseHeaders(upstream.headers), upstream.body, secretsToRedact(service, values));
     const counted = countBytes(
-      upstream.body,
+      answer.body,
       (p) => c.executionCtx.waitUntil(p),
       (bytesOut) => {
-        log({ service: service.name, status: upstream.status, bytesOut });
+        log({ service: service.name, status: upstream.status, bytesOut, redactions: answer.redactions() });
         releaseLease();
       },
     );
-    return new Response(counted, { status: upstream.status, statusText: upstream.statusText, headers: clientResponseHeaders(upstream.headers) });
+    return new Response(counted, { status: upstream.status, statusText: upstream.statusText, headers: answer.headers });
   } catch (error) {
     const appError = error instanceof AppError ? error : new AppError(500, "internal_error", "Internal error", { cause: error });
     log({ status: appError.status, denial: appError.code });
@@ -104,21 +110,27 @@ function requestTargetPath(url: string): string {
 }
 
 type Resolution =
-  | { ok: true; service: ServiceRecord; injection: { headers: Record<string, string> } }
+  | { ok: true; service: ServiceRecord; injection: { headers: Record<string, string> }; values: Map<string, string> }
   | { ok: false; refusal: "no_service" }
   | { ok: false; refusal: "disabled"; service: ServiceRecord }
+  | { ok: false; refusal: "method"; service: ServiceRecord }
   | { ok: false; refusal: "missing_credential"; service: ServiceRecord; missing: string };
 
-/** The service a target matches in this copy of the vault, and the headers it injects. */
-async function resolveService(config: VaultConfig, target: ProxyTarget): Promise<Resolution> {
+/**
+ * The service a target matches in this copy of the vault, the headers it injects and the values
+ * it sends (its auth's and its substitutions'). A method the service does not forward is refused
+ * before any credential is decrypted.
+ */
+async function resolveService(config: VaultConfig, target: ProxyTarget, method: string): Promise<Resolution> {
   const service = matchService(config.services, target);
   if (!service) return { ok: false, refusal: "no_service" };
   if (!service.enabled) return { ok: false, refusal: "disabled", service };
-  const opened = await openCredentials(config, credentialKeysOf(service.auth));
+  if (!methodAllowed(service, method)) return { ok: false, refusal: "method", service };
+  const opened = await openCredentials(config, keysSentBy(service));
   if ("missing" in opened) return { ok: false, refusal: "missing_credential", service, missing: opened.missing };
   const injection = injectedHeaders(service.auth, opened.values);
   if ("missing" in injection) return { ok: false, refusal: "missing_credential", service, missing: injection.missing };
-  return { ok: true, service, injection };
+  return { ok: true, service, injection, values: opened.values };
 }
 
 type LogRow = Partial<RequestLogRow> & { status: number };
@@ -204,7 +216,7 @@ export const PROXY_DOC: Omit<RouteConfig, "method"> = {
   tags: ["agent protocol"],
   summary: "Forward to <host> with the vault's credential injected (any method; query and body as-is)",
   description:
-    "Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.",
+    "Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.",
   security: [{ bearerAuth: [] }],
   request: {
     params: z.object({ host: z.string().openapi({ example: "api.stripe.com" }), path: z.string().openapi({ example: "v1/charges" }) }),

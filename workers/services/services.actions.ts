@@ -16,7 +16,7 @@ import { isGuardFailure } from "../db/audit.ts";
 import { principalRefOf } from "../db/principals.queries.ts";
 import { AppError, conflict } from "../lib/app-error.ts";
 import { formatServiceHost, parseServiceHost, parseUpstreamOrigin } from "../lib/http/host-pattern.ts";
-import { credentialKeysOf } from "../lib/http/inject-auth.ts";
+import { keysSentBy } from "../lib/http/substitutions.ts";
 import { iso } from "../lib/openapi.ts";
 import { newId } from "../lib/crypto/tokens.ts";
 import type { VaultRole } from "../db/schema.ts";
@@ -71,7 +71,10 @@ function serviceView(s: ServiceRecord): ServiceView {
     auth: s.auth,
     enabled: s.enabled,
     position: s.position,
-    credential_keys: credentialKeysOf(s.auth),
+    credential_keys: keysSentBy(s),
+    substitutions: s.substitutions,
+    methods: s.methods,
+    redact_response: s.redactResponse,
     created_at: iso(s.createdAt) ?? "",
     updated_at: iso(s.updatedAt),
   };
@@ -113,7 +116,15 @@ async function creation(ctx: ActionContext, vault: VaultRow, input: ServiceInput
   const upstream = input.upstream ? parseUpstreamOrigin(input.upstream, options) : null;
   if (await findVaultService(ctx.db, vault.companyId, vault.id, input.name)) throw nameTaken(input.name);
   await requireFreeHost(ctx, vault, host);
-  const detail = { vault: vault.name, name: input.name, host, upstream, auth_type: input.auth.type, enabled: input.enabled };
+  const detail = {
+    vault: vault.name,
+    name: input.name,
+    host,
+    upstream,
+    auth_type: input.auth.type,
+    enabled: input.enabled,
+    ...rulesDetail(input),
+  };
   const now = ctx.edge.now();
   const service = {
     id: newId("svc"),
@@ -125,6 +136,7 @@ async function creation(ctx: ActionContext, vault: VaultRow, input: ServiceInput
     description: input.description || null,
     auth: input.auth,
     enabled: input.enabled,
+    ...storedRules(input),
     // Who points credentials somewhere is shown to whoever is later asked for a value (proposals/impact.ts).
     ...chosenBy(await chooser()),
     destinationChosenAt: now,
@@ -161,6 +173,7 @@ async function revision(ctx: ActionContext, vault: VaultRow, existing: ServiceRo
   }
   if (edit.auth !== undefined && JSON.stringify(edit.auth) !== JSON.stringify(existing.auth)) changes.auth = edit.auth;
   if (edit.enabled !== undefined && edit.enabled !== existing.enabled) changes.enabled = edit.enabled;
+  Object.assign(changes, changedRules(existing, edit));
   const changed = Object.keys(changes).sort();
   if (changed.length === 0) return { changed, change: undefined };
   if (!toServiceRecord({ ...existing, ...changes })) throw unreadable(existing);
@@ -172,6 +185,30 @@ async function revision(ctx: ActionContext, vault: VaultRow, existing: ServiceRo
   if (!keepsDestination(existing, after)) Object.assign(changes, chosenBy(await chooser()), { destinationChosenAt: now });
   return { changed, change: updateServiceChange(ctx.db, ctx.principal, existing, changes, detail, now) };
 }
+
+/** A service's rules as its row stores them: no substitutions as null. */
+function storedRules(input: Pick<ServiceInput, "substitutions" | "methods" | "redact_response">) {
+  return { substitutions: input.substitutions.length ? input.substitutions : null, methods: input.methods, redactResponse: input.redact_response };
+}
+
+/** The rules an edit changes (absent fields change nothing). */
+function changedRules(existing: ServiceRow, edit: ServiceEdit): Partial<ServiceRow> {
+  const changes: Partial<ServiceRow> = {};
+  if (edit.substitutions !== undefined) {
+    const substitutions = edit.substitutions.length ? edit.substitutions : null;
+    if (JSON.stringify(substitutions) !== JSON.stringify(existing.substitutions ?? null)) changes.substitutions = substitutions;
+  }
+  if (edit.methods !== undefined && JSON.stringify(edit.methods) !== JSON.stringify(existing.methods ?? null)) changes.methods = edit.methods;
+  if (edit.redact_response !== undefined && edit.redact_response !== existing.redactResponse) changes.redactResponse = edit.redact_response;
+  return changes;
+}
+
+/** The rules in a creation's audit row: keys and placeholders, never values. */
+const rulesDetail = (input: Pick<ServiceInput, "substitutions" | "methods" | "redact_response">) => ({
+  ...(input.substitutions.length ? { substitutions: input.substitutions } : {}),
+  ...(input.methods ? { methods: input.methods } : {}),
+  ...(input.redact_response ? {} : { redact_response: false }),
+});
 
 const chosenBy = (chooser: DestinationChooser) => ({ destinationChosenBy: chooser.ref, destinationChosenByRole: chooser.role });
 
@@ -246,7 +283,16 @@ export async function serviceSetChange(ctx: ActionContext, vault: VaultRow, inpu
   const chosen = async () => chooser;
   const existing = await findVaultService(ctx.db, vault.companyId, vault.id, input.name);
   if (!existing) return creation(ctx, vault, input, chosen);
-  const replacement = { host: input.host, upstream: input.upstream ?? null, description: input.description ?? null, auth: input.auth, enabled: input.enabled };
+  const replacement = {
+    host: input.host,
+    upstream: input.upstream ?? null,
+    description: input.description ?? null,
+    auth: input.auth,
+    enabled: input.enabled,
+    substitutions: input.substitutions,
+    methods: input.methods,
+    redact_response: input.redact_response,
+  };
   return (await revision(ctx, vault, existing, replacement, chosen)).change;
 }
 
