@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../workers/lib/app-error.ts";
-import { keysSentBy, pathSegmentValue, placeholderProblem, type ResolvedSubstitution, substitute } from "../../../workers/lib/http/substitutions.ts";
+import { keysSentBy, pathSegmentValue, placeholderProblem, type ResolvedSubstitution, type Substitution, substitute } from "../../../workers/lib/http/substitutions.ts";
 import { SubstitutionsSchema } from "../../../workers/services/request-rules.contract.ts";
 
 const sub = (placeholder: string, value: string, surfaces: ResolvedSubstitution["in"], key = "KEY"): ResolvedSubstitution => ({
@@ -113,15 +113,11 @@ describe("a substitution applies only in its own surfaces", () => {
   });
 
   it("the keys a service sends are its auth's and its substitutions', once each", () => {
-    expect(
-      keysSentBy({
-        auth: { type: "basic", username: "U", password: "P" },
-        substitutions: [
-          { key: "P", placeholder: "__p__", in: ["path"] },
-          { key: "S", placeholder: "__s__", in: ["query"] },
-        ],
-      }),
-    ).toEqual(["U", "P", "S"]);
+    const substitutions: Substitution[] = [
+      { key: "P", placeholder: "__p__", in: ["path"] },
+      { key: "S", placeholder: "__s__", in: ["query"] },
+    ];
+    expect(keysSentBy({ auth: { type: "basic", username: "U", password: "P" }, substitutions })).toEqual(["U", "P", "S"]);
     expect(keysSentBy({ auth: { type: "passthrough" }, substitutions: null })).toEqual([]);
   });
 });
