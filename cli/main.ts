@@ -13,7 +13,7 @@ import { agentApprove, agentRegistrations, agentReject } from "./commands/regist
 import { vaultCreate, vaultList, vaultUse } from "./commands/vault.ts";
 import { vaultAgentAdd, vaultAgentList, vaultAgentRemove, vaultAgentSetRole } from "./commands/vault-agent.ts";
 import { proposalApprove, proposalList, proposalReject, proposalShow, proposalWait } from "./commands/proposal.ts";
-import { serviceAdd, serviceDisable, serviceEnable, serviceList, serviceRemove, serviceUpdate } from "./commands/service.ts";
+import { serviceAdd, serviceDisable, serviceEnable, serviceList, serviceRemove, serviceShow, serviceUpdate } from "./commands/service.ts";
 import { closest } from "./command/suggest.ts";
 import { sessionCreate, sessionList, sessionRevoke } from "./commands/session.ts";
 import { vaultLogs } from "./commands/vault-logs.ts";
@@ -66,6 +66,7 @@ export const COMMANDS: readonly Command[] = [
   vaultSet,
   vaultLogs,
   serviceList,
+  serviceShow,
   serviceAdd,
   serviceUpdate,
   serviceEnable,

@@ -107,9 +107,18 @@ export const LooseningSchema = z.object({
 });
 export type Loosening = z.output<typeof LooseningSchema>;
 
-/** Each credential-and-surface pair a service's substitutions place, as `KEY in the path`. */
-const placements = (rules: RequestRules): string[] =>
-  (rules.substitutions ?? []).flatMap((s) => s.in.map((surface) => `${s.key} in the ${SURFACE_WORDS[surface]}`));
+/** Each credential-and-surface pair a service's substitutions place, as `KEY path`. */
+const placements = (rules: RequestRules): string[] => (rules.substitutions ?? []).flatMap((s) => s.in.map((surface) => `${s.key} ${surface}`));
+
+/** "TW_SID in the path and headers; API_KEY in the query string". */
+function placementsInWords(rules: RequestRules): string {
+  const byKey = new Map<string, SubstitutionSurface[]>();
+  for (const s of rules.substitutions ?? []) byKey.set(s.key, [...new Set([...(byKey.get(s.key) ?? []), ...s.in])]);
+  if (byKey.size === 0) return "no credential placed in the request";
+  return [...byKey]
+    .map(([key, surfaces]) => `${key} in the ${listInWords(SUBSTITUTION_SURFACES.filter((s) => surfaces.includes(s)).map((s) => SURFACE_WORDS[s]))}`)
+    .join("; ");
+}
 
 const LOOSENING_CHECKS: readonly ((before: RequestRules, after: RequestRules) => Loosening | null)[] = [
   // A method added, or the rule dropped (every method).
@@ -128,7 +137,7 @@ const LOOSENING_CHECKS: readonly ((before: RequestRules, after: RequestRules) =>
     const old = placements(before);
     const now = placements(after);
     if (!now.some((p) => !old.includes(p))) return null;
-    return { rule: "substitutions", from: old.length ? listInWords(old) : "no credential placed in the request", to: listInWords(now) };
+    return { rule: "substitutions", from: placementsInWords(before), to: placementsInWords(after) };
   },
 ];
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../workers/lib/app-error.ts";
-import { keysSentBy, pathSegmentValue, placeholderProblem, type ResolvedSubstitution, type Substitution, substitute } from "../../../workers/lib/http/substitutions.ts";
+import {
+  keysSentBy,
+  pathSegmentValue,
+  placeholderProblem,
+  type ResolvedSubstitution,
+  type Substitution,
+  substitute,
+} from "../../../workers/lib/http/substitutions.ts";
 import { SubstitutionsSchema } from "../../../workers/services/request-rules.contract.ts";
 
 const sub = (placeholder: string, value: string, surfaces: ResolvedSubstitution["in"], key = "KEY"): ResolvedSubstitution => ({

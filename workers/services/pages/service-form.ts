@@ -2,9 +2,12 @@
  * A service as the console's form sends it, turned into the services API's own input
  * (CreateServiceBody): plain fields, one set of auth fields per auth type (no script shows or
  * hides them, so the chosen type decides which are read), custom headers one `Name: template`
- * per line. Auth fields name credential keys, never values.
+ * per line. Auth fields name credential keys, never values. The per-request rules: methods as
+ * checkboxes (none checked: any method), substitutions one `KEY placeholder [surfaces]` per line,
+ * redaction a checkbox that is on unless unticked.
  */
 import { AUTH_TYPES, CreateServiceBody, type ServiceAuth } from "../services.contract.ts";
+import { DEFAULT_SUBSTITUTION_SURFACES, type Substitution } from "../request-rules.contract.ts";
 import type { ServiceInput } from "../services.actions.ts";
 import type { ServiceView } from "../services.contract.ts";
 import type { FormFields } from "../../console/page-forms.ts";
@@ -24,6 +27,12 @@ export type ServiceDraft = {
   apiKeyPrefix?: string;
   customHeaders?: string;
   enabled: boolean;
+  /** Ticked methods; none: any method. */
+  methods?: string[];
+  /** `KEY placeholder [path,query,header]`, one per line. */
+  substitutions?: string;
+  /** True when "redact" was unticked (absent: on, the default). */
+  redactOff?: boolean;
 };
 
 export function serviceDraftOf(form: FormFields): ServiceDraft {
@@ -41,11 +50,16 @@ export function serviceDraftOf(form: FormFields): ServiceDraft {
     apiKeyPrefix: form.one("apikey_prefix"),
     customHeaders: form.one("custom_headers"),
     enabled: form.one("enabled") === "on",
+    methods: form.all("methods"),
+    substitutions: form.one("substitutions"),
+    redactOff: form.one("redact_response") !== "on",
   };
 }
 
 /** The form of an existing service, for its edit page. */
-export function serviceDraftFrom(service: Pick<ServiceView, "name" | "host" | "upstream" | "description" | "auth" | "enabled">): ServiceDraft {
+export function serviceDraftFrom(
+  service: Pick<ServiceView, "name" | "host" | "upstream" | "description" | "auth" | "enabled" | "methods" | "substitutions" | "redact_response">,
+): ServiceDraft {
   const auth: ServiceAuth = service.auth;
   return {
     name: service.name,
@@ -66,7 +80,28 @@ export function serviceDraftFrom(service: Pick<ServiceView, "name" | "host" | "u
             .join("\n")
         : undefined,
     enabled: service.enabled,
+    methods: service.methods ?? [],
+    substitutions: service.substitutions.map(substitutionLine).join("\n"),
+    redactOff: !service.redact_response,
   };
+}
+
+/** `TW_SID __sid__ path`: a substitution as its line of the form (the surfaces left out when they are the default). */
+function substitutionLine(s: Pick<Substitution, "key" | "placeholder" | "in">): string {
+  const isDefault = s.in.length === DEFAULT_SUBSTITUTION_SURFACES.length && s.in.every((surface) => DEFAULT_SUBSTITUTION_SURFACES.includes(surface));
+  return `${s.key} ${s.placeholder}${isDefault ? "" : ` ${s.in.join(",")}`}`;
+}
+
+/** The form's substitution lines as the API writes them; a malformed line becomes what the schema refuses, with its message. */
+function substitutionsOf(text: string | undefined): unknown[] {
+  return (text ?? "")
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .map((line) => {
+      const [key, placeholder, surfaces, ...extra] = line.split(/\s+/);
+      return { key, placeholder, ...(surfaces ? { in: surfaces.split(",").filter(Boolean) } : {}), ...(extra.length ? { extra: extra.join(" ") } : {}) };
+    });
 }
 
 function authOf(draft: ServiceDraft): unknown {
@@ -107,6 +142,9 @@ export function parseServiceDraft(draft: ServiceDraft): { ok: true; value: Servi
     description: draft.description ?? null,
     auth: authOf(draft),
     enabled: draft.enabled,
+    substitutions: substitutionsOf(draft.substitutions),
+    methods: draft.methods?.length ? draft.methods : null,
+    redact_response: !draft.redactOff,
   });
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, message: `Check the service: ${parsed.error.issues.map((i) => `${i.path.join(".") || "form"}: ${i.message}`).join("; ")}` };
