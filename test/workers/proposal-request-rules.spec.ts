@@ -28,7 +28,7 @@ async function ruledVault() {
 
 type Vault = Awaited<ReturnType<typeof ruledVault>>;
 const raise = (s: Vault, body: unknown) => call("POST", "/v1/proposals", { token: s.agent.token, headers: { "X-Vault": s.vault }, body });
-const approve = (s: Vault, id: string, token: string, body: Record<string, unknown> = {}) => call("POST", `/v1/proposals/${id}/approve`, { token, body });
+const approve = (id: string, token: string, body: Record<string, unknown> = {}) => call("POST", `/v1/proposals/${id}/approve`, { token, body });
 
 /** The approval page as the admin sees it, its text without tags. */
 async function approvalPage(s: Vault, approvalUrl: unknown): Promise<string> {
@@ -95,7 +95,7 @@ describe("a proposal carries a service's rules, and the reviewer reads each in w
     expect(page).toContain("redaction off: a credential the upstream echoes back reaches the agent");
 
     const sid = "AC1111111111111111111111111111beef";
-    expect((await approve(s, id, s.admin.token, { credentials: { TW_SID: sid, TW_TOKEN: "tok-value" } })).status).toBe(200);
+    expect((await approve(id, s.admin.token, { credentials: { TW_SID: sid, TW_TOKEN: "tok-value" } })).status).toBe(200);
     const service = await call("GET", `/v1/vaults/${s.vault}/services/twilio`, { token: s.company.ownerKey });
     expect(service.body.service).toMatchObject({
       substitutions: [{ key: "TW_SID", placeholder: "__sid__", in: ["path"] }],
@@ -193,10 +193,10 @@ describe("loosening a service's rules is marked old → new, and a vault admin d
     const s = await ruledVault();
     await storedTwilio(s);
     const id = (await raise(s, loosened(s))).body.id as string;
-    const refused = await approve(s, id, s.member.token);
+    const refused = await approve(id, s.member.token);
     expect(refused).toMatchObject({ status: 403, body: { error: "admin_required" } });
     expect(refused.body.message).toContain('loosens service "twilio" (only GET and HEAD → any method');
-    expect((await approve(s, id, s.admin.token)).status).toBe(200);
+    expect((await approve(id, s.admin.token)).status).toBe(200);
     const service = await call("GET", `/v1/vaults/${s.vault}/services/twilio`, { token: s.company.ownerKey });
     expect(service.body.service).toMatchObject({ methods: null, redact_response: false, substitutions: [{ key: "TW_SID", in: ["path", "header"] }] });
   });
@@ -208,11 +208,11 @@ describe("loosening a service's rules is marked old → new, and a vault admin d
     const seen = await call("GET", `/v1/proposals/${id}`, { token: s.admin.token });
     // While the admin reads, someone narrows the stored service further: what approving loosens is now more.
     expect((await call("PATCH", `/v1/vaults/${s.vault}/services/twilio`, { token: s.company.ownerKey, body: { methods: ["GET"] } })).status).toBe(200);
-    const stale = await approve(s, id, s.admin.token, { destinations_digest: seen.body.destinations_digest });
+    const stale = await approve(id, s.admin.token, { destinations_digest: seen.body.destinations_digest });
     expect(stale).toMatchObject({ status: 409, body: { error: "proposal_changed" } });
     expect((await call("GET", `/v1/vaults/${s.vault}/services/twilio`, { token: s.company.ownerKey })).body.service).toMatchObject({ methods: ["GET"] });
     const fresh = await call("GET", `/v1/proposals/${id}`, { token: s.admin.token });
     expect((fresh.body.services as { loosens: { from: string }[] }[])[0]?.loosens[0]?.from).toBe("only GET");
-    expect((await approve(s, id, s.admin.token, { destinations_digest: fresh.body.destinations_digest })).status).toBe(200);
+    expect((await approve(id, s.admin.token, { destinations_digest: fresh.body.destinations_digest })).status).toBe(200);
   });
 });

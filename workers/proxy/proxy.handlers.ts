@@ -195,17 +195,25 @@ function countBytes(
     return null;
   }
   let bytes = 0;
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    done(bytes);
+  };
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       bytes += chunk.byteLength;
       controller.enqueue(chunk);
     },
+    // At the last byte, before the agent reads the end: its log row is buffered by then.
+    flush: finish,
   });
   waitUntil(
     body
       .pipeTo(counter.writable)
       .catch(() => undefined)
-      .finally(() => done(bytes)),
+      .finally(finish),
   );
   return counter.readable;
 }

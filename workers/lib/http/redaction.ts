@@ -161,12 +161,17 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
  */
 export function redactingStream(secrets: readonly InjectedSecret[]): { stream: TransformStream<Uint8Array, Uint8Array>; redactions: () => number } {
   const redactor = new Redactor(secrets);
+  // One chunk out per chunk in (the parts joined), so the stream's pace is the upstream's.
+  const pass = (parts: Uint8Array[], controller: TransformStreamDefaultController<Uint8Array>) => {
+    if (parts.length === 1 && parts[0]) controller.enqueue(parts[0]);
+    else if (parts.length > 1) controller.enqueue(concat(parts));
+  };
   const stream = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      for (const part of redactor.push(chunk)) controller.enqueue(part);
+      pass(redactor.push(chunk), controller);
     },
     flush(controller) {
-      for (const part of redactor.end()) controller.enqueue(part);
+      pass(redactor.end(), controller);
     },
   });
   return { stream, redactions: () => redactor.count };
