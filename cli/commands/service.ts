@@ -23,7 +23,7 @@ import { JSON_OPTION, printJson, table } from "../format.ts";
 import { VaultName } from "../command/names.ts";
 import { AUTH_HELP, describeAuth, parseAuthFlags } from "../service-auth.ts";
 import { MethodsFlag, RedactFlag, RULES_HELP, SubstitutionFlags } from "../service-rules.ts";
-import { methodsInWords, rulesInWords } from "../../workers/services/request-rules.contract.ts";
+import { methodsInWords, redactionInWords, rulesInWords, substitutionInWords } from "../../workers/services/request-rules.contract.ts";
 import { requireSession } from "../edge/session.ts";
 import { oneLine } from "../terminal-text.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
@@ -62,10 +62,15 @@ const HEADER_OPTION = {
   description: "A header of --auth custom, e.g. 'X-Api-Key: {{ API_KEY }}'",
 } as const satisfies OptionSpec;
 
-/** What a service now is, in one line: host, upstream, auth, its rules, on or off. */
+/** What a service now is, in one line: host, upstream, auth, the rules it has beyond the defaults, on or off. */
 function summary(service: ServiceView): string {
   const upstream = service.upstream ? ` via ${service.upstream}` : "";
-  return `${service.host}${upstream}, ${describeAuth(service.auth)}, ${rulesInWords(service).join(", ")}, ${service.enabled ? "enabled" : "disabled"}`;
+  const rules = [
+    ...(service.methods ? [methodsInWords(service.methods)] : []),
+    ...service.substitutions.map(substitutionInWords),
+    ...(service.redact_response ? [] : [redactionInWords(false)]),
+  ];
+  return `${service.host}${upstream}, ${describeAuth(service.auth)}, ${rules.map((rule) => `${rule}, `).join("")}${service.enabled ? "enabled" : "disabled"}`;
 }
 
 /** The rule flags add and update share; absent flags change nothing. */
