@@ -57,10 +57,10 @@ export function describeProposal(p: Proposal): string[] {
     }
     const upstream = s.upstream ? ` via ${oneLine(s.upstream, 80)}` : "";
     lines.push(`  set     ${safeText(s.name)}  ${oneLine(s.host ?? "", 80)}${upstream}  ${proposedAuth(s.auth)}`);
+    if (s.description) lines.push(`          ${indented(s.description, "          ")}`);
     // Its rules in words; each loosening of the service it replaces starts with "!", old → new.
     for (const rule of rulesInWords(s)) lines.push(`          ${oneLine(rule, 300)}`);
     for (const l of s.loosens ?? []) lines.push(`        ! Loosens ${l.rule}: ${oneLine(l.from, 200)} → ${oneLine(l.to, 200)}`);
-    if (s.description) lines.push(`          ${indented(s.description, "          ")}`);
   }
 
   lines.push("", p.credentials.length === 0 ? "Credentials: none" : "Credentials:");
