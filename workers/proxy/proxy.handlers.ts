@@ -18,7 +18,8 @@ import { AppError } from "../lib/app-error.ts";
 import { type Admitted, admitRequest, requireProxiedMethod } from "./admission.ts";
 import { releaseLater, takeReleases } from "./lease-releases.ts";
 import * as errors from "./proxy-errors.ts";
-import { methodAllowed, redactedResponse, secretsToRedact, substitutedRequest } from "./request-rules.ts";
+import { methodAllowed, responseRedaction, secretsToRedact, substitutedRequest } from "./request-rules.ts";
+import type { Redactor } from "../lib/http/redaction.ts";
 import { logProxyRequest, type RequestLogRow } from "../request-log/request-log.writer.ts";
 import { openCredentials, recheckVaultConfig, type ServiceRecord, vaultConfig, type VaultConfig } from "./vault-config.ts";
 
@@ -72,16 +73,17 @@ proxyRouter.all("/proxy/*", async (c) => {
       releaseLease();
       return new Response(null, { status: 101, webSocket: upstream.webSocket });
     }
-    const answer = redactedResponse(clientResponseHeaders(upstream.headers), upstream.body, secretsToRedact(service, values));
+    const redaction = responseRedaction(clientResponseHeaders(upstream.headers), upstream.body !== null, secretsToRedact(service, values));
     const counted = countBytes(
-      answer.body,
+      upstream.body,
       (p) => c.executionCtx.waitUntil(p),
       (bytesOut) => {
-        log({ service: service.name, status: upstream.status, bytesOut, redactions: answer.redactions() });
+        log({ service: service.name, status: upstream.status, bytesOut, redactions: redaction.redactions() });
         releaseLease();
       },
+      redaction.body,
     );
-    return new Response(counted, { status: upstream.status, statusText: upstream.statusText, headers: answer.headers });
+    return new Response(counted, { status: upstream.status, statusText: upstream.statusText, headers: redaction.headers });
   } catch (error) {
     const appError = error instanceof AppError ? error : new AppError(500, "internal_error", "Internal error", { cause: error });
     log({ status: appError.status, denial: appError.code });
@@ -182,13 +184,16 @@ async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers
 }
 
 /**
- * Passes a body through untouched while counting its bytes; `done` runs once when the body has
- * been handed on, failed or been cancelled (that is when the request's in-flight slot frees).
+ * Passes a body through while counting the bytes handed on, redacted on the way when there is a
+ * `redactor` (one stage: a second stream would double the per-chunk cost); `done` runs once when
+ * the body has been handed on, failed or been cancelled (that is when the request's in-flight
+ * slot frees).
  */
 function countBytes(
   body: ReadableStream<Uint8Array> | null,
   waitUntil: (p: Promise<unknown>) => void,
   done: (bytes: number) => void,
+  redactor: Redactor | null,
 ): ReadableStream<Uint8Array> | null {
   if (!body) {
     done(0);
@@ -203,11 +208,20 @@ function countBytes(
   };
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      bytes += chunk.byteLength;
-      controller.enqueue(chunk);
+      const out = redactor ? redactor.pass(chunk) : chunk;
+      if (!out) return;
+      bytes += out.byteLength;
+      controller.enqueue(out);
     },
     // At the last byte, before the agent reads the end: its log row is buffered by then.
-    flush: finish,
+    flush(controller) {
+      const rest = redactor?.finish();
+      if (rest) {
+        bytes += rest.byteLength;
+        controller.enqueue(rest);
+      }
+      finish();
+    },
   });
   waitUntil(
     body

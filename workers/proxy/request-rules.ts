@@ -5,7 +5,7 @@
  * lib/http/ (substitutions.ts, redaction.ts), tested beside itself.
  */
 import { injectedSecrets } from "../lib/http/inject-auth.ts";
-import { type InjectedSecret, isRedactedContentType, redactHeaders, redactingStream } from "../lib/http/redaction.ts";
+import { type InjectedSecret, isRedactedContentType, Redactor, redactHeaders } from "../lib/http/redaction.ts";
 import { type ResolvedSubstitution, substitute } from "../lib/http/substitutions.ts";
 import type { ServiceRecord } from "./vault-config.ts";
 
@@ -40,19 +40,20 @@ export function secretsToRedact(service: ServiceRecord, values: ReadonlyMap<stri
 }
 
 /**
- * The response's headers and body with `secrets` replaced (the body as it streams, when its type
- * is textual), and the count of replacements once the body has been read. A redacted body's
- * length is no longer the upstream's, so its `Content-Length` goes.
+ * The response's headers with `secrets` replaced, and the redactor its body goes through (when
+ * its type is textual; the proxy runs it in the one stage that counts the body's bytes), with the
+ * count of replacements once the body has been read. A redacted body's length is no longer the
+ * upstream's, so its `Content-Length` goes.
  */
-export function redactedResponse(
+export function responseRedaction(
   headers: Headers,
-  body: ReadableStream<Uint8Array> | null,
+  hasBody: boolean,
   secrets: readonly InjectedSecret[],
-): { headers: Headers; body: ReadableStream<Uint8Array> | null; redactions: () => number | null } {
-  if (secrets.length === 0) return { headers, body, redactions: () => null };
+): { headers: Headers; body: Redactor | null; redactions: () => number | null } {
+  if (secrets.length === 0) return { headers, body: null, redactions: () => null };
   const inHeaders = redactHeaders(headers, secrets);
-  if (!body || !isRedactedContentType(headers.get("content-type"))) return { headers: inHeaders.headers, body, redactions: () => inHeaders.count };
-  const { stream, redactions } = redactingStream(secrets);
+  if (!hasBody || !isRedactedContentType(headers.get("content-type"))) return { headers: inHeaders.headers, body: null, redactions: () => inHeaders.count };
+  const body = new Redactor(secrets);
   inHeaders.headers.delete("content-length");
-  return { headers: inHeaders.headers, body: body.pipeThrough(stream), redactions: () => inHeaders.count + redactions() };
+  return { headers: inHeaders.headers, body, redactions: () => inHeaders.count + body.count };
 }

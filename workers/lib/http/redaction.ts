@@ -72,15 +72,16 @@ export class Redactor {
   /** How many values were replaced so far. */
   count = 0;
   readonly #byFirstByte: Needle[][] = Array.from({ length: 256 }, () => []);
+  /** 1 where some form begins with that byte: the scan skips every other byte in a tight loop. */
+  readonly #starts = new Uint8Array(256);
   #pending: Uint8Array = new Uint8Array(0);
 
   constructor(secrets: readonly InjectedSecret[]) {
-    for (const needle of needlesOf(secrets)) this.#byFirstByte[needle.bytes[0] ?? 0]?.push(needle);
-  }
-
-  /** True when there is nothing to look for (every value too short, or none). */
-  get idle(): boolean {
-    return this.#byFirstByte.every((list) => list.length === 0);
+    for (const needle of needlesOf(secrets)) {
+      const first = needle.bytes[0] ?? 0;
+      this.#byFirstByte[first]?.push(needle);
+      this.#starts[first] = 1;
+    }
   }
 
   /** The output for one more chunk (parts of it may be held back until the next). */
@@ -99,6 +100,16 @@ export class Redactor {
     return parts;
   }
 
+  /** `push`, joined: one chunk out (or none) per chunk in, so a body keeps the upstream's pace. */
+  pass(chunk: Uint8Array): Uint8Array | null {
+    return joined(this.push(chunk));
+  }
+
+  /** `end`, joined. */
+  finish(): Uint8Array | null {
+    return joined(this.end());
+  }
+
   /**
    * Scans `buffer` greedily, longest form first at each position. A position where a form does
    * not fit yet but the bytes so far are its start cannot be decided before more arrive: the scan
@@ -108,9 +119,14 @@ export class Redactor {
     const parts: Uint8Array[] = [];
     let from = 0;
     let i = 0;
+    const starts = this.#starts;
     scanning: while (i < buffer.length) {
+      // Most bytes begin no form: skip them without looking at any (the hot loop of a large body).
+      while (i < buffer.length && starts[buffer[i] as number] === 0) i++;
+      if (i === buffer.length) break;
       const candidates = this.#byFirstByte[buffer[i] ?? 0] ?? [];
-      for (const needle of candidates) {
+      for (let n = 0; n < candidates.length; n++) {
+        const needle = candidates[n] as Needle;
         const fits = i + needle.bytes.length <= buffer.length;
         if (!fits) {
           if (!ended && startsWith(needle.bytes, buffer, i)) break scanning;
@@ -143,6 +159,8 @@ function startsWith(needle: Uint8Array, buffer: Uint8Array, at: number): boolean
   return true;
 }
 
+const joined = (parts: Uint8Array[]): Uint8Array | null => (parts.length === 0 ? null : parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts));
+
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -161,17 +179,14 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
  */
 export function redactingStream(secrets: readonly InjectedSecret[]): { stream: TransformStream<Uint8Array, Uint8Array>; redactions: () => number } {
   const redactor = new Redactor(secrets);
-  // One chunk out per chunk in (the parts joined), so the stream's pace is the upstream's.
-  const pass = (parts: Uint8Array[], controller: TransformStreamDefaultController<Uint8Array>) => {
-    if (parts.length === 1 && parts[0]) controller.enqueue(parts[0]);
-    else if (parts.length > 1) controller.enqueue(concat(parts));
-  };
   const stream = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      pass(redactor.push(chunk), controller);
+      const out = redactor.pass(chunk);
+      if (out) controller.enqueue(out);
     },
     flush(controller) {
-      pass(redactor.end(), controller);
+      const out = redactor.finish();
+      if (out) controller.enqueue(out);
     },
   });
   return { stream, redactions: () => redactor.count };
