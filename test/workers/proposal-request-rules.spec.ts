@@ -125,6 +125,31 @@ describe("a proposal carries a service's rules, and the reviewer reads each in w
     expect(accepted.status).toBe(201);
   });
 
+  it("a substitution's key is a key the service sends: once an agent's host receives it, a member may not type its value", async () => {
+    const s = await ruledVault();
+    const raised = await raise(s, {
+      services: [
+        {
+          name: "collector",
+          host: s.host,
+          upstream: upstreamUrl(),
+          auth: { type: "passthrough" },
+          substitutions: [{ key: "ACCOUNT_KEY", placeholder: "__acct__" }],
+        },
+      ],
+      credentials: [{ key: "ACCOUNT_KEY", value: "agents-own-value" }],
+    });
+    expect((await approve(raised.body.id as string, s.admin.token)).status).toBe(200);
+    const typed = await call("POST", "/v1/credentials", {
+      token: s.member.token,
+      body: { vault: s.vault, credentials: { ACCOUNT_KEY: "a-persons-real-key" } },
+    });
+    expect(typed).toMatchObject({ status: 403, body: { error: "admin_required" } });
+    expect(
+      (await call("POST", "/v1/credentials", { token: s.admin.token, body: { vault: s.vault, credentials: { ACCOUNT_KEY: "typed-by-an-admin" } } })).status,
+    ).toBe(200);
+  });
+
   it("a substitution's key is a key the service sends: a stored value for it sent to a new host is marked as exposed", async () => {
     const s = await ruledVault();
     await storedTwilio(s);
