@@ -172,27 +172,6 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * A body stream with every secret replaced as it streams, and how many were replaced so far (all
- * of them once the stream has ended).
- *
- * @example const { stream, redactions } = redactingStream(secrets); upstream.body.pipeThrough(stream)
- */
-export function redactingStream(secrets: readonly InjectedSecret[]): { stream: TransformStream<Uint8Array, Uint8Array>; redactions: () => number } {
-  const redactor = new Redactor(secrets);
-  const stream = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      const out = redactor.pass(chunk);
-      if (out) controller.enqueue(out);
-    },
-    flush(controller) {
-      const out = redactor.finish();
-      if (out) controller.enqueue(out);
-    },
-  });
-  return { stream, redactions: () => redactor.count };
-}
-
-/**
  * Response headers with every secret replaced, and how many were. A header value is a byte string
  * (each character one byte), so it is matched as the bytes it is, as a body is.
  */
