@@ -139,6 +139,14 @@ describe("response headers are redacted too", () => {
     expect(headers.get("content-type")).toBe("application/json");
     expect(count).toBe(2);
   });
+
+  it("a header of 200,000 bytes holding the value is redacted whole", () => {
+    const value = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+    const long = `${"x".repeat(100_000)}${value}${"y".repeat(100_000)}`;
+    const { headers, count } = redactHeaders(new Headers({ "X-Echo": long }), [{ key: "GH_TOKEN", value }]);
+    expect(headers.get("x-echo")).toBe(`${"x".repeat(100_000)}[REDACTED:GH_TOKEN]${"y".repeat(100_000)}`);
+    expect(count).toBe(1);
+  });
 });
 
 describe("only textual bodies are redacted", () => {

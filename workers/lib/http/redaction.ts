@@ -183,9 +183,16 @@ export function redactHeaders(headers: Headers, secrets: readonly InjectedSecret
     const bytes = Uint8Array.from(value, (c) => c.charCodeAt(0) & 0xff);
     const redacted = concat([...redactor.push(bytes), ...redactor.end()]);
     count += redactor.count;
-    out.append(name, redactor.count === 0 ? value : String.fromCharCode(...redacted));
+    out.append(name, redactor.count === 0 ? value : byteString(redacted));
   }
   return { headers: out, count };
+}
+
+/** Bytes as a byte string (one character each), a slice at a time: a long header must not overflow the argument list. */
+function byteString(bytes: Uint8Array): string {
+  let out = "";
+  for (let at = 0; at < bytes.length; at += 8192) out += String.fromCharCode(...bytes.subarray(at, at + 8192));
+  return out;
 }
 
 /**
