@@ -20,8 +20,9 @@
  *                      the request header `x-reflect-from` (default `authorization`, its scheme
  *                      dropped) in the `?form=` (raw, base64, base64url, percent, json), in the
  *                      response header `x-echoed` and in a body shaped by `?shape=` (json, text, sse,
- *                      bytes) of type `?type=`, written `?chunk=` bytes at a time with a pause between
- *                      writes, so the value reaches the edge split across chunks
+ *                      bytes) of type `?type=`, gzip-encoded with `?gzip=1`, written `?chunk=` bytes
+ *                      at a time with a pause between writes, so the value reaches the edge split
+ *                      across chunks
  * - anything else      200 JSON echo of what arrived
  * - WebSocket upgrade  recorded, then text frames are echoed back as `echo:<text>`
  * A request header `x-test-route: <route>` picks the behaviour whatever the path (a fuzzed path
@@ -29,6 +30,7 @@
  * Control: `GET /__recorded/<id>` returns that id's recorded requests as JSON.
  */
 import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -340,12 +342,16 @@ async function reflect(req: IncomingMessage, res: ServerResponse, query: URLSear
     sse: `data: {"n":1}\n\ndata: {"token":"${echoed}"}\n\ndata: [DONE]\n\n`,
     bytes: echoed,
   };
-  const text = Buffer.from(shapes[query.get("shape") ?? "json"] ?? echoed);
+  const plain = Buffer.from(shapes[query.get("shape") ?? "json"] ?? echoed);
+  // `?gzip=1`: the body compressed, as many APIs answer; the edge must redact what it decodes.
+  const gzip = query.get("gzip") === "1";
+  const text = gzip ? gzipSync(plain) : plain;
   const chunk = Math.max(1, Number(query.get("chunk") ?? text.length));
   res.writeHead(200, {
     "content-type": query.get("type") ?? "application/json",
     "content-length": String(text.length),
     "x-echoed": echoed.replace(/[^\x20-\x7e]/g, "?"),
+    ...(gzip ? { "content-encoding": "gzip" } : {}),
   });
   for (let at = 0; at < text.length; at += chunk) {
     res.write(text.subarray(at, at + chunk));

@@ -54,6 +54,15 @@ describe("a credential the upstream echoes back is redacted before the agent see
     expect(JSON.parse(await res.text())).toEqual({ debug: { seen: "[REDACTED:API_KEY]" }, ok: false });
   });
 
+  it("in a gzip-encoded answer: what the edge redacts is the decoded body", async () => {
+    const s = await echoing();
+    const res = await proxyFetch(s, reflect("shape=json&gzip=1&chunk=64"), { headers: { "X-Test-Route": "/reflect", "Accept-Encoding": "gzip" } });
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).not.toContain(KEY);
+    expect(JSON.parse(body)).toEqual({ debug: { seen: "[REDACTED:API_KEY]" }, ok: false });
+  });
+
   it("in an event stream, split across writes, the events after it intact", async () => {
     const s = await echoing();
     const res = await proxyFetch(s, reflect("shape=sse&type=text/event-stream&chunk=7"), { headers: { "X-Test-Route": "/reflect" } });
