@@ -5,6 +5,7 @@
  */
 import { VAULT_ROLES, type VaultRole } from "../vaults/vaults.contract.ts";
 import type { ServiceAuth } from "../services/services.contract.ts";
+import type { ProxiedMethod, Substitution } from "../services/request-rules.contract.ts";
 import type { PrincipalRef } from "../proposals/proposals.contract.ts";
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -336,6 +337,12 @@ export const services = sqliteTable(
      * (credentials/credentials.actions.ts). Null when not recorded: read as not an admin.
      */
     destinationChosenByRole: text("destination_chosen_by_role", { enum: VAULT_ROLES }),
+    /** Credentials placed where a placeholder stands (request-rules.contract.ts); null: none. */
+    substitutions: text("substitutions", { mode: "json" }).$type<Substitution[]>(),
+    /** The only methods the proxy forwards to this service; null: every one it forwards. */
+    methods: text("methods", { mode: "json" }).$type<ProxiedMethod[]>(),
+    /** Credentials the upstream echoes back are replaced in responses unless this is off. */
+    redactResponse: integer("redact_response", { mode: "boolean" }).notNull().default(true),
     createdAt: createdAt(),
     updatedAt: integer("updated_at"),
   },
@@ -495,6 +502,8 @@ export const requestLog = sqliteTable(
     bytesIn: integer("bytes_in"),
     bytesOut: integer("bytes_out"),
     denial: text("denial"),
+    /** How many credential values were redacted from the response (headers and body); null: none looked for. */
+    redactions: integer("redactions"),
     /** Refusals before admission (429s) are counted per actor and written as one row with a count. */
     count: integer("count").notNull().default(1),
     createdAt: createdAt(),

@@ -8,6 +8,14 @@ import { CredentialKey, CredentialValue } from "../credentials/credentials.contr
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
 import { VAULT_ROLES, type VaultRole } from "../lib/principal.ts";
 import { DEFAULT_APPROVAL_TIMEOUT_SECONDS, MAX_APPROVAL_TIMEOUT_SECONDS, ServiceAuthSchema } from "../services/services.contract.ts";
+import {
+  LooseningSchema,
+  MethodsSchema,
+  PROXIED_METHODS,
+  RedactResponseSchema,
+  SUBSTITUTION_SURFACES,
+  SubstitutionsSchema,
+} from "../services/request-rules.contract.ts";
 
 export const MAX_PROPOSAL_SERVICES = 10;
 export const MAX_PROPOSAL_SLOTS = 10;
@@ -47,6 +55,9 @@ const ProposedService = z
     /** Every call waits for a person; a `set` without it turns approval off (a loosening the page marks). */
     require_approval: z.boolean().optional(),
     approval_timeout_seconds: z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_SECONDS).optional(),
+    substitutions: SubstitutionsSchema.optional(),
+    methods: MethodsSchema.nullable().optional(),
+    redact_response: RedactResponseSchema.optional(),
   })
   .strict();
 
@@ -124,6 +135,12 @@ export const ProposedServiceView = z.object({
   auth: ServiceAuthSchema.optional(),
   require_approval: z.boolean().optional(),
   approval_timeout_seconds: z.number().int().optional(),
+  /** Its rules (request-rules.contract.ts), when the proposal sets them: absent, none, every method, redaction on. */
+  substitutions: z.array(z.object({ key: z.string(), placeholder: z.string(), in: z.array(z.enum(SUBSTITUTION_SURFACES)) })).optional(),
+  methods: z.array(z.enum(PROXIED_METHODS)).optional(),
+  redact_response: z.boolean().optional(),
+  /** What it loosens in the service it replaces (a method added, redaction off, a credential in a new surface): old → new; a vault admin decides. */
+  loosens: z.array(LooseningSchema).optional(),
   /** The service of this name as it is now, which approving replaces (or removes); `require_approval` only when it is on. */
   replaces: z
     .object({

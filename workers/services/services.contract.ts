@@ -8,6 +8,7 @@ import { CREDENTIAL_KEY_PATTERN, CredentialKey } from "../credentials/credential
 import { isInjectableHeaderName } from "../lib/http/forward-headers.ts";
 import { CREDENTIAL_PLACEHOLDER, HEADER_TEXT_PATTERN, placeholderKeys } from "../lib/http/header-template.ts";
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
+import { MethodsSchema, PROXIED_METHODS, RedactResponseSchema, SUBSTITUTION_SURFACES, SubstitutionsSchema } from "./request-rules.contract.ts";
 
 /** The auth types a service can have; the proxy's `proposal_hint` lists them for agents. */
 export const AUTH_TYPES = ["bearer", "basic", "api-key", "custom", "passthrough"] as const;
@@ -123,7 +124,10 @@ export const ServiceView = z
     require_approval: z.boolean(),
     approval_timeout_seconds: z.number().int(),
     position: z.number().int(),
-    credential_keys: z.array(z.string()).openapi({ description: "Credential keys the auth references (they need not exist yet)" }),
+    credential_keys: z.array(z.string()).openapi({ description: "Credential keys the auth and the substitutions reference (they need not exist yet)" }),
+    substitutions: z.array(z.object({ key: z.string(), placeholder: z.string(), in: z.array(z.enum(SUBSTITUTION_SURFACES)) })),
+    methods: z.array(z.enum(PROXIED_METHODS)).nullable().openapi({ description: "The only methods forwarded; null: every method" }),
+    redact_response: z.boolean(),
     created_at: Timestamp,
     updated_at: Timestamp.nullable(),
   })
@@ -143,6 +147,9 @@ export const CreateServiceBody = z
     enabled: z.boolean().default(true),
     require_approval: RequireApproval.default(false),
     approval_timeout_seconds: ApprovalTimeout.default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
+    substitutions: SubstitutionsSchema.default([]),
+    methods: MethodsSchema.nullable().default(null),
+    redact_response: RedactResponseSchema.default(true),
   })
   .strict();
 
@@ -156,6 +163,9 @@ export const UpdateServiceBody = z
     enabled: z.boolean().optional(),
     require_approval: RequireApproval.optional(),
     approval_timeout_seconds: ApprovalTimeout.optional(),
+    substitutions: SubstitutionsSchema.optional(),
+    methods: MethodsSchema.nullable().optional(),
+    redact_response: RedactResponseSchema.optional(),
   })
   .strict()
   .refine((body) => Object.keys(body).length > 0, "send at least one field to change");
