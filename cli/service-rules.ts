@@ -1,5 +1,6 @@
 /**
- * `--methods`, `--substitute` and `--redact` of `vault service add|update`: a service's per-request
+ * `--methods`, `--substitute` and `--redact` of `vault service add|update` (beside `--require-approval`,
+ * `--no-approval` and `--approval-timeout`, declared with them in commands/service.ts): a service's per-request
  * rules (the edge's request-rules.contract.ts) written as flags. They name methods, credential keys
  * and placeholders, never values. Checked before any request with the contract's own rules, worded
  * for the command line; the edge stays the authority.
@@ -27,7 +28,10 @@ export const RULES_HELP = `Per-request rules:
                                       A placeholder has 4+ characters and a "__" or one of - . ~
                                       (the convention: __name__). --substitute none removes all
   --redact on|off                     replace credentials the upstream echoes back with
-                                      [REDACTED:<KEY>] (on by default)`;
+                                      [REDACTED:<KEY>] (on by default)
+  --require-approval                  every call waits until a vault admin approves it
+                                      (edgevault request approve); --no-approval turns it off
+  --approval-timeout 2m               how long a held call waits for a person (1s-10m, default 2m)`;
 
 /**
  * `--methods`: `GET,HEAD` (any case) as the edge's list, or `any` (also `all`) for no rule (null).

@@ -1,7 +1,7 @@
 /**
  * `vault service list|show|add|update|enable|disable|remove`: which hosts the proxy forwards for a
  * vault, how each request gets its credential, and its per-request rules (methods, substitutions,
- * redaction: service-rules.ts). Auth configs and rules name credential keys only (see
+ * redaction: service-rules.ts; a person approving each call). Auth configs and rules name credential keys only (see
  * service-auth.ts); the values stay in `vault credential`.
  */
 import { z } from "zod";
@@ -72,7 +72,7 @@ const APPROVAL_TIMEOUT_OPTION = {
   description: `How long a held call waits for a person before it is refused, such as 2m (default 2m, at most ${formatDuration(MAX_APPROVAL_TIMEOUT_SECONDS)})`,
 } as const satisfies OptionSpec;
 
-/** What a service now is, in one line: host, upstream, auth, the rules it has beyond the defaults (a person approving each call among them), on or off. */
+/** What a service now is, in one line: host, upstream, auth, the rules it has beyond the defaults, on or off. */
 function summary(service: ServiceView): string {
   const upstream = service.upstream ? ` via ${service.upstream}` : "";
   const rules = [
@@ -84,7 +84,7 @@ function summary(service: ServiceView): string {
   return `${service.host}${upstream}, ${describeAuth(service.auth)}, ${rules.map((rule) => `${rule}, `).join("")}${service.enabled ? "enabled" : "disabled"}`;
 }
 
-/** The rule flags add and update share; absent flags change nothing. */
+/** The rule flags add and update share (the service's five per-request fields); absent flags change nothing. */
 const RULE_OPTIONS = {
   methods: { type: "string", placeholder: "GET,HEAD|any", schema: MethodsFlag.optional(), description: "The only methods forwarded (any: every method)" },
   substitute: {
@@ -95,14 +95,31 @@ const RULE_OPTIONS = {
     description: "Put the credential KEY where the request reads the placeholder (in: path, query, header); none removes them",
   },
   redact: { type: "string", placeholder: "on|off", schema: RedactFlag.optional(), description: "Redact credentials the upstream echoes back (default on)" },
+  "require-approval": { type: "boolean", description: "Every call waits until a vault admin approves it (edgevault request approve)" },
+  "no-approval": { type: "boolean", description: "Calls go through without a person (the default)" },
+  "approval-timeout": APPROVAL_TIMEOUT_OPTION,
 } as const satisfies Record<string, OptionSpec>;
 
+type RuleArgs = {
+  methods: ProxiedMethods | null | undefined;
+  substitute: Substitutions | undefined;
+  redact: boolean | undefined;
+  "require-approval": boolean | undefined;
+  "no-approval": boolean | undefined;
+  "approval-timeout": number | undefined;
+};
+
 /** The rules a command line gives, as the API's fields. */
-const rulesOf = (args: { methods: ProxiedMethods | null | undefined; substitute: Substitutions | undefined; redact: boolean | undefined }) => ({
-  ...(args.methods === undefined ? {} : { methods: args.methods }),
-  ...(args.substitute === undefined ? {} : { substitutions: args.substitute }),
-  ...(args.redact === undefined ? {} : { redact_response: args.redact }),
-});
+function rulesOf(args: RuleArgs) {
+  if (args["require-approval"] && args["no-approval"]) throw new UsageError("--require-approval and --no-approval contradict each other; give one");
+  return {
+    ...(args.methods === undefined ? {} : { methods: args.methods }),
+    ...(args.substitute === undefined ? {} : { substitutions: args.substitute }),
+    ...(args.redact === undefined ? {} : { redact_response: args.redact }),
+    ...(args["require-approval"] ? { require_approval: true } : args["no-approval"] ? { require_approval: false } : {}),
+    ...(args["approval-timeout"] === undefined ? {} : { approval_timeout_seconds: args["approval-timeout"] }),
+  };
+}
 type ProxiedMethods = NonNullable<ServiceView["methods"]>;
 type Substitutions = ServiceView["substitutions"];
 
@@ -201,8 +218,6 @@ ${RULES_HELP}`,
       description: `Shown to agents by /discover (up to ${MAX_SERVICE_DESCRIPTION_LENGTH} characters)`,
     },
     disabled: { type: "boolean", description: "Add it switched off (the proxy refuses its host until enabled)" },
-    "require-approval": { type: "boolean", description: "Every call waits until a vault admin approves it (edgevault request approve)" },
-    "approval-timeout": APPROVAL_TIMEOUT_OPTION,
     ...RULE_OPTIONS,
     vault: VAULT_OPTION,
     json: JSON_OPTION("the added service (the edge's fields)"),
@@ -227,8 +242,6 @@ ${RULES_HELP}`,
         host: args.host,
         auth,
         enabled: !args.disabled,
-        ...(args["require-approval"] ? { require_approval: true } : {}),
-        ...(args["approval-timeout"] === undefined ? {} : { approval_timeout_seconds: args["approval-timeout"] }),
         ...(args.upstream === undefined ? {} : { upstream: args.upstream }),
         ...(args.description === undefined ? {} : { description: args.description }),
         ...rulesOf(args),
@@ -242,7 +255,7 @@ ${RULES_HELP}`,
 
 export const serviceUpdate = createCommand({
   path: ["vault", "service", "update"],
-  summary: "Change a service's host, auth, upstream, description, name, per-request rules or per-call approval",
+  summary: "Change a service's host, auth, upstream, description, name or per-request rules (approval among them)",
   description: `Changes only what is given; the service keeps its place in the matching order. --auth replaces
 the whole auth config (forms as for vault service add), and --substitute the whole list of
 substitutions. Vault admins; the proxy uses the change from its next request.
@@ -265,9 +278,6 @@ ${RULES_HELP}`,
     rename: { type: "string", placeholder: "new-name", schema: ServiceName.optional(), description: "A new name for the service" },
     enabled: { type: "boolean", description: "Switch it on (also: vault service enable)" },
     disabled: { type: "boolean", description: "Switch it off (also: vault service disable)" },
-    "require-approval": { type: "boolean", description: "From now on every call waits until a vault admin approves it" },
-    "no-approval": { type: "boolean", description: "Calls go through without a person again" },
-    "approval-timeout": APPROVAL_TIMEOUT_OPTION,
     ...RULE_OPTIONS,
     vault: VAULT_OPTION,
     json: JSON_OPTION("the updated service (the edge's fields)"),
@@ -281,7 +291,6 @@ ${RULES_HELP}`,
   ],
   async handler(args, context) {
     if (args.enabled && args.disabled) throw new UsageError("--enabled and --disabled contradict each other; give one");
-    if (args["require-approval"] && args["no-approval"]) throw new UsageError("--require-approval and --no-approval contradict each other; give one");
     const auth = parseAuthFlags(args.auth, args.header);
     const change = {
       ...(args.rename === undefined ? {} : { name: args.rename }),
@@ -290,8 +299,6 @@ ${RULES_HELP}`,
       ...(args.upstream === undefined ? {} : { upstream: args.upstream }),
       ...(args.description === undefined ? {} : { description: args.description }),
       ...(args.enabled ? { enabled: true } : args.disabled ? { enabled: false } : {}),
-      ...(args["require-approval"] ? { require_approval: true } : args["no-approval"] ? { require_approval: false } : {}),
-      ...(args["approval-timeout"] === undefined ? {} : { approval_timeout_seconds: args["approval-timeout"] }),
       ...rulesOf(args),
     } satisfies EdgeBody<"/v1/vaults/{vault}/services/{name}", "patch">;
     if (Object.keys(change).length === 0)
@@ -312,7 +319,8 @@ export const serviceShow = createCommand({
   summary: "Show one service: host, upstream, auth, credential keys and its per-request rules",
   description: `Shows the service as the edge holds it: where its requests go, how the credential is attached,
 which credential keys it sends, and its rules in words (the methods it forwards, where its
-substitutions put credentials, whether echoed credentials are redacted). Any role in the vault.`,
+substitutions put credentials, whether echoed credentials are redacted, whether a person
+approves each call). Any role in the vault.`,
   positionals: [SERVICE],
   options: { vault: VAULT_OPTION, json: JSON_OPTION("the service (the edge's fields)") },
   examples: ["edgevault vault service show twilio --vault payments", "edgevault vault service show github --vault dev --json | jq .methods"],

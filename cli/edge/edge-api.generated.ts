@@ -4226,6 +4226,10 @@ export interface paths {
                              * @enum {string}
                              */
                             action?: "set" | "delete";
+                            /**
+                             * @description How long a held request waits for a person before the agent gets 403 request_approval_expired
+                             * @example 120
+                             */
                             approval_timeout_seconds?: number;
                             auth?: components["schemas"]["ServiceAuth"];
                             description?: string;
@@ -4241,6 +4245,7 @@ export interface paths {
                             name: string;
                             /** @description Replace credentials the upstream echoes back with [REDACTED:<KEY>] (default true) */
                             redact_response?: boolean;
+                            /** @description Every request to this service waits until a vault admin approves it (POST /v1/requests/{id}/approve); no credential is read before */
                             require_approval?: boolean;
                             /** @description Credentials placed into the request where a placeholder stands (the value URL-encoded in path and query) */
                             substitutions?: components["schemas"]["Substitution"][];

@@ -109,6 +109,7 @@ describe("edgevault vault service: per-request rules", () => {
       [["--substitute", "TW_SID:__sid__:body"], /surfaces are path, query or header/],
       [["--substitute", "TW_SID"], /write it as KEY:placeholder\[:path,query,header\]/],
       [["--redact", "maybe"], /--redact: must be on or off/],
+      [["--require-approval", "--no-approval"], /--require-approval and --no-approval contradict each other/],
     ];
     for (const [flags, message] of cases) {
       const res = await cli(["vault", "service", "update", "twilio", ...flags]);
@@ -117,7 +118,7 @@ describe("edgevault vault service: per-request rules", () => {
     }
   });
 
-  it("proposal show says a proposed service's rules and marks each loosening", () => {
+  it("proposal show says a proposed service's rules (approval among them) and marks each loosening", () => {
     const proposal: Proposal = {
       id: "prp_1",
       status: "pending",
@@ -136,14 +137,20 @@ describe("edgevault vault service: per-request rules", () => {
           host: "api.github.com",
           auth: { type: "bearer", token: "GH_TOKEN" },
           redact_response: false,
-          loosens: [{ rule: "methods", from: "only GET and HEAD", to: "any method" }],
+          loosens: [
+            { rule: "methods", from: "only GET and HEAD", to: "any method" },
+            { rule: "require_approval", from: "every call waits for a person (up to 120 s)", to: "calls go through without a person" },
+          ],
         },
+        { action: "set", name: "deploy", host: "deploy.example.com", auth: { type: "passthrough" }, require_approval: true, approval_timeout_seconds: 60 },
       ],
     };
     const text = describeProposal(proposal).join("\n");
     assert.match(text, /^ {10}any method$/m);
     assert.match(text, /^ {10}redaction off: a credential the upstream echoes back reaches the agent$/m);
     assert.match(text, /^ {8}! Loosens methods: only GET and HEAD → any method$/m);
+    assert.match(text, /^ {8}! Loosens require_approval: every call waits for a person \(up to 120 s\) → calls go through without a person$/m);
+    assert.match(text, /^ {10}every call waits for a person \(up to 60 s\)$/m);
   });
 
   it("--help of each command has its examples", async () => {

@@ -112,7 +112,13 @@ function servicesAfter(asked: ProposalAsked, current: readonly CurrentService[])
 }
 
 /** A stored service's rules in the shape a proposed service carries them. */
-const rulesOf = (s: CurrentService) => ({ substitutions: s.substitutions, methods: s.methods, redact_response: s.redactResponse });
+const rulesOf = (s: CurrentService) => ({
+  substitutions: s.substitutions,
+  methods: s.methods,
+  redact_response: s.redactResponse,
+  require_approval: s.requireApproval,
+  approval_timeout_seconds: s.approvalTimeoutSeconds,
+});
 
 export function withImpact(
   asked: ProposalAsked,
@@ -136,13 +142,11 @@ export function withImpact(
           host: existing.hostPattern,
           ...(existing.upstream ? { upstream: existing.upstream } : {}),
           auth_type: existing.auth.type,
-          // Only when on: a `set` that drops it is a loosening the approval page marks (approvalPhrase).
-          ...(existing.requireApproval ? { require_approval: true, approval_timeout_seconds: existing.approvalTimeoutSeconds } : {}),
         }
       : undefined;
     if (service.action === "delete" || !service.host || !service.auth) return { ...base, ...(replaces ? { replaces } : {}) };
     const destination = destinationOf(service.host, service.upstream);
-    // A replaced service's rules, loosened (a method added, redaction off, a credential in a new surface): old → new.
+    // A replaced service's rules, loosened (a method added, redaction off, a credential in a new surface, approval off): old → new.
     const loosens = existing ? loosenings(rulesOf(existing), service) : [];
     const exposes = keysSentBy({ auth: service.auth, substitutions: service.substitutions })
       .filter((key) => storedKeys.has(key) && !sentTo.get(key)?.has(destination))

@@ -1,11 +1,13 @@
 /**
  * A service's per-request rules, as the services API, proposals and the CLI carry them:
  * `substitutions` (a credential placed where a placeholder stands, lib/http/substitutions.ts),
- * `methods` (the only methods forwarded; absent or null: every one the proxy forwards) and
+ * `methods` (the only methods forwarded; absent or null: every one the proxy forwards),
  * `redact_response` (credentials echoed back are replaced, lib/http/redaction.ts; on unless
- * turned off). Also how they read in words, for the approval page, the service page and the CLI,
- * and which changes loosen them (a method added, redaction turned off, a credential placed in a
- * surface it was not): a reviewer sees each as old → new. Zod schemas and pure functions only.
+ * turned off) and `require_approval` with `approval_timeout_seconds` (every call waits for a
+ * person, proxy/request-hold.ts; off unless turned on). Also how they read in words, for the
+ * approval page, the service page and the CLI, and which changes loosen them (a method added,
+ * redaction turned off, a credential placed in a surface it was not, approval turned off): a
+ * reviewer sees each as old → new. Zod schemas and pure functions only.
  */
 import { z } from "@hono/zod-openapi";
 import { CredentialKey } from "../credentials/credentials.contract.ts";
@@ -67,11 +69,25 @@ export const MethodsSchema = z
 
 export const RedactResponseSchema = z.boolean().openapi({ description: "Replace credentials the upstream echoes back with [REDACTED:<KEY>] (default true)" });
 
+/** Per-request approval: how long a held request waits for a person by default, and at most. */
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 120;
+export const MAX_APPROVAL_TIMEOUT_SECONDS = 600;
+
+export const RequireApprovalSchema = z.boolean().openapi({
+  description: "Every request to this service waits until a vault admin approves it (POST /v1/requests/{id}/approve); no credential is read before",
+});
+export const ApprovalTimeoutSchema = z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_SECONDS).openapi({
+  description: "How long a held request waits for a person before the agent gets 403 request_approval_expired",
+  example: DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+});
+
 /** The rules as a service or a proposed service holds them; absent fields read as their defaults. */
 export type RequestRules = {
   substitutions?: readonly Substitution[] | null | undefined;
   methods?: readonly ProxiedMethod[] | null | undefined;
   redact_response?: boolean | undefined;
+  require_approval?: boolean | undefined;
+  approval_timeout_seconds?: number | undefined;
 };
 
 // ── In words ───────────────────────────────────────────────────────────────────────────────────
@@ -92,16 +108,30 @@ export const substitutionInWords = (s: Pick<Substitution, "key" | "placeholder" 
 export const redactionInWords = (on: boolean | undefined): string =>
   on === false ? "redaction off: a credential the upstream echoes back reaches the agent" : "credentials echoed back in responses are redacted";
 
-/** Every rule of a service in words, one phrase each: what the approval page and `vault service show` say. */
+/** "every call waits for a person (up to 120 s)", or "calls go through without a person". */
+export const approvalInWords = (rules: Pick<RequestRules, "require_approval" | "approval_timeout_seconds">): string =>
+  rules.require_approval
+    ? `every call waits for a person (up to ${rules.approval_timeout_seconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS} s)`
+    : "calls go through without a person";
+
+/**
+ * Every rule of a service in words, one phrase each: what the approval page, the service page and
+ * `vault service show` say. Approval is named only when on, as substitutions only when there are some.
+ */
 export function rulesInWords(rules: RequestRules): string[] {
-  return [methodsInWords(rules.methods), ...(rules.substitutions ?? []).map(substitutionInWords), redactionInWords(rules.redact_response)];
+  return [
+    methodsInWords(rules.methods),
+    ...(rules.substitutions ?? []).map(substitutionInWords),
+    redactionInWords(rules.redact_response),
+    ...(rules.require_approval ? [approvalInWords(rules)] : []),
+  ];
 }
 
 // ── Loosening ──────────────────────────────────────────────────────────────────────────────────
 
 /** A change that lets more through than before, in words: shown old → new, and decided only by a vault admin. */
 export const LooseningSchema = z.object({
-  rule: z.enum(["methods", "redact_response", "substitutions"]),
+  rule: z.enum(["methods", "redact_response", "substitutions", "require_approval"]),
   from: z.string(),
   to: z.string(),
 });
@@ -139,12 +169,17 @@ const LOOSENING_CHECKS: readonly ((before: RequestRules, after: RequestRules) =>
     if (!now.some((p) => !old.includes(p))) return null;
     return { rule: "substitutions", from: placementsInWords(before), to: placementsInWords(after) };
   },
+  // Approval turned off: calls go through without a person (a longer or shorter wait loosens nothing).
+  (before, after) =>
+    before.require_approval === true && after.require_approval !== true
+      ? { rule: "require_approval", from: approvalInWords(before), to: approvalInWords(after) }
+      : null,
 ];
 
 /**
  * What `after` loosens relative to `before` (a service being replaced): a method added, redaction
- * turned off, a credential placed in a new surface. Tightening (fewer methods, redaction on) is no
- * loosening.
+ * turned off, a credential placed in a new surface, approval turned off. Tightening (fewer
+ * methods, redaction on, approval on) is no loosening.
  *
  * @example loosenings({ methods: ["GET"] }, { methods: null }) // [{ rule: "methods", from: "only GET", to: "any method" }]
  */

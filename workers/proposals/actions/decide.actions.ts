@@ -20,11 +20,11 @@ import { associatedData, openText } from "../../lib/crypto/crypto-envelope.ts";
 import { roleAtLeast, rootOf, type Principal } from "../../lib/principal.ts";
 import { digestsEqual, sha256Hex } from "../../lib/crypto/tokens.ts";
 import { serviceRemovalChange, serviceSetChange } from "../../services/services.actions.ts";
+import { DEFAULT_APPROVAL_TIMEOUT_SECONDS } from "../../services/request-rules.contract.ts";
 import { isServiceNameTaken } from "../../services/services.queries.ts";
 import { proposalView, raisedByOf, raisedByRootOf, type ProposalRow } from "../proposal-rows.ts";
 import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../proposal-view.ts";
 import { approveChange, findProposal, rejectChange } from "../proposals.queries.ts";
-import { proposedApproval } from "../proposals.contract.ts";
 import { raiserRoleNow, reviewView } from "../review-view.ts";
 
 /** A decider: the person deciding and their role in the proposal's vault. */
@@ -71,7 +71,7 @@ export function requireDecider(decider: Decider, row: ProposalRow, review: Pick<
 
 /**
  * Loosening a service's rules (a method added, redaction turned off, a credential placed in a new
- * surface: impact.ts marks each against the vault as it is) needs a vault admin, named as such so
+ * surface, approval turned off: impact.ts marks each against the vault as it is) needs a vault admin, named as such so
  * the refusal says what it loosens. Any service change needs one today; this rule stays when that
  * one is relaxed.
  */
@@ -163,10 +163,11 @@ async function applied(ctx: ActionContext, { row, vault, raiserRole }: Decision,
         description: s.description ?? null,
         auth: s.auth,
         enabled: true,
-        ...proposedApproval(s),
         substitutions: s.substitutions ?? [],
         methods: s.methods ?? null,
         redact_response: s.redact_response ?? true,
+        require_approval: s.require_approval ?? false,
+        approval_timeout_seconds: s.approval_timeout_seconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS,
       };
       changes.push(await serviceSetChange(ctx, vault, input, chooser));
     }
