@@ -2,6 +2,12 @@ import { defineConfig } from "drizzle-kit";
 
 export default defineConfig({
   dialect: "sqlite",
-  schema: ["./workers/db/schema.ts", "./workers/db/held-requests.schema.ts", "./workers/db/chain-schema.ts"],
+  schema: [
+    "./workers/db/schema.ts",
+    "./workers/db/services.schema.ts",
+    "./workers/db/passports.schema.ts",
+    "./workers/db/held-requests.schema.ts",
+    "./workers/db/chain-schema.ts",
+  ],
   out: "./migrations",
 });

@@ -2,7 +2,8 @@
  * What the bench needs in the edge, made through its public API as a company owner would:
  * vaults with a bearer service for `api.bench.example` (the recording upstream) and its
  * credential, vault-scoped sessions, vaults holding 1 to 1,000 services (the matched one
- * created last), and up to 1,000 agents invited into one vault. Rate limits are raised to the
+ * created last), up to 1,000 agents invited into one vault, and two vaults whose service redacts
+ * responses or does not. Rate limits are raised to the
  * maximum so the bench measures the path, not the budget.
  */
 import type { Edge, TestCompany } from "../test/cli/support/edge.ts";
@@ -22,6 +23,8 @@ export type BenchEdge = {
   agents: { name: string; token: string }[];
   /** An SVID of the first agent, for token exchange. */
   svid: string;
+  /** Redaction: session tokens of a vault whose service redacts responses (the default), and of one that does not. */
+  redaction: { on: string; off: string };
 };
 
 type Call = Edge["call"];
@@ -42,7 +45,14 @@ async function pool(count: number, width: number, task: (i: number) => Promise<v
   );
 }
 
-async function serviceVault(call: Call, ownerKey: string, vault: string, upstream: string, decoys: number): Promise<string> {
+async function serviceVault(
+  call: Call,
+  ownerKey: string,
+  vault: string,
+  upstream: string,
+  decoys: number,
+  rules: Record<string, unknown> = {},
+): Promise<string> {
   await must(call, "POST", "/v1/vaults", ownerKey, { name: vault });
   await must(call, "PATCH", `/v1/vaults/${vault}`, ownerKey, { rate_limit: RATE_LIMIT });
   await must(call, "POST", "/v1/credentials", ownerKey, { vault, credentials: { API_KEY: CREDENTIAL } });
@@ -51,7 +61,7 @@ async function serviceVault(call: Call, ownerKey: string, vault: string, upstrea
     must(call, "POST", `/v1/vaults/${vault}/services`, ownerKey, service(`decoy-${i}`, `decoy-${i}.bench.example`)).then(() => undefined),
   );
   // Last, so every lookup walks past the decoys (services match in creation order on ties).
-  await must(call, "POST", `/v1/vaults/${vault}/services`, ownerKey, service("api", SERVICE_HOST));
+  await must(call, "POST", `/v1/vaults/${vault}/services`, ownerKey, { ...service("api", SERVICE_HOST), ...rules });
   const session = (await must(call, "POST", "/v1/sessions", ownerKey, { vault, ttl_seconds: 3600, label: "bench" })) as { token: string };
   return session.token;
 }
@@ -65,6 +75,10 @@ export async function setUpEdge(
   const company = await edge.createCompany();
   const owner = company.ownerKey;
   const session = await serviceVault(edge.call, owner, "bench", upstream, 0);
+  const redaction = {
+    on: await serviceVault(edge.call, owner, "redaction-on", upstream, 0),
+    off: await serviceVault(edge.call, owner, "redaction-off", upstream, 0, { redact_response: false }),
+  };
 
   const servicesVaults = new Map<number, string>();
   const agentsVault = "agents";
@@ -93,5 +107,5 @@ export async function setUpEdge(
   const first = agents[0];
   if (!first) throw new Error("no agent was created");
   const issued = (await must(edge.call, "GET", `/v1/agents/${first.name}/svid`, first.token)) as { svid: string };
-  return { company, session, servicesVaults, agentsVault, agents, svid: issued.svid };
+  return { company, session, servicesVaults, agentsVault, agents, svid: issued.svid, redaction };
 }

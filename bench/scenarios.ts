@@ -16,7 +16,7 @@ import type { MitmInfo } from "./mitm.child.ts";
 import type { Mitmdump } from "./mitmdump.ts";
 import type { Component } from "./process-cpu.ts";
 import type { ServersInfo } from "./servers.child.ts";
-import { CONNECTIONS, PATH, settings, STUB_TOKEN } from "./settings.ts";
+import { CONNECTIONS, JSON_1MIB_PATH, PATH, settings, STUB_TOKEN } from "./settings.ts";
 import { tlsLoad } from "./tls-load.ts";
 
 export type Case = {
@@ -69,6 +69,8 @@ const USES: Record<string, readonly Component[]> = {
   agents: ["edge", "servers"],
   "chain-append": ["edge"],
   "chain-proof": ["edge"],
+  "redaction-on": ["edge", "servers"],
+  "redaction-off": ["edge", "servers"],
 };
 
 export function scenarioCases(parts: Parts): Case[] {
@@ -223,6 +225,20 @@ function edgeScenarioRuns(
     { id: "jwt-verify", title: "floor Worker: verify one EdDSA JWT-SVID", connections: CONNECTIONS, run: plain(`${floor.addr}/__jwt/verify`) },
   );
 
+  // A 1 MiB JSON answer through /proxy: the same service, its responses redacted as they stream, or not.
+  for (const [id, token] of [
+    ["redaction-on", bench.redaction.on],
+    ["redaction-off", bench.redaction.off],
+  ] as const) {
+    const url = `${edge.addr}/proxy/${SERVICE_HOST}${JSON_1MIB_PATH}`;
+    after.push({
+      id,
+      title: `/proxy, a 1 MiB JSON answer, redaction ${id === "redaction-on" ? "on (the default)" : "off"}`,
+      connections: CONNECTIONS,
+      prime: () => prime([{ url, headers: { authorization: `Bearer ${token}` } }]),
+      run: plain(url, { authorization: `Bearer ${token}` }),
+    });
+  }
   for (const n of settings.services) {
     const token = bench.servicesVaults.get(n);
     if (!token) throw new Error(`no vault with ${n} services`);

@@ -1,9 +1,10 @@
 /**
  * The loopback servers the bench measures against, in one child process (bench/child.ts):
  *
- * - the **upstream**: a service's real API, answering a small JSON body. It records how many
- *   requests reached it and how many carried the injected credential (`GET /__stats`), so the
- *   bench can tell a measured proxy actually forwarded, with the credential.
+ * - the **upstream**: a service's real API, answering a small JSON body (1 MiB of JSON at
+ *   `/json-1mib`, for redaction). It records how many requests reached it and how many carried
+ *   the injected credential (`GET /__stats`), so the bench can tell a measured proxy actually
+ *   forwarded, with the credential.
  * - the **stub edge**: a Node HTTP server answering `/proxy/<host>/<path>` the way the edge does
  *   (same status, headers and body as the upstream's), with no work behind it: the MITM in front
  *   of it pays only its own cost.
@@ -16,6 +17,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { loadCa, mintLeaf } from "../cli/mitm/certificates.ts";
 import { announce } from "./child.ts";
+import { JSON_1MIB_PATH } from "./settings.ts";
 
 export type ServersInfo = { upstream: string; stub: string; tls: { host: string; port: number } };
 export type UpstreamStats = { requests: number; withCredential: number };
@@ -24,6 +26,19 @@ const BODY = '{"ok":true,"from":"bench upstream"}';
 const credential = process.env.BENCH_CREDENTIAL ?? "";
 const stats: UpstreamStats = { requests: 0, withCredential: 0 };
 const stubStats: UpstreamStats = { requests: 0, withCredential: 0 };
+
+/** A 1 MiB JSON answer (a list of items), built once: what redaction scans as it streams. */
+const JSON_1MIB = (() => {
+  const item = '{"id":"item_0000000","name":"a record the bench upstream returns","tags":["x","y","z"],"ok":true}';
+  const items: string[] = [];
+  let size = 2;
+  while (size + item.length + 1 <= 1024 * 1024) {
+    items.push(item);
+    size += item.length + 1;
+  }
+  const body = `[${items.join(",")}]`;
+  return Buffer.from(body.padEnd(1024 * 1024 - 1, " ").concat("\n"));
+})();
 
 /** The upstream's answer: what every measured path ends with. */
 function answer(res: ServerResponse): void {
@@ -45,6 +60,13 @@ const upstream = http.createServer((req, res) => {
   }
   stats.requests += 1;
   if (credential && req.headers.authorization === `Bearer ${credential}`) stats.withCredential += 1;
+  if (req.url === JSON_1MIB_PATH) {
+    drained(req, () => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": JSON_1MIB.length });
+      res.end(JSON_1MIB);
+    });
+    return;
+  }
   drained(req, () => answer(res));
 });
 

@@ -50,6 +50,8 @@ const chosen = QUICK
 export const settings = { ...chosen, services: chosen.services.filter((n) => selected(`services-${n}`)) };
 export const CONNECTIONS = [1, 16];
 export const PATH = "/v1/items?limit=3";
+/** The upstream's 1 MiB JSON answer (the redaction scenarios). */
+export const JSON_1MIB_PATH = "/json-1mib";
 /** The stub edge accepts any bearer token; this one only names itself. */
 export const STUB_TOKEN = "evs_bench_stub_token";
 /** Outside the repository: profiles are large and only read by this run (and by whoever profiles by hand). */

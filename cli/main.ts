@@ -15,7 +15,7 @@ import { vaultCreate, vaultList, vaultUse } from "./commands/vault.ts";
 import { vaultAgentAdd, vaultAgentList, vaultAgentRemove, vaultAgentSetRole } from "./commands/vault-agent.ts";
 import { proposalApprove, proposalList, proposalReject, proposalShow, proposalWait } from "./commands/proposal.ts";
 import { requestApprove, requestList, requestReject, requestReleases, requestRevoke } from "./commands/request.ts";
-import { serviceAdd, serviceDisable, serviceEnable, serviceList, serviceRemove, serviceUpdate } from "./commands/service.ts";
+import { serviceAdd, serviceDisable, serviceEnable, serviceList, serviceRemove, serviceShow, serviceUpdate } from "./commands/service.ts";
 import { closest } from "./command/suggest.ts";
 import { sessionCreate, sessionList, sessionRevoke } from "./commands/session.ts";
 import { vaultLogs } from "./commands/vault-logs.ts";
@@ -78,6 +78,7 @@ export const COMMANDS: readonly Command[] = [
   vaultSet,
   vaultLogs,
   serviceList,
+  serviceShow,
   serviceAdd,
   serviceUpdate,
   serviceEnable,

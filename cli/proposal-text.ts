@@ -5,8 +5,9 @@
  */
 import type { z } from "zod";
 import type { CredentialSlotView, ProposalDetails } from "../workers/proposals/proposals.contract.ts";
-import { approvalPhrase, choiceText, destinationText, principalText } from "../workers/proposals/proposals.contract.ts";
+import { choiceText, destinationText, principalText } from "../workers/proposals/proposals.contract.ts";
 import { describeAuth } from "./service-auth.ts";
+import { rulesInWords } from "../workers/services/request-rules.contract.ts";
 import { indented, oneLine, safeText } from "./terminal-text.ts";
 
 export type Proposal = z.output<typeof ProposalDetails>;
@@ -57,9 +58,9 @@ export function describeProposal(p: Proposal): string[] {
     const upstream = s.upstream ? ` via ${oneLine(s.upstream, 80)}` : "";
     lines.push(`  set     ${safeText(s.name)}  ${oneLine(s.host ?? "", 80)}${upstream}  ${proposedAuth(s.auth)}`);
     if (s.description) lines.push(`          ${indented(s.description, "          ")}`);
-    const approval = approvalPhrase(s);
-    if (approval.text) lines.push(`          ${approval.text}`);
-    if (approval.loosens) lines.push(`          LOOSENS: every call waits for a person → calls go through without a person`);
+    // Its rules in words; each loosening of the service it replaces starts with "!", old → new.
+    for (const rule of rulesInWords(s)) lines.push(`          ${oneLine(rule, 300)}`);
+    for (const l of s.loosens ?? []) lines.push(`        ! Loosens ${l.rule}: ${oneLine(l.from, 200)} → ${oneLine(l.to, 200)}`);
   }
 
   lines.push("", p.credentials.length === 0 ? "Credentials: none" : "Credentials:");

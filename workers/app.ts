@@ -14,6 +14,7 @@ import { countingD1 } from "./db/query-counter.ts";
 import type { PermissionTable } from "./auth/hold-to-row.ts";
 import { PERMISSIONS } from "./auth/permission-table.ts";
 import { AppError } from "./lib/app-error.ts";
+import { PROBLEM_JSON, problemDetails, wantsProblemDetails } from "./lib/http/problem-details.ts";
 import { servesHost } from "./lib/http/served-host.ts";
 import { validationError } from "./lib/validation-error.ts";
 import { agentsArea } from "./agents/agents.index.ts";
@@ -162,10 +163,15 @@ export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
     const entry = { level: appError.status === 500 ? "error" : "warn", code: appError.code, path: new URL(c.req.url).pathname, reason: describeCause(error) };
     (appError.status === 500 ? console.error : console.warn)(JSON.stringify(entry));
   }
-  const body = { error: appError.code, message: appError.message, ...appError.extra };
+  // RFC 9457 when the client asks for it (lib/http/problem-details.ts); the seeds' JSON otherwise.
+  const problem = wantsProblemDetails(c.req.header("Accept"));
+  const body = problem
+    ? problemDetails(appError.status, appError.code, appError.message, appError.extra)
+    : { error: appError.code, message: appError.message, ...appError.extra };
+  const contentType = problem ? PROBLEM_JSON : "application/json; charset=utf-8";
   return new Response(JSON.stringify(body), {
     status: appError.status,
-    headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Edgevault-Error": appError.code, ...appError.headers },
+    headers: { "Content-Type": contentType, "Cache-Control": "no-store", "X-Edgevault-Error": appError.code, ...appError.headers },
   });
 }
 

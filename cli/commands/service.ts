@@ -1,6 +1,7 @@
 /**
- * `vault service list|add|update|enable|disable|remove`: which hosts the proxy forwards for a
- * vault and how each request gets its credential. Auth configs name credential keys only (see
+ * `vault service list|show|add|update|enable|disable|remove`: which hosts the proxy forwards for a
+ * vault, how each request gets its credential, and its per-request rules (methods, substitutions,
+ * redaction: service-rules.ts; a person approving each call). Auth configs and rules name credential keys only (see
  * service-auth.ts); the values stay in `vault credential`.
  */
 import { z } from "zod";
@@ -23,6 +24,8 @@ import type { EdgeBody } from "../edge/edge-api.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
 import { VaultName } from "../command/names.ts";
 import { AUTH_HELP, describeAuth, parseAuthFlags } from "../service-auth.ts";
+import { MethodsFlag, RedactFlag, RULES_HELP, SubstitutionFlags } from "../service-rules.ts";
+import { methodsInWords, redactionInWords, rulesInWords, substitutionInWords } from "../../workers/services/request-rules.contract.ts";
 import { requireSession } from "../edge/session.ts";
 import { oneLine } from "../terminal-text.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
@@ -69,12 +72,56 @@ const APPROVAL_TIMEOUT_OPTION = {
   description: `How long a held call waits for a person before it is refused, such as 2m (default 2m, at most ${formatDuration(MAX_APPROVAL_TIMEOUT_SECONDS)})`,
 } as const satisfies OptionSpec;
 
-/** What a service now is, in one line: host, upstream, auth, a person approving each call, on or off. */
+/** What a service now is, in one line: host, upstream, auth, the rules it has beyond the defaults, on or off. */
 function summary(service: ServiceView): string {
   const upstream = service.upstream ? ` via ${service.upstream}` : "";
-  const approval = service.require_approval ? `, every call waits for a person (up to ${formatDuration(service.approval_timeout_seconds)})` : "";
-  return `${service.host}${upstream}, ${describeAuth(service.auth)}${approval}, ${service.enabled ? "enabled" : "disabled"}`;
+  const rules = [
+    ...(service.methods ? [methodsInWords(service.methods)] : []),
+    ...service.substitutions.map(substitutionInWords),
+    ...(service.redact_response ? [] : [redactionInWords(false)]),
+    ...(service.require_approval ? [`every call waits for a person (up to ${formatDuration(service.approval_timeout_seconds)})`] : []),
+  ];
+  return `${service.host}${upstream}, ${describeAuth(service.auth)}, ${rules.map((rule) => `${rule}, `).join("")}${service.enabled ? "enabled" : "disabled"}`;
 }
+
+/** The rule flags add and update share (the service's five per-request fields); absent flags change nothing. */
+const RULE_OPTIONS = {
+  methods: { type: "string", placeholder: "GET,HEAD|any", schema: MethodsFlag.optional(), description: "The only methods forwarded (any: every method)" },
+  substitute: {
+    type: "string",
+    multiple: true,
+    placeholder: "KEY:placeholder[:in]",
+    schema: SubstitutionFlags,
+    description: "Put the credential KEY where the request reads the placeholder (in: path, query, header); none removes them",
+  },
+  redact: { type: "string", placeholder: "on|off", schema: RedactFlag.optional(), description: "Redact credentials the upstream echoes back (default on)" },
+  "require-approval": { type: "boolean", description: "Every call waits until a vault admin approves it (edgevault request approve)" },
+  "no-approval": { type: "boolean", description: "Calls go through without a person (the default)" },
+  "approval-timeout": APPROVAL_TIMEOUT_OPTION,
+} as const satisfies Record<string, OptionSpec>;
+
+type RuleArgs = {
+  methods: ProxiedMethods | null | undefined;
+  substitute: Substitutions | undefined;
+  redact: boolean | undefined;
+  "require-approval": boolean | undefined;
+  "no-approval": boolean | undefined;
+  "approval-timeout": number | undefined;
+};
+
+/** The rules a command line gives, as the API's fields. */
+function rulesOf(args: RuleArgs) {
+  if (args["require-approval"] && args["no-approval"]) throw new UsageError("--require-approval and --no-approval contradict each other; give one");
+  return {
+    ...(args.methods === undefined ? {} : { methods: args.methods }),
+    ...(args.substitute === undefined ? {} : { substitutions: args.substitute }),
+    ...(args.redact === undefined ? {} : { redact_response: args.redact }),
+    ...(args["require-approval"] ? { require_approval: true } : args["no-approval"] ? { require_approval: false } : {}),
+    ...(args["approval-timeout"] === undefined ? {} : { approval_timeout_seconds: args["approval-timeout"] }),
+  };
+}
+type ProxiedMethods = NonNullable<ServiceView["methods"]>;
+type Substitutions = ServiceView["substitutions"];
 
 /** Credential keys the auth names that the vault does not hold yet: the proxy would answer 502. */
 async function warnMissingKeys(client: ApiClient, vault: string, service: ServiceView, err: (line: string) => void): Promise<void> {
@@ -141,7 +188,9 @@ Host patterns (--host):
   api.example.com:8443  only that port
   slack.com/api/*       only paths under /api
 
-${AUTH_HELP}`,
+${AUTH_HELP}
+
+${RULES_HELP}`,
   positionals: [SERVICE],
   options: {
     host: {
@@ -169,8 +218,7 @@ ${AUTH_HELP}`,
       description: `Shown to agents by /discover (up to ${MAX_SERVICE_DESCRIPTION_LENGTH} characters)`,
     },
     disabled: { type: "boolean", description: "Add it switched off (the proxy refuses its host until enabled)" },
-    "require-approval": { type: "boolean", description: "Every call waits until a vault admin approves it (edgevault request approve)" },
-    "approval-timeout": APPROVAL_TIMEOUT_OPTION,
+    ...RULE_OPTIONS,
     vault: VAULT_OPTION,
     json: JSON_OPTION("the added service (the edge's fields)"),
   },
@@ -180,6 +228,8 @@ ${AUTH_HELP}`,
     "edgevault vault service add openai --host api.openai.com --auth 'api-key:OPENAI_KEY:Authorization:Bearer ' --vault payments",
     "edgevault vault service add acme --host api.acme.test --auth custom --header 'X-Acme-Key: {{ ACME_KEY }}' --header 'X-Acme-Org: {{ ACME_ORG }}' --vault payments",
     "edgevault vault service add deploy --host deploy.example.com/v1/deploy --auth bearer:DEPLOY_TOKEN --require-approval --approval-timeout 5m --vault prod",
+    "edgevault vault service add twilio --host api.twilio.com --auth basic:TW_SID:TW_TOKEN --substitute TW_SID:__sid__:path --vault payments",
+    "edgevault vault service add github --host api.github.com --auth bearer:GH_TOKEN --methods GET,HEAD --vault dev",
   ],
   async handler(args, context) {
     const auth = parseAuthFlags(args.auth, args.header);
@@ -192,10 +242,9 @@ ${AUTH_HELP}`,
         host: args.host,
         auth,
         enabled: !args.disabled,
-        ...(args["require-approval"] ? { require_approval: true } : {}),
-        ...(args["approval-timeout"] === undefined ? {} : { approval_timeout_seconds: args["approval-timeout"] }),
         ...(args.upstream === undefined ? {} : { upstream: args.upstream }),
         ...(args.description === undefined ? {} : { description: args.description }),
+        ...rulesOf(args),
       },
     });
     if (args.json) printJson(context, service);
@@ -206,12 +255,14 @@ ${AUTH_HELP}`,
 
 export const serviceUpdate = createCommand({
   path: ["vault", "service", "update"],
-  summary: "Change a service's host, auth, upstream, description, name or per-call approval",
+  summary: "Change a service's host, auth, upstream, description, name or per-request rules (approval among them)",
   description: `Changes only what is given; the service keeps its place in the matching order. --auth replaces
-the whole auth config (forms as for vault service add). Vault admins; the proxy uses the change
-from its next request.
+the whole auth config (forms as for vault service add), and --substitute the whole list of
+substitutions. Vault admins; the proxy uses the change from its next request.
 
-${AUTH_HELP}`,
+${AUTH_HELP}
+
+${RULES_HELP}`,
   positionals: [SERVICE],
   options: {
     host: { type: "string", placeholder: "pattern", schema: HostPattern.optional(), description: "A new host pattern" },
@@ -227,9 +278,7 @@ ${AUTH_HELP}`,
     rename: { type: "string", placeholder: "new-name", schema: ServiceName.optional(), description: "A new name for the service" },
     enabled: { type: "boolean", description: "Switch it on (also: vault service enable)" },
     disabled: { type: "boolean", description: "Switch it off (also: vault service disable)" },
-    "require-approval": { type: "boolean", description: "From now on every call waits until a vault admin approves it" },
-    "no-approval": { type: "boolean", description: "Calls go through without a person again" },
-    "approval-timeout": APPROVAL_TIMEOUT_OPTION,
+    ...RULE_OPTIONS,
     vault: VAULT_OPTION,
     json: JSON_OPTION("the updated service (the edge's fields)"),
   },
@@ -237,10 +286,11 @@ ${AUTH_HELP}`,
     "edgevault vault service update stripe --auth bearer:STRIPE_RESTRICTED_KEY --vault payments",
     'edgevault vault service update stripe --upstream none --description "Stripe API" --vault payments',
     "edgevault vault service update deploy --require-approval --approval-timeout 10m --vault prod",
+    "edgevault vault service update github --methods GET,HEAD --redact on --vault dev",
+    "edgevault vault service update twilio --substitute none --vault payments",
   ],
   async handler(args, context) {
     if (args.enabled && args.disabled) throw new UsageError("--enabled and --disabled contradict each other; give one");
-    if (args["require-approval"] && args["no-approval"]) throw new UsageError("--require-approval and --no-approval contradict each other; give one");
     const auth = parseAuthFlags(args.auth, args.header);
     const change = {
       ...(args.rename === undefined ? {} : { name: args.rename }),
@@ -249,12 +299,11 @@ ${AUTH_HELP}`,
       ...(args.upstream === undefined ? {} : { upstream: args.upstream }),
       ...(args.description === undefined ? {} : { description: args.description }),
       ...(args.enabled ? { enabled: true } : args.disabled ? { enabled: false } : {}),
-      ...(args["require-approval"] ? { require_approval: true } : args["no-approval"] ? { require_approval: false } : {}),
-      ...(args["approval-timeout"] === undefined ? {} : { approval_timeout_seconds: args["approval-timeout"] }),
+      ...rulesOf(args),
     } satisfies EdgeBody<"/v1/vaults/{vault}/services/{name}", "patch">;
     if (Object.keys(change).length === 0)
       throw new UsageError(
-        "Nothing to change: give --host, --auth, --upstream, --description, --rename, --enabled, --disabled, --require-approval, --no-approval or --approval-timeout",
+        "Nothing to change: give --host, --auth, --upstream, --description, --rename, --enabled, --disabled, --methods, --substitute, --redact, --require-approval, --no-approval or --approval-timeout",
       );
     const vault = await resolveVault(context, args.vault);
     const { client } = await requireSession(context);
@@ -262,6 +311,39 @@ ${AUTH_HELP}`,
     if (args.json) printJson(context, service);
     else context.out(`Updated service "${service.name}" in vault "${vault}": ${summary(service)}.`);
     if (auth !== undefined) await warnMissingKeys(client, vault, service, context.err);
+  },
+});
+
+export const serviceShow = createCommand({
+  path: ["vault", "service", "show"],
+  summary: "Show one service: host, upstream, auth, credential keys and its per-request rules",
+  description: `Shows the service as the edge holds it: where its requests go, how the credential is attached,
+which credential keys it sends, and its rules in words (the methods it forwards, where its
+substitutions put credentials, whether echoed credentials are redacted, whether a person
+approves each call). Any role in the vault.`,
+  positionals: [SERVICE],
+  options: { vault: VAULT_OPTION, json: JSON_OPTION("the service (the edge's fields)") },
+  examples: ["edgevault vault service show twilio --vault payments", "edgevault vault service show github --vault dev --json | jq .methods"],
+  async handler({ name, vault: flag, json }, context) {
+    const vault = await resolveVault(context, flag);
+    const { client } = await requireSession(context);
+    const { service } = await client.call("get", "/v1/vaults/{vault}/services/{name}", OneService, { params: { vault, name } });
+    if (json) {
+      printJson(context, service);
+      return;
+    }
+    const field = (label: string, value: string) => context.out(`${`${label}:`.padEnd(13)}${value}`);
+    field("Service", service.name);
+    field("Vault", vault);
+    field("Host", service.host);
+    field("Sent to", service.upstream ?? "the host itself, over https");
+    field("Auth", describeAuth(service.auth));
+    field("Keys", service.credential_keys.join(", ") || "none");
+    field("Methods", methodsInWords(service.methods));
+    field("Enabled", service.enabled ? "yes" : "no");
+    if (service.description) field("Description", oneLine(service.description, 200));
+    context.out("Rules:");
+    for (const rule of rulesInWords(service)) context.out(`  ${rule}`);
   },
 });
 

@@ -587,6 +587,12 @@ export interface paths {
                                 description: string;
                                 enabled: boolean;
                                 host: string;
+                                methods?: ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS")[];
+                                substitutions?: {
+                                    in: ("path" | "query" | "header")[];
+                                    key: string;
+                                    placeholder: string;
+                                }[];
                             }[];
                             vault: string;
                         };
@@ -770,7 +776,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         get: {
             parameters: {
@@ -797,7 +803,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         put: {
             parameters: {
@@ -824,7 +830,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         post: {
             parameters: {
@@ -851,7 +857,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         delete: {
             parameters: {
@@ -878,7 +884,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         options: {
             parameters: {
@@ -905,7 +911,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         head: {
             parameters: {
@@ -932,7 +938,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
          */
         patch: {
             parameters: {
@@ -4220,12 +4226,29 @@ export interface paths {
                              * @enum {string}
                              */
                             action?: "set" | "delete";
+                            /**
+                             * @description How long a held request waits for a person before the agent gets 403 request_approval_expired
+                             * @example 120
+                             */
                             approval_timeout_seconds?: number;
                             auth?: components["schemas"]["ServiceAuth"];
                             description?: string;
                             host?: string;
+                            /**
+                             * @description The only methods forwarded; any other is 403 method_not_allowed. Null or absent: every method.
+                             * @example [
+                             *       "GET",
+                             *       "HEAD"
+                             *     ]
+                             */
+                            methods?: ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS")[] | null;
                             name: string;
+                            /** @description Replace credentials the upstream echoes back with [REDACTED:<KEY>] (default true) */
+                            redact_response?: boolean;
+                            /** @description Every request to this service waits until a vault admin approves it (POST /v1/requests/{id}/approve); no credential is read before */
                             require_approval?: boolean;
+                            /** @description Credentials placed into the request where a placeholder stands (the value URL-encoded in path and query) */
+                            substitutions?: components["schemas"]["Substitution"][];
                             upstream?: string;
                         }[];
                         user_message?: string;
@@ -7040,12 +7063,31 @@ export interface paths {
                          * @example api.stripe.com
                          */
                         host: string;
+                        /**
+                         * @description The only methods forwarded; any other is 403 method_not_allowed. Null or absent: every method.
+                         * @default null
+                         * @example [
+                         *       "GET",
+                         *       "HEAD"
+                         *     ]
+                         */
+                        methods?: ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS")[] | null;
                         name: string;
+                        /**
+                         * @description Replace credentials the upstream echoes back with [REDACTED:<KEY>] (default true)
+                         * @default true
+                         */
+                        redact_response?: boolean;
                         /**
                          * @description Every request to this service waits until a vault admin approves it (POST /v1/requests/{id}/approve); no credential is read before
                          * @default false
                          */
                         require_approval?: boolean;
+                        /**
+                         * @description Credentials placed into the request where a placeholder stands (the value URL-encoded in path and query)
+                         * @default []
+                         */
+                        substitutions?: components["schemas"]["Substitution"][];
                         /**
                          * @description Optional origin to forward to instead of the requested host: `https://host[:port]`, nothing after it.
                          * @example https://eu.api.example.com
@@ -7264,9 +7306,21 @@ export interface paths {
                          * @example api.stripe.com
                          */
                         host?: string;
+                        /**
+                         * @description The only methods forwarded; any other is 403 method_not_allowed. Null or absent: every method.
+                         * @example [
+                         *       "GET",
+                         *       "HEAD"
+                         *     ]
+                         */
+                        methods?: ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS")[] | null;
                         name?: string;
+                        /** @description Replace credentials the upstream echoes back with [REDACTED:<KEY>] (default true) */
+                        redact_response?: boolean;
                         /** @description Every request to this service waits until a vault admin approves it (POST /v1/requests/{id}/approve); no credential is read before */
                         require_approval?: boolean;
+                        /** @description Credentials placed into the request where a placeholder stands (the value URL-encoded in path and query) */
+                        substitutions?: components["schemas"]["Substitution"][];
                         /**
                          * @description Optional origin to forward to instead of the requested host: `https://host[:port]`, nothing after it.
                          * @example https://eu.api.example.com
@@ -8333,6 +8387,7 @@ export interface components {
             latency_ms: number;
             method: string;
             path: string;
+            redactions: number | null;
             service: string | null;
             status: number;
         };
@@ -8356,16 +8411,24 @@ export interface components {
             auth: components["schemas"]["ServiceAuth"];
             /** @example 2026-01-01T00:00:00.000Z */
             created_at: string;
-            /** @description Credential keys the auth references (they need not exist yet) */
+            /** @description Credential keys the auth and the substitutions reference (they need not exist yet) */
             credential_keys: string[];
             description: string | null;
             enabled: boolean;
             /** @example slack.com/api/* */
             host: string;
             id: string;
+            /** @description The only methods forwarded; null: every method */
+            methods: ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS")[] | null;
             name: string;
             position: number;
+            redact_response: boolean;
             require_approval: boolean;
+            substitutions: {
+                in: ("path" | "query" | "header")[];
+                key: string;
+                placeholder: string;
+            }[];
             /** @example 2026-01-01T00:00:00.000Z */
             updated_at: string | null;
             upstream: string | null;
@@ -8441,6 +8504,31 @@ export interface components {
             spiffe_refresh_hint: number;
             /** @description Grows whenever the set of published keys changes */
             spiffe_sequence: number;
+        };
+        /**
+         * @example {
+         *       "key": "TW_SID",
+         *       "placeholder": "__sid__",
+         *       "in": [
+         *         "path"
+         *       ]
+         *     }
+         */
+        Substitution: {
+            /**
+             * @description Where the placeholder is replaced: path, query, header (default path and query)
+             * @default [
+             *       "path",
+             *       "query"
+             *     ]
+             */
+            in?: ("path" | "query" | "header")[];
+            key: string;
+            /**
+             * @description Matched literally and case-sensitively, only in the surfaces of `in`
+             * @example __sid__
+             */
+            placeholder: string;
         };
         TokenExchangeRequest: {
             /** @description JWT-SVID, or a token from this endpoint, of the agent acting for the subject */

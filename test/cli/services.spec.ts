@@ -360,7 +360,7 @@ describe("edgevault vault service", () => {
     const commands = COMMANDS.filter((c) => c.path[0] === "vault" && c.path[1] === "service");
     assert.deepEqual(
       commands.map((c) => c.path[2]),
-      ["list", "add", "update", "enable", "disable", "remove"],
+      ["list", "show", "add", "update", "enable", "disable", "remove"],
     );
     await assertHelpWithExamples(commands);
   });

@@ -16,6 +16,13 @@
  * - `/reset`           sends headers and part of a body, then resets the connection
  * - `/huge-headers/<n>` answers with one header of n bytes
  * - `/endless`         streams a body that never ends (until the client goes away)
+ * - `/reflect`         echoes a credential it received, as a careless upstream would: the value of
+ *                      the request header `x-reflect-from` (default `authorization`, its scheme
+ *                      dropped) in the `?form=` (raw, base64, base64url, percent, json), in the
+ *                      response header `x-echoed` and in a body shaped by `?shape=` (json, text, sse,
+ *                      bytes) of type `?type=`, gzip-encoded with `?gzip=1`, written `?chunk=` bytes
+ *                      at a time with a pause between writes, so the value reaches the edge split
+ *                      across chunks
  * - anything else      200 JSON echo of what arrived
  * - WebSocket upgrade  recorded, then text frames are echoed back as `echo:<text>`
  * A request header `x-test-route: <route>` picks the behaviour whatever the path (a fuzzed path
@@ -23,6 +30,7 @@
  * Control: `GET /__recorded/<id>` returns that id's recorded requests as JSON.
  */
 import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -197,6 +205,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
     return void pump();
   }
 
+  if (route === "/reflect") {
+    await body;
+    return reflect(req, res, query);
+  }
+
   const slow = /^\/slow\/(\d+)$/.exec(route);
   if (slow) await new Promise((resolve) => setTimeout(resolve, Number(slow[1])));
 
@@ -308,4 +321,42 @@ function streamBytes(res: ServerResponse, total: number): void {
     res.end();
   };
   pump();
+}
+
+/** The `/reflect` route (see the module comment): a credential echoed back, split across writes. */
+async function reflect(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  const from = (req.headers["x-reflect-from"] as string | undefined) ?? "authorization";
+  const received = String(req.headers[from.toLowerCase()] ?? "");
+  const secret = from.toLowerCase() === "authorization" ? received.replace(/^\S+ /, "") : received;
+  const forms: Record<string, string> = {
+    raw: secret,
+    base64: Buffer.from(secret).toString("base64"),
+    base64url: Buffer.from(secret).toString("base64url"),
+    percent: encodeURIComponent(secret),
+    json: JSON.stringify(secret).slice(1, -1),
+  };
+  const echoed = forms[query.get("form") ?? "raw"] ?? secret;
+  const shapes: Record<string, string> = {
+    json: JSON.stringify({ debug: { seen: echoed }, ok: false }),
+    text: `Unauthorized: the key ${echoed} was refused\n`,
+    sse: `data: {"n":1}\n\ndata: {"token":"${echoed}"}\n\ndata: [DONE]\n\n`,
+    bytes: echoed,
+  };
+  const plain = Buffer.from(shapes[query.get("shape") ?? "json"] ?? echoed);
+  // `?gzip=1`: the body compressed, as many APIs answer; the edge must redact what it decodes.
+  const gzip = query.get("gzip") === "1";
+  const text = gzip ? gzipSync(plain) : plain;
+  const chunk = Math.max(1, Number(query.get("chunk") ?? text.length));
+  res.writeHead(200, {
+    "content-type": query.get("type") ?? "application/json",
+    "content-length": String(text.length),
+    "x-echoed": echoed.replace(/[^\x20-\x7e]/g, "?"),
+    ...(gzip ? { "content-encoding": "gzip" } : {}),
+  });
+  for (let at = 0; at < text.length; at += chunk) {
+    res.write(text.subarray(at, at + chunk));
+    // A pause between writes, so each leaves as its own piece of the body.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  res.end();
 }

@@ -128,4 +128,22 @@ describe("each proxied request is attested as it is logged", () => {
     expect(attested.map((p) => [p.requestId, p.status, p.path])).toEqual(logged.map((l) => [l.id, l.status, l.path]));
     expect(JSON.stringify(attested)).not.toContain("secret_query");
   });
+
+  it("a record says how many credential values the edge redacted from the answer (none looked for: null)", async () => {
+    const s = await proxySetup({ credentials: { API_KEY: "sk_live_chain_redaction_canary_0001" } });
+    const echoed = await proxyFetch(s, `/r/${requestId()}/x?shape=json`, { headers: { "X-Test-Route": "/reflect" } });
+    expect(await echoed.text()).toContain("[REDACTED:API_KEY]");
+    expect((await proxyFetch(s, `/r/${requestId()}/x`, {}, "not-a-service.example.com")).status).toBe(403);
+    await flushRequestLog();
+    const { records } = await wholeChain(s.company.ownerKey);
+    const attested = records
+      .map((r) => r.payload as { source: string; status?: number; redactions?: number | null })
+      .filter((p) => p.source === "request")
+      .map((p) => [p.status, p.redactions]);
+    expect(attested).toEqual([
+      [200, 2],
+      [403, null],
+    ]);
+    expect(JSON.stringify(records)).not.toContain("sk_live_chain_redaction_canary_0001");
+  });
 });

@@ -1,14 +1,16 @@
 /**
  * Held requests in the console and the services' and proposals' fields: the page at `review_url`
  * and its forms, the inbox's count, the vault page's time-boxed approvals and their revocation,
- * the service form's checkbox, and a proposal that turns approval off marked as a loosening.
+ * the service form's checkbox, and a proposal that turns approval off: a loosening like the other
+ * rules' (request-rules.contract.ts), marked old → new, decided by a vault admin, bound by the
+ * digest, and applied as shown.
  */
 import { describe, expect, it } from "vitest";
 import { call, createUser, type Json, type TestCompany } from "./helpers.ts";
-import { heldRequest, heldSetup } from "./held-requests-support.ts";
+import { type HeldSetup, heldRequest, heldSetup } from "./held-requests-support.ts";
 import { follow, getPage, postForm, signInCookie } from "./pages-support.ts";
 import { proxyFetch } from "./proxy-support.ts";
-import { recorded, requestId } from "./upstream.ts";
+import { recorded, requestId, upstreamUrl } from "./upstream.ts";
 
 describe("a vault admin decides a held call on its page, reached from the inbox", () => {
   it("the inbox counts the calls waiting; the page names the call and who asks; Approve sends it", async () => {
@@ -136,7 +138,7 @@ describe("a service says whether a person approves each call", () => {
 });
 
 describe("a proposal carries per-request approval; turning it off is a loosening the approval page marks", () => {
-  it("a set that drops require_approval reads old → new; one that keeps it says so in words", async () => {
+  it("a set that drops require_approval reads old → new, like any rule's loosening; one that keeps it says so in words", async () => {
     const s = await heldSetup();
     const owner = await createOwner(s);
     const browser = await signInCookie(owner.email);
@@ -147,9 +149,15 @@ describe("a proposal carries per-request approval; turning it off is a loosening
     });
     expect(loosen.status).toBe(201);
     const loosening = await getPage(new URL(String(loosen.body.approval_url)).pathname + new URL(String(loosen.body.approval_url)).search, browser);
-    expect(loosening.text).toContain("Loosens: every call waits for a person (up to 120 s) → calls go through without a person.");
+    expect(loosening.text).toContain(
+      "Loosens per-call approval: every call waits for a person (up to 120 s) → <strong>calls go through without a person</strong>.",
+    );
     const view = await call("GET", `/v1/proposals/${loosen.body.id}`, { token: owner.token });
-    expect((view.body.services as Json[])[0]?.replaces).toMatchObject({ require_approval: true, approval_timeout_seconds: 120 });
+    const [proposed] = view.body.services as Json[];
+    expect(proposed?.loosens).toEqual([
+      { rule: "require_approval", from: "every call waits for a person (up to 120 s)", to: "calls go through without a person" },
+    ]);
+    expect(proposed?.replaces).toEqual({ host: s.host, upstream: expect.any(String), auth_type: "bearer" });
 
     const keep = await call("POST", "/v1/proposals", {
       token: s.agent.token,
@@ -159,13 +167,58 @@ describe("a proposal carries per-request approval; turning it off is a loosening
     expect(keep.status).toBe(201);
     const kept = await getPage(new URL(String(keep.body.approval_url)).pathname + new URL(String(keep.body.approval_url)).search, browser);
     expect(kept.text).toContain("every call waits for a person (up to 60 s)");
-    expect(kept.text).not.toContain("Loosens:");
+    expect(kept.text).not.toContain("Loosens");
     const approved = await call("POST", `/v1/proposals/${keep.body.id}/approve`, { token: owner.token, body: {} });
     expect(approved.status).toBe(200);
     expect((await call("GET", `/v1/vaults/${s.vault}/services/svc2`, { token: owner.token })).body.service).toMatchObject({
       require_approval: true,
       approval_timeout_seconds: 60,
     });
+  });
+});
+
+describe("turning approval off through a proposal is a vault admin's decision, bound to what was shown, applied as shown", () => {
+  const dropApproval = (s: HeldSetup) =>
+    call("POST", "/v1/proposals", {
+      token: s.agent.token,
+      headers: { "X-Vault": s.vault },
+      body: { services: [{ name: "svc", host: s.host, upstream: upstreamUrl(), auth: { type: "bearer", token: "API_KEY" } }] },
+    });
+
+  it("a member is refused naming the loosening; an admin approves, and calls then go through without a person", async () => {
+    const s = await heldSetup();
+    const member = await createUser(s.company);
+    expect((await call("POST", `/v1/vaults/${s.vault}/users`, { token: s.company.ownerKey, body: { email: member.email, role: "member" } })).status).toBe(200);
+    const raised = await dropApproval(s);
+    expect(raised.status).toBe(201);
+    const refused = await call("POST", `/v1/proposals/${raised.body.id}/approve`, { token: member.token, body: {} });
+    expect(refused).toMatchObject({ status: 403, body: { error: "admin_required" } });
+    expect(refused.body.message).toContain('loosens service "svc" (every call waits for a person (up to 120 s) → calls go through without a person)');
+
+    expect((await call("POST", `/v1/proposals/${raised.body.id}/approve`, { token: s.admin.token, body: {} })).status).toBe(200);
+    expect((await call("GET", `/v1/vaults/${s.vault}/services/svc`, { token: s.admin.token })).body.service).toMatchObject({ require_approval: false });
+    const id = requestId();
+    const res = await proxyFetch(s, `/r/${id}/v1/deploy`);
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    expect(await recorded(id)).toHaveLength(1);
+  });
+
+  it("approval turned on while the reviewer read: approving on the old view is 409 proposal_changed, nothing applied", async () => {
+    const s = await heldSetup();
+    const off = await call("PATCH", `/v1/vaults/${s.vault}/services/svc`, { token: s.company.ownerKey, body: { require_approval: false } });
+    expect(off.status).toBe(200);
+    const raised = await dropApproval(s);
+    const seen = await call("GET", `/v1/proposals/${raised.body.id}`, { token: s.admin.token });
+    expect((seen.body.services as Json[])[0]?.loosens).toBeUndefined();
+    const on = await call("PATCH", `/v1/vaults/${s.vault}/services/svc`, { token: s.company.ownerKey, body: { require_approval: true } });
+    expect(on.status).toBe(200);
+    const stale = await call("POST", `/v1/proposals/${raised.body.id}/approve`, {
+      token: s.admin.token,
+      body: { destinations_digest: seen.body.destinations_digest },
+    });
+    expect(stale).toMatchObject({ status: 409, body: { error: "proposal_changed" } });
+    expect((await call("GET", `/v1/vaults/${s.vault}/services/svc`, { token: s.admin.token })).body.service).toMatchObject({ require_approval: true });
   });
 });
 

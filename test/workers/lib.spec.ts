@@ -1,6 +1,7 @@
 /**
  * The pure-logic suites (crypto envelope, tokens, rate limits, host patterns, SSRF, header
- * rules, credential injection, SPIFFE IDs, client address keys, served hosts, passport scopes) run in one
+ * rules, credential injection, substitutions, redaction, problem details, SPIFFE IDs, client
+ * address keys, served hosts, passport scopes) run in one
  * workerd file: each file costs a workerd start of its own, and these need no bindings.
  */
 import "./lib/crypto-envelope.cases.ts";
@@ -16,3 +17,6 @@ import "./lib/did-key.cases.ts";
 import "./lib/instant.cases.ts";
 import "./lib/served-host.cases.ts";
 import "./lib/passport-scopes.cases.ts";
+import "./lib/substitutions.cases.ts";
+import "./lib/redaction.cases.ts";
+import "./lib/problem-details.cases.ts";

@@ -11,7 +11,8 @@
 import { and, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "./client.ts";
-import { agents, agentTokens, passports } from "./schema.ts";
+import { agents, agentTokens } from "./schema.ts";
+import { passports } from "./passports.schema.ts";
 import type { RootKey } from "../lib/principal.ts";
 
 /** D1 binds at most 100 parameters per statement; the rest of the statement binds a handful. */

@@ -2,9 +2,10 @@
  * The data model. Every tenant-owned table carries `company_id`, and every query filters on it
  * (see db/*.queries.ts). Secrets are stored only as SHA-256 hashes (tokens) or sealed with the
  * company's data key (credentials, signing keys, webhook secrets). Times are epoch milliseconds.
+ * A few areas' tables have files of their own beside it (drizzle.config.ts reads them all):
+ * services.schema.ts, passports.schema.ts, held-requests.schema.ts, chain-schema.ts.
  */
 import { VAULT_ROLES, type VaultRole } from "../vaults/vaults.contract.ts";
-import type { ServiceAuth } from "../services/services.contract.ts";
 import type { PrincipalRef } from "../proposals/proposals.contract.ts";
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -303,45 +304,6 @@ export const registrations = sqliteTable(
   (t) => [index("registrations_company_status").on(t.companyId, t.status)],
 );
 
-export const services = sqliteTable(
-  "services",
-  {
-    id: text("id").primaryKey(),
-    companyId: text("company_id").notNull(),
-    vaultId: text("vault_id")
-      .notNull()
-      .references(() => vaults.id, { onDelete: "cascade" }),
-    name: text("name").notNull(),
-    host: text("host").notNull(),
-    upstream: text("upstream"),
-    description: text("description"),
-    auth: text("auth", { mode: "json" }).$type<ServiceAuth>().notNull(),
-    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
-    /** Every request waits for a vault admin (proxy/request-hold.ts), at most `approval_timeout_seconds`. */
-    requireApproval: integer("require_approval", { mode: "boolean" }).notNull().default(false),
-    approvalTimeoutSeconds: integer("approval_timeout_seconds").notNull().default(120),
-    position: integer("position").notNull().default(0),
-    /**
-     * Who last chose where this service sends credentials (`upstream ?? https://host`: a new host
-     * under the same upstream chooses nothing), and when: the raiser of the proposal that set it,
-     * or whoever wrote it through the API or the console. A reviewer is shown it. Null for
-     * services written before it was recorded.
-     */
-    destinationChosenBy: text("destination_chosen_by", { mode: "json" }).$type<PrincipalRef>(),
-    destinationChosenAt: integer("destination_chosen_at"),
-    /**
-     * The chooser's role in the vault when the destination took effect, recorded then (never
-     * re-read: a later demotion does not undo what an admin vetted, as it undoes nothing else an
-     * admin did). A value for a key sent to a destination no vault admin chose needs an admin
-     * (credentials/credentials.actions.ts). Null when not recorded: read as not an admin.
-     */
-    destinationChosenByRole: text("destination_chosen_by_role", { enum: VAULT_ROLES }),
-    createdAt: createdAt(),
-    updatedAt: integer("updated_at"),
-  },
-  (t) => [uniqueIndex("services_vault_name").on(t.vaultId, t.name)],
-);
-
 export const credentials = sqliteTable(
   "credentials",
   {
@@ -407,56 +369,6 @@ export const webhooks = sqliteTable("webhooks", {
   createdAt: createdAt(),
 });
 
-/**
- * Each company's certificate-authority key (Ed25519, made on first use, one per company): it signs
- * what a verifier checks offline without asking the edge — agent passports (CAP+JWT), OCSP-style
- * passport statuses, attestation records and signed tree heads. Apart from `signing_keys`, whose
- * algorithm a company may switch and which rotate, because a pinned CA key must stay the same.
- */
-export const caKeys = sqliteTable("ca_keys", {
-  companyId: text("company_id")
-    .primaryKey()
-    .references(() => companies.id, { onDelete: "cascade" }),
-  /** First 16 hex characters of SHA-256 over the public key's SPKI DER (Vane's `kid`). */
-  kid: text("kid").notNull(),
-  publicJwk: text("public_jwk", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-  sealedPrivateJwk: text("sealed_private_jwk").notNull(),
-  createdAt: createdAt(),
-});
-
-/**
- * Agent passports (CAP+JWT) the edge issued: never the token itself, only what revoking and
- * answering its status need. A row outlives its agent (no foreign key), so a deleted agent's
- * passports still answer `revoked`. A passport is backed while its agent exists, is active, keeps
- * the name it was issued under and the token it held then (`agent_token_id`; none while it had
- * none), and, for one the agent obtained itself, the grant it was obtained under (`within_grant`,
- * the agent's `passport_scopes` text then): a change that takes any of that away revokes it in its
- * own batch (db/ended-passports.ts).
- */
-export const passports = sqliteTable(
-  "passports",
-  {
-    /** The passport's `jti` (UUID v4). */
-    jti: text("jti").primaryKey(),
-    companyId: text("company_id").notNull(),
-    agentId: text("agent_id").notNull(),
-    /** The agent's name when issued: the last segment of `sub`. */
-    agentName: text("agent_name").notNull(),
-    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
-    issuedAt: integer("issued_at").notNull(),
-    expiresAt: integer("expires_at").notNull(),
-    /** Who issued it (an audit actor: `company_key`, `user`, `agent`). */
-    issuedByType: text("issued_by_type").notNull(),
-    issuedById: text("issued_by_id").notNull(),
-    agentTokenId: text("agent_token_id"),
-    withinGrant: text("within_grant"),
-    rotatedFrom: text("rotated_from"),
-    revokedAt: integer("revoked_at"),
-    reason: text("reason"),
-  },
-  (t) => [index("passports_agent_live").on(t.agentId, t.revokedAt), index("passports_company_revoked").on(t.companyId, t.revokedAt)],
-);
-
 export const signingKeys = sqliteTable(
   "signing_keys",
   {
@@ -495,6 +407,8 @@ export const requestLog = sqliteTable(
     bytesIn: integer("bytes_in"),
     bytesOut: integer("bytes_out"),
     denial: text("denial"),
+    /** How many credential values were redacted from the response (headers and body); null: none looked for. */
+    redactions: integer("redactions"),
     /** Refusals before admission (429s) are counted per actor and written as one row with a count. */
     count: integer("count").notNull().default(1),
     createdAt: createdAt(),

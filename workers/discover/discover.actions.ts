@@ -1,6 +1,7 @@
 /**
  * `GET /discover` (seeds 000/001): what an agent, or the CLI's local proxy, can reach through a
- * vault — its services' hosts and its credentials' key names, never their values.
+ * vault — its services' hosts (with the placeholders an agent writes and the methods it may use,
+ * where a service has them) and its credentials' key names, never their values.
  */
 import type { z } from "zod";
 import type { ActionContext } from "../action-context.ts";
@@ -19,7 +20,14 @@ export async function discover(ctx: ActionContext, named: string | undefined): P
     vault: vault.name,
     proxy_url: `${publicOriginIn(ctx.config)}/proxy`,
     // Disabled services are listed as such: seed 000 tells agents not to propose them again.
-    services: services.map((s) => ({ host: formatServiceHost(s.host), description: s.description ?? s.name, enabled: s.enabled })),
+    services: services.map((s) => ({
+      host: formatServiceHost(s.host),
+      description: s.description ?? s.name,
+      enabled: s.enabled,
+      // The seeds' fields stay as they were; rules only where a service has them. Placeholders and key names, never values.
+      ...(s.substitutions.length ? { substitutions: s.substitutions.map(({ placeholder, key, in: surfaces }) => ({ placeholder, key, in: surfaces })) } : {}),
+      ...(s.methods ? { methods: s.methods } : {}),
+    })),
     available_credentials: keys,
   };
 }

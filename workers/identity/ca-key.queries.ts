@@ -5,7 +5,7 @@
  */
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { caKeys } from "../db/schema.ts";
+import { caKeys } from "../db/passports.schema.ts";
 
 export type CaKeyRow = typeof caKeys.$inferSelect;
 

@@ -10,7 +10,8 @@ import { auditStatement } from "../db/audit.ts";
 import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
 import { passportStillBacked } from "../db/ended-passports.ts";
-import { agentTokens, passports } from "../db/schema.ts";
+import { agentTokens } from "../db/schema.ts";
+import { passports } from "../db/passports.schema.ts";
 import type { Principal } from "../lib/principal.ts";
 
 export type PassportRow = typeof passports.$inferSelect;

@@ -1,7 +1,7 @@
 /**
  * An approval binds to what the approver was shown. The digest covers everything a view says about
  * where values would go — each slot's `sent_to` (service, host, upstream, who chose it), each
- * service's `replaces` and `exposes` — and nothing else, so a decision made on one view is refused
+ * service's `replaces`, `exposes` and `loosens` (the rules it would loosen) — and nothing else, so a decision made on one view is refused
  * (409 `proposal_changed`) once the vault no longer matches it, and accepted while it does.
  * Whether a chooser was a vault admin is left out on purpose: for a stored service it changes only
  * with its chooser, and the rule it feeds is judged again on the vault as it is when deciding
@@ -22,6 +22,8 @@ export function destinationsDigest(view: Pick<ProposalView, "services" | "creden
       s.upstream ?? null,
       s.replaces ? [s.replaces.host, s.replaces.upstream ?? null, s.replaces.auth_type] : null,
       (s.exposes ?? []).map((e) => [e.key, e.sent_to]),
+      // Only when there is one, so a digest made before loosenings were marked still binds.
+      ...(s.loosens?.length ? [s.loosens.map((l) => [l.rule, l.from, l.to])] : []),
     ]),
     // A view without `sent_to` (raised before it existed) matches no current view.
     slots: view.credentials

@@ -8,7 +8,8 @@
  * choosing, or like asking a person for "the Stripe key" under a key an agent's host receives).
  */
 import type { ServiceAuth, VaultRole } from "../db/schema.ts";
-import { credentialKeysOf } from "../lib/http/inject-auth.ts";
+import { keysSentBy } from "../lib/http/substitutions.ts";
+import { loosenings, type ProxiedMethod, type Substitution } from "../services/request-rules.contract.ts";
 import { iso } from "../lib/openapi.ts";
 import type { PrincipalRef, SlotDestination } from "./proposals.contract.ts";
 import type { ProposalServiceView, ProposalSlotView } from "./proposal-view.ts";
@@ -19,6 +20,9 @@ export type CurrentService = {
   hostPattern: string;
   upstream: string | null;
   auth: ServiceAuth;
+  substitutions: Substitution[] | null;
+  methods: ProxiedMethod[] | null;
+  redactResponse: boolean;
   destinationChosenBy: PrincipalRef | null;
   destinationChosenAt: number | null;
   destinationChosenByRole: VaultRole | null;
@@ -45,7 +49,14 @@ const chooserFields = (ref: PrincipalRef, role: VaultRole | null) => ({
   chosen_by_admin: chosenByVaultAdmin(ref, role),
 });
 
-type ServiceAfter = { name: string; host: string; upstream: string | null; auth: ServiceAuth; destination: SlotDestination };
+type ServiceAfter = {
+  name: string;
+  host: string;
+  upstream: string | null;
+  auth: ServiceAuth;
+  substitutions?: readonly Pick<Substitution, "key">[] | null | undefined;
+  destination: SlotDestination;
+};
 
 /** Where a stored service sends its credentials, and who chose that. */
 function destinationNow(s: CurrentService): SlotDestination {
@@ -60,7 +71,7 @@ function destinationNow(s: CurrentService): SlotDestination {
 
 /** Every destination the vault's services send `key` to today, with who chose each (a direct credential write's `sent_to`). */
 export function sentToNow(key: string, current: readonly CurrentService[]): SlotDestination[] {
-  const sending = current.filter((s) => credentialKeysOf(s.auth).includes(key));
+  const sending = current.filter((s) => keysSentBy(s).includes(key));
   return sending.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(destinationNow);
 }
 
@@ -71,7 +82,16 @@ export function sentToNow(key: string, current: readonly CurrentService[]): Slot
  */
 function servicesAfter(asked: ProposalAsked, current: readonly CurrentService[]): ServiceAfter[] {
   const after = new Map<string, ServiceAfter>();
-  for (const s of current) after.set(s.name, { name: s.name, host: s.hostPattern, upstream: s.upstream, auth: s.auth, destination: destinationNow(s) });
+  for (const s of current) {
+    after.set(s.name, {
+      name: s.name,
+      host: s.hostPattern,
+      upstream: s.upstream,
+      auth: s.auth,
+      substitutions: s.substitutions,
+      destination: destinationNow(s),
+    });
+  }
   for (const s of asked.services) {
     if (s.action === "delete") {
       after.delete(s.name);
@@ -86,10 +106,19 @@ function servicesAfter(asked: ProposalAsked, current: readonly CurrentService[])
       const { host: _h, upstream: _u, ...chooser } = existing.destination;
       destination = { ...chooser, ...where };
     } else destination = { ...where, proposed: true, ...chooserFields(asked.raisedBy, asked.raiserRole) };
-    after.set(s.name, { name: s.name, host: s.host, upstream, auth: s.auth, destination });
+    after.set(s.name, { name: s.name, host: s.host, upstream, auth: s.auth, substitutions: s.substitutions, destination });
   }
   return [...after.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
+
+/** A stored service's rules in the shape a proposed service carries them. */
+const rulesOf = (s: CurrentService) => ({
+  substitutions: s.substitutions,
+  methods: s.methods,
+  redact_response: s.redactResponse,
+  require_approval: s.requireApproval,
+  approval_timeout_seconds: s.approvalTimeoutSeconds,
+});
 
 export function withImpact(
   asked: ProposalAsked,
@@ -99,36 +128,36 @@ export function withImpact(
   const byName = new Map(current.map((s) => [s.name, s]));
   const sentTo = new Map<string, Set<string>>();
   for (const service of current) {
-    for (const key of credentialKeysOf(service.auth)) {
+    for (const key of keysSentBy(service)) {
       const destinations = sentTo.get(key) ?? new Set<string>();
       destinations.add(destinationOf(service.hostPattern, service.upstream));
       sentTo.set(key, destinations);
     }
   }
   const annotated = asked.services.map((service): ProposalServiceView => {
-    const { replaces: _r, exposes: _e, ...base } = service;
+    const { replaces: _r, exposes: _e, loosens: _l, ...base } = service;
     const existing = byName.get(service.name);
     const replaces = existing
       ? {
           host: existing.hostPattern,
           ...(existing.upstream ? { upstream: existing.upstream } : {}),
           auth_type: existing.auth.type,
-          // Only when on: a `set` that drops it is a loosening the approval page marks (approvalPhrase).
-          ...(existing.requireApproval ? { require_approval: true, approval_timeout_seconds: existing.approvalTimeoutSeconds } : {}),
         }
       : undefined;
     if (service.action === "delete" || !service.host || !service.auth) return { ...base, ...(replaces ? { replaces } : {}) };
     const destination = destinationOf(service.host, service.upstream);
-    const exposes = credentialKeysOf(service.auth)
+    // A replaced service's rules, loosened (a method added, redaction off, a credential in a new surface, approval off): old → new.
+    const loosens = existing ? loosenings(rulesOf(existing), service) : [];
+    const exposes = keysSentBy({ auth: service.auth, substitutions: service.substitutions })
       .filter((key) => storedKeys.has(key) && !sentTo.get(key)?.has(destination))
       .map((key) => ({ key, sent_to: [...(sentTo.get(key) ?? [])].sort() }));
-    return { ...base, ...(replaces ? { replaces } : {}), ...(exposes.length ? { exposes } : {}) };
+    return { ...base, ...(replaces ? { replaces } : {}), ...(loosens.length ? { loosens } : {}), ...(exposes.length ? { exposes } : {}) };
   });
   const after = servicesAfter(asked, current);
   const annotatedSlots = asked.slots.map((slot): ProposalSlotView => {
     const { replaces_existing: _r, sent_to: _s, ...base } = slot;
     if (slot.action !== "set") return base;
-    const sent_to = after.filter((s) => credentialKeysOf(s.auth).includes(slot.key)).map((s) => s.destination);
+    const sent_to = after.filter((s) => keysSentBy(s).includes(slot.key)).map((s) => s.destination);
     return { ...base, ...(storedKeys.has(slot.key) ? { replaces_existing: true } : {}), sent_to };
   });
   return { services: annotated, slots: annotatedSlots };

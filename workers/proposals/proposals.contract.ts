@@ -7,7 +7,17 @@ import { z } from "@hono/zod-openapi";
 import { CredentialKey, CredentialValue } from "../credentials/credentials.contract.ts";
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
 import { VAULT_ROLES, type VaultRole } from "../lib/principal.ts";
-import { DEFAULT_APPROVAL_TIMEOUT_SECONDS, MAX_APPROVAL_TIMEOUT_SECONDS, ServiceAuthSchema } from "../services/services.contract.ts";
+import { ServiceAuthSchema } from "../services/services.contract.ts";
+import {
+  ApprovalTimeoutSchema,
+  LooseningSchema,
+  MethodsSchema,
+  PROXIED_METHODS,
+  RedactResponseSchema,
+  RequireApprovalSchema,
+  SUBSTITUTION_SURFACES,
+  SubstitutionsSchema,
+} from "../services/request-rules.contract.ts";
 
 export const MAX_PROPOSAL_SERVICES = 10;
 export const MAX_PROPOSAL_SLOTS = 10;
@@ -44,9 +54,11 @@ const ProposedService = z
     upstream: z.string().max(300).optional(),
     description: z.string().max(200).optional(),
     auth: ServiceAuthSchema.optional(),
-    /** Every call waits for a person; a `set` without it turns approval off (a loosening the page marks). */
-    require_approval: z.boolean().optional(),
-    approval_timeout_seconds: z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_SECONDS).optional(),
+    substitutions: SubstitutionsSchema.optional(),
+    methods: MethodsSchema.nullable().optional(),
+    redact_response: RedactResponseSchema.optional(),
+    require_approval: RequireApprovalSchema.optional(),
+    approval_timeout_seconds: ApprovalTimeoutSchema.optional(),
   })
   .strict();
 
@@ -122,18 +134,16 @@ export const ProposedServiceView = z.object({
   upstream: z.string().optional(),
   description: z.string().optional(),
   auth: ServiceAuthSchema.optional(),
+  /** Its rules (request-rules.contract.ts), when the proposal sets them: absent, none, every method, redaction on, no person. */
+  substitutions: z.array(z.object({ key: z.string(), placeholder: z.string(), in: z.array(z.enum(SUBSTITUTION_SURFACES)) })).optional(),
+  methods: z.array(z.enum(PROXIED_METHODS)).optional(),
+  redact_response: z.boolean().optional(),
   require_approval: z.boolean().optional(),
   approval_timeout_seconds: z.number().int().optional(),
-  /** The service of this name as it is now, which approving replaces (or removes); `require_approval` only when it is on. */
-  replaces: z
-    .object({
-      host: z.string(),
-      upstream: z.string().optional(),
-      auth_type: z.string(),
-      require_approval: z.boolean().optional(),
-      approval_timeout_seconds: z.number().int().optional(),
-    })
-    .optional(),
+  /** What it loosens in the service it replaces (a method added, redaction off, a credential in a new surface, approval off): old → new; a vault admin decides. */
+  loosens: z.array(LooseningSchema).optional(),
+  /** The service of this name as it is now, which approving replaces (or removes). */
+  replaces: z.object({ host: z.string(), upstream: z.string().optional(), auth_type: z.string() }).optional(),
   /** Stored credentials this service would send somewhere they are not sent today, and where they go now. */
   exposes: z.array(z.object({ key: z.string(), sent_to: z.array(z.string()) })).optional(),
 });
@@ -292,20 +302,3 @@ export function choicePhrase(d: Choice): Phrase {
 }
 
 export const choiceText = (d: Choice): string => plainText(choicePhrase(d));
-
-/** The per-request approval a proposed `set` writes: off unless it asks for it (a `set` replaces every field). */
-export const proposedApproval = (s: { require_approval?: boolean; approval_timeout_seconds?: number }) => ({
-  require_approval: s.require_approval ?? false,
-  approval_timeout_seconds: s.approval_timeout_seconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS,
-});
-
-/**
- * "every call waits for a person (up to 120 s)"; and whether the set turns approval off where the
- * service has it now: a loosening, which the page marks old → new.
- */
-export function approvalPhrase(s: Pick<z.output<typeof ProposedServiceView>, "require_approval" | "approval_timeout_seconds" | "replaces">) {
-  const now = proposedApproval(s);
-  const text = now.require_approval ? `every call waits for a person (up to ${now.approval_timeout_seconds} s)` : undefined;
-  const loosens = s.replaces?.require_approval === true && !now.require_approval;
-  return { text, loosens };
-}

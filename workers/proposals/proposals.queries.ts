@@ -3,7 +3,8 @@ import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { auditStatement } from "../db/audit.ts";
 import { change, type Change, type Invalidates } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
-import { credentials, proposals, services, vaults } from "../db/schema.ts";
+import { credentials, proposals, vaults } from "../db/schema.ts";
+import { services } from "../db/services.schema.ts";
 import { AppError } from "../lib/app-error.ts";
 import type { Principal, RootKey } from "../lib/principal.ts";
 import { MAX_PENDING_PER_RAISER, MAX_PENDING_PER_VAULT } from "./proposals.contract.ts";
@@ -77,6 +78,9 @@ export async function vaultAsItIs(db: Database, companyId: string, vaultId: stri
         hostPattern: services.host,
         upstream: services.upstream,
         auth: services.auth,
+        substitutions: services.substitutions,
+        methods: services.methods,
+        redactResponse: services.redactResponse,
         destinationChosenBy: services.destinationChosenBy,
         destinationChosenAt: services.destinationChosenAt,
         destinationChosenByRole: services.destinationChosenByRole,

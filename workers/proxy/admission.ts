@@ -16,17 +16,14 @@ import { ruleAt } from "../auth/gate.ts";
 import { holdToRow, refusalOf, vaultRefusal } from "../auth/hold-to-row.ts";
 import { AppError, badRequest, notFound, unauthorized, wrongTokenType } from "../lib/app-error.ts";
 import { notAnEdgeToken } from "../lib/crypto/passport.ts";
+import { isProxiedMethod, PROXIED_METHODS } from "../lib/http/proxied-methods.ts";
 import { takeReleases } from "./lease-releases.ts";
 import * as errors from "./proxy-errors.ts";
 
 export type Admitted = Extract<GateAdmission, { ok: true }>;
 
-/**
- * The methods the proxy forwards. Others are refused before a credential is injected: TRACE
- * would have an upstream echo the injected header back to the agent, and WebDAV-style methods
- * reach handlers the service's owner never meant to expose.
- */
-export const PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+/** The methods the proxy forwards (lib/http/proxied-methods.ts says why only these). */
+export { PROXIED_METHODS };
 
 /** The proxy's row of the permission table for a method (`"GET /proxy/{host}/{path}"`). */
 export const proxyOperation = (method: string) => `${method} /proxy/{host}/{path}`;
@@ -85,7 +82,7 @@ export async function admitRequest(c: Context<AppEnv>, request: RequestLine): Pr
 
 /** Refuses methods the proxy does not forward, before any credential is near. */
 export function requireProxiedMethod(method: string): void {
-  if (!(PROXIED_METHODS as readonly string[]).includes(method)) {
+  if (!isProxiedMethod(method)) {
     throw new AppError(405, "method_not_allowed", `The proxy forwards ${PROXIED_METHODS.join(", ")}`, { headers: { Allow: PROXIED_METHODS.join(", ") } });
   }
 }

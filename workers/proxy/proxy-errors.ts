@@ -1,6 +1,7 @@
 /** The proxy's errors, worded and coded as seeds 000/001 define them. */
 import { AppError } from "../lib/app-error.ts";
 import { AUTH_TYPES } from "../services/services.contract.ts";
+import type { ServiceRecord } from "./vault-config.ts";
 
 export function noServiceForHost(host: string, vault: string, origin: string): AppError {
   return new AppError(403, "forbidden", `No broker service matching host "${host}" in vault "${vault}"`, {
@@ -9,6 +10,32 @@ export function noServiceForHost(host: string, vault: string, origin: string): A
       help: `Call GET ${origin}/discover to list the hosts this vault can reach; to ask for access, POST ${origin}/v1/proposals and show the user its approval_url.`,
     },
   });
+}
+
+/**
+ * A method the service's `methods` rule leaves out: refused before any credential is read, nothing
+ * reaches the upstream. The hint names the proposal that would widen the rule (the service as it
+ * is, with this method added): a person decides, as for a new host.
+ */
+export function methodNotAllowedByService(
+  service: Pick<ServiceRecord, "name" | "hostPattern" | "methods">,
+  method: string,
+  host: string,
+  vault: string,
+): AppError {
+  const allowed = service.methods ?? [];
+  return new AppError(
+    403,
+    "method_not_allowed",
+    `Service "${service.name}" in vault "${vault}" forwards only ${allowed.join(", ")} to ${host}; ${method} is not allowed. To ask for it, raise a proposal that sets the service with ${method} among its methods`,
+    {
+      extra: {
+        allowed_methods: allowed,
+        proposal_hint: { host: service.hostPattern, service: service.name, endpoint: "POST /v1/proposals", methods: [...allowed, method] },
+      },
+      headers: { Allow: allowed.join(", ") },
+    },
+  );
 }
 
 export const serviceDisabled = (name: string, host: string) =>

@@ -12,12 +12,15 @@ import { configOf, publicOriginOf } from "../config.ts";
 import type { GateActor, LeaseRef } from "../../durable-objects/actor-gate.rpc.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../lib/http/forward-headers.ts";
 import { matchService, parseProxyTarget, type ProxyTarget, refuseDotSegments } from "../lib/http/host-pattern.ts";
-import { credentialKeysOf, injectedHeaders } from "../lib/http/inject-auth.ts";
+import { injectedHeaders } from "../lib/http/inject-auth.ts";
+import { keysSentBy } from "../lib/http/substitutions.ts";
 import { AppError } from "../lib/app-error.ts";
 import { type Admitted, admitRequest, requireProxiedMethod } from "./admission.ts";
 import { releaseLater, takeReleases } from "./lease-releases.ts";
 import { type ApprovalHold, approvalHold } from "./request-hold.ts";
 import * as errors from "./proxy-errors.ts";
+import { methodAllowed, responseRedaction, secretsToRedact, substitutedRequest } from "./request-rules.ts";
+import type { Redactor } from "../lib/http/redaction.ts";
 import { logProxyRequest, type RequestLogRow } from "../request-log/request-log.writer.ts";
 import { openCredentials, recheckVaultConfig, type ServiceRecord, vaultConfig, type VaultConfig } from "./vault-config.ts";
 
@@ -45,21 +48,24 @@ proxyRouter.all("/proxy/*", async (c) => {
     refuseDotSegments(requestTargetPath(c.req.url));
     const target = parseProxyTarget(hostSegment, path, { allowPrivate: configOf(c.env).allowPrivateUpstreams });
     const cached = await vaultConfig(c.var.db, c.env, admission.actor.companyId, admission.vault.id, (p) => c.executionCtx.waitUntil(p));
-    // A service that needs a person holds the request here, before any credential is opened (request-hold.ts).
+    // A service that needs a person holds the request here, after its method is checked and before any credential is opened (request-hold.ts).
     const hold = approvalHold(c, admission, { method: c.req.method, host: hostSegment.slice(0, 255), path: path.slice(0, 1024) });
-    let found = await resolveService(cached, target, hold);
+    let found = await resolveService(cached, target, c.req.method, hold);
     // A refusal never rests on a stale copy: read the vault once more (the retry after `applied`).
-    if (!found.ok) found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target, hold);
+    if (!found.ok) found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target, c.req.method, hold);
     if (!found.ok) {
       if (found.refusal === "no_service") throw errors.noServiceForHost(hostSegment, admission.vault.name, publicOriginOf(c.env));
       if (found.refusal === "disabled") throw errors.serviceDisabled(found.service.name, hostSegment);
+      if (found.refusal === "method") throw errors.methodNotAllowedByService(found.service, c.req.method, hostSegment, admission.vault.name);
       throw errors.credentialNotFound(found.missing, found.service.name);
     }
-    const { service, injection } = found;
+    const { service, injection, values } = found;
 
     const origin = service.upstream ?? `https://${target.hostname}${target.port ? `:${target.port}` : ""}`;
-    const upstreamUrl = `${origin}${target.path}${url.search}`;
-    const headers = upstreamRequestHeaders(c.req.raw.headers, injection.headers);
+    // Substitutions in the agent's path, query and headers; the injected headers go on after them.
+    const request = substitutedRequest(service, values, { path: target.path, search: url.search, headers: c.req.raw.headers });
+    const upstreamUrl = `${origin}${request.path}${request.search}`;
+    const headers = upstreamRequestHeaders(request.headers, injection.headers);
     // A WebSocket upgrade is the one hop-by-hop header we pass on: the runtime then hands back
     // the upstream's socket, and the credential rode on the handshake like on any request.
     const websocket = c.req.header("Upgrade")?.toLowerCase() === "websocket";
@@ -70,15 +76,17 @@ proxyRouter.all("/proxy/*", async (c) => {
       releaseLease();
       return new Response(null, { status: 101, webSocket: upstream.webSocket });
     }
+    const redaction = responseRedaction(clientResponseHeaders(upstream.headers), upstream.body !== null, secretsToRedact(service, values));
     const counted = countBytes(
       upstream.body,
       (p) => c.executionCtx.waitUntil(p),
       (bytesOut) => {
-        log({ service: service.name, status: upstream.status, bytesOut });
+        log({ service: service.name, status: upstream.status, bytesOut, redactions: redaction.redactions() });
         releaseLease();
       },
+      redaction.body,
     );
-    return new Response(counted, { status: upstream.status, statusText: upstream.statusText, headers: clientResponseHeaders(upstream.headers) });
+    return new Response(counted, { status: upstream.status, statusText: upstream.statusText, headers: redaction.headers });
   } catch (error) {
     const appError = error instanceof AppError ? error : new AppError(500, "internal_error", "Internal error", { cause: error });
     // A request whose client left while it waited for a person was logged by its vault's RequestApprovals object.
@@ -108,22 +116,29 @@ function requestTargetPath(url: string): string {
 }
 
 type Resolution =
-  | { ok: true; service: ServiceRecord; injection: { headers: Record<string, string> } }
+  | { ok: true; service: ServiceRecord; injection: { headers: Record<string, string> }; values: Map<string, string> }
   | { ok: false; refusal: "no_service" }
   | { ok: false; refusal: "disabled"; service: ServiceRecord }
+  | { ok: false; refusal: "method"; service: ServiceRecord }
   | { ok: false; refusal: "missing_credential"; service: ServiceRecord; missing: string };
 
-/** The service a target matches in this copy of the vault, and the headers it injects (after `hold`, for a service that needs a person). */
-async function resolveService(config: VaultConfig, target: ProxyTarget, hold: ApprovalHold): Promise<Resolution> {
+/**
+ * The service a target matches in this copy of the vault, the headers it injects and the values
+ * it sends (its auth's and its substitutions'). A method the service does not forward is refused
+ * first, so it is never held for a person; a service that needs one holds the request (`hold`)
+ * before any credential is decrypted.
+ */
+async function resolveService(config: VaultConfig, target: ProxyTarget, method: string, hold: ApprovalHold): Promise<Resolution> {
   const service = matchService(config.services, target);
   if (!service) return { ok: false, refusal: "no_service" };
   if (!service.enabled) return { ok: false, refusal: "disabled", service };
+  if (!methodAllowed(service, method)) return { ok: false, refusal: "method", service };
   await hold(service);
-  const opened = await openCredentials(config, credentialKeysOf(service.auth));
+  const opened = await openCredentials(config, keysSentBy(service));
   if ("missing" in opened) return { ok: false, refusal: "missing_credential", service, missing: opened.missing };
   const injection = injectedHeaders(service.auth, opened.values);
   if ("missing" in injection) return { ok: false, refusal: "missing_credential", service, missing: injection.missing };
-  return { ok: true, service, injection };
+  return { ok: true, service, injection, values: opened.values };
 }
 
 type LogRow = Partial<RequestLogRow> & { status: number };
@@ -175,30 +190,50 @@ async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers
 }
 
 /**
- * Passes a body through untouched while counting its bytes; `done` runs once when the body has
- * been handed on, failed or been cancelled (that is when the request's in-flight slot frees).
+ * Passes a body through while counting the bytes handed on, redacted on the way when there is a
+ * `redactor` (one stage: a second stream would double the per-chunk cost); `done` runs once when
+ * the body has been handed on, failed or been cancelled (that is when the request's in-flight
+ * slot frees).
  */
 function countBytes(
   body: ReadableStream<Uint8Array> | null,
   waitUntil: (p: Promise<unknown>) => void,
   done: (bytes: number) => void,
+  redactor: Redactor | null,
 ): ReadableStream<Uint8Array> | null {
   if (!body) {
     done(0);
     return null;
   }
   let bytes = 0;
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    done(bytes);
+  };
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      bytes += chunk.byteLength;
-      controller.enqueue(chunk);
+      const out = redactor ? redactor.pass(chunk) : chunk;
+      if (!out) return;
+      bytes += out.byteLength;
+      controller.enqueue(out);
+    },
+    // At the last byte, before the agent reads the end: its log row is buffered by then.
+    flush(controller) {
+      const rest = redactor?.finish();
+      if (rest) {
+        bytes += rest.byteLength;
+        controller.enqueue(rest);
+      }
+      finish();
     },
   });
   waitUntil(
     body
       .pipeTo(counter.writable)
       .catch(() => undefined)
-      .finally(() => done(bytes)),
+      .finally(finish),
   );
   return counter.readable;
 }
@@ -209,7 +244,7 @@ export const PROXY_DOC: Omit<RouteConfig, "method"> = {
   tags: ["agent protocol"],
   summary: "Forward to <host> with the vault's credential injected (any method; query and body as-is)",
   description:
-    "Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error: 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.",
+    "Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.",
   security: [{ bearerAuth: [] }],
   request: {
     params: z.object({ host: z.string().openapi({ example: "api.stripe.com" }), path: z.string().openapi({ example: "v1/charges" }) }),

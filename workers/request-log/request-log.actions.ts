@@ -46,6 +46,7 @@ const entryView = (r: RequestLogEntryRow) => ({
   bytes_in: r.bytesIn ?? null,
   bytes_out: r.bytesOut ?? null,
   denial: r.denial ?? null,
+  redactions: r.redactions ?? null,
   count: r.count,
   created_at: iso(r.createdAt) ?? "",
 });

@@ -22,6 +22,8 @@ export const LogEntry = z
     bytes_in: z.number().nullable(),
     bytes_out: z.number().nullable(),
     denial: z.string().nullable(),
+    /** Credential values redacted from the response (headers and body); null when redaction was off or nothing was forwarded. */
+    redactions: z.number().int().nullable(),
     /** Refusals before admission (429s) are one row per actor and reason with how many there were. */
     count: z.number().int(),
     created_at: Timestamp,

@@ -16,7 +16,7 @@ import { isGuardFailure } from "../db/audit.ts";
 import { principalRefOf } from "../db/principals.queries.ts";
 import { AppError, conflict } from "../lib/app-error.ts";
 import { formatServiceHost, parseServiceHost, parseUpstreamOrigin } from "../lib/http/host-pattern.ts";
-import { credentialKeysOf } from "../lib/http/inject-auth.ts";
+import { keysSentBy } from "../lib/http/substitutions.ts";
 import { iso } from "../lib/openapi.ts";
 import { newId } from "../lib/crypto/tokens.ts";
 import type { VaultRole } from "../db/schema.ts";
@@ -70,10 +70,13 @@ function serviceView(s: ServiceRecord): ServiceView {
     description: s.description,
     auth: s.auth,
     enabled: s.enabled,
+    position: s.position,
+    credential_keys: keysSentBy(s),
+    substitutions: s.substitutions,
+    methods: s.methods,
+    redact_response: s.redactResponse,
     require_approval: s.requireApproval,
     approval_timeout_seconds: s.approvalTimeoutSeconds,
-    position: s.position,
-    credential_keys: credentialKeysOf(s.auth),
     created_at: iso(s.createdAt) ?? "",
     updated_at: iso(s.updatedAt),
   };
@@ -122,8 +125,7 @@ async function creation(ctx: ActionContext, vault: VaultRow, input: ServiceInput
     upstream,
     auth_type: input.auth.type,
     enabled: input.enabled,
-    // Named only when on, as an approval page says it: a person approves each call.
-    ...(input.require_approval ? { require_approval: true, approval_timeout_seconds: input.approval_timeout_seconds } : {}),
+    ...rulesDetail(input),
   };
   const now = ctx.edge.now();
   const service = {
@@ -136,8 +138,7 @@ async function creation(ctx: ActionContext, vault: VaultRow, input: ServiceInput
     description: input.description || null,
     auth: input.auth,
     enabled: input.enabled,
-    requireApproval: input.require_approval,
-    approvalTimeoutSeconds: input.approval_timeout_seconds,
+    ...storedRules(input),
     // Who points credentials somewhere is shown to whoever is later asked for a value (proposals/impact.ts).
     ...chosenBy(await chooser()),
     destinationChosenAt: now,
@@ -174,9 +175,7 @@ async function revision(ctx: ActionContext, vault: VaultRow, existing: ServiceRo
   }
   if (edit.auth !== undefined && JSON.stringify(edit.auth) !== JSON.stringify(existing.auth)) changes.auth = edit.auth;
   if (edit.enabled !== undefined && edit.enabled !== existing.enabled) changes.enabled = edit.enabled;
-  if (edit.require_approval !== undefined && edit.require_approval !== existing.requireApproval) changes.requireApproval = edit.require_approval;
-  if (edit.approval_timeout_seconds !== undefined && edit.approval_timeout_seconds !== existing.approvalTimeoutSeconds)
-    changes.approvalTimeoutSeconds = edit.approval_timeout_seconds;
+  Object.assign(changes, changedRules(existing, edit));
   const changed = Object.keys(changes).sort();
   if (changed.length === 0) return { changed, change: undefined };
   if (!toServiceRecord({ ...existing, ...changes })) throw unreadable(existing);
@@ -188,6 +187,44 @@ async function revision(ctx: ActionContext, vault: VaultRow, existing: ServiceRo
   if (!keepsDestination(existing, after)) Object.assign(changes, chosenBy(await chooser()), { destinationChosenAt: now });
   return { changed, change: updateServiceChange(ctx.db, ctx.principal, existing, changes, detail, now) };
 }
+
+/** A service's per-request rules (request-rules.contract.ts), as its input carries them. */
+type RuleInput = Pick<ServiceInput, "substitutions" | "methods" | "redact_response" | "require_approval" | "approval_timeout_seconds">;
+
+/** A service's rules as its row stores them: no substitutions as null. */
+function storedRules(input: RuleInput) {
+  return {
+    substitutions: input.substitutions.length ? input.substitutions : null,
+    methods: input.methods,
+    redactResponse: input.redact_response,
+    requireApproval: input.require_approval,
+    approvalTimeoutSeconds: input.approval_timeout_seconds,
+  };
+}
+
+/** The rules an edit changes (absent fields change nothing). */
+function changedRules(existing: ServiceRow, edit: ServiceEdit): Partial<ServiceRow> {
+  const changes: Partial<ServiceRow> = {};
+  if (edit.substitutions !== undefined) {
+    const substitutions = edit.substitutions.length ? edit.substitutions : null;
+    if (JSON.stringify(substitutions) !== JSON.stringify(existing.substitutions ?? null)) changes.substitutions = substitutions;
+  }
+  if (edit.methods !== undefined && JSON.stringify(edit.methods) !== JSON.stringify(existing.methods ?? null)) changes.methods = edit.methods;
+  if (edit.redact_response !== undefined && edit.redact_response !== existing.redactResponse) changes.redactResponse = edit.redact_response;
+  if (edit.require_approval !== undefined && edit.require_approval !== existing.requireApproval) changes.requireApproval = edit.require_approval;
+  if (edit.approval_timeout_seconds !== undefined && edit.approval_timeout_seconds !== existing.approvalTimeoutSeconds)
+    changes.approvalTimeoutSeconds = edit.approval_timeout_seconds;
+  return changes;
+}
+
+/** The rules in a creation's audit row, each only when it is not the default: keys and placeholders, never values. */
+const rulesDetail = (input: RuleInput) => ({
+  ...(input.substitutions.length ? { substitutions: input.substitutions } : {}),
+  ...(input.methods ? { methods: input.methods } : {}),
+  ...(input.redact_response ? {} : { redact_response: false }),
+  // As an approval page says it: a person approves each call.
+  ...(input.require_approval ? { require_approval: true, approval_timeout_seconds: input.approval_timeout_seconds } : {}),
+});
 
 const chosenBy = (chooser: DestinationChooser) => ({ destinationChosenBy: chooser.ref, destinationChosenByRole: chooser.role });
 
@@ -268,8 +305,12 @@ export async function serviceSetChange(ctx: ActionContext, vault: VaultRow, inpu
     description: input.description ?? null,
     auth: input.auth,
     enabled: input.enabled,
-    // Named only when on, as an approval page says it: a person approves each call.
-    ...(input.require_approval ? { require_approval: true, approval_timeout_seconds: input.approval_timeout_seconds } : {}),
+    // Every rule, defaults included: a `set` that leaves one out turns it back to its default (approval off among them).
+    substitutions: input.substitutions,
+    methods: input.methods,
+    redact_response: input.redact_response,
+    require_approval: input.require_approval,
+    approval_timeout_seconds: input.approval_timeout_seconds,
   };
   return (await revision(ctx, vault, existing, replacement, chosen)).change;
 }

@@ -8,6 +8,17 @@ import { CREDENTIAL_KEY_PATTERN, CredentialKey } from "../credentials/credential
 import { isInjectableHeaderName } from "../lib/http/forward-headers.ts";
 import { CREDENTIAL_PLACEHOLDER, HEADER_TEXT_PATTERN, placeholderKeys } from "../lib/http/header-template.ts";
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
+import {
+  ApprovalTimeoutSchema,
+  DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+  MAX_APPROVAL_TIMEOUT_SECONDS,
+  MethodsSchema,
+  PROXIED_METHODS,
+  RedactResponseSchema,
+  RequireApprovalSchema,
+  SUBSTITUTION_SURFACES,
+  SubstitutionsSchema,
+} from "./request-rules.contract.ts";
 
 /** The auth types a service can have; the proxy's `proposal_hint` lists them for agents. */
 export const AUTH_TYPES = ["bearer", "basic", "api-key", "custom", "passthrough"] as const;
@@ -25,9 +36,8 @@ export const MAX_HOST_PATTERN_LENGTH = 512;
 export const MAX_UPSTREAM_LENGTH = 2048;
 export const MAX_SERVICE_DESCRIPTION_LENGTH = 500;
 
-/** Per-request approval: how long a held request waits for a person by default, and at most. */
-export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 120;
-export const MAX_APPROVAL_TIMEOUT_SECONDS = 600;
+/** Per-request approval's wait (request-rules.contract.ts), for the pages and the CLI. */
+export { DEFAULT_APPROVAL_TIMEOUT_SECONDS, MAX_APPROVAL_TIMEOUT_SECONDS };
 
 const HeaderName = z
   .string()
@@ -103,13 +113,6 @@ const Upstream = z.string().max(MAX_UPSTREAM_LENGTH).openapi({
   description: "Optional origin to forward to instead of the requested host: `https://host[:port]`, nothing after it.",
 });
 const Description = z.string().max(MAX_SERVICE_DESCRIPTION_LENGTH).openapi({ description: "Shown to agents by /discover" });
-const RequireApproval = z.boolean().openapi({
-  description: "Every request to this service waits until a vault admin approves it (POST /v1/requests/{id}/approve); no credential is read before",
-});
-const ApprovalTimeout = z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_SECONDS).openapi({
-  description: "How long a held request waits for a person before the agent gets 403 request_approval_expired",
-  example: DEFAULT_APPROVAL_TIMEOUT_SECONDS,
-});
 
 export const ServiceView = z
   .object({
@@ -120,10 +123,13 @@ export const ServiceView = z
     description: z.string().nullable(),
     auth: ServiceAuthSchema,
     enabled: z.boolean(),
+    position: z.number().int(),
+    credential_keys: z.array(z.string()).openapi({ description: "Credential keys the auth and the substitutions reference (they need not exist yet)" }),
+    substitutions: z.array(z.object({ key: z.string(), placeholder: z.string(), in: z.array(z.enum(SUBSTITUTION_SURFACES)) })),
+    methods: z.array(z.enum(PROXIED_METHODS)).nullable().openapi({ description: "The only methods forwarded; null: every method" }),
+    redact_response: z.boolean(),
     require_approval: z.boolean(),
     approval_timeout_seconds: z.number().int(),
-    position: z.number().int(),
-    credential_keys: z.array(z.string()).openapi({ description: "Credential keys the auth references (they need not exist yet)" }),
     created_at: Timestamp,
     updated_at: Timestamp.nullable(),
   })
@@ -141,8 +147,11 @@ export const CreateServiceBody = z
     description: Description.nullable().optional(),
     auth: ServiceAuthSchema,
     enabled: z.boolean().default(true),
-    require_approval: RequireApproval.default(false),
-    approval_timeout_seconds: ApprovalTimeout.default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
+    substitutions: SubstitutionsSchema.default([]),
+    methods: MethodsSchema.nullable().default(null),
+    redact_response: RedactResponseSchema.default(true),
+    require_approval: RequireApprovalSchema.default(false),
+    approval_timeout_seconds: ApprovalTimeoutSchema.default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
   })
   .strict();
 
@@ -154,8 +163,11 @@ export const UpdateServiceBody = z
     description: Description.nullable().optional(),
     auth: ServiceAuthSchema.optional(),
     enabled: z.boolean().optional(),
-    require_approval: RequireApproval.optional(),
-    approval_timeout_seconds: ApprovalTimeout.optional(),
+    substitutions: SubstitutionsSchema.optional(),
+    methods: MethodsSchema.nullable().optional(),
+    redact_response: RedactResponseSchema.optional(),
+    require_approval: RequireApprovalSchema.optional(),
+    approval_timeout_seconds: ApprovalTimeoutSchema.optional(),
   })
   .strict()
   .refine((body) => Object.keys(body).length > 0, "send at least one field to change");

@@ -6,9 +6,11 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { auditStatement } from "../db/audit.ts";
 import { change, type VaultRef } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
-import { services, type ServiceAuth } from "../db/schema.ts";
+import type { ServiceAuth } from "../db/schema.ts";
+import { services } from "../db/services.schema.ts";
 import { parseServiceHost, type ServiceHost } from "../lib/http/host-pattern.ts";
 import { ServiceAuthSchema } from "./services.contract.ts";
+import { MethodsSchema, type ProxiedMethod, type Substitution, SubstitutionsSchema } from "./request-rules.contract.ts";
 import type { Principal } from "../lib/principal.ts";
 
 export type ServiceRow = typeof services.$inferSelect;
@@ -30,6 +32,11 @@ export type ServiceRecord = {
   /** Every request waits for a person (proxy/request-hold.ts), at most this many seconds. */
   requireApproval: boolean;
   approvalTimeoutSeconds: number;
+  /** Credentials placed where a placeholder stands; none: `[]`. */
+  substitutions: Substitution[];
+  /** The only methods forwarded; null: every method the proxy forwards. */
+  methods: ProxiedMethod[] | null;
+  redactResponse: boolean;
   /** Last tie-breaker in matching: lower comes first. */
   position: number;
   createdAt: number;
@@ -47,6 +54,10 @@ export function toServiceRecord(row: ServiceRow): ServiceRecord | null {
     const host = parseServiceHost(row.host, { allowPrivate: true });
     const auth = ServiceAuthSchema.safeParse(row.auth);
     if (!auth.success) throw new Error("stored auth no longer validates");
+    const substitutions = SubstitutionsSchema.safeParse(row.substitutions ?? []);
+    if (!substitutions.success) throw new Error("stored substitutions no longer validate");
+    const methods = row.methods === null ? null : MethodsSchema.safeParse(row.methods);
+    if (methods && !methods.success) throw new Error("stored methods no longer validate");
     return {
       id: row.id,
       companyId: row.companyId,
@@ -60,6 +71,9 @@ export function toServiceRecord(row: ServiceRow): ServiceRecord | null {
       enabled: row.enabled,
       requireApproval: row.requireApproval,
       approvalTimeoutSeconds: row.approvalTimeoutSeconds,
+      substitutions: substitutions.data,
+      methods: methods ? methods.data : null,
+      redactResponse: row.redactResponse,
       position: row.position,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
@@ -183,5 +197,9 @@ export function serviceAuditValues(changes: Partial<ServiceRow>): Record<string,
   if (changes.enabled !== undefined) out.enabled = changes.enabled;
   if (changes.requireApproval !== undefined) out.require_approval = changes.requireApproval;
   if (changes.approvalTimeoutSeconds !== undefined) out.approval_timeout_seconds = changes.approvalTimeoutSeconds;
+  // Rules name keys and placeholders, never values.
+  if (changes.substitutions !== undefined) out.substitutions = changes.substitutions;
+  if (changes.methods !== undefined) out.methods = changes.methods;
+  if (changes.redactResponse !== undefined) out.redact_response = changes.redactResponse;
   return out;
 }

@@ -88,13 +88,33 @@ export function injectedHeaders(auth: InjectedAuth, credentials: ReadonlyMap<str
   }
 }
 
+/**
+ * The credential material `injectedHeaders` puts on the wire, by key, for redacting an upstream
+ * that echoes it back (lib/http/redaction.ts): each value it used, and for basic auth also the
+ * base64 of `user:pass` the header carries (an echo of the header holds that, not either value's
+ * own base64), named after the password's key (the username's when there is none).
+ *
+ * @example injectedSecrets({ type: "basic", username: "U", password: "P" }, new Map([["U", "ada"], ["P", "pw"]]))
+ * // [{ key: "U", value: "ada" }, { key: "P", value: "pw" }, { key: "P", value: "YWRhOnB3" }]
+ */
+export function injectedSecrets(auth: InjectedAuth, credentials: ReadonlyMap<string, string>): { key: string; value: string }[] {
+  const used = credentialKeysOf(auth).flatMap((key) => {
+    const value = credentials.get(key);
+    return value === undefined ? [] : [{ key, value }];
+  });
+  if (auth.type !== "basic") return used;
+  const pair = `${credentials.get(auth.username) ?? ""}:${auth.password === undefined ? "" : (credentials.get(auth.password) ?? "")}`;
+  return [...used, { key: auth.password ?? auth.username, value: base64Utf8(pair) }];
+}
+
 function invalidCredential(key: string, reason: string): AppError {
   return new AppError(502, "credential_invalid", `Credential "${key}" cannot be sent: ${reason}. Update its value in the vault.`, {
     extra: { key },
   });
 }
 
-function headerSafeValue(key: string, value: string): string {
+/** A value as it may go into a header, or 502 `credential_invalid` naming its key (never the value). */
+export function headerSafeValue(key: string, value: string): string {
   if (/[\r\n]/.test(value)) throw invalidCredential(key, "it contains a line break (often a trailing newline from a pasted value)");
   if (!HEADER_TEXT_PATTERN.test(value)) throw invalidCredential(key, "it contains control or non-ASCII characters, which a header cannot carry");
   return value;

@@ -20,11 +20,11 @@ import { associatedData, openText } from "../../lib/crypto/crypto-envelope.ts";
 import { roleAtLeast, rootOf, type Principal } from "../../lib/principal.ts";
 import { digestsEqual, sha256Hex } from "../../lib/crypto/tokens.ts";
 import { serviceRemovalChange, serviceSetChange } from "../../services/services.actions.ts";
+import { DEFAULT_APPROVAL_TIMEOUT_SECONDS } from "../../services/request-rules.contract.ts";
 import { isServiceNameTaken } from "../../services/services.queries.ts";
 import { proposalView, raisedByOf, raisedByRootOf, type ProposalRow } from "../proposal-rows.ts";
 import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../proposal-view.ts";
 import { approveChange, findProposal, rejectChange } from "../proposals.queries.ts";
-import { proposedApproval } from "../proposals.contract.ts";
 import { raiserRoleNow, reviewView } from "../review-view.ts";
 
 /** A decider: the person deciding and their role in the proposal's vault. */
@@ -45,7 +45,7 @@ export type Decision = { decider: Decider; row: ProposalRow; vault: VaultRow; re
  * holds that rule for every write of a value). Other credential-only proposals need a member. `review`
  * is the proposal marked against the vault as it is now.
  */
-export function requireDecider(decider: Decider, row: ProposalRow, review: Pick<ProposalView, "credentials">): void {
+export function requireDecider(decider: Decider, row: ProposalRow, review: Pick<ProposalView, "credentials" | "services">): void {
   const raisedBy = raisedByRootOf(row);
   const me = rootOf(decider.principal);
   const ownRaise = row.raisedByType === decider.principal.kind && row.raisedById === decider.principal.id;
@@ -56,6 +56,7 @@ export function requireDecider(decider: Decider, row: ProposalRow, review: Pick<
       "Nobody decides a proposal they raised, or one raised by a session they minted: ask another member or admin of the vault",
     );
   }
+  requireAdminForLoosening(decider.role, review.services);
   const touchesServices = (row.services as ProposalServiceView[]).length > 0;
   if (touchesServices && !roleAtLeast(decider.role, "admin")) {
     throw new AppError(403, "admin_required", "This proposal adds, changes or removes a service: only an admin of the vault can decide it");
@@ -66,6 +67,19 @@ export function requireDecider(decider: Decider, row: ProposalRow, review: Pick<
     "decide it",
   );
   if (!roleAtLeast(decider.role, "member")) throw new AppError(403, "forbidden", "Deciding proposals needs the member role in the vault");
+}
+
+/**
+ * Loosening a service's rules (a method added, redaction turned off, a credential placed in a new
+ * surface, approval turned off: impact.ts marks each against the vault as it is) needs a vault admin, named as such so
+ * the refusal says what it loosens. Any service change needs one today; this rule stays when that
+ * one is relaxed.
+ */
+function requireAdminForLoosening(role: VaultRole, services: readonly ProposalServiceView[]): void {
+  const loosened = services.find((s) => s.loosens?.length);
+  if (!loosened?.loosens || roleAtLeast(role, "admin")) return;
+  const what = loosened.loosens.map((l) => `${l.from} → ${l.to}`).join("; ");
+  throw new AppError(403, "admin_required", `This proposal loosens service "${loosened.name}" (${what}): only an admin of the vault can decide it`);
 }
 
 function requirePending(row: ProposalRow): void {
@@ -141,6 +155,7 @@ async function applied(ctx: ActionContext, { row, vault, raiserRole }: Decision,
     if (s.action === "delete") changes.push(await serviceRemovalChange(ctx, vault, s.name));
     else if (!s.host || !s.auth) throw badRequest("invalid_request", `Service "${s.name}" of this proposal has no host or auth`);
     else {
+      // A `set` replaces every field: a rule the proposal leaves out is applied as its default (shown as such when it loosens).
       const input = {
         name: s.name,
         host: s.host,
@@ -148,7 +163,11 @@ async function applied(ctx: ActionContext, { row, vault, raiserRole }: Decision,
         description: s.description ?? null,
         auth: s.auth,
         enabled: true,
-        ...proposedApproval(s),
+        substitutions: s.substitutions ?? [],
+        methods: s.methods ?? null,
+        redact_response: s.redact_response ?? true,
+        require_approval: s.require_approval ?? false,
+        approval_timeout_seconds: s.approval_timeout_seconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS,
       };
       changes.push(await serviceSetChange(ctx, vault, input, chooser));
     }

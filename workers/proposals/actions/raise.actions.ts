@@ -16,7 +16,7 @@ import { principalRefOf } from "../../db/principals.queries.ts";
 import { badRequest } from "../../lib/app-error.ts";
 import { associatedData, sealText } from "../../lib/crypto/crypto-envelope.ts";
 import { formatServiceHost, parseServiceHost, parseUpstreamOrigin } from "../../lib/http/host-pattern.ts";
-import { credentialKeysOf } from "../../lib/http/inject-auth.ts";
+import { keysSentBy } from "../../lib/http/substitutions.ts";
 import { rootOf } from "../../lib/principal.ts";
 import { newId } from "../../lib/crypto/tokens.ts";
 import { destinationsDigest } from "../destinations-digest.ts";
@@ -60,7 +60,8 @@ async function checkProposal(
     if (!service.auth) throw badRequest("missing_field", `Missing field: services.${service.name}.auth`);
     const host = formatServiceHost(parseServiceHost(service.host, hostOptions));
     const upstream = service.upstream ? parseUpstreamOrigin(service.upstream, hostOptions) : undefined;
-    for (const key of credentialKeysOf(service.auth)) {
+    // A key the service sends (by its auth or a substitution) must be stored, or come in this proposal.
+    for (const key of keysSentBy({ auth: service.auth, substitutions: service.substitutions })) {
       if (!(settable.has(key) || (stored.has(key) && !deleting.has(key)))) {
         throw badRequest(
           "unknown_credential_key",
@@ -77,6 +78,10 @@ async function checkProposal(
       auth: service.auth,
       ...(service.require_approval ? { require_approval: true } : {}),
       ...(service.approval_timeout_seconds !== undefined ? { approval_timeout_seconds: service.approval_timeout_seconds } : {}),
+      // Rules as asked; a default (none, every method, redaction on) is left out, as a `set` applies it anyway.
+      ...(service.substitutions?.length ? { substitutions: service.substitutions } : {}),
+      ...(service.methods ? { methods: service.methods } : {}),
+      ...(service.redact_response === false ? { redact_response: false } : {}),
     };
   });
 

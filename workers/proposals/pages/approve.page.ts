@@ -1,14 +1,16 @@
 /**
  * The approval page at `approval_url`: who really asks (never a name they chose), what they ask
  * for in the reviewer's words, where every value would be sent and who chose that destination,
- * and a field for each credential the human must provide. The form carries the digest of the
+ * each service's rules in words (methods, substitutions, redaction, approval) with every loosening marked old
+ * → new, and a field for each credential the human must provide. The form carries the digest of the
  * destinations it shows, so an approval made on it is refused once they changed. Values typed
  * here are never rendered back. Text the asker chose (its message, descriptions, instructions, a
  * session's label) is shown isolated, its controls written out (agent-text.ts).
  */
 import type { ProposalServiceView, ProposalSlotView, ProposalView } from "../proposal-view.ts";
-import { approvalPhrase, choicePhrase, destinationText, principalPhrase } from "../proposals.contract.ts";
-import { credentialKeysOf } from "../../lib/http/inject-auth.ts";
+import { choicePhrase, destinationText, principalPhrase } from "../proposals.contract.ts";
+import { keysSentBy } from "../../lib/http/substitutions.ts";
+import { type Loosening, rulesInWords } from "../../services/request-rules.contract.ts";
 import { chosenBlock, chosenLine, phraseMarkup } from "../../console/agent-text.ts";
 import { html, layout, notice } from "../../console/layout.ts";
 import type { Frame } from "../../console/nav.ts";
@@ -52,20 +54,35 @@ const slotField = (slot: ProposalSlotView) => {
 const destination = (host: string, upstream: string | undefined) =>
   upstream ? html`<code>${host}</code> (sent to <code>${upstream}</code>)` : html`<code>${host}</code>`;
 
+/**
+ * A set service's rules in words ("only GET and HEAD", "puts TW_SID into the path where it reads
+ * `__sid__`"), and each loosening of the service it replaces as old → new, as a warning: a vault
+ * admin decides those (decide.actions.ts).
+ */
+const serviceRules = (service: ProposalServiceView) =>
+  html`<ul class="hint">${rulesInWords(service).map((rule) => html`<li>${rule}</li>`)}</ul>${(service.loosens ?? []).map(
+    (l) => html`<p class="notice warn">Loosens ${LOOSENING_NAMES[l.rule]}: ${l.from} → <strong>${l.to}</strong>.</p>`,
+  )}`;
+
+const LOOSENING_NAMES: Record<Loosening["rule"], string> = {
+  methods: "the methods it forwards",
+  redact_response: "response redaction",
+  substitutions: "where credentials go in the request",
+  require_approval: "per-call approval",
+};
+
 const serviceItem = (service: ProposalServiceView) => {
   const old = service.replaces;
   if (service.action === "delete") {
     return html`<li><strong>Remove</strong> service <code>${service.name}</code>${old ? html` <span class="hint">— now ${destination(old.host, old.upstream)}, ${old.auth_type} auth</span>` : ""}</li>`;
   }
-  const keys = service.auth ? credentialKeysOf(service.auth) : [];
-  const approval = approvalPhrase(service);
-  const approvalBefore = old?.require_approval ? `every call waits for a person (up to ${old.approval_timeout_seconds ?? 120} s)` : "";
+  const keys = service.auth ? keysSentBy({ auth: service.auth, substitutions: service.substitutions }) : [];
   // A set over an existing service is a replacement: say old → new, never a plain "Allow".
   const verb = old
     ? html`<strong>Replace</strong> service <code>${service.name}</code>: ${destination(old.host, old.upstream)} (${old.auth_type} auth) → ${destination(service.host ?? "", service.upstream)}`
     : html`<strong>Allow</strong> <code>${service.host ?? ""}</code> as <code>${service.name}</code>`;
   return html`<li>${verb}
-  <span class="hint">— ${service.auth?.type ?? "passthrough"} auth${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}${approval.text ? html`; ${approval.text}` : ""}</span>${approval.loosens ? html`<p class="notice warn">Loosens: ${approvalBefore} → calls go through without a person.</p>` : ""}${service.upstream ? html`<p class="notice warn">Requests and their credentials go to <code>${service.upstream}</code>, not to <code>${service.host ?? ""}</code>. Approve only if you trust that address.</p>` : ""}${(
+  <span class="hint">— ${service.auth?.type ?? "passthrough"} auth${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}</span>${serviceRules(service)}${service.upstream ? html`<p class="notice warn">Requests and their credentials go to <code>${service.upstream}</code>, not to <code>${service.host ?? ""}</code>. Approve only if you trust that address.</p>` : ""}${(
     service.exposes ?? []
   ).map(
     (e) =>

@@ -2,9 +2,12 @@
  * A service as the console's form sends it, turned into the services API's own input
  * (CreateServiceBody): plain fields, one set of auth fields per auth type (no script shows or
  * hides them, so the chosen type decides which are read), custom headers one `Name: template`
- * per line. Auth fields name credential keys, never values.
+ * per line. Auth fields name credential keys, never values. The per-request rules: methods as
+ * checkboxes (none checked: any method), substitutions one `KEY placeholder [surfaces]` per line,
+ * redaction a checkbox that is on unless unticked.
  */
 import { AUTH_TYPES, CreateServiceBody, type ServiceAuth } from "../services.contract.ts";
+import { DEFAULT_SUBSTITUTION_SURFACES, type Substitution } from "../request-rules.contract.ts";
 import type { ServiceInput } from "../services.actions.ts";
 import type { ServiceView } from "../services.contract.ts";
 import type { FormFields } from "../../console/page-forms.ts";
@@ -27,6 +30,12 @@ export type ServiceDraft = {
   /** Per-request approval: unchecked by default; the timeout as typed (blank: the default). */
   requireApproval?: boolean;
   approvalTimeout?: string;
+  /** Ticked methods; none: any method. */
+  methods?: string[];
+  /** `KEY placeholder [path,query,header]`, one per line. */
+  substitutions?: string;
+  /** True when "redact" was unticked (absent: on, the default). */
+  redactOff?: boolean;
 };
 
 export function serviceDraftOf(form: FormFields): ServiceDraft {
@@ -46,12 +55,28 @@ export function serviceDraftOf(form: FormFields): ServiceDraft {
     enabled: form.one("enabled") === "on",
     requireApproval: form.one("require_approval") === "on",
     approvalTimeout: form.one("approval_timeout_seconds"),
+    methods: form.all("methods"),
+    substitutions: form.one("substitutions"),
+    redactOff: form.one("redact_response") !== "on",
   };
 }
 
 /** The form of an existing service, for its edit page. */
 export function serviceDraftFrom(
-  service: Pick<ServiceView, "name" | "host" | "upstream" | "description" | "auth" | "enabled" | "require_approval" | "approval_timeout_seconds">,
+  service: Pick<
+    ServiceView,
+    | "name"
+    | "host"
+    | "upstream"
+    | "description"
+    | "auth"
+    | "enabled"
+    | "require_approval"
+    | "approval_timeout_seconds"
+    | "methods"
+    | "substitutions"
+    | "redact_response"
+  >,
 ): ServiceDraft {
   const auth: ServiceAuth = service.auth;
   return {
@@ -75,7 +100,28 @@ export function serviceDraftFrom(
     enabled: service.enabled,
     requireApproval: service.require_approval,
     approvalTimeout: String(service.approval_timeout_seconds),
+    methods: service.methods ?? [],
+    substitutions: service.substitutions.map(substitutionLine).join("\n"),
+    redactOff: !service.redact_response,
   };
+}
+
+/** `TW_SID __sid__ path`: a substitution as its line of the form (the surfaces left out when they are the default). */
+function substitutionLine(s: Pick<Substitution, "key" | "placeholder" | "in">): string {
+  const isDefault = s.in.length === DEFAULT_SUBSTITUTION_SURFACES.length && s.in.every((surface) => DEFAULT_SUBSTITUTION_SURFACES.includes(surface));
+  return `${s.key} ${s.placeholder}${isDefault ? "" : ` ${s.in.join(",")}`}`;
+}
+
+/** The form's substitution lines as the API writes them; a malformed line becomes what the schema refuses, with its message. */
+function substitutionsOf(text: string | undefined): unknown[] {
+  return (text ?? "")
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .map((line) => {
+      const [key, placeholder, surfaces, ...extra] = line.split(/\s+/);
+      return { key, placeholder, ...(surfaces ? { in: surfaces.split(",").filter(Boolean) } : {}), ...(extra.length ? { extra: extra.join(" ") } : {}) };
+    });
 }
 
 function authOf(draft: ServiceDraft): unknown {
@@ -119,6 +165,9 @@ export function parseServiceDraft(draft: ServiceDraft): { ok: true; value: Servi
     require_approval: draft.requireApproval ?? false,
     // Blank is the default; anything else must be a whole number of seconds (the schema says which).
     ...(draft.approvalTimeout?.trim() ? { approval_timeout_seconds: Number(draft.approvalTimeout.trim()) } : {}),
+    substitutions: substitutionsOf(draft.substitutions),
+    methods: draft.methods?.length ? draft.methods : null,
+    redact_response: !draft.redactOff,
   });
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, message: `Check the service: ${parsed.error.issues.map((i) => `${i.path.join(".") || "form"}: ${i.message}`).join("; ")}` };

@@ -3,7 +3,8 @@
  * which credential keys its auth attaches, with its edit, enable/disable and delete forms. Keys
  * only: a credential's value is never on a page.
  */
-import { credentialKeysOf } from "../../lib/http/inject-auth.ts";
+import { keysSentBy } from "../../lib/http/substitutions.ts";
+import { PROXIED_METHODS, rulesInWords } from "../request-rules.contract.ts";
 import { AUTH_TYPES, DEFAULT_APPROVAL_TIMEOUT_SECONDS, MAX_APPROVAL_TIMEOUT_SECONDS, type ServiceView } from "../services.contract.ts";
 import { html, layout, type Markup, raw } from "../../console/layout.ts";
 import type { Frame } from "../../console/nav.ts";
@@ -44,21 +45,31 @@ ${text("upstream", "Upstream (optional)", draft.upstream, raw(' maxlength="2048"
   <textarea id="${p}-custom_headers" name="custom_headers" spellcheck="false" aria-describedby="${p}-custom-hint">${draft.customHeaders ?? ""}</textarea>
   <p class="hint" id="${p}-custom-hint">Like <code>X-Api-Key: {{ API_KEY }}</code>.</p>
 </fieldset>
-<label class="check"><input type="checkbox" name="enabled" id="${p}-enabled"${draft.enabled ? raw(" checked") : ""}> Enabled</label>
+${ruleFields(draft, p)}
+<label class="check"><input type="checkbox" name="enabled" id="${p}-enabled"${draft.enabled ? raw(" checked") : ""}> Enabled</label>`;
+}
+
+const checked = (on: boolean) => (on ? raw(" checked") : "");
+
+/** The per-request rules (request-rules.contract.ts): methods, substitutions, redaction, a person approving each call. */
+function ruleFields(draft: ServiceDraft, p: string): Markup {
+  return html`<fieldset class="checks"><legend>Methods forwarded (none ticked: any method)</legend>
+  ${PROXIED_METHODS.map((m) => html`<label class="check"><input type="checkbox" name="methods" value="${m}"${checked(draft.methods?.includes(m) ?? false)}> ${m}</label>`)}
+</fieldset>
+<label for="${p}-substitutions">Substitutions, one per line</label>
+<textarea id="${p}-substitutions" name="substitutions" spellcheck="false" aria-describedby="${p}-substitutions-hint">${draft.substitutions ?? ""}</textarea>
+<p class="hint" id="${p}-substitutions-hint">Like <code>TW_SID __sid__ path</code>: the credential <code>TW_SID</code> goes where the request reads <code>__sid__</code>, in the path, query or header (comma-separated; default path,query). Placeholders have a <code>__</code> or one of <code>- . ~</code>.</p>
+<label class="check"><input type="checkbox" name="redact_response" id="${p}-redact"${checked(!draft.redactOff)}> Redact credentials the upstream echoes back in responses</label>
 <fieldset><legend>A person approves each call</legend>
-  <label class="check"><input type="checkbox" name="require_approval" id="${p}-require_approval"${draft.requireApproval ? raw(" checked") : ""} aria-describedby="${p}-approval-hint"> Every call waits until a vault admin approves it</label>
+  <label class="check"><input type="checkbox" name="require_approval" id="${p}-require_approval"${checked(draft.requireApproval ?? false)} aria-describedby="${p}-approval-hint"> Every call waits until a vault admin approves it</label>
   <p class="hint" id="${p}-approval-hint">The agent's request is held (no credential is read) and appears in the inbox; an admin approves or rejects it on its page.</p>
   <label for="${p}-approval_timeout_seconds">Seconds to wait for a person (1–${MAX_APPROVAL_TIMEOUT_SECONDS}, blank: ${DEFAULT_APPROVAL_TIMEOUT_SECONDS})</label>
   <input id="${p}-approval_timeout_seconds" name="approval_timeout_seconds" type="number" min="1" max="${MAX_APPROVAL_TIMEOUT_SECONDS}" step="1" value="${draft.approvalTimeout ?? ""}">
 </fieldset>`;
 }
 
-/** "every call waits for a person (up to 120 s)", or nothing when calls go straight through. */
-export const approvalSummary = (service: Pick<ServiceView, "require_approval" | "approval_timeout_seconds">) =>
-  service.require_approval ? `every call waits for a person (up to ${service.approval_timeout_seconds} s)` : "";
-
-export const authSummary = (service: Pick<ServiceView, "auth">) => {
-  const keys = credentialKeysOf(service.auth);
+export const authSummary = (service: Pick<ServiceView, "auth" | "substitutions">) => {
+  const keys = keysSentBy(service);
   return html`${service.auth.type}${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}`;
 };
 
@@ -84,7 +95,7 @@ ${flashNotice(model.flash)}
     <dt>Host</dt><dd><code>${s.host}</code></dd>
     <dt>Sent to</dt><dd>${s.upstream ? html`<code>${s.upstream}</code>` : html`the host itself, over https`}</dd>
     <dt>Auth</dt><dd>${authSummary(s)}</dd>
-    <dt>Approval</dt><dd>${approvalSummary(s) || "calls go through without a person"}</dd>
+    <dt>Rules</dt><dd><ul class="plain">${rulesInWords(s).map((rule) => html`<li>${rule}</li>`)}</ul></dd>
     ${s.description ? html`<dt>Description</dt><dd>${s.description}</dd>` : ""}
     <dt>Updated</dt><dd>${whenIso(s.updated_at ?? s.created_at)}</dd>
   </dl>

@@ -13,7 +13,8 @@ import { html, layout, type Markup, raw } from "../../console/layout.ts";
 import type { Frame } from "../../console/nav.ts";
 import { csrfField, type Flash, flashNotice, when } from "../../console/page-parts.ts";
 import type { ServiceDraft } from "../../services/pages/service-form.ts";
-import { approvalSummary, authSummary, serviceFields } from "../../services/pages/service.page.ts";
+import { authSummary, serviceFields } from "../../services/pages/service.page.ts";
+import { approvalInWords } from "../../services/request-rules.contract.ts";
 import { releasesSection } from "../../requests/pages/held-requests.page.ts";
 import type { RequestReleaseView } from "../../requests/requests.contract.ts";
 import { membersSection } from "./vault-members.page.ts";
@@ -132,7 +133,7 @@ function servicesSection(model: VaultPageModel): Markup {
     (s) => html`<tr>
     <td><a href="/vaults/${v}/services/${s.name}"><code>${s.name}</code></a></td>
     <td><code>${s.host}</code>${s.upstream ? html`<div class="meta">sent to <code>${s.upstream}</code></div>` : ""}</td>
-    <td>${authSummary(s)}${s.require_approval ? html`<div class="meta">${approvalSummary(s)}</div>` : ""}</td>
+    <td>${authSummary(s)}${s.require_approval ? html`<div class="meta">${approvalInWords(s)}</div>` : ""}</td>
     <td><span class="badge ${s.enabled ? "enabled" : "disabled"}">${s.enabled ? "enabled" : "disabled"}</span></td>
     <td>${
       model.may.editService

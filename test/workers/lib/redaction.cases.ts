@@ -1,0 +1,174 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { encodedForms, isRedactedContentType, MIN_REDACTED_LENGTH, Redactor, redactHeaders } from "../../../workers/lib/http/redaction.ts";
+
+const utf8 = new TextEncoder();
+const text = new TextDecoder();
+const SEED = 20261201;
+
+/** The redactor's output for `input` cut into `chunks` (byte lengths; the rest is the last chunk). */
+function redactInChunks(secrets: { key: string; value: string }[], input: string, cuts: number[]): { output: string; count: number } {
+  const bytes = utf8.encode(input);
+  const redactor = new Redactor(secrets);
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const cut of [...cuts].sort((a, b) => a - b)) {
+    out.push(...redactor.push(bytes.subarray(at, Math.max(at, cut))));
+    at = Math.max(at, cut);
+  }
+  out.push(...redactor.push(bytes.subarray(at)), ...redactor.end());
+  return { output: out.map((part) => text.decode(part, { stream: true })).join("") + text.decode(), count: redactor.count };
+}
+
+const oneShot = (secrets: { key: string; value: string }[], input: string) => redactInChunks(secrets, input, []);
+
+describe("a value split across chunks at any point is still redacted", () => {
+  const secret = { key: "API_KEY", value: "sk_live_4eC39HqLyjWDarjtT1zdp7dc" };
+  const body = `{"debug":{"authorization":"Bearer ${secret.value}","echo":"${secret.value}"}}`;
+
+  it("every single split point of the body", () => {
+    const expected = `{"debug":{"authorization":"Bearer [REDACTED:API_KEY]","echo":"[REDACTED:API_KEY]"}}`;
+    for (let cut = 0; cut <= utf8.encode(body).length; cut++) {
+      expect(redactInChunks([secret], body, [cut]), `cut at ${cut}`).toEqual({ output: expected, count: 2 });
+    }
+  });
+
+  it("any chunking gives what a one-shot redaction gives, and no form of the value survives (fast-check)", () => {
+    const value = fc.stringMatching(/^[A-Za-z0-9_+/=.~ -]{6,40}$/);
+    fc.assert(
+      fc.property(
+        value,
+        fc.array(fc.constantFrom(...([0, 1, 2, 3, 4, 5, 6, 7, 8] as const)), { maxLength: 6 }),
+        fc.array(fc.string({ maxLength: 30 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(400), { maxLength: 12 }),
+        (v, forms, fillers, cuts) => {
+          const secrets = [{ key: "K", value: v }];
+          const all = encodedForms(v);
+          const input = fillers.map((filler, i) => `${filler}${all[(forms[i] ?? 0) % all.length] ?? v}`).join("");
+          const chunked = redactInChunks(secrets, input, cuts);
+          expect(chunked).toEqual(oneShot(secrets, input));
+          for (const form of all) expect(chunked.output.includes(form), form).toBe(false);
+          expect(chunked.count).toBeGreaterThanOrEqual(fillers.length);
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  it("a two-byte character split between chunks survives intact", () => {
+    const secrets = [{ key: "K", value: "pässwörd-1234" }];
+    const input = `é ${secrets[0]?.value} ü`;
+    for (let cut = 0; cut <= utf8.encode(input).length; cut++) expect(redactInChunks(secrets, input, [cut]).output).toBe("é [REDACTED:K] ü");
+  });
+});
+
+describe("each encoding an echo may wear is redacted", () => {
+  const value = "s3cr3t/value+with space&more=1";
+  const b64 = btoa(value);
+  it.each([
+    ["as it is", value],
+    ["base64", b64],
+    ["base64 unpadded", b64.replace(/=+$/, "")],
+    ["base64url", b64.replace(/=+$/, "").replaceAll("+", "-").replaceAll("/", "_")],
+    ["percent-encoded", encodeURIComponent(value)],
+    ["percent-encoded, lower-case hex", encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase())],
+    ["form-encoded", encodeURIComponent(value).replaceAll("%20", "+")],
+    ["as a URI", encodeURI(value)],
+    ["in a JSON string", JSON.stringify(value).slice(1, -1)],
+  ])("%s", (_how, form) => {
+    expect(oneShot([{ key: "TOKEN", value }], `before ${form} after`)).toEqual({ output: "before [REDACTED:TOKEN] after", count: 1 });
+  });
+
+  it("a value shorter than the minimum is left alone (it would match ordinary text)", () => {
+    const short = "x".repeat(MIN_REDACTED_LENGTH - 1);
+    expect(oneShot([{ key: "ID", value: short }], `id ${short}`).output).toBe(`id ${short}`);
+  });
+
+  it("the longest form wins where two overlap, whichever key it is", () => {
+    expect(
+      oneShot(
+        [
+          { key: "SHORT", value: "abcdef" },
+          { key: "LONG", value: "abcdefghij" },
+        ],
+        "abcdefghij abcdef",
+      ).output,
+    ).toBe("[REDACTED:LONG] [REDACTED:SHORT]");
+  });
+});
+
+describe("memory stays bounded and events are not held up", () => {
+  const secrets = [{ key: "K", value: "0123456789abcdef" }];
+
+  it("at most the longest form less one byte is ever held back", () => {
+    const longest = Math.max(...encodedForms(secrets[0]?.value ?? "").map((f) => utf8.encode(f).length));
+    const redactor = new Redactor(secrets);
+    let sent = 0;
+    let passed = 0;
+    for (let i = 0; i < 2000; i++) {
+      const chunk = utf8.encode(`${"0123456789abcde".slice(0, i % 16)}-${i};`);
+      sent += chunk.length;
+      passed += redactor.push(chunk).reduce((n, p) => n + p.length, 0);
+      expect(sent - passed).toBeLessThanOrEqual(longest - 1);
+    }
+  });
+
+  it("a chunk whose end cannot begin a value is passed on whole (an SSE event is not delayed)", () => {
+    const redactor = new Redactor(secrets);
+    const event = utf8.encode('data: {"text":"hello"}\n\n');
+    expect(redactor.push(event).reduce((n, p) => n + p.length, 0)).toBe(event.length);
+  });
+
+  it("an event stream's value split across events is redacted, each event passed on as far as it can be", () => {
+    const redactor = new Redactor(secrets);
+    const out = ["data: 0123456", "789abcdef\n\n", "data: done\n\n"].map((part) => text.decode(redactor.pass(utf8.encode(part)) ?? new Uint8Array()));
+    expect(out).toEqual(["data: ", "[REDACTED:K]\n\n", "data: done\n\n"]);
+    expect(redactor.finish()).toBeNull();
+    expect(redactor.count).toBe(1);
+  });
+});
+
+describe("response headers are redacted too", () => {
+  it("every header value, in each form, counted", () => {
+    const value = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+    const { headers, count } = redactHeaders(new Headers({ "X-Echo": `token ${value}`, "X-Echo-B64": btoa(value), "Content-Type": "application/json" }), [
+      { key: "GH_TOKEN", value },
+    ]);
+    expect(headers.get("x-echo")).toBe("token [REDACTED:GH_TOKEN]");
+    expect(headers.get("x-echo-b64")).toBe("[REDACTED:GH_TOKEN]");
+    expect(headers.get("content-type")).toBe("application/json");
+    expect(count).toBe(2);
+  });
+
+  it("a header of 200,000 bytes holding the value is redacted whole", () => {
+    const value = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+    const long = `${"x".repeat(100_000)}${value}${"y".repeat(100_000)}`;
+    const { headers, count } = redactHeaders(new Headers({ "X-Echo": long }), [{ key: "GH_TOKEN", value }]);
+    expect(headers.get("x-echo")).toBe(`${"x".repeat(100_000)}[REDACTED:GH_TOKEN]${"y".repeat(100_000)}`);
+    expect(count).toBe(1);
+  });
+});
+
+describe("only textual bodies are redacted", () => {
+  it.each([
+    ["application/json", true],
+    ["application/json; charset=utf-8", true],
+    ["application/vnd.github+json", true],
+    ["application/problem+json", true],
+    ["text/html", true],
+    ["text/plain; charset=iso-8859-1", true],
+    ["text/event-stream", true],
+    ["application/xml", true],
+    ["application/atom+xml", true],
+    ["application/x-www-form-urlencoded", true],
+    ["application/x-ndjson", true],
+    [null, true],
+    ["image/png", false],
+    ["application/octet-stream", false],
+    ["application/pdf", false],
+    ["application/zip", false],
+    ["video/mp4", false],
+  ])("%s → %s", (type, redacted) => {
+    expect(isRedactedContentType(type)).toBe(redacted);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Redaction at `/proxy`, against the real recording upstream's `/reflect` route (an upstream that
+ * echoes the credential it received, as a debug endpoint or an error page does): every value the
+ * edge injected or substituted comes back as `[REDACTED:<KEY>]` — in headers, in each encoding,
+ * split across the upstream's writes, in an event stream — unless the service turns it off; binary
+ * types pass untouched; the request log counts the redactions.
+ */
+import { describe, expect, it } from "vitest";
+import { call } from "./helpers.ts";
+import { proxyFetch, proxySetup } from "./proxy-support.ts";
+import { requestId } from "./upstream.ts";
+
+const KEY = "sk_live_51HxT2QJ9vK3mLpRsT7uVwXyZ";
+
+/** A service whose bearer credential is `KEY`, plus `rules`. */
+async function echoing(rules: Record<string, unknown> = {}, credentials: Record<string, string> = { API_KEY: KEY }, auth?: Record<string, unknown>) {
+  const s = await proxySetup({ credentials, ...(auth ? { auth } : {}) });
+  if (Object.keys(rules).length) {
+    const patched = await call("PATCH", `/v1/vaults/${s.vault}/services/svc`, { token: s.company.ownerKey, body: rules });
+    expect(patched.status, patched.text).toBe(200);
+  }
+  return s;
+}
+
+const reflect = (query: string) => `/r/${requestId()}/x?${query}`;
+
+/** The last log entry of the vault (the read writes buffered rows first, in local dev). */
+async function lastEntry(s: Awaited<ReturnType<typeof echoing>>) {
+  const logs = await call("GET", `/v1/vaults/${s.vault}/logs?limit=1`, { token: s.company.ownerKey });
+  return (logs.body.entries as Record<string, unknown>[])[0];
+}
+
+describe("a credential the upstream echoes back is redacted before the agent sees it", () => {
+  it("in a JSON body and a header; the request log counts both", async () => {
+    const s = await echoing();
+    const res = await proxyFetch(s, reflect("shape=json"), { headers: { "X-Test-Route": "/reflect" } });
+    const body = await res.text();
+    expect(res.status).toBe(200);
+    expect(JSON.parse(body)).toEqual({ debug: { seen: "[REDACTED:API_KEY]" }, ok: false });
+    expect(res.headers.get("x-echoed")).toBe("[REDACTED:API_KEY]");
+    expect(res.headers.get("content-length")).toBeNull();
+    expect(await lastEntry(s)).toMatchObject({ status: 200, redactions: 2 });
+  });
+
+  it.each(["base64", "base64url", "percent", "json"])("in its %s form", async (form) => {
+    const s = await echoing({}, { API_KEY: `${KEY}/+= &"x` });
+    const res = await proxyFetch(s, reflect(`form=${form}&shape=text&type=text/plain`), { headers: { "X-Test-Route": "/reflect" } });
+    expect(await res.text()).toBe("Unauthorized: the key [REDACTED:API_KEY] was refused\n");
+  });
+
+  it("split across the upstream's writes at every byte", async () => {
+    const s = await echoing();
+    const res = await proxyFetch(s, reflect("shape=json&chunk=1"), { headers: { "X-Test-Route": "/reflect" } });
+    expect(JSON.parse(await res.text())).toEqual({ debug: { seen: "[REDACTED:API_KEY]" }, ok: false });
+  });
+
+  it("in a gzip-encoded answer: what the edge redacts is the decoded body", async () => {
+    const s = await echoing();
+    const res = await proxyFetch(s, reflect("shape=json&gzip=1&chunk=64"), { headers: { "X-Test-Route": "/reflect", "Accept-Encoding": "gzip" } });
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).not.toContain(KEY);
+    expect(JSON.parse(body)).toEqual({ debug: { seen: "[REDACTED:API_KEY]" }, ok: false });
+  });
+
+  it("in an event stream, split across writes, the events after it intact", async () => {
+    const s = await echoing();
+    const res = await proxyFetch(s, reflect("shape=sse&type=text/event-stream&chunk=7"), { headers: { "X-Test-Route": "/reflect" } });
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    expect(await res.text()).toBe('data: {"n":1}\n\ndata: {"token":"[REDACTED:API_KEY]"}\n\ndata: [DONE]\n\n');
+  });
+
+  it("a substituted value is redacted like an injected one (the upstream echoes the URL it was asked for)", async () => {
+    const sid = "AC7f9e2d1c0b3a4958fedcba9876543210";
+    const s = await echoing({ substitutions: [{ key: "TW_SID", placeholder: "__sid__", in: ["path"] }] }, { API_KEY: KEY, TW_SID: sid });
+    const res = await proxyFetch(s, `/r/${requestId()}/Accounts/__sid__/Calls.json`);
+    const echo = (await res.json()) as { url: string };
+    expect(echo.url).toMatch(/\/Accounts\/\[REDACTED:TW_SID\]\/Calls\.json$/);
+    expect(JSON.stringify(echo)).not.toContain(sid);
+  });
+
+  it("basic auth: the Authorization header the upstream echoes (the base64 of user:pass) is redacted", async () => {
+    const s = await echoing({}, { USER: "ACcount-user-01", PASS: "pa55word-very-secret" }, { type: "basic", username: "USER", password: "PASS" });
+    const res = await proxyFetch(s, `/r/${requestId()}/echo`);
+    const echo = (await res.json()) as { headers: Record<string, string> };
+    expect(echo.headers.authorization).toBe("Basic [REDACTED:PASS]");
+  });
+
+  it("a binary type passes untouched (documented): its bytes are the upstream's", async () => {
+    const s = await echoing();
+    const res = await proxyFetch(s, reflect("shape=bytes&type=application/octet-stream"), { headers: { "X-Test-Route": "/reflect" } });
+    expect(await res.text()).toBe(KEY);
+    expect(res.headers.get("content-length")).toBe(String(KEY.length));
+    // The header is still redacted: only the body of a binary type is left alone.
+    expect(res.headers.get("x-echoed")).toBe("[REDACTED:API_KEY]");
+  });
+
+  it("redact_response: false turns it off; the log then records no count", async () => {
+    const s = await echoing({ redact_response: false });
+    const res = await proxyFetch(s, reflect("shape=json"), { headers: { "X-Test-Route": "/reflect" } });
+    expect(JSON.parse(await res.text())).toEqual({ debug: { seen: KEY }, ok: false });
+    expect(res.headers.get("x-echoed")).toBe(KEY);
+    expect(await lastEntry(s)).toMatchObject({ status: 200, redactions: null });
+  });
+
+  it("a response that echoes nothing passes byte for byte, its length kept only when nothing could change it", async () => {
+    const s = await echoing();
+    const res = await proxyFetch(s, `/r/${requestId()}/big/100000`, { headers: { "X-Test-Route": "/big/100000" } });
+    expect((await res.arrayBuffer()).byteLength).toBe(100000);
+    expect(await lastEntry(s)).toMatchObject({ status: 200, redactions: 0, bytes_out: 100000 });
+  });
+});

@@ -1,0 +1,212 @@
+/**
+ * Response redaction: an upstream that echoes a credential back (a debug endpoint, an error page
+ * quoting the request) would hand it to the agent. Every credential value the edge injected or
+ * substituted into the request is replaced by `[REDACTED:<KEY>]` wherever it appears in the
+ * response's headers and in bodies of textual types — as it is, and in the encodings an echo
+ * usually wears: base64 (standard, unpadded, URL-safe), percent-encoding (as a query or a path
+ * segment writes it, upper- or lower-case hex, `+` for spaces) and a JSON string's escapes.
+ *
+ * A body is redacted as it streams, never buffered: the redactor holds back only a tail that could
+ * still be the start of a value (at most the longest form's length less one byte), so a value
+ * split across chunks at any point is still caught, memory stays bounded, and an event stream's
+ * events are not held up (a tail that cannot begin a value is passed on at once). Matching is on
+ * bytes, longest form first at each position, so the output is the same whatever the chunking.
+ *
+ * Values shorter than `MIN_REDACTED_LENGTH` are left alone: they would match ordinary text (an
+ * account number `42` in every JSON body) and are no secret a redaction could keep.
+ * Binary types pass untouched (docs/proxy.md): a credential is text, and rewriting bytes of an
+ * image or an archive would corrupt it.
+ */
+
+export const MIN_REDACTED_LENGTH = 6;
+
+/** A credential value on the wire, and the key it is reported under. The value is secret. */
+export type InjectedSecret = { key: string; value: string };
+
+/** One byte sequence to replace, and what replaces it. */
+type Needle = { bytes: Uint8Array; replacement: Uint8Array };
+
+const utf8 = new TextEncoder();
+
+function base64Of(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** Every form of `value` an echo may carry, the value itself first. */
+export function encodedForms(value: string): string[] {
+  const base64 = base64Of(utf8.encode(value));
+  const percent = encodeURIComponent(value);
+  const forms = [
+    value,
+    base64,
+    base64.replace(/=+$/, ""),
+    base64.replace(/=+$/, "").replaceAll("+", "-").replaceAll("/", "_"),
+    percent,
+    percent.replace(/%[0-9A-F]{2}/g, (escaped) => escaped.toLowerCase()),
+    percent.replaceAll("%20", "+"),
+    encodeURI(value),
+    JSON.stringify(value).slice(1, -1),
+  ];
+  return [...new Set(forms)];
+}
+
+/** The byte sequences to replace for these secrets, longest first (the order ties are broken in). */
+function needlesOf(secrets: readonly InjectedSecret[]): Needle[] {
+  const byForm = new Map<string, string>();
+  for (const { key, value } of secrets) {
+    if (value.length < MIN_REDACTED_LENGTH) continue;
+    for (const form of encodedForms(value)) if (!byForm.has(form)) byForm.set(form, key);
+  }
+  return [...byForm]
+    .map(([form, key]) => ({ bytes: utf8.encode(form), replacement: utf8.encode(`[REDACTED:${key}]`) }))
+    .sort((a, b) => b.bytes.length - a.bytes.length);
+}
+
+/**
+ * A redactor over one byte stream: `push` each chunk and pass on what it returns, then `end`.
+ * What it returns is what a one-shot redaction of the whole stream returns, however it is split.
+ */
+export class Redactor {
+  /** How many values were replaced so far. */
+  count = 0;
+  readonly #byFirstByte: Needle[][] = Array.from({ length: 256 }, () => []);
+  /** 1 where some form begins with that byte: the scan skips every other byte in a tight loop. */
+  readonly #starts = new Uint8Array(256);
+  #pending: Uint8Array = new Uint8Array(0);
+
+  constructor(secrets: readonly InjectedSecret[]) {
+    for (const needle of needlesOf(secrets)) {
+      const first = needle.bytes[0] ?? 0;
+      this.#byFirstByte[first]?.push(needle);
+      this.#starts[first] = 1;
+    }
+  }
+
+  /** The output for one more chunk (parts of it may be held back until the next). */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const buffer = this.#pending.length === 0 ? chunk : concat([this.#pending, chunk]);
+    const { parts, rest } = this.#scan(buffer, false);
+    // A copy, so the tail held back never keeps a whole chunk alive.
+    this.#pending = rest.slice();
+    return parts;
+  }
+
+  /** The output once the stream has ended: the tail held back, redacted as it stands. */
+  end(): Uint8Array[] {
+    const { parts } = this.#scan(this.#pending, true);
+    this.#pending = new Uint8Array(0);
+    return parts;
+  }
+
+  /** `push`, joined: one chunk out (or none) per chunk in, so a body keeps the upstream's pace. */
+  pass(chunk: Uint8Array): Uint8Array | null {
+    return joined(this.push(chunk));
+  }
+
+  /** `end`, joined. */
+  finish(): Uint8Array | null {
+    return joined(this.end());
+  }
+
+  /**
+   * Scans `buffer` greedily, longest form first at each position. A position where a form does
+   * not fit yet but the bytes so far are its start cannot be decided before more arrive: the scan
+   * stops there and returns the rest, unless the stream has ended.
+   */
+  #scan(buffer: Uint8Array, ended: boolean): { parts: Uint8Array[]; rest: Uint8Array } {
+    const parts: Uint8Array[] = [];
+    let from = 0;
+    let i = 0;
+    const starts = this.#starts;
+    scanning: while (i < buffer.length) {
+      // Most bytes begin no form: skip them without looking at any (the hot loop of a large body).
+      while (i < buffer.length && starts[buffer[i] as number] === 0) i++;
+      if (i === buffer.length) break;
+      const candidates = this.#byFirstByte[buffer[i] ?? 0] ?? [];
+      for (let n = 0; n < candidates.length; n++) {
+        const needle = candidates[n] as Needle;
+        const fits = i + needle.bytes.length <= buffer.length;
+        if (!fits) {
+          if (!ended && startsWith(needle.bytes, buffer, i)) break scanning;
+          continue;
+        }
+        if (matchesAt(buffer, i, needle.bytes)) {
+          if (i > from) parts.push(buffer.subarray(from, i));
+          parts.push(needle.replacement);
+          this.count++;
+          i += needle.bytes.length;
+          from = i;
+          continue scanning;
+        }
+      }
+      i++;
+    }
+    if (i > from) parts.push(buffer.subarray(from, i));
+    return { parts, rest: buffer.subarray(i) };
+  }
+}
+
+function matchesAt(buffer: Uint8Array, at: number, needle: Uint8Array): boolean {
+  for (let j = 0; j < needle.length; j++) if (buffer[at + j] !== needle[j]) return false;
+  return true;
+}
+
+/** True when `buffer[at..]` (shorter than `needle`) is how `needle` begins. */
+function startsWith(needle: Uint8Array, buffer: Uint8Array, at: number): boolean {
+  for (let j = 0; at + j < buffer.length; j++) if (buffer[at + j] !== needle[j]) return false;
+  return true;
+}
+
+const joined = (parts: Uint8Array[]): Uint8Array | null => (parts.length === 0 ? null : parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts));
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * Response headers with every secret replaced, and how many were. A header value is a byte string
+ * (each character one byte), so it is matched as the bytes it is, as a body is.
+ */
+export function redactHeaders(headers: Headers, secrets: readonly InjectedSecret[]): { headers: Headers; count: number } {
+  const out = new Headers();
+  let count = 0;
+  for (const [name, value] of headers) {
+    const redactor = new Redactor(secrets);
+    const bytes = Uint8Array.from(value, (c) => c.charCodeAt(0) & 0xff);
+    const redacted = concat([...redactor.push(bytes), ...redactor.end()]);
+    count += redactor.count;
+    out.append(name, redactor.count === 0 ? value : byteString(redacted));
+  }
+  return { headers: out, count };
+}
+
+/** Bytes as a byte string (one character each), a slice at a time: a long header must not overflow the argument list. */
+function byteString(bytes: Uint8Array): string {
+  let out = "";
+  for (let at = 0; at < bytes.length; at += 8192) out += String.fromCharCode(...bytes.subarray(at, at + 8192));
+  return out;
+}
+
+/**
+ * True for a body the edge redacts: JSON (and `+json`), `text/*` (event streams included), XML
+ * (and `+xml`), form data, NDJSON, and a body that declares no type at all (it may be anything,
+ * an error page included). Other types are binary and pass untouched.
+ *
+ * @example isRedactedContentType("application/vnd.github+json; charset=utf-8") // true
+ * @example isRedactedContentType("image/png") // false
+ */
+export function isRedactedContentType(contentType: string | null): boolean {
+  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (type === "") return true;
+  if (type.startsWith("text/")) return true;
+  if (type.endsWith("+json") || type.endsWith("+xml")) return true;
+  return ["application/json", "application/xml", "application/x-www-form-urlencoded", "application/x-ndjson"].includes(type);
+}
