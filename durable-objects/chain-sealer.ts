@@ -1,6 +1,6 @@
 /**
  * One per company (`chain:<companyId>`): the one writer of its attestation chain's seals. D1 holds
- * the records, numbered in the transactions that wrote them (migrations/0008_chain_records.sql);
+ * the records, numbered in the transactions that wrote them (migrations/0009_chain_records.sql);
  * this object reads them in index order and, for each, computes Vane's hash, signs it with the
  * company's CA key and appends its leaf to an RFC 9162 tree kept in its own storage
  * (chain-store.ts), then signs a tree head. Being one object per company, seals never race, and

@@ -1,6 +1,6 @@
 /**
  * Writing an agent's attestation into its company's chain: one statement that numbers the record
- * inside its own transaction (max + 1, as the audit triggers do: migrations/0008_chain_records.sql),
+ * inside its own transaction (max + 1, as the audit triggers do: migrations/0009_chain_records.sql),
  * so concurrent attestations get consecutive indexes and none is lost. Reading the chain is the
  * company's ChainSealer's (durable-objects/chain-sealer.queries.ts), which seals before it reads.
  */

@@ -2,7 +2,7 @@
  * The attestation chain's records in D1 (its own file: schema.ts is past the size a file should
  * have). One row per record, numbered per company from 0 with no gap: audit events get theirs
  * from triggers on `audit_log` and `request_log` in the very statement that writes the event
- * (migrations/0008_chain_records.sql), agents' attestations from `POST /v1/attest`'s insert. A
+ * (migrations/0009_chain_records.sql), agents' attestations from `POST /v1/attest`'s insert. A
  * row holds what its record says; its hash and signature are the company's `ChainSealer`'s
  * (durable-objects/chain-sealer.ts), which seals rows in index order into an RFC 9162 tree.
  * Triggers refuse to update a row, or delete one while its company exists.

@@ -1,6 +1,6 @@
 /**
  * Which company's attestation chain a statement adds a record to: an audit row does (its trigger
- * writes the record in the same statement, migrations/0008_chain_records.sql) and so does an
+ * writes the record in the same statement, migrations/0009_chain_records.sql) and so does an
  * agent's attestation. `commit` reads the marks after the batch lands and has each company's
  * ChainSealer seal what it added, so no writer has to remember to.
  */
