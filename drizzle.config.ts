@@ -2,6 +2,6 @@ import { defineConfig } from "drizzle-kit";
 
 export default defineConfig({
   dialect: "sqlite",
-  schema: ["./workers/db/schema.ts", "./workers/db/held-requests.schema.ts", "./workers/db/chain-schema.ts"],
+  schema: ["./workers/db/schema.ts", "./workers/db/held-requests.schema.ts", "./workers/db/chain-schema.ts", "./workers/db/sso.schema.ts"],
   out: "./migrations",
 });
