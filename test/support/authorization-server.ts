@@ -11,7 +11,10 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider, { type Configuration } from "oidc-provider";
 
-/** A person the provider can sign in (devInteractions: any password; the login is the account id). */
+/**
+ * A person the provider can sign in (devInteractions: any password; the login is the account id).
+ * Any other login signs in too, as `<login>@example.test`, or as the login itself when it is an address.
+ */
 export type TestAccount = { id: string; email: string; name?: string; groups?: readonly string[] };
 
 export type TokenCall = { grantType: string; clientId: string | undefined; at: number };
@@ -75,7 +78,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     rotateRefreshToken: () => true,
     ttl: { AccessToken: options.accessTokenTtl ?? 3600, ClientCredentials: options.accessTokenTtl ?? 3600, RefreshToken: 14 * 24 * 3600 },
     async findAccount(_ctx, id) {
-      const account = accounts.get(id) ?? { id, email: `${id}@example.test` };
+      // A login the provider does not know is someone new: an address as the login is their address.
+      const account = accounts.get(id) ?? { id, email: id.includes("@") ? id : `${id}@example.test` };
       return {
         accountId: account.id,
         async claims() {

@@ -1,7 +1,8 @@
 /**
  * The people the single sign-on suites' identity providers know (test/workers/sso-global-setup.ts,
- * test/e2e/sso.spec.ts). Any other login signs in as `<login>@example.test` with no groups
- * (authorization-server.ts), which is how a test makes a person nobody has seen before.
+ * test/e2e/sso.spec.ts). Any other login signs in with no groups, as itself when it is an address
+ * (authorization-server.ts): that is how a test makes a person nobody has seen before, at a domain
+ * of its own.
  */
 import type { TestAccount } from "./authorization-server.ts";
 

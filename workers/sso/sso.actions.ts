@@ -58,11 +58,12 @@ export async function setCompanySso(ctx: ActionContext, input: SetSsoInput): Pro
   const allowPrivate = ctx.config.allowPrivateUpstreams;
   issuerUrl(input.issuer, allowPrivate);
   const existing = await findCompanySso(db, companyId);
-  const sameClient = existing?.issuer === input.issuer && existing.clientId === input.client_id;
+  // Stored as the provider's own discovery document spells it: the ID token's `iss` and RFC 9207's are compared with that.
+  const issuer = (await discover(input.issuer, allowPrivate, true)).issuer;
+  const sameClient = existing?.issuer === issuer && existing.clientId === input.client_id;
   if (input.client_secret === undefined && !sameClient) {
     throw new AppError(400, "sso_secret_required", "Send client_secret: a new issuer or client needs its own secret");
   }
-  await discover(input.issuer, allowPrivate, true);
   const domains = [...new Set(input.domains)].sort();
   const taken = await domainsTakenElsewhere(db, companyId, domains);
   if (taken.length) throw domainTaken(taken);
@@ -72,7 +73,7 @@ export async function setCompanySso(ctx: ActionContext, input: SetSsoInput): Pro
       : await sealText(await ctx.edge.dataKey(companyId), input.client_secret, associatedData.ssoClientSecret(companyId));
   const row: CompanySsoRow = {
     companyId,
-    issuer: input.issuer,
+    issuer,
     clientId: input.client_id,
     sealedClientSecret,
     tokenAuth: input.token_auth,
