@@ -42,15 +42,10 @@ const GroupName = z.string().min(1).max(256);
 
 export const SetSsoBody = z
   .object({
-    issuer: z
-      .string()
-      .trim()
-      .url()
-      .max(500)
-      .openapi({
-        description: "The provider's issuer: its discovery document is at <issuer>/.well-known/openid-configuration",
-        example: "https://login.acme.example",
-      }),
+    issuer: z.string().trim().url().max(500).openapi({
+      description: "The provider's issuer: its discovery document is at <issuer>/.well-known/openid-configuration",
+      example: "https://login.acme.example",
+    }),
     client_id: z.string().trim().min(1).max(500),
     client_secret: z
       .string()

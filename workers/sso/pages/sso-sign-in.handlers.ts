@@ -65,6 +65,9 @@ ssoSignInPages.get(SSO_CALLBACK_PATH, async (c: Context<AppEnv>) => {
     return page(c, ssoSignedInPage({ email: session.user.email, next }), 200, { Refresh: `0; url=${next}` });
   } catch (error) {
     if (!shown(error)) throw error;
+    // For whoever sets up the provider: why it failed, by the check's name (never a token, a code or a claim).
+    const cause = error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : undefined;
+    console.warn(JSON.stringify({ level: "warn", code: error.code, where: "sso callback", reason: cause ?? error.message }));
     return page(c, ssoAddressPage({ next: "/inbox", error: error.message }), refusal(error));
   }
 });
