@@ -9,7 +9,7 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { BASE, call, createCompany, createUser } from "./helpers.ts";
+import { BASE, createCompany, createUser } from "./helpers.ts";
 import { spellingsOf } from "./leak-scan.ts";
 import { signInCookie } from "./pages-support.ts";
 import { atProvider, finishSignIn, providers, registerClient, ssoSignIn, startSignIn } from "./sso-support.ts";
