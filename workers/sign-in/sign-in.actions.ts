@@ -33,7 +33,9 @@ export const MAX_ACCOUNTS_PER_EMAIL = 10;
  * before the password is checked (sign-in-throttle.queries.ts), and taken back only when the
  * password opened every account it was checked against. When the password opens accounts in
  * several companies, `company` picks one: without it, 409 `company_required` lists those companies
- * (only ones this password was just proven for).
+ * (only ones this password was just proven for). A company whose single sign-on turned passwords
+ * off is left out of what the password opened: when nothing is left, 403
+ * `password_sign_in_disabled`, said only once the password was proven (docs/sso.md).
  *
  * Why "every account": anyone can create, in their own company, an account with someone
  * else's address and a guessed password. Signing in to it must not tell them, unthrottled,
