@@ -52,7 +52,7 @@ export type Started = { status: number; text: string; cookie: string | undefined
 
 const cookieOf = (res: Response, name: string) =>
   res.headers
-    .getSetCookie()
+    .getAll("set-cookie")
     .map((line) => line.split(";")[0] ?? "")
     .find((pair) => pair.startsWith(`${name}=`) && pair.length > name.length + 1);
 
@@ -88,7 +88,7 @@ export async function atProvider(authorizationUrl: string, login: string): Promi
       headers: { Cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; "), ...(form ? { "Content-Type": "application/x-www-form-urlencoded" } : {}) },
       body: form?.toString(),
     });
-    for (const line of res.headers.getSetCookie()) {
+    for (const line of res.headers.getAll("set-cookie")) {
       const [pair = ""] = line.split(";");
       const at = pair.indexOf("=");
       jar.set(pair.slice(0, at), pair.slice(at + 1));
@@ -123,7 +123,9 @@ export async function finishSignIn(callback: URL | string, flowCookie: string | 
   const res = await SELF.fetch(callback.toString(), { redirect: "manual", headers: flowCookie ? { Cookie: flowCookie } : {} });
   const text = await res.text();
   const session = cookieOf(res, "edgevault_session");
-  const clearsFlow = res.headers.getSetCookie().some((line) => line.startsWith("edgevault_sso_flow=;") || /^edgevault_sso_flow=[^;]*;.*Max-Age=0/i.test(line));
+  const clearsFlow = res.headers
+    .getAll("set-cookie")
+    .some((line) => line.startsWith("edgevault_sso_flow=;") || /^edgevault_sso_flow=[^;]*;.*Max-Age=0/i.test(line));
   return { status: res.status, text, session, refresh: res.headers.get("refresh"), clearsFlow };
 }
 
