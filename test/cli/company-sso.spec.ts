@@ -19,6 +19,8 @@ describe("edgevault company sso", () => {
   let company: TestCompany;
   let home: string;
   let client: { client_id: string; client_secret?: string };
+  /** Its own domain: the edge is shared by the run's files, and a domain belongs to one company. */
+  const domain = `cli-${Date.now().toString(36)}.example`;
   const results: CliResult[] = [];
   const cli = async (args: readonly string[], options: Omit<CliOptions, "configHome"> = {}) => {
     const result = await runCli(args, { configHome: home, ...options });
@@ -62,7 +64,7 @@ describe("edgevault company sso", () => {
         "--client-id",
         client.client_id,
         "--domain",
-        "acme.example",
+        domain,
         "--scope",
         "groups",
         "--group-role",
@@ -74,7 +76,7 @@ describe("edgevault company sso", () => {
     );
     assert.equal(set.code, 0, printed(set));
     assert.match(set.stdout, new RegExp(`^Issuer: +${provider.issuer}$`, "m"));
-    assert.match(set.stdout, /^Domains: +acme\.example$/m);
+    assert.match(set.stdout, new RegExp(`^Domains: +${domain.replaceAll(".", "\\.")}$`, "m"));
     assert.match(set.stdout, /^Group roles: +edgevault-owners=owner \(claim "groups"\)$/m);
     assert.match(set.stdout, /^Password sign-in: off \(an API key is the owners' way back\)$/m);
     assert.match(set.stdout, new RegExp(`^Sign-in link: +${edge.addr}/sign-in/sso\\?company=${company.id}$`, "m"));

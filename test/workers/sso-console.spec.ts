@@ -6,7 +6,7 @@
  * confirmation step. A member is offered no such page.
  */
 import { describe, expect, it } from "vitest";
-import { call, createCompany, createUser } from "./helpers.ts";
+import { call, createCompany, createUser, unique } from "./helpers.ts";
 import { follow, getPage, postForm, signInCookie } from "./pages-support.ts";
 import { registerClient } from "./sso-support.ts";
 
@@ -22,12 +22,13 @@ describe("the single sign-on page sets the provider as the API does, and never s
     expect(empty.text).toContain('<a href="/sso" aria-current="page">Single sign-on</a>');
 
     const client = await registerClient();
+    const zone = `${unique("z")}.example`;
     const saved = await postForm("/sso", browser, {
       issuer: client.issuer,
       client_id: client.clientId,
       client_secret: client.clientSecret,
       token_auth: "client_secret_basic",
-      domains: "Alpha.example, beta.example\ngamma.example",
+      domains: `Alpha.${zone}, beta.${zone}\ngamma.${zone}`,
       scopes: "groups",
       groups_claim: "groups",
       group_roles: "edgevault-owners = owner\n\nstaff=member",
@@ -41,7 +42,7 @@ describe("the single sign-on page sets the provider as the API does, and never s
     const api = await call("GET", "/v1/company/sso", { token: company.ownerKey });
     // The unchecked box is "passwords off": allowed, the company holds its first API key.
     expect(api.body.sso).toMatchObject({
-      domains: ["alpha.example", "beta.example", "gamma.example"],
+      domains: [`alpha.${zone}`, `beta.${zone}`, `gamma.${zone}`],
       scopes: ["groups"],
       group_roles: { "edgevault-owners": "owner", staff: "member" },
       password_sign_in: false,
