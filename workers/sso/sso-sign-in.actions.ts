@@ -151,7 +151,8 @@ async function personOf(ctx: PublicActionContext, sso: CompanySso, identity: Pro
 function emailOf(sso: CompanySso, claims: Record<string, unknown>): string {
   const email = Email.safeParse(typeof claims.email === "string" ? claims.email.trim().toLowerCase() : undefined);
   if (!email.success) throw new AppError(403, "sso_email_missing", "Your identity provider did not say which e-mail address you sign in with");
-  if (claims.email_verified === false) throw new AppError(403, "sso_email_unverified", "Your identity provider has not verified your e-mail address");
+  // Some providers send the claim as a string.
+  if (claims.email_verified === false || claims.email_verified === "false") throw new AppError(403, "sso_email_unverified", "Your identity provider has not verified your e-mail address");
   const domain = email.data.slice(email.data.lastIndexOf("@") + 1);
   if (sso.domains.length && !sso.domains.includes(domain)) {
     throw new AppError(403, "sso_email_domain", `This company's single sign-on takes addresses of ${sso.domains.join(", ")} only`);
