@@ -16,6 +16,8 @@ export type Measurement = {
   serverCpuParts?: Record<string, number>;
   /** CPU ms per request of the load generator itself. */
   clientCpuMs?: number;
+  /** The 1-minute load average when the measurement began (over rounds: the highest). */
+  loadAtStart?: number;
 };
 
 /**
@@ -74,5 +76,7 @@ export function medianOf(runs: readonly Measurement[]): Measurement {
       [...new Set(runs.flatMap((m) => Object.keys(m.serverCpuParts ?? {})))].map((part) => [part, median((m) => m.serverCpuParts?.[part] ?? 0)]),
     ),
     clientCpuMs: median((m) => m.clientCpuMs ?? Number.NaN),
+    // The highest, not the median: one round measured on a busy machine is enough to doubt the median.
+    ...(runs.some((m) => m.loadAtStart !== undefined) ? { loadAtStart: Math.max(...runs.map((m) => m.loadAtStart ?? 0)) } : {}),
   };
 }

@@ -16,6 +16,7 @@ import path from "node:path";
 import { loadOrCreateCa } from "../cli/mitm/certificates.ts";
 import { ROOT } from "../test/cli/support/edge.ts";
 import { launchEdgeWithChains } from "./chain-setup.ts";
+import { CALM_LOAD, loadNow, waitForCalm } from "./calm.ts";
 import { checkForwarding, upstreamStats } from "./checks.ts";
 import { type Child, startChild } from "./child.ts";
 import { CREDENTIAL, SERVICE_HOST, setUpEdge } from "./edge-setup.ts";
@@ -26,7 +27,8 @@ import type { MitmInfo } from "./mitm.child.ts";
 import { mitmdumpVersion, startMitmdump } from "./mitmdump.ts";
 import { withCpu } from "./process-cpu.ts";
 import { summarizeProfiles, type Window } from "./profile.ts";
-import { judgeGoals, renderMarkdown, type Results, type ScenarioResult } from "./report.ts";
+import { allJudged, judgeGoals } from "./goals.ts";
+import { renderMarkdown, type Results, type ScenarioResult } from "./report.ts";
 import { type Case, type EdgeParts, scenarioCases } from "./scenarios.ts";
 import type { ServersInfo } from "./servers.child.ts";
 import { MITM_ONLY, PARTIAL, PROFILE, PROFILE_DIR, QUICK, selected, settings, STUB_TOKEN } from "./settings.ts";
@@ -34,6 +36,8 @@ import { MITM_ONLY, PARTIAL, PROFILE, PROFILE_DIR, QUICK, selected, settings, ST
 const began = performance.now();
 const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(1)}s] ${line}\n`);
 const load3 = () => os.loadavg().map((v) => Math.round(v * 100) / 100) as [number, number, number];
+/** The scenarios goals are judged from (id prefixes): each waits for a quiet machine before it is measured. */
+const GOAL_INPUTS = ["floor", "proxy", "agents-", "services-", "tunnel", "direct-tls", "mitm-stub", "mitmdump", "redaction-"];
 /** A window in which no answer completed (a machine busy with other work) is measured again, this many times longer at most. */
 const MAX_WINDOW_STRETCH = 8;
 
@@ -159,11 +163,16 @@ async function main(): Promise<void> {
       };
     }
     const markdown = renderMarkdown(results);
-    // A partial run (--only, --mitm-only) must not overwrite the committed full run's results.
-    const out = PARTIAL ? path.join(os.tmpdir(), "edgevault-bench-partial") : path.join(ROOT, "bench", "results");
+    // Only a whole, full run whose every goal was judged on a quiet machine replaces the
+    // committed results; a partial, quick or busy run goes to the temp directory.
+    const whole = !PARTIAL && !QUICK && allJudged(results.goals);
+    const out = whole ? path.join(ROOT, "bench", "results") : path.join(os.tmpdir(), PARTIAL ? "edgevault-bench-partial" : "edgevault-bench-unjudged");
     await writeFile(`${out}.json`, `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(`${out}.md`, markdown);
-    if (PARTIAL) log(`partial run: results written to ${out}.{md,json}`);
+    if (!whole) {
+      const why = PARTIAL ? "a partial run" : QUICK ? "a quick run" : `not every goal was judged (a measurement began above load ${CALM_LOAD})`;
+      log(`${why}: results written to ${out}.{md,json}, bench/results.md left as it was`);
+    }
     process.stdout.write(markdown);
   } finally {
     await Promise.all(stoppers.map((stop) => stop().catch((error: unknown) => log(`stopping: ${String(error)}`))));
@@ -212,8 +221,9 @@ async function startEdgeParts(
 async function measure(c: Case, connections: number): Promise<Measurement & { window: Window }> {
   for (let stretch = 1; ; stretch *= 2) {
     const window: RunWindow = { warmupMs: settings.warmupMs, durationMs: settings.durationMs * stretch };
+    const loadAtStart = GOAL_INPUTS.some((prefix) => c.id.startsWith(prefix)) ? await waitForCalm(settings.calmWaitMs, log) : loadNow();
     await c.prime?.();
-    const measured = await withCpu(window, c.uses, () => c.run(connections, window));
+    const measured = { ...(await withCpu(window, c.uses, () => c.run(connections, window))), loadAtStart };
     if (measured.requests > 0) return measured;
     if (measured.errors > 0 || stretch >= MAX_WINDOW_STRETCH) {
       throw new Error(`${c.title} @${connections}: no request succeeded in ${window.durationMs} ms (${measured.errors} errors)`);

@@ -35,6 +35,7 @@ const chosen = QUICK
       scalingConnections: [16],
       setupRows: false,
       coldLeaves: 20,
+      calmWaitMs: Number(process.env.BENCH_CALM_WAIT_MS ?? 15_000),
     }
   : {
       durationMs: Number(process.env.BENCH_DURATION_MS ?? 4_000),
@@ -45,6 +46,7 @@ const chosen = QUICK
       scalingConnections: [1, 16],
       setupRows: true,
       coldLeaves: 100,
+      calmWaitMs: Number(process.env.BENCH_CALM_WAIT_MS ?? 120_000),
     };
 /** Vaults of N services take minutes to create: only those measured are. */
 export const settings = { ...chosen, services: chosen.services.filter((n) => selected(`services-${n}`)) };

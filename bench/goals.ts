@@ -1,0 +1,169 @@
+/**
+ * The bench's goals (issue 24), each judged from this run's own numbers by request rate or
+ * latency AND by CPU per request (workerd alone for Worker paths), and only from measurements
+ * that began on a quiet machine: a goal any of whose inputs began above CALM_LOAD is "not judged",
+ * whatever the numbers say.
+ */
+import { CALM_LOAD } from "./calm.ts";
+import type { Measurement } from "./measurement.ts";
+import type { Results } from "./report.ts";
+
+export type Verdict = "met" | "not met" | "not measured" | "not judged";
+export type GoalResult = { goal: string; measured: string; verdict: Verdict };
+
+/** One way a goal is judged: a number and whether it holds. */
+type Criterion = { says: string; holds: boolean };
+
+const pct = (ratio: number) => `${(ratio * 100).toFixed(0)} %`;
+const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
+const signed = (value: number) => `${value < 0 ? "−" : "+"}${ms(Math.abs(value))}`;
+const known = (value: number | undefined): value is number => value !== undefined && Number.isFinite(value);
+
+export function find(results: Pick<Results, "scenarios">, id: string, connections: number): Measurement | undefined {
+  return results.scenarios.find((s) => s.id === id)?.byConnections[String(connections)];
+}
+
+/**
+ * A goal from its inputs and criteria: not measured when an input or a criterion is missing, not
+ * judged when an input began on a busy machine, else met only when every criterion holds.
+ */
+function judge(goal: string, inputs: readonly (Measurement | undefined)[], criteria: readonly (Criterion | undefined)[]): GoalResult {
+  if (inputs.some((m) => m === undefined) || criteria.some((c) => c === undefined) || criteria.length === 0) {
+    return { goal, measured: "not measured", verdict: "not measured" };
+  }
+  const said = (criteria as Criterion[]).map((c) => c.says).join("; ");
+  const busiest = Math.max(...inputs.map((m) => m?.loadAtStart ?? 0));
+  if (busiest > CALM_LOAD) return { goal, measured: `${said} — machine busy (load ${busiest.toFixed(2)})`, verdict: "not judged" };
+  return { goal, measured: said, verdict: (criteria as Criterion[]).every((c) => c.holds) ? "met" : "not met" };
+}
+
+/** `ours` at least `share` of `base`'s req/s. */
+function rateAtLeast(ours: Measurement | undefined, base: Measurement | undefined, share: number): Criterion | undefined {
+  if (!ours || !base || !known(ours.rps) || !known(base.rps) || base.rps === 0) return undefined;
+  const ratio = ours.rps / base.rps;
+  return { says: `by req/s ${pct(ratio)} (${ours.rps.toFixed(0)} vs ${base.rps.toFixed(0)})`, holds: ratio >= share };
+}
+
+/** CPU per request of `part` (or of every process the scenario goes through): ours at most `times` × base's. */
+function cpuAtMost(ours: Measurement | undefined, base: Measurement | undefined, times: number, parts?: { ours: string; base: string }): Criterion | undefined {
+  const a = parts ? ours?.serverCpuParts?.[parts.ours] : ours?.serverCpuMs;
+  const b = parts ? base?.serverCpuParts?.[parts.base] : base?.serverCpuMs;
+  if (!known(a) || !known(b) || b === 0) return undefined;
+  const what = parts ? "workerd CPU per request" : "server CPU per request";
+  return { says: `by ${what} ${a.toFixed(2)} vs ${b.toFixed(2)} ms (${(a / b).toFixed(2)}×, at most ${times}×)`, holds: a <= times * b };
+}
+
+const WORKERD = { ours: "edge/workerd", base: "floor/workerd" };
+const EDGE_WORKERD = { ours: "edge/workerd", base: "edge/workerd" };
+const connectionsLabel = (c: number) => `${c} connection${c > 1 ? "s" : ""}`;
+
+/** Judges every goal from the measured scenarios. */
+export function judgeGoals(results: Pick<Results, "scenarios" | "leaf">): GoalResult[] {
+  const at = (id: string, c: number) => find(results, id, c);
+  const goals: GoalResult[] = [];
+
+  for (const c of [1, 16]) {
+    const proxy = at("proxy", c);
+    const floor = at("floor", c);
+    const floorOneCall = at("floor-admit", c);
+    // By CPU the fair floor is the one that pays what /proxy pays: one Durable Object call.
+    goals.push(
+      judge(
+        `/proxy ≥ 90 % of the floor's req/s, and workerd CPU per request ≤ 1.1 × the floor with one Durable Object call, at ${connectionsLabel(c)}`,
+        [proxy, floor, floorOneCall],
+        [rateAtLeast(proxy, floor, 0.9), cpuAtMost(proxy, floorOneCall, 1.1, WORKERD)],
+      ),
+    );
+  }
+  {
+    const proxy = at("proxy", 1);
+    const floor = at("floor", 1);
+    for (const [quantile, limit] of [
+      ["p50", 0.5],
+      ["p99", 3],
+    ] as const) {
+      const added = proxy && floor && known(proxy[quantile]) && known(floor[quantile]) ? proxy[quantile] - floor[quantile] : undefined;
+      const criterion =
+        added === undefined || !proxy || !floor
+          ? undefined
+          : { says: `${signed(added)} ms (${ms(proxy[quantile])} vs ${ms(floor[quantile])})`, holds: added <= limit };
+      goals.push(judge(`/proxy adds ≤ ${limit} ms at ${quantile} over the floor, one connection`, [proxy, floor], [criterion]));
+    }
+  }
+  for (const kind of ["services", "agents"] as const) {
+    const sizes = results.scenarios
+      .filter((s) => s.id.startsWith(`${kind}-`))
+      .map((s) => Number(s.id.slice(kind.length + 1)))
+      .sort((a, b) => a - b);
+    const smallest = sizes[0];
+    const largest = sizes[sizes.length - 1];
+    if (smallest === undefined || largest === undefined || smallest === largest) continue;
+    for (const c of [1, 16]) {
+      const small = at(`${kind}-${smallest}`, c);
+      const large = at(`${kind}-${largest}`, c);
+      goals.push(
+        judge(
+          `/proxy with ${largest} ${kind} ≥ 90 % of ${smallest}, ${connectionsLabel(c)}`,
+          [small, large],
+          [rateAtLeast(large, small, 0.9), cpuAtMost(large, small, 1 / 0.9, EDGE_WORKERD)],
+        ),
+      );
+    }
+  }
+  for (const c of [1, 16]) {
+    const tunnel = at("tunnel", c);
+    const direct = at("direct-tls", c);
+    goals.push(
+      judge(`tunnel ≥ 50 % of a direct connection, ${connectionsLabel(c)}`, [tunnel, direct], [rateAtLeast(tunnel, direct, 0.5), cpuAtMost(tunnel, direct, 2)]),
+    );
+  }
+  {
+    const mitm = at("mitm-stub", 16);
+    const reference = at("mitmdump", 16);
+    goals.push(
+      judge(
+        "MITM's own cost: ≥ 10× mitmdump's intercepting req/s, and ≤ 1/10 of its CPU per request, at 16 connections",
+        [mitm, reference],
+        [rateAtLeast(mitm, reference, 10), cpuAtMost(mitm, reference, 0.1)],
+      ),
+    );
+    const one = at("mitm-stub", 1);
+    const direct = at("direct-tls", 1);
+    const added = one && direct && known(one.p50) && known(direct.p50) ? one.p50 - direct.p50 : undefined;
+    goals.push(
+      judge(
+        "MITM's own cost: p50 ≤ 0.3 ms at one connection (added over HTTPS straight to a server)",
+        [one, direct],
+        [
+          added === undefined || !one || !direct
+            ? undefined
+            : { says: `${signed(added)} ms (${ms(one.p50)} vs ${ms(direct.p50)} direct)`, holds: added <= 0.3 },
+        ],
+      ),
+    );
+  }
+  {
+    const on = at("redaction-on", 1);
+    const off = at("redaction-off", 1);
+    const share = on && off && known(on.p50) && known(off.p50) && on.p50 > 0 ? (on.p50 - off.p50) / on.p50 : undefined;
+    goals.push(
+      judge(
+        "redaction of a 1 MiB JSON answer ≤ 10 % of that request's time (p50, one connection) and CPU",
+        [on, off],
+        [
+          share === undefined || !on || !off ? undefined : { says: `${pct(share)} of p50 (${ms(on.p50)} vs ${ms(off.p50)} ms)`, holds: share <= 0.1 },
+          cpuAtMost(on, off, 1 / 0.9, EDGE_WORKERD),
+        ],
+      ),
+    );
+  }
+  goals.push({
+    goal: "cold leaf certificate ≤ 10 ms (p50)",
+    measured: `${ms(results.leaf.cold.p50)} ms p50, ${ms(results.leaf.cold.p99)} ms p99 (wall clock); ${ms(results.leaf.cold.cpuMs)} ms of CPU each`,
+    verdict: results.leaf.cold.p50 <= 10 ? "met" : "not met",
+  });
+  return goals;
+}
+
+/** Every goal measured and judged on a quiet machine: only such a full run may replace bench/results.md. */
+export const allJudged = (goals: readonly GoalResult[]): boolean => goals.every((g) => g.verdict === "met" || g.verdict === "not met");
