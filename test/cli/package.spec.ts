@@ -10,6 +10,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { tempConfigHome } from "./support/cli.ts";
@@ -77,16 +78,26 @@ describe("the edgevault npm package", { timeout: 300_000 }, () => {
     assert.ok("@napi-rs/keyring" in pkg.optionalDependencies, "the native keyring is optional: without it, logins go to the config file");
   });
 
-  it("npm pack builds one file holding the CLI and the edge's contracts; nothing else ships", async () => {
+  it("npm pack builds one file holding the CLI and the edge's contracts, beside vault run's Node preload; nothing else ships", async () => {
     const { stdout } = await npm(["pack", "--json", "--pack-destination", scratch], CLI_DIR);
     const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
     assert.ok(packed);
     tarball = path.join(scratch, packed.filename);
-    assert.deepEqual(packed.files.map((f) => f.path).sort(), ["README.md", "dist/edgevault.js", "package.json"]);
+    assert.deepEqual(packed.files.map((f) => f.path).sort(), [
+      "README.md",
+      "dist/edgevault.js",
+      "dist/node-proxy/preload.js",
+      "dist/node-proxy/proxy-rules.js",
+      "package.json",
+    ]);
     const bundle = await readFile(path.join(CLI_DIR, "dist", "edgevault.js"), "utf8");
     assert.ok(bundle.startsWith("#!/usr/bin/env node\n"));
-    // Bare imports left in the bundle are exactly what the package declares (and Node's own modules).
-    const imported = new Set([...bundle.matchAll(/(?:from|import\()\s*"([^".][^"]*)"/g)].map((m) => m[1] ?? ""));
+    assert.match(bundle, /"\.\/node-proxy\/preload\.js"/, "the bundle finds the preload beside it");
+    const preload = await readFile(path.join(CLI_DIR, "dist", "node-proxy", "preload.js"), "utf8");
+    // Bare imports left in the bundle and the preload (which requires undici when a child first fetches) are exactly what the package declares.
+    const imported = new Set(
+      [...`${bundle}\n${preload}`.matchAll(/(?:from|import\(|createRequire\(import\.meta\.url\)\()\s*"([^".][^"]*)"/g)].map((m) => m[1] ?? ""),
+    );
     const packages = [...imported]
       .filter((name) => !name.startsWith("node:"))
       .map((name) =>
@@ -115,11 +126,13 @@ describe("the edgevault npm package", { timeout: 300_000 }, () => {
     assert.equal(stdout, `${pkg.version}\n`);
   });
 
-  it("vault run works against the local edge: a session for the child, the local CA made", async () => {
+  it("vault run works against the local edge: a session for the child, the local CA made, Node's fetch and https preloaded", async () => {
     const home = await tempConfigHome();
+    // The fetch runs through the installed preload's dispatcher (the edge is in NO_PROXY), which loads undici from the install.
     const script = `fetch(process.env.AGENT_VAULT_ADDR + "/v1/whoami", { headers: { authorization: "Bearer " + process.env.AGENT_VAULT_SESSION_TOKEN } })
       .then(async (r) => console.log(JSON.stringify({ status: r.status, kind: (await r.json()).kind, vault: process.env.AGENT_VAULT_VAULT,
-        ca: require("node:fs").existsSync(process.env.NODE_EXTRA_CA_CERTS), proxy: /^http:\\/\\/evs_/.test(process.env.HTTPS_PROXY) })))`;
+        ca: require("node:fs").existsSync(process.env.NODE_EXTRA_CA_CERTS), proxy: /^http:\\/\\/evs_/.test(process.env.HTTPS_PROXY),
+        preload: process.env.NODE_OPTIONS, https: require("node:https").globalAgent.constructor.name })))`;
     const { stdout, stderr } = await execFileAsync(
       path.join(prefix, "bin", "edgevault"),
       ["vault", "run", "--vault", "default", "--", process.execPath, "-e", script],
@@ -135,6 +148,11 @@ describe("the edgevault npm package", { timeout: 300_000 }, () => {
         },
       },
     );
-    assert.deepEqual(JSON.parse(stdout), { status: 200, kind: "vault_session", vault: "default", ca: true, proxy: true }, stderr);
+    const installedPreload = pathToFileURL(path.join(prefix, "lib", "node_modules", "edgevault", "dist", "node-proxy", "preload.js")).href;
+    assert.deepEqual(
+      JSON.parse(stdout),
+      { status: 200, kind: "vault_session", vault: "default", ca: true, proxy: true, preload: `--import=${installedPreload}`, https: "TunnellingAgent" },
+      stderr,
+    );
   });
 });
