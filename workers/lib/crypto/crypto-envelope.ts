@@ -81,6 +81,10 @@ export const associatedData = {
   webhookSecret: (companyId: string, webhookId: string) => `edgevault:webhook:${companyId}:${webhookId}`,
   /** A value an agent sent back in a proposal, sealed until a human applies it. */
   proposalValue: (companyId: string, proposalId: string, key: string) => `edgevault:proposal-value:${companyId}:${proposalId}:${key}`,
+  /** A company's single sign-on client secret (sso/). */
+  ssoClientSecret: (companyId: string) => `edgevault:sso-client-secret:${companyId}`,
+  /** A browser's sign-in in progress through a company's provider: its state, nonce and PKCE verifier, in a cookie. */
+  ssoFlow: (companyId: string) => `edgevault:sso-flow:${companyId}`,
 };
 
 export type WrappedDataKey = { wrapped: string; version: number };
