@@ -1,17 +1,18 @@
 /**
  * `edgevault --help`: the commands in sections, as gh groups its own (core, vault, agents,
  * people, admin), each a command or a group that `edgevault help <group>` lists, then the
- * environment, how secrets are handled, and the exit codes. A new command belongs in one of
- * HELP_SECTIONS' entries (its group's, usually): test/cli/help.spec.ts checks every command has one.
+ * environment, how secrets are handled, and the exit codes; and `edgevault help <words>`, which
+ * finds the command or group the words name. A new command belongs in one of HELP_SECTIONS'
+ * entries (its group's, usually): test/cli/help.spec.ts checks every command has one.
  */
 import type { Command } from "./command/command.ts";
-import { type GroupSummaries, type HelpSection, sectionsHelp } from "./command/group-help.ts";
+import { entryOf, type GroupSummaries, groupHelp, type HelpSection, isGroup, sectionsHelp, subcommandsHelp } from "./command/group-help.ts";
 
 export const HELP_SECTIONS: readonly HelpSection[] = [
   { title: "Core commands", entries: ["login", "logout", "whoami", "vault run", "proposal", "request", "skill"] },
   { title: "Vault commands", entries: ["vault", "vault credential", "vault service", "vault agent", "vault webhook"] },
   { title: "Agent commands", entries: ["agent", "agent invite", "agent passport"] },
-  { title: "People commands", entries: ["user", "api-key", "session"] },
+  { title: "People commands", entries: ["user", "api-key", "session", "company sso"] },
   { title: "Admin commands", entries: ["audit", "attest", "chain", "proxy", "ca", "completion"] },
 ];
 
@@ -29,6 +30,8 @@ export const GROUP_SUMMARIES: GroupSummaries = {
   request: "Calls waiting for a person: approve or reject them, time-boxed approvals",
   user: "The company's people: invite them, their roles, remove them",
   "api-key": "Company API keys (they act as an owner): create, list, revoke",
+  company: "The company's own settings: single sign-on",
+  "company sso": "The company's single sign-on provider (OpenID Connect): set, show, remove",
   session: "Vault sessions for scripts and CI: create, list, revoke",
   audit: "The company's audit log, and verifying an exported attestation chain",
   chain: "The company's attestation chain: export it, verify it here",
@@ -38,15 +41,16 @@ export const GROUP_SUMMARIES: GroupSummaries = {
 
 /** What `edgevault` alone, `--help` and `help` print. */
 export function mainHelp(commands: readonly Command[], program: string): string {
-  const alias = program === "edgevault" ? "" : `\n${program} is edgevault under Agent Vault's name (seed 002): the same commands, flags and variables.`;
+  const alias = program === "edgevault" ? "" : `\n${program} is edgevault under Agent Vault's name: the same commands, flags and variables.`;
   return `edgevault: the companion CLI of the Edgevault edge API${alias}
 
-Usage: edgevault <command> [options]      edgevault help <command or group> for details
+Usage: ${program} <command> [options]      ${program} help <command or group> for details
 
 ${sectionsHelp(commands, HELP_SECTIONS, GROUP_SUMMARIES)}
 
 Environment:
-  EDGEVAULT_ADDR      The edge's URL; overrides the saved one (default http://127.0.0.1:14321)
+  EDGEVAULT_ADDR      The edge's URL; overrides the saved one (default http://127.0.0.1:14321);
+                      AGENT_VAULT_ADDR (Agent Vault's name for it) is read when it is not set
   EDGEVAULT_API_KEY   A token to use instead of the saved login, never saved: the way to use
                       a company API key (login saves one only with --save-api-key)
   EDGEVAULT_VAULT     The vault for vault-scoped commands (vault credential, vault agent,
@@ -81,3 +85,33 @@ Examples:
   edgevault agent invite my-agent --vault payments:proxy
   edgevault help vault service`;
 }
+
+/** What `edgevault help <words>` prints, or undefined when the words name no command or group. */
+export function helpFor(commands: readonly Command[], words: readonly string[], program: string): string | undefined {
+  if (words.length === 0) return mainHelp(commands, program);
+  const command = commands.find((c) => c.path.length === words.length && c.path.every((word, i) => words[i] === word));
+  if (command) return commandWithSubcommands(commands, command);
+  return isGroup(commands, words) ? groupHelp(commands, words, GROUP_SUMMARIES, program) : undefined;
+}
+
+/** A command's `--help`, and the commands under it when it is a group too (`audit`, `agent invite`). */
+export function commandWithSubcommands(commands: readonly Command[], command: Command): string {
+  const below = subcommandsHelp(commands, command, GROUP_SUMMARIES);
+  return below === "" ? command.help : `${command.help}\n\n${below}`;
+}
+
+/**
+ * The group `--help` was asked of when no command matched (`edgevault vault service --help`):
+ * the longest run of leading words that names one, if any.
+ */
+export function groupAsked(commands: readonly Command[], argv: readonly string[]): string[] | undefined {
+  const words: string[] = [];
+  for (const word of argv) {
+    if (!isGroup(commands, [...words, word])) break;
+    words.push(word);
+  }
+  return words.length === 0 ? undefined : words;
+}
+
+/** Commands no section lists (they show under "Other commands"): none, when HELP_SECTIONS is complete. */
+export const unsectioned = (commands: readonly Command[]) => commands.filter((c) => entryOf(HELP_SECTIONS, c) === undefined);

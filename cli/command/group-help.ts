@@ -51,7 +51,10 @@ function summaryOf(commands: readonly Command[], summaries: GroupSummaries, entr
  * sectionsHelp(COMMANDS, HELP_SECTIONS, GROUP_SUMMARIES) // "Core commands\n  login  Save a login …"
  */
 export function sectionsHelp(commands: readonly Command[], sections: readonly HelpSection[], summaries: GroupSummaries): string {
-  const all: [string, [string, string][]][] = sections.map((section) => [section.title, section.entries.map((entry) => [entry, summaryOf(commands, summaries, entry)])]);
+  const all: [string, [string, string][]][] = sections.map((section) => [
+    section.title,
+    section.entries.map((entry) => [entry, summaryOf(commands, summaries, entry)]),
+  ]);
   const others = commands.filter((c) => entryOf(sections, c) === undefined);
   if (others.length > 0) all.push(["Other commands", others.map((c) => [c.path.join(" "), c.summary])]);
   // One width for every section, so the summaries line up down the whole list.
@@ -66,7 +69,9 @@ export function sectionsHelp(commands: readonly Command[], sections: readonly He
 function childrenOf(commands: readonly Command[], words: readonly string[]): { commands: Command[]; groups: string[] } {
   const below = commands.filter((c) => c.path.length > words.length && startsWith(c.path, words));
   const direct = below.filter((c) => c.path.length === words.length + 1);
-  const groups = [...new Set(below.filter((c) => isGroup(commands, c.path.slice(0, words.length + 1))).map((c) => c.path.slice(0, words.length + 1).join(" ")))];
+  const groups = [
+    ...new Set(below.filter((c) => isGroup(commands, c.path.slice(0, words.length + 1))).map((c) => c.path.slice(0, words.length + 1).join(" "))),
+  ];
   return { commands: direct, groups };
 }
 
