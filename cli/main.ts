@@ -4,7 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { CliError, EXIT, UsageError } from "./cli-error.ts";
+import { EXIT, UsageError } from "./cli-error.ts";
+import { asksForJson, reportError } from "./error-report.ts";
 import type { Command, CommandContext } from "./command/command.ts";
 import { agentDelete, agentDisable, agentEnable, agentInfo, agentList, agentRename, agentRotate, agentSetRole } from "./commands/agent.ts";
 import { agentInvite, agentInviteList, agentInviteRevoke } from "./commands/agent-invite.ts";
@@ -231,18 +232,7 @@ export async function run(argv: readonly string[], context: CommandContext): Pro
     const code = await command.run(rest, context);
     return code ?? EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError) {
-      context.err(`error: ${error.message}`);
-      context.err("(run with --help for usage)");
-      return error.exitCode;
-    }
-    if (error instanceof CliError) {
-      context.err(`error: ${error.message}`);
-      return error.exitCode;
-    }
-    // A bug: report the message only; stack traces could carry request data.
-    context.err(`error: unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
-    return EXIT.failure;
+    return reportError(error, context, asksForJson(argv));
   }
 }
 

@@ -55,6 +55,8 @@ function humanRequired(context: CommandContext, what: string, cause?: ApiError):
   const code = cause ? ` (${cause.code}, HTTP ${cause.status})` : "";
   return new CliError(
     `Only a signed-in person can ${what}, not an API key, agent or session${code}. Log in as yourself with \`edgevault login --email you@example.com\`${fromEnv}, then run this again.`,
+    undefined,
+    { code: "human_required" },
   );
 }
 
@@ -75,6 +77,8 @@ async function rethrowChanged<T>(id: string, request: Promise<T>): Promise<T> {
     if (isApiError(error, "proposal_changed"))
       throw new CliError(
         `Where proposal ${id}'s values would be sent changed since it was read; nothing was decided. Review it again with: edgevault proposal show ${id}`,
+        undefined,
+        { code: "proposal_changed" },
       );
     throw error;
   }
@@ -380,13 +384,14 @@ Exit codes:
         if (!json) context.out(`Proposal ${proposal.id} was approved and applied in vault "${proposal.vault}"${note}.`);
         return;
       case "rejected":
-        throw new CliError(`Proposal ${proposal.id} was rejected${note || " (no reason given)"}`, EXIT.rejected);
+        throw new CliError(`Proposal ${proposal.id} was rejected${note || " (no reason given)"}`, EXIT.rejected, { code: "proposal_rejected" });
       case "expired":
-        throw new CliError(`Proposal ${proposal.id} expired before anyone decided${note}`, EXIT.expired);
+        throw new CliError(`Proposal ${proposal.id} expired before anyone decided${note}`, EXIT.expired, { code: "proposal_expired" });
       case "pending":
         throw new CliError(
           `Proposal ${proposal.id} is still pending after ${formatDuration(timeout)}; wait again with: edgevault proposal wait ${proposal.id}`,
           EXIT.timedOut,
+          { code: "proposal_pending" },
         );
     }
   },

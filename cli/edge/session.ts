@@ -39,5 +39,5 @@ export async function requireSession(context: CommandContext): Promise<Session> 
     const client = new ApiClient({ addr, token: saved.token, unauthorizedHint: "log in again with `edgevault login`" });
     return { client, tokenSource: saved.store, config };
   }
-  throw new CliError("Not logged in: run `edgevault login` or set EDGEVAULT_API_KEY");
+  throw new CliError("Not logged in: run `edgevault login` or set EDGEVAULT_API_KEY", undefined, { code: "not_logged_in" });
 }
