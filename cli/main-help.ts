@@ -41,7 +41,11 @@ export const GROUP_SUMMARIES: GroupSummaries = {
 
 /** What `edgevault` alone, `--help` and `help` print. */
 export function mainHelp(commands: readonly Command[], program: string): string {
-  const alias = program === "edgevault" ? "" : `\n${program} is edgevault under Agent Vault's name: the same commands, flags and variables.`;
+  const alias =
+    program === "edgevault"
+      ? ""
+      : `\n${program} is edgevault under Agent Vault's name: the same commands and flags; it also reads AGENT_VAULT_ADDR
+and AGENT_VAULT_VAULT (after EDGEVAULT_ADDR and EDGEVAULT_VAULT), and \`agent delete\` asks nothing without a terminal.`;
   return `edgevault: the companion CLI of the Edgevault edge API${alias}
 
 Usage: ${program} <command> [options]      ${program} help <command or group> for details
@@ -49,8 +53,7 @@ Usage: ${program} <command> [options]      ${program} help <command or group> fo
 ${sectionsHelp(commands, HELP_SECTIONS, GROUP_SUMMARIES)}
 
 Environment:
-  EDGEVAULT_ADDR      The edge's URL; overrides the saved one (default http://127.0.0.1:14321);
-                      AGENT_VAULT_ADDR (Agent Vault's name for it) is read when it is not set
+  EDGEVAULT_ADDR      The edge's URL; overrides the saved one (default http://127.0.0.1:14321)
   EDGEVAULT_API_KEY   A token to use instead of the saved login, never saved: the way to use
                       a company API key (login saves one only with --save-api-key)
   EDGEVAULT_VAULT     The vault for vault-scoped commands (vault credential, vault agent,

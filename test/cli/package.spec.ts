@@ -71,7 +71,8 @@ describe("the edgevault npm package", { timeout: 300_000 }, () => {
 
   it("declares its bin, Node 20+, and its runtime dependencies at the root lockfile's versions", async () => {
     assert.equal(pkg.name, "edgevault");
-    assert.deepEqual(Object.keys(pkg.bin), ["edgevault"]);
+    // One binary under two names: agent-vault for scripts written for Agent Vault (seed 002).
+    assert.deepEqual(pkg.bin, { edgevault: "dist/edgevault.js", "agent-vault": "dist/edgevault.js" });
     const lock = (JSON.parse(await readFile(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> }).packages;
     for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.optionalDependencies }))
       assert.equal(version, lock[`node_modules/${name}`]?.version, `${name} is pinned to the lockfile's version`);
@@ -115,6 +116,7 @@ describe("the edgevault npm package", { timeout: 300_000 }, () => {
     await npm(["install", "--global", "--prefix", prefix, tarball], scratch);
     const installed = path.join(prefix, "lib", "node_modules", "edgevault");
     assert.ok(existsSync(path.join(prefix, "bin", "edgevault")));
+    assert.ok(existsSync(path.join(prefix, "bin", "agent-vault")));
     for (const name of Object.keys(pkg.dependencies)) assert.ok(existsSync(path.join(installed, "node_modules", name)), `${name} is installed`);
   });
 
@@ -124,6 +126,26 @@ describe("the edgevault npm package", { timeout: 300_000 }, () => {
       env: { PATH: process.env.PATH ?? "", HOME: scratch },
     });
     assert.equal(stdout, `${pkg.version}\n`);
+  });
+
+  it("agent-vault is installed too: --version, and seed 002's commands as written", async () => {
+    const agentVault = path.join(prefix, "bin", "agent-vault");
+    const home = await tempConfigHome();
+    const { stdout: version } = await execFileAsync(agentVault, ["--version"], { cwd: home, env: { PATH: process.env.PATH ?? "", HOME: home } });
+    assert.equal(version, `${pkg.version}\n`);
+    // `agent-vault agent invite my-agent --vault default:proxy`, with Agent Vault's address variable.
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: home,
+      XDG_CONFIG_HOME: home,
+      EDGEVAULT_CREDENTIAL_STORE: "file",
+      AGENT_VAULT_ADDR: edge.addr,
+      EDGEVAULT_API_KEY: company.ownerKey,
+    };
+    const { stdout: prompt } = await execFileAsync(agentVault, ["agent", "invite", "packaged-agent", "--vault", "default:proxy"], { cwd: home, env });
+    assert.match(prompt, /the agent "packaged-agent"/);
+    const { stdout: listed } = await execFileAsync(agentVault, ["agent", "invite", "list", "--status", "pending"], { cwd: home, env });
+    assert.match(listed, /packaged-agent +agent +pending +member +default:proxy/);
   });
 
   it("vault run works against the local edge: a session for the child, the local CA made, Node's fetch and https preloaded", async () => {
