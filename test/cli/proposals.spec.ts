@@ -228,6 +228,14 @@ describe("edgevault proposal", () => {
       const again = await asReviewer(["proposal", "approve", id], { stdin: SECRETS.stripe });
       assert.equal(again.code, 1);
       assert.match(again.stderr, new RegExp(`Proposal ${id} is already applied; nothing was decided`));
+
+      // Once applied, show says what became of each value, and no slot "needs a value" any more.
+      const shown = await asReviewer(["proposal", "show", id]);
+      assert.equal(shown.code, 0, printed(shown));
+      assert.doesNotMatch(shown.stdout, /needs a value/);
+      assert.match(shown.stdout, /^ {2}set +STRIPE_KEY +stored: typed by the approver$/m);
+      assert.match(shown.stdout, /^ {2}set +AGENT_KEY +stored: supplied by the agent$/m);
+      assert.doesNotMatch(shown.stderr, /Approve with/);
     });
   });
 
@@ -314,6 +322,20 @@ describe("edgevault proposal", () => {
       });
       const list = await asReviewer(["proposal", "list", "--vault", "payments", "--status", "rejected"]);
       assert.match(list.stdout, new RegExp(`^${id} +rejected `, "m"));
+      const shown = await asReviewer(["proposal", "show", id]);
+      assert.match(shown.stdout, /^ {2}set +STRIPE_KEY +not stored: the proposal was rejected$/m);
+      assert.doesNotMatch(shown.stdout, /needs a value/);
+      // --status all lists every status, with who raised each.
+      const all = await asReviewer(["proposal", "list", "--vault", "payments", "--status", "all"]);
+      assert.equal(all.code, 0, printed(all));
+      assert.match(all.stdout, new RegExp(`^${id} +rejected +agent billing-agent `, "m"));
+      assert.match(all.stdout, /^prp_\w+ +applied +agent billing-agent /m);
+      assert.deepEqual(
+        (JSON.parse((await asReviewer(["proposal", "list", "--vault", "payments", "--status", "all", "--json"])).stdout) as Proposal[])
+          .map((p) => p.status)
+          .sort(),
+        (JSON.parse((await asReviewer(["proposal", "list", "--vault", "payments", "--json"])).stdout) as Proposal[]).map((p) => p.status).sort(),
+      );
     });
   });
 
@@ -340,7 +362,10 @@ describe("edgevault proposal", () => {
       assert.equal(decided.status, 200, JSON.stringify(decided.body));
       const result = await record(waiting.result);
       assert.equal(result.code, 3, printed(result));
-      assert.match(result.stderr, new RegExp(`error: Proposal ${id} was rejected: Not this quarter`));
+      // With --json the outcome is JSON on stderr too, its last line.
+      const error = JSON.parse(result.stderr.trim().split("\n").at(-1) ?? "") as { error: string; message: string };
+      assert.equal(error.error, "proposal_rejected");
+      assert.match(error.message, new RegExp(`^Proposal ${id} was rejected: Not this quarter`));
       assert.deepEqual((({ id: got, status }) => [got, status])(JSON.parse(result.stdout) as Proposal), [id, "rejected"]);
     });
 
