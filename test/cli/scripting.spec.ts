@@ -246,7 +246,7 @@ describe("edgevault completion", () => {
     assert.deepEqual(complete("edgevault", "vault", "create", "x", "--p"), ["--policy"]);
     assert.deepEqual(complete("edgevault", "vault", "create", "x", "--policy", ""), ["passthrough", "deny"]);
     assert.deepEqual(complete("edgevault", "user", "invite", "a@example.com", "--role", "o"), ["owner"]);
-    assert.deepEqual(complete("edgevault", "proposal", "list", "--status", ""), ["pending", "applied", "rejected", "expired"]);
+    assert.deepEqual(complete("edgevault", "proposal", "list", "--status", ""), ["pending", "applied", "rejected", "expired", "all"]);
     assert.deepEqual(complete("edgevault", "completion", ""), []);
     // Every command is reachable word by word, and offers every option it declares.
     const answers = completeAll(
