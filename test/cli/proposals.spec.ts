@@ -2,14 +2,12 @@
  * Proposals through the CLI against a real edge: an agent raises them with fetch; a signed-in
  * person lists, reviews, approves (values from stdin, or typed at a hidden prompt) and rejects
  * them with the CLI; `proposal wait` returns when a decision lands while it waits. API keys are
- * told how to get a person's login. Values typed at approval appear in no output.
+ * told how to get a person's login. Values typed at approval appear in no output. How values are
+ * read at a terminal or from stdin: proposal-values.spec.ts.
  */
 import assert from "node:assert/strict";
-import { PassThrough } from "node:stream";
 import { afterAll as after, beforeAll as before, describe, it } from "vitest";
-import { CliError } from "../../cli/cli-error.ts";
 import { COMMANDS } from "../../cli/main.ts";
-import { parseSlotValues, readSlotValues } from "../../cli/slot-values.ts";
 import { inviteAgent, proxyFetch, type TestAgent } from "./support/agent.ts";
 import { spawnCli } from "./support/cli-child.ts";
 import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";
@@ -401,57 +399,6 @@ describe("edgevault proposal", () => {
         const result = await asReviewer(args);
         assert.equal(result.code, 2, `${args.join(" ")}: ${printed(result)}`);
       }
-    });
-  });
-
-  describe("values typed at a terminal", () => {
-    /** A terminal-like stdin the test types into once each prompt is shown. */
-    function terminal(answers: Record<string, string>) {
-      const stdin = Object.assign(new PassThrough(), { isTTY: true });
-      const stderr = new PassThrough();
-      let shown = "";
-      stderr.on("data", (chunk: Buffer) => {
-        shown += chunk.toString("utf8");
-        for (const [prompt, answer] of Object.entries(answers)) {
-          if (shown.endsWith(`${prompt}: `)) {
-            delete answers[prompt];
-            setImmediate(() => stdin.write(`${answer}\n`));
-          }
-        }
-      });
-      return { io: { stdin, stderr }, shown: () => shown };
-    }
-
-    it("asks for each value at a hidden prompt, after saying what it is; nothing typed is echoed", async () => {
-      const tty = terminal({ "Value for TWILIO_SID": SECRETS.twilioSid, "Value for TWILIO_TOKEN": SECRETS.twilioToken });
-      const announced: string[] = [];
-      const values = await readSlotValues(tty.io, [{ key: "TWILIO_SID", describe: "TWILIO_SID: Account SID" }, { key: "TWILIO_TOKEN" }], (line) =>
-        announced.push(line),
-      );
-      assert.deepEqual(values, { TWILIO_SID: SECRETS.twilioSid, TWILIO_TOKEN: SECRETS.twilioToken });
-      assert.deepEqual(announced, ["TWILIO_SID: Account SID"]);
-      assert.match(tty.shown(), /Value for TWILIO_SID: .*Value for TWILIO_TOKEN: /s);
-      assert.ok(!tty.shown().includes(SECRETS.twilioSid) && !tty.shown().includes(SECRETS.twilioToken), "typed values are not echoed");
-    });
-
-    it("reads nothing when no slot needs a value", async () => {
-      const stdin = Object.assign(new PassThrough(), { isTTY: true });
-      assert.deepEqual(await readSlotValues({ stdin, stderr: new PassThrough() }, [], () => {}), {});
-    });
-
-    it("parses piped values: a bare value for one slot, KEY=value lines for several", () => {
-      assert.deepEqual(parseSlotValues("sk=abc", ["STRIPE_KEY"]), { STRIPE_KEY: "sk=abc" });
-      assert.deepEqual(parseSlotValues("STRIPE_KEY=sk_live", ["STRIPE_KEY"]), { STRIPE_KEY: "sk_live" });
-      assert.deepEqual(parseSlotValues("-----BEGIN KEY-----\nabc\n-----END KEY-----", ["PEM"]), { PEM: "-----BEGIN KEY-----\nabc\n-----END KEY-----" });
-      assert.deepEqual(parseSlotValues("A=1\r\nB= two \r\n", ["A", "B"]), { A: "1", B: " two " });
-      assert.throws(
-        () => parseSlotValues("A=1\nB=", ["A", "B"]),
-        (error) => error instanceof CliError && /stdin line 2: the value for B is empty/.test(error.message),
-      );
-      assert.throws(
-        () => parseSlotValues("A=1\nsecret-looking line", ["A", "B"]),
-        (error) => error instanceof CliError && !error.message.includes("secret-looking"),
-      );
     });
   });
 
