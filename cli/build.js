@@ -10,7 +10,7 @@
  *   the published package, where an external package that cli/package.json does not declare
  *   fails the build rather than the user's first run.
  */
-import { readFile } from "node:fs/promises";
+import { cp, readFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -50,6 +50,13 @@ function externalPackages(declared) {
   };
 }
 
+/**
+ * The preload `vault run` gives the Node processes it starts (node-proxy/preload.js and the one
+ * module it imports), plain JavaScript loaded as it is: the repository's bundle points at the
+ * sources, the npm package ships a copy of the folder beside its bundle.
+ */
+const PRELOAD_DIR = "node-proxy";
+
 /** cli/package.json, for its version and dependencies. */
 export async function cliPackage() {
   return JSON.parse(await readFile(path.join(CLI_DIR, "package.json"), "utf8"));
@@ -57,10 +64,12 @@ export async function cliPackage() {
 
 /**
  * Builds the CLI; `options` are esbuild's, on top of the shared ones (entry, outfile, write…).
+ * `preload` is where preload.js is, relative to the bundle written (default: the repository's
+ * `.edgevault-cli/`, one level below the root).
  * @example
  * const result = await cliBuild({ entryPoints: ["cli/main.ts"], write: false, metafile: true });
  */
-export async function cliBuild(options, { declared } = {}) {
+export async function cliBuild(options, { declared, preload = `../cli/${PRELOAD_DIR}/preload.js` } = {}) {
   const { build } = await import("esbuild");
   const pkg = await cliPackage();
   return build({
@@ -70,16 +79,17 @@ export async function cliBuild(options, { declared } = {}) {
     format: "esm",
     target: "node20",
     plugins: [externalPackages(declared)],
-    // main.ts prints it for --version.
-    define: { EDGEVAULT_CLI_VERSION: JSON.stringify(pkg.version) },
+    // main.ts prints the version for --version; node-options.ts finds the preload with the other.
+    define: { EDGEVAULT_CLI_VERSION: JSON.stringify(pkg.version), EDGEVAULT_NODE_PRELOAD: JSON.stringify(preload) },
     logLevel: "silent",
     ...options,
   });
 }
 
-/** dist/edgevault.js of the npm package: an executable entry that runs the CLI. */
+/** dist/edgevault.js of the npm package, an executable entry that runs the CLI, and the preload beside it. */
 async function buildPackage() {
   const pkg = await cliPackage();
+  await cp(path.join(CLI_DIR, PRELOAD_DIR), path.join(CLI_DIR, "dist", PRELOAD_DIR), { recursive: true, filter: (file) => !file.endsWith(".ts") });
   const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]);
   await cliBuild(
     {
@@ -94,7 +104,7 @@ async function buildPackage() {
       legalComments: "eof",
       logLevel: "warning",
     },
-    { declared },
+    { declared, preload: `./${PRELOAD_DIR}/preload.js` },
   );
 }
 

@@ -3,7 +3,9 @@
  * into a message on stderr and an exit code (see EXIT in cli-error.ts).
  */
 import { readFileSync } from "node:fs";
-import { CliError, EXIT, UsageError } from "./cli-error.ts";
+import path from "node:path";
+import { EXIT, UsageError } from "./cli-error.ts";
+import { asksForJson, reportError } from "./error-report.ts";
 import type { Command, CommandContext } from "./command/command.ts";
 import { agentDelete, agentDisable, agentEnable, agentInfo, agentList, agentRename, agentRotate, agentSetRole } from "./commands/agent.ts";
 import { agentInvite, agentInviteList, agentInviteRevoke } from "./commands/agent-invite.ts";
@@ -17,6 +19,7 @@ import { proposalApprove, proposalList, proposalReject, proposalShow, proposalWa
 import { requestApprove, requestList, requestReject, requestReleases, requestRevoke } from "./commands/request.ts";
 import { serviceAdd, serviceDisable, serviceEnable, serviceList, serviceRemove, serviceShow, serviceUpdate } from "./commands/service.ts";
 import { closest } from "./command/suggest.ts";
+import { commandWithSubcommands, groupAsked, helpFor, mainHelp } from "./main-help.ts";
 import { sessionCreate, sessionList, sessionRevoke } from "./commands/session.ts";
 import { vaultLogs } from "./commands/vault-logs.ts";
 import { vaultSet, vaultWebhookAdd, vaultWebhookList, vaultWebhookRemove } from "./commands/vault-settings.ts";
@@ -115,51 +118,6 @@ export const COMMANDS: readonly Command[] = [
 
 const HELP_FLAGS = new Set(["--help", "-h"]);
 
-function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.path.join(" ").length));
-  const list = COMMANDS.map((c) => `  ${c.path.join(" ").padEnd(width)}  ${c.summary}`).join("\n");
-  return `edgevault: the companion CLI of the Edgevault edge API
-
-Usage: edgevault <command> [options]      edgevault <command> --help for details
-
-Commands:
-${list}
-
-Environment:
-  EDGEVAULT_ADDR      The edge's URL; overrides the saved one (default http://127.0.0.1:14321)
-  EDGEVAULT_API_KEY   A token to use instead of the saved login, never saved: the way to use
-                      a company API key (login saves one only with --save-api-key)
-  EDGEVAULT_VAULT     The vault for vault-scoped commands (vault credential, vault agent,
-                      vault service, vault set, vault run, proposal list, session…) when
-                      --vault is not given; without either, the vault chosen with
-                      \`edgevault vault use\`, else "default" (every company has one)
-  EDGEVAULT_CREDENTIAL_STORE
-                      file: login saves the token in config.json even where an OS
-                      keychain could hold it (default auto: the keychain when usable)
-  XDG_CONFIG_HOME     The login is saved in $XDG_CONFIG_HOME/edgevault/config.json
-                      (default ~/.config/edgevault/config.json; its token in the OS
-                      keychain when one is usable), the local proxy's CA
-                      in $XDG_CONFIG_HOME/edgevault/ca/
-
-Secrets (API keys, passwords, credential values) are read from stdin or a hidden prompt,
-never from arguments, and never printed. Agent tokens never pass through the CLI: agents
-redeem their invites themselves. Secrets you ask the edge to mint (session create, api-key
-create, vault webhook add, user invite's link) are printed once, alone on stdout.
-
-Every command that prints a result takes --json. Shell completion: edgevault completion bash
-(or zsh, fish); see edgevault completion --help.
-
-Exit codes: 0 success; 1 the edge refused the request or could not be reached;
-            2 bad command line; 130 interrupted at a prompt;
-            proposal wait: 3 rejected, 4 expired, 5 still pending at --timeout;
-            vault run exits with its command's code.
-
-Examples:
-  edgevault login --email ada@example.com && edgevault vault create payments
-  EDGEVAULT_API_KEY=$(cat .edgevault-dev/owner-key) edgevault vault list
-  edgevault agent invite my-agent --vault payments:proxy`;
-}
-
 /** cli/package.json's version, written into the bundle by the esbuild builds (cli/build.js). */
 declare const EDGEVAULT_CLI_VERSION: string | undefined;
 
@@ -200,7 +158,7 @@ function unknownCommand(argv: readonly string[]): UsageError {
   const near = suggestCommands(argv);
   if (near.length > 0) return new UsageError(`${what}. Did you mean:\n  ${near.map((path) => `edgevault ${path}`).join("\n  ")}`);
   // The whole list is what --help shows; under a group, its few commands are worth listing.
-  return new UsageError(depth === 0 ? what : `${what}. Try one of:\n  ${candidates.join("\n  ")}`);
+  return new UsageError(depth === 0 ? what : `${what}. Try one of:\n  ${candidates.join("\n  ")}\n(edgevault help ${prefix.join(" ")} says what each does)`);
 }
 
 /**
@@ -239,9 +197,18 @@ export function suggestCommands(argv: readonly string[]): string[] {
 
 /** Runs the CLI; resolves with the process exit code. */
 export async function run(argv: readonly string[], context: CommandContext): Promise<number> {
+  const program = context.program ?? "edgevault";
   try {
-    if (argv.length === 0 || (argv.length === 1 && (HELP_FLAGS.has(argv[0] ?? "") || argv[0] === "help"))) {
-      context.out(mainHelp());
+    if (argv.length === 0 || (argv.length === 1 && HELP_FLAGS.has(argv[0] ?? ""))) {
+      context.out(mainHelp(COMMANDS, program));
+      return EXIT.ok;
+    }
+    if (argv[0] === "help") {
+      // `help vault service`, `help vault service add`: the words as they would be typed.
+      const words = argv.slice(1).filter((word) => !HELP_FLAGS.has(word));
+      const help = helpFor(COMMANDS, words, program);
+      if (help === undefined) throw unknownCommand(words);
+      context.out(help);
       return EXIT.ok;
     }
     if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
@@ -251,32 +218,31 @@ export async function run(argv: readonly string[], context: CommandContext): Pro
     const command = findCommand(argv);
     if (!command) {
       if (wantsHelp(argv)) {
-        context.out(mainHelp());
+        const group = groupAsked(COMMANDS, argv);
+        context.out(group ? (helpFor(COMMANDS, group, program) ?? mainHelp(COMMANDS, program)) : mainHelp(COMMANDS, program));
         return EXIT.ok;
       }
       throw unknownCommand(argv);
     }
     const rest = argv.slice(command.path.length);
     if (wantsHelp(rest)) {
-      context.out(command.help);
+      context.out(commandWithSubcommands(COMMANDS, command));
       return EXIT.ok;
     }
     const code = await command.run(rest, context);
     return code ?? EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError) {
-      context.err(`error: ${error.message}`);
-      context.err("(run with --help for usage)");
-      return error.exitCode;
-    }
-    if (error instanceof CliError) {
-      context.err(`error: ${error.message}`);
-      return error.exitCode;
-    }
-    // A bug: report the message only; stack traces could carry request data.
-    context.err(`error: unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
-    return EXIT.failure;
+    return reportError(error, context, asksForJson(argv));
   }
+}
+
+/** The CLI answers to two names, the same binary under both: `agent-vault` as Agent Vault's own scripts call it. */
+const PROGRAMS = new Set(["edgevault", "agent-vault"]);
+
+/** The name the CLI was started by: npm's bin link keeps it in argv[1] (`…/.bin/agent-vault`). */
+function programName(script: string | undefined): string {
+  const name = path.basename(script ?? "").replace(/\.(c|m)?js$/, "");
+  return PROGRAMS.has(name) ? name : "edgevault";
 }
 
 export function processContext(): CommandContext {
@@ -286,6 +252,7 @@ export function processContext(): CommandContext {
     throw error;
   });
   return {
+    program: programName(process.argv[1]),
     env: process.env,
     stdin: process.stdin,
     stderr: process.stderr,

@@ -16,6 +16,23 @@ export type CredentialSlot = z.output<typeof CredentialSlotView>;
 /** A slot the approver must fill: the agent asked for a credential and did not supply it. */
 export const needsValue = (slot: CredentialSlot) => slot.action === "set" && !slot.has_value;
 
+/**
+ * Where a `set` slot's value stands, by the proposal's status: only a pending proposal still
+ * needs one; once decided, what became of it.
+ * @example
+ * slotValueText(slot, "applied") // "stored: typed by the approver"
+ */
+export function slotValueText(slot: CredentialSlot, status: Proposal["status"]): string {
+  switch (status) {
+    case "pending":
+      return slot.has_value ? "value supplied by the agent" : "needs a value";
+    case "applied":
+      return slot.has_value ? "stored: supplied by the agent" : "stored: typed by the approver";
+    default:
+      return `not stored: the proposal was ${status}`;
+  }
+}
+
 /** The auth as the agent proposed it; the edge validated it against the same schema the services API uses. */
 function proposedAuth(auth: Proposal["services"][number]["auth"]): string {
   return auth === undefined ? "passthrough" : describeAuth(auth);
@@ -69,7 +86,7 @@ export function describeProposal(p: Proposal): string[] {
       lines.push(`  delete  ${safeText(c.key)}`);
       continue;
     }
-    lines.push(`  set     ${safeText(c.key)}  ${c.has_value ? "value supplied by the agent" : "needs a value"}`);
+    lines.push(`  set     ${safeText(c.key)}  ${slotValueText(c, p.status)}`);
     const pad = "          ";
     lines.push(...destinationLines(c, pad));
     if (c.description) lines.push(`${pad}${indented(c.description, pad)}`);

@@ -10,6 +10,7 @@ import { UsageError } from "./cli-error.ts";
 import type { CommandContext, OptionSpec } from "./command/command.ts";
 import { loadConfig } from "./edge/config.ts";
 import { VaultName } from "./command/names.ts";
+import { fromEnv } from "./program-env.ts";
 
 /** `--vault`, declared once for every vault-scoped command. */
 export const VAULT_OPTION = {
@@ -19,7 +20,7 @@ export const VAULT_OPTION = {
   description: `The vault. Without it: EDGEVAULT_VAULT, else the vault chosen with \`edgevault vault use\`, else "${DEFAULT_VAULT}"`,
 } as const satisfies OptionSpec;
 
-export type VaultSource = "--vault" | "EDGEVAULT_VAULT" | "vault use" | "default";
+export type VaultSource = "--vault" | "EDGEVAULT_VAULT" | "AGENT_VAULT_VAULT" | "vault use" | "default";
 
 export type ChosenVault = { name: string; source: VaultSource };
 
@@ -29,7 +30,8 @@ export function describeSource(source: VaultSource): string {
     case "--vault":
       return "given with --vault";
     case "EDGEVAULT_VAULT":
-      return "from EDGEVAULT_VAULT";
+    case "AGENT_VAULT_VAULT":
+      return `from ${source}`;
     case "vault use":
       return "chosen with edgevault vault use; --vault or EDGEVAULT_VAULT override it";
     case "default":
@@ -40,11 +42,12 @@ export function describeSource(source: VaultSource): string {
 /** The vault and where it came from, without saying anything. */
 export async function chooseVault(context: CommandContext, flag: string | undefined): Promise<ChosenVault> {
   if (flag !== undefined) return { name: flag, source: "--vault" };
-  const fromEnv = context.env.EDGEVAULT_VAULT;
-  if (fromEnv) {
-    const result = VaultName.safeParse(fromEnv);
-    if (!result.success) throw new UsageError(`EDGEVAULT_VAULT ${result.error.issues[0]?.message ?? "is not a vault name"}`);
-    return { name: result.data, source: "EDGEVAULT_VAULT" };
+  // As `agent-vault`, AGENT_VAULT_VAULT after EDGEVAULT_VAULT (program-env.ts).
+  const env = fromEnv(context, "vault");
+  if (env) {
+    const result = VaultName.safeParse(env.value);
+    if (!result.success) throw new UsageError(`${env.source} ${result.error.issues[0]?.message ?? "is not a vault name"}`);
+    return { name: result.data, source: env.source };
   }
   // Validated by the config's schema, like everything else in the file.
   const saved = (await loadConfig(context.env))?.vault;

@@ -7,4 +7,6 @@ export type CommandContext = SecretInput & {
   out: (line: string) => void;
   /** A line of commentary on stderr (progress, warnings), kept out of piped results. */
   err: (line: string) => void;
+  /** The name the CLI was started by (`edgevault`, or `agent-vault`), for help; edgevault when absent. */
+  program?: string;
 };

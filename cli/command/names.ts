@@ -89,6 +89,13 @@ export const PageLimit = (max: number) =>
     .transform(Number)
     .pipe(z.number().min(1, "must be at least 1").max(max, `must be at most ${max}`));
 
+/** A TCP port to listen on, 0 to 65535 (0: any free port). */
+export const PortNumber = z
+  .string()
+  .regex(/^[0-9]{1,5}$/, "must be a port number")
+  .transform(Number)
+  .refine((port) => port <= 65535, "must be at most 65535");
+
 /** A log entry's id, as `--before` takes it to read the next page (audit, vault logs). */
 export const EntryId = z.string().regex(/^[1-9]\d{0,15}$/, "must be an entry id (a positive whole number)");
 

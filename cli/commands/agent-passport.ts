@@ -195,7 +195,7 @@ SCOPE_DENIED, WRONG_TOKEN_TYPE, …) when not.`,
       if (!isApiError(error, "passport_invalid")) throw error;
       const code = typeof error.details.code === "string" ? error.details.code : "INVALID";
       if (json) printJson(context, { valid: false, code, message: error.message });
-      throw new CliError(`invalid: ${code}: ${error.message}`);
+      throw new CliError(`invalid: ${code}: ${error.message}`, undefined, { code: error.code });
     }
   },
 });

@@ -20,6 +20,7 @@ import type { ApiClient } from "../edge/api-client.ts";
 import { type Command, type CommandContext, createCommand } from "../command/command.ts";
 import type { EdgeBody, EdgeQuery } from "../edge/edge-api.ts";
 import { confirm } from "../confirm.ts";
+import { asAgentVault } from "../program-env.ts";
 import { formatDuration, Ttl } from "../duration.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
 import { AgentName, AgentRole, CapabilityList, oneOf } from "../command/names.ts";
@@ -187,15 +188,17 @@ export const agentDelete = createCommand({
   summary: "Delete an agent with its tokens, sessions and vault grants",
   description: `Deletes the agent: its tokens stop working on the next request, its vault sessions are revoked,
 its vault grants and pending rotation invites are removed. This cannot be undone. Asks for
-confirmation on a terminal; without a terminal (scripts, CI) --yes is required.
-Company owners only.`,
+confirmation on a terminal; without a terminal (scripts, CI) --yes is required, except when
+started as agent-vault: Agent Vault's own \`agent delete\` asks nothing, and its scripts run
+unchanged. Company owners only.`,
   positionals: [AGENT],
   options: { yes: { type: "boolean", short: "y", description: "Do not ask for confirmation" }, json: JSON_OPTION("the edge's answer", "{deleted: <name>}") },
   examples: ["edgevault agent delete my-agent --yes"],
   async handler({ name, yes, json }, context) {
     const { client } = await requireSession(context);
     await confirm(context, {
-      yes,
+      // Scripts written for Agent Vault (seed 002) call `agent-vault agent delete <name>` bare.
+      yes: yes || (asAgentVault(context) && !context.stdin.isTTY),
       action: `delete agent "${name}"`,
       // Looked up first so a typo is a "not found" rather than a question about nothing.
       question: async () => {

@@ -71,7 +71,7 @@ async function check(context: CommandContext, chain: Checked, options: { pin?: s
   if (options.json) printJson(context, verdict);
   if (!verdict.valid) {
     const at = verdict.failedAtIndex === undefined ? "" : ` at index ${verdict.failedAtIndex}`;
-    throw new CliError(`The chain does not verify${at}: ${verdict.error}`);
+    throw new CliError(`The chain does not verify${at}: ${verdict.error}`, undefined, { code: "chain_invalid" });
   }
   if (options.savePin !== undefined) await writeFile(options.savePin, `${JSON.stringify(chain.head, null, 2)}\n`);
   if (!options.json) {

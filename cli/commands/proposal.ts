@@ -29,6 +29,9 @@ import { readSlotValues } from "../slot-values.ts";
 import { indented, oneLine, safeText } from "../terminal-text.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
 
+/** `--status` of proposal list: a status, or all of them (as `agent invite list --status all`). */
+const LIST_STATUSES = [...PROPOSAL_STATUSES, "all"] as const;
+
 const ProposalId = listedId(1, MAX_PROPOSAL_ID_LENGTH, "must be a proposal id as shown by `edgevault proposal list` (e.g. prp_4f1c9a07b2e8d35c61)");
 
 const PROPOSAL = { name: "id", schema: ProposalId, description: "The proposal's id, as proposal list shows it" } as const;
@@ -55,6 +58,8 @@ function humanRequired(context: CommandContext, what: string, cause?: ApiError):
   const code = cause ? ` (${cause.code}, HTTP ${cause.status})` : "";
   return new CliError(
     `Only a signed-in person can ${what}, not an API key, agent or session${code}. Log in as yourself with \`edgevault login --email you@example.com\`${fromEnv}, then run this again.`,
+    undefined,
+    { code: "human_required" },
   );
 }
 
@@ -75,6 +80,8 @@ async function rethrowChanged<T>(id: string, request: Promise<T>): Promise<T> {
     if (isApiError(error, "proposal_changed"))
       throw new CliError(
         `Where proposal ${id}'s values would be sent changed since it was read; nothing was decided. Review it again with: edgevault proposal show ${id}`,
+        undefined,
+        { code: "proposal_changed" },
       );
     throw error;
   }
@@ -90,8 +97,8 @@ its own.`,
     vault: VAULT_OPTION,
     status: {
       type: "string",
-      schema: z.enum(PROPOSAL_STATUSES, `must be one of ${PROPOSAL_STATUSES.join(", ")}`).optional(),
-      description: `Only proposals with this status: ${PROPOSAL_STATUSES.join(", ")}`,
+      schema: z.enum(LIST_STATUSES, `must be one of ${LIST_STATUSES.join(", ")}`).optional(),
+      description: `Only proposals with this status: ${PROPOSAL_STATUSES.join(", ")}, or all (the same as leaving it out)`,
     },
     limit: {
       type: "string",
@@ -106,9 +113,10 @@ its own.`,
     "edgevault proposal list --vault payments --status pending",
     "edgevault proposal list --vault payments --json | jq -r '.[] | select(.status == \"pending\") | .id'",
   ],
-  async handler({ vault: flag, status, limit, json }, context) {
+  async handler({ vault: flag, status: asked, limit, json }, context) {
     const vault = await resolveVault(context, flag);
     const { client } = await requireSession(context);
+    const status = asked === "all" ? undefined : asked;
     const { proposals } = await client.call("get", "/v1/proposals", ProposalDetailsList, {
       query: { vault, status, limit },
     });
@@ -380,13 +388,14 @@ Exit codes:
         if (!json) context.out(`Proposal ${proposal.id} was approved and applied in vault "${proposal.vault}"${note}.`);
         return;
       case "rejected":
-        throw new CliError(`Proposal ${proposal.id} was rejected${note || " (no reason given)"}`, EXIT.rejected);
+        throw new CliError(`Proposal ${proposal.id} was rejected${note || " (no reason given)"}`, EXIT.rejected, { code: "proposal_rejected" });
       case "expired":
-        throw new CliError(`Proposal ${proposal.id} expired before anyone decided${note}`, EXIT.expired);
+        throw new CliError(`Proposal ${proposal.id} expired before anyone decided${note}`, EXIT.expired, { code: "proposal_expired" });
       case "pending":
         throw new CliError(
           `Proposal ${proposal.id} is still pending after ${formatDuration(timeout)}; wait again with: edgevault proposal wait ${proposal.id}`,
           EXIT.timedOut,
+          { code: "proposal_pending" },
         );
     }
   },

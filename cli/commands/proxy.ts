@@ -12,6 +12,7 @@ import { caDir, LeafCertificates, loadOrCreateCa } from "../mitm/certificates.ts
 import { DEFAULT_PROXY_PORT, startListener, type MitmListener } from "../mitm/listener.ts";
 import { EdgeSessions } from "../mitm/proxy-auth.ts";
 import { resolveAddr } from "../edge/session.ts";
+import { PortNumber } from "../command/names.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -37,11 +38,7 @@ Environment:
   options: {
     port: {
       type: "string",
-      schema: z
-        .string()
-        .regex(/^[0-9]{1,5}$/, "must be a port number")
-        .transform(Number)
-        .refine((port) => port <= 65535, "must be at most 65535"),
+      schema: PortNumber,
       default: String(DEFAULT_PROXY_PORT),
       description: "Port to listen on; 0 picks a free one",
     },

@@ -45,6 +45,8 @@ async function asPerson<T>(context: CommandContext, request: Promise<T>): Promis
     const fromEnv = context.env.EDGEVAULT_API_KEY ? " and unset EDGEVAULT_API_KEY, which takes precedence over the saved login" : "";
     throw new CliError(
       `Only a signed-in person decides held requests, not an API key, agent or session (human_required, HTTP 403). Log in as yourself with \`edgevault login --email you@example.com\`${fromEnv}, then run this again.`,
+      undefined,
+      { code: "human_required" },
     );
   }
 }

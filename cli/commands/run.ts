@@ -1,8 +1,10 @@
 /**
- * `vault run -- <cmd>`: mints a vault-scoped session, starts the MITM listener for it on a
- * free loopback port, and runs the command with the environment seed 000 promises, so every
- * standard HTTP client in it reaches the vault's services through the edge without ever
- * holding a credential. The session is revoked when the command exits, whatever the outcome.
+ * `vault run -- <cmd>`: mints a vault-scoped session, starts the MITM listener for it on
+ * 127.0.0.1:14322 as seed 000 says (another free port when that one is taken), and runs the
+ * command with the environment seed 000 promises, so every standard HTTP client in it reaches
+ * the vault's services through the edge without ever holding a credential; Node's own fetch and
+ * https too, on every Node version (node-proxy/). The session is revoked when the command exits,
+ * whatever the outcome.
  */
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
@@ -21,12 +23,14 @@ import { CliError, UsageError } from "../cli-error.ts";
 import { type CommandContext, createCommand } from "../command/command.ts";
 import { formatDuration, Ttl } from "../duration.ts";
 import { caDir, LeafCertificates, loadOrCreateCa } from "../mitm/certificates.ts";
-import { startListener, type MitmListener } from "../mitm/listener.ts";
+import { DEFAULT_PROXY_PORT, startListener, type ListenerOptions, type MitmListener } from "../mitm/listener.ts";
 import { SingleSession } from "../mitm/proxy-auth.ts";
 import { edgeSnapshotLoader, ServiceHosts } from "../mitm/service-hosts.ts";
 import { writeTrustBundle } from "../mitm/trust-bundle.ts";
 import { requireSession } from "../edge/session.ts";
 import { resolveVault, VAULT_OPTION } from "../vault-option.ts";
+import { nodeOptionsWithPreload } from "../node-proxy/node-options.ts";
+import { PortNumber } from "../command/names.ts";
 
 /** Shells' convention for "could not run it": 127 not found, 126 found but not executable. */
 const EXIT_NOT_FOUND = 127;
@@ -53,6 +57,8 @@ function isOperatorVariable(name: string): boolean {
  * key must not reach the agent), plus the proxy, CA and session variables. The lower-case proxy
  * variables are set too: curl reads only `http_proxy` for http://, and most tools prefer the
  * lower-case one when both exist, so a stale one inherited from the shell would otherwise win.
+ * NODE_OPTIONS keeps what the parent had and gains the preload that makes Node's fetch and https
+ * honour the proxy where NODE_USE_ENV_PROXY is not (Node 20).
  */
 export function childEnv(parent: Readonly<Record<string, string | undefined>>, options: ChildEnvOptions): Record<string, string> {
   const env: Record<string, string> = {};
@@ -70,6 +76,8 @@ export function childEnv(parent: Readonly<Record<string, string | undefined>>, o
     AGENT_VAULT_SESSION_TOKEN: options.token,
     AGENT_VAULT_VAULT: options.vault,
   });
+  const nodeOptions = nodeOptionsWithPreload(parent.NODE_OPTIONS);
+  if (nodeOptions !== "") env.NODE_OPTIONS = nodeOptions;
   // NODE_EXTRA_CA_CERTS adds to Node's roots; the others replace a tool's roots, so they get
   // the bundle (local CA first, then the system roots) and tunnelled hosts still verify.
   for (const name of CA_VARIABLES) env[name] = name === "NODE_EXTRA_CA_CERTS" ? options.caPath : options.bundlePath;
@@ -80,12 +88,15 @@ export const vaultRun = createCommand({
   path: ["vault", "run"],
   summary: "Run a command with a vault session: its HTTP clients reach the vault's services through the local proxy",
   description: `Mints a vault-scoped session (POST /v1/sessions; you need the member role or higher in the
-vault), starts the local MITM proxy for it on a free 127.0.0.1 port, and runs the command with:
+vault), starts the local MITM proxy for it on 127.0.0.1:14322 (seed 000's port; when it is taken,
+a free port, and the progress line says which), and runs the command with:
 
   HTTPS_PROXY, HTTP_PROXY   http://<session token>:<vault>@127.0.0.1:<port> (and https_proxy,
                             http_proxy, which curl and others read first)
   NO_PROXY                  localhost,127.0.0.1 (also no_proxy)
   NODE_USE_ENV_PROXY        1 (Node.js 22.21+ fetch and https honour the proxy variables)
+  NODE_OPTIONS              yours, plus --import of a preload that makes fetch and https honour
+                            them on older Node.js (20 and up)
   SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, GIT_SSL_CAINFO, DENO_CERT
                             a bundle holding the local root CA and the system roots
   NODE_EXTRA_CA_CERTS       the local root CA (\`edgevault ca path\`)
@@ -105,6 +116,12 @@ session is revoked when the command exits.`,
   ],
   options: {
     vault: VAULT_OPTION,
+    port: {
+      type: "string",
+      schema: PortNumber,
+      default: String(DEFAULT_PROXY_PORT),
+      description: "The port the local proxy listens on; when it is taken, a free one (the progress line says which). 0: any free port",
+    },
     ttl: {
       type: "string",
       placeholder: "duration",
@@ -114,7 +131,7 @@ session is revoked when the command exits.`,
     },
   },
   examples: ["edgevault vault run -- curl https://api.stripe.com/v1/balance", "edgevault vault run --vault payments --ttl 2h -- claude"],
-  async handler({ command, vault: flag, ttl }, context) {
+  async handler({ command, vault: flag, port, ttl }, context) {
     const [program, ...programArgs] = command;
     if (program === undefined || program === "") throw new UsageError("No command after --: the program's name is empty");
     const vault = await resolveVault(context, flag);
@@ -122,7 +139,6 @@ session is revoked when the command exits.`,
     const ca = await loadOrCreateCa(caDir(context.env));
     const bundlePath = await writeTrustBundle(ca, context.env);
 
-    context.err(`edgevault: starting a ${formatDuration(ttl)} session for vault "${vault}" and the local proxy for ${path.basename(program)}…`);
     const session = await client.call("post", "/v1/sessions", MintedSession, {
       body: { vault, ttl_seconds: ttl, label: `vault run ${path.basename(program)}`.slice(0, MAX_SESSION_LABEL_LENGTH) },
     });
@@ -133,7 +149,12 @@ session is revoked when the command exits.`,
       const hosts = new ServiceHosts({ load: edgeSnapshotLoader(new ApiClient({ addr: client.addr, token: session.token })) });
       sessions = new SingleSession(session.token, session.vault, hosts);
       await hosts.ready();
-      listener = await startListener({ edgeAddr: client.addr, sessions, leaves: new LeafCertificates(ca) });
+      const started = await listenPreferring(port, { edgeAddr: client.addr, sessions, leaves: new LeafCertificates(ca) });
+      listener = started.listener;
+      const where = `127.0.0.1:${listener.port}${started.taken ? ` (${port} is taken)` : ""}`;
+      context.err(
+        `edgevault: running ${path.basename(program)} with a ${formatDuration(ttl)} session for vault "${vault}", through the local proxy on ${where}…`,
+      );
       const env = childEnv(context.env, {
         edgeAddr: client.addr,
         token: session.token,
@@ -150,6 +171,20 @@ session is revoked when the command exits.`,
     }
   },
 });
+
+/**
+ * The listener on `port` (seed 000 names 14322, so a habit or script that expects it keeps
+ * working), or on any free port when another process holds that one: a second `vault run`, an
+ * `edgevault proxy`. Only a taken port falls back; any other failure is reported.
+ */
+async function listenPreferring(port: number, options: Omit<ListenerOptions, "port">): Promise<{ listener: MitmListener; taken: boolean }> {
+  try {
+    return { listener: await startListener({ ...options, port }), taken: false };
+  } catch (error) {
+    if (port === 0 || !(error instanceof Error && "code" in error && error.code === "EADDRINUSE")) throw error;
+    return { listener: await startListener({ ...options, port: 0 }), taken: true };
+  }
+}
 
 /** Runs the command with stdio inherited; resolves with the exit code this process should use. */
 function runChild(program: string, args: readonly string[], env: Record<string, string>, context: CommandContext): Promise<number> {

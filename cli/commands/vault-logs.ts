@@ -28,8 +28,12 @@ const FOLLOW_INTERVAL_MS = 2000;
 const MAX_CATCH_UP_PAGES = 20;
 
 const HEADER = ["TIME", "ACTOR", "METHOD", "HOST", "PATH", "STATUS", "LATENCY", "SERVICE", "DENIAL"] as const;
-/** Column widths while following: rows arrive one by one, so the table cannot size itself. */
-const FOLLOW_WIDTHS = [24, 24, 6, 28, 32, 6, 7, 14] as const;
+/**
+ * Column widths while following: rows arrive one by one, so the table cannot size itself. Every
+ * column but the last is exactly this wide (a longer cell is cut, ending in "…"), so a row never
+ * drifts from the header; --json prints every field whole.
+ */
+const FOLLOW_WIDTHS = [24, 32, 7, 28, 32, 8, 8, 16] as const;
 
 function cells(names: ReadonlyMap<string, string>, e: Entry): string[] {
   return [
@@ -46,10 +50,16 @@ function cells(names: ReadonlyMap<string, string>, e: Entry): string[] {
   ];
 }
 
-/** One row of the followed table, in fixed columns (a long cell pushes the rest right). */
+/** `cell` exactly `width` characters wide: padded, or cut with "…" as its last character. */
+const fitted = (cell: string, width: number) => (cell.length > width ? `${cell.slice(0, width - 1)}…` : cell.padEnd(width));
+
+/** One row of the followed table, in fixed columns: the last one, the denial, is never cut. */
 const fixedRow = (row: readonly string[]) =>
   row
-    .map((cell, i) => cell.padEnd(FOLLOW_WIDTHS[i] ?? 0))
+    .map((cell, i) => {
+      const width = FOLLOW_WIDTHS[i];
+      return width === undefined ? cell : fitted(cell, width);
+    })
     .join("  ")
     .trimEnd();
 

@@ -14,16 +14,17 @@ import type { CallArgs, CallOptions, EdgeMethod, EdgeOperation, EdgePath, Method
 /** The edge answered with an error: its public code and message, and the HTTP status. */
 export class ApiError extends CliError {
   readonly status: number;
-  /** As the edge sent it; compare it with `isApiError`, which takes an `ErrorCode`. */
-  readonly code: string;
+  /** The edge's message alone, without the code and status the printed message adds. */
+  readonly edgeMessage: string;
   /** The error body's other fields, as the edge sent them (e.g. a refused passport's Vane `code`). */
   readonly details: Record<string, unknown>;
 
+  /** `code` as the edge sent it; compare it with `isApiError`, which takes an `ErrorCode`. */
   constructor(status: number, code: string, message: string, hint?: string, details: Record<string, unknown> = {}) {
-    super(`${message} (${code}, HTTP ${status})${hint ? `; ${hint}` : ""}`);
+    super(`${message} (${code}, HTTP ${status})${hint ? `; ${hint}` : ""}`, undefined, { code });
     this.name = "ApiError";
     this.status = status;
-    this.code = code;
+    this.edgeMessage = hint ? `${message}; ${hint}` : message;
     this.details = details;
   }
 }
@@ -118,13 +119,15 @@ export class ApiClient {
         throw new ApiError(response.status, error, message, hint, details);
       }
       const where = response.status >= 300 && response.status < 400 ? `a redirect to ${response.headers.get("location") ?? "?"}` : `HTTP ${response.status}`;
-      throw new CliError(`${this.addr} answered ${where}, not an Edgevault response; is EDGEVAULT_ADDR / --addr right?`);
+      throw new CliError(`${this.addr} answered ${where}, not an Edgevault response; is EDGEVAULT_ADDR / --addr right?`, undefined, { code: "not_an_edge" });
     }
     const result = schema.safeParse(json);
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new CliError(
         `Unexpected response from ${this.addr} for ${method} ${path} (${issue?.path.join(".") || "body"}: ${issue?.message}); is the CLI up to date with the edge?`,
+        undefined,
+        { code: "unexpected_response" },
       );
     }
     return result.data;
@@ -132,7 +135,7 @@ export class ApiClient {
 
   #unreachable(error: unknown, timeoutMs: number): CliError {
     if (error instanceof Error && error.name === "TimeoutError") {
-      return new CliError(`${this.addr} did not answer within ${Math.round(timeoutMs / 1000)} s`, undefined, { cause: error });
+      return new CliError(`${this.addr} did not answer within ${Math.round(timeoutMs / 1000)} s`, undefined, { cause: error, code: "edge_timeout" });
     }
     const cause = error instanceof Error ? error.cause : undefined;
     const reason =
@@ -141,7 +144,10 @@ export class ApiClient {
         : error instanceof Error
           ? error.message
           : String(error);
-    return new CliError(`Cannot reach the edge at ${this.addr} (${reason}). Is it running? Locally: npm start`, undefined, { cause: error });
+    return new CliError(`Cannot reach the edge at ${this.addr} (${reason}). Is it running? Locally: npm start`, undefined, {
+      cause: error,
+      code: "edge_unreachable",
+    });
   }
 }
 

@@ -9,15 +9,15 @@ import { CliError, UsageError } from "../cli-error.ts";
 import type { CommandContext } from "../command/command.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { readLoginToken, type TokenStore } from "./login-store.ts";
+import { fromEnv } from "../program-env.ts";
 
-/** The edge address: `--addr`, else EDGEVAULT_ADDR, else the saved one, else the local default. */
+/**
+ * The edge address: `--addr`, else EDGEVAULT_ADDR (as `agent-vault`, AGENT_VAULT_ADDR after it),
+ * else the saved one, else the local default.
+ */
 export function resolveAddr(context: CommandContext, config: Config | undefined, flag?: string): string {
-  const [value, source] =
-    flag !== undefined
-      ? [flag, "--addr"]
-      : context.env.EDGEVAULT_ADDR
-        ? [context.env.EDGEVAULT_ADDR, "EDGEVAULT_ADDR"]
-        : [config?.addr ?? DEFAULT_ADDR, "the saved address"];
+  const env = fromEnv(context, "addr");
+  const [value, source] = flag !== undefined ? [flag, "--addr"] : env ? [env.value, env.source] : [config?.addr ?? DEFAULT_ADDR, "the saved address"];
   const result = Addr.safeParse(value);
   if (!result.success) throw new UsageError(`${source} ${result.error.issues[0]?.message ?? "is not a valid address"}`);
   return result.data;
@@ -39,5 +39,5 @@ export async function requireSession(context: CommandContext): Promise<Session> 
     const client = new ApiClient({ addr, token: saved.token, unauthorizedHint: "log in again with `edgevault login`" });
     return { client, tokenSource: saved.store, config };
   }
-  throw new CliError("Not logged in: run `edgevault login` or set EDGEVAULT_API_KEY");
+  throw new CliError("Not logged in: run `edgevault login` or set EDGEVAULT_API_KEY", undefined, { code: "not_logged_in" });
 }

@@ -69,7 +69,7 @@ describe("the default vault", () => {
       const run = await ok(["vault", "run", "--", process.execPath, "-e", script]);
       assert.equal(run.stdout, "default");
       assert.match(run.stderr, DEFAULT_NOTE);
-      assert.match(run.stderr, /starting a 1d session for vault "default"/);
+      assert.match(run.stderr, /running node with a 1d session for vault "default"/);
       const sessions = await edge.call("GET", "/v1/sessions?vault=default", company.ownerKey);
       assert.deepEqual((sessions.body as { sessions: unknown[] }).sessions, [], "the session is revoked afterwards");
     });

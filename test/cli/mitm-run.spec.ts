@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFile, writeFile } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
 import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { COMMANDS } from "../../cli/main.ts";
@@ -67,6 +68,7 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
     assert.equal(env.NO_PROXY, "localhost,127.0.0.1");
     assert.equal(env.no_proxy, "localhost,127.0.0.1");
     assert.equal(env.NODE_USE_ENV_PROXY, "1");
+    assert.match(env.NODE_OPTIONS ?? "", /^--import=file:\/\/\S+\/node-proxy\/preload\.js$/, "Node's fetch and https honour the proxy on Node 20 too");
     assert.equal(env.NODE_EXTRA_CA_CERTS, path.join(home, "edgevault", "ca", "ca.pem"));
     for (const name of ["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "DENO_CERT"]) {
       const file = env[name];
@@ -79,7 +81,7 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
     assert.ok(!JSON.stringify(env).includes(company.ownerKey), "nor does it under any other name");
     assert.equal(env.KEEP_ME, "1", "the rest of the parent's environment is inherited");
 
-    assert.match(result.stderr, /starting a 1d session for vault "work"/);
+    assert.match(result.stderr, new RegExp(`running node with a 1d session for vault "work", through the local proxy on 127\\.0\\.0\\.1:${proxyUrl.port}`));
     assert.equal(result.stderr.split("\n").filter(Boolean).length, 1, `one progress line: ${result.stderr}`);
     assert.ok(!result.stderr.includes(token), "the token is printed nowhere but in the child's environment");
     assert.equal((await edge.call("GET", "/v1/whoami", token)).status, 401, "the session is revoked");
@@ -166,6 +168,47 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
     assert.equal(result.code, 0, printed(result));
     assert.equal(result.stdout, "hello from the real server\n");
     assert.equal(realServer.received.at(-1)?.url, "/direct");
+  });
+
+  describe("the local proxy listens on seed 000's port, 14322, unless another process holds it", () => {
+    const PRINT_PROXY_PORT = "process.stdout.write(new URL(process.env.HTTPS_PROXY).port)";
+    /** A loopback port held by this test until `close`. */
+    const holdPort = async (port = 0) => {
+      const server = net.createServer().listen(port, "127.0.0.1");
+      await once(server, "listening");
+      return { port: (server.address() as net.AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+    };
+
+    it("without --port: 14322, or, when something else holds 14322, another port and the progress line says so", async () => {
+      const result = await cli(["vault", "run", "--vault", "work", "--", process.execPath, "-e", PRINT_PROXY_PORT]);
+      assert.equal(result.code, 0, printed(result));
+      // Other suites (and other people's) may hold 14322 at this moment: then the fallback must be announced.
+      if (result.stdout === "14322") assert.match(result.stderr, /on 127\.0\.0\.1:14322…/);
+      else assert.match(result.stderr, new RegExp(`on 127\\.0\\.0\\.1:${result.stdout} \\(14322 is taken\\)…`));
+    });
+
+    it("--port: that port when it is free", async () => {
+      const free = await holdPort();
+      await free.close();
+      const result = await cli(["vault", "run", "--vault", "work", "--port", String(free.port), "--", process.execPath, "-e", PRINT_PROXY_PORT]);
+      assert.equal(result.code, 0, printed(result));
+      assert.equal(result.stdout, String(free.port));
+      assert.doesNotMatch(result.stderr, /is taken/);
+    });
+
+    it("a taken port: a free one instead, said on the one progress line; the command still runs", async () => {
+      const taken = await holdPort();
+      try {
+        const result = await cli(["vault", "run", "--vault", "work", "--port", String(taken.port), "--", process.execPath, "-e", PRINT_PROXY_PORT]);
+        assert.equal(result.code, 0, printed(result));
+        assert.notEqual(result.stdout, String(taken.port));
+        assert.ok(Number(result.stdout) > 0);
+        assert.match(result.stderr, new RegExp(`on 127\\.0\\.0\\.1:${result.stdout} \\(${taken.port} is taken\\)…`));
+        assert.equal(result.stderr.split("\n").filter(Boolean).length, 1, result.stderr);
+      } finally {
+        await taken.close();
+      }
+    });
   });
 
   it("exits with the command's exit code, 128+n when signal n killed it, 127 when it does not exist", async () => {

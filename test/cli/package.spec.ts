@@ -10,6 +10,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { tempConfigHome } from "./support/cli.ts";
@@ -70,23 +71,34 @@ describe("the edgevault npm package", { timeout: 300_000 }, () => {
 
   it("declares its bin, Node 20+, and its runtime dependencies at the root lockfile's versions", async () => {
     assert.equal(pkg.name, "edgevault");
-    assert.deepEqual(Object.keys(pkg.bin), ["edgevault"]);
+    // One binary under two names: agent-vault for scripts written for Agent Vault (seed 002).
+    assert.deepEqual(pkg.bin, { edgevault: "dist/edgevault.js", "agent-vault": "dist/edgevault.js" });
     const lock = (JSON.parse(await readFile(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> }).packages;
     for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.optionalDependencies }))
       assert.equal(version, lock[`node_modules/${name}`]?.version, `${name} is pinned to the lockfile's version`);
     assert.ok("@napi-rs/keyring" in pkg.optionalDependencies, "the native keyring is optional: without it, logins go to the config file");
   });
 
-  it("npm pack builds one file holding the CLI and the edge's contracts; nothing else ships", async () => {
+  it("npm pack builds one file holding the CLI and the edge's contracts, beside vault run's Node preload; nothing else ships", async () => {
     const { stdout } = await npm(["pack", "--json", "--pack-destination", scratch], CLI_DIR);
     const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
     assert.ok(packed);
     tarball = path.join(scratch, packed.filename);
-    assert.deepEqual(packed.files.map((f) => f.path).sort(), ["README.md", "dist/edgevault.js", "package.json"]);
+    assert.deepEqual(packed.files.map((f) => f.path).sort(), [
+      "README.md",
+      "dist/edgevault.js",
+      "dist/node-proxy/preload.js",
+      "dist/node-proxy/proxy-rules.js",
+      "package.json",
+    ]);
     const bundle = await readFile(path.join(CLI_DIR, "dist", "edgevault.js"), "utf8");
     assert.ok(bundle.startsWith("#!/usr/bin/env node\n"));
-    // Bare imports left in the bundle are exactly what the package declares (and Node's own modules).
-    const imported = new Set([...bundle.matchAll(/(?:from|import\()\s*"([^".][^"]*)"/g)].map((m) => m[1] ?? ""));
+    assert.match(bundle, /"\.\/node-proxy\/preload\.js"/, "the bundle finds the preload beside it");
+    const preload = await readFile(path.join(CLI_DIR, "dist", "node-proxy", "preload.js"), "utf8");
+    // Bare imports left in the bundle and the preload (which requires undici when a child first fetches) are exactly what the package declares.
+    const imported = new Set(
+      [...`${bundle}\n${preload}`.matchAll(/(?:from|import\(|createRequire\(import\.meta\.url\)\()\s*"([^".][^"]*)"/g)].map((m) => m[1] ?? ""),
+    );
     const packages = [...imported]
       .filter((name) => !name.startsWith("node:"))
       .map((name) =>
@@ -104,6 +116,7 @@ describe("the edgevault npm package", { timeout: 300_000 }, () => {
     await npm(["install", "--global", "--prefix", prefix, tarball], scratch);
     const installed = path.join(prefix, "lib", "node_modules", "edgevault");
     assert.ok(existsSync(path.join(prefix, "bin", "edgevault")));
+    assert.ok(existsSync(path.join(prefix, "bin", "agent-vault")));
     for (const name of Object.keys(pkg.dependencies)) assert.ok(existsSync(path.join(installed, "node_modules", name)), `${name} is installed`);
   });
 
@@ -115,11 +128,33 @@ describe("the edgevault npm package", { timeout: 300_000 }, () => {
     assert.equal(stdout, `${pkg.version}\n`);
   });
 
-  it("vault run works against the local edge: a session for the child, the local CA made", async () => {
+  it("agent-vault is installed too: --version, and seed 002's commands as written", async () => {
+    const agentVault = path.join(prefix, "bin", "agent-vault");
     const home = await tempConfigHome();
+    const { stdout: version } = await execFileAsync(agentVault, ["--version"], { cwd: home, env: { PATH: process.env.PATH ?? "", HOME: home } });
+    assert.equal(version, `${pkg.version}\n`);
+    // `agent-vault agent invite my-agent --vault default:proxy`, with Agent Vault's address variable.
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: home,
+      XDG_CONFIG_HOME: home,
+      EDGEVAULT_CREDENTIAL_STORE: "file",
+      AGENT_VAULT_ADDR: edge.addr,
+      EDGEVAULT_API_KEY: company.ownerKey,
+    };
+    const { stdout: prompt } = await execFileAsync(agentVault, ["agent", "invite", "packaged-agent", "--vault", "default:proxy"], { cwd: home, env });
+    assert.match(prompt, /the agent "packaged-agent"/);
+    const { stdout: listed } = await execFileAsync(agentVault, ["agent", "invite", "list", "--status", "pending"], { cwd: home, env });
+    assert.match(listed, /packaged-agent +agent +pending +member +default:proxy/);
+  });
+
+  it("vault run works against the local edge: a session for the child, the local CA made, Node's fetch and https preloaded", async () => {
+    const home = await tempConfigHome();
+    // The fetch runs through the installed preload's dispatcher (the edge is in NO_PROXY), which loads undici from the install.
     const script = `fetch(process.env.AGENT_VAULT_ADDR + "/v1/whoami", { headers: { authorization: "Bearer " + process.env.AGENT_VAULT_SESSION_TOKEN } })
       .then(async (r) => console.log(JSON.stringify({ status: r.status, kind: (await r.json()).kind, vault: process.env.AGENT_VAULT_VAULT,
-        ca: require("node:fs").existsSync(process.env.NODE_EXTRA_CA_CERTS), proxy: /^http:\\/\\/evs_/.test(process.env.HTTPS_PROXY) })))`;
+        ca: require("node:fs").existsSync(process.env.NODE_EXTRA_CA_CERTS), proxy: /^http:\\/\\/evs_/.test(process.env.HTTPS_PROXY),
+        preload: process.env.NODE_OPTIONS, https: require("node:https").globalAgent.constructor.name })))`;
     const { stdout, stderr } = await execFileAsync(
       path.join(prefix, "bin", "edgevault"),
       ["vault", "run", "--vault", "default", "--", process.execPath, "-e", script],
@@ -135,6 +170,11 @@ describe("the edgevault npm package", { timeout: 300_000 }, () => {
         },
       },
     );
-    assert.deepEqual(JSON.parse(stdout), { status: 200, kind: "vault_session", vault: "default", ca: true, proxy: true }, stderr);
+    const installedPreload = pathToFileURL(path.join(prefix, "lib", "node_modules", "edgevault", "dist", "node-proxy", "preload.js")).href;
+    assert.deepEqual(
+      JSON.parse(stdout),
+      { status: 200, kind: "vault_session", vault: "default", ca: true, proxy: true, preload: `--import=${installedPreload}`, https: "TunnellingAgent" },
+      stderr,
+    );
   });
 });

@@ -2,14 +2,12 @@
  * Proposals through the CLI against a real edge: an agent raises them with fetch; a signed-in
  * person lists, reviews, approves (values from stdin, or typed at a hidden prompt) and rejects
  * them with the CLI; `proposal wait` returns when a decision lands while it waits. API keys are
- * told how to get a person's login. Values typed at approval appear in no output.
+ * told how to get a person's login. Values typed at approval appear in no output. How values are
+ * read at a terminal or from stdin: proposal-values.spec.ts.
  */
 import assert from "node:assert/strict";
-import { PassThrough } from "node:stream";
 import { afterAll as after, beforeAll as before, describe, it } from "vitest";
-import { CliError } from "../../cli/cli-error.ts";
 import { COMMANDS } from "../../cli/main.ts";
-import { parseSlotValues, readSlotValues } from "../../cli/slot-values.ts";
 import { inviteAgent, proxyFetch, type TestAgent } from "./support/agent.ts";
 import { spawnCli } from "./support/cli-child.ts";
 import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";
@@ -228,6 +226,14 @@ describe("edgevault proposal", () => {
       const again = await asReviewer(["proposal", "approve", id], { stdin: SECRETS.stripe });
       assert.equal(again.code, 1);
       assert.match(again.stderr, new RegExp(`Proposal ${id} is already applied; nothing was decided`));
+
+      // Once applied, show says what became of each value, and no slot "needs a value" any more.
+      const shown = await asReviewer(["proposal", "show", id]);
+      assert.equal(shown.code, 0, printed(shown));
+      assert.doesNotMatch(shown.stdout, /needs a value/);
+      assert.match(shown.stdout, /^ {2}set +STRIPE_KEY +stored: typed by the approver$/m);
+      assert.match(shown.stdout, /^ {2}set +AGENT_KEY +stored: supplied by the agent$/m);
+      assert.doesNotMatch(shown.stderr, /Approve with/);
     });
   });
 
@@ -314,6 +320,20 @@ describe("edgevault proposal", () => {
       });
       const list = await asReviewer(["proposal", "list", "--vault", "payments", "--status", "rejected"]);
       assert.match(list.stdout, new RegExp(`^${id} +rejected `, "m"));
+      const shown = await asReviewer(["proposal", "show", id]);
+      assert.match(shown.stdout, /^ {2}set +STRIPE_KEY +not stored: the proposal was rejected$/m);
+      assert.doesNotMatch(shown.stdout, /needs a value/);
+      // --status all lists every status, with who raised each.
+      const all = await asReviewer(["proposal", "list", "--vault", "payments", "--status", "all"]);
+      assert.equal(all.code, 0, printed(all));
+      assert.match(all.stdout, new RegExp(`^${id} +rejected +agent billing-agent `, "m"));
+      assert.match(all.stdout, /^prp_\w+ +applied +agent billing-agent /m);
+      assert.deepEqual(
+        (JSON.parse((await asReviewer(["proposal", "list", "--vault", "payments", "--status", "all", "--json"])).stdout) as Proposal[])
+          .map((p) => p.status)
+          .sort(),
+        (JSON.parse((await asReviewer(["proposal", "list", "--vault", "payments", "--json"])).stdout) as Proposal[]).map((p) => p.status).sort(),
+      );
     });
   });
 
@@ -340,7 +360,10 @@ describe("edgevault proposal", () => {
       assert.equal(decided.status, 200, JSON.stringify(decided.body));
       const result = await record(waiting.result);
       assert.equal(result.code, 3, printed(result));
-      assert.match(result.stderr, new RegExp(`error: Proposal ${id} was rejected: Not this quarter`));
+      // With --json the outcome is JSON on stderr too, its last line.
+      const error = JSON.parse(result.stderr.trim().split("\n").at(-1) ?? "") as { error: string; message: string };
+      assert.equal(error.error, "proposal_rejected");
+      assert.match(error.message, new RegExp(`^Proposal ${id} was rejected: Not this quarter`));
       assert.deepEqual((({ id: got, status }) => [got, status])(JSON.parse(result.stdout) as Proposal), [id, "rejected"]);
     });
 
@@ -376,57 +399,6 @@ describe("edgevault proposal", () => {
         const result = await asReviewer(args);
         assert.equal(result.code, 2, `${args.join(" ")}: ${printed(result)}`);
       }
-    });
-  });
-
-  describe("values typed at a terminal", () => {
-    /** A terminal-like stdin the test types into once each prompt is shown. */
-    function terminal(answers: Record<string, string>) {
-      const stdin = Object.assign(new PassThrough(), { isTTY: true });
-      const stderr = new PassThrough();
-      let shown = "";
-      stderr.on("data", (chunk: Buffer) => {
-        shown += chunk.toString("utf8");
-        for (const [prompt, answer] of Object.entries(answers)) {
-          if (shown.endsWith(`${prompt}: `)) {
-            delete answers[prompt];
-            setImmediate(() => stdin.write(`${answer}\n`));
-          }
-        }
-      });
-      return { io: { stdin, stderr }, shown: () => shown };
-    }
-
-    it("asks for each value at a hidden prompt, after saying what it is; nothing typed is echoed", async () => {
-      const tty = terminal({ "Value for TWILIO_SID": SECRETS.twilioSid, "Value for TWILIO_TOKEN": SECRETS.twilioToken });
-      const announced: string[] = [];
-      const values = await readSlotValues(tty.io, [{ key: "TWILIO_SID", describe: "TWILIO_SID: Account SID" }, { key: "TWILIO_TOKEN" }], (line) =>
-        announced.push(line),
-      );
-      assert.deepEqual(values, { TWILIO_SID: SECRETS.twilioSid, TWILIO_TOKEN: SECRETS.twilioToken });
-      assert.deepEqual(announced, ["TWILIO_SID: Account SID"]);
-      assert.match(tty.shown(), /Value for TWILIO_SID: .*Value for TWILIO_TOKEN: /s);
-      assert.ok(!tty.shown().includes(SECRETS.twilioSid) && !tty.shown().includes(SECRETS.twilioToken), "typed values are not echoed");
-    });
-
-    it("reads nothing when no slot needs a value", async () => {
-      const stdin = Object.assign(new PassThrough(), { isTTY: true });
-      assert.deepEqual(await readSlotValues({ stdin, stderr: new PassThrough() }, [], () => {}), {});
-    });
-
-    it("parses piped values: a bare value for one slot, KEY=value lines for several", () => {
-      assert.deepEqual(parseSlotValues("sk=abc", ["STRIPE_KEY"]), { STRIPE_KEY: "sk=abc" });
-      assert.deepEqual(parseSlotValues("STRIPE_KEY=sk_live", ["STRIPE_KEY"]), { STRIPE_KEY: "sk_live" });
-      assert.deepEqual(parseSlotValues("-----BEGIN KEY-----\nabc\n-----END KEY-----", ["PEM"]), { PEM: "-----BEGIN KEY-----\nabc\n-----END KEY-----" });
-      assert.deepEqual(parseSlotValues("A=1\r\nB= two \r\n", ["A", "B"]), { A: "1", B: " two " });
-      assert.throws(
-        () => parseSlotValues("A=1\nB=", ["A", "B"]),
-        (error) => error instanceof CliError && /stdin line 2: the value for B is empty/.test(error.message),
-      );
-      assert.throws(
-        () => parseSlotValues("A=1\nsecret-looking line", ["A", "B"]),
-        (error) => error instanceof CliError && !error.message.includes("secret-looking"),
-      );
     });
   });
 

@@ -152,6 +152,40 @@ describe("--json", () => {
     assert.deepEqual(await json(["vault", "credential", "delete", "SCRIPT_KEY"]), { vault: "scripted", deleted: ["SCRIPT_KEY"] });
     assert.deepEqual(await json(["agent", "delete", "scripted-agent", "--yes"]), { deleted: "scripted-agent" });
   });
+
+  it("makes an error one JSON object on stderr, with the edge's code when the edge refused, and the same exit code", async () => {
+    /** Runs with --json; resolves with the exit code, stdout and the one JSON line stderr holds. */
+    const failing = async (args: readonly string[], options: Omit<CliOptions, "configHome"> & { configHome?: string } = {}) => {
+      const result = await runCli([...args, "--json"], { configHome: home, ...options });
+      const lines = result.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, `${args.join(" ")}: one line on stderr:\n${result.stderr}`);
+      return { code: result.code, stdout: result.stdout, error: JSON.parse(lines[0] ?? "") as Record<string, unknown> };
+    };
+    // The edge refused: its code, message and status, as its body said them.
+    const refused = await failing(["vault", "service", "show", "no-such-service", "--vault", "scripted"]);
+    assert.deepEqual([refused.code, refused.error.error, refused.error.status], [EXIT.failure, "service_not_found", 404]);
+    assert.equal(typeof refused.error.message, "string");
+    assert.doesNotMatch(String(refused.error.message), /HTTP 404/, "the edge's message, not the sentence printed without --json");
+    // A refusal a command rewords keeps the edge's code.
+    const keyDecides = await failing(["request", "reject", "hrq_0123456789abcdef01"]);
+    assert.deepEqual([keyDecides.code, keyDecides.error.error], [EXIT.failure, "human_required"]);
+    assert.match(String(keyDecides.error.message), /edgevault login --email/);
+    // The command line is wrong: exit 2, as without --json, and nothing on stdout.
+    const usage = await failing(["vault", "create", "Not A Name"]);
+    assert.deepEqual([usage.code, usage.error.error, usage.stdout], [EXIT.usage, "usage_error", ""]);
+    const unknown = await failing(["vault", "lsit"]);
+    assert.deepEqual([unknown.code, unknown.error.error], [EXIT.usage, "usage_error"]);
+    assert.match(String(unknown.error.message), /Did you mean:\n {2}edgevault vault list/);
+    // Local state: not logged in.
+    const anonymous = await failing(["vault", "list"], { configHome: await tempConfigHome() });
+    assert.deepEqual([anonymous.code, anonymous.error.error], [EXIT.failure, "not_logged_in"]);
+    // The edge cannot be reached.
+    const unreachable = await failing(["vault", "list"], { env: { EDGEVAULT_ADDR: "http://127.0.0.1:9" } });
+    assert.deepEqual([unreachable.code, unreachable.error.error], [EXIT.failure, "edge_unreachable"]);
+    // Without --json, the same failures stay sentences.
+    const plain = await cli(["vault", "service", "show", "no-such-service", "--vault", "scripted"]);
+    assert.match(plain.stderr, /^error: .*\(service_not_found, HTTP 404\)$/m);
+  });
 });
 
 describe("docs/cli.md", () => {
@@ -212,7 +246,7 @@ describe("edgevault completion", () => {
     assert.deepEqual(complete("edgevault", "vault", "create", "x", "--p"), ["--policy"]);
     assert.deepEqual(complete("edgevault", "vault", "create", "x", "--policy", ""), ["passthrough", "deny"]);
     assert.deepEqual(complete("edgevault", "user", "invite", "a@example.com", "--role", "o"), ["owner"]);
-    assert.deepEqual(complete("edgevault", "proposal", "list", "--status", ""), ["pending", "applied", "rejected", "expired"]);
+    assert.deepEqual(complete("edgevault", "proposal", "list", "--status", ""), ["pending", "applied", "rejected", "expired", "all"]);
     assert.deepEqual(complete("edgevault", "completion", ""), []);
     // Every command is reachable word by word, and offers every option it declares.
     const answers = completeAll(
@@ -343,6 +377,7 @@ describe("proposal wait: one exit code per outcome", () => {
     const result = await wait("--json");
     assert.equal(result.code, 4, printed(result));
     assert.equal((JSON.parse(result.stdout) as { status: string }).status, "expired");
+    assert.equal((JSON.parse(result.stderr) as { error: string }).error, "proposal_expired");
   });
 
   it("the edge's refusal is still 1", async () => {

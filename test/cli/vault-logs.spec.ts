@@ -102,14 +102,25 @@ describe("edgevault vault logs: filters and --follow", () => {
     assert.equal(await call(alpha, "api.one.test/followed-1"), 200);
     assert.equal(await call(beta, "api.two.test/followed-2"), 200);
     await following.stdoutMatching(/followed-2/);
+    // Cells longer than their column: a long path, and a long host no service answers (refused).
+    assert.equal(await call(beta, `api.one.test/long-${"x".repeat(80)}`), 200);
+    assert.equal(await call(beta, "api.a-host-name-far-longer-than-its-column.test/d"), 403);
+    await following.stdoutMatching(/api\.a-host-name-far-lon/);
     following.interrupt();
     const result = await following.result;
     assert.equal(result.code, 0, printed(result));
     const lines = result.stdout.trim().split("\n");
     assert.match(lines[0] ?? "", /^TIME +ACTOR +METHOD +HOST +PATH +STATUS +LATENCY +SERVICE +DENIAL$/);
+    // The columns never drift from the header: every row's cells start where its titles do.
+    const starts = [...(lines[0] ?? "").matchAll(/\S+/g)].map((m) => m.index);
+    for (const line of lines.slice(1)) {
+      for (const start of starts.slice(1)) assert.match(line.slice(start - 2, start + 1), /^ {2}\S$/, `column at ${start} of:\n${lines[0]}\n${line}`);
+    }
+    assert.match(result.stdout, /\/long-x+… +200 /);
+    assert.match(result.stdout, / +403 +\S+ +- +forbidden$/m);
     // The two latest before it started (oldest first), then the two new ones in the order made.
     assert.deepEqual(
-      lines.slice(1).map((line) => line.split(/ +/).slice(1, 5).join(" ")),
+      lines.slice(1, 5).map((line) => line.split(/ +/).slice(1, 5).join(" ")),
       [
         "agent:beta-agent GET api.two.test /b",
         "agent:beta-agent GET api.nowhere.test /c",
