@@ -47,13 +47,15 @@ function received(req, bytes) {
 }
 
 /**
- * Starts the echo upstream; resolves once it listens. `port` 0 picks a free one (tests).
- * @param {{ port?: number, host?: string }} [options]
+ * Starts the echo upstream; resolves once it listens. `port` 0 picks a free one, and `onRequest`
+ * sees each request's headers as they arrived, unmasked (tests, to check what really came).
+ * @param {{ port?: number, host?: string, onRequest?: (headers: import("node:http").IncomingHttpHeaders) => void }} [options]
  * @returns {Promise<{ origin: string, close(): Promise<void> }>}
  */
 export function startDemoUpstream(options = {}) {
   const host = options.host ?? DEMO_UPSTREAM_HOST;
   const server = createServer((req, res) => {
+    options.onRequest?.({ ...req.headers });
     let bytes = 0;
     req.on("data", (chunk) => {
       bytes += chunk.length;
