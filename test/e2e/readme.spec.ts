@@ -25,7 +25,7 @@ const ACTION_TIMEOUT_MS = 15_000;
 const MARKER = "<!-- quickstart -->";
 
 /** The fenced blocks that follow a quick-start marker, in the README's order. */
-export function quickstartBlocks(readme: string): string[] {
+function quickstartBlocks(readme: string): string[] {
   const blocks: string[] = [];
   for (const match of readme.matchAll(/<!-- quickstart -->\s*\n```(?:sh|bash)\n([\s\S]*?)\n```/g)) blocks.push(match[1] ?? "");
   return blocks;
