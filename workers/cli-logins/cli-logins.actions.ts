@@ -115,7 +115,7 @@ export async function collectCliLogin(ctx: PublicActionContext, deviceCode: stri
     throw new AppError(400, "slow_down", `Poll at most every ${CLI_LOGIN_POLL_SECONDS} s`, { headers: { "Retry-After": String(CLI_LOGIN_POLL_SECONDS) } });
   if (login.status === "pending") throw new AppError(400, "authorization_pending", `Waiting for a person to confirm the code ${login.userCode}`);
   const user = login.userId && login.companyId ? await findUserInCompany(ctx.db, login.companyId, login.userId) : undefined;
-  if (!user || user.status !== "active") throw gone("The person who confirmed this login can no longer sign in");
+  if (user?.status !== "active") throw gone("The person who confirmed this login can no longer sign in");
   if (!(await markCollected(ctx.db, login.id, now))) throw gone("This login was collected already");
   // Not a Change: as with signing in, a person's credential is made and nobody's rights change.
   const session = await createUserSession(ctx.db, ctx.edge.mint, user, "bearer", now);
