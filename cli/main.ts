@@ -11,6 +11,7 @@ import { agentDelete, agentDisable, agentEnable, agentInfo, agentList, agentRena
 import { agentInvite, agentInviteList, agentInviteRevoke } from "./commands/agent-invite.ts";
 import { agentPassportGrant, agentPassportIssue, agentPassportRevoke, agentPassportRotate, agentPassportVerify } from "./commands/agent-passport.ts";
 import { login, logout, whoami } from "./commands/auth.ts";
+import { demo, demoPropose } from "./commands/demo.ts";
 import { credentialDelete, credentialList, credentialSet } from "./commands/credential.ts";
 import { agentApprove, agentRegistrations, agentReject } from "./commands/registration.ts";
 import { vaultCreate, vaultList, vaultUse } from "./commands/vault.ts";
@@ -38,6 +39,8 @@ export const COMMANDS: readonly Command[] = [
   login,
   logout,
   whoami,
+  demo,
+  demoPropose,
   userInvite,
   userList,
   userSetRole,

@@ -2,7 +2,8 @@
 /**
  * `npm start`: the edge API on http://127.0.0.1:14321 with local D1 and Durable Objects.
  * Creates `.dev.vars` (secrets) and a dev owner key once, applies migrations, seeds the `demo`
- * company, runs `wrangler dev`, and once it answers makes sure the demo's human owner exists,
+ * company, runs `wrangler dev`, and once it answers makes sure the demo's human owner exists;
+ * serves the demo's echo upstream (demo-upstream.js) on 127.0.0.1:14329 for `edgevault demo`,
  * then keeps running until SIGINT/SIGTERM. Everything stays on loopback.
  */
 import { spawn } from "node:child_process";
@@ -10,6 +11,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEMO_UPSTREAM_PORT, startDemoUpstream } from "./demo-upstream.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -218,7 +220,14 @@ function ownerLines(owner) {
   }
 }
 
-function banner(key, owner) {
+/** The echo upstream's line: where it answers, or why it does not (the demo then says how to point elsewhere). */
+function demoUpstreamLine(demo) {
+  return demo.origin
+    ? `Demo upstream: ${demo.origin} answers every request with what it received (credentials masked); used by \`npx edgevault demo\`.`
+    : `Demo upstream: not started (${demo.why}); \`npx edgevault demo --upstream <origin>\` takes another.`;
+}
+
+function banner(key, owner, demo) {
   const keyLine =
     key.source === "env"
       ? "Owner key: from $EDGEVAULT_DEV_OWNER_KEY"
@@ -226,18 +235,18 @@ function banner(key, owner) {
         ? `Owner key (shown once, saved in .edgevault-dev/owner-key): ${key.token}`
         : "Owner key: in .edgevault-dev/owner-key";
   const keyExpr = key.source === "env" ? "$EDGEVAULT_DEV_OWNER_KEY" : "$(cat .edgevault-dev/owner-key)";
-  const auth = `-H "Authorization: Bearer $EDGEVAULT_API_KEY"`;
-  const json = `-H 'Content-Type: application/json'`;
   return [
     "",
     `Edgevault dev edge: ${URL_BASE}  (company "${COMPANY.id}"; API reference at ${URL_BASE}/docs)`,
     keyLine,
     ...ownerLines(owner),
     `Sign in at ${URL_BASE}/sign-in to approve agents' proposals (their approval_url) and see ${URL_BASE}/inbox.`,
+    demoUpstreamLine(demo),
     "",
-    `Try it, after: export EDGEVAULT_API_KEY=${keyExpr}`,
-    `  curl -s -X POST ${URL_BASE}/v1/credentials ${auth} ${json} -d '{"vault":"default","credentials":{"EXAMPLE_API_KEY":"sk-example"}}'`,
-    `  curl -s "${URL_BASE}/v1/credentials?vault=default" ${auth}`,
+    "Quick start, in another terminal (README.md):",
+    `  export EDGEVAULT_API_KEY=${keyExpr}`,
+    "  npx edgevault demo              # a vault, a service, a credential and an agent; two calls with the credential injected",
+    "  npx edgevault demo propose      # the agent asks for a new host; approve it in the browser",
     "",
   ].join("\n");
 }
@@ -252,15 +261,21 @@ async function main() {
   await wrangler(["d1", "execute", "DB", "--local", "--env", "dev", "--command", seedStatements(key.token)]);
   if (stopping) return 130;
 
+  const demo = await startDemoUpstream({ port: DEMO_UPSTREAM_PORT }).then(
+    (upstream) => ({ origin: upstream.origin, close: upstream.close }),
+    (error) => ({ why: error?.code === "EADDRINUSE" ? `port ${DEMO_UPSTREAM_PORT} is taken` : String(error?.message ?? error) }),
+  );
   const dev = runDev();
   // The owner user goes through the edge itself; the banner follows once it exists.
   waitForEdge(dev.child)
     .then(() => ensureOwnerUser(key))
     .catch((error) => ({ state: "failed", why: error instanceof Error ? error.message : String(error) }))
     .then((owner) => {
-      if (!stopping && dev.child.exitCode === null) console.log(banner(key, owner));
+      if (!stopping && dev.child.exitCode === null) console.log(banner(key, owner, demo));
     });
-  return dev.exited;
+  const code = await dev.exited;
+  await demo.close?.();
+  return code;
 }
 
 /** Starts `wrangler dev` in the foreground; `exited` resolves with the exit code to pass on. */

@@ -21,6 +21,7 @@ import { agentsArea } from "./agents/agents.index.ts";
 import { auditRouter } from "./audit/audit.handlers.ts";
 import { chainRouter } from "./chain/chain.handlers.ts";
 import { authRouter } from "./sign-in/sign-in.handlers.ts";
+import { cliLoginsRouter } from "./cli-logins/cli-logins.handlers.ts";
 import { companiesRouter, platformRouter } from "./companies/companies.handlers.ts";
 import { credentialsRouter } from "./credentials/credentials.handlers.ts";
 import { discoverRouter } from "./discover/discover.handlers.ts";
@@ -81,6 +82,7 @@ export function buildApp({ permissions = PERMISSIONS }: AppOptions = {}) {
     companiesRouter,
     ssoRouter,
     authRouter,
+    cliLoginsRouter,
     usersRouter,
     vaultsRouter,
     servicesRouter,

@@ -15,7 +15,10 @@ import { isCompanyKey } from "../edge/company-key.ts";
 import { configPath, deleteConfig, loadConfig, type Config } from "../edge/config.ts";
 import { credentialStoreSetting, describeStore, readLoginToken, removeKeychainItem, removeLogin, saveLogin } from "../edge/login-store.ts";
 import { requireSession, resolveAddr } from "../edge/session.ts";
+import { VaultName } from "../command/names.ts";
 import { readSecret } from "../prompt.ts";
+import { webLogin } from "./login-web.ts";
+import { askEmail, askLoginWay, type LoginWay } from "./login-ways.ts";
 
 /** What `GET /v1/whoami` says the token is. */
 type Caller = z.output<typeof WhoAmI>;
@@ -47,14 +50,19 @@ function companyKeyRefused(): UsageError {
 
 export const login = createCommand({
   path: ["login"],
-  summary: "Save a login for this machine: a user session from email + password, or (only with --save-api-key) a company API key",
+  summary: "Save a login for this machine: e-mail and password, the browser (--web), or an API key; at a terminal it asks which",
   description: `Log in to an Edgevault edge and save the token: in the OS keychain when one is usable, else in
-the config file (mode 0600); the output says which. With --email, reads the password and signs
-in as that user. Without it, reads a token: a company API key is refused unless --save-api-key
-is given (a saved owner key is usable by anything running as you); pass one per command in
-EDGEVAULT_API_KEY instead. The secret is read from stdin when it is piped, otherwise from a
-hidden prompt; never from arguments. The token is checked with GET /v1/whoami before anything
-is saved.
+the config file (mode 0600); the output says which. At a terminal without flags, it asks which
+way: e-mail and password, in the browser, or an API key (saved, since you chose it).
+
+With --email, reads the password and signs in as that user. With --web (as gh auth login
+--web): prints a one-time code and the console page /cli-login; a person signed in there checks
+the code and confirms, and this command receives a login of that person (--company: only that
+company's people may confirm it). With piped stdin and no flag, reads a token: a company API key
+is refused unless --save-api-key is given (a saved owner key is usable by anything running as
+you); pass one per command in EDGEVAULT_API_KEY instead. Secrets are read from stdin when it is
+piped, otherwise from a hidden prompt; never from arguments. The token is checked with GET
+/v1/whoami before anything is saved.
 
 Environment:
   EDGEVAULT_CREDENTIAL_STORE=file   Save in the config file without trying the OS keychain`,
@@ -67,26 +75,45 @@ Environment:
       description: "Sign in as this user instead of using an API key",
     },
     "save-api-key": { type: "boolean", description: "Save a company API key (owner rights) rather than refuse it" },
+    web: { type: "boolean", description: "Log in in the browser: confirm a one-time code on the console's /cli-login page" },
+    company: {
+      type: "string",
+      placeholder: "id",
+      schema: VaultName.optional(),
+      description: "With --web: only a person of this company may confirm the code",
+    },
   },
   examples: [
+    "edgevault login                                                 # at a terminal: asks which way",
+    "edgevault login --web                                           # confirm a code in the browser",
     "edgevault login --email ada@example.com                         # password at the hidden prompt",
     "edgevault login --addr https://edgevault.example.com --email ada@example.com",
     "cat .edgevault-dev/owner-key | edgevault login --save-api-key",
   ],
   async handler(args, context) {
     if (args.email !== undefined && args["save-api-key"]) throw new UsageError("--save-api-key is for an API key; --email signs in as a user: use one of them");
+    if (args.web && (args.email !== undefined || args["save-api-key"]))
+      throw new UsageError("--web logs in in the browser: leave out --email and --save-api-key");
+    if (args.company !== undefined && !args.web) throw new UsageError("--company goes with --web");
     credentialStoreSetting(context.env); // a wrong value is a usage error before any secret is read
     // A broken config file must not stop the user from logging in again; it is replaced below.
     const existing = await loadConfig(context.env).catch(() => undefined);
     const addr = resolveAddr(context, existing, args.addr);
 
+    // At a terminal with nothing said, ask; piped input stays a token, as scripts send it.
+    const way: LoginWay | "token" =
+      args.email !== undefined ? "email" : args.web ? "web" : args["save-api-key"] || !context.stdin.isTTY ? "token" : await askLoginWay(context);
+    // Choosing "an API key" at the prompt is asking to save one.
+    const saveApiKey = args["save-api-key"] || way === "api-key";
     let token: string;
-    if (args.email === undefined) {
+    if (way === "email") {
+      token = await signIn(context, addr, args.email ?? (await askEmail(context)));
+    } else if (way === "web") {
+      token = await webLogin(context, { addr, ...(args.company ? { company: args.company } : {}) });
+    } else {
       token = (await readSecret(context, "API key")).trim();
       // Refused before it is sent anywhere, as the edge would read it.
-      if (isCompanyKey(token) && !args["save-api-key"]) throw companyKeyRefused();
-    } else {
-      token = await signIn(context, addr, args.email);
+      if (isCompanyKey(token) && !saveApiKey) throw companyKeyRefused();
     }
     let me: Caller;
     try {
@@ -96,7 +123,7 @@ Environment:
       throw error;
     }
     // The edge is the authority on what the token is, should its shapes ever change.
-    if (me.kind === "company_key" && !args["save-api-key"]) throw companyKeyRefused();
+    if (me.kind === "company_key" && !saveApiKey) throw companyKeyRefused();
     const saved = await saveLogin(context.env, { addr, token, kind: me.kind }, existing);
     context.out(`Logged in to ${addr} as ${describeCaller(me)}.`);
     context.err(saved.kind === "keychain" ? "Token saved in the OS keychain." : `Token saved in file ${saved.path} (mode 0600): ${saved.reason}.`);

@@ -84,7 +84,7 @@ describe("did you mean", () => {
 
 /** Commands whose output is not a result a script would parse: a sentence, a script, a certificate, another program's. */
 // `chain export` prints JSON lines already: the chain, as `GET /v1/chain/export` streams it.
-const WITHOUT_JSON = ["login", "logout", "ca path", "ca export", "ca trust", "proxy", "vault run", "completion", "chain export"];
+const WITHOUT_JSON = ["login", "logout", "demo", "demo propose", "ca path", "ca export", "ca trust", "proxy", "vault run", "completion", "chain export"];
 
 describe("--json", () => {
   let edge: Edge;

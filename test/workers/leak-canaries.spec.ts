@@ -249,6 +249,12 @@ describe("leak canaries", () => {
     // Every GET of /openapi.json, as the owner and as the agent, with this company's real names and ids.
     await flushRequestLog();
     const doc = (await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    // A CLI login waiting for a person, for its read (people only: the key is refused, the person finds it).
+    const cliLogin = (await (
+      await SELF.fetch(`${BASE}/v1/cli-logins`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })
+    ).json()) as {
+      user_code: string;
+    };
     const fill = (path: string) =>
       path
         .replace("{vault}", vault)
@@ -257,6 +263,7 @@ describe("leak canaries", () => {
         .replace("{agentId}", agentName)
         .replace("{jti}", passportJti)
         .replace("{index}", "0")
+        .replace("{userCode}", cliLogin.user_code)
         .replace(/^\/api\/agents\/\{id\}/, `/api/agents/${agentName}`)
         .replace(/^\/v1\/proposals\/\{id\}/, `/v1/proposals/${proposal}`)
         .replace(/^\/v1\/requests\/\{id\}/, `/v1/requests/${heldId}`);
@@ -276,8 +283,9 @@ describe("leak canaries", () => {
         if (who !== "agent" && read.status !== 200) unread.push(`${path} as ${who}: ${read.status}`);
       }
     }
-    // The owner's reads all found what they asked for (only the agent's own WebSocket needs an agent and an upgrade).
+    // The owner's reads all found what they asked for (only the agent's own WebSocket needs an agent and an upgrade, and a CLI login a person).
     expect(unread).toEqual([
+      "/v1/cli-logins/{userCode} as owner: 403",
       "/v1/agents/channel as owner: 403",
       "/v1/agents/channel as person: 403",
       expect.stringMatching(/^\/v1\/companies\/\{companyId\}\/agents\/channel as owner: 4\d\d$/),

@@ -164,6 +164,14 @@ export const PERMISSIONS = {
     { refusal: { code: "not_a_session", message: "Only user sessions sign out; revoke API keys, rotate agent tokens, revoke vault sessions" } },
   ),
   "GET /v1/whoami": everyone(),
+  "POST /v1/cli-logins": { ...PUBLIC, note: "starts `edgevault login --web`; at most 5 waiting per client address" },
+  "POST /v1/cli-logins/token": { ...PUBLIC, note: "authenticated by the device code; the confirmed login's session, once" },
+  "GET /v1/cli-logins/{userCode}": only({ owner: "allow", member: "allow" }, { note: "a login asked for another company is not found", refusal: HUMANS_ONLY }),
+  "POST /v1/cli-logins/{userCode}/approve": only(
+    { owner: "allow", member: "allow" },
+    { note: "the CLI collects a session of the person who confirms", refusal: HUMANS_ONLY },
+  ),
+  "POST /v1/cli-logins/{userCode}/deny": only({ owner: "allow", member: "allow" }, { refusal: HUMANS_ONLY }),
 
   "POST /v1/users": only(OWNERS, { note: "creating or inviting a person, owner or member" }),
   "GET /v1/users": only(OWNERS),
@@ -320,6 +328,9 @@ export const PERMISSIONS = {
   "DELETE /proxy/{host}/{path}": PROXY_ROW(),
 
   "GET /sign-in": { access: "public", surface: "page" },
+  "GET /cli-login": consolePage("GET /v1/cli-logins/{userCode}", PEOPLE, "the user code typed, or from ?code=; what asks, from where"),
+  "POST /cli-login/approve": consolePage("POST /v1/cli-logins/{userCode}/approve", PEOPLE),
+  "POST /cli-login/deny": consolePage("POST /v1/cli-logins/{userCode}/deny", PEOPLE),
   "POST /sign-in": { access: "public", surface: "page", note: "throttled per account and address" },
   "GET /sign-in/sso": { access: "public", surface: "page", note: "starts a sign-in through a company's identity provider (by e-mail domain or company)" },
   "GET /sign-in/sso/callback": {

@@ -170,6 +170,19 @@ export const SSO_ERROR_CODES = [
 /** Sign-in and sign-out. */
 export const SIGN_IN_ERROR_CODES = ["invalid_credentials", "company_required", "too_many_attempts", "not_a_session"] as const;
 
+/**
+ * CLI logins (`edgevault login --web`): the device flow's answers to the CLI's polls (RFC 8628
+ * §3.5's words) and the page's refusals.
+ */
+export const CLI_LOGIN_ERROR_CODES = [
+  "authorization_pending",
+  "slow_down",
+  "access_denied",
+  "expired_token",
+  "too_many_pending_logins",
+  "cli_login_decided",
+] as const;
+
 /** People. */
 export const USER_ERROR_CODES = ["user_exists", "last_owner"] as const;
 
@@ -188,6 +201,7 @@ export const WEBHOOK_ERROR_CODES = ["invalid_webhook_url", "too_many_webhooks"] 
 
 const GROUPS = [
   COMMON_ERROR_CODES,
+  CLI_LOGIN_ERROR_CODES,
   PROXY_ERROR_CODES,
   SESSION_ERROR_CODES,
   IDENTITY_ERROR_CODES,

@@ -62,6 +62,9 @@ export const CRITICAL_CELLS: Record<string, Expected> = {
   "DELETE /v1/company/sso": OWNERS_ONLY,
   "GET /sign-in/sso": "public",
   "GET /sign-in/sso/callback": "public",
+  // Confirming a CLI login hands a session of the confirming person to a command line: people only.
+  "POST /v1/cli-logins/{userCode}/approve": ["deny", "allow", "allow", "deny", "deny", "deny"],
+  "POST /cli-login/approve": ["deny", "allow", "allow", "deny", "deny", "deny"],
   // Passports: a key or an owner for any agent; an agent only for itself (within the scopes a person granted it).
   "POST /v1/agents/{agentId}/passport": ["allow", "allow", "deny", "self", "self", "deny"],
   // The platform operator's token only.

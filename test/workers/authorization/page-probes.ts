@@ -10,6 +10,7 @@ import { call, createVault, inviteAgent, unique } from "../helpers.ts";
 import { type Browser, getPage, type PageAnswer, PASSWORD, postForm, signInCookie } from "../pages-support.ts";
 import { REQUEST_PAGE_PROBES } from "./request-probes.ts";
 import { SSO_PAGE_PROBES, SSO_PUBLIC_PAGE_PROBES } from "./sso-probes.ts";
+import { CLI_LOGIN_PAGE_PROBES } from "./cli-login-probes.ts";
 import { grantUser, type Instance, type World } from "./world.ts";
 
 /** `cookie`: one a browser already holds for the edge (a sign-in's flow cookie), sent with a GET by a visitor without a session. */
@@ -256,6 +257,7 @@ export const PAGE_PROBES: Record<string, PageProbe> = {
 
   ...REQUEST_PAGE_PROBES,
   ...SSO_PAGE_PROBES,
+  ...CLI_LOGIN_PAGE_PROBES,
 };
 
 /** Public pages, opened without a session as a first-time visitor would: each must succeed. */

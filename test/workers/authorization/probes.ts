@@ -12,6 +12,7 @@ import { PASSPORT_PROBES } from "./passport-probes.ts";
 import { REQUEST_PROBES } from "./request-probes.ts";
 import { CHAIN_PROBES } from "./chain-probes.ts";
 import { SSO_PROBES } from "./sso-probes.ts";
+import { CLI_LOGIN_PROBES, CLI_LOGIN_PUBLIC_PROBES } from "./cli-login-probes.ts";
 import { grantUser, mintSession, type Instance, type World } from "./world.ts";
 
 export type ProbeRequest = { method: string; path: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string };
@@ -106,6 +107,7 @@ const proxyProbe = (method: string): Probe => ({
 export const PROBES: Record<string, Probe> = {
   ...CHAIN_PROBES,
   ...SSO_PROBES,
+  ...CLI_LOGIN_PROBES,
   "POST /v1/companies": { request: async () => ({ method: "POST", path: "/v1/companies", body: { id: fresh("pc"), name: "Probe" } }) },
   "POST /v1/platform/master-key/rotate": { request: async () => ({ method: "POST", path: "/v1/platform/master-key/rotate" }) },
 
@@ -378,6 +380,7 @@ export async function tidy(w: World): Promise<void> {
 
 /** Public operations, sent without a token as a first-time caller would: each must succeed. */
 export const PUBLIC_PROBES: Record<string, (w: World) => Promise<ProbeRequest>> = {
+  ...CLI_LOGIN_PUBLIC_PROBES,
   "GET /health": async () => ({ method: "GET", path: "/health" }),
   "GET /skill.md": async () => ({ method: "GET", path: "/skill.md" }),
   "POST /v1/auth/sign-in": async (w) => {
