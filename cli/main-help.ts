@@ -9,7 +9,7 @@ import type { Command } from "./command/command.ts";
 import { entryOf, type GroupSummaries, groupHelp, type HelpSection, isGroup, sectionsHelp, subcommandsHelp } from "./command/group-help.ts";
 
 export const HELP_SECTIONS: readonly HelpSection[] = [
-  { title: "Core commands", entries: ["login", "logout", "whoami", "vault run", "proposal", "request", "skill"] },
+  { title: "Core commands", entries: ["login", "logout", "whoami", "demo", "vault run", "proposal", "request", "skill"] },
   { title: "Vault commands", entries: ["vault", "vault credential", "vault service", "vault agent", "vault webhook"] },
   { title: "Agent commands", entries: ["agent", "agent invite", "agent passport"] },
   { title: "People commands", entries: ["user", "api-key", "session", "company sso"] },
@@ -55,7 +55,7 @@ ${sectionsHelp(commands, HELP_SECTIONS, GROUP_SUMMARIES)}
 Environment:
   EDGEVAULT_ADDR      The edge's URL; overrides the saved one (default http://127.0.0.1:14321)
   EDGEVAULT_API_KEY   A token to use instead of the saved login, never saved: the way to use
-                      a company API key (login saves one only with --save-api-key)
+                      a company API key (login saves one with --save-api-key, or when chosen at its prompt)
   EDGEVAULT_VAULT     The vault for vault-scoped commands (vault credential, vault agent,
                       vault service, vault set, vault run, proposal list, session…) when
                       --vault is not given; without either, the vault chosen with
