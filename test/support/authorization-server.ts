@@ -7,6 +7,7 @@
  * mock: the edge speaks to it as it would to GitHub's or Entra's token endpoint. The test controls
  * only what a real provider would decide on its own: its accounts, and whether it refuses.
  */
+import { createHash } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider, { type Configuration } from "oidc-provider";
@@ -14,7 +15,23 @@ import Provider, { type Configuration } from "oidc-provider";
 /** A person the provider can sign in (devInteractions: any password; the login is the account id). */
 export type TestAccount = { id: string; email: string; name?: string; groups?: readonly string[] };
 
-export type TokenCall = { grantType: string; clientId: string | undefined; at: number };
+/**
+ * One call to the token endpoint, as the provider saw it: never a secret (no client secret, code,
+ * verifier or token), only what a test asserts about the request's shape.
+ */
+export type TokenCall = {
+  grantType: string;
+  clientId: string | undefined;
+  at: number;
+  /** How the client authenticated: a secret in the body, in HTTP Basic, or none. */
+  clientAuth: "client_secret_post" | "client_secret_basic" | "none";
+  /** `scope`, `audience` and `resource` as sent (absent: not sent). */
+  scope?: string;
+  audience?: string;
+  resource?: string;
+  /** SHA-256 (hex) of the refresh token presented, so a test can tell which one the client used without seeing it. */
+  refreshTokenSha256?: string;
+};
 
 export type AuthorizationServer = {
   /** `http://127.0.0.1:<port>`: the issuer, and the base of every endpoint (discovery at /.well-known/openid-configuration). */
@@ -88,7 +105,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     if (ctx.path === "/token" && ctx.method === "POST") {
       const raw = await readRaw(ctx.req);
       const body = new URLSearchParams(raw);
-      calls.push({ grantType: body.get("grant_type") ?? "", clientId: body.get("client_id") ?? basicClientId(ctx.get("authorization")), at: Date.now() });
+      calls.push(tokenCallOf(body, ctx.get("authorization")));
       if (refusal) {
         ctx.status = 400;
         ctx.type = "application/json";
@@ -127,6 +144,23 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+function tokenCallOf(body: URLSearchParams, authorization: string | undefined): TokenCall {
+  const basic = basicClientId(authorization);
+  const call: TokenCall = {
+    grantType: body.get("grant_type") ?? "",
+    clientId: body.get("client_id") ?? basic,
+    at: Date.now(),
+    clientAuth: basic !== undefined ? "client_secret_basic" : body.has("client_secret") ? "client_secret_post" : "none",
+  };
+  for (const name of ["scope", "audience", "resource"] as const) {
+    const value = body.get(name);
+    if (value !== null) call[name] = value;
+  }
+  const refreshToken = body.get("refresh_token");
+  if (refreshToken !== null) call.refreshTokenSha256 = createHash("sha256").update(refreshToken).digest("hex");
+  return call;
 }
 
 function basicClientId(authorization: string | undefined): string | undefined {

@@ -81,6 +81,10 @@ export const associatedData = {
   webhookSecret: (companyId: string, webhookId: string) => `edgevault:webhook:${companyId}:${webhookId}`,
   /** A value an agent sent back in a proposal, sealed until a human applies it. */
   proposalValue: (companyId: string, proposalId: string, key: string) => `edgevault:proposal-value:${companyId}:${proposalId}:${key}`,
+  /** An OAuth service's access token, cached by its token broker (durable-objects/oauth-tokens.ts) under the credential it came from. */
+  oauthAccessToken: (companyId: string, vaultId: string, slot: string) => `edgevault:oauth-access:${companyId}:${vaultId}:${slot}`,
+  /** What a connect in progress keeps until its callback: the PKCE verifier, and a client secret the admin typed. */
+  oauthConnect: (companyId: string, connectionId: string, what: "code_verifier" | "client_secret") => `edgevault:oauth-connect:${companyId}:${connectionId}:${what}`,
 };
 
 export type WrappedDataKey = { wrapped: string; version: number };

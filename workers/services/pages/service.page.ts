@@ -17,6 +17,7 @@ const AUTH_LABELS: Record<(typeof AUTH_TYPES)[number], string> = {
   "api-key": "api-key: one header carries the credential",
   custom: "custom: header templates with {{ KEY }} placeholders",
   passthrough: "passthrough: forward without a credential",
+  oauth: "oauth: the edge obtains and refreshes an access token",
 };
 
 const selected = (on: boolean) => (on ? raw(" selected") : "");
