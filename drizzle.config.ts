@@ -8,6 +8,7 @@ export default defineConfig({
     "./workers/db/passports.schema.ts",
     "./workers/db/held-requests.schema.ts",
     "./workers/db/chain-schema.ts",
+    "./workers/db/sso.schema.ts",
   ],
   out: "./migrations",
 });

@@ -24,6 +24,7 @@ import { caExport, caPath, caTrust } from "./commands/ca.ts";
 import { completionCommand } from "./commands/completion.ts";
 import { userInvite, userList, userRemove, userSetRole } from "./commands/user.ts";
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from "./commands/api-key.ts";
+import { companySsoRemove, companySsoSet, companySsoShow } from "./commands/company-sso.ts";
 import { audit } from "./commands/audit.ts";
 import { attest, auditVerify, chainExport, chainVerify } from "./commands/chain.ts";
 import { skillInstall } from "./commands/skill.ts";
@@ -41,6 +42,9 @@ export const COMMANDS: readonly Command[] = [
   apiKeyCreate,
   apiKeyList,
   apiKeyRevoke,
+  companySsoSet,
+  companySsoShow,
+  companySsoRemove,
   audit,
   auditVerify,
   attest,

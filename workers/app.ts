@@ -41,6 +41,7 @@ import { tokenExchangeRouter } from "./token-exchange/token-exchange.handlers.ts
 import { servicesRouter } from "./services/services.handlers.ts";
 import { sessionsRouter } from "./sessions/sessions.handlers.ts";
 import { skillRouter } from "./skill/skill.handlers.ts";
+import { ssoRouter } from "./sso/sso.handlers.ts";
 import { usersRouter } from "./users/users.handlers.ts";
 import { vaultAgentsRouter } from "./vault-agents/vault-agents.handlers.ts";
 import { vaultsRouter } from "./vaults/vaults.handlers.ts";
@@ -78,6 +79,7 @@ export function buildApp({ permissions = PERMISSIONS }: AppOptions = {}) {
   const areas = [
     platformRouter,
     companiesRouter,
+    ssoRouter,
     authRouter,
     usersRouter,
     vaultsRouter,

@@ -3465,6 +3465,212 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/company/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company's single sign-on provider (never its client secret), and the redirect URI its client must register */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The provider, or null */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CompanySsoSettings"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Set the company's single sign-on provider (OpenID Connect): issuer, client, domains, group roles, password sign-in
+         * @description Reads the issuer's discovery document first (https only; a public host). The client secret is sealed at rest and never shown again; leave it out to keep the stored one while the issuer and client id stay the same. A domain belongs to one company's provider (409 sso_domain_taken). password_sign_in=false needs an unrevoked API key in the company, the owners' way back when the provider is down (409 break_glass_required).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        client_id: string;
+                        /** @description Needed the first time and whenever the issuer or client id changes; kept otherwise. Sealed at rest, never shown again. */
+                        client_secret?: string;
+                        /**
+                         * @description E-mail domains whose sign-ins go to this provider; when set, the provider signs in addresses of these domains only
+                         * @default []
+                         */
+                        domains?: string[];
+                        /**
+                         * @description Group → company role for a person the provider signs in for the first time (owner wins); anyone else starts as a member
+                         * @default {}
+                         */
+                        group_roles?: {
+                            [key: string]: "owner" | "member";
+                        };
+                        /** @default groups */
+                        groups_claim?: string;
+                        /**
+                         * Format: uri
+                         * @description The provider's issuer: its discovery document is at <issuer>/.well-known/openid-configuration
+                         * @example https://login.acme.example
+                         */
+                        issuer: string;
+                        /**
+                         * @description false: people sign in through the provider only; the company must hold an API key (the owners' way back)
+                         * @default true
+                         */
+                        password_sign_in?: boolean;
+                        /**
+                         * @description Scopes besides `openid email profile` (e.g. `groups` for a provider that sends groups only when asked)
+                         * @default []
+                         */
+                        scopes?: string[];
+                        /**
+                         * @default client_secret_basic
+                         * @enum {string}
+                         */
+                        token_auth?: "client_secret_basic" | "client_secret_post";
+                    };
+                };
+            };
+            responses: {
+                /** @description Set */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CompanySsoSettings"];
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove the company's single sign-on provider: everyone signs in with a password again */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            removed: true;
+                        };
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/credentials": {
         parameters: {
             query?: never;
@@ -8107,6 +8313,33 @@ export interface components {
             name: string;
             /** @enum {string} */
             signing_alg: "EdDSA" | "ES256";
+        };
+        CompanySso: {
+            client_id: string;
+            /**
+             * @description The secret is stored sealed and never shown
+             * @enum {string}
+             */
+            client_secret: "set";
+            domains: string[];
+            group_roles: {
+                [key: string]: "owner" | "member";
+            };
+            groups_claim: string;
+            issuer: string;
+            password_sign_in: boolean;
+            scopes: string[];
+            /** @enum {string} */
+            token_auth: "client_secret_basic" | "client_secret_post";
+            /** @example 2026-01-01T00:00:00.000Z */
+            updated_at: string;
+        } | null;
+        CompanySsoSettings: {
+            /** @description Register this as the client's redirect URI at the provider */
+            redirect_uri: string;
+            /** @description A link that starts a sign-in through the company's provider */
+            sign_in_url: string;
+            sso: components["schemas"]["CompanySso"];
         };
         ConsistencyProof: {
             first: number;

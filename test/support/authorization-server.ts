@@ -12,7 +12,10 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider, { type Configuration } from "oidc-provider";
 
-/** A person the provider can sign in (devInteractions: any password; the login is the account id). */
+/**
+ * A person the provider can sign in (devInteractions: any password; the login is the account id).
+ * Any other login signs in too, as `<login>@example.test`, or as the login itself when it is an address.
+ */
 export type TestAccount = { id: string; email: string; name?: string; groups?: readonly string[] };
 
 /**
@@ -33,6 +36,9 @@ export type TokenCall = {
   refreshTokenSha256?: string;
 };
 
+/** The tokens one successful token-endpoint call handed out (what leak canaries look for). */
+export type IssuedTokens = { access_token?: string; id_token?: string; refresh_token?: string };
+
 export type AuthorizationServer = {
   /** `http://127.0.0.1:<port>`: the issuer, and the base of every endpoint (discovery at /.well-known/openid-configuration). */
   issuer: string;
@@ -44,6 +50,8 @@ export type AuthorizationServer = {
   /** Every call to the token endpoint since start (or `resetTokenCalls`), oldest first. */
   tokenCalls(): readonly TokenCall[];
   resetTokenCalls(): void;
+  /** The tokens every successful token-endpoint call handed out, oldest first. */
+  issuedTokens(): readonly IssuedTokens[];
   /** From now on the token endpoint answers every call with this OAuth error (400), until `null`. */
   refuseTokens(error: "invalid_grant" | "invalid_client" | "temporarily_unavailable" | null): void;
   /** Registers a client (dynamic registration); returns its id and, for confidential clients, its secret. */
@@ -61,6 +69,7 @@ export type AuthorizationServerOptions = {
 export async function startAuthorizationServer(options: AuthorizationServerOptions = {}): Promise<AuthorizationServer> {
   const accounts = new Map((options.accounts ?? []).map((a) => [a.id, a]));
   const calls: TokenCall[] = [];
+  const issued: IssuedTokens[] = [];
   let refusal: string | null = null;
 
   // The issuer must be known before the provider is built; the port only after listen: reserve one first.
@@ -86,7 +95,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     rotateRefreshToken: () => true,
     ttl: { AccessToken: options.accessTokenTtl ?? 3600, ClientCredentials: options.accessTokenTtl ?? 3600, RefreshToken: 14 * 24 * 3600 },
     async findAccount(_ctx, id) {
-      const account = accounts.get(id) ?? { id, email: `${id}@example.test` };
+      // A login the provider does not know is someone new: an address as the login is their address.
+      const account = accounts.get(id) ?? { id, email: id.includes("@") ? id : `${id}@example.test` };
       return {
         accountId: account.id,
         async claims() {
@@ -114,6 +124,12 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       }
       // The stream is spent: oidc-provider reads a parsed request's `req.body` instead (selective_body.js).
       (ctx.req as unknown as { body: string }).body = raw;
+      await next();
+      if (ctx.status === 200 && ctx.body && typeof ctx.body === "object") {
+        const { access_token, id_token, refresh_token } = ctx.body as IssuedTokens;
+        issued.push({ access_token, id_token, refresh_token });
+      }
+      return;
     }
     await next();
   });
@@ -128,6 +144,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     tokenEndpoint: `${issuer}/token`,
     registrationEndpoint: `${issuer}/reg`,
     tokenCalls: () => calls,
+    issuedTokens: () => issued,
     resetTokenCalls: () => {
       calls.length = 0;
     },

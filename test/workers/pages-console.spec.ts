@@ -42,7 +42,7 @@ describe("who sees what", () => {
     const w = await consoleWorld();
     const owner = await getPage("/agents", w.asOwner);
     expect(owner.status).toBe(200);
-    expect(navOf(owner.text)).toEqual(["/inbox", "/agents", "/registrations", "/vaults", "/users", "/api-keys", "/audit"]);
+    expect(navOf(owner.text)).toEqual(["/inbox", "/agents", "/registrations", "/vaults", "/users", "/api-keys", "/audit", "/sso"]);
     expect(owner.text).toContain('<a href="/agents" aria-current="page">Agents</a>');
     expect(owner.headers.get("content-security-policy")).toContain("default-src 'none'");
     expect(owner.headers.get("x-frame-options")).toBe("DENY");
@@ -54,7 +54,7 @@ describe("who sees what", () => {
 
   it("a member is refused the owners' pages with a 403 page, and their forms with it too", async () => {
     const w = await consoleWorld();
-    for (const path of ["/users", "/api-keys", "/audit", "/registrations"]) {
+    for (const path of ["/users", "/api-keys", "/audit", "/registrations", "/sso"]) {
       const res = await getPage(path, w.asMember);
       expect(res.status, path).toBe(403);
       expect(res.headers.get("content-type"), path).toContain("text/html");

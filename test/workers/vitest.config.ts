@@ -39,8 +39,9 @@ export default defineConfig(async () => ({
     maxWorkers: 2,
     // Two cores shared by two workerd files at once: a test that takes 2 s alone can take 6.
     testTimeout: 30_000,
-    // Starts the recording upstream (test/support/upstream-server.ts) in Node; specs get its port via inject().
-    globalSetup: [path.join(root, "test/workers/global-setup.ts")],
+    // Starts the recording upstream (test/support/upstream-server.ts) and the single sign-on suites'
+    // identity providers in Node; specs get their addresses via inject().
+    globalSetup: [path.join(root, "test/workers/global-setup.ts"), path.join(root, "test/workers/sso-global-setup.ts")],
     root,
   },
 }));

@@ -256,6 +256,11 @@ export const PERMISSIONS = {
   "GET /v1/company/identity": everyone(),
   "PATCH /v1/company/identity": only(OWNERS),
   "POST /v1/company/signing-keys/rotate": only(OWNERS),
+  "GET /v1/company/sso": only(OWNERS, { note: "never the client secret" }),
+  "PUT /v1/company/sso": only(OWNERS, {
+    note: "the client secret is sealed and never shown again; password sign-in off only while the company holds an API key (the owners' way back)",
+  }),
+  "DELETE /v1/company/sso": only(OWNERS),
   "POST /v1/token/exchange": { ...PUBLIC, note: "authenticated by the subject token" },
 
   "POST /v1/agents/{agentId}/passport": only(
@@ -316,6 +321,12 @@ export const PERMISSIONS = {
 
   "GET /sign-in": { access: "public", surface: "page" },
   "POST /sign-in": { access: "public", surface: "page", note: "throttled per account and address" },
+  "GET /sign-in/sso": { access: "public", surface: "page", note: "starts a sign-in through a company's identity provider (by e-mail domain or company)" },
+  "GET /sign-in/sso/callback": {
+    access: "public",
+    surface: "page",
+    note: "the provider's answer: finished only by the browser that started it, into the company that started it",
+  },
   "POST /sign-out": only({ owner: "allow", member: "allow" }, { surface: "page" }),
   "GET /inbox": only(
     { owner: "allow", member: "allow" },
@@ -369,6 +380,9 @@ export const PERMISSIONS = {
   "POST /api-keys": consolePage("POST /v1/api-keys", OWNER_ONLY, "the key is shown once"),
   "POST /api-keys/{id}/revoke": consolePage("DELETE /v1/api-keys/{id}", OWNER_ONLY, "after a confirmation step; the company's last owner credential stays"),
   "GET /audit": consolePage("GET /v1/audit", OWNER_ONLY),
+  "GET /sso": consolePage("GET /v1/company/sso", OWNER_ONLY),
+  "POST /sso": consolePage("PUT /v1/company/sso", OWNER_ONLY, "the client secret is never shown"),
+  "POST /sso/delete": consolePage("DELETE /v1/company/sso", OWNER_ONLY, "after a confirmation step"),
 } satisfies Record<string, Rule>;
 
 export type Operation = keyof typeof PERMISSIONS;

@@ -103,7 +103,10 @@ export async function revokeApiKey(ctx: ActionContext, id: string): Promise<z.ou
     if (!isGuardFailure(error)) throw error;
     // Revoked meanwhile by another request: it is gone either way.
     if (!(await activeApiKeyExists(db, principal.companyId, id))) throw notFound("API key");
-    throw conflict("last_owner_credential", "This is the company's last owner credential; create an owner user or another key first");
+    throw conflict(
+      "last_owner_credential",
+      "This is the company's last owner credential; create another key first (or an owner user, while password sign-in is on)",
+    );
   });
   return { revoked: id };
 }

@@ -4,6 +4,7 @@ import { auditStatement } from "../db/audit.ts";
 import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
 import { apiKeys, companies, users, vaults } from "../db/schema.ts";
+import { companySso } from "../db/sso.schema.ts";
 import { DEFAULT_VAULT } from "./companies.contract.ts";
 import { newId, tokenPrefix, type TokenMinter } from "../lib/crypto/tokens.ts";
 import { iso } from "../lib/openapi.ts";
@@ -92,12 +93,15 @@ export async function findActiveApiKey(db: Database, companyId: string, id: stri
 /**
  * True while key `id` is unrevoked and the company has another owner credential (an unrevoked key
  * or an active owner person): checked inside the revocation's batch, so two parallel revocations
- * cannot both leave the other one as the last credential and then revoke it too.
+ * cannot both leave the other one as the last credential and then revoke it too. While the
+ * company's single sign-on has password sign-in off, people do not count: an owner signs in only
+ * through the identity provider, and a key is the way back when it is down (docs/sso.md).
  */
 const revocableKey = (companyId: string, id: string) =>
   sql`EXISTS (SELECT 1 FROM ${apiKeys} WHERE ${activeApiKey(companyId, id)})
     AND (SELECT count(*) FROM ${apiKeys} WHERE ${apiKeys.companyId} = ${companyId} AND ${apiKeys.revokedAt} IS NULL AND ${apiKeys.id} != ${id})
-      + (SELECT count(*) FROM ${users} WHERE ${users.companyId} = ${companyId} AND ${users.role} = 'owner' AND ${users.status} = 'active') > 0`;
+      + (CASE WHEN EXISTS (SELECT 1 FROM ${companySso} WHERE ${companySso.companyId} = ${companyId} AND ${companySso.passwordSignIn} = 0) THEN 0
+          ELSE (SELECT count(*) FROM ${users} WHERE ${users.companyId} = ${companyId} AND ${users.role} = 'owner' AND ${users.status} = 'active') END) > 0`;
 
 /**
  * Revokes a key, guarded by `revocableKey` (the audit row comes first so it sees the key still

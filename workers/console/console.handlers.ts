@@ -7,6 +7,7 @@
 import { proposalPages } from "../proposals/pages/proposals.handlers.ts";
 import { createRouter } from "../router.ts";
 import { signInPages } from "../sign-in/pages/sign-in.handlers.ts";
+import { ssoSignInPages } from "../sso/pages/sso-sign-in.handlers.ts";
 import { APP_CSS } from "./app-css.ts";
 import { consoleRouters } from "./console.routers.ts";
 
@@ -18,4 +19,5 @@ pagesRouter.get("/assets/app.css", (c) =>
 pagesRouter.get("/", (c) => c.redirect("/inbox", 303));
 for (const router of consoleRouters) pagesRouter.route("/", router);
 pagesRouter.route("/", signInPages);
+pagesRouter.route("/", ssoSignInPages);
 pagesRouter.route("/", proposalPages);

@@ -12,6 +12,7 @@ import { vaultMembersPages } from "../vaults/pages/vault-members.handlers.ts";
 import { vaultServicesPages } from "../services/pages/vault-services.handlers.ts";
 import { vaultWebhooksPages } from "../webhooks/pages/vault-webhooks.handlers.ts";
 import { vaultsPages } from "../vaults/pages/vaults.handlers.ts";
+import { ssoSettingsPages } from "../sso/pages/sso-settings.handlers.ts";
 
 export const consoleRouters = [
   agentsPages,
@@ -27,4 +28,5 @@ export const consoleRouters = [
   acceptPages,
   apiKeysPages,
   auditPages,
+  ssoSettingsPages,
 ];

@@ -16,6 +16,7 @@ const NAV: readonly (NavLink & { operation: Operation })[] = [
   { href: "/users", label: "Users", operation: "GET /users" },
   { href: "/api-keys", label: "API keys", operation: "GET /api-keys" },
   { href: "/audit", label: "Audit", operation: "GET /audit" },
+  { href: "/sso", label: "Single sign-on", operation: "GET /sso" },
 ];
 
 /** The links `column` may follow under `table` (the request's: a page it lacks is not offered). */

@@ -164,6 +164,26 @@ export const REGISTRATION_ERROR_CODES = [
 /** A vault's services. */
 export const SERVICE_ERROR_CODES = ["service_exists", "service_host_exists", "service_not_found", "invalid_host", "invalid_upstream"] as const;
 
+/**
+ * Company single sign-on: setting a company's provider, and signing in through it (the browser
+ * sees these as the sign-in page's message, with the status).
+ */
+export const SSO_ERROR_CODES = [
+  "invalid_sso_issuer",
+  "sso_discovery_failed",
+  "sso_secret_required",
+  "sso_domain_taken",
+  "break_glass_required",
+  "sso_not_configured",
+  "sso_flow_invalid",
+  "sso_provider_refused",
+  "sso_email_missing",
+  "sso_email_unverified",
+  "sso_email_domain",
+  "sso_account_disabled",
+  "password_sign_in_disabled",
+] as const;
+
 /** Sign-in and sign-out. */
 export const SIGN_IN_ERROR_CODES = ["invalid_credentials", "company_required", "too_many_attempts", "not_a_session"] as const;
 
@@ -202,6 +222,7 @@ const GROUPS = [
   REGISTRATION_ERROR_CODES,
   SERVICE_ERROR_CODES,
   SIGN_IN_ERROR_CODES,
+  SSO_ERROR_CODES,
   USER_ERROR_CODES,
   VAULT_ERROR_CODES,
   WEBHOOK_ERROR_CODES,

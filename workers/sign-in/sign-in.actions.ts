@@ -14,6 +14,7 @@ import { DUMMY_PASSWORD_HASH, verifyPassword } from "../lib/crypto/password.ts";
 import type { UserView } from "../users/users.contract.ts";
 import { createUserSession, findUserInCompany, signOutChange, type UserRow, userView } from "../users/users.queries.ts";
 import type { SignedOut, SignInBody, WhoAmI } from "./sign-in.contract.ts";
+import { companiesWithoutPasswordSignIn } from "../sso/sso.queries.ts";
 import { companyChoices, signInCandidates } from "./sign-in.queries.ts";
 import { admitSignInAttempt, forgiveSignInAttempt, signInThrottleKeys } from "./sign-in-throttle.queries.ts";
 
@@ -32,7 +33,9 @@ export const MAX_ACCOUNTS_PER_EMAIL = 10;
  * before the password is checked (sign-in-throttle.queries.ts), and taken back only when the
  * password opened every account it was checked against. When the password opens accounts in
  * several companies, `company` picks one: without it, 409 `company_required` lists those companies
- * (only ones this password was just proven for).
+ * (only ones this password was just proven for). A company whose single sign-on turned passwords
+ * off is left out of what the password opened: when nothing is left, 403
+ * `password_sign_in_disabled`, said only once the password was proven (docs/sso.md).
  *
  * Why "every account": anyone can create, in their own company, an account with someone
  * else's address and a guessed password. Signing in to it must not tell them, unthrottled,
@@ -49,10 +52,19 @@ export async function signIn(ctx: PublicActionContext, input: SignInInput, clien
     });
   }
   const candidates = await signInCandidates(db, normalized, input.company, MAX_ACCOUNTS_PER_EMAIL);
-  const matched = await accountsOpenedBy(input.password, candidates, input.company === undefined ? 2 : 1);
+  const opened = await accountsOpenedBy(input.password, candidates, input.company === undefined ? 2 : 1);
+  if (opened.length === 0) throw new AppError(401, "invalid_credentials", "Wrong email or password");
+  if (opened.length === candidates.length) await forgiveSignInAttempt(db, attempt);
+  // Said only to someone who proved the password: a company that signs in through its provider refuses passwords.
+  const providerOnly = await companiesWithoutPasswordSignIn(
+    db,
+    opened.map((u) => u.companyId),
+  );
+  const matched = opened.filter((u) => !providerOnly.has(u.companyId));
   const [user, ...others] = matched;
-  if (!user) throw new AppError(401, "invalid_credentials", "Wrong email or password");
-  if (matched.length === candidates.length) await forgiveSignInAttempt(db, attempt);
+  if (!user) {
+    throw new AppError(403, "password_sign_in_disabled", "Your company signs in through its identity provider: use single sign-on on the sign-in page");
+  }
   if (others.length > 0) {
     const choices = await companyChoices(
       db,

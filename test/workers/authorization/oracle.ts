@@ -56,6 +56,12 @@ export const CRITICAL_CELLS: Record<string, Expected> = {
   // The company's identity: what every SVID it issues is signed with.
   "PATCH /v1/company/identity": OWNERS_ONLY,
   "POST /v1/company/signing-keys/rotate": OWNERS_ONLY,
+  // Single sign-on decides who signs in as the company's people, and as which role.
+  "GET /v1/company/sso": OWNERS_ONLY,
+  "PUT /v1/company/sso": OWNERS_ONLY,
+  "DELETE /v1/company/sso": OWNERS_ONLY,
+  "GET /sign-in/sso": "public",
+  "GET /sign-in/sso/callback": "public",
   // Passports: a key or an owner for any agent; an agent only for itself (within the scopes a person granted it).
   "POST /v1/agents/{agentId}/passport": ["allow", "allow", "deny", "self", "self", "deny"],
   // The platform operator's token only.
@@ -85,6 +91,9 @@ export const CRITICAL_CELLS: Record<string, Expected> = {
   "POST /users/{id}/role": PERSON_OWNER_ONLY_PAGE,
   "POST /users/{id}/delete": PERSON_OWNER_ONLY_PAGE,
   "GET /audit": PERSON_OWNER_ONLY_PAGE,
+  "GET /sso": PERSON_OWNER_ONLY_PAGE,
+  "POST /sso": PERSON_OWNER_ONLY_PAGE,
+  "POST /sso/delete": PERSON_OWNER_ONLY_PAGE,
 };
 
 const NON_HUMAN: readonly OracleColumn[] = ["owner_agent", "agent", "session"];
@@ -107,6 +116,7 @@ const PEOPLE_ONLY_AREAS: readonly { name: string; matches(operation: string): bo
   { name: "the audit log", matches: (op) => /^\/(v1\/)?audit(\/|$)/.test(pathOf(op)) },
   { name: "company identity", matches: (op) => isWrite(op) && /^\/v1\/company\/identity(\/|$)/.test(pathOf(op)) },
   { name: "signing keys", matches: (op) => /^\/v1\/company\/signing-keys(\/|$)/.test(pathOf(op)) },
+  { name: "single sign-on", matches: (op) => /^\/(v1\/company\/)?sso(\/|$)/.test(pathOf(op)) },
 ];
 
 /** The people-only operations that are public by design: each is authenticated by a token it carries. */
@@ -128,7 +138,7 @@ export const STRUCTURAL_RULES: readonly StructuralRule[] = [
     check: (_op, row, api) => (api && !row ? "not in the table" : undefined),
   },
   {
-    name: "no agent or vault session ever reaches API keys, people, user invites, registration decisions, audit, company identity or signing keys",
+    name: "no agent or vault session ever reaches API keys, people, user invites, registration decisions, audit, company identity, signing keys or single sign-on",
     check: (op, row) => {
       const area = PEOPLE_ONLY_AREAS.find((a) => a.matches(op));
       if (!area || !row) return undefined;

@@ -9,9 +9,11 @@ import { env } from "cloudflare:test";
 import { call, createVault, inviteAgent, unique } from "../helpers.ts";
 import { type Browser, getPage, type PageAnswer, PASSWORD, postForm, signInCookie } from "../pages-support.ts";
 import { REQUEST_PAGE_PROBES } from "./request-probes.ts";
+import { SSO_PAGE_PROBES, SSO_PUBLIC_PAGE_PROBES } from "./sso-probes.ts";
 import { grantUser, type Instance, type World } from "./world.ts";
 
-export type PageRequest = { method: "GET" | "POST"; path: string; fields?: Record<string, string | string[]> };
+/** `cookie`: one a browser already holds for the edge (a sign-in's flow cookie), sent with a GET by a visitor without a session. */
+export type PageRequest = { method: "GET" | "POST"; path: string; fields?: Record<string, string | string[]>; cookie?: string };
 export type Outcome = "allow" | "refuse";
 
 export type PageProbe = {
@@ -46,7 +48,7 @@ export async function browserOf(who: Instance, spare = false): Promise<Browser |
 
 /** Sends a page request as `who`: a person with their cookie, anyone else with their token where the cookie goes. */
 export async function sendPage(req: PageRequest, who: Instance | undefined, as: Browser | undefined): Promise<PageAnswer> {
-  if (req.method === "GET") return getPage(req.path, as ?? (who ? { rawCookie: who.token } : undefined));
+  if (req.method === "GET") return getPage(req.path, as ?? (who ? { rawCookie: who.token } : req.cookie ? { cookie: req.cookie, csrf: "" } : undefined));
   if (as) return postForm(req.path, as, req.fields);
   // Not a person: the token presented as the session cookie, with a CSRF field it cannot have.
   const forged = who ? { cookie: `edgevault_session=${who.token}`, csrf: "none" } : undefined;
@@ -253,6 +255,7 @@ export const PAGE_PROBES: Record<string, PageProbe> = {
   "GET /audit": { request: async () => ({ method: "GET", path: "/audit?action=vault.create" }) },
 
   ...REQUEST_PAGE_PROBES,
+  ...SSO_PAGE_PROBES,
 };
 
 /** Public pages, opened without a session as a first-time visitor would: each must succeed. */
@@ -261,4 +264,5 @@ export const PUBLIC_PAGE_PROBES: Record<string, (w: World) => Promise<PageReques
   "POST /sign-in": async (w) => ({ method: "POST", path: "/sign-in", fields: { email: (await freshUser(w)).email, password: PASSWORD, next: "/vaults" } }),
   "GET /accept/{token}": async (w) => ({ method: "GET", path: `/accept/${await userInvite(w)}` }),
   "POST /accept/{token}": async (w) => ({ method: "POST", path: `/accept/${await userInvite(w)}`, fields: { password: PASSWORD, password_again: PASSWORD } }),
+  ...SSO_PUBLIC_PAGE_PROBES,
 };
