@@ -39,7 +39,12 @@ export async function storeRotatedRefreshToken(
     .update(credentials)
     .set({ ciphertext: sealed, updatedAt: now, updatedBy: ROTATION_WRITER })
     .where(
-      and(eq(credentials.companyId, where.companyId), eq(credentials.vaultId, where.vaultId), eq(credentials.key, where.key), eq(credentials.ciphertext, replaces)),
+      and(
+        eq(credentials.companyId, where.companyId),
+        eq(credentials.vaultId, where.vaultId),
+        eq(credentials.key, where.key),
+        eq(credentials.ciphertext, replaces),
+      ),
     )
     .returning({ key: credentials.key });
   return updated.length === 1;
@@ -55,5 +60,7 @@ export async function recordRefreshDenied(
   detail: { vault: string; vaultId: string; service: string; error: string; retry_at: string },
   now: number,
 ): Promise<void> {
-  await db.insert(auditLog).values({ companyId, ...EDGE_ACTOR, action: "oauth.refresh_denied", targetType: "vault", targetId: detail.vaultId, detail, createdAt: now });
+  await db
+    .insert(auditLog)
+    .values({ companyId, ...EDGE_ACTOR, action: "oauth.refresh_denied", targetType: "vault", targetId: detail.vaultId, detail, createdAt: now });
 }

@@ -111,7 +111,8 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
   async #reconcile(ask: TokenAsk): Promise<TokenState> {
     const grant = await grantDigestOf(ask.auth);
     // One object for the instance's life, changed in place: a refresh in flight writes into the state that is saved.
-    const state = (this.#state ??= { grant, clientSecret: null, lineage: [] });
+    this.#state ??= { grant, clientSecret: null, lineage: [] };
+    const state = this.#state;
     let changed = false;
     const forget = (...fields: ("access" | "refusal" | "pending")[]) => {
       for (const field of fields) delete state[field];
@@ -181,7 +182,8 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
     } else {
       outcome = await clientCredentialsGrant(client, { scopes: ask.auth.scopes, audience: ask.auth.audience });
     }
-    if (generation !== this.#generation) return { ok: false, refusal: "failed", reason: "the account was connected again meanwhile; try again", retryAt: Date.now() };
+    if (generation !== this.#generation)
+      return { ok: false, refusal: "failed", reason: "the account was connected again meanwhile; try again", retryAt: Date.now() };
     const now = Date.now();
     if (!outcome.ok) return this.#refused(ask, state, outcome, now);
 
@@ -199,7 +201,10 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
       const unsynced = await this.#sync(ask, state, now);
       if (unsynced) return unsynced;
       // A person stored another refresh token meanwhile: theirs stands, and the grant this one came from is over.
-      if (!state.access) return again ? { ok: false, refusal: "failed", reason: "the account was connected again meanwhile; try again", retryAt: now } : this.#obtain(ask, generation, true);
+      if (!state.access)
+        return again
+          ? { ok: false, refusal: "failed", reason: "the account was connected again meanwhile; try again", retryAt: now }
+          : this.#obtain(ask, generation, true);
     } else {
       state.access = held;
       await this.#save();
@@ -238,8 +243,15 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
       await this.#save();
       return undefined;
     } catch (error) {
-      console.warn(JSON.stringify({ level: "warn", code: "oauth_rotation_unstored", vault: ask.vault.id, reason: error instanceof Error ? error.name : "unknown" }));
-      return { ok: false, refusal: "failed", reason: "the refresh token the provider rotated to could not be stored yet; it is kept and stored on the next request", retryAt: now + 1000 };
+      console.warn(
+        JSON.stringify({ level: "warn", code: "oauth_rotation_unstored", vault: ask.vault.id, reason: error instanceof Error ? error.name : "unknown" }),
+      );
+      return {
+        ok: false,
+        refusal: "failed",
+        reason: "the refresh token the provider rotated to could not be stored yet; it is kept and stored on the next request",
+        retryAt: now + 1000,
+      };
     }
   }
 
@@ -270,7 +282,9 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
       );
       await sealChains(this.env, [ask.companyId]);
     } catch (cause) {
-      console.warn(JSON.stringify({ level: "warn", code: "oauth_denial_unaudited", vault: ask.vault.id, reason: cause instanceof Error ? cause.name : "unknown" }));
+      console.warn(
+        JSON.stringify({ level: "warn", code: "oauth_denial_unaudited", vault: ask.vault.id, reason: cause instanceof Error ? cause.name : "unknown" }),
+      );
     }
   }
 

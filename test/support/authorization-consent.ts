@@ -22,7 +22,11 @@ export async function consentThrough(authorizeUrl: string, options: ConsentOptio
   const jar = new Map<string, string>();
   let next: { url: string; init?: RequestInit } = { url: authorizeUrl };
   for (let step = 0; step < 12; step++) {
-    const response = await fetch(next.url, { ...next.init, redirect: "manual", headers: { ...(next.init?.headers as Record<string, string>), cookie: cookieHeader(jar) } });
+    const response = await fetch(next.url, {
+      ...next.init,
+      redirect: "manual",
+      headers: { ...(next.init?.headers as Record<string, string>), cookie: cookieHeader(jar) },
+    });
     keepCookies(jar, response);
     const location = response.headers.get("location");
     if (response.status >= 300 && response.status < 400 && location) {
@@ -80,9 +84,19 @@ export async function grantRefreshToken(
   const back = new URL(await consentThrough(authorize.href, { account: options.account }));
   const code = back.searchParams.get("code");
   if (!code || back.searchParams.get("state") !== state) throw new Error(`consent did not come back with a code: ${back.search}`);
-  const body = new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: client.redirect_uri, code_verifier: verifier, client_id: client.client_id });
+  const body = new URLSearchParams({
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: client.redirect_uri,
+    code_verifier: verifier,
+    client_id: client.client_id,
+  });
   if (client.client_secret) body.set("client_secret", client.client_secret);
-  const response = await fetch(server.tokenEndpoint, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, body });
+  const response = await fetch(server.tokenEndpoint, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+    body,
+  });
   const tokens = (await response.json()) as Partial<GrantedTokens> & { error?: string };
   if (!response.ok || !tokens.refresh_token || !tokens.access_token) throw new Error(`code exchange failed: ${response.status} ${tokens.error ?? ""}`);
   return tokens as GrantedTokens;

@@ -8,7 +8,8 @@
  *
  * - `POST /servers {accessTokenTtl?, accounts?}` → the new server's issuer and endpoints (`id`)
  * - `POST /servers/<id>/clients {…metadata}` → a registered client (dynamic registration)
- * - `GET /servers/<id>/token-calls` → every token-endpoint call so far (no secrets)
+ * - `GET /servers/<id>/token-calls[?count=N&timeout_ms=T]` → every token-endpoint call so far (no
+ *   secrets); with `count`, answered once there are N (or T ms passed), so a spec awaits a background refresh
  * - `POST /servers/<id>/refuse {error}` → refuse every token call with `error` (null: stop)
  * - `POST /servers/<id>/accounts {id, email, groups?}` → another account it can sign in
  * - `POST /servers/<id>/consent {url, account, deny?}` → `{location}`: the redirect back to the client
@@ -37,7 +38,7 @@ export async function startAuthorizationServerControl(): Promise<AuthorizationSe
   const servers = new Map<string, AuthorizationServer>();
   let next = 0;
 
-  async function route(method: string, path: string, body: Json): Promise<[number, unknown]> {
+  async function route(method: string, path: string, body: Json, query: URLSearchParams): Promise<[number, unknown]> {
     if (method === "POST" && path === "/servers") {
       const server = await startAuthorizationServer(body as AuthorizationServerOptions);
       const id = String(++next);
@@ -58,8 +59,12 @@ export async function startAuthorizationServerControl(): Promise<AuthorizationSe
     switch (action) {
       case "POST /clients":
         return [201, await server.registerClient(body)];
-      case "GET /token-calls":
+      case "GET /token-calls": {
+        const count = Number(query.get("count") ?? 0);
+        const until = Date.now() + Math.min(Number(query.get("timeout_ms") ?? 5000), 30_000);
+        while (server.tokenCalls().length < count && Date.now() < until) await server.nextTokenCall(until - Date.now());
         return [200, server.tokenCalls()];
+      }
       case "POST /refuse":
         server.refuseTokens((body.error ?? null) as Parameters<AuthorizationServer["refuseTokens"]>[0]);
         return [200, { refusing: body.error ?? null }];
@@ -93,7 +98,8 @@ export async function startAuthorizationServerControl(): Promise<AuthorizationSe
       let status: number;
       let answer: unknown;
       try {
-        [status, answer] = await route(req.method ?? "GET", (req.url ?? "/").split("?")[0] ?? "/", text ? (JSON.parse(text) as Json) : {});
+        const url = new URL(req.url ?? "/", "http://control");
+        [status, answer] = await route(req.method ?? "GET", url.pathname, text ? (JSON.parse(text) as Json) : {}, url.searchParams);
       } catch (error) {
         [status, answer] = [500, { error: error instanceof Error ? error.message : String(error) }];
       }

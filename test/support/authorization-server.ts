@@ -50,6 +50,8 @@ export type AuthorizationServer = {
   /** Every call to the token endpoint since start (or `resetTokenCalls`), oldest first. */
   tokenCalls(): readonly TokenCall[];
   resetTokenCalls(): void;
+  /** Resolves at the next call to the token endpoint, or after `timeoutMs` (whichever first). */
+  nextTokenCall(timeoutMs: number): Promise<void>;
   /** The tokens every successful token-endpoint call handed out, oldest first. */
   issuedTokens(): readonly IssuedTokens[];
   /** From now on the token endpoint answers every call with this OAuth error (400), until `null`. */
@@ -71,6 +73,13 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const calls: TokenCall[] = [];
   const issued: IssuedTokens[] = [];
   let refusal: string | null = null;
+  /** Who waits for the next token call (nextTokenCall). */
+  let waiters: (() => void)[] = [];
+  const called = () => {
+    const woken = waiters;
+    waiters = [];
+    for (const wake of woken) wake();
+  };
 
   // The issuer must be known before the provider is built; the port only after listen: reserve one first.
   const probe = (await import("node:net")).createServer();
@@ -116,6 +125,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       const raw = await readRaw(ctx.req);
       const body = new URLSearchParams(raw);
       calls.push(tokenCallOf(body, ctx.get("authorization")));
+      called();
       if (refusal) {
         ctx.status = 400;
         ctx.type = "application/json";
@@ -148,6 +158,14 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     resetTokenCalls: () => {
       calls.length = 0;
     },
+    nextTokenCall: (timeoutMs) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, timeoutMs));
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
     refuseTokens: (error) => {
       refusal = error;
     },

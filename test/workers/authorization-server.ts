@@ -33,8 +33,8 @@ async function control<T>(method: string, path: string, body?: unknown): Promise
 export type TestProvider = StartedAuthorizationServer & {
   /** A confidential client of this server (client_secret_post unless told otherwise). */
   registerClient(metadata: Record<string, unknown>): Promise<Client & { client_secret: string }>;
-  /** Every token-endpoint call so far (grant type, client, how it authenticated; never a secret). */
-  tokenCalls(clientId?: string): Promise<TokenCall[]>;
+  /** Every token-endpoint call so far (grant type, client, how it authenticated; never a secret); with `atLeast`, once there are that many. */
+  tokenCalls(clientId?: string, atLeast?: number): Promise<TokenCall[]>;
   refuseTokens(error: "invalid_grant" | "invalid_client" | "temporarily_unavailable" | null): Promise<void>;
   addAccount(account: TestAccount): Promise<void>;
   /** Signs in as `account` at the server's own pages and consents (or aborts); the redirect back to the client. */
@@ -51,8 +51,8 @@ export async function startProvider(options: { accessTokenTtl?: number; accounts
   return {
     ...started,
     registerClient: (metadata) => control("POST", at("/clients"), metadata),
-    tokenCalls: async (clientId) => {
-      const calls = await control<TokenCall[]>("GET", at("/token-calls"));
+    tokenCalls: async (clientId, atLeast) => {
+      const calls = await control<TokenCall[]>("GET", at(`/token-calls${atLeast ? `?count=${atLeast}` : ""}`));
       return clientId === undefined ? calls : calls.filter((c) => c.clientId === clientId);
     },
     refuseTokens: async (error) => {

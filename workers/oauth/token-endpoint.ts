@@ -52,7 +52,10 @@ export function refreshTokenGrant(client: TokenClient, refreshToken: string, sco
 }
 
 /** A client-credentials grant (RFC 6749 §4.4), with `scope` and `audience` when the service names them. */
-export function clientCredentialsGrant(client: TokenClient, parameters: { scopes?: readonly string[] | undefined; audience?: string | undefined }): Promise<TokenOutcome> {
+export function clientCredentialsGrant(
+  client: TokenClient,
+  parameters: { scopes?: readonly string[] | undefined; audience?: string | undefined },
+): Promise<TokenOutcome> {
   const extra = scopeParameters(parameters.scopes);
   if (parameters.audience) extra.audience = parameters.audience;
   return exchange(client, async (as, c, auth, options) =>
@@ -167,7 +170,13 @@ class TooLarge extends Error {}
  * a check the edge has no use for).
  */
 async function boundedFetch(url: string, init: oauth.CustomFetchOptions<string, unknown>): Promise<Response> {
-  const response = await fetch(url, { method: init.method, headers: init.headers, body: init.body as BodyInit | null, redirect: "manual", signal: init.signal });
+  const response = await fetch(url, {
+    method: init.method,
+    headers: init.headers,
+    body: init.body as BodyInit | null,
+    redirect: "manual",
+    signal: init.signal,
+  });
   const declared = Number(response.headers.get("content-length") ?? 0);
   if (declared > MAX_TOKEN_RESPONSE_BYTES) {
     await response.body?.cancel();

@@ -13,7 +13,14 @@ import { type OAuthAuth, oauthGrantOf } from "../services/oauth-auth.contract.ts
 /** Everything of the auth a token depends on (where it comes from, for whom, with which scopes), as one digest. */
 export function grantDigestOf(auth: OAuthAuth): Promise<string> {
   return sha256Hex(
-    JSON.stringify([auth.token_endpoint, auth.client_id, oauthGrantOf(auth), auth.token_auth ?? "client_secret_post", auth.scopes ?? [], auth.audience ?? null]),
+    JSON.stringify([
+      auth.token_endpoint,
+      auth.client_id,
+      oauthGrantOf(auth),
+      auth.token_auth ?? "client_secret_post",
+      auth.scopes ?? [],
+      auth.audience ?? null,
+    ]),
   );
 }
 
