@@ -9,6 +9,7 @@ export default defineConfig({
     "./workers/db/held-requests.schema.ts",
     "./workers/db/chain-schema.ts",
     "./workers/db/sso.schema.ts",
+    "./workers/db/oauth.schema.ts",
   ],
   out: "./migrations",
 });

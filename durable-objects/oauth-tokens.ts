@@ -177,7 +177,7 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
       const used = state.pending?.sealed ?? inD1;
       if (!used || !inD1) return { ok: false, refusal: "missing", key: refreshKey };
       const refreshToken = await openText(dataKey, used, associatedData.credential(companyId, vaultId, refreshKey));
-      outcome = await refreshTokenGrant(client, refreshToken, ask.auth.scopes);
+      outcome = await refreshTokenGrant(client, refreshToken);
       rotation = outcome.ok && outcome.refreshToken && outcome.refreshToken !== refreshToken ? { key: refreshKey, used, replaces: inD1 } : undefined;
     } else {
       outcome = await clientCredentialsGrant(client, { scopes: ask.auth.scopes, audience: ask.auth.audience });

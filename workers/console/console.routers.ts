@@ -13,6 +13,7 @@ import { vaultServicesPages } from "../services/pages/vault-services.handlers.ts
 import { vaultWebhooksPages } from "../webhooks/pages/vault-webhooks.handlers.ts";
 import { vaultsPages } from "../vaults/pages/vaults.handlers.ts";
 import { ssoSettingsPages } from "../sso/pages/sso-settings.handlers.ts";
+import { oauthConnectPages } from "../oauth/pages/oauth-connect.handlers.ts";
 
 export const consoleRouters = [
   agentsPages,
@@ -29,4 +30,5 @@ export const consoleRouters = [
   apiKeysPages,
   auditPages,
   ssoSettingsPages,
+  oauthConnectPages,
 ];

@@ -40,14 +40,14 @@ export type TokenOutcome =
   /** Anything else: unreachable, too slow, a 5xx, an answer that is not a token response. Our words only. */
   | { ok: false; kind: "failed"; reason: string };
 
-/** A refresh-token grant (RFC 6749 §6): the scopes asked for again when the service names them. */
-export function refreshTokenGrant(client: TokenClient, refreshToken: string, scopes?: readonly string[]): Promise<TokenOutcome> {
+/**
+ * A refresh-token grant (RFC 6749 §6). No `scope` is sent: the token keeps what the person
+ * consented to, and asking again for a scope the consent did not grant (OpenID's `offline_access`
+ * is granted only with a fresh consent) is refused `invalid_scope` by a conforming provider.
+ */
+export function refreshTokenGrant(client: TokenClient, refreshToken: string): Promise<TokenOutcome> {
   return exchange(client, async (as, c, auth, options) =>
-    oauth.processRefreshTokenResponse(
-      as,
-      c,
-      await oauth.refreshTokenGrantRequest(as, c, auth, refreshToken, { ...options, additionalParameters: scopeParameters(scopes) }),
-    ),
+    oauth.processRefreshTokenResponse(as, c, await oauth.refreshTokenGrantRequest(as, c, auth, refreshToken, options)),
   );
 }
 

@@ -25,7 +25,11 @@ export const MAX_CLIENT_ID_LENGTH = 512;
 export const SCOPE_TOKEN_PATTERN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 
-export const OAuthScope = z.string().min(1).max(MAX_OAUTH_SCOPE_LENGTH).regex(SCOPE_TOKEN_PATTERN, "a scope is visible ASCII without spaces, quotes or backslashes");
+export const OAuthScope = z
+  .string()
+  .min(1)
+  .max(MAX_OAUTH_SCOPE_LENGTH)
+  .regex(SCOPE_TOKEN_PATTERN, "a scope is visible ASCII without spaces, quotes or backslashes");
 
 /** The token endpoint's shape; where it may point (https, public hosts) is the deployment's rule, held by the services' actions. */
 const TokenEndpoint = z
@@ -57,9 +61,17 @@ export const OAuthAuthSchema = z
   .superRefine((auth, ctx) => {
     const grant = oauthGrantOf(auth);
     if (grant === "refresh_token" && !auth.refresh_token_key)
-      ctx.addIssue({ code: "custom", path: ["refresh_token_key"], message: "the refresh_token grant needs refresh_token_key (the credential key its refresh token is kept under)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["refresh_token_key"],
+        message: "the refresh_token grant needs refresh_token_key (the credential key its refresh token is kept under)",
+      });
     if (grant === "client_credentials" && auth.refresh_token_key)
-      ctx.addIssue({ code: "custom", path: ["refresh_token_key"], message: "refresh_token_key is for the refresh_token grant: drop it, or set grant to refresh_token" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["refresh_token_key"],
+        message: "refresh_token_key is for the refresh_token grant: drop it, or set grant to refresh_token",
+      });
     if (grant === "refresh_token" && auth.audience)
       ctx.addIssue({ code: "custom", path: ["audience"], message: "audience is sent with the client_credentials grant only" });
     if (auth.refresh_token_key && auth.refresh_token_key === auth.client_secret_key)

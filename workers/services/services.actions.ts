@@ -196,7 +196,11 @@ async function revision(ctx: ActionContext, vault: VaultRow, existing: ServiceRo
 
   const detail = { vault: vault.name, name: existing.name, changed, ...serviceAuditValues(changes) };
   const now = ctx.edge.now();
-  const after = { host: changes.host ?? existing.host, upstream: "upstream" in changes ? changes.upstream : existing.upstream, auth: changes.auth ?? existing.auth };
+  const after = {
+    host: changes.host ?? existing.host,
+    upstream: "upstream" in changes ? changes.upstream : existing.upstream,
+    auth: changes.auth ?? existing.auth,
+  };
   // A new host under the same upstream sends credentials where they went: its chooser stays.
   if (!keepsDestination(existing, after)) Object.assign(changes, chosenBy(await chooser()), { destinationChosenAt: now });
   return { changed, change: updateServiceChange(ctx.db, ctx.principal, existing, changes, detail, now) };

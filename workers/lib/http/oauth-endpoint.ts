@@ -33,7 +33,8 @@ export function parseOAuthEndpoint(raw: string, kind: OAuthEndpointKind, options
   const scheme = (written[1] ?? "").toLowerCase();
   const authority = written[2] ?? "";
   if (written[4] !== undefined) throw bad("a fragment (#…) is not allowed");
-  if (scheme !== "https" && !(scheme === "http" && options.allowPrivate)) throw bad(options.allowPrivate ? "the scheme must be https or http" : "the scheme must be https");
+  if (scheme !== "https" && !(scheme === "http" && options.allowPrivate))
+    throw bad(options.allowPrivate ? "the scheme must be https or http" : "the scheme must be https");
   if (authority.includes("@")) throw bad("userinfo (user@host) is not allowed");
   if (/[\s\x00-\x1f\x7f]/.test(raw)) throw bad("whitespace and control characters are not allowed");
   let url: URL;

@@ -63,7 +63,9 @@ async function checkProposal(
     const host = formatServiceHost(parseServiceHost(service.host, hostOptions));
     const upstream = service.upstream ? parseUpstreamOrigin(service.upstream, hostOptions) : undefined;
     const auth =
-      service.auth.type === "oauth" ? { ...service.auth, token_endpoint: parseOAuthEndpoint(service.auth.token_endpoint, "token endpoint", hostOptions) } : service.auth;
+      service.auth.type === "oauth"
+        ? { ...service.auth, token_endpoint: parseOAuthEndpoint(service.auth.token_endpoint, "token endpoint", hostOptions) }
+        : service.auth;
     // A key the service sends (by its auth or a substitution) must be stored, or come in this proposal;
     // an oauth service's secret and refresh token may also come when an admin connects the account (oauth/).
     const connectable = auth.type === "oauth" ? credentialKeysOf(auth) : [];

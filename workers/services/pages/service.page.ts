@@ -8,6 +8,7 @@ import { PROXIED_METHODS, rulesInWords } from "../request-rules.contract.ts";
 import { AUTH_TYPES, DEFAULT_APPROVAL_TIMEOUT_SECONDS, MAX_APPROVAL_TIMEOUT_SECONDS, type ServiceView } from "../services.contract.ts";
 import { html, layout, type Markup, raw } from "../../console/layout.ts";
 import type { Frame } from "../../console/nav.ts";
+import { connectButton } from "../../oauth/pages/connect-button.ts";
 import { csrfField, type Flash, flashNotice, whenIso } from "../../console/page-parts.ts";
 import type { ServiceDraft } from "./service-form.ts";
 
@@ -95,7 +96,7 @@ ${flashNotice(model.flash)}
   <dl class="facts">
     <dt>Host</dt><dd><code>${s.host}</code></dd>
     <dt>Sent to</dt><dd>${s.upstream ? html`<code>${s.upstream}</code>` : html`the host itself, over https`}</dd>
-    <dt>Auth</dt><dd>${authSummary(s)}</dd>
+    <dt>Auth</dt><dd>${authSummary(s)}${model.mayEdit ? html` ${connectButton(model.frame, model.vault, s)}` : ""}</dd>
     <dt>Rules</dt><dd><ul class="plain">${rulesInWords(s).map((rule) => html`<li>${rule}</li>`)}</ul></dd>
     ${s.description ? html`<dt>Description</dt><dd>${s.description}</dd>` : ""}
     <dt>Updated</dt><dd>${whenIso(s.updated_at ?? s.created_at)}</dd>
