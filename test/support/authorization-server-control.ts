@@ -10,6 +10,7 @@
  * - `POST /servers/<id>/clients {…metadata}` → a registered client (dynamic registration)
  * - `GET /servers/<id>/token-calls[?count=N&timeout_ms=T]` → every token-endpoint call so far (no
  *   secrets); with `count`, answered once there are N (or T ms passed), so a spec awaits a background refresh
+ * - `GET /servers/<id>/issued-tokens` → every token a successful token call handed out (leak canaries look for them)
  * - `POST /servers/<id>/refuse {error}` → refuse every token call with `error` (null: stop)
  * - `POST /servers/<id>/accounts {id, email, groups?}` → another account it can sign in
  * - `POST /servers/<id>/consent {url, account, deny?}` → `{location}`: the redirect back to the client
@@ -65,6 +66,8 @@ export async function startAuthorizationServerControl(): Promise<AuthorizationSe
         while (server.tokenCalls().length < count && Date.now() < until) await server.nextTokenCall(until - Date.now());
         return [200, server.tokenCalls()];
       }
+      case "GET /issued-tokens":
+        return [200, server.issuedTokens()];
       case "POST /refuse":
         server.refuseTokens((body.error ?? null) as Parameters<AuthorizationServer["refuseTokens"]>[0]);
         return [200, { refusing: body.error ?? null }];

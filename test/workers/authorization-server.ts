@@ -6,7 +6,7 @@
  */
 import { inject } from "vitest";
 import type { StartedAuthorizationServer } from "../support/authorization-server-control.ts";
-import type { TestAccount, TokenCall } from "../support/authorization-server.ts";
+import type { IssuedTokens, TestAccount, TokenCall } from "../support/authorization-server.ts";
 import type { GrantedTokens } from "../support/authorization-consent.ts";
 
 export type { TokenCall } from "../support/authorization-server.ts";
@@ -36,6 +36,8 @@ export type TestProvider = StartedAuthorizationServer & {
   /** Every token-endpoint call so far (grant type, client, how it authenticated; never a secret); with `atLeast`, once there are that many. */
   tokenCalls(clientId?: string, atLeast?: number): Promise<TokenCall[]>;
   refuseTokens(error: "invalid_grant" | "invalid_client" | "temporarily_unavailable" | null): Promise<void>;
+  /** Every access, refresh and ID token a successful token call handed out, oldest first. */
+  issuedTokens(): Promise<IssuedTokens[]>;
   addAccount(account: TestAccount): Promise<void>;
   /** Signs in as `account` at the server's own pages and consents (or aborts); the redirect back to the client. */
   consent(authorizeUrl: string, account: string, deny?: boolean): Promise<string>;
@@ -55,6 +57,7 @@ export async function startProvider(options: { accessTokenTtl?: number; accounts
       const calls = await control<TokenCall[]>("GET", at(`/token-calls${atLeast ? `?count=${atLeast}` : ""}`));
       return clientId === undefined ? calls : calls.filter((c) => c.clientId === clientId);
     },
+    issuedTokens: () => control<IssuedTokens[]>("GET", at("/issued-tokens")),
     refuseTokens: async (error) => {
       await control("POST", at("/refuse"), { error });
     },

@@ -124,7 +124,7 @@ export async function liveSessionPerson(
     .innerJoin(users, eq(users.id, userSessions.userId))
     .where(and(eq(userSessions.id, sessionId), eq(userSessions.companyId, companyId), isNull(userSessions.revokedAt), gt(userSessions.expiresAt, now)))
     .get();
-  if (!row || row.status !== "active") return undefined;
+  if (row?.status !== "active") return undefined;
   return {
     kind: "user",
     companyId,

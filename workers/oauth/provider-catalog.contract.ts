@@ -7,8 +7,12 @@
  */
 import { z } from "@hono/zod-openapi";
 
+/** The catalog's providers, by id. */
+export const PROVIDER_IDS = ["github", "google", "microsoft", "slack", "atlassian", "salesforce", "hubspot"] as const;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
 export type ProviderTemplate = {
-  id: string;
+  id: ProviderId;
   name: string;
   authorization_endpoint: string;
   token_endpoint: string;
@@ -95,8 +99,6 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     token_auth: "client_secret_post",
   },
 ];
-
-export const PROVIDER_IDS = PROVIDER_TEMPLATES.map((t) => t.id) as [string, ...string[]];
 
 /**
  * The template whose token endpoint the service names, if any: a GitHub service connects through

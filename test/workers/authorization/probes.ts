@@ -12,6 +12,7 @@ import { PASSPORT_PROBES } from "./passport-probes.ts";
 import { REQUEST_PROBES } from "./request-probes.ts";
 import { CHAIN_PROBES } from "./chain-probes.ts";
 import { SSO_PROBES } from "./sso-probes.ts";
+import { OAUTH_PROBES } from "./oauth-probes.ts";
 import { grantUser, mintSession, type Instance, type World } from "./world.ts";
 
 export type ProbeRequest = { method: string; path: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string };
@@ -106,6 +107,7 @@ const proxyProbe = (method: string): Probe => ({
 export const PROBES: Record<string, Probe> = {
   ...CHAIN_PROBES,
   ...SSO_PROBES,
+  ...OAUTH_PROBES,
   "POST /v1/companies": { request: async () => ({ method: "POST", path: "/v1/companies", body: { id: fresh("pc"), name: "Probe" } }) },
   "POST /v1/platform/master-key/rotate": { request: async () => ({ method: "POST", path: "/v1/platform/master-key/rotate" }) },
 
