@@ -9,7 +9,7 @@ import { SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { call, createCompany, createUser, createVault, inviteAgent, unique } from "./helpers.ts";
 import { refreshingClient, startProvider, type TestProvider } from "./authorization-server.ts";
-import { bearerOf, REDIRECT_URI, storedCredential } from "./oauth-support.ts";
+import { bearerOf, providerLinkOf, REDIRECT_URI, storedCredential } from "./oauth-support.ts";
 import { type Browser, getPage, postForm, signInCookie } from "./pages-support.ts";
 import { proxyFetch } from "./proxy-support.ts";
 import { recorded, requestId, upstreamUrl } from "./upstream.ts";
@@ -63,9 +63,9 @@ async function goToProvider(w: World, id: string, as: Browser = w.browser, field
   const shown = await getPage(`/vaults/${w.vault}/oauth/${id}`, as);
   expect(shown.status, shown.text.slice(0, 300)).toBe(200);
   const sent = await postForm(`/vaults/${w.vault}/oauth/${id}`, as, fields);
-  expect(sent.status, sent.text.slice(0, 300)).toBe(303);
+  expect(sent.status, sent.text.slice(0, 300)).toBe(200);
   const binding = /ev_oauth_connect=([^;]+)/.exec(sent.headers.get("set-cookie") ?? "")?.[1] ?? "";
-  return { page: shown.text, authorizeUrl: sent.location ?? "", binding, setCookie: sent.headers.get("set-cookie") ?? "" };
+  return { page: shown.text, authorizeUrl: providerLinkOf(sent.text), binding, setCookie: sent.headers.get("set-cookie") ?? "" };
 }
 
 /** The provider's redirect back, fetched as the browser that carries `binding`. */
@@ -151,11 +151,53 @@ describe("a vault admin connects an account through the provider's consent, and 
     expect(shown.text).toContain("Connect GitHub");
     expect(shown.text).toContain("<code>repo</code>");
     const sent = await postForm(made.location ?? "", browser, { client_secret: "typed-secret" });
-    const authorize = new URL(sent.location ?? "");
+    const authorize = new URL(providerLinkOf(sent.text));
     expect(`${authorize.origin}${authorize.pathname}`).toBe("https://github.com/login/oauth/authorize");
     expect(authorize.searchParams.get("client_id")).toBe(auth.client_id);
     expect(authorize.searchParams.get("scope")).toBe("repo read:user");
     expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+  });
+
+  it("the console's service form makes an oauth service from a catalog provider, and a client-credentials one from a token endpoint", async () => {
+    const company = await createCompany();
+    const vault = await createVault(company.ownerKey);
+    const owner = await createUser(company, "owner");
+    const browser = await signInCookie(owner.email);
+    const base = { enabled: "on", redact_response: "on", auth_type: "oauth", oauth_client_id: "Iv1.form", oauth_secret_key: "GH_SECRET" };
+    const added = await postForm(`/vaults/${vault}/services`, browser, {
+      ...base,
+      name: "gh",
+      host: "api.github.com",
+      oauth_provider: "github",
+      oauth_refresh_key: "GH_REFRESH",
+    });
+    expect(added.status, added.text.slice(0, 400)).toBe(303);
+    const machine = await postForm(`/vaults/${vault}/services`, browser, {
+      ...base,
+      name: "m2m",
+      host: "api.billing.example",
+      oauth_token_endpoint: "https://auth.billing.example/oauth/token",
+      oauth_scopes: "invoices:read invoices:write",
+      oauth_token_auth: "client_secret_basic",
+    });
+    expect(machine.status, machine.text.slice(0, 400)).toBe(303);
+    const gh = await call("GET", `/v1/vaults/${vault}/services/gh`, { token: company.ownerKey });
+    expect(gh.body.service).toMatchObject({
+      auth: {
+        type: "oauth",
+        client_id: "Iv1.form",
+        client_secret_key: "GH_SECRET",
+        refresh_token_key: "GH_REFRESH",
+        token_endpoint: "https://github.com/login/oauth/access_token",
+      },
+    });
+    const m2m = await call("GET", `/v1/vaults/${vault}/services/m2m`, { token: company.ownerKey });
+    expect(m2m.body.service).toMatchObject({
+      auth: { type: "oauth", grant: "client_credentials", scopes: ["invoices:read", "invoices:write"], token_auth: "client_secret_basic" },
+    });
+    // Its page offers Connect for the refresh-token service only.
+    expect((await getPage(`/vaults/${vault}/services/gh`, browser)).text).toContain("Connect GitHub");
+    expect((await getPage(`/vaults/${vault}/services/m2m`, browser)).text).not.toContain("/services/m2m/connect");
   });
 
   it("a client-credentials service has no account to connect (400 oauth_not_connectable)", async () => {

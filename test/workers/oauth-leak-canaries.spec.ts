@@ -11,7 +11,7 @@ import { env, SELF } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BASE, createUser, unique } from "./helpers.ts";
 import { spellingsOf } from "./leak-scan.ts";
-import { oauthVault, REDIRECT_URI } from "./oauth-support.ts";
+import { oauthVault, providerLinkOf, REDIRECT_URI } from "./oauth-support.ts";
 import { postForm, signInCookie } from "./pages-support.ts";
 import { proxyFetch } from "./proxy-support.ts";
 import { requestId } from "./upstream.ts";
@@ -68,7 +68,7 @@ describe("OAuth services' leak canaries", () => {
     const sent = await postForm(`/vaults/${s.vault}/oauth/${id}`, browser);
     seen.push({ label: "continue", text: `${sent.status} ${sent.location} ${sent.text}` });
     const binding = /ev_oauth_connect=([^;]+)/.exec(sent.headers.get("set-cookie") ?? "")?.[1] ?? "";
-    const back = new URL(await s.provider.consent(sent.location ?? "", unique("canary")));
+    const back = new URL(await s.provider.consent(providerLinkOf(sent.text), unique("canary")));
     for (const label of ["callback", "replayed callback"]) {
       await record(label, SELF.fetch(`${BASE}${back.pathname}${back.search}`, { headers: { Cookie: `ev_oauth_connect=${binding}` } }));
     }

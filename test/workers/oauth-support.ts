@@ -84,3 +84,10 @@ export async function vaultIdOf(s: { company: { id: string }; vault: string }): 
   if (!row) throw new Error("no such vault");
   return row.id;
 }
+
+/** The link "Go to <provider>" on the page Continue answers with (the authorization URL, unescaped). */
+export function providerLinkOf(page: string): string {
+  const href = /id="go-to-provider" href="([^"]+)"/.exec(page)?.[1];
+  if (!href) throw new Error(`no link to the provider on the page: ${page.slice(0, 300)}`);
+  return href.replaceAll("&amp;", "&").replaceAll("&#39;", "'").replaceAll("&quot;", '"');
+}

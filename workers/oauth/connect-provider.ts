@@ -45,9 +45,14 @@ export async function connectProviderOf(auth: OAuthAuth, input: CreateConnection
   if (input.discovery_url) return discovered(input.discovery_url, tokenEndpoint, allowPrivate);
   const template = input.provider ? templateById(input.provider) : templateForTokenEndpoint(tokenEndpoint);
   if (!template) {
-    throw notConnectable(
-      `The service's token endpoint ${printable(tokenEndpoint)} is no provider of the catalog: name its authorization_endpoint or its discovery_url (GET /v1/oauth/providers lists the catalog)`,
-    );
+    // No template: an OpenID provider whose issuer is the token endpoint's origin describes itself.
+    try {
+      return await discovered(new URL(tokenEndpoint).origin, tokenEndpoint, allowPrivate);
+    } catch {
+      throw notConnectable(
+        `The service's token endpoint ${printable(tokenEndpoint)} is no provider of the catalog, and its origin publishes no OpenID discovery document naming it: give the provider's authorization_endpoint or discovery_url (GET /v1/oauth/providers lists the catalog)`,
+      );
+    }
   }
   if (template.token_endpoint !== tokenEndpoint) {
     throw notConnectable(

@@ -7,7 +7,7 @@
  */
 import { call, createUser, unique } from "../helpers.ts";
 import { refreshingClient, startProvider } from "../authorization-server.ts";
-import { REDIRECT_URI } from "../oauth-support.ts";
+import { providerLinkOf, REDIRECT_URI } from "../oauth-support.ts";
 import { postForm, signInCookie } from "../pages-support.ts";
 import type { PageProbe, PageRequest } from "./page-probes.ts";
 import type { Probe } from "./probes.ts";
@@ -80,7 +80,7 @@ export const OAUTH_PUBLIC_PAGE_PROBES: Record<string, (w: World) => Promise<Page
     );
     const sent = await postForm(`/vaults/${w.vault}/oauth/${made.body.id as string}`, browser);
     const binding = /ev_oauth_connect=([^;]+)/.exec(sent.headers.get("set-cookie") ?? "")?.[1] ?? "";
-    const back = new URL(await provider.consent(sent.location ?? "", unique("probe")));
+    const back = new URL(await provider.consent(providerLinkOf(sent.text), unique("probe")));
     return { method: "GET", path: `${back.pathname}${back.search}`, cookie: `ev_oauth_connect=${binding}` };
   },
 };

@@ -3,8 +3,9 @@
  * service (`POST /vaults/{vault}/services/{name}/connect`, from the vault page and the approval
  * page) makes a connect and shows it; its page (`GET /vaults/{vault}/oauth/{id}`, also where the
  * CLI's link leads) shows the provider and the scopes before the person goes; "Continue"
- * (`POST`) sends them, with a cookie that binds the answer to this browser; the provider's answer
- * comes back to `GET /oauth/callback`.
+ * (`POST`) binds the state to this session and, by a cookie, to this browser, and answers the link
+ * to the provider (the console's CSP, `form-action 'self'`, keeps a form from redirecting off the
+ * edge); the provider's answer comes back to `GET /oauth/callback`.
  *
  * The binding cookie is SameSite=Lax, unlike the session's Strict: the provider's redirect back is
  * a cross-site navigation that must carry it (and cannot carry the session's). It holds a random
@@ -23,7 +24,7 @@ import { createRouter } from "../../router.ts";
 import { actionContextOf, publicContextOf } from "../../request-context.ts";
 import { createConnection, finishConnect, readConnection, startConnect } from "../connect.actions.ts";
 import { CONNECT_TTL_MS, connectPagePath, MAX_CLIENT_SECRET_LENGTH, OAUTH_CALLBACK_PATH } from "../oauth-connect.contract.ts";
-import { connectedPage, connectPage } from "./oauth-connect.page.ts";
+import { connectedPage, connectPage, goToProviderPage } from "./oauth-connect.page.ts";
 
 ruleOf("GET /oauth/callback");
 
@@ -53,12 +54,12 @@ oauthConnectPages.get(
 oauthConnectPages.post(
   "/vaults/:vault/oauth/:id",
   formBodyLimit(FORM_BODY_LIMIT),
-  consolePost("POST /vaults/{vault}/oauth/{id}", async (c, _session, form) => {
+  consolePost("POST /vaults/{vault}/oauth/{id}", async (c, session, form) => {
     const typed = form.one("client_secret")?.trim() || undefined;
     if (typed && typed.length > MAX_CLIENT_SECRET_LENGTH) throw new AppError(400, "invalid_request", "The client secret is too long");
     const started = await startConnect(actionContextOf(c), c.req.param("vault") ?? "", c.req.param("id") ?? "", typed);
     setCookie(c, OAUTH_CONNECT_COOKIE, started.browserBinding, { ...CONNECT_COOKIE_OPTIONS, maxAge: CONNECT_TTL_MS / 1000 });
-    return c.redirect(started.authorizationUrl, 303);
+    return page(c, goToProviderPage({ frame: frameOf(session, "/vaults"), connection: started.view, url: started.authorizationUrl }));
   }),
 );
 

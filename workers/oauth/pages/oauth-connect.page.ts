@@ -50,6 +50,23 @@ ${
   return layout(`Connect ${c.provider.name}`, body, model.frame);
 }
 
+/**
+ * The last step before leaving: the state is bound to this session and browser now, and the link
+ * goes to the provider (a link, not a redirect: the console's CSP keeps its forms on the edge).
+ */
+export function goToProviderPage(model: { frame: Frame; connection: ConnectionView; url: string }): Markup {
+  const c = model.connection;
+  const body = html`<h1>Connect ${c.provider.name}</h1>
+<section class="card" aria-labelledby="go">
+  <h2 id="go">Ready</h2>
+  <p>You go to <code>${c.provider.authorization_host}</code> to grant service <strong>${c.service}</strong> of vault <strong>${c.vault}</strong>: ${
+    c.scopes.length ? c.scopes.map((s, i) => html`${i ? ", " : ""}<code>${s}</code>`) : "the provider's default scopes"
+  }. It sends you back here when you are done.</p>
+  <div class="actions"><a class="button primary" id="go-to-provider" href="${model.url}">Go to ${c.provider.name}</a></div>
+</section>`;
+  return layout(`Connect ${c.provider.name}`, body, model.frame);
+}
+
 /** Where the callback ends: connected, or why not. */
 export function connectedPage(model: {
   frame?: Frame;
