@@ -219,6 +219,51 @@ describe("a vault admin connects an account through the provider's consent, and 
   });
 });
 
+describe("an agent asks for an OAuth service with a proposal; once approved, a vault admin connects it from the approval page", () => {
+  it("the proposal needs no credential values; its approval page says an account is to be connected, then offers Connect", async () => {
+    const w = await connectWorld({ typeSecret: true });
+    const auth = {
+      type: "oauth",
+      client_id: w.client.client_id,
+      client_secret_key: "CRM_SECRET",
+      refresh_token_key: "CRM_REFRESH",
+      token_endpoint: w.provider.tokenEndpoint,
+    };
+    const host = `${unique("crm").slice(0, 30)}.example.com`;
+    const raised = await call("POST", "/v1/proposals", {
+      token: w.agent.token,
+      headers: { "X-Vault": w.vault },
+      body: { services: [{ action: "set", name: "crm", host, upstream: upstreamUrl(), auth }], message: "I need the CRM" },
+    });
+    expect(raised.status, raised.text).toBe(201);
+    const approval = new URL(String(raised.body.approval_url));
+    const pending = await getPage(`${approval.pathname}${approval.search}`, w.browser);
+    expect(pending.text).toContain("Accounts to connect");
+    expect(pending.text).not.toContain("/services/crm/connect");
+    const approved = await postForm(approval.pathname, w.browser, {
+      token: approval.searchParams.get("token") ?? "",
+      action: "approve",
+      destinations_digest: /name="destinations_digest" value="([^"]*)"/.exec(pending.text)?.[1] ?? "",
+    });
+    expect(approved.status, approved.text.slice(0, 300)).toBeLessThan(400);
+    const after = await getPage(`${approval.pathname}${approval.search}`, w.browser);
+    expect(after.text).toContain(`/vaults/${w.vault}/services/crm/connect`);
+    // The agent's call waits for the connect: the vault holds no secret or refresh token yet.
+    const early = await SELF.fetch(`https://edge.test/proxy/${host}/x`, { headers: { Authorization: `Bearer ${w.agent.token}`, "X-Vault": w.vault } });
+    expect(early.status).toBe(502);
+    expect(((await early.json()) as { error: string }).error).toBe("credential_not_found");
+    const made = await postForm(`/vaults/${w.vault}/services/crm/connect`, w.browser);
+    expect(made.status).toBe(303);
+    const went = await goToProvider(w, made.location?.split("/").pop() ?? "", w.browser, { client_secret: w.client.client_secret });
+    expect((await callback(await w.provider.consent(went.authorizeUrl, unique("person")), went.binding)).status).toBe(200);
+    const id = requestId();
+    expect(
+      (await SELF.fetch(`https://edge.test/proxy/${host}/r/${id}/x`, { headers: { Authorization: `Bearer ${w.agent.token}`, "X-Vault": w.vault } })).status,
+    ).toBe(200);
+    expect(bearerOf((await recorded(id))[0])).toBeTruthy();
+  });
+});
+
 describe("an answer is accepted once, from the browser that was sent, for the state it was sent with", () => {
   it("a tampered state is refused and stores nothing; the genuine answer still works, once", async () => {
     const w = await connectWorld();

@@ -28,6 +28,9 @@ export type ConnectProvider = {
 
 const notConnectable = (message: string) => new AppError(400, "oauth_not_connectable", message);
 
+/** What a discovered OpenID provider is asked for when the service names no scopes. */
+const OPENID_REFRESH_SCOPES = ["openid", "offline_access"] as const;
+
 /** The provider `input` names (or the service's token endpoint implies), checked against the service. */
 export async function connectProviderOf(auth: OAuthAuth, input: CreateConnectionBody, allowPrivate: boolean): Promise<ConnectProvider> {
   const options = { allowPrivate };
@@ -99,7 +102,10 @@ async function discovered(raw: string, tokenEndpoint: string, allowPrivate: bool
       `The provider's token endpoint is ${printable(named || "(none)")}, the service's is ${printable(tokenEndpoint)}: a refresh token is redeemed where it was issued`,
     );
   }
-  return { id: "custom", name: new URL(server.issuer).host, authorizationEndpoint, issuer: server.issuer, defaultScopes: [], extraParameters: {} };
+  // An OpenID provider hands out a refresh token for `offline_access`; ask for what it says it supports of the two.
+  const supported = server.scopes_supported;
+  const defaultScopes = OPENID_REFRESH_SCOPES.filter((s) => !supported || supported.includes(s));
+  return { id: "custom", name: new URL(server.issuer).host, authorizationEndpoint, issuer: server.issuer, defaultScopes, extraParameters: {} };
 }
 
 /** What a started authorization keeps for its callback: the state and PKCE verifier (oauth4webapi's random values). */

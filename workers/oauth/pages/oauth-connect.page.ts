@@ -24,7 +24,7 @@ export function connectPage(model: { frame: Frame; connection: ConnectionView; f
 ${flashNotice(model.flash)}
 <section class="card" aria-labelledby="connect-what">
   <h2 id="connect-what">What you are about to grant</h2>
-  <dl>
+  <dl class="facts">
     <dt>Service</dt><dd><a href="${base}/services/${encodeURIComponent(c.service)}">${c.service}</a> in vault <a href="${base}">${c.vault}</a></dd>
     <dt>Provider</dt><dd>${c.provider.name} (you go to <code>${c.provider.authorization_host}</code>)</dd>
     <dt>Scopes</dt><dd>${c.scopes.length ? html`<ul class="scopes">${c.scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>` : "the provider's defaults"}</dd>
@@ -43,7 +43,7 @@ ${
       : html`<label for="client_secret">Client secret (the vault holds none yet; stored with the refresh token, never shown again)</label>
   <input id="client_secret" name="client_secret" type="password" autocomplete="off" maxlength="1024" required>`
   }
-  <button type="submit">Continue to ${c.provider.name}</button>
+  <div class="actions"><button type="submit" class="primary">Continue to ${c.provider.name}</button></div>
 </form>`
     : html`<p><a href="${base}">Back to the vault</a>: connect again from its services.</p>`
 }`;
