@@ -41,6 +41,4 @@ export type TokenAnswer =
 /** One per credential (a refresh token, or a client's secret and its grant's parameters): the one place its access token is obtained. */
 export interface OAuthTokensRpc extends Rpc.DurableObjectBranded {
   token(ask: TokenAsk): Promise<TokenAnswer>;
-  /** A person connected the account again: forget the token, the refusals and any rotation not yet in D1, and read D1 afresh. */
-  reset(): Promise<void>;
 }

@@ -65,8 +65,6 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
   /** The access token in the clear, for the sealed value it belongs to: opened once per instance. */
   #plain: { sealed: string; token: string } | undefined;
   #refreshing: Promise<TokenAnswer> | undefined;
-  /** Bumped by `reset`: a refresh that started before it keeps nothing of what it obtained. */
-  #generation = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -94,13 +92,6 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
     }
     if (refusing && state.refusal) return answerOf(state.refusal);
     return this.#refresh(ask);
-  }
-
-  async reset(): Promise<void> {
-    this.#generation += 1;
-    this.#state = undefined;
-    this.#plain = undefined;
-    await this.ctx.storage.delete(STATE);
   }
 
   /**
@@ -144,13 +135,13 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
 
   /** Obtains a token; requests arriving meanwhile wait on the same one. */
   #refresh(ask: TokenAsk): Promise<TokenAnswer> {
-    this.#refreshing ??= this.#obtain(ask, this.#generation).finally(() => {
+    this.#refreshing ??= this.#obtain(ask).finally(() => {
       this.#refreshing = undefined;
     });
     return this.#refreshing;
   }
 
-  async #obtain(ask: TokenAsk, generation: number, again = false): Promise<TokenAnswer> {
+  async #obtain(ask: TokenAsk, again = false): Promise<TokenAnswer> {
     const state = await this.#reconcile(ask);
     const db = this.#db();
     const { companyId } = ask;
@@ -182,8 +173,6 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
     } else {
       outcome = await clientCredentialsGrant(client, { scopes: ask.auth.scopes, audience: ask.auth.audience });
     }
-    if (generation !== this.#generation)
-      return { ok: false, refusal: "failed", reason: "the account was connected again meanwhile; try again", retryAt: Date.now() };
     const now = Date.now();
     if (!outcome.ok) return this.#refused(ask, state, outcome, now);
 
@@ -202,9 +191,7 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
       if (unsynced) return unsynced;
       // A person stored another refresh token meanwhile: theirs stands, and the grant this one came from is over.
       if (!state.access)
-        return again
-          ? { ok: false, refusal: "failed", reason: "the account was connected again meanwhile; try again", retryAt: now }
-          : this.#obtain(ask, generation, true);
+        return again ? { ok: false, refusal: "failed", reason: "the account was connected again meanwhile; try again", retryAt: now } : this.#obtain(ask, true);
     } else {
       state.access = held;
       await this.#save();

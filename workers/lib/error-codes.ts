@@ -66,7 +66,6 @@ export const OAUTH_SERVICE_ERROR_CODES = [
   "oauth_refresh_denied",
   "oauth_refresh_failed",
   "oauth_not_connectable",
-  "oauth_connection_not_found",
   "oauth_connection_closed",
   "oauth_state_invalid",
   "oauth_connect_failed",
