@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { COMMANDS } from "../../cli/main.ts";
-import { csrfTokenFor } from "../../workers/auth/csrf.ts";
+import { createHash } from "node:crypto";
 import { consentThrough } from "../support/authorization-consent.ts";
 import { type AuthorizationServer, startAuthorizationServer } from "../support/authorization-server.ts";
 import { printed, runCli, tempConfigHome, type CliOptions, type CliResult } from "./support/cli.ts";
@@ -35,6 +35,9 @@ describe("edgevault vault oauth", () => {
     results.push(result);
     return result;
   };
+
+  /** The CSRF token the console's forms carry for a session (workers/auth/csrf.ts: base64url SHA-256 of a prefix and the session token). */
+  const csrfTokenFor = async (sessionToken: string) => createHash("sha256").update(`edgevault:csrf:${sessionToken}`).digest("base64url");
 
   /** What a person's browser does with the printed page: sign in, Continue, the provider's pages, back to the callback. */
   async function connectInBrowser(page: string): Promise<number> {
