@@ -10,6 +10,7 @@ export default defineConfig({
     "./workers/db/chain-schema.ts",
     "./workers/db/sso.schema.ts",
     "./workers/db/cli-logins.schema.ts",
+    "./workers/db/oauth.schema.ts",
   ],
   out: "./migrations",
 });

@@ -23,6 +23,7 @@ import { closest } from "./command/suggest.ts";
 import { commandWithSubcommands, groupAsked, helpFor, mainHelp } from "./main-help.ts";
 import { sessionCreate, sessionList, sessionRevoke } from "./commands/session.ts";
 import { vaultLogs } from "./commands/vault-logs.ts";
+import { vaultOauthConnect, vaultOauthProviders } from "./commands/vault-oauth.ts";
 import { vaultSet, vaultWebhookAdd, vaultWebhookList, vaultWebhookRemove } from "./commands/vault-settings.ts";
 import { caExport, caPath, caTrust } from "./commands/ca.ts";
 import { completionCommand } from "./commands/completion.ts";
@@ -63,6 +64,8 @@ export const COMMANDS: readonly Command[] = [
   credentialList,
   credentialDelete,
   vaultAgentList,
+  vaultOauthConnect,
+  vaultOauthProviders,
   vaultAgentAdd,
   vaultAgentSetRole,
   vaultAgentRemove,

@@ -15,12 +15,17 @@ import {
   MAX_TEMPLATE_LENGTH,
   type ServiceAuthInput,
 } from "../workers/services/services.contract.ts";
+import { z } from "zod";
+import { OAUTH_GRANTS, OAUTH_TOKEN_AUTH, OAuthAuthSchema } from "../workers/services/oauth-auth.contract.ts";
+import { PROVIDER_IDS, templateById } from "../workers/oauth/provider-catalog.contract.ts";
+import type { OptionSpec } from "./command/command.ts";
 import { UsageError } from "./cli-error.ts";
 import { CredentialKey } from "./command/names.ts";
 import { oneLine } from "./terminal-text.ts";
 
 /** The flag forms, for errors and help. */
-export const AUTH_FORMS = "bearer:<KEY>, basic:<USER_KEY>[:<PASS_KEY>], api-key:<KEY>[:<Header>[:<prefix>]], custom (with --header) or passthrough";
+export const AUTH_FORMS =
+  "bearer:<KEY>, basic:<USER_KEY>[:<PASS_KEY>], api-key:<KEY>[:<Header>[:<prefix>]], custom (with --header), passthrough or oauth:<SECRET_KEY>[:<REFRESH_KEY>] (with --client-id and --provider or --token-endpoint)";
 
 /** For `--help` of add and update: every form with what the proxy sends. */
 export const AUTH_HELP = `Auth (--auth), naming credential keys of the vault, never values:
@@ -35,7 +40,15 @@ export const AUTH_HELP = `Auth (--auth), naming credential keys of the vault, ne
                                       replaced by the credential; repeat --header (up to ${MAX_CUSTOM_HEADERS}).
                                       custom:<Header>=<template> is short for one header.
   passthrough                         nothing added: the host is reachable without a
-                                      credential (the agent's token is never forwarded)`;
+                                      credential (the agent's token is never forwarded)
+  oauth:<SECRET_KEY>[:<REFRESH_KEY>]  Authorization: Bearer <access token>, which the edge
+                                      obtains and refreshes at the token endpoint with the
+                                      client secret <SECRET_KEY> and, with <REFRESH_KEY>, a
+                                      person's refresh token (connect it with vault oauth
+                                      connect); without it the client credentials grant.
+                                      With --client-id, and --provider <id> (the catalog:
+                                      vault oauth providers) or --token-endpoint <url>;
+                                      --oauth-scope (repeatable), --token-auth, --audience`;
 
 const bad = (message: string) => new UsageError(`--auth: ${message} (forms: ${AUTH_FORMS})`);
 
@@ -65,6 +78,81 @@ function template(text: string, name: string): string {
   return text;
 }
 
+/** The flags an `oauth` auth takes besides `--auth oauth:…`, for add and update alike. */
+export const OAUTH_OPTIONS = {
+  "client-id": { type: "string", placeholder: "id", schema: z.string().min(1).max(512).optional(), description: "--auth oauth: the OAuth client's id" },
+  provider: {
+    type: "string",
+    placeholder: "id",
+    schema: z.enum(PROVIDER_IDS).optional(),
+    description: `--auth oauth: a provider of the catalog, for its token endpoint (${PROVIDER_IDS.join(", ")})`,
+  },
+  "token-endpoint": {
+    type: "string",
+    placeholder: "url",
+    schema: z.string().url().optional(),
+    description: "--auth oauth: the provider's token endpoint (https)",
+  },
+  "oauth-scope": {
+    type: "string",
+    multiple: true,
+    placeholder: "scope",
+    schema: z.array(z.string()),
+    description: "--auth oauth: a scope (repeatable): asked for at the connect, or with the client credentials grant",
+  },
+  "token-auth": {
+    type: "string",
+    placeholder: "method",
+    schema: z.enum(OAUTH_TOKEN_AUTH).optional(),
+    description: `--auth oauth: ${OAUTH_TOKEN_AUTH.join(" or ")}`,
+  },
+  audience: {
+    type: "string",
+    placeholder: "uri",
+    schema: z.string().min(1).max(512).optional(),
+    description: "--auth oauth: the client credentials grant's audience",
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OAuthFlags = {
+  "client-id"?: string | undefined;
+  provider?: (typeof PROVIDER_IDS)[number] | undefined;
+  "token-endpoint"?: string | undefined;
+  "oauth-scope"?: readonly string[];
+  "token-auth"?: (typeof OAUTH_TOKEN_AUTH)[number] | undefined;
+  audience?: string | undefined;
+};
+
+/** `oauth:<SECRET_KEY>[:<REFRESH_KEY>]` with its flags, checked by the contract's own schema. */
+function oauthAuth(rest: string | undefined, flags: OAuthFlags): ServiceAuthInput {
+  const [secretKey, refreshKey, ...extra] = (rest ?? "").split(":");
+  if (extra.length > 0) throw bad("oauth takes at most two keys: oauth:<SECRET_KEY>:<REFRESH_KEY>");
+  const template = flags.provider ? templateById(flags.provider) : undefined;
+  const tokenEndpoint = flags["token-endpoint"] ?? template?.token_endpoint;
+  if (!flags["client-id"]) throw new UsageError("--auth oauth needs --client-id <the OAuth client's id>");
+  if (!tokenEndpoint) throw new UsageError("--auth oauth needs --provider <id> (vault oauth providers) or --token-endpoint <url>");
+  const auth = {
+    type: "oauth" as const,
+    client_id: flags["client-id"],
+    client_secret_key: key(secretKey, "the client secret's key", "oauth:<SECRET_KEY>[:<REFRESH_KEY>]"),
+    ...(refreshKey ? { refresh_token_key: key(refreshKey, "the refresh token's key", "oauth:<SECRET_KEY>:<REFRESH_KEY>") } : { grant: OAUTH_GRANTS[1] }),
+    token_endpoint: tokenEndpoint,
+    ...(flags["oauth-scope"]?.length ? { scopes: [...flags["oauth-scope"]] } : {}),
+    ...(flags["token-auth"]
+      ? { token_auth: flags["token-auth"] }
+      : template && template.token_auth !== "client_secret_post"
+        ? { token_auth: template.token_auth }
+        : {}),
+    ...(flags.audience ? { audience: flags.audience } : {}),
+  };
+  const checked = OAuthAuthSchema.safeParse(auth);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new UsageError(`--auth oauth: ${issue?.path.join(".") || "auth"} ${oneLine(issue?.message ?? "is invalid", 200)}`);
+  }
+  return checked.data;
+}
+
 /**
  * One custom header, `Name: template` (as curl -H writes it) or `Name=template`: the name ends
  * at the first ":" or "=", which a header name cannot contain.
@@ -85,9 +173,9 @@ export function customHeader(text: string): [string, string] {
  * parseAuthFlags("api-key:OPENAI_KEY:Authorization:Bearer ", []) // { type: "api-key", key: "OPENAI_KEY", header: "Authorization", prefix: "Bearer " }
  * parseAuthFlags("custom", ["X-Token: {{ TOKEN }}"])             // { type: "custom", headers: { "X-Token": "{{ TOKEN }}" } }
  */
-export function parseAuthFlags(auth: string, headers: readonly string[]): ServiceAuthInput;
-export function parseAuthFlags(auth: string | undefined, headers: readonly string[]): ServiceAuthInput | undefined;
-export function parseAuthFlags(auth: string | undefined, headers: readonly string[]): ServiceAuthInput | undefined {
+export function parseAuthFlags(auth: string, headers: readonly string[], oauth?: OAuthFlags): ServiceAuthInput;
+export function parseAuthFlags(auth: string | undefined, headers: readonly string[], oauth?: OAuthFlags): ServiceAuthInput | undefined;
+export function parseAuthFlags(auth: string | undefined, headers: readonly string[], oauth: OAuthFlags = {}): ServiceAuthInput | undefined {
   if (auth === undefined) {
     if (headers.length > 0) throw new UsageError("--header goes with --auth custom: --auth custom --header 'X-Api-Key: {{ API_KEY }}'");
     return undefined;
@@ -130,6 +218,8 @@ export function parseAuthFlags(auth: string | undefined, headers: readonly strin
       if (rest !== undefined) throw bad("passthrough takes no keys");
       return { type };
     }
+    case "oauth":
+      return oauthAuth(rest, oauth);
     default:
       throw bad(`unknown type "${oneLine(type, 20)}"`);
   }
@@ -152,5 +242,7 @@ export function describeAuth(auth: ServiceAuthInput): string {
       return `custom ${Object.keys(auth.headers).join(", ")}`;
     case "passthrough":
       return "passthrough";
+    case "oauth":
+      return `oauth ${auth.refresh_token_key ? `refresh token ${auth.refresh_token_key}` : "client credentials"} at ${new URL(auth.token_endpoint).host} (client ${auth.client_id}, secret ${auth.client_secret_key})`;
   }
 }

@@ -43,6 +43,7 @@ import { servicesRouter } from "./services/services.handlers.ts";
 import { sessionsRouter } from "./sessions/sessions.handlers.ts";
 import { skillRouter } from "./skill/skill.handlers.ts";
 import { ssoRouter } from "./sso/sso.handlers.ts";
+import { oauthRouter } from "./oauth/oauth.handlers.ts";
 import { usersRouter } from "./users/users.handlers.ts";
 import { vaultAgentsRouter } from "./vault-agents/vault-agents.handlers.ts";
 import { vaultsRouter } from "./vaults/vaults.handlers.ts";
@@ -86,6 +87,7 @@ export function buildApp({ permissions = PERMISSIONS }: AppOptions = {}) {
     usersRouter,
     vaultsRouter,
     servicesRouter,
+    oauthRouter,
     credentialsRouter,
     auditRouter,
     chainRouter,

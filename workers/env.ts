@@ -5,6 +5,7 @@
  */
 import type { ActorGateRpc } from "../durable-objects/actor-gate.rpc.ts";
 import type { ChainSealerRpc } from "../durable-objects/chain-sealer.rpc.ts";
+import type { OAuthTokensRpc } from "../durable-objects/oauth-tokens.rpc.ts";
 import type { ProposalWatchRpc } from "../durable-objects/proposal-watch.rpc.ts";
 import type { RegistrationChannelRpc } from "../durable-objects/registration-channel.rpc.ts";
 import type { RequestApprovalsRpc } from "../durable-objects/request-approvals.rpc.ts";
@@ -17,6 +18,8 @@ export interface Env {
   /** One per vault: the proxied requests waiting for a person, and the time-boxed approvals. */
   REQUEST_APPROVALS: DurableObjectNamespace<RequestApprovalsRpc>;
   CHAIN_SEALER: DurableObjectNamespace<ChainSealerRpc>;
+  /** One per OAuth credential of a vault (a refresh token, or a client and its grant): the single flight of its access token. */
+  OAUTH_TOKENS: DurableObjectNamespace<OAuthTokensRpc>;
   /** "production" or "dev". */
   ENVIRONMENT: string;
   /** SPIFFE trust domain for agent IDs. */

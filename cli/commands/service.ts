@@ -23,7 +23,7 @@ import { formatDuration, Ttl } from "../duration.ts";
 import type { EdgeBody } from "../edge/edge-api.ts";
 import { JSON_OPTION, printJson, table } from "../format.ts";
 import { VaultName } from "../command/names.ts";
-import { AUTH_HELP, describeAuth, parseAuthFlags } from "../service-auth.ts";
+import { AUTH_HELP, describeAuth, OAUTH_OPTIONS, parseAuthFlags } from "../service-auth.ts";
 import { MethodsFlag, RedactFlag, RULES_HELP, SubstitutionFlags } from "../service-rules.ts";
 import { methodsInWords, redactionInWords, rulesInWords, substitutionInWords } from "../../workers/services/request-rules.contract.ts";
 import { requireSession } from "../edge/session.ts";
@@ -205,6 +205,7 @@ ${RULES_HELP}`,
       description: "How the credential is attached, as above",
     },
     header: HEADER_OPTION,
+    ...OAUTH_OPTIONS,
     upstream: {
       type: "string",
       placeholder: "origin",
@@ -230,9 +231,11 @@ ${RULES_HELP}`,
     "edgevault vault service add deploy --host deploy.example.com/v1/deploy --auth bearer:DEPLOY_TOKEN --require-approval --approval-timeout 5m --vault prod",
     "edgevault vault service add twilio --host api.twilio.com --auth basic:TW_SID:TW_TOKEN --substitute TW_SID:__sid__:path --vault payments",
     "edgevault vault service add github --host api.github.com --auth bearer:GH_TOKEN --methods GET,HEAD --vault dev",
+    "edgevault vault service add github --host api.github.com --auth oauth:GITHUB_CLIENT_SECRET:GITHUB_REFRESH_TOKEN --provider github --client-id Iv1.0123 --vault dev",
+    "edgevault vault service add billing --host api.billing.example --auth oauth:BILLING_SECRET --client-id edge --token-endpoint https://auth.billing.example/oauth/token --oauth-scope invoices:read --vault ops",
   ],
   async handler(args, context) {
-    const auth = parseAuthFlags(args.auth, args.header);
+    const auth = parseAuthFlags(args.auth, args.header, args);
     const vault = await resolveVault(context, args.vault);
     const { client } = await requireSession(context);
     const { service } = await client.call("post", "/v1/vaults/{vault}/services", OneService, {
@@ -268,6 +271,7 @@ ${RULES_HELP}`,
     host: { type: "string", placeholder: "pattern", schema: HostPattern.optional(), description: "A new host pattern" },
     auth: { type: "string", description: "A new auth config, as above" },
     header: HEADER_OPTION,
+    ...OAUTH_OPTIONS,
     upstream: {
       type: "string",
       placeholder: "origin",
@@ -291,7 +295,7 @@ ${RULES_HELP}`,
   ],
   async handler(args, context) {
     if (args.enabled && args.disabled) throw new UsageError("--enabled and --disabled contradict each other; give one");
-    const auth = parseAuthFlags(args.auth, args.header);
+    const auth = parseAuthFlags(args.auth, args.header, args);
     const change = {
       ...(args.rename === undefined ? {} : { name: args.rename }),
       ...(args.host === undefined ? {} : { host: args.host }),

@@ -776,7 +776,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable / oauth_refresh_denied (+proposal_hint, Retry-After) / oauth_refresh_failed, 504 upstream_timeout. See docs/proxy.md.
          */
         get: {
             parameters: {
@@ -803,7 +803,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable / oauth_refresh_denied (+proposal_hint, Retry-After) / oauth_refresh_failed, 504 upstream_timeout. See docs/proxy.md.
          */
         put: {
             parameters: {
@@ -830,7 +830,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable / oauth_refresh_denied (+proposal_hint, Retry-After) / oauth_refresh_failed, 504 upstream_timeout. See docs/proxy.md.
          */
         post: {
             parameters: {
@@ -857,7 +857,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable / oauth_refresh_denied (+proposal_hint, Retry-After) / oauth_refresh_failed, 504 upstream_timeout. See docs/proxy.md.
          */
         delete: {
             parameters: {
@@ -884,7 +884,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable / oauth_refresh_denied (+proposal_hint, Retry-After) / oauth_refresh_failed, 504 upstream_timeout. See docs/proxy.md.
          */
         options: {
             parameters: {
@@ -911,7 +911,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable / oauth_refresh_denied (+proposal_hint, Retry-After) / oauth_refresh_failed, 504 upstream_timeout. See docs/proxy.md.
          */
         head: {
             parameters: {
@@ -938,7 +938,7 @@ export interface paths {
         };
         /**
          * Forward to <host> with the vault's credential injected (any method; query and body as-is)
-         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.
+         * @description Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable / oauth_refresh_denied (+proposal_hint, Retry-After) / oauth_refresh_failed, 504 upstream_timeout. See docs/proxy.md.
          */
         patch: {
             parameters: {
@@ -4248,6 +4248,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/oauth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The OAuth provider templates an account can be connected through: authorization and token endpoints, default scopes */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The catalog */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthProviderCatalog"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ocsp/{jti}": {
         parameters: {
             query?: never;
@@ -7302,6 +7356,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/vaults/{vault}/oauth/connections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A connect's status: pending, authorizing, connected, failed (with why) or expired */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    vault: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The connect */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthConnection"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/vaults/{vault}/request-releases": {
         parameters: {
             query?: never;
@@ -7948,6 +8068,88 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/v1/vaults/{vault}/services/{name}/oauth/connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start connecting an oauth service's account: a page a vault admin opens to go through the provider's consent
+         * @description For a service of auth type oauth with the refresh_token grant. The provider is the catalog's template whose token endpoint the service names, or `provider`, or a custom one by `authorization_endpoint` or `discovery_url` (its token endpoint must be the service's). Open `connect_url` signed in as an admin of the vault (the scopes are shown before you go); the callback stores the refresh token (and `client_secret`, when given) as the service's credentials. Poll GET …/oauth/connections/{id} until `connected` or `failed`. A connect lasts 15 minutes.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                    vault: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateOAuthConnection"];
+                };
+            };
+            responses: {
+                /** @description Made */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthConnection"];
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role does not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/vaults/{vault}/users": {
@@ -8755,6 +8957,14 @@ export interface components {
             verifiedAt: string;
             verifier: string;
         };
+        CreateOAuthConnection: {
+            authorization_endpoint?: string;
+            client_secret?: string;
+            discovery_url?: string;
+            /** @enum {string} */
+            provider?: "github" | "google" | "microsoft" | "slack" | "atlassian" | "salesforce" | "hubspot";
+            scopes?: string[];
+        };
         DelegationInfo: {
             act: ({
                 sub: string;
@@ -8866,12 +9076,52 @@ export interface components {
                 y?: string;
             }[];
         };
+        OAuthConnection: {
+            client_secret_stored: boolean;
+            connect_url: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            created_at: string;
+            error: string | null;
+            /** @example 2026-01-01T00:00:00.000Z */
+            expires_at: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            finished_at: string | null;
+            id: string;
+            provider: {
+                authorization_host: string;
+                id: string;
+                name: string;
+            };
+            redirect_uri: string;
+            scopes: string[];
+            service: string;
+            /** @enum {string} */
+            status: "pending" | "authorizing" | "connected" | "failed" | "expired";
+            stores_client_secret: boolean;
+            vault: string;
+        };
         OAuthError: {
             /** @enum {string} */
             error: "invalid_request" | "invalid_grant" | "invalid_target" | "unsupported_grant_type" | "invalid_scope";
             error_description: string;
         } & {
             [key: string]: unknown;
+        };
+        OAuthProviderCatalog: {
+            providers: components["schemas"]["OAuthProviderTemplate"][];
+        };
+        OAuthProviderTemplate: {
+            api_host: string;
+            authorization_endpoint: string;
+            default_scopes: string[];
+            extra_parameters: {
+                [key: string]: string;
+            };
+            id: string;
+            name: string;
+            /** @enum {string} */
+            token_auth: "client_secret_post" | "client_secret_basic";
+            token_endpoint: string;
         };
         PassportClaims: {
             aud: string[];
@@ -9081,6 +9331,20 @@ export interface components {
         } | {
             /** @enum {string} */
             type: "passthrough";
+        } | {
+            audience?: string;
+            client_id: string;
+            client_secret_key: string;
+            /** @enum {string} */
+            grant?: "refresh_token" | "client_credentials";
+            refresh_token_key?: string;
+            scopes?: string[];
+            /** @enum {string} */
+            token_auth?: "client_secret_post" | "client_secret_basic";
+            /** @example https://github.com/login/oauth/access_token */
+            token_endpoint: string;
+            /** @enum {string} */
+            type: "oauth";
         };
         SigningKey: {
             /** @example 2026-01-01T00:00:00.000Z */

@@ -7,6 +7,7 @@
  * mock: the edge speaks to it as it would to GitHub's or Entra's token endpoint. The test controls
  * only what a real provider would decide on its own: its accounts, and whether it refuses.
  */
+import { createHash } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider, { type Configuration } from "oidc-provider";
@@ -17,7 +18,23 @@ import Provider, { type Configuration } from "oidc-provider";
  */
 export type TestAccount = { id: string; email: string; name?: string; groups?: readonly string[] };
 
-export type TokenCall = { grantType: string; clientId: string | undefined; at: number };
+/**
+ * One call to the token endpoint, as the provider saw it: never a secret (no client secret, code,
+ * verifier or token), only what a test asserts about the request's shape.
+ */
+export type TokenCall = {
+  grantType: string;
+  clientId: string | undefined;
+  at: number;
+  /** How the client authenticated: a secret in the body, in HTTP Basic, or none. */
+  clientAuth: "client_secret_post" | "client_secret_basic" | "none";
+  /** `scope`, `audience` and `resource` as sent (absent: not sent). */
+  scope?: string;
+  audience?: string;
+  resource?: string;
+  /** SHA-256 (hex) of the refresh token presented, so a test can tell which one the client used without seeing it. */
+  refreshTokenSha256?: string;
+};
 
 /** The tokens one successful token-endpoint call handed out (what leak canaries look for). */
 export type IssuedTokens = { access_token?: string; id_token?: string; refresh_token?: string };
@@ -33,6 +50,8 @@ export type AuthorizationServer = {
   /** Every call to the token endpoint since start (or `resetTokenCalls`), oldest first. */
   tokenCalls(): readonly TokenCall[];
   resetTokenCalls(): void;
+  /** Resolves at the next call to the token endpoint, or after `timeoutMs` (whichever first). */
+  nextTokenCall(timeoutMs: number): Promise<void>;
   /** The tokens every successful token-endpoint call handed out, oldest first. */
   issuedTokens(): readonly IssuedTokens[];
   /** From now on the token endpoint answers every call with this OAuth error (400), until `null`. */
@@ -54,6 +73,13 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const calls: TokenCall[] = [];
   const issued: IssuedTokens[] = [];
   let refusal: string | null = null;
+  /** Who waits for the next token call (nextTokenCall). */
+  let waiters: (() => void)[] = [];
+  const called = () => {
+    const woken = waiters;
+    waiters = [];
+    for (const wake of woken) wake();
+  };
 
   // The issuer must be known before the provider is built; the port only after listen: reserve one first.
   const probe = (await import("node:net")).createServer();
@@ -98,7 +124,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     if (ctx.path === "/token" && ctx.method === "POST") {
       const raw = await readRaw(ctx.req);
       const body = new URLSearchParams(raw);
-      calls.push({ grantType: body.get("grant_type") ?? "", clientId: body.get("client_id") ?? basicClientId(ctx.get("authorization")), at: Date.now() });
+      calls.push(tokenCallOf(body, ctx.get("authorization")));
+      called();
       if (refusal) {
         ctx.status = 400;
         ctx.type = "application/json";
@@ -131,6 +158,14 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     resetTokenCalls: () => {
       calls.length = 0;
     },
+    nextTokenCall: (timeoutMs) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, timeoutMs));
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
     refuseTokens: (error) => {
       refusal = error;
     },
@@ -144,6 +179,23 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+function tokenCallOf(body: URLSearchParams, authorization: string | undefined): TokenCall {
+  const basic = basicClientId(authorization);
+  const call: TokenCall = {
+    grantType: body.get("grant_type") ?? "",
+    clientId: body.get("client_id") ?? basic,
+    at: Date.now(),
+    clientAuth: basic !== undefined ? "client_secret_basic" : body.has("client_secret") ? "client_secret_post" : "none",
+  };
+  for (const name of ["scope", "audience", "resource"] as const) {
+    const value = body.get(name);
+    if (value !== null) call[name] = value;
+  }
+  const refreshToken = body.get("refresh_token");
+  if (refreshToken !== null) call.refreshTokenSha256 = createHash("sha256").update(refreshToken).digest("hex");
+  return call;
 }
 
 function basicClientId(authorization: string | undefined): string | undefined {

@@ -16,6 +16,9 @@
  * - `/reset`           sends headers and part of a body, then resets the connection
  * - `/huge-headers/<n>` answers with one header of n bytes
  * - `/endless`         streams a body that never ends (until the client goes away)
+ * - `/unauthorized-first` answers 401 (with `WWW-Authenticate: Bearer error="invalid_token"`) to
+ *                      the first request under its id and echoes every later one: an access token
+ *                      its provider revoked before it expired, as an OAuth service's upstream sees it
  * - `/reflect`         echoes a credential it received, as a careless upstream would: the value of
  *                      the request header `x-reflect-from` (default `authorization`, its scheme
  *                      dropped) in the `?form=` (raw, base64, base64url, percent, json), in the
@@ -175,6 +178,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
   });
 
   if (route === "/hang") return; // never answers; the socket is destroyed on close()
+
+  if (route === "/unauthorized-first" && list.length === 1) {
+    await body;
+    res.writeHead(401, { "content-type": "application/json", "www-authenticate": 'Bearer error="invalid_token"' });
+    return void res.end(JSON.stringify({ message: "Bad credentials" }));
+  }
 
   if (route === "/reset") {
     await body;

@@ -246,6 +246,25 @@ describe("leak canaries", () => {
     await send("proxy after the rotation", "GET", `/proxy/${host}/r/${afterRotation}/status/204`, { token: agent, headers: { "X-Vault": vault }, status: 204 });
     expect((await recordedSettled(afterRotation))[0]?.headers.authorization).toBe(`Bearer ${CREDENTIAL}`);
 
+    // An OAuth service's connect, so its read has something to find (docs/oauth.md; its own canaries: oauth-leak-canaries.spec.ts).
+    const githubAuth = {
+      type: "oauth",
+      client_id: "Iv1.canary",
+      client_secret_key: "GH_SECRET",
+      refresh_token_key: "GH_REFRESH",
+      token_endpoint: "https://github.com/login/oauth/access_token",
+    };
+    await send("oauth service", "POST", `/v1/vaults/${vault}/services`, {
+      token: owner,
+      body: { name: "gh", host: "api.github.com", auth: githubAuth },
+      status: 201,
+    });
+    const connect = await send("oauth connect", "POST", `/v1/vaults/${vault}/services/gh/oauth/connections`, {
+      token: owner,
+      body: { client_secret: CREDENTIAL },
+      status: 201,
+    });
+
     // Every GET of /openapi.json, as the owner and as the agent, with this company's real names and ids.
     await flushRequestLog();
     const doc = (await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
@@ -266,7 +285,8 @@ describe("leak canaries", () => {
         .replace("{userCode}", cliLogin.user_code)
         .replace(/^\/api\/agents\/\{id\}/, `/api/agents/${agentName}`)
         .replace(/^\/v1\/proposals\/\{id\}/, `/v1/proposals/${proposal}`)
-        .replace(/^\/v1\/requests\/\{id\}/, `/v1/requests/${heldId}`);
+        .replace(/^\/v1\/requests\/\{id\}/, `/v1/requests/${heldId}`)
+        .replace(/\/oauth\/connections\/\{id\}$/, `/oauth/connections/${connect.body.id as string}`);
     const unread: string[] = [];
     for (const [path, methods] of Object.entries(doc.paths)) {
       if (!("get" in methods) || path.startsWith("/proxy")) continue;

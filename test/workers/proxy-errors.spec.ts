@@ -47,6 +47,7 @@ describe("proxy errors as the seeds define them", () => {
       "api-key",
       "custom",
       "passthrough",
+      "oauth",
     ]);
     expect(res.body.help as string).toContain("GET https://edge.test/discover");
   });

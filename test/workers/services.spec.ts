@@ -274,7 +274,12 @@ describe("services: bad input is a specific 400", () => {
   it.each([
     [{ ...stripe, auth: { type: "bearer", token: "stripe_key" } }, "invalid_request"],
     [{ ...stripe, auth: { type: "bearer", token: "sk_live_pasted_secret" } }, "invalid_request"],
-    [{ ...stripe, auth: { type: "oauth" } }, "invalid_request"],
+    [{ ...stripe, auth: { type: "oauth2" } }, "invalid_request"],
+    [{ ...stripe, auth: { type: "oauth", client_id: "c", client_secret_key: "S", token_endpoint: "ftp://auth.example.com/token" } }, "invalid_request"],
+    [
+      { ...stripe, auth: { type: "oauth", client_id: "c", client_secret_key: "S", token_endpoint: "https://a.example/t", refresh_token_key: "S" } },
+      "invalid_request",
+    ],
     [{ ...stripe, auth: { type: "custom", headers: { "X-A": "{{ lower }}" } } }, "invalid_request"],
     [{ ...stripe, auth: { type: "custom", headers: { "X-A": "a\r\nb" } } }, "invalid_request"],
     [{ ...stripe, auth: { type: "api-key", key: "K", header: "Host" } }, "invalid_request"],

@@ -194,6 +194,12 @@ export const PERMISSIONS = {
   "GET /v1/vaults/{vault}/services/{name}": inVault("proxy"),
   "PATCH /v1/vaults/{vault}/services/{name}": inVault("admin"),
   "DELETE /v1/vaults/{vault}/services/{name}": inVault("admin"),
+  "GET /v1/oauth/providers": everyone("the provider templates: public endpoints and default scopes"),
+  "POST /v1/vaults/{vault}/services/{name}/oauth/connections": inVault("admin", {
+    except: [...NO_AGENTS, "session"],
+    note: "a person finishes it in their browser (an agent asks one with a proposal); a client secret given is sealed until then",
+  }),
+  "GET /v1/vaults/{vault}/oauth/connections/{id}": inVault("admin", { except: [...NO_AGENTS, "session"] }),
 
   "POST /v1/credentials": inVault("member"),
   "GET /v1/credentials": inVault("proxy", { note: "names only, never values" }),
@@ -338,6 +344,11 @@ export const PERMISSIONS = {
     surface: "page",
     note: "the provider's answer: finished only by the browser that started it, into the company that started it",
   },
+  "GET /oauth/callback": {
+    access: "public",
+    surface: "page",
+    note: "an OAuth provider's answer to a connect: finished once, by the browser that was sent, while the console session that sent it is live and its person a vault admin",
+  },
   "POST /sign-out": only({ owner: "allow", member: "allow" }, { surface: "page" }),
   "GET /inbox": only(
     { owner: "allow", member: "allow" },
@@ -377,6 +388,13 @@ export const PERMISSIONS = {
   "POST /vaults/{vault}/services/{name}": inVaultPage("admin", "PATCH /v1/vaults/{vault}/services/{name}", "edit, enable or disable"),
   "POST /vaults/{vault}/services/{name}/delete": inVaultPage("admin", "DELETE /v1/vaults/{vault}/services/{name}", "after a confirmation step"),
   "POST /vaults/{vault}/credentials": inVaultPage("member", "POST /v1/credentials", "replaces a value; values are never shown"),
+  "POST /vaults/{vault}/services/{name}/connect": inVaultPage("admin", "POST /v1/vaults/{vault}/services/{name}/oauth/connections", '"Connect <provider>"'),
+  "GET /vaults/{vault}/oauth/{id}": inVaultPage("admin", "GET /v1/vaults/{vault}/oauth/connections/{id}", "the provider and the scopes, shown before going"),
+  "POST /vaults/{vault}/oauth/{id}": inVaultPage(
+    "admin",
+    "POST /v1/vaults/{vault}/services/{name}/oauth/connections",
+    "sends the person to the provider: state and PKCE bound to this session and browser",
+  ),
   "POST /vaults/{vault}/webhooks": inVaultPage("admin", "POST /v1/vaults/{vault}/webhooks", "the signing secret is shown once"),
   "POST /vaults/{vault}/webhooks/{id}/delete": inVaultPage("admin", "DELETE /v1/vaults/{vault}/webhooks/{id}", "after a confirmation step"),
   "GET /vaults/{vault}/traffic": inVaultPage("admin", "GET /v1/vaults/{vault}/logs"),

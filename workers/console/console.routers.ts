@@ -14,6 +14,7 @@ import { vaultWebhooksPages } from "../webhooks/pages/vault-webhooks.handlers.ts
 import { vaultsPages } from "../vaults/pages/vaults.handlers.ts";
 import { ssoSettingsPages } from "../sso/pages/sso-settings.handlers.ts";
 import { cliLoginPages } from "../cli-logins/pages/cli-login.handlers.ts";
+import { oauthConnectPages } from "../oauth/pages/oauth-connect.handlers.ts";
 
 export const consoleRouters = [
   agentsPages,
@@ -31,4 +32,5 @@ export const consoleRouters = [
   auditPages,
   ssoSettingsPages,
   cliLoginPages,
+  oauthConnectPages,
 ];

@@ -56,6 +56,22 @@ export const IDENTITY_ERROR_CODES = [
 export const OAUTH_ERROR_CODES = ["invalid_request", "invalid_grant", "invalid_target", "unsupported_grant_type", "invalid_scope"] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
+/**
+ * OAuth services (the edge obtains and refreshes their access tokens) and connecting an account in
+ * the browser: `oauth_refresh_denied` is the provider refusing (a revoked grant or client), answered
+ * with a `proposal_hint` to reconnect; `oauth_refresh_failed` is everything else on the way.
+ */
+export const OAUTH_SERVICE_ERROR_CODES = [
+  "invalid_oauth_endpoint",
+  "oauth_refresh_denied",
+  "oauth_refresh_failed",
+  "oauth_not_connectable",
+  "oauth_connection_closed",
+  "oauth_state_invalid",
+  "oauth_connect_failed",
+  "oauth_discovery_failed",
+] as const;
+
 /** The agent channel (WebSockets). */
 export const AGENT_CHANNEL_ERROR_CODES = [
   "upgrade_required",
@@ -206,6 +222,7 @@ const GROUPS = [
   SESSION_ERROR_CODES,
   IDENTITY_ERROR_CODES,
   OAUTH_ERROR_CODES,
+  OAUTH_SERVICE_ERROR_CODES,
   AGENT_ERROR_CODES,
   PASSPORT_ERROR_CODES,
   AGENT_CHANNEL_ERROR_CODES,

@@ -102,7 +102,7 @@ function servicesAfter(asked: ProposalAsked, current: readonly CurrentService[])
     const upstream = s.upstream ?? null;
     const where = { service: s.name, host: s.host, ...(s.upstream ? { upstream: s.upstream } : {}) };
     let destination: SlotDestination;
-    if (existing && keepsDestination(existing, { host: s.host, upstream })) {
+    if (existing && keepsDestination(existing, { host: s.host, upstream, auth: s.auth })) {
       const { host: _h, upstream: _u, ...chooser } = existing.destination;
       destination = { ...chooser, ...where };
     } else destination = { ...where, proposed: true, ...chooserFields(asked.raisedBy, asked.raiserRole) };

@@ -270,14 +270,19 @@ export function destinationOf(hostPattern: string, upstream: string | null | und
 
 export const destinationText = (d: Destination): string => destinationOf(d.host, d.upstream);
 
+/** Where a service's credentials go besides its upstream: an `oauth` service's secret and refresh token go to its token endpoint. */
+type Sends = { host: string; upstream?: string | null; auth?: { type: string; token_endpoint?: string } | undefined };
+const tokenEndpointOf = (s: Sends): string | null => (s.auth?.type === "oauth" ? (s.auth.token_endpoint ?? null) : null);
+
 /**
  * A service written from `before` to `after` still sends its credentials to the same place (a new
  * host under the same upstream, a new auth or description): who chose that place stays its chooser.
  * Only a change of where credentials go makes the writer its chooser (services.actions.ts, and
- * impact.ts for what a proposal would do).
+ * impact.ts for what a proposal would do) — for an `oauth` service a new token endpoint too, since
+ * its client secret and refresh token are sent there.
  */
-export const keepsDestination = (before: { host: string; upstream?: string | null }, after: { host: string; upstream?: string | null }): boolean =>
-  destinationOf(before.host, before.upstream) === destinationOf(after.host, after.upstream);
+export const keepsDestination = (before: Sends, after: Sends): boolean =>
+  destinationOf(before.host, before.upstream) === destinationOf(after.host, after.upstream) && tokenEndpointOf(before) === tokenEndpointOf(after);
 
 type Choice = Pick<SlotDestination, "proposed" | "chosen_by" | "chosen_at" | "chosen_by_role" | "chosen_by_agent" | "chosen_by_admin">;
 

@@ -54,3 +54,41 @@ export function tooManyRequests(retryAfterSeconds: number, limit: number, remain
     headers: { "Retry-After": String(retryAfterSeconds), "X-RateLimit-Limit": String(limit), "X-RateLimit-Remaining": String(remaining) },
   });
 }
+
+/**
+ * The provider refused the service's grant or client (`invalid_grant`: the account was
+ * disconnected or the refresh token revoked; `invalid_client`: the client secret is wrong or
+ * revoked). The edge will not ask again before `retryAt`: the hint says a person must connect the
+ * account again (a vault admin's "Connect" on the vault page, or `edgevault vault oauth connect`),
+ * which an agent asks for with a proposal that sets the service as it is.
+ */
+export function oauthRefreshDenied(
+  service: Pick<ServiceRecord, "name" | "hostPattern">,
+  vault: string,
+  providerError: string,
+  retryAt: number,
+  origin: string,
+): AppError {
+  const seconds = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
+  return new AppError(
+    502,
+    "oauth_refresh_denied",
+    `The OAuth provider of service "${service.name}" in vault "${vault}" refused to issue an access token (${providerError}): a vault admin must connect the account again`,
+    {
+      extra: {
+        provider_error: providerError,
+        proposal_hint: { host: service.hostPattern, service: service.name, endpoint: "POST /v1/proposals", auth_type: "oauth", reconnect: true },
+        help: `Ask a vault admin to reconnect it: "Connect" on ${origin}/vaults/${encodeURIComponent(vault)}, or \`edgevault vault oauth connect ${service.name} --vault ${vault}\`. Retrying before then is answered the same way without asking the provider.`,
+      },
+      headers: { "Retry-After": String(seconds) },
+    },
+  );
+}
+
+/** The edge could not obtain an access token for another reason (the provider unreachable, a 5xx, an answer that is no token response). */
+export function oauthRefreshFailed(service: string, reason: string, retryAt: number): AppError {
+  const seconds = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
+  return new AppError(502, "oauth_refresh_failed", `Could not obtain an access token for service "${service}": ${reason}`, {
+    headers: { "Retry-After": String(seconds) },
+  });
+}

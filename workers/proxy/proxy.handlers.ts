@@ -12,12 +12,14 @@ import { configOf, publicOriginOf } from "../config.ts";
 import type { GateActor, LeaseRef } from "../../durable-objects/actor-gate.rpc.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../lib/http/forward-headers.ts";
 import { matchService, parseProxyTarget, type ProxyTarget, refuseDotSegments } from "../lib/http/host-pattern.ts";
-import { injectedHeaders } from "../lib/http/inject-auth.ts";
-import { keysSentBy } from "../lib/http/substitutions.ts";
+import { injectedHeaders, OAUTH_ACCESS_TOKEN } from "../lib/http/inject-auth.ts";
+import { keysSentBy, substitutionKeys } from "../lib/http/substitutions.ts";
 import { AppError } from "../lib/app-error.ts";
 import { type Admitted, admitRequest, requireProxiedMethod } from "./admission.ts";
 import { releaseLater, takeReleases } from "./lease-releases.ts";
 import { type ApprovalHold, approvalHold } from "./request-hold.ts";
+import { type AccessRefusal, isolateAccessTokens } from "./oauth-access.ts";
+import { replayableBody } from "./replayable-body.ts";
 import * as errors from "./proxy-errors.ts";
 import { methodAllowed, responseRedaction, secretsToRedact, substitutedRequest } from "./request-rules.ts";
 import type { Redactor } from "../lib/http/redaction.ts";
@@ -50,27 +52,50 @@ proxyRouter.all("/proxy/*", async (c) => {
     const cached = await vaultConfig(c.var.db, c.env, admission.actor.companyId, admission.vault.id, (p) => c.executionCtx.waitUntil(p));
     // A service that needs a person holds the request here, after its method is checked and before any credential is opened (request-hold.ts).
     const hold = approvalHold(c, admission, { method: c.req.method, host: hostSegment.slice(0, 255), path: path.slice(0, 1024) });
-    let found = await resolveService(cached, target, c.req.method, hold);
-    // A refusal never rests on a stale copy: read the vault once more (the retry after `applied`).
-    if (!found.ok) found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target, c.req.method, hold);
+    const accessToken = oauthAccess(c, admission);
+    let found = await resolveService(cached, target, c.req.method, hold, accessToken);
+    // A refusal never rests on a stale copy: read the vault once more (the retry after `applied`). A provider's refusal is its own.
+    if (!found.ok && found.refusal !== "oauth")
+      found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target, c.req.method, hold, accessToken);
     if (!found.ok) {
       if (found.refusal === "no_service") throw errors.noServiceForHost(hostSegment, admission.vault.name, publicOriginOf(c.env));
       if (found.refusal === "disabled") throw errors.serviceDisabled(found.service.name, hostSegment);
       if (found.refusal === "method") throw errors.methodNotAllowedByService(found.service, c.req.method, hostSegment, admission.vault.name);
+      if (found.refusal === "oauth") throw oauthRefusal(c, found.service, admission.vault.name, found.answer);
       throw errors.credentialNotFound(found.missing, found.service.name);
     }
-    const { service, injection, values } = found;
+    const { service, config } = found;
+    let { injection, values } = found;
 
     const origin = service.upstream ?? `https://${target.hostname}${target.port ? `:${target.port}` : ""}`;
     // Substitutions in the agent's path, query and headers; the injected headers go on after them.
     const request = substitutedRequest(service, values, { path: target.path, search: url.search, headers: c.req.raw.headers });
     const upstreamUrl = `${origin}${request.path}${request.search}`;
-    const headers = upstreamRequestHeaders(request.headers, injection.headers);
     // A WebSocket upgrade is the one hop-by-hop header we pass on: the runtime then hands back
     // the upstream's socket, and the credential rode on the handshake like on any request.
     const websocket = c.req.header("Upgrade")?.toLowerCase() === "websocket";
-    if (websocket) headers.set("Upgrade", "websocket");
-    const upstream = await forward(c, upstreamUrl, headers, hostSegment);
+    const headersWith = (injected: Record<string, string>) => {
+      const headers = upstreamRequestHeaders(request.headers, injected);
+      if (websocket) headers.set("Upgrade", "websocket");
+      return headers;
+    };
+    // An oauth service's request is replayed once after a 401 (a token the provider revoked early), so a small body is kept.
+    const body = service.auth.type === "oauth" && !websocket ? await replayableBody(c.req.raw) : { replayable: false as const, body: c.req.raw.body };
+    let upstream = await forward(c, upstreamUrl, headersWith(injection.headers), hostSegment, body.body);
+    if (upstream.status === 401 && service.auth.type === "oauth" && body.replayable) {
+      const rejected = values.get(OAUTH_ACCESS_TOKEN) ?? "";
+      const again = await accessToken(config, service, rejected);
+      if (!again.ok) {
+        await upstream.body?.cancel();
+        throw oauthRefusal(c, service, admission.vault.name, again);
+      }
+      if (again.token !== rejected) {
+        await upstream.body?.cancel();
+        values = new Map(values).set(OAUTH_ACCESS_TOKEN, again.token);
+        injection = injectedHeaders(service.auth, values) as { headers: Record<string, string> };
+        upstream = await forward(c, upstreamUrl, headersWith(injection.headers), hostSegment, body.body);
+      }
+    }
     if (websocket && upstream.webSocket) {
       log({ service: service.name, status: 101 });
       releaseLease();
@@ -116,7 +141,8 @@ function requestTargetPath(url: string): string {
 }
 
 type Resolution =
-  | { ok: true; service: ServiceRecord; injection: { headers: Record<string, string> }; values: Map<string, string> }
+  | { ok: true; service: ServiceRecord; config: VaultConfig; injection: { headers: Record<string, string> }; values: Map<string, string> }
+  | { ok: false; refusal: "oauth"; service: ServiceRecord; answer: Exclude<AccessRefusal, { refusal: "missing" }> }
   | { ok: false; refusal: "no_service" }
   | { ok: false; refusal: "disabled"; service: ServiceRecord }
   | { ok: false; refusal: "method"; service: ServiceRecord }
@@ -126,19 +152,55 @@ type Resolution =
  * The service a target matches in this copy of the vault, the headers it injects and the values
  * it sends (its auth's and its substitutions'). A method the service does not forward is refused
  * first, so it is never held for a person; a service that needs one holds the request (`hold`)
- * before any credential is decrypted.
+ * before any credential is decrypted. An `oauth` service's client secret and refresh token are
+ * never opened here (they go to its token endpoint only, from its OAuthTokens object): what it
+ * sends is the access token `accessToken` obtains.
  */
-async function resolveService(config: VaultConfig, target: ProxyTarget, method: string, hold: ApprovalHold): Promise<Resolution> {
+async function resolveService(config: VaultConfig, target: ProxyTarget, method: string, hold: ApprovalHold, accessToken: AccessTokenOf): Promise<Resolution> {
   const service = matchService(config.services, target);
   if (!service) return { ok: false, refusal: "no_service" };
   if (!service.enabled) return { ok: false, refusal: "disabled", service };
   if (!methodAllowed(service, method)) return { ok: false, refusal: "method", service };
   await hold(service);
-  const opened = await openCredentials(config, keysSentBy(service));
+  const opened = await openCredentials(config, service.auth.type === "oauth" ? substitutionKeys(service.substitutions) : keysSentBy(service));
   if ("missing" in opened) return { ok: false, refusal: "missing_credential", service, missing: opened.missing };
+  if (service.auth.type === "oauth") {
+    const access = await accessToken(config, service);
+    if (!access.ok) {
+      if (access.refusal === "missing") return { ok: false, refusal: "missing_credential", service, missing: access.key };
+      return { ok: false, refusal: "oauth", service, answer: access };
+    }
+    opened.values.set(OAUTH_ACCESS_TOKEN, access.token);
+  }
   const injection = injectedHeaders(service.auth, opened.values);
   if ("missing" in injection) return { ok: false, refusal: "missing_credential", service, missing: injection.missing };
-  return { ok: true, service, injection, values: opened.values };
+  return { ok: true, service, config, injection, values: opened.values };
+}
+
+type AccessTokenOf = (config: VaultConfig, service: ServiceRecord, rejected?: string) => ReturnType<typeof isolateAccessTokens.token>;
+
+/** An oauth service's access token for this request's vault (oauth-access.ts); `rejected`: the token the upstream just refused. */
+function oauthAccess(c: Context<AppEnv>, admission: Admitted): AccessTokenOf {
+  return (config, service, rejected) => {
+    if (service.auth.type !== "oauth") throw new Error("not an oauth service");
+    return isolateAccessTokens.token(
+      c.env,
+      {
+        config,
+        vault: { id: admission.vault.id, name: admission.vault.name },
+        service: service.name,
+        auth: service.auth,
+        ...(rejected !== undefined ? { rejected } : {}),
+      },
+      (p) => c.executionCtx.waitUntil(p),
+    );
+  };
+}
+
+function oauthRefusal(c: Context<AppEnv>, service: ServiceRecord, vault: string, answer: AccessRefusal): AppError {
+  if (answer.refusal === "missing") return errors.credentialNotFound(answer.key, service.name);
+  if (answer.refusal === "denied") return errors.oauthRefreshDenied(service, vault, answer.error, answer.retryAt, publicOriginOf(c.env));
+  return errors.oauthRefreshFailed(service.name, answer.reason, answer.retryAt);
 }
 
 type LogRow = Partial<RequestLogRow> & { status: number };
@@ -166,7 +228,7 @@ function requestLogger(c: Context<AppEnv>, hostSegment: string, path: string, st
     );
 }
 
-async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers, host: string): Promise<Response> {
+async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers, host: string, body: BodyInit | null): Promise<Response> {
   const timeoutMs = configOf(c.env).upstreamTimeoutMs;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -175,7 +237,7 @@ async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers
     return await fetch(upstreamUrl, {
       method: c.req.method,
       headers,
-      body: hasBody ? c.req.raw.body : undefined,
+      body: hasBody ? body : undefined,
       // Redirects go back to the agent as they are: following one could carry the credential elsewhere.
       redirect: "manual",
       signal: controller.signal,
@@ -244,7 +306,7 @@ export const PROXY_DOC: Omit<RouteConfig, "method"> = {
   tags: ["agent protocol"],
   summary: "Forward to <host> with the vault's credential injected (any method; query and body as-is)",
   description:
-    "Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable, 504 upstream_timeout. See docs/proxy.md.",
+    "Agent tokens send X-Vault; session tokens need not. Errors carry X-Edgevault-Error (RFC 9457 problem details with Accept: application/problem+json): 401 unauthorized, 403 forbidden (+proposal_hint), 403 service_disabled, 403 method_not_allowed (+proposal_hint), 403 forbidden_host, 403 request_rejected / request_approval_expired (a service that requires approval holds the call for a person first), 429 too_many_requests (+Retry-After, X-RateLimit-*), 502 credential_not_found / upstream_unreachable / oauth_refresh_denied (+proposal_hint, Retry-After) / oauth_refresh_failed, 504 upstream_timeout. See docs/proxy.md.",
   security: [{ bearerAuth: [] }],
   request: {
     params: z.object({ host: z.string().openapi({ example: "api.stripe.com" }), path: z.string().openapi({ example: "v1/charges" }) }),

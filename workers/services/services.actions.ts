@@ -16,13 +16,14 @@ import { isGuardFailure } from "../db/audit.ts";
 import { principalRefOf } from "../db/principals.queries.ts";
 import { AppError, conflict } from "../lib/app-error.ts";
 import { formatServiceHost, parseServiceHost, parseUpstreamOrigin } from "../lib/http/host-pattern.ts";
+import { parseOAuthEndpoint } from "../lib/http/oauth-endpoint.ts";
 import { keysSentBy } from "../lib/http/substitutions.ts";
 import { iso } from "../lib/openapi.ts";
 import { newId } from "../lib/crypto/tokens.ts";
 import type { VaultRole } from "../db/schema.ts";
 import { keepsDestination, type PrincipalRef } from "../proposals/proposals.contract.ts";
 import type { VaultRow } from "../vaults/vaults.queries.ts";
-import type { CreateServiceBody, ServiceView, UpdateServiceBody } from "./services.contract.ts";
+import type { CreateServiceBody, ServiceAuth, ServiceView, UpdateServiceBody } from "./services.contract.ts";
 import {
   createServiceChange,
   deleteServiceChange,
@@ -106,6 +107,15 @@ async function requireFreeHost(ctx: ActionContext, vault: VaultRow, hostPattern:
 }
 
 const hostOptions = (ctx: ActionContext) => ({ allowPrivate: ctx.config.allowPrivateUpstreams });
+
+/**
+ * The auth as stored: an `oauth` service's token endpoint held to the upstreams' rules (it receives
+ * the client secret and the refresh token), in canonical form; any other auth as it came.
+ */
+function checkedAuth(auth: ServiceAuth, options: { allowPrivate: boolean }): ServiceAuth {
+  if (auth.type !== "oauth") return auth;
+  return { ...auth, token_endpoint: parseOAuthEndpoint(auth.token_endpoint, "token endpoint", options) };
+}
 /** The caller chooses, with the role it was just held to in the vault. */
 const callerChooses =
   (ctx: ActionContext, role: VaultRole): Chooser =>
@@ -116,6 +126,7 @@ async function creation(ctx: ActionContext, vault: VaultRow, input: ServiceInput
   const options = hostOptions(ctx);
   const host = formatServiceHost(parseServiceHost(input.host, options));
   const upstream = input.upstream ? parseUpstreamOrigin(input.upstream, options) : null;
+  const auth = checkedAuth(input.auth, options);
   if (await findVaultService(ctx.db, vault.companyId, vault.id, input.name)) throw nameTaken(input.name);
   await requireFreeHost(ctx, vault, host);
   const detail = {
@@ -136,7 +147,7 @@ async function creation(ctx: ActionContext, vault: VaultRow, input: ServiceInput
     host,
     upstream,
     description: input.description || null,
-    auth: input.auth,
+    auth,
     enabled: input.enabled,
     ...storedRules(input),
     // Who points credentials somewhere is shown to whoever is later asked for a value (proposals/impact.ts).
@@ -173,7 +184,10 @@ async function revision(ctx: ActionContext, vault: VaultRow, existing: ServiceRo
     const description = edit.description || null;
     if (description !== existing.description) changes.description = description;
   }
-  if (edit.auth !== undefined && JSON.stringify(edit.auth) !== JSON.stringify(existing.auth)) changes.auth = edit.auth;
+  if (edit.auth !== undefined) {
+    const auth = checkedAuth(edit.auth, options);
+    if (JSON.stringify(auth) !== JSON.stringify(existing.auth)) changes.auth = auth;
+  }
   if (edit.enabled !== undefined && edit.enabled !== existing.enabled) changes.enabled = edit.enabled;
   Object.assign(changes, changedRules(existing, edit));
   const changed = Object.keys(changes).sort();
@@ -182,7 +196,11 @@ async function revision(ctx: ActionContext, vault: VaultRow, existing: ServiceRo
 
   const detail = { vault: vault.name, name: existing.name, changed, ...serviceAuditValues(changes) };
   const now = ctx.edge.now();
-  const after = { host: changes.host ?? existing.host, upstream: "upstream" in changes ? changes.upstream : existing.upstream };
+  const after = {
+    host: changes.host ?? existing.host,
+    upstream: "upstream" in changes ? changes.upstream : existing.upstream,
+    auth: changes.auth ?? existing.auth,
+  };
   // A new host under the same upstream sends credentials where they went: its chooser stays.
   if (!keepsDestination(existing, after)) Object.assign(changes, chosenBy(await chooser()), { destinationChosenAt: now });
   return { changed, change: updateServiceChange(ctx.db, ctx.principal, existing, changes, detail, now) };

@@ -8,6 +8,7 @@ import { CREDENTIAL_KEY_PATTERN, CredentialKey } from "../credentials/credential
 import { isInjectableHeaderName } from "../lib/http/forward-headers.ts";
 import { CREDENTIAL_PLACEHOLDER, HEADER_TEXT_PATTERN, placeholderKeys } from "../lib/http/header-template.ts";
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
+import { OAuthAuthSchema } from "./oauth-auth.contract.ts";
 import {
   ApprovalTimeoutSchema,
   DEFAULT_APPROVAL_TIMEOUT_SECONDS,
@@ -21,7 +22,7 @@ import {
 } from "./request-rules.contract.ts";
 
 /** The auth types a service can have; the proxy's `proposal_hint` lists them for agents. */
-export const AUTH_TYPES = ["bearer", "basic", "api-key", "custom", "passthrough"] as const;
+export const AUTH_TYPES = ["bearer", "basic", "api-key", "custom", "passthrough", "oauth"] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
 
 export const MAX_CUSTOM_HEADERS = 20;
@@ -93,6 +94,7 @@ export const ServiceAuthSchema = z
       })
       .strict(),
     z.object({ type: z.literal("passthrough") }).strict(),
+    OAuthAuthSchema,
   ])
   .openapi("ServiceAuth", {
     example: { type: "bearer", token: "STRIPE_KEY" },

@@ -11,6 +11,7 @@ import { type Browser, getPage, type PageAnswer, PASSWORD, postForm, signInCooki
 import { REQUEST_PAGE_PROBES } from "./request-probes.ts";
 import { SSO_PAGE_PROBES, SSO_PUBLIC_PAGE_PROBES } from "./sso-probes.ts";
 import { CLI_LOGIN_PAGE_PROBES } from "./cli-login-probes.ts";
+import { OAUTH_PAGE_PROBES, OAUTH_PUBLIC_PAGE_PROBES } from "./oauth-probes.ts";
 import { grantUser, type Instance, type World } from "./world.ts";
 
 /** `cookie`: one a browser already holds for the edge (a sign-in's flow cookie), sent with a GET by a visitor without a session. */
@@ -258,6 +259,7 @@ export const PAGE_PROBES: Record<string, PageProbe> = {
   ...REQUEST_PAGE_PROBES,
   ...SSO_PAGE_PROBES,
   ...CLI_LOGIN_PAGE_PROBES,
+  ...OAUTH_PAGE_PROBES,
 };
 
 /** Public pages, opened without a session as a first-time visitor would: each must succeed. */
@@ -267,4 +269,5 @@ export const PUBLIC_PAGE_PROBES: Record<string, (w: World) => Promise<PageReques
   "GET /accept/{token}": async (w) => ({ method: "GET", path: `/accept/${await userInvite(w)}` }),
   "POST /accept/{token}": async (w) => ({ method: "POST", path: `/accept/${await userInvite(w)}`, fields: { password: PASSWORD, password_again: PASSWORD } }),
   ...SSO_PUBLIC_PAGE_PROBES,
+  ...OAUTH_PUBLIC_PAGE_PROBES,
 };

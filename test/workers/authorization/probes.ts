@@ -13,6 +13,7 @@ import { REQUEST_PROBES } from "./request-probes.ts";
 import { CHAIN_PROBES } from "./chain-probes.ts";
 import { SSO_PROBES } from "./sso-probes.ts";
 import { CLI_LOGIN_PROBES, CLI_LOGIN_PUBLIC_PROBES } from "./cli-login-probes.ts";
+import { OAUTH_PROBES } from "./oauth-probes.ts";
 import { grantUser, mintSession, type Instance, type World } from "./world.ts";
 
 export type ProbeRequest = { method: string; path: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string };
@@ -108,6 +109,7 @@ export const PROBES: Record<string, Probe> = {
   ...CHAIN_PROBES,
   ...SSO_PROBES,
   ...CLI_LOGIN_PROBES,
+  ...OAUTH_PROBES,
   "POST /v1/companies": { request: async () => ({ method: "POST", path: "/v1/companies", body: { id: fresh("pc"), name: "Probe" } }) },
   "POST /v1/platform/master-key/rotate": { request: async () => ({ method: "POST", path: "/v1/platform/master-key/rotate" }) },
 

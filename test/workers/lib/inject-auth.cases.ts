@@ -25,7 +25,8 @@ describe("auth config schema", () => {
 
   it.each([
     [{}, "no type"],
-    [{ type: "oauth", token: "K" }, "unknown type"],
+    [{ type: "oauth", token: "K" }, "oauth without its client and token endpoint"],
+    [{ type: "oauth2", token: "K" }, "unknown type"],
     [{ type: "bearer" }, "missing token"],
     [{ type: "bearer", token: "stripe_key" }, "lower-case key"],
     [{ type: "bearer", token: "1KEY" }, "key starting with a digit"],

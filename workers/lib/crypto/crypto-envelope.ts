@@ -81,6 +81,11 @@ export const associatedData = {
   webhookSecret: (companyId: string, webhookId: string) => `edgevault:webhook:${companyId}:${webhookId}`,
   /** A value an agent sent back in a proposal, sealed until a human applies it. */
   proposalValue: (companyId: string, proposalId: string, key: string) => `edgevault:proposal-value:${companyId}:${proposalId}:${key}`,
+  /** An OAuth service's access token, cached by its token broker (durable-objects/oauth-tokens.ts) under the credential it came from. */
+  oauthAccessToken: (companyId: string, vaultId: string, slot: string) => `edgevault:oauth-access:${companyId}:${vaultId}:${slot}`,
+  /** What a connect in progress keeps until its callback: the PKCE verifier, and a client secret the admin typed. */
+  oauthConnect: (companyId: string, connectionId: string, what: "code_verifier" | "client_secret") =>
+    `edgevault:oauth-connect:${companyId}:${connectionId}:${what}`,
   /** A company's single sign-on client secret (sso/). */
   ssoClientSecret: (companyId: string) => `edgevault:sso-client-secret:${companyId}`,
   /** A browser's sign-in in progress through a company's provider: its state, nonce and PKCE verifier, in a cookie. */

@@ -12,6 +12,10 @@
  * - `passthrough`                         → nothing injected. The agent's own headers pass, but
  *   its `Authorization` is always its Edgevault token and is stripped (forward-headers.ts):
  *   passthrough lets a host through the edge without a credential, it never relays the agent's.
+ * - `oauth {client_id, client_secret_key, refresh_token_key?, token_endpoint, …}` →
+ *   `Authorization: Bearer <access token>`: the token broker (durable-objects/oauth-tokens.ts)
+ *   obtains the access token with the client secret and refresh token, which go to the token
+ *   endpoint only, never upstream; the proxy hands the access token here as `OAUTH_ACCESS_TOKEN`.
  *
  * A credential value that cannot be a header value (CR, LF, other control characters,
  * non-ASCII) is refused with 502 `credential_invalid` naming the key, never the value: it would
@@ -31,7 +35,14 @@ export type InjectedAuth =
   | { type: "basic"; username: string; password?: string | undefined }
   | { type: "api-key"; key: string; header: string; prefix?: string | undefined }
   | { type: "custom"; headers: Record<string, string> }
-  | { type: "passthrough" };
+  | { type: "passthrough" }
+  | { type: "oauth"; client_secret_key: string; refresh_token_key?: string | undefined };
+
+/**
+ * The access token the proxy obtained for an `oauth` service, under a name no credential key can
+ * have (keys are UPPER_SNAKE_CASE): it is injected and redacted like a credential, never stored as one.
+ */
+export const OAUTH_ACCESS_TOKEN = "oauth_access_token";
 
 /**
  * Every credential key an auth config references, once each, in order of appearance.
@@ -50,6 +61,8 @@ export function credentialKeysOf(auth: InjectedAuth): string[] {
       return [...new Set(Object.values(auth.headers).flatMap(placeholderKeys))];
     case "passthrough":
       return [];
+    case "oauth":
+      return auth.refresh_token_key ? [auth.client_secret_key, auth.refresh_token_key] : [auth.client_secret_key];
   }
 }
 
@@ -62,7 +75,8 @@ export function credentialKeysOf(auth: InjectedAuth): string[] {
  * // { headers: { Authorization: "Bearer sk_live_x" } }
  */
 export function injectedHeaders(auth: InjectedAuth, credentials: ReadonlyMap<string, string>): { headers: Record<string, string> } | { missing: string } {
-  const missing = credentialKeysOf(auth).find((key) => !credentials.has(key));
+  // An oauth service's keys go to its token endpoint; what goes upstream is the access token obtained with them.
+  const missing = (auth.type === "oauth" ? [OAUTH_ACCESS_TOKEN] : credentialKeysOf(auth)).find((key) => !credentials.has(key));
   if (missing !== undefined) return { missing };
   const value = (key: string) => headerSafeValue(key, credentials.get(key) ?? "");
   switch (auth.type) {
@@ -85,6 +99,8 @@ export function injectedHeaders(auth: InjectedAuth, credentials: ReadonlyMap<str
     }
     case "passthrough":
       return { headers: {} };
+    case "oauth":
+      return { headers: { Authorization: `Bearer ${value(OAUTH_ACCESS_TOKEN)}` } };
   }
 }
 
@@ -98,7 +114,7 @@ export function injectedHeaders(auth: InjectedAuth, credentials: ReadonlyMap<str
  * // [{ key: "U", value: "ada" }, { key: "P", value: "pw" }, { key: "P", value: "YWRhOnB3" }]
  */
 export function injectedSecrets(auth: InjectedAuth, credentials: ReadonlyMap<string, string>): { key: string; value: string }[] {
-  const used = credentialKeysOf(auth).flatMap((key) => {
+  const used = (auth.type === "oauth" ? [OAUTH_ACCESS_TOKEN] : credentialKeysOf(auth)).flatMap((key) => {
     const value = credentials.get(key);
     return value === undefined ? [] : [{ key, value }];
   });

@@ -16,6 +16,8 @@ import { principalRefOf } from "../../db/principals.queries.ts";
 import { badRequest } from "../../lib/app-error.ts";
 import { associatedData, sealText } from "../../lib/crypto/crypto-envelope.ts";
 import { formatServiceHost, parseServiceHost, parseUpstreamOrigin } from "../../lib/http/host-pattern.ts";
+import { credentialKeysOf } from "../../lib/http/inject-auth.ts";
+import { parseOAuthEndpoint } from "../../lib/http/oauth-endpoint.ts";
 import { keysSentBy } from "../../lib/http/substitutions.ts";
 import { rootOf } from "../../lib/principal.ts";
 import { newId } from "../../lib/crypto/tokens.ts";
@@ -60,8 +62,14 @@ async function checkProposal(
     if (!service.auth) throw badRequest("missing_field", `Missing field: services.${service.name}.auth`);
     const host = formatServiceHost(parseServiceHost(service.host, hostOptions));
     const upstream = service.upstream ? parseUpstreamOrigin(service.upstream, hostOptions) : undefined;
-    // A key the service sends (by its auth or a substitution) must be stored, or come in this proposal.
-    for (const key of keysSentBy({ auth: service.auth, substitutions: service.substitutions })) {
+    const auth =
+      service.auth.type === "oauth"
+        ? { ...service.auth, token_endpoint: parseOAuthEndpoint(service.auth.token_endpoint, "token endpoint", hostOptions) }
+        : service.auth;
+    // A key the service sends (by its auth or a substitution) must be stored, or come in this proposal;
+    // an oauth service's secret and refresh token may also come when an admin connects the account (oauth/).
+    const connectable = auth.type === "oauth" ? credentialKeysOf(auth) : [];
+    for (const key of keysSentBy({ auth, substitutions: service.substitutions }).filter((k) => !connectable.includes(k))) {
       if (!(settable.has(key) || (stored.has(key) && !deleting.has(key)))) {
         throw badRequest(
           "unknown_credential_key",
@@ -75,7 +83,7 @@ async function checkProposal(
       host,
       ...(upstream ? { upstream } : {}),
       ...(service.description ? { description: service.description } : {}),
-      auth: service.auth,
+      auth,
       ...(service.require_approval ? { require_approval: true } : {}),
       ...(service.approval_timeout_seconds !== undefined ? { approval_timeout_seconds: service.approval_timeout_seconds } : {}),
       // Rules as asked; a default (none, every method, redaction on) is left out, as a `set` applies it anyway.

@@ -14,6 +14,7 @@ import { type Loosening, rulesInWords } from "../../services/request-rules.contr
 import { chosenBlock, chosenLine, phraseMarkup } from "../../console/agent-text.ts";
 import { html, layout, notice } from "../../console/layout.ts";
 import type { Frame } from "../../console/nav.ts";
+import { connectButton, isConnectable } from "../../oauth/pages/connect-button.ts";
 
 export type ApprovePageModel = {
   /** The proposal as the vault stands now (review-view.ts). */
@@ -90,6 +91,24 @@ const serviceItem = (service: ProposalServiceView) => {
   )}</li>`;
 };
 
+/**
+ * An `oauth` service the proposal sets whose account a person connects: after approval, its
+ * "Connect <provider>" (the consent happens at the provider, the refresh token is stored unseen);
+ * before, a word that this comes next.
+ */
+function connectSection(model: ApprovePageModel) {
+  const { view } = model;
+  const connectable = view.services.filter((s) => s.action !== "delete" && s.auth && isConnectable({ name: s.name, auth: s.auth }));
+  if (connectable.length === 0 || (view.status !== "pending" && view.status !== "applied")) return "";
+  return html`<section class="card" aria-labelledby="connect-heading"><h2 id="connect-heading">Accounts to connect</h2>
+${
+  view.status === "pending"
+    ? html`<p class="hint">Once approved, a vault admin connects the account of ${connectable.map((s, i) => html`${i ? ", " : ""}<code>${s.name}</code>`)} at its provider: the scopes are shown before going.</p>`
+    : html`<p class="hint">Approved: connect the account now. The provider shows the scopes it grants; the refresh token is stored unseen.</p>
+${connectable.map((s) => connectButton(model.frame, view.vault, { name: s.name, auth: s.auth ?? { type: "oauth" } }))}`
+}</section>`;
+}
+
 export function approvePage(model: ApprovePageModel) {
   const { view } = model;
   const toFill = view.credentials.filter((s) => s.action === "set" && !s.has_value);
@@ -106,6 +125,7 @@ ${model.flash ? notice(model.flash.kind, model.flash.text) : ""}
   ${view.review_note ? html`<p class="meta">Review note: ${view.review_note}</p>` : ""}
 </section>
 ${view.services.length ? html`<section class="card" aria-labelledby="hosts"><h2 id="hosts">Hosts</h2><ul class="plain">${view.services.map(serviceItem)}</ul></section>` : ""}
+${connectSection(model)}
 ${
   pending
     ? html`<form method="post" action="/approve/${view.id}" class="card" aria-labelledby="approve-heading">

@@ -11,6 +11,7 @@ import { DEFAULT_SUBSTITUTION_SURFACES, type Substitution } from "../request-rul
 import type { ServiceInput } from "../services.actions.ts";
 import type { ServiceView } from "../services.contract.ts";
 import type { FormFields } from "../../console/page-forms.ts";
+import { templateById } from "../../oauth/provider-catalog.contract.ts";
 
 /** The form's fields as typed, to fill it again. */
 export type ServiceDraft = {
@@ -26,6 +27,15 @@ export type ServiceDraft = {
   apiKeyHeader?: string;
   apiKeyPrefix?: string;
   customHeaders?: string;
+  /** oauth: a catalog provider (its token endpoint when none is typed), the client, the keys, the grant's parameters. */
+  oauthProvider?: string;
+  oauthClientId?: string;
+  oauthSecretKey?: string;
+  oauthRefreshKey?: string;
+  oauthTokenEndpoint?: string;
+  oauthScopes?: string;
+  oauthTokenAuth?: string;
+  oauthAudience?: string;
   enabled: boolean;
   /** Per-request approval: unchecked by default; the timeout as typed (blank: the default). */
   requireApproval?: boolean;
@@ -52,6 +62,14 @@ export function serviceDraftOf(form: FormFields): ServiceDraft {
     apiKeyHeader: form.one("apikey_header"),
     apiKeyPrefix: form.one("apikey_prefix"),
     customHeaders: form.one("custom_headers"),
+    oauthProvider: form.one("oauth_provider"),
+    oauthClientId: form.one("oauth_client_id"),
+    oauthSecretKey: form.one("oauth_secret_key"),
+    oauthRefreshKey: form.one("oauth_refresh_key"),
+    oauthTokenEndpoint: form.one("oauth_token_endpoint"),
+    oauthScopes: form.one("oauth_scopes"),
+    oauthTokenAuth: form.one("oauth_token_auth"),
+    oauthAudience: form.one("oauth_audience"),
     enabled: form.one("enabled") === "on",
     requireApproval: form.one("require_approval") === "on",
     approvalTimeout: form.one("approval_timeout_seconds"),
@@ -97,6 +115,13 @@ export function serviceDraftFrom(
             .map(([name, template]) => `${name}: ${template}`)
             .join("\n")
         : undefined,
+    oauthClientId: auth.type === "oauth" ? auth.client_id : undefined,
+    oauthSecretKey: auth.type === "oauth" ? auth.client_secret_key : undefined,
+    oauthRefreshKey: auth.type === "oauth" ? auth.refresh_token_key : undefined,
+    oauthTokenEndpoint: auth.type === "oauth" ? auth.token_endpoint : undefined,
+    oauthScopes: auth.type === "oauth" ? (auth.scopes ?? []).join(" ") : undefined,
+    oauthTokenAuth: auth.type === "oauth" ? auth.token_auth : undefined,
+    oauthAudience: auth.type === "oauth" ? auth.audience : undefined,
     enabled: service.enabled,
     requireApproval: service.require_approval,
     approvalTimeout: String(service.approval_timeout_seconds),
@@ -146,6 +171,20 @@ function authOf(draft: ServiceDraft): unknown {
         headers[(colon === -1 ? line : line.slice(0, colon)).trim()] = colon === -1 ? "" : line.slice(colon + 1).trim();
       }
       return { type: "custom", headers };
+    }
+    case "oauth": {
+      const template = draft.oauthProvider ? templateById(draft.oauthProvider) : undefined;
+      const scopes = (draft.oauthScopes ?? "").split(/\s+/).filter(Boolean);
+      return {
+        type: "oauth",
+        client_id: draft.oauthClientId,
+        client_secret_key: draft.oauthSecretKey,
+        ...(draft.oauthRefreshKey ? { refresh_token_key: draft.oauthRefreshKey } : { grant: "client_credentials" }),
+        token_endpoint: draft.oauthTokenEndpoint || template?.token_endpoint,
+        ...(scopes.length ? { scopes } : {}),
+        ...(draft.oauthTokenAuth ? { token_auth: draft.oauthTokenAuth } : {}),
+        ...(draft.oauthAudience ? { audience: draft.oauthAudience } : {}),
+      };
     }
     default:
       return { type: draft.authType ?? "passthrough" };

@@ -8,6 +8,8 @@ import { PROXIED_METHODS, rulesInWords } from "../request-rules.contract.ts";
 import { AUTH_TYPES, DEFAULT_APPROVAL_TIMEOUT_SECONDS, MAX_APPROVAL_TIMEOUT_SECONDS, type ServiceView } from "../services.contract.ts";
 import { html, layout, type Markup, raw } from "../../console/layout.ts";
 import type { Frame } from "../../console/nav.ts";
+import { connectButton } from "../../oauth/pages/connect-button.ts";
+import { PROVIDER_TEMPLATES } from "../../oauth/provider-catalog.contract.ts";
 import { csrfField, type Flash, flashNotice, whenIso } from "../../console/page-parts.ts";
 import type { ServiceDraft } from "./service-form.ts";
 
@@ -17,6 +19,7 @@ const AUTH_LABELS: Record<(typeof AUTH_TYPES)[number], string> = {
   "api-key": "api-key: one header carries the credential",
   custom: "custom: header templates with {{ KEY }} placeholders",
   passthrough: "passthrough: forward without a credential",
+  oauth: "oauth: the edge obtains and refreshes an access token",
 };
 
 const selected = (on: boolean) => (on ? raw(" selected") : "");
@@ -44,12 +47,29 @@ ${text("upstream", "Upstream (optional)", draft.upstream, raw(' maxlength="2048"
   <label for="${p}-custom_headers">custom: headers, one per line</label>
   <textarea id="${p}-custom_headers" name="custom_headers" spellcheck="false" aria-describedby="${p}-custom-hint">${draft.customHeaders ?? ""}</textarea>
   <p class="hint" id="${p}-custom-hint">Like <code>X-Api-Key: {{ API_KEY }}</code>.</p>
+  ${oauthFields(draft, p, text, key)}
 </fieldset>
 ${ruleFields(draft, p)}
 <label class="check"><input type="checkbox" name="enabled" id="${p}-enabled"${draft.enabled ? raw(" checked") : ""}> Enabled</label>`;
 }
 
 const checked = (on: boolean) => (on ? raw(" checked") : "");
+
+type Field = (name: string, label: string, value: string | undefined, extra?: Markup, hint?: string) => Markup;
+
+/** oauth: the edge obtains the access token (docs/oauth.md); a refresh token key means a person connects an account. */
+function oauthFields(draft: ServiceDraft, p: string, text: Field, key: (name: string, label: string, value: string | undefined) => Markup): Markup {
+  return html`<label for="${p}-oauth_provider">oauth: provider (its token endpoint, unless one is typed below)</label>
+  <select id="${p}-oauth_provider" name="oauth_provider"><option value="">custom: the token endpoint below</option>${PROVIDER_TEMPLATES.map((t) => html`<option value="${t.id}"${selected(draft.oauthProvider === t.id)}>${t.name}</option>`)}</select>
+  ${text("oauth_client_id", "oauth: client id", draft.oauthClientId, raw(' maxlength="512"'))}
+  ${key("oauth_secret_key", "oauth: client secret key", draft.oauthSecretKey)}
+  ${text("oauth_refresh_key", "oauth: refresh token key (blank: the client credentials grant)", draft.oauthRefreshKey, raw(` pattern="${KEY_PATTERN}" maxlength="128"`), "With one, a vault admin connects the account with Connect after saving.")}
+  ${text("oauth_token_endpoint", "oauth: token endpoint (https)", draft.oauthTokenEndpoint, raw(' maxlength="2048"'))}
+  ${text("oauth_scopes", "oauth: scopes, space-separated (optional)", draft.oauthScopes, raw(' maxlength="4096"'))}
+  <label for="${p}-oauth_token_auth">oauth: client authentication</label>
+  <select id="${p}-oauth_token_auth" name="oauth_token_auth"><option value="">client_secret_post (default)</option><option value="client_secret_basic"${selected(draft.oauthTokenAuth === "client_secret_basic")}>client_secret_basic</option></select>
+  ${text("oauth_audience", "oauth: audience (client credentials only, optional)", draft.oauthAudience, raw(' maxlength="512"'))}`;
+}
 
 /** The per-request rules (request-rules.contract.ts): methods, substitutions, redaction, a person approving each call. */
 function ruleFields(draft: ServiceDraft, p: string): Markup {
@@ -94,7 +114,7 @@ ${flashNotice(model.flash)}
   <dl class="facts">
     <dt>Host</dt><dd><code>${s.host}</code></dd>
     <dt>Sent to</dt><dd>${s.upstream ? html`<code>${s.upstream}</code>` : html`the host itself, over https`}</dd>
-    <dt>Auth</dt><dd>${authSummary(s)}</dd>
+    <dt>Auth</dt><dd>${authSummary(s)}${model.mayEdit ? html` ${connectButton(model.frame, model.vault, s)}` : ""}</dd>
     <dt>Rules</dt><dd><ul class="plain">${rulesInWords(s).map((rule) => html`<li>${rule}</li>`)}</ul></dd>
     ${s.description ? html`<dt>Description</dt><dd>${s.description}</dd>` : ""}
     <dt>Updated</dt><dd>${whenIso(s.updated_at ?? s.created_at)}</dd>

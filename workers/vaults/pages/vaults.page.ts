@@ -14,6 +14,7 @@ import type { Frame } from "../../console/nav.ts";
 import { csrfField, type Flash, flashNotice, when } from "../../console/page-parts.ts";
 import type { ServiceDraft } from "../../services/pages/service-form.ts";
 import { authSummary, serviceFields } from "../../services/pages/service.page.ts";
+import { connectButton } from "../../oauth/pages/connect-button.ts";
 import { approvalInWords } from "../../services/request-rules.contract.ts";
 import { releasesSection } from "../../requests/pages/held-requests.page.ts";
 import type { RequestReleaseView } from "../../requests/requests.contract.ts";
@@ -137,7 +138,7 @@ function servicesSection(model: VaultPageModel): Markup {
     <td><span class="badge ${s.enabled ? "enabled" : "disabled"}">${s.enabled ? "enabled" : "disabled"}</span></td>
     <td>${
       model.may.editService
-        ? html`<form method="post" action="/vaults/${v}/services/${s.name}" class="inline">${csrfField(model.frame)}<input type="hidden" name="intent" value="${s.enabled ? "disable" : "enable"}"><button type="submit" class="secondary">${s.enabled ? "Disable" : "Enable"}<span class="meta"> ${s.name}</span></button></form>`
+        ? html`${connectButton(model.frame, v, s)}<form method="post" action="/vaults/${v}/services/${s.name}" class="inline">${csrfField(model.frame)}<input type="hidden" name="intent" value="${s.enabled ? "disable" : "enable"}"><button type="submit" class="secondary">${s.enabled ? "Disable" : "Enable"}<span class="meta"> ${s.name}</span></button></form>`
         : ""
     }</td>
   </tr>`,
