@@ -25,7 +25,15 @@ import { companyDataKey } from "../workers/db/data-keys.ts";
 import type { Env } from "../workers/env.ts";
 import { type CaKey, companyCaKey, signatureText } from "../workers/identity/ca-key.ts";
 import { importCaPublicKey, recordProblem, treeHeadVerifies } from "../workers/lib/crypto/chain-check.ts";
-import { canonicalJson, recordHash, recordLeaf, recordSigningInput, recordTimestamp, treeHeadSigningInput, type RecordContent } from "../workers/lib/crypto/chain-record.ts";
+import {
+  canonicalJson,
+  recordHash,
+  recordLeaf,
+  recordSigningInput,
+  recordTimestamp,
+  treeHeadSigningInput,
+  type RecordContent,
+} from "../workers/lib/crypto/chain-record.ts";
 import { jsonDepth } from "../workers/lib/json-depth.ts";
 import { consistencyPath, equalHashes, Frontier, inclusionPath, pathSides, rangeRoot, toHex } from "../workers/lib/crypto/merkle-tree.ts";
 import type { ChainSealerRpc, OutOfRange } from "./chain-sealer.rpc.ts";

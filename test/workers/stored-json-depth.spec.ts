@@ -56,7 +56,9 @@ describe("JSON a caller stores nests at most 64 levels, refused before anything 
     const registered = await call("POST", "/v1/agents/register", { token: company.ownerKey, body: { agentId: "deep-one", metadata: { a: nested(5000) } } });
     expect([registered.status, registered.body.error]).toEqual([400, "invalid_request"]);
     expect((await call("GET", "/v1/agents/deep-one", { token: company.ownerKey })).status).toBe(404);
-    expect((await call("POST", "/v1/agents/register", { token: company.ownerKey, body: { agentId: "deep-one", metadata: { a: nested(63) } } })).status).toBe(201);
+    expect((await call("POST", "/v1/agents/register", { token: company.ownerKey, body: { agentId: "deep-one", metadata: { a: nested(63) } } })).status).toBe(
+      201,
+    );
   });
 });
 

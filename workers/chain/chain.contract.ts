@@ -55,9 +55,12 @@ export const AttestationRecord = z
     index: Index,
     timestamp: z.string().openapi({ example: "2026-01-01T12:00:00.000Z" }),
     payload: z.unknown(),
-    payloadText: z.string().optional().openapi({
-      description: `Only on a record stored before payloads were limited to ${MAX_STORED_JSON_DEPTH} levels whose payload nests too deep to send as a value: its canonical JSON as text (payload is then null), which the hash covers as is`,
-    }),
+    payloadText: z
+      .string()
+      .optional()
+      .openapi({
+        description: `Only on a record stored before payloads were limited to ${MAX_STORED_JSON_DEPTH} levels whose payload nests too deep to send as a value: its canonical JSON as text (payload is then null), which the hash covers as is`,
+      }),
     delegation: DelegationInfo.optional(),
     hash: Hex32.openapi({ description: "SHA-256 hex of `index|timestamp|JCS(payload)[|JCS(delegation)]`" }),
     signature: z.string().openapi({ description: "Ed25519 over JCS(hash) (the hash as a JSON string), base64url, with the company's CA key" }),

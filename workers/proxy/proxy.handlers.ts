@@ -19,7 +19,7 @@ import { type Admitted, admitRequest, requireProxiedMethod } from "./admission.t
 import { releaseLater, takeReleases } from "./lease-releases.ts";
 import { type ApprovalHold, approvalHold } from "./request-hold.ts";
 import * as errors from "./proxy-errors.ts";
-import { methodAllowed, responseRedaction, secretsToRedact, substitutedRequest } from "./request-rules.ts";
+import { RequestedMethods, refusedMethod, responseRedaction, secretsToRedact, substitutedRequest } from "./request-rules.ts";
 import type { Redactor } from "../lib/http/redaction.ts";
 import { logProxyRequest, type RequestLogRow } from "../request-log/request-log.writer.ts";
 import { openCredentials, recheckVaultConfig, type ServiceRecord, vaultConfig, type VaultConfig } from "./vault-config.ts";
@@ -50,13 +50,15 @@ proxyRouter.all("/proxy/*", async (c) => {
     const cached = await vaultConfig(c.var.db, c.env, admission.actor.companyId, admission.vault.id, (p) => c.executionCtx.waitUntil(p));
     // A service that needs a person holds the request here, after its method is checked and before any credential is opened (request-hold.ts).
     const hold = approvalHold(c, admission, { method: c.req.method, host: hostSegment.slice(0, 255), path: path.slice(0, 1024) });
-    let found = await resolveService(cached, target, c.req.method, hold);
+    // The request's method and any it names to override it (X-HTTP-Method-Override, `_method`): a `methods` rule holds them all.
+    const asked = new RequestedMethods(c.req.raw, url.search);
+    let found = await resolveService(cached, target, asked, hold);
     // A refusal never rests on a stale copy: read the vault once more (the retry after `applied`).
-    if (!found.ok) found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target, c.req.method, hold);
+    if (!found.ok) found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target, asked, hold);
     if (!found.ok) {
       if (found.refusal === "no_service") throw errors.noServiceForHost(hostSegment, admission.vault.name, publicOriginOf(c.env));
       if (found.refusal === "disabled") throw errors.serviceDisabled(found.service.name, hostSegment);
-      if (found.refusal === "method") throw errors.methodNotAllowedByService(found.service, c.req.method, hostSegment, admission.vault.name);
+      if (found.refusal === "method") throw errors.methodNotAllowedByService(found.service, found.method, hostSegment, admission.vault.name);
       throw errors.credentialNotFound(found.missing, found.service.name);
     }
     const { service, injection, values } = found;
@@ -70,7 +72,7 @@ proxyRouter.all("/proxy/*", async (c) => {
     // the upstream's socket, and the credential rode on the handshake like on any request.
     const websocket = c.req.header("Upgrade")?.toLowerCase() === "websocket";
     if (websocket) headers.set("Upgrade", "websocket");
-    const upstream = await forward(c, upstreamUrl, headers, hostSegment);
+    const upstream = await forward(c, upstreamUrl, headers, hostSegment, await asked.body());
     if (websocket && upstream.webSocket) {
       log({ service: service.name, status: 101 });
       releaseLease();
@@ -119,7 +121,7 @@ type Resolution =
   | { ok: true; service: ServiceRecord; injection: { headers: Record<string, string> }; values: Map<string, string> }
   | { ok: false; refusal: "no_service" }
   | { ok: false; refusal: "disabled"; service: ServiceRecord }
-  | { ok: false; refusal: "method"; service: ServiceRecord }
+  | { ok: false; refusal: "method"; service: ServiceRecord; method: string }
   | { ok: false; refusal: "missing_credential"; service: ServiceRecord; missing: string };
 
 /**
@@ -128,11 +130,12 @@ type Resolution =
  * first, so it is never held for a person; a service that needs one holds the request (`hold`)
  * before any credential is decrypted.
  */
-async function resolveService(config: VaultConfig, target: ProxyTarget, method: string, hold: ApprovalHold): Promise<Resolution> {
+async function resolveService(config: VaultConfig, target: ProxyTarget, asked: RequestedMethods, hold: ApprovalHold): Promise<Resolution> {
   const service = matchService(config.services, target);
   if (!service) return { ok: false, refusal: "no_service" };
   if (!service.enabled) return { ok: false, refusal: "disabled", service };
-  if (!methodAllowed(service, method)) return { ok: false, refusal: "method", service };
+  const method = refusedMethod(service, await asked.for(service));
+  if (method !== undefined) return { ok: false, refusal: "method", service, method };
   await hold(service);
   const opened = await openCredentials(config, keysSentBy(service));
   if ("missing" in opened) return { ok: false, refusal: "missing_credential", service, missing: opened.missing };
@@ -166,7 +169,13 @@ function requestLogger(c: Context<AppEnv>, hostSegment: string, path: string, st
     );
 }
 
-async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers, host: string): Promise<Response> {
+async function forward(
+  c: Context<AppEnv>,
+  upstreamUrl: string,
+  headers: Headers,
+  host: string,
+  body: ReadableStream<Uint8Array> | Uint8Array | null,
+): Promise<Response> {
   const timeoutMs = configOf(c.env).upstreamTimeoutMs;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -175,7 +184,7 @@ async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers
     return await fetch(upstreamUrl, {
       method: c.req.method,
       headers,
-      body: hasBody ? c.req.raw.body : undefined,
+      body: hasBody ? body : undefined,
       // Redirects go back to the agent as they are: following one could carry the credential elsewhere.
       redirect: "manual",
       signal: controller.signal,
