@@ -89,7 +89,7 @@ describe("a record stored 5,000 deep before the limit leaves the chain readable 
     expect(deep.hash).toBe(hex(await sha256(preimage)));
     const head = (await call("GET", "/v1/chain/head", { token: company.ownerKey })).body as unknown as WireHead;
     expect(await vaneSignatureVerifies(await caKey(head.caPublicKey), deep)).toBe(true);
-    expect((records[2]?.payload as { payload: unknown }).payload).toEqual({ after: true });
+    expect(records[2]?.payload).toMatchObject({ payload: { after: true } });
 
     const proof = await call("GET", `/v1/proof/${index}`, { token: company.ownerKey });
     expect([proof.status, (proof.body.record as { hash: string }).hash]).toEqual([200, deep.hash]);
