@@ -84,21 +84,26 @@ async function holdFor(c: Context<AppEnv>, admission: Admitted, line: HeldLine, 
   if (ticket.outcome === "full") throw tooManyHeld(admission.vault.name);
 
   const id = ticket.id;
+  const signal = c.req.raw.signal;
   const gone = () =>
     c.executionCtx.waitUntil(
       object()
         .abandon(id, "client_gone")
         .catch(() => undefined),
     );
-  c.req.raw.signal.addEventListener("abort", gone, { once: true });
+  signal.addEventListener("abort", gone, { once: true });
+  // A client that left while the call was being recorded fired its abort before anyone listened.
+  if (signal.aborted) gone();
   let outcome: HoldOutcome;
   try {
-    outcome = await outcomeOf(object, id, ticket.expiresAt);
+    outcome = await outcomeOf(object, id, ticket.expiresAt, signal);
   } finally {
-    c.req.raw.signal.removeEventListener("abort", gone);
+    signal.removeEventListener("abort", gone);
   }
   if (outcome.status === "rejected") throw requestRejected(outcome.reason);
   if (outcome.status === "expired") throw requestApprovalExpired(outcome.reason);
+  // Approved, but nobody is there to answer: nothing is forwarded (the call ends client_gone, even if approved).
+  if (signal.aborted) throw await clientGone(object, id);
   // Approved: only the service the person was shown is forwarded to (this isolate's copy may be seconds old).
   if ((await serviceVersionNow(c.var.db, companyId, service.id)) !== version) {
     c.executionCtx.waitUntil(
@@ -108,6 +113,16 @@ async function holdFor(c: Context<AppEnv>, admission: Admitted, line: HeldLine, 
     );
     throw requestApprovalExpired("service_changed");
   }
+  // The last moment before the credential is opened and the call forwarded.
+  if (signal.aborted) throw await clientGone(object, id);
+}
+
+/** Ends a held call whose client went away (approved ones too) before anything is forwarded. */
+async function clientGone(object: () => { abandon(id: string, reason: ExpiryReason): Promise<void> }, id: string): Promise<AppError> {
+  await object()
+    .abandon(id, "client_gone")
+    .catch(() => undefined);
+  return requestApprovalExpired("client_gone");
 }
 
 /** Asks the object until the request has an outcome; an object that cannot be reached is asked again. */
@@ -115,9 +130,11 @@ async function outcomeOf(
   object: () => { wait(id: string, timeoutMs: number): Promise<HoldOutcome | null> },
   id: string,
   expiresAt: number,
+  signal: AbortSignal,
 ): Promise<HoldOutcome> {
   // Past its expiry the object answers `expired` itself; this bound only covers one that cannot.
-  while (Date.now() <= expiresAt + UNREACHABLE_GRACE_MS) {
+  // A client gone stops the asking: its abandon (or the caller's check) ends the call.
+  while (Date.now() <= expiresAt + UNREACHABLE_GRACE_MS && !signal.aborted) {
     try {
       const outcome = await object().wait(id, WAIT_SEGMENT_MS);
       if (outcome) return outcome;
@@ -126,5 +143,5 @@ async function outcomeOf(
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  return { status: "expired", reason: "timeout" };
+  return signal.aborted ? { status: "expired", reason: "client_gone" } : { status: "expired", reason: "timeout" };
 }
