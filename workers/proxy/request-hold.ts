@@ -16,7 +16,7 @@ import type { HoldOutcome, HoldTicket } from "../../durable-objects/request-appr
 import type { AppEnv } from "../app-env.ts";
 import { AppError } from "../lib/app-error.ts";
 import { requestApprovals } from "../requests/request-approvals-client.ts";
-import type { ExpiryReason } from "../requests/requests.contract.ts";
+import { type ExpiryReason, MAX_PENDING_HELD_PER_CALLER, MAX_PENDING_HELD_PER_VAULT } from "../requests/requests.contract.ts";
 import { serviceVersionNow } from "../requests/requests.queries.ts";
 import type { ServiceRecord } from "../services/services.queries.ts";
 import type { Admitted } from "./admission.ts";
@@ -49,10 +49,16 @@ const EXPIRED_MESSAGES: Record<ExpiryReason, string> = {
 
 export const requestApprovalExpired = (reason: ExpiryReason) => new AppError(403, "request_approval_expired", EXPIRED_MESSAGES[reason], { extra: { reason } });
 
-const tooManyHeld = (vault: string) =>
-  new AppError(429, "too_many_held_requests", `Vault "${vault}" already holds as many requests waiting for a person as it may; wait for them to be decided`, {
-    headers: { "Retry-After": "30" },
-  });
+/** The vault's cap, or the caller's own share of it: the message says whose limit was reached. */
+const tooManyHeld = (vault: string, whose: "vault" | "caller") =>
+  new AppError(
+    429,
+    "too_many_held_requests",
+    whose === "vault"
+      ? `Vault "${vault}" already holds ${MAX_PENDING_HELD_PER_VAULT} requests waiting for a person, as many as it may; wait for them to be decided`
+      : `You already have ${MAX_PENDING_HELD_PER_CALLER} requests waiting for a person in vault "${vault}", as many as one caller may (an agent or person with all its sessions); wait for them to be decided`,
+    { headers: { "Retry-After": "30" }, extra: { limit: whose } },
+  );
 
 /** The hold for one proxied request (the handler may resolve its service twice: the re-read before a refusal). */
 export function approvalHold(c: Context<AppEnv>, admission: Admitted, line: HeldLine): ApprovalHold {
@@ -81,7 +87,7 @@ async function holdFor(c: Context<AppEnv>, admission: Admitted, line: HeldLine, 
     ...line,
   });
   if (ticket.outcome === "released") return;
-  if (ticket.outcome === "full") throw tooManyHeld(admission.vault.name);
+  if (ticket.outcome === "full") throw tooManyHeld(admission.vault.name, ticket.whose);
 
   const id = ticket.id;
   const signal = c.req.raw.signal;
