@@ -351,3 +351,19 @@ describe("the revoked list comes a page at a time, bounded, in Vane's shape", ()
     }
   });
 });
+
+describe("a revocation's reason is one line of bounded text, since OCSP answers and MCP tool errors repeat it", () => {
+  it("CR/LF, NUL, tab, DEL, a C1 control or a line separator is 400, as is more than 200 characters; the passport stays valid", async () => {
+    const company = await createCompany();
+    const agent = await inviteAgent(company.ownerKey);
+    const { jti } = await issue(company.ownerKey, agent.name);
+    for (const reason of ["lost\r\nstatus: valid", "a\nb", "nul\u0000", "tab\there", "del\u007f", "c1\u0085", "ls\u2028x", "x".repeat(201)]) {
+      const res = await call("POST", `/v1/passports/${jti}/revoke`, { token: company.ownerKey, body: { reason } });
+      expect([res.status, res.body.error], JSON.stringify(reason)).toEqual([400, "invalid_request"]);
+    }
+    expect((await ocsp(company.ownerKey, jti)).status).toBe("valid");
+    const ok = await call("POST", `/v1/passports/${jti}/revoke`, { token: company.ownerKey, body: { reason: "  laptop lost — rotated keys, ticket #42  " } });
+    expect([ok.status, ok.body.reason]).toEqual([200, "laptop lost — rotated keys, ticket #42"]);
+    expect((await ocsp(company.ownerKey, jti)).reason).toBe("laptop lost — rotated keys, ticket #42");
+  });
+});

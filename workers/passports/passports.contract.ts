@@ -53,7 +53,22 @@ export const RotatePassportHeaders = z.object({
 
 export const JtiParams = z.object({ jti: z.string().min(1).max(64).openapi({ example: "550e8400-e29b-41d4-a716-446655440000" }) });
 
-export const RevokePassportBody = z.object({ reason: z.string().trim().min(1).max(MAX_REVOCATION_REASON).optional() }).strict();
+/**
+ * A revocation's reason is one line of text: it is repeated in signed OCSP answers and in the error
+ * an MCP server hands the agent, where a CR/LF or another control character could forge a line.
+ */
+const ONE_LINE = /^[^\p{Cc}\u2028\u2029]*$/u;
+export const RevokePassportBody = z
+  .object({
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(MAX_REVOCATION_REASON)
+      .regex(ONE_LINE, "a reason is one line of text: no control characters (CR, LF, tab, …) or line separators")
+      .optional(),
+  })
+  .strict();
 export const PassportRevoked = z.object({ jti: z.string(), revokedAt: Timestamp, reason: z.string().optional() });
 /** The revoked list's pages: Vane's `{revoked}` whole when it fits one page (as it does unless a company revokes more than this while they live). */
 export const MAX_REVOKED_PAGE = 1000;
