@@ -7,6 +7,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { BASE, call, createCompany, inviteAgent } from "./helpers.ts";
+import { importCaPublicKey, recordProblem } from "../../workers/lib/crypto/chain-check.ts";
 import { attest, caKey, hex, sha256, vaneHash, vaneSignatureVerifies, type WireHead, type WireRecord } from "./chain-support.ts";
 
 /** `[[[…]]]`, `levels` arrays deep, built without recursion (as a client's JSON.parse would). */
@@ -89,6 +90,9 @@ describe("a record stored 5,000 deep before the limit leaves the chain readable 
     expect(deep.hash).toBe(hex(await sha256(preimage)));
     const head = (await call("GET", "/v1/chain/head", { token: company.ownerKey })).body as unknown as WireHead;
     expect(await vaneSignatureVerifies(await caKey(head.caPublicKey), deep)).toBe(true);
+    // What `chain verify` and `audit verify` run over an export finds nothing wrong with it.
+    expect(await recordProblem(deep, await importCaPublicKey(head.caPublicKey))).toBeUndefined();
+    expect(await recordProblem({ ...deep, payloadText: deep.payloadText.replace('"x"', '"y"') }, await importCaPublicKey(head.caPublicKey))).toMatch(/altered/);
     expect(records[2]?.payload).toMatchObject({ payload: { after: true } });
 
     const proof = await call("GET", `/v1/proof/${index}`, { token: company.ownerKey });
