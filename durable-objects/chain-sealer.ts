@@ -25,7 +25,16 @@ import { companyDataKey } from "../workers/db/data-keys.ts";
 import type { Env } from "../workers/env.ts";
 import { type CaKey, companyCaKey, signatureText } from "../workers/identity/ca-key.ts";
 import { importCaPublicKey, recordProblem, treeHeadVerifies } from "../workers/lib/crypto/chain-check.ts";
-import { recordHash, recordLeaf, recordSigningInput, recordTimestamp, treeHeadSigningInput, type RecordContent } from "../workers/lib/crypto/chain-record.ts";
+import {
+  canonicalJson,
+  recordHash,
+  recordLeaf,
+  recordSigningInput,
+  recordTimestamp,
+  treeHeadSigningInput,
+  type RecordContent,
+} from "../workers/lib/crypto/chain-record.ts";
+import { jsonDepth } from "../workers/lib/json-depth.ts";
 import { consistencyPath, equalHashes, Frontier, inclusionPath, pathSides, rangeRoot, toHex } from "../workers/lib/crypto/merkle-tree.ts";
 import type { ChainSealerRpc, OutOfRange } from "./chain-sealer.rpc.ts";
 import { type ChainRecordRow, chainRows } from "./chain-sealer.queries.ts";
@@ -44,13 +53,31 @@ const SEAL_DELAY_MS = 1_000;
 
 type Content = RecordContent & { delegation?: AttestationRecordView["delegation"] };
 
+/**
+ * How deep a record's payload may nest and still be handed over as a value. RPC's serializer, and
+ * JSON.stringify in the Worker, recurse: a payload some thousands deep (one stored before payloads
+ * were limited to MAX_STORED_JSON_DEPTH) overflows them, and every page, proof and export holding
+ * it would fail. Such a payload travels as its canonical JSON text instead (`payloadText`), which
+ * its hash covers as is, so the record stays readable and checkable.
+ */
+const MAX_SENT_PAYLOAD_DEPTH = 1000;
+
 /** A row's record content; undefined when its JSON does not parse (it cannot be sealed). */
 function contentOf(row: ChainRecordRow): Content | undefined {
+  let payload: unknown;
+  let delegation: Content["delegation"];
   try {
-    const payload: unknown = JSON.parse(row.payload);
-    const delegation = row.delegation === null ? undefined : (JSON.parse(row.delegation) as Content["delegation"]);
-    return { index: row.recordIndex, timestamp: recordTimestamp(row.createdAt), payload, ...(delegation ? { delegation } : {}) };
+    payload = JSON.parse(row.payload);
+    delegation = row.delegation === null ? undefined : (JSON.parse(row.delegation) as Content["delegation"]);
   } catch {
+    return undefined;
+  }
+  const base = { index: row.recordIndex, timestamp: recordTimestamp(row.createdAt), ...(delegation ? { delegation } : {}) };
+  if (jsonDepth(payload, MAX_SENT_PAYLOAD_DEPTH) <= MAX_SENT_PAYLOAD_DEPTH) return { ...base, payload };
+  try {
+    return { ...base, payload: null, payloadText: canonicalJson(payload) };
+  } catch {
+    // Too deep even to canonicalize here: it was never sealed, so it is the chain's unreadable row.
     return undefined;
   }
 }
@@ -249,12 +276,13 @@ export class ChainSealer extends DurableObject<Env> implements ChainSealerRpc {
         const nodes: NewNode[] = [];
         for (const row of rows) {
           const content = row.recordIndex === frontier.size ? contentOf(row) : undefined;
-          if (!content) {
+          // A row whose content cannot be hashed stops sealing like an unparsable one, rather than failing every read of the chain.
+          const hash = content && (await recordHash(content).catch(() => undefined));
+          if (!content || !hash) {
             stuck(companyId, frontier.size, row.recordIndex === frontier.size ? "unreadable" : "missing");
             more = false;
             break;
           }
-          const hash = await recordHash(content);
           const signature = signatureText(await ca.sign(recordSigningInput(hash)));
           await frontier.append(await recordLeaf(hash), (level, index, node) => nodes.push({ level, index, hash: node }));
           entries.push({ index: content.index, hash, signature });

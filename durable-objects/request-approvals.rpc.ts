@@ -21,9 +21,13 @@ export type HoldAsk = {
 
 /**
  * `released`: a time-boxed approval covers it, it goes on at once; `held`: it waits for a person
- * until `expiresAt`; `full`: the vault already holds as many as it may.
+ * until `expiresAt`; `full`: the vault already holds as many as it may (`whose: "vault"`), or the
+ * caller, with its sessions, as many as one caller may there (`"caller"`).
  */
-export type HoldTicket = { outcome: "released"; releaseId: string } | { outcome: "held"; id: string; expiresAt: number } | { outcome: "full" };
+export type HoldTicket =
+  | { outcome: "released"; releaseId: string }
+  | { outcome: "held"; id: string; expiresAt: number }
+  | { outcome: "full"; whose: "vault" | "caller" };
 
 /** How a held request ended, as the request waiting on it hears it. */
 export type HoldOutcome = { status: "approved" } | { status: "rejected"; reason: string | null } | { status: "expired"; reason: ExpiryReason };

@@ -26,7 +26,7 @@ import { REQUEST_LOG_RETENTION_MS } from "../workers/request-log/request-log.wri
 import { writeRequestLogRows } from "../workers/request-log/request-log.queries.ts";
 import { heldRequestView, releaseGrantOf } from "../workers/requests/request-rows.ts";
 import { requestWebhookPayload } from "../workers/requests/request-webhook.ts";
-import { type ExpiryReason, type HeldRequestStatus, MAX_PENDING_HELD_PER_VAULT } from "../workers/requests/requests.contract.ts";
+import { type ExpiryReason, type HeldRequestStatus, MAX_PENDING_HELD_PER_CALLER, MAX_PENDING_HELD_PER_VAULT } from "../workers/requests/requests.contract.ts";
 import { expireHeldRequest, type HeldRequestRow, recordHeldRequest, releaseOfHeldRequest } from "../workers/requests/requests.queries.ts";
 import { sendWebhook } from "../workers/webhooks/webhook-delivery.ts";
 import type { GateActor } from "./actor-gate.rpc.ts";
@@ -51,17 +51,23 @@ export class RequestApprovals extends DurableObject<Env> implements RequestAppro
   /** Held request id → when its last wait ended (none running); a new instance counts from its start. */
   #idleSince = new Map<string, number>();
   readonly #startedAt = Date.now();
-  /** Holds between their count and their write, so requests arriving together cannot all pass the cap. */
+  /** Holds between their count and their write, so requests arriving together cannot all pass the caps: in all, and per caller's root. */
   #reserved = 0;
+  readonly #reservedBy = new Map<string, number>();
   #delivering: Promise<void> | undefined;
 
   async hold(ask: HoldAsk): Promise<HoldTicket> {
     const now = Date.now();
     const release = await this.#releaseFor(ask, now);
     if (release) return { outcome: "released", releaseId: release.id };
-    const pending = (await this.#entries()).filter((e) => !e.outcome).length;
-    if (pending + this.#reserved >= MAX_PENDING_HELD_PER_VAULT) return { outcome: "full" };
+    const pending = (await this.#entries()).filter((e) => !e.outcome);
+    // Counted and reserved with no await between: requests arriving together each see the others.
+    if (pending.length + this.#reserved >= MAX_PENDING_HELD_PER_VAULT) return { outcome: "full", whose: "vault" };
+    const root = `${ask.actor.root.type}:${ask.actor.root.id}`;
+    const mine = pending.filter((e) => `${e.row.rootType}:${e.row.rootId}` === root).length + (this.#reservedBy.get(root) ?? 0);
+    if (mine >= MAX_PENDING_HELD_PER_CALLER) return { outcome: "full", whose: "caller" };
     this.#reserved += 1;
+    this.#reservedBy.set(root, (this.#reservedBy.get(root) ?? 0) + 1);
     try {
       const db = createDatabase(this.env.DB);
       const row: HeldRequestRow = {
@@ -98,6 +104,9 @@ export class RequestApprovals extends DurableObject<Env> implements RequestAppro
       return { outcome: "held", id: row.id, expiresAt: row.expiresAt };
     } finally {
       this.#reserved -= 1;
+      const left = (this.#reservedBy.get(root) ?? 1) - 1;
+      if (left > 0) this.#reservedBy.set(root, left);
+      else this.#reservedBy.delete(root);
     }
   }
 

@@ -4551,10 +4551,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The company's revoked passports that have not expired yet */
+        /** The company's revoked passports that have not expired yet, oldest revocation first, a page at a time (`next`) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description A page's `next`: the page after it */
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -4568,6 +4572,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description Pass as `cursor` for the next page; null on the last */
+                            next: string | null;
                             revoked: {
                                 jti: string;
                                 reason?: string;
@@ -4575,6 +4581,15 @@ export interface paths {
                                 revokedAt: string;
                             }[];
                         };
+                    };
+                };
+                /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Missing, invalid, expired or revoked token */
@@ -8827,6 +8842,8 @@ export interface components {
             hash: string;
             index: number;
             payload?: unknown;
+            /** @description Only on a record stored before payloads were limited to 64 levels whose payload nests too deep to send as a value: its canonical JSON as text (payload is then null), which the hash covers as is */
+            payloadText?: string;
             /** @description Ed25519 over JCS(hash) (the hash as a JSON string), base64url, with the company's CA key */
             signature: string;
             /** @example 2026-01-01T12:00:00.000Z */
@@ -8839,7 +8856,7 @@ export interface components {
             agentId: string;
             /** @description A token from POST /v1/token/exchange naming this agent: verified, and its subject, chain, act and id bound to the record */
             delegation?: string;
-            /** @description Any JSON describing the action: stored and hashed as given (RFC 8785) */
+            /** @description Any JSON describing the action, nested at most 64 levels deep: stored and hashed as given (RFC 8785) */
             payload: unknown;
         };
         AuditEntry: {

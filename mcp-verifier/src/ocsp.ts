@@ -3,9 +3,13 @@
  * that cannot wait for a revoked passport to expire. The answer is trusted only when its signature
  * holds under the same CA key the passport was checked with (Ed25519 over the RFC 8785 form of the
  * answer without `caPublicKey` and `signature`; the `caPublicKey` it carries is never used) and it
- * names this passport and its company. Answers are kept: `valid` for at most `maxAgeSeconds` (and
- * never longer than the edge allows), `revoked` until the passport expires, since it is final.
- * Anything else (the edge unreachable, a bad answer) refuses the call: fail closed.
+ * names this passport and its company. A `valid` answer is also only as good as it is fresh: one
+ * whose `checkedAt` is older than the time it may be kept (`maxAgeSeconds`, never longer than the
+ * edge allows), or later than now, beyond `clockToleranceSeconds` either way, is refused, so an
+ * old signed `valid` replayed after a revocation (by a proxy, a cache, whoever sits between) does
+ * not pass. Answers are kept: `valid` until its `checkedAt` plus that time, `revoked` until the
+ * passport expires, since it is final. Anything else (the edge unreachable, a bad or stale
+ * answer) refuses the call: fail closed.
  */
 import { base64url } from "jose";
 import { canonicalJson } from "./canonical-json.js";
@@ -20,8 +24,10 @@ export type OcspOptions = {
    * own with no vault grants (its token can read statuses and little else).
    */
   token: string;
-  /** How long a `valid` answer is kept, at most (default 60 s, what the edge allows). */
+  /** How long a `valid` answer is kept, at most, from the time it was checked (default 60 s, what the edge allows). */
   maxAgeSeconds?: number;
+  /** Tolerated difference between the edge's clock and this one when judging an answer's `checkedAt` (default 30 s). */
+  clockToleranceSeconds?: number;
   timeoutMs?: number;
   fetch?: typeof fetch;
 };
@@ -47,6 +53,7 @@ export function ocspStatusCheck(options: OcspOptions, key: PassportKey): StatusC
   const kept = new Map<string, Kept>();
   const origin = new URL(options.url).origin;
   const maxAge = options.maxAgeSeconds ?? 60;
+  const tolerance = (options.clockToleranceSeconds ?? 30) * 1000;
   const send = options.fetch ?? fetch;
 
   async function signatureHolds(answer: Record<string, unknown>, kid: string): Promise<boolean> {
@@ -88,7 +95,15 @@ export function ocspStatusCheck(options: OcspOptions, key: PassportKey): StatusC
     if (!(await signatureHolds(answer, kid))) return unknownStatus("the answer's signature does not hold under the CA key");
     const allowed = Number(/max-age=(\d+)/.exec(response.headers.get("Cache-Control") ?? "")?.[1] ?? 0);
     const isRevoked = answer.status === "revoked";
-    const until = isRevoked ? claims.exp * 1000 : now + Math.min(maxAge, allowed) * 1000;
+    const keptFor = Math.min(maxAge, allowed) * 1000;
+    const checkedAt = typeof answer.checkedAt === "string" ? Date.parse(answer.checkedAt) : Number.NaN;
+    if (!isRevoked) {
+      // A revoked answer is final whenever it was signed; a valid one speaks only for its moment.
+      if (Number.isNaN(checkedAt)) return unknownStatus("the answer says not when it was checked");
+      if (checkedAt > now + tolerance) return unknownStatus(`the answer was checked in the future (${answer.checkedAt})`);
+      if (checkedAt + keptFor < now - tolerance) return unknownStatus(`the answer is stale: checked at ${answer.checkedAt}, good for ${keptFor / 1000} s`);
+    }
+    const until = isRevoked ? claims.exp * 1000 : Math.min(now, checkedAt) + keptFor;
     return { revoked: isRevoked, ...(typeof answer.reason === "string" ? { reason: answer.reason } : {}), until };
   }
 

@@ -127,6 +127,36 @@ describe("an MCP server of the SDK, its tools guarded by the passport verifier",
     assert.equal(cached.length, 1);
   });
 
+  it("in OCSP mode a replayed signed `valid` answer older than it may be kept, or from the future, is refused (VERIFICATION_ERROR)", async () => {
+    const { passport, caPublicKey, jti } = await issue(["tool:search"]);
+    // A real answer the edge signed while the passport was valid, replayed by whoever sits between after it is revoked.
+    const recorded = await fetch(`${edge.addr}/v1/ocsp/${jti}`, { headers: { Authorization: `Bearer ${statusReader}` } });
+    assert.equal(recorded.status, 200);
+    const body = await recorded.text();
+    const headers = { "Content-Type": "application/json", "Cache-Control": recorded.headers.get("Cache-Control") ?? "" };
+    assert.equal((JSON.parse(body) as { status: string }).status, "valid");
+    assert.equal((await edge.call("POST", `/v1/passports/${jti}/revoke`, company.ownerKey, {})).status, 200);
+    const replay: typeof fetch = async () => new Response(body, { headers });
+    const ocsp = { url: edge.addr, token: statusReader, fetch: replay };
+
+    // Fresh enough (within its 60 s and the 30 s tolerance), the replay is still believed: the bound is the answer's own age.
+    assert.notEqual((await callTool(await serve({ ocsp }, caPublicKey), passport, "search")).isError, true);
+    const twoMinutesOn = await serve({ ocsp, now: () => Date.now() + 120_000 }, caPublicKey);
+    const stale = await callTool(twoMinutesOn, passport, "search");
+    assert.equal(refusalOf(stale), "VERIFICATION_ERROR");
+    assert.match(textOf(stale), /stale/);
+    // The same answer seen by a clock two minutes behind the edge's: from the future (the passport itself still within its tolerance).
+    const behind = await serve({ ocsp, now: () => Date.now() - 120_000, clockToleranceSeconds: 300 }, caPublicKey);
+    const future = await callTool(behind, passport, "search");
+    assert.equal(refusalOf(future), "VERIFICATION_ERROR");
+    assert.match(textOf(future), /future/);
+    // Asked for real, the edge says revoked.
+    assert.equal(
+      refusalOf(await callTool(await serve({ ocsp: { url: edge.addr, token: statusReader } }, caPublicKey), passport, "search")),
+      "PASSPORT_REVOKED",
+    );
+  });
+
   it("a forged passport (the real claims and kid, another key) is refused: SIGNATURE_INVALID", async () => {
     const { passport, caPublicKey } = await issue(["tool:*"]);
     const { privateKey } = await generateKeyPair("EdDSA");

@@ -3,14 +3,17 @@
  * condition), so requests fired together cannot all pass one count: each test fires 25 at once and
  * counts what landed in D1.
  */
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_PENDING_INVITES } from "../../workers/invites/invites.contract.ts";
 import { MAX_PENDING_PER_RAISER, MAX_PENDING_PER_VAULT } from "../../workers/proposals/proposals.contract.ts";
 import { MAX_PENDING_REGISTRATIONS } from "../../workers/registrations/registrations.contract.ts";
+import { MAX_PENDING_HELD_PER_CALLER } from "../../workers/requests/requests.contract.ts";
 import { MAX_WEBHOOKS_PER_VAULT } from "../../workers/webhooks/webhooks.contract.ts";
 import { call, createCompany, createVault, inviteAgent, type ApiResponse } from "./helpers.ts";
+import { heldRequests, heldSetup } from "./held-requests-support.ts";
 import { agentName } from "./registrations-support.ts";
+import { requestId } from "./upstream.ts";
 
 const PARALLEL = 25;
 const SLOW = { timeout: 60_000 };
@@ -143,5 +146,46 @@ describe("the company's last owner credential stays under 25 parallel key revoca
     expect(await countRows("SELECT count(*) AS n FROM api_keys WHERE company_id = ? AND revoked_at IS NULL", company.id)).toBe(1);
     const survivor = keys[statuses(answers).indexOf(409)];
     expect((await call("GET", "/v1/company", { token: survivor?.token })).status).toBe(200);
+  });
+});
+
+describe("one caller holds at most 8 of a vault's calls waiting for a person, under 12 parallel calls", () => {
+  it("exactly 8 of one agent's calls wait, the rest are 429 naming its own limit, and another agent still gets its calls held", SLOW, async () => {
+    const s = await heldSetup();
+    const controller = new AbortController();
+    const send = (token: string, i: number) =>
+      SELF.fetch(`https://edge.test/proxy/${s.host}/r/${requestId()}/deploy/${i}`, {
+        headers: { Authorization: `Bearer ${token}`, "X-Vault": s.vault },
+        signal: controller.signal,
+      }).catch(() => undefined);
+    // The held calls wait for a person: only the refused ones answer, and the test waits for them (with a broken cap, it times out).
+    const refused: Response[] = [];
+    let allRefused = () => {};
+    const refusalsIn = new Promise<void>((resolve) => {
+      allRefused = resolve;
+    });
+    const calls = Array.from({ length: 12 }, (_, i) =>
+      send(s.agent.token, i).then((res) => {
+        if (res && refused.push(res) === 12 - MAX_PENDING_HELD_PER_CALLER) allRefused();
+      }),
+    );
+    await refusalsIn;
+    const waiting = await heldRequests(s, "pending", MAX_PENDING_HELD_PER_CALLER);
+    expect(refused).toHaveLength(12 - MAX_PENDING_HELD_PER_CALLER);
+    for (const res of refused) {
+      const body = (await res.json()) as { error: string; message: string; limit: string };
+      expect([res.status, body.error, body.limit]).toEqual([429, "too_many_held_requests", "caller"]);
+      expect(body.message).toContain(`You already have ${MAX_PENDING_HELD_PER_CALLER} requests waiting`);
+    }
+    expect(waiting).toHaveLength(MAX_PENDING_HELD_PER_CALLER);
+    expect(await countRows("SELECT count(*) AS n FROM held_requests WHERE company_id = ? AND status = 'pending'", s.company.id)).toBe(
+      MAX_PENDING_HELD_PER_CALLER,
+    );
+
+    const other = await inviteAgent(s.company.ownerKey, undefined, [{ vault: s.vault, role: "proxy" }]);
+    const otherCall = send(other.token, 99);
+    expect(await heldRequests(s, "pending", MAX_PENDING_HELD_PER_CALLER + 1)).toHaveLength(MAX_PENDING_HELD_PER_CALLER + 1);
+    controller.abort();
+    await Promise.all([...calls, otherCall]);
   });
 });

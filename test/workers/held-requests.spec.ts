@@ -147,6 +147,22 @@ describe("a held request whose client goes away expires and is never forwarded",
     expect(logs.body.entries).toEqual([expect.objectContaining({ path: `/r/${id}/gone`, denial: "request_approval_expired" })]);
   });
 
+  it("a POST whose agent aborts while held is never forwarded, even when a person approves it afterwards", async () => {
+    const s = await heldSetup();
+    const id = requestId();
+    const controller = new AbortController();
+    const waiting = proxyFetch(s, `/r/${id}/Deploy`, { method: "POST", body: '{"ref":"main"}', signal: controller.signal }).catch((error: unknown) => error);
+    const held = await heldRequest(s);
+    controller.abort();
+    await waiting;
+    // The approval races the edge's handling of the abort: it finds the call ended (409), or approves one that is then ended, never forwarded.
+    const approved = await call("POST", `/v1/requests/${held.id}/approve`, { token: s.admin.token });
+    expect([200, 409]).toContain(approved.status);
+    const [expired] = await heldRequests(s, "expired");
+    expect(expired).toMatchObject({ id: held.id, expired_reason: "client_gone" });
+    expect(await recorded(id)).toEqual([]);
+  });
+
   it("a request nobody waits on any more (its isolate died) expires after the waiter's grace", async () => {
     const s = await heldSetup();
     const object = await approvalsObject(s.company.id, s.vault);

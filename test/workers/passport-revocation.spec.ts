@@ -22,6 +22,33 @@ function statusSignatureHolds(status: Record<string, unknown>): boolean {
   return verify(null, Buffer.from(jcsOfFlat(data)), createPublicKey(caPublicKey as string), Buffer.from(signature as string, "base64url"));
 }
 
+/** `count` passports of the agent `row` belongs to, written straight to D1 as issuance would (revoked at `revokedAt` when given). */
+async function seedPassports(
+  count: number,
+  seed: { companyId: string; agentName: string; row: Record<string, unknown> | null; issuedAt: number; revokedAt?: number },
+): Promise<void> {
+  await env.DB.batch(
+    Array.from({ length: count }, (_, i) =>
+      env.DB.prepare(
+        "INSERT INTO passports (jti, company_id, agent_id, agent_name, scopes, issued_at, expires_at, issued_by_type, issued_by_id, agent_token_id, revoked_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ).bind(
+        crypto.randomUUID(),
+        seed.companyId,
+        seed.row?.agent_id,
+        seed.agentName,
+        "[]",
+        seed.issuedAt,
+        seed.row?.expires_at,
+        "company_key",
+        "seed",
+        seed.row?.agent_token_id,
+        seed.revokedAt === undefined ? null : seed.revokedAt + i,
+        seed.revokedAt === undefined ? null : "seeded",
+      ),
+    ),
+  );
+}
+
 const livePassports = async (agentName: string, companyId: string) =>
   (
     await env.DB.prepare("SELECT count(*) AS n FROM passports WHERE company_id = ? AND agent_name = ? AND revoked_at IS NULL")
@@ -241,16 +268,102 @@ describe("an agent holds at most 100 live passports, counted inside the write", 
     const agent = await inviteAgent(company.ownerKey);
     const seed = await issue(company.ownerKey, agent.name);
     const row = await env.DB.prepare("SELECT * FROM passports WHERE jti = ?").bind(seed.jti).first<Record<string, unknown>>();
-    await env.DB.batch(
-      Array.from({ length: 98 }, () =>
-        env.DB.prepare(
-          "INSERT INTO passports (jti, company_id, agent_id, agent_name, scopes, issued_at, expires_at, issued_by_type, issued_by_id, agent_token_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        ).bind(crypto.randomUUID(), company.id, row?.agent_id, agent.name, "[]", row?.issued_at, row?.expires_at, "company_key", "seed", row?.agent_token_id),
-      ),
-    );
+    // Issued two hours ago and still live: the live cap is what this holds, not the hourly issuance cap.
+    await seedPassports(98, { companyId: company.id, agentName: agent.name, row, issuedAt: Number(row?.issued_at) - 2 * 3600_000 });
     const results = await Promise.all(Array.from({ length: 5 }, () => call("POST", `/v1/agents/${agent.name}/passport`, { token: company.ownerKey })));
     expect(results.map((res) => res.status).sort()).toEqual([201, 409, 409, 409, 409]);
     expect(results.filter((res) => res.status === 409).every((res) => res.body.error === "too_many_passports")).toBe(true);
     expect(await livePassports(agent.name, company.id)).toBe(100);
+  });
+});
+
+describe("one agent is issued at most 100 passports an hour, revoked and rotated ones included", () => {
+  it("99 issued and revoked this hour: one more lands, then issuing and rotating are 429 too_many_passports_issued with Retry-After", async () => {
+    const company = await createCompany();
+    const agent = await inviteAgent(company.ownerKey);
+    const first = await issue(company.ownerKey, agent.name);
+    const row = await env.DB.prepare("SELECT * FROM passports WHERE jti = ?").bind(first.jti).first<Record<string, unknown>>();
+    await seedPassports(98, { companyId: company.id, agentName: agent.name, row, issuedAt: Number(row?.issued_at), revokedAt: Date.now() });
+    const hundredth = await issue(company.ownerKey, agent.name);
+
+    const refused = await call("POST", `/v1/agents/${agent.name}/passport`, { token: company.ownerKey });
+    expect([refused.status, refused.body.error]).toEqual([429, "too_many_passports_issued"]);
+    expect(refused.body.message).toContain(agent.name);
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(3000);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+    const rotated = await call("POST", `/v1/agents/${agent.name}/passport/rotate`, {
+      token: company.ownerKey,
+      headers: { "Counsel-Passport": hundredth.passport },
+    });
+    expect([rotated.status, rotated.body.error]).toEqual([429, "too_many_passports_issued"]);
+    // The refused rotation revoked nothing: its batch was refused whole.
+    expect((await ocsp(company.ownerKey, hundredth.jti)).status).toBe("valid");
+    // Another agent of the company is not held by this one's count.
+    const other = await inviteAgent(company.ownerKey);
+    await issue(company.ownerKey, other.name);
+  });
+
+  it("with 99 issued this hour, five issuances at once: exactly one lands", async () => {
+    const company = await createCompany();
+    const agent = await inviteAgent(company.ownerKey);
+    const first = await issue(company.ownerKey, agent.name);
+    const row = await env.DB.prepare("SELECT * FROM passports WHERE jti = ?").bind(first.jti).first<Record<string, unknown>>();
+    await seedPassports(98, { companyId: company.id, agentName: agent.name, row, issuedAt: Number(row?.issued_at), revokedAt: Date.now() });
+    const results = await Promise.all(Array.from({ length: 5 }, () => call("POST", `/v1/agents/${agent.name}/passport`, { token: company.ownerKey })));
+    expect(results.map((res) => res.status).sort()).toEqual([201, 429, 429, 429, 429]);
+  });
+});
+
+describe("the revoked list comes a page at a time, bounded, in Vane's shape", () => {
+  it("limit and cursor walk every entry once, oldest revocation first; the default page holds them all with next null; a bad cursor is 400", async () => {
+    const company = await createCompany();
+    const agent = await inviteAgent(company.ownerKey);
+    const first = await issue(company.ownerKey, agent.name);
+    const row = await env.DB.prepare("SELECT * FROM passports WHERE jti = ?").bind(first.jti).first<Record<string, unknown>>();
+    await seedPassports(5, { companyId: company.id, agentName: agent.name, row, issuedAt: Number(row?.issued_at), revokedAt: Date.now() - 1000 });
+    expect((await call("POST", `/v1/passports/${first.jti}/revoke`, { token: company.ownerKey })).status).toBe(200);
+
+    const whole = await call("GET", "/v1/passports/revoked", { token: company.ownerKey });
+    expect(whole.status).toBe(200);
+    const all = (whole.body.revoked as { jti: string; revokedAt: string }[]).map((r) => r.jti);
+    expect(all).toHaveLength(6);
+    expect(all.at(-1)).toBe(first.jti);
+    expect(whole.body.next).toBeNull();
+
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await call("GET", `/v1/passports/revoked?limit=2${cursor ? `&cursor=${cursor}` : ""}`, { token: company.ownerKey });
+      expect(page.status).toBe(200);
+      const entries = page.body.revoked as { jti: string }[];
+      expect(entries.length).toBeLessThanOrEqual(2);
+      walked.push(...entries.map((r) => r.jti));
+      cursor = page.body.next as string | null;
+      pages += 1;
+    } while (cursor && pages < 10);
+    expect(walked).toEqual(all);
+    expect(pages).toBe(3);
+
+    for (const bad of ["?cursor=nope", "?limit=0", "?limit=1001", "?cursor=1.a;b"]) {
+      expect((await call("GET", `/v1/passports/revoked${bad}`, { token: company.ownerKey })).status, bad).toBe(400);
+    }
+  });
+});
+
+describe("a revocation's reason is one line of bounded text, since OCSP answers and MCP tool errors repeat it", () => {
+  it("CR/LF, NUL, tab, DEL, a C1 control or a line separator is 400, as is more than 200 characters; the passport stays valid", async () => {
+    const company = await createCompany();
+    const agent = await inviteAgent(company.ownerKey);
+    const { jti } = await issue(company.ownerKey, agent.name);
+    for (const reason of ["lost\r\nstatus: valid", "a\nb", "nul\u0000", "tab\there", "del\u007f", "c1\u0085", "ls\u2028x", "x".repeat(201)]) {
+      const res = await call("POST", `/v1/passports/${jti}/revoke`, { token: company.ownerKey, body: { reason } });
+      expect([res.status, res.body.error], JSON.stringify(reason)).toEqual([400, "invalid_request"]);
+    }
+    expect((await ocsp(company.ownerKey, jti)).status).toBe("valid");
+    const ok = await call("POST", `/v1/passports/${jti}/revoke`, { token: company.ownerKey, body: { reason: "  laptop lost — rotated keys, ticket #42  " } });
+    expect([ok.status, ok.body.reason]).toEqual([200, "laptop lost — rotated keys, ticket #42"]);
+    expect((await ocsp(company.ownerKey, jti)).reason).toBe("laptop lost — rotated keys, ticket #42");
   });
 });

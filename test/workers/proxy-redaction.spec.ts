@@ -110,3 +110,29 @@ describe("a credential the upstream echoes back is redacted before the agent see
     expect(await lastEntry(s)).toMatchObject({ status: 200, redactions: 0, bytes_out: 100000 });
   });
 });
+
+describe("a value the edge put into the URL comes back redacted in the form the edge wrote it", () => {
+  it("path: an AWS secret key substituted into a segment (`/` escaped, `+` kept) and echoed as the upstream received it", async () => {
+    const secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    const s = await echoing({ substitutions: [{ key: "AWS_SECRET", placeholder: "__aws__", in: ["path"] }] }, { API_KEY: KEY, AWS_SECRET: secret });
+    const res = await proxyFetch(s, `/r/${requestId()}/keys/__aws__/x`);
+    const echoed = await res.text();
+    expect(echoed).not.toContain("wJalrXUtnFEMI%2FK7MDENG+bPxRfiCYEXAMPLEKEY");
+    expect((JSON.parse(echoed) as { url: string }).url).toMatch(/\/keys\/\[REDACTED:AWS_SECRET\]\/x$/);
+  });
+
+  it("query: a value with ! * ( ) substituted into the query (escaped there) and echoed as received", async () => {
+    const value = "tok!en*val(ue)99";
+    const s = await echoing({ substitutions: [{ key: "Q", placeholder: "__q__", in: ["query"] }] }, { API_KEY: KEY, Q: value });
+    const res = await proxyFetch(s, `/r/${requestId()}/search?key=__q__&n=1`);
+    const echoed = await res.text();
+    expect(echoed).not.toContain("tok%21en%2Aval%28ue%2999");
+    expect((JSON.parse(echoed) as { url: string }).url).toMatch(/\?key=\[REDACTED:Q\]&n=1$/);
+  });
+
+  it.each(["application/javascript", "application/yaml", "multipart/mixed; boundary=b", "text/x-anything"])("a body of type %s is redacted", async (type) => {
+    const s = await echoing();
+    const res = await proxyFetch(s, reflect(`shape=text&type=${encodeURIComponent(type)}`), { headers: { "X-Test-Route": "/reflect" } });
+    expect(await res.text()).toBe("Unauthorized: the key [REDACTED:API_KEY] was refused\n");
+  });
+});

@@ -6,6 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { CompanyRole } from "../companies/companies.contract.ts";
 import { RateLimitInput, Timestamp } from "../lib/openapi.ts";
+import { STORED_JSON_DEPTH_RULE, withinJsonDepth } from "../lib/json-depth.ts";
 import { PassportScopes } from "../passports/passports.contract.ts";
 import { MAX_REALM_REF_LENGTH } from "../realms/realms.contract.ts";
 
@@ -92,6 +93,8 @@ export const AgentDetails = AgentView.extend({
 export const AgentParams = z.object({ agentId: z.string().max(128) });
 const Metadata = z
   .record(z.string(), z.unknown())
+  // Depth first: measuring the size serializes, which a value nested thousands deep overflows.
+  .refine((metadata) => withinJsonDepth(metadata), { message: STORED_JSON_DEPTH_RULE, abort: true })
   .refine((m) => JSON.stringify(m).length <= MAX_AGENT_METADATA_BYTES, `metadata is limited to ${MAX_AGENT_METADATA_BYTES / 1024} KiB of JSON`);
 
 /** Vane's registration body: checked by the handler, so any JSON passes the schema. */

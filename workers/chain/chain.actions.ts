@@ -140,7 +140,10 @@ const EXPORT_PAGE = 500;
 
 /**
  * `GET /v1/chain/export`: the whole chain as NDJSON, the signed head first (`{"head": …}`), then
- * every record it covers in index order, read page by page as the client reads.
+ * every record it covers in index order, read page by page as the client reads. The status went
+ * out with the head, so a read that fails later cannot become an error status: the export then
+ * ends with an error line (`{"error": "export_incomplete", …}`, never a record), which no reader
+ * can take for the chain's end, and the cause is logged.
  */
 export async function exportChain(ctx: ActionContext): Promise<{ body: ReadableStream<Uint8Array>; contentType: string }> {
   const chain = chainOf(ctx);
@@ -159,11 +162,19 @@ export async function exportChain(ctx: ActionContext): Promise<{ body: ReadableS
         controller.close();
         return;
       }
-      const page = await chain.page(from, Math.min(EXPORT_PAGE, head.treeSize - from));
-      const lines = page.records.filter((r) => r.index < head.treeSize).map((r) => `${JSON.stringify(r)}\n`);
-      // A page may end early (large payloads): go on from where it says.
-      from = Math.min(page.next ?? head.treeSize, head.treeSize);
-      controller.enqueue(encoder.encode(lines.join("")));
+      try {
+        const page = await chain.page(from, Math.min(EXPORT_PAGE, head.treeSize - from));
+        const lines = page.records.filter((r) => r.index < head.treeSize).map((r) => `${JSON.stringify(r)}\n`);
+        // A page may end early (large payloads): go on from where it says.
+        from = Math.min(page.next ?? head.treeSize, head.treeSize);
+        controller.enqueue(encoder.encode(lines.join("")));
+      } catch (error) {
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : "unknown";
+        console.error(JSON.stringify({ level: "error", code: "export_incomplete", company: ctx.principal.companyId, at: from, reason }));
+        const message = `The export stopped at record ${from} of ${head.treeSize}: it is incomplete. Export again; if it stops at the same record, GET /v1/verify names what is wrong`;
+        controller.enqueue(encoder.encode(`${JSON.stringify({ error: "export_incomplete", message, at: from })}\n`));
+        controller.close();
+      }
     },
   });
   return { body, contentType: `${NDJSON}; charset=utf-8` };

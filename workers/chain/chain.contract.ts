@@ -4,6 +4,7 @@
  * proofs and the streamed export. Zod schemas and limits only, imported by the routes and the CLI.
  */
 import { z } from "@hono/zod-openapi";
+import { MAX_STORED_JSON_DEPTH, STORED_JSON_DEPTH_RULE, withinJsonDepth } from "../lib/json-depth.ts";
 
 export const MAX_CHAIN_PAGE = 1000;
 export const DEFAULT_CHAIN_PAGE = 100;
@@ -26,7 +27,11 @@ export const AttestInput = z
   .object({
     agentId: z.string().min(1).max(MAX_AGENT_ID_LENGTH).openapi({ description: "The agent that acted: an agent attests only as itself" }),
     actionType: z.string().min(1).max(MAX_ACTION_TYPE_LENGTH).openapi({ example: "web-search" }),
-    payload: z.unknown().nonoptional().openapi({ description: "Any JSON describing the action: stored and hashed as given (RFC 8785)" }),
+    payload: z
+      .unknown()
+      .nonoptional()
+      .refine((payload) => withinJsonDepth(payload), { message: STORED_JSON_DEPTH_RULE, abort: true })
+      .openapi({ description: `Any JSON describing the action, nested at most ${MAX_STORED_JSON_DEPTH} levels deep: stored and hashed as given (RFC 8785)` }),
     delegation: z.string().min(1).max(MAX_DELEGATION_LENGTH).optional().openapi({
       description: "A token from POST /v1/token/exchange naming this agent: verified, and its subject, chain, act and id bound to the record",
     }),
@@ -50,6 +55,12 @@ export const AttestationRecord = z
     index: Index,
     timestamp: z.string().openapi({ example: "2026-01-01T12:00:00.000Z" }),
     payload: z.unknown(),
+    payloadText: z
+      .string()
+      .optional()
+      .openapi({
+        description: `Only on a record stored before payloads were limited to ${MAX_STORED_JSON_DEPTH} levels whose payload nests too deep to send as a value: its canonical JSON as text (payload is then null), which the hash covers as is`,
+      }),
     delegation: DelegationInfo.optional(),
     hash: Hex32.openapi({ description: "SHA-256 hex of `index|timestamp|JCS(payload)[|JCS(delegation)]`" }),
     signature: z.string().openapi({ description: "Ed25519 over JCS(hash) (the hash as a JSON string), base64url, with the company's CA key" }),

@@ -56,5 +56,10 @@ export const passports = sqliteTable(
     revokedAt: integer("revoked_at"),
     reason: text("reason"),
   },
-  (t) => [index("passports_agent_live").on(t.agentId, t.revokedAt), index("passports_company_revoked").on(t.companyId, t.revokedAt)],
+  (t) => [
+    index("passports_agent_live").on(t.agentId, t.revokedAt),
+    index("passports_company_revoked").on(t.companyId, t.revokedAt),
+    // The issuance throttle counts an agent's passports issued in the last hour, revoked or not.
+    index("passports_agent_issued").on(t.agentId, t.issuedAt),
+  ],
 );

@@ -96,6 +96,7 @@ export const PASSPORT_ERROR_CODES = [
   "passport_revoked",
   "scope_not_granted",
   "too_many_passports",
+  "too_many_passports_issued",
   "passport_conflict",
 ] as const;
 

@@ -53,9 +53,37 @@ export const RotatePassportHeaders = z.object({
 
 export const JtiParams = z.object({ jti: z.string().min(1).max(64).openapi({ example: "550e8400-e29b-41d4-a716-446655440000" }) });
 
-export const RevokePassportBody = z.object({ reason: z.string().trim().min(1).max(MAX_REVOCATION_REASON).optional() }).strict();
+/**
+ * A revocation's reason is one line of text: it is repeated in signed OCSP answers and in the error
+ * an MCP server hands the agent, where a CR/LF or another control character could forge a line.
+ */
+const ONE_LINE = /^[^\p{Cc}\u2028\u2029]*$/u;
+export const RevokePassportBody = z
+  .object({
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(MAX_REVOCATION_REASON)
+      .regex(ONE_LINE, "a reason is one line of text: no control characters (CR, LF, tab, …) or line separators")
+      .optional(),
+  })
+  .strict();
 export const PassportRevoked = z.object({ jti: z.string(), revokedAt: Timestamp, reason: z.string().optional() });
-export const RevokedPassports = z.object({ revoked: z.array(PassportRevoked) });
+/** The revoked list's pages: Vane's `{revoked}` whole when it fits one page (as it does unless a company revokes more than this while they live). */
+export const MAX_REVOKED_PAGE = 1000;
+/** A page's cursor: the last entry's revocation time (epoch ms) and jti, as `next` gives it. */
+const REVOKED_CURSOR = /^\d{1,16}\.[0-9A-Za-z-]{1,64}$/;
+export const RevokedPassportsQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(MAX_REVOKED_PAGE).default(MAX_REVOKED_PAGE),
+    cursor: z.string().regex(REVOKED_CURSOR, "a cursor is a page's `next`").optional().openapi({ description: "A page's `next`: the page after it" }),
+  })
+  .strict();
+export const RevokedPassports = z.object({
+  revoked: z.array(PassportRevoked),
+  next: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last" }),
+});
 
 /** Vane's OCSP answer: `signature` is Ed25519 over the RFC 8785 form of every other member but `caPublicKey`. */
 export const PassportStatus = z

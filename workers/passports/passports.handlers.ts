@@ -21,7 +21,7 @@ passportsRouter
     const body = sentJson(c.req.header("content-type")) ? c.req.valid("json") : {};
     return c.json(await revokePassport(actionContextOf(c), c.req.valid("param").jti, body.reason), 200);
   })
-  .openapi(routes.revokedPassports, async (c) => c.json(await listRevokedPassports(actionContextOf(c)), 200))
+  .openapi(routes.revokedPassports, async (c) => c.json(await listRevokedPassports(actionContextOf(c), c.req.valid("query")), 200))
   .openapi(routes.passportStatus, async (c) => {
     const { status, maxAgeSeconds } = await passportStatus(actionContextOf(c), c.req.valid("param").jti);
     // Private: the answer is per company; a shared cache must not hand it to another caller.

@@ -5,7 +5,7 @@
  * than `MAX_LIVE_PASSPORTS_PER_AGENT`, so a passport issued while its agent is disabled, renamed,
  * rotated or re-granted never lands, and parallel issuance cannot pass one count.
  */
-import { and, asc, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { auditStatement } from "../db/audit.ts";
 import { change } from "../db/change.ts";
 import type { Database } from "../db/client.ts";
@@ -19,6 +19,13 @@ export type NewPassportRow = typeof passports.$inferInsert & { jti: string; agen
 
 /** Live (unexpired, unrevoked) passports one agent may hold at once. */
 export const MAX_LIVE_PASSPORTS_PER_AGENT = 100;
+/**
+ * Passports issued (or rotated) for one agent per `ISSUANCE_WINDOW_MS`, revoked ones included: the
+ * live cap alone let an agent issue and revoke in a loop, each revocation an entry of the revoked
+ * list until its passport expires. With this, one agent adds at most 100 an hour to it.
+ */
+export const MAX_PASSPORTS_ISSUED_PER_WINDOW = 100;
+export const ISSUANCE_WINDOW_MS = 60 * 60 * 1000;
 
 export async function findPassport(db: Database, companyId: string, jti: string): Promise<PassportRow | undefined> {
   return db
@@ -38,21 +45,52 @@ export async function liveAgentTokenId(db: Database, agentId: string): Promise<s
   return row?.id ?? null;
 }
 
-/** The company's revoked passports that have not expired yet (an expired one is refused by its `exp`), oldest revocation first. */
-export async function revokedPassports(db: Database, companyId: string, now: number): Promise<PassportRow[]> {
+/** Where a page of the revoked list starts: after this revocation (its time, then its jti, as the list is ordered). */
+export type RevokedCursor = { revokedAt: number; jti: string };
+
+/**
+ * A page of the company's revoked passports that have not expired yet (an expired one is refused
+ * by its `exp`), oldest revocation first, after `cursor`; one more than `limit` is read to tell
+ * whether another page follows.
+ */
+export async function revokedPassports(db: Database, companyId: string, now: number, page: { limit: number; after?: RevokedCursor }): Promise<PassportRow[]> {
+  const { after } = page;
   return db
     .select()
     .from(passports)
-    .where(and(eq(passports.companyId, companyId), isNotNull(passports.revokedAt), gt(passports.expiresAt, now)))
+    .where(
+      and(
+        eq(passports.companyId, companyId),
+        isNotNull(passports.revokedAt),
+        gt(passports.expiresAt, now),
+        after ? or(gt(passports.revokedAt, after.revokedAt), and(eq(passports.revokedAt, after.revokedAt), gt(passports.jti, after.jti))) : undefined,
+      ),
+    )
     .orderBy(asc(passports.revokedAt), asc(passports.jti))
+    .limit(page.limit + 1)
     .all();
 }
 
-/** True when the passport `jti` exists and is still backed, and its agent holds fewer than the cap of live passports besides it. */
+/** How many passports were issued for the agent since `since` (revoked or not), and when the oldest of them was. */
+export async function passportsIssuedSince(db: Database, agentId: string, since: number): Promise<{ count: number; oldest: number | null }> {
+  const row = await db
+    .select({ count: sql<number>`count(*)`, oldest: sql<number | null>`min(${passports.issuedAt})` })
+    .from(passports)
+    .where(and(eq(passports.agentId, agentId), gt(passports.issuedAt, since)))
+    .get();
+  return { count: row?.count ?? 0, oldest: row?.oldest ?? null };
+}
+
+/**
+ * True when the passport `jti` exists and is still backed, its agent holds fewer than the cap of
+ * live passports besides it, and fewer than the issuance cap were issued for it in the window.
+ */
 const issuable = (row: NewPassportRow, now: number) =>
   sql`EXISTS (SELECT 1 FROM ${passports} WHERE ${passports.jti} = ${row.jti} AND ${passportStillBacked()})
     AND (SELECT count(*) FROM ${passports} WHERE ${passports.agentId} = ${row.agentId} AND ${passports.revokedAt} IS NULL
-      AND ${passports.expiresAt} > ${now} AND ${passports.jti} != ${row.jti}) < ${MAX_LIVE_PASSPORTS_PER_AGENT}`;
+      AND ${passports.expiresAt} > ${now} AND ${passports.jti} != ${row.jti}) < ${MAX_LIVE_PASSPORTS_PER_AGENT}
+    AND (SELECT count(*) FROM ${passports} WHERE ${passports.agentId} = ${row.agentId} AND ${passports.issuedAt} > ${now - ISSUANCE_WINDOW_MS}
+      AND ${passports.jti} != ${row.jti}) < ${MAX_PASSPORTS_ISSUED_PER_WINDOW}`;
 
 /** What a passport's audit row says: names, scopes and lifetimes, never the token. */
 const issueDetail = (row: NewPassportRow, agentName: string) => ({

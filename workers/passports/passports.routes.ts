@@ -11,6 +11,7 @@ import {
   PassportStatus,
   PassportVerified,
   RevokedPassports,
+  RevokedPassportsQuery,
   RevokePassportBody,
   RotatePassportHeaders,
   VerifyPassportBody,
@@ -49,8 +50,9 @@ export const revokedPassports = createRoute({
   method: "get",
   path: "/v1/passports/revoked",
   tags: ["passports"],
-  summary: "The company's revoked passports that have not expired yet",
-  responses: { 200: jsonResponse(RevokedPassports, "Revoked passports"), ...errors(401, 403) },
+  summary: "The company's revoked passports that have not expired yet, oldest revocation first, a page at a time (`next`)",
+  request: { query: RevokedPassportsQuery },
+  responses: { 200: jsonResponse(RevokedPassports, "Revoked passports"), ...errors(400, 401, 403) },
 });
 
 export const passportStatus = createRoute({

@@ -21,7 +21,7 @@ import { type ApprovalHold, approvalHold } from "./request-hold.ts";
 import { type AccessRefusal, isolateAccessTokens } from "./oauth-access.ts";
 import { replayableBody } from "./replayable-body.ts";
 import * as errors from "./proxy-errors.ts";
-import { methodAllowed, responseRedaction, secretsToRedact, substitutedRequest } from "./request-rules.ts";
+import { RequestedMethods, refusedMethod, responseRedaction, secretsToRedact, substitutedRequest } from "./request-rules.ts";
 import type { Redactor } from "../lib/http/redaction.ts";
 import { logProxyRequest, type RequestLogRow } from "../request-log/request-log.writer.ts";
 import { openCredentials, recheckVaultConfig, type ServiceRecord, vaultConfig, type VaultConfig } from "./vault-config.ts";
@@ -53,14 +53,16 @@ proxyRouter.all("/proxy/*", async (c) => {
     // A service that needs a person holds the request here, after its method is checked and before any credential is opened (request-hold.ts).
     const hold = approvalHold(c, admission, { method: c.req.method, host: hostSegment.slice(0, 255), path: path.slice(0, 1024) });
     const accessToken = oauthAccess(c, admission);
-    let found = await resolveService(cached, target, c.req.method, hold, accessToken);
+    // The request's method and any it names to override it (X-HTTP-Method-Override, `_method`): a `methods` rule holds them all.
+    const asked = new RequestedMethods(c.req.raw, url.search);
+    let found = await resolveService(cached, target, asked, hold, accessToken);
     // A refusal never rests on a stale copy: read the vault once more (the retry after `applied`). A provider's refusal is its own.
     if (!found.ok && found.refusal !== "oauth")
-      found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target, c.req.method, hold, accessToken);
+      found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target, asked, hold, accessToken);
     if (!found.ok) {
       if (found.refusal === "no_service") throw errors.noServiceForHost(hostSegment, admission.vault.name, publicOriginOf(c.env));
       if (found.refusal === "disabled") throw errors.serviceDisabled(found.service.name, hostSegment);
-      if (found.refusal === "method") throw errors.methodNotAllowedByService(found.service, c.req.method, hostSegment, admission.vault.name);
+      if (found.refusal === "method") throw errors.methodNotAllowedByService(found.service, found.method, hostSegment, admission.vault.name);
       if (found.refusal === "oauth") throw oauthRefusal(c, found.service, admission.vault.name, found.answer);
       throw errors.credentialNotFound(found.missing, found.service.name);
     }
@@ -80,7 +82,14 @@ proxyRouter.all("/proxy/*", async (c) => {
       return headers;
     };
     // An oauth service's request is replayed once after a 401 (a token the provider revoked early), so a small body is kept.
-    const body = service.auth.type === "oauth" && !websocket ? await replayableBody(c.req.raw) : { replayable: false as const, body: c.req.raw.body };
+    // The body as the methods rule left it (a form it read whole), kept for one retry when an oauth service's answer is 401.
+    const forwarded = await asked.body();
+    const body =
+      service.auth.type !== "oauth" || websocket
+        ? { replayable: false as const, body: forwarded }
+        : forwarded instanceof Uint8Array
+          ? { replayable: true as const, body: forwarded }
+          : await replayableBody(c.req.raw);
     let upstream = await forward(c, upstreamUrl, headersWith(injection.headers), hostSegment, body.body);
     if (upstream.status === 401 && service.auth.type === "oauth" && body.replayable) {
       const rejected = values.get(OAUTH_ACCESS_TOKEN) ?? "";
@@ -145,7 +154,7 @@ type Resolution =
   | { ok: false; refusal: "oauth"; service: ServiceRecord; answer: Exclude<AccessRefusal, { refusal: "missing" }> }
   | { ok: false; refusal: "no_service" }
   | { ok: false; refusal: "disabled"; service: ServiceRecord }
-  | { ok: false; refusal: "method"; service: ServiceRecord }
+  | { ok: false; refusal: "method"; service: ServiceRecord; method: string }
   | { ok: false; refusal: "missing_credential"; service: ServiceRecord; missing: string };
 
 /**
@@ -156,11 +165,18 @@ type Resolution =
  * never opened here (they go to its token endpoint only, from its OAuthTokens object): what it
  * sends is the access token `accessToken` obtains.
  */
-async function resolveService(config: VaultConfig, target: ProxyTarget, method: string, hold: ApprovalHold, accessToken: AccessTokenOf): Promise<Resolution> {
+async function resolveService(
+  config: VaultConfig,
+  target: ProxyTarget,
+  asked: RequestedMethods,
+  hold: ApprovalHold,
+  accessToken: AccessTokenOf,
+): Promise<Resolution> {
   const service = matchService(config.services, target);
   if (!service) return { ok: false, refusal: "no_service" };
   if (!service.enabled) return { ok: false, refusal: "disabled", service };
-  if (!methodAllowed(service, method)) return { ok: false, refusal: "method", service };
+  const method = refusedMethod(service, await asked.for(service));
+  if (method !== undefined) return { ok: false, refusal: "method", service, method };
   await hold(service);
   const opened = await openCredentials(config, service.auth.type === "oauth" ? substitutionKeys(service.substitutions) : keysSentBy(service));
   if ("missing" in opened) return { ok: false, refusal: "missing_credential", service, missing: opened.missing };

@@ -16,7 +16,7 @@ import type { HoldOutcome, HoldTicket } from "../../durable-objects/request-appr
 import type { AppEnv } from "../app-env.ts";
 import { AppError } from "../lib/app-error.ts";
 import { requestApprovals } from "../requests/request-approvals-client.ts";
-import type { ExpiryReason } from "../requests/requests.contract.ts";
+import { type ExpiryReason, MAX_PENDING_HELD_PER_CALLER, MAX_PENDING_HELD_PER_VAULT } from "../requests/requests.contract.ts";
 import { serviceVersionNow } from "../requests/requests.queries.ts";
 import type { ServiceRecord } from "../services/services.queries.ts";
 import type { Admitted } from "./admission.ts";
@@ -49,10 +49,16 @@ const EXPIRED_MESSAGES: Record<ExpiryReason, string> = {
 
 export const requestApprovalExpired = (reason: ExpiryReason) => new AppError(403, "request_approval_expired", EXPIRED_MESSAGES[reason], { extra: { reason } });
 
-const tooManyHeld = (vault: string) =>
-  new AppError(429, "too_many_held_requests", `Vault "${vault}" already holds as many requests waiting for a person as it may; wait for them to be decided`, {
-    headers: { "Retry-After": "30" },
-  });
+/** The vault's cap, or the caller's own share of it: the message says whose limit was reached. */
+const tooManyHeld = (vault: string, whose: "vault" | "caller") =>
+  new AppError(
+    429,
+    "too_many_held_requests",
+    whose === "vault"
+      ? `Vault "${vault}" already holds ${MAX_PENDING_HELD_PER_VAULT} requests waiting for a person, as many as it may; wait for them to be decided`
+      : `You already have ${MAX_PENDING_HELD_PER_CALLER} requests waiting for a person in vault "${vault}", as many as one caller may (an agent or person with all its sessions); wait for them to be decided`,
+    { headers: { "Retry-After": "30" }, extra: { limit: whose } },
+  );
 
 /** The hold for one proxied request (the handler may resolve its service twice: the re-read before a refusal). */
 export function approvalHold(c: Context<AppEnv>, admission: Admitted, line: HeldLine): ApprovalHold {
@@ -81,24 +87,29 @@ async function holdFor(c: Context<AppEnv>, admission: Admitted, line: HeldLine, 
     ...line,
   });
   if (ticket.outcome === "released") return;
-  if (ticket.outcome === "full") throw tooManyHeld(admission.vault.name);
+  if (ticket.outcome === "full") throw tooManyHeld(admission.vault.name, ticket.whose);
 
   const id = ticket.id;
+  const signal = c.req.raw.signal;
   const gone = () =>
     c.executionCtx.waitUntil(
       object()
         .abandon(id, "client_gone")
         .catch(() => undefined),
     );
-  c.req.raw.signal.addEventListener("abort", gone, { once: true });
+  signal.addEventListener("abort", gone, { once: true });
+  // A client that left while the call was being recorded fired its abort before anyone listened.
+  if (signal.aborted) gone();
   let outcome: HoldOutcome;
   try {
-    outcome = await outcomeOf(object, id, ticket.expiresAt);
+    outcome = await outcomeOf(object, id, ticket.expiresAt, signal);
   } finally {
-    c.req.raw.signal.removeEventListener("abort", gone);
+    signal.removeEventListener("abort", gone);
   }
   if (outcome.status === "rejected") throw requestRejected(outcome.reason);
   if (outcome.status === "expired") throw requestApprovalExpired(outcome.reason);
+  // Approved, but nobody is there to answer: nothing is forwarded (the call ends client_gone, even if approved).
+  if (signal.aborted) throw await clientGone(object, id);
   // Approved: only the service the person was shown is forwarded to (this isolate's copy may be seconds old).
   if ((await serviceVersionNow(c.var.db, companyId, service.id)) !== version) {
     c.executionCtx.waitUntil(
@@ -108,6 +119,16 @@ async function holdFor(c: Context<AppEnv>, admission: Admitted, line: HeldLine, 
     );
     throw requestApprovalExpired("service_changed");
   }
+  // The last moment before the credential is opened and the call forwarded.
+  if (signal.aborted) throw await clientGone(object, id);
+}
+
+/** Ends a held call whose client went away (approved ones too) before anything is forwarded. */
+async function clientGone(object: () => { abandon(id: string, reason: ExpiryReason): Promise<void> }, id: string): Promise<AppError> {
+  await object()
+    .abandon(id, "client_gone")
+    .catch(() => undefined);
+  return requestApprovalExpired("client_gone");
 }
 
 /** Asks the object until the request has an outcome; an object that cannot be reached is asked again. */
@@ -115,9 +136,11 @@ async function outcomeOf(
   object: () => { wait(id: string, timeoutMs: number): Promise<HoldOutcome | null> },
   id: string,
   expiresAt: number,
+  signal: AbortSignal,
 ): Promise<HoldOutcome> {
   // Past its expiry the object answers `expired` itself; this bound only covers one that cannot.
-  while (Date.now() <= expiresAt + UNREACHABLE_GRACE_MS) {
+  // A client gone stops the asking: its abandon (or the caller's check) ends the call.
+  while (Date.now() <= expiresAt + UNREACHABLE_GRACE_MS && !signal.aborted) {
     try {
       const outcome = await object().wait(id, WAIT_SEGMENT_MS);
       if (outcome) return outcome;
@@ -126,5 +149,5 @@ async function outcomeOf(
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  return { status: "expired", reason: "timeout" };
+  return signal.aborted ? { status: "expired", reason: "client_gone" } : { status: "expired", reason: "timeout" };
 }

@@ -22,6 +22,8 @@ export type ExpiryReason = (typeof EXPIRY_REASONS)[number];
 
 /** Agent Vault's bound: a vault holds at most this many requests waiting for a person (more: 429). */
 export const MAX_PENDING_HELD_PER_VAULT = 32;
+/** What one caller may hold of them: an agent, person or key with its sessions, so one cannot fill the vault's for everyone (more: 429). */
+export const MAX_PENDING_HELD_PER_CALLER = 8;
 /** The longest an approval also releases the same agent's later identical calls. */
 export const MAX_RELEASE_SECONDS = 3600;
 export const MAX_REJECTION_REASON = 500;

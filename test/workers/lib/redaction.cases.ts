@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { encodedForms, isRedactedContentType, MIN_REDACTED_LENGTH, Redactor, redactHeaders } from "../../../workers/lib/http/redaction.ts";
+import { pathSegmentValue, queryValue } from "../../../workers/lib/http/substitutions.ts";
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
@@ -162,6 +163,15 @@ describe("only textual bodies are redacted", () => {
     ["application/atom+xml", true],
     ["application/x-www-form-urlencoded", true],
     ["application/x-ndjson", true],
+    // Textual types an echo also arrives in (a hostile tester's finding: these passed whole).
+    ["application/javascript", true],
+    ["application/ecmascript", true],
+    ["application/yaml", true],
+    ["application/x-yaml", true],
+    ["application/vnd.api+yaml", true],
+    ["multipart/mixed; boundary=x", true],
+    ["multipart/form-data; boundary=x", true],
+    ["text/x-python", true],
     [null, true],
     ["image/png", false],
     ["application/octet-stream", false],
@@ -170,5 +180,54 @@ describe("only textual bodies are redacted", () => {
     ["video/mp4", false],
   ])("%s → %s", (type, redacted) => {
     expect(isRedactedContentType(type)).toBe(redacted);
+  });
+});
+
+describe("every form the edge writes a value in, and an echo's other wrappings, comes back redacted", () => {
+  const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+
+  it("the path-segment form (`: @ $ & + =` left as they are, `/` escaped), as the edge substitutes it", () => {
+    const value = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    expect(pathSegmentValue(value)).toBe("wJalrXUtnFEMI%2FK7MDENG+bPxRfiCYEXAMPLEKEY");
+    for (const form of [pathSegmentValue(value), pathSegmentValue(value).replace("%2F", "%2f")]) {
+      expect(oneShot([{ key: "AWS", value }], `GET /x/${form}/y`)).toEqual({ output: "GET /x/[REDACTED:AWS]/y", count: 1 });
+    }
+  });
+
+  it("the query-value form (`! ' ( ) *` escaped too), as the edge substitutes it", () => {
+    const value = "tok!en*val(ue)99";
+    expect(queryValue(value)).toBe("tok%21en%2Aval%28ue%2999");
+    expect(oneShot([{ key: "K", value }], `?key=${queryValue(value)}&a=1`)).toEqual({ output: "?key=[REDACTED:K]&a=1", count: 1 });
+    expect(oneShot([{ key: "K", value }], `?key=tok%21en%2aval%28ue%2999`)).toEqual({ output: "?key=[REDACTED:K]", count: 1 });
+  });
+
+  it("inside a larger base64 blob at each of the three alignments, standard and URL-safe alphabets", () => {
+    const value = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
+    const secret = utf8.encode(value);
+    for (const before of ["", "a", "ab", "abc", "abcd", "abcde"]) {
+      for (const after of ["", "z", "zz", "zzz"]) {
+        const blob = b64(utf8.encode(`{"auth":"${before}${value}${after}"}`));
+        for (const wrapped of [blob, blob.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")]) {
+          const { output, count } = oneShot([{ key: "K", value }], wrapped);
+          expect(count, `${before}|${after}`).toBe(1);
+          expect(output).toContain("[REDACTED:K]");
+          // What is left around the replacement cannot spell the value back: at most the one character shared with each neighbour.
+          expect(output.length, `${before}|${after}`).toBeLessThanOrEqual(wrapped.length - Math.floor((secret.length * 8) / 6) + 2 + "[REDACTED:K]".length);
+        }
+      }
+    }
+  });
+
+  it("hex, lower- and upper-case", () => {
+    const value = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+    const hex = [...utf8.encode(value)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+    expect(oneShot([{ key: "GH", value }], `dump ${hex} ${hex.toUpperCase()}`)).toEqual({ output: "dump [REDACTED:GH] [REDACTED:GH]", count: 2 });
+  });
+
+  it("a response header whose name carries the value is dropped, and counted", () => {
+    const value = "abcdef0123456789";
+    const { headers, count } = redactHeaders(new Headers({ [`x-${value}`]: "1", "x-ok": "fine" }), [{ key: "K", value }]);
+    expect([...headers.keys()]).toEqual(["x-ok"]);
+    expect(count).toBe(1);
   });
 });

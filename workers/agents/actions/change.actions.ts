@@ -12,6 +12,7 @@ import { issueAgentInvite } from "../../invites/invites.actions.ts";
 import type { IssuedInvite } from "../../invites/invites.contract.ts";
 import { AppError, badRequest, conflict, forbidden, notFound } from "../../lib/app-error.ts";
 import { iso, rateLimitFromInput } from "../../lib/openapi.ts";
+import { STORED_JSON_DEPTH_RULE, withinJsonDepth } from "../../lib/json-depth.ts";
 import type { Principal } from "../../lib/principal.ts";
 import { normalizedScopes } from "../../lib/crypto/passport-scopes.ts";
 import { newId } from "../../lib/crypto/tokens.ts";
@@ -43,7 +44,12 @@ export async function registerAgent(ctx: ActionContext, body: z.output<typeof Re
   if (typeof body.agentId !== "string" || body.agentId === "") throw badRequest("missing_field", MISSING_AGENT_ID);
   if (!AGENT_ID_PATTERN.test(body.agentId)) throw badRequest("invalid_agent_id", `agentId must be ${AGENT_ID_RULE}`);
   const metadata = body.metadata;
-  if (metadata !== undefined && (typeof metadata !== "object" || metadata === null || Array.isArray(metadata) || JSON.stringify(metadata).length > 16 * 1024)) {
+  if (metadata !== undefined && (typeof metadata !== "object" || metadata === null || Array.isArray(metadata))) {
+    throw badRequest("invalid_request", "metadata must be a JSON object of at most 16 KiB");
+  }
+  // Depth before size: serializing a value nested thousands deep overflows the stack.
+  if (metadata !== undefined && !withinJsonDepth(metadata)) throw badRequest("invalid_request", `Invalid metadata: ${STORED_JSON_DEPTH_RULE}`);
+  if (metadata !== undefined && JSON.stringify(metadata).length > 16 * 1024) {
     throw badRequest("invalid_request", "metadata must be a JSON object of at most 16 KiB");
   }
   const existing = await findAgentByName(db, principal.companyId, body.agentId);

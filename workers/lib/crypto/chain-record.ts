@@ -10,8 +10,12 @@
 import canonicalize from "canonicalize";
 import { fromHex, leafHash, type Hash } from "./merkle-tree.ts";
 
-/** A record's content, before it is sealed. `timestamp` is ISO 8601 with milliseconds and `Z`. */
-export type RecordContent = { index: number; timestamp: string; payload: unknown; delegation?: unknown };
+/**
+ * A record's content, before it is sealed. `timestamp` is ISO 8601 with milliseconds and `Z`.
+ * `payloadText`, when present, is the payload's canonical JSON itself, handed over as text because
+ * the payload nests too deep to travel as a value (`payload` is then null): the hash covers it as is.
+ */
+export type RecordContent = { index: number; timestamp: string; payload: unknown; payloadText?: string; delegation?: unknown };
 
 const utf8 = new TextEncoder();
 
@@ -24,7 +28,8 @@ export function canonicalJson(value: unknown): string {
 
 /** Vane's preimage: `index|timestamp|JCS(payload)`, then `|JCS(delegation)` when a delegation is bound. */
 export function recordPreimage(record: RecordContent): string {
-  const base = `${record.index}|${record.timestamp}|${canonicalJson(record.payload)}`;
+  const payload = typeof record.payloadText === "string" ? record.payloadText : canonicalJson(record.payload);
+  const base = `${record.index}|${record.timestamp}|${payload}`;
   return record.delegation === undefined || record.delegation === null ? base : `${base}|${canonicalJson(record.delegation)}`;
 }
 

@@ -3,8 +3,11 @@
  * quoting the request) would hand it to the agent. Every credential value the edge injected or
  * substituted into the request is replaced by `[REDACTED:<KEY>]` wherever it appears in the
  * response's headers and in bodies of textual types — as it is, and in the encodings an echo
- * usually wears: base64 (standard, unpadded, URL-safe), percent-encoding (as a query or a path
- * segment writes it, upper- or lower-case hex, `+` for spaces) and a JSON string's escapes.
+ * usually wears: base64 (standard, unpadded, URL-safe, and inside a larger blob at any of the
+ * three alignments), percent-encoding (as `encodeURIComponent`, a query value and a path segment
+ * write it — the last two being the forms the edge itself substitutes — upper- or lower-case hex,
+ * `+` for spaces), hex (either case) and a JSON string's escapes. A response header whose name
+ * carries a value is dropped (a name cannot hold the replacement).
  *
  * A body is redacted as it streams, never buffered: the redactor holds back only a tail that could
  * still be the start of a value (at most the longest form's length less one byte), so a value
@@ -18,6 +21,8 @@
  * image or an archive would corrupt it.
  */
 
+import { pathSegmentValue, queryValue } from "./substitutions.ts";
+
 export const MIN_REDACTED_LENGTH = 6;
 
 /** A credential value on the wire, and the key it is reported under. The value is secret. */
@@ -27,6 +32,7 @@ export type InjectedSecret = { key: string; value: string };
 type Needle = { bytes: Uint8Array; replacement: Uint8Array };
 
 const utf8 = new TextEncoder();
+const text = new TextDecoder();
 
 function base64Of(bytes: Uint8Array): string {
   let binary = "";
@@ -34,20 +40,56 @@ function base64Of(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/** Every form of `value` an echo may carry, the value itself first. */
+const urlSafe = (base64: string): string => base64.replaceAll("+", "-").replaceAll("/", "_");
+const lowerHexEscapes = (percent: string): string => percent.replace(/%[0-9A-F]{2}/g, (escaped) => escaped.toLowerCase());
+
+/**
+ * The base64 characters that spell `bytes` whatever surrounds them, once for each of the three
+ * alignments (`bytes` starting 0, 1 or 2 bytes into a 3-byte group of a larger blob). A character
+ * carries 6 bits: those wholly inside `bytes` are the same in any blob that holds them at that
+ * alignment; the first and last, shared with the neighbours' bits, are left out.
+ */
+function base64Alignments(bytes: Uint8Array): string[] {
+  return [0, 1, 2].map((offset) => {
+    const encoded = base64Of(concat([new Uint8Array(offset), bytes]));
+    const firstBit = offset * 8;
+    const endBit = (offset + bytes.length) * 8;
+    return encoded.slice(Math.ceil(firstBit / 6), Math.floor(endBit / 6));
+  });
+}
+
+const hexOf = (bytes: Uint8Array): string => [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+
+/**
+ * Every form of `value` an echo may carry, the value itself first: the encodings an echo usually
+ * wears, and every form the edge itself writes a value in (a path segment's and a query value's,
+ * lib/http/substitutions.ts), so a value the edge put in the URL comes back redacted however the
+ * upstream quotes that URL.
+ */
 export function encodedForms(value: string): string[] {
-  const base64 = base64Of(utf8.encode(value));
+  const bytes = utf8.encode(value);
+  const base64 = base64Of(bytes);
   const percent = encodeURIComponent(value);
+  const asPathSegment = pathSegmentValue(value);
+  const asQueryValue = queryValue(value);
+  const hex = hexOf(bytes);
   const forms = [
     value,
     base64,
     base64.replace(/=+$/, ""),
-    base64.replace(/=+$/, "").replaceAll("+", "-").replaceAll("/", "_"),
+    urlSafe(base64.replace(/=+$/, "")),
+    ...base64Alignments(bytes).flatMap((inner) => [inner, urlSafe(inner)]),
     percent,
-    percent.replace(/%[0-9A-F]{2}/g, (escaped) => escaped.toLowerCase()),
+    lowerHexEscapes(percent),
     percent.replaceAll("%20", "+"),
     encodeURI(value),
+    asPathSegment,
+    lowerHexEscapes(asPathSegment),
+    asQueryValue,
+    lowerHexEscapes(asQueryValue),
     JSON.stringify(value).slice(1, -1),
+    hex,
+    hex.toUpperCase(),
   ];
   return [...new Set(forms)];
 }
@@ -76,8 +118,9 @@ export class Redactor {
   readonly #starts = new Uint8Array(256);
   #pending: Uint8Array = new Uint8Array(0);
 
-  constructor(secrets: readonly InjectedSecret[]) {
-    for (const needle of needlesOf(secrets)) {
+  /** A redactor for `secrets`, or for needles already made for them (`needlesOf`), as the headers of one response share. */
+  constructor(secrets: readonly InjectedSecret[] | { needles: readonly Needle[] }) {
+    for (const needle of "needles" in secrets ? secrets.needles : needlesOf(secrets)) {
       const first = needle.bytes[0] ?? 0;
       this.#byFirstByte[first]?.push(needle);
       this.#starts[first] = 1;
@@ -178,8 +221,15 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 export function redactHeaders(headers: Headers, secrets: readonly InjectedSecret[]): { headers: Headers; count: number } {
   const out = new Headers();
   let count = 0;
+  const needles = needlesOf(secrets);
+  // A header's name cannot hold `[REDACTED:…]`: one that carries a value (`x-<secret>: 1`) is dropped. Names arrive lower-cased.
+  const inNames = [...new Set(needles.map((needle) => text.decode(needle.bytes).toLowerCase()))];
   for (const [name, value] of headers) {
-    const redactor = new Redactor(secrets);
+    if (inNames.some((form) => name.includes(form))) {
+      count++;
+      continue;
+    }
+    const redactor = new Redactor({ needles });
     const bytes = Uint8Array.from(value, (c) => c.charCodeAt(0) & 0xff);
     const redacted = concat([...redactor.push(bytes), ...redactor.end()]);
     count += redactor.count;
@@ -195,10 +245,26 @@ function byteString(bytes: Uint8Array): string {
   return out;
 }
 
+/** Textual `application/` types that name no `+json`, `+xml` or `+yaml` suffix. */
+const TEXTUAL_APPLICATION_TYPES = new Set([
+  "application/json",
+  "application/xml",
+  "application/x-www-form-urlencoded",
+  "application/x-ndjson",
+  "application/javascript",
+  "application/x-javascript",
+  "application/ecmascript",
+  "application/yaml",
+  "application/x-yaml",
+  "application/graphql",
+]);
+
 /**
- * True for a body the edge redacts: JSON (and `+json`), `text/*` (event streams included), XML
- * (and `+xml`), form data, NDJSON, and a body that declares no type at all (it may be anything,
- * an error page included). Other types are binary and pass untouched.
+ * True for a body the edge redacts: every `text/*` (event streams included), JSON, XML and YAML
+ * (and any `+json`, `+xml`, `+yaml`), JavaScript and ECMAScript, form data, every `multipart/*`
+ * (its parts are usually text; a value's bytes inside a binary part are as unlikely as anywhere),
+ * NDJSON, and a body that declares no type at all (it may be anything, an error page included).
+ * Other types are binary and pass untouched (`application/octet-stream`, images, archives, PDF).
  *
  * @example isRedactedContentType("application/vnd.github+json; charset=utf-8") // true
  * @example isRedactedContentType("image/png") // false
@@ -206,7 +272,7 @@ function byteString(bytes: Uint8Array): string {
 export function isRedactedContentType(contentType: string | null): boolean {
   const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (type === "") return true;
-  if (type.startsWith("text/")) return true;
-  if (type.endsWith("+json") || type.endsWith("+xml")) return true;
-  return ["application/json", "application/xml", "application/x-www-form-urlencoded", "application/x-ndjson"].includes(type);
+  if (type.startsWith("text/") || type.startsWith("multipart/")) return true;
+  if (type.endsWith("+json") || type.endsWith("+xml") || type.endsWith("+yaml")) return true;
+  return TEXTUAL_APPLICATION_TYPES.has(type);
 }

@@ -20,9 +20,12 @@ import { iso } from "../../lib/openapi.ts";
 import type { IssuePassportBody, PassportIssued, PassportRotated } from "../passports.contract.ts";
 import {
   findPassport,
+  ISSUANCE_WINDOW_MS,
   issuePassportChange,
   liveAgentTokenId,
   MAX_LIVE_PASSPORTS_PER_AGENT,
+  MAX_PASSPORTS_ISSUED_PER_WINDOW,
+  passportsIssuedSince,
   type NewPassportRow,
   rotatePassportChange,
 } from "../passports.queries.ts";
@@ -98,9 +101,20 @@ async function mint(ctx: ActionContext, agent: AgentRow, scopes: string[], withi
   return { claims, row };
 }
 
-/** A refused batch: the cap, or the agent changed between the read and the write (disabled, renamed, rotated, re-granted). */
+/** A refused batch: a cap, or the agent changed between the read and the write (disabled, renamed, rotated, re-granted). */
 async function refusal(ctx: ActionContext, agent: AgentRow, error: unknown): Promise<never> {
   if (!isGuardFailure(error)) throw error;
+  const now = ctx.edge.now();
+  const recent = await passportsIssuedSince(ctx.db, agent.id, now - ISSUANCE_WINDOW_MS);
+  if (recent.count >= MAX_PASSPORTS_ISSUED_PER_WINDOW) {
+    const retryAfter = Math.max(1, Math.ceil(((recent.oldest ?? now) + ISSUANCE_WINDOW_MS - now) / 1000));
+    throw new AppError(
+      429,
+      "too_many_passports_issued",
+      `Agent "${agent.name}" was issued ${MAX_PASSPORTS_ISSUED_PER_WINDOW} passports (issued or rotated, revoked ones included) in the last hour, as many as one agent may; the next can be issued in ${retryAfter} s`,
+      { headers: { "Retry-After": String(retryAfter) } },
+    );
+  }
   const again = await findAgentByRef(ctx.db, ctx.principal.companyId, agent.id);
   if (again?.agent.status === "active" && again.agent.name === agent.name) {
     throw conflict(

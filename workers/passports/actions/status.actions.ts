@@ -53,9 +53,17 @@ export async function revokePassport(ctx: ActionContext, jti: string, reason: st
   return revokedView({ ...passport, revokedAt: now, reason: reason ?? null });
 }
 
-/** GET /v1/passports/revoked: the company's revoked passports until they expire, oldest revocation first. */
-export async function listRevokedPassports(ctx: ActionContext): Promise<z.output<typeof RevokedPassports>> {
-  return { revoked: (await revokedPassports(ctx.db, ctx.principal.companyId, ctx.edge.now())).map(revokedView) };
+/**
+ * GET /v1/passports/revoked: the company's revoked passports until they expire, oldest revocation
+ * first, `limit` at a time from `cursor` (a page's `next`: its last entry's time and jti).
+ */
+export async function listRevokedPassports(ctx: ActionContext, query: { limit: number; cursor?: string }): Promise<z.output<typeof RevokedPassports>> {
+  const [at, jti] = query.cursor?.split(".") ?? [];
+  const after = at !== undefined && jti !== undefined ? { revokedAt: Number(at), jti } : undefined;
+  const rows = await revokedPassports(ctx.db, ctx.principal.companyId, ctx.edge.now(), { limit: query.limit, ...(after ? { after } : {}) });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return { revoked: page.map(revokedView), next: rows.length > query.limit && last ? `${last.revokedAt}.${last.jti}` : null };
 }
 
 /** How long a status may be cached: `valid` briefly (a revocation shows within this), `revoked` until the passport expires, since it is final. */

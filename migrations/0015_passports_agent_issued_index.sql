@@ -1,0 +1,1 @@
+CREATE INDEX `passports_agent_issued` ON `passports` (`agent_id`,`issued_at`);
