@@ -81,8 +81,12 @@ describe("proxy errors as the seeds define them", () => {
   it("the dev owner key is an API key at the proxy too: 403 agent_token_required, while a string no company holds stays 401", async () => {
     const s = await proxySetup();
     const devKey = `my-dev-owner-key-${unique("k")}`;
-    const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(devKey)))].map((b) => b.toString(16).padStart(2, "0")).join("");
-    await env.DB.prepare("INSERT INTO api_keys(id, company_id, label, prefix, token_hash, created_by, created_at) VALUES (?, ?, 'dev owner', ?, ?, 'npm start', ?)")
+    const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(devKey)))]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+    await env.DB.prepare(
+      "INSERT INTO api_keys(id, company_id, label, prefix, token_hash, created_by, created_at) VALUES (?, ?, 'dev owner', ?, ?, 'npm start', ?)",
+    )
       .bind(`key_${hash.slice(0, 18)}`, s.company.id, devKey.slice(0, 12), hash, Date.now())
       .run();
     expect((await call("GET", "/v1/vaults", { token: devKey })).status).toBe(200);

@@ -70,7 +70,8 @@ proxyRouter.all("/proxy/*", async (c) => {
     // the upstream's socket, and the credential rode on the handshake like on any request.
     const websocket = c.req.header("Upgrade")?.toLowerCase() === "websocket";
     if (websocket) headers.set("Upgrade", "websocket");
-    const upstream = await forward(c, upstreamUrl, headers, hostSegment);
+    const attempt = { url: `${origin}${target.path}`, service: service.name, vault: admission.vault.name };
+    const upstream = await forward(c, upstreamUrl, headers, attempt);
     if (websocket && upstream.webSocket) {
       log({ service: service.name, status: 101 });
       releaseLease();
@@ -166,7 +167,7 @@ function requestLogger(c: Context<AppEnv>, hostSegment: string, path: string, st
     );
 }
 
-async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers, host: string): Promise<Response> {
+async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers, attempt: errors.UpstreamAttempt): Promise<Response> {
   const timeoutMs = configOf(c.env).upstreamTimeoutMs;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -181,8 +182,8 @@ async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers
       signal: controller.signal,
     });
   } catch (cause) {
-    if (controller.signal.aborted) throw errors.upstreamTimeout(host, timeoutMs);
-    throw errors.upstreamUnreachable(host, cause);
+    if (controller.signal.aborted) throw errors.upstreamTimeout(attempt, timeoutMs);
+    throw errors.upstreamUnreachable(attempt, cause);
   } finally {
     // Only the wait for response headers is bounded; a long download may stream for as long as it needs.
     clearTimeout(timer);
