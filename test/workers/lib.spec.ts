@@ -20,3 +20,4 @@ import "./lib/passport-scopes.cases.ts";
 import "./lib/substitutions.cases.ts";
 import "./lib/redaction.cases.ts";
 import "./lib/problem-details.cases.ts";
+import "./lib/export-lines.cases.ts";
