@@ -8639,6 +8639,8 @@ export interface components {
         };
         RequestLogEntry: {
             actor_id: string;
+            /** @description Who called, by name: the agent's name, or for a vault session the person (e-mail), agent or API key (label) behind it; null when gone */
+            actor_name: string | null;
             actor_type: string;
             bytes_in: number | null;
             bytes_out: number | null;
@@ -8653,6 +8655,10 @@ export interface components {
             path: string;
             redactions: number | null;
             service: string | null;
+            /** @description A vault session's label (`vault run curl`); null for an agent */
+            session_label: string | null;
+            /** @description The id of who minted the vault session; null for an agent */
+            session_minted_by: string | null;
             status: number;
         };
         RequestRelease: {

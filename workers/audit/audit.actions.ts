@@ -1,7 +1,7 @@
 /**
  * Reading the company's audit log (owners), for the API and the console alike: one filter (an
  * action or a kind of action, who did it, a time range, sessions folded or not) and one read,
- * paged both ways by id, its ids named (audit-names.queries.ts) and a vault session's entries
+ * paged both ways by id, its ids named (db/log-names.queries.ts) and a vault session's entries
  * told as what the session came to. Writing is every change's own (db/audit.ts, in the change's batch).
  */
 import type { z } from "zod";
@@ -9,7 +9,7 @@ import type { ActionContext } from "../action-context.ts";
 import { csvRow, ndjsonLine } from "../lib/export-lines.ts";
 import { iso } from "../lib/openapi.ts";
 import { AUDIT_CSV_COLUMNS, type AuditEntry, type AuditFormat, type AuditPage, type ListAuditQuery } from "./audit.contract.ts";
-import { namesOf, type SessionSpan, sessionSpans } from "./audit-names.queries.ts";
+import { namesOf, type SessionSpan, sessionSpans } from "../db/log-names.queries.ts";
 import { auditActions, auditActorIds, auditEntries, type AuditRow } from "./audit.queries.ts";
 
 export type AuditQuery = Pick<z.output<typeof ListAuditQuery>, "limit" | "before" | "after" | "action" | "actor" | "since" | "until" | "fold">;

@@ -1,14 +1,14 @@
 /**
- * Names for the ids a page of the audit log holds (people by e-mail, agents by name, API keys by
- * label, revoked ones too, vaults and services by name, sessions by label), and what a vault
- * session came to (its span and how many calls it made). The log keeps ids, which never change;
- * names are read for the page at hand, in one query per kind, under the caller's company only, so
- * another company's id never finds a name.
+ * Names for the ids a page of a log holds, the audit log's and the request log's alike (people by
+ * e-mail, agents by name, API keys by label, revoked ones too, vaults and services by name,
+ * sessions by label), who stands behind a vault session, and what one came to (its span and how
+ * many calls it made). The logs keep ids, which never change; names are read for the page at hand,
+ * in one query per kind, under the caller's company only, so another company's id never finds a name.
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
-import { agents, apiKeys, requestLog, users, vaultSessions, vaults } from "../db/schema.ts";
-import { services } from "../db/services.schema.ts";
+import type { Database } from "./client.ts";
+import { agents, apiKeys, requestLog, users, vaultSessions, vaults } from "./schema.ts";
+import { services } from "./services.schema.ts";
 
 /** The id prefixes whose rows carry a name, and the table and column that hold it. */
 const NAMED = {
@@ -95,4 +95,19 @@ export async function sessionSpans(db: Database, companyId: string, ids: readonl
       },
     ]),
   );
+}
+
+/** Who stands behind each of `ids` (vault sessions of the company): its label and its minter. */
+export async function sessionMinters(
+  db: Database,
+  companyId: string,
+  ids: readonly string[],
+): Promise<Map<string, { label: string; mintedByType: string; mintedBy: string }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: vaultSessions.id, label: vaultSessions.label, type: vaultSessions.principalType, by: vaultSessions.principalId })
+    .from(vaultSessions)
+    .where(and(eq(vaultSessions.companyId, companyId), inArray(vaultSessions.id, [...new Set(ids)])))
+    .all();
+  return new Map(rows.map((r) => [r.id, { label: r.label, mintedByType: r.type, mintedBy: r.by }]));
 }
