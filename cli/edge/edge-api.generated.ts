@@ -203,7 +203,7 @@ export interface paths {
                         llmModel?: string;
                         /** @example openai */
                         llmProvider?: string;
-                        /** @example researcher-1 */
+                        /** @example Analyst_GPT4 */
                         name: string;
                         /** @description An Ed25519 multibase key (`z6Mk…`) gives the agent the DID `did:key:<publicKey>`; one key per agent in a company */
                         publicKey?: string;
@@ -1239,7 +1239,7 @@ export interface paths {
                         metadata?: {
                             [key: string]: unknown;
                         } | null;
-                        /** @example Researcher_1 */
+                        /** @example Analyst_GPT4 */
                         name?: string;
                         /** @description Passport scopes the agent may obtain for itself; people and API keys only; [] takes them all away */
                         passportScopes?: string[];
@@ -1826,7 +1826,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @example researcher-1 */
+                        /** @example Analyst_GPT4 */
                         name: string;
                         /**
                          * @default member
@@ -2036,7 +2036,10 @@ export interface paths {
                             /** @example 2026-01-01T00:00:00.000Z */
                             registeredAt: string;
                             spiffeId: string;
-                            svid: string;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "rejected" | "disabled";
+                            /** @description The agent's JWT-SVID; null when it is not active (re-registering a disabled agent rewrites its metadata, never its status) */
+                            svid: string | null;
                         };
                     };
                 };
@@ -3026,7 +3029,7 @@ export interface paths {
                         llmModel?: string;
                         /** @example openai */
                         llmProvider?: string;
-                        /** @example researcher-1 */
+                        /** @example Analyst_GPT4 */
                         name: string;
                         /** @description An Ed25519 multibase key (`z6Mk…`) gives the agent the DID `did:key:<publicKey>`; one key per agent in a company */
                         publicKey?: string;
@@ -6662,7 +6665,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @example Researcher_1 */
+                        /** @example Analyst_GPT4 */
                         agent: string;
                         /**
                          * @default proxy
