@@ -94,6 +94,11 @@ describe("proxy errors as the seeds define them", () => {
     expect(asKey).toMatchObject({ status: 403, marked: "agent_token_required", body: { error: "agent_token_required" } });
     const nobodys = await errorOf(await proxyFetch({ ...s, agent: { token: `${devKey}-not-seeded` } }, "/x"));
     expect(nobodys).toMatchObject({ status: 401, marked: "unauthorized" });
+    // Everywhere else too: /discover and the agent channel answer it as they answer a minted key.
+    for (const path of ["/discover", "/v1/agents/channel"]) {
+      const [dev, minted] = [await call("GET", path, { token: devKey }), await call("GET", path, { token: s.company.ownerKey })];
+      expect([dev.status, dev.body.error], path).toEqual([minted.status, minted.body.error]);
+    }
   });
 
   // Local dev (ALLOW_PRIVATE_UPSTREAMS=true, as this suite runs) admits canonical loopback and
