@@ -89,6 +89,14 @@ describe("a vault session is one line of the story when folded, and two raw rows
     expect(page.text).toMatch(new RegExp(`vault <span title="vlt_[0-9a-f]+">${s.vault}</span>`));
     // Actions are one word each: never broken inside.
     expect(page.text).toContain('<code class="whole">vault run</code>');
+    // The page links the API's export of what it shows, which a signed-in owner's browser downloads.
+    const csvHref = /<a href="(\/v1\/audit\?format=csv[^"]*)" download>CSV<\/a>/.exec(page.text)?.[1]?.replaceAll("&amp;", "&");
+    expect(csvHref).toContain("fold=sessions");
+    const csv = await getPage(csvHref ?? "", browser);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-type")).toContain("text/csv");
+    expect(csv.text).toContain(",session.create,");
+    expect(csv.text).not.toContain(",session.revoke,");
     const rows = await getPage("/audit?sessions=rows", browser);
     expect(rows.text).toContain('<code class="whole">session.revoke</code>');
     expect(rows.text).toContain('<code class="whole">session.create</code>');

@@ -30,6 +30,20 @@ function kindsOf(actions: string[]): string[] {
 
 const named = (n: Named) => (n.name === n.id ? html`<code>${n.id}</code>` : html`<span title="${n.id}">${n.name}</span>`);
 
+/**
+ * The API's export of what the filters select (the newest page of it), for a SIEM or a
+ * spreadsheet: the form's UTC times as instants, sessions folded as on the page.
+ */
+function exportHref(filters: AuditFilters, format: "ndjson" | "csv"): string {
+  const params = new URLSearchParams({ format, limit: "200" });
+  if (filters.action) params.set("action", filters.action);
+  if (filters.actor) params.set("actor", filters.actor);
+  if (filters.since) params.set("since", `${filters.since}Z`);
+  if (filters.until) params.set("until", `${filters.until}Z`);
+  if (filters.sessions !== "rows") params.set("fold", "sessions");
+  return `/v1/audit?${params}`;
+}
+
 export function auditPage(model: {
   frame: Frame;
   filters: AuditFilters;
@@ -69,6 +83,7 @@ ${
 </table></div>`
     : html`<p class="notice info">No entry matches.</p>`
 }
-${logPager("/audit", auditQuery(f), model.cursors)}`;
+${logPager("/audit", auditQuery(f), model.cursors)}
+<p class="meta">Export these entries for a SIEM: <a href="${exportHref(f, "ndjson")}" download>NDJSON</a> · <a href="${exportHref(f, "csv")}" download>CSV</a> (the newest 200; <code>edgevault audit --format ndjson --limit 1000</code> reads further).</p>`;
   return layout("Audit", body, { ...model.frame, wide: true });
 }
