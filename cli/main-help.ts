@@ -10,10 +10,10 @@ import { entryOf, type GroupSummaries, groupHelp, type HelpSection, isGroup, sec
 
 export const HELP_SECTIONS: readonly HelpSection[] = [
   { title: "Core commands", entries: ["login", "logout", "whoami", "demo", "vault run", "proposal", "request", "skill"] },
-  { title: "Vault commands", entries: ["vault", "vault credential", "vault service", "vault agent", "vault webhook"] },
+  { title: "Vault commands", entries: ["vault", "vault credential", "vault service", "vault oauth", "vault agent", "vault webhook"] },
   { title: "Agent commands", entries: ["agent", "agent invite", "agent passport"] },
   { title: "People commands", entries: ["user", "api-key", "session", "company sso"] },
-  { title: "Admin commands", entries: ["audit", "attest", "chain", "proxy", "ca", "completion"] },
+  { title: "Admin commands", entries: ["audit", "attest", "chain", "admin company", "proxy", "ca", "completion"] },
 ];
 
 /** One line per group, for the sections above and for `edgevault help <group>`. */
@@ -21,6 +21,7 @@ export const GROUP_SUMMARIES: GroupSummaries = {
   vault: "Create, list and choose vaults; a vault's settings and its request log",
   "vault credential": "Store, list and delete a vault's credentials (values are never shown)",
   "vault service": "The hosts a vault forwards for, and how each request gets its credential",
+  "vault oauth": "Connect an OAuth service's account in the browser; the provider catalog",
   "vault agent": "Which agents may use a vault, and with which role",
   "vault webhook": "Webhooks for a vault's proposals and calls waiting for a person",
   agent: "Agents: list, inspect, change, rotate, disable and delete them; self-registrations",
@@ -36,6 +37,8 @@ export const GROUP_SUMMARIES: GroupSummaries = {
   audit: "The company's audit log, and verifying an exported attestation chain",
   chain: "The company's attestation chain: export it, verify it here",
   ca: "The local proxy's root CA: where it is, export it, trust it",
+  admin: "The platform operator's commands (with the platform token)",
+  "admin company": "Make a company and its first owner with the platform token",
   skill: "The agent skill file every edge serves",
 };
 

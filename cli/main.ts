@@ -30,6 +30,7 @@ import { completionCommand } from "./commands/completion.ts";
 import { userInvite, userList, userRemove, userSetRole } from "./commands/user.ts";
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from "./commands/api-key.ts";
 import { companySsoRemove, companySsoSet, companySsoShow } from "./commands/company-sso.ts";
+import { adminCompanyCreate } from "./commands/admin-company.ts";
 import { audit } from "./commands/audit.ts";
 import { attest, auditVerify, chainExport, chainVerify } from "./commands/chain.ts";
 import { skillInstall } from "./commands/skill.ts";
@@ -52,6 +53,7 @@ export const COMMANDS: readonly Command[] = [
   companySsoSet,
   companySsoShow,
   companySsoRemove,
+  adminCompanyCreate,
   audit,
   auditVerify,
   attest,

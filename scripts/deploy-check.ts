@@ -10,7 +10,8 @@
  * 2. `wrangler deploy --dry-run`: the real bundle, built locally; nothing is uploaded.
  *
  * Usage: npm run deploy:check [-- --config <wrangler.toml>] [-- --strict]
- *   --strict  also fail on what only a real deployment needs (the D1 database id).
+ *   --strict  also fail on what only a real deployment needs: the D1 database id, PUBLIC_ORIGIN, and
+ *             no placeholder left (TRUST_DOMAIN edgevault.dev, example names).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -29,6 +30,13 @@ const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js
 const ENV_FILE = path.join(ROOT, "workers", "env.ts");
 /** The id the repository's wrangler.toml carries until an operator puts their database's in. */
 const PLACEHOLDER_DATABASE_ID = "00000000-0000-0000-0000-000000000000";
+/** The trust domain the repository's wrangler.toml carries: docs/deploy.md says to choose your own, once. */
+const PLACEHOLDER_TRUST_DOMAIN = "edgevault.dev";
+/**
+ * Names reserved for examples and tests (RFC 2606, RFC 6761): a deployment that still carries one
+ * copied it from the docs. `edge.example.com`, `edgevault.example`, `x.test`, `x.invalid`, `localhost`.
+ */
+const EXAMPLE_NAME = /(?:^|\.)(?:example(?:\.(?:com|net|org))?|test|invalid|localhost)$/;
 /** Production's own flags: without this one, `fetch()` could reach private addresses (docs/proxy.md). */
 const PRODUCTION_FLAGS = ["global_fetch_strictly_public"];
 
@@ -155,6 +163,7 @@ function checkEnvironment(where: string, config: WranglerConfig, requirements: R
     if (options.production) {
       if (settings.environment !== "production") error(`ENVIRONMENT is "${settings.environment}": a dev edge accepts any string as a company key`);
       if (settings.allowPrivateUpstreams) error("ALLOW_PRIVATE_UPSTREAMS is true: services could point at loopback and plain-http upstreams");
+      findings.push(...placeholderFindings(where, settings, options.strict));
       findings.push(...publicOriginFindings(where, settings.publicOrigin, config, options.strict));
     } else if (!settings.publicOrigin) {
       warning("PUBLIC_ORIGIN is not set: this edge would answer every request 500 server_misconfigured");
@@ -199,6 +208,27 @@ function publicOriginFindings(where: string, origin: string | undefined, config:
     });
   }
   return findings;
+}
+
+/**
+ * Values copied from the repository or the docs rather than chosen: the trust domain above all,
+ * which can never change once agents hold identities under it (docs/deploy.md). A warning, and
+ * with `--strict` an error.
+ */
+function placeholderFindings(where: string, settings: ReturnType<typeof configOf>, strict: boolean): Finding[] {
+  const found: string[] = [];
+  if (settings.trustDomain === PLACEHOLDER_TRUST_DOMAIN) {
+    found.push(
+      `TRUST_DOMAIN is still the repository's placeholder "${PLACEHOLDER_TRUST_DOMAIN}": choose your own domain now, it names every agent's identity and cannot change later (docs/deploy.md)`,
+    );
+  } else if (EXAMPLE_NAME.test(settings.trustDomain)) {
+    found.push(`TRUST_DOMAIN "${settings.trustDomain}" is an example name: choose your own domain now, it cannot change later (docs/deploy.md)`);
+  }
+  const originHost = settings.publicOrigin ? new URL(settings.publicOrigin).hostname : undefined;
+  if (originHost && EXAMPLE_NAME.test(originHost)) found.push(`PUBLIC_ORIGIN ${settings.publicOrigin} is an example address: put the edge's real one in`);
+  if (settings.baseDomain && EXAMPLE_NAME.test(settings.baseDomain))
+    found.push(`BASE_DOMAIN "${settings.baseDomain}" is an example name: put your own in, or leave it unset`);
+  return found.map((message) => ({ level: strict ? "error" : "warning", where, message }));
 }
 
 /** configOf's refusal carries zod's issues as JSON in its cause: one line per issue. */

@@ -282,6 +282,8 @@ async function main() {
 function runDev() {
   // Links (approval_url, invites, a session's addr) start with the address the edge listens on.
   const args = ["dev", "--env", "dev", "--ip", HOST, "--port", String(PORT), "--var", `PUBLIC_ORIGIN:${URL_BASE}`, "--log-level", "warn"];
+  // Seed 004's anonymous registration at the bare address joins the demo company (docs/agents.md).
+  args.push("--var", `DEFAULT_COMPANY:${COMPANY.id}`);
   // stdin stays closed: Ctrl+C then reaches wrangler as a plain SIGINT, not a raw-mode keypress.
   const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: ENV, stdio: ["ignore", "inherit", "inherit"] });
   current = child;

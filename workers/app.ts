@@ -165,8 +165,16 @@ export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
   // A body over its cap is a 413, whatever its reader made of the cut-off stream.
   const appError = bodyOverCap(c) ?? toAppError(error);
   if (appError.status >= 500 && (appError.cause !== undefined || !(error instanceof AppError))) {
-    // Log the internal reason; never the request body or headers, which may carry secrets.
-    const entry = { level: appError.status === 500 ? "error" : "warn", code: appError.code, path: new URL(c.req.url).pathname, reason: describeCause(error) };
+    // Log the internal reason; never the request body or headers, which may carry secrets. The
+    // message is the one the client gets (it names the fix): the runtime's own reason for a failed
+    // fetch is often only "internal error; reference = …".
+    const entry = {
+      level: appError.status === 500 ? "error" : "warn",
+      code: appError.code,
+      path: new URL(c.req.url).pathname,
+      message: appError.message,
+      reason: describeCause(error),
+    };
     (appError.status === 500 ? console.error : console.warn)(JSON.stringify(entry));
   }
   // RFC 9457 when the client asks for it (lib/http/problem-details.ts); the seeds' JSON otherwise.

@@ -46,6 +46,18 @@ const Settings = z.object({
     .regex(/^\.?([a-z0-9-]+\.)*[a-z0-9-]+$/)
     .optional()
     .or(z.literal("")),
+  /**
+   * The company an unauthenticated seed path means at the bare address (`PUBLIC_ORIGIN`'s host):
+   * Vaultys' anonymous `POST /api/agents/register` (seed 004). Unset, such a call must name its
+   * company by token or host (400 `company_required`); `npm start` sets `demo`.
+   */
+  DEFAULT_COMPANY: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}$/)
+      .optional(),
+  ),
   /** Where the edge answers, as its users reach it: the start of every link it makes, and the host it serves. */
   PUBLIC_ORIGIN: z.preprocess((value) => (value === "" ? undefined : value), Origin.optional()),
 });
@@ -60,6 +72,8 @@ export type Config = {
   upstreamTimeoutMs: number;
   /** The domain under which each company has a host `<company>.<baseDomain>`; undefined when unset. */
   baseDomain: string | undefined;
+  /** `DEFAULT_COMPANY`: the company unauthenticated seed paths at the bare address register into; undefined when unset. */
+  defaultCompany: string | undefined;
   /** `PUBLIC_ORIGIN` as an origin (`https://edgevault.example`); undefined when unset, and then the edge serves nothing. */
   publicOrigin: string | undefined;
 };
@@ -81,6 +95,7 @@ export function configOf(env: Env): Config {
     upstreamTimeoutMs: read.data.UPSTREAM_TIMEOUT_MS ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     baseDomain: read.data.BASE_DOMAIN ? read.data.BASE_DOMAIN.replace(/^\./, "") : undefined,
     publicOrigin: read.data.PUBLIC_ORIGIN || undefined,
+    defaultCompany: read.data.DEFAULT_COMPANY,
   };
   parsed.set(env, config);
   return config;

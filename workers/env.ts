@@ -46,6 +46,8 @@ export interface Env {
   PUBLIC_ORIGIN?: string;
   /** Optional: companies get hosts `<company>.<BASE_DOMAIN>` (e.g. `acme.edgevault.example`). */
   BASE_DOMAIN?: string;
+  /** Optional: the company Vaultys' anonymous registration at the bare address joins (`npm start`: `demo`). */
+  DEFAULT_COMPANY?: string;
   /** Optional: milliseconds to wait for an upstream's response headers (default 30000). */
   UPSTREAM_TIMEOUT_MS?: string;
 }

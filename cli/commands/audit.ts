@@ -4,7 +4,8 @@
  * times (`--since 2h`) into instants and reads as many pages as `--limit` asks for.
  */
 import { z } from "zod";
-import { AuditPage, MAX_AUDIT_ACTION_LENGTH, MAX_AUDIT_ACTOR_LENGTH, MAX_AUDIT_PAGE } from "../../workers/audit/audit.contract.ts";
+import { AUDIT_CSV_COLUMNS, AuditPage, MAX_AUDIT_ACTION_LENGTH, MAX_AUDIT_ACTOR_LENGTH, MAX_AUDIT_PAGE } from "../../workers/audit/audit.contract.ts";
+import { csvRow, ndjsonLine } from "../../workers/lib/export-lines.ts";
 import { actorNames, describeActor } from "../actor-names.ts";
 import { UsageError } from "../cli-error.ts";
 import { createCommand } from "../command/command.ts";
@@ -35,10 +36,10 @@ sent to the edge as an instant. Company owners (and API keys) only.`,
       placeholder: "action",
       schema: z
         .string()
-        .regex(/^[a-z][a-z0-9_.]*$/, "must be an action as the log shows it, e.g. vault.create, service.update, api_key.revoke")
+        .regex(/^[a-z][a-z0-9_.]*(?:\.\*)?$/, "must be an action as the log shows it (vault.create, api_key.revoke) or a kind of action (proposal.*)")
         .max(MAX_AUDIT_ACTION_LENGTH)
         .optional(),
-      description: "Only this action, e.g. vault.create, credential.set, proposal.approve, user.delete",
+      description: "Only this action (vault.create, credential.set, proposal.approve) or kind of action (proposal.*, session.*)",
     },
     actor: {
       type: "string",
@@ -65,6 +66,12 @@ sent to the edge as an instant. Company owners (and API keys) only.`,
       schema: EntryId.optional(),
       description: "Entries older than this id (the next page: see the hint on stderr)",
     },
+    format: {
+      type: "string",
+      placeholder: "ndjson|csv",
+      schema: z.enum(["ndjson", "csv"], "must be ndjson or csv").optional(),
+      description: `For a SIEM: one entry a line as JSON (ndjson), or CSV with a header row (${AUDIT_CSV_COLUMNS.join(", ")}); the edge's own export format`,
+    },
     json: JSON_OPTION("{entries, next_cursor}", "the edge's fields, with actor_name and target_name added (null when unknown)"),
   },
   examples: [
@@ -73,6 +80,7 @@ sent to the edge as an instant. Company owners (and API keys) only.`,
     "edgevault audit --actor ada@example.com --since 2d --until 1d",
     "edgevault audit --actor my-agent --limit 20",
     "edgevault audit --since 2026-05-15 --until 2026-05-16 --json | jq -r '.entries[].action'",
+    "edgevault audit --since 1d --limit 1000 --format ndjson >> audit.ndjson",
   ],
   async handler(args, context) {
     if (args.since !== undefined && args.until !== undefined && args.since >= args.until) {
@@ -102,8 +110,18 @@ sent to the edge as an instant. Company owners (and API keys) only.`,
     ]);
     const { shown, next } = read;
 
-    const actorName = (e: Entry) => names.get(e.actor_id) ?? null;
-    const targetName = (e: Entry) => names.get(e.target_id) ?? null;
+    const actorName = (e: Entry) => e.actor_name ?? names.get(e.actor_id) ?? null;
+    const targetName = (e: Entry) => e.target_name ?? names.get(e.target_id) ?? null;
+    if (args.format) {
+      if (args.json) throw new UsageError("--format and --json are two outputs; give one");
+      const named = shown.map((e) => ({ ...e, actor_name: actorName(e), target_name: targetName(e) }));
+      const lines =
+        args.format === "ndjson" ? named.map(ndjsonLine) : [csvRow(AUDIT_CSV_COLUMNS), ...named.map((e) => csvRow(AUDIT_CSV_COLUMNS.map((c) => e[c])))];
+      // `out` ends the last line itself.
+      context.out(lines.join("").replace(/\n$/, ""));
+      if (next !== null) context.err(`More entries: ${continuation(args, filters, next)}`);
+      return;
+    }
     if (args.json) {
       printJson(context, { entries: shown.map((e) => ({ ...e, actor_name: actorName(e), target_name: targetName(e) })), next_cursor: next });
       return;
@@ -127,7 +145,11 @@ sent to the edge as an instant. Company owners (and API keys) only.`,
 });
 
 /** The command line that shows the next page: the same filters (relative times as the instants they were), older entries. */
-function continuation(args: { limit: number }, filters: { action?: string; actor?: string; since?: string; until?: string }, next: number): string {
+function continuation(
+  args: { limit: number; format?: string },
+  filters: { action?: string; actor?: string; since?: string; until?: string },
+  next: number,
+): string {
   const quote = (text: string) => (/^[\w.@:-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
   return [
     "edgevault audit",
@@ -136,6 +158,7 @@ function continuation(args: { limit: number }, filters: { action?: string; actor
     ...(filters.since ? [`--since ${filters.since}`] : []),
     ...(filters.until ? [`--until ${filters.until}`] : []),
     `--limit ${args.limit}`,
+    ...(args.format ? [`--format ${args.format}`] : []),
     `--before ${next}`,
   ].join(" ");
 }

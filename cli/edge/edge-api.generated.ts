@@ -203,7 +203,7 @@ export interface paths {
                         llmModel?: string;
                         /** @example openai */
                         llmProvider?: string;
-                        /** @example researcher-1 */
+                        /** @example Analyst_GPT4 */
                         name: string;
                         /** @description An Ed25519 multibase key (`z6Mk…`) gives the agent the DID `did:key:<publicKey>`; one key per agent in a company */
                         publicKey?: string;
@@ -1239,7 +1239,7 @@ export interface paths {
                         metadata?: {
                             [key: string]: unknown;
                         } | null;
-                        /** @example Researcher_1 */
+                        /** @example Analyst_GPT4 */
                         name?: string;
                         /** @description Passport scopes the agent may obtain for itself; people and API keys only; [] takes them all away */
                         passportScopes?: string[];
@@ -1826,7 +1826,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @example researcher-1 */
+                        /** @example Analyst_GPT4 */
                         name: string;
                         /**
                          * @default member
@@ -2036,7 +2036,10 @@ export interface paths {
                             /** @example 2026-01-01T00:00:00.000Z */
                             registeredAt: string;
                             spiffeId: string;
-                            svid: string;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "rejected" | "disabled";
+                            /** @description The agent's JWT-SVID; null when it is not active (re-registering a disabled agent rewrites its metadata, never its status) */
+                            svid: string | null;
                         };
                     };
                 };
@@ -2348,11 +2351,12 @@ export interface paths {
         };
         /**
          * Page through the audit log (owners), newest first; pass next_cursor as `before` (older) or newer_cursor as `after` (newer)
-         * @description Filters: `action`, `actor` (an e-mail, agent name, API key label or actor id of this company; an unknown one matches nothing) and `since` / `until` (ISO 8601 with offset, or epoch milliseconds; `since` included, `until` excluded).
+         * @description Filters: `action` (or a kind: `proposal.*`), `actor` (an e-mail, agent name, API key label or actor id of this company; an unknown one matches nothing) and `since` / `until` (ISO 8601 with offset, or epoch milliseconds; `since` included, `until` excluded). `fold=sessions` tells each vault session once, on its `session.create` entry. `format=ndjson` or `csv` exports the page for a SIEM, the older page's cursor in `X-Next-Cursor`.
          */
         get: {
             parameters: {
                 query?: {
+                    /** @description One action (`proposal.approve`), or every action of a kind (`proposal.*`) */
                     action?: string;
                     /** @description Who did it: a user's e-mail, an agent's name, id or DID, an API key's label, or an actor id. One the company does not know matches nothing. */
                     actor?: string;
@@ -2360,6 +2364,10 @@ export interface paths {
                     after?: number | null;
                     /** @description Entries older than this id (a page's next_cursor) */
                     before?: number;
+                    /** @description `sessions`: a vault session's `session.revoke` entry is left out, its `session.create` entry (with `session`) standing for the whole session */
+                    fold?: "sessions";
+                    /** @description `ndjson` (one entry a line) or `csv` (columns: id, created_at, actor_type, actor_id, actor_name, action, target_type, target_id, target_name, detail, session) for a SIEM; the older page's cursor is in X-Next-Cursor */
+                    format?: "json" | "ndjson" | "csv";
                     limit?: number;
                     /** @description Entries at or after this time (ISO 8601 with offset, or epoch ms) */
                     since?: string;
@@ -2372,7 +2380,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Entries */
+                /** @description Entries; with format=ndjson or csv those entries as lines, and X-Next-Cursor */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2383,6 +2391,8 @@ export interface paths {
                             newer_cursor: number | null;
                             next_cursor: number | null;
                         };
+                        "application/x-ndjson": string;
+                        "text/csv": string;
                     };
                 };
                 /** @description Bad input (malformed JSON, wrong types, unknown fields, bad names) */
@@ -3373,7 +3383,7 @@ export interface paths {
                         llmModel?: string;
                         /** @example openai */
                         llmProvider?: string;
-                        /** @example researcher-1 */
+                        /** @example Analyst_GPT4 */
                         name: string;
                         /** @description An Ed25519 multibase key (`z6Mk…`) gives the agent the DID `did:key:<publicKey>`; one key per agent in a company */
                         publicKey?: string;
@@ -7078,7 +7088,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @example Researcher_1 */
+                        /** @example Analyst_GPT4 */
                         agent: string;
                         /**
                          * @default proxy
@@ -8862,6 +8872,8 @@ export interface components {
         AuditEntry: {
             action: string;
             actor_id: string;
+            /** @description The actor's e-mail, name or API key label; null when it has none or is gone */
+            actor_name: string | null;
             actor_type: string;
             /** @example 2026-01-01T00:00:00.000Z */
             created_at: string;
@@ -8869,9 +8881,31 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             id: number;
+            session: components["schemas"]["AuditSession"];
             target_id: string;
+            /** @description The target's name (a vault's, a service's, a person's e-mail…); null when it has none or is gone */
+            target_name: string | null;
             target_type: string;
         };
+        /** @description On a session's entries: what the session came to */
+        AuditSession: {
+            duration_seconds: number | null;
+            /**
+             * @description When it was revoked or expired; null while it is live
+             * @example 2026-01-01T00:00:00.000Z
+             */
+            ended_at: string | null;
+            id: string;
+            label: string;
+            minted_by: string;
+            minted_by_name: string | null;
+            /** @description Proxied calls it made (refusals included) */
+            requests: number;
+            /** @example 2026-01-01T00:00:00.000Z */
+            started_at: string;
+            /** @example vault run curl by alice@example.com, 3 min, 12 requests */
+            summary: string;
+        } | null;
         ChainPage: {
             /** @description Pass as `from` for the next page; null at the end */
             next: number | null;
@@ -9258,6 +9292,8 @@ export interface components {
         };
         RequestLogEntry: {
             actor_id: string;
+            /** @description Who called, by name: the agent's name, or for a vault session the person (e-mail), agent or API key (label) behind it; null when gone */
+            actor_name: string | null;
             actor_type: string;
             bytes_in: number | null;
             bytes_out: number | null;
@@ -9272,6 +9308,10 @@ export interface components {
             path: string;
             redactions: number | null;
             service: string | null;
+            /** @description A vault session's label (`vault run curl`); null for an agent */
+            session_label: string | null;
+            /** @description The id of who minted the vault session; null for an agent */
+            session_minted_by: string | null;
             status: number;
         };
         RequestRelease: {

@@ -43,6 +43,11 @@ export type ListenerOptions = {
   maxConnections?: number;
   /** Default HEAD_TIMEOUT_MS. */
   headTimeoutMs?: number;
+  /**
+   * Hears, as one line, why a direct connection to a host without a service failed and what to
+   * do (the client may show only a status). Default: `edgevault: <line>` on stderr.
+   */
+  notice?: (line: string) => void;
 };
 
 export type MitmListener = {
@@ -78,6 +83,7 @@ export async function startListener(options: ListenerOptions): Promise<MitmListe
   const headTimeoutMs = options.headTimeoutMs ?? HEAD_TIMEOUT_MS;
   const interceptor = new Interceptor(options.leaves, edge, { handshakeTimeoutMs: headTimeoutMs });
   const sockets = new Set<Socket>();
+  const notice = options.notice ?? ((line: string) => process.stderr.write(`edgevault: ${line}\n`));
   // Node checks the head deadline every connectionsCheckingInterval (a tenth of it keeps the bound
   // tight), and only while requestTimeout is set: Node's own default, generous for plain uploads.
   const server = http.createServer({
@@ -120,7 +126,7 @@ export async function startListener(options: ListenerOptions): Promise<MitmListe
       const session = await options.sessions.authenticate(req.headers["proxy-authorization"]);
       const target = parseConnectTarget(req.url);
       if ((await decide(session, target)) === "intercept") await interceptor.intercept(socket, head, { target, session });
-      else tunnel(socket, head, target);
+      else tunnel(socket, head, target, { vault: session.hosts.vault, notice });
     })().catch((error: unknown) => writeErrorToSocket(socket, asProxyError(error)));
   });
 
@@ -130,7 +136,7 @@ export async function startListener(options: ListenerOptions): Promise<MitmListe
       const session = await options.sessions.authenticate(req.headers["proxy-authorization"]);
       const target = targetOf(url);
       if ((await decide(session, target)) === "intercept") edge.forward(req, res, target, `${url.pathname}${url.search}`, session);
-      else passThroughRequest(req, res, url);
+      else passThroughRequest(req, res, url, { vault: session.hosts.vault, notice });
     })().catch((error: unknown) => respondWithError(res, asProxyError(error)));
   });
 

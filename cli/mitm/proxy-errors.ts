@@ -36,7 +36,26 @@ export const badProxyRequest = (message: string) => new ProxyError(400, "bad_req
 export const edgeUnreachable = (addr: string, cause: unknown) =>
   new ProxyError(502, "edge_unreachable", `Cannot reach the Edgevault edge at ${addr} (${reasonOf(cause)})`);
 
-export const tunnelFailed = (target: string, cause: unknown) => new ProxyError(502, "upstream_unreachable", `Could not reach ${target} (${reasonOf(cause)})`);
+/**
+ * A host no service answers for is tunnelled straight to it, without a credential; when that
+ * fails, the answer says so and how to have the edge broker it instead. `vault` is undefined
+ * before the listener knows the session's vault.
+ */
+export function tunnelFailed(target: string, cause: unknown, vault?: string): ProxyError {
+  return new ProxyError(502, "upstream_unreachable", `Could not reach ${target} (${reasonOf(cause)}). ${noServiceFix(target, vault)}`);
+}
+
+/** What to do about a host that no service of the vault answers for. */
+export function noServiceFix(target: string, vault?: string): string {
+  const host = target.replace(/:443$/, "");
+  const inVault = vault ? ` in vault "${vault}"` : "";
+  const flag = vault ? ` --vault ${vault}` : "";
+  return (
+    `No service${inVault} answers for ${host}, so Edgevault's local proxy sent this straight there, without a credential. ` +
+    `To have the edge inject one, a vault admin adds a service: edgevault vault service add <name> --host ${host} --auth bearer:<KEY>${flag} ` +
+    "(or the agent raises a proposal: POST /v1/proposals)"
+  );
+}
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 407: "Proxy Authentication Required", 500: "Internal Server Error", 502: "Bad Gateway" };
 

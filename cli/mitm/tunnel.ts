@@ -11,15 +11,27 @@ import type { Duplex } from "node:stream";
 import { pipeline } from "node:stream";
 import { hostSegment, type Target } from "./edge-forwarder.ts";
 import { forwardableHeaders } from "./forwardable-headers.ts";
-import { respondWithError, tunnelFailed, writeErrorToSocket } from "./proxy-errors.ts";
+import { type ProxyError, respondWithError, tunnelFailed, writeErrorToSocket } from "./proxy-errors.ts";
 
 const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Who hears that a direct connection failed besides the client: `notice` gets the refusal's
+ * message as one line (curl prints only "CONNECT tunnel failed, response 502", never the body),
+ * `vault` names the session's vault in it.
+ */
+export type FailureReport = { vault?: string; notice?: (line: string) => void };
+
+function reported(failed: FailureReport, error: ProxyError): ProxyError {
+  failed.notice?.(error.message);
+  return error;
+}
 
 /**
  * Connects to `target`; on success answers the CONNECT with 200 and splices the two sockets,
  * on failure answers 502 `upstream_unreachable`.
  */
-export function tunnel(client: Duplex, head: Buffer, target: Target): void {
+export function tunnel(client: Duplex, head: Buffer, target: Target, failed: FailureReport = {}): void {
   let connected = false;
   // No Nagle delay: a TLS record relayed while an earlier one is unacknowledged would otherwise
   // wait for the ACK (the client's side already has it off: the listener's server sets noDelay).
@@ -34,7 +46,7 @@ export function tunnel(client: Duplex, head: Buffer, target: Target): void {
     client.pipe(upstream);
   });
   upstream.on("error", (error) => {
-    if (!connected) writeErrorToSocket(client, tunnelFailed(hostSegment(target), error));
+    if (!connected) writeErrorToSocket(client, reported(failed, tunnelFailed(hostSegment(target), error, failed.vault)));
     else client.destroy();
   });
   upstream.on("close", () => {
@@ -45,7 +57,7 @@ export function tunnel(client: Duplex, head: Buffer, target: Target): void {
 }
 
 /** Relays an absolute-form request for a host that is not intercepted, straight to that host. */
-export function passThroughRequest(req: IncomingMessage, res: ServerResponse, url: URL): void {
+export function passThroughRequest(req: IncomingMessage, res: ServerResponse, url: URL, failed: FailureReport = {}): void {
   const request = url.protocol === "https:" ? https.request : http.request;
   const outgoing = request({
     hostname: url.hostname.replace(/^\[|\]$/g, ""),
@@ -62,7 +74,7 @@ export function passThroughRequest(req: IncomingMessage, res: ServerResponse, ur
     pipeline(upstream, res, () => undefined);
   });
   outgoing.on("error", (error) => {
-    if (!answered) respondWithError(res, tunnelFailed(url.host, error));
+    if (!answered) respondWithError(res, reported(failed, tunnelFailed(url.host, error, failed.vault)));
     else res.destroy();
   });
   res.on("close", () => {

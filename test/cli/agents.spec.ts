@@ -176,7 +176,7 @@ describe("edgevault agent", () => {
 
     it("rejects bad names, roles, vault grants, TTLs and statuses with exit 2 before calling the edge", async () => {
       const cases: [string[], RegExp][] = [
-        [["agent", "invite", "My_Agent"], /<name> must be 3-64 characters/],
+        [["agent", "invite", "My Agent"], /<name> must be 1-128 characters: letters, digits/],
         [["agent", "invite", "ok-agent", "--role", "admin"], /--role: must be owner or member/],
         [["agent", "invite", "ok-agent", "--vault", "payments:root"], /--vault: "payments:root": the role must be proxy, member or admin/],
         [["agent", "invite", "ok-agent", "--vault", "Pay"], /--vault: "Pay": the vault name must be lowercase/],
@@ -266,8 +266,8 @@ describe("edgevault agent", () => {
         [["agent", "set-role", "my-agent", "--role", "admin"], /--role: must be owner or member/],
         [["agent", "set-role", "my-agent"], /--role: is required: owner or member/],
         [["agent", "rename", "my-agent"], /Missing argument <new-name>/],
-        [["agent", "rename", "my-agent", "Bad Name"], /<new-name> must be 3-64 characters/],
-        [["agent", "info", "x"], /<name> must be 3-64 characters/],
+        [["agent", "rename", "my-agent", "Bad Name"], /<new-name> must be 1-128 characters/],
+        [["agent", "info", ".."], /<name> must be 1-128 characters/],
         [["agent", "rotate", "my-agent", "--ttl", "0m"], /--ttl: must be a duration/],
         [["agent", "list", "--status", "sleeping"], /--status: must be one of pending, active, rejected, disabled/],
         [["agent", "list", "--capabilities", "api_call,teleport"], /--capabilities: unknown capability "teleport"/],

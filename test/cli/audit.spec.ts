@@ -129,6 +129,28 @@ describe("edgevault audit: the edge's filters", () => {
     assert.notEqual(next.stdout.split("\n")[1], recent.stdout.split("\n")[1]);
   });
 
+  it("--format ndjson and csv write the entries for a SIEM: the --json entries a line each, or CSV with the edge's header row", async () => {
+    const listed = await json(["audit", "--action", "vault.*", "--limit", "3"]);
+    const ndjson = await cli(["audit", "--action", "vault.*", "--limit", "3", "--format", "ndjson"]);
+    assert.equal(ndjson.code, 0, printed(ndjson));
+    const lines = ndjson.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as AuditEntry);
+    assert.deepEqual(
+      lines.map((e) => [e.id, e.action, e.target_name]),
+      listed.entries.map((e) => [e.id, e.action, e.target_name]),
+    );
+    assert.ok(lines.some((e) => e.target_name === "adas-vault"));
+    const csv = await cli(["audit", "--action", "vault.create", "--actor", "release bot", "--format", "csv"]);
+    assert.equal(csv.code, 0, printed(csv));
+    const [header, row] = csv.stdout.split("\r\n");
+    assert.equal(header, "id,created_at,actor_type,actor_id,actor_name,action,target_type,target_id,target_name,detail,session");
+    assert.match(row ?? "", /,company_key,key_[0-9a-f]+,release bot,vault\.create,vault,vlt_[0-9a-f]+,bots-vault,/);
+    const both = await cli(["audit", "--format", "csv", "--json"]);
+    assert.equal(both.code, 2, printed(both));
+  });
+
   it("refuses a time it cannot read, or an --until not after --since, before sending anything (exit 2)", async () => {
     const offline = { configHome: await tempConfigHome(), env: { EDGEVAULT_ADDR: "http://127.0.0.1:9", EDGEVAULT_API_KEY: "evk_x" } };
     for (const [args, message] of [

@@ -214,6 +214,18 @@ describe("edgevault proxy (the local MITM listener)", { timeout: 120_000 }, () =
       assert.equal(node.peerCertificate.fingerprint256, new X509Certificate(realServer.certPem).fingerprint256);
     });
 
+    it("that cannot be reached is answered 502 saying no service answers for it and how to add one, on the socket and on stderr", async () => {
+      // Nothing listens on port 9 (discard): the direct connection is refused, as a host without DNS would fail.
+      const refused = await connect(proxy.port, "127.0.0.1:9", basic(token, "open"));
+      assert.equal(refused.status, 502);
+      const body = JSON.parse(refused.body) as { error: string; message: string };
+      assert.equal(body.error, "upstream_unreachable");
+      assert.match(body.message, /^Could not reach 127\.0\.0\.1:9 \(ECONNREFUSED\)\. No service in vault "open" answers for 127\.0\.0\.1:9/);
+      assert.ok(body.message.includes("edgevault vault service add <name> --host 127.0.0.1:9 --auth bearer:<KEY> --vault open"), body.message);
+      // curl shows only "CONNECT tunnel failed, response 502": the same words reach the terminal.
+      assert.ok(proxy.stderr().includes(`edgevault: ${body.message}`), proxy.stderr());
+    });
+
     it("is refused by the edge with 403 forbidden and a proposal_hint when the vault's policy is deny", async () => {
       await createServiceVault(edge.call, company.ownerKey, { vault: "locked", host: "api.locked.test", upstreamOrigin: upstream.origin, policy: "deny" });
       const locked = await mintSession(edge.call, company.ownerKey, "locked");

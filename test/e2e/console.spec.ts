@@ -260,6 +260,10 @@ describe("the console: a company run from the browser", { timeout: 300_000 }, ()
     assert.ok(!(await rows.first().innerText()).includes("limit=3"), "the log keeps no query string");
     assert.equal(await page.locator("svg.chart").count(), 1);
     assert.match((await page.locator("svg.chart desc").textContent()) ?? "", /\d+ requests?, \d+ refused/);
+    // Totals per service and per caller: the service's calls, and the agent by its name.
+    const totals = await page.locator("section", { has: page.locator("#totals-heading") }).innerText();
+    assert.match(totals, /By service[\s\S]*billing\s+\d+\s+\d+\s+\d+ ms/);
+    assert.match(totals, new RegExp(`By caller[\\s\\S]*${AGENT}\\s+\\d+\\s+\\d+`));
     await assertEveryFieldLabelled(page);
     await screenshot(page, "console-traffic.png");
     await page.getByLabel("Refusals", { exact: true }).selectOption("refused");
@@ -306,6 +310,31 @@ describe("the console: a company run from the browser", { timeout: 300_000 }, ()
     assert.match(text, /registration\.approve/);
     assert.match(text, /"capabilities":\["api_call","file_access"\]/);
     await screenshot(page, "console-audit.png");
+
+    // Layout, on a desktop and a narrow window: every filter field stays inside its column (the
+    // date-and-time fields once overflowed), and no action is broken mid-word.
+    await page.getByLabel("Action").selectOption("");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL((url) => url.pathname === "/audit" && !url.searchParams.get("action"));
+    for (const width of [1280, 700]) {
+      await page.setViewportSize({ width, height: 900 });
+      const overflowing = await page.locator("form .filters > div").evaluateAll((cells) =>
+        cells
+          .filter((cell) => {
+            const field = cell.querySelector("input, select");
+            if (!field) return false;
+            const [box, inner] = [cell.getBoundingClientRect(), field.getBoundingClientRect()];
+            return inner.left < box.left - 0.5 || inner.right > box.right + 0.5;
+          })
+          .map((cell) => cell.querySelector("label")?.textContent),
+      );
+      assert.deepEqual(overflowing, [], `fields overflow their columns at ${width}px`);
+      const broken = await page
+        .locator("main table code.whole")
+        .evaluateAll((codes) => codes.filter((code) => code.getClientRects().length > 1).map((code) => code.textContent));
+      assert.deepEqual(broken, [], `actions broken mid-word at ${width}px`);
+      assert.ok((await page.locator("main table code.whole").count()) > 3);
+    }
   });
 
   it("the owner makes the invited person an admin of the vault on its page; the agent's proposal is then theirs to approve", async () => {

@@ -67,13 +67,24 @@ describe("company registration (seed 003)", () => {
     }
   });
 
-  it("re-registering never changes an agent's status: a disabled agent stays disabled", async () => {
+  it("re-registering a disabled agent updates its metadata as Vane does and leaves it disabled, with no SVID issued", async () => {
     const company = await createCompany();
-    await call("POST", "/v1/agents/register", { token: company.ownerKey, body: { agentId: "paused-1", metadata: { v: 1 } } });
+    const first = await call("POST", "/v1/agents/register", { token: company.ownerKey, body: { agentId: "paused-1", metadata: { v: 1 } } });
+    expect(first.body).toMatchObject({ status: "active", svid: expect.any(String) });
     await call("PATCH", "/v1/agents/paused-1", { token: company.ownerKey, body: { status: "disabled" } });
     const again = await call("POST", "/v1/agents/register", { token: company.ownerKey, body: { agentId: "paused-1", metadata: { v: 2 } } });
-    expect(again).toMatchObject({ status: 403, body: { error: "agent_not_active" } });
-    expect((await call("GET", "/v1/agents/paused-1", { token: company.ownerKey })).body).toMatchObject({ status: "disabled", metadata: { v: 1 } });
+    expect(again).toMatchObject({
+      status: 201,
+      body: {
+        agentId: "paused-1",
+        spiffeId: `spiffe://edgevault.localhost/company/${company.id}/agent/paused-1`,
+        svid: null,
+        status: "disabled",
+        registeredAt: first.body.registeredAt,
+      },
+    });
+    expect((await call("GET", "/v1/agents/paused-1", { token: company.ownerKey })).body).toMatchObject({ status: "disabled", metadata: { v: 2 } });
+    expect((await call("GET", "/v1/agents/paused-1/svid", { token: company.ownerKey })).body.error).toBe("agent_not_active");
   });
 
   it("GET /v1/agents/:agentId and /svid answer 404 for another company's agent", async () => {

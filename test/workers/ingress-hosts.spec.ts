@@ -69,8 +69,10 @@ describe("a link never comes from the Host header", () => {
 
     const refused = await call("GET", `${host}/proxy/api.unconfigured.example/v1/x`, { token });
     expect(refused.status).toBe(403);
-    expect(refused.body.help).toBe(
-      `Call GET ${PUBLIC}/discover to list the hosts this vault can reach; to ask for access, POST ${PUBLIC}/v1/proposals and show the user its approval_url.`,
+    expect(refused.body.help).toMatch(
+      new RegExp(
+        `^Call GET ${PUBLIC}/discover to list the hosts this vault can reach; to ask for access, POST ${PUBLIC}/v1/proposals and show the user its approval_url\\. A vault admin can add one directly: edgevault vault service add <name> --host api\\.unconfigured\\.example --auth bearer:<KEY> --vault \\S+\\.$`,
+      ),
     );
   });
 

@@ -97,8 +97,9 @@ describe("agent invites (seed 002)", () => {
   it("limits: TTL bounds, 50 pending, names, duplicates", async () => {
     const company = await createCompany();
     for (const body of [
-      { name: "ab" },
-      { name: "Has-Caps" },
+      { name: ".." },
+      { name: "has space" },
+      { name: "x".repeat(129) },
       { name: "ok-name", ttl_seconds: 8 * 24 * 3600 },
       { name: "ok-name", ttl_seconds: 10 },
       { name: "ok-name", vaults: [{ vault: "x", role: "root" }] },

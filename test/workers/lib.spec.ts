@@ -21,3 +21,4 @@ import "./lib/substitutions.cases.ts";
 import "./lib/redaction.cases.ts";
 import "./lib/problem-details.cases.ts";
 import "./lib/oauth-endpoint.cases.ts";
+import "./lib/export-lines.cases.ts";

@@ -27,7 +27,7 @@ describe("agents", () => {
     const online = await getPage("/agents?online=true", w.asOwner);
     expect(online.text).toContain(`href="/agents/${w.agent.name}"`);
     expect(online.text).not.toContain(`href="/agents/${other.name}"`);
-    expect(online.text).toContain('<span class="badge online">online</span>');
+    expect(online.text).toContain('<span class="badge online">channel open</span>');
     const capable = await getPage("/agents?capabilities=api_call&capabilities=file_access", w.asOwner);
     expect(capable.text).toContain(`href="/agents/${other.name}"`);
     expect(capable.text).not.toContain(`href="/agents/${w.agent.name}"`);
@@ -263,7 +263,7 @@ describe("vaults", () => {
     expect(all.status).toBe(200);
     expect(all.text).toContain('<svg class="chart"');
     expect(all.text).toContain("2 requests, 1 refused");
-    expect(all.text).toContain(`<code>${w.agent.name}</code>`);
+    expect(all.text).toMatch(new RegExp(`<span title="agt_[0-9a-f]+">${w.agent.name}</span>`));
     expect(all.text).not.toMatch(/<script|style="/);
     const refusals = await getPage(`/vaults/${w.vault}/traffic?denial=refused&range=1h`, w.asOwner);
     expect(refusals.text).toContain("api.not-configured.example.com");
@@ -355,14 +355,14 @@ describe("people, keys and the audit log", () => {
     const w = await consoleWorld();
     await postForm(`/vaults/${w.vault}/credentials`, w.asOwner, { key: "OTHER_KEY", value: "v-not-shown" });
     const byAction = await getPage("/audit?action=credential.set", w.asOwner);
-    expect(byAction.text).toContain("<code>credential.set</code>");
-    expect(byAction.text).not.toContain("<code>service.create</code>");
+    expect(byAction.text).toContain('<code class="whole">credential.set</code>');
+    expect(byAction.text).not.toContain('<code class="whole">service.create</code>');
     expect(byAction.text).not.toContain("v-not-shown");
     const byActor = await getPage(`/audit?actor=${encodeURIComponent(w.owner.email)}`, w.asOwner);
-    expect(byActor.text).toContain("<code>credential.set</code>");
-    expect(byActor.text).not.toContain("<code>service.create</code>"); // made by the API key
+    expect(byActor.text).toContain('<code class="whole">credential.set</code>');
+    expect(byActor.text).not.toContain('<code class="whole">service.create</code>'); // made by the API key
     const today = new Date().toISOString().slice(0, 10);
-    expect((await getPage(`/audit?since=${today}&action=credential.set`, w.asOwner)).text).toContain("<code>credential.set</code>");
+    expect((await getPage(`/audit?since=${today}&action=credential.set`, w.asOwner)).text).toContain('<code class="whole">credential.set</code>');
     expect((await getPage("/audit?since=2001-01-01&until=2001-01-02", w.asOwner)).text).toContain("No entry matches.");
     const bad = await getPage("/audit?since=yesterday", w.asOwner);
     expect(bad.status).toBe(400);

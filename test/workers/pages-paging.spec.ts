@@ -117,7 +117,7 @@ describe("the audit page pages both ways and filters by actor and time", () => {
           ).bind(w.company.id, r.actor, r.action, r.at),
         ),
     );
-    const actions = (text: string) => [...text.matchAll(/<code>(paged\.[om]\d+)<\/code>/g)].map((m) => m[1]);
+    const actions = (text: string) => [...text.matchAll(/<code class="whole">(paged\.[om]\d+)<\/code>/g)].map((m) => m[1]);
     const owners = (from: number, to: number) => Array.from({ length: from - to + 1 }, (_, i) => `paged.o${from - i}`);
     // since 09:05 (entry o5 included), until 10:00 (o60 would be excluded; there is none).
     const query = `actor=${encodeURIComponent(w.owner.email)}&since=2026-05-01T09:05&until=2026-05-01T10:00`;

@@ -78,6 +78,30 @@ describe("proxy errors as the seeds define them", () => {
     }
   });
 
+  // `npm start` seeds its owner key (`$EDGEVAULT_DEV_OWNER_KEY`, any string in dev) as an api_keys row by its hash.
+  it("the dev owner key is an API key at the proxy too: 403 agent_token_required, while a string no company holds stays 401", async () => {
+    const s = await proxySetup();
+    const devKey = `my-dev-owner-key-${unique("k")}`;
+    const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(devKey)))]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+    await env.DB.prepare(
+      "INSERT INTO api_keys(id, company_id, label, prefix, token_hash, created_by, created_at) VALUES (?, ?, 'dev owner', ?, ?, 'npm start', ?)",
+    )
+      .bind(`key_${hash.slice(0, 18)}`, s.company.id, devKey.slice(0, 12), hash, Date.now())
+      .run();
+    expect((await call("GET", "/v1/vaults", { token: devKey })).status).toBe(200);
+    const asKey = await errorOf(await proxyFetch({ ...s, agent: { token: devKey } }, "/x"));
+    expect(asKey).toMatchObject({ status: 403, marked: "agent_token_required", body: { error: "agent_token_required" } });
+    const nobodys = await errorOf(await proxyFetch({ ...s, agent: { token: `${devKey}-not-seeded` } }, "/x"));
+    expect(nobodys).toMatchObject({ status: 401, marked: "unauthorized" });
+    // Everywhere else too: /discover and the agent channel answer it as they answer a minted key.
+    for (const path of ["/discover", "/v1/agents/channel"]) {
+      const [dev, minted] = [await call("GET", path, { token: devKey }), await call("GET", path, { token: s.company.ownerKey })];
+      expect([dev.status, dev.body.error], path).toEqual([minted.status, minted.body.error]);
+    }
+  });
+
   // Local dev (ALLOW_PRIVATE_UPSTREAMS=true, as this suite runs) admits canonical loopback and
   // single labels, which then match no service; every other private spelling is forbidden_host.
   // Production rules: proxy-ssrf.spec.ts.

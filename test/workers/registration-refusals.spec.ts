@@ -34,10 +34,12 @@ describe("self-registration: bad registrations answer a specific 4xx", () => {
     expect(unknownCapability.body.message).toContain("mind_control");
 
     const cases: [unknown, string][] = [
-      [{ name: "UPPER", capabilities: [] }, "invalid_request"],
-      [{ name: "ab", capabilities: [] }, "invalid_request"],
-      [{ name: "a".repeat(65), capabilities: [] }, "invalid_request"],
+      // Vane's alphabet (Analyst_GPT4 is fine): 1-128 letters, digits, '.', '-', '_', never '.' or '..'.
+      [{ name: "..", capabilities: [] }, "invalid_request"],
+      [{ name: "", capabilities: [] }, "invalid_request"],
+      [{ name: "a".repeat(129), capabilities: [] }, "invalid_request"],
       [{ name: "has space", capabilities: [] }, "invalid_request"],
+      [{ name: "has/slash", capabilities: [] }, "invalid_request"],
       [{ name: "ok-name" }, "missing_field"],
       [{ capabilities: [] }, "missing_field"],
       [{ name: "ok-name", capabilities: "api_call" }, "invalid_request"],

@@ -329,6 +329,8 @@ describe("services: local dev vs production", () => {
 
     const prodHost = await callProduction("POST", servicesPath(vault), company.ownerKey, { ...local, name: "p1" });
     expect(prodHost).toMatchObject({ status: 400, body: { error: "invalid_host" } });
+    // The refusal says why a host npm start takes is refused here.
+    expect(prodHost.body.message).toContain("loopback hosts are served only by a local dev edge");
     const prodUpstream = await callProduction("POST", servicesPath(vault), company.ownerKey, { ...local, name: "p2", host: "api.example.com" });
     expect(prodUpstream).toMatchObject({ status: 400, body: { error: "invalid_upstream" } });
     const prodPlainHttp = await callProduction("POST", servicesPath(vault), company.ownerKey, {

@@ -11,25 +11,20 @@ import { PassportScopes } from "../passports/passports.contract.ts";
 import { MAX_REALM_REF_LENGTH } from "../realms/realms.contract.ts";
 
 /**
- * Agent names: 3–64 characters, lowercase letters, digits and hyphens, unique in the company.
- * They are also Vane's `agentId` and the last segment of the SPIFFE ID, and this alphabet needs
- * no escaping there.
- */
-export const AGENT_NAME_PATTERN = /^[a-z0-9-]{3,64}$/;
-/** The rule in words; the CLI says "must be <rule>". */
-export const AGENT_NAME_RULE = "3-64 characters: lowercase letters, digits and hyphens";
-
-export const AgentName = z.string().regex(AGENT_NAME_PATTERN, AGENT_NAME_RULE).openapi({ example: "researcher-1" });
-
-/**
- * Any agent's id (its name): Vane takes any string as `agentId`, and SPIFFE allows letters, digits,
- * `.`, `-` and `_` in a path segment, but never `.` or `..` — so that is what an agent registered
- * through `POST /v1/agents/register` may be called. Invites and self-registrations keep the
- * stricter Agent Vault names above (seed 002); every reference to an agent takes this set.
+ * Agent names, everywhere an agent is named (an invite, a registration of any seed, Vane's
+ * `agentId`, a rename): Vane's alphabet, 1–128 letters, digits, `.`, `-` and `_`, case kept and
+ * unique in the company, which is also what a SPIFFE ID's path segment allows unescaped (never
+ * `.` or `..`). Agent Vault's stricter names (seed 002: lowercase, digits and hyphens, 3–64) are
+ * among them.
  */
 export const AGENT_ID_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,128}$/;
 export const AGENT_ID_RULE = "1-128 characters: letters, digits, '.', '-' and '_' (not '.' or '..'), as a SPIFFE ID segment allows";
-export const AgentId = z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE).openapi({ example: "Researcher_1" });
+export const AgentId = z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE).openapi({ example: "Analyst_GPT4" });
+
+/** The same rule under the name the CLI and the console use for it. */
+export const AGENT_NAME_PATTERN = AGENT_ID_PATTERN;
+export const AGENT_NAME_RULE = AGENT_ID_RULE;
+export const AgentName = AgentId;
 
 /** Capabilities an agent may be granted (Vaultys' list, seed 004). */
 export const CAPABILITIES = [
@@ -99,7 +94,16 @@ const Metadata = z
 
 /** Vane's registration body: checked by the handler, so any JSON passes the schema. */
 export const RegisterAgentBody = z.object({ agentId: z.unknown(), metadata: z.unknown() }).partial();
-export const AgentRegistered = z.object({ agentId: z.string(), spiffeId: z.string(), svid: z.string(), registeredAt: Timestamp });
+export const AgentRegistered = z.object({
+  agentId: z.string(),
+  spiffeId: z.string(),
+  svid: z
+    .string()
+    .nullable()
+    .openapi({ description: "The agent's JWT-SVID; null when it is not active (re-registering a disabled agent rewrites its metadata, never its status)" }),
+  registeredAt: Timestamp,
+  status: z.enum(AGENT_STATUSES),
+});
 
 export const SvidQuery = z.object({ audience: z.string().min(1).max(512).optional() }).strict();
 export const AgentSvid = z.object({ agentId: z.string(), spiffeId: z.string(), svid: z.string() });

@@ -1,15 +1,35 @@
 /** Reading the audit log (writes are batched with each change: db/audit.ts). */
-import { and, eq, gte, inArray, lt } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { findAgentByRef } from "../agents/agents.queries.ts";
 import type { Database } from "../db/client.ts";
 import { type IdCursor, pageById } from "../db/id-page.ts";
-import { apiKeys, auditLog, users } from "../db/schema.ts";
+import { apiKeys, auditLog, users, vaultSessions } from "../db/schema.ts";
 
 /**
  * One filter for the API (`GET /v1/audit`) and the console (`/audit`): an action, who did it (the
  * ids `auditActorIds` found), and a time range [since, until).
  */
-export type AuditFilter = IdCursor & { limit: number; action?: string; actorIds?: readonly string[]; since?: number; until?: number };
+export type AuditFilter = IdCursor & {
+  limit: number;
+  /** One action (`proposal.approve`), or every action of a kind (`proposal.*`). */
+  action?: string;
+  actorIds?: readonly string[];
+  since?: number;
+  until?: number;
+  /** Leaves out each session's `session.revoke` row: its `session.create` row stands for the whole session. */
+  foldSessions?: boolean;
+};
+
+/** `proposal.*` matches every action that starts `proposal.`; anything else matches itself. */
+function actionIs(action: string) {
+  if (!action.endsWith(".*")) return eq(auditLog.action, action);
+  const prefix = action.slice(0, -1);
+  return sql`substr(${auditLog.action}, 1, ${prefix.length}) = ${prefix}`;
+}
+
+/** A `session.revoke` row whose session the company still holds (so its `session.create` row is in the log too). */
+const foldedRevoke = (companyId: string) =>
+  sql`NOT (${auditLog.action} = 'session.revoke' AND json_extract(${auditLog.detail}, '$.session') IN (SELECT ${vaultSessions.id} FROM ${vaultSessions} WHERE ${vaultSessions.companyId} = ${companyId}))`;
 
 export type AuditRow = typeof auditLog.$inferSelect;
 
@@ -17,7 +37,8 @@ export type AuditRow = typeof auditLog.$inferSelect;
 export async function auditEntries(db: Database, companyId: string, filter: AuditFilter) {
   const matching = and(
     eq(auditLog.companyId, companyId),
-    filter.action ? eq(auditLog.action, filter.action) : undefined,
+    filter.action ? actionIs(filter.action) : undefined,
+    filter.foldSessions ? foldedRevoke(companyId) : undefined,
     filter.actorIds ? inArray(auditLog.actorId, [...filter.actorIds]) : undefined,
     filter.since !== undefined ? gte(auditLog.createdAt, filter.since) : undefined,
     filter.until !== undefined ? lt(auditLog.createdAt, filter.until) : undefined,

@@ -40,7 +40,7 @@ label{display:block;font-weight:600;margin:.75rem 0 .25rem}
 label code{font-weight:700}
 label.check{display:flex;gap:.5rem;align-items:center;font-weight:400;margin:.25rem 0}
 ul.plain li>label:first-child{margin-top:0}
-input[type=email],input[type=password],input[type=text],input[type=number],input[type=search],input[type=date],input[type=url],select,textarea{width:100%;padding:.65rem;font:inherit;color:var(--fg);border:1px solid var(--field-border);border-radius:.375rem;background:var(--field)}
+input[type=email],input[type=password],input[type=text],input[type=number],input[type=search],input[type=date],input[type=datetime-local],input[type=url],select,textarea{width:100%;min-width:0;padding:.65rem;font:inherit;color:var(--fg);border:1px solid var(--field-border);border-radius:.375rem;background:var(--field)}
 input[type=checkbox]{width:1.25rem;height:1.25rem}
 :focus-visible,input:focus,select:focus,textarea:focus,button:focus,a:focus{outline:3px solid var(--focus);outline-offset:2px}
 textarea{min-height:5rem}
@@ -67,6 +67,7 @@ ul.plain{list-style:none;padding:0;margin:0}
 ul.plain li{padding:.5rem 0;border-top:1px solid var(--line)}
 ul.plain li:first-child{border-top:none}
 code{font:.9em ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:anywhere}
+code.whole{white-space:nowrap;overflow-wrap:normal}
 pre.once{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--quote);border:1px dashed var(--field-border);padding:.75rem;border-radius:.375rem;font:.9em ui-monospace,SFMono-Regular,Menlo,monospace}
 fieldset{border:1px solid var(--border);border-radius:.5rem;padding:.5rem 1rem 1rem;margin:1rem 0}
 legend{font-weight:700;padding:0 .25rem}

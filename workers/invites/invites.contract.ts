@@ -4,7 +4,7 @@
  * schemas and constants only, imported by the routes and by the CLI.
  */
 import { z } from "@hono/zod-openapi";
-import { AgentName } from "../agents/agents.contract.ts";
+import { AgentId } from "../agents/agents.contract.ts";
 import { CompanyRole } from "../companies/companies.contract.ts";
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
 import { VaultRole } from "../vaults/vaults.contract.ts";
@@ -38,7 +38,7 @@ export const IssuedInvite = z
 
 export const CreateInviteBody = z
   .object({
-    name: AgentName,
+    name: AgentId,
     role: CompanyRole.default("member"),
     vaults: z
       .array(z.object({ vault: ResourceName, role: VaultRole.default("proxy") }).strict())

@@ -14,6 +14,7 @@ import { presentedToken } from "../auth/bearer.ts";
 import { callerOf, readCredential } from "../auth/credential.ts";
 import { ruleAt } from "../auth/gate.ts";
 import { holdToRow, refusalOf, vaultRefusal } from "../auth/hold-to-row.ts";
+import { resolveCredential } from "../auth/resolve-principal.ts";
 import { AppError, badRequest, notFound, unauthorized, wrongTokenType } from "../lib/app-error.ts";
 import { notAnEdgeToken } from "../lib/crypto/passport.ts";
 import { isProxiedMethod, PROXIED_METHODS } from "../lib/http/proxied-methods.ts";
@@ -42,9 +43,15 @@ export async function admitRequest(c: Context<AppEnv>, request: RequestLine): Pr
   const foreign = notAnEdgeToken(presented.token);
   if (foreign) throw wrongTokenType(foreign);
   const credential = await readCredential(c.env, presented);
-  // Invite, registration and approval tokens are not credentials at all; the proxy takes no dev any-string key.
+  // Invite, registration and approval tokens are not credentials at all.
   if (credential === "not_a_credential") throw unauthorized("This token does not authenticate requests");
-  if (!credential || (credential.kind === "company_key" && credential.anyString)) throw unauthorized("Invalid, expired or revoked token");
+  if (!credential) throw unauthorized("Invalid, expired or revoked token");
+  // In dev any string may be an API key (`$EDGEVAULT_DEV_OWNER_KEY`): one the company holds gets
+  // the answer every API key gets (403 agent_token_required, below); any other string is nobody's.
+  // Only this refusal path reads D1, and only in dev: the request could never be forwarded anyway.
+  if (credential.kind === "company_key" && credential.anyString && !(await resolveCredential(c.var.db, c.env, credential))) {
+    throw unauthorized("Invalid, expired or revoked token");
+  }
   const caller = callerOf(credential);
   const cells = holdToRow(rule, caller);
   // Only agents and vault sessions have a gate to admit them: a row that let anyone else through

@@ -7,7 +7,7 @@ export function noServiceForHost(host: string, vault: string, origin: string): A
   return new AppError(403, "forbidden", `No broker service matching host "${host}" in vault "${vault}"`, {
     extra: {
       proposal_hint: { host, endpoint: "POST /v1/proposals", supported_auth_types: AUTH_TYPES },
-      help: `Call GET ${origin}/discover to list the hosts this vault can reach; to ask for access, POST ${origin}/v1/proposals and show the user its approval_url.`,
+      help: `Call GET ${origin}/discover to list the hosts this vault can reach; to ask for access, POST ${origin}/v1/proposals and show the user its approval_url. A vault admin can add one directly: edgevault vault service add <name> --host ${host} --auth bearer:<KEY> --vault ${vault}.`,
     },
   });
 }
@@ -44,9 +44,42 @@ export const serviceDisabled = (name: string, host: string) =>
 export const credentialNotFound = (key: string, service: string) =>
   new AppError(502, "credential_not_found", `Credential "${key}" used by service "${service}" is not in the vault; ask the user to add it`, { extra: { key } });
 
-export const upstreamUnreachable = (host: string, cause: unknown) => new AppError(502, "upstream_unreachable", `Could not reach ${host}`, { cause });
+/**
+ * Where a proxied call was sent, for refusals and the edge's log: the service's origin and the
+ * path the agent asked for, before substitution and without the query (either may carry a
+ * credential once substituted), so it names the place and never a secret.
+ */
+export type UpstreamAttempt = { url: string; service: string; vault: string };
 
-export const upstreamTimeout = (host: string, ms: number) => new AppError(504, "upstream_timeout", `${host} did not answer within ${Math.round(ms / 1000)} s`);
+/**
+ * The upstream did not answer: the message names the URL tried and the likely fix. A plain-http
+ * server on a loopback host reached as https (the default upstream) is the usual cause in dev.
+ */
+export function upstreamUnreachable(attempt: UpstreamAttempt, cause: unknown): AppError {
+  return new AppError(502, "upstream_unreachable", `Could not reach ${attempt.url} for service "${attempt.service}". ${unreachableFix(attempt)}`, {
+    cause,
+    extra: { upstream_url: attempt.url, service: attempt.service },
+  });
+}
+
+function unreachableFix({ url, service, vault }: UpstreamAttempt): string {
+  const origin = new URL(url);
+  const set = `edgevault vault service update ${service} --vault ${vault} --upstream`;
+  if (origin.protocol === "https:" && isLocalName(origin.hostname)) {
+    return `If the server there speaks plain http, point the service at it: ${set} http://${origin.host} (a vault admin can, or PATCH the service's "upstream").`;
+  }
+  return `Check that the server is up and reachable from the edge, or point the service at another origin: ${set} <https://origin> (a vault admin can).`;
+}
+
+const isLocalName = (hostname: string) => hostname === "localhost" || hostname.endsWith(".localhost") || /^127\./.test(hostname) || hostname === "[::1]";
+
+export const upstreamTimeout = (attempt: UpstreamAttempt, ms: number) =>
+  new AppError(
+    504,
+    "upstream_timeout",
+    `${attempt.url} (service "${attempt.service}") did not answer within ${Math.round(ms / 1000)} s; the call was not retried, and whether the upstream acted on it is unknown`,
+    { extra: { upstream_url: attempt.url, service: attempt.service } },
+  );
 
 export function tooManyRequests(retryAfterSeconds: number, limit: number, remaining: number, reason: "rate_limited" | "too_many_in_flight"): AppError {
   const message = reason === "rate_limited" ? "Rate limit exceeded for this agent and vault" : "Too many requests in flight for this agent and vault";

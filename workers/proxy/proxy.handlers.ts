@@ -82,6 +82,7 @@ proxyRouter.all("/proxy/*", async (c) => {
       return headers;
     };
     // An oauth service's request is replayed once after a 401 (a token the provider revoked early), so a small body is kept.
+    const attempt = { url: `${origin}${target.path}`, service: service.name, vault: admission.vault.name };
     // The body as the methods rule left it (a form it read whole), kept for one retry when an oauth service's answer is 401.
     const forwarded = await asked.body();
     const body =
@@ -90,7 +91,7 @@ proxyRouter.all("/proxy/*", async (c) => {
         : forwarded instanceof Uint8Array
           ? { replayable: true as const, body: forwarded }
           : await replayableBody(c.req.raw);
-    let upstream = await forward(c, upstreamUrl, headersWith(injection.headers), hostSegment, body.body);
+    let upstream = await forward(c, upstreamUrl, headersWith(injection.headers), attempt, body.body);
     if (upstream.status === 401 && service.auth.type === "oauth" && body.replayable) {
       const rejected = values.get(OAUTH_ACCESS_TOKEN) ?? "";
       const again = await accessToken(config, service, rejected);
@@ -102,7 +103,7 @@ proxyRouter.all("/proxy/*", async (c) => {
         await upstream.body?.cancel();
         values = new Map(values).set(OAUTH_ACCESS_TOKEN, again.token);
         injection = injectedHeaders(service.auth, values) as { headers: Record<string, string> };
-        upstream = await forward(c, upstreamUrl, headersWith(injection.headers), hostSegment, body.body);
+        upstream = await forward(c, upstreamUrl, headersWith(injection.headers), attempt, body.body);
       }
     }
     if (websocket && upstream.webSocket) {
@@ -244,7 +245,7 @@ function requestLogger(c: Context<AppEnv>, hostSegment: string, path: string, st
     );
 }
 
-async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers, host: string, body: BodyInit | null): Promise<Response> {
+async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers, attempt: errors.UpstreamAttempt, body: BodyInit | null): Promise<Response> {
   const timeoutMs = configOf(c.env).upstreamTimeoutMs;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -259,8 +260,8 @@ async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers
       signal: controller.signal,
     });
   } catch (cause) {
-    if (controller.signal.aborted) throw errors.upstreamTimeout(host, timeoutMs);
-    throw errors.upstreamUnreachable(host, cause);
+    if (controller.signal.aborted) throw errors.upstreamTimeout(attempt, timeoutMs);
+    throw errors.upstreamUnreachable(attempt, cause);
   } finally {
     // Only the wait for response headers is bounded; a long download may stream for as long as it needs.
     clearTimeout(timer);

@@ -4,7 +4,7 @@
  * claim token. Zod schemas and constants only, imported by the routes and by the CLI.
  */
 import { z } from "@hono/zod-openapi";
-import { AgentName, CAPABILITIES, LlmModel, LlmProvider } from "../agents/agents.contract.ts";
+import { AgentId, CAPABILITIES, LlmModel, LlmProvider } from "../agents/agents.contract.ts";
 import { ResourceName, Timestamp } from "../lib/openapi.ts";
 import { MAX_REALM_REF_LENGTH, RealmView } from "../realms/realms.contract.ts";
 
@@ -25,7 +25,7 @@ export const CompanyParams = z.object({ companyId: ResourceName.openapi({ exampl
 
 export const RegisterBody = z
   .object({
-    name: AgentName,
+    name: AgentId,
     version: z.string().trim().min(1).max(64).optional().openapi({ example: "1.0.0" }),
     capabilities: CapabilityList,
     publicKey: z

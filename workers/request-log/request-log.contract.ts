@@ -13,6 +13,11 @@ export const LogEntry = z
     id: z.number(),
     actor_type: z.string(),
     actor_id: z.string(),
+    actor_name: z.string().nullable().openapi({
+      description: "Who called, by name: the agent's name, or for a vault session the person (e-mail), agent or API key (label) behind it; null when gone",
+    }),
+    session_label: z.string().nullable().openapi({ description: "A vault session's label (`vault run curl`); null for an agent" }),
+    session_minted_by: z.string().nullable().openapi({ description: "The id of who minted the vault session; null for an agent" }),
     service: z.string().nullable(),
     method: z.string(),
     host: z.string(),

@@ -58,7 +58,7 @@ export async function requestLogPage(db: Database, companyId: string, vaultId: s
  */
 export type RequestLogWindow = Omit<RequestLogFilter, "denied" | "limit" | keyof IdCursor> & { denial?: string; since: number };
 
-function windowWhere(companyId: string, vaultId: string, q: RequestLogWindow) {
+export function windowWhere(companyId: string, vaultId: string, q: RequestLogWindow) {
   return and(
     eq(requestLog.vaultId, vaultId),
     eq(requestLog.companyId, companyId),

@@ -15,7 +15,7 @@ import { authorizeVault } from "../auth/vault-access.ts";
 import { isGuardFailure } from "../db/audit.ts";
 import { principalRefOf } from "../db/principals.queries.ts";
 import { AppError, conflict } from "../lib/app-error.ts";
-import { formatServiceHost, parseServiceHost, parseUpstreamOrigin } from "../lib/http/host-pattern.ts";
+import { formatServiceHost, loopbackUpstreamOf, parseServiceHost, parseUpstreamOrigin } from "../lib/http/host-pattern.ts";
 import { parseOAuthEndpoint } from "../lib/http/oauth-endpoint.ts";
 import { keysSentBy } from "../lib/http/substitutions.ts";
 import { iso } from "../lib/openapi.ts";
@@ -124,8 +124,10 @@ const callerChooses =
 /** The checked change that adds `input` at the end of the vault's order (its first result holds the row). */
 async function creation(ctx: ActionContext, vault: VaultRow, input: ServiceInput, chooser: Chooser) {
   const options = hostOptions(ctx);
-  const host = formatServiceHost(parseServiceHost(input.host, options));
-  const upstream = input.upstream ? parseUpstreamOrigin(input.upstream, options) : null;
+  const parsedHost = parseServiceHost(input.host, options);
+  const host = formatServiceHost(parsedHost);
+  // In dev a loopback host without an upstream is a local plain-http server (host-pattern.ts).
+  const upstream = input.upstream ? parseUpstreamOrigin(input.upstream, options) : loopbackUpstreamOf(parsedHost, options);
   const auth = checkedAuth(input.auth, options);
   if (await findVaultService(ctx.db, vault.companyId, vault.id, input.name)) throw nameTaken(input.name);
   await requireFreeHost(ctx, vault, host);

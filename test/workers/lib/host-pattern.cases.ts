@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   formatServiceHost,
+  loopbackUpstreamOf,
   matchService,
   parseProxyTarget,
   parseServiceHost,
@@ -302,6 +303,29 @@ describe("proxy targets (/proxy/<host>/<path>)", () => {
       expect(parseProxyTarget("api.example.com", path, PROD).path).toBe(path);
     },
   );
+});
+
+describe("a loopback service's default upstream in dev is plain http at the same host and port", () => {
+  it.each([
+    ["127.0.0.1:17555", "http://127.0.0.1:17555"],
+    ["localhost:8080", "http://localhost:8080"],
+    ["localhost", "http://localhost"],
+    ["[::1]:9000", "http://[::1]:9000"],
+  ])("%s in dev → %s", (pattern, upstream) => {
+    expect(loopbackUpstreamOf(parseServiceHost(pattern, DEV), DEV)).toBe(upstream);
+    // The same origin is one an upstream override may name in dev.
+    expect(parseUpstreamOrigin(upstream, DEV)).toBe(upstream);
+  });
+
+  it.each(["api.example.com", "intranet", "*.example.com", "api.example.com:8443"])("%s keeps the https default", (pattern) => {
+    expect(loopbackUpstreamOf(parseServiceHost(pattern, DEV), DEV)).toBeNull();
+  });
+
+  it("production refuses a loopback host, saying only a local dev edge serves one", () => {
+    expect(() => parseServiceHost("127.0.0.1:17555", PROD)).toThrow(/served only by a local dev edge/);
+    expect(() => parseServiceHost("localhost", PROD)).toThrow(/served only by a local dev edge/);
+    expect(loopbackUpstreamOf(host("localhost"), PROD)).toBeNull();
+  });
 });
 
 describe("upstream origin overrides", () => {

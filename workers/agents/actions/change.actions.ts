@@ -15,6 +15,7 @@ import { iso, rateLimitFromInput } from "../../lib/openapi.ts";
 import { STORED_JSON_DEPTH_RULE, withinJsonDepth } from "../../lib/json-depth.ts";
 import type { Principal } from "../../lib/principal.ts";
 import { normalizedScopes } from "../../lib/crypto/passport-scopes.ts";
+import { spiffeIdFor } from "../../lib/crypto/spiffe.ts";
 import { newId } from "../../lib/crypto/tokens.ts";
 import { findRealm, requireRealm } from "../../realms/realms.queries.ts";
 import { requireAboveAgent, requireRotatable } from "../agent-authority.ts";
@@ -37,7 +38,9 @@ const MISSING_AGENT_ID = "Missing or invalid field: agentId is required";
 
 /**
  * POST /v1/agents/register (Vane's upsert): the same agentId rewrites its metadata and answers with
- * its SVID. It never changes an agent's status: a disabled (or pending, rejected) agent stays so.
+ * its SVID. It never changes an agent's status: a disabled (or pending, rejected) agent has its
+ * metadata rewritten as Vane does and stays so, and its answer carries `svid: null` (an identity
+ * is never issued to an agent that may not act).
  */
 export async function registerAgent(ctx: ActionContext, body: z.output<typeof RegisterAgentBody>): Promise<z.output<typeof AgentRegistered>> {
   const { db, principal } = ctx;
@@ -55,9 +58,6 @@ export async function registerAgent(ctx: ActionContext, body: z.output<typeof Re
   const existing = await findAgentByName(db, principal.companyId, body.agentId);
   // Re-registering answers with the agent's SVID (its identity) and rewrites its metadata: an owner agent never does that to a fellow owner agent.
   if (existing) requireAboveAgent(principal, existing.agent, "re-register");
-  if (existing && existing.agent.status !== "active") {
-    throw new AppError(403, "agent_not_active", `Agent "${body.agentId}" is ${existing.agent.status}; re-registering does not change that`);
-  }
   const now = ctx.edge.now();
   const values = {
     id: newId(AGENT_ID_PREFIX),
@@ -73,8 +73,13 @@ export async function registerAgent(ctx: ActionContext, body: z.output<typeof Re
   const [rows] = await ctx.commit(registerAgentChange(db, principal, values));
   const agent = rows[0];
   if (!agent) throw new AppError(500, "internal_error", "Registration did not persist");
+  const registeredAt = iso(agent.registeredAt) ?? "";
+  if (agent.status !== "active") {
+    const spiffeId = spiffeIdFor(ctx.config.trustDomain, principal.companyId, agent.name);
+    return { agentId: agent.name, spiffeId, svid: null, registeredAt, status: agent.status };
+  }
   const issued = await ctx.edge.issueSvid({ companyId: principal.companyId, agentName: agent.name });
-  return { agentId: agent.name, spiffeId: issued.spiffeId, svid: issued.svid, registeredAt: iso(agent.registeredAt) ?? "" };
+  return { agentId: agent.name, spiffeId: issued.spiffeId, svid: issued.svid, registeredAt, status: agent.status };
 }
 
 /** What an agent must never change about itself: a person (or a key) set them. */

@@ -45,8 +45,26 @@ const SORT_LABELS: Record<(typeof AGENT_SORT_KEYS)[number], string> = { name: "N
 const selected = (on: boolean) => (on ? raw(" selected") : "");
 const checked = (on: boolean) => (on ? raw(" checked") : "");
 
+/**
+ * Online, as the console means it: the agent holds its channel open (GET /v1/agents/channel), and
+ * "seen" is its last authenticated call, channel or not (written at most once a minute), so an
+ * agent that only calls the API reads "no channel · seen 12 s ago" rather than "offline".
+ */
 export const onlineBadge = (agent: Pick<AgentView, "isOnline">) =>
-  agent.isOnline ? html`<span class="badge online">online</span>` : html`<span class="badge offline">offline</span>`;
+  agent.isOnline ? html`<span class="badge online">channel open</span>` : html`<span class="badge offline">no channel</span>`;
+
+/**
+ * How long ago the agent was seen, in words: seconds, minutes, hours, then the date.
+ * @example seenAgo("2026-05-01T09:00:00Z", Date.parse("2026-05-01T09:00:12Z")) // "seen 12 s ago"
+ */
+export function seenAgo(lastSeen: string | null, now = Date.now()): string {
+  if (!lastSeen) return "never seen";
+  const seconds = Math.max(0, Math.round((now - Date.parse(lastSeen)) / 1000));
+  if (seconds < 60) return `seen ${seconds} s ago`;
+  if (seconds < 3600) return `seen ${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `seen ${Math.round(seconds / 3600)} h ago`;
+  return `seen ${whenIso(lastSeen)}`;
+}
 
 export const capabilityList = (capabilities: readonly string[]) =>
   capabilities.length ? html`${capabilities.map((c, i) => html`${i ? ", " : ""}<code>${c}</code>`)}` : html`<span class="meta">none</span>`;
@@ -102,7 +120,7 @@ export function agentListPage(model: AgentListModel): Markup {
     (a) => html`<tr>
     <td><a href="/agents/${encodeURIComponent(a.name)}">${a.name}</a><div class="meta"><code>${a.id}</code></div></td>
     <td><span class="badge ${a.status}">${a.status}</span></td>
-    <td>${onlineBadge(a)}<div class="meta">${whenIso(a.lastSeen)}</div></td>
+    <td>${onlineBadge(a)}<div class="meta" title="${whenIso(a.lastSeen)}">${seenAgo(a.lastSeen)}</div></td>
     <td>${a.realm ? a.realm.name : html`<span class="meta">none</span>`}</td>
     <td>${capabilityList(a.capabilities)}</td>
     <td>${a.role}</td>
@@ -112,12 +130,12 @@ export function agentListPage(model: AgentListModel): Markup {
 ${flashNotice(model.flash)}
 ${model.mayInvite ? html`<p><a class="button primary" href="/agent-invites">Invite an agent</a></p>` : ""}
 ${filterForm(model)}
-<p class="meta" role="status">${model.total} agent${model.total === 1 ? "" : "s"} match, ${model.online} online.</p>
+<p class="meta" role="status">${model.total} agent${model.total === 1 ? "" : "s"} match, ${model.online} with a channel open.</p>
 ${
   model.agents.length
     ? html`<div class="table-wrap"><table>
   <caption class="meta">Agents, ${model.filters.sortBy} ${model.filters.sortDir === "asc" ? "ascending" : "descending"}</caption>
-  <thead><tr><th scope="col">Agent</th><th scope="col">Status</th><th scope="col">Online · last seen</th><th scope="col">Realm</th><th scope="col">Capabilities</th><th scope="col">Role</th></tr></thead>
+  <thead><tr><th scope="col">Agent</th><th scope="col">Status</th><th scope="col">Channel · last seen</th><th scope="col">Realm</th><th scope="col">Capabilities</th><th scope="col">Role</th></tr></thead>
   <tbody>${rows}</tbody>
 </table></div>`
     : html`<p class="notice info">No agent matches.</p>`
@@ -172,7 +190,7 @@ ${flashNotice(model.flash)}
   <h2 id="facts">Identity and state</h2>
   <dl class="facts">
     <dt>Status</dt><dd><span class="badge ${a.status}">${a.status}</span></dd>
-    <dt>Online</dt><dd>${onlineBadge(a)} <span class="meta">last seen ${whenIso(a.lastSeen)}</span></dd>
+    <dt>Online</dt><dd>${onlineBadge(a)} <span class="meta" title="${whenIso(a.lastSeen)}">${seenAgo(a.lastSeen)}</span></dd>
     <dt>Company role</dt><dd>${a.role}</dd>
     <dt>SPIFFE ID</dt><dd><code>${a.spiffeId}</code></dd>
     <dt>Id</dt><dd><code>${a.id}</code></dd>

@@ -12,9 +12,9 @@ import { readQuery } from "../../console/page-forms.ts";
 import type { Flash } from "../../console/page-parts.ts";
 import { actionContextOf } from "../../request-context.ts";
 import { createRouter } from "../../router.ts";
-import { auditActionNames, auditTrail } from "../audit.actions.ts";
+import { type AuditPageView, auditActionNames, auditTrail } from "../audit.actions.ts";
 import { MAX_AUDIT_ACTION_LENGTH, MAX_AUDIT_ACTOR_LENGTH } from "../audit.contract.ts";
-import { type AuditFilters, auditPage } from "./audit.page.ts";
+import { type AuditFilters, type AuditRowView, auditPage } from "./audit.page.ts";
 
 const AUDIT_PAGE = 50;
 /** A browser's `datetime-local` value carries no offset; the form's labels say UTC, so it is read as UTC. */
@@ -36,6 +36,7 @@ const AuditQuery = z
   .object({
     action: z.string().max(MAX_AUDIT_ACTION_LENGTH).optional(),
     actor: z.string().max(MAX_AUDIT_ACTOR_LENGTH).optional(),
+    sessions: z.enum(["rows"]).optional(),
     since: FormInstant.optional(),
     until: FormInstant.optional(),
     ...LogCursors,
@@ -60,6 +61,7 @@ auditPages.get(
     const parsed = AuditQuery.safeParse({
       action: query.one("action"),
       actor: query.one("actor")?.trim() || undefined,
+      sessions: query.one("sessions") || undefined,
       since: query.one("since"),
       until: query.one("until"),
       before: query.one("before"),
@@ -75,37 +77,45 @@ auditPages.get(
       };
       return page(c, auditPage({ frame, filters: {}, actions, entries: [], cursors: noCursors, flash }), 400);
     }
-    const q = parsed.data;
+    const { sessions, ...q } = parsed.data;
     const filters: AuditFilters = {
       action: q.action,
       actor: q.actor,
+      sessions,
       since: q.since === undefined ? undefined : formTime(q.since),
       until: q.until === undefined ? undefined : formTime(q.until),
     };
-    const trail = await auditTrail(ctx, { limit: AUDIT_PAGE, ...q });
+    const trail = await auditTrail(ctx, { limit: AUDIT_PAGE, ...q, fold: sessions === "rows" ? undefined : "sessions" });
     if (!trail.actorKnown) {
       const flash: Flash = { kind: "info", text: `No one in this company is called "${q.actor}".` };
       return page(c, auditPage({ frame, filters, actions, entries: [], cursors: noCursors, flash }));
     }
     const { entries, next_cursor, newer_cursor } = trail.page;
-    const named = (id: string) => trail.names.get(id) ?? id;
+    const folded = sessions !== "rows";
     return page(
       c,
       auditPage({
         frame,
         filters,
         actions,
-        entries: entries.map((e) => ({
-          id: e.id,
-          when: Date.parse(e.created_at),
-          actor: named(e.actor_id),
-          actorType: e.actor_type,
-          action: e.action,
-          target: `${e.target_type} ${named(e.target_id)}`,
-          detail: e.detail ? JSON.stringify(e.detail) : "",
-        })),
+        entries: entries.map((e) => rowView(e, folded)),
         cursors: { paged: q.before !== undefined || q.after !== undefined, olderCursor: next_cursor, newerCursor: newer_cursor },
       }),
     );
   }),
 );
+
+/**
+ * One row of the page: names where the log's ids have them; a vault session's minting, when
+ * sessions are folded, told as the whole session ("vault run curl by alice@…, 3 min, 12 requests").
+ */
+function rowView(e: AuditPageView["entries"][number], folded: boolean): AuditRowView {
+  const actor = { name: e.actor_name ?? e.actor_id, id: e.actor_id };
+  const target = { type: e.target_type, name: e.target_name ?? e.target_id, id: e.target_id };
+  const base = { id: e.id, when: Date.parse(e.created_at), actorType: e.actor_type, actor, target };
+  if (folded && e.action === "session.create" && e.session) {
+    const action = e.session.label.startsWith("vault run") ? "vault run" : "session";
+    return { ...base, action, detail: e.session.summary };
+  }
+  return { ...base, action: e.action, detail: e.detail ? JSON.stringify(e.detail) : "" };
+}

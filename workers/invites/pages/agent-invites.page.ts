@@ -3,7 +3,7 @@
  * pending invites by their token's last characters, and, once, the prompt to paste into the
  * agent's chat. The invite's token is in that prompt only.
  */
-import { AGENT_NAME_RULE } from "../../agents/agents.contract.ts";
+import { AGENT_ID_RULE } from "../../agents/agents.contract.ts";
 import type { VaultRole } from "../../db/schema.ts";
 import { VAULT_ROLES } from "../../vaults/vaults.contract.ts";
 import type { PendingInviteView } from "../invites.actions.ts";
@@ -41,7 +41,7 @@ export function agentInvitesPage(model: AgentInvitesModel): Markup {
   ${csrfField(model.frame)}
   <label for="name">Agent name</label>
   <input id="name" name="name" type="text" required maxlength="64" pattern="[a-z0-9\\-]{3,64}" autocomplete="off" spellcheck="false" value="${draft.name ?? ""}" aria-describedby="name-hint">
-  <p class="hint" id="name-hint">${AGENT_NAME_RULE}.</p>
+  <p class="hint" id="name-hint">${AGENT_ID_RULE}.</p>
   <label for="role">Company role</label>
   <select id="role" name="role">
     <option value="member"${selected(draft.role !== "owner")}>member: only the vaults granted below</option>

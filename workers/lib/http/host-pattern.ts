@@ -69,7 +69,7 @@ export function parseServiceHost(raw: string, options: HostCheckOptions): Servic
   if (host.includes("*")) throw invalidHost(raw, "'*' is only allowed as the whole first label ('*.example.com')");
 
   const verdict = checkHostname(host, options);
-  if (!verdict.ok) throw invalidHost(raw, verdict.reason);
+  if (!verdict.ok) throw invalidHost(raw, `${verdict.reason}${!options.allowPrivate && isLoopbackName(host) ? ONLY_IN_DEV : ""}`);
   if (wildcard && (verdict.hostname.startsWith("[") || /^[0-9.]+$/.test(verdict.hostname))) {
     throw invalidHost(raw, "a wildcard needs a parent domain ('*.example.com'), not an IP address");
   }
@@ -87,6 +87,27 @@ export function parseServiceHost(raw: string, options: HostCheckOptions): Servic
     throw invalidHost(raw, "the path must be '/segment/…' with an optional trailing '/*': no '%', '*', '.', '..' or empty segments");
   }
   return { hostname: verdict.hostname, wildcard, port, pathPrefix };
+}
+
+/** Why a deployment refuses a loopback host that `npm start` takes. */
+const ONLY_IN_DEV = "; loopback hosts are served only by a local dev edge (ALLOW_PRIVATE_UPSTREAMS=true, as npm start runs)";
+
+/** `localhost`, a name under it, or a loopback literal, however spelled (only for wording a refusal or a default). */
+function isLoopbackName(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return name === "localhost" || name.endsWith(".localhost") || /^127\.[0-9.]+$/.test(name) || name === "::1";
+}
+
+/**
+ * The upstream a service on a loopback host gets when none is given, in local dev only: plain
+ * `http://` at the same host and port, since a local test server rarely speaks TLS (and the
+ * default `https://` would fail with nothing but a 502). Null everywhere else (`https://<host>`).
+ *
+ * @example loopbackUpstreamOf({ hostname: "127.0.0.1", wildcard: false, port: 17555, pathPrefix: null }, { allowPrivate: true }) // "http://127.0.0.1:17555"
+ */
+export function loopbackUpstreamOf(host: ServiceHost, options: HostCheckOptions): string | null {
+  if (!options.allowPrivate || host.wildcard || !isLoopbackName(host.hostname)) return null;
+  return `http://${host.hostname}${host.port === null ? "" : `:${host.port}`}`;
 }
 
 /**

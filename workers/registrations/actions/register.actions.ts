@@ -117,11 +117,14 @@ function companyOfVaultysRegistration(ctx: PublicActionContext, hostname: string
   // fall-back to the host's company) and refused a vault session.
   if (ctx.principal) return ctx.principal.companyId;
   // The public origin's own name never names a company, even when it sits under BASE_DOMAIN.
-  const fromHost = hostname === new URL(publicOriginIn(ctx.config)).hostname ? undefined : companyOfHost(hostname, ctx.config.baseDomain);
+  const bare = hostname === new URL(publicOriginIn(ctx.config)).hostname;
+  const fromHost = bare ? undefined : companyOfHost(hostname, ctx.config.baseDomain);
   if (fromHost) return fromHost;
+  // A deployment may name the company its bare address means to seed 004's anonymous clients.
+  if (bare && ctx.config.defaultCompany) return ctx.config.defaultCompany;
   throw badRequest(
     "company_required",
-    "Which company? Call with a token of the company, at the company's own host, or register at POST /v1/companies/{id}/agents/register",
+    "Which company? Call with a token of the company, at the company's own host, or register at POST /v1/companies/{id}/agents/register (a deployment may set DEFAULT_COMPANY for its bare address)",
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * `/vaults/<name>/traffic`: held to GET /v1/vaults/{vault}/logs's row (vault admins), read through
  * the request log's action (request-log.actions.ts `vaultTraffic`), which holds the person to that
- * row in the vault as the API does. Agents are named by name where the log holds their id.
+ * row in the vault as the API does. Callers are named: an agent by its name, a vault session by the
+ * person (or agent, or key) behind it with the session's label.
  */
 import { z } from "zod";
 import { LogCursors, oneCursor } from "../../lib/openapi.ts";
@@ -61,10 +62,12 @@ trafficPages.get(
         services: traffic.services,
         denialCodes: traffic.denialCodes,
         buckets: traffic.buckets,
+        byService: traffic.byService,
+        byCaller: traffic.byCaller,
         bucketMs: traffic.bucketMs,
         entries: entries.map((e) => ({
           id: e.id,
-          actor: traffic.names.get(e.actor_id) ?? e.actor_id,
+          caller: { name: e.actor_name ?? e.actor_id, id: e.actor_id, sessionLabel: e.session_label },
           service: e.service,
           method: e.method,
           host: e.host,

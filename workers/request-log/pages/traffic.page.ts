@@ -18,9 +18,15 @@ export type TrafficRange = keyof typeof TRAFFIC_RANGES;
 
 export type TrafficFilters = { range: TrafficRange; agent?: string; service?: string; status?: number; denial?: string };
 
+/** One line of the totals (request-log.actions.ts `VaultTraffic`): a service's or a caller's. */
+export type TrafficTotal = { key: string; requests: number; errors: number; p50Ms: number | null };
+
+/** Who called: a name (the id when there is none), and a vault session's label. */
+export type Caller = { name: string; id: string; sessionLabel: string | null };
+
 export type TrafficEntry = {
   id: number;
-  actor: string;
+  caller: Caller;
   service: string | null;
   method: string;
   host: string;
@@ -40,6 +46,8 @@ export type TrafficModel = {
   denialCodes: string[];
   buckets: Bucket[];
   bucketMs: number;
+  byService: TrafficTotal[];
+  byCaller: (TrafficTotal & { name: string | null; sessionLabel: string | null })[];
   entries: TrafficEntry[];
   cursors: LogCursors;
   flash?: Flash;
@@ -54,6 +62,21 @@ export function filterQuery(filters: TrafficFilters): URLSearchParams {
   if (filters.status) params.set("status", String(filters.status));
   if (filters.denial) params.set("denial", filters.denial);
   return params;
+}
+
+/** A caller as a person reads it: the name (its id on hover), and under it a vault session's label. */
+function callerCell(caller: Caller): Markup {
+  const name = caller.name === caller.id ? html`<code>${caller.id}</code>` : html`<span title="${caller.id}">${caller.name}</span>`;
+  return html`${name}${caller.sessionLabel === null ? "" : html`<div class="meta">session “${caller.sessionLabel || "unlabelled"}”</div>`}`;
+}
+
+/** Totals over the window: requests, errors (refused, or 4xx/5xx from the upstream) and the median time of those forwarded. */
+function totalsTable(caption: string, first: string, rows: { label: Markup; total: TrafficTotal }[]): Markup {
+  if (rows.length === 0) return html``;
+  return html`<div class="table-wrap"><table><caption>${caption}</caption><thead><tr><th scope="col">${first}</th><th scope="col" class="num">Requests</th><th scope="col" class="num">Errors</th><th scope="col" class="num">p50</th></tr></thead><tbody>${rows.map(
+    ({ label, total }) =>
+      html`<tr><td>${label}</td><td class="num">${total.requests}</td><td class="num">${total.errors}</td><td class="num">${total.p50Ms === null ? "–" : `${total.p50Ms} ms`}</td></tr>`,
+  )}</tbody></table></div>`;
 }
 
 export function trafficPage(model: TrafficModel): Markup {
@@ -80,7 +103,7 @@ export function trafficPage(model: TrafficModel): Markup {
   const rows = model.entries.map(
     (e) => html`<tr>
     <td>${when(e.createdAt)}</td>
-    <td><code>${e.actor}</code></td>
+    <td>${callerCell(e.caller)}</td>
     <td>${e.service ?? html`<span class="meta">none</span>`}</td>
     <td><code>${e.method} ${e.host}${e.path}</code></td>
     <td class="num">${e.status}</td>
@@ -93,11 +116,26 @@ export function trafficPage(model: TrafficModel): Markup {
 ${flashNotice(model.flash)}
 ${form}
 <section class="card" aria-labelledby="chart-heading"><h2 id="chart-heading">Over the ${TRAFFIC_RANGES[f.range].label}</h2>${trafficChart(model.buckets, model.bucketMs)}</section>
+<section class="card" aria-labelledby="totals-heading"><h2 id="totals-heading">Totals</h2>
+${
+  model.byService.length
+    ? html`${totalsTable(
+        "By service",
+        "Service",
+        model.byService.map((total) => ({ label: total.key ? html`${total.key}` : html`<span class="meta">no service</span>`, total })),
+      )}${totalsTable(
+        "By caller",
+        "Caller",
+        model.byCaller.map((total) => ({ label: callerCell({ name: total.name ?? total.key, id: total.key, sessionLabel: total.sessionLabel }), total })),
+      )}`
+    : html`<p class="meta">No request in this window.</p>`
+}
+</section>
 <section aria-labelledby="log-heading"><h2 id="log-heading">Requests, newest first</h2>
 <p class="hint">The log keeps method, host, path, status and timing: never headers, query strings or bodies.</p>
 ${
   rows.length
-    ? html`<div class="table-wrap"><table><thead><tr><th scope="col">When</th><th scope="col">Agent</th><th scope="col">Service</th><th scope="col">Request</th><th scope="col" class="num">Status</th><th scope="col">Refusal</th><th scope="col" class="num">Time</th></tr></thead><tbody>${rows}</tbody></table></div>`
+    ? html`<div class="table-wrap"><table><thead><tr><th scope="col">When</th><th scope="col">Caller</th><th scope="col">Service</th><th scope="col">Request</th><th scope="col" class="num">Status</th><th scope="col">Refusal</th><th scope="col" class="num">Time</th></tr></thead><tbody>${rows}</tbody></table></div>`
     : html`<p class="notice info">No request in this window matches.</p>`
 }
 ${logPager(base, filterQuery(f), model.cursors)}
