@@ -132,7 +132,7 @@ describe("edgevault vault agent", () => {
     const cases: [string[], RegExp, Record<string, string>?][] = [
       [["vault", "agent", "add", "my-agent", "--vault", "payments", "--role", "owner"], /--role: must be proxy, member or admin/],
       [["vault", "agent", "set-role", "my-agent", "--vault", "payments"], /--role: is required: proxy, member or admin/],
-      [["vault", "agent", "add", "My Agent", "--vault", "payments"], /<name> must be 3-64 characters/],
+      [["vault", "agent", "add", "My Agent", "--vault", "payments"], /<name> must be 1-128 characters/],
       [["vault", "agent", "add", "--vault", "payments"], /Missing argument <name>/],
       [["vault", "agent", "list", "--vault", "Bad_Vault"], /--vault: must be lowercase letters/],
       [["vault", "agent", "list"], /EDGEVAULT_VAULT must be lowercase letters/, { EDGEVAULT_VAULT: "Bad_Vault" }],
