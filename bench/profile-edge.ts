@@ -31,7 +31,8 @@ import { withCpu } from "./process-cpu.ts";
 import type { CpuProfile } from "./profile.ts";
 import type { ServersInfo } from "./servers.child.ts";
 import { PATH } from "./settings.ts";
-import { bundleSourceMaps, summarizeWorkerProfile, type WorkerProfileSummary } from "./worker-profile.ts";
+import { floorSteps, proxySteps } from "./proxy-steps.ts";
+import { bundleSourceMaps, type Step, summarizeWorkerProfile, type WorkerProfileSummary } from "./worker-profile.ts";
 
 const flag = (name: string, fallback: string) =>
   process.argv
@@ -49,7 +50,7 @@ const OUT = path.join(os.tmpdir(), "edgevault-edge-profiles");
 const began = performance.now();
 const log = (line: string) => process.stderr.write(`[profile-edge ${((performance.now() - began) / 1000).toFixed(1)}s] ${line}\n`);
 
-type Target = { id: string; title: string; component: "edge" | "floor"; inspectorPort: number; url: string; headers: Record<string, string> };
+type Target = { id: string; title: string; component: "edge" | "floor"; inspectorPort: number; url: string; headers: Record<string, string>; steps: Step[] };
 export type EdgeProfile = {
   id: string;
   title: string;
@@ -103,10 +104,11 @@ async function main(): Promise<void> {
         inspectorPort: edgePort,
         url: `${edge.addr}/proxy/${SERVICE_HOST}${PATH}`,
         headers: { authorization: `Bearer ${bench.session}` },
+        steps: proxySteps(),
       },
     ];
     if (floor) {
-      const onFloor = { component: "floor", inspectorPort: floorPort, headers: noHeaders } as const;
+      const onFloor = { component: "floor", inspectorPort: floorPort, headers: noHeaders, steps: floorSteps() } as const;
       targets.push(
         { id: "floor", title: "floor: bare forwarding Worker", url: `${floor.addr}${PATH}`, ...onFloor },
         { id: "floor-admit", title: "floor + one Durable Object call before", url: `${floor.addr}/__admit${PATH}`, ...onFloor },
@@ -157,7 +159,7 @@ async function profileTarget(target: Target): Promise<EdgeProfile> {
       p50: measured.p50,
       workerdCpuMs: parts[`${target.component}/workerd`] ?? Number.NaN,
       allCpuMs: measured.serverCpuMs ?? Number.NaN,
-      summary: summarizeWorkerProfile(profile, maps, measured.requests),
+      summary: summarizeWorkerProfile(profile, maps, measured.requests, target.steps),
       file,
     };
   } finally {
@@ -172,6 +174,10 @@ function render(p: EdgeProfile): string {
     "",
     `${p.requests} requests, ${p.rps.toFixed(0)} req/s, p50 ${p.p50.toFixed(2)} ms; workerd CPU ${ms(p.workerdCpuMs)} ms/request (all of wrangler dev ${ms(p.allCpuMs)});`,
     `sampled in the Worker's isolate: ${ms(p.summary.busyMsPerRequest)} ms/request busy (JavaScript ${ms(p.summary.jsMsPerRequest)}), ${p.summary.samples} samples. ${p.file}`,
+    "",
+    "| step (innermost on the stack) | ms/request | share of busy |",
+    "|---|---:|---:|",
+    ...p.summary.steps.map((a) => `| ${a.name} | ${ms(a.msPerRequest)} | ${(a.share * 100).toFixed(1)} % |`),
     "",
     "| area | ms/request | share of busy |",
     "|---|---:|---:|",

@@ -19,6 +19,12 @@ import type { CpuProfile } from "./profile.ts";
 export type ScriptMaps = Map<string, { url: string; map?: SourceMap; mapDir?: string }>;
 
 export type WorkerLine = { name: string; msPerRequest: number; share: number };
+/**
+ * A step of a path (e.g. "the token's SHA-256 and MAC"): a sample belongs to the innermost step
+ * on its stack, so a step nested in another (the token inside admission) is not counted twice,
+ * and native work (a `crypto.subtle` call) counts for the step whose code called it.
+ */
+export type Step = { name: string; holds(place: Place): boolean };
 export type WorkerProfileSummary = {
   samples: number;
   /** Sampled time that was not idle, per request. */
@@ -29,6 +35,8 @@ export type WorkerProfileSummary = {
   functions: WorkerLine[];
   /** The edge's (or the floor Worker's) own functions, with everything they call. */
   inclusive: WorkerLine[];
+  /** Every busy sample in exactly one step (or, outside every step, by area); empty without steps. */
+  steps: WorkerLine[];
 };
 
 /**
@@ -56,19 +64,19 @@ export async function bundleSourceMaps(inspector: Inspector): Promise<ScriptMaps
 }
 
 type Frame = CpuProfile["nodes"][number]["callFrame"];
-type Place = { name: string; file: string };
+export type Place = { name: string; file: string; line: number };
 
 /** A frame's function and the source file it came from (the repository's or a package's path). */
 function placeOf(frame: Frame, maps: ScriptMaps): Place {
   const fn = frame.functionName || "(anonymous)";
   const script = maps.get(frame.scriptId ?? "");
   const url = script?.url ?? frame.url;
-  if (!url) return { name: fn, file: "" };
+  if (!url) return { name: fn, file: "", line: 0 };
   const entry = script?.map?.findEntry(frame.lineNumber, frame.columnNumber ?? 0);
   const original = entry && "originalSource" in entry ? entry : undefined;
   const file = original ? repositoryPath(path.resolve(script?.mapDir ?? "", String(original.originalSource))) : url;
   const line = original ? Number(original.originalLine) + 1 : frame.lineNumber + 1;
-  return { name: `${fn} (${file}:${line})`, file };
+  return { name: `${fn} (${file}:${line})`, file, line };
 }
 
 /** A source file as the repository names it: `workers/proxy/…`, `node_modules/hono/…`, `.wrangler/tmp/…` (wrangler's own wrappers). */
@@ -104,7 +112,7 @@ function areaOf(frame: Frame, place: Place): string {
 /** The repository's own code: what the inclusive table lists. */
 const ownCode = (file: string) => file.startsWith("workers/") || file.startsWith("durable-objects/") || file.startsWith("bench/");
 
-export function summarizeWorkerProfile(profile: CpuProfile, maps: ScriptMaps, requests: number, top = 25): WorkerProfileSummary {
+export function summarizeWorkerProfile(profile: CpuProfile, maps: ScriptMaps, requests: number, steps: readonly Step[] = [], top = 25): WorkerProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
@@ -112,6 +120,7 @@ export function summarizeWorkerProfile(profile: CpuProfile, maps: ScriptMaps, re
   const functions = new Map<string, number>();
   const areas = new Map<string, number>();
   const inclusive = new Map<string, number>();
+  const bySteps = new Map<string, number>();
   let busyUs = 0;
   let jsUs = 0;
   let samples = 0;
@@ -128,12 +137,19 @@ export function summarizeWorkerProfile(profile: CpuProfile, maps: ScriptMaps, re
     const area = areaOf(node.callFrame, place);
     areas.set(area, (areas.get(area) ?? 0) + us);
     const seen = new Set<string>();
+    let step: string | undefined;
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const up = places.get(at);
-      if (up && ownCode(up.file) && !seen.has(up.name)) {
+      if (!up) continue;
+      step ??= steps.find((s) => s.holds(up))?.name;
+      if (ownCode(up.file) && !seen.has(up.name)) {
         seen.add(up.name);
         inclusive.set(up.name, (inclusive.get(up.name) ?? 0) + us);
       }
+    }
+    if (steps.length > 0) {
+      const where = step ?? `outside every step: ${area}`;
+      bySteps.set(where, (bySteps.get(where) ?? 0) + us);
     }
   });
   const perRequest = (us: number) => (requests ? us / 1000 / requests : Number.NaN);
@@ -149,5 +165,6 @@ export function summarizeWorkerProfile(profile: CpuProfile, maps: ScriptMaps, re
     areas: lines(areas, 30),
     functions: lines(functions, top),
     inclusive: lines(inclusive, top),
+    steps: lines(bySteps, 40),
   };
 }
