@@ -64,6 +64,34 @@ function needlesOf(secrets: readonly InjectedSecret[]): Needle[] {
     .sort((a, b) => b.bytes.length - a.bytes.length);
 }
 
+/** The needles indexed by their first byte, and which bytes begin one. */
+type NeedleTable = { byFirstByte: readonly (readonly Needle[])[]; starts: Uint8Array };
+
+/**
+ * The table of one request's secrets, built once for the array it was given: the response's
+ * headers and its body are redacted for the same array, and deriving every encoded form and its
+ * bytes again for each header was most of redaction's cost on a small answer (bench/README.md,
+ * issue 24). Keyed weakly by the array, so it lives as long as the request's array does and
+ * nothing about a secret outlives the request.
+ */
+const tables = new WeakMap<readonly InjectedSecret[], NeedleTable>();
+
+function needleTableOf(secrets: readonly InjectedSecret[]): NeedleTable {
+  let table = tables.get(secrets);
+  if (!table) {
+    const byFirstByte: Needle[][] = Array.from({ length: 256 }, () => []);
+    const starts = new Uint8Array(256);
+    for (const needle of needlesOf(secrets)) {
+      const first = needle.bytes[0] ?? 0;
+      byFirstByte[first]?.push(needle);
+      starts[first] = 1;
+    }
+    table = { byFirstByte, starts };
+    tables.set(secrets, table);
+  }
+  return table;
+}
+
 /**
  * A redactor over one byte stream: `push` each chunk and pass on what it returns, then `end`.
  * What it returns is what a one-shot redaction of the whole stream returns, however it is split.
@@ -71,17 +99,15 @@ function needlesOf(secrets: readonly InjectedSecret[]): Needle[] {
 export class Redactor {
   /** How many values were replaced so far. */
   count = 0;
-  readonly #byFirstByte: Needle[][] = Array.from({ length: 256 }, () => []);
+  readonly #byFirstByte: readonly (readonly Needle[])[];
   /** 1 where some form begins with that byte: the scan skips every other byte in a tight loop. */
-  readonly #starts = new Uint8Array(256);
+  readonly #starts: Uint8Array;
   #pending: Uint8Array = new Uint8Array(0);
 
   constructor(secrets: readonly InjectedSecret[]) {
-    for (const needle of needlesOf(secrets)) {
-      const first = needle.bytes[0] ?? 0;
-      this.#byFirstByte[first]?.push(needle);
-      this.#starts[first] = 1;
-    }
+    const table = needleTableOf(secrets);
+    this.#byFirstByte = table.byFirstByte;
+    this.#starts = table.starts;
   }
 
   /** The output for one more chunk (parts of it may be held back until the next). */
@@ -178,7 +204,13 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 export function redactHeaders(headers: Headers, secrets: readonly InjectedSecret[]): { headers: Headers; count: number } {
   const out = new Headers();
   let count = 0;
+  const { starts } = needleTableOf(secrets);
   for (const [name, value] of headers) {
+    // Most header values hold no byte a form begins with: they pass as they are, unconverted.
+    if (!mayHoldNeedle(value, starts)) {
+      out.append(name, value);
+      continue;
+    }
     const redactor = new Redactor(secrets);
     const bytes = Uint8Array.from(value, (c) => c.charCodeAt(0) & 0xff);
     const redacted = concat([...redactor.push(bytes), ...redactor.end()]);
@@ -186,6 +218,12 @@ export function redactHeaders(headers: Headers, secrets: readonly InjectedSecret
     out.append(name, redactor.count === 0 ? value : byteString(redacted));
   }
   return { headers: out, count };
+}
+
+/** False when no character of a byte string is a byte some form begins with. */
+function mayHoldNeedle(value: string, starts: Uint8Array): boolean {
+  for (let i = 0; i < value.length; i++) if (starts[value.charCodeAt(i) & 0xff] === 1) return true;
+  return false;
 }
 
 /** Bytes as a byte string (one character each), a slice at a time: a long header must not overflow the argument list. */
