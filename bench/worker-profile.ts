@@ -109,6 +109,11 @@ function areaOf(frame: Frame, place: Place): string {
   return `other: ${file}`;
 }
 
+function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
 /** The repository's own code: what the inclusive table lists. */
 const ownCode = (file: string) => file.startsWith("workers/") || file.startsWith("durable-objects/") || file.startsWith("bench/");
 
@@ -124,9 +129,13 @@ export function summarizeWorkerProfile(profile: CpuProfile, maps: ScriptMaps, re
   let busyUs = 0;
   let jsUs = 0;
   let samples = 0;
+  const cap = 2 * medianOf(profile.timeDeltas);
   profile.samples.forEach((id, i) => {
-    // A sample's delta is the time since the previous sample: it is charged to this one.
-    const us = profile.timeDeltas[i] ?? 0;
+    // A sample's delta is the wall time since the previous sample, charged to this one. On a busy
+    // machine the isolate's thread (and the sampler's) wait for a core, and the sample after the
+    // wait would be charged the whole wait: capped at twice the median interval, a sample counts
+    // for about the CPU time it stands for.
+    const us = Math.min(profile.timeDeltas[i] ?? 0, cap);
     const node = byId.get(id);
     const place = places.get(id);
     if (!node || !place || node.callFrame.functionName === "(idle)") return;
