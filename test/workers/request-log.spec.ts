@@ -122,4 +122,41 @@ describe("a batch of log rows is written whole, each row as given and attested",
       .all<{ payload: string }>();
     expect(attested.results.map((r) => (JSON.parse(r.payload) as { path: string }).path)).toEqual(["/old", "/a", "/b", "/c"]);
   });
+
+  it("rows with every value are bound to the one statement: drizzle builds no INSERT per row", async () => {
+    const company = await createCompany();
+    const db = createDatabase(env.DB);
+    await writeRequestLogRows(db, []);
+    let built = 0;
+    const counting = new Proxy(db, {
+      get: (target, property, receiver) =>
+        property === "insert"
+          ? (...args: Parameters<typeof db.insert>) => {
+              built += 1;
+              return target.insert(...args);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const row = {
+      companyId: company.id,
+      vaultId: "vlt_bound",
+      actorType: "agent",
+      actorId: "agt_x",
+      method: "GET",
+      host: "h.example",
+      latencyMs: 1,
+      status: 200,
+    };
+    // The first batch of an isolate may make the statement (once); the second makes none.
+    await writeRequestLogRows(counting, [{ ...row, path: "/1", createdAt: Date.now() }]);
+    built = 0;
+    await writeRequestLogRows(
+      counting,
+      [1, 2, 3].map((i) => ({ ...row, path: `/${i}`, createdAt: Date.now(), bytesIn: null })),
+      0,
+    );
+    expect(built).toBe(0);
+    const written = await env.DB.prepare("SELECT count(*) AS n FROM request_log WHERE vault_id = 'vlt_bound'").first<{ n: number }>();
+    expect(written?.n).toBe(4);
+  });
 });

@@ -56,7 +56,10 @@ function rowInsert(db: Database): { sql: string; columns: Column[] } {
       .insert(requestLog)
       .values(Object.fromEntries(columns.map((name) => [name, sql.placeholder(name)])) as unknown as RequestLogRow)
       .toSQL();
-    rowInsertMade = { sql: query.sql, columns: query.params.map((param) => (param as Placeholder<Column>).name) };
+    // drizzle hands each placeholder back wrapped in its column's `Param`.
+    const named = query.params.map((param) => ((param as { value?: unknown }).value ?? param) as Placeholder<Column>);
+    if (named.some((p) => !columns.includes(p.name))) throw new Error("request_log's INSERT: a parameter is not a column's placeholder");
+    rowInsertMade = { sql: query.sql, columns: named.map((p) => p.name) };
   }
   return rowInsertMade;
 }
