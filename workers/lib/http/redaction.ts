@@ -59,13 +59,16 @@ function needlesOf(secrets: readonly InjectedSecret[]): Needle[] {
     if (value.length < MIN_REDACTED_LENGTH) continue;
     for (const form of encodedForms(value)) if (!byForm.has(form)) byForm.set(form, key);
   }
-  return [...byForm]
-    .map(([form, key]) => ({ bytes: utf8.encode(form), replacement: utf8.encode(`[REDACTED:${key}]`) }))
-    .sort((a, b) => b.bytes.length - a.bytes.length);
+  // One replacement's bytes per key, shared by its forms.
+  const replacements = new Map<string, Uint8Array>();
+  const replacementOf = (key: string) => replacements.get(key) ?? replacements.set(key, utf8.encode(`[REDACTED:${key}]`)).get(key) ?? new Uint8Array(0);
+  return [...byForm].map(([form, key]) => ({ bytes: utf8.encode(form), replacement: replacementOf(key) })).sort((a, b) => b.bytes.length - a.bytes.length);
 }
 
+const NO_NEEDLES: readonly Needle[] = [];
+
 /** The needles indexed by their first byte, and which bytes begin one. */
-type NeedleTable = { byFirstByte: readonly (readonly Needle[])[]; starts: Uint8Array };
+type NeedleTable = { byFirstByte: readonly (readonly Needle[] | undefined)[]; starts: Uint8Array };
 
 /**
  * The table of one request's secrets, built once for the array it was given: the response's
@@ -79,11 +82,12 @@ const tables = new WeakMap<readonly InjectedSecret[], NeedleTable>();
 function needleTableOf(secrets: readonly InjectedSecret[]): NeedleTable {
   let table = tables.get(secrets);
   if (!table) {
-    const byFirstByte: Needle[][] = Array.from({ length: 256 }, () => []);
+    // Lists only for the bytes a form begins with: 256 empty arrays per request were most of the table's cost.
+    const byFirstByte: (Needle[] | undefined)[] = new Array(256);
     const starts = new Uint8Array(256);
     for (const needle of needlesOf(secrets)) {
       const first = needle.bytes[0] ?? 0;
-      byFirstByte[first]?.push(needle);
+      (byFirstByte[first] ??= []).push(needle);
       starts[first] = 1;
     }
     table = { byFirstByte, starts };
@@ -99,7 +103,7 @@ function needleTableOf(secrets: readonly InjectedSecret[]): NeedleTable {
 export class Redactor {
   /** How many values were replaced so far. */
   count = 0;
-  readonly #byFirstByte: readonly (readonly Needle[])[];
+  readonly #byFirstByte: readonly (readonly Needle[] | undefined)[];
   /** 1 where some form begins with that byte: the scan skips every other byte in a tight loop. */
   readonly #starts: Uint8Array;
   #pending: Uint8Array = new Uint8Array(0);
@@ -150,7 +154,7 @@ export class Redactor {
       // Most bytes begin no form: skip them without looking at any (the hot loop of a large body).
       while (i < buffer.length && starts[buffer[i] as number] === 0) i++;
       if (i === buffer.length) break;
-      const candidates = this.#byFirstByte[buffer[i] ?? 0] ?? [];
+      const candidates = this.#byFirstByte[buffer[i] ?? 0] ?? NO_NEEDLES;
       for (let n = 0; n < candidates.length; n++) {
         const needle = candidates[n] as Needle;
         const fits = i + needle.bytes.length <= buffer.length;
@@ -212,7 +216,8 @@ export function redactHeaders(headers: Headers, secrets: readonly InjectedSecret
       continue;
     }
     const redactor = new Redactor(secrets);
-    const bytes = Uint8Array.from(value, (c) => c.charCodeAt(0) & 0xff);
+    const bytes = new Uint8Array(value.length);
+    for (let i = 0; i < value.length; i++) bytes[i] = value.charCodeAt(i) & 0xff;
     const redacted = concat([...redactor.push(bytes), ...redactor.end()]);
     count += redactor.count;
     out.append(name, redactor.count === 0 ? value : byteString(redacted));
