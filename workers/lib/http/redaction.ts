@@ -87,7 +87,9 @@ function needleTableOf(secrets: readonly InjectedSecret[]): NeedleTable {
     const starts = new Uint8Array(256);
     for (const needle of needlesOf(secrets)) {
       const first = needle.bytes[0] ?? 0;
-      (byFirstByte[first] ??= []).push(needle);
+      const list = byFirstByte[first] ?? [];
+      list.push(needle);
+      byFirstByte[first] = list;
       starts[first] = 1;
     }
     table = { byFirstByte, starts };
