@@ -46,7 +46,7 @@ describe("a remembered token read is only ever the read its MAC key would make",
     expect(before?.hash).toBe(await sha256Hex(company.ownerKey));
     expect(await readTokenAndHash({ ...env, TOKEN_MAC_KEY: "another-token-mac-key-0123456789ab" }, company.ownerKey)).toBeUndefined();
     const after = await readTokenAndHash(env, company.ownerKey);
-    expect(after).toEqual(before);
+    expect({ parsed: after?.parsed, hash: after?.hash }).toEqual({ parsed: before?.parsed, hash: before?.hash });
     expect(after).not.toBe(before);
   });
 
