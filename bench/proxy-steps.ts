@@ -107,7 +107,7 @@ export function proxySteps(): Step[] {
     },
     { name: "Hono: routing, context, middleware chain", holds: under("node_modules/hono/", "node_modules/@hono/", "node_modules/zod/") },
     {
-      name: "wrangler dev's wrappers and the bundle's helpers (not in production)",
+      name: "wrangler dev's wrappers (not in production) and the bundle's __name helper (in production too)",
       holds: (p) => p.file.includes(".wrangler/") || p.file.startsWith("file://") || p.file.startsWith("node_modules/wrangler/"),
     },
   ];
@@ -118,7 +118,7 @@ export function floorSteps(): Step[] {
   return [
     { name: "the floor Worker's code (bench/floor-worker.ts)", holds: (p) => p.file.endsWith("floor-worker.ts") },
     {
-      name: "wrangler dev's wrappers and the bundle's helpers (not in production)",
+      name: "wrangler dev's wrappers (not in production) and the bundle's __name helper (in production too)",
       holds: (p) => p.file.includes(".wrangler/") || p.file.startsWith("file://") || p.file.startsWith("node_modules/wrangler/"),
     },
   ];
