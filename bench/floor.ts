@@ -15,8 +15,11 @@ const READY_TIMEOUT_MS = 90_000;
 
 export type FloorWorker = { addr: string; stop(): Promise<void> };
 
-/** The floor Worker forwarding every request to `upstream` (an origin such as http://127.0.0.1:8080). */
-export async function launchFloor(upstream: string): Promise<FloorWorker> {
+/**
+ * The floor Worker forwarding every request to `upstream` (an origin such as http://127.0.0.1:8080);
+ * `inspectorPort` opens wrangler's inspector there (bench/profile-edge.ts).
+ */
+export async function launchFloor(upstream: string, options: { inspectorPort?: number } = {}): Promise<FloorWorker> {
   const dir = await mkdtemp(path.join(tmpdir(), "edgevault-bench-floor-"));
   const envFile = path.join(dir, "empty.env");
   await writeFile(envFile, "");
@@ -32,7 +35,7 @@ export async function launchFloor(upstream: string): Promise<FloorWorker> {
       "--port",
       "0",
       "--inspector-port",
-      "0",
+      String(options.inspectorPort ?? 0),
       "--persist-to",
       path.join(dir, "state"),
       "--env-file",

@@ -7,10 +7,16 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 
-type CpuProfile = {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
-  /** Microseconds on the monotonic clock shared by every process (process.hrtime). */
+/** V8's CPU profile, as `node --cpu-prof` writes it and as the inspector's `Profiler.stop` returns it. */
+export type CpuProfile = {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; scriptId?: string; url: string; lineNumber: number; columnNumber?: number };
+    children?: number[];
+  }[];
+  /** Microseconds on the profiled process's monotonic clock (for Node, process.hrtime, shared by every process). */
   startTime: number;
+  endTime?: number;
   samples: number[];
   timeDeltas: number[];
 };

@@ -95,6 +95,41 @@ describe("faults upstream: clean answers, logged, slot released (max_concurrent:
   });
 });
 
+/** The vault's newest request-log row, after the buffered rows are written. */
+async function newestEntry(s: ProxySetup): Promise<Record<string, unknown> | undefined> {
+  await flushRequestLog();
+  const logs = await call("GET", `/v1/vaults/${s.vault}/logs?limit=1`, { token: s.company.ownerKey });
+  return (logs.body.entries as Record<string, unknown>[])[0];
+}
+
+describe("a body of declared length that is not redacted passes through the runtime's own stream (max_concurrent: 1)", () => {
+  it("byte for byte, its Content-Length kept, its length logged, its slot back", async () => {
+    const s = await oneAtATime();
+    const big = await proxyFetch(s, `/r/${requestId()}/big/100000`);
+    expect(big.headers.get("content-length")).toBe("100000");
+    const bytes = new Uint8Array(await big.arrayBuffer());
+    expect(bytes.byteLength).toBe(100000);
+    expect(new TextDecoder().decode(bytes.subarray(0, 6))).toBe("abcdef");
+    expect(await newestEntry(s)).toMatchObject({ status: 200, bytes_out: 100000 });
+    const next = await proxyFetch(s, `/r/${requestId()}/big/16`);
+    expect(next.status).toBe(200);
+    expect((await next.arrayBuffer()).byteLength).toBe(16);
+  });
+
+  it("a reset mid-body ends the client's body in an error, logged with no byte count, and the slot comes back", async () => {
+    const s = await oneAtATime();
+    const unredacted = await call("PATCH", `/v1/vaults/${s.vault}/services/svc`, { token: s.company.ownerKey, body: { redact_response: false } });
+    expect(unredacted.status).toBe(200);
+    const reset = await proxyFetch(s, `/r/${requestId()}/reset`);
+    expect(reset.status).toBe(200);
+    expect(await bodyFails(reset)).toBe(true);
+    expect(await newestEntry(s)).toMatchObject({ status: 200, bytes_out: null });
+    const next = await proxyFetch(s, `/r/${requestId()}/x`);
+    expect(next.status).toBe(200);
+    await next.arrayBuffer();
+  });
+});
+
 describe("races", () => {
   it("rotation during in-flight requests: those admitted finish, the old token is refused from the next request on, one redemption wins", async () => {
     const s = await proxySetup();

@@ -6,7 +6,9 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, createVault } from "./helpers.ts";
+import { createDatabase } from "../../workers/db/client.ts";
+import { writeRequestLogRows } from "../../workers/request-log/request-log.queries.ts";
+import { call, createCompany, createVault } from "./helpers.ts";
 import { proxyFetch, proxySetup } from "./proxy-support.ts";
 import { requestId } from "./upstream.ts";
 
@@ -82,5 +84,79 @@ describe("in local dev a read of the request log sees every request answered bef
       ["api.not-configured.com", 403],
       [s.host, 200],
     ]);
+  });
+});
+
+describe("a batch of log rows is written whole, each row as given and attested", () => {
+  it("rows with every value and a row leaving created_at and count to their defaults, in one batch with the prune", async () => {
+    const company = await createCompany();
+    const db = createDatabase(env.DB);
+    const base = { companyId: company.id, vaultId: "vlt_batch", actorType: "agent", actorId: "agt_x", method: "GET", host: "api.example.com", latencyMs: 2 };
+    const old = Date.now() - 10_000;
+    await writeRequestLogRows(db, [{ ...base, path: "/old", status: 200, createdAt: old - 1 }]);
+    const before = Date.now();
+    await writeRequestLogRows(
+      db,
+      [
+        { ...base, path: "/a", status: 200, service: "svc", bytesIn: 3, bytesOut: 35, redactions: 1, createdAt: before },
+        { ...base, path: "/b", status: 403, denial: "forbidden", count: 4, createdAt: before + 1 },
+        { ...base, path: "/c", status: 429 },
+      ],
+      old,
+    );
+    const rows = await env.DB.prepare(
+      "SELECT path, status, service, bytes_in, bytes_out, denial, redactions, count, created_at FROM request_log WHERE company_id = ? ORDER BY id",
+    )
+      .bind(company.id)
+      .all<Record<string, unknown>>();
+    expect(rows.results.map(({ created_at: _, ...row }) => row)).toEqual([
+      { path: "/a", status: 200, service: "svc", bytes_in: 3, bytes_out: 35, denial: null, redactions: 1, count: 1 },
+      { path: "/b", status: 403, service: null, bytes_in: null, bytes_out: null, denial: "forbidden", redactions: null, count: 4 },
+      { path: "/c", status: 429, service: null, bytes_in: null, bytes_out: null, denial: null, redactions: null, count: 1 },
+    ]);
+    expect(rows.results.map((row) => row.created_at).slice(0, 2)).toEqual([before, before + 1]);
+    // Left to the column's default, created_at is the database's now, to the second.
+    expect(Number(rows.results[2]?.created_at)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    const attested = await env.DB.prepare("SELECT payload FROM chain_records WHERE company_id = ? AND payload LIKE '%proxy.request%' ORDER BY record_index")
+      .bind(company.id)
+      .all<{ payload: string }>();
+    expect(attested.results.map((r) => (JSON.parse(r.payload) as { path: string }).path)).toEqual(["/old", "/a", "/b", "/c"]);
+  });
+
+  it("rows with every value are bound to the one statement: drizzle builds no INSERT per row", async () => {
+    const company = await createCompany();
+    const db = createDatabase(env.DB);
+    await writeRequestLogRows(db, []);
+    let built = 0;
+    const counting = new Proxy(db, {
+      get: (target, property, receiver) =>
+        property === "insert"
+          ? (...args: Parameters<typeof db.insert>) => {
+              built += 1;
+              return target.insert(...args);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const row = {
+      companyId: company.id,
+      vaultId: "vlt_bound",
+      actorType: "agent",
+      actorId: "agt_x",
+      method: "GET",
+      host: "h.example",
+      latencyMs: 1,
+      status: 200,
+    };
+    // The first batch of an isolate may make the statement (once); the second makes none.
+    await writeRequestLogRows(counting, [{ ...row, path: "/1", createdAt: Date.now() }]);
+    built = 0;
+    await writeRequestLogRows(
+      counting,
+      [1, 2, 3].map((i) => ({ ...row, path: `/${i}`, createdAt: Date.now(), bytesIn: null })),
+      0,
+    );
+    expect(built).toBe(0);
+    const written = await env.DB.prepare("SELECT count(*) AS n FROM request_log WHERE vault_id = 'vlt_bound'").first<{ n: number }>();
+    expect(written?.n).toBe(4);
   });
 });

@@ -13,7 +13,7 @@ import type { PresentedActor } from "./actor-gate-client.ts";
 import { presentedActorOf } from "./actor-gate-client.ts";
 import type { PresentedToken } from "./bearer.ts";
 import type { Caller } from "./hold-to-row.ts";
-import { readToken } from "./token-signer.ts";
+import { readTokenAndHash } from "./token-signer.ts";
 
 /** `hash`: the SHA-256 of the whole token, which is all the edge stores of it. */
 export type Credential =
@@ -29,16 +29,17 @@ export type Credential =
  */
 export async function readCredential(env: Env, presented: PresentedToken): Promise<Credential | "not_a_credential" | undefined> {
   const { token, viaCookie } = presented;
-  const parsed = await readToken(env, token);
-  if (!parsed) {
+  const read = await readTokenAndHash(env, token);
+  if (!read) {
     const anyString = configOf(env).environment === "dev" && !viaCookie && parseToken(token) === undefined;
     return anyString ? { kind: "company_key", hash: await sha256Hex(token), anyString } : undefined;
   }
-  if (parsed.kind === "userSession") return { kind: "user_session", hash: await sha256Hex(token), viaCookie };
+  const { parsed, hash } = read;
+  if (parsed.kind === "userSession") return { kind: "user_session", hash, viaCookie };
   if (viaCookie) return undefined; // only user sessions live in cookies
-  if (parsed.kind === "companyKey") return { kind: "company_key", hash: await sha256Hex(token), anyString: false };
+  if (parsed.kind === "companyKey") return { kind: "company_key", hash, anyString: false };
   const actor = presentedActorOf(parsed);
-  return actor ? { kind: "actor", hash: await sha256Hex(token), actor } : "not_a_credential";
+  return actor ? { kind: "actor", hash, actor } : "not_a_credential";
 }
 
 /** The table's view of a credential not yet resolved: which kind of caller, company role unknown. */

@@ -7,7 +7,8 @@
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema.ts";
 
-export type Database = DrizzleD1Database<typeof schema>;
+/** With the D1 binding it runs on (`$client`): a batch of raw statements goes through the same binding, counted alike. */
+export type Database = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
 /** Keyed by the binding object: a test world with its own binding gets its own client. */
 const clients = new WeakMap<D1Database, Database>();

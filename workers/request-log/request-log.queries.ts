@@ -2,7 +2,7 @@
  * The proxy's request log: reading it, and its two writers' statements (request-log.writer.ts
  * for forwarded requests, durable-objects/gate-denials.ts for counted refusals).
  */
-import { and, eq, gte, inArray, isNotNull, lt, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gte, inArray, is, isNotNull, lt, type Placeholder, SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { type IdCursor, type IdPage, pageById } from "../db/id-page.ts";
 import { requestLog } from "../db/schema.ts";
@@ -16,14 +16,58 @@ export type RequestLogRow = typeof requestLog.$inferInsert;
  * nothing (docs/architecture.md lists the writes that skip `commit`).
  */
 export async function writeRequestLogRows(db: Database, rows: readonly RequestLogRow[], pruneOlderThan?: number): Promise<void> {
-  const [first, ...rest] = rows.map((row) => db.insert(requestLog).values(row));
-  if (!first) return;
-  if (pruneOlderThan === undefined) {
-    await db.batch([first, ...rest]);
-    return;
+  if (rows.length === 0) return;
+  const d1 = db.$client;
+  const insert = rowInsert(db);
+  const prepared = d1.prepare(insert.sql);
+  const writes = rows.map((row) =>
+    // A row leaving a column to its SQL default (`created_at`) is written as drizzle writes it.
+    insert.columns.every((column) => row[column] !== undefined || column in plainDefaults)
+      ? prepared.bind(...insert.columns.map((column) => row[column] ?? plainDefaults[column] ?? null))
+      : statementOf(d1, db.insert(requestLog).values(row)),
+  );
+  if (pruneOlderThan !== undefined) {
+    const vaultIds = [...new Set(rows.map((r) => r.vaultId))];
+    writes.push(statementOf(d1, db.delete(requestLog).where(and(inArray(requestLog.vaultId, vaultIds), lt(requestLog.createdAt, pruneOlderThan)))));
   }
-  const vaultIds = [...new Set(rows.map((r) => r.vaultId))];
-  await db.batch([first, ...rest, db.delete(requestLog).where(and(inArray(requestLog.vaultId, vaultIds), lt(requestLog.createdAt, pruneOlderThan)))]);
+  await d1.batch(writes);
+}
+
+type Column = keyof RequestLogRow;
+
+/** The columns with a plain default, and their defaults; `null` for the nullable ones. */
+const plainDefaults: Partial<Record<Column, unknown>> = Object.fromEntries(
+  Object.entries(getTableColumns(requestLog)).flatMap(([name, column]) =>
+    column.primary ? [] : column.hasDefault && !is(column.default, SQL) ? [[name, column.default as unknown]] : column.notNull ? [] : [[name, null as unknown]],
+  ),
+);
+
+/**
+ * One row's INSERT, as drizzle writes it, made once per isolate with a placeholder per column:
+ * drizzle's builder costs about 0.1 ms a row (9 % of a warm `/proxy` request's time in the
+ * isolate: bench/README.md, issue 24), so each row binds its values to the one statement.
+ */
+let rowInsertMade: { sql: string; columns: Column[] } | undefined;
+
+function rowInsert(db: Database): { sql: string; columns: Column[] } {
+  if (!rowInsertMade) {
+    const columns = Object.entries(getTableColumns(requestLog)).flatMap(([name, column]) => (column.primary ? [] : [name as Column]));
+    const query = db
+      .insert(requestLog)
+      .values(Object.fromEntries(columns.map((name) => [name, sql.placeholder(name)])) as unknown as RequestLogRow)
+      .toSQL();
+    // drizzle hands each placeholder back wrapped in its column's `Param`.
+    const named = query.params.map((param) => ((param as { value?: unknown }).value ?? param) as Placeholder<Column>);
+    if (named.some((p) => !columns.includes(p.name))) throw new Error("request_log's INSERT: a parameter is not a column's placeholder");
+    rowInsertMade = { sql: query.sql, columns: named.map((p) => p.name) };
+  }
+  return rowInsertMade;
+}
+
+/** A drizzle statement as a D1 statement, for a batch that mixes both. */
+function statementOf(d1: D1Database, query: { toSQL(): { sql: string; params: unknown[] } }): D1PreparedStatement {
+  const { sql: text, params } = query.toSQL();
+  return d1.prepare(text).bind(...params);
 }
 
 /** `before` / `after`: older or newer than an entry, as `db/id-page.ts` pages. */

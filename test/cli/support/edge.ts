@@ -75,8 +75,10 @@ export type OwnEdge = Edge & { identity: EdgeIdentity; crash(): Promise<void> };
 /**
  * Starts a `wrangler dev` of its own, with its own state and secrets; given an identity, it
  * restarts the edge that had it (same state directory and secrets), as after a crash.
+ * `inspectorPort` opens wrangler's inspector there (the bench's CPU profile of the edge reaches
+ * it); otherwise it takes a free port nobody is told about.
  */
-export async function launchEdge(restart?: EdgeIdentity): Promise<OwnEdge> {
+export async function launchEdge(restart?: EdgeIdentity, options: { inspectorPort?: number } = {}): Promise<OwnEdge> {
   const identity: EdgeIdentity = restart ?? {
     dir: await mkdtemp(path.join(tmpdir(), "edgevault-cli-test-")),
     platformToken: randomBytes(24).toString("base64url"),
@@ -109,7 +111,7 @@ export async function launchEdge(restart?: EdgeIdentity): Promise<OwnEdge> {
         String(port),
         // Each wrangler dev otherwise takes debugger port 9229, and parallel test files collide.
         "--inspector-port",
-        "0",
+        String(options.inspectorPort ?? 0),
         "--persist-to",
         persistTo,
         "--env-file",

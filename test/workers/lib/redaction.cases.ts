@@ -141,6 +141,19 @@ describe("response headers are redacted too", () => {
     expect(count).toBe(2);
   });
 
+  it("one request's secrets redact its headers and its body alike, each counted on its own", () => {
+    const value = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+    // One array for both, as the proxy hands it: the forms are derived once for it and shared.
+    const secrets = [{ key: "GH_TOKEN", value }];
+    const { headers, count } = redactHeaders(new Headers({ "X-Plain": "zzz", "X-Echo": `token ${value}`, "X-Url": encodeURIComponent(value) }), secrets);
+    const body = new Redactor(secrets);
+    const out = [...body.push(utf8.encode(`{"echo":"${btoa(value)}"}`)), ...body.end()];
+    expect([headers.get("x-plain"), headers.get("x-echo"), headers.get("x-url")]).toEqual(["zzz", "token [REDACTED:GH_TOKEN]", "[REDACTED:GH_TOKEN]"]);
+    expect(count).toBe(2);
+    expect(out.map((part) => text.decode(part)).join("")).toBe('{"echo":"[REDACTED:GH_TOKEN]"}');
+    expect(body.count).toBe(1);
+  });
+
   it("a header of 200,000 bytes holding the value is redacted whole", () => {
     const value = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
     const long = `${"x".repeat(100_000)}${value}${"y".repeat(100_000)}`;

@@ -101,9 +101,49 @@ function needlesOf(secrets: readonly InjectedSecret[]): Needle[] {
     if (value.length < MIN_REDACTED_LENGTH) continue;
     for (const form of encodedForms(value)) if (!byForm.has(form)) byForm.set(form, key);
   }
-  return [...byForm]
-    .map(([form, key]) => ({ bytes: utf8.encode(form), replacement: utf8.encode(`[REDACTED:${key}]`) }))
-    .sort((a, b) => b.bytes.length - a.bytes.length);
+  // One replacement's bytes per key, shared by its forms.
+  const replacements = new Map<string, Uint8Array>();
+  const replacementOf = (key: string) => replacements.get(key) ?? replacements.set(key, utf8.encode(`[REDACTED:${key}]`)).get(key) ?? new Uint8Array(0);
+  return [...byForm].map(([form, key]) => ({ bytes: utf8.encode(form), replacement: replacementOf(key) })).sort((a, b) => b.bytes.length - a.bytes.length);
+}
+
+const NO_NEEDLES: readonly Needle[] = [];
+
+/** The needles indexed by their first byte, and which bytes begin one. */
+type NeedleTable = {
+  byFirstByte: readonly (readonly Needle[] | undefined)[];
+  starts: Uint8Array;
+  /** Every form lower-cased, for header names (which arrive lower-cased and cannot hold `[REDACTED:…]`). */
+  inNames: readonly string[];
+};
+
+/**
+ * The table of one request's secrets, built once for the array it was given: the response's
+ * headers and its body are redacted for the same array, and deriving every encoded form and its
+ * bytes again for each header was most of redaction's cost on a small answer (bench/README.md,
+ * issue 24). Keyed weakly by the array, so it lives as long as the request's array does and
+ * nothing about a secret outlives the request.
+ */
+const tables = new WeakMap<readonly InjectedSecret[], NeedleTable>();
+
+function needleTableOf(secrets: readonly InjectedSecret[]): NeedleTable {
+  let table = tables.get(secrets);
+  if (!table) {
+    // Lists only for the bytes a form begins with: 256 empty arrays per request were most of the table's cost.
+    const byFirstByte: (Needle[] | undefined)[] = new Array(256);
+    const starts = new Uint8Array(256);
+    const needles = needlesOf(secrets);
+    for (const needle of needles) {
+      const first = needle.bytes[0] ?? 0;
+      const list = byFirstByte[first] ?? [];
+      list.push(needle);
+      byFirstByte[first] = list;
+      starts[first] = 1;
+    }
+    table = { byFirstByte, starts, inNames: [...new Set(needles.map((needle) => text.decode(needle.bytes).toLowerCase()))] };
+    tables.set(secrets, table);
+  }
+  return table;
 }
 
 /**
@@ -113,18 +153,15 @@ function needlesOf(secrets: readonly InjectedSecret[]): Needle[] {
 export class Redactor {
   /** How many values were replaced so far. */
   count = 0;
-  readonly #byFirstByte: Needle[][] = Array.from({ length: 256 }, () => []);
+  readonly #byFirstByte: readonly (readonly Needle[] | undefined)[];
   /** 1 where some form begins with that byte: the scan skips every other byte in a tight loop. */
-  readonly #starts = new Uint8Array(256);
+  readonly #starts: Uint8Array;
   #pending: Uint8Array = new Uint8Array(0);
 
-  /** A redactor for `secrets`, or for needles already made for them (`needlesOf`), as the headers of one response share. */
-  constructor(secrets: readonly InjectedSecret[] | { needles: readonly Needle[] }) {
-    for (const needle of "needles" in secrets ? secrets.needles : needlesOf(secrets)) {
-      const first = needle.bytes[0] ?? 0;
-      this.#byFirstByte[first]?.push(needle);
-      this.#starts[first] = 1;
-    }
+  constructor(secrets: readonly InjectedSecret[]) {
+    const table = needleTableOf(secrets);
+    this.#byFirstByte = table.byFirstByte;
+    this.#starts = table.starts;
   }
 
   /** The output for one more chunk (parts of it may be held back until the next). */
@@ -167,7 +204,7 @@ export class Redactor {
       // Most bytes begin no form: skip them without looking at any (the hot loop of a large body).
       while (i < buffer.length && starts[buffer[i] as number] === 0) i++;
       if (i === buffer.length) break;
-      const candidates = this.#byFirstByte[buffer[i] ?? 0] ?? [];
+      const candidates = this.#byFirstByte[buffer[i] ?? 0] ?? NO_NEEDLES;
       for (let n = 0; n < candidates.length; n++) {
         const needle = candidates[n] as Needle;
         const fits = i + needle.bytes.length <= buffer.length;
@@ -221,21 +258,32 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 export function redactHeaders(headers: Headers, secrets: readonly InjectedSecret[]): { headers: Headers; count: number } {
   const out = new Headers();
   let count = 0;
-  const needles = needlesOf(secrets);
-  // A header's name cannot hold `[REDACTED:…]`: one that carries a value (`x-<secret>: 1`) is dropped. Names arrive lower-cased.
-  const inNames = [...new Set(needles.map((needle) => text.decode(needle.bytes).toLowerCase()))];
+  const { starts, inNames } = needleTableOf(secrets);
   for (const [name, value] of headers) {
+    // A header's name cannot hold `[REDACTED:…]`: one that carries a value (`x-<secret>: 1`) is dropped.
     if (inNames.some((form) => name.includes(form))) {
       count++;
       continue;
     }
-    const redactor = new Redactor({ needles });
-    const bytes = Uint8Array.from(value, (c) => c.charCodeAt(0) & 0xff);
+    // Most header values hold no byte a form begins with: they pass as they are, unconverted.
+    if (!mayHoldNeedle(value, starts)) {
+      out.append(name, value);
+      continue;
+    }
+    const redactor = new Redactor(secrets);
+    const bytes = new Uint8Array(value.length);
+    for (let i = 0; i < value.length; i++) bytes[i] = value.charCodeAt(i) & 0xff;
     const redacted = concat([...redactor.push(bytes), ...redactor.end()]);
     count += redactor.count;
     out.append(name, redactor.count === 0 ? value : byteString(redacted));
   }
   return { headers: out, count };
+}
+
+/** False when no character of a byte string is a byte some form begins with. */
+function mayHoldNeedle(value: string, starts: Uint8Array): boolean {
+  for (let i = 0; i < value.length; i++) if (starts[value.charCodeAt(i) & 0xff] === 1) return true;
+  return false;
 }
 
 /** Bytes as a byte string (one character each), a slice at a time: a long header must not overflow the argument list. */
