@@ -20,6 +20,12 @@
  *
  * A value it never saw in the proxy's copy of the vault means a person wrote one (a reconnect, a
  * new client secret, new scopes): what was obtained with the old ones is dropped (`#reconcile`).
+ *
+ * A refresh token is bound to the token endpoint and client it is first sent to (`boundTo`): a
+ * service naming the same key with another token endpoint or client is refused before anything is
+ * sent or changed here (`#boundElsewhere`), so a rogue endpoint never receives the token, never
+ * rotates it over the vault's, and never backs off the service it belongs to. A refresh token a
+ * person stores (a connect) starts over, bound where it is first redeemed.
  */
 import { DurableObject } from "cloudflare:workers";
 import { sealChains } from "../workers/chain/chain-sealer-client.ts";
@@ -40,6 +46,8 @@ import { recordRefreshDenied, sealedCredentialsOf, storeRotatedRefreshToken } fr
 const STATE = "state";
 /** Refresh tokens this object read from D1 or wrote there, newest last: a proxy's copy may hold any of them for a few seconds. */
 const LINEAGE_KEPT = 8;
+/** A service refused for naming another token endpoint is told to come back no sooner than this: nothing changes by itself. */
+const BOUND_ELSEWHERE_RETRY_MS = 60_000;
 
 /** An access token, sealed, and when it is used until and refreshed from. */
 type Held = { sealed: string; usableUntil: number; refreshFrom: number };
@@ -53,6 +61,8 @@ type TokenState = {
   /** The client secret's sealed value the token was obtained with. */
   clientSecret: string | null;
   lineage: string[];
+  /** The token endpoint and client the refresh token (this lineage) was first sent to: the only ones it is sent to. */
+  boundTo?: { tokenEndpoint: string; clientId: string };
   access?: Held;
   pending?: Pending;
   refusal?: Refusal;
@@ -74,6 +84,8 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
   }
 
   async token(ask: TokenAsk): Promise<TokenAnswer> {
+    const elsewhere = await this.#boundElsewhere(ask);
+    if (elsewhere) return elsewhere;
     const state = await this.#reconcile(ask);
     const now = Date.now();
     if (state.pending) {
@@ -124,8 +136,9 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
       }
       const refresh = refreshKey ? (stored.get(refreshKey) ?? null) : null;
       if (refresh !== null && !knownRefresh(refresh)) {
-        // A refresh token this object neither read nor wrote: a person stored it (a connect). The old grant is over.
+        // A refresh token this object neither read nor wrote: a person stored it (a connect). The old grant is over, and its binding.
         state.lineage = [refresh];
+        delete state.boundTo;
         forget("access", "refusal", "pending");
       }
     }
@@ -133,8 +146,32 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
     return state;
   }
 
+  /**
+   * A refusal when the refresh token is bound to another token endpoint or client than `ask`'s —
+   * unless the vault holds a refresh token this object never saw (a person connected again), which
+   * starts over. Nothing of this object's state changes: the service the token belongs to keeps
+   * its access token, its rotation and its backoff.
+   */
+  async #boundElsewhere(ask: TokenAsk): Promise<Failure | undefined> {
+    const state = this.#state;
+    const bound = state?.boundTo;
+    const key = oauthGrantOf(ask.auth) === "refresh_token" ? ask.auth.refresh_token_key : undefined;
+    if (!state || !bound || !key || (bound.tokenEndpoint === ask.auth.token_endpoint && bound.clientId === ask.auth.client_id)) return undefined;
+    const inD1 = (await sealedCredentialsOf(this.#db(), ask.companyId, ask.vault.id, [key])).get(key) ?? null;
+    if (inD1 !== null && !state.lineage.includes(inD1) && inD1 !== state.pending?.sealed) return undefined;
+    return {
+      ok: false,
+      refusal: "failed",
+      reason: `the refresh token "${key}" is sent only to the token endpoint and client it was first used with, and service "${ask.service}" names another; connect the service's account to give it a refresh token of its own, under another key`,
+      retryAt: Date.now() + BOUND_ELSEWHERE_RETRY_MS,
+    };
+  }
+
   /** Obtains a token; requests arriving meanwhile wait on the same one. */
   #refresh(ask: TokenAsk): Promise<TokenAnswer> {
+    // Bound before the first await: a request for another endpoint arriving meanwhile is refused, not joined.
+    if (this.#state && !this.#state.boundTo && oauthGrantOf(ask.auth) === "refresh_token")
+      this.#state.boundTo = { tokenEndpoint: ask.auth.token_endpoint, clientId: ask.auth.client_id };
     this.#refreshing ??= this.#obtain(ask).finally(() => {
       this.#refreshing = undefined;
     });
