@@ -70,6 +70,8 @@ export const OAUTH_SERVICE_ERROR_CODES = [
   "oauth_state_invalid",
   "oauth_connect_failed",
   "oauth_discovery_failed",
+  /** A connect whose service names another token endpoint or client than when it was made. */
+  "service_changed",
 ] as const;
 
 /** The agent channel (WebSockets). */
