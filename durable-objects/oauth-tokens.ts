@@ -16,7 +16,8 @@
  * access token handed out. Should D1 fail between the two, the newer token waits here (`pending`)
  * and is the one the next refresh uses while D1 still holds the old; every later ask stores it
  * first. A provider that refuses (`invalid_grant`, a revoked client) is not asked again before its
- * backoff ends, and its refusal is audited once, when it starts.
+ * backoff ends, and its refusal is audited once, when it starts. An upstream's 401 makes it refresh
+ * at most once per 30 s (REJECTED_REFRESH_GAP_MS); a 401 sooner is the agent's.
  *
  * A value it never saw in the proxy's copy of the vault means a person wrote one (a reconnect, a
  * new client secret, new scopes): what was obtained with the old ones is dropped (`#reconcile`).
@@ -38,7 +39,7 @@ import { sha256Hex } from "../workers/lib/crypto/tokens.ts";
 import { credentialKeysOf } from "../workers/lib/http/inject-auth.ts";
 import { clientCredentialsGrant, refreshTokenGrant, type TokenOutcome } from "../workers/oauth/token-endpoint.ts";
 import { grantDigestOf, tokenSlotOf } from "../workers/oauth/token-slot.ts";
-import { backoffMs, DENIED_BACKOFF_MS, FAILED_BACKOFF_MS, tokenLifetime } from "../workers/oauth/token-timing.ts";
+import { backoffMs, DENIED_BACKOFF_MS, FAILED_BACKOFF_MS, REJECTED_REFRESH_GAP_MS, tokenLifetime } from "../workers/oauth/token-timing.ts";
 import { oauthGrantOf } from "../workers/services/oauth-auth.contract.ts";
 import type { OAuthTokensRpc, TokenAnswer, TokenAsk } from "./oauth-tokens.rpc.ts";
 import { recordRefreshDenied, sealedCredentialsOf, storeRotatedRefreshToken } from "./oauth-tokens.queries.ts";
@@ -66,6 +67,8 @@ type TokenState = {
   access?: Held;
   pending?: Pending;
   refusal?: Refusal;
+  /** When an upstream's 401 last made this object refresh: at most one such refresh per REJECTED_REFRESH_GAP_MS. */
+  rejectedRefreshAt?: number;
 };
 
 type Failure = Extract<TokenAnswer, { ok: false }>;
@@ -93,7 +96,15 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
       if (unsynced) return unsynced;
     }
     const access = state.access;
-    const rejected = ask.need.kind === "rejected" && access !== undefined && (await sha256Hex(await this.#open(ask, access))) === ask.need.sha256;
+    let rejected = ask.need.kind === "rejected" && access !== undefined && (await sha256Hex(await this.#open(ask, access))) === ask.need.sha256;
+    if (rejected) {
+      // An upstream that always answers 401 gets one refresh per window, not one per request: the token stands, the 401 is the agent's.
+      if (state.rejectedRefreshAt !== undefined && now - state.rejectedRefreshAt < REJECTED_REFRESH_GAP_MS) rejected = false;
+      else {
+        state.rejectedRefreshAt = now;
+        await this.#save();
+      }
+    }
     const refusing = state.refusal !== undefined && now < state.refusal.retryAt;
     if (access && now < access.usableUntil && !rejected) {
       if (now >= access.refreshFrom && !refusing) {

@@ -33,6 +33,13 @@ export function tokenLifetime(obtainedAt: number, expiresIn: number | undefined)
   return { usableUntil: obtainedAt + usable * 1000, refreshFrom: obtainedAt + (usable - lead) * 1000 };
 }
 
+/**
+ * At most one refresh per credential this often because an upstream answered 401: an upstream that
+ * always does (a wrong scope, a broken API) would otherwise cost a token call per request. A 401
+ * within this long of the last such refresh goes back to the agent as it is.
+ */
+export const REJECTED_REFRESH_GAP_MS = 30_000;
+
 /** A provider's refusal (a revoked grant or client) is asked again after 30 s, then twice as long each time, at most an hour. */
 export const DENIED_BACKOFF_MS = { first: 30_000, max: 3_600_000 };
 /** Anything else on the way (unreachable, a 5xx, a malformed answer) after 2 s, doubling to a minute. */
