@@ -128,7 +128,7 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
     this.#state ??= { grant, clientSecret: null, lineage: [] };
     const state = this.#state;
     let changed = false;
-    const forget = (...fields: ("access" | "refusal" | "pending")[]) => {
+    const forget = (...fields: ("access" | "refusal" | "pending" | "rejectedRefreshAt")[]) => {
       for (const field of fields) delete state[field];
       changed = true;
     };
@@ -143,14 +143,14 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
       const secret = stored.get(ask.auth.client_secret_key) ?? null;
       if (secret !== state.clientSecret) {
         state.clientSecret = secret;
-        forget("access", "refusal");
+        forget("access", "refusal", "rejectedRefreshAt");
       }
       const refresh = refreshKey ? (stored.get(refreshKey) ?? null) : null;
       if (refresh !== null && !knownRefresh(refresh)) {
         // A refresh token this object neither read nor wrote: a person stored it (a connect). The old grant is over, and its binding.
         state.lineage = [refresh];
         delete state.boundTo;
-        forget("access", "refusal", "pending");
+        forget("access", "refusal", "pending", "rejectedRefreshAt");
       }
     }
     if (changed) await this.#save();
