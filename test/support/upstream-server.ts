@@ -201,7 +201,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
     return;
   }
 
-  if (route === "/endless") {
+  // Under any path too, so a client that appends one (OIDC discovery's /.well-known/…) meets it.
+  if (/^\/endless(\/|$)/.test(route)) {
     await body;
     res.writeHead(200, { "content-type": "application/octet-stream" });
     const chunk = Buffer.alloc(64 * 1024, 0x61);

@@ -172,6 +172,8 @@ export const SERVICE_ERROR_CODES = ["service_exists", "service_host_exists", "se
 export const SSO_ERROR_CODES = [
   "invalid_sso_issuer",
   "sso_discovery_failed",
+  /** An identity provider's (or a connect's discovery) answer over the bytes the edge reads: 502. */
+  "provider_answer_too_large",
   "sso_secret_required",
   "sso_domain_taken",
   "break_glass_required",

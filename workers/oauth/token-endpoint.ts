@@ -9,6 +9,7 @@
  * response body, tokens and all, so they are never passed on or logged).
  */
 import * as oauth from "oauth4webapi";
+import { BodyTooLarge, readAtMost } from "../lib/http/bounded-body.ts";
 import { parseOAuthEndpoint } from "../lib/http/oauth-endpoint.ts";
 import type { OAuthTokenAuth } from "../services/oauth-auth.contract.ts";
 
@@ -177,12 +178,12 @@ async function boundedFetch(url: string, init: oauth.CustomFetchOptions<string, 
     redirect: "manual",
     signal: init.signal,
   });
-  const declared = Number(response.headers.get("content-length") ?? 0);
-  if (declared > MAX_TOKEN_RESPONSE_BYTES) {
-    await response.body?.cancel();
-    throw new TooLarge();
+  let bytes: Uint8Array;
+  try {
+    bytes = await readAtMost(response.body, MAX_TOKEN_RESPONSE_BYTES, response.headers.get("content-length"));
+  } catch (error) {
+    throw error instanceof BodyTooLarge ? new TooLarge() : error;
   }
-  const bytes = await readAtMost(response.body, MAX_TOKEN_RESPONSE_BYTES);
   let body: BodyInit = bytes;
   if ((response.headers.get("content-type") ?? "").includes("json")) {
     try {
@@ -198,28 +199,4 @@ async function boundedFetch(url: string, init: oauth.CustomFetchOptions<string, 
   const headers = new Headers(response.headers);
   headers.delete("content-length");
   return new Response(response.status === 204 || response.status === 304 ? null : body, { status: response.status, statusText: response.statusText, headers });
-}
-
-async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
-  if (!body) return new Uint8Array();
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      throw new TooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
