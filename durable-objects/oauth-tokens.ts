@@ -54,7 +54,9 @@ const BOUND_ELSEWHERE_RETRY_MS = 60_000;
 type Held = { sealed: string; usableUntil: number; refreshFrom: number };
 /** A rotated refresh token not yet in D1 (sealed as its credential row), the D1 value it replaces, and the access token that came with it. */
 type Pending = { sealed: string; replaces: string; access?: Held };
-type Refusal = { kind: "denied"; error: string; attempts: number; retryAt: number } | { kind: "failed"; reason: string; attempts: number; retryAt: number };
+type Refusal =
+  | { kind: "denied"; error: string; attempts: number; retryAt: number }
+  | { kind: "failed"; reason: string; attempts: number; retryAt: number; unusable?: true };
 
 type TokenState = {
   /** The digest of what the token depends on (endpoint, client, grant, scopes, audience): grantDigestOf. */
@@ -301,7 +303,13 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
       if (previous?.kind !== "denied") await this.#auditDenial(ask, outcome.error, state.refusal.retryAt, now);
     } else {
       const attempts = previous?.kind === "failed" ? previous.attempts + 1 : 1;
-      state.refusal = { kind: "failed", reason: outcome.reason, attempts, retryAt: now + backoffMs(FAILED_BACKOFF_MS, attempts) };
+      state.refusal = {
+        kind: "failed",
+        reason: outcome.reason,
+        attempts,
+        retryAt: now + backoffMs(FAILED_BACKOFF_MS, attempts),
+        ...(outcome.unusable ? { unusable: true as const } : {}),
+      };
     }
     await this.#save();
     return answerOf(state.refusal);
@@ -343,5 +351,5 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
 function answerOf(refusal: Refusal): Failure {
   return refusal.kind === "denied"
     ? { ok: false, refusal: "denied", error: refusal.error, retryAt: refusal.retryAt }
-    : { ok: false, refusal: "failed", reason: refusal.reason, retryAt: refusal.retryAt };
+    : { ok: false, refusal: "failed", reason: refusal.reason, retryAt: refusal.retryAt, ...(refusal.unusable ? { unusable: true as const } : {}) };
 }

@@ -65,6 +65,8 @@ export const OAUTH_SERVICE_ERROR_CODES = [
   "invalid_oauth_endpoint",
   "oauth_refresh_denied",
   "oauth_refresh_failed",
+  /** The provider's access token cannot be sent (not Bearer, or not header-safe). */
+  "oauth_token_invalid",
   "oauth_not_connectable",
   "oauth_connection_closed",
   "oauth_state_invalid",

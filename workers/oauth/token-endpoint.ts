@@ -38,8 +38,15 @@ export type TokenOutcome =
   | { ok: true; accessToken: string; expiresIn: number | undefined; refreshToken: string | undefined; scope: string | undefined }
   /** The provider refused the grant or the client (its RFC 6749 error code, which holds no secret). */
   | { ok: false; kind: "denied"; error: string }
-  /** Anything else: unreachable, too slow, a 5xx, an answer that is not a token response. Our words only. */
-  | { ok: false; kind: "failed"; reason: string };
+  /**
+   * Anything else: unreachable, too slow, a 5xx, an answer that is not a token response. Our words
+   * only. `unusable`: the provider answered a token the edge cannot send (not Bearer, or not a
+   * header-safe value): 502 `oauth_token_invalid`, the provider's fault, not a vault's.
+   */
+  | { ok: false; kind: "failed"; reason: string; unusable?: true };
+
+/** An access token as a header may carry it after `Bearer ` (RFC 6750's b64token is stricter; any visible ASCII is safe). */
+const SENDABLE_ACCESS_TOKEN = /^[\x21-\x7e]+$/;
 
 /**
  * A refresh-token grant (RFC 6749 §6). No `scope` is sent: the token keeps what the person
@@ -126,6 +133,16 @@ async function exchange(client: TokenClient, run: Exchange): Promise<TokenOutcom
   };
   try {
     const answer = await run(as, { client_id: client.clientId }, auth, options);
+    // oauth4webapi lowercases it and lets `dpop` through: a DPoP-bound token sent as Bearer would be refused upstream, or worse, accepted unbound.
+    if (answer.token_type !== "bearer")
+      return {
+        ok: false,
+        kind: "failed",
+        reason: `the token endpoint issued a ${safeCode(answer.token_type)} token; the edge sends Bearer tokens only`,
+        unusable: true,
+      };
+    if (!SENDABLE_ACCESS_TOKEN.test(answer.access_token))
+      return { ok: false, kind: "failed", reason: "the access token the token endpoint issued holds characters no HTTP header may carry", unusable: true };
     return {
       ok: true,
       accessToken: answer.access_token,
