@@ -179,7 +179,7 @@ describe("a CLI login confirmed through single sign-on ends with the sign-in tha
       headers: { "CF-Connecting-IP": `203.0.113.${Math.floor(Math.random() * 250)}` },
     });
     expect(started.status, started.text).toBe(201);
-    const confirmed = await postForm("/cli-login/approve", browser, { code: String(started.body.user_code) });
+    const confirmed = await postForm("/cli-login/approve", browser, { code: String(started.body.user_code), typed_code: String(started.body.user_code) });
     expect(confirmed.status, confirmed.text.slice(0, 300)).toBeLessThan(400);
     return call("POST", "/v1/cli-logins/token", { body: { device_code: String(started.body.device_code) } });
   }
@@ -201,7 +201,9 @@ describe("a CLI login confirmed through single sign-on ends with the sign-in tha
 
     // Confirmed, then the provider's session ends before the CLI collects: nothing is handed over.
     const started = await call("POST", "/v1/cli-logins", { body: { client_name: "edgevault on laptop" }, headers: { "CF-Connecting-IP": "203.0.113.251" } });
-    expect((await postForm("/cli-login/approve", browser, { code: String(started.body.user_code) })).status).toBeLessThan(400);
+    expect(
+      (await postForm("/cli-login/approve", browser, { code: String(started.body.user_code), typed_code: String(started.body.user_code) })).status,
+    ).toBeLessThan(400);
     await env.DB.prepare("UPDATE cli_logins SET session_until = ? WHERE user_code = ?")
       .bind(Date.now() - 1, String(started.body.user_code))
       .run();
