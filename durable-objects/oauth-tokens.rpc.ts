@@ -35,8 +35,8 @@ export type TokenAnswer =
   | { ok: false; refusal: "missing"; key: string }
   /** The provider refused the grant or the client: not asked again before `retryAt` (502 oauth_refresh_denied). */
   | { ok: false; refusal: "denied"; error: string; retryAt: number }
-  /** Anything else on the way, in the edge's words (502 oauth_refresh_failed). */
-  | { ok: false; refusal: "failed"; reason: string; retryAt: number };
+  /** Anything else on the way, in the edge's words (502 oauth_refresh_failed; `unusable`: the provider's token cannot be sent, 502 oauth_token_invalid). */
+  | { ok: false; refusal: "failed"; reason: string; retryAt: number; unusable?: true };
 
 /** One per credential (a refresh token, or a client's secret and its grant's parameters): the one place its access token is obtained. */
 export interface OAuthTokensRpc extends Rpc.DurableObjectBranded {

@@ -16,10 +16,17 @@
  * access token handed out. Should D1 fail between the two, the newer token waits here (`pending`)
  * and is the one the next refresh uses while D1 still holds the old; every later ask stores it
  * first. A provider that refuses (`invalid_grant`, a revoked client) is not asked again before its
- * backoff ends, and its refusal is audited once, when it starts.
+ * backoff ends, and its refusal is audited once, when it starts. An upstream's 401 makes it refresh
+ * at most once per 30 s (REJECTED_REFRESH_GAP_MS); a 401 sooner is the agent's.
  *
  * A value it never saw in the proxy's copy of the vault means a person wrote one (a reconnect, a
  * new client secret, new scopes): what was obtained with the old ones is dropped (`#reconcile`).
+ *
+ * A refresh token is bound to the token endpoint and client it is first sent to (`boundTo`): a
+ * service naming the same key with another token endpoint or client is refused before anything is
+ * sent or changed here (`#boundElsewhere`), so a rogue endpoint never receives the token, never
+ * rotates it over the vault's, and never backs off the service it belongs to. A refresh token a
+ * person stores (a connect) starts over, bound where it is first redeemed.
  */
 import { DurableObject } from "cloudflare:workers";
 import { sealChains } from "../workers/chain/chain-sealer-client.ts";
@@ -32,7 +39,7 @@ import { sha256Hex } from "../workers/lib/crypto/tokens.ts";
 import { credentialKeysOf } from "../workers/lib/http/inject-auth.ts";
 import { clientCredentialsGrant, refreshTokenGrant, type TokenOutcome } from "../workers/oauth/token-endpoint.ts";
 import { grantDigestOf, tokenSlotOf } from "../workers/oauth/token-slot.ts";
-import { backoffMs, DENIED_BACKOFF_MS, FAILED_BACKOFF_MS, tokenLifetime } from "../workers/oauth/token-timing.ts";
+import { backoffMs, DENIED_BACKOFF_MS, FAILED_BACKOFF_MS, REJECTED_REFRESH_GAP_MS, tokenLifetime } from "../workers/oauth/token-timing.ts";
 import { oauthGrantOf } from "../workers/services/oauth-auth.contract.ts";
 import type { OAuthTokensRpc, TokenAnswer, TokenAsk } from "./oauth-tokens.rpc.ts";
 import { recordRefreshDenied, sealedCredentialsOf, storeRotatedRefreshToken } from "./oauth-tokens.queries.ts";
@@ -40,12 +47,16 @@ import { recordRefreshDenied, sealedCredentialsOf, storeRotatedRefreshToken } fr
 const STATE = "state";
 /** Refresh tokens this object read from D1 or wrote there, newest last: a proxy's copy may hold any of them for a few seconds. */
 const LINEAGE_KEPT = 8;
+/** A service refused for naming another token endpoint is told to come back no sooner than this: nothing changes by itself. */
+const BOUND_ELSEWHERE_RETRY_MS = 60_000;
 
 /** An access token, sealed, and when it is used until and refreshed from. */
 type Held = { sealed: string; usableUntil: number; refreshFrom: number };
 /** A rotated refresh token not yet in D1 (sealed as its credential row), the D1 value it replaces, and the access token that came with it. */
 type Pending = { sealed: string; replaces: string; access?: Held };
-type Refusal = { kind: "denied"; error: string; attempts: number; retryAt: number } | { kind: "failed"; reason: string; attempts: number; retryAt: number };
+type Refusal =
+  | { kind: "denied"; error: string; attempts: number; retryAt: number }
+  | { kind: "failed"; reason: string; attempts: number; retryAt: number; unusable?: true };
 
 type TokenState = {
   /** The digest of what the token depends on (endpoint, client, grant, scopes, audience): grantDigestOf. */
@@ -53,9 +64,13 @@ type TokenState = {
   /** The client secret's sealed value the token was obtained with. */
   clientSecret: string | null;
   lineage: string[];
+  /** The token endpoint and client the refresh token (this lineage) was first sent to: the only ones it is sent to. */
+  boundTo?: { tokenEndpoint: string; clientId: string };
   access?: Held;
   pending?: Pending;
   refusal?: Refusal;
+  /** When an upstream's 401 last made this object refresh: at most one such refresh per REJECTED_REFRESH_GAP_MS. */
+  rejectedRefreshAt?: number;
 };
 
 type Failure = Extract<TokenAnswer, { ok: false }>;
@@ -74,6 +89,8 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
   }
 
   async token(ask: TokenAsk): Promise<TokenAnswer> {
+    const elsewhere = await this.#boundElsewhere(ask);
+    if (elsewhere) return elsewhere;
     const state = await this.#reconcile(ask);
     const now = Date.now();
     if (state.pending) {
@@ -81,7 +98,15 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
       if (unsynced) return unsynced;
     }
     const access = state.access;
-    const rejected = ask.need.kind === "rejected" && access !== undefined && (await sha256Hex(await this.#open(ask, access))) === ask.need.sha256;
+    let rejected = ask.need.kind === "rejected" && access !== undefined && (await sha256Hex(await this.#open(ask, access))) === ask.need.sha256;
+    if (rejected) {
+      // An upstream that always answers 401 gets one refresh per window, not one per request: the token stands, the 401 is the agent's.
+      if (state.rejectedRefreshAt !== undefined && now - state.rejectedRefreshAt < REJECTED_REFRESH_GAP_MS) rejected = false;
+      else {
+        state.rejectedRefreshAt = now;
+        await this.#save();
+      }
+    }
     const refusing = state.refusal !== undefined && now < state.refusal.retryAt;
     if (access && now < access.usableUntil && !rejected) {
       if (now >= access.refreshFrom && !refusing) {
@@ -105,7 +130,7 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
     this.#state ??= { grant, clientSecret: null, lineage: [] };
     const state = this.#state;
     let changed = false;
-    const forget = (...fields: ("access" | "refusal" | "pending")[]) => {
+    const forget = (...fields: ("access" | "refusal" | "pending" | "rejectedRefreshAt")[]) => {
       for (const field of fields) delete state[field];
       changed = true;
     };
@@ -120,21 +145,46 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
       const secret = stored.get(ask.auth.client_secret_key) ?? null;
       if (secret !== state.clientSecret) {
         state.clientSecret = secret;
-        forget("access", "refusal");
+        forget("access", "refusal", "rejectedRefreshAt");
       }
       const refresh = refreshKey ? (stored.get(refreshKey) ?? null) : null;
       if (refresh !== null && !knownRefresh(refresh)) {
-        // A refresh token this object neither read nor wrote: a person stored it (a connect). The old grant is over.
+        // A refresh token this object neither read nor wrote: a person stored it (a connect). The old grant is over, and its binding.
         state.lineage = [refresh];
-        forget("access", "refusal", "pending");
+        delete state.boundTo;
+        forget("access", "refusal", "pending", "rejectedRefreshAt");
       }
     }
     if (changed) await this.#save();
     return state;
   }
 
+  /**
+   * A refusal when the refresh token is bound to another token endpoint or client than `ask`'s —
+   * unless the vault holds a refresh token this object never saw (a person connected again), which
+   * starts over. Nothing of this object's state changes: the service the token belongs to keeps
+   * its access token, its rotation and its backoff.
+   */
+  async #boundElsewhere(ask: TokenAsk): Promise<Failure | undefined> {
+    const state = this.#state;
+    const bound = state?.boundTo;
+    const key = oauthGrantOf(ask.auth) === "refresh_token" ? ask.auth.refresh_token_key : undefined;
+    if (!state || !bound || !key || (bound.tokenEndpoint === ask.auth.token_endpoint && bound.clientId === ask.auth.client_id)) return undefined;
+    const inD1 = (await sealedCredentialsOf(this.#db(), ask.companyId, ask.vault.id, [key])).get(key) ?? null;
+    if (inD1 !== null && !state.lineage.includes(inD1) && inD1 !== state.pending?.sealed) return undefined;
+    return {
+      ok: false,
+      refusal: "failed",
+      reason: `the refresh token "${key}" is sent only to the token endpoint and client it was first used with, and service "${ask.service}" names another; connect the service's account to give it a refresh token of its own, under another key`,
+      retryAt: Date.now() + BOUND_ELSEWHERE_RETRY_MS,
+    };
+  }
+
   /** Obtains a token; requests arriving meanwhile wait on the same one. */
   #refresh(ask: TokenAsk): Promise<TokenAnswer> {
+    // Bound before the first await: a request for another endpoint arriving meanwhile is refused, not joined.
+    if (this.#state && !this.#state.boundTo && oauthGrantOf(ask.auth) === "refresh_token")
+      this.#state.boundTo = { tokenEndpoint: ask.auth.token_endpoint, clientId: ask.auth.client_id };
     this.#refreshing ??= this.#obtain(ask).finally(() => {
       this.#refreshing = undefined;
     });
@@ -253,7 +303,13 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
       if (previous?.kind !== "denied") await this.#auditDenial(ask, outcome.error, state.refusal.retryAt, now);
     } else {
       const attempts = previous?.kind === "failed" ? previous.attempts + 1 : 1;
-      state.refusal = { kind: "failed", reason: outcome.reason, attempts, retryAt: now + backoffMs(FAILED_BACKOFF_MS, attempts) };
+      state.refusal = {
+        kind: "failed",
+        reason: outcome.reason,
+        attempts,
+        retryAt: now + backoffMs(FAILED_BACKOFF_MS, attempts),
+        ...(outcome.unusable ? { unusable: true as const } : {}),
+      };
     }
     await this.#save();
     return answerOf(state.refusal);
@@ -295,5 +351,5 @@ export class OAuthTokens extends DurableObject<Env> implements OAuthTokensRpc {
 function answerOf(refusal: Refusal): Failure {
   return refusal.kind === "denied"
     ? { ok: false, refusal: "denied", error: refusal.error, retryAt: refusal.retryAt }
-    : { ok: false, refusal: "failed", reason: refusal.reason, retryAt: refusal.retryAt };
+    : { ok: false, refusal: "failed", reason: refusal.reason, retryAt: refusal.retryAt, ...(refusal.unusable ? { unusable: true as const } : {}) };
 }

@@ -34,7 +34,7 @@ export async function webLogin(context: CommandContext, options: WebLoginOptions
   });
   context.err(`First copy your one-time code: ${started.user_code}`);
   context.err(`Then open ${started.verification_uri_complete} in a browser where you are signed in (or sign in there),`);
-  context.err(`check that it shows ${started.user_code}, and confirm. Waiting (the code expires in ${Math.round(started.expires_in / 60)} minutes)…`);
+  context.err(`type ${started.user_code} there to confirm. Waiting (the code expires in ${Math.round(started.expires_in / 60)} minutes)…`);
   let interval = started.interval * 1000;
   const deadline = Date.now() + started.expires_in * 1000;
   const sleep = options.sleep ?? wait;

@@ -1,7 +1,7 @@
 /**
  * `edgevault login --web` in real Chromium: the CLI prints a code and the /cli-login link; the
- * person opens it, signs in (the code survives the sign-in), sees what asks and the same code,
- * confirms, and the CLI saves their login. Everything the page loads comes from the edge.
+ * person opens it, signs in (the code survives the sign-in), sees what asks (in its own words) and
+ * the same code, types that code from the terminal to confirm, and the CLI saves their login. Everything the page loads comes from the edge.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -68,7 +68,10 @@ describe("a person confirms a CLI login on the /cli-login page, and the CLI save
 
     assert.equal(await page.locator("#user-code").innerText(), code, "the page shows the code the terminal shows");
     assert.match(await page.locator("#client-name").innerText(), /^edgevault \S+ on .+ \(\w+\)$/);
+    assert.match(await page.locator("#client-name").innerHTML(), /^<bdi class="chosen">/, "the name the CLI chose is shown as its own words");
     await assertEveryFieldLabelled(page);
+    // The link filled in the code; confirming takes it typed again, as the person reads it on their terminal.
+    await page.getByLabel("The code your terminal shows").fill(code);
     await page.getByRole("button", { name: "Confirm and log in" }).click();
     await page.waitForURL((url) => url.pathname === "/cli-login/approve");
     assert.match(await page.getByRole("status").innerText(), /Confirmed: the command line is logged in as you/);

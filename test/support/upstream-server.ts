@@ -16,6 +16,8 @@
  * - `/reset`           sends headers and part of a body, then resets the connection
  * - `/huge-headers/<n>` answers with one header of n bytes
  * - `/endless`         streams a body that never ends (until the client goes away)
+ * - `/answer/<status>/<base64url JSON>` answers that status with that JSON: a token endpoint
+ *                      saying exactly what a test needs (`expires_in: 0`, `token_type: "DPoP"`, …)
  * - `/unauthorized-first` answers 401 (with `WWW-Authenticate: Bearer error="invalid_token"`) to
  *                      the first request under its id and echoes every later one: an access token
  *                      its provider revoked before it expired, as an OAuth service's upstream sees it
@@ -201,7 +203,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
     return;
   }
 
-  if (route === "/endless") {
+  // Under any path too, so a client that appends one (OIDC discovery's /.well-known/…) meets it.
+  if (/^\/endless(\/|$)/.test(route)) {
     await body;
     res.writeHead(200, { "content-type": "application/octet-stream" });
     const chunk = Buffer.alloc(64 * 1024, 0x61);
@@ -212,6 +215,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
     };
     res.on("drain", pump);
     return void pump();
+  }
+
+  const answer = /^\/answer\/(\d{3})\/([A-Za-z0-9_-]+)$/.exec(route);
+  if (answer) {
+    await body;
+    const text = Buffer.from(answer[2] ?? "", "base64url").toString("utf8");
+    res.writeHead(Number(answer[1]), { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+    return void res.end(text);
   }
 
   if (route === "/reflect") {

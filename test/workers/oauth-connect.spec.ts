@@ -344,3 +344,52 @@ describe("only a vault admin connects", () => {
     ).toBe(403);
   });
 });
+
+describe("a connect sends its code, verifier and client secret only to the token endpoint it was made for", () => {
+  /** Another authorization server, the one a service edit would point the connect at. */
+  async function elsewhere(w: World) {
+    const rogue = await startProvider();
+    started.push(rogue);
+    const moved = await call("PATCH", `/v1/vaults/${w.vault}/services/svc`, {
+      token: w.company.ownerKey,
+      body: {
+        auth: {
+          type: "oauth",
+          client_id: w.client.client_id,
+          client_secret_key: "CLIENT_SECRET",
+          refresh_token_key: "REFRESH_TOKEN",
+          token_endpoint: rogue.tokenEndpoint,
+          scopes: ["openid", "offline_access", "read"],
+        },
+      },
+    });
+    expect(moved.status, moved.text).toBe(200);
+    return rogue;
+  }
+
+  it("the service's token endpoint edited after Continue: the callback refuses (409 service_changed), sends nothing there and stores nothing", async () => {
+    const w = await connectWorld({ typeSecret: true });
+    const made = await makeConnect(w);
+    const went = await goToProvider(w, made.id, w.browser, { client_secret: w.client.client_secret });
+    const back = await w.provider.consent(went.authorizeUrl, unique("person"));
+    const rogue = await elsewhere(w);
+    const done = await callback(back, went.binding);
+    expect(done.status).toBe(409);
+    expect(done.text).toContain("names another token endpoint or client than when this connect was made");
+    expect(await rogue.tokenCalls()).toHaveLength(0);
+    expect(await w.provider.tokenCalls()).toHaveLength(0);
+    expect(await connection(w, made.id)).toMatchObject({ status: "failed", error: "service_changed" });
+    expect(await storedCredential(w, "CLIENT_SECRET")).toBeNull();
+    expect(await storedCredential(w, "REFRESH_TOKEN")).toBeNull();
+  });
+
+  it("edited before Continue: nobody is sent to the provider", async () => {
+    const w = await connectWorld();
+    const made = await makeConnect(w);
+    await elsewhere(w);
+    const sent = await postForm(`/vaults/${w.vault}/oauth/${made.id}`, w.browser, {});
+    expect(sent.status).toBe(409);
+    expect(sent.text).not.toContain('id="go-to-provider"');
+    expect((await connection(w, made.id)).status).toBe("pending");
+  });
+});

@@ -200,6 +200,18 @@ describe("an upstream 401 forces one refresh and one retry", () => {
     expect(await refreshes(s.provider)).toHaveLength(1);
   });
 
+  it("an upstream that always answers 401 costs one refresh per 30 s, not one per request: the 401s after it are the agent's", async () => {
+    const s = await vaultWith();
+    const answers = [];
+    for (let i = 0; i < 6; i++) {
+      const id = requestId();
+      answers.push([(await proxyFetch(s, `/r/${id}/status/401`)).status, (await recordedSettled(id, 1)).length]);
+    }
+    // The first request: the token, a 401, one refresh and one retry; the others: sent once with that token, their 401 passed on.
+    expect(answers).toEqual([[401, 2], ...Array(5).fill([401, 1])]);
+    expect(await refreshes(s.provider)).toHaveLength(2);
+  });
+
   it("a second 401 is not retried again", async () => {
     const s = await vaultWith();
     const id = requestId();

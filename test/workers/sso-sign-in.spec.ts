@@ -8,8 +8,9 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { OWNERS_GROUP, SSO_ACCOUNTS } from "../support/sso-accounts.ts";
-import { BASE, call, createCompany, unique } from "./helpers.ts";
-import { getPage } from "./pages-support.ts";
+import { sha256Hex } from "../../workers/lib/crypto/tokens.ts";
+import { BASE, call, createCompany, createUser, unique } from "./helpers.ts";
+import { getPage, postForm, signInCookie } from "./pages-support.ts";
 import { browserOfSession, providers, setUpSso, ssoSignIn, startSignIn, whoamiOf } from "./sso-support.ts";
 
 const PASSWORD = "correct horse battery staple";
@@ -167,5 +168,54 @@ describe("the sign-in pages offer a company's provider by its host and by addres
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe(`${BASE}/sign-in/sso?company=${company.id}`);
     expect(res.headers.get("set-cookie")).toBeNull();
+  });
+});
+
+describe("a CLI login confirmed through single sign-on ends with the sign-in that confirmed it", () => {
+  /** Starts `edgevault login --web` as the CLI does, confirms it on the page as `browser`, and collects it. */
+  async function loginWebAs(browser: Awaited<ReturnType<typeof browserOfSession>>) {
+    const started = await call("POST", "/v1/cli-logins", {
+      body: { client_name: "edgevault on laptop" },
+      headers: { "CF-Connecting-IP": `203.0.113.${Math.floor(Math.random() * 250)}` },
+    });
+    expect(started.status, started.text).toBe(201);
+    const confirmed = await postForm("/cli-login/approve", browser, { code: String(started.body.user_code), typed_code: String(started.body.user_code) });
+    expect(confirmed.status, confirmed.text.slice(0, 300)).toBeLessThan(400);
+    return call("POST", "/v1/cli-logins/token", { body: { device_code: String(started.body.device_code) } });
+  }
+
+  it("the CLI's session expires no later than the console session the provider granted, and is refused once that has ended", async () => {
+    const company = await createCompany();
+    await setUpSso(company);
+    const signedIn = await ssoSignIn({ company: company.id }, `cli-${unique("p")}@example.com`);
+    const browser = await browserOfSession(signedIn.session ?? "");
+    const consoleEnds = await env.DB.prepare("SELECT expires_at AS e, via_sso AS v FROM user_sessions WHERE token_hash = ?")
+      .bind(await sha256Hex(signedIn.session?.slice(signedIn.session.indexOf("=") + 1) ?? ""))
+      .first<{ e: number; v: number }>();
+    expect(consoleEnds?.v).toBe(1);
+
+    const collected = await loginWebAs(browser);
+    expect(collected.status, collected.text).toBe(200);
+    expect(Date.parse(String(collected.body.expires_at))).toBeLessThanOrEqual(consoleEnds?.e ?? 0);
+    expect(Date.parse(String(collected.body.expires_at))).toBeLessThanOrEqual(Date.now() + 12 * 3600 * 1000);
+
+    // Confirmed, then the provider's session ends before the CLI collects: nothing is handed over.
+    const started = await call("POST", "/v1/cli-logins", { body: { client_name: "edgevault on laptop" }, headers: { "CF-Connecting-IP": "203.0.113.251" } });
+    expect(
+      (await postForm("/cli-login/approve", browser, { code: String(started.body.user_code), typed_code: String(started.body.user_code) })).status,
+    ).toBeLessThan(400);
+    await env.DB.prepare("UPDATE cli_logins SET session_until = ? WHERE user_code = ?")
+      .bind(Date.now() - 1, String(started.body.user_code))
+      .run();
+    const late = await call("POST", "/v1/cli-logins/token", { body: { device_code: String(started.body.device_code) } });
+    expect([late.status, late.body.error]).toEqual([400, "expired_token"]);
+  });
+
+  it("a password's console session still gives the CLI its 30 days", async () => {
+    const company = await createCompany();
+    const person = await createUser(company);
+    const collected = await loginWebAs(await signInCookie(person.email));
+    expect(collected.status, collected.text).toBe(200);
+    expect(Date.parse(String(collected.body.expires_at))).toBeGreaterThan(Date.now() + 29 * 24 * 3600 * 1000);
   });
 });

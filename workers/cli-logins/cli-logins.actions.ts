@@ -7,7 +7,9 @@
  * What each code can do: the device code (256 random bits, only its SHA-256 stored) collects and
  * nothing else; the user code decides and can never collect. Both die after 10 minutes, a
  * collected login is never collected again, and a login asked for a company is open only to that
- * company's people (another company's person is told it does not exist).
+ * company's people (another company's person is told it does not exist). A login confirmed from a
+ * session the company's identity provider granted lives no longer than that session (12 hours at
+ * most), so removing a person at the provider still ends it.
  */
 import type { z } from "zod";
 import type { ActionContext, PublicActionContext } from "../action-context.ts";
@@ -36,6 +38,7 @@ import {
   findCliLoginByUserCode,
   insertCliLogin,
   notePoll,
+  ssoSessionEnd,
 } from "./cli-logins.queries.ts";
 
 /** The page where a person types the user code (and `?code=` fills it in). */
@@ -116,9 +119,12 @@ export async function collectCliLogin(ctx: PublicActionContext, deviceCode: stri
   if (login.status === "pending") throw new AppError(400, "authorization_pending", `Waiting for a person to confirm the code ${login.userCode}`);
   const user = login.userId && login.companyId ? await findUserInCompany(ctx.db, login.companyId, login.userId) : undefined;
   if (user?.status !== "active") throw gone("The person who confirmed this login can no longer sign in");
+  // Confirmed from a session the identity provider granted: the CLI's ends with it (docs/sso.md), so removal there still ends it within hours.
+  if (login.sessionUntil !== null && login.sessionUntil <= now) throw gone("The single sign-on session that confirmed this login has ended");
   if (!(await markCollected(ctx.db, login.id, now))) throw gone("This login was collected already");
   // Not a Change: as with signing in, a person's credential is made and nobody's rights change.
-  const session = await createUserSession(ctx.db, ctx.edge.mint, user, "bearer", now);
+  const bounds = login.sessionUntil !== null ? { viaSso: true, until: login.sessionUntil } : {};
+  const session = await createUserSession(ctx.db, ctx.edge.mint, user, "bearer", now, bounds);
   return { token: session.token, expires_at: iso(session.expiresAt) ?? "", user: userView(user) };
 }
 
@@ -156,7 +162,8 @@ export async function decideCliLogin(ctx: ActionContext, userCode: string, decis
   if (principal.kind !== "user") throw forbidden("Only a signed-in person can confirm a CLI login", "human_required");
   const login = await loginFor(ctx, userCode);
   const now = ctx.edge.now();
-  const done = await recordDecision(ctx.db, login.id, { status: decision, userId: principal.id, companyId: principal.companyId }, now);
+  const sessionUntil = decision === "approved" ? await ssoSessionEnd(ctx.db, principal.companyId, principal.sessionId) : null;
+  const done = await recordDecision(ctx.db, login.id, { status: decision, userId: principal.id, companyId: principal.companyId, sessionUntil }, now);
   if (!done) {
     const current = viewOf((await findCliLoginByUserCode(ctx.db, login.userCode)) ?? login, now);
     if (current.status === "expired") throw new AppError(409, "expired_token", "This CLI login expired: start again with `edgevault login --web`");

@@ -9,6 +9,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/client.ts";
 import { cliLogins } from "../db/cli-logins.schema.ts";
+import { userSessions } from "../db/schema.ts";
 
 export type CliLoginRow = typeof cliLogins.$inferSelect;
 
@@ -61,12 +62,12 @@ export async function notePoll(db: Database, id: string, now: number, minGapMs: 
 export async function decideCliLogin(
   db: Database,
   id: string,
-  decision: { status: "approved" | "denied"; userId: string; companyId: string },
+  decision: { status: "approved" | "denied"; userId: string; companyId: string; sessionUntil: number | null },
   now: number,
 ): Promise<boolean> {
   const decided = await db
     .update(cliLogins)
-    .set({ status: decision.status, userId: decision.userId, companyId: decision.companyId, decidedAt: now })
+    .set({ status: decision.status, userId: decision.userId, companyId: decision.companyId, decidedAt: now, sessionUntil: decision.sessionUntil })
     .where(
       and(
         eq(cliLogins.id, id),
@@ -87,4 +88,14 @@ export async function collectCliLogin(db: Database, id: string, now: number): Pr
     .where(and(eq(cliLogins.id, id), eq(cliLogins.status, "approved"), sql`${cliLogins.expiresAt} > ${now}`))
     .returning({ id: cliLogins.id });
   return collected.length === 1;
+}
+
+/** The end of a person's session when it came through the company's identity provider (null: it did not, or is gone). */
+export async function ssoSessionEnd(db: Database, companyId: string, sessionId: string): Promise<number | null> {
+  const row = await db
+    .select({ viaSso: userSessions.viaSso, expiresAt: userSessions.expiresAt })
+    .from(userSessions)
+    .where(and(eq(userSessions.companyId, companyId), eq(userSessions.id, sessionId)))
+    .get();
+  return row?.viaSso ? row.expiresAt : null;
 }

@@ -47,6 +47,7 @@ textarea{min-height:5rem}
 .hint{color:var(--muted);font-size:.9rem;margin:.25rem 0;overflow-wrap:anywhere}
 bdi.chosen{background:var(--quote);outline:1px dashed var(--field-border);border-radius:.2em;padding:0 .2em;overflow-wrap:anywhere}
 bdi.chosen.block{white-space:pre-wrap}
+.user-code-large code{font-size:1.8em;letter-spacing:.12em}
 button,.button{font:inherit;padding:.7rem 1.2rem;border-radius:.375rem;border:1px solid transparent;cursor:pointer;min-height:44px;display:inline-block;text-decoration:none;line-height:1.4}
 .primary{background:var(--primary);color:var(--primary-fg)}
 .secondary{background:var(--card);color:var(--fg);border-color:var(--field-border)}

@@ -29,6 +29,11 @@ export const cliLogins = sqliteTable(
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
     decidedAt: integer("decided_at"),
+    /**
+     * When the console session that confirmed it came through the company's identity provider: that
+     * session's end. The CLI's session ends no later (docs/sso.md: at most what the provider granted).
+     */
+    sessionUntil: integer("session_until"),
     /** The last poll that was answered, for `slow_down`. */
     lastPolledAt: integer("last_polled_at"),
   },

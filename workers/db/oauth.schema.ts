@@ -28,6 +28,13 @@ export const oauthConnections = sqliteTable(
     authorizationEndpoint: text("authorization_endpoint").notNull(),
     /** The issuer, when known from discovery: the callback's `iss` must name it (RFC 9207). */
     issuer: text("issuer"),
+    /**
+     * The service's token endpoint and client id when the connect was made (and checked against the
+     * provider): the callback sends the code, the verifier and the client secret only there, and
+     * refuses if the service names another since (null: a connect made before this was kept; refused).
+     */
+    tokenEndpoint: text("token_endpoint"),
+    clientId: text("client_id"),
     scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
     /** Extra authorization parameters of the template (Google's `access_type=offline`), never secret. */
     extraParameters: text("extra_parameters", { mode: "json" }).$type<Record<string, string>>().notNull(),

@@ -88,6 +88,11 @@ export const userSessions = sqliteTable(
     expiresAt: integer("expires_at").notNull(),
     revokedAt: integer("revoked_at"),
     lastUsedAt: integer("last_used_at"),
+    /**
+     * Obtained through the company's identity provider (or confirmed, as a CLI login, by a session
+     * that was): it must not outlive what the provider granted, so nothing made from it does either.
+     */
+    viaSso: integer("via_sso", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [uniqueIndex("user_sessions_token_hash").on(t.tokenHash), index("user_sessions_user").on(t.userId)],
 );

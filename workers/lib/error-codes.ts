@@ -65,11 +65,15 @@ export const OAUTH_SERVICE_ERROR_CODES = [
   "invalid_oauth_endpoint",
   "oauth_refresh_denied",
   "oauth_refresh_failed",
+  /** The provider's access token cannot be sent (not Bearer, or not header-safe). */
+  "oauth_token_invalid",
   "oauth_not_connectable",
   "oauth_connection_closed",
   "oauth_state_invalid",
   "oauth_connect_failed",
   "oauth_discovery_failed",
+  /** A connect whose service names another token endpoint or client than when it was made. */
+  "service_changed",
 ] as const;
 
 /** The agent channel (WebSockets). */
@@ -171,6 +175,8 @@ export const SERVICE_ERROR_CODES = ["service_exists", "service_host_exists", "se
 export const SSO_ERROR_CODES = [
   "invalid_sso_issuer",
   "sso_discovery_failed",
+  /** An identity provider's (or a connect's discovery) answer over the bytes the edge reads: 502. */
+  "provider_answer_too_large",
   "sso_secret_required",
   "sso_domain_taken",
   "break_glass_required",

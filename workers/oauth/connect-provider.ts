@@ -11,7 +11,7 @@ import { AppError } from "../lib/app-error.ts";
 import { parseOAuthEndpoint } from "../lib/http/oauth-endpoint.ts";
 import { printable } from "../lib/http/ssrf.ts";
 import type { OAuthAuth } from "../services/oauth-auth.contract.ts";
-import { isPlainLoopback, providerFetch } from "../sso/provider-url.ts";
+import { isPlainLoopback, providerFetch, tooLargeAnswer } from "../sso/provider-url.ts";
 import type { CreateConnectionBody } from "./oauth-connect.contract.ts";
 import { templateById, templateForTokenEndpoint } from "./provider-catalog.contract.ts";
 
@@ -85,13 +85,16 @@ async function discovered(raw: string, tokenEndpoint: string, allowPrivate: bool
     });
     server = await oauth.processDiscoveryResponse(issuer, response);
   } catch (cause) {
-    throw new AppError(
-      400,
-      "oauth_discovery_failed",
-      `Could not read the discovery document at ${printable(raw)}: ${cause instanceof Error ? printable(cause.message) : "unknown error"}`,
-      {
-        cause,
-      },
+    throw (
+      tooLargeAnswer(cause, `The discovery document at ${printable(raw)}`) ??
+      new AppError(
+        400,
+        "oauth_discovery_failed",
+        `Could not read the discovery document at ${printable(raw)}: ${cause instanceof Error ? printable(cause.message) : "unknown error"}`,
+        {
+          cause,
+        },
+      )
     );
   }
   if (!server.authorization_endpoint) throw new AppError(400, "oauth_discovery_failed", "The discovery document names no authorization_endpoint");

@@ -12,7 +12,10 @@
  * What a callback must carry to be accepted: the `state` of a connect still authorizing and
  * unexpired, from the browser that was sent (its binding cookie), once (the binding is spent when
  * claimed); the console session that sent it still live, its person still an admin of the vault;
- * and, where the provider's issuer is known, `iss` naming it (RFC 9207).
+ * and, where the provider's issuer is known, `iss` naming it (RFC 9207); and the service still
+ * naming the token endpoint and client the connect was made for (a service edited meanwhile could
+ * otherwise have the code, the verifier and a typed client secret sent to an address of the
+ * editor's choosing).
  */
 import type { ActionContext, PublicActionContext } from "../action-context.ts";
 import { authorizeVault } from "../auth/vault-access.ts";
@@ -49,6 +52,22 @@ export const redirectUriOf = (ctx: Pick<PublicActionContext, "config">) => `${pu
 const notConnectable = (message: string) => new AppError(400, "oauth_not_connectable", message);
 const closed = () => new AppError(409, "oauth_connection_closed", 'This connect is over (connected, failed or expired): start a new one with "Connect"');
 
+/**
+ * The code, the PKCE verifier and the client secret go to the token endpoint the connect was made
+ * (and checked against its provider) for, with the client it was made for: a service whose auth
+ * names another since — an edit by anyone who may edit services — makes the connect refuse
+ * (409 `service_changed`) rather than send them to the new address.
+ */
+function requireSameTokenEndpoint(row: Pick<ConnectionRow, "service" | "tokenEndpoint" | "clientId">, auth: OAuthAuth): void {
+  if (row.tokenEndpoint !== auth.token_endpoint || row.clientId !== auth.client_id)
+    throw new AppError(
+      409,
+      "service_changed",
+      `Service "${row.service}" names another token endpoint or client than when this connect was made: start a new connect with "Connect" to review it`,
+      { extra: { reason: "service_changed" } },
+    );
+}
+
 /** The service's auth, if it is an `oauth` service a person connects (the refresh-token grant). */
 function connectableAuth(service: { name: string; auth: unknown } | undefined, name: string): OAuthAuth {
   if (!service) throw notFound(`Service "${name}"`);
@@ -78,6 +97,8 @@ export async function createConnection(ctx: ActionContext, vaultName: string, se
     provider: provider.id,
     authorizationEndpoint: provider.authorizationEndpoint,
     issuer: provider.issuer,
+    tokenEndpoint: auth.token_endpoint,
+    clientId: auth.client_id,
     scopes: [...scopes],
     extraParameters: provider.extraParameters,
     status: "pending" as const,
@@ -128,6 +149,7 @@ export async function startConnect(
   const now = ctx.edge.now();
   if (stateOf(row, now) !== "pending" && stateOf(row, now) !== "authorizing") throw closed();
   const auth = connectableAuth(await findVaultService(ctx.db, vault.companyId, vault.id, row.service), row.service);
+  requireSameTokenEndpoint(row, auth);
   const request = await authorizationUrlOf(row, { clientId: auth.client_id, redirectUri: redirectUriOf(ctx), scopes: row.scopes });
   const dataKey = await ctx.edge.dataKey(vault.companyId);
   const browserBinding = base64url(randomBytes(32));
@@ -172,9 +194,10 @@ export async function finishConnect(ctx: PublicActionContext, callback: URL, bro
       'This answer does not belong to a connect this browser started, was used already, or came after 15 minutes: start again with "Connect"',
     );
   }
-  const fail = async (error: string, status: 400 | 403, message: string): Promise<never> => {
+  const fail = async (error: string, status: 400 | 403 | 409, message: string): Promise<never> => {
     await markFailed(ctx.db, row, error, ctx.edge.now());
-    throw new AppError(status, status === 403 ? "forbidden" : "oauth_connect_failed", message, { extra: { reason: error } });
+    const code = status === 403 ? "forbidden" : status === 409 ? "service_changed" : "oauth_connect_failed";
+    throw new AppError(status, code, message, { extra: { reason: error } });
   };
   const person = row.sessionId ? await liveSessionPerson(ctx.db, row.companyId, row.sessionId, now) : undefined;
   const vault = await findVaultById(ctx.db, row.companyId, row.vaultId);
@@ -184,7 +207,15 @@ export async function finishConnect(ctx: PublicActionContext, callback: URL, bro
   const service = await findVaultService(ctx.db, row.companyId, row.vaultId, row.service);
   const auth = OAuthAuthSchema.safeParse(service?.auth);
   if (!auth.success || oauthGrantOf(auth.data) !== "refresh_token" || !auth.data.refresh_token_key) {
-    return fail("service_changed", 400, `Service "${row.service}" was changed or removed during the connect: connect again`);
+    return fail("service_changed", 409, `Service "${row.service}" was changed or removed during the connect: connect again`);
+  }
+  // Before anything is opened or sent: the token endpoint and client the connect was made for, or nothing.
+  if (row.tokenEndpoint !== auth.data.token_endpoint || row.clientId !== auth.data.client_id) {
+    return fail(
+      "service_changed",
+      409,
+      `Service "${row.service}" names another token endpoint or client than when this connect was made: nothing was sent to it; start a new connect with "Connect" to review it`,
+    );
   }
 
   const dataKey = await ctx.edge.dataKey(row.companyId);

@@ -9,6 +9,7 @@
  * response body, tokens and all, so they are never passed on or logged).
  */
 import * as oauth from "oauth4webapi";
+import { BodyTooLarge, readAtMost } from "../lib/http/bounded-body.ts";
 import { parseOAuthEndpoint } from "../lib/http/oauth-endpoint.ts";
 import type { OAuthTokenAuth } from "../services/oauth-auth.contract.ts";
 
@@ -37,8 +38,15 @@ export type TokenOutcome =
   | { ok: true; accessToken: string; expiresIn: number | undefined; refreshToken: string | undefined; scope: string | undefined }
   /** The provider refused the grant or the client (its RFC 6749 error code, which holds no secret). */
   | { ok: false; kind: "denied"; error: string }
-  /** Anything else: unreachable, too slow, a 5xx, an answer that is not a token response. Our words only. */
-  | { ok: false; kind: "failed"; reason: string };
+  /**
+   * Anything else: unreachable, too slow, a 5xx, an answer that is not a token response. Our words
+   * only. `unusable`: the provider answered a token the edge cannot send (not Bearer, or not a
+   * header-safe value): 502 `oauth_token_invalid`, the provider's fault, not a vault's.
+   */
+  | { ok: false; kind: "failed"; reason: string; unusable?: true };
+
+/** An access token as a header may carry it after `Bearer ` (RFC 6750's b64token is stricter; any visible ASCII is safe). */
+const SENDABLE_ACCESS_TOKEN = /^[\x21-\x7e]+$/;
 
 /**
  * A refresh-token grant (RFC 6749 §6). No `scope` is sent: the token keeps what the person
@@ -125,6 +133,16 @@ async function exchange(client: TokenClient, run: Exchange): Promise<TokenOutcom
   };
   try {
     const answer = await run(as, { client_id: client.clientId }, auth, options);
+    // oauth4webapi lowercases it and lets `dpop` through: a DPoP-bound token sent as Bearer would be refused upstream, or worse, accepted unbound.
+    if (answer.token_type !== "bearer")
+      return {
+        ok: false,
+        kind: "failed",
+        reason: `the token endpoint issued a ${safeCode(answer.token_type)} token; the edge sends Bearer tokens only`,
+        unusable: true,
+      };
+    if (!SENDABLE_ACCESS_TOKEN.test(answer.access_token))
+      return { ok: false, kind: "failed", reason: "the access token the token endpoint issued holds characters no HTTP header may carry", unusable: true };
     return {
       ok: true,
       accessToken: answer.access_token,
@@ -177,12 +195,12 @@ async function boundedFetch(url: string, init: oauth.CustomFetchOptions<string, 
     redirect: "manual",
     signal: init.signal,
   });
-  const declared = Number(response.headers.get("content-length") ?? 0);
-  if (declared > MAX_TOKEN_RESPONSE_BYTES) {
-    await response.body?.cancel();
-    throw new TooLarge();
+  let bytes: Uint8Array;
+  try {
+    bytes = await readAtMost(response.body, MAX_TOKEN_RESPONSE_BYTES, response.headers.get("content-length"));
+  } catch (error) {
+    throw error instanceof BodyTooLarge ? new TooLarge() : error;
   }
-  const bytes = await readAtMost(response.body, MAX_TOKEN_RESPONSE_BYTES);
   let body: BodyInit = bytes;
   if ((response.headers.get("content-type") ?? "").includes("json")) {
     try {
@@ -198,28 +216,4 @@ async function boundedFetch(url: string, init: oauth.CustomFetchOptions<string, 
   const headers = new Headers(response.headers);
   headers.delete("content-length");
   return new Response(response.status === 204 || response.status === 304 ? null : body, { status: response.status, statusText: response.statusText, headers });
-}
-
-async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
-  if (!body) return new Uint8Array();
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      throw new TooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }

@@ -13,7 +13,7 @@ import { loosenings, type ProxiedMethod, type Substitution } from "../services/r
 import { iso } from "../lib/openapi.ts";
 import type { PrincipalRef, SlotDestination } from "./proposals.contract.ts";
 import type { ProposalServiceView, ProposalSlotView } from "./proposal-view.ts";
-import { chosenByAgent, chosenByVaultAdmin, destinationOf, keepsDestination } from "./proposals.contract.ts";
+import { chosenByAgent, chosenByVaultAdmin, destinationOf, keepsDestination, tokenEndpointSending } from "./proposals.contract.ts";
 
 export type CurrentService = {
   name: string;
@@ -69,10 +69,30 @@ function destinationNow(s: CurrentService): SlotDestination {
   return { service: s.name, host: s.hostPattern, ...(s.upstream ? { upstream: s.upstream } : {}), ...chosen };
 }
 
+type Sending = { host: string; upstream: string | null; auth: ServiceAuth; substitutions?: readonly Pick<Substitution, "key">[] | null | undefined };
+
+/**
+ * Every address a service sends `key` to (one of `keysSentBy`): its upstream, and for an `oauth`
+ * service's client secret and refresh token its token endpoint first (the values themselves go
+ * there; the upstream gets the access token they obtain, which is as good as them).
+ */
+function addressesOf(s: Sending, key: string): string[] {
+  const tokenEndpoint = tokenEndpointSending(s, key);
+  return [...(tokenEndpoint ? [tokenEndpoint] : []), destinationOf(s.host, s.upstream)];
+}
+
+/** A service's destination as `key` sees it: with the token endpoint, for an `oauth` service's client secret or refresh token. */
+function routed(d: SlotDestination, s: Sending, key: string): SlotDestination {
+  const tokenEndpoint = tokenEndpointSending(s, key);
+  return tokenEndpoint ? { ...d, token_endpoint: tokenEndpoint } : d;
+}
+
 /** Every destination the vault's services send `key` to today, with who chose each (a direct credential write's `sent_to`). */
 export function sentToNow(key: string, current: readonly CurrentService[]): SlotDestination[] {
   const sending = current.filter((s) => keysSentBy(s).includes(key));
-  return sending.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(destinationNow);
+  return sending
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((s) => routed(destinationNow(s), { host: s.hostPattern, upstream: s.upstream, auth: s.auth, substitutions: s.substitutions }, key));
 }
 
 /**
@@ -130,7 +150,7 @@ export function withImpact(
   for (const service of current) {
     for (const key of keysSentBy(service)) {
       const destinations = sentTo.get(key) ?? new Set<string>();
-      destinations.add(destinationOf(service.hostPattern, service.upstream));
+      for (const address of addressesOf({ ...service, host: service.hostPattern }, key)) destinations.add(address);
       sentTo.set(key, destinations);
     }
   }
@@ -145,19 +165,23 @@ export function withImpact(
         }
       : undefined;
     if (service.action === "delete" || !service.host || !service.auth) return { ...base, ...(replaces ? { replaces } : {}) };
-    const destination = destinationOf(service.host, service.upstream);
+    const sending = { host: service.host, upstream: service.upstream ?? null, auth: service.auth, substitutions: service.substitutions };
     // A replaced service's rules, loosened (a method added, redaction off, a credential in a new surface, approval off): old → new.
     const loosens = existing ? loosenings(rulesOf(existing), service) : [];
+    // A stored key goes somewhere new when any address it would reach is: for an oauth client secret or refresh token, its token endpoint (`to`) too.
     const exposes = keysSentBy({ auth: service.auth, substitutions: service.substitutions })
-      .filter((key) => storedKeys.has(key) && !sentTo.get(key)?.has(destination))
-      .map((key) => ({ key, sent_to: [...(sentTo.get(key) ?? [])].sort() }));
+      .filter((key) => storedKeys.has(key) && addressesOf(sending, key).some((address) => !sentTo.get(key)?.has(address)))
+      .map((key) => {
+        const tokenEndpoint = tokenEndpointSending(sending, key);
+        return { key, sent_to: [...(sentTo.get(key) ?? [])].sort(), ...(tokenEndpoint ? { to: tokenEndpoint } : {}) };
+      });
     return { ...base, ...(replaces ? { replaces } : {}), ...(loosens.length ? { loosens } : {}), ...(exposes.length ? { exposes } : {}) };
   });
   const after = servicesAfter(asked, current);
   const annotatedSlots = asked.slots.map((slot): ProposalSlotView => {
     const { replaces_existing: _r, sent_to: _s, ...base } = slot;
     if (slot.action !== "set") return base;
-    const sent_to = after.filter((s) => keysSentBy(s).includes(slot.key)).map((s) => s.destination);
+    const sent_to = after.filter((s) => keysSentBy(s).includes(slot.key)).map((s) => routed(s.destination, s, slot.key));
     return { ...base, ...(storedKeys.has(slot.key) ? { replaces_existing: true } : {}), sent_to };
   });
   return { services: annotated, slots: annotatedSlots };

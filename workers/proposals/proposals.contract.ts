@@ -121,6 +121,11 @@ export const SlotDestination = z.object({
   chosen_by_agent: z.boolean(),
   /** Absent in a view stored before it was recorded: read as false, the stricter reading. */
   chosen_by_admin: z.boolean().default(false),
+  /**
+   * The key is an `oauth` service's client secret or refresh token: its value goes to this token
+   * endpoint, and the access token obtained with it to the host or upstream.
+   */
+  token_endpoint: z.string().optional(),
 });
 export type SlotDestination = z.output<typeof SlotDestination>;
 
@@ -144,8 +149,12 @@ export const ProposedServiceView = z.object({
   loosens: z.array(LooseningSchema).optional(),
   /** The service of this name as it is now, which approving replaces (or removes). */
   replaces: z.object({ host: z.string(), upstream: z.string().optional(), auth_type: z.string() }).optional(),
-  /** Stored credentials this service would send somewhere they are not sent today, and where they go now. */
-  exposes: z.array(z.object({ key: z.string(), sent_to: z.array(z.string()) })).optional(),
+  /**
+   * Stored credentials this service would send somewhere they are not sent today, and where they go
+   * now; `to`: the token endpoint this service would send it to, for an `oauth` service's client
+   * secret and refresh token (the access token they obtain goes to its upstream).
+   */
+  exposes: z.array(z.object({ key: z.string(), sent_to: z.array(z.string()), to: z.string().optional() })).optional(),
 });
 
 /** A credential slot read back: never a value, only whether the agent supplied one. */
@@ -226,7 +235,7 @@ export const RejectProposalBody = z.object({ reason: z.string().min(1).max(MAX_P
  * `<bdi>`, console/agent-text.ts; the CLI with its controls made visible, cli/terminal-text.ts).
  */
 
-type Destination = Pick<SlotDestination, "host" | "upstream">;
+type Destination = Pick<SlotDestination, "host" | "upstream" | "token_endpoint">;
 
 /** A sentence in pieces: the edge's words, and `{ chosen }` text a principal chose. */
 export type Phrase = readonly (string | { chosen: string })[];
@@ -268,11 +277,31 @@ export function destinationOf(hostPattern: string, upstream: string | null | und
   return upstream ?? `https://${hostPattern.split("/")[0] ?? hostPattern}`;
 }
 
-export const destinationText = (d: Destination): string => destinationOf(d.host, d.upstream);
+/**
+ * Where a value goes, in words: its address, or for an `oauth` service's client secret and refresh
+ * token the token endpoint they are sent to, and where the access token they obtain goes.
+ */
+export const destinationText = (d: Destination): string =>
+  d.token_endpoint ? `token endpoint ${d.token_endpoint} (its access token to ${destinationOf(d.host, d.upstream)})` : destinationOf(d.host, d.upstream);
 
 /** Where a service's credentials go besides its upstream: an `oauth` service's secret and refresh token go to its token endpoint. */
-type Sends = { host: string; upstream?: string | null; auth?: { type: string; token_endpoint?: string } | undefined };
+type Sends = {
+  host: string;
+  upstream?: string | null;
+  auth?: { type: string; token_endpoint?: string; client_secret_key?: string; refresh_token_key?: string | undefined } | undefined;
+};
 const tokenEndpointOf = (s: Sends): string | null => (s.auth?.type === "oauth" ? (s.auth.token_endpoint ?? null) : null);
+
+/**
+ * The token endpoint `key` is sent to by a service, when it is an `oauth` service's client secret
+ * or refresh token (null otherwise): that is where those values go (the upstream receives the
+ * access token they obtain) — what a reviewer, the admin rule and the digest must name, since
+ * whoever runs that endpoint receives them.
+ */
+export function tokenEndpointSending(s: Sends, key: string): string | null {
+  const endpoint = tokenEndpointOf(s);
+  return endpoint !== null && (s.auth?.client_secret_key === key || s.auth?.refresh_token_key === key) ? endpoint : null;
+}
 
 /**
  * A service written from `before` to `after` still sends its credentials to the same place (a new

@@ -118,6 +118,14 @@ export function oauthRefreshDenied(
   );
 }
 
+/** The provider answered an access token the edge cannot send (not a Bearer token, or not a header-safe value): the provider's answer, not a vault's value, is at fault. */
+export function oauthTokenInvalid(service: string, reason: string, retryAt: number): AppError {
+  const seconds = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
+  return new AppError(502, "oauth_token_invalid", `The OAuth provider of service "${service}" answered an access token that cannot be used: ${reason}`, {
+    headers: { "Retry-After": String(seconds) },
+  });
+}
+
 /** The edge could not obtain an access token for another reason (the provider unreachable, a 5xx, an answer that is no token response). */
 export function oauthRefreshFailed(service: string, reason: string, retryAt: number): AppError {
   const seconds = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));

@@ -218,6 +218,7 @@ function oauthAccess(c: Context<AppEnv>, admission: Admitted): AccessTokenOf {
 function oauthRefusal(c: Context<AppEnv>, service: ServiceRecord, vault: string, answer: AccessRefusal): AppError {
   if (answer.refusal === "missing") return errors.credentialNotFound(answer.key, service.name);
   if (answer.refusal === "denied") return errors.oauthRefreshDenied(service, vault, answer.error, answer.retryAt, publicOriginOf(c.env));
+  if (answer.unusable) return errors.oauthTokenInvalid(service.name, answer.reason, answer.retryAt);
   return errors.oauthRefreshFailed(service.name, answer.reason, answer.retryAt);
 }
 

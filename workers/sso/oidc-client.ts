@@ -13,7 +13,7 @@
 import * as oauth from "oauth4webapi";
 import { AppError } from "../lib/app-error.ts";
 import { printable } from "../lib/http/ssrf.ts";
-import { isPlainLoopback, providerFetch, providerUrl } from "./provider-url.ts";
+import { isPlainLoopback, providerFetch, providerUrl, tooLargeAnswer } from "./provider-url.ts";
 import { BASE_SSO_SCOPES } from "./sso.contract.ts";
 
 export const DISCOVERY_TTL_MS = 5 * 60 * 1000;
@@ -63,7 +63,10 @@ export async function discover(issuer: string, allowPrivate: boolean, fresh = fa
     const response = await oauth.discoveryRequest(url, { algorithm: "oidc", ...httpOptions(url, allowPrivate) });
     server = await oauth.processDiscoveryResponse(url, response);
   } catch (cause) {
-    throw new AppError(400, "sso_discovery_failed", `Could not read the provider's discovery document at ${printable(issuer)}: ${reasonOf(cause)}`, { cause });
+    throw (
+      tooLargeAnswer(cause, `The provider's discovery document at ${printable(issuer)}`) ??
+      new AppError(400, "sso_discovery_failed", `Could not read the provider's discovery document at ${printable(issuer)}: ${reasonOf(cause)}`, { cause })
+    );
   }
   for (const [name, value] of [
     ["authorization_endpoint", server.authorization_endpoint],
@@ -126,6 +129,8 @@ export async function completeAuthorization(
     tokens = await oauth.processAuthorizationCodeResponse(server, client, response, { expectedNonce: options.secrets.nonce, requireIdToken: true });
     await oauth.validateApplicationLevelSignature(server, response, { ...http, [oauth.jwksCache]: jwksCacheOf(server.issuer) });
   } catch (cause) {
+    const tooLarge = tooLargeAnswer(cause, "Your identity provider's answer (token or keys)");
+    if (tooLarge) throw tooLarge;
     if (cause instanceof oauth.ResponseBodyError) throw flowInvalid(cause, `the provider refused the code (${printable(cause.error)})`);
     if (cause instanceof oauth.OperationProcessingError || cause instanceof oauth.UnsupportedOperationError) throw flowInvalid(cause);
     throw unreachable(cause);
@@ -140,6 +145,8 @@ export async function completeAuthorization(
       const info = await oauth.processUserInfoResponse(server, client, idToken.sub, response);
       for (const [name, value] of Object.entries(info)) if (claims[name] === undefined) claims[name] = value;
     } catch (cause) {
+      const tooLarge = tooLargeAnswer(cause, "Your identity provider's userinfo");
+      if (tooLarge) throw tooLarge;
       if (cause instanceof oauth.OperationProcessingError || cause instanceof oauth.ResponseBodyError)
         throw flowInvalid(cause, "the provider's userinfo failed its checks");
       throw unreachable(cause);

@@ -101,7 +101,7 @@ export async function finishSsoSignIn(
   );
   const user = await personOf(ctx, sso, identity);
   // Not a Change, as for a password: proving who one is gives a credential; who may do what does not change.
-  const session = await createUserSession(ctx.db, ctx.edge.mint, user, "cookie");
+  const session = await createUserSession(ctx.db, ctx.edge.mint, user, "cookie", ctx.edge.now(), { viaSso: true });
   return {
     session: { token: session.token, csrf_token: await csrfTokenFor(session.token), expires_at: iso(session.expiresAt) ?? "", user: userView(user) },
     next: flow.next,

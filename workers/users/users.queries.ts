@@ -147,12 +147,28 @@ export function deleteUserChange(db: Database, principal: Principal, user: UserR
 }
 
 /** A sign-in session for a user; the token is returned once and stored as its hash. */
-export async function createUserSession(db: Database, mint: TokenMinter, user: UserRow, kind: "bearer" | "cookie", now = Date.now()) {
+/** `viaSso`: obtained through the company's identity provider, ending no later than `until` when given. */
+export async function createUserSession(
+  db: Database,
+  mint: TokenMinter,
+  user: UserRow,
+  kind: "bearer" | "cookie",
+  now = Date.now(),
+  bounds: { viaSso?: boolean; until?: number } = {},
+) {
   const issued = await mint("userSession");
-  const expiresAt = now + (kind === "cookie" ? COOKIE_SESSION_TTL_MS : BEARER_SESSION_TTL_MS);
-  await db
-    .insert(userSessions)
-    .values({ id: newId("uss"), companyId: user.companyId, userId: user.id, tokenHash: issued.hash, kind, csrfHash: null, createdAt: now, expiresAt });
+  const expiresAt = Math.min(now + (kind === "cookie" ? COOKIE_SESSION_TTL_MS : BEARER_SESSION_TTL_MS), bounds.until ?? Number.POSITIVE_INFINITY);
+  await db.insert(userSessions).values({
+    id: newId("uss"),
+    companyId: user.companyId,
+    userId: user.id,
+    tokenHash: issued.hash,
+    kind,
+    csrfHash: null,
+    createdAt: now,
+    expiresAt,
+    viaSso: bounds.viaSso ?? false,
+  });
   return { token: issued.token, expiresAt };
 }
 

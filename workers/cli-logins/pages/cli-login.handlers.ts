@@ -13,6 +13,7 @@ import type { PageSession } from "../../console/page-session.ts";
 import { createRouter } from "../../router.ts";
 import { actionContextOf } from "../../request-context.ts";
 import { decideCliLogin, readCliLogin } from "../cli-logins.actions.ts";
+import { normalUserCode } from "../cli-logins.contract.ts";
 import { decidePage, enterCodePage } from "./cli-login.page.ts";
 
 async function show(c: Context<AppEnv>, session: PageSession, code: string | undefined) {
@@ -39,6 +40,13 @@ for (const [path, decision] of [
     formBodyLimit(FORM_BODY_LIMIT),
     consolePost(`POST ${path}`, async (c, session, form) => {
       const code = form.one("code") ?? "";
+      // Confirming takes the code typed from the person's terminal: the page's own copy came from a link anyone can make.
+      if (decision === "approved" && normalUserCode(form.one("typed_code") ?? "") !== normalUserCode(code)) {
+        const found = await attempt(() => readCliLogin(actionContextOf(c), code));
+        if (!found.ok) return page(c, enterCodePage(frameOf(session), found.error.message), refusalStatus(found.error));
+        const problem = "The code you typed is not this login's code. Type the code your own terminal shows; if it shows another code, or none, deny this one.";
+        return page(c, decidePage(frameOf(session), found.value, problem), 400);
+      }
       const decided = await attempt(() => decideCliLogin(actionContextOf(c), code, decision));
       if (!decided.ok) return page(c, enterCodePage(frameOf(session), decided.error.message), refusalStatus(decided.error));
       return page(c, decidePage(frameOf(session), decided.value));

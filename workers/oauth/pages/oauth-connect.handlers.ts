@@ -76,6 +76,6 @@ oauthConnectPages.get(OAUTH_CALLBACK_PATH, async (c: Context<AppEnv>) => {
   } catch (error) {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
     console.warn(JSON.stringify({ level: "warn", code: error.code, where: "oauth callback", reason: error.extra.reason ?? error.code }));
-    return page(c, connectedPage({ frame, outcome: { ok: false, message: error.message } }), error.status === 403 ? 403 : 400);
+    return page(c, connectedPage({ frame, outcome: { ok: false, message: error.message } }), error.status === 403 || error.status === 409 ? error.status : 400);
   }
 });

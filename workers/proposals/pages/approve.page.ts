@@ -34,8 +34,8 @@ const slotDestinations = (slot: ProposalSlotView, id?: string) => {
   if (to.length === 0) return html`<p class="hint"${id ? html` id="${id}"` : ""}>No service sends <code>${slot.key}</code>: it is only stored.</p>`;
   return html`<div${id ? html` id="${id}"` : ""}>${to.map((d) =>
     d.chosen_by_admin
-      ? html`<p class="hint">Sent to <code>${destinationText(d)}</code> (service <code>${d.service}</code>; ${phraseMarkup(choicePhrase(d))}).</p>`
-      : html`<p class="notice warn">Sent to <code>${destinationText(d)}</code> (service <code>${d.service}</code>): ${phraseMarkup(choicePhrase(d))}. The description is the asker's words; where the value goes is ${d.chosen_by_agent ? "an agent's choice" : "not a vault admin's choice"}.</p>`,
+      ? html`<p class="hint">Sent to ${d.token_endpoint ? html`the token endpoint <code>${d.token_endpoint}</code>, and the access token it obtains to <code>${destinationText({ ...d, token_endpoint: undefined })}</code>` : html`<code>${destinationText(d)}</code>`} (service <code>${d.service}</code>; ${phraseMarkup(choicePhrase(d))}).</p>`
+      : html`<p class="notice warn">Sent to ${d.token_endpoint ? html`the token endpoint <code>${d.token_endpoint}</code>, and the access token it obtains to <code>${destinationText({ ...d, token_endpoint: undefined })}</code>` : html`<code>${destinationText(d)}</code>`} (service <code>${d.service}</code>): ${phraseMarkup(choicePhrase(d))}. The description is the asker's words; where the value goes is ${d.chosen_by_agent ? "an agent's choice" : "not a vault admin's choice"}.</p>`,
   )}</div>`;
 };
 
@@ -54,6 +54,17 @@ const slotField = (slot: ProposalSlotView) => {
 
 const destination = (host: string, upstream: string | undefined) =>
   upstream ? html`<code>${host}</code> (sent to <code>${upstream}</code>)` : html`<code>${host}</code>`;
+
+/**
+ * An `oauth` service sends its client secret and refresh token to its token endpoint, not to its
+ * host: said plainly, since whoever runs that endpoint receives both (and answers with the tokens).
+ */
+const tokenEndpointNotice = (service: ProposalServiceView) => {
+  const auth = service.auth;
+  if (auth?.type !== "oauth") return "";
+  const keys = [auth.client_secret_key, ...(auth.refresh_token_key ? [auth.refresh_token_key] : [])];
+  return html`<p class="notice warn">The values of ${keys.map((k, i) => html`${i ? " and " : ""}<code>${k}</code>`)} are sent to the token endpoint <code>${auth.token_endpoint}</code>, not to <code>${service.host ?? ""}</code>: whoever runs that address receives them. Approve only if it is the provider's.</p>`;
+};
 
 /**
  * A set service's rules in words ("only GET and HEAD", "puts TW_SID into the path where it reads
@@ -83,11 +94,11 @@ const serviceItem = (service: ProposalServiceView) => {
     ? html`<strong>Replace</strong> service <code>${service.name}</code>: ${destination(old.host, old.upstream)} (${old.auth_type} auth) → ${destination(service.host ?? "", service.upstream)}`
     : html`<strong>Allow</strong> <code>${service.host ?? ""}</code> as <code>${service.name}</code>`;
   return html`<li>${verb}
-  <span class="hint">— ${service.auth?.type ?? "passthrough"} auth${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}</span>${serviceRules(service)}${service.upstream ? html`<p class="notice warn">Requests and their credentials go to <code>${service.upstream}</code>, not to <code>${service.host ?? ""}</code>. Approve only if you trust that address.</p>` : ""}${(
+  <span class="hint">— ${service.auth?.type ?? "passthrough"} auth${keys.length ? html` using ${keys.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}` : ""}</span>${serviceRules(service)}${tokenEndpointNotice(service)}${service.upstream ? html`<p class="notice warn">Requests and their credentials go to <code>${service.upstream}</code>, not to <code>${service.host ?? ""}</code>. Approve only if you trust that address.</p>` : ""}${(
     service.exposes ?? []
   ).map(
     (e) =>
-      html`<p class="notice warn">The stored credential <code>${e.key}</code> would be sent to ${destination(service.host ?? "", service.upstream)}${e.sent_to.length ? html`; today it goes only to ${e.sent_to.map((d, i) => html`${i ? ", " : ""}<code>${d}</code>`)}` : html`; no service sends it today`}.</p>`,
+      html`<p class="notice warn">The stored credential <code>${e.key}</code> would be sent to ${e.to ? html`the token endpoint <code>${e.to}</code> (and the access token it obtains to ${destination(service.host ?? "", service.upstream)})` : destination(service.host ?? "", service.upstream)}${e.sent_to.length ? html`; today it goes only to ${e.sent_to.map((d, i) => html`${i ? ", " : ""}<code>${d}</code>`)}` : html`; no service sends it today`}.</p>`,
   )}</li>`;
 };
 
