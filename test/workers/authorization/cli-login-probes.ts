@@ -50,6 +50,15 @@ export const CLI_LOGIN_PUBLIC_PROBES: Record<string, (w: World) => Promise<Probe
 
 export const CLI_LOGIN_PAGE_PROBES: Record<string, PageProbe> = {
   "GET /cli-login": { request: async (w) => ({ method: "GET", path: `/cli-login?code=${(await freshLogin(w)).user_code}` }) },
-  "POST /cli-login/approve": { request: async (w) => ({ method: "POST", path: "/cli-login/approve", fields: { code: (await freshLogin(w)).user_code } }) },
+  "POST /cli-login/approve": {
+    request: async (w) => ({
+      method: "POST",
+      path: "/cli-login/approve",
+      fields: await (async () => {
+        const code = (await freshLogin(w)).user_code;
+        return { code, typed_code: code };
+      })(),
+    }),
+  },
   "POST /cli-login/deny": { request: async (w) => ({ method: "POST", path: "/cli-login/deny", fields: { code: (await freshLogin(w)).user_code } }) },
 };

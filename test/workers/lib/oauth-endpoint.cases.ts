@@ -69,7 +69,9 @@ describe("token timing", () => {
     expect(tokenLifetime(0, 600)).toEqual({ usableUntil: 540_000, refreshFrom: 405_000 });
     // Two minutes or less: half its life, so it is used at all.
     expect(tokenLifetime(0, 60)).toEqual({ usableUntil: 30_000, refreshFrom: 22_500 });
-    expect(tokenLifetime(0, 0)).toEqual(tokenLifetime(0, 3600));
+    // Absent: an hour. Zero: good for the request that got it, never kept.
+    expect(tokenLifetime(0, undefined)).toEqual(tokenLifetime(0, 3600));
+    expect(tokenLifetime(0, 0)).toEqual({ usableUntil: 0, refreshFrom: 0 });
   });
   it("refusals back off, doubling to their cap", () => {
     expect([1, 2, 3, 8, 40].map((n) => backoffMs(DENIED_BACKOFF_MS, n))).toEqual([30_000, 60_000, 120_000, 3_600_000, 3_600_000]);
