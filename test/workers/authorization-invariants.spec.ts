@@ -301,13 +301,20 @@ describe("forged and unreadable tokens", () => {
     const forgedTag = tag.replace(/^./, (c) => (c === "0" ? "1" : "0"));
     // Same agent, same secret: only the MAC over the public id is wrong.
     const forged = `${kind}_${publicId.slice(0, -TAG_LENGTH)}${forgedTag}_${secret.join("_")}`;
-    const before = { d1: d1QueryCount(), gates: gateLookupCount() };
-    for (const path of ["/proxy/api.example.com/x", "/discover", "/v1/whoami"]) {
-      const res = await SELF.fetch(`${BASE}${path}`, { headers: { Authorization: `Bearer ${forged}`, "X-Vault": vault } });
-      expect(res.status, path).toBe(401);
-      expect(res.headers.get("www-authenticate")).toContain("Bearer");
+    // The counters are the isolate's: background work of the setup's requests (waitUntil) may still
+    // touch a gate while the forged ones run. A forged token that reached D1 or a gate would do so in
+    // every round, so one round in three that touches neither proves it.
+    const rounds: { d1: number; gates: number }[] = [];
+    for (let round = 0; round < 3 && !rounds.some((r) => r.d1 === 0 && r.gates === 0); round++) {
+      const before = { d1: d1QueryCount(), gates: gateLookupCount() };
+      for (const path of ["/proxy/api.example.com/x", "/discover", "/v1/whoami"]) {
+        const res = await SELF.fetch(`${BASE}${path}`, { headers: { Authorization: `Bearer ${forged}`, "X-Vault": vault } });
+        expect(res.status, path).toBe(401);
+        expect(res.headers.get("www-authenticate")).toContain("Bearer");
+      }
+      rounds.push({ d1: d1QueryCount() - before.d1, gates: gateLookupCount() - before.gates });
     }
-    expect({ d1: d1QueryCount(), gates: gateLookupCount() }).toEqual(before);
+    expect(rounds).toContainEqual({ d1: 0, gates: 0 });
     for (const garbage of ["not-a-token", "eva_abc_def", `evs_${"A".repeat(12)}_${"x".repeat(43)}`]) {
       for (const path of ["/proxy/api.example.com/x", "/discover"]) {
         const res = await SELF.fetch(`${BASE}${path}`, { headers: { Authorization: `Bearer ${garbage}`, "X-Vault": vault } });
