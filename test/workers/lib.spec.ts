@@ -6,6 +6,7 @@
  */
 import "./lib/crypto-envelope.cases.ts";
 import "./lib/tokens.cases.ts";
+import "./lib/one-line.cases.ts";
 import "./lib/rate-limit.cases.ts";
 import "./lib/host-pattern.cases.ts";
 import "./lib/ssrf.cases.ts";

@@ -143,6 +143,14 @@ describe("self-registration: register, approve, claim", () => {
 });
 
 describe("self-registration: rejection", () => {
+  it("a reason a person wrote on several lines reaches the agent as one line", async () => {
+    const company = await createCompany();
+    const registered = await register(company.id, { name: agentName(), capabilities: [] });
+    expect((await reject(company, registered.registrationId, "Not today.\r\nX-Approved: yes")).status).toBe(200);
+    const claimed = await claim(registered.claim_token);
+    expect(claimed.body).toMatchObject({ error: "registration_rejected", reason: "Not today. X-Approved: yes" });
+  });
+
   it("the agent learns the reason; the decision is final; the name may register again", async () => {
     const company = await createCompany();
     const name = agentName();

@@ -7,6 +7,7 @@
  * exactly one lands), then stored in the vault's RequestApprovals object, which releases the
  * request that waits on it; an approval binds to the service as it was when the request was held.
  */
+import { oneLine } from "../lib/one-line.ts";
 import type { HeldDecision } from "../../durable-objects/request-approvals.rpc.ts";
 import type { ActionContext } from "../action-context.ts";
 import { vaultRoleOf } from "../auth/permissions.ts";
@@ -177,7 +178,7 @@ export async function approve(ctx: ActionContext, found: HeldRequestDecision, fo
 /** Rejects a pending request: the agent hears 403 `request_rejected` with the reason. */
 export async function reject(ctx: ActionContext, found: HeldRequestDecision, reason: string | undefined): Promise<{ request: HeldRequestView }> {
   requireRequestDecider(ctx, found.row);
-  const decision = { status: "rejected" as const, reason: reason?.trim() || null };
+  const decision = { status: "rejected" as const, reason: (reason === undefined ? "" : oneLine(reason)) || null };
   return decide(ctx, found, () => ({ d1: decision, object: decision }));
 }
 

@@ -4,6 +4,7 @@
  * caller's company decided once (the audit row guards it). The change carries its consequences
  * (the agent's gate, the waiting registration channel), so every door behaves the same.
  */
+import { oneLine } from "../../lib/one-line.ts";
 import type { z } from "zod";
 import type { ActionContext } from "../../action-context.ts";
 import { CAPABILITIES } from "../../agents/agents.contract.ts";
@@ -96,6 +97,6 @@ export async function approveVaultysRegistration(ctx: ActionContext, id: string,
 /** Rejects a pending registration with a reason the agent will see. */
 export async function rejectRegistration(ctx: ActionContext, id: string, reason: string): Promise<z.output<typeof RegistrationRejected>> {
   const registration = await requirePending(ctx, id);
-  await decide(() => ctx.commit(rejectRegistrationChange(ctx.db, ctx.principal, registration, reason, ctx.edge.now())));
+  await decide(() => ctx.commit(rejectRegistrationChange(ctx.db, ctx.principal, registration, oneLine(reason), ctx.edge.now())));
   return { success: true };
 }
