@@ -61,8 +61,7 @@ describe("edgevault company sso", () => {
         "set",
         "--issuer",
         provider.issuer,
-        "--client-id",
-        client.client_id,
+        `--client-id=${client.client_id}`,
         "--domain",
         domain,
         "--scope",
@@ -81,7 +80,7 @@ describe("edgevault company sso", () => {
     assert.match(set.stdout, /^Password sign-in: off \(an API key is the owners' way back\)$/m);
     assert.match(set.stdout, new RegExp(`^Sign-in link: +${edge.addr}/sign-in/sso\\?company=${company.id}$`, "m"));
 
-    const kept = await cli(["company", "sso", "set", "--issuer", provider.issuer, "--client-id", client.client_id, "--keep-secret", "--json"]);
+    const kept = await cli(["company", "sso", "set", "--issuer", provider.issuer, `--client-id=${client.client_id}`, "--keep-secret", "--json"]);
     assert.equal(kept.code, 0, printed(kept));
     const answer = JSON.parse(kept.stdout) as { sso: { domains: string[]; password_sign_in: boolean; client_secret: string } };
     // Replaced: what was not said again is gone, and passwords are back on.
@@ -92,7 +91,7 @@ describe("edgevault company sso", () => {
       grant_types: ["authorization_code"],
       response_types: ["code"],
     });
-    const refused = await cli(["company", "sso", "set", "--issuer", provider.issuer, "--client-id", other.client_id, "--keep-secret"]);
+    const refused = await cli(["company", "sso", "set", "--issuer", provider.issuer, `--client-id=${other.client_id}`, "--keep-secret"]);
     assert.equal(refused.code, 1, printed(refused));
     assert.match(refused.stderr, /\(sso_secret_required, HTTP 400\)/);
   });
@@ -102,7 +101,7 @@ describe("edgevault company sso", () => {
       ["--group-role", "admins=root", /--group-role: must be group=role, the role owner or member/],
       ["--domain", "not a domain", /--domain: .*must be a domain such as acme\.example/],
     ] as const) {
-      const bad = await cli(["company", "sso", "set", "--issuer", provider.issuer, "--client-id", client.client_id, flag, value], { stdin: "never read" });
+      const bad = await cli(["company", "sso", "set", "--issuer", provider.issuer, `--client-id=${client.client_id}`, flag, value], { stdin: "never read" });
       assert.equal(bad.code, 2, printed(bad));
       assert.match(bad.stderr, message);
     }
