@@ -50,7 +50,7 @@ function cpuAtMost(ours: Measurement | undefined, base: Measurement | undefined,
   const b = parts ? base?.serverCpuParts?.[parts.base] : base?.serverCpuMs;
   if (!known(a) || !known(b) || b === 0) return undefined;
   const what = parts ? "workerd CPU per request" : "server CPU per request";
-  return { says: `by ${what} ${a.toFixed(2)} vs ${b.toFixed(2)} ms (${(a / b).toFixed(2)}×, at most ${times}×)`, holds: a <= times * b };
+  return { says: `by ${what} ${a.toFixed(2)} vs ${b.toFixed(2)} ms (${(a / b).toFixed(2)}×, at most ${Number(times.toFixed(2))}×)`, holds: a <= times * b };
 }
 
 const WORKERD = { ours: "edge/workerd", base: "floor/workerd" };
