@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, vi } from "vitest";
 import { gateLookupCount } from "../../workers/auth/actor-gate-client.ts";
-import { RELEASE_WAIT_MS } from "../../workers/proxy/lease-releases.ts";
+import { RELEASE_WAIT_MS, releaseNow, takeReleases } from "../../workers/proxy/lease-releases.ts";
 import { agentGate, call } from "./helpers.ts";
 import { type ProxySetup, proxyFetch, proxySetup } from "./proxy-support.ts";
 import { requestId } from "./upstream.ts";
@@ -46,5 +46,25 @@ describe("in-flight releases", () => {
     // The admit and its own release, sent as the body ends (a held-back one would wait RELEASE_WAIT_MS).
     await vi.waitFor(() => expect(gateLookupCount() - before).toBe(2), { timeout: RELEASE_WAIT_MS / 2, interval: 10 });
     await vi.waitFor(async () => expect(await gate.inFlight()).toBe(0), { timeout: RELEASE_WAIT_MS * 10, interval: 50 });
+  });
+
+  it("a release sent by itself rides on every admit until the gate acknowledges it (an admit may overtake it)", async () => {
+    const gate = `test-gate-${requestId()}`;
+    const lease = { vaultId: "v", leaseId: "l-1" };
+    let acknowledge = () => {};
+    const sent: string[][] = [];
+    const release = releaseNow(gate, lease, (leases) => {
+      sent.push(leases.map((each) => each.leaseId));
+      return new Promise<void>((resolve) => {
+        acknowledge = resolve;
+      });
+    });
+    expect(sent).toEqual([["l-1"]]);
+    // Not yet acknowledged: the next admit carries it too, and the one after.
+    expect(takeReleases(gate)).toEqual([lease]);
+    expect(takeReleases(gate)).toEqual([lease]);
+    acknowledge();
+    await release;
+    expect(takeReleases(gate)).toEqual([]);
   });
 });

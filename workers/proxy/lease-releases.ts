@@ -9,6 +9,10 @@
  * `max_concurrent` is in flight (`releaseMayWait`), so slots held back here never occupy more than
  * half of a caller's concurrency, and none for longer than `RELEASE_WAIT_MS`: under
  * `max_concurrent: 1` every slot is released at once, as before.
+ *
+ * A release sent by itself travels on its own stub, and the caller's next admit may reach the gate
+ * before it (CI saw a 429 under `max_concurrent: 1` right after a 504). Until the gate acknowledges
+ * it, such a release also rides on every admit from this isolate: freeing a slot twice is a no-op.
  */
 import type { LeaseRef } from "../../durable-objects/actor-gate.rpc.ts";
 
@@ -20,15 +24,39 @@ type Waiting = LeaseRef & { sent: boolean };
 /** Gate name → slots waiting for that gate's next admit. Isolate-local, as the request log's buffer is. */
 const waiting = new Map<string, Waiting[]>();
 
-/** Takes every slot waiting for this gate: they go with its next admit (or release). */
+/** Gate name → releases sent by themselves that the gate has not yet acknowledged. */
+const unacknowledged = new Map<string, Set<LeaseRef>>();
+
+/**
+ * Every slot waiting for this gate, taken (they go with its next admit or release), plus the
+ * releases already sent by themselves and not yet acknowledged, which an admit may overtake.
+ */
 export function takeReleases(gate: string): LeaseRef[] {
-  const slots = waiting.get(gate);
-  if (!slots) return [];
+  const slots = waiting.get(gate) ?? [];
   waiting.delete(gate);
-  return slots.map((slot) => {
+  const taken = slots.map((slot) => {
     slot.sent = true;
     return { vaultId: slot.vaultId, leaseId: slot.leaseId };
   });
+  const sent = unacknowledged.get(gate);
+  return sent ? [...taken, ...sent] : taken;
+}
+
+/** Sends this gate's releases now, with any waiting for it; until acknowledged they also ride on admits. */
+export function releaseNow(gate: string, lease: LeaseRef | undefined, send: (leases: LeaseRef[]) => Promise<void>): Promise<void> {
+  const leases = lease ? [lease, ...takeReleases(gate)] : takeReleases(gate);
+  if (leases.length === 0) return Promise.resolve();
+  const pending = unacknowledged.get(gate) ?? new Set<LeaseRef>();
+  unacknowledged.set(gate, pending);
+  const mine = leases.filter((each) => !pending.has(each));
+  for (const each of mine) pending.add(each);
+  // A release that fails is not retried: the gate reclaims the slot after LEASE_TTL_MS.
+  return send(leases)
+    .catch(() => undefined)
+    .finally(() => {
+      for (const each of mine) pending.delete(each);
+      if (pending.size === 0 && unacknowledged.get(gate) === pending) unacknowledged.delete(gate);
+    });
 }
 
 /**
@@ -43,8 +71,7 @@ export function releaseLater(gate: string, lease: LeaseRef, waitUntil: (p: Promi
   waitUntil(
     new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS)).then(async () => {
       if (slot.sent) return;
-      // A release that fails is not retried: the gate reclaims the slot after LEASE_TTL_MS.
-      await send(takeReleases(gate)).catch(() => undefined);
+      await releaseNow(gate, undefined, send);
     }),
   );
 }

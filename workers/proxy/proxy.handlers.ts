@@ -16,7 +16,7 @@ import { injectedHeaders, OAUTH_ACCESS_TOKEN } from "../lib/http/inject-auth.ts"
 import { keysSentBy, substitutionKeys } from "../lib/http/substitutions.ts";
 import { AppError } from "../lib/app-error.ts";
 import { type Admitted, admitRequest, requireProxiedMethod } from "./admission.ts";
-import { releaseLater, takeReleases } from "./lease-releases.ts";
+import { releaseLater, releaseNow } from "./lease-releases.ts";
 import { type ApprovalHold, approvalHold } from "./request-hold.ts";
 import { type AccessRefusal, isolateAccessTokens } from "./oauth-access.ts";
 import { replayableBody } from "./replayable-body.ts";
@@ -139,7 +139,7 @@ function releaseSlot(c: Context<AppEnv>, admission: Admitted): void {
   const send = (leases: LeaseRef[]) => actorGate(c.env, admission.actor.root).release(leases);
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   if (admission.releaseMayWait) releaseLater(gate, lease, waitUntil, send);
-  else waitUntil(send([lease, ...takeReleases(gate)]));
+  else waitUntil(releaseNow(gate, lease, send));
 }
 
 /** The path of a request URL as a string, without resolving anything in it (unlike `new URL()`). */
