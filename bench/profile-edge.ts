@@ -10,6 +10,7 @@
  *
  *   npm run bench:profile-edge                        # proxy, floor, floor-admit; 16 connections, 10 s each
  *   npm run bench:profile-edge -- --seconds=20 --connections=1 --only=proxy
+ *   npm run bench:profile-edge -- --connections=1 --only=redaction-on,redaction-off   # a 1 MiB JSON answer
  *
  * The machine's 1-minute load average is printed with each profile: on a shared machine the
  * absolute CPU per request moves with it, the shares within one profile much less.
@@ -30,7 +31,7 @@ import { connectInspector, workerTarget } from "./inspector.ts";
 import { withCpu } from "./process-cpu.ts";
 import type { CpuProfile } from "./profile.ts";
 import type { ServersInfo } from "./servers.child.ts";
-import { PATH } from "./settings.ts";
+import { JSON_1MIB_PATH, PATH } from "./settings.ts";
 import { floorSteps, proxySteps } from "./proxy-steps.ts";
 import { bundleSourceMaps, type Step, summarizeWorkerProfile, type WorkerProfileSummary } from "./worker-profile.ts";
 
@@ -107,6 +108,15 @@ async function main(): Promise<void> {
         steps: proxySteps(),
       },
     ];
+    // The 1 MiB JSON answer with its body redacted as it streams, and without: where redaction's cost goes.
+    for (const [id, token] of [
+      ["redaction-on", bench.redaction.on],
+      ["redaction-off", bench.redaction.off],
+    ] as const) {
+      const title = `/proxy, a 1 MiB JSON answer, redaction ${id === "redaction-on" ? "on" : "off"} (edge)`;
+      const url = `${edge.addr}/proxy/${SERVICE_HOST}${JSON_1MIB_PATH}`;
+      targets.push({ id, title, component: "edge", inspectorPort: edgePort, url, headers: { authorization: `Bearer ${token}` }, steps: proxySteps() });
+    }
     if (floor) {
       const onFloor = { component: "floor", inspectorPort: floorPort, headers: noHeaders, steps: floorSteps() } as const;
       targets.push(

@@ -13,7 +13,7 @@
  * - `/big/<bytes>`     streams that many bytes (`abc…` repeating), with Content-Length
  * - `/slow/<ms>`       waits before sending headers, then echoes
  * - `/hang`            never answers
- * - `/reset`           sends headers and part of a body, then resets the connection
+ * - `/reset[/<n>]`     sends headers (a Content-Length of n, default 1,000,000) and part of a body, then resets the connection
  * - `/huge-headers/<n>` answers with one header of n bytes
  * - `/endless`         streams a body that never ends (until the client goes away)
  * - `/answer/<status>/<base64url JSON>` answers that status with that JSON: a token endpoint
@@ -187,9 +187,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
     return void res.end(JSON.stringify({ message: "Bad credentials" }));
   }
 
-  if (route === "/reset") {
+  const reset = /^\/reset(?:\/(\d+))?$/.exec(route);
+  if (reset) {
     await body;
-    res.writeHead(200, { "content-type": "text/plain", "content-length": "1000000" });
+    res.writeHead(200, { "content-type": "text/plain", "content-length": reset[1] ?? "1000000" });
     res.write("the first part of a body that never finishes\n");
     // Let the head and first chunk leave, then cut the connection mid-body.
     return void setImmediate(() => res.socket?.destroy());

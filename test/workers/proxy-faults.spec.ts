@@ -68,6 +68,19 @@ describe("faults upstream: clean answers, logged, slot released (max_concurrent:
     expect(await loggedWith(s, 200)).toBe(2);
   });
 
+  it("a small answer that breaks off before its declared end (read whole to be redacted) → 502 upstream_unreachable, never a short 200", async () => {
+    const s = await oneAtATime();
+    const reset = await proxyFetch(s, `/r/${requestId()}/reset/5000`);
+    expect(reset.status).toBe(502);
+    const refusal = (await reset.json()) as { error: string; message: string };
+    expect(refusal.error).toBe("upstream_unreachable");
+    expect(refusal.message).toContain("broke off before its declared end");
+    const next = await proxyFetch(s, `/r/${requestId()}/x`);
+    expect(next.status).toBe(200);
+    await next.arrayBuffer();
+    expect(await loggedWith(s, 502)).toBe(1);
+  });
+
   it("oversize response headers → 502, never the headers", async () => {
     const s = await oneAtATime();
     const huge = await proxyFetch(s, `/r/${requestId()}/huge-headers/300000`);

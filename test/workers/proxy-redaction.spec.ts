@@ -38,7 +38,8 @@ describe("a credential the upstream echoes back is redacted before the agent see
     expect(res.status).toBe(200);
     expect(JSON.parse(body)).toEqual({ debug: { seen: "[REDACTED:API_KEY]" }, ok: false });
     expect(res.headers.get("x-echoed")).toBe("[REDACTED:API_KEY]");
-    expect(res.headers.get("content-length")).toBeNull();
+    // Redacted whole (a small answer of declared length): the length is the redacted body's.
+    expect(res.headers.get("content-length")).toBe(String(new TextEncoder().encode(body).byteLength));
     expect(await lastEntry(s)).toMatchObject({ status: 200, redactions: 2 });
   });
 
@@ -108,6 +109,18 @@ describe("a credential the upstream echoes back is redacted before the agent see
     const res = await proxyFetch(s, `/r/${requestId()}/big/100000`, { headers: { "X-Test-Route": "/big/100000" } });
     expect((await res.arrayBuffer()).byteLength).toBe(100000);
     expect(await lastEntry(s)).toMatchObject({ status: 200, redactions: 0, bytes_out: 100000 });
+  });
+
+  it("a small answer of declared length is redacted whole: the agent gets its exact Content-Length", async () => {
+    const s = await echoing({ substitutions: [{ key: "API_KEY", placeholder: "__key__", in: ["path"] }] });
+    const res = await proxyFetch(s, `/r/${requestId()}/echo/__key__`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const echoed = new TextDecoder().decode(bytes);
+    expect(res.status).toBe(200);
+    expect(echoed).not.toContain(KEY);
+    expect((JSON.parse(echoed) as { url: string }).url).toMatch(/\/echo\/\[REDACTED:API_KEY\]$/);
+    expect(res.headers.get("content-length")).toBe(String(bytes.byteLength));
+    expect(await lastEntry(s)).toMatchObject({ status: 200, bytes_out: bytes.byteLength });
   });
 });
 

@@ -62,6 +62,15 @@ export function upstreamUnreachable(attempt: UpstreamAttempt, cause: unknown): A
   });
 }
 
+/** The upstream's answer ended before its declared length (a small answer is read whole before it is handed on). */
+export const upstreamBrokeOff = (attempt: UpstreamAttempt, cause: unknown) =>
+  new AppError(
+    502,
+    "upstream_unreachable",
+    `The answer from ${attempt.url} (service "${attempt.service}") broke off before its declared end; the call was not retried, and whether the upstream acted on it is unknown`,
+    { cause, extra: { upstream_url: attempt.url, service: attempt.service } },
+  );
+
 function unreachableFix({ url, service, vault }: UpstreamAttempt): string {
   const origin = new URL(url);
   const set = `edgevault vault service update ${service} --vault ${vault} --upstream`;

@@ -112,16 +112,18 @@ proxyRouter.all("/proxy/*", async (c) => {
       return new Response(null, { status: 101, webSocket: upstream.webSocket });
     }
     const redaction = responseRedaction(clientResponseHeaders(upstream.headers), upstream.body !== null, secretsToRedact(service, values));
-    const counted = countBytes(
-      upstream.body,
+    const counted = await handedOnBody(
+      upstream,
+      attempt,
       (p) => c.executionCtx.waitUntil(p),
       (bytesOut) => {
         log({ service: service.name, status: upstream.status, bytesOut, redactions: redaction.redactions() });
         releaseLease();
       },
       redaction.body,
-      declaredLength(upstream.headers),
     );
+    // A body redacted whole is handed on with its exact length, as the upstream declared one.
+    if (counted instanceof Uint8Array) redaction.headers.set("content-length", String(counted.byteLength));
     return new Response(counted, { status: upstream.status, statusText: upstream.statusText, headers: redaction.headers });
   } catch (error) {
     const appError = error instanceof AppError ? error : new AppError(500, "internal_error", "Internal error", { cause: error });
@@ -276,28 +278,35 @@ function declaredLength(headers: Headers): number | null {
   return value !== null && /^\d{1,15}$/.test(value) ? Number(value) : null;
 }
 
+/** An answer of declared length up to this size is redacted whole: read at once, scanned once, handed on as bytes. */
+const WHOLE_BODY_LIMIT = 64 * 1024;
+
 /**
- * Passes a body through while counting the bytes handed on, redacted on the way when there is a
- * `redactor` (one stage: a second stream would double the per-chunk cost); `done` runs once when
- * the body has been handed on, failed or been cancelled (that is when the request's in-flight
- * slot frees), with the bytes handed on (null: a body of declared length that failed part-way,
- * whose bytes were never counted one by one).
+ * The upstream's body as the agent gets it, counted and redacted on the way when there is a
+ * `redactor`; `done` runs once when the body has been handed on, failed or been cancelled (that is
+ * when the request's in-flight slot frees), with the bytes handed on (null: a body of declared
+ * length that failed part-way, whose bytes were never counted one by one).
+ *
+ * Three ways, cheapest first (bench/README.md, issue 24): an unredacted body of declared length
+ * goes through the runtime's own `FixedLengthStream`, its bytes never entering JavaScript; a
+ * redacted one of declared length up to `WHOLE_BODY_LIMIT`, not content-encoded, is read whole and
+ * scanned once (a stream stage cost ten times the scan of a small answer); any other is pumped in
+ * large pieces into the runtime's `IdentityTransformStream`.
  */
-function countBytes(
-  body: ReadableStream<Uint8Array> | null,
+async function handedOnBody(
+  upstream: Response,
+  attempt: errors.UpstreamAttempt,
   waitUntil: (p: Promise<unknown>) => void,
   done: (bytes: number | null) => void,
   redactor: Redactor | null,
-  length: number | null,
-): ReadableStream<Uint8Array> | null {
+): Promise<ReadableStream<Uint8Array> | Uint8Array | null> {
+  const body = upstream.body;
   if (!body) {
     done(0);
     return null;
   }
+  const length = declaredLength(upstream.headers);
   if (!redactor && length !== null) {
-    // A body of declared length that is not redacted goes through the runtime's own stream, so its
-    // bytes never enter JavaScript: a JavaScript stage cost about 0.1 ms per request even for a
-    // 35-byte answer (bench/README.md, issue 24). The runtime holds it to its length.
     const passed = new FixedLengthStream(length);
     waitUntil(
       body.pipeTo(passed.writable).then(
@@ -307,37 +316,78 @@ function countBytes(
     );
     return passed.readable;
   }
+  // Only an unencoded one: a gzip answer's declared length is the compressed one, and its decoded body may be any size.
+  if (redactor && length !== null && length <= WHOLE_BODY_LIMIT && !upstream.headers.has("content-encoding")) {
+    // An answer that breaks off before its declared end is the request's failure (502, logged by the handler), never a short 200.
+    const whole = await upstream.bytes().catch((cause: unknown) => {
+      throw errors.upstreamBrokeOff(attempt, cause);
+    });
+    const redacted = joinedParts(redactor.pass(whole), redactor.finish());
+    done(redacted.byteLength);
+    return redacted;
+  }
+  const passed = new IdentityTransformStream();
+  waitUntil(pumpBody(body, passed.writable.getWriter(), redactor, done));
+  return passed.readable;
+}
+
+/** Two optional pieces as one. */
+function joinedParts(first: Uint8Array | null, second: Uint8Array | null): Uint8Array {
+  if (!first) return second ?? new Uint8Array(0);
+  if (!second) return first;
+  const out = new Uint8Array(first.byteLength + second.byteLength);
+  out.set(first);
+  out.set(second, first.byteLength);
+  return out;
+}
+
+/**
+ * The largest piece read from the upstream at once. A read returns what has arrived, never waiting
+ * to fill it (an event stream's events are not held up); when the upstream is faster than the
+ * agent, pieces this large cross into JavaScript instead of the runtime's small chunks: a
+ * JavaScript TransformStream over a 1 MiB answer cost ~45 ms of CPU, nearly all of it per chunk
+ * (bench/README.md, issue 24).
+ */
+const PUMP_PIECE = 64 * 1024;
+
+/**
+ * Reads `body` in pieces into the runtime's own stream through `writer`, redacting each, and calls
+ * `done` with the bytes handed on: before the end is written (so the request's log row is buffered
+ * by the time the agent reads the end), or when either side fails. An upstream that fails mid-body
+ * fails the agent's body (never a silent short one); an agent that goes away cancels the upstream.
+ */
+async function pumpBody(
+  body: ReadableStream<Uint8Array>,
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  redactor: Redactor | null,
+  done: (bytes: number) => void,
+): Promise<void> {
+  const reader = body.getReader({ mode: "byob" });
   let bytes = 0;
-  let finished = false;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
+  let reported = false;
+  const report = () => {
+    if (reported) return;
+    reported = true;
     done(bytes);
   };
-  const counter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      const out = redactor ? redactor.pass(chunk) : chunk;
-      if (!out) return;
-      bytes += out.byteLength;
-      controller.enqueue(out);
-    },
-    // At the last byte, before the agent reads the end: its log row is buffered by then.
-    flush(controller) {
-      const rest = redactor?.finish();
-      if (rest) {
-        bytes += rest.byteLength;
-        controller.enqueue(rest);
-      }
-      finish();
-    },
-  });
-  waitUntil(
-    body
-      .pipeTo(counter.writable)
-      .catch(() => undefined)
-      .finally(finish),
-  );
-  return counter.readable;
+  const hand = async (out: Uint8Array | null | undefined) => {
+    if (!out || out.byteLength === 0) return;
+    bytes += out.byteLength;
+    await writer.write(out);
+  };
+  try {
+    for (;;) {
+      const { value, done } = await reader.read(new Uint8Array(PUMP_PIECE));
+      if (done) break;
+      await hand(redactor ? redactor.pass(value) : value);
+    }
+    await hand(redactor?.finish());
+    report();
+    await writer.close();
+  } catch (error) {
+    report();
+    await Promise.allSettled([writer.abort(error), reader.cancel(error)]);
+  }
 }
 
 /** The proxy in the OpenAPI document (it is routed by hand: any method, raw path). */
