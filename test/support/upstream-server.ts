@@ -10,7 +10,7 @@
  * - `/set-cookie`      200 with `Set-Cookie`, `Set-Cookie2` and `Alt-Svc`
  * - `/hop-by-hop`      200 with hop-by-hop headers and a `Connection`-named one
  * - `/headers?a=1&b=2` 200 with each query pair as a response header (`a: 1`, `b: 2`)
- * - `/big/<bytes>`     streams that many bytes (`abc…` repeating), with Content-Length
+ * - `/big/<bytes>`     streams that many bytes (`abc…` repeating), with Content-Length (and `?type=`, default application/octet-stream)
  * - `/slow/<ms>`       waits before sending headers, then echoes
  * - `/hang`            never answers
  * - `/reset[/<n>]`     sends headers (a Content-Length of n, default 1,000,000) and part of a body, then resets the connection
@@ -27,7 +27,7 @@
  *                      response header `x-echoed` and in a body shaped by `?shape=` (json, text, sse,
  *                      bytes) of type `?type=`, gzip-encoded with `?gzip=1`, written `?chunk=` bytes
  *                      at a time with a pause between writes, so the value reaches the edge split
- *                      across chunks
+ *                      across chunks, after `?pad=<n>` dots (a large answer)
  * - anything else      200 JSON echo of what arrived
  * - WebSocket upgrade  recorded, then text frames are echoed back as `echo:<text>`
  * A request header `x-test-route: <route>` picks the behaviour whatever the path (a fuzzed path
@@ -280,7 +280,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
   const big = /^\/big\/(\d+)$/.exec(route);
   if (big) {
     await body;
-    return streamBytes(res, Number(big[1]));
+    return streamBytes(res, Number(big[1]), query.get("type") ?? "application/octet-stream");
   }
 
   await body;
@@ -328,10 +328,10 @@ function json(res: ServerResponse, status: number, value: unknown): void {
 }
 
 /** Streams `total` bytes (byte i is `a` + i mod 26) in ~64 KiB chunks, honouring backpressure. */
-function streamBytes(res: ServerResponse, total: number): void {
+function streamBytes(res: ServerResponse, total: number, type: string): void {
   const pattern = Buffer.alloc(26 * 2520); // a multiple of 26, so the pattern runs on across chunks
   for (let i = 0; i < pattern.length; i++) pattern[i] = 97 + (i % 26);
-  res.writeHead(200, { "content-type": "application/octet-stream", "content-length": total });
+  res.writeHead(200, { "content-type": type, "content-length": total });
   let sent = 0;
   const pump = () => {
     while (sent < total) {
@@ -363,7 +363,11 @@ async function reflect(req: IncomingMessage, res: ServerResponse, query: URLSear
     sse: `data: {"n":1}\n\ndata: {"token":"${echoed}"}\n\ndata: [DONE]\n\n`,
     bytes: echoed,
   };
-  const plain = Buffer.from(shapes[query.get("shape") ?? "json"] ?? echoed);
+  // `?pad=<n>`: n dots before the body, so the echo sits at the end of a large answer.
+  const plain = Buffer.concat([
+    Buffer.alloc(Math.min(Number(query.get("pad") ?? 0) || 0, 8 * 1024 * 1024), 0x2e),
+    Buffer.from(shapes[query.get("shape") ?? "json"] ?? echoed),
+  ]);
   // `?gzip=1`: the body compressed, as many APIs answer; the edge must redact what it decodes.
   const gzip = query.get("gzip") === "1";
   const text = gzip ? gzipSync(plain) : plain;

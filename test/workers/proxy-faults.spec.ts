@@ -56,9 +56,9 @@ describe("faults upstream: clean answers, logged, slot released (max_concurrent:
     expect(await loggedWith(s, 504)).toBe(1);
   });
 
-  it("a reset mid-body ends the client's body in an error, not a hang", async () => {
+  it("a reset mid-body of a streamed answer (over 1 MiB) ends the client's body in an error, not a hang", async () => {
     const s = await oneAtATime();
-    const reset = await proxyFetch(s, `/r/${requestId()}/reset`);
+    const reset = await proxyFetch(s, `/r/${requestId()}/reset/2000000`);
     expect(reset.status).toBe(200);
     expect(await bodyFails(reset)).toBe(true);
     const next = await proxyFetch(s, `/r/${requestId()}/x`);
@@ -68,7 +68,7 @@ describe("faults upstream: clean answers, logged, slot released (max_concurrent:
     expect(await loggedWith(s, 200)).toBe(2);
   });
 
-  it("a small answer that breaks off before its declared end (read whole to be redacted) → 502 upstream_unreachable, never a short 200", async () => {
+  it("an answer read whole to be redacted that breaks off before its declared end → 502 upstream_unreachable, never a short 200", async () => {
     const s = await oneAtATime();
     const reset = await proxyFetch(s, `/r/${requestId()}/reset/5000`);
     expect(reset.status).toBe(502);

@@ -5,10 +5,11 @@
  * split across the upstream's writes, in an event stream — unless the service turns it off; binary
  * types pass untouched; the request log counts the redactions.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { call } from "./helpers.ts";
 import { proxyFetch, proxySetup } from "./proxy-support.ts";
 import { requestId } from "./upstream.ts";
+import { SMALL_ANSWER, WHOLE_ANSWER_LIMIT, wholeAnswersHeld } from "../../workers/proxy/whole-answers.ts";
 
 const KEY = "sk_live_51HxT2QJ9vK3mLpRsT7uVwXyZ";
 
@@ -121,6 +122,25 @@ describe("a credential the upstream echoes back is redacted before the agent see
     expect((JSON.parse(echoed) as { url: string }).url).toMatch(/\/echo\/\[REDACTED:API_KEY\]$/);
     expect(res.headers.get("content-length")).toBe(String(bytes.byteLength));
     expect(await lastEntry(s)).toMatchObject({ status: 200, bytes_out: bytes.byteLength });
+  });
+});
+
+describe("a large answer: read whole while the isolate has room, else streamed; redacted either way", () => {
+  it.each([
+    ["read whole (over 64 KiB, up to 1 MiB)", SMALL_ANSWER * 3, "shape=text&type=text/plain"],
+    ["streamed (over 1 MiB)", WHOLE_ANSWER_LIMIT + 10, "shape=text&type=text/plain"],
+    ["streamed (content-encoded: its declared length is the compressed one)", SMALL_ANSWER * 3, "shape=text&type=text/plain&gzip=1&chunk=65536"],
+  ])("%s", async (_way, pad, query) => {
+    const s = await echoing();
+    const res = await proxyFetch(s, reflect(`${query}&pad=${pad}`), { headers: { "X-Test-Route": "/reflect", "Accept-Encoding": "gzip" } });
+    const body = await res.text();
+    expect(res.status).toBe(200);
+    expect(body.length).toBe(pad + "Unauthorized: the key [REDACTED:API_KEY] was refused\n".length);
+    expect(body.endsWith("Unauthorized: the key [REDACTED:API_KEY] was refused\n")).toBe(true);
+    expect(body).not.toContain(KEY);
+    expect(await lastEntry(s)).toMatchObject({ status: 200, redactions: 2, bytes_out: body.length });
+    // Whatever the isolate held whole is given back once the answer is handed on.
+    await vi.waitFor(() => expect(wholeAnswersHeld()).toBe(0));
   });
 });
 

@@ -20,6 +20,7 @@ import { releaseLater, releaseNow } from "./lease-releases.ts";
 import { type ApprovalHold, approvalHold } from "./request-hold.ts";
 import { type AccessRefusal, isolateAccessTokens } from "./oauth-access.ts";
 import { replayableBody } from "./replayable-body.ts";
+import { reserveWholeAnswer, SMALL_ANSWER } from "./whole-answers.ts";
 import * as errors from "./proxy-errors.ts";
 import { RequestedMethods, refusedMethod, responseRedaction, secretsToRedact, substitutedRequest } from "./request-rules.ts";
 import type { Redactor } from "../lib/http/redaction.ts";
@@ -122,7 +123,7 @@ proxyRouter.all("/proxy/*", async (c) => {
       },
       redaction.body,
     );
-    // A body redacted whole is handed on with its exact length, as the upstream declared one.
+    // A small body redacted whole is handed on with its exact length, as the upstream declared one (a FixedLengthStream sets its own).
     if (counted instanceof Uint8Array) redaction.headers.set("content-length", String(counted.byteLength));
     return new Response(counted, { status: upstream.status, statusText: upstream.statusText, headers: redaction.headers });
   } catch (error) {
@@ -278,9 +279,6 @@ function declaredLength(headers: Headers): number | null {
   return value !== null && /^\d{1,15}$/.test(value) ? Number(value) : null;
 }
 
-/** An answer of declared length up to this size is redacted whole: read at once, scanned once, handed on as bytes. */
-const WHOLE_BODY_LIMIT = 64 * 1024;
-
 /**
  * The upstream's body as the agent gets it, counted and redacted on the way when there is a
  * `redactor`; `done` runs once when the body has been handed on, failed or been cancelled (that is
@@ -289,9 +287,9 @@ const WHOLE_BODY_LIMIT = 64 * 1024;
  *
  * Three ways, cheapest first (bench/README.md, issue 24): an unredacted body of declared length
  * goes through the runtime's own `FixedLengthStream`, its bytes never entering JavaScript; a
- * redacted one of declared length up to `WHOLE_BODY_LIMIT`, not content-encoded, is read whole and
- * scanned once (a stream stage cost ten times the scan of a small answer); any other is pumped in
- * large pieces into the runtime's `IdentityTransformStream`.
+ * redacted one of declared length, not content-encoded, that the isolate has room to hold
+ * (whole-answers.ts) is read whole, scanned once and handed on with its exact length; any other
+ * is pumped in pieces of up to 64 KiB into the runtime's `IdentityTransformStream`.
  */
 async function handedOnBody(
   upstream: Response,
@@ -317,14 +315,31 @@ async function handedOnBody(
     return passed.readable;
   }
   // Only an unencoded one: a gzip answer's declared length is the compressed one, and its decoded body may be any size.
-  if (redactor && length !== null && length <= WHOLE_BODY_LIMIT && !upstream.headers.has("content-encoding")) {
-    // An answer that breaks off before its declared end is the request's failure (502, logged by the handler), never a short 200.
-    const whole = await upstream.bytes().catch((cause: unknown) => {
-      throw errors.upstreamBrokeOff(attempt, cause);
-    });
-    const redacted = joinedParts(redactor.pass(whole), redactor.finish());
-    done(redacted.byteLength);
-    return redacted;
+  const giveBack = redactor && length !== null && !upstream.headers.has("content-encoding") ? reserveWholeAnswer(length) : null;
+  if (redactor && giveBack) {
+    try {
+      // An answer that breaks off before its declared end is the request's failure (502, logged by the handler), never a short 200.
+      const whole = await upstream.bytes().catch((cause: unknown) => {
+        throw errors.upstreamBrokeOff(attempt, cause);
+      });
+      const redacted = joinedParts(redactor.pass(whole), redactor.finish());
+      done(redacted.byteLength);
+      if (redacted.byteLength <= SMALL_ANSWER) return redacted;
+      // A large one is held against the budget until the runtime has taken it.
+      const passed = new FixedLengthStream(redacted.byteLength);
+      const writer = passed.writable.getWriter();
+      waitUntil(
+        writer
+          .write(redacted)
+          .then(() => writer.close())
+          .catch(() => undefined)
+          .finally(giveBack),
+      );
+      return passed.readable;
+    } catch (error) {
+      giveBack();
+      throw error;
+    }
   }
   const passed = new IdentityTransformStream();
   waitUntil(pumpBody(body, passed.writable.getWriter(), redactor, done));
