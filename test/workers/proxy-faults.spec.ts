@@ -129,11 +129,11 @@ describe("a body of declared length that is not redacted passes through the runt
     expect((await next.arrayBuffer()).byteLength).toBe(16);
   });
 
-  it("a reset mid-body ends the client's body in an error, logged with no byte count, and the slot comes back", async () => {
+  it("a reset mid-body of an unredacted answer over 1 MiB ends the client's body in an error, logged with no byte count, and the slot comes back", async () => {
     const s = await oneAtATime();
     const unredacted = await call("PATCH", `/v1/vaults/${s.vault}/services/svc`, { token: s.company.ownerKey, body: { redact_response: false } });
     expect(unredacted.status).toBe(200);
-    const reset = await proxyFetch(s, `/r/${requestId()}/reset`);
+    const reset = await proxyFetch(s, `/r/${requestId()}/reset/2000000`);
     expect(reset.status).toBe(200);
     expect(await bodyFails(reset)).toBe(true);
     expect(await newestEntry(s)).toMatchObject({ status: 200, bytes_out: null });

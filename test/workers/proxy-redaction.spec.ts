@@ -105,6 +105,17 @@ describe("a credential the upstream echoes back is redacted before the agent see
     expect(await lastEntry(s)).toMatchObject({ status: 200, redactions: null });
   });
 
+  it("redact_response: false and a gzip answer: the agent gets the whole decoded body (its declared length was the compressed one)", async () => {
+    const s = await echoing({ redact_response: false });
+    const res = await proxyFetch(s, reflect("shape=text&type=text/plain&gzip=1&pad=5000"), {
+      headers: { "X-Test-Route": "/reflect", "Accept-Encoding": "gzip" },
+    });
+    const body = await res.text();
+    expect(res.status).toBe(200);
+    expect(body).toBe(`${".".repeat(5000)}Unauthorized: the key ${KEY} was refused\n`);
+    expect(res.headers.get("content-length")).toBeNull();
+  });
+
   it("a response that echoes nothing passes byte for byte, its length kept only when nothing could change it", async () => {
     const s = await echoing();
     const res = await proxyFetch(s, `/r/${requestId()}/big/100000`, { headers: { "X-Test-Route": "/big/100000" } });

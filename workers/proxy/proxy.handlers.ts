@@ -115,6 +115,7 @@ proxyRouter.all("/proxy/*", async (c) => {
     const redaction = responseRedaction(clientResponseHeaders(upstream.headers), upstream.body !== null, secretsToRedact(service, values));
     const counted = await handedOnBody(
       upstream,
+      redaction.headers,
       attempt,
       (p) => c.executionCtx.waitUntil(p),
       (bytesOut) => {
@@ -123,8 +124,6 @@ proxyRouter.all("/proxy/*", async (c) => {
       },
       redaction.body,
     );
-    // A small body redacted whole is handed on with its exact length, as the upstream declared one (a FixedLengthStream sets its own).
-    if (counted instanceof Uint8Array) redaction.headers.set("content-length", String(counted.byteLength));
     return new Response(counted, { status: upstream.status, statusText: upstream.statusText, headers: redaction.headers });
   } catch (error) {
     const appError = error instanceof AppError ? error : new AppError(500, "internal_error", "Internal error", { cause: error });
@@ -285,14 +284,20 @@ function declaredLength(headers: Headers): number | null {
  * when the request's in-flight slot frees), with the bytes handed on (null: a body of declared
  * length that failed part-way, whose bytes were never counted one by one).
  *
- * Three ways, cheapest first (bench/README.md, issue 24): an unredacted body of declared length
- * goes through the runtime's own `FixedLengthStream`, its bytes never entering JavaScript; a
- * redacted one of declared length, not content-encoded, that the isolate has room to hold
- * (whole-answers.ts) is read whole, scanned once and handed on with its exact length; any other
- * is pumped in pieces of up to 64 KiB into the runtime's `IdentityTransformStream`.
+ * Cheapest first (bench/README.md, issue 24): an answer of declared length, not content-encoded,
+ * that the isolate has room to hold (whole-answers.ts) is read whole (scanned once when redacted)
+ * and handed on with its exact length, which cost a 1 MiB answer less than half the time of a
+ * pipe through the runtime's `FixedLengthStream`; a larger unredacted one goes through that pipe,
+ * its bytes never entering JavaScript; any other is pumped in pieces of up to 64 KiB into the
+ * runtime's `IdentityTransformStream`.
+ *
+ * A content-encoded answer's declared length is the compressed one while its body arrives decoded
+ * (the runtime's `fetch` decodes it and encodes the answer again for the agent), so it always
+ * streams, and `headers` loses its `Content-Length`.
  */
 async function handedOnBody(
   upstream: Response,
+  headers: Headers,
   attempt: errors.UpstreamAttempt,
   waitUntil: (p: Promise<unknown>) => void,
   done: (bytes: number | null) => void,
@@ -303,34 +308,26 @@ async function handedOnBody(
     done(0);
     return null;
   }
-  const length = declaredLength(upstream.headers);
-  if (!redactor && length !== null) {
-    const passed = new FixedLengthStream(length);
-    waitUntil(
-      body.pipeTo(passed.writable).then(
-        () => done(length),
-        () => done(null),
-      ),
-    );
-    return passed.readable;
-  }
-  // Only an unencoded one: a gzip answer's declared length is the compressed one, and its decoded body may be any size.
-  const giveBack = redactor && length !== null && !upstream.headers.has("content-encoding") ? reserveWholeAnswer(length) : null;
-  if (redactor && giveBack) {
+  const encoded = upstream.headers.has("content-encoding");
+  if (encoded) headers.delete("content-length");
+  const length = encoded ? null : declaredLength(upstream.headers);
+  const giveBack = length === null ? null : reserveWholeAnswer(length);
+  if (giveBack) {
     try {
       // An answer that breaks off before its declared end is the request's failure (502, logged by the handler), never a short 200.
       const whole = await upstream.bytes().catch((cause: unknown) => {
         throw errors.upstreamBrokeOff(attempt, cause);
       });
-      const redacted = joinedParts(redactor.pass(whole), redactor.finish());
-      done(redacted.byteLength);
-      if (redacted.byteLength <= SMALL_ANSWER) return redacted;
+      const out = redactor ? joinedParts(redactor.pass(whole), redactor.finish()) : whole;
+      done(out.byteLength);
+      headers.set("content-length", String(out.byteLength));
+      if (out.byteLength <= SMALL_ANSWER) return out;
       // A large one is held against the budget until the runtime has taken it.
-      const passed = new FixedLengthStream(redacted.byteLength);
+      const passed = new FixedLengthStream(out.byteLength);
       const writer = passed.writable.getWriter();
       waitUntil(
         writer
-          .write(redacted)
+          .write(out)
           .then(() => writer.close())
           .catch(() => undefined)
           .finally(giveBack),
@@ -340,6 +337,16 @@ async function handedOnBody(
       giveBack();
       throw error;
     }
+  }
+  if (!redactor && length !== null) {
+    const passed = new FixedLengthStream(length);
+    waitUntil(
+      body.pipeTo(passed.writable).then(
+        () => done(length),
+        () => done(null),
+      ),
+    );
+    return passed.readable;
   }
   const passed = new IdentityTransformStream();
   waitUntil(pumpBody(body, passed.writable.getWriter(), redactor, done));
