@@ -318,7 +318,7 @@ async function handedOnBody(
       const whole = await upstream.bytes().catch((cause: unknown) => {
         throw errors.upstreamBrokeOff(attempt, cause);
       });
-      const out = redactor ? joinedParts(redactor.pass(whole), redactor.finish()) : whole;
+      const out = redactor ? redactor.whole(whole) : whole;
       done(out.byteLength);
       headers.set("content-length", String(out.byteLength));
       if (out.byteLength <= SMALL_ANSWER) return out;
@@ -351,16 +351,6 @@ async function handedOnBody(
   const passed = new IdentityTransformStream();
   waitUntil(pumpBody(body, passed.writable.getWriter(), redactor, done));
   return passed.readable;
-}
-
-/** Two optional pieces as one. */
-function joinedParts(first: Uint8Array | null, second: Uint8Array | null): Uint8Array {
-  if (!first) return second ?? new Uint8Array(0);
-  if (!second) return first;
-  const out = new Uint8Array(first.byteLength + second.byteLength);
-  out.set(first);
-  out.set(second, first.byteLength);
-  return out;
 }
 
 /**

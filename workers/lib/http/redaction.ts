@@ -180,6 +180,17 @@ export class Redactor {
     return parts;
   }
 
+  /**
+   * A whole body at once (a redactor that has had nothing pushed): the body itself when it holds
+   * no value, so a large answer that echoes nothing is neither copied nor held twice.
+   */
+  whole(body: Uint8Array): Uint8Array {
+    const before = this.count;
+    const { parts } = this.#scan(body, true);
+    if (this.count === before) return body;
+    return concat(parts);
+  }
+
   /** `push`, joined: one chunk out (or none) per chunk in, so a body keeps the upstream's pace. */
   pass(chunk: Uint8Array): Uint8Array | null {
     return joined(this.push(chunk));
