@@ -7,7 +7,7 @@
 import { AppError } from "../lib/app-error.ts";
 import { cgiName } from "../lib/http/forward-headers.ts";
 import { injectedSecrets } from "../lib/http/inject-auth.ts";
-import { type InjectedSecret, isRedactedContentType, Redactor, redactHeaders } from "../lib/http/redaction.ts";
+import { type InjectedSecret, isRedactedContentType, RedactionTable, Redactor, redactHeaders } from "../lib/http/redaction.ts";
 import { type ResolvedSubstitution, substitute } from "../lib/http/substitutions.ts";
 import type { ServiceRecord } from "./vault-config.ts";
 
@@ -158,9 +158,11 @@ export function responseRedaction(
   secrets: readonly InjectedSecret[],
 ): { headers: Headers; body: Redactor | null; redactions: () => number | null } {
   if (secrets.length === 0) return { headers, body: null, redactions: () => null };
-  const inHeaders = redactHeaders(headers, secrets);
+  // One table for the headers and the body: the forms are derived once per request.
+  const table = new RedactionTable(secrets);
+  const inHeaders = redactHeaders(headers, table);
   if (!hasBody || !isRedactedContentType(headers.get("content-type"))) return { headers: inHeaders.headers, body: null, redactions: () => inHeaders.count };
-  const body = new Redactor(secrets);
+  const body = new Redactor(table);
   inHeaders.headers.delete("content-length");
   return { headers: inHeaders.headers, body, redactions: () => inHeaders.count + body.count };
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodedForms, isRedactedContentType, MIN_REDACTED_LENGTH, Redactor, redactHeaders } from "../../../workers/lib/http/redaction.ts";
+import { encodedForms, isRedactedContentType, MIN_REDACTED_LENGTH, RedactionTable, Redactor, redactHeaders } from "../../../workers/lib/http/redaction.ts";
 import { pathSegmentValue, queryValue } from "../../../workers/lib/http/substitutions.ts";
 
 const utf8 = new TextEncoder();
@@ -155,8 +155,8 @@ describe("response headers are redacted too", () => {
 
   it("one request's secrets redact its headers and its body alike, each counted on its own", () => {
     const value = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
-    // One array for both, as the proxy hands it: the forms are derived once for it and shared.
-    const secrets = [{ key: "GH_TOKEN", value }];
+    // One table for both, as the proxy hands it: the forms are derived once per request and shared.
+    const secrets = new RedactionTable([{ key: "GH_TOKEN", value }]);
     const { headers, count } = redactHeaders(new Headers({ "X-Plain": "zzz", "X-Echo": `token ${value}`, "X-Url": encodeURIComponent(value) }), secrets);
     const body = new Redactor(secrets);
     const out = [...body.push(utf8.encode(`{"echo":"${btoa(value)}"}`)), ...body.end()];

@@ -28,11 +28,10 @@ export const MIN_REDACTED_LENGTH = 6;
 /** A credential value on the wire, and the key it is reported under. The value is secret. */
 export type InjectedSecret = { key: string; value: string };
 
-/** One byte sequence to replace, and what replaces it. */
-type Needle = { bytes: Uint8Array; replacement: Uint8Array };
+/** One byte sequence to replace (the form it encodes), and what replaces it. */
+type Needle = { form: string; bytes: Uint8Array; replacement: Uint8Array };
 
 const utf8 = new TextEncoder();
-const text = new TextDecoder();
 
 function base64Of(bytes: Uint8Array): string {
   let binary = "";
@@ -58,7 +57,13 @@ function base64Alignments(bytes: Uint8Array): string[] {
   });
 }
 
-const hexOf = (bytes: Uint8Array): string => [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+const HEX_DIGITS = "0123456789abcdef";
+
+function hexOf(bytes: Uint8Array): string {
+  let hex = "";
+  for (const byte of bytes) hex += (HEX_DIGITS[byte >> 4] as string) + (HEX_DIGITS[byte & 15] as string);
+  return hex;
+}
 
 /**
  * Every form of `value` an echo may carry, the value itself first: the encodings an echo usually
@@ -104,31 +109,28 @@ function needlesOf(secrets: readonly InjectedSecret[]): Needle[] {
   // One replacement's bytes per key, shared by its forms.
   const replacements = new Map<string, Uint8Array>();
   const replacementOf = (key: string) => replacements.get(key) ?? replacements.set(key, utf8.encode(`[REDACTED:${key}]`)).get(key) ?? new Uint8Array(0);
-  return [...byForm].map(([form, key]) => ({ bytes: utf8.encode(form), replacement: replacementOf(key) })).sort((a, b) => b.bytes.length - a.bytes.length);
+  return [...byForm]
+    .map(([form, key]) => ({ form, bytes: utf8.encode(form), replacement: replacementOf(key) }))
+    .sort((a, b) => b.bytes.length - a.bytes.length);
 }
 
 const NO_NEEDLES: readonly Needle[] = [];
 
-/** The needles indexed by their first byte, and which bytes begin one. */
-type NeedleTable = {
-  byFirstByte: readonly (readonly Needle[] | undefined)[];
-  starts: Uint8Array;
-  /** Every form lower-cased, for header names (which arrive lower-cased and cannot hold `[REDACTED:…]`). */
-  inNames: readonly string[];
-};
-
 /**
- * The table of one request's secrets, built once for the array it was given: the response's
- * headers and its body are redacted for the same array, and deriving every encoded form and its
- * bytes again for each header was most of redaction's cost on a small answer (bench/README.md,
- * issue 24). Keyed weakly by the array, so it lives as long as the request's array does and
- * nothing about a secret outlives the request.
+ * The needles of one request's secrets indexed by their first byte, and which bytes begin one.
+ * Built once per request (`responseRedaction` hands the same table to the headers and the body):
+ * deriving every encoded form and its bytes again for each header was most of redaction's cost on
+ * a small answer (bench/README.md, issue 24). It is held only by what redacts that request's
+ * answer, so nothing about a secret outlives the request; an earlier `WeakMap` keyed by the
+ * secrets array cost more in garbage collection (its ephemerons) than building the table.
  */
-const tables = new WeakMap<readonly InjectedSecret[], NeedleTable>();
+export class RedactionTable {
+  readonly byFirstByte: readonly (readonly Needle[] | undefined)[];
+  readonly starts: Uint8Array;
+  /** Every form lower-cased, for header names (which arrive lower-cased and cannot hold `[REDACTED:…]`). */
+  readonly inNames: readonly string[];
 
-function needleTableOf(secrets: readonly InjectedSecret[]): NeedleTable {
-  let table = tables.get(secrets);
-  if (!table) {
+  constructor(secrets: readonly InjectedSecret[]) {
     // Lists only for the bytes a form begins with: 256 empty arrays per request were most of the table's cost.
     const byFirstByte: (Needle[] | undefined)[] = new Array(256);
     const starts = new Uint8Array(256);
@@ -140,11 +142,16 @@ function needleTableOf(secrets: readonly InjectedSecret[]): NeedleTable {
       byFirstByte[first] = list;
       starts[first] = 1;
     }
-    table = { byFirstByte, starts, inNames: [...new Set(needles.map((needle) => text.decode(needle.bytes).toLowerCase()))] };
-    tables.set(secrets, table);
+    this.byFirstByte = byFirstByte;
+    this.starts = starts;
+    this.inNames = [...new Set(needles.map((needle) => needle.form.toLowerCase()))];
   }
-  return table;
 }
+
+/** Secrets to redact, or the table already built from them. */
+export type Redacting = readonly InjectedSecret[] | RedactionTable;
+
+const tableOf = (secrets: Redacting): RedactionTable => (secrets instanceof RedactionTable ? secrets : new RedactionTable(secrets));
 
 /**
  * A redactor over one byte stream: `push` each chunk and pass on what it returns, then `end`.
@@ -158,8 +165,8 @@ export class Redactor {
   readonly #starts: Uint8Array;
   #pending: Uint8Array = new Uint8Array(0);
 
-  constructor(secrets: readonly InjectedSecret[]) {
-    const table = needleTableOf(secrets);
+  constructor(secrets: Redacting) {
+    const table = tableOf(secrets);
     this.#byFirstByte = table.byFirstByte;
     this.#starts = table.starts;
   }
@@ -266,10 +273,11 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
  * Response headers with every secret replaced, and how many were. A header value is a byte string
  * (each character one byte), so it is matched as the bytes it is, as a body is.
  */
-export function redactHeaders(headers: Headers, secrets: readonly InjectedSecret[]): { headers: Headers; count: number } {
+export function redactHeaders(headers: Headers, secrets: Redacting): { headers: Headers; count: number } {
   const out = new Headers();
   let count = 0;
-  const { starts, inNames } = needleTableOf(secrets);
+  const table = tableOf(secrets);
+  const { starts, inNames } = table;
   for (const [name, value] of headers) {
     // A header's name cannot hold `[REDACTED:…]`: one that carries a value (`x-<secret>: 1`) is dropped.
     if (inNames.some((form) => name.includes(form))) {
@@ -281,7 +289,7 @@ export function redactHeaders(headers: Headers, secrets: readonly InjectedSecret
       out.append(name, value);
       continue;
     }
-    const redactor = new Redactor(secrets);
+    const redactor = new Redactor(table);
     const bytes = new Uint8Array(value.length);
     for (let i = 0; i < value.length; i++) bytes[i] = value.charCodeAt(i) & 0xff;
     const redacted = concat([...redactor.push(bytes), ...redactor.end()]);
