@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, vi } from "vitest";
 import { gateLookupCount } from "../../workers/auth/actor-gate-client.ts";
-import { RELEASE_WAIT_MS, releaseNow, takeReleases } from "../../workers/proxy/lease-releases.ts";
+import { RELEASE_WAIT_MS, releaseLater, releaseNow, takeReleases } from "../../workers/proxy/lease-releases.ts";
 import { agentGate, call } from "./helpers.ts";
 import { type ProxySetup, proxyFetch, proxySetup } from "./proxy-support.ts";
 import { requestId } from "./upstream.ts";
@@ -66,5 +66,23 @@ describe("in-flight releases", () => {
     acknowledge();
     await release;
     expect(takeReleases(gate)).toEqual([]);
+  });
+
+  it("slots finishing while one wait runs share its timer: one send carries them all, within the bound", async () => {
+    const gate = `test-gate-${requestId()}`;
+    const waits: Promise<unknown>[] = [];
+    const sent: string[][] = [];
+    const send = async (leases: { leaseId: string }[]) => {
+      sent.push(leases.map((each) => each.leaseId));
+    };
+    for (const leaseId of ["a", "b", "c"]) releaseLater(gate, { vaultId: "v", leaseId }, (p) => waits.push(p), send);
+    expect(waits.length).toBe(1);
+    await Promise.all(waits);
+    expect(sent).toEqual([["a", "b", "c"]]);
+    // The next slot starts a timer of its own.
+    releaseLater(gate, { vaultId: "v", leaseId: "d" }, (p) => waits.push(p), send);
+    expect(waits.length).toBe(2);
+    await Promise.all(waits);
+    expect(sent).toEqual([["a", "b", "c"], ["d"]]);
   });
 });

@@ -59,18 +59,27 @@ export function releaseNow(gate: string, lease: LeaseRef | undefined, send: (lea
     });
 }
 
+/** Gates with a timer running to send their waiting slots: one timer per gate, not one per request. */
+const timed = new Set<string>();
+
 /**
- * Lets a finished request's slot wait for the gate's next admit; if none took it within
- * `RELEASE_WAIT_MS`, `send` releases it (with any others waiting for that gate) by itself.
+ * Lets a finished request's slot wait for the gate's next admit; whatever no admit took within
+ * `RELEASE_WAIT_MS` is sent by itself. One timer per gate covers every slot that waits while it
+ * runs (a slot added late is sent sooner, never later), so a steady caller's requests set no timer
+ * of their own; the timer lives in the request that started it (its `waitUntil`, its `send`).
  */
 export function releaseLater(gate: string, lease: LeaseRef, waitUntil: (p: Promise<unknown>) => void, send: (leases: LeaseRef[]) => Promise<void>): void {
   const slot: Waiting = { ...lease, sent: false };
   const slots = waiting.get(gate);
   if (slots) slots.push(slot);
   else waiting.set(gate, [slot]);
+  if (timed.has(gate)) return;
+  timed.add(gate);
   waitUntil(
     new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS)).then(async () => {
-      if (slot.sent) return;
+      timed.delete(gate);
+      // An admit took them all meanwhile.
+      if (!waiting.has(gate)) return;
       await releaseNow(gate, undefined, send);
     }),
   );
