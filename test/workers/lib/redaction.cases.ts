@@ -142,6 +142,13 @@ describe("a whole body at once", () => {
 });
 
 describe("response headers are redacted too", () => {
+  it("headers that hold no value come back as the same object, not a copy", () => {
+    const headers = new Headers({ "Content-Type": "application/json", "X-Request-Id": "abc123" });
+    const redacted = redactHeaders(headers, [{ key: "K", value: "0123456789abcdef" }]);
+    expect(redacted).toEqual({ headers, count: 0 });
+    expect(redacted.headers).toBe(headers);
+  });
+
   it("every header value, in each form, counted", () => {
     const value = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
     const { headers, count } = redactHeaders(new Headers({ "X-Echo": `token ${value}`, "X-Echo-B64": btoa(value), "Content-Type": "application/json" }), [

@@ -270,23 +270,26 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * Response headers with every secret replaced, and how many were. A header value is a byte string
- * (each character one byte), so it is matched as the bytes it is, as a body is.
+ * Response headers with every secret replaced, and how many were (the very `headers` given when
+ * none was). A header value is a byte string (each character one byte), so it is matched as the
+ * bytes it is, as a body is.
  */
 export function redactHeaders(headers: Headers, secrets: Redacting): { headers: Headers; count: number } {
-  const out = new Headers();
   let count = 0;
   const table = tableOf(secrets);
   const { starts, inNames } = table;
+  // Each header as it leaves (null: dropped); built into new Headers only when one changes.
+  const entries: [string, string | null][] = [];
   for (const [name, value] of headers) {
     // A header's name cannot hold `[REDACTED:…]`: one that carries a value (`x-<secret>: 1`) is dropped.
     if (inNames.some((form) => name.includes(form))) {
       count++;
+      entries.push([name, null]);
       continue;
     }
     // Most header values hold no byte a form begins with: they pass as they are, unconverted.
     if (!mayHoldNeedle(value, starts)) {
-      out.append(name, value);
+      entries.push([name, value]);
       continue;
     }
     const redactor = new Redactor(table);
@@ -294,8 +297,12 @@ export function redactHeaders(headers: Headers, secrets: Redacting): { headers: 
     for (let i = 0; i < value.length; i++) bytes[i] = value.charCodeAt(i) & 0xff;
     const redacted = concat([...redactor.push(bytes), ...redactor.end()]);
     count += redactor.count;
-    out.append(name, redactor.count === 0 ? value : byteString(redacted));
+    entries.push([name, redactor.count === 0 ? value : byteString(redacted)]);
   }
+  // Nothing replaced (nearly every answer): the headers as they came, not a copy.
+  if (count === 0) return { headers, count };
+  const out = new Headers();
+  for (const [name, value] of entries) if (value !== null) out.append(name, value);
   return { headers: out, count };
 }
 
