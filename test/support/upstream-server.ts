@@ -14,6 +14,8 @@
  * - `/slow/<ms>`       waits before sending headers, then echoes
  * - `/hang`            never answers
  * - `/reset[/<n>]`     sends headers (a Content-Length of n, default 1,000,000) and part of a body, then resets the connection
+ * - `/partial/<n>`     declares a Content-Length of n, sends a first line and holds the rest back
+ * - `/early-hints`     sends 103 Early Hints, then a 200 JSON answer
  * - `/huge-headers/<n>` answers with one header of n bytes
  * - `/endless`         streams a body that never ends (until the client goes away)
  * - `/answer/<status>/<base64url JSON>` answers that status with that JSON: a token endpoint
@@ -194,6 +196,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, recordings: Map
     res.write("the first part of a body that never finishes\n");
     // Let the head and first chunk leave, then cut the connection mid-body.
     return void setImmediate(() => res.socket?.destroy());
+  }
+
+  const partial = /^\/partial\/(\d+)$/.exec(route);
+  if (partial) {
+    await body;
+    res.writeHead(200, { "content-type": "text/plain", "content-length": partial[1] });
+    // The first part, then nothing more until the client goes away.
+    return void res.write("the first part of a body that is still coming\n");
+  }
+
+  if (route === "/early-hints") {
+    await body;
+    res.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
+    return json(res, 200, { after: "early hints" });
   }
 
   const hugeHeaders = /^\/huge-headers\/(\d+)$/.exec(route);

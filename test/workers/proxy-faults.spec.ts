@@ -64,8 +64,10 @@ describe("faults upstream: clean answers, logged, slot released (max_concurrent:
     const next = await proxyFetch(s, `/r/${requestId()}/x`);
     expect(next.status).toBe(200);
     await next.arrayBuffer();
-    // Both are logged: the reset one with the status its head carried.
+    // Both are logged: the reset one with the status its head carried, and no byte count (it failed part-way).
     expect(await loggedWith(s, 200)).toBe(2);
+    const logs = await call("GET", `/v1/vaults/${s.vault}/logs`, { token: s.company.ownerKey });
+    expect((logs.body.entries as { bytes_out: number | null }[]).map((entry) => entry.bytes_out)).toContain(null);
   });
 
   it("an answer read whole to be redacted that breaks off before its declared end → 502 upstream_unreachable, never a short 200", async () => {
@@ -79,6 +81,29 @@ describe("faults upstream: clean answers, logged, slot released (max_concurrent:
     expect(next.status).toBe(200);
     await next.arrayBuffer();
     expect(await loggedWith(s, 502)).toBe(1);
+  });
+
+  it("an answer read whole that is still arriving after the wait streams from where it is: the agent gets the head, not a hang", async () => {
+    const s = await oneAtATime();
+    const partial = await proxyFetch(s, `/r/${requestId()}/partial/5000`);
+    expect(partial.status).toBe(200);
+    expect(partial.headers.get("content-length")).toBeNull();
+    const reader = (partial.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe("the first part of a body that is still coming\n");
+    await reader.cancel();
+  });
+
+  it("an interim answer (103 Early Hints) is never a 500: the final answer, or 502 upstream_unreachable saying so", async () => {
+    const s = await oneAtATime();
+    const res = await proxyFetch(s, `/r/${requestId()}/early-hints`);
+    const body = (await res.json()) as { after?: string; error?: string; message?: string };
+    expect([200, 502]).toContain(res.status);
+    if (res.status === 200) expect(body.after).toBe("early hints");
+    else expect([body.error, body.message?.includes("interim 103")]).toEqual(["upstream_unreachable", true]);
+    const next = await proxyFetch(s, `/r/${requestId()}/x`);
+    await next.arrayBuffer();
+    expect(next.status).toBe(200);
   });
 
   it("oversize response headers → 502, never the headers", async () => {

@@ -28,4 +28,12 @@ describe("answers held whole are bounded per answer and per isolate", () => {
     for (const giveBack of held) giveBack();
     expect(wholeAnswersHeld()).toBe(0);
   });
+
+  it("an answer whose redaction may grow it is counted at its most: a 1 MiB answer of 24× growth takes 25 MiB", () => {
+    const giveBack = reserveWholeAnswer(WHOLE_ANSWER_LIMIT, 24);
+    expect(wholeAnswersHeld()).toBe(25 * WHOLE_ANSWER_LIMIT);
+    expect(reserveWholeAnswer(WHOLE_ANSWER_LIMIT, 24)).toBeNull();
+    giveBack?.();
+    expect(wholeAnswersHeld()).toBe(0);
+  });
 });

@@ -71,6 +71,15 @@ export const upstreamBrokeOff = (attempt: UpstreamAttempt, cause: unknown) =>
     { cause, extra: { upstream_url: attempt.url, service: attempt.service } },
   );
 
+/** The runtime's `fetch` handed back an interim (1xx) answer as the answer. */
+export const upstreamInterimOnly = (attempt: UpstreamAttempt, status: number) =>
+  new AppError(
+    502,
+    "upstream_unreachable",
+    `${attempt.url} (service "${attempt.service}") answered with an interim ${status} status and nothing the edge can hand on; the call was not retried, and whether the upstream acted on it is unknown`,
+    { extra: { upstream_url: attempt.url, service: attempt.service } },
+  );
+
 function unreachableFix({ url, service, vault }: UpstreamAttempt): string {
   const origin = new URL(url);
   const set = `edgevault vault service update ${service} --vault ${vault} --upstream`;

@@ -20,10 +20,9 @@ import { releaseLater, releaseNow } from "./lease-releases.ts";
 import { type ApprovalHold, approvalHold } from "./request-hold.ts";
 import { type AccessRefusal, isolateAccessTokens } from "./oauth-access.ts";
 import { replayableBody } from "./replayable-body.ts";
-import { reserveWholeAnswer, SMALL_ANSWER } from "./whole-answers.ts";
+import { handedOnBody } from "./answer-body.ts";
 import * as errors from "./proxy-errors.ts";
 import { RequestedMethods, refusedMethod, responseRedaction, secretsToRedact, substitutedRequest } from "./request-rules.ts";
-import type { Redactor } from "../lib/http/redaction.ts";
 import { logProxyRequest, type RequestLogRow } from "../request-log/request-log.writer.ts";
 import { openCredentials, recheckVaultConfig, type ServiceRecord, vaultConfig, type VaultConfig } from "./vault-config.ts";
 
@@ -106,6 +105,12 @@ proxyRouter.all("/proxy/*", async (c) => {
         injection = injectedHeaders(service.auth, values) as { headers: Record<string, string> };
         upstream = await forward(c, upstreamUrl, headersWith(injection.headers), attempt, body.body);
       }
+    }
+    // An interim answer (100 Continue, 103 Early Hints) handed back as if final, or a 101 nobody
+    // asked for, is no answer an agent can be given: the runtime refuses to build a Response of it.
+    if (upstream.status < 200 && !(websocket && upstream.webSocket)) {
+      await upstream.body?.cancel();
+      throw errors.upstreamInterimOnly(attempt, upstream.status);
     }
     if (websocket && upstream.webSocket) {
       log({ service: service.name, status: 101 });
@@ -269,136 +274,6 @@ async function forward(c: Context<AppEnv>, upstreamUrl: string, headers: Headers
   } finally {
     // Only the wait for response headers is bounded; a long download may stream for as long as it needs.
     clearTimeout(timer);
-  }
-}
-
-/** The upstream's `Content-Length`, when it declares one the runtime can hold it to. */
-function declaredLength(headers: Headers): number | null {
-  const value = headers.get("content-length");
-  return value !== null && /^\d{1,15}$/.test(value) ? Number(value) : null;
-}
-
-/**
- * The upstream's body as the agent gets it, counted and redacted on the way when there is a
- * `redactor`; `done` runs once when the body has been handed on, failed or been cancelled (that is
- * when the request's in-flight slot frees), with the bytes handed on (null: a body of declared
- * length that failed part-way, whose bytes were never counted one by one).
- *
- * Cheapest first (bench/README.md, issue 24): an answer of declared length, not content-encoded,
- * that the isolate has room to hold (whole-answers.ts) is read whole (scanned once when redacted)
- * and handed on with its exact length, which cost a 1 MiB answer less than half the time of a
- * pipe through the runtime's `FixedLengthStream`; a larger unredacted one goes through that pipe,
- * its bytes never entering JavaScript; any other is pumped in pieces of up to 64 KiB into the
- * runtime's `IdentityTransformStream`.
- *
- * A content-encoded answer's declared length is the compressed one while its body arrives decoded
- * (the runtime's `fetch` decodes it and encodes the answer again for the agent), so it always
- * streams, and `headers` loses its `Content-Length`.
- */
-async function handedOnBody(
-  upstream: Response,
-  headers: Headers,
-  attempt: errors.UpstreamAttempt,
-  waitUntil: (p: Promise<unknown>) => void,
-  done: (bytes: number | null) => void,
-  redactor: Redactor | null,
-): Promise<ReadableStream<Uint8Array> | Uint8Array | null> {
-  const body = upstream.body;
-  if (!body) {
-    done(0);
-    return null;
-  }
-  const encoded = upstream.headers.has("content-encoding");
-  if (encoded) headers.delete("content-length");
-  const length = encoded ? null : declaredLength(upstream.headers);
-  const giveBack = length === null ? null : reserveWholeAnswer(length);
-  if (giveBack) {
-    try {
-      // An answer that breaks off before its declared end is the request's failure (502, logged by the handler), never a short 200.
-      const whole = await upstream.bytes().catch((cause: unknown) => {
-        throw errors.upstreamBrokeOff(attempt, cause);
-      });
-      const out = redactor ? redactor.whole(whole) : whole;
-      done(out.byteLength);
-      headers.set("content-length", String(out.byteLength));
-      if (out.byteLength <= SMALL_ANSWER) return out;
-      // A large one is held against the budget until the runtime has taken it.
-      const passed = new FixedLengthStream(out.byteLength);
-      const writer = passed.writable.getWriter();
-      waitUntil(
-        writer
-          .write(out)
-          .then(() => writer.close())
-          .catch(() => undefined)
-          .finally(giveBack),
-      );
-      return passed.readable;
-    } catch (error) {
-      giveBack();
-      throw error;
-    }
-  }
-  if (!redactor && length !== null) {
-    const passed = new FixedLengthStream(length);
-    waitUntil(
-      body.pipeTo(passed.writable).then(
-        () => done(length),
-        () => done(null),
-      ),
-    );
-    return passed.readable;
-  }
-  const passed = new IdentityTransformStream();
-  waitUntil(pumpBody(body, passed.writable.getWriter(), redactor, done));
-  return passed.readable;
-}
-
-/**
- * The largest piece read from the upstream at once. A read returns what has arrived, never waiting
- * to fill it (an event stream's events are not held up); when the upstream is faster than the
- * agent, pieces this large cross into JavaScript instead of the runtime's small chunks: a
- * JavaScript TransformStream over a 1 MiB answer cost ~45 ms of CPU, nearly all of it per chunk
- * (bench/README.md, issue 24).
- */
-const PUMP_PIECE = 64 * 1024;
-
-/**
- * Reads `body` in pieces into the runtime's own stream through `writer`, redacting each, and calls
- * `done` with the bytes handed on: before the end is written (so the request's log row is buffered
- * by the time the agent reads the end), or when either side fails. An upstream that fails mid-body
- * fails the agent's body (never a silent short one); an agent that goes away cancels the upstream.
- */
-async function pumpBody(
-  body: ReadableStream<Uint8Array>,
-  writer: WritableStreamDefaultWriter<Uint8Array>,
-  redactor: Redactor | null,
-  done: (bytes: number) => void,
-): Promise<void> {
-  const reader = body.getReader({ mode: "byob" });
-  let bytes = 0;
-  let reported = false;
-  const report = () => {
-    if (reported) return;
-    reported = true;
-    done(bytes);
-  };
-  const hand = async (out: Uint8Array | null | undefined) => {
-    if (!out || out.byteLength === 0) return;
-    bytes += out.byteLength;
-    await writer.write(out);
-  };
-  try {
-    for (;;) {
-      const { value, done } = await reader.read(new Uint8Array(PUMP_PIECE));
-      if (done) break;
-      await hand(redactor ? redactor.pass(value) : value);
-    }
-    await hand(redactor?.finish());
-    report();
-    await writer.close();
-  } catch (error) {
-    report();
-    await Promise.allSettled([writer.abort(error), reader.cancel(error)]);
   }
 }
 

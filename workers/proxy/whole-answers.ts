@@ -14,10 +14,10 @@
 /** The largest declared length read whole. */
 export const WHOLE_ANSWER_LIMIT = 1024 * 1024;
 
-/** Up to this size an answer is read whole without taking from the budget: a streamed answer holds about as much in its pieces. */
+/** Up to this size (as read and as handed on) an answer is read whole without taking from the budget: a streamed one holds about as much in its pieces. */
 export const SMALL_ANSWER = 64 * 1024;
 
-/** Bytes of answers this isolate may hold whole at once (each counted twice: as read and as redacted). */
+/** Bytes of answers this isolate may hold whole at once (each counted as read and as handed on, at its most after redaction). */
 export const WHOLE_ANSWERS_BUDGET = 32 * 1024 * 1024;
 
 let held = 0;
@@ -26,13 +26,15 @@ let held = 0;
 export const wholeAnswersHeld = (): number => held;
 
 /**
- * Reserves room to read an answer of `length` bytes whole: a function that gives it back (once),
- * or null when the answer must stream (too large, or the isolate holds too much already).
+ * Reserves room to read an answer of `length` bytes whole and hand it on: a function that gives it
+ * back (once), or null when the answer must stream (too large, or the isolate holds too much
+ * already). `growth` is the most a redaction can multiply the bytes it replaces by (a 6-byte value
+ * becoming `[REDACTED:<a long key>]`): the answer as handed on may be that much larger.
  */
-export function reserveWholeAnswer(length: number): (() => void) | null {
+export function reserveWholeAnswer(length: number, growth = 1): (() => void) | null {
   if (length > WHOLE_ANSWER_LIMIT) return null;
-  if (length <= SMALL_ANSWER) return () => {};
-  const cost = length * 2;
+  const cost = length * (1 + Math.max(1, growth));
+  if (cost <= SMALL_ANSWER * 2) return () => {};
   if (held + cost > WHOLE_ANSWERS_BUDGET) return null;
   held += cost;
   let given = false;

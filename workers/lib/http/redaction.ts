@@ -129,6 +129,8 @@ export class RedactionTable {
   readonly starts: Uint8Array;
   /** Every form lower-cased, for header names (which arrive lower-cased and cannot hold `[REDACTED:…]`). */
   readonly inNames: readonly string[];
+  /** The most a replacement multiplies the bytes it replaces by (1 when none grows). */
+  readonly growth: number;
 
   constructor(secrets: readonly InjectedSecret[]) {
     // Lists only for the bytes a form begins with: 256 empty arrays per request were most of the table's cost.
@@ -145,6 +147,7 @@ export class RedactionTable {
     this.byFirstByte = byFirstByte;
     this.starts = starts;
     this.inNames = [...new Set(needles.map((needle) => needle.form.toLowerCase()))];
+    this.growth = needles.reduce((most, needle) => Math.max(most, needle.replacement.length / needle.bytes.length), 1);
   }
 }
 
@@ -165,8 +168,12 @@ export class Redactor {
   readonly #starts: Uint8Array;
   #pending: Uint8Array = new Uint8Array(0);
 
+  /** The most this redaction multiplies the bytes it replaces by. */
+  readonly growth: number;
+
   constructor(secrets: Redacting) {
     const table = tableOf(secrets);
+    this.growth = table.growth;
     this.#byFirstByte = table.byFirstByte;
     this.#starts = table.starts;
   }
