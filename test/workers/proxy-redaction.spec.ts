@@ -155,6 +155,17 @@ describe("a large answer: read whole while the isolate has room, else streamed; 
   });
 });
 
+describe("an agent that leaves a large answer half read", () => {
+  it("costs the isolate's budget nothing once the answer is handed on", async () => {
+    const s = await echoing();
+    const res = await proxyFetch(s, reflect(`shape=text&type=text/plain&pad=${SMALL_ANSWER * 4}`), { headers: { "X-Test-Route": "/reflect" } });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect((await reader.read()).done).toBe(false);
+    await reader.cancel();
+    expect(wholeAnswersHeld()).toBe(0);
+  });
+});
+
 describe("a value the edge put into the URL comes back redacted in the form the edge wrote it", () => {
   it("path: an AWS secret key substituted into a segment (`/` escaped, `+` kept) and echoed as the upstream received it", async () => {
     const secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";

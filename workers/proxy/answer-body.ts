@@ -7,7 +7,7 @@
  *   (whole-answers.ts) and that arrives within `WHOLE_READ_WAIT_MS` is read whole (scanned once
  *   when redacted) and handed on with its exact length: under `wrangler dev` that cost a 1 MiB
  *   answer less than half the time of a pipe through the runtime's `FixedLengthStream`, and a
- *   35-byte one needs no stream at all. One that breaks off before its declared end is 502, never a
+ *   35-byte one needs no stream at all (the bytes go to the runtime as they are). One that breaks off before its declared end is 502, never a
  *   short 200; one still arriving after the wait streams from where it is (the agent gets the head
  *   then, not after the last byte);
  * - a larger unredacted one goes through that pipe, its bytes never entering JavaScript;
@@ -20,7 +20,7 @@
  */
 import type { Redactor } from "../lib/http/redaction.ts";
 import * as errors from "./proxy-errors.ts";
-import { reserveWholeAnswer, SMALL_ANSWER } from "./whole-answers.ts";
+import { reserveWholeAnswer } from "./whole-answers.ts";
 
 /** How long after its head an answer read whole may take to arrive before it streams instead. */
 export const WHOLE_READ_WAIT_MS = 1_000;
@@ -75,21 +75,11 @@ export async function handedOnBody(
     const out = redactor ? redactor.whole(read.whole) : read.whole;
     done(out.byteLength);
     headers.set("content-length", String(out.byteLength));
-    if (out.byteLength <= SMALL_ANSWER) {
-      giveBack();
-      return out;
-    }
-    // A large one is held against the budget until the runtime has taken it.
-    const passed = new FixedLengthStream(out.byteLength);
-    const writer = passed.writable.getWriter();
-    waitUntil(
-      writer
-        .write(out)
-        .then(() => writer.close())
-        .catch(() => undefined)
-        .finally(giveBack),
-    );
-    return passed.readable;
+    // Handed to the runtime as bytes, the budget is given back: it bounds what is read and redacted
+    // at once. (Held until a FixedLengthStream had taken it, the budget leaked whenever the agent
+    // went away mid-answer: the runtime never settles a write its reader abandoned.)
+    giveBack();
+    return out;
   }
   if (!redactor && length !== null) {
     const passed = new FixedLengthStream(length);
