@@ -23,6 +23,13 @@ async function loggedWith(s: ProxySetup, status: number): Promise<number> {
   return (logs.body.entries as { status: number }[]).filter((entry) => entry.status === status).length;
 }
 
+/** The caller's next request is admitted (its slot came back), never 429 too_many_in_flight. */
+async function expectNextAdmitted(s: ProxySetup): Promise<void> {
+  const next = await proxyFetch(s, `/r/${requestId()}/x`);
+  expect(next.status).toBe(200);
+  await next.arrayBuffer();
+}
+
 /** Reads a body to its end or its error; true when it ended in an error. */
 async function bodyFails(response: Response): Promise<boolean> {
   try {
@@ -50,9 +57,7 @@ describe("faults upstream: clean answers, logged, slot released (max_concurrent:
     const hung = await proxyFetch(s, `/r/${requestId()}/hang`);
     expect(hung.status).toBe(504);
     expect(((await hung.json()) as { error: string }).error).toBe("upstream_timeout");
-    const next = await proxyFetch(s, `/r/${requestId()}/x`);
-    expect(next.status).toBe(200);
-    await next.arrayBuffer();
+    await expectNextAdmitted(s);
     expect(await loggedWith(s, 504)).toBe(1);
   });
 
@@ -61,9 +66,7 @@ describe("faults upstream: clean answers, logged, slot released (max_concurrent:
     const reset = await proxyFetch(s, `/r/${requestId()}/reset/2000000`);
     expect(reset.status).toBe(200);
     expect(await bodyFails(reset)).toBe(true);
-    const next = await proxyFetch(s, `/r/${requestId()}/x`);
-    expect(next.status).toBe(200);
-    await next.arrayBuffer();
+    await expectNextAdmitted(s);
     // Both are logged: the reset one with the status its head carried, and no byte count (it failed part-way).
     expect(await loggedWith(s, 200)).toBe(2);
     const logs = await call("GET", `/v1/vaults/${s.vault}/logs`, { token: s.company.ownerKey });
@@ -77,9 +80,7 @@ describe("faults upstream: clean answers, logged, slot released (max_concurrent:
     const refusal = (await reset.json()) as { error: string; message: string };
     expect(refusal.error).toBe("upstream_unreachable");
     expect(refusal.message).toContain("broke off before its declared end");
-    const next = await proxyFetch(s, `/r/${requestId()}/x`);
-    expect(next.status).toBe(200);
-    await next.arrayBuffer();
+    await expectNextAdmitted(s);
     expect(await loggedWith(s, 502)).toBe(1);
   });
 
@@ -113,9 +114,7 @@ describe("faults upstream: clean answers, logged, slot released (max_concurrent:
     const body = await huge.text();
     expect(body).not.toContain("hhhhhhhh");
     expect((JSON.parse(body) as { error: string }).error).toBe("upstream_unreachable");
-    const next = await proxyFetch(s, `/r/${requestId()}/x`);
-    expect(next.status).toBe(200);
-    await next.arrayBuffer();
+    await expectNextAdmitted(s);
     expect(await loggedWith(s, 502)).toBe(1);
   });
 
@@ -127,9 +126,7 @@ describe("faults upstream: clean answers, logged, slot released (max_concurrent:
     const first = await reader?.read();
     expect(first?.value?.byteLength ?? 0).toBeGreaterThan(0);
     await reader?.cancel();
-    const next = await proxyFetch(s, `/r/${requestId()}/x`);
-    expect(next.status).toBe(200);
-    await next.arrayBuffer();
+    await expectNextAdmitted(s);
   });
 });
 
@@ -162,9 +159,7 @@ describe("a body of declared length that is not redacted passes through the runt
     expect(reset.status).toBe(200);
     expect(await bodyFails(reset)).toBe(true);
     expect(await newestEntry(s)).toMatchObject({ status: 200, bytes_out: null });
-    const next = await proxyFetch(s, `/r/${requestId()}/x`);
-    expect(next.status).toBe(200);
-    await next.arrayBuffer();
+    await expectNextAdmitted(s);
   });
 });
 

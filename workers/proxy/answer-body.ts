@@ -18,7 +18,7 @@
  * (the runtime's `fetch` decodes it and encodes the answer again for the agent), so it always
  * streams, without `Content-Length`.
  */
-import type { Redactor } from "../lib/http/redaction.ts";
+import { concat, type Redactor } from "../lib/http/redaction.ts";
 import * as errors from "./proxy-errors.ts";
 import { reserveWholeAnswer } from "./whole-answers.ts";
 
@@ -149,16 +149,7 @@ async function readWhole(
 }
 
 /** Pieces as one (the piece itself when there is one). */
-function joined(pieces: readonly Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0] as Uint8Array;
-  const out = new Uint8Array(pieces.reduce((n, piece) => n + piece.byteLength, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    out.set(piece, at);
-    at += piece.byteLength;
-  }
-  return out;
-}
+const joined = (pieces: readonly Uint8Array[]): Uint8Array => (pieces.length === 1 ? (pieces[0] as Uint8Array) : concat(pieces));
 
 /** The runtime's stream that `resumed` is pumped into, in the background. */
 function pumped(resumed: Resumed, redactor: Redactor | null, waitUntil: (p: Promise<unknown>) => void, done: BodyDone): ReadableStream<Uint8Array> {

@@ -266,7 +266,8 @@ function startsWith(needle: Uint8Array, buffer: Uint8Array, at: number): boolean
 
 const joined = (parts: Uint8Array[]): Uint8Array | null => (parts.length === 0 ? null : parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts));
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
+/** Byte arrays as one. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {
