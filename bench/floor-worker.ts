@@ -10,6 +10,13 @@
  * `admit`, which now carries the previous request's release), and `/__jwt/{sign,verify,noop}` sign or verify one JWT-SVID with the
  * edge's own code (workers/lib/crypto/jwt-svid.ts) and keys held in memory, so the crypto is measured
  * inside workerd without the D1 reads of the edge's identity routes.
+ *
+ * `/__work/<path>` is the floor with the runtime calls a credential-injecting proxy cannot do
+ * without, written as tightly as we can and with nothing of the edge's code: the one Durable Object
+ * call, one AES-GCM decryption of the credential, the upstream's headers built with it, the fetch
+ * under a timeout, the answer read whole and searched for the credential, a new `Response` with the
+ * answer's headers, and a log row buffered for a flush after the response. `/proxy` minus this row
+ * is the edge's own code; this row minus `/__admit` is what the work costs on this runtime.
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -78,10 +85,81 @@ async function jwt(url: URL): Promise<Response> {
   return new Response("not found", { status: 404 });
 }
 
+const CREDENTIAL = "sk_bench_floor_credential_0123456789abcdef";
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "authorization",
+  "content-length",
+]);
+let sealed: Promise<{ key: CryptoKey; iv: Uint8Array; ciphertext: ArrayBuffer }> | undefined;
+let logRows: { path: string; status: number; bytes: number; at: number }[] = [];
+let logFlush: Promise<void> | undefined;
+
+/** The credential encrypted once per isolate, as the edge's vault config holds it. */
+function sealedCredential(): Promise<{ key: CryptoKey; iv: Uint8Array; ciphertext: ArrayBuffer }> {
+  sealed ??= (async () => {
+    const raw = crypto.getRandomValues(new Uint8Array(32));
+    const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new TextEncoder().encode(CREDENTIAL));
+    return { key, iv, ciphertext };
+  })();
+  return sealed;
+}
+
+function copyHeaders(from: Headers): Headers {
+  const to = new Headers();
+  for (const [name, value] of from) if (!HOP_BY_HOP.has(name)) to.append(name, value);
+  return to;
+}
+
+function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  const first = needle[0];
+  for (let i = haystack.indexOf(first as number); i !== -1 && i <= haystack.length - needle.length; i = haystack.indexOf(first as number, i + 1)) {
+    let j = 1;
+    while (j < needle.length && haystack[i + j] === needle[j]) j += 1;
+    if (j === needle.length) return true;
+  }
+  return false;
+}
+
+async function requiredWork(request: Request, env: FloorEnv, ctx: ExecutionContext, path: string): Promise<Response> {
+  await env.GATE.get(env.GATE.idFromName("bench")).admit();
+  const { key, iv, ciphertext } = await sealedCredential();
+  const credential = new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv }, key, ciphertext));
+  const headers = copyHeaders(request.headers);
+  headers.set("authorization", `Bearer ${new TextDecoder().decode(credential)}`);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 30_000);
+  let upstream: Response;
+  try {
+    upstream = await fetch(`${env.UPSTREAM}${path}`, { method: request.method, headers, redirect: "manual", signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+  const body = new Uint8Array(await upstream.arrayBuffer());
+  if (contains(body, credential)) return new Response("redacted", { status: 502 });
+  logRows.push({ path, status: upstream.status, bytes: body.length, at: Date.now() });
+  logFlush ??= new Promise<void>((resolve) => setTimeout(resolve, 2_000)).then(() => {
+    logRows = [];
+    logFlush = undefined;
+  });
+  ctx.waitUntil(logFlush);
+  return new Response(body, { status: upstream.status, headers: copyHeaders(upstream.headers) });
+}
+
 export default {
   async fetch(request, env, ctx): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname.startsWith("/__jwt/")) return jwt(url);
+    if (url.pathname.startsWith("/__work/")) return requiredWork(request, env, ctx, `${url.pathname.slice("/__work".length)}${url.search}`);
     const init = { method: request.method, headers: request.headers, body: request.body };
     if (url.pathname.startsWith("/__admit/")) {
       await env.GATE.get(env.GATE.idFromName("bench")).admit();

@@ -61,6 +61,14 @@ function componentOf(pid: number): Component {
 
 const components = new Map<number, Component>();
 
+/** The bench's direct children that make up `component` (e.g. the edge's `wrangler dev`). */
+export function componentRoots(component: Component): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name) && readStat(name)?.ppid === process.pid)
+    .map(Number)
+    .filter((pid) => componentOf(pid) === component);
+}
+
 /** CPU used so far by every live descendant of this process, by component and program. */
 export function cpuSnapshot(): CpuSnapshot {
   const snapshot: CpuSnapshot = new Map();

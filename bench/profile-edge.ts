@@ -11,6 +11,7 @@
  *   npm run bench:profile-edge                        # proxy, floor, floor-admit; 16 connections, 10 s each
  *   npm run bench:profile-edge -- --seconds=20 --connections=1 --only=proxy
  *   npm run bench:profile-edge -- --connections=1 --only=redaction-on,redaction-off   # a 1 MiB JSON answer
+ *   npm run bench:profile-edge -- --native          # Linux perf on both workerd instead: the runtime's C++, GC, SQLite, kernel
  *
  * The machine's 1-minute load average is printed with each profile: on a shared machine the
  * absolute CPU per request moves with it, the shares within one profile much less.
@@ -28,7 +29,8 @@ import { launchFloor } from "./floor.ts";
 import { httpLoad } from "./http-load.ts";
 import { freeLoopbackPort } from "./free-port.ts";
 import { connectInspector, workerTarget } from "./inspector.ts";
-import { withCpu } from "./process-cpu.ts";
+import { type NativeProfile, startPerf, summarizePerf, threadsOf, workerdProcesses } from "./native-profile.ts";
+import { componentRoots, withCpu } from "./process-cpu.ts";
 import type { CpuProfile } from "./profile.ts";
 import type { ServersInfo } from "./servers.child.ts";
 import { JSON_1MIB_PATH, PATH } from "./settings.ts";
@@ -46,6 +48,8 @@ const CONNECTIONS = Number(flag("connections", "16"));
 const INTERVAL_US = Number(flag("interval-us", "100"));
 const WARMUP_MS = 2_000;
 const ONLY = flag("only", "proxy,floor,floor-admit").split(",");
+/** Linux `perf` on the workerd processes instead of V8's profiler through the inspector (bench/native-profile.ts). */
+const NATIVE = process.argv.includes("--native");
 const OUT = path.join(os.tmpdir(), "edgevault-edge-profiles");
 
 const began = performance.now();
@@ -67,7 +71,9 @@ export type EdgeProfile = {
   /** The whole `wrangler dev` (its Node processes too) per request. */
   allCpuMs: number;
   /** The profile's samples per request, split into JavaScript and what V8 sees as outside it. */
-  summary: WorkerProfileSummary;
+  summary?: WorkerProfileSummary;
+  /** With `--native`: perf's samples per request, per workerd process. */
+  native?: NativeProfile[];
   file: string;
 };
 
@@ -122,6 +128,7 @@ async function main(): Promise<void> {
       targets.push(
         { id: "floor", title: "floor: bare forwarding Worker", url: `${floor.addr}${PATH}`, ...onFloor },
         { id: "floor-admit", title: "floor + one Durable Object call before", url: `${floor.addr}/__admit${PATH}`, ...onFloor },
+        { id: "floor-work", title: "floor + what a proxy cannot skip", url: `${floor.addr}/__work${PATH}`, ...onFloor },
       );
     }
 
@@ -136,6 +143,7 @@ async function main(): Promise<void> {
 }
 
 async function profileTarget(target: Target): Promise<EdgeProfile> {
+  if (NATIVE) return profileNatively(target);
   const inspector = await connectInspector(await workerTarget(target.inspectorPort));
   try {
     await prime([{ url: target.url, headers: target.headers }]);
@@ -177,7 +185,71 @@ async function profileTarget(target: Target): Promise<EdgeProfile> {
   }
 }
 
+/** The same window under Linux `perf`, with no inspector attached. */
+async function profileNatively(target: Target): Promise<EdgeProfile> {
+  await prime([{ url: target.url, headers: target.headers }]);
+  log(`${target.id}: warming up for ${WARMUP_MS} ms at ${CONNECTIONS} connections`);
+  await httpLoad({ url: target.url, headers: target.headers, connections: CONNECTIONS, warmupMs: 0, durationMs: WARMUP_MS });
+  const processes = componentRoots(target.component).flatMap(workerdProcesses);
+  if (processes.length === 0) throw new Error(`no workerd found for ${target.component}`);
+  const file = path.join(OUT, `${target.id}-c${CONNECTIONS}.perf.data`);
+  const loadAtStart = loadNow();
+  log(
+    `${target.id}: perf on workerd ${processes.map((p) => `${p.pid} (${p.role})`).join(", ")} for ${SECONDS} s at ${CONNECTIONS} connections (load ${loadAtStart})`,
+  );
+  const perf = startPerf(
+    processes.map((p) => p.pid),
+    file,
+  );
+  const window = { warmupMs: 0, durationMs: SECONDS * 1000 };
+  const measured = await withCpu(window, [target.component], () => httpLoad({ url: target.url, headers: target.headers, connections: CONNECTIONS, ...window }));
+  await perf.stop();
+  const parts = measured.serverCpuParts ?? {};
+  const withThreads = processes.map((p) => ({ ...p, threads: threadsOf(p.pid) }));
+  return {
+    id: target.id,
+    title: target.title,
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    loadAtStart,
+    loadAtEnd: loadNow(),
+    requests: measured.requests,
+    rps: measured.rps,
+    p50: measured.p50,
+    workerdCpuMs: parts[`${target.component}/workerd`] ?? Number.NaN,
+    allCpuMs: measured.serverCpuMs ?? Number.NaN,
+    native: await summarizePerf(file, withThreads, measured.requests),
+    file,
+  };
+}
+
+function renderNative(p: EdgeProfile, native: NativeProfile[]): string {
+  const ms = (v: number) => v.toFixed(3);
+  const lines = [
+    `\n## ${p.title}: ${p.connections} connections, ${p.seconds} s (load ${p.loadAtStart} → ${p.loadAtEnd}), perf`,
+    "",
+    `${p.requests} requests, ${p.rps.toFixed(0)} req/s, p50 ${p.p50.toFixed(2)} ms; workerd CPU ${ms(p.workerdCpuMs)} ms/request from /proc (all of wrangler dev ${ms(p.allCpuMs)}). ${p.file}`,
+  ];
+  for (const part of native) {
+    lines.push(
+      "",
+      `### ${part.role} (workerd ${part.pid}): ${ms(part.msPerRequest)} ms/request sampled`,
+      "",
+      "| category (innermost frame) | ms/request | share |",
+      "|---|---:|---:|",
+      ...part.categories.map((c) => `| ${c.name} | ${ms(c.msPerRequest)} | ${(c.share * 100).toFixed(1)} % |`),
+      "",
+      "| symbol (self) | ms/request | share |",
+      "|---|---:|---:|",
+      ...part.symbols.map((c) => `| ${c.name.replaceAll("|", "\\|")} | ${ms(c.msPerRequest)} | ${(c.share * 100).toFixed(1)} % |`),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
 function render(p: EdgeProfile): string {
+  if (p.native) return renderNative(p, p.native);
+  if (!p.summary) return "";
   const ms = (v: number) => v.toFixed(3);
   const lines = [
     `\n## ${p.title}: ${p.connections} connections, ${p.seconds} s (load ${p.loadAtStart} → ${p.loadAtEnd})`,

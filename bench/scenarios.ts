@@ -51,6 +51,7 @@ const USES: Record<string, readonly Component[]> = {
   floor: ["floor", "servers"],
   "floor-gate": ["floor", "servers"],
   "floor-admit": ["floor", "servers"],
+  "floor-work": ["floor", "servers"],
   proxy: ["edge", "servers"],
   "direct-tls": ["servers"],
   tunnel: ["mitm-stub", "servers"],
@@ -170,6 +171,12 @@ function edgeScenarioRuns(
       title: "floor + one Durable Object call before",
       connections: CONNECTIONS,
       run: plain(`${floor.addr}/__admit${PATH}`),
+    },
+    {
+      id: "floor-work",
+      title: "floor + what a proxy cannot skip (one DO call, decrypt, headers, timeout, whole answer searched, a buffered log row)",
+      connections: CONNECTIONS,
+      run: plain(`${floor.addr}/__work${PATH}`),
     },
     {
       id: "proxy",

@@ -24,7 +24,7 @@ import { handedOnBody } from "./answer-body.ts";
 import * as errors from "./proxy-errors.ts";
 import { RequestedMethods, refusedMethod, responseRedaction, secretsToRedact, substitutedRequest } from "./request-rules.ts";
 import { logProxyRequest, type RequestLogRow } from "../request-log/request-log.writer.ts";
-import { openCredentials, recheckVaultConfig, type ServiceRecord, vaultConfig, type VaultConfig } from "./vault-config.ts";
+import { openCredentials, recheckVaultConfig, redactionTableOf, type ServiceRecord, vaultConfig, type VaultConfig } from "./vault-config.ts";
 
 export const proxyRouter = new Hono<AppEnv>();
 
@@ -117,7 +117,8 @@ proxyRouter.all("/proxy/*", async (c) => {
       releaseLease();
       return new Response(null, { status: 101, webSocket: upstream.webSocket });
     }
-    const redaction = responseRedaction(clientResponseHeaders(upstream.headers), upstream.body !== null, secretsToRedact(service, values));
+    const table = redactionTableOf(config, secretsToRedact(service, values));
+    const redaction = responseRedaction(clientResponseHeaders(upstream.headers), upstream.body !== null, table);
     const counted = await handedOnBody(
       upstream,
       redaction.headers,

@@ -7,7 +7,7 @@
 import { AppError } from "../lib/app-error.ts";
 import { cgiName } from "../lib/http/forward-headers.ts";
 import { injectedSecrets } from "../lib/http/inject-auth.ts";
-import { type InjectedSecret, isRedactedContentType, RedactionTable, Redactor, redactHeaders } from "../lib/http/redaction.ts";
+import { type InjectedSecret, isRedactedContentType, type RedactionTable, Redactor, redactHeaders } from "../lib/http/redaction.ts";
 import { type ResolvedSubstitution, substitute } from "../lib/http/substitutions.ts";
 import type { ServiceRecord } from "./vault-config.ts";
 
@@ -147,19 +147,17 @@ export function secretsToRedact(service: ServiceRecord, values: ReadonlyMap<stri
 }
 
 /**
- * The response's headers with `secrets` replaced, and the redactor its body goes through (when
- * its type is textual; the proxy runs it in the one stage that counts the body's bytes), with the
- * count of replacements once the body has been read. A redacted body's length is no longer the
- * upstream's, so its `Content-Length` goes.
+ * The response's headers with the table's values replaced, and the redactor its body goes through
+ * (when its type is textual), with the count of replacements once the body has been read. A
+ * redacted body's length is no longer the upstream's, so its `Content-Length` goes. The table
+ * (vault-config.ts `redactionTableOf`) is built once per copy of the vault's config, not per request.
  */
 export function responseRedaction(
   headers: Headers,
   hasBody: boolean,
-  secrets: readonly InjectedSecret[],
+  table: RedactionTable | null,
 ): { headers: Headers; body: Redactor | null; redactions: () => number | null } {
-  if (secrets.length === 0) return { headers, body: null, redactions: () => null };
-  // One table for the headers and the body: the forms are derived once per request.
-  const table = new RedactionTable(secrets);
+  if (!table) return { headers, body: null, redactions: () => null };
   const inHeaders = redactHeaders(headers, table);
   if (!hasBody || !isRedactedContentType(headers.get("content-type"))) return { headers: inHeaders.headers, body: null, redactions: () => inHeaders.count };
   const body = new Redactor(table);

@@ -9,13 +9,16 @@
  * finds no service, a disabled one or a missing credential re-reads the vault once (at most
  * once per quarter second per vault) before refusing, so the retry an agent makes right after
  * its proposal is `applied` goes through on whichever isolate it lands.
- * Ciphertexts stay sealed here; only the matched service's keys are ever decrypted.
+ * Ciphertexts stay sealed here; only the matched service's keys are ever decrypted, each once per
+ * copy: its plaintext and the redaction table derived from it are kept with the copy that holds
+ * its ciphertext and go with it (docs/security.md, "What an isolate keeps").
  */
 import { sharedVaultMeta } from "../../durable-objects/vault-meta-cache.ts";
 import type { Database } from "../db/client.ts";
 import { companyDataKey } from "../db/data-keys.ts";
 import type { Env } from "../env.ts";
 import { associatedData, openText } from "../lib/crypto/crypto-envelope.ts";
+import { type InjectedSecret, RedactionTable } from "../lib/http/redaction.ts";
 import { StaleWhileRevalidate } from "../lib/stale-while-revalidate.ts";
 import { listVaultServices, type ServiceRecord } from "../services/services.queries.ts";
 import { sealedCredentials } from "./vault-config.queries.ts";
@@ -37,7 +40,18 @@ export type VaultConfig = {
   dataKey: CryptoKey | null;
   /** When this copy was read from D1. */
   loadedAt: number;
+  /**
+   * Credential key → its value, decrypted by a request of this copy (never written to D1, never
+   * copied to another copy): a warm request decrypts nothing. Gone with the copy, which a change
+   * or the 5 s bound replaces.
+   */
+  opened?: Map<string, string>;
+  /** A service's redaction table by the values it redacts (an OAuth access token changes them), for this copy's life. */
+  redactionTables?: Map<string, RedactionTable>;
 };
+
+/** How many redaction tables one copy keeps: a token refreshed again and again starts the map over. */
+const MAX_REDACTION_TABLES = 16;
 
 type Load = () => Promise<VaultConfig>;
 
@@ -91,10 +105,31 @@ export async function loadVaultConfig(db: Database, env: Env, companyId: string,
 /** Decrypts the named keys only; a missing key is reported by name (502 credential_not_found). */
 export async function openCredentials(config: VaultConfig, keys: readonly string[]): Promise<{ values: Map<string, string> } | { missing: string }> {
   const values = new Map<string, string>();
+  const opened = (config.opened ??= new Map());
   for (const key of keys) {
     const sealed = config.sealed.get(key);
     if (sealed === undefined || !config.dataKey) return { missing: key };
-    values.set(key, await openText(config.dataKey, sealed, associatedData.credential(config.companyId, config.vaultId, key)));
+    let value = opened.get(key);
+    if (value === undefined) {
+      value = await openText(config.dataKey, sealed, associatedData.credential(config.companyId, config.vaultId, key));
+      opened.set(key, value);
+    }
+    values.set(key, value);
   }
   return { values };
+}
+
+/** The redaction table for `secrets`, built once per copy of the vault config (null when nothing is redacted). */
+export function redactionTableOf(config: VaultConfig, secrets: readonly InjectedSecret[]): RedactionTable | null {
+  if (secrets.length === 0) return null;
+  let id = "";
+  for (const { key, value } of secrets) id += `${key}\u0000${value}\u0001`;
+  const tables = (config.redactionTables ??= new Map());
+  let table = tables.get(id);
+  if (!table) {
+    if (tables.size >= MAX_REDACTION_TABLES) tables.clear();
+    table = new RedactionTable(secrets);
+    tables.set(id, table);
+  }
+  return table;
 }

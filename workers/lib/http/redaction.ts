@@ -118,11 +118,12 @@ const NO_NEEDLES: readonly Needle[] = [];
 
 /**
  * The needles of one request's secrets indexed by their first byte, and which bytes begin one.
- * Built once per request (`responseRedaction` hands the same table to the headers and the body):
- * deriving every encoded form and its bytes again for each header was most of redaction's cost on
- * a small answer (bench/README.md, issue 24). It is held only by what redacts that request's
- * answer, so nothing about a secret outlives the request; an earlier `WeakMap` keyed by the
- * secrets array cost more in garbage collection (its ephemerons) than building the table.
+ * Read-only once built, so one table serves the headers and the body of every request of a vault
+ * config's copy (proxy/vault-config.ts `redactionTableOf`, which keeps it with that copy's decrypted
+ * values): deriving every encoded form and its bytes again for each header, then for each request,
+ * was most of redaction's cost on a small answer (bench/README.md, issue 24). An earlier `WeakMap`
+ * keyed by each request's secrets array cost more in garbage collection (its ephemerons) than
+ * building the table.
  */
 export class RedactionTable {
   readonly byFirstByte: readonly (readonly Needle[] | undefined)[];
