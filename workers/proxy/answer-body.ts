@@ -144,7 +144,8 @@ async function readWhole(
   } finally {
     clearTimeout(timer);
   }
-  reader.releaseLock();
+  // The reader is not released: every declared byte has been read, and a release rejects the
+  // reader's `closed` with a fresh TypeError (a stack captured per request, for nothing).
   return { whole: joined(pieces) };
 }
 
