@@ -63,7 +63,7 @@ describe("a method override naming a method outside the service's list is refuse
     const s = await getPostService();
     const id = requestId();
     expect((await proxyFetch(s, `/r/${id}/a`, { method: "POST", body: "{}", headers: { "X-HTTP-Method-Override": "GET" } })).status).toBe(200);
-    const body = "name=a&_method=POST&blob=" + "x".repeat(10_000);
+    const body = `name=a&_method=POST&blob=${"x".repeat(10_000)}`;
     const posted = await proxyFetch(s, `/r/${id}/b`, { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } });
     expect(posted.status).toBe(200);
     const got = await recorded(id);

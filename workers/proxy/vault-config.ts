@@ -105,7 +105,8 @@ export async function loadVaultConfig(db: Database, env: Env, companyId: string,
 /** Decrypts the named keys only; a missing key is reported by name (502 credential_not_found). */
 export async function openCredentials(config: VaultConfig, keys: readonly string[]): Promise<{ values: Map<string, string> } | { missing: string }> {
   const values = new Map<string, string>();
-  const opened = (config.opened ??= new Map());
+  config.opened ??= new Map();
+  const opened = config.opened;
   for (const key of keys) {
     const sealed = config.sealed.get(key);
     if (sealed === undefined || !config.dataKey) return { missing: key };
@@ -124,7 +125,8 @@ export function redactionTableOf(config: VaultConfig, secrets: readonly Injected
   if (secrets.length === 0) return null;
   let id = "";
   for (const { key, value } of secrets) id += `${key}\u0000${value}\u0001`;
-  const tables = (config.redactionTables ??= new Map());
+  config.redactionTables ??= new Map();
+  const tables = config.redactionTables;
   let table = tables.get(id);
   if (!table) {
     if (tables.size >= MAX_REDACTION_TABLES) tables.clear();
