@@ -13,7 +13,7 @@
  *
  * `/__work/<path>` is the floor with the runtime calls a credential-injecting proxy cannot do
  * without, written as tightly as we can and with nothing of the edge's code: the one Durable Object
- * call, one AES-GCM decryption of the credential, the upstream's headers built with it, the fetch
+ * call, the credential (decrypted once per isolate, as the edge keeps it), the upstream's headers built with it, the fetch
  * under a timeout, the answer read whole and searched for the credential, a new `Response` with the
  * answer's headers, and a log row buffered for a flush after the response. `/proxy` minus this row
  * is the edge's own code; this row minus `/__admit` is what the work costs on this runtime.
@@ -99,6 +99,7 @@ const HOP_BY_HOP = new Set([
   "content-length",
 ]);
 let sealed: Promise<{ key: CryptoKey; iv: Uint8Array; ciphertext: ArrayBuffer }> | undefined;
+let opened: Promise<Uint8Array> | undefined;
 let logRows: { path: string; status: number; bytes: number; at: number }[] = [];
 let logFlush: Promise<void> | undefined;
 
@@ -112,6 +113,12 @@ function sealedCredential(): Promise<{ key: CryptoKey; iv: Uint8Array; ciphertex
     return { key, iv, ciphertext };
   })();
   return sealed;
+}
+
+/** The credential decrypted once per isolate, as the edge's copy of a vault config keeps what its requests opened (vault-config.ts). */
+function openedCredential(): Promise<Uint8Array> {
+  opened ??= sealedCredential().then(async ({ key, iv, ciphertext }) => new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv }, key, ciphertext)));
+  return opened;
 }
 
 function copyHeaders(from: Headers): Headers {
@@ -132,8 +139,7 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
 
 async function requiredWork(request: Request, env: FloorEnv, ctx: ExecutionContext, path: string): Promise<Response> {
   await env.GATE.get(env.GATE.idFromName("bench")).admit();
-  const { key, iv, ciphertext } = await sealedCredential();
-  const credential = new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv }, key, ciphertext));
+  const credential = await openedCredential();
   const headers = copyHeaders(request.headers);
   headers.set("authorization", `Bearer ${new TextDecoder().decode(credential)}`);
   const controller = new AbortController();

@@ -174,7 +174,7 @@ function edgeScenarioRuns(
     },
     {
       id: "floor-work",
-      title: "floor + what a proxy cannot skip (one DO call, decrypt, headers, timeout, whole answer searched, a buffered log row)",
+      title: "floor + what a proxy cannot skip (one DO call, headers, timeout, whole answer searched, a buffered log row)",
       connections: CONNECTIONS,
       run: plain(`${floor.addr}/__work${PATH}`),
     },

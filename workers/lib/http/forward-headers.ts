@@ -48,6 +48,9 @@ const EDGE_ONLY_REQUEST_PREFIXES = ["cf-", "x-forwarded-"];
 /** Never passed on from the agent. A service may still inject one: its configuration is the edge speaking. */
 const AGENT_REQUEST_PREFIXES_DROPPED = [...EDGE_ONLY_REQUEST_PREFIXES, EDGEVAULT_HEADER_PREFIX];
 const DROPPED_RESPONSE_HEADERS = new Set(["set-cookie", "set-cookie2", "alt-svc"]);
+const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
+/** What an answer never brings the agent whatever `Connection` says: built once, not per request (the hot path). */
+const NEVER_TO_AGENT = new Set([...HOP_BY_HOP_HEADERS, ...DROPPED_RESPONSE_HEADERS]);
 
 /**
  * A header name as servers that read headers in CGI form see it (PHP's `$_SERVER`, WSGI's
@@ -91,11 +94,13 @@ export function upstreamRequestHeaders(incoming: Headers, injected: Record<strin
     // The auth schema refuses these at configuration time; this is the last line.
     if (!isInjectableHeaderName(name)) throw new TypeError(`refusing to inject header "${name}"`);
   }
-  const drop = new Set([...HOP_BY_HOP_HEADERS, ...connectionNamed(incoming), ...Object.keys(injected).map((n) => n.toLowerCase())]);
+  const named = connectionNamed(incoming);
+  const drop = new Set([...named, ...Object.keys(injected).map((n) => n.toLowerCase())]);
   const out = new Headers();
   for (const [name, value] of incoming) {
     const cgi = cgiName(name);
-    if (drop.has(name) || drop.has(cgi) || EDGE_ONLY_REQUEST_HEADERS.has(cgi) || AGENT_REQUEST_PREFIXES_DROPPED.some((p) => cgi.startsWith(p))) continue;
+    if (HOP_BY_HOP.has(name) || HOP_BY_HOP.has(cgi) || drop.has(name) || drop.has(cgi) || EDGE_ONLY_REQUEST_HEADERS.has(cgi)) continue;
+    if (AGENT_REQUEST_PREFIXES_DROPPED.some((p) => cgi.startsWith(p))) continue;
     if (name === "cookie") {
       const kept = withoutEdgevaultCookies(value);
       if (kept) out.append(name, kept);
@@ -113,10 +118,10 @@ export function upstreamRequestHeaders(incoming: Headers, injected: Record<strin
  * @example new Response(upstream.body, { status: upstream.status, headers: clientResponseHeaders(upstream.headers) })
  */
 export function clientResponseHeaders(upstream: Headers): Headers {
-  const drop = new Set([...HOP_BY_HOP_HEADERS, ...connectionNamed(upstream), ...DROPPED_RESPONSE_HEADERS]);
+  const named = connectionNamed(upstream);
   const out = new Headers();
   for (const [name, value] of upstream) {
-    if (!drop.has(name) && !isEdgevaultHeader(name)) out.append(name, value);
+    if (!NEVER_TO_AGENT.has(name) && !named.includes(name) && !isEdgevaultHeader(name)) out.append(name, value);
   }
   return out;
 }
