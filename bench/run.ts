@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     const windows = new Map<string, Window[]>();
     for (let round = 1; round <= settings.rounds; round++) {
       for (const c of cases) {
+        if (c.rounds !== undefined && round > c.rounds) continue;
         for (const connections of c.connections) {
           const measured = await measure(c, connections);
           windows.set(c.id, [...(windows.get(c.id) ?? []), measured.window]);
