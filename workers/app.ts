@@ -116,23 +116,23 @@ export function buildApp({ permissions = PERMISSIONS }: AppOptions = {}) {
     return c.html(page, 200, { "Content-Security-Policy": DOCS_CSP });
   });
 
-  app.notFound(() => {
-    throw new AppError(404, "not_found", "No such route");
-  });
-  app.onError((error, c) => errorResponse(error, c));
+  app.notFound(noSuchRoute);
+  app.onError(errorResponse);
 
   // `/proxy/*`, the hot path, is answered by an app of its own: the same prelude, handler and
   // error handler, without matching the path against every route of the API (bench/README.md).
   const proxyApp = new Hono<AppEnv>();
   proxyApp.use("*", prelude);
   proxyApp.route("/", proxyRouter);
-  proxyApp.notFound(() => {
-    throw new AppError(404, "not_found", "No such route");
-  });
-  proxyApp.onError((error, c) => errorResponse(error, c));
+  proxyApp.notFound(noSuchRoute);
+  proxyApp.onError(errorResponse);
   const everyRoute = app.fetch;
   app.fetch = (request, env, ctx) => (isProxyPath(request.url) ? proxyApp.fetch(request, env, ctx) : everyRoute(request, env, ctx));
   return app;
+}
+
+function noSuchRoute(): never {
+  throw new AppError(404, "not_found", "No such route");
 }
 
 /** What every request passes first: its method, its host, its body's cap; the database handle and permission table it is served with. */
