@@ -5,7 +5,20 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createCompany, createVault, inviteAgent } from "./helpers.ts";
-import { bodyOf, contentType, fillPath, headerSafe, nasty, operations, SEED, type Sent, seen, unsent, violation } from "./hostile-input/property.ts";
+import {
+  bodyOf,
+  contentType,
+  fillPath,
+  headerSafe,
+  nasty,
+  operations,
+  resetCounts,
+  SEED,
+  type Sent,
+  seen,
+  unsent,
+  violation,
+} from "./hostile-input/property.ts";
 import { BASE } from "./helpers.ts";
 
 /** Cases per pass (two passes); with the proxy's and the local proxy's suites, over 10,000 a run. */
@@ -13,6 +26,7 @@ const API_RUNS = 2_500;
 
 describe("hostile input, generated (fast-check)", () => {
   it(`every /openapi.json operation: no 5xx, every refusal a documented JSON error (${API_RUNS * 2} cases, seed ${SEED})`, { timeout: 300_000 }, async () => {
+    resetCounts();
     const company = await createCompany();
     const vault = await createVault(company.ownerKey);
     const agent = await inviteAgent(company.ownerKey, undefined, [{ vault, role: "member" }]);

@@ -9,7 +9,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BASE, call, createCompany, createVault, inviteAgent, unique } from "./helpers.ts";
-import { type Answer, headerSafe, judge, nasty, SEED, seen, send, type Sent, unsent } from "./hostile-input/property.ts";
+import { type Answer, headerSafe, judge, nasty, resetCounts, SEED, seen, send, type Sent, unsent } from "./hostile-input/property.ts";
 import { recorded, requestId, upstreamUrl } from "./upstream.ts";
 
 const PROXY_RUNS = 2_500;
@@ -25,6 +25,7 @@ describe("hostile input, generated (fast-check)", () => {
   it(`/proxy hosts and paths: no 5xx, every refusal documented, the credential injected upstream and never returned (${PROXY_RUNS} cases, seed ${SEED})`, {
     timeout: 300_000,
   }, async () => {
+    resetCounts();
     const company = await createCompany();
     const vault = await createVault(company.ownerKey);
     // Thousands of requests in seconds: a budget that never refuses, so every matched case is forwarded.

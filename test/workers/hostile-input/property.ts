@@ -92,6 +92,12 @@ export const seen: Record<string, number> = {};
 /** Cases the fetch API refused to build (never sent, so never the edge's to answer), with why. */
 export const unsent: string[] = [];
 
+/** Starts the counts afresh: the files that fuzz may run one after another in the same workerd, sharing this module. */
+export function resetCounts(): void {
+  for (const bucket of Object.keys(seen)) delete seen[bucket];
+  unsent.length = 0;
+}
+
 /** `bodyError`: the head arrived, then reading the body failed (a relayed upstream may cut it). */
 export type Answer = { status: number; headers: Headers; text: string; bodyError?: string };
 
