@@ -7,6 +7,7 @@ import type { Principal } from "./lib/principal.ts";
 
 export type AppEnv = {
   Bindings: Env;
+  /** Read one with `c.get("db")`: Hono's `c.var` builds a new object of every variable on each access (bench/README.md). */
   Variables: {
     db: Database;
     principal: Principal;

@@ -5,6 +5,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
+import { LinearRouter } from "hono/router/linear-router";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { bodyCapFor, bodyOverCap, limitBody } from "./body-caps.ts";
@@ -121,7 +122,9 @@ export function buildApp({ permissions = PERMISSIONS }: AppOptions = {}) {
 
   // `/proxy/*`, the hot path, is answered by an app of its own: the same prelude, handler and
   // error handler, without matching the path against every route of the API (bench/README.md).
-  const proxyApp = new Hono<AppEnv>();
+  // Its routes are the prelude (`*`) and `/proxy/*`, which every path sent here matches: Hono's
+  // LinearRouter checks them with string comparisons where its default builds and runs a RegExp.
+  const proxyApp = new Hono<AppEnv>({ router: new LinearRouter() });
   proxyApp.use("*", prelude);
   proxyApp.route("/", proxyRouter);
   proxyApp.notFound(noSuchRoute);

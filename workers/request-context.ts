@@ -73,7 +73,7 @@ export function edgeContextOf(env: Env, db: Database): PublicActionContext {
  * @example c.json(await createRealm(actionContextOf(c), c.req.valid("json")), 201)
  */
 export function actionContextOf(c: Context<AppEnv>): ActionContext {
-  return { ...edgeContextOf(c.env, c.var.db), principal: c.var.principal, cell: c.var.cell };
+  return { ...edgeContextOf(c.env, c.get("db")), principal: c.get("principal"), cell: c.get("cell") };
 }
 
 /**
@@ -82,7 +82,7 @@ export function actionContextOf(c: Context<AppEnv>): ActionContext {
  */
 export function publicContextOf(c: Context<AppEnv>): PublicActionContext {
   const principal = c.get("principal") as ActionContext["principal"] | undefined;
-  return { ...edgeContextOf(c.env, c.var.db), ...(principal ? { principal, cell: c.var.cell } : {}) };
+  return { ...edgeContextOf(c.env, c.get("db")), ...(principal ? { principal, cell: c.get("cell") } : {}) };
 }
 
 /**

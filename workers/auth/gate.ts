@@ -36,7 +36,7 @@ export function ruleOf(operation: string): Rule {
 
 /** The table this request is held to: the one `buildApp` was given (the real one unless a test build says otherwise). */
 export function tableOf(c: Context<AppEnv>): PermissionTable {
-  return c.var.permissions ?? PERMISSIONS;
+  return c.get("permissions") ?? PERMISSIONS;
 }
 
 /** `operation`'s row in this request's table, read now; a row the table lacks refuses everyone. */
@@ -96,7 +96,7 @@ export async function authenticateRequest(c: Context<AppEnv>): Promise<Principal
   // A passport or an SVID is nobody's edge token: say so before any lookup.
   const foreign = notAnEdgeToken(presented.token);
   if (foreign) throw wrongTokenType(foreign);
-  const principal = await resolvePrincipal(c.var.db, c.env, presented.token, presented.viaCookie);
+  const principal = await resolvePrincipal(c.get("db"), c.env, presented.token, presented.viaCookie);
   if (!principal) throw unauthorized("Invalid, expired or revoked token");
   if (principal.kind === "user" && principal.viaCookie && !SAFE_METHODS.has(c.req.method)) {
     if (!(await verifyCsrf(presented.token, c.req.header("X-CSRF-Token")))) {

@@ -23,7 +23,7 @@ export type PageSession = { principal: UserPrincipal; csrf: string; column: Colu
 export async function pageSession(c: Context<AppEnv>): Promise<PageSession | undefined> {
   const presented = presentedToken(c);
   if (!presented?.viaCookie) return undefined;
-  const principal = await resolvePrincipal(c.var.db, c.env, presented.token, true);
+  const principal = await resolvePrincipal(c.get("db"), c.env, presented.token, true);
   if (principal?.kind !== "user") return undefined;
   return { principal, csrf: await csrfTokenFor(presented.token), column: columnOf(principal), table: tableOf(c) };
 }

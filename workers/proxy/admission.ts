@@ -49,7 +49,7 @@ export async function admitRequest(c: Context<AppEnv>, request: RequestLine): Pr
   // In dev any string may be an API key (`$EDGEVAULT_DEV_OWNER_KEY`): one the company holds gets
   // the answer every API key gets (403 agent_token_required, below); any other string is nobody's.
   // Only this refusal path reads D1, and only in dev: the request could never be forwarded anyway.
-  if (credential.kind === "company_key" && credential.anyString && !(await resolveCredential(c.var.db, c.env, credential))) {
+  if (credential.kind === "company_key" && credential.anyString && !(await resolveCredential(c.get("db"), c.env, credential))) {
     throw unauthorized("Invalid, expired or revoked token");
   }
   const caller = callerOf(credential);

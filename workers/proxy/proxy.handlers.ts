@@ -49,7 +49,7 @@ proxyRouter.all("/proxy/*", async (c) => {
     // target gets through, the agent's ambiguous path is refused rather than reinterpreted.
     refuseDotSegments(requestTargetPath(c.req.url));
     const target = parseProxyTarget(hostSegment, path, { allowPrivate: configOf(c.env).allowPrivateUpstreams });
-    const cached = await vaultConfig(c.var.db, c.env, admission.actor.companyId, admission.vault.id, (p) => c.executionCtx.waitUntil(p));
+    const cached = await vaultConfig(c.get("db"), c.env, admission.actor.companyId, admission.vault.id, (p) => c.executionCtx.waitUntil(p));
     // A service that needs a person holds the request here, after its method is checked and before any credential is opened (request-hold.ts).
     const hold = approvalHold(c, admission, { method: c.req.method, host: hostSegment.slice(0, 255), path: path.slice(0, 1024) });
     const accessToken = oauthAccess(c, admission);
@@ -58,7 +58,7 @@ proxyRouter.all("/proxy/*", async (c) => {
     let found = await resolveService(cached, target, asked, hold, accessToken);
     // A refusal never rests on a stale copy: read the vault once more (the retry after `applied`). A provider's refusal is its own.
     if (!found.ok && found.refusal !== "oauth")
-      found = await resolveService(await recheckVaultConfig(c.var.db, c.env, cached), target, asked, hold, accessToken);
+      found = await resolveService(await recheckVaultConfig(c.get("db"), c.env, cached), target, asked, hold, accessToken);
     if (!found.ok) {
       if (found.refusal === "no_service") throw errors.noServiceForHost(hostSegment, admission.vault.name, publicOriginOf(c.env));
       if (found.refusal === "disabled") throw errors.serviceDisabled(found.service.name, hostSegment);

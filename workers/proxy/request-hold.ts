@@ -111,7 +111,7 @@ async function holdFor(c: Context<AppEnv>, admission: Admitted, line: HeldLine, 
   // Approved, but nobody is there to answer: nothing is forwarded (the call ends client_gone, even if approved).
   if (signal.aborted) throw await clientGone(object, id);
   // Approved: only the service the person was shown is forwarded to (this isolate's copy may be seconds old).
-  if ((await serviceVersionNow(c.var.db, companyId, service.id)) !== version) {
+  if ((await serviceVersionNow(c.get("db"), companyId, service.id)) !== version) {
     c.executionCtx.waitUntil(
       object()
         .abandon(id, "service_changed")
