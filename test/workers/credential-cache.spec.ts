@@ -2,15 +2,16 @@
  * What an isolate keeps of a vault's credentials (docs/security.md, "What an isolate keeps"): each
  * copy of a vault's config decrypts a credential once and builds a redaction table once, and both go
  * with the copy. A replaced credential is injected, and redacted, from the next request on in the
- * isolate that replaced it; a fresh copy starts with nothing opened.
+ * isolate that replaced it; a fresh copy starts with nothing opened. What a service sends and redacts
+ * (its plan) is worked out once per copy and service.
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../workers/db/client.ts";
 import { loadVaultConfig, openCredentials, redactionTableOf } from "../../workers/proxy/vault-config.ts";
-import { call } from "./helpers.ts";
+import { call, unique } from "./helpers.ts";
 import { proxyFetch, proxySetup } from "./proxy-support.ts";
-import { recorded, requestId } from "./upstream.ts";
+import { recorded, requestId, upstreamUrl } from "./upstream.ts";
 
 const FIRST = "sk_live_first_51HxT2QJ9vK3mLpRsT7u";
 const SECOND = "sk_live_second_9vK3mLpRsT7uVwXyZ2Q";
@@ -45,6 +46,32 @@ describe("decrypted credentials and redaction tables live with the vault config'
     const second = redactionTableOf(copy, [{ key: "API_KEY", value: SECOND }]);
     expect(second).not.toBe(first);
     expect(redactionTableOf(copy, [])).toBeNull();
+  });
+
+  it("each service of a copy keeps its own plan: what it injects and what it redacts", async () => {
+    const s = await proxySetup({ credentials: { API_KEY: FIRST, OTHER_KEY: SECOND } });
+    const other = `${unique("other").slice(0, 30)}.example.com`;
+    const added = await call("POST", `/v1/vaults/${s.vault}/services`, {
+      token: s.company.ownerKey,
+      body: { name: "other", host: other, upstream: upstreamUrl(), auth: { type: "api-key", header: "X-Api-Key", key: "OTHER_KEY" } },
+    });
+    expect(added.status, added.text).toBe(201);
+    // Alternating, warm after the first two: a plan served to the wrong service would send (or leave in clear) the other's value.
+    const sent: { header: string | undefined; body: unknown }[] = [];
+    for (const host of [s.host, other, s.host, other]) {
+      const id = requestId();
+      const reflectFrom = host === other ? "x-api-key" : "authorization";
+      const answer = await proxyFetch(s, `/r/${id}/x?shape=json`, { headers: { "X-Test-Route": "/reflect", "X-Reflect-From": reflectFrom } }, host);
+      const headers = (await recorded(id))[0]?.headers;
+      sent.push({ header: host === other ? headers?.["x-api-key"] : headers?.authorization, body: await answer.json() });
+    }
+    expect(sent.map(({ header }) => header)).toEqual([`Bearer ${FIRST}`, SECOND, `Bearer ${FIRST}`, SECOND]);
+    expect(sent.map(({ body }) => body)).toEqual([
+      { debug: { seen: "[REDACTED:API_KEY]" }, ok: false },
+      { debug: { seen: "[REDACTED:OTHER_KEY]" }, ok: false },
+      { debug: { seen: "[REDACTED:API_KEY]" }, ok: false },
+      { debug: { seen: "[REDACTED:OTHER_KEY]" }, ok: false },
+    ]);
   });
 
   it("a replaced credential is injected and redacted on the very next request", async () => {

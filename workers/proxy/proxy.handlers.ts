@@ -24,7 +24,7 @@ import { handedOnBody } from "./answer-body.ts";
 import * as errors from "./proxy-errors.ts";
 import { RequestedMethods, refusedMethod, responseRedaction, secretsToRedact, substitutedRequest } from "./request-rules.ts";
 import { logProxyRequest, type RequestLogRow } from "../request-log/request-log.writer.ts";
-import { openCredentials, recheckVaultConfig, redactionTableOf, type ServiceRecord, vaultConfig, type VaultConfig } from "./vault-config.ts";
+import { openCredentials, recheckVaultConfig, redactionTableOf, type ServicePlan, type ServiceRecord, vaultConfig, type VaultConfig } from "./vault-config.ts";
 
 export const proxyRouter = new Hono<AppEnv>();
 
@@ -67,7 +67,7 @@ proxyRouter.all("/proxy/*", async (c) => {
       throw errors.credentialNotFound(found.missing, found.service.name);
     }
     const { service, config } = found;
-    let { injection, values } = found;
+    let { injection, values, table } = found;
 
     const origin = service.upstream ?? `https://${target.hostname}${target.port ? `:${target.port}` : ""}`;
     // Substitutions in the agent's path, query and headers; the injected headers go on after them.
@@ -103,6 +103,7 @@ proxyRouter.all("/proxy/*", async (c) => {
         await upstream.body?.cancel();
         values = new Map(values).set(OAUTH_ACCESS_TOKEN, again.token);
         injection = injectedHeaders(service.auth, values) as { headers: Record<string, string> };
+        table = redactionTableOf(config, secretsToRedact(service, values));
         upstream = await forward(c, upstreamUrl, headersWith(injection.headers), attempt, body.body);
       }
     }
@@ -117,7 +118,6 @@ proxyRouter.all("/proxy/*", async (c) => {
       releaseLease();
       return new Response(null, { status: 101, webSocket: upstream.webSocket });
     }
-    const table = redactionTableOf(config, secretsToRedact(service, values));
     const redaction = responseRedaction(clientResponseHeaders(upstream.headers), upstream.body !== null, table);
     const counted = await handedOnBody(
       upstream,
@@ -160,7 +160,7 @@ function requestTargetPath(url: string): string {
 }
 
 type Resolution =
-  | { ok: true; service: ServiceRecord; config: VaultConfig; injection: { headers: Record<string, string> }; values: Map<string, string> }
+  | ({ ok: true; service: ServiceRecord; config: VaultConfig } & ServicePlan)
   | { ok: false; refusal: "oauth"; service: ServiceRecord; answer: Exclude<AccessRefusal, { refusal: "missing" }> }
   | { ok: false; refusal: "no_service" }
   | { ok: false; refusal: "disabled"; service: ServiceRecord }
@@ -188,6 +188,8 @@ async function resolveService(
   const method = refusedMethod(service, await asked.for(service));
   if (method !== undefined) return { ok: false, refusal: "method", service, method };
   await hold(service);
+  const planned = config.plans?.get(service);
+  if (planned) return { ok: true, service, config, ...planned };
   const opened = await openCredentials(config, service.auth.type === "oauth" ? substitutionKeys(service.substitutions) : keysSentBy(service));
   if ("missing" in opened) return { ok: false, refusal: "missing_credential", service, missing: opened.missing };
   if (service.auth.type === "oauth") {
@@ -200,7 +202,12 @@ async function resolveService(
   }
   const injection = injectedHeaders(service.auth, opened.values);
   if ("missing" in injection) return { ok: false, refusal: "missing_credential", service, missing: injection.missing };
-  return { ok: true, service, config, injection, values: opened.values };
+  const plan: ServicePlan = { values: opened.values, injection, table: redactionTableOf(config, secretsToRedact(service, opened.values)) };
+  if (service.auth.type !== "oauth") {
+    config.plans ??= new WeakMap();
+    config.plans.set(service, plan);
+  }
+  return { ok: true, service, config, ...plan };
 }
 
 type AccessTokenOf = (config: VaultConfig, service: ServiceRecord, rejected?: string) => ReturnType<typeof isolateAccessTokens.token>;

@@ -48,6 +48,19 @@ export type VaultConfig = {
   opened?: Map<string, string>;
   /** A service's redaction table by the values it redacts (an OAuth access token changes them), for this copy's life. */
   redactionTables?: Map<string, RedactionTable>;
+  /**
+   * What a service that is not `oauth` sends and redacts, worked out by its first request of this
+   * copy (proxy.handlers.ts): nothing in it can change while the copy lives, so a warm request
+   * reads it instead of rebuilding it. An `oauth` service's access token can, so it has none.
+   */
+  plans?: WeakMap<ServiceRecord, ServicePlan>;
+};
+
+/** A service's values (its auth's and substitutions'), the headers they inject and its redaction table. Never mutated. */
+export type ServicePlan = {
+  values: ReadonlyMap<string, string>;
+  injection: { headers: Record<string, string> };
+  table: RedactionTable | null;
 };
 
 /** How many redaction tables one copy keeps: a token refreshed again and again starts the map over. */
