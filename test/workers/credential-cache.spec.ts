@@ -57,7 +57,7 @@ describe("decrypted credentials and redaction tables live with the vault config'
     });
     expect(added.status, added.text).toBe(201);
     // Alternating, warm after the first two: a plan served to the wrong service would send (or leave in clear) the other's value.
-    const sent: { header: string | undefined; body: unknown }[] = [];
+    const sent: { header: unknown; body: unknown }[] = [];
     for (const host of [s.host, other, s.host, other]) {
       const id = requestId();
       const reflectFrom = host === other ? "x-api-key" : "authorization";

@@ -173,6 +173,13 @@ describe("response headers are redacted too", () => {
     expect(body.count).toBe(1);
   });
 
+  it("a value with characters outside ASCII is found in a header as its UTF-8 bytes", () => {
+    const value = "pässwörd-1234";
+    const bytes = String.fromCharCode(...new TextEncoder().encode(value));
+    const { headers, count } = redactHeaders(new Headers({ "X-Echo": `seen ${bytes}`, "X-Other": "seen pässwörd" }), [{ key: "K", value }]);
+    expect([headers.get("x-echo"), headers.get("x-other"), count]).toEqual(["seen [REDACTED:K]", "seen pässwörd", 1]);
+  });
+
   it("a header of 200,000 bytes holding the value is redacted whole", () => {
     const value = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
     const long = `${"x".repeat(100_000)}${value}${"y".repeat(100_000)}`;

@@ -130,6 +130,8 @@ export class RedactionTable {
   readonly starts: Uint8Array;
   /** Every form lower-cased, for header names (which arrive lower-cased and cannot hold `[REDACTED:…]`). */
   readonly inNames: readonly string[];
+  /** Every form's bytes as a byte string, as a header value holds them: a value holding none needs no redactor. */
+  readonly inValues: readonly string[];
   /** The most a replacement multiplies the bytes it replaces by (1 when none grows). */
   readonly growth: number;
 
@@ -148,6 +150,7 @@ export class RedactionTable {
     this.byFirstByte = byFirstByte;
     this.starts = starts;
     this.inNames = [...new Set(needles.map((needle) => needle.form.toLowerCase()))];
+    this.inValues = needles.map((needle) => byteString(needle.bytes));
     this.growth = needles.reduce((most, needle) => Math.max(most, needle.replacement.length / needle.bytes.length), 1);
   }
 }
@@ -286,7 +289,7 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
 export function redactHeaders(headers: Headers, secrets: Redacting): { headers: Headers; count: number } {
   let count = 0;
   const table = tableOf(secrets);
-  const { starts, inNames } = table;
+  const { starts, inNames, inValues } = table;
   // Each header as it leaves (null: dropped); built into new Headers only when one changes.
   const entries: [string, string | null][] = [];
   for (const [name, value] of headers) {
@@ -296,8 +299,9 @@ export function redactHeaders(headers: Headers, secrets: Redacting): { headers: 
       entries.push([name, null]);
       continue;
     }
-    // Most header values hold no byte a form begins with: they pass as they are, unconverted.
-    if (!mayHoldNeedle(value, starts)) {
+    // Most header values hold no form: they pass as they are, unconverted. (Most hold a byte some
+    // form begins with, so that check alone sent nearly every header through a redactor.)
+    if (!mayHoldNeedle(value, starts) || !inValues.some((form) => value.includes(form))) {
       entries.push([name, value]);
       continue;
     }
