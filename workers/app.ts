@@ -5,7 +5,6 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { LinearRouter } from "hono/router/linear-router";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { bodyCapFor, bodyOverCap, limitBody } from "./body-caps.ts";
@@ -30,6 +29,7 @@ import { logsRouter } from "./request-log/request-log.handlers.ts";
 import { proposalsRouter } from "./proposals/proposals.handlers.ts";
 import { requestsRouter } from "./requests/requests.handlers.ts";
 import { pagesRouter } from "./console/console.handlers.ts";
+import { EveryHandlerRouter } from "./proxy/every-handler-router.ts";
 import { PROXY_DOC, proxyRouter } from "./proxy/proxy.handlers.ts";
 import { webhooksRouter } from "./webhooks/webhooks.handlers.ts";
 import { DOCS_CSP, renderDocsPage } from "./meta/docs-page.ts";
@@ -122,9 +122,9 @@ export function buildApp({ permissions = PERMISSIONS }: AppOptions = {}) {
 
   // `/proxy/*`, the hot path, is answered by an app of its own: the same prelude, handler and
   // error handler, without matching the path against every route of the API (bench/README.md).
-  // Its routes are the prelude (`*`) and `/proxy/*`, which every path sent here matches: Hono's
-  // LinearRouter checks them with string comparisons where its default builds and runs a RegExp.
-  const proxyApp = new Hono<AppEnv>({ router: new LinearRouter() });
+  // Its routes are the prelude (`*`) and `/proxy/*`, which every path sent here matches, so it is
+  // not routed at all (proxy/every-handler-router.ts).
+  const proxyApp = new Hono<AppEnv>({ router: new EveryHandlerRouter("/proxy/") });
   proxyApp.use("*", prelude);
   proxyApp.route("/", proxyRouter);
   proxyApp.notFound(noSuchRoute);
