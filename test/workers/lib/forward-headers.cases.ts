@@ -171,8 +171,11 @@ describe("response headers returned to the agent", () => {
     });
     upstream.append("Set-Cookie", "session=upstream; HttpOnly");
     upstream.append("Set-Cookie", "other=1");
+    upstream.append("Vary", "Accept");
+    upstream.append("Vary", "Origin");
     const out = clientResponseHeaders(upstream);
-    expect(names(out)).toEqual(["content-type", "location", "request-id", "www-authenticate", "x-ratelimit-remaining"]);
+    expect(names(out)).toEqual(["content-type", "location", "request-id", "vary", "www-authenticate", "x-ratelimit-remaining"]);
+    expect(out.get("vary")).toBe("Accept, Origin");
     expect(out.get("location")).toBe("https://api.example.com/next");
   });
 
