@@ -7,6 +7,8 @@ describe("the hosts the edge serves", () => {
   it("serves the public origin's name, in any case and fully qualified, whatever the port", () => {
     for (const host of ["edgevault.example", "EdgeVault.Example", "edgevault.example."]) expect(servesHost(host, origin, undefined), host).toBe(true);
     expect(servesHost("127.0.0.1", "http://127.0.0.1:14321", undefined)).toBe(true);
+    // The origin's name is parsed once per origin: another origin is parsed afresh, never the last one's.
+    expect([servesHost("127.0.0.1", origin, undefined), servesHost("edgevault.example", origin, undefined)]).toEqual([false, true]);
   });
 
   it("serves one company label under BASE_DOMAIN, and nothing deeper or beside it", () => {

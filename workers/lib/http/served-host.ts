@@ -14,6 +14,14 @@ import { companyOfHost } from "./company-host.ts";
 export function servesHost(hostname: string, publicOrigin: string, baseDomain: string | undefined): boolean {
   // A fully qualified name (`edgevault.example.`) names the same host.
   const host = hostname.toLowerCase().replace(/\.$/, "");
-  if (host === new URL(publicOrigin).hostname) return true;
+  if (host === hostnameOf(publicOrigin)) return true;
   return companyOfHost(host, baseDomain) !== undefined;
+}
+
+/** The deployment's one origin, parsed once rather than on every request (every request asks). */
+let parsedOrigin: { origin: string; hostname: string } | undefined;
+
+function hostnameOf(origin: string): string {
+  if (parsedOrigin?.origin !== origin) parsedOrigin = { origin, hostname: new URL(origin).hostname };
+  return parsedOrigin.hostname;
 }
