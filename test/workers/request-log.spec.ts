@@ -8,6 +8,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../workers/db/client.ts";
 import { writeRequestLogRows } from "../../workers/request-log/request-log.queries.ts";
+import { flushRequestLog, logProxyRequest, waitBeforeFlushWith } from "../../workers/request-log/request-log.writer.ts";
 import { call, createCompany, createVault } from "./helpers.ts";
 import { proxyFetch, proxySetup } from "./proxy-support.ts";
 import { requestId } from "./upstream.ts";
@@ -84,6 +85,47 @@ describe("in local dev a read of the request log sees every request answered bef
       ["api.not-configured.com", 403],
       [s.host, 200],
     ]);
+  });
+});
+
+describe("the proxy's rows are written in batches of 100, or 2 s after the first row of a batch", () => {
+  it("a full batch ends the timed flush its first row started: that timer writes nothing, the next row's writes it", async () => {
+    await flushRequestLog();
+    const company = await createCompany();
+    const waits: (() => void)[] = [];
+    const restore = waitBeforeFlushWith(() => new Promise<void>((resolve) => waits.push(resolve)));
+    const kept: Promise<unknown>[] = [];
+    const waitUntil = (p: Promise<unknown>) => void kept.push(p);
+    const written = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM request_log WHERE company_id = ?").bind(company.id).first<{ n: number }>())?.n;
+    const row = (i: number) => ({
+      companyId: company.id,
+      vaultId: "vlt_batches",
+      actorType: "agent",
+      actorId: "agt_x",
+      method: "GET",
+      host: "api.example.com",
+      path: `/${i}`,
+      status: 200,
+      latencyMs: 1,
+    });
+    try {
+      for (let i = 0; i < 100; i += 1) logProxyRequest(env, row(i), waitUntil);
+      // The first row's timed flush, then the 100th row's flush of the full batch.
+      expect([waits.length, kept.length]).toEqual([1, 2]);
+      await kept[1];
+      expect(await written()).toBe(100);
+      logProxyRequest(env, row(100), waitUntil);
+      expect([waits.length, kept.length]).toEqual([2, 3]);
+      // The first timer fires: its batch was written whole already, and the row after it is not its own.
+      waits[0]?.();
+      await kept[0];
+      expect(await written()).toBe(100);
+      waits[1]?.();
+      await kept[2];
+      expect(await written()).toBe(101);
+    } finally {
+      restore();
+    }
   });
 });
 

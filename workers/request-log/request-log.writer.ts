@@ -19,8 +19,14 @@ const FLUSH_AFTER_MS = 2_000;
 export type { RequestLogRow } from "./request-log.queries.ts";
 
 let buffer: RequestLogRow[] = [];
-let scheduled: Promise<void> | undefined;
+/**
+ * The timed flush now pending. A flush of any kind ends it; its timer still fires (the runtime
+ * clears a timer only from the request that set it), and then does nothing, so a full batch is
+ * never followed by a stale timer writing part of the next one.
+ */
+let scheduled: object | undefined;
 let bindings: Pick<Env, "DB" | "CHAIN_SEALER"> | undefined;
+let waitBeforeFlush = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Queues a row; `waitUntil` keeps the eventual flush alive after the response. */
 export function logProxyRequest(env: Pick<Env, "DB" | "CHAIN_SEALER">, row: RequestLogRow, waitUntil: (p: Promise<unknown>) => void): void {
@@ -31,9 +37,19 @@ export function logProxyRequest(env: Pick<Env, "DB" | "CHAIN_SEALER">, row: Requ
     return;
   }
   if (!scheduled) {
-    scheduled = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_AFTER_MS)).then(() => flushRequestLog());
-    waitUntil(scheduled);
+    const schedule = {};
+    scheduled = schedule;
+    waitUntil(waitBeforeFlush(FLUSH_AFTER_MS).then(() => (scheduled === schedule ? flushRequestLog() : undefined)));
   }
+}
+
+/** Test hook: the timed flush waits on `wait` instead of a timer, so a test settles it rather than sleeps. Returns the restore. */
+export function waitBeforeFlushWith(wait: (ms: number) => Promise<void>): () => void {
+  const previous = waitBeforeFlush;
+  waitBeforeFlush = wait;
+  return () => {
+    waitBeforeFlush = previous;
+  };
 }
 
 /** Writes every buffered row now (also the test hook: await it instead of sleeping). */
