@@ -165,20 +165,20 @@ describe("a batch of log rows is written whole, each row as given and attested",
     expect(attested.results.map((r) => (JSON.parse(r.payload) as { path: string }).path)).toEqual(["/old", "/a", "/b", "/c"]);
   });
 
-  it("rows with every value are bound to the one statement: drizzle builds no INSERT per row", async () => {
+  it("rows with every value go in one statement per 100 rows, never an INSERT per row; each row as given, in order", async () => {
     const company = await createCompany();
-    const db = createDatabase(env.DB);
-    await writeRequestLogRows(db, []);
-    let built = 0;
-    const counting = new Proxy(db, {
-      get: (target, property, receiver) =>
-        property === "insert"
-          ? (...args: Parameters<typeof db.insert>) => {
-              built += 1;
-              return target.insert(...args);
+    let statements = 0;
+    // The batch as D1 receives it: how many statements it holds.
+    const counting = new Proxy(env.DB, {
+      get: (target, property) =>
+        property === "batch"
+          ? (writes: D1PreparedStatement[]) => {
+              statements += writes.length;
+              return target.batch(writes);
             }
-          : Reflect.get(target, property, receiver),
+          : (Reflect.get(target, property) as unknown),
     });
+    const db = createDatabase(counting as D1Database);
     const row = {
       companyId: company.id,
       vaultId: "vlt_bound",
@@ -189,16 +189,21 @@ describe("a batch of log rows is written whole, each row as given and attested",
       latencyMs: 1,
       status: 200,
     };
-    // The first batch of an isolate may make the statement (once); the second makes none.
-    await writeRequestLogRows(counting, [{ ...row, path: "/1", createdAt: Date.now() }]);
-    built = 0;
-    await writeRequestLogRows(
-      counting,
-      [1, 2, 3].map((i) => ({ ...row, path: `/${i}`, createdAt: Date.now(), bytesIn: null })),
-      0,
-    );
-    expect(built).toBe(0);
-    const written = await env.DB.prepare("SELECT count(*) AS n FROM request_log WHERE vault_id = 'vlt_bound'").first<{ n: number }>();
-    expect(written?.n).toBe(4);
+    const odd = `/it's "quoted" \\ é ${"x".repeat(1000)}`;
+    const rows = Array.from({ length: 250 }, (_, i) => ({ ...row, path: i === 7 ? odd : `/${i}`, createdAt: 1_000 + i, bytesIn: i % 2 ? null : i }));
+    await writeRequestLogRows(db, rows, 0);
+    // 100 + 100 + 50 rows, and the prune.
+    expect(statements).toBe(4);
+    const written = await env.DB.prepare("SELECT path, bytes_in, created_at, count FROM request_log WHERE company_id = ? ORDER BY id")
+      .bind(company.id)
+      .all<{ path: string; bytes_in: number | null; created_at: number; count: number }>();
+    expect(written.results).toEqual(rows.map((r) => ({ path: r.path, bytes_in: r.bytesIn, created_at: r.createdAt, count: 1 })));
+    const attested = await env.DB.prepare(
+      "SELECT record_index, payload FROM chain_records WHERE company_id = ? AND payload LIKE '%proxy.request%' ORDER BY record_index",
+    )
+      .bind(company.id)
+      .all<{ record_index: number; payload: string }>();
+    expect(attested.results.map((r) => (JSON.parse(r.payload) as { path: string }).path)).toEqual(rows.map((r) => r.path));
+    expect(new Set(attested.results.map((r) => r.record_index)).size).toBe(250);
   });
 });
