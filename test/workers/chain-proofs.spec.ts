@@ -5,7 +5,7 @@
  * the CLI ships (workers/lib/crypto/merkle-tree.ts) are held to the same.
  */
 import { describe, expect, it } from "vitest";
-import { rootFromInclusionPath, verifyConsistency } from "../../workers/lib/crypto/merkle-tree.ts";
+import { fromHex, rootFromInclusionPath, toHex, verifyConsistency } from "../../workers/lib/crypto/merkle-tree.ts";
 import { call, createCompany } from "./helpers.ts";
 import {
   attest,
@@ -32,6 +32,16 @@ async function chainOf(size: number) {
   expect(head.treeSize).toBe(size);
   return { company, head, entries: records.map((r) => unhex(r.hash)) };
 }
+
+describe("hashes travel as lowercase hex", () => {
+  it("every byte goes both ways; odd lengths, capitals and other characters are not hex", () => {
+    const every = Uint8Array.from({ length: 256 }, (_, byte) => byte);
+    expect(toHex(every)).toBe(hex(every));
+    expect(fromHex(toHex(every))).toEqual(every);
+    expect(fromHex("")).toEqual(new Uint8Array());
+    for (const bad of ["0", "abc", "0A", "0g", "g0", "/0", ":0", "`0", " 00", "0x"]) expect(fromHex(bad), bad).toBeUndefined();
+  });
+});
 
 describe("inclusion proofs are RFC 9162's, for every record of every tree size", () => {
   it("each record's path is PATH(m, D[n]), its root MTH(D[n]), and §2.1.3.2 accepts it; Vane's left/right fold gives the same root", {

@@ -8,7 +8,7 @@
  * any verifier check with it.
  */
 import canonicalize from "canonicalize";
-import { fromHex, leafHash, type Hash } from "./merkle-tree.ts";
+import { fromHex, leafHash, toHex, type Hash } from "./merkle-tree.ts";
 
 /**
  * A record's content, before it is sealed. `timestamp` is ISO 8601 with milliseconds and `Z`.
@@ -35,8 +35,7 @@ export function recordPreimage(record: RecordContent): string {
 
 /** The record's `hash`: SHA-256 of its preimage, lowercase hex. */
 export async function recordHash(record: RecordContent): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(recordPreimage(record))));
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(recordPreimage(record)))));
 }
 
 /** What the record's `signature` signs: JCS of the hash, i.e. `"<hex>"` (as Vane signs it). */

@@ -257,10 +257,26 @@ export function equalHashes(a: Hash, b: Hash): boolean {
   return diff === 0;
 }
 
-export const toHex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+export function toHex(bytes: Uint8Array): string {
+  let hex = "";
+  for (const byte of bytes) hex += HEX_OF_BYTE[byte];
+  return hex;
+}
 
 /** Lowercase hex of even length to bytes; undefined for anything else. */
 export function fromHex(hex: string): Uint8Array | undefined {
-  if (!/^(?:[0-9a-f]{2})*$/.test(hex)) return undefined;
-  return Uint8Array.from(hex.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+  if (hex.length % 2 !== 0) return undefined;
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i += 1) {
+    const high = lowercaseNibble(hex.charCodeAt(2 * i));
+    const low = lowercaseNibble(hex.charCodeAt(2 * i + 1));
+    if (high < 0 || low < 0) return undefined;
+    bytes[i] = high * 16 + low;
+  }
+  return bytes;
 }
+
+// By table and char code: the sealer converts each record's hash both ways, and a regular
+// expression, a match array and a parseInt per byte cost more than the record's SHA-256 (bench/README.md).
+const HEX_OF_BYTE = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+const lowercaseNibble = (code: number): number => (code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : -1);
