@@ -55,6 +55,7 @@ function cpuAtMost(ours: Measurement | undefined, base: Measurement | undefined,
 
 const WORKERD = { ours: "edge/workerd", base: "floor/workerd" };
 const EDGE_WORKERD = { ours: "edge/workerd", base: "edge/workerd" };
+const FLOOR_WORKERD = { ours: "floor/workerd", base: "floor/workerd" };
 const connectionsLabel = (c: number) => `${c} connection${c > 1 ? "s" : ""}`;
 
 /** Judges every goal from the measured scenarios. */
@@ -72,6 +73,16 @@ export function judgeGoals(results: Pick<Results, "scenarios" | "leaf">): GoalRe
         `/proxy ≥ 90 % of the floor's req/s, and workerd CPU per request ≤ 1.1 × the floor with one Durable Object call, at ${connectionsLabel(c)}`,
         [proxy, floor, floorOneCall],
         [rateAtLeast(proxy, floor, 0.9), cpuAtMost(proxy, floorOneCall, 1.1, WORKERD)],
+      ),
+    );
+    // Not a goal: the same test put to the floor that does only what a proxy cannot skip, with
+    // none of the edge's code (bench/floor-worker.ts). Where it fails too, the runtime sets the line.
+    const work = at("floor-work", c);
+    goals.push(
+      judge(
+        `reference: the floor that does only what a proxy cannot skip, held to the same, at ${connectionsLabel(c)}`,
+        [work, floor, floorOneCall],
+        [rateAtLeast(work, floor, 0.9), cpuAtMost(work, floorOneCall, 1.1, FLOOR_WORKERD)],
       ),
     );
   }
@@ -115,6 +126,15 @@ export function judgeGoals(results: Pick<Results, "scenarios" | "leaf">): GoalRe
     const direct = at("direct-tls", c);
     goals.push(
       judge(`tunnel ≥ 50 % of a direct connection, ${connectionsLabel(c)}`, [tunnel, direct], [rateAtLeast(tunnel, direct, 0.5), cpuAtMost(tunnel, direct, 2)]),
+    );
+    // Not a goal: Node's bare CONNECT relay (bench/relay.child.ts) held to the same.
+    const relay = at("tunnel-floor", c);
+    goals.push(
+      judge(
+        `reference: Node's bare CONNECT relay held to the same, ${connectionsLabel(c)}`,
+        [relay, direct],
+        [rateAtLeast(relay, direct, 0.5), cpuAtMost(relay, direct, 2)],
+      ),
     );
   }
   {

@@ -24,6 +24,7 @@ import { launchFloor } from "./floor.ts";
 import type { LeafInfo } from "./leaf.child.ts";
 import { medianOf, type Measurement, type RunWindow } from "./measurement.ts";
 import type { MitmInfo } from "./mitm.child.ts";
+import type { RelayInfo } from "./relay.child.ts";
 import { mitmdumpVersion, startMitmdump } from "./mitmdump.ts";
 import { withCpu } from "./process-cpu.ts";
 import { summarizeProfiles, type Window } from "./profile.ts";
@@ -80,22 +81,23 @@ async function main(): Promise<void> {
         ),
       ),
     );
+    const relayP = started(startChild<RelayInfo>("relay.child.ts", {}));
     const mitmdumpP = Promise.all([serversP, mitmdumpVersion()]).then(([servers, version]) =>
       version
         ? started(startMitmdump({ dir: path.join(work, "mitmdump"), stubOrigin: servers.info.stub, host: SERVICE_HOST, token: STUB_TOKEN, version }))
         : undefined,
     );
     const edgePartsP: Promise<EdgeParts | undefined> = MITM_ONLY ? Promise.resolve(undefined) : startEdgeParts(serversP, started, mitmEnv, profiled);
-    const parts = [caP, serversP, mitmStubP, mitmdumpP, edgePartsP] as const;
+    const parts = [caP, serversP, mitmStubP, relayP, mitmdumpP, edgePartsP] as const;
     for (const outcome of await Promise.allSettled(parts)) if (outcome.status === "rejected") throw outcome.reason;
-    const [ca, servers, mitmStub, mitmdump, edgeParts] = await Promise.all(parts);
+    const [ca, servers, mitmStub, relay, mitmdump, edgeParts] = await Promise.all(parts);
     if (mitmdump) versions.mitmdump = mitmdump.version;
     else notMeasured.push("mitmdump: not measured: mitmdump not installed (Debian: `apt-get install mitmproxy`)");
     if (MITM_ONLY) notMeasured.push("--mitm-only: the edge, the floor and the MITM in front of the edge were not started");
     const { upstream } = servers.info;
     log("started; measuring");
 
-    const cases = scenarioCases({ servers: servers.info, ca, mitmStub, mitmdump, ...(edgeParts ? { edgeParts } : {}) }).filter((c) => selected(c.id));
+    const cases = scenarioCases({ servers: servers.info, ca, mitmStub, relay, mitmdump, ...(edgeParts ? { edgeParts } : {}) }).filter((c) => selected(c.id));
     if (edgeParts) await checkForwarding(edgeParts.edge, edgeParts.bench, servers.info, ca, edgeParts.mitmEdge, checks);
 
     const runs = new Map<string, Measurement[]>();

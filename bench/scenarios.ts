@@ -13,6 +13,7 @@ import type { FloorWorker } from "./floor.ts";
 import { httpLoad } from "./http-load.ts";
 import type { Measurement, RunWindow } from "./measurement.ts";
 import type { MitmInfo } from "./mitm.child.ts";
+import type { RelayInfo } from "./relay.child.ts";
 import type { Mitmdump } from "./mitmdump.ts";
 import type { Component } from "./process-cpu.ts";
 import type { ServersInfo } from "./servers.child.ts";
@@ -41,6 +42,8 @@ export type Parts = {
   servers: ServersInfo;
   ca: LocalCa;
   mitmStub: Child<MitmInfo>;
+  /** Node's bare CONNECT relay (bench/relay.child.ts): the tunnel's floor. */
+  relay: Child<RelayInfo>;
   mitmdump: Mitmdump | undefined;
   /** What only a whole run starts (not `--mitm-only`): the two `wrangler dev` and the MITM in front of the edge. */
   edgeParts?: EdgeParts;
@@ -57,6 +60,7 @@ const USES: Record<string, readonly Component[]> = {
   proxy: ["edge", "servers"],
   "direct-tls": ["servers"],
   tunnel: ["mitm-stub", "servers"],
+  "tunnel-floor": ["relay", "servers"],
   "mitm-stub": ["mitm-stub", "servers"],
   mitmdump: ["mitmdump", "servers"],
   "mitm-edge": ["mitm-edge", "edge", "servers"],
@@ -87,13 +91,19 @@ export function scenarioCases(parts: Parts): Case[] {
 const basicAuth = (token: string) => `Basic ${Buffer.from(`${token}:bench`).toString("base64")}`;
 
 function scenarioRuns(parts: Parts): Omit<Case, "uses">[] {
-  const { servers, ca, mitmStub, mitmdump, edgeParts } = parts;
+  const { servers, ca, mitmStub, relay, mitmdump, edgeParts } = parts;
   const https = httpsRun(ca);
   const direct = { host: servers.tls.host, port: servers.tls.port };
   const viaStub = { port: mitmStub.info.port, authorization: basicAuth(STUB_TOKEN) };
   const mitmCases: Omit<Case, "uses">[] = [
     { id: "direct-tls", title: "HTTPS straight to a TLS server", connections: CONNECTIONS, run: https(direct) },
     { id: "tunnel", title: "MITM tunnel (host without a service) to that TLS server", connections: CONNECTIONS, run: https({ ...direct, proxy: viaStub }) },
+    {
+      id: "tunnel-floor",
+      title: "Node's bare CONNECT relay (the tunnel's floor) to that TLS server",
+      connections: CONNECTIONS,
+      run: https({ ...direct, proxy: { port: relay.info.port } }),
+    },
     { id: "mitm-stub", title: "MITM intercepting → stub edge (its own cost)", connections: CONNECTIONS, run: https({ proxy: viaStub }) },
   ];
   if (mitmdump) {
