@@ -53,6 +53,13 @@ function cpuAtMost(ours: Measurement | undefined, base: Measurement | undefined,
   return { says: `by ${what} ${a.toFixed(2)} vs ${b.toFixed(2)} ms (${(a / b).toFixed(2)}×, at most ${Number(times.toFixed(2))}×)`, holds: a <= times * b };
 }
 
+/** What `ours` adds over `base` at a latency quantile: at most `limit` ms. */
+function addedAtMost(ours: Measurement | undefined, base: Measurement | undefined, quantile: "p50" | "p99", limit: number): Criterion | undefined {
+  if (!ours || !base || !known(ours[quantile]) || !known(base[quantile])) return undefined;
+  const added = ours[quantile] - base[quantile];
+  return { says: `${signed(added)} ms (${ms(ours[quantile])} vs ${ms(base[quantile])})`, holds: added <= limit };
+}
+
 const WORKERD = { ours: "edge/workerd", base: "floor/workerd" };
 const EDGE_WORKERD = { ours: "edge/workerd", base: "edge/workerd" };
 const FLOOR_WORKERD = { ours: "floor/workerd", base: "floor/workerd" };
@@ -89,16 +96,20 @@ export function judgeGoals(results: Pick<Results, "scenarios" | "leaf">): GoalRe
   {
     const proxy = at("proxy", 1);
     const floor = at("floor", 1);
+    const work = at("floor-work", 1);
     for (const [quantile, limit] of [
       ["p50", 0.5],
       ["p99", 3],
     ] as const) {
-      const added = proxy && floor && known(proxy[quantile]) && known(floor[quantile]) ? proxy[quantile] - floor[quantile] : undefined;
-      const criterion =
-        added === undefined || !proxy || !floor
-          ? undefined
-          : { says: `${signed(added)} ms (${ms(proxy[quantile])} vs ${ms(floor[quantile])})`, holds: added <= limit };
+      const criterion = addedAtMost(proxy, floor, quantile, limit);
       goals.push(judge(`/proxy adds ≤ ${limit} ms at ${quantile} over the floor, one connection`, [proxy, floor], [criterion]));
+      goals.push(
+        judge(
+          `reference: the floor that does only what a proxy cannot skip adds ≤ ${limit} ms at ${quantile}`,
+          [work, floor],
+          [addedAtMost(work, floor, quantile, limit)],
+        ),
+      );
     }
   }
   for (const kind of ["services", "agents"] as const) {
