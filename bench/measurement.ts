@@ -18,6 +18,8 @@ export type Measurement = {
   clientCpuMs?: number;
   /** The 1-minute load average when the measurement began (over rounds: the highest). */
   loadAtStart?: number;
+  /** For a median over rounds: the rounds it was taken from, in order (a goal compares a pair round by round, bench/goals.ts). */
+  rounds?: Measurement[];
 };
 
 /**
@@ -58,25 +60,29 @@ export class Latencies {
   }
 }
 
-/** The median of a few measurements of one case, field by field (rounds of the same run). */
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+}
+
+/** The median of a few measurements of one case, field by field (rounds of the same run), keeping the rounds. */
 export function medianOf(runs: readonly Measurement[]): Measurement {
-  const median = (pick: (m: Measurement) => number) => {
-    const values = runs.map(pick).sort((a, b) => a - b);
-    const mid = Math.floor(values.length / 2);
-    return values.length % 2 ? (values[mid] ?? Number.NaN) : ((values[mid - 1] ?? 0) + (values[mid] ?? 0)) / 2;
-  };
+  const of = (pick: (m: Measurement) => number) => median(runs.map(pick));
   return {
-    requests: median((m) => m.requests),
-    rps: median((m) => m.rps),
-    p50: median((m) => m.p50),
-    p99: median((m) => m.p99),
-    errors: median((m) => m.errors),
-    serverCpuMs: median((m) => m.serverCpuMs ?? Number.NaN),
+    requests: of((m) => m.requests),
+    rps: of((m) => m.rps),
+    p50: of((m) => m.p50),
+    p99: of((m) => m.p99),
+    errors: of((m) => m.errors),
+    serverCpuMs: of((m) => m.serverCpuMs ?? Number.NaN),
     serverCpuParts: Object.fromEntries(
-      [...new Set(runs.flatMap((m) => Object.keys(m.serverCpuParts ?? {})))].map((part) => [part, median((m) => m.serverCpuParts?.[part] ?? 0)]),
+      [...new Set(runs.flatMap((m) => Object.keys(m.serverCpuParts ?? {})))].map((part) => [part, of((m) => m.serverCpuParts?.[part] ?? 0)]),
     ),
-    clientCpuMs: median((m) => m.clientCpuMs ?? Number.NaN),
+    clientCpuMs: of((m) => m.clientCpuMs ?? Number.NaN),
     // The highest, not the median: one round measured on a busy machine is enough to doubt the median.
     ...(runs.some((m) => m.loadAtStart !== undefined) ? { loadAtStart: Math.max(...runs.map((m) => m.loadAtStart ?? 0)) } : {}),
+    rounds: runs.map(({ rounds: _, ...round }) => round),
   };
 }

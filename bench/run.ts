@@ -23,6 +23,7 @@ import { CREDENTIAL, SERVICE_HOST, setUpEdge } from "./edge-setup.ts";
 import { launchFloor } from "./floor.ts";
 import type { LeafInfo } from "./leaf.child.ts";
 import { medianOf, type Measurement, type RunWindow } from "./measurement.ts";
+import { measurementOrder } from "./order.ts";
 import type { MitmInfo } from "./mitm.child.ts";
 import type { RelayInfo } from "./relay.child.ts";
 import { mitmdumpVersion, startMitmdump } from "./mitmdump.ts";
@@ -102,19 +103,14 @@ async function main(): Promise<void> {
 
     const runs = new Map<string, Measurement[]>();
     const windows = new Map<string, Window[]>();
-    for (let round = 1; round <= settings.rounds; round++) {
-      for (const c of cases) {
-        if (c.rounds !== undefined && round > c.rounds) continue;
-        for (const connections of c.connections) {
-          const measured = await measure(c, connections);
-          windows.set(c.id, [...(windows.get(c.id) ?? []), measured.window]);
-          const key = `${c.id}@${connections}`;
-          runs.set(key, [...(runs.get(key) ?? []), measured]);
-          log(
-            `round ${round}/${settings.rounds} ${c.title} @${connections}: ${measured.rps.toFixed(0)} req/s, p50 ${measured.p50.toFixed(2)} ms, p99 ${measured.p99.toFixed(2)} ms${measured.errors ? `, ${measured.errors} errors` : ""}`,
-          );
-        }
-      }
+    for (const { round, case: c, connections } of measurementOrder(cases, settings.rounds)) {
+      const { window, ...measured } = await measure(c, connections);
+      windows.set(c.id, [...(windows.get(c.id) ?? []), window]);
+      const key = `${c.id}@${connections}`;
+      runs.set(key, [...(runs.get(key) ?? []), measured]);
+      log(
+        `round ${round}/${settings.rounds} ${c.title} @${connections}: ${measured.rps.toFixed(0)} req/s, p50 ${measured.p50.toFixed(2)} ms, p99 ${measured.p99.toFixed(2)} ms${measured.errors ? `, ${measured.errors} errors` : ""}`,
+      );
     }
     const scenarios: ScenarioResult[] = cases.map((c) => ({
       id: c.id,

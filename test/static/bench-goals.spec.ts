@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { allJudged, judgeGoals } from "../../bench/goals.ts";
-import type { Measurement } from "../../bench/measurement.ts";
+import { type Measurement, medianOf } from "../../bench/measurement.ts";
+import { measurementOrder } from "../../bench/order.ts";
 import type { Results, ScenarioResult } from "../../bench/report.ts";
 
 const leaf = { cold: { count: 1, p50: 5, p99: 6, perSecond: 200, cpuMs: 5 }, cached: { count: 1, p50: 0.01, p99: 0.01, perSecond: 1e5, cpuMs: 0.01 } };
@@ -64,5 +65,76 @@ describe("a bench goal is judged only on a quiet machine, by CPU as well as by r
     expect(allJudged(goals)).toBe(false);
     expect(allJudged(proxyGoals(run({ rps: 950, workerdMs: 1.0 })))).toBe(true);
     expect(allJudged(proxyGoals(run({ rps: 950, workerdMs: 1.0, load: 1.5 })))).toBe(false);
+  });
+});
+
+describe("a goal compares its pair round by round, measured close together", () => {
+  // The floor slows in round 2 and `/proxy`'s median round is that slow one: the medians alone
+  // (700 vs 800 req/s, 88 %) would pair a slow round of `/proxy` with a fast round of the floor.
+  const floorRounds = [1000, 600, 800];
+  const proxyRounds = [950, 580, 700];
+  const rounds = (rpses: number[], workerdMs: (rps: number) => number, part: string) =>
+    medianOf(rpses.map((rps) => measurement(rps, workerdMs(rps), 0.5, part)));
+  const paired = (): Pick<Results, "scenarios" | "leaf"> => {
+    const scenario = (id: string, m: Measurement): ScenarioResult => ({ id, title: id, byConnections: { "1": m, "16": m } });
+    return {
+      leaf,
+      scenarios: [
+        scenario(
+          "floor",
+          rounds(floorRounds, () => 1, "floor/workerd"),
+        ),
+        scenario(
+          "floor-admit",
+          rounds(floorRounds, (rps) => 1000 / rps, "floor/workerd"),
+        ),
+        scenario(
+          "floor-work",
+          rounds(floorRounds, (rps) => 1000 / rps, "floor/workerd"),
+        ),
+        scenario(
+          "proxy",
+          rounds(proxyRounds, (rps) => 1000 / rps, "edge/workerd"),
+        ),
+      ],
+    };
+  };
+
+  it("takes the median of each round's ratio, not the ratio of the medians, and says each round's", () => {
+    const [one] = proxyGoals(paired());
+    // Rounds: 95 %, 97 %, 88 % → median 95 %; by CPU 1.05×, 1.03×, 1.14× → median 1.05×.
+    expect(one?.verdict).toBe("met");
+    expect(one?.measured).toContain("by req/s 95 % (700 vs 800; rounds 95 % / 97 % / 88 %)");
+    expect(one?.measured).toContain("(1.05×; rounds 1.05× / 1.03× / 1.14×, at most 1.1×)");
+  });
+
+  it("keeps every round beside the median, so results.json shows what the median came from", () => {
+    const m = medianOf([measurement(3, 1, 0.2, "x"), measurement(1, 1, 0.9, "x"), measurement(2, 1, 0.4, "x")]);
+    expect(m.rps).toBe(2);
+    expect(m.loadAtStart).toBe(0.9);
+    expect(m.rounds?.map((r) => r.rps)).toEqual([3, 1, 2]);
+  });
+
+  it("measures every case at one connection before any at 16, and every other round in reverse", () => {
+    const cases = [
+      { id: "floor", connections: [1, 16] },
+      { id: "proxy", connections: [1, 16] },
+      { id: "big", connections: [1], rounds: 1 },
+      { id: "scaling", connections: [16] },
+    ];
+    const order = [...measurementOrder(cases, 2)].map((m) => `${m.round}:${m.case.id}@${m.connections}`);
+    expect(order).toEqual([
+      "1:floor@1",
+      "1:proxy@1",
+      "1:big@1",
+      "1:floor@16",
+      "1:proxy@16",
+      "1:scaling@16",
+      "2:proxy@1",
+      "2:floor@1",
+      "2:scaling@16",
+      "2:proxy@16",
+      "2:floor@16",
+    ]);
   });
 });
