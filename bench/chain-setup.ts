@@ -28,12 +28,15 @@ export type ChainBench = {
 /** Whether any chain scenario is measured (`--only` may leave them out, and their setup with them). */
 export const chainsMeasured = (): boolean => ["chain-append", "chain-proof-1", `chain-proof-${BIG_CHAIN}`].some(selected);
 
+/** Measured, the edge runs without wrangler's inspector, as the floor does (bench/dev-worker.ts). */
+const NO_INSPECTOR = { inspector: false } as const;
+
 /**
  * Starts the edge; when the chain scenarios are measured, first gives a company BIG_CHAIN records
  * (stop, write D1, start again: the edge answers at a new address) and seals them.
  */
 export async function launchEdgeWithChains(progress: (line: string) => void): Promise<{ edge: OwnEdge; chains?: ChainBench }> {
-  const first = await launchEdge();
+  const first = await launchEdge(undefined, NO_INSPECTOR);
   if (!chainsMeasured()) return { edge: first };
   const big = await first.createCompany();
   await first.crash();
@@ -47,7 +50,7 @@ export async function launchEdgeWithChains(progress: (line: string) => void): Pr
     [WRANGLER, "d1", "execute", "DB", "--local", "--env", "dev", "--persist-to", path.join(first.identity.dir, "state"), "--command", sql],
     { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" }, maxBuffer: 16 * 1024 * 1024 },
   );
-  const edge = await launchEdge(first.identity);
+  const edge = await launchEdge(first.identity, NO_INSPECTOR);
   const sealing = performance.now();
   const head = await edge.call("GET", "/v1/chain/head", big.ownerKey);
   const size = (head.body as { treeSize?: number } | undefined)?.treeSize;

@@ -1,7 +1,9 @@
 /**
- * Starts bench/floor-worker.ts in a `wrangler dev` of its own, with the flags the edge's
- * `launchEdge()` uses (same runtime, same request logging), so the two differ only in the
- * Worker's code. Its own process group: stopping it never touches another `wrangler dev`.
+ * Starts bench/floor-worker.ts in a `wrangler dev` of its own, started as the bench starts the
+ * edge (`launchEdge(…, { inspector: false })`: wrangler's API without its inspector and request
+ * log, bench/dev-worker.ts), so the two differ only in the Worker's code. Profiled, both run under
+ * the `wrangler dev` command with its inspector. Its own process group: stopping it never
+ * touches another `wrangler dev`.
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -23,29 +25,28 @@ export async function launchFloor(upstream: string, options: { inspectorPort?: n
   const dir = await mkdtemp(path.join(tmpdir(), "edgevault-bench-floor-"));
   const envFile = path.join(dir, "empty.env");
   await writeFile(envFile, "");
+  const flags = [
+    "--config",
+    path.join(ROOT, "bench", "wrangler.floor.toml"),
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--persist-to",
+    path.join(dir, "state"),
+    "--env-file",
+    envFile,
+    "--var",
+    `UPSTREAM:${upstream}`,
+  ];
+  // Profiled, it needs wrangler's inspector; measured, it runs as the edge does, without it.
+  const command =
+    options.inspectorPort === undefined
+      ? ["--import", "tsx", path.join(ROOT, "bench", "dev-worker.ts"), ...flags, "--log-level", "warn"]
+      : [WRANGLER, "dev", ...flags, "--inspector-port", String(options.inspectorPort), "--log-level", "info", "--show-interactive-dev-session=false"];
   const { child, stop: stopGroup } = spawnGroup(
     process.execPath,
-    [
-      WRANGLER,
-      "dev",
-      "--config",
-      path.join(ROOT, "bench", "wrangler.floor.toml"),
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--inspector-port",
-      String(options.inspectorPort ?? 0),
-      "--persist-to",
-      path.join(dir, "state"),
-      "--env-file",
-      envFile,
-      "--var",
-      `UPSTREAM:${upstream}`,
-      "--log-level",
-      "info",
-      "--show-interactive-dev-session=false",
-    ],
+    command,
     {
       cwd: ROOT,
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },

@@ -106,6 +106,13 @@ export function cpuSnapshot(): CpuSnapshot {
   return snapshot;
 }
 
+/** CPU ms used so far by everything in a snapshot. */
+export function totalCpuMs(snapshot: CpuSnapshot): number {
+  let total = 0;
+  for (const programs of snapshot.values()) for (const ms of programs.values()) total += ms;
+  return total;
+}
+
 /** CPU ms used between two snapshots by the given components, in all and per "component/program". */
 export function cpuUsed(before: CpuSnapshot, after: CpuSnapshot, only: readonly Component[]): { total: number; parts: Record<string, number> } {
   const parts: Record<string, number> = {};

@@ -27,7 +27,8 @@ import { measurementOrder } from "./order.ts";
 import type { MitmInfo } from "./mitm.child.ts";
 import type { RelayInfo } from "./relay.child.ts";
 import { mitmdumpVersion, startMitmdump } from "./mitmdump.ts";
-import { withCpu } from "./process-cpu.ts";
+import { cpuSnapshot, totalCpuMs, withCpu } from "./process-cpu.ts";
+import { settle } from "./settle.ts";
 import { summarizeProfiles, type Window } from "./profile.ts";
 import { allJudged, judgeGoals } from "./goals.ts";
 import { renderMarkdown, type Results, type ScenarioResult } from "./report.ts";
@@ -40,6 +41,8 @@ const log = (line: string) => process.stderr.write(`[bench ${((performance.now()
 const load3 = () => os.loadavg().map((v) => Math.round(v * 100) / 100) as [number, number, number];
 /** The scenarios goals are judged from (id prefixes): each waits for a quiet machine before it is measured. */
 const GOAL_INPUTS = ["floor", "proxy", "agents-", "services-", "tunnel", "direct-tls", "mitm-stub", "mitmdump", "redaction-"];
+/** After priming, the window opens once everything the bench started used at most 10 ms of CPU in each of three 100 ms intervals (bench/settle.ts). */
+const SETTLING = { intervalMs: 100, idleCpuMsPerInterval: 10, quietIntervals: 3, limitMs: 15_000 };
 /** A window in which no answer completed (a machine busy with other work) is measured again, this many times longer at most. */
 const MAX_WINDOW_STRETCH = 8;
 
@@ -222,6 +225,9 @@ async function measure(c: Case, connections: number): Promise<Measurement & { wi
     const window: RunWindow = { warmupMs: settings.warmupMs, durationMs: settings.durationMs * stretch };
     const loadAtStart = GOAL_INPUTS.some((prefix) => c.id.startsWith(prefix)) ? await waitForCalm(settings.calmWaitMs, log) : loadNow();
     await c.prime?.();
+    const settled = await settle({ readCpuMs: () => totalCpuMs(cpuSnapshot()), ...SETTLING });
+    if (!settled.idle) log(`${c.title} @${connections}: the bench's processes were still busy ${settled.waitedMs} ms after priming; measuring anyway`);
+    else if (settled.waitedMs > 1_000) log(`${c.title} @${connections}: waited ${settled.waitedMs} ms for the work behind priming to finish`);
     const measured = { ...(await withCpu(window, c.uses, () => c.run(connections, window))), loadAtStart };
     if (measured.requests > 0) return measured;
     if (measured.errors > 0 || stretch >= MAX_WINDOW_STRETCH) {

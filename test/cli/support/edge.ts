@@ -76,9 +76,10 @@ export type OwnEdge = Edge & { identity: EdgeIdentity; crash(): Promise<void> };
  * Starts a `wrangler dev` of its own, with its own state and secrets; given an identity, it
  * restarts the edge that had it (same state directory and secrets), as after a crash.
  * `inspectorPort` opens wrangler's inspector there (the bench's CPU profile of the edge reaches
- * it); otherwise it takes a free port nobody is told about.
+ * it); otherwise it takes a free port nobody is told about. `inspector: false` (the bench) starts
+ * the same Worker without wrangler's inspector and request log (bench/dev-worker.ts).
  */
-export async function launchEdge(restart?: EdgeIdentity, options: { inspectorPort?: number } = {}): Promise<OwnEdge> {
+export async function launchEdge(restart?: EdgeIdentity, options: { inspectorPort?: number; inspector?: false } = {}): Promise<OwnEdge> {
   const identity: EdgeIdentity = restart ?? {
     dir: await mkdtemp(path.join(tmpdir(), "edgevault-cli-test-")),
     platformToken: randomBytes(24).toString("base64url"),
@@ -98,34 +99,41 @@ export async function launchEdge(restart?: EdgeIdentity, options: { inspectorPor
   let started: { child: ChildProcess; killGroup: () => void; addr: string } | undefined;
   for (let attempt = 1; !started; attempt += 1) {
     const port = await freePort();
+    const flags = [
+      "--env",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      persistTo,
+      "--env-file",
+      envFile,
+      "--var",
+      `PLATFORM_TOKEN:${platformToken}`,
+      "--var",
+      `MASTER_KEYS:${masterKeys}`,
+      "--var",
+      `PUBLIC_ORIGIN:http://127.0.0.1:${port}`,
+    ];
+    const command =
+      options.inspector === false
+        ? ["--import", "tsx", path.join(ROOT, "bench", "dev-worker.ts"), "--config", path.join(ROOT, "wrangler.toml"), ...flags, "--log-level", "warn"]
+        : [
+            WRANGLER,
+            "dev",
+            ...flags,
+            // Each wrangler dev otherwise takes debugger port 9229, and parallel test files collide.
+            "--inspector-port",
+            String(options.inspectorPort ?? 0),
+            "--log-level",
+            "info",
+            "--show-interactive-dev-session=false",
+          ];
     const child = spawn(
       process.execPath,
-      [
-        WRANGLER,
-        "dev",
-        "--env",
-        "dev",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        // Each wrangler dev otherwise takes debugger port 9229, and parallel test files collide.
-        "--inspector-port",
-        String(options.inspectorPort ?? 0),
-        "--persist-to",
-        persistTo,
-        "--env-file",
-        envFile,
-        "--var",
-        `PLATFORM_TOKEN:${platformToken}`,
-        "--var",
-        `MASTER_KEYS:${masterKeys}`,
-        "--var",
-        `PUBLIC_ORIGIN:http://127.0.0.1:${port}`,
-        "--log-level",
-        "info",
-        "--show-interactive-dev-session=false",
-      ],
+      command,
       // Its own process group, so a crash takes workerd down with wrangler.
       { cwd: ROOT, env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"], detached: true },
     );
