@@ -44,16 +44,12 @@ export async function launchFloor(upstream: string, options: { inspectorPort?: n
     options.inspectorPort === undefined
       ? ["--import", "tsx", path.join(ROOT, "bench", "dev-worker.ts"), ...flags, "--log-level", "warn"]
       : [WRANGLER, "dev", ...flags, "--inspector-port", String(options.inspectorPort), "--log-level", "info", "--show-interactive-dev-session=false"];
-  const { child, stop: stopGroup } = spawnGroup(
-    process.execPath,
-    command,
-    {
-      cwd: ROOT,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-      stop: { signal: "SIGINT", to: "program" },
-      graceMs: 10_000,
-    },
-  );
+  const { child, stop: stopGroup } = spawnGroup(process.execPath, command, {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    stop: { signal: "SIGINT", to: "program" },
+    graceMs: 10_000,
+  });
   const stop = async () => {
     await stopGroup();
     await rm(dir, { recursive: true, force: true });
