@@ -66,7 +66,7 @@ export function renderMarkdown(results: Results): string {
     "",
     `- Machine: ${m.cpu}, ${m.cores} cores, ${m.os}, Node ${m.node}`,
     `- Load average (1 / 5 / 15 min): **${load(m.loadAverageAtStart)}** at start, ${load(m.loadAverageAtEnd)} at the end. With ${m.cores} cores, a load above ${m.cores} means other work was competing for the CPU. Each goal's measurements waited for a 1-minute load of at most ${CALM_LOAD}; a goal whose measurements began above it says *not judged*.`,
-    `- Each measurement: ${results.durationMs / 1000} s counted after ${results.warmupMs / 1000} s of warm-up on the same connections; ${results.rounds} round${results.rounds > 1 ? "s" : ""} (every scenario measured once per round, in turn; the median is shown); ${results.wallSeconds.toFixed(0)} s in all`,
+    `- Each measurement: ${results.durationMs / 1000} s counted after ${results.warmupMs / 1000} s of warm-up on the same connections; ${results.rounds} round${results.rounds > 1 ? "s" : ""} (every scenario measured once per round, all at one connection before any at 16, every other round in reverse; the median is shown, and a goal takes the median of its pair's per-round comparisons); ${results.wallSeconds.toFixed(0)} s in all`,
     `- Versions: ${Object.entries(results.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}`,
@@ -103,7 +103,7 @@ export function renderMarkdown(results: Results): string {
     lines.push(
       "## Where the CPU goes (16 connections)",
       "",
-      "CPU ms per request by process (component/program; a `wrangler dev` is two Node processes and two workerd: wrangler's proxy Worker and the Worker itself).",
+      "CPU ms per request by process (component/program; each Worker runs as `wrangler dev` does, without wrangler's inspector: one Node process and two workerd, wrangler's proxy Worker and the Worker itself).",
       "",
       "| scenario | CPU ms per request |",
       "|---|---|",
