@@ -28,7 +28,7 @@ export type ChainBench = {
 /** Whether any chain scenario is measured (`--only` may leave them out, and their setup with them). */
 export const chainsMeasured = (): boolean => ["chain-append", "chain-proof-1", `chain-proof-${BIG_CHAIN}`].some(selected);
 
-/** Measured, the edge runs without wrangler's inspector, as the floor does (bench/dev-worker.ts). */
+/** Measured, the edge runs without wrangler's inspector, as the floor does (test/cli/support/dev-worker.ts). */
 const NO_INSPECTOR = { inspector: false } as const;
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Starts bench/floor-worker.ts in a `wrangler dev` of its own, started as the bench starts the
  * edge (`launchEdge(…, { inspector: false })`: wrangler's API without its inspector and request
- * log, bench/dev-worker.ts), so the two differ only in the Worker's code. Profiled, both run under
+ * log, test/cli/support/dev-worker.ts), so the two differ only in the Worker's code. Profiled, both run under
  * the `wrangler dev` command with its inspector. Its own process group: stopping it never
  * touches another `wrangler dev`.
  */
@@ -42,7 +42,7 @@ export async function launchFloor(upstream: string, options: { inspectorPort?: n
   // Profiled, it needs wrangler's inspector; measured, it runs as the edge does, without it.
   const command =
     options.inspectorPort === undefined
-      ? ["--import", "tsx", path.join(ROOT, "bench", "dev-worker.ts"), ...flags, "--log-level", "warn"]
+      ? ["--import", "tsx", path.join(ROOT, "test", "cli", "support", "dev-worker.ts"), ...flags, "--log-level", "warn"]
       : [WRANGLER, "dev", ...flags, "--inspector-port", String(options.inspectorPort), "--log-level", "info", "--show-interactive-dev-session=false"];
   const { child, stop: stopGroup } = spawnGroup(process.execPath, command, {
     cwd: ROOT,

@@ -1,5 +1,5 @@
 /**
- * The bench measures the edge without wrangler's inspector (bench/dev-worker.ts): the same Worker,
+ * The bench measures the edge without wrangler's inspector (test/cli/support/dev-worker.ts): the same Worker,
  * local D1 and Durable Objects, but no DevTools Network events, which under the `wrangler dev`
  * command reach wrangler's debug log file for every subrequest and cost the machine more than
  * the floor Worker itself.

@@ -77,7 +77,7 @@ export type OwnEdge = Edge & { identity: EdgeIdentity; crash(): Promise<void> };
  * restarts the edge that had it (same state directory and secrets), as after a crash.
  * `inspectorPort` opens wrangler's inspector there (the bench's CPU profile of the edge reaches
  * it); otherwise it takes a free port nobody is told about. `inspector: false` (the bench) starts
- * the same Worker without wrangler's inspector and request log (bench/dev-worker.ts).
+ * the same Worker without wrangler's inspector and request log (test/cli/support/dev-worker.ts).
  */
 export async function launchEdge(restart?: EdgeIdentity, options: { inspectorPort?: number; inspector?: false } = {}): Promise<OwnEdge> {
   const identity: EdgeIdentity = restart ?? {
@@ -119,7 +119,16 @@ export async function launchEdge(restart?: EdgeIdentity, options: { inspectorPor
     ];
     const command =
       options.inspector === false
-        ? ["--import", "tsx", path.join(ROOT, "bench", "dev-worker.ts"), "--config", path.join(ROOT, "wrangler.toml"), ...flags, "--log-level", "warn"]
+        ? [
+            "--import",
+            "tsx",
+            path.join(ROOT, "test", "cli", "support", "dev-worker.ts"),
+            "--config",
+            path.join(ROOT, "wrangler.toml"),
+            ...flags,
+            "--log-level",
+            "warn",
+          ]
         : [
             WRANGLER,
             "dev",

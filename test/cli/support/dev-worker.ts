@@ -1,5 +1,5 @@
 /**
- * `wrangler dev` without its inspector, for the bench: the same Worker, runtime, local D1 and
+ * `wrangler dev` without its inspector, for the bench and the test run's shared edge: the same Worker, runtime, local D1 and
  * Durable Objects as the `wrangler dev` command, started through wrangler's own API with the
  * inspector off. The command always attaches wrangler's inspector proxy to the Worker's runtime
  * and enables its Network domain: every subrequest then sends the proxy a few DevTools events
@@ -8,7 +8,7 @@
  * request on a 2-core machine, and workerd's time to make the events, in proportion to each
  * Worker's subrequests and bodies: debugging plumbing, not the runtime. See bench/README.md.
  *
- * Takes the command's flags the bench uses (`--config`, `--env`, `--ip`, `--port`, `--persist-to`,
+ * Takes the command's flags launchEdge() and the bench's floor use (`--config`, `--env`, `--ip`, `--port`, `--persist-to`,
  * `--env-file`, `--var NAME:VALUE`, `--log-level`), prints "Ready on <url>" like the command, and
  * stops on SIGINT or SIGTERM.
  */
