@@ -28,6 +28,13 @@ const { values } = parseArgs({
   },
 });
 
+/** wrangler's log levels, from quietest. */
+const LOG_LEVELS = ["none", "error", "warn", "info", "log", "debug"] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+const isLogLevel = (value: string): value is LogLevel => (LOG_LEVELS as readonly string[]).includes(value);
+const logLevel = values["log-level"] ?? "info";
+if (!isLogLevel(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, not ${logLevel}`);
+
 const vars = Object.fromEntries(
   (values.var ?? []).map((pair) => {
     const at = pair.indexOf(":");
@@ -44,7 +51,7 @@ const worker = await unstable_startWorker({
     inspector: false,
     server: { hostname: values.ip, port: Number(values.port) },
     ...(values["persist-to"] ? { persist: values["persist-to"] } : {}),
-    logLevel: values["log-level"] as "info",
+    logLevel,
     watch: false,
   },
 });

@@ -76,8 +76,9 @@ export type OwnEdge = Edge & { identity: EdgeIdentity; crash(): Promise<void> };
  * Starts a `wrangler dev` of its own, with its own state and secrets; given an identity, it
  * restarts the edge that had it (same state directory and secrets), as after a crash.
  * `inspectorPort` opens wrangler's inspector there (the bench's CPU profile of the edge reaches
- * it); otherwise it takes a free port nobody is told about. `inspector: false` (the bench) starts
- * the same Worker without wrangler's inspector and request log (test/cli/support/dev-worker.ts).
+ * it); otherwise it takes a free port nobody is told about. `inspector: false` (the bench, and the
+ * test run's shared edge) starts the same Worker without wrangler's inspector and request log
+ * (test/cli/support/dev-worker.ts).
  */
 export async function launchEdge(restart?: EdgeIdentity, options: { inspectorPort?: number; inspector?: false } = {}): Promise<OwnEdge> {
   const identity: EdgeIdentity = restart ?? {
