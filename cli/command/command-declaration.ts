@@ -37,6 +37,11 @@ export type PositionalSpec = {
    * nothing before it is positional. Implies variadic.
    */
   readonly afterSeparator?: boolean;
+  /**
+   * May begin with "-" (a random token's tail): a word of one "-" and more that is not one of the
+   * command's options is taken as this argument, so a script written without `--` still works.
+   */
+  readonly mayStartWithDash?: boolean;
 };
 
 type PositionalValue<P extends PositionalSpec> = P extends { variadic: true } | { afterSeparator: true } ? z.output<P["schema"]>[] : z.output<P["schema"]>;

@@ -34,7 +34,11 @@ export function parseCommandLine(declaration: AnyCommandDeclaration, argv: reado
     if (afterSeparator.length === 0) throw new UsageError(`No ${last.name} after --. Usage: ${usageLine(declaration)}`);
   }
 
-  const { raw, given } = splitWords(words, options);
+  const { raw, given } = splitWords(
+    words,
+    options,
+    positionals.some((p) => p.mayStartWithDash),
+  );
   const args: Record<string, unknown> = {};
   for (const [name, option] of Object.entries(options)) args[name] = optionValue(name, option, raw.get(name));
 
@@ -55,18 +59,35 @@ export function parseCommandLine(declaration: AnyCommandDeclaration, argv: reado
   return args;
 }
 
+/**
+ * Words that are positionals though they begin with one "-": when a positional may (a token's
+ * tail), any such word before `--` that names none of the command's options, long or short.
+ */
+function dashedPositionals(words: readonly string[], options: Readonly<Record<string, OptionSpec>>): Set<number> {
+  const shorts = new Set(Object.values(options).flatMap((o) => (o.short ? [`-${o.short}`] : [])));
+  const dashed = new Set<number>();
+  for (const [i, word] of words.entries()) {
+    if (word === "--") break;
+    if (/^-[^-]/.test(word) && !shorts.has(word)) dashed.add(i);
+  }
+  return dashed;
+}
+
 /** The option texts by name (arrays for repeatable ones) and the positional words, in order. */
-function splitWords(words: readonly string[], options: Readonly<Record<string, OptionSpec>>) {
+function splitWords(words: readonly string[], options: Readonly<Record<string, OptionSpec>>, mayStartWithDash = false) {
   const config: NonNullable<ParseArgsConfig["options"]> = {};
   for (const [name, option] of Object.entries(options)) {
     config[name] = { type: option.type, ...(option.short ? { short: option.short } : {}), ...(option.multiple ? { multiple: true } : {}) };
   }
+  const dashed = mayStartWithDash ? dashedPositionals(words, options) : new Set<number>();
+  const parsedAt = words.flatMap((_, i) => (dashed.has(i) ? [] : [i]));
   // Not strict: node's own errors quote what was typed, and this one checks every token itself.
-  const { tokens } = parseArgs({ args: [...words], options: config, allowPositionals: true, strict: false, tokens: true });
+  const { tokens } = parseArgs({ args: parsedAt.map((i) => words[i] ?? ""), options: config, allowPositionals: true, strict: false, tokens: true });
   const raw = new Map<string, string | boolean | string[]>();
-  const given: string[] = [];
+  const positionalAt: { at: number; word: string }[] = [...dashed].map((at) => ({ at, word: words[at] ?? "" }));
+  for (const token of tokens) if (token.kind === "positional") positionalAt.push({ at: parsedAt[token.index] ?? 0, word: token.value });
+  const given = positionalAt.sort((a, b) => a.at - b.at).map((p) => p.word);
   for (const token of tokens) {
-    if (token.kind === "positional") given.push(token.value);
     if (token.kind !== "option") continue;
     const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
     if (option === undefined) throw unknownOption(token.rawName, options);

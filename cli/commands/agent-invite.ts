@@ -121,9 +121,9 @@ export const agentInviteRevoke = createCommand({
   summary: "Revoke a pending invite by its token suffix",
   description: `Revokes a pending agent or rotation invite so it can no longer be redeemed. The suffix is the
 SUFFIX column of agent invite list (or the end of the invite URL); any unambiguous tail of at
-least 4 characters works. A suffix starting with "-" goes after --, so it is not read as an
-option. Members may revoke only the invites they created.`,
-  positionals: [{ name: "token_suffix", schema: TokenSuffix, description: "The last characters of the invite's token" }],
+least 4 characters works. A suffix starting with "-" is taken as it is (as Agent Vault's scripts
+write it); one starting with "--" goes after --. Members may revoke only the invites they created.`,
+  positionals: [{ name: "token_suffix", schema: TokenSuffix, description: "The last characters of the invite's token", mayStartWithDash: true }],
   options: { json: JSON_OPTION("the edge's answer") },
   examples: ["edgevault agent invite revoke Xy7_k2Qa", "edgevault agent invite revoke -- -b4Tq9Lz"],
   async handler({ token_suffix: suffix, json }, context) {
