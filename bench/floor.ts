@@ -10,9 +10,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ROOT } from "../test/cli/support/edge.ts";
+import { wranglerDevArgs } from "../test/cli/support/wrangler-dev-command.ts";
 import { spawnGroup } from "./process-group.ts";
 
-const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const READY_TIMEOUT_MS = 90_000;
 
 export type FloorWorker = { addr: string; stop(): Promise<void> };
@@ -40,10 +40,7 @@ export async function launchFloor(upstream: string, options: { inspectorPort?: n
     `UPSTREAM:${upstream}`,
   ];
   // Profiled, it needs wrangler's inspector; measured, it runs as the edge does, without it.
-  const command =
-    options.inspectorPort === undefined
-      ? ["--import", "tsx", path.join(ROOT, "test", "cli", "support", "dev-worker.ts"), ...flags, "--log-level", "warn"]
-      : [WRANGLER, "dev", ...flags, "--inspector-port", String(options.inspectorPort), "--log-level", "info", "--show-interactive-dev-session=false"];
+  const command = wranglerDevArgs(flags, options.inspectorPort === undefined ? false : { port: options.inspectorPort });
   const { child, stop: stopGroup } = spawnGroup(process.execPath, command, {
     cwd: ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },

@@ -125,7 +125,7 @@ least 4 characters works. A suffix starting with "-" is taken as it is (as Agent
 write it); one starting with "--" goes after --. Members may revoke only the invites they created.`,
   positionals: [{ name: "token_suffix", schema: TokenSuffix, description: "The last characters of the invite's token", mayStartWithDash: true }],
   options: { json: JSON_OPTION("the edge's answer") },
-  examples: ["edgevault agent invite revoke Xy7_k2Qa", "edgevault agent invite revoke -- -b4Tq9Lz"],
+  examples: ["edgevault agent invite revoke Xy7_k2Qa", "edgevault agent invite revoke -b4Tq9Lz"],
   async handler({ token_suffix: suffix, json }, context) {
     const { client } = await requireSession(context);
     const revoked = await client.call("delete", "/v1/agents/invites/{suffix}", InviteRevoked, { params: { suffix } });

@@ -13,9 +13,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { inject } from "vitest";
+import { WRANGLER, wranglerDevArgs } from "./wrangler-dev-command.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // Telemetry and the request.cf lookup would leave the machine; tests stay on loopback.
 const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 const READY_TIMEOUT_MS = 60_000;
@@ -120,27 +120,9 @@ export async function launchEdge(restart?: EdgeIdentity, options: { inspectorPor
     ];
     const command =
       options.inspector === false
-        ? [
-            "--import",
-            "tsx",
-            path.join(ROOT, "test", "cli", "support", "dev-worker.ts"),
-            "--config",
-            path.join(ROOT, "wrangler.toml"),
-            ...flags,
-            "--log-level",
-            "warn",
-          ]
-        : [
-            WRANGLER,
-            "dev",
-            ...flags,
-            // Each wrangler dev otherwise takes debugger port 9229, and parallel test files collide.
-            "--inspector-port",
-            String(options.inspectorPort ?? 0),
-            "--log-level",
-            "info",
-            "--show-interactive-dev-session=false",
-          ];
+        ? wranglerDevArgs(["--config", path.join(ROOT, "wrangler.toml"), ...flags], false)
+        : // Each wrangler dev otherwise takes debugger port 9229, and parallel test files collide.
+          wranglerDevArgs(flags, { port: options.inspectorPort ?? 0 });
     const child = spawn(
       process.execPath,
       command,
