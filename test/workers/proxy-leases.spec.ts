@@ -3,9 +3,9 @@
  * a warm proxied request costs one ActorGate round trip, its release included. A release waits
  * only while at most half of `max_concurrent` is in flight, and never longer than RELEASE_WAIT_MS.
  */
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { gateLookupCount } from "../../workers/auth/actor-gate-client.ts";
-import { RELEASE_WAIT_MS, releaseLater, releaseNow, takeReleases } from "../../workers/proxy/lease-releases.ts";
+import { holdReleaseTimers, RELEASE_WAIT_MS, releaseLater, releaseNow, takeReleases } from "../../workers/proxy/lease-releases.ts";
 import { agentGate, call } from "./helpers.ts";
 import { type ProxySetup, proxyFetch, proxySetup } from "./proxy-support.ts";
 import { requestId } from "./upstream.ts";
@@ -26,6 +26,9 @@ describe("in-flight releases", () => {
   it("a finished request's slot is freed by the next admit, without a round trip of its own", async () => {
     const s = await withMaxConcurrent(4);
     const gate = await agentGate(s.company.id, s.agent.name);
+    // However slow the machine, no release timer fires while the round trips are counted.
+    const startTimers = holdReleaseTimers();
+    onTestFinished(startTimers);
     expect(await proxied(s)).toBe(200);
     const before = gateLookupCount();
     expect([await proxied(s), await proxied(s), await proxied(s)]).toEqual([200, 200, 200]);
@@ -33,18 +36,22 @@ describe("in-flight releases", () => {
     expect(gateLookupCount() - before).toBe(3);
     // Only the last request's slot is still held, waiting for an admit that does not come…
     expect(await gate.inFlight()).toBe(1);
-    // …so it is sent by itself within the bound.
+    // …so it is sent by itself within the bound once its timer runs.
+    startTimers();
     await vi.waitFor(async () => expect(await gate.inFlight()).toBe(0), { timeout: RELEASE_WAIT_MS * 10, interval: 100 });
   });
 
   it("under max_concurrent: 1 a slot is released at once, never held back", async () => {
     const s = await withMaxConcurrent(1);
     const gate = await agentGate(s.company.id, s.agent.name);
+    // A slot held back would wait for a timer that does not run while this test holds them.
+    const startTimers = holdReleaseTimers();
+    onTestFinished(startTimers);
     expect(await proxied(s)).toBe(200);
     const before = gateLookupCount();
     expect(await proxied(s)).toBe(200);
-    // The admit and its own release, sent as the body ends (a held-back one would wait RELEASE_WAIT_MS).
-    await vi.waitFor(() => expect(gateLookupCount() - before).toBe(2), { timeout: RELEASE_WAIT_MS / 2, interval: 10 });
+    // The admit and its own release, sent as the body ends.
+    await vi.waitFor(() => expect(gateLookupCount() - before).toBe(2), { timeout: RELEASE_WAIT_MS * 10, interval: 10 });
     await vi.waitFor(async () => expect(await gate.inFlight()).toBe(0), { timeout: RELEASE_WAIT_MS * 10, interval: 50 });
   });
 

@@ -76,11 +76,36 @@ export function releaseLater(gate: string, lease: LeaseRef, waitUntil: (p: Promi
   if (timed.has(gate)) return;
   timed.add(gate);
   waitUntil(
-    new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS)).then(async () => {
+    releaseWait().then(async () => {
       timed.delete(gate);
       // An admit took them all meanwhile.
       if (!waiting.has(gate)) return;
       await releaseNow(gate, undefined, send);
     }),
   );
+}
+
+/** While true, release timers wait for the test that holds them before they start (`holdReleaseTimers`). */
+let timersHeld = false;
+
+async function releaseWait(): Promise<void> {
+  // A held timer polls: a promise settled from the test's context would never resume this request's.
+  while (timersHeld) await sleep(20);
+  await sleep(RELEASE_WAIT_MS);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * For tests: release timers do not start until the returned function is called, and then run
+ * their full RELEASE_WAIT_MS. A loaded machine may take longer than RELEASE_WAIT_MS over a few
+ * requests (CI did), so a test that counts round trips holds the timers while it counts.
+ */
+export function holdReleaseTimers(): () => void {
+  timersHeld = true;
+  return () => {
+    timersHeld = false;
+  };
 }
