@@ -254,10 +254,6 @@ function edgeScenarioRuns(
       id,
       title: `/proxy, a 1 MiB JSON answer, redaction ${id === "redaction-on" ? "on (the default)" : "off"}`,
       connections: CONNECTIONS,
-      // `wrangler dev` keeps every 1 MiB answer and its workerd aborts at V8's heap limit after
-      // about 700 of them (bench/README.md): a third round of these crashed the edge mid-run.
-      rounds: 1,
-      note: "measured in the first round only: `wrangler dev` keeps every 1 MiB answer and aborts after about 700",
       prime: () => prime([{ url, headers: { authorization: `Bearer ${token}` } }]),
       run: plain(url, { authorization: `Bearer ${token}` }),
     });

@@ -1,6 +1,6 @@
 /**
  * The pure-logic suites (crypto envelope, tokens, rate limits, host patterns, SSRF, header
- * rules, credential injection, substitutions, redaction, problem details, SPIFFE IDs, client
+ * rules, credential injection, substitutions, redaction (and its native search), problem details, SPIFFE IDs, client
  * address keys, served hosts, passport scopes) run in one
  * workerd file: each file costs a workerd start of its own, and these need no bindings.
  */
@@ -20,6 +20,7 @@ import "./lib/served-host.cases.ts";
 import "./lib/passport-scopes.cases.ts";
 import "./lib/substitutions.cases.ts";
 import "./lib/redaction.cases.ts";
+import "./lib/form-search.cases.ts";
 import "./lib/problem-details.cases.ts";
 import "./lib/oauth-endpoint.cases.ts";
 import "./lib/export-lines.cases.ts";

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { NATIVE_SEARCH_FROM } from "../../../workers/lib/http/form-search.ts";
 import { encodedForms, isRedactedContentType, MIN_REDACTED_LENGTH, RedactionTable, Redactor, redactHeaders } from "../../../workers/lib/http/redaction.ts";
 import { pathSegmentValue, queryValue } from "../../../workers/lib/http/substitutions.ts";
 
@@ -23,6 +24,30 @@ function redactInChunks(secrets: { key: string; value: string }[], input: string
 
 const oneShot = (secrets: { key: string; value: string }[], input: string) => redactInChunks(secrets, input, []);
 
+/**
+ * What redaction must give, written as plainly as possible: at each position the longest form that
+ * starts there is replaced, left to right. (An ASCII value's forms are ASCII, so characters and
+ * bytes agree.) The redactor's own shortcuts (a native search first, a scan of a chunk's tail only)
+ * are held to it.
+ */
+function plainRedaction(key: string, value: string, input: string): string {
+  const forms = encodedForms(value).sort((a, b) => b.length - a.length);
+  let out = "";
+  let at = 0;
+  scanning: while (at < input.length) {
+    for (const form of forms) {
+      if (input.startsWith(form, at)) {
+        out += `[REDACTED:${key}]`;
+        at += form.length;
+        continue scanning;
+      }
+    }
+    out += input[at];
+    at++;
+  }
+  return out;
+}
+
 describe("a value split across chunks at any point is still redacted", () => {
   const secret = { key: "API_KEY", value: "sk_live_4eC39HqLyjWDarjtT1zdp7dc" };
   const body = `{"debug":{"authorization":"Bearer ${secret.value}","echo":"${secret.value}"}}`;
@@ -34,6 +59,25 @@ describe("a value split across chunks at any point is still redacted", () => {
     }
   });
 
+  it("every form of a value, split at every point, is redacted", () => {
+    for (const form of encodedForms(secret.value)) {
+      const input = `{"echo":"${form}"}`;
+      for (let cut = 0; cut <= input.length; cut++) {
+        expect(redactInChunks([secret], input, [cut]).output, `${form} cut at ${cut}`).toBe('{"echo":"[REDACTED:API_KEY]"}');
+      }
+    }
+  });
+
+  it("…and so in chunks long enough for the native search first (only their tails scanned)", () => {
+    const head = `{"padding":"${"x".repeat(NATIVE_SEARCH_FROM)}",`;
+    for (const form of encodedForms(secret.value)) {
+      const input = `${head}"echo":"${form}"}`;
+      for (let cut = head.length; cut <= input.length; cut++) {
+        expect(redactInChunks([secret], input, [cut]).output, `${form} cut at ${cut}`).toBe(`${head}"echo":"[REDACTED:API_KEY]"}`);
+      }
+    }
+  });
+
   it("any chunking gives what a one-shot redaction gives, and no form of the value survives (fast-check)", () => {
     const value = fc.stringMatching(/^[A-Za-z0-9_+/=.~ -]{6,40}$/);
     fc.assert(
@@ -41,18 +85,49 @@ describe("a value split across chunks at any point is still redacted", () => {
         value,
         fc.array(fc.constantFrom(...([0, 1, 2, 3, 4, 5, 6, 7, 8] as const)), { maxLength: 6 }),
         fc.array(fc.string({ maxLength: 30 }), { minLength: 1, maxLength: 6 }),
-        fc.array(fc.nat(400), { maxLength: 12 }),
-        (v, forms, fillers, cuts) => {
+        fc.array(fc.nat(400 + NATIVE_SEARCH_FROM), { maxLength: 12 }),
+        fc.boolean(),
+        (v, forms, fillers, cuts, large) => {
           const secrets = [{ key: "K", value: v }];
           const all = encodedForms(v);
-          const input = fillers.map((filler, i) => `${filler}${all[(forms[i] ?? 0) % all.length] ?? v}`).join("");
+          // A large body is searched natively before it is scanned.
+          const head = large ? "-".repeat(NATIVE_SEARCH_FROM) : "";
+          const input = head + fillers.map((filler, i) => `${filler}${all[(forms[i] ?? 0) % all.length] ?? v}`).join("");
           const chunked = redactInChunks(secrets, input, cuts);
           expect(chunked).toEqual(oneShot(secrets, input));
+          expect(chunked.output).toBe(plainRedaction("K", v, input));
           // A whole body at once (an answer read whole) gives the same.
           const whole = new Redactor(secrets);
           expect({ output: text.decode(whole.whole(utf8.encode(input))), count: whole.count }).toEqual(chunked);
           for (const form of all) expect(chunked.output.includes(form), form).toBe(false);
           expect(chunked.count).toBeGreaterThanOrEqual(fillers.length);
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  it("forms cut short, at any chunking, are passed on whole: held back at a chunk's end, never lost (fast-check)", () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[A-Za-z0-9_+/=.~ -]{6,40}$/),
+        fc.array(fc.tuple(fc.string({ maxLength: 20 }), fc.nat(16), fc.nat(60)), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(500 + NATIVE_SEARCH_FROM), { maxLength: 12 }),
+        fc.boolean(),
+        (v, pieces, cuts, large) => {
+          const all = encodedForms(v);
+          // Each piece: a filler, then a form missing at least its last character (after a head
+          // long enough for the native search, or none).
+          const input =
+            (large ? "-".repeat(NATIVE_SEARCH_FROM) : "") +
+            pieces
+              .map(([filler, which, keep]) => {
+                const form = all[which % all.length] ?? v;
+                return `${filler}${form.slice(0, keep % form.length)}`;
+              })
+              .join("");
+          const chunked = redactInChunks([{ key: "K", value: v }], input, cuts);
+          expect(chunked.output).toBe(plainRedaction("K", v, input));
         },
       ),
       { seed: SEED, numRuns: 300 },

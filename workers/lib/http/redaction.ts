@@ -21,6 +21,7 @@
  * image or an archive would corrupt it.
  */
 
+import { FormSearch, NATIVE_SEARCH_FROM } from "./form-search.ts";
 import { pathSegmentValue, queryValue } from "./substitutions.ts";
 
 export const MIN_REDACTED_LENGTH = 6;
@@ -134,6 +135,10 @@ export class RedactionTable {
   readonly inValues: readonly string[];
   /** The most a replacement multiplies the bytes it replaces by (1 when none grows). */
   readonly growth: number;
+  /** The longest form's length in bytes (0 when nothing is redacted). */
+  readonly longest: number;
+  /** Asks the runtime whether any form may occur in a large body before it is scanned. */
+  readonly search: FormSearch;
 
   constructor(secrets: readonly InjectedSecret[]) {
     // Lists only for the bytes a form begins with: 256 empty arrays per request were most of the table's cost.
@@ -152,6 +157,8 @@ export class RedactionTable {
     this.inNames = [...new Set(needles.map((needle) => needle.form.toLowerCase()))];
     this.inValues = needles.map((needle) => byteString(needle.bytes));
     this.growth = needles.reduce((most, needle) => Math.max(most, needle.replacement.length / needle.bytes.length), 1);
+    this.longest = needles[0]?.bytes.length ?? 0;
+    this.search = new FormSearch(needles);
   }
 }
 
@@ -170,6 +177,7 @@ export class Redactor {
   readonly #byFirstByte: readonly (readonly Needle[] | undefined)[];
   /** 1 where some form begins with that byte: the scan skips every other byte in a tight loop. */
   readonly #starts: Uint8Array;
+  readonly #table: RedactionTable;
   #pending: Uint8Array = new Uint8Array(0);
 
   /** The most this redaction multiplies the bytes it replaces by. */
@@ -177,6 +185,7 @@ export class Redactor {
 
   constructor(secrets: Redacting) {
     const table = tableOf(secrets);
+    this.#table = table;
     this.growth = table.growth;
     this.#byFirstByte = table.byFirstByte;
     this.#starts = table.starts;
@@ -185,7 +194,11 @@ export class Redactor {
   /** The output for one more chunk (parts of it may be held back until the next). */
   push(chunk: Uint8Array): Uint8Array[] {
     const buffer = this.#pending.length === 0 ? chunk : concat([this.#pending, chunk]);
-    const { parts, rest } = this.#scan(buffer, false);
+    // Where no form occurs, only a tail too short to hold the longest form may begin one that the
+    // next chunk completes: the rest passes unscanned, and only that tail is scanned.
+    const clear = this.#holdsNoForm(buffer) ? Math.max(0, buffer.length - Math.max(0, this.#table.longest - 1)) : 0;
+    const { parts, rest } = this.#scan(buffer.subarray(clear), false);
+    if (clear > 0) parts.unshift(buffer.subarray(0, clear));
     // A copy, so the tail held back never keeps a whole chunk alive.
     this.#pending = rest.slice();
     return parts;
@@ -203,10 +216,16 @@ export class Redactor {
    * no value, so a large answer that echoes nothing is neither copied nor held twice.
    */
   whole(body: Uint8Array): Uint8Array {
+    if (this.#holdsNoForm(body)) return body;
     const before = this.count;
     const { parts } = this.#scan(body, true);
     if (this.count === before) return body;
     return concat(parts);
+  }
+
+  /** True only when `bytes` surely holds no form: a body too short for the native search is not asked about. */
+  #holdsNoForm(bytes: Uint8Array): boolean {
+    return bytes.length >= NATIVE_SEARCH_FROM && !this.#table.search.mayOccurIn(bytes);
   }
 
   /** `push`, joined: one chunk out (or none) per chunk in, so a body keeps the upstream's pace. */
