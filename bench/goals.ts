@@ -186,6 +186,26 @@ export function judgeGoals(results: Pick<Results, "scenarios" | "leaf">): GoalRe
       );
     }
   }
+  // Not a goal: the floor's one call spread over as many objects as the largest agents case, held to the same.
+  const objects = results.scenarios
+    .filter((s) => s.id.startsWith("floor-objects-"))
+    .map((s) => Number(s.id.slice("floor-objects-".length)))
+    .sort((a, b) => a - b);
+  const fewest = objects[0];
+  const most = objects[objects.length - 1];
+  if (fewest !== undefined && most !== undefined && fewest !== most) {
+    for (const c of [1, 16]) {
+      const few = at(`floor-objects-${fewest}`, c);
+      const many = at(`floor-objects-${most}`, c);
+      goals.push(
+        judge(
+          `reference: the floor's one Durable Object call spread over ${most} objects held to the same, ${connectionsLabel(c)}`,
+          [few, many],
+          [rateAtLeast(many, few, 0.9), cpuAtMost(many, few, 1 / 0.9, FLOOR_WORKERD)],
+        ),
+      );
+    }
+  }
   for (const c of [1, 16]) {
     const tunnel = at("tunnel", c);
     const direct = at("direct-tls", c);

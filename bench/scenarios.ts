@@ -74,6 +74,7 @@ const USES: Record<string, readonly Component[]> = {
   "jwt-verify": ["floor"],
   services: ["edge", "servers"],
   agents: ["edge", "servers"],
+  "floor-objects": ["floor", "servers"],
   "chain-append": ["edge"],
   "chain-proof": ["edge"],
   "redaction-on": ["edge", "servers"],
@@ -285,6 +286,30 @@ function edgeScenarioRuns(
           perRequest: () => {
             next = (next + 1) % tokens.length;
             return { authorization: tokens[next] ?? "", "x-vault": bench.agentsVault };
+          },
+        }),
+    });
+  }
+  // The floor's one call spread over as many Durable Objects as the agents have gates, against one:
+  // what the runtime charges for the objects themselves.
+  for (const n of [settings.agents[0], settings.agents[settings.agents.length - 1]]) {
+    if (n === undefined || after.some((c) => c.id === `floor-objects-${n}`)) continue;
+    const names = Array.from({ length: n }, (_, i) => `bench-${i}`);
+    const url = `${floor.addr}/__objects${PATH}`;
+    let next = 0;
+    after.push({
+      id: `floor-objects-${n}`,
+      title: `floor + one Durable Object call before, to ${n} object${n > 1 ? "s" : ""} (round-robin)`,
+      connections: settings.scalingConnections,
+      prime: () => prime(names.map((name) => ({ url, headers: { "x-bench-object": name } }))),
+      run: (connections, window) =>
+        httpLoad({
+          url,
+          connections,
+          ...window,
+          perRequest: () => {
+            next = (next + 1) % names.length;
+            return { "x-bench-object": names[next] ?? "bench" };
           },
         }),
     });
