@@ -3,7 +3,7 @@
  * key) and the vault sessions that principal minted. Loaded from D1 only when the object is cold
  * or was invalidated by a management change, so the very next request after any change re-reads D1.
  */
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { RootKey } from "../workers/db/change.ts";
 import type { CompanyRole } from "../workers/lib/principal.ts";
 import type { Database } from "../workers/db/client.ts";
@@ -138,8 +138,17 @@ async function mintingCredentialAlive(db: Database, root: RootState, mintedWith:
 }
 
 /** Batched from the Durable Object, at most once a minute per agent. */
-export async function writeLastSeen(db: Database, agentId: string, at: number): Promise<void> {
-  await db.update(agents).set({ lastSeenAt: at }).where(eq(agents.id, agentId));
+/**
+ * Many agents' last-seen moments in one statement (agent id → ms), none moved back (a channel's
+ * presence may have written a later one). One bound JSON object, so any number of agents fits
+ * D1's limit of 100 bound parameters.
+ */
+export async function writeLastSeen(db: Database, moments: ReadonlyMap<string, number>): Promise<void> {
+  const json = JSON.stringify(Object.fromEntries(moments));
+  await db
+    .update(agents)
+    .set({ lastSeenAt: sql`max(coalesce(${agents.lastSeenAt}, 0), (SELECT value FROM json_each(${json}) WHERE key = ${agents.id}))` })
+    .where(sql`${agents.id} IN (SELECT key FROM json_each(${json}))`);
 }
 
 /**

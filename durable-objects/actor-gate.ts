@@ -17,7 +17,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { RootKey } from "../workers/lib/principal.ts";
 import type { ActorGateRpc, GateActor, GateAdmission, GateAuthentication, GateIdentity, LeaseRef, PresentedActor, RequestLine } from "./actor-gate.rpc.ts";
 import { createDatabase, type Database } from "../workers/db/client.ts";
-import { loadRootState, loadSessionState, writeLastSeen, type RootState, type SessionState } from "./actor-gate.queries.ts";
+import { queueLastSeen } from "./last-seen-writes.ts";
+import { loadRootState, loadSessionState, type RootState, type SessionState } from "./actor-gate.queries.ts";
 import type { VaultRole } from "../workers/db/schema.ts";
 import { loadVaultMeta, type VaultMeta } from "../workers/vaults/vault-meta.queries.ts";
 import { type RootCopy, sharedRootCopies } from "./root-copies.ts";
@@ -376,7 +377,13 @@ export class ActorGate extends DurableObject<Env> implements ActorGateRpc {
       this.#lastFlushedAt = 0;
       if (copy) copy.lastFlushedAt = 0;
     };
-    this.ctx.waitUntil(writeLastSeen(this.#db(), root.key.id, now).catch(failed));
+    queueLastSeen(
+      root.key.id,
+      now,
+      failed,
+      () => this.#db(),
+      (p) => this.ctx.waitUntil(p),
+    );
   }
 
   #db(): Database {
