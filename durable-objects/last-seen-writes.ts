@@ -22,7 +22,14 @@ type Waiting = { at: number; failed: Array<() => void> };
 
 /** Agent id → its latest moment and the gates to tell if the write fails. */
 let open = new Map<string, Waiting>();
-let scheduled = false;
+/** When the open batch's write was scheduled; undefined when none is. */
+let scheduledAt: number | undefined;
+
+/**
+ * A write scheduled this long ago that has not run is taken as lost (the gate that scheduled it
+ * went away with its timer), and the next gate schedules the batch again.
+ */
+const LOST_AFTER_MS = 10 * LAST_SEEN_BATCH_MS;
 
 /**
  * Adds an agent's moment to the isolate's open batch, opening one (written `LAST_SEEN_BATCH_MS`
@@ -34,14 +41,15 @@ export function queueLastSeen(agentId: string, at: number, failed: () => void, d
     waiting.at = Math.max(waiting.at, at);
     waiting.failed.push(failed);
   } else open.set(agentId, { at, failed: [failed] });
-  if (scheduled) return;
-  scheduled = true;
+  const now = Date.now();
+  if (scheduledAt !== undefined && now - scheduledAt < LOST_AFTER_MS) return;
+  scheduledAt = now;
   waitUntil(
     new Promise((resolve) => setTimeout(resolve, LAST_SEEN_BATCH_MS)).then(() => {
       const batch = [...open];
       open = new Map();
-      scheduled = false;
-      return writeInParts(db, batch);
+      scheduledAt = undefined;
+      return batch.length === 0 ? undefined : writeInParts(db, batch);
     }),
   );
 }

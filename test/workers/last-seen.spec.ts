@@ -1,7 +1,8 @@
 /**
  * Agents' last-seen moments reach D1 in batches (durable-objects/last-seen-writes.ts): a proxied
  * request is seen within the batch's window, agents seen together share one write, a moment never
- * moves back, and a write that fails tells every gate in it (each writes again on its next request).
+ * moves back, a write whose gate went away is scheduled again, and a write that fails tells every
+ * gate in it (each writes again on its next request).
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
@@ -58,6 +59,26 @@ describe("agents' last-seen, written in batches", () => {
     await Promise.all(writes);
     expect(failed).not.toHaveBeenCalled();
     expect(await Promise.all(names.map((name) => lastSeenAt(company.id, name)))).toEqual([3_000, 2_000, 9_000_000_000_000]);
+  });
+
+  it("a batch whose write never ran (its gate went away) is scheduled again by the next gate", async () => {
+    const writes: Promise<unknown>[] = [];
+    const db = () => createDatabase(env.DB);
+    const lost = () => {};
+    queueLastSeen("agent-lost-1", 1_000, lost, db, () => {});
+    queueLastSeen("agent-lost-2", 1_000, lost, db, (p) => writes.push(p));
+    // Within the bound the open batch is trusted to be written…
+    expect(writes.length).toBe(0);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + LAST_SEEN_BATCH_MS * 11);
+      // …past it, the next gate schedules it again.
+      queueLastSeen("agent-lost-3", 1_000, lost, db, (p) => writes.push(p));
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(writes.length).toBe(1);
+    await Promise.all(writes);
   });
 
   it("a write that fails tells every gate in it", async () => {
