@@ -137,7 +137,6 @@ async function mintingCredentialAlive(db: Database, root: RootState, mintedWith:
   return signIn !== undefined;
 }
 
-/** Batched from the Durable Object, at most once a minute per agent. */
 /**
  * Many agents' last-seen moments in one statement (agent id → ms), none moved back (a channel's
  * presence may have written a later one). One bound JSON object, so any number of agents fits
