@@ -4,7 +4,8 @@
  * also totals requests, errors and the median time per service and per caller. /agents says what
  * "online" means: a channel open, and when the agent was last seen whatever it called.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { LAST_SEEN_BATCH_MS } from "../../durable-objects/last-seen-writes.ts";
 import { flushRequestLog } from "../../workers/request-log/request-log.writer.ts";
 import { call, createUser } from "./helpers.ts";
 import { getPage, signInCookie } from "./pages-support.ts";
@@ -76,11 +77,18 @@ describe("the traffic page names callers and totals each service and caller", ()
 describe("/agents says what online means: a channel open, and seen N s ago whatever the agent called", () => {
   it("an agent that just made calls without a channel reads 'no channel' and 'seen N s ago'", async () => {
     const s = await trafficSetup();
-    const page = await getPage(`/agents?q=${encodeURIComponent(s.agent.name)}`, await signInCookie(s.owner.email));
-    const row = page.text.slice(page.text.indexOf(`href="/agents/${s.agent.name}"`));
-    expect(row).toContain('<span class="badge offline">no channel</span>');
-    expect(row).toMatch(/<div class="meta" title="[^"]+ UTC">seen \d+ s ago<\/div>/);
-    const detail = await getPage(`/agents/${s.agent.name}`, await signInCookie(s.owner.email));
+    const cookie = await signInCookie(s.owner.email);
+    // Last-seen reaches D1 in the gates' next batch, within LAST_SEEN_BATCH_MS (last-seen-writes.ts).
+    await vi.waitFor(
+      async () => {
+        const page = await getPage(`/agents?q=${encodeURIComponent(s.agent.name)}`, cookie);
+        const row = page.text.slice(page.text.indexOf(`href="/agents/${s.agent.name}"`));
+        expect(row).toContain('<span class="badge offline">no channel</span>');
+        expect(row).toMatch(/<div class="meta" title="[^"]+ UTC">seen \d+ s ago<\/div>/);
+      },
+      { timeout: LAST_SEEN_BATCH_MS * 10, interval: 100 },
+    );
+    const detail = await getPage(`/agents/${s.agent.name}`, cookie);
     expect(detail.text).toMatch(/no channel<\/span> <span class="meta" title="[^"]+">seen \d+ s ago<\/span>/);
   });
 });
