@@ -166,14 +166,20 @@ export function judgeGoals(results: Pick<Results, "scenarios" | "leaf">): GoalRe
       );
     }
   }
-  for (const kind of ["services", "agents"] as const) {
+  /** The smallest and largest N measured as `<kind>-<N>`, when they differ. */
+  const extremes = (kind: string): [number, number] | undefined => {
     const sizes = results.scenarios
       .filter((s) => s.id.startsWith(`${kind}-`))
       .map((s) => Number(s.id.slice(kind.length + 1)))
       .sort((a, b) => a - b);
     const smallest = sizes[0];
     const largest = sizes[sizes.length - 1];
-    if (smallest === undefined || largest === undefined || smallest === largest) continue;
+    return smallest === undefined || largest === undefined || smallest === largest ? undefined : [smallest, largest];
+  };
+  for (const kind of ["services", "agents"] as const) {
+    const sizes = extremes(kind);
+    if (!sizes) continue;
+    const [smallest, largest] = sizes;
     for (const c of [1, 16]) {
       const small = at(`${kind}-${smallest}`, c);
       const large = at(`${kind}-${largest}`, c);
@@ -187,13 +193,9 @@ export function judgeGoals(results: Pick<Results, "scenarios" | "leaf">): GoalRe
     }
   }
   // Not a goal: the floor's one call spread over as many objects as the largest agents case, held to the same.
-  const objects = results.scenarios
-    .filter((s) => s.id.startsWith("floor-objects-"))
-    .map((s) => Number(s.id.slice("floor-objects-".length)))
-    .sort((a, b) => a - b);
-  const fewest = objects[0];
-  const most = objects[objects.length - 1];
-  if (fewest !== undefined && most !== undefined && fewest !== most) {
+  const objects = extremes("floor-objects");
+  if (objects) {
+    const [fewest, most] = objects;
     for (const c of [1, 16]) {
       const few = at(`floor-objects-${fewest}`, c);
       const many = at(`floor-objects-${most}`, c);

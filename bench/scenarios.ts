@@ -89,6 +89,24 @@ export function scenarioCases(parts: Parts): Case[] {
   });
 }
 
+/** A case's prime and run that send each request with the next of `headers` in turn (every one primed once). */
+function roundRobin(url: string, headers: readonly Record<string, string>[]): Pick<Case, "prime" | "run"> {
+  let next = 0;
+  return {
+    prime: () => prime(headers.map((each) => ({ url, headers: each }))),
+    run: (connections, window) =>
+      httpLoad({
+        url,
+        connections,
+        ...window,
+        perRequest: () => {
+          next = (next + 1) % headers.length;
+          return headers[next] ?? {};
+        },
+      }),
+  };
+}
+
 const basicAuth = (token: string) => `Basic ${Buffer.from(`${token}:bench`).toString("base64")}`;
 
 function scenarioRuns(parts: Parts): Omit<Case, "uses">[] {
@@ -271,47 +289,24 @@ function edgeScenarioRuns(
     });
   }
   for (const n of settings.agents) {
-    const tokens = bench.agents.slice(0, n).map((a) => `Bearer ${a.token}`);
-    let next = 0;
+    const headers = bench.agents.slice(0, n).map((a) => ({ authorization: `Bearer ${a.token}`, "x-vault": bench.agentsVault }));
     after.push({
       id: `agents-${n}`,
       title: `/proxy, ${n} agent${n > 1 ? "s" : ""} sharing the vault (round-robin tokens)`,
       connections: settings.scalingConnections,
-      prime: () => prime(tokens.map((authorization) => ({ url: proxyUrl, headers: { authorization, "x-vault": bench.agentsVault } }))),
-      run: (connections, window) =>
-        httpLoad({
-          url: proxyUrl,
-          connections,
-          ...window,
-          perRequest: () => {
-            next = (next + 1) % tokens.length;
-            return { authorization: tokens[next] ?? "", "x-vault": bench.agentsVault };
-          },
-        }),
+      ...roundRobin(proxyUrl, headers),
     });
   }
   // The floor's one call spread over as many Durable Objects as the agents have gates, against one:
   // what the runtime charges for the objects themselves.
   for (const n of [settings.agents[0], settings.agents[settings.agents.length - 1]]) {
     if (n === undefined || after.some((c) => c.id === `floor-objects-${n}`)) continue;
-    const names = Array.from({ length: n }, (_, i) => `bench-${i}`);
-    const url = `${floor.addr}/__objects${PATH}`;
-    let next = 0;
+    const headers = Array.from({ length: n }, (_, i) => ({ "x-bench-object": `bench-${i}` }));
     after.push({
       id: `floor-objects-${n}`,
       title: `floor + one Durable Object call before, to ${n} object${n > 1 ? "s" : ""} (round-robin)`,
       connections: settings.scalingConnections,
-      prime: () => prime(names.map((name) => ({ url, headers: { "x-bench-object": name } }))),
-      run: (connections, window) =>
-        httpLoad({
-          url,
-          connections,
-          ...window,
-          perRequest: () => {
-            next = (next + 1) % names.length;
-            return { "x-bench-object": names[next] ?? "bench" };
-          },
-        }),
+      ...roundRobin(`${floor.addr}/__objects${PATH}`, headers),
     });
   }
   if (chains) after.push(...chainScenarios(edge, chains));
