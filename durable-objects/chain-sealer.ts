@@ -73,7 +73,8 @@ function contentOf(row: ChainRecordRow): Content | undefined {
     return undefined;
   }
   const base = { index: row.recordIndex, timestamp: recordTimestamp(row.createdAt), ...(delegation ? { delegation } : {}) };
-  if (jsonDepth(payload, MAX_SENT_PAYLOAD_DEPTH) <= MAX_SENT_PAYLOAD_DEPTH) return { ...base, payload };
+  // Each level of nesting takes two characters of the text, so a short one needs no walk (a request-log payload is a few hundred).
+  if (row.payload.length <= 2 * MAX_SENT_PAYLOAD_DEPTH || jsonDepth(payload, MAX_SENT_PAYLOAD_DEPTH) <= MAX_SENT_PAYLOAD_DEPTH) return { ...base, payload };
   try {
     return { ...base, payload: null, payloadText: canonicalJson(payload) };
   } catch {

@@ -6,7 +6,7 @@
  * `GET /v1/verify` has checked D1 against the ledger. A batch of sealed records and the subtrees
  * they complete land in one transaction, so the ledger and the tree never disagree on the size.
  */
-import type { Hash, SubtreeReader } from "../workers/lib/crypto/merkle-tree.ts";
+import { type Hash, type SubtreeReader, toHex } from "../workers/lib/crypto/merkle-tree.ts";
 import type { TreeHeadView as TreeHead } from "../workers/chain/chain.contract.ts";
 
 export type LedgerEntry = { index: number; hash: string; signature: string };
@@ -51,9 +51,13 @@ export class ChainStore {
 
   /** Records `entries` (consecutive, from the current size) and the subtrees they complete, at once. */
   append(entries: readonly LedgerEntry[], nodes: readonly NewNode[], head: TreeHead): void {
+    // One statement per table, whatever the batch's size: each row bound as its own statement
+    // cost the sealer about as much as a record's SHA-256s (bench/README.md, issue 24).
+    const ledger = JSON.stringify(entries.map((e) => [e.index, e.hash, e.signature]));
+    const subtrees = JSON.stringify(nodes.map((n) => [n.level, n.index, toHex(n.hash)]));
     this.#storage.transactionSync(() => {
-      for (const e of entries) this.#storage.sql.exec("INSERT INTO ledger (idx, hash, signature) VALUES (?, ?, ?)", e.index, e.hash, e.signature);
-      for (const n of nodes) this.#storage.sql.exec("INSERT OR REPLACE INTO nodes (level, idx, hash) VALUES (?, ?, ?)", n.level, n.index, bytesOf(n.hash));
+      if (entries.length > 0) this.#storage.sql.exec(LEDGER_ROWS, ledger);
+      if (nodes.length > 0) this.#storage.sql.exec(NODE_ROWS, subtrees);
       this.#setFact("head", head);
     });
   }
@@ -93,5 +97,9 @@ export class ChainStore {
   }
 }
 
-/** SQLite takes a BLOB as an ArrayBuffer of exactly its bytes. */
-const bytesOf = (hash: Hash): ArrayBuffer => hash.buffer.slice(hash.byteOffset, hash.byteOffset + hash.byteLength) as ArrayBuffer;
+/** A batch's ledger rows from one JSON array of `[index, hash, signature]`, in order. */
+const LEDGER_ROWS =
+  "INSERT INTO ledger (idx, hash, signature) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) ORDER BY key";
+/** A batch's subtrees from one JSON array of `[level, index, hex hash]`; the hash is stored as its bytes. */
+const NODE_ROWS =
+  "INSERT OR REPLACE INTO nodes (level, idx, hash) SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?) ORDER BY key";

@@ -10,8 +10,12 @@ import {
   attest,
   caKey,
   ed25519Verifies,
+  hex,
   jcs,
+  mth,
+  referencePath,
   treeHeadData,
+  unhex,
   vaneHash,
   vaneSignatureVerifies,
   type WireHead,
@@ -129,6 +133,13 @@ describe("one writer per company: concurrent appends never collide or skip", () 
     for (const answer of answers) expect(byIndex.get(answer.body.index as number)).toEqual(answer.body);
     const verdict = await call("GET", "/v1/verify?from=0", { token: company.ownerKey });
     expect(verdict.body).toMatchObject({ valid: true, merkleRoot: head.rootHash, treeSize: head.treeSize });
+    // Sealed many at a time, the tree is still RFC 9162's over every record, and its stored subtrees give each proof.
+    const leaves = records.map((r) => unhex(r.hash));
+    expect(head.rootHash).toBe(hex(await mth(leaves)));
+    for (const index of [0, before + 99, head.treeSize - 1]) {
+      const served = (await call("GET", `/v1/proof/${index}`, { token: company.ownerKey })).body as { proof: { sibling: string }[] };
+      expect(served.proof.map((p) => p.sibling)).toEqual((await referencePath(index, leaves)).map(hex));
+    }
   });
 });
 
