@@ -296,6 +296,11 @@ function parsePathPrefix(raw: string): string | null | undefined {
 const DOT_SEGMENT_DECODE_ROUNDS = 3;
 /** `.` or `..`, alone or with path parameters (`..;x`), which Tomcat and Spring resolve as `..`. */
 const DOT_SEGMENT = /^\.\.?(?:;.*)?$/;
+/** Printable ASCII but `%`: no decoding or normalising changes such a path. */
+const UNCHANGED_BY_DECODING = /^[\x20-\x24\x26-\x7e]*$/;
+
+/** True when a segment of `path`, read as it is, is a dot segment. */
+const hasDotSegmentAsIs = (path: string): boolean => path.split(/[/\\]/).some((segment) => DOT_SEGMENT.test(segment));
 
 /**
  * True when some segment of `path` is `.` or `..` to a server that decodes or normalises it:
@@ -307,15 +312,12 @@ const DOT_SEGMENT = /^\.\.?(?:;.*)?$/;
  * @example hasDotSegment("/api/v1.2/.well-known") // false
  */
 export function hasDotSegment(path: string): boolean {
+  // Printable ASCII without `%` is what NFKC and percent-decoding leave as it is (nearly every
+  // path): one look at its segments says it all, without the rounds below (bench/README.md, issue 24).
+  if (UNCHANGED_BY_DECODING.test(path)) return hasDotSegmentAsIs(path);
   let text = path;
   for (let round = 0; round <= DOT_SEGMENT_DECODE_ROUNDS; round++) {
-    if (
-      text
-        .normalize("NFKC")
-        .split(/[/\\]/)
-        .some((segment) => DOT_SEGMENT.test(segment))
-    )
-      return true;
+    if (hasDotSegmentAsIs(text.normalize("NFKC"))) return true;
     let decoded: string;
     try {
       decoded = decodeURIComponent(text);
