@@ -98,8 +98,6 @@ export class ChainStore {
 }
 
 /** A batch's ledger rows from one JSON array of `[index, hash, signature]`, in order. */
-const LEDGER_ROWS =
-  "INSERT INTO ledger (idx, hash, signature) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) ORDER BY key";
+const LEDGER_ROWS = "INSERT INTO ledger (idx, hash, signature) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) ORDER BY key";
 /** A batch's subtrees from one JSON array of `[level, index, hex hash]`; the hash is stored as its bytes. */
-const NODE_ROWS =
-  "INSERT OR REPLACE INTO nodes (level, idx, hash) SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?) ORDER BY key";
+const NODE_ROWS = "INSERT OR REPLACE INTO nodes (level, idx, hash) SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?) ORDER BY key";
