@@ -234,6 +234,15 @@ export function judgeGoals(results: Pick<Results, "scenarios" | "leaf">): GoalRe
         [rateAtLeast(mitm, reference, 10), cpuAtMost(mitm, reference, 0.1)],
       ),
     );
+    // Not a goal: Node's bare intercepting proxy (bench/mitm-floor.child.ts) held to the same.
+    const floor = at("mitm-floor", 16);
+    goals.push(
+      judge(
+        "reference: Node's bare intercepting proxy held to the same, at 16 connections",
+        [floor, reference],
+        [rateAtLeast(floor, reference, 10), cpuAtMost(floor, reference, 0.1)],
+      ),
+    );
     const one = at("mitm-stub", 1);
     const direct = at("direct-tls", 1);
     goals.push(
@@ -242,6 +251,10 @@ export function judgeGoals(results: Pick<Results, "scenarios" | "leaf">): GoalRe
         [one, direct],
         [addedAtMost(one, direct, "p50", 0.3, " direct")],
       ),
+    );
+    const floorOne = at("mitm-floor", 1);
+    goals.push(
+      judge("reference: Node's bare intercepting proxy held to the same p50", [floorOne, direct], [addedAtMost(floorOne, direct, "p50", 0.3, " direct")]),
     );
   }
   {

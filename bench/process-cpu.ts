@@ -12,7 +12,7 @@ import type { Measurement, RunWindow } from "./measurement.ts";
 import type { Window } from "./profile.ts";
 
 /** The bench's parts, as they show in the process tree. */
-export type Component = "edge" | "floor" | "servers" | "mitm-stub" | "mitm-edge" | "mitmdump" | "relay" | "other";
+export type Component = "edge" | "floor" | "servers" | "mitm-stub" | "mitm-edge" | "mitmdump" | "relay" | "mitm-floor" | "other";
 
 /** CPU ms so far, per component, and within each per program (node, workerd, python…). */
 export type CpuSnapshot = Map<Component, Map<string, number>>;
@@ -54,6 +54,7 @@ function componentOf(pid: number): Component {
   if (command.includes("servers.child.ts")) return "servers";
   if (command.includes("mitm.child.ts")) return command.includes("mitm-edge") ? "mitm-edge" : "mitm-stub";
   if (command.includes("relay.child.ts")) return "relay";
+  if (command.includes("mitm-floor.child.ts")) return "mitm-floor";
   if (command.includes("wrangler.floor.toml")) return "floor";
   if (command.includes("wrangler")) return "edge";
   if (command.includes("mitmdump")) return "mitmdump";

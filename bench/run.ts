@@ -25,6 +25,7 @@ import type { LeafInfo } from "./leaf.child.ts";
 import { medianOf, type Measurement, type RunWindow } from "./measurement.ts";
 import { measurementOrder } from "./order.ts";
 import type { MitmInfo } from "./mitm.child.ts";
+import type { MitmFloorInfo } from "./mitm-floor.child.ts";
 import type { RelayInfo } from "./relay.child.ts";
 import { mitmdumpVersion, startMitmdump } from "./mitmdump.ts";
 import { cpuSnapshot, totalCpuMs, withCpu } from "./process-cpu.ts";
@@ -40,7 +41,7 @@ const began = performance.now();
 const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(1)}s] ${line}\n`);
 const load3 = () => os.loadavg().map((v) => Math.round(v * 100) / 100) as [number, number, number];
 /** The scenarios goals are judged from (id prefixes): each waits for a quiet machine before it is measured. */
-const GOAL_INPUTS = ["floor", "proxy", "agents-", "services-", "tunnel", "direct-tls", "mitm-stub", "mitmdump", "redaction-"];
+const GOAL_INPUTS = ["floor", "proxy", "agents-", "services-", "tunnel", "direct-tls", "mitm-stub", "mitm-floor", "mitmdump", "redaction-"];
 /** After priming, the window opens once everything the bench started used at most 10 ms of CPU in each of three 100 ms intervals (bench/settle.ts). */
 const SETTLING = { intervalMs: 100, idleCpuMsPerInterval: 10, quietIntervals: 3, limitMs: 15_000 };
 /** A window in which no answer completed (a machine busy with other work) is measured again, this many times longer at most. */
@@ -86,22 +87,34 @@ async function main(): Promise<void> {
       ),
     );
     const relayP = started(startChild<RelayInfo>("relay.child.ts", {}));
+    const mitmFloorP = serversP.then((servers) =>
+      started(
+        startChild<MitmFloorInfo>("mitm-floor.child.ts", {
+          BENCH_CA_DIR: caDir,
+          BENCH_MITM_EDGE: servers.info.stub,
+          BENCH_MITM_TOKEN: STUB_TOKEN,
+          BENCH_MITM_HOST: SERVICE_HOST,
+        }),
+      ),
+    );
     const mitmdumpP = Promise.all([serversP, mitmdumpVersion()]).then(([servers, version]) =>
       version
         ? started(startMitmdump({ dir: path.join(work, "mitmdump"), stubOrigin: servers.info.stub, host: SERVICE_HOST, token: STUB_TOKEN, version }))
         : undefined,
     );
     const edgePartsP: Promise<EdgeParts | undefined> = MITM_ONLY ? Promise.resolve(undefined) : startEdgeParts(serversP, started, mitmEnv, profiled);
-    const parts = [caP, serversP, mitmStubP, relayP, mitmdumpP, edgePartsP] as const;
+    const parts = [caP, serversP, mitmStubP, relayP, mitmFloorP, mitmdumpP, edgePartsP] as const;
     for (const outcome of await Promise.allSettled(parts)) if (outcome.status === "rejected") throw outcome.reason;
-    const [ca, servers, mitmStub, relay, mitmdump, edgeParts] = await Promise.all(parts);
+    const [ca, servers, mitmStub, relay, mitmFloor, mitmdump, edgeParts] = await Promise.all(parts);
     if (mitmdump) versions.mitmdump = mitmdump.version;
     else notMeasured.push("mitmdump: not measured: mitmdump not installed (Debian: `apt-get install mitmproxy`)");
     if (MITM_ONLY) notMeasured.push("--mitm-only: the edge, the floor and the MITM in front of the edge were not started");
     const { upstream } = servers.info;
     log("started; measuring");
 
-    const cases = scenarioCases({ servers: servers.info, ca, mitmStub, relay, mitmdump, ...(edgeParts ? { edgeParts } : {}) }).filter((c) => selected(c.id));
+    const cases = scenarioCases({ servers: servers.info, ca, mitmStub, relay, mitmFloor, mitmdump, ...(edgeParts ? { edgeParts } : {}) }).filter((c) =>
+      selected(c.id),
+    );
     if (edgeParts) await checkForwarding(edgeParts.edge, edgeParts.bench, servers.info, ca, edgeParts.mitmEdge, checks);
 
     const runs = new Map<string, Measurement[]>();

@@ -13,6 +13,7 @@ import type { FloorWorker } from "./floor.ts";
 import { httpLoad } from "./http-load.ts";
 import type { Measurement, RunWindow } from "./measurement.ts";
 import type { MitmInfo } from "./mitm.child.ts";
+import type { MitmFloorInfo } from "./mitm-floor.child.ts";
 import type { RelayInfo } from "./relay.child.ts";
 import type { Mitmdump } from "./mitmdump.ts";
 import type { Component } from "./process-cpu.ts";
@@ -44,6 +45,8 @@ export type Parts = {
   mitmStub: Child<MitmInfo>;
   /** Node's bare CONNECT relay (bench/relay.child.ts): the tunnel's floor. */
   relay: Child<RelayInfo>;
+  /** Node's bare intercepting proxy (bench/mitm-floor.child.ts): the MITM's floor. */
+  mitmFloor: Child<MitmFloorInfo>;
   mitmdump: Mitmdump | undefined;
   /** What only a whole run starts (not `--mitm-only`): the two `wrangler dev` and the MITM in front of the edge. */
   edgeParts?: EdgeParts;
@@ -62,6 +65,7 @@ const USES: Record<string, readonly Component[]> = {
   tunnel: ["mitm-stub", "servers"],
   "tunnel-floor": ["relay", "servers"],
   "mitm-stub": ["mitm-stub", "servers"],
+  "mitm-floor": ["mitm-floor", "servers"],
   mitmdump: ["mitmdump", "servers"],
   "mitm-edge": ["mitm-edge", "edge", "servers"],
   "setup-direct": ["servers"],
@@ -110,7 +114,7 @@ function roundRobin(url: string, headers: readonly Record<string, string>[]): Pi
 const basicAuth = (token: string) => `Basic ${Buffer.from(`${token}:bench`).toString("base64")}`;
 
 function scenarioRuns(parts: Parts): Omit<Case, "uses">[] {
-  const { servers, ca, mitmStub, relay, mitmdump, edgeParts } = parts;
+  const { servers, ca, mitmStub, relay, mitmFloor, mitmdump, edgeParts } = parts;
   const https = httpsRun(ca);
   const direct = { host: servers.tls.host, port: servers.tls.port };
   const viaStub = { port: mitmStub.info.port, authorization: basicAuth(STUB_TOKEN) };
@@ -124,6 +128,12 @@ function scenarioRuns(parts: Parts): Omit<Case, "uses">[] {
       run: https({ ...direct, proxy: { port: relay.info.port } }),
     },
     { id: "mitm-stub", title: "MITM intercepting → stub edge (its own cost)", connections: CONNECTIONS, run: https({ proxy: viaStub }) },
+    {
+      id: "mitm-floor",
+      title: "Node's bare intercepting proxy (the MITM's floor) → stub edge",
+      connections: CONNECTIONS,
+      run: https({ proxy: { port: mitmFloor.info.port } }),
+    },
   ];
   if (mitmdump) {
     mitmCases.push({

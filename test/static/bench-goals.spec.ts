@@ -51,6 +51,32 @@ describe("a bench goal is judged only on a quiet machine, by CPU as well as by r
     expect(over[0]?.measured).toContain("1.20 vs 1.00 ms");
   });
 
+  it("holds Node's bare intercepting proxy to the MITM's goals, by its own process's CPU, as a reference beside them", () => {
+    const scenario = (id: string, rps: number, cpuMs: number, part: string): ScenarioResult => ({
+      id,
+      title: id,
+      byConnections: { "1": measurement(rps, cpuMs, 0.4, part), "16": measurement(rps, cpuMs, 0.4, part) },
+    });
+    const mitmGoals = (floorRps: number, floorCpuMs: number) =>
+      judgeGoals({
+        leaf,
+        scenarios: [
+          scenario("direct-tls", 5000, 0.05, "servers/node"),
+          scenario("mitm-stub", 5000, 0.2, "mitm-stub/node"),
+          scenario("mitm-floor", floorRps, floorCpuMs, "mitm-floor/node"),
+          scenario("mitmdump", 400, 2.0, "mitmdump/mitmdump"),
+        ],
+      }).filter((g) => g.goal.includes("intercepting"));
+    const [goal, reference] = mitmGoals(3000, 0.01);
+    expect(goal?.goal).toMatch(/^MITM's own cost/);
+    expect(reference?.goal).toBe("reference: Node's bare intercepting proxy held to the same, at 16 connections");
+    expect(reference?.verdict).toBe("not met");
+    expect(reference?.measured).toContain("750 %");
+    expect(mitmGoals(4500, 0.01)[1]?.verdict).toBe("met");
+    // Fast enough but not cheap enough: 0.4 of mitmdump's 2.2 ms is over a tenth.
+    expect(mitmGoals(4500, 0.2)[1]?.verdict).toBe("not met");
+  });
+
   it("says not judged, whatever the numbers, when a measurement began above load 1", () => {
     for (const rps of [500, 950]) {
       const goals = proxyGoals(run({ rps, workerdMs: 1.0, load: 2.3 }));
