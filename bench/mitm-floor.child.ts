@@ -3,7 +3,8 @@
  * request's path. An `http` server's `connect` event answers 200 and terminates TLS on the socket
  * with one leaf for the bench's host (minted once, at start), an `http` server parses the
  * requests on it, and each goes to the stub edge's `/proxy/<host><path>` with the session token,
- * through a kept-alive agent, its answer piped back. No proxy authentication, no decision about
+ * through a kept-alive agent, its answer piped back; headers travel as Node's flat lists both ways
+ * (the tightest way Node's `http` takes them). No proxy authentication, no decision about
  * the host, no header filtering, no error mapping. The MITM (cli/mitm/) is judged against
  * mitmdump; this row shows what any intercepting proxy written in Node pays for the same
  * requests, so that what the MITM adds can be told from what Node's TLS and HTTP cost.
@@ -30,18 +31,23 @@ if (!ca) throw new Error("BENCH_CA_DIR has no CA");
 const { secureContext } = await new LeafCertificates(ca).get(host);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64, noDelay: true });
 
+/** The client's headers as Node read them (a flat list, passed on without re-validation), `Host` and `Authorization` replaced. */
+function headersFor(raw: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = name.toLowerCase();
+    if (lower !== "host" && lower !== "authorization") out.push(name, raw[i + 1] as string);
+  }
+  out.push("host", edge.host, "authorization", `Bearer ${token}`);
+  return out;
+}
+
 const intercepted = http.createServer((req, res) => {
   const outgoing = http.request(
-    {
-      hostname: edge.hostname,
-      port: edge.port,
-      method: req.method,
-      path: `/proxy/${host}${req.url ?? "/"}`,
-      headers: { ...req.headers, host: edge.host, authorization: `Bearer ${token}` },
-      agent,
-    },
+    { hostname: edge.hostname, port: edge.port, method: req.method, path: `/proxy/${host}${req.url ?? "/"}`, headers: headersFor(req.rawHeaders), agent },
     (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
       answer.pipe(res);
     },
   );
