@@ -15,7 +15,8 @@
  * without, written as tightly as we can and with nothing of the edge's code: the one Durable Object
  * call, the credential (decrypted once per isolate, as the edge keeps it), the upstream's headers built with it, the fetch
  * under a timeout, the answer read whole and searched for the credential, a new `Response` with the
- * answer's headers, and a log row buffered for a flush after the response. `/proxy` minus this row
+ * answer's headers, and a log row buffered and written to D1 a batch at a time (one statement, as the edge
+ * writes its request log), after the response. `/proxy` minus this row
  * is the edge's own code; this row minus `/__admit` is what the work costs on this runtime.
  *
  * `/__objects/<path>` is `/__admit/` with its call made to the object the client names in
@@ -35,7 +36,7 @@ import {
   type SigningAlg,
 } from "../workers/lib/crypto/jwt-svid.ts";
 
-type FloorEnv = { UPSTREAM: string; GATE: DurableObjectNamespace<BenchGate> };
+type FloorEnv = { UPSTREAM: string; GATE: DurableObjectNamespace<BenchGate>; DB: D1Database };
 
 /** Stands in for the edge's ActorGate: an in-memory count, like its in-flight budget. */
 export class BenchGate extends DurableObject {
@@ -104,8 +105,20 @@ const HOP_BY_HOP = new Set([
 ]);
 let sealed: Promise<{ key: CryptoKey; iv: Uint8Array; ciphertext: ArrayBuffer }> | undefined;
 let opened: Promise<Uint8Array> | undefined;
-let logRows: { path: string; status: number; bytes: number; at: number }[] = [];
+type LogRow = { path: string; status: number; bytes: number; at: number };
+let logRows: LogRow[] = [];
 let logFlush: Promise<void> | undefined;
+let logTable: Promise<unknown> | undefined;
+
+/** A batch of log rows as one statement, the table made on the isolate's first write. */
+async function writeLog(db: D1Database, rows: LogRow[]): Promise<void> {
+  logTable ??= db.prepare("CREATE TABLE IF NOT EXISTS request_log (path TEXT, status INTEGER, bytes INTEGER, at INTEGER)").run();
+  await logTable;
+  await db
+    .prepare("INSERT INTO request_log (path, status, bytes, at) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)")
+    .bind(JSON.stringify(rows.map((r) => [r.path, r.status, r.bytes, r.at])))
+    .run();
+}
 
 /** The credential encrypted once per isolate, as the edge's vault config holds it. */
 function sealedCredential(): Promise<{ key: CryptoKey; iv: Uint8Array; ciphertext: ArrayBuffer }> {
@@ -157,11 +170,25 @@ async function requiredWork(request: Request, env: FloorEnv, ctx: ExecutionConte
   const body = new Uint8Array(await upstream.arrayBuffer());
   if (contains(body, credential)) return new Response("redacted", { status: 502 });
   logRows.push({ path, status: upstream.status, bytes: body.length, at: Date.now() });
-  logFlush ??= new Promise<void>((resolve) => setTimeout(resolve, 2_000)).then(() => {
+  // As the edge's writer batches (request-log.writer.ts): 100 rows, or what 2 s gathered; a full
+  // batch ends the pending timed flush, whose timer then does nothing.
+  if (logRows.length >= 100) {
+    ctx.waitUntil(writeLog(env.DB, logRows));
     logRows = [];
     logFlush = undefined;
-  });
-  ctx.waitUntil(logFlush);
+  } else {
+    if (!logFlush) {
+      const flush: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, 2_000)).then(() => {
+        if (logFlush !== flush) return;
+        const rows = logRows;
+        logRows = [];
+        logFlush = undefined;
+        return writeLog(env.DB, rows);
+      });
+      logFlush = flush;
+    }
+    ctx.waitUntil(logFlush);
+  }
   return new Response(body, { status: upstream.status, headers: copyHeaders(upstream.headers) });
 }
 

@@ -215,7 +215,7 @@ function edgeScenarioRuns(
     },
     {
       id: "floor-work",
-      title: "floor + what a proxy cannot skip (one DO call, headers, timeout, whole answer searched, a buffered log row)",
+      title: "floor + what a proxy cannot skip (one DO call, headers, timeout, whole answer searched, log rows written to D1 in batches)",
       connections: CONNECTIONS,
       run: plain(`${floor.addr}/__work${PATH}`),
     },
