@@ -107,7 +107,62 @@ export function categoryOf(dso: string, symbol: string): string {
 }
 
 export type NativeShare = { name: string; msPerRequest: number; share: number };
-export type NativeProfile = { role: NativeProcess["role"]; pid: number; msPerRequest: number; categories: NativeShare[]; symbols: NativeShare[] };
+export type NativeProfile = {
+  role: NativeProcess["role"];
+  pid: number;
+  msPerRequest: number;
+  categories: NativeShare[];
+  symbols: NativeShare[];
+  /** The worker runtime's samples by what drove them (`driverOf`); absent for wrangler's proxy runtime. */
+  drivers?: NativeShare[];
+};
+
+/** Where JavaScript enters a stack: its promise continuations, and the runtime calling into it (a handler, a Durable Object method). */
+const JS_ENTRY = /workerd::jsg::Lock::runMicrotasks|workerd::jsg::FunctionWrapper/;
+/** The runtime's APIs as a stack names them, below the JavaScript that called them. */
+const RUNTIME_API =
+  /^(workerd::api::[\w:]+|workerd::jsg::(?:Serializer|Deserializer)::\w+|workerd::IoContext::TimeoutManagerImpl|workerd::SqliteDatabase[\w:]*|workerd::server::ActorIdFactoryImpl::\w+)/;
+const DRIVERS: [RegExp, string][] = [
+  [/Sqlite|transactionSync|D1/, "SQLite (local D1, Durable Object storage)"],
+  [/SubtleCrypto|TextEncoder|TextDecoder/, "crypto.subtle, TextEncoder"],
+  [/JsRpc|Serializer|Deserializer|ActorIdFactory|DurableObjectNamespace/, "Durable Object calls (RPC, arguments and results)"],
+  [/Timeout|setTimeout|clearTimeout/, "timers"],
+  [/fetch|Response|Request|Stream|Headers|Reader|pumpTo|Fetcher|Body|CfProperty/, "fetch, Request, Response, streams, Headers"],
+];
+
+/**
+ * What drove a sample, from its stack (innermost frame first): work no JavaScript drove (the event
+ * loop, the kernel, V8's compiler and GC threads), else the nearest runtime API below the
+ * JavaScript that called it, else the JavaScript itself with the V8 runtime it drives. Unlike the
+ * innermost frame's category, this charges a runtime call's C++, malloc and kernel time to the
+ * call, and the interpreter, ICs and object creation to the code.
+ */
+export function driverOf(frames: readonly string[]): string {
+  const entry = frames.findIndex((frame) => JS_ENTRY.test(frame));
+  if (entry === -1) return "no JavaScript driving it: event loop, kernel, V8's compiler and GC threads";
+  for (const frame of frames.slice(0, entry)) {
+    const api = RUNTIME_API.exec(frame)?.[1];
+    if (api) return DRIVERS.find(([pattern]) => pattern.test(api))?.[1] ?? "other runtime APIs";
+  }
+  return "JavaScript, and the V8 runtime it drives, with no runtime API below it";
+}
+
+/** The worker runtime's samples by `driverOf`, per request, from `perf script`'s call graphs. */
+export async function summarizeDrivers(file: string, pid: number, requests: number): Promise<NativeShare[]> {
+  const { stdout } = await execFileAsync("perf", ["script", "-i", file, "--pid", String(pid), "-F", "tid,period,ip,sym"], { maxBuffer: 1024 * 1024 * 1024 });
+  const drivers = new Map<string, number>();
+  let total = 0;
+  for (const sample of stdout.split("\n\n")) {
+    const [head, ...stack] = sample.trim().split("\n");
+    const period = Number(/^\s*\d+\s+(\d+)/.exec(head ?? "")?.[1]);
+    if (!Number.isFinite(period) || stack.length === 0) continue;
+    const frames = stack.map((line) => line.trim().replace(/^[0-9a-f]+\s+/, ""));
+    const driver = driverOf(frames);
+    drivers.set(driver, (drivers.get(driver) ?? 0) + period);
+    total += period;
+  }
+  return [...drivers].sort((a, b) => b[1] - a[1]).map(([name, ns]) => ({ name, msPerRequest: ns / 1e6 / requests, share: ns / (total || 1) }));
+}
 
 /** Sums a `perf record` file by process and category, per request. */
 export async function summarizePerf(file: string, processes: readonly NativeProcess[], requests: number): Promise<NativeProfile[]> {

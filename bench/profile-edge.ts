@@ -29,7 +29,7 @@ import { launchFloor } from "./floor.ts";
 import { httpLoad } from "./http-load.ts";
 import { freeLoopbackPort } from "./free-port.ts";
 import { connectInspector, workerTarget } from "./inspector.ts";
-import { type NativeProfile, startPerf, summarizePerf, threadsOf, workerdProcesses } from "./native-profile.ts";
+import { type NativeProfile, startPerf, summarizeDrivers, summarizePerf, threadsOf, workerdProcesses } from "./native-profile.ts";
 import { componentRoots, withCpu } from "./process-cpu.ts";
 import type { CpuProfile } from "./profile.ts";
 import type { ServersInfo } from "./servers.child.ts";
@@ -218,7 +218,11 @@ async function profileNatively(target: Target): Promise<EdgeProfile> {
     p50: measured.p50,
     workerdCpuMs: parts[`${target.component}/workerd`] ?? Number.NaN,
     allCpuMs: measured.serverCpuMs ?? Number.NaN,
-    native: await summarizePerf(file, withThreads, measured.requests),
+    native: await Promise.all(
+      (await summarizePerf(file, withThreads, measured.requests)).map(async (part) =>
+        part.role === "worker runtime" ? { ...part, drivers: await summarizeDrivers(file, part.pid, measured.requests) } : part,
+      ),
+    ),
     file,
   };
 }
@@ -243,6 +247,14 @@ function renderNative(p: EdgeProfile, native: NativeProfile[]): string {
       "|---|---:|---:|",
       ...part.symbols.map((c) => `| ${c.name.replaceAll("|", "\\|")} | ${ms(c.msPerRequest)} | ${(c.share * 100).toFixed(1)} % |`),
     );
+    if (part.drivers) {
+      lines.push(
+        "",
+        "| what drove it (call graph: the runtime API below the JavaScript, or the JavaScript itself) | ms/request | share |",
+        "|---|---:|---:|",
+        ...part.drivers.map((c) => `| ${c.name} | ${ms(c.msPerRequest)} | ${(c.share * 100).toFixed(1)} % |`),
+      );
+    }
   }
   return `${lines.join("\n")}\n`;
 }
