@@ -130,6 +130,15 @@ const DRIVERS: [RegExp, string][] = [
   [/fetch|Response|Request|Stream|Headers|Reader|pumpTo|Fetcher|Body|CfProperty/, "fetch, Request, Response, streams, Headers"],
 ];
 
+/** Work no JavaScript is running: what its stack holds, first match. */
+const UNDRIVEN: [RegExp, string][] = [
+  [/maglev|Maglev|Turbofan|OptimizedCompilation|compiler::|BaselineCompiler/, "V8 compiling (its helper threads)"],
+  [/Scaveng|MarkCompact|Sweep|Marking|GCTracer|cppgc|HeapTracer|Heap::/, "garbage collection"],
+  [/capnp/, "Cap'n Proto (Durable Object calls, local D1)"],
+  [/Http(Server|Client|Input|Output|Service)|kj::.*Http/, "HTTP on the event loop (requests in and out, local D1)"],
+  [/sqlite3|Sqlite/, "SQLite"],
+];
+
 /**
  * What drove a sample, from its stack (innermost frame first): work no JavaScript drove (the event
  * loop, the kernel, V8's compiler and GC threads), else the nearest runtime API below the
@@ -139,7 +148,10 @@ const DRIVERS: [RegExp, string][] = [
  */
 export function driverOf(frames: readonly string[]): string {
   const entry = frames.findIndex((frame) => JS_ENTRY.test(frame));
-  if (entry === -1) return "no JavaScript driving it: event loop, kernel, V8's compiler and GC threads";
+  if (entry === -1) {
+    const stack = frames.join(" ");
+    return `no JavaScript: ${UNDRIVEN.find(([pattern]) => pattern.test(stack))?.[1] ?? "the event loop, the kernel, other"}`;
+  }
   for (const frame of frames.slice(0, entry)) {
     const api = RUNTIME_API.exec(frame)?.[1];
     if (api) return DRIVERS.find(([pattern]) => pattern.test(api))?.[1] ?? "other runtime APIs";

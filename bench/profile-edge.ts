@@ -93,9 +93,11 @@ async function main(): Promise<void> {
   try {
     const [edgePort, floorPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
     const wantFloor = ONLY.some((id) => id.startsWith("floor"));
+    // perf needs no inspector, and an attached one costs the Worker a DevTools event per subrequest
+    // (bench/README.md, "Stop 31"): natively, both run as `npm run bench` runs them, without it.
     const [edge, floor] = await Promise.all([
-      launchEdge(undefined, { inspectorPort: edgePort }),
-      wantFloor ? launchFloor(servers.info.upstream, { inspectorPort: floorPort }) : Promise.resolve(undefined),
+      launchEdge(undefined, NATIVE ? { inspector: false } : { inspectorPort: edgePort }),
+      wantFloor ? launchFloor(servers.info.upstream, NATIVE ? {} : { inspectorPort: floorPort }) : Promise.resolve(undefined),
     ]);
     stoppers.push(() => edge.stop());
     if (floor) stoppers.push(() => floor.stop());

@@ -40,10 +40,15 @@ describe("a perf sample is charged to what drove it", () => {
     );
   });
 
-  it("to nothing JavaScript drove when no JavaScript is on the stack", () => {
-    expect(driverOf(["finish_task_switch", "schedule", "epoll_wait", "kj::UnixEventPort::wait"])).toMatch(/^no JavaScript driving it/);
-    expect(driverOf(["v8::internal::maglev::MaglevCompilationJob::ExecuteJobImpl", "v8::platform::DefaultJobWorker::Run"])).toMatch(
-      /^no JavaScript driving it/,
+  it("to what the stack holds when no JavaScript is on it: V8's compiler, GC, RPC, HTTP, or the event loop", () => {
+    expect(driverOf(["v8::internal::maglev::MaglevCompilationJob::ExecuteJobImpl", "v8::platform::DefaultJobWorker::Run"])).toBe(
+      "no JavaScript: V8 compiling (its helper threads)",
     );
+    expect(driverOf(["v8::internal::Scavenger::ScavengePage", "v8::internal::ScavengerJobTask::Run"])).toBe("no JavaScript: garbage collection");
+    expect(driverOf(["memcpy", "capnp::_::PointerBuilder::setBlob", "kj::EventLoop::run"])).toBe("no JavaScript: Cap'n Proto (Durable Object calls, local D1)");
+    expect(driverOf(["kj::HttpInputStreamImpl::readHeaders", "kj::EventLoop::run"])).toBe(
+      "no JavaScript: HTTP on the event loop (requests in and out, local D1)",
+    );
+    expect(driverOf(["finish_task_switch", "schedule", "epoll_wait", "kj::UnixEventPort::wait"])).toBe("no JavaScript: the event loop, the kernel, other");
   });
 });
