@@ -51,8 +51,8 @@ export class ChainStore {
 
   /** Records `entries` (consecutive, from the current size) and the subtrees they complete, at once. */
   append(entries: readonly LedgerEntry[], nodes: readonly NewNode[], head: TreeHead): void {
-    // One statement per table, whatever the batch's size: each row bound as its own statement
-    // cost the sealer about as much as a record's SHA-256s (bench/README.md, issue 24).
+    // One statement per table, whatever the batch's size: a row per statement was about three
+    // calls into storage for every record sealed (bench/README.md, "Stop 33").
     const ledger = JSON.stringify(entries.map((e) => [e.index, e.hash, e.signature]));
     const subtrees = JSON.stringify(nodes.map((n) => [n.level, n.index, toHex(n.hash)]));
     this.#storage.transactionSync(() => {
