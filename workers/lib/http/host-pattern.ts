@@ -314,7 +314,11 @@ const hasDotSegmentAsIs = (path: string): boolean => path.split(/[/\\]/).some((s
 export function hasDotSegment(path: string): boolean {
   // Printable ASCII without `%` is what NFKC and percent-decoding leave as it is (nearly every
   // path): one look at its segments says it all, without the rounds below (bench/README.md, issue 24).
-  if (UNCHANGED_BY_DECODING.test(path)) return hasDotSegmentAsIs(path);
+  return UNCHANGED_BY_DECODING.test(path) ? hasDotSegmentAsIs(path) : hasDotSegmentInAnyRound(path);
+}
+
+/** `hasDotSegment` without its shortcut: each decoding round normalised and looked at (exported so a test holds the shortcut to it). */
+export function hasDotSegmentInAnyRound(path: string): boolean {
   let text = path;
   for (let round = 0; round <= DOT_SEGMENT_DECODE_ROUNDS; round++) {
     if (hasDotSegmentAsIs(text.normalize("NFKC"))) return true;
