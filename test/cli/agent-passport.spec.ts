@@ -49,7 +49,7 @@ describe("edgevault agent passport", () => {
     assert.match(verified.stdout, /^valid: agent "mcp-agent"/);
     assert.match(verified.stdout, /tool:search covered by tool:search/);
     const denied = await cli(["agent", "passport", "verify", "--tool", "delete"], { stdin: passport });
-    assert.equal(denied.code, 1);
+    assert.equal(denied.code, 1, printed(denied));
     assert.match(denied.stderr, /invalid: SCOPE_DENIED/);
   });
 
@@ -60,7 +60,7 @@ describe("edgevault agent passport", () => {
     const answer = JSON.parse(rotated.stdout) as { passport: string; jti: string; rotatedFrom: string };
     assert.equal(answer.rotatedFrom, claimsOf(first).jti);
     const old = await cli(["agent", "passport", "verify"], { stdin: first });
-    assert.equal(old.code, 1);
+    assert.equal(old.code, 1, printed(old));
     assert.match(old.stderr, /invalid: PASSPORT_REVOKED/);
 
     const revoked = await cli(["agent", "passport", "revoke", answer.jti, "--reason", "done with it"]);

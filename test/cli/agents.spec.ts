@@ -160,17 +160,17 @@ describe("edgevault agent", () => {
       assert.match(await curl(["-X", "POST", inviteUrl]), /"invite_revoked"/);
 
       const again = await cli(revokeArgs(listed.token_suffix));
-      assert.equal(again.code, 1);
+      assert.equal(again.code, 1, printed(again));
       assert.match(again.stderr, /Pending invite with that suffix not found \(not_found, HTTP 404\)/);
     });
 
     it("reports the edge's refusals: an existing agent, a vault you cannot grant", async () => {
       await inviteAndRedeem("taken-agent");
       const taken = await cli(["agent", "invite", "taken-agent"]);
-      assert.equal(taken.code, 1);
+      assert.equal(taken.code, 1, printed(taken));
       assert.match(taken.stderr, /An agent named "taken-agent" already exists \(agent_exists, HTTP 409\)/);
       const noVault = await cli(["agent", "invite", "lost-agent", "--vault", "no-such-vault"]);
-      assert.equal(noVault.code, 1);
+      assert.equal(noVault.code, 1, printed(noVault));
       assert.match(noVault.stderr, /no-such-vault.*HTTP 404/);
     });
 
@@ -214,7 +214,7 @@ describe("edgevault agent", () => {
       assert.ok(!/^worker-agent /m.test(list.stdout));
       assert.equal(await whoamiStatus(edge.addr, token), 200, "a rename keeps the token");
       const gone = await cli(["agent", "info", "worker-agent"]);
-      assert.equal(gone.code, 1);
+      assert.equal(gone.code, 1, printed(gone));
       assert.match(gone.stderr, /Agent "worker-agent" not found \(not_found, HTTP 404\)/);
 
       const disable = await cli(["agent", "disable", "billing-agent"]);
@@ -238,7 +238,7 @@ describe("edgevault agent", () => {
       const { token } = await inviteAndRedeem("doomed-agent", "--vault", "payments");
 
       const unconfirmed = await cli(["agent", "delete", "doomed-agent"]);
-      assert.equal(unconfirmed.code, 2);
+      assert.equal(unconfirmed.code, 2, printed(unconfirmed));
       assert.match(unconfirmed.stderr, /Refusing to delete agent "doomed-agent" without confirmation: stdin is not a terminal, so pass --yes/);
       assert.equal(await whoamiStatus(edge.addr, token), 200, "nothing was deleted");
 
@@ -247,7 +247,7 @@ describe("edgevault agent", () => {
       assert.match(deleted.stdout, /Deleted agent "doomed-agent"/);
       assert.equal(await whoamiStatus(edge.addr, token), 401);
       const info = await cli(["agent", "info", "doomed-agent"]);
-      assert.equal(info.code, 1);
+      assert.equal(info.code, 1, printed(info));
       assert.equal((await cli(["agent", "delete", "doomed-agent", "-y"])).code, 1);
     });
 
@@ -355,7 +355,7 @@ describe("edgevault agent", () => {
       assert.ok(registration);
 
       const tooMuch = await cli(["agent", "approve", registration.id, "--capabilities", "api_call,mail_send"]);
-      assert.equal(tooMuch.code, 1);
+      assert.equal(tooMuch.code, 1, printed(tooMuch));
       assert.match(tooMuch.stderr, /Not requested by this agent: mail_send \(capability_not_requested, HTTP 400\)/);
 
       const approve = await cli(["agent", "approve", registration.id, "--capabilities", "api_call"]);
@@ -377,7 +377,7 @@ describe("edgevault agent", () => {
         ["my-new-agent"],
       );
       const again = await cli(["agent", "approve", registration.id, "--capabilities", "api_call"]);
-      assert.equal(again.code, 1);
+      assert.equal(again.code, 1, printed(again));
       assert.match(again.stderr, /registration_decided, HTTP 409/);
     });
 
@@ -402,7 +402,7 @@ describe("edgevault agent", () => {
       );
 
       const missingReason = await cli(["agent", "reject", idOf("shady-agent")]);
-      assert.equal(missingReason.code, 2);
+      assert.equal(missingReason.code, 2, printed(missingReason));
       assert.match(missingReason.stderr, /--reason: is required/);
       const reject = await cli(["agent", "reject", idOf("shady-agent"), "--reason", "Unknown publisher"]);
       assert.equal(reject.code, 0, printed(reject));
@@ -411,13 +411,13 @@ describe("edgevault agent", () => {
       assert.deepEqual([refused.body.error, refused.body.reason], ["registration_rejected", "Unknown publisher"]);
 
       const empty = await cli(["agent", "registrations"]);
-      assert.equal(empty.code, 0);
+      assert.equal(empty.code, 0, printed(empty));
       assert.match(empty.stderr, /No registrations are waiting for approval/);
       const unknown = await cli(["agent", "approve", "reg_doesnotexist", "--capabilities", "api_call"]);
-      assert.equal(unknown.code, 1);
+      assert.equal(unknown.code, 1, printed(unknown));
       assert.match(unknown.stderr, /Registration not found \(registration_not_found, HTTP 404\)/);
       const badCapability = await cli(["agent", "approve", "reg_x", "--capabilities", "api_call,fly"]);
-      assert.equal(badCapability.code, 2);
+      assert.equal(badCapability.code, 2, printed(badCapability));
     });
   });
 

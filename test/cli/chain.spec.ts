@@ -81,7 +81,7 @@ describe("edgevault attest, chain verify and audit verify", () => {
     const forged = file("forged-head.json");
     await writeFile(forged, JSON.stringify({ ...pinned, rootHash: "0".repeat(64) }));
     const refused = await cli(["chain", "verify", "--pin", forged]);
-    assert.equal(refused.code, 1);
+    assert.equal(refused.code, 1, printed(refused));
     assert.match(refused.stderr, /pinned tree head's signature does not verify/);
 
     // Another company's head, under another CA key.
@@ -90,7 +90,7 @@ describe("edgevault attest, chain verify and audit verify", () => {
     const foreign = file("foreign-head.json");
     await writeFile(foreign, JSON.stringify(otherHead.body));
     const mismatch = await cli(["chain", "verify", "--pin", foreign]);
-    assert.equal(mismatch.code, 1);
+    assert.equal(mismatch.code, 1, printed(mismatch));
     assert.match(mismatch.stderr, /CA key/);
   });
 
@@ -126,7 +126,7 @@ describe("edgevault attest, chain verify and audit verify", () => {
     const notAnExport = file("not-an-export.ndjson");
     await writeFile(notAnExport, `${lines[1]}\n`);
     const refused = await cli(["audit", "verify", notAnExport]);
-    assert.equal(refused.code, 1);
+    assert.equal(refused.code, 1, printed(refused));
     assert.match(refused.stderr, /does not start with a signed tree head/);
   });
 });

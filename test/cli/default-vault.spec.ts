@@ -117,7 +117,7 @@ describe("the default vault", () => {
 
     it("refuses a vault the edge does not know, a bad name, or a name with --clear, and saves nothing", async () => {
       const unknown = await cli(["vault", "use", "no-such-vault"]);
-      assert.equal(unknown.code, 1);
+      assert.equal(unknown.code, 1, printed(unknown));
       assert.match(unknown.stderr, /Vault "no-such-vault" not found \(not_found, HTTP 404\)/);
       const cases: [string[], RegExp][] = [
         [["vault", "use", "Bad_Name"], /<name> must be lowercase letters/],

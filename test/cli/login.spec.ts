@@ -96,7 +96,7 @@ describe("edgevault login / whoami / logout", () => {
     it("--save-api-key goes with an API key, not with --email", async () => {
       const home = await tempConfigHome();
       const result = await runCli(["login", "--addr", edge.addr, "--email", "ada@example.com", "--save-api-key"], { configHome: home, stdin: "a password" });
-      assert.equal(result.code, 2);
+      assert.equal(result.code, 2, printed(result));
       assert.match(result.stderr, /--save-api-key is for an API key; --email signs in as a user/);
     });
   });
@@ -136,7 +136,7 @@ describe("edgevault login / whoami / logout", () => {
         configHome: home,
         stdin: "evk_wrongwrongwr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
       });
-      assert.equal(login.code, 1);
+      assert.equal(login.code, 1, printed(login));
       assert.match(login.stderr, /did not accept that token.*nothing was saved/);
       await assert.rejects(stat(configFile(home)), { code: "ENOENT" });
     });
@@ -145,24 +145,24 @@ describe("edgevault login / whoami / logout", () => {
       const home = await tempConfigHome();
       assert.equal((await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: home, stdin: company.ownerKey })).code, 0);
       const wrong = await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: home, stdin: "not-a-key" });
-      assert.equal(wrong.code, 1);
+      assert.equal(wrong.code, 1, printed(wrong));
       assert.equal((await readConfig(home)).token, company.ownerKey);
     });
 
     it("refuses an empty key and an http address that is not loopback", async () => {
       const home = await tempConfigHome();
       const empty = await runCli(["login", "--addr", edge.addr, "--save-api-key"], { configHome: home, stdin: "\n" });
-      assert.equal(empty.code, 1);
+      assert.equal(empty.code, 1, printed(empty));
       assert.match(empty.stderr, /Empty API key/);
       const plain = await runCli(["login", "--addr", "http://edgevault.example.com", "--save-api-key"], { configHome: home, stdin: company.ownerKey });
-      assert.equal(plain.code, 2);
+      assert.equal(plain.code, 2, printed(plain));
       assert.match(plain.stderr, /--addr must use https/);
       await assert.rejects(stat(configFile(home)), { code: "ENOENT" });
     });
 
     it("says how to log in when there is no token at all", async () => {
       const result = await runCli(["whoami"], { configHome: await tempConfigHome(), env: { EDGEVAULT_ADDR: edge.addr } });
-      assert.equal(result.code, 1);
+      assert.equal(result.code, 1, printed(result));
       assert.match(result.stderr, /Not logged in: run `edgevault login` or set EDGEVAULT_API_KEY/);
     });
   });
@@ -179,18 +179,18 @@ describe("edgevault login / whoami / logout", () => {
 
       // Only the address from the environment: the saved (wrong) token is used and refused.
       const addrOnly = await runCli(["whoami"], { configHome: home, env: { EDGEVAULT_ADDR: edge.addr } });
-      assert.equal(addrOnly.code, 1);
+      assert.equal(addrOnly.code, 1, printed(addrOnly));
       assert.match(addrOnly.stderr, /unauthorized, HTTP 401.*log in again/);
 
       // Nothing from the environment: the saved address, where nothing listens.
       const saved = await runCli(["whoami"], { configHome: home });
-      assert.equal(saved.code, 1);
+      assert.equal(saved.code, 1, printed(saved));
       assert.match(saved.stderr, /Cannot reach the edge at http:\/\/127\.0\.0\.1:\d+/);
     });
 
     it("a wrong EDGEVAULT_API_KEY is reported as such", async () => {
       const result = await runCli(["whoami"], { configHome: await tempConfigHome(), env: { EDGEVAULT_ADDR: edge.addr, EDGEVAULT_API_KEY: "wrong" } });
-      assert.equal(result.code, 1);
+      assert.equal(result.code, 1, printed(result));
       assert.match(result.stderr, /check EDGEVAULT_API_KEY/);
     });
   });
@@ -268,7 +268,7 @@ describe("edgevault login / whoami / logout", () => {
       assert.equal(logout.code, 0, printed(logout));
       assert.deepEqual(await readConfig(home), { addr: edge.addr });
       const whoami = await runCli(["whoami"], { configHome: home });
-      assert.equal(whoami.code, 1);
+      assert.equal(whoami.code, 1, printed(whoami));
       assert.match(whoami.stderr, /Not logged in/);
     });
 
@@ -276,7 +276,7 @@ describe("edgevault login / whoami / logout", () => {
       const user = await edge.createUser(company);
       const home = await tempConfigHome();
       const wrong = await runCli(["login", "--addr", edge.addr, "--email", user.email], { configHome: home, stdin: "wrong password\n" });
-      assert.equal(wrong.code, 1);
+      assert.equal(wrong.code, 1, printed(wrong));
       assert.match(wrong.stderr, /Wrong email or password \(invalid_credentials, HTTP 401\)/);
 
       const login = await runCli(["login", "--addr", edge.addr, "--email", user.email], { configHome: home, stdin: `${user.password}\n` });

@@ -212,10 +212,12 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
   });
 
   it("exits with the command's exit code, 128+n when signal n killed it, 127 when it does not exist", async () => {
-    assert.equal((await cli(["vault", "run", "--vault", "work", "--", "sh", "-c", "exit 7"])).code, 7);
-    assert.equal((await cli(["vault", "run", "--vault", "work", "--", "sh", "-c", "kill -TERM $$"])).code, 143);
+    const exited = await cli(["vault", "run", "--vault", "work", "--", "sh", "-c", "exit 7"]);
+    assert.equal(exited.code, 7, printed(exited));
+    const killed = await cli(["vault", "run", "--vault", "work", "--", "sh", "-c", "kill -TERM $$"]);
+    assert.equal(killed.code, 143, printed(killed));
     const missing = await cli(["vault", "run", "--vault", "work", "--", "no-such-command-edgevault"]);
-    assert.equal(missing.code, 127);
+    assert.equal(missing.code, 127, printed(missing));
     assert.match(missing.stderr, /cannot run "no-such-command-edgevault": command not found/);
     assert.equal((await activeSessions()).length, 0, "every session was revoked, the failed start's too");
   });
@@ -259,15 +261,15 @@ describe("edgevault vault run", { timeout: 120_000 }, () => {
 
   it("refuses a command line without -- or with a bad vault name before minting anything", async () => {
     const noSeparator = await cli(["vault", "run", "--vault", "work", "curl"]);
-    assert.equal(noSeparator.code, 2);
+    assert.equal(noSeparator.code, 2, printed(noSeparator));
     assert.match(noSeparator.stderr, /Put the command after --/);
     // Without --vault the `default` vault is used (test/cli/default-vault.spec.ts); a bad name is refused.
     const badVault = await cli(["vault", "run", "--vault", "Bad_Vault", "--", "true"]);
-    assert.equal(badVault.code, 2);
+    assert.equal(badVault.code, 2, printed(badVault));
     assert.match(badVault.stderr, /--vault: must be lowercase letters/);
     assert.ok(!badVault.stderr.includes("Bad_Vault"), "the refused value is not echoed");
     const badTtl = await cli(["vault", "run", "--vault", "work", "--ttl", "1m", "--", "true"]);
-    assert.equal(badTtl.code, 2);
+    assert.equal(badTtl.code, 2, printed(badTtl));
     assert.equal((await activeSessions()).length, 0);
   });
 });

@@ -132,7 +132,7 @@ describe("edgevault proposal", () => {
       );
 
       const applied = await asReviewer(["proposal", "list", "--vault", "payments", "--status", "applied"]);
-      assert.equal(applied.code, 0);
+      assert.equal(applied.code, 0, printed(applied));
       assert.equal(applied.stdout, "");
       assert.match(applied.stderr, /No applied proposals in vault "payments"/);
     });
@@ -169,13 +169,13 @@ describe("edgevault proposal", () => {
       );
 
       const missing = await asReviewer(["proposal", "show", "prp_000000000000000000"]);
-      assert.equal(missing.code, 1);
+      assert.equal(missing.code, 1, printed(missing));
       assert.match(missing.stderr, /Proposal not found \(not_found, HTTP 404\)/);
     });
 
     it("an API key is told to log in as a person, before any value is read; nothing is decided", async () => {
       const approve = await asOwnerKey(["proposal", "approve", id], { stdin: `${SECRETS.apiKeyCaller}\n` });
-      assert.equal(approve.code, 1);
+      assert.equal(approve.code, 1, printed(approve));
       assert.match(
         approve.stderr,
         /Only a signed-in person can approve proposals, not an API key, agent or session\. Log in as yourself with `edgevault login --email you@example\.com`/,
@@ -188,7 +188,7 @@ describe("edgevault proposal", () => {
           env: { EDGEVAULT_ADDR: edge.addr, EDGEVAULT_API_KEY: company.ownerKey },
         }),
       );
-      assert.equal(fromEnv.code, 1);
+      assert.equal(fromEnv.code, 1, printed(fromEnv));
       // Refused by the edge itself this time: its code is kept, and the fix names the variable to unset.
       assert.match(
         fromEnv.stderr,
@@ -199,7 +199,7 @@ describe("edgevault proposal", () => {
 
     it("--vault guards against an id from another vault", async () => {
       const wrong = await asReviewer(["proposal", "approve", id, "--vault", "other"], { stdin: "x" });
-      assert.equal(wrong.code, 1);
+      assert.equal(wrong.code, 1, printed(wrong));
       assert.match(wrong.stderr, new RegExp(`Proposal ${id} belongs to vault "payments", not "other"; nothing was decided`));
       assert.equal((await proposalOnEdge(id)).status, "pending");
     });
@@ -224,7 +224,7 @@ describe("edgevault proposal", () => {
       assert.equal((await upstream.next()).headers.authorization, `Bearer ${SECRETS.stripe}`);
 
       const again = await asReviewer(["proposal", "approve", id], { stdin: SECRETS.stripe });
-      assert.equal(again.code, 1);
+      assert.equal(again.code, 1, printed(again));
       assert.match(again.stderr, new RegExp(`Proposal ${id} is already applied; nothing was decided`));
 
       // Once applied, show says what became of each value, and no slot "needs a value" any more.
@@ -307,7 +307,7 @@ describe("edgevault proposal", () => {
     it("rejects with a reason the agent reads; --reason is required", async () => {
       const id = await raise(stripeProposal("stripe-2", "api2.stripe.test"));
       const missing = await asReviewer(["proposal", "reject", id]);
-      assert.equal(missing.code, 2);
+      assert.equal(missing.code, 2, printed(missing));
       assert.match(missing.stderr, /--reason: is required/);
 
       const reject = await asReviewer(["proposal", "reject", id, "--reason", "Use the restricted key service"]);
@@ -371,7 +371,7 @@ describe("edgevault proposal", () => {
       const decidedId = await raise({ credentials: [{ key: "DONE_KEY" }] });
       assert.equal((await edge.call("POST", `/v1/proposals/${decidedId}/reject`, await reviewerToken(), { reason: "no" })).status, 200);
       const done = await asReviewer(["proposal", "wait", decidedId]);
-      assert.equal(done.code, 3);
+      assert.equal(done.code, 3, printed(done));
       assert.match(done.stderr, /was rejected: no/);
       assert.doesNotMatch(done.stderr, /Waiting/);
 
@@ -384,7 +384,7 @@ describe("edgevault proposal", () => {
 
     it("approve never takes a value as an argument, and does not repeat it", async () => {
       const result = await asReviewer(["proposal", "approve", "prp_4f1c9a07b2e8d35c61", "sk_live_typed-as-an-argument"]);
-      assert.equal(result.code, 2);
+      assert.equal(result.code, 2, printed(result));
       assert.match(result.stderr, /credential values are read from stdin or a hidden prompt, never from arguments/);
       assert.ok(!printed(result).includes("sk_live_typed-as-an-argument"));
     });

@@ -102,7 +102,7 @@ describe("edgevault request: a person approves individual calls", { timeout: 180
     assert.doesNotMatch(listed.stdout, /ref=main/);
 
     const owner = await asOwner(["request", "approve", held.id]);
-    assert.equal(owner.code, 1);
+    assert.equal(owner.code, 1, printed(owner));
     assert.match(owner.stderr, /Only a signed-in person decides held requests/);
 
     const approved = await asAdmin(["request", "approve", held.id, "--for", "10m"]);

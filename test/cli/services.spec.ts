@@ -167,23 +167,23 @@ describe("edgevault vault service", () => {
 
       assert.equal((await cli(["vault", "create", "empty"])).code, 0);
       const empty = await cli(["vault", "service", "list", "--vault", "empty"]);
-      assert.equal(empty.code, 0);
+      assert.equal(empty.code, 0, printed(empty));
       assert.equal(empty.stdout, "");
       assert.match(empty.stderr, /No services in vault "empty"/);
     });
 
     it("reports the edge's refusals with exit 1: a taken name or host, a header the proxy sets itself", async () => {
       const taken = await cli(["vault", "service", "add", "stripe", "--host", "other.stripe.test", "--auth", "passthrough"]);
-      assert.equal(taken.code, 1);
+      assert.equal(taken.code, 1, printed(taken));
       assert.match(taken.stderr, /A service named "stripe" already exists in this vault \(service_exists, HTTP 409\)/);
       const host = await cli(["vault", "service", "add", "stripe-2", "--host", "API.Stripe.com", "--auth", "passthrough"]);
-      assert.equal(host.code, 1);
+      assert.equal(host.code, 1, printed(host));
       assert.match(host.stderr, /service_host_exists, HTTP 409/);
       const injected = await cli(["vault", "service", "add", "sneaky", "--host", "sneaky.test", "--auth", "custom", "--header", "Host: {{ KEY }}"]);
-      assert.equal(injected.code, 1);
+      assert.equal(injected.code, 1, printed(injected));
       assert.match(injected.stderr, /HTTP 400/);
       const unknownVault = await cli(["vault", "service", "list", "--vault", "nope"]);
-      assert.equal(unknownVault.code, 1);
+      assert.equal(unknownVault.code, 1, printed(unknownVault));
       assert.match(unknownVault.stderr, /Vault "nope" not found \(not_found, HTTP 404\)/);
     });
   });
@@ -244,7 +244,7 @@ describe("edgevault vault service", () => {
       );
 
       const missing = await cli(["vault", "service", "update", "no-such", "--host", "x.test"]);
-      assert.equal(missing.code, 1);
+      assert.equal(missing.code, 1, printed(missing));
       assert.match(missing.stderr, /Service "no-such" not found \(service_not_found, HTTP 404\)/);
     });
 
@@ -271,7 +271,7 @@ describe("edgevault vault service", () => {
     it("needs --yes without a terminal, then removes the service and leaves its credentials", async () => {
       assert.equal((await cli(["vault", "service", "add", "doomed", "--host", "doomed.test", "--auth", "bearer:HELD_KEY"])).code, 0);
       const unconfirmed = await cli(["vault", "service", "remove", "doomed"]);
-      assert.equal(unconfirmed.code, 2);
+      assert.equal(unconfirmed.code, 2, printed(unconfirmed));
       assert.match(
         unconfirmed.stderr,
         /Refusing to remove service "doomed" from vault "payments" without confirmation: stdin is not a terminal, so pass --yes/,
@@ -286,7 +286,7 @@ describe("edgevault vault service", () => {
       assert.ok((JSON.parse(keys.stdout) as string[]).includes("HELD_KEY"), "the credential stays");
 
       const again = await cli(["vault", "service", "remove", "doomed", "-y"]);
-      assert.equal(again.code, 1);
+      assert.equal(again.code, 1, printed(again));
       assert.match(again.stderr, /Service "doomed" not found \(service_not_found, HTTP 404\)/);
     });
   });
@@ -346,7 +346,7 @@ describe("edgevault vault service", () => {
         configHome: offline.configHome,
         env: { EDGEVAULT_ADDR: "http://127.0.0.1:9", EDGEVAULT_API_KEY: "evk_unused" },
       });
-      assert.equal(noVault.code, 1);
+      assert.equal(noVault.code, 1, printed(noVault));
       assert.match(noVault.stderr, /^Using vault "default" \(the default; /m);
       assert.equal(noVault.stdout, "");
     });

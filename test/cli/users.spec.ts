@@ -115,7 +115,7 @@ describe("edgevault user, api-key and audit", () => {
       assert.ok(!(await usersOnEdge()).some((u) => u.email === "ada@example.com"));
 
       const again = await cli(["user", "remove", "ada@example.com", "--yes"]);
-      assert.equal(again.code, 1);
+      assert.equal(again.code, 1, printed(again));
       assert.match(again.stderr, /No user with email ada@example\.com in the company/);
     });
 
@@ -184,10 +184,10 @@ describe("edgevault user, api-key and audit", () => {
       assert.equal(revoked.code, 0, printed(revoked));
       assert.equal(revoked.stdout, `Revoked API key ${key.id}.\n`);
       const refused = await runCli(["whoami"], { configHome: await tempConfigHome(), env: { EDGEVAULT_ADDR: edge.addr, EDGEVAULT_API_KEY: key.token } });
-      assert.equal(refused.code, 1);
+      assert.equal(refused.code, 1, printed(refused));
       assert.match(refused.stderr, /HTTP 401/);
       const again = await cli(["api-key", "revoke", key.id, "--yes"]);
-      assert.equal(again.code, 1);
+      assert.equal(again.code, 1, printed(again));
       assert.match(again.stderr, /not found|HTTP 404/);
     });
   });
@@ -229,7 +229,7 @@ describe("edgevault user, api-key and audit", () => {
       assert.ok(entries.every((e) => e.actor_type === "agent" && e.actor_name === "audited-agent"));
 
       const none = await cli(["audit", "--since", "2000-01-01", "--actor", "nobody-at-all"]);
-      assert.equal(none.code, 0);
+      assert.equal(none.code, 0, printed(none));
       assert.equal(none.stdout, "");
       assert.match(none.stderr, /No audit entries match/);
 

@@ -123,7 +123,7 @@ describe("edgevault vault agent", () => {
     const login = await runCli(["login", "--addr", edge.addr, "--email", user.email], { configHome: memberHome, stdin: user.password });
     assert.equal(login.code, 0, printed(login));
     const add = await runCli(["vault", "agent", "add", "my-agent", "--vault", "payments"], { configHome: memberHome });
-    assert.equal(add.code, 1);
+    assert.equal(add.code, 1, printed(add));
     assert.match(add.stderr, /HTTP 40[34]/);
     assert.deepEqual(await listed("payments"), []);
   });

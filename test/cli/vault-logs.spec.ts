@@ -89,10 +89,10 @@ describe("edgevault vault logs: filters and --follow", () => {
     assert.deepEqual(await filtered("--agent", "beta-agent", "--status", "200", "--service", "one"), []);
 
     const unknown = await cli(["vault", "logs", "--vault", "traffic", "--agent", "no-such-agent"]);
-    assert.equal(unknown.code, 1);
+    assert.equal(unknown.code, 1, printed(unknown));
     assert.match(unknown.stderr, /HTTP 404/);
     const none = await cli(["vault", "logs", "--vault", "traffic", "--service", "one", "--status", "500"]);
-    assert.equal(none.code, 0);
+    assert.equal(none.code, 0, printed(none));
     assert.match(none.stderr, /No requests in vault "traffic" match/);
   });
 
@@ -151,7 +151,7 @@ describe("edgevault vault logs: filters and --follow", () => {
 
   it("--follow cannot start --before an entry (exit 2)", async () => {
     const result = await cli(["vault", "logs", "--vault", "traffic", "--follow", "--before", "5"]);
-    assert.equal(result.code, 2);
+    assert.equal(result.code, 2, printed(result));
     assert.match(result.stderr, /--follow prints new entries as they arrive; it cannot start --before an entry/);
   });
 });

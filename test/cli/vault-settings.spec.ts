@@ -114,7 +114,7 @@ describe("edgevault vault set, logs, webhook and session", () => {
         assert.match(result.stderr, message, args.join(" "));
       }
       const unknown = await cli(["vault", "set", "--vault", "nope", "--policy", "deny"]);
-      assert.equal(unknown.code, 1);
+      assert.equal(unknown.code, 1, printed(unknown));
       assert.match(unknown.stderr, /Vault "nope" not found \(not_found, HTTP 404\)/);
     });
   });
@@ -191,7 +191,7 @@ describe("edgevault vault set, logs, webhook and session", () => {
 
       assert.equal((await cli(["vault", "create", "quiet"])).code, 0);
       const none = await cli(["vault", "logs", "--vault", "quiet"]);
-      assert.equal(none.code, 0);
+      assert.equal(none.code, 0, printed(none));
       assert.match(none.stderr, /No proxied requests in vault "quiet" yet/);
     });
 
@@ -201,7 +201,7 @@ describe("edgevault vault set, logs, webhook and session", () => {
       const userHome = await tempConfigHome();
       assert.equal((await runCli(["login", "--addr", edge.addr, "--email", user.email], { configHome: userHome, stdin: user.password })).code, 0);
       const refused = await runCli(["vault", "logs", "--vault", "logs"], { configHome: userHome });
-      assert.equal(refused.code, 1);
+      assert.equal(refused.code, 1, printed(refused));
       assert.match(refused.stderr, /This needs the admin role in vault "logs"; you have member \(forbidden, HTTP 403\)/);
     });
   });
@@ -249,7 +249,7 @@ describe("edgevault vault set, logs, webhook and session", () => {
       const empty = await cli(["vault", "webhook", "list", "--vault", "hooks"]);
       assert.match(empty.stderr, /No webhooks in vault "hooks"/);
       const again = await cli(["vault", "webhook", "remove", id, "--vault", "hooks"]);
-      assert.equal(again.code, 1);
+      assert.equal(again.code, 1, printed(again));
       assert.match(again.stderr, /Webhook not found \(not_found, HTTP 404\)/);
 
       const printedAt = results.filter((r) => printed(r).includes(secret));
@@ -298,7 +298,7 @@ describe("edgevault vault set, logs, webhook and session", () => {
       const after = await cli(["session", "list", "--vault", "ci"]);
       assert.match(after.stderr, /No active sessions in vault "ci"/);
       const again = await cli(["session", "revoke", id]);
-      assert.equal(again.code, 1);
+      assert.equal(again.code, 1, printed(again));
       assert.match(again.stderr, /Session not found \(not_found, HTTP 404\)/);
 
       const printedAt = results.filter((r) => printed(r).includes(token));

@@ -50,19 +50,19 @@ describe("edgevault vault and vault credential", () => {
     it("reports an existing name with the edge's code and exit 1", async () => {
       assert.equal((await cli(["vault", "create", "dup"])).code, 0);
       const again = await cli(["vault", "create", "dup"]);
-      assert.equal(again.code, 1);
+      assert.equal(again.code, 1, printed(again));
       assert.match(again.stderr, /Vault "dup" already exists \(vault_exists, HTTP 409\)/);
     });
 
     it("rejects bad names and policies before calling the edge, with exit 2", async () => {
       const name = await cli(["vault", "create", "Bad_Name"]);
-      assert.equal(name.code, 2);
+      assert.equal(name.code, 2, printed(name));
       assert.match(name.stderr, /<name> must be lowercase letters, digits and hyphens/);
       const policy = await cli(["vault", "create", "fine", "--policy", "maybe"]);
-      assert.equal(policy.code, 2);
+      assert.equal(policy.code, 2, printed(policy));
       assert.match(policy.stderr, /--policy: must be passthrough or deny/);
       const unknown = await cli(["vault", "remove", "fine"]);
-      assert.equal(unknown.code, 2);
+      assert.equal(unknown.code, 2, printed(unknown));
       assert.match(unknown.stderr, /Unknown command "vault remove"/);
     });
   });
@@ -94,7 +94,7 @@ describe("edgevault vault and vault credential", () => {
 
       const elsewhere = await cli(["vault", "credential", "set", "STRIPE_KEY", "--vault", "no-such-vault"], { stdin: value });
       results.push(elsewhere);
-      assert.equal(elsewhere.code, 1);
+      assert.equal(elsewhere.code, 1, printed(elsewhere));
 
       results.push(await cli(["vault", "credential", "delete", "STRIPE_KEY", "GITHUB_TOKEN", "--vault", "creds"]));
       results.push(await cli(["whoami", "--json"]));
@@ -108,7 +108,7 @@ describe("edgevault vault and vault credential", () => {
       assert.equal((await cli(["vault", "credential", "set", "OLD_TOKEN", "--vault", "del"], { stdin: "x" })).code, 0);
 
       const partly = await cli(["vault", "credential", "delete", "OLD_TOKEN", "NEVER_SET", "--vault", "del"]);
-      assert.equal(partly.code, 1);
+      assert.equal(partly.code, 1, printed(partly));
       assert.match(partly.stdout, /Deleted OLD_TOKEN from vault "del"/);
       assert.match(partly.stderr, /No such credential in vault "del": NEVER_SET/);
 
@@ -118,21 +118,21 @@ describe("edgevault vault and vault credential", () => {
 
     it("an unknown vault is an error with the edge's message", async () => {
       const list = await cli(["vault", "credential", "list", "--vault", "nope"]);
-      assert.equal(list.code, 1);
+      assert.equal(list.code, 1, printed(list));
       assert.match(list.stderr, /Vault "nope" not found \(not_found, HTTP 404\)/);
     });
 
     it("rejects a lowercase key before reading the value", async () => {
       const result = await cli(["vault", "credential", "set", "stripe_key", "--vault", "creds"], { stdin: "value" });
-      assert.equal(result.code, 2);
+      assert.equal(result.code, 2, printed(result));
       assert.match(result.stderr, /<KEY> must be upper case/);
       const deleted = await cli(["vault", "credential", "delete", "ok_not", "--vault", "creds"]);
-      assert.equal(deleted.code, 2);
+      assert.equal(deleted.code, 2, printed(deleted));
     });
 
     it("never takes the value as an argument, and does not repeat it", async () => {
       const result = await cli(["vault", "credential", "set", "API_KEY", "typed-secret-123", "--vault", "creds"], { stdin: "value" });
-      assert.equal(result.code, 2);
+      assert.equal(result.code, 2, printed(result));
       assert.match(result.stderr, /never from arguments/);
       assert.ok(!printed(result).includes("typed-secret-123"));
     });
@@ -150,13 +150,13 @@ describe("edgevault vault and vault credential", () => {
 
     it("refuses an empty value", async () => {
       const result = await cli(["vault", "credential", "set", "EMPTY", "--vault", "creds"], { stdin: "\n" });
-      assert.equal(result.code, 1);
+      assert.equal(result.code, 1, printed(result));
       assert.match(result.stderr, /Empty value for EMPTY: pipe it on stdin or type it at the prompt/);
     });
 
     it("prints help with an example", async () => {
       const help = await cli(["vault", "credential", "set", "--help"]);
-      assert.equal(help.code, 0);
+      assert.equal(help.code, 0, printed(help));
       assert.match(help.stdout, /^Usage: edgevault vault credential set <KEY>/);
       assert.match(help.stdout, /Examples?:\n {2}edgevault vault credential set STRIPE_KEY/);
     });
