@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { Miniflare } from "miniflare";
+import { Miniflare, type Request as MiniflareRequest, Response as MiniflareResponse } from "miniflare";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./support/edge.ts";
 
@@ -69,9 +69,9 @@ beforeAll(async () => {
         durableObjects: { DURABLE_OBJECT: { className: "ProxyWorker", unsafePreventEviction: true } },
         stripCfConnectingIp: false,
         serviceBindings: {
-          PROXY_CONTROLLER: async (request) => {
+          PROXY_CONTROLLER: async (request: MiniflareRequest) => {
             controllerMessages.push(await request.json());
-            return new Response(null, { status: 204 });
+            return new MiniflareResponse(null, { status: 204 });
           },
         },
         bindings: { PROXY_CONTROLLER_AUTH_SECRET: secret },
