@@ -9,7 +9,7 @@
  * first connection it is sent a request on, as the closing server does.
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Miniflare, type Request as MiniflareRequest, Response as MiniflareResponse } from "miniflare";
@@ -140,5 +140,18 @@ describe("wrangler dev's ProxyWorker, patched", () => {
       ["GET", true],
       ["GET", false],
     ]);
+  });
+
+  it("passes on a GET that carries a body as wrangler does, once (a Request of that method cannot be given a body to replay)", async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const sent = httpRequest(new URL("/health", proxyUrl), { method: "GET", headers: { "content-length": "5" } }, (answer) => {
+        answer.resume();
+        answer.on("end", () => resolve(answer.statusCode ?? 0));
+      });
+      sent.on("error", reject);
+      sent.end("hello");
+    });
+    expect(status).toBe(200);
+    expect(received).toEqual([{ method: "GET", path: "/health", body: "hello", dropped: false }]);
   });
 });
