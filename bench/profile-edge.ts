@@ -12,6 +12,7 @@
  *   npm run bench:profile-edge -- --seconds=20 --connections=1 --only=proxy
  *   npm run bench:profile-edge -- --connections=1 --only=redaction-on,redaction-off   # a 1 MiB JSON answer
  *   npm run bench:profile-edge -- --native          # Linux perf on both workerd instead: the runtime's C++, GC, SQLite, kernel
+ *   npm run bench:profile-edge -- --warmup-seconds=10  # a longer warm-up before each window (default 5)
  *
  * The machine's 1-minute load average is printed with each profile: on a shared machine the
  * absolute CPU per request moves with it, the shares within one profile much less.
@@ -46,7 +47,12 @@ const SECONDS = Number(flag("seconds", "10"));
 const CONNECTIONS = Number(flag("connections", "16"));
 /** V8's sampling interval inside workerd, in microseconds (its default is 1,000). */
 const INTERVAL_US = Number(flag("interval-us", "100"));
-const WARMUP_MS = 2_000;
+/**
+ * How long each target is driven before its window. Two seconds left V8 still compiling the edge's
+ * code in the window (0.04 ms a request in stop 33's perf profile), so five by default.
+ */
+const WARMUP_MS = Number(flag("warmup-seconds", "5")) * 1000;
+if (!(WARMUP_MS >= 0)) throw new Error(`--warmup-seconds must be a number of seconds, not ${flag("warmup-seconds", "")}`);
 const ONLY = flag("only", "proxy,floor,floor-admit").split(",");
 /** Linux `perf` on the workerd processes instead of V8's profiler through the inspector (bench/native-profile.ts). */
 const NATIVE = process.argv.includes("--native");
