@@ -118,6 +118,15 @@ export class ApiClient {
         const { error, message, ...details } = body.data;
         throw new ApiError(response.status, error, message, hint, details);
       }
+      // The edge answers every error as JSON; a bare 5xx came from what runs it or stands in front of
+      // it (wrangler dev's proxy while the Worker restarts, a gateway), which the address cannot fix.
+      if (response.status >= 500) {
+        throw new CliError(
+          `${this.addr} answered HTTP ${response.status} without an Edgevault error: the edge's runtime, or a proxy in front of it, failed the request. Try again; if it persists, see the edge's log`,
+          undefined,
+          { code: "edge_unavailable" },
+        );
+      }
       const where = response.status >= 300 && response.status < 400 ? `a redirect to ${response.headers.get("location") ?? "?"}` : `HTTP ${response.status}`;
       throw new CliError(`${this.addr} answered ${where}, not an Edgevault response; is EDGEVAULT_ADDR / --addr right?`, undefined, { code: "not_an_edge" });
     }

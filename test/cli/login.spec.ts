@@ -3,8 +3,10 @@
  * is refused (an owner key nobody asked to save), and what wins.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
+import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import { afterAll as after, beforeAll as before, describe, it } from "vitest";
 import { login, logout, whoami } from "../../cli/commands/auth.ts";
@@ -186,6 +188,35 @@ describe("edgevault login / whoami / logout", () => {
       const saved = await runCli(["whoami"], { configHome: home });
       assert.equal(saved.code, 1, printed(saved));
       assert.match(saved.stderr, /Cannot reach the edge at http:\/\/127\.0\.0\.1:\d+/);
+    });
+
+    it("an address that answers without the edge's JSON: a bare 5xx is worth trying again, anything else is the wrong address", async () => {
+      // A stand-in for what may stand in front of an edge: wrangler dev's proxy while the Worker restarts, a web server.
+      const answers = [
+        { status: 503, type: "text/plain", body: "Your worker restarted mid-request. Please try sending the request again." },
+        { status: 404, type: "text/html", body: "<html><body>Not Found</body></html>" },
+      ];
+      const standIn = createHttpServer((_request, response) => {
+        const answer = answers.shift() ?? { status: 500, type: "text/plain", body: "no more answers" };
+        response.writeHead(answer.status, { "content-type": answer.type }).end(answer.body);
+      });
+      standIn.listen(0, "127.0.0.1");
+      await once(standIn, "listening");
+      const addr = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`;
+      try {
+        const env = { EDGEVAULT_ADDR: addr, EDGEVAULT_API_KEY: "evk_anything" };
+        const unavailable = await runCli(["whoami", "--json"], { configHome: await tempConfigHome(), env });
+        assert.equal(unavailable.code, 1, printed(unavailable));
+        const said = JSON.parse(unavailable.stderr) as { error: string; message: string };
+        assert.equal(said.error, "edge_unavailable");
+        assert.match(said.message, /answered HTTP 503 without an Edgevault error: .*Try again/);
+
+        const elsewhere = await runCli(["whoami"], { configHome: await tempConfigHome(), env });
+        assert.equal(elsewhere.code, 1, printed(elsewhere));
+        assert.match(elsewhere.stderr, /answered HTTP 404, not an Edgevault response; is EDGEVAULT_ADDR \/ --addr right\?/);
+      } finally {
+        standIn.close();
+      }
     });
 
     it("a wrong EDGEVAULT_API_KEY is reported as such", async () => {
